@@ -1,0 +1,80 @@
+"""The `cms` command (also `python run.py`): one sub-module per area registers its commands.
+
+Exit codes: 0 when the command did its work, 1 on an error (one line on stderr, never a
+traceback), 2 on bad usage.
+"""
+from __future__ import annotations
+
+import argparse
+import importlib
+import logging
+import sys
+from typing import Callable, Sequence
+
+from ..errors import CmsError
+
+# Each names a module with `register(subparsers)`; its parsers set `func(args) -> int`.
+COMMAND_MODULES = ("cms.cli.site", "cms.cli.users", "cms.cli.tasks", "cms.cli.runners")
+
+
+class UsageError(Exception):
+    """Bad arguments found after parsing (exit code 2)."""
+
+
+class Parser(argparse.ArgumentParser):
+    def error(self, message: str) -> None:   # argparse prints usage and exits 2: keep that
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: error: {message}\n")
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = Parser(prog="cms", description="A page-tree CMS with Tasker. With no command: "
+                    "the demo site, served with a worker, at http://127.0.0.1:8080/.")
+    parser.add_argument("--site", metavar="DIR", help="site directory (default: $CMS_SITE_DIR or .)")
+    parser.add_argument("--db", metavar="URL", help="database URL (default: $CMS_DATABASE_URL or "
+                        "sqlite:///<site>/site.db)")
+    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
+    for name in COMMAND_MODULES:
+        try:
+            module = importlib.import_module(name)
+        except ModuleNotFoundError as exc:
+            if exc.name != name:
+                raise
+            continue
+        module.register(sub)
+    return parser
+
+
+def boot_from(args: argparse.Namespace, **kwargs):
+    """Boot the site the global options name."""
+    from ..site import boot
+    return boot(args.db, site_dir=args.site, **kwargs)
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
+                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
+    if func is None:
+        if args.command is None and hasattr(args, "default_func"):
+            func = args.default_func
+        else:
+            default = getattr(parser, "_default_command", None)
+            if default is None:
+                parser.print_help()
+                return 2
+            func = default
+    try:
+        return int(func(args) or 0)
+    except UsageError as exc:
+        print(f"cms: error: {exc}", file=sys.stderr)
+        return 2
+    except CmsError as exc:
+        print(f"cms: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print("cms: interrupted", file=sys.stderr)
+        return 130

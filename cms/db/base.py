@@ -1,0 +1,193 @@
+"""What every engine offers: a few query helpers over a peewee database, and the hooks it overrides.
+
+Hot paths (page loads, inserts, task claims) call `execute`/`one`/`insert` with prebuilt SQL: the
+SQL text is converted to the engine's placeholder style once and cached, so a repeated statement
+costs what the driver costs. peewee's query builder stays for code that runs rarely.
+"""
+from __future__ import annotations
+
+import contextlib
+import random
+import time
+from datetime import datetime, timezone
+from typing import Any, Callable, Iterator, Sequence, TypeVar
+
+import peewee
+
+from ..errors import DatabaseError, SchemaError
+
+T = TypeVar("T")
+
+
+def utcnow() -> datetime:
+    """Now in UTC, to the second: what the tables store."""
+    return datetime.now(timezone.utc).replace(microsecond=0)
+
+
+class Database:
+    """A connected site database. Subclasses hold what one engine does differently."""
+
+    engine = "base"
+    # Column types, used through `ddl()` placeholders such as {ID} and {TEXT}.
+    types: dict[str, str] = {}
+    table_options = ""
+    # Folded text is compared byte for byte on every engine so results match everywhere.
+    supports_skip_locked = False
+
+    def __init__(self, url: str, pw: peewee.Database):
+        self.url = url
+        self.pw = pw
+        self._sql_cache: dict[str, str] = {}
+
+    # -- connection ---------------------------------------------------------------------------
+    def check_connection(self) -> None:
+        """Connect now, so a wrong URL fails at boot with a clear message."""
+        from .url import redact_url
+        try:
+            self.pw.connect(reuse_if_open=True)
+        except Exception as exc:  # the drivers raise their own classes
+            raise DatabaseError(f"cannot connect to {redact_url(self.url)}: {exc}".strip()) from exc
+
+    def close(self) -> None:
+        """Close this thread's connection (another one is opened on next use)."""
+        if not self.pw.is_closed():
+            self.pw.close()
+
+    def reconnect(self) -> None:
+        """Drop a broken connection and open a fresh one (after a server restart)."""
+        try:
+            self.pw.close()
+        except Exception:
+            pass
+        self.check_connection()
+
+    # -- statements ---------------------------------------------------------------------------
+    def sql(self, text: str) -> str:
+        """The engine's form of a `?`-placeholder statement (cached)."""
+        return text
+
+    def execute(self, text: str, params: Sequence[Any] = ()) -> Any:
+        """Run one statement; driver errors arrive as peewee's classes (IntegrityError ...)."""
+        with peewee.__exception_wrapper__:
+            cursor = self.pw.cursor()
+            cursor.execute(self.sql(text), params)
+        return cursor
+
+    def one(self, text: str, params: Sequence[Any] = ()) -> tuple | None:
+        return self.execute(text, params).fetchone()
+
+    def all(self, text: str, params: Sequence[Any] = ()) -> list[tuple]:
+        return self.execute(text, params).fetchall()
+
+    def scalar(self, text: str, params: Sequence[Any] = ()) -> Any:
+        row = self.execute(text, params).fetchone()
+        return row[0] if row else None
+
+    def insert(self, text: str, params: Sequence[Any] = ()) -> int:
+        """Run an INSERT into a table with an `id` key and return the new id."""
+        return self.execute(text, params).lastrowid
+
+    def ddl(self, text: str) -> None:
+        """Run a schema statement, with {TYPE} placeholders filled for this engine.
+
+        Refused inside a transaction: MariaDB would commit the open transaction silently, and a
+        rollback would not undo it, so no engine allows it.
+        """
+        if self.pw.in_transaction():
+            raise SchemaError("schema changes are not allowed inside a transaction; "
+                              "add fields and templates before `with site.transaction():`")
+        self.pw.execute_sql(text.format(**self.types))
+
+    def create_table(self, name: str, body: str) -> None:
+        """CREATE TABLE with the engine's table options (MariaDB: InnoDB, utf8mb4, binary collation)."""
+        self.ddl(f"CREATE TABLE {name} ({body}){self.table_options}")
+
+    # -- transactions -------------------------------------------------------------------------
+    def transaction(self) -> Any:
+        """A transaction; nested calls are savepoints."""
+        return self.pw.atomic()
+
+    def in_transaction(self) -> bool:
+        return self.pw.in_transaction()
+
+    def is_retryable(self, exc: BaseException) -> bool:
+        """True for errors where running the whole transaction again is safe (deadlocks)."""
+        return False
+
+    def is_disconnect(self, exc: BaseException) -> bool:
+        """True when the connection itself is gone (server restarted)."""
+        return isinstance(exc, (peewee.InterfaceError, peewee.OperationalError)) and not self.is_retryable(exc)
+
+    def retry(self, fn: Callable[[], T], attempts: int = 6) -> T:
+        """Run `fn` (which opens its own transaction), again after a deadlock or lost connection.
+
+        Only at the top level: inside an outer transaction the work already done would be lost,
+        so there the error is raised for the outermost caller to retry.
+        """
+        for attempt in range(attempts):
+            try:
+                return fn()
+            except (peewee.OperationalError, peewee.InterfaceError, peewee.InternalError) as exc:
+                last = attempt == attempts - 1
+                if self.pw.in_transaction() or last:
+                    raise
+                if self.is_retryable(exc):
+                    time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))
+                elif self.is_disconnect(exc):
+                    time.sleep(0.2 * (attempt + 1))
+                    with contextlib.suppress(DatabaseError):
+                        self.reconnect()
+                else:
+                    raise
+        raise AssertionError("unreachable")
+
+    # -- schema -------------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def schema_lock(self) -> Iterator[None]:
+        """Held while the schema is created or upgraded, so two processes never both do it."""
+        yield
+
+    def table_exists(self, name: str) -> bool:
+        return name in self.pw.get_tables()
+
+    def create_index(self, table: str, columns: str, unique: bool = False, name: str = "") -> None:
+        name = name or f"{table}_{columns.replace(',', '_').replace(' ', '').replace('(', '').replace(')', '')}"
+        kind = "UNIQUE INDEX" if unique else "INDEX"
+        self.ddl(f"CREATE {kind} {name} ON {table} ({columns})")
+
+    # -- values -------------------------------------------------------------------------------
+    def dt_param(self, value: datetime | None) -> Any:
+        """A timezone-aware datetime as the engine stores it (UTC, to the second)."""
+        if value is None:
+            return None
+        if value.tzinfo is not None:
+            value = value.astimezone(timezone.utc)
+        return value.replace(tzinfo=None, microsecond=0)
+
+    def dt_value(self, value: Any) -> datetime | None:
+        """A stored datetime back as an aware UTC datetime."""
+        if value is None:
+            return None
+        if isinstance(value, str):
+            value = datetime.fromisoformat(value)
+        return value.replace(tzinfo=timezone.utc)
+
+    def concat_sql(self, left: str, right: str) -> str:
+        """SQL joining two text expressions."""
+        return f"{left} || {right}"
+
+    def now_sql(self) -> str:
+        """SQL for the database clock's current UTC time as epoch seconds (float)."""
+        raise NotImplementedError
+
+    def db_time(self) -> float:
+        """The database server's clock in epoch seconds: lease times come from one clock."""
+        return float(self.scalar("SELECT " + self.now_sql()))
+
+    def upsert_sql(self, table: str, key_cols: Sequence[str], cols: Sequence[str]) -> str:
+        """INSERT ... or update the non-key columns when the key exists."""
+        raise NotImplementedError
+
+    def __repr__(self) -> str:
+        from .url import redact_url
+        return f"<{type(self).__name__} {redact_url(self.url)}>"

@@ -1,0 +1,64 @@
+"""The exceptions module code can catch: one base, one class per kind of mistake.
+
+Every message says what went wrong, with which value, and what to do about it, because the CLI
+and the web turn these into one line for a person to act on.
+"""
+
+
+class CmsError(Exception):
+    """Base of every error this package raises on purpose."""
+
+
+class DatabaseError(CmsError):
+    """The database cannot be reached, or refused what was asked of it."""
+
+
+class SchemaError(CmsError):
+    """A schema change that cannot be made (for example inside a transaction)."""
+
+
+class SelectorError(CmsError, ValueError):
+    """A selector string that cannot be parsed or names something unknown.
+
+    `position` is the 0-based offset into the selector and `token` the text found there, so a
+    caller can point at the mistake.
+    """
+
+    def __init__(self, message: str, selector: str = "", position: int | None = None,
+                 token: str = "", hint: str = ""):
+        self.selector = selector
+        self.position = position
+        self.token = token
+        self.hint = hint
+        text = message
+        if position is not None:
+            text += f" at position {position}"
+        if token:
+            text += f" (near {token!r})"
+        if selector:
+            text += f" in selector {selector!r}"
+        if hint:
+            text += f"; {hint}"
+        super().__init__(text)
+
+
+class ValidationError(CmsError, ValueError):
+    """A value a field or page cannot hold; names the field, the value and the rule."""
+
+    def __init__(self, message: str, field: str = "", value: object = None, rule: str = ""):
+        self.field = field
+        self.value = value
+        self.rule = rule
+        super().__init__(message)
+
+
+class PageError(CmsError):
+    """A page operation that the tree cannot allow (a move under itself, a delete with children)."""
+
+
+class ModuleError(CmsError):
+    """A module that cannot be found, installed or configured."""
+
+
+class PermissionDenied(CmsError):
+    """The current user may not do this."""

@@ -1,0 +1,128 @@
+"""Fields: named, typed values that templates group, each stored in its own table."""
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any, Iterator
+
+from .errors import ValidationError
+from .fieldtypes import Fieldtype, get_fieldtype
+
+if TYPE_CHECKING:
+    from .site import Site
+
+FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,57}$")
+# Names that a page or a selector already gives a meaning to.
+RESERVED = frozenset("""
+    id name parent parent_id template templates_id status sort created modified created_users_id
+    modified_users_id path url children child parents num_children has_parent include limit start
+    check_access count total fields save trash restore delete data fold pages_id sortfield
+    created_user modified_user site set get is_new has_status
+""".split())
+
+
+class Field:
+    """One field's definition: its name, type, label and type settings (min, max, ...)."""
+
+    def __init__(self, id: int, name: str, type: Fieldtype, label: str, flags: int,
+                 settings: dict[str, Any]):
+        self.id = id
+        self.name = name
+        self.type = type
+        self.label = label or name
+        self.flags = flags
+        self.settings = settings
+        self.table = "field_" + name
+
+    def sanitize(self, value: Any) -> Any:
+        return self.type.sanitize(self, value)
+
+    def __repr__(self) -> str:
+        return f"<Field {self.name} {self.type.name}>"
+
+
+class Fields:
+    """The site's fields: `add`, `get`, `delete`, iteration. Read from the database at boot."""
+
+    def __init__(self, site: Site):
+        self.site = site
+        self._by_name: dict[str, Field] = {}
+
+    def load(self) -> None:
+        rows = self.site.db.all("SELECT id, name, type, label, flags, data FROM fields")
+        self._by_name = {row[1]: self._from_row(row) for row in rows}
+
+    @staticmethod
+    def _from_row(row: tuple) -> Field:
+        id, name, type_name, label, flags, data = row
+        return Field(id, name, get_fieldtype(type_name), label or "", flags or 0,
+                     json.loads(data) if data else {})
+
+    def get(self, name: str) -> Field | None:
+        """The field named so, or None. A field added by another process is found too."""
+        field = self._by_name.get(name)
+        if field is None and FIELD_NAME.match(name or ""):
+            row = self.site.db.one("SELECT id, name, type, label, flags, data FROM fields WHERE name = ?",
+                                   (name,))
+            if row:
+                field = self._by_name[name] = self._from_row(row)
+        return field
+
+    def __getitem__(self, name: str) -> Field:
+        field = self.get(name)
+        if field is None:
+            raise ValidationError(f"unknown field {name!r}", field=name, rule="exists")
+        return field
+
+    def __contains__(self, name: object) -> bool:
+        return isinstance(name, str) and self.get(name) is not None
+
+    def __iter__(self) -> Iterator[Field]:
+        return iter(list(self._by_name.values()))
+
+    def names(self) -> list[str]:
+        return sorted(self._by_name)
+
+    def add(self, name: str, type: str, label: str = "", **settings: Any) -> Field:
+        """Create a field and its table. Adding an existing field of the same type returns it."""
+        if not isinstance(name, str) or not FIELD_NAME.match(name):
+            raise ValidationError(
+                f"field name {name!r} is not an identifier (letters, digits and _, "
+                "starting with a letter or _, at most 58 characters)", field=str(name), value=name,
+                rule="name")
+        if name.lower() in RESERVED:
+            raise ValidationError(f"field name {name!r} is reserved: pages and selectors use it",
+                                  field=name, value=name, rule="reserved")
+        fieldtype = get_fieldtype(type)
+        settings = fieldtype.check_settings(name, settings)
+        existing = self.get(name)
+        if existing is not None:
+            if existing.type is not fieldtype:
+                raise ValidationError(f"field {name!r} exists already as {existing.type.name}, "
+                                      f"not {type}", field=name, value=type, rule="exists")
+            return existing
+        db = self.site.db
+        table = "field_" + name
+        fieldtype.create_table(db, table)
+        try:
+            field_id = db.insert("INSERT INTO fields (type, name, label, flags, data) VALUES (?, ?, ?, ?, ?)",
+                                 (fieldtype.name, name, label or name, 0, json.dumps(settings)))
+        except Exception:
+            db.ddl(f"DROP TABLE {table}")
+            raise
+        field = self._by_name[name] = Field(field_id, name, fieldtype, label, 0, settings)
+        return field
+
+    def delete(self, name: str) -> None:
+        """Remove a field that no template uses, with its table and values."""
+        field = self[name]
+        used = self.site.db.all(
+            "SELECT t.name FROM fieldgroups_fields ff JOIN templates t "
+            "ON t.fieldgroups_id = ff.fieldgroups_id WHERE ff.fields_id = ?", (field.id,))
+        if used:
+            raise ValidationError(f"field {name!r} is used by template(s) "
+                                  f"{', '.join(r[0] for r in used)}; remove it from them first",
+                                  field=name, rule="in-use")
+        self.site.db.ddl(f"DROP TABLE {field.table}")
+        self.site.db.execute("DELETE FROM fields WHERE id = ?", (field.id,))
+        self._by_name.pop(name, None)

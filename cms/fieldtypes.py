@@ -1,0 +1,360 @@
+"""Fieldtypes: how a field's value is checked, stored in its own table, and read back.
+
+Each field has a table `field_<name>(pages_id, data)`; text types add `fold`, the value passed
+through `str.casefold()` in Python, so selectors compare text case-insensitively by one rule on
+every engine (SQLite's NOCASE folds only ASCII; MariaDB's collations also ignore accents).
+`fold` is indexed where the type is short enough to index.
+"""
+from __future__ import annotations
+
+import math
+import re
+from datetime import date, datetime, timezone
+from typing import TYPE_CHECKING, Any
+
+from .errors import ValidationError
+
+if TYPE_CHECKING:
+    from .db import Database
+    from .fields import Field
+
+MAX_SHORT_TEXT = 700  # fits an index on every engine (MariaDB: 768 utf8mb4 characters)
+
+
+class Fieldtype:
+    """Base of every fieldtype. A fieldtype is stateless; per-field settings live on the Field."""
+
+    name = "Fieldtype"
+    column = "{TEXT}"
+    folded = False          # has a `fold` column compared case-insensitively
+    indexed = True
+    kind = "text"           # what the selector compiler compares: text, int, float, datetime, page
+    settings: dict[str, Any] = {}
+
+    def check_settings(self, field_name: str, settings: dict[str, Any]) -> dict[str, Any]:
+        """Settings merged over the defaults; unknown ones are refused so typos surface."""
+        unknown = set(settings) - set(self.settings)
+        if unknown:
+            raise ValidationError(
+                f"fieldtype {self.name} has no setting {sorted(unknown)[0]!r} (field {field_name!r}); "
+                f"known settings: {', '.join(sorted(self.settings)) or 'none'}",
+                field=field_name, value=sorted(unknown)[0], rule="setting")
+        return {**self.settings, **settings}
+
+    def blank(self, field: Field) -> Any:
+        """The value of a page that stores nothing for this field."""
+        return None
+
+    def is_empty(self, value: Any) -> bool:
+        """Empty values are not stored (no row), as in ProcessWire."""
+        return value is None or value == ""
+
+    def sanitize(self, field: Field, value: Any) -> Any:
+        """Convert and validate a value; raise ValidationError naming field, value and rule."""
+        return value
+
+    def to_row(self, field: Field, value: Any) -> tuple:
+        """The stored column values after `pages_id` (data, and fold for text types)."""
+        return (value,)
+
+    def from_db(self, field: Field, db: Database, data: Any) -> Any:
+        return data
+
+    def to_db_param(self, field: Field, db: Database, value: Any) -> Any:
+        """A selector value as a bound parameter for the `data` column (after `sanitize`)."""
+        return self.to_row(field, value)[0]
+
+    def table_body(self, db: Database) -> str:
+        cols = f"pages_id {{INT}} NOT NULL PRIMARY KEY, data {self.column} NOT NULL"
+        if self.folded:
+            cols += f", fold {self.column} NOT NULL"
+        return cols + ", FOREIGN KEY (pages_id) REFERENCES pages (id) ON DELETE CASCADE"
+
+    def create_table(self, db: Database, table: str) -> None:
+        db.create_table(table, self.table_body(db))
+        if self.indexed:
+            db.create_index(table, "fold" if self.folded else "data")
+
+    def invalid(self, field: Field, value: Any, rule: str, detail: str) -> ValidationError:
+        shown = repr(value)
+        if len(shown) > 80:
+            shown = shown[:77] + "..."
+        return ValidationError(f"field {field.name!r}: {shown} {detail}", field=field.name,
+                               value=value, rule=rule)
+
+
+class Text(Fieldtype):
+    name = "Text"
+    settings = {"maxlength": 250}
+
+    def check_settings(self, field_name: str, settings: dict[str, Any]) -> dict[str, Any]:
+        merged = super().check_settings(field_name, settings)
+        if not 1 <= int(merged["maxlength"]) <= MAX_SHORT_TEXT:
+            raise ValidationError(f"field {field_name!r}: maxlength must be 1..{MAX_SHORT_TEXT} "
+                                  "(use Textarea for longer text)", field=field_name,
+                                  value=merged["maxlength"], rule="maxlength")
+        return merged
+
+    folded = True
+
+    def blank(self, field: Field) -> Any:
+        return ""
+
+    def sanitize(self, field: Field, value: Any) -> Any:
+        if value is None:
+            return ""
+        if not isinstance(value, (str, int, float)) or isinstance(value, bool):
+            raise self.invalid(field, value, "type", "is not text")
+        text = str(value)
+        if "\x00" in text:
+            raise self.invalid(field, value, "characters", "holds a NUL character")
+        text = self.clean(text)
+        limit = field.settings.get("maxlength")
+        if limit and len(text) > limit:
+            raise self.invalid(field, value, "maxlength",
+                               f"is {len(text)} characters long; the limit is {limit}")
+        return text
+
+    def clean(self, text: str) -> str:
+        """Single-line text: line breaks become spaces, outer whitespace goes."""
+        return " ".join(text.splitlines()).strip()
+
+    def to_row(self, field: Field, value: Any) -> tuple:
+        return (value, value.casefold())
+
+    def to_db_param(self, field: Field, db: Database, value: Any) -> Any:
+        return value.casefold()
+
+
+class PageTitle(Text):
+    name = "PageTitle"
+
+
+class Textarea(Text):
+    name = "Textarea"
+    column = "{LONGTEXT}"
+    indexed = False
+    settings = {"maxlength": 0}
+
+    def check_settings(self, field_name: str, settings: dict[str, Any]) -> dict[str, Any]:
+        return Fieldtype.check_settings(self, field_name, settings)
+
+    def clean(self, text: str) -> str:
+        return text.replace("\r\n", "\n")
+
+
+class Email(Text):
+    name = "Email"
+    PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+
+    def sanitize(self, field: Field, value: Any) -> Any:
+        text = super().sanitize(field, value)
+        if text and not self.PATTERN.match(text):
+            raise self.invalid(field, value, "email", "is not an email address")
+        return text
+
+
+class URL(Text):
+    name = "URL"
+    PATTERN = re.compile(r"^(https?://[^\s/$.?#][^\s]*|/[^\s]*)$", re.IGNORECASE)
+
+    def sanitize(self, field: Field, value: Any) -> Any:
+        text = super().sanitize(field, value)
+        if text and not self.PATTERN.match(text):
+            raise self.invalid(field, value, "url",
+                               "is not a URL (http://..., https://... or /path)")
+        return text
+
+
+class Integer(Fieldtype):
+    name = "Integer"
+    column = "{BIGINT}"
+    kind = "int"
+    settings = {"min": None, "max": None}
+    LIMIT = 2 ** 63 - 1
+
+    def sanitize(self, field: Field, value: Any) -> Any:
+        if value is None or value == "":
+            return None
+        if isinstance(value, bool):
+            value = int(value)
+        if isinstance(value, float):
+            if not value.is_integer():
+                raise self.invalid(field, value, "integer", "is not a whole number")
+            value = int(value)
+        elif isinstance(value, str):
+            try:
+                value = int(value.strip())
+            except ValueError:
+                raise self.invalid(field, value, "integer", "is not a whole number") from None
+        elif not isinstance(value, int):
+            raise self.invalid(field, value, "integer", "is not a whole number")
+        low, high = field.settings.get("min"), field.settings.get("max")
+        if low is not None and value < low:
+            raise self.invalid(field, value, "min", f"is below the minimum {low}")
+        if high is not None and value > high:
+            raise self.invalid(field, value, "max", f"is above the maximum {high}")
+        if abs(value) > self.LIMIT:
+            raise self.invalid(field, value, "range", "does not fit in 64 bits")
+        return value
+
+
+class Float(Integer):
+    name = "Float"
+    column = "{FLOAT}"
+    kind = "float"
+
+    def sanitize(self, field: Field, value: Any) -> Any:
+        if value is None or value == "":
+            return None
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            raise self.invalid(field, value, "float", "is not a number") from None
+        if isinstance(value, bool) or not math.isfinite(number):
+            raise self.invalid(field, value, "float", "is not a finite number")
+        low, high = field.settings.get("min"), field.settings.get("max")
+        if low is not None and number < low:
+            raise self.invalid(field, value, "min", f"is below the minimum {low}")
+        if high is not None and number > high:
+            raise self.invalid(field, value, "max", f"is above the maximum {high}")
+        return number
+
+
+class Checkbox(Fieldtype):
+    """Checked is stored as 1; unchecked stores nothing, as in ProcessWire."""
+
+    name = "Checkbox"
+    column = "{INT}"
+    kind = "int"
+
+    def blank(self, field: Field) -> Any:
+        return False
+
+    def is_empty(self, value: Any) -> bool:
+        return not value
+
+    def sanitize(self, field: Field, value: Any) -> Any:
+        if value in (True, 1, "1", "on", "true", "yes"):
+            return True
+        if value in (False, 0, "0", "", None, "off", "false", "no"):
+            return False
+        raise self.invalid(field, value, "checkbox", "is not a checkbox value (true/false, 1/0)")
+
+    def to_row(self, field: Field, value: Any) -> tuple:
+        return (1 if value else 0,)
+
+    def from_db(self, field: Field, db: Database, data: Any) -> Any:
+        return bool(data)
+
+
+class Datetime(Fieldtype):
+    """Stored in UTC to the second; given as datetime, date, ISO text or epoch seconds."""
+
+    name = "Datetime"
+    column = "{DATETIME}"
+    kind = "datetime"
+
+    def sanitize(self, field: Field, value: Any) -> Any:
+        if value is None or value == "":
+            return None
+        if isinstance(value, datetime):
+            moment = value
+        elif isinstance(value, date):
+            moment = datetime(value.year, value.month, value.day)
+        elif isinstance(value, (int, float)) and not isinstance(value, bool):
+            try:
+                moment = datetime.fromtimestamp(value, timezone.utc)
+            except (OverflowError, OSError, ValueError):
+                raise self.invalid(field, value, "datetime", "is not a valid timestamp") from None
+        elif isinstance(value, str):
+            try:
+                moment = datetime.fromisoformat(value.strip())
+            except ValueError:
+                raise self.invalid(field, value, "datetime",
+                                   "is not a date (use ISO 8601, e.g. 2026-11-27 12:00)") from None
+        else:
+            raise self.invalid(field, value, "datetime", "is not a date")
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        if not 1000 <= moment.year <= 9999:
+            raise self.invalid(field, value, "datetime", "is outside the years 1000..9999")
+        return moment.astimezone(timezone.utc).replace(microsecond=0)
+
+    def to_row(self, field: Field, value: Any) -> tuple:
+        return (value,)
+
+    def from_db(self, field: Field, db: Database, data: Any) -> Any:
+        return db.dt_value(data)
+
+    def to_db_param(self, field: Field, db: Database, value: Any) -> Any:
+        return db.dt_param(value)
+
+
+class PageRef(Fieldtype):
+    """A reference to other pages. `multiple=True` holds a PageArray, else one Page or NullPage.
+
+    Rows are `(pages_id, data, sort)`, one per referenced page, indexed by `data` so a selector
+    `field=123` or a sub-selector `field=[...]` is an indexed join.
+    """
+
+    name = "Page"
+    column = "{INT}"
+    kind = "page"
+    settings = {"multiple": False, "template": None}
+
+    def table_body(self, db: Database) -> str:
+        return ("pages_id {INT} NOT NULL, data {INT} NOT NULL, sort {INT} NOT NULL, "
+                "PRIMARY KEY (pages_id, sort), "
+                "FOREIGN KEY (pages_id) REFERENCES pages (id) ON DELETE CASCADE")
+
+    def blank(self, field: Field) -> Any:
+        from .page import NullPage, PageArray
+        return PageArray([]) if field.settings.get("multiple") else NullPage()
+
+    def is_empty(self, value: Any) -> bool:
+        return not value
+
+    def sanitize(self, field: Field, value: Any) -> Any:
+        """Keep page ids: pages are loaded on read, so a stored reference is never stale."""
+        from .page import Page
+        if value is None or value == "" or value == 0:
+            return []
+        items = value if isinstance(value, (list, tuple)) or hasattr(value, "ids") else [value]
+        if hasattr(items, "ids"):
+            items = items.ids()
+        ids = []
+        for item in items:
+            if isinstance(item, Page):
+                if not item.id:
+                    raise self.invalid(field, value, "page", "holds a page that has not been saved")
+                ids.append(item.id)
+            elif isinstance(item, int) and not isinstance(item, bool) and item > 0:
+                ids.append(item)
+            elif isinstance(item, str) and item.isdigit() and int(item) > 0:
+                ids.append(int(item))
+            else:
+                raise self.invalid(field, value, "page", "is not a page or page id")
+        if len(ids) > 1 and not field.settings.get("multiple"):
+            raise self.invalid(field, value, "multiple",
+                               "holds several pages; this field takes one (set multiple=True)")
+        return ids
+
+
+FIELDTYPES: dict[str, Fieldtype] = {
+    cls.name: cls() for cls in (Text, PageTitle, Textarea, Email, URL, Integer, Float, Checkbox,
+                                Datetime, PageRef)
+}
+
+
+def get_fieldtype(name: str) -> Fieldtype:
+    try:
+        return FIELDTYPES[name]
+    except KeyError:
+        raise ValidationError(f"unknown fieldtype {name!r}; known: {', '.join(sorted(FIELDTYPES))}",
+                              value=name, rule="fieldtype") from None
+
+
+def register_fieldtype(fieldtype: Fieldtype) -> None:
+    """Let a module add its own fieldtype (for example a narrow table of hot columns)."""
+    FIELDTYPES[fieldtype.name] = fieldtype

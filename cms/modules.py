@@ -1,0 +1,243 @@
+"""The module registry: discovery, install on first use, upgrades, and settings in the database.
+
+Modules come from three places, looked at in this order: the site directory's `modules/`
+folder (each `*.py` file and package, imported by file location), installed packages' entry
+points in the group `cms.modules`, and the modules this package ships (Tasker, TaskerAdmin, the
+demo's Dictionary). A module is known by its class name; a task stores that name so a worker
+process finds the same class.
+"""
+from __future__ import annotations
+
+import importlib
+import importlib.metadata
+import importlib.util
+import inspect
+import json
+import logging
+import sys
+import traceback
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+import peewee
+
+from .db.base import utcnow
+from .errors import ModuleError
+from .module import Module
+
+if TYPE_CHECKING:
+    from .site import Site
+
+log = logging.getLogger("cms.modules")
+
+BUILTIN = {
+    "Tasker": "cms.tasker:Tasker",
+    "TaskerAdmin": "cms.tasker.admin:TaskerAdmin",
+    "Dictionary": "cms.demo:Dictionary",
+}
+
+
+class Modules:
+    """`site.modules`: register, find, install, uninstall modules and keep their settings."""
+
+    def __init__(self, site: Site):
+        self.site = site
+        self._classes: dict[str, type[Module]] = {}
+        self._instances: dict[str, Module] = {}
+        self.load_errors: list[str] = []
+        self.searched: list[str] = []
+        self._discovered = False
+        self._ready: set[str] = set()     # names whose install and version check ran here
+
+    # -- discovery ----------------------------------------------------------------------------
+    def discover(self) -> None:
+        """Find site modules and entry-point modules (once per process)."""
+        if self._discovered:
+            return
+        self._discovered = True
+        folder = Path(self.site.site_dir) / "modules"
+        self.searched.append(str(folder))
+        if folder.is_dir():
+            for path in sorted(folder.iterdir()):
+                if path.suffix == ".py" and not path.name.startswith("_"):
+                    self._load_file(path.stem, path)
+                elif path.is_dir() and (path / "__init__.py").is_file():
+                    self._load_file(path.name, path / "__init__.py", package=True)
+        self.searched.append("entry points 'cms.modules'")
+        for entry in importlib.metadata.entry_points(group="cms.modules"):
+            try:
+                self.register(entry.load(), entry.name)
+            except Exception as exc:
+                self._report(f"module entry point {entry.name!r} ({entry.value}) failed to load: {exc}")
+        self.searched.append("built-in modules (" + ", ".join(BUILTIN) + ")")
+
+    def _load_file(self, stem: str, path: Path, package: bool = False) -> None:
+        name = f"cms_site_modules.{stem}"
+        try:
+            spec = importlib.util.spec_from_file_location(
+                name, path, submodule_search_locations=[str(path.parent)] if package else None)
+            assert spec is not None and spec.loader is not None
+            module = importlib.util.module_from_spec(spec)
+            sys.modules[name] = module
+            spec.loader.exec_module(module)
+        except SyntaxError as exc:
+            sys.modules.pop(name, None)
+            self._report(f"site module {exc.filename}:{exc.lineno}: syntax error: {exc.msg}")
+            return
+        except Exception as exc:
+            sys.modules.pop(name, None)
+            frame = traceback.extract_tb(exc.__traceback__)[-1]
+            self._report(f"site module {path} failed to load at {frame.filename}:{frame.lineno}: "
+                         f"{type(exc).__name__}: {exc}")
+            return
+        for value in vars(module).values():
+            if (inspect.isclass(value) and issubclass(value, Module) and value is not Module
+                    and value.__module__ == name):
+                self.register(value)
+
+    def _report(self, text: str) -> None:
+        self.load_errors.append(text)
+        self.site.notices.error(text, source="modules")
+
+    # -- registry -----------------------------------------------------------------------------
+    def register(self, cls: type[Module], name: str | None = None) -> type[Module]:
+        """Make a module class known under `name` (default: its class name). Usable as a decorator."""
+        if not (inspect.isclass(cls) and issubclass(cls, Module)):
+            raise ModuleError(f"{cls!r} is not a subclass of cms.Module")
+        name = name or cls.__name__
+        known = self._classes.get(name)
+        if known is not None and known is not cls and known.__qualname__ != cls.__qualname__:
+            raise ModuleError(f"a module named {name!r} is registered already ({known.__module__})")
+        cls.module_name = name  # type: ignore[attr-defined]
+        self._classes[name] = cls
+        self._instances.pop(name, None)
+        return cls
+
+    def name_of(self, module: str | type[Module] | Module) -> str:
+        """The registered name of a module given as name, class or instance."""
+        if isinstance(module, str):
+            return module
+        if isinstance(module, Module):
+            return module.name
+        if inspect.isclass(module) and issubclass(module, Module):
+            name = getattr(module, "module_name", module.__name__)
+            if name not in self._classes:
+                self.register(module)
+            return name
+        raise ModuleError(f"{module!r} is not a module (give a name, a Module class or instance)")
+
+    def get_class(self, name: str) -> type[Module]:
+        """The class registered as `name`; raises ModuleError naming where it looked."""
+        self.discover()
+        cls = self._classes.get(name)
+        if cls is None and name in BUILTIN:
+            path, attr = BUILTIN[name].split(":")
+            cls = self.register(getattr(importlib.import_module(path), attr), name)
+        if cls is None:
+            raise ModuleError(f"module {name!r} not found; looked in: {'; '.join(self.searched)}")
+        return cls
+
+    def known(self) -> list[str]:
+        """Every module name this process can find."""
+        self.discover()
+        return sorted(set(self._classes) | set(BUILTIN))
+
+    # -- install ------------------------------------------------------------------------------
+    def _row(self, name: str) -> tuple | None:
+        return self.site.db.one("SELECT version, data FROM modules WHERE class = ?", (name,))
+
+    def is_installed(self, module: str | type[Module] | Module) -> bool:
+        return self._row(self.name_of(module)) is not None
+
+    def get(self, module: str | type[Module] | Module) -> Module:
+        """The module's instance, installed first if it is not yet (as ProcessWire does)."""
+        return self.get_module(module)
+
+    def get_module(self, module: str | type[Module] | Module, install: bool = True) -> Module:
+        """Like `get`; with `install=False` an uninstalled module raises instead of installing."""
+        name = self.name_of(module)
+        instance = self._instances.get(name)
+        if instance is not None and (not install or name in self._ready):
+            return instance
+        cls = self.get_class(name)
+        row = self._row(name)
+        if row is None:
+            if not install:
+                raise ModuleError(f"module {name!r} is not installed")
+            self.install(name)
+            row = self._row(name)
+        instance = self._instances.get(name)
+        if instance is None:
+            instance = self._instances[name] = cls(self.site)
+            instance.init()
+        version = str(cls.info.get("version", ""))
+        if row is not None and row[0] != version:
+            instance.upgrade(row[0], version)
+            self.site.db.execute("UPDATE modules SET version = ? WHERE class = ?", (version, name))
+            self.site.notices.message(f"module {name} upgraded from {row[0]} to {version}", source="modules")
+        self._ready.add(name)
+        return instance
+
+    def install(self, module: str | type[Module] | Module) -> Module:
+        """Run the module's `install()` and mark it installed; if `install()` raises, it is not."""
+        name = self.name_of(module)
+        cls = self.get_class(name)
+        if self._row(name) is not None:
+            return self.get_module(name)
+        instance = self._instances.get(name) or cls(self.site)
+        try:
+            instance.install()
+        except Exception as exc:
+            raise ModuleError(f"module {name!r} failed to install: {type(exc).__name__}: {exc}") from exc
+        try:
+            self.site.db.execute(
+                "INSERT INTO modules (class, flags, version, data, created) VALUES (?, ?, ?, ?, ?)",
+                (name, 0, str(cls.info.get("version", "")), "{}", self.site.db.dt_param(utcnow())))
+        except peewee.IntegrityError:
+            pass   # another process installed it at the same moment
+        self._instances[name] = instance
+        instance.init()
+        self._ready.add(name)
+        self.site.notices.message(f"module {name} installed", source="modules")
+        return instance
+
+    def uninstall(self, module: str | type[Module] | Module) -> None:
+        """Run the module's `uninstall()` and forget it; its settings go too."""
+        name = self.name_of(module)
+        if self._row(name) is None:
+            raise ModuleError(f"module {name!r} is not installed")
+        instance = self._instances.get(name) or self.get_class(name)(self.site)
+        instance.uninstall()
+        self.site.db.execute("DELETE FROM modules WHERE class = ?", (name,))
+        self._instances.pop(name, None)
+        self._ready.discard(name)
+
+    # -- settings -----------------------------------------------------------------------------
+    def get_config(self, module: str | type[Module] | Module) -> dict[str, Any]:
+        """Settings as stored in the database (every process sees the same), over the defaults."""
+        name = self.name_of(module)
+        defaults = dict(self.get_class(name).config_defaults)
+        row = self._row(name)
+        stored = json.loads(row[1]) if row and row[1] else {}
+        return {**defaults, **stored}
+
+    def save_config(self, module: str | type[Module] | Module, **values: Any) -> dict[str, Any]:
+        """Store settings (merged with what was stored); unknown keys are refused."""
+        name = self.name_of(module)
+        cls = self.get_class(name)
+        unknown = set(values) - set(cls.config_defaults)
+        if cls.config_defaults and unknown:
+            raise ModuleError(f"module {name!r} has no setting {sorted(unknown)[0]!r}; "
+                              f"known: {', '.join(sorted(cls.config_defaults))}")
+        try:
+            json.dumps(values)
+        except (TypeError, ValueError) as exc:
+            raise ModuleError(f"settings for {name!r} must be JSON values: {exc}") from None
+        if self._row(name) is None:
+            self.install(name)
+        with self.site.transaction():
+            row = self.site.db.one("SELECT data FROM modules WHERE class = ?", (name,))
+            stored = json.loads(row[0]) if row and row[0] else {}
+            stored.update(values)
+            self.site.db.execute("UPDATE modules SET data = ? WHERE class = ?", (json.dumps(stored), name))
+        return {**cls.config_defaults, **stored}

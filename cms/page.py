@@ -1,0 +1,329 @@
+"""Page, NullPage and PageArray: one node of the tree, the missing page, and a found set."""
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
+
+from .errors import PageError
+
+if TYPE_CHECKING:
+    from .site import Site
+    from .templates import Template
+
+# Attributes kept on the object itself; everything else is a field value.
+_OWN = frozenset("""site _template _parent_id _parent_before id name status sort created modified
+    created_users_id modified_users_id _path _values _changed _name_before""".split())
+
+
+class Page:
+    """A page: core columns as attributes, field values by name (`page.title`).
+
+    Field values load on first access, one query per field, and stay on this object; to see
+    what another process saved since, get the page again (`site.pages.get(id)` always reads the
+    database). Setting a field checks the value at once (`ValidationError`) and saves on `save()`.
+    """
+
+    STATUS_ON = 1
+    STATUS_LOCKED = 4
+    STATUS_SYSTEM_ID = 8
+    STATUS_SYSTEM = 16
+    STATUS_UNIQUE = 32
+    STATUS_DRAFT = 64
+    STATUS_HIDDEN = 1024
+    STATUS_UNPUBLISHED = 2048
+    STATUS_TRASH = 8192
+    STATUS_DELETED = 16384
+    STATUS_NAMES = {"on": 1, "locked": 4, "system_id": 8, "system": 16, "unique": 32, "draft": 64,
+                    "hidden": 1024, "unpublished": 2048, "trash": 8192, "deleted": 16384}
+
+    def __init__(self, site: Site, template: Template, *, id: int = 0, parent_id: int = 0,
+                 name: str = "", status: int = 1, sort: int = -1, created: datetime | None = None,
+                 modified: datetime | None = None, created_users_id: int = 0,
+                 modified_users_id: int = 0, path: str = ""):
+        set_ = object.__setattr__
+        set_(self, "site", site)
+        set_(self, "_template", template)
+        set_(self, "id", id)
+        set_(self, "_parent_id", parent_id)
+        set_(self, "_parent_before", parent_id)
+        set_(self, "name", name)
+        set_(self, "_name_before", name)
+        set_(self, "status", status)
+        set_(self, "sort", sort)
+        set_(self, "created", created)
+        set_(self, "modified", modified)
+        set_(self, "created_users_id", created_users_id)
+        set_(self, "modified_users_id", modified_users_id)
+        set_(self, "_path", path)
+        set_(self, "_values", {})
+        set_(self, "_changed", set())
+
+    # -- field values -------------------------------------------------------------------------
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("__"):
+            raise AttributeError(name)
+        template = object.__getattribute__(self, "_template")
+        if template is None or not template.has_field(name):
+            raise AttributeError(f"{type(self).__name__} has no attribute or field {name!r}"
+                                 + (f" (template {template.name} has fields: "
+                                    f"{', '.join(template.field_names)})" if template else ""))
+        return self.get(name)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in ("parent", "template"):
+            object.__setattr__(self, name, value)   # property setters
+        elif name in _OWN:
+            if name == "name":
+                value = self.site.sanitizer.page_name(value)
+            elif name in ("status", "sort") and not isinstance(value, int):
+                raise PageError(f"page {name} must be an integer, not {value!r}")
+            object.__setattr__(self, name, value)
+            self._changed.add(name)
+        else:
+            self.set(name, value)
+
+    def get(self, name: str, default: Any = None) -> Any:
+        """A field's value (its blank value when none is stored), or `default` for a non-field."""
+        if not self._template.has_field(name):
+            return default
+        values = self._values
+        if name not in values:
+            values[name] = self.site.pages.load_field(self, name) if self.id else None
+        field = self.site.fields[name]
+        value = values[name]
+        if field.type.kind == "page":
+            return self.site.pages.referenced(field, value or [])
+        return field.type.blank(field) if value is None else value
+
+    def set(self, name: str, value: Any) -> Page:
+        """Check and set a field's value (saved by `save()`); raises ValidationError when invalid."""
+        if not self._template.has_field(name):
+            raise PageError(f"template {self._template.name!r} has no field {name!r}; fields: "
+                            f"{', '.join(self._template.field_names)}")
+        field = self.site.fields[name]
+        self._values[name] = field.sanitize(value)
+        self._changed.add(name)
+        return self
+
+    def save(self, field: str | None = None) -> Page:
+        """Save the page (or only one field of it). A new page is added to the tree."""
+        self.site.pages.save(self, field)
+        return self
+
+    def set_and_save(self, name: str, value: Any) -> Page:
+        self.set(name, value)
+        return self.save(name)
+
+    def is_changed(self, name: str | None = None) -> bool:
+        return bool(self._changed) if name is None else name in self._changed
+
+    # -- tree ---------------------------------------------------------------------------------
+    @property
+    def template(self) -> Template:
+        return self._template
+
+    @template.setter
+    def template(self, value: Template | str) -> None:
+        if self.id:
+            raise PageError(f"page {self.id}: changing the template of a saved page is not supported")
+        object.__setattr__(self, "_template", self.site.templates[value] if isinstance(value, (str, int)) else value)
+
+    @property
+    def parent_id(self) -> int:
+        return self._parent_id
+
+    @property
+    def parent(self) -> Page:
+        """The parent page, read now (a NullPage for home)."""
+        return self.site.pages.get(self._parent_id) if self._parent_id else NullPage(self.site)
+
+    @parent.setter
+    def parent(self, value: Page | int) -> None:
+        parent_id = value.id if isinstance(value, Page) else int(value)
+        if isinstance(value, Page) and not parent_id:
+            raise PageError("the new parent has not been saved (or does not exist)")
+        object.__setattr__(self, "_parent_id", parent_id)
+        self._changed.add("parent")
+
+    @property
+    def parents(self) -> PageArray:
+        """The ancestors, home first."""
+        return self.site.pages.parents_of(self)
+
+    @property
+    def path(self) -> str:
+        return self._path
+
+    @property
+    def url(self) -> str:
+        return self._path
+
+    @property
+    def is_new(self) -> bool:
+        return not self.id
+
+    def children(self, selector: str = "") -> PageArray:
+        """Children matching `selector`, in their sort order unless the selector sorts."""
+        return self.site.pages.find(selector, base=f"parent_id={self.id}")
+
+    def child(self, selector: str = "") -> Page:
+        return self.site.pages.find_one(selector, base=f"parent_id={self.id}")
+
+    @property
+    def num_children(self) -> int:
+        """All children, hidden and unpublished included (as ProcessWire's numChildren)."""
+        return self.site.pages.num_children(self.id)
+
+    def has_children(self) -> bool:
+        return self.num_children > 0
+
+    # -- status -------------------------------------------------------------------------------
+    def has_status(self, status: int | str) -> bool:
+        return bool(self.status & self._status_bit(status))
+
+    def add_status(self, status: int | str) -> Page:
+        self.status = self.status | self._status_bit(status)
+        return self
+
+    def remove_status(self, status: int | str) -> Page:
+        self.status = self.status & ~self._status_bit(status)
+        return self
+
+    def _status_bit(self, status: int | str) -> int:
+        if isinstance(status, str):
+            try:
+                return self.STATUS_NAMES[status]
+            except KeyError:
+                raise PageError(f"unknown status {status!r}; known: {', '.join(self.STATUS_NAMES)}") from None
+        return status
+
+    def is_hidden(self) -> bool:
+        return self.has_status(self.STATUS_HIDDEN)
+
+    def is_unpublished(self) -> bool:
+        return self.has_status(self.STATUS_UNPUBLISHED)
+
+    def is_trash(self) -> bool:
+        return self.has_status(self.STATUS_TRASH)
+
+    def is_locked(self) -> bool:
+        return self.has_status(self.STATUS_LOCKED)
+
+    def trash(self) -> Page:
+        self.site.pages.trash(self)
+        return self
+
+    def restore(self) -> Page:
+        self.site.pages.restore(self)
+        return self
+
+    def render(self) -> str:
+        """The page rendered with its template file (see cms.render)."""
+        return self.site.render_page(self)
+
+    # -- identity -----------------------------------------------------------------------------
+    def __bool__(self) -> bool:
+        return True
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, Page):
+            return NotImplemented
+        return self.id == other.id and bool(self.id) and self.site is other.site
+
+    def __hash__(self) -> int:
+        return hash(("page", self.id))
+
+    def __repr__(self) -> str:
+        return f"<Page {self.id} {self._path or self.name!r}>"
+
+
+class NullPage(Page):
+    """The page that was not found: falsy, id 0, every field blank."""
+
+    def __init__(self, site: Site | None = None):
+        super().__init__(site, None)  # type: ignore[arg-type]
+
+    def __getattr__(self, name: str) -> Any:
+        if name.startswith("_"):
+            raise AttributeError(name)
+        return None
+
+    def get(self, name: str, default: Any = None) -> Any:
+        return default
+
+    def set(self, name: str, value: Any) -> Page:
+        raise PageError("cannot set a field on a NullPage (the page was not found)")
+
+    def save(self, field: str | None = None) -> Page:
+        raise PageError("cannot save a NullPage (the page was not found)")
+
+    @property
+    def parent(self) -> Page:
+        return self
+
+    @property
+    def num_children(self) -> int:
+        return 0
+
+    def children(self, selector: str = "") -> PageArray:
+        return PageArray([])
+
+    def __bool__(self) -> bool:
+        return False
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, NullPage)
+
+    def __hash__(self) -> int:
+        return 0
+
+    def __repr__(self) -> str:
+        return "<NullPage>"
+
+
+class PageArray:
+    """Pages found by a selector, with `total` (all matches), `start` and `limit` for paging."""
+
+    def __init__(self, pages: Iterable[Page], total: int | None = None, start: int = 0,
+                 limit: int | None = None):
+        self._pages = list(pages)
+        self.total = len(self._pages) if total is None else total
+        self.start = start
+        self.limit = limit
+
+    def __iter__(self) -> Iterator[Page]:
+        return iter(self._pages)
+
+    def __len__(self) -> int:
+        return len(self._pages)
+
+    def __getitem__(self, index: int | slice) -> Any:
+        if isinstance(index, slice):
+            return PageArray(self._pages[index])
+        return self._pages[index]
+
+    def __bool__(self) -> bool:
+        return bool(self._pages)
+
+    def __contains__(self, page: object) -> bool:
+        return page in self._pages
+
+    def count(self) -> int:
+        return len(self._pages)
+
+    def first(self) -> Page:
+        return self._pages[0] if self._pages else NullPage()
+
+    def last(self) -> Page:
+        return self._pages[-1] if self._pages else NullPage()
+
+    def ids(self) -> list[int]:
+        return [page.id for page in self._pages]
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, PageArray):
+            return self.ids() == other.ids()
+        return NotImplemented
+
+    def __repr__(self) -> str:
+        return f"<PageArray {len(self)} of {self.total}: {self.ids()[:10]}>"

@@ -1,0 +1,73 @@
+"""Sanitizer: turn untrusted input into a value of a known shape, as ProcessWire's $sanitizer."""
+from __future__ import annotations
+
+import re
+import unicodedata
+from typing import Any
+
+_NAME_BAD = re.compile(r"[^a-z0-9_.-]+")
+_DASHES = re.compile(r"-{2,}")
+_SELECTOR_BAD = re.compile(r"[\x00-\x1f,|\"'\[\]()=<>!*~^$%]")
+
+
+class Sanitizer:
+    """Stateless cleaners; each returns a value of one type and never raises for bad text."""
+
+    def page_name(self, value: Any, max_length: int = 128) -> str:
+        """A page name: lowercase ASCII letters, digits, `-`, `_` and `.`; accents dropped."""
+        text = unicodedata.normalize("NFKD", str(value if value is not None else ""))
+        text = text.encode("ascii", "ignore").decode("ascii").lower()
+        text = _NAME_BAD.sub("-", text.replace(" ", "-"))
+        text = _DASHES.sub("-", text).strip("-_.")
+        return text[:max_length].strip("-_.")
+
+    def name(self, value: Any, max_length: int = 128) -> str:
+        """Like page_name but keeps case (template and field names)."""
+        text = unicodedata.normalize("NFKD", str(value if value is not None else ""))
+        text = text.encode("ascii", "ignore").decode("ascii")
+        return re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_")[:max_length]
+
+    def text(self, value: Any, max_length: int = 255) -> str:
+        """One line of text: no control characters or line breaks, trimmed, capped."""
+        text = "" if value is None else str(value)
+        text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text)
+        return " ".join(text.split())[:max_length]
+
+    def textarea(self, value: Any, max_length: int = 16384) -> str:
+        text = "" if value is None else str(value)
+        text = "".join(c for c in text.replace("\r\n", "\n")
+                       if c in "\n\t" or unicodedata.category(c)[0] != "C")
+        return text[:max_length]
+
+    def int(self, value: Any, min: int | None = None, max: int | None = None, default: int = 0) -> int:
+        """An integer, clamped to [min, max]; `default` when the input holds none."""
+        try:
+            number = int(str(value).strip()) if not isinstance(value, int) else int(value)
+        except (TypeError, ValueError):
+            try:
+                number = int(float(value))
+            except (TypeError, ValueError, OverflowError):
+                number = default
+        if min is not None and number < min:
+            number = min
+        if max is not None and number > max:
+            number = max
+        return number
+
+    def selector_value(self, value: Any, max_length: int = 100) -> str:
+        """Text safe to place inside a selector: no operators, separators or quotes."""
+        text = _SELECTOR_BAD.sub(" ", self.text(value, max_length * 2))
+        return " ".join(text.split())[:max_length]
+
+    def email(self, value: Any) -> str:
+        text = self.text(value, 250)
+        return text if re.match(r"^[^@\s]+@[^@\s]+\.[^@\s]+$", text) else ""
+
+    def url(self, value: Any) -> str:
+        text = self.text(value, 2048)
+        return text if re.match(r"^(https?://\S+|/\S*)$", text, re.IGNORECASE) else ""
+
+    def entities(self, value: Any) -> str:
+        """HTML-escaped text, for the rare place outside a Jinja2 template."""
+        from markupsafe import escape
+        return str(escape("" if value is None else value))

@@ -1,0 +1,121 @@
+"""The core tables, the fixed pages, and numbered upgrades run under a lock.
+
+`schema_version` in the `meta` table says which upgrades have run. Each upgrade is a function
+in MIGRATIONS; a later release appends one (ALTER TABLE, copy data) instead of editing the past,
+so an existing site keeps its data. Two processes booting at once take the engine's lock
+(SQLite: a file lock; PostgreSQL: an advisory lock; MariaDB: GET_LOCK) and the second finds
+the work done.
+"""
+from __future__ import annotations
+
+import json
+from typing import TYPE_CHECKING, Callable
+
+from .db.base import utcnow
+
+if TYPE_CHECKING:
+    from .site import Site
+
+STATUS_ON, STATUS_LOCKED, STATUS_SYSTEM_ID, STATUS_SYSTEM = 1, 4, 8, 16
+STATUS_HIDDEN = 1024
+SYSTEM_PAGE = STATUS_ON | STATUS_LOCKED | STATUS_SYSTEM_ID | STATUS_SYSTEM | STATUS_HIDDEN
+
+# (id, parent_id, template, name, status, sort, title)
+FIXED_PAGES = [
+    (1, 0, "home", "home", STATUS_ON | STATUS_SYSTEM_ID, 0, "Home"),
+    (2, 1, "admin", "admin", SYSTEM_PAGE, 1, "Admin"),
+    (7, 1, "admin", "trash", SYSTEM_PAGE, 2, "Trash"),
+    (27, 1, "basic-page", "http404", SYSTEM_PAGE, 3, "404 Not Found"),
+]
+
+
+def create_core(site: Site) -> None:
+    """Version 1: pages, paths, the schema tables, the title field and the fixed pages."""
+    db = site.db
+    db.create_table("meta", "name {NAME} NOT NULL PRIMARY KEY, value {LONGTEXT} NOT NULL")
+    db.create_table("pages", """
+        id {ID}, parent_id {INT} NOT NULL, templates_id {INT} NOT NULL, name {NAME} NOT NULL,
+        status {INT} NOT NULL DEFAULT 1, sort {INT} NOT NULL DEFAULT 0,
+        created {DATETIME} NOT NULL, modified {DATETIME} NOT NULL,
+        created_users_id {INT} NOT NULL DEFAULT 0, modified_users_id {INT} NOT NULL DEFAULT 0""")
+    db.create_index("pages", "parent_id, name", unique=True)
+    db.create_index("pages", "parent_id, sort")
+    db.create_index("pages", "parent_id, templates_id, created")
+    db.create_index("pages", "templates_id, created")
+    db.create_index("pages", "created")
+    db.create_index("pages", "modified")
+    db.create_index("pages", "status")
+    # The path of every page, kept up to date on add, rename, move and trash: get by path is one
+    # indexed lookup and has_parent is a range scan over a path prefix, however deep the tree.
+    db.create_table("pages_paths", "pages_id {INT} NOT NULL PRIMARY KEY, path {TEXT} NOT NULL, "
+                                   "FOREIGN KEY (pages_id) REFERENCES pages (id) ON DELETE CASCADE")
+    db.create_index("pages_paths", "path", unique=True)
+    db.create_table("fields", "id {ID}, type {NAME} NOT NULL, name {NAME} NOT NULL, "
+                              "label {TEXT} NOT NULL, flags {INT} NOT NULL DEFAULT 0, data {LONGTEXT}")
+    db.create_index("fields", "name", unique=True)
+    db.create_table("fieldgroups", "id {ID}, name {NAME} NOT NULL")
+    db.create_index("fieldgroups", "name", unique=True)
+    db.create_table("fieldgroups_fields", "fieldgroups_id {INT} NOT NULL, fields_id {INT} NOT NULL, "
+                                          "sort {INT} NOT NULL DEFAULT 0, "
+                                          "PRIMARY KEY (fieldgroups_id, fields_id)")
+    db.create_table("templates", "id {ID}, name {NAME} NOT NULL, fieldgroups_id {INT} NOT NULL, "
+                                 "flags {INT} NOT NULL DEFAULT 0, data {LONGTEXT}")
+    db.create_index("templates", "name", unique=True)
+    db.create_table("modules", "id {ID}, class {NAME} NOT NULL, flags {INT} NOT NULL DEFAULT 0, "
+                               "version {NAME} NOT NULL DEFAULT '', data {LONGTEXT}, "
+                               "created {DATETIME} NOT NULL")
+    db.create_index("modules", "class", unique=True)
+
+    site.fields.add("title", "PageTitle", label="Title")
+    site.templates.add("home", fields=["title"])
+    site.templates.add("basic-page", fields=["title"])
+    site.templates.add("admin", fields=["title"], locked=True)
+    now = db.dt_param(utcnow())
+    with db.transaction():
+        for id, parent_id, template, name, status, sort, title in FIXED_PAGES:
+            db.execute("INSERT INTO pages (id, parent_id, templates_id, name, status, sort, created, "
+                       "modified) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                       (id, parent_id, site.templates[template].id, name, status, sort, now, now))
+            db.execute("INSERT INTO pages_paths (pages_id, path) VALUES (?, ?)",
+                       (id, "/" if id == 1 else f"/{name}/"))
+            db.execute("INSERT INTO field_title (pages_id, data, fold) VALUES (?, ?, ?)",
+                       (id, title, title.casefold()))
+    if hasattr(db, "fix_sequence"):
+        db.fix_sequence("pages")
+
+
+MIGRATIONS: list[Callable[[Site], None]] = [create_core]
+
+
+def schema_version(site: Site) -> int:
+    if not site.db.table_exists("meta"):
+        return 0
+    value = site.db.scalar("SELECT value FROM meta WHERE name = 'schema_version'")
+    return int(value) if value is not None else 0
+
+
+def set_meta(site: Site, name: str, value: object) -> None:
+    db = site.db
+    db.execute(db.upsert_sql("meta", ["name"], ["value"]), (name, json.dumps(value)))
+
+
+def get_meta(site: Site, name: str, default: object = None) -> object:
+    value = site.db.scalar("SELECT value FROM meta WHERE name = ?", (name,))
+    return default if value is None else json.loads(value)
+
+
+def pending_upgrades(site: Site) -> list[int]:
+    return list(range(schema_version(site) + 1, len(MIGRATIONS) + 1))
+
+
+def upgrade(site: Site) -> list[int]:
+    """Run the upgrades this database has not had, under the schema lock; return their numbers."""
+    if not pending_upgrades(site):
+        return []
+    done = []
+    with site.db.schema_lock():
+        for version in pending_upgrades(site):   # re-read under the lock: another process may have run them
+            MIGRATIONS[version - 1](site)
+            set_meta(site, "schema_version", version)
+            done.append(version)
+    return done

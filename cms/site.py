@@ -1,0 +1,128 @@
+"""The Site: one booted site, holding the API objects (`site.pages`, `site.fields` ...), and `boot`."""
+from __future__ import annotations
+
+import os
+from functools import cached_property
+from pathlib import Path
+from typing import Any
+
+from . import schema
+from .db import Database, connect, redact_url
+from .errors import CmsError
+from .fields import Fields
+from .hooks import Hooks
+from .modules import Modules
+from .notices import Notices
+from .pages import Pages
+from .sanitizer import Sanitizer
+from .templates import Templates
+
+PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "site_templates"
+
+_current: Site | None = None
+
+
+class Config(dict):
+    """Site settings, readable as attributes (`site.config.debug`)."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(f"no site setting {name!r}") from None
+
+
+class Site:
+    """A booted site. The API objects are attributes, as ProcessWire's `$pages`, `$fields` ..."""
+
+    def __init__(self, db: Database, site_dir: str | os.PathLike, debug: bool = False):
+        self.db = db
+        self.site_dir = str(Path(site_dir).resolve())
+        self.config = Config(
+            site_dir=self.site_dir,
+            database=redact_url(db.url),
+            debug=debug,
+            templates_dirs=[str(Path(self.site_dir) / "templates"), str(PACKAGE_TEMPLATES)],
+        )
+        self.hooks = Hooks()
+        self.notices = Notices(debug=debug)
+        self.sanitizer = Sanitizer()
+        self.fields = Fields(self)
+        self.templates = Templates(self)
+        self.pages = Pages(self)
+        self.modules = Modules(self)
+        self.user_id = 0   # who is acting: stored as created/modified user of saved pages
+
+    @cached_property
+    def selectors(self) -> Any:
+        """The selector engine behind every find (compiled SQL is cached on it)."""
+        from .selectors import SelectorEngine
+        return SelectorEngine(self)
+
+    @cached_property
+    def users(self) -> Any:
+        from .users import Users
+        return Users(self)
+
+    def transaction(self) -> Any:
+        """`with site.transaction():` commits at the end or rolls back on error; nested = savepoint."""
+        return self.db.transaction()
+
+    def load_schema(self) -> None:
+        self.fields.load()
+        self.templates.load()
+
+    def render_page(self, page: Any) -> str:
+        from .render import render_page
+        return render_page(self, page)
+
+    def close(self) -> None:
+        self.db.close()
+
+    def __repr__(self) -> str:
+        return f"<Site {self.site_dir} on {self.config.database}>"
+
+
+def resolve_site_dir(site_dir: str | os.PathLike | None) -> Path:
+    return Path(site_dir or os.environ.get("CMS_SITE_DIR") or os.getcwd()).resolve()
+
+
+def resolve_url(url: str | None, site_dir: Path) -> str:
+    return url or os.environ.get("CMS_DATABASE_URL") or f"sqlite:///{site_dir / 'site.db'}"
+
+
+def boot(url: str | None = None, *, site_dir: str | os.PathLike | None = None,
+         debug: bool = False, upgrade: bool = True) -> Site:
+    """Connect, create or upgrade the schema (under a lock), and return the site.
+
+    Site directory: `site_dir`, else $CMS_SITE_DIR, else the working directory. Database: `url`,
+    else $CMS_DATABASE_URL, else `sqlite:///<site_dir>/site.db`. With `upgrade=False` a database
+    whose schema is behind raises instead of changing (the `migrate` command upgrades).
+    """
+    global _current
+    folder = resolve_site_dir(site_dir)
+    if not folder.is_dir():
+        raise CmsError(f"site directory {str(folder)!r} does not exist")
+    db = connect(resolve_url(url, folder))
+    site = Site(db, folder, debug=debug or bool(os.environ.get("CMS_DEBUG")))
+    pending = schema.pending_upgrades(site)
+    if pending and not upgrade:
+        raise CmsError(f"the database schema is at version {pending[0] - 1}, this release needs "
+                       f"{pending[-1]}: run `python run.py migrate`")
+    schema.upgrade(site)
+    site.load_schema()
+    _current = site
+    return site
+
+
+def wire(name: str | None = None) -> Any:
+    """An API object of the last booted site (`wire("pages") is site.pages`), or the site."""
+    if _current is None:
+        raise CmsError("no site has been booted yet: call cms.boot() first")
+    if name is None:
+        return _current
+    try:
+        return getattr(_current, name)
+    except AttributeError:
+        raise CmsError(f"the site has no API variable {name!r}") from None
+

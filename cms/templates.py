@@ -1,0 +1,129 @@
+"""Templates: a page's type, naming the fields (through its fieldgroup) a page of it has."""
+from __future__ import annotations
+
+import json
+import re
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
+
+from .errors import ValidationError
+from .fields import Field
+
+if TYPE_CHECKING:
+    from .site import Site
+
+TEMPLATE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,127}$", re.IGNORECASE)
+TEMPLATE_SETTINGS = {"no_children": False, "label": "", "locked": False}
+
+
+class Template:
+    """A template and its ordered fields. `locked` pages are refused by the generic page editor."""
+
+    def __init__(self, site: Site, id: int, name: str, fieldgroups_id: int, settings: dict[str, Any],
+                 field_names: list[str]):
+        self.site = site
+        self.id = id
+        self.name = name
+        self.fieldgroups_id = fieldgroups_id
+        self.settings = {**TEMPLATE_SETTINGS, **settings}
+        self.field_names = field_names
+
+    @property
+    def fields(self) -> list[Field]:
+        return [self.site.fields[name] for name in self.field_names]
+
+    @property
+    def label(self) -> str:
+        return self.settings.get("label") or self.name
+
+    def has_field(self, name: str) -> bool:
+        return name in self.field_names
+
+    def add_field(self, name: str) -> None:
+        """Append a field to this template's fieldgroup (existing pages simply have no value)."""
+        field = self.site.fields[name]
+        if name in self.field_names:
+            return
+        self.site.db.execute("INSERT INTO fieldgroups_fields (fieldgroups_id, fields_id, sort) VALUES (?, ?, ?)",
+                             (self.fieldgroups_id, field.id, len(self.field_names)))
+        self.field_names.append(name)
+
+    def __repr__(self) -> str:
+        return f"<Template {self.name}>"
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Templates:
+    """The site's templates: `add`, `get` by name or id, iteration."""
+
+    def __init__(self, site: Site):
+        self.site = site
+        self._by_name: dict[str, Template] = {}
+        self._by_id: dict[int, Template] = {}
+
+    def load(self) -> None:
+        db = self.site.db
+        members: dict[int, list[str]] = {}
+        for fg_id, field_name in db.all(
+                "SELECT ff.fieldgroups_id, f.name FROM fieldgroups_fields ff "
+                "JOIN fields f ON f.id = ff.fields_id ORDER BY ff.fieldgroups_id, ff.sort"):
+            members.setdefault(fg_id, []).append(field_name)
+        self._by_name, self._by_id = {}, {}
+        for id, name, fg_id, data in db.all("SELECT id, name, fieldgroups_id, data FROM templates"):
+            self._remember(Template(self.site, id, name, fg_id, json.loads(data or "{}"),
+                                    members.get(fg_id, [])))
+
+    def _remember(self, template: Template) -> Template:
+        self._by_name[template.name] = template
+        self._by_id[template.id] = template
+        return template
+
+    def get(self, key: str | int) -> Template | None:
+        """A template by name or id; one added by another process is found after a reload."""
+        found = self._by_id.get(key) if isinstance(key, int) else self._by_name.get(key)
+        if found is None:
+            self.load()
+            found = self._by_id.get(key) if isinstance(key, int) else self._by_name.get(key)
+        return found
+
+    def __getitem__(self, key: str | int) -> Template:
+        found = self.get(key)
+        if found is None:
+            raise ValidationError(f"unknown template {key!r}; known: {', '.join(sorted(self._by_name))}",
+                                  field="template", value=key, rule="exists")
+        return found
+
+    def __iter__(self) -> Iterator[Template]:
+        return iter(list(self._by_name.values()))
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, (str, int)) and self.get(key) is not None
+
+    def add(self, name: str, fields: Iterable[str] = ("title",), **settings: Any) -> Template:
+        """Create a template and its fieldgroup. Adding an existing one adds missing fields to it."""
+        if not isinstance(name, str) or not TEMPLATE_NAME.match(name):
+            raise ValidationError(f"template name {name!r} must be letters, digits, - and _",
+                                  field="template", value=name, rule="name")
+        unknown = set(settings) - set(TEMPLATE_SETTINGS)
+        if unknown:
+            raise ValidationError(f"unknown template setting {sorted(unknown)[0]!r}; known: "
+                                  f"{', '.join(sorted(TEMPLATE_SETTINGS))}", field="template",
+                                  value=sorted(unknown)[0], rule="setting")
+        field_names = list(dict.fromkeys(fields))
+        for field_name in field_names:
+            self.site.fields[field_name]   # raises for an unknown field before anything is written
+        existing = self._by_name.get(name) or self.get(name)
+        if existing is not None:
+            for field_name in field_names:
+                existing.add_field(field_name)
+            return existing
+        db = self.site.db
+        with self.site.transaction():
+            fg_id = db.insert("INSERT INTO fieldgroups (name) VALUES (?)", (name,))
+            template_id = db.insert("INSERT INTO templates (name, fieldgroups_id, flags, data) VALUES (?, ?, ?, ?)",
+                                    (name, fg_id, 0, json.dumps(settings)))
+            for sort, field_name in enumerate(field_names):
+                db.execute("INSERT INTO fieldgroups_fields (fieldgroups_id, fields_id, sort) VALUES (?, ?, ?)",
+                           (fg_id, self.site.fields[field_name].id, sort))
+        return self._remember(Template(self.site, template_id, name, fg_id, settings, field_names))

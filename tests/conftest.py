@@ -1,0 +1,86 @@
+"""Shared fixtures: a freshly booted site per test on the engine named by $CMS_TEST_DB.
+
+CMS_TEST_DB=sqlite (default), postgresql or mariadb. The server engines use the database in
+$CMS_TEST_PG_URL / $CMS_TEST_MARIADB_URL (defaults: the local test servers); each test starts
+from empty tables. An engine that was asked for and cannot connect fails the run: it is never
+skipped.
+"""
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, settings
+
+import cms
+from cms.db import connect
+
+ROOT = Path(__file__).resolve().parent.parent
+ENGINE = os.environ.get("CMS_TEST_DB", "sqlite")
+SERVER_URLS = {
+    "postgresql": os.environ.get("CMS_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"),
+    "mariadb": os.environ.get("CMS_TEST_MARIADB_URL", "mysql://root@127.0.0.1:3306/test"),
+}
+
+settings.register_profile("ci", max_examples=40, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+settings.register_profile("thorough", max_examples=500, deadline=None,
+                          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+
+# Password hashing is deliberately slow; tests use the cheapest setting the code allows.
+os.environ.setdefault("CMS_PASSWORD_ITERATIONS", "1000")
+
+
+def drop_all_tables(url: str) -> None:
+    """Empty a server database so each test boots a brand-new site."""
+    db = connect(url)
+    try:
+        tables = db.pw.get_tables()
+        if db.engine == "mariadb":
+            db.execute("SET FOREIGN_KEY_CHECKS = 0")
+            for table in tables:
+                db.execute(f"DROP TABLE IF EXISTS `{table}`")
+            db.execute("SET FOREIGN_KEY_CHECKS = 1")
+        elif tables:
+            db.execute("DROP TABLE IF EXISTS " + ", ".join(f'"{t}"' for t in tables) + " CASCADE")
+    finally:
+        db.close()
+
+
+def engine_url(tmp_path: Path) -> str:
+    if ENGINE == "sqlite":
+        return f"sqlite:///{tmp_path / 'site.db'}"
+    if ENGINE not in SERVER_URLS:
+        raise pytest.UsageError(f"CMS_TEST_DB must be sqlite, postgresql or mariadb, not {ENGINE!r}")
+    drop_all_tables(SERVER_URLS[ENGINE])
+    return SERVER_URLS[ENGINE]
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    """A URL to an empty database on the engine under test."""
+    return engine_url(tmp_path)
+
+
+@pytest.fixture
+def site(tmp_path: Path, db_url: str):
+    """A freshly booted, empty site (home, admin, trash, 404 and the title field)."""
+    booted = cms.boot(db_url, site_dir=tmp_path)
+    yield booted
+    booted.close()
+
+
+@pytest.fixture
+def run_env(tmp_path: Path, db_url: str) -> dict[str, str]:
+    """Environment for a subprocess that boots the same site (`python run.py ...`)."""
+    env = dict(os.environ)
+    env["CMS_SITE_DIR"] = str(tmp_path)
+    env["CMS_DATABASE_URL"] = db_url
+    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+PYTHON = sys.executable
