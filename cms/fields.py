@@ -7,18 +7,20 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from .errors import ValidationError
 from .fieldtypes import Fieldtype, get_fieldtype
+from .page import Page
 
 if TYPE_CHECKING:
     from .site import Site
 
 FIELD_NAME = re.compile(r"^[A-Za-z_][A-Za-z0-9_]{0,57}$")
-# Names that a page or a selector already gives a meaning to.
-RESERVED = frozenset("""
+# Names a selector gives a meaning to, and every public attribute of a Page (a field of the same
+# name could never be read as `page.<name>`).
+SELECTOR_KEYS = frozenset("""
     id name parent parent_id template templates_id status sort created modified created_users_id
-    modified_users_id path url children child parents num_children has_parent include limit start
-    check_access count total fields save trash restore delete data fold pages_id sortfield
-    created_user modified_user site set get is_new has_status
+    modified_users_id path url has_parent num_children include limit start check_access
+    pages_id data fold
 """.split())
+RESERVED = SELECTOR_KEYS | frozenset(n for n in dir(Page) if not n.startswith("_")) | {"site"}
 
 
 class Field:

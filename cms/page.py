@@ -40,23 +40,11 @@ class Page:
                  name: str = "", status: int = 1, sort: int = -1, created: datetime | None = None,
                  modified: datetime | None = None, created_users_id: int = 0,
                  modified_users_id: int = 0, path: str = ""):
-        set_ = object.__setattr__
-        set_(self, "site", site)
-        set_(self, "_template", template)
-        set_(self, "id", id)
-        set_(self, "_parent_id", parent_id)
-        set_(self, "_parent_before", parent_id)
-        set_(self, "name", name)
-        set_(self, "_name_before", name)
-        set_(self, "status", status)
-        set_(self, "sort", sort)
-        set_(self, "created", created)
-        set_(self, "modified", modified)
-        set_(self, "created_users_id", created_users_id)
-        set_(self, "modified_users_id", modified_users_id)
-        set_(self, "_path", path)
-        set_(self, "_values", {})
-        set_(self, "_changed", set())
+        self.__dict__.update(
+            site=site, _template=template, id=id, _parent_id=parent_id, _parent_before=parent_id,
+            name=name, _name_before=name, status=status, sort=sort, created=created,
+            modified=modified, created_users_id=created_users_id,
+            modified_users_id=modified_users_id, _path=path, _values={}, _changed=set())
 
     # -- field values -------------------------------------------------------------------------
     def __getattr__(self, name: str) -> Any:

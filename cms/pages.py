@@ -237,26 +237,20 @@ class Pages(Hookable):
         if taken:
             name = self._free_name(parent_id, name, parent_path)
         now = self._now()
+        stamp = db.dt_param(now)
         user_id = self.site.user_id
         sort = page.sort if page.sort >= 0 else (max_sort + 1 if max_sort is not None else 0)
         page_id = db.insert(INSERT_PAGE, (parent_id, page.template.id, name, page.status, sort,
-                                          db.dt_param(now), db.dt_param(now), user_id, user_id))
+                                          stamp, stamp, user_id, user_id))
         path = f"{parent_path}{name}/"
         db.execute(INSERT_PATH, (page_id, path))
-        set_ = object.__setattr__
-        set_(page, "id", page_id)
-        set_(page, "name", name)
-        set_(page, "_name_before", name)
-        set_(page, "_parent_before", parent_id)
-        set_(page, "sort", sort)
-        set_(page, "created", now)
-        set_(page, "modified", now)
-        set_(page, "created_users_id", user_id)
-        set_(page, "modified_users_id", user_id)
-        set_(page, "_path", path)
+        page.__dict__.update(id=page_id, name=name, _name_before=name, _parent_before=parent_id,
+                             sort=sort, created=now, modified=now, created_users_id=user_id,
+                             modified_users_id=user_id, _path=path)
         changed = [n for n in page._changed if page.template.has_field(n)]
+        values = page._values
         for name_ in changed:
-            self._write_field(page, name_, new=True)
+            self._write_field(page.id, name_, values.get(name_), new=True)
         return changed
 
     def _check_children_allowed(self, templates_id: int, parent_id: int) -> None:
@@ -292,7 +286,7 @@ class Pages(Hookable):
             db.execute("UPDATE pages SET status = ?, sort = ? WHERE id = ?", (page.status, page.sort, page.id))
         field_changes = [n for n in changed if page.template.has_field(n)]
         for name in field_changes:
-            self._write_field(page, name, new=False)
+            self._write_field(page.id, name, page._values.get(name), new=False)
         db.execute("UPDATE pages SET modified = ?, modified_users_id = ? WHERE id = ?",
                    (db.dt_param(now), self.site.user_id, page.id))
         object.__setattr__(page, "modified", now)
@@ -339,6 +333,7 @@ class Pages(Hookable):
                    "WHERE path >= ? AND path < ?", (new_path, len(old_path) + 1, low, high))
 
     def _sql_for(self, field: Field) -> tuple[str, str, str]:
+        """(select, insert, delete) statements for a field's table, built once per process."""
         sql = self._field_sql.get(field.name)
         if sql is None:
             table = field.table
@@ -355,23 +350,23 @@ class Pages(Hookable):
             self._field_sql[field.name] = sql
         return sql
 
-    def _write_field(self, page: Page, name: str, new: bool) -> None:
+    def _write_field(self, page_id: int, name: str, value: Any, new: bool) -> None:
+        """Store one field's value: no row when empty, one row per page for a Page field."""
         field = self.site.fields[name]
         _, insert, delete = self._sql_for(field)
-        value = page._values.get(name)
         db = self.db
         if not new:
-            db.execute(delete, (page.id,))
-        if field.type.is_empty(value):
+            db.execute(delete, (page_id,))
+        fieldtype = field.type
+        if fieldtype.is_empty(value):
             return
-        if field.type.kind == "page":
+        if fieldtype.kind == "page":
             for sort, ref in enumerate(value):
-                db.execute(insert, (page.id, ref, sort))
+                db.execute(insert, (page_id, ref, sort))
+        elif fieldtype.kind == "datetime":
+            db.execute(insert, (page_id, db.dt_param(value)))
         else:
-            row = field.type.to_row(field, value)
-            if field.type.kind == "datetime":
-                row = (db.dt_param(row[0]),)
-            db.execute(insert, (page.id, *row))
+            db.execute(insert, (page_id, *fieldtype.to_row(field, value)))
 
     # -- trash, restore, delete ---------------------------------------------------------------
     def trash(self, page: Page) -> Page:

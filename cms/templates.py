@@ -26,6 +26,7 @@ class Template:
         self.fieldgroups_id = fieldgroups_id
         self.settings = {**TEMPLATE_SETTINGS, **settings}
         self.field_names = field_names
+        self._field_set = frozenset(field_names)
 
     @property
     def fields(self) -> list[Field]:
@@ -36,7 +37,7 @@ class Template:
         return self.settings.get("label") or self.name
 
     def has_field(self, name: str) -> bool:
-        return name in self.field_names
+        return name in self._field_set
 
     def add_field(self, name: str) -> None:
         """Append a field to this template's fieldgroup (existing pages simply have no value)."""
@@ -46,6 +47,7 @@ class Template:
         self.site.db.execute("INSERT INTO fieldgroups_fields (fieldgroups_id, fields_id, sort) VALUES (?, ?, ?)",
                              (self.fieldgroups_id, field.id, len(self.field_names)))
         self.field_names.append(name)
+        self._field_set = frozenset(self.field_names)
 
     def __repr__(self) -> str:
         return f"<Template {self.name}>"

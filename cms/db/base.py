@@ -19,6 +19,15 @@ from ..errors import DatabaseError, SchemaError
 T = TypeVar("T")
 
 
+def _wrap_driver_error(exc: Exception) -> None:
+    """Re-raise a driver exception as peewee's class of the same name (IntegrityError ...).
+
+    A try/except costs nothing when no error happens, unlike entering peewee's wrapper on
+    every statement.
+    """
+    peewee.__exception_wrapper__.__exit__(type(exc), exc, exc.__traceback__)
+
+
 def utcnow() -> datetime:
     """Now in UTC, to the second: what the tables store."""
     return datetime.now(timezone.utc).replace(microsecond=0)
@@ -68,9 +77,12 @@ class Database:
 
     def execute(self, text: str, params: Sequence[Any] = ()) -> Any:
         """Run one statement; driver errors arrive as peewee's classes (IntegrityError ...)."""
-        with peewee.__exception_wrapper__:
+        try:
             cursor = self.pw.cursor()
             cursor.execute(self.sql(text), params)
+        except Exception as exc:
+            _wrap_driver_error(exc)
+            raise
         return cursor
 
     def one(self, text: str, params: Sequence[Any] = ()) -> tuple | None:

@@ -7,7 +7,7 @@ from typing import Any, Iterator, Sequence
 
 import peewee
 
-from .base import Database
+from .base import Database, _wrap_driver_error
 
 
 class SqliteDatabase(Database):
@@ -36,6 +36,17 @@ class SqliteDatabase(Database):
             },
         )
         super().__init__(url, pw)
+
+    def execute(self, text: str, params: Sequence[Any] = ()) -> Any:
+        """As the base, minus peewee's cursor bookkeeping: the connection runs it (hot path)."""
+        conn = self.pw._state.conn
+        try:
+            if conn is None:
+                conn = self.pw.connection()
+            return conn.execute(text, params)
+        except Exception as exc:
+            _wrap_driver_error(exc)
+            raise
 
     def transaction_immediate(self) -> Any:
         """A transaction that takes the write lock at once (claims must not upgrade a read lock)."""

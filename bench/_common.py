@@ -1,0 +1,32 @@
+"""Helpers shared by the benchmarks: timing, medians, the machine's description."""
+from __future__ import annotations
+
+import os
+import platform
+import statistics
+import time
+from typing import Callable
+
+
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    try:
+        with open("/proc/cpuinfo") as handle:
+            cpu = next(line.split(":", 1)[1].strip() for line in handle if line.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    return f"{cpu}, {os.cpu_count()} cores, Python {platform.python_version()}"
+
+
+def median_us(fn: Callable[[], object], repeat: int = 2000) -> float:
+    """Median wall time of one call, in microseconds."""
+    samples = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        samples.append(time.perf_counter() - start)
+    return statistics.median(samples) * 1e6
+
+
+def header(title: str) -> None:
+    print(f"# {title}\n# {time.strftime('%Y-%m-%d %H:%M')} on {machine()}")

@@ -1,0 +1,139 @@
+"""The database seam: URLs, clear connection errors, transactions, schema upgrades."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import pytest
+
+import cms
+from cms import schema
+from cms.db import connect, redact_url
+from conftest import ENGINE, PYTHON
+
+
+def test_unknown_scheme_names_the_url_without_password():
+    with pytest.raises(cms.DatabaseError) as err:
+        connect("oracle://scott:tiger@db.example/prod")
+    assert "oracle" in str(err.value)
+    assert "tiger" not in str(err.value)
+    assert "***" in str(err.value)
+
+
+def test_unreachable_server_is_a_clear_error_without_password():
+    with pytest.raises(cms.DatabaseError) as err:
+        connect("postgresql://someone:secret@127.0.0.1:1/nowhere")
+    assert "cannot connect to postgresql://someone:***@127.0.0.1:1/nowhere" in str(err.value)
+    assert "secret" not in str(err.value)
+
+
+def test_missing_sqlite_folder_is_reported(tmp_path):
+    with pytest.raises(cms.DatabaseError, match="does not exist"):
+        connect(f"sqlite:///{tmp_path}/no/such/dir/site.db")
+
+
+def test_redact_url_keeps_urls_without_password():
+    assert redact_url("sqlite:////tmp/x.db") == "sqlite:////tmp/x.db"
+    assert redact_url("mysql://root:pw@h/db") == "mysql://root:***@h/db"
+
+
+def test_boot_creates_fixed_pages_and_title_field(site):
+    assert [site.pages.get(i).path for i in (1, 2, 7, 27)] == ["/", "/admin/", "/trash/", "/http404/"]
+    assert site.pages.get(1).title == "Home"
+    assert site.fields.get("title").type.name == "PageTitle"
+    assert schema.schema_version(site) == len(schema.MIGRATIONS)
+
+
+def test_new_pages_get_ids_after_the_fixed_ones(site):
+    page = site.pages.add("basic-page", 1, title="First")
+    assert page.id > 27
+
+
+def test_boot_twice_keeps_data(site, db_url, tmp_path):
+    site.pages.add("basic-page", 1, title="Keep me")
+    again = cms.boot(db_url, site_dir=tmp_path)
+    assert again.pages.get("/keep-me/").title == "Keep me"
+    again.close()
+
+
+def test_wire_reads_the_last_booted_site(site):
+    assert cms.wire("pages") is site.pages
+    assert cms.wire() is site
+    with pytest.raises(cms.CmsError, match="no API variable"):
+        cms.wire("nonsense")
+
+
+def test_transaction_rolls_back_on_error(site):
+    with pytest.raises(RuntimeError):
+        with site.transaction():
+            site.pages.add("basic-page", 1, title="Ghost")
+            raise RuntimeError("boom")
+    assert not site.pages.get("/ghost/")
+
+
+def test_nested_transaction_is_a_savepoint(site):
+    with site.transaction():
+        site.pages.add("basic-page", 1, title="Outer")
+        with pytest.raises(RuntimeError):
+            with site.transaction():
+                site.pages.add("basic-page", 1, title="Inner")
+                raise RuntimeError("inner fails")
+    assert site.pages.get("/outer/")
+    assert not site.pages.get("/inner/")
+
+
+def test_schema_change_inside_transaction_is_refused(site):
+    with site.transaction():
+        with pytest.raises(cms.SchemaError, match="not allowed inside a transaction"):
+            site.fields.add("body", "Textarea")
+    assert site.fields.get("body") is None
+
+
+def test_database_clock_is_close_to_ours(site):
+    import time
+    assert abs(site.db.db_time() - time.time()) < 5
+
+
+def test_retry_runs_again_after_a_deadlock_like_error(site):
+    import peewee
+    calls = []
+
+    def flaky():
+        calls.append(1)
+        if len(calls) < 3:
+            raise peewee.OperationalError("database is locked" if site.db.engine == "sqlite"
+                                          else "simulated")
+        return "done"
+
+    if site.db.engine == "sqlite":
+        assert site.db.retry(flaky) == "done"
+        assert len(calls) == 3
+    else:
+        # Only a real deadlock code is retried on the server engines; anything else is raised.
+        with pytest.raises(peewee.OperationalError):
+            site.db.retry(flaky)
+
+
+def test_two_processes_booting_at_once_upgrade_once(run_env, tmp_path):
+    """Both processes boot a brand-new database together: the schema lock lets one create it."""
+    code = ("import cms, sys; s = cms.boot(); "
+            "print(s.db.scalar('SELECT COUNT(*) FROM pages'))")
+    procs = [subprocess.Popen([PYTHON, "-c", code], env=run_env, stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True) for _ in range(3)]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    for proc, (out, err) in zip(procs, outputs):
+        assert proc.returncode == 0, err
+        assert out.strip() == "4"
+
+
+def test_boot_without_upgrade_refuses_an_old_schema(site, db_url, tmp_path, monkeypatch):
+    monkeypatch.setattr(schema, "MIGRATIONS", schema.MIGRATIONS + [lambda s: None])
+    with pytest.raises(cms.CmsError, match="migrate"):
+        cms.boot(db_url, site_dir=tmp_path, upgrade=False)
+    upgraded = cms.boot(db_url, site_dir=tmp_path)
+    assert schema.schema_version(upgraded) == len(schema.MIGRATIONS)
+
+
+def test_missing_site_directory_is_reported(tmp_path):
+    with pytest.raises(cms.CmsError, match="does not exist"):
+        cms.boot(site_dir=tmp_path / "nope")

@@ -1,0 +1,151 @@
+"""Fields and fieldtypes: every type converts, validates and round-trips through its table."""
+from __future__ import annotations
+
+from datetime import date, datetime, timezone
+
+import pytest
+
+import cms
+
+
+@pytest.fixture
+def typed(site):
+    site.fields.add("body", "Textarea")
+    site.fields.add("count", "Integer", min=0, max=10)
+    site.fields.add("price", "Float", min=0)
+    site.fields.add("featured", "Checkbox")
+    site.fields.add("published", "Datetime")
+    site.fields.add("contact", "Email")
+    site.fields.add("link", "URL")
+    site.fields.add("related", "Page", multiple=True)
+    site.fields.add("author", "Page")
+    site.templates.add("typed", fields=["title", "body", "count", "price", "featured", "published",
+                                        "contact", "link", "related", "author"])
+    return site
+
+
+def test_values_round_trip_on_every_type(typed):
+    other = typed.pages.add("basic-page", 1, title="Other")
+    when = datetime(2026, 11, 27, 12, 30, tzinfo=timezone.utc)
+    page = typed.pages.add("typed", 1, title="All types", body="line 1\nline 2", count=7,
+                           price=9.5, featured=True, published=when, contact="a@b.example",
+                           link="https://example.org/x", related=[other, 1], author=other)
+    again = typed.pages.get(page.id)
+    assert again.title == "All types"
+    assert again.body == "line 1\nline 2"
+    assert again.count == 7
+    assert again.price == 9.5
+    assert again.featured is True
+    assert again.published == when
+    assert again.contact == "a@b.example"
+    assert again.link == "https://example.org/x"
+    assert again.related.ids() == [other.id, 1]
+    assert again.author == other
+
+
+def test_blank_values_read_as_empty(typed):
+    page = typed.pages.add("typed", 1, title="Empty")
+    again = typed.pages.get(page.id)
+    assert (again.body, again.count, again.price, again.featured, again.published) == ("", None, None, False, None)
+    assert not again.author and len(again.related) == 0
+
+
+@pytest.mark.parametrize("field, value, rule", [
+    ("count", 11, "max"), ("count", -1, "min"), ("count", "seven", "integer"), ("count", 1.5, "integer"),
+    ("price", "cheap", "float"), ("price", float("nan"), "float"), ("price", -1, "min"),
+    ("featured", "maybe", "checkbox"), ("published", "not a date", "datetime"),
+    ("contact", "nobody", "email"), ("link", "javascript:alert(1)", "url"),
+    ("title", "x" * 251, "maxlength"), ("title", ["a"], "type"), ("author", [1, 2], "multiple"),
+    ("author", "abc", "page"),
+])
+def test_bad_values_name_field_value_and_rule(typed, field, value, rule):
+    page = typed.pages.add("typed", 1, title="Valid")
+    with pytest.raises(cms.ValidationError) as err:
+        page.set(field, value)
+    assert err.value.field == field
+    assert err.value.rule == rule
+    assert field in str(err.value)
+    assert typed.pages.get(page.id).get(field) == typed.pages.get(page.id).get(field)
+
+
+def test_a_bad_value_in_add_stores_nothing(typed):
+    before = typed.pages.count("include=all")
+    with pytest.raises(cms.ValidationError, match="maximum 10"):
+        typed.pages.add("typed", 1, title="Too many", count=99)
+    assert typed.pages.count("include=all") == before
+
+
+def test_conversions(typed):
+    page = typed.pages.add("typed", 1, title="  Spaced\ntitle  ", count="3", featured="1",
+                           published=date(2026, 1, 2), price="2.5")
+    again = typed.pages.get(page.id)
+    assert again.title == "Spaced title"
+    assert again.count == 3 and again.featured is True and again.price == 2.5
+    assert again.published == datetime(2026, 1, 2, tzinfo=timezone.utc)
+
+
+def test_datetime_from_iso_with_offset_is_stored_in_utc(typed):
+    page = typed.pages.add("typed", 1, title="Tz", published="2026-06-01T12:00:00+02:00")
+    assert typed.pages.get(page.id).published == datetime(2026, 6, 1, 10, tzinfo=timezone.utc)
+
+
+def test_unicode_text_round_trips(typed):
+    page = typed.pages.add("typed", 1, title="Ünïcödé – 日本語 🎉")
+    assert typed.pages.get(page.id).title == "Ünïcödé – 日本語 🎉"
+
+
+@pytest.mark.parametrize("name", ["1abc", "has space", "a-b", "", "x" * 80, "drop table"])
+def test_field_names_must_be_identifiers(site, name):
+    with pytest.raises(cms.ValidationError, match="not an identifier"):
+        site.fields.add(name, "Text")
+
+
+@pytest.mark.parametrize("name", ["id", "name", "parent", "status", "sort", "created", "path", "limit"])
+def test_reserved_field_names_are_refused(site, name):
+    with pytest.raises(cms.ValidationError, match="reserved"):
+        site.fields.add(name, "Text")
+
+
+def test_unknown_fieldtype_and_setting_are_refused(site):
+    with pytest.raises(cms.ValidationError, match="unknown fieldtype"):
+        site.fields.add("x", "Blob")
+    with pytest.raises(cms.ValidationError, match="no setting 'maximum'"):
+        site.fields.add("y", "Integer", maximum=3)
+    assert site.fields.get("x") is None and site.fields.get("y") is None
+
+
+def test_adding_an_existing_field_returns_it_or_refuses_another_type(site):
+    first = site.fields.add("body", "Textarea")
+    assert site.fields.add("body", "Textarea") is first
+    with pytest.raises(cms.ValidationError, match="exists already"):
+        site.fields.add("body", "Integer")
+
+
+def test_a_field_added_elsewhere_is_found(site, db_url, tmp_path):
+    other = cms.boot(db_url, site_dir=tmp_path)
+    other.fields.add("summary", "Text")
+    assert site.fields.get("summary").type.name == "Text"
+
+
+def test_field_in_use_cannot_be_deleted(site):
+    site.fields.add("body", "Textarea")
+    site.templates.add("doc", fields=["title", "body"])
+    with pytest.raises(cms.ValidationError, match="used by template"):
+        site.fields.delete("body")
+    site.fields.add("spare", "Text")
+    site.fields.delete("spare")
+    assert site.fields.get("spare") is None
+
+
+def test_templates(site):
+    site.fields.add("body", "Textarea")
+    doc = site.templates.add("doc", fields=["title", "body"])
+    assert site.templates.get("doc") is doc and site.templates.get(doc.id) is doc
+    assert [f.name for f in doc.fields] == ["title", "body"]
+    with pytest.raises(cms.ValidationError, match="unknown field"):
+        site.templates.add("bad", fields=["title", "nope"])
+    assert site.templates.get("bad") is None
+    with pytest.raises(cms.ValidationError, match="unknown template setting"):
+        site.templates.add("bad2", colour="red")
+    with pytest.raises(cms.PageError, match="has no field"):
+        site.pages.add("basic-page", 1, title="x").set("body", "text")

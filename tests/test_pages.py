@@ -1,0 +1,308 @@
+"""The Pages API: get, add, save, move, names, status, trash, restore, delete, hooks on save."""
+from __future__ import annotations
+
+import pytest
+
+import cms
+from cms import Page
+
+
+@pytest.fixture
+def docs(site):
+    site.fields.add("body", "Textarea")
+    site.fields.add("rank", "Integer", min=0)
+    site.templates.add("doc", fields=["title", "body", "rank"])
+    return site
+
+
+def test_get_by_id_path_and_selector(docs):
+    page = docs.pages.add("doc", 1, "about", title="About us")
+    assert docs.pages.get(page.id) == page
+    assert docs.pages.get("/about/") == page
+    assert docs.pages.get("/about") == page
+    assert docs.pages.get("name=about") == page
+    assert docs.pages.get(str(page.id)) == page
+
+
+def test_missing_page_is_a_falsy_nullpage(docs):
+    missing = docs.pages.get(999999)
+    assert isinstance(missing, cms.NullPage)
+    assert not missing and missing.id == 0
+    assert not docs.pages.get("/nowhere/")
+    assert missing.title is None
+
+
+def test_get_always_reads_the_stored_state(docs, db_url, tmp_path):
+    page = docs.pages.add("doc", 1, title="Before")
+    other = cms.boot(db_url, site_dir=tmp_path)
+    other.pages.get(page.id).set_and_save("title", "After")
+    assert docs.pages.get(page.id).title == "After"
+    other.close()
+
+
+def test_add_sets_core_columns(docs):
+    page = docs.pages.add("doc", 1, title="Hello", rank=2)
+    assert page.id and page.name == "hello" and page.path == "/hello/" and page.url == "/hello/"
+    assert page.parent == docs.pages.get(1)
+    assert page.template.name == "doc"
+    assert page.status == Page.STATUS_ON
+    assert page.created is not None and page.created == page.modified
+    assert page.created.tzinfo is not None
+
+
+def test_name_from_title_and_sanitized(docs):
+    assert docs.pages.add("doc", 1, title="Crème Brûlée & Co!").name == "creme-brulee-co"
+    assert docs.pages.add("doc", 1, "  Mixed Case Name ", title="x").name == "mixed-case-name"
+    assert docs.pages.add("doc", 1).name == "untitled"
+
+
+def test_unusable_name_is_refused(docs):
+    with pytest.raises(cms.ValidationError, match="no usable characters"):
+        docs.pages.add("doc", 1, "!!!", title="x")
+
+
+def test_sibling_name_clash_saves_as_next_number_with_warning(docs):
+    first = docs.pages.add("doc", 1, "word", title="Word")
+    second = docs.pages.add("doc", 1, "word", title="Word")
+    third = docs.pages.add("doc", 1, "word", title="Word")
+    assert (first.name, second.name, third.name) == ("word", "word-1", "word-2")
+    assert any("saved as 'word-2'" in str(n) for n in docs.notices.warnings())
+    # The same name under another parent is no clash.
+    assert docs.pages.add("doc", first, "word", title="Word").name == "word"
+
+
+def test_clash_numbering_continues_after_the_highest(docs):
+    docs.pages.add("doc", 1, "item", title="x")
+    docs.pages.add("doc", 1, "item-7", title="x")
+    assert docs.pages.add("doc", 1, "item", title="x").name == "item-8"
+
+
+def test_save_and_save_one_field(docs):
+    page = docs.pages.add("doc", 1, title="One", body="b1", rank=1)
+    page.title = "Two"
+    page.body = "b2"
+    page.save("title")
+    again = docs.pages.get(page.id)
+    assert again.title == "Two" and again.body == "b1"
+    page.save()
+    assert docs.pages.get(page.id).body == "b2"
+
+
+def test_set_and_save_and_clearing_a_value(docs):
+    page = docs.pages.add("doc", 1, title="T", rank=5)
+    page.set_and_save("rank", None)
+    assert docs.pages.get(page.id).rank is None
+    page.set_and_save("rank", 0)
+    assert docs.pages.get(page.id).rank == 0
+
+
+def test_modified_changes_on_save(docs):
+    page = docs.pages.add("doc", 1, title="T")
+    docs.db.execute("UPDATE pages SET modified = ? WHERE id = ?",
+                    (docs.db.dt_param(page.created.replace(year=2000)), page.id))
+    page.title = "U"
+    page.save()
+    assert docs.pages.get(page.id).modified.year > 2000
+
+
+def test_unknown_field_on_page_is_an_error(docs):
+    page = docs.pages.add("doc", 1, title="T")
+    with pytest.raises(AttributeError, match="no attribute or field 'nope'"):
+        page.nope
+    with pytest.raises(cms.PageError, match="no field 'nope'"):
+        page.set("nope", 1)
+
+
+def test_parent_must_exist(docs):
+    with pytest.raises(cms.PageError, match="does not exist"):
+        docs.pages.add("doc", 99999, title="Orphan")
+    with pytest.raises(cms.PageError, match="does not exist"):
+        docs.pages.add("doc", docs.pages.get(99999), title="Orphan")
+    with pytest.raises(cms.PageError, match="does not exist"):
+        docs.pages.add("doc", "/no/where/", title="Orphan")
+
+
+def test_template_without_children(docs):
+    docs.templates.add("leaf", fields=["title"], no_children=True)
+    leaf = docs.pages.add("leaf", 1, title="Leaf")
+    with pytest.raises(cms.PageError, match="may not have children"):
+        docs.pages.add("doc", leaf, title="Child")
+
+
+def test_tree_navigation(docs):
+    a = docs.pages.add("doc", 1, "a", title="A")
+    b = docs.pages.add("doc", a, "b", title="B")
+    c = docs.pages.add("doc", b, "c", title="C")
+    assert c.path == "/a/b/c/"
+    assert [p.path for p in c.parents] == ["/", "/a/", "/a/b/"]
+    assert c.parent == b and b.parent == a
+    assert a.num_children == 1 and c.num_children == 0
+    assert docs.pages.get(1).parents.ids() == []
+
+
+def test_children_and_child(docs):
+    parent = docs.pages.add("doc", 1, "list", title="List")
+    for i in range(5):
+        docs.pages.add("doc", parent, f"item-{i}", title=f"Item {i}", rank=i)
+    assert [p.name for p in parent.children()] == [f"item-{i}" for i in range(5)]
+    assert parent.children("limit=2").total == 5
+    assert len(parent.children("limit=2")) == 2
+    assert parent.child("rank=3").name == "item-3"
+    assert [p.name for p in parent.children("sort=-rank, limit=2")] == ["item-4", "item-3"]
+
+
+def test_hidden_children_are_counted_but_not_listed(docs):
+    parent = docs.pages.add("doc", 1, "p", title="P")
+    docs.pages.add("doc", parent, "shown", title="S")
+    docs.pages.add("doc", parent, "hid", title="H", status=Page.STATUS_ON | Page.STATUS_HIDDEN)
+    assert parent.num_children == 2
+    assert [p.name for p in parent.children()] == ["shown"]
+    assert len(parent.children("include=hidden")) == 2
+
+
+def test_move_rewrites_paths_of_the_subtree(docs):
+    a = docs.pages.add("doc", 1, "a", title="A")
+    b = docs.pages.add("doc", 1, "b", title="B")
+    child = docs.pages.add("doc", a, "child", title="C")
+    grandchild = docs.pages.add("doc", child, "gc", title="G")
+    child.parent = b
+    child.save()
+    assert docs.pages.get(grandchild.id).path == "/b/child/gc/"
+    assert docs.pages.get("/b/child/") == child
+    assert not docs.pages.get("/a/child/")
+
+
+def test_rename_rewrites_paths(docs):
+    a = docs.pages.add("doc", 1, "a", title="A")
+    kid = docs.pages.add("doc", a, "kid", title="K")
+    a.name = "renamed"
+    a.save()
+    assert docs.pages.get(kid.id).path == "/renamed/kid/"
+
+
+def test_move_into_own_subtree_is_refused_and_changes_nothing(docs):
+    a = docs.pages.add("doc", 1, "a", title="A")
+    b = docs.pages.add("doc", a, "b", title="B")
+    a.parent = b
+    with pytest.raises(cms.PageError, match="under itself or one of its descendants"):
+        a.save()
+    a.parent = a
+    with pytest.raises(cms.PageError, match="under itself"):
+        a.save()
+    assert docs.pages.get(a.id).path == "/a/" and docs.pages.get(b.id).path == "/a/b/"
+
+
+def test_move_with_name_clash_renames(docs):
+    a = docs.pages.add("doc", 1, "a", title="A")
+    docs.pages.add("doc", 1, "x", title="X")
+    x2 = docs.pages.add("doc", a, "x", title="X")
+    x2.parent = 1
+    x2.save()
+    assert docs.pages.get(x2.id).path == "/x-1/"
+
+
+def test_status_helpers(docs):
+    page = docs.pages.add("doc", 1, title="S")
+    page.add_status(Page.STATUS_HIDDEN).save()
+    again = docs.pages.get(page.id)
+    assert again.is_hidden() and again.has_status("hidden") and not again.is_unpublished()
+    again.remove_status("hidden").add_status(Page.STATUS_UNPUBLISHED).save()
+    again = docs.pages.get(page.id)
+    assert not again.is_hidden() and again.is_unpublished()
+    with pytest.raises(cms.PageError, match="unknown status"):
+        again.add_status("sparkly")
+
+
+def test_trash_and_restore(docs):
+    parent = docs.pages.add("doc", 1, "parent", title="P")
+    page = docs.pages.add("doc", parent, "victim", title="V")
+    kid = docs.pages.add("doc", page, "kid", title="K")
+    page.trash()
+    trashed = docs.pages.get(page.id)
+    assert trashed.is_trash() and trashed.parent.id == 7 and trashed.path.startswith("/trash/")
+    assert docs.pages.get(kid.id).is_trash()
+    assert not docs.pages.find("name=victim")
+    trashed.restore()
+    back = docs.pages.get(page.id)
+    assert back.path == "/parent/victim/" and not back.is_trash()
+    assert docs.pages.get(kid.id).path == "/parent/victim/kid/" and not docs.pages.get(kid.id).is_trash()
+    assert back.sort == page.sort
+
+
+def test_restore_when_name_was_taken_meanwhile(docs):
+    page = docs.pages.add("doc", 1, "spot", title="S")
+    page.trash()
+    docs.pages.add("doc", 1, "spot", title="Usurper")
+    docs.pages.get(page.id).restore()
+    assert docs.pages.get(page.id).path == "/spot-1/"
+
+
+def test_system_pages_cannot_be_trashed_moved_or_deleted(docs):
+    for page_id in (1, 2, 7, 27):
+        page = docs.pages.get(page_id)
+        with pytest.raises(cms.PageError):
+            docs.pages.delete(page)
+    with pytest.raises(cms.PageError):
+        docs.pages.get(2).trash()
+    admin = docs.pages.get(2)
+    admin.parent = docs.pages.add("doc", 1, title="Elsewhere")
+    with pytest.raises(cms.PageError, match="system page"):
+        admin.save()
+
+
+def test_delete_refuses_children_unless_recursive(docs):
+    parent = docs.pages.add("doc", 1, "p", title="P")
+    kid = docs.pages.add("doc", parent, "k", title="K", body="text")
+    with pytest.raises(cms.PageError, match="1 descendant"):
+        docs.pages.delete(parent)
+    assert docs.pages.get(kid.id)
+    assert docs.pages.delete(parent, recursive=True) == 2
+    assert not docs.pages.get(parent.id) and not docs.pages.get(kid.id)
+    assert docs.db.scalar("SELECT COUNT(*) FROM field_body WHERE pages_id = ?", (kid.id,)) == 0
+
+
+def test_delete_removes_references_to_the_page(docs):
+    docs.fields.add("see_also", "Page", multiple=True)
+    docs.templates["doc"].add_field("see_also")
+    target = docs.pages.add("doc", 1, title="Target")
+    source = docs.pages.add("doc", 1, title="Source", see_also=[target])
+    docs.pages.delete(target)
+    assert len(docs.pages.get(source.id).see_also) == 0
+
+
+def test_a_failing_save_leaves_a_new_page_new(docs):
+    def fail(event):
+        raise RuntimeError("hook says no")
+    docs.pages.add_hook_after("added", fail)
+    page = docs.pages.new("doc", 1, title="Doomed")
+    with pytest.raises(RuntimeError):
+        page.save()
+    assert page.id == 0
+    assert not docs.pages.get("/doomed/")
+
+
+def test_hooks_see_the_save(docs):
+    seen = []
+    docs.pages.add_hook_after("saved", lambda e: seen.append((e.arguments[0].name, e.arguments[1])))
+    page = docs.pages.add("doc", 1, "hooked", title="H")
+    page.rank = 3
+    page.save()
+    assert seen == [("hooked", ["title"]), ("hooked", ["rank"])]
+
+
+def test_page_arrays(docs):
+    for i in range(3):
+        docs.pages.add("doc", 1, f"n{i}", title=f"N{i}")
+    found = docs.pages.find("template=doc, limit=2")
+    assert found.total == 3 and found.limit == 2 and found.start == 0
+    assert found.first().name == "n0" and found.last().name == "n1"
+    assert len(found[0:1]) == 1
+    assert not docs.pages.find("template=doc, name=zzz").first()
+
+
+def test_find_many_streams_everything(docs):
+    with docs.transaction():
+        for i in range(1200):
+            docs.pages.add("doc", 1, f"bulk-{i}", title="Bulk")
+    names = [p.name for p in docs.pages.find_many("template=doc", chunk=250)]
+    assert len(names) == 1200 and len(set(names)) == 1200
