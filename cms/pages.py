@@ -33,7 +33,10 @@ INSERT_PAGE = ("INSERT INTO pages (parent_id, templates_id, name, status, sort, 
                "created_users_id, modified_users_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 INSERT_PATH = "INSERT INTO pages_paths (pages_id, path) VALUES (?, ?)"
 TRASH_ID = 7
+TRASH_PATH = "/trash/"
 SAVE_HOOKS = {"save", "added", "saved"}
+RESTORED_ON_FAILURE = ("id", "name", "_path", "_parent_id", "_parent_before", "_name_before", "sort",
+                       "status", "created", "modified")
 TRASH_NAME = re.compile(r"^(\d+)\.(\d+)\.(-?\d+)_(.+)$")
 
 
@@ -187,26 +190,30 @@ class Pages(Hookable):
         """Save a page (or one field of it) in one transaction, hooks included.
 
         A hook or value that fails rolls everything back, and a page that was new stays new.
+        At the top level a deadlock or serialization failure runs the save again (the whole
+        transaction is ours, so that is safe); inside a caller's transaction it is raised for
+        the caller, who owns the transaction, to retry.
         """
         if not isinstance(page, Page) or isinstance(page, NullPage):
             raise PageError(f"cannot save {page!r}: not a page")
-        was_new = not page.id
-        before = (page.name, page._path, page._parent_id, page.sort, page.status, page.created,
-                  page.modified)
+        if not self.db.in_transaction():
+            return self.db.retry(lambda: self._save_restoring(page, field, savepoint=True))
+        # Inside a caller's transaction, with no hook that could fail half-way, the writes are
+        # one fixed sequence validated beforehand: a savepoint would only cost two statements
+        # per page (a third of the time of a bulk import).
+        hooked = bool(self.site.hooks.hooked_methods & SAVE_HOOKS)
+        return self._save_restoring(page, field, savepoint=hooked)
+
+    def _save_restoring(self, page: Page, field: str | None, savepoint: bool) -> bool:
+        """Run the save; on failure put the page object back as it was before."""
+        before = {attr: page.__dict__[attr] for attr in RESTORED_ON_FAILURE}
         try:
-            if self.db.in_transaction() and not self.site.hooks.hooked_methods & SAVE_HOOKS:
-                # Inside a caller's transaction, with no hook that could fail half-way, the writes
-                # are one fixed sequence validated beforehand: a savepoint would only cost two
-                # statements per page (a third of the time of a bulk import).
+            if not savepoint:
                 return self._save(page, field)
             with self.site.transaction():
                 return self._save(page, field)
         except BaseException:
-            if was_new:
-                object.__setattr__(page, "id", 0)
-            for attr, value in zip(("name", "_path", "_parent_id", "sort", "status", "created",
-                                    "modified"), before):
-                object.__setattr__(page, attr, value)
+            page.__dict__.update(before)
             raise
 
     @hookable
@@ -298,8 +305,8 @@ class Pages(Hookable):
         old_path = db.scalar("SELECT path FROM pages_paths WHERE pages_id = ?", (page.id,))
         if page.id == 1:
             raise PageError("the home page cannot be renamed or moved")
-        if page.status & (Page.STATUS_SYSTEM | Page.STATUS_SYSTEM_ID) and page.parent_id != page._parent_before:
-            raise PageError(f"page {page.path} is a system page and cannot be moved")
+        if page.status & (Page.STATUS_SYSTEM | Page.STATUS_SYSTEM_ID):
+            raise PageError(f"page {page.path} is a system page and cannot be moved or renamed")
         parent_path, parent_template = db.one(
             "SELECT pp.path, p.templates_id FROM pages p JOIN pages_paths pp ON pp.pages_id = p.id "
             "WHERE p.id = ?", (page.parent_id,)) or (None, None)
@@ -325,6 +332,10 @@ class Pages(Hookable):
         for attr, value in (("name", name), ("_name_before", name), ("_parent_before", page.parent_id),
                             ("sort", sort), ("_path", new_path)):
             object.__setattr__(page, attr, value)
+        # A page is in the trash exactly when it lies below the trash page, however it got there.
+        status = db.scalar("SELECT status FROM pages WHERE id = ?", (page.id,))
+        if bool(status & Page.STATUS_TRASH) != new_path.startswith(TRASH_PATH):
+            self._set_subtree_status(page, Page.STATUS_TRASH, on=new_path.startswith(TRASH_PATH))
 
     def _rewrite_paths(self, old_path: str, new_path: str) -> None:
         low, high = subtree_range(old_path)
@@ -380,7 +391,6 @@ class Pages(Hookable):
             page.name = f"{current.id}.{current.parent_id}.{current.sort}_{current.name}"
             page.parent = TRASH_ID
             self._move(page)
-            self._set_subtree_status(page, Page.STATUS_TRASH, on=True)
             self.trashed(page)
         page._changed.clear()
         return page
@@ -402,7 +412,6 @@ class Pages(Hookable):
             self._move(page)
             self.db.execute("UPDATE pages SET sort = ? WHERE id = ?", (int(sort), page.id))
             object.__setattr__(page, "sort", int(sort))
-            self._set_subtree_status(page, Page.STATUS_TRASH, on=False)
             self.restored(page)
         page._changed.clear()
         return page

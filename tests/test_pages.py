@@ -306,3 +306,17 @@ def test_find_many_streams_everything(docs):
             docs.pages.add("doc", 1, f"bulk-{i}", title="Bulk")
     names = [p.name for p in docs.pages.find_many("template=doc", chunk=250)]
     assert len(names) == 1200 and len(set(names)) == 1200
+
+
+def test_moving_into_and_out_of_the_trash_sets_the_trash_status(docs):
+    bin_page = docs.pages.add("doc", 1, "bin", title="Bin")
+    bin_page.trash()
+    page = docs.pages.add("doc", 1, "mover", title="M")
+    kid = docs.pages.add("doc", page, "kid", title="K")
+    page.parent = bin_page
+    page.save()
+    assert docs.pages.get(page.id).is_trash() and docs.pages.get(kid.id).is_trash()
+    page = docs.pages.get(page.id)
+    page.parent = 1
+    page.save()
+    assert not docs.pages.get(page.id).is_trash() and not docs.pages.get(kid.id).is_trash()
