@@ -224,7 +224,10 @@ class Pages(Hookable):
             changes = self._insert(page)
             self.added(page)
         self.saved(page, changes)
-        page._changed.clear()
+        if field is None:
+            page._changed.clear()
+        else:
+            page._changed.discard(field)   # other changes wait for the next save()
         return True
 
     def _now(self) -> Any:

@@ -217,6 +217,7 @@ def test_trash_and_restore(docs):
     parent = docs.pages.add("doc", 1, "parent", title="P")
     page = docs.pages.add("doc", parent, "victim", title="V")
     kid = docs.pages.add("doc", page, "kid", title="K")
+    original_sort = page.sort
     page.trash()
     trashed = docs.pages.get(page.id)
     assert trashed.is_trash() and trashed.parent.id == 7 and trashed.path.startswith("/trash/")
@@ -226,7 +227,7 @@ def test_trash_and_restore(docs):
     back = docs.pages.get(page.id)
     assert back.path == "/parent/victim/" and not back.is_trash()
     assert docs.pages.get(kid.id).path == "/parent/victim/kid/" and not docs.pages.get(kid.id).is_trash()
-    assert back.sort == page.sort
+    assert back.sort == original_sort
 
 
 def test_restore_when_name_was_taken_meanwhile(docs):
