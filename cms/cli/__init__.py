@@ -14,7 +14,7 @@ from typing import Callable, Sequence
 from ..errors import CmsError
 
 # Each names a module with `register(subparsers)`; its parsers set `func(args) -> int`.
-COMMAND_MODULES = ("cms.cli.site", "cms.cli.users", "cms.cli.tasks", "cms.cli.runners")
+COMMAND_MODULES = ("cms.cli.site", "cms.cli.users", "cms.cli.tasks", "cms.cli.runners", "cms.cli.web")
 
 
 class UsageError(Exception):
@@ -59,14 +59,11 @@ def main(argv: Sequence[str] | None = None) -> int:
                         format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
     if func is None:
-        if args.command is None and hasattr(args, "default_func"):
-            func = args.default_func
-        else:
-            default = getattr(parser, "_default_command", None)
-            if default is None:
-                parser.print_help()
-                return 2
-            func = default
+        if args.command is not None:
+            parser.print_help()
+            return 2
+        from .site import cmd_demo
+        func = cmd_demo
     try:
         return int(func(args) or 0)
     except UsageError as exc:
