@@ -116,14 +116,17 @@ def test_retry_runs_again_after_a_deadlock_like_error(site):
 
 def test_two_processes_booting_at_once_upgrade_once(run_env, tmp_path):
     """Both processes boot a brand-new database together: the schema lock lets one create it."""
-    code = ("import cms, sys; s = cms.boot(); "
-            "print(s.db.scalar('SELECT COUNT(*) FROM pages'))")
+    code = ("import cms; from cms import schema; s = cms.boot(); "
+            "print(schema.schema_version(s), s.db.scalar('SELECT COUNT(*) FROM pages'))")
     procs = [subprocess.Popen([PYTHON, "-c", code], env=run_env, stdout=subprocess.PIPE,
                               stderr=subprocess.PIPE, text=True) for _ in range(3)]
     outputs = [p.communicate(timeout=120) for p in procs]
     for proc, (out, err) in zip(procs, outputs):
         assert proc.returncode == 0, err
-        assert out.strip() == "4"
+    versions = {out.split()[0] for out, _ in outputs}
+    counts = {out.split()[1] for out, _ in outputs}
+    assert versions == {str(len(schema.MIGRATIONS))}
+    assert len(counts) == 1, "every process sees the same fixed pages, created once"
 
 
 def test_boot_without_upgrade_refuses_an_old_schema(site, db_url, tmp_path, monkeypatch):
