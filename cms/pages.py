@@ -63,7 +63,11 @@ class Pages(Hookable):
                     modified_users_id=row[9], path=row[10])
 
     def get(self, key: int | str) -> Page:
-        """A page by id, by path ("/about/") or by selector; a NullPage when there is none."""
+        """A page by id, by path ("/about/") or by selector; a NullPage when there is none.
+
+        Like ProcessWire's get(), hidden, unpublished and trashed pages are found too; use
+        `find_one()` for the status filtering of `find()`.
+        """
         if isinstance(key, bool):
             raise TypeError("pages.get() takes an id, a path or a selector, not a bool")
         if isinstance(key, int):
@@ -74,7 +78,8 @@ class Pages(Hookable):
         elif isinstance(key, str) and key.strip().isdigit():
             row = self.db.one(BY_ID, (int(key),))
         elif isinstance(key, str):
-            return self.find_one(key)
+            # As ProcessWire's get(): no status exclusions unless the selector names its own.
+            return self.find_one(key, base=None if "include=" in key else "include=all")
         else:
             raise TypeError(f"pages.get() takes an id, a path or a selector, not {type(key).__name__}")
         return self._page(row) if row else NullPage(self.site)

@@ -2,14 +2,13 @@
 from __future__ import annotations
 
 import subprocess
-import sys
 
 import pytest
 
 import cms
 from cms import schema
 from cms.db import connect, redact_url
-from conftest import ENGINE, PYTHON
+from conftest import PYTHON
 
 
 def test_unknown_scheme_names_the_url_without_password():

@@ -2,7 +2,6 @@
 tree sound (paths unique and right, parent chains end at home, nothing orphaned)."""
 from __future__ import annotations
 
-import pytest
 from hypothesis import settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, rule, run_state_machine_as_test

@@ -1,4 +1,8 @@
-"""MariaDB 10.6+: READ COMMITTED, utf8mb4 with a binary collation, deadlocks retried."""
+"""MariaDB 10.6+: READ COMMITTED, utf8mb4 with a binary no-pad collation, deadlocks retried.
+
+`utf8mb4_nopad_bin` compares byte for byte like SQLite and PostgreSQL's "C" collation;
+`utf8mb4_bin` would ignore trailing spaces ("pie " = "pie").
+"""
 from __future__ import annotations
 
 import contextlib
@@ -25,14 +29,14 @@ class MariaDatabase(ServerDatabase):
         "LONGTEXT": "LONGTEXT",
         "DATETIME": "DATETIME",
     }
-    table_options = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin"
+    table_options = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin"
 
     def __init__(self, url: str, **params: Any):
         pw = peewee.MySQLDatabase(
             params.pop("database"),
             charset="utf8mb4",
             init_command=("SET SESSION tx_isolation = 'READ-COMMITTED', time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION', "
-                          "collation_connection = 'utf8mb4_bin'"),
+                          "collation_connection = 'utf8mb4_nopad_bin'"),
             **params,
         )
         super().__init__(url, pw)

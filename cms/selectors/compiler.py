@@ -1,0 +1,417 @@
+"""Plans -> one SQL statement with `?` parameters, built once per selector shape.
+
+The SQL text depends only on a plan's shape (its structure with the values taken out), so it is
+cached under that shape; a repeated query only walks its plan for the parameters, in the same
+order the text was written in. Values are always parameters; identifiers come from this module
+or from field names the planner checked against the site (`field_<name>` tables).
+
+Joins: each single-valued field a scope uses is joined once, INNER when the selector cannot
+match a page without a row for it, else LEFT (then every condition on it is written so that a
+missing row gives TRUE or FALSE, never NULL, and NOT works). Page fields, which have several
+rows per page, are tested with EXISTS, so no join multiplies rows and COUNT(*) needs no DISTINCT.
+Text is compared on `fold` (casefolded in Python on save) with the binary collation every
+engine is given, so `=`, `<` and prefix ranges use the index and agree across engines.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Callable
+
+from ..errors import SelectorError
+from .plan import (AllOf, Ancestors, AnyOf, ChildCount, Column, FieldColumn, Leaf, Node,
+                   Not, PathColumn, PathRef, Query, RefColumn, Sort, StatusColumn, Words,
+                   prefix_upper)
+
+if TYPE_CHECKING:
+    from ..db import Database
+
+# Used when `start` is given without `limit`: MariaDB and SQLite need a LIMIT before OFFSET.
+NO_LIMIT = 2 ** 62
+LIKE_ESCAPE = "!"   # not backslash: MariaDB treats backslashes in string literals differently
+FALSE, TRUE = "1 = 0", "1 = 1"
+CACHE_SIZE = 4096     # statements kept; a program making endless new shapes starts over
+MAX_PARAMS = 10_000   # SQLite takes 32,766 parameters; leave room for the keyset and paging
+
+
+def like_escape(text: str) -> str:
+    """`text` with LIKE's wildcards made literal (ESCAPE '!')."""
+    return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+
+
+def _join(parts: list[str], operator: str) -> str:
+    """`parts` joined by AND or OR, nested as a balanced tree: SQLite refuses expressions more
+    than 1,000 deep, and a flat chain of N terms is N deep."""
+    if len(parts) == 1:
+        return parts[0]
+    if len(parts) <= 8:
+        return f" {operator} ".join(f"({part})" for part in parts)
+    middle = len(parts) // 2
+    return f"({_join(parts[:middle], operator)}) {operator} ({_join(parts[middle:], operator)})"
+
+
+class _Scope:
+    """One FROM clause: the pages alias, and the tables joined to it."""
+
+    def __init__(self, alias: str, inner_fields: set[str]):
+        self.alias = alias
+        self.inner_fields = inner_fields
+        self.fields: dict[str, tuple[str, str]] = {}     # field -> (table, alias)
+        self.sort_refs: dict[str, tuple[str, str]] = {}  # Page field sorted by -> (table, alias)
+        self.path = False
+
+    def field(self, target: FieldColumn) -> str:
+        alias = f"{self.alias}_f_{target.field}"
+        self.fields[target.field] = (target.table, alias)
+        return alias
+
+    def path_alias(self) -> str:
+        self.path = True
+        return f"{self.alias}_pp"
+
+    def from_clause(self) -> str:
+        a = self.alias
+        parts = [f"pages {a}"]
+        if self.path:
+            parts.append(f"JOIN pages_paths {a}_pp ON {a}_pp.pages_id = {a}.id")
+        for name, (table, alias) in self.fields.items():
+            join = "JOIN" if name in self.inner_fields else "LEFT JOIN"
+            parts.append(f"{join} {table} {alias} ON {alias}.pages_id = {a}.id")
+        for table, alias in self.sort_refs.values():
+            parts.append(f"LEFT JOIN {table} {alias} ON {alias}.pages_id = {a}.id AND {alias}.sort = 0")
+        return " ".join(parts)
+
+
+def inner_fields(node: Node) -> set[str]:
+    """Fields a page must store a row for to match: positive leaves directly under the top AND."""
+    items = node.items if isinstance(node, AllOf) else (node,)
+    return {item.target.field for item in items
+            if isinstance(item, Leaf) and isinstance(item.target, FieldColumn) and not item.blank}
+
+
+class _Writer:
+    """Writes the SQL text of one statement. A new one per statement: the aliases it numbers
+    (q1 for a sub-selector, c1 for a child count, r1 for a Page field) are its own, so
+    threads compiling at once never share a counter."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self._counter = 0
+
+    def count(self, query: Query) -> str:
+        scope = _Scope("p", inner_fields(query.where))
+        where = self._where(query, scope)
+        return f"SELECT COUNT(*) FROM {scope.from_clause()} WHERE {where}"
+
+    def select(self, query: Query, keyset: int, paged: bool,
+               nulls: tuple[bool, ...] | None = None) -> str:
+        """keyset: 0 = ids only; 1 = ids and sort keys; 2 = that, after a given row."""
+        scope = _Scope("p", inner_fields(query.where))
+        where = self._where(query, scope)
+        keys = self._sort_keys(query, scope)
+        order = []
+        for expr, nullable, desc in keys:
+            direction = "DESC" if desc else "ASC"
+            if nullable:
+                order.append(f"({expr} IS NOT NULL) {direction}")
+            order.append(f"{expr} {direction}")
+        columns = "p.id"
+        if keyset:
+            columns = ", ".join(["p.id"] + [expr for expr, _, _ in keys])
+        if keyset == 2:
+            assert nulls is not None
+            where += f" AND ({self._keyset_sql(keys, nulls)})"
+        sql = f"SELECT {columns} FROM {scope.from_clause()} WHERE {where} ORDER BY {', '.join(order)}"
+        if paged:
+            sql += " LIMIT ? OFFSET ?"
+        return sql
+
+    def _sort_keys(self, query: Query, scope: _Scope) -> list[tuple[str, bool, bool]]:
+        """(expression, nullable, descending) per sort key, the id last as the tie-breaker."""
+        keys = []
+        for sort in query.sorts:
+            expr, nullable = self._sort_expr(sort, scope)
+            keys.append((expr, nullable, sort.desc))
+        keys.append((f"{scope.alias}.id", False, query.sorts[-1].desc if query.sorts else False))
+        return keys
+
+    def _sort_expr(self, sort: Sort, scope: _Scope) -> tuple[str, bool]:
+        target, a = sort.target, scope.alias
+        if isinstance(target, Column):
+            return f"{a}.{target.name}", False
+        if isinstance(target, PathColumn):
+            return f"{scope.path_alias()}.path", False
+        if isinstance(target, ChildCount):
+            return self._child_count(a), False
+        if isinstance(target, FieldColumn):
+            alias = scope.field(target)
+            return f"{alias}.{'fold' if target.folded else 'data'}", target.field not in scope.inner_fields
+        if isinstance(target, RefColumn):
+            alias = f"{a}_s_{target.field}"
+            scope.sort_refs[target.field] = (target.table, alias)
+            return f"{alias}.data", True
+        raise AssertionError(target)
+
+    @staticmethod
+    def _keyset_sql(keys: list[tuple[str, bool, bool]], nulls: tuple[bool, ...]) -> str:
+        """Rows after the given one in ORDER BY order; a NULL sorts below every value."""
+        terms, equal = [], []
+        for (expr, _, desc), is_null in zip(keys, nulls):
+            if is_null:
+                after = FALSE if desc else f"{expr} IS NOT NULL"
+                same = f"{expr} IS NULL"
+            else:
+                after = f"({expr} < ? OR {expr} IS NULL)" if desc else f"{expr} > ?"
+                same = f"{expr} = ?"
+            terms.append(" AND ".join(equal + [after]))
+            equal.append(same)
+        return " OR ".join(f"({term})" for term in terms)
+
+    def _where(self, query: Query, scope: _Scope) -> str:
+        where = self._node(query.where, scope)
+        if query.threshold is not None:
+            return f"{scope.alias}.status < ? AND ({where})"
+        return f"({where})"
+
+    def _subquery(self, query: Query) -> str:
+        self._counter += 1
+        scope = _Scope(f"q{self._counter}", inner_fields(query.where))
+        where = self._where(query, scope)
+        return f"SELECT {scope.alias}.id FROM {scope.from_clause()} WHERE {where}"
+
+    def _node(self, node: Node, scope: _Scope) -> str:
+        if isinstance(node, Leaf):
+            return self._leaf(node, scope)
+        if isinstance(node, AllOf):
+            return _join([self._node(i, scope) for i in node.items], "AND") if node.items else TRUE
+        if isinstance(node, AnyOf):
+            return _join([self._node(i, scope) for i in node.items], "OR") if node.items else FALSE
+        if isinstance(node, Not):
+            return f"NOT ({self._node(node.item, scope)})"
+        raise AssertionError(node)
+
+    def _leaf(self, leaf: Leaf, scope: _Scope) -> str:
+        target, a = leaf.target, scope.alias
+        if isinstance(target, Column):
+            expr = f"{a}.{target.name}"
+            if target.kind == "id":
+                return self._ids(expr, leaf.op, leaf.values)
+            return self._compare(expr, leaf.op, leaf.values)
+        if isinstance(target, FieldColumn):
+            alias = scope.field(target)
+            expr = f"{alias}.{'fold' if target.folded else 'data'}"
+            cond = self._compare(expr, leaf.op, [v for v in leaf.values if v is not None])
+            if target.field in scope.inner_fields:
+                return cond
+            if leaf.blank:
+                return f"{alias}.pages_id IS NULL OR ({cond})"
+            return f"{alias}.pages_id IS NOT NULL AND ({cond})"
+        if isinstance(target, PathColumn):
+            return self._compare(f"{scope.path_alias()}.path", leaf.op, leaf.values)
+        if isinstance(target, StatusColumn):
+            if leaf.op == "&":
+                return self._any([f"({a}.status & ?) <> 0" for _ in leaf.values])
+            return self._compare(f"{a}.status", leaf.op, leaf.values)
+        if isinstance(target, ChildCount):
+            return self._compare(self._child_count(a), leaf.op, leaf.values)
+        if isinstance(target, Ancestors):
+            return self._ancestors(scope, leaf.values)
+        if isinstance(target, RefColumn):
+            return self._refs(target, a, leaf)
+        raise AssertionError(target)
+
+    @staticmethod
+    def _any(parts: list[str]) -> str:
+        return _join(parts, "OR") if parts else FALSE
+
+    def _child_count(self, alias: str) -> str:
+        self._counter += 1
+        c = f"c{self._counter}"
+        return f"(SELECT COUNT(*) FROM pages {c} WHERE {c}.parent_id = {alias}.id)"
+
+    def _compare(self, expr: str, op: str, values: Any) -> str:
+        if op == "=" and all(not isinstance(v, Words) for v in values):
+            if len(values) == 1:
+                return f"{expr} = ?"
+            return f"{expr} IN ({', '.join('?' * len(values))})" if values else FALSE
+        parts = []
+        for value in values:
+            if op in ("<", ">", "<=", ">="):
+                parts.append(f"{expr} {op} ?")
+            elif op in ("*=", "%=", "$="):
+                parts.append(f"{expr} LIKE ? ESCAPE '{LIKE_ESCAPE}'")
+            elif op == "^=":
+                parts.append(f"{expr} >= ? AND {expr} < ?" if prefix_upper(value) is not None
+                             else f"{expr} >= ?")
+            elif op == "~=":
+                parts.append(_join([f"{expr} LIKE ? ESCAPE '{LIKE_ESCAPE}'" for _ in value.words],
+                                   "AND") if value.words else FALSE)
+            else:
+                raise AssertionError(op)
+        return self._any(parts)
+
+    def _ids(self, expr: str, op: str, values: Any) -> str:
+        """Page ids given as numbers, paths or sub-selectors."""
+        if op != "=":
+            return self._any([f"{expr} {op} ?" for _ in values])
+        parts = []
+        numbers = [v for v in values if isinstance(v, int)]
+        if numbers:
+            parts.append(f"{expr} = ?" if len(numbers) == 1 else
+                         f"{expr} IN ({', '.join('?' * len(numbers))})")
+        paths = [v for v in values if isinstance(v, PathRef)]
+        if paths:
+            marks = ", ".join("?" * len(paths))
+            parts.append(f"{expr} IN (SELECT pages_id FROM pages_paths WHERE path IN ({marks}))")
+        for value in values:
+            if isinstance(value, Query):
+                parts.append(f"{expr} IN ({self._subquery(value)})")
+        return self._any(parts)
+
+    def _refs(self, target: RefColumn, alias: str, leaf: Leaf) -> str:
+        parts = []
+        given = [v for v in leaf.values if v is not None]
+        if given:
+            self._counter += 1
+            r = f"r{self._counter}"
+            parts.append(f"EXISTS (SELECT 1 FROM {target.table} {r} WHERE {r}.pages_id = {alias}.id "
+                         f"AND ({self._ids(f'{r}.data', leaf.op, given)}))")
+        if len(given) < len(leaf.values):
+            self._counter += 1
+            r = f"r{self._counter}"
+            parts.append(f"NOT EXISTS (SELECT 1 FROM {target.table} {r} WHERE {r}.pages_id = {alias}.id)")
+        return self._any(parts)
+
+    def _ancestors(self, scope: _Scope, values: Any) -> str:
+        """has_parent as an index range on pages_paths.path: descendants of P lie strictly
+        between P and P with its last "/" replaced by "0" (the next character)."""
+        path = f"{scope.path_alias()}.path"
+        upper = self.db.concat_sql("SUBSTR(path, 1, LENGTH(path) - 1)", "'0'")
+        parts = []
+        for value in values:
+            if isinstance(value, str):
+                parts.append(f"{path} > ? AND {path} < ?")
+            else:
+                # COALESCE: an unknown id gives an empty range (FALSE, not NULL, so NOT works).
+                parts.append(f"{path} > COALESCE((SELECT path FROM pages_paths WHERE pages_id = ?), '0') "
+                             f"AND {path} < COALESCE((SELECT {upper} FROM pages_paths "
+                             "WHERE pages_id = ?), '0')")
+        return self._any(parts)
+
+
+class Compiler:
+    """Writes and caches the SQL of plans for one database."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self._cache: dict[tuple, str] = {}
+
+    def _sql(self, key: tuple, write: Callable[[_Writer], str]) -> str:
+        """The statement cached under `key`, written by `write` on first use."""
+        sql = self._cache.get(key)
+        if sql is None:
+            if len(self._cache) >= CACHE_SIZE:
+                self._cache.clear()
+            sql = self._cache[key] = write(_Writer(self.db))
+        return sql
+
+    # -- public: statements and their parameters ---------------------------------------------
+    def select(self, query: Query, limit: int | None, start: int) -> tuple[str, list[Any]]:
+        """SELECT the ids of a page of matches, in order."""
+        paged = limit is not None or start > 0
+        sql = self._sql(("select", query.shape(), paged),
+                        lambda writer: writer.select(query, keyset=0, paged=paged))
+        params = self.params(query)
+        if paged:
+            params += [NO_LIMIT if limit is None else limit, start]
+        return sql, params
+
+    def count(self, query: Query) -> tuple[str, list[Any]]:
+        """SELECT COUNT(*) of all matches (sort, limit and start do not apply)."""
+        sql = self._sql(("count", query.shape()), lambda writer: writer.count(query))
+        return sql, self.params(query)
+
+    def chunk(self, query: Query, after: tuple | None, offset: int, size: int) -> tuple[str, list[Any]]:
+        """SELECT id and sort keys of the next `size` matches after the row whose keys are
+        `after` (keyset pagination: each chunk costs the same however far the walk has come)."""
+        nulls = None if after is None else tuple(v is None for v in after)
+        sql = self._sql(("chunk", query.shape(), nulls),
+                        lambda writer: writer.select(query, keyset=1 if after is None else 2,
+                                                     paged=True, nulls=nulls))
+        params = self.params(query)
+        if after is not None:
+            params += self._keyset_params(after)
+        return sql, params + [size, offset]
+
+    @staticmethod
+    def _keyset_params(after: tuple) -> list[Any]:
+        params: list[Any] = []
+        equal: list[Any] = []
+        for value in after:
+            if value is not None:
+                params += equal + [value]
+                equal = equal + [value]
+            else:
+                params += equal
+        return params
+
+    # -- parameters, in the order _Writer's text consumes them ------------------------------
+    def params(self, query: Query) -> list[Any]:
+        out: list[Any] = []
+        self._query_params(query, out)
+        if len(out) > MAX_PARAMS:
+            raise SelectorError(f"the selector has {len(out)} values; at most {MAX_PARAMS} fit "
+                                "in one query", hint="find in several steps")
+        return out
+
+    def _query_params(self, query: Query, out: list[Any]) -> None:
+        if query.threshold is not None:
+            out.append(query.threshold)
+        self._node_params(query.where, out)
+
+    def _node_params(self, node: Node, out: list[Any]) -> None:
+        if isinstance(node, Leaf):
+            self._leaf_params(node, out)
+        elif isinstance(node, (AllOf, AnyOf)):
+            for item in node.items:
+                self._node_params(item, out)
+        elif isinstance(node, Not):
+            self._node_params(node.item, out)
+
+    def _leaf_params(self, leaf: Leaf, out: list[Any]) -> None:
+        target = leaf.target
+        if isinstance(target, (RefColumn, Column)) and target.kind == "id":
+            self._id_params(leaf.op, [v for v in leaf.values if v is not None], out)
+        elif isinstance(target, Ancestors):
+            for value in leaf.values:
+                out.extend((value, value[:-1] + "0") if isinstance(value, str) else (value, value))
+        else:
+            self._compare_params(leaf.op, [v for v in leaf.values if v is not None],
+                                 target.kind == "datetime", out)
+
+    def _id_params(self, op: str, values: list[Any], out: list[Any]) -> None:
+        if op != "=":
+            out.extend(values)
+            return
+        out.extend(v for v in values if isinstance(v, int))
+        out.extend(v.path for v in values if isinstance(v, PathRef))
+        for value in values:
+            if isinstance(value, Query):
+                self._query_params(value, out)
+
+    def _compare_params(self, op: str, values: list[Any], dates: bool, out: list[Any]) -> None:
+        if dates:
+            out.extend(self.db.dt_param(v) for v in values)
+            return
+        for value in values:
+            if op in ("*=", "%="):
+                out.append(f"%{like_escape(value)}%")
+            elif op == "$=":
+                out.append(f"%{like_escape(value)}")
+            elif op == "^=":
+                out.append(value)
+                upper = prefix_upper(value)
+                if upper is not None:
+                    out.append(upper)
+            elif op == "~=":
+                out.extend(f"%{like_escape(word)}%" for word in value.words)
+            else:
+                out.append(value)

@@ -1,0 +1,136 @@
+"""Date values in selectors: ISO text, epoch seconds, and words such as "today" or "-1 week".
+
+ProcessWire hands date values to PHP's strtotime(); this is the part of it selectors use:
+
+    2026-11-27, 2026-11-27 14:30, 2026-11-27T14:30:00+01:00   ISO 8601 (no zone = UTC)
+    1764201600                                               epoch seconds
+    now, today, midnight, yesterday, tomorrow                today = 00:00 UTC of this day
+    -1 week, +2 days, 3 hours ago, last month, next year     relative to now (or to a base word
+    yesterday -2 hours, today +1 month                       given first)
+
+Times are UTC, as the tables store them. Adding months keeps the day of the month where it
+exists and otherwise takes the month's last day (strtotime would run into the next month).
+"""
+from __future__ import annotations
+
+import calendar
+import re
+from datetime import datetime, timedelta, timezone
+
+SECONDS = {
+    "sec": 1, "secs": 1, "second": 1, "seconds": 1,
+    "min": 60, "mins": 60, "minute": 60, "minutes": 60,
+    "hour": 3600, "hours": 3600,
+    "day": 86400, "days": 86400,
+    "week": 7 * 86400, "weeks": 7 * 86400,
+    "fortnight": 14 * 86400, "fortnights": 14 * 86400,
+}
+MONTHS = {"month": 1, "months": 1, "year": 12, "years": 12}
+BASES = ("now", "today", "midnight", "yesterday", "tomorrow")
+_AMOUNT = re.compile(r"^([+-]?)(\d{1,9})([a-z]*)$")
+_EPOCH = re.compile(r"^-?\d{1,12}$")
+_ISO = re.compile(r"^\d{4}-\d")
+
+
+class DateValueError(ValueError):
+    """A date value that cannot be read; the message says what forms are understood."""
+
+
+def is_relative(text: str) -> bool:
+    """Whether the moment `text` names depends on when it is read ("today", "-1 week")."""
+    value = text.strip()
+    return not (_EPOCH.match(value) or _ISO.match(value))
+
+
+def parse_date(text: str, now: datetime) -> datetime:
+    """`text` as an aware UTC datetime, to the second; `now` anchors relative words."""
+    value = text.strip()
+    if _EPOCH.match(value):
+        try:
+            moment = datetime.fromtimestamp(int(value), timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            raise DateValueError(f"{text!r} is not a valid timestamp") from None
+        return _checked(moment, text)
+    if _ISO.match(value):
+        try:
+            moment = datetime.fromisoformat(value)
+        except ValueError:
+            raise DateValueError(f"{text!r} is not a date; use ISO 8601 such as 2026-11-27 "
+                                 "or 2026-11-27 14:30") from None
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=timezone.utc)
+        return _checked(moment.astimezone(timezone.utc).replace(microsecond=0), text)
+    return _checked(_relative(value.lower(), text, now.astimezone(timezone.utc)), text)
+
+
+def _relative(value: str, text: str, now: datetime) -> datetime:
+    words = value.split()
+    if not words:
+        raise DateValueError("an empty date value")
+    now = now.replace(microsecond=0)
+    midnight = now.replace(hour=0, minute=0, second=0)
+    moment = now
+    if words[0] in BASES:
+        moment = {"now": now, "today": midnight, "midnight": midnight,
+                  "yesterday": midnight - timedelta(days=1),
+                  "tomorrow": midnight + timedelta(days=1)}[words[0]]
+        words = words[1:]
+    ago = bool(words) and words[-1] == "ago"
+    if ago:
+        words = words[:-1]
+    index = 0
+    steps: list[tuple[int, str]] = []
+    while index < len(words):
+        word = words[index]
+        if word in ("last", "next", "this") and index + 1 < len(words):
+            steps.append(({"last": -1, "next": 1, "this": 0}[word], _unit(words[index + 1], text)))
+            index += 2
+            continue
+        match = _AMOUNT.match(word)
+        if not match:
+            raise _not_understood(text)
+        sign, digits, unit = match.groups()
+        if not unit:
+            if index + 1 >= len(words):
+                raise _not_understood(text)
+            index += 1
+            unit = words[index]
+        amount = int(digits) * (-1 if sign == "-" else 1)
+        steps.append((amount, _unit(unit, text)))
+        index += 1
+    if ago:
+        steps = [(-amount, unit) for amount, unit in steps]
+    try:
+        for amount, unit in steps:
+            moment = _add_months(moment, amount * MONTHS[unit]) if unit in MONTHS else \
+                moment + timedelta(seconds=amount * SECONDS[unit])
+    except OverflowError:
+        raise DateValueError(f"{text!r} is too far away") from None
+    return moment
+
+
+def _unit(word: str, text: str) -> str:
+    if word in SECONDS or word in MONTHS:
+        return word
+    raise _not_understood(text)
+
+
+def _not_understood(text: str) -> DateValueError:
+    return DateValueError(f"{text!r} is not a date; use ISO 8601 (2026-11-27), epoch seconds, "
+                          "today/yesterday/tomorrow/now, or a relative time such as "
+                          "'-1 week', '+2 days', '3 hours ago', 'last month'")
+
+
+def _add_months(moment: datetime, months: int) -> datetime:
+    total = moment.year * 12 + moment.month - 1 + months
+    year, month = divmod(total, 12)
+    if not 1 <= year <= 9999:
+        raise OverflowError
+    day = min(moment.day, calendar.monthrange(year, month + 1)[1])
+    return moment.replace(year=year, month=month + 1, day=day)
+
+
+def _checked(moment: datetime, text: str) -> datetime:
+    if not 1000 <= moment.year <= 9999:
+        raise DateValueError(f"{text!r} is outside the years 1000..9999")
+    return moment

@@ -1,0 +1,160 @@
+"""The selector engine the page API calls: parse (cached), plan, compile (cached), run.
+
+`select` answers find/find_one/find_ids/children, `count` answers count, and `iter_ids` walks
+any number of matches for find_many in keyset-paginated chunks, so memory stays flat. Nothing
+here writes to the database.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Iterator
+
+from ..errors import SelectorError
+from .compiler import Compiler
+from .parser import Selector, parse
+from .plan import Planner, Query
+
+if TYPE_CHECKING:
+    from ..site import Site
+
+CACHE_SIZE = 4096
+
+
+@dataclass(frozen=True, slots=True)
+class SelectResult:
+    """The ids of one page of matches; `total` counts every match (None when not asked for)."""
+
+    ids: list[int]
+    total: int | None
+    start: int
+    limit: int | None
+
+
+class _Planned:
+    """A plan with what it was resolved against and its statements, compiled on first use."""
+
+    __slots__ = ("query", "depends", "statements")
+
+    def __init__(self, query: Query, depends: tuple[tuple[str, Any, Any], ...]):
+        self.query = query
+        self.depends = depends
+        self.statements: dict[tuple, tuple[str, list[Any]]] = {}
+
+    def current(self, site: Site) -> bool:
+        """Whether every field and template the plan used is still the same object."""
+        return all(getattr(site, registry).get(key) is found for registry, key, found in self.depends)
+
+
+class SelectorEngine:
+    """Finds page ids by ProcessWire selector; one per site (`site.selectors`).
+
+    A selector string seen before is not parsed or planned again: its plan and SQL are kept
+    (unless it names a moment relative to now, such as "today") and reused while the fields
+    and templates it names are unchanged, so a repeated find costs little more than its query.
+    """
+
+    def __init__(self, site: Site):
+        self.site = site
+        self.db = site.db
+        self.compiler = Compiler(site.db)
+        self._trees: dict[str, Selector] = {}
+        self._plans: dict[tuple[str | None, str | None], _Planned] = {}
+
+    def parse(self, text: str) -> Selector:
+        """The syntax tree of a selector string (cached: the tree depends on the text alone)."""
+        tree = self._trees.get(text)
+        if tree is None:
+            tree = parse(text)
+            if len(self._trees) >= CACHE_SIZE:
+                self._trees.clear()
+            self._trees[text] = tree
+        return tree
+
+    def plan(self, selector: str | None, base: str | None = None) -> Query:
+        """What `selector` (after `base`) asks for, resolved against this site's fields."""
+        return self._planned(selector, base).query
+
+    def _planned(self, selector: str | None, base: str | None) -> _Planned:
+        planned = self._plans.get((selector, base))
+        if planned is not None and planned.current(self.site):
+            return planned
+        if selector is not None and not isinstance(selector, str):
+            raise SelectorError(f"a selector is a string, not {type(selector).__name__}")
+        trees = [self.parse(base)] if base else []
+        trees.append(self.parse(selector or ""))
+        planner = Planner(self.site)
+        planned = _Planned(planner.query(trees), tuple(planner.depends))
+        if not planner.volatile:
+            if len(self._plans) >= CACHE_SIZE:
+                self._plans.clear()
+            self._plans[(selector, base)] = planned
+        return planned
+
+    def select(self, selector: str | None, *, base: str | None = None, want_total: bool = False,
+               default_limit: int | None = None) -> SelectResult:
+        """Ids of the matching pages, in order, `start` and `limit` applied.
+
+        `default_limit` applies when the selector sets no limit (find_one passes 1). The total
+        costs a COUNT query only when the page of ids cannot tell it.
+        """
+        return self._select(self._planned(selector, base), want_total, default_limit)
+
+    def select_query(self, query: Query, *, want_total: bool = False,
+                     default_limit: int | None = None) -> SelectResult:
+        """`select` for a plan made already (the tests run one plan here and in the reference)."""
+        return self._select(_Planned(query, ()), want_total, default_limit)
+
+    def _select(self, planned: _Planned, want_total: bool, default_limit: int | None) -> SelectResult:
+        query = planned.query
+        limit = query.limit if query.limit is not None else default_limit
+        statement = planned.statements.get(("select", limit))
+        if statement is None:
+            statement = planned.statements[("select", limit)] = \
+                self.compiler.select(query, limit, query.start)
+        ids = [row[0] for row in self.db.all(*statement)]
+        total = None
+        if want_total:
+            if (limit is None or len(ids) < limit) and (ids or not query.start):
+                total = query.start + len(ids)
+            else:
+                total = self._count(planned)
+        return SelectResult(ids, total, query.start, limit)
+
+    def count(self, selector: str | None, base: str | None = None) -> int:
+        """How many pages match, whatever limit and start say: one COUNT query."""
+        return self._count(self._planned(selector, base))
+
+    def count_query(self, query: Query) -> int:
+        """`count` for a plan made already."""
+        return self._count(_Planned(query, ()))
+
+    def _count(self, planned: _Planned) -> int:
+        statement = planned.statements.get(("count",))
+        if statement is None:
+            statement = planned.statements[("count",)] = self.compiler.count(planned.query)
+        return int(self.db.scalar(*statement))
+
+    def iter_ids(self, selector: str | None, base: str | None = None, chunk: int = 1000) -> Iterator[int]:
+        """Every matching id in order, fetched `chunk` at a time after the last row seen.
+
+        The selector is checked now (errors raise here, not on the first `next`).
+        """
+        if chunk < 1:
+            raise ValueError("chunk must be 1 or more")
+        return self.iter_query(self.plan(selector, base), chunk)
+
+    def iter_query(self, query: Query, chunk: int = 1000) -> Iterator[int]:
+        """`iter_ids` for a plan made already."""
+        remaining = query.limit
+        offset = query.start
+        after: tuple | None = None
+        while remaining is None or remaining > 0:
+            size = chunk if remaining is None else min(chunk, remaining)
+            rows = self.db.all(*self.compiler.chunk(query, after, offset, size))
+            for row in rows:
+                yield row[0]
+            if remaining is not None:
+                remaining -= len(rows)
+            if len(rows) < size:
+                return
+            after, offset = tuple(rows[-1][1:]), 0

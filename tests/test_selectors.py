@@ -1,0 +1,484 @@
+"""Selectors: every operator and key, as module code uses them, on the engine under test.
+
+The `shop` fixture builds a small tree (below), once for the module since the tests only read
+it (one that changes it does so in a transaction it rolls back); each test finds pages in it
+with a selector and checks the names found. `ids()` also checks that `count()` and `iter_ids()` agree with
+`select()`, and that the reference evaluator finds the same pages, so every example here
+exercises all four paths.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+import cms
+from cms import SelectorError
+from cms.selectors import SelectorEngine, parse
+from cms.selectors import reference
+from cms.selectors.dates import DateValueError, parse_date
+from cms.selectors.parser import Condition, Group
+from conftest import engine_url
+
+
+@pytest.fixture(scope="module")
+def shop(tmp_path_factory):
+    """
+    /fruits/                 item   "Fruits"
+        apple/               item   "Apple Pie"  qty 3   price 1.5   when 2024-01-02 10:00  featured
+        banana/              item   "Banana"     qty 0   body "Yellow fruit, long"  refs [apple]
+        cherry/   (hidden)   item   "Cherry 50% off_sale"  qty 12  price 2.25  refs [apple, banana]
+        date/ (unpublished)  item   "Date"       qty -4
+        elder/               item   "Élder STRASSE"  when 2030-05-05
+    /veg/                    other  "Vegetables"
+        kale/                item   "Kale"  refs [cherry]  summary "Green: leafy, bitter"
+            baby/            item   "Baby kale"  qty 7
+    fig (trashed from /fruits/)
+    """
+    folder = tmp_path_factory.mktemp("selectors-shop")
+    site = cms.boot(engine_url(folder), site_dir=folder)
+    site.fields.add("summary", "Text")
+    site.fields.add("body", "Textarea")
+    site.fields.add("qty", "Integer")
+    site.fields.add("price", "Float")
+    site.fields.add("when", "Datetime")
+    site.fields.add("refs", "Page", multiple=True)
+    site.fields.add("featured", "Checkbox")
+    site.templates.add("item", fields=["title", "summary", "body", "qty", "price", "when", "refs",
+                                       "featured"])
+    site.templates.add("other", fields=["title"])
+    add = site.pages.add
+    home = site.pages.get(1)
+    fruits = add("item", home, "fruits", title="Fruits")
+    apple = add("item", fruits, "apple", title="Apple Pie", qty=3, price=1.5,
+                when="2024-01-02 10:00", featured=True)
+    banana = add("item", fruits, "banana", title="Banana", qty=0, body="Yellow fruit, long",
+                 refs=[apple])
+    cherry = add("item", fruits, "cherry", title="Cherry 50% off_sale", qty=12, price=2.25,
+                 refs=[apple, banana], status=1 | 1024)
+    add("item", fruits, "date", title="Date", qty=-4, status=1 | 2048)
+    add("item", fruits, "elder", title="Élder STRASSE", when="2030-05-05")
+    veg = add("other", home, "veg", title="Vegetables")
+    kale = add("item", veg, "kale", title="Kale", refs=[cherry], summary="Green: leafy, bitter")
+    add("item", kale, "baby", title="Baby kale", qty=7)
+    add("item", fruits, "fig", title="Fig").trash()
+    yield site
+    site.close()
+
+
+def names(site, selector: str, **kwargs) -> list[str]:
+    """Names of the pages found, in order, after checking every path agrees."""
+    engine: SelectorEngine = site.selectors
+    query = engine.plan(selector, kwargs.get("base"))
+    result = engine.select_query(query, want_total=True)
+    assert result.ids == reference.find(site, query), selector
+    assert engine.count(selector, base=kwargs.get("base")) == reference.count(site, query)
+    assert result.total == engine.count(selector, base=kwargs.get("base"))
+    assert list(engine.iter_ids(selector, base=kwargs.get("base"), chunk=2)) == result.ids
+    by_id = {row[0]: row[1] for row in site.db.all("SELECT id, name FROM pages")}
+    return [by_id[i] for i in result.ids]
+
+
+def found(site, selector: str, **kwargs) -> set[str]:
+    return set(names(site, selector, **kwargs))
+
+
+# -- the parser -----------------------------------------------------------------------------------
+def test_parse_keeps_positions_of_fields_and_values():
+    tree = parse("title*=hello, !qty>=3")
+    first, second = tree.items
+    assert (first.fields, first.operator, first.values[0].text) == (("title",), "*=", "hello")
+    assert first.values[0].position == 7
+    assert second.negated and second.operator == ">=" and second.field_positions == (15,)
+
+
+def test_parse_or_fields_or_values_and_quotes():
+    item = parse('title|body%="a, b|c" | \'d\', x=1').items[0]
+    assert item.fields == ("title", "body")
+    assert [v.text for v in item.values] == ["a, b|c", "d"]
+    assert all(v.quoted for v in item.values)
+
+
+def test_parse_groups_and_sub_selectors():
+    tree = parse("(a=1, b=2), (c=3), foo=(d=4), refs=[template=x, title^=y]")
+    unnamed, other, named, sub = tree.items
+    assert isinstance(unnamed, Group) and unnamed.name == "" and len(unnamed.selector.items) == 2
+    assert isinstance(other, Group) and named.name == "foo"
+    assert isinstance(sub, Condition) and len(sub.values[0].sub.items) == 2
+
+
+def test_parse_escaped_quote_inside_quotes():
+    assert parse(r'title="say \"hi\""').items[0].values[0].text == 'say "hi"'
+
+
+@pytest.mark.parametrize("selector, message, position", [
+    ('title="open', "unclosed quote", 6),
+    ("title", "operator expected after 'title'", 5),
+    ("title#=x", "unknown operator '#='", 5),
+    ("=x", "field name expected", 0),
+    ("(a=1", "unclosed '('", 0),
+    ("refs=[a=1", "unclosed '['", 5),
+    (")a=1", "unexpected ')'", 0),
+    ('a="1" b=2', "',' expected", 6),
+    ("a=\x00", "character not allowed", 2),
+])
+def test_parse_errors_name_position_and_token(selector, message, position):
+    with pytest.raises(SelectorError) as caught:
+        parse(selector)
+    assert message in str(caught.value)
+    assert caught.value.position == position
+    assert caught.value.selector == selector
+
+
+# -- errors that need the site --------------------------------------------------------------------
+def test_unknown_field_suggests_the_closest_name(shop):
+    with pytest.raises(SelectorError) as caught:
+        shop.selectors.select("titel=x")
+    assert "unknown field 'titel'" in str(caught.value)
+    assert caught.value.hint == "did you mean 'title'?"
+    assert caught.value.position == 0 and caught.value.token == "titel"
+
+
+def test_unknown_template_suggests_the_closest_name(shop):
+    with pytest.raises(SelectorError, match="did you mean 'item'"):
+        shop.selectors.select("template=itme")
+
+
+@pytest.mark.parametrize("selector, words", [
+    ("qty*=3", "operator *= does not apply to qty"),
+    ("qty=abc", "qty needs a number"),
+    ("when>someday", "is not a date"),
+    ("limit=-1", "limit must be a whole number"),
+    ("include=everything", "unknown include"),
+    ("status=sleepy", "unknown status"),
+    ("title=[qty=1]", "does not take a sub-selector"),
+    ("summary.title=x", "has no subfields"),
+    ("(sort=title)", "not allowed inside an OR-group"),
+    ("refs=[limit=2]", "not allowed in a sub-selector"),
+    ("sort=random", "sort=random is not supported"),
+    ("sort=nope", "unknown sort field 'nope'"),
+    ("id=99999999999999999999", "out of range"),
+])
+def test_bad_selectors_raise_selector_error(shop, selector, words):
+    with pytest.raises(SelectorError, match=re.escape(words)):
+        shop.selectors.select(selector)
+
+
+def test_password_fields_are_refused(shop):
+    with shop.transaction() as transaction:
+        shop.users.add("ann", "correct horse battery", roles=())
+        with pytest.raises(SelectorError, match="cannot be used in selectors"):
+            shop.selectors.select("pass^=pbkdf2, include=all")
+        with pytest.raises(SelectorError):
+            shop.selectors.select("include=all, sort=pass")
+        transaction.rollback()
+
+
+# -- text operators -------------------------------------------------------------------------------
+def test_equals_on_text_ignores_case_by_casefold(shop):
+    assert found(shop, "title=apple pie") == {"apple"}
+    assert found(shop, "title=ÉLDER strasse") == {"elder"}
+    assert found(shop, "title=élder straße") == {"elder"}     # ß casefolds to ss
+
+
+def test_not_equals_on_text_includes_pages_without_a_value(shop):
+    assert found(shop, "template=item, summary!='Green: leafy, bitter'") == {
+        "fruits", "apple", "banana", "elder", "baby"}
+
+
+def test_blank_text_matches_pages_without_a_value(shop):
+    assert found(shop, "template=item, summary=") == {"fruits", "apple", "banana", "elder", "baby"}
+    assert found(shop, "summary!=") == {"kale"}
+
+
+def test_contains_and_like_take_wildcards_literally(shop):
+    assert found(shop, "template=item, title*=an") == {"banana"}
+    assert found(shop, "title%=50%, include=hidden") == {"cherry"}
+    assert found(shop, "title*=_, include=hidden") == {"cherry"}
+    assert found(shop, "title*=%") == set()
+    assert found(shop, "title*=!") == set()
+
+
+def test_starts_and_ends_with(shop):
+    assert found(shop, "title^=ba") == {"banana", "baby"}
+    assert found(shop, "title$=KALE") == {"kale", "baby"}
+    assert found(shop, "title%^=ba") == {"banana", "baby"}
+    assert found(shop, "title%$=ale") == {"kale", "baby"}
+
+
+def test_contains_all_words_in_any_order(shop):
+    assert found(shop, "body~=fruit yellow") == {"banana"}
+    assert found(shop, "body~=fruit purple") == set()
+    assert found(shop, "summary~='bitter, green'") == {"kale"}
+
+
+def test_trailing_spaces_in_quoted_values_count(shop):
+    assert found(shop, 'title="apple pie "') == set()
+    assert found(shop, 'title^="kale "') == set()
+
+
+def test_text_ordering_compares_folded_text(shop):
+    assert found(shop, "template=item, title<b") == {"apple"}
+    assert found(shop, "template=other|item, title>=v") == {"veg", "elder"}
+
+
+def test_or_values_and_or_fields(shop):
+    assert found(shop, "title=banana|kale") == {"banana", "kale"}
+    assert found(shop, "title|body*=yellow") == {"banana"}
+    assert found(shop, "summary|body*=leafy|long") == {"kale", "banana"}
+
+
+def test_quoted_values_hold_commas_operators_and_quotes(shop):
+    assert found(shop, 'summary="Green: leafy, bitter"') == {"kale"}
+    assert found(shop, "summary*='y, b'") == {"kale"}
+    assert found(shop, "title!=\"it's\", title*=pie") == {"apple"}
+
+
+def test_negation(shop):
+    assert found(shop, "template=item, !title*=a") == {"fruits"}
+    assert found(shop, "parent=/fruits/, !qty>0") == {"banana", "elder"}
+
+
+# -- numbers, dates, checkboxes ----------------------------------------------------------------------
+def test_integer_blank_and_zero_match_pages_without_a_value(shop):
+    expected = {"fruits", "banana", "elder", "kale"}
+    assert found(shop, "template=item, qty=") == expected
+    assert found(shop, "template=item, qty=0") == expected
+    assert found(shop, "qty!=") == {"apple", "baby"}
+    assert found(shop, "template=item, qty<5") == expected | {"apple"}
+    assert found(shop, "qty>=3, include=unpublished") == {"apple", "cherry", "baby"}
+    assert found(shop, "qty<0, include=unpublished") == {"date"}
+
+
+def test_float_compares_numbers(shop):
+    assert found(shop, "price>1") == {"apple"}
+    assert found(shop, "price>1, include=hidden") == {"apple", "cherry"}
+    assert found(shop, "price=1.5") == {"apple"}
+
+
+def test_checkbox(shop):
+    assert found(shop, "featured=1") == {"apple"}
+    assert "apple" not in found(shop, "featured=0")
+
+
+def test_datetime_field_iso_words_and_blank(shop):
+    assert found(shop, "when<2025-01-01") == {"apple"}
+    assert found(shop, "when>today") == {"elder"}
+    assert found(shop, "when=2024-01-02 10:00:00") == {"apple"}
+    assert found(shop, "when!=") == {"apple", "elder"}
+    assert "apple" not in found(shop, "when=")
+    assert found(shop, "when>=1704189600") == {"apple", "elder"}    # epoch of 2024-01-02 10:00 UTC
+
+
+def test_created_and_modified_take_relative_dates(shop):
+    everything = found(shop, "template=item")
+    assert found(shop, "template=item, created>-1 hour") == everything
+    assert found(shop, "template=item, created>=today, modified<tomorrow") == everything
+    assert found(shop, "template=item, created<yesterday") == set()
+    assert found(shop, "template=item, created>'1 week ago'") == everything
+
+
+def test_parse_date_forms():
+    now = datetime(2026, 3, 31, 15, 30, 5, tzinfo=timezone.utc)
+    assert parse_date("today", now) == datetime(2026, 3, 31, tzinfo=timezone.utc)
+    assert parse_date("yesterday", now) == datetime(2026, 3, 30, tzinfo=timezone.utc)
+    assert parse_date("-1 week", now) == now - timedelta(days=7)
+    assert parse_date("+2 days", now) == now + timedelta(days=2)
+    assert parse_date("3 hours ago", now) == now - timedelta(hours=3)
+    assert parse_date("last month", now) == datetime(2026, 2, 28, 15, 30, 5, tzinfo=timezone.utc)
+    assert parse_date("today +1 year", now) == datetime(2027, 3, 31, tzinfo=timezone.utc)
+    assert parse_date("2026-01-02T03:04:05+01:00", now) == datetime(2026, 1, 2, 2, 4, 5,
+                                                                     tzinfo=timezone.utc)
+    assert parse_date("0", now) == datetime(1970, 1, 1, tzinfo=timezone.utc)
+    for bad in ("soon", "-1 fortnightly", "+", "2026-13-01", "999999999999"):
+        with pytest.raises(DateValueError):
+            parse_date(bad, now)
+
+
+# -- page references --------------------------------------------------------------------------------
+def test_page_field_by_id_path_and_sub_selector(shop):
+    apple = shop.pages.get("/fruits/apple/").id
+    assert found(shop, f"refs={apple}") == {"banana"}
+    assert found(shop, f"refs={apple}, include=hidden") == {"banana", "cherry"}
+    assert found(shop, "refs=/fruits/banana") == set()
+    assert found(shop, "refs=/fruits/banana/, include=hidden") == {"cherry"}
+    assert found(shop, "refs=[title^=apple], include=hidden") == {"banana", "cherry"}
+    # the sub-selector has its own status filter: cherry is hidden
+    assert found(shop, "refs=[title*=cherry]") == set()
+    assert found(shop, "refs=[title*=cherry, include=hidden]") == {"kale"}
+
+
+def test_page_field_blank_and_not_equal(shop):
+    apple = shop.pages.get("/fruits/apple/").id
+    assert found(shop, "template=item, refs=") == {"fruits", "apple", "elder", "baby"}
+    assert found(shop, "refs!=") == {"banana", "kale"}
+    assert found(shop, f"template=item, refs!={apple}") == {"fruits", "apple", "elder", "kale", "baby"}
+
+
+def test_page_field_subfield(shop):
+    assert found(shop, "refs.title*=pie") == {"banana"}
+    assert found(shop, "refs.qty>10") == {"kale"}
+
+
+# -- keys ---------------------------------------------------------------------------------------------
+def test_id_parent_and_parent_id(shop):
+    fruits = shop.pages.get("/fruits/")
+    assert names(shop, f"id={fruits.id}") == ["fruits"]
+    assert names(shop, f"parent={fruits.id}") == ["apple", "banana", "elder"]
+    assert names(shop, "parent=/fruits/") == ["apple", "banana", "elder"]
+    assert names(shop, "parent=/fruits") == ["apple", "banana", "elder"]
+    assert names(shop, f"parent_id={fruits.id}, include=all") == ["apple", "banana", "cherry", "date", "elder"]
+    assert found(shop, "parent=[title=vegetables]") == {"kale"}
+    assert found(shop, "parent!=/fruits/, template=item") == {"fruits", "kale", "baby"}
+
+
+def test_parent_subfields(shop):
+    assert found(shop, "parent.title=vegetables") == {"kale"}
+    assert found(shop, "parent.name=kale") == {"baby"}
+    assert found(shop, "parent.parent.name=veg") == {"baby"}
+
+
+def test_has_parent_by_path_and_id_at_any_depth(shop):
+    veg = shop.pages.get("/veg/")
+    assert found(shop, "has_parent=/veg/") == {"kale", "baby"}
+    assert found(shop, f"has_parent={veg.id}") == {"kale", "baby"}
+    assert found(shop, "has_parent=/veg/kale/") == {"baby"}
+    assert found(shop, "has_parent=999999") == set()
+    assert found(shop, "template=item, !has_parent=/fruits/") == {"fruits", "kale", "baby"}
+    assert found(shop, "has_parent=/veg/|/fruits/, title*=a") == {"kale", "baby", "apple", "banana",
+                                                                   "elder"}
+
+
+def test_template_by_name_id_and_or(shop):
+    other = shop.templates.get("other")
+    assert found(shop, "template=other") == {"veg"}
+    assert found(shop, f"template={other.id}") == {"veg"}
+    assert found(shop, "template=other|item, title^=v") == {"veg"}
+    assert "veg" not in found(shop, "template!=other")
+
+
+def test_name_and_path(shop):
+    assert found(shop, "name=kale") == {"kale"}
+    assert found(shop, "name^=b") == {"banana", "baby"}
+    assert found(shop, "path=/veg/kale/") == {"kale"}
+    assert found(shop, "path=/veg/kale") == {"kale"}
+    assert found(shop, "path^=/veg/") == {"veg", "kale", "baby"}
+    assert found(shop, "path*=kale") == {"kale", "baby"}
+
+
+def test_num_children(shop):
+    assert found(shop, "template=item, num_children>0") == {"fruits", "kale"}
+    assert found(shop, "template=other|item, num_children=1") == {"veg", "kale"}
+    # children are counted whatever their status
+    assert found(shop, "name=fruits, num_children=5") == {"fruits"}
+
+
+def test_status_include_and_trash(shop):
+    assert found(shop, "parent=/fruits/") == {"apple", "banana", "elder"}
+    assert found(shop, "parent=/fruits/, include=hidden") == {"apple", "banana", "cherry", "elder"}
+    assert found(shop, "parent=/fruits/, include=unpublished") == {"apple", "banana", "cherry", "date",
+                                                                   "elder"}
+    assert found(shop, "parent=/fruits/, status=hidden") == {"cherry"}
+    assert found(shop, "parent=/fruits/, status=unpublished") == {"date"}
+    assert found(shop, "parent=/fruits/, status<1024, include=all") == {"apple", "banana", "elder"}
+    assert found(shop, "parent=/fruits/, status!=hidden, include=unpublished") == {
+        "apple", "banana", "date", "elder"}
+    trashed = shop.pages.get("title=fig, include=all").name     # the trash renames it
+    assert found(shop, "title=fig") == set()
+    assert found(shop, "title=fig, include=trash") == {trashed}
+    assert found(shop, "title=fig, include=all, check_access=0") == {trashed}
+    assert found(shop, "has_parent=/trash/, include=all") == {trashed}
+
+
+# -- sort, limit, start -----------------------------------------------------------------------------
+def test_default_sort_is_the_sort_order_under_a_parent_else_id(shop):
+    assert names(shop, "parent=/fruits/") == ["apple", "banana", "elder"]
+    with shop.transaction() as transaction:
+        shop.db.execute("UPDATE pages SET sort = 10 - sort WHERE parent_id = ?",
+                        (shop.pages.get("/fruits/").id,))
+        assert names(shop, "parent=/fruits/") == ["elder", "banana", "apple"]
+        assert names(shop, "has_parent=/fruits/") == ["apple", "banana", "elder"]
+        transaction.rollback()
+
+
+def test_sort_by_fields_several_keys_descending_and_missing_first(shop):
+    # pages without qty come first; "é" sorts after ASCII letters (code point order)
+    assert names(shop, "template=item, sort=qty, sort=title") == [
+        "fruits", "kale", "elder", "banana", "apple", "baby"]
+    assert names(shop, "template=item, sort=-qty, sort=-title") == [
+        "baby", "apple", "banana", "elder", "kale", "fruits"]
+    assert names(shop, "parent=/fruits/, sort=-title") == ["elder", "banana", "apple"]
+    assert names(shop, "template=item, sort=-name, limit=2") == ["kale", "fruits"]
+    assert names(shop, "has_parent=/, template=item, sort=path, limit=3") == ["fruits", "apple", "banana"]
+    assert names(shop, "template=item, sort=num_children, sort=-id, limit=1") == ["baby"]
+    assert names(shop, "template=item, sort=-when, sort=name")[:2] == ["elder", "apple"]
+    assert names(shop, "template=item, refs!=, sort=refs, include=hidden")[0] == "banana"
+
+
+def test_limit_start_and_total(shop):
+    result = shop.selectors.select("template=item, sort=name, limit=2, start=1", want_total=True)
+    assert result.total == 6 and result.start == 1 and result.limit == 2
+    assert len(result.ids) == 2
+    assert shop.selectors.count("template=item, limit=2, start=1") == 6
+    assert shop.selectors.select("template=item, start=10", want_total=True).total == 6
+    assert shop.selectors.select("template=item", default_limit=1).ids == \
+        shop.selectors.select("template=item, limit=1").ids
+    assert names(shop, "template=item, sort=name, start=4") == ["elder", "fruits"][0:0] + \
+        names(shop, "template=item, sort=name")[4:]
+
+
+def test_base_selector_is_prepended(shop):
+    fruits = shop.pages.get("/fruits/").id
+    assert names(shop, "title*=a", base=f"parent_id={fruits}") == ["apple", "banana", "elder"]
+    assert names(shop, "", base=f"parent_id={fruits}") == ["apple", "banana", "elder"]
+
+
+def test_iter_ids_walks_every_match_in_order_in_chunks(shop):
+    selector = "template=item, include=all, sort=-qty, sort=name"
+    expected = shop.selectors.select(selector).ids
+    for chunk in (1, 2, 3, 100):
+        assert list(shop.selectors.iter_ids(selector, chunk=chunk)) == expected
+    assert list(shop.selectors.iter_ids("template=item, sort=name, start=1, limit=3", chunk=2)) == \
+        shop.selectors.select("template=item, sort=name, start=1, limit=3").ids
+
+
+# -- OR-groups ------------------------------------------------------------------------------------
+def test_or_groups_one_group_must_match(shop):
+    assert found(shop, "template=item, (qty>5), (title^=app)") == {"apple", "baby"}
+    assert found(shop, "template=item, (qty>5, title*=kale), (title=banana)") == {"baby", "banana"}
+
+
+def test_named_or_groups_one_per_name(shop):
+    selector = "template=item, a=(qty>0), a=(name=elder), b=(title*=kale), b=(name=apple)"
+    assert found(shop, selector) == {"apple", "baby"}
+
+
+# -- safety ---------------------------------------------------------------------------------------------
+def test_values_are_bound_never_interpolated(shop):
+    before = shop.db.scalar("SELECT COUNT(*) FROM pages")
+    assert found(shop, "title=\"x'); DELETE FROM pages; --\"") == set()
+    assert found(shop, "title*=\"'; DROP TABLE pages\"") == set()
+    assert shop.db.scalar("SELECT COUNT(*) FROM pages") == before
+
+
+def test_compiled_sql_is_reused_for_the_same_shape(shop):
+    compiler = shop.selectors.compiler
+    shop.selectors.select("title=apple pie, qty>1")
+    size = len(compiler._cache)
+    assert shop.selectors.select("title=baby kale, qty>5").ids == [shop.pages.get("/veg/kale/baby/").id]
+    assert len(compiler._cache) == size
+
+
+def test_huge_selectors_are_refused_or_answered_never_crash(shop):
+    many = "|".join(str(n) for n in range(1, 3000))
+    assert shop.selectors.count(f"id={many}, include=all") == shop.db.scalar("SELECT COUNT(*) FROM pages")
+    words = " ".join(f"w{n}" for n in range(1500))
+    assert shop.selectors.count(f'title~="{words}"') == 0
+    assert shop.selectors.count(", ".join(f"title!=x{n}" for n in range(1500))) > 0
+    with pytest.raises(SelectorError, match="at most 10000 fit"):
+        shop.selectors.count(f"id={'|'.join(['1'] * 10_001)}")
+    with pytest.raises(SelectorError, match="nest more than"):
+        shop.selectors.count("refs=[" * 40 + "id=1" + "]" * 40)
+    with pytest.raises(SelectorError, match="parts in a field name"):
+        shop.selectors.count("parent." * 20 + "id=1")
