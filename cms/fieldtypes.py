@@ -341,9 +341,86 @@ class PageRef(Fieldtype):
         return ids
 
 
+class MaskedPassword:
+    """What a Password field reads as: never the hash. `str()` is eight stars when one is set.
+
+    A value just set through the field (`user.set("pass", "...")`) carries the new hash to the
+    database privately; one read back from the database carries nothing but the fact.
+    """
+
+    __slots__ = ("_is_set", "_digest")
+    MASK = "********"
+
+    def __init__(self, is_set: bool, digest: str | None = None):
+        object.__setattr__(self, "_is_set", is_set)
+        object.__setattr__(self, "_digest", digest)
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("a password value cannot be changed; set a new password instead")
+
+    def __bool__(self) -> bool:
+        return self._is_set
+
+    def __str__(self) -> str:
+        return self.MASK if self._is_set else ""
+
+    def __repr__(self) -> str:
+        return "<password set>" if self._is_set else "<no password>"
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, MaskedPassword) and other is self
+
+    __hash__ = object.__hash__
+
+    def __reduce__(self) -> Any:
+        raise TypeError("a password value cannot be pickled")
+
+
+class Password(Fieldtype):
+    """A password, stored as a PBKDF2 hash (see cms.passwords) and never read back as one.
+
+    Setting plain text checks the password rules and hashes it at once; reading gives a
+    `MaskedPassword`. Selectors refuse the field, so a hash cannot leak through a find either.
+    """
+
+    name = "Password"
+    column = "{TEXT}"
+    indexed = False
+    kind = "password"
+
+    def blank(self, field: Field) -> Any:
+        return MaskedPassword(False)
+
+    def is_empty(self, value: Any) -> bool:
+        return not value
+
+    def sanitize(self, field: Field, value: Any) -> Any:
+        from . import passwords
+        if value is None:
+            return None
+        if isinstance(value, MaskedPassword):
+            if value._digest is None and value:
+                raise ValidationError(f"field {field.name!r}: a password read from the database "
+                                      "cannot be stored again; set the new password as text",
+                                      field=field.name, value="(hidden)", rule="masked")
+            return value
+        passwords.check_rules(value, field.name)
+        return MaskedPassword(True, passwords.make_hash(value))
+
+    def to_row(self, field: Field, value: Any) -> tuple:
+        return (value._digest,)
+
+    def from_db(self, field: Field, db: Database, data: Any) -> Any:
+        return MaskedPassword(bool(data))
+
+    def to_db_param(self, field: Field, db: Database, value: Any) -> Any:
+        from .errors import SelectorError
+        raise SelectorError(f"field {field.name!r} is a Password field and cannot be searched")
+
+
 FIELDTYPES: dict[str, Fieldtype] = {
     cls.name: cls() for cls in (Text, PageTitle, Textarea, Email, URL, Integer, Float, Checkbox,
-                                Datetime, PageRef)
+                                Datetime, PageRef, Password)
 }
 
 

@@ -178,6 +178,22 @@ class Modules:
         self._ready.add(name)
         return instance
 
+    def load_installed(self) -> list[str]:
+        """Load every installed module once (its `init()` adds its hooks), as ProcessWire's
+        autoload modules: boot calls this, so the server, cron and worker all see the same hooks.
+
+        A module that was installed but can no longer be found or loaded is reported and
+        skipped; the others still load. Returns the names loaded.
+        """
+        loaded = []
+        for (name,) in self.site.db.all("SELECT class FROM modules ORDER BY id"):
+            try:
+                self.get_module(name, install=False)
+                loaded.append(name)
+            except Exception as exc:
+                self._report(f"installed module {name!r} could not be loaded: {exc}")
+        return loaded
+
     def install(self, module: str | type[Module] | Module) -> Module:
         """Run the module's `install()` and mark it installed; if `install()` raises, it is not."""
         name = self.name_of(module)

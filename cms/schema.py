@@ -84,7 +84,33 @@ def create_core(site: Site) -> None:
         db.fix_sequence("pages")
 
 
-MIGRATIONS: list[Callable[[Site], None]] = [create_core]
+def create_access(site: Site) -> None:
+    """Version 2: users, roles and permissions as pages under /admin/access/, and LazyCron's table.
+
+    `lazycron` holds one row per event: when it last fired, and who holds it while its handlers
+    run (see cms.lazycron). Times are epoch seconds (UTC) from the database's clock.
+    """
+    from .users import install_access
+    db = site.db
+    if not db.table_exists("lazycron"):
+        db.create_table("lazycron", "name {NAME} NOT NULL PRIMARY KEY, "
+                                    "last_run {FLOAT} NOT NULL DEFAULT 0, "
+                                    "lock_until {FLOAT} NOT NULL DEFAULT 0, "
+                                    "lock_owner {NAME} NOT NULL DEFAULT ''")
+    install_access(site)
+
+
+def add_status_indexes(site: Site) -> None:
+    """Version 3: totals and counts under one parent check status from the index alone.
+
+    Measured on a million pages: count(parent=X) over 100,000 children went from 453 ms to
+    35 ms, and a find with its total from 187 ms to 11 ms (bench/bench_selectors.py).
+    """
+    site.db.create_index("pages", "parent_id, templates_id, status")
+    site.db.create_index("pages", "parent_id, status")
+
+
+MIGRATIONS: list[Callable[[Site], None]] = [create_core, create_access, add_status_indexes]
 
 
 def schema_version(site: Site) -> int:

@@ -10,7 +10,7 @@ from . import schema
 from .db import Database, connect, redact_url
 from .errors import CmsError
 from .fields import Fields
-from .hooks import Hooks
+from .hooks import Hooks, SiteHooks
 from .modules import Modules
 from .notices import Notices
 from .pages import Pages
@@ -32,7 +32,7 @@ class Config(dict):
             raise AttributeError(f"no site setting {name!r}") from None
 
 
-class Site:
+class Site(SiteHooks):
     """A booted site. The API objects are attributes, as ProcessWire's `$pages`, `$fields` ..."""
 
     def __init__(self, db: Database, site_dir: str | os.PathLike, debug: bool = False):
@@ -112,6 +112,7 @@ def boot(url: str | None = None, *, site_dir: str | os.PathLike | None = None,
     schema.upgrade(site)
     site.load_schema()
     _current = site
+    site.modules.load_installed()
     return site
 
 

@@ -1,0 +1,82 @@
+"""User commands: `user add NAME [--superuser] [--role R] [--email E]`, `user passwd NAME`,
+`user list [--json]`.
+
+Passwords are never taken from the command line (it shows in `ps` and shell history): they are
+read from a prompt when stdin is a terminal, else as one line from stdin
+(`echo "$PASSWORD" | python run.py user add admin --superuser`).
+"""
+from __future__ import annotations
+
+import argparse
+import getpass
+import json
+import sys
+
+from ..errors import ValidationError
+from . import UsageError, boot_from
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    user = sub.add_parser("user", help="add users, change passwords, list users")
+    actions = user.add_subparsers(dest="user_command", metavar="ACTION", parser_class=type(user))
+    user.set_defaults(func=cmd_missing_action)
+
+    add = actions.add_parser("add", help="add a user (password from a prompt or stdin)")
+    add.add_argument("name", help="user name (sanitized as a page name: lowercase, a-z 0-9 - _ .)")
+    add.add_argument("--superuser", action="store_true", help="give the user the superuser role")
+    add.add_argument("--role", action="append", default=[], metavar="ROLE",
+                     help="give the user this role (repeatable); every user has the guest role")
+    add.add_argument("--email", default="", help="the user's email address")
+    add.set_defaults(func=cmd_add)
+
+    passwd = actions.add_parser("passwd", help="set a user's password (from a prompt or stdin)")
+    passwd.add_argument("name")
+    passwd.set_defaults(func=cmd_passwd)
+
+    listing = actions.add_parser("list", help="list users with their roles")
+    listing.add_argument("--json", action="store_true", help="print a JSON list")
+    listing.set_defaults(func=cmd_list)
+
+
+def cmd_missing_action(args: argparse.Namespace) -> int:
+    raise UsageError("`user` needs an action: add, passwd or list (see `user --help`)")
+
+
+def read_password() -> str:
+    """The new password: prompted twice on a terminal, else the first line of stdin."""
+    if sys.stdin.isatty():
+        first = getpass.getpass("Password: ")
+        if getpass.getpass("Password (again): ") != first:
+            raise ValidationError("the two passwords differ; nothing was changed", field="pass",
+                                  rule="confirm")
+        return first
+    return sys.stdin.readline().rstrip("\r\n")
+
+
+def cmd_add(args: argparse.Namespace) -> int:
+    site = boot_from(args)
+    roles = (["superuser"] if args.superuser else []) + args.role
+    user = site.users.add(args.name, read_password(), roles=roles, email=args.email)
+    print(f"user {user.name!r} added (id {user.id}, roles: {', '.join(user.role_names())})")
+    return 0
+
+
+def cmd_passwd(args: argparse.Namespace) -> int:
+    site = boot_from(args)
+    user = site.users[args.name]
+    site.users.set_password(user, read_password())
+    print(f"password of {user.name!r} changed")
+    return 0
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    site = boot_from(args)
+    rows = [{"id": u.id, "name": u.name, "email": u.get("email") or "", "roles": u.role_names()}
+            for u in site.users.all()]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for row in rows:
+            email = f" <{row['email']}>" if row["email"] else ""
+            print(f"{row['id']:>6}  {row['name']}{email}  [{', '.join(row['roles'])}]")
+    return 0

@@ -1,0 +1,243 @@
+"""LazyCron: timed hooks (`LazyCron::every_hour` ...) driven by web traffic, in the background.
+
+    site.add_hook_after("LazyCron::every_hour", lambda event: purge_old_things())
+
+After each response the web layer calls `lazycron.signal()`: it costs a clock read and, at most
+once per `signal_interval` seconds, setting a `threading.Event`. A daemon thread wakes, skips
+its turn when `busy_check()` says the server is busy, and otherwise fires the events that are
+due. Nothing runs in a visitor's request (waitress sends the last bytes of a response after the
+app returns, so work in `close()` would still delay keep-alive clients).
+
+Several server processes share one schedule: each event's row in the `lazycron` table holds
+when it last fired and who holds it while its handlers run. An event is claimed with one
+compare-and-set UPDATE (`... WHERE last_run <= due AND lock_until < now`); the process whose
+UPDATE changed the row fires it, every other process sees 0 rows and does not.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from typing import TYPE_CHECKING, Callable
+
+import peewee
+
+from .hooks import Hookable, hookable
+
+if TYPE_CHECKING:
+    from .site import Site
+
+log = logging.getLogger("cms.lazycron")
+
+MINUTE, HOUR, DAY, WEEK = 60, 3600, 86400, 7 * 86400
+EVENTS: dict[str, int] = {
+    "every_30_seconds": 30, "every_minute": MINUTE, "every_2_minutes": 2 * MINUTE,
+    "every_5_minutes": 5 * MINUTE, "every_10_minutes": 10 * MINUTE,
+    "every_15_minutes": 15 * MINUTE, "every_30_minutes": 30 * MINUTE, "every_hour": HOUR,
+    "every_2_hours": 2 * HOUR, "every_4_hours": 4 * HOUR, "every_6_hours": 6 * HOUR,
+    "every_12_hours": 12 * HOUR, "every_day": DAY, "every_2_days": 2 * DAY,
+    "every_4_days": 4 * DAY, "every_week": WEEK, "every_2_weeks": 2 * WEEK,
+    "every_4_weeks": 4 * WEEK,
+}
+# Compare-and-set: only the process whose UPDATE changes the row fires the event.
+CLAIM = ("UPDATE lazycron SET last_run = ?, lock_until = ?, lock_owner = ? "
+         "WHERE name = ? AND last_run <= ? AND lock_until < ?")
+RELEASE = "UPDATE lazycron SET lock_until = 0, lock_owner = '' WHERE name = ? AND lock_owner = ?"
+
+
+class LazyCron(Hookable):
+    """The site's LazyCron. Get the shared one with `LazyCron.for_site(site)`.
+
+    Hookable methods, one per event: `every_30_seconds(seconds)` ... `every_4_weeks(seconds)`,
+    where `seconds` is the time since the event last fired. `busy_check` is a callable the web
+    layer sets (True = skip this turn); `lock_seconds` bounds how long a crashed process keeps
+    an event from firing elsewhere.
+    """
+
+    def __init__(self, site: Site, *, signal_interval: float = 5.0, lock_seconds: float = 300.0,
+                 busy_check: Callable[[], bool] | None = None):
+        self.site = site
+        self.signal_interval = signal_interval
+        self.lock_seconds = lock_seconds
+        self.busy_check = busy_check
+        self.owner = f"{socket.gethostname()[:80]}:{os.getpid()}:{id(self) % 100000}"
+        self.skipped = 0          # turns skipped because the server was busy
+        self.turns = 0            # turns the background thread took
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._last_signal = float("-inf")
+        self._start_lock = threading.Lock()
+
+    @classmethod
+    def for_site(cls, site: Site) -> LazyCron:
+        """The site's one LazyCron (kept as `site.lazycron`)."""
+        found = site.__dict__.get("lazycron")
+        if found is None:
+            found = site.__dict__["lazycron"] = cls(site)
+        return found
+
+    # -- the background thread ----------------------------------------------------------------
+    def signal(self) -> None:
+        """Tell the background thread traffic happened (cheap; starts the thread if needed)."""
+        now = time.monotonic()
+        if now - self._last_signal < self.signal_interval:
+            return
+        self._last_signal = now
+        if self._thread is None or not self._thread.is_alive():
+            self.start()
+        self._wake.set()
+
+    def start(self) -> None:
+        """Start the background thread (a daemon: it never keeps the process alive)."""
+        with self._start_lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._stopping.clear()
+            self._thread = threading.Thread(target=self._loop, name="cms-lazycron", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 10.0) -> None:
+        """Stop the background thread, letting a running handler finish (up to `timeout`)."""
+        self._stopping.set()
+        self._wake.set()
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _loop(self) -> None:
+        try:
+            while True:
+                self._wake.wait()
+                self._wake.clear()
+                if self._stopping.is_set():
+                    return
+                self.turns += 1
+                try:
+                    if self.busy_check is not None and self.busy_check():
+                        self.skipped += 1
+                        continue
+                    self.run_due()
+                except Exception:
+                    log.exception("LazyCron turn failed")
+        finally:
+            self.site.db.close()      # this thread's connection
+
+    # -- firing -------------------------------------------------------------------------------
+    def run_due(self, now: float | None = None) -> list[str]:
+        """Fire every event that is due and return their names. `now`: epoch seconds (tests).
+
+        The first time an event is seen its clock starts: it fires one interval later.
+        """
+        db = self.site.db
+        now = db.db_time() if now is None else float(now)
+        rows = {name: (last_run, lock_until) for name, last_run, lock_until in
+                db.all("SELECT name, last_run, lock_until FROM lazycron")}
+        for name in EVENTS.keys() - rows.keys():
+            self._add_row(name, now)
+        fired = []
+        for name, seconds in EVENTS.items():
+            last_run, lock_until = rows.get(name, (now, 0.0))
+            if now - last_run < seconds or lock_until >= now:
+                continue
+            if self._claim(name, now, seconds):
+                fired.append(name)
+                try:
+                    getattr(self, name)(now - last_run)
+                except Exception as exc:   # the hook registry logged the traceback
+                    log.error("LazyCron::%s: a handler raised %s: %s", name, type(exc).__name__, exc)
+                finally:
+                    db.execute(RELEASE, (name, self.owner))
+        return fired
+
+    def _add_row(self, name: str, now: float) -> None:
+        try:
+            with self.site.transaction():
+                self.site.db.execute("INSERT INTO lazycron (name, last_run, lock_until, lock_owner) "
+                                     "VALUES (?, ?, 0, '')", (name, now))
+        except peewee.IntegrityError:
+            pass      # another process added it first
+
+    def _claim(self, name: str, now: float, seconds: int) -> bool:
+        cursor = self.site.db.execute(CLAIM, (now, now + self.lock_seconds, self.owner, name,
+                                              now - seconds, now))
+        return cursor.rowcount == 1
+
+    # -- the events (hook them: `site.add_hook_after("LazyCron::every_hour", fn)`) ------------
+    @hookable
+    def every_30_seconds(self, seconds: float) -> None:
+        """Fired about every 30 seconds while the site has traffic."""
+
+    @hookable
+    def every_minute(self, seconds: float) -> None:
+        """Fired about every minute."""
+
+    @hookable
+    def every_2_minutes(self, seconds: float) -> None:
+        """Fired about every 2 minutes."""
+
+    @hookable
+    def every_5_minutes(self, seconds: float) -> None:
+        """Fired about every 5 minutes."""
+
+    @hookable
+    def every_10_minutes(self, seconds: float) -> None:
+        """Fired about every 10 minutes."""
+
+    @hookable
+    def every_15_minutes(self, seconds: float) -> None:
+        """Fired about every 15 minutes."""
+
+    @hookable
+    def every_30_minutes(self, seconds: float) -> None:
+        """Fired about every 30 minutes."""
+
+    @hookable
+    def every_hour(self, seconds: float) -> None:
+        """Fired about every hour."""
+
+    @hookable
+    def every_2_hours(self, seconds: float) -> None:
+        """Fired about every 2 hours."""
+
+    @hookable
+    def every_4_hours(self, seconds: float) -> None:
+        """Fired about every 4 hours."""
+
+    @hookable
+    def every_6_hours(self, seconds: float) -> None:
+        """Fired about every 6 hours."""
+
+    @hookable
+    def every_12_hours(self, seconds: float) -> None:
+        """Fired about every 12 hours."""
+
+    @hookable
+    def every_day(self, seconds: float) -> None:
+        """Fired about every day."""
+
+    @hookable
+    def every_2_days(self, seconds: float) -> None:
+        """Fired about every 2 days."""
+
+    @hookable
+    def every_4_days(self, seconds: float) -> None:
+        """Fired about every 4 days."""
+
+    @hookable
+    def every_week(self, seconds: float) -> None:
+        """Fired about every week."""
+
+    @hookable
+    def every_2_weeks(self, seconds: float) -> None:
+        """Fired about every 2 weeks."""
+
+    @hookable
+    def every_4_weeks(self, seconds: float) -> None:
+        """Fired about every 4 weeks."""

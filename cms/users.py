@@ -1,0 +1,375 @@
+"""Users, roles and permissions, as pages under /admin/access/ the way ProcessWire keeps them.
+
+    /admin/access/users/        template `user`: pass (Password), email (Email), roles (Page, multiple)
+    /admin/access/roles/        template `role`: title, permissions (Page, multiple): guest, superuser
+    /admin/access/permissions/  template `permission`: title: page-view, page-edit, tasker-admin
+
+Every user also has the guest role. `superuser` has every permission. Every permission check in
+the product goes through `site.users.has_permission(user, permission, page=None)`.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, Iterable, Iterator
+
+import peewee
+
+from . import passwords
+from .errors import ValidationError
+from .page import NullPage, Page
+
+if TYPE_CHECKING:
+    from .site import Site
+
+ACCESS_PATH = "/admin/access/"
+USERS_PATH = "/admin/access/users/"
+ROLES_PATH = "/admin/access/roles/"
+PERMISSIONS_PATH = "/admin/access/permissions/"
+PERMISSIONS = {
+    "page-view": "View pages",
+    "page-edit": "Edit pages in the admin",
+    "tasker-admin": "Watch and steer tasks in the admin",
+}
+ROLES = {"guest": ("page-view",), "superuser": ()}   # superuser holds every permission implicitly
+TRASH_ID = 7
+# Pages a guest may not view whatever their status: the admin branch and the trash.
+PRIVATE_PATHS = ("/admin/", "/trash/")
+
+
+class User(Page):
+    """A user page (template `user`) with access helpers. `user.get("pass")` is always masked."""
+
+    @classmethod
+    def of(cls, page: Page) -> User:
+        user = object.__new__(cls)
+        user.__dict__.update(page.__dict__)
+        return user
+
+    def role_names(self) -> list[str]:
+        """The names of the user's roles, `guest` included."""
+        return self.site.users.role_names(self)
+
+    def has_role(self, role: str) -> bool:
+        return role in self.role_names()
+
+    def has_permission(self, permission: str, page: Page | None = None) -> bool:
+        return self.site.users.has_permission(self, permission, page)
+
+    def is_superuser(self) -> bool:
+        return self.has_role("superuser")
+
+    def is_guest(self) -> bool:
+        return self.name == "guest" and self.path == USERS_PATH + "guest/"
+
+    def __repr__(self) -> str:
+        return f"<User {self.id} {self.name!r}>"
+
+
+class Users:
+    """`site.users`: add, get, authenticate users and check their permissions."""
+
+    def __init__(self, site: Site):
+        self.site = site
+        self.db = site.db
+        self._parents: dict[str, int] = {}
+        self._permission_names: set[str] = set()
+
+    # -- where things live --------------------------------------------------------------------
+    def _parent_id(self, path: str) -> int:
+        parent_id = self._parents.get(path)
+        if parent_id is None:
+            parent_id = self.db.scalar("SELECT pages_id FROM pages_paths WHERE path = ?", (path,))
+            if parent_id is None:
+                raise ValidationError(f"the site has no {path} page: run `python run.py migrate`",
+                                      field="path", value=path, rule="exists")
+            self._parents[path] = parent_id
+        return parent_id
+
+    def _child_id(self, parent_path: str, name: str) -> int | None:
+        return self.db.scalar("SELECT id FROM pages WHERE parent_id = ? AND name = ?",
+                              (self._parent_id(parent_path), name))
+
+    def _children(self, parent_path: str) -> list[Page]:
+        ids = [r[0] for r in self.db.all("SELECT id FROM pages WHERE parent_id = ? ORDER BY sort, id",
+                                         (self._parent_id(parent_path),))]
+        return self.site.pages.get_many(ids)
+
+    # -- reading ------------------------------------------------------------------------------
+    def get(self, key: int | str | Page) -> User | NullPage:
+        """A user by id, by name (sanitized as a page name) or as a page; NullPage when none."""
+        if isinstance(key, User):
+            return key
+        if isinstance(key, Page):
+            key = key.id
+        if isinstance(key, str) and key.strip().isdigit():
+            key = int(key)
+        if isinstance(key, int) and not isinstance(key, bool):
+            page = self.site.pages.get(key) if key > 0 else NullPage(self.site)
+        elif isinstance(key, str):
+            name = self.site.sanitizer.page_name(key)
+            page_id = self._child_id(USERS_PATH, name) if name else None
+            page = self.site.pages.get(page_id) if page_id else NullPage(self.site)
+        else:
+            raise TypeError(f"users.get() takes a name, an id or a page, not {type(key).__name__}")
+        if not page or page.template.name != "user":
+            return NullPage(self.site)
+        return User.of(page)
+
+    def __getitem__(self, key: int | str) -> User:
+        user = self.get(key)
+        if not user:
+            raise ValidationError(f"no user {key!r}", field="name", value=key, rule="exists")
+        return user  # type: ignore[return-value]
+
+    def __iter__(self) -> Iterator[User]:
+        return iter(self.all())
+
+    def all(self) -> list[User]:
+        """Every user, the guest included, in tree order."""
+        return [User.of(page) for page in self._children(USERS_PATH)]
+
+    def guest(self) -> User:
+        """The guest user: whoever is not logged in."""
+        return self["guest"]
+
+    def current(self) -> User:
+        """The user the site acts for now (set by `login_as`), else the guest."""
+        user = self.site.__dict__.get("user")
+        return user if user else self.guest()
+
+    def login_as(self, user: User | int | str | None) -> User:
+        """Act as `user` from now on: `site.user` and `site.user_id` (stamped on saved pages).
+
+        `None` acts as the guest again (`site.user_id` 0).
+        """
+        found = self.guest() if user is None else self[user] if not isinstance(user, User) else user
+        self.site.user = found
+        self.site.user_id = 0 if found.is_guest() else found.id
+        return found
+
+    # -- writing ------------------------------------------------------------------------------
+    def add(self, name: str, password: str, roles: Iterable[str | Page] = ("superuser",),
+            email: str = "") -> User:
+        """Create a user. The name is sanitized as a page name; a name in use is refused.
+
+        Raises ValidationError (and stores nothing) for a short password, an unusable or taken
+        name, an unknown role or a bad email address.
+        """
+        clean = self.site.sanitizer.page_name(name) if isinstance(name, str) else ""
+        if not clean:
+            raise ValidationError(f"user name {name!r} has no usable characters "
+                                  "(letters, digits, - _ .)", field="name", value=name, rule="name")
+        passwords.check_rules(password)
+        role_ids = self._role_ids(["guest", *roles])
+        parent_id = self._parent_id(USERS_PATH)
+        if self._child_id(USERS_PATH, clean):
+            raise ValidationError(f"a user named {clean!r} exists already", field="name",
+                                  value=clean, rule="unique")
+        try:
+            with self.site.transaction():
+                page = self.site.pages.add("user", parent_id, clean, email=email,
+                                           roles=role_ids, **{"pass": password})
+                if page.name != clean:    # another process took the name a moment ago
+                    raise ValidationError(f"a user named {clean!r} exists already", field="name",
+                                          value=clean, rule="unique")
+        except peewee.IntegrityError:
+            raise ValidationError(f"a user named {clean!r} exists already", field="name",
+                                  value=clean, rule="unique") from None
+        return User.of(page)
+
+    def set_password(self, user: User | int | str, password: str) -> None:
+        """Give a user a new password (checked against the rules, then hashed)."""
+        found = self[user] if not isinstance(user, User) else user
+        passwords.check_rules(password)
+        found.set("pass", password)
+        found.save("pass")
+
+    def delete(self, user: User | int | str) -> None:
+        """Delete a user for good. The guest cannot be deleted."""
+        found = self[user] if not isinstance(user, User) else user
+        self.site.pages.delete(found)
+
+    def authenticate(self, name: str, password: str) -> User | None:
+        """The user whose name and password match, else None; the time taken does not tell which
+        part was wrong. A hash made with an older work factor is re-made on success."""
+        clean = self.site.sanitizer.page_name(name) if isinstance(name, str) else ""
+        row = None
+        if clean:
+            row = self.db.one(
+                "SELECT p.id, p.status, f.data FROM pages p LEFT JOIN field_pass f ON f.pages_id = p.id "
+                "WHERE p.parent_id = ? AND p.name = ?", (self._parent_id(USERS_PATH), clean))
+        if row is None or row[2] is None or row[1] & (Page.STATUS_UNPUBLISHED | Page.STATUS_TRASH):
+            passwords.spend_time(password if isinstance(password, str) else "")
+            return None
+        if not passwords.verify(password, row[2]):
+            return None
+        user = self[row[0]]
+        if passwords.needs_rehash(row[2]):
+            self.set_password(user, password)
+        return user
+
+    # -- roles and permissions ----------------------------------------------------------------
+    def role(self, name: str) -> Page:
+        """A role page by name (NullPage when there is none)."""
+        page_id = self._child_id(ROLES_PATH, name)
+        return self.site.pages.get(page_id) if page_id else NullPage(self.site)
+
+    def roles(self) -> list[Page]:
+        return self._children(ROLES_PATH)
+
+    def permissions(self) -> list[Page]:
+        return self._children(PERMISSIONS_PATH)
+
+    def add_role(self, name: str, permissions: Iterable[str] = ()) -> Page:
+        """Create a role holding the named permissions (or return the existing one)."""
+        clean = self.site.sanitizer.page_name(name)
+        if not clean:
+            raise ValidationError(f"role name {name!r} has no usable characters", field="name",
+                                  value=name, rule="name")
+        ids = [self._permission_id(p) for p in permissions]
+        existing = self.role(clean)
+        if existing:
+            return existing
+        return self.site.pages.add("role", self._parent_id(ROLES_PATH), clean, title=clean,
+                                   permissions=ids)
+
+    def add_permission(self, name: str, title: str = "") -> Page:
+        """Create a permission (or return the existing one); modules add their own this way."""
+        clean = self.site.sanitizer.page_name(name)
+        if not clean:
+            raise ValidationError(f"permission name {name!r} has no usable characters",
+                                  field="name", value=name, rule="name")
+        page_id = self._child_id(PERMISSIONS_PATH, clean)
+        if page_id:
+            return self.site.pages.get(page_id)
+        page = self.site.pages.add("permission", self._parent_id(PERMISSIONS_PATH), clean,
+                                   title=title or clean)
+        self._permission_names.add(clean)
+        return page
+
+    def _role_ids(self, roles: Iterable[str | Page]) -> list[int]:
+        ids: list[int] = []
+        for role in roles:
+            if isinstance(role, Page):
+                page_id = role.id if role and role.parent_id == self._parent_id(ROLES_PATH) else None
+            else:
+                page_id = self._child_id(ROLES_PATH, str(role))
+            if not page_id:
+                known = ", ".join(r.name for r in self.roles())
+                raise ValidationError(f"unknown role {getattr(role, 'name', role)!r}; known roles: "
+                                      f"{known}", field="roles", value=role, rule="exists")
+            if page_id not in ids:
+                ids.append(page_id)
+        return ids
+
+    def _permission_id(self, name: str) -> int:
+        page_id = self._child_id(PERMISSIONS_PATH, name)
+        if not page_id:
+            raise ValidationError(f"unknown permission {name!r}; known: "
+                                  f"{', '.join(sorted(self.permission_names(refresh=True)))}",
+                                  field="permissions", value=name, rule="exists")
+        return page_id
+
+    def permission_names(self, refresh: bool = False) -> set[str]:
+        """The names of every permission (read again when one is asked for that is not known)."""
+        if refresh or not self._permission_names:
+            self._permission_names = {r[0] for r in self.db.all(
+                "SELECT name FROM pages WHERE parent_id = ?", (self._parent_id(PERMISSIONS_PATH),))}
+        return self._permission_names
+
+    def _grants(self, user_id: int) -> tuple[set[str], set[str]]:
+        """(role names, permission names) of a user, guest role included: one query."""
+        rows = self.db.all(
+            "SELECT r.name, perm.name FROM pages r "
+            "LEFT JOIN field_permissions fp ON fp.pages_id = r.id "
+            "LEFT JOIN pages perm ON perm.id = fp.data AND perm.parent_id = ? "
+            "WHERE r.parent_id = ? AND (r.name = 'guest' OR r.id IN "
+            "(SELECT data FROM field_roles WHERE pages_id = ?))",
+            (self._parent_id(PERMISSIONS_PATH), self._parent_id(ROLES_PATH), user_id))
+        return {r[0] for r in rows}, {r[1] for r in rows if r[1]}
+
+    def role_names(self, user: User | int | str | None) -> list[str]:
+        found = self._resolve(user)
+        return sorted(self._grants(found.id if found else 0)[0])
+
+    @staticmethod
+    def _is_nobody(user: object) -> bool:
+        """None, 0 and NullPage stand for whoever is not logged in: the guest."""
+        return user is None or (isinstance(user, int) and user == 0) or (
+            isinstance(user, Page) and not user)
+
+    def _resolve(self, user: User | Page | int | str | None) -> User | None:
+        if self._is_nobody(user):
+            return None
+        if isinstance(user, User):
+            return user
+        found = self.get(user)
+        return found if found else None   # type: ignore[return-value]
+
+    def has_permission(self, user: User | int | str | None, permission: str,
+                       page: Page | None = None) -> bool:
+        """May `user` (None, 0 or a NullPage = the guest) do `permission`, on `page` when given?
+
+        The one place access is decided: superuser may do everything; others hold the
+        permissions of their roles (guest included). `page-view` of an unpublished or trashed
+        page, or of the admin branch, needs `page-edit` too. An unknown permission name raises
+        ValidationError, so a typo never passes silently.
+        """
+        if not isinstance(permission, str) or (
+                permission not in self.permission_names()
+                and permission not in self.permission_names(refresh=True)):
+            raise ValidationError(f"unknown permission {permission!r}; known: "
+                                  f"{', '.join(sorted(self.permission_names()))}",
+                                  field="permission", value=permission, rule="exists")
+        found = self._resolve(user)
+        if found is None and not self._is_nobody(user):
+            return False      # a user that does not exist (any more) may do nothing
+        if found is not None and found.status & (Page.STATUS_UNPUBLISHED | Page.STATUS_TRASH):
+            return False
+        roles, granted = self._grants(found.id if found else 0)
+        if "superuser" in roles:
+            return True
+        if permission not in granted:
+            return False
+        if page is not None and permission == "page-view":
+            if not page:
+                return False
+            private = (page.status & (Page.STATUS_UNPUBLISHED | Page.STATUS_TRASH)
+                       or page.id == TRASH_ID or page.path.startswith(PRIVATE_PATHS))
+            if private:
+                return "page-edit" in granted
+        return True
+
+
+def install_access(site: Site) -> None:
+    """Create the access fields, templates and pages (schema upgrade 2; safe to run again)."""
+    from .schema import SYSTEM_PAGE
+    system = Page.STATUS_ON | Page.STATUS_SYSTEM_ID | Page.STATUS_SYSTEM
+    site.fields.add("pass", "Password", label="Password")
+    site.fields.add("email", "Email", label="Email")
+    site.fields.add("roles", "Page", label="Roles", multiple=True, template="role")
+    site.fields.add("permissions", "Page", label="Permissions", multiple=True, template="permission")
+    site.templates.add("user", fields=["email", "pass", "roles"], locked=True, no_children=True,
+                       label="User")
+    site.templates.add("role", fields=["title", "permissions"], locked=True, no_children=True,
+                       label="Role")
+    site.templates.add("permission", fields=["title"], locked=True, no_children=True,
+                       label="Permission")
+
+    def ensure(template: str, parent_path: str, name: str, status: int, **values: Any) -> int:
+        found = site.db.scalar("SELECT pages_id FROM pages_paths WHERE path = ?",
+                               (f"{parent_path}{name}/",))
+        if found:
+            return found
+        return site.pages.add(template, parent_path, name, status=status, **values).id
+
+    with site.transaction():
+        ensure("admin", "/admin/", "access", SYSTEM_PAGE, title="Access")
+        ensure("admin", ACCESS_PATH, "users", SYSTEM_PAGE, title="Users")
+        ensure("admin", ACCESS_PATH, "roles", SYSTEM_PAGE, title="Roles")
+        ensure("admin", ACCESS_PATH, "permissions", SYSTEM_PAGE, title="Permissions")
+        permission_ids = {name: ensure("permission", PERMISSIONS_PATH, name, system, title=title)
+                          for name, title in PERMISSIONS.items()}
+        role_ids = {name: ensure("role", ROLES_PATH, name, system, title=name,
+                                 permissions=[permission_ids[p] for p in granted])
+                    for name, granted in ROLES.items()}
+        ensure("user", USERS_PATH, "guest", system | Page.STATUS_LOCKED, roles=[role_ids["guest"]])

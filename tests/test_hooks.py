@@ -1,0 +1,143 @@
+"""Hooks: before, after and replacing handlers on `Class::method` and on one object."""
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from cms import HookEvent, hookable
+from cms.hooks import Hookable
+
+
+def test_before_and_after_hooks_see_the_object_arguments_and_return_value(site):
+    seen = []
+    site.add_hook_before("Pages::save", lambda e: seen.append(("before", e.object, e.arguments[0].name)))
+    site.add_hook_after("Pages::save", lambda e: seen.append(("after", e.return_value)))
+
+    site.pages.add("basic-page", 1, "about", title="About")
+
+    assert seen == [("before", site.pages, "about"), ("after", True)]
+
+
+def test_a_before_hook_can_change_what_is_saved(site):
+    def shout(event: HookEvent) -> None:
+        page = event.arguments[0]
+        page.title = page.title.upper()
+
+    site.add_hook_before("Pages::save", shout)
+    site.pages.add("basic-page", 1, "about", title="About us")
+
+    assert site.pages.get("/about/").title == "ABOUT US"
+
+
+def test_a_before_hook_setting_replace_replaces_the_method(site):
+    def refuse(event: HookEvent) -> None:
+        event.replace = True
+        event.return_value = False
+
+    site.add_hook_before("Pages::save", refuse)
+    page = site.pages.new("basic-page", 1, "draft", title="Draft")
+
+    assert site.pages.save(page) is False
+    assert not site.pages.get("/draft/")
+
+
+def test_hooks_run_by_priority_then_in_the_order_added(site):
+    order = []
+    site.add_hook_after("Pages::saved", lambda e: order.append("late"), priority=200)
+    site.add_hook_after("Pages::saved", lambda e: order.append("first"), priority=50)
+    site.add_hook_after("Pages::saved", lambda e: order.append("default-1"))
+    site.add_hook_after("Pages::saved", lambda e: order.append("default-2"))
+
+    site.pages.add("basic-page", 1, "x", title="X")
+
+    assert order == ["first", "default-1", "default-2", "late"]
+
+
+def test_a_hook_is_removed_by_its_id(site):
+    calls = []
+    hook_id = site.add_hook_after("Pages::added", lambda e: calls.append(e.arguments[0].name))
+    site.pages.add("basic-page", 1, "one", title="One")
+
+    assert site.remove_hook(hook_id) is True
+    site.pages.add("basic-page", 1, "two", title="Two")
+
+    assert calls == ["one"]
+    assert site.remove_hook(hook_id) is False
+    site.add_hook_after("Pages::added", lambda e: calls.append("new hook"))
+    site.pages.add("basic-page", 1, "three", title="Three")
+    assert calls == ["one", "new hook"]
+
+
+def test_object_hooks_apply_to_that_object(site):
+    changes = []
+    hook_id = site.pages.add_hook_after("saved", lambda e: changes.append(e.arguments[1]))
+    page = site.pages.add("basic-page", 1, "about", title="About")
+    page.title = "About us"
+    page.save()
+
+    assert changes == [["title"], ["title"]]
+    assert site.pages.remove_hook(hook_id) is True
+
+
+def test_class_hooks_on_the_tree_events(site):
+    events = []
+    for name in ("added", "trashed", "restored", "deleted"):
+        site.add_hook_after(f"Pages::{name}", lambda e, name=name: events.append((name, e.arguments[0].id)))
+    page = site.pages.add("basic-page", 1, "about", title="About")
+    page.trash()
+    page.restore()
+    page_id = page.id
+    site.pages.delete(page)
+
+    assert events == [("added", page_id), ("trashed", page_id), ("restored", page_id),
+                      ("deleted", page_id)]
+
+
+def test_a_hook_that_raises_leaves_no_half_saved_page_and_is_logged(site, caplog):
+    def fail(event: HookEvent) -> None:
+        raise RuntimeError("the search index is down")
+
+    site.add_hook_after("Pages::saved", fail)
+    page = site.pages.new("basic-page", 1, "about", title="About")
+
+    with caplog.at_level(logging.ERROR, logger="cms.hooks"), pytest.raises(RuntimeError):
+        page.save()
+
+    assert page.id == 0 and not site.pages.get("/about/")
+    assert site.db.scalar("SELECT COUNT(*) FROM field_title WHERE data = 'About'") == 0
+    assert any("Pages::saved" in r.getMessage() and r.exc_info for r in caplog.records)
+
+
+def test_a_hook_that_raises_on_an_update_keeps_the_stored_values(site):
+    page = site.pages.add("basic-page", 1, "about", title="About")
+    site.add_hook_after("Pages::saved", lambda e: 1 / 0)
+    page.title = "Changed"
+
+    with pytest.raises(ZeroDivisionError):
+        page.save()
+
+    assert site.pages.get(page.id).title == "About"
+
+
+def test_module_code_can_offer_its_own_hook_points(site):
+    class Mailer(Hookable):
+        def __init__(self, site):
+            self.site = site
+
+        @hookable
+        def send(self, to: str) -> str:
+            return f"sent to {to}"
+
+    mailer = Mailer(site)
+    site.add_hook_before("Mailer::send", lambda e: e.arguments.__setitem__(0, "ops@example.com"))
+    site.add_hook_after("Mailer::send", lambda e: setattr(e, "return_value", e.return_value + "!"))
+
+    assert mailer.send("someone@example.com") == "sent to ops@example.com!"
+
+
+def test_a_hook_name_without_a_class_is_refused(site):
+    with pytest.raises(ValueError, match="Class::method"):
+        site.add_hook_after("save", lambda e: None)
+    with pytest.raises(TypeError):
+        site.add_hook_after("Pages::save", "not callable")

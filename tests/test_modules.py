@@ -1,0 +1,211 @@
+"""The module registry: discovery, install on first use, upgrades, settings every process sees."""
+from __future__ import annotations
+
+import json
+import subprocess
+import textwrap
+from pathlib import Path
+
+import pytest
+
+import cms
+from cms import Module, ModuleError
+
+from conftest import PYTHON
+
+COUNTER = textwrap.dedent('''
+    import cms
+
+    class Counter(cms.Module):
+        """Counts page saves; keeps its settings in the database."""
+        info = {"title": "Counter", "version": "1.0.0", "summary": "counts saves"}
+        config_defaults = {"step": 1, "label": "saves"}
+
+        def install(self):
+            self.site.fields.add("save_count", "Integer", min=0)
+
+        def init(self):
+            self.saves = 0
+            self.site.add_hook_after("Pages::saved", self.count)
+
+        def count(self, event):
+            self.saves += self.config["step"]
+''')
+
+
+def write_module(site, filename: str, source: str):
+    folder = Path(site.site_dir) / "modules"
+    folder.mkdir(exist_ok=True)
+    path = folder / filename
+    path.write_text(source)
+    return path
+
+
+def make_module(version: str = "1.0.0", fail_install: bool = False):
+    class Greeter(Module):
+        info = {"title": "Greeter", "version": version, "summary": "says hello"}
+        config_defaults = {"greeting": "hello"}
+        installs = 0
+        upgrades: list = []
+
+        def install(self):
+            type(self).installs += 1
+            if fail_install:
+                raise RuntimeError("the mail server is unreachable")
+
+        def upgrade(self, from_version, to_version):
+            type(self).upgrades.append((from_version, to_version))
+
+    return Greeter
+
+
+def test_get_installs_a_module_on_first_use(site):
+    Greeter = site.modules.register(make_module())
+    assert not site.modules.is_installed("Greeter")
+
+    greeter = site.modules.get("Greeter")
+
+    assert isinstance(greeter, Greeter) and greeter.name == "Greeter"
+    assert site.modules.is_installed(Greeter) and site.modules.is_installed(greeter)
+    assert site.modules.get(Greeter) is greeter
+    assert Greeter.installs == 1
+    assert "Greeter" in site.modules.known()
+
+
+def test_get_module_without_install_refuses_an_uninstalled_module(site):
+    site.modules.register(make_module())
+    with pytest.raises(ModuleError, match="not installed"):
+        site.modules.get_module("Greeter", install=False)
+
+
+def test_a_module_whose_install_raises_is_not_installed(site):
+    site.modules.register(make_module(fail_install=True))
+
+    with pytest.raises(ModuleError, match="Greeter.*failed to install.*mail server"):
+        site.modules.get("Greeter")
+    assert not site.modules.is_installed("Greeter")
+    with pytest.raises(ModuleError):
+        site.modules.get("Greeter")
+
+
+def test_uninstall_runs_the_modules_uninstall_and_forgets_its_settings(site):
+    uninstalled = []
+
+    class Temporary(Module):
+        config_defaults = {"level": 1}
+
+        def uninstall(self):
+            uninstalled.append(True)
+
+    site.modules.register(Temporary)
+    site.modules.save_config("Temporary", level=5)
+
+    site.modules.uninstall("Temporary")
+
+    assert uninstalled == [True]
+    assert not site.modules.is_installed("Temporary")
+    assert site.modules.get_config("Temporary") == {"level": 1}
+    with pytest.raises(ModuleError, match="not installed"):
+        site.modules.uninstall("Temporary")
+
+
+def test_a_changed_version_runs_upgrade_once(site, tmp_path, db_url):
+    site.modules.register(make_module("1.0.0"))
+    site.modules.get("Greeter")
+
+    later = cms.boot(db_url, site_dir=tmp_path)        # the next release, in a new process
+    Greeter2 = later.modules.register(make_module("1.1.0"))
+    later.modules.get("Greeter")
+    again = cms.boot(db_url, site_dir=tmp_path)
+    again.modules.register(Greeter2)
+    again.modules.get("Greeter")
+
+    assert Greeter2.upgrades == [("1.0.0", "1.1.0")]
+    assert later.db.scalar("SELECT version FROM modules WHERE class = 'Greeter'") == "1.1.0"
+    later.close()
+    again.close()
+
+
+def test_config_has_defaults_and_refuses_unknown_keys(site):
+    site.modules.register(make_module())
+
+    assert site.modules.get_config("Greeter") == {"greeting": "hello"}
+    assert site.modules.save_config("Greeter", greeting="hi") == {"greeting": "hi"}
+    assert site.modules.get("Greeter").config == {"greeting": "hi"}
+    with pytest.raises(ModuleError, match="no setting 'greting'"):
+        site.modules.save_config("Greeter", greting="hi")
+
+
+def test_a_site_module_is_discovered_and_can_hook_page_saves(site):
+    write_module(site, "counter.py", COUNTER)
+
+    counter = site.modules.get("Counter")
+    site.pages.add("basic-page", 1, "about", title="About")
+
+    assert type(counter).__name__ == "Counter"
+    assert counter.saves == 1
+    assert "save_count" in site.fields
+
+
+def test_config_saved_in_one_process_is_read_in_another(site, run_env):
+    write_module(site, "counter.py", COUNTER)
+    site.modules.save_config("Counter", step=5)
+
+    read = subprocess.run(
+        [PYTHON, "-c", "import cms, json; site = cms.boot(); "
+         "print(json.dumps(site.modules.get_config('Counter'))); "
+         "site.modules.save_config('Counter', label='page saves')"],
+        env=run_env, capture_output=True, text=True, timeout=120)
+
+    assert read.returncode == 0, read.stderr
+    assert json.loads(read.stdout) == {"step": 5, "label": "saves"}
+    assert site.modules.get_config("Counter") == {"step": 5, "label": "page saves"}
+
+
+def test_a_site_module_with_a_syntax_error_is_reported_and_the_others_still_load(site):
+    broken = write_module(site, "broken.py", "import cms\n\nclass Broken(cms.Module)\n    pass\n")
+    write_module(site, "counter.py", COUNTER)
+
+    assert site.modules.get("Counter")
+    assert len(site.modules.load_errors) == 1
+    assert f"{broken}:3" in site.modules.load_errors[0]
+    assert any(str(broken) in n.text for n in site.notices.errors())
+
+
+def test_a_site_module_that_fails_on_import_names_its_file_and_line(site):
+    path = write_module(site, "failing.py", "import cms\n\nraise ImportError('no module named foo')\n")
+
+    assert "Tasker" in site.modules.known()
+    assert f"{path}:3" in site.modules.load_errors[0]
+    assert "ImportError" in site.modules.load_errors[0]
+
+
+def test_a_missing_module_names_itself_and_where_it_was_looked_for(site):
+    with pytest.raises(ModuleError) as error:
+        site.modules.get("Nonexistent")
+
+    message = str(error.value)
+    assert "'Nonexistent'" in message
+    assert site.site_dir in message and "modules" in message
+    assert "entry points 'cms.modules'" in message
+
+
+def test_modules_offered_by_installed_packages_are_found(site, tmp_path, monkeypatch):
+    packages = tmp_path / "packages"
+    dist = packages / "cms_hello_plugin-1.0.dist-info"
+    dist.mkdir(parents=True)
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: cms-hello-plugin\nVersion: 1.0\n")
+    (dist / "entry_points.txt").write_text("[cms.modules]\nHello = cms_hello_plugin:Hello\n")
+    (packages / "cms_hello_plugin.py").write_text(
+        "import cms\n\nclass Hello(cms.Module):\n    info = {'title': 'Hello', 'version': '1.0'}\n")
+    monkeypatch.syspath_prepend(str(packages))
+
+    hello = site.modules.get("Hello")
+
+    assert type(hello).__module__ == "cms_hello_plugin"
+    assert site.modules.is_installed("Hello")
+
+
+def test_register_refuses_what_is_not_a_module(site):
+    with pytest.raises(ModuleError, match="not a subclass of cms.Module"):
+        site.modules.register(dict)
