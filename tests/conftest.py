@@ -38,14 +38,20 @@ def drop_all_tables(url: str) -> None:
     """Empty a server database so each test boots a brand-new site."""
     db = connect(url)
     try:
+        views = [view.name for view in db.pw.get_views()]
         tables = db.pw.get_tables()
         if db.engine == "mariadb":
+            for view in views:
+                db.execute(f"DROP VIEW IF EXISTS `{view}`")
             db.execute("SET FOREIGN_KEY_CHECKS = 0")
             for table in tables:
                 db.execute(f"DROP TABLE IF EXISTS `{table}`")
             db.execute("SET FOREIGN_KEY_CHECKS = 1")
-        elif tables:
-            db.execute("DROP TABLE IF EXISTS " + ", ".join(f'"{t}"' for t in tables) + " CASCADE")
+        else:
+            for view in views:
+                db.execute(f'DROP VIEW IF EXISTS "{view}" CASCADE')
+            if tables:
+                db.execute("DROP TABLE IF EXISTS " + ", ".join(f'"{t}"' for t in tables) + " CASCADE")
     finally:
         db.close()
 

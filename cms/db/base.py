@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import random
+import threading
 import time
 from datetime import datetime, timezone
 from typing import Any, Callable, Iterator, Sequence, TypeVar
@@ -28,6 +29,26 @@ def _wrap_driver_error(exc: Exception) -> None:
     peewee.__exception_wrapper__.__exit__(type(exc), exc, exc.__traceback__)
 
 
+class _CountedTransaction:
+    """peewee's atomic() (a transaction, or a savepoint inside one) that counts open levels."""
+
+    __slots__ = ("db", "atomic")
+
+    def __init__(self, db: Database):
+        self.db = db
+        self.atomic = db.pw.atomic()
+
+    def __enter__(self) -> Any:
+        entered = self.atomic.__enter__()
+        levels = self.db._levels
+        levels.open = getattr(levels, "open", 0) + 1
+        return entered
+
+    def __exit__(self, *exc_info: Any) -> Any:
+        self.db._levels.open -= 1
+        return self.atomic.__exit__(*exc_info)
+
+
 def utcnow() -> datetime:
     """Now in UTC, to the second: what the tables store."""
     return datetime.now(timezone.utc).replace(microsecond=0)
@@ -46,6 +67,7 @@ class Database:
     def __init__(self, url: str, pw: peewee.Database):
         self.url = url
         self.pw = pw
+        self._levels = threading.local()
         self._sql_cache: dict[str, str] = {}
 
     # -- connection ---------------------------------------------------------------------------
@@ -55,7 +77,8 @@ class Database:
         try:
             self.pw.connect(reuse_if_open=True)
         except Exception as exc:  # the drivers raise their own classes
-            raise DatabaseError(f"cannot connect to {redact_url(self.url)}: {exc}".strip()) from exc
+            reason = " ".join(str(exc).split())     # drivers' messages span several lines
+            raise DatabaseError(f"cannot connect to {redact_url(self.url)}: {reason}") from exc
 
     def close(self) -> None:
         """Close this thread's connection (another one is opened on next use)."""
@@ -116,8 +139,16 @@ class Database:
 
     # -- transactions -------------------------------------------------------------------------
     def transaction(self) -> Any:
-        """A transaction; nested calls are savepoints."""
-        return self.pw.atomic()
+        """A transaction; nested calls are savepoints (counted by `transaction_level`)."""
+        return _CountedTransaction(self)
+
+    def transaction_level(self) -> int:
+        """How many `transaction()` blocks this thread has open (0 outside any).
+
+        peewee counts only the outermost transaction, not savepoints; code that commits part
+        way through (a running Tasker step) must know whether a caller's nested block is open.
+        """
+        return getattr(self._levels, "open", 0)
 
     def in_transaction(self) -> bool:
         return self.pw.in_transaction()

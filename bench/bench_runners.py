@@ -1,0 +1,300 @@
+"""Runner throughput beside Huey, measured in the same run.
+
+    python bench/bench_runners.py [--tasks 10000] [--breakdown] [--pg URL] [--pg-tasks 200]
+
+1. SQLite: N one-step tasks (a method that sets task_done and returns) drained by one worker
+   (`python run.py worker --processes 1 --until-idle`), beside Huey's SqliteHuey draining N
+   no-op tasks with one worker loop (dequeue + execute), twice: with Huey's defaults
+   (synchronous=FULL, an fsync per commit) and with synchronous=NORMAL, the durability the
+   site's SQLite runs with. Rates are taken while busy: the worker's own figure (first step to
+   last), Huey's drain loop; process start-up is shown apart.
+2. `--breakdown`: the same drain in this process with every statement timed, to show where a
+   step's time goes (claim, step, finish, commits); with `--pg` also on PostgreSQL.
+3. `--pg URL` (an empty PostgreSQL database: its tables are dropped): tasks whose steps wait
+   20 ms on I/O, drained by 1 worker process and by 4; the aim is at least 3x.
+
+Huey is needed for part 1 (`pip install huey`); without it that comparison is skipped with a
+message.
+"""
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import re
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+import cms  # noqa: E402
+from _common import header  # noqa: E402
+
+MODULE = '''
+import time
+import cms
+
+
+class Bench(cms.Module):
+    def noop(self, page, task_data, options):
+        task_data["task_done"] = 1
+        return True
+
+    def wait(self, page, task_data, options):
+        time.sleep(task_data.get("seconds", 0.02))
+        task_data["task_done"] = 1
+        return True
+'''
+
+
+def make_site(folder: str, url: str | None = None) -> cms.Site:
+    (Path(folder) / "modules").mkdir(exist_ok=True)
+    (Path(folder) / "modules" / "bench.py").write_text(MODULE)
+    site = cms.boot(url, site_dir=folder)
+    site.modules.get("Tasker")
+    return site
+
+
+def create_tasks(site: cms.Site, count: int, method: str = "noop", data: dict | None = None) -> float:
+    """N active tasks on the home page (created in batches of 500 per transaction)."""
+    tasker = site.modules.get("Tasker")
+    start = time.perf_counter()
+    for first in range(0, count, 500):
+        with site.transaction():
+            for i in range(first, min(count, first + 500)):
+                task = tasker.create_task("Bench", method, 1, f"Task {i}", {"n": i, **(data or {})})
+                tasker.activate_task(task)
+    return time.perf_counter() - start
+
+
+def run_worker(folder: str, url: str, processes: int = 1) -> tuple[float, float, int]:
+    """(steps per second while busy, wall seconds, steps) of `worker --until-idle`."""
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "run.py", "--site", folder, "--db", url, "worker",
+                           "--processes", str(processes), "--until-idle", "--max-steps", "0",
+                           "-q"], cwd=ROOT, env=env, capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"the worker failed: {done.stderr.strip()}")
+    last = done.stdout.strip().splitlines()[-1]
+    steps = int(re.search(r"worker: (\d+) step", last).group(1))
+    rate = re.search(r"(\d+) steps/s while busy", last)
+    return (float(rate.group(1)) if rate else 0.0), wall, steps
+
+
+def huey_drain(count: int, synchronous: str | None) -> float | None:
+    """Tasks per second of one Huey worker loop draining `count` no-op tasks (None: no huey)."""
+    try:
+        from huey import SqliteHuey
+        from huey.storage import SqliteStorage
+    except ImportError:
+        return None
+
+    class Storage(SqliteStorage):
+        def _create_connection(self):
+            conn = super()._create_connection()
+            if synchronous:
+                conn.execute(f"pragma synchronous={synchronous}")
+            return conn
+
+    with tempfile.TemporaryDirectory() as folder:
+        huey = SqliteHuey("bench", filename=str(Path(folder) / "huey.db"), storage_class=Storage)
+
+        @huey.task()
+        def noop(i):
+            return None
+
+        for i in range(count):
+            noop(i)
+        start = time.perf_counter()
+        drained = 0
+        while True:
+            task = huey.dequeue()
+            if task is None:
+                break
+            huey.execute(task)
+            drained += 1
+        elapsed = time.perf_counter() - start
+        assert drained == count, (drained, count)
+        huey.storage.close()
+    return count / elapsed
+
+
+def sqlite_vs_huey(count: int) -> None:
+    print(f"\n## {count} one-step tasks, one worker, SQLite")
+    with tempfile.TemporaryDirectory() as folder:
+        site = make_site(folder)
+        made = create_tasks(site, count)
+        url = site.db.url
+        site.close()
+        rate, wall, steps = run_worker(folder, url)
+        assert steps == count, (steps, count)
+        print(f"created in {made:.1f} s ({count / made:,.0f} tasks/s, in batches of 500)")
+        print(f"cms worker     {rate:8,.0f} tasks/s while busy  ({wall:.1f} s wall with start-up, "
+              f"{count / wall:,.0f}/s overall)")
+    huey_full = huey_drain(count, None)
+    if huey_full is None:
+        print("Huey is not installed: `pip install huey` to compare (skipped)")
+        return
+    huey_normal = huey_drain(count, "NORMAL")
+    print(f"huey default   {huey_full:8,.0f} tasks/s   (SqliteHuey as shipped: synchronous=FULL)")
+    print(f"huey NORMAL    {huey_normal:8,.0f} tasks/s   (synchronous=NORMAL, as the site runs)")
+    print(f"ratio          {rate / huey_full:8.2f}x of Huey default, {rate / huey_normal:.2f}x of "
+          f"Huey NORMAL (bar 0.5x, aim 1.0x)")
+
+
+class StatementTimes:
+    """Time every statement and commit at the driver, whichever code path issues it."""
+
+    def __init__(self) -> None:
+        self.stats: dict[str, list] = collections.defaultdict(lambda: [0, 0.0])
+
+    def add(self, key: str, seconds: float) -> None:
+        entry = self.stats[" ".join(key.split())[:110]]
+        entry[0] += 1
+        entry[1] += seconds
+
+    def sqlite_factory(self) -> type:
+        import sqlite3
+        times = self
+
+        class Cursor(sqlite3.Cursor):
+            def execute(self, sql, params=()):
+                start = time.perf_counter()
+                try:
+                    return super().execute(sql, params)
+                finally:
+                    times.add(sql, time.perf_counter() - start)
+
+        class Connection(sqlite3.Connection):
+            def cursor(self, factory=Cursor):
+                return super().cursor(factory)
+
+            def execute(self, sql, params=()):
+                return self.cursor().execute(sql, params)
+
+            def commit(self):
+                start = time.perf_counter()
+                try:
+                    return super().commit()
+                finally:
+                    times.add("<COMMIT>", time.perf_counter() - start)
+
+        return Connection
+
+    def psycopg_factory(self) -> type:
+        import psycopg2.extensions
+        times = self
+
+        class Cursor(psycopg2.extensions.cursor):
+            def execute(self, sql, params=None):
+                start = time.perf_counter()
+                try:
+                    return super().execute(sql, params)
+                finally:
+                    times.add(sql, time.perf_counter() - start)
+
+        class Connection(psycopg2.extensions.connection):
+            def cursor(self, *args, **kwargs):
+                kwargs.setdefault("cursor_factory", Cursor)
+                return super().cursor(*args, **kwargs)
+
+            def commit(self):
+                start = time.perf_counter()
+                try:
+                    return super().commit()
+                finally:
+                    times.add("<COMMIT>", time.perf_counter() - start)
+
+        return Connection
+
+
+def breakdown(count: int, url: str | None = None) -> None:
+    """Time every statement of an in-process drain: where a step's time goes."""
+    from cms.tasker.runners.executor import Executor, RunnerConfig
+
+    engine = "PostgreSQL" if url else "SQLite"
+    print(f"\n## where a step's time goes: {count} steps in this process, {engine}")
+    with tempfile.TemporaryDirectory() as folder:
+        if url:
+            sys.path.insert(0, str(ROOT / "tests"))
+            from conftest import drop_all_tables
+            drop_all_tables(url)
+        site = make_site(folder, url)
+        create_tasks(site, count)
+        tasker = site.modules.get("Tasker")
+        times = StatementTimes()
+        site.db.close()
+        if url:
+            site.db.pw.connect_params["connection_factory"] = times.psycopg_factory()
+        else:
+            site.db.pw.connect_params["factory"] = times.sqlite_factory()
+        executor = Executor(RunnerConfig(url=site.db.url, site_dir=folder, invoker="worker",
+                                         until_idle=True, quiet=True))
+        executor.tasker = tasker
+        start = time.perf_counter()
+        executor.run()
+        elapsed = time.perf_counter() - start
+        steps = executor.steps
+        print(f"{steps} steps in {elapsed:.2f} s: {elapsed / steps * 1e6:.0f} us per step "
+              f"({steps / elapsed:,.0f}/s with timing on)")
+        print(f"{'us/step':>8} {'calls':>6}  statement")
+        total = 0.0
+        for key, (calls, seconds) in sorted(times.stats.items(), key=lambda kv: -kv[1][1]):
+            total += seconds
+            if seconds / steps >= 1e-6:
+                print(f"{seconds / steps * 1e6:8.1f} {calls / steps:6.2f}  {key}")
+        print(f"{total / steps * 1e6:8.1f}         in the database driver (statements and "
+              f"commits); the other {(elapsed - total) / steps * 1e6:.0f} us are Python")
+        site.close()
+        if url:
+            drop_all_tables(url)
+
+
+def pg_scaling(url: str, count: int) -> None:
+    sys.path.insert(0, str(ROOT / "tests"))
+    from conftest import drop_all_tables
+    print(f"\n## PostgreSQL: {count} tasks whose steps wait 20 ms on I/O, 1 worker vs 4")
+    rates = {}
+    with tempfile.TemporaryDirectory() as folder:
+        drop_all_tables(url)
+        site = make_site(folder, url)
+        for processes in (1, 4):
+            create_tasks(site, count, "wait", {"seconds": 0.02})
+            rate, wall, steps = run_worker(folder, url, processes)
+            assert steps == count, (steps, count)
+            rates[processes] = rate
+            print(f"{processes} worker process(es)  {rate:6,.0f} tasks/s while busy "
+                  f"({wall:.1f} s wall)")
+        site.close()
+        drop_all_tables(url)
+    print(f"speed-up       {rates[4] / rates[1]:6.2f}x (aim >= 3x; one step alone is >= 20 ms)")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--tasks", type=int, default=10_000)
+    parser.add_argument("--breakdown", action="store_true", help="time every statement of a step")
+    parser.add_argument("--breakdown-tasks", type=int, default=2000)
+    parser.add_argument("--pg", metavar="URL", help="also measure 1 vs 4 workers on PostgreSQL "
+                                                    "(the database's tables are dropped)")
+    parser.add_argument("--pg-tasks", type=int, default=200)
+    args = parser.parse_args()
+    header("bench_runners: draining tasks with the runners, beside Huey")
+    sqlite_vs_huey(args.tasks)
+    if args.breakdown:
+        breakdown(args.breakdown_tasks)
+    if args.pg:
+        if args.breakdown:
+            breakdown(min(args.breakdown_tasks, 500), args.pg)
+        pg_scaling(args.pg, args.pg_tasks)
+
+
+if __name__ == "__main__":
+    main()

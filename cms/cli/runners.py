@@ -1,0 +1,122 @@
+"""Runner commands: `cron` (steps until none is ready or time is up) and `worker` (a polling pool).
+
+    python run.py cron [--time-limit S]
+    python run.py worker [--processes N] [--max-steps N] [--max-memory MB] [--poll S]
+
+Exit codes: 0 when the run did its work (tasks that failed are the tasks' business: see their
+logs), 1 on an error (one line on stderr), 2 on bad usage.
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+
+from . import UsageError
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    from ..tasker.runners.supervisor import DEFAULT_GRACE
+    from ..tasker.runners.worker import DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_STEPS, DEFAULT_POLL
+
+    cron = sub.add_parser(
+        "cron", help="run steps of ready tasks until none is left or the time limit is up",
+        description="Run steps of ready tasks, each in a supervised child process, until none "
+                    "is ready or the time limit is up; one line per step. Crontab: "
+                    "`* * * * * cd SITE && python run.py cron`.")
+    cron.add_argument("--time-limit", type=float, metavar="S",
+                      help="seconds to run (default: the Tasker setting cron_timeout, 55)")
+    cron.add_argument("--grace", type=float, default=DEFAULT_GRACE, metavar="S",
+                      help=f"seconds a step may overrun its timeout before its process is "
+                           f"killed and the task fails (default {DEFAULT_GRACE:g})")
+    cron.add_argument("-q", "--quiet", action="store_true", help="no line per step")
+    cron.set_defaults(func=cmd_cron)
+
+    worker = sub.add_parser(
+        "worker", help="run a pool of processes that poll for tasks and run their steps",
+        description="Run N step processes that claim ready tasks and run their steps until "
+                    "stopped. SIGTERM finishes the running steps at their next save (the tasks "
+                    "stay active); a second SIGTERM stops at once.")
+    worker.add_argument("--processes", type=int, default=1, metavar="N",
+                        help="step processes (default 1)")
+    worker.add_argument("--max-steps", type=int, default=DEFAULT_MAX_STEPS, metavar="N",
+                        help=f"a process is replaced after N steps (default {DEFAULT_MAX_STEPS}; "
+                             "0 = never)")
+    worker.add_argument("--max-memory", type=float, default=DEFAULT_MAX_MEMORY_MB, metavar="MB",
+                        help=f"a process is replaced once its memory passes MB; steps stop near "
+                             f"it (default {DEFAULT_MAX_MEMORY_MB}; 0 = no limit)")
+    worker.add_argument("--poll", type=float, default=DEFAULT_POLL, metavar="S",
+                        help=f"seconds between looks for work while none is ready "
+                             f"(default {DEFAULT_POLL:g})")
+    worker.add_argument("--step-time", type=float, metavar="S",
+                        help="the time box of one step (default: the setting cron_timeout, 55)")
+    worker.add_argument("--grace", type=float, default=DEFAULT_GRACE, metavar="S",
+                        help=f"seconds a step may overrun its time box before its process is "
+                             f"killed and the task fails (default {DEFAULT_GRACE:g})")
+    worker.add_argument("--until-idle", action="store_true",
+                        help="stop once no task is ready (for scripts and benchmarks)")
+    worker.add_argument("-q", "--quiet", action="store_true", help="no line per step")
+    worker.set_defaults(func=cmd_worker)
+
+
+def _site(args: argparse.Namespace) -> tuple[str, str]:
+    from ..site import resolve_site_dir, resolve_url
+    folder = resolve_site_dir(args.site)
+    if not folder.is_dir():
+        raise UsageError(f"site directory {str(folder)!r} does not exist")
+    return resolve_url(args.db, folder), str(folder)
+
+
+def _error(exc: BaseException) -> int:
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    print(f"cms: error: {text}", file=sys.stderr)
+    return 1
+
+
+def cmd_cron(args: argparse.Namespace) -> int:
+    from ..errors import CmsError
+    from ..tasker.runners.cron import run_cron
+    if args.time_limit is not None and args.time_limit <= 0:
+        raise UsageError("--time-limit must be more than 0 seconds")
+    if args.grace < 0:
+        raise UsageError("--grace must be 0 seconds or more")
+    url, folder = _site(args)
+    try:
+        outcome = run_cron(url, folder, time_limit=args.time_limit, grace=args.grace,
+                           quiet=args.quiet)
+    except CmsError:
+        raise
+    except Exception as exc:          # a database that cannot be reached, and the like
+        return _error(exc)
+    if outcome is not None and outcome.errors:
+        print(f"cms: error: {outcome.errors[0]}", file=sys.stderr)
+        return 1
+    return 0
+
+
+def cmd_worker(args: argparse.Namespace) -> int:
+    from ..errors import CmsError
+    from ..tasker.runners.worker import run_worker
+    if args.processes < 1:
+        raise UsageError("--processes must be 1 or more")
+    if args.max_steps < 0 or args.max_memory < 0:
+        raise UsageError("--max-steps and --max-memory must be 0 (no limit) or more")
+    if args.poll <= 0:
+        raise UsageError("--poll must be more than 0 seconds")
+    if args.step_time is not None and args.step_time <= 0:
+        raise UsageError("--step-time must be more than 0 seconds")
+    if args.grace < 0:
+        raise UsageError("--grace must be 0 seconds or more")
+    url, folder = _site(args)
+    try:
+        outcome = run_worker(url, folder, processes=args.processes, max_steps=args.max_steps,
+                             max_memory=int(args.max_memory * 2**20), poll=args.poll,
+                             step_seconds=args.step_time, grace=args.grace,
+                             until_idle=args.until_idle, quiet=args.quiet)
+    except CmsError:
+        raise
+    except Exception as exc:
+        return _error(exc)
+    if outcome.errors:
+        print(f"cms: error: {outcome.errors[0]}", file=sys.stderr)
+        return 1
+    return 0

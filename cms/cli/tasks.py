@@ -1,0 +1,309 @@
+"""`tasks`: list, inspect, steer and run tasks from a terminal.
+
+    python run.py tasks list [--state active] [--json]
+    python run.py tasks show ID [--json]
+    python run.py tasks activate|suspend|kill|reset|trash ID
+    python run.py tasks run ID          # every step here, with a progress bar, to the end
+
+Exit codes: 0 done; 1 an error, with one line on stderr (no such task, a task that cannot run,
+and for `tasks run` a task that ended failed or killed); 2 bad usage.
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+import time
+from datetime import datetime, timezone
+from typing import Any
+
+from . import Parser, UsageError, boot_from
+
+ACTIONS = ("activate", "suspend", "kill", "reset", "trash")
+STATE_NAMES = ("unknown", "active", "waiting", "finished", "killed", "failed")
+DETAIL = ("SELECT t.module, t.method, t.parent_id, t.priority, t.attempts, t.failures, t.runner, "
+          "t.invoker, t.lease_until, t.not_before, t.every, t.retry, t.steps, t.run_seconds "
+          "FROM tasker_tasks t WHERE t.pages_id = ?")
+BAR_WIDTH = 30
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    tasks = sub.add_parser("tasks", help="list, show, steer and run tasks",
+                           description="List, show, steer and run Tasker tasks.")
+    tsub = tasks.add_subparsers(dest="tasks_command", metavar="ACTION", parser_class=Parser)
+    tasks.set_defaults(func=lambda args: _usage(tasks))
+
+    listing = tsub.add_parser("list", help="list tasks (newest first)")
+    listing.add_argument("--state", metavar="S",
+                         help="only tasks in this state: " + ", ".join(STATE_NAMES[1:]) + " or 0-5")
+    listing.add_argument("--limit", type=int, default=200, metavar="N",
+                         help="at most N tasks (default 200)")
+    listing.add_argument("--json", action="store_true", help="JSON instead of a table")
+    listing.set_defaults(func=cmd_list)
+
+    show = tsub.add_parser("show", help="one task: state, progress, data, log")
+    show.add_argument("id", metavar="ID")
+    show.add_argument("--json", action="store_true", help="JSON instead of text")
+    show.set_defaults(func=cmd_show)
+
+    for action, text in (("activate", "make a task ready to run"),
+                         ("suspend", "send a task back to waiting (a running step stops at its "
+                                     "next save)"),
+                         ("kill", "kill a task and reset its progress"),
+                         ("reset", "reset a task's progress to its initial data"),
+                         ("trash", "kill a task and move its page to the trash")):
+        parser = tsub.add_parser(action, help=text)
+        parser.add_argument("id", metavar="ID")
+        parser.set_defaults(func=cmd_action, action=action)
+
+    run = tsub.add_parser("run", help="run a task here, step after step, to its end")
+    run.add_argument("id", metavar="ID")
+    run.add_argument("--step-time", type=float, metavar="S",
+                     help="the time box of each step (default: the setting cron_timeout, 55)")
+    run.set_defaults(func=cmd_run)
+
+
+def _usage(parser: argparse.ArgumentParser) -> int:
+    parser.print_usage(sys.stderr)
+    print("cms tasks: error: name an action: list, show, " + ", ".join(ACTIONS) + " or run",
+          file=sys.stderr)
+    return 2
+
+
+class TaskNotFound(Exception):
+    pass
+
+
+def _fail(text: str) -> int:
+    print(f"cms: error: {text}", file=sys.stderr)
+    return 1
+
+
+def _tasker(args: argparse.Namespace) -> Any:
+    site = boot_from(args)
+    return site.modules.get("Tasker")
+
+
+def _task(tasker: Any, text: str) -> Any:
+    """The task page named by `text`, or TaskNotFound with a line that says what is wrong."""
+    value = str(text).strip()
+    if not value.isdigit() or int(value) <= 0:
+        raise TaskNotFound(f"a task id is a positive whole number, not {text!r}")
+    task = tasker.get_task_by_id(int(value))
+    if not task:
+        page = tasker.site.pages.get(int(value))
+        if page:
+            raise TaskNotFound(f"page {value} ({page.path}) is not a task")
+        raise TaskNotFound(f"there is no task with id {value}; `python run.py tasks list` "
+                           "shows the tasks")
+    return task
+
+
+def _state(text: str) -> int:
+    value = text.strip().lower()
+    if value.isdigit() and 0 <= int(value) < len(STATE_NAMES):
+        return int(value)
+    if value in STATE_NAMES:
+        return STATE_NAMES.index(value)
+    raise UsageError(f"unknown state {text!r}; use one of {', '.join(STATE_NAMES[1:])} or 0-5")
+
+
+def _iso(epoch: float | None) -> str | None:
+    if epoch is None:
+        return None
+    return datetime.fromtimestamp(float(epoch), timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+def _summary(tasker: Any, task: Any) -> dict[str, Any]:
+    from ..tasker import state_info
+    state = int(task.get("task_state") or 0)
+    running = int(task.get("task_running") or 0)
+    parent = task.parent
+    return {"id": task.id, "title": task.title, "state": state,
+            "state_info": state_info(state, running), "running": running,
+            "progress": int(task.get("progress") or 0), "page": parent.id,
+            "page_path": parent.path, "log_summary": tasker.get_log_summary(task),
+            "created": task.created.isoformat() if task.created else None}
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    if args.limit < 1:
+        raise UsageError("--limit must be 1 or more")
+    selector = f"sort=-id, limit={args.limit}"
+    if args.state is not None:
+        selector = f"task_state={_state(args.state)}, " + selector
+    tasker = _tasker(args)
+    tasks = tasker.get_tasks(selector)
+    rows = [_summary(tasker, task) for task in tasks]
+    if args.json:
+        print(json.dumps({"total": tasks.total, "tasks": rows}, indent=2))
+        return 0
+    if not rows:
+        print("no tasks" + (f" in state {STATE_NAMES[_state(args.state)]}" if args.state else ""))
+        return 0
+    print(f"{'ID':>6}  {'STATE':<10} {'DONE':>4}  {'TITLE':<40} PAGE")
+    for row in rows:
+        title = row["title"] if len(row["title"]) <= 40 else row["title"][:39] + "…"
+        print(f"{row['id']:>6}  {row['state_info']:<10} {row['progress']:>3}%  {title:<40} "
+              f"{row['page_path']}")
+    if tasks.total > len(rows):
+        print(f"... {tasks.total - len(rows)} more (use --limit)")
+    return 0
+
+
+def cmd_show(args: argparse.Namespace) -> int:
+    tasker = _tasker(args)
+    try:
+        task = _task(tasker, args.id)
+    except TaskNotFound as exc:
+        return _fail(str(exc))
+    info = _summary(tasker, task)
+    row = tasker.site.db.one(DETAIL, (task.id,))
+    (module, method, _, priority, attempts, failures, runner, invoker, lease, not_before, every,
+     retry, steps, run_seconds) = row
+    try:
+        data = json.loads(task.get("task_data") or "{}")
+    except ValueError:
+        data = task.get("task_data")
+    info.update({"module": module, "method": method, "priority": priority,
+                 "attempts": attempts, "failures": failures, "runner": runner if info["running"] else None,
+                 "invoker": invoker, "lease_until": _iso(lease) if info["running"] else None,
+                 "not_before": _iso(not_before), "every": every,
+                 "retry": json.loads(retry) if retry else None, "steps": steps,
+                 "run_seconds": round(run_seconds or 0, 3), "task_data": data,
+                 "log": tasker.get_log(task)})
+    if args.json:
+        print(json.dumps(info, indent=2, default=str))
+        return 0
+    print(f"task {info['id']}: {info['title']}")
+    print(f"  state      {info['state_info']} ({info['state']}), {info['progress']}% done, "
+          f"{info['log_summary']}")
+    print(f"  runs       {module}.{method} on page {info['page']} ({info['page_path']})")
+    print(f"  steps      {steps} in {info['run_seconds']:.1f} s; runner deaths {attempts}; "
+          f"failures retried {failures}")
+    for label, key in (("runner", "runner"), ("lease ends", "lease_until"),
+                       ("not before", "not_before"), ("every", "every"), ("retry", "retry")):
+        if info[key]:
+            print(f"  {label:<10} {info[key]}")
+    if priority:
+        print(f"  priority   {priority}")
+    print("  task_data  " + json.dumps(data, default=str)[:2000])
+    log = info["log"]
+    print(f"  log        {len(log)} line(s)" + (", the latest:" if log else ""))
+    for line in log[-20:]:
+        print("    " + line)
+    return 0
+
+
+def cmd_action(args: argparse.Namespace) -> int:
+    from ..tasker import TaskState
+    tasker = _tasker(args)
+    try:
+        task = _task(tasker, args.id)
+    except TaskNotFound as exc:
+        return _fail(str(exc))
+    action, by = args.action, "cli"
+    if action == "activate":
+        waiting = _waits_for(tasker, task.id)
+        if waiting or not tasker.activate_task(task, by=by):
+            return _fail(f"task {task.id} was not activated: it waits for task(s) "
+                         f"{', '.join(map(str, waiting or _waits_for(tasker, task.id))) or '?'} "
+                         "to finish")
+    elif action == "suspend":
+        tasker.stop_task(task, by=by)
+    elif action == "kill":
+        tasker.stop_task(task, kill=True, by=by)
+    elif action == "reset":
+        tasker.reset_progress(task, by=by)
+    elif action == "trash":
+        tasker.trash_task(task, by=by)
+    state = tasker.get_state(task)
+    running = tasker.site.db.scalar("SELECT running FROM tasker_tasks WHERE pages_id = ?", (task.id,))
+    from ..tasker import state_info
+    done = {"activate": "activated", "suspend": "suspended", "kill": "killed", "reset": "reset",
+            "trash": "trashed"}[action]
+    note = " (the running step stops at its next save)" if running and state != TaskState.ACTIVE else ""
+    print(f"task {task.id} {done}: now {state_info(state, running)}{note}")
+    return 0
+
+
+def _waits_for(tasker: Any, task_id: int) -> list[int]:
+    """The unfinished tasks this one depends on (asked first, so Tasker logs no warning)."""
+    return [r[0] for r in tasker.site.db.all(
+        "SELECT d.depends_on FROM tasker_deps d JOIN tasker_tasks o ON o.pages_id = d.depends_on "
+        "WHERE d.pages_id = ? AND o.state <> 3 ORDER BY d.depends_on", (task_id,))]
+
+
+def _bar(progress: int, title: str, state: str) -> str:
+    filled = int(BAR_WIDTH * progress / 100)
+    return f"[{'#' * filled}{'-' * (BAR_WIDTH - filled)}] {progress:>3}% {state:<9} {title[:40]}"
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    from ..tasker import TaskState
+    from ..tasker.claim import why_not_claimable
+    tasker = _tasker(args)
+    try:
+        task = _task(tasker, args.id)
+    except TaskNotFound as exc:
+        return _fail(str(exc))
+    state = tasker.get_state(task)
+    if state == TaskState.FINISHED:
+        print(f"task {task.id} has finished already (reset it to run it again)")
+        return 0
+    waiting = _waits_for(tasker, task.id)
+    if waiting:
+        return _fail(f"task {task.id} cannot run: it waits for task(s) "
+                     f"{', '.join(map(str, waiting))} to finish")
+    if state == TaskState.WAITING and not tasker.activate_task(task, by="cli"):
+        return _fail(f"task {task.id} cannot run: {why_not_claimable(tasker, task.id)}")
+    if state in (TaskState.KILLED, TaskState.FAILED, TaskState.UNKNOWN):
+        return _fail(f"task {task.id} is {state.label}; `tasks activate {task.id}` (or reset) "
+                     "it first")
+    step_seconds = float(args.step_time or tasker.settings()["cron_timeout"])
+    tty = sys.stdout.isatty()
+    interrupts = []
+
+    def on_sigint(signum: int, frame: Any) -> None:
+        interrupts.append(signum)
+        if len(interrupts) == 1:
+            tasker.interrupt("stopped from the terminal (Ctrl-C); the task stays active")
+            return
+        raise KeyboardInterrupt
+
+    old = signal.signal(signal.SIGINT, on_sigint)
+    last = None
+    try:
+        while True:
+            ran = tasker.execute_task(task.id, {"invoker": "cli",
+                                                "timeout": time.time() + step_seconds})
+            state = tasker.get_state(task.id)
+            progress, running = tasker.site.db.one(
+                "SELECT progress, running FROM tasker_tasks WHERE pages_id = ?", (task.id,))
+            line = _bar(progress, task.title, state.label)
+            if tty:
+                print("\r" + line, end="", flush=True)
+            elif line != last:
+                print(line, flush=True)
+            last = line
+            if interrupts or state != TaskState.ACTIVE:
+                break
+            if not ran:
+                if tty:
+                    print()
+                return _fail(f"task {task.id} stopped: {why_not_claimable(tasker, task.id)}")
+    finally:
+        signal.signal(signal.SIGINT, old)
+    if tty:
+        print()
+    if interrupts:
+        print(f"task {task.id} stopped at {progress}%; it stays active (a runner continues it)")
+        return 0
+    if state == TaskState.FINISHED:
+        print(f"task {task.id} finished")
+        return 0
+    errors = [line.split(" ERROR ", 1)[1] for line in tasker.get_log(task) if " ERROR " in line]
+    said = [text for text in errors if "method returned False" not in text] or errors
+    why = said[-1] if said else f"see `python run.py tasks show {task.id}`"
+    return _fail(f"task {task.id} ended {state.label}: {why}")

@@ -1,0 +1,207 @@
+"""Claims: the one way any runner (cron, worker, lazy cron, the browser's Run now) takes a task.
+
+A claim is an atomic compare-and-set on the task's row in `tasker_tasks`: it turns
+`running = 0` into `running = 1` and writes a random token, the runner's name (host:pid), the
+invoker, and a lease that ends `lease_seconds` (a Tasker setting) from now by the DATABASE's
+clock, so machines with skewed clocks agree. Per engine (see storage.py): SQLite with one
+`UPDATE ... WHERE pages_id = (SELECT ... LIMIT 1) RETURNING` holding the write lock (taken by
+polling, so a busy database does not starve the claim); PostgreSQL with one `UPDATE ... WHERE
+pages_id = (SELECT ... FOR UPDATE SKIP LOCKED) RETURNING`; MariaDB with `SELECT ... FOR UPDATE
+SKIP LOCKED` then `UPDATE`, in one transaction.
+
+    claim = claim_next(tasker, invoker="worker")      # the next ready task, or None
+    if claim:
+        tasker.execute_task(claim.task_id, {"claim": claim, "invoker": "worker", "timeout": ...})
+
+`execute_task` without a claim claims the given task itself (`claim_task`). While a step runs,
+a background thread renews the lease every `lease_seconds / 3` and every save renews it too;
+every save checks the token, so a runner that lost its claim rolls back and stops.
+`reap_expired` (call it at every runner tick) sends tasks whose lease ran out back to ACTIVE
+with their last saved data, counting `attempts`; after `max_attempts` runner deaths in a row the
+task fails with a log line that says so.
+
+The next ready task: state ACTIVE, not running, `not_before` passed, every dependency finished;
+highest `priority` first, then the task whose last step ended longest ago (`turn`), so a long
+task takes turns with short ones; then the oldest. `max_running` (0 = no limit) is respected
+across all processes: SQLite's write lock or a row lock on the server engines serialises the
+count with the claim.
+"""
+from __future__ import annotations
+
+import os
+import secrets
+import socket
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from .state import TaskState
+
+if TYPE_CHECKING:
+    from .tasker import Tasker
+
+
+@dataclass
+class Claim:
+    """A runner's hold on one task: pass it to `execute_task(task_id, {"claim": claim})`."""
+
+    task_id: int
+    token: str
+    runner: str
+    invoker: str
+    lease_seconds: float
+    attempts: int         # runner deaths so far (before this claim)
+
+
+_RUNNER: tuple[int, str] | None = None
+
+
+def runner_id() -> str:
+    """This process as a runner: "host:pid" (recomputed after a fork)."""
+    global _RUNNER
+    pid = os.getpid()
+    if _RUNNER is None or _RUNNER[0] != pid:
+        _RUNNER = (pid, f"{socket.gethostname()}:{pid}")
+    return _RUNNER[1]
+
+
+def _settings(tasker: Tasker, lease_seconds: float | None,
+              max_running: int | None) -> tuple[float, int]:
+    if lease_seconds is not None and max_running is not None:
+        return float(lease_seconds), int(max_running)
+    config = tasker.settings()
+    lease = float(config["lease_seconds"] if lease_seconds is None else lease_seconds)
+    limit = int(config["max_running"] if max_running is None else max_running)
+    return max(lease, 1.0), limit
+
+
+def claim_next(tasker: Tasker, *, invoker: str = "worker", runner: str | None = None,
+               lease_seconds: float | None = None, max_running: int | None = None) -> Claim | None:
+    """Claim the next ready task, or None when none is ready (or `max_running` are running).
+
+    `lease_seconds` and `max_running` default to the Tasker settings (read from the database
+    at each call unless given).
+    """
+    lease, limit = _settings(tasker, lease_seconds, max_running)
+    token = secrets.token_hex(8)
+    runner = runner or runner_id()
+    values = (token, runner, invoker[:128], 0, lease)
+    db = tasker.site.db
+    found = db.retry(lambda: tasker.storage.claim_next(values, limit))
+    if found is None:
+        return None
+    return Claim(found[0], token, runner, invoker, lease, found[1])
+
+
+def claim_task(tasker: Tasker, task_id: int, *, invoker: str = "web", runner: str | None = None,
+               admin_run: bool = False, lease_seconds: float | None = None,
+               max_running: int | None = None) -> Claim | None:
+    """Claim one given task if it is ready now (its `not_before` is not waited for).
+
+    None when it is not active, already running, waits for a dependency, or `max_running` are
+    running; `why_not_claimable` says which. A task whose runner died (lease over) is reaped
+    first, so "Run now" works on it at once.
+    """
+    lease, limit = _settings(tasker, lease_seconds, max_running)
+    token = secrets.token_hex(8)
+    runner = runner or runner_id()
+    values = (token, runner, invoker[:128], 1 if admin_run else 0, lease)
+    db = tasker.site.db
+    found = db.retry(lambda: tasker.storage.claim_id(task_id, values, limit))
+    if found is None and reap_expired(tasker, task_id=task_id):
+        found = db.retry(lambda: tasker.storage.claim_id(task_id, values, limit))
+    if found is None:
+        return None
+    return Claim(found[0], token, runner, invoker, lease, found[1])
+
+
+def why_not_claimable(tasker: Tasker, task_id: int) -> str:
+    """Why `claim_task` refused a task, in words for a notice or a JSON answer."""
+    db = tasker.site.db
+    row = db.one("SELECT state, running, runner FROM tasker_tasks WHERE pages_id = ?", (task_id,))
+    if row is None:
+        return f"page {task_id} is not a task"
+    state, running, runner = row
+    if running:
+        return f"task {task_id} is already running (runner {runner})"
+    if state != TaskState.ACTIVE:
+        return f"task {task_id} is {TaskState(state).label}, not active"
+    waiting = db.all("SELECT d.depends_on FROM tasker_deps d JOIN tasker_tasks o ON o.pages_id = "
+                     "d.depends_on WHERE d.pages_id = ? AND o.state <> 3", (task_id,))
+    if waiting:
+        return (f"task {task_id} waits for task(s) "
+                f"{', '.join(str(r[0]) for r in waiting)} to finish")
+    limit = int(tasker.settings()["max_running"])
+    if limit:
+        return f"{limit} task(s) are running already (max_running)"
+    return f"task {task_id} could not be claimed; try again"
+
+
+def heartbeat(tasker: Tasker, claim: Claim) -> bool:
+    """Extend the claim's lease by `lease_seconds` from now (database clock).
+
+    False when the claim is lost (the lease ran out and the task was reaped or claimed by
+    another runner): the holder must stop. A busy SQLite write lock counts as alive (True).
+    """
+    status = tasker.storage.heartbeat(claim.task_id, claim.token, claim.lease_seconds)
+    return status != "lost"
+
+
+def release(tasker: Tasker, claim: Claim, *, note: str = "") -> bool:
+    """Give a claimed task back without running it (its state and data stay as they are).
+
+    For a runner that claimed a task and then decided not to run it (shutting down, out of
+    slots). False when the claim had already been lost.
+    """
+    db = tasker.site.db
+
+    def give_back() -> int:
+        with tasker.storage.write_transaction():
+            changed = db.execute(tasker.storage.sql(
+                "UPDATE tasker_tasks SET running = 0, token = NULL, lease_until = NULL, "
+                "admin_run = 0, turn = {now} WHERE pages_id = ? AND token = ?"),
+                (claim.task_id, claim.token)).rowcount
+            if changed and note:
+                tasker.append_log(claim.task_id, [("message", note)])
+            return changed
+
+    return bool(db.retry(give_back))
+
+
+def reap_expired(tasker: Tasker, *, task_id: int | None = None, limit: int = 100) -> list[int]:
+    """Send tasks whose lease ran out back to ACTIVE with their last saved data.
+
+    Each counts one more attempt; at `max_attempts` an active task fails instead, with a log
+    line saying its runner died that many times. A task suspended or killed while its runner
+    died takes that state (and a pending reset is applied). Returns the task ids reaped.
+    Nothing depends on the dead runner having left anything behind. Cheap when nothing
+    expired: one indexed read.
+    """
+    db = tasker.site.db
+    storage = tasker.storage
+    where = "running = 1 AND lease_until < {now}" + (" AND pages_id = ?" if task_id else "")
+    params: tuple = (task_id,) if task_id else ()
+    if db.one(storage.sql(f"SELECT pages_id FROM tasker_tasks WHERE {where} LIMIT 1"), params) is None:
+        return []
+    max_attempts = max(1, int(tasker.settings()["max_attempts"]))
+
+    def reap() -> list[int]:
+        reaped = []
+        with storage.write_transaction():
+            rows = db.all(storage.sql(
+                f"SELECT pages_id, attempts, state, runner FROM tasker_tasks WHERE {where} "
+                f"ORDER BY lease_until LIMIT {int(limit)}" + storage.skip_locked), params)
+            for pages_id, attempts, state, runner in rows:
+                attempts += 1
+                if state == TaskState.ACTIVE and attempts >= max_attempts:
+                    text = (f"the runner died {attempts} time(s) in a row (last: {runner}); "
+                            f"the task failed after max_attempts={max_attempts}")
+                    tasker.release_reaped(pages_id, attempts, TaskState.FAILED, "error", text)
+                else:
+                    text = (f"runner {runner} stopped answering (its lease ran out); the task "
+                            f"was released with its last saved data (attempt {attempts} of "
+                            f"{max_attempts})")
+                    tasker.release_reaped(pages_id, attempts, None, "warning", text)
+                reaped.append(pages_id)
+        return reaped
+
+    return db.retry(reap)

@@ -1,0 +1,336 @@
+"""A task's lifecycle: activate, suspend, kill, reset, restart, trash; dependencies and follow-ups.
+
+Every change runs in one short transaction that locks the task's row first, and records who
+made it and when in `tasker_history` (`get_history`). A change made while a step runs lands at
+the step's next save: the task shows as suspending / killing until the step stops. A reset of a
+running task (also the one a kill implies) is applied when the step stops, so the step cannot
+write its old cursor over the reset data.
+
+"Live" tasks (waiting or active) hold a key in a unique index: the first of identical tasks
+(same page, same signature) holds "<page id>:<signature>", any other "<page id>:<signature>:<its
+id>"; tasks that are not live hold none. `create_task(..., unique=True)` inserts with the plain
+key, so the database itself refuses a second one. When the holder stops being live, the plain key
+passes to another identical live task, found by a range scan of the same index.
+"""
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any, Iterable
+
+import peewee
+
+from ..hooks import hookable
+from ..page import NullPage, Page
+from .errors import TaskError
+from .state import LIVE_STATES, TaskState, as_state
+
+if TYPE_CHECKING:
+    from .tasker import Tasker
+
+HISTORY = ("INSERT INTO tasker_history (pages_id, at, old_state, new_state, who, note) "
+           "VALUES (?, ?, ?, ?, ?, ?)")
+UNFINISHED_DEPS = ("SELECT d.depends_on FROM tasker_deps d JOIN tasker_tasks o ON o.pages_id = "
+                   "d.depends_on WHERE d.pages_id = ? AND o.state <> 3")
+
+
+class LifecycleMixin:
+    """State changes of tasks, as the admin and module code make them."""
+
+    site: Any
+
+    # -- state changes ------------------------------------------------------------------------
+    @hookable
+    def activate_task(self: Tasker, task: Page | int, activate_anyway: bool = True, *,
+                      by: str | None = None) -> bool:
+        """Make a task ready to run (ACTIVE). False, and nothing changes, while a dependency
+        has not finished; with `activate_anyway=False` only a WAITING task is activated.
+        Activating a failed or killed task clears its attempt and failure counts.
+        """
+        task_id, who = self._task_id(task), self._who(by)
+
+        def activate() -> bool:
+            with self.storage.write_transaction():
+                state, _ = self._lock(task_id)
+                if not activate_anyway and state != TaskState.WAITING:
+                    return False
+                if state == TaskState.ACTIVE:
+                    return True
+                waiting = self._unfinished_deps(task_id)
+                if waiting:
+                    self.warning(f"task {task_id} was not activated: it waits for task(s) "
+                                 f"{', '.join(map(str, waiting))} to finish")
+                    return False
+                self._set_state(task_id, state, TaskState.ACTIVE, who, "activated",
+                                extra="attempts = 0, failures = 0")
+                return True
+        return self.site.db.retry(activate)
+
+    def activate_task_set(self: Tasker, tasks: Page | int | Iterable[Page | int], *,
+                          by: str | None = None) -> bool:
+        """Activate several tasks (a page, an id, or an iterable of them); True if all were."""
+        if isinstance(tasks, (Page, int)):
+            return self.activate_task(tasks, by=by)
+        results = [self.activate_task(task, by=by) for task in tasks]
+        return all(results)
+
+    @hookable
+    def stop_task(self: Tasker, task: Page | int, kill: bool = False, reset: bool = False, *,
+                  by: str | None = None) -> bool:
+        """Suspend a task (back to WAITING) or kill it (KILLED, with its progress reset).
+
+        A running step stops at its next save and keeps what it did so far; a reset asked for
+        a running task is applied when it stops.
+        """
+        task_id, who = self._task_id(task), self._who(by)
+        new = TaskState.KILLED if kill else TaskState.WAITING
+        reset = reset or kill
+
+        def stop() -> bool:
+            with self.storage.write_transaction():
+                state, running = self._lock(task_id)
+                if state != new:
+                    self._set_state(task_id, state, new, who, "killed" if kill else "suspended")
+                if reset:
+                    self._reset(task_id, running, new, who)
+                return True
+        return self.site.db.retry(stop)
+
+    @hookable
+    def reset_progress(self: Tasker, task: Page | int, *, by: str | None = None) -> bool:
+        """Back to the task_data given at creation, progress 0, log cleared (state unchanged).
+
+        A running task stops at its next save and is reset then.
+        """
+        task_id, who = self._task_id(task), self._who(by)
+
+        def reset() -> bool:
+            with self.storage.write_transaction():
+                state, running = self._lock(task_id)
+                self._reset(task_id, running, state, who)
+                return True
+        return self.site.db.retry(reset)
+
+    def restart_task(self: Tasker, task: Page | int, *, by: str | None = None) -> bool:
+        """Reset the task and activate it (False when a dependency has not finished)."""
+        self.reset_progress(task, by=by)
+        return self.activate_task(task, by=by)
+
+    @hookable
+    def trash_task(self: Tasker, task: Page | int, *, by: str | None = None) -> bool:
+        """Kill the task (its data is kept) and move its page to the trash.
+
+        Tasks that depended on it no longer wait for it, as in the original Tasker.
+        """
+        task_id, who = self._task_id(task), self._who(by)
+        page = self.site.pages.get(task_id)
+
+        def trash() -> bool:
+            with self.storage.write_transaction():
+                state, _ = self._lock(task_id)
+                if state != TaskState.KILLED:
+                    self._set_state(task_id, state, TaskState.KILLED, who, "trashed")
+                self.site.db.execute("DELETE FROM tasker_deps WHERE depends_on = ?", (task_id,))
+                self.site.pages.trash(page)
+                return True
+        return self.site.db.retry(trash)
+
+    # -- dependencies and follow-ups ----------------------------------------------------------
+    def add_dependency(self: Tasker, task: Page | int, other: Page | int) -> bool:
+        """`task` runs only after `other` finished (its claim and activation wait for it)."""
+        task_id, other_id = self._task_id(task), self._task_id(other)
+        if task_id == other_id:
+            raise TaskError(f"task {task_id} cannot depend on itself")
+        db = self.site.db
+
+        def add() -> bool:
+            with self.storage.write_transaction():
+                self._lock(task_id)
+                self._lock(other_id)
+                if self._depends_on(other_id, task_id):
+                    raise TaskError(f"task {other_id} already depends on task {task_id}: making "
+                                    f"{task_id} depend on {other_id} would wait for ever")
+                if not db.one("SELECT 1 FROM tasker_deps WHERE pages_id = ? AND depends_on = ?",
+                              (task_id, other_id)):
+                    db.execute("INSERT INTO tasker_deps (pages_id, depends_on) VALUES (?, ?)",
+                               (task_id, other_id))
+                return True
+        return db.retry(add)
+
+    def add_next_task(self: Tasker, task: Page | int, nxt: Page | int) -> bool:
+        """Activate `nxt` (if it is waiting) when `task` finishes; at once if it has finished."""
+        task_id, next_id = self._task_id(task), self._task_id(nxt)
+        if task_id == next_id:
+            raise TaskError(f"task {task_id} cannot follow itself")
+        db = self.site.db
+        who = self._who(None)
+
+        def add() -> bool:
+            with self.storage.write_transaction():
+                state, _ = self._lock(task_id)
+                self._lock(next_id)
+                if not db.one("SELECT 1 FROM tasker_next WHERE pages_id = ? AND next_id = ?",
+                              (task_id, next_id)):
+                    db.execute("INSERT INTO tasker_next (pages_id, next_id) VALUES (?, ?)",
+                               (task_id, next_id))
+                    db.execute("UPDATE tasker_tasks SET next_count = next_count + 1 "
+                               "WHERE pages_id = ?", (task_id,))
+                if state == TaskState.FINISHED:
+                    self._activate_next(task_id, who)
+                return True
+        return db.retry(add)
+
+    def get_dependencies(self: Tasker, task: Page | int) -> list[int]:
+        """Ids of the tasks `task` waits for."""
+        return [r[0] for r in self.site.db.all(
+            "SELECT depends_on FROM tasker_deps WHERE pages_id = ? ORDER BY depends_on",
+            (self._task_id(task),))]
+
+    def get_next_tasks(self: Tasker, task: Page | int) -> list[int]:
+        """Ids of the tasks activated when `task` finishes."""
+        return [r[0] for r in self.site.db.all(
+            "SELECT next_id FROM tasker_next WHERE pages_id = ? ORDER BY next_id",
+            (self._task_id(task),))]
+
+    # -- reading ------------------------------------------------------------------------------
+    def is_active(self: Tasker, task: Page | int) -> bool:
+        """True when the task's stored state is ACTIVE (read now)."""
+        return self.get_state(task) == TaskState.ACTIVE
+
+    def get_state(self: Tasker, task: Page | int) -> TaskState:
+        """The task's stored state, read now."""
+        task_id = self._task_id(task)
+        state = self.site.db.scalar("SELECT state FROM tasker_tasks WHERE pages_id = ?", (task_id,))
+        if state is None:
+            raise TaskError(f"page {task_id} is not a task")
+        return as_state(state)
+
+    # -- internals (inside a transaction) ---------------------------------------------------
+    def _lock(self: Tasker, task_id: int) -> tuple[int, int]:
+        row = self.site.db.one("SELECT state, running FROM tasker_tasks WHERE pages_id = ?"
+                               + self.storage.for_update, (task_id,))
+        if row is None:
+            raise TaskError(f"page {task_id} is not a task")
+        return row[0], row[1]
+
+    def _set_state(self: Tasker, task_id: int, old: int, new: TaskState, who: str, note: str,
+                   extra: str = "") -> None:
+        self.site.db.execute(f"UPDATE tasker_tasks SET state = ?{', ' + extra if extra else ''} "
+                             "WHERE pages_id = ?", (int(new), task_id))
+        self._state_changed(task_id, as_state(old), new, who, note)
+
+    def _state_changed(self: Tasker, task_id: int, old: TaskState, new: TaskState, who: str,
+                       note: str, live: tuple | None = None) -> None:
+        """History, and the live key for the duplicate check, after a state change.
+
+        `live` is (live_key, parent_id, signature) as they were before the change, when the
+        caller read them already and cleared live_key itself if the task is no longer live.
+        """
+        db = self.site.db
+        db.execute(HISTORY, (task_id, time.time(), int(old), int(new), who[:128], note[:700]))
+        was_live, is_live = old in LIVE_STATES, new in LIVE_STATES
+        if was_live == is_live:
+            return
+        key, parent_id, signature = live or db.one(
+            "SELECT live_key, parent_id, signature FROM tasker_tasks WHERE pages_id = ?", (task_id,))
+        base = f"{parent_id}:{signature}"
+        if was_live:
+            if key is None:
+                return
+            if live is None:
+                db.execute("UPDATE tasker_tasks SET live_key = NULL WHERE pages_id = ?", (task_id,))
+            if key == base:         # the holder leaves: an identical live task takes the key
+                heir = db.scalar("SELECT pages_id FROM tasker_tasks WHERE live_key > ? AND "
+                                 "live_key < ? ORDER BY live_key LIMIT 1", (base + ":", base + ";"))
+                if heir:
+                    db.execute("UPDATE tasker_tasks SET live_key = ? WHERE pages_id = ?", (base, heir))
+            return
+        try:
+            with db.pw.atomic():      # an identical task may take it at this very moment
+                db.execute("UPDATE tasker_tasks SET live_key = ? WHERE pages_id = ?", (base, task_id))
+        except peewee.IntegrityError:
+            db.execute("UPDATE tasker_tasks SET live_key = ? WHERE pages_id = ?",
+                       (f"{base}:{task_id}", task_id))
+
+    def _reset(self: Tasker, task_id: int, running: int, state: int, who: str) -> None:
+        db = self.site.db
+        if running:
+            db.execute("UPDATE tasker_tasks SET reset_pending = 1 WHERE pages_id = ?", (task_id,))
+            note = "progress reset asked (applied when the running step stops)"
+        else:
+            initial = db.scalar("SELECT initial_data FROM tasker_tasks WHERE pages_id = ?", (task_id,))
+            db.execute("UPDATE field_task_data SET data = ?, fold = ? WHERE pages_id = ?",
+                       (initial, initial.casefold(), task_id))
+            db.execute("UPDATE tasker_tasks SET progress = 0, failures = 0, attempts = 0, "
+                       "reset_pending = 0 WHERE pages_id = ?", (task_id,))
+            self.logs.clear(task_id)
+            db.execute("DELETE FROM tasker_steps WHERE pages_id = ?", (task_id,))
+            note = "progress reset"
+        db.execute(HISTORY, (task_id, time.time(), state, state, who[:128], note))
+
+    def _unfinished_deps(self: Tasker, task_id: int) -> list[int]:
+        return [r[0] for r in self.site.db.all(UNFINISHED_DEPS, (task_id,))]
+
+    def _depends_on(self: Tasker, task_id: int, target: int) -> bool:
+        """Whether `task_id` waits, directly or through others, for `target`."""
+        seen, frontier = {task_id}, [task_id]
+        db = self.site.db
+        while frontier:
+            marks = ", ".join("?" * len(frontier))
+            found = [r[0] for r in db.all(f"SELECT depends_on FROM tasker_deps WHERE pages_id IN "
+                                          f"({marks})", frontier)]
+            if target in found:
+                return True
+            frontier = [t for t in found if t not in seen]
+            seen.update(frontier)
+        return False
+
+    def _activate_next(self: Tasker, task_id: int, who: str) -> None:
+        """Activate the waiting follow-ups of a task that finished (inside its transaction)."""
+        db = self.site.db
+        for (next_id,) in db.all("SELECT next_id FROM tasker_next WHERE pages_id = ? ORDER BY next_id",
+                                 (task_id,)):
+            row = db.one("SELECT state FROM tasker_tasks WHERE pages_id = ?" + self.storage.for_update,
+                         (next_id,))
+            if row is None or row[0] != TaskState.WAITING or self._unfinished_deps(next_id):
+                continue
+            self._set_state(next_id, row[0], TaskState.ACTIVE, who,
+                            f"activated: follow-up of task {task_id}", extra="attempts = 0, failures = 0")
+
+    def release_reaped(self: Tasker, task_id: int, attempts: int, new_state: TaskState | None,
+                       kind: str, text: str) -> None:
+        """Free a task whose runner died (inside the reaper's transaction)."""
+        db = self.site.db
+        state, reset_pending = db.one("SELECT state, reset_pending FROM tasker_tasks WHERE "
+                                      "pages_id = ?", (task_id,))
+        target = state if new_state is None else int(new_state)
+        db.execute(self.storage.sql("UPDATE tasker_tasks SET running = 0, token = NULL, "
+                                    "lease_until = NULL, admin_run = 0, attempts = ?, state = ?, "
+                                    "turn = {now} WHERE pages_id = ?"), (attempts, target, task_id))
+        if target != state:
+            self._state_changed(task_id, as_state(state), as_state(target), "reaper", text)
+        self.logs.append(task_id, [(kind, text)], int(self.settings()["log_max_lines"]))
+        if reset_pending:
+            self._reset(task_id, 0, target, "reaper")
+
+    def append_log(self: Tasker, task: Page | int, entries: list) -> None:
+        """Add entries `(kind, text)` or `(kind, text, epoch)` to a task's log (kind: message,
+        warning or error), in a transaction of their own (or the caller's)."""
+        task_id = self._task_id(task)
+        cap = int(self.settings()["log_max_lines"])
+        with self.storage.write_transaction():
+            self.logs.append(task_id, entries, cap)
+
+    def _task_id(self: Tasker, task: Any) -> int:
+        if isinstance(task, NullPage):
+            raise TaskError("the task was not found (a NullPage was given)")
+        if isinstance(task, Page):
+            if not task.id:
+                raise TaskError("the task page has not been saved")
+            return task.id
+        if isinstance(task, bool):
+            raise TaskError(f"a task is a page or a page id, not {task!r}")
+        if isinstance(task, int):
+            return task
+        if isinstance(task, str) and task.strip().isdigit():
+            return int(task)
+        raise TaskError(f"a task is a page or a page id, not {task!r}")

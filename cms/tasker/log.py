@@ -1,0 +1,186 @@
+"""A task's log, its summary, its state history and its per-step figures.
+
+The log is the task's `log_messages` field: one line per entry, "2026-11-27 12:00:00 ERROR
+text" (continuation lines of a multi-line entry, such as a traceback, start with two spaces).
+What a module says through `self.message()` / `warning()` / `error()` while its step runs
+lands here, with what Tasker says about the step. Lines are appended with one UPDATE (SQL
+concatenation), not by rewriting the text. The log is capped at `log_max_lines` (a setting):
+the first lines are kept (they say how the task started), then one line saying how many were
+dropped, then the latest. Error and warning counts are kept beside it (`tasker_tasks`), so
+`get_log_summary` still counts lines that were dropped.
+"""
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any, Iterable, Sequence
+
+from .errors import TaskError
+
+if TYPE_CHECKING:
+    from ..db import Database
+
+LEVELS = {"message": "INFO", "warning": "WARNING", "error": "ERROR"}
+DROPPED = "... {n} line(s) dropped (log_max_lines) ..."
+MAX_ENTRY = 20000      # characters of one entry kept (a runaway message cannot fill the log)
+
+Entry = tuple  # (kind, text) or (kind, text, epoch seconds)
+
+
+def format_entries(entries: Iterable[Entry]) -> tuple[list[str], int, int]:
+    """Log lines for entries, and how many errors and warnings they hold."""
+    lines: list[str] = []
+    errors = warnings = 0
+    for entry in entries:
+        kind, text = entry[0], str(entry[1])
+        at = entry[2] if len(entry) > 2 else time.time()
+        if kind == "error":
+            errors += 1
+        elif kind == "warning":
+            warnings += 1
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(at))
+        parts = text[:MAX_ENTRY].replace("\x00", "").replace("\r\n", "\n").split("\n")
+        lines.append(f"{stamp} {LEVELS.get(kind, 'INFO')} {parts[0]}")
+        lines.extend("  " + part for part in parts[1:] if part.strip())
+    return lines, errors, warnings
+
+
+def head_size(cap: int) -> int:
+    """How many of the first lines a capped log keeps."""
+    return max(1, min(50, cap // 10))
+
+
+def cap_lines(lines: list[str], dropped: int, cap: int) -> tuple[list[str], int]:
+    """Cut a log to `cap` lines: the head, a "dropped" line, the latest. Returns (lines, dropped)."""
+    cap = max(3, cap)
+    if len(lines) <= cap:
+        return lines, dropped
+    head = head_size(cap)
+    rest = lines[head + 1:] if dropped else lines[head:]
+    keep = cap - head - 1
+    dropped += len(rest) - keep
+    return lines[:head] + [DROPPED.format(n=dropped)] + rest[len(rest) - keep:], dropped
+
+
+class LogStore:
+    """The SQL behind the log, prebuilt once per site."""
+
+    def __init__(self, db: Database):
+        self.db = db
+        self.append_sql = (f"UPDATE field_log_messages SET data = {db.concat_sql('data', '?')}, "
+                           f"fold = {db.concat_sql('fold', '?')} WHERE pages_id = ?")
+        self.insert_sql = "INSERT INTO field_log_messages (pages_id, data, fold) VALUES (?, ?, ?)"
+        self.count_sql = ("UPDATE tasker_tasks SET log_lines = log_lines + ?, log_errors = "
+                          "log_errors + ?, log_warnings = log_warnings + ? WHERE pages_id = ?")
+
+    def append(self, task_id: int, entries: Sequence[Entry], cap: int) -> None:
+        """Append entries to a task's log (inside the caller's transaction) and keep the cap."""
+        if not entries:
+            return
+        lines, errors, warnings = format_entries(entries)
+        text = "\n".join(lines) + "\n"
+        db = self.db
+        if not db.execute(self.append_sql, (text, text.casefold(), task_id)).rowcount:
+            db.execute(self.insert_sql, (task_id, text, text.casefold()))
+        db.execute(self.count_sql, (len(lines), errors, warnings, task_id))
+        row = db.one("SELECT log_lines, log_dropped FROM tasker_tasks WHERE pages_id = ?", (task_id,))
+        if row and row[0] > max(3, cap):
+            self.trim(task_id, row[1], cap)
+
+    def trim(self, task_id: int, dropped: int, cap: int) -> None:
+        lines = self.read(task_id)
+        lines, dropped = cap_lines(lines, dropped, cap)
+        text = "\n".join(lines) + "\n" if lines else ""
+        self.db.execute("UPDATE field_log_messages SET data = ?, fold = ? WHERE pages_id = ?",
+                        (text, text.casefold(), task_id))
+        self.db.execute("UPDATE tasker_tasks SET log_lines = ?, log_dropped = ? WHERE pages_id = ?",
+                        (len(lines), dropped, task_id))
+
+    def clear(self, task_id: int) -> None:
+        self.db.execute("DELETE FROM field_log_messages WHERE pages_id = ?", (task_id,))
+        self.db.execute("UPDATE tasker_tasks SET log_lines = 0, log_dropped = 0, log_errors = 0, "
+                        "log_warnings = 0 WHERE pages_id = ?", (task_id,))
+
+    def read(self, task_id: int) -> list[str]:
+        text = self.db.scalar("SELECT data FROM field_log_messages WHERE pages_id = ?", (task_id,))
+        return text.split("\n")[:-1] if text else []
+
+
+class LogMixin:
+    """Tasker's reading side of logs, history and step figures."""
+
+    site: Any
+    logs: LogStore
+
+    def get_log(self, task: Any) -> list[str]:
+        """The task's log lines, oldest first (capped: see the module docstring)."""
+        return self.logs.read(self._task_id(task))
+
+    def get_log_summary(self, task: Any) -> str:
+        """Progress and counts, as the original Tasker: "35% 1 error(s) 2 warning(s)".
+
+        The progress part is left out at 0%, "No error(s)" is said when there was none, and
+        warnings are named only when there were some.
+        """
+        task_id = self._task_id(task)
+        row = self.site.db.one("SELECT progress, log_errors, log_warnings FROM tasker_tasks "
+                               "WHERE pages_id = ?", (task_id,))
+        if row is None:
+            raise TaskError(f"page {task_id} is not a task")
+        progress, errors, warnings = row
+        parts = [f"{progress}%"] if progress else []
+        parts.append(f"{errors} error(s)" if errors else "No error(s)")
+        if warnings:
+            parts.append(f"{warnings} warning(s)")
+        return " ".join(parts)
+
+    def get_history(self, task: Any) -> list[dict[str, Any]]:
+        """Every state change of the task, oldest first: `at` (epoch seconds), `old` and `new`
+        (TaskState), `who`, `note`. The first entry is the creation, read from the page itself
+        (its `created` time and user), so creating a task writes no history row.
+        """
+        from .state import TaskState, as_state
+        db = self.site.db
+        task_id = self._task_id(task)
+        created = db.one("SELECT p.created, u.name FROM pages p LEFT JOIN pages u ON "
+                         "u.id = p.created_users_id WHERE p.id = ?", (task_id,))
+        if created is None:
+            raise TaskError(f"page {task_id} does not exist")
+        rows = db.all("SELECT at, old_state, new_state, who, note FROM tasker_history "
+                      "WHERE pages_id = ? ORDER BY id", (task_id,))
+        first = {"at": db.dt_value(created[0]).timestamp(), "old": TaskState.UNKNOWN,
+                 "new": TaskState.WAITING, "who": created[1] or "api", "note": "created"}
+        return [first] + [{"at": at, "old": as_state(old), "new": as_state(new), "who": who,
+                           "note": note} for at, old, new, who, note in rows]
+
+    def get_step_figures(self, task: Any, limit: int = 20) -> dict[str, Any]:
+        """Per-step figures for the admin: the latest steps, totals, a rate and an ETA.
+
+        `steps`: the latest `limit` steps, newest first, each with `started` (epoch seconds),
+        `seconds`, `records` (records_processed gained), `peak_memory` (bytes, the largest
+        resident size seen during the step), `invoker` and `result`. `rate` is records per
+        second over the kept steps; `eta_seconds` the time the remaining `max_records` would
+        take at that rate (None when unknown).
+        """
+        import json
+        task_id = self._task_id(task)
+        db = self.site.db
+        total = db.one("SELECT steps, run_seconds, progress FROM tasker_tasks WHERE pages_id = ?",
+                       (task_id,))
+        if total is None:
+            raise TaskError(f"page {task_id} is not a task")
+        rows = db.all("SELECT started, seconds, records, peak_memory, invoker, result FROM "
+                      "tasker_steps WHERE pages_id = ? ORDER BY id DESC LIMIT ?", (task_id, limit))
+        steps = [{"started": r[0], "seconds": r[1], "records": r[2], "peak_memory": r[3],
+                  "invoker": r[4], "result": r[5]} for r in rows]
+        seconds = sum(s["seconds"] for s in steps)
+        records = sum(s["records"] for s in steps)
+        rate = records / seconds if seconds > 0 and records > 0 else None
+        eta = None
+        data_text = db.scalar("SELECT data FROM field_task_data WHERE pages_id = ?", (task_id,))
+        if rate and data_text:
+            data = json.loads(data_text)
+            remaining = (data.get("max_records") or 0) - (data.get("records_processed") or 0)
+            if remaining > 0 and not data.get("task_done"):
+                eta = remaining / rate
+        return {"steps": steps, "step_count": total[0], "run_seconds": total[1],
+                "progress": total[2], "rate": rate, "eta_seconds": eta}

@@ -1,0 +1,170 @@
+"""Saving a running task's progress, and asking whether it may go on.
+
+`save_progress` is the one write a running step makes for itself: task_data (only when it
+changed), progress, pending log lines, and the lease, with the claim's token and the state
+checked by the same UPDATE. At the top level it then commits (and, on SQLite, lets waiting
+writers in). `save_progress_at_milestone` is meant to be called once per record: when nothing
+is due it costs a dict lookup and a comparison. `allowed_to_execute` runs no query.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from typing import TYPE_CHECKING, Any
+
+from ..page import Page
+from .errors import ClaimLost, TaskError
+from .state import TaskState, as_state
+from .step import SAVE_DATA, current_rss, dumps, progress_of
+
+if TYPE_CHECKING:
+    from .step import Step
+    from .tasker import Tasker
+
+SAVE_CHECKED = ("UPDATE tasker_tasks SET progress = ?, lease_until = {now} + ?, beats = beats + 1 "
+                "WHERE pages_id = ? AND token = ? AND state = 1 AND reset_pending = 0")
+SAVE_ANY_STATE = ("UPDATE tasker_tasks SET progress = ?, lease_until = {now} + ?, "
+                  "beats = beats + 1 WHERE pages_id = ? AND token = ?")
+CHECK = "SELECT token, state, reset_pending FROM tasker_tasks WHERE pages_id = ?"
+MEMORY_CHECK_EVERY = 0.1     # seconds between two reads of the resident size
+MEMORY_SHARE = 0.9           # allowed_to_execute turns False at this share of memory_limit
+
+
+class ProgressMixin:
+    """save_progress, save_progress_at_milestone, allowed_to_execute, interrupt."""
+
+    site: Any
+    _steps: dict[int, Step]
+
+    def save_progress(self: Tasker, task: Page | int, task_data: dict, update_state: bool = True,
+                      check_events: bool = True) -> bool:
+        """Store progress, task_data and log lines; re-read the state; commit at the top level.
+
+        Returns True while the task may go on. After a suspend or kill made elsewhere (seen
+        because `update_state` re-reads the state), or an `interrupt()` of this process (seen
+        when `check_events`), it returns False and `allowed_to_execute` turns False: the
+        method should return soon, and what it did so far is saved. If this runner lost its
+        claim, `ClaimLost` is raised and the step's work since its last commit is rolled back.
+        Outside a running step it just stores task_data and progress of a task that is not
+        running.
+        """
+        task_id = task.id if isinstance(task, Page) else int(task)
+        step = self._steps.get(task_id)
+        if step is None or step.thread != threading.get_ident():
+            self._save_outside_step(task_id, task_data)
+            return True
+        if step.lost:
+            raise ClaimLost(f"task {task_id}: this runner lost its claim; stop the step")
+        if check_events and step.interrupted:
+            step.stop(step.interrupted)
+        db = self.site.db
+        text = dumps(task_data)
+        if text != step.data_text:
+            db.execute(SAVE_DATA, (text, text.casefold(), task_id))
+            step.data_text = text
+            step.task._values["task_data"] = text
+        progress = step.progress_of(task_data)
+        if step.lines:
+            self.logs.append(task_id, step.lines, step.log_cap)
+            step.flushed += step.lines
+            step.lines = []
+        claim = step.claim
+        params = (progress, claim.lease_seconds, task_id, claim.token)
+        if not db.execute(self._save_checked if update_state else self._save_any, params).rowcount:
+            row = db.one(CHECK, (task_id,))
+            if row is None or row[0] != claim.token:
+                step.lost = True
+                step.stop("its claim was lost: another runner took the task over")
+                raise ClaimLost(f"task {task_id}: this runner lost its claim (its lease ran out); "
+                                "the step's work since its last save is rolled back")
+            db.execute(self._save_any, params)
+            reason = ("a reset was asked for" if row[2] and row[1] == TaskState.ACTIVE
+                      else f"the task was set to {as_state(row[1]).label} elsewhere")
+            if not step.stopped:
+                step.log("message", f"the step stops: {reason}")
+            step.stop(reason)
+        step.progress = progress
+        step.task._values["progress"] = progress
+        step.last_beat = step.last_save = time.monotonic()
+        if step.at_top():
+            step.commit()
+        else:
+            step.commit_pending = True      # inside the module's own transaction: later
+            step.due = False
+        return not step.stopped
+
+    def save_progress_at_milestone(self: Tasker, task: Page | int, task_data: dict,
+                                   update_state: bool = True, check_events: bool = True) -> bool:
+        """Save once `records_processed` reaches `task_data["milestone"]`, then return True
+        (the caller sets the next milestone).
+
+        About every half second it also saves and commits without a milestone (and returns
+        False), so a long stretch between milestones is neither lost in a crash nor keeps
+        others waiting. Otherwise it costs a lookup and a comparison.
+        """
+        milestone = task_data.get("milestone")
+        if milestone is not None and task_data.get("records_processed", 0) >= milestone:
+            self.save_progress(task, task_data, update_state, check_events)
+            return True
+        step = self._steps.get(task.id if isinstance(task, Page) else task)
+        if step is not None and step.due:
+            self.save_progress(task, task_data, update_state, check_events)
+        return False
+
+    def allowed_to_execute(self: Tasker, task: Page | int, options: dict[str, Any]) -> bool:
+        """False once the task is no longer active (suspended, killed, its claim lost), its
+        time is nearly over (`options["timeout"]` minus a margin of up to 2 s), or memory is
+        near `options["memory_limit"]` (90%). No query: state changes are seen by saves.
+        """
+        step = self._steps.get(task.id if isinstance(task, Page) else task)
+        now = time.time()
+        if step is None:
+            if isinstance(task, Page) and as_state(task.get("task_state")) != TaskState.ACTIVE:
+                return False
+            timeout = float(options.get("timeout") or 0)
+            limit = int(options.get("memory_limit") or 0)
+            if timeout and now >= timeout - 2.0:
+                return False
+            return not (limit and current_rss() >= MEMORY_SHARE * limit)
+        if step.stopped:
+            return False
+        if step.timeout and now >= step.timeout - step.margin:
+            return False
+        if step.memory_limit and now >= step.next_memory_check:
+            step.next_memory_check = now + MEMORY_CHECK_EVERY
+            if step.sample_memory() >= MEMORY_SHARE * step.memory_limit:
+                if not step.stopped:
+                    step.log("warning", "the step stops: memory is near its limit "
+                                        f"({step.memory_limit} bytes)")
+                step.stop("memory is near its limit")
+                return False
+        return True
+
+    def interrupt(self: Tasker, reason: str = "the runner is shutting down") -> None:
+        """Ask every step running in this process to stop at its next save (signal-safe).
+
+        The task stays in its state (active), so another runner continues it. For a runner's
+        SIGTERM handler.
+        """
+        for step in list(self._steps.values()):
+            step.interrupted = reason
+
+    def _save_outside_step(self: Tasker, task_id: int, task_data: dict) -> None:
+        text = dumps(task_data)
+        db = self.site.db
+
+        def save() -> None:
+            with self.storage.write_transaction():
+                row = db.one("SELECT running, progress FROM tasker_tasks WHERE pages_id = ?"
+                             + self.storage.for_update, (task_id,))
+                if row is None:
+                    raise TaskError(f"page {task_id} is not a task")
+                if row[0]:
+                    raise TaskError(f"task {task_id} is running in another step; only that step "
+                                    "saves its progress")
+                progress = progress_of(task_data, row[1])
+                db.execute(SAVE_DATA, (text, text.casefold(), task_id))
+                db.execute("UPDATE tasker_tasks SET progress = ? WHERE pages_id = ?",
+                           (progress, task_id))
+        db.retry(save)
+

@@ -1,0 +1,87 @@
+"""The pulse: one daemon thread per process that keeps running steps alive and on time.
+
+Every 50 ms it marks a step "due" once `COMMIT_INTERVAL` has passed since the step's last
+save, so the step's next `save_progress_at_milestone` commits (a check that costs the step
+one attribute read), and every `lease_seconds / 3` it renews the step's lease on its own
+database connection. If the renewal finds the claim lost, the step is told to stop
+(`allowed_to_execute` turns False and its next save raises `ClaimLost`).
+
+The thread starts on the first step of a process (again after a fork) and sleeps while no
+step runs.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import threading
+import time
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from .step import Step
+    from .tasker import Tasker
+
+log = logging.getLogger("cms.tasker")
+
+COMMIT_INTERVAL = 0.5
+TICK = 0.05
+
+
+class Pulse:
+    def __init__(self, tasker: Tasker):
+        self.tasker = tasker
+        self.steps: set[Step] = set()
+        self.lock = threading.Lock()
+        self.wake = threading.Event()
+        self.thread: threading.Thread | None = None
+        self.pid = 0
+
+    def add(self, step: Step) -> None:
+        with self.lock:
+            self.steps.add(step)
+        if self.thread is None or self.pid != os.getpid() or not self.thread.is_alive():
+            self.pid = os.getpid()
+            self.thread = threading.Thread(target=self._run, name="tasker-pulse", daemon=True)
+            self.thread.start()
+        self.wake.set()
+
+    def remove(self, step: Step) -> None:
+        with self.lock:
+            self.steps.discard(step)
+
+    def _run(self) -> None:
+        while True:
+            with self.lock:
+                steps = list(self.steps)
+                if not steps:
+                    self.wake.clear()
+            if not steps:
+                self.wake.wait()
+                continue
+            now = time.monotonic()
+            for step in steps:
+                if now - step.last_save >= COMMIT_INTERVAL:
+                    step.due = True
+            for step in steps:
+                if not step.finished and now - step.last_beat >= step.beat_interval:
+                    self._beat(step, now)
+            time.sleep(TICK)
+
+    def _beat(self, step: Step, now: float) -> None:
+        from .claim import heartbeat
+        try:
+            alive = heartbeat(self.tasker, step.claim)
+        except Exception as exc:      # a lost connection: try again at the next tick
+            log.warning("heartbeat for task %s failed: %s", step.task_id, exc)
+            self._drop_connection()
+            return
+        step.last_beat = now
+        if not alive and not step.finished:
+            step.lost = True
+            step.stop("its claim was lost: another runner took the task over")
+
+    def _drop_connection(self) -> None:
+        try:
+            self.tasker.site.db.close()      # this thread's connection only
+        except Exception:
+            pass

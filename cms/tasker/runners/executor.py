@@ -1,0 +1,280 @@
+"""The child process that runs steps for cron and the worker: claim, run, report, repeat.
+
+It boots the site itself (a fresh process, never a fork of one holding connections), then
+loops: claim the next ready task, write the step into its shared `Slot` (so the supervisor can
+heartbeat it and kill it past its deadline), run one step through `Tasker.execute_task`, print
+one summary line. It ignores SIGINT and SIGTERM (the supervisor decides); SIGUSR1 from the
+supervisor asks the running step to stop at its next save (`Tasker.interrupt`), leaving the
+task active, and ends the loop after that step. It dies with its supervisor (PR_SET_PDEATHSIG).
+
+Exit codes tell the supervisor why it ended: 0 done (cron: nothing left or time up; worker:
+asked to stop), 3 recycle after `max_steps`, 4 recycle past `max_memory`, 1 could not start.
+"""
+from __future__ import annotations
+
+import ctypes
+import os
+import signal
+import sys
+import time
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
+
+from ..claim import claim_next, release
+from .slots import Slot
+
+if TYPE_CHECKING:
+    from ..claim import Claim
+    from ..tasker import Tasker
+
+EXIT_DONE, EXIT_ERROR, EXIT_RECYCLE_STEPS, EXIT_RECYCLE_MEMORY = 0, 1, 3, 4
+SUMMARY = ("SELECT t.state, t.progress, t.steps, ti.data FROM tasker_tasks t LEFT JOIN field_title ti "
+           "ON ti.pages_id = t.pages_id WHERE t.pages_id = ?")
+STATE_WORDS = {0: "unknown", 1: "active", 2: "waiting", 3: "finished", 4: "killed", 5: "failed"}
+SETTINGS_EVERY = 2.0        # seconds between two reads of the Tasker settings in the loop
+MEMORY_EVERY = 0.2          # seconds between two reads of this process's memory
+ERROR_BACKOFF_MAX = 10.0    # seconds between tries while the database is unreachable
+
+
+@dataclass
+class RunnerConfig:
+    """What a runner's child needs to know (picklable: it crosses to the spawned process)."""
+
+    url: str
+    site_dir: str
+    invoker: str = "worker"          # "cron" or "worker": recorded with each step
+    until_idle: bool = False         # stop when no task is ready (cron), else poll
+    end: float = 0.0                 # epoch seconds: claim nothing after this (0 = never)
+    step_seconds: float = 55.0       # the time box of one step
+    max_steps: int = 0               # recycle the process after this many steps (0 = never)
+    max_memory: int = 0              # bytes: recycle past this; steps stop near it (0 = none)
+    poll: float = 1.0                # seconds between claims while nothing is ready
+    quiet: bool = False              # no line per step
+    name: str = "worker"             # how lines start
+
+
+def rss_bytes() -> int:
+    """Resident memory of this process in bytes."""
+    from ..step import current_rss
+    return current_rss()
+
+
+def die_with_parent() -> None:
+    """Linux: be killed when the supervisor dies, so no orphan keeps running a step."""
+    try:
+        libc = ctypes.CDLL("libc.so.6", use_errno=True)
+        libc.prctl(1, signal.SIGKILL)          # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        pass
+
+
+class Executor:
+    """The loop of one child process (also usable in-process by tests and `tasks run`)."""
+
+    def __init__(self, config: RunnerConfig, slot: Slot | None = None):
+        self.config = config
+        self.slot = slot
+        self.stopping = False
+        self.tasker: Tasker | None = None
+        self.steps = 0
+        self.failed = 0
+        self.pending: list[Claim] = []     # claims to give back once the database answers
+        self.settings: dict[str, Any] = {}
+        self._settings_at = float("-inf")
+        self._next_memory_check = 0.0
+
+    # -- signals ------------------------------------------------------------------------------
+    def on_stop_signal(self, signum: int, frame: Any) -> None:
+        """SIGUSR1: finish the running step at its next save, then leave the loop."""
+        self.stopping = True
+        if self.tasker is not None:
+            self.tasker.interrupt("the runner is shutting down; the task stays active for "
+                                  "another runner")
+
+    def install_signals(self) -> None:
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        signal.signal(signal.SIGUSR1, self.on_stop_signal)
+
+    # -- the loop -----------------------------------------------------------------------------
+    def boot(self) -> Tasker:
+        from ...site import boot
+        site = boot(self.config.url, site_dir=self.config.site_dir)
+        self.tasker = site.modules.get("Tasker")   # type: ignore[assignment]
+        return self.tasker                          # type: ignore[return-value]
+
+    def refresh_settings(self) -> dict[str, Any]:
+        now = time.monotonic()
+        if now - self._settings_at >= SETTINGS_EVERY:
+            assert self.tasker is not None
+            self.settings = self.tasker.settings()
+            self._settings_at = now
+        return self.settings
+
+    def run(self) -> int:
+        """Claim and run steps until done, asked to stop, or due for recycling; the exit code."""
+        config = self.config
+        tasker = self.tasker or self.boot()
+        backoff = 0.0
+        while not self.stopping:
+            if config.end and time.time() >= config.end - 0.5:
+                return EXIT_DONE
+            try:
+                settings = self.refresh_settings()
+                if self.pending:
+                    self._give_back_pending(tasker)
+                claim = self._claim(tasker, settings)
+            except Exception as exc:
+                if not self._database_trouble(tasker, exc):
+                    raise
+                backoff = min(ERROR_BACKOFF_MAX, backoff * 2 or 0.25)
+                self._sleep(backoff)
+                continue
+            backoff = 0.0
+            if claim is not None and self.stopping:     # asked to stop while claiming
+                self._give_back(tasker, claim, note="")
+                break
+            if claim is None:
+                if config.until_idle:
+                    return EXIT_DONE
+                self._sleep(config.poll)
+                continue
+            self.run_claimed(tasker, claim, settings)
+            if config.max_steps and self.steps >= config.max_steps:
+                return EXIT_RECYCLE_STEPS
+            if config.max_memory and self._memory_due() and rss_bytes() >= config.max_memory:
+                return EXIT_RECYCLE_MEMORY
+        return EXIT_DONE
+
+    def _memory_due(self) -> bool:
+        """True at most every MEMORY_EVERY seconds: reading /proc costs more than a short step."""
+        now = time.monotonic()
+        if now < self._next_memory_check:
+            return False
+        self._next_memory_check = now + MEMORY_EVERY
+        return True
+
+    def _claim(self, tasker: Tasker, settings: dict[str, Any]) -> Claim | None:
+        return claim_next(tasker, invoker=self.config.invoker,
+                          lease_seconds=float(settings["lease_seconds"]),
+                          max_running=int(settings["max_running"]))
+
+    def run_claimed(self, tasker: Tasker, claim: Claim, settings: dict[str, Any]) -> bool:
+        """Run one step of a claimed task, with the slot written around it; print its line."""
+        config = self.config
+        started = time.time()
+        deadline = started + config.step_seconds
+        if config.end:
+            deadline = min(deadline, config.end)
+        slot = self.slot
+        if slot is not None:
+            slot.start(claim.task_id, claim.token, deadline, started, claim.lease_seconds)
+        ok = False
+        try:
+            ok = tasker.execute_task(claim.task_id, {
+                "claim": claim, "invoker": config.invoker, "timeout": deadline,
+                "memory_limit": config.max_memory})
+        except Exception as exc:
+            # execute_task fails the task itself; what reaches here is the database going away
+            # at the end of a step. The claim expires and a reaper hands the task on.
+            if not self._database_trouble(tasker, exc):
+                raise
+        finally:
+            self.steps += 1
+            self.failed += not ok
+            if slot is not None:
+                slot.end(not ok, time.time())
+        if not ok and not self._give_back(tasker, claim):
+            self.pending.append(claim)
+        if not config.quiet:
+            self._report(tasker, claim.task_id, time.time() - started)
+        return ok
+
+    def _give_back(self, tasker: Tasker, claim: Claim, note: str | None = None) -> bool:
+        """After a step that did not end normally, make sure the claim is not left held.
+
+        A no-op (one UPDATE matching nothing) when the step released it, as it does unless the
+        database went away mid-step; then the claim is given back once the database answers
+        again (or a reaper hands the task on when its lease ends). False if it could not try.
+        """
+        try:
+            release(tasker, claim, note=("the step ended on a database error and was rolled "
+                                         "back to its last save; the task stays active")
+                    if note is None else note)
+            return True
+        except Exception:
+            return False
+
+    def _give_back_pending(self, tasker: Tasker) -> None:
+        while self.pending and self._give_back(tasker, self.pending[0]):
+            self.pending.pop(0)
+
+    def _report(self, tasker: Tasker, task_id: int, seconds: float) -> None:
+        try:
+            row = tasker.site.db.one(SUMMARY, (task_id,))
+        except Exception:
+            row = None
+        if row is None:
+            line = f"{self.config.name}: task {task_id}: step ran {seconds:.2f} s; the task is gone"
+        else:
+            state, progress, steps, title = row
+            word = STATE_WORDS.get(state, str(state))
+            line = (f"{self.config.name}: task {task_id} {title or ''!r} step {steps}: "
+                    f"{seconds:.2f} s -> {word} {progress}%")
+            if state == 5:
+                line += " (see its log)"
+        print(line, flush=True)
+
+    def _database_trouble(self, tasker: Tasker, exc: BaseException) -> bool:
+        """True (after trying to reconnect) when `exc` says the database is unreachable."""
+        import peewee
+
+        from ...errors import DatabaseError
+        db = tasker.site.db
+        if isinstance(exc, DatabaseError) or (
+                isinstance(exc, (peewee.OperationalError, peewee.InterfaceError, peewee.InternalError))
+                and (db.is_disconnect(exc) or db.is_retryable(exc))):
+            print(f"{self.config.name}: database error, trying again: {str(exc).strip()[:200]}",
+                  file=sys.stderr, flush=True)
+            try:
+                db.reconnect()
+            except Exception:
+                pass
+            return True
+        return False
+
+    def _sleep(self, seconds: float) -> None:
+        end = time.monotonic() + seconds
+        while not self.stopping:
+            left = end - time.monotonic()
+            if left <= 0:
+                return
+            time.sleep(min(left, 0.05))
+
+
+def child_main(config: RunnerConfig, slot: Slot, parent_pid: int) -> None:
+    """Entry point of a spawned child process."""
+    die_with_parent()
+    if os.getppid() != parent_pid:       # the supervisor died before prctl took effect
+        os._exit(EXIT_ERROR)
+    executor = Executor(config, slot)
+    executor.install_signals()
+    try:
+        executor.boot()
+    except Exception as exc:
+        print(f"{config.name}: cannot start: {exc}", file=sys.stderr, flush=True)
+        sys.stdout.flush()
+        os._exit(EXIT_ERROR)
+    try:
+        code = executor.run()
+    except Exception as exc:
+        print(f"{config.name}: stopped on an unexpected error: {type(exc).__name__}: {exc}",
+              file=sys.stderr, flush=True)
+        code = EXIT_ERROR
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        executor.tasker.site.close()     # type: ignore[union-attr]
+    except Exception:
+        pass
+    os._exit(code)

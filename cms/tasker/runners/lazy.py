@@ -1,0 +1,194 @@
+"""Lazy cron for tasks: one short step after a web response, in the background.
+
+The web layer calls `LazyRunner.for_site(site).signal()` after it has sent a response (cheap:
+a clock read, and at most once per `min_interval` an Event set). A daemon thread wakes, skips
+its turn when `busy_check()` says the server is busy, and otherwise runs `run_lazy_step`:
+one step of the next ready task, time-boxed by the `lazy_cron_timeout` setting (15 s).
+
+At most one lazy step runs at a time per SITE, not just per process: a row in
+`tasker_runner_locks` is taken with one compare-and-set UPDATE whose lease comes from the
+database's clock, so several server processes (or machines) never run two lazy steps at once,
+and a process that died holding it blocks lazy steps only until the lease ends. The step runs
+in the server's own process, so it stops cooperatively (`allowed_to_execute`, saves); cron and
+the worker are the runners that can stop a step by force. `enable_lazy_cron` = 0 turns it off.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import time
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from ...site import Site
+    from ..tasker import Tasker
+
+log = logging.getLogger("cms.tasker.runners")
+
+GUARD = "lazy-step"
+TABLE = "tasker_runner_locks"
+CREATE = ("CREATE TABLE tasker_runner_locks (name {NAME} NOT NULL PRIMARY KEY, "
+          "owner {NAME} NOT NULL, until {FLOAT} NOT NULL)")
+TAKE = ("UPDATE tasker_runner_locks SET owner = ?, until = {now} + ? "
+        "WHERE name = ? AND (until < {now} OR owner = ?)")
+ADD = "INSERT INTO tasker_runner_locks (name, owner, until) VALUES (?, '', 0)"
+GIVE_BACK = "UPDATE tasker_runner_locks SET owner = '', until = 0 WHERE name = ? AND owner = ?"
+
+_tables_ready: set[int] = set()
+
+
+def _owner() -> str:
+    return f"{socket.gethostname()[:80]}:{os.getpid()}:{threading.get_ident() % 100000}"
+
+
+def _ensure_table(tasker: Tasker) -> None:
+    db = tasker.site.db
+    if id(db) in _tables_ready:
+        return
+    if not db.table_exists(TABLE):
+        with db.schema_lock():
+            if not db.table_exists(TABLE):
+                db.ddl(CREATE + db.table_options)
+    _tables_ready.add(id(db))
+
+
+def take_guard(tasker: Tasker, name: str, seconds: float, owner: str) -> bool:
+    """Hold the site-wide guard `name` for `seconds` (database clock); False if another holds it."""
+    _ensure_table(tasker)
+    db = tasker.site.db
+    sql = tasker.storage.sql(TAKE)
+    if db.execute(sql, (owner, seconds, name, owner)).rowcount == 1:
+        return True
+    if db.one("SELECT 1 FROM tasker_runner_locks WHERE name = ?", (name,)) is None:
+        db.execute(tasker.storage.insert_ignore(ADD), (name,))
+        return db.execute(sql, (owner, seconds, name, owner)).rowcount == 1
+    return False
+
+
+def give_back_guard(tasker: Tasker, name: str, owner: str) -> None:
+    tasker.site.db.execute(GIVE_BACK, (name, owner))
+
+
+def run_lazy_step(site: Site, *, busy: Callable[[], bool] | None = None) -> int | None:
+    """Run one step of the next ready task now, if lazy cron may; the task id, or None.
+
+    None when `enable_lazy_cron` is 0, `busy()` is true, another lazy step runs anywhere on
+    the site, or no task is ready. Must be called outside a transaction.
+    """
+    from ..claim import claim_next, reap_expired
+    if busy is not None and busy():
+        return None
+    tasker: Tasker = site.modules.get("Tasker")     # type: ignore[assignment]
+    settings = tasker.settings()
+    if not int(settings.get("enable_lazy_cron", 1)):
+        return None
+    timeout = float(settings["lazy_cron_timeout"])
+    owner = _owner()
+    if not site.db.retry(lambda: take_guard(tasker, GUARD, timeout + float(settings["lease_seconds"]),
+                                            owner)):
+        return None
+    try:
+        reap_expired(tasker)
+        claim = claim_next(tasker, invoker="lazycron", lease_seconds=settings["lease_seconds"],
+                           max_running=settings["max_running"])
+        if claim is None:
+            return None
+        tasker.execute_task(claim.task_id, {"claim": claim, "invoker": "lazycron",
+                                            "timeout": time.time() + timeout})
+        return claim.task_id
+    finally:
+        try:
+            site.db.retry(lambda: give_back_guard(tasker, GUARD, owner))
+        except Exception as exc:     # the guard's lease ends by itself
+            log.warning("lazy cron could not give back its guard: %s", exc)
+
+
+class LazyRunner:
+    """The background thread that runs lazy steps for one site (`LazyRunner.for_site(site)`).
+
+    `busy_check`: a callable the web layer sets (True = skip this turn). `min_interval`:
+    seconds between two signals that count (others cost a clock read).
+    """
+
+    def __init__(self, site: Site, *, busy_check: Callable[[], bool] | None = None,
+                 min_interval: float = 1.0):
+        self.site = site
+        self.busy_check = busy_check
+        self.min_interval = min_interval
+        self.steps = 0             # lazy steps this process ran
+        self.skipped = 0           # turns skipped because the server was busy
+        self._wake = threading.Event()
+        self._stopping = threading.Event()
+        self._thread: threading.Thread | None = None
+        self._lock = threading.Lock()
+        self._last_signal = float("-inf")
+
+    @classmethod
+    def for_site(cls, site: Site, **kwargs: Any) -> LazyRunner:
+        """The site's one lazy runner (kept on the site object)."""
+        found = site.__dict__.get("tasker_lazy_runner")
+        if found is None:
+            found = site.__dict__["tasker_lazy_runner"] = cls(site, **kwargs)
+        return found
+
+    def signal(self) -> None:
+        """A response was sent: run a lazy step soon, in the background (cheap; never blocks)."""
+        now = time.monotonic()
+        if now - self._last_signal < self.min_interval:
+            return
+        self._last_signal = now
+        if self._thread is None or not self._thread.is_alive():
+            self.start()
+        self._wake.set()
+
+    def start(self) -> None:
+        with self._lock:
+            if self._thread is not None and self._thread.is_alive():
+                return
+            self._stopping.clear()
+            self._thread = threading.Thread(target=self._loop, name="tasker-lazy", daemon=True)
+            self._thread.start()
+
+    def stop(self, timeout: float = 20.0) -> None:
+        """Stop the thread; a running step is asked to stop at its next save."""
+        self._stopping.set()
+        self._wake.set()
+        tasker = self.site.modules._instances.get("Tasker")
+        if tasker is not None and self._thread is not None and self._thread.is_alive():
+            tasker.interrupt("the server is shutting down")     # type: ignore[attr-defined]
+        if self._thread is not None:
+            self._thread.join(timeout)
+            self._thread = None
+
+    @property
+    def running(self) -> bool:
+        return self._thread is not None and self._thread.is_alive()
+
+    def _loop(self) -> None:
+        try:
+            while not self._stopping.is_set():
+                self._wake.wait()
+                self._wake.clear()
+                if self._stopping.is_set():
+                    return
+                if self.busy_check is not None and self.busy_check():
+                    self.skipped += 1
+                    continue
+                try:
+                    if run_lazy_step(self.site) is not None:
+                        self.steps += 1
+                except Exception:
+                    log.exception("lazy cron step failed")
+                    try:
+                        self.site.db.reconnect()
+                    except Exception:
+                        pass
+        finally:
+            self.site.db.close()      # this thread's connection
+
+
+def after_response(site: Site) -> None:
+    """What the web layer calls once a response has been sent (see `LazyRunner.signal`)."""
+    LazyRunner.for_site(site).signal()

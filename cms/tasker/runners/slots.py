@@ -1,0 +1,91 @@
+"""What a runner's child process tells its supervisor, through shared memory: no syscall per step.
+
+Each child has one `Slot`: the task it runs now (0 = none), that step's deadline and claim
+token, and counters. The child writes it around every step; the supervisor reads it about ten
+times a second to heartbeat the claim, kill a step that overran its deadline, and hand on the
+task of a child that died.
+"""
+from __future__ import annotations
+
+import multiprocessing
+from dataclasses import dataclass
+from typing import Any
+
+TASK, DEADLINE, STARTED, STEPS, FAILED, FIRST, LAST, LEASE, SEQ = range(9)
+TOKEN_SIZE = 64
+
+
+@dataclass
+class Busy:
+    """A consistent copy of what a child is running."""
+
+    task_id: int
+    token: str
+    deadline: float
+    started: float
+    lease_seconds: float
+    seq: int
+
+
+class Slot:
+    """Shared counters of one child (created by the supervisor, passed to the child at spawn)."""
+
+    def __init__(self, ctx: Any = None):
+        ctx = ctx or multiprocessing.get_context("spawn")
+        self.values = ctx.RawArray("d", 9)
+        self.token = ctx.RawArray("c", TOKEN_SIZE)
+
+    # -- the child's side ---------------------------------------------------------------------
+    def start(self, task_id: int, token: str, deadline: float, started: float,
+              lease_seconds: float) -> None:
+        values = self.values
+        values[SEQ] += 1
+        self.token.value = token.encode()[:TOKEN_SIZE - 1]
+        values[DEADLINE] = deadline
+        values[STARTED] = started
+        values[LEASE] = lease_seconds
+        if not values[FIRST]:
+            values[FIRST] = started
+        values[TASK] = task_id            # written last: the step is visible once complete
+
+    def end(self, failed: bool, now: float) -> None:
+        values = self.values
+        values[TASK] = 0                  # written first: the supervisor stops acting on it
+        values[STEPS] += 1
+        if failed:
+            values[FAILED] += 1
+        values[LAST] = now
+
+    # -- the supervisor's side ----------------------------------------------------------------
+    def busy(self) -> Busy | None:
+        """What the child runs now, or None (read twice so a half-written step is not taken)."""
+        values = self.values
+        for _ in range(3):
+            task_id, seq = int(values[TASK]), values[SEQ]
+            if not task_id:
+                return None
+            busy = Busy(task_id, self.token.value.decode(), values[DEADLINE], values[STARTED],
+                        values[LEASE], int(seq))
+            if int(values[TASK]) == task_id and values[SEQ] == seq:
+                return busy
+        return None
+
+    def clear(self) -> None:
+        """Forget the running step (after the supervisor handed its task on)."""
+        self.values[TASK] = 0
+
+    @property
+    def steps(self) -> int:
+        return int(self.values[STEPS])
+
+    @property
+    def failed(self) -> int:
+        return int(self.values[FAILED])
+
+    @property
+    def first(self) -> float:
+        return self.values[FIRST]
+
+    @property
+    def last(self) -> float:
+        return self.values[LAST]

@@ -1,0 +1,407 @@
+"""The supervisor: the process `cron` and `worker` run in, keeping watch over step processes.
+
+Steps run in child processes (`executor.py`), never in the supervisor, because a step that
+ignores its timeout cannot be stopped from inside its own process: a signal cannot interrupt C
+code and a broad `except` swallows the exception it raises. The supervisor reads each child's
+shared `Slot` ten times a second and:
+
+- kills (SIGKILL) a child whose step runs past its deadline plus `grace` seconds, then fails
+  the task with a log line that says why (its work since the last save was never committed);
+- renews the lease of every running step (besides the step's own heartbeat), so only the
+  death of the whole runner, or of its machine, lets a lease expire;
+- hands on the task of a child that died (killed, out of memory) at once: the task goes back to
+  ACTIVE with its last saved data and one more attempt counted, as the reaper would do when
+  the lease ran out;
+- starts a new child when one recycles itself (after `max_steps` steps or past `max_memory`);
+- runs the reaper and the scheduler's maintenance (`schedule.tick`) every `poll` seconds.
+
+Database work happens on a thread of its own, so a slow or locked database never delays a kill.
+The first children are forked (no thread and no connection exist yet in this process, and a
+fork costs milliseconds where a fresh interpreter costs a second of imports); children started
+later, when the database thread holds a connection, are fresh interpreters ("spawn").
+
+Signals: the first SIGTERM (or SIGINT) asks every child to finish its step at the next save
+and leave the task active (`Tasker.interrupt`), then waits for them; a second one kills them at
+once and gives their tasks back (active, no attempt counted).
+"""
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import os
+import queue
+import signal
+import socket
+import threading
+import time
+from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING, Any, Callable
+
+from .executor import EXIT_DONE, EXIT_ERROR, RunnerConfig, child_main
+from .slots import Busy, Slot
+
+if TYPE_CHECKING:
+    from ..tasker import Tasker
+
+log = logging.getLogger("cms.tasker.runners")
+
+WATCH_EVERY = 0.1            # seconds between two looks at the children
+DEFAULT_GRACE = 5.0          # seconds a step may overrun its deadline before it is killed
+RESPAWN_BACKOFF_MAX = 30.0   # seconds between restarts of a child that cannot start
+EXPIRE = ("UPDATE tasker_tasks SET lease_until = {now} - 1 WHERE pages_id = ? AND token = ? "
+          "AND running = 1")
+LOCK_CLAIM = "SELECT token, attempts, state, running, runner FROM tasker_tasks WHERE pages_id = ?"
+
+
+@dataclass
+class Child:
+    """One step process and what the supervisor knows about it."""
+
+    number: int
+    slot: Slot
+    process: Any = None
+    spawned: float = 0.0
+    failures: int = 0          # starts in a row that ended in EXIT_ERROR
+    retired: bool = False      # will not be started again
+    killed_for: Busy | None = None
+    beats: dict[int, float] = field(default_factory=dict)
+
+
+@dataclass
+class Outcome:
+    """What a supervised run did, for the closing summary line."""
+
+    steps: int = 0
+    failed: int = 0
+    killed: int = 0            # steps killed past their deadline
+    lost: int = 0              # children that died in a step
+    seconds: float = 0.0
+    busy_seconds: float = 0.0  # from the first step's start to the last step's end (any child)
+    errors: list[str] = field(default_factory=list)
+
+
+class Supervisor:
+    """Run `processes` step processes with `config`, watch them, return when they are done.
+
+    `until_idle` children (cron) end when no task is ready; others poll until asked to stop.
+    """
+
+    def __init__(self, config: RunnerConfig, *, processes: int = 1, grace: float = DEFAULT_GRACE,
+                 tick: float | None = None, out: Callable[[str], None] | None = None,
+                 fork: bool = True):
+        self.config = config
+        self.processes = max(1, int(processes))
+        self.grace = float(grace)
+        self.tick = float(config.poll if tick is None else tick)
+        self.out = out or (lambda line: print(line, flush=True))
+        self.ctx = multiprocessing.get_context("spawn")
+        self.fork = fork
+        self.children = [Child(n, Slot(self.ctx)) for n in range(self.processes)]
+        self.stop_level = 0                 # 0 running, 1 finish steps, 2 stop at once
+        self.outcome = Outcome()
+        self.jobs: queue.Queue = queue.Queue()
+        self._db_thread: threading.Thread | None = None
+        self._tasker: Tasker | None = None
+        self._done = threading.Event()
+
+    # -- signals ------------------------------------------------------------------------------
+    def request_stop(self, at_once: bool = False) -> None:
+        """Ask the run to end: children finish their step (or, `at_once`, are killed)."""
+        self.stop_level = 2 if at_once or self.stop_level >= 1 else 1
+        if self.stop_level == 1:
+            for child in self.children:
+                self._signal(child, signal.SIGUSR1)
+
+    def _on_signal(self, signum: int, frame: Any) -> None:
+        first = self.stop_level == 0
+        self.request_stop()
+        name = signal.Signals(signum).name
+        if first:
+            self.out(f"{self.config.name}: {name}: finishing the running step(s); send it again "
+                     "to stop at once")
+
+    def install_signals(self) -> list[tuple[int, Any]]:
+        if threading.current_thread() is not threading.main_thread():
+            return []
+        old = []
+        for signum in (signal.SIGTERM, signal.SIGINT):
+            old.append((signum, signal.signal(signum, self._on_signal)))
+        return old
+
+    # -- running ------------------------------------------------------------------------------
+    def run(self) -> Outcome:
+        started = time.monotonic()
+        old_handlers = self.install_signals()
+        self._db_thread = threading.Thread(target=self._db_loop, name="runner-db", daemon=True)
+        try:
+            for child in self.children:
+                self._spawn(child)
+            self._db_thread.start()          # after the first children: see _context()
+            while True:
+                self._watch()
+                if self.stop_level >= 2:
+                    self._stop_at_once()
+                    break
+                if all(child.retired and not self._alive(child) for child in self.children):
+                    break
+                time.sleep(WATCH_EVERY)
+        finally:
+            for signum, handler in old_handlers:
+                signal.signal(signum, handler)
+            for child in self.children:
+                if self._alive(child):
+                    self._signal(child, signal.SIGKILL)
+                    child.process.join(5)
+            self.jobs.put(None)
+            if self._db_thread.is_alive():
+                self._db_thread.join(30)
+        outcome = self.outcome
+        outcome.seconds = time.monotonic() - started
+        firsts, lasts = [], []
+        for child in self.children:
+            outcome.steps += child.slot.steps
+            outcome.failed += child.slot.failed
+            if child.slot.first and child.slot.last:
+                firsts.append(child.slot.first)
+                lasts.append(child.slot.last)
+        if firsts:
+            outcome.busy_seconds = max(lasts) - min(firsts)
+        return outcome
+
+    def _spawn(self, child: Child) -> None:
+        child.slot.clear()
+        child.killed_for = None
+        child.process = self._context().Process(
+            target=child_main, name=f"{self.config.name}-{child.number}",
+            args=(replace(self.config, name=self._child_name(child)), child.slot, os.getpid()))
+        child.process.start()
+        child.spawned = time.monotonic()
+
+    def _context(self) -> Any:
+        """How to start a child: forked while this process has no other thread and no open
+        database connection (the first children: a fork costs milliseconds where a fresh
+        interpreter costs a second of imports), else a fresh interpreter ("spawn"): forking
+        a process whose other threads hold connections or locks is not safe.
+        """
+        if (self.fork and "fork" in multiprocessing.get_all_start_methods()
+                and threading.active_count() == 1 and not self._db_thread.is_alive()):
+            return multiprocessing.get_context("fork")
+        return self.ctx
+
+    def _child_name(self, child: Child) -> str:
+        return self.config.name if self.processes == 1 else f"{self.config.name}[{child.number}]"
+
+    @staticmethod
+    def _alive(child: Child) -> bool:
+        return child.process is not None and child.process.is_alive()
+
+    @staticmethod
+    def _signal(child: Child, signum: int) -> None:
+        if child.process is not None and child.process.pid and child.process.is_alive():
+            try:
+                os.kill(child.process.pid, signum)
+            except ProcessLookupError:
+                pass
+
+    def _watch(self) -> None:
+        now = time.time()
+        for child in self.children:
+            if child.retired and not self._alive(child):
+                continue
+            if not self._alive(child):
+                self._ended(child)
+                continue
+            busy = child.slot.busy()
+            if busy is None:
+                continue
+            if busy.deadline and now > busy.deadline + self.grace and child.killed_for is None:
+                self._kill_overrun(child, busy, now)
+            elif now - child.beats.get(busy.seq, busy.started) >= max(busy.lease_seconds / 3, 0.5):
+                child.beats = {busy.seq: now}
+                self.jobs.put(("beat", busy))
+
+    def _kill_overrun(self, child: Child, busy: Busy, now: float) -> None:
+        child.killed_for = busy
+        self._signal(child, signal.SIGKILL)
+        child.process.join(5)
+        child.slot.clear()
+        self.outcome.killed += 1
+        at = time.strftime("%H:%M:%S", time.gmtime(busy.deadline))
+        text = (f"the step ran past its timeout ({at} UTC) and did not stop within the grace of "
+                f"{self.grace:g} s, so the runner killed its process after "
+                f"{now - busy.started:.1f} s; what it did since its last save was rolled back. "
+                "A step must return when options['timeout'] has passed (check "
+                "allowed_to_execute() between records)")
+        self.out(f"{self.config.name}: task {busy.task_id}: step killed after "
+                 f"{now - busy.started:.1f} s (past its timeout + {self.grace:g} s grace); "
+                 "the task failed")
+        self.jobs.put(("fail", busy, text, f"{socket.gethostname()}:{child.process.pid}"))
+
+    def _ended(self, child: Child) -> None:
+        """A child process is gone: see why, hand on its task, start another when due."""
+        process = child.process
+        process.join(0)
+        code = process.exitcode
+        busy = child.slot.busy()
+        if busy is not None and child.killed_for is None:
+            self.outcome.lost += 1
+            how = f"signal {signal.Signals(-code).name}" if code is not None and code < 0 \
+                else f"exit code {code}"
+            self.out(f"{self.config.name}: task {busy.task_id}: the step's process died ({how}); "
+                     "the task goes back to active for another runner")
+            self.jobs.put(("lost", busy, how))
+            child.slot.clear()
+        child.killed_for = None
+        if self.stop_level:
+            child.retired = True
+            return
+        if code == EXIT_DONE:          # nothing left (cron), time up, or asked to stop
+            child.retired = True
+            return
+        if code == EXIT_ERROR:
+            child.failures += 1
+            if self.config.until_idle and child.failures >= 3:
+                child.retired = True
+                self.outcome.errors.append(f"{self.config.name}: the step process could not start")
+                return
+            delay = min(RESPAWN_BACKOFF_MAX, 0.5 * 2 ** (child.failures - 1))
+            if time.monotonic() - child.spawned < delay:
+                return                   # try again at a later watch
+        else:
+            child.failures = 0
+        if self.config.end and time.time() >= self.config.end - 0.5:
+            child.retired = True
+            return
+        self._spawn(child)
+
+    def _stop_at_once(self) -> None:
+        """Second signal: kill the children and give their tasks back (no attempt counted)."""
+        for child in self.children:
+            busy = child.slot.busy()
+            self._signal(child, signal.SIGKILL)
+            if child.process is not None:
+                child.process.join(5)
+            child.retired = True
+            if busy is not None:
+                self.jobs.put(("release", busy))
+                self.out(f"{self.config.name}: task {busy.task_id}: stopped at once; the task "
+                         "goes back to active")
+            child.slot.clear()
+
+    # -- the database thread ------------------------------------------------------------------
+    def tasker(self) -> Tasker:
+        if self._tasker is None:
+            from ...site import boot
+            site = boot(self.config.url, site_dir=self.config.site_dir)
+            self._tasker = site.modules.get("Tasker")   # type: ignore[assignment]
+        return self._tasker                               # type: ignore[return-value]
+
+    def _db_loop(self) -> None:
+        from .schedule import tick
+        next_tick = 0.0
+        while True:
+            timeout = max(0.0, next_tick - time.monotonic())
+            try:
+                job = self.jobs.get(timeout=timeout)
+            except queue.Empty:
+                job = ()
+            if job is None:
+                break
+            try:
+                tasker = self.tasker()
+                if job:
+                    self._run_job(tasker, job)
+                elif self.stop_level == 0:
+                    tick(tasker)
+            except Exception as exc:
+                log.warning("%s: database work failed (%s: %s); trying again", self.config.name,
+                            type(exc).__name__, exc)
+                if job and job[0] in ("fail", "lost", "release"):
+                    self._retry_later(job)
+                self._reconnect()
+            if not job:
+                next_tick = time.monotonic() + self.tick
+        self._close()
+
+    def _retry_later(self, job: tuple) -> None:
+        def put_back() -> None:
+            time.sleep(1.0)
+            self.jobs.put(job)
+        if self.stop_level < 2:
+            threading.Thread(target=put_back, daemon=True).start()
+
+    def _reconnect(self) -> None:
+        if self._tasker is not None:
+            try:
+                self._tasker.site.db.reconnect()
+            except Exception:
+                pass
+
+    def _close(self) -> None:
+        if self._tasker is not None:
+            try:
+                self._tasker.site.close()
+            except Exception:
+                pass
+
+    def _run_job(self, tasker: Tasker, job: tuple) -> None:
+        from ..claim import Claim, heartbeat, release
+        kind, busy = job[0], job[1]
+        claim = Claim(busy.task_id, busy.token, "", self.config.invoker, busy.lease_seconds, 0)
+        if kind == "beat":
+            heartbeat(tasker, claim)
+        elif kind == "fail":
+            fail_claimed(tasker, claim, job[2], runner=job[3])
+        elif kind == "lost":
+            hand_on(tasker, claim)
+        elif kind == "release":
+            release(tasker, claim, note="the runner was stopped at once (second SIGTERM); what the "
+                                        "step did since its last save was rolled back")
+
+
+def fail_claimed(tasker: Tasker, claim: Any, text: str, runner: str = "") -> bool:
+    """Fail a task whose step process was killed, if the claim still holds it.
+
+    Also when a reaper freed it in the meantime (its lease ran out while the killed step held
+    SQLite's write lock, so no heartbeat could land) and no other runner has claimed it since:
+    `runner` is the killed process's "host:pid", which a claim by anyone else replaces.
+    A task suspended or killed meanwhile keeps that state; the log line is written either way.
+    """
+    from ..state import TaskState
+    db = tasker.site.db
+    storage = tasker.storage
+
+    def fail() -> bool:
+        with storage.write_transaction():
+            row = db.one(LOCK_CLAIM + storage.for_update, (claim.task_id,))
+            if row is None:
+                return False
+            token, attempts, state, running, last_runner = row
+            if token != claim.token and (running or not runner or last_runner != runner):
+                return False
+            new = TaskState.FAILED if state == TaskState.ACTIVE else None
+            tasker.release_reaped(claim.task_id, attempts, new, "error", text)
+            return True
+    return db.retry(fail)
+
+
+def hand_on(tasker: Tasker, claim: Any) -> list[int]:
+    """The step's process died: end its lease now and reap the task (one more attempt counted)."""
+    from ..claim import reap_expired
+    db = tasker.site.db
+    db.retry(lambda: db.execute(tasker.storage.sql(EXPIRE), (claim.task_id, claim.token)))
+    return reap_expired(tasker, task_id=claim.task_id)
+
+
+def summary(name: str, outcome: Outcome, tail: str = "") -> str:
+    """The closing line of a cron or worker run."""
+    parts = [f"{name}: {outcome.steps} step(s) in {outcome.seconds:.1f} s"]
+    if outcome.steps >= 20 and outcome.busy_seconds > 0:
+        parts.append(f"{outcome.steps / outcome.busy_seconds:.0f} steps/s while busy")
+    if outcome.failed:
+        parts.append(f"{outcome.failed} failed")
+    if outcome.killed:
+        parts.append(f"{outcome.killed} killed past their timeout")
+    if outcome.lost:
+        parts.append(f"{outcome.lost} lost with their process")
+    return "; ".join(parts) + (f"; {tail}" if tail else "")

@@ -1,0 +1,63 @@
+"""When a recurring task runs next, and checks of the scheduling options of `create_task`.
+
+`every` is a number of seconds or a five-field cron expression in UTC (the parser lives with
+the runners: `runners/cronexpr.py`).
+"""
+from __future__ import annotations
+
+import json
+import math
+from datetime import datetime, timezone
+from typing import Any
+
+from .errors import TaskError
+
+
+def next_run(every: str | int | float, after: float) -> float:
+    """Epoch seconds of the next run of a task recurring `every`, after epoch `after`."""
+    from .runners.cronexpr import next_time
+    return next_time(every, after)
+
+
+def check_every(every: Any) -> str | None:
+    """`every` as stored (text), or TaskError when it is neither seconds nor a cron expression."""
+    if every is None:
+        return None
+    if isinstance(every, bool) or not isinstance(every, (int, float, str)):
+        raise TaskError(f"every must be seconds or a cron expression, not {every!r}")
+    from .runners.cronexpr import validate_every
+    validate_every(every)
+    text = str(every).strip()
+    if len(text) > 128:
+        raise TaskError(f"every is too long ({len(text)} characters; at most 128)")
+    return text
+
+
+def check_retry(retry: Any) -> str | None:
+    """A retry policy {"attempts": n, "backoff": seconds} as stored (JSON), or TaskError."""
+    if retry is None:
+        return None
+    if not isinstance(retry, dict) or set(retry) - {"attempts", "backoff"}:
+        raise TaskError(f"retry must be a dict with 'attempts' and optionally 'backoff' "
+                        f"(seconds), e.g. {{'attempts': 3, 'backoff': 60}}; not {retry!r}")
+    attempts, backoff = retry.get("attempts", 0), retry.get("backoff", 0)
+    if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 0:
+        raise TaskError(f"retry attempts must be a whole number >= 0, not {attempts!r}")
+    if isinstance(backoff, bool) or not isinstance(backoff, (int, float)) or backoff < 0 \
+            or not math.isfinite(backoff):
+        raise TaskError(f"retry backoff must be seconds >= 0, not {backoff!r}")
+    return json.dumps({"attempts": attempts, "backoff": backoff})
+
+
+def check_not_before(not_before: Any) -> float | None:
+    """A start time (aware or UTC-naive datetime, or epoch seconds) as epoch seconds."""
+    if not_before is None:
+        return None
+    if isinstance(not_before, datetime):
+        if not_before.tzinfo is None:
+            not_before = not_before.replace(tzinfo=timezone.utc)
+        return not_before.timestamp()
+    if isinstance(not_before, (int, float)) and not isinstance(not_before, bool) \
+            and math.isfinite(not_before):
+        return float(not_before)
+    raise TaskError(f"not_before must be a datetime or epoch seconds, not {not_before!r}")

@@ -1,0 +1,516 @@
+"""`execute_task`: one crash-consistent step of a task.
+
+A step, in order:
+
+1. Claim the task (`claim.claim_task`), unless the runner passes the claim it already holds
+   (`params["claim"]`). A task that is not active, already running, or waiting for a
+   dependency is not run (False, with a notice that says why).
+2. Check that the module, its method and the page the task works on still exist; if one is
+   missing the task fails with a log line naming it.
+3. Open the step's transaction (on SQLite an immediate one, so it never fails half-way for a
+   lock) and call `module.method(page, task_data, options)`.
+4. While the method runs, `save_progress` writes task_data, progress and log lines, checks the
+   claim's token and re-reads the state; at the top level it commits and begins again, so what
+   the task wrote and its progress always commit together. Inside the module's own nested
+   transaction the commit waits for the next save at the top level (or the step's end).
+5. At the end, in the same transaction as the last work: the final task_data and progress, the
+   new state (FINISHED when `task_done` is 1, FAILED when the method returned False; unchanged
+   otherwise, or whatever a suspend/kill made elsewhere set), follow-up tasks activated, the
+   claim released and the step's figures stored; then one commit.
+
+On an exception the transaction rolls back to the last commit (task_data on disk matches the
+pages on disk), and the task fails in a new short transaction with the traceback in its log;
+log lines said before the failure are kept. A database deadlock or a lost connection does not
+fail the task: it is released, still active, for another try. A runner whose claim was lost
+rolls back and leaves the task alone. A process killed outright leaves its claim to expire;
+`claim.reap_expired` then hands the task on with its last committed data.
+"""
+from __future__ import annotations
+
+import json
+import resource
+import threading
+import time
+import traceback
+from typing import TYPE_CHECKING, Any
+
+import peewee
+
+from ..hooks import hookable
+from ..page import Page
+from .claim import Claim, claim_task, why_not_claimable
+from .errors import ClaimLost, TaskError
+from .state import LIVE_STATES, TaskState
+from .storage import WriteLockTimeout
+
+if TYPE_CHECKING:
+    from ..notices import Notice
+    from .tasker import Tasker
+
+LOAD = ("SELECT t.module, t.method, t.progress, d.data, t.token FROM tasker_tasks t "
+        "LEFT JOIN field_task_data d ON d.pages_id = t.pages_id WHERE t.pages_id = ?")
+FINISH_READ = ("SELECT token, state, reset_pending, every, retry, failures, next_count, "
+               "not_before, initial_data, live_key, parent_id, signature FROM tasker_tasks "
+               "WHERE pages_id = ?")
+RELEASE = ("UPDATE tasker_tasks SET state = ?, running = 0, token = NULL, lease_until = NULL, "
+           "progress = ?, turn = {now}, attempts = 0, admin_run = 0, steps = steps + 1, "
+           "run_seconds = run_seconds + ?, failures = ?, not_before = ?, reset_pending = 0, "
+           "live_key = ? WHERE pages_id = ?")
+SAVE_DATA = "UPDATE field_task_data SET data = ?, fold = ? WHERE pages_id = ?"
+STEP_FIGURES = ("INSERT INTO tasker_steps (pages_id, started, seconds, records, peak_memory, "
+                "invoker, result) VALUES (?, ?, ?, ?, ?, ?, ?)")
+KEEP_STEPS = 100
+
+_PAGE_SIZE = resource.getpagesize()
+
+
+def current_rss() -> int:
+    """This process's resident memory in bytes (the peak so far where /proc is missing)."""
+    try:
+        with open("/proc/self/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * _PAGE_SIZE
+    except (OSError, IndexError, ValueError):
+        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+
+
+def default_memory_limit() -> int:
+    """The address-space limit of this process (bytes), or 0 when there is none."""
+    soft, _ = resource.getrlimit(resource.RLIMIT_AS)
+    return 0 if soft == resource.RLIM_INFINITY else int(soft)
+
+
+def progress_of(task_data: dict, stored: int) -> int:
+    """The task's own `progress`, else records_processed / max_records; never below `stored`."""
+    value: Any = task_data.get("progress")
+    try:
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
+            done, total = task_data.get("records_processed") or 0, task_data.get("max_records") or 0
+            value = 100.0 * done / total if total > 0 else 0
+        value = int(min(100.0, max(0.0, float(value))))
+    except (TypeError, ValueError, ZeroDivisionError):
+        value = 0
+    return value if value > stored else stored
+
+
+_ENCODE = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
+
+
+def dumps(task_data: dict) -> str:
+    """task_data as stored: compact JSON (TaskError for what JSON cannot hold)."""
+    try:
+        return _ENCODE(task_data)
+    except (TypeError, ValueError) as exc:
+        raise TaskError(f"task_data holds a value JSON cannot hold: {exc}") from exc
+
+
+class Step:
+    """One running step of one task in this process: its claim, transaction and flags."""
+
+    def __init__(self, tasker: Tasker, claim: Claim, task: Page, data_text: str, progress: int,
+                 options: dict[str, Any], settings: dict[str, Any]):
+        now = time.monotonic()
+        self.tasker = tasker
+        self.task_id = claim.task_id
+        self.claim = claim
+        self.task = task
+        self.options = options
+        self.thread = threading.get_ident()
+        self.data_text = data_text
+        self.progress = progress
+        self.lines: list[tuple] = []       # log entries not yet written
+        self.flushed: list[tuple] = []     # written in the open transaction, not committed yet
+        self.stopped = ""                  # why the task must stop ("" = it may go on)
+        self.interrupted = ""              # a stop asked by the runner, applied at the next save
+        self.lost = False
+        self.due = False
+        self.finished = False
+        self.commit_pending = False
+        self.started = time.time()
+        self.last_save = now
+        self.last_beat = now
+        self.last_pause = 0.0
+        self.beat_interval = (max(claim.lease_seconds / 3.0, 0.5) if tasker.storage.shared
+                              else float("inf"))
+        self.debug = bool(settings.get("debug"))
+        self.log_cap = int(settings["log_max_lines"])
+        self.records_start = 0
+        self.peak_rss = 0
+        self.next_memory_check = 0.0
+        self.timeout = float(options.get("timeout") or 0)
+        self.memory_limit = int(options.get("memory_limit") or 0)
+        span = self.timeout - self.started if self.timeout else 0
+        self.margin = min(2.0, max(0.05, 0.1 * span))
+        self.txn: Any = None
+        self.depth = 0
+        self.level = 0
+        self.in_tx = False
+        self.tuned: object = None        # what storage.step_started changed
+
+    # -- flags --------------------------------------------------------------------------------
+    def stop(self, reason: str) -> None:
+        if not self.stopped:
+            self.stopped = reason
+
+    def log(self, kind: str, text: str) -> None:
+        self.lines.append((kind, text, time.time()))
+
+    def on_notice(self, notice: Notice) -> None:
+        """Copy what is said in the step's thread into the task's log."""
+        if threading.get_ident() == self.thread and (not notice.debug or self.debug):
+            lines = self.lines
+            lines.append((notice.kind, notice.text, notice.time))
+            if len(lines) > 2 * self.log_cap + 100:      # a chatty step that never saves
+                dropped = len(lines) - 2 * self.log_cap
+                del lines[self.log_cap:self.log_cap + dropped]
+                lines.insert(self.log_cap, ("warning", f"{dropped} line(s) dropped before they "
+                                                       "could be saved (the step did not save)"))
+
+    def progress_of(self, task_data: dict) -> int:
+        return progress_of(task_data, self.progress)
+
+    def sample_memory(self) -> int:
+        """The resident size now (a read of /proc: only where memory is watched)."""
+        rss = current_rss()
+        if rss > self.peak_rss:
+            self.peak_rss = rss
+        return rss
+
+    def peak_memory(self) -> int:
+        """The step's figure: the largest resident size of this process so far (getrusage,
+        cheap), or a larger one sampled during the step."""
+        peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        if peak > self.peak_rss:
+            self.peak_rss = peak
+        return self.peak_rss
+
+    # -- the step's transaction -------------------------------------------------------------
+    def begin(self) -> None:
+        db = self.tasker.site.db
+        self.txn = db.pw.transaction()
+        self.tasker.storage.begin()
+        db.pw.push_transaction(self.txn)
+        self.depth = db.pw.transaction_depth()
+        self.level = db.transaction_level()
+        self.in_tx = True
+
+    def at_top(self) -> bool:
+        """No `site.transaction()` of the module's is open (so a commit may happen now)."""
+        return self.tasker.site.db.transaction_level() == self.level
+
+    def commit(self) -> None:
+        """Commit what the step did so far and begin again (top level only)."""
+        storage = self.tasker.storage
+        if self.tuned is None:       # a step that commits part way: tune for that, once
+            self.tuned = storage.step_started()
+        self.txn.commit(False)
+        self.in_tx = False
+        self.flushed.clear()
+        self.commit_pending = False
+        self.due = False
+        self.last_pause = storage.pause_after_commit(self.last_pause)
+        storage.begin()
+        self.in_tx = True
+
+    def end(self, commit: bool) -> None:
+        """Leave the step's transaction, committing or rolling back."""
+        pw = self.tasker.site.db.pw
+        if self.tuned is not None:
+            saved, self.tuned = self.tuned, None
+            try:
+                self.tasker.storage.step_ended(saved)
+            except Exception:
+                pass          # a lost connection: the next one starts with the defaults
+        while pw.transaction_depth() >= self.depth and pw.transaction_depth() > 0:
+            if pw.pop_transaction() is self.txn:
+                break
+        if not self.in_tx:
+            return
+        self.in_tx = False
+        if commit:
+            try:
+                self.txn.commit(False)
+                self.flushed.clear()
+                return
+            except BaseException:
+                self._rollback()
+                raise
+        self._rollback()
+
+    def _rollback(self) -> None:
+        try:
+            self.txn.rollback(False)
+        finally:
+            self.lines[:0] = self.flushed      # written in the rolled-back transaction: again
+            self.flushed = []
+
+
+class StepMixin:
+    """Tasker's `execute_task` and the end of a step."""
+
+    site: Any
+
+    @hookable
+    def execute_task(self: Tasker, task: Page | int, params: dict[str, Any] | None = None) -> bool:
+        """Claim the task and run one step now; True when the step ran and did not fail.
+
+        `params`: `timeout` (epoch seconds by which the method should return; 0 = none;
+        default now + `ajax_timeout`), `memory_limit` (bytes; default the process's address
+        space limit, 0 = none), `invoker` ("cron", "worker", "lazycron", "web" or a user
+        name; default the current user), `claim` (a `Claim` the runner already holds),
+        `admin_run` (True when the browser runs it) and `settings` (the Tasker settings, when
+        the runner read them already: saves a query). The method gets the same as `options`,
+        plus `task` (the task page).
+        """
+        task_id = self._task_id(task)
+        db = self.site.db
+        if db.in_transaction():
+            raise TaskError("execute_task cannot run inside a transaction: a step commits its "
+                            "progress as it goes; call it outside `with site.transaction()`")
+        params = dict(params or {})
+        claim = params.pop("claim", None)
+        settings = params.pop("settings", None) or self.settings()
+        invoker = str(params.get("invoker") or (claim.invoker if claim else self._who()))
+        if claim is None:
+            claim = claim_task(self, task_id, invoker=invoker, admin_run=bool(params.get("admin_run")),
+                               lease_seconds=settings["lease_seconds"],
+                               max_running=settings["max_running"])
+            if claim is None:
+                reason = why_not_claimable(self, task_id)
+                if reason.endswith("is not a task"):
+                    raise TaskError(reason)
+                self.warning(f"task {task_id} was not run: {reason}")
+                return False
+        elif claim.task_id != task_id:
+            raise TaskError(f"the claim given is for task {claim.task_id}, not {task_id}")
+        params.setdefault("timeout", time.time() + float(settings["ajax_timeout"]))
+        params.setdefault("memory_limit", default_memory_limit())
+        params["invoker"] = invoker
+        return self._run_step(claim, params, settings)
+
+    def _run_step(self: Tasker, claim: Claim, options: dict[str, Any],
+                  settings: dict[str, Any]) -> bool:
+        db = self.site.db
+        task_id = claim.task_id
+        row = db.one(LOAD, (task_id,))
+        task = self.site.pages.get(task_id) if row is not None else None
+        if not task or row[4] != claim.token:
+            self.warning(f"task {task_id} was not run: it was deleted, or this runner's claim "
+                         "expired before the step began")
+            return False
+        module_name, method_name, progress, data_text, _ = row
+        options["task"] = task
+        step = Step(self, claim, task, data_text or "{}", progress, options, settings)
+        try:
+            task_data = json.loads(data_text or "{}")
+            missing = "" if isinstance(task_data, dict) else "task_data is not a JSON object"
+        except ValueError as exc:
+            task_data, missing = {}, f"task_data is not valid JSON ({exc})"
+        step.records_start = self._records(task_data)
+        if not missing:
+            missing, method, page = self._requirements(module_name, method_name, task_data)
+        if missing:
+            step.log("error", f"the task cannot run: {missing}")
+            self._finish_apart(step, task_data, "failed", save_data=False)
+            self.error(f"task '{task.title}' failed: {missing}")
+            return False
+        if step.debug:
+            step.log("message", f"step started by {claim.invoker} on {claim.runner}")
+        self._steps[task_id] = step
+        self.site.notices.listen(step.on_notice)
+        self.pulse.add(step)
+        error: BaseException | None = None
+        result: Any = None
+        try:
+            step.begin()
+            result = method(page, task_data, options)
+        except BaseException as exc:
+            error = exc
+        finally:
+            self.site.notices.unlisten(step.on_notice)
+            self.pulse.remove(step)
+            self._steps.pop(task_id, None)
+        try:
+            return self._end_step(step, task_data, result, error)
+        finally:
+            step.finished = True
+
+    def _requirements(self: Tasker, module_name: str, method_name: str,
+                      task_data: dict) -> tuple[str, Any, Any]:
+        """(what is missing, the bound method, the page) before a step runs."""
+        from ..errors import ModuleError
+        try:
+            module = self.site.modules.get(module_name)
+        except ModuleError as exc:
+            return f"module {module_name!r} is missing ({exc})", None, None
+        method = getattr(module, method_name, None)
+        if method_name.startswith("_") or not callable(method):
+            return f"method {method_name!r} of module {module_name!r} is missing", None, None
+        page_id = task_data.get("pageid")
+        page = self.site.pages.get(int(page_id)) if isinstance(page_id, int) else None
+        if not page:
+            return f"page {page_id} (the page the task works on) is missing", None, None
+        return "", method, page
+
+    def _end_step(self: Tasker, step: Step, task_data: dict, result: Any,
+                  error: BaseException | None) -> bool:
+        db = self.site.db
+        if error is None and not step.lost:
+            outcome = "failed" if result is False else ("done" if task_data.get("task_done") == 1
+                                                       else "continue")
+            if outcome == "failed":
+                step.log("error", "the task's method returned False: the task failed")
+            try:
+                self._finish(step, task_data, outcome, save_data=True)
+                step.end(commit=True)
+                return outcome != "failed"
+            except BaseException as exc:     # the claim was lost, or the final commit failed
+                error = exc
+        step.end(commit=False)
+        if step.lost or isinstance(error, ClaimLost):
+            step.log("warning", "this runner lost its claim on the task (its lease ran out); "
+                                "what the step did since its last save was rolled back")
+            self._write_lines_apart(step)
+            return False
+        assert error is not None
+        if isinstance(error, WriteLockTimeout) or (
+                isinstance(error, (peewee.OperationalError, peewee.InterfaceError, peewee.InternalError))
+                and (db.is_retryable(error) or db.is_disconnect(error))):
+            if db.is_disconnect(error):
+                try:
+                    db.reconnect()
+                except Exception:
+                    return False                 # the lease will expire; a reaper hands it on
+            step.log("warning", f"the step stopped on a database error and was rolled back; the "
+                                f"task stays active for another try: {error}")
+            self._release_apart(step)
+            return False
+        if not isinstance(error, Exception):     # KeyboardInterrupt, SystemExit: give it back
+            step.log("warning", f"the step was interrupted ({type(error).__name__}); what it did "
+                                "since its last save was rolled back")
+            self._release_apart(step)
+            raise error
+        text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
+        step.log("error", f"the task failed with {type(error).__name__}: {error}\n{text}")
+        self._finish_apart(step, task_data, "failed", save_data=False)
+        self.error(f"task '{step.task.title}' failed: {type(error).__name__}: {error}")
+        return False
+
+    # -- the end of a step ------------------------------------------------------------------
+    def _finish_apart(self: Tasker, step: Step, task_data: dict, outcome: str,
+                      save_data: bool) -> None:
+        """Finish a step in a transaction of its own (after a rollback, or before it began)."""
+        def finish() -> None:
+            with self.storage.write_transaction():
+                self._finish(step, task_data, outcome, save_data)
+        try:
+            self.site.db.retry(finish)
+        except ClaimLost:
+            self._write_lines_apart(step)
+
+    def _release_apart(self: Tasker, step: Step) -> None:
+        """Give the claim back, state unchanged, with the step's log lines."""
+        from .claim import release
+        try:
+            lines, step.lines = step.lines, []
+            if release(self, step.claim):
+                self._write_entries(step.task_id, lines)
+        except Exception:
+            pass                                 # the lease expires; a reaper hands it on
+
+    def _write_lines_apart(self: Tasker, step: Step) -> None:
+        lines, step.lines = step.lines, []
+        try:
+            self._write_entries(step.task_id, lines)
+        except Exception:
+            pass
+
+    def _write_entries(self: Tasker, task_id: int, lines: list) -> None:
+        if lines:
+            self.site.db.retry(lambda: self.append_log(task_id, lines))
+
+    def _finish(self: Tasker, step: Step, task_data: dict, outcome: str, save_data: bool) -> None:
+        """The last writes of a step, inside the current transaction (see the module docstring)."""
+        db = self.site.db
+        row = db.one(FINISH_READ + self.storage.for_update, (step.task_id,))
+        if row is None or row[0] != step.claim.token:
+            step.lost = True
+            raise ClaimLost(f"task {step.task_id}: this runner's claim was lost")
+        (_, state, reset_pending, every, retry, failures, next_count, not_before, initial,
+         live_key, parent_id, signature) = row
+        old = TaskState(state)
+        new = old
+        progress = step.progress_of(task_data) if save_data else step.progress
+        data_text = dumps(task_data) if save_data else None
+        note = ""
+        now = time.time()
+        if outcome == "done":
+            progress = 100
+            if old != TaskState.KILLED:
+                new = TaskState.FINISHED
+                if every:       # a recurring task starts over from its initial data, later
+                    from .schedule import next_run
+                    not_before = next_run(every, now)
+                    new, data_text, progress = TaskState.ACTIVE, initial, 0
+                    step.progress = 0
+                    at = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(not_before))
+                    note = f"finished; runs again at {at} UTC"
+                    step.log("message", f"the task {note}")
+        elif outcome == "failed" and old != TaskState.KILLED:
+            new = TaskState.FAILED
+            policy = json.loads(retry) if retry else None
+            if policy and old == TaskState.ACTIVE and failures < int(policy.get("attempts", 0)):
+                failures += 1
+                delay = float(policy.get("backoff", 0)) * 2 ** (failures - 1)
+                new, not_before = TaskState.ACTIVE, now + delay
+                note = f"failed; retry {failures} of {policy['attempts']} in {delay:.0f} s"
+                step.log("warning", f"the task {note}")
+        if reset_pending:       # asked while the step ran (reset, kill): applied now
+            data_text, progress, failures = initial, 0, 0
+            self.logs.clear(step.task_id)
+            db.execute("DELETE FROM tasker_steps WHERE pages_id = ?", (step.task_id,))
+            step.lines = []
+        if data_text is not None and data_text != step.data_text:
+            db.execute(SAVE_DATA, (data_text, data_text.casefold(), step.task_id))
+            step.data_text = data_text
+        step.peak_memory()
+        seconds = max(0.0, time.time() - step.started)
+        keep_key = live_key if new in LIVE_STATES else None
+        db.execute(self.storage.sql(RELEASE), (int(new), progress, seconds, failures, not_before,
+                                               keep_key, step.task_id))
+        if new != old or note:
+            self._state_changed(step.task_id, old, new, step.claim.invoker,
+                                note or outcome_note(outcome), live=(live_key, parent_id, signature))
+        if new == TaskState.FINISHED and next_count:
+            self._activate_next(step.task_id, step.claim.invoker)
+        if step.lines:
+            self.logs.append(step.task_id, step.lines, step.log_cap)
+            step.flushed += step.lines
+            step.lines = []
+        self._store_figures(step, task_data if save_data else None, seconds, outcome)
+        step.progress = progress
+        values = step.task._values
+        values["task_state"], values["task_running"], values["progress"] = int(new), 0, progress
+        if data_text is not None:
+            values["task_data"] = data_text
+
+    def _store_figures(self: Tasker, step: Step, task_data: dict | None, seconds: float,
+                       outcome: str) -> None:
+        db = self.site.db
+        records = self._records(task_data) - step.records_start if task_data is not None else 0
+        step_id = db.insert(STEP_FIGURES, (step.task_id, step.started, seconds, max(records, 0),
+                                           step.peak_rss, step.claim.invoker[:128], outcome))
+        if step_id and step_id % 50 == 0:
+            oldest = db.scalar("SELECT id FROM tasker_steps WHERE pages_id = ? ORDER BY id DESC "
+                               f"LIMIT 1 OFFSET {KEEP_STEPS - 1}", (step.task_id,))
+            if oldest:
+                db.execute("DELETE FROM tasker_steps WHERE pages_id = ? AND id < ?",
+                           (step.task_id, oldest))
+
+    @staticmethod
+    def _records(task_data: dict | None) -> int:
+        value = (task_data or {}).get("records_processed") or 0
+        return value if isinstance(value, int) else 0
+
+
+def outcome_note(outcome: str) -> str:
+    return {"done": "finished", "failed": "failed", "continue": "step ended"}[outcome]

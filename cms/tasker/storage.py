@@ -1,0 +1,347 @@
+"""What Tasker does differently per engine: write locks, claims, "is this a view".
+
+One small class per engine, as huey's storages: the SQL that differs lives here and nowhere
+else, and everything above calls the same few methods.
+
+- SQLite has one writer. A writer that waits in SQLite's own busy handler sleeps up to 100 ms
+  between tries, so a step that commits and at once begins again would starve it (another
+  process's one-row update timed out after 5 s). Tasker's own writes (`begin`, claims) therefore
+  poll for the write lock every millisecond, and a running step pauses 2 ms after a commit
+  (`pause_after_commit`, at most about twice a second): a suspend from another process gets in
+  at the step's next commit, well within a second. A step's transaction is IMMEDIATE (it holds
+  the lock from its start), so it never fails half-way on a stale snapshot; between commits
+  other writers wait, which is why a step should save at least every half second. While a step
+  commits part way, its connection checkpoints the WAL less often (two fsyncs per checkpoint).
+  Other code that writes with SQLite's own busy handler still gets in at those pauses, but not
+  as promptly.
+- PostgreSQL and MariaDB lock rows: claims pick a row with `FOR UPDATE SKIP LOCKED`, so many
+  runners claim in parallel without waiting on each other.
+"""
+from __future__ import annotations
+
+import contextlib
+import sqlite3
+import time
+from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
+
+from ..errors import DatabaseError
+
+if TYPE_CHECKING:
+    from ..db import Database
+
+T = TypeVar("T")
+
+
+class WriteLockTimeout(DatabaseError):
+    """SQLite's write lock did not come free in time."""
+
+
+# A task is ready when it is active, not running, due, and every task it depends on finished.
+READY = ("t.state = 1 AND t.running = 0 AND (t.not_before IS NULL OR t.not_before <= {now}) "
+         "AND NOT EXISTS (SELECT 1 FROM tasker_deps d JOIN tasker_tasks o ON o.pages_id = d.depends_on "
+         "WHERE d.pages_id = t.pages_id AND o.state <> 3)")
+# A long task takes turns with short ones: `turn` is when its last step ended.
+ORDER = "ORDER BY t.priority DESC, t.turn, t.pages_id"
+CLAIM_SET = ("running = 1, token = ?, runner = ?, invoker = ?, admin_run = ?, "
+             "lease_until = {now} + ?, beats = 0")
+BY_ID = ("t.pages_id = ? AND t.state = 1 AND t.running = 0 "
+         "AND NOT EXISTS (SELECT 1 FROM tasker_deps d JOIN tasker_tasks o ON o.pages_id = d.depends_on "
+         "WHERE d.pages_id = ? AND o.state <> 3)")
+UNDER_LIMIT = "(SELECT COUNT(*) FROM tasker_tasks r WHERE r.running = 1) < ?"
+
+
+class TaskStorage:
+    """The engine-neutral part; subclasses override the few statements that differ."""
+
+    for_update = " FOR UPDATE"
+    skip_locked = " FOR UPDATE SKIP LOCKED"
+
+    def __init__(self, db: Database):
+        self.db = db
+        self.now = db.now_sql()
+        self._sql: dict[str, str] = {}
+        # Other connections see the same data (not so for SQLite's :memory:): heartbeats,
+        # which run on a connection of their own, make sense.
+        self.shared = getattr(db, "path", "") != ":memory:"
+
+    def sql(self, text: str) -> str:
+        """A statement with the database clock filled in for {now} (cached)."""
+        found = self._sql.get(text)
+        if found is None:
+            found = self._sql[text] = text.replace("{now}", self.now)
+        return found
+
+    # -- transactions -------------------------------------------------------------------------
+    def begin(self, timeout: float | None = None) -> None:
+        """BEGIN a transaction that will write (`timeout` matters only where writers queue)."""
+        self.db.pw.begin()
+
+    @contextlib.contextmanager
+    def write_transaction(self, timeout: float | None = None) -> Iterator[None]:
+        """A short transaction for Tasker's own writes (a savepoint inside a caller's one)."""
+        pw = self.db.pw
+        if pw.in_transaction():
+            with pw.atomic():
+                yield
+            return
+        txn = pw.transaction()
+        self.begin(timeout)
+        pw.push_transaction(txn)
+        try:
+            yield
+        except BaseException:
+            pw.pop_transaction()
+            txn.rollback(False)
+            raise
+        pw.pop_transaction()
+        try:
+            txn.commit(False)
+        except BaseException:
+            txn.rollback(False)
+            raise
+
+    def pause_after_commit(self, last_pause: float) -> float:
+        """Let other writers in after a step's commit; returns when it last paused."""
+        return last_pause
+
+    def step_started(self) -> object:
+        """Tune this connection for a step that commits often (SQLite: fewer checkpoints);
+        returns what `step_ended` needs to undo it."""
+        return None
+
+    def step_ended(self, saved: object) -> None:
+        """Undo `step_started` (before the step's last commit)."""
+
+    # -- schema -------------------------------------------------------------------------------
+    def is_view(self, name: str) -> bool:
+        return bool(self.db.scalar(
+            "SELECT COUNT(*) FROM information_schema.tables WHERE table_schema = "
+            f"{self.schema_sql} AND table_name = ? AND table_type = 'VIEW'", (name,)))
+
+    schema_sql = "current_schema()"
+
+    def insert_ignore(self, insert_sql: str) -> str:
+        """An INSERT that adds nothing (rowcount 0) when a unique key is taken."""
+        return insert_sql + " ON CONFLICT DO NOTHING"
+
+    # -- claims -------------------------------------------------------------------------------
+    def claim_next(self, values: tuple, max_running: int) -> tuple[int, int] | None:
+        """Claim the next ready task: (task id, attempts) or None. `values` fill CLAIM_SET."""
+        raise NotImplementedError
+
+    def claim_id(self, task_id: int, values: tuple, max_running: int) -> tuple[int, int] | None:
+        """Claim one task if it is ready (not_before is not checked: someone asked for it now)."""
+        raise NotImplementedError
+
+    def lock_claims(self) -> None:
+        """Serialise claims while `max_running` is counted (servers: a row lock)."""
+        self.db.execute("SELECT id FROM tasker_lock WHERE id = 1" + self.for_update)
+
+    def heartbeat(self, task_id: int, token: str, lease: float) -> str:
+        """Extend a claim's lease: "ok", "lost" (another token holds it) or "busy" (try later).
+
+        A row locked by the claim's own running step counts as "ok": while a transaction holds
+        the row, the reaper (which skips locked rows) cannot take the task away either.
+        """
+        db = self.db
+        with self.write_transaction():
+            row = db.one("SELECT token FROM tasker_tasks WHERE pages_id = ?" + self.skip_locked,
+                         (task_id,))
+            if row is not None:
+                if row[0] != token:
+                    return "lost"
+                db.execute(self.sql("UPDATE tasker_tasks SET lease_until = {now} + ?, "
+                                    "beats = beats + 1 WHERE pages_id = ?"), (lease, task_id))
+                return "ok"
+        committed = db.scalar("SELECT token FROM tasker_tasks WHERE pages_id = ?", (task_id,))
+        return "ok" if committed == token else "lost"
+
+
+class SqliteStorage(TaskStorage):
+    """SQLite: claims and Tasker's writes poll for the write lock; a step yields it briefly."""
+
+    for_update = ""
+    skip_locked = ""
+    poll_seconds = 0.001
+    pause_seconds = 0.002
+    pause_every = 0.45
+    # A step commits at every milestone; checkpointing the WAL after each (two fsyncs) would
+    # cost more than the step's own work, so while it runs the WAL may grow to ~40 MB.
+    step_checkpoint_pages = 10000
+
+    def __init__(self, db: Database):
+        super().__init__(db)
+        self.lock_timeout = 10.0
+        self._busy_ms: int | None = None
+        self._claim_next: dict[bool, str] = {}
+        self._claim_id: dict[bool, str] = {}
+
+    def begin(self, timeout: float | None = None) -> None:
+        self._polling(lambda cursor: cursor.execute("BEGIN IMMEDIATE"), timeout)
+
+    def _polling(self, write: Callable[[Any], T], timeout: float | None = None) -> T:
+        """Run `write(cursor)` (one statement that takes the write lock), polling for the lock
+        every millisecond instead of sleeping in SQLite's busy handler."""
+        cursor = self.db.pw.cursor()
+        if self._busy_ms is None:
+            self._busy_ms = int(cursor.execute("PRAGMA busy_timeout").fetchone()[0])
+            self.lock_timeout = max(self._busy_ms / 1000.0, 1.0)
+        cursor.execute("PRAGMA busy_timeout = 0")
+        try:
+            deadline = time.monotonic() + (self.lock_timeout if timeout is None else timeout)
+            while True:
+                try:
+                    return write(cursor)
+                except sqlite3.OperationalError as exc:
+                    text = str(exc)
+                    if "locked" not in text and "busy" not in text:
+                        raise
+                    if time.monotonic() > deadline:
+                        raise WriteLockTimeout(
+                            "the SQLite database stayed locked by another writer for "
+                            f"{self.lock_timeout if timeout is None else timeout:.1f} s; "
+                            "try again") from exc
+                time.sleep(self.poll_seconds)
+        finally:
+            cursor.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
+
+    def heartbeat(self, task_id: int, token: str, lease: float) -> str:
+        try:
+            with self.write_transaction(timeout=0.3):
+                changed = self.db.execute(
+                    self.sql("UPDATE tasker_tasks SET lease_until = {now} + ?, beats = beats + 1 "
+                             "WHERE pages_id = ? AND token = ?"), (lease, task_id, token)).rowcount
+        except WriteLockTimeout:
+            return "busy"       # the step holds the lock; its saves extend the lease themselves
+        return "ok" if changed else "lost"
+
+    def step_started(self) -> object:
+        cursor = self.db.pw.cursor()
+        saved = cursor.execute("PRAGMA wal_autocheckpoint").fetchone()[0]
+        cursor.execute(f"PRAGMA wal_autocheckpoint = {self.step_checkpoint_pages}")
+        return saved
+
+    def step_ended(self, saved: object) -> None:
+        self.db.pw.cursor().execute(f"PRAGMA wal_autocheckpoint = {int(saved)}")  # type: ignore[call-overload]
+
+    def pause_after_commit(self, last_pause: float) -> float:
+        now = time.monotonic()
+        if now - last_pause < self.pause_every:
+            return last_pause
+        time.sleep(self.pause_seconds)
+        return time.monotonic()
+
+    def is_view(self, name: str) -> bool:
+        return self.db.scalar("SELECT type FROM sqlite_master WHERE name = ?", (name,)) == "view"
+
+    def insert_ignore(self, insert_sql: str) -> str:
+        return insert_sql.replace("INSERT INTO", "INSERT OR IGNORE INTO", 1)
+
+    def _returning(self, sql: str, params: tuple) -> tuple[int, int] | None:
+        """One UPDATE ... RETURNING, a transaction of its own (or part of the caller's)."""
+        if self.db.in_transaction():
+            rows = self.db.execute(sql, params).fetchall()
+        else:
+            rows = self._polling(lambda cursor: cursor.execute(sql, params).fetchall())
+        return (rows[0][0], rows[0][1]) if rows else None
+
+    def claim_next(self, values: tuple, max_running: int) -> tuple[int, int] | None:
+        limited = max_running > 0
+        sql = self._claim_next.get(limited)
+        if sql is None:
+            sql = self._claim_next[limited] = self.sql(
+                f"UPDATE tasker_tasks SET {CLAIM_SET} WHERE pages_id = (SELECT t.pages_id FROM "
+                f"tasker_tasks t WHERE {READY} {ORDER} LIMIT 1)"
+                + (f" AND {UNDER_LIMIT}" if limited else "") + " RETURNING pages_id, attempts")
+        return self._returning(sql, values + ((max_running,) if limited else ()))
+
+    def claim_id(self, task_id: int, values: tuple, max_running: int) -> tuple[int, int] | None:
+        limited = max_running > 0
+        sql = self._claim_id.get(limited)
+        if sql is None:
+            sql = self._claim_id[limited] = self.sql(
+                f"UPDATE tasker_tasks SET {CLAIM_SET} WHERE pages_id IN (SELECT t.pages_id FROM "
+                f"tasker_tasks t WHERE {BY_ID})"
+                + (f" AND {UNDER_LIMIT}" if limited else "") + " RETURNING pages_id, attempts")
+        return self._returning(sql, values + (task_id, task_id) + ((max_running,) if limited else ()))
+
+
+class PostgresqlStorage(TaskStorage):
+    """PostgreSQL: one UPDATE ... RETURNING picks and claims a row, skipping locked ones."""
+
+    def __init__(self, db: Database):
+        super().__init__(db)
+        self._claim_next = self.sql(
+            f"UPDATE tasker_tasks SET {CLAIM_SET} WHERE pages_id = (SELECT t.pages_id FROM "
+            f"tasker_tasks t WHERE {READY} {ORDER} LIMIT 1 FOR UPDATE OF t SKIP LOCKED) "
+            "AND running = 0 RETURNING pages_id, attempts")
+        self._claim_id = self.sql(
+            f"UPDATE tasker_tasks SET {CLAIM_SET} WHERE pages_id = (SELECT t.pages_id FROM "
+            f"tasker_tasks t WHERE {BY_ID} FOR UPDATE OF t SKIP LOCKED) "
+            "AND running = 0 RETURNING pages_id, attempts")
+        self._count = "SELECT COUNT(*) FROM tasker_tasks WHERE running = 1"
+
+    def _claim(self, sql: str, params: tuple, max_running: int) -> tuple[int, int] | None:
+        if max_running <= 0:
+            row = self.db.one(sql, params)     # one statement: its own transaction
+            return (row[0], row[1]) if row else None
+        with self.write_transaction():
+            self.lock_claims()
+            if self.db.scalar(self._count) >= max_running:
+                return None
+            row = self.db.one(sql, params)
+        return (row[0], row[1]) if row else None
+
+    def claim_next(self, values: tuple, max_running: int) -> tuple[int, int] | None:
+        return self._claim(self._claim_next, values, max_running)
+
+    def claim_id(self, task_id: int, values: tuple, max_running: int) -> tuple[int, int] | None:
+        return self._claim(self._claim_id, values + (task_id, task_id), max_running)
+
+
+class MariaStorage(TaskStorage):
+    """MariaDB (10.6+): SELECT ... FOR UPDATE SKIP LOCKED, then UPDATE, in one transaction."""
+
+    schema_sql = "DATABASE()"
+
+    def __init__(self, db: Database):
+        super().__init__(db)
+        self._pick_next = self.sql(f"SELECT t.pages_id, t.attempts FROM tasker_tasks t WHERE {READY} "
+                                   f"{ORDER} LIMIT 1 FOR UPDATE SKIP LOCKED")
+        self._pick_id = self.sql(f"SELECT t.pages_id, t.attempts FROM tasker_tasks t WHERE {BY_ID} "
+                                 "FOR UPDATE SKIP LOCKED")
+        self._set = self.sql(f"UPDATE tasker_tasks SET {CLAIM_SET} WHERE pages_id = ?")
+        self._count = "SELECT COUNT(*) FROM tasker_tasks WHERE running = 1"
+
+    def insert_ignore(self, insert_sql: str) -> str:
+        return insert_sql.replace("INSERT INTO", "INSERT IGNORE INTO", 1)
+
+    def _claim(self, pick: str, pick_params: tuple, values: tuple,
+               max_running: int) -> tuple[int, int] | None:
+        with self.write_transaction():
+            if max_running > 0:
+                self.lock_claims()
+                if self.db.scalar(self._count) >= max_running:
+                    return None
+            row = self.db.one(pick, pick_params)
+            if row is None:
+                return None
+            self.db.execute(self._set, values + (row[0],))
+        return (row[0], row[1])
+
+    def claim_next(self, values: tuple, max_running: int) -> tuple[int, int] | None:
+        return self._claim(self._pick_next, (), values, max_running)
+
+    def claim_id(self, task_id: int, values: tuple, max_running: int) -> tuple[int, int] | None:
+        return self._claim(self._pick_id, (task_id, task_id), values, max_running)
+
+
+def storage_for(db: Database) -> TaskStorage:
+    """The storage class for a database's engine."""
+    classes: dict[str, type[TaskStorage]] = {
+        "sqlite": SqliteStorage, "postgresql": PostgresqlStorage, "mariadb": MariaStorage}
+    try:
+        return classes[db.engine](db)
+    except KeyError:
+        raise DatabaseError(f"Tasker does not support the {db.engine!r} engine") from None
+

@@ -1,0 +1,64 @@
+"""A site module for the runner tests, copied into the test site's `modules/counter.py`, so cron
+and worker subprocesses booting the same site find it by name.
+"""
+import time
+
+import cms
+
+
+class Counter(cms.Module):
+    info = {"title": "Runner test jobs", "version": "1.0.0", "summary": "Task methods for runner tests"}
+    task_methods = ("bump", "wait", "import_rows", "fail", "stubborn")
+
+    @property
+    def tasker(self):
+        return self.site.modules.get("Tasker")
+
+    def bump(self, page, data, options):
+        """Add one to the page's `hits`: run twice, a counter would show 2."""
+        hits = page.get("hits") or 0
+        time.sleep(data.get("delay", 0))        # widens the window a double run would need
+        page.set_and_save("hits", hits + 1)
+        data["task_done"] = 1
+        return True
+
+    def wait(self, page, data, options):
+        """A step that waits on I/O (`seconds`), then finishes."""
+        time.sleep(data.get("seconds", 0.02))
+        data["task_done"] = 1
+        return True
+
+    def import_rows(self, page, data, options):
+        """Add `row-N` child pages up to `total`, one per record; a milestone every `every`."""
+        tasker, task = self.tasker, options["task"]
+        total, every = data["total"], data.get("every", 10)
+        data["max_records"] = total
+        data["milestone"] = data["records_processed"] + every
+        while data["records_processed"] < total:
+            if not tasker.allowed_to_execute(task, options):
+                return True
+            n = data["records_processed"]
+            self.site.pages.add("row", page, f"row-{n}", title=f"Row {n}")
+            data["records_processed"] = n + 1
+            if data.get("delay"):
+                time.sleep(data["delay"])
+            if tasker.save_progress_at_milestone(task, data):
+                data["milestone"] = data["records_processed"] + every
+        data["task_done"] = 1
+        return True
+
+    def fail(self, page, data, options):
+        """A step that reports failure."""
+        self.error("the source file is missing")
+        return False
+
+    def stubborn(self, page, data, options):
+        """Ignores its timeout and swallows every exception a signal could raise."""
+        end = time.time() + data.get("seconds", 3600)
+        while time.time() < end:
+            try:
+                time.sleep(0.05)
+            except BaseException:
+                pass
+        data["task_done"] = 1
+        return True

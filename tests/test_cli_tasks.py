@@ -1,0 +1,196 @@
+"""`python run.py tasks ...`: list, show, steer and run tasks from a terminal.
+
+Most calls go through `cms.cli.main` in this process (what the console script runs); one runs
+the real `python run.py tasks run` to see the progress bar a terminal user sees.
+"""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from cms import boot
+from cms.cli import main
+from cms.tasker import TaskState
+
+from conftest import PYTHON, engine_url
+
+ROOT = Path(__file__).resolve().parent.parent
+JOBS = Path(__file__).with_name("runner_jobs.py")
+
+
+@pytest.fixture(scope="module")
+def shared(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("cli-tasks-site")
+    url = engine_url(folder)
+    (folder / "modules").mkdir()
+    shutil.copy(JOBS, folder / "modules" / "counter.py")
+    site = boot(url, site_dir=folder)
+    site.fields.add("hits", "Integer")
+    site.templates.add("counter", fields=["title", "hits"])
+    site.templates.add("row", fields=["title"])
+    site.modules.get("Tasker")
+    baseline = site.db.scalar("SELECT MAX(id) FROM pages")
+    yield site, url, baseline
+    site.close()
+
+
+@pytest.fixture
+def tasker(shared):
+    site, _, baseline = shared
+    yield site.modules.get("Tasker")
+    site.db.execute("DELETE FROM pages WHERE id > ?", (baseline,))
+    site.db.execute("UPDATE modules SET data = '{}' WHERE class = 'Tasker'")
+
+
+@pytest.fixture
+def cli(shared, capsys):
+    """Run `cms ARGS` in this process: (exit code, stdout, stderr)."""
+    site, url, _ = shared
+
+    def run(*args):
+        logging.getLogger().handlers.clear()    # main() binds logging to this test's stderr
+        try:
+            code = main(["--site", site.site_dir, "--db", url, *map(str, args)])
+        except SystemExit as exc:           # argparse's own usage errors
+            code = exc.code
+        out = capsys.readouterr()
+        return code, out.out, out.err
+    return run
+
+
+def add_task(tasker, method, title, data=None, activate=False, **options):
+    page = tasker.site.pages.add("counter", 1, title=title)
+    task = tasker.create_task("Counter", method, page, title, data, **options)
+    if activate:
+        tasker.activate_task(task)
+    return task
+
+
+def test_list_shows_tasks_newest_first_and_filters_by_state(tasker, cli):
+    first = add_task(tasker, "bump", "Count the words")
+    second = add_task(tasker, "bump", "Import the dictionary", activate=True)
+    code, out, err = cli("tasks", "list")
+    assert code == 0, err
+    lines = out.splitlines()
+    assert lines[0].split() == ["ID", "STATE", "DONE", "TITLE", "PAGE"]
+    assert str(second.id) in lines[1] and "active" in lines[1] and "Import the dictionary" in lines[1]
+    assert str(first.id) in lines[2] and "waiting" in lines[2]
+    code, out, _ = cli("tasks", "list", "--state", "waiting")
+    assert "Count the words" in out and "Import the dictionary" not in out
+    code, out, _ = cli("tasks", "list", "--state", "1", "--json")
+    listed = json.loads(out)
+    assert [t["id"] for t in listed["tasks"]] == [second.id]
+    assert listed["tasks"][0]["state_info"] == "active"
+    assert listed["tasks"][0]["page_path"] == second.parent.path
+
+
+def test_list_with_no_task_and_a_bad_state(tasker, cli):
+    assert cli("tasks", "list") == (0, "no tasks\n", "")
+    code, _, err = cli("tasks", "list", "--state", "sleeping")
+    assert code == 2 and "unknown state 'sleeping'" in err
+
+
+def test_show_gives_state_data_and_log_as_text_and_json(tasker, cli):
+    task = add_task(tasker, "fail", "Broken import", {"source": "words.txt"}, activate=True,
+                    retry={"attempts": 1, "backoff": 60})
+    tasker.execute_task(task, {"invoker": "cron"})
+    code, out, err = cli("tasks", "show", task.id)
+    assert code == 0, err
+    assert out.startswith(f"task {task.id}: Broken import")
+    assert "Counter.fail" in out and '"source": "words.txt"' in out
+    assert "the source file is missing" in out
+    code, out, _ = cli("tasks", "show", task.id, "--json")
+    shown = json.loads(out)
+    assert shown["module"] == "Counter" and shown["method"] == "fail"
+    assert shown["task_data"]["source"] == "words.txt"
+    assert shown["retry"] == {"attempts": 1, "backoff": 60}
+    assert shown["not_before"]                  # waiting for its retry
+    assert any("the source file is missing" in line for line in shown["log"])
+
+
+@pytest.mark.parametrize("bad, says", [("999999", "there is no task with id 999999"),
+                                       ("abc", "a task id is a positive whole number, not 'abc'"),
+                                       ("1", "page 1 (/) is not a task")])
+@pytest.mark.parametrize("action", ["show", "activate", "suspend", "kill", "reset", "trash", "run"])
+def test_a_bad_id_is_one_clear_line_and_exit_1(tasker, cli, action, bad, says):
+    code, out, err = cli("tasks", action, bad)
+    assert code == 1
+    assert err == f"cms: error: {says}" + ("; `python run.py tasks list` shows the tasks\n"
+                                           if bad == "999999" else "\n")
+
+
+def test_actions_change_the_state_and_say_what_happened(tasker, cli):
+    task = add_task(tasker, "import_rows", "Import", {"total": 5})
+    assert cli("tasks", "activate", task.id)[1] == f"task {task.id} activated: now active\n"
+    assert tasker.get_state(task) == TaskState.ACTIVE
+    assert cli("tasks", "suspend", task.id)[1] == f"task {task.id} suspended: now waiting\n"
+    tasker.activate_task(task)
+    tasker.execute_task(task, {"invoker": "cron", "timeout": 0})
+    assert tasker.get_state(task) == TaskState.FINISHED
+    assert cli("tasks", "reset", task.id)[0] == 0
+    assert tasker.site.pages.get(task.id).get("progress") == 0
+    assert cli("tasks", "kill", task.id)[1] == f"task {task.id} killed: now killed\n"
+    assert cli("tasks", "trash", task.id)[0] == 0
+    assert tasker.site.pages.get(task.id).is_trash()
+    history = [(h["new"], h["who"]) for h in tasker.get_history(task)]
+    assert (TaskState.ACTIVE, "cli") in history and (TaskState.KILLED, "cli") in history
+
+
+def test_activate_refuses_while_a_dependency_has_not_finished(tasker, cli):
+    first = add_task(tasker, "bump", "First")
+    second = add_task(tasker, "bump", "Second")
+    tasker.add_dependency(second, first)
+    code, _, err = cli("tasks", "activate", second.id)
+    assert code == 1
+    assert err == f"cms: error: task {second.id} was not activated: it waits for task(s) {first.id} to finish\n"
+    code, _, err = cli("tasks", "run", second.id)
+    assert code == 1
+    assert err == f"cms: error: task {second.id} cannot run: it waits for task(s) {first.id} to finish\n"
+
+
+def test_run_runs_a_task_to_its_end_step_after_step(tasker, cli):
+    target = tasker.site.pages.add("counter", 1, title="Import")
+    task = tasker.create_task("Counter", "import_rows", target, "Import", {"total": 30, "delay": 0.01})
+    code, out, err = cli("tasks", "run", task.id, "--step-time", "0.1")
+    assert code == 0, err
+    bars = [line for line in out.splitlines() if line.startswith("[")]
+    assert len(bars) >= 2                       # one line per step when not on a terminal
+    assert bars[-1].startswith("[" + "#" * 30 + "] 100% finished")
+    assert out.splitlines()[-1] == f"task {task.id} finished"
+    assert len(tasker.site.pages.find(f"parent={target.id}, template=row")) == 30
+    code, out, _ = cli("tasks", "run", task.id)
+    assert code == 0 and "has finished already" in out
+
+
+def test_run_exits_1_with_the_error_when_the_task_fails(tasker, cli):
+    task = add_task(tasker, "fail", "Broken import")
+    code, _, err = cli("tasks", "run", task.id)
+    assert code == 1
+    assert err.splitlines()[-1] == f"cms: error: task {task.id} ended failed: the source file is missing"
+    code, _, err = cli("tasks", "run", task.id)
+    assert code == 1 and "is failed" in err and "activate" in err
+
+
+def test_tasks_without_an_action_is_bad_usage(cli):
+    code, _, err = cli("tasks")
+    assert code == 2 and "name an action" in err
+    code, _, err = cli("tasks", "launch", "3")
+    assert code == 2
+
+
+def test_run_in_a_real_terminal_process_draws_a_progress_bar(tasker, shared):
+    site, url, _ = shared
+    task = add_task(tasker, "import_rows", "Import", {"total": 10})
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    done = subprocess.run([PYTHON, "run.py", "--site", site.site_dir, "--db", url, "tasks", "run",
+                           str(task.id)], cwd=ROOT, env=env, capture_output=True, text=True,
+                          timeout=60)
+    assert done.returncode == 0, done.stderr
+    assert "] 100% finished  Import" in done.stdout
+    assert tasker.get_state(task) == TaskState.FINISHED

@@ -1,0 +1,330 @@
+"""Tasker: installing, creating tasks, their lifecycle, dependencies and follow-ups, finding them,
+and the seed's example (a dictionary purged page by page, resumed step after step)."""
+from __future__ import annotations
+
+import time
+from datetime import datetime, timedelta, timezone
+
+import pytest
+
+import cms
+from cms.tasker import TaskError, TaskState
+from cms.tasker.state import state_info
+from tasker_support import install_jobs, make_task, run, runtime, stored_data
+
+pytest_plugins = ("tasker_fixtures",)      # fixtures: shared_site, tasker, worker_env
+
+
+def page_count(site) -> int:
+    return site.db.scalar("SELECT COUNT(*) FROM pages")
+
+
+# -- install (on brand-new sites) --------------------------------------------------------------
+# These come first: on the server engines a new site empties the database that the later tests
+# share (see tasker_support.shared_site).
+def test_first_use_installs_the_task_template_and_its_fields(site):
+    tasker = site.modules.get("Tasker")
+    template = site.templates.get("tasker-task")
+    for name in ("title", "task_data", "task_state", "task_running", "progress", "signature",
+                 "log_messages", "task_runner", "task_lease", "task_attempts", "task_admin_run"):
+        assert template.has_field(name), name
+    assert template.settings["no_children"] and template.settings["locked"]
+    assert site.fields["task_state"].settings == {"min": 0, "max": 10}
+    assert site.fields["progress"].settings == {"min": 0, "max": 100}
+    assert site.modules.is_installed("Tasker")
+    assert tasker.settings()["lease_seconds"] == 30
+
+
+def test_uninstall_keeps_everything_while_task_pages_remain(site):
+    tasker = install_jobs(site)
+    task = make_task(tasker, "noop", activate=False)
+    site.modules.uninstall("Tasker")
+    assert site.templates.get("tasker-task") is not None
+    assert "kept" in str(site.notices.warnings()[-1])
+    site.pages.delete(task)
+    site.modules.install("Tasker")
+    site.modules.uninstall("Tasker")
+    assert site.templates.get("tasker-task") is None
+    assert site.fields.get("task_state") is None and site.fields.get("task_data") is None
+    assert not site.db.table_exists("tasker_tasks")
+    site.modules.get("Tasker")              # and back again
+    assert site.templates.get("tasker-task").has_field("task_state")
+
+
+def test_the_current_user_is_who_acts_by_default(site):
+    tasker = install_jobs(site)
+    user = tasker.site.users.add("editor", "a long passphrase 1", roles=("superuser",))
+    tasker.site.users.login_as(user)
+    task = make_task(tasker, "noop")
+    assert [h["who"] for h in tasker.get_history(task)] == ["editor", "editor"]
+
+
+# -- create -----------------------------------------------------------------------------------
+def test_create_task_makes_a_hidden_waiting_child_page(tasker):
+    site = tasker.site
+    dictionary = site.pages.add("basic-page", 1, "dictionary", title="Dictionary")
+    task = tasker.create_task("Jobs", "count", dictionary, "Import words", {"total": 5})
+    assert task.parent == dictionary and task.is_hidden()
+    assert task.template.name == "tasker-task"
+    assert task.title == "Import words"
+    fresh = site.pages.get(task.id)
+    assert fresh.task_state == TaskState.WAITING and fresh.task_running == 0 and fresh.progress == 0
+    assert stored_data(tasker, task) == {"module": "Jobs", "method": "count", "pageid": dictionary.id,
+                                         "records_processed": 0, "max_records": 0, "task_done": 0,
+                                         "total": 5}
+    assert len(fresh.signature) == 40
+    assert tasker.get_history(task)[0]["new"] == TaskState.WAITING
+
+
+def test_the_module_may_be_a_class_an_instance_or_a_name(tasker):
+    site = tasker.site
+    jobs = site.modules.get("Jobs")
+    page = site.pages.add("basic-page", 1, title="target")
+    for given in (type(jobs), jobs, "Jobs"):
+        task = tasker.create_task(given, "noop", page, "Nothing")
+        assert stored_data(tasker, task)["module"] == "Jobs"
+
+
+@pytest.mark.parametrize("module, method, page, data, words", [
+    ("NoSuchModule", "count", 1, None, "NoSuchModule"),
+    ("Jobs", "no_such_method", 1, None, "no method 'no_such_method'"),
+    ("Jobs", "_private", 1, None, "public method"),
+    ("Jobs", "count", 999999, None, "must exist"),
+    ("Jobs", "count", 1, {"when": datetime.now()}, "JSON cannot hold"),
+    ("Jobs", "count", 1, {"ratio": float("nan")}, "JSON cannot hold"),
+    ("Jobs", "count", 1, {"records_processed": 5}, "may not set 'records_processed'"),
+    ("Jobs", "count", 1, ["not", "a", "dict"], "must be a dict"),
+])
+def test_invalid_input_raises_task_error_and_creates_nothing(tasker, module, method, page, data, words):
+    before = page_count(tasker.site)
+    with pytest.raises(TaskError, match=words):
+        tasker.create_task(module, method, page, "Bad", data)
+    assert page_count(tasker.site) == before
+
+
+def test_invalid_scheduling_options_are_refused(tasker):
+    for options in ({"retry": {"attempts": -1}}, {"retry": {"tries": 3}}, {"every": "61 * * * *"},
+                    {"every": -5}, {"not_before": "tomorrow"}, {"priority": "high"}):
+        with pytest.raises(TaskError):
+            tasker.create_task("Jobs", "noop", 1, "Bad", **options)
+
+
+def test_an_identical_live_task_gets_a_warning(tasker):
+    page = tasker.site.pages.add("basic-page", 1, title="target")
+    first = tasker.create_task("Jobs", "count", page, "Import", {"total": 1})
+    second = tasker.create_task("Jobs", "count", page, "Import", {"total": 1})
+    assert second.id != first.id
+    assert f"task {first.id}" in str(tasker.site.notices.warnings()[-1])
+    other_data = tasker.create_task("Jobs", "count", page, "Import", {"total": 2})
+    assert other_data.signature != first.signature
+
+
+def test_unique_refuses_an_identical_live_task_by_the_database(tasker):
+    site = tasker.site
+    page = site.pages.add("basic-page", 1, title="target")
+    first = tasker.create_task("Jobs", "noop", page, "Once", unique=True)
+    before = page_count(site)
+    with pytest.raises(TaskError, match="already waiting or active"):
+        tasker.create_task("Jobs", "noop", page, "Once", unique=True)
+    assert page_count(site) == before
+    # a duplicate made without unique=True inherits the key when the first stops being live
+    shadow = tasker.create_task("Jobs", "noop", page, "Once")
+    tasker.stop_task(first, kill=True)
+    with pytest.raises(TaskError, match=f"task {shadow.id}"):
+        tasker.create_task("Jobs", "noop", page, "Once", unique=True)
+    tasker.trash_task(shadow)
+    assert tasker.create_task("Jobs", "noop", page, "Once", unique=True)
+
+
+def test_scheduling_options_are_stored_for_the_runners(tasker):
+    start = datetime.now(timezone.utc) + timedelta(hours=1)
+    task = tasker.create_task("Jobs", "noop", 1, "Later", priority=5, not_before=start,
+                              retry={"attempts": 3, "backoff": 60}, every="*/5 * * * *")
+    priority, not_before, every, retry = runtime(tasker, task, "priority", "not_before", "every", "retry")
+    assert (priority, every) == (5, "*/5 * * * *")
+    assert abs(not_before - start.timestamp()) < 1
+    assert retry == '{"attempts": 3, "backoff": 60}'
+    assert tasker.site.pages.get(task.id).task_priority == 5
+
+
+def test_create_task_is_hookable(tasker):
+    seen = []
+    tasker.site.add_hook_after("Tasker::create_task", lambda event: seen.append(event.return_value))
+    task = tasker.create_task("Jobs", "noop", 1, "Hooked")
+    assert seen == [task]
+
+
+# -- lifecycle --------------------------------------------------------------------------------
+def test_activate_then_suspend_then_kill(tasker):
+    task = make_task(tasker, "count", total=3, activate=False)
+    assert tasker.activate_task(task, activate_anyway=False)
+    assert tasker.is_active(task)
+    assert tasker.stop_task(task)
+    assert tasker.get_state(task) == TaskState.WAITING
+    assert tasker.stop_task(task, kill=True)
+    assert tasker.get_state(task) == TaskState.KILLED
+    assert not tasker.activate_task(task, activate_anyway=False)    # only WAITING then
+    assert tasker.get_state(task) == TaskState.KILLED
+    assert tasker.activate_task(task)                                 # anyway
+    assert tasker.is_active(task)
+
+
+def test_state_changes_record_who_and_when(tasker):
+    task = make_task(tasker, "noop", activate=False)
+    before = time.time()
+    tasker.activate_task(task, by="cron")
+    tasker.stop_task(task, by="admin")
+    history = tasker.get_history(task)
+    assert [(h["new"], h["who"]) for h in history[1:]] == [(TaskState.ACTIVE, "cron"),
+                                                            (TaskState.WAITING, "admin")]
+    assert history[-1]["at"] >= before - 1
+
+
+def test_kill_and_reset_restore_the_data_given_at_creation(tasker):
+    task = make_task(tasker, "half", flag="x")
+    assert run(tasker, task)
+    assert stored_data(tasker, task)["records_processed"] == 1
+    assert tasker.site.pages.get(task.id).progress == 50
+    tasker.reset_progress(task)
+    data = stored_data(tasker, task)
+    assert data["records_processed"] == 0 and data["flag"] == "x"
+    assert tasker.site.pages.get(task.id).progress == 0
+    assert tasker.get_log(task) == []
+    assert tasker.is_active(task)                         # reset leaves the state alone
+    run(tasker, task)
+    tasker.stop_task(task, kill=True)
+    assert stored_data(tasker, task)["records_processed"] == 0
+    assert tasker.get_state(task) == TaskState.KILLED
+
+
+def test_restart_resets_and_activates(tasker):
+    task = make_task(tasker, "half")
+    run(tasker, task)
+    run(tasker, task)
+    assert tasker.get_state(task) == TaskState.FINISHED
+    assert tasker.restart_task(task)
+    assert tasker.is_active(task) and stored_data(tasker, task)["records_processed"] == 0
+
+
+def test_trash_task_kills_it_and_moves_it_to_the_trash(tasker):
+    task = make_task(tasker, "noop")
+    tasker.trash_task(task)
+    page = tasker.site.pages.get(task.id)
+    assert page.is_trash()
+    assert tasker.get_state(task) == TaskState.KILLED
+
+
+def test_lifecycle_calls_refuse_a_page_that_is_not_a_task(tasker):
+    with pytest.raises(TaskError, match="not a task"):
+        tasker.activate_task(1)
+    with pytest.raises(TaskError, match="NullPage"):
+        tasker.stop_task(tasker.site.pages.get(424242))
+
+
+def test_state_info_reads_running_changes_as_in_progress():
+    assert state_info(TaskState.WAITING, running=1) == "suspending"
+    assert state_info(TaskState.KILLED, running=1) == "killing"
+    assert state_info(TaskState.ACTIVE, running=0) == "active"
+
+
+# -- dependencies and follow-ups -------------------------------------------------------------
+def test_a_dependency_holds_activation_and_runs_until_it_finished(tasker):
+    first = make_task(tasker, "noop", title="first", activate=False)
+    second = make_task(tasker, "noop", title="second", activate=False)
+    tasker.add_dependency(second, first)
+    assert tasker.get_dependencies(second) == [first.id]
+    assert not tasker.activate_task(second)
+    assert tasker.get_state(second) == TaskState.WAITING
+    assert "waits for" in str(tasker.site.notices.warnings()[-1])
+    tasker.activate_task(first)
+    assert run(tasker, first)
+    assert tasker.activate_task(second)
+    assert run(tasker, second)
+    assert tasker.get_state(second) == TaskState.FINISHED
+
+
+def test_a_trashed_dependency_no_longer_holds_anyone(tasker):
+    first = make_task(tasker, "noop", activate=False)
+    second = make_task(tasker, "noop", activate=False)
+    tasker.add_dependency(second, first)
+    tasker.trash_task(first)
+    assert tasker.activate_task(second)
+
+
+def test_dependency_cycles_and_self_dependencies_are_refused(tasker):
+    a = make_task(tasker, "noop", activate=False)
+    b = make_task(tasker, "noop", activate=False)
+    c = make_task(tasker, "noop", activate=False)
+    tasker.add_dependency(b, a)
+    tasker.add_dependency(c, b)
+    with pytest.raises(TaskError, match="wait for ever"):
+        tasker.add_dependency(a, c)
+    with pytest.raises(TaskError, match="itself"):
+        tasker.add_dependency(a, a)
+
+
+def test_follow_up_tasks_are_activated_when_a_task_finishes(tasker):
+    first = make_task(tasker, "half")
+    then = make_task(tasker, "noop", activate=False)
+    tasker.add_next_task(first, then)
+    run(tasker, first)
+    assert tasker.get_state(then) == TaskState.WAITING       # not finished yet
+    run(tasker, first)
+    assert tasker.get_state(first) == TaskState.FINISHED
+    assert tasker.get_state(then) == TaskState.ACTIVE
+    later = make_task(tasker, "noop", activate=False)
+    tasker.add_next_task(first, later)                         # already finished: at once
+    assert tasker.get_state(later) == TaskState.ACTIVE
+
+
+# -- finding ----------------------------------------------------------------------------------
+def test_get_tasks_by_state_or_selector_includes_hidden_pages(tasker):
+    waiting = make_task(tasker, "noop", activate=False)
+    active = make_task(tasker, "noop")
+    assert tasker.get_tasks(TaskState.ACTIVE).ids() == [active.id]
+    assert tasker.get_tasks(2).ids() == [waiting.id]
+    assert set(tasker.get_tasks().ids()) == {waiting.id, active.id}
+    assert tasker.get_tasks(f"parent={active.parent_id}").ids() == [active.id]
+    assert tasker.get_tasks("task_running=0, progress<100").count() == 2
+    assert tasker.site.pages.find("template=tasker-task").count() == 0     # hidden by default
+
+
+def test_get_task_by_id_returns_only_task_pages(tasker):
+    task = make_task(tasker, "noop", activate=False)
+    assert tasker.get_task_by_id(task.id) == task
+    assert not tasker.get_task_by_id(1)
+    assert not tasker.get_task_by_id(999999)
+
+
+def test_task_pages_refuse_children_and_generic_state_edits(tasker):
+    task = make_task(tasker, "noop", activate=False)
+    with pytest.raises(cms.PageError, match="may not have children"):
+        tasker.site.pages.add("basic-page", task, title="child")
+    page = tasker.site.pages.get(task.id)
+    page.task_state = 1
+    with pytest.raises(Exception):
+        page.save()
+    assert tasker.get_state(task) == TaskState.WAITING
+
+
+# -- the seed's example -----------------------------------------------------------------------
+def test_the_seed_example_purges_a_dictionary_in_timed_steps(tasker):
+    site = tasker.site
+    dictionary = site.pages.add("basic-page", 1, "dictionary", title="Dictionary")
+    with site.transaction():
+        for n in range(60):
+            site.pages.add("basic-page", dictionary, f"word-{n}", title=f"word {n}")
+    task = tasker.create_task("Jobs", "purge_dictionary", dictionary, "Purge the dictionary",
+                              {"pause": 0.01})
+    tasker.activate_task(task)
+    steps = 0
+    while tasker.is_active(task):
+        assert tasker.execute_task(task, {"timeout": time.time() + 0.25, "invoker": "cron"})
+        steps += 1
+        progress = site.pages.get(task.id).progress
+        assert 0 <= progress <= 100
+    assert steps >= 2
+    assert tasker.get_state(task) == TaskState.FINISHED
+    assert dictionary.num_children == 1        # only the task itself is left
+    assert stored_data(tasker, task)["records_processed"] == 60
+    assert tasker.get_log_summary(task) == "100% No error(s)"

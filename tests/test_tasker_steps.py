@@ -1,0 +1,275 @@
+"""Running tasks: execute_task, its outcomes and failure paths, claims and leases, and crash
+consistency with real processes (a worker SIGKILLed between milestones, a suspend from another
+process landing within a second)."""
+from __future__ import annotations
+
+import os
+import random
+import signal
+import time
+
+import pytest
+
+from cms.tasker import TaskError, TaskState, claim_next, claim_task, reap_expired, release
+from tasker_support import child_names, make_task, run, runtime, spawn_step, stored_data, wait_for
+
+pytest_plugins = ("tasker_fixtures",)      # fixtures: shared_site, tasker, worker_env
+
+
+def records_match_pages(tasker, task, target) -> int:
+    """The committed records_processed equals the pages on disk, named rec-0 ... rec-(n-1)."""
+    done = stored_data(tasker, task)["records_processed"]
+    names = sorted(n for n in child_names(tasker.site, target) if n.startswith("rec-"))
+    assert names == sorted(f"rec-{n}" for n in range(done)), (done, len(names))
+    return done
+
+
+# -- outcomes ---------------------------------------------------------------------------------
+def test_a_step_runs_the_method_and_finishes_the_task(tasker):
+    task = make_task(tasker, "count", total=250, every=100)
+    assert run(tasker, task, invoker="cron")
+    page = tasker.site.pages.get(task.id)
+    assert page.task_state == TaskState.FINISHED and page.task_running == 0 and page.progress == 100
+    assert records_match_pages(tasker, task, page.parent) == 250
+    assert stored_data(tasker, task)["task_done"] == 1
+    assert tasker.get_history(task)[-1]["who"] == "cron"
+
+
+def test_a_step_that_runs_out_of_time_is_resumed_by_the_next(tasker):
+    task = make_task(tasker, "count", total=60, every=7, pause=0.01)
+    progress, steps = [], 0
+    while tasker.is_active(task):
+        assert run(tasker, task, seconds=0.2)
+        steps += 1
+        progress.append(tasker.site.pages.get(task.id).progress)
+    assert steps >= 3
+    assert progress == sorted(progress) and progress[-1] == 100
+    assert records_match_pages(tasker, task, task.parent) == 60
+
+
+def test_returning_false_fails_the_task_and_keeps_what_it_did(tasker):
+    task = make_task(tasker, "refuse")
+    assert not run(tasker, task)
+    assert tasker.get_state(task) == TaskState.FAILED
+    assert "refused" in child_names(tasker.site, task.parent)
+    assert stored_data(tasker, task)["records_processed"] == 1
+    log = tasker.get_log(task)
+    assert "WARNING the input looks wrong" in log[0]
+    assert "returned False" in log[1]
+
+
+def test_an_exception_rolls_back_to_the_last_save_and_fails_with_the_traceback(tasker):
+    task = make_task(tasker, "boom")
+    assert not run(tasker, task)
+    assert tasker.get_state(task) == TaskState.FAILED
+    assert records_match_pages(tasker, task, task.parent) == 3      # rec-3 and rec-4 rolled back
+    log = "\n".join(tasker.get_log(task))
+    assert "INFO about to break" in log                             # said before the failure
+    assert "RuntimeError: the import file is corrupt" in log
+    assert "Traceback (most recent call last)" in log
+    assert tasker.site.pages.get(task.id).task_running == 0
+
+
+def test_a_missing_method_module_or_page_fails_with_a_line_that_names_it(tasker):
+    site = tasker.site
+    for column, value, words in (("method", "gone", "method 'gone'"),
+                                 ("module", "Gone", "module 'Gone' is missing")):
+        task = make_task(tasker, "noop")
+        site.db.execute(f"UPDATE tasker_tasks SET {column} = ? WHERE pages_id = ?", (value, task.id))
+        assert not run(tasker, task)
+        assert tasker.get_state(task) == TaskState.FAILED
+        assert words in tasker.get_log(task)[-1]
+    task = make_task(tasker, "noop")
+    target, elsewhere = task.parent, site.pages.add("basic-page", 1, title="elsewhere")
+    task.parent = elsewhere
+    task.save()
+    target_id = target.id
+    site.pages.delete(target)
+    assert not run(tasker, task)
+    assert f"page {target_id} (the page the task works on) is missing" in tasker.get_log(task)[-1]
+
+
+def test_progress_never_goes_backwards(tasker):
+    task = make_task(tasker, "progress_down")
+    run(tasker, task)
+    assert tasker.site.pages.get(task.id).progress == 60
+
+
+def test_a_milestone_inside_the_modules_own_transaction_commits_with_it(tasker):
+    task = make_task(tasker, "nested")
+    assert run(tasker, task)
+    names = child_names(tasker.site, task.parent)
+    assert "outer" in names and "inner" not in names
+    assert stored_data(tasker, task)["records_processed"] == 1
+    assert tasker.get_state(task) == TaskState.FINISHED
+
+
+def test_a_suspend_or_kill_stops_the_step_at_its_next_save(tasker):
+    suspended = make_task(tasker, "count", total=500, every=10, act_at=25, act="suspend")
+    assert run(tasker, suspended)
+    assert tasker.get_state(suspended) == TaskState.WAITING
+    assert records_match_pages(tasker, suspended, suspended.parent) == 30      # the next milestone
+    killed = make_task(tasker, "count", total=500, every=10, act_at=25, act="kill")
+    assert run(tasker, killed)
+    assert tasker.get_state(killed) == TaskState.KILLED
+    assert stored_data(tasker, killed)["records_processed"] == 0               # reset on stopping
+    assert tasker.site.pages.get(killed.id).progress == 0
+
+
+def test_an_interrupt_stops_at_the_next_save_and_leaves_the_task_active(tasker):
+    task = make_task(tasker, "count", total=500, every=10, act_at=15, act="interrupt")
+    assert run(tasker, task)
+    assert tasker.is_active(task)
+    assert records_match_pages(tasker, task, task.parent) == 20
+    assert tasker.site.pages.get(task.id).task_running == 0
+
+
+def test_a_runner_that_lost_its_claim_rolls_back_and_stops(tasker):
+    task = make_task(tasker, "count", total=500, every=10, act_at=15, act="lose")
+    assert not run(tasker, task)
+    assert records_match_pages(tasker, task, task.parent) == 10
+    assert "lost its claim" in tasker.get_log(task)[-1]
+
+
+def test_retries_and_recurring_tasks_start_again(tasker):
+    task = tasker.create_task("Jobs", "refuse", tasker.site.pages.add("basic-page", 1, title="t"),
+                              "Flaky", retry={"attempts": 1, "backoff": 0})
+    tasker.activate_task(task)
+    run(tasker, task)
+    assert tasker.is_active(task) and runtime(tasker, task, "failures") == (1,)
+    assert "retry 1 of 1" in "\n".join(tasker.get_log(task))
+    tasker.site.pages.delete(tasker.site.pages.get(task.parent_id).child("name=refused"))
+    run(tasker, task)
+    assert tasker.get_state(task) == TaskState.FAILED
+    hourly = tasker.create_task("Jobs", "half", 1, "Hourly", every=3600)
+    tasker.activate_task(hourly)
+    run(tasker, hourly)
+    run(tasker, hourly)
+    assert tasker.is_active(hourly)
+    assert stored_data(tasker, hourly)["records_processed"] == 0              # starts over
+    assert runtime(tasker, hourly, "not_before")[0] > time.time() + 3500
+    assert claim_next(tasker) is None                                        # not due yet
+
+
+def test_execute_task_refuses_what_it_cannot_run(tasker):
+    waiting = make_task(tasker, "noop", activate=False)
+    assert not run(tasker, waiting)
+    assert "waiting, not active" in str(tasker.site.notices.warnings()[-1])
+    with pytest.raises(TaskError, match="not a task"):
+        run(tasker, 1)
+    with pytest.raises(TaskError, match="inside a transaction"):
+        with tasker.site.transaction():
+            run(tasker, waiting)
+
+
+# -- claims and leases ------------------------------------------------------------------------
+def test_claims_carry_a_token_a_runner_and_a_lease_from_the_database_clock(tasker):
+    task = make_task(tasker, "noop")
+    claim = claim_task(tasker, task.id, invoker="web", admin_run=True)
+    page = tasker.site.pages.get(task.id)
+    assert page.task_running == 1 and page.task_admin_run == 1
+    assert page.task_runner == claim.runner == f"{os.uname().nodename}:{os.getpid()}"
+    now = tasker.site.db.db_time()
+    assert now + 25 < page.task_lease <= now + 31
+    assert claim_task(tasker, task.id) is None                 # no second claim
+    assert not run(tasker, task)
+    assert "already running" in str(tasker.site.notices.warnings()[-1])
+    assert tasker.execute_task(task.id, {"claim": claim})      # the holder runs it
+    assert tasker.get_state(task) == TaskState.FINISHED
+    assert release(tasker, claim) is False                     # already given back
+
+
+def test_claim_next_takes_priority_then_turns_then_age(tasker):
+    old = make_task(tasker, "half", title="old")          # two steps each
+    new = make_task(tasker, "half", title="new")
+    urgent = make_task(tasker, "noop", title="urgent")
+    tasker.site.db.execute("UPDATE tasker_tasks SET priority = 5 WHERE pages_id = ?", (urgent.id,))
+    order = []
+    while claim := claim_next(tasker, invoker="worker"):
+        order.append(claim.task_id)
+        tasker.execute_task(claim.task_id, {"claim": claim})
+    # the long tasks take turns: `old` does not run its second step before `new` ran its first
+    assert order == [urgent.id, old.id, new.id, old.id, new.id]
+
+
+def test_max_running_limits_claims_across_runners(tasker):
+    tasker.site.modules.save_config("Tasker", max_running=1)
+    make_task(tasker, "noop")
+    make_task(tasker, "noop")
+    first = claim_next(tasker)
+    assert first is not None and claim_next(tasker) is None
+    release(tasker, first)
+    assert claim_next(tasker) is not None
+
+
+def test_an_expired_lease_is_reaped_and_fails_after_max_attempts(tasker):
+    task = make_task(tasker, "noop")
+    expire = "UPDATE tasker_tasks SET lease_until = lease_until - 1000 WHERE pages_id = ?"
+    for attempt in (1, 2):
+        claim = claim_task(tasker, task.id)
+        assert reap_expired(tasker) == []
+        tasker.site.db.execute(expire, (task.id,))
+        assert reap_expired(tasker) == [task.id]
+        assert tasker.is_active(task) and runtime(tasker, task, "attempts", "running") == (attempt, 0)
+        assert f"attempt {attempt} of 3" in tasker.get_log(task)[-1]
+        assert not tasker.execute_task(task.id, {"claim": claim})    # the old runner lost it
+    claim_task(tasker, task.id)
+    tasker.site.db.execute(expire, (task.id,))
+    assert reap_expired(tasker) == [task.id]
+    assert tasker.get_state(task) == TaskState.FAILED
+    assert "died 3 time(s)" in "\n".join(tasker.get_log(task))
+
+
+def test_a_heartbeat_keeps_the_lease_of_a_step_that_does_not_save(tasker, worker_env):
+    tasker.site.modules.save_config("Tasker", lease_seconds=1)
+    task = make_task(tasker, "sleepy", seconds=2.5)
+    worker = spawn_step(worker_env, task.id)
+    wait_for(lambda: runtime(tasker, task, "running")[0], 15)
+    reaped = []
+    while worker.poll() is None:
+        reaped += reap_expired(tasker)
+        time.sleep(0.2)
+    assert worker.returncode == 0, worker.stderr.read()
+    assert reaped == []
+    assert tasker.get_state(task) == TaskState.FINISHED
+
+
+# -- real processes ---------------------------------------------------------------------------
+def test_a_worker_killed_between_milestones_leaves_pages_matching_the_saved_records(tasker, worker_env):
+    tasker.site.modules.save_config("Tasker", max_attempts=10)
+    total = 900
+    task = make_task(tasker, "count", total=total, every=50, pause=0.001)
+    target = task.parent
+    for target_records in (100, 300, 550):
+        worker = spawn_step(worker_env, task.id)
+        wait_for(lambda: stored_data(tasker, task)["records_processed"] >= target_records, 60)
+        time.sleep(random.uniform(0.01, 0.2))
+        worker.send_signal(signal.SIGKILL)
+        worker.wait()
+        done = records_match_pages(tasker, task, target)
+        assert target_records <= done < total
+        tasker.site.db.execute("UPDATE tasker_tasks SET lease_until = lease_until - 1000 "
+                               "WHERE pages_id = ?", (task.id,))
+        assert reap_expired(tasker) == [task.id]
+    while tasker.is_active(task):
+        run(tasker, task)
+    assert records_match_pages(tasker, task, target) == total         # none missing, none twice
+    assert tasker.get_state(task) == TaskState.FINISHED
+
+
+def test_a_suspend_from_another_process_lands_within_a_second(tasker, worker_env):
+    # No milestones: the step commits on time alone, and holds the SQLite write lock between.
+    task = make_task(tasker, "count", total=10**6, every=10**6)
+    worker = spawn_step(worker_env, task.id, timeout=60)
+    wait_for(lambda: stored_data(tasker, task)["records_processed"] > 0, 30)
+    started = time.monotonic()
+    tasker.stop_task(task, by="admin")
+    landed = time.monotonic() - started
+    worker.wait(timeout=10)
+    stopped = time.monotonic() - started
+    assert landed < 1.0, landed
+    assert stopped < 2.0, stopped
+    assert "ran True" in worker.stdout.read()
+    assert tasker.get_state(task) == TaskState.WAITING
+    assert runtime(tasker, task, "running") == (0,)
+    records_match_pages(tasker, task, task.parent)
