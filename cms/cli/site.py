@@ -17,6 +17,29 @@ def register(sub: argparse._SubParsersAction) -> None:
     demo.set_defaults(func=cmd_demo)
     migrate = sub.add_parser("migrate", help="upgrade the database schema to this release")
     migrate.set_defaults(func=cmd_migrate)
+    check = sub.add_parser("check", help="check the page tree and schema; --repair mends them")
+    check.add_argument("--repair", action="store_true", help="mend what is found")
+    check.add_argument("--json", action="store_true", help="print the problems as JSON")
+    check.set_defaults(func=cmd_check)
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Exit 0 when the site is sound (or every problem was repaired), 1 otherwise."""
+    import json
+    from ..integrity import check_site
+    site = boot_from(args, upgrade=False) if not args.repair else boot_from(args)
+    problems = check_site(site, repair=args.repair)
+    if args.json:
+        print(json.dumps([{"kind": p.kind, "page": p.page_id, "detail": p.detail,
+                           "repaired": p.repaired} for p in problems], indent=2))
+    else:
+        for problem in problems:
+            print(problem)
+        pages = site.db.scalar("SELECT COUNT(*) FROM pages")
+        print(f"checked {pages} pages and {len(list(site.fields))} fields: "
+              + ("no problems" if not problems else f"{len(problems)} problem(s)"
+                 + (", all repaired" if args.repair and all(p.repaired for p in problems) else "")))
+    return 0 if all(p.repaired for p in problems) else 1
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
