@@ -1,0 +1,108 @@
+"""Render a page with its template file: `templates/<template name>.html`, Jinja2, autoescaped.
+
+Template files are looked up in `site.config.templates_dirs`: the site directory's `templates/`
+first, then the copy the package carries, so a site overrides a file by dropping one of the
+same name into its own folder. Rendering is hookable as `Page::render`, as in ProcessWire:
+
+    site.add_hook_after("Page::render", lambda event: ...)   # event.object is the page,
+                                                             # event.return_value the HTML
+
+A before hook that sets `event.replace = True` supplies the whole output itself.
+"""
+from __future__ import annotations
+
+import threading
+import weakref
+from typing import TYPE_CHECKING, Any
+
+import jinja2
+
+from .errors import CmsError
+
+if TYPE_CHECKING:
+    from .page import Page
+    from .site import Site
+
+
+class TemplateFileMissing(CmsError):
+    """A page's template has no file in any template folder (the page cannot be viewed)."""
+
+
+_envs: weakref.WeakKeyDictionary[Any, jinja2.Environment] = weakref.WeakKeyDictionary()
+_envs_lock = threading.Lock()
+
+
+def environment(site: Site) -> jinja2.Environment:
+    """The site's Jinja2 environment (one per site, autoescape on for every file)."""
+    env = _envs.get(site)
+    if env is None:
+        with _envs_lock:
+            env = _envs.get(site)
+            if env is None:
+                env = jinja2.Environment(
+                    loader=jinja2.FileSystemLoader(list(site.config.templates_dirs)),
+                    autoescape=True,
+                    undefined=jinja2.ChainableUndefined,
+                    trim_blocks=True,
+                    lstrip_blocks=True,
+                )
+                env.globals.update(task_status=task_status)
+                _envs[site] = env
+    return env
+
+
+def template_file(page: Page) -> str:
+    return f"{page.template.name}.html"
+
+
+def has_template_file(site: Site, page: Page) -> bool:
+    """True when the page's template has a file to render it with."""
+    try:
+        environment(site).get_template(template_file(page))
+    except jinja2.TemplateNotFound:
+        return False
+    return True
+
+
+def render_page(site: Site, page: Page, **extra: Any) -> str:
+    """The page as HTML (hookable as `Page::render`). Raises TemplateFileMissing without a file."""
+    hooks = site.hooks
+    if "render" in hooks.hooked_methods:
+        return hooks.call(page, "render", lambda p, **kw: _render(site, p, **kw), (), extra)
+    return _render(site, page, **extra)
+
+
+def _render(site: Site, page: Page, **extra: Any) -> str:
+    name = template_file(page)
+    try:
+        template = environment(site).get_template(name)
+    except jinja2.TemplateNotFound:
+        raise TemplateFileMissing(
+            f"template {page.template.name!r} has no file {name} in "
+            f"{' or '.join(site.config.templates_dirs)}") from None
+    context = {"page": page, "site": site, "pages": site.pages, "config": site.config,
+               "user": getattr(site, "user", None), "input": Input(), **extra}
+    return template.render(context)
+
+
+class Input:
+    """The request's query parameters as templates see them (`input.get("q")`,
+    `input.page_num`), as ProcessWire's `$input`; empty outside a web request."""
+
+    def __init__(self, params: dict[str, str] | None = None):
+        self._params = dict(params or {})
+
+    def get(self, name: str, default: str = "") -> str:
+        return self._params.get(name, default)
+
+    @property
+    def page_num(self) -> int:
+        """`?page=N` as a whole number from 1 (anything else reads as 1)."""
+        text = self._params.get("page", "")
+        return int(text) if text.isdigit() and 0 < len(text) < 7 and int(text) > 0 else 1
+
+
+def task_status(page: Page) -> dict[str, Any]:
+    """What a visitor may see of a task: its title, state (a word) and progress, nothing else."""
+    from .web.task_view import public_status
+    return public_status(page)

@@ -1,0 +1,348 @@
+"""The page tree and the page editor under `/admin/`.
+
+- `/admin/` shows the tree as ProcessWire's page list: home's children first; a node's children
+  load on demand (`/admin/page/<id>/children?start=N`, an HTML fragment), 50 at a time with a
+  "more" button, so a parent with 100,000 children opens as fast as one with ten. Each node
+  shows its number of children and marks hidden, unpublished, locked and trashed pages.
+- `/admin/page/<id>/edit` edits a page: each field by its type, validation errors beside the
+  field, nothing stored while any value is invalid. Locked pages (task pages, users, the
+  admin's own pages) are refused: tasks are steered from the task monitor.
+- `/admin/page/add?parent=ID`, `/admin/page/<id>/move`, and POST `/admin/page/<id>/trash`
+  and `/restore`. Every change is a POST with the CSRF token.
+"""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+import bottle
+
+from ..errors import CmsError, PageError, ValidationError
+from ..page import Page
+from .task_view import TASK_TEMPLATE
+
+if TYPE_CHECKING:
+    from .app import Context, Web
+
+PAGE_SIZE = 50
+HOME_ID, TRASH_ID = 1, 7
+# Templates whose pages are made by their own API (users, roles, tasks ...), not "add child".
+INTERNAL_TEMPLATES = {"admin", "user", "role", "permission", TASK_TEMPLATE}
+INPUT_KINDS = {"PageTitle": "text", "Text": "text", "Email": "email", "URL": "url",
+               "Textarea": "textarea", "Integer": "number", "Float": "number",
+               "Checkbox": "checkbox", "Datetime": "datetime", "Page": "pages"}
+
+
+class Node(NamedTuple):
+    """One row of the page tree."""
+    page: Page
+    title: str
+    num_children: int
+    flags: list[str]
+    viewable: bool
+    addable: bool
+    movable: bool
+
+
+class Input(NamedTuple):
+    """One field of the editor: what to show and the error beside it."""
+    name: str
+    label: str
+    kind: str
+    value: Any
+    settings: dict
+    error: str
+
+
+def get_page(ctx: Context, page_id: int) -> Page:
+    page = ctx.site.pages.get(page_id)
+    if not page:
+        raise bottle.HTTPResponse(ctx.render("error.html", status=404,
+                                             message=f"there is no page {page_id}"), status=404)
+    return page
+
+
+def is_locked(page: Page) -> bool:
+    """Pages the generic editor refuses: locked templates (tasks, users ...) and locked pages."""
+    return (page.template.name == TASK_TEMPLATE or bool(page.template.settings.get("locked"))
+            or page.has_status(Page.STATUS_LOCKED))
+
+
+def node(page: Page) -> Node:
+    flags = [name for name, bit in (("hidden", Page.STATUS_HIDDEN),
+                                    ("unpublished", Page.STATUS_UNPUBLISHED),
+                                    ("locked", Page.STATUS_LOCKED), ("trash", Page.STATUS_TRASH))
+             if page.status & bit]
+    if page.template.name == TASK_TEMPLATE:
+        flags.append("task")
+    system = page.status & (Page.STATUS_SYSTEM | Page.STATUS_SYSTEM_ID)
+    return Node(page, page.get("title") or page.name, page.num_children, flags,
+                viewable=not page.is_trash() and page.template.name != "admin",
+                addable=not page.template.settings.get("no_children") and not page.is_trash()
+                and page.template.name not in INTERNAL_TEMPLATES,
+                movable=not system and not page.is_trash() and page.id != HOME_ID)
+
+
+def children_of(parent: Page, start: int) -> tuple[list[Node], int]:
+    found = parent.children(f"include=all, limit={PAGE_SIZE}, start={start}")
+    return [node(child) for child in found], found.total
+
+
+def register(web: Web) -> None:
+    app = web.app
+
+    @app.get("/admin/")
+    def tree(ctx: Context) -> str:
+        home = ctx.site.pages.get(HOME_ID)
+        nodes, total = children_of(home, 0)
+        opened = ctx.site.pages.get(ctx.int_param("open")) if ctx.int_param("open") else None
+        open_ids = [p.id for p in opened.parents if p.id != HOME_ID] + [opened.id] if opened else []
+        return ctx.render("tree.html", home=node(home), nodes=nodes, total=total,
+                          start=0, parent=home, page_size=PAGE_SIZE, open_ids=open_ids)
+
+    @app.get("/admin")
+    def tree_slash(ctx: Context) -> None:
+        ctx.redirect("/admin/")
+
+    @app.get("/admin/page/<page_id:int>/children")
+    def children(ctx: Context, page_id: int) -> str:
+        parent = get_page(ctx, page_id)
+        start = ctx.int_param("start", 0, 0, 10 ** 9)
+        nodes, total = children_of(parent, start)
+        values = {"nodes": nodes, "total": total, "start": start, "parent": parent,
+                  "page_size": PAGE_SIZE}
+        if ctx.request.headers.get("X-Requested-With") == "fetch":     # the tree's script
+            return ctx.render("tree_children.html", notices=[], **values)
+        return ctx.render("children_page.html", **values)              # a link, without it
+
+    # -- edit ---------------------------------------------------------------------------------
+    @app.get("/admin/page/<page_id:int>/edit")
+    def edit_form(ctx: Context, page_id: int) -> str:
+        page = get_page(ctx, page_id)
+        ctx.require("page-edit", page)
+        if is_locked(page):
+            return locked(ctx, page)
+        return ctx.render("page_edit.html", page=page, inputs=inputs_for(page, {}, None),
+                          name=page.name, status=status_flags(page), errors={}, error="")
+
+    @app.post("/admin/page/<page_id:int>/edit")
+    def edit(ctx: Context, page_id: int) -> str:
+        ctx.check_csrf()
+        page = get_page(ctx, page_id)
+        ctx.require("page-edit", page)
+        if is_locked(page):
+            return locked(ctx, page)
+        submitted, errors = apply_form(ctx, page)
+        error = ""
+        if not errors:
+            try:
+                page.save()
+            except ValidationError as exc:
+                errors[exc.field or "_"] = str(exc)
+            except CmsError as exc:
+                error = str(exc)
+            else:
+                ctx.notice("message", f"Saved {page.path}")
+                ctx.redirect(f"/admin/page/{page.id}/edit")
+        bottle.response.status = 400
+        return ctx.render("page_edit.html", page=page, inputs=inputs_for(page, submitted, errors),
+                          name=ctx.form("name"), status=status_from_form(ctx), errors=errors,
+                          error=error or errors.get("_", ""))
+
+    # -- add ----------------------------------------------------------------------------------
+    @app.get("/admin/page/add")
+    def add_form(ctx: Context) -> str:
+        parent = get_page(ctx, ctx.int_param("parent", HOME_ID))
+        return ctx.render("page_add.html", parent=parent, templates=addable_templates(ctx),
+                          values={}, error="")
+
+    @app.post("/admin/page/add")
+    def add(ctx: Context) -> str:
+        ctx.check_csrf()
+        parent = get_page(ctx, ctx.int_param("parent", HOME_ID))
+        values = {"template": ctx.form("template"), "title": ctx.form("title").strip(),
+                  "name": ctx.form("name").strip()}
+        templates = addable_templates(ctx)
+        error = ""
+        if values["template"] not in {t.name for t in templates}:
+            error = f"choose a template for the new page ({', '.join(t.name for t in templates)})"
+        elif not values["title"]:
+            error = "a new page needs a title"
+        else:
+            try:
+                page = ctx.site.pages.add(values["template"], parent, values["name"] or None,
+                                          title=values["title"])
+            except CmsError as exc:
+                error = str(exc)
+            else:
+                ctx.notice("message", f"Added {page.path}")
+                ctx.redirect(f"/admin/page/{page.id}/edit")
+        bottle.response.status = 400
+        return ctx.render("page_add.html", parent=parent, templates=templates, values=values,
+                          error=error)
+
+    # -- move, trash, restore -----------------------------------------------------------------
+    @app.get("/admin/page/<page_id:int>/move")
+    def move_form(ctx: Context, page_id: int) -> str:
+        page = get_page(ctx, page_id)
+        return ctx.render("page_move.html", page=page, target=page.parent.path, error="")
+
+    @app.post("/admin/page/<page_id:int>/move")
+    def move(ctx: Context, page_id: int) -> str:
+        ctx.check_csrf()
+        page = get_page(ctx, page_id)
+        target_text = ctx.form("parent").strip()
+        target = find_target(ctx, target_text)
+        error = ""
+        if not target:
+            error = f"there is no page {target_text!r} to move to (give its path or id)"
+        elif target.is_trash():
+            error = "pages go to the trash with Trash, not with Move"
+        else:
+            try:
+                page.parent = target
+                page.save()
+            except CmsError as exc:
+                error = str(exc)
+            else:
+                ctx.notice("message", f"Moved to {page.path}")
+                ctx.redirect(f"/admin/?open={page.id}")
+        bottle.response.status = 400
+        return ctx.render("page_move.html", page=get_page(ctx, page_id), target=target_text,
+                          error=error)
+
+    @app.post("/admin/page/<page_id:int>/trash")
+    def trash(ctx: Context, page_id: int) -> None:
+        ctx.check_csrf()
+        page = get_page(ctx, page_id)
+        parent_id = page.parent_id
+        if page.template.name == TASK_TEMPLATE:
+            ctx.notice("error", "Tasks are trashed from the task monitor.")
+        else:
+            try:
+                page.trash()
+                ctx.notice("message", f"Moved {page.get('title') or page.name} to the trash")
+            except CmsError as exc:
+                ctx.notice("error", str(exc))
+        ctx.redirect(f"/admin/?open={parent_id}")
+
+    @app.post("/admin/page/<page_id:int>/restore")
+    def restore(ctx: Context, page_id: int) -> None:
+        ctx.check_csrf()
+        page = get_page(ctx, page_id)
+        try:
+            page.restore()
+            ctx.notice("message", f"Restored {page.path}")
+        except CmsError as exc:
+            ctx.notice("error", str(exc))
+        ctx.redirect(f"/admin/?open={page.id}")
+
+    # Every other admin URL: not found (after the login check, like the rest of the admin).
+    @app.route("/admin/<rest:path>", ["GET", "POST"])
+    def admin_not_found(ctx: Context, rest: str) -> str:
+        bottle.response.status = 404
+        return ctx.render("error.html", status=404, message="there is no such admin page")
+
+
+def locked(ctx: Context, page: Page) -> str:
+    bottle.response.status = 403
+    return ctx.render("locked.html", page=page, is_task=page.template.name == TASK_TEMPLATE)
+
+
+def addable_templates(ctx: Context) -> list[Any]:
+    return sorted((t for t in ctx.site.templates
+                   if t.name not in INTERNAL_TEMPLATES and not t.settings.get("locked")),
+                  key=lambda t: t.name)
+
+
+def find_target(ctx: Context, text: str) -> Page:
+    if text.isdigit():
+        return ctx.site.pages.get(int(text))
+    if text.startswith("/"):
+        return ctx.site.pages.get(text)
+    from ..page import NullPage
+    return NullPage(ctx.site)
+
+
+# -- the editor's fields ---------------------------------------------------------------------
+def shown_value(field: Any, value: Any) -> Any:
+    """A stored value as the form shows it."""
+    kind = INPUT_KINDS.get(field.type.name, "text")
+    if value is None:
+        return "" if kind != "checkbox" else False
+    if kind == "datetime" and isinstance(value, datetime):
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M")
+    if kind == "pages":
+        ids = value.ids() if hasattr(value, "ids") else [value.id] if value else []
+        return ", ".join(str(i) for i in ids)
+    if kind == "checkbox":
+        return bool(value)
+    if kind == "number" and isinstance(value, float) and value.is_integer():
+        return repr(value)
+    return value if kind in ("text", "email", "url", "textarea", "number") else str(value)
+
+
+def inputs_for(page: Page, submitted: dict[str, Any], errors: dict[str, str] | None) -> list[Input]:
+    result = []
+    for field in page.template.fields:
+        kind = INPUT_KINDS.get(field.type.name, "readonly")
+        if field.name in submitted:
+            value = submitted[field.name]
+        else:
+            value = shown_value(field, page.get(field.name))
+        result.append(Input(field.name, field.label, kind, value, field.settings,
+                            (errors or {}).get(field.name, "")))
+    return result
+
+
+def form_value(ctx: Context, field: Any) -> Any:
+    """The value a form sends for a field, shaped for `page.set`."""
+    kind = INPUT_KINDS.get(field.type.name)
+    raw = ctx.form(field.name)
+    if kind == "checkbox":
+        return "1" if raw else ""
+    if kind == "pages":
+        parts = [p.strip() for p in raw.replace(";", ",").split(",") if p.strip()]
+        return parts
+    if kind == "datetime":
+        return raw.strip()
+    return raw
+
+
+def apply_form(ctx: Context, page: Page) -> tuple[dict[str, Any], dict[str, str]]:
+    """Set the form's values on `page`; returns (what was submitted, errors by field)."""
+    submitted: dict[str, Any] = {}
+    errors: dict[str, str] = {}
+    for field in page.template.fields:
+        if field.type.name not in INPUT_KINDS:
+            continue      # shown read-only (a module's own fieldtype)
+        value = form_value(ctx, field)
+        kind = INPUT_KINDS[field.type.name]
+        submitted[field.name] = (", ".join(value) if kind == "pages" else bool(value)
+                                 if kind == "checkbox" else value)
+        try:
+            page.set(field.name, value)
+        except (ValidationError, PageError) as exc:
+            errors[field.name] = str(exc)
+    name = ctx.form("name").strip()
+    if page.id != HOME_ID and name != page.name:
+        clean = ctx.site.sanitizer.page_name(name)
+        if not clean:
+            errors["name"] = f"page name {name!r} has no usable characters (letters, digits, - _ .)"
+        else:
+            page.name = clean
+    if page.id != HOME_ID:
+        status = page.status
+        for flag, bit in (("hidden", Page.STATUS_HIDDEN), ("unpublished", Page.STATUS_UNPUBLISHED)):
+            status = status | bit if ctx.form(flag) else status & ~bit
+        if status != page.status:
+            page.status = status
+    return submitted, errors
+
+
+def status_flags(page: Page) -> dict[str, bool]:
+    return {"hidden": page.is_hidden(), "unpublished": page.is_unpublished()}
+
+
+def status_from_form(ctx: Context) -> dict[str, bool]:
+    return {"hidden": bool(ctx.form("hidden")), "unpublished": bool(ctx.form("unpublished"))}

@@ -1,0 +1,251 @@
+"""The task monitor: `/admin/tasks/` (the list) and `/admin/tasks/<id>/` (one task).
+
+The list is flat and paginated (50 a page), sorted by state, created, modified or progress,
+filtered by state with a count per state. It reads each task's title, state, progress and log
+counters, never its task_data or log. Progress bars and states update live through the JSON
+API (`status` with `log=0`), whoever runs the tasks.
+
+Actions are POSTs with the CSRF token: the admin's script sends them to the API and swaps in
+the new status; without a script the form posts to `/admin/tasks/<id>/action` and comes back.
+"Run now" posts to `/admin/tasks/<id>/run`, which activates the task and opens its page in run
+mode: the page's script then calls the API's `run` again and again, one step of
+`ajax_timeout` seconds each, until the task is done or the page is closed.
+
+The task page shows the log (updating), the data, the state changes with who made them, the
+per-step figures, the rate and an ETA.
+"""
+from __future__ import annotations
+
+import json
+import time
+import weakref
+from datetime import datetime, timezone
+from typing import TYPE_CHECKING, Any, NamedTuple
+from urllib.parse import urlencode, urlsplit
+
+import bottle
+
+from ..errors import CmsError
+from .api import ApiError, find_task, run_command, tasker_of
+from .task_view import ACTIVE, STATE_FILTERS, TASK_TEMPLATE, state_word, task_row
+
+if TYPE_CHECKING:
+    from .app import Context, Web
+
+PAGE_SIZE = 50
+SORTS = {"state": "task_state", "created": "created", "modified": "modified",
+         "progress": "progress"}
+SORT_LABELS = [("state", "state"), ("created", "created"), ("modified", "modified"),
+               ("progress", "progress")]
+
+
+class Figures(NamedTuple):
+    rate: str
+    eta: str
+
+
+def when(value: Any) -> str:
+    """A datetime or epoch seconds as `2026-11-27 12:00:05 UTC` (empty for none)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, (int, float)):
+        value = datetime.fromtimestamp(value, timezone.utc)
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return str(value)
+
+
+def list_selector(state: int | None, sort: str, direction: str, start: int) -> str:
+    """The selector of one page of the list; every part comes from a fixed set or an int."""
+    order = ("-" if direction == "desc" else "") + SORTS[sort]
+    parts = [f"sort={order}", f"sort={'-' if direction == 'desc' else ''}id",
+             f"limit={PAGE_SIZE}", f"start={start}"]
+    if state is not None:
+        parts.insert(0, f"task_state={state}")
+    return ", ".join(parts)
+
+
+COUNTS_TTL = 5.0
+_counts: weakref.WeakKeyDictionary[Any, tuple[float, dict[Any, int]]] = weakref.WeakKeyDictionary()
+
+
+def state_counts(ctx: Context, total: int | None) -> dict[Any, int]:
+    """Tasks per state for the filter links; `total` is the count of all when known already.
+
+    The per-state counts are kept for COUNTS_TTL seconds (per site): they are a summary beside
+    rows that update live, and each is a COUNT over every task (about 7 ms at 10,000 tasks on
+    SQLite), so an admin paging through the list does not pay them on every page.
+    """
+    now = time.monotonic()
+    cached = _counts.get(ctx.site)
+    if cached is None or now - cached[0] > COUNTS_TTL:
+        base = f"template={TASK_TEMPLATE}, include=hidden"
+        counts: dict[Any, int] = {
+            int(state): ctx.site.pages.count(f"{base}, task_state={int(state)}")
+            for state in STATE_FILTERS}
+        counts["all"] = ctx.site.pages.count(base) if total is None else total
+        cached = _counts[ctx.site] = (now, counts)
+    counts = dict(cached[1])
+    if total is not None:
+        counts["all"] = total
+    return counts
+
+
+def back_url(ctx: Context, task_id: int) -> str:
+    """Where an action without a script returns: the task list or task page it came from."""
+    referer = urlsplit(ctx.request.headers.get("Referer", ""))
+    if referer.netloc and referer.netloc != ctx.request.headers.get("Host", ""):
+        return "/admin/tasks/"
+    if referer.path.startswith("/admin/tasks/") and "\\" not in referer.path:
+        return referer.path + ("?" + referer.query if referer.query else "")
+    return "/admin/tasks/"
+
+
+def register(web: Web) -> None:
+    app = web.app
+    web.views.filters["when"] = when
+
+    @app.get("/admin/tasks", permission="tasker-admin")
+    def tasks_slash(ctx: Context) -> None:
+        ctx.redirect("/admin/tasks/")
+
+    @app.get("/admin/tasks/", permission="tasker-admin")
+    def task_list(ctx: Context) -> str:
+        tasker = tasker_of(ctx)
+        state_text = ctx.query("state").strip()
+        state = int(state_text) if state_text.isdigit() and int(state_text) <= 10 else None
+        sort = ctx.query("sort") if ctx.query("sort") in SORTS else "created"
+        direction = "asc" if ctx.query("dir") == "asc" else "desc"
+        start = ctx.int_param("start", 0, 0, 10 ** 9)
+        found = tasker.get_tasks(list_selector(state, sort, direction, start))
+        parents = {p.id: p for p in ctx.site.pages.get_many(sorted({t.parent_id for t in found}))}
+        rows = [task_row(tasker, task, parents.get(task.parent_id)) for task in found]
+
+        def list_url(**changes: Any) -> str:
+            params = {"state": "" if state is None else state, "sort": sort, "dir": direction,
+                      "start": start}
+            params.update(changes)
+            kept = {k: v for k, v in params.items()
+                    if v not in ("", None) and not (k == "start" and not v)
+                    and not (k == "sort" and v == "created") and not (k == "dir" and v == "desc")}
+            return "/admin/tasks/" + ("?" + urlencode(kept) if kept else "")
+
+        return ctx.render("tasks.html", rows=rows, total=found.total, start=start,
+                          page_size=PAGE_SIZE, state=state, sort=sort, direction=direction,
+                          counts=state_counts(ctx, found.total if state is None else None),
+                          state_filters=STATE_FILTERS, sorts=SORT_LABELS, list_url=list_url)
+
+    @app.get("/admin/tasks/<task_id:int>", permission="tasker-admin")
+    def detail_slash(ctx: Context, task_id: int) -> None:
+        ctx.redirect(f"/admin/tasks/{task_id}/")
+
+    @app.get("/admin/tasks/<task_id:int>/", permission="tasker-admin")
+    def detail(ctx: Context, task_id: int) -> str:
+        return render_detail(ctx, task_id, run=ctx.session.take_run_request(task_id))
+
+    @app.get("/admin/tasks/<task_id:int>/panel", permission="tasker-admin")
+    def panel(ctx: Context, task_id: int) -> str:
+        """The task page's lower part, fetched again by its script while the task is live."""
+        tasker = tasker_of(ctx)
+        task = task_or_404(ctx, tasker, task_id)
+        return ctx.render("task_panel.html", notices=[], **panel_values(ctx, tasker, task))
+
+    @app.post("/admin/tasks/<task_id:int>/run", permission="tasker-admin")
+    def run_now(ctx: Context, task_id: int) -> None:
+        """Run now: activate, then open the task's page, which runs it step by step.
+
+        The page learns it should run from the session (set here, by a POST with the CSRF
+        token), so a link from elsewhere cannot start it, and reloading it does not re-post.
+        """
+        ctx.check_csrf()
+        tasker = tasker_of(ctx)
+        task = task_or_404(ctx, tasker, task_id)
+        try:
+            run_command(ctx, tasker, task, "start")
+            ctx.session.ask_to_run(task_id)
+        except (ApiError, CmsError) as exc:
+            ctx.notice("error", str(exc))
+        ctx.redirect(f"/admin/tasks/{task_id}/")
+
+    @app.post("/admin/tasks/<task_id:int>/action", permission="tasker-admin")
+    def action(ctx: Context, task_id: int) -> None:
+        """An action without the admin's script: do it, say what happened, go back."""
+        ctx.check_csrf()
+        tasker = tasker_of(ctx)
+        task = task_or_404(ctx, tasker, task_id)
+        cmd = ctx.form("cmd")
+        back = back_url(ctx, task_id)
+        if cmd in ("run", "start", "create"):
+            ctx.notice("error", f"{cmd} is not an action of this form; use Run now")
+        else:
+            try:
+                result = run_command(ctx, tasker, task, cmd)
+                ctx.notice("message", f"{task.get('title')}: {result}")
+            except (ApiError, CmsError) as exc:
+                ctx.notice("error", str(exc))
+            if cmd == "trash" and back.startswith(f"/admin/tasks/{task_id}/"):
+                back = "/admin/tasks/"
+        ctx.redirect(back)
+
+
+def task_or_404(ctx: Context, tasker: Any, task_id: int) -> Any:
+    try:
+        return find_task(ctx, tasker, str(task_id))
+    except ApiError as exc:
+        raise bottle.HTTPResponse(ctx.render("error.html", status=exc.status, message=str(exc)),
+                                  status=exc.status) from None
+
+
+def render_detail(ctx: Context, task_id: int, run: bool) -> str:
+    tasker = tasker_of(ctx)
+    task = task_or_404(ctx, tasker, task_id)
+    timeout = ctx.site.modules.get_config("Tasker").get("ajax_timeout", 15)
+    return ctx.render("task_detail.html", log=tasker.get_log(task), run=run,
+                      ajax_timeout=timeout, **panel_values(ctx, tasker, task))
+
+
+def panel_values(ctx: Context, tasker: Any, task: Any) -> dict[str, Any]:
+    """What the task page shows below its status: facts, data, steps, state changes."""
+    row = task_row(tasker, task, task.parent)
+    data_text = task.get("task_data") or "{}"
+    try:
+        data = json.loads(data_text)
+        data_text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True)
+    except ValueError:
+        data = {}
+    if not isinstance(data, dict):
+        data = {}
+    history = [{"at": h["at"], "old": state_word(int(h["old"]), False),
+                "new": state_word(int(h["new"]), False), "who": h["who"], "note": h["note"]}
+               for h in tasker.get_history(task)]
+    found = tasker.get_step_figures(task)
+    steps = [dict(s, rate=rate_text(s["records"], s["seconds"])) for s in found["steps"]]
+    waits_for = ctx.site.pages.get_many(tasker.get_dependencies(task))
+    return {"t": row, "data": data, "data_text": data_text, "history": history, "steps": steps,
+            "figures": figures(found, row.state == ACTIVE), "waits_for": waits_for}
+
+
+def rate_text(records: float, seconds: float) -> str:
+    if not records or not seconds or seconds <= 0:
+        return "–"
+    return f"{records / seconds:,.0f}/s"
+
+
+def figures(found: dict[str, Any], active: bool) -> Figures:
+    """The rate over the latest steps and the time left at it, as Tasker reckons them."""
+    rate, eta = found.get("rate"), found.get("eta_seconds")
+    rate_shown = f"{rate:,.0f} records/s" if rate else "–"
+    if eta is None or not active:
+        return Figures(rate_shown, "–")
+    return Figures(rate_shown, f"{format_seconds(eta)} (about {when(time.time() + eta)})")
+
+
+def format_seconds(seconds: float) -> str:
+    seconds = int(seconds)
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min {seconds % 60} s"
+    return f"{seconds // 3600} h {seconds % 3600 // 60} min"

@@ -1,0 +1,241 @@
+"""The task API: `/admin/tasks/api?id=ID&cmd=CMD`, the original TaskerAdmin's commands as JSON.
+
+`status` is a GET (a POST works too); every other command changes something, so it is a POST
+with the session's CSRF token (form field `csrf_token` or header `X-CSRF-Token`). Parameters
+come from the query string or the form. Every answer has the same fields:
+
+    taskid int, taskinfo str (the title), task_state int, task_state_info str (`running`,
+    `suspending` ... while a step runs), status bool, status_html str (the task's status row,
+    rendered with escaping), result str, progress int, task_running 0/1, log list of str
+
+Errors answer `status: false` with a message in `result` (and `message`) and a 4xx code: 400
+for a bad request (unknown command, bad id, a state change the task cannot make), 403 without
+the `tasker-admin` permission or a valid CSRF token, 404 for a task that does not exist.
+`log=N` limits `log` to the last N lines (`log=0`: none; the task list's pollers use that).
+
+Commands: status; activate (ready to run by cron, worker or lazy cron); start (activate, then
+the page calls `run`); run (one step now, in this request, as the logged-in user, for at most
+`ajax_timeout` seconds); suspend; kill; reset (back to waiting with the initial data); restart
+(reset, then activate); trash; create (`module`, `method` - one of the module's
+`task_methods` -, `pageid`, `title`, `task_data` JSON text).
+"""
+from __future__ import annotations
+
+import json
+import time
+from typing import TYPE_CHECKING, Any
+
+import bottle
+
+from ..errors import CmsError
+from .app import Refused, json_response
+from .task_view import ACTIVE, TaskRow, task_row
+
+if TYPE_CHECKING:
+    from .app import Context, Web
+
+BUSY = "busy: "      # a `run` answer that tells the page to wait a moment before the next call
+COMMANDS = ("status", "activate", "start", "run", "suspend", "kill", "reset", "restart",
+            "trash", "create")
+MAX_TASK_DATA = 1_000_000
+
+
+class ApiError(Exception):
+    """A request the API refuses: answered as `status: false` with this code and message."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+def tasker_of(ctx: Context) -> Any:
+    return ctx.site.modules.get("Tasker")
+
+
+def find_task(ctx: Context, tasker: Any, text: str) -> Any:
+    """The task whose id `text` holds; ApiError 400 for a malformed id, 404 for no such task."""
+    text = text.strip()
+    if not text.isdigit() or len(text) > 12:
+        raise ApiError(f"id must be a task's page id (a whole number), not {text[:40]!r}")
+    task = tasker.get_task_by_id(int(text))
+    if not task or task.is_trash():
+        raise ApiError(f"there is no task {int(text)}", 404)
+    return task
+
+
+def log_lines(tasker: Any, task: Any, limit: int | None = None) -> list[str]:
+    """The task's log lines (the last `limit` of them when given; none for 0)."""
+    if limit == 0:
+        return []
+    lines = tasker.get_log(task)
+    return lines[-limit:] if limit else lines
+
+
+def run_command(ctx: Context, tasker: Any, task: Any, cmd: str) -> str:
+    """Do `cmd` to `task` through the Tasker API; returns the result text, raises ApiError."""
+    if cmd == "status":
+        return task.get("title") or ""
+    if cmd in ("activate", "start"):
+        row = task_row(tasker, task)
+        if cmd == "start" and row.running:
+            raise ApiError("the task is running already (a runner has claimed it); watch it or "
+                           "suspend it first")
+        if row.state != ACTIVE and not tasker.activate_task(task):
+            raise ApiError("the task cannot be activated yet: a task it depends on has not "
+                           "finished")
+        return "run" if cmd == "start" else "activated"
+    if cmd == "run":
+        return run_step(ctx, tasker, task)
+    if cmd == "suspend":
+        tasker.stop_task(task)
+        return "suspended"
+    if cmd == "kill":
+        tasker.stop_task(task, kill=True)
+        return "killed"
+    if cmd == "reset":
+        tasker.stop_task(task, reset=True)
+        return "reset"
+    if cmd == "restart":
+        if not tasker.restart_task(task):
+            raise ApiError("the task was reset but cannot be activated yet: a task it depends "
+                           "on has not finished")
+        return "restarted"
+    if cmd == "trash":
+        tasker.trash_task(task)
+        return "trashed"
+    raise ApiError(f"unknown command {cmd!r}; commands: {', '.join(COMMANDS)}")
+
+
+def run_step(ctx: Context, tasker: Any, task: Any) -> str:
+    """One step of the task now, in this request, for at most `ajax_timeout` seconds."""
+    row = task_row(tasker, task)
+    if row.state != ACTIVE:
+        raise ApiError(f"the task is {row.word}, not active: activate it (or use Run now) first")
+    timeout = float(ctx.site.modules.get_config("Tasker").get("ajax_timeout") or 15)
+    params = {"timeout": time.time() + timeout, "invoker": ctx.user.name, "admin_run": True}
+    if row.running:
+        return BUSY + "another runner is executing a step of this task"
+    if tasker.execute_task(task, params):
+        return "step done"
+    after = task_row(tasker, tasker.get_task_by_id(task.id))
+    if after.state == ACTIVE:
+        # Not claimed (a worker took it a moment ago, or max_running tasks run): the page
+        # waits a little before it asks again.
+        return BUSY + "the task could not be claimed just now; trying again shortly"
+    return f"the step ended with the task {after.word}; see the log"
+
+
+def create(ctx: Context, tasker: Any) -> Any:
+    """`create`: a new task for a registered module's task method, from the request's fields."""
+    name = ctx.param("module").strip()
+    method = ctx.param("method").strip()
+    if not name or not method:
+        raise ApiError("create needs `module` and `method` (one of the module's task_methods)")
+    try:
+        cls = ctx.site.modules.get_class(name)
+    except CmsError as exc:
+        raise ApiError(str(exc)) from None
+    allowed = tuple(getattr(cls, "task_methods", ()))
+    if method not in allowed:
+        raise ApiError(f"module {name!r} offers no task method {method!r}; task methods: "
+                       f"{', '.join(allowed) or 'none'}")
+    page_text = ctx.param("pageid").strip()
+    if not page_text.isdigit() or len(page_text) > 12:
+        raise ApiError("pageid must be the id of the page the task works on")
+    page = ctx.site.pages.get(int(page_text))
+    if not page:
+        raise ApiError(f"there is no page {int(page_text)}", 404)
+    title = ctx.param("title").strip()
+    if not title:
+        raise ApiError("a new task needs a title")
+    data_text = ctx.param("task_data").strip()
+    task_data = None
+    if data_text:
+        if len(data_text) > MAX_TASK_DATA:
+            raise ApiError(f"task_data is longer than {MAX_TASK_DATA} characters")
+        try:
+            task_data = json.loads(data_text)
+        except ValueError as exc:
+            raise ApiError(f"task_data is not valid JSON: {exc}") from None
+        if not isinstance(task_data, dict):
+            raise ApiError("task_data must be a JSON object ({...})")
+    return tasker.create_task(name, method, page, title, task_data=task_data)
+
+
+_rendered: dict[tuple, str] = {}
+RENDERED_MAX = 2048
+
+
+def render_status(ctx: Context, row: TaskRow) -> str:
+    """The task's status row as HTML (autoescaped): what the admin's pages show and swap in.
+
+    A page polls the same tasks again and again, mostly unchanged: the HTML is kept for what
+    it shows (and the session's token it holds), so an unchanged task is not rendered again.
+    """
+    token = ctx.session.csrf_token
+    key = (row.id, row.title, row.state, row.running, row.progress, row.summary, token)
+    html = _rendered.get(key)
+    if html is None:
+        macros = ctx.web.views.get_template("task_macros.html").module
+        html = str(macros.status(row, token))
+        if len(_rendered) >= RENDERED_MAX:
+            _rendered.clear()
+        _rendered[key] = html
+    return html
+
+
+def answer(ctx: Context, tasker: Any, task: Any, status: bool, result: str,
+           log_limit: int | None = None, gone: bool = False) -> dict[str, Any]:
+    if gone:
+        return {"taskid": task.id, "taskinfo": task.get("title") or "", "task_state": 0,
+                "task_state_info": "trashed", "status": status, "status_html": "",
+                "result": result, "progress": 0, "task_running": 0, "log": []}
+    row = task_row(tasker, task)
+    return {"taskid": row.id, "taskinfo": row.title, "task_state": row.state,
+            "task_state_info": row.word, "status": status, "status_html": render_status(ctx, row),
+            "result": result, "progress": row.progress, "task_running": 1 if row.running else 0,
+            "log": log_lines(tasker, task, log_limit)}
+
+
+def error_answer(message: str, status: int, task: Any = None) -> bottle.HTTPResponse:
+    return json_response({"taskid": getattr(task, "id", 0) or 0,
+                          "taskinfo": (task.get("title") or "") if task is not None else "",
+                          "task_state": 0, "task_state_info": "", "status": False,
+                          "status_html": "", "result": message, "message": message,
+                          "progress": 0, "task_running": 0, "log": []}, status)
+
+
+def register(web: Web) -> None:
+    app = web.app
+
+    @app.route("/admin/tasks/api", ["GET", "POST"], permission="tasker-admin", json=True)
+    @app.route("/admin/tasks/api/", ["GET", "POST"], permission="tasker-admin", json=True)
+    def api(ctx: Context) -> Any:
+        cmd = ctx.param("cmd").strip()
+        task = None
+        try:
+            if cmd not in COMMANDS:
+                raise ApiError(f"unknown command {cmd[:40]!r}; commands: {', '.join(COMMANDS)}")
+            if ctx.request.method != "POST" and cmd != "status":
+                raise ApiError(f"{cmd} changes the task: send it by POST with the CSRF token")
+            if ctx.request.method == "POST":
+                ctx.check_csrf()
+            tasker = tasker_of(ctx)
+            log_param = ctx.param("log").strip()
+            log_limit = int(log_param) if log_param.isdigit() and len(log_param) < 7 else None
+            if cmd == "create":
+                task = create(ctx, tasker)
+                return answer(ctx, tasker, task, True, "created", log_limit)
+            task = find_task(ctx, tasker, ctx.param("id"))
+            result = run_command(ctx, tasker, task, cmd)
+            if cmd == "trash":
+                return answer(ctx, tasker, task, True, result, gone=True)
+            if cmd != "status":
+                task = tasker.get_task_by_id(task.id) or task      # the state as stored now
+            return answer(ctx, tasker, task, True, result, log_limit)
+        except ApiError as exc:
+            return error_answer(str(exc), exc.status, task)
+        except Refused as exc:        # no valid CSRF token
+            return error_answer(str(exc), exc.status, task)
+        except CmsError as exc:       # TaskError, ValidationError ...: the caller's mistake
+            return error_answer(str(exc), 400, task)

@@ -1,0 +1,433 @@
+"""The web application: a thin bottle layer over the Python API, with Jinja2 views.
+
+Every route gets a `Context` first: the thread's own booted site (sites are not shared between
+server threads, so `site.user` and the database connection belong to one request at a time),
+the browser's session, and the user acting. Routes read the request, call the same API that
+Python callers use, and render a view; they hold no business logic.
+
+Access is checked before a route runs: a route under `/admin` needs `page-edit` unless it
+names another permission (`@app.get(path, permission="tasker-admin")`) or none
+(`permission=None`, the login form). A guest who lacks it is sent to the login page (or gets a
+403 JSON answer on JSON routes); a logged-in user who lacks it gets 403.
+
+    from cms.web import make_app
+    app = make_app(lambda: cms.boot(url, site_dir=folder))   # a WSGI application
+"""
+from __future__ import annotations
+
+import json
+import logging
+import threading
+import time
+import traceback
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Callable, Union
+from urllib.parse import parse_qsl, quote
+
+import bottle
+import jinja2
+
+from .. import __version__
+from ..errors import CmsError, PermissionDenied, SelectorError, ValidationError
+from . import csrf, sessions
+from .auth import LoginThrottle
+
+if TYPE_CHECKING:
+    from ..site import Site
+
+log = logging.getLogger("cms.web")
+
+HERE = Path(__file__).resolve().parent
+VIEWS_DIR = HERE / "views"
+STATIC_DIR = HERE / "static"
+ADMIN_HEADERS = {
+    "Content-Security-Policy": "default-src 'self'; img-src 'self' data:; style-src 'self'; "
+                               "script-src 'self'; object-src 'none'; base-uri 'none'; "
+                               "frame-ancestors 'none'; form-action 'self'",
+    "X-Frame-Options": "DENY",
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "same-origin",
+    "Cache-Control": "no-store",
+}
+ADMIN_HEADER_LIST = list(ADMIN_HEADERS.items())
+SiteFactory = Union[Callable[[], "Site"], "Site"]
+
+
+class Denied(Exception):
+    """The user may not do this (403; a guest is asked to log in instead)."""
+
+
+class Refused(Exception):
+    """A request that cannot be taken (a missing CSRF token ...): 4xx with a message."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.status = status
+
+
+class SitePool:
+    """One booted site per server thread, made by the factory on the thread's first request.
+
+    Given a `Site` instead of a factory, every thread shares that one site (fine for tests and
+    scripts that serve one request at a time). A thread's connection that has been idle for
+    `idle_seconds` is closed before its next request, so a server that dropped it is no
+    trouble and a quiet server holds few connections.
+    """
+
+    def __init__(self, factory: SiteFactory, idle_seconds: float = 60.0):
+        from ..site import Site
+        self.shared: Site | None = factory if isinstance(factory, Site) else None
+        self.factory = factory
+        self.idle_seconds = idle_seconds
+        self._local = threading.local()
+        self._lock = threading.Lock()
+        self.sites: list[Site] = []
+
+    def get(self) -> Site:
+        local = self._local
+        site = getattr(local, "site", None)
+        now = time.monotonic()
+        if site is None:
+            site = self.shared or self.make()
+            local.site = site
+        elif now - local.used > self.idle_seconds:
+            site.db.close()
+        local.used = now
+        return site
+
+    def make(self) -> Site:
+        """A new site from the factory (boot loads the installed modules: their hooks apply)."""
+        site = self.factory()   # type: ignore[operator]
+        with self._lock:
+            self.sites.append(site)
+        return site
+
+    def close_all(self) -> None:
+        """Close this thread's connection of every site (others close with their threads)."""
+        with self._lock:
+            for site in self.sites:
+                try:
+                    site.close()
+                except Exception:
+                    pass
+
+
+class AccessCache:
+    """Who a session's user is and what they may do, remembered for `ttl` seconds per site.
+
+    A poller asking for a task's status every second would otherwise read the user and their
+    roles on every request. A user who is removed, unpublished or loses a role is refused at
+    most `ttl` seconds later; logging out ends the session at once.
+    """
+
+    def __init__(self, ttl: float = 2.0, clock: Callable[[], float] = time.monotonic):
+        self.ttl = ttl
+        self.clock = clock
+        self._users: dict[tuple[int, int], tuple[float, Any]] = {}
+        self._grants: dict[tuple[int, int, str], tuple[float, bool]] = {}
+
+    def user(self, site: Site, user_id: int) -> Any:
+        """The user with this id, if they may still log in (else None)."""
+        key = (id(site), user_id)
+        now = self.clock()
+        found = self._users.get(key)
+        if found is not None and now - found[0] < self.ttl:
+            return found[1]
+        user = site.users.get(user_id)
+        if not user or user.status & (user.STATUS_UNPUBLISHED | user.STATUS_TRASH):
+            user = None
+        if len(self._users) > 10000:
+            self._users.clear()
+        self._users[key] = (now, user)
+        return user
+
+    def can(self, site: Site, user: Any, permission: str) -> bool:
+        key = (id(site), getattr(user, "id", 0) or 0, permission)
+        now = self.clock()
+        found = self._grants.get(key)
+        if found is not None and now - found[0] < self.ttl:
+            return found[1]
+        allowed = site.users.has_permission(user, permission)
+        if len(self._grants) > 10000:
+            self._grants.clear()
+        self._grants[key] = (now, allowed)
+        return allowed
+
+
+class Context:
+    """What a route works with: `site`, `session`, `user`, the request, and helpers."""
+
+    def __init__(self, web: Web, site: Site, request: bottle.BaseRequest, session: sessions.Session,
+                 user: Any):
+        self.web = web
+        self.site = site
+        self.request = request
+        self.session = session
+        self.user = user
+
+    @property
+    def user_id(self) -> int:
+        return self.session.user_id if self.user is not None and not self.user.is_guest() else 0
+
+    # -- reading the request ------------------------------------------------------------------
+    @property
+    def _query(self) -> dict[str, str]:
+        """The query string's parameters, parsed once (the last of repeated names wins)."""
+        parsed = self.__dict__.get("_parsed_query")
+        if parsed is None:
+            parsed = self.__dict__["_parsed_query"] = dict(
+                parse_qsl(self.request.environ.get("QUERY_STRING", ""), keep_blank_values=True))
+        return parsed
+
+    def query(self, name: str, default: str = "") -> str:
+        return self._query.get(name, default)
+
+    def form(self, name: str, default: str = "") -> str:
+        value = self.request.forms.getunicode(name)
+        return default if value is None else value
+
+    def param(self, name: str, default: str = "") -> str:
+        """A form field (POST), else a query parameter of that name."""
+        value = None
+        if self.request.method == "POST":
+            value = self.request.forms.getunicode(name)
+        if value is None:
+            value = self._query.get(name)
+        return default if value is None else value
+
+    def int_param(self, name: str, default: int = 0, low: int = 0, high: int = 2 ** 31) -> int:
+        """A whole-number parameter clamped to [low, high]; anything else gives `default`."""
+        text = self.param(name).strip()
+        if not text.lstrip("-").isdigit() or len(text) > 12:
+            return default
+        return max(low, min(high, int(text)))
+
+    # -- access -------------------------------------------------------------------------------
+    def can(self, permission: str, page: Any = None) -> bool:
+        """May the user do this? Page-less answers are kept for a second or two (AccessCache)."""
+        if page is None:
+            return self.web.access.can(self.site, self.user, permission)
+        return self.site.users.has_permission(self.user, permission, page)
+
+    def require(self, permission: str, page: Any = None) -> None:
+        if not self.can(permission, page):
+            raise Denied(f"you need the {permission!r} permission for this")
+
+    def check_csrf(self) -> None:
+        """Refuse (403) a POST whose CSRF token is missing or not this session's."""
+        if not csrf.token_is_valid(self.session.csrf_token, csrf.submitted_token(self.request)):
+            raise Refused("the form has expired or did not come from this site (CSRF token "
+                          "missing or wrong); reload the page and try again", 403)
+
+    # -- answering ----------------------------------------------------------------------------
+    def notice(self, kind: str, text: str) -> None:
+        """A notice shown on the next admin page this browser renders."""
+        self.session.notice(kind, text)
+
+    def render(self, view: str, **values: Any) -> str:
+        """A view rendered; notices waiting in the session are shown (fragments pass notices=[])."""
+        if "notices" not in values:
+            values["notices"] = self.session.pop_notices()
+        return self.web.views.get_template(view).render(
+            ctx=self, user=self.user, csrf_token=self.session.csrf_token, **values)
+
+    def redirect(self, url: str) -> None:
+        raise bottle.HTTPResponse(status=303, headers={"Location": url})
+
+
+class CmsPlugin:
+    """Wraps every route: context, access check, CSRF errors, headers, session cookie."""
+
+    name = "cms"
+    api = 2
+
+    def __init__(self, web: Web):
+        self.web = web
+
+    def apply(self, callback: Callable, route: bottle.Route) -> Callable:
+        web = self.web
+        default = "page-edit" if route.rule.startswith("/admin") else None
+        permission = route.config.get("permission", default)
+        wants_json = route.config.get("json", False)
+
+        def wrapper(**kwargs: Any) -> Any:
+            ctx = web.begin()
+            response = bottle.response
+            try:
+                if permission and not ctx.can(permission):
+                    raise Denied(f"you need the {permission!r} permission for this")
+                result = callback(ctx, **kwargs)
+            except bottle.HTTPResponse as answer:
+                web.finish(ctx, answer)
+                raise
+            except Exception as exc:
+                answer = web.error_response(ctx, exc, wants_json)
+                web.finish(ctx, answer)
+                raise answer from None
+            finally:
+                if ctx.user_id:       # the thread's site acts for the guest between requests
+                    ctx.site.users.login_as(web.guest(ctx.site))
+            web.finish(ctx, response)
+            return result
+
+        return wrapper
+
+
+class Web:
+    """The application: the bottle app, the site pool, sessions, views and the login throttle."""
+
+    def __init__(self, site_factory: SiteFactory, *, throttle: LoginThrottle | None = None,
+                 max_age: int = sessions.MAX_AGE):
+        self.pool = SitePool(site_factory)
+        self.throttle = throttle or LoginThrottle()
+        self.max_age = max_age
+        self._codec: sessions.SessionCodec | None = None
+        self._codec_lock = threading.Lock()
+        self._guests: dict[int, tuple[float, Any]] = {}
+        self.access = AccessCache()
+        self.views = jinja2.Environment(loader=jinja2.FileSystemLoader(str(VIEWS_DIR)),
+                                        autoescape=True, trim_blocks=True, lstrip_blocks=True,
+                                        auto_reload=False,
+                                        undefined=jinja2.Undefined)
+        self.views.globals.update(static=static_url, version=__version__)
+        self.app = bottle.Bottle()
+        self.app.install(CmsPlugin(self))
+        self.app.error_handler.update({code: self.plain_error
+                                       for code in (400, 404, 405, 413, 500)})
+        self.background: list[Any] = []     # LazyCron, Tasker's lazy runner: signalled per response
+        self.in_flight = 0
+        self._flight_lock = threading.Lock()
+        self._register_routes()
+
+    def _register_routes(self) -> None:
+        from . import admin_pages, admin_tasks, api, auth, public
+        self.app.route("/admin/static/<filename:path>", "GET", serve_static, skip=[CmsPlugin])
+        auth.register(self)
+        api.register(self)
+        admin_tasks.register(self)
+        admin_pages.register(self)
+        public.register(self)
+
+    # -- WSGI ---------------------------------------------------------------------------------
+    def __call__(self, environ: dict, start_response: Callable) -> Any:
+        with self._flight_lock:
+            self.in_flight += 1
+        if environ.get("PATH_INFO", "").startswith("/admin"):
+            start_response = with_admin_headers(start_response)
+        try:
+            return self.app(environ, start_response)
+        finally:
+            with self._flight_lock:
+                self.in_flight -= 1
+            for runner in self.background:
+                runner.signal()
+
+    # -- per request --------------------------------------------------------------------------
+    def codec(self, site: Site) -> sessions.SessionCodec:
+        if self._codec is None:
+            with self._codec_lock:
+                if self._codec is None:
+                    self._codec = sessions.SessionCodec(sessions.site_secret(site), self.max_age)
+        return self._codec
+
+    def begin(self) -> Context:
+        """The request's context: this thread's site, the session, the user acting."""
+        site = self.pool.get()
+        request = bottle.request
+        try:
+            cookie = sessions.cookie_value(request.environ.get("HTTP_COOKIE", ""))
+            session = self.codec(site).loads(cookie) or sessions.Session()
+            user = None
+            if session.user_id:
+                user = self.access.user(site, session.user_id)
+                if user is None:
+                    session.logout()
+            if user is None:
+                user = self.guest(site)
+            else:
+                site.users.login_as(user)
+        except Exception as exc:
+            if site.db.is_disconnect(exc):
+                site.db.close()          # the database went away: the next request reconnects
+            raise
+        return Context(self, site, request, session, user)
+
+    def guest(self, site: Site) -> Any:
+        """The guest user of this site, read again once a minute."""
+        cached = self._guests.get(id(site))
+        now = time.monotonic()
+        if cached is None or now - cached[0] > 60:
+            cached = self._guests[id(site)] = (now, site.users.guest())
+        return cached[1]
+
+    def finish(self, ctx: Context, response: bottle.BaseResponse) -> None:
+        if ctx.session.changed:
+            response.add_header("Set-Cookie", sessions.cookie_header(
+                self.codec(ctx.site), ctx.session, ctx.request.environ))
+
+    def error_response(self, ctx: Context, exc: BaseException,
+                       wants_json: bool) -> bottle.HTTPResponse:
+        """An exception as an answer: 403 for access, 4xx for bad input, 500 (logged) otherwise."""
+        if isinstance(exc, (Denied, PermissionDenied)):
+            if ctx.user_id == 0 and not wants_json:
+                target = ctx.request.fullpath
+                if ctx.request.query_string and ctx.request.method == "GET":
+                    target += "?" + ctx.request.query_string
+                return bottle.HTTPResponse(status=303, headers={
+                    "Location": "/admin/login?next=" + quote(target, safe="/")})
+            status, message = 403, str(exc)
+        elif isinstance(exc, Refused):
+            status, message = exc.status, str(exc)
+        elif isinstance(exc, (ValidationError, SelectorError, CmsError)):
+            status, message = 400, str(exc)
+        else:
+            log.error("%s %s failed:\n%s", ctx.request.method, ctx.request.path,
+                      "".join(traceback.format_exception(exc)))
+            status, message = 500, "the server failed to answer this request; see its log"
+            if ctx.site.db.is_disconnect(exc):
+                ctx.site.db.close()      # the database went away: the next request reconnects
+        if wants_json:
+            return json_response({"taskid": 0, "taskinfo": "", "task_state": 0,
+                                  "task_state_info": "", "status": False, "status_html": "",
+                                  "result": message, "message": message, "progress": 0,
+                                  "task_running": 0, "log": []}, status)
+        body = ctx.render("error.html", status=status, message=message)
+        return bottle.HTTPResponse(body, status=status,
+                                   headers={"Content-Type": "text/html; charset=utf-8"})
+
+    @staticmethod
+    def plain_error(error: bottle.HTTPError) -> str:
+        bottle.response.set_header("Content-Type", "text/plain; charset=utf-8")
+        return f"{error.status_line}\n"
+
+
+def with_admin_headers(start_response: Callable) -> Callable:
+    """`start_response` that adds the admin's security headers (those the answer lacks)."""
+    def start(status: str, headers: list, exc_info: Any = None) -> Any:
+        present = {name.lower() for name, _ in headers}
+        headers.extend(item for item in ADMIN_HEADER_LIST if item[0].lower() not in present)
+        if exc_info:
+            return start_response(status, headers, exc_info)
+        return start_response(status, headers)
+    return start
+
+
+def json_response(data: Any, status: int = 200) -> bottle.HTTPResponse:
+    return bottle.HTTPResponse(json.dumps(data), status=status, headers={
+        "Content-Type": "application/json", "Cache-Control": "no-store"})
+
+
+def static_url(name: str) -> str:
+    return f"/admin/static/{name}?v={__version__}"
+
+
+def serve_static(filename: str) -> Any:
+    answer = bottle.static_file(filename, root=str(STATIC_DIR))
+    answer.set_header("Cache-Control", "public, max-age=3600")
+    answer.set_header("X-Content-Type-Options", "nosniff")
+    return answer
+
+
+def make_app(site_factory: SiteFactory, **options: Any) -> Web:
+    """The WSGI application for a site: `site_factory()` boots a site (called once per thread)."""
+    return Web(site_factory, **options)

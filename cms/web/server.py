@@ -1,0 +1,232 @@
+"""Serve the site and the admin with waitress: `serve(site_factory, host, port, threads)`.
+
+Each waitress thread boots its own site with `site_factory` on its first request and keeps it
+(and so its own database connection: peewee connections are per thread) for the next ones; a
+connection idle for a minute is closed before the thread's next request. Sixteen threads by
+default, so the admin's Run now steps (up to `ajax_timeout` seconds each) and the pollers of
+progress bars do not wait for each other.
+
+LazyCron (timed events) and Tasker's lazy steps run in the background of the server, each on a
+site of its own (and so a connection of its own); the app signals them after each response,
+and they skip their turn while more than half the threads are busy. Nothing runs in a
+visitor's request.
+
+`processes=N` (`serve --processes N`) forks N such servers on one socket, one per core: each
+has its own interpreter lock, so N cores answer at once (see ServerGroup).
+
+    from cms.web.server import serve
+    serve(lambda: cms.boot(url, site_dir=folder), "127.0.0.1", 8080, threads=16,
+          on_started=lambda server: print("listening on", server.url))
+"""
+from __future__ import annotations
+
+import logging
+import os
+import signal
+import socket
+import sys
+import threading
+import time
+from typing import Any, Callable
+
+import waitress
+from waitress import wasyncore
+
+from .app import SiteFactory, Web, make_app
+
+log = logging.getLogger("cms.web")
+
+DEFAULT_THREADS = 16
+# A request thread that waits for a query gets the interpreter back within this many seconds
+# (CPython's default is 5 ms: with many threads each query could wait that long for its turn).
+SWITCH_INTERVAL = float(os.environ.get("CMS_SWITCH_INTERVAL", "0.0005"))
+
+
+class Server:
+    """A waitress server around the app; `run()` blocks, `stop()` ends it from any thread."""
+
+    def __init__(self, site_factory: SiteFactory, host: str = "127.0.0.1", port: int = 8080,
+                 threads: int = DEFAULT_THREADS, lazy_cron: bool = True, web: Web | None = None,
+                 sock: socket.socket | None = None, **waitress_options: Any):
+        self.web = web or make_app(site_factory)
+        self.threads = threads
+        self.background: list[Any] = []
+        if lazy_cron:
+            self.background = self._background_runners(site_factory)
+            self.web.background = self.background
+        options = {"threads": threads, "connection_limit": max(100, threads * 8),
+                   "channel_timeout": 120, "ident": "cms", "asyncore_use_poll": True,
+                   "clear_untrusted_proxy_headers": False}
+        options.update(waitress_options)
+        if sock is not None:            # a socket bound by the parent of several processes
+            self.waitress = waitress.create_server(self.web, sockets=[sock], **options)
+        else:
+            self.waitress = waitress.create_server(self.web, host=host, port=port, **options)
+        self.host = host
+        self.port = int(getattr(self.waitress, "effective_port", port))
+        self._stopped = threading.Event()
+
+    def _background_runners(self, site_factory: SiteFactory) -> list[Any]:
+        """LazyCron's timed events, and Tasker's lazy steps when Tasker is installed: each on a
+        site of its own, signalled after responses, waiting while the server is busy."""
+        from ..lazycron import LazyCron
+        from ..site import Site
+
+        def own_site() -> Site:
+            return site_factory if isinstance(site_factory, Site) else site_factory()
+
+        def busy() -> bool:
+            # Busy: more than half the threads are answering requests; lazy work waits.
+            return self.web.in_flight > max(1, self.threads // 2)
+
+        cron = LazyCron.for_site(own_site())
+        cron.busy_check = busy
+        runners: list[Any] = [cron]
+        if cron.site.modules.is_installed("Tasker"):
+            from ..tasker.runners.lazy import LazyRunner
+            runners.append(LazyRunner.for_site(own_site(), busy_check=busy))
+        return runners
+
+    @property
+    def url(self) -> str:
+        host = self.host if self.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+        return f"http://{host}:{self.port}/"
+
+    def run(self) -> None:
+        """Serve until `stop()` (or Ctrl-C)."""
+        if SWITCH_INTERVAL and sys.getswitchinterval() > SWITCH_INTERVAL:
+            sys.setswitchinterval(SWITCH_INTERVAL)
+        try:
+            self.waitress.run()
+        finally:
+            self._shutdown()
+
+    def stop(self) -> None:
+        """End the server: the waitress loop closes its sockets in its own thread and returns."""
+        if self._stopped.is_set():
+            return
+        self._stopped.set()
+        server = self.waitress
+        try:
+            server.trigger.pull_trigger(   # type: ignore[attr-defined]
+                lambda: wasyncore.close_all(server._map))  # type: ignore[attr-defined]
+        except Exception:
+            wasyncore.close_all(server._map)  # type: ignore[attr-defined]
+
+    def _shutdown(self) -> None:
+        self._stopped.set()
+        try:
+            self.waitress.task_dispatcher.shutdown(timeout=5)
+        except Exception:
+            pass
+        for runner in self.background:
+            runner.stop(timeout=10)
+        self.web.pool.close_all()
+
+    def start_in_thread(self) -> threading.Thread:
+        """Run the server in a daemon thread (tests, `python run.py` with a worker beside it)."""
+        thread = threading.Thread(target=self.run, name="cms-http", daemon=True)
+        thread.start()
+        return thread
+
+
+class ServerGroup:
+    """Several server processes answering on one listening socket, as gunicorn's workers.
+
+    Each process has its own threads, sites and connections, and its own interpreter lock, so
+    N processes use N cores. The parent binds the socket, forks the processes (call it from a
+    process without other threads), restarts one that dies, and on SIGTERM or Ctrl-C stops
+    them all. LazyCron and the lazy task steps run in the first process only. Per-process
+    state is only what may differ without harm: the login slow-down counts, short caches.
+    """
+
+    def __init__(self, site_factory: SiteFactory, host: str = "127.0.0.1", port: int = 8080,
+                 threads: int = DEFAULT_THREADS, processes: int = 2, lazy_cron: bool = True):
+        self.site_factory = site_factory
+        self.threads = threads
+        self.processes = processes
+        self.lazy_cron = lazy_cron
+        self.host = host
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
+        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self.sock.bind((host, port))
+        self.sock.listen(1024)
+        self.port = self.sock.getsockname()[1]
+        self.children: dict[int, int] = {}      # pid -> index
+        self._stopping = False
+
+    @property
+    def url(self) -> str:
+        host = self.host if self.host not in ("0.0.0.0", "::", "") else "127.0.0.1"
+        return f"http://{host}:{self.port}/"
+
+    def _fork(self, index: int) -> None:
+        pid = os.fork()
+        if pid:
+            self.children[pid] = index
+            return
+        code = 0
+        try:
+            signal.signal(signal.SIGTERM, signal.default_int_handler)   # stop like Ctrl-C
+            server = Server(self.site_factory, self.host, self.port, self.threads,
+                            lazy_cron=self.lazy_cron and index == 0, sock=self.sock)
+            server.run()
+        except KeyboardInterrupt:
+            pass
+        except BaseException:
+            log.exception("server process %d failed", os.getpid())
+            code = 1
+        finally:
+            os._exit(code)
+
+    def run(self) -> None:
+        """Start the processes and wait for them; returns once all have stopped."""
+        previous = signal.signal(signal.SIGTERM, lambda *_: self.stop())
+        try:
+            for index in range(self.processes):
+                self._fork(index)
+            while self.children:
+                try:
+                    pid, status = os.wait()
+                except KeyboardInterrupt:
+                    self.stop()
+                    continue
+                except ChildProcessError:
+                    break
+                index = self.children.pop(pid, None)
+                if index is not None and not self._stopping:
+                    log.error("server process %d ended (status %d); starting another", pid, status)
+                    time.sleep(1)
+                    self._fork(index)
+        finally:
+            signal.signal(signal.SIGTERM, previous)
+            self.sock.close()
+
+    def stop(self) -> None:
+        """Ask every process to finish (SIGTERM); `run()` returns when they have."""
+        self._stopping = True
+        for pid in list(self.children):
+            try:
+                os.kill(pid, signal.SIGTERM)
+            except ProcessLookupError:
+                pass
+
+
+def serve(site_factory: SiteFactory, host: str = "127.0.0.1", port: int = 8080,
+          threads: int = DEFAULT_THREADS, on_started: Callable[[Any], Any] | None = None,
+          lazy_cron: bool = True, processes: int = 1) -> None:
+    """Serve the site until interrupted. `on_started(server)` runs once the port is bound
+    (`server.url`, `server.port`; `server.stop()` ends `serve` from another thread).
+
+    `processes` > 1 forks that many server processes on one socket (see ServerGroup).
+    """
+    server: Server | ServerGroup
+    if processes > 1:
+        server = ServerGroup(site_factory, host, port, threads, processes, lazy_cron)
+    else:
+        server = Server(site_factory, host, port, threads, lazy_cron=lazy_cron)
+    log.info("serving %s with %d process(es) of %d threads", server.url, processes, threads)
+    if on_started is not None:
+        on_started(server)
+    server.run()

@@ -1,0 +1,203 @@
+"""Sessions: a signed cookie holding who is logged in, the CSRF token and one-shot notices.
+
+The cookie is `payload.signature`: the payload is base64 JSON, the signature an HMAC-SHA256 of
+it under a secret generated once per site and kept in the database (`meta` table), so every
+server process of a site accepts the same cookies and a restart logs nobody out. Nothing secret
+is in the payload (it is signed, not encrypted): a user id, the CSRF token, when it was issued.
+
+The cookie is HttpOnly, SameSite=Lax, and Secure when the request came over HTTPS (directly,
+or through a proxy that says so in X-Forwarded-Proto). A session lasts `max_age` seconds after
+the login; logout clears the cookie.
+"""
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+import hmac
+import json
+import secrets
+import time
+from typing import TYPE_CHECKING, Any
+
+import peewee
+
+if TYPE_CHECKING:
+    from ..site import Site
+
+COOKIE_NAME = "cms_session"
+SECRET_META = "session_secret"
+MAX_AGE = 12 * 3600
+MAX_NOTICE_CHARS = 300
+
+
+def site_secret(site: Site) -> bytes:
+    """The site's session secret: read from the database, created there on first use.
+
+    Two processes creating it at once both insert; the loser's insert fails and it reads the
+    winner's, so every process signs with the same key.
+    """
+    from .. import schema
+    stored = schema.get_meta(site, SECRET_META)
+    if stored is None:
+        candidate = secrets.token_hex(32)
+        try:
+            with site.transaction():
+                site.db.execute("INSERT INTO meta (name, value) VALUES (?, ?)",
+                                (SECRET_META, json.dumps(candidate)))
+        except peewee.IntegrityError:
+            pass
+        stored = schema.get_meta(site, SECRET_META)
+    return str(stored).encode()
+
+
+def _b64(data: bytes) -> str:
+    return base64.urlsafe_b64encode(data).rstrip(b"=").decode("ascii")
+
+
+def _unb64(text: str) -> bytes:
+    return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
+
+
+class Session:
+    """One browser's session: `user_id` (0 = guest), `csrf_token`, and notices to show once."""
+
+    def __init__(self, user_id: int = 0, csrf_token: str = "", issued: float = 0.0,
+                 notices: list[list[str]] | None = None, fresh: bool = True, run_task: int = 0):
+        self.user_id = user_id
+        self._csrf_token = csrf_token or secrets.token_urlsafe(32)
+        self.issued = issued or time.time()
+        self.notices: list[list[str]] = notices or []
+        self.run_task = run_task   # "Run now" asked for this task: its page runs it once opened
+        self.fresh = fresh
+        self.changed = False       # a changed session is sent back as a cookie
+        self.cleared = False
+
+    @property
+    def csrf_token(self) -> str:
+        """The token forms must send back; a new session is stored once its token is handed out
+        (so a visitor who never sees a form gets no cookie)."""
+        if self.fresh:
+            self.changed = True
+        return self._csrf_token
+
+    def login(self, user_id: int) -> None:
+        """Start a fresh session for `user_id`, with a new CSRF token (no fixation)."""
+        self.user_id = user_id
+        self._csrf_token = secrets.token_urlsafe(32)
+        self.issued = time.time()
+        self.changed = True
+
+    def logout(self) -> None:
+        self.user_id = 0
+        self._csrf_token = secrets.token_urlsafe(32)
+        self.notices = []
+        self.changed = True
+        self.cleared = True
+
+    def notice(self, kind: str, text: str) -> None:
+        """Remember a notice to show on the next page this browser renders."""
+        self.notices.append([kind, str(text)[:MAX_NOTICE_CHARS]])
+        del self.notices[:-5]
+        self.changed = True
+
+    def pop_notices(self) -> list[list[str]]:
+        notices, self.notices = self.notices, []
+        if notices:
+            self.changed = True
+        return notices
+
+    def ask_to_run(self, task_id: int) -> None:
+        """Remember that this browser asked (by POST) to run a task from its page."""
+        self.run_task = task_id
+        self.changed = True
+
+    def take_run_request(self, task_id: int) -> bool:
+        """True once after `ask_to_run(task_id)`: the task page opens in run mode."""
+        if self.run_task != task_id:
+            return False
+        self.run_task = 0
+        self.changed = True
+        return True
+
+    def payload(self) -> dict[str, Any]:
+        data = {"u": self.user_id, "c": self._csrf_token, "t": int(self.issued), "n": self.notices}
+        if self.run_task:
+            data["r"] = self.run_task
+        return data
+
+
+def cookie_value(header: str, name: str = COOKIE_NAME) -> str | None:
+    """The value of one cookie in a Cookie header (a plain split: faster than SimpleCookie)."""
+    for part in header.split(";"):
+        key, _, value = part.strip().partition("=")
+        if key == name:
+            return value
+    return None
+
+
+class SessionCodec:
+    """Signs and checks session cookies with one secret.
+
+    A cookie checked once is remembered (up to `cache_size` of them), so a browser polling
+    every second costs one dictionary lookup instead of an HMAC and a JSON parse.
+    """
+
+    def __init__(self, secret: bytes, max_age: int = MAX_AGE, cache_size: int = 4096):
+        self.key = hashlib.sha256(b"cms-session:" + secret).digest()
+        self.max_age = max_age
+        self.cache_size = cache_size
+        self._checked: dict[str, tuple] = {}
+
+    def _sign(self, payload: str) -> str:
+        return _b64(hmac.new(self.key, payload.encode("ascii"), hashlib.sha256).digest())
+
+    def dumps(self, session: Session) -> str:
+        payload = _b64(json.dumps(session.payload(), separators=(",", ":")).encode())
+        return f"{payload}.{self._sign(payload)}"
+
+    def loads(self, value: str | None, now: float | None = None) -> Session | None:
+        """The session a cookie holds, or None when it is missing, forged, malformed or expired."""
+        if not value:
+            return None
+        known = self._checked.get(value)
+        if known is not None:
+            user_id, token, issued, notices, run_task = known
+            if (now or time.time()) - issued > self.max_age:
+                return None
+            return Session(user_id, token, issued, [list(n) for n in notices], fresh=False,
+                           run_task=run_task)
+        if value.count(".") != 1 or len(value) > 4096:
+            return None
+        payload, signature = value.split(".")
+        try:
+            if not hmac.compare_digest(self._sign(payload), signature):
+                return None
+            data = json.loads(_unb64(payload))
+            user_id, token, issued = int(data["u"]), str(data["c"]), float(data["t"])
+            notices = [[str(k), str(t)] for k, t in data.get("n", [])][:5]
+            run_task = int(data.get("r", 0))
+        except (ValueError, KeyError, TypeError, binascii.Error, UnicodeError):
+            return None
+        if (now or time.time()) - issued > self.max_age or not token:
+            return None
+        if len(self._checked) >= self.cache_size:
+            self._checked.clear()
+        self._checked[value] = (user_id, token, issued, tuple(tuple(n) for n in notices), run_task)
+        return Session(user_id, token, issued, notices, fresh=False, run_task=run_task)
+
+
+def is_https(environ: dict[str, Any]) -> bool:
+    """True when the browser talks HTTPS to us or to the proxy in front of us."""
+    forwarded = environ.get("HTTP_X_FORWARDED_PROTO", "").split(",")[0].strip().lower()
+    return forwarded == "https" or environ.get("wsgi.url_scheme") == "https"
+
+
+def cookie_header(codec: SessionCodec, session: Session, environ: dict[str, Any]) -> str:
+    """The Set-Cookie header value that stores (or, after a logout, clears) the session."""
+    secure = "; Secure" if is_https(environ) else ""
+    if session.cleared and not session.notices:
+        value, age = "", 0
+    else:
+        value, age = codec.dumps(session), codec.max_age
+    return f"{COOKIE_NAME}={value}; Path=/; Max-Age={age}; HttpOnly; SameSite=Lax{secure}"

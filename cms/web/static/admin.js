@@ -1,0 +1,260 @@
+/* The admin's script: the page tree's on-demand children, the task monitor's live status,
+ * actions sent to the task API, and Run now (call `run` until the task is done or the page
+ * is closed). Plain JavaScript, no library, nothing loaded from elsewhere.
+ *
+ * HTML that the server sends (tree fragments, status_html) was rendered with escaping; text
+ * that arrives as data (log lines) is only ever set with textContent.
+ */
+(function () {
+  "use strict";
+
+  var meta = document.querySelector('meta[name="csrf-token"]');
+  var csrfToken = meta ? meta.getAttribute("content") : "";
+  var API = "/admin/tasks/api";
+  var ACTIVE = 1;
+
+  function api(cmd, id, method, extra) {
+    var url = API + "?id=" + encodeURIComponent(id) + "&cmd=" + encodeURIComponent(cmd) + (extra || "");
+    return fetch(url, {
+      method: method,
+      headers: {"X-CSRF-Token": csrfToken, "Accept": "application/json"},
+      credentials: "same-origin",
+      cache: "no-store"
+    }).then(function (response) {
+      return response.json().then(function (data) {
+        data.httpStatus = response.status;
+        return data;
+      });
+    });
+  }
+
+  function fromHtml(html) {
+    var template = document.createElement("template");
+    template.innerHTML = html.trim();
+    return template.content;
+  }
+
+  /* -- forms: confirmations and task actions ------------------------------------------ */
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var button = event.submitter;
+    var question = (button && button.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+      return;
+    }
+    // A task's actions go to the API and the new status is swapped in; Run now opens the
+    // task's page (its button posts to /run), so it is left to the browser.
+    if (form.classList.contains("task-status") && button && button.value && button.value !== "run") {
+      event.preventDefault();
+      var id = form.getAttribute("data-task-id");
+      form.classList.add("busy");
+      api(button.value, id, "POST", "&log=0").then(function (data) {
+        showStatus(id, data);
+        if (!data.status) { showError(data.result); }
+      }).catch(function () {
+        form.classList.remove("busy");
+        showError("The server did not answer.");
+      });
+    }
+  });
+
+  function showError(text) {
+    var box = document.getElementById("task-error");
+    if (!box) {
+      box = document.createElement("p");
+      box.id = "task-error";
+      box.className = "notice notice-error";
+      box.setAttribute("role", "alert");
+      var main = document.querySelector("main");
+      main.insertBefore(box, main.firstChild);
+    }
+    box.textContent = text;
+  }
+
+  /* -- the page tree ------------------------------------------------------------------- */
+  function loadChildren(list, parentId, start) {
+    list.classList.add("loading");
+    return fetch("/admin/page/" + parentId + "/children?start=" + start,
+                 {credentials: "same-origin", headers: {"X-Requested-With": "fetch"}})
+      .then(function (response) {
+        if (!response.ok) { throw new Error("HTTP " + response.status); }
+        return response.text();
+      })
+      .then(function (html) {
+        list.appendChild(fromHtml(html));
+        list.setAttribute("data-loaded", "1");
+        list.classList.remove("loading");
+      });
+  }
+
+  function toggle(node, open) {
+    var list = node.querySelector(":scope > ul.tree-children");
+    var button = node.querySelector(":scope > .tree-row .tree-toggle");
+    if (!list) { return Promise.resolve(); }
+    var opening = open === undefined ? list.hidden : open;
+    list.hidden = !opening;
+    node.classList.toggle("open", opening);
+    if (button) { button.setAttribute("aria-expanded", opening ? "true" : "false"); }
+    if (opening && !list.getAttribute("data-loaded")) {
+      return loadChildren(list, node.getAttribute("data-id"), 0);
+    }
+    return Promise.resolve();
+  }
+
+  document.addEventListener("click", function (event) {
+    var toggler = event.target.closest(".tree-toggle");
+    if (toggler) {
+      event.preventDefault();
+      toggle(toggler.closest(".tree-node"));
+      return;
+    }
+    var more = event.target.closest(".tree-more a.more");
+    if (more) {
+      event.preventDefault();
+      var item = more.closest(".tree-more");
+      var list = item.parentNode;
+      item.remove();
+      loadChildren(list, more.getAttribute("data-parent"), more.getAttribute("data-start"));
+    }
+  });
+
+  function openPath(tree) {
+    var ids = (tree.getAttribute("data-open") || "").split(",").filter(Boolean);
+    var chain = Promise.resolve();
+    ids.forEach(function (id) {
+      chain = chain.then(function () {
+        var node = tree.querySelector('.tree-node[data-id="' + id + '"]');
+        if (!node) { return null; }
+        node.classList.add("highlight");
+        return toggle(node, true);
+      });
+    });
+    chain.then(function () {
+      var last = ids[ids.length - 1];
+      var row = last && document.getElementById("page-" + last);
+      if (row) { row.classList.add("target"); row.scrollIntoView({block: "center"}); }
+    });
+  }
+
+  /* -- task status --------------------------------------------------------------------- */
+  function showStatus(id, data) {
+    var current = document.querySelectorAll('.task-status[data-task-id="' + id + '"]');
+    current.forEach(function (status) {
+      if (data.status_html === "" && data.status) {
+        var row = status.closest("tr") || status;
+        row.remove();
+        return;
+      }
+      if (data.status_html) {
+        status.replaceWith(fromHtml(data.status_html));
+      } else {
+        status.classList.remove("busy");
+      }
+    });
+    if (data.status && data.log && data.log.length !== undefined) { showLog(data.log); }
+  }
+
+  function showLog(lines) {
+    var log = document.getElementById("task-log");
+    if (!log || !lines.length && log.children.length) { return; }
+    var items = document.createDocumentFragment();
+    lines.forEach(function (line) {
+      var item = document.createElement("li");
+      item.textContent = line;
+      items.appendChild(item);
+    });
+    log.replaceChildren(items);
+  }
+
+  function isLive(status) {
+    return status.getAttribute("data-state") === String(ACTIVE) || status.getAttribute("data-running") === "1";
+  }
+
+  function pollList() {
+    var tick = 0;
+    function round() {
+      tick += 1;
+      var everyone = tick % 8 === 0;
+      var asks = [];
+      document.querySelectorAll("#task-list .task-status").forEach(function (status) {
+        if (everyone || isLive(status)) {
+          var id = status.getAttribute("data-task-id");
+          asks.push(api("status", id, "GET", "&log=0").then(function (data) {
+            if (data.status || data.httpStatus === 404) { showStatus(id, data.httpStatus === 404 ? {status: true, status_html: ""} : data); }
+          }).catch(function () {}));
+        }
+      });
+      Promise.all(asks).then(function () { setTimeout(round, 2000); });
+    }
+    setTimeout(round, 2000);
+  }
+
+  function refreshPanel(id) {
+    var panel = document.getElementById("task-panel");
+    if (!panel) { return; }
+    fetch("/admin/tasks/" + id + "/panel", {credentials: "same-origin", cache: "no-store"})
+      .then(function (response) { return response.ok ? response.text() : null; })
+      .then(function (html) { if (html !== null) { panel.replaceChildren(fromHtml(html)); } })
+      .catch(function () {});
+  }
+
+  function pollDetail(detail) {
+    var id = detail.getAttribute("data-task-id");
+    var tick = 0;
+    var wasLive = true;
+    function round() {
+      if (document.hidden) { setTimeout(round, 3000); return; }
+      api("status", id, "GET", "").then(function (data) {
+        if (data.status) {
+          showStatus(id, data);
+          var live = data.task_state === ACTIVE || data.task_running === 1;
+          tick += 1;
+          if ((live && tick % 2 === 0) || live !== wasLive) { refreshPanel(id); }
+          wasLive = live;
+        }
+        setTimeout(round, 1500);
+      }).catch(function () { setTimeout(round, 5000); });
+    }
+    setTimeout(round, 1500);
+  }
+
+  /* -- Run now: one step per call, until the task is no longer active ------------------- */
+  function runLoop(detail) {
+    var id = detail.getAttribute("data-task-id");
+    var note = document.getElementById("run-note");
+    function say(text) { if (note) { note.textContent = text; } }
+    function step() {
+      api("run", id, "POST", "").then(function (data) {
+        showStatus(id, data);
+        refreshPanel(id);
+        if (!data.status) {
+          say("Stopped: " + data.result);
+          return;
+        }
+        if (data.task_state === ACTIVE) {
+          var busy = data.result.indexOf("busy") === 0;
+          say(busy ? "Another runner has this step; waiting for it." : "Running: " + data.progress + "% done.");
+          setTimeout(step, busy ? 1000 : 50);
+        } else {
+          say("The task is " + data.task_state_info + ".");
+        }
+      }).catch(function () {
+        say("The server did not answer; trying again in a few seconds.");
+        setTimeout(step, 3000);
+      });
+    }
+    step();
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var tree = document.getElementById("page-tree");
+    if (tree) { openPath(tree); }
+    if (document.getElementById("task-list")) { pollList(); }
+    var detail = document.getElementById("task-detail");
+    if (detail) {
+      pollDetail(detail);
+      if (detail.getAttribute("data-run") === "1") { runLoop(detail); }
+    }
+  });
+})();

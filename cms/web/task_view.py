@@ -1,0 +1,106 @@
+"""How a task is shown: the word for its state, the actions it offers, what a visitor may see.
+
+The original TaskerAdmin's rules, kept in one place for the task list, the task page, the JSON
+API's `status_html` and the public task page:
+
+- a state set while the task runs shows as what is happening: `running`, `suspending`,
+  `killing`; an active task that is not running is `ready to run`;
+- actions by state: waiting -> Activate, Run now; active -> Deactivate, Run now (when not
+  running), Kill; failed -> Try again; any other task still running (suspending) -> Kill;
+  finished, killed, failed, or any task with progress -> Reset; a task that is not running ->
+  Trash; every task -> Details.
+"""
+from __future__ import annotations
+
+from typing import Any, NamedTuple
+
+from ..tasker.state import TaskState, state_info
+
+TASK_TEMPLATE = "tasker-task"
+UNKNOWN, ACTIVE, WAITING, FINISHED, KILLED, FAILED = (int(s) for s in TaskState)
+STATE_FILTERS = [TaskState.ACTIVE, TaskState.WAITING, TaskState.FINISHED, TaskState.KILLED,
+                 TaskState.FAILED]
+
+
+class Action(NamedTuple):
+    command: str      # the API command (`run` opens the Run now page)
+    label: str
+    danger: bool = False
+
+
+def as_int(value: Any, default: int = 0) -> int:
+    try:
+        return int(value or 0)
+    except (TypeError, ValueError):
+        return default
+
+
+def state_word(state: int, running: bool) -> str:
+    """`running`, `suspending`, `killing` while a step runs; else the state's own word."""
+    return state_info(state, running)
+
+
+def state_label(state: int, running: bool) -> str:
+    """The longer label of the task list (`ready to run` for an active task not running)."""
+    if state == ACTIVE and not running:
+        return "ready to run"
+    return state_info(state, running)
+
+
+def actions(state: int, running: bool, progress: int) -> list[Action]:
+    """The actions the task list and task page offer for a task in this state."""
+    found: list[Action] = []
+    if state == WAITING and not running:
+        found += [Action("activate", "Activate"), Action("run", "Run now")]
+    elif state == ACTIVE:
+        found.append(Action("suspend", "Deactivate"))
+        if not running:
+            found.append(Action("run", "Run now"))
+        found.append(Action("kill", "Kill", danger=True))
+    elif state == FAILED and not running:
+        found.append(Action("activate", "Try again"))
+    elif running and state != KILLED:           # suspending or finishing: it may still be killed
+        found.append(Action("kill", "Kill", danger=True))
+    if not running and (progress > 0 or state in (FINISHED, KILLED, FAILED)):
+        found.append(Action("reset", "Reset"))
+    if not running:
+        found.append(Action("trash", "Trash", danger=True))
+    return found
+
+
+def task_state(task: Any) -> tuple[int, bool, int]:
+    """(state, running, progress) of a task page, as plain ints."""
+    return (as_int(task.get("task_state")), bool(as_int(task.get("task_running"))),
+            max(0, min(100, as_int(task.get("progress")))))
+
+
+def public_status(task: Any) -> dict[str, Any]:
+    """What a visitor may see of a task: title, state (a word) and progress. Nothing else."""
+    state, running, progress = task_state(task)
+    return {"title": task.get("title") or "", "state": state_word(state, running),
+            "progress": progress}
+
+
+class TaskRow(NamedTuple):
+    """A task as the admin shows it (no task_data, no log: the list never loads those)."""
+    id: int
+    page: Any
+    title: str
+    state: int
+    running: bool
+    progress: int
+    word: str         # task_state_info: `running`, `suspending` ... or the state's word
+    label: str        # the list's label: `ready to run` for an active task not running
+    summary: str      # "35% 1 error(s)" from the log counters
+    actions: list[Action]
+    parent: Any
+    created: Any
+    modified: Any
+
+
+def task_row(tasker: Any, task: Any, parent: Any = None) -> TaskRow:
+    state, running, progress = task_state(task)
+    return TaskRow(task.id, task, task.get("title") or "", state, running, progress,
+                   state_word(state, running), state_label(state, running),
+                   tasker.get_log_summary(task), actions(state, running, progress), parent,
+                   task.created, task.modified)

@@ -1,0 +1,193 @@
+"""The admin in a real browser: Playwright driving the system Chromium (`apt-get install
+chromium`; no browser is downloaded). Run with `python -m pytest -m browser`.
+
+Screenshots of each scenario land in tests/artifacts/.
+"""
+from __future__ import annotations
+
+import threading
+import time
+from pathlib import Path
+
+import pytest
+from cms.tasker.runners import WorkerProcess
+from webclient import PASSWORD, make_task, prepare_site, running_server, state_of
+
+pytestmark = pytest.mark.browser
+
+CHROMIUM = "/usr/bin/chromium"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-background-networking", "--disable-component-update",
+                 "--disable-gpu"]
+ARTIFACTS = Path(__file__).resolve().parent / "artifacts"
+
+
+@pytest.fixture(scope="module")
+def browser():
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        pytest.fail(f"the browser tests need Chromium at {CHROMIUM} (apt-get install chromium)")
+    with playwright_api.sync_playwright() as playwright:
+        launched = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield launched
+        launched.close()
+
+
+@pytest.fixture
+def web_site(site, tmp_path):
+    prepare_site(site, tmp_path, ajax_timeout=2)
+    return site
+
+
+@pytest.fixture
+def server(web_site, db_url, tmp_path):
+    with running_server(db_url, tmp_path, threads=8) as running:
+        yield running
+
+
+@pytest.fixture
+def page(browser, server):
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    tab = context.new_page()
+    errors: list[str] = []
+    tab.on("pageerror", lambda error: errors.append(str(error)))
+    tab.on("dialog", lambda dialog: dialog.accept())
+    tab.base = server.url.rstrip("/")
+    yield tab
+    context.close()
+    assert not errors, errors          # no script error on any page the test opened
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def log_in(page) -> None:
+    page.goto(page.base + "/admin/")
+    assert "/admin/login" in page.url
+    page.fill("input[name=username]", "admin")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.login-form button[type=submit]")
+    page.wait_for_url(page.base + "/admin/")
+
+
+def test_log_in_open_the_tree_and_expand_a_node(web_site, page):
+    big = web_site.pages.add("basic-page", 1, "big", title="Big section")
+    with web_site.transaction():
+        for i in range(60):
+            web_site.pages.add("basic-page", big, f"item-{i:02d}", title=f"Item {i:02d}")
+    log_in(page)
+    node = page.locator(f'.tree-node[data-id="{big.id}"]')
+    assert "60" in node.locator(".count").first.inner_text()
+    node.locator(".tree-toggle").first.click()
+    children = page.locator(f'ul[data-parent="{big.id}"] > li.tree-node')
+    children.nth(49).wait_for()
+    assert children.count() == 50
+    page.click(f'ul[data-parent="{big.id}"] .tree-more a.more')
+    children.nth(59).wait_for()
+    assert children.count() == 60
+    shot(page, "tree-expanded")
+    node.locator(".tree-toggle").first.click()                   # and closed again
+    assert page.locator(f'ul[data-parent="{big.id}"]').is_hidden()
+
+
+def test_run_now_runs_the_task_to_100_percent(web_site, page):
+    task = make_task(web_site, title="Count in the browser", target=12, per_step=3, delay=0.05,
+                     say="counting")
+    log_in(page)
+    page.goto(page.base + "/admin/tasks/")
+    row = page.locator(f'tr[data-task-id="{task.id}"]')
+    row.get_by_role("button", name="Run now").click()
+    page.wait_for_url(f"{page.base}/admin/tasks/{task.id}/")
+    status = page.locator(f'#task-detail .task-status[data-task-id="{task.id}"]')
+    seen: set[str] = set()
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        percent = status.locator(".percent").inner_text()
+        seen.add(percent)
+        if percent == "100%":
+            break
+        time.sleep(0.05)
+    assert status.locator(".percent").inner_text() == "100%"
+    assert len(seen) >= 2                                  # the bar moved, step by step
+    page.wait_for_function("document.querySelector('#run-note').textContent.includes('finished')")
+    assert status.locator(".state").inner_text().lower() == "finished"
+    page.locator("#task-log li", has_text="counting").first.wait_for()
+    page.wait_for_function("document.querySelector('#task-records').textContent === '12'")
+    shot(page, "run-now-finished")
+    assert state_of(web_site, task) == 3
+
+
+def test_suspend_a_task_a_worker_is_running(web_site, page, tmp_path, db_url):
+    task = make_task(web_site, title="Long count", target=3000, delay=0.01)
+    web_site.modules.get("Tasker").activate_task(task)
+    worker = WorkerProcess(tmp_path, db_url, processes=1).start()
+    try:
+        tasker = web_site.modules.get("Tasker")
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            fresh = tasker.get_task_by_id(task.id)
+            if fresh.get("task_running") and (fresh.get("progress") or 0) > 0:
+                break
+            time.sleep(0.2)
+        else:
+            pytest.fail("the worker did not start the task: " +
+                        (tmp_path / "worker.log").read_text()[-2000:])
+        log_in(page)
+        page.goto(page.base + "/admin/tasks/")
+        status = page.locator(f'#task-list .task-status[data-task-id="{task.id}"]')
+        assert status.locator(".state").inner_text().lower() == "running"
+        first_progress = int(status.locator(".percent").inner_text().rstrip("%"))
+        page.wait_for_function(
+            f"""() => {{
+                const el = document.querySelector(
+                    '.task-status[data-task-id="{task.id}"] .percent');
+                return el && parseInt(el.textContent) > {first_progress};
+            }}""", timeout=30000)                          # the bar follows the worker live
+        shot(page, "worker-running")
+        status.get_by_role("button", name="Deactivate").click()
+        page.wait_for_function(
+            f"""() => {{
+                const el = document.querySelector('.task-status[data-task-id="{task.id}"]');
+                return el && el.getAttribute('data-state') === '2'
+                    && el.getAttribute('data-running') === '0';
+            }}""", timeout=30000)
+        stopped_at = status.locator(".percent").inner_text()
+        assert status.locator(".state").inner_text().lower() == "waiting"
+        time.sleep(2.5)                                    # it stays stopped
+        assert status.locator(".percent").inner_text() == stopped_at
+        shot(page, "worker-suspended")
+        fresh = tasker.get_task_by_id(task.id)
+        assert int(fresh.get("task_state")) == 2 and not fresh.get("task_running")
+        assert 0 < int(fresh.get("progress")) < 100
+    finally:
+        worker.stop()
+
+
+def test_a_visitor_watches_a_task_on_its_public_page(web_site, page, db_url, tmp_path):
+    import cms
+    task = make_task(web_site, title="Public count", target=40, delay=0.05, per_step=8)
+    tasker = web_site.modules.get("Tasker")
+    tasker.activate_task(task)
+    page.goto(page.base + task.path)
+    assert page.locator("#task-title").inner_text() == "Public count"
+    assert page.locator("#task-percent").inner_text() == "0"
+
+    def runner() -> None:
+        own = cms.boot(db_url, site_dir=tmp_path)
+        try:
+            runner_tasker = own.modules.get("Tasker")
+            while runner_tasker.is_active(task.id):
+                runner_tasker.execute_task(task.id, {"invoker": "test"})
+        finally:
+            own.close()
+
+    thread = threading.Thread(target=runner)
+    thread.start()
+    page.wait_for_function("parseInt(document.querySelector('#task-percent').textContent) > 0",
+                           timeout=30000)
+    page.wait_for_function("document.querySelector('#task-state').textContent === 'finished'",
+                           timeout=60000)
+    thread.join(30)
+    assert page.locator("#task-percent").inner_text() == "100"
+    shot(page, "public-task-finished")

@@ -1,0 +1,643 @@
+"""The admin over HTTP: login and sessions, CSRF, escaping, hostile query parameters, the page
+tree and editor, the task monitor, and the task API's contract."""
+from __future__ import annotations
+
+import os
+import re
+import time
+from pathlib import Path
+from urllib.parse import quote
+
+import pytest
+from cms.page import Page
+from cms.web.auth import LoginThrottle
+from cms.web.sessions import COOKIE_NAME
+from webclient import PASSWORD, Client, make_task, prepare_site, running_server, state_of
+
+ROOT = Path(__file__).resolve().parent.parent
+SCRIPT = "<script>alert(1)</script>"
+ESCAPED = "&lt;script&gt;alert(1)&lt;/script&gt;"
+API_FIELDS = {"taskid": int, "taskinfo": str, "task_state": int, "task_state_info": str,
+              "status": bool, "status_html": str, "result": str, "progress": int,
+              "task_running": int, "log": list}
+
+@pytest.fixture
+def web_site(site, tmp_path):
+    """The site with Tasker, the test jobs module, an admin and an editor without tasker-admin."""
+    prepare_site(site, tmp_path)
+    site.users.add_role("editor", ["page-edit"])
+    site.users.add("ed", PASSWORD, roles=["editor"])
+    return site
+
+
+@pytest.fixture
+def server(web_site, db_url, tmp_path):
+    with running_server(db_url, tmp_path) as running:
+        yield running
+
+
+@pytest.fixture
+def guest(server):
+    client = Client(server)
+    yield client
+    client.close()
+
+
+@pytest.fixture
+def admin(server):
+    client = Client(server)
+    client.login()
+    yield client
+    client.close()
+
+
+# -- login, sessions -----------------------------------------------------------------------
+ADMIN_GETS = ["/admin/", "/admin/page/1/edit", "/admin/page/1/children", "/admin/page/add?parent=1",
+              "/admin/page/1/move", "/admin/tasks/", "/admin/tasks/{task}/",
+              "/admin/tasks/{task}/panel", "/admin/nowhere"]
+
+
+def test_no_admin_url_answers_without_login(web_site, guest):
+    task = make_task(web_site)
+    for path in ADMIN_GETS:
+        answer = guest.get(path.format(task=task.id))
+        assert answer.status == 303, path
+        assert answer.location.startswith("/admin/login?next="), path
+        assert "Count" not in answer.text and "Home" not in answer.text
+    status = guest.get(f"/admin/tasks/api?id={task.id}&cmd=status")
+    assert status.status == 403
+    assert status.json()["status"] is False and status.json()["message"]
+    token = guest.token()      # a guest's own valid token does not help either
+    for cmd in ("activate", "kill", "trash", "run"):
+        answer = guest.post(f"/admin/tasks/api?id={task.id}&cmd={cmd}", {"csrf_token": token})
+        assert answer.status == 403 and answer.json()["status"] is False
+    assert state_of(web_site, task) == 2
+
+
+def test_users_need_the_right_permission(web_site, server):
+    task = make_task(web_site)
+    editor = Client(server)
+    editor.login("ed")
+    assert editor.get("/admin/").status == 200                 # page-edit: the tree
+    assert editor.get("/admin/tasks/").status == 403           # not tasker-admin
+    answer = editor.get(f"/admin/tasks/api?id={task.id}&cmd=status")
+    assert answer.status == 403 and answer.json()["status"] is False
+    answer = editor.api("activate", task.id)
+    assert answer.status == 403
+    assert state_of(web_site, task) == 2
+
+
+def test_login_sets_a_signed_httponly_samesite_cookie(guest):
+    answer = guest.login()
+    cookie = answer.headers["Set-Cookie"]
+    assert cookie.startswith(COOKIE_NAME + "=")
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    assert answer.location == "/admin/"
+    tree = guest.get("/admin/")
+    assert tree.status == 200 and "admin" in tree.text
+    assert tree.headers["X-Frame-Options"] == "DENY"
+    assert "script-src 'self'" in tree.headers["Content-Security-Policy"]
+
+
+def test_the_cookie_is_secure_behind_https(guest):
+    answer = guest.get("/admin/login", headers={"X-Forwarded-Proto": "https"})
+    assert "; Secure" in answer.headers["Set-Cookie"]
+
+
+def test_a_wrong_password_or_unknown_user_is_refused(guest):
+    for name, password in (("admin", "wrong-password"), ("nobody", PASSWORD), ("", "")):
+        form = guest.get("/admin/login")
+        answer = guest.post("/admin/login", {"username": name, "password": password,
+                                             "csrf_token": form.csrf()})
+        assert answer.status in (403, 429)
+        assert guest.get("/admin/").status == 303
+
+
+def test_a_forged_or_altered_cookie_is_a_guest(guest):
+    guest.login()
+    value = guest.cookies[COOKIE_NAME]
+    payload, signature = value.split(".")
+    guest.cookies[COOKIE_NAME] = payload + "." + signature[::-1]
+    assert guest.get("/admin/").status == 303
+    guest.cookies[COOKIE_NAME] = "eyJ1IjozOH0.x"
+    assert guest.get("/admin/").status == 303
+
+
+def test_logout_is_a_post_and_ends_the_session(admin):
+    assert admin.get("/admin/logout").status == 200        # a page with a button, not a logout
+    assert admin.get("/admin/").status == 200
+    assert admin.post("/admin/logout", {}).status == 403   # no token: still logged in
+    assert admin.get("/admin/").status == 200
+    answer = admin.post("/admin/logout", {"csrf_token": admin.token()})
+    assert answer.status == 303 and answer.location == "/admin/login"
+    assert admin.get("/admin/").status == 303
+
+
+def test_login_redirects_only_within_the_site(guest):
+    form = guest.get("/admin/login")
+    answer = guest.post("/admin/login", {"username": "admin", "password": PASSWORD,
+                                         "csrf_token": form.csrf(), "next": "//evil.example/"})
+    assert answer.location == "/admin/"
+
+
+def test_failed_logins_slow_down_further_attempts(guest):
+    for _ in range(3):
+        form = guest.get("/admin/login")
+        assert guest.post("/admin/login", {"username": "admin", "password": "wrong-password",
+                                           "csrf_token": form.csrf()}).status == 403
+    form = guest.get("/admin/login")
+    answer = guest.post("/admin/login", {"username": "admin", "password": PASSWORD,
+                                         "csrf_token": form.csrf()})
+    assert answer.status == 429                  # even the right password waits its turn
+    assert int(answer.headers["Retry-After"]) >= 1
+    assert "Too many failed logins" in answer.text
+    assert guest.get("/admin/").status == 303
+
+
+def test_the_slow_down_grows_per_name_and_per_address_and_resets_on_success():
+    now = [1000.0]
+    throttle = LoginThrottle(free_per_name=3, free_per_address=10, clock=lambda: now[0])
+    for _ in range(3):
+        assert throttle.wait_time("admin", "10.0.0.1") == 0
+        throttle.failed("admin", "10.0.0.1")
+    assert throttle.wait_time("admin", "10.0.0.2") == 1.0     # the name, from anywhere
+    assert throttle.wait_time("other", "10.0.0.2") == 0
+    throttle.failed("admin", "10.0.0.1")
+    assert throttle.wait_time("admin", "10.0.0.1") == 2.0
+    for _ in range(20):
+        throttle.failed("admin", "10.0.0.1")
+    assert throttle.wait_time("admin", "10.0.0.1") == 60.0    # capped
+    now[0] += 61
+    assert throttle.wait_time("admin", "10.0.0.1") == 0
+    throttle.succeeded("admin", "10.0.0.1")
+    throttle.failed("admin", "10.0.0.1")
+    assert throttle.wait_time("admin", "10.0.0.1") == 0
+    for i in range(10):                                        # many names from one address
+        throttle.failed(f"user{i}", "10.0.0.9")
+    assert throttle.wait_time("fresh-name", "10.0.0.9") == 1.0
+
+
+# -- CSRF --------------------------------------------------------------------------------------
+def test_posts_without_a_valid_csrf_token_change_nothing(web_site, admin):
+    task = make_task(web_site)
+    about = web_site.pages.add("basic-page", 1, "about", title="About")
+    posts = [
+        (f"/admin/tasks/api?id={task.id}&cmd=activate", {}),
+        (f"/admin/tasks/api?id={task.id}&cmd=kill", {}),
+        (f"/admin/tasks/api?id={task.id}&cmd=trash", {}),
+        ("/admin/tasks/api?cmd=create", {"module": "WebJobs", "method": "count_to",
+                                         "pageid": "1", "title": "Forged"}),
+        (f"/admin/tasks/{task.id}/action", {"cmd": "activate"}),
+        (f"/admin/tasks/{task.id}/run", {}),
+        (f"/admin/page/{about.id}/edit", {"title": "Hacked", "name": "about"}),
+        (f"/admin/page/{about.id}/trash", {}),
+        (f"/admin/page/{about.id}/move", {"parent": "/trash/"}),
+        ("/admin/page/add?parent=1", {"template": "basic-page", "title": "Forged"}),
+    ]
+    for path, fields in posts:
+        for token in (None, "", "not-the-token", admin.token() + "x"):
+            data = dict(fields)
+            if token is not None:
+                data["csrf_token"] = token
+            answer = admin.post(path, data)
+            assert answer.status == 403, (path, token, answer)
+        answer = admin.post(path, fields, headers={"X-CSRF-Token": "wrong"})
+        assert answer.status == 403, path
+    assert state_of(web_site, task) == 2
+    assert web_site.pages.get(about.id).title == "About"
+    assert not web_site.pages.get(about.id).is_trash()
+    assert web_site.pages.count("title=Forged, include=all") == 0
+    assert admin.get("/admin/").status == 200
+
+
+def test_a_login_without_the_token_logs_nobody_in(guest):
+    guest.get("/admin/login")
+    for token in (None, "forged"):
+        fields = {"username": "admin", "password": PASSWORD}
+        if token:
+            fields["csrf_token"] = token
+        assert guest.post("/admin/login", fields).status == 403
+    assert guest.get("/admin/").status == 303
+
+
+def test_the_token_may_come_as_a_header_or_a_form_field(web_site, admin):
+    task = make_task(web_site)
+    token = admin.token()
+    answer = admin.post(f"/admin/tasks/api?id={task.id}&cmd=activate", {},
+                        headers={"X-CSRF-Token": token})
+    assert answer.status == 200 and answer.json()["task_state"] == 1
+    answer = admin.post(f"/admin/tasks/api?id={task.id}&cmd=suspend", {"csrf_token": token})
+    assert answer.status == 200 and answer.json()["task_state"] == 2
+
+
+# -- escaping ----------------------------------------------------------------------------------
+def test_script_in_titles_logs_and_task_data_is_escaped_everywhere(web_site, admin, server):
+    page = web_site.pages.add("basic-page", 1, "xss", title=SCRIPT)
+    task = make_task(web_site, title=SCRIPT, say=SCRIPT, note=SCRIPT)
+    tasker = web_site.modules.get("Tasker")
+    tasker.activate_task(task)
+    tasker.execute_task(task, {"invoker": "test"})
+    assert any(SCRIPT in line for line in tasker.get_log(task))
+    html_pages = [
+        "/admin/", "/admin/page/1/children", f"/admin/page/{page.id}/edit",
+        f"/admin/page/{page.id}/move", f"/admin/page/add?parent={page.id}", "/admin/tasks/",
+        f"/admin/tasks/{task.id}/", f"/admin/tasks/{task.id}/panel", f"/admin/page/{task.id}/edit",
+        "/xss/",
+    ]
+    for path in html_pages:
+        answer = admin.get(path)
+        assert answer.status in (200, 403), path
+        assert SCRIPT not in answer.text, path
+        assert ESCAPED in answer.text, path
+    status = admin.api("status", task.id).json()
+    assert SCRIPT not in status["status_html"] and ESCAPED in status["status_html"]
+    assert status["taskinfo"] == SCRIPT                    # JSON data is data; pages escape it
+    assert any(SCRIPT in line for line in status["log"])
+    public = Client(server).get(task.path)
+    assert SCRIPT not in public.text and ESCAPED in public.text
+    assert Client(server).get(task.path + "?format=json").json()["title"] == SCRIPT
+
+
+def test_json_answers_are_not_html(web_site, admin):
+    task = make_task(web_site, title=SCRIPT)
+    answer = admin.api("status", task.id)
+    assert answer.headers["Content-Type"].startswith("application/json")
+    assert answer.headers["X-Content-Type-Options"] == "nosniff"
+
+
+# -- hostile query parameters --------------------------------------------------------------
+def test_sql_and_selector_syntax_in_parameters_is_harmless(web_site, admin, guest):
+    task = make_task(web_site)
+    pages_before = web_site.pages.count("include=all")
+    hostile = ["1 OR 1=1", "1; DROP TABLE pages", "1, include=all", "' OR ''='", "1)--",
+               "-1", "99999999999999999999", "0x10", "1e3", "[1]", "template=user"]
+    for value in hostile:
+        q = quote(value)
+        answer = admin.get(f"/admin/tasks/api?id={q}&cmd=status")
+        assert answer.status in (400, 404), value
+        assert answer.json()["status"] is False
+        for param in ("state", "sort", "dir", "start"):
+            assert admin.get(f"/admin/tasks/?{param}={q}").status == 200, (param, value)
+        assert admin.get(f"/admin/page/1/children?start={q}").status == 200
+        assert admin.get(f"/admin/?open={q}").status == 200
+        assert admin.get(f"/admin/page/add?parent={q}").status in (200, 404)
+        assert guest.get(f"/?format={q}").status == 200
+        assert guest.get(f"/{q}/").status in (404, 301)
+    answer = admin.api("create", module="WebJobs", method="count_to", pageid="1, include=all",
+                       title="x")
+    assert answer.status == 400
+    answer = admin.api(quote("status; DROP TABLE pages"), task.id, http="GET")
+    assert answer.status == 400
+    assert web_site.pages.count("include=all") == pages_before
+    assert web_site.users.get("admin")
+    assert admin.api("status", task.id).json()["status"] is True
+
+
+# -- the task API ------------------------------------------------------------------------------
+def test_status_answers_the_original_fields(web_site, admin):
+    task = make_task(web_site, title="Counting")
+    answer = admin.api("status", task.id)
+    assert answer.status == 200
+    data = answer.json()
+    for name, kind in API_FIELDS.items():
+        assert isinstance(data[name], kind), name
+    assert data["taskid"] == task.id and data["taskinfo"] == "Counting"
+    assert data["task_state"] == 2 and data["task_state_info"] == "waiting"
+    assert data["status"] is True and data["result"] == "Counting"
+    assert data["progress"] == 0 and data["task_running"] == 0 and data["log"] == []
+    assert f'data-task-id="{task.id}"' in data["status_html"]
+
+
+def test_commands_change_the_state_as_the_original(web_site, admin):
+    task = make_task(web_site, target=4, per_step=2)
+    assert admin.api("activate", task.id).json()["task_state"] == 1
+    assert admin.api("suspend", task.id).json()["task_state"] == 2
+    assert admin.api("start", task.id).json()["task_state"] == 1
+    step = admin.api("run", task.id).json()
+    assert step["status"] is True and step["progress"] == 50 and step["task_state"] == 1
+    step = admin.api("run", task.id).json()
+    assert step["progress"] == 100 and step["task_state"] == 3
+    assert step["task_state_info"] == "finished"
+    reset = admin.api("reset", task.id).json()
+    assert reset["task_state"] == 2 and reset["progress"] == 0
+    assert admin.api("restart", task.id).json()["task_state"] == 1
+    killed = admin.api("kill", task.id).json()
+    assert killed["task_state"] == 4
+    trashed = admin.api("trash", task.id).json()
+    assert trashed["status"] is True and trashed["status_html"] == ""
+    assert admin.api("status", task.id).status == 404
+
+
+def test_run_refuses_a_task_that_is_not_active(web_site, admin):
+    task = make_task(web_site)
+    answer = admin.api("run", task.id)
+    assert answer.status == 400 and answer.json()["status"] is False
+    assert "not active" in answer.json()["result"]
+
+
+def test_api_errors_are_json_with_status_false(web_site, admin):
+    task = make_task(web_site)
+    cases = [
+        (admin.api("status", "abc"), 400),
+        (admin.api("status", ""), 400),
+        (admin.api("status", 999999), 404),
+        (admin.api("status", 1), 404),                   # home is a page, not a task
+        (admin.api("explode", task.id), 400),
+        (admin.api("kill", task.id, http="GET"), 400),  # state changes are POSTs
+        (admin.api("kill", task.id, csrf=False), 403),
+    ]
+    for answer, code in cases:
+        assert answer.status == code, answer
+        data = answer.json()
+        assert data["status"] is False and data["message"] and data["result"]
+        assert set(API_FIELDS) <= set(data)
+    assert state_of(web_site, task) == 2
+
+
+def test_create_takes_only_registered_task_methods(web_site, admin):
+    made = admin.api("create", module="WebJobs", method="count_to", pageid="1",
+                     title="From the API", task_data='{"target": 3}')
+    assert made.status == 200, made.json()["message"]
+    data = made.json()
+    assert data["status"] is True and data["taskinfo"] == "From the API"
+    assert data["task_state"] == 2
+    task = web_site.modules.get("Tasker").get_task_by_id(data["taskid"])
+    assert task.parent_id == 1
+    refused = [
+        ({"module": "WebJobs", "method": "not_offered"}, 400),
+        ({"module": "WebJobs", "method": "__init__"}, 400),
+        ({"module": "NoSuchModule", "method": "count_to"}, 400),
+        ({"module": "WebJobs", "method": "count_to", "pageid": "424242"}, 404),
+        ({"module": "WebJobs", "method": "count_to", "task_data": "{not json"}, 400),
+        ({"module": "WebJobs", "method": "count_to", "task_data": "[1, 2]"}, 400),
+        ({"module": "WebJobs", "method": "count_to", "title": ""}, 400),
+        ({"module": "WebJobs", "method": "count_to", "task_data": '{"task_done": 1}'}, 400),
+    ]
+    before = web_site.pages.count("template=tasker-task, include=all")
+    for fields, code in refused:
+        sent = {"pageid": "1", "title": "Nope", **fields}
+        answer = admin.api("create", **sent)
+        assert answer.status == code, (fields, answer)
+        assert answer.json()["status"] is False
+    assert web_site.pages.count("template=tasker-task, include=all") == before
+
+
+def test_log_limit_parameter(web_site, admin):
+    task = make_task(web_site, say="hello")
+    tasker = web_site.modules.get("Tasker")
+    tasker.activate_task(task)
+    tasker.execute_task(task, {"invoker": "test"})
+    full = admin.get(f"/admin/tasks/api?id={task.id}&cmd=status").json()["log"]
+    assert any("hello" in line for line in full)
+    assert admin.get(f"/admin/tasks/api?id={task.id}&cmd=status&log=0").json()["log"] == []
+    assert admin.get(f"/admin/tasks/api?id={task.id}&cmd=status&log=1").json()["log"] == full[-1:]
+
+
+# -- the task monitor --------------------------------------------------------------------------
+def test_the_task_list_pages_filters_and_sorts(web_site, admin):
+    tasks = [make_task(web_site, title=f"Task {i:02d}", target=i + 1) for i in range(55)]
+    tasker = web_site.modules.get("Tasker")
+    for task in tasks[:5]:
+        tasker.activate_task(task)
+    first = admin.get("/admin/tasks/")
+    assert first.status == 200
+    assert first.text.count('class="task-status') == 50
+    assert "1–50 of 55" in first.text and "start=50" in first.text
+    second = admin.get("/admin/tasks/?start=50")
+    assert second.text.count('class="task-status') == 5
+    active = admin.get("/admin/tasks/?state=1")
+    assert active.text.count('class="task-status') == 5
+    assert re.search(r"active <span class=\"count\">5</span>", active.text)
+    assert re.search(r"waiting <span class=\"count\">50</span>", active.text)
+    by_state = admin.get("/admin/tasks/?sort=state&dir=asc")       # active ones first
+    assert by_state.text.index("Task 00") < by_state.text.index("Task 10")
+    assert "Task 00" not in admin.get("/admin/tasks/?sort=state&dir=desc").text
+    assert "Activate" in first.text and "Run now" in first.text
+    assert "Deactivate" in active.text and "Kill" in active.text
+
+
+def test_the_task_list_sorts_by_progress(web_site, admin):
+    slow = make_task(web_site, title="Barely started", target=10, per_step=1)
+    fast = make_task(web_site, title="Half done", target=10, per_step=5)
+    make_task(web_site, title="Not started", target=10, per_step=5)
+    tasker = web_site.modules.get("Tasker")
+    for task in (slow, fast):
+        tasker.activate_task(task)
+        tasker.execute_task(task, {"invoker": "test"})
+    text = admin.get("/admin/tasks/?sort=progress").text
+    assert text.index("Half done") < text.index("Barely started") < text.index("Not started")
+    text = admin.get("/admin/tasks/?sort=progress&dir=asc").text
+    assert text.index("Not started") < text.index("Barely started") < text.index("Half done")
+
+
+def test_actions_without_the_script_post_and_come_back(web_site, admin):
+    task = make_task(web_site)
+    answer = admin.post(f"/admin/tasks/{task.id}/action",
+                        {"cmd": "activate", "csrf_token": admin.token()},
+                        headers={"Referer": "/admin/tasks/?state=2"})
+    assert answer.status == 303 and answer.location == "/admin/tasks/?state=2"
+    assert state_of(web_site, task) == 1
+    assert "activated" in admin.get("/admin/tasks/").text        # the notice, shown once
+
+
+def test_run_now_opens_the_task_page_in_run_mode(web_site, admin):
+    task = make_task(web_site)
+    answer = admin.post(f"/admin/tasks/{task.id}/run", {"csrf_token": admin.token()})
+    assert answer.status == 303 and answer.location == f"/admin/tasks/{task.id}/"
+    assert state_of(web_site, task) == 1
+    assert 'data-run="1"' in admin.get(answer.location).text
+    assert 'data-run="1"' not in admin.get(answer.location).text      # once: a reload watches
+
+
+def test_the_task_page_shows_log_data_history_and_figures(web_site, admin):
+    task = make_task(web_site, target=6, per_step=3, say="counting now")
+    admin.api("start", task.id)
+    admin.api("run", task.id)
+    page = admin.get(f"/admin/tasks/{task.id}/")
+    assert page.status == 200
+    assert "counting now" in page.text                        # the log
+    assert "&#34;target&#34;: 6" in page.text or '"target": 6' in page.text   # the data
+    assert "admin" in page.text and "waiting" in page.text    # who changed the state
+    assert "Rate" in page.text and "ETA" in page.text
+    assert admin.get("/admin/tasks/424242/").status == 404
+
+
+def test_task_pages_are_refused_by_the_page_editor(web_site, admin):
+    task = make_task(web_site)
+    answer = admin.get(f"/admin/page/{task.id}/edit")
+    assert answer.status == 403 and f"/admin/tasks/{task.id}/" in answer.text
+    answer = admin.post(f"/admin/page/{task.id}/edit", {"title": "Changed",
+                                                        "csrf_token": admin.token()})
+    assert answer.status == 403
+    assert web_site.modules.get("Tasker").get_task_by_id(task.id).title == "Count"
+
+
+# -- the page tree and editor -----------------------------------------------------------------
+def test_the_tree_loads_children_fifty_at_a_time(web_site, admin):
+    parent = web_site.pages.add("basic-page", 1, "big", title="Big")
+    with web_site.transaction():
+        for i in range(120):
+            web_site.pages.add("basic-page", parent, f"child-{i:03d}", title=f"Child {i:03d}")
+    web_site.pages.add("basic-page", 1, "quiet", title="Quiet",
+                       status=Page.STATUS_ON | Page.STATUS_HIDDEN)
+    web_site.pages.add("basic-page", 1, "draft", title="Draft",
+                       status=Page.STATUS_ON | Page.STATUS_UNPUBLISHED)
+    tree = admin.get("/admin/")
+    assert tree.status == 200 and "Big" in tree.text
+    assert re.search(r'Big</a>\s*<span class="count" title="children">120</span>', tree.text)
+    assert "badge-hidden" in tree.text and "badge-unpublished" in tree.text
+    fetched = {"X-Requested-With": "fetch"}
+    first = admin.get(f"/admin/page/{parent.id}/children", headers=fetched)
+    assert first.text.count('class="tree-node"') == 50 and "<html" not in first.text
+    assert "Child 000" in first.text and "Child 050" not in first.text
+    assert f"/admin/page/{parent.id}/children?start=50" in first.text
+    assert "50 of 120 shown" in first.text
+    last = admin.get(f"/admin/page/{parent.id}/children?start=100", headers=fetched)
+    assert last.text.count('class="tree-node"') == 20 and "tree-more" not in last.text
+    plain = admin.get(f"/admin/page/{parent.id}/children")        # a link followed without JS
+    assert "<html" in plain.text and plain.text.count('class="tree-node"') == 50
+
+
+def test_the_editor_saves_and_shows_errors_beside_the_field(web_site, admin):
+    web_site.fields.add("rating", "Integer", label="Rating", min=1, max=5)
+    web_site.fields.add("body", "Textarea", label="Body")
+    web_site.templates.add("review", fields=["title", "rating", "body"])
+    page = web_site.pages.add("review", 1, "review", title="Review", rating=3)
+    form = admin.get(f"/admin/page/{page.id}/edit")
+    assert form.status == 200 and 'name="rating"' in form.text and "<textarea" in form.text
+    saved = admin.post(f"/admin/page/{page.id}/edit", {
+        "csrf_token": form.csrf(), "title": "Better review", "rating": "4", "body": "Fine",
+        "name": "review"})
+    assert saved.status == 303
+    stored = web_site.pages.get(page.id)
+    assert (stored.title, stored.rating, stored.body) == ("Better review", 4, "Fine")
+    bad = admin.post(f"/admin/page/{page.id}/edit", {
+        "csrf_token": form.csrf(), "title": "Not stored", "rating": "9", "body": "x",
+        "name": "review"})
+    assert bad.status == 400
+    error = re.search(r'id="field-rating">(.*?)</div>', bad.text, re.S).group(1)
+    assert "maximum 5" in error and "field-error" in error
+    assert 'value="Not stored"' in bad.text                    # what was typed stays
+    assert web_site.pages.get(page.id).title == "Better review"
+
+
+def test_add_move_trash_and_restore(web_site, admin):
+    token = admin.token()
+    added = admin.post("/admin/page/add?parent=1", {"csrf_token": token, "parent": "1",
+                                                   "template": "basic-page", "title": "News"})
+    assert added.status == 303
+    news = web_site.pages.get("/news/")
+    assert news and added.location == f"/admin/page/{news.id}/edit"
+    refused = admin.post("/admin/page/add?parent=1", {"csrf_token": token, "parent": "1",
+                                                     "template": "user", "title": "Sneaky"})
+    assert refused.status == 400
+    archive = web_site.pages.add("basic-page", 1, "archive", title="Archive")
+    moved = admin.post(f"/admin/page/{news.id}/move", {"csrf_token": token, "parent": "/archive/"})
+    assert moved.status == 303 and web_site.pages.get(news.id).path == "/archive/news/"
+    loop = admin.post(f"/admin/page/{archive.id}/move", {"csrf_token": token,
+                                                         "parent": "/archive/news/"})
+    assert loop.status == 400 and "under itself" in loop.text
+    assert admin.post(f"/admin/page/{news.id}/trash", {"csrf_token": token}).status == 303
+    assert web_site.pages.get(news.id).is_trash()
+    assert admin.post(f"/admin/page/{news.id}/restore", {"csrf_token": token}).status == 303
+    assert web_site.pages.get(news.id).path == "/archive/news/"
+    assert admin.post("/admin/page/7/trash", {"csrf_token": token}).status == 303
+    assert not web_site.pages.get(7).is_trash()                  # system pages stay
+
+
+def test_public_task_page_and_its_json(web_site, server):
+    task = make_task(web_site, title="Public progress")
+    visitor = Client(server)
+    page = visitor.get(task.path)
+    assert page.status == 200
+    assert "Public progress" in page.text and "waiting" in page.text
+    data = visitor.get(task.path + "?format=json")
+    assert data.status == 200 and data.headers["Content-Type"].startswith("application/json")
+    assert data.json() == {"title": "Public progress", "state": "waiting", "progress": 0}
+    assert visitor.get("/?format=json").headers["Content-Type"].startswith("text/html")
+
+
+def test_run_now_step_takes_under_the_ajax_timeout(web_site, admin):
+    task = make_task(web_site, target=1000, delay=0.01)
+    web_site.modules.save_config("Tasker", ajax_timeout=1)
+    admin.api("start", task.id)
+    began = time.monotonic()
+    step = admin.api("run", task.id).json()
+    assert time.monotonic() - began < 4
+    assert step["task_state"] == 1 and 0 < step["progress"] < 100
+
+
+# -- the server --------------------------------------------------------------------------------
+def test_traffic_lets_lazy_cron_run_ready_tasks_in_the_background(web_site, db_url, tmp_path):
+    task = make_task(web_site, target=3)
+    web_site.modules.get("Tasker").activate_task(task)
+    with running_server(db_url, tmp_path, lazy_cron=True) as server:
+        visitor = Client(server)
+        assert visitor.get("/").status == 200          # a response, then the background turn
+        deadline = time.monotonic() + 20
+        while state_of(web_site, task) != 3 and time.monotonic() < deadline:
+            time.sleep(0.2)
+            visitor.get("/")
+        visitor.close()
+    assert state_of(web_site, task) == 3
+
+
+def test_an_idle_connection_is_closed_before_the_next_request(web_site, db_url, tmp_path):
+    with running_server(db_url, tmp_path, threads=1) as server:
+        server.web.pool.idle_seconds = 0               # every request finds it idle
+        visitor = Client(server)
+        for _ in range(3):
+            assert visitor.get("/").status == 200
+        visitor.close()
+
+
+def free_port() -> int:
+    import socket
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def wait_for_port(port: int, process) -> None:
+    import socket
+    deadline = time.monotonic() + 30
+    while True:
+        try:
+            socket.create_connection(("127.0.0.1", port), 0.2).close()
+            return
+        except OSError:
+            assert time.monotonic() < deadline and process.poll() is None
+            time.sleep(0.1)
+
+
+@pytest.mark.parametrize("processes", [1, 2])
+def test_serve_command_serves_until_interrupted(web_site, run_env, processes):
+    import http.client
+    import signal
+    import subprocess
+    import sys
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "run.py", "serve", "--port", str(port),
+                                "--threads", "2", "--processes", str(processes)],
+                               cwd=str(ROOT), env=run_env, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    try:
+        wait_for_port(port, process)
+        for _ in range(6):                       # new connections: any process may answer
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            conn.request("GET", "/")
+            assert conn.getresponse().status == 200
+            conn.close()
+    finally:
+        os.killpg(process.pid, signal.SIGINT)    # Ctrl-C reaches the whole process group
+        _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+    assert f"http://127.0.0.1:{port}/" in stderr
+
+
+def test_serve_command_refuses_bad_usage(run_env):
+    import subprocess
+    import sys
+    answer = subprocess.run([sys.executable, "run.py", "serve", "--port", "99999"], cwd=str(ROOT),
+                            env=run_env, capture_output=True, text=True, timeout=60)
+    assert answer.returncode == 2 and "--port" in answer.stderr
