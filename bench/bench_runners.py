@@ -238,6 +238,7 @@ def breakdown(count: int, url: str | None = None) -> None:
         executor = Executor(RunnerConfig(url=site.db.url, site_dir=folder, invoker="worker",
                                          until_idle=True, quiet=True))
         executor.tasker = tasker
+        tasker.storage.tune_runner()       # as Executor.boot does in a worker
         start = time.perf_counter()
         executor.run()
         elapsed = time.perf_counter() - start

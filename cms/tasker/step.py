@@ -292,22 +292,35 @@ class StepMixin:
         db = self.site.db
         task_id = claim.task_id
         row = db.one(LOAD, (task_id,))
-        task = self.site.pages.get(task_id) if row is not None else None
-        if not task or row[4] != claim.token:
+        task: Page | None = None
+        page: Page | None = None
+        task_data: Any = {}
+        missing = ""
+        if row is not None and row[4] == claim.token:
+            try:
+                task_data = json.loads(row[3] or "{}")
+                missing = "" if isinstance(task_data, dict) else "task_data is not a JSON object"
+            except ValueError as exc:
+                task_data, missing = {}, f"task_data is not valid JSON ({exc})"
+            if missing:
+                task_data = {}
+            # The task page and the page it works on, with one query.
+            page_id = task_data.get("pageid")
+            wanted = [task_id] + ([page_id] if isinstance(page_id, int)
+                                  and not isinstance(page_id, bool) and page_id != task_id else [])
+            found = {p.id: p for p in self.site.pages.get_many(wanted)}
+            task = found.get(task_id)
+            page = task if page_id == task_id else found.get(page_id)  # type: ignore[arg-type]
+        if not task or row is None or row[4] != claim.token:
             self.warning(f"task {task_id} was not run: it was deleted, or this runner's claim "
                          "expired before the step began")
             return False
         module_name, method_name, progress, data_text, _ = row
         options["task"] = task
         step = Step(self, claim, task, data_text or "{}", progress, options, settings)
-        try:
-            task_data = json.loads(data_text or "{}")
-            missing = "" if isinstance(task_data, dict) else "task_data is not a JSON object"
-        except ValueError as exc:
-            task_data, missing = {}, f"task_data is not valid JSON ({exc})"
         step.records_start = self._records(task_data)
         if not missing:
-            missing, method, page = self._requirements(module_name, method_name, task_data)
+            missing, method, page = self._requirements(module_name, method_name, task_data, page)
         if missing:
             step.log("error", f"the task cannot run: {missing}")
             self._finish_apart(step, task_data, "failed", save_data=False)
@@ -334,8 +347,8 @@ class StepMixin:
         finally:
             step.finished = True
 
-    def _requirements(self: Tasker, module_name: str, method_name: str,
-                      task_data: dict) -> tuple[str, Any, Any]:
+    def _requirements(self: Tasker, module_name: str, method_name: str, task_data: dict,
+                      page: Page | None = None) -> tuple[str, Any, Any]:
         """(what is missing, the bound method, the page) before a step runs."""
         from ..errors import ModuleError
         try:
@@ -346,7 +359,8 @@ class StepMixin:
         if method_name.startswith("_") or not callable(method):
             return f"method {method_name!r} of module {module_name!r} is missing", None, None
         page_id = task_data.get("pageid")
-        page = self.site.pages.get(int(page_id)) if isinstance(page_id, int) else None
+        if page is None and isinstance(page_id, int):
+            page = self.site.pages.get(int(page_id))
         if not page:
             return f"page {page_id} (the page the task works on) is missing", None, None
         return "", method, page

@@ -101,6 +101,7 @@ class Executor:
         from ...site import boot
         site = boot(self.config.url, site_dir=self.config.site_dir)
         self.tasker = site.modules.get("Tasker")   # type: ignore[assignment]
+        self.tasker.storage.tune_runner()           # type: ignore[union-attr]
         return self.tasker                          # type: ignore[return-value]
 
     def refresh_settings(self) -> dict[str, Any]:
@@ -173,7 +174,7 @@ class Executor:
         try:
             ok = tasker.execute_task(claim.task_id, {
                 "claim": claim, "invoker": config.invoker, "timeout": deadline,
-                "memory_limit": config.max_memory})
+                "memory_limit": config.max_memory, "settings": settings})
         except Exception as exc:
             # execute_task fails the task itself; what reaches here is the database going away
             # at the end of a step. The claim expires and a reaper hands the task on.
