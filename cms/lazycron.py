@@ -18,12 +18,11 @@ from __future__ import annotations
 import logging
 import os
 import socket
-import threading
-import time
 from typing import TYPE_CHECKING, Callable
 
 import peewee
 
+from .background import TrafficThread
 from .hooks import Hookable, hookable
 
 if TYPE_CHECKING:
@@ -47,7 +46,7 @@ CLAIM = ("UPDATE lazycron SET last_run = ?, lock_until = ?, lock_owner = ? "
 RELEASE = "UPDATE lazycron SET lock_until = 0, lock_owner = '' WHERE name = ? AND lock_owner = ?"
 
 
-class LazyCron(Hookable):
+class LazyCron(Hookable, TrafficThread):
     """The site's LazyCron. Get the shared one with `LazyCron.for_site(site)`.
 
     Hookable methods, one per event: `every_30_seconds(seconds)` ... `every_4_weeks(seconds)`,
@@ -56,78 +55,17 @@ class LazyCron(Hookable):
     an event from firing elsewhere.
     """
 
+    thread_name = "cms-lazycron"
+    site_key = "lazycron"
+
     def __init__(self, site: Site, *, signal_interval: float = 5.0, lock_seconds: float = 300.0,
                  busy_check: Callable[[], bool] | None = None):
-        self.site = site
-        self.signal_interval = signal_interval
+        super().__init__(site, busy_check=busy_check, signal_interval=signal_interval)
         self.lock_seconds = lock_seconds
-        self.busy_check = busy_check
         self.owner = f"{socket.gethostname()[:80]}:{os.getpid()}:{id(self) % 100000}"
-        self.skipped = 0          # turns skipped because the server was busy
-        self.turns = 0            # turns the background thread took
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._last_signal = float("-inf")
-        self._start_lock = threading.Lock()
 
-    @classmethod
-    def for_site(cls, site: Site) -> LazyCron:
-        """The site's one LazyCron (kept as `site.lazycron`)."""
-        found = site.__dict__.get("lazycron")
-        if found is None:
-            found = site.__dict__["lazycron"] = cls(site)
-        return found
-
-    # -- the background thread ----------------------------------------------------------------
-    def signal(self) -> None:
-        """Tell the background thread traffic happened (cheap; starts the thread if needed)."""
-        now = time.monotonic()
-        if now - self._last_signal < self.signal_interval:
-            return
-        self._last_signal = now
-        if self._thread is None or not self._thread.is_alive():
-            self.start()
-        self._wake.set()
-
-    def start(self) -> None:
-        """Start the background thread (a daemon: it never keeps the process alive)."""
-        with self._start_lock:
-            if self._thread is not None and self._thread.is_alive():
-                return
-            self._stopping.clear()
-            self._thread = threading.Thread(target=self._loop, name="cms-lazycron", daemon=True)
-            self._thread.start()
-
-    def stop(self, timeout: float = 10.0) -> None:
-        """Stop the background thread, letting a running handler finish (up to `timeout`)."""
-        self._stopping.set()
-        self._wake.set()
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def _loop(self) -> None:
-        try:
-            while True:
-                self._wake.wait()
-                self._wake.clear()
-                if self._stopping.is_set():
-                    return
-                self.turns += 1
-                try:
-                    if self.busy_check is not None and self.busy_check():
-                        self.skipped += 1
-                        continue
-                    self.run_due()
-                except Exception:
-                    log.exception("LazyCron turn failed")
-        finally:
-            self.site.db.close()      # this thread's connection
+    def turn(self) -> None:
+        self.run_due()
 
     # -- firing -------------------------------------------------------------------------------
     def run_due(self, now: float | None = None) -> list[str]:

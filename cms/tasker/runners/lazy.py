@@ -19,7 +19,9 @@ import os
 import socket
 import threading
 import time
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Callable
+
+from ...background import TrafficThread
 
 if TYPE_CHECKING:
     from ...site import Site
@@ -105,88 +107,39 @@ def run_lazy_step(site: Site, *, busy: Callable[[], bool] | None = None) -> int 
             log.warning("lazy cron could not give back its guard: %s", exc)
 
 
-class LazyRunner:
+class LazyRunner(TrafficThread):
     """The background thread that runs lazy steps for one site (`LazyRunner.for_site(site)`).
 
     `busy_check`: a callable the web layer sets (True = skip this turn). `min_interval`:
     seconds between two signals that count (others cost a clock read).
     """
 
+    thread_name = "tasker-lazy"
+    site_key = "tasker_lazy_runner"
+
     def __init__(self, site: Site, *, busy_check: Callable[[], bool] | None = None,
                  min_interval: float = 1.0):
-        self.site = site
-        self.busy_check = busy_check
-        self.min_interval = min_interval
+        super().__init__(site, busy_check=busy_check, signal_interval=min_interval)
         self.steps = 0             # lazy steps this process ran
-        self.skipped = 0           # turns skipped because the server was busy
-        self._wake = threading.Event()
-        self._stopping = threading.Event()
-        self._thread: threading.Thread | None = None
-        self._lock = threading.Lock()
-        self._last_signal = float("-inf")
 
-    @classmethod
-    def for_site(cls, site: Site, **kwargs: Any) -> LazyRunner:
-        """The site's one lazy runner (kept on the site object)."""
-        found = site.__dict__.get("tasker_lazy_runner")
-        if found is None:
-            found = site.__dict__["tasker_lazy_runner"] = cls(site, **kwargs)
-        return found
+    def turn(self) -> None:
+        if run_lazy_step(self.site) is not None:
+            self.steps += 1
 
-    def signal(self) -> None:
-        """A response was sent: run a lazy step soon, in the background (cheap; never blocks)."""
-        now = time.monotonic()
-        if now - self._last_signal < self.min_interval:
-            return
-        self._last_signal = now
-        if self._thread is None or not self._thread.is_alive():
-            self.start()
-        self._wake.set()
+    def after_error(self) -> None:
+        try:
+            self.site.db.reconnect()
+        except Exception:
+            pass
 
-    def start(self) -> None:
-        with self._lock:
-            if self._thread is not None and self._thread.is_alive():
-                return
-            self._stopping.clear()
-            self._thread = threading.Thread(target=self._loop, name="tasker-lazy", daemon=True)
-            self._thread.start()
+    def before_stop(self) -> None:
+        """A running step stops at its next save."""
+        tasker = self.site.modules._instances.get("Tasker")
+        if tasker is not None:
+            tasker.interrupt("the server is shutting down")     # type: ignore[attr-defined]
 
     def stop(self, timeout: float = 20.0) -> None:
-        """Stop the thread; a running step is asked to stop at its next save."""
-        self._stopping.set()
-        self._wake.set()
-        tasker = self.site.modules._instances.get("Tasker")
-        if tasker is not None and self._thread is not None and self._thread.is_alive():
-            tasker.interrupt("the server is shutting down")     # type: ignore[attr-defined]
-        if self._thread is not None:
-            self._thread.join(timeout)
-            self._thread = None
-
-    @property
-    def running(self) -> bool:
-        return self._thread is not None and self._thread.is_alive()
-
-    def _loop(self) -> None:
-        try:
-            while not self._stopping.is_set():
-                self._wake.wait()
-                self._wake.clear()
-                if self._stopping.is_set():
-                    return
-                if self.busy_check is not None and self.busy_check():
-                    self.skipped += 1
-                    continue
-                try:
-                    if run_lazy_step(self.site) is not None:
-                        self.steps += 1
-                except Exception:
-                    log.exception("lazy cron step failed")
-                    try:
-                        self.site.db.reconnect()
-                    except Exception:
-                        pass
-        finally:
-            self.site.db.close()      # this thread's connection
+        super().stop(timeout)
 
 
 def after_response(site: Site) -> None:
