@@ -430,6 +430,23 @@ def test_the_task_list_sorts_by_progress(web_site, admin):
     assert text.index("Not started") < text.index("Barely started") < text.index("Half done")
 
 
+def test_the_actions_each_state_offers():
+    from cms.web.task_view import actions, state_label
+
+    def offered(state, running=False, progress=0):
+        return [action.label for action in actions(state, running, progress)]
+    assert offered(2) == ["Activate", "Run now", "Trash"]
+    assert offered(2, progress=40) == ["Activate", "Run now", "Reset", "Trash"]
+    assert offered(1) == ["Deactivate", "Run now", "Kill", "Trash"]
+    assert offered(1, running=True, progress=40) == ["Deactivate", "Kill"]
+    assert offered(2, running=True, progress=40) == ["Kill"]          # suspending
+    assert offered(3, progress=100) == ["Reset", "Trash"]
+    assert offered(4) == ["Reset", "Trash"]
+    assert offered(5, progress=35) == ["Try again", "Reset", "Trash"]
+    assert state_label(1, False) == "ready to run" and state_label(1, True) == "running"
+    assert state_label(2, True) == "suspending" and state_label(4, True) == "killing"
+
+
 def test_actions_without_the_script_post_and_come_back(web_site, admin):
     task = make_task(web_site)
     answer = admin.post(f"/admin/tasks/{task.id}/action",

@@ -50,6 +50,8 @@ class Server:
                  sock: socket.socket | None = None, **waitress_options: Any):
         self.web = web or make_app(site_factory)
         self.threads = threads
+        if site_factory is not None:
+            self._prepare(site_factory)
         self.background: list[Any] = []
         if lazy_cron:
             self.background = self._background_runners(site_factory)
@@ -65,6 +67,16 @@ class Server:
         self.host = host
         self.port = int(getattr(self.waitress, "effective_port", port))
         self._stopped = threading.Event()
+
+    def _prepare(self, site_factory: SiteFactory) -> None:
+        """Read (or create, once per site) the session secret before the first visitor."""
+        from ..site import Site
+        site = site_factory if isinstance(site_factory, Site) else site_factory()
+        try:
+            self.web.codec(site)
+        finally:
+            if site is not site_factory:
+                site.close()
 
     def _background_runners(self, site_factory: SiteFactory) -> list[Any]:
         """LazyCron's timed events, and Tasker's lazy steps when Tasker is installed: each on a

@@ -40,13 +40,17 @@ def site_secret(site: Site) -> bytes:
     from .. import schema
     stored = schema.get_meta(site, SECRET_META)
     if stored is None:
-        candidate = secrets.token_hex(32)
-        try:
-            with site.transaction():
-                site.db.execute("INSERT INTO meta (name, value) VALUES (?, ?)",
-                                (SECRET_META, json.dumps(candidate)))
-        except peewee.IntegrityError:
-            pass
+        candidate = json.dumps(secrets.token_hex(32))
+
+        def insert() -> None:
+            try:
+                with site.transaction():
+                    site.db.execute("INSERT INTO meta (name, value) VALUES (?, ?)",
+                                    (SECRET_META, candidate))
+            except peewee.IntegrityError:
+                pass
+
+        site.db.retry(insert)     # a busy SQLite writer (a running step) makes it wait its turn
         stored = schema.get_meta(site, SECRET_META)
     return str(stored).encode()
 
