@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import threading
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -20,6 +21,8 @@ from .templates import Templates
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "site_templates"
 
 _current: Site | None = None
+# A server thread boots a site of its own: `wire()` in that thread reads that site.
+_thread_current = threading.local()
 
 
 class Config(dict):
@@ -111,19 +114,24 @@ def boot(url: str | None = None, *, site_dir: str | os.PathLike | None = None,
                        f"{pending[-1]}: run `python run.py migrate`")
     schema.upgrade(site)
     site.load_schema()
-    _current = site
+    _current = _thread_current.site = site
     site.modules.load_installed()
     return site
 
 
 def wire(name: str | None = None) -> Any:
-    """An API object of the last booted site (`wire("pages") is site.pages`), or the site."""
-    if _current is None:
+    """An API object of the last booted site (`wire("pages") is site.pages`), or the site.
+
+    "Last booted" is per thread where a thread booted its own (each server thread does),
+    else the last one booted by any thread.
+    """
+    current = getattr(_thread_current, "site", None) or _current
+    if current is None:
         raise CmsError("no site has been booted yet: call cms.boot() first")
     if name is None:
-        return _current
+        return current
     try:
-        return getattr(_current, name)
+        return getattr(current, name)
     except AttributeError:
         raise CmsError(f"the site has no API variable {name!r}") from None
 

@@ -139,3 +139,19 @@ def test_boot_without_upgrade_refuses_an_old_schema(site, db_url, tmp_path, monk
 def test_missing_site_directory_is_reported(tmp_path):
     with pytest.raises(cms.CmsError, match="does not exist"):
         cms.boot(site_dir=tmp_path / "nope")
+
+
+def test_wire_in_a_thread_reads_the_site_that_thread_booted(site, db_url, tmp_path):
+    import threading
+    seen = {}
+
+    def own_boot():
+        own = cms.boot(db_url, site_dir=tmp_path)
+        seen["thread"] = cms.wire() is own
+        own.close()
+
+    other = threading.Thread(target=own_boot)
+    other.start()
+    other.join()
+    assert seen["thread"]
+    assert cms.wire() is site        # this thread still reads the site it booted
