@@ -1,0 +1,31 @@
+"""Site commands: `migrate`, and the one clear line a broken database URL gives every command."""
+from __future__ import annotations
+
+import subprocess
+
+from conftest import PYTHON, ROOT
+
+
+def run(env, *args):
+    return subprocess.run([PYTHON, str(ROOT / "run.py"), *args], env=env, capture_output=True,
+                          text=True, timeout=120)
+
+
+def test_migrate_creates_then_reports_up_to_date(run_env):
+    first = run(run_env, "migrate")
+    assert first.returncode == 0 and "schema upgraded: ran 1, 2, 3" in first.stdout
+    again = run(run_env, "migrate")
+    assert again.returncode == 0 and "up to date" in again.stdout
+
+
+def test_unreachable_database_is_one_line_and_exit_1(run_env):
+    for command in (["migrate"], ["tasks", "list"], ["check"], ["cron"]):
+        result = run(run_env, "--db", "postgresql://u:secret@127.0.0.1:1/db", *command)
+        assert result.returncode == 1, (command, result.stderr)
+        lines = result.stderr.strip().splitlines()
+        assert len(lines) == 1 and lines[0].startswith("cms: error: cannot connect to"), result.stderr
+        assert "secret" not in result.stderr
+
+
+def test_unknown_command_is_usage_error(run_env):
+    assert run(run_env, "frobnicate").returncode == 2
