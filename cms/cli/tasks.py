@@ -18,6 +18,7 @@ import time
 from datetime import datetime, timezone
 from typing import Any
 
+from ..errors import CmsError
 from . import Parser, UsageError, boot_from
 
 ACTIONS = ("activate", "suspend", "kill", "reset", "trash")
@@ -71,8 +72,8 @@ def _usage(parser: argparse.ArgumentParser) -> int:
     return 2
 
 
-class TaskNotFound(Exception):
-    pass
+class TaskNotFound(CmsError):
+    """A task id that names no task: `main()` prints it as one line and exits 1."""
 
 
 def _fail(text: str) -> int:
@@ -154,10 +155,7 @@ def cmd_list(args: argparse.Namespace) -> int:
 
 def cmd_show(args: argparse.Namespace) -> int:
     tasker = _tasker(args)
-    try:
-        task = _task(tasker, args.id)
-    except TaskNotFound as exc:
-        return _fail(str(exc))
+    task = _task(tasker, args.id)
     info = _summary(tasker, task)
     row = tasker.site.db.one(DETAIL, (task.id,))
     (module, method, _, priority, attempts, failures, runner, invoker, lease, not_before, every,
@@ -199,10 +197,7 @@ def cmd_show(args: argparse.Namespace) -> int:
 def cmd_action(args: argparse.Namespace) -> int:
     from ..tasker import TaskState
     tasker = _tasker(args)
-    try:
-        task = _task(tasker, args.id)
-    except TaskNotFound as exc:
-        return _fail(str(exc))
+    task = _task(tasker, args.id)
     action, by = args.action, "cli"
     if action == "activate":
         waiting = _waits_for(tasker, task.id)
@@ -244,10 +239,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     from ..tasker import TaskState
     from ..tasker.claim import why_not_claimable
     tasker = _tasker(args)
-    try:
-        task = _task(tasker, args.id)
-    except TaskNotFound as exc:
-        return _fail(str(exc))
+    task = _task(tasker, args.id)
     state = tasker.get_state(task)
     if state == TaskState.FINISHED:
         print(f"task {task.id} has finished already (reset it to run it again)")
