@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Any, Callable
 
 from . import UsageError
 
@@ -72,19 +73,13 @@ def _error(exc: BaseException) -> int:
     return 1
 
 
-def cmd_cron(args: argparse.Namespace) -> int:
+def _run(start: Callable[[], Any]) -> int:
+    """Run cron or the worker: 0 when it did its work (even if tasks failed), else 1 and a line."""
     from ..errors import CmsError
-    from ..tasker.runners.cron import run_cron
-    if args.time_limit is not None and args.time_limit <= 0:
-        raise UsageError("--time-limit must be more than 0 seconds")
-    if args.grace < 0:
-        raise UsageError("--grace must be 0 seconds or more")
-    url, folder = _site(args)
     try:
-        outcome = run_cron(url, folder, time_limit=args.time_limit, grace=args.grace,
-                           quiet=args.quiet)
+        outcome = start()
     except CmsError:
-        raise
+        raise                         # main() prints it
     except Exception as exc:          # a database that cannot be reached, and the like
         return _error(exc)
     if outcome is not None and outcome.errors:
@@ -93,8 +88,18 @@ def cmd_cron(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_cron(args: argparse.Namespace) -> int:
+    from ..tasker.runners.cron import run_cron
+    if args.time_limit is not None and args.time_limit <= 0:
+        raise UsageError("--time-limit must be more than 0 seconds")
+    if args.grace < 0:
+        raise UsageError("--grace must be 0 seconds or more")
+    url, folder = _site(args)
+    return _run(lambda: run_cron(url, folder, time_limit=args.time_limit, grace=args.grace,
+                                 quiet=args.quiet))
+
+
 def cmd_worker(args: argparse.Namespace) -> int:
-    from ..errors import CmsError
     from ..tasker.runners.worker import run_worker
     if args.processes < 1:
         raise UsageError("--processes must be 1 or more")
@@ -107,16 +112,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
     if args.grace < 0:
         raise UsageError("--grace must be 0 seconds or more")
     url, folder = _site(args)
-    try:
-        outcome = run_worker(url, folder, processes=args.processes, max_steps=args.max_steps,
-                             max_memory=int(args.max_memory * 2**20), poll=args.poll,
-                             step_seconds=args.step_time, grace=args.grace,
-                             until_idle=args.until_idle, quiet=args.quiet)
-    except CmsError:
-        raise
-    except Exception as exc:
-        return _error(exc)
-    if outcome.errors:
-        print(f"cms: error: {outcome.errors[0]}", file=sys.stderr)
-        return 1
-    return 0
+    return _run(lambda: run_worker(url, folder, processes=args.processes,
+                                   max_steps=args.max_steps,
+                                   max_memory=int(args.max_memory * 2**20), poll=args.poll,
+                                   step_seconds=args.step_time, grace=args.grace,
+                                   until_idle=args.until_idle, quiet=args.quiet))
