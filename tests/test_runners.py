@@ -340,6 +340,40 @@ def test_reaper_tick_sends_a_task_with_an_expired_lease_back(tasker):
     assert row(tasker, task)[3] == 1
 
 
+def test_a_runner_claims_its_next_task_with_the_end_of_a_step_and_never_leaves_one_held(tasker):
+    """The next claim is taken in the transaction that ends a step; a loop that stops (here
+    after max_steps) gives back what it claimed ahead, so no task waits for a lease to end."""
+    tasks = [add_task(tasker, "bump", f"Ahead {i}") for i in range(3)]
+    seen = []
+    executor = Executor(RunnerConfig(url=tasker.site.db.url, site_dir=tasker.site.site_dir,
+                                     invoker="worker", until_idle=True, quiet=True))
+    executor.tasker = tasker
+    claim_ahead = executor._claim_ahead
+
+    def watched():
+        claim = claim_ahead()
+        seen.append((claim.task_id if claim else None, tasker.site.db.in_transaction()))
+        return claim
+
+    executor.ahead._take = watched
+    assert executor.run() == 0
+    assert [row(tasker, t)[:2] for t in tasks] == [(TaskState.FINISHED, 0)] * 3
+    # Taken inside the step's open transaction: the second and third claims came ahead.
+    assert seen[:2] == [(tasks[1].id, True), (tasks[2].id, True)]
+
+    more = [add_task(tasker, "bump", f"Stop {i}") for i in range(3)]
+    stopping = Executor(RunnerConfig(url=tasker.site.db.url, site_dir=tasker.site.site_dir,
+                                     invoker="worker", max_steps=2, quiet=True))
+    stopping.tasker = tasker
+    stopping.ahead._take = lambda: claim_next(tasker, invoker="worker")   # claims regardless
+    assert stopping.run() == 3                                            # recycled
+    states = [row(tasker, t)[:2] for t in more]
+    assert states[:2] == [(TaskState.FINISHED, 0)] * 2
+    assert states[2] == (TaskState.ACTIVE, 0)          # claimed ahead, then given back
+    assert tasker.site.db.one("SELECT token FROM tasker_tasks WHERE pages_id = ?",
+                              (more[2].id,)) == (None,)
+
+
 # -- retries, schedules, retention --------------------------------------------------------------
 def test_a_failed_task_is_retried_with_backoff_then_fails(tasker, capsys):
     quick = add_task(tasker, "fail", "Flaky", retry={"attempts": 2, "backoff": 0})

@@ -32,7 +32,7 @@ import os
 import secrets
 import socket
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Callable
 
 from .state import TaskState
 
@@ -50,6 +50,37 @@ class Claim:
     invoker: str
     lease_seconds: float
     attempts: int         # runner deaths so far (before this claim)
+
+
+class ClaimAhead:
+    """A runner's next claim, taken inside the transaction that ends its current step.
+
+    One commit then both ends a step and claims the next task, where a separate claim would
+    cost a transaction of its own (on SQLite a second commit and a second wait for the write
+    lock: a quarter of a one-step task's time). The claim holds only if that commit succeeds:
+    the step calls `take()` just before its last commit and `keep()` just after it; the
+    runner then runs `pop()`'s claim next, or gives it back if it decided to stop. `take`
+    returning None (the runner is about to stop) claims nothing.
+    """
+
+    def __init__(self, take: Callable[[], Claim | None]):
+        self._take = take
+        self._pending: Claim | None = None
+        self._kept: Claim | None = None
+
+    def take(self) -> None:
+        self._pending = self._take()
+
+    def keep(self) -> None:
+        self._kept, self._pending = self._pending, None
+
+    def drop(self) -> None:
+        """The step's last commit failed: the claim was rolled back with it."""
+        self._pending = None
+
+    def pop(self) -> Claim | None:
+        kept, self._kept = self._kept, None
+        return kept
 
 
 _RUNNER: tuple[int, str] | None = None

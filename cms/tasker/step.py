@@ -38,7 +38,7 @@ import peewee
 
 from ..hooks import hookable
 from ..page import Page
-from .claim import Claim, claim_task, why_not_claimable
+from .claim import Claim, ClaimAhead, claim_task, why_not_claimable
 from .errors import ClaimLost, TaskError
 from .state import LIVE_STATES, TaskState
 from .storage import WriteLockTimeout
@@ -257,9 +257,10 @@ class StepMixin:
         default now + `ajax_timeout`), `memory_limit` (bytes; default the process's address
         space limit, 0 = none), `invoker` ("cron", "worker", "lazycron", "web" or a user
         name; default the current user), `claim` (a `Claim` the runner already holds),
-        `admin_run` (True when the browser runs it) and `settings` (the Tasker settings, when
-        the runner read them already: saves a query). The method gets the same as `options`,
-        plus `task` (the task page).
+        `admin_run` (True when the browser runs it), `settings` (the Tasker settings, when
+        the runner read them already: saves a query) and `ahead` (a `ClaimAhead`: the runner's
+        next claim is taken in the transaction that ends this step, when it ends normally).
+        The method gets the rest as `options`, plus `task` (the task page).
         """
         task_id = self._task_id(task)
         db = self.site.db
@@ -269,6 +270,7 @@ class StepMixin:
         params = dict(params or {})
         claim = params.pop("claim", None)
         settings = params.pop("settings", None) or self.settings()
+        ahead = params.pop("ahead", None)
         invoker = str(params.get("invoker") or (claim.invoker if claim else self._who()))
         if claim is None:
             claim = claim_task(self, task_id, invoker=invoker, admin_run=bool(params.get("admin_run")),
@@ -282,13 +284,15 @@ class StepMixin:
                 return False
         elif claim.task_id != task_id:
             raise TaskError(f"the claim given is for task {claim.task_id}, not {task_id}")
-        params.setdefault("timeout", time.time() + float(settings["ajax_timeout"]))
-        params.setdefault("memory_limit", default_memory_limit())
+        if "timeout" not in params:
+            params["timeout"] = time.time() + float(settings["ajax_timeout"])
+        if "memory_limit" not in params:
+            params["memory_limit"] = default_memory_limit()
         params["invoker"] = invoker
-        return self._run_step(claim, params, settings)
+        return self._run_step(claim, params, settings, ahead)
 
     def _run_step(self: Tasker, claim: Claim, options: dict[str, Any],
-                  settings: dict[str, Any]) -> bool:
+                  settings: dict[str, Any], ahead: ClaimAhead | None = None) -> bool:
         db = self.site.db
         task_id = claim.task_id
         row = db.one(LOAD, (task_id,))
@@ -343,7 +347,7 @@ class StepMixin:
             self.pulse.remove(step)
             self._steps.pop(task_id, None)
         try:
-            return self._end_step(step, task_data, result, error)
+            return self._end_step(step, task_data, result, error, ahead)
         finally:
             step.finished = True
 
@@ -366,7 +370,7 @@ class StepMixin:
         return "", method, page
 
     def _end_step(self: Tasker, step: Step, task_data: dict, result: Any,
-                  error: BaseException | None) -> bool:
+                  error: BaseException | None, ahead: ClaimAhead | None = None) -> bool:
         db = self.site.db
         if error is None and not step.lost:
             outcome = "failed" if result is False else ("done" if task_data.get("task_done") == 1
@@ -375,9 +379,15 @@ class StepMixin:
                 step.log("error", "the task's method returned False: the task failed")
             try:
                 self._finish(step, task_data, outcome, save_data=True)
+                if ahead is not None:
+                    ahead.take()
                 step.end(commit=True)
+                if ahead is not None:
+                    ahead.keep()
                 return outcome != "failed"
             except BaseException as exc:     # the claim was lost, or the final commit failed
+                if ahead is not None:
+                    ahead.drop()
                 error = exc
         step.end(commit=False)
         if step.lost or isinstance(error, ClaimLost):

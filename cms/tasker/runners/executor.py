@@ -20,7 +20,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..claim import claim_next, release
+from ..claim import ClaimAhead, claim_next, release
 from .slots import Slot
 
 if TYPE_CHECKING:
@@ -82,6 +82,7 @@ class Executor:
         self.settings: dict[str, Any] = {}
         self._settings_at = float("-inf")
         self._next_memory_check = 0.0
+        self.ahead = ClaimAhead(self._claim_ahead)
 
     # -- signals ------------------------------------------------------------------------------
     def on_stop_signal(self, signum: int, frame: Any) -> None:
@@ -114,8 +115,16 @@ class Executor:
 
     def run(self) -> int:
         """Claim and run steps until done, asked to stop, or due for recycling; the exit code."""
-        config = self.config
         tasker = self.tasker or self.boot()
+        try:
+            return self._loop(tasker)
+        finally:
+            claim = self.ahead.pop()       # claimed at the end of the last step, not run
+            if claim is not None and not self._give_back(tasker, claim, note=""):
+                self.pending.append(claim)
+
+    def _loop(self, tasker: Tasker) -> int:
+        config = self.config
         backoff = 0.0
         while not self.stopping:
             if config.end and time.time() >= config.end - 0.5:
@@ -124,7 +133,7 @@ class Executor:
                 settings = self.refresh_settings()
                 if self.pending:
                     self._give_back_pending(tasker)
-                claim = self._claim(tasker, settings)
+                claim = self.ahead.pop() or self._claim(tasker, settings)
             except Exception as exc:
                 if not self._database_trouble(tasker, exc):
                     raise
@@ -160,6 +169,15 @@ class Executor:
                           lease_seconds=float(settings["lease_seconds"]),
                           max_running=int(settings["max_running"]))
 
+    def _claim_ahead(self) -> Claim | None:
+        """The next claim, taken at the end of a step, unless this loop will not run it."""
+        config = self.config
+        if (self.stopping or self.pending or self.tasker is None
+                or (config.end and time.time() >= config.end - 0.5)
+                or (config.max_steps and self.steps + 1 >= config.max_steps)):
+            return None
+        return self._claim(self.tasker, self.settings)
+
     def run_claimed(self, tasker: Tasker, claim: Claim, settings: dict[str, Any]) -> bool:
         """Run one step of a claimed task, with the slot written around it; print its line."""
         config = self.config
@@ -174,7 +192,7 @@ class Executor:
         try:
             ok = tasker.execute_task(claim.task_id, {
                 "claim": claim, "invoker": config.invoker, "timeout": deadline,
-                "memory_limit": config.max_memory, "settings": settings})
+                "memory_limit": config.max_memory, "settings": settings, "ahead": self.ahead})
         except Exception as exc:
             # execute_task fails the task itself; what reaches here is the database going away
             # at the end of a step. The claim expires and a reaper hands the task on.
