@@ -374,6 +374,24 @@ def test_a_runner_claims_its_next_task_with_the_end_of_a_step_and_never_leaves_o
                               (more[2].id,)) == (None,)
 
 
+def test_a_task_run_from_the_browser_stays_the_browsers_between_its_steps(tasker):
+    """Run now: between two steps a worker does not take the task over; once the browser has
+    been gone for lease_seconds it does."""
+    task = add_task(tasker, "import_rows", "Watched", {"total": 40, "every": 1, "delay": 0.02})
+    tasker.site.modules.save_config("Tasker", lease_seconds=1)
+    assert tasker.execute_task(task, {"timeout": time.time() + 0.15, "admin_run": True,
+                                      "invoker": "admin"})
+    state, running, progress, _ = row(tasker, task)
+    assert (state, running) == (TaskState.ACTIVE, 0) and 0 < progress < 100
+    assert claim_next(tasker, invoker="worker") is None          # kept for the browser
+    assert tasker.execute_task(task, {"timeout": time.time() + 0.15, "admin_run": True,
+                                      "invoker": "admin"})        # its next call runs
+    assert claim_next(tasker, invoker="worker") is None
+    time.sleep(1.3)                                              # the page was closed
+    claim = claim_next(tasker, invoker="worker")
+    assert claim is not None and claim.task_id == task.id
+
+
 # -- retries, schedules, retention --------------------------------------------------------------
 def test_a_failed_task_is_retried_with_backoff_then_fails(tasker, capsys):
     quick = add_task(tasker, "fail", "Flaky", retry={"attempts": 2, "backoff": 0})

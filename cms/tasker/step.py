@@ -52,8 +52,12 @@ LOAD = ("SELECT t.module, t.method, t.progress, d.data, t.token FROM tasker_task
 FINISH_READ = ("SELECT token, state, reset_pending, every, retry, failures, next_count, "
                "not_before, initial_data, live_key, parent_id, signature FROM tasker_tasks "
                "WHERE pages_id = ?")
-RELEASE = ("UPDATE tasker_tasks SET state = ?, running = 0, token = NULL, lease_until = NULL, "
-           "progress = ?, turn = {now}, attempts = 0, admin_run = 0, steps = steps + 1, "
+# A step run from the browser that leaves its task active keeps the task for the browser's
+# next call (admin_run = 1 with a lease, but not running): claim_next leaves it alone until that
+# lease ends, so a worker does not take over a task someone is watching run (storage.READY).
+RELEASE = ("UPDATE tasker_tasks SET state = ?, running = 0, token = NULL, "
+           "lease_until = CASE WHEN ? = 1 THEN {now} + ? END, admin_run = ?, "
+           "progress = ?, turn = {now}, attempts = 0, steps = steps + 1, "
            "run_seconds = run_seconds + ?, failures = ?, not_before = ?, reset_pending = 0, "
            "live_key = ? WHERE pages_id = ?")
 SAVE_DATA = "UPDATE field_task_data SET data = ?, fold = ? WHERE pages_id = ?"
@@ -499,7 +503,10 @@ class StepMixin:
         step.peak_memory()
         seconds = max(0.0, time.time() - step.started)
         keep_key = live_key if new in LIVE_STATES else None
-        db.execute(self.storage.sql(RELEASE), (int(new), progress, seconds, failures, not_before,
+        hold = int(bool(step.options.get("admin_run")) and new == TaskState.ACTIVE
+                   and outcome == "continue")
+        db.execute(self.storage.sql(RELEASE), (int(new), hold, step.claim.lease_seconds, hold,
+                                               progress, seconds, failures, not_before,
                                                keep_key, step.task_id))
         if new != old or note:
             self._state_changed(step.task_id, old, new, step.claim.invoker,

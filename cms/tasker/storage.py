@@ -36,8 +36,10 @@ class WriteLockTimeout(DatabaseError):
     """SQLite's write lock did not come free in time."""
 
 
-# A task is ready when it is active, not running, due, and every task it depends on finished.
+# A task is ready when it is active, not running, due, not kept for the browser's next "Run now"
+# step (see step.RELEASE), and every task it depends on finished.
 READY = ("t.state = 1 AND t.running = 0 AND (t.not_before IS NULL OR t.not_before <= {now}) "
+         "AND (t.admin_run = 0 OR t.lease_until IS NULL OR t.lease_until < {now}) "
          "AND NOT EXISTS (SELECT 1 FROM tasker_deps d JOIN tasker_tasks o ON o.pages_id = d.depends_on "
          "WHERE d.pages_id = t.pages_id AND o.state <> 3)")
 # A long task takes turns with short ones: `turn` is when its last step ended.
