@@ -28,6 +28,7 @@ rolls back and leaves the task alone. A process killed outright leaves its claim
 from __future__ import annotations
 
 import json
+import re
 import resource
 import threading
 import time
@@ -38,6 +39,7 @@ import peewee
 
 from ..hooks import hookable
 from ..page import Page
+from ..pages import COLUMNS as PAGE_COLUMNS
 from .claim import Claim, ClaimAhead, claim_task, why_not_claimable
 from .errors import ClaimLost, TaskError
 from .state import LIVE_STATES, TaskState
@@ -47,8 +49,15 @@ if TYPE_CHECKING:
     from ..notices import Notice
     from .tasker import Tasker
 
-LOAD = ("SELECT t.module, t.method, t.progress, d.data, t.token FROM tasker_tasks t "
-        "LEFT JOIN field_task_data d ON d.pages_id = t.pages_id WHERE t.pages_id = ?")
+# What a step needs, in one round trip: the task's row and data, the task page, and the page it
+# works on when that is its parent (as create_task makes it; task_data's pageid decides).
+LOAD = ("SELECT t.module, t.method, t.progress, d.data, t.token, "
+        f"{PAGE_COLUMNS}, {PAGE_COLUMNS.replace('pp.', 'qq.').replace('p.', 'q.')} "
+        "FROM tasker_tasks t LEFT JOIN field_task_data d ON d.pages_id = t.pages_id "
+        "JOIN pages p ON p.id = t.pages_id JOIN pages_paths pp ON pp.pages_id = p.id "
+        "LEFT JOIN pages q ON q.id = p.parent_id LEFT JOIN pages_paths qq ON qq.pages_id = q.id "
+        "WHERE t.pages_id = ?")
+PAGE_WIDTH = PAGE_COLUMNS.count(",") + 1
 FINISH_READ = ("SELECT token, state, reset_pending, every, retry, failures, next_count, "
                "not_before, initial_data, live_key, parent_id, signature FROM tasker_tasks "
                "WHERE pages_id = ?")
@@ -300,30 +309,27 @@ class StepMixin:
         db = self.site.db
         task_id = claim.task_id
         row = db.one(LOAD, (task_id,))
-        task: Page | None = None
-        page: Page | None = None
-        task_data: Any = {}
-        missing = ""
-        if row is not None and row[4] == claim.token:
-            try:
-                task_data = json.loads(row[3] or "{}")
-                missing = "" if isinstance(task_data, dict) else "task_data is not a JSON object"
-            except ValueError as exc:
-                task_data, missing = {}, f"task_data is not valid JSON ({exc})"
-            if missing:
-                task_data = {}
-            # The task page and the page it works on, with one query.
-            page_id = task_data.get("pageid")
-            wanted = [task_id] + ([page_id] if isinstance(page_id, int)
-                                  and not isinstance(page_id, bool) and page_id != task_id else [])
-            found = {p.id: p for p in self.site.pages.get_many(wanted)}
-            task = found.get(task_id)
-            page = task if page_id == task_id else found.get(page_id)  # type: ignore[arg-type]
-        if not task or row is None or row[4] != claim.token:
+        if row is None or row[4] != claim.token:
             self.warning(f"task {task_id} was not run: it was deleted, or this runner's claim "
                          "expired before the step began")
             return False
-        module_name, method_name, progress, data_text, _ = row
+        missing = ""
+        try:
+            task_data: Any = json.loads(row[3] or "{}")
+            missing = "" if isinstance(task_data, dict) else "task_data is not a JSON object"
+        except ValueError as exc:
+            task_data, missing = {}, f"task_data is not valid JSON ({exc})"
+        if missing:
+            task_data = {}
+        pages = self.site.pages
+        task = pages._page(row[5:5 + PAGE_WIDTH])
+        page_id = task_data.get("pageid")
+        page: Page | None = None
+        if type(page_id) is int and page_id == task_id:
+            page = task
+        elif type(page_id) is int and page_id == task.parent_id and row[5 + PAGE_WIDTH] is not None:
+            page = pages._page(row[5 + PAGE_WIDTH:])
+        module_name, method_name, progress, data_text = row[:4]
         options["task"] = task
         step = Step(self, claim, task, data_text or "{}", progress, options, settings)
         step.records_start = self._records(task_data)
