@@ -7,6 +7,7 @@ import os
 import random
 import signal
 import time
+from datetime import datetime, timezone
 
 import pytest
 
@@ -87,6 +88,24 @@ def test_a_missing_method_module_or_page_fails_with_a_line_that_names_it(tasker)
     site.pages.delete(target)
     assert not run(tasker, task)
     assert f"page {target_id} (the page the task works on) is missing" in tasker.get_log(task)[-1]
+
+
+def test_the_task_pages_modified_follows_its_steps_and_state_changes(tasker):
+    """Sorting the task list by `modified` shows what happened last, as in ProcessWire."""
+    task = make_task(tasker, "count", total=5, every=1)
+    db = tasker.site.db
+    long_ago = db.dt_param(datetime(2020, 1, 1, tzinfo=timezone.utc))
+    modified = lambda: tasker.site.pages.get(task.id).modified.year   # noqa: E731
+
+    db.execute("UPDATE pages SET modified = ? WHERE id = ?", (long_ago, task.id))
+    tasker.stop_task(task)                                        # a state change
+    assert modified() >= 2026
+    db.execute("UPDATE pages SET modified = ? WHERE id = ?", (long_ago, task.id))
+    assert tasker.activate_task(task)
+    db.execute("UPDATE pages SET modified = ? WHERE id = ?", (long_ago, task.id))
+    assert run(tasker, task, seconds=0.0001)                      # a step that does not finish
+    assert tasker.get_state(task) == TaskState.ACTIVE
+    assert modified() >= 2026
 
 
 def test_progress_never_goes_backwards(tasker):

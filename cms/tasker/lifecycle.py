@@ -15,6 +15,7 @@ passes to another identical live task, found by a range scan of the same index.
 from __future__ import annotations
 
 import time
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Iterable
 
 import peewee
@@ -27,6 +28,7 @@ from .state import LIVE_STATES, TaskState, as_state
 if TYPE_CHECKING:
     from .tasker import Tasker
 
+TOUCH = "UPDATE pages SET modified = ? WHERE id = ?"
 HISTORY = ("INSERT INTO tasker_history (pages_id, at, old_state, new_state, who, note) "
            "VALUES (?, ?, ?, ?, ?, ?)")
 UNFINISHED_DEPS = ("SELECT d.depends_on FROM tasker_deps d JOIN tasker_tasks o ON o.pages_id = "
@@ -226,7 +228,9 @@ class LifecycleMixin:
         caller read them already and cleared live_key itself if the task is no longer live.
         """
         db = self.site.db
-        db.execute(HISTORY, (task_id, time.time(), int(old), int(new), who[:128], note[:700]))
+        now = time.time()
+        db.execute(HISTORY, (task_id, now, int(old), int(new), who[:128], note[:700]))
+        self._touch(task_id, now)
         was_live, is_live = old in LIVE_STATES, new in LIVE_STATES
         if was_live == is_live:
             return
@@ -251,6 +255,13 @@ class LifecycleMixin:
             db.execute("UPDATE tasker_tasks SET live_key = ? WHERE pages_id = ?",
                        (f"{base}:{task_id}", task_id))
 
+    def _touch(self: Tasker, task_id: int, now: float) -> None:
+        """The task page's `modified` follows the task's activity (state changes and steps), as
+        in ProcessWire, where saving a task's progress saves its page: sorting the task list by
+        modified shows what happened last."""
+        db = self.site.db
+        db.execute(TOUCH, (db.dt_param(datetime.fromtimestamp(now, timezone.utc)), task_id))
+
     def _reset(self: Tasker, task_id: int, running: int, state: int, who: str) -> None:
         db = self.site.db
         if running:
@@ -265,7 +276,9 @@ class LifecycleMixin:
             self.logs.clear(task_id)
             db.execute("DELETE FROM tasker_steps WHERE pages_id = ?", (task_id,))
             note = "progress reset"
-        db.execute(HISTORY, (task_id, time.time(), state, state, who[:128], note))
+        now = time.time()
+        db.execute(HISTORY, (task_id, now, state, state, who[:128], note))
+        self._touch(task_id, now)
 
     def _unfinished_deps(self: Tasker, task_id: int) -> list[int]:
         return [r[0] for r in self.site.db.all(UNFINISHED_DEPS, (task_id,))]

@@ -517,6 +517,8 @@ class StepMixin:
         if new != old or note:
             self._state_changed(step.task_id, old, new, step.claim.invoker,
                                 note or outcome_note(outcome), live=(live_key, parent_id, signature))
+        else:
+            self._touch(step.task_id, now)
         if new == TaskState.FINISHED and next_count:
             self._activate_next(step.task_id, step.claim.invoker)
         if step.lines:
