@@ -155,3 +155,24 @@ def test_wire_in_a_thread_reads_the_site_that_thread_booted(site, db_url, tmp_pa
     other.join()
     assert seen["thread"]
     assert cms.wire() is site        # this thread still reads the site it booted
+
+
+def test_word_pattern_reads_separators_alike_on_every_engine(site):
+    """The `~=` boundaries as the seam's regex sees them in a real column: each separator (all
+    whitespace, ASCII punctuation) ends a word; any other character, of any script, does not."""
+    from cms.selectors.compiler import word_pattern
+    from cms.selectors.plan import WORD_SEPARATORS
+    others = ("aZ09\x7f\u00df\u00e9\u00c9\u0301\u00b7\u00bf\u00d7\u2014\u2019\u00ab\u200b\ufeff"
+              "\u4e2d\uff01\U0001F600")
+    db = site.db
+    db.create_table("regex_probe", "id {INT}, txt {TEXT}")
+    texts = {}
+    with site.transaction():
+        for char in WORD_SEPARATORS + others:
+            for text in (f"foo{char}x", f"x{char}foo"):
+                texts[len(texts)] = text
+                db.execute("INSERT INTO regex_probe (id, txt) VALUES (?, ?)", (len(texts) - 1, text))
+    matched = {row[0] for row in db.all(f"SELECT id FROM regex_probe WHERE {db.regex_sql('txt')}",
+                                        (word_pattern("foo"),))}
+    assert {texts[i] for i in matched} == {text for text in texts.values()
+                                           if any(c in WORD_SEPARATORS for c in text)}

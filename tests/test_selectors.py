@@ -213,6 +213,68 @@ def test_contains_all_words_in_any_order(shop):
     assert found(shop, "summary~='bitter, green'") == {"kale"}
 
 
+WORDY = {   # page name -> summary, the pages under /words/ in the `wordy` fixture
+    "plain": "foo", "comma": "a foo, b", "hyphen": "foo-bar", "joined": "foobar",
+    "affixed": "xfoo food", "order": "Bar baz FOO", "nbsp": "quux\u00a0foo",
+    "strasse": "Große Straße", "tram": "Straßenbahn", "eclair": "Éclair (café)",
+    "eclairs": "Éclairs", "code": "c++ and a.b (x)", "axb": "axb",
+}
+
+
+@pytest.fixture
+def wordy(shop):
+    """The shop with a /words/ page whose children's summaries test word boundaries, added in a
+    transaction rolled back after the test."""
+    with shop.transaction() as transaction:
+        folder = shop.pages.add("other", 1, "words", title="Words")
+        for name, summary in WORDY.items():
+            shop.pages.add("item", folder, name, summary=summary)
+        yield shop
+        transaction.rollback()
+
+
+def words_found(site, value: str) -> set[str]:
+    return found(site, f"parent=/words/, summary~={value}")
+
+
+def test_contains_words_matches_whole_words_not_parts_of_words(wordy):
+    assert words_found(wordy, "foo") == {"plain", "comma", "hyphen", "order", "nbsp"}
+    assert words_found(wordy, "food") == {"affixed"}
+    assert words_found(wordy, "fo") == set()
+    assert words_found(wordy, "oba") == set()
+
+
+def test_contains_words_takes_them_in_any_order_and_case(wordy):
+    assert words_found(wordy, '"foo bar"') == {"hyphen", "order"}
+    assert words_found(wordy, '"BAZ, Foo"') == {"order"}
+    assert words_found(wordy, "bar-foo") == {"hyphen", "order"}
+    assert words_found(wordy, '"foo nope"') == set()
+
+
+def test_contains_words_folds_non_ascii_case_and_keeps_accents(wordy):
+    assert words_found(wordy, "STRASSE") == {"strasse"}        # straße casefolds to strasse
+    assert words_found(wordy, '"straße GROSSE"') == {"strasse"}
+    assert words_found(wordy, "straßenbahn") == {"tram"}
+    assert words_found(wordy, "ÉCLAIR") == {"eclair"}
+    assert words_found(wordy, "Café") == {"eclair"}
+    assert words_found(wordy, "eclair") == set()
+    assert words_found(wordy, "caf") == set()
+
+
+def test_contains_words_reads_punctuation_as_separators_never_as_a_pattern(wordy):
+    assert words_found(wordy, '"c++"') == {"code"}
+    assert words_found(wordy, '"a.b"') == {"code", "comma"}    # the words a and b
+    assert words_found(wordy, '"(x)"') == {"code"}
+    for value in ("[", "\\\\", ".*", "(", "+", "^$", "--"):   # no word: nothing matches
+        assert words_found(wordy, f'"{value}"') == set(), value
+
+
+def test_contains_still_matches_parts_of_words(wordy):
+    assert found(wordy, "parent=/words/, summary*=foo") == {
+        "plain", "comma", "hyphen", "joined", "affixed", "order", "nbsp"}
+    assert found(wordy, "parent=/words/, summary*=a.b") == {"code"}
+
+
 def test_trailing_spaces_in_quoted_values_count(shop):
     assert found(shop, 'title="apple pie "') == set()
     assert found(shop, 'title^="kale "') == set()

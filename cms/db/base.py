@@ -219,6 +219,13 @@ class Database:
         """SQL joining two text expressions."""
         return f"{left} || {right}"
 
+    def regex_sql(self, expr: str) -> str:
+        """SQL that is true when the text `expr` matches the regular expression given as the
+        next `?` parameter, case-sensitively. Patterns must keep to what PCRE2 (MariaDB),
+        Python's re (SQLite) and PostgreSQL's advanced REs read alike: literal characters,
+        `^`, `$`, `|`, groups and bracket classes with `\\`-escaped specials."""
+        return f"{expr} REGEXP ?"
+
     def now_sql(self) -> str:
         """SQL for the database clock's current UTC time as epoch seconds (float)."""
         raise NotImplementedError

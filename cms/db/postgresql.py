@@ -54,6 +54,9 @@ class PostgresqlDatabase(ServerDatabase):
         finally:
             self.execute("SELECT pg_advisory_unlock(?)", (key,))
 
+    def regex_sql(self, expr: str) -> str:
+        return f"{expr} ~ ?"
+
     def now_sql(self) -> str:
         return "EXTRACT(EPOCH FROM clock_timestamp())::float8"
 

@@ -3,11 +3,25 @@ from __future__ import annotations
 
 import contextlib
 import fcntl
+import functools
+import re
 from typing import Any, Iterator, Sequence
 
 import peewee
 
 from .base import Database, _wrap_driver_error
+
+
+@functools.lru_cache(maxsize=256)
+def _compiled(pattern: str) -> re.Pattern[str]:
+    return re.compile(pattern)
+
+
+def regexp(pattern: str | None, text: str | None) -> bool | None:
+    """SQLite's `text REGEXP pattern` (it calls regexp(pattern, text)); NULL in, NULL out."""
+    if pattern is None or text is None:
+        return None
+    return _compiled(pattern).search(text) is not None
 
 
 class SqliteDatabase(Database):
@@ -35,6 +49,8 @@ class SqliteDatabase(Database):
                 "cache_size": -32000,
             },
         )
+        # SQLite has the REGEXP operator but no function behind it: every connection gets one.
+        pw.register_function(regexp, "regexp", 2, deterministic=True)
         super().__init__(url, pw)
 
     def execute(self, text: str, params: Sequence[Any] = ()) -> Any:

@@ -11,15 +11,17 @@ missing row gives TRUE or FALSE, never NULL, and NOT works). Page fields, which 
 rows per page, are tested with EXISTS, so no join multiplies rows and COUNT(*) needs no DISTINCT.
 Text is compared on `fold` (casefolded in Python on save) with the binary collation every
 engine is given, so `=`, `<` and prefix ranges use the index and agree across engines.
+A `~=` word is `LIKE '%word%'` (cheap, and it rejects most rows) and then a regular expression
+for its boundaries, which each engine's database seam writes (`Database.regex_sql`).
 """
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import SelectorError
-from .plan import (AllOf, Ancestors, AnyOf, ChildCount, Column, FieldColumn, Leaf, Node,
-                   Not, PathColumn, PathRef, Query, RefColumn, Sort, StatusColumn, Words,
-                   prefix_upper)
+from .plan import (WORD_SEPARATORS, AllOf, Ancestors, AnyOf, ChildCount, Column, FieldColumn,
+                   Leaf, Node, Not, PathColumn, PathRef, Query, RefColumn, Sort, StatusColumn,
+                   Words, prefix_upper)
 
 if TYPE_CHECKING:
     from ..db import Database
@@ -30,6 +32,20 @@ LIKE_ESCAPE = "!"   # not backslash: MariaDB treats backslashes in string litera
 FALSE, TRUE = "1 = 0", "1 = 1"
 CACHE_SIZE = 4096     # statements kept; a program making endless new shapes starts over
 MAX_PARAMS = 10_000   # SQLite takes 32,766 parameters; leave room for the keyset and paging
+
+
+# A bracket class of the word separators, each special character escaped with a backslash, which
+# PCRE2 (MariaDB), Python's re (SQLite) and PostgreSQL's advanced REs all read as that character.
+SEPARATOR_CLASS = "[" + "".join("\\" + c if c in "\\[]^-" else c for c in WORD_SEPARATORS) + "]"
+
+
+def word_pattern(word: str) -> str:
+    """A regular expression matching text that has `word` as a whole word (plan.py's rule).
+
+    A word holds no separator, so no regex metacharacter (all are ASCII punctuation): it
+    stands in the pattern as it is, and means itself on every engine.
+    """
+    return f"(^|{SEPARATOR_CLASS}){word}({SEPARATOR_CLASS}|$)"
 
 
 def like_escape(text: str) -> str:
@@ -242,8 +258,8 @@ class _Writer:
                 parts.append(f"{expr} >= ? AND {expr} < ?" if prefix_upper(value) is not None
                              else f"{expr} >= ?")
             elif op == "~=":
-                parts.append(_join([f"{expr} LIKE ? ESCAPE '{LIKE_ESCAPE}'" for _ in value.words],
-                                   "AND") if value.words else FALSE)
+                word = f"{expr} LIKE ? ESCAPE '{LIKE_ESCAPE}' AND {self.db.regex_sql(expr)}"
+                parts.append(_join([word] * len(value.words), "AND") if value.words else FALSE)
             else:
                 raise AssertionError(op)
         return self._any(parts)
@@ -412,6 +428,7 @@ class Compiler:
                 if upper is not None:
                     out.append(upper)
             elif op == "~=":
-                out.extend(f"%{like_escape(word)}%" for word in value.words)
+                for word in value.words:
+                    out += (f"%{like_escape(word)}%", word_pattern(word))
             else:
                 out.append(value)

@@ -14,7 +14,16 @@ Meaning (ProcessWire's, with the choices it leaves open written down here):
 - `a!=x` is `!a=x`: true when no field matches any value. `a|b*=x|y`: any field, any value.
 - Text compares `casefold(stored) op casefold(value)`, by code point, on every engine.
   `*=` and `%=` are substrings (LIKE wildcards in the value are literal characters), `^=`
-  and `$=` prefix and suffix, `~=` every word (split on whitespace, "-" and ",") as a substring.
+  and `$=` prefix and suffix. `~=` ("contains all the words") matches when every word of the
+  value is a whole word of the text, in any order.
+- Words (`~=`): a word is a maximal run of characters that are neither whitespace (the 29
+  characters Python's `str.isspace()` names, such as space, tab, newline and no-break space)
+  nor ASCII punctuation (`string.punctuation`: the 32 printable ASCII characters other than
+  letters, digits and space, "_" and "'" included). Text and value are split by
+  this one rule after casefolding: "foo" is a word of "a foo, b" and of "foo-bar" but not of
+  "foobar"; "c++" is the word "c". Every other character, letters of any script included,
+  is part of a word (so "l’été" with a typographic apostrophe is one word). A value with no
+  word (`~=--`) matches nothing.
 - `status=x` tests the bit(s) x (names such as hidden allowed); `<`, `>` compare the number.
   Without `include=`, the highest status named in a non-negated top-level status condition
   raises the status filter as ProcessWire's does (`status=hidden` finds hidden pages).
@@ -27,6 +36,7 @@ from __future__ import annotations
 
 import difflib
 import re
+import string
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Union
@@ -51,7 +61,11 @@ META_KEYS = ("sort", "limit", "start", "include", "check_access")
 KEYS = ("id", "parent", "parent_id", "has_parent", "template", "templates_id", "name", "path",
         "status", "created", "modified", "created_users_id", "modified_users_id", "num_children",
         *META_KEYS)
-WORD_SPLIT = re.compile(r"[-\s,]+")
+# The word rule of `~=` (see the module docstring); the SQL compiler builds its patterns from it.
+WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
+              "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
+WORD_SEPARATORS = WHITESPACE + string.punctuation
+WORD_SPLIT = re.compile("[" + re.escape(WORD_SEPARATORS) + "]+")
 MAX_SORTS = 10
 
 
@@ -123,7 +137,7 @@ class PathRef:
 
 @dataclass(frozen=True, slots=True)
 class Words:
-    """The words of a `~=` value, each of which must occur."""
+    """The words of a `~=` value, each of which must be a word of the text."""
 
     words: tuple[str, ...]
 
@@ -191,6 +205,11 @@ class Query:
         return (self.where.shape(), self.threshold is not None, self.sorts)
 
 
+def words(text: str) -> tuple[str, ...]:
+    """The words of `text` by the `~=` rule, in order ("a foo, b-c" -> a, foo, b, c)."""
+    return tuple(word for word in WORD_SPLIT.split(text) if word)
+
+
 def value_shape(op: str, value: Any) -> Any:
     if isinstance(value, Query):
         return ("Q", value.shape())
@@ -244,7 +263,7 @@ def compare(op: str, stored: Any, value: Any) -> bool:
     if op == "$=":
         return stored.endswith(value)
     if op == "~=":
-        return bool(value.words) and all(word in stored for word in value.words)
+        return bool(value.words) and set(value.words) <= set(words(stored))
     raise AssertionError(op)
 
 
@@ -578,7 +597,7 @@ class Planner:
             text = value.text.casefold() if folded else value.text
             if isinstance(target, PathColumn) and op == "=" and text:
                 text = normal_path(text)
-            out.append(Words(tuple(w for w in WORD_SPLIT.split(text) if w)) if op == "~=" else text)
+            out.append(Words(words(text)) if op == "~=" else text)
         leaf_values = tuple(out)
         blank = isinstance(target, FieldColumn) and any(compare(op, "", v) for v in leaf_values)
         return Leaf(target, op, leaf_values, blank)
