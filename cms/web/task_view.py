@@ -104,3 +104,12 @@ def task_row(tasker: Any, task: Any, parent: Any = None) -> TaskRow:
                    state_word(state, running), state_label(state, running),
                    tasker.get_log_summary(task), actions(state, running, progress), parent,
                    task.created, task.modified)
+
+
+def status_row(status: Any) -> TaskRow:
+    """A TaskRow from Tasker.get_status (what the status macro shows; no page is loaded, so
+    `page`, `parent`, `created` and `modified` are None)."""
+    state, running, progress = status.state, status.running, status.progress
+    return TaskRow(status.id, None, status.title, state, running, progress,
+                   state_word(state, running), state_label(state, running), status.summary,
+                   actions(state, running, progress), None, None, None)
