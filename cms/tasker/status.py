@@ -7,6 +7,7 @@ Nothing is cached: every call sees the state as stored now.
 """
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, NamedTuple
 
 from ..page import Page
@@ -15,11 +16,15 @@ if TYPE_CHECKING:
     from .tasker import Tasker
 
 _COLUMNS = ("SELECT t.state, t.running, t.progress, t.log_errors, t.log_warnings, p.status, "
-            "ti.data{log} FROM tasker_tasks t JOIN pages p ON p.id = t.pages_id "
-            "LEFT JOIN field_title ti ON ti.pages_id = t.pages_id{join} WHERE t.pages_id = ?")
-STATUS_SQL = _COLUMNS.format(log="", join="")
+            "ti.data, t.pages_id{log} FROM tasker_tasks t JOIN pages p ON p.id = t.pages_id "
+            "LEFT JOIN field_title ti ON ti.pages_id = t.pages_id{join} WHERE t.pages_id")
+STATUS_SQL = _COLUMNS.format(log="", join="") + " = ?"
 STATUS_WITH_LOG_SQL = _COLUMNS.format(
-    log=", l.data", join=" LEFT JOIN field_log_messages l ON l.pages_id = t.pages_id")
+    log=", l.data", join=" LEFT JOIN field_log_messages l ON l.pages_id = t.pages_id") + " = ?"
+MANY_SQL = _COLUMNS.format(log="", join="") + " IN ({marks})"
+BY_STATE_SQL = ("SELECT t.state, COUNT(*) FROM tasker_tasks t JOIN pages p ON p.id = t.pages_id "
+               "WHERE p.status < ? GROUP BY t.state")
+MANY_AT_ONCE = 500          # ids per statement (well under every engine's parameter limit)
 
 
 class TaskStatus(NamedTuple):
@@ -43,7 +48,7 @@ def summary_text(progress: int, errors: int, warnings: int) -> str:
 
 
 class StatusMixin:
-    """get_status: the status answer's data in one query."""
+    """get_status, get_statuses, count_by_state: what the admin shows of tasks, in one query."""
 
     site: object
 
@@ -51,11 +56,36 @@ class StatusMixin:
         """The task's status as stored now, or None when there is no such task (or it is in
         the trash). `log=False` leaves the log unread (the task list's pollers want none)."""
         row = self.site.db.one(STATUS_WITH_LOG_SQL if log else STATUS_SQL, (int(task_id),))
-        if row is None or (row[5] or 0) & Page.STATUS_TRASH:
-            return None
-        state, running, progress, errors, warnings = (int(v or 0) for v in row[:5])
-        progress = max(0, min(100, progress))
-        text = row[7] if log else None
-        return TaskStatus(int(task_id), row[6] or "", state, bool(running), progress,
-                          summary_text(progress, errors, warnings),
-                          text.split("\n")[:-1] if text else [])
+        return as_status(row, row[8] if log and row else None)
+
+    def get_statuses(self: Tasker, task_ids: Iterable[int]) -> dict[int, TaskStatus]:
+        """The statuses of many tasks (without their logs), by id: one query for a page of the
+        task list. Ids of no task, or of a task in the trash, are left out."""
+        ids = sorted({int(i) for i in task_ids})
+        found: dict[int, TaskStatus] = {}
+        for at in range(0, len(ids), MANY_AT_ONCE):
+            chunk = ids[at:at + MANY_AT_ONCE]
+            sql = MANY_SQL.format(marks=", ".join("?" * len(chunk)))
+            for row in self.site.db.all(sql, chunk):
+                status = as_status(row, None)
+                if status is not None:
+                    found[status.id] = status
+        return found
+
+    def count_by_state(self: Tasker, include_hidden: bool = True) -> dict[int, int]:
+        """How many tasks are in each state (one GROUP BY; trashed and, unless
+        `include_hidden`, hidden tasks left out)."""
+        below = Page.STATUS_UNPUBLISHED if include_hidden else Page.STATUS_HIDDEN
+        return {int(state): int(count)
+                for state, count in self.site.db.all(BY_STATE_SQL, (below,))}
+
+
+def as_status(row: tuple | None, log_text: str | None) -> TaskStatus | None:
+    """A TaskStatus from a row of the statements above (None for none or a trashed task)."""
+    if row is None or (row[5] or 0) & Page.STATUS_TRASH:
+        return None
+    state, running, progress, errors, warnings = (int(v or 0) for v in row[:5])
+    progress = max(0, min(100, progress))
+    return TaskStatus(int(row[7]), row[6] or "", state, bool(running), progress,
+                      summary_text(progress, errors, warnings),
+                      log_text.split("\n")[:-1] if log_text else [])

@@ -106,10 +106,12 @@ def task_row(tasker: Any, task: Any, parent: Any = None) -> TaskRow:
                    task.created, task.modified)
 
 
-def status_row(status: Any) -> TaskRow:
-    """A TaskRow from Tasker.get_status (what the status macro shows; no page is loaded, so
-    `page`, `parent`, `created` and `modified` are None)."""
+def status_row(status: Any, page: Any = None, parent: Any = None) -> TaskRow:
+    """A TaskRow from Tasker.get_status / get_statuses, and the task's page when loaded (the
+    JSON API loads none: then `page`, `created` and `modified` are None)."""
     state, running, progress = status.state, status.running, status.progress
-    return TaskRow(status.id, None, status.title, state, running, progress,
+    return TaskRow(status.id, page, status.title, state, running, progress,
                    state_word(state, running), state_label(state, running), status.summary,
-                   actions(state, running, progress), None, None, None)
+                   actions(state, running, progress), parent,
+                   page.created if page is not None else None,
+                   page.modified if page is not None else None)
