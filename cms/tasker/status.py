@@ -84,8 +84,7 @@ def as_status(row: tuple | None, log_text: str | None) -> TaskStatus | None:
     """A TaskStatus from a row of the statements above (None for none or a trashed task)."""
     if row is None or (row[5] or 0) & Page.STATUS_TRASH:
         return None
-    state, running, progress, errors, warnings = (int(v or 0) for v in row[:5])
-    progress = max(0, min(100, progress))
-    return TaskStatus(int(row[7]), row[6] or "", state, bool(running), progress,
-                      summary_text(progress, errors, warnings),
+    progress = max(0, min(100, int(row[2] or 0)))
+    return TaskStatus(int(row[7]), row[6] or "", int(row[0] or 0), bool(row[1]), progress,
+                      summary_text(progress, int(row[3] or 0), int(row[4] or 0)),
                       log_text.split("\n")[:-1] if log_text else [])

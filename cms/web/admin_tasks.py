@@ -26,7 +26,7 @@ from urllib.parse import urlencode, urlsplit
 import bottle
 
 from ..errors import CmsError
-from .api import ApiError, find_task, run_command, tasker_of
+from .api import ApiError, find_task, render_status, run_command, tasker_of
 from .task_view import ACTIVE, STATE_FILTERS, state_word, status_row, task_row
 
 if TYPE_CHECKING:
@@ -138,7 +138,8 @@ def register(web: Web) -> None:
         return ctx.render("tasks.html", rows=rows, total=found.total, start=start,
                           page_size=PAGE_SIZE, state=state, sort=sort, direction=direction,
                           counts=state_counts(ctx, found.total if state is None else None),
-                          state_filters=STATE_FILTERS, sorts=SORT_LABELS, list_url=list_url)
+                          state_filters=STATE_FILTERS, sorts=SORT_LABELS, list_url=list_url,
+                          status_html=lambda row: render_status(ctx, row))
 
     @app.get("/admin/tasks/<task_id:int>", permission="tasker-admin")
     def detail_slash(ctx: Context, task_id: int) -> None:

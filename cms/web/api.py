@@ -26,13 +26,13 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import bottle
+from markupsafe import Markup, escape
 
 from ..errors import CmsError
 from .app import Refused, json_response
 from .task_view import ACTIVE, state_word, status_row, task_row
 
 if TYPE_CHECKING:
-    from ..tasker.status import TaskStatus
     from .app import Context, Web
 
 BUSY = "busy: "      # a `run` answer that tells the page to wait a moment before the next call
@@ -167,27 +167,34 @@ def create(ctx: Context, tasker: Any) -> Any:
     return tasker.create_task(name, method, page, title, task_data=task_data)
 
 
-_rendered: dict[tuple, str] = {}
-RENDERED_MAX = 2048
+_shapes: dict[tuple, str] = {}
+SHAPES_MAX = 2048
+# Stand-ins rendered in place of what differs between tasks of one shape. Jinja's escaping
+# leaves them as they are; the title goes in last, so nothing in it is ever replaced.
+ID_MARK, TOKEN_MARK, TITLE_MARK = "\x00id\x00", "\x00token\x00", "\x00title\x00"
 
 
-def render_status(ctx: Context, status: TaskStatus) -> str:
-    """The task's status row as HTML (autoescaped): what the admin's pages show and swap in.
+def render_status(ctx: Context, status: Any) -> Markup:
+    """A task's status row as HTML (autoescaped, the `status` macro of task_macros.html): what
+    the API's status_html, the task list and the task page show.
 
-    A page polls the same tasks again and again, mostly unchanged: the HTML is kept for what
-    it shows (and the session's token it holds), so an unchanged task is not rendered again.
+    `status` is a TaskStatus or a TaskRow. Tasks in the same state, running flag, progress and
+    summary render alike but for their id, title and the form's CSRF token, so the macro is
+    rendered once per such shape, with stand-ins that are then replaced by the task's escaped
+    values: a poller asking for thousands of different tasks does not render each one.
     """
-    token = ctx.session.csrf_token
-    key = (status.id, status.title, status.state, status.running, status.progress,
-           status.summary, token)
-    html = _rendered.get(key)
-    if html is None:
+    key = (status.state, status.running, status.progress, status.summary)
+    shape = _shapes.get(key)
+    if shape is None:
         macros = ctx.web.views.get_template("task_macros.html").module
-        html = str(macros.status(status_row(status), token))
-        if len(_rendered) >= RENDERED_MAX:
-            _rendered.clear()
-        _rendered[key] = html
-    return html
+        stand_in = status_row(status)._replace(id=ID_MARK, title=TITLE_MARK)
+        shape = str(macros.status(stand_in, TOKEN_MARK))
+        if len(_shapes) >= SHAPES_MAX:
+            _shapes.clear()
+        _shapes[key] = shape
+    return Markup(shape.replace(ID_MARK, str(int(status.id)))
+                  .replace(TOKEN_MARK, escape(ctx.session.csrf_token))
+                  .replace(TITLE_MARK, escape(status.title)))
 
 
 def answer(ctx: Context, tasker: Any, task_id: int, status: bool, result: str,
@@ -198,7 +205,7 @@ def answer(ctx: Context, tasker: Any, task_id: int, status: bool, result: str,
         raise ApiError(f"there is no task {task_id}", 404)
     return {"taskid": found.id, "taskinfo": found.title, "task_state": found.state,
             "task_state_info": state_word(found.state, found.running), "status": status,
-            "status_html": render_status(ctx, found), "result": result,
+            "status_html": str(render_status(ctx, found)), "result": result,
             "progress": found.progress, "task_running": 1 if found.running else 0,
             "log": last_lines(found.log, log_limit)}
 
@@ -229,9 +236,9 @@ def register(web: Web) -> None:
         try:
             if cmd not in COMMANDS:
                 raise ApiError(f"unknown command {cmd[:40]!r}; commands: {', '.join(COMMANDS)}")
-            if ctx.request.method != "POST" and cmd != "status":
+            if ctx.method != "POST" and cmd != "status":
                 raise ApiError(f"{cmd} changes the task: send it by POST with the CSRF token")
-            if ctx.request.method == "POST":
+            if ctx.method == "POST":
                 ctx.check_csrf()
             tasker = tasker_of(ctx)
             log_param = ctx.param("log").strip()

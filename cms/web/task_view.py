@@ -12,6 +12,7 @@ API's `status_html` and the public task page:
 """
 from __future__ import annotations
 
+import functools
 from typing import Any, NamedTuple
 
 from ..tasker.state import TaskState, state_info
@@ -35,11 +36,13 @@ def as_int(value: Any, default: int = 0) -> int:
         return default
 
 
+@functools.lru_cache(maxsize=64)
 def state_word(state: int, running: bool) -> str:
     """`running`, `suspending`, `killing` while a step runs; else the state's own word."""
     return state_info(state, running)
 
 
+@functools.lru_cache(maxsize=64)
 def state_label(state: int, running: bool) -> str:
     """The longer label of the task list (`ready to run` for an active task not running)."""
     if state == ACTIVE and not running:
