@@ -15,13 +15,15 @@ names another permission (`@app.get(path, permission="tasker-admin")`) or none
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import threading
 import time
 import traceback
+from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Callable, Union
+from typing import TYPE_CHECKING, Any, Union
 from urllib.parse import parse_qsl, quote
 
 import bottle
@@ -106,10 +108,8 @@ class SitePool:
         """Close this thread's connection of every site (others close with their threads)."""
         with self._lock:
             for site in self.sites:
-                try:
+                with contextlib.suppress(Exception):     # a connection gone already
                     site.close()
-                except Exception:
-                    pass
 
 
 class AccessCache:
@@ -262,7 +262,7 @@ class CmsPlugin:
             except bottle.HTTPResponse as answer:
                 web.finish(ctx, answer)
                 raise
-            except Exception as exc:
+            except Exception as exc:  # noqa: BLE001 - any failure is answered (500s are logged)
                 answer = web.error_response(ctx, exc, wants_json)
                 web.finish(ctx, answer)
                 raise answer from None
