@@ -424,6 +424,25 @@ def test_status_shows_each_change_in_the_next_answer(web_site, admin):
     assert admin.api("status", task.id).status == 404
 
 
+def test_status_rows_alike_keep_their_own_id_title_and_token(web_site, server, admin):
+    """Rows in the same state render from one shape; each still shows its own task and the
+    asking session's CSRF token."""
+    first = make_task(web_site, title="First <b>")
+    second = make_task(web_site, title="Second")
+    one = admin.api("status", first.id).json()["status_html"]
+    two = admin.api("status", second.id).json()["status_html"]
+    assert f'data-task-id="{first.id}"' in one and "First &lt;b&gt;" in one
+    assert f'data-task-id="{second.id}"' in two and "Second" in two and "First" not in two
+    assert f'value="{admin.token()}"' in one and f'value="{admin.token()}"' in two
+    other = Client(server)
+    try:
+        other.login()
+        theirs = other.api("status", first.id).json()["status_html"]
+        assert f'value="{other.token()}"' in theirs and admin.token() not in theirs
+    finally:
+        other.close()
+
+
 def test_status_refuses_a_client_that_logged_out(web_site, admin):
     task = make_task(web_site)
     assert admin.api("status", task.id).status == 200
