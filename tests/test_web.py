@@ -9,10 +9,18 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+from webclient import (
+    PASSWORD,
+    Client,
+    make_task,
+    prepare_site,
+    running_server,
+    state_of,
+)
+
 from cms.page import Page
 from cms.web.auth import LoginThrottle
 from cms.web.sessions import COOKIE_NAME
-from webclient import PASSWORD, Client, make_task, prepare_site, running_server, state_of
 
 ROOT = Path(__file__).resolve().parent.parent
 SCRIPT = "<script>alert(1)</script>"
@@ -393,6 +401,76 @@ def test_log_limit_parameter(web_site, admin):
     assert admin.get(f"/admin/tasks/api?id={task.id}&cmd=status&log=1").json()["log"] == full[-1:]
 
 
+def test_status_shows_each_change_in_the_next_answer(web_site, admin):
+    """Pollers ask again and again: nothing the server keeps between answers (rendered status
+    rows, the user's rights) may hold back a change made elsewhere (a runner, another admin)."""
+    task = make_task(web_site, title="Watched", target=4, per_step=2)
+    tasker = web_site.modules.get("Tasker")
+    first = admin.api("status", task.id).json()
+    assert first["task_state"] == 2 and 'data-state="2"' in first["status_html"]
+    tasker.activate_task(task)                              # elsewhere: not through this server
+    active = admin.api("status", task.id).json()
+    assert active["task_state"] == 1 and active["task_state_info"] == "active"
+    assert 'data-state="1"' in active["status_html"] and "Deactivate" in active["status_html"]
+    tasker.execute_task(task, {"invoker": "test"})
+    stepped = admin.api("status", task.id).json()
+    assert stepped["progress"] == 50 and "50%" in stepped["status_html"]
+    web_site.pages.get(task.id).set_and_save("title", "Renamed")
+    assert admin.api("status", task.id).json()["taskinfo"] == "Renamed"
+    tasker.stop_task(task, kill=True)
+    killed = admin.api("status", task.id).json()
+    assert killed["task_state"] == 4 and "state-killed" in killed["status_html"]
+    tasker.trash_task(task)
+    assert admin.api("status", task.id).status == 404
+
+
+def test_status_rows_alike_keep_their_own_id_title_and_token(web_site, server, admin):
+    """Rows in the same state render from one shape; each still shows its own task and the
+    asking session's CSRF token."""
+    first = make_task(web_site, title="First <b>")
+    second = make_task(web_site, title="Second")
+    one = admin.api("status", first.id).json()["status_html"]
+    two = admin.api("status", second.id).json()["status_html"]
+    assert f'data-task-id="{first.id}"' in one and "First &lt;b&gt;" in one
+    assert f'data-task-id="{second.id}"' in two and "Second" in two and "First" not in two
+    assert f'value="{admin.token()}"' in one and f'value="{admin.token()}"' in two
+    other = Client(server)
+    try:
+        other.login()
+        theirs = other.api("status", first.id).json()["status_html"]
+        assert f'value="{other.token()}"' in theirs and admin.token() not in theirs
+    finally:
+        other.close()
+
+
+def test_status_refuses_a_client_that_logged_out(web_site, admin):
+    task = make_task(web_site)
+    assert admin.api("status", task.id).status == 200
+    assert admin.post("/admin/logout", {"csrf_token": admin.token()}).status == 303
+    answer = admin.api("status", task.id)
+    assert answer.status == 403 and answer.json()["status"] is False
+    assert answer.json()["taskinfo"] == "" and answer.json()["log"] == []
+
+
+def test_status_refuses_a_user_who_was_removed(web_site, server):
+    """Who is asking is remembered for a moment (AccessCache, 2 s), not longer."""
+    task = make_task(web_site)
+    web_site.users.add_role("watcher", ["page-edit", "tasker-admin"])
+    web_site.users.add("watcher", PASSWORD, roles=["watcher"])
+    watcher = Client(server)
+    try:
+        watcher.login("watcher")
+        assert watcher.api("status", task.id).status == 200
+        web_site.users.delete("watcher")
+        deadline = time.monotonic() + server.web.access.ttl + 3
+        while watcher.api("status", task.id).status == 200:
+            assert time.monotonic() < deadline, "still answered after the cache's time"
+            time.sleep(0.2)
+        assert watcher.api("status", task.id).json()["status"] is False
+    finally:
+        watcher.close()
+
+
 # -- the task monitor --------------------------------------------------------------------------
 def test_the_task_list_pages_filters_and_sorts(web_site, admin):
     tasks = [make_task(web_site, title=f"Task {i:02d}", target=i + 1) for i in range(55)]
@@ -532,7 +610,7 @@ def test_the_editor_saves_and_shows_errors_beside_the_field(web_site, admin):
         "csrf_token": form.csrf(), "title": "Not stored", "rating": "9", "body": "x",
         "name": "review"})
     assert bad.status == 400
-    error = re.search(r'id="field-rating">(.*?)</div>', bad.text, re.S).group(1)
+    error = re.search(r'id="field-rating">(.*?)</div>', bad.text, re.DOTALL).group(1)
     assert "maximum 5" in error and "field-error" in error
     assert 'value="Not stored"' in bad.text                    # what was typed stays
     assert web_site.pages.get(page.id).title == "Better review"
@@ -656,5 +734,6 @@ def test_serve_command_refuses_bad_usage(run_env):
     import subprocess
     import sys
     answer = subprocess.run([sys.executable, "run.py", "serve", "--port", "99999"], cwd=str(ROOT),
-                            env=run_env, capture_output=True, text=True, timeout=60)
+                            env=run_env, capture_output=True, text=True, timeout=60,
+                            check=False)
     assert answer.returncode == 2 and "--port" in answer.stderr

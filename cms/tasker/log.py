@@ -12,9 +12,11 @@ dropped, then the latest. Error and warning counts are kept beside it (`tasker_t
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
 from .errors import TaskError
+from .status import summary_text
 
 if TYPE_CHECKING:
     from ..db import Database
@@ -126,12 +128,7 @@ class LogMixin:
                                "WHERE pages_id = ?", (task_id,))
         if row is None:
             raise TaskError(f"page {task_id} is not a task")
-        progress, errors, warnings = row
-        parts = [f"{progress}%"] if progress else []
-        parts.append(f"{errors} error(s)" if errors else "No error(s)")
-        if warnings:
-            parts.append(f"{warnings} warning(s)")
-        return " ".join(parts)
+        return summary_text(*row)
 
     def get_history(self, task: Any) -> list[dict[str, Any]]:
         """Every state change of the task, oldest first: `at` (epoch seconds), `old` and `new`

@@ -8,8 +8,9 @@
 The parts live beside this file, one concern each: `state` (TaskState), `install` (template,
 fields, tables), `lifecycle` (activate, stop, reset, trash, dependencies), `step`
 (execute_task), `progress` (save_progress, allowed_to_execute), `log` (log, summary, history,
-figures), `claim` (the claim every runner uses), `storage` (what differs per engine), `pulse`
-(heartbeat thread), `schedule` (retry / recurring options).
+figures), `status` (a task's status in one read), `claim` (the claim every runner uses),
+`storage` (what differs per engine), `pulse` (heartbeat thread), `schedule` (retry / recurring
+options).
 """
 from __future__ import annotations
 
@@ -30,6 +31,7 @@ from .log import LogMixin, LogStore
 from .progress import SAVE_ANY_STATE, SAVE_CHECKED, ProgressMixin
 from .schedule import check_every, check_not_before, check_retry
 from .state import TaskState
+from .status import StatusMixin
 from .step import Step, StepMixin, dumps
 from .storage import TaskStorage, storage_for
 
@@ -39,7 +41,7 @@ INSERT_TASK = ("INSERT INTO tasker_tasks (pages_id, parent_id, module, method, s
                "VALUES (?, ?, ?, ?, 2, ?, {now}, ?, ?, ?, ?, ?, ?)")
 
 
-class Tasker(LifecycleMixin, ProgressMixin, StepMixin, LogMixin, Module, Hookable):
+class Tasker(LifecycleMixin, ProgressMixin, StepMixin, LogMixin, StatusMixin, Module, Hookable):
     """Long jobs as tasks: create, steer, run in steps, watch. See the package docstring.
 
     Hookable (`site.add_hook_before("Tasker::create_task", fn)`): create_task, activate_task,
@@ -107,7 +109,7 @@ class Tasker(LifecycleMixin, ProgressMixin, StepMixin, LogMixin, Module, Hookabl
     def create_task(self, cls: Any, method: str, page: Page | int, title: str,
                     task_data: dict | None = None, *, unique: bool = False, priority: int = 0,
                     not_before: Any = None, retry: dict | None = None,
-                    every: int | float | str | None = None) -> Page:
+                    every: float | str | None = None) -> Page:
         """Create a task: a hidden child page of `page`, WAITING, that will call
         `module.method(page, task_data, options)` in steps once activated.
 

@@ -2,7 +2,7 @@
 
 The list is flat and paginated (50 a page), sorted by state, created, modified or progress,
 filtered by state with a count per state. It reads each task's title, state, progress and log
-counters, never its task_data or log. Progress bars and states update live through the JSON
+counters (one query for the page's rows: Tasker.get_statuses), never its task_data or log. Progress bars and states update live through the JSON
 API (`status` with `log=0`), whoever runs the tasks.
 
 Actions are POSTs with the CSRF token: the admin's script sends them to the API and swaps in
@@ -19,15 +19,15 @@ from __future__ import annotations
 import json
 import time
 import weakref
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlencode, urlsplit
 
 import bottle
 
 from ..errors import CmsError
-from .api import ApiError, find_task, run_command, tasker_of
-from .task_view import ACTIVE, STATE_FILTERS, TASK_TEMPLATE, state_word, task_row
+from .api import ApiError, find_task, render_status, run_command, tasker_of
+from .task_view import ACTIVE, STATE_FILTERS, state_word, status_row, task_row
 
 if TYPE_CHECKING:
     from .app import Context, Web
@@ -49,11 +49,11 @@ def when(value: Any) -> str:
     if value is None or value == "":
         return ""
     if isinstance(value, (int, float)):
-        value = datetime.fromtimestamp(value, timezone.utc)
+        value = datetime.fromtimestamp(value, UTC)
     if isinstance(value, datetime):
         if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
     return str(value)
 
 
@@ -74,19 +74,19 @@ _counts: weakref.WeakKeyDictionary[Any, tuple[float, dict[Any, int]]] = weakref.
 def state_counts(ctx: Context, total: int | None) -> dict[Any, int]:
     """Tasks per state for the filter links; `total` is the count of all when known already.
 
-    The per-state counts are kept for COUNTS_TTL seconds (per site): they are a summary beside
-    rows that update live, and each is a COUNT over every task (about 7 ms at 10,000 tasks on
-    SQLite), so an admin paging through the list does not pay them on every page.
+    The per-state counts are one GROUP BY over every task (a few ms at 10,000 tasks on
+    SQLite), kept for COUNTS_TTL seconds per server process (all its threads share them):
+    they are a summary beside rows that update live, so an admin paging through the list
+    does not pay them on every page.
     """
     now = time.monotonic()
-    cached = _counts.get(ctx.site)
+    cached = _counts.get(ctx.web)
     if cached is None or now - cached[0] > COUNTS_TTL:
-        base = f"template={TASK_TEMPLATE}, include=hidden"
-        counts: dict[Any, int] = {
-            int(state): ctx.site.pages.count(f"{base}, task_state={int(state)}")
-            for state in STATE_FILTERS}
-        counts["all"] = ctx.site.pages.count(base) if total is None else total
-        cached = _counts[ctx.site] = (now, counts)
+        by_state = tasker_of(ctx).count_by_state()
+        counts: dict[Any, int] = {int(state): by_state.get(int(state), 0)
+                                  for state in STATE_FILTERS}
+        counts["all"] = sum(by_state.values())
+        cached = _counts[ctx.web] = (now, counts)
     counts = dict(cached[1])
     if total is not None:
         counts["all"] = total
@@ -121,7 +121,10 @@ def register(web: Web) -> None:
         start = ctx.int_param("start", 0, 0, 10 ** 9)
         found = tasker.get_tasks(list_selector(state, sort, direction, start))
         parents = {p.id: p for p in ctx.site.pages.get_many(sorted({t.parent_id for t in found}))}
-        rows = [task_row(tasker, task, parents.get(task.parent_id)) for task in found]
+        statuses = tasker.get_statuses(task.id for task in found)    # one query for all rows
+        rows = [status_row(statuses[task.id], task, parents.get(task.parent_id))
+                if task.id in statuses else task_row(tasker, task, parents.get(task.parent_id))
+                for task in found]
 
         def list_url(**changes: Any) -> str:
             params = {"state": "" if state is None else state, "sort": sort, "dir": direction,
@@ -135,7 +138,8 @@ def register(web: Web) -> None:
         return ctx.render("tasks.html", rows=rows, total=found.total, start=start,
                           page_size=PAGE_SIZE, state=state, sort=sort, direction=direction,
                           counts=state_counts(ctx, found.total if state is None else None),
-                          state_filters=STATE_FILTERS, sorts=SORT_LABELS, list_url=list_url)
+                          state_filters=STATE_FILTERS, sorts=SORT_LABELS, list_url=list_url,
+                          status_html=lambda row: render_status(ctx, row))
 
     @app.get("/admin/tasks/<task_id:int>", permission="tasker-admin")
     def detail_slash(ctx: Context, task_id: int) -> None:

@@ -26,10 +26,11 @@ import time
 from typing import TYPE_CHECKING, Any
 
 import bottle
+from markupsafe import Markup, escape
 
 from ..errors import CmsError
 from .app import Refused, json_response
-from .task_view import ACTIVE, TaskRow, task_row
+from .task_view import ACTIVE, state_word, status_row, task_row
 
 if TYPE_CHECKING:
     from .app import Context, Web
@@ -52,29 +53,33 @@ def tasker_of(ctx: Context) -> Any:
     return ctx.site.modules.get("Tasker")
 
 
-def find_task(ctx: Context, tasker: Any, text: str) -> Any:
-    """The task whose id `text` holds; ApiError 400 for a malformed id, 404 for no such task."""
+def task_id_of(text: str) -> int:
+    """The task id `text` holds; ApiError 400 when it is not a whole number."""
     text = text.strip()
     if not text.isdigit() or len(text) > 12:
         raise ApiError(f"id must be a task's page id (a whole number), not {text[:40]!r}")
-    task = tasker.get_task_by_id(int(text))
+    return int(text)
+
+
+def find_task(ctx: Context, tasker: Any, text: str) -> Any:
+    """The task page whose id `text` holds; ApiError 400 for a malformed id, 404 for no such
+    task."""
+    task_id = task_id_of(text)
+    task = tasker.get_task_by_id(task_id)
     if not task or task.is_trash():
-        raise ApiError(f"there is no task {int(text)}", 404)
+        raise ApiError(f"there is no task {task_id}", 404)
     return task
 
 
-def log_lines(tasker: Any, task: Any, limit: int | None = None) -> list[str]:
-    """The task's log lines (the last `limit` of them when given; none for 0)."""
+def last_lines(lines: list[str], limit: int | None = None) -> list[str]:
+    """The last `limit` log lines when given (none for 0), else all of them."""
     if limit == 0:
         return []
-    lines = tasker.get_log(task)
     return lines[-limit:] if limit else lines
 
 
 def run_command(ctx: Context, tasker: Any, task: Any, cmd: str) -> str:
     """Do `cmd` to `task` through the Tasker API; returns the result text, raises ApiError."""
-    if cmd == "status":
-        return task.get("title") or ""
     if cmd in ("activate", "start"):
         row = task_row(tasker, task)
         if cmd == "start" and row.running:
@@ -162,39 +167,54 @@ def create(ctx: Context, tasker: Any) -> Any:
     return tasker.create_task(name, method, page, title, task_data=task_data)
 
 
-_rendered: dict[tuple, str] = {}
-RENDERED_MAX = 2048
+_shapes: dict[tuple, str] = {}
+SHAPES_MAX = 2048
+# Stand-ins rendered in place of what differs between tasks of one shape. Jinja's escaping
+# leaves them as they are; the title goes in last, so nothing in it is ever replaced.
+ID_MARK, TOKEN_MARK, TITLE_MARK = "\x00id\x00", "\x00token\x00", "\x00title\x00"
 
 
-def render_status(ctx: Context, row: TaskRow) -> str:
-    """The task's status row as HTML (autoescaped): what the admin's pages show and swap in.
+def render_status(ctx: Context, status: Any) -> Markup:
+    """A task's status row as HTML (autoescaped, the `status` macro of task_macros.html): what
+    the API's status_html, the task list and the task page show.
 
-    A page polls the same tasks again and again, mostly unchanged: the HTML is kept for what
-    it shows (and the session's token it holds), so an unchanged task is not rendered again.
+    `status` is a TaskStatus or a TaskRow. Tasks in the same state, running flag, progress and
+    summary render alike but for their id, title and the form's CSRF token, so the macro is
+    rendered once per such shape, with stand-ins that are then replaced by the task's escaped
+    values: a poller asking for thousands of different tasks does not render each one.
     """
-    token = ctx.session.csrf_token
-    key = (row.id, row.title, row.state, row.running, row.progress, row.summary, token)
-    html = _rendered.get(key)
-    if html is None:
+    key = (status.state, status.running, status.progress, status.summary)
+    shape = _shapes.get(key)
+    if shape is None:
         macros = ctx.web.views.get_template("task_macros.html").module
-        html = str(macros.status(row, token))
-        if len(_rendered) >= RENDERED_MAX:
-            _rendered.clear()
-        _rendered[key] = html
-    return html
+        stand_in = status_row(status)._replace(id=ID_MARK, title=TITLE_MARK)
+        shape = str(macros.status(stand_in, TOKEN_MARK))
+        if len(_shapes) >= SHAPES_MAX:
+            _shapes.clear()
+        _shapes[key] = shape
+    return Markup(shape.replace(ID_MARK, str(int(status.id)))
+                  .replace(TOKEN_MARK, escape(ctx.session.csrf_token))
+                  .replace(TITLE_MARK, escape(status.title)))
 
 
-def answer(ctx: Context, tasker: Any, task: Any, status: bool, result: str,
-           log_limit: int | None = None, gone: bool = False) -> dict[str, Any]:
-    if gone:
-        return {"taskid": task.id, "taskinfo": task.get("title") or "", "task_state": 0,
-                "task_state_info": "trashed", "status": status, "status_html": "",
-                "result": result, "progress": 0, "task_running": 0, "log": []}
-    row = task_row(tasker, task)
-    return {"taskid": row.id, "taskinfo": row.title, "task_state": row.state,
-            "task_state_info": row.word, "status": status, "status_html": render_status(ctx, row),
-            "result": result, "progress": row.progress, "task_running": 1 if row.running else 0,
-            "log": log_lines(tasker, task, log_limit)}
+def answer(ctx: Context, tasker: Any, task_id: int, status: bool, result: str,
+           log_limit: int | None = None) -> dict[str, Any]:
+    """The API's answer for a task as stored now (one query: Tasker.get_status)."""
+    found = tasker.get_status(task_id, log=log_limit != 0)
+    if found is None:
+        raise ApiError(f"there is no task {task_id}", 404)
+    return {"taskid": found.id, "taskinfo": found.title, "task_state": found.state,
+            "task_state_info": state_word(found.state, found.running), "status": status,
+            "status_html": str(render_status(ctx, found)), "result": result,
+            "progress": found.progress, "task_running": 1 if found.running else 0,
+            "log": last_lines(found.log, log_limit)}
+
+
+def gone_answer(task: Any, result: str) -> dict[str, Any]:
+    """The answer for a task just trashed."""
+    return {"taskid": task.id, "taskinfo": task.get("title") or "", "task_state": 0,
+            "task_state_info": "trashed", "status": True, "status_html": "",
+            "result": result, "progress": 0, "task_running": 0, "log": []}
 
 
 def error_answer(message: str, status: int, task: Any = None) -> bottle.HTTPResponse:
@@ -216,23 +236,27 @@ def register(web: Web) -> None:
         try:
             if cmd not in COMMANDS:
                 raise ApiError(f"unknown command {cmd[:40]!r}; commands: {', '.join(COMMANDS)}")
-            if ctx.request.method != "POST" and cmd != "status":
+            if ctx.method != "POST" and cmd != "status":
                 raise ApiError(f"{cmd} changes the task: send it by POST with the CSRF token")
-            if ctx.request.method == "POST":
+            if ctx.method == "POST":
                 ctx.check_csrf()
             tasker = tasker_of(ctx)
             log_param = ctx.param("log").strip()
             log_limit = int(log_param) if log_param.isdigit() and len(log_param) < 7 else None
+            if cmd == "status":
+                # The hot path of every progress bar: one query, no page loaded. The result
+                # is the title, as the original's.
+                found = answer(ctx, tasker, task_id_of(ctx.param("id")), True, "", log_limit)
+                found["result"] = found["taskinfo"]
+                return found
             if cmd == "create":
                 task = create(ctx, tasker)
-                return answer(ctx, tasker, task, True, "created", log_limit)
+                return answer(ctx, tasker, task.id, True, "created", log_limit)
             task = find_task(ctx, tasker, ctx.param("id"))
             result = run_command(ctx, tasker, task, cmd)
             if cmd == "trash":
-                return answer(ctx, tasker, task, True, result, gone=True)
-            if cmd != "status":
-                task = tasker.get_task_by_id(task.id) or task      # the state as stored now
-            return answer(ctx, tasker, task, True, result, log_limit)
+                return gone_answer(task, result)
+            return answer(ctx, tasker, task.id, True, result, log_limit)
         except ApiError as exc:
             return error_answer(str(exc), exc.status, task)
         except Refused as exc:        # no valid CSRF token

@@ -20,6 +20,7 @@ has its own interpreter lock, so N cores answer at once (see ServerGroup).
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import signal
@@ -27,7 +28,8 @@ import socket
 import sys
 import threading
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import waitress
 from waitress import wasyncore
@@ -60,6 +62,10 @@ class Server:
                    "channel_timeout": 120, "ident": "cms", "asyncore_use_poll": True,
                    "clear_untrusted_proxy_headers": False}
         options.update(waitress_options)
+        # With more keep-alive pollers than threads a short queue is the normal state, and
+        # waitress would log "Task queue depth is N" for most requests, under the lock its
+        # threads take turns on: only its errors are logged.
+        logging.getLogger("waitress.queue").setLevel(logging.ERROR)
         if sock is not None:            # a socket bound by the parent of several processes
             self.waitress = waitress.create_server(self.web, sockets=[sock], **options)
         else:
@@ -122,15 +128,13 @@ class Server:
         try:
             server.trigger.pull_trigger(   # type: ignore[attr-defined]
                 lambda: wasyncore.close_all(server._map))  # type: ignore[attr-defined]
-        except Exception:
+        except Exception:  # noqa: BLE001 - no trigger (the loop has ended): close here
             wasyncore.close_all(server._map)  # type: ignore[attr-defined]
 
     def _shutdown(self) -> None:
         self._stopped.set()
-        try:
+        with contextlib.suppress(Exception):     # threads that are gone already
             self.waitress.task_dispatcher.shutdown(timeout=5)
-        except Exception:
-            pass
         for runner in self.background:
             runner.stop(timeout=10)
         self.web.pool.close_all()

@@ -12,6 +12,7 @@ API's `status_html` and the public task page:
 """
 from __future__ import annotations
 
+import functools
 from typing import Any, NamedTuple
 
 from ..tasker.state import TaskState, state_info
@@ -35,11 +36,13 @@ def as_int(value: Any, default: int = 0) -> int:
         return default
 
 
+@functools.lru_cache(maxsize=64)
 def state_word(state: int, running: bool) -> str:
     """`running`, `suspending`, `killing` while a step runs; else the state's own word."""
     return state_info(state, running)
 
 
+@functools.lru_cache(maxsize=64)
 def state_label(state: int, running: bool) -> str:
     """The longer label of the task list (`ready to run` for an active task not running)."""
     if state == ACTIVE and not running:
@@ -104,3 +107,14 @@ def task_row(tasker: Any, task: Any, parent: Any = None) -> TaskRow:
                    state_word(state, running), state_label(state, running),
                    tasker.get_log_summary(task), actions(state, running, progress), parent,
                    task.created, task.modified)
+
+
+def status_row(status: Any, page: Any = None, parent: Any = None) -> TaskRow:
+    """A TaskRow from Tasker.get_status / get_statuses, and the task's page when loaded (the
+    JSON API loads none: then `page`, `created` and `modified` are None)."""
+    state, running, progress = status.state, status.running, status.progress
+    return TaskRow(status.id, page, status.title, state, running, progress,
+                   state_word(state, running), state_label(state, running), status.summary,
+                   actions(state, running, progress), parent,
+                   page.created if page is not None else None,
+                   page.modified if page is not None else None)

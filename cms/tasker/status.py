@@ -1,0 +1,90 @@
+"""A task's status in one read: what the admin's pollers ask for again and again.
+
+`get_status(task_id)` reads the task's title, state, running flag, progress, log counters and
+(unless `log=False`) its log with ONE indexed statement over `tasker_tasks`, its page, its
+title and its log, instead of loading the page and then each field on its own (seven queries).
+Nothing is cached: every call sees the state as stored now.
+"""
+from __future__ import annotations
+
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, NamedTuple
+
+from ..page import Page
+
+if TYPE_CHECKING:
+    from .tasker import Tasker
+
+_COLUMNS = ("SELECT t.state, t.running, t.progress, t.log_errors, t.log_warnings, p.status, "
+            "ti.data, t.pages_id{log} FROM tasker_tasks t JOIN pages p ON p.id = t.pages_id "
+            "LEFT JOIN field_title ti ON ti.pages_id = t.pages_id{join} WHERE t.pages_id")
+STATUS_SQL = _COLUMNS.format(log="", join="") + " = ?"
+STATUS_WITH_LOG_SQL = _COLUMNS.format(
+    log=", l.data", join=" LEFT JOIN field_log_messages l ON l.pages_id = t.pages_id") + " = ?"
+MANY_SQL = _COLUMNS.format(log="", join="") + " IN ({marks})"
+BY_STATE_SQL = ("SELECT t.state, COUNT(*) FROM tasker_tasks t JOIN pages p ON p.id = t.pages_id "
+               "WHERE p.status < ? GROUP BY t.state")
+MANY_AT_ONCE = 500          # ids per statement (well under every engine's parameter limit)
+
+
+class TaskStatus(NamedTuple):
+    """A task as its status answer shows it, read in one statement."""
+    id: int
+    title: str
+    state: int
+    running: bool
+    progress: int
+    summary: str         # "35% 1 error(s)", as get_log_summary
+    log: list[str]       # oldest first; empty when not asked for
+
+
+def summary_text(progress: int, errors: int, warnings: int) -> str:
+    """"35% 1 error(s) 2 warning(s)": the progress part left out at 0%, warnings only if any."""
+    parts = [f"{progress}%"] if progress else []
+    parts.append(f"{errors} error(s)" if errors else "No error(s)")
+    if warnings:
+        parts.append(f"{warnings} warning(s)")
+    return " ".join(parts)
+
+
+class StatusMixin:
+    """get_status, get_statuses, count_by_state: what the admin shows of tasks, in one query."""
+
+    site: object
+
+    def get_status(self: Tasker, task_id: int, log: bool = True) -> TaskStatus | None:
+        """The task's status as stored now, or None when there is no such task (or it is in
+        the trash). `log=False` leaves the log unread (the task list's pollers want none)."""
+        row = self.site.db.one(STATUS_WITH_LOG_SQL if log else STATUS_SQL, (int(task_id),))
+        return as_status(row, row[8] if log and row else None)
+
+    def get_statuses(self: Tasker, task_ids: Iterable[int]) -> dict[int, TaskStatus]:
+        """The statuses of many tasks (without their logs), by id: one query for a page of the
+        task list. Ids of no task, or of a task in the trash, are left out."""
+        ids = sorted({int(i) for i in task_ids})
+        found: dict[int, TaskStatus] = {}
+        for at in range(0, len(ids), MANY_AT_ONCE):
+            chunk = ids[at:at + MANY_AT_ONCE]
+            sql = MANY_SQL.format(marks=", ".join("?" * len(chunk)))
+            for row in self.site.db.all(sql, chunk):
+                status = as_status(row, None)
+                if status is not None:
+                    found[status.id] = status
+        return found
+
+    def count_by_state(self: Tasker, include_hidden: bool = True) -> dict[int, int]:
+        """How many tasks are in each state (one GROUP BY; trashed and, unless
+        `include_hidden`, hidden tasks left out)."""
+        below = Page.STATUS_UNPUBLISHED if include_hidden else Page.STATUS_HIDDEN
+        return {int(state): int(count)
+                for state, count in self.site.db.all(BY_STATE_SQL, (below,))}
+
+
+def as_status(row: tuple | None, log_text: str | None) -> TaskStatus | None:
+    """A TaskStatus from a row of the statements above (None for none or a trashed task)."""
+    if row is None or (row[5] or 0) & Page.STATUS_TRASH:
+        return None
+    progress = max(0, min(100, int(row[2] or 0)))
+    return TaskStatus(int(row[7]), row[6] or "", int(row[0] or 0), bool(row[1]), progress,
+                      summary_text(progress, int(row[3] or 0), int(row[4] or 0)),
+                      log_text.split("\n")[:-1] if log_text else [])

@@ -1,0 +1,66 @@
+"""A task's status in one read (what the admin's pollers and the task list show): the same
+title, state, progress, summary and log as the per-field API, as stored at the moment of the
+call."""
+from __future__ import annotations
+
+from tasker_support import make_task, run
+
+from cms.tasker import TaskState
+
+pytest_plugins = ("tasker_fixtures",)      # fixtures: shared_site, tasker
+
+
+def test_get_status_reads_what_the_field_api_reads(tasker):
+    task = make_task(tasker, "chatty", title="Chatty", errors=1, warnings=2)
+    run(tasker, task)
+    status = tasker.get_status(task.id)
+    page = tasker.get_task_by_id(task.id)
+    assert status.id == task.id and status.title == "Chatty"
+    assert status.state == int(page.get("task_state")) == TaskState.ACTIVE
+    assert status.running is False and status.progress == int(page.get("progress")) == 35
+    assert status.summary == tasker.get_log_summary(task) == "35% 1 error(s) 2 warning(s)"
+    assert status.log == tasker.get_log(task) and len(status.log) == 4
+    assert tasker.get_status(task.id, log=False).log == []
+
+
+def test_get_status_sees_each_change_at_once(tasker):
+    task = make_task(tasker, "chatty", activate=False)
+    assert tasker.get_status(task.id).state == TaskState.WAITING
+    tasker.activate_task(task)
+    assert tasker.get_status(task.id).state == TaskState.ACTIVE
+    run(tasker, task)
+    assert tasker.get_status(task.id).progress == 35
+    tasker.stop_task(task, kill=True)
+    assert tasker.get_status(task.id).state == TaskState.KILLED
+
+
+def test_no_status_for_a_page_that_is_no_task_or_a_trashed_task(tasker):
+    task = make_task(tasker, "chatty")
+    assert tasker.get_status(1) is None
+    assert tasker.get_status(987654321) is None
+    tasker.stop_task(task)
+    tasker.trash_task(task)
+    assert tasker.get_status(task.id) is None
+    assert tasker.get_statuses([task.id, 1]) == {}
+
+
+def test_get_statuses_reads_many_tasks_in_one_query(tasker):
+    tasks = [make_task(tasker, "chatty", title=f"Job {n}", activate=n % 2 == 0) for n in range(5)]
+    run(tasker, tasks[0])
+    found = tasker.get_statuses(task.id for task in tasks)
+    assert sorted(found) == sorted(task.id for task in tasks)
+    for task in tasks:
+        one = tasker.get_status(task.id, log=False)
+        assert found[task.id] == one
+    assert found[tasks[0].id].progress == 35 and found[tasks[1].id].state == TaskState.WAITING
+
+
+def test_count_by_state(tasker):
+    before = tasker.count_by_state()
+    tasks = [make_task(tasker, "chatty", activate=n < 2) for n in range(5)]
+    tasker.stop_task(tasks[0], kill=True)
+    after = tasker.count_by_state()
+    assert after.get(TaskState.ACTIVE, 0) - before.get(TaskState.ACTIVE, 0) == 1
+    assert after.get(TaskState.KILLED, 0) - before.get(TaskState.KILLED, 0) == 1
+    assert after.get(TaskState.WAITING, 0) - before.get(TaskState.WAITING, 0) == 3
+    assert sum(after.values()) == tasker.site.pages.count("template=tasker-task, include=hidden")
