@@ -15,9 +15,10 @@ class Sanitizer:
 
     def page_name(self, value: Any, max_length: int = 128) -> str:
         """A page name: lowercase ASCII letters, digits, `-`, `_` and `.`; accents dropped."""
-        text = unicodedata.normalize("NFKD", str(value if value is not None else ""))
-        text = text.encode("ascii", "ignore").decode("ascii").lower()
-        text = _NAME_BAD.sub("-", text.replace(" ", "-"))
+        text = str(value if value is not None else "")
+        if not text.isascii():   # NFKD leaves ASCII as it is: only other text needs the round trip
+            text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+        text = _NAME_BAD.sub("-", text.lower().replace(" ", "-"))
         text = _DASHES.sub("-", text).strip("-_.")
         return text[:max_length].strip("-_.")
 
