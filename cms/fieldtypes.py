@@ -57,6 +57,11 @@ class Fieldtype:
         """The stored column values after `pages_id` (data, and fold for text types)."""
         return (value,)
 
+    def rows(self, field: Field, db: Database, value: Any) -> list[tuple]:
+        """The rows that store a checked value, each the columns after `pages_id`: none when
+        the value is empty. Types on the page-add path override it with one call's worth."""
+        return [] if self.is_empty(value) else [self.to_row(field, value)]
+
     def from_db(self, field: Field, db: Database, data: Any) -> Any:
         return data
 
@@ -121,6 +126,9 @@ class Text(Fieldtype):
 
     def to_row(self, field: Field, value: Any) -> tuple:
         return (value, value.casefold())
+
+    def rows(self, field: Field, db: Database, value: Any) -> list[tuple]:
+        return [(value, value.casefold())] if value else []   # checked text is a str
 
     def to_db_param(self, field: Field, db: Database, value: Any) -> Any:
         return value.casefold()
@@ -197,6 +205,9 @@ class Integer(Fieldtype):
         if abs(value) > self.LIMIT:
             raise self.invalid(field, value, "range", "does not fit in 64 bits")
         return value
+
+    def rows(self, field: Field, db: Database, value: Any) -> list[tuple]:
+        return [] if value is None else [(value,)]   # checked: a number or None
 
 
 class Float(Integer):
@@ -284,6 +295,9 @@ class Datetime(Fieldtype):
     def to_row(self, field: Field, value: Any) -> tuple:
         return (value,)
 
+    def rows(self, field: Field, db: Database, value: Any) -> list[tuple]:
+        return [] if value is None else [(db.dt_param(value),)]
+
     def from_db(self, field: Field, db: Database, data: Any) -> Any:
         return db.dt_value(data)
 
@@ -314,6 +328,9 @@ class PageRef(Fieldtype):
 
     def is_empty(self, value: Any) -> bool:
         return not value
+
+    def rows(self, field: Field, db: Database, value: Any) -> list[tuple]:
+        return [(ref, sort) for sort, ref in enumerate(value or ())]
 
     def sanitize(self, field: Field, value: Any) -> Any:
         """Keep page ids: pages are loaded on read, so a stored reference is never stale."""

@@ -53,6 +53,7 @@ class Pages(Hookable):
         self.site = site
         self.db = site.db
         self._field_sql: dict[str, tuple[Field, str, str, str]] = {}
+        self._writes: dict[int, tuple[Template, tuple[tuple[str, Field, str], ...]]] = {}
         self._many_sql: dict[int, str] = {}
         self._clock: tuple[int, datetime, Any] = (0, datetime.fromtimestamp(0, UTC), None)
 
@@ -159,8 +160,10 @@ class Pages(Hookable):
         """An unsaved page: `save()` adds it. Values are checked now."""
         if isinstance(template, str):
             template = self.site.templates[template]
-        page = Page(self.site, template)
-        page.parent = self._parent_of(parent)
+        # The parent is given to the constructor rather than through the `parent` setter (a
+        # third of the cost of a bare page); a new page's _parent_before is never read.
+        page = Page(self.site, template, parent_id=self._parent_of(parent))
+        page._changed.add("parent")
         if name is not None:
             clean = self.site.sanitizer.page_name(name)
             if not clean:
@@ -255,7 +258,7 @@ class Pages(Hookable):
         parent_id = page.parent_id
         if not parent_id:
             raise PageError("a new page needs a parent (home is the top of the tree)")
-        name = page.name or self.site.sanitizer.page_name(page.get("title") or "") or "untitled"
+        name = page.name or self.site.sanitizer.page_name(page._values.get("title") or "") or "untitled"
         parent_path, parent_template, taken, max_sort = db.one(
             INSERT_CHECK, (parent_id, parent_id, parent_id, name, parent_id))
         if parent_path is None:
@@ -272,12 +275,14 @@ class Pages(Hookable):
         page.__dict__.update(id=page_id, name=name, _name_before=name, _parent_before=parent_id,
                              sort=sort, created=now, modified=now, created_users_id=user_id,
                              modified_users_id=user_id, _path=path)
-        pending = page._changed
-        changed = [n for n in page.template.field_names if n in pending]
-        values = page._values
+        pending, values = page._changed, page._values
+        changed = []
         statements = [(INSERT_PATH, (page_id, path))]
-        for field_name in changed:
-            statements += self._field_rows(page_id, field_name, values.get(field_name))
+        for field_name, field, insert in self._field_writes(page.template):
+            if field_name in pending:
+                changed.append(field_name)
+                for row in field.type.rows(field, db, values.get(field_name)):
+                    statements.append((insert, (page_id, *row)))
         db.execute_each(statements)
         return changed
 
@@ -314,8 +319,11 @@ class Pages(Hookable):
             db.execute("UPDATE pages SET status = ?, sort = ? WHERE id = ?", (page.status, page.sort, page.id))
         field_changes = [n for n in changed if page.template.has_field(n)]
         for name in field_changes:
-            db.execute(self._sql_for(self.site.fields[name])[3], (page.id,))
-            db.execute_each(self._field_rows(page.id, name, page._values.get(name)))
+            field = self.site.fields[name]
+            _, _, insert, delete = self._sql_for(field)
+            db.execute(delete, (page.id,))
+            db.execute_each([(insert, (page.id, *row))
+                             for row in field.type.rows(field, db, page._values.get(name))])
         db.execute("UPDATE pages SET modified = ?, modified_users_id = ? WHERE id = ?",
                    (stamp, self.site.user_id, page.id))
         object.__setattr__(page, "modified", now)
@@ -383,19 +391,15 @@ class Pages(Hookable):
             self._field_sql[field.name] = sql
         return sql
 
-    def _field_rows(self, page_id: int, name: str, value: Any) -> list[tuple[str, tuple]]:
-        """The INSERTs storing one field's value: none when empty, one per page for a Page field."""
-        field = self.site.fields[name]
-        insert = self._sql_for(field)[2]
-        fieldtype = field.type
-        if fieldtype.is_empty(value):
-            return []
-        kind = fieldtype.kind
-        if kind == "page":
-            return [(insert, (page_id, ref, sort)) for sort, ref in enumerate(value)]
-        if kind == "datetime":
-            return [(insert, (page_id, self.db.dt_param(value)))]
-        return [(insert, (page_id, *fieldtype.to_row(field, value)))]
+    def _field_writes(self, template: Template) -> tuple[tuple[str, Field, str], ...]:
+        """(name, field, insert statement) for each field of a template, worked out once per
+        template (again when it gains a field): an add then looks nothing up per field."""
+        known = self._writes.get(template.id)
+        if known is None or known[0] is not template or len(known[1]) != len(template.field_names):
+            fields = [self.site.fields[name] for name in template.field_names]
+            known = self._writes[template.id] = (
+                template, tuple((field.name, field, self._sql_for(field)[2]) for field in fields))
+        return known[1]
 
     # -- trash, restore, delete ---------------------------------------------------------------
     def trash(self, page: Page) -> Page:
