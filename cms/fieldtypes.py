@@ -59,8 +59,19 @@ class Fieldtype:
 
     def rows(self, field: Field, db: Database, value: Any) -> list[tuple]:
         """The rows that store a checked value, each the columns after `pages_id`: none when
-        the value is empty. Types on the page-add path override it with one call's worth."""
-        return [] if self.is_empty(value) else [self.to_row(field, value)]
+        `is_empty`, one per page for a page kind, else `to_row` (a datetime as `db.dt_param`).
+
+        The built-in types override it with the same answer in one call (it runs per field of
+        every page added); a subclass of them that changes `is_empty` or `to_row` overrides
+        `rows` too.
+        """
+        if self.is_empty(value):
+            return []
+        if self.kind == "page":
+            return [(ref, sort) for sort, ref in enumerate(value)]
+        if self.kind == "datetime":
+            return [(db.dt_param(value),)]
+        return [self.to_row(field, value)]
 
     def from_db(self, field: Field, db: Database, data: Any) -> Any:
         return data
@@ -128,7 +139,7 @@ class Text(Fieldtype):
         return (value, value.casefold())
 
     def rows(self, field: Field, db: Database, value: Any) -> list[tuple]:
-        return [(value, value.casefold())] if value else []   # checked text is a str
+        return [] if value is None or value == "" else [(value, value.casefold())]
 
     def to_db_param(self, field: Field, db: Database, value: Any) -> Any:
         return value.casefold()
@@ -207,7 +218,7 @@ class Integer(Fieldtype):
         return value
 
     def rows(self, field: Field, db: Database, value: Any) -> list[tuple]:
-        return [] if value is None else [(value,)]   # checked: a number or None
+        return [] if value is None or value == "" else [(value,)]
 
 
 class Float(Integer):
@@ -296,7 +307,7 @@ class Datetime(Fieldtype):
         return (value,)
 
     def rows(self, field: Field, db: Database, value: Any) -> list[tuple]:
-        return [] if value is None else [(db.dt_param(value),)]
+        return [] if value is None or value == "" else [(db.dt_param(value),)]
 
     def from_db(self, field: Field, db: Database, data: Any) -> Any:
         return db.dt_value(data)
