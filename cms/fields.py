@@ -71,7 +71,7 @@ class Fields:
         return field
 
     def __getitem__(self, name: str) -> Field:
-        field = self.get(name)
+        field = self._by_name.get(name) or self.get(name)
         if field is None:
             raise ValidationError(f"unknown field {name!r}", field=name, rule="exists")
         return field

@@ -57,6 +57,22 @@ class Fieldtype:
         """The stored column values after `pages_id` (data, and fold for text types)."""
         return (value,)
 
+    def rows(self, field: Field, db: Database, value: Any) -> list[tuple]:
+        """The rows that store a checked value, each the columns after `pages_id`: none when
+        `is_empty`, one per page for a page kind, else `to_row` (a datetime as `db.dt_param`).
+
+        The built-in types override it with the same answer in one call (it runs per field of
+        every page added); a subclass of them that changes `is_empty` or `to_row` overrides
+        `rows` too.
+        """
+        if self.is_empty(value):
+            return []
+        if self.kind == "page":
+            return [(ref, sort) for sort, ref in enumerate(value)]
+        if self.kind == "datetime":
+            return [(db.dt_param(value),)]
+        return [self.to_row(field, value)]
+
     def from_db(self, field: Field, db: Database, data: Any) -> Any:
         return data
 
@@ -121,6 +137,9 @@ class Text(Fieldtype):
 
     def to_row(self, field: Field, value: Any) -> tuple:
         return (value, value.casefold())
+
+    def rows(self, field: Field, db: Database, value: Any) -> list[tuple]:
+        return [] if value is None or value == "" else [(value, value.casefold())]
 
     def to_db_param(self, field: Field, db: Database, value: Any) -> Any:
         return value.casefold()
@@ -197,6 +216,9 @@ class Integer(Fieldtype):
         if abs(value) > self.LIMIT:
             raise self.invalid(field, value, "range", "does not fit in 64 bits")
         return value
+
+    def rows(self, field: Field, db: Database, value: Any) -> list[tuple]:
+        return [] if value is None or value == "" else [(value,)]
 
 
 class Float(Integer):
@@ -284,6 +306,9 @@ class Datetime(Fieldtype):
     def to_row(self, field: Field, value: Any) -> tuple:
         return (value,)
 
+    def rows(self, field: Field, db: Database, value: Any) -> list[tuple]:
+        return [] if value is None or value == "" else [(db.dt_param(value),)]
+
     def from_db(self, field: Field, db: Database, data: Any) -> Any:
         return db.dt_value(data)
 
@@ -314,6 +339,9 @@ class PageRef(Fieldtype):
 
     def is_empty(self, value: Any) -> bool:
         return not value
+
+    def rows(self, field: Field, db: Database, value: Any) -> list[tuple]:
+        return [(ref, sort) for sort, ref in enumerate(value or ())]
 
     def sanitize(self, field: Field, value: Any) -> Any:
         """Keep page ids: pages are loaded on read, so a stored reference is never stale."""

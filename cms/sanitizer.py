@@ -6,6 +6,9 @@ import unicodedata
 from typing import Any
 
 _NAME_BAD = re.compile(r"[^a-z0-9_.-]+")
+# Every ASCII character a page name may not hold (space included) becomes "-": the same as
+# _NAME_BAD's substitution once runs of dashes are collapsed, in one C-level pass.
+_NAME_DASHES = str.maketrans({chr(c): "-" for c in range(128) if _NAME_BAD.match(chr(c))})
 _DASHES = re.compile(r"-{2,}")
 _SELECTOR_BAD = re.compile(r"[\x00-\x1f,|\"'\[\]()=<>!*~^$%]")
 
@@ -15,10 +18,13 @@ class Sanitizer:
 
     def page_name(self, value: Any, max_length: int = 128) -> str:
         """A page name: lowercase ASCII letters, digits, `-`, `_` and `.`; accents dropped."""
-        text = unicodedata.normalize("NFKD", str(value if value is not None else ""))
-        text = text.encode("ascii", "ignore").decode("ascii").lower()
-        text = _NAME_BAD.sub("-", text.replace(" ", "-"))
-        text = _DASHES.sub("-", text).strip("-_.")
+        text = str(value if value is not None else "")
+        if not text.isascii():   # NFKD leaves ASCII as it is: only other text needs the round trip
+            text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode("ascii")
+        text = text.lower().translate(_NAME_DASHES)
+        if "--" in text:
+            text = _DASHES.sub("-", text)
+        text = text.strip("-_.")
         return text[:max_length].strip("-_.")
 
     def name(self, value: Any, max_length: int = 128) -> str:

@@ -90,7 +90,7 @@ class Templates:
         return found
 
     def __getitem__(self, key: str | int) -> Template:
-        found = self.get(key)
+        found = (self._by_id if isinstance(key, int) else self._by_name).get(key) or self.get(key)
         if found is None:
             raise ValidationError(f"unknown template {key!r}; known: {', '.join(sorted(self._by_name))}",
                                   field="template", value=key, rule="exists")

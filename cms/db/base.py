@@ -11,7 +11,7 @@ import random
 import threading
 import time
 from datetime import datetime, timezone
-from typing import Any, Callable, Iterator, Sequence, TypeVar
+from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 import peewee
 
@@ -107,6 +107,11 @@ class Database:
             _wrap_driver_error(exc)
             raise
         return cursor
+
+    def execute_each(self, statements: Iterable[tuple[str, Sequence[Any]]]) -> None:
+        """Run statements in order, each with its own parameters (a page's rows in one call)."""
+        for text, params in statements:
+            self.execute(text, params)
 
     def one(self, text: str, params: Sequence[Any] = ()) -> tuple | None:
         return self.execute(text, params).fetchone()
