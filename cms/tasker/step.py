@@ -28,7 +28,6 @@ rolls back and leaves the task alone. A process killed outright leaves its claim
 from __future__ import annotations
 
 import json
-import re
 import resource
 import threading
 import time
