@@ -26,8 +26,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import cms  # noqa: E402
 from _common import header  # noqa: E402
+
+import cms  # noqa: E402
 
 BLOCKS = 20
 

@@ -40,8 +40,9 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import cms  # noqa: E402
 from _common import header  # noqa: E402
+
+import cms  # noqa: E402
 
 PASSWORD = "bench-password-1"
 JOBS = '''

@@ -19,8 +19,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import cms  # noqa: E402
 from _common import header, median_us  # noqa: E402
+
+import cms  # noqa: E402
 
 
 def make_site(folder: str) -> cms.Site:
@@ -93,8 +94,10 @@ def main() -> None:
         it_id, it_path = iter(ids * 10), iter(paths * 10)
         raw_id = median_us(lambda: conn.execute(raw_sql + "p.id = ?", (next(it_id),)).fetchone())
         raw_path = median_us(lambda: conn.execute(raw_sql + "pp.path = ?", (next(it_path),)).fetchone())
-        print(f"get(id)   cms {by_id:8.1f} us   raw {raw_id:8.1f} us   ratio {by_id / raw_id:.2f}x (aim <= 3x)")
-        print(f"get(path) cms {by_path:8.1f} us   raw {raw_path:8.1f} us   ratio {by_path / raw_path:.2f}x (aim <= 3x)")
+        print(f"get(id)   cms {by_id:8.1f} us   raw {raw_id:8.1f} us   "
+              f"ratio {by_id / raw_id:.2f}x (aim <= 3x)")
+        print(f"get(path) cms {by_path:8.1f} us   raw {raw_path:8.1f} us   "
+              f"ratio {by_path / raw_path:.2f}x (aim <= 3x)")
         conn.close()
         site.close()
 

@@ -33,8 +33,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-import cms  # noqa: E402
 from _common import header, median_us  # noqa: E402
+
+import cms  # noqa: E402
 from cms.tasker.step import current_rss  # noqa: E402
 
 MILESTONE = 1000

@@ -5,8 +5,16 @@
     site.pages.find("template=basic-page, sort=-created, limit=10")
     tasker = site.modules.get("Tasker")
 """
-from .errors import (CmsError, DatabaseError, ModuleError, PageError, PermissionDenied,
-                     SchemaError, SelectorError, ValidationError)
+from .errors import (
+                     CmsError,
+                     DatabaseError,
+                     ModuleError,
+                     PageError,
+                     PermissionDenied,
+                     SchemaError,
+                     SelectorError,
+                     ValidationError,
+)
 from .hooks import HookEvent, hookable
 from .module import Module
 from .page import NullPage, Page, PageArray

@@ -34,7 +34,8 @@ class Module:
         return self.site.modules.get_config(self.name)
 
     def install(self) -> None:
-        """Create what the module needs (fields, templates, pages). Runs once, before it is marked installed."""
+        """Create what the module needs (fields, templates, pages). Runs once, before it is marked
+        installed."""
 
     def uninstall(self) -> None:
         """Remove what `install()` made; raise to refuse (the module stays installed)."""

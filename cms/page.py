@@ -126,7 +126,8 @@ class Page:
     def template(self, value: Template | str) -> None:
         if self.id:
             raise PageError(f"page {self.id}: changing the template of a saved page is not supported")
-        object.__setattr__(self, "_template", self.site.templates[value] if isinstance(value, (str, int)) else value)
+        template = self.site.templates[value] if isinstance(value, (str, int)) else value
+        object.__setattr__(self, "_template", template)
 
     @property
     def parent_id(self) -> int:

@@ -308,7 +308,8 @@ class Pages(Hookable):
         db = self.db
         changed = set(page._changed)
         if only_field is not None:
-            if not page.template.has_field(only_field) and only_field not in ("name", "status", "sort", "parent"):
+            if (not page.template.has_field(only_field)
+                    and only_field not in ("name", "status", "sort", "parent")):
                 raise PageError(f"page {page.id} has no field {only_field!r} to save")
             changed &= {only_field}
         now, stamp = self._now()
@@ -316,7 +317,8 @@ class Pages(Hookable):
         if {"name", "parent"} & core:
             self._move(page)
         if core - {"name", "parent"}:
-            db.execute("UPDATE pages SET status = ?, sort = ? WHERE id = ?", (page.status, page.sort, page.id))
+            db.execute("UPDATE pages SET status = ?, sort = ? WHERE id = ?",
+                       (page.status, page.sort, page.id))
         field_changes = [n for n in changed if page.template.has_field(n)]
         for name in field_changes:
             field = self.site.fields[name]

@@ -13,6 +13,7 @@ if TYPE_CHECKING:
 
 TEMPLATE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,127}$", re.IGNORECASE)
 TEMPLATE_SETTINGS = {"no_children": False, "label": "", "locked": False}
+ADD_FIELD = "INSERT INTO fieldgroups_fields (fieldgroups_id, fields_id, sort) VALUES (?, ?, ?)"
 
 
 class Template:
@@ -44,8 +45,7 @@ class Template:
         field = self.site.fields[name]
         if name in self.field_names:
             return
-        self.site.db.execute("INSERT INTO fieldgroups_fields (fieldgroups_id, fields_id, sort) VALUES (?, ?, ?)",
-                             (self.fieldgroups_id, field.id, len(self.field_names)))
+        self.site.db.execute(ADD_FIELD, (self.fieldgroups_id, field.id, len(self.field_names)))
         self.field_names.append(name)
         self._field_set = frozenset(self.field_names)
 
@@ -123,9 +123,8 @@ class Templates:
         db = self.site.db
         with self.site.transaction():
             fg_id = db.insert("INSERT INTO fieldgroups (name) VALUES (?)", (name,))
-            template_id = db.insert("INSERT INTO templates (name, fieldgroups_id, flags, data) VALUES (?, ?, ?, ?)",
-                                    (name, fg_id, 0, json.dumps(settings)))
+            template_id = db.insert("INSERT INTO templates (name, fieldgroups_id, flags, data) "
+                                    "VALUES (?, ?, ?, ?)", (name, fg_id, 0, json.dumps(settings)))
             for sort, field_name in enumerate(field_names):
-                db.execute("INSERT INTO fieldgroups_fields (fieldgroups_id, fields_id, sort) VALUES (?, ?, ?)",
-                           (fg_id, self.site.fields[field_name].id, sort))
+                db.execute(ADD_FIELD, (fg_id, self.site.fields[field_name].id, sort))
         return self._remember(Template(self.site, template_id, name, fg_id, settings, field_names))

@@ -8,7 +8,6 @@ import sys
 import time
 from pathlib import Path
 
-
 ROOT = Path(__file__).resolve().parent.parent
 JOBS = Path(__file__).with_name("tasker_jobs.py")
 

@@ -10,8 +10,9 @@ import time
 from pathlib import Path
 
 import pytest
-from cms.tasker.runners import WorkerProcess
 from webclient import PASSWORD, make_task, prepare_site, running_server, state_of
+
+from cms.tasker.runners import WorkerProcess
 
 pytestmark = pytest.mark.browser
 

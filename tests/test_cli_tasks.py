@@ -13,12 +13,11 @@ import subprocess
 from pathlib import Path
 
 import pytest
+from conftest import PYTHON, engine_url
 
 from cms import boot
 from cms.cli import main
 from cms.tasker import TaskState
-
-from conftest import PYTHON, engine_url
 
 ROOT = Path(__file__).resolve().parent.parent
 JOBS = Path(__file__).with_name("runner_jobs.py")
@@ -148,7 +147,8 @@ def test_activate_refuses_while_a_dependency_has_not_finished(tasker, cli):
     tasker.add_dependency(second, first)
     code, _, err = cli("tasks", "activate", second.id)
     assert code == 1
-    assert err == f"cms: error: task {second.id} was not activated: it waits for task(s) {first.id} to finish\n"
+    assert err == (f"cms: error: task {second.id} was not activated: it waits for task(s) "
+                   f"{first.id} to finish\n")
     code, _, err = cli("tasks", "run", second.id)
     assert code == 1
     assert err == f"cms: error: task {second.id} cannot run: it waits for task(s) {first.id} to finish\n"

@@ -4,11 +4,11 @@ from __future__ import annotations
 import subprocess
 
 import pytest
+from conftest import PYTHON
 
 import cms
 from cms import schema
 from cms.db import connect, redact_url
-from conftest import PYTHON
 
 
 def test_unknown_scheme_names_the_url_without_password():

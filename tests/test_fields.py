@@ -46,7 +46,8 @@ def test_values_round_trip_on_every_type(typed):
 def test_blank_values_read_as_empty(typed):
     page = typed.pages.add("typed", 1, title="Empty")
     again = typed.pages.get(page.id)
-    assert (again.body, again.count, again.price, again.featured, again.published) == ("", None, None, False, None)
+    stored = (again.body, again.count, again.price, again.featured, again.published)
+    assert stored == ("", None, None, False, None)
     assert not again.author and len(again.related) == 0
 
 

@@ -12,7 +12,6 @@ import time
 from pathlib import Path
 
 import pytest
-
 from conftest import PYTHON, ROOT
 from test_browser import CHROMIUM, CHROMIUM_ARGS, shot
 

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import subprocess
 
-from cms.integrity import check_site
 from conftest import PYTHON, ROOT
+
+from cms.integrity import check_site
 
 
 def broken_site(site):
@@ -43,8 +44,11 @@ def test_orphans_move_to_the_trash(site):
 
 def test_check_command_exit_codes(site, run_env):
     broken_site(site)
-    run = lambda *args: subprocess.run([PYTHON, str(ROOT / "run.py"), *args], env=run_env,
-                                       capture_output=True, text=True, timeout=120)
+
+    def run(*args):
+        return subprocess.run([PYTHON, str(ROOT / "run.py"), *args], env=run_env,
+                              capture_output=True, text=True, timeout=120)
+
     found = run("check")
     assert found.returncode == 1 and "2 problem(s)" in found.stdout
     repaired = run("check", "--repair")

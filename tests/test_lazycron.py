@@ -8,10 +8,9 @@ import threading
 import time
 
 import pytest
+from conftest import PYTHON
 
 from cms.lazycron import EVENTS, LazyCron
-
-from conftest import PYTHON
 
 T0 = 1_800_000_000.0      # a fixed "now" (epoch seconds), so the schedule is exact
 

@@ -7,11 +7,10 @@ import textwrap
 from pathlib import Path
 
 import pytest
+from conftest import PYTHON
 
 import cms
 from cms import Module, ModuleError
-
-from conftest import PYTHON
 
 COUNTER = textwrap.dedent('''
     import cms

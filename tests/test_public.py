@@ -2,11 +2,12 @@
 and a task's public page with its live JSON."""
 from __future__ import annotations
 
-import cms
 import pytest
+from webclient import PASSWORD, Client, running_server
+
+import cms
 from cms.page import Page
 from cms.render import TemplateFileMissing, render_page
-from webclient import PASSWORD, Client, running_server
 
 
 @pytest.fixture

@@ -17,17 +17,16 @@ import time
 from pathlib import Path
 
 import pytest
-
-from cms.tasker import TaskError, TaskState, claim_next
-from cms.tasker.runners import LazyRunner, WorkerProcess, run_lazy_step
-from cms.tasker.runners.cronexpr import CronExpression, next_time
-from cms.tasker.runners.lazy import GUARD, take_guard
-from cms.tasker.runners.schedule import cleanup_finished, tick
+from conftest import ENGINE, PYTHON, engine_url
 
 from cms import boot as cms_boot
 from cms.cli import main
+from cms.tasker import TaskError, TaskState, claim_next
+from cms.tasker.runners import LazyRunner, WorkerProcess, run_lazy_step
+from cms.tasker.runners.cronexpr import CronExpression, next_time
 from cms.tasker.runners.executor import Executor, RunnerConfig
-from conftest import ENGINE, PYTHON, engine_url
+from cms.tasker.runners.lazy import GUARD, take_guard
+from cms.tasker.runners.schedule import cleanup_finished, tick
 
 ROOT = Path(__file__).resolve().parent.parent
 JOBS = Path(__file__).with_name("runner_jobs.py")

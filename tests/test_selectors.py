@@ -12,14 +12,13 @@ import re
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from conftest import engine_url
 
 import cms
 from cms import SelectorError
-from cms.selectors import SelectorEngine, parse
-from cms.selectors import reference
+from cms.selectors import SelectorEngine, parse, reference
 from cms.selectors.dates import DateValueError, parse_date
 from cms.selectors.parser import Condition, Group
-from conftest import engine_url
 
 
 @pytest.fixture(scope="module")
@@ -390,7 +389,8 @@ def test_id_parent_and_parent_id(shop):
     assert names(shop, f"parent={fruits.id}") == ["apple", "banana", "elder"]
     assert names(shop, "parent=/fruits/") == ["apple", "banana", "elder"]
     assert names(shop, "parent=/fruits") == ["apple", "banana", "elder"]
-    assert names(shop, f"parent_id={fruits.id}, include=all") == ["apple", "banana", "cherry", "date", "elder"]
+    assert names(shop, f"parent_id={fruits.id}, include=all") == [
+        "apple", "banana", "cherry", "date", "elder"]
     assert found(shop, "parent=[title=vegetables]") == {"kale"}
     assert found(shop, "parent!=/fruits/, template=item") == {"fruits", "kale", "baby"}
 

@@ -6,11 +6,11 @@ import time
 from datetime import datetime, timedelta, timezone
 
 import pytest
+from tasker_support import install_jobs, make_task, run, runtime, stored_data
 
 import cms
 from cms.tasker import TaskError, TaskState
 from cms.tasker.state import state_info
-from tasker_support import install_jobs, make_task, run, runtime, stored_data
 
 pytest_plugins = ("tasker_fixtures",)      # fixtures: shared_site, tasker, worker_env
 

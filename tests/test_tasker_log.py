@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import re
 
-from cms.tasker.log import cap_lines
 from tasker_support import make_task, run
+
+from cms.tasker.log import cap_lines
 
 pytest_plugins = ("tasker_fixtures",)      # fixtures: shared_site, tasker
 

@@ -10,9 +10,9 @@ import time
 from datetime import datetime, timezone
 
 import pytest
+from tasker_support import child_names, make_task, run, runtime, spawn_step, stored_data, wait_for
 
 from cms.tasker import TaskError, TaskState, claim_next, claim_task, reap_expired, release
-from tasker_support import child_names, make_task, run, runtime, spawn_step, stored_data, wait_for
 
 pytest_plugins = ("tasker_fixtures",)      # fixtures: shared_site, tasker, worker_env
 

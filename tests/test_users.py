@@ -5,13 +5,11 @@ import json
 import subprocess
 
 import pytest
+from conftest import PYTHON, ROOT
 
 import cms
-from cms import Page, ValidationError
-from cms import passwords
+from cms import Page, ValidationError, passwords
 from cms.users import User
-
-from conftest import PYTHON, ROOT
 
 
 def stored_hash(site, user) -> str:
@@ -25,7 +23,8 @@ def test_a_new_site_has_the_access_pages_roles_and_permissions(site):
     assert [r.name for r in site.users.roles()] == ["guest", "superuser"]
     assert [p.name for p in site.users.permissions()] == ["page-view", "page-edit", "tasker-admin"]
     assert [u.name for u in site.users.all()] == ["guest"]
-    assert site.users.role("guest").permissions.ids() == [site.pages.get("/admin/access/permissions/page-view/").id]
+    page_view = site.pages.get("/admin/access/permissions/page-view/")
+    assert site.users.role("guest").permissions.ids() == [page_view.id]
 
 
 def test_add_creates_a_user_page_with_roles_and_email(site):
@@ -132,7 +131,8 @@ def test_bad_roles_or_email_create_nothing(site):
 
 def test_the_superuser_may_do_everything(site):
     admin = site.users.add("admin", "correct horse")
-    draft = site.pages.add("basic-page", 1, "draft", title="Draft", status=Page.STATUS_ON | Page.STATUS_UNPUBLISHED)
+    draft = site.pages.add("basic-page", 1, "draft", title="Draft",
+                           status=Page.STATUS_ON | Page.STATUS_UNPUBLISHED)
 
     for permission in ("page-view", "page-edit", "tasker-admin"):
         assert site.users.has_permission(admin, permission)
@@ -141,7 +141,8 @@ def test_the_superuser_may_do_everything(site):
 
 def test_the_guest_may_view_published_pages_only(site):
     about = site.pages.add("basic-page", 1, "about", title="About")
-    draft = site.pages.add("basic-page", 1, "draft", title="Draft", status=Page.STATUS_ON | Page.STATUS_UNPUBLISHED)
+    draft = site.pages.add("basic-page", 1, "draft", title="Draft",
+                           status=Page.STATUS_ON | Page.STATUS_UNPUBLISHED)
     old = site.pages.add("basic-page", 1, "old", title="Old").trash()
     guest = site.users.guest()
 
@@ -159,7 +160,8 @@ def test_the_guest_may_view_published_pages_only(site):
 def test_roles_grant_their_permissions(site):
     site.users.add_role("editor", permissions=["page-edit"])
     editor = site.users.add("ed", "correct horse", roles=["editor"])
-    draft = site.pages.add("basic-page", 1, "draft", title="Draft", status=Page.STATUS_ON | Page.STATUS_UNPUBLISHED)
+    draft = site.pages.add("basic-page", 1, "draft", title="Draft",
+                           status=Page.STATUS_ON | Page.STATUS_UNPUBLISHED)
 
     assert editor.role_names() == ["editor", "guest"]
     assert editor.has_permission("page-edit")

@@ -26,6 +26,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def cmd_check(args: argparse.Namespace) -> int:
     """Exit 0 when the site is sound (or every problem was repaired), 1 otherwise."""
     import json
+
     from ..integrity import check_site
     site = boot_from(args, upgrade=False) if not args.repair else boot_from(args)
     problems = check_site(site, repair=args.repair)

@@ -164,7 +164,8 @@ class Database:
 
     def is_disconnect(self, exc: BaseException) -> bool:
         """True when the connection itself is gone (server restarted)."""
-        return isinstance(exc, (peewee.InterfaceError, peewee.OperationalError)) and not self.is_retryable(exc)
+        return (isinstance(exc, (peewee.InterfaceError, peewee.OperationalError))
+                and not self.is_retryable(exc))
 
     def retry(self, fn: Callable[[], T], attempts: int = 6) -> T:
         """Run `fn` (which opens its own transaction), again after a deadlock or lost connection.
@@ -199,7 +200,8 @@ class Database:
         return name in self.pw.get_tables()
 
     def create_index(self, table: str, columns: str, unique: bool = False, name: str = "") -> None:
-        name = name or f"{table}_{columns.replace(',', '_').replace(' ', '').replace('(', '').replace(')', '')}"
+        plain = columns.replace(",", "_").replace(" ", "").replace("(", "").replace(")", "")
+        name = name or f"{table}_{plain}"
         kind = "UNIQUE INDEX" if unique else "INDEX"
         self.ddl(f"CREATE {kind} {name} ON {table} ({columns})")
 

@@ -35,7 +35,8 @@ class MariaDatabase(ServerDatabase):
         pw = peewee.MySQLDatabase(
             params.pop("database"),
             charset="utf8mb4",
-            init_command=("SET SESSION tx_isolation = 'READ-COMMITTED', time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION', "
+            init_command=("SET SESSION tx_isolation = 'READ-COMMITTED', time_zone = '+00:00', "
+                          "sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION', "
                           "collation_connection = 'utf8mb4_nopad_bin'"),
             **params,
         )

@@ -19,9 +19,26 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import SelectorError
-from .plan import (WORD_SEPARATORS, AllOf, Ancestors, AnyOf, ChildCount, Column, FieldColumn,
-                   Leaf, Node, Not, PathColumn, PathRef, Query, RefColumn, Sort, StatusColumn,
-                   Words, prefix_upper)
+from .plan import (
+    WORD_SEPARATORS,
+    AllOf,
+    Ancestors,
+    AnyOf,
+    ChildCount,
+    Column,
+    FieldColumn,
+    Leaf,
+    Node,
+    Not,
+    PathColumn,
+    PathRef,
+    Query,
+    RefColumn,
+    Sort,
+    StatusColumn,
+    Words,
+    prefix_upper,
+)
 
 if TYPE_CHECKING:
     from ..db import Database

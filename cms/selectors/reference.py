@@ -10,8 +10,24 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from .plan import (BLANK, AllOf, Ancestors, AnyOf, ChildCount, Column, FieldColumn, Leaf,
-                   Node, Not, PathColumn, PathRef, Query, RefColumn, StatusColumn, compare)
+from .plan import (
+    BLANK,
+    AllOf,
+    Ancestors,
+    AnyOf,
+    ChildCount,
+    Column,
+    FieldColumn,
+    Leaf,
+    Node,
+    Not,
+    PathColumn,
+    PathRef,
+    Query,
+    RefColumn,
+    StatusColumn,
+    compare,
+)
 
 if TYPE_CHECKING:
     from ..site import Site

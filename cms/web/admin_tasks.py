@@ -2,8 +2,8 @@
 
 The list is flat and paginated (50 a page), sorted by state, created, modified or progress,
 filtered by state with a count per state. It reads each task's title, state, progress and log
-counters (one query for the page's rows: Tasker.get_statuses), never its task_data or log. Progress bars and states update live through the JSON
-API (`status` with `log=0`), whoever runs the tasks.
+counters (one query for the page's rows: Tasker.get_statuses), never its task_data or log.
+Progress bars and states update live through the JSON API (`status` with `log=0`), whoever runs the tasks.
 
 Actions are POSTs with the CSRF token: the admin's script sends them to the API and swaps in
 the new status; without a script the form posts to `/admin/tasks/<id>/action` and comes back.
