@@ -6,14 +6,14 @@
     tasker = site.modules.get("Tasker")
 """
 from .errors import (
-                     CmsError,
-                     DatabaseError,
-                     ModuleError,
-                     PageError,
-                     PermissionDenied,
-                     SchemaError,
-                     SelectorError,
-                     ValidationError,
+    CmsError,
+    DatabaseError,
+    ModuleError,
+    PageError,
+    PermissionDenied,
+    SchemaError,
+    SelectorError,
+    ValidationError,
 )
 from .hooks import HookEvent, hookable
 from .module import Module
