@@ -389,6 +389,16 @@ def test_a_task_run_from_the_browser_stays_the_browsers_between_its_steps(tasker
     time.sleep(1.3)                                              # the page was closed
     claim = claim_next(tasker, invoker="worker")
     assert claim is not None and claim.task_id == task.id
+    assert tasker.execute_task(task, {"claim": claim, "timeout": time.time() + 0.15})
+
+    # Suspended and activated again (by the list's buttons): every runner may take it at once.
+    assert tasker.execute_task(task, {"timeout": time.time() + 0.15, "admin_run": True,
+                                      "invoker": "admin"})
+    assert claim_next(tasker, invoker="worker") is None
+    tasker.stop_task(task)
+    assert tasker.activate_task(task)
+    claim = claim_next(tasker, invoker="worker")
+    assert claim is not None and claim.task_id == task.id
 
 
 # -- retries, schedules, retention --------------------------------------------------------------

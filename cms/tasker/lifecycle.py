@@ -46,7 +46,8 @@ class LifecycleMixin:
                       by: str | None = None) -> bool:
         """Make a task ready to run (ACTIVE). False, and nothing changes, while a dependency
         has not finished; with `activate_anyway=False` only a WAITING task is activated.
-        Activating a failed or killed task clears its attempt and failure counts.
+        Activating a failed or killed task clears its attempt and failure counts, and a task
+        the browser kept for its next "Run now" step is released to every runner.
         """
         task_id, who = self._task_id(task), self._who(by)
 
@@ -63,7 +64,8 @@ class LifecycleMixin:
                                  f"{', '.join(map(str, waiting))} to finish")
                     return False
                 self._set_state(task_id, state, TaskState.ACTIVE, who, "activated",
-                                extra="attempts = 0, failures = 0")
+                                extra="attempts = 0, failures = 0, "
+                                "admin_run = CASE WHEN running = 1 THEN admin_run ELSE 0 END")
                 return True
         return self.site.db.retry(activate)
 
