@@ -50,6 +50,10 @@ BY_ID = ("t.pages_id = ? AND t.state = 1 AND t.running = 0 "
          "AND NOT EXISTS (SELECT 1 FROM tasker_deps d JOIN tasker_tasks o ON o.pages_id = d.depends_on "
          "WHERE d.pages_id = ? AND o.state <> 3)")
 UNDER_LIMIT = "(SELECT COUNT(*) FROM tasker_tasks r WHERE r.running = 1) < ?"
+# The row a claim takes (`FROM tasker_tasks t` ...): the next ready task, or one given task if it
+# is ready. Each engine adds its columns and locking clause.
+PICK_NEXT = f"FROM tasker_tasks t WHERE {READY} {ORDER} LIMIT 1"
+PICK_ID = f"FROM tasker_tasks t WHERE {BY_ID}"
 
 
 class TaskStorage:
@@ -179,8 +183,7 @@ class SqliteStorage(TaskStorage):
         super().__init__(db)
         self.lock_timeout = 10.0
         self._busy_ms: int | None = None
-        self._claim_next: dict[bool, str] = {}
-        self._claim_id: dict[bool, str] = {}
+        self._claims: dict[tuple[str, bool], str] = {}
 
     def begin(self, timeout: float | None = None) -> None:
         self._polling(lambda cursor: cursor.execute("BEGIN IMMEDIATE"), timeout)
@@ -257,25 +260,22 @@ class SqliteStorage(TaskStorage):
             rows = self._polling(lambda cursor: cursor.execute(sql, params).fetchall())
         return (rows[0][0], rows[0][1]) if rows else None
 
-    def claim_next(self, values: tuple, max_running: int) -> tuple[int, int] | None:
+    def _claim(self, pick: str, params: tuple, max_running: int) -> tuple[int, int] | None:
+        """Claim the row the subquery `pick` names, under `max_running` when it is set (the
+        statement is built once per pick and limit)."""
         limited = max_running > 0
-        sql = self._claim_next.get(limited)
+        sql = self._claims.get((pick, limited))
         if sql is None:
-            sql = self._claim_next[limited] = self.sql(
-                f"UPDATE tasker_tasks SET {CLAIM_SET} WHERE pages_id = (SELECT t.pages_id FROM "
-                f"tasker_tasks t WHERE {READY} {ORDER} LIMIT 1)"
+            sql = self._claims[pick, limited] = self.sql(
+                f"UPDATE tasker_tasks SET {CLAIM_SET} WHERE pages_id = (SELECT t.pages_id {pick})"
                 + (f" AND {UNDER_LIMIT}" if limited else "") + " RETURNING pages_id, attempts")
-        return self._returning(sql, values + ((max_running,) if limited else ()))
+        return self._returning(sql, params + ((max_running,) if limited else ()))
+
+    def claim_next(self, values: tuple, max_running: int) -> tuple[int, int] | None:
+        return self._claim(PICK_NEXT, values, max_running)
 
     def claim_id(self, task_id: int, values: tuple, max_running: int) -> tuple[int, int] | None:
-        limited = max_running > 0
-        sql = self._claim_id.get(limited)
-        if sql is None:
-            sql = self._claim_id[limited] = self.sql(
-                f"UPDATE tasker_tasks SET {CLAIM_SET} WHERE pages_id IN (SELECT t.pages_id FROM "
-                f"tasker_tasks t WHERE {BY_ID})"
-                + (f" AND {UNDER_LIMIT}" if limited else "") + " RETURNING pages_id, attempts")
-        return self._returning(sql, values + (task_id, task_id) + ((max_running,) if limited else ()))
+        return self._claim(PICK_ID, values + (task_id, task_id), max_running)
 
 
 class PostgresqlStorage(TaskStorage):
@@ -283,14 +283,10 @@ class PostgresqlStorage(TaskStorage):
 
     def __init__(self, db: Database):
         super().__init__(db)
-        self._claim_next = self.sql(
-            f"UPDATE tasker_tasks SET {CLAIM_SET} WHERE pages_id = (SELECT t.pages_id FROM "
-            f"tasker_tasks t WHERE {READY} {ORDER} LIMIT 1 FOR UPDATE OF t SKIP LOCKED) "
-            "AND running = 0 RETURNING pages_id, attempts")
-        self._claim_id = self.sql(
-            f"UPDATE tasker_tasks SET {CLAIM_SET} WHERE pages_id = (SELECT t.pages_id FROM "
-            f"tasker_tasks t WHERE {BY_ID} FOR UPDATE OF t SKIP LOCKED) "
-            "AND running = 0 RETURNING pages_id, attempts")
+        self._claim_next, self._claim_id = (self.sql(
+            f"UPDATE tasker_tasks SET {CLAIM_SET} WHERE pages_id = (SELECT t.pages_id {pick} "
+            "FOR UPDATE OF t SKIP LOCKED) AND running = 0 RETURNING pages_id, attempts")
+            for pick in (PICK_NEXT, PICK_ID))
         self._count = "SELECT COUNT(*) FROM tasker_tasks WHERE running = 1"
 
     def _claim(self, sql: str, params: tuple, max_running: int) -> tuple[int, int] | None:
@@ -318,10 +314,9 @@ class MariaStorage(TaskStorage):
 
     def __init__(self, db: Database):
         super().__init__(db)
-        self._pick_next = self.sql(f"SELECT t.pages_id, t.attempts FROM tasker_tasks t WHERE {READY} "
-                                   f"{ORDER} LIMIT 1 FOR UPDATE SKIP LOCKED")
-        self._pick_id = self.sql(f"SELECT t.pages_id, t.attempts FROM tasker_tasks t WHERE {BY_ID} "
-                                 "FOR UPDATE SKIP LOCKED")
+        self._pick_next, self._pick_id = (
+            self.sql(f"SELECT t.pages_id, t.attempts {pick} FOR UPDATE SKIP LOCKED")
+            for pick in (PICK_NEXT, PICK_ID))
         self._set = self.sql(f"UPDATE tasker_tasks SET {CLAIM_SET} WHERE pages_id = ?")
         self._count = "SELECT COUNT(*) FROM tasker_tasks WHERE running = 1"
 
