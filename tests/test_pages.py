@@ -1,6 +1,8 @@
 """The Pages API: get, add, save, move, names, status, trash, restore, delete, hooks on save."""
 from __future__ import annotations
 
+from datetime import datetime, timezone
+
 import pytest
 
 import cms
@@ -48,6 +50,16 @@ def test_add_sets_core_columns(docs):
     assert page.status == Page.STATUS_ON
     assert page.created is not None and page.created == page.modified
     assert page.created.tzinfo is not None
+
+
+def test_touch_sets_modified_to_now_and_nothing_else(docs):
+    page = docs.pages.add("doc", 1, title="Quiet", rank=3)
+    long_ago = docs.db.dt_param(datetime(2020, 1, 1, tzinfo=timezone.utc))
+    docs.db.execute("UPDATE pages SET modified = ? WHERE id = ?", (long_ago, page.id))
+    docs.pages.touch(page.id)
+    again = docs.pages.get(page.id)
+    assert again.modified >= page.created
+    assert (again.title, again.rank, again.created, again.name) == ("Quiet", 3, page.created, "quiet")
 
 
 def test_name_from_title_and_sanitized(docs):

@@ -15,7 +15,6 @@ passes to another identical live task, found by a range scan of the same index.
 from __future__ import annotations
 
 import time
-from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Iterable
 
 import peewee
@@ -28,7 +27,6 @@ from .state import LIVE_STATES, TaskState, as_state
 if TYPE_CHECKING:
     from .tasker import Tasker
 
-TOUCH = "UPDATE pages SET modified = ? WHERE id = ?"
 HISTORY = ("INSERT INTO tasker_history (pages_id, at, old_state, new_state, who, note) "
            "VALUES (?, ?, ?, ?, ?, ?)")
 UNFINISHED_DEPS = ("SELECT d.depends_on FROM tasker_deps d JOIN tasker_tasks o ON o.pages_id = "
@@ -224,15 +222,16 @@ class LifecycleMixin:
 
     def _state_changed(self: Tasker, task_id: int, old: TaskState, new: TaskState, who: str,
                        note: str, live: tuple | None = None) -> None:
-        """History, and the live key for the duplicate check, after a state change.
+        """History, the task page's `modified` (it follows the task's activity, as ProcessWire's
+        Tasker saves the task page), and the live key for the duplicate check, after a state
+        change.
 
         `live` is (live_key, parent_id, signature) as they were before the change, when the
         caller read them already and cleared live_key itself if the task is no longer live.
         """
         db = self.site.db
-        now = time.time()
-        db.execute(HISTORY, (task_id, now, int(old), int(new), who[:128], note[:700]))
-        self._touch(task_id, now)
+        db.execute(HISTORY, (task_id, time.time(), int(old), int(new), who[:128], note[:700]))
+        self.site.pages.touch(task_id)
         was_live, is_live = old in LIVE_STATES, new in LIVE_STATES
         if was_live == is_live:
             return
@@ -257,13 +256,6 @@ class LifecycleMixin:
             db.execute("UPDATE tasker_tasks SET live_key = ? WHERE pages_id = ?",
                        (f"{base}:{task_id}", task_id))
 
-    def _touch(self: Tasker, task_id: int, now: float) -> None:
-        """The task page's `modified` follows the task's activity (state changes and steps), as
-        in ProcessWire, where saving a task's progress saves its page: sorting the task list by
-        modified shows what happened last."""
-        db = self.site.db
-        db.execute(TOUCH, (db.dt_param(datetime.fromtimestamp(now, timezone.utc)), task_id))
-
     def _reset(self: Tasker, task_id: int, running: int, state: int, who: str) -> None:
         db = self.site.db
         if running:
@@ -278,9 +270,8 @@ class LifecycleMixin:
             self.logs.clear(task_id)
             db.execute("DELETE FROM tasker_steps WHERE pages_id = ?", (task_id,))
             note = "progress reset"
-        now = time.time()
-        db.execute(HISTORY, (task_id, now, state, state, who[:128], note))
-        self._touch(task_id, now)
+        db.execute(HISTORY, (task_id, time.time(), state, state, who[:128], note))
+        self.site.pages.touch(task_id)
 
     def _unfinished_deps(self: Tasker, task_id: int) -> list[int]:
         return [r[0] for r in self.site.db.all(UNFINISHED_DEPS, (task_id,))]

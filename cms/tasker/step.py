@@ -517,7 +517,7 @@ class StepMixin:
             self._state_changed(step.task_id, old, new, step.claim.invoker,
                                 note or outcome_note(outcome), live=(live_key, parent_id, signature))
         else:
-            self._touch(step.task_id, now)
+            self.site.pages.touch(step.task_id)
         if new == TaskState.FINISHED and next_count:
             self._activate_next(step.task_id, step.claim.invoker)
         if step.lines:
