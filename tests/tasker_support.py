@@ -8,8 +8,11 @@ import sys
 import time
 from pathlib import Path
 
+import cms
+
 ROOT = Path(__file__).resolve().parent.parent
 JOBS = Path(__file__).with_name("tasker_jobs.py")
+COUNTER_JOBS = Path(__file__).with_name("runner_jobs.py")
 
 # A worker process: boots the site from the environment and runs one step of a task.
 STEP_SCRIPT = """
@@ -20,6 +23,19 @@ timeout = float(sys.argv[2])
 print("ran", tasker.execute_task(int(sys.argv[1]), {"invoker": "worker",
       "timeout": time.time() + timeout if timeout else 0}), flush=True)
 """
+
+
+def prepare_counter_site(folder, url):
+    """Boot a site with the runner tests' Counter module in modules/ and its templates (the
+    runner and `tasks` CLI tests start real processes that find the module by name)."""
+    (Path(folder) / "modules").mkdir(exist_ok=True)
+    shutil.copy(COUNTER_JOBS, Path(folder) / "modules" / "counter.py")
+    site = cms.boot(url, site_dir=folder)
+    site.fields.add("hits", "Integer")
+    site.templates.add("counter", fields=["title", "hits"])
+    site.templates.add("row", fields=["title"])
+    site.modules.get("Tasker")
+    return site
 
 
 def install_jobs(site):

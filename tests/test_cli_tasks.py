@@ -8,32 +8,24 @@ from __future__ import annotations
 import json
 import logging
 import os
-import shutil
 import subprocess
 from pathlib import Path
 
 import pytest
 from conftest import PYTHON, engine_url
+from tasker_support import prepare_counter_site
 
-from cms import boot
 from cms.cli import main
 from cms.tasker import TaskState
 
 ROOT = Path(__file__).resolve().parent.parent
-JOBS = Path(__file__).with_name("runner_jobs.py")
 
 
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory):
     folder = tmp_path_factory.mktemp("cli-tasks-site")
     url = engine_url(folder)
-    (folder / "modules").mkdir()
-    shutil.copy(JOBS, folder / "modules" / "counter.py")
-    site = boot(url, site_dir=folder)
-    site.fields.add("hits", "Integer")
-    site.templates.add("counter", fields=["title", "hits"])
-    site.templates.add("row", fields=["title"])
-    site.modules.get("Tasker")
+    site = prepare_counter_site(folder, url)
     baseline = site.db.scalar("SELECT MAX(id) FROM pages")
     yield site, url, baseline
     site.close()

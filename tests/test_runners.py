@@ -9,7 +9,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import shutil
 import signal
 import subprocess
 import threading
@@ -18,8 +17,8 @@ from pathlib import Path
 
 import pytest
 from conftest import ENGINE, PYTHON, engine_url
+from tasker_support import prepare_counter_site
 
-from cms import boot as cms_boot
 from cms.cli import main
 from cms.tasker import TaskError, TaskState, claim_next
 from cms.tasker.runners import LazyRunner, WorkerProcess, run_lazy_step
@@ -29,7 +28,6 @@ from cms.tasker.runners.lazy import GUARD, take_guard
 from cms.tasker.runners.schedule import cleanup_finished, tick
 
 ROOT = Path(__file__).resolve().parent.parent
-JOBS = Path(__file__).with_name("runner_jobs.py")
 ROW = "SELECT state, running, progress, attempts FROM tasker_tasks WHERE pages_id = ?"
 
 
@@ -37,24 +35,12 @@ ROW = "SELECT state, running, progress, attempts FROM tasker_tasks WHERE pages_i
 SETTINGS = {"lease_seconds": 3, "max_attempts": 20}
 
 
-def prepare_site(folder, url):
-    """Boot a site with the Counter module in modules/, its templates, and short leases."""
-    (Path(folder) / "modules").mkdir(exist_ok=True)
-    shutil.copy(JOBS, Path(folder) / "modules" / "counter.py")
-    site = cms_boot(url, site_dir=folder)
-    site.fields.add("hits", "Integer")
-    site.templates.add("counter", fields=["title", "hits"])
-    site.templates.add("row", fields=["title"])
-    site.modules.get("Tasker")
-    return site
-
-
 @pytest.fixture(scope="module")
 def shared(tmp_path_factory):
     """One site for the whole file (booting one costs seconds on the server engines)."""
     folder = tmp_path_factory.mktemp("runners-site")
     url = engine_url(folder)
-    site = prepare_site(folder, url)
+    site = prepare_counter_site(folder, url)
     baseline = site.db.scalar("SELECT MAX(id) FROM pages")
     yield site, url, baseline
     site.close()
