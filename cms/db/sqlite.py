@@ -1,15 +1,20 @@
-"""SQLite: the embedded default. WAL, synchronous=NORMAL, a busy timeout, foreign keys on."""
+"""SQLite: the embedded default. WAL, synchronous=NORMAL, a busy timeout, foreign keys on;
+transactions take the write lock when they begin, by polling."""
 from __future__ import annotations
 
 import contextlib
 import fcntl
 import functools
 import re
-from typing import Any, Iterable, Iterator, Sequence
+import sqlite3
+import time
+from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 import peewee
 
 from .base import Database, _wrap_driver_error
+
+T = TypeVar("T")
 
 
 @functools.lru_cache(maxsize=256)
@@ -22,6 +27,51 @@ def regexp(pattern: str | None, text: str | None) -> bool | None:
     if pattern is None or text is None:
         return None
     return _compiled(pattern).search(text) is not None
+
+
+POLL_SECONDS = 0.001
+
+
+def poll_for_lock(conn: sqlite3.Connection, write: Callable[[sqlite3.Cursor], T], timeout: float,
+                  busy_ms: int) -> T:
+    """Run `write(cursor)`, one statement that takes the write lock, trying again every
+    millisecond until `timeout` seconds have passed (then "database is locked" is raised).
+
+    SQLite's own busy handler sleeps up to 100 ms between tries, so a writer waiting in it
+    rarely catches the short breaks between a busy runner's commits; polling catches every
+    break of a millisecond or more. `busy_ms` is the connection's busy timeout, set back after.
+    """
+    cursor = conn.cursor()
+    cursor.execute("PRAGMA busy_timeout = 0")
+    try:
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                return write(cursor)
+            except sqlite3.OperationalError as exc:
+                text = str(exc)
+                if ("locked" not in text and "busy" not in text) or time.monotonic() > deadline:
+                    raise
+            time.sleep(POLL_SECONDS)
+    finally:
+        cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
+
+
+class PollingSqliteDatabase(peewee.SqliteDatabase):
+    """peewee's SqliteDatabase whose transactions take the write lock when they begin
+    (BEGIN IMMEDIATE), by polling (`poll_for_lock`).
+
+    IMMEDIATE: in WAL mode a deferred transaction that reads and then writes fails at once
+    (SQLITE_BUSY_SNAPSHOT, no busy handler) when another process committed in between.
+    """
+
+    def begin(self, lock_type: str | None = None) -> None:
+        if lock_type not in (None, "IMMEDIATE", "immediate"):
+            super().begin(lock_type)
+            return
+        busy_ms = int(self._timeout * 1000)
+        poll_for_lock(self.connection(), lambda cursor: cursor.execute("BEGIN IMMEDIATE"),
+                      max(self._timeout, 1.0), busy_ms)
 
 
 class SqliteDatabase(Database):
@@ -39,7 +89,7 @@ class SqliteDatabase(Database):
 
     def __init__(self, url: str, path: str):
         self.path = path
-        pw = peewee.SqliteDatabase(
+        pw = PollingSqliteDatabase(
             path,
             timeout=10,
             pragmas={
@@ -76,10 +126,6 @@ class SqliteDatabase(Database):
         except Exception as exc:
             _wrap_driver_error(exc)
             raise
-
-    def transaction_immediate(self) -> Any:
-        """A transaction that takes the write lock at once (claims must not upgrade a read lock)."""
-        return self.pw.atomic(lock_type="IMMEDIATE")
 
     def is_retryable(self, exc: BaseException) -> bool:
         return "locked" in str(exc) or "busy" in str(exc)
