@@ -250,7 +250,7 @@ def breakdown(count: int, url: str | None = None) -> None:
         total = 0.0
         for key, (calls, seconds) in sorted(times.stats.items(), key=lambda kv: -kv[1][1]):
             total += seconds
-            if seconds / steps >= 1e-6:
+            if seconds / steps >= 0.2e-6:
                 print(f"{seconds / steps * 1e6:8.1f} {calls / steps:6.2f}  {key}")
         print(f"{total / steps * 1e6:8.1f}         in the database driver (statements and "
               f"commits); the other {(elapsed - total) / steps * 1e6:.0f} us are Python")

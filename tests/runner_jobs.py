@@ -8,7 +8,7 @@ import cms
 
 class Counter(cms.Module):
     info = {"title": "Runner test jobs", "version": "1.0.0", "summary": "Task methods for runner tests"}
-    task_methods = ("bump", "wait", "import_rows", "fail", "stubborn")
+    task_methods = ("bump", "wait", "import_rows", "fail", "stubborn", "explode")
 
     @property
     def tasker(self):
@@ -46,6 +46,11 @@ class Counter(cms.Module):
                 data["milestone"] = data["records_processed"] + every
         data["task_done"] = 1
         return True
+
+    def explode(self, page, data, options):
+        """Bump the counter, then raise: the bump must be rolled back."""
+        page.set_and_save("hits", (page.get("hits") or 0) + 1)
+        raise RuntimeError("the parser choked")
 
     def fail(self, page, data, options):
         """A step that reports failure."""

@@ -21,6 +21,8 @@ from tasker_support import prepare_counter_site
 
 from cms.cli import main
 from cms.tasker import TaskError, TaskState, claim_next
+from cms.tasker import claim as claim_module
+from cms.tasker.claim import claim_several
 from cms.tasker.runners import LazyRunner, WorkerProcess, run_lazy_step
 from cms.tasker.runners.cronexpr import CronExpression, next_time
 from cms.tasker.runners.executor import Executor, RunnerConfig
@@ -242,6 +244,26 @@ def test_a_step_that_ignores_its_timeout_is_killed_and_the_task_fails(tasker, ru
     assert tasker.get_state(after) == TaskState.FINISHED
 
 
+def test_a_killed_step_process_gives_back_what_it_claimed_ahead_at_once(tasker, run_env):
+    """On SQLite the short first step claims the next three with its commit (a batch); the
+    supervisor that kills the stubborn one hands the two behind it back at once, uncounted,
+    instead of leaving them to the reaper when their lease ends."""
+    tasker.site.modules.save_config("Tasker", lease_seconds=30)
+    first = add_task(tasker, "bump", "First")
+    stubborn = add_task(tasker, "stubborn", "Never stops")
+    behind = [add_task(tasker, "bump", f"Behind {i}") for i in range(2)]
+    done = cms(run_env, "cron", "--time-limit", "3", "--grace", "1")
+    assert done.returncode == 0, done.stderr
+    assert row(tasker, first)[:2] == (TaskState.FINISHED, 0)
+    assert row(tasker, stubborn)[:2] == (TaskState.FAILED, 0)
+    assert [row(tasker, t) for t in behind] == [(TaskState.ACTIVE, 0, 0, 0)] * 2
+    assert list(tasker.site.db.all("SELECT token FROM tasker_tasks WHERE pages_id IN (?, ?)",
+                                   tuple(t.id for t in behind))) == [(None,)] * 2
+    assert cms(run_env, "cron", "--time-limit", "20").returncode == 0
+    assert [row(tasker, t)[:2] for t in behind] == [(TaskState.FINISHED, 0)] * 2
+    assert not any("stopped answering" in line for t in behind for line in tasker.get_log(t))
+
+
 def test_sigterm_finishes_the_step_at_its_next_save_and_leaves_the_task_active(tasker, run_env, tmp_path):
     target = tasker.site.pages.add("counter", 1, title="Import")
     task = add_task(tasker, "import_rows", "Import", {"total": 200, "delay": 0.01, "every": 10},
@@ -325,38 +347,125 @@ def test_reaper_tick_sends_a_task_with_an_expired_lease_back(tasker):
     assert row(tasker, task)[3] == 1
 
 
-def test_a_runner_claims_its_next_task_with_the_end_of_a_step_and_never_leaves_one_held(tasker):
-    """The next claim is taken in the transaction that ends a step; a loop that stops (here
+def test_a_runner_claims_its_next_task_with_the_end_of_a_step_and_never_leaves_one_held(tasker,
+                                                                                       batches):
+    """The next claims are taken in the transaction that ends a step; a loop that stops (here
     after max_steps) gives back what it claimed ahead, so no task waits for a lease to end."""
     tasks = [add_task(tasker, "bump", f"Ahead {i}") for i in range(3)]
     seen = []
-    executor = Executor(RunnerConfig(url=tasker.site.db.url, site_dir=tasker.site.site_dir,
-                                     invoker="worker", until_idle=True, quiet=True))
-    executor.tasker = tasker
+    executor = in_process(tasker)
     claim_ahead = executor._claim_ahead
 
-    def watched():
-        claim = claim_ahead()
-        seen.append((claim.task_id if claim else None, tasker.site.db.in_transaction()))
-        return claim
+    def watched(count):
+        claims = claim_ahead(count)
+        seen.append(([claim.task_id for claim in claims], tasker.site.db.in_transaction()))
+        return claims
 
     executor.ahead._take = watched
     assert executor.run() == 0
     assert [row(tasker, t)[:2] for t in tasks] == [(TaskState.FINISHED, 0)] * 3
-    # Taken inside the step's open transaction: the second and third claims came ahead.
-    assert seen[:2] == [(tasks[1].id, True), (tasks[2].id, True)]
+    # Taken inside the step's open transaction: after a short step, as many as a batch holds.
+    assert seen[0] == ([tasks[1].id, tasks[2].id], True)
 
-    more = [add_task(tasker, "bump", f"Stop {i}") for i in range(3)]
-    stopping = Executor(RunnerConfig(url=tasker.site.db.url, site_dir=tasker.site.site_dir,
-                                     invoker="worker", max_steps=2, quiet=True))
-    stopping.tasker = tasker
-    stopping.ahead._take = lambda: claim_next(tasker, invoker="worker")   # claims regardless
+    more = [add_task(tasker, "bump", f"Stop {i}") for i in range(4)]
+    stopping = in_process(tasker, max_steps=2, until_idle=False)
+    stopping.ahead._take = lambda count: claim_several(tasker, 3)     # claims regardless
     assert stopping.run() == 3                                            # recycled
     states = [row(tasker, t)[:2] for t in more]
     assert states[:2] == [(TaskState.FINISHED, 0)] * 2
-    assert states[2] == (TaskState.ACTIVE, 0)          # claimed ahead, then given back
-    assert tasker.site.db.one("SELECT token FROM tasker_tasks WHERE pages_id = ?",
-                              (more[2].id,)) == (None,)
+    assert states[2:] == [(TaskState.ACTIVE, 0)] * 2      # claimed ahead, then given back
+    assert list(tasker.site.db.all("SELECT token, attempts FROM tasker_tasks WHERE pages_id IN "
+                                   "(?, ?)", (more[2].id, more[3].id))) == [(None, 0)] * 2
+
+
+def in_process(tasker, **config):
+    """A runner loop in this process (as a cron or worker child runs it)."""
+    settings = {"invoker": "worker", "until_idle": True, "quiet": True, **config}
+    executor = Executor(RunnerConfig(url=tasker.site.db.url, site_dir=tasker.site.site_dir,
+                                     **settings))
+    executor.tasker = tasker
+    return executor
+
+
+@pytest.fixture
+def batches(tasker, monkeypatch):
+    """Batches of up to 4 steps on every engine (they are SQLite's default), each recorded."""
+    monkeypatch.setattr(tasker.storage, "batch_steps", 4)
+    monkeypatch.setattr(tasker.storage, "batch_seconds", 5.0)
+    sizes = []
+    end_batch = tasker.end_batch
+
+    def recorded(batch=None, commit=True):
+        open_batch = batch or tasker._batch
+        if open_batch is not None:
+            sizes.append((open_batch.steps, commit))
+        return end_batch(batch, commit)
+
+    monkeypatch.setattr(tasker, "end_batch", recorded)
+    return sizes
+
+
+def hits(tasker, task):
+    """The counter of the page the task works on."""
+    return tasker.site.pages.get(json.loads(task.get("task_data"))["pageid"]).get("hits")
+
+
+def test_short_steps_run_in_batches_and_each_task_runs_once(tasker, batches):
+    tasks = [add_task(tasker, "bump", f"Batched {i}") for i in range(9)]
+    executor = in_process(tasker)
+    assert executor.run() == 0 and executor.steps == 9
+    assert [row(tasker, t)[:2] for t in tasks] == [(TaskState.FINISHED, 0)] * 9
+    assert [hits(tasker, t) for t in tasks] == [1] * 9
+    # The first step claims 4 with its commit; those 4 run in one transaction and claim the
+    # last 4 with its commit.
+    assert batches == [(4, True), (4, True)]
+    assert not tasker.site.db.in_transaction()
+    # Each step kept its own history and figures.
+    for task in tasks:
+        assert tasker.site.db.scalar("SELECT COUNT(*) FROM tasker_steps WHERE pages_id = ?",
+                                     (task.id,)) == 1
+        assert "finished" in [h["note"] for h in tasker.get_history(task)]
+
+
+def test_a_step_that_raises_in_a_batch_rolls_back_alone(tasker, batches):
+    first = add_task(tasker, "bump", "Before")
+    tasks = [add_task(tasker, method, f"In batch {i}")
+             for i, method in enumerate(["bump", "explode", "bump", "bump"])]
+    executor = in_process(tasker)
+    assert executor.run() == 0 and executor.steps == 5
+    states = [row(tasker, t)[:2] for t in [first, *tasks]]
+    assert states == [(TaskState.FINISHED, 0), (TaskState.FINISHED, 0), (TaskState.FAILED, 0),
+                      (TaskState.FINISHED, 0), (TaskState.FINISHED, 0)]
+    # The exploding step's bump was rolled back; the steps before and after it kept theirs.
+    assert [hits(tasker, t) for t in tasks] == [1, None, 1, 1]
+    assert "RuntimeError: the parser choked" in "\n".join(tasker.get_log(tasks[1]))
+    # The batch committed the one step before it when it failed; the next two made another.
+    assert batches == [(1, True), (2, True)]
+    assert not tasker.site.db.in_transaction()
+
+
+def test_a_long_step_in_a_batch_commits_it_and_gives_the_queued_claims_back(tasker, batches,
+                                                                             monkeypatch):
+    first = add_task(tasker, "bump", "Short")
+    target = tasker.site.pages.add("counter", 1, title="Long import")
+    long = add_task(tasker, "import_rows", "Long", {"total": 3, "every": 1}, page=target)
+    queued = [add_task(tasker, "bump", f"Queued {i}") for i in range(2)]
+    released = []
+    real_release = claim_module.release
+
+    def spy(tasker_, claim, **kwargs):
+        released.append((claim.task_id, tasker_.site.db.in_transaction()))
+        return real_release(tasker_, claim, **kwargs)
+
+    monkeypatch.setattr(claim_module, "release", spy)
+    executor = in_process(tasker)
+    assert executor.run() == 0 and executor.steps == 4
+    assert [row(tasker, t)[:2] for t in [first, long, *queued]] == [(TaskState.FINISHED, 0)] * 4
+    assert len(rows_of(tasker.site, target)) == 3
+    # The long step's first save gave the tasks claimed behind it back, in its own commit
+    # (no attempt counted); the runner claimed them again afterwards.
+    assert released == [(queued[0].id, True), (queued[1].id, True)]
+    assert [row(tasker, t)[3] for t in queued] == [0, 0]
 
 
 def test_a_task_run_from_the_browser_stays_the_browsers_between_its_steps(tasker):

@@ -53,34 +53,53 @@ class Claim:
 
 
 class ClaimAhead:
-    """A runner's next claim, taken inside the transaction that ends its current step.
+    """A runner's next claims, taken inside the transaction that ends a step.
 
-    One commit then both ends a step and claims the next task, where a separate claim would
+    One commit then both ends a step and claims what comes next, where a separate claim would
     cost a transaction of its own (on SQLite a second commit and a second wait for the write
-    lock: a quarter of a one-step task's time). The claim holds only if that commit succeeds:
-    the step calls `take()` just before its last commit and `keep()` just after it; the
-    runner then runs `pop()`'s claim next, or gives it back if it decided to stop. `take`
-    returning None (the runner is about to stop) claims nothing.
+    lock: a quarter of a one-step task's time). Claims hold only if that commit succeeds: the
+    step calls `take(count)` just before its commit and `keep()` just after it; the runner
+    then runs `pop()`'s claims in order, or gives back the queue (`drain`) when it stops.
+    `take` claims fewer (or none) when fewer tasks are ready or the runner is about to stop.
+
+    After a short step a runner may take several (`count` > 1) and run their steps in one
+    transaction (see step.py, "Batches"); every claim in the queue is committed, so a step
+    never runs on a claim that a crash could roll back.
     """
 
-    def __init__(self, take: Callable[[], Claim | None]):
+    def __init__(self, take: Callable[[int], list[Claim]]):
         self._take = take
-        self._pending: Claim | None = None
-        self._kept: Claim | None = None
+        self._pending: list[Claim] = []
+        self._queue: list[Claim] = []
 
-    def take(self) -> None:
-        self._pending = self._take()
+    def take(self, count: int = 1) -> None:
+        """Claim up to `count` more tasks (uncommitted until `keep`)."""
+        if count > 0:
+            self._pending += self._take(count)
 
     def keep(self) -> None:
-        self._kept, self._pending = self._pending, None
+        """The commit that held the taken claims succeeded: queue them."""
+        self._queue += self._pending
+        self._pending = []
 
     def drop(self) -> None:
-        """The step's last commit failed: the claim was rolled back with it."""
-        self._pending = None
+        """The commit failed: the taken claims were rolled back with it."""
+        self._pending = []
+
+    def queued(self) -> int:
+        return len(self._queue)
+
+    def held(self) -> int:
+        """Claims queued or being taken: steps the runner has yet to run."""
+        return len(self._queue) + len(self._pending)
 
     def pop(self) -> Claim | None:
-        kept, self._kept = self._kept, None
-        return kept
+        return self._queue.pop(0) if self._queue else None
+
+    def drain(self) -> list[Claim]:
+        """Empty the queue: the claims the runner will not run (to give back)."""
+        queue, self._queue = self._queue, []
+        return queue
 
 
 _RUNNER: tuple[int, str] | None = None
@@ -121,6 +140,27 @@ def claim_next(tasker: Tasker, *, invoker: str = "worker", runner: str | None = 
     if found is None:
         return None
     return Claim(found[0], token, runner, invoker, lease, found[1])
+
+
+def claim_several(tasker: Tasker, count: int, *, invoker: str = "worker",
+                  runner: str | None = None, lease_seconds: float | None = None,
+                  max_running: int | None = None) -> list[Claim]:
+    """Claim up to `count` ready tasks at once, in the order `claim_next` would take them.
+
+    For a runner's batch of short steps (step.py): on SQLite one statement claims them all.
+    They share one token, fresh for this claim (a token is only ever compared on its own
+    task's row). Under `max_running` it claims one, so the limit holds exactly.
+    """
+    lease, limit = _settings(tasker, lease_seconds, max_running)
+    if limit > 0 or count <= 1:
+        one = claim_next(tasker, invoker=invoker, runner=runner, lease_seconds=lease,
+                         max_running=limit) if count > 0 else None
+        return [one] if one else []
+    token = secrets.token_hex(8)
+    runner = runner or runner_id()
+    values = (token, runner, invoker[:128], 0, lease)
+    found = tasker.site.db.retry(lambda: tasker.storage.claim_several(values, count))
+    return [Claim(task_id, token, runner, invoker, lease, attempts) for task_id, attempts in found]
 
 
 def claim_task(tasker: Tasker, task_id: int, *, invoker: str = "web", runner: str | None = None,
@@ -196,6 +236,23 @@ def release(tasker: Tasker, claim: Claim, *, note: str = "") -> bool:
             return changed
 
     return bool(db.retry(give_back))
+
+
+def release_runner(tasker: Tasker, runner: str, *, keep: int = 0) -> int:
+    """Give back every claim that the runner process `runner` ("host:pid") holds, but the
+    task `keep`: for its supervisor, once the process is gone. Those are claims it took ahead
+    of its steps; they never ran, so no attempt is counted and their turn is kept.
+    Returns how many went back."""
+    db = tasker.site.db
+
+    def give_back() -> int:
+        with tasker.storage.write_transaction():
+            return db.execute(
+                "UPDATE tasker_tasks SET running = 0, token = NULL, lease_until = NULL, "
+                "admin_run = 0 WHERE running = 1 AND runner = ? AND pages_id <> ?",
+                (runner, keep)).rowcount
+
+    return db.retry(give_back)
 
 
 def reap_expired(tasker: Tasker, *, task_id: int | None = None, limit: int = 100) -> list[int]:

@@ -43,7 +43,8 @@ class Pulse:
             self.pid = os.getpid()
             self.thread = threading.Thread(target=self._run, name="tasker-pulse", daemon=True)
             self.thread.start()
-        self.wake.set()
+        if not self.wake.is_set():      # set while steps run: setting it again costs a lock
+            self.wake.set()
 
     def remove(self, step: Step) -> None:
         with self.lock:

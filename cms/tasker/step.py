@@ -24,9 +24,20 @@ log lines said before the failure are kept. A database deadlock or a lost connec
 fail the task: it is released, still active, for another try. A runner whose claim was lost
 rolls back and leaves the task alone. A process killed outright leaves its claim to expire;
 `claim.reap_expired` then hands the task on with its last committed data.
+
+Batches (cron and worker on SQLite): a commit costs a short step more than all its statements
+(each changed page is a WAL frame), so after a short step a runner claims up to
+`storage.batch_steps` tasks at once (`ClaimAhead`) and runs their steps in one transaction,
+each step inside a savepoint of its own. The transaction commits when the claimed steps are
+done (with the next claims), once it is `storage.batch_seconds` old, or when a step commits
+part way (a long step: the claims still queued are given back in that commit, for other
+runners). A step that fails rolls back to its savepoint only; the steps before it commit.
+Every claim is committed before its step runs, so a process killed mid-batch loses only
+uncommitted work, as a killed step always did; its supervisor gives the queued claims back.
 """
 from __future__ import annotations
 
+import contextlib
 import json
 import resource
 import threading
@@ -72,6 +83,35 @@ SAVE_DATA = "UPDATE field_task_data SET data = ?, fold = ? WHERE pages_id = ?"
 STEP_FIGURES = ("INSERT INTO tasker_steps (pages_id, started, seconds, records, peak_memory, "
                 "invoker, result) VALUES (?, ?, ?, ?, ?, ?, ?)")
 KEEP_STEPS = 100
+
+
+class StepSavepoint:
+    """A step's savepoint inside a batch (peewee's costs a uuid and three calls more; one
+    name does, as a batch holds one step at a time). On peewee's stack like any transaction."""
+
+    __slots__ = ("db",)
+
+    def __init__(self, db: Any):
+        self.db = db
+        db.cursor().execute("SAVEPOINT tasker_step")
+
+    def commit(self, begin: bool = False) -> None:
+        self.db.cursor().execute("RELEASE SAVEPOINT tasker_step")
+
+    def rollback(self, begin: bool = False) -> None:
+        self.db.cursor().execute("ROLLBACK TO SAVEPOINT tasker_step")
+
+
+class Batch:
+    """A transaction that a step left open for the runner's next claimed step."""
+
+    __slots__ = ("txn", "depth", "started", "steps")
+
+    def __init__(self, txn: Any, depth: int, started: float):
+        self.txn = txn              # the peewee transaction, kept on peewee's stack
+        self.depth = depth          # peewee's stack depth with it on top
+        self.started = started      # monotonic seconds when it began
+        self.steps = 1              # steps that ran in it so far
 
 _PAGE_SIZE = resource.getpagesize()
 
@@ -140,7 +180,6 @@ class Step:
         self.started = time.time()
         self.last_save = now
         self.last_beat = now
-        self.last_pause = 0.0
         self.beat_interval = (max(claim.lease_seconds / 3.0, 0.5) if tasker.storage.shared
                               else float("inf"))
         self.debug = bool(settings.get("debug"))
@@ -156,6 +195,10 @@ class Step:
         self.depth = 0
         self.level = 0
         self.in_tx = False
+        self.batch: Batch | None = None  # the open batch this step runs in (as a savepoint)
+        self.began = now                 # when its transaction (or its batch's) began
+        self.committed = False           # it committed part way (a long step)
+        self.ahead: ClaimAhead | None = None
         self.tuned: object = None        # what storage.step_started changed
 
     # -- flags --------------------------------------------------------------------------------
@@ -197,12 +240,18 @@ class Step:
 
     # -- the step's transaction -------------------------------------------------------------
     def begin(self) -> None:
-        db = self.tasker.site.db
-        self.txn = db.pw.transaction()
-        self.tasker.storage.begin()
-        db.pw.push_transaction(self.txn)
-        self.depth = db.pw.transaction_depth()
-        self.level = db.transaction_level()
+        tasker = self.tasker
+        pw = tasker.site.db.pw
+        batch = tasker._batch
+        if batch is None:
+            self.txn = pw.transaction()
+            tasker.storage.begin()
+        else:               # the batch's transaction is open: this step is a savepoint in it
+            self.txn = StepSavepoint(pw)
+            self.batch, self.began = batch, batch.started
+        pw.push_transaction(self.txn)
+        self.depth = pw.transaction_depth()
+        self.level = tasker.site.db.transaction_level()
         self.in_tx = True
 
     def at_top(self) -> bool:
@@ -214,22 +263,46 @@ class Step:
         storage = self.tasker.storage
         if self.tuned is None:       # a step that commits part way: tune for that, once
             self.tuned = storage.step_started()
+        if self.batch is not None:   # commit the batch with it; the step goes on alone
+            self._leave_batch()
+        if self.ahead is not None and self.ahead.queued():
+            self._give_back_queued()
         self.txn.commit(False)
         self.in_tx = False
+        self.committed = True
         self.flushed.clear()
         self.commit_pending = False
         self.due = False
-        self.last_pause = storage.pause_after_commit(self.last_pause)
+        storage.give_way()
         storage.begin()
         self.in_tx = True
 
-    def end(self, commit: bool) -> None:
-        """Leave the step's transaction, committing or rolling back."""
+    def _leave_batch(self) -> None:
+        """Release this step's savepoint and take over the batch's transaction as its own."""
         pw = self.tasker.site.db.pw
+        batch = self.batch
+        assert batch is not None
+        pw.pop_transaction()
+        self.txn.commit(False)                  # RELEASE SAVEPOINT
+        self.txn, self.depth, self.batch = batch.txn, batch.depth, None
+        self.tasker._batch = None
+
+    def _give_back_queued(self) -> None:
+        """A long step: the tasks claimed after it go back to other runners (in this commit)."""
+        from .claim import release
+        assert self.ahead is not None
+        for claim in self.ahead.drain():
+            release(self.tasker, claim)
+
+    def end(self, commit: bool, keep_open: bool = False) -> None:
+        """Leave the step's transaction, committing or rolling back; `keep_open` leaves a
+        successful step's transaction open as a batch for the runner's next claimed step."""
+        tasker = self.tasker
+        pw = tasker.site.db.pw
         if self.tuned is not None:
             saved, self.tuned = self.tuned, None
             try:
-                self.tasker.storage.step_ended(saved)
+                tasker.storage.step_ended(saved)
             except Exception:
                 pass          # a lost connection: the next one starts with the defaults
         while pw.transaction_depth() >= self.depth and pw.transaction_depth() > 0:
@@ -238,19 +311,54 @@ class Step:
         if not self.in_tx:
             return
         self.in_tx = False
-        if commit:
+        if not commit:
+            self._rollback()
+            return
+        batch = self.batch
+        if batch is not None:
             try:
-                self.txn.commit(False)
-                self.flushed.clear()
-                return
+                self.txn.commit(False)          # RELEASE SAVEPOINT: the step is part of the batch
             except BaseException:
                 self._rollback()
                 raise
-        self._rollback()
+            self.batch = None
+            batch.steps += 1
+            if keep_open:
+                return
+        elif keep_open:
+            pw.push_transaction(self.txn)
+            tasker._batch = Batch(self.txn, self.depth, self.began)
+            return
+        try:
+            if batch is not None:
+                tasker.end_batch(batch)
+            else:
+                self.txn.commit(False)
+            self.flushed.clear()
+            tasker.storage.give_way()
+        except BaseException:
+            if batch is None:
+                self._rollback()
+            else:                                   # end_batch rolled it back
+                self.lines[:0] = self.flushed
+                self.flushed = []
+            raise
 
     def _rollback(self) -> None:
+        """Undo the step; in a batch only back to its savepoint, and the steps before it commit."""
+        tasker = self.tasker
+        batch, self.batch = self.batch, None
         try:
-            self.txn.rollback(False)
+            if batch is None:
+                self.txn.rollback(False)
+            else:
+                try:
+                    self.txn.rollback(False)    # ROLLBACK TO SAVEPOINT
+                    self.txn.commit(False)      # and release it
+                except BaseException:
+                    tasker.end_batch(batch, commit=False)
+                    raise
+                tasker.end_batch(batch)
         finally:
             self.lines[:0] = self.flushed      # written in the rolled-back transaction: again
             self.flushed = []
@@ -276,7 +384,7 @@ class StepMixin:
         """
         task_id = self._task_id(task)
         db = self.site.db
-        if db.in_transaction():
+        if db.in_transaction() and not (self._batch and db.pw.transaction_depth() == self._batch.depth):
             raise TaskError("execute_task cannot run inside a transaction: a step commits its "
                             "progress as it goes; call it outside `with site.transaction()`")
         params = dict(params or {})
@@ -331,6 +439,7 @@ class StepMixin:
         module_name, method_name, progress, data_text = row[:4]
         options["task"] = task
         step = Step(self, claim, task, data_text or "{}", progress, options, settings)
+        step.ahead = ahead
         step.records_start = self._records(task_data)
         if not missing:
             missing, method, page = self._requirements(module_name, method_name, task_data, page)
@@ -388,10 +497,11 @@ class StepMixin:
                 step.log("error", "the task's method returned False: the task failed")
             try:
                 self._finish(step, task_data, outcome, save_data=True)
-                if ahead is not None:
-                    ahead.take()
-                step.end(commit=True)
-                if ahead is not None:
+                keep_open = ahead is not None and self._batch_goes_on(step, ahead)
+                if ahead is not None and not keep_open:
+                    ahead.take(self._claims_ahead(step, ahead))
+                step.end(commit=True, keep_open=keep_open)
+                if ahead is not None and not keep_open:
                     ahead.keep()
                 return outcome != "failed"
             except BaseException as exc:     # the claim was lost, or the final commit failed
@@ -427,6 +537,48 @@ class StepMixin:
         self._finish_apart(step, task_data, "failed", save_data=False)
         self.error(f"task '{step.task.title}' failed: {type(error).__name__}: {error}")
         return False
+
+    # -- batches (see the module docstring) -------------------------------------------------
+    def _batch_goes_on(self: Tasker, step: Step, ahead: ClaimAhead) -> bool:
+        """Leave the step's transaction open for the next queued claim's step?"""
+        storage = self.storage
+        return (ahead.queued() > 0 and storage.batch_steps > 1 and not step.committed
+                and not step.options.get("admin_run")
+                and (step.batch is None or step.batch.steps + 1 < storage.batch_steps)
+                and time.monotonic() - step.began < storage.batch_seconds)
+
+    def _claims_ahead(self: Tasker, step: Step, ahead: ClaimAhead) -> int:
+        """How many tasks to claim with this commit: a batch after a short step, else one."""
+        if ahead.queued():
+            return 0
+        storage = self.storage
+        short = time.time() - step.started < storage.batch_seconds / 4
+        return storage.batch_steps if short and not step.committed else 1
+
+    def end_batch(self: Tasker, batch: Batch | None = None, commit: bool = True) -> None:
+        """Commit (or roll back) the transaction a step left open for the next one, if any.
+
+        A runner calls it before it claims, gives back or stops outside a step; a failed
+        commit is rolled back and raised.
+        """
+        batch = batch or self._batch
+        self._batch = None
+        if batch is None:
+            return
+        pw = self.site.db.pw
+        while pw.transaction_depth() >= batch.depth:
+            if pw.pop_transaction() is batch.txn:
+                break
+        if commit:
+            try:
+                batch.txn.commit(False)
+                return
+            except BaseException:
+                with contextlib.suppress(Exception):
+                    batch.txn.rollback(False)
+                raise
+        with contextlib.suppress(Exception):     # a lost connection rolled it back already
+            batch.txn.rollback(False)
 
     # -- the end of a step ------------------------------------------------------------------
     def _finish_apart(self: Tasker, step: Step, task_data: dict, outcome: str,

@@ -4,16 +4,16 @@ One small class per engine, as huey's storages: the SQL that differs lives here 
 else, and everything above calls the same few methods.
 
 - SQLite has one writer. A writer that waits in SQLite's own busy handler sleeps up to 100 ms
-  between tries, so a step that commits and at once begins again would starve it (another
-  process's one-row update timed out after 5 s). Tasker's own writes (`begin`, claims) therefore
-  poll for the write lock every millisecond, and a running step pauses 2 ms after a commit
-  (`pause_after_commit`, at most about twice a second): a suspend from another process gets in
-  at the step's next commit, well within a second. A step's transaction is IMMEDIATE (it holds
-  the lock from its start), so it never fails half-way on a stale snapshot; between commits
-  other writers wait, which is why a step should save at least every half second. While a step
-  commits part way, its connection checkpoints the WAL less often (two fsyncs per checkpoint).
-  Other code that writes with SQLite's own busy handler still gets in at those pauses, but not
-  as promptly.
+  between tries, so a runner that commits and at once begins again would starve it (another
+  process's one-row update timed out after 5 s). Every transaction of the site therefore takes
+  the write lock when it begins, polling every millisecond (`cms.db.sqlite.poll_for_lock`), as
+  do Tasker's claims, and a runner sleeps 2 ms after a commit at most every 50 ms
+  (`give_way`): a page save or a suspend from another process gets in within about that.
+  A step's transaction is IMMEDIATE (it holds the lock from its start), so it never fails
+  half-way on a stale snapshot; between commits other writers wait, which is why a step should
+  save at least every half second. While a step commits part way, its connection checkpoints
+  the WAL less often (two fsyncs per checkpoint). Writers outside a transaction (one
+  autocommit statement) still wait in SQLite's busy handler, and get in less promptly.
 - PostgreSQL and MariaDB lock rows: claims pick a row with `FOR UPDATE SKIP LOCKED`, so many
   runners claim in parallel without waiting on each other.
 """
@@ -24,6 +24,7 @@ import sqlite3
 import time
 from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
+from ..db.sqlite import poll_for_lock
 from ..errors import DatabaseError
 
 if TYPE_CHECKING:
@@ -53,6 +54,7 @@ UNDER_LIMIT = "(SELECT COUNT(*) FROM tasker_tasks r WHERE r.running = 1) < ?"
 # The row a claim takes (`FROM tasker_tasks t` ...): the next ready task, or one given task if it
 # is ready. Each engine adds its columns and locking clause.
 PICK_NEXT = f"FROM tasker_tasks t WHERE {READY} {ORDER} LIMIT 1"
+PICK_SEVERAL = f"FROM tasker_tasks t WHERE {READY} {ORDER} LIMIT ?"
 PICK_ID = f"FROM tasker_tasks t WHERE {BY_ID}"
 
 
@@ -61,6 +63,11 @@ class TaskStorage:
 
     for_update = " FOR UPDATE"
     skip_locked = " FOR UPDATE SKIP LOCKED"
+    # Batches (step.py): how many short steps a runner may run in one transaction, and for how
+    # long. On the server engines a commit is cheap next to a round trip, and claims held
+    # ahead would keep tasks from the other machines' runners: one step per transaction.
+    batch_steps = 1
+    batch_seconds = 0.0
 
     def __init__(self, db: Database):
         self.db = db
@@ -106,9 +113,8 @@ class TaskStorage:
             txn.rollback(False)
             raise
 
-    def pause_after_commit(self, last_pause: float) -> float:
-        """Let other writers in after a step's commit; returns when it last paused."""
-        return last_pause
+    def give_way(self) -> None:
+        """After a runner's commit: let other writers in now and then (SQLite)."""
 
     def step_started(self) -> object:
         """Tune this connection for a step that commits often (SQLite: fewer checkpoints);
@@ -143,6 +149,17 @@ class TaskStorage:
         """Claim one task if it is ready (not_before is not checked: someone asked for it now)."""
         raise NotImplementedError
 
+    def claim_several(self, values: tuple, count: int) -> list[tuple[int, int]]:
+        """Claim up to `count` ready tasks with one token, in the order they are picked (no
+        `max_running`: the caller claims one at a time under a limit)."""
+        found = []
+        while len(found) < count:
+            one = self.claim_next(values, 0)
+            if one is None:
+                break
+            found.append(one)
+        return found
+
     def lock_claims(self) -> None:
         """Serialise claims while `max_running` is counted (servers: a row lock)."""
         self.db.execute("SELECT id FROM tasker_lock WHERE id = 1" + self.for_update)
@@ -172,17 +189,24 @@ class SqliteStorage(TaskStorage):
 
     for_update = ""
     skip_locked = ""
-    poll_seconds = 0.001
+    # A runner that commits and at once begins again would keep other writers out: every
+    # `pause_every` seconds it sleeps `pause_seconds` after a commit, and a writer polling
+    # every millisecond (poll_for_lock: Tasker's and the site's own) gets in.
     pause_seconds = 0.002
-    pause_every = 0.45
+    pause_every = 0.05
     # A step commits at every milestone; checkpointing the WAL after each (two fsyncs) would
     # cost more than the step's own work, so while it runs the WAL may grow to ~40 MB.
     step_checkpoint_pages = 10000
+    # A one-step task's commit writes ~15 WAL frames, over a third of its time; sixteen short
+    # steps per commit share most of those pages. 20 ms bounds how long a batch keeps the
+    # write lock from other writers without a break.
+    batch_steps = 16
+    batch_seconds = 0.02
 
     def __init__(self, db: Database):
         super().__init__(db)
-        self.lock_timeout = 10.0
-        self._busy_ms: int | None = None
+        self.lock_timeout = max(float(db.pw._timeout), 1.0)
+        self._last_pause = 0.0
         self._claims: dict[tuple[str, bool], str] = {}
 
     def begin(self, timeout: float | None = None) -> None:
@@ -190,29 +214,17 @@ class SqliteStorage(TaskStorage):
 
     def _polling(self, write: Callable[[Any], T], timeout: float | None = None) -> T:
         """Run `write(cursor)` (one statement that takes the write lock), polling for the lock
-        every millisecond instead of sleeping in SQLite's busy handler."""
-        cursor = self.db.pw.cursor()
-        if self._busy_ms is None:
-            self._busy_ms = int(cursor.execute("PRAGMA busy_timeout").fetchone()[0])
-            self.lock_timeout = max(self._busy_ms / 1000.0, 1.0)
-        cursor.execute("PRAGMA busy_timeout = 0")
+        every millisecond instead of sleeping in SQLite's busy handler (`poll_for_lock`)."""
+        pw = self.db.pw
+        wait = self.lock_timeout if timeout is None else timeout
         try:
-            deadline = time.monotonic() + (self.lock_timeout if timeout is None else timeout)
-            while True:
-                try:
-                    return write(cursor)
-                except sqlite3.OperationalError as exc:
-                    text = str(exc)
-                    if "locked" not in text and "busy" not in text:
-                        raise
-                    if time.monotonic() > deadline:
-                        raise WriteLockTimeout(
-                            "the SQLite database stayed locked by another writer for "
-                            f"{self.lock_timeout if timeout is None else timeout:.1f} s; "
-                            "try again") from exc
-                time.sleep(self.poll_seconds)
-        finally:
-            cursor.execute(f"PRAGMA busy_timeout = {self._busy_ms}")
+            return poll_for_lock(pw.connection(), write, wait, int(pw._timeout * 1000))
+        except sqlite3.OperationalError as exc:
+            text = str(exc)
+            if "locked" not in text and "busy" not in text:
+                raise
+            raise WriteLockTimeout(f"the SQLite database stayed locked by another writer for "
+                                   f"{wait:.1f} s; try again") from exc
 
     def heartbeat(self, task_id: int, token: str, lease: float) -> str:
         try:
@@ -239,12 +251,11 @@ class SqliteStorage(TaskStorage):
     def step_ended(self, saved: object) -> None:
         self.db.pw.cursor().execute(f"PRAGMA wal_autocheckpoint = {int(saved)}")  # type: ignore[call-overload]
 
-    def pause_after_commit(self, last_pause: float) -> float:
+    def give_way(self) -> None:
         now = time.monotonic()
-        if now - last_pause < self.pause_every:
-            return last_pause
-        time.sleep(self.pause_seconds)
-        return time.monotonic()
+        if now - self._last_pause >= self.pause_every:
+            time.sleep(self.pause_seconds)
+            self._last_pause = time.monotonic()
 
     def is_view(self, name: str) -> bool:
         return self.db.scalar("SELECT type FROM sqlite_master WHERE name = ?", (name,)) == "view"
@@ -252,13 +263,11 @@ class SqliteStorage(TaskStorage):
     def insert_ignore(self, insert_sql: str) -> str:
         return insert_sql.replace("INSERT INTO", "INSERT OR IGNORE INTO", 1)
 
-    def _returning(self, sql: str, params: tuple) -> tuple[int, int] | None:
+    def _returning(self, sql: str, params: tuple) -> list[tuple]:
         """One UPDATE ... RETURNING, a transaction of its own (or part of the caller's)."""
         if self.db.in_transaction():
-            rows = self.db.execute(sql, params).fetchall()
-        else:
-            rows = self._polling(lambda cursor: cursor.execute(sql, params).fetchall())
-        return (rows[0][0], rows[0][1]) if rows else None
+            return self.db.execute(sql, params).fetchall()
+        return self._polling(lambda cursor: cursor.execute(sql, params).fetchall())
 
     def _claim(self, pick: str, params: tuple, max_running: int) -> tuple[int, int] | None:
         """Claim the row the subquery `pick` names, under `max_running` when it is set (the
@@ -269,13 +278,26 @@ class SqliteStorage(TaskStorage):
             sql = self._claims[pick, limited] = self.sql(
                 f"UPDATE tasker_tasks SET {CLAIM_SET} WHERE pages_id = (SELECT t.pages_id {pick})"
                 + (f" AND {UNDER_LIMIT}" if limited else "") + " RETURNING pages_id, attempts")
-        return self._returning(sql, params + ((max_running,) if limited else ()))
+        rows = self._returning(sql, params + ((max_running,) if limited else ()))
+        return (rows[0][0], rows[0][1]) if rows else None
 
     def claim_next(self, values: tuple, max_running: int) -> tuple[int, int] | None:
         return self._claim(PICK_NEXT, values, max_running)
 
     def claim_id(self, task_id: int, values: tuple, max_running: int) -> tuple[int, int] | None:
         return self._claim(PICK_ID, values + (task_id, task_id), max_running)
+
+    def claim_several(self, values: tuple, count: int) -> list[tuple[int, int]]:
+        if count <= 1:
+            return super().claim_several(values, count)
+        sql = self._claims.get((PICK_SEVERAL, False))
+        if sql is None:
+            sql = self._claims[PICK_SEVERAL, False] = self.sql(
+                f"UPDATE tasker_tasks SET {CLAIM_SET} WHERE pages_id IN (SELECT t.pages_id "
+                f"{PICK_SEVERAL}) RETURNING pages_id, attempts, priority, turn")
+        rows = self._returning(sql, values + (count,))
+        rows.sort(key=lambda row: (-row[2], row[3], row[0]))     # RETURNING has no order
+        return [(row[0], row[1]) for row in rows]
 
 
 class PostgresqlStorage(TaskStorage):

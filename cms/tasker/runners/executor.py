@@ -3,7 +3,9 @@
 It boots the site itself (a fresh process, never a fork of one holding connections), then
 loops: claim the next ready task, write the step into its shared `Slot` (so the supervisor can
 heartbeat it and kill it past its deadline), run one step through `Tasker.execute_task`, print
-one summary line. It ignores SIGINT and SIGTERM (the supervisor decides); SIGUSR1 from the
+one summary line. The next claims are taken with the commit that ends a step (`ClaimAhead`);
+on SQLite, after a short step, several at once, whose steps then share one transaction (a
+batch, see step.py). It ignores SIGINT and SIGTERM (the supervisor decides); SIGUSR1 from the
 supervisor asks the running step to stop at its next save (`Tasker.interrupt`), leaving the
 task active, and ends the loop after that step. It dies with its supervisor (PR_SET_PDEATHSIG).
 
@@ -20,7 +22,7 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from ..claim import ClaimAhead, claim_next, release
+from ..claim import ClaimAhead, claim_next, claim_several, release
 from .slots import Slot
 
 if TYPE_CHECKING:
@@ -119,9 +121,10 @@ class Executor:
         try:
             return self._loop(tasker)
         finally:
-            claim = self.ahead.pop()       # claimed at the end of the last step, not run
-            if claim is not None and not self._give_back(tasker, claim, note=""):
-                self.pending.append(claim)
+            self._end_batch(tasker)
+            for claim in self.ahead.drain():       # claimed with the last steps, not run
+                if not self._give_back(tasker, claim, note=""):
+                    self.pending.append(claim)
 
     def _loop(self, tasker: Tasker) -> int:
         config = self.config
@@ -129,12 +132,20 @@ class Executor:
         while not self.stopping:
             if config.end and time.time() >= config.end - 0.5:
                 return EXIT_DONE
+            claim = None
             try:
                 settings = self.refresh_settings()
+                claim = self.ahead.pop()
+                if claim is None or self.stopping:      # no next step in the open batch
+                    tasker.end_batch()
                 if self.pending:
                     self._give_back_pending(tasker)
-                claim = self.ahead.pop() or self._claim(tasker, settings)
+                if claim is None:
+                    claim = self._claim(tasker, settings)
             except Exception as exc:
+                self._end_batch(tasker, commit=False)
+                if claim is not None:
+                    self.pending.append(claim)
                 if not self._database_trouble(tasker, exc):
                     raise
                 backoff = min(ERROR_BACKOFF_MAX, backoff * 2 or 0.25)
@@ -169,14 +180,18 @@ class Executor:
                           lease_seconds=float(settings["lease_seconds"]),
                           max_running=int(settings["max_running"]))
 
-    def _claim_ahead(self) -> Claim | None:
-        """The next claim, taken at the end of a step, unless this loop will not run it."""
+    def _claim_ahead(self, count: int) -> list[Claim]:
+        """The next claims, taken at the end of a step, but none this loop will not run."""
         config = self.config
-        if (self.stopping or self.pending or self.tasker is None
-                or (config.end and time.time() >= config.end - 0.5)
-                or (config.max_steps and self.steps + 1 >= config.max_steps)):
-            return None
-        return self._claim(self.tasker, self.settings)
+        if config.max_steps:
+            count = min(count, config.max_steps - self.steps - 1 - self.ahead.held())
+        if (count <= 0 or self.stopping or self.pending or self.tasker is None
+                or (config.end and time.time() >= config.end - 0.5)):
+            return []
+        settings = self.settings
+        return claim_several(self.tasker, count, invoker=self.config.invoker,
+                             lease_seconds=float(settings["lease_seconds"]),
+                             max_running=int(settings["max_running"]))
 
     def run_claimed(self, tasker: Tasker, claim: Claim, settings: dict[str, Any]) -> bool:
         """Run one step of a claimed task, with the slot written around it; print its line."""
@@ -196,6 +211,7 @@ class Executor:
         except Exception as exc:
             # execute_task fails the task itself; what reaches here is the database going away
             # at the end of a step. The claim expires and a reaper hands the task on.
+            self._end_batch(tasker, commit=False)
             if not self._database_trouble(tasker, exc):
                 raise
         finally:
@@ -208,6 +224,14 @@ class Executor:
         if not config.quiet:
             self._report(tasker, claim.task_id, time.time() - started)
         return ok
+
+    @staticmethod
+    def _end_batch(tasker: Tasker, commit: bool = True) -> None:
+        """Close a batch the last step left open (see step.py); quietly, on the way out."""
+        try:
+            tasker.end_batch(commit=commit)
+        except Exception:
+            pass           # rolled back: its tasks' claims run out and a reaper hands them on
 
     def _give_back(self, tasker: Tasker, claim: Claim, note: str | None = None) -> bool:
         """After a step that did not end normally, make sure the claim is not left held.

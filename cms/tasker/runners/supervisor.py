@@ -11,7 +11,8 @@ shared `Slot` ten times a second and:
   death of the whole runner, or of its machine, lets a lease expire;
 - hands on the task of a child that died (killed, out of memory) at once: the task goes back to
   ACTIVE with its last saved data and one more attempt counted, as the reaper would do when
-  the lease ran out;
+  the lease ran out; the tasks it had claimed ahead of its steps (step.py, "Batches") go back
+  too, with no attempt counted, as they never ran;
 - starts a new child when one recycles itself (after `max_steps` steps or past `max_memory`);
 - runs the reaper and the scheduler's maintenance (`schedule.tick`) every `poll` seconds.
 
@@ -37,7 +38,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable
 
-from .executor import EXIT_DONE, EXIT_ERROR, RunnerConfig, child_main
+from .executor import EXIT_DONE, EXIT_ERROR, EXIT_RECYCLE_MEMORY, EXIT_RECYCLE_STEPS, RunnerConfig, child_main
 from .slots import Busy, Slot
 
 if TYPE_CHECKING:
@@ -220,6 +221,11 @@ class Supervisor:
                 child.beats = {busy.seq: now}
                 self.jobs.put(("beat", busy))
 
+    @staticmethod
+    def _runner_of(child: Child) -> str:
+        """The child as its claims name it ("host:pid", as `claim.runner_id`)."""
+        return f"{socket.gethostname()}:{child.process.pid}"
+
     def _kill_overrun(self, child: Child, busy: Busy, now: float) -> None:
         child.killed_for = busy
         self._signal(child, signal.SIGKILL)
@@ -235,7 +241,8 @@ class Supervisor:
         self.out(f"{self.config.name}: task {busy.task_id}: step killed after "
                  f"{now - busy.started:.1f} s (past its timeout + {self.grace:g} s grace); "
                  "the task failed")
-        self.jobs.put(("fail", busy, text, f"{socket.gethostname()}:{child.process.pid}"))
+        self.jobs.put(("fail", busy, text, self._runner_of(child)))
+        self.jobs.put(("orphans", self._runner_of(child), busy.task_id))
 
     def _ended(self, child: Child) -> None:
         """A child process is gone: see why, hand on its task, start another when due."""
@@ -251,6 +258,9 @@ class Supervisor:
                      "the task goes back to active for another runner")
             self.jobs.put(("lost", busy, how))
             child.slot.clear()
+        if child.killed_for is None and code not in (EXIT_DONE, EXIT_RECYCLE_STEPS, EXIT_RECYCLE_MEMORY):
+            # It died: claims it took ahead of its steps never ran; give them back now.
+            self.jobs.put(("orphans", self._runner_of(child), busy.task_id if busy else 0))
         child.killed_for = None
         if self.stop_level:
             child.retired = True
@@ -284,6 +294,8 @@ class Supervisor:
             child.retired = True
             if busy is not None:
                 self.jobs.put(("release", busy))
+            if child.process is not None:
+                self.jobs.put(("orphans", self._runner_of(child), busy.task_id if busy else 0))
                 self.out(f"{self.config.name}: task {busy.task_id}: stopped at once; the task "
                          "goes back to active")
             child.slot.clear()
@@ -316,7 +328,7 @@ class Supervisor:
             except Exception as exc:
                 log.warning("%s: database work failed (%s: %s); trying again", self.config.name,
                             type(exc).__name__, exc)
-                if job and job[0] in ("fail", "lost", "release"):
+                if job and job[0] in ("fail", "lost", "release", "orphans"):
                     self._retry_later(job)
                 self._reconnect()
             if not job:
@@ -345,8 +357,11 @@ class Supervisor:
                 pass
 
     def _run_job(self, tasker: Tasker, job: tuple) -> None:
-        from ..claim import Claim, heartbeat, release
+        from ..claim import Claim, heartbeat, release, release_runner
         kind, busy = job[0], job[1]
+        if kind == "orphans":
+            release_runner(tasker, job[1], keep=job[2])
+            return
         claim = Claim(busy.task_id, busy.token, "", self.config.invoker, busy.lease_seconds, 0)
         if kind == "beat":
             heartbeat(tasker, claim)
