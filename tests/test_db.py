@@ -176,3 +176,21 @@ def test_word_pattern_reads_separators_alike_on_every_engine(site):
                                         (word_pattern("foo"),))}
     assert {texts[i] for i in matched} == {text for text in texts.values()
                                            if any(c in WORD_SEPARATORS for c in text)}
+
+
+def test_a_sqlite_url_may_ask_for_full_durability(tmp_path):
+    db = connect(f"sqlite:///{tmp_path}/full.db?synchronous=full")
+    assert db.path == f"{tmp_path}/full.db"
+    assert db.scalar("PRAGMA synchronous") == 2            # FULL: an fsync per commit
+    db.close()
+    db = connect(f"sqlite:///{tmp_path}/normal.db")
+    assert db.scalar("PRAGMA synchronous") == 1            # NORMAL, the default
+    db.close()
+
+
+@pytest.mark.parametrize("query, message", [("synchronous=off", "use normal"),
+                                            ("journal=delete", "unknown SQLite URL option")])
+def test_a_bad_sqlite_url_option_is_a_clear_error_and_creates_nothing(tmp_path, query, message):
+    with pytest.raises(cms.DatabaseError, match=message):
+        connect(f"sqlite:///{tmp_path}/site.db?{query}")
+    assert not (tmp_path / "site.db").exists()

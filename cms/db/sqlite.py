@@ -87,14 +87,17 @@ class SqliteDatabase(Database):
         "DATETIME": "DATETIME",
     }
 
-    def __init__(self, url: str, path: str):
+    def __init__(self, url: str, path: str, synchronous: str = "normal"):
+        """`synchronous`: "normal" (WAL: a commit survives a crash of the program, and may be
+        lost with the last moments before a power cut) or "full" (an fsync per commit: it
+        survives a power cut too, at a few milliseconds per commit)."""
         self.path = path
         pw = PollingSqliteDatabase(
             path,
             timeout=10,
             pragmas={
                 "journal_mode": "wal",
-                "synchronous": "normal",
+                "synchronous": synchronous,
                 "foreign_keys": 1,
                 "cache_size": -32000,
             },

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 import os
-from urllib.parse import unquote, urlsplit
+from urllib.parse import parse_qsl, unquote, urlsplit
 
 from ..errors import DatabaseError
 from .base import Database
@@ -25,6 +25,20 @@ def redact_url(url: str) -> str:
     return parts._replace(netloc=netloc).geturl()
 
 
+def sqlite_options(query: str, url: str) -> dict[str, str]:
+    """A SQLite URL's options: only `synchronous` (normal, the default, or full)."""
+    options = dict(parse_qsl(query, keep_blank_values=True))
+    unknown = sorted(set(options) - {"synchronous"})
+    if unknown:
+        raise DatabaseError(f"unknown SQLite URL option(s) {', '.join(unknown)} in "
+                            f"{redact_url(url)!r}; the one option is synchronous=normal|full")
+    value = options.get("synchronous", "normal").lower()
+    if value not in ("normal", "full"):
+        raise DatabaseError(f"synchronous={options['synchronous']!r} in {redact_url(url)!r}: use "
+                            "normal (survives a crash of the program) or full (also a power cut)")
+    return {"synchronous": value}
+
+
 def connect(url: str) -> Database:
     """Open the database a URL names; raise `DatabaseError` naming the URL (no password) if not."""
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
@@ -39,13 +53,15 @@ def connect(url: str) -> Database:
         if not path.startswith("///"):
             raise DatabaseError(f"SQLite URLs look like sqlite:///relative.db or "
                                 f"sqlite:////absolute/path.db, not {url!r}")
-        path = unquote(path[3:])
+        path, _, query = path[3:].partition("?")
+        path = unquote(path)
+        options = sqlite_options(query, url)
         if path != ":memory:":
             path = os.path.abspath(path)
             folder = os.path.dirname(path)
             if not os.path.isdir(folder):
                 raise DatabaseError(f"cannot open {redact_url(url)!r}: folder {folder!r} does not exist")
-        db: Database = SqliteDatabase(url, path)
+        db: Database = SqliteDatabase(url, path, **options)
     else:
         parts = urlsplit(url)
         params = {

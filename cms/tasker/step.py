@@ -384,7 +384,8 @@ class StepMixin:
         """
         task_id = self._task_id(task)
         db = self.site.db
-        if db.in_transaction() and not (self._batch and db.pw.transaction_depth() == self._batch.depth):
+        batch = self._batch
+        if db.in_transaction() and not (batch and db.pw.transaction_depth() == batch.depth):
             raise TaskError("execute_task cannot run inside a transaction: a step commits its "
                             "progress as it goes; call it outside `with site.transaction()`")
         params = dict(params or {})
@@ -539,6 +540,17 @@ class StepMixin:
         return False
 
     # -- batches (see the module docstring) -------------------------------------------------
+    _batches: threading.local
+
+    @property
+    def _batch(self) -> Batch | None:
+        """This thread's open batch (a batch lives on one thread's connection)."""
+        return getattr(self._batches, "open", None)
+
+    @_batch.setter
+    def _batch(self, batch: Batch | None) -> None:
+        self._batches.open = batch
+
     def _batch_goes_on(self: Tasker, step: Step, ahead: ClaimAhead) -> bool:
         """Leave the step's transaction open for the next queued claim's step?"""
         storage = self.storage

@@ -17,6 +17,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import secrets
+import threading
 from functools import cached_property
 from typing import Any, ClassVar
 
@@ -32,7 +33,7 @@ from .progress import SAVE_ANY_STATE, SAVE_CHECKED, ProgressMixin
 from .schedule import check_every, check_not_before, check_retry
 from .state import TaskState
 from .status import StatusMixin
-from .step import Batch, Step, StepMixin, dumps
+from .step import Step, StepMixin, dumps
 from .storage import TaskStorage, storage_for
 
 RESERVED_KEYS = ("module", "method", "pageid", "records_processed", "max_records", "task_done")
@@ -61,7 +62,7 @@ class Tasker(LifecycleMixin, ProgressMixin, StepMixin, LogMixin, StatusMixin, Mo
     def __init__(self, site: Any):
         super().__init__(site)
         self._steps: dict[int, Step] = {}
-        self._batch: Batch | None = None                 # a runner's open batch (step.py)
+        self._batches = threading.local()                 # each thread's open batch (step.py)
         self._checked: set[tuple[str, str]] = set()     # (module, method) known to exist
         self._slugs: dict[str, str] = {}
 
