@@ -194,3 +194,40 @@ def test_a_bad_sqlite_url_option_is_a_clear_error_and_creates_nothing(tmp_path, 
     with pytest.raises(cms.DatabaseError, match=message):
         connect(f"sqlite:///{tmp_path}/site.db?{query}")
     assert not (tmp_path / "site.db").exists()
+
+
+def test_a_writer_waiting_for_sqlites_lock_is_seen_and_gets_in(tmp_path):
+    """A transaction that finds the write lock taken polls for it and says so meanwhile
+    (`LockWaiters`), so that a busy runner pauses for it; once the lock frees it commits."""
+    import sqlite3
+    import threading
+    import time
+
+    url = f"sqlite:///{tmp_path}/site.db"
+    db = connect(url)
+    db.execute("CREATE TABLE t (n INTEGER)")
+    waiters = db.pw.waiters
+    assert waiters.any() is False
+    holder = sqlite3.connect(f"{tmp_path}/site.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")                 # another process's long transaction
+    done = threading.Event()
+
+    def write():
+        other = connect(url)
+        with other.transaction():
+            other.execute("INSERT INTO t VALUES (1)")
+        other.close()
+        done.set()
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not waiters.any() and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert waiters.any() is True and not done.is_set()
+    holder.execute("COMMIT")
+    thread.join(10)
+    assert done.is_set() and db.scalar("SELECT COUNT(*) FROM t") == 1
+    assert waiters.any() is False                      # the waiter let go
+    holder.close()
+    db.close()

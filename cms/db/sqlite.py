@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import functools
+import os
 import re
 import sqlite3
 import time
@@ -32,29 +33,90 @@ def regexp(pattern: str | None, text: str | None) -> bool | None:
 POLL_SECONDS = 0.001
 
 
-def poll_for_lock(conn: sqlite3.Connection, write: Callable[[sqlite3.Cursor], T], timeout: float,
-                  busy_ms: int) -> T:
+class LockWaiters:
+    """Who waits for a database's write lock, across processes: a writer that polls for it
+    holds a shared flock on `<database>-waiting` meanwhile, and a runner, which holds the lock
+    most of the time, asks `any()` after each commit and pauses only when someone waits.
+
+    Each wait opens the file anew: flock belongs to an open file, so a waiter and a runner in
+    one process do not share (and convert) one lock. Nothing happens for ":memory:".
+    """
+
+    def __init__(self, database: str):
+        self.path = "" if database == ":memory:" else database + "-waiting"
+        self._probe: tuple[int, int] | None = None       # (pid, fd) of `any`'s own open file
+
+    def _open(self) -> int:
+        return os.open(self.path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC, 0o644)
+
+    @contextlib.contextmanager
+    def waiting(self) -> Iterator[None]:
+        if not self.path:
+            yield
+            return
+        try:
+            fd = self._open()
+        except OSError:            # a read-only folder: wait unannounced
+            yield
+            return
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH)
+            yield
+        finally:
+            os.close(fd)           # and with it the lock
+
+    def any(self) -> bool:
+        """True while some process polls for the write lock."""
+        if not self.path:
+            return False
+        pid = os.getpid()
+        try:
+            if self._probe is None or self._probe[0] != pid:     # (again) after a fork
+                self._probe = (pid, self._open())
+            fd = self._probe[1]
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return True
+        except OSError:
+            return False
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return False
+
+
+def poll_for_lock(pw: PollingSqliteDatabase, write: Callable[[sqlite3.Cursor], T],
+                  timeout: float) -> T:
     """Run `write(cursor)`, one statement that takes the write lock, trying again every
     millisecond until `timeout` seconds have passed (then "database is locked" is raised).
 
     SQLite's own busy handler sleeps up to 100 ms between tries, so a writer waiting in it
     rarely catches the short breaks between a busy runner's commits; polling catches every
-    break of a millisecond or more. `busy_ms` is the connection's busy timeout, set back after.
+    break of a millisecond or more, and while it polls it says so (`LockWaiters`).
     """
-    cursor = conn.cursor()
+    cursor = pw.connection().cursor()
     cursor.execute("PRAGMA busy_timeout = 0")
     try:
+        try:
+            return write(cursor)
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc):
+                raise
         deadline = time.monotonic() + timeout
-        while True:
-            try:
-                return write(cursor)
-            except sqlite3.OperationalError as exc:
-                text = str(exc)
-                if ("locked" not in text and "busy" not in text) or time.monotonic() > deadline:
-                    raise
-            time.sleep(POLL_SECONDS)
+        with pw.waiters.waiting():
+            while True:
+                time.sleep(POLL_SECONDS)
+                try:
+                    return write(cursor)
+                except sqlite3.OperationalError as exc:
+                    if not is_busy(exc) or time.monotonic() > deadline:
+                        raise
     finally:
-        cursor.execute(f"PRAGMA busy_timeout = {busy_ms}")
+        cursor.execute(f"PRAGMA busy_timeout = {int(pw._timeout * 1000)}")
+
+
+def is_busy(exc: Exception) -> bool:
+    """The error SQLite gives when another connection holds the lock."""
+    text = str(exc)
+    return "locked" in text or "busy" in text
 
 
 class PollingSqliteDatabase(peewee.SqliteDatabase):
@@ -65,13 +127,15 @@ class PollingSqliteDatabase(peewee.SqliteDatabase):
     (SQLITE_BUSY_SNAPSHOT, no busy handler) when another process committed in between.
     """
 
+    def __init__(self, database: str, **kwargs: Any):
+        super().__init__(database, **kwargs)
+        self.waiters = LockWaiters(database)
+
     def begin(self, lock_type: str | None = None) -> None:
         if lock_type not in (None, "IMMEDIATE", "immediate"):
             super().begin(lock_type)
             return
-        busy_ms = int(self._timeout * 1000)
-        poll_for_lock(self.connection(), lambda cursor: cursor.execute("BEGIN IMMEDIATE"),
-                      max(self._timeout, 1.0), busy_ms)
+        poll_for_lock(self, lambda cursor: cursor.execute("BEGIN IMMEDIATE"), max(self._timeout, 1.0))
 
 
 class SqliteDatabase(Database):
@@ -131,7 +195,7 @@ class SqliteDatabase(Database):
             raise
 
     def is_retryable(self, exc: BaseException) -> bool:
-        return "locked" in str(exc) or "busy" in str(exc)
+        return is_busy(exc)
 
     def is_disconnect(self, exc: BaseException) -> bool:
         return False

@@ -7,8 +7,9 @@ else, and everything above calls the same few methods.
   between tries, so a runner that commits and at once begins again would starve it (another
   process's one-row update timed out after 5 s). Every transaction of the site therefore takes
   the write lock when it begins, polling every millisecond (`cms.db.sqlite.poll_for_lock`), as
-  do Tasker's claims, and a runner sleeps 2 ms after a commit at most every 50 ms
-  (`give_way`): a page save or a suspend from another process gets in within about that.
+  do Tasker's claims; a polling writer says so (`LockWaiters`), and a runner that sees one
+  after a commit sleeps 2 ms (`give_way`): a page save or a suspend from another process gets
+  in at the runner's next commit, and nobody pays for the pause when nobody waits.
   A step's transaction is IMMEDIATE (it holds the lock from its start), so it never fails
   half-way on a stale snapshot; between commits other writers wait, which is why a step should
   save at least every half second. While a step commits part way, its connection checkpoints
@@ -24,7 +25,7 @@ import sqlite3
 import time
 from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
-from ..db.sqlite import poll_for_lock
+from ..db.sqlite import is_busy, poll_for_lock
 from ..errors import DatabaseError
 
 if TYPE_CHECKING:
@@ -189,11 +190,12 @@ class SqliteStorage(TaskStorage):
 
     for_update = ""
     skip_locked = ""
-    # A runner that commits and at once begins again would keep other writers out: every
-    # `pause_every` seconds it sleeps `pause_seconds` after a commit, and a writer polling
-    # every millisecond (poll_for_lock: Tasker's and the site's own) gets in.
+    # A runner that commits and at once begins again would keep other writers out: after a
+    # commit it sleeps `pause_seconds` when a writer polls for the lock (poll_for_lock: the
+    # site's transactions and Tasker's own, which poll every millisecond, so they get in), and
+    # every `pause_every` seconds in any case, for writers waiting in SQLite's busy handler.
     pause_seconds = 0.002
-    pause_every = 0.05
+    pause_every = 0.45
     # A step commits at every milestone; checkpointing the WAL after each (two fsyncs) would
     # cost more than the step's own work, so while it runs the WAL may grow to ~40 MB.
     step_checkpoint_pages = 10000
@@ -215,13 +217,11 @@ class SqliteStorage(TaskStorage):
     def _polling(self, write: Callable[[Any], T], timeout: float | None = None) -> T:
         """Run `write(cursor)` (one statement that takes the write lock), polling for the lock
         every millisecond instead of sleeping in SQLite's busy handler (`poll_for_lock`)."""
-        pw = self.db.pw
         wait = self.lock_timeout if timeout is None else timeout
         try:
-            return poll_for_lock(pw.connection(), write, wait, int(pw._timeout * 1000))
+            return poll_for_lock(self.db.pw, write, wait)
         except sqlite3.OperationalError as exc:
-            text = str(exc)
-            if "locked" not in text and "busy" not in text:
+            if not is_busy(exc):
                 raise
             raise WriteLockTimeout(f"the SQLite database stayed locked by another writer for "
                                    f"{wait:.1f} s; try again") from exc
@@ -253,7 +253,7 @@ class SqliteStorage(TaskStorage):
 
     def give_way(self) -> None:
         now = time.monotonic()
-        if now - self._last_pause >= self.pause_every:
+        if self.db.pw.waiters.any() or now - self._last_pause >= self.pause_every:
             time.sleep(self.pause_seconds)
             self._last_pause = time.monotonic()
 
