@@ -13,6 +13,9 @@
    step's time goes (claim, step, finish, commits); with `--pg` also on PostgreSQL.
 3. `--pg URL` (an empty PostgreSQL database: its tables are dropped): tasks whose steps wait
    20 ms on I/O, drained by 1 worker process and by 4; the aim is at least 3x.
+4. Page saves by another process while a worker drains 2N tasks on SQLite: how long a save
+   waits for the write lock that the worker holds most of the time, beside the same saves
+   with no worker.
 
 Huey is needed for part 1 (`pip install huey`); without it that comparison is skipped with a
 message.
@@ -161,6 +164,38 @@ def sqlite_vs_huey(count: int) -> None:
     print(f"  each as shipped (ours NORMAL, Huey FULL)     {ours['NORMAL'][0] / huey['FULL']:.2f}x")
 
 
+def saves_during_drain(count: int) -> None:
+    """Page saves by another process (the admin, say) while one worker drains `count` tasks:
+    how long each waits for SQLite's write lock. Baseline: the same saves with no worker."""
+    print(f"\n## page saves from another process while a worker drains {count} tasks, SQLite")
+    with tempfile.TemporaryDirectory() as folder:
+        site = make_site(folder)
+        home = site.pages.get(1)
+
+        def timed_save() -> float:
+            start = time.perf_counter()
+            home.title = f"Home {time.perf_counter()}"
+            site.pages.save(home)
+            return time.perf_counter() - start
+
+        alone = sorted(timed_save() for _ in range(50))
+        create_tasks(site, count)
+        env = dict(os.environ, PYTHONPATH=str(ROOT))
+        worker = subprocess.Popen([sys.executable, "run.py", "--site", folder, "--db", site.db.url,
+                                   "worker", "--processes", "1", "--until-idle", "--max-steps", "0",
+                                   "-q"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+        time.sleep(1.0)                         # the worker's start-up
+        during = []
+        while worker.poll() is None:
+            during.append(timed_save())
+            time.sleep(0.02)
+        worker.communicate()
+        site.close()
+    for label, times in (("no worker", alone), ("during the drain", sorted(during))):
+        print(f"{label:17} {len(times):4} saves: median {times[len(times) // 2] * 1e3:6.2f} ms, "
+              f"p90 {times[int(len(times) * 0.9)] * 1e3:6.1f} ms, max {times[-1] * 1e3:6.1f} ms")
+
+
 class StatementTimes:
     """Time every statement and commit at the driver, whichever code path issues it."""
 
@@ -301,6 +336,7 @@ def main() -> None:
     args = parser.parse_args()
     header("bench_runners: draining tasks with the runners, beside Huey")
     sqlite_vs_huey(args.tasks)
+    saves_during_drain(2 * args.tasks)
     if args.breakdown:
         breakdown(args.breakdown_tasks)
     if args.pg:

@@ -219,6 +219,8 @@ class Database:
         if value is None:
             return None
         if isinstance(value, str):
+            if len(value) == 19:        # "YYYY-MM-DD HH:MM:SS", as SQLite keeps them: one parse
+                return datetime.fromisoformat(value + "+00:00")
             value = datetime.fromisoformat(value)
         return value.replace(tzinfo=timezone.utc)
 

@@ -52,7 +52,7 @@ from ..page import Page
 from ..pages import COLUMNS as PAGE_COLUMNS
 from .claim import Claim, ClaimAhead, claim_task, why_not_claimable
 from .errors import ClaimLost, TaskError
-from .state import LIVE_STATES, TaskState
+from .state import LIVE_STATES, TaskState, as_state
 from .storage import WriteLockTimeout
 
 if TYPE_CHECKING:
@@ -634,7 +634,7 @@ class StepMixin:
             raise ClaimLost(f"task {step.task_id}: this runner's claim was lost")
         (_, state, reset_pending, every, retry, failures, next_count, not_before, initial,
          live_key, parent_id, signature) = row
-        old = TaskState(state)
+        old = as_state(state)
         new = old
         progress = step.progress_of(task_data) if save_data else step.progress
         data_text = dumps(task_data) if save_data else None
