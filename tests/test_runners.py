@@ -290,7 +290,7 @@ def test_sigterm_finishes_the_step_at_its_next_save_and_leaves_the_task_active(t
 
 def test_a_second_sigterm_stops_at_once_and_gives_the_task_back(tasker, run_env, tmp_path):
     task = add_task(tasker, "stubborn", "Deaf to saves", {"seconds": 3600})
-    worker = start(run_env, tmp_path, "worker")
+    worker = start(run_env, tmp_path, "worker", "--processes", "2")      # one of them idle
     assert wait_for(lambda: row(tasker, task)[1] == 1, 30), output(tmp_path)
     worker.send_signal(signal.SIGTERM)
     time.sleep(1.0)

@@ -65,8 +65,9 @@ class TaskStorage:
     for_update = " FOR UPDATE"
     skip_locked = " FOR UPDATE SKIP LOCKED"
     # Batches (step.py): how many short steps a runner may run in one transaction, and for how
-    # long. On the server engines a commit is cheap next to a round trip, and claims held
-    # ahead would keep tasks from the other machines' runners: one step per transaction.
+    # long. On the server engines claims held ahead would keep tasks from the other machines'
+    # runners, and a transaction open across steps would hold its row locks longer: one step
+    # per transaction.
     batch_steps = 1
     batch_seconds = 0.0
 

@@ -294,10 +294,10 @@ class Supervisor:
             child.retired = True
             if busy is not None:
                 self.jobs.put(("release", busy))
-            if child.process is not None:
-                self.jobs.put(("orphans", self._runner_of(child), busy.task_id if busy else 0))
                 self.out(f"{self.config.name}: task {busy.task_id}: stopped at once; the task "
                          "goes back to active")
+            if child.process is not None:
+                self.jobs.put(("orphans", self._runner_of(child), busy.task_id if busy else 0))
             child.slot.clear()
 
     # -- the database thread ------------------------------------------------------------------
