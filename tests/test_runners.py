@@ -83,11 +83,18 @@ def add_task(tasker, method, title, data=None, page=None, activate=True, **optio
     return task
 
 
+def in_process(tasker, **config):
+    """A runner loop in this process (as a cron or worker child runs it)."""
+    settings = {"invoker": "worker", "until_idle": True, "quiet": True, **config}
+    executor = Executor(RunnerConfig(url=tasker.site.db.url, site_dir=tasker.site.site_dir,
+                                     **settings))
+    executor.tasker = tasker
+    return executor
+
+
 def drain(tasker):
     """Run steps in this process until no task is ready, as a cron child would; the output."""
-    executor = Executor(RunnerConfig(url=tasker.site.db.url, site_dir=tasker.site.site_dir,
-                                     invoker="cron", until_idle=True, name="cron"))
-    executor.tasker = tasker
+    executor = in_process(tasker, invoker="cron", name="cron", quiet=False)
     executor.run()
     return executor
 
@@ -376,15 +383,6 @@ def test_a_runner_claims_its_next_task_with_the_end_of_a_step_and_never_leaves_o
     assert states[2:] == [(TaskState.ACTIVE, 0)] * 2      # claimed ahead, then given back
     assert list(tasker.site.db.all("SELECT token, attempts FROM tasker_tasks WHERE pages_id IN "
                                    "(?, ?)", (more[2].id, more[3].id))) == [(None, 0)] * 2
-
-
-def in_process(tasker, **config):
-    """A runner loop in this process (as a cron or worker child runs it)."""
-    settings = {"invoker": "worker", "until_idle": True, "quiet": True, **config}
-    executor = Executor(RunnerConfig(url=tasker.site.db.url, site_dir=tasker.site.site_dir,
-                                     **settings))
-    executor.tasker = tasker
-    return executor
 
 
 @pytest.fixture

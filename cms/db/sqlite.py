@@ -130,12 +130,13 @@ class PollingSqliteDatabase(peewee.SqliteDatabase):
     def __init__(self, database: str, **kwargs: Any):
         super().__init__(database, **kwargs)
         self.waiters = LockWaiters(database)
+        self.lock_timeout = max(float(self._timeout), 1.0)    # seconds a writer polls for it
 
     def begin(self, lock_type: str | None = None) -> None:
         if lock_type not in (None, "IMMEDIATE", "immediate"):
             super().begin(lock_type)
             return
-        poll_for_lock(self, lambda cursor: cursor.execute("BEGIN IMMEDIATE"), max(self._timeout, 1.0))
+        poll_for_lock(self, lambda cursor: cursor.execute("BEGIN IMMEDIATE"), self.lock_timeout)
 
 
 class SqliteDatabase(Database):

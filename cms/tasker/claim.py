@@ -124,6 +124,14 @@ def _settings(tasker: Tasker, lease_seconds: float | None,
     return max(lease, 1.0), limit
 
 
+def _claim_values(invoker: str, runner: str | None, admin_run: bool,
+                  lease: float) -> tuple[str, str, tuple]:
+    """A fresh token, the runner's name, and the values that fill the storage's CLAIM_SET."""
+    token = secrets.token_hex(8)
+    runner = runner or runner_id()
+    return token, runner, (token, runner, invoker[:128], int(admin_run), lease)
+
+
 def claim_next(tasker: Tasker, *, invoker: str = "worker", runner: str | None = None,
                lease_seconds: float | None = None, max_running: int | None = None) -> Claim | None:
     """Claim the next ready task, or None when none is ready (or `max_running` are running).
@@ -132,11 +140,8 @@ def claim_next(tasker: Tasker, *, invoker: str = "worker", runner: str | None = 
     at each call unless given).
     """
     lease, limit = _settings(tasker, lease_seconds, max_running)
-    token = secrets.token_hex(8)
-    runner = runner or runner_id()
-    values = (token, runner, invoker[:128], 0, lease)
-    db = tasker.site.db
-    found = db.retry(lambda: tasker.storage.claim_next(values, limit))
+    token, runner, values = _claim_values(invoker, runner, False, lease)
+    found = tasker.site.db.retry(lambda: tasker.storage.claim_next(values, limit))
     if found is None:
         return None
     return Claim(found[0], token, runner, invoker, lease, found[1])
@@ -156,9 +161,7 @@ def claim_several(tasker: Tasker, count: int, *, invoker: str = "worker",
         one = claim_next(tasker, invoker=invoker, runner=runner, lease_seconds=lease,
                          max_running=limit) if count > 0 else None
         return [one] if one else []
-    token = secrets.token_hex(8)
-    runner = runner or runner_id()
-    values = (token, runner, invoker[:128], 0, lease)
+    token, runner, values = _claim_values(invoker, runner, False, lease)
     found = tasker.site.db.retry(lambda: tasker.storage.claim_several(values, count))
     return [Claim(task_id, token, runner, invoker, lease, attempts) for task_id, attempts in found]
 
@@ -173,9 +176,7 @@ def claim_task(tasker: Tasker, task_id: int, *, invoker: str = "web", runner: st
     first, so "Run now" works on it at once.
     """
     lease, limit = _settings(tasker, lease_seconds, max_running)
-    token = secrets.token_hex(8)
-    runner = runner or runner_id()
-    values = (token, runner, invoker[:128], 1 if admin_run else 0, lease)
+    token, runner, values = _claim_values(invoker, runner, admin_run, lease)
     db = tasker.site.db
     found = db.retry(lambda: tasker.storage.claim_id(task_id, values, limit))
     if found is None and reap_expired(tasker, task_id=task_id):

@@ -208,7 +208,6 @@ class SqliteStorage(TaskStorage):
 
     def __init__(self, db: Database):
         super().__init__(db)
-        self.lock_timeout = max(float(db.pw._timeout), 1.0)
         self._last_pause = 0.0
         self._claims: dict[tuple[str, bool], str] = {}
 
@@ -218,7 +217,7 @@ class SqliteStorage(TaskStorage):
     def _polling(self, write: Callable[[Any], T], timeout: float | None = None) -> T:
         """Run `write(cursor)` (one statement that takes the write lock), polling for the lock
         every millisecond instead of sleeping in SQLite's busy handler (`poll_for_lock`)."""
-        wait = self.lock_timeout if timeout is None else timeout
+        wait = self.db.pw.lock_timeout if timeout is None else timeout
         try:
             return poll_for_lock(self.db.pw, write, wait)
         except sqlite3.OperationalError as exc:
