@@ -110,7 +110,19 @@ def add_status_indexes(site: Site) -> None:
     site.db.create_index("pages", "parent_id, status")
 
 
-MIGRATIONS: list[Callable[[Site], None]] = [create_core, create_access, add_status_indexes]
+def create_sessions(site: Site) -> None:
+    """Version 4: logged-in sessions, so that logging out, a new password or new roles end them
+    on every server process sharing the database (cms.web.sessions). `expires` is epoch seconds.
+    """
+    db = site.db
+    if not db.table_exists("sessions"):
+        db.create_table("sessions", "id {NAME} NOT NULL PRIMARY KEY, users_id INTEGER NOT NULL, "
+                                    "expires {FLOAT} NOT NULL")
+        db.create_index("sessions", "users_id")
+
+
+MIGRATIONS: list[Callable[[Site], None]] = [create_core, create_access, add_status_indexes,
+                                            create_sessions]
 
 
 def schema_version(site: Site) -> int:

@@ -9,6 +9,9 @@ the product goes through `site.users.has_permission(user, permission, page=None)
 """
 from __future__ import annotations
 
+import hashlib
+import secrets
+import time
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import peewee
@@ -180,13 +183,71 @@ class Users:
         """Give a user a new password (checked against the rules, then hashed)."""
         found = self[user] if not isinstance(user, User) else user
         passwords.check_rules(password)
-        found.set("pass", password)
-        found.save("pass")
+        with self.site.transaction():
+            found.set("pass", password)
+            found.save("pass")
+            self.end_sessions(found)
 
     def delete(self, user: User | int | str) -> None:
-        """Delete a user for good. The guest cannot be deleted."""
+        """Delete a user for good (and end their sessions). The guest cannot be deleted."""
         found = self[user] if not isinstance(user, User) else user
-        self.site.pages.delete(found)
+        with self.site.transaction():
+            self.end_sessions(found)
+            self.site.pages.delete(found)
+
+    # -- logged-in sessions -------------------------------------------------------------------
+    def start_session(self, user: User, max_age: float) -> str:
+        """Record a login and return its session id (kept in the browser's signed cookie).
+
+        Sessions live in the database so that every server process sharing it sees a logout
+        or a new password. Expired rows are swept here, at the rate logins happen.
+        """
+        session_id = secrets.token_urlsafe(32)
+        now = time.time()
+
+        def insert() -> None:
+            with self.site.transaction():
+                self.db.execute("DELETE FROM sessions WHERE expires < ?", (now,))
+                self.db.execute("INSERT INTO sessions (id, users_id, expires) VALUES (?, ?, ?)",
+                                (session_id, user.id, now + max_age))
+
+        self.db.retry(insert)
+        return session_id
+
+    def session_user(self, session_id: str) -> User | None:
+        """The user a session was started for, while it has not ended or expired and the user
+        may still log in; else None."""
+        row = self.db.one("SELECT users_id, expires FROM sessions WHERE id = ?", (session_id,))
+        if row is None or row[1] < time.time():
+            return None
+        user = self.get(int(row[0]))
+        if not user or user.status & (Page.STATUS_UNPUBLISHED | Page.STATUS_TRASH):
+            return None
+        return user   # type: ignore[return-value]
+
+    def end_session(self, session_id: str) -> None:
+        """Log one session out, on every server at once."""
+        self.db.retry(lambda: self.db.execute("DELETE FROM sessions WHERE id = ?", (session_id,)))
+
+    def end_sessions(self, user: User | int | str) -> int:
+        """Log a user out everywhere (a new password does this); returns how many ended."""
+        found = self[user] if not isinstance(user, User) else user
+        count = self.db.scalar("SELECT COUNT(*) FROM sessions WHERE users_id = ?", (found.id,)) or 0
+        self.db.retry(lambda: self.db.execute("DELETE FROM sessions WHERE users_id = ?", (found.id,)))
+        return int(count)
+
+    def credentials_stamp(self, user: User | Page) -> str:
+        """A digest of what a session was granted on: the password hash and the roles.
+
+        A session remembers it at login and is refused once it differs, so a new password or
+        a role change ends every session of the user, however the change was made (this API,
+        the page editor, a script); the digest reveals nothing of the hash.
+        """
+        password = self.db.scalar("SELECT data FROM field_pass WHERE pages_id = ?", (user.id,)) or ""
+        roles = [r[0] for r in self.db.all("SELECT data FROM field_roles WHERE pages_id = ? "
+                                           "ORDER BY data", (user.id,))]
+        material = f"{password}|{','.join(map(str, roles))}".encode()
+        return hashlib.sha256(b"cms-credentials:" + material).hexdigest()[:24]
 
     def authenticate(self, name: str, password: str) -> User | None:
         """The user whose name and password match, else None; the time taken does not tell which

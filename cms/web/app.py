@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
+import os
 import threading
 import time
 import traceback
@@ -52,6 +53,7 @@ ADMIN_HEADERS = {
     "Cache-Control": "no-store",
 }
 ADMIN_HEADER_LIST = list(ADMIN_HEADERS.items())
+DEFAULT_MAX_BODY = 8 * 1024 * 1024
 SiteFactory = Union[Callable[[], "Site"], "Site"]
 
 
@@ -116,8 +118,9 @@ class AccessCache:
     """Who a session's user is and what they may do, remembered for `ttl` seconds per site.
 
     A poller asking for a task's status every second would otherwise read the user and their
-    roles on every request. A user who is removed, unpublished or loses a role is refused at
-    most `ttl` seconds later; logging out ends the session at once.
+    roles on every request. A session that was logged out (here or on another server), a user
+    who is removed or unpublished, or whose password or roles change, is refused at most `ttl`
+    seconds later; a logout is refused at once by the process that served it.
     """
 
     def __init__(self, ttl: float = 2.0, clock: Callable[[], float] = time.monotonic):
@@ -126,20 +129,26 @@ class AccessCache:
         self._users: dict[tuple[int, int], tuple[float, Any]] = {}
         self._grants: dict[tuple[int, int, str], tuple[float, bool]] = {}
 
-    def user(self, site: Site, user_id: int) -> Any:
-        """The user with this id, if they may still log in (else None)."""
-        key = (id(site), user_id)
+    def user(self, site: Site, session: sessions.Session) -> Any:
+        """The user a logged-in session acts for, while the session stands (else None): not
+        ended by a logout, and granted on the user's present password and roles."""
+        key = (id(site), session.session_id)
         now = self.clock()
         found = self._users.get(key)
         if found is not None and now - found[0] < self.ttl:
-            return found[1]
-        user = site.users.get(user_id)
-        if not user or user.status & (user.STATUS_UNPUBLISHED | user.STATUS_TRASH):
-            user = None
-        if len(self._users) > 10000:
-            self._users.clear()
-        self._users[key] = (now, user)
-        return user
+            user = found[1]
+        else:
+            user = site.users.session_user(session.session_id) if session.session_id else None
+            if user is not None and site.users.credentials_stamp(user) != session.stamp:
+                user = None
+            if len(self._users) > 10000:
+                self._users.clear()
+            self._users[key] = (now, user)
+        return user if user is not None and user.id == session.user_id else None
+
+    def forget(self, site: Site, session_id: str) -> None:
+        """Drop what is known of a session that just ended, so this process refuses it at once."""
+        self._users.pop((id(site), session_id), None)
 
     def can(self, site: Site, user: Any, permission: str) -> bool:
         key = (id(site), getattr(user, "id", 0) or 0, permission)
@@ -217,7 +226,12 @@ class Context:
 
     def check_csrf(self) -> None:
         """Refuse (403) a POST whose CSRF token is missing or not this session's."""
-        if not csrf.token_is_valid(self.session.csrf_token, csrf.submitted_token(self.request)):
+        try:
+            submitted = csrf.submitted_token(self.request)
+        except bottle.HTTPError as exc:      # a chunked body past the limit
+            raise Refused(f"the request is over {self.web.max_body:,} bytes, the most this "
+                          "server takes (set CMS_MAX_BODY_BYTES to change it)", exc.status_code) from None
+        if not csrf.token_is_valid(self.session.csrf_token, submitted):
             raise Refused("the form has expired or did not come from this site (CSRF token "
                           "missing or wrong); reload the page and try again", 403)
 
@@ -256,6 +270,7 @@ class CmsPlugin:
             ctx = web.begin()
             response = bottle.response
             try:
+                web.check_body_size(ctx.request)
                 if permission and not ctx.can(permission):
                     raise Denied(f"you need the {permission!r} permission for this")
                 result = callback(ctx, **kwargs)
@@ -279,8 +294,12 @@ class Web:
     """The application: the bottle app, the site pool, sessions, views and the login throttle."""
 
     def __init__(self, site_factory: SiteFactory, *, throttle: LoginThrottle | None = None,
-                 max_age: int = sessions.MAX_AGE):
+                 max_age: int = sessions.MAX_AGE, max_body: int | None = None):
         self.pool = SitePool(site_factory)
+        self.max_body = max_body or body_limit_setting()
+        # bottle reads at most MEMFILE_MAX bytes of a form (100 KB by default): raised for the
+        # process, so a chunked body without a Content-Length is taken up to the limit too.
+        bottle.BaseRequest.MEMFILE_MAX = max(bottle.BaseRequest.MEMFILE_MAX, self.max_body)
         self.throttle = throttle or LoginThrottle()
         self.max_age = max_age
         self._codec: sessions.SessionCodec | None = None
@@ -325,6 +344,13 @@ class Web:
                 runner.signal()
 
     # -- per request --------------------------------------------------------------------------
+    def check_body_size(self, request: bottle.BaseRequest) -> None:
+        """Refuse (413) a body over `max_body` before any of it is read, with a message that
+        says the limit, instead of a form that seems to lack its fields."""
+        if request.content_length > self.max_body:
+            raise Refused(f"the request is {request.content_length:,} bytes; this server takes "
+                          f"at most {self.max_body:,} (set CMS_MAX_BODY_BYTES to change it)", 413)
+
     def codec(self, site: Site) -> sessions.SessionCodec:
         if self._codec is None:
             with self._codec_lock:
@@ -341,7 +367,7 @@ class Web:
             session = self.codec(site).loads(cookie) or sessions.Session()
             user = None
             if session.user_id:
-                user = self.access.user(site, session.user_id)
+                user = self.access.user(site, session)
                 if user is None:
                     session.logout()
             if user is None:
@@ -401,6 +427,18 @@ class Web:
     def plain_error(error: bottle.HTTPError) -> str:
         bottle.response.set_header("Content-Type", "text/plain; charset=utf-8")
         return f"{error.status_line}\n"
+
+
+def body_limit_setting() -> int:
+    """The largest request body taken: $CMS_MAX_BODY_BYTES, else 8 MiB (a long page body with
+    room to spare; uploads are not taken through forms)."""
+    text = os.environ.get("CMS_MAX_BODY_BYTES", "").strip()
+    if not text:
+        return DEFAULT_MAX_BODY
+    if not text.isdigit() or int(text) < 1024:
+        raise CmsError(f"CMS_MAX_BODY_BYTES must be a whole number of bytes, 1024 or more, "
+                       f"not {text!r}")
+    return int(text)
 
 
 def parse_query(text: str) -> dict[str, str]:

@@ -13,7 +13,8 @@ from __future__ import annotations
 import math
 import threading
 import time
-from typing import TYPE_CHECKING, Callable
+from typing import TYPE_CHECKING, Any, Callable
+from urllib.parse import unquote, urlsplit
 
 import bottle
 
@@ -78,10 +79,35 @@ class LoginThrottle:
 
 
 def safe_next(url: str | None) -> str:
-    """Where to go after login: a path on this site only (never another host)."""
-    if not url or not url.startswith("/") or url.startswith("//") or "\\" in url:
-        return "/admin/"
+    """Where to go after login: a path on this site only (never another host).
+
+    Browsers drop tabs and newlines from URLs and read a backslash as a slash, so
+    `/\t/evil.example/` would lead off the site: any control character, backslash, scheme or
+    authority (also once percent-decoded) sends the user to the admin instead.
+    """
+    fallback = "/admin/"
+    if not url or not isinstance(url, str) or len(url) > 2048:
+        return fallback
+    decoded = unquote(url)
+    for text in (url, decoded):
+        if (not text.startswith("/") or text.startswith("//") or "\\" in text
+                or any(ord(ch) < 32 or ord(ch) == 127 for ch in text)):
+            return fallback
+        parts = urlsplit(text)
+        if parts.scheme or parts.netloc:
+            return fallback
     return url
+
+
+def throttle_key(site: Any, name: str) -> str:
+    """The account a login name means, for counting failures: `Admin`, `admin.` and `admín`
+    all log in as `admin` (names are sanitized as page names), so they share one counter.
+    A name that is no user counts under its sanitized spelling."""
+    clean = site.sanitizer.page_name(name) if name else ""
+    user = site.users.get(clean) if clean else None
+    if user:
+        return f"user:{user.id}"
+    return "name:" + (clean or name.strip().lower()[:128])
 
 
 def register(web: Web) -> None:
@@ -100,7 +126,8 @@ def register(web: Web) -> None:
         password = ctx.form("password")[:1024]
         goto = safe_next(ctx.form("next"))
         address = ctx.request.environ.get("REMOTE_ADDR", "")
-        wait = web.throttle.wait_time(name, address)
+        account = throttle_key(ctx.site, name)
+        wait = web.throttle.wait_time(account, address)
         if wait > 0:
             bottle.response.status = 429
             bottle.response.set_header("Retry-After", str(math.ceil(wait)))
@@ -109,17 +136,21 @@ def register(web: Web) -> None:
                                     "second(s).")
         user = ctx.site.users.authenticate(name, password) if name and password else None
         if user is None:
-            web.throttle.failed(name, address)
+            web.throttle.failed(account, address)
             bottle.response.status = 403
             return ctx.render("login.html", next=goto, username=name,
                               error="Unknown user name or wrong password.")
-        web.throttle.succeeded(name, address)
-        ctx.session.login(user.id)
+        web.throttle.succeeded(account, address)
+        ctx.session.login(user.id, ctx.site.users.start_session(user, web.max_age),
+                          ctx.site.users.credentials_stamp(user))
         ctx.redirect(goto)
 
     @app.post("/admin/logout", permission=None)
     def logout(ctx: Context) -> None:
         ctx.check_csrf()
+        if ctx.session.session_id:
+            ctx.site.users.end_session(ctx.session.session_id)
+            web.access.forget(ctx.site, ctx.session.session_id)
         ctx.session.logout()
         ctx.session.notice("message", "You have logged out.")
         ctx.redirect("/admin/login")

@@ -20,7 +20,7 @@ def submitted_token(request: Any) -> str:
     if not token:
         try:
             token = request.forms.getunicode(FIELD) or ""
-        except Exception:     # an unreadable body carries no token
+        except (ValueError, UnicodeError):     # an unreadable body carries no token
             token = ""
     return token
 

@@ -3,7 +3,11 @@
 The cookie is `payload.signature`: the payload is base64 JSON, the signature an HMAC-SHA256 of
 it under a secret generated once per site and kept in the database (`meta` table), so every
 server process of a site accepts the same cookies and a restart logs nobody out. Nothing secret
-is in the payload (it is signed, not encrypted): a user id, the CSRF token, when it was issued.
+is in the payload (it is signed, not encrypted): a user id, the CSRF token, when it was issued,
+the id of the login's row in the `sessions` table and a digest of the credentials it was granted
+on. A login is valid while its row exists (logout deletes it, on every server at once) and the
+user's password and roles are those it was granted on (a change ends all of the user's
+sessions); see `Users.start_session` and `Users.credentials_stamp`.
 
 The cookie is HttpOnly, SameSite=Lax, and Secure when the request came over HTTPS (directly,
 or through a proxy that says so in X-Forwarded-Proto). A session lasts `max_age` seconds after
@@ -67,8 +71,11 @@ class Session:
     """One browser's session: `user_id` (0 = guest), `csrf_token`, and notices to show once."""
 
     def __init__(self, user_id: int = 0, csrf_token: str = "", issued: float = 0.0,
-                 notices: list[list[str]] | None = None, fresh: bool = True, run_task: int = 0):
+                 notices: list[list[str]] | None = None, fresh: bool = True, run_task: int = 0,
+                 session_id: str = "", stamp: str = ""):
         self.user_id = user_id
+        self.session_id = session_id   # the row in the `sessions` table (logged-in users only)
+        self.stamp = stamp             # Users.credentials_stamp at login
         self._csrf_token = csrf_token or secrets.token_urlsafe(32)
         self.issued = issued or time.time()
         self.notices: list[list[str]] = notices or []
@@ -85,15 +92,18 @@ class Session:
             self.changed = True
         return self._csrf_token
 
-    def login(self, user_id: int) -> None:
+    def login(self, user_id: int, session_id: str, stamp: str) -> None:
         """Start a fresh session for `user_id`, with a new CSRF token (no fixation)."""
         self.user_id = user_id
+        self.session_id = session_id
+        self.stamp = stamp
         self._csrf_token = secrets.token_urlsafe(32)
         self.issued = time.time()
         self.changed = True
 
     def logout(self) -> None:
         self.user_id = 0
+        self.session_id = self.stamp = ""
         self._csrf_token = secrets.token_urlsafe(32)
         self.notices = []
         self.changed = True
@@ -126,6 +136,8 @@ class Session:
 
     def payload(self) -> dict[str, Any]:
         data = {"u": self.user_id, "c": self._csrf_token, "t": int(self.issued), "n": self.notices}
+        if self.session_id:
+            data["s"], data["v"] = self.session_id, self.stamp
         if self.run_task:
             data["r"] = self.run_task
         return data
@@ -166,11 +178,11 @@ class SessionCodec:
             return None
         known = self._checked.get(value)
         if known is not None:
-            user_id, token, issued, notices, run_task = known
+            user_id, token, issued, notices, run_task, session_id, stamp = known
             if (now or time.time()) - issued > self.max_age:
                 return None
             return Session(user_id, token, issued, [list(n) for n in notices], fresh=False,
-                           run_task=run_task)
+                           run_task=run_task, session_id=session_id, stamp=stamp)
         if value.count(".") != 1 or len(value) > 4096:
             return None
         payload, signature = value.split(".")
@@ -181,14 +193,17 @@ class SessionCodec:
             user_id, token, issued = int(data["u"]), str(data["c"]), float(data["t"])
             notices = [[str(k), str(t)] for k, t in data.get("n", [])][:5]
             run_task = int(data.get("r", 0))
+            session_id, stamp = str(data.get("s", "")), str(data.get("v", ""))
         except (ValueError, KeyError, TypeError, binascii.Error, UnicodeError):
             return None
         if (now or time.time()) - issued > self.max_age or not token:
             return None
         if len(self._checked) >= self.cache_size:
             self._checked.clear()
-        self._checked[value] = (user_id, token, issued, tuple(tuple(n) for n in notices), run_task)
-        return Session(user_id, token, issued, notices, fresh=False, run_task=run_task)
+        self._checked[value] = (user_id, token, issued, tuple(tuple(n) for n in notices), run_task,
+                                session_id, stamp)
+        return Session(user_id, token, issued, notices, fresh=False, run_task=run_task,
+                       session_id=session_id, stamp=stamp)
 
 
 def is_https(environ: dict[str, Any]) -> bool:
