@@ -210,6 +210,51 @@ class Page:
     def is_locked(self) -> bool:
         return self.has_status(self.STATUS_LOCKED)
 
+    # -- access (the rules are in cms.access) -------------------------------------------------
+    def viewable(self, user: Any = None) -> bool:
+        """May `user` (default: the acting user, `site.user`) view this page?"""
+        return self.site.users.may(user, "page-view", self)
+
+    def editable(self, user: Any = None) -> bool:
+        """May `user` edit this page's fields? Locked pages and locked templates (tasks, users)
+        are not editable by anyone through the page editor."""
+        if self.has_status(self.STATUS_LOCKED) or self._template.settings.get("locked"):
+            return False
+        return self.site.users.may(user, "page-edit", self)
+
+    def addable(self, user: Any = None, template: Any = None) -> bool:
+        """May `user` add children here (of `template`, when given: page-create for it too)?"""
+        if self._template.settings.get("no_children") or self.is_trash():
+            return False
+        if not self.site.users.may(user, "page-add", self):
+            return False
+        if template is None:
+            return True
+        if isinstance(template, str):
+            template = self.site.templates[template]
+        return self.site.users.may_create(user, template)
+
+    def trashable(self, user: Any = None) -> bool:
+        """May `user` move this page to the trash?"""
+        if (self.status & (self.STATUS_SYSTEM | self.STATUS_SYSTEM_ID | self.STATUS_LOCKED)
+                or self.is_trash() or self._template.settings.get("no_trash") or not self.id):
+            return False
+        return self.site.users.may(user, "page-delete", self)
+
+    def moveable(self, user: Any = None, parent: Any = None) -> bool:
+        """May `user` move this page (under `parent`, when given: which must take it)?"""
+        if (self.id in (0, 1) or self.status & (self.STATUS_SYSTEM | self.STATUS_SYSTEM_ID)
+                or self._template.settings.get("no_move") or self.is_trash()):
+            return False
+        if not (self.site.users.may(user, "page-edit", self)
+                and self.site.users.may(user, "page-move", self)):
+            return False
+        if parent is None:
+            return True
+        if not isinstance(parent, Page):
+            parent = self.site.pages.get(parent)
+        return bool(parent) and parent.addable(user, self._template)
+
     def trash(self) -> Page:
         self.site.pages.trash(self)
         return self

@@ -1,5 +1,11 @@
 """Pages: find, load, add, save, move, trash, restore and delete pages of the tree.
 
+Every change checks what the acting user (`site.user`) may do here, so the admin, the API and
+scripts run `as_user` get the same answer (cms.access has the rules); code outside a web request
+acts with every right. Family rules hold for everyone: the home page and system pages stay put,
+and pages of a `no_move` or `no_trash` template (users, roles, permissions, tasks) are neither
+moved elsewhere nor (for `no_trash`) trashed.
+
 Hot paths (get by id or path, add, save) run prebuilt SQL through `db.execute`; the statement
 text for each field is built once per process. Every write runs in a transaction, so a failing
 hook or value leaves nothing half-saved.
@@ -29,10 +35,12 @@ BY_PATH = SELECT_PAGE + " WHERE pp.path = ?"
 INSERT_CHECK = ("SELECT (SELECT path FROM pages_paths WHERE pages_id = ?), "
                 "(SELECT templates_id FROM pages WHERE id = ?), "
                 "(SELECT COUNT(*) FROM pages WHERE parent_id = ? AND name = ?), "
-                "(SELECT MAX(sort) FROM pages WHERE parent_id = ?)")
+                "(SELECT MAX(sort) FROM pages WHERE parent_id = ?), "
+                "(SELECT templates_id FROM pages_access WHERE pages_id = ?)")
 INSERT_PAGE = ("INSERT INTO pages (parent_id, templates_id, name, status, sort, created, modified, "
                "created_users_id, modified_users_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 INSERT_PATH = "INSERT INTO pages_paths (pages_id, path) VALUES (?, ?)"
+INSERT_ACCESS = "INSERT INTO pages_access (pages_id, templates_id) VALUES (?, ?)"
 TRASH_ID = 7
 TRASH_PATH = "/trash/"
 SAVE_HOOKS = {"save", "added", "saved"}
@@ -259,11 +267,17 @@ class Pages(Hookable):
         if not parent_id:
             raise PageError("a new page needs a parent (home is the top of the tree)")
         name = page.name or self.site.sanitizer.page_name(page._values.get("title") or "") or "untitled"
-        parent_path, parent_template, taken, max_sort = db.one(
-            INSERT_CHECK, (parent_id, parent_id, parent_id, name, parent_id))
+        parent_path, parent_template, taken, max_sort, parent_governing = db.one(
+            INSERT_CHECK, (parent_id, parent_id, parent_id, name, parent_id, parent_id))
         if parent_path is None:
             raise PageError(f"parent {parent_id} does not exist")
         self._check_children_allowed(parent_template, parent_id)
+        grants = self.site.acting_grants()
+        if grants is not None:
+            self._check_add(grants, page.template, parent_id)
+        access = self.site.users.access
+        governing = (page.template.id if page.template.settings.get("use_roles")
+                     else parent_governing or access.home_template_id)
         if taken:
             name = self._free_name(parent_id, name, parent_path)
         now, stamp = self._now()
@@ -278,6 +292,8 @@ class Pages(Hookable):
         pending, values = page._changed, page._values
         changed = []
         statements = [(INSERT_PATH, (page_id, path))]
+        if governing != access.home_template_id:
+            statements.append((INSERT_ACCESS, (page_id, governing)))
         for field_name, field, insert in self._field_writes(page.template):
             if field_name in pending:
                 changed.append(field_name)
@@ -285,6 +301,20 @@ class Pages(Hookable):
                     statements.append((insert, (page_id, *row)))
         db.execute_each(statements)
         return changed
+
+    # -- who may: checked here, so every caller (admin, API, script) gets the same answer ---------
+    def _require(self, grants: Any, permission: str, page: Page, what: str) -> None:
+        if not self.site.users.access.allows(grants, permission, page):
+            raise self.site.users.access.denied(self.site.user, permission, page, what)
+
+    def _check_add(self, grants: Any, template: Template, parent: Page | int) -> None:
+        """May the acting user add a page of `template` under `parent`? (page-add on the parent,
+        page-create for the template)."""
+        parent_page = parent if isinstance(parent, Page) else self.get(parent)
+        self._require(grants, "page-add", parent_page, "add pages under")
+        if not self.site.users.access.may_create(grants, template):
+            raise self.site.users.access.denied(
+                self.site.user, "page-create", None, f"create pages of template {template.name!r}")
 
     def _check_children_allowed(self, templates_id: int, parent_id: int) -> None:
         template = self.site.templates.get(templates_id)
@@ -314,8 +344,11 @@ class Pages(Hookable):
             changed &= {only_field}
         now, stamp = self._now()
         core = changed & {"name", "status", "sort", "parent"}
+        grants = self.site.acting_grants()
+        if grants is not None and changed:
+            self._check_update(grants, page, core)
         if {"name", "parent"} & core:
-            self._move(page)
+            self._move(page, grants)
         if core - {"name", "parent"}:
             db.execute("UPDATE pages SET status = ?, sort = ? WHERE id = ?",
                        (page.status, page.sort, page.id))
@@ -331,14 +364,36 @@ class Pages(Hookable):
         object.__setattr__(page, "modified", now)
         return sorted(changed)
 
-    def _move(self, page: Page) -> None:
-        """Apply a new name or parent: check the target, free the name, rewrite subtree paths."""
+    def _check_update(self, grants: Any, page: Page, core: set[str]) -> None:
+        """May the acting user save these changes? Edit for anything; lock for the locked bit;
+        sort (on the parent) for a new sort value; a move is checked by `_move`."""
+        stored = self.get(page.id)
+        self._require(grants, "page-edit", stored, "edit")
+        if "status" in core and (page.status ^ stored.status) & Page.STATUS_LOCKED:
+            self._require(grants, "page-lock", stored, "lock or unlock")
+        if "sort" in core and page.sort != stored.sort:
+            self._require(grants, "page-sort", stored.parent, "sort the children of")
+
+    def _move(self, page: Page, grants: Any = None, reason: str = "move") -> None:
+        """Apply a new name or parent: check the target, free the name, rewrite subtree paths.
+
+        `reason` is "move", or "trash"/"restore" (those keep the governing template: a trashed
+        page stays visible to, and restorable by, whoever could edit it where it was).
+        """
         db = self.db
         old_path = db.scalar("SELECT path FROM pages_paths WHERE pages_id = ?", (page.id,))
         if page.id == 1:
             raise PageError("the home page cannot be renamed or moved")
         if page.status & (Page.STATUS_SYSTEM | Page.STATUS_SYSTEM_ID):
             raise PageError(f"page {page.path} is a system page and cannot be moved or renamed")
+        moving = page.parent_id != page._parent_before
+        if moving and reason == "move":
+            if page.template.settings.get("no_move"):
+                raise PageError(f"pages of template {page.template.name!r} stay where they were "
+                                f"put: {old_path} cannot be moved")
+            if grants is not None:
+                self._require(grants, "page-move", self.get(page.id), "move")
+                self._check_add(grants, page.template, page.parent_id)
         parent_path, parent_template = db.one(
             "SELECT pp.path, p.templates_id FROM pages p JOIN pages_paths pp ON pp.pages_id = p.id "
             "WHERE p.id = ?", (page.parent_id,)) or (None, None)
@@ -364,6 +419,8 @@ class Pages(Hookable):
         for attr, value in (("name", name), ("_name_before", name), ("_parent_before", page.parent_id),
                             ("sort", sort), ("_path", new_path)):
             object.__setattr__(page, attr, value)
+        if moving and reason == "move":
+            self.site.users.access.refresh_subtree(page)
         # A page is in the trash exactly when it lies below the trash page, however it got there.
         status = db.scalar("SELECT status FROM pages WHERE id = ?", (page.id,))
         if bool(status & Page.STATUS_TRASH) != new_path.startswith(TRASH_PATH):
@@ -415,11 +472,17 @@ class Pages(Hookable):
             return page
         if page.status & (Page.STATUS_SYSTEM | Page.STATUS_SYSTEM_ID | Page.STATUS_LOCKED):
             raise PageError(f"page {page.path} is a system or locked page and cannot be trashed")
+        if page.template.settings.get("no_trash"):
+            raise PageError(f"pages of template {page.template.name!r} cannot be trashed: "
+                            f"{page.path} stays where it is")
+        grants = self.site.acting_grants()
         with self.site.transaction():
             current = self.get(page.id)
+            if grants is not None:
+                self._require(grants, "page-delete", current, "trash")
             page.name = f"{current.id}.{current.parent_id}.{current.sort}_{current.name}"
             page.parent = TRASH_ID
-            self._move(page)
+            self._move(page, reason="trash")
             self.trashed(page)
         page._changed.clear()
         return page
@@ -434,11 +497,15 @@ class Pages(Hookable):
         if not parent or parent.is_trash():
             raise PageError(f"page {page.id} cannot be restored: its old parent {parent_id} is gone "
                             "or in the trash; move it somewhere instead")
+        grants = self.site.acting_grants()
+        if grants is not None:
+            self._require(grants, "page-delete", self.get(page.id), "restore")
+            self._check_add(grants, page.template, parent)
         with self.site.transaction():
             object.__setattr__(page, "name", name)
             object.__setattr__(page, "_parent_id", parent.id)
             object.__setattr__(page, "sort", int(sort))
-            self._move(page)
+            self._move(page, reason="restore")
             self.db.execute("UPDATE pages SET sort = ? WHERE id = ?", (int(sort), page.id))
             object.__setattr__(page, "sort", int(sort))
             self.restored(page)
@@ -463,6 +530,9 @@ class Pages(Hookable):
             raise PageError("cannot delete a page that does not exist")
         if page.status & (Page.STATUS_SYSTEM | Page.STATUS_SYSTEM_ID):
             raise PageError(f"page {page.path} is a system page and cannot be deleted")
+        grants = self.site.acting_grants()
+        if grants is not None:
+            self._require(grants, "page-delete", self.get(page.id), "delete")
         with self.site.transaction():
             low, high = subtree_range(page.path)
             below = [r[0] for r in self.db.all(

@@ -50,6 +50,7 @@ def create_core(site: Site) -> None:
     db.create_table("pages_paths", "pages_id {INT} NOT NULL PRIMARY KEY, path {TEXT} NOT NULL, "
                                    "FOREIGN KEY (pages_id) REFERENCES pages (id) ON DELETE CASCADE")
     db.create_index("pages_paths", "path", unique=True)
+    create_access_table(site)   # every page add writes here (cms.access); upgrade 5 for old sites
     db.create_table("fields", "id {ID}, type {NAME} NOT NULL, name {NAME} NOT NULL, "
                               "label {TEXT} NOT NULL, flags {INT} NOT NULL DEFAULT 0, data {LONGTEXT}")
     db.create_index("fields", "name", unique=True)
@@ -121,8 +122,25 @@ def create_sessions(site: Site) -> None:
         db.create_index("sessions", "users_id")
 
 
+def create_access_table(site: Site) -> None:
+    """`pages_access`: which template's access governs a page, where it is not home's."""
+    db = site.db
+    if not db.table_exists("pages_access"):
+        db.create_table("pages_access", "pages_id {INT} NOT NULL PRIMARY KEY, "
+                                        "templates_id {INT} NOT NULL, FOREIGN KEY (pages_id) "
+                                        "REFERENCES pages (id) ON DELETE CASCADE")
+        db.create_index("pages_access", "templates_id")
+
+
+def create_page_access(site: Site) -> None:
+    """Version 5: the rest of ProcessWire's page permissions, template access, `pages_access`."""
+    from . import access
+    create_access_table(site)
+    access.install(site)
+
+
 MIGRATIONS: list[Callable[[Site], None]] = [create_core, create_access, add_status_indexes,
-                                            create_sessions]
+                                            create_sessions, create_page_access]
 
 
 def schema_version(site: Site) -> int:

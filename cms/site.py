@@ -1,8 +1,10 @@
 """The Site: one booted site, holding the API objects (`site.pages`, `site.fields` ...), and `boot`."""
 from __future__ import annotations
 
+import contextlib
 import os
 import threading
+from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
 from typing import Any
@@ -55,6 +57,48 @@ class Site(SiteHooks):
         self.pages = Pages(self)
         self.modules = Modules(self)
         self.user_id = 0   # who is acting: stored as created/modified user of saved pages
+        self._acting: Any = None     # None: code outside a web request, with every right
+        self._acting_grants: Any = None
+
+    # -- who is acting ------------------------------------------------------------------------
+    @property
+    def user(self) -> Any:
+        """The user the site acts for: a web request's user (or the guest); outside a request,
+        the first superuser (code there has every right, as ProcessWire's command line)."""
+        return self._acting if self._acting is not None else self.users.system_user()
+
+    def acting_user(self) -> Any:
+        """The user set by a web request or `as_user`; None for code outside a request."""
+        return self._acting
+
+    def act_as(self, user: Any, user_id: int) -> None:
+        """Act as `user` (None: with every right, as code outside a request) from now on."""
+        self._acting = user
+        self._acting_grants = None
+        self.user_id = user_id
+
+    def acting_grants(self) -> Any:
+        """The acting user's `cms.access.Grants`, or None when every right is held."""
+        if self._acting is None:
+            return None
+        grants = self._acting_grants
+        if grants is None:
+            grants = self._acting_grants = self.users.grants(self._acting.id)
+        return None if grants.superuser else grants
+
+    @contextlib.contextmanager
+    def as_user(self, user: Any) -> Iterator[Any]:
+        """`with site.as_user("ed"):` act as a user (by name, id or page) for a block; `None`
+        acts with every right, as code outside a request does. The previous user comes back."""
+        before = (self._acting, self._acting_grants, self.user_id)
+        try:
+            if user is None:
+                self.act_as(None, 0)
+                yield self.user
+            else:
+                yield self.users.login_as(user)
+        finally:
+            self._acting, self._acting_grants, self.user_id = before
 
     @cached_property
     def selectors(self) -> Any:

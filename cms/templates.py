@@ -12,8 +12,31 @@ if TYPE_CHECKING:
     from .site import Site
 
 TEMPLATE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,127}$", re.IGNORECASE)
-TEMPLATE_SETTINGS = {"no_children": False, "label": "", "locked": False}
+TEMPLATE_SETTINGS: dict[str, Any] = {
+    "no_children": False, "label": "", "locked": False,
+    # Access (see cms.access): set through `set_access`, role ids as ProcessWire stores them.
+    "use_roles": False, "view_roles": [], "edit_roles": [], "create_roles": [], "add_roles": [],
+    "view_permission": "",
+    # Family rules that hold for everyone, superusers and scripts too (ProcessWire's noMove,
+    # noTrash): such pages stay where they were put.
+    "no_move": False, "no_trash": False,
+}
+ACCESS_KEYS = ("view_roles", "edit_roles", "create_roles", "add_roles")
 ADD_FIELD = "INSERT INTO fieldgroups_fields (fieldgroups_id, fields_id, sort) VALUES (?, ?, ?)"
+
+
+def check_settings(name: str, settings: dict[str, Any]) -> None:
+    """Refuse a setting templates do not have, or one of the wrong kind."""
+    unknown = set(settings) - set(TEMPLATE_SETTINGS)
+    if unknown:
+        raise ValidationError(f"unknown template setting {sorted(unknown)[0]!r}; known: "
+                              f"{', '.join(sorted(TEMPLATE_SETTINGS))}", field="template",
+                              value=sorted(unknown)[0], rule="setting")
+    for key, value in settings.items():
+        kind = type(TEMPLATE_SETTINGS[key])
+        if kind is bool and not isinstance(value, bool) or kind is not bool and not isinstance(value, kind):
+            raise ValidationError(f"template {name!r}: setting {key!r} takes a {kind.__name__}, "
+                                  f"not {value!r}", field=key, value=value, rule="type")
 
 
 class Template:
@@ -48,6 +71,53 @@ class Template:
         self.site.db.execute(ADD_FIELD, (self.fieldgroups_id, field.id, len(self.field_names)))
         self.field_names.append(name)
         self._field_set = frozenset(self.field_names)
+
+    def update(self, **settings: Any) -> Template:
+        """Change settings (`label`, `no_children`, `no_move` ...) and store them at once."""
+        check_settings(self.name, settings)
+        merged = {**self.settings, **settings}
+        stored = {key: value for key, value in merged.items() if value != TEMPLATE_SETTINGS.get(key)}
+        self.site.db.retry(lambda: self.site.db.execute(
+            "UPDATE templates SET data = ? WHERE id = ?", (json.dumps(stored), self.id)))
+        self.settings = merged
+        return self
+
+    def set_access(self, view: Iterable[Any] | None = None, edit: Iterable[Any] | None = None,
+                   create: Iterable[Any] | None = None, add: Iterable[Any] | None = None) -> Template:
+        """Say which roles view, edit, create pages of this template and add children to them.
+
+        Roles are given by name, id or page. With every list None the template stops defining
+        access and its pages inherit it from the nearest ancestor whose template defines it (the
+        home template always does, so it cannot stop). A list left None while others are given
+        is empty: only superusers then have that right.
+        """
+        lists = {"view_roles": view, "edit_roles": edit, "create_roles": create, "add_roles": add}
+        users = self.site.users
+        if all(value is None for value in lists.values()):
+            if self.id == users.access.home_template_id:
+                raise ValidationError("the home template must define access (give at least view=)",
+                                      field="access", value=self.name, rule="home")
+            values: dict[str, Any] = {"use_roles": False, **{key: [] for key in ACCESS_KEYS}}
+        else:
+            values = {"use_roles": True}
+            for key, roles in lists.items():
+                if isinstance(roles, (str, bytes)):
+                    raise ValidationError(f"{key.split('_')[0]}= takes a list of roles, not a "
+                                          f"string: {roles!r}", field="access", value=roles, rule="list")
+                values[key] = users.role_ids(roles or ())
+        toggled = bool(self.settings.get("use_roles")) != values["use_roles"]
+        self.update(**values)
+        if toggled:
+            users.access.rebuild()
+        return self
+
+    def access_roles(self) -> dict[str, list[str]]:
+        """The role names per right (view, edit, create, add); empty when access is inherited."""
+        if not self.settings.get("use_roles"):
+            return {}
+        names = {role.id: role.name for role in self.site.users.roles()}
+        return {key.split("_")[0]: [names[rid] for rid in self.settings.get(key, []) if rid in names]
+                for key in ACCESS_KEYS}
 
     def __repr__(self) -> str:
         return f"<Template {self.name}>"
@@ -107,11 +177,7 @@ class Templates:
         if not isinstance(name, str) or not TEMPLATE_NAME.match(name):
             raise ValidationError(f"template name {name!r} must be letters, digits, - and _",
                                   field="template", value=name, rule="name")
-        unknown = set(settings) - set(TEMPLATE_SETTINGS)
-        if unknown:
-            raise ValidationError(f"unknown template setting {sorted(unknown)[0]!r}; known: "
-                                  f"{', '.join(sorted(TEMPLATE_SETTINGS))}", field="template",
-                                  value=sorted(unknown)[0], rule="setting")
+        check_settings(name, settings)
         field_names = list(dict.fromkeys(fields))
         for field_name in field_names:
             self.site.fields[field_name]   # raises for an unknown field before anything is written

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 import peewee
 
 from . import passwords
+from .access import AccessRules, Grants
 from .errors import ValidationError
 from .page import NullPage, Page
 
@@ -29,13 +30,16 @@ ROLES_PATH = "/admin/access/roles/"
 PERMISSIONS_PATH = "/admin/access/permissions/"
 PERMISSIONS = {
     "page-view": "View pages",
-    "page-edit": "Edit pages in the admin",
+    "page-edit": "Edit pages",
+    "page-add": "Add children to pages",
+    "page-create": "Create pages of a template",
+    "page-delete": "Trash and delete pages",
+    "page-move": "Move pages to another parent",
+    "page-sort": "Change the order of children",
+    "page-lock": "Lock and unlock pages",
     "tasker-admin": "Watch and steer tasks in the admin",
 }
 ROLES = {"guest": ("page-view",), "superuser": ()}   # superuser holds every permission implicitly
-TRASH_ID = 7
-# Pages a guest may not view whatever their status: the admin branch and the trash.
-PRIVATE_PATHS = ("/admin/", "/trash/")
 
 
 class User(Page):
@@ -73,8 +77,10 @@ class Users:
     def __init__(self, site: Site):
         self.site = site
         self.db = site.db
+        self.access = AccessRules(site)
         self._parents: dict[str, int] = {}
         self._permission_names: set[str] = set()
+        self._system_user: User | NullPage | None = None
 
     # -- where things live --------------------------------------------------------------------
     def _parent_id(self, path: str) -> int:
@@ -134,19 +140,31 @@ class Users:
         """The guest user: whoever is not logged in."""
         return self["guest"]
 
-    def current(self) -> User:
-        """The user the site acts for now (set by `login_as`), else the guest."""
-        user = self.site.__dict__.get("user")
-        return user if user else self.guest()
+    def current(self) -> User | NullPage:
+        """The user the site acts for now: `site.user`."""
+        return self.site.user
+
+    def system_user(self) -> User | NullPage:
+        """Who `site.user` is outside a web request: the first superuser (NullPage before one
+        exists). Such code has every right, whoever that is."""
+        if not self._system_user:
+            page_id = self.db.scalar(
+                "SELECT p.id FROM pages p JOIN field_roles r ON r.pages_id = p.id "
+                "JOIN pages role ON role.id = r.data WHERE p.parent_id = ? AND role.parent_id = ? "
+                "AND role.name = 'superuser' ORDER BY p.id", (self._parent_id(USERS_PATH),
+                                                             self._parent_id(ROLES_PATH)))
+            self._system_user = self.get(int(page_id)) if page_id else NullPage(self.site)
+        return self._system_user
 
     def login_as(self, user: User | int | str | None) -> User:
-        """Act as `user` from now on: `site.user` and `site.user_id` (stamped on saved pages).
+        """Act as `user` from now on: `site.user`, its rights, and `site.user_id` (stamped on
+        saved pages). A web request acts as its session's user or the guest this way.
 
-        `None` acts as the guest again (`site.user_id` 0).
+        `None` acts as the guest (`site.user_id` 0). Use `site.as_user(None)` to act with the
+        rights of code outside a request instead.
         """
         found = self.guest() if user is None else self[user] if not isinstance(user, User) else user
-        self.site.user = found
-        self.site.user_id = 0 if found.is_guest() else found.id
+        self.site.act_as(found, 0 if found.is_guest() else found.id)
         return found
 
     # -- writing ------------------------------------------------------------------------------
@@ -307,10 +325,17 @@ class Users:
         self._permission_names.add(clean)
         return page
 
-    def _role_ids(self, roles: Iterable[str | Page]) -> list[int]:
+    def role_ids(self, roles: Iterable[str | int | Page]) -> list[int]:
+        """The ids of roles given by name, id or page; ValidationError names an unknown one."""
+        return self._role_ids(roles)
+
+    def _role_ids(self, roles: Iterable[str | int | Page]) -> list[int]:
         ids: list[int] = []
         for role in roles:
-            if isinstance(role, Page):
+            if isinstance(role, int) and not isinstance(role, bool):
+                page_id = role if self.db.scalar("SELECT id FROM pages WHERE id = ? AND parent_id = ?",
+                                                 (role, self._parent_id(ROLES_PATH))) else None
+            elif isinstance(role, Page):
                 page_id = role.id if role and role.parent_id == self._parent_id(ROLES_PATH) else None
             else:
                 page_id = self._child_id(ROLES_PATH, str(role))
@@ -337,20 +362,28 @@ class Users:
                 "SELECT name FROM pages WHERE parent_id = ?", (self._parent_id(PERMISSIONS_PATH),))}
         return self._permission_names
 
-    def _grants(self, user_id: int) -> tuple[set[str], set[str]]:
-        """(role names, permission names) of a user, guest role included: one query."""
+    def grants(self, user_id: int) -> Grants:
+        """A user's roles and their permissions (guest role included): one query."""
         rows = self.db.all(
-            "SELECT r.name, perm.name FROM pages r "
+            "SELECT r.id, r.name, perm.name FROM pages r "
             "LEFT JOIN field_permissions fp ON fp.pages_id = r.id "
             "LEFT JOIN pages perm ON perm.id = fp.data AND perm.parent_id = ? "
             "WHERE r.parent_id = ? AND (r.name = 'guest' OR r.id IN "
             "(SELECT data FROM field_roles WHERE pages_id = ?))",
             (self._parent_id(PERMISSIONS_PATH), self._parent_id(ROLES_PATH), user_id))
-        return {r[0] for r in rows}, {r[1] for r in rows if r[1]}
+        roles: dict[int, set[str]] = {}
+        names = set()
+        for role_id, role_name, permission in rows:
+            roles.setdefault(role_id, set())
+            names.add(role_name)
+            if permission:
+                roles[role_id].add(permission)
+        return Grants("superuser" in names, {rid: frozenset(perms) for rid, perms in roles.items()},
+                      frozenset(names))
 
     def role_names(self, user: User | int | str | None) -> list[str]:
         found = self._resolve(user)
-        return sorted(self._grants(found.id if found else 0)[0])
+        return sorted(self.grants(found.id if found else 0).names)
 
     @staticmethod
     def _is_nobody(user: object) -> bool:
@@ -370,9 +403,9 @@ class Users:
                        page: Page | None = None) -> bool:
         """May `user` (None, 0 or a NullPage = the guest) do `permission`, on `page` when given?
 
-        The one place access is decided: superuser may do everything; others hold the
-        permissions of their roles (guest included). `page-view` of an unpublished or trashed
-        page, or of the admin branch, needs `page-edit` too. An unknown permission name raises
+        The one place access is decided (the rules are in cms.access): superuser may do
+        everything; others hold the permissions of their roles (guest included), and on a page
+        only through the roles its access template lists. An unknown permission name raises
         ValidationError, so a typo never passes silently.
         """
         if not isinstance(permission, str) or (
@@ -386,19 +419,25 @@ class Users:
             return False      # a user that does not exist (any more) may do nothing
         if found is not None and found.status & (Page.STATUS_UNPUBLISHED | Page.STATUS_TRASH):
             return False
-        roles, granted = self._grants(found.id if found else 0)
-        if "superuser" in roles:
-            return True
-        if permission not in granted:
-            return False
-        if page is not None and permission == "page-view":
-            if not page:
-                return False
-            private = (page.status & (Page.STATUS_UNPUBLISHED | Page.STATUS_TRASH)
-                       or page.id == TRASH_ID or page.path.startswith(PRIVATE_PATHS))
-            if private:
-                return "page-edit" in granted
-        return True
+        return self.access.allows(self.grants(found.id if found else 0), permission, page)
+
+
+    def may(self, user: User | int | str | None, permission: str, page: Page | None = None) -> bool:
+        """`has_permission` for `user`, or, when None, for the acting user (`site.user`; code
+        outside a web request may do everything)."""
+        if user is None:
+            grants = self.site.acting_grants()
+            return grants is None or self.access.allows(grants, permission, page)
+        return self.has_permission(user, permission, page)
+
+    def may_create(self, user: User | int | str | None, template: Any) -> bool:
+        """May `user` (None: the acting user) create pages of `template`?"""
+        if user is None:
+            grants = self.site.acting_grants()
+        else:
+            found = self._resolve(user)
+            grants = self.grants(found.id if found else 0)
+        return grants is None or self.access.may_create(grants, template)
 
 
 def install_access(site: Site) -> None:

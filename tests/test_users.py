@@ -21,7 +21,9 @@ def test_a_new_site_has_the_access_pages_roles_and_permissions(site):
     assert users.template.name == "admin"
     assert users.is_hidden() and users.is_locked() and users.has_status("system")
     assert [r.name for r in site.users.roles()] == ["guest", "superuser"]
-    assert [p.name for p in site.users.permissions()] == ["page-view", "page-edit", "tasker-admin"]
+    assert [p.name for p in site.users.permissions()] == [
+        "page-view", "page-edit", "page-add", "page-create", "page-delete", "page-move",
+        "page-sort", "page-lock", "tasker-admin"]
     assert [u.name for u in site.users.all()] == ["guest"]
     page_view = site.pages.get("/admin/access/permissions/page-view/")
     assert site.users.role("guest").permissions.ids() == [page_view.id]
@@ -165,8 +167,13 @@ def test_roles_grant_their_permissions(site):
 
     assert editor.role_names() == ["editor", "guest"]
     assert editor.has_permission("page-edit")
-    assert editor.has_permission("page-view", draft)
     assert not editor.has_permission("tasker-admin")
+    # As in ProcessWire, a permission counts on a page only through a role its template lists.
+    assert not editor.has_permission("page-view", draft)
+    assert not editor.has_permission("page-edit", draft)
+    site.templates["home"].set_access(view=["guest"], edit=["editor"])
+    assert editor.has_permission("page-view", draft)      # unpublished: those who may edit it
+    assert editor.has_permission("page-edit", draft)
 
 
 def test_an_unknown_permission_is_an_error_not_a_silent_no(site):
@@ -189,7 +196,8 @@ def test_an_unpublished_user_may_neither_log_in_nor_act(site):
 
 def test_login_as_sets_who_saves_pages(site):
     admin = site.users.add("admin", "correct horse")
-    assert site.users.current().is_guest()
+    assert site.users.current() == admin == site.user     # outside a request: the superuser
+    assert site.user_id == 0
 
     site.users.login_as(admin)
     page = site.pages.add("basic-page", 1, "about", title="About")

@@ -235,7 +235,7 @@ class Tasker(LifecycleMixin, ProgressMixin, StepMixin, LogMixin, StatusMixin, Mo
         """Who acts: `by` if given, else the current user's name, else "api"."""
         if by:
             return str(by)[:128]
-        user = self.site.__dict__.get("user")
+        user = self.site.acting_user()
         name = getattr(user, "name", "") if user else ""
         return name or "api"
 

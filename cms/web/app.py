@@ -372,8 +372,7 @@ class Web:
                     session.logout()
             if user is None:
                 user = self.guest(site)
-            else:
-                site.users.login_as(user)
+            site.users.login_as(user)     # the guest too: a request never acts with every right
         except Exception as exc:
             if site.db.is_disconnect(exc):
                 site.db.close()          # the database went away: the next request reconnects

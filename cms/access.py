@@ -1,0 +1,233 @@
+"""Who may do what to which page, decided as ProcessWire decides it.
+
+A user holds permissions through roles (every user has `guest`; `superuser` may do everything).
+A permission on a page counts only through roles that the page's *access template* lists:
+
+- A template that defines access (`template.set_access(view=..., edit=..., create=..., add=...)`,
+  ProcessWire's "useRoles") is the access template of its own pages. Pages whose template does
+  not define access inherit it from the nearest ancestor whose template does; the home template
+  always does (guests view by default).
+- `page-view` counts through the view roles; `page-edit`, `page-delete`, `page-move`,
+  `page-sort` and `page-lock` through the edit roles; `page-add` (children under a page) through
+  the add roles of the parent's access template; `page-create` (a page of a template) through
+  the create roles of that template (a template that does not define access takes its pages'
+  inherited access: any role with page-create).
+- A template may also name a `view_permission`: its pages are viewable by every role holding
+  that permission (Tasker's task pages use `tasker-admin`). ProcessWire has no such setting.
+- Unpublished and trashed pages, and the admin branch, are viewable only by those who may edit
+  them.
+
+Which template governs each page is kept in `pages_access(pages_id, templates_id)`, as in
+ProcessWire, with one difference: pages governed by the home template have no row. A find
+filtered for a user then adds one indexed NOT EXISTS (or EXISTS) on that table, and a site that
+sets no access beyond the home template writes nothing more per page added.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any, NamedTuple
+
+from .errors import PermissionDenied
+
+if TYPE_CHECKING:
+    from .page import Page
+    from .site import Site
+    from .templates import Template
+
+HOME_ID = 1
+TRASH_ID = 7
+PRIVATE_PATHS = ("/admin/", "/trash/")
+VIEW = "page-view"
+EDIT_ROLES_DECIDE = frozenset({"page-edit", "page-delete", "page-move", "page-sort", "page-lock"})
+ACCESS_LISTS = {"view": "view_roles", "edit": "edit_roles", "create": "create_roles", "add": "add_roles"}
+# Status bits a private page has (unpublished, trash): viewable only by those who may edit it.
+PRIVATE_STATUS = 2048 | 8192
+
+
+class Grants(NamedTuple):
+    """What a user holds: superuser or not, each role's permissions (role id -> names), and
+    the role names."""
+
+    superuser: bool
+    roles: dict[int, frozenset[str]]
+    names: frozenset[str]
+
+    def holds(self, permission: str) -> bool:
+        return self.superuser or any(permission in perms for perms in self.roles.values())
+
+    def through(self, permission: str, role_ids: Any) -> bool:
+        """Whether a role in `role_ids` holds `permission`."""
+        return any(permission in self.roles.get(rid, ()) for rid in role_ids)
+
+
+class ViewFilter(NamedTuple):
+    """How a find is narrowed to what a user may view: pages governed by `templates` are
+    excluded (`exclude=True`) or are the only ones admitted (`exclude=False`)."""
+
+    exclude: bool
+    templates: tuple[int, ...]
+
+
+class AccessRules:
+    """`site.users`' partner that decides access and keeps `pages_access` current."""
+
+    def __init__(self, site: Site):
+        self.site = site
+        self.db = site.db
+        self._home_template_id: int | None = None
+
+    # -- what governs a page ------------------------------------------------------------------
+    @property
+    def home_template_id(self) -> int:
+        if self._home_template_id is None:
+            self._home_template_id = int(self.db.scalar("SELECT templates_id FROM pages WHERE id = ?",
+                                                        (HOME_ID,)))
+        return self._home_template_id
+
+    def access_template(self, page: Page) -> Template:
+        """The template whose roles decide access to `page` (its own, an ancestor's or home's)."""
+        if page.template.settings.get("use_roles"):
+            return page.template
+        return self.site.templates[self.governing_id(page.id, page.parent_id)]
+
+    def governing_id(self, page_id: int, parent_id: int) -> int:
+        found = self.db.scalar("SELECT templates_id FROM pages_access WHERE pages_id = ?",
+                               (page_id or parent_id,))
+        return int(found) if found else self.home_template_id
+
+    def inherited_by_child(self, template: Template, parent_id: int) -> int:
+        """The governing template id of a new page of `template` under `parent_id`."""
+        if template.settings.get("use_roles"):
+            return template.id
+        return self.governing_id(parent_id, parent_id)
+
+    # -- decisions ----------------------------------------------------------------------------
+    def allows(self, grants: Grants, permission: str, page: Page | None) -> bool:
+        """The decision for a user's grants (see the module docstring)."""
+        if grants.superuser:
+            return True
+        if not grants.holds(permission):
+            return False
+        if page is None:
+            return True
+        if not page:
+            return False
+        if permission == "page-create":
+            return self.may_create(grants, page.template)
+        template = self.access_template(page)
+        settings = template.settings
+        if permission == VIEW:
+            private = (page.status & PRIVATE_STATUS or page.id == TRASH_ID
+                       or page.path.startswith(PRIVATE_PATHS))
+            if private:
+                return grants.through("page-edit", settings.get("edit_roles", ()))
+            return (grants.through(VIEW, settings.get("view_roles", ()))
+                    or bool(settings.get("view_permission"))
+                    and grants.holds(settings["view_permission"])
+                    or grants.through("page-edit", settings.get("edit_roles", ())))
+        if permission in EDIT_ROLES_DECIDE:
+            return grants.through(permission, settings.get("edit_roles", ()))
+        if permission == "page-add":
+            return grants.through(permission, settings.get("add_roles", ()))
+        return True      # a permission templates do not list (tasker-admin ...): held is enough
+
+    def may_create(self, grants: Grants, template: Template) -> bool:
+        if grants.superuser:
+            return True
+        if template.settings.get("use_roles"):
+            return grants.through("page-create", template.settings.get("create_roles", ()))
+        return grants.holds("page-create")
+
+    def view_filter(self, grants: Grants) -> ViewFilter | None:
+        """How finds are narrowed for these grants (None: they see every page)."""
+        if grants.superuser:
+            return None
+        allowed, denied = [], []
+        for template in self.site.templates:
+            settings = template.settings
+            if not settings.get("use_roles"):
+                continue
+            viewable = (grants.through(VIEW, settings.get("view_roles", ()))
+                        or grants.through("page-edit", settings.get("edit_roles", ()))
+                        or bool(settings.get("view_permission"))
+                        and grants.holds(settings["view_permission"]))
+            (allowed if viewable else denied).append(template.id)
+        if self.home_template_id in allowed:
+            return ViewFilter(True, tuple(sorted(denied))) if denied else None
+        return ViewFilter(False, tuple(sorted(allowed)))
+
+    @staticmethod
+    def denied(user: Any, permission: str, page: Page | None, what: str) -> PermissionDenied:
+        name = getattr(user, "name", "") or "guest"
+        where = f" {page.path}" if page is not None and page else ""
+        return PermissionDenied(f"user {name!r} may not {what}{where}: it needs the {permission!r} "
+                                "permission through a role that the page's template access lists")
+
+    # -- pages_access -------------------------------------------------------------------------
+    def row_for_new_page(self, page_id: int, governing: int) -> tuple[str, tuple] | None:
+        """The statement that records a new page's governing template (None: home's, no row)."""
+        if governing == self.home_template_id:
+            return None
+        return "INSERT INTO pages_access (pages_id, templates_id) VALUES (?, ?)", (page_id, governing)
+
+    def refresh_subtree(self, page: Page) -> None:
+        """Work out again which template governs a page and everything below it (after a move)."""
+        from .pages import subtree_range
+        low, high = subtree_range(page.path)
+        rows = self.db.all("SELECT p.id, p.parent_id, p.templates_id FROM pages p "
+                           "JOIN pages_paths pp ON pp.pages_id = p.id "
+                           "WHERE pp.path = ? OR (pp.path > ? AND pp.path < ?) ORDER BY pp.path",
+                           (page.path, low, high))
+        start = {page.parent_id: self.governing_id(page.parent_id, page.parent_id)}
+        self._write(rows, start, [r[0] for r in rows])
+
+    def rebuild(self) -> None:
+        """Work out the governing template of every page (after a template starts or stops
+        defining access). Reads the whole tree once, in path order."""
+        rows = self.db.all("SELECT p.id, p.parent_id, p.templates_id FROM pages p "
+                           "JOIN pages_paths pp ON pp.pages_id = p.id ORDER BY pp.path")
+        self.db.execute("DELETE FROM pages_access")
+        self._write(rows, {0: self.home_template_id}, [])
+
+    def _write(self, rows: list[tuple], governing: dict[int, int], replace: list[int]) -> None:
+        """Record rows read parents-first; `replace` lists the ids whose old rows go first."""
+        uses_roles = {t.id for t in self.site.templates if t.settings.get("use_roles")}
+        home = self.home_template_id
+        inserts = []
+        for page_id, parent_id, template_id in rows:
+            found = template_id if template_id in uses_roles else governing.get(parent_id, home)
+            governing[page_id] = found
+            if found != home:
+                inserts.append(("INSERT INTO pages_access (pages_id, templates_id) VALUES (?, ?)",
+                                (page_id, found)))
+        with self.site.transaction():
+            for offset in range(0, len(replace), 500):
+                chunk = replace[offset:offset + 500]
+                self.db.execute(f"DELETE FROM pages_access WHERE pages_id IN "
+                                f"({', '.join('?' * len(chunk))})", chunk)
+            self.db.execute_each(inserts)
+
+
+def install(site: Site) -> None:
+    """Schema upgrade 5: the permissions ProcessWire has, template access and `pages_access`.
+
+    The home template lets guests view; the admin template (the admin branch, the trash)
+    lets nobody but superusers view or edit; user, role and permission pages are neither moved
+    nor trashed. Every page's governing template is worked out once.
+    """
+    from .users import PERMISSIONS, PERMISSIONS_PATH
+    db = site.db
+    site.templates.load()
+    system = 1 | 8 | 16
+    parent_id = db.scalar("SELECT pages_id FROM pages_paths WHERE path = ?", (PERMISSIONS_PATH,))
+    with site.transaction():
+        for name, title in PERMISSIONS.items():
+            if not db.scalar("SELECT id FROM pages WHERE parent_id = ? AND name = ?", (parent_id, name)):
+                site.pages.add("permission", parent_id, name, status=system, title=title)
+    guest_role = site.users.role("guest")
+    home = site.templates[db.scalar("SELECT templates_id FROM pages WHERE id = ?", (HOME_ID,))]
+    if not home.settings.get("use_roles"):
+        home.set_access(view=[guest_role])
+    site.templates["admin"].set_access(view=[], edit=[])
+    for name in ("user", "role", "permission"):
+        site.templates[name].update(no_move=True, no_trash=True)
+    site.users.access.rebuild()
