@@ -113,6 +113,7 @@ class Fields:
             db.ddl(f"DROP TABLE {table}")
             raise
         field = self._by_name[name] = Field(field_id, name, fieldtype, label, 0, settings)
+        self.site.schema_changed()
         return field
 
     def delete(self, name: str) -> None:
@@ -128,3 +129,4 @@ class Fields:
         self.site.db.ddl(f"DROP TABLE {field.table}")
         self.site.db.execute("DELETE FROM fields WHERE id = ?", (field.id,))
         self._by_name.pop(name, None)
+        self.site.schema_changed()

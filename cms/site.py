@@ -4,6 +4,7 @@ from __future__ import annotations
 import contextlib
 import os
 import threading
+import time
 from collections.abc import Iterator
 from functools import cached_property
 from pathlib import Path
@@ -20,6 +21,8 @@ from .pages import Pages
 from .sanitizer import Sanitizer
 from .templates import Templates
 
+SCHEMA_STAMP = "schema_stamp"
+SCHEMA_CHECK_SECONDS = 1.0
 PACKAGE_TEMPLATES = Path(__file__).resolve().parent / "site_templates"
 
 _current: Site | None = None
@@ -59,6 +62,8 @@ class Site(SiteHooks):
         self.user_id = 0   # who is acting: stored as created/modified user of saved pages
         self._acting: Any = None     # None: code outside a web request, with every right
         self._acting_grants: Any = None
+        self._trusted = 0
+        self._schema_seen: tuple[float, Any] = (0.0, None)
 
     # -- who is acting ------------------------------------------------------------------------
     @property
@@ -79,12 +84,23 @@ class Site(SiteHooks):
 
     def acting_grants(self) -> Any:
         """The acting user's `cms.access.Grants`, or None when every right is held."""
-        if self._acting is None:
+        if self._acting is None or self._trusted:
             return None
         grants = self._acting_grants
         if grants is None:
             grants = self._acting_grants = self.users.grants(self._acting.id)
         return None if grants.superuser else grants
+
+    @contextlib.contextmanager
+    def trusted(self) -> Iterator[None]:
+        """`with site.trusted():` page writes a module makes for its own bookkeeping (Tasker's
+        task pages) skip the acting user's page rights; the user is still stamped on them. The
+        caller has checked what the user may ask for (the task API needs tasker-admin)."""
+        self._trusted += 1
+        try:
+            yield
+        finally:
+            self._trusted -= 1
 
     @contextlib.contextmanager
     def as_user(self, user: Any) -> Iterator[Any]:
@@ -118,6 +134,28 @@ class Site(SiteHooks):
     def load_schema(self) -> None:
         self.fields.load()
         self.templates.load()
+        self._schema_seen = (time.monotonic(), schema.get_meta(self, SCHEMA_STAMP))
+
+    def schema_changed(self) -> None:
+        """Tell every process that fields, templates or access changed (they reload within
+        `SCHEMA_CHECK_SECONDS`, see `refresh_schema`)."""
+        stamp = f"{time.time_ns()}-{os.getpid()}"
+        self.db.retry(lambda: schema.set_meta(self, SCHEMA_STAMP, stamp))
+        self._schema_seen = (time.monotonic(), stamp)
+
+    def refresh_schema(self) -> bool:
+        """Reload fields and templates if another process changed them; asks the database at
+        most once a second (each web request calls this). True when it reloaded."""
+        checked, seen = self._schema_seen
+        now = time.monotonic()
+        if now - checked < SCHEMA_CHECK_SECONDS:
+            return False
+        stamp = schema.get_meta(self, SCHEMA_STAMP)
+        if stamp == seen:
+            self._schema_seen = (now, seen)
+            return False
+        self.load_schema()
+        return True
 
     def render_page(self, page: Any) -> str:
         from .render import render_page

@@ -71,6 +71,7 @@ class Template:
         self.site.db.execute(ADD_FIELD, (self.fieldgroups_id, field.id, len(self.field_names)))
         self.field_names.append(name)
         self._field_set = frozenset(self.field_names)
+        self.site.schema_changed()
 
     def update(self, **settings: Any) -> Template:
         """Change settings (`label`, `no_children`, `no_move` ...) and store them at once."""
@@ -80,6 +81,7 @@ class Template:
         self.site.db.retry(lambda: self.site.db.execute(
             "UPDATE templates SET data = ? WHERE id = ?", (json.dumps(stored), self.id)))
         self.settings = merged
+        self.site.schema_changed()
         return self
 
     def set_access(self, view: Iterable[Any] | None = None, edit: Iterable[Any] | None = None,
@@ -193,4 +195,6 @@ class Templates:
                                     "VALUES (?, ?, ?, ?)", (name, fg_id, 0, json.dumps(settings)))
             for sort, field_name in enumerate(field_names):
                 db.execute(ADD_FIELD, (fg_id, self.site.fields[field_name].id, sort))
-        return self._remember(Template(self.site, template_id, name, fg_id, settings, field_names))
+        template = self._remember(Template(self.site, template_id, name, fg_id, settings, field_names))
+        self.site.schema_changed()
+        return template

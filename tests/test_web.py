@@ -240,6 +240,7 @@ def test_the_token_may_come_as_a_header_or_a_form_field(web_site, admin):
 
 # -- escaping ----------------------------------------------------------------------------------
 def test_script_in_titles_logs_and_task_data_is_escaped_everywhere(web_site, admin, server):
+    web_site.templates["tasker-task"].set_access(view=["guest"])
     page = web_site.pages.add("basic-page", 1, "xss", title=SCRIPT)
     task = make_task(web_site, title=SCRIPT, say=SCRIPT, note=SCRIPT)
     tasker = web_site.modules.get("Tasker")
@@ -640,7 +641,21 @@ def test_add_move_trash_and_restore(web_site, admin):
     assert not web_site.pages.get(7).is_trash()                  # system pages stay
 
 
+def test_task_pages_are_private_until_a_site_opens_them(web_site, server):
+    task = make_task(web_site, title="Private progress")
+    visitor = Client(server)
+    assert visitor.get(task.path).status == 404
+    assert visitor.get(task.path + "?format=json").status == 404
+    web_site.users.add_role("steerer", ["tasker-admin"])
+    web_site.users.add("steve", PASSWORD, roles=["steerer"])
+    steerer = Client(server)
+    steerer.login("steve")
+    assert steerer.get(task.path).status == 200          # tasker-admin sees every task page
+    assert Client(server).get(task.path).status == 404
+
+
 def test_public_task_page_and_its_json(web_site, server):
+    web_site.templates["tasker-task"].set_access(view=["guest"])    # a site opens them on purpose
     task = make_task(web_site, title="Public progress")
     visitor = Client(server)
     page = visitor.get(task.path)

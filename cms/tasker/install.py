@@ -19,7 +19,9 @@ Where each value lives:
   change, who made it and when. `tasker_steps`: per-step figures (duration, records, memory).
   `tasker_lock`: one row that server engines lock while a claim counts `max_running`.
 
-Install runs under the schema lock, so two processes that both install find the work done.
+The template's access: task pages are viewable by roles holding `tasker-admin` and are never
+moved (only trashed and restored). Install runs under the schema lock, so two processes that
+both install find the work done.
 Uninstall removes all this only when no task page is left.
 """
 from __future__ import annotations
@@ -140,8 +142,14 @@ def install(site: Site) -> None:
                                       "field and empty the table, then install Tasker again")
                 db.ddl(f"DROP TABLE {table}")
                 db.ddl(view_sql(name, column, type_))
-        site.templates.add(TEMPLATE, fields=TEMPLATE_FIELDS, no_children=True, locked=True,
-                           label="Task")
+        template = site.templates.add(TEMPLATE, fields=TEMPLATE_FIELDS, no_children=True,
+                                      locked=True, label="Task")
+        if not template.settings.get("use_roles"):
+            # Task pages stay where Tasker put them (tasker_tasks.parent_id names that page),
+            # and only those who steer tasks see them, unless a site opens them on purpose
+            # (`template.set_access(view=["guest"])`).
+            template.set_access(view=[], edit=[])
+            template.update(view_permission="tasker-admin", no_move=True)
 
 
 def task_page_count(site: Site) -> int:

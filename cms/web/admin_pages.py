@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 import bottle
 
-from ..errors import CmsError, PageError, ValidationError
+from ..errors import CmsError, PageError, PermissionDenied, ValidationError
 from ..page import Page
 from .task_view import TASK_TEMPLATE
 
@@ -69,18 +69,17 @@ def is_locked(page: Page) -> bool:
 
 
 def node(page: Page) -> Node:
+    """A tree row; what it offers follows what the acting user (the request's) may do."""
     flags = [name for name, bit in (("hidden", Page.STATUS_HIDDEN),
                                     ("unpublished", Page.STATUS_UNPUBLISHED),
                                     ("locked", Page.STATUS_LOCKED), ("trash", Page.STATUS_TRASH))
              if page.status & bit]
     if page.template.name == TASK_TEMPLATE:
         flags.append("task")
-    system = page.status & (Page.STATUS_SYSTEM | Page.STATUS_SYSTEM_ID)
     return Node(page, page.get("title") or page.name, page.num_children, flags,
-                viewable=not page.is_trash() and page.template.name != "admin",
-                addable=not page.template.settings.get("no_children") and not page.is_trash()
-                and page.template.name not in INTERNAL_TEMPLATES,
-                movable=not system and not page.is_trash() and page.id != HOME_ID)
+                viewable=not page.is_trash() and page.template.name != "admin" and page.viewable(),
+                addable=page.template.name not in INTERNAL_TEMPLATES and page.addable(),
+                movable=page.moveable())
 
 
 def children_of(parent: Page, start: int) -> tuple[list[Node], int]:
@@ -139,6 +138,8 @@ def register(web: Web) -> None:
                 page.save()
             except ValidationError as exc:
                 errors[exc.field or "_"] = str(exc)
+            except PermissionDenied:
+                raise
             except CmsError as exc:
                 error = str(exc)
             else:
@@ -153,6 +154,8 @@ def register(web: Web) -> None:
     @app.get("/admin/page/add")
     def add_form(ctx: Context) -> str:
         parent = get_page(ctx, ctx.int_param("parent", HOME_ID))
+        if not parent.addable():
+            raise PermissionDenied(f"you may not add pages under {parent.path}")
         return ctx.render("page_add.html", parent=parent, templates=addable_templates(ctx),
                           values={}, error="")
 
@@ -172,6 +175,8 @@ def register(web: Web) -> None:
             try:
                 page = ctx.site.pages.add(values["template"], parent, values["name"] or None,
                                           title=values["title"])
+            except PermissionDenied:
+                raise
             except CmsError as exc:
                 error = str(exc)
             else:
@@ -185,6 +190,8 @@ def register(web: Web) -> None:
     @app.get("/admin/page/<page_id:int>/move")
     def move_form(ctx: Context, page_id: int) -> str:
         page = get_page(ctx, page_id)
+        if not page.moveable():
+            raise PermissionDenied(f"you may not move {page.path}")
         return ctx.render("page_move.html", page=page, target=page.parent.path, error="")
 
     @app.post("/admin/page/<page_id:int>/move")
@@ -202,6 +209,8 @@ def register(web: Web) -> None:
             try:
                 page.parent = target
                 page.save()
+            except PermissionDenied:
+                raise
             except CmsError as exc:
                 error = str(exc)
             else:
@@ -250,8 +259,10 @@ def locked(ctx: Context, page: Page) -> str:
 
 
 def addable_templates(ctx: Context) -> list[Any]:
+    """The templates the user may create pages of from the tree."""
     return sorted((t for t in ctx.site.templates
-                   if t.name not in INTERNAL_TEMPLATES and not t.settings.get("locked")),
+                   if t.name not in INTERNAL_TEMPLATES and not t.settings.get("locked")
+                   and ctx.site.users.may_create(None, t)),
                   key=lambda t: t.name)
 
 

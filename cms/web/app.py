@@ -363,6 +363,7 @@ class Web:
         site = self.pool.get()
         request = bottle.request
         try:
+            site.refresh_schema()    # fields, templates, access changed by another process
             cookie = sessions.cookie_value(request.environ.get("HTTP_COOKIE", ""))
             session = self.codec(site).loads(cookie) or sessions.Session()
             user = None
