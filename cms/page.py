@@ -242,7 +242,8 @@ class Page:
         return self.site.users.may(user, "page-delete", self)
 
     def moveable(self, user: Any = None, parent: Any = None) -> bool:
-        """May `user` move this page (under `parent`, when given: which must take it)?"""
+        """May `user` move this page (under `parent`, when given: page-add there, as for a move
+        the page's template need not be creatable by the user)?"""
         if (self.id in (0, 1) or self.status & (self.STATUS_SYSTEM | self.STATUS_SYSTEM_ID)
                 or self._template.settings.get("no_move") or self.is_trash()):
             return False
@@ -253,7 +254,7 @@ class Page:
             return True
         if not isinstance(parent, Page):
             parent = self.site.pages.get(parent)
-        return bool(parent) and parent.addable(user, self._template)
+        return bool(parent) and parent.addable(user)
 
     def trash(self) -> Page:
         self.site.pages.trash(self)

@@ -393,7 +393,7 @@ class Pages(Hookable):
                                 f"put: {old_path} cannot be moved")
             if grants is not None:
                 self._require(grants, "page-move", self.get(page.id), "move")
-                self._check_add(grants, page.template, page.parent_id)
+                self._require(grants, "page-add", self.get(page.parent_id), "move pages under")
         parent_path, parent_template = db.one(
             "SELECT pp.path, p.templates_id FROM pages p JOIN pages_paths pp ON pp.pages_id = p.id "
             "WHERE p.id = ?", (page.parent_id,)) or (None, None)

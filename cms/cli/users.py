@@ -1,5 +1,6 @@
-"""User commands: `user add NAME [--superuser] [--role R] [--email E]`, `user passwd NAME`,
-`user list [--json]`.
+"""User and role commands: `user add NAME [--superuser] [--role R] [--email E]`,
+`user passwd NAME`, `user list [--json]`, `role add NAME [--permission P ...]`,
+`role list [--json]`.
 
 Passwords are never taken from the command line (it shows in `ps` and shell history): they are
 read from a prompt when stdin is a terminal, else as one line from stdin
@@ -36,6 +37,20 @@ def register(sub: argparse._SubParsersAction) -> None:
     listing = actions.add_parser("list", help="list users with their roles")
     listing.add_argument("--json", action="store_true", help="print a JSON list")
     listing.set_defaults(func=cmd_list)
+
+    role = sub.add_parser("role", help="add and list roles")
+    role_actions = role.add_subparsers(dest="role_command", metavar="ACTION", parser_class=type(role))
+    role.set_defaults(func=cmd_role_missing_action)
+    role_add = role_actions.add_parser("add", help="add a role holding permissions")
+    role_add.add_argument("name", help="role name (sanitized as a page name)")
+    role_add.add_argument("--permission", action="append", default=[], metavar="PERMISSION",
+                          help="a permission the role holds (repeatable): page-view, page-edit, "
+                               "page-add, page-create, page-delete, page-move, page-sort, "
+                               "page-lock, tasker-admin or one a module added")
+    role_add.set_defaults(func=cmd_role_add)
+    role_list = role_actions.add_parser("list", help="list roles with their permissions")
+    role_list.add_argument("--json", action="store_true", help="print a JSON list")
+    role_list.set_defaults(func=cmd_role_list)
 
 
 def cmd_missing_action(args: argparse.Namespace) -> int:
@@ -79,4 +94,32 @@ def cmd_list(args: argparse.Namespace) -> int:
         for row in rows:
             email = f" <{row['email']}>" if row["email"] else ""
             print(f"{row['id']:>6}  {row['name']}{email}  [{', '.join(row['roles'])}]")
+    return 0
+
+
+def cmd_role_missing_action(args: argparse.Namespace) -> int:
+    raise UsageError("`role` needs an action: add or list (see `role --help`)")
+
+
+def cmd_role_add(args: argparse.Namespace) -> int:
+    site = boot_from(args)
+    clean = site.sanitizer.page_name(args.name)
+    if clean and site.users.role(clean):
+        raise ValidationError(f"a role named {clean!r} exists already", field="name", value=clean,
+                              rule="unique")
+    role = site.users.add_role(args.name, args.permission)
+    granted = ", ".join(p.name for p in role.permissions) or "no permissions"
+    print(f"role {role.name!r} added (id {role.id}: {granted})")
+    return 0
+
+
+def cmd_role_list(args: argparse.Namespace) -> int:
+    site = boot_from(args)
+    rows = [{"id": r.id, "name": r.name, "permissions": [p.name for p in r.permissions]}
+            for r in site.users.roles()]
+    if args.json:
+        print(json.dumps(rows, indent=2))
+    else:
+        for row in rows:
+            print(f"{row['id']:>6}  {row['name']}  [{', '.join(row['permissions'])}]")
     return 0

@@ -200,9 +200,21 @@ class _Writer:
 
     def _where(self, query: Query, scope: _Scope) -> str:
         where = self._node(query.where, scope)
+        if query.access is not None:
+            where = f"{self._access(query.access, scope.alias)} AND ({where})"
         if query.threshold is not None:
             return f"{scope.alias}.status < ? AND ({where})"
         return f"({where})"
+
+    @staticmethod
+    def _access(view: Any, alias: str) -> str:
+        """Only pages the user may view: by the template governing each (cms.access)."""
+        if not view.templates:
+            return FALSE if not view.exclude else TRUE
+        marks = ", ".join("?" * len(view.templates))
+        test = (f"SELECT 1 FROM pages_access pa WHERE pa.pages_id = {alias}.id "
+                f"AND pa.templates_id IN ({marks})")
+        return f"NOT EXISTS ({test})" if view.exclude else f"EXISTS ({test})"
 
     def _subquery(self, query: Query) -> str:
         self._counter += 1
@@ -398,6 +410,8 @@ class Compiler:
     def _query_params(self, query: Query, out: list[Any]) -> None:
         if query.threshold is not None:
             out.append(query.threshold)
+        if query.access is not None:
+            out.extend(query.access.templates)
         self._node_params(query.where, out)
 
     def _node_params(self, node: Node, out: list[Any]) -> None:

@@ -6,7 +6,7 @@ here writes to the database.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING, Any, Iterator
 
 from ..errors import SelectorError
@@ -104,13 +104,24 @@ class SelectorEngine:
         """`select` for a plan made already (the tests run one plan here and in the reference)."""
         return self._select(_Planned(query, ()), want_total, default_limit)
 
+    def _for_user(self, query: Query) -> Query:
+        """The query narrowed to the pages the acting user may view (cms.access), unless it
+        says `check_access=0` or `include=all`, or the user may view every page."""
+        if not query.check_access:
+            return query
+        grants = self.site.acting_grants()
+        if grants is None:
+            return query
+        view = self.site.users.access.view_filter(grants)
+        return query if view is None else replace(query, access=view)
+
     def _select(self, planned: _Planned, want_total: bool, default_limit: int | None) -> SelectResult:
-        query = planned.query
+        query = self._for_user(planned.query)
         limit = query.limit if query.limit is not None else default_limit
-        statement = planned.statements.get(("select", limit))
+        key = ("select", limit, query.access)
+        statement = planned.statements.get(key)
         if statement is None:
-            statement = planned.statements[("select", limit)] = \
-                self.compiler.select(query, limit, query.start)
+            statement = planned.statements[key] = self.compiler.select(query, limit, query.start)
         ids = [row[0] for row in self.db.all(*statement)]
         total = None
         if want_total:
@@ -129,9 +140,11 @@ class SelectorEngine:
         return self._count(_Planned(query, ()))
 
     def _count(self, planned: _Planned) -> int:
-        statement = planned.statements.get(("count",))
+        query = self._for_user(planned.query)
+        key = ("count", query.access)
+        statement = planned.statements.get(key)
         if statement is None:
-            statement = planned.statements[("count",)] = self.compiler.count(planned.query)
+            statement = planned.statements[key] = self.compiler.count(query)
         return int(self.db.scalar(*statement))
 
     def iter_ids(self, selector: str | None, base: str | None = None, chunk: int = 1000) -> Iterator[int]:
@@ -145,6 +158,7 @@ class SelectorEngine:
 
     def iter_query(self, query: Query, chunk: int = 1000) -> Iterator[int]:
         """`iter_ids` for a plan made already."""
+        query = self._for_user(query)
         remaining = query.limit
         offset = query.start
         after: tuple | None = None

@@ -193,16 +193,23 @@ class Sort:
 @dataclass(frozen=True, slots=True)
 class Query:
     """What to find: pages matching `where` with status below `threshold` (None: any), ordered
-    by `sorts` then id (in the direction of the last sort), `start` and `limit` applied."""
+    by `sorts` then id (in the direction of the last sort), `start` and `limit` applied.
+
+    `check_access` is False for `check_access=0` and `include=all` (as ProcessWire); `access`
+    is the acting user's view filter (cms.access.ViewFilter), put in by the engine per call.
+    """
 
     where: Node
     threshold: int | None
     sorts: tuple[Sort, ...] = ()
     limit: int | None = None
     start: int = 0
+    check_access: bool = True
+    access: Any = None
 
     def shape(self) -> tuple:
-        return (self.where.shape(), self.threshold is not None, self.sorts)
+        access = None if self.access is None else (self.access.exclude, len(self.access.templates))
+        return (self.where.shape(), self.threshold is not None, self.sorts, access)
 
 
 def words(text: str) -> tuple[str, ...]:
@@ -312,6 +319,7 @@ class Planner:
         limit: int | None = None
         start = 0
         include: str | None = None
+        check_access = True
         max_status: int | None = None
         has_parent_key = False
         for tree in trees:
@@ -334,7 +342,7 @@ class Planner:
                     elif key == "include":
                         include = self.include_value(tree, item)
                     else:
-                        self.count_value(tree, item)   # check_access=0|1: accepted, no access rules yet
+                        check_access = self.count_value(tree, item) != 0   # check_access=0|1
                     continue
                 node = self.condition(tree, item)
                 nodes.append(node)
@@ -349,7 +357,8 @@ class Planner:
             return Query(where, self.threshold(include, max_status))
         if not sorts and has_parent_key:
             sorts = [Sort(Column("sort", "int"), False)]
-        return Query(where, self.threshold(include, max_status), tuple(sorts), limit, start)
+        return Query(where, self.threshold(include, max_status), tuple(sorts), limit, start,
+                     check_access=check_access and include != "all")
 
     @staticmethod
     def threshold(include: str | None, max_status: int | None) -> int | None:

@@ -163,6 +163,8 @@ def register(web: Web) -> None:
     def add(ctx: Context) -> str:
         ctx.check_csrf()
         parent = get_page(ctx, ctx.int_param("parent", HOME_ID))
+        if not parent.addable():
+            raise PermissionDenied(f"you may not add pages under {parent.path}")
         values = {"template": ctx.form("template"), "title": ctx.form("title").strip(),
                   "name": ctx.form("name").strip()}
         templates = addable_templates(ctx)

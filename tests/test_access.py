@@ -1,0 +1,341 @@
+"""Access control as ProcessWire has it: template access and its inheritance, each page
+permission checked where the change happens (Pages), finds filtered by view access, the public
+site and the admin following the same rules, and family rules no one can break."""
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+from conftest import PYTHON, ROOT
+from webclient import PASSWORD, Client, make_task, running_server
+
+import cms
+from cms import Page, ValidationError
+from cms.errors import PageError, PermissionDenied
+
+
+@pytest.fixture
+def tree(site):
+    """A superuser, an editor whose role holds only page-edit (the issue's attacker), a member
+    role for a members-only branch, and some pages."""
+    site.users.add("admin", PASSWORD)
+    site.users.add_role("editor", ["page-edit"])
+    site.users.add("ed", PASSWORD, roles=["editor"])
+    site.users.add_role("member", ["page-view"])
+    site.users.add("mia", PASSWORD, roles=["member"])
+    site.templates.add("members", fields=["title"])
+    site.templates["members"].set_access(view=["member"])
+    members = site.pages.add("members", 1, "members", title="Members")
+    inner = site.pages.add("basic-page", members, "inner", title="Inner")
+    deep = site.pages.add("basic-page", inner, "deep", title="Deep")
+    about = site.pages.add("basic-page", 1, "about", title="About")
+    return site, {"members": members, "inner": inner, "deep": deep, "about": about}
+
+
+def grant(site, role_name: str, *permissions: str) -> None:
+    """Give a role more permissions, as an admin would in the role's page."""
+    role = site.users.role(role_name)
+    role.set("permissions", [*role.permissions.ids(),
+                             *(site.users.add_permission(p).id for p in permissions)])
+    role.save()
+
+
+def names(pages) -> list[str]:
+    return sorted(p.name for p in pages)
+
+
+# -- the critical one: an editor may not lock the superuser out --------------------------------
+def test_an_editor_cannot_move_the_superusers_user_page(tree):
+    site, _ = tree
+    admin = site.users.get("admin")
+    with site.as_user("ed"):
+        page = site.pages.get(admin.id)
+        page.parent = 1
+        with pytest.raises((PermissionDenied, PageError)):
+            page.save()
+    assert site.pages.get(admin.id).path == "/admin/access/users/admin/"
+    assert site.users.authenticate("admin", PASSWORD) is not None
+
+
+def test_no_one_moves_or_trashes_users_roles_and_permissions(tree):
+    site, _ = tree
+    for path in ("/admin/access/users/ed/", "/admin/access/roles/editor/",
+                 "/admin/access/permissions/page-edit/"):
+        page = site.pages.get(path)
+        page.parent = 1
+        with pytest.raises(PageError, match="stay where they were put|system page"):
+            page.save()                       # even code with every right
+        with pytest.raises(PageError):
+            site.pages.trash(site.pages.get(path))
+        assert site.pages.get(path).path == path
+
+
+def test_an_editor_cannot_trash_a_role_or_add_under_users(tree):
+    site, _ = tree
+    with site.as_user("ed"):
+        with pytest.raises(PageError):
+            site.pages.trash(site.pages.get("/admin/access/roles/editor/"))
+        with pytest.raises(PermissionDenied, match="page-add"):
+            site.pages.add("basic-page", "/admin/access/users/", "intruder", title="Intruder")
+    assert not site.pages.get("/admin/access/users/intruder/")
+    assert site.pages.get("/admin/access/roles/editor/").path == "/admin/access/roles/editor/"
+
+
+def test_task_pages_stay_where_tasker_put_them(tree, tmp_path):
+    site, pages = tree
+    prepare_site_modules(site, tmp_path)
+    task = make_task(site)
+    page = site.pages.get(task.id)
+    page.parent = pages["about"]
+    with pytest.raises(PageError, match="stay where they were put"):
+        page.save()
+    assert site.pages.get(task.id).parent_id == 1
+    assert site.db.scalar("SELECT parent_id FROM tasker_tasks WHERE pages_id = ?", (task.id,)) == 1
+
+
+def prepare_site_modules(site, folder):
+    (folder / "modules").mkdir(exist_ok=True)
+    from webclient import JOBS
+    (folder / "modules" / "webjobs.py").write_text(JOBS)
+    site.modules.get("Tasker")
+
+
+# -- each permission, checked in Pages ---------------------------------------------------------
+def test_editing_needs_page_edit_through_the_templates_edit_roles(tree):
+    site, pages = tree
+    with site.as_user("ed"):
+        about = site.pages.get(pages["about"].id)
+        about.title = "Changed"
+        with pytest.raises(PermissionDenied, match="page-edit"):
+            about.save()
+    assert site.pages.get(pages["about"].id).title == "About"
+    site.templates["home"].set_access(view=["guest"], edit=["editor"])
+    with site.as_user("ed"):
+        about = site.pages.get(pages["about"].id)
+        assert about.editable()
+        about.set_and_save("title", "Changed")
+    assert site.pages.get(pages["about"].id).title == "Changed"
+
+
+@pytest.mark.parametrize("permission, act", [
+    ("page-delete", lambda site, p: site.pages.trash(p)),
+    ("page-move", lambda site, p: (setattr(p, "parent", site.pages.get("/members/")), p.save())),
+    ("page-lock", lambda site, p: (p.add_status(Page.STATUS_LOCKED), p.save())),
+    ("page-sort", lambda site, p: (setattr(p, "sort", 99), p.save())),
+])
+def test_each_change_needs_its_own_permission(tree, permission, act):
+    site, pages = tree
+    site.templates["home"].set_access(view=["guest"], edit=["editor"], add=["editor"])
+    site.templates["members"].set_access(view=["member"], edit=["editor"], add=["editor"])
+    grant(site, "editor", "page-add")
+    with site.as_user("ed"):
+        with pytest.raises(PermissionDenied, match=permission):
+            act(site, site.pages.get(pages["about"].id))
+    grant(site, "editor", permission)
+    before = site.pages.get(pages["about"].id)
+    with site.as_user("ed"):
+        act(site, site.pages.get(pages["about"].id))
+    after = site.pages.get(pages["about"].id)
+    assert (after.path, after.status, after.sort) != (before.path, before.status, before.sort)
+
+
+def test_adding_needs_page_add_on_the_parent_and_page_create_for_the_template(tree):
+    site, pages = tree
+    site.users.add_role("author", ["page-edit", "page-add", "page-create"])
+    site.users.add("al", PASSWORD, roles=["author"])
+    with site.as_user("al"):
+        with pytest.raises(PermissionDenied, match="page-add"):
+            site.pages.add("basic-page", pages["about"], "child", title="Child")
+    site.templates["home"].set_access(view=["guest"], edit=["author"], add=["author"])
+    site.templates["members"].set_access(view=["member"], create=[])
+    with site.as_user("al"):
+        assert pages["about"].addable() and pages["about"].addable(template="basic-page")
+        assert not pages["about"].addable(template="members")
+        site.pages.add("basic-page", pages["about"], "child", title="Child")
+        with pytest.raises(PermissionDenied, match="page-create"):
+            site.pages.add("members", pages["about"], "club", title="Club")
+    assert site.pages.get("/about/child/") and not site.pages.get("/about/club/")
+
+
+def test_superuser_and_code_outside_a_request_may_do_everything(tree):
+    site, pages = tree
+    site.pages.trash(site.pages.get(pages["about"].id))          # no user set: every right
+    site.pages.restore(site.pages.get(pages["about"].id))
+    with site.as_user("admin"):
+        site.pages.add("basic-page", "/admin/access/", "notes", title="Notes")
+    assert site.pages.get("/admin/access/notes/")
+
+
+# -- view access and inheritance ----------------------------------------------------------------
+def test_pages_inherit_access_from_the_nearest_template_that_defines_it(tree):
+    site, pages = tree
+    guest = site.users.guest()
+    for name in ("members", "inner", "deep"):
+        assert not pages[name].viewable(guest)
+        assert pages[name].viewable(site.users.get("mia"))
+    assert pages["about"].viewable(guest)
+    site.templates.add("open", fields=["title"])
+    site.templates["open"].set_access(view=["guest"])
+    hall = site.pages.add("open", pages["inner"], "hall", title="Hall")
+    nook = site.pages.add("basic-page", hall, "nook", title="Nook")
+    assert hall.viewable(guest) and nook.viewable(guest)      # nearest ancestor wins
+
+
+def test_moving_a_page_moves_it_into_its_new_parents_access(tree):
+    site, pages = tree
+    guest = site.users.guest()
+    about = site.pages.get(pages["about"].id)
+    child = site.pages.add("basic-page", about, "child", title="Child")
+    about.parent = pages["members"]
+    about.save()
+    assert not site.pages.get(child.id).viewable(guest)
+    about.parent = 1
+    about.save()
+    assert site.pages.get(child.id).viewable(guest)
+
+
+def test_a_template_that_stops_defining_access_hands_its_pages_to_the_ancestors(tree):
+    site, pages = tree
+    guest = site.users.guest()
+    site.templates["members"].set_access()
+    assert all(site.pages.get(pages[n].id).viewable(guest) for n in ("members", "inner", "deep"))
+    site.templates["members"].set_access(view=["member"])
+    assert not site.pages.get(pages["deep"].id).viewable(guest)
+
+
+def test_find_count_and_children_honour_view_access(tree):
+    site, pages = tree
+    everything = "template=members|basic-page, name=members|inner|deep|about"
+    assert names(site.pages.find(everything)) == ["about", "deep", "inner", "members"]
+    with site.as_user(None):
+        site.users.login_as(None)                               # a guest, as a web request
+        assert names(site.pages.find(everything)) == ["about"]
+        assert site.pages.count(everything) == 1
+        assert site.pages.find(everything + ", limit=1").total == 1
+        assert len(site.pages.get(pages["members"].id).children()) == 0
+        assert names(site.pages.find(everything + ", check_access=0")) == [
+            "about", "deep", "inner", "members"]
+        assert len(site.pages.find(everything + ", include=all")) == 4
+        assert list(site.pages.find_many(everything)) == [site.pages.get(pages["about"].id)]
+    with site.as_user("mia"):
+        assert names(site.pages.find(everything)) == ["about", "deep", "inner", "members"]
+
+
+def test_unpublished_pages_are_viewable_only_by_those_who_may_edit_them(tree):
+    site, pages = tree
+    draft = site.pages.add("basic-page", 1, "draft", title="Draft",
+                           status=Page.STATUS_ON | Page.STATUS_UNPUBLISHED)
+    assert not draft.viewable(site.users.get("ed"))
+    site.templates["home"].set_access(view=["guest"], edit=["editor"])
+    assert draft.viewable(site.users.get("ed"))
+    assert not draft.viewable(site.users.guest())
+
+
+def test_set_access_refuses_bad_input_and_changes_nothing(tree):
+    site, _ = tree
+    members = site.templates["members"]
+    before = dict(members.settings)
+    with pytest.raises(ValidationError, match="unknown role 'nobody'"):
+        members.set_access(view=["nobody"])
+    with pytest.raises(ValidationError, match="list of roles"):
+        members.set_access(view="member")
+    with pytest.raises(ValidationError, match="home template must define access"):
+        site.templates["home"].set_access()
+    assert members.settings == before
+    assert members.access_roles() == {"view": ["member"], "edit": [], "create": [], "add": []}
+
+
+def test_another_process_sees_an_access_change_within_a_second(tree, db_url, tmp_path):
+    site, pages = tree
+    other = cms.boot(db_url, site_dir=tmp_path)
+    try:
+        other.users.login_as(None)
+        assert len(other.pages.find("name=inner")) == 0
+        site.templates["members"].set_access(view=["guest"])
+        other._schema_seen = (0.0, other._schema_seen[1])      # a second later
+        assert other.refresh_schema()
+        assert len(other.pages.find("name=inner")) == 1
+    finally:
+        other.close()
+
+
+# -- the web follows the same rules ------------------------------------------------------------
+@pytest.fixture
+def web(tree, db_url, tmp_path):
+    site, pages = tree
+    prepare_site_modules(site, tmp_path)
+    with running_server(db_url, tmp_path) as server:
+        yield site, pages, server
+
+
+def test_an_editor_cannot_move_the_superuser_out_over_http(web):
+    site, pages, server = web
+    admin_page = site.users.get("admin")
+    editor = Client(server)
+    editor.login("ed")
+    answer = editor.post(f"/admin/page/{admin_page.id}/move", {"csrf_token": editor.token(),
+                                                               "parent": "/"})
+    assert answer.status in (400, 403)
+    answer = editor.post(f"/admin/page/{site.users.role('editor').id}/trash",
+                         {"csrf_token": editor.token()})
+    assert site.pages.get("/admin/access/roles/editor/")
+    answer = editor.post("/admin/page/add?parent=" + str(site.pages.get("/admin/access/users/").id),
+                         {"csrf_token": editor.token(), "template": "basic-page", "title": "X"})
+    assert answer.status == 403
+    assert site.pages.get(admin_page.id).path == "/admin/access/users/admin/"
+    superuser = Client(server)
+    superuser.login("admin")
+    assert superuser.get("/admin/").status == 200
+
+
+def test_the_public_site_gives_a_guest_the_404_page_for_what_it_may_not_view(web):
+    site, pages, server = web
+    visitor = Client(server)
+    answer = visitor.get("/members/inner/")
+    assert answer.status == 404 and "Inner" not in answer.text
+    assert visitor.get("/about/").status == 200
+    member = Client(server)           # members log in at the admin's login form
+    form = member.get("/admin/login")
+    member.post("/admin/login", {"username": "mia", "password": PASSWORD, "csrf_token": form.csrf()})
+    assert member.get("/members/inner/").status == 200
+
+
+def test_the_tree_offers_only_what_the_user_may_do(web):
+    site, pages, server = web
+    editor = Client(server)
+    editor.login("ed")
+    tree = editor.get("/admin/page/1/children", headers={"X-Requested-With": "fetch"})
+    assert tree.status == 200
+    assert f"/admin/page/{pages['about'].id}/move" not in tree.text
+    assert f"/admin/page/add?parent={pages['about'].id}" not in tree.text
+    assert editor.get(f"/admin/page/{pages['about'].id}/move").status == 403
+    site.templates["home"].set_access(view=["guest"], edit=["editor"])
+    grant(site, "editor", "page-move")
+    server.web.access.ttl = 0
+    for served in server.web.pool.sites:                          # a second later
+        served._schema_seen = (0.0, served._schema_seen[1])
+    editor = Client(server)
+    editor.login("ed")
+    assert editor.get(f"/admin/page/{pages['about'].id}/move").status == 200
+
+
+# -- the command line --------------------------------------------------------------------------
+def cli(run_env, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
+    return subprocess.run([PYTHON, str(ROOT / "run.py"), *args], input=stdin, env=run_env,
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_role_add_and_user_add_with_a_role(site, run_env):
+    done = cli(run_env, "role", "add", "writer", "--permission", "page-edit",
+               "--permission", "page-add")
+    assert done.returncode == 0, done.stderr
+    assert "role 'writer' added" in done.stdout and "page-edit, page-add" in done.stdout
+    done = cli(run_env, "user", "add", "wendy", "--role", "writer", stdin=PASSWORD + "\n")
+    assert done.returncode == 0, done.stderr
+    assert "guest, writer" in done.stdout
+    again = cli(run_env, "role", "add", "writer")
+    assert again.returncode == 1 and "exists already" in again.stderr
+    bad = cli(run_env, "role", "add", "odd", "--permission", "page-fly")
+    assert bad.returncode == 1 and "unknown permission 'page-fly'" in bad.stderr
+    listed = cli(run_env, "role", "list", "--json")
+    assert '"writer"' in listed.stdout and "odd" not in listed.stdout
