@@ -124,6 +124,9 @@ class Text(Fieldtype):
         text = str(value)
         if "\x00" in text:
             raise self.invalid(field, value, "characters", "holds a NUL character")
+        if has_lone_surrogate(text):
+            raise self.invalid(field, value, "characters",
+                               "holds an unpaired surrogate (not valid Unicode text)")
         text = self.clean(text)
         limit = field.settings.get("maxlength")
         if limit and len(text) > limit:
@@ -183,6 +186,14 @@ class URL(Text):
             raise self.invalid(field, value, "url",
                                "is not a URL (http://..., https://... or /path)")
         return text
+
+
+SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def has_lone_surrogate(text: str) -> bool:
+    """True for text no database can store as UTF-8 (a Python str built from broken UTF-16)."""
+    return SURROGATE.search(text) is not None
 
 
 class Integer(Fieldtype):

@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from .errors import PageError, ValidationError
 from .fields import Field
+from .fieldtypes import has_lone_surrogate
 from .hooks import Hookable, hookable
 from .page import NullPage, Page, PageArray
 
@@ -47,6 +48,15 @@ SAVE_HOOKS = {"save", "added", "saved"}
 RESTORED_ON_FAILURE = ("id", "name", "_path", "_parent_id", "_parent_before", "_name_before", "sort",
                        "status", "created", "modified")
 TRASH_NAME = re.compile(r"^(\d+)\.(\d+)\.(-?\d+)_(.+)$")
+NUMBERED = re.compile(r"^(.+)-(\d+)$")
+MAX_NAME = 128          # the sanitizer's limit and the column's
+SUFFIX_ROOM = 8         # "-" and up to seven digits
+
+
+def is_storable(text: str) -> bool:
+    """False for text no engine can hold (NUL, unpaired surrogates): PostgreSQL and the UTF-8
+    encoders raise on it, so a lookup by it can only find nothing."""
+    return "\x00" not in text and not has_lone_surrogate(text)
 
 
 def subtree_range(path: str) -> tuple[str, str]:
@@ -84,6 +94,8 @@ class Pages(Hookable):
         if isinstance(key, int):
             row = self.db.one(BY_ID, (key,))
         elif isinstance(key, str) and key.startswith("/"):
+            if not is_storable(key):
+                return NullPage(self.site)     # no page has such a path, on any engine
             path = key if key.endswith("/") else key + "/"
             row = self.db.one(BY_PATH, (path,))
         elif isinstance(key, str) and key.strip().isdigit():
@@ -323,13 +335,19 @@ class Pages(Hookable):
                             f"(parent {parent_id})")
 
     def _free_name(self, parent_id: int, name: str, parent_path: str, exclude: int = 0) -> str:
-        """`name-N` with the next free N, from one query over the names starting `name-`."""
-        prefix = name + "-"
+        """`name-N` with the next free N, from one query over the names sharing its stem.
+
+        A name near the length limit is shortened before the suffix (as ProcessWire does), so
+        `name-N` never outgrows a column; the query looks at every numbered shortening of it.
+        """
+        stem = name[:MAX_NAME - SUFFIX_ROOM]
         rows = self.db.all("SELECT name FROM pages WHERE parent_id = ? AND id != ? "
-                           "AND name >= ? AND name < ?", (parent_id, exclude, prefix, name + "."))
-        pattern = re.compile(re.escape(prefix) + r"(\d+)$")
-        numbers = [int(m.group(1)) for (n,) in rows if (m := pattern.match(n))]
-        free = f"{prefix}{max(numbers, default=0) + 1}"
+                           "AND name >= ? AND name < ?", (parent_id, exclude, stem, stem + "~"))
+        numbers = [int(m.group(2)) for (taken,) in rows
+                   if (m := NUMBERED.match(taken)) and name.startswith(m.group(1))
+                   and len(m.group(1)) >= len(stem)]
+        suffix = f"-{max(numbers, default=0) + 1}"
+        free = name[:MAX_NAME - len(suffix)] + suffix
         self.site.notices.warning(f"the name {name!r} is taken under {parent_path}; "
                                   f"the page was saved as {free!r}", source="pages")
         return free

@@ -47,11 +47,17 @@ def check_rules(password: object, field: str = "pass") -> str:
     if "\x00" in password:
         raise ValidationError("the password holds a NUL character", field=field, value="(hidden)",
                               rule="characters")
+    if any("\ud800" <= ch <= "\udfff" for ch in password):
+        raise ValidationError("the password holds an unpaired surrogate (not valid Unicode text)",
+                              field=field, value="(hidden)", rule="characters")
     return password
 
 
 def _derive(password: str, salt: str, rounds: int) -> bytes:
-    return hashlib.pbkdf2_hmac("sha256", password.encode("utf-8"), salt.encode("ascii"), rounds)
+    # surrogatepass: a login attempt with broken Unicode is a wrong password, not a crash (no
+    # stored password holds one: check_rules refuses it); valid text encodes as plain UTF-8.
+    return hashlib.pbkdf2_hmac("sha256", password.encode("utf-8", "surrogatepass"),
+                               salt.encode("ascii"), rounds)
 
 
 def make_hash(password: str, rounds: int | None = None) -> str:

@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 
 import cms
-from cms import Page
+from cms import Page, ValidationError
 
 
 @pytest.fixture
@@ -333,3 +333,46 @@ def test_moving_into_and_out_of_the_trash_sets_the_trash_status(docs):
     page.parent = 1
     page.save()
     assert not docs.pages.get(page.id).is_trash() and not docs.pages.get(kid.id).is_trash()
+
+
+# -- bad values get clear errors on every engine ---------------------------------------------
+def test_a_name_clash_at_the_length_limit_shortens_the_name_before_the_suffix(site):
+    long_name = "a" * 128
+    first = site.pages.add("basic-page", 1, long_name, title="One")
+    second = site.pages.add("basic-page", 1, long_name, title="Two")
+    third = site.pages.add("basic-page", 1, long_name, title="Three")
+    assert first.name == long_name
+    assert second.name == "a" * 126 + "-1" and len(second.name) == 128
+    assert third.name == "a" * 126 + "-2"
+    assert site.pages.get(third.id).path == f"/{third.name}/"
+    for n in range(3, 11):
+        assert len(site.pages.add("basic-page", 1, long_name, title=str(n)).name) == 128
+    assert site.pages.count(f"parent=1, name^={'a' * 120}, include=all") == 11
+
+
+def test_a_numbered_looking_name_gets_the_next_number_of_its_own(site):
+    site.pages.add("basic-page", 1, "x-5", title="x")
+    assert site.pages.add("basic-page", 1, "x-5", title="x").name == "x-5-1"
+
+
+def test_unpaired_surrogates_and_nul_are_validation_errors_and_store_nothing(site):
+    site.fields.add("body", "Textarea", label="Body")
+    site.templates["basic-page"].add_field("body")
+    page = site.pages.add("basic-page", 1, "plain", title="Plain")
+    for bad in ("broken \ud800 text", "nul \x00 text"):
+        with pytest.raises(ValidationError, match="surrogate|NUL") as caught:
+            site.pages.add("basic-page", 1, "bad", title=bad)
+        assert caught.value.field == "title"
+        with pytest.raises(ValidationError):
+            page.set("body", bad)
+    assert not site.pages.get("/bad/")
+    assert site.pages.get(page.id).get("body") == ""
+    with pytest.raises(ValidationError, match="surrogate"):
+        site.users.add("someone", "long password \udc80 here")
+    assert not site.users.get("someone")
+
+
+def test_a_path_no_engine_can_hold_finds_no_page(site):
+    for path in ("/a\x00b/", "/\ud800/", "/about\x00"):
+        assert not site.pages.get(path)
+        assert site.pages.get(path).id == 0
