@@ -357,6 +357,12 @@ def test_datetime_field_iso_words_and_blank(shop):
     assert found(shop, "when!=") == {"apple", "elder"}
     assert "apple" not in found(shop, "when=")
     assert found(shop, "when>=1704189600") == {"apple", "elder"}    # epoch of 2024-01-02 10:00 UTC
+    # strtotime's forms, as ProcessWire hands date values to it
+    assert found(shop, "when>2024/01/01") == {"apple", "elder"}
+    assert found(shop, "when<January 3 2024") == {"apple"}
+    assert found(shop, "when='January 2, 2024 10:00'") == {"apple"}
+    assert found(shop, "when>=-2 weeks") == {"elder"}
+    assert found(shop, "when<today") == {"apple"}
 
 
 def test_created_and_modified_take_relative_dates(shop):
@@ -379,7 +385,15 @@ def test_parse_date_forms():
     assert parse_date("2026-01-02T03:04:05+01:00", now) == datetime(2026, 1, 2, 2, 4, 5,
                                                                      tzinfo=timezone.utc)
     assert parse_date("0", now) == datetime(1970, 1, 1, tzinfo=timezone.utc)
-    for bad in ("soon", "-1 fortnightly", "+", "2026-13-01", "999999999999"):
+    # written dates as PHP's strtotime reads them: slashes month first, dashes and dots day first
+    jan5 = datetime(2023, 1, 5, tzinfo=timezone.utc)
+    for written in ("January 5 2023", "Jan 5, 2023", "5 january 2023", "2023/01/05",
+                    "01/05/2023", "05-01-2023", "05.01.2023"):
+        assert parse_date(written, now) == jan5, written
+    assert parse_date("January 2023", now) == datetime(2023, 1, 1, tzinfo=timezone.utc)
+    assert parse_date("Jan 5 2023 14:30", now) == datetime(2023, 1, 5, 14, 30, tzinfo=timezone.utc)
+    for bad in ("soon", "-1 fortnightly", "+", "2026-13-01", "999999999999", "January 32 2023",
+                "13/01/2023", ", 2023"):
         with pytest.raises(DateValueError):
             parse_date(bad, now)
 
