@@ -665,6 +665,10 @@ def test_children_subfields_match_pages_with_a_matching_child(shop):
     assert found(shop, "children.qty>5") == {"kale"}
     assert found(shop, "children.qty>5, include=hidden") == {"fruits", "kale"}
     assert found(shop, "child.featured=1") == {"fruits"}
+    assert found(shop, "children.title%=cherry") == set()                  # cherry is hidden
+    assert found(shop, "children.title%=cherry, include=hidden") == {"fruits"}
+    # a native column (name, status, ...) is a plain join on pages: children of any status
+    assert found(shop, "children.name=cherry") == {"fruits"}
     assert found(shop, "template=item, !children.qty>5") == {"fruits", "apple", "banana", "elder", "baby"}
 
 

@@ -93,6 +93,10 @@ KEYS = ("id", "parent", "parent_id", "has_parent", "template", "templates_id", "
         "status", "created", "modified", "created_users_id", "modified_users_id", "num_children",
         "numChildren", "children", "child", *META_KEYS)
 CHILD_COUNT_NAMES = ("num_children", "numChildren", "children.count", "child.count")
+# Names of `pages` columns (ProcessWire's native fields) usable as `children.<name>`.
+NATIVE_COLUMNS = frozenset(("id", "name", "status", "created", "modified", "created_users_id",
+                            "modified_users_id", "templates_id", "template", "parent_id",
+                            "parent"))
 # The word rule of `~=` (see the module docstring); the SQL compiler builds its patterns from it.
 WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
               "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
@@ -595,6 +599,10 @@ class Planner:
         """`parent.title`, `-parent.name`, `ref.title`, `ref.count`: one level down."""
         head, rest = name.split(".", 1)
         via: Any
+        if rest == "data" and head != "parent":
+            field = self.field(tree, head, position, what="sort field")
+            if field.type.folded:
+                return FieldColumn(field.name, field.table, "text", False)   # exact text
         if head == "parent":
             via = "parent"
         else:
@@ -695,9 +703,11 @@ class Planner:
         if head == "parent":
             return Leaf(Column("parent_id", "id"), "=", (Query(inner, None),))
         if head in ("children", "child"):
-            # ProcessWire finds the children with the outer selector's include= (its own
-            # status filter) and matches their parents.
-            return Leaf(Column("id", "id"), "=", (ParentsOf(Query(inner, self.child_threshold)),))
+            # ProcessWire finds children by a field with the outer selector's include= (its
+            # status filter), and by a column of `pages` (name, status, ...) through a plain
+            # join: children of any status.
+            threshold = None if rest in NATIVE_COLUMNS else self.child_threshold
+            return Leaf(Column("id", "id"), "=", (ParentsOf(Query(inner, threshold)),))
         field = self.field(tree, head, position)
         target = self.field_target(tree, field, position)
         if not isinstance(target, RefColumn):
