@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from cms import SelectorError
 from cms.selectors.reference import Reference, Snapshot
 
-TEXT = "abAB éß%_!'-.(\u00a0<>’ "
+TEXT = "abAB éß%_!'-.(\u00a0<>’´ "
 # Phrases for `~=`: words that are prefixes of others, case pairs (ß casefolds to ss), joined by
 # separators (punctuation, no-break space), by characters that are not ("’") or by nothing.
 WORDS = ("a", "ab", "abc", "b", "É", "é", "éa", "ß", "SS", "ss")

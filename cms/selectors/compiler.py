@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import SelectorError
 from .plan import (
-    WHITESPACE,
     AllOf,
     Ancestors,
     AnyOf,
@@ -61,19 +60,6 @@ MAX_PARAMS = 10_000   # SQLite takes 32,766 parameters; leave room for the keyse
 RANDOM_PRIME = 2147483647   # sort=random: ids shuffled by a keyed square modulo this prime
 
 
-def _leading_junk() -> list[tuple[str, str]]:
-    """Ranges of text that starts with whitespace or "<" (a tag), which `^=` skips: besides
-    the range of its first word, a `^=` reads only these rows with its regular expression."""
-    ranges: list[tuple[str, str]] = []
-    for char in sorted(set(c for c in WHITESPACE if c > " ") | {"<"}):
-        if ranges and ord(ranges[-1][1]) == ord(char):
-            ranges[-1] = (ranges[-1][0], chr(ord(char) + 1))
-        else:
-            ranges.append((char, chr(ord(char) + 1)))
-    return ranges
-
-
-LEADING_JUNK = _leading_junk()
 
 
 def word_pattern(word: str) -> str:
@@ -352,9 +338,9 @@ class _Writer:
         """The phrase's regular expression, after a test an index or LIKE answers cheaply."""
         regex = self.db.regex_sql(expr)
         lead = value.lead()
-        if lead:
-            ranges = [self._prefix(expr, lead), f"{expr} < ?"]
-            ranges += [f"{expr} >= ? AND {expr} < ?" for _ in LEADING_JUNK]
+        if lead and value.junk is not None:
+            # one flat OR of a few index ranges: SQLite reads each by the index and unites them
+            ranges = [self._prefix(expr, lead)] + [f"{expr} >= ? AND {expr} < ?" for _ in value.junk]
             return f"({_join(ranges, 'OR')}) AND {regex}"
         if value.literal():
             return f"{like} AND {regex}"
@@ -526,10 +512,9 @@ class Compiler:
                 self._prefix_params(value, out)
             elif isinstance(value, Phrase):
                 lead = value.lead()
-                if lead:
+                if lead and value.junk is not None:
                     self._prefix_params(lead, out)
-                    out.append("!")       # below it: text starting with a control or a space
-                    for low, high in LEADING_JUNK:
+                    for low, high in value.junk:
                         out += (low, high)
                 elif value.literal():
                     out.append(f"%{like_escape(value.literal())}%")

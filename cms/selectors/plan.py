@@ -112,6 +112,8 @@ def _bracket(chars: str) -> str:
 
 
 SEPARATOR_CLASS = _bracket(WORD_SEPARATORS)
+
+
 SPACE_CLASS = _bracket(WHITESPACE)
 PUNCT_CLASS = _bracket(string.punctuation)
 MAX_SORTS = 10
@@ -248,6 +250,7 @@ class Phrase:
 
     text: str
     at: str
+    junk: tuple[tuple[str, str], ...] | None = ()
 
     def pattern(self) -> str:
         body = "[- ]+".join(_phrase_token(token) for token in re.split(" +", self.text.replace("-", " ")))
@@ -264,6 +267,7 @@ class Phrase:
     def lead(self) -> str:
         """What a `^=` match starts with when the text has no leading whitespace or tags."""
         return re.split("[- '’]", self.text, maxsplit=1)[0] if self.at == "start" else ""
+
 
 
 def _phrase_token(token: str) -> str:
@@ -361,7 +365,7 @@ def value_shape(op: str, value: Any) -> Any:
     if isinstance(value, Phrase):
         lead = value.lead()
         return ("P", value.at, bool(value.literal()), bool(lead) and prefix_upper(lead) is not None,
-                bool(lead))
+                bool(lead), None if value.junk is None else len(value.junk))
     if op == "%^=" and isinstance(value, str):
         return ("^", prefix_upper(value) is not None)
     if value is None:
@@ -839,11 +843,25 @@ class Planner:
                 any_word, match = WORD_OPERATORS[op]
                 out.append(Words(words(text), any_word, match))
             elif op in ("*=", "^=", "$="):
-                out.append(Phrase(text, {"*=": "word", "^=": "start", "$=": "end"}[op]))
+                out.append(Phrase(text, {"*=": "word", "^=": "start", "$=": "end"}[op],
+                                  self.lead_junk(target)))
             else:
                 out.append(text)
         blank = isinstance(target, FieldColumn) and op == "=" and "" in out
         return Leaf(target, "~=" if op in WORD_OPERATORS else op, tuple(out), blank)
+
+    def lead_junk(self, target: Target) -> tuple[tuple[str, str], ...] | None:
+        """[low, high) ranges holding every text that may start with what `^=` skips
+        (whitespace, tags), so `^=` reads those and its first word's range by the index:
+        single-line text is stored trimmed, so only "<" and (in the fold, where NFKD may turn
+        a spacing accent such as "´" into a space) text below "!" remain; names and paths
+        start with neither. None: no index to read by (Textarea), a scan with LIKE."""
+        if not isinstance(target, FieldColumn):
+            return ()
+        field = self.site.fields.get(target.field)
+        if field is None or not field.type.indexed:
+            return None
+        return (("", "!"), ("<", "=")) if target.folded else (("<", "="),)
 
     def ordered_leaf(self, tree: Selector, target: Target, name: str, op: str,
                      values: tuple[Value, ...]) -> Leaf:
