@@ -43,6 +43,7 @@ from .plan import (
     Sort,
     StatusColumn,
     Words,
+    literal_pattern,
     prefix_upper,
 )
 
@@ -275,7 +276,8 @@ class _Writer:
             if leaf.op == "?":
                 return TRUE if target.field in scope.inner_fields else f"{alias}.pages_id IS NOT NULL"
             expr = f"{alias}.{'fold' if target.folded else 'data'}"
-            cond = self._compare(expr, leaf.op, [v for v in leaf.values if v is not None])
+            cond = self._compare(expr, leaf.op, [v for v in leaf.values if v is not None],
+                                 exact=not target.folded)
             if target.field in scope.inner_fields:
                 return cond
             if leaf.blank:
@@ -306,24 +308,27 @@ class _Writer:
         c = f"c{self._counter}"
         return f"(SELECT COUNT(*) FROM pages {c} WHERE {c}.parent_id = {alias}.id)"
 
-    def _compare(self, expr: str, op: str, values: Any) -> str:
+    def _compare(self, expr: str, op: str, values: Any, exact: bool = False) -> str:
+        """`exact`: stored text as it is (`title.data`), where a LIKE (which ignores ASCII case
+        on SQLite) is followed by a regular expression, case-sensitive on every engine."""
         if op == "=" and all(not isinstance(v, Words) for v in values):
             if len(values) == 1:
                 return f"{expr} = ?"
             return f"{expr} IN ({', '.join('?' * len(values))})" if values else FALSE
         parts = []
         like = f"{expr} LIKE ? ESCAPE '{LIKE_ESCAPE}'"
+        exact_like = f"{like} AND {self.db.regex_sql(expr)}" if exact else like
         for value in values:
             if op in ("<", ">", "<=", ">="):
                 parts.append(f"{expr} {op} ?")
             elif op in ("%=", "%$="):
-                parts.append(like)
+                parts.append(exact_like)
             elif op == "%^=":
                 parts.append(self._prefix(expr, value))
             elif isinstance(value, Phrase):
                 parts.append(self._phrase(expr, value, like))
             elif op == "~=":
-                words = [f"{like} AND {self.db.regex_sql(expr)}" if pattern else like
+                words = [f"{like} AND {self.db.regex_sql(expr)}" if pattern else exact_like
                          for pattern in value.patterns()]
                 parts.append(_join(words, "OR" if value.any else "AND") if words else FALSE)
             else:
@@ -484,8 +489,9 @@ class Compiler:
             for value in leaf.values:
                 out.extend((value, value[:-1] + "0") if isinstance(value, str) else (value, value))
         else:
+            exact = isinstance(target, FieldColumn) and not target.folded
             self._compare_params(leaf.op, [v for v in leaf.values if v is not None],
-                                 target.kind == "datetime", out)
+                                 target.kind == "datetime", out, exact)
 
     def _id_params(self, op: str, values: list[Any], out: list[Any]) -> None:
         if op != "=":
@@ -499,15 +505,20 @@ class Compiler:
             elif isinstance(value, ParentsOf):
                 self._query_params(value.query, out)
 
-    def _compare_params(self, op: str, values: list[Any], dates: bool, out: list[Any]) -> None:
+    def _compare_params(self, op: str, values: list[Any], dates: bool, out: list[Any],
+                        exact: bool = False) -> None:
         if dates:
             out.extend(self.db.dt_param(v) for v in values)
             return
         for value in values:
             if op == "%=":
                 out.append(f"%{like_escape(value)}%")
+                if exact:
+                    out.append(literal_pattern(value))
             elif op == "%$=":
                 out.append(f"%{like_escape(value)}")
+                if exact:
+                    out.append(literal_pattern(value) + "$")
             elif op == "%^=":
                 self._prefix_params(value, out)
             elif isinstance(value, Phrase):
@@ -522,8 +533,8 @@ class Compiler:
             elif op == "~=":
                 for word, pattern in zip(value.words, value.patterns()):
                     out.append(f"%{like_escape(word)}%")
-                    if pattern:
-                        out.append(pattern)
+                    if pattern or exact:
+                        out.append(pattern or literal_pattern(word))
             else:
                 out.append(value)
 

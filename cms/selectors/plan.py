@@ -280,6 +280,11 @@ def _phrase_token(token: str) -> str:
     return "".join(out)
 
 
+def literal_pattern(text: str) -> str:
+    """A regular expression matching `text` as it is, on every engine."""
+    return "".join(regex_literal(char) for char in text)
+
+
 def regex_literal(char: str) -> str:
     """`char` as a regular expression matching itself on every engine: ASCII punctuation
     and space escaped by a backslash (PCRE2, Python's re and PostgreSQL's AREs all read a backslash and x
