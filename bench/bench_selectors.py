@@ -27,6 +27,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 import cms  # noqa: E402
 from cms.selectors.compiler import word_pattern  # noqa: E402
+from cms.selectors.plan import Phrase  # noqa: E402
+
+START_AB = Phrase("ab", "start").pattern()   # ^=ab: after any leading whitespace and tags
 
 FANOUT_LEVELS = 6
 HIDDEN_EVERY = 20      # one page in 20 is hidden, so the status filter has work to do
@@ -149,17 +152,32 @@ def main() -> None:
              lambda: engine.count(f"parent={big}"),
              lambda: raw.execute("SELECT COUNT(*) FROM pages WHERE parent_id = ? AND status < 1024",
                                  (big,)).fetchone()[0]),
-            ("find title^=ab",
-             lambda: engine.select("title^=ab").ids,
+            ("find title%^=ab (a literal prefix: an index range)",
+             lambda: engine.select("title%^=ab").ids,
              lambda: [r[0] for r in raw.execute(
                  "SELECT p.id FROM pages p JOIN field_title t ON t.pages_id = p.id "
                  "WHERE t.fold >= ? AND t.fold < ? AND p.status < 1024 ORDER BY p.id", ("ab", "ac"))]),
-            ("find title^=ab, limit=20",
-             lambda: engine.select("title^=ab, limit=20").ids,
+            ("find title%^=ab, limit=20",
+             lambda: engine.select("title%^=ab, limit=20").ids,
              lambda: [r[0] for r in raw.execute(
                  "SELECT p.id FROM pages p JOIN field_title t ON t.pages_id = p.id "
                  "WHERE t.fold >= ? AND t.fold < ? AND p.status < 1024 ORDER BY p.id LIMIT 20",
                  ("ab", "ac"))]),
+            ("find title^=ab (ProcessWire's: ranges, then a regex)",
+             lambda: engine.select("title^=ab").ids,
+             lambda: [r[0] for r in raw.execute(
+                 "SELECT p.id FROM pages p JOIN field_title t ON t.pages_id = p.id "
+                 "WHERE ((t.fold >= ? AND t.fold < ?) OR (t.fold >= ? AND t.fold < ?) OR "
+                 "(t.fold >= ? AND t.fold < ?)) AND t.fold REGEXP ? AND p.status < 1024 ORDER BY p.id",
+                 ("ab", "ac", "", "!", "<", "=", START_AB))]),
+            ("find title^=ab, limit=20",
+             lambda: engine.select("title^=ab, limit=20").ids,
+             lambda: [r[0] for r in raw.execute(
+                 "SELECT p.id FROM pages p JOIN field_title t ON t.pages_id = p.id "
+                 "WHERE ((t.fold >= ? AND t.fold < ?) OR (t.fold >= ? AND t.fold < ?) OR "
+                 "(t.fold >= ? AND t.fold < ?)) AND t.fold REGEXP ? AND p.status < 1024 "
+                 "ORDER BY p.id LIMIT 20",
+                 ("ab", "ac", "", "!", "<", "=", START_AB))]),
             (f"find title~={word} (a scan: LIKE, then a regex)",
              lambda: engine.select(f"title~={word}").ids,
              lambda: [r[0] for r in raw.execute(

@@ -1,14 +1,16 @@
 """Fieldtypes: how a field's value is checked, stored in its own table, and read back.
 
 Each field has a table `field_<name>(pages_id, data)`; text types add `fold`, the value passed
-through `str.casefold()` in Python, so selectors compare text case-insensitively by one rule on
-every engine (SQLite's NOCASE folds only ASCII; MariaDB's collations also ignore accents).
+through `fold()` in Python (case folded, accents stripped), so selectors compare text ignoring
+case and accents by one rule on every engine, as ProcessWire does on MySQL's default collation
+(SQLite's NOCASE folds only ASCII; PostgreSQL's deterministic collations fold nothing).
 `fold` is indexed where the type is short enough to index.
 """
 from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any
 
@@ -19,6 +21,21 @@ if TYPE_CHECKING:
     from .fields import Field
 
 MAX_SHORT_TEXT = 700  # fits an index on every engine (MariaDB: 768 utf8mb4 characters)
+
+
+def fold(text: str) -> str:
+    """`text` as selectors compare it: "Café", "CAFE" and "cafe" all give "cafe".
+
+    NFKD splits accented letters into a base letter and combining marks (and maps
+    compatibility forms such as "ﬁ" or a no-break space to plain ones); the marks are dropped,
+    the rest casefolded ("Straße" -> "strasse") and recomposed (NFC), so scripts whose letters
+    are not base-plus-mark (Hangul, CJK) come back as they were.
+    """
+    if text.isascii():
+        return text.lower()
+    decomposed = unicodedata.normalize("NFKD", text.casefold())
+    stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
+    return unicodedata.normalize("NFC", stripped)
 
 
 class Fieldtype:
@@ -139,13 +156,13 @@ class Text(Fieldtype):
         return " ".join(text.splitlines()).strip()
 
     def to_row(self, field: Field, value: Any) -> tuple:
-        return (value, value.casefold())
+        return (value, fold(value))
 
     def rows(self, field: Field, db: Database, value: Any) -> list[tuple]:
-        return [] if value is None or value == "" else [(value, value.casefold())]
+        return [] if value is None or value == "" else [(value, fold(value))]
 
     def to_db_param(self, field: Field, db: Database, value: Any) -> Any:
-        return value.casefold()
+        return fold(value)
 
 
 class PageTitle(Text):

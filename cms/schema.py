@@ -12,6 +12,7 @@ import json
 from typing import TYPE_CHECKING, Callable
 
 from .db.base import utcnow
+from .fieldtypes import fold
 
 if TYPE_CHECKING:
     from .site import Site
@@ -80,7 +81,7 @@ def create_core(site: Site) -> None:
             db.execute("INSERT INTO pages_paths (pages_id, path) VALUES (?, ?)",
                        (id, "/" if id == 1 else f"/{name}/"))
             db.execute("INSERT INTO field_title (pages_id, data, fold) VALUES (?, ?, ?)",
-                       (id, title, title.casefold()))
+                       (id, title, fold(title)))
     if hasattr(db, "fix_sequence"):
         db.fix_sequence("pages")
 
@@ -139,8 +140,31 @@ def create_page_access(site: Site) -> None:
     access.install(site)
 
 
+def refold_text(site: Site) -> None:
+    """Version 6: `fold` ignores accents as well as case (fieldtypes.fold), so "cafe" finds
+    "Café" as on ProcessWire; every stored fold is recomputed from `data`, a batch of rows per
+    transaction, writing only the rows whose fold changed (ASCII text keeps its fold)."""
+    db = site.db
+    for field in site.fields:
+        if not field.type.folded:
+            continue
+        after = 0
+        while True:
+            rows = db.all(f"SELECT pages_id, data, fold FROM {field.table} WHERE pages_id > ? "
+                          "ORDER BY pages_id LIMIT 1000", (after,))
+            if not rows:
+                break
+            changed = [(fold(data), pages_id) for pages_id, data, old in rows if fold(data) != old]
+            if changed:
+                with db.transaction():
+                    for new, pages_id in changed:
+                        db.execute(f"UPDATE {field.table} SET fold = ? WHERE pages_id = ?",
+                                   (new, pages_id))
+            after = rows[-1][0]
+
+
 MIGRATIONS: list[Callable[[Site], None]] = [create_core, create_access, add_status_indexes,
-                                            create_sessions, create_page_access]
+                                            create_sessions, create_page_access, refold_text]
 
 
 def schema_version(site: Site) -> int:

@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from cms import SelectorError
 from cms.selectors.reference import Reference, Snapshot
 
-TEXT = "abAB éß%_!'-.(\u00a0"
+TEXT = "abAB éß%_!'-.(\u00a0<>’´ "
 # Phrases for `~=`: words that are prefixes of others, case pairs (ß casefolds to ss), joined by
 # separators (punctuation, no-break space), by characters that are not ("’") or by nothing.
 WORDS = ("a", "ab", "abc", "b", "É", "é", "éa", "ß", "SS", "ss")
@@ -27,10 +27,12 @@ phrases = st.lists(st.tuples(st.sampled_from(WORDS), st.sampled_from(JOINERS)), 
                    max_size=3).map(lambda pairs: "".join(w + j for w, j in pairs).strip())
 NAMES = ("a", "b", "ab", "ba", "x")
 WHEN = ("2021-03-04 05:06:07", "2022-01-01", "2030-12-31 23:59:59")
-TEXT_OPS = ("=", "!=", "<", ">", "<=", ">=", "*=", "~=", "^=", "$=", "%=")
+TEXT_OPS = ("=", "!=", "<", ">", "<=", ">=", "*=", "~=", "^=", "$=", "%=", "%^=", "%$=", "~|=",
+            "~*=", "~~=", "~%=", "~|%=", "**=", "!%=", "!^=", "!~|=")
 ORDER_OPS = ("=", "!=", "<", ">", "<=", ">=")
 SORTS = ("title", "body", "qty", "price", "when", "created", "name", "id", "path", "num_children",
-         "refs", "sort", "template", "parent")
+         "refs", "sort", "template", "parent", "parent.title", "parent.name", "refs.title",
+         "refs.count", "numChildren", "children.count", "random", "title.data")
 
 
 @pytest.fixture
@@ -111,7 +113,7 @@ def selectors(draw, ids: list[int], paths: list[str]) -> str:
                                      "num_children", "subfield"]))
         neg = "!" if draw(st.integers(0, 5)) == 0 else ""
         if kind == "text":
-            field = draw(st.sampled_from(["title", "body", "title|body"]))
+            field = draw(st.sampled_from(["title", "body", "title|body", "title.data"]))
             op = draw(st.sampled_from(TEXT_OPS + ("~=",)))      # ~= twice as often
             return f"{neg}{field}{op}{values(text_value)}"
         if kind == "int":
@@ -153,10 +155,15 @@ def selectors(draw, ids: list[int], paths: list[str]) -> str:
         if kind == "num_children":
             make = lambda: str(draw(st.integers(0, 3)))  # noqa: E731
             return f"{neg}num_children{draw(st.sampled_from(ORDER_OPS))}{values(make)}"
-        field = draw(st.sampled_from(["parent.title", "refs.title", "parent.qty", "refs.qty"]))
-        op = draw(st.sampled_from(["=", "!=", "*=", "~=", "<"] if field.endswith("title")
-                                  else ORDER_OPS))
-        make = text_value if field.endswith("title") else (lambda: str(draw(st.integers(-1, 2))))
+        field = draw(st.sampled_from(["parent.title", "refs.title", "parent.qty", "refs.qty",
+                                      "children.title", "child.qty", "children.name", "refs.count",
+                                      "children.count"]))
+        if field.endswith("count"):
+            make = lambda: str(draw(st.integers(0, 2)))  # noqa: E731
+            return f"{neg}{field}{draw(st.sampled_from(ORDER_OPS))}{values(make)}"
+        texts = field.endswith(("title", "name"))
+        op = draw(st.sampled_from(["=", "!=", "*=", "~=", "<", "~|="] if texts else ORDER_OPS))
+        make = text_value if texts else (lambda: str(draw(st.integers(-1, 2))))
         return f"{neg}{field}{op}{values(make)}"
 
     items = [condition() for _ in range(draw(st.integers(0, 3)))]

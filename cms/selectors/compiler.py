@@ -9,10 +9,12 @@ Joins: each single-valued field a scope uses is joined once, INNER when the sele
 match a page without a row for it, else LEFT (then every condition on it is written so that a
 missing row gives TRUE or FALSE, never NULL, and NOT works). Page fields, which have several
 rows per page, are tested with EXISTS, so no join multiplies rows and COUNT(*) needs no DISTINCT.
-Text is compared on `fold` (casefolded in Python on save) with the binary collation every
-engine is given, so `=`, `<` and prefix ranges use the index and agree across engines.
-A `~=` word is `LIKE '%word%'` (cheap, and it rejects most rows) and then a regular expression
-for its boundaries, which each engine's database seam writes (`Database.regex_sql`).
+Text is compared on `fold` (folded in Python on save: fieldtypes.fold) with the binary collation
+every engine is given, so `=`, `<` and prefix ranges use the index and agree across engines.
+A word of a word operator (`~=`, `~|=`, ...) is `LIKE '%word%'` (cheap, and it rejects most rows)
+and then a regular expression for its boundaries; `*=`, `^=` and `$=` are a LIKE (or, for `^=`,
+index ranges) and then the phrase's expression (plan.Phrase). Each engine's database seam
+writes the regular expression test (`Database.regex_sql`).
 """
 from __future__ import annotations
 
@@ -20,7 +22,6 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from ..errors import SelectorError
 from .plan import (
-    WORD_SEPARATORS,
     AllOf,
     Ancestors,
     AnyOf,
@@ -30,13 +31,19 @@ from .plan import (
     Leaf,
     Node,
     Not,
+    ParentsOf,
     PathColumn,
     PathRef,
+    Phrase,
     Query,
+    Random,
     RefColumn,
+    RefCount,
+    Related,
     Sort,
     StatusColumn,
     Words,
+    literal_pattern,
     prefix_upper,
 )
 
@@ -51,9 +58,9 @@ CACHE_SIZE = 4096     # statements kept; a program making endless new shapes sta
 MAX_PARAMS = 10_000   # SQLite takes 32,766 parameters; leave room for the keyset and paging
 
 
-# A bracket class of the word separators, each special character escaped with a backslash, which
-# PCRE2 (MariaDB), Python's re (SQLite) and PostgreSQL's advanced REs all read as that character.
-SEPARATOR_CLASS = "[" + "".join("\\" + c if c in "\\[]^-" else c for c in WORD_SEPARATORS) + "]"
+RANDOM_PRIME = 2147483647   # sort=random: ids shuffled by a keyed square modulo this prime
+
+
 
 
 def word_pattern(word: str) -> str:
@@ -62,7 +69,17 @@ def word_pattern(word: str) -> str:
     A word holds no separator, so no regex metacharacter (all are ASCII punctuation): it
     stands in the pattern as it is, and means itself on every engine.
     """
-    return f"(^|{SEPARATOR_CLASS}){word}({SEPARATOR_CLASS}|$)"
+    pattern = Words((word,)).patterns()[0]
+    assert pattern is not None
+    return pattern
+
+
+def random_key(alias_id: str, seed: int) -> str:
+    """SQL (and, with an int, Python) for sort=random's key of a page id: a keyed square, the
+    same on every engine, in 64-bit integers (the multiplier is above 2^31 so PostgreSQL
+    computes in bigint)."""
+    mixed = f"(({alias_id} * 2147483659 + {seed}) % {RANDOM_PRIME})"
+    return f"(({mixed} * {mixed} + {seed}) % {RANDOM_PRIME})"
 
 
 def like_escape(text: str) -> str:
@@ -181,7 +198,33 @@ class _Writer:
             alias = f"{a}_s_{target.field}"
             scope.sort_refs[target.field] = (target.table, alias)
             return f"{alias}.data", True
+        if isinstance(target, RefCount):
+            return self._ref_count(target, a), False
+        if isinstance(target, Random):
+            return random_key(f"{a}.id", target.seed), False
+        if isinstance(target, Related):
+            return self._related(target, a), True
         raise AssertionError(target)
+
+    def _related(self, target: Related, alias: str) -> str:
+        """The sort value of the parent, or of the first page a Page field references."""
+        self._counter += 1
+        s = f"s{self._counter}"
+        inner = target.target
+        if isinstance(target.via, RefColumn):
+            source = f"(SELECT {s}r.data FROM {target.via.table} {s}r WHERE {s}r.pages_id = {alias}.id " \
+                     f"AND {s}r.sort = 0)"
+        else:
+            source = f"{alias}.parent_id"
+        if isinstance(inner, Column):
+            return f"(SELECT {s}.{inner.name} FROM pages {s} WHERE {s}.id = {source})"
+        column = "fold" if inner.folded else "data"
+        return f"(SELECT {s}.{column} FROM {inner.table} {s} WHERE {s}.pages_id = {source})"
+
+    def _ref_count(self, target: RefCount, alias: str) -> str:
+        self._counter += 1
+        r = f"r{self._counter}"
+        return f"(SELECT COUNT(*) FROM {target.table} {r} WHERE {r}.pages_id = {alias}.id)"
 
     @staticmethod
     def _keyset_sql(keys: list[tuple[str, bool, bool]], nulls: tuple[bool, ...]) -> str:
@@ -216,11 +259,11 @@ class _Writer:
                 f"AND pa.templates_id IN ({marks})")
         return f"NOT EXISTS ({test})" if view.exclude else f"EXISTS ({test})"
 
-    def _subquery(self, query: Query) -> str:
+    def _subquery(self, query: Query, column: str = "id") -> str:
         self._counter += 1
         scope = _Scope(f"q{self._counter}", inner_fields(query.where))
         where = self._where(query, scope)
-        return f"SELECT {scope.alias}.id FROM {scope.from_clause()} WHERE {where}"
+        return f"SELECT {scope.alias}.{column} FROM {scope.from_clause()} WHERE {where}"
 
     def _node(self, node: Node, scope: _Scope) -> str:
         if isinstance(node, Leaf):
@@ -242,8 +285,11 @@ class _Writer:
             return self._compare(expr, leaf.op, leaf.values)
         if isinstance(target, FieldColumn):
             alias = scope.field(target)
+            if leaf.op == "?":
+                return TRUE if target.field in scope.inner_fields else f"{alias}.pages_id IS NOT NULL"
             expr = f"{alias}.{'fold' if target.folded else 'data'}"
-            cond = self._compare(expr, leaf.op, [v for v in leaf.values if v is not None])
+            cond = self._compare(expr, leaf.op, [v for v in leaf.values if v is not None],
+                                 exact=not target.folded)
             if target.field in scope.inner_fields:
                 return cond
             if leaf.blank:
@@ -257,6 +303,8 @@ class _Writer:
             return self._compare(f"{a}.status", leaf.op, leaf.values)
         if isinstance(target, ChildCount):
             return self._compare(self._child_count(a), leaf.op, leaf.values)
+        if isinstance(target, RefCount):
+            return self._compare(self._ref_count(target, a), leaf.op, leaf.values)
         if isinstance(target, Ancestors):
             return self._ancestors(scope, leaf.values)
         if isinstance(target, RefColumn):
@@ -272,26 +320,48 @@ class _Writer:
         c = f"c{self._counter}"
         return f"(SELECT COUNT(*) FROM pages {c} WHERE {c}.parent_id = {alias}.id)"
 
-    def _compare(self, expr: str, op: str, values: Any) -> str:
+    def _compare(self, expr: str, op: str, values: Any, exact: bool = False) -> str:
+        """`exact`: stored text as it is (`title.data`), where a LIKE (which ignores ASCII case
+        on SQLite) is followed by a regular expression, case-sensitive on every engine."""
         if op == "=" and all(not isinstance(v, Words) for v in values):
             if len(values) == 1:
                 return f"{expr} = ?"
             return f"{expr} IN ({', '.join('?' * len(values))})" if values else FALSE
         parts = []
+        like = f"{expr} LIKE ? ESCAPE '{LIKE_ESCAPE}'"
+        exact_like = f"{like} AND {self.db.regex_sql(expr)}" if exact else like
         for value in values:
             if op in ("<", ">", "<=", ">="):
                 parts.append(f"{expr} {op} ?")
-            elif op in ("*=", "%=", "$="):
-                parts.append(f"{expr} LIKE ? ESCAPE '{LIKE_ESCAPE}'")
-            elif op == "^=":
-                parts.append(f"{expr} >= ? AND {expr} < ?" if prefix_upper(value) is not None
-                             else f"{expr} >= ?")
+            elif op in ("%=", "%$="):
+                parts.append(exact_like)
+            elif op == "%^=":
+                parts.append(self._prefix(expr, value))
+            elif isinstance(value, Phrase):
+                parts.append(self._phrase(expr, value, like))
             elif op == "~=":
-                word = f"{expr} LIKE ? ESCAPE '{LIKE_ESCAPE}' AND {self.db.regex_sql(expr)}"
-                parts.append(_join([word] * len(value.words), "AND") if value.words else FALSE)
+                words = [f"{like} AND {self.db.regex_sql(expr)}" if pattern else exact_like
+                         for pattern in value.patterns()]
+                parts.append(_join(words, "OR" if value.any else "AND") if words else FALSE)
             else:
                 raise AssertionError(op)
         return self._any(parts)
+
+    @staticmethod
+    def _prefix(expr: str, prefix: str) -> str:
+        return f"{expr} >= ? AND {expr} < ?" if prefix_upper(prefix) is not None else f"{expr} >= ?"
+
+    def _phrase(self, expr: str, value: Phrase, like: str) -> str:
+        """The phrase's regular expression, after a test an index or LIKE answers cheaply."""
+        regex = self.db.regex_sql(expr)
+        lead = value.lead()
+        if lead and value.junk is not None:
+            # one flat OR of a few index ranges: SQLite reads each by the index and unites them
+            ranges = [self._prefix(expr, lead)] + [f"{expr} >= ? AND {expr} < ?" for _ in value.junk]
+            return f"({_join(ranges, 'OR')}) AND {regex}"
+        if value.literal():
+            return f"{like} AND {regex}"
+        return regex
 
     def _ids(self, expr: str, op: str, values: Any) -> str:
         """Page ids given as numbers, paths or sub-selectors."""
@@ -309,6 +379,8 @@ class _Writer:
         for value in values:
             if isinstance(value, Query):
                 parts.append(f"{expr} IN ({self._subquery(value)})")
+            elif isinstance(value, ParentsOf):
+                parts.append(f"{expr} IN ({self._subquery(value.query, 'parent_id')})")
         return self._any(parts)
 
     def _refs(self, target: RefColumn, alias: str, leaf: Leaf) -> str:
@@ -431,8 +503,9 @@ class Compiler:
             for value in leaf.values:
                 out.extend((value, value[:-1] + "0") if isinstance(value, str) else (value, value))
         else:
+            exact = isinstance(target, FieldColumn) and not target.folded
             self._compare_params(leaf.op, [v for v in leaf.values if v is not None],
-                                 target.kind == "datetime", out)
+                                 target.kind == "datetime", out, exact)
 
     def _id_params(self, op: str, values: list[Any], out: list[Any]) -> None:
         if op != "=":
@@ -443,23 +516,45 @@ class Compiler:
         for value in values:
             if isinstance(value, Query):
                 self._query_params(value, out)
+            elif isinstance(value, ParentsOf):
+                self._query_params(value.query, out)
 
-    def _compare_params(self, op: str, values: list[Any], dates: bool, out: list[Any]) -> None:
+    def _compare_params(self, op: str, values: list[Any], dates: bool, out: list[Any],
+                        exact: bool = False) -> None:
         if dates:
             out.extend(self.db.dt_param(v) for v in values)
             return
         for value in values:
-            if op in ("*=", "%="):
+            if op == "%=":
                 out.append(f"%{like_escape(value)}%")
-            elif op == "$=":
+                if exact:
+                    out.append(literal_pattern(value))
+            elif op == "%$=":
                 out.append(f"%{like_escape(value)}")
-            elif op == "^=":
-                out.append(value)
-                upper = prefix_upper(value)
-                if upper is not None:
-                    out.append(upper)
+                if exact:
+                    out.append(literal_pattern(value) + "$")
+            elif op == "%^=":
+                self._prefix_params(value, out)
+            elif isinstance(value, Phrase):
+                lead = value.lead()
+                if lead and value.junk is not None:
+                    self._prefix_params(lead, out)
+                    for low, high in value.junk:
+                        out += (low, high)
+                elif value.literal():
+                    out.append(f"%{like_escape(value.literal())}%")
+                out.append(value.pattern())
             elif op == "~=":
-                for word in value.words:
-                    out += (f"%{like_escape(word)}%", word_pattern(word))
+                for word, pattern in zip(value.words, value.patterns()):
+                    out.append(f"%{like_escape(word)}%")
+                    if pattern or exact:
+                        out.append(pattern or literal_pattern(word))
             else:
                 out.append(value)
+
+    @staticmethod
+    def _prefix_params(prefix: str, out: list[Any]) -> None:
+        out.append(prefix)
+        upper = prefix_upper(prefix)
+        if upper is not None:
+            out.append(upper)

@@ -3,6 +3,9 @@
 ProcessWire hands date values to PHP's strtotime(); this is the part of it selectors use:
 
     2026-11-27, 2026-11-27 14:30, 2026-11-27T14:30:00+01:00   ISO 8601 (no zone = UTC)
+    January 5 2023, Jan 5, 2023, 5 January 2023, 2023/01/05  written dates, as strtotime reads
+    01/05/2023 (month first), 05-01-2023, 05.01.2023 (day first)   them; any may end in a time
+    January 2023 (its first day)                             (14:30 or 14:30:59)
     1764201600                                               epoch seconds
     now, today, midnight, yesterday, tomorrow                today = 00:00 UTC of this day
     -1 week, +2 days, 3 hours ago, last month, next year     relative to now (or to a base word
@@ -30,6 +33,11 @@ BASES = ("now", "today", "midnight", "yesterday", "tomorrow")
 _AMOUNT = re.compile(r"^([+-]?)(\d{1,9})([a-z]*)$")
 _EPOCH = re.compile(r"^-?\d{1,12}$")
 _ISO = re.compile(r"^\d{4}-\d")
+# The written forms strtotime reads (PHP's "Date Formats": slashes are month first, dashes
+# and dots day first), tried in turn; %B and %b read month names in any case.
+_WRITTEN = ("%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y", "%Y/%m/%d", "%m/%d/%Y",
+            "%d-%m-%Y", "%d.%m.%Y", "%B %Y", "%b %Y")
+_TIMES = ("", " %H:%M", " %H:%M:%S")
 
 
 class DateValueError(ValueError):
@@ -39,7 +47,21 @@ class DateValueError(ValueError):
 def is_relative(text: str) -> bool:
     """Whether the moment `text` names depends on when it is read ("today", "-1 week")."""
     value = text.strip()
-    return not (_EPOCH.match(value) or _ISO.match(value))
+    return not (_EPOCH.match(value) or _ISO.match(value) or _written(value))
+
+
+def _written(value: str) -> datetime | None:
+    """A date written as people write it ("January 5, 2023", "2024/01/01"), or None."""
+    text = " ".join(value.replace(",", " ").split())
+    if not text or not text[0].isalnum():
+        return None
+    for form in _WRITTEN:
+        for time_form in _TIMES:
+            try:
+                return datetime.strptime(text, form + time_form).replace(tzinfo=timezone.utc)
+            except ValueError:
+                continue
+    return None
 
 
 def parse_date(text: str, now: datetime) -> datetime:
@@ -60,6 +82,9 @@ def parse_date(text: str, now: datetime) -> datetime:
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=timezone.utc)
         return _checked(moment.astimezone(timezone.utc).replace(microsecond=0), text)
+    written = _written(value)
+    if written is not None:
+        return _checked(written, text)
     return _checked(_relative(value.lower(), text, now.astimezone(timezone.utc)), text)
 
 
@@ -116,7 +141,8 @@ def _unit(word: str, text: str) -> str:
 
 
 def _not_understood(text: str) -> DateValueError:
-    return DateValueError(f"{text!r} is not a date; use ISO 8601 (2026-11-27), epoch seconds, "
+    return DateValueError(f"{text!r} is not a date; use ISO 8601 (2026-11-27), a written date "
+                          "('January 5 2023', '2023/01/05'), epoch seconds, "
                           "today/yesterday/tomorrow/now, or a relative time such as "
                           "'-1 week', '+2 days', '3 hours ago', 'last month'")
 

@@ -25,9 +25,11 @@ from dataclasses import dataclass
 
 from ..errors import SelectorError
 
-# Longest first, so "!=" is not read as "!" and "=".
-OPERATORS = ("%^=", "%$=", "!=", "<=", ">=", "*=", "~=", "^=", "$=", "%=", "=", "<", ">")
-OPERATOR_CHARS = frozenset("=!<>*~^$%#&@")
+# Longest first, so "!=" is not read as "!" and "=". Any operator but "!=" may be negated by a
+# leading "!" ("title!%=foo" is "!title%=foo"), as in ProcessWire.
+OPERATORS = ("~|*=", "~|%=", "~|+=", "**+=", "%^=", "%$=", "~|=", "~*=", "~~=", "~%=", "~+=",
+             "**=", "*+=", "!=", "<=", ">=", "*=", "~=", "^=", "$=", "%=", "=", "<", ">")
+OPERATOR_CHARS = frozenset("=!<>*~^$%#&@|+")
 IDENTIFIER_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 IDENTIFIER_CHARS = IDENTIFIER_START | frozenset("0123456789")
 CLOSERS = {"(": ")", "[": "]"}
@@ -231,11 +233,12 @@ class _Parser:
             found = self.token_at(start) if start < len(text) else "end of selector"
             raise self.error(f"operator expected after {after!r}", start, found,
                              f"use one of {' '.join(OPERATORS[2:])}")
+        negation = "!" if run.startswith("!") and not run.startswith("!=") else ""
         for operator in OPERATORS:
             # The longest operator the run starts with: "title*=%" is *= and the value "%".
-            if run.startswith(operator):
-                self.pos = start + len(operator)
-                return operator
+            if run.startswith(negation + operator) and (operator != "!=" or not negation):
+                self.pos = start + len(negation) + len(operator)
+                return negation + operator
         raise self.error(f"unknown operator {run!r}", start, run,
                          f"use one of {' '.join(OPERATORS[2:])}")
 

@@ -11,16 +11,31 @@ Meaning (ProcessWire's, with the choices it leaves open written down here):
   stored. Blank is "" for text, 0 for numbers (so `qty=`, `qty=0` and `qty<5` match pages with
   no row, as ProcessWire's zero-is-empty rule does) and "no date" for dates (a missing date
   matches `date=` and `date!=x`, never `<` or `>`).
-- `a!=x` is `!a=x`: true when no field matches any value. `a|b*=x|y`: any field, any value.
-- Text compares `casefold(stored) op casefold(value)`, by code point, on every engine.
-  `*=` and `%=` are substrings (LIKE wildcards in the value are literal characters), `^=`
-  and `$=` prefix and suffix. `~=` ("contains all the words") matches when every word of the
-  value is a whole word of the text, in any order.
-- Words (`~=`): a word is a maximal run of characters that are neither whitespace (the 29
+- Text and empty values, as ProcessWire's PageFinder treats them: `f=` matches pages storing
+  no text; `f!=x` wants stored text other than x (`!f=x`, the negation of `f=x`, also takes
+  the pages storing none); `<`, `>`, `<=`, `>=` and every find operator match stored text only;
+  and a find or ordering operator with an empty value (`title*=`, `title<`) matches nothing.
+  Values are trimmed, as ProcessWire trims them.
+- `a!=x` is otherwise `!a=x`: true when no field matches any value. `a|b*=x|y`: any field,
+  any value. A "!" before any other operator negates the condition (`f!%=x` is `!f%=x`).
+- Text compares `fold(stored) op fold(value)` (fieldtypes.fold: case and accents ignored, as
+  MySQL's default collation does for ProcessWire), by code point, on every engine;
+  `f.data op value` compares the stored text exactly. `%=` is a substring (LIKE wildcards in
+  the value are literal characters), `%^=` and `%$=` a literal prefix and suffix. `*=`, `^=`
+  and `$=` match a phrase (Phrase) as ProcessWire's RLIKE does: from the start of a word, at
+  the start after whitespace and HTML tags, at the end before whitespace, punctuation and
+  closing tags; a run of spaces and hyphens in the value matches such a run in the text.
+- Word operators (WORD_OPERATORS, Words): `~=` every word of the value is a whole word of the
+  text, in any order; `~|=` any of them; `~*=` (`~|*=`) every (any) word starts a word of the
+  text; `~~=` whole words, the last one a prefix; `~%=` (`~|%=`) every (any) word appears
+  anywhere. `**=`, `*+=`, `~+=` and `~|+=` (relevance and query expansion on ProcessWire's
+  fulltext index) match as `~|=`, in the selector's order. There are no stopwords and no
+  minimum word length.
+- Words: a word is a maximal run of characters that are neither whitespace (the 29
   characters Python's `str.isspace()` names, such as space, tab, newline and no-break space)
   nor ASCII punctuation (`string.punctuation`: the 32 printable ASCII characters other than
   letters, digits and space, "_" and "'" included). Text and value are split by
-  this one rule after casefolding: "foo" is a word of "a foo, b" and of "foo-bar" but not of
+  this one rule after folding: "foo" is a word of "a foo, b" and of "foo-bar" but not of
   "foobar"; "c++" is the word "c". Every other character, letters of any script included,
   is part of a word (so "l’été" with a typographic apostrophe is one word). A value with no
   word (`~=--`) matches nothing.
@@ -28,13 +43,20 @@ Meaning (ProcessWire's, with the choices it leaves open written down here):
   Without `include=`, the highest status named in a non-negated top-level status condition
   raises the status filter as ProcessWire's does (`status=hidden` finds hidden pages).
 - `parent.f op v`: the parent matches `f op v`. `ref.f op v`: some referenced page does.
+  `children.f op v` (`child.f`): some child does, filtered by the outer selector's include=.
   `ref=[...]`, `parent=[...]`, `id=[...]`: sub-selectors, with their own status filter.
+- `num_children`, `numChildren`, `children.count`: children of any status, as ProcessWire
+  counts them; `ref.count`: the pages a Page field references. OR values are each tried.
+- Sorts: `sort=parent` is by the parent's name, `sort=parent.f` and `sort=ref.f` by a
+  subfield of the parent or of the first referenced page (`sort=ref`: its name), `sort=ref.count`
+  by the number referenced; `sort=random` by a shuffle fixed for the plan.
 - OR-groups `(a), (b)` (and each named set `n=(a), n=(b)`): at least one group matches. They
   are filtered only by the status filter of the selector around them, as in ProcessWire.
 """
 from __future__ import annotations
 
 import difflib
+import random
 import re
 import string
 from dataclasses import dataclass
@@ -42,6 +64,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Union
 
 from ..errors import SelectorError
+from ..fieldtypes import fold
 from .dates import DateValueError, is_relative, parse_date
 from .parser import Condition, Group, Selector, Value
 
@@ -55,17 +78,44 @@ STATUS_HIDDEN, STATUS_UNPUBLISHED, STATUS_TRASH = 1024, 2048, 8192
 INCLUDE = {"hidden": 2048, "unpublished": 8192, "trash": 16384, "all": None}
 DEFAULT_THRESHOLD = STATUS_HIDDEN
 INT_LIMIT = 2 ** 63 - 1
-TEXT_OPERATORS = frozenset(("=", "<", ">", "<=", ">=", "*=", "%=", "^=", "$=", "~="))
 ORDER_OPERATORS = frozenset(("=", "<", ">", "<=", ">="))
+# ProcessWire's word operators -> (any word suffices, how each word matches: whole, prefix,
+# part, or last = whole words but the last a prefix). Without a fulltext index the expanding
+# ones (+) match any of the words and the relevance ones (**) match as ~|= does.
+WORD_OPERATORS = {"~=": (False, "whole"), "~|=": (True, "whole"), "~*=": (False, "prefix"),
+                  "~|*=": (True, "prefix"), "~~=": (False, "last"), "~%=": (False, "part"),
+                  "~|%=": (True, "part"), "~+=": (True, "whole"), "~|+=": (True, "whole"),
+                  "**=": (True, "whole"), "**+=": (True, "whole"), "*+=": (True, "whole")}
+TEXT_OPERATORS = frozenset(("=", "<", ">", "<=", ">=", "*=", "%=", "^=", "$=", "%^=", "%$=",
+                            *WORD_OPERATORS))
 META_KEYS = ("sort", "limit", "start", "include", "check_access")
 KEYS = ("id", "parent", "parent_id", "has_parent", "template", "templates_id", "name", "path",
         "status", "created", "modified", "created_users_id", "modified_users_id", "num_children",
-        *META_KEYS)
+        "numChildren", "children", "child", *META_KEYS)
+CHILD_COUNT_NAMES = ("num_children", "numChildren", "children.count", "child.count")
+# Names of `pages` columns (ProcessWire's native fields) usable as `children.<name>`.
+NATIVE_COLUMNS = frozenset(("id", "name", "status", "created", "modified", "created_users_id",
+                            "modified_users_id", "templates_id", "template", "parent_id",
+                            "parent"))
 # The word rule of `~=` (see the module docstring); the SQL compiler builds its patterns from it.
 WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
               "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 WORD_SEPARATORS = WHITESPACE + string.punctuation
 WORD_SPLIT = re.compile("[" + re.escape(WORD_SEPARATORS) + "]+")
+PUNCTUATION_AND_SPACE = frozenset(string.punctuation + " ")
+
+
+def _bracket(chars: str) -> str:
+    """A bracket class of `chars`, its specials escaped with a backslash, which PCRE2 (MariaDB),
+    Python's re (SQLite) and PostgreSQL's advanced REs all read alike."""
+    return "[" + "".join("\\" + c if c in "\\[]^-" else c for c in chars) + "]"
+
+
+SEPARATOR_CLASS = _bracket(WORD_SEPARATORS)
+
+
+SPACE_CLASS = _bracket(WHITESPACE)
+PUNCT_CLASS = _bracket(string.punctuation)
 MAX_SORTS = 10
 
 
@@ -118,13 +168,41 @@ class ChildCount:
 
 
 @dataclass(frozen=True, slots=True)
+class RefCount:
+    """How many pages a Page field references (`ref.count`)."""
+
+    field: str
+    table: str
+    kind: str = "int"
+
+
+@dataclass(frozen=True, slots=True)
+class Related:
+    """A sort key read from another page: the parent's (`sort=parent.title`) or the first
+    referenced page's (`sort=ref.title`). `via` is "parent" or the Page field's RefColumn."""
+
+    via: Any
+    target: Any
+    kind: str = "related"
+
+
+@dataclass(frozen=True, slots=True)
+class Random:
+    """`sort=random`: a shuffle of the ids fixed by `seed` (the same order page after page)."""
+
+    seed: int
+    kind: str = "int"
+
+
+@dataclass(frozen=True, slots=True)
 class Ancestors:
     """has_parent: a page is below the page given (at any depth, never itself)."""
 
     kind: str = "id"
 
 
-Target = Union[Column, PathColumn, FieldColumn, RefColumn, StatusColumn, ChildCount, Ancestors]
+Target = Union[Column, PathColumn, FieldColumn, RefColumn, StatusColumn, ChildCount, RefCount,
+               Related, Random, Ancestors]
 
 
 # -- values -------------------------------------------------------------------------------------
@@ -136,10 +214,82 @@ class PathRef:
 
 
 @dataclass(frozen=True, slots=True)
+class ParentsOf:
+    """The parents of the pages a sub-query finds (`children.title=x`: a child matches)."""
+
+    query: Query
+
+
+@dataclass(frozen=True, slots=True)
 class Words:
-    """The words of a `~=` value, each of which must be a word of the text."""
+    """The words of a word operator's value: all of them must match (any one, if `any`),
+    each as a whole word, a word's prefix, a part of the text, or whole but the last a prefix."""
 
     words: tuple[str, ...]
+    any: bool = False
+    match: str = "whole"
+
+    def patterns(self) -> tuple[str | None, ...]:
+        """Per word, the regular expression that must match besides LIKE '%word%' (None: none)."""
+        last = len(self.words) - 1
+        out: list[str | None] = []
+        for index, word in enumerate(self.words):
+            how = self.match if self.match != "last" else ("prefix" if index == last else "whole")
+            out.append(None if how == "part" else
+                       f"(^|{SEPARATOR_CLASS}){word}" + (f"({SEPARATOR_CLASS}|$)" if how == "whole" else ""))
+        return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class Phrase:
+    """A `*=`, `^=` or `$=` value, matched as ProcessWire's RLIKE does: a run of spaces and
+    hyphens in the value matches such a run in the text, a straight apostrophe matches a curly
+    one (and may be left out after a word); `*=` finds the phrase starting at a word, `^=` at
+    the start after any whitespace and HTML tags, `$=` at the end before any whitespace,
+    punctuation and closing tags. `at`: word, start or end."""
+
+    text: str
+    at: str
+    junk: tuple[tuple[str, str], ...] | None = ()
+
+    def pattern(self) -> str:
+        body = "[- ]+".join(_phrase_token(token) for token in re.split(" +", self.text.replace("-", " ")))
+        if self.at == "start":
+            return f"^{SPACE_CLASS}*(<[^>]+>)*{SPACE_CLASS}*{body}"
+        if self.at == "end":
+            return f"{body}{SPACE_CLASS}*{PUNCT_CLASS}*{SPACE_CLASS}*(<[^>]+>)*{SPACE_CLASS}*$"
+        return f"(^|{SEPARATOR_CLASS}){body}"
+
+    def literal(self) -> str:
+        """The longest run of the value every match contains as it is (for a LIKE pre-filter)."""
+        return max(re.split("[- '’]+", self.text), key=len)
+
+    def lead(self) -> str:
+        """What a `^=` match starts with when the text has no leading whitespace or tags."""
+        return re.split("[- '’]", self.text, maxsplit=1)[0] if self.at == "start" else ""
+
+
+
+def _phrase_token(token: str) -> str:
+    out = []
+    for index, char in enumerate(token):
+        if char in "'’":
+            out.append("('|’)" + ("?" if index == len(token) - 1 else ""))
+        else:
+            out.append(regex_literal(char))
+    return "".join(out)
+
+
+def literal_pattern(text: str) -> str:
+    """A regular expression matching `text` as it is, on every engine."""
+    return "".join(regex_literal(char) for char in text)
+
+
+def regex_literal(char: str) -> str:
+    """`char` as a regular expression matching itself on every engine: ASCII punctuation
+    and space escaped by a backslash (PCRE2, Python's re and PostgreSQL's AREs all read a backslash and x
+    as x for such characters), everything else as it is."""
+    return "\\" + char if char in PUNCTUATION_AND_SPACE else char
 
 
 # -- nodes ----------------------------------------------------------------------------------------
@@ -220,9 +370,15 @@ def words(text: str) -> tuple[str, ...]:
 def value_shape(op: str, value: Any) -> Any:
     if isinstance(value, Query):
         return ("Q", value.shape())
+    if isinstance(value, ParentsOf):
+        return ("C", value.query.shape())
     if isinstance(value, Words):
-        return ("W", len(value.words))
-    if op == "^=" and isinstance(value, str):
+        return ("W", len(value.words), value.any, value.patterns())
+    if isinstance(value, Phrase):
+        lead = value.lead()
+        return ("P", value.at, bool(value.literal()), bool(lead) and prefix_upper(lead) is not None,
+                bool(lead), None if value.junk is None else len(value.junk))
+    if op == "%^=" and isinstance(value, str):
         return ("^", prefix_upper(value) is not None)
     if value is None:
         return None
@@ -263,14 +419,20 @@ def compare(op: str, stored: Any, value: Any) -> bool:
         return stored <= value
     if op == ">=":
         return stored >= value
-    if op in ("*=", "%="):
+    if op == "%=":
         return value in stored
-    if op == "^=":
+    if op == "%^=":
         return stored.startswith(value)
-    if op == "$=":
+    if op == "%$=":
         return stored.endswith(value)
+    if op in ("*=", "^=", "$="):
+        return re.search(value.pattern(), stored) is not None
     if op == "~=":
-        return bool(value.words) and set(value.words) <= set(words(stored))
+        if not value.words:
+            return False
+        found = (re.search(pattern, stored) if pattern else value.words[index] in stored
+                 for index, pattern in enumerate(value.patterns()))
+        return any(found) if value.any else all(found)
     raise AssertionError(op)
 
 
@@ -279,7 +441,7 @@ SORT_KEYS: dict[str, Target] = {
     "id": Column("id", "id"), "name": Column("name", "name"), "status": Column("status", "int"),
     "sort": Column("sort", "int"), "created": Column("created", "datetime"),
     "modified": Column("modified", "datetime"), "template": Column("templates_id", "id"),
-    "templates_id": Column("templates_id", "id"), "parent": Column("parent_id", "id"),
+    "templates_id": Column("templates_id", "id"), "parent": Related("parent", Column("name", "name")),
     "parent_id": Column("parent_id", "id"), "created_users_id": Column("created_users_id", "int"),
     "modified_users_id": Column("modified_users_id", "int"), "path": PathColumn(),
     "num_children": ChildCount(),
@@ -301,6 +463,8 @@ class Planner:
         # or template re-created since is another object. `volatile`: it uses "now".
         self.depends: list[tuple[str, str | int, Any]] = []
         self.volatile = False
+        # The status filter of `children.f` sub-queries: the outer selector's include=.
+        self.child_threshold: int | None = DEFAULT_THRESHOLD
 
     # -- errors ------------------------------------------------------------------------------
     @staticmethod
@@ -313,6 +477,12 @@ class Planner:
         return self._query(trees, top=True)
 
     def _query(self, trees: list[Selector], top: bool) -> Query:
+        if top:
+            for tree in trees:
+                for item in tree.items:
+                    if isinstance(item, Condition) and item.fields[0] == "include" and item.values:
+                        self.child_threshold = INCLUDE.get(item.values[0].text.strip().lower(),
+                                                           DEFAULT_THRESHOLD)
         nodes: list[Node] = []
         groups: dict[str, list[Node]] = {}
         sorts: list[Sort] = []
@@ -345,7 +515,8 @@ class Planner:
                         check_access = self.count_value(tree, item) != 0   # check_access=0|1
                     continue
                 node = self.condition(tree, item)
-                nodes.append(node)
+                # flattened, so a field every page must store is joined INNER
+                nodes.extend(node.items if isinstance(node, AllOf) else (node,))
                 if key == "status" and len(item.fields) == 1:
                     max_status = self.status_ceiling(item, node, max_status)
                 if key in ("parent", "parent_id") and not item.negated and item.operator == "=":
@@ -426,28 +597,82 @@ class Planner:
         text = value.text.strip()
         desc = text.startswith("-")
         name = text[1:].strip() if desc else text
+        if name == "random":
+            self.volatile = True     # a new order each call; one order while a call pages
+            return Sort(Random(random.randrange(1, 2 ** 31)), False)
+        if name in CHILD_COUNT_NAMES:
+            return Sort(ChildCount(), desc)
+        if "." in name:
+            return Sort(self.related_sort(tree, name, value.position), desc)
         target: Target | None = SORT_KEYS.get(name)
         if target is None:
-            if name == "random":
-                raise self.error(tree, "sort=random is not supported", value.position, text,
-                                 "sort by a field, or shuffle the ids in Python")
             field = self.field(tree, name, value.position, what="sort field")
             target = self.field_target(tree, field, value.position)
+            if isinstance(target, RefColumn):
+                # ProcessWire sorts by the referenced page's name
+                target = Related(target, Column("name", "name"))
         return Sort(target, desc)
+
+    def related_sort(self, tree: Selector, name: str, position: int) -> Target:
+        """`parent.title`, `-parent.name`, `ref.title`, `ref.count`: one level down."""
+        head, rest = name.split(".", 1)
+        via: Any
+        if rest == "data" and head != "parent":
+            field = self.field(tree, head, position, what="sort field")
+            if field.type.folded:
+                return FieldColumn(field.name, field.table, "text", False)   # exact text
+        if head == "parent":
+            via = "parent"
+        else:
+            field = self.field(tree, head, position, what="sort field")
+            via = self.field_target(tree, field, position)
+            if not isinstance(via, RefColumn):
+                raise self.error(tree, f"cannot sort by {name!r}", position, name,
+                                 "sort by parent.<field> or <Page field>.<field>")
+            if rest == "count":
+                return RefCount(via.field, via.table)
+        if rest == "path":
+            rest = "name"       # ProcessWire sorts parent.path by the parent's name too
+        inner: Target | None = SORT_KEYS.get(rest)
+        if inner is None or not isinstance(inner, Column):
+            field = self.field(tree, rest, position, what="sort field")
+            inner = self.field_target(tree, field, position)
+            if not isinstance(inner, FieldColumn):
+                raise self.error(tree, f"cannot sort by {name!r}", position, name,
+                                 "sort by a subfield that holds one value")
+        return Related(via, inner)
 
     # -- conditions --------------------------------------------------------------------------
     def condition(self, tree: Selector, item: Condition) -> Node:
-        op = {"%^=": "^=", "%$=": "$="}.get(item.operator, item.operator)
-        negate = item.negated
+        op, negate = item.operator, item.negated
+        if op.startswith("!") and op != "!=":
+            op, negate = op[1:], not negate      # title!%=x is !title%=x, as in ProcessWire
         self._operator_at = item.operator_position
-        if op == "!=":
+        not_equal = op == "!="
+        if not_equal:
             op, negate = "=", not negate
         leaves = [self.leaf(tree, name, op, item.values, position)
                   for name, position in zip(item.fields, item.field_positions)]
         node: Node = leaves[0] if len(leaves) == 1 else AnyOf(tuple(leaves))
-        return Not(node) if negate else node
+        if not negate:
+            return node
+        if not_equal and not item.negated:
+            # ProcessWire: text `f!=x` wants a stored value other than x (`!f=x` takes blanks).
+            present = tuple(Leaf(leaf.target, "?", ()) for leaf in leaves if isinstance(leaf, Leaf)
+                            and isinstance(leaf.target, FieldColumn) and leaf.target.kind == "text"
+                            and not leaf.blank)
+            if present:
+                return AllOf((*present, Not(node)))
+        return Not(node)
 
     def leaf(self, tree: Selector, name: str, op: str, values: tuple[Value, ...], position: int) -> Node:
+        if name.endswith(".data") and name.count(".") == 1:
+            field = self.site.fields.get(name[:-5])
+            if field is not None and field.type.folded:
+                # The stored text as it is: `title.data=Café` is exact where `title=cafe` folds.
+                self.depends.append(("fields", field.name, field))
+                exact = FieldColumn(field.name, field.table, "text", False)
+                return self.text_leaf(tree, exact, name, op, values)
         if "." in name:
             return self.related(tree, name, op, values, position)
         if name in META_KEYS:
@@ -460,6 +685,9 @@ class Planner:
             return self.template_leaf(tree, op, values)
         if name == "has_parent":
             return self.has_parent_leaf(tree, op, values)
+        if name in ("children", "child"):
+            raise self.error(tree, f"{name} needs a subfield", position, name,
+                             f"write {name}.count>0, {name}.title=x or has_parent=")
         if name == "status":
             return self.status_leaf(tree, op, values)
         if name in ("name", "path"):
@@ -469,7 +697,7 @@ class Planner:
             return self.ordered_leaf(tree, Column(name, "datetime"), name, op, values)
         if name in ("created_users_id", "modified_users_id"):
             return self.ordered_leaf(tree, Column(name, "int"), name, op, values)
-        if name == "num_children":
+        if name in CHILD_COUNT_NAMES:
             return self.ordered_leaf(tree, ChildCount(), name, op, values)
         field = self.field(tree, name, position)
         target = self.field_target(tree, field, position)
@@ -480,19 +708,32 @@ class Planner:
         return self.ordered_leaf(tree, target, name, op, values)
 
     def related(self, tree: Selector, name: str, op: str, values: tuple[Value, ...], position: int) -> Node:
-        """`parent.f` and `ref.f`: a sub-plan run on the parent or on the referenced pages."""
+        """`parent.f`, `children.f` and `ref.f`: a sub-plan run on the parent, the children or
+        the referenced pages; `ref.count`, `children.count`; `title.data`: exact text."""
         head, rest = name.split(".", 1)
+        if name in CHILD_COUNT_NAMES:
+            return self.ordered_leaf(tree, ChildCount(), name, op, values)
+        if rest == "count" and head not in ("parent", "children", "child"):
+            target = self.field_target(tree, self.field(tree, head, position), position)
+            if isinstance(target, RefColumn):
+                return self.ordered_leaf(tree, RefCount(target.field, target.table), name, op, values)
         inner = self.leaf(tree, rest, op, values, position + len(head) + 1)
-        sub = Query(inner, None)
         if head == "parent":
-            return Leaf(Column("parent_id", "id"), "=", (sub,))
+            return Leaf(Column("parent_id", "id"), "=", (Query(inner, None),))
+        if head in ("children", "child"):
+            # ProcessWire finds children by a field with the outer selector's include= (its
+            # status filter), and by a column of `pages` (name, status, ...) through a plain
+            # join: children of any status.
+            threshold = None if rest in NATIVE_COLUMNS else self.child_threshold
+            return Leaf(Column("id", "id"), "=", (ParentsOf(Query(inner, threshold)),))
         field = self.field(tree, head, position)
         target = self.field_target(tree, field, position)
         if not isinstance(target, RefColumn):
             raise self.error(tree, f"field {head!r} has no subfields", position, name,
-                             "subfields work on parent (parent.title) and on Page fields "
-                             "(ref.title)")
-        return Leaf(target, "=", (sub,))
+                             "subfields work on parent (parent.title), children "
+                             "(children.title), Page fields (ref.title, ref.count) and text "
+                             "fields (title.data: exact, case and accents count)")
+        return Leaf(target, "=", (Query(inner, None),))
 
     def field(self, tree: Selector, name: str, position: int, what: str = "field") -> Any:
         field = self.site.fields.get(name)
@@ -595,21 +836,46 @@ class Planner:
 
     def text_leaf(self, tree: Selector, target: Target, name: str, op: str,
                   values: tuple[Value, ...]) -> Leaf:
+        """Text, by ProcessWire's rules for empty values: `f=` matches pages storing nothing,
+        every other operator matches only stored text, and an empty value (`f*=`, `f<`)
+        matches nothing."""
         if op not in TEXT_OPERATORS:
-            raise self.wrong_operator(tree, name, op, "= != < > <= >= *= ~= ^= $= %=")
+            raise self.wrong_operator(tree, name, op, "= != < > <= >= *= ^= $= %= %^= %$= "
+                                      + " ".join(WORD_OPERATORS))
         folded = not isinstance(target, FieldColumn) or target.folded
         out: list[Any] = []
         for value in values:
             if value.sub is not None:
                 raise self.error(tree, f"{name} does not take a sub-selector", value.position, value.text,
                                  "sub-selectors [...] work on Page fields, parent and id")
-            text = value.text.casefold() if folded else value.text
+            text = (fold(value.text) if folded else value.text).strip()   # ProcessWire trims too
+            if op != "=" and not text:
+                continue
             if isinstance(target, PathColumn) and op == "=" and text:
                 text = normal_path(text)
-            out.append(Words(words(text)) if op == "~=" else text)
-        leaf_values = tuple(out)
-        blank = isinstance(target, FieldColumn) and any(compare(op, "", v) for v in leaf_values)
-        return Leaf(target, op, leaf_values, blank)
+            if op in WORD_OPERATORS:
+                any_word, match = WORD_OPERATORS[op]
+                out.append(Words(words(text), any_word, match))
+            elif op in ("*=", "^=", "$="):
+                out.append(Phrase(text, {"*=": "word", "^=": "start", "$=": "end"}[op],
+                                  self.lead_junk(target)))
+            else:
+                out.append(text)
+        blank = isinstance(target, FieldColumn) and op == "=" and "" in out
+        return Leaf(target, "~=" if op in WORD_OPERATORS else op, tuple(out), blank)
+
+    def lead_junk(self, target: Target) -> tuple[tuple[str, str], ...] | None:
+        """[low, high) ranges holding every text that may start with what `^=` skips
+        (whitespace, tags), so `^=` reads those and its first word's range by the index:
+        single-line text is stored trimmed, so only "<" and (in the fold, where NFKD may turn
+        a spacing accent such as "´" into a space) text below "!" remain; names and paths
+        start with neither. None: no index to read by (Textarea), a scan with LIKE."""
+        if not isinstance(target, FieldColumn):
+            return ()
+        field = self.site.fields.get(target.field)
+        if field is None or not field.type.indexed:
+            return None
+        return (("", "!"), ("<", "=")) if target.folded else (("<", "="),)
 
     def ordered_leaf(self, tree: Selector, target: Target, name: str, op: str,
                      values: tuple[Value, ...]) -> Leaf:

@@ -10,8 +10,9 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from ..fieldtypes import fold
+from .compiler import RANDOM_PRIME
 from .plan import (
-    BLANK,
     AllOf,
     Ancestors,
     AnyOf,
@@ -21,10 +22,14 @@ from .plan import (
     Leaf,
     Node,
     Not,
+    ParentsOf,
     PathColumn,
     PathRef,
     Query,
+    Random,
     RefColumn,
+    RefCount,
+    Related,
     StatusColumn,
     compare,
 )
@@ -53,6 +58,7 @@ class Snapshot:
         self.paths = {pid: self._path(pid) for pid in self.pages}
         self.by_path = {path: pid for pid, path in self.paths.items() if path is not None}
         self.values: dict[str, dict[int, Any]] = {}
+        self.raw: dict[str, dict[int, Any]] = {}      # text as stored, for `title.data`
         self.refs: dict[str, dict[int, list[tuple[int, int]]]] = {}
         for field in site.fields:
             kind = field.type.kind
@@ -64,14 +70,16 @@ class Snapshot:
                     refs.setdefault(pages_id, []).append((sort, data))
                 self.refs[field.name] = refs
                 continue
-            values = {}
+            values, raw = {}, {}
             for pages_id, data in db.all(f"SELECT pages_id, data FROM {field.table}"):
+                raw[pages_id] = data
                 if kind == "text" and field.type.folded:
-                    data = data.casefold()
+                    data = fold(data)
                 elif kind == "datetime":
                     data = db.dt_value(data)
                 values[pages_id] = data
             self.values[field.name] = values
+            self.raw[field.name] = raw
 
     def _path(self, page_id: int) -> str | None:
         names = []
@@ -136,11 +144,30 @@ class Reference:
         if isinstance(target, ChildCount):
             return self.snap.children.get(pid, 0)
         if isinstance(target, FieldColumn):
-            return self.snap.values[target.field].get(pid)
+            return self.field_values(target).get(pid)
         if isinstance(target, RefColumn):
             first = [data for sort, data in self.snap.refs[target.field].get(pid, []) if sort == 0]
             return first[0] if first else None
+        if isinstance(target, RefCount):
+            return len(self.snap.refs[target.field].get(pid, []))
+        if isinstance(target, Random):
+            mixed = (pid * 2147483659 + target.seed) % RANDOM_PRIME
+            return (mixed * mixed + target.seed) % RANDOM_PRIME
+        if isinstance(target, Related):
+            if target.via == "parent":
+                other = self.snap.pages[pid]["parent_id"]
+            else:
+                other = self._sort_value(target.via, pid)
+            if other not in self.snap.pages:
+                return None
+            return self._sort_value(target.target, other)
         raise AssertionError(target)
+
+    def field_values(self, target: FieldColumn) -> dict[int, Any]:
+        """A field's values by page: folded text, or as stored for `title.data`."""
+        if target.kind == "text" and not target.folded and target.field in self.snap.raw:
+            return self.snap.raw[target.field]
+        return self.snap.values[target.field]
 
     # -- matching ----------------------------------------------------------------------------
     def node(self, node: Node, pid: int) -> bool:
@@ -162,7 +189,11 @@ class Reference:
         if isinstance(target, Column):
             return any(compare(op, page[target.name], v) for v in values)
         if isinstance(target, FieldColumn):
-            stored = self.snap.values[target.field].get(pid, BLANK[target.kind])
+            stored = self.field_values(target).get(pid)
+            if stored is None:
+                return leaf.blank       # no row: the planner worked out what blank matches
+            if op == "?":
+                return True
             return any(compare(op, stored, v) for v in values)
         if isinstance(target, PathColumn):
             return any(compare(op, self.snap.paths[pid], v) for v in values)
@@ -170,6 +201,8 @@ class Reference:
             return any(compare(op, page["status"], v) for v in values)
         if isinstance(target, ChildCount):
             return any(compare(op, self.snap.children.get(pid, 0), v) for v in values)
+        if isinstance(target, RefCount):
+            return any(compare(op, len(self.snap.refs[target.field].get(pid, [])), v) for v in values)
         if isinstance(target, Ancestors):
             ancestors = self.snap.ancestors(pid)
             return any(any(self.snap.paths.get(a) == v for a in ancestors) if isinstance(v, str)
@@ -186,6 +219,8 @@ class Reference:
             return self.snap.by_path.get(value.path) == page_id
         if isinstance(value, Query):
             return page_id in self.matching(value)
+        if isinstance(value, ParentsOf):
+            return page_id in {self.snap.pages[c]["parent_id"] for c in self.matching(value.query)}
         return compare(op, page_id, value)
 
 

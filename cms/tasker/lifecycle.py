@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 
 import peewee
 
+from ..fieldtypes import fold
 from ..hooks import hookable
 from ..page import NullPage, Page
 from .errors import TaskError
@@ -265,7 +266,7 @@ class LifecycleMixin:
         else:
             initial = db.scalar("SELECT initial_data FROM tasker_tasks WHERE pages_id = ?", (task_id,))
             db.execute("UPDATE field_task_data SET data = ?, fold = ? WHERE pages_id = ?",
-                       (initial, initial.casefold(), task_id))
+                       (initial, fold(initial), task_id))
             db.execute("UPDATE tasker_tasks SET progress = 0, failures = 0, attempts = 0, "
                        "reset_pending = 0 WHERE pages_id = ?", (task_id,))
             self.logs.clear(task_id)

@@ -15,6 +15,7 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+from ..fieldtypes import fold
 from .errors import TaskError
 from .status import summary_text
 
@@ -81,8 +82,8 @@ class LogStore:
         lines, errors, warnings = format_entries(entries)
         text = "\n".join(lines) + "\n"
         db = self.db
-        if not db.execute(self.append_sql, (text, text.casefold(), task_id)).rowcount:
-            db.execute(self.insert_sql, (task_id, text, text.casefold()))
+        if not db.execute(self.append_sql, (text, fold(text), task_id)).rowcount:
+            db.execute(self.insert_sql, (task_id, text, fold(text)))
         db.execute(self.count_sql, (len(lines), errors, warnings, task_id))
         row = db.one("SELECT log_lines, log_dropped FROM tasker_tasks WHERE pages_id = ?", (task_id,))
         if row and row[0] > max(3, cap):
@@ -93,7 +94,7 @@ class LogStore:
         lines, dropped = cap_lines(lines, dropped, cap)
         text = "\n".join(lines) + "\n" if lines else ""
         self.db.execute("UPDATE field_log_messages SET data = ?, fold = ? WHERE pages_id = ?",
-                        (text, text.casefold(), task_id))
+                        (text, fold(text), task_id))
         self.db.execute("UPDATE tasker_tasks SET log_lines = ?, log_dropped = ? WHERE pages_id = ?",
                         (len(lines), dropped, task_id))
 

@@ -12,6 +12,7 @@ import threading
 import time
 from typing import TYPE_CHECKING, Any
 
+from ..fieldtypes import fold
 from ..page import Page
 from .errors import ClaimLost, TaskError
 from .state import TaskState, as_state
@@ -60,7 +61,7 @@ class ProgressMixin:
         db = self.site.db
         text = dumps(task_data)
         if text != step.data_text:
-            db.execute(SAVE_DATA, (text, text.casefold(), task_id))
+            db.execute(SAVE_DATA, (text, fold(text), task_id))
             step.data_text = text
             step.task._values["task_data"] = text
         progress = step.progress_of(task_data)
@@ -163,7 +164,7 @@ class ProgressMixin:
                     raise TaskError(f"task {task_id} is running in another step; only that step "
                                     "saves its progress")
                 progress = progress_of(task_data, row[1])
-                db.execute(SAVE_DATA, (text, text.casefold(), task_id))
+                db.execute(SAVE_DATA, (text, fold(text), task_id))
                 db.execute("UPDATE tasker_tasks SET progress = ? WHERE pages_id = ?",
                            (progress, task_id))
         db.retry(save)

@@ -47,6 +47,7 @@ from typing import TYPE_CHECKING, Any
 
 import peewee
 
+from ..fieldtypes import fold
 from ..hooks import hookable
 from ..page import Page
 from ..pages import COLUMNS as PAGE_COLUMNS
@@ -667,7 +668,7 @@ class StepMixin:
             db.execute("DELETE FROM tasker_steps WHERE pages_id = ?", (step.task_id,))
             step.lines = []
         if data_text is not None and data_text != step.data_text:
-            db.execute(SAVE_DATA, (data_text, data_text.casefold(), step.task_id))
+            db.execute(SAVE_DATA, (data_text, fold(data_text), step.task_id))
             step.data_text = data_text
         step.peak_memory()
         seconds = max(0.0, time.time() - step.started)
