@@ -231,3 +231,51 @@ def test_a_writer_waiting_for_sqlites_lock_is_seen_and_gets_in(tmp_path):
     assert waiters.any() is False                      # the waiter let go
     holder.close()
     db.close()
+
+
+def newest_plan(site, parent_id: int) -> str:
+    """How SQLite runs `parent=X, template=post, sort=-created, limit=20` on this connection
+    (after running it: a connection reloads new statistics at its next statement)."""
+    selector = f"parent={parent_id}, template=post, sort=-created, limit=20"
+    site.selectors.select(selector)
+    sql, params = site.selectors.compiler.select(site.selectors.plan(selector), 20, 0)
+    return " ".join(row[-1] for row in site.db.all("EXPLAIN QUERY PLAN " + sql, params))
+
+
+def test_sqlite_statistics_follow_a_large_import_to_every_connection(tmp_path):
+    url = f"sqlite:///{tmp_path}/site.db"
+    site = cms.boot(url, site_dir=tmp_path)
+    site.templates.add("post", fields=["title"])
+    server = cms.boot(url, site_dir=tmp_path)           # open before the import, kept open
+    reading = site.db.execute("SELECT id FROM pages")   # a read still open during the commit
+    reading.fetchone()
+    with site.transaction():
+        parent = site.pages.add("post", 1, "news", title="News")
+        for i in range(2000):
+            site.pages.add("post", parent, f"n{i}", title=f"News {i}")
+        # no statistics yet: SQLite would read every child and sort them
+        assert "TEMP B-TREE FOR ORDER BY" in newest_plan(site, parent.id)
+    for connection in (site, server, cms.boot(url, site_dir=tmp_path)):
+        plan = newest_plan(connection, parent.id)
+        assert "pages_parent_id_templates_id_created" in plan and "TEMP B-TREE" not in plan
+    analyzed = {row[0] for row in site.db.all("SELECT tbl FROM sqlite_stat1")}
+    assert {"pages", "pages_paths", "field_title"} <= analyzed     # all tables, not pages alone
+    assert site.db.all("SELECT name FROM sqlite_master WHERE name LIKE 'cms_reload%'") == []
+    site.close()
+    server.close()
+
+
+def test_small_sqlite_commits_do_not_look_at_statistics(tmp_path, monkeypatch):
+    from cms.db.sqlite import PlannerStatistics
+    looked: list[object] = []
+    monkeypatch.setattr(PlannerStatistics, "refresh", staticmethod(lambda conn: looked.append(conn)))
+    site = cms.boot(f"sqlite:///{tmp_path}/site.db", site_dir=tmp_path)
+    looked.clear()                                       # (booting a new site may add enough)
+    for i in range(20):
+        site.pages.add("basic-page", 1, f"p{i}", title=f"Page {i}")
+    assert looked == []
+    with site.transaction():
+        for i in range(400):
+            site.pages.add("basic-page", 1, f"q{i}", title=f"Page {i}")
+    assert len(looked) == 1
+    site.close()
