@@ -81,6 +81,26 @@ def test_nested_transaction_is_a_savepoint(site):
     assert not site.pages.get("/inner/")
 
 
+def test_savepoints_nest_and_roll_back_alone(site):
+    with site.transaction():
+        site.pages.add("basic-page", 1, title="Outer")
+        with site.transaction():
+            site.pages.add("basic-page", 1, title="Kept")
+            with pytest.raises(RuntimeError):
+                with site.transaction():
+                    assert site.db.transaction_level() == 3
+                    site.pages.add("basic-page", 1, title="Deep")
+                    raise RuntimeError("the deepest level fails")
+            with site.transaction() as inner:
+                site.pages.add("basic-page", 1, title="Undone")
+                inner.rollback()                     # the block goes on without its work
+                site.pages.add("basic-page", 1, title="After")
+        assert site.db.transaction_level() == 1
+    assert site.db.transaction_level() == 0
+    found = {p.name for p in site.pages.find("parent=1, template=basic-page, include=all")}
+    assert {"outer", "kept", "after"} <= found and not {"deep", "undone"} & found
+
+
 def test_schema_change_inside_transaction_is_refused(site):
     with site.transaction():
         with pytest.raises(cms.SchemaError, match="not allowed inside a transaction"):

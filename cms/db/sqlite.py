@@ -228,6 +228,10 @@ class SqliteDatabase(Database):
                 "synchronous": synchronous,
                 "foreign_keys": 1,
                 "cache_size": -32000,
+                # Savepoints (a hooked page save, each step of a runner's batch) copy every
+                # page they change to a statement journal: in a temporary file that costs
+                # 30-45 µs per savepoint, in memory 7-10 µs.
+                "temp_store": "memory",
                 "analysis_limit": PlannerStatistics.ANALYSIS_LIMIT,
             },
         )
