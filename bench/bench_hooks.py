@@ -7,12 +7,14 @@ hits both sides alike:
 - update: change one field of a page and save it (each save its own transaction);
 - bulk add: add pages inside one open transaction (where a hooked save takes a savepoint).
 The five hooks do trivial work: two before and one after `Pages::save`, one class hook and
-one object hook after `saved`. Aim: at most 10% more time with the hooks.
+one object hook after `saved`. Aims: at most 10% more time with the hooks for an update, 30%
+for an add inside a caller's transaction (issue 17).
 
 The bulk-add line measures a different thing as much as the hooks: inside a caller's
 transaction an unhooked save runs without a savepoint (nothing can fail half-way), while a
-hooked one takes a savepoint so a failing hook rolls back only that save; on SQLite a
-savepoint costs about as much as the add itself (the statement journal).
+hooked one takes a savepoint so a failing hook rolls back only that save. On SQLite a
+savepoint copies every page the save changes (15 or so: the pages row, its indexes, the path
+and field rows) to a statement journal, 7-10 µs in memory where a page add costs 25 µs.
 """
 from __future__ import annotations
 
@@ -69,7 +71,7 @@ def bulk_add_samples(site: cms.Site, parent: cms.Page, count: int, tag: str) -> 
     return samples
 
 
-def compare(label: str, run, site: cms.Site, per_block: int) -> None:
+def compare(label: str, run, site: cms.Site, per_block: int, aim: float) -> None:
     plain: list[float] = []
     hooked: list[float] = []
     counter = [0]
@@ -81,7 +83,7 @@ def compare(label: str, run, site: cms.Site, per_block: int) -> None:
     assert counter[0] == 5 * per_block * BLOCKS, counter
     base, with_hooks = statistics.median(plain) * 1e6, statistics.median(hooked) * 1e6
     print(f"{label:<32} no hooks {base:8.1f} us   five hooks {with_hooks:8.1f} us   "
-          f"ratio {with_hooks / base:.3f} (aim <= 1.10)")
+          f"ratio {with_hooks / base:.3f} (aim <= {aim:.2f})")
 
 
 def main() -> None:
@@ -100,9 +102,9 @@ def main() -> None:
         page = site.pages.add("item", home, "target", title="Target")
         bin_page = site.pages.add("basic-page", home, "bin", title="Bin")
         compare("update, one transaction each", lambda tag, n: update_samples(site, page, n),
-                site, per_block)
+                site, per_block, 1.10)
         compare("add, in one open transaction", lambda tag, n: bulk_add_samples(site, bin_page, n, tag),
-                site, per_block)
+                site, per_block, 1.30)
         site.close()
 
 

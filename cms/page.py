@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING, Any, Iterable, Iterator
+from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from .errors import PageError
 
@@ -329,14 +329,27 @@ class NullPage(Page):
 
 
 class PageArray:
-    """Pages found by a selector, with `total` (all matches), `start` and `limit` for paging."""
+    """Pages found by a selector, with `total` (all matches), `start` and `limit` for paging.
 
-    def __init__(self, pages: Iterable[Page], total: int | None = None, start: int = 0,
-                 limit: int | None = None):
+    `total` may be given as a function that counts: it runs once, on the first read of
+    `total`, so a find whose caller never asks how many match beyond its `limit` pays no COUNT
+    (on a parent with 100,000 children that count costs more than the find). The count then
+    sees the database as it is at that read, like any other query.
+    """
+
+    def __init__(self, pages: Iterable[Page], total: int | Callable[[], int] | None = None,
+                 start: int = 0, limit: int | None = None):
         self._pages = list(pages)
-        self.total = len(self._pages) if total is None else total
+        self._total = len(self._pages) if total is None else total
         self.start = start
         self.limit = limit
+
+    @property
+    def total(self) -> int:
+        """How many pages match beyond `start` and `limit` (counted on first read if needed)."""
+        if callable(self._total):
+            self._total = self._total()
+        return self._total
 
     def __iter__(self) -> Iterator[Page]:
         return iter(self._pages)

@@ -121,9 +121,13 @@ class Pages(Hookable):
         return pages
 
     def find(self, selector: str = "", *, base: str | None = None) -> PageArray:
-        """Pages matching a selector, with `.total` counting all matches beyond `limit`."""
-        result = self.site.selectors.select(selector, base=base, want_total=True)
-        return PageArray(self.get_many(result.ids), result.total, result.start, result.limit)
+        """Pages matching a selector, with `.total` counting all matches beyond `limit`.
+
+        The total is counted when first read (one COUNT), unless the page of matches tells it.
+        """
+        result = self.site.selectors.select(selector, base=base)
+        total = result.count_all if result.total is None else result.total
+        return PageArray(self.get_many(result.ids), total, result.start, result.limit)
 
     def find_one(self, selector: str = "", *, base: str | None = None) -> Page:
         result = self.site.selectors.select(selector, base=base, default_limit=1)

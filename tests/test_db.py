@@ -81,6 +81,26 @@ def test_nested_transaction_is_a_savepoint(site):
     assert not site.pages.get("/inner/")
 
 
+def test_savepoints_nest_and_roll_back_alone(site):
+    with site.transaction():
+        site.pages.add("basic-page", 1, title="Outer")
+        with site.transaction():
+            site.pages.add("basic-page", 1, title="Kept")
+            with pytest.raises(RuntimeError):
+                with site.transaction():
+                    assert site.db.transaction_level() == 3
+                    site.pages.add("basic-page", 1, title="Deep")
+                    raise RuntimeError("the deepest level fails")
+            with site.transaction() as inner:
+                site.pages.add("basic-page", 1, title="Undone")
+                inner.rollback()                     # the block goes on without its work
+                site.pages.add("basic-page", 1, title="After")
+        assert site.db.transaction_level() == 1
+    assert site.db.transaction_level() == 0
+    found = {p.name for p in site.pages.find("parent=1, template=basic-page, include=all")}
+    assert {"outer", "kept", "after"} <= found and not {"deep", "undone"} & found
+
+
 def test_schema_change_inside_transaction_is_refused(site):
     with site.transaction():
         with pytest.raises(cms.SchemaError, match="not allowed inside a transaction"):
@@ -242,3 +262,51 @@ def test_upgrade_6_rebuilds_folds_so_accents_are_ignored(site):
     assert schema.upgrade(site) == [6]
     assert site.selectors.count("title=cafe") == 1
     assert site.db.scalar("SELECT fold FROM field_title WHERE pages_id = 1") == "home"
+
+
+def newest_plan(site, parent_id: int) -> str:
+    """How SQLite runs `parent=X, template=post, sort=-created, limit=20` on this connection
+    (after running it: a connection reloads new statistics at its next statement)."""
+    selector = f"parent={parent_id}, template=post, sort=-created, limit=20"
+    site.selectors.select(selector)
+    sql, params = site.selectors.compiler.select(site.selectors.plan(selector), 20, 0)
+    return " ".join(row[-1] for row in site.db.all("EXPLAIN QUERY PLAN " + sql, params))
+
+
+def test_sqlite_statistics_follow_a_large_import_to_every_connection(tmp_path):
+    url = f"sqlite:///{tmp_path}/site.db"
+    site = cms.boot(url, site_dir=tmp_path)
+    site.templates.add("post", fields=["title"])
+    server = cms.boot(url, site_dir=tmp_path)           # open before the import, kept open
+    reading = site.db.execute("SELECT id FROM pages")   # a read still open during the commit
+    reading.fetchone()
+    with site.transaction():
+        parent = site.pages.add("post", 1, "news", title="News")
+        for i in range(2000):
+            site.pages.add("post", parent, f"n{i}", title=f"News {i}")
+        # no statistics yet: SQLite would read every child and sort them
+        assert "TEMP B-TREE FOR ORDER BY" in newest_plan(site, parent.id)
+    for connection in (site, server, cms.boot(url, site_dir=tmp_path)):
+        plan = newest_plan(connection, parent.id)
+        assert "pages_parent_id_templates_id_created" in plan and "TEMP B-TREE" not in plan
+    analyzed = {row[0] for row in site.db.all("SELECT tbl FROM sqlite_stat1")}
+    assert {"pages", "pages_paths", "field_title"} <= analyzed     # all tables, not pages alone
+    assert site.db.all("SELECT name FROM sqlite_master WHERE name LIKE 'cms_reload%'") == []
+    site.close()
+    server.close()
+
+
+def test_small_sqlite_commits_do_not_look_at_statistics(tmp_path, monkeypatch):
+    from cms.db.sqlite import PlannerStatistics
+    looked: list[object] = []
+    monkeypatch.setattr(PlannerStatistics, "refresh", staticmethod(lambda conn: looked.append(conn)))
+    site = cms.boot(f"sqlite:///{tmp_path}/site.db", site_dir=tmp_path)
+    looked.clear()                                       # (booting a new site may add enough)
+    for i in range(20):
+        site.pages.add("basic-page", 1, f"p{i}", title=f"Page {i}")
+    assert looked == []
+    with site.transaction():
+        for i in range(400):
+            site.pages.add("basic-page", 1, f"q{i}", title=f"Page {i}")
+    assert len(looked) == 1
+    site.close()

@@ -120,6 +120,21 @@ def test_a_hook_that_raises_on_an_update_keeps_the_stored_values(site):
     assert site.pages.get(page.id).title == "About"
 
 
+def test_a_hook_that_raises_inside_a_callers_transaction_undoes_only_its_save(site):
+    def fail_for_b(event: HookEvent) -> None:
+        if event.arguments[0].name == "b":
+            raise RuntimeError("refused")
+
+    site.add_hook_after("Pages::saved", fail_for_b)
+    with site.transaction():
+        site.pages.add("basic-page", 1, "a", title="A")
+        with pytest.raises(RuntimeError):
+            site.pages.add("basic-page", 1, "b", title="B")
+        site.pages.add("basic-page", 1, "c", title="C")
+    assert [p.name for p in site.pages.find("name=a|b|c, sort=name")] == ["a", "c"]
+    assert site.db.scalar("SELECT COUNT(*) FROM field_title WHERE data = 'B'") == 0
+
+
 def test_module_code_can_offer_its_own_hook_points(site):
     class Mailer(Hookable):
         def __init__(self, site):

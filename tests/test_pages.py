@@ -313,6 +313,54 @@ def test_page_arrays(docs):
     assert not docs.pages.find("template=doc, name=zzz").first()
 
 
+def counts_run(site, monkeypatch) -> list[str]:
+    """The COUNT statements the site runs from now on (a spy on `db.execute`)."""
+    seen: list[str] = []
+    execute = site.db.execute
+
+    def spy(text, params=()):
+        if "COUNT(" in text.upper():
+            seen.append(text)
+        return execute(text, params)
+
+    monkeypatch.setattr(site.db, "execute", spy)
+    return seen
+
+
+@pytest.mark.parametrize("selector, length, total", [
+    ("limit=2", 2, 5),                  # more match than the limit: counted
+    ("limit=2, start=2", 2, 5),
+    ("limit=2, start=4", 1, 5),         # the last, short page tells the total
+    ("limit=5", 5, 5),                  # exactly the limit: only a count can tell
+    ("limit=9", 5, 5),
+    ("start=3", 2, 5),
+    ("limit=2, start=10", 0, 5),        # beyond the end
+    ("start=10", 0, 5),
+    ("name=nothing, limit=2", 0, 0),    # nothing matches
+    ("", 5, 5),
+])
+def test_find_total_is_right_for_every_shape(docs, selector, length, total):
+    parent = docs.pages.add("doc", 1, "list", title="List")
+    for i in range(5):
+        docs.pages.add("doc", parent, f"item-{i}", title=f"Item {i}")
+    found = parent.children(selector)
+    assert len(found) == length
+    assert found.total == total == docs.pages.count(selector, base=f"parent_id={parent.id}")
+
+
+def test_find_counts_the_total_once_and_only_when_read(docs, monkeypatch):
+    parent = docs.pages.add("doc", 1, "list", title="List")
+    for i in range(5):
+        docs.pages.add("doc", parent, f"item-{i}", title=f"Item {i}")
+    counts = counts_run(docs, monkeypatch)
+    found = parent.children("limit=2")
+    assert [p.name for p in found] == ["item-0", "item-1"] and counts == []
+    assert found.total == 5 and found.total == 5
+    assert len(counts) == 1
+    assert parent.children("limit=9").total == 5 and len(counts) == 1   # told by the short page
+    assert "of 5" in repr(docs.pages.find(f"parent={parent.id}, limit=1"))
+
+
 def test_find_many_streams_everything(docs):
     with docs.transaction():
         for i in range(1200):

@@ -525,6 +525,10 @@ def test_limit_start_and_total(shop):
     assert len(result.ids) == 2
     assert shop.selectors.count("template=item, limit=2, start=1") == 6
     assert shop.selectors.select("template=item, start=10", want_total=True).total == 6
+    # unasked, the total comes only when the page of ids tells it; count_all counts later
+    assert shop.selectors.select("template=item, limit=10").total == 6
+    unasked = shop.selectors.select("template=item, limit=2")
+    assert unasked.total is None and unasked.count_all() == 6
     assert shop.selectors.select("template=item", default_limit=1).ids == \
         shop.selectors.select("template=item, limit=1").ids
     assert names(shop, "template=item, sort=name, start=4") == ["elder", "fruits"][0:0] + \

@@ -30,23 +30,48 @@ def _wrap_driver_error(exc: Exception) -> None:
 
 
 class _CountedTransaction:
-    """peewee's atomic() (a transaction, or a savepoint inside one) that counts open levels."""
+    """A transaction, or a savepoint inside one, that counts open levels (`transaction_level`).
 
-    __slots__ = ("db", "atomic")
+    The outermost level is peewee's atomic(). A nested level is a savepoint of our own, named
+    by its depth: peewee names each savepoint by a fresh uuid, which SQLite must parse and
+    plan anew every time, and with its bookkeeping that tripled the cost of a page add inside
+    a caller's transaction when a hook made the save take one (bench/bench_hooks.py). Names
+    differ by depth because MariaDB drops an older savepoint of the same name.
+    """
+
+    __slots__ = ("db", "atomic", "name")
 
     def __init__(self, db: Database):
         self.db = db
-        self.atomic = db.pw.atomic()
+        self.atomic: Any = None
+        self.name = ""
 
     def __enter__(self) -> Any:
-        entered = self.atomic.__enter__()
-        levels = self.db._levels
-        levels.open = getattr(levels, "open", 0) + 1
+        db = self.db
+        levels = db._levels
+        depth = getattr(levels, "open", 0) + 1
+        if db.pw.in_transaction():
+            self.name = f"cms_level_{depth}"
+            db.execute(f"SAVEPOINT {self.name}")
+            entered: Any = self
+        else:
+            self.atomic = db.pw.atomic()
+            entered = self.atomic.__enter__()
+        levels.open = depth
         return entered
 
-    def __exit__(self, *exc_info: Any) -> Any:
+    def rollback(self) -> None:
+        """Undo what the block did so far; the block goes on (as peewee's savepoints)."""
+        self.db.execute(f"ROLLBACK TO SAVEPOINT {self.name}")
+
+    def __exit__(self, exc_type: Any, *exc_info: Any) -> Any:
         self.db._levels.open -= 1
-        return self.atomic.__exit__(*exc_info)
+        if self.atomic is not None:
+            return self.atomic.__exit__(exc_type, *exc_info)
+        if exc_type is not None:
+            self.rollback()
+        self.db.execute(f"RELEASE SAVEPOINT {self.name}")
+        return None
 
 
 def utcnow() -> datetime:

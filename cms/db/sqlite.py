@@ -8,6 +8,7 @@ import functools
 import os
 import re
 import sqlite3
+import threading
 import time
 from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
@@ -119,6 +120,61 @@ def is_busy(exc: Exception) -> bool:
     return "locked" in text or "busy" in text
 
 
+class PlannerStatistics:
+    """Keeps SQLite's planner statistics (`sqlite_stat1`) current as a site grows.
+
+    SQLite gathers them only when told (ANALYZE). Without them it guesses, and on a parent
+    with 100,000 children it reads them all through `(parent_id, templates_id, status)` and
+    sorts them for `parent=X, template=T, sort=-created, limit=20` (16-36 ms) instead of
+    reading 20 entries of `(parent_id, templates_id, created)` (0.07 ms).
+
+    Before a commit, once the connection has changed `CHANGES_BETWEEN_CHECKS` rows since its
+    last check, `PRAGMA optimize` in its listing mode says whether a table this connection
+    queried has no statistics or has grown or shrunk 25-fold since (a few µs when not). If
+    so every table is analyzed, not only those named: statistics for `pages` beside none for
+    `field_title` make the planner walk all pages for `title^=ab` (21 ms on 100,000 pages,
+    0.2 ms with both or neither). The work runs in the committing transaction, which holds the
+    write lock already, by sampling (`ANALYSIS_LIMIT` rows per index: about a millisecond on a
+    million pages, where a full ANALYZE takes a second). Other connections load statistics
+    only with the schema, so a schema change (a view created and dropped) makes them reload
+    at their next statement.
+    """
+
+    CHANGES_BETWEEN_CHECKS = 1000
+    ANALYSIS_LIMIT = 1000
+
+    def __init__(self) -> None:
+        self._checked = threading.local()     # per thread: the connection and its count then
+
+    def before_commit(self, conn: sqlite3.Connection) -> None:
+        """Refresh the statistics if enough has changed since the last check (cheap if not)."""
+        checked = self._checked
+        if getattr(checked, "conn", None) is not conn:
+            checked.conn, checked.changes = conn, 0
+        changes = conn.total_changes
+        if changes - checked.changes >= self.CHANGES_BETWEEN_CHECKS:
+            checked.changes = changes
+            self.refresh(conn)
+
+    @staticmethod
+    def refresh(conn: sqlite3.Connection) -> bool:
+        """Analyze the database if SQLite finds a table's statistics stale; True if it did.
+
+        Best effort: statistics only steer the planner, so an error here (an interrupt, a
+        full disk) leaves them as they were rather than failing the caller's commit.
+        """
+        try:
+            if not conn.execute("PRAGMA optimize(3)").fetchall():    # 1: only list, 2: ANALYZE
+                return False
+            conn.execute("ANALYZE")
+            # a view: dropping a table would fail while a read is open on the connection
+            conn.execute("CREATE VIEW cms_reload_statistics AS SELECT 1")
+            conn.execute("DROP VIEW cms_reload_statistics")
+            return True
+        except sqlite3.Error:
+            return False
+
+
 class PollingSqliteDatabase(peewee.SqliteDatabase):
     """peewee's SqliteDatabase whose transactions take the write lock when they begin
     (BEGIN IMMEDIATE), by polling (`poll_for_lock`).
@@ -131,6 +187,13 @@ class PollingSqliteDatabase(peewee.SqliteDatabase):
         super().__init__(database, **kwargs)
         self.waiters = LockWaiters(database)
         self.lock_timeout = max(float(self._timeout), 1.0)    # seconds a writer polls for it
+        self.statistics = PlannerStatistics()
+
+    def commit(self) -> None:
+        conn = self._state.conn
+        if conn is not None and conn.in_transaction:
+            self.statistics.before_commit(conn)
+        super().commit()
 
     def begin(self, lock_type: str | None = None) -> None:
         if lock_type not in (None, "IMMEDIATE", "immediate"):
@@ -165,6 +228,11 @@ class SqliteDatabase(Database):
                 "synchronous": synchronous,
                 "foreign_keys": 1,
                 "cache_size": -32000,
+                # Savepoints (a hooked page save, each step of a runner's batch) copy every
+                # page they change to a statement journal: in a temporary file that costs
+                # 30-45 µs per savepoint, in memory 7-10 µs.
+                "temp_store": "memory",
+                "analysis_limit": PlannerStatistics.ANALYSIS_LIMIT,
             },
         )
         # SQLite has the REGEXP operator but no function behind it: every connection gets one.

@@ -6,8 +6,9 @@ here writes to the database.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import TYPE_CHECKING, Any, Iterator
+from dataclasses import dataclass, field, replace
+from functools import partial
+from typing import TYPE_CHECKING, Any, Callable, Iterator
 
 from ..errors import SelectorError
 from .compiler import Compiler
@@ -22,12 +23,18 @@ CACHE_SIZE = 4096
 
 @dataclass(frozen=True, slots=True)
 class SelectResult:
-    """The ids of one page of matches; `total` counts every match (None when not asked for)."""
+    """The ids of one page of matches.
+
+    `total` counts every match: given when asked for (`want_total`) or when the page of ids
+    tells it for free (fewer ids than the limit), else None. `count_all` runs the COUNT that
+    gives it, for a caller that wants the total later or never (`PageArray.total`).
+    """
 
     ids: list[int]
     total: int | None
     start: int
     limit: int | None
+    count_all: Callable[[], int] = field(compare=False, repr=False)
 
 
 class _Planned:
@@ -95,7 +102,7 @@ class SelectorEngine:
         """Ids of the matching pages, in order, `start` and `limit` applied.
 
         `default_limit` applies when the selector sets no limit (find_one passes 1). The total
-        costs a COUNT query only when the page of ids cannot tell it.
+        costs a COUNT query only when asked for and the page of ids cannot tell it.
         """
         return self._select(self._planned(selector, base), want_total, default_limit)
 
@@ -124,12 +131,12 @@ class SelectorEngine:
             statement = planned.statements[key] = self.compiler.select(query, limit, query.start)
         ids = [row[0] for row in self.db.all(*statement)]
         total = None
-        if want_total:
-            if (limit is None or len(ids) < limit) and (ids or not query.start):
-                total = query.start + len(ids)
-            else:
-                total = self._count(planned)
-        return SelectResult(ids, total, query.start, limit)
+        if (limit is None or len(ids) < limit) and (ids or not query.start):
+            total = query.start + len(ids)
+        elif want_total:
+            total = self._count(planned, query)
+        # A total read later counts for the user this find was made for, whoever acts then.
+        return SelectResult(ids, total, query.start, limit, partial(self._count, planned, query))
 
     def count(self, selector: str | None, base: str | None = None) -> int:
         """How many pages match, whatever limit and start say: one COUNT query."""
@@ -139,8 +146,9 @@ class SelectorEngine:
         """`count` for a plan made already."""
         return self._count(_Planned(query, ()))
 
-    def _count(self, planned: _Planned) -> int:
-        query = self._for_user(planned.query)
+    def _count(self, planned: _Planned, query: Query | None = None) -> int:
+        """COUNT the plan's matches; `query` is the plan already narrowed for a user."""
+        query = query or self._for_user(planned.query)
         key = ("count", query.access)
         statement = planned.statements.get(key)
         if statement is None:
