@@ -133,6 +133,45 @@ def first_query_plan(site: cms.Site, selector: str) -> str:
     return "; ".join(row[-1] for row in rows)
 
 
+def access_filtered(site: cms.Site, first: str, big: int, post: int, runs: int) -> None:
+    """The first query as a guest sees it, beside the same query unfiltered: members-only
+    `club` pages (a twentieth as many as the big parent's children) join them, so the guest's
+    find checks `pages_access` for the candidate rows (cms.access)."""
+    site.users.add_role("member", ["page-view"])
+    site.templates.add("club", fields=["title"])
+    began = time.perf_counter()
+    site.templates["club"].set_access(view=["member"])
+    rebuilt = time.perf_counter() - began
+    clubs = max(site.pages.count(f"parent={big}, include=all") // 20, 1)
+    with site.transaction():
+        for n in range(clubs):
+            site.pages.add("club", big, f"club{n}", title=f"Club {n}")
+    print(f"{clubs:,} members-only pages added under the big parent (pages_access rebuilt in "
+          f"{rebuilt:.1f} s when the template began to define access)")
+    denied = site.users.access.view_filter(site.users.grants(0)).templates   # what a guest may not view
+    raw = site.db.pw.connection()
+    marks = ", ".join("?" * len(denied))
+    filtered_sql = ("SELECT id FROM pages p WHERE parent_id = ? AND templates_id = ? AND status < 1024 "
+                    "AND NOT EXISTS (SELECT 1 FROM pages_access pa WHERE pa.pages_id = p.id "
+                    f"AND pa.templates_id IN ({marks})) ORDER BY created DESC, id DESC LIMIT 20")
+    site.users.login_as(None)                     # the guest, as a visitor's request
+    guest_ids = site.selectors.select(first).ids
+    if guest_ids != [r[0] for r in raw.execute(filtered_sql, (big, post, *denied))]:
+        raise SystemExit("the access-filtered find and its hand-written SQL disagree")
+    unfiltered = first + ", check_access=0"
+    if site.selectors.select(unfiltered).ids != guest_ids:
+        raise SystemExit("post pages are public: filtered and unfiltered should agree")
+    if site.pages.count(f"parent={big}, template=club") or not site.pages.count(
+            f"parent={big}, template=club, check_access=0"):
+        raise SystemExit("the guest should see no club page, and there should be some")
+    guest, raw_us = medians_us(lambda: site.selectors.select(first),
+                               lambda: raw.execute(filtered_sql, (big, post, *denied)).fetchall(), runs)
+    open_us, _ = medians_us(lambda: site.selectors.select(unfiltered), lambda: None, runs)
+    print(f"first query as a guest (view access checked): {guest:.0f} µs; unfiltered "
+          f"(check_access=0): {open_us:.0f} µs, ratio {guest / open_us:.2f}; hand-written filtered SQL "
+          f"{raw_us:.0f} µs, ratio {guest / raw_us:.2f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pages", type=int, default=1_000_000, help="pages to create (default 1,000,000)")
@@ -240,6 +279,8 @@ def main() -> None:
         bare, _ = medians_us(lambda: engine.select(first), lambda: None, max(args.runs // 10, 5))
         print(f"first query, engine: {kept:.0f} µs with statistics, {bare:.0f} µs without; "
               f"ratio {kept / bare:.4f}")
+        site.db.execute("ANALYZE")
+        access_filtered(site, first, big, post, args.runs)
         site.close()
         running.close()
 
