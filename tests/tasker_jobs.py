@@ -135,6 +135,18 @@ class Jobs(cms.Module):
         data["task_done"] = 1
         return True
 
+    def odd(self, page, data, options):
+        """Adds a page, then returns `data["returns"]` (None, a dict, ...): neither True nor False."""
+        self.site.pages.add("basic-page", page, "odd", title="odd")
+        data["records_processed"] = 1
+        return data.get("returns")
+
+    def stand_still(self, page, data, options):
+        """Returns True and, once its `moves` are used up, changes nothing: a stuck task."""
+        if data.get("moves"):
+            data["moves"] -= 1
+        return True
+
     def purge_dictionary(self, dict_page, task_data, options):
         """The seed's example: delete the dictionary's word pages, stopping when time is over."""
         tasker = self.tasker
