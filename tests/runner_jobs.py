@@ -57,6 +57,11 @@ class Counter(cms.Module):
         self.error("the source file is missing")
         return False
 
+    def exit_now(self, page, data, options):
+        """Ends its process at once with exit code `code`, as a crashing C extension might."""
+        import os
+        os._exit(data.get("code", 3))
+
     def stubborn(self, page, data, options):
         """Ignores its timeout and swallows every exception a signal could raise."""
         end = time.time() + data.get("seconds", 3600)

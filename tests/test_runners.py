@@ -19,6 +19,7 @@ import pytest
 from conftest import ENGINE, PYTHON, engine_url
 from tasker_support import prepare_counter_site
 
+from cms import boot
 from cms.cli import main
 from cms.tasker import TaskError, TaskState, claim_next
 from cms.tasker import claim as claim_module
@@ -310,7 +311,10 @@ def test_a_second_sigterm_stops_at_once_and_gives_the_task_back(tasker, run_env,
 
 
 def test_sigkill_mid_step_again_and_again_loses_and_doubles_no_row(tasker, run_env, tmp_path):
+    """Three deaths, each after new progress: not a poison pill, even with max_attempts=2
+    (a death counts only when no progress was saved since the previous one)."""
     site = tasker.site
+    site.modules.save_config("Tasker", max_attempts=2)
     target = site.pages.add("counter", 1, title="Import")
     total = 300
     task = add_task(tasker, "import_rows", "Import", {"total": total, "delay": 0.01, "every": 10},
@@ -325,7 +329,9 @@ def test_sigkill_mid_step_again_and_again_loses_and_doubles_no_row(tasker, run_e
             time.sleep(0.13)                        # somewhere between two milestones
             os.kill(step_pid(tasker, task), signal.SIGKILL)
             kills += 1
-            assert wait_for(lambda: row(tasker, task)[3] >= kills, 30), output(tmp_path)
+            assert wait_for(lambda: "\n".join(tasker.get_log(task)).count(
+                "was killed by signal SIGKILL") >= kills, 30), output(tmp_path)
+            assert row(tasker, task)[3] == 1            # progress since the last death: 1
         # once: SIGKILL the whole worker (the step dies with it; the lease runs out)
         assert wait_for(lambda: step_pid(tasker, task), 30)
         time.sleep(0.27)
@@ -341,6 +347,20 @@ def test_sigkill_mid_step_again_and_again_loses_and_doubles_no_row(tasker, run_e
     assert rows_of(site, target) == sorted(f"row-{n}" for n in range(total))
     log = "\n".join(tasker.get_log(task))
     assert log.count("stopped answering") >= 1       # the reaper's line for the whole-worker kill
+    assert "in a row" not in log
+
+
+def test_a_step_process_that_exits_is_logged_with_its_exit_code(tasker, run_env):
+    """...and, as it saved no progress, two such deaths in a row fail it (max_attempts=2)."""
+    tasker.site.modules.save_config("Tasker", max_attempts=2)
+    task = add_task(tasker, "exit_now", "Exits", {"code": 3})
+    done = cms(run_env, "cron", "--time-limit", "10")
+    assert done.returncode == 0, done.stderr
+    assert "exited with code 3" in done.stdout
+    log = "\n".join(tasker.get_log(task))
+    assert "the step's process exited with code 3" in log and "stopped answering" not in log
+    assert "died 2 time(s) in a row with no progress" in log
+    assert row(tasker, task)[:2] == (TaskState.FAILED, 0)
 
 
 def test_reaper_tick_sends_a_task_with_an_expired_lease_back(tasker):
@@ -555,6 +575,67 @@ def test_cron_expressions_and_intervals():
 def test_create_task_refuses_a_bad_schedule(tasker):
     with pytest.raises(TaskError, match="5 fields"):
         add_task(tasker, "bump", "Bad", every="every day")
+
+
+# -- Run now -----------------------------------------------------------------------------------
+def test_run_now_kills_a_step_past_ajax_timeout_and_a_save_meanwhile_succeeds(tasker, shared,
+                                                                               monkeypatch):
+    """The browser's step runs in a watched child: it ends by ajax_timeout + grace, the task
+    fails with the supervisor's reason, and another admin's save waits its turn (no 500)."""
+    from webclient import PASSWORD, Client, running_server
+
+    from cms.tasker.runners import browser
+    monkeypatch.setattr(browser, "GRACE", 1.0)
+    site, url, _ = shared
+    site.users.add("admin", PASSWORD)
+    site.modules.save_config("Tasker", ajax_timeout=1)
+    task = add_task(tasker, "stubborn", "Deaf to its timeout", {"seconds": 3600})
+    page = site.pages.add("counter", 1, "edited", title="Edited meanwhile")
+    answers = {}
+    with running_server(url, Path(site.site_dir)) as server:
+        runner, editor = Client(server), Client(server)
+        runner.login()
+        editor.login()
+        form = editor.get(f"/admin/page/{page.id}/edit")
+        thread = threading.Thread(target=lambda: answers.update(run=runner.api("run", task.id)))
+        started = time.monotonic()
+        thread.start()
+        assert wait_for(lambda: row(tasker, task)[1] == 1, 10)
+        saved = editor.post(f"/admin/page/{page.id}/edit", {
+            "csrf_token": form.csrf(), "title": "Saved meanwhile", "name": "edited", "hits": "1"})
+        thread.join(30)
+        took = time.monotonic() - started
+    assert saved.status == 303, saved
+    assert site.pages.get(page.id).title == "Saved meanwhile"
+    assert took < 8                                   # 1 s timeout + 1 s grace + a start
+    answer = answers["run"].json()
+    assert answer["task_state"] == TaskState.FAILED and answer["task_running"] == 0
+    assert "ran past its timeout" in "\n".join(tasker.get_log(task))
+
+
+@pytest.mark.skipif(ENGINE != "sqlite", reason="only SQLite has one write lock")
+def test_a_save_that_waited_its_bound_for_the_lock_answers_503_busy(tasker, shared):
+    from webclient import PASSWORD, Client, running_server
+    site, url, _ = shared
+    site.users.add("admin", PASSWORD)
+    page = site.pages.add("counter", 1, "locked-out", title="Locked out")
+    with running_server(url, Path(site.site_dir), threads=1) as server:
+        editor = Client(server)
+        editor.login()
+        form = editor.get(f"/admin/page/{page.id}/edit")
+        for served in server.web.pool.sites:            # a bound of 0.5 s, not 10 s
+            served.db.pw.lock_timeout = 0.5
+        holder = boot(url, site_dir=site.site_dir)
+        try:
+            holder.db.pw.begin()                      # BEGIN IMMEDIATE: the write lock
+            saved = editor.post(f"/admin/page/{page.id}/edit", {
+                "csrf_token": form.csrf(), "title": "Not saved", "name": "locked-out"})
+        finally:
+            holder.db.pw.rollback()
+            holder.close()
+    assert saved.status == 503 and saved.headers["Retry-After"]
+    assert "busy" in saved.text and "try again" in saved.text
+    assert site.pages.get(page.id).title == "Locked out"
 
 
 # -- lazy cron ----------------------------------------------------------------------------------

@@ -232,12 +232,7 @@ class Supervisor:
         child.process.join(5)
         child.slot.clear()
         self.outcome.killed += 1
-        at = time.strftime("%H:%M:%S", time.gmtime(busy.deadline))
-        text = (f"the step ran past its timeout ({at} UTC) and did not stop within the grace of "
-                f"{self.grace:g} s, so the runner killed its process after "
-                f"{now - busy.started:.1f} s; what it did since its last save was rolled back. "
-                "A step must return when options['timeout'] has passed (check "
-                "allowed_to_execute() between records)")
+        text = overrun_text(busy.deadline, self.grace, now - busy.started)
         self.out(f"{self.config.name}: task {busy.task_id}: step killed after "
                  f"{now - busy.started:.1f} s (past its timeout + {self.grace:g} s grace); "
                  "the task failed")
@@ -252,13 +247,13 @@ class Supervisor:
         busy = child.slot.busy()
         if busy is not None and child.killed_for is None:
             self.outcome.lost += 1
-            how = f"signal {signal.Signals(-code).name}" if code is not None and code < 0 \
-                else f"exit code {code}"
-            self.out(f"{self.config.name}: task {busy.task_id}: the step's process died ({how}); "
+            how = died_how(code)
+            self.out(f"{self.config.name}: task {busy.task_id}: the step's process {how}; "
                      "the task goes back to active for another runner")
-            self.jobs.put(("lost", busy, how))
+            self.jobs.put(("lost", busy, f"the step's process {how} ({self._runner_of(child)})"))
             child.slot.clear()
-        if child.killed_for is None and code not in (EXIT_DONE, EXIT_RECYCLE_STEPS, EXIT_RECYCLE_MEMORY):
+        if child.killed_for is None and (busy is not None or code not in (
+                EXIT_DONE, EXIT_RECYCLE_STEPS, EXIT_RECYCLE_MEMORY)):
             # It died: claims it took ahead of its steps never ran; give them back now.
             self.jobs.put(("orphans", self._runner_of(child), busy.task_id if busy else 0))
         child.killed_for = None
@@ -368,10 +363,19 @@ class Supervisor:
         elif kind == "fail":
             fail_claimed(tasker, claim, job[2], runner=job[3])
         elif kind == "lost":
-            hand_on(tasker, claim)
+            hand_on(tasker, claim, job[2])
         elif kind == "release":
             release(tasker, claim, note="the runner was stopped at once (second SIGTERM); what the "
                                         "step did since its last save was rolled back")
+
+
+def overrun_text(deadline: float, grace: float, seconds: float) -> str:
+    """The log line of a task whose step was killed past its deadline plus `grace`."""
+    at = time.strftime("%H:%M:%S", time.gmtime(deadline))
+    return (f"the step ran past its timeout ({at} UTC) and did not stop within the grace of "
+            f"{grace:g} s, so the runner killed its process after {seconds:.1f} s; what it did "
+            "since its last save was rolled back. A step must return when options['timeout'] "
+            "has passed (check allowed_to_execute() between records)")
 
 
 def fail_claimed(tasker: Tasker, claim: Any, text: str, runner: str = "") -> bool:
@@ -400,12 +404,24 @@ def fail_claimed(tasker: Tasker, claim: Any, text: str, runner: str = "") -> boo
     return db.retry(fail)
 
 
-def hand_on(tasker: Tasker, claim: Any) -> list[int]:
-    """The step's process died: end its lease now and reap the task (one more attempt counted)."""
+def hand_on(tasker: Tasker, claim: Any, cause: str = "") -> list[int]:
+    """The step's process died: end its lease now and reap the task (one more attempt counted,
+    unless it saved progress in that step); `cause` says how it died, for the log."""
     from ..claim import reap_expired
     db = tasker.site.db
     db.retry(lambda: db.execute(tasker.storage.sql(EXPIRE), (claim.task_id, claim.token)))
-    return reap_expired(tasker, task_id=claim.task_id)
+    return reap_expired(tasker, task_id=claim.task_id, cause=cause)
+
+
+def died_how(code: int | None) -> str:
+    """How a child process ended, from its exit code: "exited with code 3", "was killed by
+    signal SIGKILL"."""
+    if code is not None and code < 0:
+        try:
+            return f"was killed by signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    return f"exited with code {code}"
 
 
 def summary(name: str, outcome: Outcome, tail: str = "") -> str:
