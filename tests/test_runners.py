@@ -252,6 +252,33 @@ def test_a_step_that_ignores_its_timeout_is_killed_and_the_task_fails(tasker, ru
     assert tasker.get_state(after) == TaskState.FINISHED
 
 
+@pytest.mark.skipif(ENGINE != "sqlite", reason="only SQLite has one write lock")
+def test_a_step_waiting_for_a_write_lock_held_elsewhere_is_not_killed_as_overrunning(tasker,
+                                                                                   run_env,
+                                                                                   tmp_path):
+    """Another process holds the write lock longer than the step's time plus the grace: the
+    step waits (it is not at fault), then notices its time is over; nothing fails."""
+    site = tasker.site
+    target = site.pages.add("counter", 1, title="Import")
+    task = add_task(tasker, "import_rows", "Import", {"total": 60, "delay": 0.02, "every": 5},
+                    page=target)
+    worker = start(run_env, tmp_path, "worker", "--processes", "2", "--step-time", "1.5",
+                   "--grace", "1", "--poll", "0.2")
+    holder = boot(site.db.url, site_dir=site.site_dir)
+    try:
+        assert wait_for(lambda: row(tasker, task)[2] >= 10, 30), output(tmp_path)
+        holder.db.pw.begin()                       # BEGIN IMMEDIATE, at the step's next commit
+        time.sleep(4)
+        holder.db.pw.rollback()
+        assert wait_for(lambda: tasker.get_state(task) == TaskState.FINISHED, 60), output(tmp_path)
+    finally:
+        holder.close()
+        stop_process(worker)
+    assert "killed" not in output(tmp_path)
+    assert not any("past its timeout" in line for line in tasker.get_log(task))
+    assert rows_of(site, target) == sorted(f"row-{n}" for n in range(60))
+
+
 def test_a_killed_step_process_gives_back_what_it_claimed_ahead_at_once(tasker, run_env):
     """On SQLite the short first step claims the next three with its commit (a batch); the
     supervisor that kills the stubborn one hands the two behind it back at once, uncounted,

@@ -90,6 +90,16 @@ def test_a_task_whose_steps_change_nothing_fails_after_max_idle_steps(tasker):
     assert tasker.get_state(moving) == TaskState.FAILED
 
 
+def test_a_transient_database_error_gives_the_task_back_without_an_attempt(tasker):
+    task = make_task(tasker, "lock_trouble")
+    assert not run(tasker, task)
+    assert runtime(tasker, task, "state", "running", "attempts") == (TaskState.ACTIVE, 0, 0)
+    assert "trouble" not in child_names(tasker.site, task.parent)        # rolled back
+    assert stored_data(tasker, task)["records_processed"] == 0
+    line = tasker.get_log(task)[-1]
+    assert "could not get the database" in line and "no attempt counted" in line
+
+
 def test_max_idle_steps_0_lets_a_task_stand_still(tasker):
     tasker.site.modules.save_config("Tasker", max_idle_steps=0)
     task = make_task(tasker, "stand_still")

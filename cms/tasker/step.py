@@ -21,8 +21,11 @@ A step, in order:
 
 On an exception the transaction rolls back to the last commit (task_data on disk matches the
 pages on disk), and the task fails in a new short transaction with the traceback in its log;
-log lines said before the failure are kept. A database deadlock or a lost connection does not
-fail the task: it is released, still active, for another try. A runner whose claim was lost
+log lines said before the failure are kept. The database's passing trouble is not the task's
+fault (`transient`: SQLite's write lock held by another process past the lock timeout, a
+deadlock or serialization failure, a lost connection, also when module code wrapped it): the
+step rolls back and the task is given back, still active, with no attempt counted and a log
+line saying why, for the next claim to run again. A runner whose claim was lost
 rolls back and leaves the task alone. A process killed outright leaves its claim to expire;
 `claim.reap_expired` then hands the task on with its last committed data.
 
@@ -41,6 +44,7 @@ from __future__ import annotations
 import contextlib
 import json
 import resource
+import sqlite3
 import threading
 import time
 import traceback
@@ -48,6 +52,7 @@ from typing import TYPE_CHECKING, Any
 
 import peewee
 
+from ..db.sqlite import is_busy
 from ..hooks import hookable
 from ..page import Page
 from ..pages import COLUMNS as PAGE_COLUMNS
@@ -524,16 +529,15 @@ class StepMixin:
             self._write_lines_apart(step)
             return False
         assert error is not None
-        if isinstance(error, WriteLockTimeout) or (
-                isinstance(error, (peewee.OperationalError, peewee.InterfaceError, peewee.InternalError))
-                and (db.is_retryable(error) or db.is_disconnect(error))):
-            if db.is_disconnect(error):
+        why = transient(db, error)
+        if why:
+            if why == "lost":
                 try:
                     db.reconnect()
                 except Exception:
                     return False                 # the lease will expire; a reaper hands it on
-            step.log("warning", f"the step stopped on a database error and was rolled back; the "
-                                f"task stays active for another try: {error}")
+            step.log("warning", f"{TRANSIENT[why]}; the step was rolled back and the task given "
+                                f"back for another try (no attempt counted): {error}")
             self._release_apart(step)
             return False
         if not isinstance(error, Exception):     # KeyboardInterrupt, SystemExit: give it back
@@ -740,6 +744,36 @@ class StepMixin:
     def _records(task_data: dict | None) -> int:
         value = (task_data or {}).get("records_processed") or 0
         return value if isinstance(value, int) else 0
+
+
+TRANSIENT = {
+    "lock": "the step could not get the database: another process held SQLite's write lock "
+            "for longer than the lock timeout",
+    "retry": "the step hit a transient database error (a deadlock, a serialization failure or "
+             "a lock wait that ran out)",
+    "lost": "the step lost its database connection",
+}
+
+
+def transient(db: Any, error: BaseException) -> str:
+    """Why `error` is the database's passing trouble, not the task's fault ("lock", "retry",
+    "lost"), or "". Looks through the exceptions it was raised from, as module code may wrap
+    them."""
+    seen = 0
+    exc: BaseException | None = error
+    while exc is not None and seen < 4:
+        if isinstance(exc, WriteLockTimeout):
+            return "lock"
+        if isinstance(exc, sqlite3.OperationalError) and is_busy(exc):
+            return "lock"
+        if isinstance(exc, (peewee.OperationalError, peewee.InterfaceError, peewee.InternalError)):
+            if db.is_retryable(exc):
+                return "lock" if db.engine == "sqlite" else "retry"
+            if db.is_disconnect(exc):
+                return "lost"
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return ""
 
 
 def returned(result: Any) -> str:

@@ -18,6 +18,7 @@ import ctypes
 import os
 import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -85,6 +86,7 @@ class Executor:
         self._settings_at = float("-inf")
         self._next_memory_check = 0.0
         self.ahead = ClaimAhead(self._claim_ahead)
+        self._thread = threading.get_ident()
 
     # -- signals ------------------------------------------------------------------------------
     def on_stop_signal(self, signum: int, frame: Any) -> None:
@@ -105,7 +107,14 @@ class Executor:
         site = boot(self.config.url, site_dir=self.config.site_dir)
         self.tasker = site.modules.get("Tasker")   # type: ignore[assignment]
         self.tasker.storage.tune_runner()           # type: ignore[union-attr]
+        if self.slot is not None:
+            self.tasker.storage.on_wait = self._on_wait      # type: ignore[union-attr]
         return self.tasker                          # type: ignore[return-value]
+
+    def _on_wait(self, since: float) -> None:
+        """Tell the supervisor when this loop's thread (not a heartbeat's) waits for the lock."""
+        if threading.get_ident() == self._thread and self.slot is not None:
+            self.slot.waiting(since)
 
     def refresh_settings(self) -> dict[str, Any]:
         now = time.monotonic()

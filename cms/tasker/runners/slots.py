@@ -1,17 +1,18 @@
 """What a runner's child process tells its supervisor, through shared memory: no syscall per step.
 
 Each child has one `Slot`: the task it runs now (0 = none), that step's deadline and claim
-token, and counters. The child writes it around every step; the supervisor reads it about ten
-times a second to heartbeat the claim, kill a step that overran its deadline, and hand on the
-task of a child that died.
+token, whether it waits for SQLite's write lock (and since when), and counters. The child
+writes it around every step; the supervisor reads it about ten times a second to heartbeat the
+claim, kill a step that overran its deadline, and hand on the task of a child that died.
 """
 from __future__ import annotations
 
 import multiprocessing
+import time
 from dataclasses import dataclass
 from typing import Any
 
-TASK, DEADLINE, STARTED, STEPS, FAILED, FIRST, LAST, LEASE, SEQ = range(9)
+TASK, DEADLINE, STARTED, STEPS, FAILED, FIRST, LAST, LEASE, SEQ, WAITING, WAITED = range(11)
 TOKEN_SIZE = 64
 
 
@@ -32,7 +33,7 @@ class Slot:
 
     def __init__(self, ctx: Any = None):
         ctx = ctx or multiprocessing.get_context("spawn")
-        self.values = ctx.RawArray("d", 9)
+        self.values = ctx.RawArray("d", 11)
         self.token = ctx.RawArray("c", TOKEN_SIZE)
 
     # -- the child's side ---------------------------------------------------------------------
@@ -56,6 +57,14 @@ class Slot:
             values[FAILED] += 1
         values[LAST] = now
 
+    def waiting(self, since: float) -> None:
+        """The child waits for SQLite's write lock since `since` (epoch seconds; 0 = no more).
+        A step waiting for another step's lock is not overrunning its own time."""
+        values = self.values
+        if not since:
+            values[WAITED] = time.time()
+        values[WAITING] = since
+
     # -- the supervisor's side ----------------------------------------------------------------
     def busy(self) -> Busy | None:
         """What the child runs now, or None (read twice so a half-written step is not taken)."""
@@ -73,6 +82,16 @@ class Slot:
     def clear(self) -> None:
         """Forget the running step (after the supervisor handed its task on)."""
         self.values[TASK] = 0
+
+    @property
+    def waiting_since(self) -> float:
+        """Since when the child waits for the write lock (0 = it does not)."""
+        return self.values[WAITING]
+
+    @property
+    def waited_until(self) -> float:
+        """When the child's last wait for the write lock ended (0 = never)."""
+        return self.values[WAITED]
 
     @property
     def steps(self) -> int:

@@ -215,11 +215,20 @@ class Supervisor:
             busy = child.slot.busy()
             if busy is None:
                 continue
-            if busy.deadline and now > busy.deadline + self.grace and child.killed_for is None:
+            if busy.deadline and child.killed_for is None and self._overran(child.slot, busy, now):
                 self._kill_overrun(child, busy, now)
             elif now - child.beats.get(busy.seq, busy.started) >= max(busy.lease_seconds / 3, 0.5):
                 child.beats = {busy.seq: now}
                 self.jobs.put(("beat", busy))
+
+    def _overran(self, slot: Slot, busy: Busy, now: float) -> bool:
+        """Past its deadline plus the grace, not counting a wait for SQLite's write lock: a
+        step that waits while another holds the lock is not at fault (its wait is bounded by
+        the lock timeout, then the task is given back), and after the wait it gets the grace
+        again to notice that its time is over."""
+        if now <= busy.deadline + self.grace or slot.waiting_since:
+            return False
+        return now > max(busy.deadline, slot.waited_until) + self.grace
 
     @staticmethod
     def _runner_of(child: Child) -> str:
