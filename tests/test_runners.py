@@ -279,6 +279,20 @@ def test_a_step_waiting_for_a_write_lock_held_elsewhere_is_not_killed_as_overrun
     assert rows_of(site, target) == sorted(f"row-{n}" for n in range(60))
 
 
+def test_a_step_that_leaks_past_max_memory_is_killed_with_that_reason(tasker, run_env):
+    leak = add_task(tasker, "leak", "Leaks", {"mb": 500, "seconds": 30})
+    after = add_task(tasker, "bump", "Next in line")
+    started = time.monotonic()
+    done = cms(run_env, "worker", "--max-memory", "200", "--until-idle", "--poll", "0.2")
+    assert done.returncode == 0, done.stderr
+    assert time.monotonic() - started < 20                  # not at its 55 s deadline
+    assert row(tasker, leak)[:2] == (TaskState.FAILED, 0)
+    log = "\n".join(tasker.get_log(leak))
+    assert "over the runner's --max-memory of 200 MB" in log and "timeout" not in log
+    assert "1 killed past --max-memory" in done.stdout.splitlines()[-1]
+    assert tasker.get_state(after) == TaskState.FINISHED
+
+
 def test_a_killed_step_process_gives_back_what_it_claimed_ahead_at_once(tasker, run_env):
     """On SQLite the short first step claims the next three with its commit (a batch); the
     supervisor that kills the stubborn one hands the two behind it back at once, uncounted,

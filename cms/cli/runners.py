@@ -44,7 +44,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                              "0 = never)")
     worker.add_argument("--max-memory", type=float, default=DEFAULT_MAX_MEMORY_MB, metavar="MB",
                         help=f"a process is replaced once its memory passes MB; steps stop near "
-                             f"it (default {DEFAULT_MAX_MEMORY_MB}; 0 = no limit)")
+                             "it, and a step that grows its process past it is killed and its "
+                             f"task fails (default {DEFAULT_MAX_MEMORY_MB}; 0 = no limit)")
     worker.add_argument("--poll", type=float, default=DEFAULT_POLL, metavar="S",
                         help=f"seconds between looks for work while none is ready "
                              f"(default {DEFAULT_POLL:g})")

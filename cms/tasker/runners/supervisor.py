@@ -5,7 +5,9 @@ ignores its timeout cannot be stopped from inside its own process: a signal cann
 code and a broad `except` swallows the exception it raises. The supervisor reads each child's
 shared `Slot` ten times a second and:
 
-- kills (SIGKILL) a child whose step runs past its deadline plus `grace` seconds, then fails
+- kills (SIGKILL) a child whose step runs past its deadline plus `grace` seconds (not counting
+  a wait for SQLite's write lock that another process held), or whose memory (its resident
+  size, read from /proc ten times a second) grows past `max_memory` during a step, then fails
   the task with a log line that says why (its work since the last save was never committed);
 - renews the lease of every running step (besides the step's own heartbeat), so only the
   death of the whole runner, or of its machine, lets a lease expire;
@@ -31,6 +33,7 @@ import logging
 import multiprocessing
 import os
 import queue
+import resource
 import signal
 import socket
 import threading
@@ -48,9 +51,11 @@ log = logging.getLogger("cms.tasker.runners")
 
 WATCH_EVERY = 0.1            # seconds between two looks at the children
 DEFAULT_GRACE = 5.0          # seconds a step may overrun its deadline before it is killed
+MEMORY_SLACK = 16 * 2**20    # bytes a step must have grown its process by to be killed for memory
 RESPAWN_BACKOFF_MAX = 30.0   # seconds between restarts of a child that cannot start
 EXPIRE = ("UPDATE tasker_tasks SET lease_until = {now} - 1 WHERE pages_id = ? AND token = ? "
           "AND running = 1")
+PAGE_SIZE = resource.getpagesize()
 LOCK_CLAIM = "SELECT token, attempts, state, running, runner FROM tasker_tasks WHERE pages_id = ?"
 
 
@@ -66,6 +71,8 @@ class Child:
     retired: bool = False      # will not be started again
     killed_for: Busy | None = None
     beats: dict[int, float] = field(default_factory=dict)
+    base: tuple[int, int] = (0, 0)   # (step seq, resident bytes when the supervisor first saw it)
+    rss: int = 0                     # resident bytes at the last look
 
 
 @dataclass
@@ -75,6 +82,7 @@ class Outcome:
     steps: int = 0
     failed: int = 0
     killed: int = 0            # steps killed past their deadline
+    killed_memory: int = 0     # steps killed past --max-memory
     lost: int = 0              # children that died in a step
     seconds: float = 0.0
     busy_seconds: float = 0.0  # from the first step's start to the last step's end (any child)
@@ -217,6 +225,8 @@ class Supervisor:
                 continue
             if busy.deadline and child.killed_for is None and self._overran(child.slot, busy, now):
                 self._kill_overrun(child, busy, now)
+            elif child.killed_for is None and self._over_memory(child, busy):
+                self._kill_for_memory(child, busy, now)
             elif now - child.beats.get(busy.seq, busy.started) >= max(busy.lease_seconds / 3, 0.5):
                 child.beats = {busy.seq: now}
                 self.jobs.put(("beat", busy))
@@ -235,16 +245,42 @@ class Supervisor:
         """The child as its claims name it ("host:pid", as `claim.runner_id`)."""
         return f"{socket.gethostname()}:{child.process.pid}"
 
+    def _over_memory(self, child: Child, busy: Busy) -> bool:
+        """The step's process is past `max_memory`, and grew by more than MEMORY_SLACK since the
+        step began (a step that starts in a process just over the limit, before the process
+        recycles itself, is not the one at fault)."""
+        limit = self.config.max_memory
+        if not limit:
+            return False
+        rss = process_rss(child.process.pid)
+        if child.base[0] != busy.seq:
+            child.base = (busy.seq, rss)
+        child.rss = rss
+        return rss > limit and rss - child.base[1] > MEMORY_SLACK
+
     def _kill_overrun(self, child: Child, busy: Busy, now: float) -> None:
+        text = overrun_text(busy.deadline, self.grace, now - busy.started)
+        self._kill(child, busy, text, f"step killed after {now - busy.started:.1f} s (past its "
+                                      f"timeout + {self.grace:g} s grace); the task failed")
+        self.outcome.killed += 1
+
+    def _kill_for_memory(self, child: Child, busy: Busy, now: float) -> None:
+        used, limit = child.rss / 2**20, self.config.max_memory / 2**20
+        text = (f"the step's process used {used:.0f} MB, over the runner's --max-memory of "
+                f"{limit:.0f} MB, so the runner killed it after {now - busy.started:.1f} s; what "
+                "it did since its last save was rolled back. A step must return when "
+                "allowed_to_execute() turns False (at 90% of options['memory_limit'])")
+        self._kill(child, busy, text, f"step killed at {used:.0f} MB (past --max-memory "
+                                      f"{limit:.0f} MB); the task failed")
+        self.outcome.killed_memory += 1
+
+    def _kill(self, child: Child, busy: Busy, text: str, line: str) -> None:
+        """SIGKILL a child's step and fail its task with `text`; say `line`."""
         child.killed_for = busy
         self._signal(child, signal.SIGKILL)
         child.process.join(5)
         child.slot.clear()
-        self.outcome.killed += 1
-        text = overrun_text(busy.deadline, self.grace, now - busy.started)
-        self.out(f"{self.config.name}: task {busy.task_id}: step killed after "
-                 f"{now - busy.started:.1f} s (past its timeout + {self.grace:g} s grace); "
-                 "the task failed")
+        self.out(f"{self.config.name}: task {busy.task_id}: {line}")
         self.jobs.put(("fail", busy, text, self._runner_of(child)))
         self.jobs.put(("orphans", self._runner_of(child), busy.task_id))
 
@@ -378,6 +414,15 @@ class Supervisor:
                                         "step did since its last save was rolled back")
 
 
+def process_rss(pid: int) -> int:
+    """Resident memory of process `pid` in bytes (0 when it cannot be read: not Linux, gone)."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * PAGE_SIZE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
 def overrun_text(deadline: float, grace: float, seconds: float) -> str:
     """The log line of a task whose step was killed past its deadline plus `grace`."""
     at = time.strftime("%H:%M:%S", time.gmtime(deadline))
@@ -442,6 +487,8 @@ def summary(name: str, outcome: Outcome, tail: str = "") -> str:
         parts.append(f"{outcome.failed} failed")
     if outcome.killed:
         parts.append(f"{outcome.killed} killed past their timeout")
+    if outcome.killed_memory:
+        parts.append(f"{outcome.killed_memory} killed past --max-memory")
     if outcome.lost:
         parts.append(f"{outcome.lost} lost with their process")
     return "; ".join(parts) + (f"; {tail}" if tail else "")
