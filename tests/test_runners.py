@@ -197,6 +197,34 @@ def test_runner_usage_errors_exit_2(shared, args, capsys):
     assert "error" in capsys.readouterr().err
 
 
+def test_worker_processes_are_bounded_by_the_machine_and_help_says_so(shared, capsys):
+    from cms.tasker.runners.worker import max_processes
+    bound = max_processes()
+    assert 1 <= bound <= 4 * (os.cpu_count() or 1)
+    with pytest.raises(SystemExit) as exited:
+        raise SystemExit(main(["--site", shared[0].site_dir, "worker", "--processes", "99999"]))
+    assert exited.value.code == 2
+    assert f"at most {bound} (4 per core" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["worker", "--help"])
+    assert f"here {bound})" in " ".join(capsys.readouterr().out.split())
+
+
+def test_sigterm_stops_a_worker_of_the_most_processes_promptly(tasker, run_env, tmp_path):
+    from cms.tasker.runners.worker import max_processes
+    worker = start(run_env, tmp_path, "worker", "--processes", str(max_processes()))
+    try:
+        # at once: a SIGTERM while the pool starts its processes reaches every one of them
+        assert wait_for(lambda: "process(es) on" in output(tmp_path), 30, every=0.01)
+        started = time.monotonic()
+        worker.send_signal(signal.SIGTERM)
+        # 0, or killed by the signal itself when it came before the handlers were set
+        assert worker.wait(15) in (0, -signal.SIGTERM), output(tmp_path)
+        assert time.monotonic() - started < 10
+    finally:
+        stop_process(worker)
+
+
 def test_a_missing_site_directory_is_one_line_on_stderr(tmp_path, capsys):
     assert main(["--site", str(tmp_path / "nowhere"), "cron"]) == 2
     err = capsys.readouterr().err

@@ -144,6 +144,9 @@ class Supervisor:
         self._db_thread = threading.Thread(target=self._db_loop, name="runner-db", daemon=True)
         try:
             for child in self.children:
+                if self.stop_level:          # a SIGTERM while the pool starts: start no more
+                    child.retired = True
+                    continue
                 self._spawn(child)
             self._db_thread.start()          # after the first children: see _context()
             while True:
@@ -185,6 +188,8 @@ class Supervisor:
             args=(replace(self.config, name=self._child_name(child)), child.slot, os.getpid()))
         child.process.start()
         child.spawned = time.monotonic()
+        if self.stop_level:      # a SIGTERM came while it started: it missed request_stop's
+            self._signal(child, signal.SIGUSR1)
 
     def _context(self) -> Any:
         """How to start a child: forked while this process has no other thread and no open
