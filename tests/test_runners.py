@@ -432,6 +432,69 @@ def test_a_step_process_that_exits_is_logged_with_its_exit_code(tasker, run_env)
     assert row(tasker, task)[:2] == (TaskState.FAILED, 0)
 
 
+def test_runners_back_off_while_the_database_is_down_and_say_so_plainly(tasker, monkeypatch,
+                                                                         capsys):
+    from cms.errors import DatabaseError
+    executor = in_process(tasker)
+    downs = iter(range(5))
+
+    def claim(tasker, settings):
+        if next(downs, None) is not None:
+            raise DatabaseError("(0, '')")           # what pymysql says for a server gone away
+        return None                                  # until_idle: nothing ready, done
+
+    waits = []
+    monkeypatch.setattr(executor, "_claim", claim)
+    monkeypatch.setattr(executor, "_sleep", waits.append)
+    executor.run()
+    assert waits == [0.5, 1, 2, 4, 8]                # doubling (up to 30 s)
+    err = capsys.readouterr().err
+    assert "lost the connection to the database, retrying in 0.5 s" in err
+    assert "retrying in 8 s" in err and "the database answers again" in err
+    assert "(0, '')" not in err
+
+
+def test_the_supervisors_database_thread_backs_off_too(tasker, monkeypatch, caplog):
+    from cms.errors import DatabaseError
+    from cms.tasker.runners.supervisor import Supervisor
+
+    def down():
+        raise DatabaseError("(0, '')")
+
+    supervisor = Supervisor(RunnerConfig(url=tasker.site.db.url, site_dir=tasker.site.site_dir),
+                            tick=0.05)
+    monkeypatch.setattr(supervisor, "tasker", down)
+    caplog.set_level("WARNING", logger="cms.tasker.runners")
+    thread = threading.Thread(target=supervisor._db_loop)
+    thread.start()
+    time.sleep(2.0)
+    supervisor.jobs.put(None)
+    thread.join(10)
+    lines = [r.getMessage() for r in caplog.records]
+    assert 2 <= len(lines) <= 3, lines                 # 0.5, 1, 2 s apart; not every tick
+    assert lines[0] == "worker: lost the connection to the database, retrying in 0.5 s"
+    assert lines[1].endswith("retrying in 1 s")
+
+
+def test_steps_cut_off_by_an_outage_are_not_counted_as_failed(tasker, monkeypatch, capsys):
+    from cms.errors import DatabaseError
+    from cms.tasker.runners.supervisor import Outcome, summary
+    task = add_task(tasker, "bump", "Cut off")
+    executor = in_process(tasker)
+
+    def outage(*args, **kwargs):
+        raise DatabaseError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(tasker, "execute_task", outage)
+    claim = claim_next(tasker)
+    assert claim.task_id == task.id
+    assert not executor.run_claimed(tasker, claim, tasker.settings())
+    assert (executor.steps, executor.failed, executor.cut) == (1, 0, 1)
+    assert "lost the connection to the database; the step was cut off" in capsys.readouterr().err
+    line = summary("worker", Outcome(steps=6, cut=6))
+    assert "6 step(s) cut off by a database outage" in line and "failed" not in line
+
+
 def test_reaper_tick_sends_a_task_with_an_expired_lease_back(tasker):
     task = add_task(tasker, "bump", "Orphan")
     claim = claim_next(tasker, invoker="worker", lease_seconds=1)

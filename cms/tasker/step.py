@@ -531,6 +531,7 @@ class StepMixin:
         assert error is not None
         why = transient(db, error)
         if why:
+            self.outage = why == "lost"          # for the runner's summary: not the task's fault
             if why == "lost":
                 try:
                     db.reconnect()

@@ -62,6 +62,7 @@ class Tasker(LifecycleMixin, ProgressMixin, StepMixin, LogMixin, StatusMixin, Mo
     def __init__(self, site: Any):
         super().__init__(site)
         self._steps: dict[int, Step] = {}
+        self.outage = False        # the last step in this process was cut off by a lost connection
         self._batches = threading.local()                 # each thread's open batch (step.py)
         self._checked: set[tuple[str, str]] = set()     # (module, method) known to exist
         self._slugs: dict[str, str] = {}

@@ -12,7 +12,7 @@ import time
 from dataclasses import dataclass
 from typing import Any
 
-TASK, DEADLINE, STARTED, STEPS, FAILED, FIRST, LAST, LEASE, SEQ, WAITING, WAITED = range(11)
+TASK, DEADLINE, STARTED, STEPS, FAILED, FIRST, LAST, LEASE, SEQ, WAITING, WAITED, CUT = range(12)
 TOKEN_SIZE = 64
 
 
@@ -33,7 +33,7 @@ class Slot:
 
     def __init__(self, ctx: Any = None):
         ctx = ctx or multiprocessing.get_context("spawn")
-        self.values = ctx.RawArray("d", 11)
+        self.values = ctx.RawArray("d", 12)
         self.token = ctx.RawArray("c", TOKEN_SIZE)
 
     # -- the child's side ---------------------------------------------------------------------
@@ -49,12 +49,15 @@ class Slot:
             values[FIRST] = started
         values[TASK] = task_id            # written last: the step is visible once complete
 
-    def end(self, failed: bool, now: float) -> None:
+    def end(self, failed: bool, now: float, cut: bool = False) -> None:
+        """The step ended: `failed` by its own fault, or `cut` off by a database outage."""
         values = self.values
         values[TASK] = 0                  # written first: the supervisor stops acting on it
         values[STEPS] += 1
         if failed:
             values[FAILED] += 1
+        if cut:
+            values[CUT] += 1
         values[LAST] = now
 
     def waiting(self, since: float) -> None:
@@ -100,6 +103,10 @@ class Slot:
     @property
     def failed(self) -> int:
         return int(self.values[FAILED])
+
+    @property
+    def cut(self) -> int:
+        return int(self.values[CUT])
 
     @property
     def first(self) -> float:

@@ -53,6 +53,7 @@ WATCH_EVERY = 0.1            # seconds between two looks at the children
 DEFAULT_GRACE = 5.0          # seconds a step may overrun its deadline before it is killed
 MEMORY_SLACK = 16 * 2**20    # bytes a step must have grown its process by to be killed for memory
 RESPAWN_BACKOFF_MAX = 30.0   # seconds between restarts of a child that cannot start
+DB_BACKOFF_START, DB_BACKOFF_MAX = 0.5, 30.0   # the database thread's retries while it is down
 EXPIRE = ("UPDATE tasker_tasks SET lease_until = {now} - 1 WHERE pages_id = ? AND token = ? "
           "AND running = 1")
 PAGE_SIZE = resource.getpagesize()
@@ -81,6 +82,7 @@ class Outcome:
 
     steps: int = 0
     failed: int = 0
+    cut: int = 0               # steps cut off by a database outage (no task's fault)
     killed: int = 0            # steps killed past their deadline
     killed_memory: int = 0     # steps killed past --max-memory
     lost: int = 0              # children that died in a step
@@ -112,6 +114,7 @@ class Supervisor:
         self._db_thread: threading.Thread | None = None
         self._tasker: Tasker | None = None
         self._done = threading.Event()
+        self.backoff = 0.0                  # seconds: the database thread's wait after a failure
 
     # -- signals ------------------------------------------------------------------------------
     def request_stop(self, at_once: bool = False) -> None:
@@ -173,6 +176,7 @@ class Supervisor:
         for child in self.children:
             outcome.steps += child.slot.steps
             outcome.failed += child.slot.failed
+            outcome.cut += child.slot.cut
             if child.slot.first and child.slot.last:
                 firsts.append(child.slot.first)
                 lasts.append(child.slot.last)
@@ -371,18 +375,38 @@ class Supervisor:
                 elif self.stop_level == 0:
                     tick(tasker)
             except Exception as exc:
-                log.warning("%s: database work failed (%s: %s); trying again", self.config.name,
-                            type(exc).__name__, exc)
+                self.backoff = min(DB_BACKOFF_MAX, self.backoff * 2 or DB_BACKOFF_START)
+                log.warning("%s: %s, retrying in %g s", self.config.name, self._trouble(exc),
+                            self.backoff)
                 if job and job[0] in ("fail", "lost", "release", "orphans"):
                     self._retry_later(job)
                 self._reconnect()
+                next_tick = time.monotonic() + self.backoff
+                continue
+            if self.backoff and (job or self.stop_level == 0):
+                log.warning("%s: the database answers again", self.config.name)
+                self.backoff = 0.0
             if not job:
                 next_tick = time.monotonic() + self.tick
         self._close()
 
+    def _trouble(self, exc: Exception) -> str:
+        """A failed database job in words; the driver's text only when it says something
+        (pymysql says "(0, '')" for a server that went away)."""
+        from ...errors import DatabaseError
+        from ..storage import WriteLockTimeout
+        db = self._tasker.site.db if self._tasker is not None else None
+        if isinstance(exc, WriteLockTimeout) or (db is not None and db.is_retryable(exc)):
+            return "the database is busy (a lock wait ran out)"
+        if db is None or isinstance(exc, DatabaseError) or db.is_disconnect(exc):
+            return "lost the connection to the database"
+        return f"database work failed ({type(exc).__name__}: {exc})"
+
     def _retry_later(self, job: tuple) -> None:
+        delay = max(1.0, self.backoff)
+
         def put_back() -> None:
-            time.sleep(1.0)
+            time.sleep(delay)
             self.jobs.put(job)
         if self.stop_level < 2:
             threading.Thread(target=put_back, daemon=True).start()
@@ -490,6 +514,8 @@ def summary(name: str, outcome: Outcome, tail: str = "") -> str:
         parts.append(f"{outcome.steps / outcome.busy_seconds:.0f} steps/s while busy")
     if outcome.failed:
         parts.append(f"{outcome.failed} failed")
+    if outcome.cut:
+        parts.append(f"{outcome.cut} step(s) cut off by a database outage")
     if outcome.killed:
         parts.append(f"{outcome.killed} killed past their timeout")
     if outcome.killed_memory:
