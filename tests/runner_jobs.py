@@ -57,6 +57,22 @@ class Counter(cms.Module):
         self.error("the source file is missing")
         return False
 
+    def exit_now(self, page, data, options):
+        """Ends its process at once with exit code `code`, as a crashing C extension might."""
+        import os
+        os._exit(data.get("code", 3))
+
+    def leak(self, page, data, options):
+        """Grows by 10 MB every 20 ms up to `mb` MB, ignoring allowed_to_execute, then holds it
+        for `seconds`: a leaking step."""
+        hoard = []
+        for _ in range(data.get("mb", 500) // 10):
+            hoard.append(b"x" * (10 * 2**20))
+            time.sleep(0.02)
+        time.sleep(data.get("seconds", 30))
+        data["task_done"] = 1
+        return True
+
     def stubborn(self, page, data, options):
         """Ignores its timeout and swallows every exception a signal could raise."""
         end = time.time() + data.get("seconds", 3600)

@@ -135,6 +135,28 @@ class Jobs(cms.Module):
         data["task_done"] = 1
         return True
 
+    def odd(self, page, data, options):
+        """Adds a page, then returns `data["returns"]` (None, a dict, ...): neither True nor False."""
+        self.site.pages.add("basic-page", page, "odd", title="odd")
+        data["records_processed"] = 1
+        return data.get("returns")
+
+    def lock_trouble(self, page, data, options):
+        """Adds a page, then fails on a lock timeout that module code wrapped in its own error."""
+        from cms.tasker.storage import WriteLockTimeout
+        self.site.pages.add("basic-page", page, "trouble", title="trouble")
+        data["records_processed"] = 1
+        try:
+            raise WriteLockTimeout("the SQLite database stayed locked by another writer for 10 s")
+        except WriteLockTimeout as exc:
+            raise RuntimeError("could not save the record") from exc
+
+    def stand_still(self, page, data, options):
+        """Returns True and, once its `moves` are used up, changes nothing: a stuck task."""
+        if data.get("moves"):
+            data["moves"] -= 1
+        return True
+
     def purge_dictionary(self, dict_page, task_data, options):
         """The seed's example: delete the dictionary's word pages, stopping when time is over."""
         tasker = self.tasker

@@ -19,6 +19,7 @@ import pytest
 from conftest import ENGINE, PYTHON, engine_url
 from tasker_support import prepare_counter_site
 
+from cms import boot
 from cms.cli import main
 from cms.tasker import TaskError, TaskState, claim_next
 from cms.tasker import claim as claim_module
@@ -196,6 +197,34 @@ def test_runner_usage_errors_exit_2(shared, args, capsys):
     assert "error" in capsys.readouterr().err
 
 
+def test_worker_processes_are_bounded_by_the_machine_and_help_says_so(shared, capsys):
+    from cms.tasker.runners.worker import max_processes
+    bound = max_processes()
+    assert 1 <= bound <= 4 * (os.cpu_count() or 1)
+    with pytest.raises(SystemExit) as exited:
+        raise SystemExit(main(["--site", shared[0].site_dir, "worker", "--processes", "99999"]))
+    assert exited.value.code == 2
+    assert f"at most {bound} (4 per core" in capsys.readouterr().err
+    with pytest.raises(SystemExit):
+        main(["worker", "--help"])
+    assert f"here {bound})" in " ".join(capsys.readouterr().out.split())
+
+
+def test_sigterm_stops_a_worker_of_the_most_processes_promptly(tasker, run_env, tmp_path):
+    from cms.tasker.runners.worker import max_processes
+    worker = start(run_env, tmp_path, "worker", "--processes", str(max_processes()))
+    try:
+        # at once: a SIGTERM while the pool starts its processes reaches every one of them
+        assert wait_for(lambda: "process(es) on" in output(tmp_path), 30, every=0.01)
+        started = time.monotonic()
+        worker.send_signal(signal.SIGTERM)
+        # 0, or killed by the signal itself when it came before the handlers were set
+        assert worker.wait(15) in (0, -signal.SIGTERM), output(tmp_path)
+        assert time.monotonic() - started < 10
+    finally:
+        stop_process(worker)
+
+
 def test_a_missing_site_directory_is_one_line_on_stderr(tmp_path, capsys):
     assert main(["--site", str(tmp_path / "nowhere"), "cron"]) == 2
     err = capsys.readouterr().err
@@ -248,6 +277,47 @@ def test_a_step_that_ignores_its_timeout_is_killed_and_the_task_fails(tasker, ru
     assert "1 killed past their timeout" in done.stdout.splitlines()[-1]
     # the next cron run is not blocked by it
     assert cms(run_env, "cron", "--time-limit", "20").returncode == 0
+    assert tasker.get_state(after) == TaskState.FINISHED
+
+
+@pytest.mark.skipif(ENGINE != "sqlite", reason="only SQLite has one write lock")
+def test_a_step_waiting_for_a_write_lock_held_elsewhere_is_not_killed_as_overrunning(tasker,
+                                                                                   run_env,
+                                                                                   tmp_path):
+    """Another process holds the write lock longer than the step's time plus the grace: the
+    step waits (it is not at fault), then notices its time is over; nothing fails."""
+    site = tasker.site
+    target = site.pages.add("counter", 1, title="Import")
+    task = add_task(tasker, "import_rows", "Import", {"total": 60, "delay": 0.02, "every": 5},
+                    page=target)
+    worker = start(run_env, tmp_path, "worker", "--processes", "2", "--step-time", "1.5",
+                   "--grace", "1", "--poll", "0.2")
+    holder = boot(site.db.url, site_dir=site.site_dir)
+    try:
+        assert wait_for(lambda: row(tasker, task)[2] >= 10, 30), output(tmp_path)
+        holder.db.pw.begin()                       # BEGIN IMMEDIATE, at the step's next commit
+        time.sleep(4)
+        holder.db.pw.rollback()
+        assert wait_for(lambda: tasker.get_state(task) == TaskState.FINISHED, 60), output(tmp_path)
+    finally:
+        holder.close()
+        stop_process(worker)
+    assert "killed" not in output(tmp_path)
+    assert not any("past its timeout" in line for line in tasker.get_log(task))
+    assert rows_of(site, target) == sorted(f"row-{n}" for n in range(60))
+
+
+def test_a_step_that_leaks_past_max_memory_is_killed_with_that_reason(tasker, run_env):
+    leak = add_task(tasker, "leak", "Leaks", {"mb": 500, "seconds": 30})
+    after = add_task(tasker, "bump", "Next in line")
+    started = time.monotonic()
+    done = cms(run_env, "worker", "--max-memory", "200", "--until-idle", "--poll", "0.2")
+    assert done.returncode == 0, done.stderr
+    assert time.monotonic() - started < 20                  # not at its 55 s deadline
+    assert row(tasker, leak)[:2] == (TaskState.FAILED, 0)
+    log = "\n".join(tasker.get_log(leak))
+    assert "over the runner's --max-memory of 200 MB" in log and "timeout" not in log
+    assert "1 killed past --max-memory" in done.stdout.splitlines()[-1]
     assert tasker.get_state(after) == TaskState.FINISHED
 
 
@@ -310,7 +380,10 @@ def test_a_second_sigterm_stops_at_once_and_gives_the_task_back(tasker, run_env,
 
 
 def test_sigkill_mid_step_again_and_again_loses_and_doubles_no_row(tasker, run_env, tmp_path):
+    """Three deaths, each after new progress: not a poison pill, even with max_attempts=2
+    (a death counts only when no progress was saved since the previous one)."""
     site = tasker.site
+    site.modules.save_config("Tasker", max_attempts=2)
     target = site.pages.add("counter", 1, title="Import")
     total = 300
     task = add_task(tasker, "import_rows", "Import", {"total": total, "delay": 0.01, "every": 10},
@@ -325,7 +398,9 @@ def test_sigkill_mid_step_again_and_again_loses_and_doubles_no_row(tasker, run_e
             time.sleep(0.13)                        # somewhere between two milestones
             os.kill(step_pid(tasker, task), signal.SIGKILL)
             kills += 1
-            assert wait_for(lambda: row(tasker, task)[3] >= kills, 30), output(tmp_path)
+            assert wait_for(lambda: "\n".join(tasker.get_log(task)).count(
+                "was killed by signal SIGKILL") >= kills, 30), output(tmp_path)
+            assert row(tasker, task)[3] == 1            # progress since the last death: 1
         # once: SIGKILL the whole worker (the step dies with it; the lease runs out)
         assert wait_for(lambda: step_pid(tasker, task), 30)
         time.sleep(0.27)
@@ -341,6 +416,83 @@ def test_sigkill_mid_step_again_and_again_loses_and_doubles_no_row(tasker, run_e
     assert rows_of(site, target) == sorted(f"row-{n}" for n in range(total))
     log = "\n".join(tasker.get_log(task))
     assert log.count("stopped answering") >= 1       # the reaper's line for the whole-worker kill
+    assert "in a row" not in log
+
+
+def test_a_step_process_that_exits_is_logged_with_its_exit_code(tasker, run_env):
+    """...and, as it saved no progress, two such deaths in a row fail it (max_attempts=2)."""
+    tasker.site.modules.save_config("Tasker", max_attempts=2)
+    task = add_task(tasker, "exit_now", "Exits", {"code": 3})
+    done = cms(run_env, "cron", "--time-limit", "10")
+    assert done.returncode == 0, done.stderr
+    assert "exited with code 3" in done.stdout
+    log = "\n".join(tasker.get_log(task))
+    assert "the step's process exited with code 3" in log and "stopped answering" not in log
+    assert "died 2 time(s) in a row with no progress" in log
+    assert row(tasker, task)[:2] == (TaskState.FAILED, 0)
+
+
+def test_runners_back_off_while_the_database_is_down_and_say_so_plainly(tasker, monkeypatch,
+                                                                         capsys):
+    from cms.errors import DatabaseError
+    executor = in_process(tasker)
+    downs = iter(range(5))
+
+    def claim(tasker, settings):
+        if next(downs, None) is not None:
+            raise DatabaseError("(0, '')")           # what pymysql says for a server gone away
+        return None                                  # until_idle: nothing ready, done
+
+    waits = []
+    monkeypatch.setattr(executor, "_claim", claim)
+    monkeypatch.setattr(executor, "_sleep", waits.append)
+    executor.run()
+    assert waits == [0.5, 1, 2, 4, 8]                # doubling (up to 30 s)
+    err = capsys.readouterr().err
+    assert "lost the connection to the database, retrying in 0.5 s" in err
+    assert "retrying in 8 s" in err and "the database answers again" in err
+    assert "(0, '')" not in err
+
+
+def test_the_supervisors_database_thread_backs_off_too(tasker, monkeypatch, caplog):
+    from cms.errors import DatabaseError
+    from cms.tasker.runners.supervisor import Supervisor
+
+    def down():
+        raise DatabaseError("(0, '')")
+
+    supervisor = Supervisor(RunnerConfig(url=tasker.site.db.url, site_dir=tasker.site.site_dir),
+                            tick=0.05)
+    monkeypatch.setattr(supervisor, "tasker", down)
+    caplog.set_level("WARNING", logger="cms.tasker.runners")
+    thread = threading.Thread(target=supervisor._db_loop)
+    thread.start()
+    time.sleep(2.0)
+    supervisor.jobs.put(None)
+    thread.join(10)
+    lines = [r.getMessage() for r in caplog.records]
+    assert 2 <= len(lines) <= 3, lines                 # 0.5, 1, 2 s apart; not every tick
+    assert lines[0] == "worker: lost the connection to the database, retrying in 0.5 s"
+    assert lines[1].endswith("retrying in 1 s")
+
+
+def test_steps_cut_off_by_an_outage_are_not_counted_as_failed(tasker, monkeypatch, capsys):
+    from cms.errors import DatabaseError
+    from cms.tasker.runners.supervisor import Outcome, summary
+    task = add_task(tasker, "bump", "Cut off")
+    executor = in_process(tasker)
+
+    def outage(*args, **kwargs):
+        raise DatabaseError("server closed the connection unexpectedly")
+
+    monkeypatch.setattr(tasker, "execute_task", outage)
+    claim = claim_next(tasker)
+    assert claim.task_id == task.id
+    assert not executor.run_claimed(tasker, claim, tasker.settings())
+    assert (executor.steps, executor.failed, executor.cut) == (1, 0, 1)
+    assert "lost the connection to the database; the step was cut off" in capsys.readouterr().err
+    line = summary("worker", Outcome(steps=6, cut=6))
+    assert "6 step(s) cut off by a database outage" in line and "failed" not in line
 
 
 def test_reaper_tick_sends_a_task_with_an_expired_lease_back(tasker):
@@ -555,6 +707,67 @@ def test_cron_expressions_and_intervals():
 def test_create_task_refuses_a_bad_schedule(tasker):
     with pytest.raises(TaskError, match="5 fields"):
         add_task(tasker, "bump", "Bad", every="every day")
+
+
+# -- Run now -----------------------------------------------------------------------------------
+def test_run_now_kills_a_step_past_ajax_timeout_and_a_save_meanwhile_succeeds(tasker, shared,
+                                                                               monkeypatch):
+    """The browser's step runs in a watched child: it ends by ajax_timeout + grace, the task
+    fails with the supervisor's reason, and another admin's save waits its turn (no 500)."""
+    from webclient import PASSWORD, Client, running_server
+
+    from cms.tasker.runners import browser
+    monkeypatch.setattr(browser, "GRACE", 1.0)
+    site, url, _ = shared
+    site.users.add("admin", PASSWORD)
+    site.modules.save_config("Tasker", ajax_timeout=1)
+    task = add_task(tasker, "stubborn", "Deaf to its timeout", {"seconds": 3600})
+    page = site.pages.add("counter", 1, "edited", title="Edited meanwhile")
+    answers = {}
+    with running_server(url, Path(site.site_dir)) as server:
+        runner, editor = Client(server), Client(server)
+        runner.login()
+        editor.login()
+        form = editor.get(f"/admin/page/{page.id}/edit")
+        thread = threading.Thread(target=lambda: answers.update(run=runner.api("run", task.id)))
+        started = time.monotonic()
+        thread.start()
+        assert wait_for(lambda: row(tasker, task)[1] == 1, 10)
+        saved = editor.post(f"/admin/page/{page.id}/edit", {
+            "csrf_token": form.csrf(), "title": "Saved meanwhile", "name": "edited", "hits": "1"})
+        thread.join(30)
+        took = time.monotonic() - started
+    assert saved.status == 303, saved
+    assert site.pages.get(page.id).title == "Saved meanwhile"
+    assert took < 8                                   # 1 s timeout + 1 s grace + a start
+    answer = answers["run"].json()
+    assert answer["task_state"] == TaskState.FAILED and answer["task_running"] == 0
+    assert "ran past its timeout" in "\n".join(tasker.get_log(task))
+
+
+@pytest.mark.skipif(ENGINE != "sqlite", reason="only SQLite has one write lock")
+def test_a_save_that_waited_its_bound_for_the_lock_answers_503_busy(tasker, shared):
+    from webclient import PASSWORD, Client, running_server
+    site, url, _ = shared
+    site.users.add("admin", PASSWORD)
+    page = site.pages.add("counter", 1, "locked-out", title="Locked out")
+    with running_server(url, Path(site.site_dir), threads=1) as server:
+        editor = Client(server)
+        editor.login()
+        form = editor.get(f"/admin/page/{page.id}/edit")
+        for served in server.web.pool.sites:            # a bound of 0.5 s, not 10 s
+            served.db.pw.lock_timeout = 0.5
+        holder = boot(url, site_dir=site.site_dir)
+        try:
+            holder.db.pw.begin()                      # BEGIN IMMEDIATE: the write lock
+            saved = editor.post(f"/admin/page/{page.id}/edit", {
+                "csrf_token": form.csrf(), "title": "Not saved", "name": "locked-out"})
+        finally:
+            holder.db.pw.rollback()
+            holder.close()
+    assert saved.status == 503 and saved.headers["Retry-After"]
+    assert "busy" in saved.text and "try again" in saved.text
+    assert site.pages.get(page.id).title == "Locked out"
 
 
 # -- lazy cron ----------------------------------------------------------------------------------

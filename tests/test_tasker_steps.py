@@ -59,6 +59,55 @@ def test_returning_false_fails_the_task_and_keeps_what_it_did(tasker):
     assert "returned False" in log[1]
 
 
+@pytest.mark.parametrize("returns, said", [(None, "returned None"),
+                                           ({"task_done": 0}, "returned dict {'task_done': 0}"),
+                                           ("yes", "returned str 'yes'"), (1, "returned int 1")])
+def test_a_result_other_than_true_or_false_fails_the_task_and_says_what_came_back(tasker, returns,
+                                                                                  said):
+    task = make_task(tasker, "odd", returns=returns)
+    assert not run(tasker, task)
+    assert tasker.get_state(task) == TaskState.FAILED
+    assert "odd" in child_names(tasker.site, task.parent)      # what it did is kept, as for False
+    line = tasker.get_log(task)[-1]
+    assert said in line and "not True or False" in line
+
+
+def test_a_task_whose_steps_change_nothing_fails_after_max_idle_steps(tasker):
+    tasker.site.modules.save_config("Tasker", max_idle_steps=5)
+    task = make_task(tasker, "stand_still")
+    for _ in range(4):
+        assert run(tasker, task)
+    assert tasker.get_state(task) == TaskState.ACTIVE
+    assert not run(tasker, task)
+    assert tasker.get_state(task) == TaskState.FAILED
+    assert "no progress in 5 steps in a row" in tasker.get_log(task)[-1]
+    # steps that change task_data do not count
+    moving = make_task(tasker, "stand_still", moves=4)
+    for _ in range(4 + 4):
+        assert run(tasker, moving)
+    assert tasker.get_state(moving) == TaskState.ACTIVE
+    assert not run(tasker, moving)
+    assert tasker.get_state(moving) == TaskState.FAILED
+
+
+def test_a_transient_database_error_gives_the_task_back_without_an_attempt(tasker):
+    task = make_task(tasker, "lock_trouble")
+    assert not run(tasker, task)
+    assert runtime(tasker, task, "state", "running", "attempts") == (TaskState.ACTIVE, 0, 0)
+    assert "trouble" not in child_names(tasker.site, task.parent)        # rolled back
+    assert stored_data(tasker, task)["records_processed"] == 0
+    line = tasker.get_log(task)[-1]
+    assert "could not get the database" in line and "no attempt counted" in line
+
+
+def test_max_idle_steps_0_lets_a_task_stand_still(tasker):
+    tasker.site.modules.save_config("Tasker", max_idle_steps=0)
+    task = make_task(tasker, "stand_still")
+    for _ in range(6):
+        assert run(tasker, task)
+    assert tasker.get_state(task) == TaskState.ACTIVE
+
+
 def test_an_exception_rolls_back_to_the_last_save_and_fails_with_the_traceback(tasker):
     task = make_task(tasker, "boom")
     assert not run(tasker, task)

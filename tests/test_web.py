@@ -15,6 +15,7 @@ from webclient import (
     make_task,
     prepare_site,
     running_server,
+    schema_seen_now,
     state_of,
 )
 
@@ -241,6 +242,7 @@ def test_the_token_may_come_as_a_header_or_a_form_field(web_site, admin):
 # -- escaping ----------------------------------------------------------------------------------
 def test_script_in_titles_logs_and_task_data_is_escaped_everywhere(web_site, admin, server):
     web_site.templates["tasker-task"].set_access(view=["guest"])
+    schema_seen_now(server)
     page = web_site.pages.add("basic-page", 1, "xss", title=SCRIPT)
     task = make_task(web_site, title=SCRIPT, say=SCRIPT, note=SCRIPT)
     tasker = web_site.modules.get("Tasker")
@@ -656,6 +658,7 @@ def test_task_pages_are_private_until_a_site_opens_them(web_site, server):
 
 def test_public_task_page_and_its_json(web_site, server):
     web_site.templates["tasker-task"].set_access(view=["guest"])    # a site opens them on purpose
+    schema_seen_now(server)
     task = make_task(web_site, title="Public progress")
     visitor = Client(server)
     page = visitor.get(task.path)
@@ -752,3 +755,40 @@ def test_serve_command_refuses_bad_usage(run_env):
                             env=run_env, capture_output=True, text=True, timeout=60,
                             check=False)
     assert answer.returncode == 2 and "--port" in answer.stderr
+
+
+def test_serve_processes_die_with_their_parent_and_free_the_port(web_site, run_env):
+    import contextlib
+    import signal
+    import subprocess
+    import sys
+    port = free_port()
+    command = [sys.executable, "run.py", "serve", "--port", str(port), "--threads", "2",
+               "--processes", "2"]
+    process = subprocess.Popen(command, cwd=str(ROOT), env=run_env, stderr=subprocess.DEVNULL,
+                               start_new_session=True)
+    try:
+        wait_for_port(port, process)
+        listing = Path(f"/proc/{process.pid}/task/{process.pid}/children")
+        deadline = time.monotonic() + 10
+        while len(listing.read_text().split()) < 2:       # the socket is bound before the forks
+            assert time.monotonic() < deadline
+            time.sleep(0.05)
+        children = listing.read_text().split()
+        process.kill()                                 # SIGKILL: the parent cannot clean up
+        process.wait(10)
+        deadline = time.monotonic() + 10
+        while any(Path(f"/proc/{pid}").exists() and "Z" not in
+                  Path(f"/proc/{pid}/stat").read_text().split()[2] for pid in children):
+            assert time.monotonic() < deadline, "a server process outlived its parent"
+            time.sleep(0.1)
+        again = subprocess.Popen(command, cwd=str(ROOT), env=run_env, stderr=subprocess.PIPE,
+                                 text=True, start_new_session=True)
+        try:
+            wait_for_port(port, again)                 # no "Address already in use"
+        finally:
+            os.killpg(again.pid, signal.SIGINT)
+            again.communicate(timeout=30)
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(process.pid, signal.SIGKILL)

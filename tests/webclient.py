@@ -90,6 +90,13 @@ def running_server(url: str, site_dir: Path, threads: int = 6, **options: Any) -
         thread.join(15)
 
 
+def schema_seen_now(server: Server) -> None:
+    """Let the server's sites see a schema or access change at their next request, as they
+    would a second later (`Site.refresh_schema` asks the database once a second)."""
+    for served in server.web.pool.sites:
+        served._schema_seen = (0.0, served._schema_seen[1])
+
+
 class Response:
     def __init__(self, status: int, headers: http.client.HTTPMessage, body: bytes):
         self.status = status

@@ -17,7 +17,14 @@ from . import UsageError
 
 def register(sub: argparse._SubParsersAction) -> None:
     from ..tasker.runners.supervisor import DEFAULT_GRACE
-    from ..tasker.runners.worker import DEFAULT_MAX_MEMORY_MB, DEFAULT_MAX_STEPS, DEFAULT_POLL
+    from ..tasker.runners.worker import (
+        DEFAULT_MAX_MEMORY_MB,
+        DEFAULT_MAX_STEPS,
+        DEFAULT_POLL,
+        MB_PER_PROCESS,
+        PROCESSES_PER_CORE,
+        max_processes,
+    )
 
     cron = sub.add_parser(
         "cron", help="run steps of ready tasks until none is left or the time limit is up",
@@ -38,13 +45,16 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "stopped. SIGTERM finishes the running steps at their next save (the tasks "
                     "stay active); a second SIGTERM stops at once.")
     worker.add_argument("--processes", type=int, default=1, metavar="N",
-                        help="step processes (default 1)")
+                        help=f"step processes (default 1; at most {PROCESSES_PER_CORE} per core "
+                             f"and one per {MB_PER_PROCESS} MB of available memory: here "
+                             f"{max_processes()})")
     worker.add_argument("--max-steps", type=int, default=DEFAULT_MAX_STEPS, metavar="N",
                         help=f"a process is replaced after N steps (default {DEFAULT_MAX_STEPS}; "
                              "0 = never)")
     worker.add_argument("--max-memory", type=float, default=DEFAULT_MAX_MEMORY_MB, metavar="MB",
                         help=f"a process is replaced once its memory passes MB; steps stop near "
-                             f"it (default {DEFAULT_MAX_MEMORY_MB}; 0 = no limit)")
+                             "it, and a step that grows its process past it is killed and its "
+                             f"task fails (default {DEFAULT_MAX_MEMORY_MB}; 0 = no limit)")
     worker.add_argument("--poll", type=float, default=DEFAULT_POLL, metavar="S",
                         help=f"seconds between looks for work while none is ready "
                              f"(default {DEFAULT_POLL:g})")
@@ -100,9 +110,14 @@ def cmd_cron(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    from ..tasker.runners.worker import run_worker
+    from ..tasker.runners.worker import MB_PER_PROCESS, PROCESSES_PER_CORE, max_processes, run_worker
     if args.processes < 1:
         raise UsageError("--processes must be 1 or more")
+    bound = max_processes()
+    if args.processes > bound:
+        raise UsageError(f"--processes {args.processes} is more than this machine can run: at "
+                         f"most {bound} ({PROCESSES_PER_CORE} per core, one per "
+                         f"{MB_PER_PROCESS} MB of available memory)")
     if args.max_steps < 0 or args.max_memory < 0:
         raise UsageError("--max-steps and --max-memory must be 0 (no limit) or more")
     if args.poll <= 0:

@@ -256,12 +256,16 @@ def release_runner(tasker: Tasker, runner: str, *, keep: int = 0) -> int:
     return db.retry(give_back)
 
 
-def reap_expired(tasker: Tasker, *, task_id: int | None = None, limit: int = 100) -> list[int]:
+def reap_expired(tasker: Tasker, *, task_id: int | None = None, limit: int = 100,
+                 cause: str = "") -> list[int]:
     """Send tasks whose lease ran out back to ACTIVE with their last saved data.
 
     Each counts one more attempt; at `max_attempts` an active task fails instead, with a log
-    line saying its runner died that many times. A task suspended or killed while its runner
-    died takes that state (and a pending reset is applied). Returns the task ids reaped.
+    line saying its runner died that many times. A step that saved progress (changed task_data)
+    resets the count, so only deaths in a row with no progress add up. A task suspended or
+    killed while its runner died takes that state (and a pending reset is applied). `cause`
+    (a supervisor that saw its step's process die) replaces "stopped answering" in the log
+    line. Returns the task ids reaped.
     Nothing depends on the dead runner having left anything behind. Cheap when nothing
     expired: one indexed read.
     """
@@ -281,14 +285,15 @@ def reap_expired(tasker: Tasker, *, task_id: int | None = None, limit: int = 100
                 f"ORDER BY lease_until LIMIT {int(limit)}" + storage.skip_locked), params)
             for pages_id, attempts, state, runner in rows:
                 attempts += 1
+                why = cause or f"runner {runner} stopped answering (its lease ran out)"
                 if state == TaskState.ACTIVE and attempts >= max_attempts:
-                    text = (f"the runner died {attempts} time(s) in a row (last: {runner}); "
-                            f"the task failed after max_attempts={max_attempts}")
+                    text = (f"the runner died {attempts} time(s) in a row with no progress saved "
+                            f"in between (last: {cause or runner}); the task failed after "
+                            f"max_attempts={max_attempts}")
                     tasker.release_reaped(pages_id, attempts, TaskState.FAILED, "error", text)
                 else:
-                    text = (f"runner {runner} stopped answering (its lease ran out); the task "
-                            f"was released with its last saved data (attempt {attempts} of "
-                            f"{max_attempts})")
+                    text = (f"{why}; the task was released with its last saved data (attempt "
+                            f"{attempts} of {max_attempts})")
                     tasker.release_reaped(pages_id, attempts, None, "warning", text)
                 reaped.append(pages_id)
         return reaped

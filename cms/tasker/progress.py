@@ -22,10 +22,14 @@ if TYPE_CHECKING:
     from .step import Step
     from .tasker import Tasker
 
-SAVE_CHECKED = ("UPDATE tasker_tasks SET progress = ?, lease_until = {now} + ?, beats = beats + 1 "
-                "WHERE pages_id = ? AND token = ? AND state = 1 AND reset_pending = 0")
+# A save that changed task_data is progress: the runner deaths counted so far ("in a row",
+# max_attempts) start again from 0, so a long import whose runner is killed now and then, but
+# advances each time, is not taken for a poison pill.
+SAVE_CHECKED = ("UPDATE tasker_tasks SET progress = ?, lease_until = {now} + ?, beats = beats + 1, "
+                "attempts = attempts * ? WHERE pages_id = ? AND token = ? AND state = 1 "
+                "AND reset_pending = 0")
 SAVE_ANY_STATE = ("UPDATE tasker_tasks SET progress = ?, lease_until = {now} + ?, "
-                  "beats = beats + 1 WHERE pages_id = ? AND token = ?")
+                  "beats = beats + 1, attempts = attempts * ? WHERE pages_id = ? AND token = ?")
 CHECK = "SELECT token, state, reset_pending FROM tasker_tasks WHERE pages_id = ?"
 MEMORY_CHECK_EVERY = 0.1     # seconds between two reads of the resident size
 MEMORY_SHARE = 0.9           # allowed_to_execute turns False at this share of memory_limit
@@ -60,7 +64,8 @@ class ProgressMixin:
             step.stop(step.interrupted)
         db = self.site.db
         text = dumps(task_data)
-        if text != step.data_text:
+        advanced = text != step.data_text
+        if advanced:
             db.execute(SAVE_DATA, (text, fold(text), task_id))
             step.data_text = text
             step.task._values["task_data"] = text
@@ -70,7 +75,7 @@ class ProgressMixin:
             step.flushed += step.lines
             step.lines = []
         claim = step.claim
-        params = (progress, claim.lease_seconds, task_id, claim.token)
+        params = (progress, claim.lease_seconds, int(not advanced), task_id, claim.token)
         if not db.execute(self._save_checked if update_state else self._save_any, params).rowcount:
             row = db.one(CHECK, (task_id,))
             if row is None or row[0] != claim.token:

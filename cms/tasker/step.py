@@ -14,14 +14,18 @@ A step, in order:
    the task wrote and its progress always commit together. Inside the module's own nested
    transaction the commit waits for the next save at the top level (or the step's end).
 5. At the end, in the same transaction as the last work: the final task_data and progress, the
-   new state (FINISHED when `task_done` is 1, FAILED when the method returned False; unchanged
-   otherwise, or whatever a suspend/kill made elsewhere set), follow-up tasks activated, the
+   new state (FINISHED when `task_done` is 1, FAILED when the method returned anything but
+   True, or when this step and the `max_idle_steps` - 1 before it changed nothing in task_data;
+   unchanged otherwise, or whatever a suspend/kill made elsewhere set), follow-up tasks activated, the
    claim released and the step's figures stored; then one commit.
 
 On an exception the transaction rolls back to the last commit (task_data on disk matches the
 pages on disk), and the task fails in a new short transaction with the traceback in its log;
-log lines said before the failure are kept. A database deadlock or a lost connection does not
-fail the task: it is released, still active, for another try. A runner whose claim was lost
+log lines said before the failure are kept. The database's passing trouble is not the task's
+fault (`transient`: SQLite's write lock held by another process past the lock timeout, a
+deadlock or serialization failure, a lost connection, also when module code wrapped it): the
+step rolls back and the task is given back, still active, with no attempt counted and a log
+line saying why, for the next claim to run again. A runner whose claim was lost
 rolls back and leaves the task alone. A process killed outright leaves its claim to expire;
 `claim.reap_expired` then hands the task on with its last committed data.
 
@@ -40,6 +44,7 @@ from __future__ import annotations
 import contextlib
 import json
 import resource
+import sqlite3
 import threading
 import time
 import traceback
@@ -47,6 +52,7 @@ from typing import TYPE_CHECKING, Any
 
 import peewee
 
+from ..db.sqlite import is_busy
 from ..fieldtypes import fold
 from ..hooks import hookable
 from ..page import Page
@@ -185,7 +191,10 @@ class Step:
                               else float("inf"))
         self.debug = bool(settings.get("debug"))
         self.log_cap = int(settings["log_max_lines"])
+        # How many steps in a row may change nothing (0 = no cap); at most the figures kept.
+        self.idle_cap = min(int(settings.get("max_idle_steps") or 0), KEEP_STEPS)
         self.records_start = 0
+        self.start_text = data_text         # task_data when the step began (idle steps)
         self.peak_rss = 0
         self.next_memory_check = 0.0
         self.timeout = float(options.get("timeout") or 0)
@@ -493,12 +502,16 @@ class StepMixin:
                   error: BaseException | None, ahead: ClaimAhead | None = None) -> bool:
         db = self.site.db
         if error is None and not step.lost:
-            outcome = "failed" if result is False else ("done" if task_data.get("task_done") == 1
-                                                       else "continue")
-            if outcome == "failed":
+            outcome = "failed" if result is not True else ("done" if task_data.get("task_done") == 1
+                                                          else "continue")
+            if result is False:
                 step.log("error", "the task's method returned False: the task failed")
+            elif result is not True:
+                step.log("error", f"the task's method returned {returned(result)}, not True or "
+                                  "False: the task failed (return True to go on or finish, "
+                                  "False to fail)")
             try:
-                self._finish(step, task_data, outcome, save_data=True)
+                outcome = self._finish(step, task_data, outcome, save_data=True)
                 keep_open = ahead is not None and self._batch_goes_on(step, ahead)
                 if ahead is not None and not keep_open:
                     ahead.take(self._claims_ahead(step, ahead))
@@ -517,16 +530,16 @@ class StepMixin:
             self._write_lines_apart(step)
             return False
         assert error is not None
-        if isinstance(error, WriteLockTimeout) or (
-                isinstance(error, (peewee.OperationalError, peewee.InterfaceError, peewee.InternalError))
-                and (db.is_retryable(error) or db.is_disconnect(error))):
-            if db.is_disconnect(error):
+        why = transient(db, error)
+        if why:
+            self.outage = why == "lost"          # for the runner's summary: not the task's fault
+            if why == "lost":
                 try:
                     db.reconnect()
                 except Exception:
                     return False                 # the lease will expire; a reaper hands it on
-            step.log("warning", f"the step stopped on a database error and was rolled back; the "
-                                f"task stays active for another try: {error}")
+            step.log("warning", f"{TRANSIENT[why]}; the step was rolled back and the task given "
+                                f"back for another try (no attempt counted): {error}")
             self._release_apart(step)
             return False
         if not isinstance(error, Exception):     # KeyboardInterrupt, SystemExit: give it back
@@ -626,8 +639,9 @@ class StepMixin:
         if lines:
             self.site.db.retry(lambda: self.append_log(task_id, lines))
 
-    def _finish(self: Tasker, step: Step, task_data: dict, outcome: str, save_data: bool) -> None:
-        """The last writes of a step, inside the current transaction (see the module docstring)."""
+    def _finish(self: Tasker, step: Step, task_data: dict, outcome: str, save_data: bool) -> str:
+        """The last writes of a step, inside the current transaction (see the module docstring);
+        the outcome ("failed" for a step that went on without progress for too long)."""
         db = self.site.db
         row = db.one(FINISH_READ + self.storage.for_update, (step.task_id,))
         if row is None or row[0] != step.claim.token:
@@ -641,6 +655,9 @@ class StepMixin:
         data_text = dumps(task_data) if save_data else None
         note = ""
         now = time.time()
+        idle = outcome == "continue" and save_data and data_text == step.start_text
+        if idle and old == TaskState.ACTIVE and self._idle_too_long(step, step.idle_cap):
+            outcome, idle = "failed", False
         if outcome == "done":
             progress = 100
             if old != TaskState.KILLED:
@@ -689,12 +706,14 @@ class StepMixin:
             self.logs.append(step.task_id, step.lines, step.log_cap)
             step.flushed += step.lines
             step.lines = []
-        self._store_figures(step, task_data if save_data else None, seconds, outcome)
+        self._store_figures(step, task_data if save_data else None, seconds,
+                            "idle" if idle else outcome)
         step.progress = progress
         values = step.task._values
         values["task_state"], values["task_running"], values["progress"] = int(new), 0, progress
         if data_text is not None:
             values["task_data"] = data_text
+        return outcome
 
     def _store_figures(self: Tasker, step: Step, task_data: dict | None, seconds: float,
                        outcome: str) -> None:
@@ -709,10 +728,62 @@ class StepMixin:
                 db.execute("DELETE FROM tasker_steps WHERE pages_id = ? AND id < ?",
                            (step.task_id, oldest))
 
+    def _idle_too_long(self: Tasker, step: Step, cap: int) -> bool:
+        """This step changed nothing in task_data, nor did the `cap` - 1 steps before it
+        (their figures say "idle"): the task is stuck, and fails with a log line saying so."""
+        if cap <= 0:
+            return False
+        results = self.site.db.all("SELECT result FROM tasker_steps WHERE pages_id = ? "
+                                   f"ORDER BY id DESC LIMIT {cap - 1}", (step.task_id,))
+        if len(results) < cap - 1 or any(result != "idle" for result, in results):
+            return False
+        step.log("error", f"the task made no progress in {cap} steps in a row (its task_data, "
+                          "records_processed and progress did not change): the task failed "
+                          "(Tasker setting max_idle_steps)")
+        return True
+
     @staticmethod
     def _records(task_data: dict | None) -> int:
         value = (task_data or {}).get("records_processed") or 0
         return value if isinstance(value, int) else 0
+
+
+TRANSIENT = {
+    "lock": "the step could not get the database: another process held SQLite's write lock "
+            "for longer than the lock timeout",
+    "retry": "the step hit a transient database error (a deadlock, a serialization failure or "
+             "a lock wait that ran out)",
+    "lost": "the step lost its database connection",
+}
+
+
+def transient(db: Any, error: BaseException) -> str:
+    """Why `error` is the database's passing trouble, not the task's fault ("lock", "retry",
+    "lost"), or "". Looks through the exceptions it was raised from, as module code may wrap
+    them."""
+    seen = 0
+    exc: BaseException | None = error
+    while exc is not None and seen < 4:
+        if isinstance(exc, WriteLockTimeout):
+            return "lock"
+        if isinstance(exc, sqlite3.OperationalError) and is_busy(exc):
+            return "lock"
+        if isinstance(exc, (peewee.OperationalError, peewee.InterfaceError, peewee.InternalError)):
+            if db.is_retryable(exc):
+                return "lock" if db.engine == "sqlite" else "retry"
+            if db.is_disconnect(exc):
+                return "lost"
+        exc = exc.__cause__ or exc.__context__
+        seen += 1
+    return ""
+
+
+def returned(result: Any) -> str:
+    """What a method returned, for its log line: the type and a short repr."""
+    text = repr(result)
+    if len(text) > 80:
+        text = text[:77] + "..."
+    return text if result is None else f"{type(result).__name__} {text}"
 
 
 def outcome_note(outcome: str) -> str:

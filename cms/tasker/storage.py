@@ -70,6 +70,10 @@ class TaskStorage:
     # per transaction.
     batch_steps = 1
     batch_seconds = 0.0
+    # Told when this process starts and stops waiting for SQLite's write lock (epoch seconds,
+    # then 0): a runner's child tells its supervisor, which does not blame a step for the time
+    # another step held the lock (runners/slots.py).
+    on_wait: Callable[[float], None] | None = None
 
     def __init__(self, db: Database):
         self.db = db
@@ -218,6 +222,9 @@ class SqliteStorage(TaskStorage):
         """Run `write(cursor)` (one statement that takes the write lock), polling for the lock
         every millisecond instead of sleeping in SQLite's busy handler (`poll_for_lock`)."""
         wait = self.db.pw.lock_timeout if timeout is None else timeout
+        on_wait = self.on_wait
+        if on_wait is not None:
+            on_wait(time.time())
         try:
             return poll_for_lock(self.db.pw, write, wait)
         except sqlite3.OperationalError as exc:
@@ -225,6 +232,9 @@ class SqliteStorage(TaskStorage):
                 raise
             raise WriteLockTimeout(f"the SQLite database stayed locked by another writer for "
                                    f"{wait:.1f} s; try again") from exc
+        finally:
+            if on_wait is not None:
+                on_wait(0.0)
 
     def heartbeat(self, task_id: int, token: str, lease: float) -> str:
         try:

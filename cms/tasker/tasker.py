@@ -55,13 +55,14 @@ class Tasker(LifecycleMixin, ProgressMixin, StepMixin, LogMixin, StatusMixin, Mo
     config_defaults: ClassVar[dict[str, Any]] = {
         "enable_cron": 1, "enable_lazy_cron": 1, "ajax_timeout": 15, "lazy_cron_timeout": 15,
         "cron_timeout": 55, "lease_seconds": 30, "max_running": 0, "max_attempts": 3,
-        "log_max_lines": 1000, "retention_days": 30, "debug": 0, "profiling": 0,
+        "max_idle_steps": 100, "log_max_lines": 1000, "retention_days": 30, "debug": 0, "profiling": 0,
     }
     TEMPLATE = schema.TEMPLATE
 
     def __init__(self, site: Any):
         super().__init__(site)
         self._steps: dict[int, Step] = {}
+        self.outage = False        # the last step in this process was cut off by a lost connection
         self._batches = threading.local()                 # each thread's open batch (step.py)
         self._checked: set[tuple[str, str]] = set()     # (module, method) known to exist
         self._slugs: dict[str, str] = {}

@@ -14,8 +14,9 @@ the `tasker-admin` permission or a valid CSRF token, 404 for a task that does no
 `log=N` limits `log` to the last N lines (`log=0`: none; the task list's pollers use that).
 
 Commands: status; activate (ready to run by cron, worker or lazy cron); start (activate, then
-the page calls `run`); run (one step now, in this request, as the logged-in user, for at most
-`ajax_timeout` seconds); suspend; kill; reset (back to waiting with the initial data); restart
+the page calls `run`); run (one step now, as the logged-in user, for at most `ajax_timeout`
+seconds: the request waits for it, and a step that overruns it by the grace is killed, see
+`cms/tasker/runners/browser.py`); suspend; kill; reset (back to waiting with the initial data); restart
 (reset, then activate); trash; create (`module`, `method` - one of the module's
 `task_methods` -, `pageid`, `title`, `task_data` JSON text).
 """
@@ -29,6 +30,7 @@ import bottle
 from markupsafe import Markup, escape
 
 from ..errors import CmsError
+from ..tasker.runners.browser import run_supervised_step
 from .app import Refused, json_response
 from .task_view import ACTIVE, state_word, status_row, task_row
 
@@ -120,7 +122,7 @@ def run_step(ctx: Context, tasker: Any, task: Any) -> str:
     params = {"timeout": time.time() + timeout, "invoker": ctx.user.name, "admin_run": True}
     if row.running:
         return BUSY + "another runner is executing a step of this task"
-    if tasker.execute_task(task, params):
+    if run_supervised_step(tasker, task.id, params):
         return "step done"
     after = task_row(tasker, tasker.get_task_by_id(task.id))
     if after.state == ACTIVE:

@@ -57,6 +57,25 @@ DEFAULT_MAX_BODY = 8 * 1024 * 1024
 SiteFactory = Union[Callable[[], "Site"], "Site"]
 
 
+# A write that waited its bound (SQLite's lock_timeout, 10 s) for a lock another process held.
+BUSY_MESSAGE = ("the database is busy: another process held its write lock for too long; "
+                "nothing was saved, try again in a moment")
+
+
+def database_busy(db: Any, exc: BaseException) -> bool:
+    """True when `exc` is a lock wait that ran out or a deadlock: the request may simply be
+    sent again (503), not a fault of the server (500) nor of the input (400)."""
+    import sqlite3
+
+    import peewee
+
+    from ..tasker.storage import WriteLockTimeout
+    if isinstance(exc, WriteLockTimeout):
+        return True
+    return (isinstance(exc, (sqlite3.OperationalError, peewee.OperationalError,
+                             peewee.InternalError)) and db.is_retryable(exc))
+
+
 class Denied(Exception):
     """The user may not do this (403; a guest is asked to log in instead)."""
 
@@ -406,6 +425,8 @@ class Web:
             status, message = 403, str(exc)
         elif isinstance(exc, Refused):
             status, message = exc.status, str(exc)
+        elif database_busy(ctx.site.db, exc):
+            status, message = 503, BUSY_MESSAGE
         elif isinstance(exc, (ValidationError, SelectorError, CmsError)):
             status, message = 400, str(exc)
         else:
@@ -419,9 +440,10 @@ class Web:
                                   "task_state_info": "", "status": False, "status_html": "",
                                   "result": message, "message": message, "progress": 0,
                                   "task_running": 0, "log": []}, status)
+        headers = {"Retry-After": "2"} if status == 503 else {}
         body = ctx.render("error.html", status=status, message=message)
         return bottle.HTTPResponse(body, status=status,
-                                   headers={"Content-Type": "text/html; charset=utf-8"})
+                                   headers={"Content-Type": "text/html; charset=utf-8", **headers})
 
     @staticmethod
     def plain_error(error: bottle.HTTPError) -> str:

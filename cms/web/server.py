@@ -34,6 +34,7 @@ from typing import Any
 import waitress
 from waitress import wasyncore
 
+from ..tasker.runners.executor import die_with_parent
 from .app import SiteFactory, Web, make_app
 
 log = logging.getLogger("cms.web")
@@ -152,8 +153,9 @@ class ServerGroup:
     Each process has its own threads, sites and connections, and its own interpreter lock, so
     N processes use N cores. The parent binds the socket, forks the processes (call it from a
     process without other threads), restarts one that dies, and on SIGTERM or Ctrl-C stops
-    them all. LazyCron and the lazy task steps run in the first process only. Per-process
-    state is only what may differ without harm: the login slow-down counts, short caches.
+    them all; if the parent itself is killed, they die with it (Linux: PR_SET_PDEATHSIG).
+    LazyCron and the lazy task steps run in the first process only. Per-process state is only
+    what may differ without harm: the login slow-down counts, short caches.
     """
 
     def __init__(self, site_factory: SiteFactory, host: str = "127.0.0.1", port: int = 8080,
@@ -178,11 +180,17 @@ class ServerGroup:
         return f"http://{host}:{self.port}/"
 
     def _fork(self, index: int) -> None:
+        parent = os.getpid()
         pid = os.fork()
         if pid:
             self.children[pid] = index
             return
         code = 0
+        # Die with the parent, as a worker's step processes do: a SIGKILLed parent must not
+        # leave processes that keep the port and serve old code.
+        die_with_parent()
+        if os.getppid() != parent:           # it died before prctl took effect
+            os._exit(1)
         try:
             signal.signal(signal.SIGTERM, signal.default_int_handler)   # stop like Ctrl-C
             server = Server(self.site_factory, self.host, self.port, self.threads,

@@ -8,6 +8,8 @@
 - `supervisor.Supervisor` — cron and the worker run each step in a child process it watches:
   a step past its deadline plus a grace is killed and its task fails; a step whose process
   died is handed on at once.
+- `browser.run_supervised_step` — the admin's Run now: one step in a child process watched
+  like the supervisor's, so it ends by `ajax_timeout` plus a grace.
 - `schedule.tick` — the reaper and the retention cleanup, at every runner tick.
 - `cronexpr` — five-field cron expressions for recurring tasks (`every="*/5 * * * *"`).
 """

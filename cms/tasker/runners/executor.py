@@ -18,6 +18,7 @@ import ctypes
 import os
 import signal
 import sys
+import threading
 import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -35,7 +36,8 @@ SUMMARY = ("SELECT t.state, t.progress, t.steps, ti.data FROM tasker_tasks t LEF
 STATE_WORDS = {0: "unknown", 1: "active", 2: "waiting", 3: "finished", 4: "killed", 5: "failed"}
 SETTINGS_EVERY = 2.0        # seconds between two reads of the Tasker settings in the loop
 MEMORY_EVERY = 0.2          # seconds between two reads of this process's memory
-ERROR_BACKOFF_MAX = 10.0    # seconds between tries while the database is unreachable
+ERROR_BACKOFF_START = 0.5   # seconds before the first retry while the database is unreachable,
+ERROR_BACKOFF_MAX = 30.0    # doubling up to this
 
 
 @dataclass
@@ -80,11 +82,13 @@ class Executor:
         self.tasker: Tasker | None = None
         self.steps = 0
         self.failed = 0
+        self.cut = 0                       # steps cut off by a database outage
         self.pending: list[Claim] = []     # claims to give back once the database answers
         self.settings: dict[str, Any] = {}
         self._settings_at = float("-inf")
         self._next_memory_check = 0.0
         self.ahead = ClaimAhead(self._claim_ahead)
+        self._thread = threading.get_ident()
 
     # -- signals ------------------------------------------------------------------------------
     def on_stop_signal(self, signum: int, frame: Any) -> None:
@@ -105,7 +109,14 @@ class Executor:
         site = boot(self.config.url, site_dir=self.config.site_dir)
         self.tasker = site.modules.get("Tasker")   # type: ignore[assignment]
         self.tasker.storage.tune_runner()           # type: ignore[union-attr]
+        if self.slot is not None:
+            self.tasker.storage.on_wait = self._on_wait      # type: ignore[union-attr]
         return self.tasker                          # type: ignore[return-value]
+
+    def _on_wait(self, since: float) -> None:
+        """Tell the supervisor when this loop's thread (not a heartbeat's) waits for the lock."""
+        if threading.get_ident() == self._thread and self.slot is not None:
+            self.slot.waiting(since)
 
     def refresh_settings(self) -> dict[str, Any]:
         now = time.monotonic()
@@ -146,11 +157,16 @@ class Executor:
                 self._end_batch(tasker, commit=False)
                 if claim is not None:
                     self.pending.append(claim)
-                if not self._database_trouble(tasker, exc):
+                trouble = self._database_trouble(tasker, exc)
+                if not trouble:
                     raise
-                backoff = min(ERROR_BACKOFF_MAX, backoff * 2 or 0.25)
+                backoff = min(ERROR_BACKOFF_MAX, backoff * 2 or ERROR_BACKOFF_START)
+                print(f"{config.name}: {trouble}, retrying in {backoff:g} s", file=sys.stderr,
+                      flush=True)
                 self._sleep(backoff)
                 continue
+            if backoff:
+                print(f"{config.name}: the database answers again", file=sys.stderr, flush=True)
             backoff = 0.0
             if claim is not None and self.stopping:     # asked to stop while claiming
                 self._give_back(tasker, claim, note="")
@@ -203,7 +219,8 @@ class Executor:
         slot = self.slot
         if slot is not None:
             slot.start(claim.task_id, claim.token, deadline, started, claim.lease_seconds)
-        ok = False
+        ok = cut = False
+        tasker.outage = False
         try:
             ok = tasker.execute_task(claim.task_id, {
                 "claim": claim, "invoker": config.invoker, "timeout": deadline,
@@ -212,13 +229,19 @@ class Executor:
             # execute_task fails the task itself; what reaches here is the database going away
             # at the end of a step. The claim expires and a reaper hands the task on.
             self._end_batch(tasker, commit=False)
-            if not self._database_trouble(tasker, exc):
+            trouble = self._database_trouble(tasker, exc)
+            if not trouble:
                 raise
+            print(f"{config.name}: task {claim.task_id}: {trouble}; the step was cut off",
+                  file=sys.stderr, flush=True)
+            cut = True
         finally:
+            cut = cut or tasker.outage          # the step ended on a lost connection itself
             self.steps += 1
-            self.failed += not ok
+            self.failed += not ok and not cut
+            self.cut += cut
             if slot is not None:
-                slot.end(not ok, time.time())
+                slot.end(not ok and not cut, time.time(), cut=cut)
         if not ok and not self._give_back(tasker, claim):
             self.pending.append(claim)
         if not config.quiet:
@@ -268,23 +291,28 @@ class Executor:
                 line += " (see its log)"
         print(line, flush=True)
 
-    def _database_trouble(self, tasker: Tasker, exc: BaseException) -> bool:
-        """True (after trying to reconnect) when `exc` says the database is unreachable."""
+    def _database_trouble(self, tasker: Tasker, exc: BaseException) -> str:
+        """What is wrong when `exc` says the database is unreachable or busy, in words (after
+        trying to reconnect), else "". The driver's own text is left out: pymysql says
+        "(0, '')" for a server that went away."""
         import peewee
 
         from ...errors import DatabaseError
+        from ..storage import WriteLockTimeout
         db = tasker.site.db
+        if isinstance(exc, WriteLockTimeout) or (
+                isinstance(exc, (peewee.OperationalError, peewee.InternalError))
+                and db.is_retryable(exc)):
+            return "the database is busy (a lock wait ran out)"
         if isinstance(exc, DatabaseError) or (
                 isinstance(exc, (peewee.OperationalError, peewee.InterfaceError, peewee.InternalError))
-                and (db.is_disconnect(exc) or db.is_retryable(exc))):
-            print(f"{self.config.name}: database error, trying again: {str(exc).strip()[:200]}",
-                  file=sys.stderr, flush=True)
+                and db.is_disconnect(exc)):
             try:
                 db.reconnect()
             except Exception:
                 pass
-            return True
-        return False
+            return "lost the connection to the database"
+        return ""
 
     def _sleep(self, seconds: float) -> None:
         end = time.monotonic() + seconds

@@ -1,17 +1,18 @@
 """What a runner's child process tells its supervisor, through shared memory: no syscall per step.
 
 Each child has one `Slot`: the task it runs now (0 = none), that step's deadline and claim
-token, and counters. The child writes it around every step; the supervisor reads it about ten
-times a second to heartbeat the claim, kill a step that overran its deadline, and hand on the
-task of a child that died.
+token, whether it waits for SQLite's write lock (and since when), and counters. The child
+writes it around every step; the supervisor reads it about ten times a second to heartbeat the
+claim, kill a step that overran its deadline, and hand on the task of a child that died.
 """
 from __future__ import annotations
 
 import multiprocessing
+import time
 from dataclasses import dataclass
 from typing import Any
 
-TASK, DEADLINE, STARTED, STEPS, FAILED, FIRST, LAST, LEASE, SEQ = range(9)
+TASK, DEADLINE, STARTED, STEPS, FAILED, FIRST, LAST, LEASE, SEQ, WAITING, WAITED, CUT = range(12)
 TOKEN_SIZE = 64
 
 
@@ -32,7 +33,7 @@ class Slot:
 
     def __init__(self, ctx: Any = None):
         ctx = ctx or multiprocessing.get_context("spawn")
-        self.values = ctx.RawArray("d", 9)
+        self.values = ctx.RawArray("d", 12)
         self.token = ctx.RawArray("c", TOKEN_SIZE)
 
     # -- the child's side ---------------------------------------------------------------------
@@ -48,13 +49,24 @@ class Slot:
             values[FIRST] = started
         values[TASK] = task_id            # written last: the step is visible once complete
 
-    def end(self, failed: bool, now: float) -> None:
+    def end(self, failed: bool, now: float, cut: bool = False) -> None:
+        """The step ended: `failed` by its own fault, or `cut` off by a database outage."""
         values = self.values
         values[TASK] = 0                  # written first: the supervisor stops acting on it
         values[STEPS] += 1
         if failed:
             values[FAILED] += 1
+        if cut:
+            values[CUT] += 1
         values[LAST] = now
+
+    def waiting(self, since: float) -> None:
+        """The child waits for SQLite's write lock since `since` (epoch seconds; 0 = no more).
+        A step waiting for another step's lock is not overrunning its own time."""
+        values = self.values
+        if not since:
+            values[WAITED] = time.time()
+        values[WAITING] = since
 
     # -- the supervisor's side ----------------------------------------------------------------
     def busy(self) -> Busy | None:
@@ -75,12 +87,26 @@ class Slot:
         self.values[TASK] = 0
 
     @property
+    def waiting_since(self) -> float:
+        """Since when the child waits for the write lock (0 = it does not)."""
+        return self.values[WAITING]
+
+    @property
+    def waited_until(self) -> float:
+        """When the child's last wait for the write lock ended (0 = never)."""
+        return self.values[WAITED]
+
+    @property
     def steps(self) -> int:
         return int(self.values[STEPS])
 
     @property
     def failed(self) -> int:
         return int(self.values[FAILED])
+
+    @property
+    def cut(self) -> int:
+        return int(self.values[CUT])
 
     @property
     def first(self) -> float:

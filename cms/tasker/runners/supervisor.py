@@ -5,7 +5,9 @@ ignores its timeout cannot be stopped from inside its own process: a signal cann
 code and a broad `except` swallows the exception it raises. The supervisor reads each child's
 shared `Slot` ten times a second and:
 
-- kills (SIGKILL) a child whose step runs past its deadline plus `grace` seconds, then fails
+- kills (SIGKILL) a child whose step runs past its deadline plus `grace` seconds (not counting
+  a wait for SQLite's write lock that another process held), or whose memory (its resident
+  size, read from /proc ten times a second) grows past `max_memory` during a step, then fails
   the task with a log line that says why (its work since the last save was never committed);
 - renews the lease of every running step (besides the step's own heartbeat), so only the
   death of the whole runner, or of its machine, lets a lease expire;
@@ -31,6 +33,7 @@ import logging
 import multiprocessing
 import os
 import queue
+import resource
 import signal
 import socket
 import threading
@@ -48,9 +51,12 @@ log = logging.getLogger("cms.tasker.runners")
 
 WATCH_EVERY = 0.1            # seconds between two looks at the children
 DEFAULT_GRACE = 5.0          # seconds a step may overrun its deadline before it is killed
+MEMORY_SLACK = 16 * 2**20    # bytes a step must have grown its process by to be killed for memory
 RESPAWN_BACKOFF_MAX = 30.0   # seconds between restarts of a child that cannot start
+DB_BACKOFF_START, DB_BACKOFF_MAX = 0.5, 30.0   # the database thread's retries while it is down
 EXPIRE = ("UPDATE tasker_tasks SET lease_until = {now} - 1 WHERE pages_id = ? AND token = ? "
           "AND running = 1")
+PAGE_SIZE = resource.getpagesize()
 LOCK_CLAIM = "SELECT token, attempts, state, running, runner FROM tasker_tasks WHERE pages_id = ?"
 
 
@@ -66,6 +72,8 @@ class Child:
     retired: bool = False      # will not be started again
     killed_for: Busy | None = None
     beats: dict[int, float] = field(default_factory=dict)
+    base: tuple[int, int] = (0, 0)   # (step seq, resident bytes when the supervisor first saw it)
+    rss: int = 0                     # resident bytes at the last look
 
 
 @dataclass
@@ -74,7 +82,9 @@ class Outcome:
 
     steps: int = 0
     failed: int = 0
+    cut: int = 0               # steps cut off by a database outage (no task's fault)
     killed: int = 0            # steps killed past their deadline
+    killed_memory: int = 0     # steps killed past --max-memory
     lost: int = 0              # children that died in a step
     seconds: float = 0.0
     busy_seconds: float = 0.0  # from the first step's start to the last step's end (any child)
@@ -104,6 +114,7 @@ class Supervisor:
         self._db_thread: threading.Thread | None = None
         self._tasker: Tasker | None = None
         self._done = threading.Event()
+        self.backoff = 0.0                  # seconds: the database thread's wait after a failure
 
     # -- signals ------------------------------------------------------------------------------
     def request_stop(self, at_once: bool = False) -> None:
@@ -136,6 +147,9 @@ class Supervisor:
         self._db_thread = threading.Thread(target=self._db_loop, name="runner-db", daemon=True)
         try:
             for child in self.children:
+                if self.stop_level:          # a SIGTERM while the pool starts: start no more
+                    child.retired = True
+                    continue
                 self._spawn(child)
             self._db_thread.start()          # after the first children: see _context()
             while True:
@@ -162,6 +176,7 @@ class Supervisor:
         for child in self.children:
             outcome.steps += child.slot.steps
             outcome.failed += child.slot.failed
+            outcome.cut += child.slot.cut
             if child.slot.first and child.slot.last:
                 firsts.append(child.slot.first)
                 lasts.append(child.slot.last)
@@ -177,6 +192,8 @@ class Supervisor:
             args=(replace(self.config, name=self._child_name(child)), child.slot, os.getpid()))
         child.process.start()
         child.spawned = time.monotonic()
+        if self.stop_level:      # a SIGTERM came while it started: it missed request_stop's
+            self._signal(child, signal.SIGUSR1)
 
     def _context(self) -> Any:
         """How to start a child: forked while this process has no other thread and no open
@@ -215,32 +232,64 @@ class Supervisor:
             busy = child.slot.busy()
             if busy is None:
                 continue
-            if busy.deadline and now > busy.deadline + self.grace and child.killed_for is None:
+            if busy.deadline and child.killed_for is None and self._overran(child.slot, busy, now):
                 self._kill_overrun(child, busy, now)
+            elif child.killed_for is None and self._over_memory(child, busy):
+                self._kill_for_memory(child, busy, now)
             elif now - child.beats.get(busy.seq, busy.started) >= max(busy.lease_seconds / 3, 0.5):
                 child.beats = {busy.seq: now}
                 self.jobs.put(("beat", busy))
+
+    def _overran(self, slot: Slot, busy: Busy, now: float) -> bool:
+        """Past its deadline plus the grace, not counting a wait for SQLite's write lock: a
+        step that waits while another holds the lock is not at fault (its wait is bounded by
+        the lock timeout, then the task is given back), and after the wait it gets the grace
+        again to notice that its time is over."""
+        if now <= busy.deadline + self.grace or slot.waiting_since:
+            return False
+        return now > max(busy.deadline, slot.waited_until) + self.grace
 
     @staticmethod
     def _runner_of(child: Child) -> str:
         """The child as its claims name it ("host:pid", as `claim.runner_id`)."""
         return f"{socket.gethostname()}:{child.process.pid}"
 
+    def _over_memory(self, child: Child, busy: Busy) -> bool:
+        """The step's process is past `max_memory`, and grew by more than MEMORY_SLACK since the
+        step began (a step that starts in a process just over the limit, before the process
+        recycles itself, is not the one at fault)."""
+        limit = self.config.max_memory
+        if not limit:
+            return False
+        rss = process_rss(child.process.pid)
+        if child.base[0] != busy.seq:
+            child.base = (busy.seq, rss)
+        child.rss = rss
+        return rss > limit and rss - child.base[1] > MEMORY_SLACK
+
     def _kill_overrun(self, child: Child, busy: Busy, now: float) -> None:
+        text = overrun_text(busy.deadline, self.grace, now - busy.started)
+        self._kill(child, busy, text, f"step killed after {now - busy.started:.1f} s (past its "
+                                      f"timeout + {self.grace:g} s grace); the task failed")
+        self.outcome.killed += 1
+
+    def _kill_for_memory(self, child: Child, busy: Busy, now: float) -> None:
+        used, limit = child.rss / 2**20, self.config.max_memory / 2**20
+        text = (f"the step's process used {used:.0f} MB, over the runner's --max-memory of "
+                f"{limit:.0f} MB, so the runner killed it after {now - busy.started:.1f} s; what "
+                "it did since its last save was rolled back. A step must return when "
+                "allowed_to_execute() turns False (at 90% of options['memory_limit'])")
+        self._kill(child, busy, text, f"step killed at {used:.0f} MB (past --max-memory "
+                                      f"{limit:.0f} MB); the task failed")
+        self.outcome.killed_memory += 1
+
+    def _kill(self, child: Child, busy: Busy, text: str, line: str) -> None:
+        """SIGKILL a child's step and fail its task with `text`; say `line`."""
         child.killed_for = busy
         self._signal(child, signal.SIGKILL)
         child.process.join(5)
         child.slot.clear()
-        self.outcome.killed += 1
-        at = time.strftime("%H:%M:%S", time.gmtime(busy.deadline))
-        text = (f"the step ran past its timeout ({at} UTC) and did not stop within the grace of "
-                f"{self.grace:g} s, so the runner killed its process after "
-                f"{now - busy.started:.1f} s; what it did since its last save was rolled back. "
-                "A step must return when options['timeout'] has passed (check "
-                "allowed_to_execute() between records)")
-        self.out(f"{self.config.name}: task {busy.task_id}: step killed after "
-                 f"{now - busy.started:.1f} s (past its timeout + {self.grace:g} s grace); "
-                 "the task failed")
+        self.out(f"{self.config.name}: task {busy.task_id}: {line}")
         self.jobs.put(("fail", busy, text, self._runner_of(child)))
         self.jobs.put(("orphans", self._runner_of(child), busy.task_id))
 
@@ -252,13 +301,13 @@ class Supervisor:
         busy = child.slot.busy()
         if busy is not None and child.killed_for is None:
             self.outcome.lost += 1
-            how = f"signal {signal.Signals(-code).name}" if code is not None and code < 0 \
-                else f"exit code {code}"
-            self.out(f"{self.config.name}: task {busy.task_id}: the step's process died ({how}); "
+            how = died_how(code)
+            self.out(f"{self.config.name}: task {busy.task_id}: the step's process {how}; "
                      "the task goes back to active for another runner")
-            self.jobs.put(("lost", busy, how))
+            self.jobs.put(("lost", busy, f"the step's process {how} ({self._runner_of(child)})"))
             child.slot.clear()
-        if child.killed_for is None and code not in (EXIT_DONE, EXIT_RECYCLE_STEPS, EXIT_RECYCLE_MEMORY):
+        if child.killed_for is None and (busy is not None or code not in (
+                EXIT_DONE, EXIT_RECYCLE_STEPS, EXIT_RECYCLE_MEMORY)):
             # It died: claims it took ahead of its steps never ran; give them back now.
             self.jobs.put(("orphans", self._runner_of(child), busy.task_id if busy else 0))
         child.killed_for = None
@@ -326,18 +375,38 @@ class Supervisor:
                 elif self.stop_level == 0:
                     tick(tasker)
             except Exception as exc:
-                log.warning("%s: database work failed (%s: %s); trying again", self.config.name,
-                            type(exc).__name__, exc)
+                self.backoff = min(DB_BACKOFF_MAX, self.backoff * 2 or DB_BACKOFF_START)
+                log.warning("%s: %s, retrying in %g s", self.config.name, self._trouble(exc),
+                            self.backoff)
                 if job and job[0] in ("fail", "lost", "release", "orphans"):
                     self._retry_later(job)
                 self._reconnect()
+                next_tick = time.monotonic() + self.backoff
+                continue
+            if self.backoff and (job or self.stop_level == 0):
+                log.warning("%s: the database answers again", self.config.name)
+                self.backoff = 0.0
             if not job:
                 next_tick = time.monotonic() + self.tick
         self._close()
 
+    def _trouble(self, exc: Exception) -> str:
+        """A failed database job in words; the driver's text only when it says something
+        (pymysql says "(0, '')" for a server that went away)."""
+        from ...errors import DatabaseError
+        from ..storage import WriteLockTimeout
+        db = self._tasker.site.db if self._tasker is not None else None
+        if isinstance(exc, WriteLockTimeout) or (db is not None and db.is_retryable(exc)):
+            return "the database is busy (a lock wait ran out)"
+        if db is None or isinstance(exc, DatabaseError) or db.is_disconnect(exc):
+            return "lost the connection to the database"
+        return f"database work failed ({type(exc).__name__}: {exc})"
+
     def _retry_later(self, job: tuple) -> None:
+        delay = max(1.0, self.backoff)
+
         def put_back() -> None:
-            time.sleep(1.0)
+            time.sleep(delay)
             self.jobs.put(job)
         if self.stop_level < 2:
             threading.Thread(target=put_back, daemon=True).start()
@@ -368,10 +437,28 @@ class Supervisor:
         elif kind == "fail":
             fail_claimed(tasker, claim, job[2], runner=job[3])
         elif kind == "lost":
-            hand_on(tasker, claim)
+            hand_on(tasker, claim, job[2])
         elif kind == "release":
             release(tasker, claim, note="the runner was stopped at once (second SIGTERM); what the "
                                         "step did since its last save was rolled back")
+
+
+def process_rss(pid: int) -> int:
+    """Resident memory of process `pid` in bytes (0 when it cannot be read: not Linux, gone)."""
+    try:
+        with open(f"/proc/{pid}/statm", "rb") as handle:
+            return int(handle.read().split()[1]) * PAGE_SIZE
+    except (OSError, IndexError, ValueError):
+        return 0
+
+
+def overrun_text(deadline: float, grace: float, seconds: float) -> str:
+    """The log line of a task whose step was killed past its deadline plus `grace`."""
+    at = time.strftime("%H:%M:%S", time.gmtime(deadline))
+    return (f"the step ran past its timeout ({at} UTC) and did not stop within the grace of "
+            f"{grace:g} s, so the runner killed its process after {seconds:.1f} s; what it did "
+            "since its last save was rolled back. A step must return when options['timeout'] "
+            "has passed (check allowed_to_execute() between records)")
 
 
 def fail_claimed(tasker: Tasker, claim: Any, text: str, runner: str = "") -> bool:
@@ -400,12 +487,24 @@ def fail_claimed(tasker: Tasker, claim: Any, text: str, runner: str = "") -> boo
     return db.retry(fail)
 
 
-def hand_on(tasker: Tasker, claim: Any) -> list[int]:
-    """The step's process died: end its lease now and reap the task (one more attempt counted)."""
+def hand_on(tasker: Tasker, claim: Any, cause: str = "") -> list[int]:
+    """The step's process died: end its lease now and reap the task (one more attempt counted,
+    unless it saved progress in that step); `cause` says how it died, for the log."""
     from ..claim import reap_expired
     db = tasker.site.db
     db.retry(lambda: db.execute(tasker.storage.sql(EXPIRE), (claim.task_id, claim.token)))
-    return reap_expired(tasker, task_id=claim.task_id)
+    return reap_expired(tasker, task_id=claim.task_id, cause=cause)
+
+
+def died_how(code: int | None) -> str:
+    """How a child process ended, from its exit code: "exited with code 3", "was killed by
+    signal SIGKILL"."""
+    if code is not None and code < 0:
+        try:
+            return f"was killed by signal {signal.Signals(-code).name}"
+        except ValueError:
+            return f"was killed by signal {-code}"
+    return f"exited with code {code}"
 
 
 def summary(name: str, outcome: Outcome, tail: str = "") -> str:
@@ -415,8 +514,12 @@ def summary(name: str, outcome: Outcome, tail: str = "") -> str:
         parts.append(f"{outcome.steps / outcome.busy_seconds:.0f} steps/s while busy")
     if outcome.failed:
         parts.append(f"{outcome.failed} failed")
+    if outcome.cut:
+        parts.append(f"{outcome.cut} step(s) cut off by a database outage")
     if outcome.killed:
         parts.append(f"{outcome.killed} killed past their timeout")
+    if outcome.killed_memory:
+        parts.append(f"{outcome.killed_memory} killed past --max-memory")
     if outcome.lost:
         parts.append(f"{outcome.lost} lost with their process")
     return "; ".join(parts) + (f"; {tail}" if tail else "")

@@ -28,6 +28,25 @@ from .supervisor import DEFAULT_GRACE, Outcome, Supervisor, summary
 DEFAULT_MAX_STEPS = 10000
 DEFAULT_MAX_MEMORY_MB = 512
 DEFAULT_POLL = 1.0
+PROCESSES_PER_CORE = 4      # steps mostly wait on the database or I/O: a few per core pay off
+MB_PER_PROCESS = 100        # a step process holds ~50 MB before its task's own data
+
+
+def max_processes() -> int:
+    """The most step processes `worker --processes` accepts on this machine: 4 per core and
+    one per 100 MB of available memory (a pool of 99999 forked until the machine stalled)."""
+    by_cores = PROCESSES_PER_CORE * (os.cpu_count() or 1)
+    available = 0
+    try:
+        with open("/proc/meminfo") as handle:
+            for line in handle:
+                if line.startswith("MemAvailable:"):
+                    available = int(line.split()[1]) * 1024
+                    break
+    except (OSError, ValueError, IndexError):
+        pass
+    by_memory = available // (MB_PER_PROCESS * 2**20) if available else by_cores
+    return max(1, min(by_cores, by_memory))
 
 
 def run_worker(url: str, site_dir: str, *, processes: int = 1, max_steps: int = DEFAULT_MAX_STEPS,

@@ -1,0 +1,134 @@
+"""Run now: a browser's step, run in a supervised child process so it ends by its deadline.
+
+The task API's `run` (the admin's Run now) answers within a web request, and on SQLite a step
+holds the write lock while it runs: a step that ignores its timeout kept the request (and every
+other admin's save) waiting for as long as it liked. It cannot be stopped from inside its own
+process (see supervisor.py), so the request claims the task, runs the step in a child and
+watches it as the supervisor watches a worker's children: past `timeout` plus `GRACE` seconds
+it kills the child and fails the task with the supervisor's log line; a child that dies
+mid-step hands the task on (one attempt counted, as for a worker's step), and its exit code
+or signal goes into the task's log.
+
+Children are forked from a "forkserver" process (started once per server process, with the
+runner's modules imported): the server's own threads and connections are never forked, and a
+step costs a fork and a site boot (milliseconds), not a fresh interpreter. A SQLite database
+in memory cannot be shared with another process; there the step runs in the request, as
+before.
+"""
+from __future__ import annotations
+
+import multiprocessing
+import os
+import signal
+import sys
+import time
+import traceback
+from typing import TYPE_CHECKING, Any
+
+from ..claim import Claim, claim_task, release, why_not_claimable
+from .executor import die_with_parent
+from .slots import Slot
+from .supervisor import DEFAULT_GRACE, WATCH_EVERY, died_how, fail_claimed, hand_on, overrun_text
+
+if TYPE_CHECKING:
+    from ..tasker import Tasker
+
+GRACE = DEFAULT_GRACE        # seconds a browser step may overrun its timeout before it is killed
+EXIT_OK, EXIT_START, EXIT_FAILED = 0, 1, 2
+
+
+def _context() -> Any:
+    ctx = multiprocessing.get_context("forkserver")
+    ctx.set_forkserver_preload([__name__])
+    return ctx
+
+
+def run_supervised_step(tasker: Tasker, task_id: int, params: dict[str, Any]) -> bool:
+    """One step of `task_id` now, in a watched child; True when it ran and did not fail.
+
+    `params` as for `execute_task` (its `timeout` is the step's deadline: epoch seconds).
+    False, with a warning notice, when the task cannot be claimed now.
+    """
+    site = tasker.site
+    if getattr(site.db, "path", None) == ":memory:":
+        return tasker.execute_task(task_id, params)
+    settings = tasker.settings()
+    invoker = str(params.get("invoker") or tasker._who())
+    claim = claim_task(tasker, task_id, invoker=invoker, admin_run=bool(params.get("admin_run")),
+                       lease_seconds=settings["lease_seconds"], max_running=settings["max_running"])
+    if claim is None:
+        tasker.warning(f"task {task_id} was not run: {why_not_claimable(tasker, task_id)}")
+        return False
+    params = {**params, "invoker": invoker}
+    deadline = float(params.get("timeout") or time.time() + float(settings["ajax_timeout"]))
+    params["timeout"] = deadline
+    ctx = _context()
+    slot = Slot(ctx)
+    try:
+        process = ctx.Process(target=child_main, name=f"run-now-{task_id}", daemon=True,
+                              args=(site.db.url, str(site.site_dir), claim, params, slot))
+        process.start()
+    except Exception:
+        release(tasker, claim, note="the step's process could not be started")
+        raise
+    return watch(tasker, claim, process, slot, deadline)
+
+
+def watch(tasker: Tasker, claim: Claim, process: Any, slot: Slot, deadline: float) -> bool:
+    """Wait for the child; kill it past `deadline` + GRACE (the task fails), hand the task on
+    when it died mid-step. True when the step ran and did not fail."""
+    started = time.time()
+    while True:
+        process.join(WATCH_EVERY)
+        if process.exitcode is not None:
+            break
+        now = time.time()
+        if now > deadline + GRACE:
+            os.kill(process.pid, signal.SIGKILL)
+            process.join(5)
+            fail_claimed(tasker, claim, overrun_text(deadline, GRACE, now - started),
+                         runner=claim.runner)
+            tasker.error(f"task {claim.task_id}: the step ran past its timeout and was killed")
+            return False
+    code = process.exitcode
+    if code == EXIT_OK:
+        return True
+    if code == EXIT_FAILED:
+        release(tasker, claim)               # a no-op unless the step could not give it back
+        return False
+    how = died_how(code)
+    if slot.busy() is not None:              # it died mid-step
+        tasker.append_log(claim.task_id, [("warning", f"the step's process {how}; what it did "
+                                                      "since its last save was rolled back")])
+        hand_on(tasker, claim)
+    else:
+        release(tasker, claim, note=f"the step's process {how} before the step began")
+    tasker.error(f"task {claim.task_id}: the step's process {how}")
+    return False
+
+
+def child_main(url: str, site_dir: str, claim: Claim, params: dict[str, Any], slot: Slot) -> None:
+    """The child: boot the site, run the claimed step, exit with how it went."""
+    die_with_parent()
+    from ...site import boot
+    try:
+        site = boot(url, site_dir=site_dir)
+        tasker: Any = site.modules.get("Tasker")
+    except Exception as exc:
+        print(f"run now: cannot start: {exc}", file=sys.stderr, flush=True)
+        os._exit(EXIT_START)
+    slot.start(claim.task_id, claim.token, float(params["timeout"]), time.time(),
+               claim.lease_seconds)
+    code = EXIT_FAILED
+    try:
+        code = EXIT_OK if tasker.execute_task(claim.task_id, {**params, "claim": claim}) \
+            else EXIT_FAILED
+    except Exception:
+        traceback.print_exc()
+    slot.end(code != EXIT_OK, time.time())
+    sys.stderr.flush()
+    try:
+        site.close()
+    except Exception:
+        pass
+    os._exit(code)
