@@ -704,6 +704,16 @@ def test_cron_expressions_and_intervals():
             CronExpression(bad)
 
 
+def test_cron_day_fields_follow_vixie_cron():
+    """Both day fields restricted: either matches. One starts with `*`: both must match."""
+    t = 1_796_083_200.0                     # 2026-12-01 00:00 UTC, a Tuesday
+    odd_mondays = [time.gmtime(t := next_time("0 0 */2 * 1", t))[:3] for _ in range(3)]
+    assert odd_mondays == [(2026, 12, 7), (2026, 12, 21), (2027, 1, 11)]
+    t = 1_796_083_200.0
+    either = [time.gmtime(t := next_time("0 0 1,15 * 1", t))[:3] for _ in range(3)]
+    assert either == [(2026, 12, 7), (2026, 12, 14), (2026, 12, 15)]
+
+
 def test_create_task_refuses_a_bad_schedule(tasker):
     with pytest.raises(TaskError, match="5 fields"):
         add_task(tasker, "bump", "Bad", every="every day")
