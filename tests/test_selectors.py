@@ -657,6 +657,9 @@ def test_num_children_and_count_subfields(shop):
     # a Page field's count: the rows it stores
     assert found(shop, "refs.count>1, include=hidden") == {"cherry"}
     assert found(shop, "template=item, refs.count=0") == {"fruits", "apple", "elder", "baby"}
+    # FieldtypeMulti::getMatchQuery: only pages whose template has the field (not veg, home)
+    assert found(shop, "refs.count=0") == {"fruits", "apple", "elder", "baby"}
+    assert found(shop, "refs.count<2") == {"fruits", "apple", "banana", "elder", "kale", "baby"}
 
 
 def test_children_subfields_match_pages_with_a_matching_child(shop):

@@ -42,6 +42,7 @@ from .plan import (
     Related,
     Sort,
     StatusColumn,
+    TemplatesWith,
     Words,
     literal_pattern,
     prefix_upper,
@@ -369,6 +370,9 @@ class _Writer:
                 parts.append(f"{expr} IN ({self._subquery(value)})")
             elif isinstance(value, ParentsOf):
                 parts.append(f"{expr} IN ({self._subquery(value.query, 'parent_id')})")
+            elif isinstance(value, TemplatesWith):
+                parts.append(f"{expr} IN (SELECT t.id FROM templates t JOIN fieldgroups_fields ff "
+                             "ON ff.fieldgroups_id = t.fieldgroups_id WHERE ff.fields_id = ?)")
         return self._any(parts)
 
     def _refs(self, target: RefColumn, alias: str, leaf: Leaf) -> str:
@@ -504,6 +508,8 @@ class Compiler:
                 self._query_params(value, out)
             elif isinstance(value, ParentsOf):
                 self._query_params(value.query, out)
+            elif isinstance(value, TemplatesWith):
+                out.append(value.field_id)
 
     def _compare_params(self, op: str, values: list[Any], dates: bool, out: list[Any],
                         exact: bool = False) -> None:

@@ -214,6 +214,13 @@ class PathRef:
 
 
 @dataclass(frozen=True, slots=True)
+class TemplatesWith:
+    """The ids of the templates that have a field, read by the database in the same query."""
+
+    field_id: int
+
+
+@dataclass(frozen=True, slots=True)
 class ParentsOf:
     """The parents of the pages a sub-query finds (`children.title=x`: a child matches)."""
 
@@ -365,6 +372,8 @@ def value_shape(op: str, value: Any) -> Any:
         return ("Q", value.shape())
     if isinstance(value, ParentsOf):
         return ("C", value.query.shape())
+    if isinstance(value, TemplatesWith):
+        return "T"
     if isinstance(value, Words):
         return ("W", len(value.words), value.any, value.patterns())
     if isinstance(value, Phrase):
@@ -705,9 +714,13 @@ class Planner:
         if name in CHILD_COUNT_NAMES:
             return self.ordered_leaf(tree, ChildCount(), name, op, values)
         if rest == "count" and head not in ("parent", "children", "child"):
-            target = self.field_target(tree, self.field(tree, head, position), position)
+            field = self.field(tree, head, position)
+            target = self.field_target(tree, field, position)
             if isinstance(target, RefColumn):
-                return self.ordered_leaf(tree, RefCount(target.field, target.table), name, op, values)
+                # FieldtypeMulti::getMatchQuery: only pages whose template has the field
+                has_field = Leaf(Column("templates_id", "id"), "=", (TemplatesWith(field.id),))
+                return AllOf((has_field, self.ordered_leaf(tree, RefCount(target.field, target.table),
+                                                           name, op, values)))
         inner = self.leaf(tree, rest, op, values, position + len(head) + 1)
         if head == "parent":
             return Leaf(Column("parent_id", "id"), "=", (Query(inner, None),))
