@@ -685,6 +685,8 @@ def test_sort_by_parent_name_and_by_subfields(shop):
     assert names(shop, "template=item, sort=parent.title, sort=name")[:4] == [
         "apple", "banana", "elder", "fruits"]
     assert names(shop, "refs.count>0, include=hidden, sort=refs.title") == ["banana", "cherry", "kale"]
+    # sort=template is by the template's name ("item" < "other")
+    assert names(shop, "template=item|other, sort=-template, sort=name, limit=2") == ["veg", "apple"]
     assert names(shop, "refs.count>0, include=hidden, sort=-refs, sort=name") == [
         "kale", "banana", "cherry"]
     assert names(shop, "refs.count>0, include=hidden, sort=-refs.count, sort=name") == [

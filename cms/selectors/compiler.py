@@ -212,6 +212,8 @@ class _Writer:
         self._counter += 1
         s = f"s{self._counter}"
         inner = target.target
+        if target.via == "template":
+            return f"(SELECT {s}.name FROM templates {s} WHERE {s}.id = {alias}.templates_id)"
         if isinstance(target.via, RefColumn):
             source = f"(SELECT {s}r.data FROM {target.via.table} {s}r WHERE {s}r.pages_id = {alias}.id " \
                      f"AND {s}r.sort = 0)"

@@ -179,7 +179,8 @@ class RefCount:
 @dataclass(frozen=True, slots=True)
 class Related:
     """A sort key read from another page: the parent's (`sort=parent.title`) or the first
-    referenced page's (`sort=ref.title`). `via` is "parent" or the Page field's RefColumn."""
+    referenced page's (`sort=ref.title`); or the template's name (`sort=template`, as
+    ProcessWire sorts). `via` is "parent", "template" or the Page field's RefColumn."""
 
     via: Any
     target: Any
@@ -442,7 +443,7 @@ BLANK = {"text": "", "int": 0, "float": 0.0, "datetime": None}
 SORT_KEYS: dict[str, Target] = {
     "id": Column("id", "id"), "name": Column("name", "name"), "status": Column("status", "int"),
     "sort": Column("sort", "int"), "created": Column("created", "datetime"),
-    "modified": Column("modified", "datetime"), "template": Column("templates_id", "id"),
+    "modified": Column("modified", "datetime"), "template": Related("template", Column("name", "name")),
     "templates_id": Column("templates_id", "id"), "parent": Related("parent", Column("name", "name")),
     "parent_id": Column("parent_id", "id"), "created_users_id": Column("created_users_id", "int"),
     "modified_users_id": Column("modified_users_id", "int"), "path": PathColumn(),

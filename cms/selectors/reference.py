@@ -61,6 +61,7 @@ class Snapshot:
         self.values: dict[str, dict[int, Any]] = {}
         self.raw: dict[str, dict[int, Any]] = {}      # text as stored, for `title.data`
         self.templates_with: dict[int, set[int]] = {}  # field id -> ids of templates having it
+        self.template_names = {template.id: template.name for template in site.templates}
         for template in site.templates:
             for field in template.fields:
                 self.templates_with.setdefault(field.id, set()).add(template.id)
@@ -159,6 +160,8 @@ class Reference:
             mixed = (pid * 2147483659 + target.seed) % RANDOM_PRIME
             return (mixed * mixed + target.seed) % RANDOM_PRIME
         if isinstance(target, Related):
+            if target.via == "template":
+                return self.snap.template_names.get(self.snap.pages[pid]["templates_id"])
             if target.via == "parent":
                 other = self.snap.pages[pid]["parent_id"]
             else:
