@@ -406,9 +406,12 @@ def test_page_field_by_id_path_and_sub_selector(shop):
     assert found(shop, "refs=/fruits/banana") == set()
     assert found(shop, "refs=/fruits/banana/, include=hidden") == {"cherry"}
     assert found(shop, "refs=[title^=apple], include=hidden") == {"banana", "cherry"}
-    # the sub-selector has its own status filter: cherry is hidden
+    # cherry is hidden: a sub-selector takes the outer include= unless it names include= or
+    # status itself (PageFinder::preProcessSubSelector)
     assert found(shop, "refs=[title*=cherry]") == set()
     assert found(shop, "refs=[title*=cherry, include=hidden]") == {"kale"}
+    assert found(shop, "refs=[title*=cherry], include=hidden") == {"kale"}
+    assert found(shop, "refs=[title*=cherry, status<2048]") == {"kale"}
 
 
 def test_page_field_blank_and_not_equal(shop):

@@ -277,7 +277,6 @@ class Phrase:
         return re.split("[- '’]", self.text, maxsplit=1)[0] if self.at == "start" else ""
 
 
-
 def _phrase_token(token: str) -> str:
     out = []
     for index, char in enumerate(token):
@@ -295,8 +294,8 @@ def literal_pattern(text: str) -> str:
 
 def regex_literal(char: str) -> str:
     """`char` as a regular expression matching itself on every engine: ASCII punctuation
-    and space escaped by a backslash (PCRE2, Python's re and PostgreSQL's AREs all read a backslash and x
-    as x for such characters), everything else as it is."""
+    and space escaped by a backslash (PCRE2, Python's re and PostgreSQL's AREs all read a
+    backslash before such a character as the character itself), everything else as it is."""
     return "\\" + char if char in PUNCTUATION_AND_SPACE else char
 
 
@@ -466,8 +465,9 @@ class Planner:
         # or template re-created since is another object. `volatile`: it uses "now".
         self.depends: list[tuple[str, str | int, Any]] = []
         self.volatile = False
-        # The status filter of `children.f` sub-queries: the outer selector's include=.
-        self.child_threshold: int | None = DEFAULT_THRESHOLD
+        # The status filter the outer selector's include= sets, which ProcessWire gives to
+        # `children.f` sub-queries and to `[...]` sub-selectors that name no include= or status.
+        self.outer_threshold: int | None = DEFAULT_THRESHOLD
 
     # -- errors ------------------------------------------------------------------------------
     @staticmethod
@@ -484,7 +484,7 @@ class Planner:
             for tree in trees:
                 for item in tree.items:
                     if isinstance(item, Condition) and item.fields[0] == "include" and item.values:
-                        self.child_threshold = INCLUDE.get(item.values[0].text.strip().lower(),
+                        self.outer_threshold = INCLUDE.get(item.values[0].text.strip().lower(),
                                                            DEFAULT_THRESHOLD)
         nodes: list[Node] = []
         groups: dict[str, list[Node]] = {}
@@ -527,6 +527,11 @@ class Planner:
             nodes.append(members[0] if len(members) == 1 else AnyOf(tuple(members)))
         where: Node = nodes[0] if len(nodes) == 1 else AllOf(tuple(nodes))
         if not top:
+            if include is None and not any(isinstance(item, Condition) and item.fields[0] == "status"
+                                           for tree in trees for item in tree.items):
+                # PageFinder::preProcessSubSelector copies the outer include= into a
+                # sub-selector that has neither include= nor status
+                return Query(where, self.outer_threshold)
             return Query(where, self.threshold(include, max_status))
         if not sorts and has_parent_key:
             sorts = [Sort(Column("sort", "int"), False)]
@@ -729,7 +734,7 @@ class Planner:
             # ProcessWire finds children by a field with the outer selector's include= (its
             # status filter), and by a column of `pages` (name, status, ...) through a plain
             # join: children of any status.
-            threshold = None if rest in NATIVE_COLUMNS else self.child_threshold
+            threshold = None if rest in NATIVE_COLUMNS else self.outer_threshold
             return Leaf(Column("id", "id"), "=", (ParentsOf(Query(inner, threshold)),))
         field = self.field(tree, head, position)
         target = self.field_target(tree, field, position)
