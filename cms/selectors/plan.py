@@ -44,7 +44,8 @@ Meaning (ProcessWire's, with the choices it leaves open written down here):
   raises the status filter as ProcessWire's does (`status=hidden` finds hidden pages).
 - `parent.f op v`: the parent matches `f op v`. `ref.f op v`: some referenced page does.
   `children.f op v` (`child.f`): some child does, filtered by the outer selector's include=.
-  `ref=[...]`, `parent=[...]`, `id=[...]`: sub-selectors, with their own status filter.
+  `ref=[...]`, `parent=[...]`, `id=[...]`: sub-selectors, with their own status filter, which
+  is the outer selector's include= unless they name include= or status themselves.
 - `num_children`, `numChildren`, `children.count`: children of any status, as ProcessWire
   counts them; `ref.count`: the pages a Page field references. OR values are each tried.
 - Sorts: `sort=parent` is by the parent's name, `sort=parent.f` and `sort=ref.f` by a
