@@ -387,7 +387,7 @@ def test_parse_date_forms():
     assert parse_date("0", now) == datetime(1970, 1, 1, tzinfo=timezone.utc)
     # written dates as PHP's strtotime reads them: slashes month first, dashes and dots day first
     jan5 = datetime(2023, 1, 5, tzinfo=timezone.utc)
-    for written in ("January 5 2023", "Jan 5, 2023", "5 january 2023", "2023/01/05",
+    for written in ("January 5 2023", "Jan 5, 2023", "5 january 2023", "January 5th, 2023", "2023/01/05",
                     "01/05/2023", "05-01-2023", "05.01.2023"):
         assert parse_date(written, now) == jan5, written
     assert parse_date("January 2023", now) == datetime(2023, 1, 1, tzinfo=timezone.utc)
