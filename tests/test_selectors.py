@@ -387,7 +387,7 @@ def test_parse_date_forms():
     assert parse_date("0", now) == datetime(1970, 1, 1, tzinfo=timezone.utc)
     # written dates as PHP's strtotime reads them: slashes month first, dashes and dots day first
     jan5 = datetime(2023, 1, 5, tzinfo=timezone.utc)
-    for written in ("January 5 2023", "Jan 5, 2023", "5 january 2023", "2023/01/05",
+    for written in ("January 5 2023", "Jan 5, 2023", "5 january 2023", "January 5th, 2023", "2023/01/05",
                     "01/05/2023", "05-01-2023", "05.01.2023"):
         assert parse_date(written, now) == jan5, written
     assert parse_date("January 2023", now) == datetime(2023, 1, 1, tzinfo=timezone.utc)
@@ -406,9 +406,12 @@ def test_page_field_by_id_path_and_sub_selector(shop):
     assert found(shop, "refs=/fruits/banana") == set()
     assert found(shop, "refs=/fruits/banana/, include=hidden") == {"cherry"}
     assert found(shop, "refs=[title^=apple], include=hidden") == {"banana", "cherry"}
-    # the sub-selector has its own status filter: cherry is hidden
+    # cherry is hidden: a sub-selector takes the outer include= unless it names include= or
+    # status itself (PageFinder::preProcessSubSelector)
     assert found(shop, "refs=[title*=cherry]") == set()
     assert found(shop, "refs=[title*=cherry, include=hidden]") == {"kale"}
+    assert found(shop, "refs=[title*=cherry], include=hidden") == {"kale"}
+    assert found(shop, "refs=[title*=cherry, status<2048]") == {"kale"}
 
 
 def test_page_field_blank_and_not_equal(shop):
@@ -661,6 +664,9 @@ def test_num_children_and_count_subfields(shop):
     # a Page field's count: the rows it stores
     assert found(shop, "refs.count>1, include=hidden") == {"cherry"}
     assert found(shop, "template=item, refs.count=0") == {"fruits", "apple", "elder", "baby"}
+    # FieldtypeMulti::getMatchQuery: only pages whose template has the field (not veg, home)
+    assert found(shop, "refs.count=0") == {"fruits", "apple", "elder", "baby"}
+    assert found(shop, "refs.count<2") == {"fruits", "apple", "banana", "elder", "kale", "baby"}
 
 
 def test_children_subfields_match_pages_with_a_matching_child(shop):
@@ -686,6 +692,8 @@ def test_sort_by_parent_name_and_by_subfields(shop):
     assert names(shop, "template=item, sort=parent.title, sort=name")[:4] == [
         "apple", "banana", "elder", "fruits"]
     assert names(shop, "refs.count>0, include=hidden, sort=refs.title") == ["banana", "cherry", "kale"]
+    # sort=template is by the template's name ("item" < "other")
+    assert names(shop, "template=item|other, sort=-template, sort=name, limit=2") == ["veg", "apple"]
     assert names(shop, "refs.count>0, include=hidden, sort=-refs, sort=name") == [
         "kale", "banana", "cherry"]
     assert names(shop, "refs.count>0, include=hidden, sort=-refs.count, sort=name") == [

@@ -42,6 +42,7 @@ from .plan import (
     Related,
     Sort,
     StatusColumn,
+    TemplatesWith,
     Words,
     literal_pattern,
     prefix_upper,
@@ -211,6 +212,8 @@ class _Writer:
         self._counter += 1
         s = f"s{self._counter}"
         inner = target.target
+        if target.via == "template":
+            return f"(SELECT {s}.name FROM templates {s} WHERE {s}.id = {alias}.templates_id)"
         if isinstance(target.via, RefColumn):
             source = f"(SELECT {s}r.data FROM {target.via.table} {s}r WHERE {s}r.pages_id = {alias}.id " \
                      f"AND {s}r.sort = 0)"
@@ -381,6 +384,9 @@ class _Writer:
                 parts.append(f"{expr} IN ({self._subquery(value)})")
             elif isinstance(value, ParentsOf):
                 parts.append(f"{expr} IN ({self._subquery(value.query, 'parent_id')})")
+            elif isinstance(value, TemplatesWith):
+                parts.append(f"{expr} IN (SELECT t.id FROM templates t JOIN fieldgroups_fields ff "
+                             "ON ff.fieldgroups_id = t.fieldgroups_id WHERE ff.fields_id = ?)")
         return self._any(parts)
 
     def _refs(self, target: RefColumn, alias: str, leaf: Leaf) -> str:
@@ -518,6 +524,8 @@ class Compiler:
                 self._query_params(value, out)
             elif isinstance(value, ParentsOf):
                 self._query_params(value.query, out)
+            elif isinstance(value, TemplatesWith):
+                out.append(value.field_id)
 
     def _compare_params(self, op: str, values: list[Any], dates: bool, out: list[Any],
                         exact: bool = False) -> None:

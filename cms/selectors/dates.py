@@ -3,7 +3,7 @@
 ProcessWire hands date values to PHP's strtotime(); this is the part of it selectors use:
 
     2026-11-27, 2026-11-27 14:30, 2026-11-27T14:30:00+01:00   ISO 8601 (no zone = UTC)
-    January 5 2023, Jan 5, 2023, 5 January 2023, 2023/01/05  written dates, as strtotime reads
+    January 5 2023, Jan 5th, 2023, 5 January 2023, 2023/01/05   written dates, as strtotime reads
     01/05/2023 (month first), 05-01-2023, 05.01.2023 (day first)   them; any may end in a time
     January 2023 (its first day)                             (14:30 or 14:30:59)
     1764201600                                               epoch seconds
@@ -38,6 +38,7 @@ _ISO = re.compile(r"^\d{4}-\d")
 _WRITTEN = ("%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y", "%Y/%m/%d", "%m/%d/%Y",
             "%d-%m-%Y", "%d.%m.%Y", "%B %Y", "%b %Y")
 _TIMES = ("", " %H:%M", " %H:%M:%S")
+_ORDINAL = re.compile(r"\b(\d{1,2})(st|nd|rd|th)\b", re.IGNORECASE)
 
 
 class DateValueError(ValueError):
@@ -52,7 +53,7 @@ def is_relative(text: str) -> bool:
 
 def _written(value: str) -> datetime | None:
     """A date written as people write it ("January 5, 2023", "2024/01/01"), or None."""
-    text = " ".join(value.replace(",", " ").split())
+    text = " ".join(_ORDINAL.sub(r"\1", value).replace(",", " ").split())   # "5th" -> "5"
     if not text or not text[0].isalnum():
         return None
     for form in _WRITTEN:

@@ -44,7 +44,8 @@ Meaning (ProcessWire's, with the choices it leaves open written down here):
   raises the status filter as ProcessWire's does (`status=hidden` finds hidden pages).
 - `parent.f op v`: the parent matches `f op v`. `ref.f op v`: some referenced page does.
   `children.f op v` (`child.f`): some child does, filtered by the outer selector's include=.
-  `ref=[...]`, `parent=[...]`, `id=[...]`: sub-selectors, with their own status filter.
+  `ref=[...]`, `parent=[...]`, `id=[...]`: sub-selectors, with their own status filter, which
+  is the outer selector's include= unless they name include= or status themselves.
 - `num_children`, `numChildren`, `children.count`: children of any status, as ProcessWire
   counts them; `ref.count`: the pages a Page field references. OR values are each tried.
 - Sorts: `sort=parent` is by the parent's name, `sort=parent.f` and `sort=ref.f` by a
@@ -179,7 +180,8 @@ class RefCount:
 @dataclass(frozen=True, slots=True)
 class Related:
     """A sort key read from another page: the parent's (`sort=parent.title`) or the first
-    referenced page's (`sort=ref.title`). `via` is "parent" or the Page field's RefColumn."""
+    referenced page's (`sort=ref.title`); or the template's name (`sort=template`, as
+    ProcessWire sorts). `via` is "parent", "template" or the Page field's RefColumn."""
 
     via: Any
     target: Any
@@ -211,6 +213,13 @@ class PathRef:
     """The id of the page at this path, looked up by the database inside the same query."""
 
     path: str
+
+
+@dataclass(frozen=True, slots=True)
+class TemplatesWith:
+    """The ids of the templates that have a field, read by the database in the same query."""
+
+    field_id: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -269,7 +278,6 @@ class Phrase:
         return re.split("[- '’]", self.text, maxsplit=1)[0] if self.at == "start" else ""
 
 
-
 def _phrase_token(token: str) -> str:
     out = []
     for index, char in enumerate(token):
@@ -287,8 +295,8 @@ def literal_pattern(text: str) -> str:
 
 def regex_literal(char: str) -> str:
     """`char` as a regular expression matching itself on every engine: ASCII punctuation
-    and space escaped by a backslash (PCRE2, Python's re and PostgreSQL's AREs all read a backslash and x
-    as x for such characters), everything else as it is."""
+    and space escaped by a backslash (PCRE2, Python's re and PostgreSQL's AREs all read a
+    backslash before such a character as the character itself), everything else as it is."""
     return "\\" + char if char in PUNCTUATION_AND_SPACE else char
 
 
@@ -372,6 +380,8 @@ def value_shape(op: str, value: Any) -> Any:
         return ("Q", value.shape())
     if isinstance(value, ParentsOf):
         return ("C", value.query.shape())
+    if isinstance(value, TemplatesWith):
+        return "T"
     if isinstance(value, Words):
         return ("W", len(value.words), value.any, value.patterns())
     if isinstance(value, Phrase):
@@ -440,7 +450,7 @@ BLANK = {"text": "", "int": 0, "float": 0.0, "datetime": None}
 SORT_KEYS: dict[str, Target] = {
     "id": Column("id", "id"), "name": Column("name", "name"), "status": Column("status", "int"),
     "sort": Column("sort", "int"), "created": Column("created", "datetime"),
-    "modified": Column("modified", "datetime"), "template": Column("templates_id", "id"),
+    "modified": Column("modified", "datetime"), "template": Related("template", Column("name", "name")),
     "templates_id": Column("templates_id", "id"), "parent": Related("parent", Column("name", "name")),
     "parent_id": Column("parent_id", "id"), "created_users_id": Column("created_users_id", "int"),
     "modified_users_id": Column("modified_users_id", "int"), "path": PathColumn(),
@@ -463,8 +473,9 @@ class Planner:
         # or template re-created since is another object. `volatile`: it uses "now".
         self.depends: list[tuple[str, str | int, Any]] = []
         self.volatile = False
-        # The status filter of `children.f` sub-queries: the outer selector's include=.
-        self.child_threshold: int | None = DEFAULT_THRESHOLD
+        # The status filter the outer selector's include= sets, which ProcessWire gives to
+        # `children.f` sub-queries and to `[...]` sub-selectors that name no include= or status.
+        self.outer_threshold: int | None = DEFAULT_THRESHOLD
 
     # -- errors ------------------------------------------------------------------------------
     @staticmethod
@@ -481,7 +492,7 @@ class Planner:
             for tree in trees:
                 for item in tree.items:
                     if isinstance(item, Condition) and item.fields[0] == "include" and item.values:
-                        self.child_threshold = INCLUDE.get(item.values[0].text.strip().lower(),
+                        self.outer_threshold = INCLUDE.get(item.values[0].text.strip().lower(),
                                                            DEFAULT_THRESHOLD)
         nodes: list[Node] = []
         groups: dict[str, list[Node]] = {}
@@ -525,6 +536,11 @@ class Planner:
             nodes.append(members[0] if len(members) == 1 else AnyOf(tuple(members)))
         where: Node = nodes[0] if len(nodes) == 1 else AllOf(tuple(nodes))
         if not top:
+            if include is None and not any(isinstance(item, Condition) and item.fields[0] == "status"
+                                           for tree in trees for item in tree.items):
+                # PageFinder::preProcessSubSelector copies the outer include= into a
+                # sub-selector that has neither include= nor status
+                return Query(where, self.outer_threshold)
             return Query(where, self.threshold(include, max_status))
         if not sorts and has_parent_key:
             sorts = [Sort(Column("sort", "int"), False)]
@@ -714,9 +730,13 @@ class Planner:
         if name in CHILD_COUNT_NAMES:
             return self.ordered_leaf(tree, ChildCount(), name, op, values)
         if rest == "count" and head not in ("parent", "children", "child"):
-            target = self.field_target(tree, self.field(tree, head, position), position)
+            field = self.field(tree, head, position)
+            target = self.field_target(tree, field, position)
             if isinstance(target, RefColumn):
-                return self.ordered_leaf(tree, RefCount(target.field, target.table), name, op, values)
+                # FieldtypeMulti::getMatchQuery: only pages whose template has the field
+                has_field = Leaf(Column("templates_id", "id"), "=", (TemplatesWith(field.id),))
+                return AllOf((has_field, self.ordered_leaf(tree, RefCount(target.field, target.table),
+                                                           name, op, values)))
         inner = self.leaf(tree, rest, op, values, position + len(head) + 1)
         if head == "parent":
             return Leaf(Column("parent_id", "id"), "=", (Query(inner, None),))
@@ -724,7 +744,7 @@ class Planner:
             # ProcessWire finds children by a field with the outer selector's include= (its
             # status filter), and by a column of `pages` (name, status, ...) through a plain
             # join: children of any status.
-            threshold = None if rest in NATIVE_COLUMNS else self.child_threshold
+            threshold = None if rest in NATIVE_COLUMNS else self.outer_threshold
             return Leaf(Column("id", "id"), "=", (ParentsOf(Query(inner, threshold)),))
         field = self.field(tree, head, position)
         target = self.field_target(tree, field, position)

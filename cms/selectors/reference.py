@@ -31,6 +31,7 @@ from .plan import (
     RefCount,
     Related,
     StatusColumn,
+    TemplatesWith,
     compare,
 )
 
@@ -59,6 +60,11 @@ class Snapshot:
         self.by_path = {path: pid for pid, path in self.paths.items() if path is not None}
         self.values: dict[str, dict[int, Any]] = {}
         self.raw: dict[str, dict[int, Any]] = {}      # text as stored, for `title.data`
+        self.templates_with: dict[int, set[int]] = {}  # field id -> ids of templates having it
+        self.template_names = {template.id: template.name for template in site.templates}
+        for template in site.templates:
+            for field in template.fields:
+                self.templates_with.setdefault(field.id, set()).add(template.id)
         self.refs: dict[str, dict[int, list[tuple[int, int]]]] = {}
         for field in site.fields:
             kind = field.type.kind
@@ -154,6 +160,8 @@ class Reference:
             mixed = (pid * 2147483659 + target.seed) % RANDOM_PRIME
             return (mixed * mixed + target.seed) % RANDOM_PRIME
         if isinstance(target, Related):
+            if target.via == "template":
+                return self.snap.template_names.get(self.snap.pages[pid]["templates_id"])
             if target.via == "parent":
                 other = self.snap.pages[pid]["parent_id"]
             else:
@@ -219,6 +227,8 @@ class Reference:
             return self.snap.by_path.get(value.path) == page_id
         if isinstance(value, Query):
             return page_id in self.matching(value)
+        if isinstance(value, TemplatesWith):
+            return page_id in self.snap.templates_with.get(value.field_id, set())
         if isinstance(value, ParentsOf):
             return page_id in {self.snap.pages[c]["parent_id"] for c in self.matching(value.query)}
         return compare(op, page_id, value)
