@@ -1,10 +1,17 @@
-"""Templates: a page's type, naming the fields (through its fieldgroup) a page of it has."""
+"""Templates: a page's type, naming the fields (through its fieldgroup) a page of it has.
+
+Settings: `label`, `no_children` (its pages may not have children), `locked` (the generic page
+editor refuses its pages), and as ProcessWire's family settings `parent_templates` (the
+templates a parent of its pages may have) and `child_templates` (the templates its pages'
+children may have); an empty list allows any.
+"""
 from __future__ import annotations
 
 import json
 import re
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
+from . import schema_changes
 from .errors import ValidationError
 from .fields import Field
 
@@ -12,7 +19,9 @@ if TYPE_CHECKING:
     from .site import Site
 
 TEMPLATE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,127}$", re.IGNORECASE)
-TEMPLATE_SETTINGS = {"no_children": False, "label": "", "locked": False}
+TEMPLATE_SETTINGS: dict[str, Any] = {"no_children": False, "label": "", "locked": False,
+                                     "parent_templates": [], "child_templates": []}
+FAMILY_SETTINGS = ("parent_templates", "child_templates")
 ADD_FIELD = "INSERT INTO fieldgroups_fields (fieldgroups_id, fields_id, sort) VALUES (?, ?, ?)"
 
 
@@ -48,6 +57,46 @@ class Template:
         self.site.db.execute(ADD_FIELD, (self.fieldgroups_id, field.id, len(self.field_names)))
         self.field_names.append(name)
         self._field_set = frozenset(self.field_names)
+        schema_changes.note_change(self.site)
+
+    def set_fields(self, names: Iterable[str]) -> None:
+        """Make `names`, in this order, the template's fields. A field taken away loses the
+        values its pages of this template held (as in ProcessWire). Unknown names are refused
+        before anything changes."""
+        wanted = list(dict.fromkeys(names))
+        fields = [self.site.fields[name] for name in wanted]
+        removed = [self.site.fields[name] for name in self.field_names if name not in wanted]
+        db = self.site.db
+        with self.site.transaction():
+            for field in removed:
+                db.execute(f"DELETE FROM {field.table} WHERE pages_id IN "
+                           "(SELECT id FROM pages WHERE templates_id = ?)", (self.id,))
+            db.execute("DELETE FROM fieldgroups_fields WHERE fieldgroups_id = ?",
+                       (self.fieldgroups_id,))
+            for sort, field in enumerate(fields):
+                db.execute(ADD_FIELD, (self.fieldgroups_id, field.id, sort))
+        self.field_names = wanted
+        self._field_set = frozenset(wanted)
+        schema_changes.note_change(self.site)
+
+    def set_settings(self, **settings: Any) -> None:
+        """Change settings (label, no_children, parent_templates, child_templates ...);
+        unknown settings and unknown template names are refused and nothing changes."""
+        merged = self.site.templates.checked_settings({**self.settings, **settings})
+        self.site.db.execute("UPDATE templates SET data = ? WHERE id = ?",
+                             (json.dumps(merged), self.id))
+        self.settings = {**TEMPLATE_SETTINGS, **merged}
+        schema_changes.note_change(self.site)
+
+    def allows_child(self, child: Template) -> bool:
+        """May a page of this template have a child of template `child`? (no_children and
+        both templates' family settings)."""
+        if self.settings.get("no_children"):
+            return False
+        allowed_children = self.settings.get("child_templates") or []
+        allowed_parents = child.settings.get("parent_templates") or []
+        return ((not allowed_children or child.name in allowed_children)
+                and (not allowed_parents or self.name in allowed_parents))
 
     def __repr__(self) -> str:
         return f"<Template {self.name}>"
@@ -102,16 +151,31 @@ class Templates:
     def __contains__(self, key: object) -> bool:
         return isinstance(key, (str, int)) and self.get(key) is not None
 
-    def add(self, name: str, fields: Iterable[str] = ("title",), **settings: Any) -> Template:
-        """Create a template and its fieldgroup. Adding an existing one adds missing fields to it."""
-        if not isinstance(name, str) or not TEMPLATE_NAME.match(name):
-            raise ValidationError(f"template name {name!r} must be letters, digits, - and _",
-                                  field="template", value=name, rule="name")
+    def checked_settings(self, settings: dict[str, Any]) -> dict[str, Any]:
+        """Settings with unknown keys and unknown family template names refused."""
         unknown = set(settings) - set(TEMPLATE_SETTINGS)
         if unknown:
             raise ValidationError(f"unknown template setting {sorted(unknown)[0]!r}; known: "
                                   f"{', '.join(sorted(TEMPLATE_SETTINGS))}", field="template",
                                   value=sorted(unknown)[0], rule="setting")
+        checked = dict(settings)
+        for key in FAMILY_SETTINGS:
+            if key not in checked:
+                continue
+            names = list(dict.fromkeys(checked[key] or []))
+            for family_name in names:
+                if family_name not in self:
+                    raise ValidationError(f"{key}: there is no template {family_name!r}",
+                                          field=key, value=family_name, rule="exists")
+            checked[key] = names
+        return checked
+
+    def add(self, name: str, fields: Iterable[str] = ("title",), **settings: Any) -> Template:
+        """Create a template and its fieldgroup. Adding an existing one adds missing fields to it."""
+        if not isinstance(name, str) or not TEMPLATE_NAME.match(name):
+            raise ValidationError(f"template name {name!r} must be letters, digits, - and _",
+                                  field="template", value=name, rule="name")
+        settings = self.checked_settings(settings)
         field_names = list(dict.fromkeys(fields))
         for field_name in field_names:
             self.site.fields[field_name]   # raises for an unknown field before anything is written
@@ -127,4 +191,38 @@ class Templates:
                                     "VALUES (?, ?, ?, ?)", (name, fg_id, 0, json.dumps(settings)))
             for sort, field_name in enumerate(field_names):
                 db.execute(ADD_FIELD, (fg_id, self.site.fields[field_name].id, sort))
+        schema_changes.note_change(self.site)
         return self._remember(Template(self.site, template_id, name, fg_id, settings, field_names))
+
+    def pages_using(self, key: str | int) -> int:
+        """How many pages (trashed ones too) have this template."""
+        return int(self.site.db.scalar("SELECT COUNT(*) FROM pages WHERE templates_id = ?",
+                                       (self[key].id,)) or 0)
+
+    def delete(self, key: str | int) -> None:
+        """Remove a template and its fieldgroup; refused while pages use it, for a locked
+        (system) template, and while another template names it as allowed parent or child."""
+        template = self[key]
+        used = self.pages_using(template.name)
+        if used:
+            raise ValidationError(f"template {template.name!r} is used by {used} page(s); "
+                                  "delete or change them first", field="template",
+                                  value=template.name, rule="in-use")
+        if template.settings.get("locked"):
+            raise ValidationError(f"template {template.name!r} is a system template",
+                                  field="template", value=template.name, rule="system")
+        for other in self:
+            if other is not template and any(template.name in (other.settings.get(k) or [])
+                                             for k in FAMILY_SETTINGS):
+                raise ValidationError(f"template {other.name!r} names {template.name!r} in its "
+                                      "family settings; change it first", field="template",
+                                      value=template.name, rule="in-use")
+        db = self.site.db
+        with self.site.transaction():
+            db.execute("DELETE FROM templates WHERE id = ?", (template.id,))
+            db.execute("DELETE FROM fieldgroups_fields WHERE fieldgroups_id = ?",
+                       (template.fieldgroups_id,))
+            db.execute("DELETE FROM fieldgroups WHERE id = ?", (template.fieldgroups_id,))
+        self._by_name.pop(template.name, None)
+        self._by_id.pop(template.id, None)
+        schema_changes.note_change(self.site)
