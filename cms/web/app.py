@@ -6,9 +6,10 @@ the browser's session, and the user acting. Routes read the request, call the sa
 Python callers use, and render a view; they hold no business logic.
 
 Access is checked before a route runs: a route under `/admin` needs `page-edit` unless it
-names another permission (`@app.get(path, permission="tasker-admin")`) or none
-(`permission=None`, the login form). A guest who lacks it is sent to the login page (or gets a
-403 JSON answer on JSON routes); a logged-in user who lacks it gets 403.
+names another permission (`@app.get(path, permission="tasker-admin")`), `"superuser"` (Setup,
+Modules and Access, as in ProcessWire) or none (`permission=None`, the login form). A guest
+who lacks it is sent to the login page (or gets a 403 JSON answer on JSON routes); a logged-in
+user who lacks it gets 403.
 
     from cms.web import make_app
     app = make_app(lambda: cms.boot(url, site_dir=folder))   # a WSGI application
@@ -29,7 +30,7 @@ from urllib.parse import parse_qsl, quote
 import bottle
 import jinja2
 
-from .. import __version__
+from .. import __version__, schema_changes
 from ..errors import CmsError, PermissionDenied, SelectorError, ValidationError
 from . import csrf, sessions
 from .auth import LoginThrottle
@@ -52,6 +53,7 @@ ADMIN_HEADERS = {
     "Cache-Control": "no-store",
 }
 ADMIN_HEADER_LIST = list(ADMIN_HEADERS.items())
+SUPERUSER = "superuser"      # a route only superusers may use (not a permission name)
 SiteFactory = Union[Callable[[], "Site"], "Site"]
 
 
@@ -207,6 +209,8 @@ class Context:
     # -- access -------------------------------------------------------------------------------
     def can(self, permission: str, page: Any = None) -> bool:
         """May the user do this? Page-less answers are kept for a second or two (AccessCache)."""
+        if permission == SUPERUSER:
+            return self.user is not None and self.user.is_superuser()
         if page is None:
             return self.web.access.can(self.site, self.user, permission)
         return self.site.users.has_permission(self.user, permission, page)
@@ -302,12 +306,13 @@ class Web:
         self._register_routes()
 
     def _register_routes(self) -> None:
-        from . import admin_pages, admin_tasks, api, auth, public
+        from . import admin_fields, admin_pages, admin_tasks, api, auth, public
         self.app.route("/admin/static/<filename:path>", "GET", serve_static, skip=[CmsPlugin])
         auth.register(self)
         api.register(self)
         admin_tasks.register(self)
-        admin_pages.register(self)
+        admin_fields.register(self)
+        admin_pages.register(self)      # last of the admin: it ends with the admin's 404
         public.register(self)
 
     # -- WSGI ---------------------------------------------------------------------------------
@@ -337,6 +342,7 @@ class Web:
         site = self.pool.get()
         request = bottle.request
         try:
+            schema_changes.refresh(site)     # fields or templates changed by another thread
             cookie = sessions.cookie_value(request.environ.get("HTTP_COOKIE", ""))
             session = self.codec(site).loads(cookie) or sessions.Session()
             user = None

@@ -72,6 +72,16 @@
     box.textContent = text;
   }
 
+  /* -- Setup > Fields: show the settings of the chosen type ----------------------------- */
+  var typeSelect = document.querySelector("#field-form select[name=type]");
+  if (typeSelect) {
+    typeSelect.addEventListener("change", function () {
+      document.querySelectorAll("#type-settings .setting").forEach(function (box) {
+        box.hidden = box.getAttribute("data-types").split(" ").indexOf(typeSelect.value) < 0;
+      });
+    });
+  }
+
   /* -- the page tree ------------------------------------------------------------------- */
   function loadChildren(list, parentId, start) {
     list.classList.add("loading");
