@@ -153,7 +153,7 @@ def register(web: Web) -> None:
     @app.get("/admin/page/add")
     def add_form(ctx: Context) -> str:
         parent = get_page(ctx, ctx.int_param("parent", HOME_ID))
-        return ctx.render("page_add.html", parent=parent, templates=addable_templates(ctx),
+        return ctx.render("page_add.html", parent=parent, templates=addable_templates(ctx, parent),
                           values={}, error="")
 
     @app.post("/admin/page/add")
@@ -162,7 +162,7 @@ def register(web: Web) -> None:
         parent = get_page(ctx, ctx.int_param("parent", HOME_ID))
         values = {"template": ctx.form("template"), "title": ctx.form("title").strip(),
                   "name": ctx.form("name").strip()}
-        templates = addable_templates(ctx)
+        templates = addable_templates(ctx, parent)
         error = ""
         if values["template"] not in {t.name for t in templates}:
             error = f"choose a template for the new page ({', '.join(t.name for t in templates)})"
@@ -249,9 +249,11 @@ def locked(ctx: Context, page: Page) -> str:
     return ctx.render("locked.html", page=page, is_task=page.template.name == TASK_TEMPLATE)
 
 
-def addable_templates(ctx: Context) -> list[Any]:
+def addable_templates(ctx: Context, parent: Page) -> list[Any]:
+    """The templates a new child of `parent` may have (its template's family settings)."""
     return sorted((t for t in ctx.site.templates
-                   if t.name not in INTERNAL_TEMPLATES and not t.settings.get("locked")),
+                   if t.name not in INTERNAL_TEMPLATES and not t.settings.get("locked")
+                   and parent.template.allows_child(t)),
                   key=lambda t: t.name)
 
 

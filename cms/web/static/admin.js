@@ -82,6 +82,26 @@
     });
   }
 
+  /* -- Setup > Templates: fields moved up, down or taken away before Save ---------------- */
+  var fieldOrder = document.getElementById("template-fields");
+  if (fieldOrder) {
+    fieldOrder.addEventListener("click", function (event) {
+      var button = event.target.closest("button[data-move]");
+      if (!button) { return; }
+      var item = button.closest("li");
+      var how = button.getAttribute("data-move");
+      if (how === "up" && item.previousElementSibling) {
+        fieldOrder.insertBefore(item, item.previousElementSibling);
+      } else if (how === "down" && item.nextElementSibling) {
+        fieldOrder.insertBefore(item.nextElementSibling, item);
+      } else if (how === "remove") {
+        item.remove();
+        return;
+      }
+      button.focus();
+    });
+  }
+
   /* -- the page tree ------------------------------------------------------------------- */
   function loadChildren(list, parentId, start) {
     list.classList.add("loading");
