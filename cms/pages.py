@@ -483,6 +483,12 @@ class Pages(Hookable):
         object.__setattr__(page, "id", 0)
         return len(ids)
 
+    def empty_trash(self) -> int:
+        """Delete every page in the trash for good, in one transaction; returns how many."""
+        with self.site.transaction():
+            return sum(self.delete(page, recursive=True)
+                       for page in self.find(f"parent={TRASH_ID}, include=all"))
+
     # -- hook points (no-ops that exist to be hooked, as ProcessWire's) -----------------------
     @hookable
     def added(self, page: Page) -> None:

@@ -333,3 +333,15 @@ def test_moving_into_and_out_of_the_trash_sets_the_trash_status(docs):
     page.parent = 1
     page.save()
     assert not docs.pages.get(page.id).is_trash() and not docs.pages.get(kid.id).is_trash()
+
+
+def test_emptying_the_trash_deletes_what_it_holds_and_nothing_else(site):
+    kept = site.pages.add("basic-page", 1, title="Kept")
+    gone = site.pages.add("basic-page", 1, title="Gone")
+    site.pages.add("basic-page", gone, title="Gone child")
+    site.pages.add("basic-page", 1, title="Also gone").trash()
+    gone.trash()
+    assert site.pages.empty_trash() == 3
+    assert site.pages.count("has_parent=7, include=all") == 0
+    assert site.pages.get(kept.id) and site.pages.get(7)
+    assert site.pages.empty_trash() == 0
