@@ -235,7 +235,7 @@ def register(web: Web) -> None:
             ctx.notice("message", f"Restored {page.path}")
         except CmsError as exc:
             ctx.notice("error", str(exc))
-        ctx.redirect(f"/admin/?open={page.id}")
+        ctx.redirect("/admin/trash/" if ctx.form("back") == "trash" else f"/admin/?open={page.id}")
 
     # Every other admin URL: not found (after the login check, like the rest of the admin).
     @app.route("/admin/<rest:path>", ["GET", "POST"])

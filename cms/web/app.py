@@ -306,7 +306,17 @@ class Web:
         self._register_routes()
 
     def _register_routes(self) -> None:
-        from . import admin_fields, admin_find, admin_pages, admin_tasks, admin_templates, api, auth, public
+        from . import (
+            admin_fields,
+            admin_find,
+            admin_pages,
+            admin_tasks,
+            admin_templates,
+            admin_trash,
+            api,
+            auth,
+            public,
+        )
         self.app.route("/admin/static/<filename:path>", "GET", serve_static, skip=[CmsPlugin])
         auth.register(self)
         api.register(self)
@@ -314,6 +324,7 @@ class Web:
         admin_fields.register(self)
         admin_templates.register(self)
         admin_find.register(self)
+        admin_trash.register(self)
         admin_pages.register(self)      # last of the admin: it ends with the admin's 404
         public.register(self)
 
