@@ -2,7 +2,7 @@
 
 Modules come from three places, looked at in this order: the site directory's `modules/`
 folder (each `*.py` file and package, imported by file location), installed packages' entry
-points in the group `cms.modules`, and the modules this package ships (Tasker, TaskerAdmin, the
+points in the group `cms.modules`, and the modules this package ships (Tasker and the
 demo's Dictionary). A module is known by its class name; a task stores that name so a worker
 process finds the same class.
 """
@@ -32,7 +32,6 @@ log = logging.getLogger("cms.modules")
 
 BUILTIN = {
     "Tasker": "cms.tasker:Tasker",
-    "TaskerAdmin": "cms.tasker.admin:TaskerAdmin",
     "Dictionary": "cms.demo:Dictionary",
 }
 
@@ -48,6 +47,7 @@ class Modules:
         self.searched: list[str] = []
         self._discovered = False
         self._ready: set[str] = set()     # names whose install and version check ran here
+        self._from_entry_points: set[str] = set()
 
     # -- discovery ----------------------------------------------------------------------------
     def discover(self) -> None:
@@ -67,6 +67,7 @@ class Modules:
         for entry in importlib.metadata.entry_points(group="cms.modules"):
             try:
                 self.register(entry.load(), entry.name)
+                self._from_entry_points.add(entry.name)
             except Exception as exc:
                 self._report(f"module entry point {entry.name!r} ({entry.value}) failed to load: {exc}")
         self.searched.append("built-in modules (" + ", ".join(BUILTIN) + ")")
@@ -141,6 +142,25 @@ class Modules:
         """Every module name this process can find."""
         self.discover()
         return sorted(set(self._classes) | set(BUILTIN))
+
+    def source(self, name: str) -> str:
+        """Where a known module came from: "site" (the modules/ folder), "entry point",
+        "built-in", or "code" (registered by a script or another module)."""
+        cls = self.get_class(name)
+        if cls.__module__.startswith("cms_site_modules."):
+            return "site"
+        if name in self._from_entry_points:
+            return "entry point"
+        if name in BUILTIN:
+            path, attr = BUILTIN[name].split(":")
+            if getattr(importlib.import_module(path), attr) is cls:
+                return "built-in"
+        return "code"
+
+    def installed(self) -> list[str]:
+        """The names of the installed modules, as the database lists them (a module that can
+        no longer be found is listed too)."""
+        return [row[0] for row in self.site.db.all("SELECT class FROM modules ORDER BY class")]
 
     # -- install ------------------------------------------------------------------------------
     def _row(self, name: str) -> tuple | None:
@@ -238,13 +258,15 @@ class Modules:
         return {**defaults, **stored}
 
     def save_config(self, module: str | type[Module] | Module, **values: Any) -> dict[str, Any]:
-        """Store settings (merged with what was stored); unknown keys are refused."""
+        """Store settings (merged with what was stored); unknown keys are refused, and values
+        the module's `check_config` refuses (ValidationError naming the setting)."""
         name = self.name_of(module)
         cls = self.get_class(name)
         unknown = set(values) - set(cls.config_defaults)
         if cls.config_defaults and unknown:
             raise ModuleError(f"module {name!r} has no setting {sorted(unknown)[0]!r}; "
                               f"known: {', '.join(sorted(cls.config_defaults))}")
+        values = cls.check_config(values)
         try:
             json.dumps(values)
         except (TypeError, ValueError) as exc:
