@@ -309,6 +309,7 @@ class Web:
         from . import (
             admin_fields,
             admin_find,
+            admin_modules,
             admin_pages,
             admin_tasks,
             admin_templates,
@@ -325,6 +326,7 @@ class Web:
         admin_templates.register(self)
         admin_find.register(self)
         admin_trash.register(self)
+        admin_modules.register(self)
         admin_pages.register(self)      # last of the admin: it ends with the admin's 404
         public.register(self)
 
