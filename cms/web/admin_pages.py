@@ -4,8 +4,11 @@
   load on demand (`/admin/page/<id>/children?start=N`, an HTML fragment), 50 at a time with a
   "more" button, so a parent with 100,000 children opens as fast as one with ten. Each node
   shows its number of children and marks hidden, unpublished, locked and trashed pages.
-- `/admin/page/<id>/edit` edits a page: each field by its type, validation errors beside the
-  field, nothing stored while any value is invalid. Locked pages (task pages, users, the
+- `/admin/page/<id>/edit` edits a page: each field by its type with its description,
+  validation errors beside the field (a required field left empty too: the title always is),
+  nothing stored while any value is invalid. "Save" stays on the form, "Save + Exit"
+  (`after=exit`) goes back to the tree; a name changed on save (sanitized, or `-1` added
+  because a sibling has it) is said in a notice. Locked pages (task pages, users, the
   admin's own pages) are refused: tasks are steered from the task monitor.
 - `/admin/page/add?parent=ID`, `/admin/page/<id>/move`, and POST `/admin/page/<id>/trash`
   and `/restore`. Every change is a POST with the CSRF token.
@@ -52,6 +55,8 @@ class Input(NamedTuple):
     value: Any
     settings: dict
     error: str
+    description: str = ""
+    required: bool = False
 
 
 def get_page(ctx: Context, page_id: int) -> Page:
@@ -123,7 +128,8 @@ def register(web: Web) -> None:
         if is_locked(page):
             return locked(ctx, page)
         return ctx.render("page_edit.html", page=page, inputs=inputs_for(page, {}, None),
-                          name=page.name, status=status_flags(page), errors={}, error="")
+                          name=page.name, status=status_flags(page), errors={}, error="",
+                          people=people(ctx, page))
 
     @app.post("/admin/page/<page_id:int>/edit")
     def edit(ctx: Context, page_id: int) -> str:
@@ -133,6 +139,7 @@ def register(web: Web) -> None:
         if is_locked(page):
             return locked(ctx, page)
         submitted, errors = apply_form(ctx, page)
+        wanted_name = page.name
         error = ""
         if not errors:
             try:
@@ -143,11 +150,15 @@ def register(web: Web) -> None:
                 error = str(exc)
             else:
                 ctx.notice("message", f"Saved {page.path}")
-                ctx.redirect(f"/admin/page/{page.id}/edit")
+                typed = ctx.form("name").strip()
+                if page.id != HOME_ID and page.name != typed:
+                    ctx.notice("warning", name_change_note(typed, wanted_name, page.name))
+                ctx.redirect(f"/admin/?open={page.id}" if ctx.form("after") == "exit"
+                             else f"/admin/page/{page.id}/edit")
         bottle.response.status = 400
         return ctx.render("page_edit.html", page=page, inputs=inputs_for(page, submitted, errors),
                           name=ctx.form("name"), status=status_from_form(ctx), errors=errors,
-                          error=error or errors.get("_", ""))
+                          error=error or errors.get("_", ""), people=people(ctx, page))
 
     # -- add ----------------------------------------------------------------------------------
     @app.get("/admin/page/add")
@@ -293,7 +304,8 @@ def inputs_for(page: Page, submitted: dict[str, Any], errors: dict[str, str] | N
         else:
             value = shown_value(field, page.get(field.name))
         result.append(Input(field.name, field.label, kind, value, field.settings,
-                            (errors or {}).get(field.name, "")))
+                            (errors or {}).get(field.name, ""), field.description,
+                            field.required))
     return result
 
 
@@ -326,6 +338,9 @@ def apply_form(ctx: Context, page: Page) -> tuple[dict[str, Any], dict[str, str]
             page.set(field.name, value)
         except (ValidationError, PageError) as exc:
             errors[field.name] = str(exc)
+            continue
+        if field.is_missing(page.get(field.name)):
+            errors[field.name] = f"{field.label} is required: it may not be empty"
     name = ctx.form("name").strip()
     if page.id != HOME_ID and name != page.name:
         clean = ctx.site.sanitizer.page_name(name)
@@ -340,6 +355,24 @@ def apply_form(ctx: Context, page: Page) -> tuple[dict[str, Any], dict[str, str]
         if status != page.status:
             page.status = status
     return submitted, errors
+
+
+def name_change_note(typed: str, sanitized: str, saved: str) -> str:
+    """Why the saved name is not the one typed: sanitized, or a sibling had it."""
+    if saved != sanitized:
+        return (f"Another page here is named {sanitized!r}, so this one was saved as "
+                f"{saved!r}")
+    return f"The name {typed!r} was saved as {saved!r} (letters, digits, - _ . only)"
+
+
+def people(ctx: Context, page: Page) -> dict[str, str]:
+    """Who created and last modified the page (their user names; "" when unknown)."""
+    names = {}
+    for key in ("created_users_id", "modified_users_id"):
+        user_id = getattr(page, key)
+        user = ctx.site.users.get(user_id) if user_id else None
+        names[key] = user.name if user else ""
+    return names
 
 
 def status_flags(page: Page) -> dict[str, bool]:
