@@ -483,6 +483,32 @@ class Pages(Hookable):
         object.__setattr__(page, "id", 0)
         return len(ids)
 
+    def reorder(self, parent: Page | int, ids: list[int]) -> None:
+        """Put these children of `parent` in this order (as ProcessWire's page list sorting).
+
+        They take the sort values they occupied between them, so siblings not named keep
+        their places: a window of a long list can be reordered on its own. A page that is not
+        a child of `parent` is refused and nothing changes.
+        """
+        parent_id = parent.id if isinstance(parent, Page) else int(parent)
+        ids = list(dict.fromkeys(int(i) for i in ids))
+        if not ids:
+            return
+        with self.site.transaction():
+            marks = ", ".join("?" * len(ids))
+            current = dict(self.db.all(f"SELECT id, sort FROM pages WHERE parent_id = ? AND id IN "
+                                       f"({marks})", (parent_id, *ids)))
+            strangers = [i for i in ids if i not in current]
+            if strangers:
+                raise PageError(f"page {strangers[0]} is not a child of page {parent_id}; "
+                                "only siblings can be reordered")
+            slots = sorted(current.values())
+            for n in range(1, len(slots)):         # equal sort values become distinct
+                slots[n] = max(slots[n], slots[n - 1] + 1)
+            self.db.execute_each([("UPDATE pages SET sort = ? WHERE id = ?", (slot, page_id))
+                                  for slot, page_id in zip(slots, ids)
+                                  if current[page_id] != slot])
+
     def empty_trash(self) -> int:
         """Delete every page in the trash for good, in one transaction; returns how many."""
         with self.site.transaction():

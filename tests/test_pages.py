@@ -345,3 +345,16 @@ def test_emptying_the_trash_deletes_what_it_holds_and_nothing_else(site):
     assert site.pages.count("has_parent=7, include=all") == 0
     assert site.pages.get(kept.id) and site.pages.get(7)
     assert site.pages.empty_trash() == 0
+
+
+def test_children_are_reordered_within_the_places_they_held(site):
+    parent = site.pages.add("basic-page", 1, title="Parent")
+    kids = [site.pages.add("basic-page", parent, title=f"Kid {n}") for n in range(5)]
+    site.pages.reorder(parent, [kids[3].id, kids[1].id])          # a window of the list
+    assert [p.id for p in parent.children()] == [kids[i].id for i in (0, 3, 2, 1, 4)]
+    site.pages.reorder(parent.id, [k.id for k in reversed(kids)])
+    assert [p.id for p in parent.children()] == [k.id for k in reversed(kids)]
+    stranger = site.pages.add("basic-page", 1, title="Stranger")
+    with pytest.raises(cms.PageError, match="not a child"):
+        site.pages.reorder(parent, [kids[0].id, stranger.id])
+    assert [p.id for p in parent.children()] == [k.id for k in reversed(kids)]
