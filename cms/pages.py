@@ -509,6 +509,18 @@ class Pages(Hookable):
                                   for slot, page_id in zip(slots, ids)
                                   if current[page_id] != slot])
 
+    def shift(self, page: Page, up: bool) -> bool:
+        """Swap a page with the sibling before (`up`) or after it; False at either end."""
+        row = self.db.one(
+            "SELECT id FROM pages WHERE parent_id = ? AND id <> ? AND "
+            + ("(sort < ? OR (sort = ? AND id < ?)) ORDER BY sort DESC, id DESC" if up else
+               "(sort > ? OR (sort = ? AND id > ?)) ORDER BY sort, id") + " LIMIT 1",
+            (page.parent_id, page.id, page.sort, page.sort, page.id))
+        if row is None:
+            return False
+        self.reorder(page.parent_id, [page.id, row[0]] if up else [row[0], page.id])
+        return True
+
     def empty_trash(self) -> int:
         """Delete every page in the trash for good, in one transaction; returns how many."""
         with self.site.transaction():

@@ -297,3 +297,30 @@ def test_install_configure_and_uninstall_a_module(greeter, web_site, page):
     row.get_by_role("button", name="Uninstall").click()
     page.locator(".notice", has_text="Uninstalled the module Greeter").wait_for()
     assert not web_site.modules.is_installed("Greeter")
+
+
+def test_reorder_children_by_drag_and_drop_and_by_buttons(web_site, page):
+    parent = web_site.pages.add("basic-page", 1, "list", title="List")
+    kids = [web_site.pages.add("basic-page", parent, f"kid-{n}", title=f"Kid {n}")
+            for n in range(3)]
+    log_in(page)
+    node = page.locator(f'.tree-node[data-id="{parent.id}"]')
+    node.locator(".tree-toggle").first.click()
+    rows = page.locator(f'ul[data-parent="{parent.id}"] > li.tree-node')
+    rows.nth(2).wait_for()
+    page.locator(f"#page-{kids[2].id} .tree-title").drag_to(
+        page.locator(f"#page-{kids[0].id} .tree-title"), target_position={"x": 5, "y": 2})
+    page.wait_for_selector(f'ul[data-parent="{parent.id}"][data-saved-order]')
+    expected = [kids[2].id, kids[0].id, kids[1].id]
+    assert [int(rows.nth(i).get_attribute("data-id")) for i in range(3)] == expected
+    assert [p.id for p in web_site.pages.get(parent.id).children()] == expected
+    page.reload()                                  # the open branch is remembered
+    rows.nth(2).wait_for()
+    assert [int(rows.nth(i).get_attribute("data-id")) for i in range(3)] == expected
+    page.locator(f"#page-{kids[2].id}").hover()
+    page.get_by_role("button", name="Move Kid 2 down").click()      # the keyboard's way
+    page.wait_for_url(f"**/admin/?open={kids[2].id}")
+    rows.nth(2).wait_for()
+    assert [p.id for p in web_site.pages.get(parent.id).children()] == [
+        kids[0].id, kids[2].id, kids[1].id]
+    shot(page, "tree-reordered")

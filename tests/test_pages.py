@@ -358,3 +358,13 @@ def test_children_are_reordered_within_the_places_they_held(site):
     with pytest.raises(cms.PageError, match="not a child"):
         site.pages.reorder(parent, [kids[0].id, stranger.id])
     assert [p.id for p in parent.children()] == [k.id for k in reversed(kids)]
+
+
+def test_a_page_shifts_one_place_among_its_siblings(site):
+    parent = site.pages.add("basic-page", 1, title="Parent")
+    kids = [site.pages.add("basic-page", parent, title=f"Kid {n}") for n in range(3)]
+    assert site.pages.shift(site.pages.get(kids[2].id), up=True)
+    assert [p.id for p in parent.children()] == [kids[0].id, kids[2].id, kids[1].id]
+    assert not site.pages.shift(site.pages.get(kids[0].id), up=True)
+    assert site.pages.shift(site.pages.get(kids[0].id), up=False)
+    assert [p.id for p in parent.children()] == [kids[2].id, kids[0].id, kids[1].id]

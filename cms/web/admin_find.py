@@ -16,6 +16,7 @@ import bottle
 
 from ..errors import SelectorError
 from ..selectors.parser import OPERATORS
+from .forms import selector_quoted
 
 if TYPE_CHECKING:
     from ..page import Page
@@ -68,18 +69,13 @@ def register(web: Web) -> None:
                           fields=list(PROPERTY_KEYS) + ctx.site.fields.names())
 
 
-def quoted(value: str) -> str:
-    """A value as a selector reads it back exactly (in double quotes, escaped)."""
-    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
-
-
 def built_selector(form: dict[str, str]) -> str:
     """The selector the form's rows describe ("" when they describe nothing)."""
     parts = []
     if form["template"]:
         parts.append(f"template={form['template']}")
     if form["field"]:
-        parts.append(f"{form['field']}{form['op']}{quoted(form['value'])}")
+        parts.append(f"{form['field']}{form['op']}{selector_quoted(form['value'])}")
     return ", ".join(parts)
 
 

@@ -10,8 +10,14 @@
   (`after=exit`) goes back to the tree; a name changed on save (sanitized, or `-1` added
   because a sibling has it) is said in a notice. Locked pages (task pages, users, the
   admin's own pages) are refused: tasks are steered from the task monitor.
-- `/admin/page/add?parent=ID`, `/admin/page/<id>/move`, and POST `/admin/page/<id>/trash`
-  and `/restore`. Every change is a POST with the CSRF token.
+- A long list of children offers a filter by name or title (`q`) and a jump to any of its
+  pages (`start`), so the end of 20,000 children is one step away.
+- Children are reordered by POST `/admin/page/<parent>/sort` (`order`: the ids of the loaded
+  children in their new order; the tree's drag and drop) or `/admin/page/<id>/shift`
+  (`direction` up or down; the keyboard's and a script-less browser's way).
+- `/admin/page/add?parent=ID`, `/admin/page/<id>/move` (the new parent picked from the tree,
+  or typed), and POST `/admin/page/<id>/trash` and `/restore`. Every change is a POST with
+  the CSRF token.
 """
 from __future__ import annotations
 
@@ -22,6 +28,8 @@ import bottle
 
 from ..errors import CmsError, PageError, ValidationError
 from ..page import Page
+from .app import json_response
+from .forms import selector_quoted
 from .task_view import TASK_TEMPLATE
 
 if TYPE_CHECKING:
@@ -88,8 +96,10 @@ def node(page: Page) -> Node:
                 movable=not system and not page.is_trash() and page.id != HOME_ID)
 
 
-def children_of(parent: Page, start: int) -> tuple[list[Node], int]:
-    found = parent.children(f"include=all, limit={PAGE_SIZE}, start={start}")
+def children_of(parent: Page, start: int, q: str = "") -> tuple[list[Node], int]:
+    """One page of a parent's children, those whose name or title contains `q` when given."""
+    match = f", name|title%={selector_quoted(q)}" if q else ""
+    found = parent.children(f"include=all, limit={PAGE_SIZE}, start={start}{match}")
     return [node(child) for child in found], found.total
 
 
@@ -103,7 +113,8 @@ def register(web: Web) -> None:
         opened = ctx.site.pages.get(ctx.int_param("open")) if ctx.int_param("open") else None
         open_ids = [p.id for p in opened.parents if p.id != HOME_ID] + [opened.id] if opened else []
         return ctx.render("tree.html", home=node(home), nodes=nodes, total=total,
-                          start=0, parent=home, page_size=PAGE_SIZE, open_ids=open_ids)
+                          start=0, parent=home, page_size=PAGE_SIZE, open_ids=open_ids,
+                          pick=None, q="", tools=True)
 
     @app.get("/admin")
     def tree_slash(ctx: Context) -> None:
@@ -113,9 +124,17 @@ def register(web: Web) -> None:
     def children(ctx: Context, page_id: int) -> str:
         parent = get_page(ctx, page_id)
         start = ctx.int_param("start", 0, 0, 10 ** 9)
-        nodes, total = children_of(parent, start)
+        if ctx.query("page"):                      # the jump box counts pages from 1
+            start = (ctx.int_param("page", 1, 1, 10 ** 7) - 1) * PAGE_SIZE
+        q = ctx.site.sanitizer.selector_value(ctx.query("q"))
+        nodes, total = children_of(parent, start, q)
+        if start >= total > 0:                     # a jump past the end shows the last page
+            start = (total - 1) // PAGE_SIZE * PAGE_SIZE
+            nodes, total = children_of(parent, start, q)
+        pick = ctx.site.pages.get(ctx.int_param("pick")) if ctx.int_param("pick") else None
         values = {"nodes": nodes, "total": total, "start": start, "parent": parent,
-                  "page_size": PAGE_SIZE}
+                  "page_size": PAGE_SIZE, "pick": pick or None, "q": q,
+                  "tools": start == 0 or bool(ctx.query("page"))}
         if ctx.request.headers.get("X-Requested-With") == "fetch":     # the tree's script
             return ctx.render("tree_children.html", notices=[], **values)
         return ctx.render("children_page.html", **values)              # a link, without it
@@ -192,11 +211,34 @@ def register(web: Web) -> None:
         return ctx.render("page_add.html", parent=parent, templates=templates, values=values,
                           error=error)
 
+    # -- order --------------------------------------------------------------------------------
+    @app.post("/admin/page/<page_id:int>/sort")
+    def sort(ctx: Context, page_id: int) -> Any:
+        ctx.check_csrf()
+        parent = get_page(ctx, page_id)
+        ids = [int(i) for i in ctx.form("order").split(",") if i.strip().isdigit()]
+        try:
+            ctx.site.pages.reorder(parent, ids)
+        except CmsError as exc:
+            if wants_json(ctx):
+                return json_response({"status": False, "message": str(exc)}, 400)
+            ctx.notice("error", str(exc))
+        if wants_json(ctx):
+            return json_response({"status": True, "order": ids})
+        ctx.redirect(f"/admin/?open={parent.id}")
+
+    @app.post("/admin/page/<page_id:int>/shift")
+    def shift(ctx: Context, page_id: int) -> None:
+        ctx.check_csrf()
+        page = get_page(ctx, page_id)
+        ctx.site.pages.shift(page, up=ctx.form("direction") == "up")
+        ctx.redirect(f"/admin/?open={page.id}")
+
     # -- move, trash, restore -----------------------------------------------------------------
     @app.get("/admin/page/<page_id:int>/move")
     def move_form(ctx: Context, page_id: int) -> str:
         page = get_page(ctx, page_id)
-        return ctx.render("page_move.html", page=page, target=page.parent.path, error="")
+        return render_move(ctx, page, page.parent.path, "")
 
     @app.post("/admin/page/<page_id:int>/move")
     def move(ctx: Context, page_id: int) -> str:
@@ -219,8 +261,7 @@ def register(web: Web) -> None:
                 ctx.notice("message", f"Moved to {page.path}")
                 ctx.redirect(f"/admin/?open={page.id}")
         bottle.response.status = 400
-        return ctx.render("page_move.html", page=get_page(ctx, page_id), target=target_text,
-                          error=error)
+        return render_move(ctx, get_page(ctx, page_id), target_text, error)
 
     @app.post("/admin/page/<page_id:int>/trash")
     def trash(ctx: Context, page_id: int) -> None:
@@ -253,6 +294,19 @@ def register(web: Web) -> None:
     def admin_not_found(ctx: Context, rest: str) -> str:
         bottle.response.status = 404
         return ctx.render("error.html", status=404, message="there is no such admin page")
+
+
+def render_move(ctx: Context, page: Page, target: str, error: str) -> str:
+    """The move form: the tree with "Move here" on each row, and a box for a path or id."""
+    home = ctx.site.pages.get(HOME_ID)
+    nodes, total = children_of(home, 0)
+    return ctx.render("page_move.html", page=page, target=target, error=error, home=node(home),
+                      nodes=nodes, total=total, start=0, parent=home, page_size=PAGE_SIZE,
+                      pick=page, q="", tools=True)
+
+
+def wants_json(ctx: Context) -> bool:
+    return ctx.request.headers.get("X-Requested-With") == "fetch"
 
 
 def locked(ctx: Context, page: Page) -> str:

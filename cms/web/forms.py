@@ -29,3 +29,8 @@ def checked(form: Any, name: str) -> bool:
 def names_list(form: Any, name: str) -> list[str]:
     """Every value of a repeated input (checkboxes, ordered lists), blanks left out."""
     return [value for value in (v.strip() for v in form.decode().getall(name)) if value]
+
+
+def selector_quoted(value: str) -> str:
+    """A value as a selector reads it back exactly (in double quotes, escaped)."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'
