@@ -307,6 +307,7 @@ class Web:
 
     def _register_routes(self) -> None:
         from . import (
+            admin_access,
             admin_fields,
             admin_find,
             admin_modules,
@@ -327,6 +328,7 @@ class Web:
         admin_find.register(self)
         admin_trash.register(self)
         admin_modules.register(self)
+        admin_access.register(self)
         admin_pages.register(self)      # last of the admin: it ends with the admin's 404
         public.register(self)
 
