@@ -30,6 +30,9 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("cms.modules")
 
+# `modules.flags`: installed by a script that registered the class itself (not in modules/, not
+# an entry point): other processes cannot find it, and need not complain.
+FLAG_FROM_CODE = 1
 BUILTIN = {
     "Tasker": "cms.tasker:Tasker",
     "Dictionary": "cms.demo:Dictionary",
@@ -203,13 +206,22 @@ class Modules:
         autoload modules: boot calls this, so the server, cron and worker all see the same hooks.
 
         A module that was installed but can no longer be found or loaded is reported and
-        skipped; the others still load. Returns the names loaded.
+        skipped; the others still load. One that a script registered and installed itself
+        (not in modules/ nor an entry point) is only logged: other processes were never meant
+        to find it. Returns the names loaded.
         """
         loaded = []
-        for (name,) in self.site.db.all("SELECT class FROM modules ORDER BY id"):
+        for name, flags in self.site.db.all("SELECT class, flags FROM modules ORDER BY id"):
             try:
                 self.get_module(name, install=False)
                 loaded.append(name)
+            except ModuleError as exc:
+                if (flags or 0) & FLAG_FROM_CODE and name not in self._classes:
+                    log.info("module %r was installed by a script that registered it; this "
+                             "process does not have it (put it in %s to load it everywhere)",
+                             name, Path(self.site.site_dir) / "modules")
+                else:
+                    self._report(f"installed module {name!r} could not be loaded: {exc}")
             except Exception as exc:
                 self._report(f"installed module {name!r} could not be loaded: {exc}")
         return loaded
@@ -225,10 +237,12 @@ class Modules:
             instance.install()
         except Exception as exc:
             raise ModuleError(f"module {name!r} failed to install: {type(exc).__name__}: {exc}") from exc
+        flags = FLAG_FROM_CODE if self.source(name) == "code" else 0
         try:
             self.site.db.execute(
                 "INSERT INTO modules (class, flags, version, data, created) VALUES (?, ?, ?, ?, ?)",
-                (name, 0, str(cls.info.get("version", "")), "{}", self.site.db.dt_param(utcnow())))
+                (name, flags, str(cls.info.get("version", "")), "{}",
+                 self.site.db.dt_param(utcnow())))
         except peewee.IntegrityError:
             pass   # another process installed it at the same moment
         self._instances[name] = instance
@@ -242,8 +256,17 @@ class Modules:
         name = self.name_of(module)
         if self._row(name) is None:
             raise ModuleError(f"module {name!r} is not installed")
-        instance = self._instances.get(name) or self.get_class(name)(self.site)
-        instance.uninstall()
+        instance = self._instances.get(name)
+        if instance is None:
+            try:
+                instance = self.get_class(name)(self.site)
+            except ModuleError:
+                instance = None      # gone: forget it, though its own uninstall() cannot run
+                self.site.notices.warning(f"module {name!r} is not found here, so its "
+                                          "uninstall() did not run; it is forgotten",
+                                          source="modules")
+        if instance is not None:
+            instance.uninstall()
         self.site.db.execute("DELETE FROM modules WHERE class = ?", (name,))
         self._instances.pop(name, None)
         self._ready.discard(name)

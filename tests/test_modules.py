@@ -233,3 +233,23 @@ def test_a_module_says_where_it_came_from(site, tmp_path):
     assert site.modules.source("Scripted") == "code"
     site.modules.install("Local")
     assert "Local" in site.modules.installed()
+
+
+def test_a_module_a_script_registered_does_not_trouble_later_processes(site, db_url, tmp_path):
+    class Scripted(Module):
+        task_methods = ("work",)
+
+        def work(self, page, task_data, options):
+            return True
+
+    site.modules.register(Scripted)
+    site.modules.install(Scripted)
+    later = cms.boot(db_url, site_dir=tmp_path)
+    assert not later.modules.load_errors and not later.notices.errors()
+    assert "Scripted" in later.modules.installed()
+    later.close()
+    again = cms.boot(db_url, site_dir=tmp_path)
+    again.modules.uninstall("Scripted")            # found nowhere: forgotten with a warning
+    assert "Scripted" not in again.modules.installed()
+    assert "did not run" in again.notices.warnings()[-1].text
+    again.close()
