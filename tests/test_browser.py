@@ -324,3 +324,25 @@ def test_reorder_children_by_drag_and_drop_and_by_buttons(web_site, page):
     assert [p.id for p in web_site.pages.get(parent.id).children()] == [
         kids[0].id, kids[2].id, kids[1].id]
     shot(page, "tree-reordered")
+
+
+def test_the_admin_fits_a_phone_and_the_404_page_leads_home(web_site, browser, server):
+    about = web_site.pages.add("basic-page", 1, "about", title="About with a rather long title")
+    task = make_task(web_site, title="A task with a long title to wrap on a phone", target=5)
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    phone = context.new_page()
+    phone.base = server.url.rstrip("/")
+    log_in(phone)
+    for path in ("/admin/", "/admin/tasks/", f"/admin/tasks/{task.id}/",
+                 f"/admin/page/{about.id}/edit", "/admin/setup/fields/", "/admin/find/"):
+        phone.goto(phone.base + path)
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (path, width)
+    shot(phone, "phone-edit-form")
+    phone.goto(phone.base + "/no/such/page/")
+    assert "There is no page at this address" in phone.content()
+    phone.click("text=Go to the home page")
+    phone.wait_for_url(phone.base + "/")
+    icon = phone.request.get(phone.base + "/favicon.ico")
+    assert icon.status == 200 and "svg" in icon.headers["content-type"]
+    context.close()

@@ -320,6 +320,7 @@ class Web:
             public,
         )
         self.app.route("/admin/static/<filename:path>", "GET", serve_static, skip=[CmsPlugin])
+        self.app.route("/favicon.ico", "GET", serve_favicon, skip=[CmsPlugin])
         auth.register(self)
         api.register(self)
         admin_tasks.register(self)
@@ -463,6 +464,13 @@ def serve_static(filename: str) -> Any:
     answer = bottle.static_file(filename, root=str(STATIC_DIR))
     answer.set_header("Cache-Control", "public, max-age=3600")
     answer.set_header("X-Content-Type-Options", "nosniff")
+    return answer
+
+
+def serve_favicon() -> Any:
+    """The site's icon (an SVG) where browsers look for it without being told."""
+    answer = bottle.static_file("favicon.svg", root=str(STATIC_DIR), mimetype="image/svg+xml")
+    answer.set_header("Cache-Control", "public, max-age=86400")
     return answer
 
 
