@@ -9,6 +9,7 @@ the position. Finding goes through `site.pages.find`, so it honours the user's v
 """
 from __future__ import annotations
 
+from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlencode
 
@@ -100,9 +101,10 @@ def cell(page: Page, column: str) -> Any:
         return page.template.name
     if column == "parent":
         return page.parent.path if page.parent else ""
-    if column in ("id", "name", "created", "modified", "status"):
-        return getattr(page, column)
-    value = page.get(column)
+    value = getattr(page, column) if column in ("id", "name", "created", "modified",
+                                                "status") else page.get(column)
+    if isinstance(value, datetime):
+        return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
     if hasattr(value, "ids"):
         return ", ".join(str(i) for i in value.ids())
     return "" if value is None else value
