@@ -1,0 +1,48 @@
+"""Task charts: drawn from recorded steps, folded so 100,000 steps stay readable, and shown
+on the task page."""
+from __future__ import annotations
+
+import time
+
+from webclient import make_task
+
+from cms.web import charts
+
+
+def steps_of(count, records=10, seconds=0.5, start=1_000_000.0):
+    """Newest first, as Tasker lists them."""
+    return [{"started": start + n, "seconds": seconds, "records": records + n % 3}
+            for n in reversed(range(count))]
+
+
+def test_a_long_task_is_folded_into_a_readable_number_of_points():
+    many = steps_of(100_000)
+    rate = charts.rate_chart(many)
+    progress = charts.progress_chart(many, done_now=sum(s["records"] for s in many), total=0)
+    assert len(rate.bars) <= charts.MAX_POINTS and rate.steps == 100_000
+    assert len(progress.points.split()) <= charts.MAX_POINTS + 1
+    heights = [h for _, _, _, h in rate.bars]
+    assert max(heights) <= charts.HEIGHT and min(heights) > 0
+
+
+def test_progress_rises_to_the_top_when_the_task_is_done():
+    few = steps_of(4, records=25)
+    done = sum(s["records"] for s in few)
+    chart = charts.progress_chart(few, done_now=done, total=done)
+    ys = [float(point.split(",")[1]) for point in chart.points.split()]
+    assert ys == sorted(ys, reverse=True)            # SVG y grows downwards
+    assert ys[-1] == charts.PAD and chart.top == "100%"
+    assert charts.progress_chart(few[:1], done, done) is None    # one step draws no line
+
+
+def test_the_task_page_draws_its_charts(site, superuser):
+    tasker = site.modules.get("Tasker")
+    task = make_task(site, title="Charted", target=12, per_step=3)
+    tasker.activate_task(task)
+    while tasker.is_active(task):
+        tasker.execute_task(task, {"timeout": time.time() + 5, "invoker": "test"})
+    page = superuser.get(f"/admin/tasks/{task.id}/")
+    assert page.status == 200
+    assert 'id="chart-line"' in page.text and "<polyline points=" in page.text
+    assert page.text.count('class="chart-bar"') == 4
+    assert "Rate per step: top" in page.text
