@@ -346,3 +346,39 @@ def test_the_admin_fits_a_phone_and_the_404_page_leads_home(web_site, browser, s
     icon = phone.request.get(phone.base + "/favicon.ico")
     assert icon.status == 200 and "svg" in icon.headers["content-type"]
     context.close()
+
+
+def test_create_a_role_and_a_user_who_edits_pages_but_not_setup(web_site, browser, page):
+    about = web_site.pages.add("basic-page", 1, "about", title="About")
+    log_in(page)
+    page.click("header.top nav >> text=Access")
+    page.click("nav.subnav >> text=Roles")
+    page.fill("#input-name", "writer")
+    page.check('#field-permissions input[value="page-edit"]')
+    page.click("#role-form button[type=submit]")
+    page.locator(".notice", has_text="Added the role writer").wait_for()
+    page.click("nav.subnav >> text=Users")
+    page.click("text=Add a user")
+    page.fill("#input-name", "wanda")
+    page.fill("#input-password", "short")
+    page.check('#field-roles input[value="writer"]')
+    page.click("#user-form button[type=submit]")
+    assert "too short" in page.locator("#field-password .field-error").inner_text()
+    page.fill("#input-password", PASSWORD)
+    page.click("#user-form button[type=submit]")
+    page.locator("#user-list tr", has_text="wanda").wait_for()
+    shot(page, "access-users")
+    page.click("form.logout button")
+    page.goto(page.base + "/admin/login")
+    page.fill("input[name=username]", "wanda")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.login-form button[type=submit]")
+    page.wait_for_url(page.base + "/admin/")
+    assert page.locator("header.top nav >> text=Setup").count() == 0
+    page.goto(f"{page.base}/admin/page/{about.id}/edit")
+    page.fill("#input-title", "About us")
+    page.click("text=Save + Exit")
+    page.wait_for_url(f"**/admin/?open={about.id}")
+    assert web_site.pages.get(about.id).title == "About us"
+    answer = page.goto(page.base + "/admin/setup/fields/")
+    assert answer.status == 403
