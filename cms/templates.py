@@ -194,10 +194,12 @@ class Templates:
         schema_changes.note_change(self.site)
         return self._remember(Template(self.site, template_id, name, fg_id, settings, field_names))
 
-    def pages_using(self, key: str | int) -> int:
-        """How many pages (trashed ones too) have this template."""
-        return int(self.site.db.scalar("SELECT COUNT(*) FROM pages WHERE templates_id = ?",
-                                       (self[key].id,)) or 0)
+    def pages_using(self, key: str | int, up_to: int = 1000) -> int:
+        """How many pages (trashed ones too) have this template, counted up to `up_to` (an
+        exact count of half a million pages costs tens of milliseconds; this, next to none)."""
+        return int(self.site.db.scalar(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM pages WHERE templates_id = ? LIMIT ?) used",
+            (self[key].id, up_to)) or 0)
 
     def delete(self, key: str | int) -> None:
         """Remove a template and its fieldgroup; refused while pages use it, for a locked
@@ -205,7 +207,8 @@ class Templates:
         template = self[key]
         used = self.pages_using(template.name)
         if used:
-            raise ValidationError(f"template {template.name!r} is used by {used} page(s); "
+            raise ValidationError(f"template {template.name!r} is used by {used}"
+                                  f"{'+' if used >= 1000 else ''} page(s); "
                                   "delete or change them first", field="template",
                                   value=template.name, rule="in-use")
         if template.settings.get("locked"):

@@ -49,3 +49,16 @@ def test_a_bad_selector_shows_its_error_and_where(superuser):
     assert "title=a, foo bar\n" + " " * 13 + "^</pre>" in answer.text
     unknown = find(superuser, selector="nosuchfield=1")
     assert unknown.status == 400 and "nosuchfield" in unknown.text
+
+
+def test_a_large_result_is_counted_up_to_the_cap(site, superuser, monkeypatch):
+    from cms.web import admin_find
+    monkeypatch.setattr(admin_find, "COUNT_CAP", 20)
+    for n in range(30):
+        site.pages.add("basic-page", 1, f"w{n:02d}", title=f"Zq {n:02d}")
+    first = find(superuser, selector="title^=Zq, sort=title", per="25")
+    assert "25+ page(s) found" in first.text      # at least what is shown and 'rel="next"' in first.text
+    assert ">last<" not in first.text
+    assert len(result_ids(first)) == 25
+    second = find(superuser, selector="title^=Zq, sort=title", per="25", start="25")
+    assert len(result_ids(second)) == 5 and "30 page(s) found" in second.text

@@ -61,3 +61,10 @@ def test_a_template_is_deleted_only_when_nothing_uses_it(docs):
     docs.templates.delete("doc")
     assert docs.templates.get("doc") is None
     docs.fields.delete("body")      # no template uses it any more
+
+
+def test_pages_using_a_template_are_counted_up_to_a_cap(docs):
+    for n in range(5):
+        docs.pages.add("doc", 1, title=f"Doc {n}")
+    assert docs.templates.pages_using("doc") == 5
+    assert docs.templates.pages_using("doc", up_to=3) == 3

@@ -24,9 +24,19 @@ if TYPE_CHECKING:
     from .app import Context, Web
 
 PAGE_SIZES = (25, 50, 100)
+# Results are counted up to this many: an exact count of half a million pages costs a second
+# on a 1,000,000-page site, counting ids up to the cap tens of milliseconds.
+COUNT_CAP = 10_000
 BUILT_IN_COLUMNS = ("title", "name", "template", "parent", "modified", "created", "id", "status")
 DEFAULT_COLUMNS = ("title", "template", "parent", "modified")
 PROPERTY_KEYS = ("name", "id", "created", "modified", "parent", "status", "sort")
+
+
+class Found(NamedTuple):
+    """One page of results and how many there are (`capped`: at least `total`)."""
+    pages: list[Any]
+    total: int
+    capped: bool
 
 
 class Failure(NamedTuple):
@@ -52,7 +62,7 @@ def register(web: Web) -> None:
         found, failure = None, None
         if selector:
             try:
-                found = ctx.site.pages.find(f"{selector}, start={start}, limit={per}")
+                found = find_page(ctx, selector, start, per)
             except SelectorError as exc:
                 failure = explain(ctx, selector, exc)
                 bottle.response.status = 400
@@ -68,6 +78,18 @@ def register(web: Web) -> None:
                           operators=OPERATORS, cell=cell,
                           templates=sorted(t.name for t in ctx.site.templates),
                           fields=list(PROPERTY_KEYS) + ctx.site.fields.names())
+
+
+def find_page(ctx: Context, selector: str, start: int, per: int) -> Found:
+    """The pages from `start`, and their number counted up to COUNT_CAP."""
+    ids = ctx.site.pages.find_ids(f"{selector}, start={start}, limit={per}")
+    pages = ctx.site.pages.get_many(ids)
+    if ids and len(ids) < per:                   # the last page: the end is known exactly
+        return Found(pages, start + len(ids), False)
+    counted = len(ctx.site.pages.find_ids(f"{selector}, start=0, limit={COUNT_CAP + 1}"))
+    if counted > COUNT_CAP:
+        return Found(pages, max(COUNT_CAP, start + len(ids)), True)
+    return Found(pages, counted, False)
 
 
 def built_selector(form: dict[str, str]) -> str:
