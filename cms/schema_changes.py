@@ -7,6 +7,7 @@ reload only when the counter moved.
 """
 from __future__ import annotations
 
+import time
 import weakref
 from typing import TYPE_CHECKING
 
@@ -17,6 +18,7 @@ if TYPE_CHECKING:
 
 KEY = "schema_changes"
 _seen: weakref.WeakKeyDictionary[Site, int] = weakref.WeakKeyDictionary()
+_looked: weakref.WeakKeyDictionary[Site, float] = weakref.WeakKeyDictionary()
 
 
 def note_change(site: Site) -> None:
@@ -26,8 +28,16 @@ def note_change(site: Site) -> None:
     _seen[site] = count
 
 
-def refresh(site: Site) -> bool:
-    """Reload fields and templates if another site changed them since this one last looked."""
+def refresh(site: Site, max_age: float = 0.0) -> bool:
+    """Reload fields and templates if another site changed them since this one last looked.
+
+    With `max_age`, a site that looked less than that many seconds ago does not look again
+    (callers that answer many small requests, such as a status poll, save the query).
+    """
+    now = time.monotonic()
+    if max_age and now - _looked.get(site, -max_age) < max_age:
+        return False
+    _looked[site] = now
     count = int(get_meta(site, KEY, 0) or 0)   # type: ignore[arg-type]
     if _seen.get(site) == count:
         return False

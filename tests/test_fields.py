@@ -225,3 +225,13 @@ def test_field_changes_reach_a_site_booted_before_them(site, db_url, tmp_path):
     assert other.templates["basic-page"].field_names == ["title", "body"]
     assert not schema_changes.refresh(other)
     other.close()
+
+
+def test_a_refresh_with_a_max_age_looks_at_most_that_often(site, db_url, tmp_path):
+    from cms import schema_changes
+    other = cms.boot(db_url, site_dir=tmp_path)
+    assert schema_changes.refresh(other, max_age=60)            # the first look
+    site.fields.add("body", "Textarea")
+    assert not schema_changes.refresh(other, max_age=60)        # looked a moment ago
+    assert schema_changes.refresh(other) and "body" in other.fields
+    other.close()

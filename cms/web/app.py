@@ -360,7 +360,11 @@ class Web:
         site = self.pool.get()
         request = bottle.request
         try:
-            schema_changes.refresh(site)     # fields or templates changed by another thread
+            # Fields or templates changed by another thread: the admin's screens look every
+            # time; the public site and the task API's polls at most once a second.
+            path = request.environ.get("PATH_INFO", "")
+            schema_changes.refresh(site, 0.0 if path.startswith("/admin") and
+                                   not path.startswith("/admin/tasks/api") else 1.0)
             cookie = sessions.cookie_value(request.environ.get("HTTP_COOKIE", ""))
             session = self.codec(site).loads(cookie) or sessions.Session()
             user = None
