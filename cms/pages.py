@@ -263,7 +263,7 @@ class Pages(Hookable):
             INSERT_CHECK, (parent_id, parent_id, parent_id, name, parent_id))
         if parent_path is None:
             raise PageError(f"parent {parent_id} does not exist")
-        self._check_children_allowed(parent_template, parent_id)
+        self._check_children_allowed(parent_template, parent_id, page.template)
         if taken:
             name = self._free_name(parent_id, name, parent_path)
         now, stamp = self._now()
@@ -286,11 +286,19 @@ class Pages(Hookable):
         db.execute_each(statements)
         return changed
 
-    def _check_children_allowed(self, templates_id: int, parent_id: int) -> None:
+    def _check_children_allowed(self, templates_id: int, parent_id: int, child: Template) -> None:
+        """Refuse a child the parent's template forbids: no children at all, or the family
+        settings (`child_templates` of the parent, `parent_templates` of the child). The
+        trash takes any page."""
         template = self.site.templates.get(templates_id)
-        if template is not None and template.settings.get("no_children"):
+        if template is None or parent_id == TRASH_ID or template.allows_child(child):
+            return
+        if template.settings.get("no_children"):
             raise PageError(f"pages of template {template.name!r} may not have children "
                             f"(parent {parent_id})")
+        raise PageError(f"a page of template {child.name!r} may not be placed under a page of "
+                        f"template {template.name!r} (parent {parent_id}): see the templates' "
+                        "allowed parents and children")
 
     def _free_name(self, parent_id: int, name: str, parent_path: str, exclude: int = 0) -> str:
         """`name-N` with the next free N, from one query over the names starting `name-`."""
@@ -347,7 +355,7 @@ class Pages(Hookable):
         if parent_path.startswith(old_path):
             raise PageError(f"cannot move {old_path} under itself or one of its descendants ({parent_path})")
         if page.parent_id != page._parent_before:
-            self._check_children_allowed(parent_template, page.parent_id)
+            self._check_children_allowed(parent_template, page.parent_id, page.template)
         name = page.name
         if not name:
             raise ValidationError("a page name cannot be empty", field="name", value=name, rule="name")

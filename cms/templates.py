@@ -3,7 +3,8 @@
 Settings: `label`, `no_children` (its pages may not have children), `locked` (the generic page
 editor refuses its pages), and as ProcessWire's family settings `parent_templates` (the
 templates a parent of its pages may have) and `child_templates` (the templates its pages'
-children may have); an empty list allows any.
+children may have); an empty list allows any. `site.pages` refuses an add or a move that
+breaks them (the trash takes any page).
 """
 from __future__ import annotations
 

@@ -68,3 +68,22 @@ def test_pages_using_a_template_are_counted_up_to_a_cap(docs):
         docs.pages.add("doc", 1, title=f"Doc {n}")
     assert docs.templates.pages_using("doc") == 5
     assert docs.templates.pages_using("doc", up_to=3) == 3
+
+
+def test_family_settings_are_kept_by_every_add_and_move(docs):
+    docs.templates.add("folder", child_templates=["doc"])
+    folder = docs.pages.add("folder", 1, title="Folder")
+    doc = docs.pages.add("doc", folder, title="In the folder")
+    with pytest.raises(cms.PageError, match="may not be placed under"):
+        docs.pages.add("basic-page", folder, title="Not allowed")
+    docs.templates["doc"].set_settings(parent_templates=["folder"])
+    with pytest.raises(cms.PageError, match="may not be placed under"):
+        docs.pages.add("doc", 1, title="Loose doc")
+    doc.parent = docs.pages.get(1)
+    with pytest.raises(cms.PageError, match="may not be placed under"):
+        doc.save()
+    again = docs.pages.get(doc.id)
+    assert again.parent_id == folder.id
+    again.trash()                              # the trash takes any page
+    again.restore()
+    assert docs.pages.get(doc.id).parent_id == folder.id
