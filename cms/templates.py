@@ -83,7 +83,7 @@ class Template:
     def set_settings(self, **settings: Any) -> None:
         """Change settings (label, no_children, parent_templates, child_templates ...);
         unknown settings and unknown template names are refused and nothing changes."""
-        merged = self.site.templates.checked_settings({**self.settings, **settings})
+        merged = self.site.templates.checked_settings({**self.settings, **settings}, self.name)
         self.site.db.execute("UPDATE templates SET data = ? WHERE id = ?",
                              (json.dumps(merged), self.id))
         self.settings = {**TEMPLATE_SETTINGS, **merged}
@@ -152,8 +152,9 @@ class Templates:
     def __contains__(self, key: object) -> bool:
         return isinstance(key, (str, int)) and self.get(key) is not None
 
-    def checked_settings(self, settings: dict[str, Any]) -> dict[str, Any]:
-        """Settings with unknown keys and unknown family template names refused."""
+    def checked_settings(self, settings: dict[str, Any], own_name: str = "") -> dict[str, Any]:
+        """Settings with unknown keys and unknown family template names refused (a template
+        may name itself: folders within folders)."""
         unknown = set(settings) - set(TEMPLATE_SETTINGS)
         if unknown:
             raise ValidationError(f"unknown template setting {sorted(unknown)[0]!r}; known: "
@@ -165,7 +166,7 @@ class Templates:
                 continue
             names = list(dict.fromkeys(checked[key] or []))
             for family_name in names:
-                if family_name not in self:
+                if family_name != own_name and family_name not in self:
                     raise ValidationError(f"{key}: there is no template {family_name!r}",
                                           field=key, value=family_name, rule="exists")
             checked[key] = names
@@ -176,7 +177,7 @@ class Templates:
         if not isinstance(name, str) or not TEMPLATE_NAME.match(name):
             raise ValidationError(f"template name {name!r} must be letters, digits, - and _",
                                   field="template", value=name, rule="name")
-        settings = self.checked_settings(settings)
+        settings = self.checked_settings(settings, own_name=name)
         field_names = list(dict.fromkeys(fields))
         for field_name in field_names:
             self.site.fields[field_name]   # raises for an unknown field before anything is written

@@ -128,6 +128,10 @@ def test_the_move_form_offers_the_tree_to_pick_the_new_parent(site, superuser):
     assert "Move here" in row and f'name="parent" value="{target.id}"' in row
     own_row = form.text.split(f'id="page-{page.id}"', 1)[1].split("</div>", 1)[0]
     assert "Move here" not in own_row
+    site.templates.add("folder", child_templates=["folder"])
+    folder = site.pages.add("folder", 1, title="Folders only")
+    form = superuser.get(f"/admin/page/{page.id}/move")          # a basic-page may not go there
+    assert "Move here" not in form.text.split(f'id="page-{folder.id}"', 1)[1].split("</div>", 1)[0]
     inner = superuser.get(f"/admin/page/{target.id}/children?pick={page.id}",
                           headers={"X-Requested-With": "fetch"})
     assert inner.status == 200
