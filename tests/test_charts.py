@@ -46,3 +46,25 @@ def test_the_task_page_draws_its_charts(site, superuser):
     assert 'id="chart-line"' in page.text and "<polyline points=" in page.text
     assert page.text.count('class="chart-bar"') == 4
     assert "Rate per step: top" in page.text
+
+
+def test_the_task_list_shows_the_last_hours_activity(site, superuser):
+    tasker = site.modules.get("Tasker")
+    assert 'id="task-activity"' not in superuser.get("/admin/tasks/").text   # nothing happened
+    task = make_task(site, title="Done soon", target=2)
+    tasker.activate_task(task)
+    while tasker.is_active(task):
+        tasker.execute_task(task, {"timeout": time.time() + 5, "invoker": "test"})
+    listed = superuser.get("/admin/tasks/").text
+    assert 'id="task-activity"' in listed and "finished 1" in listed
+    assert listed.count('class="chart-finished"') == 1
+
+
+def test_activity_bars_stack_within_the_box():
+    minutes = [{"minute": 60 * n, "finished": n % 3, "failed": n % 2, "waited": 1}
+               for n in range(60)]
+    chart = charts.activity_chart(minutes)
+    assert len(chart.columns) == 60 and chart.top == 4
+    for _, _, stacked in chart.columns:
+        assert all(charts.PAD - 0.01 <= y <= charts.HEIGHT for y, _, _ in stacked)
+    assert charts.activity_chart([{"minute": 0, "finished": 0, "failed": 0, "waited": 0}]) is None

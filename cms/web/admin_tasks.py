@@ -140,7 +140,9 @@ def register(web: Web) -> None:
                           page_size=PAGE_SIZE, state=state, sort=sort, direction=direction,
                           counts=state_counts(ctx, found.total if state is None else None),
                           state_filters=STATE_FILTERS, sorts=SORT_LABELS, list_url=list_url,
-                          status_html=lambda row: render_status(ctx, row))
+                          status_html=lambda row: render_status(ctx, row),
+                          activity=charts.activity_chart(tasker.get_activity()),
+                          size={"width": charts.WIDTH, "height": charts.HEIGHT})
 
     @app.get("/admin/tasks/<task_id:int>", permission="tasker-admin")
     def detail_slash(ctx: Context, task_id: int) -> None:

@@ -2,7 +2,8 @@
 
 The figures come from the steps Tasker records (`get_step_figures`); a task with 100,000 steps
 stays readable because the latest `CHART_STEPS` are folded into at most `MAX_POINTS` points
-(each bucket's rate is its records over its seconds, not an average of rates).
+(each bucket's rate is its records over its seconds, not an average of rates). The task
+list's activity chart stacks the tasks finished, failed and sent to waiting in each minute.
 """
 from __future__ import annotations
 
@@ -73,3 +74,34 @@ def x_of(t: float, left: float, right: float) -> float:
 
 def y_of(value: float, top: float) -> float:
     return HEIGHT - PAD - min(value / top, 1.0) * (HEIGHT - 2 * PAD)
+
+
+class Activity(NamedTuple):
+    """Stacked bars per minute: (x, width, [(y, height, kind), ...]) and the scale's top."""
+    columns: list[tuple[float, float, list[tuple[float, float, str]]]]
+    top: int
+    totals: dict[str, int]
+    left: float
+    right: float
+
+
+ACTIVITY_KINDS = ("finished", "failed", "waited")
+
+
+def activity_chart(minutes: list[dict[str, Any]]) -> Activity | None:
+    """The task list's per-minute chart (None when nothing happened in the hour)."""
+    totals = {kind: sum(m[kind] for m in minutes) for kind in ACTIVITY_KINDS}
+    if not minutes or not any(totals.values()):
+        return None
+    top = max(sum(m[kind] for kind in ACTIVITY_KINDS) for m in minutes)
+    width = (WIDTH - 2 * PAD) / len(minutes)
+    columns = []
+    for index, minute in enumerate(minutes):
+        stacked, floor = [], HEIGHT - PAD
+        for kind in ACTIVITY_KINDS:
+            height = minute[kind] / top * (HEIGHT - 2 * PAD)
+            if height:
+                floor -= height
+                stacked.append((floor, height, kind))
+        columns.append((PAD + index * width, max(width - 1, 1), stacked))
+    return Activity(columns, top, totals, minutes[0]["minute"], minutes[-1]["minute"] + 60)
