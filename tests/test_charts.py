@@ -32,6 +32,8 @@ def test_progress_rises_to_the_top_when_the_task_is_done():
     ys = [float(point.split(",")[1]) for point in chart.points.split()]
     assert ys == sorted(ys, reverse=True)            # SVG y grows downwards
     assert ys[-1] == charts.PAD and chart.top == "100%"
+    xs = [float(point.split(",")[0]) for point in chart.points.split()]
+    assert xs[0] == charts.PAD and xs[-1] == charts.WIDTH - charts.PAD      # edge to edge
     assert charts.progress_chart(few[:1], done, done) is None    # one step draws no line
 
 

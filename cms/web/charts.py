@@ -48,7 +48,8 @@ def progress_chart(steps: list[dict[str, Any]], done_now: int, total: int) -> Ch
         done += records
         values.append((end, done))
     top = total or max(v for _, v in values) or 1
-    left, right = values[0][0], max(values[-1][0], values[0][0] + 1)
+    left = values[0][0]
+    right = values[-1][0] if values[-1][0] > left else left + 1     # the line spans the box
     points = " ".join(f"{x_of(t, left, right):.1f},{y_of(v, top):.1f}" for t, v in values)
     label = "100%" if total else f"{top:,} records"
     return Chart(points, [], label, left, right, len(steps))
