@@ -229,5 +229,5 @@ def install(site: Site) -> None:
         home.set_access(view=[guest_role])
     site.templates["admin"].set_access(view=[], edit=[])
     for name in ("user", "role", "permission"):
-        site.templates[name].update(no_move=True, no_trash=True)
+        site.templates[name].set_settings(no_move=True, no_trash=True)
     site.users.access.rebuild()

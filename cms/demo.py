@@ -1,19 +1,28 @@
 """The demo: a Dictionary module whose tasks import a real English word list and purge it.
 
 `setup_demo(site)` builds the demo site once (home, about, a Dictionary page, an admin user and
-two tasks); running it again reuses what is there. The module is also the reference for
+two tasks) and remembers what it built (`meta` row `demo`), so a page the user renamed, moved
+or deleted is left as the user made it on later starts. The module is also the reference for
 writing a task method: it resumes from `records_processed`, saves at milestones, and stops
 when `allowed_to_execute` says its time (or memory) is up.
+
+The import is paced (`words_per_second`, 250 by default: 20,000 words take about 80 seconds)
+so that someone who starts the demo and opens the admin sees the bar, rate and ETA move
+(the demo site's worker runs 5-second steps, Tasker's `cron_timeout`, so the rate is known
+early); 0 imports as fast as the machine can. These are settings on the Modules screen.
 """
 from __future__ import annotations
 
 import secrets
+import time
 from typing import Any
 
 from .module import Module
 from .page import Page
+from .schema import get_meta, set_meta
 
 MILESTONE = 500
+DEMO_STEP_SECONDS = 5
 
 
 def word_list(limit: int) -> list[str]:
@@ -31,7 +40,8 @@ class Dictionary(Module):
 
     info = {"title": "Dictionary (demo)", "version": "1.0.0",
             "summary": "Imports an English word list as pages, one per word, as a Tasker task."}
-    config_defaults = {"max_words": 20000}
+    config_defaults = {"max_words": 20000, "words_per_second": 250}
+    config_limits = {"max_words": (0, None), "words_per_second": (0, 100000)}
     task_methods = ("import_words", "purge_dictionary")
 
     def install(self) -> None:
@@ -46,9 +56,12 @@ class Dictionary(Module):
     def import_words(self, page: Page, task_data: dict, options: dict) -> bool:
         """Add one page per word under `page`, resuming at `records_processed`."""
         tasker, task = self.tasker, options["task"]
-        words = word_list(int(self.config["max_words"]))
+        config = self.config
+        words = word_list(int(config["max_words"]))
+        pace = float(config.get("words_per_second") or 0)
         task_data["max_records"] = len(words)
         done = task_data["records_processed"]
+        first, began = done, time.monotonic()
         task_data.setdefault("milestone", done + MILESTONE)
         while done < len(words):
             if not tasker.allowed_to_execute(task, options):
@@ -59,6 +72,10 @@ class Dictionary(Module):
             task_data["records_processed"] = done
             if tasker.save_progress_at_milestone(task, task_data):
                 task_data["milestone"] = done + MILESTONE
+            if pace:
+                ahead = (done - first) / pace - (time.monotonic() - began)
+                if ahead > 0:
+                    time.sleep(ahead)
         task_data["task_done"] = 1
         self.message(f"imported {done} words into {page.path}")
         return True
@@ -85,36 +102,53 @@ class Dictionary(Module):
 
 
 def setup_demo(site: Any, admin_name: str = "admin") -> dict[str, Any]:
-    """Build the demo site if it is not there; return what to tell the person at the terminal.
+    """Build what the demo lacks; return what to tell the person at the terminal.
 
-    The admin password is generated and returned only when the user is created, so it is
-    printed once.
+    What was built once is remembered by id and never built again, so the user's changes
+    stay. The admin password is generated and returned only when the user is created, so it
+    is printed once. `importer` is the import task (a NullPage when it was deleted).
     """
     tasker = site.modules.get("Tasker")
     dictionary_module = site.modules.get("Dictionary")
     home = site.pages.get(1)
-    if not site.templates.get("basic-page").has_field("body"):
+    built: dict[str, int] = dict(get_meta(site, "demo") or {})     # type: ignore[call-overload]
+    if not built and not site.templates.get("basic-page").has_field("body"):
         site.templates.get("basic-page").add_field("body")
-    about = site.pages.get("/about/")
-    if not about:
-        about = site.pages.add("basic-page", home, "about", title="About this demo",
-                               body="A ProcessWire-style page tree with Tasker. Sign in to the "
-                                    "admin to watch the dictionary import run.")
-    dictionary = site.pages.get("/dictionary/")
+    if "about" not in built:
+        about = site.pages.get("/about/") or site.pages.add(
+            "basic-page", home, "about", title="About this demo",
+            body="A ProcessWire-style page tree with Tasker. Sign in to the admin to watch the "
+                 "dictionary import run.")
+        built["about"] = about.id
     created_tasks = False
-    if not dictionary:
-        dictionary = site.pages.add("dictionary", home, "dictionary", title="Dictionary",
-                                    body="English words, imported by a Tasker task.")
-        importer = tasker.create_task(dictionary_module, "import_words", dictionary,
-                                      "Import the dictionary")
-        purger = tasker.create_task(dictionary_module, "purge_dictionary", dictionary,
-                                    "Purge the dictionary")
-        tasker.add_dependency(purger, importer)
-        tasker.activate_task(importer)
-        created_tasks = True
+    if "dictionary" not in built:
+        dictionary = site.pages.get("/dictionary/")
+        if not dictionary:
+            dictionary = site.pages.add("dictionary", home, "dictionary", title="Dictionary",
+                                        body="English words, imported by a Tasker task.")
+            importer = tasker.create_task(dictionary_module, "import_words", dictionary,
+                                          "Import the dictionary")
+            purger = tasker.create_task(dictionary_module, "purge_dictionary", dictionary,
+                                        "Purge the dictionary")
+            tasker.add_dependency(purger, importer)
+            # Short worker steps: the task page shows a rate and an ETA within seconds, and
+            # the import visibly resumes step after step (this demo site's setting only).
+            site.modules.save_config("Tasker", cron_timeout=DEMO_STEP_SECONDS)
+            tasker.activate_task(importer)
+            built["importer"] = importer.id
+            created_tasks = True
+        built["dictionary"] = dictionary.id
+    if "importer" not in built and site.pages.get(built["dictionary"]):   # built before `demo`
+        found = tasker.get_tasks(f'parent={built["dictionary"]}, title="Import the dictionary"')
+        if found:
+            built["importer"] = found[0].id
+    set_meta(site, "demo", built)
     password = None
     if not site.users.get(admin_name):
         password = secrets.token_urlsafe(12)
         site.users.add(admin_name, password, roles=("superuser",))
-    return {"admin": admin_name, "password": password, "dictionary": dictionary,
-            "created_tasks": created_tasks}
+    importer = tasker.get_task_by_id(built["importer"]) if built.get("importer") else None
+    return {"admin": admin_name, "password": password,
+            "dictionary": site.pages.get(built["dictionary"]), "created_tasks": created_tasks,
+            "importer": importer or None,
+            "words_per_second": site.modules.get_config("Dictionary")["words_per_second"]}

@@ -1,4 +1,9 @@
-"""Fields: named, typed values that templates group, each stored in its own table."""
+"""Fields: named, typed values that templates group, each stored in its own table.
+
+Besides its type settings (an Integer's min and max, a Text's maxlength) every field has a
+`description` (help shown under it in the editor) and `required` (the page editor refuses an
+empty value, as ProcessWire's admin does; the global title field is always required).
+"""
 from __future__ import annotations
 
 import json
@@ -24,20 +29,27 @@ RESERVED = SELECTOR_KEYS | frozenset(n for n in dir(Page) if not n.startswith("_
 
 
 class Field:
-    """One field's definition: its name, type, label and type settings (min, max, ...)."""
+    """One field's definition: its name, type, label, type settings (min, max, ...),
+    description and whether the editor requires a value."""
 
     def __init__(self, id: int, name: str, type: Fieldtype, label: str, flags: int,
-                 settings: dict[str, Any]):
+                 settings: dict[str, Any], description: str = "", required: bool = False):
         self.id = id
         self.name = name
         self.type = type
         self.label = label or name
         self.flags = flags
         self.settings = settings
+        self.description = description
+        self.required = required or type.name == "PageTitle"
         self.table = "field_" + name
 
     def sanitize(self, value: Any) -> Any:
         return self.type.sanitize(self, value)
+
+    def is_missing(self, value: Any) -> bool:
+        """True when the field is required and `value` is empty."""
+        return self.required and self.type.is_empty(value)
 
     def __repr__(self) -> str:
         return f"<Field {self.name} {self.type.name}>"
@@ -57,8 +69,17 @@ class Fields:
     @staticmethod
     def _from_row(row: tuple) -> Field:
         id, name, type_name, label, flags, data = row
-        return Field(id, name, get_fieldtype(type_name), label or "", flags or 0,
-                     json.loads(data) if data else {})
+        settings = json.loads(data) if data else {}
+        description = settings.pop("description", "")
+        required = bool(settings.pop("required", False))
+        return Field(id, name, get_fieldtype(type_name), label or "", flags or 0, settings,
+                     description, required)
+
+    @staticmethod
+    def _data(settings: dict[str, Any], description: str, required: bool) -> str:
+        """The `data` column: type settings, with description and required when set."""
+        extra = {k: v for k, v in (("description", description), ("required", required)) if v}
+        return json.dumps({**settings, **extra})
 
     def get(self, name: str) -> Field | None:
         """The field named so, or None. A field added by another process is found too."""
@@ -85,7 +106,8 @@ class Fields:
     def names(self) -> list[str]:
         return sorted(self._by_name)
 
-    def add(self, name: str, type: str, label: str = "", **settings: Any) -> Field:
+    def add(self, name: str, type: str, label: str = "", *, description: str = "",
+            required: bool = False, **settings: Any) -> Field:
         """Create a field and its table. Adding an existing field of the same type returns it."""
         if not isinstance(name, str) or not FIELD_NAME.match(name):
             raise ValidationError(
@@ -108,25 +130,73 @@ class Fields:
         fieldtype.create_table(db, table)
         try:
             field_id = db.insert("INSERT INTO fields (type, name, label, flags, data) VALUES (?, ?, ?, ?, ?)",
-                                 (fieldtype.name, name, label or name, 0, json.dumps(settings)))
+                                 (fieldtype.name, name, label or name, 0,
+                                  self._data(settings, description, required)))
         except Exception:
             db.ddl(f"DROP TABLE {table}")
             raise
-        field = self._by_name[name] = Field(field_id, name, fieldtype, label, 0, settings)
+        field = self._by_name[name] = Field(field_id, name, fieldtype, label, 0, settings,
+                                            description, bool(required))
         self.site.schema_changed()
         return field
+
+    def update(self, name: str, *, type: str | None = None, label: str | None = None,
+               description: str | None = None, required: bool | None = None,
+               **settings: Any) -> Field:
+        """Change a field's label, description, required flag, type settings or type.
+
+        Settings merge over the stored ones (all of them start from the new type's defaults
+        when the type changes). A type that stores its values alike (Text, PageTitle, Email,
+        URL) can replace another at any time; a type stored differently only while the field
+        holds no values, since they could not be converted safely. Values already stored are
+        checked against new limits when their page is next saved. Nothing changes on an error.
+        """
+        field = self[name]
+        fieldtype = get_fieldtype(type) if type else field.type
+        base = field.settings if fieldtype is field.type else {}
+        merged = fieldtype.check_settings(name, {**base, **settings})
+        db = self.site.db
+        if fieldtype is not field.type and not same_storage(db, field.type, fieldtype):
+            held = db.scalar(f"SELECT COUNT(*) FROM {field.table}")
+            if held:
+                raise ValidationError(
+                    f"field {name!r} holds {held} value(s) stored as {field.type.name}; it can "
+                    f"become {fieldtype.name} only while it is empty", field=name,
+                    value=fieldtype.name, rule="type")
+            db.ddl(f"DROP TABLE {field.table}")
+            fieldtype.create_table(db, field.table)
+        label = field.label if label is None else (label.strip() or name)
+        description = field.description if description is None else description.strip()
+        required = field.required if required is None else bool(required)
+        db.execute("UPDATE fields SET type = ?, label = ?, data = ? WHERE id = ?",
+                   (fieldtype.name, label, self._data(merged, description, required), field.id))
+        updated = self._by_name[name] = Field(field.id, name, fieldtype, label, field.flags,
+                                              merged, description, required)
+        self.site.schema_changed()
+        return updated
+
+    def templates_using(self, name: str) -> list[str]:
+        """The names of the templates that have this field."""
+        return [row[0] for row in self.site.db.all(
+            "SELECT t.name FROM fieldgroups_fields ff JOIN templates t "
+            "ON t.fieldgroups_id = ff.fieldgroups_id WHERE ff.fields_id = ? ORDER BY t.name",
+            (self[name].id,))]
 
     def delete(self, name: str) -> None:
         """Remove a field that no template uses, with its table and values."""
         field = self[name]
-        used = self.site.db.all(
-            "SELECT t.name FROM fieldgroups_fields ff JOIN templates t "
-            "ON t.fieldgroups_id = ff.fieldgroups_id WHERE ff.fields_id = ?", (field.id,))
+        used = self.templates_using(name)
         if used:
             raise ValidationError(f"field {name!r} is used by template(s) "
-                                  f"{', '.join(r[0] for r in used)}; remove it from them first",
+                                  f"{', '.join(used)}; remove it from them first",
                                   field=name, rule="in-use")
         self.site.db.ddl(f"DROP TABLE {field.table}")
         self.site.db.execute("DELETE FROM fields WHERE id = ?", (field.id,))
         self._by_name.pop(name, None)
         self.site.schema_changed()
+
+
+def same_storage(db: Any, one: Fieldtype, other: Fieldtype) -> bool:
+    """Do two fieldtypes keep their values in the same table shape and index?"""
+    return (one.table_body(db) == other.table_body(db) and one.indexed == other.indexed
+            and one.folded == other.folded)

@@ -122,10 +122,12 @@ class Text(Fieldtype):
 
     def check_settings(self, field_name: str, settings: dict[str, Any]) -> dict[str, Any]:
         merged = super().check_settings(field_name, settings)
-        if not 1 <= int(merged["maxlength"]) <= MAX_SHORT_TEXT:
+        length = whole_number(merged["maxlength"])
+        if length is None or not 1 <= length <= MAX_SHORT_TEXT:
             raise ValidationError(f"field {field_name!r}: maxlength must be 1..{MAX_SHORT_TEXT} "
                                   "(use Textarea for longer text)", field=field_name,
                                   value=merged["maxlength"], rule="maxlength")
+        merged["maxlength"] = length
         return merged
 
     folded = True
@@ -176,7 +178,14 @@ class Textarea(Text):
     settings = {"maxlength": 0}
 
     def check_settings(self, field_name: str, settings: dict[str, Any]) -> dict[str, Any]:
-        return Fieldtype.check_settings(self, field_name, settings)
+        merged = Fieldtype.check_settings(self, field_name, settings)
+        length = whole_number(merged["maxlength"] or 0)
+        if length is None or length < 0:
+            raise ValidationError(f"field {field_name!r}: maxlength must be a whole number "
+                                  "(0: no limit)", field=field_name, value=merged["maxlength"],
+                                  rule="maxlength")
+        merged["maxlength"] = length
+        return merged
 
     def clean(self, text: str) -> str:
         return text.replace("\r\n", "\n")
@@ -220,6 +229,29 @@ class Integer(Fieldtype):
     settings = {"min": None, "max": None}
     LIMIT = 2 ** 63 - 1
 
+    def check_settings(self, field_name: str, settings: dict[str, Any]) -> dict[str, Any]:
+        """min and max: numbers of this type or None (text is read, "" is None), min <= max."""
+        merged = super().check_settings(field_name, settings)
+        for key in ("min", "max"):
+            value = merged[key]
+            if value is None or (isinstance(value, str) and not value.strip()):
+                merged[key] = None
+                continue
+            number = self.setting_number(value)
+            if number is None:
+                raise ValidationError(f"field {field_name!r}: {key} {value!r} is not a "
+                                      f"{'whole ' if self.kind == 'int' else ''}number",
+                                      field=field_name, value=value, rule=key)
+            merged[key] = number
+        if merged["min"] is not None and merged["max"] is not None and merged["min"] > merged["max"]:
+            raise ValidationError(f"field {field_name!r}: min {merged['min']} is above max "
+                                  f"{merged['max']}", field=field_name, value=merged["min"],
+                                  rule="min")
+        return merged
+
+    def setting_number(self, value: Any) -> int | float | None:
+        return whole_number(value)
+
     def sanitize(self, field: Field, value: Any) -> Any:
         if value is None or value == "":
             return None
@@ -253,6 +285,15 @@ class Float(Integer):
     name = "Float"
     column = "{FLOAT}"
     kind = "float"
+
+    def setting_number(self, value: Any) -> int | float | None:
+        if isinstance(value, bool):
+            return None
+        try:
+            number = float(value)
+        except (TypeError, ValueError):
+            return None
+        return number if math.isfinite(number) else None
 
     def sanitize(self, field: Field, value: Any) -> Any:
         if value is None or value == "":
@@ -355,6 +396,12 @@ class PageRef(Fieldtype):
     column = "{INT}"
     kind = "page"
     settings = {"multiple": False, "template": None}
+
+    def check_settings(self, field_name: str, settings: dict[str, Any]) -> dict[str, Any]:
+        merged = super().check_settings(field_name, settings)
+        merged["multiple"] = merged["multiple"] not in (False, 0, "", "0", None)
+        merged["template"] = merged["template"] or None
+        return merged
 
     def table_body(self, db: Database) -> str:
         return ("pages_id {INT} NOT NULL, data {INT} NOT NULL, sort {INT} NOT NULL, "
@@ -472,6 +519,19 @@ class Password(Fieldtype):
     def to_db_param(self, field: Field, db: Database, value: Any) -> Any:
         from .errors import SelectorError
         raise SelectorError(f"field {field.name!r} is a Password field and cannot be searched")
+
+
+def whole_number(value: Any) -> int | None:
+    """A setting's whole number, given as int or text; None when it is not one."""
+    if isinstance(value, bool):
+        return None
+    if isinstance(value, int):
+        return value
+    if isinstance(value, float) and value.is_integer():
+        return int(value)
+    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+        return int(value.strip())
+    return None
 
 
 FIELDTYPES: dict[str, Fieldtype] = {

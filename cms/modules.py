@@ -2,7 +2,7 @@
 
 Modules come from three places, looked at in this order: the site directory's `modules/`
 folder (each `*.py` file and package, imported by file location), installed packages' entry
-points in the group `cms.modules`, and the modules this package ships (Tasker, TaskerAdmin, the
+points in the group `cms.modules`, and the modules this package ships (Tasker and the
 demo's Dictionary). A module is known by its class name; a task stores that name so a worker
 process finds the same class.
 """
@@ -30,9 +30,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("cms.modules")
 
+# `modules.flags`: installed by a script that registered the class itself (not in modules/, not
+# an entry point): other processes cannot find it, and need not complain.
+FLAG_FROM_CODE = 1
 BUILTIN = {
     "Tasker": "cms.tasker:Tasker",
-    "TaskerAdmin": "cms.tasker.admin:TaskerAdmin",
     "Dictionary": "cms.demo:Dictionary",
 }
 
@@ -48,6 +50,7 @@ class Modules:
         self.searched: list[str] = []
         self._discovered = False
         self._ready: set[str] = set()     # names whose install and version check ran here
+        self._from_entry_points: set[str] = set()
 
     # -- discovery ----------------------------------------------------------------------------
     def discover(self) -> None:
@@ -67,6 +70,7 @@ class Modules:
         for entry in importlib.metadata.entry_points(group="cms.modules"):
             try:
                 self.register(entry.load(), entry.name)
+                self._from_entry_points.add(entry.name)
             except Exception as exc:
                 self._report(f"module entry point {entry.name!r} ({entry.value}) failed to load: {exc}")
         self.searched.append("built-in modules (" + ", ".join(BUILTIN) + ")")
@@ -142,6 +146,25 @@ class Modules:
         self.discover()
         return sorted(set(self._classes) | set(BUILTIN))
 
+    def source(self, name: str) -> str:
+        """Where a known module came from: "site" (the modules/ folder), "entry point",
+        "built-in", or "code" (registered by a script or another module)."""
+        cls = self.get_class(name)
+        if cls.__module__.startswith("cms_site_modules."):
+            return "site"
+        if name in self._from_entry_points:
+            return "entry point"
+        if name in BUILTIN:
+            path, attr = BUILTIN[name].split(":")
+            if getattr(importlib.import_module(path), attr) is cls:
+                return "built-in"
+        return "code"
+
+    def installed(self) -> list[str]:
+        """The names of the installed modules, as the database lists them (a module that can
+        no longer be found is listed too)."""
+        return [row[0] for row in self.site.db.all("SELECT class FROM modules ORDER BY class")]
+
     # -- install ------------------------------------------------------------------------------
     def _row(self, name: str) -> tuple | None:
         return self.site.db.one("SELECT version, data FROM modules WHERE class = ?", (name,))
@@ -183,13 +206,22 @@ class Modules:
         autoload modules: boot calls this, so the server, cron and worker all see the same hooks.
 
         A module that was installed but can no longer be found or loaded is reported and
-        skipped; the others still load. Returns the names loaded.
+        skipped; the others still load. One that a script registered and installed itself
+        (not in modules/ nor an entry point) is only logged: other processes were never meant
+        to find it. Returns the names loaded.
         """
         loaded = []
-        for (name,) in self.site.db.all("SELECT class FROM modules ORDER BY id"):
+        for name, flags in self.site.db.all("SELECT class, flags FROM modules ORDER BY id"):
             try:
                 self.get_module(name, install=False)
                 loaded.append(name)
+            except ModuleError as exc:
+                if (flags or 0) & FLAG_FROM_CODE and name not in self._classes:
+                    log.info("module %r was installed by a script that registered it; this "
+                             "process does not have it (put it in %s to load it everywhere)",
+                             name, Path(self.site.site_dir) / "modules")
+                else:
+                    self._report(f"installed module {name!r} could not be loaded: {exc}")
             except Exception as exc:
                 self._report(f"installed module {name!r} could not be loaded: {exc}")
         return loaded
@@ -205,10 +237,12 @@ class Modules:
             instance.install()
         except Exception as exc:
             raise ModuleError(f"module {name!r} failed to install: {type(exc).__name__}: {exc}") from exc
+        flags = FLAG_FROM_CODE if self.source(name) == "code" else 0
         try:
             self.site.db.execute(
                 "INSERT INTO modules (class, flags, version, data, created) VALUES (?, ?, ?, ?, ?)",
-                (name, 0, str(cls.info.get("version", "")), "{}", self.site.db.dt_param(utcnow())))
+                (name, flags, str(cls.info.get("version", "")), "{}",
+                 self.site.db.dt_param(utcnow())))
         except peewee.IntegrityError:
             pass   # another process installed it at the same moment
         self._instances[name] = instance
@@ -222,8 +256,17 @@ class Modules:
         name = self.name_of(module)
         if self._row(name) is None:
             raise ModuleError(f"module {name!r} is not installed")
-        instance = self._instances.get(name) or self.get_class(name)(self.site)
-        instance.uninstall()
+        instance = self._instances.get(name)
+        if instance is None:
+            try:
+                instance = self.get_class(name)(self.site)
+            except ModuleError:
+                instance = None      # gone: forget it, though its own uninstall() cannot run
+                self.site.notices.warning(f"module {name!r} is not found here, so its "
+                                          "uninstall() did not run; it is forgotten",
+                                          source="modules")
+        if instance is not None:
+            instance.uninstall()
         self.site.db.execute("DELETE FROM modules WHERE class = ?", (name,))
         self._instances.pop(name, None)
         self._ready.discard(name)
@@ -238,13 +281,15 @@ class Modules:
         return {**defaults, **stored}
 
     def save_config(self, module: str | type[Module] | Module, **values: Any) -> dict[str, Any]:
-        """Store settings (merged with what was stored); unknown keys are refused."""
+        """Store settings (merged with what was stored); unknown keys are refused, and values
+        the module's `check_config` refuses (ValidationError naming the setting)."""
         name = self.name_of(module)
         cls = self.get_class(name)
         unknown = set(values) - set(cls.config_defaults)
         if cls.config_defaults and unknown:
             raise ModuleError(f"module {name!r} has no setting {sorted(unknown)[0]!r}; "
                               f"known: {', '.join(sorted(cls.config_defaults))}")
+        values = cls.check_config(values)
         try:
             json.dumps(values)
         except (TypeError, ValueError) as exc:

@@ -287,7 +287,7 @@ class Pages(Hookable):
             INSERT_CHECK, (parent_id, parent_id, parent_id, name, parent_id, parent_id))
         if parent_path is None:
             raise PageError(f"parent {parent_id} does not exist")
-        self._check_children_allowed(parent_template, parent_id)
+        self._check_children_allowed(parent_template, parent_id, page.template)
         grants = self.site.acting_grants()
         if grants is not None:
             self._check_add(grants, page.template, parent_id)
@@ -332,11 +332,19 @@ class Pages(Hookable):
             raise self.site.users.access.denied(
                 self.site.user, "page-create", None, f"create pages of template {template.name!r}")
 
-    def _check_children_allowed(self, templates_id: int, parent_id: int) -> None:
+    def _check_children_allowed(self, templates_id: int, parent_id: int, child: Template) -> None:
+        """Refuse a child the parent's template forbids: no children at all, or the family
+        settings (`child_templates` of the parent, `parent_templates` of the child). The
+        trash takes any page."""
         template = self.site.templates.get(templates_id)
-        if template is not None and template.settings.get("no_children"):
+        if template is None or parent_id == TRASH_ID or template.allows_child(child):
+            return
+        if template.settings.get("no_children"):
             raise PageError(f"pages of template {template.name!r} may not have children "
                             f"(parent {parent_id})")
+        raise PageError(f"a page of template {child.name!r} may not be placed under a page of "
+                        f"template {template.name!r} (parent {parent_id}): see the templates' "
+                        "allowed parents and children")
 
     def _free_name(self, parent_id: int, name: str, parent_path: str, exclude: int = 0) -> str:
         """`name-N` with the next free N, from one query over the names sharing its stem.
@@ -424,7 +432,7 @@ class Pages(Hookable):
         if parent_path.startswith(old_path):
             raise PageError(f"cannot move {old_path} under itself or one of its descendants ({parent_path})")
         if page.parent_id != page._parent_before:
-            self._check_children_allowed(parent_template, page.parent_id)
+            self._check_children_allowed(parent_template, page.parent_id, page.template)
         name = page.name
         if not name:
             raise ValidationError("a page name cannot be empty", field="name", value=name, rule="name")
@@ -574,6 +582,50 @@ class Pages(Hookable):
             self.deleted(page)
         object.__setattr__(page, "id", 0)
         return len(ids)
+
+    def reorder(self, parent: Page | int, ids: list[int]) -> None:
+        """Put these children of `parent` in this order (as ProcessWire's page list sorting).
+
+        They take the sort values they occupied between them, so siblings not named keep
+        their places: a window of a long list can be reordered on its own. A page that is not
+        a child of `parent` is refused and nothing changes.
+        """
+        parent_id = parent.id if isinstance(parent, Page) else int(parent)
+        ids = list(dict.fromkeys(int(i) for i in ids))
+        if not ids:
+            return
+        with self.site.transaction():
+            marks = ", ".join("?" * len(ids))
+            current = dict(self.db.all(f"SELECT id, sort FROM pages WHERE parent_id = ? AND id IN "
+                                       f"({marks})", (parent_id, *ids)))
+            strangers = [i for i in ids if i not in current]
+            if strangers:
+                raise PageError(f"page {strangers[0]} is not a child of page {parent_id}; "
+                                "only siblings can be reordered")
+            slots = sorted(current.values())
+            for n in range(1, len(slots)):         # equal sort values become distinct
+                slots[n] = max(slots[n], slots[n - 1] + 1)
+            self.db.execute_each([("UPDATE pages SET sort = ? WHERE id = ?", (slot, page_id))
+                                  for slot, page_id in zip(slots, ids)
+                                  if current[page_id] != slot])
+
+    def shift(self, page: Page, up: bool) -> bool:
+        """Swap a page with the sibling before (`up`) or after it; False at either end."""
+        row = self.db.one(
+            "SELECT id FROM pages WHERE parent_id = ? AND id <> ? AND "
+            + ("(sort < ? OR (sort = ? AND id < ?)) ORDER BY sort DESC, id DESC" if up else
+               "(sort > ? OR (sort = ? AND id > ?)) ORDER BY sort, id") + " LIMIT 1",
+            (page.parent_id, page.id, page.sort, page.sort, page.id))
+        if row is None:
+            return False
+        self.reorder(page.parent_id, [page.id, row[0]] if up else [row[0], page.id])
+        return True
+
+    def empty_trash(self) -> int:
+        """Delete every page in the trash for good, in one transaction; returns how many."""
+        with self.site.transaction():
+            return sum(self.delete(page, recursive=True)
+                       for page in self.find(f"parent={TRASH_ID}, include=all"))
 
     # -- hook points (no-ops that exist to be hooked, as ProcessWire's) -----------------------
     @hookable

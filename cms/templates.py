@@ -1,4 +1,11 @@
-"""Templates: a page's type, naming the fields (through its fieldgroup) a page of it has."""
+"""Templates: a page's type, naming the fields (through its fieldgroup) a page of it has.
+
+Settings: `label`, `no_children` (its pages may not have children), `locked` (the generic page
+editor refuses its pages), and as ProcessWire's family settings `parent_templates` (the
+templates a parent of its pages may have) and `child_templates` (the templates its pages'
+children may have); an empty list allows any. `site.pages` refuses an add or a move that
+breaks them (the trash takes any page).
+"""
 from __future__ import annotations
 
 import json
@@ -14,6 +21,8 @@ if TYPE_CHECKING:
 TEMPLATE_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]{0,127}$", re.IGNORECASE)
 TEMPLATE_SETTINGS: dict[str, Any] = {
     "no_children": False, "label": "", "locked": False,
+    # Family: the templates a page's parent and children may have (empty: any).
+    "parent_templates": [], "child_templates": [],
     # Access (see cms.access): set through `set_access`, role ids as ProcessWire stores them.
     "use_roles": False, "view_roles": [], "edit_roles": [], "create_roles": [], "add_roles": [],
     "view_permission": "",
@@ -21,22 +30,9 @@ TEMPLATE_SETTINGS: dict[str, Any] = {
     # noTrash): such pages stay where they were put.
     "no_move": False, "no_trash": False,
 }
+FAMILY_SETTINGS = ("parent_templates", "child_templates")
 ACCESS_KEYS = ("view_roles", "edit_roles", "create_roles", "add_roles")
 ADD_FIELD = "INSERT INTO fieldgroups_fields (fieldgroups_id, fields_id, sort) VALUES (?, ?, ?)"
-
-
-def check_settings(name: str, settings: dict[str, Any]) -> None:
-    """Refuse a setting templates do not have, or one of the wrong kind."""
-    unknown = set(settings) - set(TEMPLATE_SETTINGS)
-    if unknown:
-        raise ValidationError(f"unknown template setting {sorted(unknown)[0]!r}; known: "
-                              f"{', '.join(sorted(TEMPLATE_SETTINGS))}", field="template",
-                              value=sorted(unknown)[0], rule="setting")
-    for key, value in settings.items():
-        kind = type(TEMPLATE_SETTINGS[key])
-        if kind is bool and not isinstance(value, bool) or kind is not bool and not isinstance(value, kind):
-            raise ValidationError(f"template {name!r}: setting {key!r} takes a {kind.__name__}, "
-                                  f"not {value!r}", field=key, value=value, rule="type")
 
 
 class Template:
@@ -73,16 +69,47 @@ class Template:
         self._field_set = frozenset(self.field_names)
         self.site.schema_changed()
 
-    def update(self, **settings: Any) -> Template:
-        """Change settings (`label`, `no_children`, `no_move` ...) and store them at once."""
-        check_settings(self.name, settings)
-        merged = {**self.settings, **settings}
+    def set_fields(self, names: Iterable[str]) -> None:
+        """Make `names`, in this order, the template's fields. A field taken away loses the
+        values its pages of this template held (as in ProcessWire). Unknown names are refused
+        before anything changes."""
+        wanted = list(dict.fromkeys(names))
+        fields = [self.site.fields[name] for name in wanted]
+        removed = [self.site.fields[name] for name in self.field_names if name not in wanted]
+        db = self.site.db
+        with self.site.transaction():
+            for field in removed:
+                db.execute(f"DELETE FROM {field.table} WHERE pages_id IN "
+                           "(SELECT id FROM pages WHERE templates_id = ?)", (self.id,))
+            db.execute("DELETE FROM fieldgroups_fields WHERE fieldgroups_id = ?",
+                       (self.fieldgroups_id,))
+            for sort, field in enumerate(fields):
+                db.execute(ADD_FIELD, (self.fieldgroups_id, field.id, sort))
+        self.field_names = wanted
+        self._field_set = frozenset(wanted)
+        self.site.schema_changed()
+
+    def set_settings(self, **settings: Any) -> Template:
+        """Change settings (label, no_children, parent_templates, no_move ...) and store them
+        at once; unknown settings, values of the wrong kind and unknown template names are
+        refused and nothing changes."""
+        merged = self.site.templates.checked_settings({**self.settings, **settings}, self.name)
         stored = {key: value for key, value in merged.items() if value != TEMPLATE_SETTINGS.get(key)}
         self.site.db.retry(lambda: self.site.db.execute(
             "UPDATE templates SET data = ? WHERE id = ?", (json.dumps(stored), self.id)))
-        self.settings = merged
+        self.settings = {**TEMPLATE_SETTINGS, **merged}
         self.site.schema_changed()
         return self
+
+    def allows_child(self, child: Template) -> bool:
+        """May a page of this template have a child of template `child`? (no_children and
+        both templates' family settings)."""
+        if self.settings.get("no_children"):
+            return False
+        allowed_children = self.settings.get("child_templates") or []
+        allowed_parents = child.settings.get("parent_templates") or []
+        return ((not allowed_children or child.name in allowed_children)
+                and (not allowed_parents or self.name in allowed_parents))
 
     def set_access(self, view: Iterable[Any] | None = None, edit: Iterable[Any] | None = None,
                    create: Iterable[Any] | None = None, add: Iterable[Any] | None = None) -> Template:
@@ -108,7 +135,7 @@ class Template:
                                           f"string: {roles!r}", field="access", value=roles, rule="list")
                 values[key] = users.role_ids(roles or ())
         toggled = bool(self.settings.get("use_roles")) != values["use_roles"]
-        self.update(**values)
+        self.set_settings(**values)
         if toggled:
             users.access.rebuild()
         return self
@@ -174,12 +201,38 @@ class Templates:
     def __contains__(self, key: object) -> bool:
         return isinstance(key, (str, int)) and self.get(key) is not None
 
+    def checked_settings(self, settings: dict[str, Any], own_name: str = "") -> dict[str, Any]:
+        """Settings with unknown keys and unknown family template names refused (a template
+        may name itself: folders within folders)."""
+        unknown = set(settings) - set(TEMPLATE_SETTINGS)
+        if unknown:
+            raise ValidationError(f"unknown template setting {sorted(unknown)[0]!r}; known: "
+                                  f"{', '.join(sorted(TEMPLATE_SETTINGS))}", field="template",
+                                  value=sorted(unknown)[0], rule="setting")
+        for key, value in settings.items():
+            kind = type(TEMPLATE_SETTINGS[key])
+            if not isinstance(value, kind) or kind is not bool and isinstance(value, bool):
+                raise ValidationError(f"template {own_name!r}: setting {key!r} takes a "
+                                      f"{kind.__name__}, not {value!r}", field=key, value=value,
+                                      rule="type")
+        checked = dict(settings)
+        for key in FAMILY_SETTINGS:
+            if key not in checked:
+                continue
+            names = list(dict.fromkeys(checked[key] or []))
+            for family_name in names:
+                if family_name != own_name and family_name not in self:
+                    raise ValidationError(f"{key}: there is no template {family_name!r}",
+                                          field=key, value=family_name, rule="exists")
+            checked[key] = names
+        return checked
+
     def add(self, name: str, fields: Iterable[str] = ("title",), **settings: Any) -> Template:
         """Create a template and its fieldgroup. Adding an existing one adds missing fields to it."""
         if not isinstance(name, str) or not TEMPLATE_NAME.match(name):
             raise ValidationError(f"template name {name!r} must be letters, digits, - and _",
                                   field="template", value=name, rule="name")
-        check_settings(name, settings)
+        settings = self.checked_settings(settings, own_name=name)
         field_names = list(dict.fromkeys(fields))
         for field_name in field_names:
             self.site.fields[field_name]   # raises for an unknown field before anything is written
@@ -198,3 +251,39 @@ class Templates:
         template = self._remember(Template(self.site, template_id, name, fg_id, settings, field_names))
         self.site.schema_changed()
         return template
+
+    def pages_using(self, key: str | int, up_to: int = 1000) -> int:
+        """How many pages (trashed ones too) have this template, counted up to `up_to` (an
+        exact count of half a million pages costs tens of milliseconds; this, next to none)."""
+        return int(self.site.db.scalar(
+            "SELECT COUNT(*) FROM (SELECT 1 FROM pages WHERE templates_id = ? LIMIT ?) used",
+            (self[key].id, up_to)) or 0)
+
+    def delete(self, key: str | int) -> None:
+        """Remove a template and its fieldgroup; refused while pages use it, for a locked
+        (system) template, and while another template names it as allowed parent or child."""
+        template = self[key]
+        used = self.pages_using(template.name)
+        if used:
+            raise ValidationError(f"template {template.name!r} is used by {used}"
+                                  f"{'+' if used >= 1000 else ''} page(s); "
+                                  "delete or change them first", field="template",
+                                  value=template.name, rule="in-use")
+        if template.settings.get("locked"):
+            raise ValidationError(f"template {template.name!r} is a system template",
+                                  field="template", value=template.name, rule="system")
+        for other in self:
+            if other is not template and any(template.name in (other.settings.get(k) or [])
+                                             for k in FAMILY_SETTINGS):
+                raise ValidationError(f"template {other.name!r} names {template.name!r} in its "
+                                      "family settings; change it first", field="template",
+                                      value=template.name, rule="in-use")
+        db = self.site.db
+        with self.site.transaction():
+            db.execute("DELETE FROM templates WHERE id = ?", (template.id,))
+            db.execute("DELETE FROM fieldgroups_fields WHERE fieldgroups_id = ?",
+                       (template.fieldgroups_id,))
+            db.execute("DELETE FROM fieldgroups WHERE id = ?", (template.fieldgroups_id,))
+        self._by_name.pop(template.name, None)
+        self._by_id.pop(template.id, None)
+        self.site.schema_changed()

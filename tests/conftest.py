@@ -90,3 +90,22 @@ def run_env(tmp_path: Path, db_url: str) -> dict[str, str]:
 
 
 PYTHON = sys.executable
+
+
+@pytest.fixture
+def admin_server(site, db_url, tmp_path):
+    """A running server for `site` with Tasker, the web test jobs and an `admin` superuser."""
+    from webclient import prepare_site, running_server
+    prepare_site(site, tmp_path)
+    with running_server(db_url, tmp_path) as running:
+        yield running
+
+
+@pytest.fixture
+def superuser(admin_server):
+    """A client logged in as the superuser `admin`."""
+    from webclient import Client
+    client = Client(admin_server)
+    client.login()
+    yield client
+    client.close()

@@ -192,3 +192,193 @@ def test_a_visitor_watches_a_task_on_its_public_page(web_site, page, db_url, tmp
     thread.join(30)
     assert page.locator("#task-percent").inner_text() == "100"
     shot(page, "public-task-finished")
+
+
+def test_create_a_field_add_it_to_a_template_and_edit_a_page_with_it(web_site, page):
+    about = web_site.pages.add("basic-page", 1, "about", title="About")
+    log_in(page)
+    page.click("header.top nav >> text=Setup")
+    page.click("text=Add a field")
+    page.fill("#input-name", "rating")
+    page.select_option("#input-type", "Integer")
+    assert page.locator("#input-setting_min").is_visible()       # the type's own settings
+    assert not page.locator("#input-setting_maxlength").is_visible()
+    page.fill("#input-label", "Rating")
+    page.fill("#input-setting_min", "1")
+    page.fill("#input-setting_max", "5")
+    page.click("#field-form button[type=submit]")
+    page.wait_for_url("**/admin/setup/fields/rating/edit")
+    page.goto(page.base + "/admin/setup/templates/basic-page/edit")
+    page.select_option("#input-add_field", "rating")
+    page.click("#template-form button[type=submit]")
+    page.wait_for_url("**/admin/setup/templates/basic-page/edit")
+    assert page.locator("#template-fields li", has_text="Rating").count() == 1
+    page.locator('#template-fields li[data-field="rating"] button[data-move="up"]').click()
+    assert page.locator("#template-fields li").first.get_attribute("data-field") == "rating"
+    page.click("#template-form button[type=submit]")
+    page.wait_for_url("**/admin/setup/templates/basic-page/edit")
+    page.goto(f"{page.base}/admin/page/{about.id}/edit")
+    page.fill("#input-rating", "9")
+    page.click("text=Save + Exit")
+    assert "above the maximum 5" in page.locator("#field-rating .field-error").inner_text()
+    page.fill("#input-rating", "4")
+    page.click("text=Save + Exit")
+    page.wait_for_url(f"**/admin/?open={about.id}")
+    shot(page, "setup-field-in-editor")
+    web_site.load_schema()                      # the server changed it
+    assert web_site.pages.get(about.id).rating == 4
+
+
+def test_find_pages_with_a_typed_selector(web_site, page):
+    for n in range(30):
+        web_site.pages.add("basic-page", 1, f"word-{n:02d}", title=f"Word {n:02d}")
+    log_in(page)
+    page.click("header.top nav >> text=Find")
+    page.fill("#input-selector", "title^=Word, sort=-title")
+    page.click("#find-form button:text-is('Find')")
+    page.locator("#find-results").wait_for()
+    assert "30 page(s) found" in page.locator("#find-total").inner_text()
+    assert page.locator("#find-results tbody tr").first.inner_text().startswith("Word 29")
+    page.click("a[rel=next]")
+    page.locator("#find-results tbody tr").first.wait_for()
+    assert page.locator("#find-results tbody tr").count() == 5
+    page.fill("#input-selector", "title^=Word, oops")
+    page.click("#find-form button:text-is('Find')")
+    assert "position" in page.locator("#field-selector .field-error").inner_text()
+    shot(page, "find-error")
+    page.fill("#input-selector", "title=Word 07")
+    page.click("#find-form button:text-is('Find')")
+    page.click("#find-results tbody a")
+    assert "Edit: Word 07" in page.locator("h1").inner_text()
+
+
+def test_empty_the_trash(web_site, page):
+    kept = web_site.pages.add("basic-page", 1, "kept", title="Kept")
+    for n in range(3):
+        web_site.pages.add("basic-page", 1, f"old-{n}", title=f"Old {n}").trash()
+    log_in(page)
+    page.click("header.top nav >> text=Trash")
+    assert page.locator("#trash-list tbody tr").count() == 3
+    page.check("#empty-trash input[name=confirm]")
+    page.click("#empty-trash button")                    # the confirm dialog is accepted
+    page.locator(".notice", has_text="deleted for good").wait_for()
+    shot(page, "trash-emptied")
+    assert web_site.pages.count("parent=7, include=all") == 0
+    assert web_site.pages.get(kept.id)
+
+
+@pytest.fixture
+def greeter(tmp_path):
+    (tmp_path / "modules").mkdir(exist_ok=True)
+    (tmp_path / "modules" / "greeter.py").write_text(
+        "import cms\n\nclass Greeter(cms.Module):\n"
+        "    info = {'title': 'Greeter', 'version': '1.0.0', 'summary': 'Says hello'}\n"
+        "    config_defaults = {'greeting': 'hello', 'times': 1}\n"
+        "    config_limits = {'times': (1, 10)}\n")
+
+
+def test_install_configure_and_uninstall_a_module(greeter, web_site, page):
+    log_in(page)
+    page.click("header.top nav >> text=Modules")
+    row = page.locator('tr[data-module="Greeter"]')
+    row.get_by_role("button", name="Install").click()
+    page.locator(".notice", has_text="Installed the module Greeter").wait_for()
+    row.get_by_role("link", name="Settings").click()
+    page.fill("#input-times", "20")
+    page.click("#module-settings button[type=submit]")
+    assert "from 1 to 10" in page.locator("#field-times .field-error").inner_text()
+    page.fill("#input-times", "3")
+    page.fill("#input-greeting", "hi")
+    page.click("#module-settings button[type=submit]")
+    page.locator(".notice", has_text="Saved the settings").wait_for()
+    assert web_site.modules.get_config("Greeter") == {"greeting": "hi", "times": 3}
+    shot(page, "module-settings")
+    page.goto(page.base + "/admin/modules/")
+    row.get_by_role("button", name="Uninstall").click()
+    page.locator(".notice", has_text="Uninstalled the module Greeter").wait_for()
+    assert not web_site.modules.is_installed("Greeter")
+
+
+def test_reorder_children_by_drag_and_drop_and_by_buttons(web_site, page):
+    parent = web_site.pages.add("basic-page", 1, "list", title="List")
+    kids = [web_site.pages.add("basic-page", parent, f"kid-{n}", title=f"Kid {n}")
+            for n in range(3)]
+    log_in(page)
+    node = page.locator(f'.tree-node[data-id="{parent.id}"]')
+    node.locator(".tree-toggle").first.click()
+    rows = page.locator(f'ul[data-parent="{parent.id}"] > li.tree-node')
+    rows.nth(2).wait_for()
+    page.locator(f"#page-{kids[2].id} .tree-title").drag_to(
+        page.locator(f"#page-{kids[0].id} .tree-title"), target_position={"x": 5, "y": 2})
+    page.wait_for_selector(f'ul[data-parent="{parent.id}"][data-saved-order]')
+    expected = [kids[2].id, kids[0].id, kids[1].id]
+    assert [int(rows.nth(i).get_attribute("data-id")) for i in range(3)] == expected
+    assert [p.id for p in web_site.pages.get(parent.id).children()] == expected
+    page.reload()                                  # the open branch is remembered
+    rows.nth(2).wait_for()
+    assert [int(rows.nth(i).get_attribute("data-id")) for i in range(3)] == expected
+    page.locator(f"#page-{kids[2].id}").hover()
+    page.get_by_role("button", name="Move Kid 2 down").click()      # the keyboard's way
+    page.wait_for_url(f"**/admin/?open={kids[2].id}")
+    rows.nth(2).wait_for()
+    assert [p.id for p in web_site.pages.get(parent.id).children()] == [
+        kids[0].id, kids[2].id, kids[1].id]
+    shot(page, "tree-reordered")
+
+
+def test_the_admin_fits_a_phone_and_the_404_page_leads_home(web_site, browser, server):
+    about = web_site.pages.add("basic-page", 1, "about", title="About with a rather long title")
+    task = make_task(web_site, title="A task with a long title to wrap on a phone", target=5)
+    context = browser.new_context(viewport={"width": 390, "height": 844})
+    phone = context.new_page()
+    phone.base = server.url.rstrip("/")
+    log_in(phone)
+    for path in ("/admin/", "/admin/tasks/", f"/admin/tasks/{task.id}/",
+                 f"/admin/page/{about.id}/edit", "/admin/setup/fields/", "/admin/find/"):
+        phone.goto(phone.base + path)
+        width = phone.evaluate("document.documentElement.scrollWidth")
+        assert width <= 390, (path, width)
+    shot(phone, "phone-edit-form")
+    phone.goto(phone.base + "/no/such/page/")
+    assert "There is no page at this address" in phone.content()
+    phone.click("text=Go to the home page")
+    phone.wait_for_url(phone.base + "/")
+    icon = phone.request.get(phone.base + "/favicon.ico")
+    assert icon.status == 200 and "svg" in icon.headers["content-type"]
+    context.close()
+
+
+def test_create_a_role_and_a_user_who_edits_pages_but_not_setup(web_site, browser, page):
+    about = web_site.pages.add("basic-page", 1, "about", title="About")
+    log_in(page)
+    page.click("header.top nav >> text=Access")
+    page.click("nav.subnav >> text=Roles")
+    page.fill("#input-name", "writer")
+    page.check('#field-permissions input[value="page-edit"]')
+    page.click("#role-form button[type=submit]")
+    page.locator(".notice", has_text="Added the role writer").wait_for()
+    page.click("nav.subnav >> text=Users")
+    page.click("text=Add a user")
+    page.fill("#input-name", "wanda")
+    page.fill("#input-password", "short")
+    page.check('#field-roles input[value="writer"]')
+    page.click("#user-form button[type=submit]")
+    assert "too short" in page.locator("#field-password .field-error").inner_text()
+    page.fill("#input-password", PASSWORD)
+    page.click("#user-form button[type=submit]")
+    page.locator("#user-list tr", has_text="wanda").wait_for()
+    shot(page, "access-users")
+    page.click("form.logout button")
+    page.goto(page.base + "/admin/login")
+    page.fill("input[name=username]", "wanda")
+    page.fill("input[name=password]", PASSWORD)
+    page.click("form.login-form button[type=submit]")
+    page.wait_for_url(page.base + "/admin/")
+    assert page.locator("header.top nav >> text=Setup").count() == 0
+    page.goto(f"{page.base}/admin/page/{about.id}/edit")
+    page.fill("#input-title", "About us")
+    page.click("text=Save + Exit")
+    page.wait_for_url(f"**/admin/?open={about.id}")
+    assert web_site.pages.get(about.id).title == "About us"
+    answer = page.goto(page.base + "/admin/setup/fields/")
+    assert answer.status == 403

@@ -29,3 +29,16 @@ def test_unreachable_database_is_one_line_and_exit_1(run_env):
 
 def test_unknown_command_is_usage_error(run_env):
     assert run(run_env, "frobnicate").returncode == 2
+
+
+def test_the_demo_refuses_a_taken_port_before_making_its_admin(run_env, site):
+    import socket
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        result = run(run_env, "demo", "--port", str(port), "--no-worker")
+    assert result.returncode == 1
+    assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
+    assert "nothing was changed" in result.stderr
+    assert not site.users.get("admin")       # no password was made and lost

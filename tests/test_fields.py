@@ -166,3 +166,69 @@ def test_templates(site):
         site.templates.add("bad2", colour="red")
     with pytest.raises(cms.PageError, match="has no field"):
         site.pages.add("basic-page", 1, title="x").set("body", "text")
+
+
+def test_a_field_is_updated_and_bad_settings_change_nothing(site):
+    site.fields.add("count", "Integer", min=0, max=10)
+    site.templates.add("doc", fields=["title", "count"])
+    updated = site.fields.update("count", label="Count", description="How many", required=True,
+                                 max="20")
+    assert (updated.label, updated.description, updated.required) == ("Count", "How many", True)
+    assert updated.settings == {"min": 0, "max": 20}
+    page = site.pages.add("doc", 1, title="Doc", count=15)      # allowed by the new max
+    for bad in ({"min": "ten"}, {"min": 30}, {"colour": "red"}):
+        with pytest.raises(cms.ValidationError):
+            site.fields.update("count", label="Changed", **bad)
+    site.fields.load()                                          # as stored, not only in memory
+    again = site.fields["count"]
+    assert (again.label, again.description, again.required) == ("Count", "How many", True)
+    assert again.settings == {"min": 0, "max": 20} and again.is_missing(None)
+    assert site.pages.get(page.id).count == 15
+    with pytest.raises(cms.ValidationError, match="maxlength"):
+        site.fields.add("short", "Text", maxlength="lots")
+    assert site.fields.get("short") is None
+
+
+def test_a_fields_type_changes_when_its_values_are_kept_alike_or_it_is_empty(site):
+    site.fields.add("contact", "Text")
+    site.fields.add("rank", "Text")
+    site.templates.add("doc", fields=["title", "contact", "rank"])
+    page = site.pages.add("doc", 1, title="Doc", contact="a@b.example", rank="7")
+    assert site.fields.update("contact", type="Email").type.name == "Email"
+    assert site.pages.get(page.id).contact == "a@b.example"
+    assert site.pages.find_one("contact=a@b.example").id == page.id
+    with pytest.raises(cms.ValidationError, match="only while it is empty"):
+        site.fields.update("rank", type="Integer")
+    assert site.fields["rank"].type.name == "Text" and site.pages.get(page.id).rank == "7"
+    page.rank = ""
+    page.save()
+    site.fields.update("rank", type="Integer", min=1)
+    page = site.pages.get(page.id)
+    page.rank = 3
+    page.save()
+    assert site.pages.find_one("rank>2").id == page.id
+
+
+def test_the_title_field_is_always_required(site):
+    assert site.fields["title"].required and site.fields["title"].is_missing("")
+
+
+def test_field_changes_reach_a_site_booted_before_them(site, db_url, tmp_path):
+    other = cms.boot(db_url, site_dir=tmp_path)
+    assert not other.refresh_schema(max_age=0)                  # nothing changed since its boot
+    site.fields.add("body", "Textarea", label="Body")
+    site.templates["basic-page"].add_field("body")
+    site.fields.update("body", label="Text")
+    assert other.refresh_schema(max_age=0)
+    assert other.fields["body"].label == "Text"
+    assert other.templates["basic-page"].field_names == ["title", "body"]
+    assert not other.refresh_schema(max_age=0)
+    other.close()
+
+
+def test_a_refresh_with_a_max_age_looks_at_most_that_often(site, db_url, tmp_path):
+    other = cms.boot(db_url, site_dir=tmp_path)                 # booting is a look
+    site.fields.add("body", "Textarea")
+    assert not other.refresh_schema(max_age=60)                 # looked a moment ago
+    assert other.refresh_schema(max_age=0) and "body" in other.fields
+    other.close()

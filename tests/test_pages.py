@@ -424,3 +424,38 @@ def test_a_path_no_engine_can_hold_finds_no_page(site):
     for path in ("/a\x00b/", "/\ud800/", "/about\x00"):
         assert not site.pages.get(path)
         assert site.pages.get(path).id == 0
+
+
+def test_emptying_the_trash_deletes_what_it_holds_and_nothing_else(site):
+    kept = site.pages.add("basic-page", 1, title="Kept")
+    gone = site.pages.add("basic-page", 1, title="Gone")
+    site.pages.add("basic-page", gone, title="Gone child")
+    site.pages.add("basic-page", 1, title="Also gone").trash()
+    gone.trash()
+    assert site.pages.empty_trash() == 3
+    assert site.pages.count("has_parent=7, include=all") == 0
+    assert site.pages.get(kept.id) and site.pages.get(7)
+    assert site.pages.empty_trash() == 0
+
+
+def test_children_are_reordered_within_the_places_they_held(site):
+    parent = site.pages.add("basic-page", 1, title="Parent")
+    kids = [site.pages.add("basic-page", parent, title=f"Kid {n}") for n in range(5)]
+    site.pages.reorder(parent, [kids[3].id, kids[1].id])          # a window of the list
+    assert [p.id for p in parent.children()] == [kids[i].id for i in (0, 3, 2, 1, 4)]
+    site.pages.reorder(parent.id, [k.id for k in reversed(kids)])
+    assert [p.id for p in parent.children()] == [k.id for k in reversed(kids)]
+    stranger = site.pages.add("basic-page", 1, title="Stranger")
+    with pytest.raises(cms.PageError, match="not a child"):
+        site.pages.reorder(parent, [kids[0].id, stranger.id])
+    assert [p.id for p in parent.children()] == [k.id for k in reversed(kids)]
+
+
+def test_a_page_shifts_one_place_among_its_siblings(site):
+    parent = site.pages.add("basic-page", 1, title="Parent")
+    kids = [site.pages.add("basic-page", parent, title=f"Kid {n}") for n in range(3)]
+    assert site.pages.shift(site.pages.get(kids[2].id), up=True)
+    assert [p.id for p in parent.children()] == [kids[0].id, kids[2].id, kids[1].id]
+    assert not site.pages.shift(site.pages.get(kids[0].id), up=True)
+    assert site.pages.shift(site.pages.get(kids[0].id), up=False)
+    assert [p.id for p in parent.children()] == [kids[2].id, kids[0].id, kids[1].id]

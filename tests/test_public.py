@@ -83,6 +83,9 @@ def test_unknown_paths_get_the_404_page(visitor):
     answer = visitor.get("/no/such/page/")
     assert answer.status == 404
     assert "404 Not Found" in answer.text      # the 404 page's title, rendered by its template
+    assert '<a href="/">Go to the home page</a>' in answer.text and "<header>" in answer.text
+    icon = visitor.get("/favicon.ico")
+    assert icon.status == 200 and icon.headers["Content-Type"] == "image/svg+xml"
     weird = visitor.get("/%3Cscript%3Ealert(1)%3C/script%3E/")
     assert weird.status == 404 and "<script>alert(1)" not in weird.text
 

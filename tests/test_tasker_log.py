@@ -92,3 +92,19 @@ def test_step_figures_give_a_rate_and_an_eta(tasker):
     figures = tasker.get_step_figures(task)
     assert figures["steps"][0]["result"] == "done" and figures["eta_seconds"] is None
     assert sum(s["records"] for s in figures["steps"]) == 40
+
+
+
+def test_activity_counts_state_changes_per_minute(tasker):
+    import time as clock
+    done = make_task(tasker, "noop")
+    while tasker.is_active(done):
+        run(tasker, done)
+    failed = make_task(tasker, "boom")
+    run(tasker, failed)
+    waiting = make_task(tasker, "noop", title="Waits")
+    tasker.stop_task(waiting)
+    minutes = tasker.get_activity(minutes=5)
+    assert len(minutes) == 5 and minutes[-1]["minute"] <= clock.time() < minutes[-1]["minute"] + 60
+    assert [sum(m[key] for m in minutes) for key in ("finished", "failed", "waited")] == [1, 1, 1]
+    assert tasker.get_activity(minutes=5, now=clock.time() + 3600)[-1]["finished"] == 0

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import argparse
 import signal
+import socket
 import sys
 
 from . import UsageError, boot_from
@@ -63,20 +64,25 @@ def cmd_demo(args: argparse.Namespace) -> int:
     host, port = getattr(args, "host", "127.0.0.1"), getattr(args, "port", 8080)
     if not 0 <= port <= 65535:
         raise UsageError(f"--port must be 0..65535, not {port}")
+    problem = port_problem(host, port)
+    if problem:           # said before the admin user (and its one-time password) is made
+        print(f"cms: error: cannot listen on {host}:{port}: {problem}; nothing was changed "
+              "(choose another port with --port N)", file=sys.stderr)
+        return 1
     site = boot_from(args)
     info = setup_demo(site)
     site_dir, url = site.site_dir, args.db
     site.close()
-    worker = None if getattr(args, "no_worker", False) else WorkerProcess(site_dir, url).start()
+    with_worker = not getattr(args, "no_worker", False)
+    worker = WorkerProcess(site_dir, url).start() if with_worker else None
+    login = (f"password: {info['password']}   (shown once: write it down)" if info["password"]
+             else "password: as printed on the first run (reset with "
+                  "`python run.py user passwd admin`)")
 
     def started(server) -> None:
         lines = [f"cms demo: serving {server.url}",
-                 f"  admin:    {server.url}admin/   user: {info['admin']}   "
-                 + (f"password: {info['password']}   (shown once: write it down)"
-                    if info["password"] else "password: as printed on the first run "
-                    "(reset with `python run.py user passwd admin`)"),
-                 f"  tasks:    {server.url}admin/tasks/  (\"Import the dictionary\" runs in the "
-                 "background worker; open it to watch, or press Run now)",
+                 f"  admin:    {server.url}admin/   user: {info['admin']}   {login}",
+                 f"  tasks:    {server.url}admin/tasks/  ({import_news(info, with_worker)})",
                  f"  site dir: {site_dir}" + ("   worker log: worker.log" if worker else ""),
                  "  Ctrl-C stops the server and the worker."]
         print("\n".join(lines), file=sys.stderr, flush=True)
@@ -89,8 +95,43 @@ def cmd_demo(args: argparse.Namespace) -> int:
         serve(lambda: boot_from(args), host, port, on_started=started)
     except OSError as exc:
         print(f"cms: error: cannot listen on {host}:{port}: {exc.strerror or exc}", file=sys.stderr)
+        if info["password"]:        # the port was taken a moment ago: keep the login anyway
+            print(f"cms: the admin user {info['admin']} was created with {login}",
+                  file=sys.stderr)
         return 1
     finally:
         if worker is not None:
             worker.stop()
     return 0
+
+
+def port_problem(host: str, port: int) -> str:
+    """Why `host:port` cannot be listened on now ("" when it can)."""
+    if port == 0:
+        return ""
+    with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            return exc.strerror or str(exc)
+    return ""
+
+
+def import_news(info: dict, with_worker: bool) -> str:
+    """What the dictionary import is doing, said truthfully for this start."""
+    task = info.get("importer")
+    if task is None:
+        return "the demo's import task was deleted"
+    from ..tasker import TaskState
+    state = int(task.get("task_state") or 0)
+    if state == TaskState.FINISHED:
+        return f"\"Import the dictionary\" finished earlier ({task.get('progress')}%); reset it " \
+               "on its task page to watch it again"
+    if state == TaskState.ACTIVE and with_worker:
+        pace = info.get("words_per_second")
+        return ("\"Import the dictionary\" is running in the background worker" +
+                (f" at about {pace} words/s" if pace else "") + ": open it to watch")
+    if state in (TaskState.ACTIVE, TaskState.WAITING):
+        return "\"Import the dictionary\" waits: open it and press Run now to watch it"
+    return f"\"Import the dictionary\" is {TaskState(state).label}: open it to see its log"

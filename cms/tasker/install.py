@@ -149,7 +149,7 @@ def install(site: Site) -> None:
             # and only those who steer tasks see them, unless a site opens them on purpose
             # (`template.set_access(view=["guest"])`).
             template.set_access(view=[], edit=[])
-            template.update(view_permission="tasker-admin", no_move=True)
+            template.set_settings(view_permission="tasker-admin", no_move=True)
 
 
 def task_page_count(site: Site) -> int:

@@ -182,3 +182,26 @@ class LogMixin:
                 eta = remaining / rate
         return {"steps": steps, "step_count": total[0], "run_seconds": total[1],
                 "progress": total[2], "rate": rate, "eta_seconds": eta}
+
+    def get_activity(self, minutes: int = 60, newest: int = 5000,
+                     now: float | None = None) -> list[dict[str, Any]]:
+        """How many tasks finished, failed and went to waiting in each of the last `minutes`
+        minutes, oldest first: `minute` (epoch seconds at its start), `finished`, `failed`,
+        `waited`. Read from the newest `newest` state changes (by id, so the cost stays
+        bounded however long the history is)."""
+        from .state import TaskState
+        now = time.time() if now is None else now
+        first = (int(now) // 60 - minutes + 1) * 60
+        counts = {first + 60 * n: {"minute": first + 60 * n, "finished": 0, "failed": 0,
+                                   "waited": 0} for n in range(minutes)}
+        keys = {TaskState.FINISHED: "finished", TaskState.FAILED: "failed",
+                TaskState.WAITING: "waited"}
+        for at, new_state in self.site.db.all(
+                "SELECT at, new_state FROM tasker_history ORDER BY id DESC LIMIT ?", (newest,)):
+            if at < first:
+                break
+            key = keys.get(new_state)
+            bucket = counts.get(int(at) // 60 * 60)
+            if key and bucket is not None:
+                bucket[key] += 1
+        return list(counts.values())

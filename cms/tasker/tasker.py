@@ -57,6 +57,12 @@ class Tasker(LifecycleMixin, ProgressMixin, StepMixin, LogMixin, StatusMixin, Mo
         "cron_timeout": 55, "lease_seconds": 30, "max_running": 0, "max_attempts": 3,
         "max_idle_steps": 100, "log_max_lines": 1000, "retention_days": 30, "debug": 0, "profiling": 0,
     }
+    config_limits: ClassVar[dict[str, tuple[float | None, float | None]]] = {
+        "enable_cron": (0, 1), "enable_lazy_cron": (0, 1), "debug": (0, 1), "profiling": (0, 1),
+        "ajax_timeout": (1, 3600), "lazy_cron_timeout": (1, 3600), "cron_timeout": (1, 86400),
+        "lease_seconds": (1, 86400), "max_running": (0, None), "max_attempts": (1, None),
+        "log_max_lines": (1, None), "retention_days": (0, None), "max_idle_steps": (0, 100),
+    }
     TEMPLATE = schema.TEMPLATE
 
     def __init__(self, site: Any):

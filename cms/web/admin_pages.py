@@ -4,11 +4,20 @@
   load on demand (`/admin/page/<id>/children?start=N`, an HTML fragment), 50 at a time with a
   "more" button, so a parent with 100,000 children opens as fast as one with ten. Each node
   shows its number of children and marks hidden, unpublished, locked and trashed pages.
-- `/admin/page/<id>/edit` edits a page: each field by its type, validation errors beside the
-  field, nothing stored while any value is invalid. Locked pages (task pages, users, the
+- `/admin/page/<id>/edit` edits a page: each field by its type with its description,
+  validation errors beside the field (a required field left empty too: the title always is),
+  nothing stored while any value is invalid. "Save" stays on the form, "Save + Exit"
+  (`after=exit`) goes back to the tree; a name changed on save (sanitized, or `-1` added
+  because a sibling has it) is said in a notice. Locked pages (task pages, users, the
   admin's own pages) are refused: tasks are steered from the task monitor.
-- `/admin/page/add?parent=ID`, `/admin/page/<id>/move`, and POST `/admin/page/<id>/trash`
-  and `/restore`. Every change is a POST with the CSRF token.
+- A long list of children offers a filter by name or title (`q`) and a jump to any of its
+  pages (`start`), so the end of 20,000 children is one step away.
+- Children are reordered by POST `/admin/page/<parent>/sort` (`order`: the ids of the loaded
+  children in their new order; the tree's drag and drop) or `/admin/page/<id>/shift`
+  (`direction` up or down; the keyboard's and a script-less browser's way).
+- `/admin/page/add?parent=ID`, `/admin/page/<id>/move` (the new parent picked from the tree,
+  or typed), and POST `/admin/page/<id>/trash` and `/restore`. Every change is a POST with
+  the CSRF token.
 """
 from __future__ import annotations
 
@@ -19,6 +28,8 @@ import bottle
 
 from ..errors import CmsError, PageError, PermissionDenied, ValidationError
 from ..page import Page
+from .app import json_response
+from .forms import selector_quoted
 from .task_view import TASK_TEMPLATE
 
 if TYPE_CHECKING:
@@ -52,6 +63,8 @@ class Input(NamedTuple):
     value: Any
     settings: dict
     error: str
+    description: str = ""
+    required: bool = False
 
 
 def get_page(ctx: Context, page_id: int) -> Page:
@@ -82,8 +95,10 @@ def node(page: Page) -> Node:
                 movable=page.moveable())
 
 
-def children_of(parent: Page, start: int) -> tuple[list[Node], int]:
-    found = parent.children(f"include=all, limit={PAGE_SIZE}, start={start}")
+def children_of(parent: Page, start: int, q: str = "") -> tuple[list[Node], int]:
+    """One page of a parent's children, those whose name or title contains `q` when given."""
+    match = f", name|title%={selector_quoted(q)}" if q else ""
+    found = parent.children(f"include=all, limit={PAGE_SIZE}, start={start}{match}")
     return [node(child) for child in found], found.total
 
 
@@ -97,7 +112,8 @@ def register(web: Web) -> None:
         opened = ctx.site.pages.get(ctx.int_param("open")) if ctx.int_param("open") else None
         open_ids = [p.id for p in opened.parents if p.id != HOME_ID] + [opened.id] if opened else []
         return ctx.render("tree.html", home=node(home), nodes=nodes, total=total,
-                          start=0, parent=home, page_size=PAGE_SIZE, open_ids=open_ids)
+                          start=0, parent=home, page_size=PAGE_SIZE, open_ids=open_ids,
+                          pick=None, q="", tools=True)
 
     @app.get("/admin")
     def tree_slash(ctx: Context) -> None:
@@ -107,9 +123,17 @@ def register(web: Web) -> None:
     def children(ctx: Context, page_id: int) -> str:
         parent = get_page(ctx, page_id)
         start = ctx.int_param("start", 0, 0, 10 ** 9)
-        nodes, total = children_of(parent, start)
+        if ctx.query("page"):                      # the jump box counts pages from 1
+            start = (ctx.int_param("page", 1, 1, 10 ** 7) - 1) * PAGE_SIZE
+        q = ctx.site.sanitizer.selector_value(ctx.query("q"))
+        nodes, total = children_of(parent, start, q)
+        if start >= total > 0:                     # a jump past the end shows the last page
+            start = (total - 1) // PAGE_SIZE * PAGE_SIZE
+            nodes, total = children_of(parent, start, q)
+        pick = ctx.site.pages.get(ctx.int_param("pick")) if ctx.int_param("pick") else None
         values = {"nodes": nodes, "total": total, "start": start, "parent": parent,
-                  "page_size": PAGE_SIZE}
+                  "page_size": PAGE_SIZE, "pick": pick or None, "q": q,
+                  "tools": start == 0 or bool(ctx.query("page"))}
         if ctx.request.headers.get("X-Requested-With") == "fetch":     # the tree's script
             return ctx.render("tree_children.html", notices=[], **values)
         return ctx.render("children_page.html", **values)              # a link, without it
@@ -122,7 +146,8 @@ def register(web: Web) -> None:
         if is_locked(page):
             return locked(ctx, page)
         return ctx.render("page_edit.html", page=page, inputs=inputs_for(page, {}, None),
-                          name=page.name, status=status_flags(page), errors={}, error="")
+                          name=page.name, status=status_flags(page), errors={}, error="",
+                          people=people(ctx, page))
 
     @app.post("/admin/page/<page_id:int>/edit")
     def edit(ctx: Context, page_id: int) -> str:
@@ -132,6 +157,7 @@ def register(web: Web) -> None:
         if is_locked(page):
             return locked(ctx, page)
         submitted, errors = apply_form(ctx, page)
+        wanted_name = page.name
         error = ""
         if not errors:
             try:
@@ -144,11 +170,15 @@ def register(web: Web) -> None:
                 error = str(exc)
             else:
                 ctx.notice("message", f"Saved {page.path}")
-                ctx.redirect(f"/admin/page/{page.id}/edit")
+                typed = ctx.form("name").strip()
+                if page.id != HOME_ID and page.name != typed:
+                    ctx.notice("warning", name_change_note(typed, wanted_name, page.name))
+                ctx.redirect(f"/admin/?open={page.id}" if ctx.form("after") == "exit"
+                             else f"/admin/page/{page.id}/edit")
         bottle.response.status = 400
         return ctx.render("page_edit.html", page=page, inputs=inputs_for(page, submitted, errors),
                           name=ctx.form("name"), status=status_from_form(ctx), errors=errors,
-                          error=error or errors.get("_", ""))
+                          error=error or errors.get("_", ""), people=people(ctx, page))
 
     # -- add ----------------------------------------------------------------------------------
     @app.get("/admin/page/add")
@@ -156,7 +186,7 @@ def register(web: Web) -> None:
         parent = get_page(ctx, ctx.int_param("parent", HOME_ID))
         if not parent.addable():
             raise PermissionDenied(f"you may not add pages under {parent.path}")
-        return ctx.render("page_add.html", parent=parent, templates=addable_templates(ctx),
+        return ctx.render("page_add.html", parent=parent, templates=addable_templates(ctx, parent),
                           values={}, error="")
 
     @app.post("/admin/page/add")
@@ -167,7 +197,7 @@ def register(web: Web) -> None:
             raise PermissionDenied(f"you may not add pages under {parent.path}")
         values = {"template": ctx.form("template"), "title": ctx.form("title").strip(),
                   "name": ctx.form("name").strip()}
-        templates = addable_templates(ctx)
+        templates = addable_templates(ctx, parent)
         error = ""
         if values["template"] not in {t.name for t in templates}:
             error = f"choose a template for the new page ({', '.join(t.name for t in templates)})"
@@ -188,13 +218,36 @@ def register(web: Web) -> None:
         return ctx.render("page_add.html", parent=parent, templates=templates, values=values,
                           error=error)
 
+    # -- order --------------------------------------------------------------------------------
+    @app.post("/admin/page/<page_id:int>/sort")
+    def sort(ctx: Context, page_id: int) -> Any:
+        ctx.check_csrf()
+        parent = get_page(ctx, page_id)
+        ids = [int(i) for i in ctx.form("order").split(",") if i.strip().isdigit()]
+        try:
+            ctx.site.pages.reorder(parent, ids)
+        except CmsError as exc:
+            if wants_json(ctx):
+                return json_response({"status": False, "message": str(exc)}, 400)
+            ctx.notice("error", str(exc))
+        if wants_json(ctx):
+            return json_response({"status": True, "order": ids})
+        ctx.redirect(f"/admin/?open={parent.id}")
+
+    @app.post("/admin/page/<page_id:int>/shift")
+    def shift(ctx: Context, page_id: int) -> None:
+        ctx.check_csrf()
+        page = get_page(ctx, page_id)
+        ctx.site.pages.shift(page, up=ctx.form("direction") == "up")
+        ctx.redirect(f"/admin/?open={page.id}")
+
     # -- move, trash, restore -----------------------------------------------------------------
     @app.get("/admin/page/<page_id:int>/move")
     def move_form(ctx: Context, page_id: int) -> str:
         page = get_page(ctx, page_id)
         if not page.moveable():
             raise PermissionDenied(f"you may not move {page.path}")
-        return ctx.render("page_move.html", page=page, target=page.parent.path, error="")
+        return render_move(ctx, page, page.parent.path, "")
 
     @app.post("/admin/page/<page_id:int>/move")
     def move(ctx: Context, page_id: int) -> str:
@@ -219,8 +272,7 @@ def register(web: Web) -> None:
                 ctx.notice("message", f"Moved to {page.path}")
                 ctx.redirect(f"/admin/?open={page.id}")
         bottle.response.status = 400
-        return ctx.render("page_move.html", page=get_page(ctx, page_id), target=target_text,
-                          error=error)
+        return render_move(ctx, get_page(ctx, page_id), target_text, error)
 
     @app.post("/admin/page/<page_id:int>/trash")
     def trash(ctx: Context, page_id: int) -> None:
@@ -246,7 +298,7 @@ def register(web: Web) -> None:
             ctx.notice("message", f"Restored {page.path}")
         except CmsError as exc:
             ctx.notice("error", str(exc))
-        ctx.redirect(f"/admin/?open={page.id}")
+        ctx.redirect("/admin/trash/" if ctx.form("back") == "trash" else f"/admin/?open={page.id}")
 
     # Every other admin URL: not found (after the login check, like the rest of the admin).
     @app.route("/admin/<rest:path>", ["GET", "POST"])
@@ -255,16 +307,30 @@ def register(web: Web) -> None:
         return ctx.render("error.html", status=404, message="there is no such admin page")
 
 
+def render_move(ctx: Context, page: Page, target: str, error: str) -> str:
+    """The move form: the tree with "Move here" on each row, and a box for a path or id."""
+    home = ctx.site.pages.get(HOME_ID)
+    nodes, total = children_of(home, 0)
+    return ctx.render("page_move.html", page=page, target=target, error=error, home=node(home),
+                      nodes=nodes, total=total, start=0, parent=home, page_size=PAGE_SIZE,
+                      pick=page, q="", tools=True)
+
+
+def wants_json(ctx: Context) -> bool:
+    return ctx.request.headers.get("X-Requested-With") == "fetch"
+
+
 def locked(ctx: Context, page: Page) -> str:
     bottle.response.status = 403
     return ctx.render("locked.html", page=page, is_task=page.template.name == TASK_TEMPLATE)
 
 
-def addable_templates(ctx: Context) -> list[Any]:
-    """The templates the user may create pages of from the tree."""
+def addable_templates(ctx: Context, parent: Page) -> list[Any]:
+    """The templates a new child of `parent` may have: its template's family settings, and
+    those the user may create pages of."""
     return sorted((t for t in ctx.site.templates
                    if t.name not in INTERNAL_TEMPLATES and not t.settings.get("locked")
-                   and ctx.site.users.may_create(None, t)),
+                   and parent.template.allows_child(t) and ctx.site.users.may_create(None, t)),
                   key=lambda t: t.name)
 
 
@@ -304,7 +370,8 @@ def inputs_for(page: Page, submitted: dict[str, Any], errors: dict[str, str] | N
         else:
             value = shown_value(field, page.get(field.name))
         result.append(Input(field.name, field.label, kind, value, field.settings,
-                            (errors or {}).get(field.name, "")))
+                            (errors or {}).get(field.name, ""), field.description,
+                            field.required))
     return result
 
 
@@ -337,6 +404,9 @@ def apply_form(ctx: Context, page: Page) -> tuple[dict[str, Any], dict[str, str]
             page.set(field.name, value)
         except (ValidationError, PageError) as exc:
             errors[field.name] = str(exc)
+            continue
+        if field.is_missing(page.get(field.name)):
+            errors[field.name] = f"{field.label} is required: it may not be empty"
     name = ctx.form("name").strip()
     if page.id != HOME_ID and name != page.name:
         clean = ctx.site.sanitizer.page_name(name)
@@ -351,6 +421,24 @@ def apply_form(ctx: Context, page: Page) -> tuple[dict[str, Any], dict[str, str]
         if status != page.status:
             page.status = status
     return submitted, errors
+
+
+def name_change_note(typed: str, sanitized: str, saved: str) -> str:
+    """Why the saved name is not the one typed: sanitized, or a sibling had it."""
+    if saved != sanitized:
+        return (f"Another page here is named {sanitized!r}, so this one was saved as "
+                f"{saved!r}")
+    return f"The name {typed!r} was saved as {saved!r} (letters, digits, - _ . only)"
+
+
+def people(ctx: Context, page: Page) -> dict[str, str]:
+    """Who created and last modified the page (their user names; "" when unknown)."""
+    names = {}
+    for key in ("created_users_id", "modified_users_id"):
+        user_id = getattr(page, key)
+        user = ctx.site.users.get(user_id) if user_id else None
+        names[key] = user.name if user else ""
+    return names
 
 
 def status_flags(page: Page) -> dict[str, bool]:

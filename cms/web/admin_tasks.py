@@ -26,6 +26,7 @@ from urllib.parse import urlencode, urlsplit
 import bottle
 
 from ..errors import CmsError
+from . import charts
 from .api import ApiError, find_task, render_status, run_command, tasker_of
 from .task_view import ACTIVE, STATE_FILTERS, state_word, status_row, task_row
 
@@ -139,7 +140,9 @@ def register(web: Web) -> None:
                           page_size=PAGE_SIZE, state=state, sort=sort, direction=direction,
                           counts=state_counts(ctx, found.total if state is None else None),
                           state_filters=STATE_FILTERS, sorts=SORT_LABELS, list_url=list_url,
-                          status_html=lambda row: render_status(ctx, row))
+                          status_html=lambda row: render_status(ctx, row),
+                          activity=charts.activity_chart(tasker.get_activity()),
+                          size={"width": charts.WIDTH, "height": charts.HEIGHT})
 
     @app.get("/admin/tasks/<task_id:int>", permission="tasker-admin")
     def detail_slash(ctx: Context, task_id: int) -> None:
@@ -226,9 +229,15 @@ def panel_values(ctx: Context, tasker: Any, task: Any) -> dict[str, Any]:
                for h in tasker.get_history(task)]
     found = tasker.get_step_figures(task)
     steps = [dict(s, rate=rate_text(s["records"], s["seconds"])) for s in found["steps"]]
+    many = tasker.get_step_figures(task, limit=charts.CHART_STEPS)["steps"]
+    drawn = {"progress": charts.progress_chart(many, int(data.get("records_processed") or 0),
+                                               int(data.get("max_records") or 0)),
+             "rate": charts.rate_chart(many)}
     waits_for = ctx.site.pages.get_many(tasker.get_dependencies(task))
     return {"t": row, "data": data, "data_text": data_text, "history": history, "steps": steps,
-            "figures": figures(found, row.state == ACTIVE), "waits_for": waits_for}
+            "figures": figures(found, row.state == ACTIVE), "waits_for": waits_for,
+            "charts": drawn, "size": {"width": charts.WIDTH, "height": charts.HEIGHT},
+            "limit": charts.CHART_STEPS}
 
 
 def rate_text(records: float, seconds: float) -> str:

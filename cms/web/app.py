@@ -6,9 +6,10 @@ the browser's session, and the user acting. Routes read the request, call the sa
 Python callers use, and render a view; they hold no business logic.
 
 Access is checked before a route runs: a route under `/admin` needs `page-edit` unless it
-names another permission (`@app.get(path, permission="tasker-admin")`) or none
-(`permission=None`, the login form). A guest who lacks it is sent to the login page (or gets a
-403 JSON answer on JSON routes); a logged-in user who lacks it gets 403.
+names another permission (`@app.get(path, permission="tasker-admin")`), `"superuser"` (Setup,
+Modules and Access, as in ProcessWire) or none (`permission=None`, the login form). A guest
+who lacks it is sent to the login page (or gets a 403 JSON answer on JSON routes); a logged-in
+user who lacks it gets 403.
 
     from cms.web import make_app
     app = make_app(lambda: cms.boot(url, site_dir=folder))   # a WSGI application
@@ -32,6 +33,7 @@ import jinja2
 
 from .. import __version__
 from ..errors import CmsError, PermissionDenied, SelectorError, ValidationError
+from ..site import SCHEMA_CHECK_SECONDS
 from . import csrf, sessions
 from .auth import LoginThrottle
 
@@ -54,6 +56,7 @@ ADMIN_HEADERS = {
 }
 ADMIN_HEADER_LIST = list(ADMIN_HEADERS.items())
 DEFAULT_MAX_BODY = 8 * 1024 * 1024
+SUPERUSER = "superuser"      # a route only superusers may use (not a permission name)
 SiteFactory = Union[Callable[[], "Site"], "Site"]
 
 
@@ -235,6 +238,8 @@ class Context:
     # -- access -------------------------------------------------------------------------------
     def can(self, permission: str, page: Any = None) -> bool:
         """May the user do this? Page-less answers are kept for a second or two (AccessCache)."""
+        if permission == SUPERUSER:
+            return self.user is not None and self.user.is_superuser()
         if page is None:
             return self.web.access.can(self.site, self.user, permission)
         return self.site.users.has_permission(self.user, permission, page)
@@ -340,12 +345,31 @@ class Web:
         self._register_routes()
 
     def _register_routes(self) -> None:
-        from . import admin_pages, admin_tasks, api, auth, public
+        from . import (
+            admin_access,
+            admin_fields,
+            admin_find,
+            admin_modules,
+            admin_pages,
+            admin_tasks,
+            admin_templates,
+            admin_trash,
+            api,
+            auth,
+            public,
+        )
         self.app.route("/admin/static/<filename:path>", "GET", serve_static, skip=[CmsPlugin])
+        self.app.route("/favicon.ico", "GET", serve_favicon, skip=[CmsPlugin])
         auth.register(self)
         api.register(self)
         admin_tasks.register(self)
-        admin_pages.register(self)
+        admin_fields.register(self)
+        admin_templates.register(self)
+        admin_find.register(self)
+        admin_trash.register(self)
+        admin_modules.register(self)
+        admin_access.register(self)
+        admin_pages.register(self)      # last of the admin: it ends with the admin's 404
         public.register(self)
 
     # -- WSGI ---------------------------------------------------------------------------------
@@ -382,7 +406,12 @@ class Web:
         site = self.pool.get()
         request = bottle.request
         try:
-            site.refresh_schema()    # fields, templates, access changed by another process
+            # Fields, templates or access changed by another thread or process: the admin's
+            # screens look every time; the public site and the task API's polls at most once a
+            # second.
+            path = request.environ.get("PATH_INFO", "")
+            site.refresh_schema(0.0 if path.startswith("/admin") and
+                                not path.startswith("/admin/tasks/api") else SCHEMA_CHECK_SECONDS)
             cookie = sessions.cookie_value(request.environ.get("HTTP_COOKIE", ""))
             session = self.codec(site).loads(cookie) or sessions.Session()
             user = None
@@ -500,6 +529,13 @@ def serve_static(filename: str) -> Any:
     answer = bottle.static_file(filename, root=str(STATIC_DIR))
     answer.set_header("Cache-Control", "public, max-age=3600")
     answer.set_header("X-Content-Type-Options", "nosniff")
+    return answer
+
+
+def serve_favicon() -> Any:
+    """The site's icon (an SVG) where browsers look for it without being told."""
+    answer = bottle.static_file("favicon.svg", root=str(STATIC_DIR), mimetype="image/svg+xml")
+    answer.set_header("Cache-Control", "public, max-age=86400")
     return answer
 
 

@@ -72,16 +72,53 @@
     box.textContent = text;
   }
 
+  /* -- Setup > Fields: show the settings of the chosen type ----------------------------- */
+  var typeSelect = document.querySelector("#field-form select[name=type]");
+  if (typeSelect) {
+    typeSelect.addEventListener("change", function () {
+      document.querySelectorAll("#type-settings .setting").forEach(function (box) {
+        box.hidden = box.getAttribute("data-types").split(" ").indexOf(typeSelect.value) < 0;
+      });
+    });
+  }
+
+  /* -- Setup > Templates: fields moved up, down or taken away before Save ---------------- */
+  var fieldOrder = document.getElementById("template-fields");
+  if (fieldOrder) {
+    fieldOrder.addEventListener("click", function (event) {
+      var button = event.target.closest("button[data-move]");
+      if (!button) { return; }
+      var item = button.closest("li");
+      var how = button.getAttribute("data-move");
+      if (how === "up" && item.previousElementSibling) {
+        fieldOrder.insertBefore(item, item.previousElementSibling);
+      } else if (how === "down" && item.nextElementSibling) {
+        fieldOrder.insertBefore(item.nextElementSibling, item);
+      } else if (how === "remove") {
+        item.remove();
+        return;
+      }
+      button.focus();
+    });
+  }
+
   /* -- the page tree ------------------------------------------------------------------- */
-  function loadChildren(list, parentId, start) {
+  function childrenUrl(list, parentId, query) {
+    var tree = list.closest(".tree");
+    var pick = tree && tree.getAttribute("data-pick");
+    return "/admin/page/" + parentId + "/children?" + query + (pick ? "&pick=" + pick : "");
+  }
+
+  function loadChildren(list, parentId, start, query, replace) {
     list.classList.add("loading");
-    return fetch("/admin/page/" + parentId + "/children?start=" + start,
-                 {credentials: "same-origin", headers: {"X-Requested-With": "fetch"}})
+    var url = childrenUrl(list, parentId, query || ("start=" + start));
+    return fetch(url, {credentials: "same-origin", headers: {"X-Requested-With": "fetch"}})
       .then(function (response) {
         if (!response.ok) { throw new Error("HTTP " + response.status); }
         return response.text();
       })
       .then(function (html) {
+        if (replace) { list.replaceChildren(); }
         list.appendChild(fromHtml(html));
         list.setAttribute("data-loaded", "1");
         list.classList.remove("loading");
@@ -115,9 +152,91 @@
       var item = more.closest(".tree-more");
       var list = item.parentNode;
       item.remove();
-      loadChildren(list, more.getAttribute("data-parent"), more.getAttribute("data-start"));
+      var q = more.getAttribute("data-q");
+      loadChildren(list, more.getAttribute("data-parent"), 0,
+                   "start=" + more.getAttribute("data-start") + (q ? "&q=" + encodeURIComponent(q) : ""));
     }
   });
+
+  /* A long list's filter and page jump load into the list instead of leaving the tree. */
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("form.tree-filter");
+    if (!form) { return; }
+    event.preventDefault();
+    var data = new URLSearchParams(new FormData(form));
+    data.delete("pick");
+    loadChildren(form.closest("ul.tree-children"), form.getAttribute("data-parent"), 0,
+                 data.toString(), true);
+  });
+
+  /* Open branches are remembered in this browser across reloads. */
+  var OPEN_KEY = "cms-tree-open";
+  function rememberedOpen() {
+    try { return JSON.parse(window.localStorage.getItem(OPEN_KEY) || "[]"); } catch (e) { return []; }
+  }
+  function remember(id, open) {
+    var ids = rememberedOpen().filter(function (known) { return known !== id; });
+    if (open) { ids.push(id); }
+    try { window.localStorage.setItem(OPEN_KEY, JSON.stringify(ids.slice(-200))); } catch (e) { /* full */ }
+  }
+  document.addEventListener("click", function (event) {
+    var toggler = event.target.closest("#page-tree:not([data-pick]) .tree-toggle");
+    if (toggler) {
+      var node = toggler.closest(".tree-node");
+      remember(node.getAttribute("data-id"), !node.classList.contains("open"));
+    }
+  }, true);
+  function reopen(tree) {
+    var chain = Promise.resolve();
+    rememberedOpen().forEach(function (id) {
+      chain = chain.then(function () {
+        var node = tree.querySelector('.tree-node[data-id="' + id + '"]');
+        return node && !node.classList.contains("open") ? toggle(node, true) : null;
+      });
+    });
+    return chain;
+  }
+
+  /* Drag a row among its siblings; the new order of the loaded siblings is saved at once. */
+  var dragged = null;
+  document.addEventListener("dragstart", function (event) {
+    var item = event.target.closest && event.target.closest("li.tree-node[draggable=true]");
+    if (!item) { return; }
+    dragged = item;
+    item.classList.add("dragging");
+    event.dataTransfer.effectAllowed = "move";
+    event.dataTransfer.setData("text/plain", item.getAttribute("data-id"));
+  });
+  document.addEventListener("dragover", function (event) {
+    var over = event.target.closest && event.target.closest("li.tree-node");
+    if (!dragged || !over || over === dragged || over.parentNode !== dragged.parentNode) { return; }
+    event.preventDefault();
+    var box = over.getBoundingClientRect();
+    var after = event.clientY > box.top + box.height / 2;
+    over.parentNode.insertBefore(dragged, after ? over.nextSibling : over);
+  });
+  document.addEventListener("drop", function (event) {
+    if (dragged) { event.preventDefault(); }
+  });
+  document.addEventListener("dragend", function () {
+    if (!dragged) { return; }
+    var list = dragged.parentNode;
+    dragged.classList.remove("dragging");
+    dragged = null;
+    saveOrder(list);
+  });
+  function saveOrder(list) {
+    var ids = Array.prototype.map.call(list.querySelectorAll(":scope > li.tree-node"),
+                                       function (item) { return item.getAttribute("data-id"); });
+    var body = new URLSearchParams({order: ids.join(","), csrf_token: csrfToken});
+    return fetch("/admin/page/" + list.getAttribute("data-parent") + "/sort", {
+      method: "POST", body: body, credentials: "same-origin",
+      headers: {"X-Requested-With": "fetch", "X-CSRF-Token": csrfToken}
+    }).then(function (response) { return response.json(); }).then(function (data) {
+      if (!data.status) { showError(data.message || "The new order was not saved."); }
+      list.setAttribute("data-saved-order", ids.join(","));
+    }).catch(function () { showError("The server did not answer; the order was not saved."); });
+  }
 
   function openPath(tree) {
     var ids = (tree.getAttribute("data-open") || "").split(",").filter(Boolean);
@@ -249,7 +368,9 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     var tree = document.getElementById("page-tree");
-    if (tree) { openPath(tree); }
+    if (tree && !tree.getAttribute("data-pick")) {
+      reopen(tree).then(function () { openPath(tree); });
+    }
     if (document.getElementById("task-list")) { pollList(); }
     var detail = document.getElementById("task-detail");
     if (detail) {

@@ -1,0 +1,247 @@
+"""Access: users (add, roles, password, delete), roles with their permissions, permissions.
+
+- `/admin/access/users/`, `/admin/access/users/add`, `/admin/access/users/<id>/edit` (roles,
+  email, a new password when one is typed), POST `/admin/access/users/<id>/delete`.
+- `/admin/access/roles/` (add a role with permissions), `/admin/access/roles/<id>/edit`,
+  POST `/admin/access/roles/<id>/delete` (the guest and superuser roles stay).
+- `/admin/access/permissions/` lists the permissions and adds one (modules add theirs too).
+
+Superusers only. The routes call `site.users` (add, set_password, delete, add_role,
+add_permission); a user's roles and a role's permissions are their page fields, saved
+through the page API. Every user keeps the guest role, as in ProcessWire.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import bottle
+
+from ..errors import CmsError, ValidationError
+from .app import SUPERUSER
+from .forms import names_list, place_error
+
+if TYPE_CHECKING:
+    from ..page import Page
+    from .app import Context, Web
+
+USER_INPUTS = {"name": "name", "unique": "name", "pass": "password", "min_length": "password",
+               "roles": "roles", "email": "email"}
+ROLE_INPUTS = {"name": "name", "permissions": "permissions"}
+KEPT_ROLES = ("guest", "superuser")
+
+
+def register(web: Web) -> None:
+    app = web.app
+
+    # -- users ----------------------------------------------------------------------------------
+    @app.get("/admin/access/users/", permission=SUPERUSER)
+    def users(ctx: Context) -> str:
+        rows = [(user, ctx.site.users.role_names(user)) for user in ctx.site.users.all()]
+        return ctx.render("access_users.html", rows=rows, current="users")
+
+    @app.get("/admin/access/users/add", permission=SUPERUSER)
+    def add_user_form(ctx: Context) -> str:
+        return render_user(ctx, None, {"name": "", "email": "", "roles": []}, {})
+
+    @app.post("/admin/access/users/add", permission=SUPERUSER)
+    def add_user(ctx: Context) -> str:
+        ctx.check_csrf()
+        values = {"name": ctx.form("name").strip(), "email": ctx.form("email").strip(),
+                  "roles": names_list(ctx.request.forms, "roles")}
+        errors: dict[str, str] = {}
+        try:
+            user = ctx.site.users.add(values["name"], ctx.form("password"), roles=values["roles"],
+                                      email=values["email"])
+        except CmsError as exc:
+            place_error(exc, USER_INPUTS, errors)
+        else:
+            ctx.notice("message", f"Added the user {user.name}")
+            ctx.redirect("/admin/access/users/")
+        bottle.response.status = 400
+        return render_user(ctx, None, values, errors)
+
+    @app.get("/admin/access/users/<user_id:int>/edit", permission=SUPERUSER)
+    def edit_user_form(ctx: Context, user_id: int) -> str:
+        user = get_user(ctx, user_id)
+        return render_user(ctx, user, {"name": user.name, "email": user.get("email") or "",
+                                       "roles": user.role_names()}, {})
+
+    @app.post("/admin/access/users/<user_id:int>/edit", permission=SUPERUSER)
+    def edit_user(ctx: Context, user_id: int) -> str:
+        ctx.check_csrf()
+        user = get_user(ctx, user_id)
+        values = {"name": user.name, "email": ctx.form("email").strip(),
+                  "roles": names_list(ctx.request.forms, "roles")}
+        errors: dict[str, str] = {}
+        try:
+            with ctx.site.transaction():
+                user.set("email", values["email"])
+                user.set("roles", role_pages(ctx, ["guest", *values["roles"]]))
+                user.save()
+                if ctx.form("password"):
+                    ctx.site.users.set_password(user, ctx.form("password"))
+        except CmsError as exc:
+            place_error(exc, USER_INPUTS, errors)
+        else:
+            ctx.notice("message", f"Saved the user {user.name}")
+            ctx.redirect("/admin/access/users/")
+        bottle.response.status = 400
+        return render_user(ctx, get_user(ctx, user_id), values, errors)
+
+    @app.post("/admin/access/users/<user_id:int>/delete", permission=SUPERUSER)
+    def delete_user(ctx: Context, user_id: int) -> None:
+        ctx.check_csrf()
+        user = get_user(ctx, user_id)
+        if user.id == ctx.user_id:
+            ctx.notice("error", "You cannot delete the user you are logged in as.")
+        else:
+            try:
+                ctx.site.users.delete(user)
+            except CmsError as exc:
+                ctx.notice("error", str(exc))
+            else:
+                ctx.notice("message", f"Deleted the user {user.name}")
+        ctx.redirect("/admin/access/users/")
+
+    # -- roles ----------------------------------------------------------------------------------
+    @app.get("/admin/access/roles/", permission=SUPERUSER)
+    def roles(ctx: Context) -> str:
+        return render_roles(ctx, {"name": "", "permissions": []}, {})
+
+    @app.post("/admin/access/roles/", permission=SUPERUSER)
+    def add_role(ctx: Context) -> str:
+        ctx.check_csrf()
+        values = {"name": ctx.form("name").strip(),
+                  "permissions": names_list(ctx.request.forms, "permissions")}
+        errors: dict[str, str] = {}
+        if ctx.site.users.role(ctx.site.sanitizer.page_name(values["name"])):
+            errors["name"] = f"there is a role {values['name']!r} already"
+        else:
+            try:
+                role = ctx.site.users.add_role(values["name"], values["permissions"])
+            except CmsError as exc:
+                place_error(exc, ROLE_INPUTS, errors)
+            else:
+                ctx.notice("message", f"Added the role {role.name}")
+                ctx.redirect("/admin/access/roles/")
+        bottle.response.status = 400
+        return render_roles(ctx, values, errors)
+
+    @app.get("/admin/access/roles/<role_id:int>/edit", permission=SUPERUSER)
+    def edit_role_form(ctx: Context, role_id: int) -> str:
+        role = get_role(ctx, role_id)
+        return ctx.render("access_role_edit.html", role=role, errors={}, current="roles",
+                          chosen=[p.name for p in role.get("permissions")],
+                          permissions=permission_options(ctx))
+
+    @app.post("/admin/access/roles/<role_id:int>/edit", permission=SUPERUSER)
+    def edit_role(ctx: Context, role_id: int) -> str:
+        ctx.check_csrf()
+        role = get_role(ctx, role_id)
+        chosen = names_list(ctx.request.forms, "permissions")
+        errors: dict[str, str] = {}
+        known = {p.name: p for p in ctx.site.users.permissions()}
+        unknown = [name for name in chosen if name not in known]
+        if unknown:
+            errors["permissions"] = f"there is no permission {unknown[0]!r}"
+        else:
+            try:
+                role.set("permissions", [known[name] for name in chosen])
+                role.save("permissions")
+            except CmsError as exc:
+                place_error(exc, ROLE_INPUTS, errors)
+            else:
+                ctx.notice("message", f"Saved the role {role.name}")
+                ctx.redirect("/admin/access/roles/")
+        bottle.response.status = 400
+        return ctx.render("access_role_edit.html", role=role, errors=errors, current="roles",
+                          chosen=chosen, permissions=permission_options(ctx))
+
+    @app.post("/admin/access/roles/<role_id:int>/delete", permission=SUPERUSER)
+    def delete_role(ctx: Context, role_id: int) -> None:
+        ctx.check_csrf()
+        role = get_role(ctx, role_id)
+        if role.name in KEPT_ROLES:
+            ctx.notice("error", f"The {role.name} role is part of the system and stays.")
+        else:
+            try:
+                ctx.site.pages.delete(role)
+            except CmsError as exc:
+                ctx.notice("error", str(exc))
+            else:
+                ctx.notice("message", f"Deleted the role {role.name}")
+        ctx.redirect("/admin/access/roles/")
+
+    # -- permissions ----------------------------------------------------------------------------
+    @app.get("/admin/access/permissions/", permission=SUPERUSER)
+    def permissions(ctx: Context) -> str:
+        return render_permissions(ctx, {"name": "", "title": ""}, {})
+
+    @app.post("/admin/access/permissions/", permission=SUPERUSER)
+    def add_permission(ctx: Context) -> str:
+        ctx.check_csrf()
+        values = {"name": ctx.form("name").strip(), "title": ctx.form("title").strip()}
+        errors: dict[str, str] = {}
+        if values["name"] in ctx.site.users.permission_names(refresh=True):
+            errors["name"] = f"there is a permission {values['name']!r} already"
+        else:
+            try:
+                added = ctx.site.users.add_permission(values["name"], values["title"])
+            except CmsError as exc:
+                place_error(exc, {"name": "name"}, errors)
+            else:
+                ctx.notice("message", f"Added the permission {added.name}")
+                ctx.redirect("/admin/access/permissions/")
+        bottle.response.status = 400
+        return render_permissions(ctx, values, errors)
+
+
+def not_found(ctx: Context, what: str) -> bottle.HTTPResponse:
+    return bottle.HTTPResponse(ctx.render("error.html", status=404, message=f"there is no {what}"),
+                               status=404)
+
+
+def get_user(ctx: Context, user_id: int) -> Any:
+    user = ctx.site.users.get(user_id)
+    if not user:
+        raise not_found(ctx, f"user {user_id}")
+    return user
+
+
+def get_role(ctx: Context, role_id: int) -> Page:
+    role = next((r for r in ctx.site.users.roles() if r.id == role_id), None)
+    if role is None:
+        raise not_found(ctx, f"role {role_id}")
+    return role
+
+
+def role_pages(ctx: Context, names: list[str]) -> list[Page]:
+    """The role pages named (ValidationError on field "roles" for an unknown one)."""
+    known = {role.name: role for role in ctx.site.users.roles()}
+    for name in names:
+        if name not in known:
+            raise ValidationError(f"there is no role {name!r}", field="roles", value=name,
+                                  rule="exists")
+    return [known[name] for name in dict.fromkeys(names)]
+
+
+def permission_options(ctx: Context) -> list[tuple[str, str]]:
+    return [(p.name, f"{p.name} ({p.get('title')})" if p.get("title") not in ("", p.name)
+             else p.name) for p in ctx.site.users.permissions()]
+
+
+def render_user(ctx: Context, user: Any, values: dict[str, Any], errors: dict[str, str]) -> str:
+    roles = [(r.name, r.name) for r in ctx.site.users.roles() if r.name != "guest"]
+    return ctx.render("access_user_edit.html", edited=user, values=values, errors=errors,
+                      roles=roles, current="users")
+
+
+def render_roles(ctx: Context, values: dict[str, Any], errors: dict[str, str]) -> str:
+    rows = [(role, [p.name for p in role.get("permissions")]) for role in ctx.site.users.roles()]
+    return ctx.render("access_roles.html", rows=rows, values=values, errors=errors,
+                      permissions=permission_options(ctx), current="roles")
+
+
+def render_permissions(ctx: Context, values: dict[str, str], errors: dict[str, str]) -> str:
+    return ctx.render("access_permissions.html", rows=ctx.site.users.permissions(),
+                      values=values, errors=errors, current="permissions")

@@ -1,0 +1,153 @@
+"""Setup > Fields: the site's fields, and the form that adds, edits and deletes one.
+
+- `/admin/setup/fields/` lists every field with its type and the templates that use it.
+- `/admin/setup/fields/add` and `/admin/setup/fields/<name>/edit`: name (on add), type, label,
+  description, required, and the type's own settings (an Integer's min and max, a Text's
+  maxlength ...). A refused value shows its message beside the input; nothing is stored.
+- POST `/admin/setup/fields/<name>/delete`: refused while a template uses the field.
+
+Superusers only, as ProcessWire's Setup. The routes call `site.fields`; the checks live there.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import bottle
+
+from ..errors import CmsError
+from ..fieldtypes import FIELDTYPES
+from .app import SUPERUSER
+from .forms import checked, place_error
+
+if TYPE_CHECKING:
+    from ..fields import Field
+    from .app import Context, Web
+
+# Which input a refused rule belongs to (settings are "setting_<name>").
+FIELD_INPUTS = {"name": "name", "reserved": "name", "exists": "name", "fieldtype": "type",
+                "type": "type"}
+HIDDEN_TYPES = {"Password"}        # kept by the users' own screens
+
+
+def register(web: Web) -> None:
+    app = web.app
+
+    @app.get("/admin/setup/fields/", permission=SUPERUSER)
+    def field_list(ctx: Context) -> str:
+        rows = [(field, ctx.site.fields.templates_using(field.name))
+                for field in sorted(ctx.site.fields, key=lambda f: f.name)]
+        return ctx.render("setup_fields.html", rows=rows)
+
+    @app.get("/admin/setup/fields/add", permission=SUPERUSER)
+    def add_form(ctx: Context) -> str:
+        return render_form(ctx, None, {"type": "Text", "label": "", "description": "",
+                                       "required": False, "name": ""}, {}, {})
+
+    @app.post("/admin/setup/fields/add", permission=SUPERUSER)
+    def add(ctx: Context) -> str:
+        ctx.check_csrf()
+        values, settings = read_form(ctx)
+        errors: dict[str, str] = {}
+        try:
+            field = ctx.site.fields.add(values["name"], values["type"], values["label"],
+                                        description=values["description"],
+                                        required=values["required"], **settings)
+        except CmsError as exc:
+            place_error(exc, inputs_for_errors(values["type"]), errors)
+        else:
+            ctx.notice("message", f"Added the field {field.name}")
+            ctx.redirect(f"/admin/setup/fields/{field.name}/edit")
+        bottle.response.status = 400
+        return render_form(ctx, None, values, settings, errors)
+
+    @app.get("/admin/setup/fields/<name>/edit", permission=SUPERUSER)
+    def edit_form(ctx: Context, name: str) -> str:
+        field = get_field(ctx, name)
+        values = {"name": field.name, "type": field.type.name, "label": field.label,
+                  "description": field.description, "required": field.required}
+        return render_form(ctx, field, values, field.settings, {})
+
+    @app.post("/admin/setup/fields/<name>/edit", permission=SUPERUSER)
+    def edit(ctx: Context, name: str) -> str:
+        ctx.check_csrf()
+        field = get_field(ctx, name)
+        values, settings = read_form(ctx)
+        values["name"] = field.name
+        errors: dict[str, str] = {}
+        try:
+            ctx.site.fields.update(field.name, type=values["type"], label=values["label"],
+                                   description=values["description"],
+                                   required=values["required"], **settings)
+        except CmsError as exc:
+            place_error(exc, inputs_for_errors(values["type"]), errors)
+        else:
+            ctx.notice("message", f"Saved the field {field.name}")
+            ctx.redirect(f"/admin/setup/fields/{field.name}/edit")
+        bottle.response.status = 400
+        return render_form(ctx, field, values, settings, errors)
+
+    @app.post("/admin/setup/fields/<name>/delete", permission=SUPERUSER)
+    def delete(ctx: Context, name: str) -> None:
+        ctx.check_csrf()
+        field = get_field(ctx, name)
+        try:
+            ctx.site.fields.delete(field.name)
+        except CmsError as exc:
+            ctx.notice("error", str(exc))
+            ctx.redirect(f"/admin/setup/fields/{field.name}/edit")
+        ctx.notice("message", f"Deleted the field {field.name}")
+        ctx.redirect("/admin/setup/fields/")
+
+
+def get_field(ctx: Context, name: str) -> Field:
+    field = ctx.site.fields.get(name)
+    if field is None:
+        raise bottle.HTTPResponse(ctx.render("error.html", status=404,
+                                             message=f"there is no field {name!r}"), status=404)
+    return field
+
+
+def read_form(ctx: Context) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The form's values, and the settings of the chosen type that were filled in (an empty
+    input keeps a setting's default, except min and max, where empty means no limit)."""
+    form = ctx.request.forms
+    type_name = ctx.form("type").strip()
+    values = {"name": ctx.form("name").strip(), "type": type_name, "label": ctx.form("label"),
+              "description": ctx.form("description"), "required": checked(form, "required")}
+    settings: dict[str, Any] = {}
+    fieldtype = FIELDTYPES.get(type_name)
+    for key, default in (fieldtype.settings.items() if fieldtype else ()):
+        if isinstance(default, bool):
+            settings[key] = checked(form, f"setting_{key}")
+            continue
+        raw = ctx.form(f"setting_{key}").strip()
+        if raw or default is None:
+            settings[key] = raw
+    return values, settings
+
+
+def inputs_for_errors(type_name: str) -> dict[str, str]:
+    fieldtype = FIELDTYPES.get(type_name)
+    settings = {key: f"setting_{key}" for key in (fieldtype.settings if fieldtype else ())}
+    return {**FIELD_INPUTS, **settings}
+
+
+def setting_inputs() -> list[tuple[str, str, list[str]]]:
+    """Every type setting once: (name, kind, the types that have it)."""
+    found: dict[str, tuple[str, list[str]]] = {}
+    for type_name, fieldtype in FIELDTYPES.items():
+        for key, default in fieldtype.settings.items():
+            kind = "checkbox" if isinstance(default, bool) else (
+                "text" if key == "template" else "number")
+            found.setdefault(key, (kind, []))[1].append(type_name)
+    return [(key, kind, types) for key, (kind, types) in found.items()]
+
+
+def render_form(ctx: Context, field: Field | None, values: dict[str, Any],
+                settings: dict[str, Any], errors: dict[str, str]) -> str:
+    types = [(name, name) for name in sorted(FIELDTYPES) if name not in HIDDEN_TYPES
+             or (field is not None and field.type.name == name)]
+    used_by = ctx.site.fields.templates_using(field.name) if field else []
+    return ctx.render("setup_field_edit.html", field=field, values=values, settings=settings,
+                      errors=errors, types=types, setting_inputs=setting_inputs(),
+                      used_by=used_by)

@@ -1,0 +1,126 @@
+"""Setup > Templates: the site's templates, and the form that adds, edits and deletes one.
+
+- `/admin/setup/templates/` lists every template with its fields and how many pages use it.
+- `/admin/setup/templates/add` (a name and first fields) and `/admin/setup/templates/<name>/edit`:
+  the fields in their order (the form sends `fields` once per field, in order; `add_field`
+  appends one), the label, whether its pages may have children, and which templates their
+  parents and children may have. A refused value shows its message beside the input.
+- POST `/admin/setup/templates/<name>/delete`: refused while pages use the template.
+
+Superusers only. The routes call `site.templates`; the checks live there.
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+import bottle
+
+from ..errors import CmsError
+from .app import SUPERUSER
+from .forms import checked, names_list, place_error
+
+if TYPE_CHECKING:
+    from ..templates import Template
+    from .app import Context, Web
+
+TEMPLATE_INPUTS = {"name": "name", "template": "name", "exists": "fields",
+                   "parent_templates": "parent_templates", "child_templates": "child_templates"}
+
+
+def register(web: Web) -> None:
+    app = web.app
+
+    @app.get("/admin/setup/templates/", permission=SUPERUSER)
+    def template_list(ctx: Context) -> str:
+        rows = [(t, ctx.site.templates.pages_using(t.name))
+                for t in sorted(ctx.site.templates, key=lambda t: t.name)]
+        return ctx.render("setup_templates.html", rows=rows)
+
+    @app.get("/admin/setup/templates/add", permission=SUPERUSER)
+    def add_form(ctx: Context) -> str:
+        return render_form(ctx, None, {"name": "", "fields": ["title"]}, {})
+
+    @app.post("/admin/setup/templates/add", permission=SUPERUSER)
+    def add(ctx: Context) -> str:
+        ctx.check_csrf()
+        values = {"name": ctx.form("name").strip(), "fields": names_list(ctx.request.forms,
+                                                                         "fields")}
+        errors: dict[str, str] = {}
+        if values["name"] in ctx.site.templates:
+            errors["name"] = f"there is a template {values['name']!r} already"
+        else:
+            try:
+                template = ctx.site.templates.add(values["name"], fields=values["fields"])
+            except CmsError as exc:
+                place_error(exc, TEMPLATE_INPUTS, errors)
+            else:
+                ctx.notice("message", f"Added the template {template.name}")
+                ctx.redirect(f"/admin/setup/templates/{template.name}/edit")
+        bottle.response.status = 400
+        return render_form(ctx, None, values, errors)
+
+    @app.get("/admin/setup/templates/<name>/edit", permission=SUPERUSER)
+    def edit_form(ctx: Context, name: str) -> str:
+        template = get_template(ctx, name)
+        return render_form(ctx, template, {"name": template.name, "fields": template.field_names,
+                                           **template.settings}, {})
+
+    @app.post("/admin/setup/templates/<name>/edit", permission=SUPERUSER)
+    def edit(ctx: Context, name: str) -> str:
+        ctx.check_csrf()
+        template = get_template(ctx, name)
+        form = ctx.request.forms
+        fields = names_list(form, "fields")
+        if ctx.form("add_field").strip():
+            fields.append(ctx.form("add_field").strip())
+        settings = {"label": ctx.form("label").strip(), "no_children": checked(form, "no_children"),
+                    "parent_templates": names_list(form, "parent_templates"),
+                    "child_templates": names_list(form, "child_templates")}
+        values = {"name": template.name, "fields": fields, **settings}
+        errors: dict[str, str] = {}
+        try:
+            with ctx.site.transaction():
+                template.set_settings(**settings)
+                template.set_fields(fields)
+        except CmsError as exc:
+            ctx.site.templates.load()        # what the rolled back transaction left stored
+            place_error(exc, TEMPLATE_INPUTS, errors)
+        else:
+            ctx.notice("message", f"Saved the template {template.name}")
+            ctx.redirect(f"/admin/setup/templates/{template.name}/edit")
+        bottle.response.status = 400
+        return render_form(ctx, ctx.site.templates[template.name], values, errors)
+
+    @app.post("/admin/setup/templates/<name>/delete", permission=SUPERUSER)
+    def delete(ctx: Context, name: str) -> None:
+        ctx.check_csrf()
+        template = get_template(ctx, name)
+        try:
+            ctx.site.templates.delete(template.name)
+        except CmsError as exc:
+            ctx.notice("error", str(exc))
+            ctx.redirect(f"/admin/setup/templates/{template.name}/edit")
+        ctx.notice("message", f"Deleted the template {template.name}")
+        ctx.redirect("/admin/setup/templates/")
+
+
+def get_template(ctx: Context, name: str) -> Template:
+    template = ctx.site.templates.get(name)
+    if template is None:
+        raise bottle.HTTPResponse(ctx.render("error.html", status=404,
+                                             message=f"there is no template {name!r}"), status=404)
+    return template
+
+
+def render_form(ctx: Context, template: Template | None, values: dict[str, Any],
+                errors: dict[str, str]) -> str:
+    chosen = [ctx.site.fields.get(name) for name in values["fields"]]
+    fields = [(name, field.label if field else name) for name, field in zip(values["fields"], chosen)]
+    others = [(f.name, f"{f.name} ({f.type.name})") for f in sorted(ctx.site.fields,
+                                                                    key=lambda f: f.name)
+              if f.name not in values["fields"]]
+    template_names = [(t.name, t.label) for t in sorted(ctx.site.templates, key=lambda t: t.name)]
+    used = ctx.site.templates.pages_using(template.name) if template else 0
+    return ctx.render("setup_template_edit.html", template=template, values=values,
+                      fields=fields, others=others, template_names=template_names,
+                      pages_using=used, errors=errors)

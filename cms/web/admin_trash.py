@@ -1,0 +1,46 @@
+"""The trash: what was trashed, each with Restore, and "Empty trash" (for good, confirmed).
+
+`/admin/trash/` lists the pages directly in the trash (their children go with them), newest
+first, 50 a page. Restore posts to the page's own `/admin/page/<id>/restore`; POST
+`/admin/trash/empty` deletes everything in the trash (superusers only, as in ProcessWire;
+the form asks for confirmation, and without the `confirm` field nothing is deleted).
+"""
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from ..errors import CmsError
+from .app import SUPERUSER
+
+if TYPE_CHECKING:
+    from .app import Context, Web
+
+TRASH_ID = 7
+PAGE_SIZE = 50
+
+
+def register(web: Web) -> None:
+    app = web.app
+
+    @app.get("/admin/trash/")
+    def trash(ctx: Context) -> str:
+        start = ctx.int_param("start", 0, 0, 10 ** 9)
+        found = ctx.site.pages.find(f"parent={TRASH_ID}, include=all, sort=-modified, "
+                                    f"start={start}, limit={PAGE_SIZE}")
+        return ctx.render("trash.html", found=found, start=start, page_size=PAGE_SIZE,
+                          may_empty=ctx.can(SUPERUSER))
+
+    @app.post("/admin/trash/empty", permission=SUPERUSER)
+    def empty(ctx: Context) -> None:
+        ctx.check_csrf()
+        if ctx.form("confirm") != "1":
+            ctx.notice("error", "Nothing was deleted: tick the box to confirm that the trash "
+                                "is to be emptied for good.")
+        else:
+            try:
+                count = ctx.site.pages.empty_trash()
+            except CmsError as exc:
+                ctx.notice("error", f"Nothing was deleted: {exc}")
+            else:
+                ctx.notice("message", f"Emptied the trash: {count} page(s) deleted for good")
+        ctx.redirect("/admin/trash/")

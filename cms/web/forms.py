@@ -1,0 +1,36 @@
+"""What the admin's forms share: a refused value's message placed beside the input it came from.
+
+The API raises `ValidationError(field=..., rule=...)`; a form knows which of its inputs a rule
+or a field name belongs to and shows the message there, or above the form when none fits.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import CmsError, ValidationError
+
+
+def place_error(exc: CmsError, inputs_by_key: dict[str, str], errors: dict[str, str]) -> None:
+    """Put `exc`'s message beside the input named for its rule or field (else under "_")."""
+    key = "_"
+    if isinstance(exc, ValidationError):
+        for candidate in (exc.rule, exc.field):
+            if candidate and candidate in inputs_by_key:
+                key = inputs_by_key[candidate]
+                break
+    errors[key] = str(exc)
+
+
+def checked(form: Any, name: str) -> bool:
+    """A checkbox: sent (with any value) means on."""
+    return bool(form.getunicode(name))
+
+
+def names_list(form: Any, name: str) -> list[str]:
+    """Every value of a repeated input (checkboxes, ordered lists), blanks left out."""
+    return [value for value in (v.strip() for v in form.decode().getall(name)) if value]
+
+
+def selector_quoted(value: str) -> str:
+    """A value as a selector reads it back exactly (in double quotes, escaped)."""
+    return '"' + value.replace("\\", "\\\\").replace('"', '\\"') + '"'

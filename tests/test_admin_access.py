@@ -1,0 +1,97 @@
+"""Access screens over HTTP: users, roles with permissions, permissions; bad input refused."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+from webclient import PASSWORD, Client
+
+
+def post_multi(client, path, pairs):
+    return client.request("POST", path, urlencode(pairs).encode(),
+                          {"Content-Type": "application/x-www-form-urlencoded"})
+
+
+def beside(answer, name):
+    """The markup of one input's row (its error included), up to the next input's."""
+    return answer.text.split(f'id="field-{name}"', 1)[1].split('id="field-', 1)[0]
+
+
+def test_a_role_with_page_edit_lets_its_user_into_the_admin(site, superuser, admin_server):
+    token = superuser.token()
+    added_role = post_multi(superuser, "/admin/access/roles/", [
+        ("csrf_token", token), ("name", "writer"), ("permissions", "page-edit")])
+    assert added_role.status == 303
+    assert "page-edit" in [p.name for p in site.users.role("writer").get("permissions")]
+    added = post_multi(superuser, "/admin/access/users/add", [
+        ("csrf_token", token), ("name", "wanda"), ("password", PASSWORD),
+        ("email", "wanda@example.org"), ("roles", "writer")])
+    assert added.status == 303
+    assert site.users.get("wanda").role_names() == ["guest", "writer"]
+    writer = Client(admin_server)
+    writer.login("wanda")
+    assert writer.get("/admin/").status == 200
+    assert writer.get("/admin/access/users/").status == 403
+    listed = superuser.get("/admin/access/users/")
+    assert "wanda@example.org" in listed.text and "guest, writer" in listed.text
+    role = site.users.role("writer")
+    post_multi(superuser, f"/admin/access/roles/{role.id}/edit", [("csrf_token", token)])
+    assert site.users.role("writer").get("permissions").ids() == []
+    writer.close()
+
+
+def test_a_user_gets_roles_a_new_password_and_is_deleted(site, superuser, admin_server):
+    token = superuser.token()
+    site.users.add_role("writer", ["page-edit"])
+    user = site.users.add("wanda", PASSWORD, roles=[])
+    saved = post_multi(superuser, f"/admin/access/users/{user.id}/edit", [
+        ("csrf_token", token), ("email", ""), ("roles", "writer"), ("password", "another-secret-1")])
+    assert saved.status == 303
+    assert site.users.get(user.id).role_names() == ["guest", "writer"]
+    assert site.users.authenticate("wanda", "another-secret-1")
+    short = post_multi(superuser, f"/admin/access/users/{user.id}/edit", [
+        ("csrf_token", token), ("email", ""), ("password", "x")])
+    assert short.status == 400 and "too short" in beside(short, "password")
+    assert site.users.get(user.id).role_names() == ["guest", "writer"]     # nothing changed
+    me = site.users.get("admin")
+    refused = superuser.post(f"/admin/access/users/{me.id}/delete", {"csrf_token": token})
+    assert "cannot delete the user you are logged in as" in superuser.get(refused.location).text
+    deleted = superuser.post(f"/admin/access/users/{user.id}/delete", {"csrf_token": token})
+    assert deleted.status == 303 and not site.users.get("wanda")
+
+
+def test_bad_input_is_refused_beside_the_field(site, superuser):
+    token = superuser.token()
+    for pairs, name, words in (
+            ([("name", "admin"), ("password", PASSWORD)], "name", "exists already"),
+            ([("name", "!!!"), ("password", PASSWORD)], "name", "no usable characters"),
+            ([("name", "newbie"), ("password", "short")], "password", "too short"),
+            ([("name", "newbie"), ("password", PASSWORD), ("roles", "nope")], "roles",
+             "unknown role")):
+        answer = post_multi(superuser, "/admin/access/users/add", [("csrf_token", token)] + pairs)
+        assert answer.status == 400 and words in beside(answer, name), (pairs, name)
+    assert not site.users.get("newbie")
+    taken = post_multi(superuser, "/admin/access/roles/", [("csrf_token", token),
+                                                           ("name", "guest")])
+    assert taken.status == 400 and "already" in beside(taken, "name")
+    bad_perm = post_multi(superuser, "/admin/access/roles/", [
+        ("csrf_token", token), ("name", "odd"), ("permissions", "fly")])
+    assert bad_perm.status == 400 and "unknown permission" in beside(bad_perm, "permissions")
+    assert not site.users.role("odd")
+    again = superuser.post("/admin/access/permissions/", {"csrf_token": token,
+                                                          "name": "page-edit"})
+    assert again.status == 400 and "already" in beside(again, "name")
+    added = superuser.post("/admin/access/permissions/", {"csrf_token": token,
+                                                          "name": "report-view",
+                                                          "title": "See reports"})
+    assert added.status == 303 and "report-view" in site.users.permission_names(refresh=True)
+
+
+def test_the_system_roles_stay(site, superuser):
+    token = superuser.token()
+    guest = site.users.role("guest")
+    kept = superuser.post(f"/admin/access/roles/{guest.id}/delete", {"csrf_token": token})
+    assert "part of the system" in superuser.get(kept.location).text
+    assert site.users.role("guest")
+    spare = site.users.add_role("spare")
+    superuser.post(f"/admin/access/roles/{spare.id}/delete", {"csrf_token": token})
+    assert not site.users.role("spare")

@@ -1,0 +1,85 @@
+"""Setup > Fields over HTTP: list, add, edit, delete; refused input changes nothing."""
+from __future__ import annotations
+
+from webclient import PASSWORD, Client
+
+
+def test_a_field_is_added_edited_and_shown_in_the_list(site, superuser):
+    token = superuser.token()
+    added = superuser.post("/admin/setup/fields/add", {
+        "csrf_token": token, "name": "rank", "type": "Integer", "label": "Rank",
+        "description": "Higher first", "setting_min": "0", "setting_max": "10"})
+    assert added.status == 303 and added.location.endswith("/admin/setup/fields/rank/edit")
+    site.fields.load()
+    rank = site.fields["rank"]
+    assert (rank.type.name, rank.label, rank.description) == ("Integer", "Rank", "Higher first")
+    assert rank.settings == {"min": 0, "max": 10}
+    listed = superuser.get("/admin/setup/fields/")
+    assert listed.status == 200 and "/admin/setup/fields/rank/edit" in listed.text
+    saved = superuser.post("/admin/setup/fields/rank/edit", {
+        "csrf_token": token, "type": "Integer", "label": "Position", "description": "",
+        "required": "1", "setting_min": "", "setting_max": "99"})
+    assert saved.status == 303
+    site.fields.load()
+    rank = site.fields["rank"]
+    assert (rank.label, rank.required, rank.settings) == ("Position", True,
+                                                          {"min": None, "max": 99})
+    form = superuser.get("/admin/setup/fields/rank/edit")
+    assert 'value="Position"' in form.text and 'value="99"' in form.text
+
+
+def test_bad_input_is_shown_beside_its_input_and_nothing_changes(site, superuser):
+    token = superuser.token()
+    names_before = site.fields.names()
+    for values, input_name, words in (
+            ({"name": "2bad", "type": "Text"}, "name", "not an identifier"),
+            ({"name": "title", "type": "Integer"}, "name", "exists already"),
+            ({"name": "size", "type": "Integer", "setting_min": "5", "setting_max": "1"},
+             "setting_min", "above max"),
+            ({"name": "size", "type": "Integer", "setting_max": "lots"}, "setting_max",
+             "not a whole number"),
+            ({"name": "short", "type": "Text", "setting_maxlength": "9999"},
+             "setting_maxlength", "maxlength"),
+            ({"name": "odd", "type": "Nope"}, "type", "unknown fieldtype")):
+        answer = superuser.post("/admin/setup/fields/add", {"csrf_token": token, **values})
+        assert answer.status == 400, values
+        beside = answer.text.split(f'id="field-{input_name}"', 1)[1].split("</div>", 1)[0]
+        assert "field-error" in beside and words in beside, (values, beside)
+    site.fields.load()
+    assert site.fields.names() == names_before
+    refused = superuser.post("/admin/setup/fields/title/edit", {
+        "csrf_token": token, "type": "Integer", "label": "Number"})
+    assert refused.status == 400 and "only while it is empty" in refused.text
+    site.fields.load()
+    assert site.fields["title"].label == "Title" and site.fields["title"].type.name == "PageTitle"
+
+
+def test_a_field_in_use_is_not_deleted(site, superuser):
+    token = superuser.token()
+    site.fields.add("body", "Textarea")
+    site.templates["basic-page"].add_field("body")
+    refused = superuser.post("/admin/setup/fields/body/delete", {"csrf_token": token})
+    assert refused.status == 303
+    shown = superuser.get(refused.location)
+    assert "used by template(s) basic-page" in shown.text
+    assert "body" in site.fields
+    site.fields.add("spare", "Text")
+    deleted = superuser.post("/admin/setup/fields/spare/delete", {"csrf_token": token})
+    assert deleted.status == 303 and deleted.location == "/admin/setup/fields/"
+    site.fields.load()
+    assert site.fields.get("spare") is None
+    assert superuser.get("/admin/setup/fields/spare/edit").status == 404
+
+
+def test_setup_is_for_superusers_and_changes_need_the_csrf_token(site, superuser, admin_server):
+    site.users.add_role("editor", ["page-edit"])
+    site.users.add("ed", PASSWORD, roles=["editor"])
+    editor = Client(admin_server)
+    editor.login("ed")
+    assert editor.get("/admin/setup/fields/").status == 403
+    assert editor.post("/admin/setup/fields/add", {"csrf_token": editor.token(), "name": "x",
+                                                   "type": "Text"}).status == 403
+    assert "Setup" not in editor.get("/admin/").text
+    no_token = superuser.post("/admin/setup/fields/add", {"name": "x", "type": "Text"})
+    assert no_token.status == 403 and site.fields.get("x") is None
+    editor.close()

@@ -1,0 +1,64 @@
+"""Find over HTTP: typed and built selectors, chosen columns, pages of results, errors."""
+from __future__ import annotations
+
+import re
+from urllib.parse import urlencode
+
+
+def find(client, **params):
+    return client.get("/admin/find/?" + urlencode(params, doseq=True))
+
+
+def result_ids(answer):
+    table = answer.text.split('id="find-results"', 1)[1].split("</table>", 1)[0]
+    return [int(i) for i in re.findall(r'href="/admin/page/(\d+)/edit"', table)]
+
+
+def test_a_typed_selector_lists_its_pages_in_pages_of_rows(site, superuser):
+    site.fields.add("rank", "Integer")
+    site.templates.add("item", fields=["title", "rank"])
+    items = [site.pages.add("item", 1, title=f"Item {n:02}", rank=n) for n in range(30)]
+    site.pages.add("basic-page", 1, title="Item elsewhere")
+    first = find(superuser, selector="template=item, rank>=3, sort=rank", columns="title,rank")
+    assert first.status == 200
+    assert "27 page(s) found" in first.text
+    assert result_ids(first) == [p.id for p in items[3:28]]
+    assert "<th>rank</th>" in first.text and "<th>template</th>" not in first.text
+    next_link = re.search(r'href="([^"]+)" rel="next"', first.text).group(1).replace("&amp;", "&")
+    second = superuser.get(next_link)
+    assert result_ids(second) == [p.id for p in items[28:30]]
+
+
+def test_a_selector_is_built_from_the_form_and_shown(site, superuser):
+    site.templates.add("item")
+    wanted = site.pages.add("item", 1, title='Say "hello"')
+    site.pages.add("item", 1, title="Other")
+    site.pages.add("basic-page", 1, title='Say "hello" too')
+    answer = find(superuser, template="item", field="title", op="*=", value='"hello"',
+                  selector="ignored=1", build="1", column=["title", "name"])
+    assert answer.status == 200
+    assert result_ids(answer) == [wanted.id]
+    assert 'value="template=item, title*=&#34;\\&#34;hello\\&#34;&#34;"' in answer.text
+    assert "<th>name</th>" in answer.text
+
+
+def test_a_bad_selector_shows_its_error_and_where(superuser):
+    answer = find(superuser, selector="title=a, foo bar")
+    assert answer.status == 400
+    assert "operator expected" in answer.text and "position 13" in answer.text
+    assert "title=a, foo bar\n" + " " * 13 + "^</pre>" in answer.text
+    unknown = find(superuser, selector="nosuchfield=1")
+    assert unknown.status == 400 and "nosuchfield" in unknown.text
+
+
+def test_a_large_result_is_counted_up_to_the_cap(site, superuser, monkeypatch):
+    from cms.web import admin_find
+    monkeypatch.setattr(admin_find, "COUNT_CAP", 20)
+    for n in range(30):
+        site.pages.add("basic-page", 1, f"w{n:02d}", title=f"Zq {n:02d}")
+    first = find(superuser, selector="title^=Zq, sort=title", per="25")
+    assert "25+ page(s) found" in first.text      # at least what is shown and 'rel="next"' in first.text
+    assert ">last<" not in first.text
+    assert len(result_ids(first)) == 25
+    second = find(superuser, selector="title^=Zq, sort=title", per="25", start="25")
+    assert len(result_ids(second)) == 5 and "30 page(s) found" in second.text

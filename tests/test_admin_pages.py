@@ -1,0 +1,141 @@
+"""The page editor's Save and Save + Exit, required fields, who changed a page, name changes."""
+from __future__ import annotations
+
+from webclient import PASSWORD, Client
+
+
+def test_save_stays_and_save_and_exit_goes_back_to_the_tree(site, superuser):
+    page = site.pages.add("basic-page", 1, "about", title="About")
+    token = superuser.token()
+    stay = superuser.post(f"/admin/page/{page.id}/edit", {
+        "csrf_token": token, "title": "About us", "name": "about", "after": "stay"})
+    assert stay.location == f"/admin/page/{page.id}/edit"
+    leave = superuser.post(f"/admin/page/{page.id}/edit", {
+        "csrf_token": token, "title": "About", "name": "about", "after": "exit"})
+    assert leave.location == f"/admin/?open={page.id}"
+    assert site.pages.get(page.id).title == "About"
+
+
+def test_an_empty_title_or_required_field_is_refused_beside_it(site, superuser):
+    site.fields.add("summary", "Text", label="Summary", required=True,
+                    description="One line for lists")
+    site.templates["basic-page"].add_field("summary")
+    page = site.pages.add("basic-page", 1, "about", title="About", summary="Short")
+    form = superuser.get(f"/admin/page/{page.id}/edit")
+    assert "One line for lists" in form.text
+    refused = superuser.post(f"/admin/page/{page.id}/edit", {
+        "csrf_token": form.csrf(), "title": "  ", "summary": "", "name": "about"})
+    assert refused.status == 400
+    for name, label in (("title", "Title"), ("summary", "Summary")):
+        beside = refused.text.split(f'id="field-{name}"', 1)[1].split("</div>", 1)[0]
+        assert f"{label} is required" in beside
+    again = site.pages.get(page.id)
+    assert (again.title, again.summary) == ("About", "Short")
+
+
+def test_the_editor_names_who_created_and_modified_the_page(site, superuser, admin_server):
+    site.users.add_role("editor", ["page-edit"])
+    site.users.add("ed", PASSWORD, roles=["editor"])
+    site.templates["home"].set_access(view=["guest"], edit=["editor"])   # editors edit pages
+    editor = Client(admin_server)
+    editor.login("ed")
+    added = superuser.post("/admin/page/add?parent=1", {
+        "csrf_token": superuser.token(), "parent": "1", "template": "basic-page",
+        "title": "News"})
+    page_id = int(added.location.split("/")[3])
+    editor.post(f"/admin/page/{page_id}/edit", {"csrf_token": editor.token(), "title": "News!",
+                                                 "name": "news"})
+    people = superuser.get(f"/admin/page/{page_id}/edit").text.split('id="page-people"')[1]
+    people = people.split("</p>", 1)[0]
+    assert "by admin" in people and "modified" in people.split("by admin")[1]
+    assert people.rstrip().endswith("by ed")
+    editor.close()
+
+
+def test_a_name_changed_on_save_is_said(site, superuser):
+    site.pages.add("basic-page", 1, "taken", title="Taken")
+    page = site.pages.add("basic-page", 1, "mine", title="Mine")
+    token = superuser.token()
+    clash = superuser.post(f"/admin/page/{page.id}/edit", {
+        "csrf_token": token, "title": "Mine", "name": "taken"})
+    shown = superuser.get(clash.location).text
+    assert site.pages.get(page.id).name == "taken-1"
+    assert "Another page here is named &#39;taken&#39;, so this one was saved as &#39;taken-1&#39;" in shown
+    cleaned = superuser.post(f"/admin/page/{page.id}/edit", {
+        "csrf_token": token, "title": "Mine", "name": "My Page"})
+    assert site.pages.get(page.id).name == "my-page"
+    assert "The name &#39;My Page&#39; was saved as &#39;my-page&#39;" in superuser.get(
+        cleaned.location).text
+    same = superuser.post(f"/admin/page/{page.id}/edit", {
+        "csrf_token": token, "title": "Mine", "name": "my-page"})
+    assert "was saved as" not in superuser.get(same.location).text
+
+
+def child_ids(site, parent):
+    return [p.id for p in site.pages.get(parent.id).children("include=all")]
+
+
+def test_children_are_reordered_by_drag_order_and_by_shifting(site, superuser):
+    parent = site.pages.add("basic-page", 1, title="Parent")
+    kids = [site.pages.add("basic-page", parent, title=f"Kid {n}") for n in range(4)]
+    token = superuser.token()
+    dragged = superuser.post(f"/admin/page/{parent.id}/sort", {
+        "order": f"{kids[2].id},{kids[0].id},{kids[1].id},{kids[3].id}"},
+        headers={"X-CSRF-Token": token, "X-Requested-With": "fetch"})
+    assert dragged.status == 200 and dragged.json()["status"] is True
+    assert child_ids(site, parent) == [kids[i].id for i in (2, 0, 1, 3)]
+    up = superuser.post(f"/admin/page/{kids[3].id}/shift", {"csrf_token": token,
+                                                             "direction": "up"})
+    assert up.location == f"/admin/?open={kids[3].id}"
+    assert child_ids(site, parent) == [kids[i].id for i in (2, 0, 3, 1)]
+    superuser.post(f"/admin/page/{kids[2].id}/shift", {"csrf_token": token, "direction": "up"})
+    superuser.post(f"/admin/page/{kids[2].id}/shift", {"csrf_token": token, "direction": "down"})
+    assert child_ids(site, parent) == [kids[i].id for i in (0, 2, 3, 1)]
+    stranger = superuser.post(f"/admin/page/{parent.id}/sort", {"order": "1"},
+                              headers={"X-CSRF-Token": token, "X-Requested-With": "fetch"})
+    assert stranger.status == 400 and "not a child" in stranger.json()["message"]
+    no_token = superuser.post(f"/admin/page/{parent.id}/sort",
+                              {"order": f"{kids[1].id},{kids[0].id}"})
+    assert no_token.status == 403
+    assert child_ids(site, parent) == [kids[i].id for i in (0, 2, 3, 1)]
+
+
+def test_a_long_list_is_filtered_by_name_and_jumped_through(site, superuser):
+    parent = site.pages.add("basic-page", 1, title="Words")
+    with site.transaction():
+        for n in range(240):
+            site.pages.add("basic-page", parent, f"word-{n:03d}", title=f"Word {n:03d}")
+    first = superuser.get(f"/admin/page/{parent.id}/children",
+                          headers={"X-Requested-With": "fetch"})
+    assert 'class="tree-filter"' in first.text and "of 5" in first.text
+    last = superuser.get(f"/admin/page/{parent.id}/children?page=5",
+                         headers={"X-Requested-With": "fetch"})
+    assert "Word 239" in last.text and "Word 199" not in last.text and "Word 200" in last.text
+    past = superuser.get(f"/admin/page/{parent.id}/children?page=99",
+                         headers={"X-Requested-With": "fetch"})
+    assert "Word 239" in past.text
+    found = superuser.get(f"/admin/page/{parent.id}/children?q=word-13",
+                          headers={"X-Requested-With": "fetch"})
+    assert "10 matching children" in found.text
+    assert "Word 130" in found.text and "Word 139" in found.text and "Word 140" not in found.text
+
+
+def test_the_move_form_offers_the_tree_to_pick_the_new_parent(site, superuser):
+    target = site.pages.add("basic-page", 1, title="Target")
+    page = site.pages.add("basic-page", 1, title="Mover")
+    form = superuser.get(f"/admin/page/{page.id}/move")
+    assert f'data-pick="{page.id}"' in form.text
+    row = form.text.split(f'id="page-{target.id}"', 1)[1].split("</div>", 1)[0]
+    assert "Move here" in row and f'name="parent" value="{target.id}"' in row
+    own_row = form.text.split(f'id="page-{page.id}"', 1)[1].split("</div>", 1)[0]
+    assert "Move here" not in own_row
+    site.templates.add("folder", child_templates=["folder"])
+    folder = site.pages.add("folder", 1, title="Folders only")
+    form = superuser.get(f"/admin/page/{page.id}/move")          # a basic-page may not go there
+    assert "Move here" not in form.text.split(f'id="page-{folder.id}"', 1)[1].split("</div>", 1)[0]
+    inner = superuser.get(f"/admin/page/{target.id}/children?pick={page.id}",
+                          headers={"X-Requested-With": "fetch"})
+    assert inner.status == 200
+    moved = superuser.post(f"/admin/page/{page.id}/move", {"csrf_token": form.csrf(),
+                                                           "parent": str(target.id)})
+    assert moved.status == 303 and site.pages.get(page.id).path == "/target/mover/"

@@ -1,0 +1,83 @@
+"""Setup > Templates over HTTP: add, fields in order, family settings, delete refused in use."""
+from __future__ import annotations
+
+from urllib.parse import urlencode
+
+
+def post_multi(client, path, pairs):
+    """A form with repeated names (`fields` once per field, in order)."""
+    return client.request("POST", path, urlencode(pairs).encode(),
+                          {"Content-Type": "application/x-www-form-urlencoded"})
+
+
+def test_a_template_is_added_and_its_fields_ordered(site, superuser):
+    token = superuser.token()
+    site.fields.add("body", "Textarea", label="Body")
+    site.fields.add("rank", "Integer")
+    added = post_multi(superuser, "/admin/setup/templates/add",
+                       [("csrf_token", token), ("name", "article"), ("fields", "title")])
+    assert added.status == 303 and added.location.endswith("/admin/setup/templates/article/edit")
+    saved = post_multi(superuser, "/admin/setup/templates/article/edit", [
+        ("csrf_token", token), ("fields", "title"), ("add_field", "body"), ("label", "Article"),
+        ("no_children", "1"), ("parent_templates", "basic-page"), ("parent_templates", "home")])
+    assert saved.status == 303
+    site.templates.load()
+    article = site.templates["article"]
+    assert article.field_names == ["title", "body"]
+    assert article.settings["label"] == "Article" and article.settings["no_children"]
+    assert article.settings["parent_templates"] == ["basic-page", "home"]
+    reordered = post_multi(superuser, "/admin/setup/templates/article/edit", [
+        ("csrf_token", token), ("fields", "body"), ("fields", "title"), ("add_field", "rank"),
+        ("label", "Article")])
+    assert reordered.status == 303
+    site.templates.load()
+    assert site.templates["article"].field_names == ["body", "title", "rank"]
+    assert not site.templates["article"].settings["no_children"]
+    page = site.pages.add("article", 1, title="First")
+    form = superuser.get(f"/admin/page/{page.id}/edit")
+    assert form.text.index('id="field-body"') < form.text.index('id="field-title"')
+    listed = superuser.get("/admin/setup/templates/")
+    assert "body, title, rank" in listed.text
+
+
+def test_the_add_page_form_offers_the_templates_the_family_settings_allow(site, superuser):
+    site.templates.add("folder", child_templates=["basic-page"])
+    folder = site.pages.add("folder", 1, title="Folder")
+    form = superuser.get(f"/admin/page/add?parent={folder.id}")
+    assert 'value="basic-page"' in form.text and 'value="folder"' not in form.text
+    refused = superuser.post(f"/admin/page/add?parent={folder.id}", {
+        "csrf_token": superuser.token(), "template": "folder", "title": "Inner"})
+    assert refused.status == 400 and folder.num_children == 0
+
+
+def test_bad_input_is_refused_beside_its_input_and_nothing_changes(site, superuser):
+    token = superuser.token()
+    for pairs, input_name, words in (
+            ([("name", "bad name!"), ("fields", "title")], "name", "letters, digits"),
+            ([("name", "basic-page"), ("fields", "title")], "name", "already"),
+            ([("name", "odd"), ("fields", "title"), ("fields", "nope")], "fields",
+             "unknown field")):
+        answer = post_multi(superuser, "/admin/setup/templates/add", [("csrf_token", token)] + pairs)
+        assert answer.status == 400, pairs
+        beside = answer.text.split(f'id="field-{input_name}"', 1)[1].split("</fieldset>", 1)[0]
+        assert words in beside.split("field-error", 1)[1], (pairs, beside)
+    assert site.templates.get("odd") is None
+    refused = post_multi(superuser, "/admin/setup/templates/basic-page/edit", [
+        ("csrf_token", token), ("fields", "title"), ("fields", "nope"), ("label", "Changed")])
+    assert refused.status == 400 and "unknown field" in refused.text
+    site.templates.load()
+    assert site.templates["basic-page"].label == "basic-page"
+
+
+def test_a_template_that_pages_use_is_not_deleted(site, superuser):
+    token = superuser.token()
+    site.templates.add("article")
+    page = site.pages.add("article", 1, title="First")
+    refused = superuser.post("/admin/setup/templates/article/delete", {"csrf_token": token})
+    assert "used by 1 page" in superuser.get(refused.location).text
+    assert "article" in site.templates
+    site.pages.delete(page)
+    deleted = superuser.post("/admin/setup/templates/article/delete", {"csrf_token": token})
+    assert deleted.location == "/admin/setup/templates/"
+    site.templates.load()
+    assert site.templates.get("article") is None

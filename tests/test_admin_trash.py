@@ -1,0 +1,42 @@
+"""The trash screen over HTTP: list, restore, and Empty trash only when confirmed."""
+from __future__ import annotations
+
+from webclient import PASSWORD, Client
+
+
+def test_the_trash_lists_restores_and_empties_when_confirmed(site, superuser):
+    token = superuser.token()
+    kept = site.pages.add("basic-page", 1, title="Kept")
+    back = site.pages.add("basic-page", 1, title="Comes back")
+    gone = site.pages.add("basic-page", 1, title="Goes for good")
+    site.pages.add("basic-page", gone, title="Goes with it")
+    back.trash()
+    gone.trash()
+    listed = superuser.get("/admin/trash/")
+    assert "2 page(s) in the trash" in listed.text
+    assert "Comes back" in listed.text and "Goes for good" in listed.text
+    assert "Goes with it" not in listed.text and "Kept" not in listed.text
+    restored = superuser.post(f"/admin/page/{back.id}/restore", {"csrf_token": token,
+                                                                 "back": "trash"})
+    assert restored.location == "/admin/trash/"
+    assert site.pages.get(back.id).path == "/comes-back/"
+    unconfirmed = superuser.post("/admin/trash/empty", {"csrf_token": token})
+    assert "Nothing was deleted" in superuser.get(unconfirmed.location).text
+    assert site.pages.get(gone.id)
+    emptied = superuser.post("/admin/trash/empty", {"csrf_token": token, "confirm": "1"})
+    assert "2 page(s) deleted for good" in superuser.get(emptied.location).text
+    assert not site.pages.get(gone.id) and site.pages.get(kept.id) and site.pages.get(back.id)
+    assert "0 page(s) in the trash" in superuser.get("/admin/trash/").text
+
+
+def test_only_a_superuser_empties_the_trash(site, admin_server):
+    site.users.add_role("editor", ["page-edit"])
+    site.users.add("ed", PASSWORD, roles=["editor"])
+    site.pages.add("basic-page", 1, title="Trashed").trash()
+    editor = Client(admin_server)
+    editor.login("ed")
+    listed = editor.get("/admin/trash/")
+    assert "Trashed" in listed.text and "Empty trash" not in listed.text
+    refused = editor.post("/admin/trash/empty", {"csrf_token": editor.token(), "confirm": "1"})
+    assert refused.status == 403 and site.pages.count("parent=7, include=all") == 1
+    editor.close()

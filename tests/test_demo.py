@@ -1,0 +1,36 @@
+"""The demo: built once, the user's changes kept on later starts, the import paced to be seen."""
+from __future__ import annotations
+
+import time
+
+from cms.demo import setup_demo
+from cms.tasker import TaskState
+
+
+def test_a_renamed_about_page_is_not_built_again(site):
+    first = setup_demo(site)
+    assert first["password"] and first["created_tasks"]
+    about = site.pages.get("/about/")
+    about.title = "About us"
+    about.name = "about-us"
+    about.save()
+    site.pages.get("/dictionary/").trash()
+    again = setup_demo(site)
+    assert again["password"] is None and not again["created_tasks"]
+    assert site.pages.count("template=basic-page, title*=About, include=all") == 1
+    assert not site.pages.get("/about/") and not site.pages.get("/dictionary/")
+    assert again["importer"] is not None
+
+
+def test_the_import_keeps_its_pace_and_the_task_says_how_far_it_got(site):
+    info = setup_demo(site)
+    site.modules.save_config("Dictionary", max_words=60, words_per_second=100)
+    tasker = site.modules.get("Tasker")
+    began = time.monotonic()
+    while tasker.is_active(info["importer"]):
+        tasker.execute_task(info["importer"], {"timeout": time.time() + 10, "invoker": "test"})
+    took = time.monotonic() - began
+    assert 0.55 < took < 5                  # 60 words at 100 a second
+    task = tasker.get_task_by_id(info["importer"].id)
+    assert int(task.get("task_state")) == TaskState.FINISHED
+    assert site.pages.count(f"parent={info['dictionary'].id}, template=word") == 60
