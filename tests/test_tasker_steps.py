@@ -98,6 +98,14 @@ def test_a_transient_database_error_gives_the_task_back_without_an_attempt(taske
     assert stored_data(tasker, task)["records_processed"] == 0
     line = tasker.get_log(task)[-1]
     assert "could not get the database" in line and "no attempt counted" in line
+    # only repeated ones count: the second in a row counts one, the third fails (max 2)
+    tasker.site.modules.save_config("Tasker", max_attempts=2)
+    assert not run(tasker, task)
+    assert runtime(tasker, task, "state", "attempts") == (TaskState.ACTIVE, 1)
+    assert "one more attempt counted" in tasker.get_log(task)[-1]
+    assert not run(tasker, task)
+    assert tasker.get_state(task) == TaskState.FAILED
+    assert "database errors 3 times in a row" in tasker.get_log(task)[-1]
 
 
 def test_max_idle_steps_0_lets_a_task_stand_still(tasker):
