@@ -51,8 +51,6 @@ import time
 import traceback
 from typing import TYPE_CHECKING, Any
 
-import peewee
-
 from ..db.sqlite import is_busy
 from ..hooks import hookable
 from ..page import Page
@@ -541,7 +539,8 @@ class StepMixin:
                     db.reconnect()
                 except Exception:
                     return False                 # the lease will expire; a reaper hands it on
-            self._give_back_transient(step, f"{TRANSIENT[why]}: {error}")
+            said = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            self._give_back_transient(step, f"{TRANSIENT[why]}: {said}")
             return False
         if not isinstance(error, Exception):     # KeyboardInterrupt, SystemExit: give it back
             step.log("warning", f"the step was interrupted ({type(error).__name__}); what it did "
@@ -797,6 +796,9 @@ TRANSIENT = {
 }
 
 
+DRIVER_ERRORS = {"OperationalError", "InterfaceError", "InternalError"}
+
+
 def transient(db: Any, error: BaseException) -> str:
     """Why `error` is the database's passing trouble, not the task's fault ("lock", "retry",
     "lost"), or "". Looks through the exceptions it was raised from, as module code may wrap
@@ -808,7 +810,8 @@ def transient(db: Any, error: BaseException) -> str:
             return "lock"
         if isinstance(exc, sqlite3.OperationalError) and is_busy(exc):
             return "lock"
-        if isinstance(exc, (peewee.OperationalError, peewee.InterfaceError, peewee.InternalError)):
+        # peewee's wrappers, or the driver's own errors where code used the connection itself
+        if {kind.__name__ for kind in type(exc).__mro__} & DRIVER_ERRORS:
             if db.is_retryable(exc):
                 return "lock" if db.engine == "sqlite" else "retry"
             if db.is_disconnect(exc):
