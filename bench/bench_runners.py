@@ -1,6 +1,7 @@
 """Runner throughput beside Huey, measured in the same run.
 
     python bench/bench_runners.py [--tasks 10000] [--breakdown] [--pg URL] [--pg-tasks 200]
+                                  [--saves-tasks N] [--saves-processes N] [--saves-only]
 
 1. SQLite: N one-step tasks (a method that sets task_done and returns) drained by one worker
    (`python run.py worker --processes 1 --until-idle`), beside Huey's SqliteHuey draining N
@@ -15,7 +16,8 @@
    20 ms on I/O, drained by 1 worker process and by 4; the aim is at least 3x.
 4. Page saves by another process while a worker drains 2N tasks on SQLite: how long a save
    waits for the write lock that the worker holds most of the time, beside the same saves
-   with no worker.
+   with no worker. `--saves-tasks 60000 --saves-processes 2` (issue 13: median and max, no
+   save may fail); `--saves-only` runs this part alone.
 
 Huey is needed for part 1 (`pip install huey`); without it that comparison is skipped with a
 message.
@@ -164,10 +166,13 @@ def sqlite_vs_huey(count: int) -> None:
     print(f"  each as shipped (ours NORMAL, Huey FULL)     {ours['NORMAL'][0] / huey['FULL']:.2f}x")
 
 
-def saves_during_drain(count: int) -> None:
-    """Page saves by another process (the admin, say) while one worker drains `count` tasks:
-    how long each waits for SQLite's write lock. Baseline: the same saves with no worker."""
-    print(f"\n## page saves from another process while a worker drains {count} tasks, SQLite")
+def saves_during_drain(count: int, processes: int = 1) -> None:
+    """Page saves by another process (the admin, say) while a worker of `processes` drains
+    `count` one-step tasks: how long each waits for SQLite's write lock, and how many fail
+    (none may). Baseline: the same saves with no worker, in the same run."""
+    print(f"\n## page saves from another process while a worker ({processes} process(es)) "
+          f"drains {count} tasks, SQLite")
+    failures: list[str] = []
     with tempfile.TemporaryDirectory() as folder:
         site = make_site(folder)
         home = site.pages.get(1)
@@ -175,25 +180,39 @@ def saves_during_drain(count: int) -> None:
         def timed_save() -> float:
             start = time.perf_counter()
             home.title = f"Home {time.perf_counter()}"
-            site.pages.save(home)
+            try:
+                site.pages.save(home)
+            except Exception as exc:             # a save that failed: counted, never hidden
+                failures.append(f"{type(exc).__name__}: {exc}")
             return time.perf_counter() - start
 
         alone = sorted(timed_save() for _ in range(50))
-        create_tasks(site, count)
+        created = create_tasks(site, count)
+        print(f"created {count} tasks in {created:.1f} s")
         env = dict(os.environ, PYTHONPATH=str(ROOT))
+        started = time.perf_counter()
         worker = subprocess.Popen([sys.executable, "run.py", "--site", folder, "--db", site.db.url,
-                                   "worker", "--processes", "1", "--until-idle", "--max-steps", "0",
-                                   "-q"], cwd=ROOT, env=env, stdout=subprocess.PIPE, text=True)
+                                   "worker", "--processes", str(processes), "--until-idle",
+                                   "--max-steps", "0", "-q"], cwd=ROOT, env=env,
+                                  stdout=subprocess.PIPE, text=True)
         time.sleep(1.0)                         # the worker's start-up
         during = []
         while worker.poll() is None:
             during.append(timed_save())
             time.sleep(0.02)
-        worker.communicate()
+        out, _ = worker.communicate()
+        drained = time.perf_counter() - started
+        left = site.db.scalar("SELECT COUNT(*) FROM tasker_tasks WHERE state <> 3")
         site.close()
-    for label, times in (("no worker", alone), ("during the drain", sorted(during))):
+    during.sort()
+    for label, times in (("no worker", alone), ("during the drain", during)):
         print(f"{label:17} {len(times):4} saves: median {times[len(times) // 2] * 1e3:6.2f} ms, "
               f"p90 {times[int(len(times) * 0.9)] * 1e3:6.1f} ms, max {times[-1] * 1e3:6.1f} ms")
+    print(f"ratio (during / no worker): median {during[len(during) // 2] / alone[len(alone) // 2]:.0f}x, "
+          f"max {during[-1] / alone[-1]:.0f}x")
+    print(f"drain: {drained:.1f} s ({out.strip().splitlines()[-1] if out.strip() else ''}); "
+          f"tasks not finished: {left}")
+    print(f"failed saves: {len(failures)}" + (f" (first: {failures[0]})" if failures else ""))
 
 
 class StatementTimes:
@@ -333,10 +352,16 @@ def main() -> None:
     parser.add_argument("--pg", metavar="URL", help="also measure 1 vs 4 workers on PostgreSQL "
                                                     "(the database's tables are dropped)")
     parser.add_argument("--pg-tasks", type=int, default=200)
+    parser.add_argument("--saves-tasks", type=int, help="tasks drained in part 4 (default 2N)")
+    parser.add_argument("--saves-processes", type=int, default=1, help="worker processes in part 4")
+    parser.add_argument("--saves-only", action="store_true", help="run part 4 alone")
     args = parser.parse_args()
     header("bench_runners: draining tasks with the runners, beside Huey")
+    if args.saves_only:
+        saves_during_drain(args.saves_tasks or 2 * args.tasks, args.saves_processes)
+        return
     sqlite_vs_huey(args.tasks)
-    saves_during_drain(2 * args.tasks)
+    saves_during_drain(args.saves_tasks or 2 * args.tasks, args.saves_processes)
     if args.breakdown:
         breakdown(args.breakdown_tasks)
     if args.pg:

@@ -10,8 +10,10 @@ import time
 from datetime import datetime, timezone
 
 import pytest
+from conftest import ENGINE
 from tasker_support import child_names, make_task, run, runtime, spawn_step, stored_data, wait_for
 
+import cms
 from cms.tasker import TaskError, TaskState, claim_next, claim_task, reap_expired, release
 
 pytest_plugins = ("tasker_fixtures",)      # fixtures: shared_site, tasker, worker_env
@@ -98,6 +100,32 @@ def test_a_transient_database_error_gives_the_task_back_without_an_attempt(taske
     assert stored_data(tasker, task)["records_processed"] == 0
     line = tasker.get_log(task)[-1]
     assert "could not get the database" in line and "no attempt counted" in line
+    # only repeated ones count: the second in a row counts one, the third fails (max 2)
+    tasker.site.modules.save_config("Tasker", max_attempts=2)
+    assert not run(tasker, task)
+    assert runtime(tasker, task, "state", "attempts") == (TaskState.ACTIVE, 1)
+    assert "one more attempt counted" in tasker.get_log(task)[-1]
+    assert not run(tasker, task)
+    assert tasker.get_state(task) == TaskState.FAILED
+    assert "database errors 3 times in a row" in tasker.get_log(task)[-1]
+
+
+@pytest.mark.skipif(ENGINE == "sqlite", reason="row locks: a server engine's lock wait timeout")
+def test_a_lock_wait_that_runs_out_gives_the_task_back_on_a_server_engine(tasker, shared_site):
+    site, url, _ = shared_site
+    task = make_task(tasker, "touch_locked")
+    holder = cms.boot(url, site_dir=site.site_dir)
+    try:
+        with holder.transaction():            # another connection holds the page's row
+            holder.db.execute("SELECT id FROM pages WHERE id = ? FOR UPDATE", (task.parent.id,))
+            assert not run(tasker, task)
+    finally:
+        holder.close()
+    assert runtime(tasker, task, "state", "running", "attempts") == (TaskState.ACTIVE, 0, 0)
+    line = tasker.get_log(task)[-1]
+    assert "transient database error" in line and "no attempt counted" in line
+    assert run(tasker, task)                  # the lock is free: the next try finishes
+    assert tasker.get_state(task) == TaskState.FINISHED
 
 
 def test_max_idle_steps_0_lets_a_task_stand_still(tasker):

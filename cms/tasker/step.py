@@ -24,8 +24,9 @@ pages on disk), and the task fails in a new short transaction with the traceback
 log lines said before the failure are kept. The database's passing trouble is not the task's
 fault (`transient`: SQLite's write lock held by another process past the lock timeout, a
 deadlock or serialization failure, a lost connection, also when module code wrapped it): the
-step rolls back and the task is given back, still active, with no attempt counted and a log
-line saying why, for the next claim to run again. A runner whose claim was lost
+step rolls back and the task is given back, still active, with a log line saying why, for the
+next claim to run again. One such step counts no attempt; only repeated ones (no step ended
+normally in between) count, and at `max_attempts` in a row the task fails. A runner whose claim was lost
 rolls back and leaves the task alone. A process killed outright leaves its claim to expire;
 `claim.reap_expired` then hands the task on with its last committed data.
 
@@ -49,8 +50,6 @@ import threading
 import time
 import traceback
 from typing import TYPE_CHECKING, Any
-
-import peewee
 
 from ..db.sqlite import is_busy
 from ..fieldtypes import fold
@@ -86,6 +85,9 @@ RELEASE = ("UPDATE tasker_tasks SET state = ?, running = 0, token = NULL, "
            "progress = ?, turn = {now}, attempts = 0, steps = steps + 1, "
            "run_seconds = run_seconds + ?, failures = ?, not_before = ?, reset_pending = 0, "
            "live_key = ? WHERE pages_id = ?")
+TRANSIENT_READ = "SELECT token, attempts, state FROM tasker_tasks WHERE pages_id = ?"
+GIVE_BACK = ("UPDATE tasker_tasks SET running = 0, token = NULL, lease_until = NULL, admin_run = 0, "
+             "attempts = ?, turn = {now} WHERE pages_id = ?")
 SAVE_DATA = "UPDATE field_task_data SET data = ?, fold = ? WHERE pages_id = ?"
 STEP_FIGURES = ("INSERT INTO tasker_steps (pages_id, started, seconds, records, peak_memory, "
                 "invoker, result) VALUES (?, ?, ?, ?, ?, ?, ?)")
@@ -538,9 +540,8 @@ class StepMixin:
                     db.reconnect()
                 except Exception:
                     return False                 # the lease will expire; a reaper hands it on
-            step.log("warning", f"{TRANSIENT[why]}; the step was rolled back and the task given "
-                                f"back for another try (no attempt counted): {error}")
-            self._release_apart(step)
+            said = (str(error).strip().splitlines() or [type(error).__name__])[0]
+            self._give_back_transient(step, f"{TRANSIENT[why]}: {said}")
             return False
         if not isinstance(error, Exception):     # KeyboardInterrupt, SystemExit: give it back
             step.log("warning", f"the step was interrupted ({type(error).__name__}); what it did "
@@ -625,6 +626,45 @@ class StepMixin:
             lines, step.lines = step.lines, []
             if release(self, step.claim):
                 self._write_entries(step.task_id, lines)
+        except Exception:
+            pass                                 # the lease expires; a reaper hands it on
+
+    def _give_back_transient(self: Tasker, step: Step, why: str) -> None:
+        """After the database's passing trouble: give the claim back with the step's log lines
+        and a figure row "transient". One such step counts no attempt; one that follows another
+        (no step ended normally in between) counts one, so at `max_attempts` in a row the task
+        fails (a database that keeps failing this task's steps)."""
+        db, storage = self.site.db, self.storage
+        max_attempts = max(1, int(self.settings()["max_attempts"]))
+
+        def give_back() -> None:
+            with storage.write_transaction():
+                row = db.one(TRANSIENT_READ + storage.for_update, (step.task_id,))
+                if row is None or row[0] != step.claim.token:
+                    return
+                last = db.scalar("SELECT result FROM tasker_steps WHERE pages_id = ? "
+                                 "ORDER BY id DESC LIMIT 1", (step.task_id,))
+                attempts = row[1] + (last == "transient")
+                if row[2] == TaskState.ACTIVE and attempts >= max_attempts:
+                    text = (f"{why}; the step was rolled back. The task failed: its steps hit "
+                            f"database errors {attempts + 1} times in a row "
+                            f"(max_attempts={max_attempts})")
+                    lines, step.lines = step.lines, []
+                    self.logs.append(step.task_id, lines, step.log_cap)
+                    self.release_reaped(step.task_id, attempts, TaskState.FAILED, "error", text)
+                else:
+                    counted = "one more attempt counted" if attempts > row[1] else \
+                        "no attempt counted"
+                    step.log("warning", f"{why}; the step was rolled back and the task given "
+                                        f"back for another try ({counted})")
+                    db.execute(storage.sql(GIVE_BACK), (attempts, step.task_id))
+                    self.logs.append(step.task_id, step.lines, step.log_cap)
+                    step.lines = []
+                db.insert(STEP_FIGURES, (step.task_id, step.started,
+                                         max(0.0, time.time() - step.started), 0, step.peak_rss,
+                                         step.claim.invoker[:128], "transient"))
+        try:
+            db.retry(give_back)
         except Exception:
             pass                                 # the lease expires; a reaper hands it on
 
@@ -757,6 +797,9 @@ TRANSIENT = {
 }
 
 
+DRIVER_ERRORS = {"OperationalError", "InterfaceError", "InternalError"}
+
+
 def transient(db: Any, error: BaseException) -> str:
     """Why `error` is the database's passing trouble, not the task's fault ("lock", "retry",
     "lost"), or "". Looks through the exceptions it was raised from, as module code may wrap
@@ -768,7 +811,8 @@ def transient(db: Any, error: BaseException) -> str:
             return "lock"
         if isinstance(exc, sqlite3.OperationalError) and is_busy(exc):
             return "lock"
-        if isinstance(exc, (peewee.OperationalError, peewee.InterfaceError, peewee.InternalError)):
+        # peewee's wrappers, or the driver's own errors where code used the connection itself
+        if {kind.__name__ for kind in type(exc).__mro__} & DRIVER_ERRORS:
             if db.is_retryable(exc):
                 return "lock" if db.engine == "sqlite" else "retry"
             if db.is_disconnect(exc):

@@ -186,12 +186,12 @@ class ServerGroup:
             self.children[pid] = index
             return
         code = 0
-        # Die with the parent, as a worker's step processes do: a SIGKILLed parent must not
-        # leave processes that keep the port and serve old code.
-        die_with_parent()
-        if os.getppid() != parent:           # it died before prctl took effect
-            os._exit(1)
-        try:
+        try:                    # nothing may leave this function in the child, not even Ctrl-C
+            # Die with the parent, as a worker's step processes do: a SIGKILLed parent must
+            # not leave processes that keep the port and serve old code.
+            die_with_parent()
+            if os.getppid() != parent:       # it died before prctl took effect
+                os._exit(1)
             signal.signal(signal.SIGTERM, signal.default_int_handler)   # stop like Ctrl-C
             server = Server(self.site_factory, self.host, self.port, self.threads,
                             lazy_cron=self.lazy_cron and index == 0, sock=self.sock)

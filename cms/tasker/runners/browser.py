@@ -13,7 +13,9 @@ Children are forked from a "forkserver" process (started once per server process
 runner's modules imported): the server's own threads and connections are never forked, and a
 step costs a fork and a site boot (milliseconds), not a fresh interpreter. A SQLite database
 in memory cannot be shared with another process; there the step runs in the request, as
-before.
+before. The child boots the site as a worker's step process does, so the task's module must
+be one that a booted site finds (in the site's `modules/` folder or installed), and hooks on
+`execute_task` are those the site's modules add when they load.
 """
 from __future__ import annotations
 
