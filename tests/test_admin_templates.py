@@ -81,3 +81,32 @@ def test_a_template_that_pages_use_is_not_deleted(site, superuser):
     assert deleted.location == "/admin/setup/templates/"
     site.templates.load()
     assert site.templates.get("article") is None
+
+
+def test_a_templates_access_is_set_and_refused_input_changes_nothing(site, superuser):
+    token = superuser.token()
+    site.users.add_role("writer", ["page-edit"])
+    form = superuser.get("/admin/setup/templates/basic-page/edit")
+    assert 'id="template-access-section"' in form.text and 'value="writer"' in form.text
+    saved = post_multi(superuser, "/admin/setup/templates/basic-page/edit", [
+        ("csrf_token", token), ("fields", "title"), ("label", ""), ("use_roles", "1"),
+        ("view_roles", "guest"), ("edit_roles", "writer")])
+    assert saved.status == 303
+    site.templates.load()
+    assert site.templates["basic-page"].access_roles() == {
+        "view": ["guest"], "edit": ["writer"], "create": [], "add": []}
+    shown = superuser.get("/admin/setup/templates/basic-page/edit").text
+    assert 'name="edit_roles" value="writer" checked' in shown
+    refused = post_multi(superuser, "/admin/setup/templates/home/edit", [
+        ("csrf_token", token), ("fields", "title"), ("label", "Home page")])   # access unchecked
+    assert refused.status == 400
+    beside = refused.text.split('id="template-access-section"', 1)[1].split('type="submit"', 1)[0]
+    assert "home template must define access" in beside
+    site.templates.load()
+    assert site.templates["home"].settings["use_roles"]
+    assert site.templates["home"].settings["label"] == ""           # nothing was saved
+    inherited = post_multi(superuser, "/admin/setup/templates/basic-page/edit", [
+        ("csrf_token", token), ("fields", "title"), ("label", "")])
+    assert inherited.status == 303
+    site.templates.load()
+    assert site.templates["basic-page"].access_roles() == {}

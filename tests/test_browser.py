@@ -167,6 +167,7 @@ def test_suspend_a_task_a_worker_is_running(web_site, page, tmp_path, db_url):
 
 def test_a_visitor_watches_a_task_on_its_public_page(web_site, page, db_url, tmp_path):
     import cms
+    web_site.templates["tasker-task"].set_access(view=["guest"])    # the site opens them
     task = make_task(web_site, title="Public count", target=40, delay=0.05, per_step=8)
     tasker = web_site.modules.get("Tasker")
     tasker.activate_task(task)
@@ -349,6 +350,8 @@ def test_the_admin_fits_a_phone_and_the_404_page_leads_home(web_site, browser, s
 
 
 def test_create_a_role_and_a_user_who_edits_pages_but_not_setup(web_site, browser, page):
+    """A role made on the Access screen, given page-edit on one template in Setup: its user
+    edits pages of that template and nothing else."""
     about = web_site.pages.add("basic-page", 1, "about", title="About")
     log_in(page)
     page.click("header.top nav >> text=Access")
@@ -368,6 +371,16 @@ def test_create_a_role_and_a_user_who_edits_pages_but_not_setup(web_site, browse
     page.click("#user-form button[type=submit]")
     page.locator("#user-list tr", has_text="wanda").wait_for()
     shot(page, "access-users")
+    page.goto(page.base + "/admin/setup/templates/basic-page/edit")
+    page.check("#field-use_roles input")
+    page.check('#field-view_roles input[value="guest"]')
+    page.check('#field-edit_roles input[value="writer"]')
+    page.click("#template-form button[type=submit]")
+    page.locator(".notice", has_text="Saved the template basic-page").wait_for()
+    assert page.locator('#field-edit_roles input[value="writer"]').is_checked()
+    shot(page, "setup-template-access")
+    web_site.templates.load()
+    assert web_site.templates["basic-page"].access_roles()["edit"] == ["writer"]
     page.click("form.logout button")
     page.goto(page.base + "/admin/login")
     page.fill("input[name=username]", "wanda")
@@ -380,5 +393,7 @@ def test_create_a_role_and_a_user_who_edits_pages_but_not_setup(web_site, browse
     page.click("text=Save + Exit")
     page.wait_for_url(f"**/admin/?open={about.id}")
     assert web_site.pages.get(about.id).title == "About us"
+    answer = page.goto(f"{page.base}/admin/page/1/edit")        # home: not a writer's template
+    assert answer.status == 403
     answer = page.goto(page.base + "/admin/setup/fields/")
     assert answer.status == 403

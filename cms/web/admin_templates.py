@@ -3,8 +3,9 @@
 - `/admin/setup/templates/` lists every template with its fields and how many pages use it.
 - `/admin/setup/templates/add` (a name and first fields) and `/admin/setup/templates/<name>/edit`:
   the fields in their order (the form sends `fields` once per field, in order; `add_field`
-  appends one), the label, whether its pages may have children, and which templates their
-  parents and children may have. A refused value shows its message beside the input.
+  appends one), the label, whether its pages may have children, which templates their
+  parents and children may have, and its access (`template.set_access`: the roles that view,
+  edit, create and add, or none: inherited). A refused value shows its message beside the input.
 - POST `/admin/setup/templates/<name>/delete`: refused while pages use the template.
 
 Superusers only. The routes call `site.templates`; the checks live there.
@@ -24,7 +25,9 @@ if TYPE_CHECKING:
     from .app import Context, Web
 
 TEMPLATE_INPUTS = {"name": "name", "template": "name", "exists": "fields",
-                   "parent_templates": "parent_templates", "child_templates": "child_templates"}
+                   "parent_templates": "parent_templates", "child_templates": "child_templates",
+                   "access": "access", "home": "access"}
+ACCESS_LISTS = ("view_roles", "edit_roles", "create_roles", "add_roles")
 
 
 def register(web: Web) -> None:
@@ -63,7 +66,9 @@ def register(web: Web) -> None:
     def edit_form(ctx: Context, name: str) -> str:
         template = get_template(ctx, name)
         return render_form(ctx, template, {"name": template.name, "fields": template.field_names,
-                                           **template.settings}, {})
+                                           **template.settings,
+                                           **{f"{key}_roles": names for key, names
+                                              in template.access_roles().items()}}, {})
 
     @app.post("/admin/setup/templates/<name>/edit", permission=SUPERUSER)
     def edit(ctx: Context, name: str) -> str:
@@ -76,12 +81,19 @@ def register(web: Web) -> None:
         settings = {"label": ctx.form("label").strip(), "no_children": checked(form, "no_children"),
                     "parent_templates": names_list(form, "parent_templates"),
                     "child_templates": names_list(form, "child_templates")}
-        values = {"name": template.name, "fields": fields, **settings}
+        access = {key: names_list(form, key) for key in ACCESS_LISTS}
+        defines = checked(form, "use_roles")
+        values = {"name": template.name, "fields": fields, **settings, "use_roles": defines, **access}
         errors: dict[str, str] = {}
         try:
             with ctx.site.transaction():
                 template.set_settings(**settings)
                 template.set_fields(fields)
+                if defines:
+                    template.set_access(view=access["view_roles"], edit=access["edit_roles"],
+                                        create=access["create_roles"], add=access["add_roles"])
+                elif template.settings.get("use_roles"):
+                    template.set_access()
         except CmsError as exc:
             ctx.site.templates.load()        # what the rolled back transaction left stored
             place_error(exc, TEMPLATE_INPUTS, errors)
@@ -121,6 +133,7 @@ def render_form(ctx: Context, template: Template | None, values: dict[str, Any],
               if f.name not in values["fields"]]
     template_names = [(t.name, t.label) for t in sorted(ctx.site.templates, key=lambda t: t.name)]
     used = ctx.site.templates.pages_using(template.name) if template else 0
+    role_names = [(role.name, role.name) for role in ctx.site.users.roles()]
     return ctx.render("setup_template_edit.html", template=template, values=values,
                       fields=fields, others=others, template_names=template_names,
-                      pages_using=used, errors=errors)
+                      role_names=role_names, pages_using=used, errors=errors)
