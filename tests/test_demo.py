@@ -34,3 +34,14 @@ def test_the_import_keeps_its_pace_and_the_task_says_how_far_it_got(site):
     task = tasker.get_task_by_id(info["importer"].id)
     assert int(task.get("task_state")) == TaskState.FINISHED
     assert site.pages.count(f"parent={info['dictionary'].id}, template=word") == 60
+
+
+def test_visitors_see_the_demo_imports_progress(site):
+    setup_demo(site)
+    dictionary = site.pages.get("/dictionary/")
+    with site.as_user(None):
+        site.users.login_as(None)                              # a visitor
+        html = site.render_page(dictionary)
+        tasks = dictionary.children("template=tasker-task, include=hidden")
+    assert [t.title for t in tasks] == ["Import the dictionary", "Purge the dictionary"]
+    assert "Import the dictionary" in html
