@@ -37,8 +37,7 @@ def tasker(shared_site):
     yield site.modules.get("Tasker")
     for hook_id in set(site.hooks._by_id) - hooks:
         site.hooks.remove(hook_id)
-    site.__dict__.pop("user", None)
-    site.user_id = 0
+    site.act_as(None, 0)          # back to acting as code outside a request
     if site.db.in_transaction():
         site.db.pw.rollback()
     site.db.execute("DELETE FROM pages WHERE id > ?", (baseline,))

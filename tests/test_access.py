@@ -324,6 +324,7 @@ def cli(run_env, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_role_add_and_user_add_with_a_role(site, run_env):
     done = cli(run_env, "role", "add", "writer", "--permission", "page-edit",
                "--permission", "page-add")

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 
+import pytest
 from conftest import PYTHON, ROOT
 
 
@@ -11,6 +12,7 @@ def run(env, *args):
                           text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_migrate_creates_then_reports_up_to_date(run_env):
     first = run(run_env, "migrate")
     assert first.returncode == 0 and "schema upgraded: ran 1, 2, 3, 4" in first.stdout
@@ -18,6 +20,7 @@ def test_migrate_creates_then_reports_up_to_date(run_env):
     assert again.returncode == 0 and "up to date" in again.stdout
 
 
+@pytest.mark.slow
 def test_unreachable_database_is_one_line_and_exit_1(run_env):
     for command in (["migrate"], ["tasks", "list"], ["check"], ["cron"]):
         result = run(run_env, "--db", "postgresql://u:secret@127.0.0.1:1/db", *command)
@@ -27,10 +30,12 @@ def test_unreachable_database_is_one_line_and_exit_1(run_env):
         assert "secret" not in result.stderr
 
 
+@pytest.mark.slow
 def test_unknown_command_is_usage_error(run_env):
     assert run(run_env, "frobnicate").returncode == 2
 
 
+@pytest.mark.slow
 def test_the_demo_refuses_a_taken_port_before_making_its_admin(run_env, site):
     import socket
     with socket.socket() as taken:

@@ -146,6 +146,7 @@ def test_activate_refuses_while_a_dependency_has_not_finished(tasker, cli):
     assert err == f"cms: error: task {second.id} cannot run: it waits for task(s) {first.id} to finish\n"
 
 
+@pytest.mark.slow
 def test_run_runs_a_task_to_its_end_step_after_step(tasker, cli):
     target = tasker.site.pages.add("counter", 1, title="Import")
     task = tasker.create_task("Counter", "import_rows", target, "Import", {"total": 30, "delay": 0.01})
@@ -176,6 +177,7 @@ def test_tasks_without_an_action_is_bad_usage(cli):
     assert code == 2
 
 
+@pytest.mark.slow
 def test_run_in_a_real_terminal_process_draws_a_progress_bar(tasker, shared):
     site, url, _ = shared
     task = add_task(tasker, "import_rows", "Import", {"total": 10})

@@ -133,6 +133,7 @@ def test_retry_runs_again_after_a_deadlock_like_error(site):
             site.db.retry(flaky)
 
 
+@pytest.mark.slow
 def test_two_processes_booting_at_once_upgrade_once(run_env, tmp_path):
     """Both processes boot a brand-new database together: the schema lock lets one create it."""
     code = ("import cms; from cms import schema; s = cms.boot(); "

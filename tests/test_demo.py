@@ -3,6 +3,8 @@ from __future__ import annotations
 
 import time
 
+import pytest
+
 from cms.demo import setup_demo
 from cms.tasker import TaskState
 
@@ -22,6 +24,7 @@ def test_a_renamed_about_page_is_not_built_again(site):
     assert again["importer"] is not None
 
 
+@pytest.mark.slow
 def test_the_import_keeps_its_pace_and_the_task_says_how_far_it_got(site):
     info = setup_demo(site)
     site.modules.save_config("Dictionary", max_words=60, words_per_second=100)

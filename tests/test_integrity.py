@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import subprocess
 
+import pytest
 from conftest import PYTHON, ROOT
 
 from cms.integrity import check_site
@@ -21,6 +22,7 @@ def test_a_sound_site_has_no_problems(site):
     assert check_site(site) == []
 
 
+@pytest.mark.slow
 def test_a_fresh_site_with_tasker_checks_clean(site, run_env):
     """Tasker's runtime fields read through views over tasker_tasks: not missing tables."""
     tasker = site.modules.get("Tasker")
@@ -57,6 +59,7 @@ def test_orphans_move_to_the_trash(site):
     assert site.pages.get(a.id).is_trash()
 
 
+@pytest.mark.slow
 def test_check_command_exit_codes(site, run_env):
     broken_site(site)
 

@@ -160,6 +160,7 @@ RACER = textwrap.dedent("""
 """)
 
 
+@pytest.mark.slow
 def test_two_processes_racing_fire_each_event_once(site, run_env):
     rounds, slot = 24, 0.25
     start_at = time.time() + 3

@@ -146,6 +146,7 @@ def test_a_site_module_is_discovered_and_can_hook_page_saves(site):
     assert "save_count" in site.fields
 
 
+@pytest.mark.slow
 def test_config_saved_in_one_process_is_read_in_another(site, run_env):
     write_module(site, "counter.py", COUNTER)
     site.modules.save_config("Counter", step=5)

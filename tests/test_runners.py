@@ -154,6 +154,7 @@ def stop_process(process, timeout=15):
 
 
 # -- cron ---------------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_cron_runs_every_ready_task_with_one_line_per_step(tasker, run_env):
     tasks = [add_task(tasker, "bump", f"Bump {i}") for i in range(3)]
     waiting = add_task(tasker, "bump", "Not activated", activate=False)
@@ -168,6 +169,7 @@ def test_cron_runs_every_ready_task_with_one_line_per_step(tasker, run_env):
     assert tasker.get_state(waiting) == TaskState.WAITING
 
 
+@pytest.mark.slow
 def test_cron_exits_0_when_a_task_fails_and_says_so(tasker, run_env):
     task = add_task(tasker, "fail", "Broken import")
     done = cms(run_env, "cron")
@@ -210,6 +212,7 @@ def test_worker_processes_are_bounded_by_the_machine_and_help_says_so(shared, ca
     assert f"here {bound})" in " ".join(capsys.readouterr().out.split())
 
 
+@pytest.mark.slow
 def test_sigterm_stops_a_worker_of_the_most_processes_promptly(tasker, run_env, tmp_path):
     from cms.tasker.runners.worker import max_processes
     worker = start(run_env, tmp_path, "worker", "--processes", str(max_processes()))
@@ -232,6 +235,7 @@ def test_a_missing_site_directory_is_one_line_on_stderr(tmp_path, capsys):
 
 
 # -- many runners at once -----------------------------------------------------------------------
+@pytest.mark.slow
 def test_four_processes_and_a_cron_run_each_task_exactly_once(tasker, run_env, tmp_path):
     tasks = [add_task(tasker, "bump", f"Counter {i}", {"delay": 0.05}) for i in range(40)]
     worker = start(run_env, tmp_path, "worker", "--processes", "4", "--until-idle", "--poll", "0.2")
@@ -248,6 +252,7 @@ def test_four_processes_and_a_cron_run_each_task_exactly_once(tasker, run_env, t
     assert len(runners) >= 3, "the work was not shared between processes"
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("limit", [["--max-steps", "2"], ["--max-memory", "1"]])
 def test_worker_recycles_a_process_after_max_steps_or_past_max_memory(tasker, run_env, limit):
     tasks = [add_task(tasker, "bump", f"Counter {i}") for i in range(4)]
@@ -261,6 +266,7 @@ def test_worker_recycles_a_process_after_max_steps_or_past_max_memory(tasker, ru
 
 
 # -- limits and crashes -------------------------------------------------------------------------
+@pytest.mark.slow
 def test_a_step_that_ignores_its_timeout_is_killed_and_the_task_fails(tasker, run_env):
     task = add_task(tasker, "stubborn", "Never stops")
     after = add_task(tasker, "bump", "Next in line")
@@ -280,6 +286,7 @@ def test_a_step_that_ignores_its_timeout_is_killed_and_the_task_fails(tasker, ru
     assert tasker.get_state(after) == TaskState.FINISHED
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(ENGINE != "sqlite", reason="only SQLite has one write lock")
 def test_a_step_waiting_for_a_write_lock_held_elsewhere_is_not_killed_as_overrunning(tasker,
                                                                                    run_env,
@@ -307,6 +314,7 @@ def test_a_step_waiting_for_a_write_lock_held_elsewhere_is_not_killed_as_overrun
     assert rows_of(site, target) == sorted(f"row-{n}" for n in range(60))
 
 
+@pytest.mark.slow
 def test_a_step_that_leaks_past_max_memory_is_killed_with_that_reason(tasker, run_env):
     leak = add_task(tasker, "leak", "Leaks", {"mb": 500, "seconds": 30})
     after = add_task(tasker, "bump", "Next in line")
@@ -321,6 +329,7 @@ def test_a_step_that_leaks_past_max_memory_is_killed_with_that_reason(tasker, ru
     assert tasker.get_state(after) == TaskState.FINISHED
 
 
+@pytest.mark.slow
 def test_a_killed_step_process_gives_back_what_it_claimed_ahead_at_once(tasker, run_env):
     """On SQLite the short first step claims the next three with its commit (a batch); the
     supervisor that kills the stubborn one hands the two behind it back at once, uncounted,
@@ -341,6 +350,7 @@ def test_a_killed_step_process_gives_back_what_it_claimed_ahead_at_once(tasker, 
     assert not any("stopped answering" in line for t in behind for line in tasker.get_log(t))
 
 
+@pytest.mark.slow
 def test_sigterm_finishes_the_step_at_its_next_save_and_leaves_the_task_active(tasker, run_env, tmp_path):
     target = tasker.site.pages.add("counter", 1, title="Import")
     task = add_task(tasker, "import_rows", "Import", {"total": 200, "delay": 0.01, "every": 10},
@@ -365,6 +375,7 @@ def test_sigterm_finishes_the_step_at_its_next_save_and_leaves_the_task_active(t
     assert rows_of(tasker.site, target) == sorted(f"row-{n}" for n in range(200))
 
 
+@pytest.mark.slow
 def test_a_second_sigterm_stops_at_once_and_gives_the_task_back(tasker, run_env, tmp_path):
     task = add_task(tasker, "stubborn", "Deaf to saves", {"seconds": 3600})
     worker = start(run_env, tmp_path, "worker", "--processes", "2")      # one of them idle
@@ -379,6 +390,7 @@ def test_a_second_sigterm_stops_at_once_and_gives_the_task_back(tasker, run_env,
     assert any("second SIGTERM" in line for line in tasker.get_log(task))
 
 
+@pytest.mark.slow
 def test_sigkill_mid_step_again_and_again_loses_and_doubles_no_row(tasker, run_env, tmp_path):
     """Three deaths, each after new progress: not a poison pill, even with max_attempts=2
     (a death counts only when no progress was saved since the previous one)."""
@@ -419,6 +431,7 @@ def test_sigkill_mid_step_again_and_again_loses_and_doubles_no_row(tasker, run_e
     assert "in a row" not in log
 
 
+@pytest.mark.slow
 def test_a_step_process_that_exits_is_logged_with_its_exit_code(tasker, run_env):
     """...and, as it saved no progress, two such deaths in a row fail it (max_attempts=2)."""
     tasker.site.modules.save_config("Tasker", max_attempts=2)
@@ -454,6 +467,7 @@ def test_runners_back_off_while_the_database_is_down_and_say_so_plainly(tasker, 
     assert "(0, '')" not in err
 
 
+@pytest.mark.slow
 def test_the_supervisors_database_thread_backs_off_too(tasker, monkeypatch, caplog):
     from cms.errors import DatabaseError
     from cms.tasker.runners.supervisor import Supervisor
@@ -495,6 +509,7 @@ def test_steps_cut_off_by_an_outage_are_not_counted_as_failed(tasker, monkeypatc
     assert "6 step(s) cut off by a database outage" in line and "failed" not in line
 
 
+@pytest.mark.slow
 def test_reaper_tick_sends_a_task_with_an_expired_lease_back(tasker):
     task = add_task(tasker, "bump", "Orphan")
     claim = claim_next(tasker, invoker="worker", lease_seconds=1)
@@ -618,6 +633,7 @@ def test_a_long_step_in_a_batch_commits_it_and_gives_the_queued_claims_back(task
     assert [row(tasker, t)[3] for t in queued] == [0, 0]
 
 
+@pytest.mark.slow
 def test_a_task_run_from_the_browser_stays_the_browsers_between_its_steps(tasker):
     """Run now: between two steps a worker does not take the task over; once the browser has
     been gone for lease_seconds it does."""
@@ -720,6 +736,7 @@ def test_create_task_refuses_a_bad_schedule(tasker):
 
 
 # -- Run now -----------------------------------------------------------------------------------
+@pytest.mark.slow
 def test_run_now_kills_a_step_past_ajax_timeout_and_a_save_meanwhile_succeeds(tasker, shared,
                                                                                monkeypatch):
     """The browser's step runs in a watched child: it ends by ajax_timeout + grace, the task
@@ -755,6 +772,7 @@ def test_run_now_kills_a_step_past_ajax_timeout_and_a_save_meanwhile_succeeds(ta
     assert "ran past its timeout" in "\n".join(tasker.get_log(task))
 
 
+@pytest.mark.slow
 @pytest.mark.skipif(ENGINE != "sqlite", reason="only SQLite has one write lock")
 def test_a_save_that_waited_its_bound_for_the_lock_answers_503_busy(tasker, shared):
     from webclient import PASSWORD, Client, running_server
@@ -799,6 +817,7 @@ def test_lazy_step_runs_one_step_and_respects_the_guard_busy_and_the_setting(tas
     assert run_lazy_step(site) == second.id
 
 
+@pytest.mark.slow
 def test_lazy_runner_works_in_the_background_one_step_at_a_time(tasker):
     site = tasker.site
     tasks = [add_task(tasker, "wait", f"Wait {i}", {"seconds": 0.2}) for i in range(3)]
@@ -832,6 +851,7 @@ def test_lazy_runner_works_in_the_background_one_step_at_a_time(tasker):
 
 
 # -- the background worker used by `python run.py` -------------------------------------------------
+@pytest.mark.slow
 def test_worker_process_starts_in_the_background_and_stops_gracefully(tasker, shared, tmp_path):
     task = add_task(tasker, "bump", "Counter")
     worker = WorkerProcess(tasker.site.site_dir, shared[1], log_path=tmp_path / "worker.log",

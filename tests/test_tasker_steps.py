@@ -313,6 +313,7 @@ def test_an_expired_lease_is_reaped_and_fails_after_max_attempts(tasker):
     assert "died 3 time(s)" in "\n".join(tasker.get_log(task))
 
 
+@pytest.mark.slow
 def test_a_heartbeat_keeps_the_lease_of_a_step_that_does_not_save(tasker, worker_env):
     tasker.site.modules.save_config("Tasker", lease_seconds=1)
     task = make_task(tasker, "sleepy", seconds=2.5)
@@ -328,6 +329,7 @@ def test_a_heartbeat_keeps_the_lease_of_a_step_that_does_not_save(tasker, worker
 
 
 # -- real processes ---------------------------------------------------------------------------
+@pytest.mark.slow
 def test_a_worker_killed_between_milestones_leaves_pages_matching_the_saved_records(tasker, worker_env):
     tasker.site.modules.save_config("Tasker", max_attempts=10)
     total = 900
@@ -350,6 +352,7 @@ def test_a_worker_killed_between_milestones_leaves_pages_matching_the_saved_reco
     assert tasker.get_state(task) == TaskState.FINISHED
 
 
+@pytest.mark.slow
 def test_a_suspend_from_another_process_lands_within_a_second(tasker, worker_env):
     # No milestones: the step commits on time alone, and holds the SQLite write lock between.
     task = make_task(tasker, "count", total=10**6, every=10**6)

@@ -220,6 +220,7 @@ def cli(run_env, *args: str, stdin: str = "") -> subprocess.CompletedProcess:
                           capture_output=True, text=True, timeout=120)
 
 
+@pytest.mark.slow
 def test_user_add_reads_the_password_from_stdin(site, run_env):
     done = cli(run_env, "user", "add", "admin", "--superuser", "--email", "a@example.com",
                stdin="correct horse\n")
@@ -230,6 +231,7 @@ def test_user_add_reads_the_password_from_stdin(site, run_env):
     assert site.users.get("admin").email == "a@example.com"
 
 
+@pytest.mark.slow
 def test_user_passwd_and_list(site, run_env):
     site.users.add("admin", "correct horse")
 
@@ -241,6 +243,7 @@ def test_user_passwd_and_list(site, run_env):
     assert "pbkdf2" not in cli(run_env, "user", "list").stdout
 
 
+@pytest.mark.slow
 def test_user_command_errors_are_one_line_with_exit_codes(site, run_env):
     short = cli(run_env, "user", "add", "admin", stdin="short\n")
     missing = cli(run_env, "user", "passwd", "nobody", stdin="correct horse\n")

@@ -670,6 +670,7 @@ def test_public_task_page_and_its_json(web_site, server):
     assert visitor.get("/?format=json").headers["Content-Type"].startswith("text/html")
 
 
+@pytest.mark.slow
 def test_run_now_step_takes_under_the_ajax_timeout(web_site, admin):
     task = make_task(web_site, target=1000, delay=0.01)
     web_site.modules.save_config("Tasker", ajax_timeout=1)
@@ -723,6 +724,7 @@ def wait_for_port(port: int, process) -> None:
             time.sleep(0.1)
 
 
+@pytest.mark.slow
 @pytest.mark.parametrize("processes", [1, 2])
 def test_serve_command_serves_until_interrupted(web_site, run_env, processes):
     import http.client
@@ -748,6 +750,7 @@ def test_serve_command_serves_until_interrupted(web_site, run_env, processes):
     assert f"http://127.0.0.1:{port}/" in stderr
 
 
+@pytest.mark.slow
 def test_serve_command_refuses_bad_usage(run_env):
     import subprocess
     import sys
@@ -757,6 +760,7 @@ def test_serve_command_refuses_bad_usage(run_env):
     assert answer.returncode == 2 and "--port" in answer.stderr
 
 
+@pytest.mark.slow
 def test_serve_processes_die_with_their_parent_and_free_the_port(web_site, run_env):
     import contextlib
     import signal
