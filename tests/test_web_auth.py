@@ -3,7 +3,7 @@ every server, failed-login counting by account, and request bodies over the limi
 from __future__ import annotations
 
 import pytest
-from webclient import PASSWORD, Client, prepare_site, running_server
+from webclient import PASSWORD, Client, running_server
 
 from cms.web.app import Web
 from cms.web.auth import safe_next
@@ -11,17 +11,16 @@ from cms.web.sessions import COOKIE_NAME
 
 
 @pytest.fixture
-def web_site(site, tmp_path):
-    prepare_site(site, tmp_path)
+def web_site(site, admin_server):
+    """conftest's site with Tasker and `admin`, and an editor `ed` whose role has page-edit."""
     site.users.add_role("editor", ["page-edit"])
     site.users.add("ed", PASSWORD, roles=["editor"])
     return site
 
 
 @pytest.fixture
-def server(web_site, db_url, tmp_path):
-    with running_server(db_url, tmp_path) as running:
-        yield running
+def server(web_site, admin_server):
+    return admin_server
 
 
 @pytest.fixture
