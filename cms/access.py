@@ -87,18 +87,13 @@ class AccessRules:
         """The template whose roles decide access to `page` (its own, an ancestor's or home's)."""
         if page.template.settings.get("use_roles"):
             return page.template
-        return self.site.templates[self.governing_id(page.id, page.parent_id)]
+        # an unsaved page would be governed as its parent is
+        return self.site.templates[self.governing_id(page.id or page.parent_id)]
 
-    def governing_id(self, page_id: int, parent_id: int) -> int:
-        found = self.db.scalar("SELECT templates_id FROM pages_access WHERE pages_id = ?",
-                               (page_id or parent_id,))
+    def governing_id(self, page_id: int) -> int:
+        """The id of the template whose access governs a saved page (no row: home's)."""
+        found = self.db.scalar("SELECT templates_id FROM pages_access WHERE pages_id = ?", (page_id,))
         return int(found) if found else self.home_template_id
-
-    def inherited_by_child(self, template: Template, parent_id: int) -> int:
-        """The governing template id of a new page of `template` under `parent_id`."""
-        if template.settings.get("use_roles"):
-            return template.id
-        return self.governing_id(parent_id, parent_id)
 
     # -- decisions ----------------------------------------------------------------------------
     def allows(self, grants: Grants, permission: str, page: Page | None) -> bool:
@@ -163,12 +158,6 @@ class AccessRules:
                                 "permission through a role that the page's template access lists")
 
     # -- pages_access -------------------------------------------------------------------------
-    def row_for_new_page(self, page_id: int, governing: int) -> tuple[str, tuple] | None:
-        """The statement that records a new page's governing template (None: home's, no row)."""
-        if governing == self.home_template_id:
-            return None
-        return "INSERT INTO pages_access (pages_id, templates_id) VALUES (?, ?)", (page_id, governing)
-
     def refresh_subtree(self, page: Page) -> None:
         """Work out again which template governs a page and everything below it (after a move)."""
         from .pages import subtree_range
@@ -177,7 +166,7 @@ class AccessRules:
                            "JOIN pages_paths pp ON pp.pages_id = p.id "
                            "WHERE pp.path = ? OR (pp.path > ? AND pp.path < ?) ORDER BY pp.path",
                            (page.path, low, high))
-        start = {page.parent_id: self.governing_id(page.parent_id, page.parent_id)}
+        start = {page.parent_id: self.governing_id(page.parent_id)}
         self._write(rows, start, [r[0] for r in rows])
 
     def rebuild(self) -> None:
