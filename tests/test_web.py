@@ -792,7 +792,12 @@ def test_serve_processes_die_with_their_parent_and_free_the_port(web_site, run_e
             wait_for_port(port, again)                 # no "Address already in use"
         finally:
             os.killpg(again.pid, signal.SIGINT)
-            again.communicate(timeout=30)
+            try:
+                again.communicate(timeout=30)
+            except subprocess.TimeoutExpired:       # never leave a server behind the test
+                os.killpg(again.pid, signal.SIGKILL)
+                again.communicate()
+                raise
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
