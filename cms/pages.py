@@ -588,12 +588,16 @@ class Pages(Hookable):
 
         They take the sort values they occupied between them, so siblings not named keep
         their places: a window of a long list can be reordered on its own. A page that is not
-        a child of `parent` is refused and nothing changes.
+        a child of `parent` is refused and nothing changes, as is a user without page-sort on
+        the parent.
         """
         parent_id = parent.id if isinstance(parent, Page) else int(parent)
         ids = list(dict.fromkeys(int(i) for i in ids))
         if not ids:
             return
+        grants = self.site.acting_grants()
+        if grants is not None:
+            self._require(grants, "page-sort", self.get(parent_id), "sort the children of")
         with self.site.transaction():
             marks = ", ".join("?" * len(ids))
             current = dict(self.db.all(f"SELECT id, sort FROM pages WHERE parent_id = ? AND id IN "

@@ -339,3 +339,20 @@ def test_role_add_and_user_add_with_a_role(site, run_env):
     assert bad.returncode == 1 and "unknown permission 'page-fly'" in bad.stderr
     listed = cli(run_env, "role", "list", "--json")
     assert '"writer"' in listed.stdout and "odd" not in listed.stdout
+
+
+def test_reordering_children_needs_page_sort_on_the_parent(tree):
+    site, pages = tree
+    first = site.pages.add("basic-page", pages["about"], "first", title="First")
+    second = site.pages.add("basic-page", pages["about"], "second", title="Second")
+    site.templates["home"].set_access(view=["guest"], edit=["editor"])
+    with site.as_user("ed"):
+        with pytest.raises(PermissionDenied, match="page-sort"):
+            site.pages.reorder(pages["about"], [second.id, first.id])
+        with pytest.raises(PermissionDenied, match="page-sort"):
+            site.pages.shift(site.pages.get(second.id), up=True)
+    assert [p.name for p in site.pages.get(pages["about"].id).children()] == ["first", "second"]
+    grant(site, "editor", "page-sort")
+    with site.as_user("ed"):
+        site.pages.reorder(pages["about"], [second.id, first.id])
+    assert [p.name for p in site.pages.get(pages["about"].id).children()] == ["second", "first"]
