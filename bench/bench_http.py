@@ -58,7 +58,8 @@ class BenchJobs(cms.Module):
         return True
 '''
 BARE_APP = '''
-import sys, bottle, waitress
+import logging, sys, bottle, waitress
+logging.getLogger("waitress.queue").setLevel(logging.ERROR)     # as the site's server does
 app = bottle.Bottle()
 
 @app.get("/status")
