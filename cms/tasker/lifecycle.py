@@ -42,13 +42,24 @@ class LifecycleMixin:
     # -- state changes ------------------------------------------------------------------------
     @hookable
     def activate_task(self: Tasker, task: Page | int, activate_anyway: bool = True, *,
-                      by: str | None = None) -> bool:
+                      by: str | None = None, for_browser: bool = False) -> bool:
         """Make a task ready to run (ACTIVE). False, and nothing changes, while a dependency
         has not finished; with `activate_anyway=False` only a WAITING task is activated.
         Activating a failed or killed task clears its attempt and failure counts, and a task
         the browser kept for its next "Run now" step is released to every runner.
+
+        `for_browser` (the admin's Run now): the task is kept for the browser's first step in
+        the same transaction, as a browser step keeps it for the next one (admin_run with a
+        lease of `lease_seconds`, see step.RELEASE), so no other runner claims it between the
+        activation and the page's first `run` call.
         """
         task_id, who = self._task_id(task), self._who(by)
+        hold = ""
+        if for_browser:
+            lease = max(1.0, float(self.settings()["lease_seconds"]))
+            hold = self.storage.sql(
+                f"admin_run = CASE WHEN running = 1 THEN admin_run ELSE 1 END, lease_until = "
+                f"CASE WHEN running = 1 THEN lease_until ELSE {{now}} + {lease:.3f} END")
 
         def activate() -> bool:
             with self.storage.write_transaction():
@@ -56,6 +67,9 @@ class LifecycleMixin:
                 if not activate_anyway and state != TaskState.WAITING:
                     return False
                 if state == TaskState.ACTIVE:
+                    if hold:
+                        self.site.db.execute(f"UPDATE tasker_tasks SET {hold} WHERE pages_id = ?",
+                                             (task_id,))
                     return True
                 waiting = self._unfinished_deps(task_id)
                 if waiting:
@@ -63,8 +77,8 @@ class LifecycleMixin:
                                  f"{', '.join(map(str, waiting))} to finish")
                     return False
                 self._set_state(task_id, state, TaskState.ACTIVE, who, "activated",
-                                extra="attempts = 0, failures = 0, "
-                                "admin_run = CASE WHEN running = 1 THEN admin_run ELSE 0 END")
+                                extra="attempts = 0, failures = 0, " + (hold or
+                                "admin_run = CASE WHEN running = 1 THEN admin_run ELSE 0 END"))
                 return True
         return self.site.db.retry(activate)
 

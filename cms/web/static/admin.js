@@ -356,7 +356,9 @@
           say(busy ? "Another runner has this step; waiting for it." : "Running: " + data.progress + "% done.");
           setTimeout(step, busy ? 1000 : 50);
         } else {
-          say("The task is " + data.task_state_info + ".");
+          // "finished by lazycron" when another runner took the last step, else the state.
+          var done = data.result.indexOf(data.task_state_info + " by ") === 0;
+          say("The task is " + (done ? data.result : data.task_state_info) + ".");
         }
       }).catch(function () {
         say("The server did not answer; trying again in a few seconds.");
