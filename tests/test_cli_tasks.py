@@ -169,6 +169,27 @@ def test_run_exits_1_with_the_error_when_the_task_fails(tasker, cli):
     assert code == 1 and "is failed" in err and "activate" in err
 
 
+def test_reset_then_run_runs_a_finished_task_again(tasker, cli):
+    target = tasker.site.pages.add("counter", 1, title="Import")
+    task = tasker.create_task("Counter", "import_rows", target, "Import", {"total": 3})
+    assert cli("tasks", "run", task.id)[0] == 0
+    code, out, _ = cli("tasks", "run", task.id)
+    assert code == 0 and f"`tasks reset {task.id}`" in out
+    assert cli("tasks", "reset", task.id)[1] == f"task {task.id} reset: now waiting\n"
+    assert tasker.site.pages.get(task.id).get("progress") == 0
+    assert tasker.get_history(task)[-1]["note"] == "reset to 0%"
+    code, out, err = cli("tasks", "run", task.id)          # the hint led here, not in a circle
+    assert code == 0, err
+    assert out.splitlines()[-1] == f"task {task.id} finished"
+
+
+def test_reset_sends_a_failed_task_back_to_waiting(tasker, cli):
+    task = add_task(tasker, "fail", "Broken import")
+    assert cli("tasks", "run", task.id)[0] == 1
+    assert cli("tasks", "reset", task.id)[1] == f"task {task.id} reset: now waiting\n"
+    assert tasker.get_state(task) == TaskState.WAITING
+
+
 def test_tasks_without_an_action_is_bad_usage(cli):
     code, _, err = cli("tasks")
     assert code == 2 and "name an action" in err

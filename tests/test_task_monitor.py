@@ -72,3 +72,18 @@ def test_run_now_holds_a_waiting_task_from_other_runners(web_site):
     assert claim_next(tasker, invoker="worker") is None          # cron, worker, lazy cron
     claim = claim_task(tasker, task.id, invoker="admin", admin_run=True)
     assert claim is not None and claim.task_id == task.id
+
+
+def test_api_reset_of_a_finished_task_is_one_reset_to_waiting(web_site, db_url, tmp_path):
+    task = make_task(web_site, target=2)
+    tasker = web_site.modules.get("Tasker")
+    tasker.activate_task(task)
+    tasker.execute_task(task.id, {"invoker": "cron", "timeout": time.time() + 10})
+    with running_server(db_url, tmp_path) as server:
+        admin = Client(server)
+        admin.login()
+        reset = admin.api("reset", task.id).json()
+        admin.close()
+    assert (reset["task_state"], reset["progress"], reset["result"]) == (2, 0, "reset")
+    history = tasker.get_history(task)
+    assert [(h["new"], h["note"]) for h in history[-2:]] == [(3, "finished"), (2, "reset to 0%")]

@@ -190,11 +190,44 @@ def test_kill_and_reset_restore_the_data_given_at_creation(tasker):
     assert data["records_processed"] == 0 and data["flag"] == "x"
     assert tasker.site.pages.get(task.id).progress == 0
     assert tasker.get_log(task) == []
-    assert tasker.is_active(task)                         # reset leaves the state alone
+    assert tasker.get_state(task) == TaskState.WAITING       # reset: back to waiting
+    tasker.activate_task(task)
     run(tasker, task)
     tasker.stop_task(task, kill=True)
     assert stored_data(tasker, task)["records_processed"] == 0
     assert tasker.get_state(task) == TaskState.KILLED
+
+
+@pytest.mark.parametrize("method, state", [("half", TaskState.ACTIVE), ("noop", TaskState.FINISHED),
+                                           ("refuse", TaskState.FAILED), ("half", TaskState.KILLED)])
+def test_reset_sends_a_task_back_to_waiting_at_zero_from_any_state(tasker, method, state):
+    task = make_task(tasker, method, flag="x")
+    run(tasker, task)
+    if state == TaskState.KILLED:
+        tasker.stop_task(task, kill=True)
+    assert tasker.get_state(task) == state
+    tasker.reset_progress(task, by="admin")
+    assert tasker.get_state(task) == TaskState.WAITING
+    assert runtime(tasker, task, "progress", "failures", "attempts") == (0, 0, 0)
+    assert stored_data(tasker, task)["records_processed"] == 0
+    assert stored_data(tasker, task)["flag"] == "x"
+    assert tasker.get_step_figures(task)["steps"] == []
+    last = tasker.get_history(task)[-1]
+    assert (last["old"], last["new"], last["who"], last["note"]) == (
+        state, TaskState.WAITING, "admin", "reset to 0%")
+    assert tasker.activate_task(task)
+    run(tasker, task)                                            # and it runs again
+    assert len(tasker.get_step_figures(task)["steps"]) == 1
+
+
+def test_a_reset_asked_while_a_step_runs_ends_it_waiting_at_zero(tasker):
+    task = make_task(tasker, "count", total=5, act_at=2, act="reset")
+    run(tasker, task)
+    assert tasker.get_state(task) == TaskState.WAITING
+    assert runtime(tasker, task, "progress", "running", "reset_pending") == (0, 0, 0)
+    assert stored_data(tasker, task)["records_processed"] == 0
+    notes = [h["note"] for h in tasker.get_history(task)]
+    assert notes[-1] == "reset to 0% (applied when the running step stops)"
 
 
 def test_restart_resets_and_activates(tasker):

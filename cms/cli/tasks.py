@@ -52,7 +52,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                          ("suspend", "send a task back to waiting (a running step stops at its "
                                      "next save)"),
                          ("kill", "kill a task and reset its progress"),
-                         ("reset", "reset a task's progress to its initial data"),
+                         ("reset", "send a task back to waiting at 0% with its initial data"),
                          ("trash", "kill a task and move its page to the trash")):
         parser = tsub.add_parser(action, help=text)
         parser.add_argument("id", metavar="ID")
@@ -242,7 +242,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     task = _task(tasker, args.id)
     state = tasker.get_state(task)
     if state == TaskState.FINISHED:
-        print(f"task {task.id} has finished already (reset it to run it again)")
+        print(f"task {task.id} has finished already; `tasks reset {task.id}` sends it back to "
+              "waiting at 0%, then `tasks run` runs it again")
         return 0
     waiting = _waits_for(tasker, task.id)
     if waiting:

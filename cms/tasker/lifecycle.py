@@ -93,37 +93,42 @@ class LifecycleMixin:
     @hookable
     def stop_task(self: Tasker, task: Page | int, kill: bool = False, reset: bool = False, *,
                   by: str | None = None) -> bool:
-        """Suspend a task (back to WAITING) or kill it (KILLED, with its progress reset).
+        """Suspend a task (back to WAITING) or kill it (KILLED, with its progress reset to 0%).
 
         A running step stops at its next save and keeps what it did so far; a reset asked for
-        a running task is applied when it stops.
+        a running task is applied when it stops. With `reset` (and no kill) this is
+        `reset_progress`. A kill records one history entry, "killed and reset to 0%", so no
+        screen shows the figure the task had reached as if it were still there.
         """
+        if reset and not kill:
+            return self.reset_progress(task, by=by)
         task_id, who = self._task_id(task), self._who(by)
         new = TaskState.KILLED if kill else TaskState.WAITING
-        reset = reset or kill
 
         def stop() -> bool:
             with self.storage.write_transaction():
                 state, running = self._lock(task_id)
-                if state != new:
-                    self._set_state(task_id, state, new, who, "killed" if kill else "suspended")
-                if reset:
-                    self._reset(task_id, running, new, who)
+                if kill:
+                    self._reset(task_id, state, running, new, who, "killed and reset to 0%")
+                elif state != new:
+                    self._set_state(task_id, state, new, who, "suspended")
                 return True
         return self.site.db.retry(stop)
 
     @hookable
     def reset_progress(self: Tasker, task: Page | int, *, by: str | None = None) -> bool:
-        """Back to the task_data given at creation, progress 0, log cleared (state unchanged).
+        """Back to WAITING at 0% with the task_data given at creation, log and steps cleared,
+        from any state (finished, failed, killed, active): the one meaning of "reset" for the
+        CLI, the admin and the API. Recorded as one "reset" entry in the history.
 
-        A running task stops at its next save and is reset then.
+        A running task stops at its next save (it shows as suspending) and is reset then.
         """
         task_id, who = self._task_id(task), self._who(by)
 
         def reset() -> bool:
             with self.storage.write_transaction():
                 state, running = self._lock(task_id)
-                self._reset(task_id, running, state, who)
+                self._reset(task_id, state, running, TaskState.WAITING, who, "reset to 0%")
                 return True
         return self.site.db.retry(reset)
 
@@ -272,11 +277,14 @@ class LifecycleMixin:
             db.execute("UPDATE tasker_tasks SET live_key = ? WHERE pages_id = ?",
                        (f"{base}:{task_id}", task_id))
 
-    def _reset(self: Tasker, task_id: int, running: int, state: int, who: str) -> None:
+    def _reset(self: Tasker, task_id: int, state: int, running: int, new: TaskState, who: str,
+               note: str) -> None:
+        """Reset the task's data, progress, log and steps (a running task's when its step
+        stops: reset_pending) and move it to `new`, as one history entry."""
         db = self.site.db
         if running:
             db.execute("UPDATE tasker_tasks SET reset_pending = 1 WHERE pages_id = ?", (task_id,))
-            note = "progress reset asked (applied when the running step stops)"
+            note += " (applied when the running step stops)"
         else:
             initial = db.scalar("SELECT initial_data FROM tasker_tasks WHERE pages_id = ?", (task_id,))
             db.execute("UPDATE field_task_data SET data = ?, fold = ? WHERE pages_id = ?",
@@ -285,9 +293,11 @@ class LifecycleMixin:
                        "reset_pending = 0 WHERE pages_id = ?", (task_id,))
             self.logs.clear(task_id)
             db.execute("DELETE FROM tasker_steps WHERE pages_id = ?", (task_id,))
-            note = "progress reset"
-        db.execute(HISTORY, (task_id, time.time(), state, state, who[:128], note))
-        self.site.pages.touch(task_id)
+        if state != new:
+            self._set_state(task_id, state, new, who, note)
+        else:
+            db.execute(HISTORY, (task_id, time.time(), state, state, who[:128], note))
+            self.site.pages.touch(task_id)
 
     def _unfinished_deps(self: Tasker, task_id: int) -> list[int]:
         return [r[0] for r in self.site.db.all(UNFINISHED_DEPS, (task_id,))]

@@ -719,7 +719,8 @@ class StepMixin:
                 new, not_before = TaskState.ACTIVE, now + delay
                 note = f"failed; retry {failures} of {policy['attempts']} in {delay:.0f} s"
                 step.log("warning", f"the task {note}")
-        if reset_pending:       # asked while the step ran (reset, kill): applied now
+        if reset_pending:       # asked while the step ran (reset, kill): applied now, and the
+            new, note = old, ""  # task keeps the state the reset gave it (waiting, killed)
             data_text, progress, failures = initial, 0, 0
             self.logs.clear(step.task_id)
             db.execute("DELETE FROM tasker_steps WHERE pages_id = ?", (step.task_id,))

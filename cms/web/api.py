@@ -101,7 +101,7 @@ def run_command(ctx: Context, tasker: Any, task: Any, cmd: str) -> str:
         tasker.stop_task(task, kill=True)
         return "killed"
     if cmd == "reset":
-        tasker.stop_task(task, reset=True)
+        tasker.reset_progress(task)
         return "reset"
     if cmd == "restart":
         if not tasker.restart_task(task):
