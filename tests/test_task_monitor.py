@@ -2,6 +2,7 @@
 another runner finished is reported as finished, by whom."""
 from __future__ import annotations
 
+import re
 import time
 
 import pytest
@@ -87,3 +88,23 @@ def test_api_reset_of_a_finished_task_is_one_reset_to_waiting(web_site, db_url, 
     assert (reset["task_state"], reset["progress"], reset["result"]) == (2, 0, "reset")
     history = tasker.get_history(task)
     assert [(h["new"], h["note"]) for h in history[-2:]] == [(3, "finished"), (2, "reset to 0%")]
+
+
+def filter_count(html: str, state: int) -> int:
+    found = re.search(rf'data-count-state="{state}">(\d+)<', html)
+    assert found, html[:2000]
+    return int(found.group(1))
+
+
+def test_the_filter_counts_match_the_rows_at_once(web_site, db_url, tmp_path):
+    task = make_task(web_site, target=2, per_step=1)
+    with running_server(db_url, tmp_path) as server:
+        admin = Client(server)
+        admin.login()
+        listed = admin.get("/admin/tasks/").text
+        assert (filter_count(listed, 1), filter_count(listed, 2)) == (0, 1)
+        admin.api("start", task.id)
+        listed = admin.get("/admin/tasks/").text                  # a moment later
+        assert (filter_count(listed, 1), filter_count(listed, 2)) == (1, 0)
+        assert 'data-state="1"' in listed
+        admin.close()

@@ -230,6 +230,32 @@ def test_a_reset_asked_while_a_step_runs_ends_it_waiting_at_zero(tasker):
     assert notes[-1] == "reset to 0% (applied when the running step stops)"
 
 
+def step_rows(tasker, task) -> int:
+    return tasker.site.db.scalar("SELECT COUNT(*) FROM tasker_steps WHERE pages_id = ?", (task.id,))
+
+
+def test_the_step_totals_agree_with_the_steps_table_after_suspend_activate_reset(tasker):
+    task = make_task(tasker, "half")
+    run(tasker, task)
+    tasker.stop_task(task)
+    assert runtime(tasker, task, "steps")[0] == step_rows(tasker, task) == 1
+    tasker.activate_task(task)
+    assert runtime(tasker, task, "steps")[0] == step_rows(tasker, task) == 1
+    tasker.reset_progress(task)
+    assert runtime(tasker, task, "steps", "run_seconds") == (0, 0)
+    assert step_rows(tasker, task) == 0
+
+
+@pytest.mark.parametrize("act, state", [("kill", TaskState.KILLED), ("reset", TaskState.WAITING)])
+def test_a_step_reset_while_it_runs_leaves_no_figures_of_the_undone_run(tasker, act, state):
+    task = make_task(tasker, "count", total=6, every=1, act_at=4, act=act)
+    run(tasker, task)
+    assert tasker.get_state(task) == state
+    assert runtime(tasker, task, "steps", "run_seconds", "progress") == (0, 0, 0)
+    assert step_rows(tasker, task) == 0
+    assert stored_data(tasker, task)["records_processed"] == 0
+
+
 def test_restart_resets_and_activates(tasker):
     task = make_task(tasker, "half")
     run(tasker, task)

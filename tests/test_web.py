@@ -488,8 +488,8 @@ def test_the_task_list_pages_filters_and_sorts(web_site, admin):
     assert second.text.count('class="task-status') == 5
     active = admin.get("/admin/tasks/?state=1")
     assert active.text.count('class="task-status') == 5
-    assert re.search(r"active <span class=\"count\">5</span>", active.text)
-    assert re.search(r"waiting <span class=\"count\">50</span>", active.text)
+    assert re.search(r"active <span class=\"count\" data-count-state=\"1\">5</span>", active.text)
+    assert re.search(r"waiting <span class=\"count\" data-count-state=\"2\">50</span>", active.text)
     by_state = admin.get("/admin/tasks/?sort=state&dir=asc")       # active ones first
     assert by_state.text.index("Task 00") < by_state.text.index("Task 10")
     assert "Task 00" not in admin.get("/admin/tasks/?sort=state&dir=desc").text

@@ -30,6 +30,10 @@ if TYPE_CHECKING:
 
 HISTORY = ("INSERT INTO tasker_history (pages_id, at, old_state, new_state, who, note) "
            "VALUES (?, ?, ?, ?, ?, ?)")
+# A reset forgets the run it undoes: progress, counts and the step totals `tasks show` prints,
+# as the steps table (tasker_steps) is emptied with it.
+RESET_FIGURES = ("UPDATE tasker_tasks SET progress = 0, failures = 0, attempts = 0, steps = 0, "
+                 "run_seconds = 0, reset_pending = 0 WHERE pages_id = ?")
 UNFINISHED_DEPS = ("SELECT d.depends_on FROM tasker_deps d JOIN tasker_tasks o ON o.pages_id = "
                    "d.depends_on WHERE d.pages_id = ? AND o.state <> 3")
 
@@ -289,8 +293,7 @@ class LifecycleMixin:
             initial = db.scalar("SELECT initial_data FROM tasker_tasks WHERE pages_id = ?", (task_id,))
             db.execute("UPDATE field_task_data SET data = ?, fold = ? WHERE pages_id = ?",
                        (initial, fold(initial), task_id))
-            db.execute("UPDATE tasker_tasks SET progress = 0, failures = 0, attempts = 0, "
-                       "reset_pending = 0 WHERE pages_id = ?", (task_id,))
+            db.execute(RESET_FIGURES, (task_id,))
             self.logs.clear(task_id)
             db.execute("DELETE FROM tasker_steps WHERE pages_id = ?", (task_id,))
         if state != new:

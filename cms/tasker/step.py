@@ -58,6 +58,7 @@ from ..page import Page
 from ..pages import COLUMNS as PAGE_COLUMNS
 from .claim import Claim, ClaimAhead, claim_task, why_not_claimable
 from .errors import ClaimLost, TaskError
+from .lifecycle import RESET_FIGURES
 from .state import LIVE_STATES, TaskState, as_state
 from .storage import WriteLockTimeout
 
@@ -747,8 +748,11 @@ class StepMixin:
             self.logs.append(step.task_id, step.lines, step.log_cap)
             step.flushed += step.lines
             step.lines = []
-        self._store_figures(step, task_data if save_data else None, seconds,
-                            "idle" if idle else outcome)
+        if reset_pending:       # the step's run was undone: no figures of it are kept
+            db.execute(RESET_FIGURES, (step.task_id,))
+        else:
+            self._store_figures(step, task_data if save_data else None, seconds,
+                                "idle" if idle else outcome)
         step.progress = progress
         values = step.task._values
         values["task_state"], values["task_running"], values["progress"] = int(new), 0, progress

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import time
-import weakref
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlencode, urlsplit
@@ -68,29 +67,17 @@ def list_selector(state: int | None, sort: str, direction: str, start: int) -> s
     return ", ".join(parts)
 
 
-COUNTS_TTL = 5.0
-_counts: weakref.WeakKeyDictionary[Any, tuple[float, dict[Any, int]]] = weakref.WeakKeyDictionary()
-
-
 def state_counts(ctx: Context, total: int | None) -> dict[Any, int]:
     """Tasks per state for the filter links; `total` is the count of all when known already.
 
-    The per-state counts are one GROUP BY over every task (a few ms at 10,000 tasks on
-    SQLite), kept for COUNTS_TTL seconds per server process (all its threads share them):
-    they are a summary beside rows that update live, so an admin paging through the list
-    does not pay them on every page.
+    Read at every render (one GROUP BY, a few ms at 10,000 tasks on SQLite), never kept: counts
+    kept for a few seconds disagreed with the rows beside them (a task just run counted as
+    "active 0" beside its running row). The page's script keeps them in step with the rows it
+    updates live (admin.js, `countChange`).
     """
-    now = time.monotonic()
-    cached = _counts.get(ctx.web)
-    if cached is None or now - cached[0] > COUNTS_TTL:
-        by_state = tasker_of(ctx).count_by_state()
-        counts: dict[Any, int] = {int(state): by_state.get(int(state), 0)
-                                  for state in STATE_FILTERS}
-        counts["all"] = sum(by_state.values())
-        cached = _counts[ctx.web] = (now, counts)
-    counts = dict(cached[1])
-    if total is not None:
-        counts["all"] = total
+    by_state = tasker_of(ctx).count_by_state()
+    counts: dict[Any, int] = {int(state): by_state.get(int(state), 0) for state in STATE_FILTERS}
+    counts["all"] = sum(by_state.values()) if total is None else total
     return counts
 
 
