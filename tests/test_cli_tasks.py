@@ -126,7 +126,7 @@ def test_actions_change_the_state_and_say_what_happened(tasker, cli):
     assert tasker.get_state(task) == TaskState.FINISHED
     assert cli("tasks", "reset", task.id)[0] == 0
     assert tasker.site.pages.get(task.id).get("progress") == 0
-    assert cli("tasks", "kill", task.id)[1] == f"task {task.id} killed: now killed\n"
+    assert cli("tasks", "kill", task.id)[1] == f"task {task.id} killed and reset to 0%: now killed\n"
     assert cli("tasks", "trash", task.id)[0] == 0
     assert tasker.site.pages.get(task.id).is_trash()
     history = [(h["new"], h["who"]) for h in tasker.get_history(task)]
@@ -188,6 +188,15 @@ def test_reset_sends_a_failed_task_back_to_waiting(tasker, cli):
     assert cli("tasks", "run", task.id)[0] == 1
     assert cli("tasks", "reset", task.id)[1] == f"task {task.id} reset: now waiting\n"
     assert tasker.get_state(task) == TaskState.WAITING
+
+
+def test_show_names_the_page_a_trashed_task_worked_on(tasker, cli):
+    task = add_task(tasker, "import_rows", "Import", {"total": 2})
+    page = tasker.get_page(task)
+    assert cli("tasks", "trash", task.id)[0] == 0
+    code, out, err = cli("tasks", "show", task.id)
+    assert code == 0, err
+    assert f"on page {page.id} ({page.path})" in out
 
 
 def test_tasks_without_an_action_is_bad_usage(cli):

@@ -108,3 +108,31 @@ def test_the_filter_counts_match_the_rows_at_once(web_site, db_url, tmp_path):
         assert (filter_count(listed, 1), filter_count(listed, 2)) == (1, 0)
         assert 'data-state="1"' in listed
         admin.close()
+
+
+def test_kill_says_plainly_that_the_task_was_reset(web_site, db_url, tmp_path):
+    task = make_task(web_site, target=4, per_step=2)
+    tasker = web_site.modules.get("Tasker")
+    tasker.activate_task(task)
+    tasker.execute_task(task.id, {"invoker": "cron", "timeout": time.time() + 10})
+    with running_server(db_url, tmp_path) as server:
+        admin = Client(server)
+        admin.login()
+        killed = admin.api("kill", task.id).json()
+        page = admin.get(f"/admin/tasks/{task.id}/").text
+        listed = admin.get("/admin/tasks/").text
+        admin.close()
+    assert (killed["result"], killed["progress"], killed["task_state"]) == (
+        "killed and reset to 0%", 0, 4)
+    assert "killed, reset to 0%" in killed["status_html"]
+    assert "killed, reset to 0%" in page and "killed and reset to 0%" in page     # + history
+    assert "killed, reset to 0%" in listed
+
+
+def test_a_trashed_task_still_names_the_page_it_worked_on(web_site):
+    tasker = web_site.modules.get("Tasker")
+    target = web_site.pages.add("basic-page", 1, title="Dictionary")
+    task = tasker.create_task("WebJobs", "count_to", target, "Import")
+    tasker.trash_task(task)
+    assert web_site.pages.get(task.id).is_trash()
+    assert tasker.get_page(task).id == target.id

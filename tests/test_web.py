@@ -525,7 +525,10 @@ def test_the_actions_each_state_offers():
     assert offered(4) == ["Reset", "Trash"]
     assert offered(5, progress=35) == ["Try again", "Reset", "Trash"]
     assert state_label(1, False) == "ready to run" and state_label(1, True) == "running"
-    assert state_label(2, True) == "suspending" and state_label(4, True) == "killing"
+    assert state_label(2, True) == "suspending"
+    assert state_label(4, True) == "killing: reset to 0% when its step stops"
+    assert state_label(4, False, True) == "killed, reset to 0%"
+    assert state_label(4, False, False) == "killed"            # restored from the trash
 
 
 def test_actions_without_the_script_post_and_come_back(web_site, admin):

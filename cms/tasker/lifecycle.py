@@ -223,6 +223,17 @@ class LifecycleMixin:
         """True when the task's stored state is ACTIVE (read now)."""
         return self.get_state(task) == TaskState.ACTIVE
 
+    def get_page(self: Tasker, task: Page | int) -> Page | NullPage:
+        """The page the task works on (the one it was created for, `tasker_tasks.parent_id`):
+        still that page once the task's own page is in the trash, where its parent is the
+        trash. A NullPage when that page is gone."""
+        task_id = self._task_id(task)
+        parent_id = self.site.db.scalar("SELECT parent_id FROM tasker_tasks WHERE pages_id = ?",
+                                        (task_id,))
+        if parent_id is None:
+            raise TaskError(f"page {task_id} is not a task")
+        return self.site.pages.get(int(parent_id))
+
     def get_state(self: Tasker, task: Page | int) -> TaskState:
         """The task's stored state, read now."""
         task_id = self._task_id(task)

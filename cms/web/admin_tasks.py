@@ -202,7 +202,7 @@ def render_detail(ctx: Context, task_id: int, run: bool) -> str:
 
 def panel_values(ctx: Context, tasker: Any, task: Any) -> dict[str, Any]:
     """What the task page shows below its status: facts, data, steps, state changes."""
-    row = task_row(tasker, task, task.parent)
+    row = task_row(tasker, task, tasker.get_page(task))     # not the trash, once trashed
     data_text = task.get("task_data") or "{}"
     try:
         data = json.loads(data_text)

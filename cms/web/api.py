@@ -99,7 +99,7 @@ def run_command(ctx: Context, tasker: Any, task: Any, cmd: str) -> str:
         return "suspended"
     if cmd == "kill":
         tasker.stop_task(task, kill=True)
-        return "killed"
+        return "killed and reset to 0%"
     if cmd == "reset":
         tasker.reset_progress(task)
         return "reset"
