@@ -129,10 +129,21 @@ def test_kill_says_plainly_that_the_task_was_reset(web_site, db_url, tmp_path):
     assert "killed, reset to 0%" in listed
 
 
-def test_a_trashed_task_still_names_the_page_it_worked_on(web_site):
+def test_a_trashed_task_still_names_the_page_it_worked_on(web_site, db_url, tmp_path):
     tasker = web_site.modules.get("Tasker")
     target = web_site.pages.add("basic-page", 1, title="Dictionary")
     task = tasker.create_task("WebJobs", "count_to", target, "Import")
     tasker.trash_task(task)
     assert web_site.pages.get(task.id).is_trash()
     assert tasker.get_page(task).id == target.id
+    with running_server(db_url, tmp_path) as server:
+        admin = Client(server)
+        admin.login()
+        shown = admin.get(f"/admin/tasks/{task.id}/")
+        panel = admin.get(f"/admin/tasks/{task.id}/panel")
+        refused = admin.api("reset", task.id)
+        admin.close()
+    assert shown.status == 200 and "This task is in the trash" in shown.text
+    assert f'<a href="/admin/?open={target.id}">Dictionary</a>' in shown.text
+    assert f'<a href="/admin/?open={target.id}">Dictionary</a>' in panel.text
+    assert refused.status == 404                  # its actions answer that it is gone

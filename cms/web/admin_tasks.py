@@ -143,7 +143,7 @@ def register(web: Web) -> None:
     def panel(ctx: Context, task_id: int) -> str:
         """The task page's lower part, fetched again by its script while the task is live."""
         tasker = tasker_of(ctx)
-        task = task_or_404(ctx, tasker, task_id)
+        task = task_or_404(ctx, tasker, task_id, trashed=True)
         return ctx.render("task_panel.html", notices=[], **panel_values(ctx, tasker, task))
 
     @app.post("/admin/tasks/<task_id:int>/run", permission="tasker-admin")
@@ -184,7 +184,13 @@ def register(web: Web) -> None:
         ctx.redirect(back)
 
 
-def task_or_404(ctx: Context, tasker: Any, task_id: int) -> Any:
+def task_or_404(ctx: Context, tasker: Any, task_id: int, *, trashed: bool = False) -> Any:
+    """The task, or a 404 page. `trashed`: a task in the trash too (its page is read-only,
+    so it still says what it did and on which page; its actions answer that it is gone)."""
+    if trashed:
+        task = tasker.get_task_by_id(task_id)
+        if task and task.is_trash():
+            return task
     try:
         return find_task(ctx, tasker, str(task_id))
     except ApiError as exc:
@@ -194,7 +200,7 @@ def task_or_404(ctx: Context, tasker: Any, task_id: int) -> Any:
 
 def render_detail(ctx: Context, task_id: int, run: bool) -> str:
     tasker = tasker_of(ctx)
-    task = task_or_404(ctx, tasker, task_id)
+    task = task_or_404(ctx, tasker, task_id, trashed=True)
     timeout = ctx.site.modules.get_config("Tasker").get("ajax_timeout", 15)
     return ctx.render("task_detail.html", log=tasker.get_log(task), run=run,
                       ajax_timeout=timeout, **panel_values(ctx, tasker, task))
