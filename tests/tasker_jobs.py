@@ -48,6 +48,8 @@ class Jobs(cms.Module):
             tasker.stop_task(task, kill=True, by="admin")
         elif what == "suspend":
             tasker.stop_task(task, by="admin")
+        elif what == "reset":
+            tasker.reset_progress(task, by="admin")
         elif what == "lose":      # as if the lease ran out and another runner claimed the task
             self.site.db.execute("UPDATE tasker_tasks SET token = 'stolen' WHERE pages_id = ?",
                                  (task.id,))

@@ -119,6 +119,24 @@ def test_run_now_runs_the_task_to_100_percent(web_site, page):
     assert state_of(web_site, task) == 3
 
 
+def test_the_list_counts_follow_a_row_that_changes_state(web_site, page):
+    task = make_task(web_site, title="Finished elsewhere", target=2)
+    tasker = web_site.modules.get("Tasker")
+    tasker.activate_task(task)
+    log_in(page)
+    page.goto(page.base + "/admin/tasks/")
+    active = page.locator('.filters [data-count-state="1"]')
+    finished = page.locator('.filters [data-count-state="3"]')
+    assert (active.inner_text(), finished.inner_text()) == ("1", "0")
+    tasker.execute_task(task.id, {"invoker": "cron", "timeout": time.time() + 10})
+    deadline = time.monotonic() + 15                       # the list polls every 2 s
+    while finished.inner_text() != "1" and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert (active.inner_text(), finished.inner_text()) == ("0", "1")
+    row = page.locator(f'tr[data-task-id="{task.id}"] .task-status')
+    assert row.get_attribute("data-state") == "3"
+
+
 def test_suspend_a_task_a_worker_is_running(web_site, page, tmp_path, db_url):
     task = make_task(web_site, title="Long count", target=3000, delay=0.01)
     web_site.modules.get("Tasker").activate_task(task)

@@ -126,7 +126,7 @@ def test_actions_change_the_state_and_say_what_happened(tasker, cli):
     assert tasker.get_state(task) == TaskState.FINISHED
     assert cli("tasks", "reset", task.id)[0] == 0
     assert tasker.site.pages.get(task.id).get("progress") == 0
-    assert cli("tasks", "kill", task.id)[1] == f"task {task.id} killed: now killed\n"
+    assert cli("tasks", "kill", task.id)[1] == f"task {task.id} killed and reset to 0%: now killed\n"
     assert cli("tasks", "trash", task.id)[0] == 0
     assert tasker.site.pages.get(task.id).is_trash()
     history = [(h["new"], h["who"]) for h in tasker.get_history(task)]
@@ -168,6 +168,36 @@ def test_run_exits_1_with_the_error_when_the_task_fails(tasker, cli):
     assert err.splitlines()[-1] == f"cms: error: task {task.id} ended failed: the source file is missing"
     code, _, err = cli("tasks", "run", task.id)
     assert code == 1 and "is failed" in err and "activate" in err
+
+
+def test_reset_then_run_runs_a_finished_task_again(tasker, cli):
+    target = tasker.site.pages.add("counter", 1, title="Import")
+    task = tasker.create_task("Counter", "import_rows", target, "Import", {"total": 3})
+    assert cli("tasks", "run", task.id)[0] == 0
+    code, out, _ = cli("tasks", "run", task.id)
+    assert code == 0 and f"`tasks reset {task.id}`" in out
+    assert cli("tasks", "reset", task.id)[1] == f"task {task.id} reset: now waiting\n"
+    assert tasker.site.pages.get(task.id).get("progress") == 0
+    assert tasker.get_history(task)[-1]["note"] == "reset to 0%"
+    code, out, err = cli("tasks", "run", task.id)          # the hint led here, not in a circle
+    assert code == 0, err
+    assert out.splitlines()[-1] == f"task {task.id} finished"
+
+
+def test_reset_sends_a_failed_task_back_to_waiting(tasker, cli):
+    task = add_task(tasker, "fail", "Broken import")
+    assert cli("tasks", "run", task.id)[0] == 1
+    assert cli("tasks", "reset", task.id)[1] == f"task {task.id} reset: now waiting\n"
+    assert tasker.get_state(task) == TaskState.WAITING
+
+
+def test_show_names_the_page_a_trashed_task_worked_on(tasker, cli):
+    task = add_task(tasker, "import_rows", "Import", {"total": 2})
+    page = tasker.get_page(task)
+    assert cli("tasks", "trash", task.id)[0] == 0
+    code, out, err = cli("tasks", "show", task.id)
+    assert code == 0, err
+    assert f"on page {page.id} ({page.path})" in out
 
 
 def test_tasks_without_an_action_is_bad_usage(cli):

@@ -190,11 +190,70 @@ def test_kill_and_reset_restore_the_data_given_at_creation(tasker):
     assert data["records_processed"] == 0 and data["flag"] == "x"
     assert tasker.site.pages.get(task.id).progress == 0
     assert tasker.get_log(task) == []
-    assert tasker.is_active(task)                         # reset leaves the state alone
+    assert tasker.get_state(task) == TaskState.WAITING       # reset: back to waiting
+    tasker.activate_task(task)
     run(tasker, task)
     tasker.stop_task(task, kill=True)
     assert stored_data(tasker, task)["records_processed"] == 0
     assert tasker.get_state(task) == TaskState.KILLED
+
+
+@pytest.mark.parametrize("method, state", [("half", TaskState.ACTIVE), ("noop", TaskState.FINISHED),
+                                           ("refuse", TaskState.FAILED), ("half", TaskState.KILLED)])
+def test_reset_sends_a_task_back_to_waiting_at_zero_from_any_state(tasker, method, state):
+    task = make_task(tasker, method, flag="x")
+    run(tasker, task)
+    if state == TaskState.KILLED:
+        tasker.stop_task(task, kill=True)
+    assert tasker.get_state(task) == state
+    tasker.reset_progress(task, by="admin")
+    assert tasker.get_state(task) == TaskState.WAITING
+    assert runtime(tasker, task, "progress", "failures", "attempts") == (0, 0, 0)
+    assert stored_data(tasker, task)["records_processed"] == 0
+    assert stored_data(tasker, task)["flag"] == "x"
+    assert tasker.get_step_figures(task)["steps"] == []
+    last = tasker.get_history(task)[-1]
+    assert (last["old"], last["new"], last["who"], last["note"]) == (
+        state, TaskState.WAITING, "admin", "reset to 0%")
+    assert tasker.activate_task(task)
+    run(tasker, task)                                            # and it runs again
+    assert len(tasker.get_step_figures(task)["steps"]) == 1
+
+
+def test_a_reset_asked_while_a_step_runs_ends_it_waiting_at_zero(tasker):
+    task = make_task(tasker, "count", total=5, act_at=2, act="reset")
+    run(tasker, task)
+    assert tasker.get_state(task) == TaskState.WAITING
+    assert runtime(tasker, task, "progress", "running", "reset_pending") == (0, 0, 0)
+    assert stored_data(tasker, task)["records_processed"] == 0
+    notes = [h["note"] for h in tasker.get_history(task)]
+    assert notes[-1] == "reset to 0% (applied when the running step stops)"
+
+
+def step_rows(tasker, task) -> int:
+    return tasker.site.db.scalar("SELECT COUNT(*) FROM tasker_steps WHERE pages_id = ?", (task.id,))
+
+
+def test_the_step_totals_agree_with_the_steps_table_after_suspend_activate_reset(tasker):
+    task = make_task(tasker, "half")
+    run(tasker, task)
+    tasker.stop_task(task)
+    assert runtime(tasker, task, "steps")[0] == step_rows(tasker, task) == 1
+    tasker.activate_task(task)
+    assert runtime(tasker, task, "steps")[0] == step_rows(tasker, task) == 1
+    tasker.reset_progress(task)
+    assert runtime(tasker, task, "steps", "run_seconds") == (0, 0)
+    assert step_rows(tasker, task) == 0
+
+
+@pytest.mark.parametrize("act, state", [("kill", TaskState.KILLED), ("reset", TaskState.WAITING)])
+def test_a_step_reset_while_it_runs_leaves_no_figures_of_the_undone_run(tasker, act, state):
+    task = make_task(tasker, "count", total=6, every=1, act_at=4, act=act)
+    run(tasker, task)
+    assert tasker.get_state(task) == state
+    assert runtime(tasker, task, "steps", "run_seconds", "progress") == (0, 0, 0)
+    assert step_rows(tasker, task) == 0
+    assert stored_data(tasker, task)["records_processed"] == 0
 
 
 def test_restart_resets_and_activates(tasker):

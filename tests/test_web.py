@@ -488,8 +488,8 @@ def test_the_task_list_pages_filters_and_sorts(web_site, admin):
     assert second.text.count('class="task-status') == 5
     active = admin.get("/admin/tasks/?state=1")
     assert active.text.count('class="task-status') == 5
-    assert re.search(r"active <span class=\"count\">5</span>", active.text)
-    assert re.search(r"waiting <span class=\"count\">50</span>", active.text)
+    assert re.search(r"active <span class=\"count\" data-count-state=\"1\">5</span>", active.text)
+    assert re.search(r"waiting <span class=\"count\" data-count-state=\"2\">50</span>", active.text)
     by_state = admin.get("/admin/tasks/?sort=state&dir=asc")       # active ones first
     assert by_state.text.index("Task 00") < by_state.text.index("Task 10")
     assert "Task 00" not in admin.get("/admin/tasks/?sort=state&dir=desc").text
@@ -525,7 +525,10 @@ def test_the_actions_each_state_offers():
     assert offered(4) == ["Reset", "Trash"]
     assert offered(5, progress=35) == ["Try again", "Reset", "Trash"]
     assert state_label(1, False) == "ready to run" and state_label(1, True) == "running"
-    assert state_label(2, True) == "suspending" and state_label(4, True) == "killing"
+    assert state_label(2, True) == "suspending"
+    assert state_label(4, True) == "killing: reset to 0% when its step stops"
+    assert state_label(4, False, True) == "killed, reset to 0%"
+    assert state_label(4, False, False) == "killed"            # restored from the trash
 
 
 def test_actions_without_the_script_post_and_come_back(web_site, admin):

@@ -21,6 +21,7 @@ from typing import Any
 from ..errors import CmsError
 from . import Parser, UsageError, boot_from
 
+KILLED = "killed and reset to 0%"      # DESIGN.md: a kill is a stop plus a reset; said plainly
 ACTIONS = ("activate", "suspend", "kill", "reset", "trash")
 STATE_NAMES = ("unknown", "active", "waiting", "finished", "killed", "failed")
 DETAIL = ("SELECT t.module, t.method, t.parent_id, t.priority, t.attempts, t.failures, t.runner, "
@@ -52,7 +53,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                          ("suspend", "send a task back to waiting (a running step stops at its "
                                      "next save)"),
                          ("kill", "kill a task and reset its progress"),
-                         ("reset", "reset a task's progress to its initial data"),
+                         ("reset", "send a task back to waiting at 0% with its initial data"),
                          ("trash", "kill a task and move its page to the trash")):
         parser = tsub.add_parser(action, help=text)
         parser.add_argument("id", metavar="ID")
@@ -120,7 +121,7 @@ def _summary(tasker: Any, task: Any) -> dict[str, Any]:
     from ..tasker import state_info
     state = int(task.get("task_state") or 0)
     running = int(task.get("task_running") or 0)
-    parent = task.parent
+    parent = tasker.get_page(task)          # not the trash, for a trashed task
     return {"id": task.id, "title": task.title, "state": state,
             "state_info": state_info(state, running), "running": running,
             "progress": int(task.get("progress") or 0), "page": parent.id,
@@ -216,9 +217,11 @@ def cmd_action(args: argparse.Namespace) -> int:
     state = tasker.get_state(task)
     running = tasker.site.db.scalar("SELECT running FROM tasker_tasks WHERE pages_id = ?", (task.id,))
     from ..tasker import state_info
-    done = {"activate": "activated", "suspend": "suspended", "kill": "killed", "reset": "reset",
+    done = {"activate": "activated", "suspend": "suspended", "kill": KILLED, "reset": "reset",
             "trash": "trashed"}[action]
     note = " (the running step stops at its next save)" if running and state != TaskState.ACTIVE else ""
+    if running and action in ("kill", "reset"):
+        note = " (the running step stops at its next save; the reset is applied then)"
     print(f"task {task.id} {done}: now {state_info(state, running)}{note}")
     return 0
 
@@ -242,7 +245,8 @@ def cmd_run(args: argparse.Namespace) -> int:
     task = _task(tasker, args.id)
     state = tasker.get_state(task)
     if state == TaskState.FINISHED:
-        print(f"task {task.id} has finished already (reset it to run it again)")
+        print(f"task {task.id} has finished already; `tasks reset {task.id}` sends it back to "
+              "waiting at 0%, then `tasks run` runs it again")
         return 0
     waiting = _waits_for(tasker, task.id)
     if waiting:

@@ -30,6 +30,10 @@ if TYPE_CHECKING:
 
 HISTORY = ("INSERT INTO tasker_history (pages_id, at, old_state, new_state, who, note) "
            "VALUES (?, ?, ?, ?, ?, ?)")
+# A reset forgets the run it undoes: progress, counts and the step totals `tasks show` prints,
+# as the steps table (tasker_steps) is emptied with it.
+RESET_FIGURES = ("UPDATE tasker_tasks SET progress = 0, failures = 0, attempts = 0, steps = 0, "
+                 "run_seconds = 0, reset_pending = 0 WHERE pages_id = ?")
 UNFINISHED_DEPS = ("SELECT d.depends_on FROM tasker_deps d JOIN tasker_tasks o ON o.pages_id = "
                    "d.depends_on WHERE d.pages_id = ? AND o.state <> 3")
 
@@ -42,13 +46,24 @@ class LifecycleMixin:
     # -- state changes ------------------------------------------------------------------------
     @hookable
     def activate_task(self: Tasker, task: Page | int, activate_anyway: bool = True, *,
-                      by: str | None = None) -> bool:
+                      by: str | None = None, for_browser: bool = False) -> bool:
         """Make a task ready to run (ACTIVE). False, and nothing changes, while a dependency
         has not finished; with `activate_anyway=False` only a WAITING task is activated.
         Activating a failed or killed task clears its attempt and failure counts, and a task
         the browser kept for its next "Run now" step is released to every runner.
+
+        `for_browser` (the admin's Run now): the task is kept for the browser's first step in
+        the same transaction, as a browser step keeps it for the next one (admin_run with a
+        lease of `lease_seconds`, see step.RELEASE), so no other runner claims it between the
+        activation and the page's first `run` call.
         """
         task_id, who = self._task_id(task), self._who(by)
+        hold = ""
+        if for_browser:
+            lease = max(1.0, float(self.settings()["lease_seconds"]))
+            hold = self.storage.sql(
+                f"admin_run = CASE WHEN running = 1 THEN admin_run ELSE 1 END, lease_until = "
+                f"CASE WHEN running = 1 THEN lease_until ELSE {{now}} + {lease:.3f} END")
 
         def activate() -> bool:
             with self.storage.write_transaction():
@@ -56,6 +71,9 @@ class LifecycleMixin:
                 if not activate_anyway and state != TaskState.WAITING:
                     return False
                 if state == TaskState.ACTIVE:
+                    if hold:
+                        self.site.db.execute(f"UPDATE tasker_tasks SET {hold} WHERE pages_id = ?",
+                                             (task_id,))
                     return True
                 waiting = self._unfinished_deps(task_id)
                 if waiting:
@@ -63,8 +81,8 @@ class LifecycleMixin:
                                  f"{', '.join(map(str, waiting))} to finish")
                     return False
                 self._set_state(task_id, state, TaskState.ACTIVE, who, "activated",
-                                extra="attempts = 0, failures = 0, "
-                                "admin_run = CASE WHEN running = 1 THEN admin_run ELSE 0 END")
+                                extra="attempts = 0, failures = 0, " + (hold or
+                                "admin_run = CASE WHEN running = 1 THEN admin_run ELSE 0 END"))
                 return True
         return self.site.db.retry(activate)
 
@@ -79,37 +97,42 @@ class LifecycleMixin:
     @hookable
     def stop_task(self: Tasker, task: Page | int, kill: bool = False, reset: bool = False, *,
                   by: str | None = None) -> bool:
-        """Suspend a task (back to WAITING) or kill it (KILLED, with its progress reset).
+        """Suspend a task (back to WAITING) or kill it (KILLED, with its progress reset to 0%).
 
         A running step stops at its next save and keeps what it did so far; a reset asked for
-        a running task is applied when it stops.
+        a running task is applied when it stops. With `reset` (and no kill) this is
+        `reset_progress`. A kill records one history entry, "killed and reset to 0%", so no
+        screen shows the figure the task had reached as if it were still there.
         """
+        if reset and not kill:
+            return self.reset_progress(task, by=by)
         task_id, who = self._task_id(task), self._who(by)
         new = TaskState.KILLED if kill else TaskState.WAITING
-        reset = reset or kill
 
         def stop() -> bool:
             with self.storage.write_transaction():
                 state, running = self._lock(task_id)
-                if state != new:
-                    self._set_state(task_id, state, new, who, "killed" if kill else "suspended")
-                if reset:
-                    self._reset(task_id, running, new, who)
+                if kill:
+                    self._reset(task_id, state, running, new, who, "killed and reset to 0%")
+                elif state != new:
+                    self._set_state(task_id, state, new, who, "suspended")
                 return True
         return self.site.db.retry(stop)
 
     @hookable
     def reset_progress(self: Tasker, task: Page | int, *, by: str | None = None) -> bool:
-        """Back to the task_data given at creation, progress 0, log cleared (state unchanged).
+        """Back to WAITING at 0% with the task_data given at creation, log and steps cleared,
+        from any state (finished, failed, killed, active): the one meaning of "reset" for the
+        CLI, the admin and the API. Recorded as one "reset" entry in the history.
 
-        A running task stops at its next save and is reset then.
+        A running task stops at its next save (it shows as suspending) and is reset then.
         """
         task_id, who = self._task_id(task), self._who(by)
 
         def reset() -> bool:
             with self.storage.write_transaction():
                 state, running = self._lock(task_id)
-                self._reset(task_id, running, state, who)
+                self._reset(task_id, state, running, TaskState.WAITING, who, "reset to 0%")
                 return True
         return self.site.db.retry(reset)
 
@@ -200,6 +223,17 @@ class LifecycleMixin:
         """True when the task's stored state is ACTIVE (read now)."""
         return self.get_state(task) == TaskState.ACTIVE
 
+    def get_page(self: Tasker, task: Page | int) -> Page | NullPage:
+        """The page the task works on (the one it was created for, `tasker_tasks.parent_id`):
+        still that page once the task's own page is in the trash, where its parent is the
+        trash. A NullPage when that page is gone."""
+        task_id = self._task_id(task)
+        parent_id = self.site.db.scalar("SELECT parent_id FROM tasker_tasks WHERE pages_id = ?",
+                                        (task_id,))
+        if parent_id is None:
+            raise TaskError(f"page {task_id} is not a task")
+        return self.site.pages.get(int(parent_id))
+
     def get_state(self: Tasker, task: Page | int) -> TaskState:
         """The task's stored state, read now."""
         task_id = self._task_id(task)
@@ -258,22 +292,26 @@ class LifecycleMixin:
             db.execute("UPDATE tasker_tasks SET live_key = ? WHERE pages_id = ?",
                        (f"{base}:{task_id}", task_id))
 
-    def _reset(self: Tasker, task_id: int, running: int, state: int, who: str) -> None:
+    def _reset(self: Tasker, task_id: int, state: int, running: int, new: TaskState, who: str,
+               note: str) -> None:
+        """Reset the task's data, progress, log and steps (a running task's when its step
+        stops: reset_pending) and move it to `new`, as one history entry."""
         db = self.site.db
         if running:
             db.execute("UPDATE tasker_tasks SET reset_pending = 1 WHERE pages_id = ?", (task_id,))
-            note = "progress reset asked (applied when the running step stops)"
+            note += " (applied when the running step stops)"
         else:
             initial = db.scalar("SELECT initial_data FROM tasker_tasks WHERE pages_id = ?", (task_id,))
             db.execute("UPDATE field_task_data SET data = ?, fold = ? WHERE pages_id = ?",
                        (initial, fold(initial), task_id))
-            db.execute("UPDATE tasker_tasks SET progress = 0, failures = 0, attempts = 0, "
-                       "reset_pending = 0 WHERE pages_id = ?", (task_id,))
+            db.execute(RESET_FIGURES, (task_id,))
             self.logs.clear(task_id)
             db.execute("DELETE FROM tasker_steps WHERE pages_id = ?", (task_id,))
-            note = "progress reset"
-        db.execute(HISTORY, (task_id, time.time(), state, state, who[:128], note))
-        self.site.pages.touch(task_id)
+        if state != new:
+            self._set_state(task_id, state, new, who, note)
+        else:
+            db.execute(HISTORY, (task_id, time.time(), state, state, who[:128], note))
+            self.site.pages.touch(task_id)
 
     def _unfinished_deps(self: Tasker, task_id: int) -> list[int]:
         return [r[0] for r in self.site.db.all(UNFINISHED_DEPS, (task_id,))]

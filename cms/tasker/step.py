@@ -58,6 +58,7 @@ from ..page import Page
 from ..pages import COLUMNS as PAGE_COLUMNS
 from .claim import Claim, ClaimAhead, claim_task, why_not_claimable
 from .errors import ClaimLost, TaskError
+from .lifecycle import RESET_FIGURES
 from .state import LIVE_STATES, TaskState, as_state
 from .storage import WriteLockTimeout
 
@@ -719,7 +720,8 @@ class StepMixin:
                 new, not_before = TaskState.ACTIVE, now + delay
                 note = f"failed; retry {failures} of {policy['attempts']} in {delay:.0f} s"
                 step.log("warning", f"the task {note}")
-        if reset_pending:       # asked while the step ran (reset, kill): applied now
+        if reset_pending:       # asked while the step ran (reset, kill): applied now, and the
+            new, note = old, ""  # task keeps the state the reset gave it (waiting, killed)
             data_text, progress, failures = initial, 0, 0
             self.logs.clear(step.task_id)
             db.execute("DELETE FROM tasker_steps WHERE pages_id = ?", (step.task_id,))
@@ -746,8 +748,11 @@ class StepMixin:
             self.logs.append(step.task_id, step.lines, step.log_cap)
             step.flushed += step.lines
             step.lines = []
-        self._store_figures(step, task_data if save_data else None, seconds,
-                            "idle" if idle else outcome)
+        if reset_pending:       # the step's run was undone: no figures of it are kept
+            db.execute(RESET_FIGURES, (step.task_id,))
+        else:
+            self._store_figures(step, task_data if save_data else None, seconds,
+                                "idle" if idle else outcome)
         step.progress = progress
         values = step.task._values
         values["task_state"], values["task_running"], values["progress"] = int(new), 0, progress

@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import json
 import time
-import weakref
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlencode, urlsplit
@@ -68,29 +67,17 @@ def list_selector(state: int | None, sort: str, direction: str, start: int) -> s
     return ", ".join(parts)
 
 
-COUNTS_TTL = 5.0
-_counts: weakref.WeakKeyDictionary[Any, tuple[float, dict[Any, int]]] = weakref.WeakKeyDictionary()
-
-
 def state_counts(ctx: Context, total: int | None) -> dict[Any, int]:
     """Tasks per state for the filter links; `total` is the count of all when known already.
 
-    The per-state counts are one GROUP BY over every task (a few ms at 10,000 tasks on
-    SQLite), kept for COUNTS_TTL seconds per server process (all its threads share them):
-    they are a summary beside rows that update live, so an admin paging through the list
-    does not pay them on every page.
+    Read at every render (one GROUP BY, a few ms at 10,000 tasks on SQLite), never kept: counts
+    kept for a few seconds disagreed with the rows beside them (a task just run counted as
+    "active 0" beside its running row). The page's script keeps them in step with the rows it
+    updates live (admin.js, `countChange`).
     """
-    now = time.monotonic()
-    cached = _counts.get(ctx.web)
-    if cached is None or now - cached[0] > COUNTS_TTL:
-        by_state = tasker_of(ctx).count_by_state()
-        counts: dict[Any, int] = {int(state): by_state.get(int(state), 0)
-                                  for state in STATE_FILTERS}
-        counts["all"] = sum(by_state.values())
-        cached = _counts[ctx.web] = (now, counts)
-    counts = dict(cached[1])
-    if total is not None:
-        counts["all"] = total
+    by_state = tasker_of(ctx).count_by_state()
+    counts: dict[Any, int] = {int(state): by_state.get(int(state), 0) for state in STATE_FILTERS}
+    counts["all"] = sum(by_state.values()) if total is None else total
     return counts
 
 
@@ -156,7 +143,7 @@ def register(web: Web) -> None:
     def panel(ctx: Context, task_id: int) -> str:
         """The task page's lower part, fetched again by its script while the task is live."""
         tasker = tasker_of(ctx)
-        task = task_or_404(ctx, tasker, task_id)
+        task = task_or_404(ctx, tasker, task_id, trashed=True)
         return ctx.render("task_panel.html", notices=[], **panel_values(ctx, tasker, task))
 
     @app.post("/admin/tasks/<task_id:int>/run", permission="tasker-admin")
@@ -197,7 +184,13 @@ def register(web: Web) -> None:
         ctx.redirect(back)
 
 
-def task_or_404(ctx: Context, tasker: Any, task_id: int) -> Any:
+def task_or_404(ctx: Context, tasker: Any, task_id: int, *, trashed: bool = False) -> Any:
+    """The task, or a 404 page. `trashed`: a task in the trash too (its page is read-only,
+    so it still says what it did and on which page; its actions answer that it is gone)."""
+    if trashed:
+        task = tasker.get_task_by_id(task_id)
+        if task and task.is_trash():
+            return task
     try:
         return find_task(ctx, tasker, str(task_id))
     except ApiError as exc:
@@ -207,7 +200,7 @@ def task_or_404(ctx: Context, tasker: Any, task_id: int) -> Any:
 
 def render_detail(ctx: Context, task_id: int, run: bool) -> str:
     tasker = tasker_of(ctx)
-    task = task_or_404(ctx, tasker, task_id)
+    task = task_or_404(ctx, tasker, task_id, trashed=True)
     timeout = ctx.site.modules.get_config("Tasker").get("ajax_timeout", 15)
     return ctx.render("task_detail.html", log=tasker.get_log(task), run=run,
                       ajax_timeout=timeout, **panel_values(ctx, tasker, task))
@@ -215,7 +208,7 @@ def render_detail(ctx: Context, task_id: int, run: bool) -> str:
 
 def panel_values(ctx: Context, tasker: Any, task: Any) -> dict[str, Any]:
     """What the task page shows below its status: facts, data, steps, state changes."""
-    row = task_row(tasker, task, task.parent)
+    row = task_row(tasker, task, tasker.get_page(task))     # not the trash, once trashed
     data_text = task.get("task_data") or "{}"
     try:
         data = json.loads(data_text)

@@ -32,7 +32,7 @@ from markupsafe import Markup, escape
 from ..errors import CmsError
 from ..tasker.runners.browser import run_supervised_step
 from .app import Refused, json_response
-from .task_view import ACTIVE, state_word, status_row, task_row
+from .task_view import ACTIVE, FINISHED, state_word, status_row, task_row
 
 if TYPE_CHECKING:
     from .app import Context, Web
@@ -87,7 +87,8 @@ def run_command(ctx: Context, tasker: Any, task: Any, cmd: str) -> str:
         if cmd == "start" and row.running:
             raise ApiError("the task is running already (a runner has claimed it); watch it or "
                            "suspend it first")
-        if row.state != ACTIVE and not tasker.activate_task(task):
+        if (cmd == "start" or row.state != ACTIVE) and \
+                not tasker.activate_task(task, for_browser=cmd == "start"):
             raise ApiError("the task cannot be activated yet: a task it depends on has not "
                            "finished")
         return "run" if cmd == "start" else "activated"
@@ -98,9 +99,9 @@ def run_command(ctx: Context, tasker: Any, task: Any, cmd: str) -> str:
         return "suspended"
     if cmd == "kill":
         tasker.stop_task(task, kill=True)
-        return "killed"
+        return "killed and reset to 0%"
     if cmd == "reset":
-        tasker.stop_task(task, reset=True)
+        tasker.reset_progress(task)
         return "reset"
     if cmd == "restart":
         if not tasker.restart_task(task):
@@ -116,8 +117,13 @@ def run_command(ctx: Context, tasker: Any, task: Any, cmd: str) -> str:
 def run_step(ctx: Context, tasker: Any, task: Any) -> str:
     """One step of the task now, in this request, for at most `ajax_timeout` seconds."""
     row = task_row(tasker, task)
+    if row.state == FINISHED:
+        # Another runner took its last step (or an earlier call of this page did): the page's
+        # loop ends here, saying so; nothing was refused.
+        return ended_by(tasker, task.id, row.word)
     if row.state != ACTIVE:
-        raise ApiError(f"the task is {row.word}, not active: activate it (or use Run now) first")
+        raise ApiError(f"the task is {row.word}, not active: activate it first (cmd=activate, "
+                       "or cmd=start to activate it and run it from here)")
     timeout = float(ctx.site.modules.get_config("Tasker").get("ajax_timeout") or 15)
     params = {"timeout": time.time() + timeout, "invoker": ctx.user.name, "admin_run": True}
     if row.running:
@@ -129,7 +135,16 @@ def run_step(ctx: Context, tasker: Any, task: Any) -> str:
         # Not claimed (a worker took it a moment ago, or max_running tasks run): the page
         # waits a little before it asks again.
         return BUSY + "the task could not be claimed just now; trying again shortly"
+    if after.state == FINISHED:
+        return ended_by(tasker, task.id, after.word)
     return f"the step ended with the task {after.word}; see the log"
+
+
+def ended_by(tasker: Any, task_id: int, word: str) -> str:
+    """"finished by <who>": the runner (or user) that made the task's last state change."""
+    history = tasker.get_history(task_id)
+    who = history[-1]["who"] if history else ""
+    return f"{word} by {who}" if who else word
 
 
 def create(ctx: Context, tasker: Any) -> Any:

@@ -43,10 +43,17 @@ def state_word(state: int, running: bool) -> str:
 
 
 @functools.lru_cache(maxsize=64)
-def state_label(state: int, running: bool) -> str:
-    """The longer label of the task list (`ready to run` for an active task not running)."""
+def state_label(state: int, running: bool, at_zero: bool = False) -> str:
+    """The longer label of the task list and task page (`ready to run` for an active task not
+    running). A kill resets the task (DESIGN.md): the label says so rather than leave a
+    figure to be read as the progress kept; a killed task with progress (one restored from
+    the trash, which kills without a reset) is just `killed`."""
     if state == ACTIVE and not running:
         return "ready to run"
+    if state == KILLED and running:
+        return "killing: reset to 0% when its step stops"
+    if state == KILLED and at_zero:
+        return "killed, reset to 0%"
     return state_info(state, running)
 
 
@@ -104,7 +111,7 @@ class TaskRow(NamedTuple):
 def task_row(tasker: Any, task: Any, parent: Any = None) -> TaskRow:
     state, running, progress = task_state(task)
     return TaskRow(task.id, task, task.get("title") or "", state, running, progress,
-                   state_word(state, running), state_label(state, running),
+                   state_word(state, running), state_label(state, running, progress == 0),
                    tasker.get_log_summary(task), actions(state, running, progress), parent,
                    task.created, task.modified)
 
@@ -114,7 +121,7 @@ def status_row(status: Any, page: Any = None, parent: Any = None) -> TaskRow:
     JSON API loads none: then `page`, `created` and `modified` are None)."""
     state, running, progress = status.state, status.running, status.progress
     return TaskRow(status.id, page, status.title, state, running, progress,
-                   state_word(state, running), state_label(state, running), status.summary,
+                   state_word(state, running), state_label(state, running, progress == 0), status.summary,
                    actions(state, running, progress), parent,
                    page.created if page is not None else None,
                    page.modified if page is not None else None)

@@ -266,12 +266,26 @@
         return;
       }
       if (data.status_html) {
-        status.replaceWith(fromHtml(data.status_html));
+        var fresh = fromHtml(data.status_html);
+        countChange(status, fresh);
+        status.replaceWith(fresh);
       } else {
         status.classList.remove("busy");
       }
     });
     if (data.status && data.log && data.log.length !== undefined) { showLog(data.log); }
+  }
+
+  // The task list's filter counts follow the rows the list updates live: a row that moves
+  // from one state to another moves one from its old count to its new one.
+  function countChange(old, fresh) {
+    var row = fresh.firstElementChild;
+    var from = old.getAttribute("data-state"), to = row && row.getAttribute("data-state");
+    if (!from || !to || from === to) { return; }
+    [[from, -1], [to, 1]].forEach(function (change) {
+      var count = document.querySelector('.filters [data-count-state="' + change[0] + '"]');
+      if (count) { count.textContent = String(Math.max(0, parseInt(count.textContent, 10) + change[1])); }
+    });
   }
 
   function showLog(lines) {
@@ -356,7 +370,9 @@
           say(busy ? "Another runner has this step; waiting for it." : "Running: " + data.progress + "% done.");
           setTimeout(step, busy ? 1000 : 50);
         } else {
-          say("The task is " + data.task_state_info + ".");
+          // "finished by lazycron" when another runner took the last step, else the state.
+          var done = data.result.indexOf(data.task_state_info + " by ") === 0;
+          say("The task is " + (done ? data.result : data.task_state_info) + ".");
         }
       }).catch(function () {
         say("The server did not answer; trying again in a few seconds.");
