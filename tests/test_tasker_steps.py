@@ -281,6 +281,7 @@ def test_claim_next_takes_priority_then_turns_then_age(tasker):
     while claim := claim_next(tasker, invoker="worker"):
         order.append(claim.task_id)
         tasker.execute_task(claim.task_id, {"claim": claim})
+        time.sleep(0.01)          # turns are stamped by the database clock: no two alike
     # the long tasks take turns: `old` does not run its second step before `new` ran its first
     assert order == [urgent.id, old.id, new.id, old.id, new.id]
 
