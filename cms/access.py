@@ -115,15 +115,22 @@ class AccessRules:
                        or page.path.startswith(PRIVATE_PATHS))
             if private:
                 return grants.through("page-edit", settings.get("edit_roles", ()))
-            return (grants.through(VIEW, settings.get("view_roles", ()))
-                    or bool(settings.get("view_permission"))
-                    and grants.holds(settings["view_permission"])
-                    or grants.through("page-edit", settings.get("edit_roles", ())))
+            return self.views_template(grants, template)
         if permission in EDIT_ROLES_DECIDE:
             return grants.through(permission, settings.get("edit_roles", ()))
         if permission == "page-add":
             return grants.through(permission, settings.get("add_roles", ()))
         return True      # a permission templates do not list (tasker-admin ...): held is enough
+
+    @staticmethod
+    def views_template(grants: Grants, template: Template) -> bool:
+        """Whether published pages governed by `template` are viewable with these grants: a
+        view role, an edit role, or the template's `view_permission`. `allows` and
+        `view_filter` both decide by this, so a page and a find never disagree."""
+        settings = template.settings
+        return (grants.through(VIEW, settings.get("view_roles", ()))
+                or grants.through("page-edit", settings.get("edit_roles", ()))
+                or bool(settings.get("view_permission")) and grants.holds(settings["view_permission"]))
 
     def may_create(self, grants: Grants, template: Template) -> bool:
         if grants.superuser:
@@ -138,14 +145,8 @@ class AccessRules:
             return None
         allowed, denied = [], []
         for template in self.site.templates:
-            settings = template.settings
-            if not settings.get("use_roles"):
-                continue
-            viewable = (grants.through(VIEW, settings.get("view_roles", ()))
-                        or grants.through("page-edit", settings.get("edit_roles", ()))
-                        or bool(settings.get("view_permission"))
-                        and grants.holds(settings["view_permission"]))
-            (allowed if viewable else denied).append(template.id)
+            if template.settings.get("use_roles"):
+                (allowed if self.views_template(grants, template) else denied).append(template.id)
         if self.home_template_id in allowed:
             return ViewFilter(True, tuple(sorted(denied))) if denied else None
         return ViewFilter(False, tuple(sorted(allowed)))
