@@ -378,7 +378,7 @@ class Pages(Hookable):
         if grants is not None and changed:
             self._check_update(grants, page, core)
         if {"name", "parent"} & core:
-            self._move(page, grants)
+            self._move(page)
         if core - {"name", "parent"}:
             db.execute("UPDATE pages SET status = ?, sort = ? WHERE id = ?",
                        (page.status, page.sort, page.id))
@@ -396,15 +396,18 @@ class Pages(Hookable):
 
     def _check_update(self, grants: Any, page: Page, core: set[str]) -> None:
         """May the acting user save these changes? Edit for anything; lock for the locked bit;
-        sort (on the parent) for a new sort value; a move is checked by `_move`."""
+        sort (on the parent) for a new sort value; move, and add on the new parent, for a move."""
         stored = self.get(page.id)
         self._require(grants, "page-edit", stored, "edit")
         if "status" in core and (page.status ^ stored.status) & Page.STATUS_LOCKED:
             self._require(grants, "page-lock", stored, "lock or unlock")
         if "sort" in core and page.sort != stored.sort:
             self._require(grants, "page-sort", stored.parent, "sort the children of")
+        if "parent" in core and page.parent_id != stored.parent_id:
+            self._require(grants, "page-move", stored, "move")
+            self._require(grants, "page-add", self.get(page.parent_id), "move pages under")
 
-    def _move(self, page: Page, grants: Any = None, reason: str = "move") -> None:
+    def _move(self, page: Page, reason: str = "move") -> None:
         """Apply a new name or parent: check the target, free the name, rewrite subtree paths.
 
         `reason` is "move", or "trash"/"restore" (those keep the governing template: a trashed
@@ -421,9 +424,6 @@ class Pages(Hookable):
             if page.template.settings.get("no_move"):
                 raise PageError(f"pages of template {page.template.name!r} stay where they were "
                                 f"put: {old_path} cannot be moved")
-            if grants is not None:
-                self._require(grants, "page-move", self.get(page.id), "move")
-                self._require(grants, "page-add", self.get(page.parent_id), "move pages under")
         parent_path, parent_template = db.one(
             "SELECT pp.path, p.templates_id FROM pages p JOIN pages_paths pp ON pp.pages_id = p.id "
             "WHERE p.id = ?", (page.parent_id,)) or (None, None)
