@@ -20,7 +20,7 @@ from ..errors import DatabaseError, SchemaError
 T = TypeVar("T")
 
 
-def _wrap_driver_error(exc: Exception) -> None:
+def wrap_driver_error(exc: Exception) -> None:
     """Re-raise a driver exception as peewee's class of the same name (IntegrityError ...).
 
     A try/except costs nothing when no error happens, unlike entering peewee's wrapper on
@@ -72,6 +72,65 @@ class _CountedTransaction:
             self.rollback()
         self.db.execute(f"RELEASE SAVEPOINT {self.name}")
         return None
+
+
+class HeldTransaction:
+    """A transaction, or a savepoint in one, that its owner opens, commits and ends at points of
+    its own choosing instead of in a `with` block.
+
+    A Tasker step commits part way and goes on in a new transaction, and a runner leaves one
+    open across several short steps (a batch). While attached it sits on peewee's transaction
+    stack like any transaction, so `in_transaction()` is true and a nested `transaction()` block
+    is a savepoint inside it. Only this class touches that stack outside peewee.
+    """
+
+    __slots__ = ("_pw", "_txn", "depth")
+
+    def __init__(self, pw: peewee.Database, txn: Any):
+        self._pw = pw
+        self._txn = txn
+        self.depth = 0            # peewee's stack depth with this one on top, once attached
+
+    def attach(self) -> None:
+        """Put it on top of the stack (again, after `detach`)."""
+        self._pw.push_transaction(self._txn)
+        self.depth = self._pw.transaction_depth()
+
+    def detach(self) -> None:
+        """Take it off the stack, with whatever a caller left open above it."""
+        pw = self._pw
+        while pw.transaction_depth() >= self.depth and pw.transaction_depth() > 0:
+            if pw.pop_transaction() is self._txn:
+                return
+
+    def on_top(self) -> bool:
+        """Attached, with no transaction of anyone else's open above it."""
+        return self._pw.transaction_depth() == self.depth
+
+    def commit(self) -> None:
+        """COMMIT (or RELEASE the savepoint); its place on the stack is unchanged."""
+        self._txn.commit(False)
+
+    def rollback(self) -> None:
+        """ROLLBACK (or back to the savepoint, which stays until `commit`)."""
+        self._txn.rollback(False)
+
+
+class _NamedSavepoint:
+    """A savepoint with a fixed name: peewee's costs a uuid and three calls more, and a holder
+    needs one at a time."""
+
+    __slots__ = ("pw", "name")
+
+    def __init__(self, pw: peewee.Database, name: str):
+        self.pw, self.name = pw, name
+        pw.cursor().execute(f"SAVEPOINT {name}")
+
+    def commit(self, begin: bool = False) -> None:
+        self.pw.cursor().execute(f"RELEASE SAVEPOINT {self.name}")
+
+    def rollback(self, begin: bool = False) -> None:
+        self.pw.cursor().execute(f"ROLLBACK TO SAVEPOINT {self.name}")
 
 
 def utcnow() -> datetime:
@@ -129,7 +188,7 @@ class Database:
             cursor = self.pw.cursor()
             cursor.execute(self.sql(text), params)
         except Exception as exc:
-            _wrap_driver_error(exc)
+            wrap_driver_error(exc)
             raise
         return cursor
 
@@ -171,6 +230,20 @@ class Database:
     def transaction(self) -> Any:
         """A transaction; nested calls are savepoints (counted by `transaction_level`)."""
         return _CountedTransaction(self)
+
+    def hold_transaction(self, begin: Callable[[], None] | None = None) -> HeldTransaction:
+        """Open a transaction that the caller commits and ends itself (see HeldTransaction);
+        `begin` issues the BEGIN where the engine needs a special one (SQLite's IMMEDIATE)."""
+        held = HeldTransaction(self.pw, self.pw.transaction())
+        (begin or self.pw.begin)()
+        held.attach()
+        return held
+
+    def hold_savepoint(self, name: str) -> HeldTransaction:
+        """A savepoint `name` in the open transaction, held as `hold_transaction` holds one."""
+        held = HeldTransaction(self.pw, _NamedSavepoint(self.pw, name))
+        held.attach()
+        return held
 
     def transaction_level(self) -> int:
         """How many `transaction()` blocks this thread has open (0 outside any).

@@ -14,7 +14,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 import peewee
 
-from .base import Database, _wrap_driver_error
+from .base import Database, wrap_driver_error
 
 T = TypeVar("T")
 
@@ -247,7 +247,7 @@ class SqliteDatabase(Database):
                 conn = self.pw.connection()
             return conn.execute(text, params)
         except Exception as exc:
-            _wrap_driver_error(exc)
+            wrap_driver_error(exc)
             raise
 
     def execute_each(self, statements: Iterable[tuple[str, Sequence[Any]]]) -> None:
@@ -260,7 +260,7 @@ class SqliteDatabase(Database):
             for text, params in statements:
                 cursor.execute(text, params)
         except Exception as exc:
-            _wrap_driver_error(exc)
+            wrap_driver_error(exc)
             raise
 
     def is_retryable(self, exc: BaseException) -> bool:

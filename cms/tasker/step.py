@@ -63,6 +63,7 @@ from .state import LIVE_STATES, TaskState, as_state
 from .storage import WriteLockTimeout
 
 if TYPE_CHECKING:
+    from ..db.base import HeldTransaction
     from ..notices import Notice
     from .tasker import Tasker
 
@@ -95,31 +96,13 @@ STEP_FIGURES = ("INSERT INTO tasker_steps (pages_id, started, seconds, records, 
 KEEP_STEPS = 100
 
 
-class StepSavepoint:
-    """A step's savepoint inside a batch (peewee's costs a uuid and three calls more; one
-    name does, as a batch holds one step at a time). On peewee's stack like any transaction."""
-
-    __slots__ = ("db",)
-
-    def __init__(self, db: Any):
-        self.db = db
-        db.cursor().execute("SAVEPOINT tasker_step")
-
-    def commit(self, begin: bool = False) -> None:
-        self.db.cursor().execute("RELEASE SAVEPOINT tasker_step")
-
-    def rollback(self, begin: bool = False) -> None:
-        self.db.cursor().execute("ROLLBACK TO SAVEPOINT tasker_step")
-
-
 class Batch:
     """A transaction that a step left open for the runner's next claimed step."""
 
-    __slots__ = ("txn", "depth", "started", "steps")
+    __slots__ = ("txn", "started", "steps")
 
-    def __init__(self, txn: Any, depth: int, started: float):
-        self.txn = txn              # the peewee transaction, kept on peewee's stack
-        self.depth = depth          # peewee's stack depth with it on top
+    def __init__(self, txn: HeldTransaction, started: float):
+        self.txn = txn              # the open transaction, still attached
         self.started = started      # monotonic seconds when it began
         self.steps = 1              # steps that ran in it so far
 
@@ -204,8 +187,7 @@ class Step:
         self.memory_limit = int(options.get("memory_limit") or 0)
         span = self.timeout - self.started if self.timeout else 0
         self.margin = min(2.0, max(0.05, 0.1 * span))
-        self.txn: Any = None
-        self.depth = 0
+        self.txn: Any = None             # HeldTransaction: the step's, or its savepoint in a batch
         self.level = 0
         self.in_tx = False
         self.batch: Batch | None = None  # the open batch this step runs in (as a savepoint)
@@ -254,17 +236,14 @@ class Step:
     # -- the step's transaction -------------------------------------------------------------
     def begin(self) -> None:
         tasker = self.tasker
-        pw = tasker.site.db.pw
+        db = tasker.site.db
         batch = tasker._batch
         if batch is None:
-            self.txn = pw.transaction()
-            tasker.storage.begin()
+            self.txn = db.hold_transaction(tasker.storage.begin)
         else:               # the batch's transaction is open: this step is a savepoint in it
-            self.txn = StepSavepoint(pw)
+            self.txn = db.hold_savepoint("tasker_step")
             self.batch, self.began = batch, batch.started
-        pw.push_transaction(self.txn)
-        self.depth = pw.transaction_depth()
-        self.level = tasker.site.db.transaction_level()
+        self.level = db.transaction_level()
         self.in_tx = True
 
     def at_top(self) -> bool:
@@ -280,7 +259,7 @@ class Step:
             self._leave_batch()
         if self.ahead is not None and self.ahead.queued():
             self._give_back_queued()
-        self.txn.commit(False)
+        self.txn.commit()
         self.in_tx = False
         self.committed = True
         self.flushed.clear()
@@ -292,12 +271,11 @@ class Step:
 
     def _leave_batch(self) -> None:
         """Release this step's savepoint and take over the batch's transaction as its own."""
-        pw = self.tasker.site.db.pw
         batch = self.batch
         assert batch is not None
-        pw.pop_transaction()
-        self.txn.commit(False)                  # RELEASE SAVEPOINT
-        self.txn, self.depth, self.batch = batch.txn, batch.depth, None
+        self.txn.detach()
+        self.txn.commit()                       # RELEASE SAVEPOINT
+        self.txn, self.batch = batch.txn, None
         self.tasker._batch = None
 
     def _give_back_queued(self) -> None:
@@ -311,16 +289,13 @@ class Step:
         """Leave the step's transaction, committing or rolling back; `keep_open` leaves a
         successful step's transaction open as a batch for the runner's next claimed step."""
         tasker = self.tasker
-        pw = tasker.site.db.pw
         if self.tuned is not None:
             saved, self.tuned = self.tuned, None
             try:
                 tasker.storage.step_ended(saved)
             except Exception:
                 pass          # a lost connection: the next one starts with the defaults
-        while pw.transaction_depth() >= self.depth and pw.transaction_depth() > 0:
-            if pw.pop_transaction() is self.txn:
-                break
+        self.txn.detach()
         if not self.in_tx:
             return
         self.in_tx = False
@@ -330,7 +305,7 @@ class Step:
         batch = self.batch
         if batch is not None:
             try:
-                self.txn.commit(False)          # RELEASE SAVEPOINT: the step is part of the batch
+                self.txn.commit()               # RELEASE SAVEPOINT: the step is part of the batch
             except BaseException:
                 self._rollback()
                 raise
@@ -339,14 +314,14 @@ class Step:
             if keep_open:
                 return
         elif keep_open:
-            pw.push_transaction(self.txn)
-            tasker._batch = Batch(self.txn, self.depth, self.began)
+            self.txn.attach()
+            tasker._batch = Batch(self.txn, self.began)
             return
         try:
             if batch is not None:
                 tasker.end_batch(batch)
             else:
-                self.txn.commit(False)
+                self.txn.commit()
             self.flushed.clear()
             tasker.storage.give_way()
         except BaseException:
@@ -363,11 +338,11 @@ class Step:
         batch, self.batch = self.batch, None
         try:
             if batch is None:
-                self.txn.rollback(False)
+                self.txn.rollback()
             else:
                 try:
-                    self.txn.rollback(False)    # ROLLBACK TO SAVEPOINT
-                    self.txn.commit(False)      # and release it
+                    self.txn.rollback()         # ROLLBACK TO SAVEPOINT
+                    self.txn.commit()           # and release it
                 except BaseException:
                     tasker.end_batch(batch, commit=False)
                     raise
@@ -398,7 +373,7 @@ class StepMixin:
         task_id = self._task_id(task)
         db = self.site.db
         batch = self._batch
-        if db.in_transaction() and not (batch and db.pw.transaction_depth() == batch.depth):
+        if db.in_transaction() and not (batch and batch.txn.on_top()):
             raise TaskError("execute_task cannot run inside a transaction: a step commits its "
                             "progress as it goes; call it outside `with site.transaction()`")
         params = dict(params or {})
@@ -593,20 +568,17 @@ class StepMixin:
         self._batch = None
         if batch is None:
             return
-        pw = self.site.db.pw
-        while pw.transaction_depth() >= batch.depth:
-            if pw.pop_transaction() is batch.txn:
-                break
+        batch.txn.detach()
         if commit:
             try:
-                batch.txn.commit(False)
+                batch.txn.commit()
                 return
             except BaseException:
                 with contextlib.suppress(Exception):
-                    batch.txn.rollback(False)
+                    batch.txn.rollback()
                 raise
         with contextlib.suppress(Exception):     # a lost connection rolled it back already
-            batch.txn.rollback(False)
+            batch.txn.rollback()
 
     # -- the end of a step ------------------------------------------------------------------
     def _finish_apart(self: Tasker, step: Step, task_data: dict, outcome: str,

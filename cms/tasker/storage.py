@@ -98,25 +98,22 @@ class TaskStorage:
     @contextlib.contextmanager
     def write_transaction(self, timeout: float | None = None) -> Iterator[None]:
         """A short transaction for Tasker's own writes (a savepoint inside a caller's one)."""
-        pw = self.db.pw
-        if pw.in_transaction():
-            with pw.atomic():
+        if self.db.in_transaction():
+            with self.db.pw.atomic():
                 yield
             return
-        txn = pw.transaction()
-        self.begin(timeout)
-        pw.push_transaction(txn)
+        held = self.db.hold_transaction(lambda: self.begin(timeout))
         try:
             yield
         except BaseException:
-            pw.pop_transaction()
-            txn.rollback(False)
+            held.detach()
+            held.rollback()
             raise
-        pw.pop_transaction()
+        held.detach()
         try:
-            txn.commit(False)
+            held.commit()
         except BaseException:
-            txn.rollback(False)
+            held.rollback()
             raise
 
     def give_way(self) -> None:

@@ -1,0 +1,63 @@
+"""The layering rules of the code base, checked on its source (see the README's "Architecture").
+
+They keep the next person from depending on what a module keeps to itself: peewee's internals
+stay behind `cms/db/`, no module imports another's private names, and Tasker is a facade over
+services rather than one class assembled from mixins.
+"""
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+CMS = Path(__file__).resolve().parent.parent / "cms"
+# peewee's internals: its exception wrapper, connection state, lock timeout and the
+# transaction stack (cms/db/base.py HeldTransaction is the one place that works it).
+PEEWEE_PRIVATE = {"__exception_wrapper__", "_state", "_timeout", "push_transaction",
+                  "pop_transaction", "transaction_depth"}
+
+
+def modules(under: Path = CMS) -> list[tuple[Path, ast.Module]]:
+    return [(path, ast.parse(path.read_text(), str(path))) for path in sorted(under.rglob("*.py"))]
+
+
+def where(path: Path, node: ast.AST) -> str:
+    return f"{path.relative_to(CMS.parent)}:{getattr(node, 'lineno', 0)}"
+
+
+def peewee_offences(path: Path, tree: ast.Module) -> list[str]:
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute) and node.attr in PEEWEE_PRIVATE:
+            found.append(f"{where(path, node)} .{node.attr}")
+        # commit(False) / rollback(False) end a peewee transaction without beginning the next,
+        # which only a HeldTransaction should do.
+        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                and node.func.attr in ("commit", "rollback") and node.args
+                and isinstance(node.args[0], ast.Constant) and node.args[0].value is False):
+            found.append(f"{where(path, node)} .{node.func.attr}(False)")
+    return found
+
+
+def private_imports(path: Path, tree: ast.Module) -> list[str]:
+    return [f"{where(path, node)} {node.module}.{alias.name}" for node in ast.walk(tree)
+            if isinstance(node, ast.ImportFrom) for alias in node.names
+            if alias.name.startswith("_") and not alias.name.startswith("__")]
+
+
+def test_peewee_internals_are_used_only_inside_cms_db():
+    assert [found for path, tree in modules() if not path.is_relative_to(CMS / "db")
+            for found in peewee_offences(path, tree)] == []
+
+
+def test_no_module_imports_another_modules_private_names():
+    assert [found for path, tree in modules() for found in private_imports(path, tree)] == []
+
+
+def test_the_checks_find_a_planted_offence():
+    """An empty answer above means clean code, not a walk that saw nothing."""
+    path = CMS / "planted.py"
+    tree = ast.parse("from .base import _hidden\nx = db.pw.push_transaction(t)\ntxn.commit(False)\n")
+    assert private_imports(path, tree) == ["cms/planted.py:1 base._hidden"]
+    assert peewee_offences(path, tree) == ["cms/planted.py:2 .push_transaction",
+                                           "cms/planted.py:3 .commit(False)"]
+    assert len(modules()) > 50
