@@ -176,6 +176,11 @@ class Modules:
         """The module's instance, installed first if it is not yet (as ProcessWire does)."""
         return self.get_module(module)
 
+    def loaded(self, name: str) -> Module | None:
+        """The module's instance if this process has loaded it already, else None (nothing is
+        loaded or installed: for code that only acts on a module in use, at shutdown)."""
+        return self._instances.get(name)
+
     def get_module(self, module: str | type[Module] | Module, install: bool = True) -> Module:
         """Like `get`; with `install=False` an uninstalled module raises instead of installing."""
         name = self.name_of(module)

@@ -105,6 +105,16 @@ class Page:
         self._changed.add(name)
         return self
 
+    def stored(self, **values: Any) -> Page:
+        """Take field values as the database holds them now, without marking them changed.
+
+        For code that wrote them with its own SQL (Tasker's steps write progress and
+        task_data), so the page in hand shows what is stored and a later save() writes nothing
+        of them again.
+        """
+        self._values.update(values)
+        return self
+
     def save(self, field: str | None = None) -> Page:
         """Save the page (or only one field of it). A new page is added to the tree."""
         self.site.pages.save(self, field)

@@ -76,7 +76,9 @@ class Pages(Hookable):
         self._clock: tuple[int, datetime, Any] = (0, datetime.fromtimestamp(0, UTC), None)
 
     # -- reading ------------------------------------------------------------------------------
-    def _page(self, row: tuple) -> Page:
+    def from_row(self, row: tuple) -> Page:
+        """A page from a row of `COLUMNS` (for code that joins pages into its own query, as a
+        Tasker step loads its task and page in one round trip)."""
         db = self.db
         return Page(self.site, self.site.templates[row[2]], id=row[0], parent_id=row[1], name=row[3],
                     status=row[4], sort=row[5], created=db.dt_value(row[6]),
@@ -105,7 +107,7 @@ class Pages(Hookable):
             return self.find_one(key, base=None if "include=" in key else "include=all")
         else:
             raise TypeError(f"pages.get() takes an id, a path or a selector, not {type(key).__name__}")
-        return self._page(row) if row else NullPage(self.site)
+        return self.from_row(row) if row else NullPage(self.site)
 
     def get_many(self, ids: list[int]) -> list[Page]:
         """Pages by id, in the order given (missing ids skipped), in one query per 500."""
@@ -116,7 +118,7 @@ class Pages(Hookable):
             if sql is None:
                 sql = self._many_sql[len(chunk)] = (
                     SELECT_PAGE + f" WHERE p.id IN ({', '.join('?' * len(chunk))})")
-            found = {row[0]: self._page(row) for row in self.db.all(sql, chunk)}
+            found = {row[0]: self.from_row(row) for row in self.db.all(sql, chunk)}
             pages += [found[i] for i in chunk if i in found]
         return pages
 
@@ -160,7 +162,7 @@ class Pages(Hookable):
         if not page.path or page.id == 1:
             return PageArray([])
         rows = self.db.all(SELECT_PAGE + f" WHERE pp.path IN ({', '.join('?' * len(paths))})", paths)
-        return PageArray(sorted((self._page(r) for r in rows), key=lambda p: len(p.path)))
+        return PageArray(sorted((self.from_row(r) for r in rows), key=lambda p: len(p.path)))
 
     def load_field(self, page: Page, name: str) -> Any:
         """A field's stored value for a page (None when nothing is stored)."""

@@ -61,3 +61,36 @@ def test_the_checks_find_a_planted_offence():
     assert sorted(peewee_offences(path, tree)) == ["cms/planted.py:2 .push_transaction",
                                            "cms/planted.py:3 .commit(False)"]
     assert len(modules()) > 50
+
+
+def test_tasker_is_a_facade_over_services_not_a_class_of_mixins():
+    from cms.tasker import Tasker
+    from cms.tasker.lifecycle import Lifecycle
+    from cms.tasker.log import TaskLog
+    from cms.tasker.progress import Progress
+    from cms.tasker.status import TaskStatuses
+    from cms.tasker.step import StepRunner
+
+    mixins = [f"{where(path, node)} {node.name}" for path, tree in modules(CMS / "tasker")
+              for node in ast.walk(tree) if isinstance(node, ast.ClassDef)
+              and node.name.endswith("Mixin")]
+    assert mixins == []
+    own_bases = [base for base in Tasker.__mro__ if base.__module__.startswith("cms.tasker")]
+    assert own_bases == [Tasker]
+    for service in (Lifecycle, TaskLog, Progress, TaskStatuses, StepRunner):
+        assert not issubclass(Tasker, service) and service.__mro__[1:] == (object,)
+
+
+def test_tasker_services_use_no_private_name_of_another_object():
+    """Inside cms/tasker an attribute that starts with "_" is read only on `self` (or `cls`): a
+    service calls another's public methods, never its internals."""
+    allowed = {"os._exit"}
+    found = []
+    for path, tree in modules(CMS / "tasker"):
+        for node in ast.walk(tree):
+            if (isinstance(node, ast.Attribute) and node.attr.startswith("_")
+                    and not node.attr.startswith("__")
+                    and not (isinstance(node.value, ast.Name) and node.value.id in ("self", "cls"))
+                    and ast.unparse(node) not in allowed):
+                found.append(f"{where(path, node)} {ast.unparse(node)}")
+    assert found == []

@@ -558,15 +558,15 @@ def batches(tasker, monkeypatch):
     monkeypatch.setattr(tasker.storage, "batch_steps", 4)
     monkeypatch.setattr(tasker.storage, "batch_seconds", 5.0)
     sizes = []
-    end_batch = tasker.end_batch
+    end_batch = tasker.runner.end_batch
 
     def recorded(batch=None, commit=True):
-        open_batch = batch or tasker._batch
+        open_batch = batch or tasker.runner.batch
         if open_batch is not None:
             sizes.append((open_batch.steps, commit))
         return end_batch(batch, commit)
 
-    monkeypatch.setattr(tasker, "end_batch", recorded)
+    monkeypatch.setattr(tasker.runner, "end_batch", recorded)
     return sizes
 
 

@@ -314,6 +314,25 @@ def test_an_expired_lease_is_reaped_and_fails_after_max_attempts(tasker):
     assert "died 3 time(s)" in "\n".join(tasker.get_log(task))
 
 
+def test_a_reset_asked_while_the_runner_died_is_applied_when_its_lease_is_reaped(tasker):
+    """The reset waits for the step to stop (reset_pending); a runner that never stops (killed)
+    is reaped instead, and the reaper applies the reset: initial data, 0%, still waiting."""
+    task = make_task(tasker, "noop", marker=1)
+    claim_task(tasker, task.id)
+    tasker.site.db.execute("UPDATE field_task_data SET data = ? WHERE pages_id = ?",
+                           ('{"half": "done"}', task.id))
+    tasker.site.db.execute("UPDATE tasker_tasks SET progress = 40 WHERE pages_id = ?", (task.id,))
+    assert tasker.reset_progress(task)
+    assert runtime(tasker, task, "reset_pending", "running") == (1, 1)
+    tasker.site.db.execute("UPDATE tasker_tasks SET lease_until = lease_until - 1000 "
+                           "WHERE pages_id = ?", (task.id,))
+    assert reap_expired(tasker) == [task.id]
+    assert runtime(tasker, task, "reset_pending", "running", "progress") == (0, 0, 0)
+    assert stored_data(tasker, task)["marker"] == 1 and "half" not in stored_data(tasker, task)
+    assert tasker.get_state(task) == TaskState.WAITING
+    assert tasker.get_history(task)[-1]["who"] == "reaper"
+
+
 @pytest.mark.slow
 def test_a_heartbeat_keeps_the_lease_of_a_step_that_does_not_save(tasker, worker_env):
     tasker.site.modules.save_config("Tasker", lease_seconds=1)

@@ -290,11 +290,11 @@ def reap_expired(tasker: Tasker, *, task_id: int | None = None, limit: int = 100
                     text = (f"the runner died {attempts} time(s) in a row with no progress saved "
                             f"in between (last: {cause or runner}); the task failed after "
                             f"max_attempts={max_attempts}")
-                    tasker.release_reaped(pages_id, attempts, TaskState.FAILED, "error", text)
+                    tasker.lifecycle.free_reaped(pages_id, attempts, TaskState.FAILED, "error", text)
                 else:
                     text = (f"{why}; the task was released with its last saved data (attempt "
                             f"{attempts} of {max_attempts})")
-                    tasker.release_reaped(pages_id, attempts, None, "warning", text)
+                    tasker.lifecycle.free_reaped(pages_id, attempts, None, "warning", text)
                 reaped.append(pages_id)
         return reaped
 

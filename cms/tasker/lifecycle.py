@@ -15,14 +15,14 @@ passes to another identical live task, found by a range scan of the same index.
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, Any, Iterable
+from typing import TYPE_CHECKING, Any
 
 import peewee
 
 from ..fieldtypes import fold
-from ..hooks import hookable
 from ..page import NullPage, Page
 from .errors import TaskError
+from .refs import acting_name, task_id_of
 from .state import LIVE_STATES, TaskState, as_state
 
 if TYPE_CHECKING:
@@ -38,14 +38,22 @@ UNFINISHED_DEPS = ("SELECT d.depends_on FROM tasker_deps d JOIN tasker_tasks o O
                    "d.depends_on WHERE d.pages_id = ? AND o.state <> 3")
 
 
-class LifecycleMixin:
-    """State changes of tasks, as the admin and module code make them."""
+class Lifecycle:
+    """State changes of tasks, as the admin and module code make them, and the bookkeeping
+    that goes with one (history, the live key, follow-ups). Tasker's facade calls the public
+    methods; the step runner and the reaper call `state_changed`, `reset_now`,
+    `activate_followups` and `free_reaped` inside their own transactions."""
 
-    site: Any
+    def __init__(self, tasker: Tasker):
+        self.tasker = tasker
+        self.site = tasker.site
+
+    @property
+    def storage(self) -> Any:
+        return self.tasker.storage
 
     # -- state changes ------------------------------------------------------------------------
-    @hookable
-    def activate_task(self: Tasker, task: Page | int, activate_anyway: bool = True, *,
+    def activate_task(self, task: Page | int, activate_anyway: bool = True, *,
                       by: str | None = None, for_browser: bool = False) -> bool:
         """Make a task ready to run (ACTIVE). False, and nothing changes, while a dependency
         has not finished; with `activate_anyway=False` only a WAITING task is activated.
@@ -57,17 +65,17 @@ class LifecycleMixin:
         lease of `lease_seconds`, see step.RELEASE), so no other runner claims it between the
         activation and the page's first `run` call.
         """
-        task_id, who = self._task_id(task), self._who(by)
+        task_id, who = task_id_of(task), self.who(by)
         hold = ""
         if for_browser:
-            lease = max(1.0, float(self.settings()["lease_seconds"]))
+            lease = max(1.0, float(self.tasker.settings()["lease_seconds"]))
             hold = self.storage.sql(
                 f"admin_run = CASE WHEN running = 1 THEN admin_run ELSE 1 END, lease_until = "
                 f"CASE WHEN running = 1 THEN lease_until ELSE {{now}} + {lease:.3f} END")
 
         def activate() -> bool:
             with self.storage.write_transaction():
-                state, _ = self._lock(task_id)
+                state, _ = self.lock(task_id)
                 if not activate_anyway and state != TaskState.WAITING:
                     return False
                 if state == TaskState.ACTIVE:
@@ -75,27 +83,18 @@ class LifecycleMixin:
                         self.site.db.execute(f"UPDATE tasker_tasks SET {hold} WHERE pages_id = ?",
                                              (task_id,))
                     return True
-                waiting = self._unfinished_deps(task_id)
+                waiting = self.unfinished_deps(task_id)
                 if waiting:
-                    self.warning(f"task {task_id} was not activated: it waits for task(s) "
+                    self.tasker.warning(f"task {task_id} was not activated: it waits for task(s) "
                                  f"{', '.join(map(str, waiting))} to finish")
                     return False
-                self._set_state(task_id, state, TaskState.ACTIVE, who, "activated",
+                self.set_state(task_id, state, TaskState.ACTIVE, who, "activated",
                                 extra="attempts = 0, failures = 0, " + (hold or
                                 "admin_run = CASE WHEN running = 1 THEN admin_run ELSE 0 END"))
                 return True
         return self.site.db.retry(activate)
 
-    def activate_task_set(self: Tasker, tasks: Page | int | Iterable[Page | int], *,
-                          by: str | None = None) -> bool:
-        """Activate several tasks (a page, an id, or an iterable of them); True if all were."""
-        if isinstance(tasks, (Page, int)):
-            return self.activate_task(tasks, by=by)
-        results = [self.activate_task(task, by=by) for task in tasks]
-        return all(results)
-
-    @hookable
-    def stop_task(self: Tasker, task: Page | int, kill: bool = False, reset: bool = False, *,
+    def stop_task(self, task: Page | int, kill: bool = False, reset: bool = False, *,
                   by: str | None = None) -> bool:
         """Suspend a task (back to WAITING) or kill it (KILLED, with its progress reset to 0%).
 
@@ -105,56 +104,49 @@ class LifecycleMixin:
         screen shows the figure the task had reached as if it were still there.
         """
         if reset and not kill:
-            return self.reset_progress(task, by=by)
-        task_id, who = self._task_id(task), self._who(by)
+            return self.tasker.reset_progress(task, by=by)     # as hooked
+        task_id, who = task_id_of(task), self.who(by)
         new = TaskState.KILLED if kill else TaskState.WAITING
 
         def stop() -> bool:
             with self.storage.write_transaction():
-                state, running = self._lock(task_id)
+                state, running = self.lock(task_id)
                 if kill:
-                    self._reset(task_id, state, running, new, who, "killed and reset to 0%")
+                    self.reset_now(task_id, state, running, new, who, "killed and reset to 0%")
                 elif state != new:
-                    self._set_state(task_id, state, new, who, "suspended")
+                    self.set_state(task_id, state, new, who, "suspended")
                 return True
         return self.site.db.retry(stop)
 
-    @hookable
-    def reset_progress(self: Tasker, task: Page | int, *, by: str | None = None) -> bool:
+    def reset_progress(self, task: Page | int, *, by: str | None = None) -> bool:
         """Back to WAITING at 0% with the task_data given at creation, log and steps cleared,
         from any state (finished, failed, killed, active): the one meaning of "reset" for the
         CLI, the admin and the API. Recorded as one "reset" entry in the history.
 
         A running task stops at its next save (it shows as suspending) and is reset then.
         """
-        task_id, who = self._task_id(task), self._who(by)
+        task_id, who = task_id_of(task), self.who(by)
 
         def reset() -> bool:
             with self.storage.write_transaction():
-                state, running = self._lock(task_id)
-                self._reset(task_id, state, running, TaskState.WAITING, who, "reset to 0%")
+                state, running = self.lock(task_id)
+                self.reset_now(task_id, state, running, TaskState.WAITING, who, "reset to 0%")
                 return True
         return self.site.db.retry(reset)
 
-    def restart_task(self: Tasker, task: Page | int, *, by: str | None = None) -> bool:
-        """Reset the task and activate it (False when a dependency has not finished)."""
-        self.reset_progress(task, by=by)
-        return self.activate_task(task, by=by)
-
-    @hookable
-    def trash_task(self: Tasker, task: Page | int, *, by: str | None = None) -> bool:
+    def trash_task(self, task: Page | int, *, by: str | None = None) -> bool:
         """Kill the task (its data is kept) and move its page to the trash.
 
         Tasks that depended on it no longer wait for it, as in the original Tasker.
         """
-        task_id, who = self._task_id(task), self._who(by)
+        task_id, who = task_id_of(task), self.who(by)
         page = self.site.pages.get(task_id)
 
         def trash() -> bool:
             with self.storage.write_transaction():
-                state, _ = self._lock(task_id)
+                state, _ = self.lock(task_id)
                 if state != TaskState.KILLED:
-                    self._set_state(task_id, state, TaskState.KILLED, who, "trashed")
+                    self.set_state(task_id, state, TaskState.KILLED, who, "trashed")
                 self.site.db.execute("DELETE FROM tasker_deps WHERE depends_on = ?", (task_id,))
                 with self.site.trusted():
                     self.site.pages.trash(page)
@@ -162,17 +154,17 @@ class LifecycleMixin:
         return self.site.db.retry(trash)
 
     # -- dependencies and follow-ups ----------------------------------------------------------
-    def add_dependency(self: Tasker, task: Page | int, other: Page | int) -> bool:
+    def add_dependency(self, task: Page | int, other: Page | int) -> bool:
         """`task` runs only after `other` finished (its claim and activation wait for it)."""
-        task_id, other_id = self._task_id(task), self._task_id(other)
+        task_id, other_id = task_id_of(task), task_id_of(other)
         if task_id == other_id:
             raise TaskError(f"task {task_id} cannot depend on itself")
         db = self.site.db
 
         def add() -> bool:
             with self.storage.write_transaction():
-                self._lock(task_id)
-                self._lock(other_id)
+                self.lock(task_id)
+                self.lock(other_id)
                 if self._depends_on(other_id, task_id):
                     raise TaskError(f"task {other_id} already depends on task {task_id}: making "
                                     f"{task_id} depend on {other_id} would wait for ever")
@@ -183,18 +175,18 @@ class LifecycleMixin:
                 return True
         return db.retry(add)
 
-    def add_next_task(self: Tasker, task: Page | int, nxt: Page | int) -> bool:
+    def add_next_task(self, task: Page | int, nxt: Page | int) -> bool:
         """Activate `nxt` (if it is waiting) when `task` finishes; at once if it has finished."""
-        task_id, next_id = self._task_id(task), self._task_id(nxt)
+        task_id, next_id = task_id_of(task), task_id_of(nxt)
         if task_id == next_id:
             raise TaskError(f"task {task_id} cannot follow itself")
         db = self.site.db
-        who = self._who(None)
+        who = self.who(None)
 
         def add() -> bool:
             with self.storage.write_transaction():
-                state, _ = self._lock(task_id)
-                self._lock(next_id)
+                state, _ = self.lock(task_id)
+                self.lock(next_id)
                 if not db.one("SELECT 1 FROM tasker_next WHERE pages_id = ? AND next_id = ?",
                               (task_id, next_id)):
                     db.execute("INSERT INTO tasker_next (pages_id, next_id) VALUES (?, ?)",
@@ -202,61 +194,60 @@ class LifecycleMixin:
                     db.execute("UPDATE tasker_tasks SET next_count = next_count + 1 "
                                "WHERE pages_id = ?", (task_id,))
                 if state == TaskState.FINISHED:
-                    self._activate_next(task_id, who)
+                    self.activate_followups(task_id, who)
                 return True
         return db.retry(add)
 
-    def get_dependencies(self: Tasker, task: Page | int) -> list[int]:
+    def get_dependencies(self, task: Page | int) -> list[int]:
         """Ids of the tasks `task` waits for."""
         return [r[0] for r in self.site.db.all(
             "SELECT depends_on FROM tasker_deps WHERE pages_id = ? ORDER BY depends_on",
-            (self._task_id(task),))]
+            (task_id_of(task),))]
 
-    def get_next_tasks(self: Tasker, task: Page | int) -> list[int]:
+    def get_next_tasks(self, task: Page | int) -> list[int]:
         """Ids of the tasks activated when `task` finishes."""
         return [r[0] for r in self.site.db.all(
             "SELECT next_id FROM tasker_next WHERE pages_id = ? ORDER BY next_id",
-            (self._task_id(task),))]
+            (task_id_of(task),))]
 
     # -- reading ------------------------------------------------------------------------------
-    def is_active(self: Tasker, task: Page | int) -> bool:
-        """True when the task's stored state is ACTIVE (read now)."""
-        return self.get_state(task) == TaskState.ACTIVE
-
-    def get_page(self: Tasker, task: Page | int) -> Page | NullPage:
+    def get_page(self, task: Page | int) -> Page | NullPage:
         """The page the task works on (the one it was created for, `tasker_tasks.parent_id`):
         still that page once the task's own page is in the trash, where its parent is the
         trash. A NullPage when that page is gone."""
-        task_id = self._task_id(task)
+        task_id = task_id_of(task)
         parent_id = self.site.db.scalar("SELECT parent_id FROM tasker_tasks WHERE pages_id = ?",
                                         (task_id,))
         if parent_id is None:
             raise TaskError(f"page {task_id} is not a task")
         return self.site.pages.get(int(parent_id))
 
-    def get_state(self: Tasker, task: Page | int) -> TaskState:
+    def get_state(self, task: Page | int) -> TaskState:
         """The task's stored state, read now."""
-        task_id = self._task_id(task)
+        task_id = task_id_of(task)
         state = self.site.db.scalar("SELECT state FROM tasker_tasks WHERE pages_id = ?", (task_id,))
         if state is None:
             raise TaskError(f"page {task_id} is not a task")
         return as_state(state)
 
-    # -- internals (inside a transaction) ---------------------------------------------------
-    def _lock(self: Tasker, task_id: int) -> tuple[int, int]:
+    def who(self, by: str | None) -> str:
+        return acting_name(self.site, by)
+
+    # -- inside a caller's transaction ------------------------------------------------------
+    def lock(self, task_id: int) -> tuple[int, int]:
         row = self.site.db.one("SELECT state, running FROM tasker_tasks WHERE pages_id = ?"
                                + self.storage.for_update, (task_id,))
         if row is None:
             raise TaskError(f"page {task_id} is not a task")
         return row[0], row[1]
 
-    def _set_state(self: Tasker, task_id: int, old: int, new: TaskState, who: str, note: str,
+    def set_state(self, task_id: int, old: int, new: TaskState, who: str, note: str,
                    extra: str = "") -> None:
         self.site.db.execute(f"UPDATE tasker_tasks SET state = ?{', ' + extra if extra else ''} "
                              "WHERE pages_id = ?", (int(new), task_id))
-        self._state_changed(task_id, as_state(old), new, who, note)
+        self.state_changed(task_id, as_state(old), new, who, note)
 
-    def _state_changed(self: Tasker, task_id: int, old: TaskState, new: TaskState, who: str,
+    def state_changed(self, task_id: int, old: TaskState, new: TaskState, who: str,
                        note: str, live: tuple | None = None) -> None:
         """History, the task page's `modified` (it follows the task's activity, as ProcessWire's
         Tasker saves the task page), and the live key for the duplicate check, after a state
@@ -292,7 +283,7 @@ class LifecycleMixin:
             db.execute("UPDATE tasker_tasks SET live_key = ? WHERE pages_id = ?",
                        (f"{base}:{task_id}", task_id))
 
-    def _reset(self: Tasker, task_id: int, state: int, running: int, new: TaskState, who: str,
+    def reset_now(self, task_id: int, state: int, running: int, new: TaskState, who: str,
                note: str) -> None:
         """Reset the task's data, progress, log and steps (a running task's when its step
         stops: reset_pending) and move it to `new`, as one history entry."""
@@ -305,18 +296,18 @@ class LifecycleMixin:
             db.execute("UPDATE field_task_data SET data = ?, fold = ? WHERE pages_id = ?",
                        (initial, fold(initial), task_id))
             db.execute(RESET_FIGURES, (task_id,))
-            self.logs.clear(task_id)
+            self.tasker.logs.clear(task_id)
             db.execute("DELETE FROM tasker_steps WHERE pages_id = ?", (task_id,))
         if state != new:
-            self._set_state(task_id, state, new, who, note)
+            self.set_state(task_id, state, new, who, note)
         else:
             db.execute(HISTORY, (task_id, time.time(), state, state, who[:128], note))
             self.site.pages.touch(task_id)
 
-    def _unfinished_deps(self: Tasker, task_id: int) -> list[int]:
+    def unfinished_deps(self, task_id: int) -> list[int]:
         return [r[0] for r in self.site.db.all(UNFINISHED_DEPS, (task_id,))]
 
-    def _depends_on(self: Tasker, task_id: int, target: int) -> bool:
+    def _depends_on(self, task_id: int, target: int) -> bool:
         """Whether `task_id` waits, directly or through others, for `target`."""
         seen, frontier = {task_id}, [task_id]
         db = self.site.db
@@ -330,19 +321,19 @@ class LifecycleMixin:
             seen.update(frontier)
         return False
 
-    def _activate_next(self: Tasker, task_id: int, who: str) -> None:
+    def activate_followups(self, task_id: int, who: str) -> None:
         """Activate the waiting follow-ups of a task that finished (inside its transaction)."""
         db = self.site.db
         for (next_id,) in db.all("SELECT next_id FROM tasker_next WHERE pages_id = ? ORDER BY next_id",
                                  (task_id,)):
             row = db.one("SELECT state FROM tasker_tasks WHERE pages_id = ?" + self.storage.for_update,
                          (next_id,))
-            if row is None or row[0] != TaskState.WAITING or self._unfinished_deps(next_id):
+            if row is None or row[0] != TaskState.WAITING or self.unfinished_deps(next_id):
                 continue
-            self._set_state(next_id, row[0], TaskState.ACTIVE, who,
+            self.set_state(next_id, row[0], TaskState.ACTIVE, who,
                             f"activated: follow-up of task {task_id}", extra="attempts = 0, failures = 0")
 
-    def release_reaped(self: Tasker, task_id: int, attempts: int, new_state: TaskState | None,
+    def free_reaped(self, task_id: int, attempts: int, new_state: TaskState | None,
                        kind: str, text: str) -> None:
         """Free a task whose runner died (inside the reaper's transaction)."""
         db = self.site.db
@@ -353,30 +344,8 @@ class LifecycleMixin:
                                     "lease_until = NULL, admin_run = 0, attempts = ?, state = ?, "
                                     "turn = {now} WHERE pages_id = ?"), (attempts, target, task_id))
         if target != state:
-            self._state_changed(task_id, as_state(state), as_state(target), "reaper", text)
-        self.logs.append(task_id, [(kind, text)], int(self.settings()["log_max_lines"]))
+            self.state_changed(task_id, as_state(state), as_state(target), "reaper", text)
+        self.tasker.logs.append(task_id, [(kind, text)], int(self.tasker.settings()["log_max_lines"]))
         if reset_pending:
-            self._reset(task_id, 0, target, "reaper")
-
-    def append_log(self: Tasker, task: Page | int, entries: list) -> None:
-        """Add entries `(kind, text)` or `(kind, text, epoch)` to a task's log (kind: message,
-        warning or error), in a transaction of their own (or the caller's)."""
-        task_id = self._task_id(task)
-        cap = int(self.settings()["log_max_lines"])
-        with self.storage.write_transaction():
-            self.logs.append(task_id, entries, cap)
-
-    def _task_id(self: Tasker, task: Any) -> int:
-        if isinstance(task, NullPage):
-            raise TaskError("the task was not found (a NullPage was given)")
-        if isinstance(task, Page):
-            if not task.id:
-                raise TaskError("the task page has not been saved")
-            return task.id
-        if isinstance(task, bool):
-            raise TaskError(f"a task is a page or a page id, not {task!r}")
-        if isinstance(task, int):
-            return task
-        if isinstance(task, str) and task.strip().isdigit():
-            return int(task)
-        raise TaskError(f"a task is a page or a page id, not {task!r}")
+            self.reset_now(task_id, target, 0, as_state(target), "reaper",
+                           "reset to 0% (applied when the runner's lease ran out)")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from ..fieldtypes import fold
 from .errors import TaskError
+from .refs import task_id_of
 from .status import summary_text
 
 if TYPE_CHECKING:
@@ -64,8 +65,10 @@ def cap_lines(lines: list[str], dropped: int, cap: int) -> tuple[list[str], int]
     return lines[:head] + [DROPPED.format(n=dropped)] + rest[len(rest) - keep:], dropped
 
 
-class LogStore:
-    """The SQL behind the log, prebuilt once per site."""
+class TaskLog:
+    """Tasks' logs, state history and step figures: the writes a step or a state change makes
+    (inside the caller's transaction) and the reads the admin, the API and the CLI make. The
+    SQL is prebuilt once per site."""
 
     def __init__(self, db: Database):
         self.db = db
@@ -107,16 +110,9 @@ class LogStore:
         text = self.db.scalar("SELECT data FROM field_log_messages WHERE pages_id = ?", (task_id,))
         return text.split("\n")[:-1] if text else []
 
-
-class LogMixin:
-    """Tasker's reading side of logs, history and step figures."""
-
-    site: Any
-    logs: LogStore
-
     def get_log(self, task: Any) -> list[str]:
         """The task's log lines, oldest first (capped: see the module docstring)."""
-        return self.logs.read(self._task_id(task))
+        return self.read(task_id_of(task))
 
     def get_log_summary(self, task: Any) -> str:
         """Progress and counts, as the original Tasker: "35% 1 error(s) 2 warning(s)".
@@ -124,8 +120,8 @@ class LogMixin:
         The progress part is left out at 0%, "No error(s)" is said when there was none, and
         warnings are named only when there were some.
         """
-        task_id = self._task_id(task)
-        row = self.site.db.one("SELECT progress, log_errors, log_warnings FROM tasker_tasks "
+        task_id = task_id_of(task)
+        row = self.db.one("SELECT progress, log_errors, log_warnings FROM tasker_tasks "
                                "WHERE pages_id = ?", (task_id,))
         if row is None:
             raise TaskError(f"page {task_id} is not a task")
@@ -137,8 +133,8 @@ class LogMixin:
         (its `created` time and user), so creating a task writes no history row.
         """
         from .state import TaskState, as_state
-        db = self.site.db
-        task_id = self._task_id(task)
+        db = self.db
+        task_id = task_id_of(task)
         created = db.one("SELECT p.created, u.name FROM pages p LEFT JOIN pages u ON "
                          "u.id = p.created_users_id WHERE p.id = ?", (task_id,))
         if created is None:
@@ -160,8 +156,8 @@ class LogMixin:
         take at that rate (None when unknown).
         """
         import json
-        task_id = self._task_id(task)
-        db = self.site.db
+        task_id = task_id_of(task)
+        db = self.db
         total = db.one("SELECT steps, run_seconds, progress FROM tasker_tasks WHERE pages_id = ?",
                        (task_id,))
         if total is None:
@@ -196,7 +192,7 @@ class LogMixin:
                                    "waited": 0} for n in range(minutes)}
         keys = {TaskState.FINISHED: "finished", TaskState.FAILED: "failed",
                 TaskState.WAITING: "waited"}
-        for at, new_state in self.site.db.all(
+        for at, new_state in self.db.all(
                 "SELECT at, new_state FROM tasker_history ORDER BY id DESC LIMIT ?", (newest,)):
             if at < first:
                 break

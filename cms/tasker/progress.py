@@ -35,13 +35,20 @@ MEMORY_CHECK_EVERY = 0.1     # seconds between two reads of the resident size
 MEMORY_SHARE = 0.9           # allowed_to_execute turns False at this share of memory_limit
 
 
-class ProgressMixin:
-    """save_progress, save_progress_at_milestone, allowed_to_execute, interrupt."""
+class Progress:
+    """save_progress, save_progress_at_milestone, allowed_to_execute, interrupt: what a task's
+    method calls while its step runs, on the steps the runner holds (`StepRunner.steps`)."""
 
-    site: Any
-    _steps: dict[int, Step]
+    def __init__(self, tasker: Tasker, steps: dict[int, Step]):
+        self.tasker = tasker
+        self.site = tasker.site
+        self.steps = steps
+        storage = tasker.storage
+        self.storage = storage
+        self._save_checked = storage.sql(SAVE_CHECKED)
+        self._save_any = storage.sql(SAVE_ANY_STATE)
 
-    def save_progress(self: Tasker, task: Page | int, task_data: dict, update_state: bool = True,
+    def save_progress(self, task: Page | int, task_data: dict, update_state: bool = True,
                       check_events: bool = True) -> bool:
         """Store progress, task_data and log lines; re-read the state; commit at the top level.
 
@@ -54,7 +61,7 @@ class ProgressMixin:
         running.
         """
         task_id = task.id if isinstance(task, Page) else int(task)
-        step = self._steps.get(task_id)
+        step = self.steps.get(task_id)
         if step is None or step.thread != threading.get_ident():
             self._save_outside_step(task_id, task_data)
             return True
@@ -68,10 +75,10 @@ class ProgressMixin:
         if advanced:
             db.execute(SAVE_DATA, (text, fold(text), task_id))
             step.data_text = text
-            step.task._values["task_data"] = text
+            step.task.stored(task_data=text)
         progress = step.progress_of(task_data)
         if step.lines:
-            self.logs.append(task_id, step.lines, step.log_cap)
+            self.tasker.logs.append(task_id, step.lines, step.log_cap)
             step.flushed += step.lines
             step.lines = []
         claim = step.claim
@@ -90,7 +97,7 @@ class ProgressMixin:
                 step.log("message", f"the step stops: {reason}")
             step.stop(reason)
         step.progress = progress
-        step.task._values["progress"] = progress
+        step.task.stored(progress=progress)
         step.last_beat = step.last_save = time.monotonic()
         if step.at_top():
             step.commit()
@@ -99,7 +106,7 @@ class ProgressMixin:
             step.due = False
         return not step.stopped
 
-    def save_progress_at_milestone(self: Tasker, task: Page | int, task_data: dict,
+    def save_progress_at_milestone(self, task: Page | int, task_data: dict,
                                    update_state: bool = True, check_events: bool = True) -> bool:
         """Save once `records_processed` reaches `task_data["milestone"]`, then return True
         (the caller sets the next milestone).
@@ -112,17 +119,17 @@ class ProgressMixin:
         if milestone is not None and task_data.get("records_processed", 0) >= milestone:
             self.save_progress(task, task_data, update_state, check_events)
             return True
-        step = self._steps.get(task.id if isinstance(task, Page) else task)
+        step = self.steps.get(task.id if isinstance(task, Page) else task)
         if step is not None and step.due:
             self.save_progress(task, task_data, update_state, check_events)
         return False
 
-    def allowed_to_execute(self: Tasker, task: Page | int, options: dict[str, Any]) -> bool:
+    def allowed_to_execute(self, task: Page | int, options: dict[str, Any]) -> bool:
         """False once the task is no longer active (suspended, killed, its claim lost), its
         time is nearly over (`options["timeout"]` minus a margin of up to 2 s), or memory is
         near `options["memory_limit"]` (90%). No query: state changes are seen by saves.
         """
-        step = self._steps.get(task.id if isinstance(task, Page) else task)
+        step = self.steps.get(task.id if isinstance(task, Page) else task)
         now = time.time()
         if step is None:
             if isinstance(task, Page) and as_state(task.get("task_state")) != TaskState.ACTIVE:
@@ -146,16 +153,16 @@ class ProgressMixin:
                 return False
         return True
 
-    def interrupt(self: Tasker, reason: str = "the runner is shutting down") -> None:
+    def interrupt(self, reason: str = "the runner is shutting down") -> None:
         """Ask every step running in this process to stop at its next save (signal-safe).
 
         The task stays in its state (active), so another runner continues it. For a runner's
         SIGTERM handler.
         """
-        for step in list(self._steps.values()):
+        for step in list(self.steps.values()):
             step.interrupted = reason
 
-    def _save_outside_step(self: Tasker, task_id: int, task_data: dict) -> None:
+    def _save_outside_step(self, task_id: int, task_data: dict) -> None:
         text = dumps(task_data)
         db = self.site.db
 

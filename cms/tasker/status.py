@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, NamedTuple
 from ..page import Page
 
 if TYPE_CHECKING:
-    from .tasker import Tasker
+    from ..db import Database
 
 _COLUMNS = ("SELECT t.state, t.running, t.progress, t.log_errors, t.log_warnings, p.status, "
             "ti.data, t.pages_id{log} FROM tasker_tasks t JOIN pages p ON p.id = t.pages_id "
@@ -47,18 +47,19 @@ def summary_text(progress: int, errors: int, warnings: int) -> str:
     return " ".join(parts)
 
 
-class StatusMixin:
+class TaskStatuses:
     """get_status, get_statuses, count_by_state: what the admin shows of tasks, in one query."""
 
-    site: object
+    def __init__(self, db: Database):
+        self.db = db
 
-    def get_status(self: Tasker, task_id: int, log: bool = True) -> TaskStatus | None:
+    def get_status(self, task_id: int, log: bool = True) -> TaskStatus | None:
         """The task's status as stored now, or None when there is no such task (or it is in
         the trash). `log=False` leaves the log unread (the task list's pollers want none)."""
-        row = self.site.db.one(STATUS_WITH_LOG_SQL if log else STATUS_SQL, (int(task_id),))
+        row = self.db.one(STATUS_WITH_LOG_SQL if log else STATUS_SQL, (int(task_id),))
         return as_status(row, row[8] if log and row else None)
 
-    def get_statuses(self: Tasker, task_ids: Iterable[int]) -> dict[int, TaskStatus]:
+    def get_statuses(self, task_ids: Iterable[int]) -> dict[int, TaskStatus]:
         """The statuses of many tasks (without their logs), by id: one query for a page of the
         task list. Ids of no task, or of a task in the trash, are left out."""
         ids = sorted({int(i) for i in task_ids})
@@ -66,18 +67,18 @@ class StatusMixin:
         for at in range(0, len(ids), MANY_AT_ONCE):
             chunk = ids[at:at + MANY_AT_ONCE]
             sql = MANY_SQL.format(marks=", ".join("?" * len(chunk)))
-            for row in self.site.db.all(sql, chunk):
+            for row in self.db.all(sql, chunk):
                 status = as_status(row, None)
                 if status is not None:
                     found[status.id] = status
         return found
 
-    def count_by_state(self: Tasker, include_hidden: bool = True) -> dict[int, int]:
+    def count_by_state(self, include_hidden: bool = True) -> dict[int, int]:
         """How many tasks are in each state (one GROUP BY; trashed and, unless
         `include_hidden`, hidden tasks left out)."""
         below = Page.STATUS_UNPUBLISHED if include_hidden else Page.STATUS_HIDDEN
         return {int(state): int(count)
-                for state, count in self.site.db.all(BY_STATE_SQL, (below,))}
+                for state, count in self.db.all(BY_STATE_SQL, (below,))}
 
 
 def as_status(row: tuple | None, log_text: str | None) -> TaskStatus | None:

@@ -49,18 +49,20 @@ import sqlite3
 import threading
 import time
 import traceback
+from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..db.sqlite import is_busy
 from ..fieldtypes import fold
-from ..hooks import hookable
 from ..page import Page
 from ..pages import COLUMNS as PAGE_COLUMNS
 from .claim import Claim, ClaimAhead, claim_task, why_not_claimable
 from .errors import ClaimLost, TaskError
 from .lifecycle import RESET_FIGURES
+from .pulse import Pulse
+from .refs import acting_name, task_id_of
 from .state import LIVE_STATES, TaskState, as_state
-from .storage import WriteLockTimeout
+from .storage import TaskStorage, WriteLockTimeout
 
 if TYPE_CHECKING:
     from ..db.base import HeldTransaction
@@ -151,10 +153,10 @@ def dumps(task_data: dict) -> str:
 class Step:
     """One running step of one task in this process: its claim, transaction and flags."""
 
-    def __init__(self, tasker: Tasker, claim: Claim, task: Page, data_text: str, progress: int,
+    def __init__(self, runner: StepRunner, claim: Claim, task: Page, data_text: str, progress: int,
                  options: dict[str, Any], settings: dict[str, Any]):
         now = time.monotonic()
-        self.tasker = tasker
+        self.runner = runner
         self.task_id = claim.task_id
         self.claim = claim
         self.task = task
@@ -173,7 +175,7 @@ class Step:
         self.started = time.time()
         self.last_save = now
         self.last_beat = now
-        self.beat_interval = (max(claim.lease_seconds / 3.0, 0.5) if tasker.storage.shared
+        self.beat_interval = (max(claim.lease_seconds / 3.0, 0.5) if runner.storage.shared
                               else float("inf"))
         self.debug = bool(settings.get("debug"))
         self.log_cap = int(settings["log_max_lines"])
@@ -235,11 +237,11 @@ class Step:
 
     # -- the step's transaction -------------------------------------------------------------
     def begin(self) -> None:
-        tasker = self.tasker
-        db = tasker.site.db
-        batch = tasker._batch
+        runner = self.runner
+        db = runner.site.db
+        batch = runner.batch
         if batch is None:
-            self.txn = db.hold_transaction(tasker.storage.begin)
+            self.txn = db.hold_transaction(runner.storage.begin)
         else:               # the batch's transaction is open: this step is a savepoint in it
             self.txn = db.hold_savepoint("tasker_step")
             self.batch, self.began = batch, batch.started
@@ -248,11 +250,11 @@ class Step:
 
     def at_top(self) -> bool:
         """No `site.transaction()` of the module's is open (so a commit may happen now)."""
-        return self.tasker.site.db.transaction_level() == self.level
+        return self.runner.site.db.transaction_level() == self.level
 
     def commit(self) -> None:
         """Commit what the step did so far and begin again (top level only)."""
-        storage = self.tasker.storage
+        storage = self.runner.storage
         if self.tuned is None:       # a step that commits part way: tune for that, once
             self.tuned = storage.step_started()
         if self.batch is not None:   # commit the batch with it; the step goes on alone
@@ -276,23 +278,23 @@ class Step:
         self.txn.detach()
         self.txn.commit()                       # RELEASE SAVEPOINT
         self.txn, self.batch = batch.txn, None
-        self.tasker._batch = None
+        self.runner.batch = None
 
     def _give_back_queued(self) -> None:
         """A long step: the tasks claimed after it go back to other runners (in this commit)."""
         from .claim import release
         assert self.ahead is not None
         for claim in self.ahead.drain():
-            release(self.tasker, claim)
+            release(self.runner.tasker, claim)
 
     def end(self, commit: bool, keep_open: bool = False) -> None:
         """Leave the step's transaction, committing or rolling back; `keep_open` leaves a
         successful step's transaction open as a batch for the runner's next claimed step."""
-        tasker = self.tasker
+        runner = self.runner
         if self.tuned is not None:
             saved, self.tuned = self.tuned, None
             try:
-                tasker.storage.step_ended(saved)
+                runner.storage.step_ended(saved)
             except Exception:
                 pass          # a lost connection: the next one starts with the defaults
         self.txn.detach()
@@ -315,15 +317,15 @@ class Step:
                 return
         elif keep_open:
             self.txn.attach()
-            tasker._batch = Batch(self.txn, self.began)
+            runner.batch = Batch(self.txn, self.began)
             return
         try:
             if batch is not None:
-                tasker.end_batch(batch)
+                runner.end_batch(batch)
             else:
                 self.txn.commit()
             self.flushed.clear()
-            tasker.storage.give_way()
+            runner.storage.give_way()
         except BaseException:
             if batch is None:
                 self._rollback()
@@ -334,7 +336,7 @@ class Step:
 
     def _rollback(self) -> None:
         """Undo the step; in a batch only back to its savepoint, and the steps before it commit."""
-        tasker = self.tasker
+        runner = self.runner
         batch, self.batch = self.batch, None
         try:
             if batch is None:
@@ -344,21 +346,35 @@ class Step:
                     self.txn.rollback()         # ROLLBACK TO SAVEPOINT
                     self.txn.commit()           # and release it
                 except BaseException:
-                    tasker.end_batch(batch, commit=False)
+                    runner.end_batch(batch, commit=False)
                     raise
-                tasker.end_batch(batch)
+                runner.end_batch(batch)
         finally:
             self.lines[:0] = self.flushed      # written in the rolled-back transaction: again
             self.flushed = []
 
 
-class StepMixin:
-    """Tasker's `execute_task` and the end of a step."""
+class StepRunner:
+    """Runs steps in this process: `execute_task`, the batches of short steps, and what a step
+    writes when it ends. Owns the steps running now (`steps`, read by Progress), each thread's
+    open batch, and the pulse thread that keeps their leases alive."""
 
-    site: Any
+    def __init__(self, tasker: Tasker):
+        self.tasker = tasker
+        self.site = tasker.site
+        self.steps: dict[int, Step] = {}       # task id -> its step running in this process
+        self.outage = False      # the last step in this process was cut off by a lost connection
+        self.batches = threading.local()     # each thread's open batch
 
-    @hookable
-    def execute_task(self: Tasker, task: Page | int, params: dict[str, Any] | None = None) -> bool:
+    @property
+    def storage(self) -> TaskStorage:
+        return self.tasker.storage
+
+    @cached_property
+    def pulse(self) -> Pulse:
+        return Pulse(self.tasker)
+
+    def execute_task(self, task: Page | int, params: dict[str, Any] | None = None) -> bool:
         """Claim the task and run one step now; True when the step ran and did not fail.
 
         `params`: `timeout` (epoch seconds by which the method should return; 0 = none;
@@ -370,26 +386,26 @@ class StepMixin:
         next claim is taken in the transaction that ends this step, when it ends normally).
         The method gets the rest as `options`, plus `task` (the task page).
         """
-        task_id = self._task_id(task)
+        task_id = task_id_of(task)
         db = self.site.db
-        batch = self._batch
+        batch = self.batch
         if db.in_transaction() and not (batch and batch.txn.on_top()):
             raise TaskError("execute_task cannot run inside a transaction: a step commits its "
                             "progress as it goes; call it outside `with site.transaction()`")
         params = dict(params or {})
         claim = params.pop("claim", None)
-        settings = params.pop("settings", None) or self.settings()
+        settings = params.pop("settings", None) or self.tasker.settings()
         ahead = params.pop("ahead", None)
-        invoker = str(params.get("invoker") or (claim.invoker if claim else self._who()))
+        invoker = str(params.get("invoker") or (claim.invoker if claim else acting_name(self.site)))
         if claim is None:
-            claim = claim_task(self, task_id, invoker=invoker, admin_run=bool(params.get("admin_run")),
+            claim = claim_task(self.tasker, task_id, invoker=invoker, admin_run=bool(params.get("admin_run")),
                                lease_seconds=settings["lease_seconds"],
                                max_running=settings["max_running"])
             if claim is None:
-                reason = why_not_claimable(self, task_id)
+                reason = why_not_claimable(self.tasker, task_id)
                 if reason.endswith("is not a task"):
                     raise TaskError(reason)
-                self.warning(f"task {task_id} was not run: {reason}")
+                self.tasker.warning(f"task {task_id} was not run: {reason}")
                 return False
         elif claim.task_id != task_id:
             raise TaskError(f"the claim given is for task {claim.task_id}, not {task_id}")
@@ -400,13 +416,13 @@ class StepMixin:
         params["invoker"] = invoker
         return self._run_step(claim, params, settings, ahead)
 
-    def _run_step(self: Tasker, claim: Claim, options: dict[str, Any],
+    def _run_step(self, claim: Claim, options: dict[str, Any],
                   settings: dict[str, Any], ahead: ClaimAhead | None = None) -> bool:
         db = self.site.db
         task_id = claim.task_id
         row = db.one(LOAD, (task_id,))
         if row is None or row[4] != claim.token:
-            self.warning(f"task {task_id} was not run: it was deleted, or this runner's claim "
+            self.tasker.warning(f"task {task_id} was not run: it was deleted, or this runner's claim "
                          "expired before the step began")
             return False
         missing = ""
@@ -418,13 +434,13 @@ class StepMixin:
         if missing:
             task_data = {}
         pages = self.site.pages
-        task = pages._page(row[5:5 + PAGE_WIDTH])
+        task = pages.from_row(row[5:5 + PAGE_WIDTH])
         page_id = task_data.get("pageid")
         page: Page | None = None
         if type(page_id) is int and page_id == task_id:
             page = task
         elif type(page_id) is int and page_id == task.parent_id and row[5 + PAGE_WIDTH] is not None:
-            page = pages._page(row[5 + PAGE_WIDTH:])
+            page = pages.from_row(row[5 + PAGE_WIDTH:])
         module_name, method_name, progress, data_text = row[:4]
         options["task"] = task
         step = Step(self, claim, task, data_text or "{}", progress, options, settings)
@@ -435,11 +451,11 @@ class StepMixin:
         if missing:
             step.log("error", f"the task cannot run: {missing}")
             self._finish_apart(step, task_data, "failed", save_data=False)
-            self.error(f"task '{task.title}' failed: {missing}")
+            self.tasker.error(f"task '{task.title}' failed: {missing}")
             return False
         if step.debug:
             step.log("message", f"step started by {claim.invoker} on {claim.runner}")
-        self._steps[task_id] = step
+        self.steps[task_id] = step
         self.site.notices.listen(step.on_notice)
         self.pulse.add(step)
         error: BaseException | None = None
@@ -452,13 +468,13 @@ class StepMixin:
         finally:
             self.site.notices.unlisten(step.on_notice)
             self.pulse.remove(step)
-            self._steps.pop(task_id, None)
+            self.steps.pop(task_id, None)
         try:
             return self._end_step(step, task_data, result, error, ahead)
         finally:
             step.finished = True
 
-    def _requirements(self: Tasker, module_name: str, method_name: str, task_data: dict,
+    def _requirements(self, module_name: str, method_name: str, task_data: dict,
                       page: Page | None = None) -> tuple[str, Any, Any]:
         """(what is missing, the bound method, the page) before a step runs."""
         from ..errors import ModuleError
@@ -476,7 +492,7 @@ class StepMixin:
             return f"page {page_id} (the page the task works on) is missing", None, None
         return "", method, page
 
-    def _end_step(self: Tasker, step: Step, task_data: dict, result: Any,
+    def _end_step(self, step: Step, task_data: dict, result: Any,
                   error: BaseException | None, ahead: ClaimAhead | None = None) -> bool:
         db = self.site.db
         if error is None and not step.lost:
@@ -527,22 +543,20 @@ class StepMixin:
         text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
         step.log("error", f"the task failed with {type(error).__name__}: {error}\n{text}")
         self._finish_apart(step, task_data, "failed", save_data=False)
-        self.error(f"task '{step.task.title}' failed: {type(error).__name__}: {error}")
+        self.tasker.error(f"task '{step.task.title}' failed: {type(error).__name__}: {error}")
         return False
 
     # -- batches (see the module docstring) -------------------------------------------------
-    _batches: threading.local
-
     @property
-    def _batch(self) -> Batch | None:
+    def batch(self) -> Batch | None:
         """This thread's open batch (a batch lives on one thread's connection)."""
-        return getattr(self._batches, "open", None)
+        return getattr(self.batches, "open", None)
 
-    @_batch.setter
-    def _batch(self, batch: Batch | None) -> None:
-        self._batches.open = batch
+    @batch.setter
+    def batch(self, batch: Batch | None) -> None:
+        self.batches.open = batch
 
-    def _batch_goes_on(self: Tasker, step: Step, ahead: ClaimAhead) -> bool:
+    def _batch_goes_on(self, step: Step, ahead: ClaimAhead) -> bool:
         """Leave the step's transaction open for the next queued claim's step?"""
         storage = self.storage
         return (ahead.queued() > 0 and storage.batch_steps > 1 and not step.committed
@@ -550,7 +564,7 @@ class StepMixin:
                 and (step.batch is None or step.batch.steps + 1 < storage.batch_steps)
                 and time.monotonic() - step.began < storage.batch_seconds)
 
-    def _claims_ahead(self: Tasker, step: Step, ahead: ClaimAhead) -> int:
+    def _claims_ahead(self, step: Step, ahead: ClaimAhead) -> int:
         """How many tasks to claim with this commit: a batch after a short step, else one."""
         if ahead.queued():
             return 0
@@ -558,14 +572,14 @@ class StepMixin:
         short = time.time() - step.started < storage.batch_seconds / 4
         return storage.batch_steps if short and not step.committed else 1
 
-    def end_batch(self: Tasker, batch: Batch | None = None, commit: bool = True) -> None:
+    def end_batch(self, batch: Batch | None = None, commit: bool = True) -> None:
         """Commit (or roll back) the transaction a step left open for the next one, if any.
 
         A runner calls it before it claims, gives back or stops outside a step; a failed
         commit is rolled back and raised.
         """
-        batch = batch or self._batch
-        self._batch = None
+        batch = batch or self.batch
+        self.batch = None
         if batch is None:
             return
         batch.txn.detach()
@@ -581,7 +595,7 @@ class StepMixin:
             batch.txn.rollback()
 
     # -- the end of a step ------------------------------------------------------------------
-    def _finish_apart(self: Tasker, step: Step, task_data: dict, outcome: str,
+    def _finish_apart(self, step: Step, task_data: dict, outcome: str,
                       save_data: bool) -> None:
         """Finish a step in a transaction of its own (after a rollback, or before it began)."""
         def finish() -> None:
@@ -592,7 +606,7 @@ class StepMixin:
         except ClaimLost:
             self._write_lines_apart(step)
 
-    def _release_apart(self: Tasker, step: Step) -> None:
+    def _release_apart(self, step: Step) -> None:
         """Give the claim back, state unchanged, with the step's log lines."""
         from .claim import release
         try:
@@ -602,13 +616,13 @@ class StepMixin:
         except Exception:
             pass                                 # the lease expires; a reaper hands it on
 
-    def _give_back_transient(self: Tasker, step: Step, why: str) -> None:
+    def _give_back_transient(self, step: Step, why: str) -> None:
         """After the database's passing trouble: give the claim back with the step's log lines
         and a figure row "transient". One such step counts no attempt; one that follows another
         (no step ended normally in between) counts one, so at `max_attempts` in a row the task
         fails (a database that keeps failing this task's steps)."""
         db, storage = self.site.db, self.storage
-        max_attempts = max(1, int(self.settings()["max_attempts"]))
+        max_attempts = max(1, int(self.tasker.settings()["max_attempts"]))
 
         def give_back() -> None:
             with storage.write_transaction():
@@ -623,15 +637,15 @@ class StepMixin:
                             f"database errors {attempts + 1} times in a row "
                             f"(max_attempts={max_attempts})")
                     lines, step.lines = step.lines, []
-                    self.logs.append(step.task_id, lines, step.log_cap)
-                    self.release_reaped(step.task_id, attempts, TaskState.FAILED, "error", text)
+                    self.tasker.logs.append(step.task_id, lines, step.log_cap)
+                    self.tasker.lifecycle.free_reaped(step.task_id, attempts, TaskState.FAILED, "error", text)
                 else:
                     counted = "one more attempt counted" if attempts > row[1] else \
                         "no attempt counted"
                     step.log("warning", f"{why}; the step was rolled back and the task given "
                                         f"back for another try ({counted})")
                     db.execute(storage.sql(GIVE_BACK), (attempts, step.task_id))
-                    self.logs.append(step.task_id, step.lines, step.log_cap)
+                    self.tasker.logs.append(step.task_id, step.lines, step.log_cap)
                     step.lines = []
                 db.insert(STEP_FIGURES, (step.task_id, step.started,
                                          max(0.0, time.time() - step.started), 0, step.peak_rss,
@@ -641,18 +655,18 @@ class StepMixin:
         except Exception:
             pass                                 # the lease expires; a reaper hands it on
 
-    def _write_lines_apart(self: Tasker, step: Step) -> None:
+    def _write_lines_apart(self, step: Step) -> None:
         lines, step.lines = step.lines, []
         try:
             self._write_entries(step.task_id, lines)
         except Exception:
             pass
 
-    def _write_entries(self: Tasker, task_id: int, lines: list) -> None:
+    def _write_entries(self, task_id: int, lines: list) -> None:
         if lines:
-            self.site.db.retry(lambda: self.append_log(task_id, lines))
+            self.site.db.retry(lambda: self.tasker.append_log(task_id, lines))
 
-    def _finish(self: Tasker, step: Step, task_data: dict, outcome: str, save_data: bool) -> str:
+    def _finish(self, step: Step, task_data: dict, outcome: str, save_data: bool) -> str:
         """The last writes of a step, inside the current transaction (see the module docstring);
         the outcome ("failed" for a step that went on without progress for too long)."""
         db = self.site.db
@@ -695,7 +709,7 @@ class StepMixin:
         if reset_pending:       # asked while the step ran (reset, kill): applied now, and the
             new, note = old, ""  # task keeps the state the reset gave it (waiting, killed)
             data_text, progress, failures = initial, 0, 0
-            self.logs.clear(step.task_id)
+            self.tasker.logs.clear(step.task_id)
             db.execute("DELETE FROM tasker_steps WHERE pages_id = ?", (step.task_id,))
             step.lines = []
         if data_text is not None and data_text != step.data_text:
@@ -710,14 +724,14 @@ class StepMixin:
                                                progress, seconds, failures, not_before,
                                                keep_key, step.task_id))
         if new != old or note:
-            self._state_changed(step.task_id, old, new, step.claim.invoker,
+            self.tasker.lifecycle.state_changed(step.task_id, old, new, step.claim.invoker,
                                 note or outcome_note(outcome), live=(live_key, parent_id, signature))
         else:
             self.site.pages.touch(step.task_id)
         if new == TaskState.FINISHED and next_count:
-            self._activate_next(step.task_id, step.claim.invoker)
+            self.tasker.lifecycle.activate_followups(step.task_id, step.claim.invoker)
         if step.lines:
-            self.logs.append(step.task_id, step.lines, step.log_cap)
+            self.tasker.logs.append(step.task_id, step.lines, step.log_cap)
             step.flushed += step.lines
             step.lines = []
         if reset_pending:       # the step's run was undone: no figures of it are kept
@@ -726,13 +740,12 @@ class StepMixin:
             self._store_figures(step, task_data if save_data else None, seconds,
                                 "idle" if idle else outcome)
         step.progress = progress
-        values = step.task._values
-        values["task_state"], values["task_running"], values["progress"] = int(new), 0, progress
+        step.task.stored(task_state=int(new), task_running=0, progress=progress)
         if data_text is not None:
-            values["task_data"] = data_text
+            step.task.stored(task_data=data_text)
         return outcome
 
-    def _store_figures(self: Tasker, step: Step, task_data: dict | None, seconds: float,
+    def _store_figures(self, step: Step, task_data: dict | None, seconds: float,
                        outcome: str) -> None:
         db = self.site.db
         records = self._records(task_data) - step.records_start if task_data is not None else 0
@@ -745,7 +758,7 @@ class StepMixin:
                 db.execute("DELETE FROM tasker_steps WHERE pages_id = ? AND id < ?",
                            (step.task_id, oldest))
 
-    def _idle_too_long(self: Tasker, step: Step, cap: int) -> bool:
+    def _idle_too_long(self, step: Step, cap: int) -> bool:
         """This step changed nothing in task_data, nor did the `cap` - 1 steps before it
         (their figures say "idle"): the task is stuck, and fails with a log line saying so."""
         if cap <= 0:

@@ -5,19 +5,23 @@
     tasker.activate_task(task)
     tasker.execute_task(task, {"timeout": time.time() + 10, "invoker": "cron"})
 
-The parts live beside this file, one concern each: `state` (TaskState), `install` (template,
-fields, tables), `lifecycle` (activate, stop, reset, trash, dependencies), `step`
-(execute_task), `progress` (save_progress, allowed_to_execute), `log` (log, summary, history,
-figures), `status` (a task's status in one read), `claim` (the claim every runner uses),
-`storage` (what differs per engine), `pulse` (heartbeat thread), `schedule` (retry / recurring
-options).
+`Tasker` is a facade: it checks and creates tasks itself and hands every other call of the
+contract to a service that owns its part, each in a file beside this one: `lifecycle`
+(Lifecycle: activate, stop, reset, trash, dependencies), `step` (StepRunner: execute_task,
+batches, the end of a step), `progress` (Progress: save_progress, allowed_to_execute), `log`
+(TaskLog: log, summary, history, figures), `status` (TaskStatuses: a task's status in one read),
+`storage` (TaskStorage: what differs per engine). Beside them: `state` (TaskState), `install`
+(template, fields, tables), `claim` (the claim every runner uses), `pulse` (the heartbeat
+thread), `schedule` (retry / recurring options), `refs` (how a task and its actor are named).
+Runners reach the services as attributes (`tasker.runner.end_batch()`,
+`tasker.lifecycle.free_reaped(...)`); the facade's own methods are the contract's.
 """
 from __future__ import annotations
 
 import hashlib
 import inspect
 import secrets
-import threading
+from collections.abc import Iterable
 from functools import cached_property
 from typing import Any, ClassVar
 
@@ -27,13 +31,14 @@ from ..module import Module
 from ..page import NullPage, Page, PageArray
 from . import install as schema
 from .errors import TaskError
-from .lifecycle import LifecycleMixin
-from .log import LogMixin, LogStore
-from .progress import SAVE_ANY_STATE, SAVE_CHECKED, ProgressMixin
+from .lifecycle import Lifecycle
+from .log import TaskLog
+from .progress import Progress
+from .refs import task_id_of
 from .schedule import check_every, check_not_before, check_retry
 from .state import TaskState
-from .status import StatusMixin
-from .step import Step, StepMixin, dumps
+from .status import TaskStatus, TaskStatuses
+from .step import StepRunner, dumps
 from .storage import TaskStorage, storage_for
 
 RESERVED_KEYS = ("module", "method", "pageid", "records_processed", "max_records", "task_done")
@@ -42,7 +47,7 @@ INSERT_TASK = ("INSERT INTO tasker_tasks (pages_id, parent_id, module, method, s
                "VALUES (?, ?, ?, ?, 2, ?, {now}, ?, ?, ?, ?, ?, ?)")
 
 
-class Tasker(LifecycleMixin, ProgressMixin, StepMixin, LogMixin, StatusMixin, Module, Hookable):
+class Tasker(Module, Hookable):
     """Long jobs as tasks: create, steer, run in steps, watch. See the package docstring.
 
     Hookable (`site.add_hook_before("Tasker::create_task", fn)`): create_task, activate_task,
@@ -67,9 +72,6 @@ class Tasker(LifecycleMixin, ProgressMixin, StepMixin, LogMixin, StatusMixin, Mo
 
     def __init__(self, site: Any):
         super().__init__(site)
-        self._steps: dict[int, Step] = {}
-        self.outage = False        # the last step in this process was cut off by a lost connection
-        self._batches = threading.local()                 # each thread's open batch (step.py)
         self._checked: set[tuple[str, str]] = set()     # (module, method) known to exist
         self._slugs: dict[str, str] = {}
 
@@ -87,27 +89,31 @@ class Tasker(LifecycleMixin, ProgressMixin, StepMixin, LogMixin, StatusMixin, Mo
     def upgrade(self, from_version: str, to_version: str) -> None:
         schema.install(self.site)    # idempotent: adds what a newer version needs
 
+    # -- the services (made on first use) ---------------------------------------------------
     @cached_property
     def storage(self) -> TaskStorage:
         """What differs per database engine (claims, write locks)."""
         return storage_for(self.site.db)
 
     @cached_property
-    def logs(self) -> LogStore:
-        return LogStore(self.site.db)
+    def logs(self) -> TaskLog:
+        return TaskLog(self.site.db)
 
     @cached_property
-    def pulse(self) -> Any:
-        from .pulse import Pulse
-        return Pulse(self)
+    def lifecycle(self) -> Lifecycle:
+        return Lifecycle(self)
 
     @cached_property
-    def _save_checked(self) -> str:
-        return self.storage.sql(SAVE_CHECKED)
+    def runner(self) -> StepRunner:
+        return StepRunner(self)
 
     @cached_property
-    def _save_any(self) -> str:
-        return self.storage.sql(SAVE_ANY_STATE)
+    def progress(self) -> Progress:
+        return Progress(self, self.runner.steps)
+
+    @cached_property
+    def statuses(self) -> TaskStatuses:
+        return TaskStatuses(self.site.db)
 
     def settings(self) -> dict[str, Any]:
         """The Tasker settings as stored now (every process reads the same)."""
@@ -163,7 +169,7 @@ class Tasker(LifecycleMixin, ProgressMixin, StepMixin, LogMixin, StatusMixin, Mo
         first = [new_page()]      # the values are checked before anything is written
         task, duplicate = self.site.db.retry(lambda: self._insert_task(
             first.pop() if first else new_page(), values, text, unique))
-        task._values.update(task_state=int(TaskState.WAITING), task_running=0, progress=0,
+        task.stored(task_state=int(TaskState.WAITING), task_running=0, progress=0,
                             signature=signature)
         if duplicate:
             self.warning(f"an identical task (task {duplicate}) is already waiting or active for "
@@ -239,14 +245,6 @@ class Tasker(LifecycleMixin, ProgressMixin, StepMixin, LogMixin, StatusMixin, Mo
             slug = self._slugs[title] = self.site.sanitizer.page_name(title)[:60].strip("-_.") or "task"
         return f"{slug}-{secrets.token_hex(6)}"
 
-    def _who(self, by: str | None = None) -> str:
-        """Who acts: `by` if given, else the current user's name, else "api"."""
-        if by:
-            return str(by)[:128]
-        user = self.site.acting_user()
-        name = getattr(user, "name", "") if user else ""
-        return name or "api"
-
     # -- finding ------------------------------------------------------------------------------
     def get_tasks(self, selector_or_state: str | int | None = None) -> PageArray:
         """Task pages matching a selector, or in a state (an int or TaskState); hidden included."""
@@ -271,3 +269,134 @@ class Tasker(LifecycleMixin, ProgressMixin, StepMixin, LogMixin, StatusMixin, Mo
             return NullPage(self.site)
         return page
 
+
+    # -- lifecycle (Lifecycle) ----------------------------------------------------------------
+    @hookable
+    def activate_task(self, task: Page | int, activate_anyway: bool = True, *,
+                      by: str | None = None, for_browser: bool = False) -> bool:
+        """Make a task ready to run (ACTIVE); see Lifecycle.activate_task."""
+        return self.lifecycle.activate_task(task, activate_anyway, by=by, for_browser=for_browser)
+
+    def activate_task_set(self, tasks: Page | int | Iterable[Page | int], *,
+                          by: str | None = None) -> bool:
+        """Activate several tasks (a page, an id, or an iterable of them); True if all were."""
+        if isinstance(tasks, (Page, int)):
+            return self.activate_task(tasks, by=by)
+        results = [self.activate_task(task, by=by) for task in tasks]
+        return all(results)
+
+    @hookable
+    def stop_task(self, task: Page | int, kill: bool = False, reset: bool = False, *,
+                  by: str | None = None) -> bool:
+        """Suspend (back to WAITING) or kill (KILLED, reset to 0%); see Lifecycle.stop_task."""
+        return self.lifecycle.stop_task(task, kill, reset, by=by)
+
+    @hookable
+    def reset_progress(self, task: Page | int, *, by: str | None = None) -> bool:
+        """Back to WAITING at 0% with its initial task_data; see Lifecycle.reset_progress."""
+        return self.lifecycle.reset_progress(task, by=by)
+
+    def restart_task(self, task: Page | int, *, by: str | None = None) -> bool:
+        """Reset the task and activate it (False when a dependency has not finished)."""
+        self.reset_progress(task, by=by)
+        return self.activate_task(task, by=by)
+
+    @hookable
+    def trash_task(self, task: Page | int, *, by: str | None = None) -> bool:
+        """Kill the task (its data is kept) and move its page to the trash."""
+        return self.lifecycle.trash_task(task, by=by)
+
+    def add_dependency(self, task: Page | int, other: Page | int) -> bool:
+        """`task` runs only after `other` finished (its claim and activation wait for it)."""
+        return self.lifecycle.add_dependency(task, other)
+
+    def add_next_task(self, task: Page | int, nxt: Page | int) -> bool:
+        """Activate `nxt` (if it is waiting) when `task` finishes; at once if it has finished."""
+        return self.lifecycle.add_next_task(task, nxt)
+
+    def get_dependencies(self, task: Page | int) -> list[int]:
+        """Ids of the tasks `task` waits for."""
+        return self.lifecycle.get_dependencies(task)
+
+    def get_next_tasks(self, task: Page | int) -> list[int]:
+        """Ids of the tasks activated when `task` finishes."""
+        return self.lifecycle.get_next_tasks(task)
+
+    def is_active(self, task: Page | int) -> bool:
+        """True when the task's stored state is ACTIVE (read now)."""
+        return self.lifecycle.get_state(task) == TaskState.ACTIVE
+
+    def get_state(self, task: Page | int) -> TaskState:
+        """The task's stored state, read now."""
+        return self.lifecycle.get_state(task)
+
+    def get_page(self, task: Page | int) -> Page:
+        """The page the task works on (still named once the task is in the trash)."""
+        return self.lifecycle.get_page(task)
+
+    # -- running (StepRunner, Progress) ---------------------------------------------------------
+    @hookable
+    def execute_task(self, task: Page | int, params: dict[str, Any] | None = None) -> bool:
+        """Claim the task and run one step now; see StepRunner.execute_task."""
+        return self.runner.execute_task(task, params)
+
+    def save_progress(self, task: Page | int, task_data: dict, update_state: bool = True,
+                      check_events: bool = True) -> bool:
+        """Store progress, task_data and log lines; see Progress.save_progress."""
+        return self.progress.save_progress(task, task_data, update_state, check_events)
+
+    def save_progress_at_milestone(self, task: Page | int, task_data: dict,
+                                   update_state: bool = True, check_events: bool = True) -> bool:
+        """Save at `task_data["milestone"]` or every half second; see Progress."""
+        return self.progress.save_progress_at_milestone(task, task_data, update_state,
+                                                        check_events)
+
+    def allowed_to_execute(self, task: Page | int, options: dict[str, Any]) -> bool:
+        """False once the task may not go on; no query. See Progress.allowed_to_execute."""
+        return self.progress.allowed_to_execute(task, options)
+
+    def interrupt(self, reason: str = "the runner is shutting down") -> None:
+        """Ask every step running in this process to stop at its next save (signal-safe)."""
+        self.progress.interrupt(reason)
+
+    # -- logs and status (TaskLog, TaskStatuses) ---------------------------------------------
+    def append_log(self, task: Page | int, entries: list) -> None:
+        """Add entries `(kind, text)` or `(kind, text, epoch)` to a task's log (kind: message,
+        warning or error), in a transaction of their own (or the caller's)."""
+        task_id = task_id_of(task)
+        cap = int(self.settings()["log_max_lines"])
+        with self.storage.write_transaction():
+            self.logs.append(task_id, entries, cap)
+
+    def get_log(self, task: Page | int) -> list[str]:
+        """The task's log lines, oldest first (capped at `log_max_lines`)."""
+        return self.logs.get_log(task)
+
+    def get_log_summary(self, task: Page | int) -> str:
+        """Progress and counts, as the original Tasker: "35% 1 error(s) 2 warning(s)"."""
+        return self.logs.get_log_summary(task)
+
+    def get_history(self, task: Page | int) -> list[dict[str, Any]]:
+        """Every state change of the task, oldest first; see TaskLog.get_history."""
+        return self.logs.get_history(task)
+
+    def get_step_figures(self, task: Page | int, limit: int = 20) -> dict[str, Any]:
+        """Per-step figures, totals, rate and ETA; see TaskLog.get_step_figures."""
+        return self.logs.get_step_figures(task, limit)
+
+    def get_activity(self, minutes: int = 60, newest: int = 5000,
+                     now: float | None = None) -> list[dict[str, Any]]:
+        """Tasks finished, failed and waited per minute; see TaskLog.get_activity."""
+        return self.logs.get_activity(minutes, newest, now)
+
+    def get_status(self, task_id: int, log: bool = True) -> TaskStatus | None:
+        """The task's status as stored now, in one read (None: no such task, or trashed)."""
+        return self.statuses.get_status(task_id, log)
+
+    def get_statuses(self, task_ids: Iterable[int]) -> dict[int, TaskStatus]:
+        """The statuses of many tasks (without their logs), by id, in one query."""
+        return self.statuses.get_statuses(task_ids)
+
+    def count_by_state(self, include_hidden: bool = True) -> dict[int, int]:
+        """How many tasks are in each state (trashed ones left out)."""
+        return self.statuses.count_by_state(include_hidden)

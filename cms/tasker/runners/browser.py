@@ -28,6 +28,7 @@ import traceback
 from typing import TYPE_CHECKING, Any
 
 from ..claim import Claim, claim_task, release, why_not_claimable
+from ..refs import acting_name
 from .executor import die_with_parent
 from .slots import Slot
 from .supervisor import DEFAULT_GRACE, WATCH_EVERY, died_how, fail_claimed, hand_on, overrun_text
@@ -55,7 +56,7 @@ def run_supervised_step(tasker: Tasker, task_id: int, params: dict[str, Any]) ->
     if getattr(site.db, "path", None) == ":memory:":
         return tasker.execute_task(task_id, params)
     settings = tasker.settings()
-    invoker = str(params.get("invoker") or tasker._who())
+    invoker = str(params.get("invoker") or acting_name(tasker.site))
     claim = claim_task(tasker, task_id, invoker=invoker, admin_run=bool(params.get("admin_run")),
                        lease_seconds=settings["lease_seconds"], max_running=settings["max_running"])
     if claim is None:

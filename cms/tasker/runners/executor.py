@@ -148,7 +148,7 @@ class Executor:
                 settings = self.refresh_settings()
                 claim = self.ahead.pop()
                 if claim is None or self.stopping:      # no next step in the open batch
-                    tasker.end_batch()
+                    tasker.runner.end_batch()
                 if self.pending:
                     self._give_back_pending(tasker)
                 if claim is None:
@@ -220,7 +220,7 @@ class Executor:
         if slot is not None:
             slot.start(claim.task_id, claim.token, deadline, started, claim.lease_seconds)
         ok = cut = False
-        tasker.outage = False
+        tasker.runner.outage = False
         try:
             ok = tasker.execute_task(claim.task_id, {
                 "claim": claim, "invoker": config.invoker, "timeout": deadline,
@@ -236,7 +236,7 @@ class Executor:
                   file=sys.stderr, flush=True)
             cut = True
         finally:
-            cut = cut or tasker.outage          # the step ended on a lost connection itself
+            cut = cut or tasker.runner.outage          # the step ended on a lost connection itself
             self.steps += 1
             self.failed += not ok and not cut
             self.cut += cut
@@ -252,7 +252,7 @@ class Executor:
     def _end_batch(tasker: Tasker, commit: bool = True) -> None:
         """Close a batch the last step left open (see step.py); quietly, on the way out."""
         try:
-            tasker.end_batch(commit=commit)
+            tasker.runner.end_batch(commit=commit)
         except Exception:
             pass           # rolled back: its tasks' claims run out and a reaper hands them on
 

@@ -134,7 +134,7 @@ class LazyRunner(TrafficThread):
 
     def before_stop(self) -> None:
         """A running step stops at its next save."""
-        tasker = self.site.modules._instances.get("Tasker")
+        tasker = self.site.modules.loaded("Tasker")
         if tasker is not None:
             tasker.interrupt("the server is shutting down")     # type: ignore[attr-defined]
 

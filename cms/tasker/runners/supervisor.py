@@ -482,7 +482,7 @@ def fail_claimed(tasker: Tasker, claim: Any, text: str, runner: str = "") -> boo
             if token != claim.token and (running or not runner or last_runner != runner):
                 return False
             new = TaskState.FAILED if state == TaskState.ACTIVE else None
-            tasker.release_reaped(claim.task_id, attempts, new, "error", text)
+            tasker.lifecycle.free_reaped(claim.task_id, attempts, new, "error", text)
             return True
     return db.retry(fail)
 

@@ -1,0 +1,37 @@
+"""How Tasker's callers name a task and themselves: a page or an id, and who acts.
+
+Every service takes tasks as the callers give them (a task page, its id, or its id as text);
+these two functions turn that into what the services store.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from ..page import NullPage, Page
+from .errors import TaskError
+
+
+def task_id_of(task: Any) -> int:
+    """The id of a task given as a page, an id or an id as text (TaskError otherwise)."""
+    if isinstance(task, NullPage):
+        raise TaskError("the task was not found (a NullPage was given)")
+    if isinstance(task, Page):
+        if not task.id:
+            raise TaskError("the task page has not been saved")
+        return task.id
+    if isinstance(task, bool):
+        raise TaskError(f"a task is a page or a page id, not {task!r}")
+    if isinstance(task, int):
+        return task
+    if isinstance(task, str) and task.strip().isdigit():
+        return int(task)
+    raise TaskError(f"a task is a page or a page id, not {task!r}")
+
+
+def acting_name(site: Any, by: str | None = None) -> str:
+    """Who acts, for the history: `by` if given, else the current user's name, else "api"."""
+    if by:
+        return str(by)[:128]
+    user = site.acting_user()
+    name = getattr(user, "name", "") if user else ""
+    return name or "api"
