@@ -56,6 +56,7 @@ from ..db.sqlite import is_busy
 from ..fieldtypes import fold
 from ..page import Page
 from ..pages import COLUMNS as PAGE_COLUMNS
+from .after_step import after_step
 from .claim import Claim, ClaimAhead, claim_task, why_not_claimable
 from .errors import ClaimLost, TaskError
 from .lifecycle import RESET_FIGURES
@@ -677,64 +678,47 @@ class StepRunner:
         (_, state, reset_pending, every, retry, failures, next_count, not_before, initial,
          live_key, parent_id, signature) = row
         old = as_state(state)
-        new = old
         progress = step.progress_of(task_data) if save_data else step.progress
         data_text = dumps(task_data) if save_data else None
-        note = ""
-        now = time.time()
         idle = outcome == "continue" and save_data and data_text == step.start_text
         if idle and old == TaskState.ACTIVE and self._idle_too_long(step, step.idle_cap):
             outcome, idle = "failed", False
-        if outcome == "done":
+        end = after_step(old, outcome, every=every, retry=json.loads(retry) if retry else None,
+                         failures=failures, not_before=not_before, reset_pending=bool(reset_pending),
+                         admin_run=bool(step.options.get("admin_run")), now=time.time())
+        new = end.state
+        if end.restart:         # recurring, or a reset asked while the step ran
+            data_text, progress = initial, 0
+        elif outcome == "done":
             progress = 100
-            if old != TaskState.KILLED:
-                new = TaskState.FINISHED
-                if every:       # a recurring task starts over from its initial data, later
-                    from .schedule import next_run
-                    not_before = next_run(every, now)
-                    new, data_text, progress = TaskState.ACTIVE, initial, 0
-                    step.progress = 0
-                    at = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(not_before))
-                    note = f"finished; runs again at {at} UTC"
-                    step.log("message", f"the task {note}")
-        elif outcome == "failed" and old != TaskState.KILLED:
-            new = TaskState.FAILED
-            policy = json.loads(retry) if retry else None
-            if policy and old == TaskState.ACTIVE and failures < int(policy.get("attempts", 0)):
-                failures += 1
-                delay = float(policy.get("backoff", 0)) * 2 ** (failures - 1)
-                new, not_before = TaskState.ACTIVE, now + delay
-                note = f"failed; retry {failures} of {policy['attempts']} in {delay:.0f} s"
-                step.log("warning", f"the task {note}")
-        if reset_pending:       # asked while the step ran (reset, kill): applied now, and the
-            new, note = old, ""  # task keeps the state the reset gave it (waiting, killed)
-            data_text, progress, failures = initial, 0, 0
+        if end.forget_run:
             self.tasker.logs.clear(step.task_id)
             db.execute("DELETE FROM tasker_steps WHERE pages_id = ?", (step.task_id,))
             step.lines = []
+        step.lines += [(kind, text, time.time()) for kind, text in end.log]
         if data_text is not None and data_text != step.data_text:
             db.execute(SAVE_DATA, (data_text, fold(data_text), step.task_id))
             step.data_text = data_text
         step.peak_memory()
         seconds = max(0.0, time.time() - step.started)
         keep_key = live_key if new in LIVE_STATES else None
-        hold = int(bool(step.options.get("admin_run")) and new == TaskState.ACTIVE
-                   and outcome == "continue")
+        hold = int(end.hold)
         db.execute(self.storage.sql(RELEASE), (int(new), hold, step.claim.lease_seconds, hold,
-                                               progress, seconds, failures, not_before,
+                                               progress, seconds, end.failures, end.not_before,
                                                keep_key, step.task_id))
-        if new != old or note:
-            self.tasker.lifecycle.state_changed(step.task_id, old, new, step.claim.invoker,
-                                note or outcome_note(outcome), live=(live_key, parent_id, signature))
+        note = end.history_note(old, outcome)
+        if note:
+            self.tasker.lifecycle.state_changed(step.task_id, old, new, step.claim.invoker, note,
+                                                live=(live_key, parent_id, signature))
         else:
             self.site.pages.touch(step.task_id)
-        if new == TaskState.FINISHED and next_count:
+        if end.followups and next_count:
             self.tasker.lifecycle.activate_followups(step.task_id, step.claim.invoker)
         if step.lines:
             self.tasker.logs.append(step.task_id, step.lines, step.log_cap)
             step.flushed += step.lines
             step.lines = []
-        if reset_pending:       # the step's run was undone: no figures of it are kept
+        if end.forget_run:      # the step's run was undone: no figures of it are kept
             db.execute(RESET_FIGURES, (step.task_id,))
         else:
             self._store_figures(step, task_data if save_data else None, seconds,
@@ -818,7 +802,3 @@ def returned(result: Any) -> str:
     if len(text) > 80:
         text = text[:77] + "..."
     return text if result is None else f"{type(result).__name__} {text}"
-
-
-def outcome_note(outcome: str) -> str:
-    return {"done": "finished", "failed": "failed", "continue": "step ended"}[outcome]
