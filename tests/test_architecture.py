@@ -7,6 +7,7 @@ services rather than one class assembled from mixins.
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 CMS = Path(__file__).resolve().parent.parent / "cms"
@@ -94,3 +95,26 @@ def test_tasker_services_use_no_private_name_of_another_object():
                     and ast.unparse(node) not in allowed):
                 found.append(f"{where(path, node)} {ast.unparse(node)}")
     assert found == []
+
+
+TASK_TABLE_SQL = re.compile(
+    r"\b(FROM|INTO|UPDATE|JOIN|TABLE)\s+tasker_(tasks|deps|next|history|steps|lock)\b", re.IGNORECASE)
+
+
+def task_table_sql(path: Path, tree: ast.Module) -> list[str]:
+    return [f"{where(path, node)} {node.value[:60]!r}" for node in ast.walk(tree)
+            if isinstance(node, ast.Constant) and isinstance(node.value, str)
+            and TASK_TABLE_SQL.search(node.value)]
+
+
+def test_every_statement_on_the_task_tables_lives_in_tasker_sql():
+    """cms/tasker/sql.py holds the statements, install.py the tables; the CLI, the web and the
+    services go through them (and so through TaskState's numbers, never a typed `state <> 3`)."""
+    owners = {CMS / "tasker" / "sql.py", CMS / "tasker" / "install.py"}
+    assert [found for path, tree in modules() if path not in owners
+            for found in task_table_sql(path, tree)] == []
+    planted = ast.parse('X = "SELECT state FROM tasker_tasks WHERE pages_id = ?"')
+    assert task_table_sql(CMS / "planted.py", planted) == [
+        "cms/planted.py:1 'SELECT state FROM tasker_tasks WHERE pages_id = ?'"]
+    statements = (CMS / "tasker" / "sql.py").read_text()
+    assert not re.search(r"state\s*(<>|=|!=)\s*\d", statements)

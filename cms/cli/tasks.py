@@ -19,14 +19,12 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import CmsError
+from ..tasker.state import TaskState
 from . import Parser, UsageError, boot_from
 
 KILLED = "killed and reset to 0%"      # DESIGN.md: a kill is a stop plus a reset; said plainly
 ACTIONS = ("activate", "suspend", "kill", "reset", "trash")
-STATE_NAMES = ("unknown", "active", "waiting", "finished", "killed", "failed")
-DETAIL = ("SELECT t.module, t.method, t.parent_id, t.priority, t.attempts, t.failures, t.runner, "
-          "t.invoker, t.lease_until, t.not_before, t.every, t.retry, t.steps, t.run_seconds "
-          "FROM tasker_tasks t WHERE t.pages_id = ?")
+STATE_NAMES = tuple(state.label for state in TaskState)
 BAR_WIDTH = 30
 
 
@@ -158,9 +156,11 @@ def cmd_show(args: argparse.Namespace) -> int:
     tasker = _tasker(args)
     task = _task(tasker, args.id)
     info = _summary(tasker, task)
-    row = tasker.site.db.one(DETAIL, (task.id,))
-    (module, method, _, priority, attempts, failures, runner, invoker, lease, not_before, every,
-     retry, steps, run_seconds) = row
+    details = tasker.get_details(task)
+    module, method, priority, attempts, failures, runner, invoker, lease, not_before, every, \
+        retry, steps, run_seconds = (details[key] for key in (
+            "module", "method", "priority", "attempts", "failures", "runner", "invoker",
+            "lease_until", "not_before", "every", "retry", "steps", "run_seconds"))
     try:
         data = json.loads(task.get("task_data") or "{}")
     except ValueError:
@@ -196,7 +196,6 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_action(args: argparse.Namespace) -> int:
-    from ..tasker import TaskState
     tasker = _tasker(args)
     task = _task(tasker, args.id)
     action, by = args.action, "cli"
@@ -215,7 +214,7 @@ def cmd_action(args: argparse.Namespace) -> int:
     elif action == "trash":
         tasker.trash_task(task, by=by)
     state = tasker.get_state(task)
-    running = tasker.site.db.scalar("SELECT running FROM tasker_tasks WHERE pages_id = ?", (task.id,))
+    running = bool(tasker.get_details(task)["running"])
     from ..tasker import state_info
     done = {"activate": "activated", "suspend": "suspended", "kill": KILLED, "reset": "reset",
             "trash": "trashed"}[action]
@@ -228,9 +227,7 @@ def cmd_action(args: argparse.Namespace) -> int:
 
 def _waits_for(tasker: Any, task_id: int) -> list[int]:
     """The unfinished tasks this one depends on (asked first, so Tasker logs no warning)."""
-    return [r[0] for r in tasker.site.db.all(
-        "SELECT d.depends_on FROM tasker_deps d JOIN tasker_tasks o ON o.pages_id = d.depends_on "
-        "WHERE d.pages_id = ? AND o.state <> 3 ORDER BY d.depends_on", (task_id,))]
+    return tasker.get_unfinished_dependencies(task_id)
 
 
 def _bar(progress: int, title: str, state: str) -> str:
@@ -239,7 +236,6 @@ def _bar(progress: int, title: str, state: str) -> str:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from ..tasker import TaskState
     from ..tasker.claim import why_not_claimable
     tasker = _tasker(args)
     task = _task(tasker, args.id)
@@ -275,8 +271,8 @@ def cmd_run(args: argparse.Namespace) -> int:
             ran = tasker.execute_task(task.id, {"invoker": "cli",
                                                 "timeout": time.time() + step_seconds})
             state = tasker.get_state(task.id)
-            progress, running = tasker.site.db.one(
-                "SELECT progress, running FROM tasker_tasks WHERE pages_id = ?", (task.id,))
+            status = tasker.get_status(task.id, log=False)      # None once it is trashed
+            progress, running = (status.progress, status.running) if status else (0, False)
             line = _bar(progress, task.title, state.label)
             if tty:
                 print("\r" + line, end="", flush=True)

@@ -34,6 +34,7 @@ import socket
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Callable
 
+from . import sql
 from .state import TaskState
 
 if TYPE_CHECKING:
@@ -189,7 +190,7 @@ def claim_task(tasker: Tasker, task_id: int, *, invoker: str = "web", runner: st
 def why_not_claimable(tasker: Tasker, task_id: int) -> str:
     """Why `claim_task` refused a task, in words for a notice or a JSON answer."""
     db = tasker.site.db
-    row = db.one("SELECT state, running, runner FROM tasker_tasks WHERE pages_id = ?", (task_id,))
+    row = db.one(sql.WHY_NOT_CLAIMED, (task_id,))
     if row is None:
         return f"page {task_id} is not a task"
     state, running, runner = row
@@ -197,8 +198,7 @@ def why_not_claimable(tasker: Tasker, task_id: int) -> str:
         return f"task {task_id} is already running (runner {runner})"
     if state != TaskState.ACTIVE:
         return f"task {task_id} is {TaskState(state).label}, not active"
-    waiting = db.all("SELECT d.depends_on FROM tasker_deps d JOIN tasker_tasks o ON o.pages_id = "
-                     "d.depends_on WHERE d.pages_id = ? AND o.state <> 3", (task_id,))
+    waiting = db.all(sql.UNFINISHED_DEPS, (task_id,))
     if waiting:
         return (f"task {task_id} waits for task(s) "
                 f"{', '.join(str(r[0]) for r in waiting)} to finish")
@@ -228,10 +228,8 @@ def release(tasker: Tasker, claim: Claim, *, note: str = "") -> bool:
 
     def give_back() -> int:
         with tasker.storage.write_transaction():
-            changed = db.execute(tasker.storage.sql(
-                "UPDATE tasker_tasks SET running = 0, token = NULL, lease_until = NULL, "
-                "admin_run = 0, turn = {now} WHERE pages_id = ? AND token = ?"),
-                (claim.task_id, claim.token)).rowcount
+            changed = db.execute(tasker.storage.sql(sql.GIVE_BACK),
+                                 (claim.task_id, claim.token)).rowcount
             if changed and note:
                 tasker.append_log(claim.task_id, [("message", note)])
             return changed
@@ -248,10 +246,7 @@ def release_runner(tasker: Tasker, runner: str, *, keep: int = 0) -> int:
 
     def give_back() -> int:
         with tasker.storage.write_transaction():
-            return db.execute(
-                "UPDATE tasker_tasks SET running = 0, token = NULL, lease_until = NULL, "
-                "admin_run = 0 WHERE running = 1 AND runner = ? AND pages_id <> ?",
-                (runner, keep)).rowcount
+            return db.execute(sql.GIVE_BACK_RUNNER, (runner, keep)).rowcount
 
     return db.retry(give_back)
 
@@ -271,18 +266,17 @@ def reap_expired(tasker: Tasker, *, task_id: int | None = None, limit: int = 100
     """
     db = tasker.site.db
     storage = tasker.storage
-    where = "running = 1 AND lease_until < {now}" + (" AND pages_id = ?" if task_id else "")
+    one = " AND pages_id = ?" if task_id else ""
     params: tuple = (task_id,) if task_id else ()
-    if db.one(storage.sql(f"SELECT pages_id FROM tasker_tasks WHERE {where} LIMIT 1"), params) is None:
+    if db.one(storage.sql(sql.EXPIRED + one + " LIMIT 1"), params) is None:
         return []
     max_attempts = max(1, int(tasker.settings()["max_attempts"]))
 
     def reap() -> list[int]:
         reaped = []
         with storage.write_transaction():
-            rows = db.all(storage.sql(
-                f"SELECT pages_id, attempts, state, runner FROM tasker_tasks WHERE {where} "
-                f"ORDER BY lease_until LIMIT {int(limit)}" + storage.skip_locked), params)
+            rows = db.all(storage.sql(sql.EXPIRED_ROWS + one + sql.EXPIRED_ORDER.format(
+                limit=int(limit)) + storage.skip_locked), params)
             for pages_id, attempts, state, runner in rows:
                 attempts += 1
                 why = cause or f"runner {runner} stopped answering (its lease ran out)"

@@ -21,22 +21,13 @@ import peewee
 
 from ..fieldtypes import fold
 from ..page import NullPage, Page
+from . import sql
 from .errors import TaskError
 from .refs import acting_name, task_id_of
 from .state import LIVE_STATES, TaskState, as_state
 
 if TYPE_CHECKING:
     from .tasker import Tasker
-
-HISTORY = ("INSERT INTO tasker_history (pages_id, at, old_state, new_state, who, note) "
-           "VALUES (?, ?, ?, ?, ?, ?)")
-# A reset forgets the run it undoes: progress, counts and the step totals `tasks show` prints,
-# as the steps table (tasker_steps) is emptied with it.
-RESET_FIGURES = ("UPDATE tasker_tasks SET progress = 0, failures = 0, attempts = 0, steps = 0, "
-                 "run_seconds = 0, reset_pending = 0 WHERE pages_id = ?")
-UNFINISHED_DEPS = ("SELECT d.depends_on FROM tasker_deps d JOIN tasker_tasks o ON o.pages_id = "
-                   "d.depends_on WHERE d.pages_id = ? AND o.state <> 3")
-
 
 class Lifecycle:
     """State changes of tasks, as the admin and module code make them, and the bookkeeping
@@ -62,7 +53,7 @@ class Lifecycle:
 
         `for_browser` (the admin's Run now): the task is kept for the browser's first step in
         the same transaction, as a browser step keeps it for the next one (admin_run with a
-        lease of `lease_seconds`, see step.RELEASE), so no other runner claims it between the
+        lease of `lease_seconds`, see sql.STEP_END), so no other runner claims it between the
         activation and the page's first `run` call.
         """
         task_id, who = task_id_of(task), self.who(by)
@@ -80,8 +71,7 @@ class Lifecycle:
                     return False
                 if state == TaskState.ACTIVE:
                     if hold:
-                        self.site.db.execute(f"UPDATE tasker_tasks SET {hold} WHERE pages_id = ?",
-                                             (task_id,))
+                        self.site.db.execute(sql.SET_COLUMNS.format(columns=hold), (task_id,))
                     return True
                 waiting = self.unfinished_deps(task_id)
                 if waiting:
@@ -147,7 +137,7 @@ class Lifecycle:
                 state, _ = self.lock(task_id)
                 if state != TaskState.KILLED:
                     self.set_state(task_id, state, TaskState.KILLED, who, "trashed")
-                self.site.db.execute("DELETE FROM tasker_deps WHERE depends_on = ?", (task_id,))
+                self.site.db.execute(sql.FORGET_DEPENDENTS, (task_id,))
                 with self.site.trusted():
                     self.site.pages.trash(page)
                 return True
@@ -168,10 +158,8 @@ class Lifecycle:
                 if self._depends_on(other_id, task_id):
                     raise TaskError(f"task {other_id} already depends on task {task_id}: making "
                                     f"{task_id} depend on {other_id} would wait for ever")
-                if not db.one("SELECT 1 FROM tasker_deps WHERE pages_id = ? AND depends_on = ?",
-                              (task_id, other_id)):
-                    db.execute("INSERT INTO tasker_deps (pages_id, depends_on) VALUES (?, ?)",
-                               (task_id, other_id))
+                if not db.one(sql.HAS_DEPENDENCY, (task_id, other_id)):
+                    db.execute(sql.ADD_DEPENDENCY, (task_id, other_id))
                 return True
         return db.retry(add)
 
@@ -187,12 +175,9 @@ class Lifecycle:
             with self.storage.write_transaction():
                 state, _ = self.lock(task_id)
                 self.lock(next_id)
-                if not db.one("SELECT 1 FROM tasker_next WHERE pages_id = ? AND next_id = ?",
-                              (task_id, next_id)):
-                    db.execute("INSERT INTO tasker_next (pages_id, next_id) VALUES (?, ?)",
-                               (task_id, next_id))
-                    db.execute("UPDATE tasker_tasks SET next_count = next_count + 1 "
-                               "WHERE pages_id = ?", (task_id,))
+                if not db.one(sql.HAS_FOLLOWUP, (task_id, next_id)):
+                    db.execute(sql.ADD_FOLLOWUP, (task_id, next_id))
+                    db.execute(sql.COUNT_FOLLOWUP, (task_id,))
                 if state == TaskState.FINISHED:
                     self.activate_followups(task_id, who)
                 return True
@@ -200,15 +185,11 @@ class Lifecycle:
 
     def get_dependencies(self, task: Page | int) -> list[int]:
         """Ids of the tasks `task` waits for."""
-        return [r[0] for r in self.site.db.all(
-            "SELECT depends_on FROM tasker_deps WHERE pages_id = ? ORDER BY depends_on",
-            (task_id_of(task),))]
+        return [r[0] for r in self.site.db.all(sql.DEPENDENCIES, (task_id_of(task),))]
 
     def get_next_tasks(self, task: Page | int) -> list[int]:
         """Ids of the tasks activated when `task` finishes."""
-        return [r[0] for r in self.site.db.all(
-            "SELECT next_id FROM tasker_next WHERE pages_id = ? ORDER BY next_id",
-            (task_id_of(task),))]
+        return [r[0] for r in self.site.db.all(sql.FOLLOWUPS, (task_id_of(task),))]
 
     # -- reading ------------------------------------------------------------------------------
     def get_page(self, task: Page | int) -> Page | NullPage:
@@ -216,8 +197,7 @@ class Lifecycle:
         still that page once the task's own page is in the trash, where its parent is the
         trash. A NullPage when that page is gone."""
         task_id = task_id_of(task)
-        parent_id = self.site.db.scalar("SELECT parent_id FROM tasker_tasks WHERE pages_id = ?",
-                                        (task_id,))
+        parent_id = self.site.db.scalar(sql.READ_PARENT, (task_id,))
         if parent_id is None:
             raise TaskError(f"page {task_id} is not a task")
         return self.site.pages.get(int(parent_id))
@@ -225,7 +205,7 @@ class Lifecycle:
     def get_state(self, task: Page | int) -> TaskState:
         """The task's stored state, read now."""
         task_id = task_id_of(task)
-        state = self.site.db.scalar("SELECT state FROM tasker_tasks WHERE pages_id = ?", (task_id,))
+        state = self.site.db.scalar(sql.READ_STATE, (task_id,))
         if state is None:
             raise TaskError(f"page {task_id} is not a task")
         return as_state(state)
@@ -235,16 +215,15 @@ class Lifecycle:
 
     # -- inside a caller's transaction ------------------------------------------------------
     def lock(self, task_id: int) -> tuple[int, int]:
-        row = self.site.db.one("SELECT state, running FROM tasker_tasks WHERE pages_id = ?"
-                               + self.storage.for_update, (task_id,))
+        row = self.site.db.one(sql.LOCK_STATE + self.storage.for_update, (task_id,))
         if row is None:
             raise TaskError(f"page {task_id} is not a task")
         return row[0], row[1]
 
     def set_state(self, task_id: int, old: int, new: TaskState, who: str, note: str,
                    extra: str = "") -> None:
-        self.site.db.execute(f"UPDATE tasker_tasks SET state = ?{', ' + extra if extra else ''} "
-                             "WHERE pages_id = ?", (int(new), task_id))
+        self.site.db.execute(sql.SET_STATE.format(extra=", " + extra if extra else ""),
+                             (int(new), task_id))
         self.state_changed(task_id, as_state(old), new, who, note)
 
     def state_changed(self, task_id: int, old: TaskState, new: TaskState, who: str,
@@ -257,31 +236,28 @@ class Lifecycle:
         caller read them already and cleared live_key itself if the task is no longer live.
         """
         db = self.site.db
-        db.execute(HISTORY, (task_id, time.time(), int(old), int(new), who[:128], note[:700]))
+        db.execute(sql.HISTORY, (task_id, time.time(), int(old), int(new), who[:128], note[:700]))
         self.site.pages.touch(task_id)
         was_live, is_live = old in LIVE_STATES, new in LIVE_STATES
         if was_live == is_live:
             return
-        key, parent_id, signature = live or db.one(
-            "SELECT live_key, parent_id, signature FROM tasker_tasks WHERE pages_id = ?", (task_id,))
+        key, parent_id, signature = live or db.one(sql.LIVE_ROW, (task_id,))
         base = f"{parent_id}:{signature}"
         if was_live:
             if key is None:
                 return
             if live is None:
-                db.execute("UPDATE tasker_tasks SET live_key = NULL WHERE pages_id = ?", (task_id,))
+                db.execute(sql.CLEAR_LIVE_KEY, (task_id,))
             if key == base:         # the holder leaves: an identical live task takes the key
-                heir = db.scalar("SELECT pages_id FROM tasker_tasks WHERE live_key > ? AND "
-                                 "live_key < ? ORDER BY live_key LIMIT 1", (base + ":", base + ";"))
+                heir = db.scalar(sql.LIVE_HEIR, (base + ":", base + ";"))
                 if heir:
-                    db.execute("UPDATE tasker_tasks SET live_key = ? WHERE pages_id = ?", (base, heir))
+                    db.execute(sql.SET_LIVE_KEY, (base, heir))
             return
         try:
             with db.pw.atomic():      # an identical task may take it at this very moment
-                db.execute("UPDATE tasker_tasks SET live_key = ? WHERE pages_id = ?", (base, task_id))
+                db.execute(sql.SET_LIVE_KEY, (base, task_id))
         except peewee.IntegrityError:
-            db.execute("UPDATE tasker_tasks SET live_key = ? WHERE pages_id = ?",
-                       (f"{base}:{task_id}", task_id))
+            db.execute(sql.SET_LIVE_KEY, (f"{base}:{task_id}", task_id))
 
     def reset_now(self, task_id: int, state: int, running: int, new: TaskState, who: str,
                note: str) -> None:
@@ -289,23 +265,22 @@ class Lifecycle:
         stops: reset_pending) and move it to `new`, as one history entry."""
         db = self.site.db
         if running:
-            db.execute("UPDATE tasker_tasks SET reset_pending = 1 WHERE pages_id = ?", (task_id,))
+            db.execute(sql.MARK_RESET, (task_id,))
             note += " (applied when the running step stops)"
         else:
-            initial = db.scalar("SELECT initial_data FROM tasker_tasks WHERE pages_id = ?", (task_id,))
-            db.execute("UPDATE field_task_data SET data = ?, fold = ? WHERE pages_id = ?",
-                       (initial, fold(initial), task_id))
-            db.execute(RESET_FIGURES, (task_id,))
+            initial = db.scalar(sql.INITIAL_DATA, (task_id,))
+            db.execute(sql.SAVE_DATA, (initial, fold(initial), task_id))
+            db.execute(sql.RESET_FIGURES, (task_id,))
             self.tasker.logs.clear(task_id)
-            db.execute("DELETE FROM tasker_steps WHERE pages_id = ?", (task_id,))
+            db.execute(sql.DROP_STEPS, (task_id,))
         if state != new:
             self.set_state(task_id, state, new, who, note)
         else:
-            db.execute(HISTORY, (task_id, time.time(), state, state, who[:128], note))
+            db.execute(sql.HISTORY, (task_id, time.time(), state, state, who[:128], note))
             self.site.pages.touch(task_id)
 
     def unfinished_deps(self, task_id: int) -> list[int]:
-        return [r[0] for r in self.site.db.all(UNFINISHED_DEPS, (task_id,))]
+        return [r[0] for r in self.site.db.all(sql.UNFINISHED_DEPS, (task_id,))]
 
     def _depends_on(self, task_id: int, target: int) -> bool:
         """Whether `task_id` waits, directly or through others, for `target`."""
@@ -313,8 +288,7 @@ class Lifecycle:
         db = self.site.db
         while frontier:
             marks = ", ".join("?" * len(frontier))
-            found = [r[0] for r in db.all(f"SELECT depends_on FROM tasker_deps WHERE pages_id IN "
-                                          f"({marks})", frontier)]
+            found = [r[0] for r in db.all(sql.DEPENDENCIES_OF_MANY.format(marks=marks), frontier)]
             if target in found:
                 return True
             frontier = [t for t in found if t not in seen]
@@ -324,10 +298,8 @@ class Lifecycle:
     def activate_followups(self, task_id: int, who: str) -> None:
         """Activate the waiting follow-ups of a task that finished (inside its transaction)."""
         db = self.site.db
-        for (next_id,) in db.all("SELECT next_id FROM tasker_next WHERE pages_id = ? ORDER BY next_id",
-                                 (task_id,)):
-            row = db.one("SELECT state FROM tasker_tasks WHERE pages_id = ?" + self.storage.for_update,
-                         (next_id,))
+        for (next_id,) in db.all(sql.FOLLOWUPS, (task_id,)):
+            row = db.one(sql.READ_STATE + self.storage.for_update, (next_id,))
             if row is None or row[0] != TaskState.WAITING or self.unfinished_deps(next_id):
                 continue
             self.set_state(next_id, row[0], TaskState.ACTIVE, who,
@@ -337,12 +309,9 @@ class Lifecycle:
                        kind: str, text: str) -> None:
         """Free a task whose runner died (inside the reaper's transaction)."""
         db = self.site.db
-        state, reset_pending = db.one("SELECT state, reset_pending FROM tasker_tasks WHERE "
-                                      "pages_id = ?", (task_id,))
+        state, reset_pending = db.one(sql.REAP_READ, (task_id,))
         target = state if new_state is None else int(new_state)
-        db.execute(self.storage.sql("UPDATE tasker_tasks SET running = 0, token = NULL, "
-                                    "lease_until = NULL, admin_run = 0, attempts = ?, state = ?, "
-                                    "turn = {now} WHERE pages_id = ?"), (attempts, target, task_id))
+        db.execute(self.storage.sql(sql.FREE), (attempts, target, task_id))
         if target != state:
             self.state_changed(task_id, as_state(state), as_state(target), "reaper", text)
         self.tasker.logs.append(task_id, [(kind, text)], int(self.tasker.settings()["log_max_lines"]))

@@ -16,6 +16,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from ..fieldtypes import fold
+from . import sql
 from .errors import TaskError
 from .refs import task_id_of
 from .status import summary_text
@@ -75,8 +76,6 @@ class TaskLog:
         self.append_sql = (f"UPDATE field_log_messages SET data = {db.concat_sql('data', '?')}, "
                            f"fold = {db.concat_sql('fold', '?')} WHERE pages_id = ?")
         self.insert_sql = "INSERT INTO field_log_messages (pages_id, data, fold) VALUES (?, ?, ?)"
-        self.count_sql = ("UPDATE tasker_tasks SET log_lines = log_lines + ?, log_errors = "
-                          "log_errors + ?, log_warnings = log_warnings + ? WHERE pages_id = ?")
 
     def append(self, task_id: int, entries: Sequence[Entry], cap: int) -> None:
         """Append entries to a task's log (inside the caller's transaction) and keep the cap."""
@@ -87,8 +86,8 @@ class TaskLog:
         db = self.db
         if not db.execute(self.append_sql, (text, fold(text), task_id)).rowcount:
             db.execute(self.insert_sql, (task_id, text, fold(text)))
-        db.execute(self.count_sql, (len(lines), errors, warnings, task_id))
-        row = db.one("SELECT log_lines, log_dropped FROM tasker_tasks WHERE pages_id = ?", (task_id,))
+        db.execute(sql.COUNT_LOG, (len(lines), errors, warnings, task_id))
+        row = db.one(sql.LOG_SIZE, (task_id,))
         if row and row[0] > max(3, cap):
             self.trim(task_id, row[1], cap)
 
@@ -98,13 +97,11 @@ class TaskLog:
         text = "\n".join(lines) + "\n" if lines else ""
         self.db.execute("UPDATE field_log_messages SET data = ?, fold = ? WHERE pages_id = ?",
                         (text, fold(text), task_id))
-        self.db.execute("UPDATE tasker_tasks SET log_lines = ?, log_dropped = ? WHERE pages_id = ?",
-                        (len(lines), dropped, task_id))
+        self.db.execute(sql.SET_LOG_SIZE, (len(lines), dropped, task_id))
 
     def clear(self, task_id: int) -> None:
         self.db.execute("DELETE FROM field_log_messages WHERE pages_id = ?", (task_id,))
-        self.db.execute("UPDATE tasker_tasks SET log_lines = 0, log_dropped = 0, log_errors = 0, "
-                        "log_warnings = 0 WHERE pages_id = ?", (task_id,))
+        self.db.execute(sql.CLEAR_LOG_COUNTS, (task_id,))
 
     def read(self, task_id: int) -> list[str]:
         text = self.db.scalar("SELECT data FROM field_log_messages WHERE pages_id = ?", (task_id,))
@@ -121,8 +118,7 @@ class TaskLog:
         warnings are named only when there were some.
         """
         task_id = task_id_of(task)
-        row = self.db.one("SELECT progress, log_errors, log_warnings FROM tasker_tasks "
-                               "WHERE pages_id = ?", (task_id,))
+        row = self.db.one(sql.LOG_COUNTS, (task_id,))
         if row is None:
             raise TaskError(f"page {task_id} is not a task")
         return summary_text(*row)
@@ -139,8 +135,7 @@ class TaskLog:
                          "u.id = p.created_users_id WHERE p.id = ?", (task_id,))
         if created is None:
             raise TaskError(f"page {task_id} does not exist")
-        rows = db.all("SELECT at, old_state, new_state, who, note FROM tasker_history "
-                      "WHERE pages_id = ? ORDER BY id", (task_id,))
+        rows = db.all(sql.HISTORY_OF, (task_id,))
         first = {"at": db.dt_value(created[0]).timestamp(), "old": TaskState.UNKNOWN,
                  "new": TaskState.WAITING, "who": created[1] or "api", "note": "created"}
         return [first] + [{"at": at, "old": as_state(old), "new": as_state(new), "who": who,
@@ -158,12 +153,10 @@ class TaskLog:
         import json
         task_id = task_id_of(task)
         db = self.db
-        total = db.one("SELECT steps, run_seconds, progress FROM tasker_tasks WHERE pages_id = ?",
-                       (task_id,))
+        total = db.one(sql.STEP_TOTALS, (task_id,))
         if total is None:
             raise TaskError(f"page {task_id} is not a task")
-        rows = db.all("SELECT started, seconds, records, peak_memory, invoker, result FROM "
-                      "tasker_steps WHERE pages_id = ? ORDER BY id DESC LIMIT ?", (task_id, limit))
+        rows = db.all(sql.LATEST_STEPS, (task_id, limit))
         steps = [{"started": r[0], "seconds": r[1], "records": r[2], "peak_memory": r[3],
                   "invoker": r[4], "result": r[5]} for r in rows]
         seconds = sum(s["seconds"] for s in steps)
@@ -193,7 +186,7 @@ class TaskLog:
         keys = {TaskState.FINISHED: "finished", TaskState.FAILED: "failed",
                 TaskState.WAITING: "waited"}
         for at, new_state in self.db.all(
-                "SELECT at, new_state FROM tasker_history ORDER BY id DESC LIMIT ?", (newest,)):
+                sql.NEWEST_CHANGES, (newest,)):
             if at < first:
                 break
             key = keys.get(new_state)

@@ -14,23 +14,15 @@ from typing import TYPE_CHECKING, Any
 
 from ..fieldtypes import fold
 from ..page import Page
+from . import sql
 from .errors import ClaimLost, TaskError
 from .state import TaskState, as_state
-from .step import SAVE_DATA, current_rss, dumps, progress_of
+from .step import current_rss, dumps, progress_of
 
 if TYPE_CHECKING:
     from .step import Step
     from .tasker import Tasker
 
-# A save that changed task_data is progress: the runner deaths counted so far ("in a row",
-# max_attempts) start again from 0, so a long import whose runner is killed now and then, but
-# advances each time, is not taken for a poison pill.
-SAVE_CHECKED = ("UPDATE tasker_tasks SET progress = ?, lease_until = {now} + ?, beats = beats + 1, "
-                "attempts = attempts * ? WHERE pages_id = ? AND token = ? AND state = 1 "
-                "AND reset_pending = 0")
-SAVE_ANY_STATE = ("UPDATE tasker_tasks SET progress = ?, lease_until = {now} + ?, "
-                  "beats = beats + 1, attempts = attempts * ? WHERE pages_id = ? AND token = ?")
-CHECK = "SELECT token, state, reset_pending FROM tasker_tasks WHERE pages_id = ?"
 MEMORY_CHECK_EVERY = 0.1     # seconds between two reads of the resident size
 MEMORY_SHARE = 0.9           # allowed_to_execute turns False at this share of memory_limit
 
@@ -45,8 +37,8 @@ class Progress:
         self.steps = steps
         storage = tasker.storage
         self.storage = storage
-        self._save_checked = storage.sql(SAVE_CHECKED)
-        self._save_any = storage.sql(SAVE_ANY_STATE)
+        self._save_checked = storage.sql(sql.SAVE_CHECKED)
+        self._save_any = storage.sql(sql.SAVE_ANY_STATE)
 
     def save_progress(self, task: Page | int, task_data: dict, update_state: bool = True,
                       check_events: bool = True) -> bool:
@@ -73,7 +65,7 @@ class Progress:
         text = dumps(task_data)
         advanced = text != step.data_text
         if advanced:
-            db.execute(SAVE_DATA, (text, fold(text), task_id))
+            db.execute(sql.SAVE_DATA, (text, fold(text), task_id))
             step.data_text = text
             step.task.stored(task_data=text)
         progress = step.progress_of(task_data)
@@ -84,7 +76,7 @@ class Progress:
         claim = step.claim
         params = (progress, claim.lease_seconds, int(not advanced), task_id, claim.token)
         if not db.execute(self._save_checked if update_state else self._save_any, params).rowcount:
-            row = db.one(CHECK, (task_id,))
+            row = db.one(sql.SAVE_CHECK, (task_id,))
             if row is None or row[0] != claim.token:
                 step.lost = True
                 step.stop("its claim was lost: another runner took the task over")
@@ -168,16 +160,14 @@ class Progress:
 
         def save() -> None:
             with self.storage.write_transaction():
-                row = db.one("SELECT running, progress FROM tasker_tasks WHERE pages_id = ?"
-                             + self.storage.for_update, (task_id,))
+                row = db.one(sql.LOCK_RUNNING + self.storage.for_update, (task_id,))
                 if row is None:
                     raise TaskError(f"page {task_id} is not a task")
                 if row[0]:
                     raise TaskError(f"task {task_id} is running in another step; only that step "
                                     "saves its progress")
                 progress = progress_of(task_data, row[1])
-                db.execute(SAVE_DATA, (text, fold(text), task_id))
-                db.execute("UPDATE tasker_tasks SET progress = ? WHERE pages_id = ?",
-                           (progress, task_id))
+                db.execute(sql.SAVE_DATA, (text, fold(text), task_id))
+                db.execute(sql.SET_PROGRESS, (progress, task_id))
         db.retry(save)
 

@@ -8,22 +8,14 @@ Nothing is cached: every call sees the state as stored now.
 from __future__ import annotations
 
 from collections.abc import Iterable
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..page import Page
+from . import sql
 
 if TYPE_CHECKING:
     from ..db import Database
 
-_COLUMNS = ("SELECT t.state, t.running, t.progress, t.log_errors, t.log_warnings, p.status, "
-            "ti.data, t.pages_id{log} FROM tasker_tasks t JOIN pages p ON p.id = t.pages_id "
-            "LEFT JOIN field_title ti ON ti.pages_id = t.pages_id{join} WHERE t.pages_id")
-STATUS_SQL = _COLUMNS.format(log="", join="") + " = ?"
-STATUS_WITH_LOG_SQL = _COLUMNS.format(
-    log=", l.data", join=" LEFT JOIN field_log_messages l ON l.pages_id = t.pages_id") + " = ?"
-MANY_SQL = _COLUMNS.format(log="", join="") + " IN ({marks})"
-BY_STATE_SQL = ("SELECT t.state, COUNT(*) FROM tasker_tasks t JOIN pages p ON p.id = t.pages_id "
-               "WHERE p.status < ? GROUP BY t.state")
 MANY_AT_ONCE = 500          # ids per statement (well under every engine's parameter limit)
 
 
@@ -56,7 +48,7 @@ class TaskStatuses:
     def get_status(self, task_id: int, log: bool = True) -> TaskStatus | None:
         """The task's status as stored now, or None when there is no such task (or it is in
         the trash). `log=False` leaves the log unread (the task list's pollers want none)."""
-        row = self.db.one(STATUS_WITH_LOG_SQL if log else STATUS_SQL, (int(task_id),))
+        row = self.db.one(sql.STATUS_WITH_LOG if log else sql.STATUS, (int(task_id),))
         return as_status(row, row[8] if log and row else None)
 
     def get_statuses(self, task_ids: Iterable[int]) -> dict[int, TaskStatus]:
@@ -66,8 +58,8 @@ class TaskStatuses:
         found: dict[int, TaskStatus] = {}
         for at in range(0, len(ids), MANY_AT_ONCE):
             chunk = ids[at:at + MANY_AT_ONCE]
-            sql = MANY_SQL.format(marks=", ".join("?" * len(chunk)))
-            for row in self.db.all(sql, chunk):
+            statement = sql.STATUS_OF_MANY.format(marks=", ".join("?" * len(chunk)))
+            for row in self.db.all(statement, chunk):
                 status = as_status(row, None)
                 if status is not None:
                     found[status.id] = status
@@ -78,7 +70,21 @@ class TaskStatuses:
         `include_hidden`, hidden tasks left out)."""
         below = Page.STATUS_UNPUBLISHED if include_hidden else Page.STATUS_HIDDEN
         return {int(state): int(count)
-                for state, count in self.db.all(BY_STATE_SQL, (below,))}
+                for state, count in self.db.all(sql.COUNT_BY_STATE, (below,))}
+
+
+    def get_details(self, task_id: int) -> dict[str, Any] | None:
+        """The task's runtime row as `tasks show` prints it (module, method, priority, attempts,
+        failures, running, runner, invoker, lease_until, not_before, every, retry, steps, run_seconds),
+        or None when it is no task."""
+        row = self.db.one(sql.DETAILS, (int(task_id),))
+        if row is None:
+            return None
+        return dict(zip(DETAIL_KEYS, row))
+
+
+DETAIL_KEYS = ("module", "method", "parent_id", "priority", "attempts", "failures", "running", "runner",
+               "invoker", "lease_until", "not_before", "every", "retry", "steps", "run_seconds")
 
 
 def as_status(row: tuple | None, log_text: str | None) -> TaskStatus | None:

@@ -55,11 +55,10 @@ from typing import TYPE_CHECKING, Any
 from ..db.sqlite import is_busy
 from ..fieldtypes import fold
 from ..page import Page
-from ..pages import COLUMNS as PAGE_COLUMNS
+from . import sql
 from .after_step import after_step
 from .claim import Claim, ClaimAhead, claim_task, why_not_claimable
 from .errors import ClaimLost, TaskError
-from .lifecycle import RESET_FIGURES
 from .pulse import Pulse
 from .refs import acting_name, task_id_of
 from .state import LIVE_STATES, TaskState, as_state
@@ -70,32 +69,6 @@ if TYPE_CHECKING:
     from ..notices import Notice
     from .tasker import Tasker
 
-# What a step needs, in one round trip: the task's row and data, the task page, and the page it
-# works on when that is its parent (as create_task makes it; task_data's pageid decides).
-LOAD = ("SELECT t.module, t.method, t.progress, d.data, t.token, "
-        f"{PAGE_COLUMNS}, {PAGE_COLUMNS.replace('pp.', 'qq.').replace('p.', 'q.')} "
-        "FROM tasker_tasks t LEFT JOIN field_task_data d ON d.pages_id = t.pages_id "
-        "JOIN pages p ON p.id = t.pages_id JOIN pages_paths pp ON pp.pages_id = p.id "
-        "LEFT JOIN pages q ON q.id = p.parent_id LEFT JOIN pages_paths qq ON qq.pages_id = q.id "
-        "WHERE t.pages_id = ?")
-PAGE_WIDTH = PAGE_COLUMNS.count(",") + 1
-FINISH_READ = ("SELECT token, state, reset_pending, every, retry, failures, next_count, "
-               "not_before, initial_data, live_key, parent_id, signature FROM tasker_tasks "
-               "WHERE pages_id = ?")
-# A step run from the browser that leaves its task active keeps the task for the browser's
-# next call (admin_run = 1 with a lease, but not running): claim_next leaves it alone until that
-# lease ends, so a worker does not take over a task someone is watching run (storage.READY).
-RELEASE = ("UPDATE tasker_tasks SET state = ?, running = 0, token = NULL, "
-           "lease_until = CASE WHEN ? = 1 THEN {now} + ? END, admin_run = ?, "
-           "progress = ?, turn = {now}, attempts = 0, steps = steps + 1, "
-           "run_seconds = run_seconds + ?, failures = ?, not_before = ?, reset_pending = 0, "
-           "live_key = ? WHERE pages_id = ?")
-TRANSIENT_READ = "SELECT token, attempts, state FROM tasker_tasks WHERE pages_id = ?"
-GIVE_BACK = ("UPDATE tasker_tasks SET running = 0, token = NULL, lease_until = NULL, admin_run = 0, "
-             "attempts = ?, turn = {now} WHERE pages_id = ?")
-SAVE_DATA = "UPDATE field_task_data SET data = ?, fold = ? WHERE pages_id = ?"
-STEP_FIGURES = ("INSERT INTO tasker_steps (pages_id, started, seconds, records, peak_memory, "
-                "invoker, result) VALUES (?, ?, ?, ?, ?, ?, ?)")
 KEEP_STEPS = 100
 
 
@@ -421,7 +394,7 @@ class StepRunner:
                   settings: dict[str, Any], ahead: ClaimAhead | None = None) -> bool:
         db = self.site.db
         task_id = claim.task_id
-        row = db.one(LOAD, (task_id,))
+        row = db.one(sql.STEP_LOAD, (task_id,))
         if row is None or row[4] != claim.token:
             self.tasker.warning(f"task {task_id} was not run: it was deleted, or this runner's claim "
                          "expired before the step began")
@@ -435,13 +408,14 @@ class StepRunner:
         if missing:
             task_data = {}
         pages = self.site.pages
-        task = pages.from_row(row[5:5 + PAGE_WIDTH])
+        width = sql.STEP_LOAD_PAGE_WIDTH
+        task = pages.from_row(row[5:5 + width])
         page_id = task_data.get("pageid")
         page: Page | None = None
         if type(page_id) is int and page_id == task_id:
             page = task
-        elif type(page_id) is int and page_id == task.parent_id and row[5 + PAGE_WIDTH] is not None:
-            page = pages.from_row(row[5 + PAGE_WIDTH:])
+        elif type(page_id) is int and page_id == task.parent_id and row[5 + width] is not None:
+            page = pages.from_row(row[5 + width:])
         module_name, method_name, progress, data_text = row[:4]
         options["task"] = task
         step = Step(self, claim, task, data_text or "{}", progress, options, settings)
@@ -627,11 +601,10 @@ class StepRunner:
 
         def give_back() -> None:
             with storage.write_transaction():
-                row = db.one(TRANSIENT_READ + storage.for_update, (step.task_id,))
+                row = db.one(sql.TRANSIENT_READ + storage.for_update, (step.task_id,))
                 if row is None or row[0] != step.claim.token:
                     return
-                last = db.scalar("SELECT result FROM tasker_steps WHERE pages_id = ? "
-                                 "ORDER BY id DESC LIMIT 1", (step.task_id,))
+                last = db.scalar(sql.LAST_STEP_RESULT, (step.task_id,))
                 attempts = row[1] + (last == "transient")
                 if row[2] == TaskState.ACTIVE and attempts >= max_attempts:
                     text = (f"{why}; the step was rolled back. The task failed: its steps hit "
@@ -645,10 +618,10 @@ class StepRunner:
                         "no attempt counted"
                     step.log("warning", f"{why}; the step was rolled back and the task given "
                                         f"back for another try ({counted})")
-                    db.execute(storage.sql(GIVE_BACK), (attempts, step.task_id))
+                    db.execute(storage.sql(sql.FREE_ACTIVE), (attempts, step.task_id))
                     self.tasker.logs.append(step.task_id, step.lines, step.log_cap)
                     step.lines = []
-                db.insert(STEP_FIGURES, (step.task_id, step.started,
+                db.insert(sql.ADD_STEP, (step.task_id, step.started,
                                          max(0.0, time.time() - step.started), 0, step.peak_rss,
                                          step.claim.invoker[:128], "transient"))
         try:
@@ -671,7 +644,7 @@ class StepRunner:
         """The last writes of a step, inside the current transaction (see the module docstring);
         the outcome ("failed" for a step that went on without progress for too long)."""
         db = self.site.db
-        row = db.one(FINISH_READ + self.storage.for_update, (step.task_id,))
+        row = db.one(sql.STEP_END_READ + self.storage.for_update, (step.task_id,))
         if row is None or row[0] != step.claim.token:
             step.lost = True
             raise ClaimLost(f"task {step.task_id}: this runner's claim was lost")
@@ -693,17 +666,17 @@ class StepRunner:
             progress = 100
         if end.forget_run:
             self.tasker.logs.clear(step.task_id)
-            db.execute("DELETE FROM tasker_steps WHERE pages_id = ?", (step.task_id,))
+            db.execute(sql.DROP_STEPS, (step.task_id,))
             step.lines = []
         step.lines += [(kind, text, time.time()) for kind, text in end.log]
         if data_text is not None and data_text != step.data_text:
-            db.execute(SAVE_DATA, (data_text, fold(data_text), step.task_id))
+            db.execute(sql.SAVE_DATA, (data_text, fold(data_text), step.task_id))
             step.data_text = data_text
         step.peak_memory()
         seconds = max(0.0, time.time() - step.started)
         keep_key = live_key if new in LIVE_STATES else None
         hold = int(end.hold)
-        db.execute(self.storage.sql(RELEASE), (int(new), hold, step.claim.lease_seconds, hold,
+        db.execute(self.storage.sql(sql.STEP_END), (int(new), hold, step.claim.lease_seconds, hold,
                                                progress, seconds, end.failures, end.not_before,
                                                keep_key, step.task_id))
         note = end.history_note(old, outcome)
@@ -719,7 +692,7 @@ class StepRunner:
             step.flushed += step.lines
             step.lines = []
         if end.forget_run:      # the step's run was undone: no figures of it are kept
-            db.execute(RESET_FIGURES, (step.task_id,))
+            db.execute(sql.RESET_FIGURES, (step.task_id,))
         else:
             self._store_figures(step, task_data if save_data else None, seconds,
                                 "idle" if idle else outcome)
@@ -733,22 +706,19 @@ class StepRunner:
                        outcome: str) -> None:
         db = self.site.db
         records = self._records(task_data) - step.records_start if task_data is not None else 0
-        step_id = db.insert(STEP_FIGURES, (step.task_id, step.started, seconds, max(records, 0),
+        step_id = db.insert(sql.ADD_STEP, (step.task_id, step.started, seconds, max(records, 0),
                                            step.peak_rss, step.claim.invoker[:128], outcome))
         if step_id and step_id % 50 == 0:
-            oldest = db.scalar("SELECT id FROM tasker_steps WHERE pages_id = ? ORDER BY id DESC "
-                               f"LIMIT 1 OFFSET {KEEP_STEPS - 1}", (step.task_id,))
+            oldest = db.scalar(sql.NTH_NEWEST_STEP.format(n=KEEP_STEPS - 1), (step.task_id,))
             if oldest:
-                db.execute("DELETE FROM tasker_steps WHERE pages_id = ? AND id < ?",
-                           (step.task_id, oldest))
+                db.execute(sql.DROP_OLD_STEPS, (step.task_id, oldest))
 
     def _idle_too_long(self, step: Step, cap: int) -> bool:
         """This step changed nothing in task_data, nor did the `cap` - 1 steps before it
         (their figures say "idle"): the task is stuck, and fails with a log line saying so."""
         if cap <= 0:
             return False
-        results = self.site.db.all("SELECT result FROM tasker_steps WHERE pages_id = ? "
-                                   f"ORDER BY id DESC LIMIT {cap - 1}", (step.task_id,))
+        results = self.site.db.all(sql.LATEST_RESULTS.format(n=cap - 1), (step.task_id,))
         if len(results) < cap - 1 or any(result != "idle" for result, in results):
             return False
         step.log("error", f"the task made no progress in {cap} steps in a row (its task_data, "

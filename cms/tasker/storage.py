@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
 from ..db.sqlite import is_busy, poll_for_lock
 from ..errors import DatabaseError
+from . import sql
 
 if TYPE_CHECKING:
     from ..db import Database
@@ -36,27 +37,6 @@ T = TypeVar("T")
 
 class WriteLockTimeout(DatabaseError):
     """SQLite's write lock did not come free in time."""
-
-
-# A task is ready when it is active, not running, due, not kept for the browser's next "Run now"
-# step (see step.RELEASE), and every task it depends on finished.
-READY = ("t.state = 1 AND t.running = 0 AND (t.not_before IS NULL OR t.not_before <= {now}) "
-         "AND (t.admin_run = 0 OR t.lease_until IS NULL OR t.lease_until < {now}) "
-         "AND NOT EXISTS (SELECT 1 FROM tasker_deps d JOIN tasker_tasks o ON o.pages_id = d.depends_on "
-         "WHERE d.pages_id = t.pages_id AND o.state <> 3)")
-# A long task takes turns with short ones: `turn` is when its last step ended.
-ORDER = "ORDER BY t.priority DESC, t.turn, t.pages_id"
-CLAIM_SET = ("running = 1, token = ?, runner = ?, invoker = ?, admin_run = ?, "
-             "lease_until = {now} + ?, beats = 0")
-BY_ID = ("t.pages_id = ? AND t.state = 1 AND t.running = 0 "
-         "AND NOT EXISTS (SELECT 1 FROM tasker_deps d JOIN tasker_tasks o ON o.pages_id = d.depends_on "
-         "WHERE d.pages_id = ? AND o.state <> 3)")
-UNDER_LIMIT = "(SELECT COUNT(*) FROM tasker_tasks r WHERE r.running = 1) < ?"
-# The row a claim takes (`FROM tasker_tasks t` ...): the next ready task, or one given task if it
-# is ready. Each engine adds its columns and locking clause.
-PICK_NEXT = f"FROM tasker_tasks t WHERE {READY} {ORDER} LIMIT 1"
-PICK_SEVERAL = f"FROM tasker_tasks t WHERE {READY} {ORDER} LIMIT ?"
-PICK_ID = f"FROM tasker_tasks t WHERE {BY_ID}"
 
 
 class TaskStorage:
@@ -165,7 +145,7 @@ class TaskStorage:
 
     def lock_claims(self) -> None:
         """Serialise claims while `max_running` is counted (servers: a row lock)."""
-        self.db.execute("SELECT id FROM tasker_lock WHERE id = 1" + self.for_update)
+        self.db.execute(sql.LOCK_CLAIMS + self.for_update)
 
     def heartbeat(self, task_id: int, token: str, lease: float) -> str:
         """Extend a claim's lease: "ok", "lost" (another token holds it) or "busy" (try later).
@@ -175,15 +155,13 @@ class TaskStorage:
         """
         db = self.db
         with self.write_transaction():
-            row = db.one("SELECT token FROM tasker_tasks WHERE pages_id = ?" + self.skip_locked,
-                         (task_id,))
+            row = db.one(sql.READ_TOKEN + self.skip_locked, (task_id,))
             if row is not None:
                 if row[0] != token:
                     return "lost"
-                db.execute(self.sql("UPDATE tasker_tasks SET lease_until = {now} + ?, "
-                                    "beats = beats + 1 WHERE pages_id = ?"), (lease, task_id))
+                db.execute(self.sql(sql.EXTEND_LEASE), (lease, task_id))
                 return "ok"
-        committed = db.scalar("SELECT token FROM tasker_tasks WHERE pages_id = ?", (task_id,))
+        committed = db.scalar(sql.READ_TOKEN, (task_id,))
         return "ok" if committed == token else "lost"
 
 
@@ -237,8 +215,7 @@ class SqliteStorage(TaskStorage):
         try:
             with self.write_transaction(timeout=0.3):
                 changed = self.db.execute(
-                    self.sql("UPDATE tasker_tasks SET lease_until = {now} + ?, beats = beats + 1 "
-                             "WHERE pages_id = ? AND token = ?"), (lease, task_id, token)).rowcount
+                    self.sql(sql.EXTEND_OWN_LEASE), (lease, task_id, token)).rowcount
         except WriteLockTimeout:
             return "busy"       # the step holds the lock; its saves extend the lease themselves
         return "ok" if changed else "lost"
@@ -270,39 +247,39 @@ class SqliteStorage(TaskStorage):
     def insert_ignore(self, insert_sql: str) -> str:
         return insert_sql.replace("INSERT INTO", "INSERT OR IGNORE INTO", 1)
 
-    def _returning(self, sql: str, params: tuple) -> list[tuple]:
+    def _returning(self, statement: str, params: tuple) -> list[tuple]:
         """One UPDATE ... RETURNING, a transaction of its own (or part of the caller's)."""
         if self.db.in_transaction():
-            return self.db.execute(sql, params).fetchall()
-        return self._polling(lambda cursor: cursor.execute(sql, params).fetchall())
+            return self.db.execute(statement, params).fetchall()
+        return self._polling(lambda cursor: cursor.execute(statement, params).fetchall())
 
     def _claim(self, pick: str, params: tuple, max_running: int) -> tuple[int, int] | None:
         """Claim the row the subquery `pick` names, under `max_running` when it is set (the
         statement is built once per pick and limit)."""
         limited = max_running > 0
-        sql = self._claims.get((pick, limited))
-        if sql is None:
-            sql = self._claims[pick, limited] = self.sql(
-                f"UPDATE tasker_tasks SET {CLAIM_SET} WHERE pages_id = (SELECT t.pages_id {pick})"
-                + (f" AND {UNDER_LIMIT}" if limited else "") + " RETURNING pages_id, attempts")
-        rows = self._returning(sql, params + ((max_running,) if limited else ()))
+        statement = self._claims.get((pick, limited))
+        if statement is None:
+            statement = self._claims[pick, limited] = self.sql(
+                f"{sql.CLAIM_UPDATE} WHERE pages_id = (SELECT t.pages_id {pick})"
+                + (f" AND {sql.UNDER_LIMIT}" if limited else "") + " RETURNING pages_id, attempts")
+        rows = self._returning(statement, params + ((max_running,) if limited else ()))
         return (rows[0][0], rows[0][1]) if rows else None
 
     def claim_next(self, values: tuple, max_running: int) -> tuple[int, int] | None:
-        return self._claim(PICK_NEXT, values, max_running)
+        return self._claim(sql.PICK_NEXT, values, max_running)
 
     def claim_id(self, task_id: int, values: tuple, max_running: int) -> tuple[int, int] | None:
-        return self._claim(PICK_ID, values + (task_id, task_id), max_running)
+        return self._claim(sql.PICK_ID, values + (task_id, task_id), max_running)
 
     def claim_several(self, values: tuple, count: int) -> list[tuple[int, int]]:
         if count <= 1:
             return super().claim_several(values, count)
-        sql = self._claims.get((PICK_SEVERAL, False))
-        if sql is None:
-            sql = self._claims[PICK_SEVERAL, False] = self.sql(
-                f"UPDATE tasker_tasks SET {CLAIM_SET} WHERE pages_id IN (SELECT t.pages_id "
-                f"{PICK_SEVERAL}) RETURNING pages_id, attempts, priority, turn")
-        rows = self._returning(sql, values + (count,))
+        statement = self._claims.get((sql.PICK_SEVERAL, False))
+        if statement is None:
+            statement = self._claims[sql.PICK_SEVERAL, False] = self.sql(
+                f"{sql.CLAIM_UPDATE} WHERE pages_id IN (SELECT t.pages_id "
+                f"{sql.PICK_SEVERAL}) RETURNING pages_id, attempts, priority, turn")
+        rows = self._returning(statement, values + (count,))
         rows.sort(key=lambda row: (-row[2], row[3], row[0]))     # RETURNING has no order
         return [(row[0], row[1]) for row in rows]
 
@@ -313,20 +290,19 @@ class PostgresqlStorage(TaskStorage):
     def __init__(self, db: Database):
         super().__init__(db)
         self._claim_next, self._claim_id = (self.sql(
-            f"UPDATE tasker_tasks SET {CLAIM_SET} WHERE pages_id = (SELECT t.pages_id {pick} "
+            f"{sql.CLAIM_UPDATE} WHERE pages_id = (SELECT t.pages_id {pick} "
             "FOR UPDATE OF t SKIP LOCKED) AND running = 0 RETURNING pages_id, attempts")
-            for pick in (PICK_NEXT, PICK_ID))
-        self._count = "SELECT COUNT(*) FROM tasker_tasks WHERE running = 1"
+            for pick in (sql.PICK_NEXT, sql.PICK_ID))
 
-    def _claim(self, sql: str, params: tuple, max_running: int) -> tuple[int, int] | None:
+    def _claim(self, statement: str, params: tuple, max_running: int) -> tuple[int, int] | None:
         if max_running <= 0:
-            row = self.db.one(sql, params)     # one statement: its own transaction
+            row = self.db.one(statement, params)     # one statement: its own transaction
             return (row[0], row[1]) if row else None
         with self.write_transaction():
             self.lock_claims()
-            if self.db.scalar(self._count) >= max_running:
+            if self.db.scalar(sql.COUNT_RUNNING) >= max_running:
                 return None
-            row = self.db.one(sql, params)
+            row = self.db.one(statement, params)
         return (row[0], row[1]) if row else None
 
     def claim_next(self, values: tuple, max_running: int) -> tuple[int, int] | None:
@@ -345,9 +321,8 @@ class MariaStorage(TaskStorage):
         super().__init__(db)
         self._pick_next, self._pick_id = (
             self.sql(f"SELECT t.pages_id, t.attempts {pick} FOR UPDATE SKIP LOCKED")
-            for pick in (PICK_NEXT, PICK_ID))
-        self._set = self.sql(f"UPDATE tasker_tasks SET {CLAIM_SET} WHERE pages_id = ?")
-        self._count = "SELECT COUNT(*) FROM tasker_tasks WHERE running = 1"
+            for pick in (sql.PICK_NEXT, sql.PICK_ID))
+        self._set = self.sql(sql.CLAIM_BY_ID)
 
     def insert_ignore(self, insert_sql: str) -> str:
         return insert_sql.replace("INSERT INTO", "INSERT IGNORE INTO", 1)
@@ -357,7 +332,7 @@ class MariaStorage(TaskStorage):
         with self.write_transaction():
             if max_running > 0:
                 self.lock_claims()
-                if self.db.scalar(self._count) >= max_running:
+                if self.db.scalar(sql.COUNT_RUNNING) >= max_running:
                     return None
             row = self.db.one(pick, pick_params)
             if row is None:

@@ -30,6 +30,7 @@ from ..hooks import Hookable, hookable
 from ..module import Module
 from ..page import NullPage, Page, PageArray
 from . import install as schema
+from . import sql
 from .errors import TaskError
 from .lifecycle import Lifecycle
 from .log import TaskLog
@@ -42,9 +43,6 @@ from .step import StepRunner, dumps
 from .storage import TaskStorage, storage_for
 
 RESERVED_KEYS = ("module", "method", "pageid", "records_processed", "max_records", "task_done")
-INSERT_TASK = ("INSERT INTO tasker_tasks (pages_id, parent_id, module, method, state, priority, "
-               "turn, not_before, every, retry, signature, live_key, initial_data) "
-               "VALUES (?, ?, ?, ?, 2, ?, {now}, ?, ?, ?, ?, ?, ?)")
 
 
 class Tasker(Module, Hookable):
@@ -193,7 +191,7 @@ class Tasker(Module, Hookable):
             params = (task.id, *values, key, text)
             duplicate = 0
             if not db.execute(insert_ignore, params).rowcount:
-                duplicate = db.scalar("SELECT pages_id FROM tasker_tasks WHERE live_key = ?", (key,)) or -1
+                duplicate = db.scalar(sql.LIVE_HOLDER, (key,)) or -1
                 if unique:
                     raise TaskError(f"an identical task (task {duplicate}: same module, method, page "
                                     "and data) is already waiting or active; nothing was created")
@@ -202,7 +200,7 @@ class Tasker(Module, Hookable):
 
     @cached_property
     def _insert_sql(self) -> tuple[str, str]:
-        insert = self.storage.sql(INSERT_TASK)
+        insert = self.storage.sql(sql.INSERT_TASK)
         return insert, self.storage.insert_ignore(insert)
 
     def _method_of(self, cls: Any, method: str) -> str:
@@ -318,6 +316,10 @@ class Tasker(Module, Hookable):
         """Ids of the tasks `task` waits for."""
         return self.lifecycle.get_dependencies(task)
 
+    def get_unfinished_dependencies(self, task: Page | int) -> list[int]:
+        """Ids of the tasks `task` waits for that have not finished (it cannot run before)."""
+        return self.lifecycle.unfinished_deps(task_id_of(task))
+
     def get_next_tasks(self, task: Page | int) -> list[int]:
         """Ids of the tasks activated when `task` finishes."""
         return self.lifecycle.get_next_tasks(task)
@@ -396,6 +398,15 @@ class Tasker(Module, Hookable):
     def get_statuses(self, task_ids: Iterable[int]) -> dict[int, TaskStatus]:
         """The statuses of many tasks (without their logs), by id, in one query."""
         return self.statuses.get_statuses(task_ids)
+
+    def get_details(self, task: Page | int) -> dict[str, Any]:
+        """The task's runtime figures (module, method, priority, attempts, failures, running, runner,
+        invoker, lease_until, not_before, every, retry, steps, run_seconds) for a detail view."""
+        task_id = task_id_of(task)
+        details = self.statuses.get_details(task_id)
+        if details is None:
+            raise TaskError(f"page {task_id} is not a task")
+        return details
 
     def count_by_state(self, include_hidden: bool = True) -> dict[int, int]:
         """How many tasks are in each state (trashed ones left out)."""

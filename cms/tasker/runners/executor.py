@@ -23,7 +23,9 @@ import time
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from .. import sql
 from ..claim import ClaimAhead, claim_next, claim_several, release
+from ..state import TaskState, as_state
 from .slots import Slot
 
 if TYPE_CHECKING:
@@ -31,9 +33,6 @@ if TYPE_CHECKING:
     from ..tasker import Tasker
 
 EXIT_DONE, EXIT_ERROR, EXIT_RECYCLE_STEPS, EXIT_RECYCLE_MEMORY = 0, 1, 3, 4
-SUMMARY = ("SELECT t.state, t.progress, t.steps, ti.data FROM tasker_tasks t LEFT JOIN field_title ti "
-           "ON ti.pages_id = t.pages_id WHERE t.pages_id = ?")
-STATE_WORDS = {0: "unknown", 1: "active", 2: "waiting", 3: "finished", 4: "killed", 5: "failed"}
 SETTINGS_EVERY = 2.0        # seconds between two reads of the Tasker settings in the loop
 MEMORY_EVERY = 0.2          # seconds between two reads of this process's memory
 ERROR_BACKOFF_START = 0.5   # seconds before the first retry while the database is unreachable,
@@ -277,17 +276,17 @@ class Executor:
 
     def _report(self, tasker: Tasker, task_id: int, seconds: float) -> None:
         try:
-            row = tasker.site.db.one(SUMMARY, (task_id,))
+            row = tasker.site.db.one(sql.RUN_SUMMARY, (task_id,))
         except Exception:
             row = None
         if row is None:
             line = f"{self.config.name}: task {task_id}: step ran {seconds:.2f} s; the task is gone"
         else:
             state, progress, steps, title = row
-            word = STATE_WORDS.get(state, str(state))
+            word = as_state(state).label
             line = (f"{self.config.name}: task {task_id} {title or ''!r} step {steps}: "
                     f"{seconds:.2f} s -> {word} {progress}%")
-            if state == 5:
+            if state == TaskState.FAILED:
                 line += " (see its log)"
         print(line, flush=True)
 

@@ -17,6 +17,7 @@ import logging
 import time
 from typing import TYPE_CHECKING
 
+from .. import sql
 from ..state import TaskState
 
 if TYPE_CHECKING:
@@ -27,10 +28,6 @@ log = logging.getLogger("cms.tasker.runners")
 CLEANUP_EVERY = 600.0     # seconds between two retention cleanups in one process
 BATCH = 50                # task pages deleted per transaction
 MAX_PER_CLEANUP = 1000    # task pages deleted per cleanup (the rest waits for the next one)
-OLD_FINISHED = ("SELECT pages_id FROM tasker_tasks WHERE state = ? AND running = 0 "
-                "AND turn < {now} - ? ORDER BY turn LIMIT ?")
-
-STILL_FINISHED = "SELECT state, running FROM tasker_tasks WHERE pages_id = ?"
 
 _last_cleanup: dict[int, float] = {}
 
@@ -61,11 +58,11 @@ def cleanup_finished(tasker: Tasker, retention_days: float, *, batch: int = BATC
     """
     site = tasker.site
     db = site.db
-    sql = tasker.storage.sql(OLD_FINISHED)
+    old_finished = tasker.storage.sql(sql.OLD_FINISHED)
     deleted = 0
     while deleted < limit:
-        ids = [row[0] for row in db.all(sql, (int(TaskState.FINISHED), retention_days * 86400.0,
-                                              min(batch, limit - deleted)))]
+        ids = [row[0] for row in db.all(old_finished, (retention_days * 86400.0,
+                                                       min(batch, limit - deleted)))]
         if not ids:
             break
 
@@ -73,7 +70,7 @@ def cleanup_finished(tasker: Tasker, retention_days: float, *, batch: int = BATC
             count = 0
             with site.transaction():
                 for page in site.pages.get_many(ids):
-                    row = db.one(STILL_FINISHED + tasker.storage.for_update, (page.id,))
+                    row = db.one(sql.STATE_AND_RUNNING + tasker.storage.for_update, (page.id,))
                     if row and row[0] == TaskState.FINISHED and not row[1]:   # not re-activated
                         site.pages.delete(page, recursive=True)
                         count += 1

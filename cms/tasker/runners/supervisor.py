@@ -41,6 +41,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable
 
+from .. import sql
 from .executor import EXIT_DONE, EXIT_ERROR, EXIT_RECYCLE_MEMORY, EXIT_RECYCLE_STEPS, RunnerConfig, child_main
 from .slots import Busy, Slot
 
@@ -54,10 +55,7 @@ DEFAULT_GRACE = 5.0          # seconds a step may overrun its deadline before it
 MEMORY_SLACK = 16 * 2**20    # bytes a step must have grown its process by to be killed for memory
 RESPAWN_BACKOFF_MAX = 30.0   # seconds between restarts of a child that cannot start
 DB_BACKOFF_START, DB_BACKOFF_MAX = 0.5, 30.0   # the database thread's retries while it is down
-EXPIRE = ("UPDATE tasker_tasks SET lease_until = {now} - 1 WHERE pages_id = ? AND token = ? "
-          "AND running = 1")
 PAGE_SIZE = resource.getpagesize()
-LOCK_CLAIM = "SELECT token, attempts, state, running, runner FROM tasker_tasks WHERE pages_id = ?"
 
 
 @dataclass
@@ -475,7 +473,7 @@ def fail_claimed(tasker: Tasker, claim: Any, text: str, runner: str = "") -> boo
 
     def fail() -> bool:
         with storage.write_transaction():
-            row = db.one(LOCK_CLAIM + storage.for_update, (claim.task_id,))
+            row = db.one(sql.CLAIM_ROW + storage.for_update, (claim.task_id,))
             if row is None:
                 return False
             token, attempts, state, running, last_runner = row
@@ -492,7 +490,7 @@ def hand_on(tasker: Tasker, claim: Any, cause: str = "") -> list[int]:
     unless it saved progress in that step); `cause` says how it died, for the log."""
     from ..claim import reap_expired
     db = tasker.site.db
-    db.retry(lambda: db.execute(tasker.storage.sql(EXPIRE), (claim.task_id, claim.token)))
+    db.retry(lambda: db.execute(tasker.storage.sql(sql.EXPIRE_NOW), (claim.task_id, claim.token)))
     return reap_expired(tasker, task_id=claim.task_id, cause=cause)
 
 
