@@ -226,15 +226,15 @@ def release(tasker: Tasker, claim: Claim, *, note: str = "") -> bool:
     """
     db = tasker.site.db
 
-    def give_back() -> int:
+    def release_now() -> int:
         with tasker.storage.write_transaction():
-            changed = db.execute(tasker.storage.sql(sql.GIVE_BACK),
+            changed = db.execute(tasker.storage.sql(sql.RELEASE),
                                  (claim.task_id, claim.token)).rowcount
             if changed and note:
                 tasker.append_log(claim.task_id, [("message", note)])
             return changed
 
-    return bool(db.retry(give_back))
+    return bool(db.retry(release_now))
 
 
 def release_runner(tasker: Tasker, runner: str, *, keep: int = 0) -> int:
@@ -244,11 +244,11 @@ def release_runner(tasker: Tasker, runner: str, *, keep: int = 0) -> int:
     Returns how many went back."""
     db = tasker.site.db
 
-    def give_back() -> int:
+    def release_now() -> int:
         with tasker.storage.write_transaction():
-            return db.execute(sql.GIVE_BACK_RUNNER, (runner, keep)).rowcount
+            return db.execute(sql.RELEASE_RUNNER, (runner, keep)).rowcount
 
-    return db.retry(give_back)
+    return db.retry(release_now)
 
 
 def reap_expired(tasker: Tasker, *, task_id: int | None = None, limit: int = 100,
@@ -284,11 +284,11 @@ def reap_expired(tasker: Tasker, *, task_id: int | None = None, limit: int = 100
                     text = (f"the runner died {attempts} time(s) in a row with no progress saved "
                             f"in between (last: {cause or runner}); the task failed after "
                             f"max_attempts={max_attempts}")
-                    tasker.lifecycle.free_reaped(pages_id, attempts, TaskState.FAILED, "error", text)
+                    tasker.lifecycle.release_reaped(pages_id, attempts, TaskState.FAILED, "error", text)
                 else:
                     text = (f"{why}; the task was released with its last saved data (attempt "
                             f"{attempts} of {max_attempts})")
-                    tasker.lifecycle.free_reaped(pages_id, attempts, None, "warning", text)
+                    tasker.lifecycle.release_reaped(pages_id, attempts, None, "warning", text)
                 reaped.append(pages_id)
         return reaped
 

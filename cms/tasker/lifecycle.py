@@ -33,7 +33,7 @@ class Lifecycle:
     """State changes of tasks, as the admin and module code make them, and the bookkeeping
     that goes with one (history, the live key, follow-ups). Tasker's facade calls the public
     methods; the step runner and the reaper call `state_changed`, `reset_now`,
-    `activate_followups` and `free_reaped` inside their own transactions."""
+    `activate_followups` and `release_reaped` inside their own transactions."""
 
     def __init__(self, tasker: Tasker):
         self.tasker = tasker
@@ -305,13 +305,13 @@ class Lifecycle:
             self.set_state(next_id, row[0], TaskState.ACTIVE, who,
                             f"activated: follow-up of task {task_id}", extra="attempts = 0, failures = 0")
 
-    def free_reaped(self, task_id: int, attempts: int, new_state: TaskState | None,
+    def release_reaped(self, task_id: int, attempts: int, new_state: TaskState | None,
                        kind: str, text: str) -> None:
         """Free a task whose runner died (inside the reaper's transaction)."""
         db = self.site.db
         state, reset_pending = db.one(sql.REAP_READ, (task_id,))
         target = state if new_state is None else int(new_state)
-        db.execute(self.storage.sql(sql.FREE), (attempts, target, task_id))
+        db.execute(self.storage.sql(sql.RELEASE_REAPED), (attempts, target, task_id))
         if target != state:
             self.state_changed(task_id, as_state(state), as_state(target), "reaper", text)
         self.tasker.logs.append(task_id, [(kind, text)], int(self.tasker.settings()["log_max_lines"]))

@@ -90,7 +90,7 @@ class Progress:
             step.stop(reason)
         step.progress = progress
         step.task.stored(progress=progress)
-        step.last_beat = step.last_save = time.monotonic()
+        step.last_heartbeat = step.last_save = time.monotonic()
         if step.at_top():
             step.commit()
         else:

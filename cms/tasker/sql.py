@@ -47,21 +47,21 @@ READ_TOKEN = "SELECT token FROM tasker_tasks WHERE pages_id = ?"
 EXTEND_LEASE = "UPDATE tasker_tasks SET lease_until = {now} + ?, beats = beats + 1 WHERE pages_id = ?"
 EXTEND_OWN_LEASE = EXTEND_LEASE + " AND token = ?"
 # A claim given back unused: its state and data stay, its turn is now.
-GIVE_BACK = ("UPDATE tasker_tasks SET running = 0, token = NULL, lease_until = NULL, "
+RELEASE = ("UPDATE tasker_tasks SET running = 0, token = NULL, lease_until = NULL, "
              "admin_run = 0, turn = {now} WHERE pages_id = ? AND token = ?")
 # Claims a runner process took ahead of its steps, given back by its supervisor: never run, so
 # no attempt is counted and their turn is kept.
-GIVE_BACK_RUNNER = ("UPDATE tasker_tasks SET running = 0, token = NULL, lease_until = NULL, "
+RELEASE_RUNNER = ("UPDATE tasker_tasks SET running = 0, token = NULL, lease_until = NULL, "
                     "admin_run = 0 WHERE running = 1 AND runner = ? AND pages_id <> ?")
 EXPIRED = "SELECT pages_id FROM tasker_tasks WHERE running = 1 AND lease_until < {now}"
 EXPIRED_ROWS = ("SELECT pages_id, attempts, state, runner FROM tasker_tasks WHERE running = 1 "
                 "AND lease_until < {now}")
 EXPIRED_ORDER = " ORDER BY lease_until LIMIT {limit}"
 # A task whose runner died (or whose step hit a transient database error) back to the queue.
-FREE = ("UPDATE tasker_tasks SET running = 0, token = NULL, lease_until = NULL, admin_run = 0, "
-        "attempts = ?, state = ?, turn = {now} WHERE pages_id = ?")
-FREE_ACTIVE = ("UPDATE tasker_tasks SET running = 0, token = NULL, lease_until = NULL, "
-               "admin_run = 0, attempts = ?, turn = {now} WHERE pages_id = ?")
+RELEASE_REAPED = ("UPDATE tasker_tasks SET running = 0, token = NULL, lease_until = NULL, "
+                  "admin_run = 0, attempts = ?, state = ?, turn = {now} WHERE pages_id = ?")
+RELEASE_COUNTED = ("UPDATE tasker_tasks SET running = 0, token = NULL, lease_until = NULL, "
+                   "admin_run = 0, attempts = ?, turn = {now} WHERE pages_id = ?")
 EXPIRE_NOW = ("UPDATE tasker_tasks SET lease_until = {now} - 1 WHERE pages_id = ? AND token = ? "
               "AND running = 1")
 CLAIM_ROW = "SELECT token, attempts, state, running, runner FROM tasker_tasks WHERE pages_id = ?"

@@ -59,7 +59,7 @@ from . import sql
 from .after_step import after_step
 from .claim import Claim, ClaimAhead, claim_task, why_not_claimable
 from .errors import ClaimLost, TaskError
-from .pulse import Pulse
+from .heartbeat import Heartbeat
 from .refs import acting_name, task_id_of
 from .state import LIVE_STATES, TaskState, as_state
 from .storage import TaskStorage, WriteLockTimeout
@@ -148,8 +148,8 @@ class Step:
         self.commit_pending = False
         self.started = time.time()
         self.last_save = now
-        self.last_beat = now
-        self.beat_interval = (max(claim.lease_seconds / 3.0, 0.5) if runner.storage.shared
+        self.last_heartbeat = now
+        self.heartbeat_interval = (max(claim.lease_seconds / 3.0, 0.5) if runner.storage.shared
                               else float("inf"))
         self.debug = bool(settings.get("debug"))
         self.log_cap = int(settings["log_max_lines"])
@@ -234,7 +234,7 @@ class Step:
         if self.batch is not None:   # commit the batch with it; the step goes on alone
             self._leave_batch()
         if self.ahead is not None and self.ahead.queued():
-            self._give_back_queued()
+            self._release_queued()
         self.txn.commit()
         self.in_tx = False
         self.committed = True
@@ -254,7 +254,7 @@ class Step:
         self.txn, self.batch = batch.txn, None
         self.runner.batch = None
 
-    def _give_back_queued(self) -> None:
+    def _release_queued(self) -> None:
         """A long step: the tasks claimed after it go back to other runners (in this commit)."""
         from .claim import release
         assert self.ahead is not None
@@ -331,7 +331,7 @@ class Step:
 class StepRunner:
     """Runs steps in this process: `execute_task`, the batches of short steps, and what a step
     writes when it ends. Owns the steps running now (`steps`, read by Progress), each thread's
-    open batch, and the pulse thread that keeps their leases alive."""
+    open batch, and the heartbeat thread that keeps their leases alive."""
 
     def __init__(self, tasker: Tasker):
         self.tasker = tasker
@@ -345,8 +345,8 @@ class StepRunner:
         return self.tasker.storage
 
     @cached_property
-    def pulse(self) -> Pulse:
-        return Pulse(self.tasker)
+    def heartbeat(self) -> Heartbeat:
+        return Heartbeat(self.tasker)
 
     def execute_task(self, task: Page | int, params: dict[str, Any] | None = None) -> bool:
         """Claim the task and run one step now; True when the step ran and did not fail.
@@ -432,7 +432,7 @@ class StepRunner:
             step.log("message", f"step started by {claim.invoker} on {claim.runner}")
         self.steps[task_id] = step
         self.site.notices.listen(step.on_notice)
-        self.pulse.add(step)
+        self.heartbeat.add(step)
         error: BaseException | None = None
         result: Any = None
         try:
@@ -442,7 +442,7 @@ class StepRunner:
             error = exc
         finally:
             self.site.notices.unlisten(step.on_notice)
-            self.pulse.remove(step)
+            self.heartbeat.remove(step)
             self.steps.pop(task_id, None)
         try:
             return self._end_step(step, task_data, result, error, ahead)
@@ -508,7 +508,7 @@ class StepRunner:
                 except Exception:
                     return False                 # the lease will expire; a reaper hands it on
             said = (str(error).strip().splitlines() or [type(error).__name__])[0]
-            self._give_back_transient(step, f"{TRANSIENT[why]}: {said}")
+            self._release_transient(step, f"{TRANSIENT[why]}: {said}")
             return False
         if not isinstance(error, Exception):     # KeyboardInterrupt, SystemExit: give it back
             step.log("warning", f"the step was interrupted ({type(error).__name__}); what it did "
@@ -591,7 +591,7 @@ class StepRunner:
         except Exception:
             pass                                 # the lease expires; a reaper hands it on
 
-    def _give_back_transient(self, step: Step, why: str) -> None:
+    def _release_transient(self, step: Step, why: str) -> None:
         """After the database's passing trouble: give the claim back with the step's log lines
         and a figure row "transient". One such step counts no attempt; one that follows another
         (no step ended normally in between) counts one, so at `max_attempts` in a row the task
@@ -599,7 +599,7 @@ class StepRunner:
         db, storage = self.site.db, self.storage
         max_attempts = max(1, int(self.tasker.settings()["max_attempts"]))
 
-        def give_back() -> None:
+        def release_now() -> None:
             with storage.write_transaction():
                 row = db.one(sql.TRANSIENT_READ + storage.for_update, (step.task_id,))
                 if row is None or row[0] != step.claim.token:
@@ -612,20 +612,21 @@ class StepRunner:
                             f"(max_attempts={max_attempts})")
                     lines, step.lines = step.lines, []
                     self.tasker.logs.append(step.task_id, lines, step.log_cap)
-                    self.tasker.lifecycle.free_reaped(step.task_id, attempts, TaskState.FAILED, "error", text)
+                    self.tasker.lifecycle.release_reaped(step.task_id, attempts, TaskState.FAILED,
+                                                         "error", text)
                 else:
                     counted = "one more attempt counted" if attempts > row[1] else \
                         "no attempt counted"
                     step.log("warning", f"{why}; the step was rolled back and the task given "
                                         f"back for another try ({counted})")
-                    db.execute(storage.sql(sql.FREE_ACTIVE), (attempts, step.task_id))
+                    db.execute(storage.sql(sql.RELEASE_COUNTED), (attempts, step.task_id))
                     self.tasker.logs.append(step.task_id, step.lines, step.log_cap)
                     step.lines = []
                 db.insert(sql.ADD_STEP, (step.task_id, step.started,
                                          max(0.0, time.time() - step.started), 0, step.peak_rss,
                                          step.claim.invoker[:128], "transient"))
         try:
-            db.retry(give_back)
+            db.retry(release_now)
         except Exception:
             pass                                 # the lease expires; a reaper hands it on
 

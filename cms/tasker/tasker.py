@@ -11,10 +11,10 @@ contract to a service that owns its part, each in a file beside this one: `lifec
 batches, the end of a step), `progress` (Progress: save_progress, allowed_to_execute), `log`
 (TaskLog: log, summary, history, figures), `status` (TaskStatuses: a task's status in one read),
 `storage` (TaskStorage: what differs per engine). Beside them: `state` (TaskState), `install`
-(template, fields, tables), `claim` (the claim every runner uses), `pulse` (the heartbeat
+(template, fields, tables), `claim` (the claim every runner uses), `heartbeat` (the heartbeat
 thread), `schedule` (retry / recurring options), `refs` (how a task and its actor are named).
 Runners reach the services as attributes (`tasker.runner.end_batch()`,
-`tasker.lifecycle.free_reaped(...)`); the facade's own methods are the contract's.
+`tasker.lifecycle.release_reaped(...)`); the facade's own methods are the contract's.
 """
 from __future__ import annotations
 

@@ -31,7 +31,7 @@ from ..claim import Claim, claim_task, release, why_not_claimable
 from ..refs import acting_name
 from .executor import die_with_parent
 from .slots import Slot
-from .supervisor import DEFAULT_GRACE, WATCH_EVERY, died_how, fail_claimed, hand_on, overrun_text
+from .supervisor import DEFAULT_GRACE, WATCH_EVERY, died_how, fail_claimed, overrun_text, reap_now
 
 if TYPE_CHECKING:
     from ..tasker import Tasker
@@ -103,7 +103,7 @@ def watch(tasker: Tasker, claim: Claim, process: Any, slot: Slot, deadline: floa
     if slot.busy() is not None:              # it died mid-step
         tasker.append_log(claim.task_id, [("warning", f"the step's process {how}; what it did "
                                                       "since its last save was rolled back")])
-        hand_on(tasker, claim)
+        reap_now(tasker, claim)
     else:
         release(tasker, claim, note=f"the step's process {how} before the step began")
     tasker.error(f"task {claim.task_id}: the step's process {how}")

@@ -133,7 +133,7 @@ class Executor:
         finally:
             self._end_batch(tasker)
             for claim in self.ahead.drain():       # claimed with the last steps, not run
-                if not self._give_back(tasker, claim, note=""):
+                if not self._release(tasker, claim, note=""):
                     self.pending.append(claim)
 
     def _loop(self, tasker: Tasker) -> int:
@@ -149,7 +149,7 @@ class Executor:
                 if claim is None or self.stopping:      # no next step in the open batch
                     tasker.runner.end_batch()
                 if self.pending:
-                    self._give_back_pending(tasker)
+                    self._release_pending(tasker)
                 if claim is None:
                     claim = self._claim(tasker, settings)
             except Exception as exc:
@@ -168,7 +168,7 @@ class Executor:
                 print(f"{config.name}: the database answers again", file=sys.stderr, flush=True)
             backoff = 0.0
             if claim is not None and self.stopping:     # asked to stop while claiming
-                self._give_back(tasker, claim, note="")
+                self._release(tasker, claim, note="")
                 break
             if claim is None:
                 if config.until_idle:
@@ -241,7 +241,7 @@ class Executor:
             self.cut += cut
             if slot is not None:
                 slot.end(not ok and not cut, time.time(), cut=cut)
-        if not ok and not self._give_back(tasker, claim):
+        if not ok and not self._release(tasker, claim):
             self.pending.append(claim)
         if not config.quiet:
             self._report(tasker, claim.task_id, time.time() - started)
@@ -255,7 +255,7 @@ class Executor:
         except Exception:
             pass           # rolled back: its tasks' claims run out and a reaper hands them on
 
-    def _give_back(self, tasker: Tasker, claim: Claim, note: str | None = None) -> bool:
+    def _release(self, tasker: Tasker, claim: Claim, note: str | None = None) -> bool:
         """After a step that did not end normally, make sure the claim is not left held.
 
         A no-op (one UPDATE matching nothing) when the step released it, as it does unless the
@@ -270,8 +270,8 @@ class Executor:
         except Exception:
             return False
 
-    def _give_back_pending(self, tasker: Tasker) -> None:
-        while self.pending and self._give_back(tasker, self.pending[0]):
+    def _release_pending(self, tasker: Tasker) -> None:
+        while self.pending and self._release(tasker, self.pending[0]):
             self.pending.pop(0)
 
     def _report(self, tasker: Tasker, task_id: int, seconds: float) -> None:

@@ -435,7 +435,7 @@ class Supervisor:
         elif kind == "fail":
             fail_claimed(tasker, claim, job[2], runner=job[3])
         elif kind == "lost":
-            hand_on(tasker, claim, job[2])
+            reap_now(tasker, claim, job[2])
         elif kind == "release":
             release(tasker, claim, note="the runner was stopped at once (second SIGTERM); what the "
                                         "step did since its last save was rolled back")
@@ -480,12 +480,12 @@ def fail_claimed(tasker: Tasker, claim: Any, text: str, runner: str = "") -> boo
             if token != claim.token and (running or not runner or last_runner != runner):
                 return False
             new = TaskState.FAILED if state == TaskState.ACTIVE else None
-            tasker.lifecycle.free_reaped(claim.task_id, attempts, new, "error", text)
+            tasker.lifecycle.release_reaped(claim.task_id, attempts, new, "error", text)
             return True
     return db.retry(fail)
 
 
-def hand_on(tasker: Tasker, claim: Any, cause: str = "") -> list[int]:
+def reap_now(tasker: Tasker, claim: Any, cause: str = "") -> list[int]:
     """The step's process died: end its lease now and reap the task (one more attempt counted,
     unless it saved progress in that step); `cause` says how it died, for the log."""
     from ..claim import reap_expired

@@ -1,4 +1,4 @@
-"""The pulse: one daemon thread per process that keeps running steps alive and on time.
+"""The heartbeat: one daemon thread per process that keeps running steps alive and on time.
 
 Every 50 ms it marks a step "due" once `COMMIT_INTERVAL` has passed since the step's last
 save, so the step's next `save_progress_at_milestone` commits (a check that costs the step
@@ -27,7 +27,7 @@ COMMIT_INTERVAL = 0.5
 TICK = 0.05
 
 
-class Pulse:
+class Heartbeat:
     def __init__(self, tasker: Tasker):
         self.tasker = tasker
         self.steps: set[Step] = set()
@@ -41,7 +41,7 @@ class Pulse:
             self.steps.add(step)
         if self.thread is None or self.pid != os.getpid() or not self.thread.is_alive():
             self.pid = os.getpid()
-            self.thread = threading.Thread(target=self._run, name="tasker-pulse", daemon=True)
+            self.thread = threading.Thread(target=self._run, name="tasker-heartbeat", daemon=True)
             self.thread.start()
         if not self.wake.is_set():      # set while steps run: setting it again costs a lock
             self.wake.set()
@@ -64,11 +64,11 @@ class Pulse:
                 if now - step.last_save >= COMMIT_INTERVAL:
                     step.due = True
             for step in steps:
-                if not step.finished and now - step.last_beat >= step.beat_interval:
-                    self._beat(step, now)
+                if not step.finished and now - step.last_heartbeat >= step.heartbeat_interval:
+                    self._renew(step, now)
             time.sleep(TICK)
 
-    def _beat(self, step: Step, now: float) -> None:
+    def _renew(self, step: Step, now: float) -> None:
         from .claim import heartbeat
         try:
             alive = heartbeat(self.tasker, step.claim)
@@ -76,7 +76,7 @@ class Pulse:
             log.warning("heartbeat for task %s failed: %s", step.task_id, exc)
             self._drop_connection()
             return
-        step.last_beat = now
+        step.last_heartbeat = now
         if not alive and not step.finished:
             step.lost = True
             step.stop("its claim was lost: another runner took the task over")
