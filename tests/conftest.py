@@ -79,14 +79,19 @@ def site(tmp_path: Path, db_url: str):
     booted.close()
 
 
-@pytest.fixture
-def run_env(tmp_path: Path, db_url: str) -> dict[str, str]:
-    """Environment for a subprocess that boots the same site (`python run.py ...`)."""
+def site_env(site_dir: str | Path, url: str) -> dict[str, str]:
+    """Environment for a subprocess that boots the site in `site_dir` (`python run.py ...`)."""
     env = dict(os.environ)
-    env["CMS_SITE_DIR"] = str(tmp_path)
-    env["CMS_DATABASE_URL"] = db_url
+    env["CMS_SITE_DIR"] = str(site_dir)
+    env["CMS_DATABASE_URL"] = url
     env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
     return env
+
+
+@pytest.fixture
+def run_env(tmp_path: Path, db_url: str) -> dict[str, str]:
+    """Environment for a subprocess that boots the test's own site."""
+    return site_env(tmp_path, db_url)
 
 
 PYTHON = sys.executable

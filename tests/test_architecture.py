@@ -118,3 +118,9 @@ def test_every_statement_on_the_task_tables_lives_in_tasker_sql():
         "cms/planted.py:1 'SELECT state FROM tasker_tasks WHERE pages_id = ?'"]
     statements = (CMS / "tasker" / "sql.py").read_text()
     assert not re.search(r"state\s*(<>|=|!=)\s*\d", statements)
+
+
+def test_every_module_says_what_it_owns():
+    missing = [str(path.relative_to(CMS.parent)) for path, tree in modules()
+               if len((ast.get_docstring(tree) or "").split()) < 5]
+    assert missing == []

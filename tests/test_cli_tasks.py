@@ -12,7 +12,7 @@ import subprocess
 from pathlib import Path
 
 import pytest
-from conftest import PYTHON, engine_url
+from conftest import PYTHON
 from tasker_support import prepare_counter_site
 
 from cms.cli import main
@@ -21,28 +21,14 @@ from cms.tasker import TaskState
 ROOT = Path(__file__).resolve().parent.parent
 
 
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory):
-    folder = tmp_path_factory.mktemp("cli-tasks-site")
-    url = engine_url(folder)
-    site = prepare_counter_site(folder, url)
-    baseline = site.db.scalar("SELECT MAX(id) FROM pages")
-    yield site, url, baseline
-    site.close()
+prepare_shared_site = prepare_counter_site
+pytest_plugins = ("tasker_fixtures",)      # fixtures: shared_site, tasker, worker_env
 
 
 @pytest.fixture
-def tasker(shared):
-    site, _, baseline = shared
-    yield site.modules.get("Tasker")
-    site.db.execute("DELETE FROM pages WHERE id > ?", (baseline,))
-    site.db.execute("UPDATE modules SET data = '{}' WHERE class = 'Tasker'")
-
-
-@pytest.fixture
-def cli(shared, capsys):
+def cli(shared_site, capsys):
     """Run `cms ARGS` in this process: (exit code, stdout, stderr)."""
-    site, url, _ = shared
+    site, url, _ = shared_site
 
     def run(*args):
         logging.getLogger().handlers.clear()    # main() binds logging to this test's stderr
@@ -208,8 +194,8 @@ def test_tasks_without_an_action_is_bad_usage(cli):
 
 
 @pytest.mark.slow
-def test_run_in_a_real_terminal_process_draws_a_progress_bar(tasker, shared):
-    site, url, _ = shared
+def test_run_in_a_real_terminal_process_draws_a_progress_bar(tasker, shared_site):
+    site, url, _ = shared_site
     task = add_task(tasker, "import_rows", "Import", {"total": 10})
     env = dict(os.environ, PYTHONPATH=str(ROOT))
     done = subprocess.run([PYTHON, "run.py", "--site", site.site_dir, "--db", url, "tasks", "run",

@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 import pytest
-from conftest import ENGINE, PYTHON, engine_url
+from conftest import ENGINE, PYTHON
 from tasker_support import prepare_counter_site
 
 from cms import boot
@@ -38,41 +38,9 @@ ROW = "SELECT state, running, progress, attempts FROM tasker_tasks WHERE pages_i
 SETTINGS = {"lease_seconds": 3, "max_attempts": 20}
 
 
-@pytest.fixture(scope="module")
-def shared(tmp_path_factory):
-    """One site for the whole file (booting one costs seconds on the server engines)."""
-    folder = tmp_path_factory.mktemp("runners-site")
-    url = engine_url(folder)
-    site = prepare_counter_site(folder, url)
-    baseline = site.db.scalar("SELECT MAX(id) FROM pages")
-    yield site, url, baseline
-    site.close()
-
-
-@pytest.fixture
-def tasker(shared):
-    """Tasker on the shared site with short leases; what the test made is deleted afterwards."""
-    site, _, baseline = shared
-    site.db.reconnect()
-    site.modules.save_config("Tasker", **SETTINGS)
-    yield site.modules.get("Tasker")
-    site.db.reconnect()
-    site.db.execute("DELETE FROM pages WHERE id > ?", (baseline,))
-    site.db.execute("UPDATE modules SET data = '{}' WHERE class = 'Tasker'")
-    if site.db.table_exists("tasker_runner_locks"):
-        site.db.execute("DELETE FROM tasker_runner_locks")
-    site.modules.save_config("Tasker", **SETTINGS)
-
-
-@pytest.fixture
-def run_env(shared):
-    """Environment for `python run.py ...` subprocesses on the shared site."""
-    site, url, _ = shared
-    env = dict(os.environ)
-    env["CMS_SITE_DIR"] = site.site_dir
-    env["CMS_DATABASE_URL"] = url
-    env["PYTHONPATH"] = str(ROOT) + os.pathsep + env.get("PYTHONPATH", "")
-    return env
+prepare_shared_site = prepare_counter_site
+TASKER_SETTINGS = SETTINGS
+pytest_plugins = ("tasker_fixtures",)      # fixtures: shared_site, tasker, worker_env
 
 
 def add_task(tasker, method, title, data=None, page=None, activate=True, **options):
@@ -155,10 +123,10 @@ def stop_process(process, timeout=15):
 
 # -- cron ---------------------------------------------------------------------------------------
 @pytest.mark.slow
-def test_cron_runs_every_ready_task_with_one_line_per_step(tasker, run_env):
+def test_cron_runs_every_ready_task_with_one_line_per_step(tasker, worker_env):
     tasks = [add_task(tasker, "bump", f"Bump {i}") for i in range(3)]
     waiting = add_task(tasker, "bump", "Not activated", activate=False)
-    done = cms(run_env, "cron", "--time-limit", "20")
+    done = cms(worker_env, "cron", "--time-limit", "20")
     assert done.returncode == 0, done.stderr
     lines = done.stdout.strip().splitlines()
     assert sum(" step 1: " in line for line in lines) == 3
@@ -170,9 +138,9 @@ def test_cron_runs_every_ready_task_with_one_line_per_step(tasker, run_env):
 
 
 @pytest.mark.slow
-def test_cron_exits_0_when_a_task_fails_and_says_so(tasker, run_env):
+def test_cron_exits_0_when_a_task_fails_and_says_so(tasker, worker_env):
     task = add_task(tasker, "fail", "Broken import")
-    done = cms(run_env, "cron")
+    done = cms(worker_env, "cron")
     assert done.returncode == 0, done.stderr
     assert "-> failed 0% (see its log)" in done.stdout
     assert "1 failed" in done.stdout.splitlines()[-1]
@@ -180,10 +148,10 @@ def test_cron_exits_0_when_a_task_fails_and_says_so(tasker, run_env):
     assert any("the source file is missing" in line for line in tasker.get_log(task))
 
 
-def test_cron_does_nothing_when_disabled(tasker, shared, capsys):
+def test_cron_does_nothing_when_disabled(tasker, shared_site, capsys):
     task = add_task(tasker, "bump", "Bump")
     tasker.site.modules.save_config("Tasker", enable_cron=0)
-    assert main(["--site", tasker.site.site_dir, "--db", shared[1], "cron"]) == 0
+    assert main(["--site", tasker.site.site_dir, "--db", shared_site[1], "cron"]) == 0
     assert "disabled" in capsys.readouterr().out
     assert tasker.get_state(task) == TaskState.ACTIVE
 
@@ -191,20 +159,20 @@ def test_cron_does_nothing_when_disabled(tasker, shared, capsys):
 @pytest.mark.parametrize("args", [["worker", "--processes", "0"], ["cron", "--time-limit", "-1"],
                                   ["cron", "--time-limit", "soon"], ["worker", "--poll", "0"],
                                   ["worker", "--max-steps", "-2"], ["cron", "--grace", "-1"]])
-def test_runner_usage_errors_exit_2(shared, args, capsys):
+def test_runner_usage_errors_exit_2(shared_site, args, capsys):
     with pytest.raises(SystemExit) as exited:
-        code = main(["--site", shared[0].site_dir, *args])
+        code = main(["--site", shared_site[0].site_dir, *args])
         raise SystemExit(code)
     assert exited.value.code == 2
     assert "error" in capsys.readouterr().err
 
 
-def test_worker_processes_are_bounded_by_the_machine_and_help_says_so(shared, capsys):
+def test_worker_processes_are_bounded_by_the_machine_and_help_says_so(shared_site, capsys):
     from cms.tasker.runners.worker import max_processes
     bound = max_processes()
     assert 1 <= bound <= 4 * (os.cpu_count() or 1)
     with pytest.raises(SystemExit) as exited:
-        raise SystemExit(main(["--site", shared[0].site_dir, "worker", "--processes", "99999"]))
+        raise SystemExit(main(["--site", shared_site[0].site_dir, "worker", "--processes", "99999"]))
     assert exited.value.code == 2
     assert f"at most {bound} (4 per core" in capsys.readouterr().err
     with pytest.raises(SystemExit):
@@ -213,9 +181,9 @@ def test_worker_processes_are_bounded_by_the_machine_and_help_says_so(shared, ca
 
 
 @pytest.mark.slow
-def test_sigterm_stops_a_worker_of_the_most_processes_promptly(tasker, run_env, tmp_path):
+def test_sigterm_stops_a_worker_of_the_most_processes_promptly(tasker, worker_env, tmp_path):
     from cms.tasker.runners.worker import max_processes
-    worker = start(run_env, tmp_path, "worker", "--processes", str(max_processes()))
+    worker = start(worker_env, tmp_path, "worker", "--processes", str(max_processes()))
     try:
         # at once: a SIGTERM while the pool starts its processes reaches every one of them
         assert wait_for(lambda: "process(es) on" in output(tmp_path), 30, every=0.01)
@@ -236,11 +204,11 @@ def test_a_missing_site_directory_is_one_line_on_stderr(tmp_path, capsys):
 
 # -- many runners at once -----------------------------------------------------------------------
 @pytest.mark.slow
-def test_four_processes_and_a_cron_run_each_task_exactly_once(tasker, run_env, tmp_path):
+def test_four_processes_and_a_cron_run_each_task_exactly_once(tasker, worker_env, tmp_path):
     tasks = [add_task(tasker, "bump", f"Counter {i}", {"delay": 0.05}) for i in range(40)]
-    worker = start(run_env, tmp_path, "worker", "--processes", "4", "--until-idle", "--poll", "0.2")
+    worker = start(worker_env, tmp_path, "worker", "--processes", "4", "--until-idle", "--poll", "0.2")
     assert wait_for(lambda: tasker.site.db.scalar("SELECT COUNT(*) FROM tasker_tasks WHERE state = 3"), 30)
-    cron = cms(run_env, "cron", "--time-limit", "30")
+    cron = cms(worker_env, "cron", "--time-limit", "30")
     assert worker.wait(90) == 0, output(tmp_path)
     assert cron.returncode == 0, cron.stderr
     site = tasker.site
@@ -249,14 +217,14 @@ def test_four_processes_and_a_cron_run_each_task_exactly_once(tasker, run_env, t
     states = {row(tasker, task)[:2] for task in tasks}
     assert states == {(TaskState.FINISHED, 0)}
     runners = {r[0] for r in site.db.all("SELECT DISTINCT runner FROM tasker_tasks")}
-    assert len(runners) >= 3, "the work was not shared between processes"
+    assert len(runners) >= 3, "the work was not shared_site between processes"
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("limit", [["--max-steps", "2"], ["--max-memory", "1"]])
-def test_worker_recycles_a_process_after_max_steps_or_past_max_memory(tasker, run_env, limit):
+def test_worker_recycles_a_process_after_max_steps_or_past_max_memory(tasker, worker_env, limit):
     tasks = [add_task(tasker, "bump", f"Counter {i}") for i in range(4)]
-    done = cms(run_env, "worker", *limit, "--until-idle", "--poll", "0.2")
+    done = cms(worker_env, "worker", *limit, "--until-idle", "--poll", "0.2")
     assert done.returncode == 0, done.stderr
     runners = {tasker.site.db.scalar("SELECT runner FROM tasker_tasks WHERE pages_id = ?", (t.id,))
                for t in tasks}
@@ -267,11 +235,11 @@ def test_worker_recycles_a_process_after_max_steps_or_past_max_memory(tasker, ru
 
 # -- limits and crashes -------------------------------------------------------------------------
 @pytest.mark.slow
-def test_a_step_that_ignores_its_timeout_is_killed_and_the_task_fails(tasker, run_env):
+def test_a_step_that_ignores_its_timeout_is_killed_and_the_task_fails(tasker, worker_env):
     task = add_task(tasker, "stubborn", "Never stops")
     after = add_task(tasker, "bump", "Next in line")
     started = time.monotonic()
-    done = cms(run_env, "cron", "--time-limit", "3", "--grace", "1")
+    done = cms(worker_env, "cron", "--time-limit", "3", "--grace", "1")
     took = time.monotonic() - started
     assert done.returncode == 0, done.stderr
     assert took < 15
@@ -282,14 +250,14 @@ def test_a_step_that_ignores_its_timeout_is_killed_and_the_task_fails(tasker, ru
     assert "ran past its timeout" in log and "killed its process" in log
     assert "1 killed past their timeout" in done.stdout.splitlines()[-1]
     # the next cron run is not blocked by it
-    assert cms(run_env, "cron", "--time-limit", "20").returncode == 0
+    assert cms(worker_env, "cron", "--time-limit", "20").returncode == 0
     assert tasker.get_state(after) == TaskState.FINISHED
 
 
 @pytest.mark.slow
 @pytest.mark.skipif(ENGINE != "sqlite", reason="only SQLite has one write lock")
 def test_a_step_waiting_for_a_write_lock_held_elsewhere_is_not_killed_as_overrunning(tasker,
-                                                                                   run_env,
+                                                                                   worker_env,
                                                                                    tmp_path):
     """Another process holds the write lock longer than the step's time plus the grace: the
     step waits (it is not at fault), then notices its time is over; nothing fails."""
@@ -297,7 +265,7 @@ def test_a_step_waiting_for_a_write_lock_held_elsewhere_is_not_killed_as_overrun
     target = site.pages.add("counter", 1, title="Import")
     task = add_task(tasker, "import_rows", "Import", {"total": 60, "delay": 0.02, "every": 5},
                     page=target)
-    worker = start(run_env, tmp_path, "worker", "--processes", "2", "--step-time", "1.5",
+    worker = start(worker_env, tmp_path, "worker", "--processes", "2", "--step-time", "1.5",
                    "--grace", "1", "--poll", "0.2")
     holder = boot(site.db.url, site_dir=site.site_dir)
     try:
@@ -315,11 +283,11 @@ def test_a_step_waiting_for_a_write_lock_held_elsewhere_is_not_killed_as_overrun
 
 
 @pytest.mark.slow
-def test_a_step_that_leaks_past_max_memory_is_killed_with_that_reason(tasker, run_env):
+def test_a_step_that_leaks_past_max_memory_is_killed_with_that_reason(tasker, worker_env):
     leak = add_task(tasker, "leak", "Leaks", {"mb": 500, "seconds": 30})
     after = add_task(tasker, "bump", "Next in line")
     started = time.monotonic()
-    done = cms(run_env, "worker", "--max-memory", "200", "--until-idle", "--poll", "0.2")
+    done = cms(worker_env, "worker", "--max-memory", "200", "--until-idle", "--poll", "0.2")
     assert done.returncode == 0, done.stderr
     assert time.monotonic() - started < 20                  # not at its 55 s deadline
     assert row(tasker, leak)[:2] == (TaskState.FAILED, 0)
@@ -330,7 +298,7 @@ def test_a_step_that_leaks_past_max_memory_is_killed_with_that_reason(tasker, ru
 
 
 @pytest.mark.slow
-def test_a_killed_step_process_gives_back_what_it_claimed_ahead_at_once(tasker, run_env):
+def test_a_killed_step_process_gives_back_what_it_claimed_ahead_at_once(tasker, worker_env):
     """On SQLite the short first step claims the next three with its commit (a batch); the
     supervisor that kills the stubborn one hands the two behind it back at once, uncounted,
     instead of leaving them to the reaper when their lease ends."""
@@ -338,24 +306,24 @@ def test_a_killed_step_process_gives_back_what_it_claimed_ahead_at_once(tasker, 
     first = add_task(tasker, "bump", "First")
     stubborn = add_task(tasker, "stubborn", "Never stops")
     behind = [add_task(tasker, "bump", f"Behind {i}") for i in range(2)]
-    done = cms(run_env, "cron", "--time-limit", "3", "--grace", "1")
+    done = cms(worker_env, "cron", "--time-limit", "3", "--grace", "1")
     assert done.returncode == 0, done.stderr
     assert row(tasker, first)[:2] == (TaskState.FINISHED, 0)
     assert row(tasker, stubborn)[:2] == (TaskState.FAILED, 0)
     assert [row(tasker, t) for t in behind] == [(TaskState.ACTIVE, 0, 0, 0)] * 2
     assert list(tasker.site.db.all("SELECT token FROM tasker_tasks WHERE pages_id IN (?, ?)",
                                    tuple(t.id for t in behind))) == [(None,)] * 2
-    assert cms(run_env, "cron", "--time-limit", "20").returncode == 0
+    assert cms(worker_env, "cron", "--time-limit", "20").returncode == 0
     assert [row(tasker, t)[:2] for t in behind] == [(TaskState.FINISHED, 0)] * 2
     assert not any("stopped answering" in line for t in behind for line in tasker.get_log(t))
 
 
 @pytest.mark.slow
-def test_sigterm_finishes_the_step_at_its_next_save_and_leaves_the_task_active(tasker, run_env, tmp_path):
+def test_sigterm_finishes_the_step_at_its_next_save_and_leaves_the_task_active(tasker, worker_env, tmp_path):
     target = tasker.site.pages.add("counter", 1, title="Import")
     task = add_task(tasker, "import_rows", "Import", {"total": 200, "delay": 0.01, "every": 10},
                     page=target)
-    worker = start(run_env, tmp_path, "worker")
+    worker = start(worker_env, tmp_path, "worker")
     assert wait_for(lambda: row(tasker, task)[2] >= 5, 30), output(tmp_path)
     worker.send_signal(signal.SIGTERM)
     assert worker.wait(15) == 0, output(tmp_path)
@@ -370,15 +338,15 @@ def test_sigterm_finishes_the_step_at_its_next_save_and_leaves_the_task_active(t
     for _ in range(3):
         if tasker.get_state(task) == TaskState.FINISHED:
             break
-        assert cms(run_env, "cron").returncode == 0
+        assert cms(worker_env, "cron").returncode == 0
     assert tasker.get_state(task) == TaskState.FINISHED
     assert rows_of(tasker.site, target) == sorted(f"row-{n}" for n in range(200))
 
 
 @pytest.mark.slow
-def test_a_second_sigterm_stops_at_once_and_gives_the_task_back(tasker, run_env, tmp_path):
+def test_a_second_sigterm_stops_at_once_and_gives_the_task_back(tasker, worker_env, tmp_path):
     task = add_task(tasker, "stubborn", "Deaf to saves", {"seconds": 3600})
-    worker = start(run_env, tmp_path, "worker", "--processes", "2")      # one of them idle
+    worker = start(worker_env, tmp_path, "worker", "--processes", "2")      # one of them idle
     assert wait_for(lambda: row(tasker, task)[1] == 1, 30), output(tmp_path)
     worker.send_signal(signal.SIGTERM)
     time.sleep(1.0)
@@ -391,7 +359,7 @@ def test_a_second_sigterm_stops_at_once_and_gives_the_task_back(tasker, run_env,
 
 
 @pytest.mark.slow
-def test_sigkill_mid_step_again_and_again_loses_and_doubles_no_row(tasker, run_env, tmp_path):
+def test_sigkill_mid_step_again_and_again_loses_and_doubles_no_row(tasker, worker_env, tmp_path):
     """Three deaths, each after new progress: not a poison pill, even with max_attempts=2
     (a death counts only when no progress was saved since the previous one)."""
     site = tasker.site
@@ -400,7 +368,7 @@ def test_sigkill_mid_step_again_and_again_loses_and_doubles_no_row(tasker, run_e
     total = 300
     task = add_task(tasker, "import_rows", "Import", {"total": total, "delay": 0.01, "every": 10},
                     page=target)
-    worker = start(run_env, tmp_path, "worker", "--poll", "0.2")
+    worker = start(worker_env, tmp_path, "worker", "--poll", "0.2")
     kills = 0
     try:
         # twice: SIGKILL the step's process (the supervisor hands the task on at once)
@@ -419,7 +387,7 @@ def test_sigkill_mid_step_again_and_again_loses_and_doubles_no_row(tasker, run_e
         os.killpg(worker.pid, signal.SIGKILL)
         worker.wait(10)
         kills += 1
-        worker = start(run_env, tmp_path, "worker", "--poll", "0.2", name="worker2")
+        worker = start(worker_env, tmp_path, "worker", "--poll", "0.2", name="worker2")
         assert wait_for(lambda: tasker.get_state(task) == TaskState.FINISHED, 90), \
             output(tmp_path, "worker2")
     finally:
@@ -432,11 +400,11 @@ def test_sigkill_mid_step_again_and_again_loses_and_doubles_no_row(tasker, run_e
 
 
 @pytest.mark.slow
-def test_a_step_process_that_exits_is_logged_with_its_exit_code(tasker, run_env):
+def test_a_step_process_that_exits_is_logged_with_its_exit_code(tasker, worker_env):
     """...and, as it saved no progress, two such deaths in a row fail it (max_attempts=2)."""
     tasker.site.modules.save_config("Tasker", max_attempts=2)
     task = add_task(tasker, "exit_now", "Exits", {"code": 3})
-    done = cms(run_env, "cron", "--time-limit", "10")
+    done = cms(worker_env, "cron", "--time-limit", "10")
     assert done.returncode == 0, done.stderr
     assert "exited with code 3" in done.stdout
     log = "\n".join(tasker.get_log(task))
@@ -737,7 +705,7 @@ def test_create_task_refuses_a_bad_schedule(tasker):
 
 # -- Run now -----------------------------------------------------------------------------------
 @pytest.mark.slow
-def test_run_now_kills_a_step_past_ajax_timeout_and_a_save_meanwhile_succeeds(tasker, shared,
+def test_run_now_kills_a_step_past_ajax_timeout_and_a_save_meanwhile_succeeds(tasker, shared_site,
                                                                                monkeypatch):
     """The browser's step runs in a watched child: it ends by ajax_timeout + grace, the task
     fails with the supervisor's reason, and another admin's save waits its turn (no 500)."""
@@ -745,7 +713,7 @@ def test_run_now_kills_a_step_past_ajax_timeout_and_a_save_meanwhile_succeeds(ta
 
     from cms.tasker.runners import browser
     monkeypatch.setattr(browser, "GRACE", 1.0)
-    site, url, _ = shared
+    site, url, _ = shared_site
     site.users.add("admin", PASSWORD)
     site.modules.save_config("Tasker", ajax_timeout=1)
     task = add_task(tasker, "stubborn", "Deaf to its timeout", {"seconds": 3600})
@@ -774,9 +742,9 @@ def test_run_now_kills_a_step_past_ajax_timeout_and_a_save_meanwhile_succeeds(ta
 
 @pytest.mark.slow
 @pytest.mark.skipif(ENGINE != "sqlite", reason="only SQLite has one write lock")
-def test_a_save_that_waited_its_bound_for_the_lock_answers_503_busy(tasker, shared):
+def test_a_save_that_waited_its_bound_for_the_lock_answers_503_busy(tasker, shared_site):
     from webclient import PASSWORD, Client, running_server
-    site, url, _ = shared
+    site, url, _ = shared_site
     site.users.add("admin", PASSWORD)
     page = site.pages.add("counter", 1, "locked-out", title="Locked out")
     with running_server(url, Path(site.site_dir), threads=1) as server:
@@ -852,9 +820,9 @@ def test_lazy_runner_works_in_the_background_one_step_at_a_time(tasker):
 
 # -- the background worker used by `python run.py` -------------------------------------------------
 @pytest.mark.slow
-def test_worker_process_starts_in_the_background_and_stops_gracefully(tasker, shared, tmp_path):
+def test_worker_process_starts_in_the_background_and_stops_gracefully(tasker, shared_site, tmp_path):
     task = add_task(tasker, "bump", "Counter")
-    worker = WorkerProcess(tasker.site.site_dir, shared[1], log_path=tmp_path / "worker.log",
+    worker = WorkerProcess(tasker.site.site_dir, shared_site[1], log_path=tmp_path / "worker.log",
                            extra_args=("--poll", "0.2")).start()
     try:
         assert wait_for(lambda: tasker.get_state(task) == TaskState.FINISHED, 30), \
@@ -869,12 +837,12 @@ def test_worker_process_starts_in_the_background_and_stops_gracefully(tasker, sh
 
 # -- scaling on a server engine -----------------------------------------------------------------
 @pytest.mark.skipif(ENGINE != "postgresql", reason="the 4-worker speed-up is a PostgreSQL figure")
-def test_four_workers_drain_io_bound_steps_in_parallel(tasker, run_env):
+def test_four_workers_drain_io_bound_steps_in_parallel(tasker, worker_env):
     """The claim path does not serialise workers. bench/bench_runners.py measures the 3x aim on
     a quiet machine; here 2x leaves room for a loaded test machine."""
     def drain(processes):
         tasks = [add_task(tasker, "wait", f"Wait {i}", {"seconds": 0.02}) for i in range(80)]
-        done = cms(run_env, "worker", "--processes", str(processes), "--until-idle", "-q")
+        done = cms(worker_env, "worker", "--processes", str(processes), "--until-idle", "-q")
         assert done.returncode == 0, done.stderr
         assert all(tasker.get_state(t) == TaskState.FINISHED for t in tasks)
         rate = re.search(r"(\d+) steps/s while busy", done.stdout)
@@ -902,14 +870,14 @@ def restart_server():
 
 @pytest.mark.slow
 @pytest.mark.skipif(ENGINE == "sqlite", reason="SQLite has no server to restart")
-def test_runners_reconnect_after_the_server_restarts_and_lose_nothing(tasker, run_env, tmp_path):
+def test_runners_reconnect_after_the_server_restarts_and_lose_nothing(tasker, worker_env, tmp_path):
     site = tasker.site
     target = site.pages.add("counter", 1, title="Import")
     total = 300
     task = add_task(tasker, "import_rows", "Import", {"total": total, "delay": 0.02, "every": 10},
                     page=target)
     counters = [add_task(tasker, "bump", f"Counter {i}") for i in range(10)]
-    worker = start(run_env, tmp_path, "worker", "--processes", "2", "--poll", "0.2")
+    worker = start(worker_env, tmp_path, "worker", "--processes", "2", "--poll", "0.2")
     try:
         assert wait_for(lambda: row(tasker, task)[2] >= 10, 60), output(tmp_path)
         site.close()
