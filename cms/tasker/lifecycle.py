@@ -29,6 +29,7 @@ from .state import LIVE_STATES, TaskState, as_state
 if TYPE_CHECKING:
     from .tasker import Tasker
 
+
 class Lifecycle:
     """State changes of tasks, as the admin and module code make them, and the bookkeeping
     that goes with one (history, the live key, follow-ups). Tasker's facade calls the public

@@ -35,10 +35,12 @@ Batches (cron and worker on SQLite): a commit costs a short step more than all i
 `storage.batch_steps` tasks at once (`ClaimAhead`) and runs their steps in one transaction,
 each step inside a savepoint of its own. The transaction commits when the claimed steps are
 done (with the next claims), once it is `storage.batch_seconds` old, or when a step commits
-part way (a long step: the claims still queued are given back in that commit, for other
+part way (a long step: the claims still queued are released in that commit, for other
 runners). A step that fails rolls back to its savepoint only; the steps before it commit.
 Every claim is committed before its step runs, so a process killed mid-batch loses only
-uncommitted work, as a killed step always did; its supervisor gives the queued claims back.
+uncommitted work, as a killed step always did; its supervisor releases the queued claims.
+The transaction and the batch are `step_transaction.py`'s; what the end of a step decides is
+`after_step.py`'s; this file runs the step and writes what was decided.
 """
 from __future__ import annotations
 
@@ -62,25 +64,15 @@ from .errors import ClaimLost, TaskError
 from .heartbeat import Heartbeat
 from .refs import acting_name, task_id_of
 from .state import LIVE_STATES, TaskState, as_state
+from .step_transaction import Batch, StepTransaction
 from .storage import TaskStorage, WriteLockTimeout
 
 if TYPE_CHECKING:
-    from ..db.base import HeldTransaction
     from ..notices import Notice
     from .tasker import Tasker
 
 KEEP_STEPS = 100
 
-
-class Batch:
-    """A transaction that a step left open for the runner's next claimed step."""
-
-    __slots__ = ("txn", "started", "steps")
-
-    def __init__(self, txn: HeldTransaction, started: float):
-        self.txn = txn              # the open transaction, still attached
-        self.started = started      # monotonic seconds when it began
-        self.steps = 1              # steps that ran in it so far
 
 _PAGE_SIZE = resource.getpagesize()
 
@@ -128,7 +120,8 @@ class Step:
     """One running step of one task in this process: its claim, transaction and flags."""
 
     def __init__(self, runner: StepRunner, claim: Claim, task: Page, data_text: str, progress: int,
-                 options: dict[str, Any], settings: dict[str, Any]):
+                 options: dict[str, Any], settings: dict[str, Any],
+                 ahead: ClaimAhead | None = None):
         now = time.monotonic()
         self.runner = runner
         self.task_id = claim.task_id
@@ -150,7 +143,7 @@ class Step:
         self.last_save = now
         self.last_heartbeat = now
         self.heartbeat_interval = (max(claim.lease_seconds / 3.0, 0.5) if runner.storage.shared
-                              else float("inf"))
+                                   else float("inf"))
         self.debug = bool(settings.get("debug"))
         self.log_cap = int(settings["log_max_lines"])
         # How many steps in a row may change nothing (0 = no cap); at most the figures kept.
@@ -163,14 +156,7 @@ class Step:
         self.memory_limit = int(options.get("memory_limit") or 0)
         span = self.timeout - self.started if self.timeout else 0
         self.margin = min(2.0, max(0.05, 0.1 * span))
-        self.txn: Any = None             # HeldTransaction: the step's, or its savepoint in a batch
-        self.level = 0
-        self.in_tx = False
-        self.batch: Batch | None = None  # the open batch this step runs in (as a savepoint)
-        self.began = now                 # when its transaction (or its batch's) began
-        self.committed = False           # it committed part way (a long step)
-        self.ahead: ClaimAhead | None = None
-        self.tuned: object = None        # what storage.step_started changed
+        self.tx = StepTransaction(runner, self._unflush, ahead)
 
     # -- flags --------------------------------------------------------------------------------
     def stop(self, reason: str) -> None:
@@ -209,123 +195,27 @@ class Step:
             self.peak_rss = peak
         return self.peak_rss
 
-    # -- the step's transaction -------------------------------------------------------------
-    def begin(self) -> None:
-        runner = self.runner
-        db = runner.site.db
-        batch = runner.batch
-        if batch is None:
-            self.txn = db.hold_transaction(runner.storage.begin)
-        else:               # the batch's transaction is open: this step is a savepoint in it
-            self.txn = db.hold_savepoint("tasker_step")
-            self.batch, self.began = batch, batch.started
-        self.level = db.transaction_level()
-        self.in_tx = True
-
+    # -- the step's transaction (StepTransaction) -------------------------------------------
     def at_top(self) -> bool:
         """No `site.transaction()` of the module's is open (so a commit may happen now)."""
-        return self.runner.site.db.transaction_level() == self.level
+        return self.tx.at_top()
 
     def commit(self) -> None:
         """Commit what the step did so far and begin again (top level only)."""
-        storage = self.runner.storage
-        if self.tuned is None:       # a step that commits part way: tune for that, once
-            self.tuned = storage.step_started()
-        if self.batch is not None:   # commit the batch with it; the step goes on alone
-            self._leave_batch()
-        if self.ahead is not None and self.ahead.queued():
-            self._release_queued()
-        self.txn.commit()
-        self.in_tx = False
-        self.committed = True
+        self.tx.commit()
         self.flushed.clear()
         self.commit_pending = False
         self.due = False
-        storage.give_way()
-        storage.begin()
-        self.in_tx = True
-
-    def _leave_batch(self) -> None:
-        """Release this step's savepoint and take over the batch's transaction as its own."""
-        batch = self.batch
-        assert batch is not None
-        self.txn.detach()
-        self.txn.commit()                       # RELEASE SAVEPOINT
-        self.txn, self.batch = batch.txn, None
-        self.runner.batch = None
-
-    def _release_queued(self) -> None:
-        """A long step: the tasks claimed after it go back to other runners (in this commit)."""
-        from .claim import release
-        assert self.ahead is not None
-        for claim in self.ahead.drain():
-            release(self.runner.tasker, claim)
 
     def end(self, commit: bool, keep_open: bool = False) -> None:
-        """Leave the step's transaction, committing or rolling back; `keep_open` leaves a
-        successful step's transaction open as a batch for the runner's next claimed step."""
-        runner = self.runner
-        if self.tuned is not None:
-            saved, self.tuned = self.tuned, None
-            try:
-                runner.storage.step_ended(saved)
-            except Exception:
-                pass          # a lost connection: the next one starts with the defaults
-        self.txn.detach()
-        if not self.in_tx:
-            return
-        self.in_tx = False
-        if not commit:
-            self._rollback()
-            return
-        batch = self.batch
-        if batch is not None:
-            try:
-                self.txn.commit()               # RELEASE SAVEPOINT: the step is part of the batch
-            except BaseException:
-                self._rollback()
-                raise
-            self.batch = None
-            batch.steps += 1
-            if keep_open:
-                return
-        elif keep_open:
-            self.txn.attach()
-            runner.batch = Batch(self.txn, self.began)
-            return
-        try:
-            if batch is not None:
-                runner.end_batch(batch)
-            else:
-                self.txn.commit()
+        """Leave the step's transaction (see StepTransaction.end)."""
+        if self.tx.end(commit, keep_open):
             self.flushed.clear()
-            runner.storage.give_way()
-        except BaseException:
-            if batch is None:
-                self._rollback()
-            else:                                   # end_batch rolled it back
-                self.lines[:0] = self.flushed
-                self.flushed = []
-            raise
 
-    def _rollback(self) -> None:
-        """Undo the step; in a batch only back to its savepoint, and the steps before it commit."""
-        runner = self.runner
-        batch, self.batch = self.batch, None
-        try:
-            if batch is None:
-                self.txn.rollback()
-            else:
-                try:
-                    self.txn.rollback()         # ROLLBACK TO SAVEPOINT
-                    self.txn.commit()           # and release it
-                except BaseException:
-                    runner.end_batch(batch, commit=False)
-                    raise
-                runner.end_batch(batch)
-        finally:
-            self.lines[:0] = self.flushed      # written in the rolled-back transaction: again
-            self.flushed = []
+    def _unflush(self) -> None:
+        """The log lines written since the last commit were rolled back: write them again."""
+        self.lines[:0] = self.flushed
+        self.flushed = []
 
 
 class StepRunner:
@@ -418,8 +308,7 @@ class StepRunner:
             page = pages.from_row(row[5 + width:])
         module_name, method_name, progress, data_text = row[:4]
         options["task"] = task
-        step = Step(self, claim, task, data_text or "{}", progress, options, settings)
-        step.ahead = ahead
+        step = Step(self, claim, task, data_text or "{}", progress, options, settings, ahead)
         step.records_start = self._records(task_data)
         if not missing:
             missing, method, page = self._requirements(module_name, method_name, task_data, page)
@@ -436,7 +325,7 @@ class StepRunner:
         error: BaseException | None = None
         result: Any = None
         try:
-            step.begin()
+            step.tx.begin()
             result = method(page, task_data, options)
         except BaseException as exc:
             error = exc
@@ -534,10 +423,10 @@ class StepRunner:
     def _batch_goes_on(self, step: Step, ahead: ClaimAhead) -> bool:
         """Leave the step's transaction open for the next queued claim's step?"""
         storage = self.storage
-        return (ahead.queued() > 0 and storage.batch_steps > 1 and not step.committed
+        return (ahead.queued() > 0 and storage.batch_steps > 1 and not step.tx.committed
                 and not step.options.get("admin_run")
-                and (step.batch is None or step.batch.steps + 1 < storage.batch_steps)
-                and time.monotonic() - step.began < storage.batch_seconds)
+                and (step.tx.batch is None or step.tx.batch.steps + 1 < storage.batch_steps)
+                and time.monotonic() - step.tx.began < storage.batch_seconds)
 
     def _claims_ahead(self, step: Step, ahead: ClaimAhead) -> int:
         """How many tasks to claim with this commit: a batch after a short step, else one."""
@@ -545,7 +434,7 @@ class StepRunner:
             return 0
         storage = self.storage
         short = time.time() - step.started < storage.batch_seconds / 4
-        return storage.batch_steps if short and not step.committed else 1
+        return storage.batch_steps if short and not step.tx.committed else 1
 
     def end_batch(self, batch: Batch | None = None, commit: bool = True) -> None:
         """Commit (or roll back) the transaction a step left open for the next one, if any.

@@ -1,0 +1,164 @@
+"""The transaction a step runs in, and the batch a runner keeps open across short steps.
+
+A step runs in a transaction of its own, or, when the runner left one open after a short step
+(a batch, see step.py), in a savepoint inside it. At the step's saves it commits part way and
+begins again (only at the top level: a module's own nested `site.transaction()` defers it); at
+its end it commits, rolls back, or stays open as the batch for the runner's next claimed step.
+A rollback inside a batch goes back to the step's savepoint only: the steps before it commit.
+
+`undone` is told whenever work since the last commit is rolled back, so the step can write its
+log lines again in the next transaction.
+"""
+from __future__ import annotations
+
+import time
+from typing import TYPE_CHECKING, Any, Callable
+
+if TYPE_CHECKING:
+    from ..db.base import HeldTransaction
+    from .claim import ClaimAhead
+    from .step import StepRunner
+
+
+class Batch:
+    """A transaction that a step left open for the runner's next claimed step."""
+
+    __slots__ = ("txn", "started", "steps")
+
+    def __init__(self, txn: HeldTransaction, started: float):
+        self.txn = txn              # the open transaction, still attached
+        self.started = started      # monotonic seconds when it began
+        self.steps = 1              # steps that ran in it so far
+
+
+class StepTransaction:
+    """One step's transaction (or savepoint in a batch), from `begin` to `end`."""
+
+    __slots__ = ("runner", "undone", "txn", "level", "open", "batch", "began", "committed",
+                 "tuned", "ahead")
+
+    def __init__(self, runner: StepRunner, undone: Callable[[], None],
+                 ahead: ClaimAhead | None = None):
+        self.runner = runner
+        self.undone = undone
+        self.txn: Any = None             # HeldTransaction: the step's, or its savepoint in a batch
+        self.level = 0                   # transaction_level() at the step's top
+        self.open = False
+        self.batch: Batch | None = None  # the open batch this step runs in (as a savepoint)
+        self.began = time.monotonic()    # when its transaction (or its batch's) began
+        self.committed = False           # it committed part way (a long step)
+        self.tuned: object = None        # what storage.step_started changed
+        self.ahead = ahead               # the runner's claims queued behind this step
+
+    def begin(self) -> None:
+        runner = self.runner
+        db = runner.site.db
+        batch = runner.batch
+        if batch is None:
+            self.txn = db.hold_transaction(runner.storage.begin)
+        else:               # the batch's transaction is open: this step is a savepoint in it
+            self.txn = db.hold_savepoint("tasker_step")
+            self.batch, self.began = batch, batch.started
+        self.level = db.transaction_level()
+        self.open = True
+
+    def at_top(self) -> bool:
+        """No `site.transaction()` of the module's is open (so a commit may happen now)."""
+        return self.runner.site.db.transaction_level() == self.level
+
+    def commit(self) -> None:
+        """Commit what the step did so far and begin again (top level only)."""
+        storage = self.runner.storage
+        if self.tuned is None:       # a step that commits part way: tune for that, once
+            self.tuned = storage.step_started()
+        if self.batch is not None:   # commit the batch with it; the step goes on alone
+            self._leave_batch()
+        if self.ahead is not None and self.ahead.queued():
+            self._release_queued()
+        self.txn.commit()
+        self.open = False
+        self.committed = True
+        storage.give_way()
+        storage.begin()
+        self.open = True
+
+    def end(self, commit: bool, keep_open: bool = False) -> bool:
+        """Leave the transaction, committing or rolling back; `keep_open` leaves a successful
+        step's transaction open as a batch for the runner's next claimed step. True when what
+        the step wrote is committed for good (not when it stays open in a batch)."""
+        runner = self.runner
+        if self.tuned is not None:
+            saved, self.tuned = self.tuned, None
+            try:
+                runner.storage.step_ended(saved)
+            except Exception:
+                pass          # a lost connection: the next one starts with the defaults
+        self.txn.detach()
+        if not self.open:
+            return False
+        self.open = False
+        if not commit:
+            self._rollback()
+            return False
+        batch = self.batch
+        if batch is not None:
+            try:
+                self.txn.commit()               # RELEASE SAVEPOINT: the step is part of the batch
+            except BaseException:
+                self._rollback()
+                raise
+            self.batch = None
+            batch.steps += 1
+            if keep_open:
+                return False
+        elif keep_open:
+            self.txn.attach()
+            runner.batch = Batch(self.txn, self.began)
+            return False
+        try:
+            if batch is not None:
+                runner.end_batch(batch)
+            else:
+                self.txn.commit()
+            runner.storage.give_way()
+        except BaseException:
+            if batch is None:
+                self._rollback()
+            else:                                   # end_batch rolled it back
+                self.undone()
+            raise
+        return True
+
+    def _leave_batch(self) -> None:
+        """Release this step's savepoint and take over the batch's transaction as its own."""
+        batch = self.batch
+        assert batch is not None
+        self.txn.detach()
+        self.txn.commit()                       # RELEASE SAVEPOINT
+        self.txn, self.batch = batch.txn, None
+        self.runner.batch = None
+
+    def _release_queued(self) -> None:
+        """A long step: the tasks claimed after it go back to other runners (in this commit)."""
+        from .claim import release
+        assert self.ahead is not None
+        for claim in self.ahead.drain():
+            release(self.runner.tasker, claim)
+
+    def _rollback(self) -> None:
+        """Undo the step; in a batch only back to its savepoint, and the steps before it commit."""
+        runner = self.runner
+        batch, self.batch = self.batch, None
+        try:
+            if batch is None:
+                self.txn.rollback()
+            else:
+                try:
+                    self.txn.rollback()         # ROLLBACK TO SAVEPOINT
+                    self.txn.commit()           # and release it
+                except BaseException:
+                    runner.end_batch(batch, commit=False)
+                    raise
+                runner.end_batch(batch)
+        finally:
+            self.undone()      # what it wrote since its last commit is to be written again
