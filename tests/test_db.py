@@ -311,3 +311,30 @@ def test_small_sqlite_commits_do_not_look_at_statistics(tmp_path, monkeypatch):
             site.pages.add("basic-page", 1, f"q{i}", title=f"Page {i}")
     assert len(looked) == 1
     site.close()
+
+
+def test_an_empty_table_a_runner_reads_does_not_make_every_check_analyze_again(tmp_path):
+    """ANALYZE writes no statistics for an empty table, and `PRAGMA optimize` asks for one it
+    read again and again (tasker_deps, read by every claim): the refresh gives it statistics
+    of one row, so the next check finds nothing to do, until the table has grown."""
+    from cms.db.sqlite import PlannerStatistics
+    site = cms.boot(f"sqlite:///{tmp_path}/site.db", site_dir=tmp_path)
+    site.modules.get("Tasker")
+    conn = site.db.pw.connection()
+    if conn.execute("SELECT name FROM sqlite_master WHERE name = 'sqlite_stat1'").fetchone():
+        conn.execute("DELETE FROM sqlite_stat1")             # as a site that never analyzed
+        conn.execute("ANALYZE sqlite_schema")
+    conn.execute("SELECT 1 FROM tasker_deps WHERE pages_id = 1").fetchall()
+    assert PlannerStatistics.refresh(conn) is True
+    assert ("tasker_deps", "sqlite_autoindex_tasker_deps_1", "1 1 1") in conn.execute(
+        "SELECT tbl, idx, stat FROM sqlite_stat1").fetchall()
+    conn.execute("SELECT 1 FROM tasker_deps WHERE pages_id = 1").fetchall()
+    assert PlannerStatistics.refresh(conn) is False          # nothing stale: no second ANALYZE
+    conn.execute("PRAGMA foreign_keys = OFF")                # rows of no real task will do
+    conn.executemany("INSERT INTO tasker_deps (pages_id, depends_on) VALUES (?, ?)",
+                     [(i, i + 1) for i in range(1, 100)])
+    conn.execute("SELECT 1 FROM tasker_deps WHERE pages_id = 1").fetchall()
+    assert PlannerStatistics.refresh(conn) is True           # grown 25-fold: analyzed again
+    assert conn.execute("SELECT stat FROM sqlite_stat1 WHERE idx = 'sqlite_autoindex_tasker_deps_1'"
+                        ).fetchone()[0].startswith("99 ")
+    site.close()
