@@ -27,20 +27,18 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .errors import PermissionDenied
+from .page import HOME_ID, TRASH_ID, Page
 
 if TYPE_CHECKING:
-    from .page import Page
     from .site import Site
     from .templates import Template
 
-HOME_ID = 1
-TRASH_ID = 7
 PRIVATE_PATHS = ("/admin/", "/trash/")
 VIEW = "page-view"
 EDIT_ROLES_DECIDE = frozenset({"page-edit", "page-delete", "page-move", "page-sort", "page-lock"})
 ACCESS_LISTS = {"view": "view_roles", "edit": "edit_roles", "create": "create_roles", "add": "add_roles"}
 # Status bits a private page has (unpublished, trash): viewable only by those who may edit it.
-PRIVATE_STATUS = 2048 | 8192
+PRIVATE_STATUS = Page.STATUS_UNPUBLISHED | Page.STATUS_TRASH
 
 
 class Grants(NamedTuple):

@@ -133,7 +133,7 @@ def setup_demo(site: Any, admin_name: str = "admin") -> dict[str, Any]:
             tasker.add_dependency(purger, importer)
             # The dictionary page shows its tasks' progress to visitors: this demo opens task
             # pages to guests on purpose (by default only tasker-admin roles see them).
-            site.templates["tasker-task"].set_access(view=["guest"])
+            site.templates[tasker.TEMPLATE].set_access(view=["guest"])
             # Short worker steps: the task page shows a rate and an ETA within seconds, and
             # the import visibly resumes step after step (this demo site's setting only).
             site.modules.save_config("Tasker", cron_timeout=DEMO_STEP_SECONDS)

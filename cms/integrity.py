@@ -12,8 +12,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from .page import Page
-from .pages import TRASH_ID, TRASH_PATH
+from .page import TRASH_ID, Page
+from .pages import TRASH_PATH
 
 if TYPE_CHECKING:
     from .site import Site

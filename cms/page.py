@@ -10,6 +10,10 @@ if TYPE_CHECKING:
     from .site import Site
     from .templates import Template
 
+# The tree's fixed pages: every site is made with them at these ids (schema.py).
+HOME_ID = 1
+TRASH_ID = 7
+
 # Attributes kept on the object itself; everything else is a field value.
 _OWN = frozenset("""site _template _parent_id _parent_before id name status sort created modified
     created_users_id modified_users_id _path _values _changed _name_before""".split())
@@ -33,8 +37,10 @@ class Page:
     STATUS_UNPUBLISHED = 2048
     STATUS_TRASH = 8192
     STATUS_DELETED = 16384
-    STATUS_NAMES = {"on": 1, "locked": 4, "system_id": 8, "system": 16, "unique": 32, "draft": 64,
-                    "hidden": 1024, "unpublished": 2048, "trash": 8192, "deleted": 16384}
+    STATUS_NAMES = {"on": STATUS_ON, "locked": STATUS_LOCKED, "system_id": STATUS_SYSTEM_ID,
+                    "system": STATUS_SYSTEM, "unique": STATUS_UNIQUE, "draft": STATUS_DRAFT,
+                    "hidden": STATUS_HIDDEN, "unpublished": STATUS_UNPUBLISHED,
+                    "trash": STATUS_TRASH, "deleted": STATUS_DELETED}
 
     def __init__(self, site: Site, template: Template, *, id: int = 0, parent_id: int = 0,
                  name: str = "", status: int = 1, sort: int = -1, created: datetime | None = None,

@@ -21,7 +21,7 @@ from .errors import PageError, ValidationError
 from .fields import Field
 from .fieldtypes import has_lone_surrogate
 from .hooks import Hookable, hookable
-from .page import NullPage, Page, PageArray
+from .page import TRASH_ID, NullPage, Page, PageArray
 
 if TYPE_CHECKING:
     from .site import Site
@@ -42,7 +42,6 @@ INSERT_PAGE = ("INSERT INTO pages (parent_id, templates_id, name, status, sort, 
                "created_users_id, modified_users_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 INSERT_PATH = "INSERT INTO pages_paths (pages_id, path) VALUES (?, ?)"
 INSERT_ACCESS = "INSERT INTO pages_access (pages_id, templates_id) VALUES (?, ?)"
-TRASH_ID = 7
 TRASH_PATH = "/trash/"
 SAVE_HOOKS = {"save", "added", "saved"}
 RESTORED_ON_FAILURE = ("id", "name", "_path", "_parent_id", "_parent_before", "_name_before", "sort",

@@ -124,3 +124,17 @@ def test_every_module_says_what_it_owns():
     missing = [str(path.relative_to(CMS.parent)) for path, tree in modules()
                if len((ast.get_docstring(tree) or "").split()) < 5]
     assert missing == []
+
+
+def test_the_web_layer_has_one_error_class_and_builds_its_json_error_once():
+    classes = [f"{path.name} {node.name}" for path, tree in modules(CMS / "web")
+               for node in ast.walk(tree) if isinstance(node, ast.ClassDef)
+               and any(isinstance(base, ast.Name) and base.id.endswith(("Exception", "Error"))
+                       for base in node.bases)]
+    assert classes == ["answers.py HttpError"]
+    builders = [path.name for path, tree in modules(CMS / "web") for node in ast.walk(tree)
+                if isinstance(node, ast.Dict) and any(
+                    isinstance(key, ast.Constant) and key.value == "task_state_info"
+                    for key in node.keys) and any(
+                    isinstance(value, ast.Constant) and value.value is False for value in node.values)]
+    assert builders == ["answers.py"]

@@ -27,16 +27,15 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import bottle
 
 from ..errors import CmsError, PageError, PermissionDenied, ValidationError
-from ..page import Page
-from .app import json_response
+from ..page import HOME_ID, Page
+from ..tasker.install import TEMPLATE as TASK_TEMPLATE
+from .answers import json_response
 from .forms import selector_quoted
-from .task_view import TASK_TEMPLATE
 
 if TYPE_CHECKING:
     from .app import Context, Web
 
 PAGE_SIZE = 50
-HOME_ID, TRASH_ID = 1, 7
 # Templates whose pages are made by their own API (users, roles, tasks ...), not "add child".
 INTERNAL_TEMPLATES = {"admin", "user", "role", "permission", TASK_TEMPLATE}
 INPUT_KINDS = {"PageTitle": "text", "Text": "text", "Email": "email", "URL": "url",

@@ -25,9 +25,11 @@ from urllib.parse import urlencode, urlsplit
 import bottle
 
 from ..errors import CmsError
+from ..tasker.state import state_info
 from . import charts
-from .api import ApiError, find_task, render_status, run_command, tasker_of
-from .task_view import ACTIVE, STATE_FILTERS, state_word, status_row, task_row
+from .answers import HttpError
+from .api import find_task, render_status, run_command, tasker_of
+from .task_view import ACTIVE, STATE_FILTERS, status_row, task_row
 
 if TYPE_CHECKING:
     from .app import Context, Web
@@ -159,7 +161,7 @@ def register(web: Web) -> None:
         try:
             run_command(ctx, tasker, task, "start")
             ctx.session.ask_to_run(task_id)
-        except (ApiError, CmsError) as exc:
+        except (HttpError, CmsError) as exc:
             ctx.notice("error", str(exc))
         ctx.redirect(f"/admin/tasks/{task_id}/")
 
@@ -177,7 +179,7 @@ def register(web: Web) -> None:
             try:
                 result = run_command(ctx, tasker, task, cmd)
                 ctx.notice("message", f"{task.get('title')}: {result}")
-            except (ApiError, CmsError) as exc:
+            except (HttpError, CmsError) as exc:
                 ctx.notice("error", str(exc))
             if cmd == "trash" and back.startswith(f"/admin/tasks/{task_id}/"):
                 back = "/admin/tasks/"
@@ -193,7 +195,7 @@ def task_or_404(ctx: Context, tasker: Any, task_id: int, *, trashed: bool = Fals
             return task
     try:
         return find_task(ctx, tasker, str(task_id))
-    except ApiError as exc:
+    except HttpError as exc:
         raise bottle.HTTPResponse(ctx.render("error.html", status=exc.status, message=str(exc)),
                                   status=exc.status) from None
 
@@ -217,8 +219,8 @@ def panel_values(ctx: Context, tasker: Any, task: Any) -> dict[str, Any]:
         data = {}
     if not isinstance(data, dict):
         data = {}
-    history = [{"at": h["at"], "old": state_word(int(h["old"]), False),
-                "new": state_word(int(h["new"]), False), "who": h["who"], "note": h["note"]}
+    history = [{"at": h["at"], "old": state_info(int(h["old"]), False),
+                "new": state_info(int(h["new"]), False), "who": h["who"], "note": h["note"]}
                for h in tasker.get_history(task)]
     found = tasker.get_step_figures(task)
     steps = [dict(s, rate=rate_text(s["records"], s["seconds"])) for s in found["steps"]]

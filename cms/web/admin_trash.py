@@ -10,12 +10,12 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..errors import CmsError
+from ..page import TRASH_ID
 from .app import SUPERUSER
 
 if TYPE_CHECKING:
     from .app import Context, Web
 
-TRASH_ID = 7
 PAGE_SIZE = 50
 
 

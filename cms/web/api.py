@@ -26,13 +26,13 @@ import json
 import time
 from typing import TYPE_CHECKING, Any
 
-import bottle
 from markupsafe import Markup, escape
 
 from ..errors import CmsError
 from ..tasker.runners.browser import run_supervised_step
-from .app import Refused, json_response
-from .task_view import ACTIVE, FINISHED, state_word, status_row, task_row
+from ..tasker.state import state_info
+from .answers import HttpError, error_json
+from .task_view import ACTIVE, FINISHED, status_row, task_row
 
 if TYPE_CHECKING:
     from .app import Context, Web
@@ -43,33 +43,25 @@ COMMANDS = ("status", "activate", "start", "run", "suspend", "kill", "reset", "r
 MAX_TASK_DATA = 1_000_000
 
 
-class ApiError(Exception):
-    """A request the API refuses: answered as `status: false` with this code and message."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.status = status
-
-
 def tasker_of(ctx: Context) -> Any:
     return ctx.site.modules.get("Tasker")
 
 
 def task_id_of(text: str) -> int:
-    """The task id `text` holds; ApiError 400 when it is not a whole number."""
+    """The task id `text` holds; HttpError 400 when it is not a whole number."""
     text = text.strip()
     if not text.isdigit() or len(text) > 12:
-        raise ApiError(f"id must be a task's page id (a whole number), not {text[:40]!r}")
+        raise HttpError(f"id must be a task's page id (a whole number), not {text[:40]!r}")
     return int(text)
 
 
 def find_task(ctx: Context, tasker: Any, text: str) -> Any:
-    """The task page whose id `text` holds; ApiError 400 for a malformed id, 404 for no such
+    """The task page whose id `text` holds; HttpError 400 for a malformed id, 404 for no such
     task."""
     task_id = task_id_of(text)
     task = tasker.get_task_by_id(task_id)
     if not task or task.is_trash():
-        raise ApiError(f"there is no task {task_id}", 404)
+        raise HttpError(f"there is no task {task_id}", 404)
     return task
 
 
@@ -81,15 +73,15 @@ def last_lines(lines: list[str], limit: int | None = None) -> list[str]:
 
 
 def run_command(ctx: Context, tasker: Any, task: Any, cmd: str) -> str:
-    """Do `cmd` to `task` through the Tasker API; returns the result text, raises ApiError."""
+    """Do `cmd` to `task` through the Tasker API; returns the result text, raises HttpError."""
     if cmd in ("activate", "start"):
         row = task_row(tasker, task)
         if cmd == "start" and row.running:
-            raise ApiError("the task is running already (a runner has claimed it); watch it or "
+            raise HttpError("the task is running already (a runner has claimed it); watch it or "
                            "suspend it first")
         if (cmd == "start" or row.state != ACTIVE) and \
                 not tasker.activate_task(task, for_browser=cmd == "start"):
-            raise ApiError("the task cannot be activated yet: a task it depends on has not "
+            raise HttpError("the task cannot be activated yet: a task it depends on has not "
                            "finished")
         return "run" if cmd == "start" else "activated"
     if cmd == "run":
@@ -105,13 +97,13 @@ def run_command(ctx: Context, tasker: Any, task: Any, cmd: str) -> str:
         return "reset"
     if cmd == "restart":
         if not tasker.restart_task(task):
-            raise ApiError("the task was reset but cannot be activated yet: a task it depends "
+            raise HttpError("the task was reset but cannot be activated yet: a task it depends "
                            "on has not finished")
         return "restarted"
     if cmd == "trash":
         tasker.trash_task(task)
         return "trashed"
-    raise ApiError(f"unknown command {cmd!r}; commands: {', '.join(COMMANDS)}")
+    raise HttpError(f"unknown command {cmd!r}; commands: {', '.join(COMMANDS)}")
 
 
 def run_step(ctx: Context, tasker: Any, task: Any) -> str:
@@ -122,7 +114,7 @@ def run_step(ctx: Context, tasker: Any, task: Any) -> str:
         # loop ends here, saying so; nothing was refused.
         return ended_by(tasker, task.id, row.word)
     if row.state != ACTIVE:
-        raise ApiError(f"the task is {row.word}, not active: activate it first (cmd=activate, "
+        raise HttpError(f"the task is {row.word}, not active: activate it first (cmd=activate, "
                        "or cmd=start to activate it and run it from here)")
     timeout = float(ctx.site.modules.get_config("Tasker").get("ajax_timeout") or 15)
     params = {"timeout": time.time() + timeout, "invoker": ctx.user.name, "admin_run": True}
@@ -152,35 +144,35 @@ def create(ctx: Context, tasker: Any) -> Any:
     name = ctx.param("module").strip()
     method = ctx.param("method").strip()
     if not name or not method:
-        raise ApiError("create needs `module` and `method` (one of the module's task_methods)")
+        raise HttpError("create needs `module` and `method` (one of the module's task_methods)")
     try:
         cls = ctx.site.modules.get_class(name)
     except CmsError as exc:
-        raise ApiError(str(exc)) from None
+        raise HttpError(str(exc)) from None
     allowed = tuple(getattr(cls, "task_methods", ()))
     if method not in allowed:
-        raise ApiError(f"module {name!r} offers no task method {method!r}; task methods: "
+        raise HttpError(f"module {name!r} offers no task method {method!r}; task methods: "
                        f"{', '.join(allowed) or 'none'}")
     page_text = ctx.param("pageid").strip()
     if not page_text.isdigit() or len(page_text) > 12:
-        raise ApiError("pageid must be the id of the page the task works on")
+        raise HttpError("pageid must be the id of the page the task works on")
     page = ctx.site.pages.get(int(page_text))
     if not page:
-        raise ApiError(f"there is no page {int(page_text)}", 404)
+        raise HttpError(f"there is no page {int(page_text)}", 404)
     title = ctx.param("title").strip()
     if not title:
-        raise ApiError("a new task needs a title")
+        raise HttpError("a new task needs a title")
     data_text = ctx.param("task_data").strip()
     task_data = None
     if data_text:
         if len(data_text) > MAX_TASK_DATA:
-            raise ApiError(f"task_data is longer than {MAX_TASK_DATA} characters")
+            raise HttpError(f"task_data is longer than {MAX_TASK_DATA} characters")
         try:
             task_data = json.loads(data_text)
         except ValueError as exc:
-            raise ApiError(f"task_data is not valid JSON: {exc}") from None
+            raise HttpError(f"task_data is not valid JSON: {exc}") from None
         if not isinstance(task_data, dict):
-            raise ApiError("task_data must be a JSON object ({...})")
+            raise HttpError("task_data must be a JSON object ({...})")
     return tasker.create_task(name, method, page, title, task_data=task_data)
 
 
@@ -219,9 +211,9 @@ def answer(ctx: Context, tasker: Any, task_id: int, status: bool, result: str,
     """The API's answer for a task as stored now (one query: Tasker.get_status)."""
     found = tasker.get_status(task_id, log=log_limit != 0)
     if found is None:
-        raise ApiError(f"there is no task {task_id}", 404)
+        raise HttpError(f"there is no task {task_id}", 404)
     return {"taskid": found.id, "taskinfo": found.title, "task_state": found.state,
-            "task_state_info": state_word(found.state, found.running), "status": status,
+            "task_state_info": state_info(found.state, found.running), "status": status,
             "status_html": str(render_status(ctx, found)), "result": result,
             "progress": found.progress, "task_running": 1 if found.running else 0,
             "log": last_lines(found.log, log_limit)}
@@ -234,14 +226,6 @@ def gone_answer(task: Any, result: str) -> dict[str, Any]:
             "result": result, "progress": 0, "task_running": 0, "log": []}
 
 
-def error_answer(message: str, status: int, task: Any = None) -> bottle.HTTPResponse:
-    return json_response({"taskid": getattr(task, "id", 0) or 0,
-                          "taskinfo": (task.get("title") or "") if task is not None else "",
-                          "task_state": 0, "task_state_info": "", "status": False,
-                          "status_html": "", "result": message, "message": message,
-                          "progress": 0, "task_running": 0, "log": []}, status)
-
-
 def register(web: Web) -> None:
     app = web.app
 
@@ -252,9 +236,9 @@ def register(web: Web) -> None:
         task = None
         try:
             if cmd not in COMMANDS:
-                raise ApiError(f"unknown command {cmd[:40]!r}; commands: {', '.join(COMMANDS)}")
+                raise HttpError(f"unknown command {cmd[:40]!r}; commands: {', '.join(COMMANDS)}")
             if ctx.method != "POST" and cmd != "status":
-                raise ApiError(f"{cmd} changes the task: send it by POST with the CSRF token")
+                raise HttpError(f"{cmd} changes the task: send it by POST with the CSRF token")
             if ctx.method == "POST":
                 ctx.check_csrf()
             tasker = tasker_of(ctx)
@@ -274,9 +258,7 @@ def register(web: Web) -> None:
             if cmd == "trash":
                 return gone_answer(task, result)
             return answer(ctx, tasker, task.id, True, result, log_limit)
-        except ApiError as exc:
-            return error_answer(str(exc), exc.status, task)
-        except Refused as exc:        # no valid CSRF token
-            return error_answer(str(exc), exc.status, task)
+        except HttpError as exc:      # a refused command, no valid CSRF token ...
+            return error_json(str(exc), exc.status, task)
         except CmsError as exc:       # TaskError, ValidationError ...: the caller's mistake
-            return error_answer(str(exc), 400, task)
+            return error_json(str(exc), 400, task)

@@ -17,7 +17,6 @@ user who lacks it gets 403.
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import os
 import threading
@@ -35,6 +34,7 @@ from .. import __version__
 from ..errors import CmsError, PermissionDenied, SelectorError, ValidationError
 from ..site import SCHEMA_CHECK_SECONDS
 from . import csrf, sessions
+from .answers import HttpError, error_json
 from .auth import LoginThrottle
 
 if TYPE_CHECKING:
@@ -77,18 +77,6 @@ def database_busy(db: Any, exc: BaseException) -> bool:
         return True
     return (isinstance(exc, (sqlite3.OperationalError, peewee.OperationalError,
                              peewee.InternalError)) and db.is_retryable(exc))
-
-
-class Denied(Exception):
-    """The user may not do this (403; a guest is asked to log in instead)."""
-
-
-class Refused(Exception):
-    """A request that cannot be taken (a missing CSRF token ...): 4xx with a message."""
-
-    def __init__(self, message: str, status: int = 400):
-        super().__init__(message)
-        self.status = status
 
 
 class SitePool:
@@ -246,17 +234,17 @@ class Context:
 
     def require(self, permission: str, page: Any = None) -> None:
         if not self.can(permission, page):
-            raise Denied(f"you need the {permission!r} permission for this")
+            raise HttpError(f"you need the {permission!r} permission for this", 403, login=True)
 
     def check_csrf(self) -> None:
         """Refuse (403) a POST whose CSRF token is missing or not this session's."""
         try:
             submitted = csrf.submitted_token(self.request)
         except bottle.HTTPError as exc:      # a chunked body past the limit
-            raise Refused(f"the request is over {self.web.max_body:,} bytes, the most this "
+            raise HttpError(f"the request is over {self.web.max_body:,} bytes, the most this "
                           "server takes (set CMS_MAX_BODY_BYTES to change it)", exc.status_code) from None
         if not csrf.token_is_valid(self.session.csrf_token, submitted):
-            raise Refused("the form has expired or did not come from this site (CSRF token "
+            raise HttpError("the form has expired or did not come from this site (CSRF token "
                           "missing or wrong); reload the page and try again", 403)
 
     # -- answering ----------------------------------------------------------------------------
@@ -295,8 +283,8 @@ class CmsPlugin:
             response = bottle.response
             try:
                 web.check_body_size(ctx.request)
-                if permission and not ctx.can(permission):
-                    raise Denied(f"you need the {permission!r} permission for this")
+                if permission:
+                    ctx.require(permission)
                 result = callback(ctx, **kwargs)
             except bottle.HTTPResponse as answer:
                 web.finish(ctx, answer)
@@ -391,7 +379,7 @@ class Web:
         """Refuse (413) a body over `max_body` before any of it is read, with a message that
         says the limit, instead of a form that seems to lack its fields."""
         if request.content_length > self.max_body:
-            raise Refused(f"the request is {request.content_length:,} bytes; this server takes "
+            raise HttpError(f"the request is {request.content_length:,} bytes; this server takes "
                           f"at most {self.max_body:,} (set CMS_MAX_BODY_BYTES to change it)", 413)
 
     def codec(self, site: Site) -> sessions.SessionCodec:
@@ -444,7 +432,7 @@ class Web:
     def error_response(self, ctx: Context, exc: BaseException,
                        wants_json: bool) -> bottle.HTTPResponse:
         """An exception as an answer: 403 for access, 4xx for bad input, 500 (logged) otherwise."""
-        if isinstance(exc, (Denied, PermissionDenied)):
+        if isinstance(exc, PermissionDenied) or isinstance(exc, HttpError) and exc.login:
             if ctx.user_id == 0 and not wants_json:
                 target = ctx.request.fullpath
                 if ctx.request.query_string and ctx.request.method == "GET":
@@ -452,7 +440,7 @@ class Web:
                 return bottle.HTTPResponse(status=303, headers={
                     "Location": "/admin/login?next=" + quote(target, safe="/")})
             status, message = 403, str(exc)
-        elif isinstance(exc, Refused):
+        elif isinstance(exc, HttpError):
             status, message = exc.status, str(exc)
         elif database_busy(ctx.site.db, exc):
             status, message = 503, BUSY_MESSAGE
@@ -465,10 +453,7 @@ class Web:
             if ctx.site.db.is_disconnect(exc):
                 ctx.site.db.close()      # the database went away: the next request reconnects
         if wants_json:
-            return json_response({"taskid": 0, "taskinfo": "", "task_state": 0,
-                                  "task_state_info": "", "status": False, "status_html": "",
-                                  "result": message, "message": message, "progress": 0,
-                                  "task_running": 0, "log": []}, status)
+            return error_json(message, status)
         headers = {"Retry-After": "2"} if status == 503 else {}
         body = ctx.render("error.html", status=status, message=message)
         return bottle.HTTPResponse(body, status=status,
@@ -514,11 +499,6 @@ def with_admin_headers(start_response: Callable) -> Callable:
             return start_response(status, headers, exc_info)
         return start_response(status, headers)
     return start
-
-
-def json_response(data: Any, status: int = 200) -> bottle.HTTPResponse:
-    return bottle.HTTPResponse(json.dumps(data), status=status, headers={
-        "Content-Type": "application/json", "Cache-Control": "no-store"})
 
 
 def static_url(name: str) -> str:

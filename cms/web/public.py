@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 import bottle
 
 from ..render import Input, TemplateFileMissing, has_template_file, render_page
-from .app import json_response
-from .task_view import TASK_TEMPLATE, public_status
+from ..tasker.install import TEMPLATE as TASK_TEMPLATE
+from .answers import json_response
+from .task_view import public_status
 
 if TYPE_CHECKING:
     from .app import Context, Web

@@ -17,7 +17,6 @@ from typing import Any, NamedTuple
 
 from ..tasker.state import TaskState, state_info
 
-TASK_TEMPLATE = "tasker-task"
 UNKNOWN, ACTIVE, WAITING, FINISHED, KILLED, FAILED = (int(s) for s in TaskState)
 STATE_FILTERS = [TaskState.ACTIVE, TaskState.WAITING, TaskState.FINISHED, TaskState.KILLED,
                  TaskState.FAILED]
@@ -34,12 +33,6 @@ def as_int(value: Any, default: int = 0) -> int:
         return int(value or 0)
     except (TypeError, ValueError):
         return default
-
-
-@functools.lru_cache(maxsize=64)
-def state_word(state: int, running: bool) -> str:
-    """`running`, `suspending`, `killing` while a step runs; else the state's own word."""
-    return state_info(state, running)
 
 
 @functools.lru_cache(maxsize=64)
@@ -87,7 +80,7 @@ def task_state(task: Any) -> tuple[int, bool, int]:
 def public_status(task: Any) -> dict[str, Any]:
     """What a visitor may see of a task: title, state (a word) and progress. Nothing else."""
     state, running, progress = task_state(task)
-    return {"title": task.get("title") or "", "state": state_word(state, running),
+    return {"title": task.get("title") or "", "state": state_info(state, running),
             "progress": progress}
 
 
@@ -111,7 +104,7 @@ class TaskRow(NamedTuple):
 def task_row(tasker: Any, task: Any, parent: Any = None) -> TaskRow:
     state, running, progress = task_state(task)
     return TaskRow(task.id, task, task.get("title") or "", state, running, progress,
-                   state_word(state, running), state_label(state, running, progress == 0),
+                   state_info(state, running), state_label(state, running, progress == 0),
                    tasker.get_log_summary(task), actions(state, running, progress), parent,
                    task.created, task.modified)
 
@@ -121,7 +114,7 @@ def status_row(status: Any, page: Any = None, parent: Any = None) -> TaskRow:
     JSON API loads none: then `page`, `created` and `modified` are None)."""
     state, running, progress = status.state, status.running, status.progress
     return TaskRow(status.id, page, status.title, state, running, progress,
-                   state_word(state, running), state_label(state, running, progress == 0), status.summary,
+                   state_info(state, running), state_label(state, running, progress == 0), status.summary,
                    actions(state, running, progress), parent,
                    page.created if page is not None else None,
                    page.modified if page is not None else None)

@@ -1,0 +1,38 @@
+"""JSON answers, the web layer's one error class, and its one JSON error answer.
+
+Routes raise `HttpError(message, status)` for a request they refuse: 400 for bad input, 403
+(with `login=True` when the user lacks a right: a guest is sent to log in instead, as for
+`cms.PermissionDenied` raised by the site's own access checks), 404, 413 ... The app turns it
+into the page or JSON answer. JSON errors keep the original Tasker's keys, so the admin's
+script reads an error as it reads a status.
+"""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import bottle
+
+
+class HttpError(Exception):
+    """A request the server refuses, with the HTTP status that says why. `login`: the user
+    lacks a right, so a guest is sent to log in instead of shown the refusal."""
+
+    def __init__(self, message: str, status: int = 400, *, login: bool = False):
+        super().__init__(message)
+        self.status = status
+        self.login = login
+
+
+def json_response(data: Any, status: int = 200) -> bottle.HTTPResponse:
+    return bottle.HTTPResponse(json.dumps(data), status=status, headers={
+        "Content-Type": "application/json", "Cache-Control": "no-store"})
+
+
+def error_json(message: str, status: int, task: Any = None) -> bottle.HTTPResponse:
+    """A refusal as JSON, in the shape of a task's status answer (`status: false`)."""
+    return json_response({"taskid": getattr(task, "id", 0) or 0,
+                          "taskinfo": (task.get("title") or "") if task is not None else "",
+                          "task_state": 0, "task_state_info": "", "status": False,
+                          "status_html": "", "result": message, "message": message,
+                          "progress": 0, "task_running": 0, "log": []}, status)
