@@ -9,9 +9,10 @@ due. Nothing runs in a visitor's request (waitress sends the last bytes of a res
 app returns, so work in `close()` would still delay keep-alive clients).
 
 Several server processes share one schedule: each event's row in the `lazycron` table holds
-when it last fired and who holds it while its handlers run. An event is claimed with one
-compare-and-set UPDATE (`... WHERE last_run <= due AND lock_until < now`); the process whose
-UPDATE changed the row fires it, every other process sees 0 rows and does not.
+when it last fired, and the process that fires it holds the lease "lazycron:<event>" (cms.lease)
+while its handlers run. Under the lease, one compare-and-set UPDATE (`... WHERE last_run <=
+due`) moves the event's clock on; the process whose UPDATE changed the row fires it, every
+other process sees the lease taken or 0 rows, and does not.
 """
 from __future__ import annotations
 
@@ -40,10 +41,8 @@ EVENTS: dict[str, int] = {
     "every_4_days": 4 * DAY, "every_week": WEEK, "every_2_weeks": 2 * WEEK,
     "every_4_weeks": 4 * WEEK,
 }
-# Compare-and-set: only the process whose UPDATE changes the row fires the event.
-CLAIM = ("UPDATE lazycron SET last_run = ?, lock_until = ?, lock_owner = ? "
-         "WHERE name = ? AND last_run <= ? AND lock_until < ?")
-RELEASE = "UPDATE lazycron SET lock_until = 0, lock_owner = '' WHERE name = ? AND lock_owner = ?"
+# Compare-and-set, under the event's lease: only the process whose UPDATE changes the row fires.
+MARK_RUN = "UPDATE lazycron SET last_run = ? WHERE name = ? AND last_run <= ?"
 
 
 class LazyCron(Hookable, TrafficThread):
@@ -51,8 +50,8 @@ class LazyCron(Hookable, TrafficThread):
 
     Hookable methods, one per event: `every_30_seconds(seconds)` ... `every_4_weeks(seconds)`,
     where `seconds` is the time since the event last fired. `busy_check` is a callable the web
-    layer sets (True = skip this turn); `lock_seconds` bounds how long a crashed process keeps
-    an event from firing elsewhere.
+    layer sets (True = skip this turn); `lock_seconds` (the event's lease) bounds how long a
+    crashed process keeps an event from firing elsewhere.
     """
 
     thread_name = "cms-lazycron"
@@ -74,38 +73,38 @@ class LazyCron(Hookable, TrafficThread):
         The first time an event is seen its clock starts: it fires one interval later.
         """
         db = self.site.db
+        leases = self.site.leases
         now = db.db_time() if now is None else float(now)
-        rows = {name: (last_run, lock_until) for name, last_run, lock_until in
-                db.all("SELECT name, last_run, lock_until FROM lazycron")}
+        rows = dict(db.all("SELECT name, last_run FROM lazycron"))
         for name in EVENTS.keys() - rows.keys():
             self._add_row(name, now)
         fired = []
         for name, seconds in EVENTS.items():
-            last_run, lock_until = rows.get(name, (now, 0.0))
-            if now - last_run < seconds or lock_until >= now:
+            last_run = rows.get(name, now)
+            if now - last_run < seconds:
                 continue
-            if self._claim(name, now, seconds):
+            lease = f"lazycron:{name}"
+            if not leases.take(lease, self.owner, self.lock_seconds):
+                continue              # another process fires it now
+            try:
+                if db.execute(MARK_RUN, (now, name, now - seconds)).rowcount != 1:
+                    continue          # another process fired it since we read the schedule
                 fired.append(name)
                 try:
                     getattr(self, name)(now - last_run)
                 except Exception as exc:   # the hook registry logged the traceback
                     log.error("LazyCron::%s: a handler raised %s: %s", name, type(exc).__name__, exc)
-                finally:
-                    db.execute(RELEASE, (name, self.owner))
+            finally:
+                leases.release(lease, self.owner)
         return fired
 
     def _add_row(self, name: str, now: float) -> None:
         try:
             with self.site.transaction():
-                self.site.db.execute("INSERT INTO lazycron (name, last_run, lock_until, lock_owner) "
-                                     "VALUES (?, ?, 0, '')", (name, now))
+                self.site.db.execute("INSERT INTO lazycron (name, last_run) VALUES (?, ?)",
+                                     (name, now))
         except peewee.IntegrityError:
             pass      # another process added it first
-
-    def _claim(self, name: str, now: float, seconds: int) -> bool:
-        cursor = self.site.db.execute(CLAIM, (now, now + self.lock_seconds, self.owner, name,
-                                              now - seconds, now))
-        return cursor.rowcount == 1
 
     # -- the events (hook them: `site.add_hook_after("LazyCron::every_hour", fn)`) ------------
     @hookable

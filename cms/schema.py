@@ -163,8 +163,26 @@ def refold_text(site: Site) -> None:
             after = rows[-1][0]
 
 
+def create_leases(site: Site) -> None:
+    """Version 7: one table of named leases (cms.lease) for every "only one process at a time"
+    on the site: LazyCron's events, the lazy Tasker step, Tasker's counted claims. It replaces
+    LazyCron's own lock columns, dropped here, and the table the lazy runner made at run time.
+    """
+    db = site.db
+    if not db.table_exists("leases"):
+        db.create_table("leases", "name {NAME} NOT NULL PRIMARY KEY, owner {NAME} NOT NULL DEFAULT '', "
+                                  "until {FLOAT} NOT NULL DEFAULT 0")
+    columns = {column.name for column in db.pw.get_columns("lazycron")}
+    for column in ("lock_until", "lock_owner"):
+        if column in columns:
+            db.ddl(f"ALTER TABLE lazycron DROP COLUMN {column}")
+    if db.table_exists("tasker_runner_locks"):
+        db.ddl("DROP TABLE tasker_runner_locks")
+
+
 MIGRATIONS: list[Callable[[Site], None]] = [create_core, create_access, add_status_indexes,
-                                            create_sessions, create_page_access, refold_text]
+                                            create_sessions, create_page_access, refold_text,
+                                            create_leases]
 
 
 def schema_version(site: Site) -> int:

@@ -123,6 +123,12 @@ class Site(SiteHooks):
         return SelectorEngine(self)
 
     @cached_property
+    def leases(self) -> Any:
+        """Named leases shared by every process of the site (cms.lease)."""
+        from .lease import Leases
+        return Leases(self.db)
+
+    @cached_property
     def users(self) -> Any:
         from .users import Users
         return Users(self)

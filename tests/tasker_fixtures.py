@@ -41,7 +41,7 @@ def shared_site(request, tmp_path_factory):
 def tasker(request, shared_site):
     """Tasker on the shared site, on a fresh connection (a test may have killed the last one's
     server), with the module's TASKER_SETTINGS; afterwards the pages, settings, hooks and
-    runner locks the test made go."""
+    leases the test made go."""
     site, _, baseline = shared_site
     site.db.reconnect()
     settings = getattr(request.module, "TASKER_SETTINGS", {})
@@ -56,8 +56,7 @@ def tasker(request, shared_site):
     site.db.reconnect()           # rolls back whatever the test left open
     site.db.execute("DELETE FROM pages WHERE id > ?", (baseline,))
     site.db.execute("UPDATE modules SET data = '{}' WHERE class IN ('Tasker', 'Jobs')")
-    if site.db.table_exists("tasker_runner_locks"):
-        site.db.execute("DELETE FROM tasker_runner_locks")
+    site.db.execute("DELETE FROM leases")
 
 
 @pytest.fixture

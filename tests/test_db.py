@@ -260,9 +260,29 @@ def test_upgrade_6_rebuilds_folds_so_accents_are_ignored(site):
     site.db.execute("UPDATE field_title SET fold = ? WHERE pages_id = ?", ("café", page.id))
     schema.set_meta(site, "schema_version", 5)
     assert site.selectors.count("title=cafe") == 0
-    assert schema.upgrade(site) == [6]
+    assert schema.upgrade(site) == [6, 7]
     assert site.selectors.count("title=cafe") == 1
     assert site.db.scalar("SELECT fold FROM field_title WHERE pages_id = 1") == "home"
+
+
+def test_upgrade_7_moves_the_three_kinds_of_lock_to_one_leases_table(site):
+    """A site of version 6: LazyCron's lock columns, the lazy runner's table made at run time.
+    After the upgrade both are gone, and leases work on the new table."""
+    site.db.ddl("DROP TABLE leases")
+    site.db.ddl("ALTER TABLE lazycron ADD COLUMN lock_until {FLOAT} NOT NULL DEFAULT 0")
+    site.db.ddl("ALTER TABLE lazycron ADD COLUMN lock_owner {NAME} NOT NULL DEFAULT ''")
+    site.db.ddl("CREATE TABLE tasker_runner_locks (name {NAME} NOT NULL PRIMARY KEY, "
+                "owner {NAME} NOT NULL, until {FLOAT} NOT NULL)")
+    site.db.execute("INSERT INTO lazycron (name, last_run) VALUES ('every_hour', 5)")
+    schema.set_meta(site, "schema_version", 6)
+    assert schema.upgrade(site) == [7]
+    columns = {column.name for column in site.db.pw.get_columns("lazycron")}
+    assert columns == {"name", "last_run"}
+    assert site.db.scalar("SELECT last_run FROM lazycron WHERE name = 'every_hour'") == 5
+    assert not site.db.table_exists("tasker_runner_locks")
+    assert site.leases.take("a-job", "me", 30) and not site.leases.take("a-job", "you", 30)
+    assert site.leases.holder("a-job") == "me"
+    assert site.leases.release("a-job", "me") and site.leases.take("a-job", "you", 30)
 
 
 def newest_plan(site, parent_id: int) -> str:

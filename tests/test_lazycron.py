@@ -68,22 +68,24 @@ def test_a_handler_that_raises_does_not_stop_the_others(site, lazycron, caplog):
     assert lazycron.run_due(T0 + 60) == ["every_30_seconds", "every_minute"]
     assert fired == [("every_minute", 60.0)]
     assert "every_30_seconds" in caplog.text
-    assert [tuple(r) for r in site.db.all("SELECT DISTINCT lock_owner FROM lazycron")] == [("",)]
+    assert [site.leases.holder(f"lazycron:{name}") for name in ("every_30_seconds", "every_minute")
+            ] == [None, None]                                   # both leases given back
 
 
-def test_an_event_is_locked_while_its_handlers_run(site, lazycron):
+def test_an_event_is_leased_while_its_handlers_run(site, lazycron):
     seen = []
-    site.add_hook_after("LazyCron::every_hour", lambda e: seen.append(site.db.one(
-        "SELECT lock_owner, lock_until FROM lazycron WHERE name = 'every_hour'")))
+    site.add_hook_after("LazyCron::every_hour", lambda e: seen.append(
+        site.leases.holder("lazycron:every_hour")))
     lazycron.run_due(T0)
     lazycron.run_due(T0 + 3600)
 
-    assert seen == [(lazycron.owner, T0 + 3600 + lazycron.lock_seconds)]
+    assert seen == [lazycron.owner]
+    assert site.leases.holder("lazycron:every_hour") is None
     other = LazyCron(site)
-    site.db.execute("UPDATE lazycron SET lock_until = ?, lock_owner = 'elsewhere' WHERE name = 'every_hour'",
-                    (T0 + 9000,))
+    assert site.leases.take("lazycron:every_hour", "elsewhere", 60)
     assert "every_hour" not in other.run_due(T0 + 7200)     # held by another process
-    assert "every_hour" in other.run_due(T0 + 9001)         # ... until its lock expires
+    site.db.execute("UPDATE leases SET until = 0 WHERE name = 'lazycron:every_hour'")
+    assert "every_hour" in other.run_due(T0 + 7200)         # ... until its lease runs out
 
 
 def test_the_background_thread_does_the_work_after_signal_returns(site, lazycron):

@@ -27,7 +27,7 @@ from cms.tasker.claim import claim_several
 from cms.tasker.runners import LazyRunner, WorkerProcess, run_lazy_step
 from cms.tasker.runners.cronexpr import CronExpression, next_time
 from cms.tasker.runners.executor import Executor, RunnerConfig
-from cms.tasker.runners.lazy import GUARD, take_guard
+from cms.tasker.runners.lazy import LEASE
 from cms.tasker.runners.schedule import cleanup_finished, tick
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -767,13 +767,13 @@ def test_a_save_that_waited_its_bound_for_the_lock_answers_503_busy(tasker, shar
 
 
 # -- lazy cron ----------------------------------------------------------------------------------
-def test_lazy_step_runs_one_step_and_respects_the_guard_busy_and_the_setting(tasker):
+def test_lazy_step_runs_one_step_and_respects_the_lease_busy_and_the_setting(tasker):
     site = tasker.site
     first, second = add_task(tasker, "bump", "One"), add_task(tasker, "bump", "Two")
     assert run_lazy_step(site, busy=lambda: True) is None
-    assert take_guard(tasker, GUARD, 30, "another-server:1")        # another process holds it
+    assert site.leases.take(LEASE, "another-server:1", 30)          # another process holds it
     assert run_lazy_step(site) is None
-    site.db.execute("UPDATE tasker_runner_locks SET until = 0")    # its lease ran out
+    site.db.execute("UPDATE leases SET until = 0")                  # its lease ran out
     assert run_lazy_step(site) == first.id
     assert tasker.get_state(first) == TaskState.FINISHED
     assert tasker.get_state(second) == TaskState.ACTIVE

@@ -17,7 +17,7 @@ Where each value lives:
   against the page editor anyway).
 - `tasker_deps` / `tasker_next`: dependencies and follow-up tasks. `tasker_history`: every state
   change, who made it and when. `tasker_steps`: per-step figures (duration, records, memory).
-  `tasker_lock`: one row that server engines lock while a claim counts `max_running`.
+  (A claim that counts `max_running` locks the site's lease "tasker:claims", cms.lease.)
 
 The template's access: task pages are viewable by roles holding `tasker-admin` and are never
 moved (only trashed and restored). Install runs under the schema lock, so two processes that
@@ -89,7 +89,6 @@ TABLES = {
         records {BIGINT} NOT NULL, peak_memory {BIGINT} NOT NULL, invoker {NAME} NOT NULL,
         result {NAME} NOT NULL,
         FOREIGN KEY (pages_id) REFERENCES pages (id) ON DELETE CASCADE""",
-    "tasker_lock": "id {INT} NOT NULL PRIMARY KEY",
 }
 # Few indexes on tasker_tasks: each one is another page written at every create and claim.
 # `ready` serves the claim (running = 0, state = 1, in priority and turn order) and the reaper
@@ -126,8 +125,8 @@ def install(site: Site) -> None:
                 for index_table, columns, unique, name in INDEXES:
                     if index_table == table:
                         db.create_index(table, columns, unique=unique, name=name)
-        if not db.scalar("SELECT COUNT(*) FROM tasker_lock"):
-            db.execute("INSERT INTO tasker_lock (id) VALUES (1)")
+        if db.table_exists("tasker_lock"):     # before 1.2: claims locked a row of their own
+            db.ddl("DROP TABLE tasker_lock")
         for name, type_, settings, label in REAL_FIELDS:
             site.fields.add(name, type_, label=label, **settings)
         for name, type_, settings, label, column in VIEW_FIELDS:

@@ -2,8 +2,8 @@
 
 `tasker_tasks` holds a task's runtime row (state, claim, lease, counters); `tasker_deps` and
 `tasker_next` its dependencies and follow-ups; `tasker_history` its state changes;
-`tasker_steps` the figures of its latest steps; `tasker_lock` the row the server engines lock
-while a claim counts `max_running`. State numbers come from TaskState, never typed by hand.
+`tasker_steps` the figures of its latest steps (a claim that counts `max_running` locks the
+lease "tasker:claims" instead, cms.lease). State numbers come from TaskState, never typed by hand.
 `{now}` is the database's clock (`TaskStorage.sql` fills it in). Statements that differ per
 engine are assembled in storage.py from the parts here.
 """
@@ -39,7 +39,6 @@ PICK_SEVERAL = f"FROM tasker_tasks t WHERE {READY} {ORDER} LIMIT ?"
 PICK_ID = f"FROM tasker_tasks t WHERE {BY_ID}"
 CLAIM_UPDATE = f"UPDATE tasker_tasks SET {CLAIM_SET}"      # + the engine's choice of row
 CLAIM_BY_ID = CLAIM_UPDATE + " WHERE pages_id = ?"
-LOCK_CLAIMS = "SELECT id FROM tasker_lock WHERE id = 1"
 WHY_NOT_CLAIMED = "SELECT state, running, runner FROM tasker_tasks WHERE pages_id = ?"
 
 # -- leases ------------------------------------------------------------------------------------

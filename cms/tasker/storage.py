@@ -27,12 +27,16 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
 from ..db.sqlite import is_busy, poll_for_lock
 from ..errors import DatabaseError
+from ..lease import Leases
 from . import sql
 
 if TYPE_CHECKING:
     from ..db import Database
 
 T = TypeVar("T")
+
+
+CLAIMS_LEASE = "tasker:claims"      # locked while a claim counts max_running (server engines)
 
 
 class WriteLockTimeout(DatabaseError):
@@ -57,6 +61,7 @@ class TaskStorage:
 
     def __init__(self, db: Database):
         self.db = db
+        self.leases = Leases(db)
         self.now = db.now_sql()
         self._sql: dict[str, str] = {}
         # Other connections see the same data (not so for SQLite's :memory:): heartbeats,
@@ -144,8 +149,8 @@ class TaskStorage:
         return found
 
     def lock_claims(self) -> None:
-        """Serialise claims while `max_running` is counted (servers: a row lock)."""
-        self.db.execute(sql.LOCK_CLAIMS + self.for_update)
+        """Serialise claims while `max_running` is counted (servers: the lease row's lock)."""
+        self.leases.lock(CLAIMS_LEASE)
 
     def heartbeat(self, task_id: int, token: str, lease: float) -> str:
         """Extend a claim's lease: "ok", "lost" (another token holds it) or "busy" (try later).

@@ -5,9 +5,9 @@ a clock read, and at most once per `min_interval` an Event set). A daemon thread
 its turn when `busy_check()` says the server is busy, and otherwise runs `run_lazy_step`:
 one step of the next ready task, time-boxed by the `lazy_cron_timeout` setting (15 s).
 
-At most one lazy step runs at a time per SITE, not just per process: a row in
-`tasker_runner_locks` is taken with one compare-and-set UPDATE whose lease comes from the
-database's clock, so several server processes (or machines) never run two lazy steps at once,
+At most one lazy step runs at a time per SITE, not just per process: the step holds the site's
+lease "tasker:lazy-step" (cms.lease: one compare-and-set UPDATE whose expiry comes from the
+database's clock), so several server processes (or machines) never run two lazy steps at once,
 and a process that died holding it blocks lazy steps only until the lease ends. The step runs
 in the server's own process, so it stops cooperatively (`allowed_to_execute`, saves); cron and
 the worker are the runners that can stop a step by force. `enable_lazy_cron` = 0 turns it off.
@@ -29,48 +29,11 @@ if TYPE_CHECKING:
 
 log = logging.getLogger("cms.tasker.runners")
 
-GUARD = "lazy-step"
-TABLE = "tasker_runner_locks"
-CREATE = ("CREATE TABLE tasker_runner_locks (name {NAME} NOT NULL PRIMARY KEY, "
-          "owner {NAME} NOT NULL, until {FLOAT} NOT NULL)")
-TAKE = ("UPDATE tasker_runner_locks SET owner = ?, until = {now} + ? "
-        "WHERE name = ? AND (until < {now} OR owner = ?)")
-ADD = "INSERT INTO tasker_runner_locks (name, owner, until) VALUES (?, '', 0)"
-GIVE_BACK = "UPDATE tasker_runner_locks SET owner = '', until = 0 WHERE name = ? AND owner = ?"
-
-_tables_ready: set[int] = set()
+LEASE = "tasker:lazy-step"
 
 
 def _owner() -> str:
     return f"{socket.gethostname()[:80]}:{os.getpid()}:{threading.get_ident() % 100000}"
-
-
-def _ensure_table(tasker: Tasker) -> None:
-    db = tasker.site.db
-    if id(db) in _tables_ready:
-        return
-    if not db.table_exists(TABLE):
-        with db.schema_lock():
-            if not db.table_exists(TABLE):
-                db.ddl(CREATE + db.table_options)
-    _tables_ready.add(id(db))
-
-
-def take_guard(tasker: Tasker, name: str, seconds: float, owner: str) -> bool:
-    """Hold the site-wide guard `name` for `seconds` (database clock); False if another holds it."""
-    _ensure_table(tasker)
-    db = tasker.site.db
-    sql = tasker.storage.sql(TAKE)
-    if db.execute(sql, (owner, seconds, name, owner)).rowcount == 1:
-        return True
-    if db.one("SELECT 1 FROM tasker_runner_locks WHERE name = ?", (name,)) is None:
-        db.execute(tasker.storage.insert_ignore(ADD), (name,))
-        return db.execute(sql, (owner, seconds, name, owner)).rowcount == 1
-    return False
-
-
-def give_back_guard(tasker: Tasker, name: str, owner: str) -> None:
-    tasker.site.db.execute(GIVE_BACK, (name, owner))
 
 
 def run_lazy_step(site: Site, *, busy: Callable[[], bool] | None = None) -> int | None:
@@ -88,8 +51,8 @@ def run_lazy_step(site: Site, *, busy: Callable[[], bool] | None = None) -> int 
         return None
     timeout = float(settings["lazy_cron_timeout"])
     owner = _owner()
-    if not site.db.retry(lambda: take_guard(tasker, GUARD, timeout + float(settings["lease_seconds"]),
-                                            owner)):
+    seconds = timeout + float(settings["lease_seconds"])
+    if not site.db.retry(lambda: site.leases.take(LEASE, owner, seconds)):
         return None
     try:
         reap_expired(tasker)
@@ -102,9 +65,9 @@ def run_lazy_step(site: Site, *, busy: Callable[[], bool] | None = None) -> int 
         return claim.task_id
     finally:
         try:
-            site.db.retry(lambda: give_back_guard(tasker, GUARD, owner))
-        except Exception as exc:     # the guard's lease ends by itself
-            log.warning("lazy cron could not give back its guard: %s", exc)
+            site.db.retry(lambda: site.leases.release(LEASE, owner))
+        except Exception as exc:     # the lease ends by itself
+            log.warning("lazy cron could not release its lease: %s", exc)
 
 
 class LazyRunner(TrafficThread):
