@@ -108,7 +108,8 @@ class Fields:
 
     def add(self, name: str, type: str, label: str = "", *, description: str = "",
             required: bool = False, **settings: Any) -> Field:
-        """Create a field and its table. Adding an existing field of the same type returns it."""
+        """Create a field and its table (a Kept type's module makes its view). Adding an existing
+        field of the same type returns it."""
         if not isinstance(name, str) or not FIELD_NAME.match(name):
             raise ValidationError(
                 f"field name {name!r} is not an identifier (letters, digits and _, "
@@ -133,7 +134,8 @@ class Fields:
                                  (fieldtype.name, name, label or name, 0,
                                   self._data(settings, description, required)))
         except Exception:
-            db.ddl(f"DROP TABLE {table}")
+            if fieldtype.owns_table:
+                db.ddl(f"DROP TABLE {table}")
             raise
         field = self._by_name[name] = Field(field_id, name, fieldtype, label, 0, settings,
                                             description, bool(required))
@@ -156,6 +158,11 @@ class Fields:
         base = field.settings if fieldtype is field.type else {}
         merged = fieldtype.check_settings(name, {**base, **settings})
         db = self.site.db
+        if fieldtype.owns_table != field.type.owns_table:
+            raise ValidationError(
+                f"field {name!r} cannot become {fieldtype.name}: a field keeps its values in a "
+                "table of its own or in its module's view (a Kept type), and cannot change "
+                "between the two", field=name, value=fieldtype.name, rule="type")
         if fieldtype is not field.type and not same_storage(db, field.type, fieldtype):
             held = db.scalar(f"SELECT COUNT(*) FROM {field.table}")
             if held:
@@ -190,7 +197,8 @@ class Fields:
             raise ValidationError(f"field {name!r} is used by template(s) "
                                   f"{', '.join(used)}; remove it from them first",
                                   field=name, rule="in-use")
-        self.site.db.ddl(f"DROP TABLE {field.table}")
+        if field.type.owns_table:        # a Kept field's view is its module's to drop
+            self.site.db.ddl(f"DROP TABLE {field.table}")
         self.site.db.execute("DELETE FROM fields WHERE id = ?", (field.id,))
         self._by_name.pop(name, None)
         self.site.schema_changed()

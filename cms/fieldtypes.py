@@ -47,6 +47,9 @@ class Fieldtype:
     indexed = True
     kind = "text"           # what the selector compiler compares: text, int, float, datetime, page
     settings: dict[str, Any] = {}
+    writable = True         # page saves write it (False: its module keeps the values itself)
+    searchable = True       # selectors may compare it
+    owns_table = True       # Fields makes and drops its table (False: its module provides one)
 
     def check_settings(self, field_name: str, settings: dict[str, Any]) -> dict[str, Any]:
         """Settings merged over the defaults; unknown ones are refused so typos surface."""
@@ -92,10 +95,6 @@ class Fieldtype:
 
     def from_db(self, field: Field, db: Database, data: Any) -> Any:
         return data
-
-    def to_db_param(self, field: Field, db: Database, value: Any) -> Any:
-        """A selector value as a bound parameter for the `data` column (after `sanitize`)."""
-        return self.to_row(field, value)[0]
 
     def table_body(self, db: Database) -> str:
         cols = f"pages_id {{INT}} NOT NULL PRIMARY KEY, data {self.column} NOT NULL"
@@ -162,9 +161,6 @@ class Text(Fieldtype):
 
     def rows(self, field: Field, db: Database, value: Any) -> list[tuple]:
         return [] if value is None or value == "" else [(value, fold(value))]
-
-    def to_db_param(self, field: Field, db: Database, value: Any) -> Any:
-        return fold(value)
 
 
 class PageTitle(Text):
@@ -381,9 +377,6 @@ class Datetime(Fieldtype):
     def from_db(self, field: Field, db: Database, data: Any) -> Any:
         return db.dt_value(data)
 
-    def to_db_param(self, field: Field, db: Database, value: Any) -> Any:
-        return db.dt_param(value)
-
 
 class PageRef(Fieldtype):
     """A reference to other pages. `multiple=True` holds a PageArray, else one Page or NullPage.
@@ -490,6 +483,7 @@ class Password(Fieldtype):
     column = "{TEXT}"
     indexed = False
     kind = "password"
+    searchable = False
 
     def blank(self, field: Field) -> Any:
         return MaskedPassword(False)
@@ -516,10 +510,6 @@ class Password(Fieldtype):
     def from_db(self, field: Field, db: Database, data: Any) -> Any:
         return MaskedPassword(bool(data))
 
-    def to_db_param(self, field: Field, db: Database, value: Any) -> Any:
-        from .errors import SelectorError
-        raise SelectorError(f"field {field.name!r} is a Password field and cannot be searched")
-
 
 def whole_number(value: Any) -> int | None:
     """A setting's whole number, given as int or text; None when it is not one."""
@@ -534,9 +524,34 @@ def whole_number(value: Any) -> int | None:
     return None
 
 
+class Kept:
+    """Values a module keeps in a table of its own (Tasker's task_state, progress ...), which
+    pages read through a view the module makes under the field's table name: read, compared
+    and sorted as the base type; never written by a page save (`page.set` refuses them), and
+    the view is the module's to make and to drop (`Fields` neither creates nor drops it)."""
+
+    writable = False
+    owns_table = False
+
+    def create_table(self, db: Database, table: str) -> None:
+        """The module makes the view that stands in for the table."""
+
+
+class KeptInteger(Kept, Integer):
+    name = "KeptInteger"
+
+
+class KeptText(Kept, Text):
+    name = "KeptText"
+
+
+class KeptFloat(Kept, Float):
+    name = "KeptFloat"
+
+
 FIELDTYPES: dict[str, Fieldtype] = {
     cls.name: cls() for cls in (Text, PageTitle, Textarea, Email, URL, Integer, Float, Checkbox,
-                                Datetime, PageRef, Password)
+                                Datetime, PageRef, Password, KeptInteger, KeptText, KeptFloat)
 }
 
 

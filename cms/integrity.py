@@ -2,8 +2,8 @@
 
 The tree's invariants: every page but home has an existing parent and no cycle leads back to
 it; every page's stored path is its parent's path plus its name; a page is in the trash exactly
-when it lies below the trash page; every field has its table (or a view in its place, as
-Tasker's runtime fields: see cms/tasker/install.py). (A schema that is behind is
+when it lies below the trash page; every field has its table, or, for a Kept type (Tasker's
+runtime fields, see cms/tasker/install.py), its module's view. (A schema that is behind is
 refused at boot with a pointer to `migrate`.) A crash cannot break these (every
 write is transactional), but hand edits in SQL and restores of partial backups can.
 """
@@ -38,12 +38,16 @@ def check_site(site: Site, repair: bool = False) -> list[Problem]:
     db = site.db
     views: set[str] | None = None
     for field in site.fields:
-        if not db.table_exists(field.table):
-            if views is None:     # a field a module keeps elsewhere reads through a view
-                views = {view.name for view in db.pw.get_views()}
-            if field.table not in views:
+        if field.type.owns_table:
+            if not db.table_exists(field.table):
                 problems.append(Problem("field", 0,
                                         f"field {field.name!r} has no table {field.table}"))
+            continue
+        if views is None:         # a Kept field reads through its module's view
+            views = {view.name for view in db.pw.get_views()}
+        if field.table not in views:
+            problems.append(Problem("field", 0, f"field {field.name!r} ({field.type.name}) has "
+                                                f"no view {field.table}: reinstall its module"))
     with site.transaction():
         rows = {r[0]: [r[1], r[2], r[3]] for r in db.all("SELECT id, parent_id, name, status FROM pages")}
         stored = dict(db.all("SELECT pages_id, path FROM pages_paths"))

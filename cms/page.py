@@ -107,6 +107,10 @@ class Page:
             raise PageError(f"template {self._template.name!r} has no field {name!r}; fields: "
                             f"{', '.join(self._template.field_names)}")
         field = self.site.fields[name]
+        if not field.type.writable:
+            raise PageError(f"field {name!r} ({field.type.name}) is kept by its module and read "
+                            "here only; change it through that module (Tasker: activate_task, "
+                            "stop_task ...)")
         self._values[name] = field.type.sanitize(field, value)
         self._changed.add(name)
         return self

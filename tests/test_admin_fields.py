@@ -40,7 +40,9 @@ def test_bad_input_is_shown_beside_its_input_and_nothing_changes(site, superuser
              "not a whole number"),
             ({"name": "short", "type": "Text", "setting_maxlength": "9999"},
              "setting_maxlength", "maxlength"),
-            ({"name": "odd", "type": "Nope"}, "type", "unknown fieldtype")):
+            ({"name": "odd", "type": "Nope"}, "type", "unknown fieldtype"),
+            ({"name": "mirror", "type": "KeptInteger"}, "type", "is not made here"),
+            ({"name": "secret", "type": "Password"}, "type", "is not made here")):
         answer = superuser.post("/admin/setup/fields/add", {"csrf_token": token, **values})
         assert answer.status == 400, values
         beside = answer.text.split(f'id="field-{input_name}"', 1)[1].split("</div>", 1)[0]

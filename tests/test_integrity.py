@@ -35,7 +35,7 @@ def test_a_fresh_site_with_tasker_checks_clean(site, run_env):
     assert site.pages.get(task.id).id == task.id
     site.db.ddl("DROP VIEW field_task_state")        # a view that is really gone is reported
     assert [p.detail for p in check_site(site)] == [
-        "field 'task_state' has no table field_task_state"]
+        "field 'task_state' (KeptInteger) has no view field_task_state: reinstall its module"]
 
 
 def test_problems_are_found_and_repaired(site):

@@ -764,9 +764,10 @@ class Planner:
                 "known: " + ", ".join(sorted(f.name for f in self.site.fields) + list(KEYS[:14]))
             raise self.error(tree, f"unknown {what} {name!r}", position, name, hint)
         self.depends.append(("fields", name, field))
-        if field.type.name == "Password":
+        if not field.type.searchable:
             raise self.error(tree, f"field {name!r} cannot be used in selectors", position, name,
-                             "password hashes are never searchable")
+                             f"{field.type.name} fields are never searchable (a password's hash "
+                             "could leak through a find)")
         return field
 
     def field_target(self, tree: Selector, field: Any, position: int) -> FieldColumn | RefColumn:

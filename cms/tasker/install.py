@@ -42,15 +42,15 @@ REAL_FIELDS = (
 )
 # name, type, settings, label, column of tasker_tasks
 VIEW_FIELDS = (
-    ("task_state", "Integer", {"min": 0, "max": 10}, "State", "state"),
-    ("task_running", "Integer", {"min": 0, "max": 1}, "Running", "running"),
-    ("progress", "Integer", {"min": 0, "max": 100}, "Progress (%)", "progress"),
-    ("signature", "Text", {}, "Signature", "signature"),
-    ("task_priority", "Integer", {}, "Priority", "priority"),
-    ("task_attempts", "Integer", {"min": 0}, "Attempts (runners lost)", "attempts"),
-    ("task_runner", "Text", {}, "Runner (host:pid)", "runner"),
-    ("task_lease", "Float", {}, "Lease ends (epoch seconds)", "lease_until"),
-    ("task_admin_run", "Integer", {"min": 0, "max": 1}, "Run from the admin", "admin_run"),
+    ("task_state", "KeptInteger", {"min": 0, "max": 10}, "State", "state"),
+    ("task_running", "KeptInteger", {"min": 0, "max": 1}, "Running", "running"),
+    ("progress", "KeptInteger", {"min": 0, "max": 100}, "Progress (%)", "progress"),
+    ("signature", "KeptText", {}, "Signature", "signature"),
+    ("task_priority", "KeptInteger", {}, "Priority", "priority"),
+    ("task_attempts", "KeptInteger", {"min": 0}, "Attempts (runners lost)", "attempts"),
+    ("task_runner", "KeptText", {}, "Runner (host:pid)", "runner"),
+    ("task_lease", "KeptFloat", {}, "Lease ends (epoch seconds)", "lease_until"),
+    ("task_admin_run", "KeptInteger", {"min": 0, "max": 1}, "Run from the admin", "admin_run"),
 )
 TEMPLATE_FIELDS = ("title", "task_data", "task_state", "task_running", "progress", "signature",
                    "log_messages", "task_priority", "task_attempts", "task_runner", "task_lease",
@@ -105,11 +105,11 @@ INDEXES = (
 
 def view_sql(name: str, column: str, fieldtype: str) -> str:
     """The view that stands in for `field_<name>`: one row per task that has a value."""
-    if fieldtype == "Text":
+    if fieldtype == "KeptText":
         # Text fields have a `fold` column; these values are ASCII, so LOWER() is casefold().
         return (f"CREATE VIEW field_{name} AS SELECT pages_id, {column} AS data, "
                 f"LOWER({column}) AS fold FROM tasker_tasks WHERE {column} IS NOT NULL")
-    where = f" WHERE {column} IS NOT NULL" if fieldtype == "Float" else ""
+    where = f" WHERE {column} IS NOT NULL" if fieldtype == "KeptFloat" else ""
     return f"CREATE VIEW field_{name} AS SELECT pages_id, {column} AS data FROM tasker_tasks{where}"
 
 
@@ -129,17 +129,20 @@ def install(site: Site) -> None:
             db.ddl("DROP TABLE tasker_lock")
         for name, type_, settings, label in REAL_FIELDS:
             site.fields.add(name, type_, label=label, **settings)
+        kept_since_1_2(site)
         for name, type_, settings, label, column in VIEW_FIELDS:
             table = f"field_{name}"
             if site.fields.get(name) is None:
                 db.ddl(f"DROP VIEW IF EXISTS {table}")   # left behind by a dropped database
             site.fields.add(name, type_, label=label, **settings)
             if not storage.is_view(table):
-                if db.scalar(f"SELECT COUNT(*) FROM {table}"):
-                    raise ModuleError(f"field {name!r} already holds values in table {table}; "
-                                      "Tasker keeps this field itself: move the values to another "
-                                      "field and empty the table, then install Tasker again")
-                db.ddl(f"DROP TABLE {table}")
+                if db.table_exists(table):               # a field of that name was there first
+                    if db.scalar(f"SELECT COUNT(*) FROM {table}"):
+                        raise ModuleError(f"field {name!r} already holds values in table {table}; "
+                                          "Tasker keeps this field itself: move the values to "
+                                          "another field and empty the table, then install "
+                                          "Tasker again")
+                    db.ddl(f"DROP TABLE {table}")
                 db.ddl(view_sql(name, column, type_))
         template = site.templates.add(TEMPLATE, fields=TEMPLATE_FIELDS, no_children=True,
                                       locked=True, label="Task")
@@ -149,6 +152,20 @@ def install(site: Site) -> None:
             # (`template.set_access(view=["guest"])`).
             template.set_access(view=[], edit=[])
             template.set_settings(view_permission="tasker-admin", no_move=True)
+
+
+def kept_since_1_2(site: Site) -> None:
+    """Before Tasker 1.2 its view-backed fields were stored as plain Integer, Text and Float
+    fields: give them their Kept type (same values, same view; only the type's flags differ)."""
+    kept = {name: type_ for name, type_, *_ in VIEW_FIELDS}
+    changed = False
+    for field in list(site.fields):
+        if field.name in kept and field.type.name == kept[field.name].removeprefix("Kept"):
+            site.db.execute("UPDATE fields SET type = ? WHERE id = ?", (kept[field.name], field.id))
+            changed = True
+    if changed:
+        site.fields.load()
+        site.schema_changed()
 
 
 def task_page_count(site: Site) -> int:
@@ -185,11 +202,9 @@ def uninstall(site: Site) -> bool:
                 db.execute("DELETE FROM fieldgroups WHERE id = ?", (template.fieldgroups_id,))
             site.templates.load()
         for name, *_ in VIEW_FIELDS:
+            db.ddl(f"DROP VIEW IF EXISTS field_{name}")
             if site.fields.get(name) is not None:
-                db.ddl(f"DROP VIEW IF EXISTS field_{name}")
-                # Fields.delete drops a table: give it an empty one to drop.
-                db.create_table(f"field_{name}", "pages_id {INT} NOT NULL")
-                site.fields.delete(name)
+                site.fields.delete(name)           # a Kept field: no table of its own to drop
         for name, *_ in REAL_FIELDS:
             if site.fields.get(name) is not None:
                 site.fields.delete(name)

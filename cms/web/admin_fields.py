@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING, Any
 
 import bottle
 
-from ..errors import CmsError
+from ..errors import CmsError, ValidationError
 from ..fieldtypes import FIELDTYPES
 from .app import SUPERUSER
 from .forms import checked, place_error
@@ -27,6 +27,12 @@ if TYPE_CHECKING:
 FIELD_INPUTS = {"name": "name", "reserved": "name", "exists": "name", "fieldtype": "type",
                 "type": "type"}
 HIDDEN_TYPES = {"Password"}        # kept by the users' own screens
+
+
+def offered(name: str) -> bool:
+    """Types a user may pick: not Password (the users' screens keep it) nor a module's Kept
+    types (their values live in the module's own tables)."""
+    return name not in HIDDEN_TYPES and FIELDTYPES[name].owns_table
 
 
 def register(web: Web) -> None:
@@ -49,6 +55,10 @@ def register(web: Web) -> None:
         values, settings = read_form(ctx)
         errors: dict[str, str] = {}
         try:
+            if values["type"] in FIELDTYPES and not offered(values["type"]):
+                raise ValidationError(f"a {values['type']} field is not made here (its users' "
+                                      "screens or its module make it)", field=values["name"],
+                                      value=values["type"], rule="type")
             field = ctx.site.fields.add(values["name"], values["type"], values["label"],
                                         description=values["description"],
                                         required=values["required"], **settings)
@@ -145,7 +155,7 @@ def setting_inputs() -> list[tuple[str, str, list[str]]]:
 
 def render_form(ctx: Context, field: Field | None, values: dict[str, Any],
                 settings: dict[str, Any], errors: dict[str, str]) -> str:
-    types = [(name, name) for name in sorted(FIELDTYPES) if name not in HIDDEN_TYPES
+    types = [(name, name) for name in sorted(FIELDTYPES) if offered(name)
              or (field is not None and field.type.name == name)]
     used_by = ctx.site.fields.templates_using(field.name) if field else []
     return ctx.render("setup_field_edit.html", field=field, values=values, settings=settings,
