@@ -20,6 +20,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, Callable
 
+from .. import textindex
 from ..errors import SelectorError
 from .plan import (
     AllOf,
@@ -143,8 +144,9 @@ class _Writer:
     (q1 for a sub-selector, c1 for a child count, r1 for a Page field) are its own, so
     threads compiling at once never share a counter."""
 
-    def __init__(self, db: Database):
+    def __init__(self, db: Database, matchable: frozenset[str]):
         self.db = db
+        self.matchable = matchable      # fields whose `%=` a trigram index answers
         self._counter = 0
 
     def count(self, query: Query) -> str:
@@ -292,7 +294,9 @@ class _Writer:
                 return TRUE if target.field in scope.inner_fields else f"{alias}.pages_id IS NOT NULL"
             expr = f"{alias}.{'fold' if target.folded else 'data'}"
             cond = self._compare(expr, leaf.op, [v for v in leaf.values if v is not None],
-                                 exact=not target.folded)
+                                 exact=not target.folded,
+                                 trigram=textindex.table(target.field)
+                                 if target.folded and target.field in self.matchable else "")
             if target.field in scope.inner_fields:
                 return cond
             if leaf.blank:
@@ -323,9 +327,12 @@ class _Writer:
         c = f"c{self._counter}"
         return f"(SELECT COUNT(*) FROM pages {c} WHERE {c}.parent_id = {alias}.id)"
 
-    def _compare(self, expr: str, op: str, values: Any, exact: bool = False) -> str:
+    def _compare(self, expr: str, op: str, values: Any, exact: bool = False,
+                 trigram: str = "") -> str:
         """`exact`: stored text as it is (`title.data`), where a LIKE (which ignores ASCII case
-        on SQLite) is followed by a regular expression, case-sensitive on every engine."""
+        on SQLite) is followed by a regular expression, case-sensitive on every engine.
+        `trigram`: the field's trigram index, which answers `%=` first (words of three
+        characters or more; the LIKE then keeps the answer the scan's)."""
         if op == "=" and all(not isinstance(v, Words) for v in values):
             if len(values) == 1:
                 return f"{expr} = ?"
@@ -336,6 +343,10 @@ class _Writer:
         for value in values:
             if op in ("<", ">", "<=", ">="):
                 parts.append(f"{expr} {op} ?")
+            elif op == "%=" and trigram and len(value) >= textindex.MIN_LENGTH:
+                owner = expr.rsplit(".", 1)[0]
+                parts.append(f"{owner}.pages_id IN (SELECT rowid FROM {trigram} WHERE "
+                             f"{trigram} MATCH ?) AND {exact_like}")
             elif op in ("%=", "%$="):
                 parts.append(exact_like)
             elif op == "%^=":
@@ -426,6 +437,14 @@ class Compiler:
     def __init__(self, db: Database):
         self.db = db
         self._cache: dict[tuple, str] = {}
+        self._matchable: frozenset[str] | None = None
+
+    @property
+    def matchable(self) -> frozenset[str]:
+        """The fields whose substring finds a trigram index answers (cms.textindex; read once)."""
+        if self._matchable is None:
+            self._matchable = textindex.matchable(self.db)
+        return self._matchable
 
     def _sql(self, key: tuple, write: Callable[[_Writer], str]) -> str:
         """The statement cached under `key`, written by `write` on first use."""
@@ -433,7 +452,7 @@ class Compiler:
         if sql is None:
             if len(self._cache) >= CACHE_SIZE:
                 self._cache.clear()
-            sql = self._cache[key] = write(_Writer(self.db))
+            sql = self._cache[key] = write(_Writer(self.db, self.matchable))
         return sql
 
     # -- public: statements and their parameters ---------------------------------------------
@@ -510,8 +529,10 @@ class Compiler:
                 out.extend((value, value[:-1] + "0") if isinstance(value, str) else (value, value))
         else:
             exact = isinstance(target, FieldColumn) and not target.folded
+            trigram = (isinstance(target, FieldColumn) and target.folded
+                       and target.field in self.matchable)
             self._compare_params(leaf.op, [v for v in leaf.values if v is not None],
-                                 target.kind == "datetime", out, exact)
+                                 target.kind == "datetime", out, exact, trigram)
 
     def _id_params(self, op: str, values: list[Any], out: list[Any]) -> None:
         if op != "=":
@@ -528,12 +549,14 @@ class Compiler:
                 out.append(value.field_id)
 
     def _compare_params(self, op: str, values: list[Any], dates: bool, out: list[Any],
-                        exact: bool = False) -> None:
+                        exact: bool = False, trigram: bool = False) -> None:
         if dates:
             out.extend(self.db.dt_param(v) for v in values)
             return
         for value in values:
             if op == "%=":
+                if trigram and len(value) >= textindex.MIN_LENGTH:
+                    out.append(textindex.phrase(value))
                 out.append(f"%{like_escape(value)}%")
                 if exact:
                     out.append(literal_pattern(value))

@@ -64,6 +64,7 @@ from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Union
 
+from .. import textindex
 from ..errors import SelectorError
 from ..fieldtypes import fold
 from .dates import DateValueError, is_relative, parse_date
@@ -390,6 +391,8 @@ def value_shape(op: str, value: Any) -> Any:
                 bool(lead), None if value.junk is None else len(value.junk))
     if op == "%^=" and isinstance(value, str):
         return ("^", prefix_upper(value) is not None)
+    if op == "%=" and isinstance(value, str):      # a trigram index takes three characters
+        return ("%", len(value) >= textindex.MIN_LENGTH)
     if value is None:
         return None
     return type(value).__name__

@@ -1,0 +1,89 @@
+"""The title's trigram index (cms/textindex.py): `title%=word` answers exactly as the scan does,
+on every engine, and on SQLite (and PostgreSQL with pg_trgm) reads the index instead of every
+title."""
+from __future__ import annotations
+
+import pytest
+from conftest import ENGINE
+
+from cms import schema, textindex
+from cms.fieldtypes import fold
+
+TITLES = ["Café au lait", "CAFE NOIR", "Crème brûlée", "100% sure", "under_score", 'say "hi"',
+          "it's", "Straße", "a", "ab", "abc", "xabcx", "Hello World", "hello   world", "ÅNGSTRÖM",
+          "emoji 😀 smile", "tab\there", "C:\\path\\x", "percent%sign", "naïve café"]
+NEEDLES = ["cafe", "café", "CAFÉ", "caf", "ca", "c", "%", "_", "100%", "r_s", '"hi"', "'s", "ss",
+           "strasse", "abc", "ab", "lo wo", "o   w", "angst", "😀", "\\path", "ent%s", "e b",
+           "zzz", "aïve", "ve ca", "tab\th"]
+
+
+@pytest.fixture
+def titled(site):
+    site.templates.add("note", fields=["title"])
+    pages = {site.pages.add("note", 1, title=title).id: title for title in TITLES}
+    return site, pages
+
+
+def expected(pages: dict[int, str], needle: str) -> list[int]:
+    return sorted(pid for pid, title in pages.items() if fold(needle) in fold(title))
+
+
+def found(site, needle: str) -> list[int]:
+    quoted = '"' + needle.replace('"', '\\"') + '"'
+    return sorted(page.id for page in site.pages.find(f"template=note, title%={quoted}"))
+
+
+def test_a_substring_find_answers_as_the_scan_on_awkward_titles(titled):
+    site, pages = titled
+    for needle in NEEDLES:
+        assert found(site, needle) == expected(pages, needle), needle
+
+
+def test_the_index_follows_renames_and_deletes(titled):
+    site, pages = titled
+    page = site.pages.get(next(pid for pid, title in pages.items() if title == "Hello World"))
+    page.title = "Goodbye Moon"
+    page.save()
+    assert found(site, "hello") == [pid for pid, t in sorted(pages.items()) if t == "hello   world"]
+    assert found(site, "goodbye") == [page.id]
+    site.pages.delete(page)
+    assert found(site, "goodbye") == [] and found(site, "moon") == []
+    with site.transaction():
+        added = site.pages.add("note", 1, title="Added in a transaction: gizmo")
+        assert found(site, "gizmo") == [added.id]       # seen inside it already
+    assert found(site, "gizmo") == [added.id]
+
+
+@pytest.mark.skipif(ENGINE != "sqlite", reason="SQLite's FTS5 trigram table")
+def test_sqlite_reads_the_trigram_table_for_three_characters_or_more(titled):
+    site, _ = titled
+
+    def plan(needle: str) -> str:
+        query = site.selectors.plan(f"template=note, title%={needle}")
+        sql, params = site.selectors.compiler.select(query, 25, 0)
+        return " ".join(row[-1] for row in site.db.all("EXPLAIN QUERY PLAN " + sql, params))
+
+    assert "VIRTUAL TABLE" in plan("cafe")
+    assert "VIRTUAL TABLE" not in plan("ca")          # no trigram in two characters: the scan
+
+
+@pytest.mark.skipif(ENGINE != "sqlite", reason="the SQLite upgrade builds the FTS5 table")
+def test_upgrade_8_builds_the_index_over_the_titles_already_there(titled):
+    site, pages = titled
+    name = textindex.table("title")
+    for trigger in ("add", "drop", "change"):
+        site.db.ddl(f"DROP TRIGGER {name}_{trigger}")
+    site.db.ddl(f"DROP TABLE {name}")
+    schema.set_meta(site, "schema_version", 7)
+    assert schema.upgrade(site) == [8]
+    assert site.db.scalar(f"SELECT COUNT(*) FROM {name} WHERE {name} MATCH ?",
+                          (textindex.phrase("cafe"),)) == len(expected(pages, "cafe"))
+    assert found(site, "café") == expected(pages, "café")
+
+
+@pytest.mark.skipif(ENGINE != "postgresql", reason="PostgreSQL's pg_trgm index")
+def test_postgresql_has_a_trigram_index_on_the_title(titled):
+    site, _ = titled
+    indexes = {row[0] for row in site.db.all(
+        "SELECT indexname FROM pg_indexes WHERE tablename = 'field_title'")}
+    assert textindex.table("title") in indexes
