@@ -12,6 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from . import textindex
 from .page import TRASH_ID, Page
 from .pages import TRASH_PATH
 
@@ -48,6 +49,14 @@ def check_site(site: Site, repair: bool = False) -> list[Problem]:
         if field.table not in views:
             problems.append(Problem("field", 0, f"field {field.name!r} ({field.type.name}) has "
                                                 f"no view {field.table}: reinstall its module"))
+    for field_name in textindex.matchable(db):
+        missing = textindex.missing(db, field_name)
+        if missing:
+            problems.append(Problem("index", 0, f"the trigram index of {field_name!r} lacks "
+                                                f"{missing} row(s); repair rebuilds it"))
+            if repair:
+                textindex.rebuild(db, field_name)
+                problems[-1].repaired = True
     with site.transaction():
         rows = {r[0]: [r[1], r[2], r[3]] for r in db.all("SELECT id, parent_id, name, status FROM pages")}
         stored = dict(db.all("SELECT pages_id, path FROM pages_paths"))

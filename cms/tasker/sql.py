@@ -169,8 +169,10 @@ STATUS = _STATUS.format(log="", join="") + " = ?"
 STATUS_WITH_LOG = _STATUS.format(
     log=", l.data", join=" LEFT JOIN field_log_messages l ON l.pages_id = t.pages_id") + " = ?"
 STATUS_OF_MANY = _STATUS.format(log="", join="") + " IN ({marks})"
-COUNT_BY_STATE = ("SELECT t.state, COUNT(*) FROM tasker_tasks t JOIN pages p ON p.id = t.pages_id "
-                  "WHERE p.status < ? GROUP BY t.state")
+# CROSS JOIN: SQLite reads the tasks and looks their pages up (without statistics for an
+# empty or young tasker_tasks it would read a million pages' status index instead: 50 ms).
+COUNT_BY_STATE = ("SELECT t.state, COUNT(*) FROM tasker_tasks t CROSS JOIN pages p "
+                  "WHERE p.id = t.pages_id AND p.status < ? GROUP BY t.state")
 DETAILS = ("SELECT module, method, parent_id, priority, attempts, failures, running, runner, invoker, "
            "lease_until, not_before, every, retry, steps, run_seconds FROM tasker_tasks "
            "WHERE pages_id = ?")
