@@ -40,6 +40,8 @@ from .app import SiteFactory, Web, make_app
 log = logging.getLogger("cms.web")
 
 DEFAULT_THREADS = 16
+STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
+STOP_GRACE = 20.0        # seconds a server process has to stop before it is killed
 # A request thread that waits for a query gets the interpreter back within this many seconds
 # (CPython's default is 5 ms: with many threads each query could wait that long for its turn).
 SWITCH_INTERVAL = float(os.environ.get("CMS_SWITCH_INTERVAL", "0.0005"))
@@ -172,7 +174,7 @@ class ServerGroup:
         self.sock.listen(1024)
         self.port = self.sock.getsockname()[1]
         self.children: dict[int, int] = {}      # pid -> index
-        self._stopping = False
+        self._stopping = 0.0            # when stop() was first called (monotonic)
 
     @property
     def url(self) -> str:
@@ -180,8 +182,15 @@ class ServerGroup:
         return f"http://{host}:{self.port}/"
 
     def _fork(self, index: int) -> None:
+        # Signals wait while the process forks: a Ctrl-C that reached a child before its own
+        # handlers were in place ran the parent's, and the child served on with nobody to stop it.
+        signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         parent = os.getpid()
-        pid = os.fork()
+        try:
+            pid = os.fork()
+        finally:
+            if os.getpid() == parent:
+                signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
         if pid:
             self.children[pid] = index
             return
@@ -192,7 +201,9 @@ class ServerGroup:
             die_with_parent()
             if os.getppid() != parent:       # it died before prctl took effect
                 os._exit(1)
-            signal.signal(signal.SIGTERM, signal.default_int_handler)   # stop like Ctrl-C
+            for number in STOP_SIGNALS:
+                signal.signal(number, _interrupt_once)
+            signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
             server = Server(self.site_factory, self.host, self.port, self.threads,
                             lazy_cron=self.lazy_cron and index == 0, sock=self.sock)
             server.run()
@@ -205,36 +216,60 @@ class ServerGroup:
             os._exit(code)
 
     def run(self) -> None:
-        """Start the processes and wait for them; returns once all have stopped."""
-        previous = signal.signal(signal.SIGTERM, lambda *_: self.stop())
+        """Start the processes and wait for them; returns once all have stopped.
+
+        SIGINT and SIGTERM only set a flag here (Ctrl-C reaches the whole process group, and
+        the children stop on their own). The parent polls for ended children rather than
+        blocking in wait(), so that a child which does not stop within STOP_GRACE seconds of
+        the stop is killed instead of keeping the parent, and the port, forever.
+        """
+        handlers = {number: signal.signal(number, lambda *_: self.stop())
+                    for number in STOP_SIGNALS}
         try:
             for index in range(self.processes):
-                self._fork(index)
+                if not self._stopping:
+                    self._fork(index)
             while self.children:
-                try:
-                    pid, status = os.wait()
-                except KeyboardInterrupt:
-                    self.stop()
+                pid, status = os.waitpid(-1, os.WNOHANG)
+                if not pid:
+                    self._kill_late_children()
+                    time.sleep(0.1)
                     continue
-                except ChildProcessError:
-                    break
                 index = self.children.pop(pid, None)
-                if index is not None and not self._stopping:
-                    log.error("server process %d ended (status %d); starting another", pid, status)
-                    time.sleep(1)
+                if index is None or self._stopping:
+                    continue
+                log.error("server process %d ended (status %d); starting another", pid, status)
+                time.sleep(1)            # a crash loop must not spin; a stop may arrive meanwhile
+                if not self._stopping:
                     self._fork(index)
         finally:
-            signal.signal(signal.SIGTERM, previous)
+            for number, handler in handlers.items():
+                signal.signal(number, handler)
             self.sock.close()
 
     def stop(self) -> None:
         """Ask every process to finish (SIGTERM); `run()` returns when they have."""
-        self._stopping = True
+        if not self._stopping:
+            self._stopping = time.monotonic()
         for pid in list(self.children):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, signal.SIGTERM)
-            except ProcessLookupError:
-                pass
+
+    def _kill_late_children(self) -> None:
+        if self._stopping and time.monotonic() - self._stopping > STOP_GRACE:
+            for pid in list(self.children):
+                log.error("server process %d did not stop; killing it", pid)
+                with contextlib.suppress(ProcessLookupError):
+                    os.kill(pid, signal.SIGKILL)
+            self._stopping = time.monotonic()
+
+
+def _interrupt_once(signum: int, frame: Any) -> None:
+    """A server process stops at the first SIGINT or SIGTERM; the ones after it (Ctrl-C
+    reaches the group, then the parent sends SIGTERM) would break its shutdown halfway."""
+    for number in STOP_SIGNALS:
+        signal.signal(number, signal.SIG_IGN)
+    raise KeyboardInterrupt
 
 
 def serve(site_factory: SiteFactory, host: str = "127.0.0.1", port: int = 8080,
