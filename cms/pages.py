@@ -508,7 +508,7 @@ class Pages(Hookable):
     def touch(self, page_id: int) -> None:
         """Set a page's `modified` to now without saving anything else (ProcessWire's
         `$pages->touch()`): Tasker marks a task page's activity this way at every step."""
-        self.db.execute("UPDATE pages SET modified = ? WHERE id = ?", (self._now()[1], page_id))
+        self.db.defer("UPDATE pages SET modified = ? WHERE id = ?", (self._now()[1], page_id))
 
     # -- trash, restore, delete ---------------------------------------------------------------
     def trash(self, page: Page) -> Page:

@@ -136,6 +136,17 @@ def test_unique_refuses_an_identical_live_task_by_the_database(tasker):
     assert tasker.create_task("Jobs", "noop", page, "Once", unique=True)
 
 
+def test_a_finished_task_hands_its_live_key_to_an_identical_waiting_one(tasker):
+    page = tasker.site.pages.add("basic-page", 1, title="target")
+    first = tasker.create_task("Jobs", "noop", page, "Once", unique=True)
+    shadow = tasker.create_task("Jobs", "noop", page, "Once")
+    assert tasker.activate_task(first)
+    assert run(tasker, first)                     # the step's end passes the key on
+    assert tasker.get_state(first) == TaskState.FINISHED
+    with pytest.raises(TaskError, match=f"task {shadow.id}"):
+        tasker.create_task("Jobs", "noop", page, "Once", unique=True)
+
+
 def test_scheduling_options_are_stored_for_the_runners(tasker):
     start = datetime.now(timezone.utc) + timedelta(hours=1)
     task = tasker.create_task("Jobs", "noop", 1, "Later", priority=5, not_before=start,

@@ -389,3 +389,14 @@ def test_a_suspend_from_another_process_lands_within_a_second(tasker, worker_env
     assert tasker.get_state(task) == TaskState.WAITING
     assert runtime(tasker, task, "running") == (0,)
     records_match_pages(tasker, task, task.parent)
+
+
+def test_a_long_task_keeps_only_its_newest_steps(tasker):
+    from cms.tasker.step import KEEP_STEPS, PRUNE_EVERY
+    task = make_task(tasker, "stand_still", moves=KEEP_STEPS + PRUNE_EVERY + 10)
+    for _ in range(KEEP_STEPS + PRUNE_EVERY + 10):
+        assert run(tasker, task)
+    rows = tasker.site.db.all("SELECT result FROM tasker_steps WHERE pages_id = ?", (task.id,))
+    assert KEEP_STEPS <= len(rows) < KEEP_STEPS + PRUNE_EVERY
+    assert runtime(tasker, task, "steps")[0] == KEEP_STEPS + PRUNE_EVERY + 10
+    assert tasker.get_state(task) == TaskState.ACTIVE

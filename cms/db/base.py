@@ -62,6 +62,7 @@ class _CountedTransaction:
 
     def rollback(self) -> None:
         """Undo what the block did so far; the block goes on (as peewee's savepoints)."""
+        self.db.discard_deferred()
         self.db.execute(f"ROLLBACK TO SAVEPOINT {self.name}")
 
     def __exit__(self, exc_type: Any, *exc_info: Any) -> Any:
@@ -118,19 +119,20 @@ class HeldTransaction:
 
 class _NamedSavepoint:
     """A savepoint with a fixed name: peewee's costs a uuid and three calls more, and a holder
-    needs one at a time."""
+    needs one at a time. Its statements go through `Database.execute`, after deferred writes."""
 
-    __slots__ = ("pw", "name")
+    __slots__ = ("db", "name")
 
-    def __init__(self, pw: peewee.Database, name: str):
-        self.pw, self.name = pw, name
-        pw.cursor().execute(f"SAVEPOINT {name}")
+    def __init__(self, db: Database, name: str):
+        self.db, self.name = db, name
+        db.execute(f"SAVEPOINT {name}")
 
     def commit(self, begin: bool = False) -> None:
-        self.pw.cursor().execute(f"RELEASE SAVEPOINT {self.name}")
+        self.db.execute(f"RELEASE SAVEPOINT {self.name}")
 
     def rollback(self, begin: bool = False) -> None:
-        self.pw.cursor().execute(f"ROLLBACK TO SAVEPOINT {self.name}")
+        self.db.discard_deferred()
+        self.db.execute(f"ROLLBACK TO SAVEPOINT {self.name}")
 
 
 def utcnow() -> datetime:
@@ -192,6 +194,18 @@ class Database:
             raise
         return cursor
 
+    def defer(self, text: str, params: Sequence[Any] = ()) -> None:
+        """Run a write whose outcome nobody reads (no rows, no rowcount) in the open transaction.
+
+        Where the engine takes several statements in one message (PostgreSQL) it waits for
+        this thread's next statement or COMMIT and goes with it, saving a round trip; its
+        errors then arrive with that statement. Elsewhere it runs now.
+        """
+        self.execute(text, params)
+
+    def discard_deferred(self) -> None:
+        """Forget the deferred writes: a ROLLBACK TO SAVEPOINT is about to undo them."""
+
     def execute_each(self, statements: Iterable[tuple[str, Sequence[Any]]]) -> None:
         """Run statements in order, each with its own parameters (a page's rows in one call)."""
         for text, params in statements:
@@ -241,7 +255,7 @@ class Database:
 
     def hold_savepoint(self, name: str) -> HeldTransaction:
         """A savepoint `name` in the open transaction, held as `hold_transaction` holds one."""
-        held = HeldTransaction(self.pw, _NamedSavepoint(self.pw, name))
+        held = HeldTransaction(self.pw, _NamedSavepoint(self, name))
         held.attach()
         return held
 

@@ -1,13 +1,78 @@
-"""PostgreSQL: a shared engine for several machines. Text compared in the "C" collation."""
+"""PostgreSQL: a shared engine for several machines. Text compared in the "C" collation.
+
+Writes whose outcome nobody reads (`defer`) wait for this thread's next statement and go to the
+server with it in one message, as do the writes before a COMMIT: a Tasker step's end was six
+round trips of 0.1-0.2 ms each on loopback, more than all its Python.
+"""
 from __future__ import annotations
 
 import contextlib
+import threading
 import zlib
 from typing import Any, Iterator, Sequence
 
 import peewee
 
+from .base import wrap_driver_error
 from .server import ServerDatabase
+
+
+class _Waiting(threading.local):
+    """This thread's deferred writes: statement texts (in `%s` style) and their parameters."""
+
+    def __init__(self) -> None:
+        self.texts: list[str] = []
+        self.params: list[Any] = []
+
+    def take(self, text: str | None = None, params: Sequence[Any] = ()) -> tuple[str, list[Any]]:
+        """The waiting writes (and then `text`) as one message; none wait after it."""
+        if text is not None:
+            self.texts.append(text)
+            self.params.extend(params)
+        joined, values = "; ".join(self.texts), self.params
+        self.texts, self.params = [], []
+        return joined, values
+
+    def clear(self) -> None:
+        self.texts, self.params = [], []
+
+
+class _Peewee(peewee.PostgresqlDatabase):
+    """peewee's PostgreSQL database, aware of the writes that wait (see the module docstring):
+    they go with the COMMIT, before any statement peewee runs itself, and are dropped by a
+    ROLLBACK or a closed connection."""
+
+    def __init__(self, *args: Any, **kwargs: Any):
+        super().__init__(*args, **kwargs)
+        self.waiting = _Waiting()
+
+    def execute_sql(self, sql: str, params: Any = None) -> Any:
+        if self.waiting.texts:
+            self._send(*self.waiting.take())
+        return super().execute_sql(sql, params)
+
+    def commit(self) -> None:
+        if self.waiting.texts and not self.is_closed():
+            self._send(*self.waiting.take("COMMIT"))
+        else:
+            super().commit()
+
+    def rollback(self) -> None:
+        self.waiting.clear()
+        super().rollback()
+
+    def close(self) -> bool:
+        self.waiting.clear()
+        return super().close()
+
+    def _send(self, text: str, params: list[Any]) -> Any:
+        try:
+            cursor = self.cursor()
+            cursor.execute(text, params)
+        except Exception as exc:
+            wrap_driver_error(exc)
+            raise
+        return cursor
 
 
 class PostgresqlDatabase(ServerDatabase):
@@ -24,8 +89,24 @@ class PostgresqlDatabase(ServerDatabase):
     }
 
     def __init__(self, url: str, **params: Any):
-        pw = peewee.PostgresqlDatabase(params.pop("database"), options="-c timezone=UTC", **params)
+        pw = _Peewee(params.pop("database"), options="-c timezone=UTC", **params)
         super().__init__(url, pw)
+        self._waiting = pw.waiting
+
+    def execute(self, text: str, params: Sequence[Any] = ()) -> Any:
+        if self._waiting.texts:
+            return self.pw._send(*self._waiting.take(self.sql(text), params))
+        return super().execute(text, params)
+
+    def defer(self, text: str, params: Sequence[Any] = ()) -> None:
+        if not self.pw.in_transaction():       # nothing would come to carry it
+            self.execute(text, params)
+            return
+        self._waiting.texts.append(self.sql(text))
+        self._waiting.params.extend(params)
+
+    def discard_deferred(self) -> None:
+        self._waiting.clear()
 
     def insert(self, text: str, params: Sequence[Any] = ()) -> int:
         return self.execute(text + " RETURNING id", params).fetchone()[0]

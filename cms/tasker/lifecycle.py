@@ -237,7 +237,7 @@ class Lifecycle:
         caller read them already and cleared live_key itself if the task is no longer live.
         """
         db = self.site.db
-        db.execute(sql.HISTORY, (task_id, time.time(), int(old), int(new), who[:128], note[:700]))
+        db.defer(sql.HISTORY, (task_id, time.time(), int(old), int(new), who[:128], note[:700]))
         self.site.pages.touch(task_id)
         was_live, is_live = old in LIVE_STATES, new in LIVE_STATES
         if was_live == is_live:
@@ -248,11 +248,9 @@ class Lifecycle:
             if key is None:
                 return
             if live is None:
-                db.execute(sql.CLEAR_LIVE_KEY, (task_id,))
+                db.defer(sql.CLEAR_LIVE_KEY, (task_id,))
             if key == base:         # the holder leaves: an identical live task takes the key
-                heir = db.scalar(sql.LIVE_HEIR, (base + ":", base + ";"))
-                if heir:
-                    db.execute(sql.SET_LIVE_KEY, (base, heir))
+                self.tasker.storage.pass_live_key(base)
             return
         try:
             with db.pw.atomic():      # an identical task may take it at this very moment

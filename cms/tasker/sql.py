@@ -82,9 +82,11 @@ HISTORY = ("INSERT INTO tasker_history (pages_id, at, old_state, new_state, who,
 LIVE_ROW = "SELECT live_key, parent_id, signature FROM tasker_tasks WHERE pages_id = ?"
 SET_LIVE_KEY = "UPDATE tasker_tasks SET live_key = ? WHERE pages_id = ?"
 CLEAR_LIVE_KEY = "UPDATE tasker_tasks SET live_key = NULL WHERE pages_id = ?"
-# The next identical live task, by a range scan of the live key's unique index.
+# The next identical live task takes the key (found by a range scan of the key's unique index):
+# read and written apart, or in one statement (storage.pass_live_key).
 LIVE_HEIR = ("SELECT pages_id FROM tasker_tasks WHERE live_key > ? AND live_key < ? "
              "ORDER BY live_key LIMIT 1")
+PASS_LIVE_KEY = f"UPDATE tasker_tasks SET live_key = ? WHERE pages_id = ({LIVE_HEIR})"
 MARK_RESET = "UPDATE tasker_tasks SET reset_pending = 1 WHERE pages_id = ?"
 INITIAL_DATA = "SELECT initial_data FROM tasker_tasks WHERE pages_id = ?"
 # A reset forgets the run it undoes: progress, counts and the step totals `tasks show` prints,
@@ -113,7 +115,7 @@ STEP_LOAD = ("SELECT t.module, t.method, t.progress, d.data, t.token, "
              "WHERE t.pages_id = ?")
 STEP_LOAD_PAGE_WIDTH = PAGE_COLUMNS.count(",") + 1
 STEP_END_READ = ("SELECT token, state, reset_pending, every, retry, failures, next_count, "
-                 "not_before, initial_data, live_key, parent_id, signature FROM tasker_tasks "
+                 "not_before, initial_data, live_key, parent_id, signature, steps FROM tasker_tasks "
                  "WHERE pages_id = ?")
 # A step run from the browser that leaves its task active keeps the task for the browser's
 # next call (admin_run = 1 with a lease, but not running): a claim leaves it alone until that
@@ -142,8 +144,10 @@ ADD_STEP = ("INSERT INTO tasker_steps (pages_id, started, seconds, records, peak
             "invoker, result) VALUES (?, ?, ?, ?, ?, ?, ?)")
 LAST_STEP_RESULT = "SELECT result FROM tasker_steps WHERE pages_id = ? ORDER BY id DESC LIMIT 1"
 LATEST_RESULTS = "SELECT result FROM tasker_steps WHERE pages_id = ? ORDER BY id DESC LIMIT {n}"
-NTH_NEWEST_STEP = "SELECT id FROM tasker_steps WHERE pages_id = ? ORDER BY id DESC LIMIT 1 OFFSET {n}"
-DROP_OLD_STEPS = "DELETE FROM tasker_steps WHERE pages_id = ? AND id < ?"
+# A task's steps but the newest {n}, in one statement that needs no answer (MariaDB reads its
+# target table in a subquery only through a derived table).
+DROP_OLD_STEPS = ("DELETE FROM tasker_steps WHERE pages_id = ? AND id < (SELECT id FROM (SELECT id "
+                  "FROM tasker_steps WHERE pages_id = ? ORDER BY id DESC LIMIT 1 OFFSET {n}) nth)")
 DROP_STEPS = "DELETE FROM tasker_steps WHERE pages_id = ?"
 STEP_TOTALS = "SELECT steps, run_seconds, progress FROM tasker_tasks WHERE pages_id = ?"
 LATEST_STEPS = ("SELECT started, seconds, records, peak_memory, invoker, result FROM "

@@ -30,8 +30,9 @@ normally in between) count, and at `max_attempts` in a row the task fails. A run
 rolls back and leaves the task alone. A process killed outright leaves its claim to expire;
 `claim.reap_expired` then hands the task on with its last committed data.
 
-Batches (cron and worker on SQLite): a commit costs a short step more than all its statements
-(each changed page is a WAL frame), so after a short step a runner claims up to
+Batches (cron and worker): a commit costs a short step more than all its statements (on
+SQLite each changed page is a WAL frame; on the server engines the COMMIT flushes the WAL and
+the claim is a round trip of its own), so after a short step a runner claims up to
 `storage.batch_steps` tasks at once (`ClaimAhead`) and runs their steps in one transaction,
 each step inside a savepoint of its own. The transaction commits when the claimed steps are
 done (with the next claims), once it is `storage.batch_seconds` old, or when a step commits
@@ -71,7 +72,8 @@ if TYPE_CHECKING:
     from ..notices import Notice
     from .tasker import Tasker
 
-KEEP_STEPS = 100
+KEEP_STEPS = 100       # a task's newest steps kept in tasker_steps (its figures and chart)
+PRUNE_EVERY = 50
 
 
 _PAGE_SIZE = resource.getpagesize()
@@ -539,7 +541,7 @@ class StepRunner:
             step.lost = True
             raise ClaimLost(f"task {step.task_id}: this runner's claim was lost")
         (_, state, reset_pending, every, retry, failures, next_count, not_before, initial,
-         live_key, parent_id, signature) = row
+         live_key, parent_id, signature, steps) = row
         old = as_state(state)
         progress = step.progress_of(task_data) if save_data else step.progress
         data_text = dumps(task_data) if save_data else None
@@ -560,15 +562,15 @@ class StepRunner:
             step.lines = []
         step.lines += [(kind, text, time.time()) for kind, text in end.log]
         if data_text is not None and data_text != step.data_text:
-            db.execute(sql.SAVE_DATA, (data_text, fold(data_text), step.task_id))
+            db.defer(sql.SAVE_DATA, (data_text, fold(data_text), step.task_id))
             step.data_text = data_text
         step.peak_memory()
         seconds = max(0.0, time.time() - step.started)
         keep_key = live_key if new in LIVE_STATES else None
         hold = int(end.hold)
-        db.execute(self.storage.sql(sql.STEP_END), (int(new), hold, step.claim.lease_seconds, hold,
-                                               progress, seconds, end.failures, end.not_before,
-                                               keep_key, step.task_id))
+        db.defer(self.storage.sql(sql.STEP_END), (int(new), hold, step.claim.lease_seconds, hold,
+                                             progress, seconds, end.failures, end.not_before,
+                                             keep_key, step.task_id))
         note = end.history_note(old, outcome)
         if note:
             self.tasker.lifecycle.state_changed(step.task_id, old, new, step.claim.invoker, note,
@@ -585,7 +587,7 @@ class StepRunner:
             db.execute(sql.RESET_FIGURES, (step.task_id,))
         else:
             self._store_figures(step, task_data if save_data else None, seconds,
-                                "idle" if idle else outcome)
+                                "idle" if idle else outcome, steps + 1)
         step.progress = progress
         step.task.stored(task_state=int(new), task_running=0, progress=progress)
         if data_text is not None:
@@ -593,15 +595,15 @@ class StepRunner:
         return outcome
 
     def _store_figures(self, step: Step, task_data: dict | None, seconds: float,
-                       outcome: str) -> None:
+                       outcome: str, steps: int) -> None:
+        """The step's row in tasker_steps; every PRUNE_EVERY steps of a task its rows but the
+        newest KEEP_STEPS go (`steps`: the task's count with this one)."""
         db = self.site.db
         records = self._records(task_data) - step.records_start if task_data is not None else 0
-        step_id = db.insert(sql.ADD_STEP, (step.task_id, step.started, seconds, max(records, 0),
-                                           step.peak_rss, step.claim.invoker[:128], outcome))
-        if step_id and step_id % 50 == 0:
-            oldest = db.scalar(sql.NTH_NEWEST_STEP.format(n=KEEP_STEPS - 1), (step.task_id,))
-            if oldest:
-                db.execute(sql.DROP_OLD_STEPS, (step.task_id, oldest))
+        db.defer(sql.ADD_STEP, (step.task_id, step.started, seconds, max(records, 0),
+                                step.peak_rss, step.claim.invoker[:128], outcome))
+        if steps % PRUNE_EVERY == 0:
+            db.defer(sql.DROP_OLD_STEPS.format(n=KEEP_STEPS - 1), (step.task_id, step.task_id))
 
     def _idle_too_long(self, step: Step, cap: int) -> bool:
         """This step changed nothing in task_data, nor did the `cap` - 1 steps before it
