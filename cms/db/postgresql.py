@@ -24,11 +24,14 @@ class _Waiting(threading.local):
         self.texts: list[str] = []
         self.params: list[Any] = []
 
+    def add(self, text: str, params: Sequence[Any]) -> None:
+        self.texts.append(text)
+        self.params.extend(params)
+
     def take(self, text: str | None = None, params: Sequence[Any] = ()) -> tuple[str, list[Any]]:
         """The waiting writes (and then `text`) as one message; none wait after it."""
         if text is not None:
-            self.texts.append(text)
-            self.params.extend(params)
+            self.add(text, params)
         joined, values = "; ".join(self.texts), self.params
         self.texts, self.params = [], []
         return joined, values
@@ -102,8 +105,7 @@ class PostgresqlDatabase(ServerDatabase):
         if not self.pw.in_transaction():       # nothing would come to carry it
             self.execute(text, params)
             return
-        self._waiting.texts.append(self.sql(text))
-        self._waiting.params.extend(params)
+        self._waiting.add(self.sql(text), params)
 
     def discard_deferred(self) -> None:
         self._waiting.clear()

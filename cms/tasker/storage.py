@@ -23,7 +23,6 @@ from __future__ import annotations
 import contextlib
 import sqlite3
 import time
-from functools import cached_property
 from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
 from ..db.sqlite import is_busy, poll_for_lock
@@ -303,6 +302,9 @@ class PostgresqlStorage(TaskStorage):
             f"{sql.CLAIM_UPDATE} WHERE pages_id = (SELECT t.pages_id {pick} "
             "FOR UPDATE OF t SKIP LOCKED) AND running = 0 RETURNING pages_id, attempts")
             for pick in (sql.PICK_NEXT, sql.PICK_ID))
+        self._claim_several = self.sql(
+            f"{sql.CLAIM_UPDATE} WHERE pages_id IN (SELECT t.pages_id {sql.PICK_SEVERAL} "
+            "FOR UPDATE OF t SKIP LOCKED) AND running = 0 RETURNING pages_id, attempts, priority, turn")
 
     def _claim(self, statement: str, params: tuple, max_running: int) -> tuple[int, int] | None:
         if max_running <= 0:
@@ -322,13 +324,7 @@ class PostgresqlStorage(TaskStorage):
         return self._claim(self._claim_id, values + (task_id, task_id), max_running)
 
     def _claim_many(self, values: tuple, count: int) -> list[tuple[int, int]]:
-        return in_claim_order(self.db.all(self._several_sql, values + (count,)))
-
-    @cached_property
-    def _several_sql(self) -> str:
-        return self.sql(f"{sql.CLAIM_UPDATE} WHERE pages_id IN (SELECT t.pages_id "
-                        f"{sql.PICK_SEVERAL} FOR UPDATE OF t SKIP LOCKED) AND running = 0 "
-                        "RETURNING pages_id, attempts, priority, turn")
+        return in_claim_order(self.db.all(self._claim_several, values + (count,)))
 
 
 class MariaStorage(TaskStorage):
@@ -338,9 +334,9 @@ class MariaStorage(TaskStorage):
 
     def __init__(self, db: Database):
         super().__init__(db)
-        self._pick_next, self._pick_id = (
+        self._pick_next, self._pick_id, self._pick_several = (
             self.sql(f"SELECT t.pages_id, t.attempts {pick} FOR UPDATE SKIP LOCKED")
-            for pick in (sql.PICK_NEXT, sql.PICK_ID))
+            for pick in (sql.PICK_NEXT, sql.PICK_ID, sql.PICK_SEVERAL))
         self._set = self.sql(sql.CLAIM_BY_ID)
 
     def insert_ignore(self, insert_sql: str) -> str:
@@ -379,10 +375,6 @@ class MariaStorage(TaskStorage):
                 self.db.execute(self.sql(f"{sql.CLAIM_UPDATE} WHERE pages_id IN ({marks})"),
                                 values + tuple(row[0] for row in rows))
         return [(row[0], row[1]) for row in rows]
-
-    @cached_property
-    def _pick_several(self) -> str:
-        return self.sql(f"SELECT t.pages_id, t.attempts {sql.PICK_SEVERAL} FOR UPDATE SKIP LOCKED")
 
 
 def in_claim_order(rows: list[tuple]) -> list[tuple[int, int]]:

@@ -230,7 +230,10 @@ class ServerGroup:
                 if not self._stopping:
                     self._fork(index)
             while self.children:
-                pid, status = os.waitpid(-1, os.WNOHANG)
+                try:
+                    pid, status = os.waitpid(-1, os.WNOHANG)
+                except ChildProcessError:        # none left to wait for
+                    break
                 if not pid:
                     self._kill_late_children()
                     time.sleep(0.1)
