@@ -65,11 +65,11 @@ def subtree_range(path: str) -> tuple[str, str]:
 
 
 def writes(page_id: int, rows: list[tuple], insert: str, index: str) -> list[tuple[str, tuple]]:
-    """The statements that store a field's rows for a page, with their trigram index entries
-    (`index`: the fold, a text row's last column)."""
+    """The statements that store a field's rows for a page, and queue them for the field's
+    trigram index (`index`, cms.textindex.insert_sql) when it has one."""
     statements = [(insert, (page_id, *row)) for row in rows]
-    if index:
-        statements += [(index, (page_id, row[-1])) for row in rows]
+    if index and rows:
+        statements.append((index, (page_id,)))
     return statements
 
 
@@ -83,6 +83,7 @@ class Pages(Hookable):
         self._writes: dict[int, tuple[Template, tuple[tuple[str, Field, str], ...]]] = {}
         self._many_sql: dict[int, str] = {}
         self._clock: tuple[int, datetime, Any] = (0, datetime.fromtimestamp(0, UTC), None)
+        self._text_index = textindex.PendingList(self.db)
 
     # -- reading ------------------------------------------------------------------------------
     def from_row(self, row: tuple) -> Page:
@@ -318,6 +319,7 @@ class Pages(Hookable):
                              modified_users_id=user_id, _path=path)
         pending, values = page._changed, page._values
         changed = []
+        queued = False
         statements = [(INSERT_PATH, (page_id, path))]
         if governing != access.home_template_id:
             statements.append((INSERT_ACCESS, (page_id, governing)))
@@ -326,7 +328,11 @@ class Pages(Hookable):
                 changed.append(field_name)
                 statements += writes(page_id, field.type.rows(field, db, values.get(field_name)),
                                      insert, index)
+                if index:
+                    queued = True
         db.execute_each(statements)
+        if queued:
+            self._text_index.added()
         return changed
 
     # -- who may: checked here, so every caller (admin, API, script) gets the same answer ---------
@@ -400,6 +406,8 @@ class Pages(Hookable):
             db.execute(delete, (page.id,))
             db.execute_each(writes(page.id, field.type.rows(field, db, page._values.get(name)),
                                    insert, index))
+            if index:
+                self._text_index.added()
         db.execute("UPDATE pages SET modified = ?, modified_users_id = ? WHERE id = ?",
                    (stamp, self.site.user_id, page.id))
         object.__setattr__(page, "modified", now)

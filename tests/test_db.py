@@ -298,7 +298,7 @@ def test_upgrade_6_rebuilds_folds_so_accents_are_ignored(site):
     site.db.execute("UPDATE field_title SET fold = ? WHERE pages_id = ?", ("café", page.id))
     schema.set_meta(site, "schema_version", 5)
     assert site.selectors.count("title=cafe") == 0
-    assert schema.upgrade(site) == [6, 7, 8]
+    assert schema.upgrade(site) == list(range(6, len(schema.MIGRATIONS) + 1))
     assert site.selectors.count("title=cafe") == 1
     assert site.db.scalar("SELECT fold FROM field_title WHERE pages_id = 1") == "home"
 
@@ -313,7 +313,7 @@ def test_upgrade_7_moves_the_three_kinds_of_lock_to_one_leases_table(site):
                 "owner {NAME} NOT NULL, until {FLOAT} NOT NULL)")
     site.db.execute("INSERT INTO lazycron (name, last_run) VALUES ('every_hour', 5)")
     schema.set_meta(site, "schema_version", 6)
-    assert schema.upgrade(site) == [7, 8]
+    assert schema.upgrade(site) == list(range(7, len(schema.MIGRATIONS) + 1))
     columns = {column.name for column in site.db.pw.get_columns("lazycron")}
     assert columns == {"name", "last_run"}
     assert site.db.scalar("SELECT last_run FROM lazycron WHERE name = 'every_hour'") == 5

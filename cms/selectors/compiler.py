@@ -295,7 +295,7 @@ class _Writer:
             expr = f"{alias}.{'fold' if target.folded else 'data'}"
             cond = self._compare(expr, leaf.op, [v for v in leaf.values if v is not None],
                                  exact=not target.folded,
-                                 trigram=textindex.table(target.field)
+                                 trigram=target.field
                                  if target.folded and target.field in self.matchable else "")
             if target.field in scope.inner_fields:
                 return cond
@@ -331,8 +331,9 @@ class _Writer:
                  trigram: str = "") -> str:
         """`exact`: stored text as it is (`title.data`), where a LIKE (which ignores ASCII case
         on SQLite) is followed by a regular expression, case-sensitive on every engine.
-        `trigram`: the field's trigram index, which answers `%=` first (words of three
-        characters or more; the LIKE then keeps the answer the scan's)."""
+        `trigram`: the field whose trigram index answers `%=` first, with the rows still
+        pending for it (words of three characters or more; the LIKE then keeps the answer the
+        scan's)."""
         if op == "=" and all(not isinstance(v, Words) for v in values):
             if len(values) == 1:
                 return f"{expr} = ?"
@@ -344,9 +345,10 @@ class _Writer:
             if op in ("<", ">", "<=", ">="):
                 parts.append(f"{expr} {op} ?")
             elif op == "%=" and trigram and len(value) >= textindex.MIN_LENGTH:
-                owner = expr.rsplit(".", 1)[0]
-                parts.append(f"{owner}.pages_id IN (SELECT rowid FROM {trigram} WHERE "
-                             f"{trigram} MATCH ?) AND {exact_like}")
+                owner, index = expr.rsplit(".", 1)[0], textindex.table(trigram)
+                parts.append(f"{owner}.pages_id IN (SELECT rowid FROM {index} WHERE {index} "
+                             f"MATCH ? UNION ALL SELECT pages_id FROM "
+                             f"{textindex.pending_table(trigram)}) AND {exact_like}")
             elif op in ("%=", "%$="):
                 parts.append(exact_like)
             elif op == "%^=":
