@@ -3,6 +3,10 @@ title, state, progress, summary and log as the per-field API, as stored at the m
 call."""
 from __future__ import annotations
 
+import sqlite3
+
+import pytest
+from conftest import ENGINE
 from tasker_support import make_task, run
 
 from cms.tasker import TaskState
@@ -64,3 +68,44 @@ def test_count_by_state(tasker):
     assert after.get(TaskState.KILLED, 0) - before.get(TaskState.KILLED, 0) == 1
     assert after.get(TaskState.WAITING, 0) - before.get(TaskState.WAITING, 0) == 3
     assert sum(after.values()) == tasker.site.pages.count("template=tasker-task, include=hidden")
+
+
+def statements_of(site, call):
+    """The SQL statements a call runs on the site's connection (SQLite's trace)."""
+    seen: list[str] = []
+    conn = site.db.pw.connection()
+    conn.set_trace_callback(seen.append)
+    try:
+        result = call()
+    finally:
+        conn.set_trace_callback(None)
+    return result, seen
+
+
+@pytest.mark.skipif(ENGINE != "sqlite", reason="SQLite's change stamp (cms/db/walstamp.py)")
+def test_a_status_asked_again_with_nothing_committed_is_answered_without_a_statement(tasker):
+    task = make_task(tasker, "chatty")
+    run(tasker, task)
+    first = tasker.get_status(task.id)
+    again, seen = statements_of(tasker.site, lambda: tasker.get_status(task.id))
+    assert seen == [] and again == first and len(first.log) == 1
+    first.log.append("changed by a caller")                 # no caller spoils the next answer
+    again.log.append("changed by a caller")
+    assert len(tasker.get_status(task.id).log) == 1
+    other = sqlite3.connect(tasker.site.db.path)             # another process's commit
+    with other:
+        other.execute("UPDATE tasker_tasks SET progress = 77 WHERE pages_id = ?", (task.id,))
+    other.close()
+    changed, seen = statements_of(tasker.site, lambda: tasker.get_status(task.id))
+    assert changed.progress == 77 and len(seen) == 1
+
+
+def test_inside_a_transaction_the_status_is_read_with_its_changes(tasker):
+    task = make_task(tasker, "chatty")
+    assert tasker.get_status(task.id).progress == 0
+    db = tasker.site.db
+    with pytest.raises(RuntimeError), db.transaction():
+        db.execute("UPDATE tasker_tasks SET progress = 60 WHERE pages_id = ?", (task.id,))
+        assert tasker.get_status(task.id).progress == 60     # not yet committed, but ours
+        raise RuntimeError("rolled back")
+    assert tasker.get_status(task.id).progress == 0

@@ -194,6 +194,12 @@ class Database:
             raise
         return cursor
 
+    def change_stamp(self) -> bytes | None:
+        """Something that differs after every commit to the database, by anyone, read without
+        a statement; None where the engine has no such thing (then nothing may be kept on the
+        strength of it). SQLite in WAL mode has one (cms/db/walstamp.py)."""
+        return None
+
     def defer(self, text: str, params: Sequence[Any] = ()) -> None:
         """Run a write whose outcome nobody reads (no rows, no rowcount) in the open transaction.
 

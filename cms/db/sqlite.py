@@ -15,6 +15,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 import peewee
 
 from .base import Database, wrap_driver_error
+from .walstamp import WalStamp, stamp_for
 
 T = TypeVar("T")
 
@@ -240,6 +241,7 @@ class SqliteDatabase(Database):
         lost with the last moments before a power cut) or "full" (an fsync per commit: it
         survives a power cut too, at a few milliseconds per commit)."""
         self.path = path
+        self._stamp: WalStamp | None = None
         pw = PollingSqliteDatabase(
             path,
             timeout=10,
@@ -258,6 +260,15 @@ class SqliteDatabase(Database):
         # SQLite has the REGEXP operator but no function behind it: every connection gets one.
         pw.register_function(regexp, "regexp", 2, deterministic=True)
         super().__init__(url, pw)
+
+    def change_stamp(self) -> bytes | None:
+        """The WAL index's header (cms/db/walstamp.py); None for a database in memory."""
+        stamp = self._stamp
+        if stamp is None or stamp.pid != os.getpid():
+            if self.path == ":memory:" or self.path.startswith("file:"):
+                return None
+            stamp = self._stamp = stamp_for(self.path)
+        return stamp.read()
 
     def execute(self, text: str, params: Sequence[Any] = ()) -> Any:
         """As the base, minus peewee's cursor bookkeeping: the connection runs it (hot path)."""

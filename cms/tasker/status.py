@@ -3,7 +3,12 @@
 `get_status(task_id)` reads the task's title, state, running flag, progress, log counters and
 (unless `log=False`) its log with ONE indexed statement over `tasker_tasks`, its page, its
 title and its log, instead of loading the page and then each field on its own (seven queries).
-Nothing is cached: every call sees the state as stored now.
+
+Every call sees the state as stored now. Where the database says, without a statement, that
+nothing was committed since an answer was read (`Database.change_stamp`: SQLite in WAL mode),
+the answer is given again from memory, shared by the process's threads; any commit, by anyone,
+makes every kept answer read again. Inside a transaction the statement always runs (the
+caller may have changed the task and not committed yet).
 """
 from __future__ import annotations
 
@@ -17,6 +22,7 @@ if TYPE_CHECKING:
     from ..db import Database
 
 MANY_AT_ONCE = 500          # ids per statement (well under every engine's parameter limit)
+KEPT_MAX = 20000            # answers kept per process before they are all forgotten
 
 
 class TaskStatus(NamedTuple):
@@ -28,6 +34,10 @@ class TaskStatus(NamedTuple):
     progress: int
     summary: str         # "35% 1 error(s)", as get_log_summary
     log: list[str]       # oldest first; empty when not asked for
+
+
+# (database url, task id, with the log) -> (change stamp when read, the answer)
+_kept: dict[tuple[str, int, bool], tuple[bytes, TaskStatus | None]] = {}
 
 
 def summary_text(progress: int, errors: int, warnings: int) -> str:
@@ -48,8 +58,20 @@ class TaskStatuses:
     def get_status(self, task_id: int, log: bool = True) -> TaskStatus | None:
         """The task's status as stored now, or None when there is no such task (or it is in
         the trash). `log=False` leaves the log unread (the task list's pollers want none)."""
-        row = self.db.one(sql.STATUS_WITH_LOG if log else sql.STATUS, (int(task_id),))
-        return as_status(row, row[8] if log and row else None)
+        db, task_id = self.db, int(task_id)
+        stamp = None if db.in_transaction() else db.change_stamp()
+        if stamp is not None:
+            key = (db.url, task_id, log)
+            kept = _kept.get(key)
+            if kept is not None and kept[0] == stamp:
+                return own_copy(kept[1])
+        row = db.one(sql.STATUS_WITH_LOG if log else sql.STATUS, (task_id,))
+        status = as_status(row, row[8] if log and row else None)
+        if stamp is not None:
+            if len(_kept) >= KEPT_MAX:
+                _kept.clear()
+            _kept[key] = (stamp, own_copy(status))
+        return status
 
     def get_statuses(self, task_ids: Iterable[int]) -> dict[int, TaskStatus]:
         """The statuses of many tasks (without their logs), by id: one query for a page of the
@@ -85,6 +107,11 @@ class TaskStatuses:
 
 DETAIL_KEYS = ("module", "method", "parent_id", "priority", "attempts", "failures", "running", "runner",
                "invoker", "lease_until", "not_before", "every", "retry", "steps", "run_seconds")
+
+
+def own_copy(status: TaskStatus | None) -> TaskStatus | None:
+    """A kept answer as a caller may change it: its log list is its own."""
+    return TaskStatus(*status[:-1], list(status.log)) if status is not None and status.log else status
 
 
 def as_status(row: tuple | None, log_text: str | None) -> TaskStatus | None:
