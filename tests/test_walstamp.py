@@ -46,6 +46,15 @@ def test_a_commit_by_another_connection_changes_it_and_nothing_else_does(site):
 
 
 @sqlite_only
+def test_it_holds_no_read_that_would_stop_a_checkpoint(site):
+    assert site.db.change_stamp() is not None
+    commit_elsewhere(site.db.path)
+    busy, _, _ = site.db.one("PRAGMA wal_checkpoint(TRUNCATE)")
+    assert busy == 0 and os.path.getsize(site.db.path + "-wal") == 0
+    assert site.db.change_stamp() is not None
+
+
+@sqlite_only
 def test_a_transaction_changes_it_at_its_commit_and_not_before(site):
     before = site.db.change_stamp()
     with site.transaction():

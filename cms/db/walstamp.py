@@ -87,8 +87,10 @@ class WalStamp:
 
     def _map(self) -> mmap.mmap | None:
         keeper = sqlite3.connect(self.path, check_same_thread=False)
-        mode = keeper.execute("PRAGMA journal_mode").fetchone()[0]
-        keeper.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()   # maps the index
+        # fetchall: a statement left unfinished would hold a read open, and no checkpoint
+        # could then empty the WAL
+        mode = keeper.execute("PRAGMA journal_mode").fetchall()[0][0]
+        keeper.execute("SELECT COUNT(*) FROM sqlite_master").fetchall()   # maps the index
         if str(mode).lower() != "wal":
             keeper.close()
             return None
