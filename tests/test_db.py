@@ -5,7 +5,7 @@ import subprocess
 
 import peewee
 import pytest
-from conftest import PYTHON
+from conftest import ENGINE, PYTHON
 
 import cms
 from cms import schema
@@ -396,3 +396,28 @@ def test_an_empty_table_a_runner_reads_does_not_make_every_check_analyze_again(t
     assert conn.execute("SELECT stat FROM sqlite_stat1 WHERE idx = 'sqlite_autoindex_tasker_deps_1'"
                         ).fetchone()[0].startswith("99 ")
     site.close()
+
+
+def test_a_prepared_statement_answers_as_the_statement_does(site):
+    """`one_prepared` on every engine; on PostgreSQL it is prepared once per connection, and
+    stays prepared through a rollback (a session's prepared statements are not transactional)
+    but not through a new connection."""
+    db = site.db
+    text = "SELECT id, name FROM pages WHERE id = ? AND status < ?"
+    assert db.one_prepared("cms_test_page", text, (1, 10**6)) == db.one(text, (1, 10**6))
+    with pytest.raises(RuntimeError), db.transaction():
+        assert db.one_prepared("cms_test_page", text, (1, 10**6))[0] == 1
+        raise RuntimeError("rolled back")
+    assert db.one_prepared("cms_test_page", text, (99999, 10**6)) is None
+    if ENGINE != "postgresql":
+        return
+    prepared = "SELECT COUNT(*) FROM pg_prepared_statements WHERE name = 'cms_test_page'"
+    assert db.scalar(prepared) == 1
+    db.reconnect()
+    assert db.scalar(prepared) == 0
+    assert db.one_prepared("cms_test_page", text, (1, 10**6))[0] == 1
+    assert db.scalar(prepared) == 1
+    db.prepare = False                     # CMS_PG_PREPARE=0: behind a transaction pooler
+    db.reconnect()
+    assert db.one_prepared("cms_test_page", text, (1, 10**6))[0] == 1
+    assert db.scalar(prepared) == 0

@@ -220,6 +220,12 @@ class Database:
     def one(self, text: str, params: Sequence[Any] = ()) -> tuple | None:
         return self.execute(text, params).fetchone()
 
+    def one_prepared(self, name: str, text: str, params: Sequence[Any] = ()) -> tuple | None:
+        """`one()` for a statement run again and again (a Tasker step's load): where the engine
+        plans a statement each time it is sent, it is prepared once per connection as `name`
+        (PostgreSQL); elsewhere the same as `one()`."""
+        return self.one(text, params)
+
     def all(self, text: str, params: Sequence[Any] = ()) -> list[tuple]:
         return self.execute(text, params).fetchall()
 

@@ -286,7 +286,7 @@ class StepRunner:
                   settings: dict[str, Any], ahead: ClaimAhead | None = None) -> bool:
         db = self.site.db
         task_id = claim.task_id
-        row = db.one(sql.STEP_LOAD, (task_id,))
+        row = db.one_prepared("cms_step_load", sql.STEP_LOAD, (task_id,))
         if row is None or row[4] != claim.token:
             self.tasker.warning(f"task {task_id} was not run: it was deleted, or this runner's claim "
                          "expired before the step began")
