@@ -292,6 +292,41 @@ def test_a_writer_waiting_for_sqlites_lock_is_seen_and_gets_in(tmp_path):
     db.close()
 
 
+def test_a_write_outside_a_transaction_waits_for_the_lock_as_a_transaction_does(tmp_path):
+    """An autocommit write (LazyCron marking a run, a lease let go) polls for the lock and says
+    so, so that a busy runner pauses for it; in SQLite's busy handler it was starved by a
+    running step's short breaks and failed after 10 s. Its rowcount reads as usual."""
+    import sqlite3
+    import threading
+    import time
+
+    url = f"sqlite:///{tmp_path}/site.db"
+    db = connect(url)
+    db.execute("CREATE TABLE t (n INTEGER)")
+    db.execute("INSERT INTO t VALUES (0)")
+    holder = sqlite3.connect(f"{tmp_path}/site.db", isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    changed: list[int] = []
+
+    def write():
+        other = connect(url)
+        changed.append(other.execute("UPDATE t SET n = n + 1").rowcount)
+        other.close()
+
+    thread = threading.Thread(target=write)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not db.pw.waiters.any() and time.monotonic() < deadline:
+        time.sleep(0.005)
+    assert db.pw.waiters.any() is True and changed == []
+    holder.execute("COMMIT")
+    thread.join(10)
+    assert changed == [1] and db.scalar("SELECT n FROM t") == 1
+    assert db.pw.waiters.any() is False
+    holder.close()
+    db.close()
+
+
 def test_upgrade_6_rebuilds_folds_so_accents_are_ignored(site):
     """A site made before folds ignored accents finds "Café" by "cafe" after the upgrade."""
     page = site.pages.add("basic-page", 1, "cafe", title="Café")

@@ -94,8 +94,9 @@ def poll_for_lock(pw: PollingSqliteDatabase, write: Callable[[sqlite3.Cursor], T
     rarely catches the short breaks between a busy runner's commits; polling catches every
     break of a millisecond or more, and while it polls it says so (`LockWaiters`).
     """
-    cursor = pw.connection().cursor()
-    cursor.execute("PRAGMA busy_timeout = 0")
+    conn = pw.connection()
+    conn.execute("PRAGMA busy_timeout = 0")
+    cursor = conn.cursor()           # the write's own: its rowcount and rows stay readable
     try:
         try:
             return write(cursor)
@@ -112,7 +113,15 @@ def poll_for_lock(pw: PollingSqliteDatabase, write: Callable[[sqlite3.Cursor], T
                     if not is_busy(exc) or time.monotonic() > deadline:
                         raise
     finally:
-        cursor.execute(f"PRAGMA busy_timeout = {int(pw._timeout * 1000)}")
+        conn.execute(f"PRAGMA busy_timeout = {int(pw._timeout * 1000)}")
+
+
+WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
+
+
+def is_write(text: str) -> bool:
+    """A statement that takes the write lock (as our statements are written: verb first)."""
+    return text[:7].upper().startswith(WRITES)
 
 
 def is_busy(exc: Exception) -> bool:
@@ -271,12 +280,20 @@ class SqliteDatabase(Database):
         return stamp.read()
 
     def execute(self, text: str, params: Sequence[Any] = ()) -> Any:
-        """As the base, minus peewee's cursor bookkeeping: the connection runs it (hot path)."""
+        """As the base, minus peewee's cursor bookkeeping: the connection runs it (hot path).
+
+        A write outside a transaction takes the lock as a transaction does, by polling and
+        saying so: in SQLite's own busy handler it rarely caught the breaks between a running
+        step's commits, and gave up after 10 s with "database is locked" (LazyCron's turns
+        failed so while the demo's import ran)."""
         conn = self.pw._state.conn
         try:
             if conn is None:
                 conn = self.pw.connection()
-            return conn.execute(text, params)
+            if conn.in_transaction or not is_write(text):
+                return conn.execute(text, params)
+            return poll_for_lock(self.pw, lambda cursor: cursor.execute(text, params),
+                                 self.pw.lock_timeout)
         except Exception as exc:
             wrap_driver_error(exc)
             raise
