@@ -109,3 +109,27 @@ def test_inside_a_transaction_the_status_is_read_with_its_changes(tasker):
         assert tasker.get_status(task.id).progress == 60     # not yet committed, but ours
         raise RuntimeError("rolled back")
     assert tasker.get_status(task.id).progress == 0
+
+
+@pytest.mark.skipif(ENGINE != "sqlite", reason="SQLite's change stamp (cms/db/walstamp.py)")
+def test_kept_answers_of_two_databases_never_mix(tmp_path):
+    """Two sites whose URLs read alike (relative paths from two working directories) keep
+    their own answers: the stamp names the file."""
+    import cms
+    from tasker_jobs import Jobs
+    answers = []
+    for name in ("one", "two"):
+        folder = tmp_path / name
+        folder.mkdir()
+        site = cms.boot(f"sqlite:///{folder}/site.db", site_dir=folder)
+        site.db.url = "sqlite:///site.db"              # as both would read, booted relative
+        site.modules.register(Jobs)
+        tasker = site.modules.get("Tasker")
+        task = tasker.create_task("Jobs", "noop", site.pages.get(1), f"Task of {name}")
+        answers.append((task.id, tasker.get_status(task.id).title, tasker, site))
+    (first_id, _, first_tasker, _), (second_id, second_title, _, _) = answers
+    assert first_id == second_id                          # the same id in both databases
+    assert first_tasker.get_status(first_id).title == "Task of one"
+    assert answers[1][2].get_status(second_id).title == second_title == "Task of two"
+    for *_, site in answers:
+        site.close()

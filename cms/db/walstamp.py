@@ -9,7 +9,8 @@ a status answer's one read cost it more than half its CPU time in the server (be
 In WAL mode every commit, by any connection of any process, rewrites the header of the WAL
 index: the `-shm` file that each connection maps into memory (https://www.sqlite.org/walformat.html,
 "The WAL-Index Header": a change counter, the last valid frame, the salts). Reading those bytes
-from a mapping of our own is a memory read. The stamp is the header's first copy.
+from a mapping of our own is a memory read. The stamp is the database file's path and the
+header's first copy: two databases never share one, even where their URLs read alike.
 
 It never claims "unchanged" when it cannot know:
 - the caller reads the stamp before the answer it guards, so a commit that lands between
@@ -59,6 +60,7 @@ class WalStamp:
     def __init__(self, path: str):
         self.path = path
         self.pid = os.getpid()
+        self._prefix = os.fsencode(path) + b"\0"
         self._view: mmap.mmap | None = None
         self._keeper: sqlite3.Connection | None = None
         self._opened = False
@@ -73,7 +75,7 @@ class WalStamp:
         if (first != second or first[INIT_OFFSET] != 1
                 or int.from_bytes(first[:4], sys.byteorder) != VERSION):
             return None
-        return first
+        return self._prefix + first
 
     def _open(self) -> mmap.mmap | None:
         with self._lock:

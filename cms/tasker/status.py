@@ -36,7 +36,8 @@ class TaskStatus(NamedTuple):
     log: list[str]       # oldest first; empty when not asked for
 
 
-# (database url, task id, with the log) -> (change stamp when read, the answer)
+# (database url, task id, with the log) -> (change stamp when read, the answer); the stamp
+# names the database file too, so two databases behind one URL text never share an answer
 _kept: dict[tuple[str, int, bool], tuple[bytes, TaskStatus | None]] = {}
 
 
