@@ -115,8 +115,9 @@ def test_inside_a_transaction_the_status_is_read_with_its_changes(tasker):
 def test_kept_answers_of_two_databases_never_mix(tmp_path):
     """Two sites whose URLs read alike (relative paths from two working directories) keep
     their own answers: the stamp names the file."""
-    import cms
     from tasker_jobs import Jobs
+
+    import cms
     answers = []
     for name in ("one", "two"):
         folder = tmp_path / name
