@@ -13,6 +13,7 @@ CMS_PG_PREPARE=0.
 from __future__ import annotations
 
 import contextlib
+import itertools
 import os
 import re
 import threading
@@ -58,7 +59,7 @@ class _Prepared(threading.local):
 
 def numbered(text: str) -> str:
     """A `?`-placeholder statement with PREPARE's `$1, $2 ...` instead."""
-    count = iter(range(1, text.count("?") + 1))
+    count = itertools.count(1)
     return re.sub(r"\?", lambda _: f"${next(count)}", text)
 
 

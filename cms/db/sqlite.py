@@ -274,7 +274,7 @@ class SqliteDatabase(Database):
         """The WAL index's header (cms/db/walstamp.py); None for a database in memory."""
         stamp = self._stamp
         if stamp is None or stamp.pid != os.getpid():
-            if self.path == ":memory:" or self.path.startswith("file:"):
+            if self.path == ":memory:":
                 return None
             stamp = self._stamp = stamp_for(self.path)
         return stamp.read()
