@@ -72,6 +72,20 @@ def status():
             "status": True, "status_html": "", "result": "Task", "progress": 0,
             "task_running": 0, "log": []}
 
+import random, sqlite3, threading
+local = threading.local()
+
+@app.get("/status-read")
+def status_read():
+    """The same answer after one indexed read of the site's SQLite file (a thread's own
+    connection): what any answer that reads the database once pays in this server."""
+    conn = getattr(local, "conn", None)
+    if conn is None:
+        conn = local.conn = sqlite3.connect(sys.argv[3])
+    conn.execute("SELECT data FROM field_title WHERE pages_id = ?",
+                 (random.randrange(1, 10000),)).fetchall()
+    return status()
+
 waitress.serve(app, host="127.0.0.1", port=int(sys.argv[1]), threads=int(sys.argv[2]),
                connection_limit=400, _quiet=True)
 '''
@@ -269,8 +283,10 @@ def main() -> int:
         ids = build_site(folder, url, args.tasks)
         big, small = build_tree(folder, url, args.children)
         bare_port = free_port()
+        sqlite_file = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
         bare_process = subprocess.Popen(
-            [sys.executable, "-c", BARE_APP, str(bare_port), str(args.threads)], env=env)
+            [sys.executable, "-c", BARE_APP, str(bare_port), str(args.threads), sqlite_file],
+            env=env)
         processes.append(bare_process)
         wait_for(bare_port, bare_process)
         rate = args.rate
@@ -281,6 +297,11 @@ def main() -> int:
             (f"bare bottle, {args.pollers} pollers at {rate:.0f}/s",
              measured(bare_process.pid, lambda: load(bare_port, lambda: "/status", "",
                                                      args.pollers, args.seconds, rate)))]
+        if sqlite_file:
+            results.append(("bare bottle + one SQLite read, flat out",
+                            measured(bare_process.pid, lambda: load(
+                                bare_port, lambda: "/status-read", "", args.pollers,
+                                args.seconds))))
         paced: dict[tuple[int, str], dict[str, float]] = {}
         flat_out: dict[tuple[int, str], dict[str, float]] = {}
         pages: dict[str, dict[str, float]] = {}
@@ -336,6 +357,12 @@ def main() -> int:
         print("CPU us: the server's CPU time per answer (all its processes), which a busy "
               "machine disturbs less than the latencies")
         bare_max = results[0][1]
+        if sqlite_file:
+            read = results[2][1]
+            print(f"bare endpoint with one SQLite read / without: "
+                  f"{read['rps'] / bare_max['rps']:.2f} of the most it serves, "
+                  f"{read['cpu_us'] / bare_max['cpu_us']:.1f}x the CPU per answer (the most an "
+                  "answer that reads the database once can reach in this server)")
         for pattern in patterns:
             one_max = flat_out[1, pattern]
             print(f"status API (1 process, {pattern}) / bare endpoint: "
