@@ -333,6 +333,41 @@ def test_a_reset_asked_while_the_runner_died_is_applied_when_its_lease_is_reaped
     assert tasker.get_history(task)[-1]["who"] == "reaper"
 
 
+def test_the_heartbeat_stays_awake_between_short_steps_and_parks_when_they_stop(tasker,
+                                                                               monkeypatch):
+    """Short steps come and go many times a tick: the heartbeat thread must not park and be
+    woken for each (a thread switch per step), yet it parks once no step has run for a while,
+    and a step added then still gets its ticks."""
+    from cms.tasker import heartbeat as beat
+    monkeypatch.setattr(beat, "PARK_AFTER", 0.4)
+    heart = beat.Heartbeat(tasker)
+
+    class Step:       # what the thread reads of a step; its last save long ago, so it is due
+        def __init__(self):
+            self.last_save, self.last_heartbeat = time.monotonic() - 60, time.monotonic()
+            self.due = self.finished = False
+            self.heartbeat_interval = float("inf")
+
+    first = Step()
+    heart.add(first)
+    wait_for(lambda: first.due, 5)
+    heart.remove(first)
+    parked_between = 0
+    deadline = time.monotonic() + 0.3           # short steps, back to back, for a while
+    while time.monotonic() < deadline:
+        short = Step()
+        heart.add(short)
+        heart.remove(short)
+        parked_between += not heart.wake.is_set()
+        time.sleep(0.002)
+    assert parked_between == 0
+    wait_for(lambda: not heart.wake.is_set(), 5)   # no step since: it parked
+    late = Step()
+    heart.add(late)
+    wait_for(lambda: late.due, 5)
+    heart.remove(late)
+
+
 @pytest.mark.slow
 def test_a_heartbeat_keeps_the_lease_of_a_step_that_does_not_save(tasker, worker_env):
     tasker.site.modules.save_config("Tasker", lease_seconds=1)
