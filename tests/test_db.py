@@ -139,6 +139,53 @@ def test_deferred_writes_keep_their_order_and_leave_with_a_rollback(site):
     assert sort() == 13
 
 
+def test_a_savepoint_waits_with_the_writes_and_means_the_same(site):
+    """Where writes wait (PostgreSQL, MariaDB) a savepoint opened with none waiting waits for
+    the block's first statement; rolled back before anything was sent, it undoes the block's
+    waiting writes and nothing before it, and the block goes on inside it."""
+    db = site.db
+    page = site.pages.add("basic-page", 1, title="Saved points")
+
+    def sort() -> int:
+        return db.scalar("SELECT sort FROM pages WHERE id = ?", (page.id,))
+
+    def set_sort(value: int) -> None:
+        db.defer("UPDATE pages SET sort = ? WHERE id = ?", (value, page.id))
+
+    set_sort(0)                                    # outside a transaction: at once
+    with site.transaction():
+        assert sort() == 0
+        with site.transaction() as inner:          # its SAVEPOINT may still wait here
+            set_sort(1)
+            inner.rollback()                       # nothing of it reached the server
+            set_sort(2)                            # the block goes on inside the savepoint
+            with site.transaction() as deeper:
+                set_sort(3)
+                deeper.rollback()
+        assert sort() == 2
+        set_sort(4)                                # waiting when the next block opens
+        with site.transaction() as inner:
+            set_sort(5)
+            inner.rollback()                       # the write before the block stays
+        assert sort() == 4
+        with site.transaction() as inner:
+            assert sort() == 4                     # the savepoint went with this read
+            set_sort(6)
+            inner.rollback()
+        assert sort() == 4
+    assert sort() == 4
+    # A statement that fails inside a block whose savepoint waited undoes the block only.
+    with site.transaction():
+        set_sort(7)
+        assert sort() == 7
+        with pytest.raises(peewee.IntegrityError):
+            with site.transaction():
+                db.execute("INSERT INTO pages_paths (pages_id, path) VALUES (?, ?)",
+                           (page.id, "/y/"))
+        set_sort(sort() + 1)
+    assert sort() == 8
+
+
 def test_schema_change_inside_transaction_is_refused(site):
     with site.transaction():
         with pytest.raises(cms.SchemaError, match="not allowed inside a transaction"):

@@ -52,7 +52,7 @@ class _CountedTransaction:
         depth = getattr(levels, "open", 0) + 1
         if db.pw.in_transaction():
             self.name = f"cms_level_{depth}"
-            db.execute(f"SAVEPOINT {self.name}")
+            db.savepoint(self.name)
             entered: Any = self
         else:
             self.atomic = db.pw.atomic()
@@ -62,8 +62,7 @@ class _CountedTransaction:
 
     def rollback(self) -> None:
         """Undo what the block did so far; the block goes on (as peewee's savepoints)."""
-        self.db.discard_deferred()
-        self.db.execute(f"ROLLBACK TO SAVEPOINT {self.name}")
+        self.db.rollback_to(self.name)
 
     def __exit__(self, exc_type: Any, *exc_info: Any) -> Any:
         self.db._levels.open -= 1
@@ -125,14 +124,13 @@ class _NamedSavepoint:
 
     def __init__(self, db: Database, name: str):
         self.db, self.name = db, name
-        db.execute(f"SAVEPOINT {name}")
+        db.savepoint(name)
 
     def commit(self, begin: bool = False) -> None:
         self.db.execute(f"RELEASE SAVEPOINT {self.name}")
 
     def rollback(self, begin: bool = False) -> None:
-        self.db.discard_deferred()
-        self.db.execute(f"ROLLBACK TO SAVEPOINT {self.name}")
+        self.db.rollback_to(self.name)
 
 
 def utcnow() -> datetime:
@@ -211,6 +209,19 @@ class Database:
 
     def discard_deferred(self) -> None:
         """Forget the deferred writes: a ROLLBACK TO SAVEPOINT is about to undo them."""
+
+    def savepoint(self, name: str) -> None:
+        """SAVEPOINT `name` in the open transaction. Where writes wait (`defer`) and none wait
+        now, it waits too, for the block's first statement: a round trip fewer per savepoint.
+        A savepoint never goes after writes that were waiting before it, so whatever fails in
+        the message that carries it failed inside it."""
+        self.execute(f"SAVEPOINT {name}")
+
+    def rollback_to(self, name: str) -> None:
+        """ROLLBACK TO SAVEPOINT `name`: the deferred writes since it are dropped, and a
+        savepoint that is still waiting, never sent, has nothing to undo on the server."""
+        self.discard_deferred()
+        self.execute(f"ROLLBACK TO SAVEPOINT {name}")
 
     def execute_each(self, statements: Iterable[tuple[str, Sequence[Any]]]) -> None:
         """Run statements in order, each with its own parameters (a page's rows in one call)."""

@@ -2,6 +2,11 @@
 
 `utf8mb4_nopad_bin` compares byte for byte like SQLite and PostgreSQL's "C" collation;
 `utf8mb4_bin` would ignore trailing spaces ("pie " = "pie").
+
+Writes whose outcome nobody reads (`defer`) wait for the next statement and go with it in one
+message (cms/db/server.py): the connection takes several statements at once (PyMySQL's
+MULTI_STATEMENTS flag), and a message's results are read to its last, which the cursor then
+holds. The server stops a message at its first error, which arrives as that statement's.
 """
 from __future__ import annotations
 
@@ -9,12 +14,21 @@ import contextlib
 from typing import Any, Iterator, Sequence
 
 import peewee
+from pymysql.constants import CLIENT
 
 from ..errors import DatabaseError
-from .server import ServerDatabase
+from .server import DeferringPeewee, ServerDatabase
 
 RETRYABLE = {1213, 1205}          # deadlock, lock wait timeout
 DISCONNECTED = {2006, 2013, 2003, 2055, 0}
+
+
+class _Peewee(DeferringPeewee, peewee.MySQLDatabase):
+    """peewee's MariaDB database, with the writes that wait (cms/db/server.py)."""
+
+    def last_result(self, cursor: Any) -> None:
+        while cursor.nextset():       # an error in a later statement is raised here
+            pass
 
 
 class MariaDatabase(ServerDatabase):
@@ -32,9 +46,10 @@ class MariaDatabase(ServerDatabase):
     table_options = " ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_nopad_bin"
 
     def __init__(self, url: str, **params: Any):
-        pw = peewee.MySQLDatabase(
+        pw = _Peewee(
             params.pop("database"),
             charset="utf8mb4",
+            client_flag=CLIENT.MULTI_STATEMENTS,
             init_command=("SET SESSION tx_isolation = 'READ-COMMITTED', time_zone = '+00:00', "
                           "sql_mode = 'STRICT_ALL_TABLES,NO_ENGINE_SUBSTITUTION', "
                           "collation_connection = 'utf8mb4_nopad_bin'"),

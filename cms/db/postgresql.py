@@ -1,8 +1,6 @@
 """PostgreSQL: a shared engine for several machines. Text compared in the "C" collation.
 
-Writes whose outcome nobody reads (`defer`) wait for this thread's next statement and go to the
-server with it in one message, as do the writes before a COMMIT: a Tasker step's end was six
-round trips of 0.1-0.2 ms each on loopback, more than all its Python.
+Writes whose outcome nobody reads (`defer`) wait for the next statement (cms/db/server.py).
 
 A statement run at every step (`one_prepared`) is prepared once per connection: psycopg2 sends
 text, which PostgreSQL plans each time, and planning a step's six-table load took 0.25-0.33 ms
@@ -22,31 +20,7 @@ from typing import Any, Iterator, Sequence
 
 import peewee
 
-from .base import wrap_driver_error
-from .server import ServerDatabase
-
-
-class _Waiting(threading.local):
-    """This thread's deferred writes: statement texts (in `%s` style) and their parameters."""
-
-    def __init__(self) -> None:
-        self.texts: list[str] = []
-        self.params: list[Any] = []
-
-    def add(self, text: str, params: Sequence[Any]) -> None:
-        self.texts.append(text)
-        self.params.extend(params)
-
-    def take(self, text: str | None = None, params: Sequence[Any] = ()) -> tuple[str, list[Any]]:
-        """The waiting writes (and then `text`) as one message; none wait after it."""
-        if text is not None:
-            self.add(text, params)
-        joined, values = "; ".join(self.texts), self.params
-        self.texts, self.params = [], []
-        return joined, values
-
-    def clear(self) -> None:
-        self.texts, self.params = [], []
+from .server import DeferringPeewee, ServerDatabase
 
 
 class _Prepared(threading.local):
@@ -63,42 +37,8 @@ def numbered(text: str) -> str:
     return re.sub(r"\?", lambda _: f"${next(count)}", text)
 
 
-class _Peewee(peewee.PostgresqlDatabase):
-    """peewee's PostgreSQL database, aware of the writes that wait (see the module docstring):
-    they go with the COMMIT, before any statement peewee runs itself, and are dropped by a
-    ROLLBACK or a closed connection."""
-
-    def __init__(self, *args: Any, **kwargs: Any):
-        super().__init__(*args, **kwargs)
-        self.waiting = _Waiting()
-
-    def execute_sql(self, sql: str, params: Any = None) -> Any:
-        if self.waiting.texts:
-            self._send(*self.waiting.take())
-        return super().execute_sql(sql, params)
-
-    def commit(self) -> None:
-        if self.waiting.texts and not self.is_closed():
-            self._send(*self.waiting.take("COMMIT"))
-        else:
-            super().commit()
-
-    def rollback(self) -> None:
-        self.waiting.clear()
-        super().rollback()
-
-    def close(self) -> bool:
-        self.waiting.clear()
-        return super().close()
-
-    def _send(self, text: str, params: list[Any]) -> Any:
-        try:
-            cursor = self.cursor()
-            cursor.execute(text, params)
-        except Exception as exc:
-            wrap_driver_error(exc)
-            raise
-        return cursor
+class _Peewee(DeferringPeewee, peewee.PostgresqlDatabase):
+    """peewee's PostgreSQL database, with the writes that wait (cms/db/server.py)."""
 
 
 class PostgresqlDatabase(ServerDatabase):
@@ -117,14 +57,8 @@ class PostgresqlDatabase(ServerDatabase):
     def __init__(self, url: str, **params: Any):
         pw = _Peewee(params.pop("database"), options="-c timezone=UTC", **params)
         super().__init__(url, pw)
-        self._waiting = pw.waiting
         self._prepared = _Prepared()
         self.prepare = os.environ.get("CMS_PG_PREPARE", "1") != "0"
-
-    def execute(self, text: str, params: Sequence[Any] = ()) -> Any:
-        if self._waiting.texts:
-            return self.pw._send(*self._waiting.take(self.sql(text), params))
-        return super().execute(text, params)
 
     def one_prepared(self, name: str, text: str, params: Sequence[Any] = ()) -> tuple | None:
         if not self.prepare:
@@ -137,15 +71,6 @@ class PostgresqlDatabase(ServerDatabase):
             self.execute(f"PREPARE {name} AS {numbered(text)}")
             prepared.names.add(name)
         return self.one(f"EXECUTE {name} ({', '.join('?' * len(params))})", params)
-
-    def defer(self, text: str, params: Sequence[Any] = ()) -> None:
-        if not self.pw.in_transaction():       # nothing would come to carry it
-            self.execute(text, params)
-            return
-        self._waiting.add(self.sql(text), params)
-
-    def discard_deferred(self) -> None:
-        self._waiting.clear()
 
     def insert(self, text: str, params: Sequence[Any] = ()) -> int:
         return self.execute(text + " RETURNING id", params).fetchone()[0]
