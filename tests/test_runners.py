@@ -538,6 +538,40 @@ def batches(tasker, monkeypatch):
     return sizes
 
 
+def test_steps_claimed_ahead_read_what_they_need_with_their_claims(tasker, batches,
+                                                                  monkeypatch):
+    """The claims taken ahead are read in one statement with them: their steps send no read of
+    their own. A claim that waited longer than a third of its lease is read again, so one lost
+    meanwhile is not run."""
+    tasks = [add_task(tasker, "bump", f"Loaded {i}") for i in range(5)]
+    db = tasker.site.db
+    reads = []
+    one_prepared = db.one_prepared
+    monkeypatch.setattr(db, "one_prepared", lambda *args: reads.append(args) or one_prepared(*args))
+    assert in_process(tasker).run() == 0
+    assert [row(tasker, t)[:2] for t in tasks] == [(TaskState.FINISHED, 0)] * 5
+    assert [hits(tasker, t) for t in tasks] == [1] * 5
+    assert batches == [(4, True)]
+    assert len(reads) == 1           # the first step's own; the four claimed ahead were read
+
+    old, fresh = add_task(tasker, "bump", "Old read"), add_task(tasker, "bump", "Fresh read")
+    claims = sorted(claim_several(tasker, 2), key=lambda claim: claim.task_id)
+    assert [claim.task_id for claim in claims] == [old.id, fresh.id]
+    with db.transaction():
+        tasker.runner._load_ahead(claims)
+    assert all(claim.loaded is not None for claim in claims)
+    claims[0].loaded_at -= claims[0].lease_seconds        # waited too long ...
+    db.execute("UPDATE tasker_tasks SET token = 'another' WHERE pages_id = ?", (old.id,))
+    tasker.site.notices.clear()
+    reads.clear()
+    assert tasker.execute_task(old.id, {"claim": claims[0], "invoker": "worker"}) is False
+    assert len(reads) == 1 and "claim expired before the step began" in \
+        tasker.site.notices.warnings()[-1].text           # ... so read again: never run
+    assert not any("lost its claim" in line for line in tasker.get_log(old))
+    assert tasker.execute_task(fresh.id, {"claim": claims[1], "invoker": "worker"}) is True
+    assert len(reads) == 1 and hits(tasker, fresh) == 1
+
+
 def hits(tasker, task):
     """The counter of the page the task works on."""
     return tasker.site.pages.get(json.loads(task.get("task_data"))["pageid"]).get("hits")

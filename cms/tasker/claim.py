@@ -31,7 +31,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
 from . import sql
@@ -51,6 +51,10 @@ class Claim:
     invoker: str
     lease_seconds: float
     attempts: int         # runner deaths so far (before this claim)
+    # What its step needs, read with the claim by a runner that claimed ahead (step.py), and
+    # when (time.monotonic()); the step reads it again when it is missing or old.
+    loaded: tuple | None = field(default=None, repr=False, compare=False)
+    loaded_at: float = field(default=0.0, repr=False, compare=False)
 
 
 class ClaimAhead:
@@ -77,6 +81,10 @@ class ClaimAhead:
         """Claim up to `count` more tasks (uncommitted until `keep`)."""
         if count > 0:
             self._pending += self._take(count)
+
+    def taken(self) -> list[Claim]:
+        """The claims taken since the last `keep` or `drop`, not committed yet."""
+        return list(self._pending)
 
     def keep(self) -> None:
         """The commit that held the taken claims succeeded: queue them."""

@@ -107,12 +107,15 @@ COUNT_FOLLOWUP = "UPDATE tasker_tasks SET next_count = next_count + 1 WHERE page
 # -- a step ------------------------------------------------------------------------------------
 # What a step needs, in one round trip: the task's row and data, the task page, and the page it
 # works on when that is its parent (as create_task makes it; task_data's pageid decides).
-STEP_LOAD = ("SELECT t.module, t.method, t.progress, d.data, t.token, "
-             f"{PAGE_COLUMNS}, {PAGE_COLUMNS.replace('pp.', 'qq.').replace('p.', 'q.')} "
-             "FROM tasker_tasks t LEFT JOIN field_task_data d ON d.pages_id = t.pages_id "
-             "JOIN pages p ON p.id = t.pages_id JOIN pages_paths pp ON pp.pages_id = p.id "
-             "LEFT JOIN pages q ON q.id = p.parent_id LEFT JOIN pages_paths qq ON qq.pages_id = q.id "
-             "WHERE t.pages_id = ?")
+_STEP_LOAD = ("SELECT t.module, t.method, t.progress, d.data, t.token, "
+              f"{PAGE_COLUMNS}, {PAGE_COLUMNS.replace('pp.', 'qq.').replace('p.', 'q.')} "
+              "FROM tasker_tasks t LEFT JOIN field_task_data d ON d.pages_id = t.pages_id "
+              "JOIN pages p ON p.id = t.pages_id JOIN pages_paths pp ON pp.pages_id = p.id "
+              "LEFT JOIN pages q ON q.id = p.parent_id LEFT JOIN pages_paths qq ON qq.pages_id = q.id "
+              "WHERE t.pages_id ")
+STEP_LOAD = _STEP_LOAD + "= ?"
+# The same for the tasks a runner claimed ahead, at once (their task id is the row's p.id).
+STEP_LOAD_MANY = _STEP_LOAD + "IN ({marks})"
 STEP_LOAD_PAGE_WIDTH = PAGE_COLUMNS.count(",") + 1
 STEP_END_READ = ("SELECT token, state, reset_pending, every, retry, failures, next_count, "
                  "not_before, initial_data, live_key, parent_id, signature, steps FROM tasker_tasks "

@@ -37,7 +37,10 @@ the claim is a round trip of its own), so after a short step a runner claims up 
 each step inside a savepoint of its own. The transaction commits when the claimed steps are
 done (with the next claims), once it is `storage.batch_seconds` old, or when a step commits
 part way (a long step: the claims still queued are released in that commit, for other
-runners). A step that fails rolls back to its savepoint only; the steps before it commit.
+runners). What their steps read first (the task's row and data, its page and the page it works
+on) is read for all of them in one statement with the claims; a step whose claim waited longer
+than a third of its lease reads again, so a claim lost meanwhile stops it before its method
+runs. A step that fails rolls back to its savepoint only; the steps before it commit.
 Every claim is committed before its step runs, so a process killed mid-batch loses only
 uncommitted work, as a killed step always did; its supervisor releases the queued claims.
 The transaction and the batch are `step_transaction.py`'s; what the end of a step decides is
@@ -286,7 +289,10 @@ class StepRunner:
                   settings: dict[str, Any], ahead: ClaimAhead | None = None) -> bool:
         db = self.site.db
         task_id = claim.task_id
-        row = db.one_prepared("cms_step_load", sql.STEP_LOAD, (task_id,))
+        row = claim.loaded
+        if row is None or time.monotonic() - claim.loaded_at > claim.lease_seconds / 3:
+            row = db.one_prepared("cms_step_load", sql.STEP_LOAD, (task_id,))
+        claim.loaded = None
         if row is None or row[4] != claim.token:
             self.tasker.warning(f"task {task_id} was not run: it was deleted, or this runner's claim "
                          "expired before the step began")
@@ -375,6 +381,7 @@ class StepRunner:
                 keep_open = ahead is not None and self._batch_goes_on(step, ahead)
                 if ahead is not None and not keep_open:
                     ahead.take(self._claims_ahead(step, ahead))
+                    self._load_ahead(ahead.taken())
                 step.end(commit=True, keep_open=keep_open)
                 if ahead is not None and not keep_open:
                     ahead.keep()
@@ -437,6 +444,20 @@ class StepRunner:
         storage = self.storage
         short = time.time() - step.started < storage.batch_seconds / 4
         return storage.batch_steps if short and not step.tx.committed else 1
+
+    def _load_ahead(self, claims: list[Claim]) -> None:
+        """Read what the steps of several claims taken ahead need, in one statement with the
+        claims (a round trip per step fewer on the server engines). A step whose claim waited
+        longer than a third of its lease reads again, so a claim lost meanwhile is seen before
+        its method runs, as a step's own read would see it."""
+        if len(claims) < 2:
+            return
+        ids = [claim.task_id for claim in claims]
+        statement = sql.STEP_LOAD_MANY.format(marks=", ".join("?" * len(ids)))
+        rows = {row[5]: row for row in self.site.db.all(statement, ids)}
+        now = time.monotonic()
+        for claim in claims:
+            claim.loaded, claim.loaded_at = rows.get(claim.task_id), now
 
     def end_batch(self, batch: Batch | None = None, commit: bool = True) -> None:
         """Commit (or roll back) the transaction a step left open for the next one, if any.
