@@ -142,13 +142,16 @@ class PendingList:
     def __init__(self, db: Database):
         self.db = db
         self.queued = 0
+        self.fields: frozenset[str] | None = None    # read once: a query of the schema
 
     def added(self) -> None:
         """One more row queued in the open transaction: move the lists when they are long."""
         self.queued += 1
         if self.queued >= FLUSH_EVERY:
             self.queued = 0
-            for field in matchable(self.db):
+            if self.fields is None:
+                self.fields = matchable(self.db)
+            for field in self.fields:
                 flush(self.db, field)
 
 
