@@ -503,3 +503,44 @@ def test_a_prepared_statement_answers_as_the_statement_does(site):
     db.reconnect()
     assert db.one_prepared("cms_test_page", text, (1, 10**6))[0] == 1
     assert db.scalar(prepared) == 0
+
+
+def test_deferred_writes_are_prepared_once_per_connection_on_postgresql(site):
+    """On PostgreSQL a deferred write is prepared at its first use on a connection and waits
+    as an EXECUTE; a rollback keeps it prepared, a new connection prepares it again, and
+    CMS_PG_PREPARE=0 sends the text as it is. Elsewhere `defer` means what it always did."""
+    db = site.db
+    page = site.pages.add("basic-page", 1, title="Prepared writes")
+
+    def sort() -> int:
+        return db.scalar("SELECT sort FROM pages WHERE id = ?", (page.id,))
+
+    def set_sort(value: int) -> None:
+        db.defer("UPDATE pages SET sort = ? WHERE id = ?", (value, page.id))
+
+    written = ("SELECT COUNT(*) FROM pg_prepared_statements WHERE statement LIKE "
+               "'%UPDATE pages SET sort = $1 WHERE id = $2'")
+    for attempt in range(2):
+        with db.transaction():
+            set_sort(3 + attempt)
+            set_sort(5 + attempt)                # the same write: prepared once
+        assert sort() == 5 + attempt
+        if ENGINE == "postgresql":
+            assert db.scalar(written) == 1
+    with pytest.raises(RuntimeError), db.transaction():
+        set_sort(9)
+        raise RuntimeError("rolled back")
+    assert sort() == 6
+    if ENGINE != "postgresql":
+        return
+    assert db.scalar(written) == 1           # prepared statements outlive a rollback
+    db.reconnect()
+    assert db.scalar(written) == 0
+    with db.transaction():
+        set_sort(7)
+    assert sort() == 7 and db.scalar(written) == 1
+    db.prepare = False                       # CMS_PG_PREPARE=0
+    db.reconnect()
+    with db.transaction():
+        set_sort(8)
+    assert sort() == 8 and db.scalar(written) == 0

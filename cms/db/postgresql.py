@@ -2,11 +2,12 @@
 
 Writes whose outcome nobody reads (`defer`) wait for the next statement (cms/db/server.py).
 
-A statement run at every step (`one_prepared`) is prepared once per connection: psycopg2 sends
-text, which PostgreSQL plans each time, and planning a step's six-table load took 0.25-0.33 ms
-of its 0.5. A proxy that hands one client's transactions to different server connections
-(PgBouncer in transaction mode) does not keep prepared statements: behind one, set
-CMS_PG_PREPARE=0.
+A statement run at every step (`one_prepared`), and every deferred write, is prepared once per
+connection: psycopg2 sends text, which PostgreSQL parses and plans each time. Planning a step's
+six-table load took 0.25-0.33 ms of its 0.5, and a step's six deferred writes took 680-800 us
+as text against 510-590 prepared (bench_runners.breakdown). A proxy that hands one client's
+transactions to different server connections (PgBouncer in transaction mode) does not keep
+prepared statements: behind one, set CMS_PG_PREPARE=0.
 """
 from __future__ import annotations
 
@@ -22,6 +23,8 @@ import peewee
 
 from .server import DeferringPeewee, ServerDatabase
 
+MAX_PREPARED_WRITES = 64     # distinct deferred writes prepared per connection
+
 
 class _Prepared(threading.local):
     """The statements prepared on this thread's connection (a new connection has none)."""
@@ -29,6 +32,12 @@ class _Prepared(threading.local):
     def __init__(self) -> None:
         self.conn: Any = None
         self.names: set[str] = set()
+        self.writes: dict[str, str] = {}     # a deferred write's text -> its name
+
+    def on(self, conn: Any) -> None:
+        """Forget what was prepared on another connection (this one has none of them)."""
+        if self.conn is not conn:
+            self.conn, self.names, self.writes = conn, set(), {}
 
 
 def numbered(text: str) -> str:
@@ -63,14 +72,32 @@ class PostgresqlDatabase(ServerDatabase):
     def one_prepared(self, name: str, text: str, params: Sequence[Any] = ()) -> tuple | None:
         if not self.prepare:
             return self.one(text, params)
-        conn, prepared = self.pw.connection(), self._prepared
-        if prepared.conn is not conn:
-            prepared.conn, prepared.names = conn, set()
+        prepared = self._prepared
+        prepared.on(self.pw.connection())
         if name not in prepared.names:
             # not undone by a rollback: a prepared statement lasts as long as its session
             self.execute(f"PREPARE {name} AS {numbered(text)}")
             prepared.names.add(name)
         return self.one(f"EXECUTE {name} ({', '.join('?' * len(params))})", params)
+
+    def defer(self, text: str, params: Sequence[Any] = ()) -> None:
+        """A deferred write is prepared once per connection and waits as an EXECUTE: the
+        server neither parses nor plans it again (a step's writes are the same few
+        statements every time)."""
+        if not self.prepare or not self.pw.in_transaction():
+            super().defer(text, params)
+            return
+        prepared = self._prepared
+        prepared.on(self.pw.connection())
+        name = prepared.writes.get(text)
+        if name is None:
+            if len(prepared.writes) >= MAX_PREPARED_WRITES:
+                super().defer(text, params)
+                return
+            name = f"cms_write_{len(prepared.writes) + 1}"
+            self.execute(f"PREPARE {name} AS {numbered(text)}")
+            prepared.writes[text] = name
+        super().defer(f"EXECUTE {name} ({', '.join('?' * len(params))})", params)
 
     def insert(self, text: str, params: Sequence[Any] = ()) -> int:
         return self.execute(text + " RETURNING id", params).fetchone()[0]
