@@ -102,16 +102,23 @@ def test_savepoints_nest_and_roll_back_alone(site):
     assert {"outer", "kept", "after"} <= found and not {"deep", "undone"} & found
 
 
-def test_deferred_writes_keep_their_order_and_leave_with_a_rollback(site):
-    """`defer` saves PostgreSQL a round trip per write; on every engine it means the same."""
-    db = site.db
-    page = site.pages.add("basic-page", 1, title="Deferred")
+def deferred_sort(site, title: str):
+    """A new page, its sort as stored now, and a setter that defers its write (a write nobody
+    reads): what the tests of deferred writes watch."""
+    db, page = site.db, site.pages.add("basic-page", 1, title=title)
 
     def sort() -> int:
         return db.scalar("SELECT sort FROM pages WHERE id = ?", (page.id,))
 
     def set_sort(value: int) -> None:
         db.defer("UPDATE pages SET sort = ? WHERE id = ?", (value, page.id))
+    return page, sort, set_sort
+
+
+def test_deferred_writes_keep_their_order_and_leave_with_a_rollback(site):
+    """`defer` saves PostgreSQL a round trip per write; on every engine it means the same."""
+    db = site.db
+    page, sort, set_sort = deferred_sort(site, "Deferred")
 
     with site.transaction():
         set_sort(7)
@@ -144,13 +151,7 @@ def test_a_savepoint_waits_with_the_writes_and_means_the_same(site):
     the block's first statement; rolled back before anything was sent, it undoes the block's
     waiting writes and nothing before it, and the block goes on inside it."""
     db = site.db
-    page = site.pages.add("basic-page", 1, title="Saved points")
-
-    def sort() -> int:
-        return db.scalar("SELECT sort FROM pages WHERE id = ?", (page.id,))
-
-    def set_sort(value: int) -> None:
-        db.defer("UPDATE pages SET sort = ? WHERE id = ?", (value, page.id))
+    page, sort, set_sort = deferred_sort(site, "Saved points")
 
     set_sort(0)                                    # outside a transaction: at once
     with site.transaction():
@@ -510,13 +511,7 @@ def test_deferred_writes_are_prepared_once_per_connection_on_postgresql(site):
     as an EXECUTE; a rollback keeps it prepared, a new connection prepares it again, and
     CMS_PG_PREPARE=0 sends the text as it is. Elsewhere `defer` means what it always did."""
     db = site.db
-    page = site.pages.add("basic-page", 1, title="Prepared writes")
-
-    def sort() -> int:
-        return db.scalar("SELECT sort FROM pages WHERE id = ?", (page.id,))
-
-    def set_sort(value: int) -> None:
-        db.defer("UPDATE pages SET sort = ? WHERE id = ?", (value, page.id))
+    _, sort, set_sort = deferred_sort(site, "Prepared writes")
 
     written = ("SELECT COUNT(*) FROM pg_prepared_statements WHERE statement LIKE "
                "'%UPDATE pages SET sort = $1 WHERE id = $2'")
