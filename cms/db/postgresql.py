@@ -31,13 +31,13 @@ class _Prepared(threading.local):
 
     def __init__(self) -> None:
         self.conn: Any = None
-        self.names: set[str] = set()
-        self.writes: dict[str, str] = {}     # a deferred write's text -> its name
+        self.names: dict[str, str] = {}      # a statement's text -> its prepared name
+        self.writes = 0                      # deferred writes among them
 
     def on(self, conn: Any) -> None:
         """Forget what was prepared on another connection (this one has none of them)."""
         if self.conn is not conn:
-            self.conn, self.names, self.writes = conn, set(), {}
+            self.conn, self.names, self.writes = conn, {}, 0
 
 
 def numbered(text: str) -> str:
@@ -70,34 +70,33 @@ class PostgresqlDatabase(ServerDatabase):
         self.prepare = os.environ.get("CMS_PG_PREPARE", "1") != "0"
 
     def one_prepared(self, name: str, text: str, params: Sequence[Any] = ()) -> tuple | None:
-        if not self.prepare:
-            return self.one(text, params)
-        prepared = self._prepared
-        prepared.on(self.pw.connection())
-        if name not in prepared.names:
-            # not undone by a rollback: a prepared statement lasts as long as its session
-            self.execute(f"PREPARE {name} AS {numbered(text)}")
-            prepared.names.add(name)
-        return self.one(f"EXECUTE {name} ({', '.join('?' * len(params))})", params)
+        call = self._prepared_call(text, params, name) if self.prepare else None
+        return self.one(call or text, params)
 
     def defer(self, text: str, params: Sequence[Any] = ()) -> None:
         """A deferred write is prepared once per connection and waits as an EXECUTE: the
         server neither parses nor plans it again (a step's writes are the same few
         statements every time)."""
-        if not self.prepare or not self.pw.in_transaction():
-            super().defer(text, params)
-            return
+        call = (self._prepared_call(text, params)
+                if self.prepare and self.pw.in_transaction() else None)
+        super().defer(call or text, params)
+
+    def _prepared_call(self, text: str, params: Sequence[Any], name: str = "") -> str | None:
+        """The EXECUTE that runs `text`, PREPAREd on this thread's connection at its first use
+        (as `name`, or as a numbered write); None once MAX_PREPARED_WRITES writes are."""
         prepared = self._prepared
         prepared.on(self.pw.connection())
-        name = prepared.writes.get(text)
-        if name is None:
-            if len(prepared.writes) >= MAX_PREPARED_WRITES:
-                super().defer(text, params)
-                return
-            name = f"cms_write_{len(prepared.writes) + 1}"
+        known = prepared.names.get(text)
+        if known is None:
+            if not name:
+                if prepared.writes >= MAX_PREPARED_WRITES:
+                    return None
+                prepared.writes += 1
+                name = f"cms_write_{prepared.writes}"
+            # not undone by a rollback: a prepared statement lasts as long as its session
             self.execute(f"PREPARE {name} AS {numbered(text)}")
-            prepared.writes[text] = name
-        super().defer(f"EXECUTE {name} ({', '.join('?' * len(params))})", params)
+            prepared.names[text] = known = name
+        return f"EXECUTE {known} ({', '.join('?' * len(params))})"
 
     def insert(self, text: str, params: Sequence[Any] = ()) -> int:
         return self.execute(text + " RETURNING id", params).fetchone()[0]
