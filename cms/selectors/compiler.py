@@ -368,8 +368,11 @@ class _Writer:
         return f"{expr} >= ? AND {expr} < ?" if prefix_upper(prefix) is not None else f"{expr} >= ?"
 
     def _phrase(self, expr: str, value: Phrase, like: str) -> str:
-        """The phrase's regular expression, after a test an index or LIKE answers cheaply."""
+        """The phrase's regular expression, after a test an index or LIKE answers cheaply;
+        on a folded column, then the stored text's, accents as written (Phrase.accents)."""
         regex = self.db.regex_sql(expr)
+        if value.accents:
+            regex += " AND " + self.db.regex_sql(expr.rsplit(".", 1)[0] + ".data")
         lead = value.lead()
         if lead and value.junk is not None:
             # one flat OR of a few index ranges: SQLite reads each by the index and unites them
@@ -577,6 +580,8 @@ class Compiler:
                 elif value.literal():
                     out.append(f"%{like_escape(value.literal())}%")
                 out.append(value.pattern())
+                if value.accents:
+                    out.append(value.accent_pattern())
             elif op == "~=":
                 for word, pattern in zip(value.words, value.patterns()):
                     out.append(f"%{like_escape(word)}%")

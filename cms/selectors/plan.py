@@ -9,8 +9,9 @@ Meaning (ProcessWire's, with the choices it leaves open written down here):
 
 - Every page has a value for every field: the stored one, or the blank one when no row is
   stored. Blank is "" for text, 0 for numbers (so `qty=`, `qty=0` and `qty<5` match pages with
-  no row, as ProcessWire's zero-is-empty rule does) and "no date" for dates (a missing date
-  matches `date=` and `date!=x`, never `<` or `>`).
+  no row, as ProcessWire's zero-is-empty rule does, but `qty<=0` and `qty>=0` do not: see
+  `Planner.zero_rule`) and "no date" for dates (a missing date matches `date=` and `date!=x`,
+  never `<` or `>`).
 - Text and empty values, as ProcessWire's PageFinder treats them: `f=` matches pages storing
   no text; `f!=x` wants stored text other than x (`!f=x`, the negation of `f=x`, also takes
   the pages storing none); `<`, `>`, `<=`, `>=` and every find operator match stored text only;
@@ -25,6 +26,8 @@ Meaning (ProcessWire's, with the choices it leaves open written down here):
   and `$=` match a phrase (Phrase) as ProcessWire's RLIKE does: from the start of a word, at
   the start after whitespace and HTML tags, at the end before whitespace, punctuation and
   closing tags; a run of spaces and hyphens in the value matches such a run in the text.
+  Where ProcessWire ends in RLIKE (`^=`, `$=`, a `*=` of several words), accents count and
+  case does not (Phrase.accents).
 - Word operators (WORD_OPERATORS, Words): `~=` every word of the value is a whole word of the
   text, in any order; `~|=` any of them; `~*=` (`~|*=`) every (any) word starts a word of the
   text; `~~=` whole words, the last one a prefix; `~%=` (`~|%=`) every (any) word appears
@@ -60,6 +63,7 @@ import difflib
 import random
 import re
 import string
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Union
@@ -256,14 +260,30 @@ class Phrase:
     hyphens in the value matches such a run in the text, a straight apostrophe matches a curly
     one (and may be left out after a word); `*=` finds the phrase starting at a word, `^=` at
     the start after any whitespace and HTML tags, `$=` at the end before any whitespace,
-    punctuation and closing tags. `at`: word, start or end."""
+    punctuation and closing tags. `at`: word, start or end.
+
+    `accents`: the value as written, for a field compared folded where ProcessWire matches by
+    RLIKE (`^=`, `$=`, a `*=` of several words): RLIKE ignores case but not accents (MySQL and
+    MariaDB apply no collation to a regular expression), so `title^=elder` does not find
+    "Élder" nor `title$=cafe` "Café", where `title*=elder` (one word: the fulltext index)
+    does. The folded text is matched first (by an index or LIKE, then `pattern()`), then the
+    stored text by `accent_pattern()`, the same expression with each letter's cases in a
+    bracket class."""
 
     text: str
     at: str
     junk: tuple[tuple[str, str], ...] | None = ()
+    accents: str = ""
 
     def pattern(self) -> str:
-        body = "[- ]+".join(_phrase_token(token) for token in re.split(" +", self.text.replace("-", " ")))
+        return self._expression(self.text, regex_literal)
+
+    def accent_pattern(self) -> str:
+        return self._expression(self.accents, either_case)
+
+    def _expression(self, text: str, literal: Callable[[str], str]) -> str:
+        tokens = re.split(" +", text.replace("-", " "))
+        body = "[- ]+".join(_phrase_token(token, literal) for token in tokens)
         if self.at == "start":
             return f"^{SPACE_CLASS}*(<[^>]+>)*{SPACE_CLASS}*{body}"
         if self.at == "end":
@@ -279,14 +299,21 @@ class Phrase:
         return re.split("[- '’]", self.text, maxsplit=1)[0] if self.at == "start" else ""
 
 
-def _phrase_token(token: str) -> str:
+def _phrase_token(token: str, literal: Callable[[str], str]) -> str:
     out = []
     for index, char in enumerate(token):
         if char in "'’":
             out.append("('|’)" + ("?" if index == len(token) - 1 else ""))
         else:
-            out.append(regex_literal(char))
+            out.append(literal(char))
     return "".join(out)
+
+
+def either_case(char: str) -> str:
+    """`char` as a regular expression matching it in either case and nothing else ("é":
+    `[Éé]`), on every engine, whatever the column's collation."""
+    cases = {case for case in (char, char.lower(), char.upper()) if len(case) == 1}
+    return f"[{''.join(sorted(cases))}]" if len(cases) > 1 else regex_literal(char)
 
 
 def literal_pattern(text: str) -> str:
@@ -388,7 +415,7 @@ def value_shape(op: str, value: Any) -> Any:
     if isinstance(value, Phrase):
         lead = value.lead()
         return ("P", value.at, bool(value.literal()), bool(lead) and prefix_upper(lead) is not None,
-                bool(lead), None if value.junk is None else len(value.junk))
+                bool(lead), None if value.junk is None else len(value.junk), bool(value.accents))
     if op == "%^=" and isinstance(value, str):
         return ("^", prefix_upper(value) is not None)
     if op == "%=" and isinstance(value, str):      # a trigram index takes three characters
@@ -450,6 +477,12 @@ def compare(op: str, stored: Any, value: Any) -> bool:
 
 
 BLANK = {"text": "", "int": 0, "float": 0.0, "datetime": None}
+
+
+def is_field_guard(node: Node) -> bool:
+    """Whether `node` limits a condition to the pages whose template has a field."""
+    return (isinstance(node, Leaf) and node.target == Column("templates_id", "id")
+            and len(node.values) == 1 and isinstance(node.values[0], TemplatesWith))
 SORT_KEYS: dict[str, Target] = {
     "id": Column("id", "id"), "name": Column("name", "name"), "status": Column("status", "int"),
     "sort": Column("sort", "int"), "created": Column("created", "datetime"),
@@ -675,6 +708,10 @@ class Planner:
         node: Node = leaves[0] if len(leaves) == 1 else AnyOf(tuple(leaves))
         if not negate:
             return node
+        if not_equal and not item.negated and isinstance(node, AllOf) and is_field_guard(node.items[0]):
+            # `ref.count!=2`, as `ref.count=2`, looks only at pages whose template has the field
+            guard, *rest = node.items
+            return AllOf((guard, Not(rest[0] if len(rest) == 1 else AllOf(tuple(rest)))))
         if not_equal and not item.negated:
             # ProcessWire: text `f!=x` wants a stored value other than x (`!f=x` takes blanks).
             present = tuple(Leaf(leaf.target, "?", ()) for leaf in leaves if isinstance(leaf, Leaf)
@@ -881,8 +918,12 @@ class Planner:
                 any_word, match = WORD_OPERATORS[op]
                 out.append(Words(words(text), any_word, match))
             elif op in ("*=", "^=", "$="):
+                # ProcessWire matches ^=, $= and a *= of several words by RLIKE, which sees
+                # accents; a *= of one word by its fulltext index alone, which does not
+                regex = op != "*=" or len(re.split("[- ]+", text)) > 1
+                accents = value.text.strip() if isinstance(target, FieldColumn) and folded and regex else ""
                 out.append(Phrase(text, {"*=": "word", "^=": "start", "$=": "end"}[op],
-                                  self.lead_junk(target)))
+                                  self.lead_junk(target), accents))
             else:
                 out.append(text)
         blank = isinstance(target, FieldColumn) and op == "=" and "" in out
@@ -902,7 +943,7 @@ class Planner:
         return (("", "!"), ("<", "=")) if target.folded else (("<", "="),)
 
     def ordered_leaf(self, tree: Selector, target: Target, name: str, op: str,
-                     values: tuple[Value, ...]) -> Leaf:
+                     values: tuple[Value, ...]) -> Node:
         """Numbers and dates: = != < > <= >=."""
         if op not in ORDER_OPERATORS:
             raise self.wrong_operator(tree, name, op, "= != < > <= >= (it is not text)")
@@ -927,11 +968,50 @@ class Planner:
                 out.append(self.number(tree, name, value, floats=True))
             else:
                 out.append(self.number(tree, name, value, floats=isinstance(target, FieldColumn)))
-        leaf_values = tuple(out)
-        blank = False
-        if isinstance(target, FieldColumn):
-            blank = any(compare(op, BLANK[kind], v) for v in leaf_values)
-        return Leaf(target, op, leaf_values, blank)
+        if isinstance(target, FieldColumn) or (isinstance(target, (ChildCount, RefCount))
+                                               and op == "<="):
+            return self.zero_rule(target, op, values, tuple(out))
+        return Leaf(target, op, tuple(out))
+
+    @staticmethod
+    def zero_rule(target: Target, op: str, values: tuple[Value, ...], numbers: tuple[Any, ...]) -> Node:
+        """ProcessWire's zero-is-empty rule for a number, checkbox or date field (PageFinder::
+        whereEmptyValuePossible; FieldtypeMulti::getMatchQuery and getQueryNumChildren for
+        counts), value by value: whether a page storing no value (or 0) matches, and with
+        which operator stored values compare.
+
+        Pages storing nothing match `qty=0`, `qty<5` and `qty>-1`, never `qty<=0` or `qty>=0`.
+        ProcessWire stores no 0 for a whole number or checkbox, so a stored 0 counts as nothing
+        there (`qty<=0` is `qty<0`, `qty>=0` is `qty>0`); a float's 0.0 it stores, so `price>=0`
+        finds it. An empty value is 0, except that ProcessWire reads `qty>` (empty) as every
+        page not below 0 (`price>`: pages storing nothing or above 0) and `date>` / `date>=`
+        (empty) as every page storing a date. A count (`num_children`, `ref.count`) of 0 takes
+        part in every comparison but `<=0`, which finds nothing.
+        """
+        kind = getattr(target, "kind", "int")
+        groups: dict[tuple[str, bool], list[Any]] = {}
+        dated: list[Node] = []
+        for value, number in zip(values, numbers):
+            empty = not value.text.strip()
+            if not isinstance(target, FieldColumn):              # a count: only `<=0` differs
+                key = ("<", False) if number == 0 else (op, False)
+            elif kind == "datetime":
+                if empty and op in (">", ">="):
+                    dated.append(Not(Leaf(target, "=", (None,), True)))
+                    continue
+                key = (op, compare(op, None, number))
+            elif op in ("<=", ">=") and number == 0 and not (op == ">=" and empty):
+                # no page storing nothing; a stored 0 counts as nothing for a whole number
+                # (ProcessWire stores none) and as a value for a float (it stores 0.0)
+                key = (op if kind == "float" else op[0], False)
+            elif op == ">" and empty:
+                key = (">" if kind == "float" else ">=", True)
+            else:
+                key = (op, compare(op, BLANK[kind], number))
+            groups.setdefault(key, []).append(number)
+        leaves = [Leaf(target, key_op, tuple(numbers_of), blank)
+                  for (key_op, blank), numbers_of in groups.items()] + dated
+        return leaves[0] if len(leaves) == 1 else AnyOf(tuple(leaves))
 
     # -- values ------------------------------------------------------------------------------
     def integer(self, tree: Selector, name: str, value: Value) -> int:

@@ -8,6 +8,7 @@ It is slow by design; use it on small sites (the tests' random trees).
 """
 from __future__ import annotations
 
+import re
 from typing import TYPE_CHECKING, Any
 
 from ..fieldtypes import fold
@@ -25,6 +26,7 @@ from .plan import (
     ParentsOf,
     PathColumn,
     PathRef,
+    Phrase,
     Query,
     Random,
     RefColumn,
@@ -177,6 +179,12 @@ class Reference:
             return self.snap.raw[target.field]
         return self.snap.values[target.field]
 
+    def accents_match(self, target: FieldColumn, pid: int, value: Any) -> bool:
+        """A phrase on folded text matches the stored text too, accents as written."""
+        if not isinstance(value, Phrase) or not value.accents:
+            return True
+        return re.search(value.accent_pattern(), self.snap.raw[target.field][pid]) is not None
+
     # -- matching ----------------------------------------------------------------------------
     def node(self, node: Node, pid: int) -> bool:
         if isinstance(node, Leaf):
@@ -202,7 +210,7 @@ class Reference:
                 return leaf.blank       # no row: the planner worked out what blank matches
             if op == "?":
                 return True
-            return any(compare(op, stored, v) for v in values)
+            return any(compare(op, stored, v) and self.accents_match(target, pid, v) for v in values)
         if isinstance(target, PathColumn):
             return any(compare(op, self.snap.paths[pid], v) for v in values)
         if isinstance(target, StatusColumn):
