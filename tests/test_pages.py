@@ -68,6 +68,19 @@ def test_name_from_title_and_sanitized(docs):
     assert docs.pages.add("doc", 1).name == "untitled"
 
 
+@pytest.mark.parametrize("text, name", [
+    # ProcessWire 3.0.256's $sanitizer->pageNameTranslate(), as a run of it answered: its
+    # table of replacements, then iconv's transliteration; quotes and control characters go
+    ("Straße", "strasse"), ("ÆØÅ æøå", "aeoa-aeoa"), ("Привет мир", "privet-mir"),
+    ("Œuvre", "oeuvre"), ("Þór", "thor"), ("Łódź", "lodz"), ("Đakovo", "djakovo"),
+    ("½ off", "1-2-off"), ("™ mark", "tm-mark"), ("naïve—dash", "naive-dash"),
+    ("It’s “fine”", "its-fine"), ("quote'd", "quoted"), ("tab\there", "tabhere"),
+    ("Ελλάδα Ω", ""), ("çà_et.là", "ca_et.la"), ("Hello, World!", "hello-world"),
+])
+def test_page_names_are_made_from_text_as_processwire_makes_them(docs, text, name):
+    assert docs.sanitizer.page_name(text) == name
+
+
 def test_unusable_name_is_refused(docs):
     with pytest.raises(cms.ValidationError, match="no usable characters"):
         docs.pages.add("doc", 1, "!!!", title="x")
