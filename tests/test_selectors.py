@@ -534,8 +534,13 @@ def test_limit_start_and_total(shop):
     assert unasked.total is None and unasked.count_all() == 6
     assert shop.selectors.select("template=item", default_limit=1).ids == \
         shop.selectors.select("template=item, limit=1").ids
-    assert names(shop, "template=item, sort=name, start=4") == ["elder", "fruits"][0:0] + \
-        names(shop, "template=item, sort=name")[4:]
+    # start counts only with a limit (ProcessWire's getQueryStartLimit; a run of 3.0.256
+    # answered `start=2` alone with every match)
+    every = names(shop, "template=item, sort=name")
+    assert names(shop, "template=item, sort=name, start=4") == every
+    assert names(shop, "template=item, sort=name, start=4, limit=0") == every
+    assert shop.selectors.select("template=item, sort=name, start=4").start == 0
+    assert shop.pages.find_one("template=item, sort=name, start=1").name == every[1]  # limit 1
 
 
 def test_base_selector_is_prepended(shop):

@@ -125,18 +125,19 @@ class SelectorEngine:
     def _select(self, planned: _Planned, want_total: bool, default_limit: int | None) -> SelectResult:
         query = self._for_user(planned.query)
         limit = query.limit if query.limit is not None else default_limit
+        start = query.offset(limit)
         key = ("select", limit, query.access)
         statement = planned.statements.get(key)
         if statement is None:
-            statement = planned.statements[key] = self.compiler.select(query, limit, query.start)
+            statement = planned.statements[key] = self.compiler.select(query, limit, start)
         ids = [row[0] for row in self.db.all(*statement)]
         total = None
-        if (limit is None or len(ids) < limit) and (ids or not query.start):
-            total = query.start + len(ids)
+        if (limit is None or len(ids) < limit) and (ids or not start):
+            total = start + len(ids)
         elif want_total:
             total = self._count(planned, query)
         # A total read later counts for the user this find was made for, whoever acts then.
-        return SelectResult(ids, total, query.start, limit, partial(self._count, planned, query))
+        return SelectResult(ids, total, start, limit, partial(self._count, planned, query))
 
     def count(self, selector: str | None, base: str | None = None) -> int:
         """How many pages match, whatever limit and start say: one COUNT query."""
@@ -168,7 +169,7 @@ class SelectorEngine:
         """`iter_ids` for a plan made already."""
         query = self._for_user(query)
         remaining = query.limit
-        offset = query.start
+        offset = query.offset(remaining)
         after: tuple | None = None
         while remaining is None or remaining > 0:
             size = chunk if remaining is None else min(chunk, remaining)

@@ -397,6 +397,12 @@ class Query:
         access = None if self.access is None else (self.access.exclude, len(self.access.templates))
         return (self.where.shape(), self.threshold is not None, self.sorts, access)
 
+    def offset(self, limit: int | None) -> int:
+        """How many matches to skip under `limit` (the selector's or a default): `start`
+        counts only with a limit, as in ProcessWire (getQueryStartLimit), so `start=2` alone
+        skips nothing."""
+        return self.start if limit is not None else 0
+
 
 def words(text: str) -> tuple[str, ...]:
     """The words of `text` by the `~=` rule, in order ("a foo, b-c" -> a, foo, b, c)."""

@@ -127,8 +127,9 @@ class Reference:
         for sort in reversed(query.sorts):
             matched.sort(key=lambda pid, s=sort: self._sort_key(s.target, pid), reverse=sort.desc)
         limit = query.limit if query.limit is not None else limit
-        end = None if limit is None else query.start + limit
-        return matched[query.start:end]
+        start = query.offset(limit)
+        end = None if limit is None else start + limit
+        return matched[start:end]
 
     def matching(self, query: Query) -> set[int]:
         """Every page the query matches, unordered, no limit."""
