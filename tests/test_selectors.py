@@ -540,7 +540,7 @@ def test_limit_start_and_total(shop):
     assert names(shop, "template=item, sort=name, start=4") == every
     assert names(shop, "template=item, sort=name, start=4, limit=0") == every
     assert shop.selectors.select("template=item, sort=name, start=4").start == 0
-    assert shop.pages.find_one("template=item, sort=name, start=1").name == every[1]  # limit 1
+    assert shop.pages.find_one("template=item, sort=name, start=1").name == every[0]  # as findOne
 
 
 def test_base_selector_is_prepended(shop):

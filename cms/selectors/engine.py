@@ -125,7 +125,7 @@ class SelectorEngine:
     def _select(self, planned: _Planned, want_total: bool, default_limit: int | None) -> SelectResult:
         query = self._for_user(planned.query)
         limit = query.limit if query.limit is not None else default_limit
-        start = query.offset(limit)
+        start = query.offset(query.limit)
         key = ("select", limit, query.access)
         statement = planned.statements.get(key)
         if statement is None:

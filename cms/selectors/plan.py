@@ -398,8 +398,8 @@ class Query:
         return (self.where.shape(), self.threshold is not None, self.sorts, access)
 
     def offset(self, limit: int | None) -> int:
-        """How many matches to skip under `limit` (the selector's or a default): `start`
-        counts only with a limit, as in ProcessWire (getQueryStartLimit), so `start=2` alone
+        """How many matches to skip under the selector's own `limit`: `start` counts only with
+        one, as in ProcessWire (getQueryStartLimit), so `start=2` alone, or in `find_one`,
         skips nothing."""
         return self.start if limit is not None else 0
 

@@ -126,8 +126,8 @@ class Reference:
         matched.sort(reverse=order_desc)
         for sort in reversed(query.sorts):
             matched.sort(key=lambda pid, s=sort: self._sort_key(s.target, pid), reverse=sort.desc)
+        start = query.offset(query.limit)
         limit = query.limit if query.limit is not None else limit
-        start = query.offset(limit)
         end = None if limit is None else start + limit
         return matched[start:end]
 
