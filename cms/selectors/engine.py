@@ -125,7 +125,7 @@ class SelectorEngine:
     def _select(self, planned: _Planned, want_total: bool, default_limit: int | None) -> SelectResult:
         query = self._for_user(planned.query)
         limit = query.limit if query.limit is not None else default_limit
-        start = query.offset(query.limit)
+        start = query.offset
         key = ("select", limit, query.access)
         statement = planned.statements.get(key)
         if statement is None:
@@ -169,7 +169,7 @@ class SelectorEngine:
         """`iter_ids` for a plan made already."""
         query = self._for_user(query)
         remaining = query.limit
-        offset = query.offset(remaining)
+        offset = query.offset
         after: tuple | None = None
         while remaining is None or remaining > 0:
             size = chunk if remaining is None else min(chunk, remaining)

@@ -397,11 +397,12 @@ class Query:
         access = None if self.access is None else (self.access.exclude, len(self.access.templates))
         return (self.where.shape(), self.threshold is not None, self.sorts, access)
 
-    def offset(self, limit: int | None) -> int:
+    @property
+    def offset(self) -> int:
         """How many matches to skip under the selector's own `limit`: `start` counts only with
         one, as in ProcessWire (getQueryStartLimit), so `start=2` alone, or in `find_one`,
         skips nothing."""
-        return self.start if limit is not None else 0
+        return self.start if self.limit is not None else 0
 
 
 def words(text: str) -> tuple[str, ...]:

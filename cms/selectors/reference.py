@@ -126,7 +126,7 @@ class Reference:
         matched.sort(reverse=order_desc)
         for sort in reversed(query.sorts):
             matched.sort(key=lambda pid, s=sort: self._sort_key(s.target, pid), reverse=sort.desc)
-        start = query.offset(query.limit)
+        start = query.offset
         limit = query.limit if query.limit is not None else limit
         end = None if limit is None else start + limit
         return matched[start:end]
