@@ -756,3 +756,12 @@ def test_starts_ends_and_phrases_see_accents_but_not_case(shop):
     assert found(shop, "title*='Élder Strasse'") == {"elder"}
     assert found(shop, "title|summary^=élder") == {"elder"}
     assert found(shop, "title.data^=él") == set()          # .data stays exact, case included
+
+
+def test_contains_one_word_ignores_the_punctuation_around_it(shop):
+    # matchPhrase(): one word of three characters or more goes to the fulltext index alone
+    # ('+kale*'), so punctuation around it counts for nothing; a run of ProcessWire 3.0.256
+    # answered `url*=/path` and `mail*=@example` so
+    assert found(shop, 'title*="(kale)"') == {"kale", "baby"}
+    assert found(shop, "title*=/app") == {"apple"}
+    assert found(shop, 'title*="off sale"') == set()        # two words: the phrase, as written

@@ -925,9 +925,14 @@ class Planner:
                 any_word, match = WORD_OPERATORS[op]
                 out.append(Words(words(text), any_word, match))
             elif op in ("*=", "^=", "$="):
+                if op == "*=" and len(found := words(text)) == 1 and len(found[0]) >= 3:
+                    # one word its fulltext index holds (three characters or more, InnoDB's
+                    # least): ProcessWire asks the index alone, for a word starting so, and
+                    # the punctuation around it counts for nothing ("/path", "@site")
+                    text = found[0]
                 # ProcessWire matches ^=, $= and a *= of several words by RLIKE, which sees
                 # accents; a *= of one word by its fulltext index alone, which does not
-                regex = op != "*=" or len(re.split("[- ]+", text)) > 1
+                regex = op != "*=" or len(words(text)) > 1
                 accents = value.text.strip() if isinstance(target, FieldColumn) and folded and regex else ""
                 out.append(Phrase(text, {"*=": "word", "^=": "start", "$=": "end"}[op],
                                   self.lead_junk(target), accents))
