@@ -490,6 +490,8 @@ def is_field_guard(node: Node) -> bool:
     """Whether `node` limits a condition to the pages whose template has a field."""
     return (isinstance(node, Leaf) and node.target == Column("templates_id", "id")
             and len(node.values) == 1 and isinstance(node.values[0], TemplatesWith))
+
+
 SORT_KEYS: dict[str, Target] = {
     "id": Column("id", "id"), "name": Column("name", "name"), "status": Column("status", "int"),
     "sort": Column("sort", "int"), "created": Column("created", "datetime"),
