@@ -765,3 +765,12 @@ def test_contains_one_word_ignores_the_punctuation_around_it(shop):
     assert found(shop, 'title*="(kale)"') == {"kale", "baby"}
     assert found(shop, "title*=/app") == {"apple"}
     assert found(shop, 'title*="off sale"') == set()        # two words: the phrase, as written
+
+
+def test_an_underscore_belongs_to_the_word_as_in_mysql_fulltext(shop):
+    # InnoDB's tokenizer keeps "_" in words: a run of ProcessWire 3.0.256 found "off_sale"
+    # by off_sale but not by sale
+    assert found(shop, "title~=sale, include=hidden") == set()
+    assert found(shop, "title*=sale, include=hidden") == set()
+    assert found(shop, "title~=off_sale, include=hidden") == {"cherry"}
+    assert found(shop, "title%=sale, include=hidden") == {"cherry"}

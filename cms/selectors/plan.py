@@ -36,12 +36,13 @@ Meaning (ProcessWire's, with the choices it leaves open written down here):
   minimum word length.
 - Words: a word is a maximal run of characters that are neither whitespace (the 29
   characters Python's `str.isspace()` names, such as space, tab, newline and no-break space)
-  nor ASCII punctuation (`string.punctuation`: the 32 printable ASCII characters other than
-  letters, digits and space, "_" and "'" included). Text and value are split by
-  this one rule after folding: "foo" is a word of "a foo, b" and of "foo-bar" but not of
-  "foobar"; "c++" is the word "c". Every other character, letters of any script included,
-  is part of a word (so "l’été" with a typographic apostrophe is one word). A value with no
-  word (`~=--`) matches nothing.
+  nor ASCII punctuation other than "_" (`string.punctuation`: the 32 printable ASCII
+  characters other than letters, digits and space; "'" is one, "_" belongs to words as in
+  MySQL's fulltext index). Text and value are split by this one rule after folding: "foo"
+  is a word of "a foo, b" and of "foo-bar" but not of "foobar" or "foo_bar"; "c++" is the
+  word "c". Every other character, letters of any script included, is part of a word (so
+  "l’été" with a typographic apostrophe is one word). A value with no word (`~=--`)
+  matches nothing.
 - `status=x` tests the bit(s) x (names such as hidden allowed); `<`, `>` compare the number.
   Without `include=`, the highest status named in a non-negated top-level status condition
   raises the status filter as ProcessWire's does (`status=hidden` finds hidden pages).
@@ -106,7 +107,7 @@ NATIVE_COLUMNS = frozenset(("id", "name", "status", "created", "modified", "crea
 # The word rule of `~=` (see the module docstring); the SQL compiler builds its patterns from it.
 WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
               "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
-WORD_SEPARATORS = WHITESPACE + string.punctuation
+WORD_SEPARATORS = WHITESPACE + string.punctuation.replace("_", "")
 WORD_SPLIT = re.compile("[" + re.escape(WORD_SEPARATORS) + "]+")
 PUNCTUATION_AND_SPACE = frozenset(string.punctuation + " ")
 
