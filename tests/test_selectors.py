@@ -767,10 +767,16 @@ def test_contains_one_word_ignores_the_punctuation_around_it(shop):
     assert found(shop, 'title*="off sale"') == set()        # two words: the phrase, as written
 
 
-def test_an_underscore_belongs_to_the_word_as_in_mysql_fulltext(shop):
-    # InnoDB's tokenizer keeps "_" in words: a run of ProcessWire 3.0.256 found "off_sale"
-    # by off_sale but not by sale
+def test_words_split_as_mysql_fulltext_splits_them(shop):
+    # InnoDB's tokenizer keeps "_" in words and ends them at typographic quotes and dashes: a
+    # run of ProcessWire 3.0.256 found "off_sale" by off_sale but not by sale, and "It’s
+    # “curly” kale—fresh" by it, curly and fresh
     assert found(shop, "title~=sale, include=hidden") == set()
     assert found(shop, "title*=sale, include=hidden") == set()
     assert found(shop, "title~=off_sale, include=hidden") == {"cherry"}
     assert found(shop, "title%=sale, include=hidden") == {"cherry"}
+    with shop.transaction() as transaction:
+        shop.pages.add("item", "/veg/", "curly", title="It’s “curly” kale—fresh")
+        assert found(shop, "title~=it") == found(shop, "title~=fresh") == {"curly"}
+        assert found(shop, "title~='it’s'") == {"curly"}
+        transaction.rollback()
