@@ -391,9 +391,10 @@ def test_parse_date_forms():
                     "01/05/2023", "05-01-2023", "05.01.2023"):
         assert parse_date(written, now) == jan5, written
     assert parse_date("January 2023", now) == datetime(2023, 1, 1, tzinfo=timezone.utc)
+    assert parse_date("2023-01", now) == datetime(2023, 1, 1, tzinfo=timezone.utc)   # as strtotime
     assert parse_date("Jan 5 2023 14:30", now) == datetime(2023, 1, 5, 14, 30, tzinfo=timezone.utc)
-    for bad in ("soon", "-1 fortnightly", "+", "2026-13-01", "999999999999", "January 32 2023",
-                "13/01/2023", ", 2023"):
+    for bad in ("soon", "-1 fortnightly", "+", "2026-13-01", "2026-13", "999999999999",
+                "January 32 2023", "13/01/2023", ", 2023"):
         with pytest.raises(DateValueError):
             parse_date(bad, now)
 

@@ -5,7 +5,7 @@ ProcessWire hands date values to PHP's strtotime(); this is the part of it selec
     2026-11-27, 2026-11-27 14:30, 2026-11-27T14:30:00+01:00   ISO 8601 (no zone = UTC)
     January 5 2023, Jan 5th, 2023, 5 January 2023, 2023/01/05   written dates, as strtotime reads
     01/05/2023 (month first), 05-01-2023, 05.01.2023 (day first)   them; any may end in a time
-    January 2023 (its first day)                             (14:30 or 14:30:59)
+    January 2023, 2023-01 (its first day)                    (14:30 or 14:30:59)
     1764201600                                               epoch seconds
     now, today, midnight, yesterday, tomorrow                today = 00:00 UTC of this day
     -1 week, +2 days, 3 hours ago, last month, next year     relative to now (or to a base word
@@ -33,6 +33,7 @@ BASES = ("now", "today", "midnight", "yesterday", "tomorrow")
 _AMOUNT = re.compile(r"^([+-]?)(\d{1,9})([a-z]*)$")
 _EPOCH = re.compile(r"^-?\d{1,12}$")
 _ISO = re.compile(r"^\d{4}-\d")
+_YEAR_MONTH = re.compile(r"^\d{4}-\d{2}$")
 # The written forms strtotime reads (PHP's "Date Formats": slashes are month first, dashes
 # and dots day first), tried in turn; %B and %b read month names in any case.
 _WRITTEN = ("%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y", "%Y/%m/%d", "%m/%d/%Y",
@@ -75,6 +76,8 @@ def parse_date(text: str, now: datetime) -> datetime:
             raise DateValueError(f"{text!r} is not a valid timestamp") from None
         return _checked(moment, text)
     if _ISO.match(value):
+        if _YEAR_MONTH.match(value):           # strtotime reads 2024-01 as its first day
+            value += "-01"
         try:
             moment = datetime.fromisoformat(value)
         except ValueError:
