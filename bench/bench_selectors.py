@@ -37,7 +37,8 @@ import cms  # noqa: E402
 from cms.selectors.compiler import word_pattern  # noqa: E402
 from cms.selectors.plan import Phrase  # noqa: E402
 
-START_AB = Phrase("ab", "start").pattern()   # ^=ab: after any leading whitespace and tags
+# ^=ab: after any leading whitespace and tags, in either case, accents as written (on `data`)
+START_AB = Phrase("ab", "start", accents="ab").accent_pattern()
 
 FANOUT_LEVELS = 6
 HIDDEN_EVERY = 20      # one page in 20 is hidden, so the status filter has work to do
@@ -226,14 +227,14 @@ def main() -> None:
              lambda: [r[0] for r in raw.execute(
                  "SELECT p.id FROM pages p JOIN field_title t ON t.pages_id = p.id "
                  "WHERE ((t.fold >= ? AND t.fold < ?) OR (t.fold >= ? AND t.fold < ?) OR "
-                 "(t.fold >= ? AND t.fold < ?)) AND t.fold REGEXP ? AND p.status < 1024 ORDER BY p.id",
+                 "(t.fold >= ? AND t.fold < ?)) AND t.data REGEXP ? AND p.status < 1024 ORDER BY p.id",
                  ("ab", "ac", "", "!", "<", "=", START_AB))]),
             ("find title^=ab, limit=20",
              lambda: engine.select("title^=ab, limit=20").ids,
              lambda: [r[0] for r in raw.execute(
                  "SELECT p.id FROM pages p JOIN field_title t ON t.pages_id = p.id "
                  "WHERE ((t.fold >= ? AND t.fold < ?) OR (t.fold >= ? AND t.fold < ?) OR "
-                 "(t.fold >= ? AND t.fold < ?)) AND t.fold REGEXP ? AND p.status < 1024 "
+                 "(t.fold >= ? AND t.fold < ?)) AND t.data REGEXP ? AND p.status < 1024 "
                  "ORDER BY p.id LIMIT 20",
                  ("ab", "ac", "", "!", "<", "=", START_AB))]),
             (f"find title~={word} (a scan: LIKE, then a regex)",

@@ -368,11 +368,9 @@ class _Writer:
         return f"{expr} >= ? AND {expr} < ?" if prefix_upper(prefix) is not None else f"{expr} >= ?"
 
     def _phrase(self, expr: str, value: Phrase, like: str) -> str:
-        """The phrase's regular expression, after a test an index or LIKE answers cheaply;
-        on a folded column, then the stored text's, accents as written (Phrase.accents)."""
-        regex = self.db.regex_sql(expr)
-        if value.accents:
-            regex += " AND " + self.db.regex_sql(expr.rsplit(".", 1)[0] + ".data")
+        """The phrase's regular expression, after a test an index or LIKE answers cheaply on
+        the folded column; where accents count (Phrase.accents), on the stored text."""
+        regex = self.db.regex_sql(expr.rsplit(".", 1)[0] + ".data" if value.accents else expr)
         lead = value.lead()
         if lead and value.junk is not None:
             # one flat OR of a few index ranges: SQLite reads each by the index and unites them
@@ -579,9 +577,7 @@ class Compiler:
                         out += (low, high)
                 elif value.literal():
                     out.append(f"%{like_escape(value.literal())}%")
-                out.append(value.pattern())
-                if value.accents:
-                    out.append(value.accent_pattern())
+                out.append(value.accent_pattern() if value.accents else value.pattern())
             elif op == "~=":
                 for word, pattern in zip(value.words, value.patterns()):
                     out.append(f"%{like_escape(word)}%")

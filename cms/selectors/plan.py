@@ -274,9 +274,9 @@ class Phrase:
     RLIKE (`^=`, `$=`, a `*=` of several words): RLIKE ignores case but not accents (MySQL and
     MariaDB apply no collation to a regular expression), so `title^=elder` does not find
     "Élder" nor `title$=cafe` "Café", where `title*=elder` (one word: the fulltext index)
-    does. The folded text is matched first (by an index or LIKE, then `pattern()`), then the
-    stored text by `accent_pattern()`, the same expression with each letter's cases in a
-    bracket class."""
+    does. The folded text is narrowed first (by an index or LIKE), then the stored text is
+    matched by `accent_pattern()`: `pattern()` with each letter's two cases in a bracket
+    class."""
 
     text: str
     at: str

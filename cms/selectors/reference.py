@@ -180,10 +180,8 @@ class Reference:
             return self.snap.raw[target.field]
         return self.snap.values[target.field]
 
-    def accents_match(self, target: FieldColumn, pid: int, value: Any) -> bool:
-        """A phrase on folded text matches the stored text too, accents as written."""
-        if not isinstance(value, Phrase) or not value.accents:
-            return True
+    def phrase(self, target: FieldColumn, pid: int, value: Phrase) -> bool:
+        """A phrase where accents count, matched on the stored text (Phrase.accents)."""
         return re.search(value.accent_pattern(), self.snap.raw[target.field][pid]) is not None
 
     # -- matching ----------------------------------------------------------------------------
@@ -211,7 +209,8 @@ class Reference:
                 return leaf.blank       # no row: the planner worked out what blank matches
             if op == "?":
                 return True
-            return any(compare(op, stored, v) and self.accents_match(target, pid, v) for v in values)
+            return any(self.phrase(target, pid, v) if isinstance(v, Phrase) and v.accents
+                       else compare(op, stored, v) for v in values)
         if isinstance(target, PathColumn):
             return any(compare(op, self.snap.paths[pid], v) for v in values)
         if isinstance(target, StatusColumn):
