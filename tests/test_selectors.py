@@ -781,3 +781,13 @@ def test_words_split_as_mysql_fulltext_splits_them(shop):
         assert found(shop, "title~=it") == found(shop, "title~=fresh") == {"curly"}
         assert found(shop, "title~='it’s'") == {"curly"}
         transaction.rollback()
+
+
+def test_a_leading_not_on_a_number_negates_the_stored_values_as_processwire_does(shop):
+    # PageFinder answers `!qty<5` as "not among the pages storing a value below 5", so pages
+    # storing nothing (and banana, whose 0 ProcessWire would not store) match; a run of
+    # ProcessWire 3.0.256 answered `!price<2` and `!qty<5` so
+    assert found(shop, "template=item, !qty<5") == {"fruits", "banana", "elder", "kale", "baby"}
+    assert found(shop, "template=item, !qty>1") == {"fruits", "banana", "elder", "kale"}
+    assert found(shop, "template=item, !price<2") == {"fruits", "banana", "elder", "kale", "baby"}
+    assert found(shop, "template=item, !qty=0") == {"apple", "baby"}

@@ -522,6 +522,7 @@ class Planner:
         self.site = site
         self.now = now or datetime.now(timezone.utc)
         self._operator_at = 0    # where the operator of the condition being planned stands
+        self._stored_only = False  # planning the positive of `!field<x` (see condition)
         # What the plan was resolved against, so a cached plan can be checked cheaply: a field
         # or template re-created since is another object. `volatile`: it uses "now".
         self.depends: list[tuple[str, str | int, Any]] = []
@@ -720,8 +721,14 @@ class Planner:
         not_equal = op == "!="
         if not_equal:
             op, negate = "=", not negate
-        leaves = [self.leaf(tree, name, op, item.values, position)
-                  for name, position in zip(item.fields, item.field_positions)]
+        # ProcessWire negates `!qty<5` over the stored values alone (PageFinder turns it into
+        # "not among the pages storing a value below 5"), so pages storing nothing match it
+        stored_only = negate and op in ("<", "<=", ">", ">=")
+        leaves = []
+        for name, position in zip(item.fields, item.field_positions):
+            self._stored_only = stored_only and "." not in name
+            leaves.append(self.leaf(tree, name, op, item.values, position))
+        self._stored_only = False
         node: Node = leaves[0] if len(leaves) == 1 else AnyOf(tuple(leaves))
         if not negate:
             return node
@@ -990,6 +997,11 @@ class Planner:
                 out.append(self.number(tree, name, value, floats=True))
             else:
                 out.append(self.number(tree, name, value, floats=isinstance(target, FieldColumn)))
+        if self._stored_only and isinstance(target, FieldColumn) and kind in ("int", "float"):
+            # the positive of `!qty<5`: a stored value below 5, and for a whole number not 0,
+            # which ProcessWire does not store
+            stored = Leaf(target, op, tuple(out))
+            return stored if kind == "float" else AllOf((stored, Not(Leaf(target, "=", (0,)))))
         if isinstance(target, FieldColumn) or (isinstance(target, (ChildCount, RefCount))
                                                and op == "<="):
             return self.zero_rule(target, op, values, tuple(out))
