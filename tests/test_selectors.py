@@ -791,3 +791,17 @@ def test_a_leading_not_on_a_number_negates_the_stored_values_as_processwire_does
     assert found(shop, "template=item, !qty>1") == {"fruits", "banana", "elder", "kale"}
     assert found(shop, "template=item, !price<2") == {"fruits", "banana", "elder", "kale", "baby"}
     assert found(shop, "template=item, !qty=0") == {"apple", "baby"}
+
+
+def test_negations_over_several_fields_and_over_children_as_processwire_answers(shop):
+    # Answers of a run of ProcessWire 3.0.256 on the same tree: a leading ! on several fields
+    # negates each field and keeps their OR; `children.f!=x` (and a leading ! on a column of
+    # pages) finds the children first: pages having a child that does not match
+    items = {"fruits", "apple", "banana", "elder", "kale", "baby"}
+    assert found(shop, "template=item, !title|summary%=kale") == items
+    assert found(shop, "template=item, title|summary!%=kale") == items
+    assert found(shop, "template=item|other, children.name!=apple") == {"fruits", "veg", "kale"}
+    assert found(shop, "template=item, !children.name=apple") == {"fruits", "kale"}
+    assert found(shop, "template=item|other, children.qty!=0") == {"fruits", "kale"}
+    # a leading ! on a field of the children: the pages having no such child
+    assert found(shop, "template=item, !children.qty>5") == {"fruits", "apple", "banana", "elder", "baby"}

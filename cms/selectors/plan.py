@@ -66,7 +66,7 @@ import re
 import string
 import unicodedata
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Union
 
@@ -721,6 +721,17 @@ class Planner:
         not_equal = op == "!="
         if not_equal:
             op, negate = "=", not negate
+        head, _, rest = item.fields[0].partition(".")
+        if (negate and len(item.fields) == 1 and head in ("children", "child") and rest
+                and item.fields[0] not in CHILD_COUNT_NAMES
+                and ((not_equal and not item.negated) or rest in NATIVE_COLUMNS)):
+            # ProcessWire finds the children first for `children.title!=x` (and for a leading
+            # ! on a column of pages: `!children.name=x`): the pages having a child whose
+            # title is not x. `!children.title=x` stays the pages having no child titled x.
+            inner = self.condition(tree, replace(item, fields=(rest,), field_positions=(
+                item.field_positions[0] + len(head) + 1,)))
+            threshold = None if rest in NATIVE_COLUMNS else self.outer_threshold
+            return Leaf(Column("id", "id"), "=", (ParentsOf(Query(inner, threshold)),))
         # ProcessWire negates `!qty<5` over the stored values alone (PageFinder turns it into
         # "not among the pages storing a value below 5"), so pages storing nothing match it
         stored_only = negate and op in ("<", "<=", ">", ">=")
@@ -732,6 +743,10 @@ class Planner:
         node: Node = leaves[0] if len(leaves) == 1 else AnyOf(tuple(leaves))
         if not negate:
             return node
+        if not not_equal and len(leaves) > 1:
+            # ProcessWire negates `!title|body%=x` (and `title|body!%=x`) field by field and
+            # keeps the fields' OR: a page matches when one of the fields does not match
+            return AnyOf(tuple(Not(leaf) for leaf in leaves))
         if not_equal and not item.negated and isinstance(node, AllOf) and is_field_guard(node.items[0]):
             # `ref.count!=2`, as `ref.count=2`, looks only at pages whose template has the field
             guard, *rest = node.items
