@@ -472,6 +472,7 @@ def test_name_and_path(shop):
     assert found(shop, "path=/veg/kale") == {"kale"}
     assert found(shop, "path^=/veg/") == {"veg", "kale", "baby"}
     assert found(shop, "path*=kale") == {"kale", "baby"}
+    assert found(shop, "url=/veg/kale/") == {"kale"}           # ProcessWire's other name for path
 
 
 def test_num_children(shop):

@@ -98,7 +98,7 @@ TEXT_OPERATORS = frozenset(("=", "<", ">", "<=", ">=", "*=", "%=", "^=", "$=", "
                             *WORD_OPERATORS))
 META_KEYS = ("sort", "limit", "start", "include", "check_access")
 KEYS = ("id", "parent", "parent_id", "has_parent", "template", "templates_id", "name", "path",
-        "status", "created", "modified", "created_users_id", "modified_users_id", "num_children",
+        "url", "status", "created", "modified", "created_users_id", "modified_users_id", "num_children",
         "numChildren", "children", "child", *META_KEYS)
 CHILD_COUNT_NAMES = ("num_children", "numChildren", "children.count", "child.count")
 # Names of `pages` columns (ProcessWire's native fields) usable as `children.<name>`.
@@ -785,7 +785,7 @@ class Planner:
                              f"write {name}.count>0, {name}.title=x or has_parent=")
         if name == "status":
             return self.status_leaf(tree, op, values)
-        if name in ("name", "path"):
+        if name in ("name", "path", "url"):      # url: ProcessWire's other name for path
             target: Target = Column("name", "name") if name == "name" else PathColumn()
             return self.text_leaf(tree, target, name, op, values)
         if name in ("created", "modified"):
