@@ -18,7 +18,10 @@ Meaning (ProcessWire's, with the choices it leaves open written down here):
   and a find or ordering operator with an empty value (`title*=`, `title<`) matches nothing.
   Values are trimmed, as ProcessWire trims them.
 - `a!=x` is otherwise `!a=x`: true when no field matches any value. `a|b*=x|y`: any field,
-  any value. A "!" before any other operator negates the condition (`f!%=x` is `!f%=x`).
+  any value. A "!" before any other operator negates the condition (`f!%=x` is `!f%=x`);
+  over several fields it negates each and keeps their OR (`!a|b%=x`: a or b lacks x), and
+  on `<`, `<=`, `>`, `>=` of a number it negates the stored values alone (`!qty<5` takes
+  the pages storing nothing), as ProcessWire answers both (Planner.condition).
 - Text compares `fold(stored) op fold(value)` (fieldtypes.fold: case and accents ignored, as
   MySQL's default collation does for ProcessWire), by code point, on every engine;
   `f.data op value` compares the stored text exactly. `%=` is a substring (LIKE wildcards in
@@ -749,8 +752,8 @@ class Planner:
             return AnyOf(tuple(Not(leaf) for leaf in leaves))
         if not_equal and not item.negated and isinstance(node, AllOf) and is_field_guard(node.items[0]):
             # `ref.count!=2`, as `ref.count=2`, looks only at pages whose template has the field
-            guard, *rest = node.items
-            return AllOf((guard, Not(rest[0] if len(rest) == 1 else AllOf(tuple(rest)))))
+            guard, *counted = node.items
+            return AllOf((guard, Not(counted[0] if len(counted) == 1 else AllOf(tuple(counted)))))
         if not_equal and not item.negated:
             # ProcessWire: text `f!=x` wants a stored value other than x (`!f=x` takes blanks).
             present = tuple(Leaf(leaf.target, "?", ()) for leaf in leaves if isinstance(leaf, Leaf)
