@@ -754,6 +754,29 @@ def test_serve_command_serves_until_interrupted(web_site, run_env, processes):
 
 
 @pytest.mark.slow
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
+def test_one_server_process_stops_even_when_started_with_sigint_ignored(web_site, run_env, stop):
+    """A script that starts the server in the background hands it SIGINT ignored (and
+    Python then raises no KeyboardInterrupt): it must stop on SIGINT and on SIGTERM all the
+    same, shutting down as on Ctrl-C (exit 0), where it used to serve on."""
+    import signal
+    import subprocess
+    import sys
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "run.py", "serve", "--port", str(port),
+                                "--threads", "2"],
+                               cwd=str(ROOT), env=run_env, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True,
+                               preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_IGN))
+    try:
+        wait_for_port(port, process)
+    finally:
+        os.kill(process.pid, getattr(signal, stop))
+        _, stderr = process.communicate(timeout=30)
+    assert process.returncode == 0, stderr
+
+
+@pytest.mark.slow
 def test_serve_command_refuses_bad_usage(run_env):
     import subprocess
     import sys

@@ -291,4 +291,16 @@ def serve(site_factory: SiteFactory, host: str = "127.0.0.1", port: int = 8080,
     log.info("serving %s with %d process(es) of %d threads", server.url, processes, threads)
     if on_started is not None:
         on_started(server)
-    server.run()
+    if isinstance(server, ServerGroup) or threading.current_thread() is not threading.main_thread():
+        server.run()
+        return
+    # One process stops at Ctrl-C or SIGTERM as each of a group's processes does, even where
+    # SIGINT came ignored (a command started in the background by a script inherits that,
+    # and Python then installs no KeyboardInterrupt for it): waitress ends its loop on the
+    # KeyboardInterrupt and Server.run shuts down.
+    previous = {number: signal.signal(number, _interrupt_once) for number in STOP_SIGNALS}
+    try:
+        server.run()
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
