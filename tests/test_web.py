@@ -715,6 +715,19 @@ def free_port() -> int:
         return probe.getsockname()[1]
 
 
+def stopped_output(process, timeout: float = 30) -> str:
+    """The server's stderr once it has stopped; one that did not stop in `timeout` seconds is
+    killed with its process group (a failed run must not leave a server serving) and fails."""
+    import signal
+    import subprocess
+    try:
+        return process.communicate(timeout=timeout)[1]
+    except subprocess.TimeoutExpired:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.communicate()
+        raise AssertionError(f"the server did not stop within {timeout} s") from None
+
+
 def wait_for_port(port: int, process) -> None:
     import socket
     deadline = time.monotonic() + 30
@@ -748,7 +761,7 @@ def test_serve_command_serves_until_interrupted(web_site, run_env, processes):
             conn.close()
     finally:
         os.killpg(process.pid, signal.SIGINT)    # Ctrl-C reaches the whole process group
-        _, stderr = process.communicate(timeout=30)
+        stderr = stopped_output(process)
     assert process.returncode == 0, stderr
     assert f"http://127.0.0.1:{port}/" in stderr
 
@@ -772,7 +785,7 @@ def test_one_server_process_stops_even_when_started_with_sigint_ignored(web_site
         wait_for_port(port, process)
     finally:
         os.kill(process.pid, getattr(signal, stop))
-        _, stderr = process.communicate(timeout=30)
+        stderr = stopped_output(process)
     assert process.returncode == 0, stderr
 
 
