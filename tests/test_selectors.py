@@ -392,9 +392,23 @@ def test_parse_date_forms():
         assert parse_date(written, now) == jan5, written
     assert parse_date("January 2023", now) == datetime(2023, 1, 1, tzinfo=timezone.utc)
     assert parse_date("2023-01", now) == datetime(2023, 1, 1, tzinfo=timezone.utc)   # as strtotime
+    # days and days of a month, as PHP's strtotime answered at this `now` (a Tuesday)
+    def at(*parts):
+        return datetime(*parts, tzinfo=timezone.utc)
+    assert parse_date("monday", now) == parse_date("this mon", now) == at(2026, 4, 6)
+    assert parse_date("tuesday", now) == at(2026, 3, 31)
+    assert parse_date("next tuesday", now) == at(2026, 4, 7)
+    assert parse_date("last monday", now) == at(2026, 3, 30)
+    assert parse_date("last tuesday", now) == at(2026, 3, 24)
+    assert parse_date("last monday -2 hours", now) == at(2026, 3, 29, 22)
+    assert parse_date("tomorrow noon", now) == at(2026, 4, 1, 12)
+    assert parse_date("first day of next month", now) == at(2026, 4, 1, 15, 30, 5)
+    assert parse_date("last day of next month", now) == at(2026, 4, 30, 15, 30, 5)
+    assert parse_date("first day of previous month", now) == at(2026, 2, 1, 15, 30, 5)
     assert parse_date("Jan 5 2023 14:30", now) == datetime(2023, 1, 5, 14, 30, tzinfo=timezone.utc)
     for bad in ("soon", "-1 fortnightly", "+", "2026-13-01", "2026-13", "999999999999",
-                "January 32 2023", "13/01/2023", ", 2023"):
+                "January 32 2023", "13/01/2023", ", 2023", "thurs", "first day of next week",
+                "last day of month"):
         with pytest.raises(DateValueError):
             parse_date(bad, now)
 

@@ -7,7 +7,9 @@ ProcessWire hands date values to PHP's strtotime(); this is the part of it selec
     01/05/2023 (month first), 05-01-2023, 05.01.2023 (day first)   them; any may end in a time
     January 2023, 2023-01 (its first day)                    (14:30 or 14:30:59)
     1764201600                                               epoch seconds
-    now, today, midnight, yesterday, tomorrow                today = 00:00 UTC of this day
+    now, today, midnight, noon, yesterday, tomorrow          today = 00:00 UTC of this day
+    monday, this monday, next friday, last sun, monday noon  days, at 00:00 (as strtotime)
+    first day of next month, last day of this month          at the time it is now
     -1 week, +2 days, 3 hours ago, last month, next year     relative to now (or to a base word
     yesterday -2 hours, today +1 month                       given first)
 
@@ -29,7 +31,11 @@ SECONDS = {
     "fortnight": 14 * 86400, "fortnights": 14 * 86400,
 }
 MONTHS = {"month": 1, "months": 1, "year": 12, "years": 12}
-BASES = ("now", "today", "midnight", "yesterday", "tomorrow")
+BASES = ("now", "today", "midnight", "noon", "yesterday", "tomorrow")
+WEEKDAYS = {name: number for number, names in enumerate(
+    (("monday", "mon"), ("tuesday", "tue"), ("wednesday", "wed"), ("thursday", "thu"),
+     ("friday", "fri"), ("saturday", "sat"), ("sunday", "sun"))) for name in names}
+MONTH_STEPS = {"this": 0, "next": 1, "last": -1, "previous": -1}
 _AMOUNT = re.compile(r"^([+-]?)(\d{1,9})([a-z]*)$")
 _EPOCH = re.compile(r"^-?\d{1,12}$")
 _ISO = re.compile(r"^\d{4}-\d")
@@ -101,16 +107,29 @@ def _relative(value: str, text: str, now: datetime) -> datetime:
     moment = now
     if words[0] in BASES:
         moment = {"now": now, "today": midnight, "midnight": midnight,
+                  "noon": midnight.replace(hour=12),
                   "yesterday": midnight - timedelta(days=1),
                   "tomorrow": midnight + timedelta(days=1)}[words[0]]
         words = words[1:]
+    elif words[0] in WEEKDAYS or (words[0] in ("this", "next", "last") and len(words) > 1
+                                  and words[1] in WEEKDAYS):
+        moment, words = _weekday(words, midnight)
+    elif words[:3] in (["first", "day", "of"], ["last", "day", "of"]) and len(words) > 4 \
+            and words[3] in MONTH_STEPS and words[4] == "month":
+        moment = _day_of_month(now, words[0] == "first", MONTH_STEPS[words[3]])
+        words = words[5:]
     ago = bool(words) and words[-1] == "ago"
     if ago:
         words = words[:-1]
     index = 0
     steps: list[tuple[int, str]] = []
+    hour = None                  # "tomorrow noon", "monday midnight": strtotime sets the time
     while index < len(words):
         word = words[index]
+        if word in ("noon", "midnight"):
+            hour = 12 if word == "noon" else 0
+            index += 1
+            continue
         if word in ("last", "next", "this") and index + 1 < len(words):
             steps.append(({"last": -1, "next": 1, "this": 0}[word], _unit(words[index + 1], text)))
             index += 2
@@ -135,7 +154,32 @@ def _relative(value: str, text: str, now: datetime) -> datetime:
                 moment + timedelta(seconds=amount * SECONDS[unit])
     except OverflowError:
         raise DateValueError(f"{text!r} is too far away") from None
-    return moment
+    return moment if hour is None else moment.replace(hour=hour, minute=0, second=0)
+
+
+def _weekday(words: list[str], midnight: datetime) -> tuple[datetime, list[str]]:
+    """strtotime's day names, at 00:00: "monday" (or "this monday") is today or the next
+    Monday, "next monday" the first after today, "last monday" the last before it; what
+    follows ("+1 day") moves from there."""
+    how = "" if words[0] in WEEKDAYS else words[0]
+    day = WEEKDAYS[words[1] if how else words[0]]
+    ahead = (day - midnight.weekday()) % 7
+    if how == "next":
+        ahead = ahead or 7
+    elif how == "last":
+        ahead = -((midnight.weekday() - day) % 7 or 7)
+    return midnight + timedelta(days=ahead), words[2 if how else 1:]
+
+
+def _day_of_month(now: datetime, first: bool, months: int) -> datetime:
+    """"first day of next month", "last day of this month": that day, at the time it is now
+    (as strtotime keeps it)."""
+    total = now.year * 12 + now.month - 1 + months
+    year, month = divmod(total, 12)
+    if not 1 <= year <= 9999:
+        raise OverflowError
+    day = 1 if first else calendar.monthrange(year, month + 1)[1]
+    return now.replace(year=year, month=month + 1, day=day)
 
 
 def _unit(word: str, text: str) -> str:
@@ -147,7 +191,8 @@ def _unit(word: str, text: str) -> str:
 def _not_understood(text: str) -> DateValueError:
     return DateValueError(f"{text!r} is not a date; use ISO 8601 (2026-11-27), a written date "
                           "('January 5 2023', '2023/01/05'), epoch seconds, "
-                          "today/yesterday/tomorrow/now, or a relative time such as "
+                          "today/yesterday/tomorrow/now/noon, a day ('monday', 'next friday', "
+                          "'last sunday'), 'first day of next month', or a relative time such as "
                           "'-1 week', '+2 days', '3 hours ago', 'last month'")
 
 
