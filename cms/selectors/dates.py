@@ -174,12 +174,8 @@ def _weekday(words: list[str], midnight: datetime) -> tuple[datetime, list[str]]
 def _day_of_month(now: datetime, first: bool, months: int) -> datetime:
     """"first day of next month", "last day of this month": that day, at the time it is now
     (as strtotime keeps it)."""
-    total = now.year * 12 + now.month - 1 + months
-    year, month = divmod(total, 12)
-    if not 1 <= year <= 9999:
-        raise OverflowError
-    day = 1 if first else calendar.monthrange(year, month + 1)[1]
-    return now.replace(year=year, month=month + 1, day=day)
+    moment = _add_months(now.replace(day=1), months)
+    return moment if first else moment.replace(day=calendar.monthrange(moment.year, moment.month)[1])
 
 
 def _unit(word: str, text: str) -> str:
