@@ -525,7 +525,6 @@ class Planner:
         self.site = site
         self.now = now or datetime.now(timezone.utc)
         self._operator_at = 0    # where the operator of the condition being planned stands
-        self._stored_only = False  # planning the positive of `!field<x` (see condition)
         # What the plan was resolved against, so a cached plan can be checked cheaply: a field
         # or template re-created since is another object. `volatile`: it uses "now".
         self.depends: list[tuple[str, str | int, Any]] = []
@@ -738,11 +737,8 @@ class Planner:
         # ProcessWire negates `!qty<5` over the stored values alone (PageFinder turns it into
         # "not among the pages storing a value below 5"), so pages storing nothing match it
         stored_only = negate and op in ("<", "<=", ">", ">=")
-        leaves = []
-        for name, position in zip(item.fields, item.field_positions):
-            self._stored_only = stored_only and "." not in name
-            leaves.append(self.leaf(tree, name, op, item.values, position))
-        self._stored_only = False
+        leaves = [self.leaf(tree, name, op, item.values, position, stored_only)
+                  for name, position in zip(item.fields, item.field_positions)]
         node: Node = leaves[0] if len(leaves) == 1 else AnyOf(tuple(leaves))
         if not negate:
             return node
@@ -763,7 +759,10 @@ class Planner:
                 return AllOf((*present, Not(node)))
         return Not(node)
 
-    def leaf(self, tree: Selector, name: str, op: str, values: tuple[Value, ...], position: int) -> Node:
+    def leaf(self, tree: Selector, name: str, op: str, values: tuple[Value, ...], position: int,
+             stored_only: bool = False) -> Node:
+        """`stored_only`: the positive of a negated comparison of a field of this page
+        (`!qty<5`, see condition); a subfield (`parent.qty`) is planned as it always is."""
         if name.endswith(".data") and name.count(".") == 1:
             field = self.site.fields.get(name[:-5])
             if field is not None and field.type.folded:
@@ -803,7 +802,7 @@ class Planner:
             return self.id_leaf(tree, target, name, op, values)
         if target.kind == "text":
             return self.text_leaf(tree, target, name, op, values)
-        return self.ordered_leaf(tree, target, name, op, values)
+        return self.ordered_leaf(tree, target, name, op, values, stored_only)
 
     def related(self, tree: Selector, name: str, op: str, values: tuple[Value, ...], position: int) -> Node:
         """`parent.f`, `children.f` and `ref.f`: a sub-plan run on the parent, the children or
@@ -960,14 +959,15 @@ class Planner:
                 any_word, match = WORD_OPERATORS[op]
                 out.append(Words(words(text), any_word, match))
             elif op in ("*=", "^=", "$="):
-                if op == "*=" and len(found := words(text)) == 1 and len(found[0]) >= 3:
+                found = words(text) if op == "*=" else ()
+                if len(found) == 1 and len(found[0]) >= 3:
                     # one word its fulltext index holds (three characters or more, InnoDB's
                     # least): ProcessWire asks the index alone, for a word starting so, and
                     # the punctuation around it counts for nothing ("/path", "@site")
                     text = found[0]
                 # ProcessWire matches ^=, $= and a *= of several words by RLIKE, which sees
                 # accents; a *= of one word by its fulltext index alone, which does not
-                regex = op != "*=" or len(words(text)) > 1
+                regex = op != "*=" or len(found) > 1
                 accents = value.text.strip() if isinstance(target, FieldColumn) and folded and regex else ""
                 out.append(Phrase(text, {"*=": "word", "^=": "start", "$=": "end"}[op],
                                   self.lead_junk(target), accents))
@@ -990,7 +990,7 @@ class Planner:
         return (("", "!"), ("<", "=")) if target.folded else (("<", "="),)
 
     def ordered_leaf(self, tree: Selector, target: Target, name: str, op: str,
-                     values: tuple[Value, ...]) -> Node:
+                     values: tuple[Value, ...], stored_only: bool = False) -> Node:
         """Numbers and dates: = != < > <= >=."""
         if op not in ORDER_OPERATORS:
             raise self.wrong_operator(tree, name, op, "= != < > <= >= (it is not text)")
@@ -1015,7 +1015,7 @@ class Planner:
                 out.append(self.number(tree, name, value, floats=True))
             else:
                 out.append(self.number(tree, name, value, floats=isinstance(target, FieldColumn)))
-        if self._stored_only and isinstance(target, FieldColumn) and kind in ("int", "float"):
+        if stored_only and isinstance(target, FieldColumn) and kind in ("int", "float"):
             # the positive of `!qty<5`: a stored value below 5, and for a whole number not 0,
             # which ProcessWire does not store
             stored = Leaf(target, op, tuple(out))
