@@ -24,18 +24,23 @@ MAX_SHORT_TEXT = 700  # fits an index on every engine (MariaDB: 768 utf8mb4 char
 
 
 def fold(text: str) -> str:
-    """`text` as selectors compare it: "Café", "CAFE" and "cafe" all give "cafe".
+    """`text` as selectors compare and sort it: "Café", "CAFE" and "cafe" all give "CAFE".
 
     NFKD splits accented letters into a base letter and combining marks (and maps
     compatibility forms such as "ﬁ" or a no-break space to plain ones); the marks are dropped,
     the rest casefolded ("Straße" -> "strasse") and recomposed (NFC), so scripts whose letters
     are not base-plus-mark (Hangul, CJK) come back as they were.
+
+    The result is in upper case, as MySQL's `utf8mb4_general_ci` weighs characters (by their
+    upper case), so that the binary order of folds every engine sorts by is ProcessWire's:
+    `[ \\ ] ^ _` and the backtick come after the letters ("ITEMA" < "ITEM_2"), not between
+    the cases of them as in lower case.
     """
     if text.isascii():
-        return text.lower()
+        return text.upper()
     decomposed = unicodedata.normalize("NFKD", text.casefold())
     stripped = "".join(char for char in decomposed if not unicodedata.combining(char))
-    return unicodedata.normalize("NFC", stripped)
+    return unicodedata.normalize("NFC", stripped).upper()
 
 
 class Fieldtype:

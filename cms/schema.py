@@ -144,6 +144,18 @@ def refold_text(site: Site) -> None:
     """Version 6: `fold` ignores accents as well as case (fieldtypes.fold), so "cafe" finds
     "Café" as on ProcessWire; every stored fold is recomputed from `data`, a batch of rows per
     transaction, writing only the rows whose fold changed (ASCII text keeps its fold)."""
+    refold(site)
+
+
+def refold_upper(site: Site) -> None:
+    """Version 10: `fold` is in upper case (fieldtypes.fold), so text sorts as ProcessWire's
+    collation sorts it ("_" after the letters); every stored fold is recomputed."""
+    refold(site)
+
+
+def refold(site: Site) -> None:
+    """Recompute every stored fold from `data` by `fieldtypes.fold` as it is now, a batch of
+    rows per transaction, writing only the rows whose fold changed."""
     db = site.db
     for field in site.fields:
         if not field.type.folded:
@@ -199,7 +211,7 @@ def create_text_index_pending(site: Site) -> None:
 MIGRATIONS: list[Callable[[Site], None]] = [create_core, create_access, add_status_indexes,
                                             create_sessions, create_page_access, refold_text,
                                             create_leases, create_text_index,
-                                            create_text_index_pending]
+                                            create_text_index_pending, refold_upper]
 
 
 def schema_version(site: Site) -> int:

@@ -383,7 +383,22 @@ def test_upgrade_6_rebuilds_folds_so_accents_are_ignored(site):
     assert site.selectors.count("title=cafe") == 0
     assert schema.upgrade(site) == list(range(6, len(schema.MIGRATIONS) + 1))
     assert site.selectors.count("title=cafe") == 1
-    assert site.db.scalar("SELECT fold FROM field_title WHERE pages_id = 1") == "home"
+    assert site.db.scalar("SELECT fold FROM field_title WHERE pages_id = 1") == "HOME"
+
+
+def test_upgrade_10_folds_in_upper_case_so_text_sorts_as_processwire_sorts_it(site):
+    """A site folded in lower case sorted "Item_2" before "ItemB" (0x5F < 0x62); after the
+    upgrade its folds are upper case and "_" comes after the letters, as in MySQL's
+    utf8mb4_general_ci."""
+    for title in ("Item_2", "ItemB", "Item 3"):
+        site.pages.add("basic-page", 1, title=title)
+    site.db.execute("UPDATE field_title SET fold = LOWER(data)")
+    schema.set_meta(site, "schema_version", 9)
+    assert schema.upgrade(site) == list(range(10, len(schema.MIGRATIONS) + 1))
+    assert site.db.scalar("SELECT COUNT(*) FROM field_title WHERE fold <> UPPER(data)") == 0
+    found = site.pages.find("title^=item, sort=title")
+    assert [page.title for page in found] == ["Item 3", "ItemB", "Item_2"]
+    assert [page.title for page in site.pages.find("title=item_2")] == ["Item_2"]
 
 
 def test_upgrade_7_moves_the_three_kinds_of_lock_to_one_leases_table(site):

@@ -103,6 +103,23 @@ def test_a_site_from_before_tasker_1_2_gets_kept_types_and_keeps_its_tasks(site)
     assert check_site(site) == []
 
 
+def test_a_site_from_before_tasker_1_3_finds_its_runners_again(site):
+    """Tasker 1.2 folded its kept text in lower case; fold() is upper case since 1.3, so the
+    upgrade makes the views again (a LOWER() view would find nothing)."""
+    tasker = tasker_of(site)
+    task = tasker.create_task("Tasker", "settings", site.pages.get(1), "An old task")
+    site.db.execute("UPDATE tasker_tasks SET runner = 'host-a:12' WHERE pages_id = ?", (task.id,))
+    site.db.ddl("DROP VIEW field_task_runner")
+    site.db.ddl("CREATE VIEW field_task_runner AS SELECT pages_id, runner AS data, LOWER(runner) "
+                "AS fold FROM tasker_tasks WHERE runner IS NOT NULL")
+    selector = "template=tasker-task, task_runner=HOST-A:12, include=all"
+    assert site.pages.count(selector) == 0
+    tasker.upgrade("1.2.0", "1.3.0")
+    assert site.pages.count(selector) == 1
+    assert [p.id for p in site.pages.find("task_runner^=host, include=all")] == [task.id]
+    assert check_site(site) == []
+
+
 def test_uninstall_drops_the_views_and_fields_without_a_stand_in_table(site):
     tasker_of(site)
     site.modules.uninstall("Tasker")

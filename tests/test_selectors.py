@@ -310,6 +310,23 @@ def test_text_ordering_compares_folded_text(shop):
     assert found(shop, "template=other|item, title>=e, title<f") == {"elder"}
 
 
+def test_text_sorts_and_compares_as_utf8mb4_general_ci(shop):
+    """MySQL's default collation weighs a character by its upper case, so "[", "\\", "]", "^",
+    "_" and the backtick come after every letter: ProcessWire sorts "Item_2" after "ItemB"."""
+    with shop.transaction() as transaction:
+        folder = shop.pages.add("other", 1, "marks", title="Marks")
+        for name, title in (("under", "Item_2"), ("bee", "ItemB"), ("space", "Item 3"),
+                            ("bracket", "item[1]"), ("tick", "Item`4"), ("brace", "Item{5}")):
+            shop.pages.add("item", folder, name, title=title)
+        assert names(shop, "parent=/marks/, sort=title") == [
+            "space", "bee", "bracket", "under", "tick", "brace"]
+        assert names(shop, "parent=/marks/, sort=-title") == [
+            "brace", "tick", "under", "bracket", "bee", "space"]
+        assert found(shop, "parent=/marks/, title<item_") == {"space", "bee", "bracket"}
+        assert found(shop, "parent=/marks/, title>itemz") == {"under", "bracket", "tick", "brace"}
+        transaction.rollback()
+
+
 def test_or_values_and_or_fields(shop):
     assert found(shop, "title=banana|kale") == {"banana", "kale"}
     assert found(shop, "title|body*=yellow") == {"banana"}
@@ -630,11 +647,15 @@ def test_text_ignores_accents_and_case_and_title_data_is_exact(shop):
     assert found(shop, "title.data^=Él") == {"elder"}
 
 
-def test_fold_strips_accents_and_casefolds():
+def test_fold_strips_accents_and_casefolds_to_upper_case():
     from cms.fieldtypes import fold
-    assert fold("Café") == fold("CAFE") == "cafe"
-    assert fold("Straße") == "strasse" and fold("Ångström") == "angstrom"
+    assert fold("Café") == fold("cafe") == "CAFE"
+    assert fold("Straße") == "STRASSE" and fold("Ångström") == "ANGSTROM"
     assert fold("한국어") == "한국어"
+    # utf8mb4_general_ci weighs a character by its upper case: "_" (and [ \ ] ^ `) after
+    # the letters, which a lower-case fold put between them
+    assert sorted(["item_2", "itemb", "Item[1]", "itema", "item 3"], key=fold) == \
+        ["item 3", "itema", "itemb", "Item[1]", "item_2"]
 
 
 def test_ends_and_starts_with_skip_punctuation_whitespace_and_tags(wordy):

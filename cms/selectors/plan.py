@@ -23,7 +23,8 @@ Meaning (ProcessWire's, with the choices it leaves open written down here):
   on `<`, `<=`, `>`, `>=` of a number it negates the stored values alone (`!qty<5` takes
   the pages storing nothing), as ProcessWire answers both (Planner.condition).
 - Text compares `fold(stored) op fold(value)` (fieldtypes.fold: case and accents ignored, as
-  MySQL's default collation does for ProcessWire), by code point, on every engine;
+  MySQL's default collation does for ProcessWire), by code point of the upper-case fold
+  (the collation's weights: "_" after the letters), on every engine;
   `f.data op value` compares the stored text exactly. `%=` is a substring (LIKE wildcards in
   the value are literal characters), `%^=` and `%$=` a literal prefix and suffix. `*=`, `^=`
   and `$=` match a phrase (Phrase) as ProcessWire's RLIKE does: from the start of a word, at
@@ -414,6 +415,15 @@ class Query:
         one, as in ProcessWire (getQueryStartLimit), so `start=2` alone, or in `find_one`,
         skips nothing."""
         return self.start if self.limit is not None else 0
+
+
+def fold_value(target: Target, text: str) -> str:
+    """A text value as its target stores it: folded for a text field (fieldtypes.fold, upper
+    case), in lower case for a page's name and path (sanitized so: ASCII names compare
+    without case in ProcessWire too), as it is for the stored text (`title.data`)."""
+    if not isinstance(target, FieldColumn):
+        return fold(text).lower()
+    return fold(text) if target.folded else text
 
 
 def words(text: str) -> tuple[str, ...]:
@@ -950,7 +960,7 @@ class Planner:
             if value.sub is not None:
                 raise self.error(tree, f"{name} does not take a sub-selector", value.position, value.text,
                                  "sub-selectors [...] work on Page fields, parent and id")
-            text = (fold(value.text) if folded else value.text).strip()   # ProcessWire trims too
+            text = fold_value(target, value.text).strip()     # ProcessWire trims too
             if op != "=" and not text:
                 continue
             if isinstance(target, PathColumn) and op == "=" and text:

@@ -106,9 +106,9 @@ INDEXES = (
 def view_sql(name: str, column: str, fieldtype: str) -> str:
     """The view that stands in for `field_<name>`: one row per task that has a value."""
     if fieldtype == "KeptText":
-        # Text fields have a `fold` column; these values are ASCII, so LOWER() is casefold().
+        # Text fields have a `fold` column; these values are ASCII, so UPPER() is fold().
         return (f"CREATE VIEW field_{name} AS SELECT pages_id, {column} AS data, "
-                f"LOWER({column}) AS fold FROM tasker_tasks WHERE {column} IS NOT NULL")
+                f"UPPER({column}) AS fold FROM tasker_tasks WHERE {column} IS NOT NULL")
     where = f" WHERE {column} IS NOT NULL" if fieldtype == "KeptFloat" else ""
     return f"CREATE VIEW field_{name} AS SELECT pages_id, {column} AS data FROM tasker_tasks{where}"
 
@@ -135,7 +135,10 @@ def install(site: Site) -> None:
             if site.fields.get(name) is None:
                 db.ddl(f"DROP VIEW IF EXISTS {table}")   # left behind by a dropped database
             site.fields.add(name, type_, label=label, **settings)
-            if not storage.is_view(table):
+            if storage.is_view(table) and type_ == "KeptText":
+                db.ddl(f"DROP VIEW {table}")   # before 1.3 its fold was LOWER(): see fold()
+                db.ddl(view_sql(name, column, type_))
+            elif not storage.is_view(table):
                 if db.table_exists(table):               # a field of that name was there first
                     if db.scalar(f"SELECT COUNT(*) FROM {table}"):
                         raise ModuleError(f"field {name!r} already holds values in table {table}; "
