@@ -215,20 +215,20 @@ def main() -> None:
              lambda: engine.select("title%^=ab").ids,
              lambda: [r[0] for r in raw.execute(
                  "SELECT p.id FROM pages p JOIN field_title t ON t.pages_id = p.id "
-                 "WHERE t.fold >= ? AND t.fold < ? AND p.status < 1024 ORDER BY p.id", ("ab", "ac"))]),
+                 "WHERE t.fold >= ? AND t.fold < ? AND p.status < 1024 ORDER BY p.id", ("AB", "AC"))]),
             ("find title%^=ab, limit=20",
              lambda: engine.select("title%^=ab, limit=20").ids,
              lambda: [r[0] for r in raw.execute(
                  "SELECT p.id FROM pages p JOIN field_title t ON t.pages_id = p.id "
                  "WHERE t.fold >= ? AND t.fold < ? AND p.status < 1024 ORDER BY p.id LIMIT 20",
-                 ("ab", "ac"))]),
+                 ("AB", "AC"))]),
             ("find title^=ab (ProcessWire's: ranges, then a regex)",
              lambda: engine.select("title^=ab").ids,
              lambda: [r[0] for r in raw.execute(
                  "SELECT p.id FROM pages p JOIN field_title t ON t.pages_id = p.id "
                  "WHERE ((t.fold >= ? AND t.fold < ?) OR (t.fold >= ? AND t.fold < ?) OR "
                  "(t.fold >= ? AND t.fold < ?)) AND t.data REGEXP ? AND p.status < 1024 ORDER BY p.id",
-                 ("ab", "ac", "", "!", "<", "=", START_AB))]),
+                 ("AB", "AC", "", "!", "<", "=", START_AB))]),
             ("find title^=ab, limit=20",
              lambda: engine.select("title^=ab, limit=20").ids,
              lambda: [r[0] for r in raw.execute(
@@ -236,7 +236,7 @@ def main() -> None:
                  "WHERE ((t.fold >= ? AND t.fold < ?) OR (t.fold >= ? AND t.fold < ?) OR "
                  "(t.fold >= ? AND t.fold < ?)) AND t.data REGEXP ? AND p.status < 1024 "
                  "ORDER BY p.id LIMIT 20",
-                 ("ab", "ac", "", "!", "<", "=", START_AB))]),
+                 ("AB", "AC", "", "!", "<", "=", START_AB))]),
             (f"find title~={word} (a scan: LIKE, then a regex)",
              lambda: engine.select(f"title~={word}").ids,
              lambda: [r[0] for r in raw.execute(
