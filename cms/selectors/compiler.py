@@ -84,6 +84,19 @@ def random_key(alias_id: str, seed: int) -> str:
     return f"(({mixed} * {mixed} + {seed}) % {RANDOM_PRIME})"
 
 
+def name_order_sql(expr: str) -> str:
+    """SQL for the sort key of a page or template name. ProcessWire keeps names in ASCII
+    columns, ordered by `ascii_general_ci`, which weighs a character by its upper case: "_"
+    comes after every letter ("item-b", "itemb", "item_2"), where code point order puts it
+    before the lower-case letters. Names hold no "~", which sorts after them all."""
+    return f"REPLACE(LOWER({expr}), '_', '~')"
+
+
+def name_order(name: str) -> str:
+    """The same key in Python (the reference finder's)."""
+    return name.lower().replace("_", "~")
+
+
 def like_escape(text: str) -> str:
     """`text` with LIKE's wildcards made literal (ESCAPE '!')."""
     return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
@@ -189,7 +202,8 @@ class _Writer:
     def _sort_expr(self, sort: Sort, scope: _Scope) -> tuple[str, bool]:
         target, a = sort.target, scope.alias
         if isinstance(target, Column):
-            return f"{a}.{target.name}", False
+            column = f"{a}.{target.name}"
+            return (name_order_sql(column) if target.name == "name" else column), False
         if isinstance(target, PathColumn):
             return f"{scope.path_alias()}.path", False
         if isinstance(target, ChildCount):
@@ -215,14 +229,16 @@ class _Writer:
         s = f"s{self._counter}"
         inner = target.target
         if target.via == "template":
-            return f"(SELECT {s}.name FROM templates {s} WHERE {s}.id = {alias}.templates_id)"
+            return name_order_sql(f"(SELECT {s}.name FROM templates {s} WHERE {s}.id = "
+                                  f"{alias}.templates_id)")
         if isinstance(target.via, RefColumn):
             source = f"(SELECT {s}r.data FROM {target.via.table} {s}r WHERE {s}r.pages_id = {alias}.id " \
                      f"AND {s}r.sort = 0)"
         else:
             source = f"{alias}.parent_id"
         if isinstance(inner, Column):
-            return f"(SELECT {s}.{inner.name} FROM pages {s} WHERE {s}.id = {source})"
+            column = f"(SELECT {s}.{inner.name} FROM pages {s} WHERE {s}.id = {source})"
+            return name_order_sql(column) if inner.name == "name" else column
         column = "fold" if inner.folded else "data"
         return f"(SELECT {s}.{column} FROM {inner.table} {s} WHERE {s}.pages_id = {source})"
 

@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ..fieldtypes import fold
-from .compiler import RANDOM_PRIME
+from .compiler import RANDOM_PRIME, name_order
 from .plan import (
     AllOf,
     Ancestors,
@@ -147,7 +147,8 @@ class Reference:
 
     def _sort_value(self, target: Any, pid: int) -> Any:
         if isinstance(target, Column):
-            return self.snap.pages[pid][target.name]
+            value = self.snap.pages[pid][target.name]
+            return name_order(value) if target.name == "name" else value
         if isinstance(target, PathColumn):
             return self.snap.paths[pid]
         if isinstance(target, ChildCount):
@@ -164,7 +165,8 @@ class Reference:
             return (mixed * mixed + target.seed) % RANDOM_PRIME
         if isinstance(target, Related):
             if target.via == "template":
-                return self.snap.template_names.get(self.snap.pages[pid]["templates_id"])
+                name = self.snap.template_names.get(self.snap.pages[pid]["templates_id"])
+                return None if name is None else name_order(name)
             if target.via == "parent":
                 other = self.snap.pages[pid]["parent_id"]
             else:
