@@ -547,17 +547,31 @@ def test_default_sort_is_the_sort_order_under_a_parent_else_id(shop):
 
 
 def test_sort_by_fields_several_keys_descending_and_missing_first(shop):
-    # pages without qty come first; "Élder" sorts as "elder" (accents ignored, as on MySQL)
+    # pages without qty come first, banana's 0 with them (ProcessWire stores none); "Élder"
+    # sorts as "elder" (accents ignored, as on MySQL)
     assert names(shop, "template=item, sort=qty, sort=title") == [
-        "elder", "fruits", "kale", "banana", "apple", "baby"]
+        "banana", "elder", "fruits", "kale", "apple", "baby"]
     assert names(shop, "template=item, sort=-qty, sort=-title") == [
-        "baby", "apple", "banana", "kale", "fruits", "elder"]
+        "baby", "apple", "kale", "fruits", "elder", "banana"]
     assert names(shop, "parent=/fruits/, sort=-title") == ["elder", "banana", "apple"]
     assert names(shop, "template=item, sort=-name, limit=2") == ["kale", "fruits"]
     assert names(shop, "has_parent=/, template=item, sort=path, limit=3") == ["fruits", "apple", "banana"]
     assert names(shop, "template=item, sort=num_children, sort=-id, limit=1") == ["baby"]
     assert names(shop, "template=item, sort=-when, sort=name")[:2] == ["elder", "apple"]
     assert names(shop, "template=item, refs!=, sort=refs, include=hidden")[0] == "banana"
+
+
+def test_a_whole_number_of_zero_sorts_with_the_pages_storing_nothing(shop):
+    """ProcessWire stores no 0 for an Integer (or checkbox): sort=qty puts such a page with
+    those storing nothing, below the negatives (its answers, from a run of 3.0.256)."""
+    with shop.transaction() as transaction:
+        folder = shop.pages.add("other", 1, "numbers", title="Numbers")
+        for name, qty in (("pos", 5), ("zero", 0), ("neg", -5), ("none", None)):
+            shop.pages.add("item", folder, name, **({} if qty is None else {"qty": qty}))
+        assert names(shop, "parent=/numbers/, sort=qty, sort=name") == ["none", "zero", "neg", "pos"]
+        assert names(shop, "parent=/numbers/, sort=-qty, sort=name") == ["pos", "neg", "none", "zero"]
+        assert names(shop, "parent=/numbers/, sort=qty, sort=name, limit=2") == ["none", "zero"]
+        transaction.rollback()
 
 
 def test_limit_start_and_total(shop):

@@ -210,6 +210,10 @@ class _Writer:
             return self._child_count(a), False
         if isinstance(target, FieldColumn):
             alias = scope.field(target)
+            if target.kind == "int":
+                # ProcessWire stores no 0 for a whole number or checkbox: it sorts with the
+                # pages storing nothing, below the negatives
+                return f"NULLIF({alias}.data, 0)", True
             return f"{alias}.{'fold' if target.folded else 'data'}", target.field not in scope.inner_fields
         if isinstance(target, RefColumn):
             alias = f"{a}_s_{target.field}"

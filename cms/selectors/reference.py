@@ -154,7 +154,8 @@ class Reference:
         if isinstance(target, ChildCount):
             return self.snap.children.get(pid, 0)
         if isinstance(target, FieldColumn):
-            return self.field_values(target).get(pid)
+            value = self.field_values(target).get(pid)
+            return None if target.kind == "int" and value == 0 else value
         if isinstance(target, RefColumn):
             first = [data for sort, data in self.snap.refs[target.field].get(pid, []) if sort == 0]
             return first[0] if first else None
