@@ -332,6 +332,28 @@ def test_text_sorts_and_compares_as_utf8mb4_general_ci(shop):
         transaction.rollback()
 
 
+def test_name_is_matched_as_processwire_matches_its_native_column(shop):
+    """PageFinder::getQueryNativeField: the value is made a page name ("Café" is "caf"), `~=`
+    takes whole words of the name, every other find operator is a LIKE. ProcessWire 3.0.256's
+    answers on the same pages."""
+    with shop.transaction() as transaction:
+        folder = shop.pages.add("other", 1, "nm", title="Names")
+        for name in ("foo-bar", "barfoo", "cafe", "v1.2", "a_b"):
+            shop.pages.add("item", folder, name, title="Page")
+        every = ["a_b", "barfoo", "cafe", "foo-bar", "v1.2"]
+        for selector, expected in (
+                ("name*=oo", ["barfoo", "foo-bar"]), ("name~*=fo", ["barfoo", "foo-bar"]),
+                ("name~|%=foo-bar", ["foo-bar"]), ("name%=é", every), ("name=Café", []),
+                ("name>=", every), ("name%=", every), ("name!%$=é", []),
+                ("title|name*=oo", ["barfoo", "foo-bar"]), ("name~=foo", ["foo-bar"]),
+                ("name~=v1", ["v1.2"]), ("name~=foo-bar", ["foo-bar"]), ("name^=bar", ["barfoo"]),
+                ("name$=.2", ["v1.2"]), ("name~=a", []), ("name~=b_", []),
+                ("name*=Foo Bar", ["foo-bar"]), ("name<b", ["a_b"]), ("name=FOO-BAR", ["foo-bar"]),
+                ("name!=cafe", ["a_b", "barfoo", "foo-bar", "v1.2"]), ("name~=foo bar", ["foo-bar"])):
+            assert names(shop, f"parent=/nm/, {selector}, sort=name") == expected, selector
+        transaction.rollback()
+
+
 def test_or_values_and_or_fields(shop):
     assert found(shop, "title=banana|kale") == {"banana", "kale"}
     assert found(shop, "title|body*=yellow") == {"banana"}

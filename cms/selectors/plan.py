@@ -261,8 +261,9 @@ class Words:
         out: list[str | None] = []
         for index, word in enumerate(self.words):
             how = self.match if self.match != "last" else ("prefix" if index == last else "whole")
+            body = literal_pattern(word)     # a page name's word may hold "." and "-"
             out.append(None if how == "part" else
-                       f"(^|{SEPARATOR_CLASS}){word}" + (f"({SEPARATOR_CLASS}|$)" if how == "whole" else ""))
+                       f"(^|{SEPARATOR_CLASS}){body}" + (f"({SEPARATOR_CLASS}|$)" if how == "whole" else ""))
         return tuple(out)
 
 
@@ -417,10 +418,29 @@ class Query:
         return self.start if self.limit is not None else 0
 
 
+NAME_FIND = {"^=": "%^=", "%^=": "%^=", "$=": "%$=", "%$=": "%$="}   # others: "%="
+NAME_QUOTES = str.maketrans("", "", "'\"`")
+NAME_OTHER = re.compile(r"[^-_.a-zA-Z0-9]")
+
+
+def name_value(text: str) -> str:
+    """A selector's value as ProcessWire compares it with page names: Sanitizer::pageName
+    without its beautify step (the site's name charset is ASCII). The first 128 bytes; quotes,
+    backticks, control characters and everything outside ASCII dropped, not spelled out
+    ("Café" is "caf"; a value of guillemets alone becomes hyphens); any other character
+    but a-z, 0-9, "-", "_" and "." a hyphen; lower case."""
+    head = text.encode("utf-8")[:128].decode("utf-8", "ignore")
+    kept = "".join(char for char in head.translate(NAME_QUOTES) if 32 <= ord(char) < 128)
+    if not kept:
+        kept = "".join(char for char in re.sub("[<>«»‹›]", "-", head.translate(NAME_QUOTES))
+                       if 32 <= ord(char) < 128)
+    return NAME_OTHER.sub("-", kept).lower()
+
+
 def fold_value(target: Target, text: str) -> str:
     """A text value as its target stores it: folded for a text field (fieldtypes.fold, upper
-    case), in lower case for a page's name and path (sanitized so: ASCII names compare
-    without case in ProcessWire too), as it is for the stored text (`title.data`)."""
+    case), in lower case for a page's path (its names are lower case), as it is for the
+    stored text (`title.data`)."""
     if not isinstance(target, FieldColumn):
         return fold(text).lower()
     return fold(text) if target.folded else text
@@ -797,9 +817,10 @@ class Planner:
                              f"write {name}.count>0, {name}.title=x or has_parent=")
         if name == "status":
             return self.status_leaf(tree, op, values)
-        if name in ("name", "path", "url"):      # url: ProcessWire's other name for path
-            target: Target = Column("name", "name") if name == "name" else PathColumn()
-            return self.text_leaf(tree, target, name, op, values)
+        if name == "name":
+            return self.name_leaf(tree, op, values)
+        if name in ("path", "url"):      # url: ProcessWire's other name for path
+            return self.text_leaf(tree, PathColumn(), name, op, values)
         if name in ("created", "modified"):
             return self.ordered_leaf(tree, Column(name, "datetime"), name, op, values)
         if name in ("created_users_id", "modified_users_id"):
@@ -985,6 +1006,35 @@ class Planner:
                 out.append(text)
         blank = isinstance(target, FieldColumn) and op == "=" and "" in out
         return Leaf(target, "~=" if op in WORD_OPERATORS else op, tuple(out), blank)
+
+    def name_leaf(self, tree: Selector, op: str, values: tuple[Value, ...]) -> Leaf:
+        """A page's name as ProcessWire's PageFinder::getQueryNativeField matches it: every
+        value is made a page name first (`name_value`: "Café" is "caf", "foo bar" is
+        "foo-bar"); `~=` takes the value's space-separated words, each a whole word of the
+        name (RLIKE '\\bword\\b': "-" and "." separate, "_" joins); `^=` and `%^=` are a prefix,
+        `$=` and `%$=` a suffix, and every other find operator (`*=`, `%=`, the word
+        operators) a substring (LIKE '%value%'), so `name*=oo` finds "foo-bar". An empty
+        value is compared as it is: `name%=` and `name>=` find every page, `name=` none."""
+        if op not in TEXT_OPERATORS:
+            raise self.wrong_operator(tree, "name", op, "= != < > <= >= *= ^= $= %= %^= %$= "
+                                      + " ".join(WORD_OPERATORS))
+        for value in values:
+            if value.sub is not None:
+                raise self.error(tree, "name does not take a sub-selector", value.position,
+                                 value.text, "sub-selectors [...] work on Page fields, parent and id")
+        target = Column("name", "name")
+        if op == "~=":
+            out: list[Any] = []
+            for value in values:
+                found = tuple(word for word in map(name_value, value.text.strip().split(" ")) if word)
+                out.append(Words(found) if found else "")
+            if "" in out:               # no word left: RLIKE '\\b\\b' holds for every name
+                return Leaf(target, "%=", ("",))
+            return Leaf(target, "~=", tuple(out))
+        texts = tuple(name_value(value.text.strip()) for value in values)
+        if op in ("=", "<", ">", "<=", ">="):
+            return Leaf(target, op, texts)
+        return Leaf(target, NAME_FIND.get(op, "%="), texts)
 
     def lead_junk(self, target: Target) -> tuple[tuple[str, str], ...] | None:
         """[low, high) ranges holding every text that may start with what `^=` skips
