@@ -354,6 +354,53 @@ def test_name_is_matched_as_processwire_matches_its_native_column(shop):
         transaction.rollback()
 
 
+def test_negated_subfields_of_refs_and_parent_and_has_parent_sub_selectors(shop):
+    """ProcessWire 3.0.256's answers on the same pages: `!refs.title=x` and `refs.title!%=x`
+    negate each referenced page's row (a page referencing nothing, or a page not matching),
+    `refs.title!=x` wants no reference titled x; `parent.title!=x` a parent storing another
+    title; a [...] sub-selector gets include=hidden from outside but not include=all;
+    `has_parent=[...]` the pages below any page the sub-selector finds."""
+    with shop.transaction() as transaction:
+        add = shop.pages.add
+        folder = add("other", 1, "rx", title="Refs")
+        app = add("item", folder, "app", title="Apple", qty=1)
+        pear = add("item", folder, "pear", title="Pear")
+        hid = add("item", folder, "hid", title="Apple hidden", status=1 | 1024)
+        add("item", folder, "both", title="Both", refs=[app, pear])
+        add("item", folder, "onlyapp", title="Only", refs=[app])
+        add("item", folder, "tohid", title="Tohid", refs=[hid])
+        add("item", folder, "norefs", title="No refs")
+        untitled = add("item", folder, "notitle", summary="x")
+        add("item", untitled, "kid1", title="Kid one")
+        add("item", pear, "kid2", title="Kid two")
+        kid3 = add("item", app, "kid3", title="Kid three")
+        add("item", kid3, "gk", title="Grandkid")
+        no_refs = ["app", "gk", "kid1", "kid2", "kid3", "norefs", "notitle", "pear"]
+        for selector, expected in (
+                ("refs.title!%=app", sorted(no_refs + ["both"])),
+                ("!refs.title%=app", sorted(no_refs + ["both"])),
+                ("refs.title!^=app", sorted(no_refs + ["both"])),
+                ("refs.title!=apple", sorted(no_refs + ["tohid"])),
+                ("!refs.title=apple", sorted(no_refs + ["both", "tohid"])),
+                ("refs.qty!=1", sorted(no_refs + ["tohid"])),
+                ("parent.title!=pear", ["app", "both", "gk", "kid3", "norefs", "notitle",
+                                        "onlyapp", "pear", "tohid"]),
+                ("!parent.title=pear", ["app", "both", "gk", "kid1", "kid3", "norefs", "notitle",
+                                        "onlyapp", "pear", "tohid"]),
+                ("parent.summary!=y", ["kid1"]),
+                ("refs=[title%=apple]", ["both", "onlyapp"]),
+                ("refs=[title%=apple], include=all", ["both", "onlyapp"]),
+                ("refs=[title%=apple], include=hidden", ["both", "onlyapp", "tohid"]),
+                ("refs.title%=apple", ["both", "onlyapp", "tohid"]),
+                ("has_parent=[title=Apple]", ["gk", "kid3"]),
+                ("has_parent=[name=app|pear]", ["gk", "kid2", "kid3"]),
+                ("has_parent!=[title=Apple]", ["app", "both", "kid1", "kid2", "norefs", "notitle",
+                                               "onlyapp", "pear", "tohid"]),
+                ("has_parent=[title%=kid]", ["gk"])):
+            assert names(shop, f"has_parent=/rx/, {selector}, sort=name") == expected, selector
+        transaction.rollback()
+
+
 def test_or_values_and_or_fields(shop):
     assert found(shop, "title=banana|kale") == {"banana", "kale"}
     assert found(shop, "title|body*=yellow") == {"banana"}

@@ -446,6 +446,12 @@ class _Writer:
         for value in values:
             if isinstance(value, str):
                 parts.append(f"{path} > ? AND {path} < ?")
+            elif isinstance(value, Query):
+                self._counter += 1
+                a = f"a{self._counter}"
+                below = self.db.concat_sql(f"SUBSTR({a}.path, 1, LENGTH({a}.path) - 1)", "'0'")
+                parts.append(f"EXISTS (SELECT 1 FROM pages_paths {a} WHERE {a}.pages_id IN "
+                             f"({self._subquery(value)}) AND {path} > {a}.path AND {path} < {below})")
             else:
                 # COALESCE: an unknown id gives an empty range (FALSE, not NULL, so NOT works).
                 parts.append(f"{path} > COALESCE((SELECT path FROM pages_paths WHERE pages_id = ?), '0') "
@@ -549,7 +555,10 @@ class Compiler:
             self._id_params(leaf.op, [v for v in leaf.values if v is not None], out)
         elif isinstance(target, Ancestors):
             for value in leaf.values:
-                out.extend((value, value[:-1] + "0") if isinstance(value, str) else (value, value))
+                if isinstance(value, Query):
+                    self._query_params(value, out)
+                else:
+                    out.extend((value, value[:-1] + "0") if isinstance(value, str) else (value, value))
         else:
             exact = isinstance(target, FieldColumn) and not target.folded
             trigram = (isinstance(target, FieldColumn) and target.folded

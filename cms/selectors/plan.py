@@ -625,8 +625,11 @@ class Planner:
             if include is None and not any(isinstance(item, Condition) and item.fields[0] == "status"
                                            for tree in trees for item in tree.items):
                 # PageFinder::preProcessSubSelector copies the outer include= into a
-                # sub-selector that has neither include= nor status
-                return Query(where, self.outer_threshold)
+                # sub-selector that has neither include= nor status, as the status<N that
+                # include=hidden, unpublished or trash became: include=all adds none, so
+                # the sub-selector keeps the default
+                threshold = DEFAULT_THRESHOLD if self.outer_threshold is None else self.outer_threshold
+                return Query(where, threshold)
             return Query(where, self.threshold(include, max_status))
         if not sorts and has_parent_key:
             sorts = [Sort(Column("sort", "int"), False)]
@@ -764,6 +767,13 @@ class Planner:
                 item.field_positions[0] + len(head) + 1,)))
             threshold = None if rest in NATIVE_COLUMNS else self.outer_threshold
             return Leaf(Column("id", "id"), "=", (ParentsOf(Query(inner, threshold)),))
+        if (not_equal and not item.negated and len(item.fields) == 1 and head == "parent" and rest
+                and rest not in NATIVE_COLUMNS):
+            # `parent.title!=x` is ProcessWire's `title!=x` asked of the parents: a parent
+            # storing a title other than x (`!parent.title=x` takes untitled parents too)
+            inner = self.condition(tree, replace(item, fields=(rest,), field_positions=(
+                item.field_positions[0] + len(head) + 1,)))
+            return Leaf(Column("parent_id", "id"), "=", (Query(inner, None),))
         # ProcessWire negates `!qty<5` over the stored values alone (PageFinder turns it into
         # "not among the pages storing a value below 5"), so pages storing nothing match it
         stored_only = negate and op in ("<", "<=", ">", ">=")
@@ -776,6 +786,14 @@ class Planner:
             # ProcessWire negates `!title|body%=x` (and `title|body!%=x`) field by field and
             # keeps the fields' OR: a page matches when one of the fields does not match
             return AnyOf(tuple(Not(leaf) for leaf in leaves))
+        if (not not_equal and len(leaves) == 1 and "." in item.fields[0] and isinstance(node, Leaf)
+                and isinstance(node.target, RefColumn)):
+            # `!refs.title=x`, `refs.title!%=x`: ProcessWire negates each referenced page's
+            # row, so a page matches when it references nothing or a page not matching
+            # (`refs.title!=x` is the pages referencing no page titled x)
+            (query,) = node.values
+            anything = Leaf(node.target, "=", (Query(AllOf(()), None),))
+            return AnyOf((Not(anything), Leaf(node.target, "=", (replace(query, where=Not(query.where)),))))
         if not_equal and not item.negated and isinstance(node, AllOf) and is_field_guard(node.items[0]):
             # `ref.count!=2`, as `ref.count=2`, looks only at pages whose template has the field
             guard, *counted = node.items
@@ -945,9 +963,9 @@ class Planner:
         out: list[Any] = []
         for value in values:
             text = value.text.strip()
-            if value.sub is not None:
-                raise self.error(tree, "has_parent takes page ids or paths", value.position, text,
-                                 "write has_parent=/a/b/ or has_parent=123")
+            if value.sub is not None:      # the pages below any page it finds
+                out.append(self._query([value.sub], top=False))
+                continue
             out.append(normal_path(text) if text.startswith("/") else self.integer(tree, "has_parent", value))
         return Leaf(Ancestors(), "=", tuple(out))
 

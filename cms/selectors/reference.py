@@ -225,7 +225,8 @@ class Reference:
         if isinstance(target, Ancestors):
             ancestors = self.snap.ancestors(pid)
             return any(any(self.snap.paths.get(a) == v for a in ancestors) if isinstance(v, str)
-                       else v in ancestors for v in values)
+                       else any(self.is_page("=", a, v) for a in ancestors)
+                       if isinstance(v, Query) else v in ancestors for v in values)
         if isinstance(target, RefColumn):
             refs = [data for _, data in self.snap.refs[target.field].get(pid, [])]
             return any(not refs if v is None else any(self.is_page(op, r, v) for r in refs)
