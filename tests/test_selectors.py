@@ -263,7 +263,9 @@ def test_contains_words_matches_whole_words_not_parts_of_words(wordy):
 def test_contains_words_takes_them_in_any_order_and_case(wordy):
     assert words_found(wordy, '"foo bar"') == {"hyphen", "order"}
     assert words_found(wordy, '"BAZ, Foo"') == {"order"}
-    assert words_found(wordy, "bar-foo") == {"hyphen", "order"}
+    # words joined by "-" must also match as a phrase (ProcessWire 3.0.256 finds neither)
+    assert words_found(wordy, "bar-foo") == set()
+    assert words_found(wordy, "foo-bar") == {"hyphen"}
     assert words_found(wordy, '"foo nope"') == set()
 
 
@@ -280,7 +282,7 @@ def test_contains_words_folds_non_ascii_case_and_accents(wordy):
 
 def test_contains_words_reads_punctuation_as_separators_never_as_a_pattern(wordy):
     assert words_found(wordy, '"c++"') == {"code"}
-    assert words_found(wordy, '"a.b"') == {"code", "comma"}    # the words a and b
+    assert words_found(wordy, '"a.b"') == {"code"}    # the words a and b, and "a.b" as a phrase
     assert words_found(wordy, '"(x)"') == {"code"}
     for value in ("[", "\\\\", ".*", "(", "+", "^$", "--"):   # no word: nothing matches
         assert words_found(wordy, f'"{value}"') == set(), value
@@ -398,6 +400,28 @@ def test_negated_subfields_of_refs_and_parent_and_has_parent_sub_selectors(shop)
                                                "onlyapp", "pear", "tohid"]),
                 ("has_parent=[title%=kid]", ["gk"])):
             assert names(shop, f"has_parent=/rx/, {selector}, sort=name") == expected, selector
+        transaction.rollback()
+
+
+def test_word_operators_match_joined_words_as_phrases_and_trim_underscores(shop):
+    """ProcessWire 3.0.256's answers on the same titles: a part of the value that joins words
+    by "-", ".", ":" or "->" must also match as a phrase (getBooleanModeWords), and the
+    words lose "_" at their edges (Sanitizer::wordsArray)."""
+    with shop.transaction() as transaction:
+        folder = shop.pages.add("other", 1, "ws", title="Words")
+        for name, title in (("ab", "apple pie"), ("ba", "pie apple"), ("ah", "Apple-Pie tart"),
+                            ("v", "version v1.2 out"), ("v2", "v1 and 2"), ("foo", "foo"),
+                            ("fb", "foo_bar"), ("ln", "Link http://example.com/x")):
+            shop.pages.add("item", folder, name, title=title)
+        for selector, expected in (
+                ("title~=apple-pie", ["ab", "ah"]), ("title~~=apple-pie", ["ab", "ah"]),
+                ("title~*=apple-pi", ["ab", "ah"]), ("title~=pie.", []), ("title~=http:", []),
+                ("title~=foo_", ["foo"]), ("title~|%=foo_", ["fb", "foo"]),
+                ("title~|=apple-pie foo", ["ab", "ah", "ba", "foo"]), ("title~=v1.2", ["v"]),
+                ("title~|*=apple-pi", ["ab", "ah", "ba"]), ("title~=apple", ["ab", "ah", "ba"]),
+                ("title~=pie-apple", ["ba"]), ("title!~=apple-pie", ["ba", "fb", "foo", "ln", "v", "v2"]),
+                ("title~=tart apple-pie", ["ah"])):
+            assert names(shop, f"parent=/ws/, {selector}, sort=name") == expected, selector
         transaction.rollback()
 
 

@@ -254,16 +254,28 @@ class Words:
     words: tuple[str, ...]
     any: bool = False
     match: str = "whole"
+    joined: tuple[str, ...] = ()
 
-    def patterns(self) -> tuple[str | None, ...]:
-        """Per word, the regular expression that must match besides LIKE '%word%' (None: none)."""
+    def terms(self) -> tuple[tuple[str, str | None], ...]:
+        """What must match, per word and per joined word (below): the text a LIKE '%...%'
+        looks for, and the regular expression that must match besides (None: none)."""
         last = len(self.words) - 1
-        out: list[str | None] = []
+        out: list[tuple[str, str | None]] = []
         for index, word in enumerate(self.words):
             how = self.match if self.match != "last" else ("prefix" if index == last else "whole")
             body = literal_pattern(word)     # a page name's word may hold "." and "-"
-            out.append(None if how == "part" else
-                       f"(^|{SEPARATOR_CLASS}){body}" + (f"({SEPARATOR_CLASS}|$)" if how == "whole" else ""))
+            out.append((word, None if how == "part" else f"(^|{SEPARATOR_CLASS}){body}"
+                        + (f"({SEPARATOR_CLASS}|$)" if how == "whole" else "")))
+        for token in self.joined:
+            pieces = token.replace("-", " ").split()
+            body = "[- ]+".join(literal_pattern(piece) for piece in pieces)
+            if self.match == "prefix":
+                end = ""
+            elif token[-1] in WORD_SEPARATORS:     # RLIKE's \\b after "pie.": a word goes on
+                end = "[^" + SEPARATOR_CLASS[1:]
+            else:
+                end = f"({SEPARATOR_CLASS}|$)"
+            out.append((max(pieces, key=len), f"(^|{SEPARATOR_CLASS}){body}{end}"))
         return tuple(out)
 
 
@@ -437,6 +449,17 @@ def name_value(text: str) -> str:
     return NAME_OTHER.sub("-", kept).lower()
 
 
+JOINERS = ("->", "-", ".", ":")
+
+
+def joined_words(text: str) -> tuple[str, ...]:
+    """The space-separated parts of a word operator's value that join words by "-", ".", ":"
+    or "->" ("apple-pie", "v1.2", "http:"): ProcessWire's getBooleanModeWords asks each of
+    them to match as a phrase too (RLIKE '\\bapple[- ]+pie\\b'), beside its words."""
+    return tuple(token for token in text.split(" ")
+                 if any(token.find(joiner) > 0 for joiner in JOINERS))
+
+
 def fold_value(target: Target, text: str) -> str:
     """A text value as its target stores it: folded for a text field (fieldtypes.fold, upper
     case), in lower case for a page's path (its names are lower case), as it is for the
@@ -459,7 +482,7 @@ def value_shape(op: str, value: Any) -> Any:
     if isinstance(value, TemplatesWith):
         return "T"
     if isinstance(value, Words):
-        return ("W", len(value.words), value.any, value.patterns())
+        return ("W", value.any, tuple(pattern is None for _, pattern in value.terms()))
     if isinstance(value, Phrase):
         lead = value.lead()
         return ("P", value.at, bool(value.literal()), bool(lead) and prefix_upper(lead) is not None,
@@ -516,10 +539,10 @@ def compare(op: str, stored: Any, value: Any) -> bool:
     if op in ("*=", "^=", "$="):
         return re.search(value.pattern(), stored) is not None
     if op == "~=":
-        if not value.words:
+        terms = value.terms()
+        if not terms:
             return False
-        found = (re.search(pattern, stored) if pattern else value.words[index] in stored
-                 for index, pattern in enumerate(value.patterns()))
+        found = (re.search(pattern, stored) if pattern else like in stored for like, pattern in terms)
         return any(found) if value.any else all(found)
     raise AssertionError(op)
 
@@ -1006,7 +1029,9 @@ class Planner:
                 text = normal_path(text)
             if op in WORD_OPERATORS:
                 any_word, match = WORD_OPERATORS[op]
-                out.append(Words(words(text), any_word, match))
+                # ProcessWire's wordsArray trims the punctuation at a word's edges, "_" too
+                found = tuple(word for word in (w.strip("_") for w in words(text)) if word)
+                out.append(Words(found, any_word, match, () if match == "part" else joined_words(text)))
             elif op in ("*=", "^=", "$="):
                 found = words(text) if op == "*=" else ()
                 if len(found) == 1 and len(found[0]) >= 3:
