@@ -351,7 +351,9 @@ def test_name_is_matched_as_processwire_matches_its_native_column(shop):
                 ("name~=v1", ["v1.2"]), ("name~=foo-bar", ["foo-bar"]), ("name^=bar", ["barfoo"]),
                 ("name$=.2", ["v1.2"]), ("name~=a", []), ("name~=b_", []),
                 ("name*=Foo Bar", ["foo-bar"]), ("name<b", ["a_b"]), ("name=FOO-BAR", ["foo-bar"]),
-                ("name!=cafe", ["a_b", "barfoo", "foo-bar", "v1.2"]), ("name~=foo bar", ["foo-bar"])):
+                ("name!=cafe", ["a_b", "barfoo", "foo-bar", "v1.2"]), ("name~=foo bar", ["foo-bar"]),
+                ("name~=foo-", ["foo-bar"]), ("name~=v1.", ["v1.2"]), ("name~=-bar", ["foo-bar"]),
+                ("name~=.2", ["v1.2"])):
             assert names(shop, f"parent=/nm/, {selector}, sort=name") == expected, selector
         transaction.rollback()
 

@@ -263,19 +263,13 @@ class Words:
         out: list[tuple[str, str | None]] = []
         for index, word in enumerate(self.words):
             how = self.match if self.match != "last" else ("prefix" if index == last else "whole")
-            body = literal_pattern(word)     # a page name's word may hold "." and "-"
-            out.append((word, None if how == "part" else f"(^|{SEPARATOR_CLASS}){body}"
-                        + (f"({SEPARATOR_CLASS}|$)" if how == "whole" else "")))
+            # a page name's word may hold "." and "-" (plan.name_leaf)
+            out.append((word, None if how == "part" else
+                        _bounded(word, literal_pattern(word), how == "whole")))
         for token in self.joined:
             pieces = token.replace("-", " ").split()
             body = "[- ]+".join(literal_pattern(piece) for piece in pieces)
-            if self.match == "prefix":
-                end = ""
-            elif token[-1] in WORD_SEPARATORS:     # RLIKE's \\b after "pie.": a word goes on
-                end = "[^" + SEPARATOR_CLASS[1:]
-            else:
-                end = f"({SEPARATOR_CLASS}|$)"
-            out.append((max(pieces, key=len), f"(^|{SEPARATOR_CLASS}){body}{end}"))
+            out.append((max(pieces, key=len), _bounded(token, body, self.match != "prefix")))
         return tuple(out)
 
 
@@ -447,6 +441,17 @@ def name_value(text: str) -> str:
         kept = "".join(char for char in re.sub("[<>«»‹›]", "-", head.translate(NAME_QUOTES))
                        if 32 <= ord(char) < 128)
     return NAME_OTHER.sub("-", kept).lower()
+
+
+def _bounded(text: str, body: str, whole: bool) -> str:
+    """`body` (the expression of `text`) between RLIKE's word boundaries (\\b): where `text`
+    starts or ends with a word character, a separator or the text's edge beside it; where it
+    starts or ends with a separator ("pie-", "pie."), a word character beside it."""
+    not_separator = "[^" + SEPARATOR_CLASS[1:]
+    start = not_separator if text[0] in WORD_SEPARATORS else f"(^|{SEPARATOR_CLASS})"
+    if not whole:
+        return start + body
+    return start + body + (not_separator if text[-1] in WORD_SEPARATORS else f"({SEPARATOR_CLASS}|$)")
 
 
 JOINERS = ("->", "-", ".", ":")
