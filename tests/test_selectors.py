@@ -422,7 +422,9 @@ def test_word_operators_match_joined_words_as_phrases_and_trim_underscores(shop)
                 ("title~|=apple-pie foo", ["ab", "ah", "ba", "foo"]), ("title~=v1.2", ["v"]),
                 ("title~|*=apple-pi", ["ab", "ah", "ba"]), ("title~=apple", ["ab", "ah", "ba"]),
                 ("title~=pie-apple", ["ba"]), ("title!~=apple-pie", ["ba", "fb", "foo", "ln", "v", "v2"]),
-                ("title~=tart apple-pie", ["ah"])):
+                ("title~=tart apple-pie", ["ah"]), ("title~=apple-", ["ab", "ah"]),
+                ("title~=pie-", ["ah", "ba"]), ("title~=apple--pie", ["ab", "ah"]),
+                ("title~*=appl-pi", [])):
             assert names(shop, f"parent=/ws/, {selector}, sort=name") == expected, selector
         transaction.rollback()
 

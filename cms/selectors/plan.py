@@ -267,9 +267,10 @@ class Words:
             out.append((word, None if how == "part" else
                         _bounded(word, literal_pattern(word), how == "whole")))
         for token in self.joined:
-            pieces = token.replace("-", " ").split()
-            body = "[- ]+".join(literal_pattern(piece) for piece in pieces)
-            out.append((max(pieces, key=len), _bounded(token, body, self.match != "prefix")))
+            # as rlikeValue: a hyphen is a space, and a run of them matches any run of both
+            spaced = re.sub(" +", " ", token.replace("-", " "))
+            body = "[- ]+".join(literal_pattern(piece) for piece in spaced.split(" "))
+            out.append((max(spaced.split(" "), key=len), _bounded(spaced, body, self.match != "prefix")))
         return tuple(out)
 
 
