@@ -668,6 +668,10 @@ def test_a_whole_number_of_zero_sorts_with_the_pages_storing_nothing(shop):
         assert names(shop, "parent=/numbers/, sort=qty, sort=name") == ["none", "zero", "neg", "pos"]
         assert names(shop, "parent=/numbers/, sort=-qty, sort=name") == ["pos", "neg", "none", "zero"]
         assert names(shop, "parent=/numbers/, sort=qty, sort=name, limit=2") == ["none", "zero"]
+        for name in ("pos", "zero", "neg", "none"):       # a child each: sorted by its parent's
+            shop.pages.add("item", f"/numbers/{name}/", f"c-{name}")
+        assert names(shop, "has_parent=/numbers/, name^=c-, sort=parent.qty, sort=name") == [
+            "c-none", "c-zero", "c-neg", "c-pos"]
         transaction.rollback()
 
 

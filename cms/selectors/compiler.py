@@ -89,6 +89,21 @@ def name_order_sql(expr: str) -> str:
     return f"REPLACE(LOWER({expr}), '_', '~')"
 
 
+def column_sort_key(expr: str, column: str) -> str:
+    """SQL for the sort key of a `pages` column that `expr` reads: a name by its order
+    (name_order_sql), any other column as it is."""
+    return name_order_sql(expr) if column == "name" else expr
+
+
+def field_sort_key(alias: str, target: FieldColumn) -> str:
+    """SQL for the sort key of a field's row `alias`: text by its fold (or exactly, for
+    `f.data`); a whole number's or checkbox's 0 as NULL, since ProcessWire stores no 0 and
+    sorts such a page with those storing nothing, below the negatives."""
+    if target.kind == "int":
+        return f"NULLIF({alias}.data, 0)"
+    return f"{alias}.{'fold' if target.folded else 'data'}"
+
+
 def name_order(name: str) -> str:
     """The same key in Python (the reference finder's)."""
     return name.lower().replace("_", "~")
@@ -199,19 +214,14 @@ class _Writer:
     def _sort_expr(self, sort: Sort, scope: _Scope) -> tuple[str, bool]:
         target, a = sort.target, scope.alias
         if isinstance(target, Column):
-            column = f"{a}.{target.name}"
-            return (name_order_sql(column) if target.name == "name" else column), False
+            return column_sort_key(f"{a}.{target.name}", target.name), False
         if isinstance(target, PathColumn):
             return f"{scope.path_alias()}.path", False
         if isinstance(target, ChildCount):
             return self._child_count(a), False
         if isinstance(target, FieldColumn):
-            alias = scope.field(target)
-            if target.kind == "int":
-                # ProcessWire stores no 0 for a whole number or checkbox: it sorts with the
-                # pages storing nothing, below the negatives
-                return f"NULLIF({alias}.data, 0)", True
-            return f"{alias}.{'fold' if target.folded else 'data'}", target.field not in scope.inner_fields
+            nullable = target.kind == "int" or target.field not in scope.inner_fields
+            return field_sort_key(scope.field(target), target), nullable
         if isinstance(target, RefColumn):
             alias = f"{a}_s_{target.field}"
             scope.sort_refs[target.field] = (target.table, alias)
@@ -238,10 +248,9 @@ class _Writer:
         else:
             source = f"{alias}.parent_id"
         if isinstance(inner, Column):
-            column = f"(SELECT {s}.{inner.name} FROM pages {s} WHERE {s}.id = {source})"
-            return name_order_sql(column) if inner.name == "name" else column
-        column = "fold" if inner.folded else "data"
-        return f"(SELECT {s}.{column} FROM {inner.table} {s} WHERE {s}.pages_id = {source})"
+            return column_sort_key(f"(SELECT {s}.{inner.name} FROM pages {s} WHERE {s}.id = {source})",
+                                   inner.name)
+        return f"(SELECT {field_sort_key(s, inner)} FROM {inner.table} {s} WHERE {s}.pages_id = {source})"
 
     def _ref_count(self, target: RefCount, alias: str) -> str:
         self._counter += 1
