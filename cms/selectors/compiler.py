@@ -447,7 +447,7 @@ class _Writer:
         """has_parent as an index range on pages_paths.path: descendants of P lie strictly
         between P and P with its last "/" replaced by "0" (the next character)."""
         path = f"{scope.path_alias()}.path"
-        upper = self.db.concat_sql("SUBSTR(path, 1, LENGTH(path) - 1)", "'0'")
+        upper = self._path_upper("path")
         parts = []
         for value in values:
             if isinstance(value, str):
@@ -455,15 +455,20 @@ class _Writer:
             elif isinstance(value, Query):
                 self._counter += 1
                 a = f"a{self._counter}"
-                below = self.db.concat_sql(f"SUBSTR({a}.path, 1, LENGTH({a}.path) - 1)", "'0'")
                 parts.append(f"EXISTS (SELECT 1 FROM pages_paths {a} WHERE {a}.pages_id IN "
-                             f"({self._subquery(value)}) AND {path} > {a}.path AND {path} < {below})")
+                             f"({self._subquery(value)}) AND {path} > {a}.path AND "
+                             f"{path} < {self._path_upper(f'{a}.path')})")
             else:
                 # COALESCE: an unknown id gives an empty range (FALSE, not NULL, so NOT works).
                 parts.append(f"{path} > COALESCE((SELECT path FROM pages_paths WHERE pages_id = ?), '0') "
                              f"AND {path} < COALESCE((SELECT {upper} FROM pages_paths "
                              "WHERE pages_id = ?), '0')")
         return self._any(parts)
+
+
+    def _path_upper(self, path: str) -> str:
+        """The least path above every descendant of the page at `path`: its last "/" made "0"."""
+        return self.db.concat_sql(f"SUBSTR({path}, 1, LENGTH({path}) - 1)", "'0'")
 
 
 class Compiler:

@@ -130,6 +130,7 @@ def _bracket(chars: str) -> str:
 
 
 SEPARATOR_CLASS = _bracket(WORD_SEPARATORS)
+NOT_SEPARATOR_CLASS = "[^" + SEPARATOR_CLASS[1:]     # a word's character
 
 
 SPACE_CLASS = _bracket(WHITESPACE)
@@ -448,11 +449,11 @@ def _bounded(text: str, body: str, whole: bool) -> str:
     """`body` (the expression of `text`) between RLIKE's word boundaries (\\b): where `text`
     starts or ends with a word character, a separator or the text's edge beside it; where it
     starts or ends with a separator ("pie-", "pie."), a word character beside it."""
-    not_separator = "[^" + SEPARATOR_CLASS[1:]
-    start = not_separator if text[0] in WORD_SEPARATORS else f"(^|{SEPARATOR_CLASS})"
+    start = NOT_SEPARATOR_CLASS if text[0] in WORD_SEPARATORS else f"(^|{SEPARATOR_CLASS})"
     if not whole:
         return start + body
-    return start + body + (not_separator if text[-1] in WORD_SEPARATORS else f"({SEPARATOR_CLASS}|$)")
+    return start + body + (NOT_SEPARATOR_CLASS if text[-1] in WORD_SEPARATORS
+                           else f"({SEPARATOR_CLASS}|$)")
 
 
 JOINERS = ("->", "-", ".", ":")
@@ -792,16 +793,14 @@ class Planner:
             # ProcessWire finds the children first for `children.title!=x` (and for a leading
             # ! on a column of pages: `!children.name=x`): the pages having a child whose
             # title is not x. `!children.title=x` stays the pages having no child titled x.
-            inner = self.condition(tree, replace(item, fields=(rest,), field_positions=(
-                item.field_positions[0] + len(head) + 1,)))
+            inner = self.subfield_condition(tree, item, head, rest)
             threshold = None if rest in NATIVE_COLUMNS else self.outer_threshold
             return Leaf(Column("id", "id"), "=", (ParentsOf(Query(inner, threshold)),))
         if (not_equal and not item.negated and len(item.fields) == 1 and head == "parent" and rest
                 and rest not in NATIVE_COLUMNS):
             # `parent.title!=x` is ProcessWire's `title!=x` asked of the parents: a parent
             # storing a title other than x (`!parent.title=x` takes untitled parents too)
-            inner = self.condition(tree, replace(item, fields=(rest,), field_positions=(
-                item.field_positions[0] + len(head) + 1,)))
+            inner = self.subfield_condition(tree, item, head, rest)
             return Leaf(Column("parent_id", "id"), "=", (Query(inner, None),))
         # ProcessWire negates `!qty<5` over the stored values alone (PageFinder turns it into
         # "not among the pages storing a value below 5"), so pages storing nothing match it
@@ -835,6 +834,12 @@ class Planner:
             if present:
                 return AllOf((*present, Not(node)))
         return Not(node)
+
+    def subfield_condition(self, tree: Selector, item: Condition, head: str, rest: str) -> Node:
+        """The condition `head.rest op value` asked of `rest` alone (of the children or the
+        parent), its operator and negations as written."""
+        return self.condition(tree, replace(item, fields=(rest,), field_positions=(
+            item.field_positions[0] + len(head) + 1,)))
 
     def leaf(self, tree: Selector, name: str, op: str, values: tuple[Value, ...], position: int,
              stored_only: bool = False) -> Node:

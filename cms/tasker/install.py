@@ -135,10 +135,11 @@ def install(site: Site) -> None:
             if site.fields.get(name) is None:
                 db.ddl(f"DROP VIEW IF EXISTS {table}")   # left behind by a dropped database
             site.fields.add(name, type_, label=label, **settings)
-            if storage.is_view(table) and type_ == "KeptText":
+            is_view = storage.is_view(table)
+            if is_view and type_ == "KeptText":
                 db.ddl(f"DROP VIEW {table}")   # before 1.3 its fold was LOWER(): see fold()
                 db.ddl(view_sql(name, column, type_))
-            elif not storage.is_view(table):
+            elif not is_view:
                 if db.table_exists(table):               # a field of that name was there first
                     if db.scalar(f"SELECT COUNT(*) FROM {table}"):
                         raise ModuleError(f"field {name!r} already holds values in table {table}; "
