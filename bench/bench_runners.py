@@ -214,6 +214,10 @@ def saves_during_drain(count: int, processes: int = 1) -> None:
         left = site.db.scalar("SELECT COUNT(*) FROM tasker_tasks WHERE state <> 3")
         site.close()
     during.sort()
+    if not during:
+        print(f"the drain ended within the worker's start-up ({drained:.1f} s): no save was timed "
+              "during it; give more --saves-tasks")
+        return
     for label, times in (("no worker", alone), ("during the drain", during)):
         print(f"{label:17} {len(times):4} saves: median {times[len(times) // 2] * 1e3:6.2f} ms, "
               f"p90 {times[int(len(times) * 0.9)] * 1e3:6.1f} ms, max {times[-1] * 1e3:6.1f} ms")
