@@ -405,6 +405,71 @@ def test_negated_subfields_of_refs_and_parent_and_has_parent_sub_selectors(shop)
         transaction.rollback()
 
 
+def test_refs_template_parent_and_dates_not_equal_join_the_referenced_pages(shop):
+    """ProcessWire 3.0.256's answers on the same pages: for a Page field's template, parent,
+    created and modified, `!=` is the pages referencing SOME page that differs (its join on
+    the column, FieldtypePage::getMatchQueryNative); `refs.name!=x` and `refs.title!=x` stay
+    the pages referencing no page named or titled x."""
+    with shop.transaction() as transaction:
+        add = shop.pages.add
+        folder = add("other", 1, "rn", title="Refs native")
+        na = add("item", folder, "na", title="A")
+        nb = add("other", folder, "nb", title="B")
+        kid = add("item", na, "kid", title="Kid")
+        add("item", folder, "nc", title="C", refs=[na])
+        add("item", folder, "nd", title="D", refs=[nb])
+        add("item", folder, "ne", title="E", refs=[na, nb])
+        add("item", folder, "nf", title="F")
+        add("item", folder, "ng", title="G", refs=[kid])
+        for selector, expected in (
+                ("refs.template!=other", ["nc", "ne", "ng"]),
+                ("refs.template!=item|other", []),
+                ("refs.template!=item", ["nd", "ne"]),
+                (f"refs.parent!={na.id}", ["nc", "nd", "ne"]),
+                ("refs.parent!=/rn/na/", ["nc", "nd", "ne"]),
+                ("refs.parent=/rn/na/", ["ng"]),
+                ("refs.name!=na", ["kid", "na", "nb", "nd", "nf", "ng"]),
+                ("refs.title!=A", ["kid", "na", "nb", "nd", "nf", "ng"]),
+                ("refs.created!=0", ["nc", "nd", "ne", "ng"]),
+                ("refs.created>0", ["nc", "nd", "ne", "ng"])):
+            assert names(shop, f"has_parent=/rn/, {selector}, sort=name") == expected, selector
+        transaction.rollback()
+
+
+def test_empty_values_on_several_fields_and_a_date_of_zero(shop):
+    """ProcessWire 3.0.256's answers on the same pages: `f1|f2!=` with a value both fields
+    call empty (text "", numbers "" and 0) joins the fields with OR (PageFinder::
+    whereEmptyValuePossible); a date field's 0 is its empty value (FieldtypeDatetime), and a
+    created or modified date of 0 is NULL (nothing matches; with a leading ! everything)."""
+    with shop.transaction() as transaction:
+        add = shop.pages.add
+        folder = add("other", 1, "ev", title="Empty values")
+        add("item", folder, "a", title="Apple", summary="x", qty=3, price=1.5)
+        add("item", folder, "b", summary="Pie", qty=0)
+        add("item", folder, "c", title="Cherry", price=2.5)
+        add("item", folder, "d")
+        add("other", folder, "f", title="F")
+        add("item", folder, "g", when="2024-01-02 10:00")
+        everything = ["a", "b", "c", "d", "f", "g"]
+        for selector, expected in (
+                ("title|summary!=", ["a", "b", "c", "f"]),
+                ("qty|price!=0", ["a", "c"]),
+                ("qty|price!=", ["a", "c"]),
+                ("title|summary!=Apple", []),
+                ("qty|price!=3", ["b", "c", "d", "f", "g"]),
+                ("when=0", ["a", "b", "c", "d", "f"]),
+                ("when!=0", ["g"]),
+                ("when<0", []), ("when<=0", []),
+                ("when>0", ["g"]), ("when>=0", ["g"]),
+                ("when=0|2024-01-02 10:00", everything),
+                ("created=0", []), ("created!=0", []), ("created>=0", []), ("created<0", []),
+                ("modified!=0", []),
+                ("!created=0", everything),
+                ("created>0", everything)):
+            assert names(shop, f"has_parent=/ev/, {selector}, sort=name") == expected, selector
+        transaction.rollback()
+
+
 def test_word_operators_match_joined_words_as_phrases_and_trim_underscores(shop):
     """ProcessWire 3.0.256's answers on the same titles: a part of the value that joins words
     by "-", ".", ":" or "->" must also match as a phrase (getBooleanModeWords), and the
@@ -504,6 +569,23 @@ def test_parse_date_forms():
     assert parse_date("2026-01-02T03:04:05+01:00", now) == datetime(2026, 1, 2, 2, 4, 5,
                                                                      tzinfo=timezone.utc)
     assert parse_date("0", now) == datetime(1970, 1, 1, tzinfo=timezone.utc)
+    # "last week", "this week", "next week": the Monday of that week at the time it is now,
+    # and a day named before it that day at 00:00 (PHP 8.2's strtotime on the same moments)
+    friday, sunday = (datetime(2026, 12, 4, 13, 56, tzinfo=timezone.utc),
+                      datetime(2026, 12, 6, 9, 0, tzinfo=timezone.utc))
+    for base, text, expected in (
+            (friday, "last week", datetime(2026, 11, 23, 13, 56)),
+            (friday, "previous week", datetime(2026, 11, 23, 13, 56)),
+            (friday, "this week", datetime(2026, 11, 30, 13, 56)),
+            (friday, "next week", datetime(2026, 12, 7, 13, 56)),
+            (friday, "last week +1 day", datetime(2026, 11, 24, 13, 56)),
+            (friday, "monday last week", datetime(2026, 11, 23)),
+            (friday, "today last week", datetime(2026, 11, 23)),
+            (sunday, "this week", datetime(2026, 11, 30, 9, 0)),
+            (sunday, "sunday this week", datetime(2026, 12, 6)),
+            (sunday, "sun last week", datetime(2026, 11, 29)),
+            (sunday, "friday next week", datetime(2026, 12, 11))):
+        assert parse_date(text, base) == expected.replace(tzinfo=timezone.utc), (base, text)
     # written dates as PHP's strtotime reads them: slashes month first, dashes and dots day first
     jan5 = datetime(2023, 1, 5, tzinfo=timezone.utc)
     for written in ("January 5 2023", "Jan 5, 2023", "5 january 2023", "January 5th, 2023", "2023/01/05",

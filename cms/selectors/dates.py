@@ -12,6 +12,9 @@ ProcessWire hands date values to PHP's strtotime(); this is the part of it selec
     first day of next month, last day of this month          at the time it is now
     -1 week, +2 days, 3 hours ago, last month, next year     relative to now (or to a base word
     yesterday -2 hours, today +1 month                       given first)
+    this week, next week, last week                          the Monday of that week (weeks
+    friday last week, sunday this week                       start on Monday), at the time it
+                                                             is now; a day of it at 00:00
 
 Times are UTC, as the tables store them. Adding months keeps the day of the month where it
 exists and otherwise takes the month's last day (strtotime would run into the next month).
@@ -36,6 +39,7 @@ WEEKDAYS = {name: number for number, names in enumerate(
     (("monday", "mon"), ("tuesday", "tue"), ("wednesday", "wed"), ("thursday", "thu"),
      ("friday", "fri"), ("saturday", "sat"), ("sunday", "sun"))) for name in names}
 MONTH_STEPS = {"this": 0, "next": 1, "last": -1, "previous": -1}
+WEEK_MONDAY = "monday of the week"     # the unit of "last week": see _relative
 _AMOUNT = re.compile(r"^([+-]?)(\d{1,9})([a-z]*)$")
 _EPOCH = re.compile(r"^-?\d{1,12}$")
 _ISO = re.compile(r"^\d{4}-\d")
@@ -111,6 +115,11 @@ def _relative(value: str, text: str, now: datetime) -> datetime:
                   "yesterday": midnight - timedelta(days=1),
                   "tomorrow": midnight + timedelta(days=1)}[words[0]]
         words = words[1:]
+    elif words[0] in WEEKDAYS and len(words) > 2 and words[1] in MONTH_STEPS and words[2] == "week":
+        # "friday last week": that day of the week named, at 00:00 (weeks start on Monday)
+        moment = midnight + timedelta(days=7 * MONTH_STEPS[words[1]] - midnight.weekday()
+                                      + WEEKDAYS[words[0]])
+        words = words[3:]
     elif words[0] in WEEKDAYS or (words[0] in ("this", "next", "last") and len(words) > 1
                                   and words[1] in WEEKDAYS):
         moment, words = _weekday(words, midnight)
@@ -130,8 +139,9 @@ def _relative(value: str, text: str, now: datetime) -> datetime:
             hour = 12 if word == "noon" else 0
             index += 1
             continue
-        if word in ("last", "next", "this") and index + 1 < len(words):
-            steps.append(({"last": -1, "next": 1, "this": 0}[word], _unit(words[index + 1], text)))
+        if word in MONTH_STEPS and index + 1 < len(words):
+            unit = words[index + 1]
+            steps.append((MONTH_STEPS[word], WEEK_MONDAY if unit == "week" else _unit(unit, text)))
             index += 2
             continue
         match = _AMOUNT.match(word)
@@ -150,8 +160,12 @@ def _relative(value: str, text: str, now: datetime) -> datetime:
         steps = [(-amount, unit) for amount, unit in steps]
     try:
         for amount, unit in steps:
-            moment = _add_months(moment, amount * MONTHS[unit]) if unit in MONTHS else \
-                moment + timedelta(seconds=amount * SECONDS[unit])
+            if unit == WEEK_MONDAY:         # strtotime: the Monday of that week, same time
+                moment += timedelta(days=7 * amount - moment.weekday())
+            elif unit in MONTHS:
+                moment = _add_months(moment, amount * MONTHS[unit])
+            else:
+                moment += timedelta(seconds=amount * SECONDS[unit])
     except OverflowError:
         raise DateValueError(f"{text!r} is too far away") from None
     return moment if hour is None else moment.replace(hour=hour, minute=0, second=0)

@@ -109,6 +109,10 @@ CHILD_COUNT_NAMES = ("num_children", "numChildren", "children.count", "child.cou
 NATIVE_COLUMNS = frozenset(("id", "name", "status", "created", "modified", "created_users_id",
                             "modified_users_id", "templates_id", "template", "parent_id",
                             "parent"))
+# The subfields of a Page field that ProcessWire compares in its join of the referenced pages
+# (FieldtypePage::getMatchQueryNative), `!=` included: see Planner.condition
+REF_JOINED_COLUMNS = frozenset(("template", "templates_id", "parent", "parent_id", "created",
+                                "modified"))
 # The word rule of `~=` (see the module docstring); the SQL compiler builds its patterns from it.
 WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
               "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
@@ -778,11 +782,19 @@ class Planner:
         return Related(via, inner)
 
     # -- conditions --------------------------------------------------------------------------
-    def condition(self, tree: Selector, item: Condition) -> Node:
+    def condition(self, tree: Selector, item: Condition, subfield: bool = False) -> Node:
+        """`subfield`: the condition is a subfield's (`refs.created!=0`) planned on its own."""
         op, negate = item.operator, item.negated
         if op.startswith("!") and op != "!=":
             op, negate = op[1:], not negate      # title!%=x is !title%=x, as in ProcessWire
         self._operator_at = item.operator_position
+        if (not subfield and op != ">" and item.fields[0] in ("created", "modified")
+                and len(item.fields) == 1 and len(item.values) == 1 and item.values[0].sub is None
+                and item.values[0].text.strip() == "0"):
+            # PageFinder turns a created or modified date of 0 into NULL (1970-01-01 00:00:01
+            # for `>`): `created=0`, `created!=0` and `created>=0` find nothing, and with a
+            # leading ! (`!created=0`) every page. A subfield's 0 is the epoch, as elsewhere.
+            return AllOf(()) if item.negated else AnyOf(())
         not_equal = op == "!="
         if not_equal:
             op, negate = "=", not negate
@@ -802,6 +814,16 @@ class Planner:
             # storing a title other than x (`!parent.title=x` takes untitled parents too)
             inner = self.subfield_condition(tree, item, head, rest)
             return Leaf(Column("parent_id", "id"), "=", (Query(inner, None),))
+        if (not_equal and not item.negated and len(item.fields) == 1 and rest in REF_JOINED_COLUMNS
+                and self.is_page_field(head)):
+            # ProcessWire joins the referenced pages on the column itself for these subfields
+            # (FieldtypePage::getMatchQueryNative): `refs.template!=x` is the pages referencing
+            # some page whose template is not x (`refs.title!=x` and `refs.name!=x` stay the
+            # pages referencing no page titled or named x)
+            inner = self.subfield_condition(tree, item, head, rest)
+            target = self.field_target(tree, self.field(tree, head, item.field_positions[0]),
+                                       item.field_positions[0])
+            return Leaf(target, "=", (Query(inner, None),))
         # ProcessWire negates `!qty<5` over the stored values alone (PageFinder turns it into
         # "not among the pages storing a value below 5"), so pages storing nothing match it
         stored_only = negate and op in ("<", "<=", ">", ">=")
@@ -822,6 +844,14 @@ class Planner:
             (query,) = node.values
             anything = Leaf(node.target, "=", (Query(AllOf(()), None),))
             return AnyOf((Not(anything), Leaf(node.target, "=", (replace(query, where=Not(query.where)),))))
+        if (not_equal and not item.negated and len(leaves) > 1 and len(item.values) == 1
+                and all(self.is_empty_value(name, item.values[0]) for name in item.fields)):
+            # PageFinder::whereEmptyValuePossible joins the fields with OR for a value their
+            # types call empty: `title|headline!=` (and `qty|price!=0`) is the pages storing
+            # either; `title|headline!=x` is the pages storing neither x
+            return AnyOf(tuple(
+                self.condition(tree, replace(item, fields=(name,), field_positions=(position,)))
+                for name, position in zip(item.fields, item.field_positions)))
         if not_equal and not item.negated and isinstance(node, AllOf) and is_field_guard(node.items[0]):
             # `ref.count!=2`, as `ref.count=2`, looks only at pages whose template has the field
             guard, *counted = node.items
@@ -839,7 +869,7 @@ class Planner:
         """The condition `head.rest op value` asked of `rest` alone (of the children or the
         parent), its operator and negations as written."""
         return self.condition(tree, replace(item, fields=(rest,), field_positions=(
-            item.field_positions[0] + len(head) + 1,)))
+            item.field_positions[0] + len(head) + 1,)), subfield=True)
 
     def leaf(self, tree: Selector, name: str, op: str, values: tuple[Value, ...], position: int,
              stored_only: bool = False) -> Node:
@@ -933,6 +963,20 @@ class Planner:
                              f"{field.type.name} fields are never searchable (a password's hash "
                              "could leak through a find)")
         return field
+
+    def is_empty_value(self, name: str, value: Value) -> bool:
+        """ProcessWire's Fieldtype::isEmptyValue for a custom field: "" for text, "" and "0"
+        for numbers and checkboxes (PHP's empty()); False for the other keys and kinds."""
+        field = self.site.fields.get(name)
+        kind = field.type.kind if field is not None else None
+        text = value.text.strip()
+        if value.sub is not None or kind not in ("text", "int", "float"):
+            return False
+        return text == "" or (kind != "text" and text == "0")
+
+    def is_page_field(self, name: str) -> bool:
+        field = self.site.fields.get(name)
+        return field is not None and field.type.kind == "page"
 
     def field_target(self, tree: Selector, field: Any, position: int) -> FieldColumn | RefColumn:
         kind = field.type.kind
@@ -1115,7 +1159,7 @@ class Planner:
             if value.sub is not None:
                 raise self.error(tree, f"{name} does not take a sub-selector", value.position, text)
             if kind == "datetime":
-                if not text and isinstance(target, FieldColumn):
+                if is_empty_date(target, text):
                     out.append(None)
                     continue
                 self.volatile = self.volatile or is_relative(text)
@@ -1158,7 +1202,8 @@ class Planner:
         groups: dict[tuple[str, bool], list[Any]] = {}
         dated: list[Node] = []
         for value, number in zip(values, numbers):
-            empty = not value.text.strip()
+            text = value.text.strip()
+            empty = is_empty_date(target, text) if kind == "datetime" else not text
             if not isinstance(target, FieldColumn):              # a count: only `<=0` differs
                 key = ("<", False) if number == 0 else (op, False)
             elif kind == "datetime":
@@ -1205,6 +1250,12 @@ class Planner:
         except ValueError:
             return None
         return number if number == number and abs(number) != float("inf") else None
+
+
+def is_empty_date(target: Target, text: str) -> bool:
+    """A date field's empty value: nothing, or 0 (FieldtypeDatetime::_sanitizeValue takes PHP's
+    empty(), so `when=0` is the pages storing no date and `when!=0` those storing one)."""
+    return isinstance(target, FieldColumn) and text in ("", "0")
 
 
 def normal_path(text: str) -> str:
