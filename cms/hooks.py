@@ -21,6 +21,8 @@ class HookEvent:
     `return_value` is what the caller gets.
     """
 
+    __slots__ = ("object", "method", "arguments", "kwargs", "return_value", "replace")
+
     def __init__(self, object: Any, method: str, arguments: list, kwargs: dict):
         self.object = object
         self.method = method
@@ -110,22 +112,21 @@ class Hooks:
         if not before and not after:
             return impl(obj, *args, **kwargs)
         event = HookEvent(obj, method, list(args), kwargs)
-        for hook in before:
-            self._run(hook, event)
-        if not event.replace:
-            event.return_value = impl(obj, *event.arguments, **event.kwargs)
-        for hook in after:
-            self._run(hook, event)
-        return event.return_value
-
-    @staticmethod
-    def _run(hook: Hook, event: HookEvent) -> None:
-        try:
-            hook.fn(event)
+        hook = None
+        try:        # one try around each loop: a save with five hooks paid a call per hook
+            for hook in before:
+                hook.fn(event)
+            if not event.replace:
+                hook = None
+                event.return_value = impl(obj, *event.arguments, **event.kwargs)
+            for hook in after:
+                hook.fn(event)
         except Exception:
-            log.exception("hook %s (%s %r) raised", getattr(hook.fn, "__qualname__", hook.fn),
-                          hook.when, hook.key)
+            if hook is not None:
+                log.exception("hook %s (%s %r) raised", getattr(hook.fn, "__qualname__", hook.fn),
+                              hook.when, hook.key)
             raise
+        return event.return_value
 
 
 def hookable(method: Callable) -> Callable:
