@@ -436,6 +436,58 @@ def test_refs_template_parent_and_dates_not_equal_join_the_referenced_pages(shop
         transaction.rollback()
 
 
+def test_two_dots_children_sub_selectors_bitwise_status_and_no_template(shop):
+    """ProcessWire 3.0.256's answers on the same pages: `a.b.c=v` is the sub-selector
+    `a=[b.c=v]`, so a hidden or unpublished page in the middle counts only with include=;
+    `children=[...]` finds the pages having such a child and `children!=[...]` the pages
+    having a child (of any status) it does not find; `status&1024` tests bits as
+    `status=1024` does; `template=0` is no template."""
+    with shop.transaction() as transaction:
+        add = shop.pages.add
+        folder = add("other", 1, "dd", title="Two dots")
+        a = add("item", folder, "a", title="A")
+        h = add("other", a, "h", title="H", status=1 | 1024)
+        u = add("item", a, "u", title="U", refs=[a], status=1 | 2048)
+        v = add("item", folder, "v", title="V", refs=[a])
+        add("item", folder, "x", title="X", refs=[h])
+        add("item", folder, "y", title="Y", refs=[u])
+        add("item", folder, "z", title="Z", refs=[v])
+        add("item", h, "k", title="K")
+        add("item", u, "m", title="M")
+        b = add("item", folder, "b", title="B")
+        add("item", b, "g", title="Grape", qty=1)
+        add("item", a, "c", title="Cherry", qty=5)
+        visible = ["a", "b", "c", "g", "k", "m", "v", "x", "y", "z"]
+        for selector, expected in (
+                ("refs.parent.title=A", []),
+                ("refs.parent.title=A, include=hidden", ["x"]),
+                ("refs.parent.title=A, include=all", ["x", "y"]),
+                ("refs.refs.title=A", ["z"]),
+                ("refs.parent.title!=A", ["v", "z"]),
+                ("refs.title=H", ["x"]),
+                ("parent.parent.title=A", []),
+                ("parent.parent.title=A, include=all", ["k", "m"]),
+                ("parent.title=H", ["k"]),
+                ("children.children.title=K", []),
+                ("children.children.title=K, include=hidden", ["a"]),
+                ("children=[title=Cherry]", ["a"]),
+                ("child=[title=Cherry]", ["a"]),
+                ("children=[qty>0, template=item]", ["a", "b"]),
+                ("children=[title=H]", []),
+                ("children=[title=H, include=hidden]", ["a"]),
+                ("children!=[title=Cherry]", ["a", "b"]),
+                ("status&1024, include=all", ["h"]),
+                ("status&3072, include=all", ["h", "u"]),
+                ("status=flagged|temp|internal|reserved, include=all", []),
+                ("template=0", []),
+                ("template!=0", visible),
+                ("template!=", visible)):
+            assert names(shop, f"has_parent=/dd/, {selector}, sort=name") == expected, selector
+        with pytest.raises(SelectorError, match="operator & does not apply to qty"):
+            shop.pages.find("qty&1")
+        transaction.rollback()
+
+
 def test_empty_values_on_several_fields_and_a_date_of_zero(shop):
     """ProcessWire 3.0.256's answers on the same pages: `f1|f2!=` with a value both fields
     call empty (text "", numbers "" and 0) joins the fields with OR (PageFinder::

@@ -28,7 +28,7 @@ from ..errors import SelectorError
 # Longest first, so "!=" is not read as "!" and "=". Any operator but "!=" may be negated by a
 # leading "!" ("title!%=foo" is "!title%=foo"), as in ProcessWire.
 OPERATORS = ("~|*=", "~|%=", "~|+=", "**+=", "%^=", "%$=", "~|=", "~*=", "~~=", "~%=", "~+=",
-             "**=", "*+=", "!=", "<=", ">=", "*=", "~=", "^=", "$=", "%=", "=", "<", ">")
+             "**=", "*+=", "!=", "<=", ">=", "*=", "~=", "^=", "$=", "%=", "=", "<", ">", "&")
 OPERATOR_CHARS = frozenset("=!<>*~^$%#&@|+")
 IDENTIFIER_START = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ_")
 IDENTIFIER_CHARS = IDENTIFIER_START | frozenset("0123456789")

@@ -83,8 +83,9 @@ from .parser import Condition, Group, Selector, Value
 if TYPE_CHECKING:
     from ..site import Site
 
-STATUS_NAMES = {"on": 1, "locked": 4, "system_id": 8, "systemid": 8, "system": 16, "unique": 32,
-                "draft": 64, "hidden": 1024, "unpublished": 2048, "trash": 8192, "deleted": 16384}
+STATUS_NAMES = {"on": 1, "reserved": 2, "locked": 4, "system_id": 8, "systemid": 8, "system": 16,
+                "unique": 32, "draft": 64, "flagged": 128, "internal": 256, "temp": 512,
+                "hidden": 1024, "unpublished": 2048, "trash": 8192, "deleted": 16384}
 STATUS_HIDDEN, STATUS_UNPUBLISHED, STATUS_TRASH = 1024, 2048, 8192
 # include= -> pages admitted have status below this (None: every page).
 INCLUDE = {"hidden": 2048, "unpublished": 8192, "trash": 16384, "all": None}
@@ -799,6 +800,16 @@ class Planner:
         if not_equal:
             op, negate = "=", not negate
         head, _, rest = item.fields[0].partition(".")
+        if (not item.negated and len(item.fields) == 1 and "." in rest
+                and item.fields[0] not in CHILD_COUNT_NAMES
+                and (head in ("parent", "children") or self.is_page_field(head))):
+            return self.double_dot(tree, item, head, rest)
+        if (not_equal and not item.negated and item.fields in (("children",), ("child",))
+                and item.values and all(value.sub is not None for value in item.values)):
+            # `children!=[title=x]`: ProcessWire joins the children, of any status, that the
+            # sub-selector does not find: the pages having such a child
+            found = self.leaf(tree, head, "=", item.values, item.field_positions[0])
+            return Leaf(Column("id", "id"), "=", (ParentsOf(Query(Not(found), None)),))
         if (negate and len(item.fields) == 1 and head in ("children", "child") and rest
                 and item.fields[0] not in CHILD_COUNT_NAMES
                 and ((not_equal and not item.negated) or rest in NATIVE_COLUMNS)):
@@ -865,6 +876,19 @@ class Planner:
                 return AllOf((*present, Not(node)))
         return Not(node)
 
+    def double_dot(self, tree: Selector, item: Condition, head: str, rest: str) -> Node:
+        """`refs.parent.title=x`, `parent.parent.title!=x`: ProcessWire rewrites `a.b.c op v` as
+        the sub-selector `a=[b.c op v]` (PageFinder::preProcessSelector), which finds the pages
+        in the middle by the outer include= (none: no hidden or unpublished page), where one
+        dot (`refs.title`, `parent.title`) joins them whatever their status."""
+        inner = Query(self.subfield_condition(tree, item, head, rest), self.outer_threshold)
+        if head == "parent":
+            return Leaf(Column("parent_id", "id"), "=", (inner,))
+        if head == "children":
+            return Leaf(Column("id", "id"), "=", (ParentsOf(inner),))
+        position = item.field_positions[0]
+        return Leaf(self.field_target(tree, self.field(tree, head, position), position), "=", (inner,))
+
     def subfield_condition(self, tree: Selector, item: Condition, head: str, rest: str) -> Node:
         """The condition `head.rest op value` asked of `rest` alone (of the children or the
         parent), its operator and negations as written."""
@@ -895,8 +919,12 @@ class Planner:
         if name == "has_parent":
             return self.has_parent_leaf(tree, op, values)
         if name in ("children", "child"):
-            raise self.error(tree, f"{name} needs a subfield", position, name,
-                             f"write {name}.count>0, {name}.title=x or has_parent=")
+            if op == "=" and values and all(value.sub is not None for value in values):
+                # `children=[title=x]`: the pages having a child the sub-selector finds
+                return Leaf(Column("id", "id"), "=", tuple(
+                    ParentsOf(self._query([value.sub], top=False)) for value in values))
+            raise self.error(tree, f"{name} needs a subfield or a sub-selector", position, name,
+                             f"write {name}.count>0, {name}.title=x, {name}=[title=x] or has_parent=")
         if name == "status":
             return self.status_leaf(tree, op, values)
         if name == "name":
@@ -1024,7 +1052,10 @@ class Planner:
             if value.sub is not None:
                 raise self.error(tree, "template does not take a sub-selector", value.position, text)
             key: str | int = int(text) if text.isdigit() and text.isascii() and len(text) < 12 else text
-            template = self.site.templates.get(key) if text else None
+            if key in ("", 0):
+                ids.append(0)        # no template, as ProcessWire reads it: no page has it
+                continue
+            template = self.site.templates.get(key)
             if template is None:
                 names = [t.name for t in self.site.templates]
                 close = difflib.get_close_matches(text, names, n=1)
@@ -1048,8 +1079,8 @@ class Planner:
         return Leaf(Ancestors(), "=", tuple(out))
 
     def status_leaf(self, tree: Selector, op: str, values: tuple[Value, ...]) -> Leaf:
-        if op not in ORDER_OPERATORS:
-            raise self.wrong_operator(tree, "status", op, "= != < > <= >=")
+        if op not in ORDER_OPERATORS and op != "&":
+            raise self.wrong_operator(tree, "status", op, "= != & < > <= >=")
         out = []
         for value in values:
             text = value.text.strip().lower()
@@ -1060,8 +1091,9 @@ class Planner:
             else:
                 raise self.error(tree, f"unknown status {value.text!r}", value.position, value.text,
                                  "use a number or one of " + ", ".join(STATUS_NAMES))
-        # '=' tests bits, as ProcessWire's status selector does.
-        return Leaf(StatusColumn(), "&" if op == "=" else op, tuple(out))
+        # '=' tests bits, as ProcessWire's status selector does; `status&3072` (its bitwise
+        # and operator) is the same test: any of the bits
+        return Leaf(StatusColumn(), "&" if op in ("=", "&") else op, tuple(out))
 
     def text_leaf(self, tree: Selector, target: Target, name: str, op: str,
                   values: tuple[Value, ...]) -> Leaf:
