@@ -425,6 +425,8 @@ def test_refs_template_parent_and_dates_not_equal_join_the_referenced_pages(shop
                 ("refs.template!=other", ["nc", "ne", "ng"]),
                 ("refs.template!=item|other", []),
                 ("refs.template!=item", ["nd", "ne"]),
+                ("refs.template.name!=other", ["nc", "ne", "ng"]),
+                ("template.name=other", ["nb"]),
                 (f"refs.parent!={na.id}", ["nc", "nd", "ne"]),
                 ("refs.parent!=/rn/na/", ["nc", "nd", "ne"]),
                 ("refs.parent=/rn/na/", ["ng"]),

@@ -906,6 +906,8 @@ class Planner:
                 self.depends.append(("fields", field.name, field))
                 exact = FieldColumn(field.name, field.table, "text", False)
                 return self.text_leaf(tree, exact, name, op, values)
+        if name in ("template.name", "template.id"):      # ProcessWire's names of the same
+            return self.template_leaf(tree, op, values)
         if "." in name:
             return self.related(tree, name, op, values, position)
         if name in META_KEYS:
