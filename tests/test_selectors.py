@@ -490,6 +490,36 @@ def test_two_dots_children_sub_selectors_bitwise_status_and_no_template(shop):
         transaction.rollback()
 
 
+def test_negated_children_sub_selector_and_include_inside_nested_sub_selectors(shop):
+    """ProcessWire 3.0.256's answers on the same pages: `children!=[...]` is the pages having
+    a child the sub-selector does not find; a sub-selector's include= is the outer one for the
+    sub-selectors inside it, wherever it is written."""
+    with shop.transaction() as transaction:
+        add = shop.pages.add
+        folder = add("other", 1, "ns", title="Nested")
+        a = add("item", folder, "a", title="A")
+        add("item", a, "c", title="Cherry")
+        add("item", a, "f", title="Fig")
+        b = add("item", folder, "b", title="B")
+        add("item", b, "e", title="Cherry")
+        add("item", folder, "n", title="N")
+        u = add("item", folder, "u", title="U", status=1 | 2048)
+        m = add("item", folder, "m", title="M", refs=[u])
+        add("item", folder, "t", title="T", refs=[m])
+        for selector, expected in (
+                ("children!=[title=Cherry]", ["a"]),
+                ("children!=[title=Fig]", ["a", "b"]),
+                ("children!=[title=Cherry|Fig]", []),
+                ("id!=[title=Cherry]", ["a", "b", "f", "m", "n", "t"]),
+                ("refs=[refs=[title=U], include=unpublished]", ["t"]),
+                ("refs=[include=unpublished, refs=[title=U]]", ["t"]),
+                ("refs=[refs=[title=U, include=unpublished]]", ["t"]),
+                ("refs=[refs=[title=U]], include=unpublished", ["t"]),
+                ("refs=[refs=[title=U]]", [])):
+            assert names(shop, f"has_parent=/ns/, {selector}, sort=name") == expected, selector
+        transaction.rollback()
+
+
 def test_empty_values_on_several_fields_and_a_date_of_zero(shop):
     """ProcessWire 3.0.256's answers on the same pages: `f1|f2!=` with a value both fields
     call empty (text "", numbers "" and 0) joins the fields with OR (PageFinder::

@@ -609,12 +609,23 @@ class Planner:
         return self._query(trees, top=True)
 
     def _query(self, trees: list[Selector], top: bool) -> Query:
-        if top:
-            for tree in trees:
-                for item in tree.items:
-                    if isinstance(item, Condition) and item.fields[0] == "include" and item.values:
-                        self.outer_threshold = INCLUDE.get(item.values[0].text.strip().lower(),
-                                                           DEFAULT_THRESHOLD)
+        """The plan of a selector, or of a [...] sub-selector (not `top`). A sub-selector's own
+        include= is the outer one for the sub-selectors inside it, as ProcessWire hands each
+        sub-selector the include= of the selector around it."""
+        outer = self.outer_threshold
+        for tree in trees:
+            for item in tree.items:
+                if isinstance(item, Condition) and item.fields[0] == "include" and item.values:
+                    self.outer_threshold = INCLUDE.get(item.values[0].text.strip().lower(),
+                                                       DEFAULT_THRESHOLD)
+        try:
+            return self._query_of(trees, top, outer)
+        finally:
+            if not top:
+                self.outer_threshold = outer
+
+    def _query_of(self, trees: list[Selector], top: bool, outer: int | None) -> Query:
+        """`_query` once the include= that applies inside is known; `outer`: the one around."""
         nodes: list[Node] = []
         groups: dict[str, list[Node]] = {}
         sorts: list[Sort] = []
@@ -663,7 +674,7 @@ class Planner:
                 # sub-selector that has neither include= nor status, as the status<N that
                 # include=hidden, unpublished or trash became: include=all adds none, so
                 # the sub-selector keeps the default
-                threshold = DEFAULT_THRESHOLD if self.outer_threshold is None else self.outer_threshold
+                threshold = DEFAULT_THRESHOLD if outer is None else outer
                 return Query(where, threshold)
             return Query(where, self.threshold(include, max_status))
         if not sorts and has_parent_key:
@@ -808,7 +819,8 @@ class Planner:
                 and item.values and all(value.sub is not None for value in item.values)):
             # `children!=[title=x]`: ProcessWire joins the children, of any status, that the
             # sub-selector does not find: the pages having such a child
-            found = self.leaf(tree, head, "=", item.values, item.field_positions[0])
+            found = Leaf(Column("id", "id"), "=", tuple(
+                self._query([value.sub], top=False) for value in item.values))
             return Leaf(Column("id", "id"), "=", (ParentsOf(Query(Not(found), None)),))
         if (negate and len(item.fields) == 1 and head in ("children", "child") and rest
                 and item.fields[0] not in CHILD_COUNT_NAMES
