@@ -77,16 +77,18 @@ from typing import TYPE_CHECKING, Any, Union
 from .. import textindex
 from ..errors import SelectorError
 from ..fieldtypes import fold
+from ..page import Page
 from .dates import DateValueError, is_relative, parse_date
 from .parser import Condition, Group, Selector, Value
 
 if TYPE_CHECKING:
     from ..site import Site
 
-STATUS_NAMES = {"on": 1, "reserved": 2, "locked": 4, "system_id": 8, "systemid": 8, "system": 16,
-                "unique": 32, "draft": 64, "flagged": 128, "internal": 256, "temp": 512,
-                "hidden": 1024, "unpublished": 2048, "trash": 8192, "deleted": 16384}
-STATUS_HIDDEN, STATUS_UNPUBLISHED, STATUS_TRASH = 1024, 2048, 8192
+# A page's status names, and the other spellings and statuses ProcessWire's selectors know
+STATUS_NAMES = {**Page.STATUS_NAMES, "systemid": Page.STATUS_SYSTEM_ID, "reserved": 2,
+                "flagged": 128, "internal": 256, "temp": 512}
+STATUS_HIDDEN, STATUS_UNPUBLISHED, STATUS_TRASH = (Page.STATUS_HIDDEN, Page.STATUS_UNPUBLISHED,
+                                                   Page.STATUS_TRASH)
 # include= -> pages admitted have status below this (None: every page).
 INCLUDE = {"hidden": 2048, "unpublished": 8192, "trash": 16384, "all": None}
 DEFAULT_THRESHOLD = STATUS_HIDDEN
