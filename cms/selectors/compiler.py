@@ -465,7 +465,6 @@ class _Writer:
                              "WHERE pages_id = ?), '0')")
         return self._any(parts)
 
-
     def _path_upper(self, path: str) -> str:
         """The least path above every descendant of the page at `path`: its last "/" made "0"."""
         return self.db.concat_sql(f"SUBSTR({path}, 1, LENGTH({path}) - 1)", "'0'")

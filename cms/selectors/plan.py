@@ -818,12 +818,10 @@ class Planner:
                 and (head in ("parent", "children") or self.is_page_field(head))):
             return self.double_dot(tree, item, head, rest)
         if (not_equal and not item.negated and item.fields in (("children",), ("child",))
-                and item.values and all(value.sub is not None for value in item.values)):
+                and (queries := self.sub_queries(item.values))):
             # `children!=[title=x]`: ProcessWire joins the children, of any status, that the
             # sub-selector does not find: the pages having such a child
-            found = Leaf(Column("id", "id"), "=", tuple(
-                self._query([value.sub], top=False) for value in item.values))
-            return Leaf(Column("id", "id"), "=", (ParentsOf(Query(Not(found), None)),))
+            return with_child(Query(Not(Leaf(Column("id", "id"), "=", queries)), None))
         if (negate and len(item.fields) == 1 and head in ("children", "child") and rest
                 and item.fields[0] not in CHILD_COUNT_NAMES
                 and ((not_equal and not item.negated) or rest in NATIVE_COLUMNS)):
@@ -832,23 +830,20 @@ class Planner:
             # title is not x. `!children.title=x` stays the pages having no child titled x.
             inner = self.subfield_condition(tree, item, head, rest)
             threshold = None if rest in NATIVE_COLUMNS else self.outer_threshold
-            return Leaf(Column("id", "id"), "=", (ParentsOf(Query(inner, threshold)),))
+            return with_child(Query(inner, threshold))
         if (not_equal and not item.negated and len(item.fields) == 1 and head == "parent" and rest
                 and rest not in NATIVE_COLUMNS):
             # `parent.title!=x` is ProcessWire's `title!=x` asked of the parents: a parent
             # storing a title other than x (`!parent.title=x` takes untitled parents too)
             inner = self.subfield_condition(tree, item, head, rest)
-            return Leaf(Column("parent_id", "id"), "=", (Query(inner, None),))
+            return with_parent(Query(inner, None))
         if (not_equal and not item.negated and len(item.fields) == 1 and rest in REF_JOINED_COLUMNS
-                and self.is_page_field(head)):
+                and (target := self.ref_target(tree, head, item.field_positions[0]))):
             # ProcessWire joins the referenced pages on the column itself for these subfields
             # (FieldtypePage::getMatchQueryNative): `refs.template!=x` is the pages referencing
             # some page whose template is not x (`refs.title!=x` and `refs.name!=x` stay the
             # pages referencing no page titled or named x)
-            inner = self.subfield_condition(tree, item, head, rest)
-            target = self.field_target(tree, self.field(tree, head, item.field_positions[0]),
-                                       item.field_positions[0])
-            return Leaf(target, "=", (Query(inner, None),))
+            return Leaf(target, "=", (Query(self.subfield_condition(tree, item, head, rest), None),))
         # ProcessWire negates `!qty<5` over the stored values alone (PageFinder turns it into
         # "not among the pages storing a value below 5"), so pages storing nothing match it
         stored_only = negate and op in ("<", "<=", ">", ">=")
@@ -897,11 +892,10 @@ class Planner:
         dot (`refs.title`, `parent.title`) joins them whatever their status."""
         inner = Query(self.subfield_condition(tree, item, head, rest), self.outer_threshold)
         if head == "parent":
-            return Leaf(Column("parent_id", "id"), "=", (inner,))
+            return with_parent(inner)
         if head == "children":
-            return Leaf(Column("id", "id"), "=", (ParentsOf(inner),))
-        position = item.field_positions[0]
-        return Leaf(self.field_target(tree, self.field(tree, head, position), position), "=", (inner,))
+            return with_child(inner)
+        return Leaf(self.ref_target(tree, head, item.field_positions[0]), "=", (inner,))
 
     def subfield_condition(self, tree: Selector, item: Condition, head: str, rest: str) -> Node:
         """The condition `head.rest op value` asked of `rest` alone (of the children or the
@@ -935,10 +929,9 @@ class Planner:
         if name == "has_parent":
             return self.has_parent_leaf(tree, op, values)
         if name in ("children", "child"):
-            if op == "=" and values and all(value.sub is not None for value in values):
+            if op == "=" and (queries := self.sub_queries(values)):
                 # `children=[title=x]`: the pages having a child the sub-selector finds
-                return Leaf(Column("id", "id"), "=", tuple(
-                    ParentsOf(self._query([value.sub], top=False)) for value in values))
+                return with_child(*queries)
             raise self.error(tree, f"{name} needs a subfield or a sub-selector", position, name,
                              f"write {name}.count>0, {name}.title=x, {name}=[title=x] or has_parent=")
         if name == "status":
@@ -977,13 +970,13 @@ class Planner:
                                                            name, op, values)))
         inner = self.leaf(tree, rest, op, values, position + len(head) + 1)
         if head == "parent":
-            return Leaf(Column("parent_id", "id"), "=", (Query(inner, None),))
+            return with_parent(Query(inner, None))
         if head in ("children", "child"):
             # ProcessWire finds children by a field with the outer selector's include= (its
             # status filter), and by a column of `pages` (name, status, ...) through a plain
             # join: children of any status.
             threshold = None if rest in NATIVE_COLUMNS else self.outer_threshold
-            return Leaf(Column("id", "id"), "=", (ParentsOf(Query(inner, threshold)),))
+            return with_child(Query(inner, threshold))
         field = self.field(tree, head, position)
         target = self.field_target(tree, field, position)
         if not isinstance(target, RefColumn):
@@ -1021,6 +1014,20 @@ class Planner:
     def is_page_field(self, name: str) -> bool:
         field = self.site.fields.get(name)
         return field is not None and field.type.kind == "page"
+
+    def ref_target(self, tree: Selector, name: str, position: int) -> RefColumn | None:
+        """The target of the Page field `name`; None when `name` is no Page field."""
+        if not self.is_page_field(name):
+            return None
+        target = self.field_target(tree, self.field(tree, name, position), position)
+        assert isinstance(target, RefColumn)
+        return target
+
+    def sub_queries(self, values: tuple[Value, ...]) -> tuple[Query, ...]:
+        """The plans of `values` when every one is a [...] sub-selector; else none."""
+        if not values or any(value.sub is None for value in values):
+            return ()
+        return tuple(self._query([value.sub], top=False) for value in values)
 
     def field_target(self, tree: Selector, field: Any, position: int) -> FieldColumn | RefColumn:
         kind = field.type.kind
@@ -1298,6 +1305,16 @@ class Planner:
         except ValueError:
             return None
         return number if number == number and abs(number) != float("inf") else None
+
+
+def with_child(*queries: Query) -> Leaf:
+    """The pages having a child that one of `queries` finds."""
+    return Leaf(Column("id", "id"), "=", tuple(ParentsOf(query) for query in queries))
+
+
+def with_parent(query: Query) -> Leaf:
+    """The pages whose parent `query` finds."""
+    return Leaf(Column("parent_id", "id"), "=", (query,))
 
 
 def is_empty_date(target: Target, text: str) -> bool:
