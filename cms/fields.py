@@ -26,6 +26,7 @@ SELECTOR_KEYS = frozenset("""
     pages_id data fold
 """.split())
 RESERVED = SELECTOR_KEYS | frozenset(n for n in dir(Page) if not n.startswith("_")) | {"site"}
+TITLE = "title"             # the global title field: a system field, joined into every page load
 
 
 class Field:
@@ -164,6 +165,11 @@ class Fields:
                 "table of its own or in its module's view (a Kept type), and cannot change "
                 "between the two", field=name, value=fieldtype.name, rule="type")
         if fieldtype is not field.type and not same_storage(db, field.type, fieldtype):
+            if name == TITLE:
+                raise ValidationError(
+                    f"field {TITLE!r} is a system field, loaded with every page: it can become "
+                    "another type stored as text (Text, PageTitle ...), not "
+                    f"{fieldtype.name}", field=name, value=fieldtype.name, rule="system")
             held = db.scalar(f"SELECT COUNT(*) FROM {field.table}")
             if held:
                 raise ValidationError(
@@ -192,6 +198,10 @@ class Fields:
     def delete(self, name: str) -> None:
         """Remove a field that no template uses, with its table and values."""
         field = self[name]
+        if name == TITLE:
+            raise ValidationError(f"field {TITLE!r} is a system field: every page is labelled by it "
+                                  "and loaded with it, as in ProcessWire; it cannot be deleted "
+                                  "(a template may leave it out)", field=name, rule="system")
         used = self.templates_using(name)
         if used:
             raise ValidationError(f"field {name!r} is used by template(s) "

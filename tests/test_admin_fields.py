@@ -51,7 +51,7 @@ def test_bad_input_is_shown_beside_its_input_and_nothing_changes(site, superuser
     assert site.fields.names() == names_before
     refused = superuser.post("/admin/setup/fields/title/edit", {
         "csrf_token": token, "type": "Integer", "label": "Number"})
-    assert refused.status == 400 and "only while it is empty" in refused.text
+    assert refused.status == 400 and "is a system field" in refused.text
     site.fields.load()
     assert site.fields["title"].label == "Title" and site.fields["title"].type.name == "PageTitle"
 

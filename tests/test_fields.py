@@ -209,6 +209,19 @@ def test_a_fields_type_changes_when_its_values_are_kept_alike_or_it_is_empty(sit
     assert site.pages.find_one("rank>2").id == page.id
 
 
+def test_the_title_field_is_a_system_field_stored_as_text(site):
+    page = site.pages.add("basic-page", 1, "about", title="About")
+    with pytest.raises(cms.ValidationError, match="system field"):
+        site.fields.delete("title")
+    for other in ("Integer", "Page", "Datetime"):
+        with pytest.raises(cms.ValidationError, match="system field"):
+            site.fields.update("title", type=other)
+    site.fields.load()
+    assert site.fields["title"].type.name == "PageTitle"
+    assert site.fields.update("title", type="Text").type.name == "Text"   # stored alike
+    assert site.pages.get(page.id).title == "About"
+
+
 def test_the_title_field_is_always_required(site):
     assert site.fields["title"].required and site.fields["title"].is_missing("")
 

@@ -42,6 +42,29 @@ def test_get_always_reads_the_stored_state(docs, db_url, tmp_path):
     other.close()
 
 
+def test_pages_come_with_their_titles_as_processwire_autojoins_them(docs, monkeypatch):
+    list_page = docs.pages.add("doc", 1, "list", title="List")
+    for i in range(4):
+        docs.pages.add("doc", list_page, f"c{i}", title=f"Child {i}", rank=i)
+    untitled = docs.pages.add("doc", list_page, "untitled")
+    docs.templates.add("bare", fields=["rank"])
+    bare = docs.pages.add("bare", list_page, "bare", rank=5)
+    statements: list[str] = []
+    run = docs.db.execute
+    monkeypatch.setattr(docs.db, "execute", lambda text, params=(): statements.append(text)
+                        or run(text, params))
+    found = [docs.pages.get(list_page.id), docs.pages.get("/list/c1/"),
+             *docs.pages.find(f"parent={list_page.id}, sort=sort"), *list_page.parents]
+    loaded = len(statements)
+    titles = [page.get("title") for page in found]
+    assert statements[loaded:] == []        # each title came with its page
+    assert titles == ["List", "Child 1", "Child 0", "Child 1", "Child 2", "Child 3", "", None,
+                      "Home"]
+    assert [page.rank for page in found[2:8]] == [0, 1, 2, 3, None, 5]
+    assert len(statements) > loaded          # other fields are read when asked for
+    assert untitled.id and bare.template.name == "bare"
+
+
 def test_add_sets_core_columns(docs):
     page = docs.pages.add("doc", 1, title="Hello", rank=2)
     assert page.id and page.name == "hello" and page.path == "/hello/" and page.url == "/hello/"
