@@ -76,10 +76,11 @@ class Site(SiteHooks):
         """The user set by a web request or `as_user`; None for code outside a request."""
         return self._acting
 
-    def act_as(self, user: Any, user_id: int) -> None:
-        """Act as `user` (None: with every right, as code outside a request) from now on."""
+    def act_as(self, user: Any, user_id: int, grants: Any = None) -> None:
+        """Act as `user` (None: with every right, as code outside a request) from now on;
+        `grants` are the user's when the caller has read them already (else read when needed)."""
         self._acting = user
-        self._acting_grants = None
+        self._acting_grants = grants
         self.user_id = user_id
 
     def acting_grants(self) -> Any:

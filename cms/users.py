@@ -156,15 +156,16 @@ class Users:
             self._system_user = self.get(int(page_id)) if page_id else NullPage(self.site)
         return self._system_user
 
-    def login_as(self, user: User | int | str | None) -> User:
+    def login_as(self, user: User | int | str | None, grants: Grants | None = None) -> User:
         """Act as `user` from now on: `site.user`, its rights, and `site.user_id` (stamped on
-        saved pages). A web request acts as its session's user or the guest this way.
+        saved pages). A web request acts as its session's user or the guest this way, with the
+        `grants` it keeps for a second or two (else they are read when first needed).
 
         `None` acts as the guest (`site.user_id` 0). Use `site.as_user(None)` to act with the
         rights of code outside a request instead.
         """
         found = self.guest() if user is None else self[user] if not isinstance(user, User) else user
-        self.site.act_as(found, 0 if found.is_guest() else found.id)
+        self.site.act_as(found, 0 if found.is_guest() else found.id, grants)
         return found
 
     # -- writing ------------------------------------------------------------------------------
@@ -400,13 +401,14 @@ class Users:
         return found if found else None   # type: ignore[return-value]
 
     def has_permission(self, user: User | int | str | None, permission: str,
-                       page: Page | None = None) -> bool:
+                       page: Page | None = None, grants: Grants | None = None) -> bool:
         """May `user` (None, 0 or a NullPage = the guest) do `permission`, on `page` when given?
 
         The one place access is decided (the rules are in cms.access): superuser may do
         everything; others hold the permissions of their roles (guest included), and on a page
         only through the roles its access template lists. An unknown permission name raises
-        ValidationError, so a typo never passes silently.
+        ValidationError, so a typo never passes silently. `grants`: the user's, when the caller
+        has read them already (a web request's).
         """
         if not isinstance(permission, str) or (
                 permission not in self.permission_names()
@@ -419,7 +421,9 @@ class Users:
             return False      # a user that does not exist (any more) may do nothing
         if found is not None and found.status & (Page.STATUS_UNPUBLISHED | Page.STATUS_TRASH):
             return False
-        return self.access.allows(self.grants(found.id if found else 0), permission, page)
+        if grants is None:
+            grants = self.grants(found.id if found else 0)
+        return self.access.allows(grants, permission, page)
 
 
     def may(self, user: User | int | str | None, permission: str, page: Page | None = None) -> bool:

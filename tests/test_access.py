@@ -356,3 +356,19 @@ def test_reordering_children_needs_page_sort_on_the_parent(tree):
     with site.as_user("ed"):
         site.pages.reorder(pages["about"], [second.id, first.id])
     assert [p.name for p in site.pages.get(pages["about"].id).children()] == ["second", "first"]
+
+
+def test_a_request_reads_its_users_roles_once_and_keeps_them_for_the_caches_time(site):
+    """A public page checks the user's grants against the page and filters its finds by them:
+    AccessCache keeps them `ttl` seconds, as it keeps whether the user may do a thing."""
+    from cms.web.app import AccessCache
+    now = [100.0]
+    cache = AccessCache(ttl=2.0, clock=lambda: now[0])
+    guest = site.users.guest()
+    assert not cache.grants(site, guest).holds("page-edit")
+    grant(site, "guest", "page-edit")
+    assert not cache.grants(site, guest).holds("page-edit")   # kept
+    now[0] += 2.5
+    assert cache.grants(site, guest).holds("page-edit")       # read again
+    site.users.login_as(guest, cache.grants(site, guest))
+    assert site.acting_grants() is cache.grants(site, guest)

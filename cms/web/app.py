@@ -38,6 +38,7 @@ from .answers import HttpError, error_json
 from .auth import LoginThrottle
 
 if TYPE_CHECKING:
+    from ..access import Grants
     from ..site import Site
 
 log = logging.getLogger("cms.web")
@@ -138,6 +139,7 @@ class AccessCache:
         self.clock = clock
         self._users: dict[tuple[int, int], tuple[float, Any]] = {}
         self._grants: dict[tuple[int, int, str], tuple[float, bool]] = {}
+        self._roles: dict[tuple[int, int], tuple[float, Grants]] = {}
 
     def user(self, site: Site, session: sessions.Session) -> Any:
         """The user a logged-in session acts for, while the session stands (else None): not
@@ -160,6 +162,20 @@ class AccessCache:
         """Drop what is known of a session that just ended, so this process refuses it at once."""
         self._users.pop((id(site), session_id), None)
 
+    def grants(self, site: Site, user: Any) -> Grants:
+        """The user's roles and permissions (`Users.grants`): a public page checks them against
+        the page and its finds filter by them, two reads of the same rows per request."""
+        key = (id(site), getattr(user, "id", 0) or 0)
+        now = self.clock()
+        found = self._roles.get(key)
+        if found is not None and now - found[0] < self.ttl:
+            return found[1]
+        grants = site.users.grants(key[1])
+        if len(self._roles) > 10000:
+            self._roles.clear()
+        self._roles[key] = (now, grants)
+        return grants
+
     def can(self, site: Site, user: Any, permission: str) -> bool:
         key = (id(site), getattr(user, "id", 0) or 0, permission)
         now = self.clock()
@@ -178,12 +194,13 @@ class Context:
     and helpers."""
 
     def __init__(self, web: Web, site: Site, request: bottle.BaseRequest, session: sessions.Session,
-                 user: Any):
+                 user: Any, grants: Grants):
         self.web = web
         self.site = site
         self.request = request
         self.session = session
         self.user = user
+        self.grants = grants        # the user's, as AccessCache keeps them
         self.method = request.environ.get("REQUEST_METHOD", "GET").upper()
 
     @property
@@ -230,7 +247,7 @@ class Context:
             return self.user is not None and self.user.is_superuser()
         if page is None:
             return self.web.access.can(self.site, self.user, permission)
-        return self.site.users.has_permission(self.user, permission, page)
+        return self.site.users.has_permission(self.user, permission, page, self.grants)
 
     def require(self, permission: str, page: Any = None) -> None:
         if not self.can(permission, page):
@@ -409,12 +426,13 @@ class Web:
                     session.logout()
             if user is None:
                 user = self.guest(site)
-            site.users.login_as(user)     # the guest too: a request never acts with every right
+            grants = self.access.grants(site, user)
+            site.users.login_as(user, grants)   # the guest too: a request never acts with every right
         except Exception as exc:
             if site.db.is_disconnect(exc):
                 site.db.close()          # the database went away: the next request reconnects
             raise
-        return Context(self, site, request, session, user)
+        return Context(self, site, request, session, user, grants)
 
     def guest(self, site: Site) -> Any:
         """The guest user of this site, read again once a minute."""
