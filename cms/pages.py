@@ -178,6 +178,17 @@ class Pages(Hookable):
     def num_children(self, page_id: int) -> int:
         return self.db.scalar("SELECT COUNT(*) FROM pages WHERE parent_id = ?", (page_id,)) or 0
 
+    def num_children_of(self, ids: list[int]) -> dict[int, int]:
+        """Each page's number of children (0 included), in one statement per 500 pages: a list
+        that shows every row's count (the admin's tree) would otherwise ask once per row."""
+        counts = dict.fromkeys(ids, 0)
+        for offset in range(0, len(ids), 500):
+            chunk = ids[offset:offset + 500]
+            marks = ", ".join("?" * len(chunk))
+            counts.update(self.db.all("SELECT parent_id, COUNT(*) FROM pages WHERE parent_id IN "
+                                      f"({marks}) GROUP BY parent_id", chunk))
+        return counts
+
     def parents_of(self, page: Page) -> PageArray:
         parts = page.path.strip("/").split("/") if page.path not in ("", "/") else []
         paths = ["/"] + ["/" + "/".join(parts[:i]) + "/" for i in range(1, len(parts))]

@@ -1,6 +1,8 @@
 """The trash screen over HTTP: list, restore, and Empty trash only when confirmed."""
 from __future__ import annotations
 
+import re
+
 from webclient import PASSWORD, Client
 
 
@@ -16,6 +18,10 @@ def test_the_trash_lists_restores_and_empties_when_confirmed(site, superuser):
     assert "2 page(s) in the trash" in listed.text
     assert "Comes back" in listed.text and "Goes for good" in listed.text
     assert "Goes with it" not in listed.text and "Kept" not in listed.text
+    assert re.search(rf'data-page-id="{gone.id}">.*?</td>\s*<td>basic-page</td>\s*<td>1</td>',
+                     listed.text, re.S)                                # its child goes with it
+    assert re.search(rf'data-page-id="{back.id}">.*?</td>\s*<td>basic-page</td>\s*<td>0</td>',
+                     listed.text, re.S)
     restored = superuser.post(f"/admin/page/{back.id}/restore", {"csrf_token": token,
                                                                  "back": "trash"})
     assert restored.location == "/admin/trash/"

@@ -186,6 +186,10 @@ def test_tree_navigation(docs):
     assert c.parent == b and b.parent == a
     assert a.num_children == 1 and c.num_children == 0
     assert docs.pages.get(1).parents.ids() == []
+    hidden = docs.pages.add("doc", a, "hidden", title="H", status=Page.STATUS_ON | Page.STATUS_HIDDEN)
+    counts = docs.pages.num_children_of([a.id, b.id, c.id, hidden.id, 999999])
+    assert counts == {a.id: 2, b.id: 1, c.id: 0, hidden.id: 0, 999999: 0}
+    assert counts[a.id] == docs.pages.get(a.id).num_children
 
 
 def test_children_and_child(docs):

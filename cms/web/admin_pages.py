@@ -80,15 +80,17 @@ def is_locked(page: Page) -> bool:
             or page.has_status(Page.STATUS_LOCKED))
 
 
-def node(page: Page) -> Node:
-    """A tree row; what it offers follows what the acting user (the request's) may do."""
+def node(page: Page, num_children: int | None = None) -> Node:
+    """A tree row; what it offers follows what the acting user (the request's) may do.
+    `num_children`: the page's, when counted with its siblings'."""
     flags = [name for name, bit in (("hidden", Page.STATUS_HIDDEN),
                                     ("unpublished", Page.STATUS_UNPUBLISHED),
                                     ("locked", Page.STATUS_LOCKED), ("trash", Page.STATUS_TRASH))
              if page.status & bit]
     if page.template.name == TASK_TEMPLATE:
         flags.append("task")
-    return Node(page, page.get("title") or page.name, page.num_children, flags,
+    count = page.num_children if num_children is None else num_children
+    return Node(page, page.get("title") or page.name, count, flags,
                 viewable=not page.is_trash() and page.template.name != "admin" and page.viewable(),
                 addable=page.template.name not in INTERNAL_TEMPLATES and page.addable(),
                 movable=page.moveable())
@@ -98,7 +100,8 @@ def children_of(parent: Page, start: int, q: str = "") -> tuple[list[Node], int]
     """One page of a parent's children, those whose name or title contains `q` when given."""
     match = f", name|title%={selector_quoted(q)}" if q else ""
     found = parent.children(f"include=all, limit={PAGE_SIZE}, start={start}{match}")
-    return [node(child) for child in found], found.total
+    counts = parent.site.pages.num_children_of([child.id for child in found])
+    return [node(child, counts[child.id]) for child in found], found.total
 
 
 def register(web: Web) -> None:

@@ -28,6 +28,7 @@ def register(web: Web) -> None:
         found = ctx.site.pages.find(f"parent={TRASH_ID}, include=all, sort=-modified, "
                                     f"start={start}, limit={PAGE_SIZE}")
         return ctx.render("trash.html", found=found, start=start, page_size=PAGE_SIZE,
+                          counts=ctx.site.pages.num_children_of(found.ids()),
                           may_empty=ctx.can(SUPERUSER))
 
     @app.post("/admin/trash/empty", permission=SUPERUSER)
