@@ -244,7 +244,7 @@ class Context:
     def can(self, permission: str, page: Any = None) -> bool:
         """May the user do this? Page-less answers are kept for a second or two (AccessCache)."""
         if permission == SUPERUSER:
-            return self.user is not None and self.user.is_superuser()
+            return self.user is not None and self.grants.superuser
         if page is None:
             return self.web.access.can(self.site, self.user, permission)
         return self.site.users.has_permission(self.user, permission, page, self.grants)
