@@ -62,3 +62,13 @@ def test_a_large_result_is_counted_up_to_the_cap(site, superuser, monkeypatch):
     assert len(result_ids(first)) == 25
     second = find(superuser, selector="title^=Zq, sort=title", per="25", start="25")
     assert len(result_ids(second)) == 5 and "30 page(s) found" in second.text
+
+
+def test_the_parent_column_shows_each_pages_parent_path(site, superuser):
+    top = site.pages.add("basic-page", 1, "top", title="Top")
+    middle = site.pages.add("basic-page", top, "middle", title="Middle")
+    site.pages.add("basic-page", middle, "leaf", title="Leaf")
+    answer = find(superuser, selector="id>0, include=all, sort=id, name=home|top|middle|leaf",
+                  columns="name,parent")
+    rows = re.findall(r"<tr><td><a [^>]*>([^<]*)</a></td><td>([^<]*)</td></tr>", answer.text)
+    assert rows == [("home", ""), ("top", "/"), ("middle", "/top/"), ("leaf", "/top/middle/")]

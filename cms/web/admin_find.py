@@ -121,8 +121,8 @@ def cell(page: Page, column: str) -> Any:
     """What a column shows for a page."""
     if column == "template":
         return page.template.name
-    if column == "parent":
-        return page.parent.path if page.parent else ""
+    if column == "parent":     # the page's own path less its name: no parent loaded per row
+        return page.path.rstrip("/").rpartition("/")[0] + "/" if page.parent_id else ""
     value = getattr(page, column) if column in ("id", "name", "created", "modified",
                                                 "status") else page.get(column)
     if isinstance(value, datetime):
