@@ -739,6 +739,39 @@ def test_id_parent_and_parent_id(shop):
     assert found(shop, "parent!=/fruits/, template=item") == {"fruits", "kale", "baby"}
 
 
+def test_a_value_that_is_no_number_is_a_path_or_a_name_as_processwire_reads_it(shop):
+    # ProcessWire 3.0.256 answers each of these so (PageFinder::getQueryNativeField prefixes
+    # a parent's value with "/", getQueryHasParent reads a path, FieldtypePage::getMatchQuery
+    # reads a Page field's value as the name of a page of any status)
+    assert names(shop, "parent=fruits") == ["apple", "banana", "elder"]
+    assert names(shop, "parent=Fruits") == ["apple", "banana", "elder"]
+    assert found(shop, "parent=fruits|veg") == {"apple", "banana", "elder", "kale"}
+    assert found(shop, "parent=kale") == set()                 # /kale/ is no page
+    assert found(shop, "has_parent=veg") == {"kale", "baby"}
+    assert found(shop, "has_parent=veg/kale") == {"baby"}
+    assert found(shop, "template=item, has_parent!=fruits") == {"fruits", "kale", "baby"}
+    assert found(shop, "refs=apple") == {"banana"}              # cherry is hidden
+    assert found(shop, "refs=cherry") == {"kale"}               # a hidden page is named too
+    assert found(shop, "refs=apple|cherry, include=hidden") == {"banana", "cherry", "kale"}
+    assert found(shop, "template=item, refs!=apple") == {"fruits", "apple", "elder", "kale", "baby"}
+    assert found(shop, "refs=fruits") == set()
+    with pytest.raises(SelectorError, match="whole number"):
+        shop.pages.find("id=apple")
+    with pytest.raises(SelectorError, match="page name needs = or !="):
+        shop.pages.find("refs>apple")
+
+
+def test_a_leading_not_on_a_page_field_negates_each_referenced_page(shop):
+    # ProcessWire 3.0.256: `!refs=x` is the pages referencing nothing or some page other than
+    # x, where `refs!=x` is the pages referencing no x (PageFinder negates the joined rows)
+    assert found(shop, "template=item, !refs=apple, include=hidden") == {
+        "fruits", "apple", "cherry", "elder", "kale", "baby"}
+    assert found(shop, "template=item, !refs=/fruits/apple/|/fruits/banana/, include=hidden") == {
+        "fruits", "apple", "elder", "kale", "baby"}
+    assert found(shop, "template=item, refs!=apple, include=hidden") == {
+        "fruits", "apple", "elder", "kale", "baby"}
+
+
 def test_parent_subfields(shop):
     assert found(shop, "parent.title=vegetables") == {"kale"}
     assert found(shop, "parent.name=kale") == {"baby"}
@@ -806,6 +839,8 @@ def test_default_sort_is_the_sort_order_under_a_parent_else_id(shop):
                         (shop.pages.get("/fruits/").id,))
         assert names(shop, "parent=/fruits/") == ["elder", "banana", "apple"]
         assert names(shop, "has_parent=/fruits/") == ["apple", "banana", "elder"]
+        # several parents: by id, as ProcessWire takes a parent's sort field for one only
+        assert names(shop, "parent=/fruits/|/veg/") == ["apple", "banana", "elder", "kale"]
         transaction.rollback()
 
 

@@ -665,7 +665,10 @@ class Planner:
                 if key == "status" and len(item.fields) == 1:
                     max_status = self.status_ceiling(item, node, max_status)
                 if key in ("parent", "parent_id") and not item.negated and item.operator == "=":
-                    has_parent_key = True
+                    # one parent named: its children come by their sort, as ProcessWire
+                    # takes that parent's sort field (PageFinder::getParentID); several come
+                    # in the default order
+                    has_parent_key = len(item.values) == 1 and len(item.fields) == 1
         for members in groups.values():
             nodes.append(members[0] if len(members) == 1 else AnyOf(tuple(members)))
         where: Node = nodes[0] if len(nodes) == 1 else AllOf(tuple(nodes))
@@ -864,6 +867,14 @@ class Planner:
             (query,) = node.values
             anything = Leaf(node.target, "=", (Query(AllOf(()), None),))
             return AnyOf((Not(anything), Leaf(node.target, "=", (replace(query, where=Not(query.where)),))))
+        if (not not_equal and op == "=" and len(leaves) == 1 and isinstance(node, Leaf)
+                and isinstance(node.target, RefColumn) and node.values and None not in node.values
+                and all(value.sub is None for value in item.values)):
+            # `!refs=/a/` (or an id, or a name) is negated per referenced page too: a page
+            # referencing nothing or some page other than those (`refs!=/a/`: none of them)
+            anything = Leaf(node.target, "=", (Query(AllOf(()), None),))
+            others = Query(Not(Leaf(Column("id", "id"), "=", node.values)), None)
+            return AnyOf((Not(anything), Leaf(node.target, "=", (others,))))
         if (not_equal and not item.negated and len(leaves) > 1 and len(item.values) == 1
                 and all(self.is_empty_value(name, item.values[0]) for name in item.fields)):
             # PageFinder::whereEmptyValuePossible joins the fields with OR for a value their
@@ -1045,21 +1056,29 @@ class Planner:
 
     def id_leaf(self, tree: Selector, target: Column | RefColumn, name: str, op: str,
                 values: tuple[Value, ...]) -> Leaf:
-        """Page ids: numbers, paths ("/a/b/") and sub-selectors ([...])."""
+        """Page ids: numbers, paths ("/a/b/") and sub-selectors ([...]). As ProcessWire reads
+        a value that is no number: a parent's is a path from home (`parent=about` is
+        `parent=/about/`, PageFinder::getQueryNativeField), a Page field's a page name
+        (`refs=about`: a page of any status so named, FieldtypePage::getMatchQuery)."""
         is_ref = isinstance(target, RefColumn)
         if op not in ORDER_OPERATORS:
             raise self.wrong_operator(tree, name, op, "= != < > <= >=")
         out: list[Any] = []
         for value in values:
             text = value.text.strip()
+            named = name != "id" and value.sub is None and is_page_name(text)
             if value.sub is not None:
                 if op != "=":
                     raise self.error(tree, f"a sub-selector needs = or != on {name}", value.position, text)
                 out.append(self._query([value.sub], top=False))
-            elif text.startswith("/"):
+            elif text.startswith("/") or (named and not is_ref):
                 if op != "=":
                     raise self.error(tree, f"a path needs = or != on {name}", value.position, text)
                 out.append(PathRef(normal_path(text)))
+            elif named:
+                if op != "=":
+                    raise self.error(tree, f"a page name needs = or != on {name}", value.position, text)
+                out.append(Query(self.name_leaf(tree, "=", (value,)), None))
             elif is_ref and text in ("", "0") and op == "=":
                 out.append(None)      # no page referenced
             else:
@@ -1098,7 +1117,9 @@ class Planner:
             if value.sub is not None:      # the pages below any page it finds
                 out.append(self._query([value.sub], top=False))
                 continue
-            out.append(normal_path(text) if text.startswith("/") else self.integer(tree, "has_parent", value))
+            # a value that is no number is a path from home, as ProcessWire reads it
+            out.append(normal_path(text) if text.startswith("/") or is_page_name(text)
+                       else self.integer(tree, "has_parent", value))
         return Leaf(Ancestors(), "=", tuple(out))
 
     def status_leaf(self, tree: Selector, op: str, values: tuple[Value, ...]) -> Leaf:
@@ -1321,6 +1342,12 @@ def is_empty_date(target: Target, text: str) -> bool:
     """A date field's empty value: nothing, or 0 (FieldtypeDatetime::_sanitizeValue takes PHP's
     empty(), so `when=0` is the pages storing no date and `when!=0` those storing one)."""
     return isinstance(target, FieldColumn) and text in ("", "0")
+
+
+def is_page_name(text: str) -> bool:
+    """A value that no number is read from (`about`, `x1`; not `12`, `-3` or `1.5`): where
+    ProcessWire takes a page's id it reads such a value as a path or a name."""
+    return bool(text) and Planner._float(text) is None
 
 
 def normal_path(text: str) -> str:
