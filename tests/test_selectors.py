@@ -761,6 +761,20 @@ def test_a_value_that_is_no_number_is_a_path_or_a_name_as_processwire_reads_it(s
         shop.pages.find("refs>apple")
 
 
+def test_where_processwire_answers_otherwise_on_purpose(shop):
+    """Rows of the README's table of deliberate differences, as answered here."""
+    everything = found(shop, "id>0")
+    assert found(shop, "has_parent=1") == everything - {"home"}          # PW: home too
+    assert found(shop, "has_parent=/") == everything - {"home"}          # PW: nothing
+    assert found(shop, "has_parent!=/nope/") == everything                # PW: nothing
+    assert found(shop, "parent!=/nope/") == everything                    # PW: nothing
+    assert found(shop, "template=item, price=0, qty=3|0") == {"fruits", "banana", "elder", "kale"}
+    assert found(shop, 'title*=","') == set()                             # PW: a pattern
+    assert found(shop, "created<-1") == set()                             # PW: an hour from now
+    with pytest.raises(SelectorError, match="operator %= does not apply to refs"):
+        shop.pages.find("refs%=app")                                      # PW: refs.name%=app
+
+
 def test_a_leading_not_on_a_page_field_negates_each_referenced_page(shop):
     # ProcessWire 3.0.256: `!refs=x` is the pages referencing nothing or some page other than
     # x, where `refs!=x` is the pages referencing no x (PageFinder negates the joined rows)
