@@ -126,12 +126,14 @@ class SitePool:
 
 
 class AccessCache:
-    """Who a session's user is and what they may do, remembered for `ttl` seconds per site.
+    """Who a session's user is and what they may do (their roles and permissions too),
+    remembered for `ttl` seconds per site.
 
     A poller asking for a task's status every second would otherwise read the user and their
-    roles on every request. A session that was logged out (here or on another server), a user
-    who is removed or unpublished, or whose password or roles change, is refused at most `ttl`
-    seconds later; a logout is refused at once by the process that served it.
+    roles on every request, and a public page its visitor's roles twice. A session that was
+    logged out (here or on another server), a user who is removed or unpublished, or whose
+    password or roles change, is refused at most `ttl` seconds later; a logout is refused at
+    once by the process that served it.
     """
 
     def __init__(self, ttl: float = 2.0, clock: Callable[[], float] = time.monotonic):
