@@ -653,6 +653,13 @@ def test_parse_date_forms():
     assert parse_date("2026-01-02T03:04:05+01:00", now) == datetime(2026, 1, 2, 2, 4, 5,
                                                                      tzinfo=timezone.utc)
     assert parse_date("0", now) == datetime(1970, 1, 1, tzinfo=timezone.utc)
+    # strtotime's "@" before epoch seconds, and a zone of UTC said aloud (PHP 8.2 read these
+    # so; ProcessWire 3.0.256 found the same pages by them)
+    assert parse_date("@1704448800", now) == parse_date("1704448800", now) == datetime(
+        2024, 1, 5, 10, 0, tzinfo=timezone.utc)
+    for said in ("2024-01-05 10:00 UTC", "2024-01-05 10:00 gmt", "January 5 2024 10:00 UTC",
+                 "2024-01-05T10:00:00Z"):
+        assert parse_date(said, now) == datetime(2024, 1, 5, 10, 0, tzinfo=timezone.utc), said
     # "last week", "this week", "next week": the Monday of that week at the time it is now,
     # and a day named before it that day at 00:00 (PHP 8.2's strtotime on the same moments)
     friday, sunday = (datetime(2026, 12, 4, 13, 56, tzinfo=timezone.utc),
@@ -691,7 +698,8 @@ def test_parse_date_forms():
     assert parse_date("last day of next month", now) == at(2026, 4, 30, 15, 30, 5)
     assert parse_date("first day of previous month", now) == at(2026, 2, 1, 15, 30, 5)
     assert parse_date("Jan 5 2023 14:30", now) == datetime(2023, 1, 5, 14, 30, tzinfo=timezone.utc)
-    for bad in ("soon", "-1 fortnightly", "+", "2026-13-01", "2026-13", "999999999999",
+    for bad in ("soon", "-1 fortnightly", "+", "2026-13-01", "2026-13", "999999999999", "@", "UTC",
+                "@abc", "2024-01-05 UTC UTC",
                 "January 32 2023", "13/01/2023", ", 2023", "thurs", "first day of next week",
                 "last day of month"):
         with pytest.raises(DateValueError):

@@ -6,7 +6,8 @@ ProcessWire hands date values to PHP's strtotime(); this is the part of it selec
     January 5 2023, Jan 5th, 2023, 5 January 2023, 2023/01/05   written dates, as strtotime reads
     01/05/2023 (month first), 05-01-2023, 05.01.2023 (day first)   them; any may end in a time
     January 2023, 2023-01 (its first day)                    (14:30 or 14:30:59)
-    1764201600                                               epoch seconds
+    1764201600, @1764201600                                  epoch seconds
+    2026-11-27 14:30 UTC, January 5 2023 GMT                 a date in UTC, said so
     now, today, midnight, noon, yesterday, tomorrow          today = 00:00 UTC of this day
     monday, this monday, next friday, last sun, monday noon  days, at 00:00 (as strtotime)
     first day of next month, last day of this month          at the time it is now
@@ -41,7 +42,8 @@ WEEKDAYS = {name: number for number, names in enumerate(
 MONTH_STEPS = {"this": 0, "next": 1, "last": -1, "previous": -1}
 WEEK_MONDAY = "monday of the week"     # the unit of "last week": see _relative
 _AMOUNT = re.compile(r"^([+-]?)(\d{1,9})([a-z]*)$")
-_EPOCH = re.compile(r"^-?\d{1,12}$")
+_EPOCH = re.compile(r"^@?-?\d{1,12}$")       # strtotime's "@1764201600" too
+_UTC = re.compile(r"\s+(utc|gmt|z)$", re.IGNORECASE)
 _ISO = re.compile(r"^\d{4}-\d")
 _YEAR_MONTH = re.compile(r"^\d{4}-\d{2}$")
 # The written forms strtotime reads (PHP's "Date Formats": slashes are month first, dashes
@@ -79,9 +81,10 @@ def _written(value: str) -> datetime | None:
 def parse_date(text: str, now: datetime) -> datetime:
     """`text` as an aware UTC datetime, to the second; `now` anchors relative words."""
     value = text.strip()
+    value = _UTC.sub("", value) or value        # every date here is UTC: saying so changes nothing
     if _EPOCH.match(value):
         try:
-            moment = datetime.fromtimestamp(int(value), timezone.utc)
+            moment = datetime.fromtimestamp(int(value.lstrip("@")), timezone.utc)
         except (OverflowError, OSError, ValueError):
             raise DateValueError(f"{text!r} is not a valid timestamp") from None
         return _checked(moment, text)
