@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import bottle
 
 from ..errors import CmsError, ValidationError
+from ..fields import TITLE
 from ..fieldtypes import FIELDTYPES
 from .app import SUPERUSER
 from .forms import checked, place_error
@@ -160,4 +161,4 @@ def render_form(ctx: Context, field: Field | None, values: dict[str, Any],
     used_by = ctx.site.fields.templates_using(field.name) if field else []
     return ctx.render("setup_field_edit.html", field=field, values=values, settings=settings,
                       errors=errors, types=types, setting_inputs=setting_inputs(),
-                      used_by=used_by)
+                      used_by=used_by, system=field is not None and field.name == TITLE)
