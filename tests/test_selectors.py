@@ -767,6 +767,14 @@ def test_a_value_that_is_no_number_is_a_path_or_a_name_as_processwire_reads_it(s
         shop.pages.find("id=apple")
     with pytest.raises(SelectorError, match="page name needs = or !="):
         shop.pages.find("refs>apple")
+    # a find operator on a Page field matches the referenced pages' names, negated per page
+    assert found(shop, "refs%=app") == {"banana"}
+    assert found(shop, "refs^=ban, include=hidden") == {"cherry"}
+    assert found(shop, "refs$=le") == found(shop, "refs%$=le") == {"banana"}
+    assert found(shop, "template=item, !refs%=app, include=hidden") == {
+        "fruits", "apple", "cherry", "elder", "kale", "baby"}
+    with pytest.raises(SelectorError, match="operator %= does not apply to refs"):
+        shop.pages.find("refs%=1")                     # an id: ProcessWire refuses it too
 
 
 def test_where_processwire_answers_otherwise_on_purpose(shop):
@@ -779,8 +787,6 @@ def test_where_processwire_answers_otherwise_on_purpose(shop):
     assert found(shop, "template=item, price=0, qty=3|0") == {"fruits", "banana", "elder", "kale"}
     assert found(shop, 'title*=","') == set()                             # PW: a pattern
     assert found(shop, "created<-1") == set()                             # PW: an hour from now
-    with pytest.raises(SelectorError, match="operator %= does not apply to refs"):
-        shop.pages.find("refs%=app")                                      # PW: refs.name%=app
 
 
 def test_a_leading_not_on_a_page_field_negates_each_referenced_page(shop):

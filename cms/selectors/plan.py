@@ -859,8 +859,9 @@ class Planner:
             # ProcessWire negates `!title|body%=x` (and `title|body!%=x`) field by field and
             # keeps the fields' OR: a page matches when one of the fields does not match
             return AnyOf(tuple(Not(leaf) for leaf in leaves))
-        if (not not_equal and len(leaves) == 1 and "." in item.fields[0] and isinstance(node, Leaf)
-                and isinstance(node.target, RefColumn)):
+        if (not not_equal and len(leaves) == 1 and isinstance(node, Leaf)
+                and isinstance(node.target, RefColumn)
+                and ("." in item.fields[0] or op not in ORDER_OPERATORS)):
             # `!refs.title=x`, `refs.title!%=x`: ProcessWire negates each referenced page's
             # row, so a page matches when it references nothing or a page not matching
             # (`refs.title!=x` is the pages referencing no page titled x)
@@ -960,6 +961,11 @@ class Planner:
         field = self.field(tree, name, position)
         target = self.field_target(tree, field, position)
         if isinstance(target, RefColumn):
+            if (op not in ORDER_OPERATORS
+                    and all(value.sub is None and is_page_name(value.text.strip()) for value in values)):
+                # `refs%=x`, `refs^=x`, `refs*=x` ...: ProcessWire matches the referenced
+                # pages' names (FieldtypePage reads a value that is no number as a name)
+                return self.related(tree, f"{name}.name", op, values, position)
             return self.id_leaf(tree, target, name, op, values)
         if target.kind == "text":
             return self.text_leaf(tree, target, name, op, values)
