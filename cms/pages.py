@@ -108,7 +108,8 @@ class Pages(Hookable):
         return page
 
     def get(self, key: int | str) -> Page:
-        """A page by id, by path ("/about/") or by selector; a NullPage when there is none.
+        """A page by id, by path ("/about/"), by name ("about": ProcessWire reads a selector that
+        is only a page name as `name=`) or by selector; a NullPage when there is none.
 
         Like ProcessWire's get(), hidden, unpublished and trashed pages are found too; use
         `find_one()` for the status filtering of `find()`.
@@ -117,7 +118,7 @@ class Pages(Hookable):
             raise TypeError("pages.get() takes an id, a path or a selector, not a bool")
         if isinstance(key, int):
             row = self.db.one(BY_ID, (key,))
-        elif isinstance(key, str) and key.startswith("/"):
+        elif isinstance(key, str) and key.startswith("/") and "," not in key:
             if not is_storable(key):
                 return NullPage(self.site)     # no page has such a path, on any engine
             path = key if key.endswith("/") else key + "/"

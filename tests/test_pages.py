@@ -24,6 +24,13 @@ def test_get_by_id_path_and_selector(docs):
     assert docs.pages.get("/about") == page
     assert docs.pages.get("name=about") == page
     assert docs.pages.get(str(page.id)) == page
+    # a selector that is only a page name is `name=` (ProcessWire 3.0.256 answers these so:
+    # PagesLoader::normalizeSelectorString), and a path followed by options is `path=`
+    assert docs.pages.get("about") == page and docs.pages.find("about").ids() == [page.id]
+    assert docs.pages.get("/about/, include=all") == page
+    assert docs.pages.count(" about, ") == 1 and not docs.pages.get("nothing-so-named")
+    with pytest.raises(cms.SelectorError, match="operator expected"):
+        docs.pages.find("About")          # not a page name as written: an error there too
 
 
 def test_missing_page_is_a_falsy_nullpage(docs):

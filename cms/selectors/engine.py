@@ -52,6 +52,20 @@ class _Planned:
         return all(getattr(site, registry).get(key) is found for registry, key, found in self.depends)
 
 
+def shorthand(text: str, page_name: Callable[[str], str]) -> str:
+    """ProcessWire's shorthands for a whole selector (PagesLoader::normalizeSelectorString):
+    a number is an id (`"27"`), a path `path=` (`"/about/"`, `"/about/, include=all"`) and a
+    page name `name=` (`find("about")`); any other text is a selector as it is."""
+    stripped = text.strip(", ")
+    if stripped.isdigit() and stripped.isascii():
+        return f"id={stripped}"
+    if stripped.startswith("/"):
+        return f"path={stripped}"
+    if stripped and "," not in stripped and page_name(stripped) == stripped:
+        return f"name={stripped}"
+    return text
+
+
 class SelectorEngine:
     """Finds page ids by ProcessWire selector; one per site (`site.selectors`).
 
@@ -88,7 +102,7 @@ class SelectorEngine:
         if selector is not None and not isinstance(selector, str):
             raise SelectorError(f"a selector is a string, not {type(selector).__name__}")
         trees = [self.parse(base)] if base else []
-        trees.append(self.parse(selector or ""))
+        trees.append(self.parse(shorthand(selector or "", self.site.sanitizer.page_name)))
         planner = Planner(self.site)
         planned = _Planned(planner.query(trees), tuple(planner.depends))
         if not planner.volatile:
