@@ -190,6 +190,17 @@ class Page:
     def child(self, selector: str = "") -> Page:
         return self.site.pages.find_one(selector, base=f"parent_id={self.id}")
 
+    def find(self, selector: str = "") -> PageArray:
+        """The pages below this one, at any depth, matching `selector` (ProcessWire's
+        `$page->find()`)."""
+        return self.site.pages.find(selector, base=f"has_parent={self.id}")
+
+    def siblings(self, selector: str = "") -> PageArray:
+        """The parent's children matching `selector`, this page among them (ProcessWire's
+        `$page->siblings()`); home, which has no parent, is its own only sibling."""
+        base = f"parent_id={self._parent_id}" if self._parent_id else f"id={self.id}"
+        return self.site.pages.find(selector, base=base)
+
     @property
     def num_children(self) -> int:
         """All children, hidden and unpublished included (as ProcessWire's numChildren)."""
@@ -333,6 +344,12 @@ class NullPage(Page):
         return 0
 
     def children(self, selector: str = "") -> PageArray:
+        return PageArray([])
+
+    def find(self, selector: str = "") -> PageArray:
+        return PageArray([])
+
+    def siblings(self, selector: str = "") -> PageArray:
         return PageArray([])
 
     def __bool__(self) -> bool:

@@ -118,7 +118,7 @@ class Pages(Hookable):
             raise TypeError("pages.get() takes an id, a path or a selector, not a bool")
         if isinstance(key, int):
             row = self.db.one(BY_ID, (key,))
-        elif isinstance(key, str) and key.startswith("/") and "," not in key:
+        elif isinstance(key, str) and key.startswith("/"):     # a path, never a selector
             if not is_storable(key):
                 return NullPage(self.site)     # no page has such a path, on any engine
             path = key if key.endswith("/") else key + "/"

@@ -27,7 +27,8 @@ def test_get_by_id_path_and_selector(docs):
     # a selector that is only a page name is `name=` (ProcessWire 3.0.256 answers these so:
     # PagesLoader::normalizeSelectorString), and a path followed by options is `path=`
     assert docs.pages.get("about") == page and docs.pages.find("about").ids() == [page.id]
-    assert docs.pages.get("/about/, include=all") == page
+    assert docs.pages.find("/about/, include=all").ids() == [page.id]
+    assert not docs.pages.get("/about/, include=all")     # get() reads a path as a path only
     assert docs.pages.count(" about, ") == 1 and not docs.pages.get("nothing-so-named")
     with pytest.raises(cms.SelectorError, match="operator expected"):
         docs.pages.find("About")          # not a page name as written: an error there too
@@ -193,6 +194,11 @@ def test_tree_navigation(docs):
     assert c.parent == b and b.parent == a
     assert a.num_children == 1 and c.num_children == 0
     assert docs.pages.get(1).parents.ids() == []
+    # ProcessWire's $page->find() (descendants) and $page->siblings() (this page among them)
+    assert a.find().ids() == [b.id, c.id] and a.find("name=c").ids() == [c.id]
+    assert c.find().ids() == [] and b.siblings().ids() == [b.id]
+    assert [p.name for p in docs.pages.get(1).siblings()] == ["home"]
+    assert not docs.pages.get(999999).find() and not docs.pages.get(999999).siblings()
     hidden = docs.pages.add("doc", a, "hidden", title="H", status=Page.STATUS_ON | Page.STATUS_HIDDEN)
     counts = docs.pages.num_children_of([a.id, b.id, c.id, hidden.id, 999999])
     assert counts == {a.id: 2, b.id: 1, c.id: 0, hidden.id: 0, 999999: 0}
