@@ -143,21 +143,28 @@ class AccessCache:
         self._grants: dict[tuple[int, int, str], tuple[float, bool]] = {}
         self._roles: dict[tuple[int, int], tuple[float, Grants]] = {}
 
+    def _kept(self, store: dict[Any, tuple[float, Any]], key: Any, read: Callable[[], Any]) -> Any:
+        """`store`'s answer for `key` while it is younger than `ttl`, else `read()` kept anew."""
+        now = self.clock()
+        found = store.get(key)
+        if found is not None and now - found[0] < self.ttl:
+            return found[1]
+        answer = read()
+        if len(store) > 10000:
+            store.clear()
+        store[key] = (now, answer)
+        return answer
+
     def user(self, site: Site, session: sessions.Session) -> Any:
         """The user a logged-in session acts for, while the session stands (else None): not
         ended by a logout, and granted on the user's present password and roles."""
-        key = (id(site), session.session_id)
-        now = self.clock()
-        found = self._users.get(key)
-        if found is not None and now - found[0] < self.ttl:
-            user = found[1]
-        else:
+        def read() -> Any:
             user = site.users.session_user(session.session_id) if session.session_id else None
             if user is not None and site.users.credentials_stamp(user) != session.stamp:
-                user = None
-            if len(self._users) > 10000:
-                self._users.clear()
-            self._users[key] = (now, user)
+                return None
+            return user
+
+        user = self._kept(self._users, (id(site), session.session_id), read)
         return user if user is not None and user.id == session.user_id else None
 
     def forget(self, site: Site, session_id: str) -> None:
@@ -167,28 +174,12 @@ class AccessCache:
     def grants(self, site: Site, user: Any) -> Grants:
         """The user's roles and permissions (`Users.grants`): a public page checks them against
         the page and its finds filter by them, two reads of the same rows per request."""
-        key = (id(site), getattr(user, "id", 0) or 0)
-        now = self.clock()
-        found = self._roles.get(key)
-        if found is not None and now - found[0] < self.ttl:
-            return found[1]
-        grants = site.users.grants(key[1])
-        if len(self._roles) > 10000:
-            self._roles.clear()
-        self._roles[key] = (now, grants)
-        return grants
+        user_id = getattr(user, "id", 0) or 0
+        return self._kept(self._roles, (id(site), user_id), lambda: site.users.grants(user_id))
 
     def can(self, site: Site, user: Any, permission: str) -> bool:
         key = (id(site), getattr(user, "id", 0) or 0, permission)
-        now = self.clock()
-        found = self._grants.get(key)
-        if found is not None and now - found[0] < self.ttl:
-            return found[1]
-        allowed = site.users.has_permission(user, permission)
-        if len(self._grants) > 10000:
-            self._grants.clear()
-        self._grants[key] = (now, allowed)
-        return allowed
+        return self._kept(self._grants, key, lambda: site.users.has_permission(user, permission))
 
 
 class Context:
