@@ -866,16 +866,14 @@ class Planner:
             # row, so a page matches when it references nothing or a page not matching
             # (`refs.title!=x` is the pages referencing no page titled x)
             (query,) = node.values
-            anything = Leaf(node.target, "=", (Query(AllOf(()), None),))
-            return AnyOf((Not(anything), Leaf(node.target, "=", (replace(query, where=Not(query.where)),))))
+            return references_nothing_or(node.target, replace(query, where=Not(query.where)))
         if (not not_equal and op == "=" and len(leaves) == 1 and isinstance(node, Leaf)
                 and isinstance(node.target, RefColumn) and node.values and None not in node.values
                 and all(value.sub is None for value in item.values)):
             # `!refs=/a/` (or an id, or a name) is negated per referenced page too: a page
             # referencing nothing or some page other than those (`refs!=/a/`: none of them)
-            anything = Leaf(node.target, "=", (Query(AllOf(()), None),))
             others = Query(Not(Leaf(Column("id", "id"), "=", node.values)), None)
-            return AnyOf((Not(anything), Leaf(node.target, "=", (others,))))
+            return references_nothing_or(node.target, others)
         if (not_equal and not item.negated and len(leaves) > 1 and len(item.values) == 1
                 and all(self.is_empty_value(name, item.values[0]) for name in item.fields)):
             # PageFinder::whereEmptyValuePossible joins the fields with OR for a value their
@@ -1342,6 +1340,13 @@ def with_child(*queries: Query) -> Leaf:
 def with_parent(query: Query) -> Leaf:
     """The pages whose parent `query` finds."""
     return Leaf(Column("parent_id", "id"), "=", (query,))
+
+
+def references_nothing_or(target: RefColumn, query: Query) -> Node:
+    """The pages whose Page field `target` references nothing or some page `query` finds: how
+    ProcessWire negates a condition on the referenced pages, one referenced page at a time."""
+    anything = Leaf(target, "=", (Query(AllOf(()), None),))
+    return AnyOf((Not(anything), Leaf(target, "=", (query,))))
 
 
 def is_empty_date(target: Target, text: str) -> bool:
