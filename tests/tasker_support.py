@@ -17,6 +17,8 @@ COUNTER_JOBS = Path(__file__).with_name("runner_jobs.py")
 # A worker process: boots the site from the environment and runs one step of a task.
 STEP_SCRIPT = """
 import sys, time, cms
+from cms.tasker import heartbeat
+heartbeat.COMMIT_INTERVAL = float(sys.argv[3])
 site = cms.boot()
 tasker = site.modules.get("Tasker")
 timeout = float(sys.argv[2])
@@ -77,9 +79,12 @@ def child_names(site, page) -> list[str]:
     return [r[0] for r in site.db.all("SELECT name FROM pages WHERE parent_id = ?", (page.id,))]
 
 
-def spawn_step(env, task_id: int, timeout: float = 0) -> subprocess.Popen:
-    """Run one step of a task in a worker subprocess."""
-    return subprocess.Popen([sys.executable, "-c", STEP_SCRIPT, str(task_id), str(timeout)],
+def spawn_step(env, task_id: int, timeout: float = 0,
+               commit_interval: float = 0.5) -> subprocess.Popen:
+    """Run one step of a task in a worker subprocess (which commits on time every
+    `commit_interval` seconds)."""
+    return subprocess.Popen([sys.executable, "-c", STEP_SCRIPT, str(task_id), str(timeout),
+                             str(commit_interval)],
                             env=env, cwd=str(ROOT), stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True)
 

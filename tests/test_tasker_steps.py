@@ -426,6 +426,25 @@ def test_a_suspend_from_another_process_lands_within_a_second(tasker, worker_env
     records_match_pages(tasker, task, task.parent)
 
 
+@pytest.mark.slow
+def test_a_waiting_writer_gets_in_without_waiting_for_the_steps_commit_interval(tasker,
+                                                                               worker_env):
+    # The worker's step would commit on time only once a minute: a suspend that lands at all
+    # within its 10 s lock wait got in because the step yielded to it, a waiting writer.
+    task = make_task(tasker, "count", total=10**7, every=10**7)
+    worker = spawn_step(worker_env, task.id, timeout=120, commit_interval=60)
+    try:
+        wait_for(lambda: runtime(tasker, task, "running") == (1,), 30)
+        time.sleep(0.3)                    # the step is under way, past its first save
+        started = time.monotonic()
+        tasker.stop_task(task, by="admin")
+        assert time.monotonic() - started < 5.0
+        assert tasker.get_state(task) == TaskState.WAITING
+    finally:
+        worker.kill()
+        worker.wait()
+
+
 def test_a_long_task_keeps_only_its_newest_steps(tasker):
     from cms.tasker.step import KEEP_STEPS, PRUNE_EVERY
     task = make_task(tasker, "stand_still", moves=KEEP_STEPS + PRUNE_EVERY + 10)

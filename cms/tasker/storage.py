@@ -25,7 +25,7 @@ import sqlite3
 import time
 from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
-from ..db.sqlite import is_busy, poll_for_lock
+from ..db.sqlite import LockWaiters, is_busy, poll_for_lock
 from ..errors import DatabaseError
 from ..lease import Leases
 from . import sql
@@ -104,6 +104,11 @@ class TaskStorage:
 
     def give_way(self) -> None:
         """After a runner's commit: let other writers in now and then (SQLite)."""
+
+    def waiters_probe(self) -> Callable[[], bool] | None:
+        """A check "does another writer wait for the write lock?" for the heartbeat's own
+        thread (SQLite; None where writers lock rows, not the database)."""
+        return None
 
     def step_started(self) -> object:
         """Tune this connection for a step that commits often (SQLite: fewer checkpoints);
@@ -247,6 +252,10 @@ class SqliteStorage(TaskStorage):
 
     def step_ended(self, saved: object) -> None:
         self.db.pw.cursor().execute(f"PRAGMA wal_autocheckpoint = {int(saved)}")  # type: ignore[call-overload]
+
+    def waiters_probe(self) -> Callable[[], bool] | None:
+        # A LockWaiters of the thread's own: its probe file is not shared with the runner's.
+        return LockWaiters(self.db.path).any
 
     def give_way(self) -> None:
         now = time.monotonic()
