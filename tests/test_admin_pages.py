@@ -139,3 +139,44 @@ def test_the_move_form_offers_the_tree_to_pick_the_new_parent(site, superuser):
     moved = superuser.post(f"/admin/page/{page.id}/move", {"csrf_token": form.csrf(),
                                                            "parent": str(target.id)})
     assert moved.status == 303 and site.pages.get(page.id).path == "/target/mover/"
+
+
+def page_actions(html: str) -> str:
+    return html.split('class="page-actions"', 1)[1].split("</div>", 1)[0]
+
+
+def test_the_editor_offers_the_tree_rows_actions_as_the_user_may(site, superuser, admin_server):
+    page = site.pages.add("basic-page", 1, "news", title="News")
+    site.pages.add("basic-page", page, "first", title="First")
+    actions = page_actions(superuser.get(f"/admin/page/{page.id}/edit").text)
+    for shown in ('href="/news/"', f'href="/admin/?open={page.id}">Children (1)',
+                  f'href="/admin/page/add?parent={page.id}">New child',
+                  f'href="/admin/page/{page.id}/move">Move', f'action="/admin/page/{page.id}/trash"'):
+        assert shown in actions
+    trashed = superuser.post(f"/admin/page/{page.id}/trash", {"csrf_token": superuser.token()})
+    assert trashed.status == 303 and site.pages.get(page.id).is_trash()
+    actions = page_actions(superuser.get(f"/admin/page/{page.id}/edit").text)
+    assert f'action="/admin/page/{page.id}/restore"' in actions
+    assert "/trash" not in actions and "Move" not in actions and 'href="/news/"' not in actions
+
+    site.users.add_role("editor", ["page-edit"])             # no page-move, page-delete, page-add
+    site.users.add("ed", PASSWORD, roles=["editor"])
+    site.templates["home"].set_access(view=["guest"], edit=["editor"])
+    other = site.pages.add("basic-page", 1, "other", title="Other")
+    editor = Client(admin_server)
+    editor.login("ed")
+    actions = page_actions(editor.get(f"/admin/page/{other.id}/edit").text)
+    assert 'href="/other/"' in actions
+    assert "New child" not in actions and "Move" not in actions and "/trash" not in actions
+    editor.close()
+
+
+def test_a_locked_page_offers_no_trash_button_that_would_be_refused(site, superuser):
+    parent = site.pages.add("basic-page", 1, "parent", title="Parent")
+    locked = site.pages.add("basic-page", parent, "kept", title="Kept")
+    locked.add_status(locked.STATUS_LOCKED)
+    locked.save()
+    row = superuser.get(f"/admin/page/{parent.id}/children").text.split(f'id="page-{locked.id}"')[1]
+    row = row.split('class="tree-row', 1)[0]
+    assert f'href="/admin/page/{locked.id}/move"' in row
+    assert f"/admin/page/{locked.id}/trash" not in row

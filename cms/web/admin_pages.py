@@ -52,6 +52,7 @@ class Node(NamedTuple):
     viewable: bool
     addable: bool
     movable: bool
+    trashable: bool
 
 
 class Input(NamedTuple):
@@ -93,7 +94,7 @@ def node(page: Page, num_children: int | None = None) -> Node:
     return Node(page, page.get("title") or page.name, count, flags,
                 viewable=not page.is_trash() and page.template.name != "admin" and page.viewable(),
                 addable=page.template.name not in INTERNAL_TEMPLATES and page.addable(),
-                movable=page.moveable())
+                movable=page.moveable(), trashable=page.trashable())
 
 
 def children_of(parent: Page, start: int, q: str = "") -> tuple[list[Node], int]:
@@ -149,7 +150,7 @@ def register(web: Web) -> None:
             return locked(ctx, page)
         return ctx.render("page_edit.html", page=page, inputs=inputs_for(page, {}, None),
                           name=page.name, status=status_flags(page), errors={}, error="",
-                          people=people(ctx, page))
+                          people=people(ctx, page), n=node(page))
 
     @app.post("/admin/page/<page_id:int>/edit")
     def edit(ctx: Context, page_id: int) -> str:
@@ -180,7 +181,8 @@ def register(web: Web) -> None:
         bottle.response.status = 400
         return ctx.render("page_edit.html", page=page, inputs=inputs_for(page, submitted, errors),
                           name=ctx.form("name"), status=status_from_form(ctx), errors=errors,
-                          error=error or errors.get("_", ""), people=people(ctx, page))
+                          error=error or errors.get("_", ""), people=people(ctx, page),
+                          n=node(page))
 
     # -- add ----------------------------------------------------------------------------------
     @app.get("/admin/page/add")
