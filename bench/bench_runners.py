@@ -3,6 +3,7 @@
     python bench/bench_runners.py [--tasks 10000] [--breakdown] [--pg URL] [--mariadb URL]
                                   [--server-tasks 2000] [--io-tasks 400] [--servers-only]
                                   [--saves-tasks N] [--saves-processes N] [--saves-only]
+                                  [--step-seconds S] [--long-step-only]
 
 1. SQLite: N one-step tasks (a method that sets task_done and returns) drained by one worker
    (`python run.py worker --processes 1 --until-idle`), beside Huey's SqliteHuey draining N
@@ -22,6 +23,10 @@
    waits for the write lock that the worker holds most of the time, beside the same saves
    with no worker. `--saves-tasks 60000 --saves-processes 2` (issue 13: median and max, no
    save may fail); `--saves-only` runs this part alone.
+5. Page saves by another process during one step that runs `--step-seconds` (8) with no
+   milestone, committing on time alone: beside the same saves with no worker and with the step
+   yielding only at its half-second commits (as before e23a4e5). `--long-step-only` runs it
+   alone.
 
 Huey is needed for part 1 (`pip install huey`); without it that comparison is skipped with a
 message.
@@ -65,7 +70,28 @@ class Bench(cms.Module):
                 ledger.write(f"{task_data['n']}\\n")
         task_data["task_done"] = 1
         return True
+
+    def long(self, page, task_data, options):
+        # An import's tight loop with no milestone in sight: it commits on time alone.
+        tasker, task = self.site.modules.get("Tasker"), options["task"]
+        end = time.monotonic() + task_data["seconds"]
+        while time.monotonic() < end and tasker.allowed_to_execute(task, options):
+            task_data["records_processed"] += 1
+            tasker.save_progress_at_milestone(task, task_data)
+        task_data["task_done"] = 1
+        return True
 '''
+
+# One step of a task run as a worker runs it, in a process of its own; argv: task id, and the
+# heartbeat's YIELD_AFTER (0.5 = the step yields only at its half-second commits, as before
+# e23a4e5).
+LONG_STEP = """
+import sys, time, cms
+from cms.tasker import heartbeat
+heartbeat.YIELD_AFTER = float(sys.argv[2])
+site = cms.boot()
+site.modules.get("Tasker").execute_task(int(sys.argv[1]), {"invoker": "worker"})
+"""
 
 
 def make_site(folder: str, url: str | None = None) -> cms.Site:
@@ -225,6 +251,61 @@ def saves_during_drain(count: int, processes: int = 1) -> None:
           f"max {during[-1] / alone[-1]:.0f}x")
     print(f"drain: {drained:.1f} s ({out.strip().splitlines()[-1] if out.strip() else ''}); "
           f"tasks not finished: {left}")
+    print(f"failed saves: {len(failures)}" + (f" (first: {failures[0]})" if failures else ""))
+
+
+def saves_during_long_step(seconds: float) -> None:
+    """Page saves by another process while one step of a worker runs for `seconds` with no
+    milestone (it commits on time alone and holds SQLite's write lock in between): how long
+    each save waits. Beside, in the same run: the same saves with no worker, and with the step
+    yielding only at its half-second commits (the heartbeat as it was before e23a4e5)."""
+    print(f"\n## page saves from another process during one {seconds:.0f} s step that commits "
+          "on time alone, SQLite")
+    failures: list[str] = []
+    with tempfile.TemporaryDirectory() as folder:
+        site = make_site(folder)
+        home = site.pages.get(1)
+        tasker = site.modules.get("Tasker")
+
+        def timed_save() -> float:
+            start = time.perf_counter()
+            home.title = f"Home {time.perf_counter()}"
+            try:
+                site.pages.save(home)
+            except Exception as exc:             # a save that failed: counted, never hidden
+                failures.append(f"{type(exc).__name__}: {exc}")
+            return time.perf_counter() - start
+
+        def during_step(yield_after: float) -> list[float]:
+            task = tasker.create_task("Bench", "long", 1, f"Long {yield_after}",
+                                      {"seconds": seconds})
+            tasker.activate_task(task)
+            env = dict(os.environ, PYTHONPATH=str(ROOT), CMS_SITE_DIR=folder,
+                       CMS_DATABASE_URL=site.db.url)
+            step = subprocess.Popen([sys.executable, "-c", LONG_STEP, str(task.id),
+                                     str(yield_after)], cwd=ROOT, env=env)
+            while not site.db.scalar("SELECT running FROM tasker_tasks WHERE pages_id = ?",
+                                     (task.id,)):
+                time.sleep(0.01)
+            time.sleep(0.2)                      # past the step's start
+            times = []
+            while step.poll() is None:
+                times.append(timed_save())
+                time.sleep(0.02)
+            if step.returncode != 0:
+                raise SystemExit(f"the step's process failed ({step.returncode})")
+            return sorted(times[:-1] or times)   # the last save may come after the step
+
+        alone = sorted(timed_save() for _ in range(50))
+        now = during_step(0.05)
+        before = during_step(0.5)
+        site.close()
+    for label, times in (("no worker", alone), ("during the step", now),
+                         ("as before e23a4e5", before)):
+        print(f"{label:18} {len(times):4} saves: median {times[len(times) // 2] * 1e3:7.2f} ms, "
+              f"p90 {times[int(len(times) * 0.9)] * 1e3:6.1f} ms, max {times[-1] * 1e3:6.1f} ms")
+    print(f"ratio (during / as before): median {now[len(now) // 2] / before[len(before) // 2]:.2f}x, "
+          f"max {now[-1] / before[-1]:.2f}x")
     print(f"failed saves: {len(failures)}" + (f" (first: {failures[0]})" if failures else ""))
 
 
@@ -441,12 +522,18 @@ def main() -> None:
     parser.add_argument("--io-tasks", type=int, default=400,
                         help="20 ms I/O tasks drained by 1 and by 8 workers (default 400)")
     parser.add_argument("--servers-only", action="store_true",
-                        help="run only the server-engine part (5)")
+                        help="run only the server-engine part (3)")
     parser.add_argument("--saves-tasks", type=int, help="tasks drained in part 4 (default 2N)")
     parser.add_argument("--saves-processes", type=int, default=1, help="worker processes in part 4")
     parser.add_argument("--saves-only", action="store_true", help="run part 4 alone")
+    parser.add_argument("--step-seconds", type=float, default=8.0,
+                        help="how long part 5's one step runs (default 8)")
+    parser.add_argument("--long-step-only", action="store_true", help="run part 5 alone")
     args = parser.parse_args()
     header("bench_runners: draining tasks with the runners, beside Huey")
+    if args.long_step_only:
+        saves_during_long_step(args.step_seconds)
+        return
     if args.saves_only:
         saves_during_drain(args.saves_tasks or 2 * args.tasks, args.saves_processes)
         return
@@ -457,6 +544,7 @@ def main() -> None:
         return
     sqlite_vs_huey(args.tasks)
     saves_during_drain(args.saves_tasks or 2 * args.tasks, args.saves_processes)
+    saves_during_long_step(args.step_seconds)
     if args.breakdown:
         breakdown(args.breakdown_tasks)
     if args.pg and args.breakdown:
