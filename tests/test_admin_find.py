@@ -72,3 +72,16 @@ def test_the_parent_column_shows_each_pages_parent_path(site, superuser):
                   columns="name,parent")
     rows = re.findall(r"<tr><td><a [^>]*>([^<]*)</a></td><td>([^<]*)</td></tr>", answer.text)
     assert rows == [("home", ""), ("top", "/"), ("middle", "/top/"), ("leaf", "/top/middle/")]
+
+
+def test_a_limit_in_the_selector_is_the_page_size_as_in_the_lister(site, superuser):
+    site.templates.add("item")
+    items = [site.pages.add("item", 1, title=f"Item {n}") for n in range(5)]
+    first = find(superuser, selector="template=item, sort=id, limit=2", per="50")
+    assert result_ids(first) == [p.id for p in items[:2]]
+    assert "5 page(s) found, showing 1–2" in first.text and "page 1 of 3" in first.text
+    assert "Per page 2 (the selector" in first.text and 'name="per"' not in first.text
+    last = re.search(r'href="([^"]+)">last</a>', first.text).group(1).replace("&amp;", "&")
+    assert result_ids(superuser.get(last)) == [items[4].id]
+    unlimited = find(superuser, selector="template=item, sort=id", per="25")
+    assert result_ids(unlimited) == [p.id for p in items] and 'name="per"' in unlimited.text

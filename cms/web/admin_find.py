@@ -4,7 +4,8 @@
 template, field, operator and value when none is typed (and shows it, so the user learns the
 language). The "Build and find" button (`build`) uses the rows even when a selector was typed. The results
 are a table with the chosen columns (`column` ticked, or `columns` in links), `per` rows a page, each row
-linking to the page's editor. A selector that cannot be read shows its error and points at
+linking to the page's editor; a `limit=N` in the selector is the page size instead, as in
+ProcessWire's Lister (up to MAX_LIMIT rows). A selector that cannot be read shows its error and points at
 the position. Finding goes through `site.pages.find`, so it honours the user's view access.
 """
 from __future__ import annotations
@@ -16,7 +17,7 @@ from urllib.parse import urlencode
 import bottle
 
 from ..errors import SelectorError
-from ..selectors.parser import OPERATORS
+from ..selectors.parser import OPERATORS, Condition, parse
 from .forms import selector_quoted
 
 if TYPE_CHECKING:
@@ -24,6 +25,7 @@ if TYPE_CHECKING:
     from .app import Context, Web
 
 PAGE_SIZES = (25, 50, 100)
+MAX_LIMIT = 1000           # rows a page may show when the selector's own limit= asks for more
 # Results are counted up to this many: an exact count of half a million pages costs a second
 # on a 1,000,000-page site, counting ids up to the cap tens of milliseconds.
 COUNT_CAP = 10_000
@@ -57,7 +59,8 @@ def register(web: Web) -> None:
         known = column_names(ctx)
         ticked = ctx.request.query.decode().getall("column") or ctx.query("columns").split(",")
         columns = [c for c in ticked if c in known] or list(DEFAULT_COLUMNS)
-        per = ctx.int_param("per", PAGE_SIZES[0], 1, PAGE_SIZES[-1])
+        limited = selector_limit(selector)
+        per = limited or ctx.int_param("per", PAGE_SIZES[0], 1, PAGE_SIZES[-1])
         start = ctx.int_param("start", 0, 0, 10 ** 9)
         found, failure = None, None
         if selector:
@@ -74,7 +77,8 @@ def register(web: Web) -> None:
 
         return ctx.render("find.html", form=form, selector=selector, found=found,
                           failure=failure, columns=columns, all_columns=known,
-                          per=per, page_sizes=PAGE_SIZES, start=start, page_url=page_url,
+                          per=per, limited=bool(limited), page_sizes=PAGE_SIZES, start=start,
+                          page_url=page_url,
                           operators=OPERATORS, cell=cell,
                           templates=sorted(t.name for t in ctx.site.templates),
                           fields=list(PROPERTY_KEYS) + ctx.site.fields.names())
@@ -90,6 +94,21 @@ def find_page(ctx: Context, selector: str, start: int, per: int) -> Found:
     if counted > COUNT_CAP:
         return Found(pages, max(COUNT_CAP, start + len(ids)), True)
     return Found(pages, counted, False)
+
+
+def selector_limit(selector: str) -> int | None:
+    """The page size a top-level `limit=N` of the selector asks for (None: no such limit, or
+    a selector that does not parse, whose error the find shows)."""
+    try:
+        items = parse(selector).items
+    except SelectorError:
+        return None
+    for item in items:
+        if (isinstance(item, Condition) and item.fields == ("limit",) and item.operator == "="
+                and not item.negated and len(item.values) == 1
+                and item.values[0].text.isdigit() and int(item.values[0].text) > 0):
+            return min(int(item.values[0].text), MAX_LIMIT)
+    return None
 
 
 def built_selector(form: dict[str, str]) -> str:
