@@ -98,9 +98,11 @@ def test_run_now_runs_the_task_to_100_percent(web_site, page):
     log_in(page)
     page.goto(page.base + "/admin/tasks/")
     row = page.locator(f'tr[data-task-id="{task.id}"]')
+    assert row.get_by_role("link", name="Details").is_visible()
     row.get_by_role("button", name="Run now").click()
     page.wait_for_url(f"{page.base}/admin/tasks/{task.id}/")
     status = page.locator(f'#task-detail .task-status[data-task-id="{task.id}"]')
+    assert status.get_by_role("link", name="Details").is_hidden()    # the page it is on
     seen: set[str] = set()
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
