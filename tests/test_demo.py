@@ -2,10 +2,12 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 
 import pytest
 
 from cms.demo import setup_demo
+from cms.site import PACKAGE_TEMPLATES
 from cms.tasker import TaskState
 
 
@@ -48,3 +50,19 @@ def test_visitors_see_the_demo_imports_progress(site):
         tasks = dictionary.children("template=tasker-task, include=hidden")
     assert [t.title for t in tasks] == ["Import the dictionary", "Purge the dictionary"]
     assert "Import the dictionary" in html
+    assert "<p>0 words.</p>" in html                         # nothing imported yet
+    words = [site.pages.add("word", dictionary, title=f"word {n}") for n in range(1001)]
+    assert "<p>1,001 words.</p>" in site.render_page(dictionary)
+    for word in words[1:]:
+        site.pages.delete(word)
+    assert "<p>1 word.</p>" in site.render_page(dictionary)
+
+
+def test_the_checkouts_templates_are_the_ones_the_package_carries():
+    # templates/ beside run.py is what a site made in the checkout finds first; the package's
+    # copy is what an installed site falls back to: one must not drift from the other.
+    checkout = Path(__file__).resolve().parent.parent / "templates"
+    names = sorted(p.name for p in checkout.glob("*.html"))
+    assert names == sorted(p.name for p in PACKAGE_TEMPLATES.glob("*.html"))
+    for name in names:
+        assert (checkout / name).read_text() == (PACKAGE_TEMPLATES / name).read_text(), name
