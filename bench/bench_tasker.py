@@ -1,13 +1,14 @@
 """Tasker against its baselines, measured in the same run (SQLite unless --db says otherwise).
 
-    python bench/bench_tasker.py [--pages 100000] [--db URL]
+    python bench/bench_tasker.py [--pages 100000] [--milestone 1000] [--db URL]
 
 1. create_task, beside the page add it is built on (`site.pages.add` of a hidden page in its own
    transaction) and a raw sqlite3 insert + commit.
 2. save_progress_at_milestone inside a running step when a milestone is due (a save and a
    commit), beside a raw sqlite3 UPDATE + commit; and the call when nothing is due. Then
    `execute_task()` of one-step tasks called from Python, beside a page add.
-3. A task that adds N pages, one per record, with a milestone every 1,000 (allowed_to_execute
+3. A task that adds N pages, one per record, with a milestone every 1,000 (`--milestone`;
+   the step also commits every half second whatever the spacing) (allowed_to_execute
    and save_progress_at_milestone called for every record), beside the same page adds in one
    plain transaction, and beside the same adds committed every 1,000 as the milestones commit
    (what the commits alone cost). Each run gets a fresh site; the three alternate (three runs
@@ -56,7 +57,8 @@ class Bench(cms.Module):
         tasker, task = self.site.modules.get("Tasker"), options["task"]
         total = data["total"]
         data["max_records"] = total
-        data.setdefault("milestone", data["records_processed"] + MILESTONE)
+        every = data.get("milestone_every", MILESTONE)
+        data.setdefault("milestone", data["records_processed"] + every)
         add = self.site.pages.add
         while data["records_processed"] < total:
             if not tasker.allowed_to_execute(task, options):
@@ -65,7 +67,7 @@ class Bench(cms.Module):
             add("basic-page", page, f"p{n}", title=f"Page {n}")
             data["records_processed"] = n + 1
             if tasker.save_progress_at_milestone(task, data):
-                data["milestone"] = data["records_processed"] + MILESTONE
+                data["milestone"] = data["records_processed"] + every
         data["task_done"] = 1
         return True
 
@@ -204,13 +206,15 @@ def plain(url: str | None, pages: int, every: int = 0) -> tuple[float, float]:
     return seconds, cpu
 
 
-def as_task(url: str | None, pages: int) -> tuple[float, float]:
-    """Wall and CPU seconds of a task step that makes the same `pages` adds."""
+def as_task(url: str | None, pages: int, every: int = MILESTONE) -> tuple[float, float]:
+    """Wall and CPU seconds of a task step that makes the same `pages` adds, with a milestone
+    every `every` records."""
     folder = tempfile.mkdtemp()
     site = new_site(url, folder)
     tasker = site.modules.get("Tasker")
     target = site.pages.add("basic-page", 1, "target", title="Target")
-    task = tasker.create_task(Bench, "add_pages", target, "Add pages", {"total": pages})
+    task = tasker.create_task(Bench, "add_pages", target, "Add pages",
+                              {"total": pages, "milestone_every": every})
     tasker.activate_task(task)
     gc.collect()
     start, cpu = time.perf_counter(), cpu_seconds()
@@ -255,6 +259,8 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3, help="plain/task runs each (1-3)")
     parser.add_argument("--memory-pages", type=int, default=None,
                         help="records of the memory tasks (default: --pages; the aim is set at 1,000,000)")
+    parser.add_argument("--milestone", type=int, default=MILESTONE,
+                        help="records between the import task's milestones (default 1,000)")
     parser.add_argument("--db", default=None, help="database URL (default: a new SQLite file)")
     args = parser.parse_args()
     header("Tasker" + (f" on {args.db.split(':')[0]}" if args.db else " on SQLite"))
@@ -265,22 +271,22 @@ def main() -> None:
         if order == "plain":
             plains.append(plain(args.db, args.pages))
         elif order == "chunked":
-            chunked.append(plain(args.db, args.pages, MILESTONE))
+            chunked.append(plain(args.db, args.pages, args.milestone))
         else:
-            tasks.append(as_task(args.db, args.pages))
+            tasks.append(as_task(args.db, args.pages, args.milestone))
     memory_pages = args.memory_pages or args.pages
     rss, heap, first_rss = memory(args.db, memory_pages)
     best_plain, best_task = min(w for w, _ in plains), min(w for w, _ in tasks)
     cpu_plain, cpu_task = min(c for _, c in plains), min(c for _, c in tasks)
     best_chunked, cpu_chunked = min(w for w, _ in chunked), min(c for _, c in chunked)
-    print(f"{args.pages:,} page adds as a task (milestone every {MILESTONE:,}): {best_task:6.2f} s "
+    print(f"{args.pages:,} page adds as a task (milestone every {args.milestone:,}): {best_task:6.2f} s "
           f"({args.pages / best_task:,.0f} pages/s), CPU {cpu_task:.2f} s")
     print(f"  baseline, one plain transaction:        {best_plain:6.2f} s "
           f"({args.pages / best_plain:,.0f} pages/s), CPU {cpu_plain:.2f} s")
     print(f"  task / plain: {best_task / best_plain:.3f} wall, {cpu_task / cpu_plain:.3f} CPU "
           f"(target <= 1.03; best of {len(tasks)} alternating runs each; wall: plain "
           f"{', '.join(f'{w:.2f}' for w, _ in plains)}; task {', '.join(f'{w:.2f}' for w, _ in tasks)})")
-    print(f"  baseline, the same adds committed every {MILESTONE:,} (as the milestones commit): "
+    print(f"  baseline, the same adds committed every {args.milestone:,} (as the milestones commit): "
           f"{best_chunked:6.2f} s, CPU {cpu_chunked:.2f} s; / plain: {best_chunked / best_plain:.3f} "
           f"wall, {cpu_chunked / cpu_plain:.3f} CPU; task / it: {best_task / best_chunked:.3f} wall, "
           f"{cpu_task / cpu_chunked:.3f} CPU (wall: {', '.join(f'{w:.2f}' for w, _ in chunked)})")
