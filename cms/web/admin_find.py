@@ -2,11 +2,12 @@
 
 `/admin/find/` takes a selector typed by hand (`selector`), or builds one from the form's
 template, field, operator and value when none is typed (and shows it, so the user learns the
-language). The "Build and find" button (`build`) uses the rows even when a selector was typed. The results
-are a table with the chosen columns (`column` ticked, or `columns` in links), `per` rows a page, each row
-linking to the page's editor; a `limit=N` in the selector is the page size instead, as in
-ProcessWire's Lister (up to MAX_LIMIT rows). A selector that cannot be read shows its error and points at
-the position. Finding goes through `site.pages.find`, so it honours the user's view access.
+language). The "Build and find" button (`build`) uses the rows even when a selector was
+typed. The results are a table with the chosen columns (`column` ticked, or `columns` in
+links), `per` rows a page, each row linking to the page's editor; a `limit=N` in the
+selector is the page size instead, as in ProcessWire's Lister (up to MAX_LIMIT rows). A
+selector that cannot be read shows its error and points at the position. Finding goes
+through `site.pages.find`, so it honours the user's view access.
 """
 from __future__ import annotations
 
