@@ -225,11 +225,10 @@ class Pages(Hookable):
         page = Page(self.site, template, parent_id=self._parent_of(parent))
         page._changed.add("parent")
         if name is not None:
-            clean = self.site.sanitizer.page_name(name)
-            if not clean:
+            page.name = name                         # the setter sanitizes it
+            if not page.name:
                 raise ValidationError(f"page name {name!r} has no usable characters "
                                       "(letters, digits, - _ .)", field="name", value=name, rule="name")
-            page.name = clean
         for key, value in values.items():
             if key == "status":
                 page.status = value
