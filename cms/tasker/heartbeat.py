@@ -4,7 +4,10 @@ Every 50 ms it marks a step "due" once `COMMIT_INTERVAL` has passed since the st
 save, so the step's next `save_progress_at_milestone` commits (a check that costs the step
 one attribute read). On SQLite a step holds the one write lock between its commits, so while
 another writer waits for it (an editor's page save, a suspend from the admin) a step is due
-after only `YIELD_AFTER`: the waiter gets in within about a tick, not half a second. Every
+after only `YIELD_AFTER`: the waiter gets in within about a tick, not half a second. Once
+the waiter is gone, a step that has not saved since is due after `YIELD_AFTER` too, so it
+soon sees what the waiter changed (a suspend stops the step in about a tenth of a second, not
+at its next half-second save). Every
 `lease_seconds / 3` it renews the step's lease on its own database connection. If the
 renewal finds the claim lost, the step is told to stop (`allowed_to_execute` turns False and
 its next save raises `ClaimLost`).
@@ -62,6 +65,7 @@ class Heartbeat:
     def _run(self) -> None:
         busy, seen = time.monotonic(), -1    # when a step last ran; steps added by then
         someone_waits = self.tasker.storage.waiters_probe()
+        waited = gone = 0.0        # when a writer last waited for the lock; when it was gone
         while True:
             now = time.monotonic()
             with self.lock:
@@ -77,9 +81,14 @@ class Heartbeat:
             if not steps:
                 time.sleep(TICK)
                 continue
-            interval = (YIELD_AFTER if someone_waits is not None and someone_waits()
-                        else COMMIT_INTERVAL)
+            waiting = someone_waits is not None and someone_waits()
+            if waiting:
+                waited, gone = now, 0.0
+            elif waited and not gone:
+                gone = now
             for step in steps:
+                owes = step.last_save < gone          # not saved since the waiter got in
+                interval = YIELD_AFTER if waiting or owes else COMMIT_INTERVAL
                 if now - step.last_save >= interval:
                     step.due = True
             for step in steps:
