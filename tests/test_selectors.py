@@ -405,6 +405,24 @@ def test_negated_subfields_of_refs_and_parent_and_has_parent_sub_selectors(shop)
         transaction.rollback()
 
 
+def test_a_negated_column_of_the_parent_never_matches_home(shop):
+    """ProcessWire 3.0.256 (PageFinder::getQueryNativeField) compares a column of the parent's
+    row in an inner join of the parent, negated or not, so home, having no parent, never
+    matches `parent.name!=x` or `!parent.template=t`; `parent.id` is the parent's id as
+    written, so `parent.id!=N` takes home."""
+    with shop.transaction() as transaction:
+        folder = shop.pages.add("other", 1, "pn", title="Parent names")
+        kid = shop.pages.add("item", folder, "kid", title="Kid")
+        among = f"id=1|{folder.id}|{kid.id}"
+        for selector, expected in (
+                ("parent.name!=pn", ["pn"]), ("!parent.name=pn", ["pn"]),
+                ("!parent.template=other", ["pn"]), ("parent.template!=other", ["pn"]),
+                ("parent.name=pn", ["kid"]), ("!parent.name%=zz", ["kid", "pn"]),
+                (f"parent.id!={folder.id}", ["home", "pn"])):
+            assert names(shop, f"{among}, {selector}, sort=name") == expected, selector
+        transaction.rollback()
+
+
 def test_refs_template_parent_and_dates_not_equal_join_the_referenced_pages(shop):
     """ProcessWire 3.0.256's answers on the same pages: for a Page field's template, parent,
     created and modified, `!=` is the pages referencing SOME page that differs (its join on

@@ -834,10 +834,14 @@ class Planner:
             inner = self.subfield_condition(tree, item, head, rest)
             threshold = None if rest in NATIVE_COLUMNS else self.outer_threshold
             return with_child(Query(inner, threshold))
-        if (not_equal and not item.negated and len(item.fields) == 1 and head == "parent" and rest
-                and rest not in NATIVE_COLUMNS):
+        if (len(item.fields) == 1 and head == "parent" and rest
+                and ((not_equal and not item.negated and rest not in NATIVE_COLUMNS)
+                     or (negate and rest in NATIVE_COLUMNS and rest != "id"))):
             # `parent.title!=x` is ProcessWire's `title!=x` asked of the parents: a parent
-            # storing a title other than x (`!parent.title=x` takes untitled parents too)
+            # storing a title other than x (`!parent.title=x` takes untitled parents too). A
+            # column of the parent's row (`parent.name!=x`, `!parent.template=t`) is compared
+            # in an inner join of the parent (PageFinder::getQueryNativeField), negated or not:
+            # home, having no parent, never matches. `parent.id` is the parent's id as written.
             inner = self.subfield_condition(tree, item, head, rest)
             return with_parent(Query(inner, None))
         if (not_equal and not item.negated and len(item.fields) == 1 and rest in REF_JOINED_COLUMNS
