@@ -299,6 +299,27 @@ def test_contains_matches_a_phrase_from_the_start_of_a_word(wordy):
     assert found(wordy, "parent=/words/, summary*='foo bar'") == {"hyphen"}   # space = hyphen
 
 
+def test_contains_a_value_starting_with_punctuation_right_after_a_words_character(shop):
+    """ProcessWire 3.0.256's answers on the same values: its RLIKE puts `\\b` before the
+    value, which before punctuation holds only after a word's character, so `*=/path/to`
+    finds "http://x.com/path/to" but not "/path/to/x" nor "go /path/to"."""
+    with shop.transaction() as transaction:
+        folder = shop.pages.add("other", 1, "urls", title="Urls")
+        for name, summary in (("com", "http://x.com/path/to"),
+                              ("sub", "http://sub.domain.example.com/one.two"),
+                              ("site", "https://www.Test-Site.io/"), ("lead", "/path/to/x"),
+                              ("spaced", "go /path/to"), ("ab", "a.b c")):
+            shop.pages.add("item", folder, name, summary=summary)
+        for value, expected in (("/path/to", {"com"}), ("/one.two", {"sub"}),
+                                (".t", {"sub", "site"}), (".co", {"com", "sub"}),
+                                ('"/path/to"', {"com"}), ("/path/to/x", set()),
+                                (".b c", {"ab"})):
+            assert found(shop, f"parent=/urls/, summary*={value}") == expected, value
+        assert found(shop, "parent=/urls/, summary!*=/path/to") == {
+            "sub", "site", "lead", "spaced", "ab"}
+        transaction.rollback()
+
+
 def test_values_are_trimmed_as_processwire_trims_them(shop):
     # DatabaseQuerySelectFulltext::value() trims every value
     assert found(shop, 'title="apple pie "') == {"apple"}

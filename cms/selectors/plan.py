@@ -288,7 +288,8 @@ class Phrase:
     hyphens in the value matches such a run in the text, a straight apostrophe matches a curly
     one (and may be left out after a word); `*=` finds the phrase starting at a word, `^=` at
     the start after any whitespace and HTML tags, `$=` at the end before any whitespace,
-    punctuation and closing tags. `at`: word, start or end.
+    punctuation and closing tags (a `*=` value starting with punctuation: right after a word's
+character, as `\b` places it). `at`: word, start or end.
 
     `accents`: the value as written, for a field compared folded where ProcessWire matches by
     RLIKE (`^=`, `$=`, a `*=` of several words): RLIKE ignores case but not accents (MySQL and
@@ -316,6 +317,10 @@ class Phrase:
             return f"^{SPACE_CLASS}*(<[^>]+>)*{SPACE_CLASS}*{body}"
         if self.at == "end":
             return f"{body}{SPACE_CLASS}*{PUNCT_CLASS}*{SPACE_CLASS}*(<[^>]+>)*{SPACE_CLASS}*$"
+        if text[:1] and text[0] in WORD_SEPARATORS:
+            # ProcessWire's `\b` before a value starting with punctuation (`*=/path/to`)
+            # holds where a word's character comes right before it ("x.com/path/to")
+            return f"{NOT_SEPARATOR_CLASS}{body}"
         return f"(^|{SEPARATOR_CLASS}){body}"
 
     def literal(self) -> str:
