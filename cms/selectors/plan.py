@@ -289,7 +289,7 @@ class Phrase:
     one (and may be left out after a word); `*=` finds the phrase starting at a word, `^=` at
     the start after any whitespace and HTML tags, `$=` at the end before any whitespace,
     punctuation and closing tags (a `*=` value starting with punctuation: right after a word's
-    character, as `\b` places it). `at`: word, start or end.
+    character, as `\\b` places it). `at`: word, start or end.
 
     `accents`: the value as written, for a field compared folded where ProcessWire matches by
     RLIKE (`^=`, `$=`, a `*=` of several words): RLIKE ignores case but not accents (MySQL and
