@@ -6,11 +6,10 @@ one attribute read). On SQLite a step holds the one write lock between its commi
 another writer waits for it (an editor's page save, a suspend from the admin) a step is due
 after only `YIELD_AFTER`: the waiter gets in within about a tick, not half a second. Once
 the waiter is gone, a step that has not saved since is due after `YIELD_AFTER` too, so it
-soon sees what the waiter changed (a suspend stops the step in about a tenth of a second, not
-at its next half-second save). Every
-`lease_seconds / 3` it renews the step's lease on its own database connection. If the
-renewal finds the claim lost, the step is told to stop (`allowed_to_execute` turns False and
-its next save raises `ClaimLost`).
+soon sees what the waiter changed (a suspend stops the step in about 0.2 s, not at its next
+half-second save). Every `lease_seconds / 3` it renews the step's lease on its own database
+connection. If the renewal finds the claim lost, the step is told to stop
+(`allowed_to_execute` turns False and its next save raises `ClaimLost`).
 
 The thread starts on the first step of a process (again after a fork). It parks only once no
 step has run for `PARK_AFTER`: a runner's short steps come and go many times a tick, and
