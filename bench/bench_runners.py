@@ -43,6 +43,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Callable
 from urllib.parse import unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -201,6 +202,22 @@ def sqlite_vs_huey(count: int) -> None:
     print(f"  each as shipped (ours NORMAL, Huey FULL)     {ours['NORMAL'][0] / huey['FULL']:.2f}x")
 
 
+def home_saver(site: cms.Site, failures: list[str]) -> Callable[[], float]:
+    """A function that saves the home page with a new title and returns the seconds it took;
+    a save that fails is counted in `failures`, never hidden."""
+    home = site.pages.get(1)
+
+    def timed_save() -> float:
+        start = time.perf_counter()
+        home.title = f"Home {time.perf_counter()}"
+        try:
+            site.pages.save(home)
+        except Exception as exc:
+            failures.append(f"{type(exc).__name__}: {exc}")
+        return time.perf_counter() - start
+    return timed_save
+
+
 def saves_during_drain(count: int, processes: int = 1) -> None:
     """Page saves by another process (the admin, say) while a worker of `processes` drains
     `count` one-step tasks: how long each waits for SQLite's write lock, and how many fail
@@ -210,16 +227,7 @@ def saves_during_drain(count: int, processes: int = 1) -> None:
     failures: list[str] = []
     with tempfile.TemporaryDirectory() as folder:
         site = make_site(folder)
-        home = site.pages.get(1)
-
-        def timed_save() -> float:
-            start = time.perf_counter()
-            home.title = f"Home {time.perf_counter()}"
-            try:
-                site.pages.save(home)
-            except Exception as exc:             # a save that failed: counted, never hidden
-                failures.append(f"{type(exc).__name__}: {exc}")
-            return time.perf_counter() - start
+        timed_save = home_saver(site, failures)
 
         alone = sorted(timed_save() for _ in range(50))
         created = create_tasks(site, count)
@@ -264,17 +272,8 @@ def saves_during_long_step(seconds: float) -> None:
     failures: list[str] = []
     with tempfile.TemporaryDirectory() as folder:
         site = make_site(folder)
-        home = site.pages.get(1)
+        timed_save = home_saver(site, failures)
         tasker = site.modules.get("Tasker")
-
-        def timed_save() -> float:
-            start = time.perf_counter()
-            home.title = f"Home {time.perf_counter()}"
-            try:
-                site.pages.save(home)
-            except Exception as exc:             # a save that failed: counted, never hidden
-                failures.append(f"{type(exc).__name__}: {exc}")
-            return time.perf_counter() - start
 
         def during_step(yield_after: float) -> list[float]:
             task = tasker.create_task("Bench", "long", 1, f"Long {yield_after}",
