@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, Iterator
 
 from . import textindex
 from .errors import PageError, ValidationError
-from .fields import Field
+from .fields import TITLE, Field
 from .fieldtypes import has_lone_surrogate
 from .hooks import Hookable, hookable
 from .page import TRASH_ID, NullPage, Page, PageArray
@@ -102,9 +102,9 @@ class Pages(Hookable):
                     status=row[4], sort=row[5], created=db.dt_value(row[6]),
                     modified=db.dt_value(row[7]), created_users_id=row[8],
                     modified_users_id=row[9], path=row[10])
-        if len(row) > TITLE_AT and template.has_field("title"):
-            title, field = row[TITLE_AT], self.site.fields["title"]
-            page._values["title"] = None if title is None else field.type.from_db(field, db, title)
+        if len(row) > TITLE_AT and template.has_field(TITLE):
+            title, field = row[TITLE_AT], self.site.fields[TITLE]
+            page._values[TITLE] = None if title is None else field.type.from_db(field, db, title)
         return page
 
     def get(self, key: int | str) -> Page:

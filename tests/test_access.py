@@ -372,3 +372,15 @@ def test_a_request_reads_its_users_roles_once_and_keeps_them_for_the_caches_time
     assert cache.grants(site, guest).holds("page-edit")       # read again
     site.users.login_as(guest, cache.grants(site, guest))
     assert site.acting_grants() is cache.grants(site, guest)
+
+
+def test_a_permission_asked_of_the_cache_with_the_requests_grants_reads_no_roles_again(site,
+                                                                                       monkeypatch):
+    from cms.web.app import AccessCache
+    cache = AccessCache(ttl=2.0)
+    guest = site.users.guest()
+    grant(site, "guest", "page-edit")
+    grants = cache.grants(site, guest)
+    monkeypatch.setattr(site.users, "grants", lambda user_id: pytest.fail("roles read again"))
+    assert cache.can(site, guest, "page-edit", grants)
+    assert not cache.can(site, guest, "page-delete", grants)

@@ -177,9 +177,12 @@ class AccessCache:
         user_id = getattr(user, "id", 0) or 0
         return self._kept(self._roles, (id(site), user_id), lambda: site.users.grants(user_id))
 
-    def can(self, site: Site, user: Any, permission: str) -> bool:
+    def can(self, site: Site, user: Any, permission: str, grants: Grants | None = None) -> bool:
+        """May `user` do `permission` (no page)? `grants`: the user's, when the request holds
+        them already (`grants()`), so an answer not kept yet reads no roles again."""
         key = (id(site), getattr(user, "id", 0) or 0, permission)
-        return self._kept(self._grants, key, lambda: site.users.has_permission(user, permission))
+        return self._kept(self._grants, key,
+                          lambda: site.users.has_permission(user, permission, grants=grants))
 
 
 class Context:
@@ -239,7 +242,7 @@ class Context:
         if permission == SUPERUSER:
             return self.user is not None and self.grants.superuser
         if page is None:
-            return self.web.access.can(self.site, self.user, permission)
+            return self.web.access.can(self.site, self.user, permission, self.grants)
         return self.site.users.has_permission(self.user, permission, page, self.grants)
 
     def require(self, permission: str, page: Any = None) -> None:
