@@ -6,7 +6,7 @@ import os
 import re
 import time
 from pathlib import Path
-from urllib.parse import quote
+from urllib.parse import quote, urlencode
 
 import pytest
 from webclient import (
@@ -495,6 +495,31 @@ def test_the_task_list_pages_filters_and_sorts(web_site, admin):
     assert "Task 00" not in admin.get("/admin/tasks/?sort=state&dir=desc").text
     assert "Activate" in first.text and "Run now" in first.text
     assert "Deactivate" in active.text and "Kill" in active.text
+
+
+def test_the_task_list_searches_titles_and_counts_the_matches_by_state(web_site, admin):
+    tasker = web_site.modules.get("Tasker")
+    apples = make_task(web_site, title="Import Äpples from the orchard")
+    make_task(web_site, title="Purge apples")
+    make_task(web_site, title="Import pears")
+    tasker.activate_task(apples)
+    found = admin.get("/admin/tasks/?q=apples")
+    assert found.status == 200
+    assert found.text.count('class="task-status') == 2
+    assert "Import Äpples" in found.text and "Purge apples" in found.text     # accents ignored
+    assert "Import pears" not in found.text
+    assert '<span class="count">2</span>' in found.text                         # all: the matches
+    assert re.search(r'data-count-state="1">1</span>', found.text)
+    assert re.search(r'data-count-state="2">1</span>', found.text)
+    assert 'href="/admin/tasks/?q=apples&amp;state=1"' in found.text           # filters keep it
+    assert 'value="apples"' in found.text
+    both = admin.get("/admin/tasks/?q=apples&state=1")
+    assert both.text.count('class="task-status') == 1 and "Import Äpples" in both.text
+    # Operators, quotes and separators cannot reach the selector: the words are searched.
+    hostile = admin.get("/admin/tasks/?" + urlencode({"q": '", include=all, title!=x'}))
+    assert hostile.status == 200
+    assert "No tasks whose title contains" in hostile.text
+    assert admin.get("/admin/tasks/?q=").text.count('class="task-status') == 3
 
 
 def test_the_task_list_sorts_by_progress(web_site, admin):
