@@ -244,6 +244,17 @@ def test_user_passwd_and_list(site, run_env):
 
 
 @pytest.mark.slow
+def test_role_list_says_what_each_role_may_do(site, run_env):
+    site.users.add_role("viewer")
+    lines = cli(run_env, "role", "list").stdout.splitlines()
+    assert [line.split(None, 2)[1:] for line in lines] == [
+        ["guest", "[page-view]"], ["superuser", "[every permission]"],
+        ["viewer", "[no permissions]"]]
+    listed = json.loads(cli(run_env, "role", "list", "--json").stdout)
+    assert {r["name"]: r["permissions"] for r in listed}["superuser"] == []
+
+
+@pytest.mark.slow
 def test_user_command_errors_are_one_line_with_exit_codes(site, run_env):
     short = cli(run_env, "user", "add", "admin", stdin="short\n")
     missing = cli(run_env, "user", "passwd", "nobody", stdin="correct horse\n")

@@ -121,5 +121,8 @@ def cmd_role_list(args: argparse.Namespace) -> int:
         print(json.dumps(rows, indent=2))
     else:
         for row in rows:
-            print(f"{row['id']:>6}  {row['name']}  [{', '.join(row['permissions'])}]")
+            # superuser holds every permission without a stored one: say so, not "[]"
+            held = ("every permission" if row["name"] == "superuser"
+                    else ", ".join(row["permissions"]) or "no permissions")
+            print(f"{row['id']:>6}  {row['name']}  [{held}]")
     return 0
