@@ -37,6 +37,14 @@ def test_progress_rises_to_the_top_when_the_task_is_done():
     assert charts.progress_chart(few[:1], done, done) is None    # one step draws no line
 
 
+def test_a_few_steps_draw_narrow_bars_and_many_fill_the_box():
+    one = charts.rate_chart(steps_of(1)).bars
+    assert len(one) == 1 and one[0][2] < charts.WIDTH / 20       # not one block across the box
+    many = charts.rate_chart(steps_of(240)).bars
+    x, _, width, _ = many[-1]
+    assert abs(x + width + 1 - (charts.WIDTH - charts.PAD)) < 0.01    # the last bar at the edge
+
+
 def test_the_task_page_draws_its_charts(site, superuser):
     tasker = site.modules.get("Tasker")
     task = make_task(site, title="Charted", target=12, per_step=3)

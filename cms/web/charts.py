@@ -12,6 +12,7 @@ from typing import Any, NamedTuple
 CHART_STEPS = 2000
 MAX_POINTS = 120
 WIDTH, HEIGHT, PAD = 600, 140, 4
+MIN_BAR_SLOTS = 24           # a bar is at most 1/24 of the box wide: one step is no blue block
 
 
 class Chart(NamedTuple):
@@ -62,7 +63,7 @@ def rate_chart(steps: list[dict[str, Any]]) -> Chart | None:
     folded = buckets(steps)
     rates = [records / seconds if seconds > 0 else 0.0 for _, records, seconds in folded]
     top = max(rates) or 1.0
-    width = (WIDTH - 2 * PAD) / len(rates)
+    width = (WIDTH - 2 * PAD) / max(len(rates), MIN_BAR_SLOTS)
     bars = [(PAD + i * width, y_of(rate, top), max(width - 1, 1), HEIGHT - PAD - y_of(rate, top))
             for i, rate in enumerate(rates)]
     left = min(s["started"] for s in steps)
