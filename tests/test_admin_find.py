@@ -23,7 +23,7 @@ def test_a_typed_selector_lists_its_pages_in_pages_of_rows(site, superuser):
     assert first.status == 200
     assert "27 page(s) found" in first.text
     assert result_ids(first) == [p.id for p in items[3:28]]
-    assert "<th>rank</th>" in first.text and "<th>template</th>" not in first.text
+    assert 'title="sort by rank"' in first.text and 'title="sort by template"' not in first.text
     next_link = re.search(r'href="([^"]+)" rel="next"', first.text).group(1).replace("&amp;", "&")
     second = superuser.get(next_link)
     assert result_ids(second) == [p.id for p in items[28:30]]
@@ -39,7 +39,7 @@ def test_a_selector_is_built_from_the_form_and_shown(site, superuser):
     assert answer.status == 200
     assert result_ids(answer) == [wanted.id]
     assert 'value="template=item, title*=&#34;\\&#34;hello\\&#34;&#34;"' in answer.text
-    assert "<th>name</th>" in answer.text
+    assert 'title="sort by name"' in answer.text
 
 
 def test_a_bad_selector_shows_its_error_and_where(superuser):
@@ -85,3 +85,45 @@ def test_a_limit_in_the_selector_is_the_page_size_as_in_the_lister(site, superus
     assert result_ids(superuser.get(last)) == [items[4].id]
     unlimited = find(superuser, selector="template=item, sort=id", per="25")
     assert result_ids(unlimited) == [p.id for p in items] and 'name="per"' in unlimited.text
+
+
+def header_link(answer, column):
+    found = re.search(rf'<a href="([^"]+)" class="sort-link[^"]*" title="sort by {column}"',
+                      answer.text)
+    return found.group(1).replace("&amp;", "&") if found else None
+
+
+def test_a_column_header_sorts_by_it_and_again_the_other_way(site, superuser):
+    site.fields.add("rank", "Integer")
+    site.fields.add("refs", "Page")
+    site.templates.add("item", fields=["title", "rank", "refs"])
+    items = [site.pages.add("item", 1, title=f"Item {n}", rank=(n * 7) % 5) for n in range(5)]
+    items[4].set_and_save("refs", items[1])
+    first = find(superuser, selector="template=item, sort=-id, limit=3", columns="title,rank,refs")
+    assert result_ids(first) == [p.id for p in reversed(items)][:3]
+    assert f"<td>{items[1].id}</td>" in first.text             # a single Page field: its id
+    assert header_link(first, "refs") is None                   # page ids: no sort
+    by_rank = superuser.get(header_link(first, "rank"))
+    assert 'value="template=item, limit=3, sort=rank"' in by_rank.text     # the box says so
+    assert result_ids(by_rank) == [p.id for p in sorted(items, key=lambda p: p.rank)][:3]
+    assert 'aria-sort="ascending"' in by_rank.text
+    reversed_rank = superuser.get(header_link(by_rank, "rank"))
+    assert 'value="template=item, limit=3, sort=-rank"' in reversed_rank.text
+    assert result_ids(reversed_rank) == [p.id for p in sorted(items, key=lambda p: -p.rank)][:3]
+    assert header_link(reversed_rank, "rank").endswith("sort%3Drank&start=0") or \
+        "sort%3Drank" in header_link(reversed_rank, "rank")
+
+
+def test_sorted_by_replaces_only_the_top_level_sorts():
+    from cms.web.admin_find import sorted_by, top_level_sorts
+
+    assert sorted_by("template=item", "title") == "template=item, sort=title"
+    assert sorted_by("", "title") == "sort=title"
+    assert sorted_by("sort=name, template=item", "-title") == "template=item, sort=-title"
+    assert sorted_by("template=item, sort=name, sort=id, limit=5", "id") == \
+        "template=item, limit=5, sort=id"
+    assert sorted_by('title="a, sort=b", sort=name', "id") == 'title="a, sort=b", sort=id'
+    assert sorted_by("(sort=x, title=a), (title=b), sort=name", "id") == \
+        "(sort=x, title=a), (title=b), sort=id"
+    assert top_level_sorts("template=item, sort=-modified, sort=id")[0] == "-modified"
+    assert sorted_by("template=item, title=(", "id") == "template=item, title=(, sort=id"

@@ -6,8 +6,10 @@ language). The "Build and find" button (`build`) uses the rows even when a selec
 typed. The results are a table with the chosen columns (`column` ticked, or `columns` in
 links), `per` rows a page, each row linking to the page's editor; a `limit=N` in the
 selector is the page size instead, as in ProcessWire's Lister (up to MAX_LIMIT rows). A
-selector that cannot be read shows its error and points at the position. Finding goes
-through `site.pages.find`, so it honours the user's view access.
+column's header sorts by it, as the Lister's do: its link is the selector with its own `sort=`
+conditions replaced by `sort=column` (`sort=-column` when already sorted so), so the box shows
+the selector that sorted. A selector that cannot be read shows its error and points at the
+position. Finding goes through `site.pages.find`, so it honours the user's view access.
 """
 from __future__ import annotations
 
@@ -18,11 +20,11 @@ from urllib.parse import urlencode
 import bottle
 
 from ..errors import SelectorError
+from ..page import Page, PageArray
 from ..selectors.parser import OPERATORS, Condition, parse
 from .forms import selector_quoted
 
 if TYPE_CHECKING:
-    from ..page import Page
     from .app import Context, Web
 
 PAGE_SIZES = (25, 50, 100)
@@ -40,6 +42,14 @@ class Found(NamedTuple):
     pages: list[Any]
     total: int
     capped: bool
+
+
+class Header(NamedTuple):
+    """A column's header: its link sorting by it (None: not sortable) and the way the results
+    are sorted by it now ("asc", "desc" or "")."""
+    column: str
+    link: str | None
+    sorted: str
 
 
 class Failure(NamedTuple):
@@ -76,8 +86,9 @@ def register(web: Web) -> None:
                       "start": start, **changes}
             return "/admin/find/?" + urlencode(values)
 
+        headers = column_headers(ctx, selector, columns, page_url) if found else []
         return ctx.render("find.html", form=form, selector=selector, found=found,
-                          failure=failure, columns=columns, all_columns=known,
+                          failure=failure, columns=columns, all_columns=known, headers=headers,
                           per=per, limited=bool(limited), page_sizes=PAGE_SIZES, start=start,
                           page_url=page_url,
                           operators=OPERATORS, cell=cell,
@@ -110,6 +121,49 @@ def selector_limit(selector: str) -> int | None:
                 and item.values[0].text.isdigit() and int(item.values[0].text) > 0):
             return min(int(item.values[0].text), MAX_LIMIT)
     return None
+
+
+def top_level_sorts(selector: str) -> tuple[str, list[tuple[int, int]]]:
+    """The first top-level `sort=` value ("" when none) and the spans of every top-level
+    `sort=` condition, each with the separator after it (none for a selector that does not
+    parse)."""
+    try:
+        items = parse(selector).items
+    except SelectorError:
+        return "", []
+    first, spans = "", []
+    for index, item in enumerate(items):
+        if isinstance(item, Condition) and item.fields == ("sort",) and not item.negated:
+            end = items[index + 1].position if index + 1 < len(items) else len(selector)
+            spans.append((item.position, end))
+            if not first and item.values:
+                first = item.values[0].text
+    return first, spans
+
+
+def sorted_by(selector: str, key: str) -> str:
+    """The selector sorting by `key` alone: its own top-level sorts cut out, `sort=key` added."""
+    _, spans = top_level_sorts(selector)
+    for start, end in reversed(spans):
+        selector = selector[:start] + selector[end:]
+    kept = selector.strip().rstrip(",").strip()
+    return f"{kept}, sort={key}" if kept else f"sort={key}"
+
+
+def column_headers(ctx: Context, selector: str, columns: list[str],
+                   page_url: Any) -> list[Header]:
+    """Each column's header; a Page field's column has no sort (its values are page ids)."""
+    current, _ = top_level_sorts(selector)
+    headers = []
+    for column in columns:
+        field = ctx.site.fields.get(column) if column not in BUILT_IN_COLUMNS else None
+        if field is not None and field.type.name == "Page":
+            headers.append(Header(column, None, ""))
+            continue
+        way = "asc" if current == column else "desc" if current == f"-{column}" else ""
+        key = f"-{column}" if way == "asc" else column
+        headers.append(Header(column, page_url(selector=sorted_by(selector, key), start=0), way))
+    return headers
 
 
 def built_selector(form: dict[str, str]) -> str:
@@ -147,6 +201,8 @@ def cell(page: Page, column: str) -> Any:
                                                 "status") else page.get(column)
     if isinstance(value, datetime):
         return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
-    if hasattr(value, "ids"):
+    if isinstance(value, PageArray):
         return ", ".join(str(i) for i in value.ids())
+    if isinstance(value, Page):             # a single Page field: its id (none: empty)
+        return value.id or ""
     return "" if value is None else value
