@@ -418,12 +418,13 @@ class PageRef(Fieldtype):
 
     def sanitize(self, field: Field, value: Any) -> Any:
         """Keep page ids: pages are loaded on read, so a stored reference is never stale."""
-        from .page import Page
-        if value is None or value == "" or value == 0:
-            return []
-        items = value if isinstance(value, (list, tuple)) or hasattr(value, "ids") else [value]
-        if hasattr(items, "ids"):
-            items = items.ids()
+        from .page import NullPage, Page, PageArray
+        if value is None or value == "" or value == 0 or isinstance(value, NullPage):
+            return []        # a NullPage (what an empty single field reads as) empties it
+        if isinstance(value, PageArray):
+            items = value.ids()
+        else:
+            items = value if isinstance(value, (list, tuple)) else [value]
         ids = []
         for item in items:
             if isinstance(item, Page):

@@ -180,3 +180,42 @@ def test_a_locked_page_offers_no_trash_button_that_would_be_refused(site, superu
     row = row.split('class="tree-row', 1)[0]
     assert f'href="/admin/page/{locked.id}/move"' in row
     assert f"/admin/page/{locked.id}/trash" not in row
+
+
+def test_page_fields_are_edited_as_ids_whether_empty_or_holding_pages(site, superuser):
+    site.fields.add("related", "Page", label="Related")
+    site.fields.add("tags", "Page", label="Tags", multiple=True)
+    site.templates.add("item", fields=["title", "related", "tags"])
+    about = site.pages.add("basic-page", 1, "about", title="About")
+    news = site.pages.add("basic-page", 1, "news", title="News")
+    page = site.pages.add("item", 1, "item", title="Item")          # both fields empty
+    form = superuser.get(f"/admin/page/{page.id}/edit")
+    assert form.status == 200
+    assert 'id="input-related" name="related" type="text" value=""' in form.text
+    saved = superuser.post(f"/admin/page/{page.id}/edit", {
+        "csrf_token": form.csrf(), "title": "Item", "name": "item", "related": str(about.id),
+        "tags": f"{news.id}, {about.id}"})
+    assert saved.status == 303
+    again = site.pages.get(page.id)
+    assert again.related.id == about.id and again.tags.ids() == [news.id, about.id]
+    shown = superuser.get(f"/admin/page/{page.id}/edit").text
+    assert f'name="related" type="text" value="{about.id}"' in shown
+    assert f'name="tags" type="text" value="{news.id}, {about.id}"' in shown
+    cleared = superuser.post(f"/admin/page/{page.id}/edit", {
+        "csrf_token": form.csrf(), "title": "Item", "name": "item", "related": "", "tags": ""})
+    assert cleared.status == 303
+    again = site.pages.get(page.id)
+    assert not again.related and again.tags.ids() == []
+
+
+def test_a_null_page_or_a_page_array_sets_a_page_field(site):
+    site.fields.add("related", "Page")
+    site.fields.add("tags", "Page", multiple=True)
+    site.templates.add("item", fields=["title", "related", "tags"])
+    first = site.pages.add("item", 1, "first", title="First")
+    second = site.pages.add("item", 1, "second", title="Second", related=first, tags=[first])
+    second.related = first.related               # a NullPage: empties the field
+    second.tags = site.pages.find("template=item, sort=-id")
+    second.save()
+    again = site.pages.get(second.id)
+    assert not again.related and again.tags.ids() == [second.id, first.id]

@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import bottle
 
 from ..errors import CmsError, PageError, PermissionDenied, ValidationError
-from ..page import HOME_ID, Page
+from ..page import HOME_ID, Page, PageArray
 from ..tasker.install import TEMPLATE as TASK_TEMPLATE
 from .answers import json_response
 from .forms import selector_quoted
@@ -356,7 +356,7 @@ def shown_value(field: Any, value: Any) -> Any:
     if kind == "datetime" and isinstance(value, datetime):
         return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M")
     if kind == "pages":
-        ids = value.ids() if hasattr(value, "ids") else [value.id] if value else []
+        ids = value.ids() if isinstance(value, PageArray) else [value.id] if value else []
         return ", ".join(str(i) for i in ids)
     if kind == "checkbox":
         return bool(value)
