@@ -1,7 +1,12 @@
 """The page editor's Save and Save + Exit, required fields, who changed a page, name changes."""
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from html.parser import HTMLParser
+
 from webclient import PASSWORD, Client
+
+from cms.page import PageArray
 
 
 def test_save_stays_and_save_and_exit_goes_back_to_the_tree(site, superuser):
@@ -219,3 +224,60 @@ def test_a_null_page_or_a_page_array_sets_a_page_field(site):
     second.save()
     again = site.pages.get(second.id)
     assert not again.related and again.tags.ids() == [second.id, first.id]
+
+
+class EditorForm(HTMLParser):
+    """The values the editor's form would send as a browser sends them, untouched."""
+
+    def __init__(self, text: str):
+        super().__init__()
+        self.values: dict[str, str] = {}
+        self._area: str | None = None
+        self._inside = False
+        self.feed(text.split('class="editor"', 1)[1].split("</form>", 1)[0])
+
+    def handle_starttag(self, tag, attrs):
+        found = dict(attrs)
+        if tag == "input" and found.get("name"):
+            if found.get("type") != "checkbox" or "checked" in found:
+                self.values[found["name"]] = found.get("value") or ""
+        elif tag == "textarea":
+            self._area = found["name"]
+            self.values[self._area] = ""
+
+    def handle_data(self, data):
+        if self._area:
+            self.values[self._area] += data
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self._area = None
+
+
+def test_saving_the_editor_untouched_changes_no_value_of_any_type(site, superuser):
+    types = {"line": "Text", "notes": "Textarea", "qty": "Integer", "price": "Float",
+             "done": "Checkbox", "due": "Datetime", "mail": "Email", "link": "URL",
+             "related": "Page"}
+    for name, kind in types.items():
+        site.fields.add(name, kind)
+    site.fields.add("tags", "Page", multiple=True)
+    site.templates.add("every", fields=["title", *types, "tags"])
+    other = site.pages.add("basic-page", 1, "other", title="Other")
+    full = site.pages.add("every", 1, "full", title="Full <b>&amp;</b> \"quoted\"",
+                          line="  one line  ", notes="two\nlines & <tags>\n", qty=-3,
+                          price=2.5, done=True, due=datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC),
+                          mail="a@example.com", link="https://example.com/?a=1&b=2",
+                          related=other, tags=[other, 1])
+    empty = site.pages.add("every", 1, "empty", title="Empty")
+    for page in (full, empty):
+        before = {name: site.pages.get(page.id).get(name) for name in [*types, "tags", "title"]}
+        form = EditorForm(superuser.get(f"/admin/page/{page.id}/edit").text)
+        saved = superuser.post(f"/admin/page/{page.id}/edit", {**form.values, "after": "stay"})
+        assert saved.status == 303, saved.text[:2000]
+        after = {name: site.pages.get(page.id).get(name) for name in before}
+        for name in before:
+            old, new = before[name], after[name]
+            if name in ("related", "tags"):
+                old, new = (old.ids() if isinstance(old, PageArray) else old.id,
+                            new.ids() if isinstance(new, PageArray) else new.id)
+            assert new == old, (page.name, name, old, new)

@@ -354,7 +354,9 @@ def shown_value(field: Any, value: Any) -> Any:
     if value is None:
         return "" if kind != "checkbox" else False
     if kind == "datetime" and isinstance(value, datetime):
-        return value.astimezone(timezone.utc).strftime("%Y-%m-%dT%H:%M")
+        # seconds too when there are any: a form saved untouched must not drop them
+        shown = value.astimezone(timezone.utc)
+        return shown.strftime("%Y-%m-%dT%H:%M:%S" if shown.second else "%Y-%m-%dT%H:%M")
     if kind == "pages":
         ids = value.ids() if isinstance(value, PageArray) else [value.id] if value else []
         return ", ".join(str(i) for i in ids)
