@@ -95,3 +95,19 @@ def test_the_system_roles_stay(site, superuser):
     spare = site.users.add_role("spare")
     superuser.post(f"/admin/access/roles/{spare.id}/delete", {"csrf_token": token})
     assert not site.users.role("spare")
+
+
+def test_user_and_role_forms_saved_untouched_change_nothing(site, superuser):
+    from webclient import FormValues
+
+    site.users.add_role("editor", ["page-edit", "page-delete"])
+    user = site.users.add("ed", PASSWORD, roles=["editor"], email="ed@example.com")
+    role = site.users.role("editor")
+    before = (user.role_names(), user.email, role.permissions.ids())
+    form = FormValues(superuser.get(f"/admin/access/users/{user.id}/edit").text, 'id="user-form"')
+    assert superuser.post(f"/admin/access/users/{user.id}/edit", form.pairs).status == 303
+    form = FormValues(superuser.get(f"/admin/access/roles/{role.id}/edit").text, 'id="role-form"')
+    assert superuser.post(f"/admin/access/roles/{role.id}/edit", form.pairs).status == 303
+    user, role = site.users.get("ed"), site.users.role("editor")
+    assert (user.role_names(), user.email, role.permissions.ids()) == before
+    assert site.users.authenticate("ed", PASSWORD)           # the password kept, not blanked

@@ -96,3 +96,15 @@ def test_a_module_that_fails_to_load_is_named_with_the_reason(site, broken, supe
     listed = superuser.get("/admin/modules/")
     assert listed.status == 200
     assert "broken.py failed to load" in listed.text and "oops" in listed.text
+
+
+def test_tasker_settings_saved_untouched_stay_as_they_were(site, superuser):
+    from webclient import FormValues
+
+    site.modules.get("Tasker")
+    site.modules.save_config("Tasker", max_running=3, enable_lazy_cron=0, debug=1,
+                             lease_seconds=45)
+    before = site.modules.get_config("Tasker")
+    form = FormValues(superuser.get("/admin/modules/Tasker/settings").text, 'id="module-settings"')
+    assert superuser.post("/admin/modules/Tasker/settings", form.pairs).status == 303
+    assert site.modules.get_config("Tasker") == before

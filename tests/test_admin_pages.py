@@ -2,11 +2,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from html.parser import HTMLParser
 
-from webclient import PASSWORD, Client
+from webclient import PASSWORD, Client, FormValues
 
-from cms.page import PageArray
+from cms.page import Page, PageArray
 
 
 def test_save_stays_and_save_and_exit_goes_back_to_the_tree(site, superuser):
@@ -226,34 +225,6 @@ def test_a_null_page_or_a_page_array_sets_a_page_field(site):
     assert not again.related and again.tags.ids() == [second.id, first.id]
 
 
-class EditorForm(HTMLParser):
-    """The values the editor's form would send as a browser sends them, untouched."""
-
-    def __init__(self, text: str):
-        super().__init__()
-        self.values: dict[str, str] = {}
-        self._area: str | None = None
-        self._inside = False
-        self.feed(text.split('class="editor"', 1)[1].split("</form>", 1)[0])
-
-    def handle_starttag(self, tag, attrs):
-        found = dict(attrs)
-        if tag == "input" and found.get("name"):
-            if found.get("type") != "checkbox" or "checked" in found:
-                self.values[found["name"]] = found.get("value") or ""
-        elif tag == "textarea":
-            self._area = found["name"]
-            self.values[self._area] = ""
-
-    def handle_data(self, data):
-        if self._area:
-            self.values[self._area] += data
-
-    def handle_endtag(self, tag):
-        if tag == "textarea":
-            self._area = None
-
-
 def test_saving_the_editor_untouched_changes_no_value_of_any_type(site, superuser):
     types = {"line": "Text", "notes": "Textarea", "qty": "Integer", "price": "Float",
              "done": "Checkbox", "due": "Datetime", "mail": "Email", "link": "URL",
@@ -268,13 +239,19 @@ def test_saving_the_editor_untouched_changes_no_value_of_any_type(site, superuse
                           price=2.5, done=True, due=datetime(2024, 5, 6, 7, 8, 9, tzinfo=UTC),
                           mail="a@example.com", link="https://example.com/?a=1&b=2",
                           related=other, tags=[other, 1])
+    full.add_status(Page.STATUS_HIDDEN)
+    full.save()
     empty = site.pages.add("every", 1, "empty", title="Empty")
     for page in (full, empty):
-        before = {name: site.pages.get(page.id).get(name) for name in [*types, "tags", "title"]}
-        form = EditorForm(superuser.get(f"/admin/page/{page.id}/edit").text)
-        saved = superuser.post(f"/admin/page/{page.id}/edit", {**form.values, "after": "stay"})
+        stored = site.pages.get(page.id)
+        before = {name: stored.get(name) for name in [*types, "tags", "title"]}
+        before.update(status=stored.status, name=stored.name, path=stored.path)
+        form = FormValues(superuser.get(f"/admin/page/{page.id}/edit").text, 'class="editor"')
+        saved = superuser.post(f"/admin/page/{page.id}/edit", [*form.pairs, ("after", "stay")])
         assert saved.status == 303, saved.text[:2000]
-        after = {name: site.pages.get(page.id).get(name) for name in before}
+        stored = site.pages.get(page.id)
+        after = {name: stored.get(name) for name in [*types, "tags", "title"]}
+        after.update(status=stored.status, name=stored.name, path=stored.path)
         for name in before:
             old, new = before[name], after[name]
             if name in ("related", "tags"):

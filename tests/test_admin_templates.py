@@ -110,3 +110,39 @@ def test_a_templates_access_is_set_and_refused_input_changes_nothing(site, super
     assert inherited.status == 303
     site.templates.load()
     assert site.templates["basic-page"].access_roles() == {}
+
+
+def test_saving_setup_forms_untouched_changes_nothing(site, superuser):
+    from webclient import FormValues
+
+    site.fields.add("rank", "Integer", label="Rank", min=-5, max=50, required=True,
+                    description="Higher first")
+    site.fields.add("related", "Page", label="Related", multiple=True, template="basic-page")
+    site.fields.add("note", "Text", label="Note")
+    site.fields.add("price", "Float", label="Price")
+    site.users.add_role("editor", ["page-edit"])
+    site.templates.add("article", fields=["title", "rank", "related", "note"], label="Article",
+                       no_children=True, parent_templates=["home", "basic-page"])
+    site.templates["article"].set_access(view=["guest"], edit=["editor"])
+    for name in ("rank", "related", "note", "price"):
+        before = site.fields.get(name)
+        form = FormValues(superuser.get(f"/admin/setup/fields/{name}/edit").text, 'id="field-form"')
+        saved = superuser.post(f"/admin/setup/fields/{name}/edit", form.pairs)
+        assert saved.status == 303, (name, saved.text[:1500])
+        site.fields.load()
+        after = site.fields.get(name)
+        assert (after.type.name, after.label, after.description, after.required, after.settings) \
+            == (before.type.name, before.label, before.description, before.required,
+                before.settings), name
+
+    def described(template):       # the family lists are sets: the form lists them by name
+        settings = {key: sorted(value) if key.endswith("_templates") else value
+                    for key, value in template.settings.items()}
+        return template.field_names, settings, template.access_roles()
+
+    before = described(site.templates["article"])
+    form = FormValues(superuser.get("/admin/setup/templates/article/edit").text,
+                      'id="template-form"')
+    assert superuser.post("/admin/setup/templates/article/edit", form.pairs).status == 303
+    site.templates.load()
+    assert described(site.templates["article"]) == before

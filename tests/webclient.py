@@ -10,6 +10,7 @@ import http.client
 import json
 import re
 import textwrap
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any, Iterator
 from urllib.parse import urlencode
@@ -158,11 +159,11 @@ class Client:
     def get(self, path: str, headers: dict[str, str] | None = None) -> Response:
         return self.request("GET", path, headers=headers)
 
-    def post(self, path: str, data: dict[str, Any] | None = None,
+    def post(self, path: str, data: dict[str, Any] | list[tuple[str, str]] | None = None,
              headers: dict[str, str] | None = None) -> Response:
         headers = dict(headers or {})
         headers.setdefault("Content-Type", "application/x-www-form-urlencoded")
-        return self.request("POST", path, urlencode(data or {}).encode(), headers)
+        return self.request("POST", path, urlencode(data or {}, doseq=True).encode(), headers)
 
     def token(self) -> str:
         """This session's CSRF token, read from the login form or an admin page."""
@@ -191,3 +192,43 @@ class Client:
     def close(self) -> None:
         if self.conn is not None:
             self.conn.close()
+
+
+class FormValues(HTMLParser):
+    """What a browser would send for the form whose tag holds `marker`, nothing touched:
+    `.pairs` in document order (checkboxes only when checked, a select's selected options,
+    a textarea's text), for `Client.post`."""
+
+    def __init__(self, text: str, marker: str):
+        super().__init__()
+        self.pairs: list[tuple[str, str]] = []
+        self._area: str | None = None
+        self._select: str | None = None
+        before, found, after = text.partition(marker)
+        assert found, f"no form with {marker!r} in the page"
+        self.feed("<form " + after.split("</form>", 1)[0])
+
+    def handle_starttag(self, tag, attrs):
+        found = dict(attrs)
+        name = found.get("name")
+        if tag == "input" and name and found.get("type") not in ("submit", "button"):
+            if found.get("type") not in ("checkbox", "radio") or "checked" in found:
+                self.pairs.append((name, found.get("value") or ""))
+        elif tag == "textarea" and name:
+            self._area = name
+            self.pairs.append((name, ""))
+        elif tag == "select" and name:
+            self._select = name
+        elif tag == "option" and self._select and "selected" in found:
+            self.pairs.append((self._select, found.get("value") or ""))
+
+    def handle_data(self, data):
+        if self._area:
+            name, text = self.pairs[-1]
+            self.pairs[-1] = (name, text + data)
+
+    def handle_endtag(self, tag):
+        if tag == "textarea":
+            self._area = None
+        elif tag == "select":
+            self._select = None
