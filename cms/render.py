@@ -45,6 +45,9 @@ def environment(site: Site) -> jinja2.Environment:
                     undefined=jinja2.ChainableUndefined,
                     trim_blocks=True,
                     lstrip_blocks=True,
+                    # an empty number or date prints nothing, as PHP's echo of null does in a
+                    # ProcessWire template (Jinja would print "None")
+                    finalize=lambda value: "" if value is None else value,
                 )
                 env.globals.update(task_status=task_status)
                 _envs[site] = env

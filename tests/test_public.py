@@ -108,6 +108,22 @@ def test_the_site_folder_overrides_the_packaged_templates(site, pages, tmp_path)
         fresh.close()
 
 
+def test_an_empty_number_or_date_prints_nothing(site, tmp_path):
+    site.fields.add("qty", "Integer")
+    site.fields.add("due", "Datetime")
+    site.templates.add("stock", fields=["title", "qty", "due"])
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "stock.html").write_text("[{{ page.qty }}|{{ page.due }}|{{ page.refs }}]")
+    fresh = cms.boot(site.db.url, site_dir=tmp_path)
+    try:
+        empty = fresh.pages.add("stock", 1, "empty", title="Empty")
+        assert render_page(fresh, empty) == "[||]"
+        assert render_page(fresh, fresh.pages.add("stock", 1, "full", title="Full", qty=0)) == "[0||]"
+    finally:
+        fresh.close()
+
+
 def test_titles_are_escaped_in_templates(site, visitor):
     site.pages.add("basic-page", 1, "xss", title="<script>alert(1)</script>")
     answer = visitor.get("/xss/")
