@@ -170,6 +170,12 @@ def test_password_fields_are_refused(shop):
             shop.selectors.select("pass^=pbkdf2, include=all")
         with pytest.raises(SelectorError):
             shop.selectors.select("include=all, sort=pass")
+        with pytest.raises(SelectorError) as unknown:          # nor offered in a hint
+            shop.selectors.select("qqqqqqqq=1")
+        assert "known: " in str(unknown.value) and "pass," not in str(unknown.value)
+        with pytest.raises(SelectorError) as close:
+            shop.selectors.select("pas=1")
+        assert "'pass'" not in str(close.value)
         transaction.rollback()
 
 

@@ -1013,10 +1013,11 @@ class Planner:
     def field(self, tree: Selector, name: str, position: int, what: str = "field") -> Any:
         field = self.site.fields.get(name)
         if field is None:
-            candidates = list(KEYS) + ["parent.<field>"] + [f.name for f in self.site.fields]
-            close = difflib.get_close_matches(name, candidates, n=1)
+            searchable = [f.name for f in self.site.fields if f.type.searchable]  # no "pass"
+            close = difflib.get_close_matches(name, list(KEYS) + ["parent.<field>"] + searchable,
+                                              n=1)
             hint = f"did you mean {close[0]!r}?" if close else \
-                "known: " + ", ".join(sorted(f.name for f in self.site.fields) + list(KEYS[:14]))
+                "known: " + ", ".join(sorted(searchable) + list(KEYS[:14]))
             raise self.error(tree, f"unknown {what} {name!r}", position, name, hint)
         self.depends.append(("fields", name, field))
         if not field.type.searchable:
