@@ -112,10 +112,13 @@ class Pages(Hookable):
         is only a page name as `name=`) or by selector; a NullPage when there is none.
 
         Like ProcessWire's get(), hidden, unpublished and trashed pages are found too; use
-        `find_one()` for the status filtering of `find()`.
+        `find_one()` for the status filtering of `find()`. An empty key ("", 0) is no page, as
+        there (PHP's empty()), not the first page of an empty selector.
         """
         if isinstance(key, bool):
             raise TypeError("pages.get() takes an id, a path or a selector, not a bool")
+        if key == "":
+            return NullPage(self.site)
         if isinstance(key, int):
             row = self.db.one(BY_ID, (key,))
         elif isinstance(key, str) and key.startswith("/"):     # a path, never a selector

@@ -40,6 +40,9 @@ def test_missing_page_is_a_falsy_nullpage(docs):
     assert not missing and missing.id == 0
     assert not docs.pages.get("/nowhere/")
     assert missing.title is None
+    # empty keys are no page, as PHP's empty() makes them in PagesLoader::get
+    for empty in ("", "0", 0):
+        assert isinstance(docs.pages.get(empty), cms.NullPage), empty
 
 
 def test_get_always_reads_the_stored_state(docs, db_url, tmp_path):
