@@ -156,6 +156,7 @@ def test_unknown_template_suggests_the_closest_name(shop):
     ("(sort=title)", "not allowed inside an OR-group"),
     ("refs=[limit=2]", "not allowed in a sub-selector"),
     ("sort=nope", "unknown sort field 'nope'"),
+    ("sort=", "unknown sort field ''"),           # ProcessWire skips both (README)
     ("id=99999999999999999999", "out of range"),
 ])
 def test_bad_selectors_raise_selector_error(shop, selector, words):
