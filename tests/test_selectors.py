@@ -147,6 +147,9 @@ def test_unknown_template_suggests_the_closest_name(shop):
 @pytest.mark.parametrize("selector, words", [
     ("qty*=3", "operator *= does not apply to qty"),
     ("qty=abc", "qty needs a number"),
+    ("qty>1_000", "qty needs a number"),       # 1000 to Python, 1 to MySQL: refused
+    ("price<1_0.5", "price needs a number"),
+    ("qty=١٢", "qty needs a number"),           # Arabic-Indic digits are text to SQL
     ("when>someday", "is not a date"),
     ("limit=-1", "limit must be a whole number"),
     ("include=everything", "unknown include"),

@@ -1322,10 +1322,12 @@ class Planner:
 
     def number(self, tree: Selector, name: str, value: Value, floats: bool) -> int | float:
         text = value.text.strip()
-        try:
-            number: int | float = int(text)
-        except ValueError:
-            number = self._float(text) if floats else None   # type: ignore[assignment]
+        number: int | float | None = None
+        if is_sql_number(text):
+            try:
+                number = int(text)
+            except ValueError:
+                number = self._float(text) if floats else None
         if number is None:
             raise self.error(tree, f"{name} needs a {'number' if floats else 'whole number'}, "
                              f"not {value.text!r}", value.position, value.text)
@@ -1335,6 +1337,8 @@ class Planner:
 
     @staticmethod
     def _float(text: str) -> float | None:
+        if not is_sql_number(text):
+            return None
         try:
             number = float(text)
         except ValueError:
@@ -1363,6 +1367,12 @@ def is_empty_date(target: Target, text: str) -> bool:
     """A date field's empty value: nothing, or 0 (FieldtypeDatetime::_sanitizeValue takes PHP's
     empty(), so `when=0` is the pages storing no date and `when!=0` those storing one)."""
     return isinstance(target, FieldColumn) and text in ("", "0")
+
+
+def is_sql_number(text: str) -> bool:
+    """Whether Python's int()/float() may read `text` as SQL would: not "1_000" (1000 to
+    Python, 1 to MySQL) nor digits of other scripts ("١٢" is 12 to Python, text to SQL)."""
+    return text.isascii() and "_" not in text
 
 
 def is_page_name(text: str) -> bool:
