@@ -159,6 +159,8 @@ def test_unknown_template_suggests_the_closest_name(shop):
     ("(sort=title)", "not allowed inside an OR-group"),
     ("refs=[limit=2]", "not allowed in a sub-selector"),
     ("sort=nope", "unknown sort field 'nope'"),
+    ("child.count>1", "child.count is not a count of children"),   # ProcessWire: not allowed
+    ("(child.count>1), (qty=1)", "write children.count or num_children"),
     ("sort=", "unknown sort field ''"),           # ProcessWire skips both (README)
     ("id=99999999999999999999", "out of range"),
 ])

@@ -107,7 +107,7 @@ META_KEYS = ("sort", "limit", "start", "include", "check_access")
 KEYS = ("id", "parent", "parent_id", "has_parent", "template", "templates_id", "name", "path",
         "url", "status", "created", "modified", "created_users_id", "modified_users_id", "num_children",
         "numChildren", "children", "child", *META_KEYS)
-CHILD_COUNT_NAMES = ("num_children", "numChildren", "children.count", "child.count")
+CHILD_COUNT_NAMES = ("num_children", "numChildren", "children.count")
 # Names of `pages` columns (ProcessWire's native fields) usable as `children.<name>`.
 NATIVE_COLUMNS = frozenset(("id", "name", "status", "created", "modified", "created_users_id",
                             "modified_users_id", "templates_id", "template", "parent_id",
@@ -984,6 +984,9 @@ class Planner:
         head, rest = name.split(".", 1)
         if name in CHILD_COUNT_NAMES:
             return self.ordered_leaf(tree, ChildCount(), name, op, values)
+        if name == "child.count":       # "Modifier 'count' is not allowed here" in ProcessWire
+            raise self.error(tree, "child.count is not a count of children", position, name,
+                             "write children.count or num_children")
         if rest == "count" and head not in ("parent", "children", "child"):
             field = self.field(tree, head, position)
             target = self.field_target(tree, field, position)
@@ -1014,8 +1017,8 @@ class Planner:
         field = self.site.fields.get(name)
         if field is None:
             searchable = [f.name for f in self.site.fields if f.type.searchable]  # no "pass"
-            close = difflib.get_close_matches(name, list(KEYS) + ["parent.<field>"] + searchable,
-                                              n=1)
+            close = [match for match in difflib.get_close_matches(   # not the name itself
+                name, list(KEYS) + ["parent.<field>"] + searchable, n=2) if match != name][:1]
             hint = f"did you mean {close[0]!r}?" if close else \
                 "known: " + ", ".join(sorted(searchable) + list(KEYS[:14]))
             raise self.error(tree, f"unknown {what} {name!r}", position, name, hint)
