@@ -1140,6 +1140,11 @@ def test_sort_by_parent_name_and_by_subfields(shop):
     assert names(shop, "refs.count>0, include=hidden, sort=refs.title") == ["banana", "cherry", "kale"]
     # sort=template is by the template's name ("item" < "other")
     assert names(shop, "template=item|other, sort=-template, sort=name, limit=2") == ["veg", "apple"]
+    assert names(shop, "template=item|other, sort=-template.name, sort=name, limit=2") == [
+        "veg", "apple"]                        # ProcessWire's template join, by name or id
+    found = shop.pages.find("template=item|other")
+    assert names(shop, "template=item|other, sort=-template.id, sort=name") == [
+        page.name for page in sorted(found, key=lambda page: (-page.template.id, page.name))]
     assert names(shop, "refs.count>0, include=hidden, sort=-refs, sort=name") == [
         "kale", "banana", "cherry"]
     assert names(shop, "refs.count>0, include=hidden, sort=-refs.count, sort=name") == [

@@ -583,6 +583,9 @@ SORT_KEYS: dict[str, Target] = {
     "parent_id": Column("parent_id", "id"), "created_users_id": Column("created_users_id", "int"),
     "modified_users_id": Column("modified_users_id", "int"), "path": PathColumn(),
     "num_children": ChildCount(),
+    # ProcessWire's join of the template: its name, or its id (PageFinder::getQuerySortSelector)
+    "template.name": Related("template", Column("name", "name")),
+    "template.id": Column("templates_id", "id"),
 }
 
 
@@ -763,7 +766,7 @@ class Planner:
             return Sort(Random(random.randrange(1, 2 ** 31)), False)
         if name in CHILD_COUNT_NAMES:
             return Sort(ChildCount(), desc)
-        if "." in name:
+        if "." in name and name not in SORT_KEYS:
             return Sort(self.related_sort(tree, name, value.position), desc)
         target: Target | None = SORT_KEYS.get(name)
         if target is None:
