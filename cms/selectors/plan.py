@@ -833,6 +833,11 @@ class Planner:
             # `children!=[title=x]`: ProcessWire joins the children, of any status, that the
             # sub-selector does not find: the pages having such a child
             return with_child(Query(Not(Leaf(Column("id", "id"), "=", queries)), None))
+        if (not_equal and not item.negated and item.fields in (("children",), ("child",))
+                and all(value.sub is None for value in item.values)):
+            # `children!=123` is `children.id!=123` there: the pages having a child other
+            # than 123 (`!children=123` stays the pages having no child 123)
+            return self.condition(tree, replace(item, fields=(f"{head}.id",)), subfield)
         if (negate and len(item.fields) == 1 and head in ("children", "child") and rest
                 and item.fields[0] not in CHILD_COUNT_NAMES
                 and ((not_equal and not item.negated) or rest in NATIVE_COLUMNS)):
@@ -954,8 +959,12 @@ class Planner:
             if op == "=" and (queries := self.sub_queries(values)):
                 # `children=[title=x]`: the pages having a child the sub-selector finds
                 return with_child(*queries)
-            raise self.error(tree, f"{name} needs a subfield or a sub-selector", position, name,
-                             f"write {name}.count>0, {name}.title=x, {name}=[title=x] or has_parent=")
+            if any(value.sub is not None for value in values):
+                raise self.error(tree, f"{name} takes a sub-selector with = only", position, name,
+                                 f"write {name}=[...] or has_parent=")
+            # `children=123`, `children=/a/b/`, `children>123`: ProcessWire reads them as
+            # `children.id` (a child of any status whose id compares so)
+            return self.related(tree, f"{name}.id", op, values, position)
         if name == "status":
             return self.status_leaf(tree, op, values)
         if name == "name":
