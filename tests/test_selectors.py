@@ -160,6 +160,8 @@ def test_unknown_template_suggests_the_closest_name(shop):
     ("refs=[limit=2]", "not allowed in a sub-selector"),
     ("sort=nope", "unknown sort field 'nope'"),
     ("child.count>1", "child.count is not a count of children"),   # ProcessWire: not allowed
+    ("parent|has_parent=/fruits/", "has_parent cannot be joined by | with other fields"),  # also
+    ("title|has_parent=[qty>1]", "has_parent cannot be joined by |"),
     ("(child.count>1), (qty=1)", "write children.count or num_children"),
     ("sort=", "unknown sort field ''"),           # ProcessWire skips both (README)
     ("id=99999999999999999999", "out of range"),

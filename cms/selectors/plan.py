@@ -813,6 +813,11 @@ class Planner:
         if op.startswith("!") and op != "!=":
             op, negate = op[1:], not negate      # title!%=x is !title%=x, as in ProcessWire
         self._operator_at = item.operator_position
+        if len(item.fields) > 1 and "has_parent" in item.fields:
+            at = item.field_positions[item.fields.index("has_parent")]
+            raise self.error(tree, "has_parent cannot be joined by | with other fields", at,
+                             "has_parent", "write two conditions, or an OR-group: "
+                             "(has_parent=...), (parent=...)")
         if (not subfield and op != ">" and item.fields[0] in ("created", "modified")
                 and len(item.fields) == 1 and len(item.values) == 1 and item.values[0].sub is None
                 and item.values[0].text.strip() == "0"):
