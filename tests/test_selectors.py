@@ -1117,6 +1117,23 @@ def test_num_children_and_count_subfields(shop):
     assert found(shop, "refs.count<2") == {"fruits", "apple", "banana", "elder", "kale", "baby"}
 
 
+def test_a_partial_date_matches_the_dates_text(shop):
+    # FieldtypeDatetime::getMatchQuery: ^= and %= match "YYYY-MM-DD HH:MM:SS" as text ("/"
+    # and "." read as "-"), taking only digits, hyphens and spaces (answers of ProcessWire
+    # 3.0.256 on its MariaDB, compared on a generated tree)
+    assert found(shop, "when^=2024") == {"apple"}
+    assert found(shop, "when^=2024/01/02 10") == {"apple"}
+    assert found(shop, "when%=05-05") == {"elder"}
+    assert found(shop, "when%=2024.01|2030") == {"apple", "elder"}
+    assert found(shop, "template=item, !when^=2024") == {"fruits", "banana", "elder", "kale", "baby"}
+    assert found(shop, "when^=1") == set()
+    for bad in ("when^=x", "when%=10:00", "when^=", "when^= - "):
+        with pytest.raises(SelectorError, match="takes a partial date"):
+            shop.selectors.select(bad)
+    with pytest.raises(SelectorError, match="does not apply to created"):
+        shop.selectors.select("created^=2024")      # a Datetime field's, not a column's
+
+
 def test_children_given_an_id_or_a_path_is_children_id(shop):
     # ProcessWire 3.0.256 answers `children=N` as `children.id=N` (a child of any status), and
     # `children!=N` as the pages having a child other than N, where `!children=N` is the pages

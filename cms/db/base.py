@@ -363,6 +363,12 @@ class Database:
         """SQL joining two text expressions."""
         return f"{left} || {right}"
 
+    def date_text_sql(self, expr: str) -> str:
+        """A datetime column as the text `YYYY-MM-DD HH:MM:SS` (for ProcessWire's partial date
+        match, `when^=2024-01`): SQLite stores that text, and MariaDB's DATETIME reads so in a
+        LIKE."""
+        return expr
+
     def regex_sql(self, expr: str) -> str:
         """SQL that is true when the text `expr` matches the regular expression given as the
         next `?` parameter, case-sensitively. Patterns must keep to what PCRE2 (MariaDB),

@@ -128,6 +128,9 @@ class PostgresqlDatabase(ServerDatabase):
     def regex_sql(self, expr: str) -> str:
         return f"{expr} ~ ?"
 
+    def date_text_sql(self, expr: str) -> str:
+        return f"to_char({expr}, 'YYYY-MM-DD HH24:MI:SS')"
+
     def now_sql(self) -> str:
         return "EXTRACT(EPOCH FROM clock_timestamp())::float8"
 

@@ -319,10 +319,13 @@ class _Writer:
             if leaf.op == "?":
                 return TRUE if target.field in scope.inner_fields else f"{alias}.pages_id IS NOT NULL"
             expr = f"{alias}.{'fold' if target.folded else 'data'}"
-            cond = self._compare(expr, leaf.op, [v for v in leaf.values if v is not None],
-                                 exact=not target.folded,
-                                 trigram=target.field
-                                 if target.folded and target.field in self.matchable else "")
+            if target.kind == "datetime" and leaf.op in ("%=", "^="):     # a partial date
+                cond = self._any([f"{self.db.date_text_sql(expr)} LIKE ?"] * len(leaf.values))
+            else:
+                cond = self._compare(expr, leaf.op, [v for v in leaf.values if v is not None],
+                                     exact=not target.folded,
+                                     trigram=target.field
+                                     if target.folded and target.field in self.matchable else "")
             if target.field in scope.inner_fields:
                 return cond
             if leaf.blank:
@@ -569,6 +572,8 @@ class Compiler:
                     self._query_params(value, out)
                 else:
                     out.extend((value, value[:-1] + "0") if isinstance(value, str) else (value, value))
+        elif target.kind == "datetime" and leaf.op in ("%=", "^="):        # a partial date
+            out.extend(f"%{v}%" if leaf.op == "%=" else f"{v}%" for v in leaf.values)
         else:
             exact = isinstance(target, FieldColumn) and not target.folded
             trigram = (isinstance(target, FieldColumn) and target.folded

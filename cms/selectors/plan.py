@@ -108,6 +108,7 @@ KEYS = ("id", "parent", "parent_id", "has_parent", "template", "templates_id", "
         "url", "status", "created", "modified", "created_users_id", "modified_users_id", "num_children",
         "numChildren", "children", "child", *META_KEYS)
 CHILD_COUNT_NAMES = ("num_children", "numChildren", "children.count")
+PARTIAL_DATE_OPERATORS = ("%=", "^=")     # on a Datetime field: the date's text, in part
 # Names of `pages` columns (ProcessWire's native fields) usable as `children.<name>`.
 NATIVE_COLUMNS = frozenset(("id", "name", "status", "created", "modified", "created_users_id",
                             "modified_users_id", "templates_id", "template", "parent_id",
@@ -1259,9 +1260,13 @@ class Planner:
 
     def ordered_leaf(self, tree: Selector, target: Target, name: str, op: str,
                      values: tuple[Value, ...], stored_only: bool = False) -> Node:
-        """Numbers and dates: = != < > <= >=."""
+        """Numbers and dates: = != < > <= >=; a date field also %= and ^= (partial_date_leaf)."""
+        if op in PARTIAL_DATE_OPERATORS and target.kind == "datetime" and isinstance(target, FieldColumn):
+            return self.partial_date_leaf(tree, target, name, op, values)
         if op not in ORDER_OPERATORS:
-            raise self.wrong_operator(tree, name, op, "= != < > <= >= (it is not text)")
+            raise self.wrong_operator(tree, name, op, "= != < > <= >= (it is not text)" + (
+                "; %= ^= a partial date" if target.kind == "datetime"
+                and isinstance(target, FieldColumn) else ""))
         kind = target.kind
         out: list[Any] = []
         for value in values:
@@ -1291,6 +1296,26 @@ class Planner:
         if isinstance(target, FieldColumn) or (isinstance(target, (ChildCount, RefCount))
                                                and op == "<="):
             return self.zero_rule(target, op, values, tuple(out))
+        return Leaf(target, op, tuple(out))
+
+    def partial_date_leaf(self, tree: Selector, target: FieldColumn, name: str, op: str,
+                          values: tuple[Value, ...]) -> Leaf:
+        """ProcessWire's partial date match (FieldtypeDatetime::getMatchQuery): `when^=2024-01`
+        is a stored date whose text `YYYY-MM-DD HH:MM:SS` starts so, `when%=10-04` one holding
+        it anywhere. "/" and "." read as "-" unless the value is only digits; nothing but
+        digits, hyphens and spaces is taken."""
+        out = []
+        for value in values:
+            text = value.text.strip()
+            if value.sub is not None:
+                raise self.error(tree, f"{name} does not take a sub-selector", value.position, text)
+            if not text.isdigit():
+                text = text.replace("/", "-").replace(".", "-")
+            if not re.fullmatch(r"[0-9 -]*[0-9][0-9 -]*", text):
+                raise self.error(tree, f"{name}{op} takes a partial date of digits, hyphens and "
+                                 f"spaces (2024-01, 2024-01-05 10), not {value.text!r}",
+                                 value.position, value.text)
+            out.append(text)
         return Leaf(target, op, tuple(out))
 
     @staticmethod

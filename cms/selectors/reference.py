@@ -212,6 +212,9 @@ class Reference:
                 return leaf.blank       # no row: the planner worked out what blank matches
             if op == "?":
                 return True
+            if target.kind == "datetime" and op in ("%=", "^="):       # a partial date
+                text = stored.strftime("%Y-%m-%d %H:%M:%S")
+                return any(v in text if op == "%=" else text.startswith(v) for v in values)
             return any(self.phrase(target, pid, v) if isinstance(v, Phrase) and v.accents
                        else compare(op, stored, v) for v in values)
         if isinstance(target, PathColumn):
