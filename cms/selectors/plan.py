@@ -862,7 +862,8 @@ class Planner:
             # in an inner join of the parent (PageFinder::getQueryNativeField), negated or not:
             # home, having no parent, never matches. `parent.id` is the parent's id as written.
             inner = self.subfield_condition(tree, item, head, rest)
-            return with_parent(Query(inner, None))
+            threshold = self.outer_threshold if rest in CHILD_COUNT_NAMES else None   # see related
+            return with_parent(Query(inner, threshold))
         if (not_equal and not item.negated and len(item.fields) == 1 and rest in REF_JOINED_COLUMNS
                 and (target := self.ref_target(tree, head, item.field_positions[0]))):
             # ProcessWire joins the referenced pages on the column itself for these subfields
@@ -1015,7 +1016,10 @@ class Planner:
                                                            name, op, values)))
         inner = self.leaf(tree, rest, op, values, position + len(head) + 1)
         if head == "parent":
-            return with_parent(Query(inner, None))
+            # `parent.num_children` is a sub-selector there (`parent=[num_children=3]`): the
+            # parent found by the outer include=, where other subfields join it whatever it is
+            threshold = self.outer_threshold if rest in CHILD_COUNT_NAMES else None
+            return with_parent(Query(inner, threshold))
         if head in ("children", "child"):
             # ProcessWire finds children by a field with the outer selector's include= (its
             # status filter), and by a column of `pages` (name, status, ...) through a plain
