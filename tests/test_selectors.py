@@ -1134,6 +1134,18 @@ def test_parent_num_children_finds_the_parent_by_the_outer_include(site):
     assert found(site, "parent.title=Hidden") == {"hidden-0", "hidden-1"}
 
 
+def test_deliberate_differences_of_the_sixth_comparison(shop):
+    """README rows; ProcessWire 3.0.256's answers in the comments."""
+    apple = shop.pages.get("/fruits/apple/").id
+    # a status name after != in a subfield negates (ProcessWire: the same as `=`)
+    assert found(shop, "template=item|other, child.status!=hidden") == {"fruits", "veg", "kale"}
+    assert found(shop, "template=item|other, child.status=hidden") == {"fruits"}
+    # inside an OR-group, children.f takes the outer include= (ProcessWire: skips hidden ones)
+    assert found(shop, "(children.qty>5), (name=none), include=hidden") == {"fruits", "kale"}
+    # a sub-selector OR'd with an id on a Page field tries each (ProcessWire: finds nothing)
+    assert found(shop, f"refs=[title=Banana]|{apple}, include=hidden") == {"banana", "cherry"}
+
+
 def test_a_partial_date_matches_the_dates_text(shop):
     # FieldtypeDatetime::getMatchQuery: ^= and %= match "YYYY-MM-DD HH:MM:SS" as text ("/"
     # and "." read as "-"), taking only digits, hyphens and spaces (answers of ProcessWire
