@@ -363,6 +363,10 @@ class Database:
         """SQL joining two text expressions."""
         return f"{left} || {right}"
 
+    def range_operand(self, expr: str) -> str:
+        """A column as the left side of a range comparison (`status < ?`); see SQLite's."""
+        return expr
+
     def date_text_sql(self, expr: str) -> str:
         """A datetime column as the text `YYYY-MM-DD HH:MM:SS` (for ProcessWire's partial date
         match, `when^=2024-01`): SQLite stores that text, and MariaDB's DATETIME reads so in a
