@@ -521,7 +521,7 @@ def test_a_listing_by_several_templates_never_shows_an_unpublished_page(site):
     # SQLite 3.40.1 (Debian 12's) answered `parent_id = ? AND templates_id IN (a, b) AND
     # status < 1024` from the (parent_id, templates_id, status) index with the unpublished
     # page once its statistics read so (found by the sixth comparison with ProcessWire): the
-    # status is compared outside the index there (SqliteDatabase.range_operand).
+    # IN is kept out of the index there (SqliteDatabase.in_list_operand).
     site.templates.add("ta", fields=["title"])
     site.templates.add("tb", fields=["title"])
     parent = site.pages.add("basic-page", 1, "list", title="List")

@@ -363,8 +363,8 @@ class Database:
         """SQL joining two text expressions."""
         return f"{left} || {right}"
 
-    def range_operand(self, expr: str) -> str:
-        """A column as the left side of a range comparison (`status < ?`); see SQLite's."""
+    def in_list_operand(self, expr: str) -> str:
+        """A column as the left side of `IN (...)` (`templates_id IN (7, 9)`); see SQLite's."""
         return expr
 
     def date_text_sql(self, expr: str) -> str:

@@ -270,13 +270,14 @@ class SqliteDatabase(Database):
         pw.register_function(regexp, "regexp", 2, deterministic=True)
         super().__init__(url, pw)
 
-    def range_operand(self, expr: str) -> str:
-        """`+status`: no index range. SQLite 3.40.1 (Debian 12's, which Python links there)
-        answers `parent_id = ? AND templates_id IN (7, 9) AND status < 1024` from the index on
-        (parent_id, templates_id, status) of NOT NULL columns with a row whose status is out
-        of range, once statistics call the index selective: an unpublished page in
-        `parent=X, template=a|b` (found comparing with ProcessWire; 3.51 answers right). The
-        unary plus keeps the index for the other columns and tests the status on each entry."""
+    def in_list_operand(self, expr: str) -> str:
+        """`+templates_id`: no index for the IN. SQLite 3.40.1 (Debian 12's, which Python links
+        there) answers `parent_id = ? AND templates_id IN (7, 9) AND status < 1024` from the
+        index on (parent_id, templates_id, status) of NOT NULL columns with a row whose status
+        is out of range, once statistics call the index selective: an unpublished page in
+        `parent=X, template=a|b` (found comparing with ProcessWire; 3.51 answers right). With
+        the IN kept out of the index the status range stays an index range (a count of a
+        parent's visible children keeps its speed) and the template is tested on each row."""
         return f"+{expr}"
 
     def change_stamp(self) -> bytes | None:

@@ -277,7 +277,7 @@ class _Writer:
         if query.access is not None:
             where = f"{self._access(query.access, scope.alias)} AND ({where})"
         if query.threshold is not None:
-            return f"{self.db.range_operand(scope.alias + '.status')} < ? AND ({where})"
+            return f"{scope.alias}.status < ? AND ({where})"
         return f"({where})"
 
     @staticmethod
@@ -311,6 +311,9 @@ class _Writer:
         target, a = leaf.target, scope.alias
         if isinstance(target, Column):
             expr = f"{a}.{target.name}"
+            if target.name == "templates_id" and leaf.op == "=" and (
+                    len(leaf.values) > 1 or not all(isinstance(v, int) for v in leaf.values)):
+                expr = self.db.in_list_operand(expr)       # several templates: an IN
             if target.kind == "id":
                 return self._ids(expr, leaf.op, leaf.values)
             return self._compare(expr, leaf.op, leaf.values)
@@ -336,8 +339,6 @@ class _Writer:
         if isinstance(target, StatusColumn):
             if leaf.op == "&":
                 return self._any([f"({a}.status & ?) <> 0" for _ in leaf.values])
-            if leaf.op in ("<", "<=", ">", ">="):
-                return self._compare(self.db.range_operand(f"{a}.status"), leaf.op, leaf.values)
             return self._compare(f"{a}.status", leaf.op, leaf.values)
         if isinstance(target, ChildCount):
             return self._compare(self._child_count(a), leaf.op, leaf.values)
