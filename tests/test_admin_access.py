@@ -1,14 +1,7 @@
 """Access screens over HTTP: users, roles with permissions, permissions; bad input refused."""
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
-from webclient import PASSWORD, Client
-
-
-def post_multi(client, path, pairs):
-    return client.request("POST", path, urlencode(pairs).encode(),
-                          {"Content-Type": "application/x-www-form-urlencoded"})
+from webclient import PASSWORD, Client, FormValues
 
 
 def beside(answer, name):
@@ -18,11 +11,11 @@ def beside(answer, name):
 
 def test_a_role_with_page_edit_lets_its_user_into_the_admin(site, superuser, admin_server):
     token = superuser.token()
-    added_role = post_multi(superuser, "/admin/access/roles/", [
+    added_role = superuser.post("/admin/access/roles/", [
         ("csrf_token", token), ("name", "writer"), ("permissions", "page-edit")])
     assert added_role.status == 303
     assert "page-edit" in [p.name for p in site.users.role("writer").get("permissions")]
-    added = post_multi(superuser, "/admin/access/users/add", [
+    added = superuser.post("/admin/access/users/add", [
         ("csrf_token", token), ("name", "wanda"), ("password", PASSWORD),
         ("email", "wanda@example.org"), ("roles", "writer")])
     assert added.status == 303
@@ -34,7 +27,7 @@ def test_a_role_with_page_edit_lets_its_user_into_the_admin(site, superuser, adm
     listed = superuser.get("/admin/access/users/")
     assert "wanda@example.org" in listed.text and "guest, writer" in listed.text
     role = site.users.role("writer")
-    post_multi(superuser, f"/admin/access/roles/{role.id}/edit", [("csrf_token", token)])
+    superuser.post(f"/admin/access/roles/{role.id}/edit", [("csrf_token", token)])
     assert site.users.role("writer").get("permissions").ids() == []
     writer.close()
 
@@ -43,12 +36,12 @@ def test_a_user_gets_roles_a_new_password_and_is_deleted(site, superuser, admin_
     token = superuser.token()
     site.users.add_role("writer", ["page-edit"])
     user = site.users.add("wanda", PASSWORD, roles=[])
-    saved = post_multi(superuser, f"/admin/access/users/{user.id}/edit", [
+    saved = superuser.post(f"/admin/access/users/{user.id}/edit", [
         ("csrf_token", token), ("email", ""), ("roles", "writer"), ("password", "another-secret-1")])
     assert saved.status == 303
     assert site.users.get(user.id).role_names() == ["guest", "writer"]
     assert site.users.authenticate("wanda", "another-secret-1")
-    short = post_multi(superuser, f"/admin/access/users/{user.id}/edit", [
+    short = superuser.post(f"/admin/access/users/{user.id}/edit", [
         ("csrf_token", token), ("email", ""), ("password", "x")])
     assert short.status == 400 and "too short" in beside(short, "password")
     assert site.users.get(user.id).role_names() == ["guest", "writer"]     # nothing changed
@@ -67,13 +60,13 @@ def test_bad_input_is_refused_beside_the_field(site, superuser):
             ([("name", "newbie"), ("password", "short")], "password", "too short"),
             ([("name", "newbie"), ("password", PASSWORD), ("roles", "nope")], "roles",
              "unknown role")):
-        answer = post_multi(superuser, "/admin/access/users/add", [("csrf_token", token)] + pairs)
+        answer = superuser.post("/admin/access/users/add", [("csrf_token", token)] + pairs)
         assert answer.status == 400 and words in beside(answer, name), (pairs, name)
     assert not site.users.get("newbie")
-    taken = post_multi(superuser, "/admin/access/roles/", [("csrf_token", token),
+    taken = superuser.post("/admin/access/roles/", [("csrf_token", token),
                                                            ("name", "guest")])
     assert taken.status == 400 and "already" in beside(taken, "name")
-    bad_perm = post_multi(superuser, "/admin/access/roles/", [
+    bad_perm = superuser.post("/admin/access/roles/", [
         ("csrf_token", token), ("name", "odd"), ("permissions", "fly")])
     assert bad_perm.status == 400 and "unknown permission" in beside(bad_perm, "permissions")
     assert not site.users.role("odd")
@@ -98,8 +91,6 @@ def test_the_system_roles_stay(site, superuser):
 
 
 def test_user_and_role_forms_saved_untouched_change_nothing(site, superuser):
-    from webclient import FormValues
-
     site.users.add_role("editor", ["page-edit", "page-delete"])
     user = site.users.add("ed", PASSWORD, roles=["editor"], email="ed@example.com")
     role = site.users.role("editor")

@@ -4,6 +4,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
+from webclient import FormValues
 
 GREETER = textwrap.dedent('''
     import cms
@@ -99,8 +100,6 @@ def test_a_module_that_fails_to_load_is_named_with_the_reason(site, broken, supe
 
 
 def test_tasker_settings_saved_untouched_stay_as_they_were(site, superuser):
-    from webclient import FormValues
-
     site.modules.get("Tasker")
     site.modules.save_config("Tasker", max_running=3, enable_lazy_cron=0, debug=1,
                              lease_seconds=45)

@@ -1,23 +1,17 @@
 """Setup > Templates over HTTP: add, fields in order, family settings, delete refused in use."""
 from __future__ import annotations
 
-from urllib.parse import urlencode
-
-
-def post_multi(client, path, pairs):
-    """A form with repeated names (`fields` once per field, in order)."""
-    return client.request("POST", path, urlencode(pairs).encode(),
-                          {"Content-Type": "application/x-www-form-urlencoded"})
+from webclient import FormValues
 
 
 def test_a_template_is_added_and_its_fields_ordered(site, superuser):
     token = superuser.token()
     site.fields.add("body", "Textarea", label="Body")
     site.fields.add("rank", "Integer")
-    added = post_multi(superuser, "/admin/setup/templates/add",
+    added = superuser.post("/admin/setup/templates/add",
                        [("csrf_token", token), ("name", "article"), ("fields", "title")])
     assert added.status == 303 and added.location.endswith("/admin/setup/templates/article/edit")
-    saved = post_multi(superuser, "/admin/setup/templates/article/edit", [
+    saved = superuser.post("/admin/setup/templates/article/edit", [
         ("csrf_token", token), ("fields", "title"), ("add_field", "body"), ("label", "Article"),
         ("no_children", "1"), ("parent_templates", "basic-page"), ("parent_templates", "home")])
     assert saved.status == 303
@@ -26,7 +20,7 @@ def test_a_template_is_added_and_its_fields_ordered(site, superuser):
     assert article.field_names == ["title", "body"]
     assert article.settings["label"] == "Article" and article.settings["no_children"]
     assert article.settings["parent_templates"] == ["basic-page", "home"]
-    reordered = post_multi(superuser, "/admin/setup/templates/article/edit", [
+    reordered = superuser.post("/admin/setup/templates/article/edit", [
         ("csrf_token", token), ("fields", "body"), ("fields", "title"), ("add_field", "rank"),
         ("label", "Article")])
     assert reordered.status == 303
@@ -57,12 +51,12 @@ def test_bad_input_is_refused_beside_its_input_and_nothing_changes(site, superus
             ([("name", "basic-page"), ("fields", "title")], "name", "already"),
             ([("name", "odd"), ("fields", "title"), ("fields", "nope")], "fields",
              "unknown field")):
-        answer = post_multi(superuser, "/admin/setup/templates/add", [("csrf_token", token)] + pairs)
+        answer = superuser.post("/admin/setup/templates/add", [("csrf_token", token)] + pairs)
         assert answer.status == 400, pairs
         beside = answer.text.split(f'id="field-{input_name}"', 1)[1].split("</fieldset>", 1)[0]
         assert words in beside.split("field-error", 1)[1], (pairs, beside)
     assert site.templates.get("odd") is None
-    refused = post_multi(superuser, "/admin/setup/templates/basic-page/edit", [
+    refused = superuser.post("/admin/setup/templates/basic-page/edit", [
         ("csrf_token", token), ("fields", "title"), ("fields", "nope"), ("label", "Changed")])
     assert refused.status == 400 and "unknown field" in refused.text
     site.templates.load()
@@ -88,7 +82,7 @@ def test_a_templates_access_is_set_and_refused_input_changes_nothing(site, super
     site.users.add_role("writer", ["page-edit"])
     form = superuser.get("/admin/setup/templates/basic-page/edit")
     assert 'id="template-access-section"' in form.text and 'value="writer"' in form.text
-    saved = post_multi(superuser, "/admin/setup/templates/basic-page/edit", [
+    saved = superuser.post("/admin/setup/templates/basic-page/edit", [
         ("csrf_token", token), ("fields", "title"), ("label", ""), ("use_roles", "1"),
         ("view_roles", "guest"), ("edit_roles", "writer")])
     assert saved.status == 303
@@ -97,7 +91,7 @@ def test_a_templates_access_is_set_and_refused_input_changes_nothing(site, super
         "view": ["guest"], "edit": ["writer"], "create": [], "add": []}
     shown = superuser.get("/admin/setup/templates/basic-page/edit").text
     assert 'name="edit_roles" value="writer" checked' in shown
-    refused = post_multi(superuser, "/admin/setup/templates/home/edit", [
+    refused = superuser.post("/admin/setup/templates/home/edit", [
         ("csrf_token", token), ("fields", "title"), ("label", "Home page")])   # access unchecked
     assert refused.status == 400
     beside = refused.text.split('id="template-access-section"', 1)[1].split('type="submit"', 1)[0]
@@ -105,7 +99,7 @@ def test_a_templates_access_is_set_and_refused_input_changes_nothing(site, super
     site.templates.load()
     assert site.templates["home"].settings["use_roles"]
     assert site.templates["home"].settings["label"] == ""           # nothing was saved
-    inherited = post_multi(superuser, "/admin/setup/templates/basic-page/edit", [
+    inherited = superuser.post("/admin/setup/templates/basic-page/edit", [
         ("csrf_token", token), ("fields", "title"), ("label", "")])
     assert inherited.status == 303
     site.templates.load()
@@ -113,8 +107,6 @@ def test_a_templates_access_is_set_and_refused_input_changes_nothing(site, super
 
 
 def test_saving_setup_forms_untouched_changes_nothing(site, superuser):
-    from webclient import FormValues
-
     site.fields.add("rank", "Integer", label="Rank", min=-5, max=50, required=True,
                     description="Higher first")
     site.fields.add("related", "Page", label="Related", multiple=True, template="basic-page")
