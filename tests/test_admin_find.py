@@ -115,7 +115,10 @@ def test_a_column_header_sorts_by_it_and_again_the_other_way(site, superuser):
 
 
 def test_sorted_by_replaces_only_the_top_level_sorts():
-    from cms.web.admin_find import sorted_by, top_level_sorts
+    from cms.web.admin_find import split_sorts, with_sort
+
+    def sorted_by(selector, key):
+        return with_sort(split_sorts(selector)[0], key)
 
     assert sorted_by("template=item", "title") == "template=item, sort=title"
     assert sorted_by("", "title") == "sort=title"
@@ -125,5 +128,5 @@ def test_sorted_by_replaces_only_the_top_level_sorts():
     assert sorted_by('title="a, sort=b", sort=name', "id") == 'title="a, sort=b", sort=id'
     assert sorted_by("(sort=x, title=a), (title=b), sort=name", "id") == \
         "(sort=x, title=a), (title=b), sort=id"
-    assert top_level_sorts("template=item, sort=-modified, sort=id")[0] == "-modified"
+    assert split_sorts("template=item, sort=-modified, sort=id") == ("template=item", "-modified")
     assert sorted_by("template=item, title=(", "id") == "template=item, title=(, sort=id"

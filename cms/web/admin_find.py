@@ -22,7 +22,7 @@ import bottle
 from ..errors import SelectorError
 from ..page import Page, PageArray
 from ..selectors.parser import OPERATORS, Condition, parse
-from .forms import selector_quoted
+from .forms import page_ids_text, selector_quoted
 
 if TYPE_CHECKING:
     from .app import Context, Web
@@ -123,37 +123,33 @@ def selector_limit(selector: str) -> int | None:
     return None
 
 
-def top_level_sorts(selector: str) -> tuple[str, list[tuple[int, int]]]:
-    """The first top-level `sort=` value ("" when none) and the spans of every top-level
-    `sort=` condition, each with the separator after it (none for a selector that does not
-    parse)."""
+def split_sorts(selector: str) -> tuple[str, str]:
+    """The selector without its top-level `sort=` conditions, and the first one's value (""
+    when none). A selector that does not parse is kept whole: its error is shown anyway."""
     try:
         items = parse(selector).items
     except SelectorError:
-        return "", []
-    first, spans = "", []
-    for index, item in enumerate(items):
+        return selector, ""
+    first = ""
+    for index in reversed(range(len(items))):
+        item = items[index]
         if isinstance(item, Condition) and item.fields == ("sort",) and not item.negated:
+            # the condition and the separator after it, up to the next item
             end = items[index + 1].position if index + 1 < len(items) else len(selector)
-            spans.append((item.position, end))
-            if not first and item.values:
-                first = item.values[0].text
-    return first, spans
+            selector = selector[:item.position] + selector[end:]
+            first = item.values[0].text if item.values else first
+    return selector.strip().rstrip(",").strip(), first
 
 
-def sorted_by(selector: str, key: str) -> str:
-    """The selector sorting by `key` alone: its own top-level sorts cut out, `sort=key` added."""
-    _, spans = top_level_sorts(selector)
-    for start, end in reversed(spans):
-        selector = selector[:start] + selector[end:]
-    kept = selector.strip().rstrip(",").strip()
-    return f"{kept}, sort={key}" if kept else f"sort={key}"
+def with_sort(unsorted: str, key: str) -> str:
+    """A selector without sorts (`split_sorts`) sorting by `key`."""
+    return f"{unsorted}, sort={key}" if unsorted else f"sort={key}"
 
 
 def column_headers(ctx: Context, selector: str, columns: list[str],
                    page_url: Any) -> list[Header]:
     """Each column's header; a Page field's column has no sort (its values are page ids)."""
-    current, _ = top_level_sorts(selector)
+    unsorted, current = split_sorts(selector)       # parsed once for every header
     headers = []
     for column in columns:
         field = ctx.site.fields.get(column) if column not in BUILT_IN_COLUMNS else None
@@ -162,7 +158,7 @@ def column_headers(ctx: Context, selector: str, columns: list[str],
             continue
         way = "asc" if current == column else "desc" if current == f"-{column}" else ""
         key = f"-{column}" if way == "asc" else column
-        headers.append(Header(column, page_url(selector=sorted_by(selector, key), start=0), way))
+        headers.append(Header(column, page_url(selector=with_sort(unsorted, key), start=0), way))
     return headers
 
 
@@ -201,8 +197,6 @@ def cell(page: Page, column: str) -> Any:
                                                 "status") else page.get(column)
     if isinstance(value, datetime):
         return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, PageArray):
-        return ", ".join(str(i) for i in value.ids())
-    if isinstance(value, Page):             # a single Page field: its id (none: empty)
-        return value.id or ""
+    if isinstance(value, (Page, PageArray)):        # a Page field
+        return page_ids_text(value)
     return "" if value is None else value

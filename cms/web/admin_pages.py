@@ -27,10 +27,10 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import bottle
 
 from ..errors import CmsError, PageError, PermissionDenied, ValidationError
-from ..page import HOME_ID, Page, PageArray
+from ..page import HOME_ID, Page
 from ..tasker.install import TEMPLATE as TASK_TEMPLATE
 from .answers import json_response
-from .forms import selector_quoted
+from .forms import page_ids_text, selector_quoted
 
 if TYPE_CHECKING:
     from .app import Context, Web
@@ -358,8 +358,7 @@ def shown_value(field: Any, value: Any) -> Any:
         shown = value.astimezone(timezone.utc)
         return shown.strftime("%Y-%m-%dT%H:%M:%S" if shown.second else "%Y-%m-%dT%H:%M")
     if kind == "pages":
-        ids = value.ids() if isinstance(value, PageArray) else [value.id] if value else []
-        return ", ".join(str(i) for i in ids)
+        return page_ids_text(value)
     if kind == "checkbox":
         return bool(value)
     if kind == "number" and isinstance(value, float) and value.is_integer():

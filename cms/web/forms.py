@@ -8,6 +8,7 @@ from __future__ import annotations
 from typing import Any
 
 from ..errors import CmsError, ValidationError
+from ..page import PageArray
 
 
 def place_error(exc: CmsError, inputs_by_key: dict[str, str], errors: dict[str, str]) -> None:
@@ -29,6 +30,13 @@ def checked(form: Any, name: str) -> bool:
 def names_list(form: Any, name: str) -> list[str]:
     """Every value of a repeated input (checkboxes, ordered lists), blanks left out."""
     return [value for value in (v.strip() for v in form.decode().getall(name)) if value]
+
+
+def page_ids_text(value: Any) -> str:
+    """A Page field's value as the admin shows it: its page ids, comma separated ("" for none).
+    Tested by type: a NullPage answers every attribute, so `hasattr(value, "ids")` cannot tell."""
+    ids = value.ids() if isinstance(value, PageArray) else [value.id] if value else []
+    return ", ".join(str(i) for i in ids)
 
 
 def selector_quoted(value: str) -> str:
