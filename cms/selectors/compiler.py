@@ -45,6 +45,7 @@ from .plan import (
     StatusColumn,
     TemplatesWith,
     Words,
+    is_partial_date,
     literal_pattern,
     prefix_upper,
 )
@@ -322,7 +323,7 @@ class _Writer:
             if leaf.op == "?":
                 return TRUE if target.field in scope.inner_fields else f"{alias}.pages_id IS NOT NULL"
             expr = f"{alias}.{'fold' if target.folded else 'data'}"
-            if target.kind == "datetime" and leaf.op in ("%=", "^="):     # a partial date
+            if is_partial_date(leaf):
                 cond = self._any([f"{self.db.date_text_sql(expr)} LIKE ?"] * len(leaf.values))
             else:
                 cond = self._compare(expr, leaf.op, [v for v in leaf.values if v is not None],
@@ -575,7 +576,7 @@ class Compiler:
                     self._query_params(value, out)
                 else:
                     out.extend((value, value[:-1] + "0") if isinstance(value, str) else (value, value))
-        elif target.kind == "datetime" and leaf.op in ("%=", "^="):        # a partial date
+        elif is_partial_date(leaf):
             out.extend(f"%{v}%" if leaf.op == "%=" else f"{v}%" for v in leaf.values)
         else:
             exact = isinstance(target, FieldColumn) and not target.folded

@@ -1418,6 +1418,12 @@ def is_empty_date(target: Target, text: str) -> bool:
     return isinstance(target, FieldColumn) and text in ("", "0")
 
 
+def is_partial_date(leaf: Leaf) -> bool:
+    """A Datetime field's `%=` or `^=` (Planner.partial_date_leaf): its values are text to find
+    in the date's text `YYYY-MM-DD HH:MM:SS`."""
+    return leaf.target.kind == "datetime" and leaf.op in PARTIAL_DATE_OPERATORS
+
+
 def is_sql_number(text: str) -> bool:
     """Whether Python's int()/float() may read `text` as SQL would: not "1_000" (1000 to
     Python, 1 to MySQL) nor digits of other scripts ("١٢" is 12 to Python, text to SQL)."""

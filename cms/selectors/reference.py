@@ -35,6 +35,7 @@ from .plan import (
     StatusColumn,
     TemplatesWith,
     compare,
+    is_partial_date,
 )
 
 if TYPE_CHECKING:
@@ -212,7 +213,7 @@ class Reference:
                 return leaf.blank       # no row: the planner worked out what blank matches
             if op == "?":
                 return True
-            if target.kind == "datetime" and op in ("%=", "^="):       # a partial date
+            if is_partial_date(leaf):
                 text = stored.strftime("%Y-%m-%d %H:%M:%S")
                 return any(v in text if op == "%=" else text.startswith(v) for v in values)
             return any(self.phrase(target, pid, v) if isinstance(v, Phrase) and v.accents
