@@ -1,6 +1,7 @@
 """The database seam: URLs, clear connection errors, transactions, schema upgrades."""
 from __future__ import annotations
 
+import ssl
 import subprocess
 
 import peewee
@@ -301,6 +302,52 @@ def test_a_bad_sqlite_url_option_is_a_clear_error_and_creates_nothing(tmp_path, 
     with pytest.raises(cms.DatabaseError, match=message):
         connect(f"sqlite:///{tmp_path}/site.db?{query}")
     assert not (tmp_path / "site.db").exists()
+
+
+@pytest.mark.parametrize("url, message", [
+    ("postgresql://u:secret@db.example/site?ssl=on", "unknown PostgreSQL URL option"),
+    ("postgresql://u:secret@db.example/site?sslmode=requir", "use disable, allow, prefer"),
+    ("mysql://u:secret@db.example/site?sslmode=require", "the options are ssl_mode, ssl_ca"),
+    ("mysql://u:secret@db.example/site?ssl_mode=on", "use disabled, preferred, required"),
+    ("mysql://u:secret@db.example/site?connect_timeout=0", "a whole number of seconds"),
+])
+def test_a_misspelt_server_url_option_is_refused_before_connecting(url, message):
+    """An option the engine does not take (a typo of `sslmode` among them) is an error, not a
+    connection made without what it asked for; the password stays out of the message."""
+    with pytest.raises(cms.DatabaseError, match=message) as err:
+        connect(url)
+    assert "secret" not in str(err.value) and "cannot connect" not in str(err.value)
+
+
+def test_mariadb_tls_follows_mysqls_ssl_modes_and_stays_off_on_loopback():
+    from cms.db.url import mariadb_options
+    assert mariadb_options("", "mysql://h/db", "127.0.0.1") == {"ssl_disabled": True}
+    assert mariadb_options("", "mysql://h/db", "localhost") == {"ssl_disabled": True}
+    assert mariadb_options("", "mysql://h/db", "db.example") == {}         # PyMySQL's preferred
+    assert mariadb_options("ssl_mode=DISABLED", "mysql://h/db", "db.example") == {"ssl_disabled": True}
+    required = mariadb_options("ssl_mode=required&connect_timeout=5", "mysql://h/db", "127.0.0.1")
+    assert required["connect_timeout"] == 5
+    assert (required["ssl"].verify_mode, required["ssl"].check_hostname) == (ssl.CERT_NONE, False)
+    verify_ca = mariadb_options("ssl_mode=verify_ca", "mysql://h/db", "db.example")["ssl"]
+    assert (verify_ca.verify_mode, verify_ca.check_hostname) == (ssl.CERT_REQUIRED, False)
+    identity = mariadb_options("ssl_mode=verify_identity", "mysql://h/db", "db.example")["ssl"]
+    assert (identity.verify_mode, identity.check_hostname) == (ssl.CERT_REQUIRED, True)
+
+
+@pytest.mark.skipif(ENGINE == "sqlite", reason="a server engine's TLS")
+def test_a_server_url_that_requires_tls_is_refused_by_a_server_without_it(db_url):
+    """The test servers run without TLS: asking for it must fail, not fall back to plain."""
+    option = "sslmode=require" if ENGINE == "postgresql" else "ssl_mode=required"
+    with pytest.raises(cms.DatabaseError, match="cannot connect"):
+        connect(f"{db_url}?{option}")
+    option = "sslmode=prefer&application_name=cms-test" if ENGINE == "postgresql" else "ssl_mode=preferred"
+    db = connect(f"{db_url}?{option}")
+    try:
+        assert db.scalar("SELECT 1") == 1
+        if ENGINE == "postgresql":
+            assert db.scalar("SELECT current_setting('application_name')") == "cms-test"
+    finally:
+        db.close()
 
 
 def test_a_writer_waiting_for_sqlites_lock_is_seen_and_gets_in(tmp_path):
