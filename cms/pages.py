@@ -111,9 +111,11 @@ class Pages(Hookable):
         """A page by id, by path ("/about/"), by name ("about": ProcessWire reads a selector that
         is only a page name as `name=`) or by selector; a NullPage when there is none.
 
-        Like ProcessWire's get(), hidden, unpublished and trashed pages are found too; use
-        `find_one()` for the status filtering of `find()`. An empty key ("", 0) is no page, as
-        there (PHP's empty()), not the first page of an empty selector.
+        Like ProcessWire's get(), hidden, unpublished and trashed pages are found too, and an
+        include= in the selector does not narrow that (`get("name=x, include=hidden")` finds an
+        unpublished x, as there); use `find_one()` for the status filtering of `find()`. A path
+        may be followed by options (`"/about/, include=all"`). An empty key ("", 0) is no page,
+        as there (PHP's empty()), not the first page of an empty selector.
         """
         if isinstance(key, bool):
             raise TypeError("pages.get() takes an id, a path or a selector, not a bool")
@@ -121,7 +123,7 @@ class Pages(Hookable):
             return NullPage(self.site)
         if isinstance(key, int):
             row = self.db.one(BY_ID, (key,))
-        elif isinstance(key, str) and key.startswith("/"):     # a path, never a selector
+        elif isinstance(key, str) and key.startswith("/") and "," not in key:   # a path alone
             if not is_storable(key):
                 return NullPage(self.site)     # no page has such a path, on any engine
             path = key if key.endswith("/") else key + "/"
@@ -129,8 +131,11 @@ class Pages(Hookable):
         elif isinstance(key, str) and key.strip().isdigit():
             row = self.db.one(BY_ID, (int(key),))
         elif isinstance(key, str):
-            # As ProcessWire's get(): no status exclusions unless the selector names its own.
-            return self.find_one(key, base=None if "include=" in key else "include=all")
+            # As ProcessWire's get() (its findAll option): no status excludes a page, whatever
+            # include= says; `status=` still filters ("/about/, include=all" is path= too).
+            result = self.site.selectors.select(key, default_limit=1, find_all=True)
+            pages = self.get_many(result.ids[:1])
+            return pages[0] if pages else NullPage(self.site)
         else:
             raise TypeError(f"pages.get() takes an id, a path or a selector, not {type(key).__name__}")
         return self.from_row(row) if row else NullPage(self.site)

@@ -28,10 +28,32 @@ def test_get_by_id_path_and_selector(docs):
     # PagesLoader::normalizeSelectorString), and a path followed by options is `path=`
     assert docs.pages.get("about") == page and docs.pages.find("about").ids() == [page.id]
     assert docs.pages.find("/about/, include=all").ids() == [page.id]
-    assert not docs.pages.get("/about/, include=all")     # get() reads a path as a path only
+    assert docs.pages.get("/about/, include=all") == page == docs.pages.get("/about/, check_access=0")
     assert docs.pages.count(" about, ") == 1 and not docs.pages.get("nothing-so-named")
     with pytest.raises(cms.SelectorError, match="operator expected"):
         docs.pages.find("About")          # not a page name as written: an error there too
+
+
+def test_get_finds_every_status_whatever_include_says(docs):
+    """ProcessWire 3.0.256's answers: `$pages->get()` finds with its findAll option, which an
+    include= in the selector does not narrow (PageFinder::initStatus); status= still filters."""
+    hidden = docs.pages.add("doc", 1, "h", title="Hidden", status=Page.STATUS_HIDDEN)
+    unpublished = docs.pages.add("doc", 1, "u", title="Unpublished", status=Page.STATUS_UNPUBLISHED)
+    trashed = docs.pages.add("doc", 1, "t", title="Trashed")
+    trashed.trash()
+    assert docs.pages.get("name=u, include=hidden") == unpublished
+    assert docs.pages.get(f"id={trashed.id}, include=unpublished") == trashed
+    assert docs.pages.get("/h/, include=hidden") == hidden
+    assert docs.pages.get("/u/, include=hidden") == unpublished
+    assert not docs.pages.get("name=u, status<2048")
+    assert docs.pages.get("name=h, status=hidden") == hidden
+    # find_one keeps find()'s filter
+    assert not docs.pages.find_one("name=u, include=hidden")
+    docs.templates.add("secret", fields=["title"]).set_access(view=["superuser"])
+    secret = docs.pages.add("secret", 1, "s", title="Secret")
+    with docs.as_user("guest"):
+        assert docs.pages.get("name=s, include=hidden") == secret
+        assert not docs.pages.get("name=s, check_access=1")   # named: the guest may not view it
 
 
 def test_missing_page_is_a_falsy_nullpage(docs):

@@ -79,7 +79,7 @@ class SelectorEngine:
         self.db = site.db
         self.compiler = Compiler(site.db)
         self._trees: dict[str, Selector] = {}
-        self._plans: dict[tuple[str | None, str | None], _Planned] = {}
+        self._plans: dict[tuple[str | None, str | None, bool], _Planned] = {}
 
     def parse(self, text: str) -> Selector:
         """The syntax tree of a selector string (cached: the tree depends on the text alone)."""
@@ -95,8 +95,8 @@ class SelectorEngine:
         """What `selector` (after `base`) asks for, resolved against this site's fields."""
         return self._planned(selector, base).query
 
-    def _planned(self, selector: str | None, base: str | None) -> _Planned:
-        planned = self._plans.get((selector, base))
+    def _planned(self, selector: str | None, base: str | None, find_all: bool = False) -> _Planned:
+        planned = self._plans.get((selector, base, find_all))
         if planned is not None and planned.current(self.site):
             return planned
         if selector is not None and not isinstance(selector, str):
@@ -104,21 +104,23 @@ class SelectorEngine:
         trees = [self.parse(base)] if base else []
         trees.append(self.parse(shorthand(selector or "", self.site.sanitizer.page_name)))
         planner = Planner(self.site)
-        planned = _Planned(planner.query(trees), tuple(planner.depends))
+        planned = _Planned(planner.query(trees, find_all), tuple(planner.depends))
         if not planner.volatile:
             if len(self._plans) >= CACHE_SIZE:
                 self._plans.clear()
-            self._plans[(selector, base)] = planned
+            self._plans[(selector, base, find_all)] = planned
         return planned
 
     def select(self, selector: str | None, *, base: str | None = None, want_total: bool = False,
-               default_limit: int | None = None) -> SelectResult:
+               default_limit: int | None = None, find_all: bool = False) -> SelectResult:
         """Ids of the matching pages, in order, `start` and `limit` applied.
 
         `default_limit` applies when the selector sets no limit (find_one passes 1). The total
         costs a COUNT query only when asked for and the page of ids cannot tell it.
+        `find_all` is ProcessWire's option of that name, which `pages.get()` sets: no status
+        excludes a page, whatever include= says (Planner.query).
         """
-        return self._select(self._planned(selector, base), want_total, default_limit)
+        return self._select(self._planned(selector, base, find_all), want_total, default_limit)
 
     def select_query(self, query: Query, *, want_total: bool = False,
                      default_limit: int | None = None) -> SelectResult:

@@ -615,9 +615,19 @@ class Planner:
         return SelectorError(message, selector=tree.text, position=position, token=token, hint=hint)
 
     # -- top level ---------------------------------------------------------------------------
-    def query(self, trees: list[Selector]) -> Query:
-        """The plan for selectors given together (a base such as "parent_id=5", then the caller's)."""
-        return self._query(trees, top=True)
+    def query(self, trees: list[Selector], find_all: bool = False) -> Query:
+        """The plan for selectors given together (a base such as "parent_id=5", then the caller's).
+
+        `find_all`, as ProcessWire's `findAll` option (PageFinder::initStatus, set by
+        `$pages->get()`): no status excludes a page, an include= in the selector does not narrow
+        that, and access is not checked unless the selector names check_access."""
+        query = self._query(trees, top=True)
+        if not find_all:
+            return query
+        named = [(tree, item) for tree in trees for item in tree.items
+                 if isinstance(item, Condition) and item.fields[0] == "check_access"]
+        check_access = bool(named) and self.count_value(*named[-1]) != 0
+        return replace(query, threshold=None, check_access=check_access)
 
     def _query(self, trees: list[Selector], top: bool) -> Query:
         """The plan of a selector, or of a [...] sub-selector (not `top`). A sub-selector's own
@@ -898,6 +908,13 @@ class Planner:
             # referencing nothing or some page other than those (`refs!=/a/`: none of them)
             others = Query(Not(Leaf(Column("id", "id"), "=", node.values)), None)
             return references_nothing_or(node.target, others)
+        if (not_equal and not item.negated and len(leaves) > 1 and len(item.values) > 1
+                and any(all(self.is_empty_value(name, value) for name in item.fields)
+                        for value in item.values)):
+            # `qty|price!=0|3` is neither value, each asked as alone (ProcessWire's answer):
+            # the empty one joins the fields by OR, as below
+            return AllOf(tuple(self.condition(tree, replace(item, values=(value,)))
+                               for value in item.values))
         if (not_equal and not item.negated and len(leaves) > 1 and len(item.values) == 1
                 and all(self.is_empty_value(name, item.values[0]) for name in item.fields)):
             # PageFinder::whereEmptyValuePossible joins the fields with OR for a value their
