@@ -26,6 +26,7 @@ class SelectorError(CmsError, ValueError):
 
     def __init__(self, message: str, selector: str = "", position: int | None = None,
                  token: str = "", hint: str = ""):
+        self.message = message
         self.selector = selector
         self.position = position
         self.token = token
@@ -40,6 +41,11 @@ class SelectorError(CmsError, ValueError):
         if hint:
             text += f"; {hint}"
         super().__init__(text)
+
+    def within(self, selector: str, shift: int) -> "SelectorError":
+        """The same error told of `selector`, whose text stands `shift` characters earlier."""
+        position = None if self.position is None else max(0, self.position - shift)
+        return SelectorError(self.message, selector, position, self.token, self.hint)
 
 
 class ValidationError(CmsError, ValueError):

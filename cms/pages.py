@@ -124,10 +124,7 @@ class Pages(Hookable):
         if isinstance(key, int):
             row = self.db.one(BY_ID, (key,))
         elif isinstance(key, str) and key.startswith("/") and "," not in key:   # a path alone
-            if not is_storable(key):
-                return NullPage(self.site)     # no page has such a path, on any engine
-            path = key if key.endswith("/") else key + "/"
-            row = self.db.one(BY_PATH, (path,))
+            return self.get_by_path(key)
         elif isinstance(key, str) and key.strip().isdigit():
             row = self.db.one(BY_ID, (int(key),))
         elif isinstance(key, str):
@@ -138,6 +135,15 @@ class Pages(Hookable):
             return pages[0] if pages else NullPage(self.site)
         else:
             raise TypeError(f"pages.get() takes an id, a path or a selector, not {type(key).__name__}")
+        return self.from_row(row) if row else NullPage(self.site)
+
+    def get_by_path(self, path: str) -> Page:
+        """The page at a path ("/about/team/", the last slash optional), of any status; a
+        NullPage for any other text. Unlike get(), never a selector: for a path that comes
+        from outside, such as a URL (ProcessWire's getByPath)."""
+        if not path.startswith("/") or not is_storable(path):
+            return NullPage(self.site)     # no page has such a path, on any engine
+        row = self.db.one(BY_PATH, (path if path.endswith("/") else path + "/",))
         return self.from_row(row) if row else NullPage(self.site)
 
     def get_many(self, ids: list[int]) -> list[Page]:

@@ -29,6 +29,9 @@ def test_get_by_id_path_and_selector(docs):
     assert docs.pages.get("about") == page and docs.pages.find("about").ids() == [page.id]
     assert docs.pages.find("/about/, include=all").ids() == [page.id]
     assert docs.pages.get("/about/, include=all") == page == docs.pages.get("/about/, check_access=0")
+    # a path from outside (a URL) is never read as a selector
+    assert docs.pages.get_by_path("/about") == page and not docs.pages.get_by_path("/about/, id>0")
+    assert not docs.pages.get_by_path("about") and not docs.pages.get_by_path("/a\x00/")
     assert docs.pages.count(" about, ") == 1 and not docs.pages.get("nothing-so-named")
     with pytest.raises(cms.SelectorError, match="operator expected"):
         docs.pages.find("About")          # not a page name as written: an error there too

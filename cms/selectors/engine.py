@@ -101,10 +101,19 @@ class SelectorEngine:
             return planned
         if selector is not None and not isinstance(selector, str):
             raise SelectorError(f"a selector is a string, not {type(selector).__name__}")
-        trees = [self.parse(base)] if base else []
-        trees.append(self.parse(shorthand(selector or "", self.site.sanitizer.page_name)))
+        text = selector or ""
+        expanded = shorthand(text, self.site.sanitizer.page_name)
         planner = Planner(self.site)
-        planned = _Planned(planner.query(trees, find_all), tuple(planner.depends))
+        try:
+            trees = [self.parse(base)] if base else []
+            trees.append(self.parse(expanded))
+            planned = _Planned(planner.query(trees, find_all), tuple(planner.depends))
+        except SelectorError as error:
+            if expanded == text or error.selector != expanded:
+                raise
+            # an error in "path=/a/,]" is shown in the caller's "/a/,]", where it stands there
+            lead = len(text) - len(text.lstrip(", "))
+            raise error.within(text, len(expanded) - len(text.strip(", ")) - lead) from None
         if not planner.volatile:
             if len(self._plans) >= CACHE_SIZE:
                 self._plans.clear()

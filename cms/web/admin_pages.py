@@ -342,7 +342,7 @@ def find_target(ctx: Context, text: str) -> Page:
     if text.isdigit():
         return ctx.site.pages.get(int(text))
     if text.startswith("/"):
-        return ctx.site.pages.get(text)
+        return ctx.site.pages.get_by_path(text)
     from ..page import NullPage
     return NullPage(ctx.site)
 

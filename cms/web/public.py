@@ -36,7 +36,7 @@ def register(web: Web) -> None:
         url_path = "/" + path
         if len(url_path) > MAX_PATH or "\x00" in url_path:
             return not_found(ctx)
-        page = ctx.site.pages.get(url_path)
+        page = ctx.site.pages.get_by_path(url_path)
         if not page or not ctx.can("page-view", page) or not has_template_file(ctx.site, page):
             return not_found(ctx)
         if not url_path.endswith("/"):
