@@ -232,6 +232,7 @@ class Pages(Hookable):
     def new(self, template: Template | str, parent: Page | int | str, name: str | None = None,
             **values: Any) -> Page:
         """An unsaved page: `save()` adds it. Values are checked now."""
+        self.site.refresh_schema()          # a field another process added a second ago counts
         if isinstance(template, str):
             template = self.site.templates[template]
         # The parent is given to the constructor rather than through the `parent` setter (a
@@ -279,6 +280,7 @@ class Pages(Hookable):
         """
         if not isinstance(page, Page) or isinstance(page, NullPage):
             raise PageError(f"cannot save {page!r}: not a page")
+        self.site.refresh_schema()
         if not self.db.in_transaction():
             return self.db.retry(lambda: self._save_restoring(page, field, savepoint=True))
         # Inside a caller's transaction, with no hook that could fail half-way, the writes are

@@ -152,7 +152,9 @@ class Site(SiteHooks):
 
     def refresh_schema(self, max_age: float = SCHEMA_CHECK_SECONDS) -> bool:
         """Reload fields and templates if another process changed them; asks the database at
-        most once per `max_age` seconds (each web request calls this). True when it reloaded."""
+        most once per `max_age` seconds. Each web request calls this, and so do finds, page adds
+        and saves in any process: a worker or a script sees another process's schema and access
+        changes within a second, as DESIGN.md promises. True when it reloaded."""
         checked, seen = self._schema_seen
         now = time.monotonic()
         if max_age and now - checked < max_age:

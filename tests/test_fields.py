@@ -128,6 +128,43 @@ def test_a_field_added_elsewhere_is_found(site, db_url, tmp_path):
     assert site.fields.get("summary").type.name == "Text"
 
 
+CHILD = """
+import sys, cms
+site = cms.boot()
+site.pages.find("template=doc")               # schema loaded before the change
+print("ready", flush=True)
+sys.stdin.readline()
+page = site.pages.add("doc", 1, "later", title="Later", rank=2)
+with site.as_user("guest"):
+    print(page.rank, site.pages.count("template=doc"), flush=True)
+"""
+
+
+@pytest.mark.slow
+def test_a_running_script_sees_a_field_and_an_access_change_within_a_second(site, run_env):
+    """DESIGN.md: schema changes (fields, templates, access) made by any process are seen by
+    every running process within a second; a worker or a script, not only the web server."""
+    import subprocess
+    import time
+
+    from conftest import PYTHON
+    site.templates.add("doc", fields=["title"])
+    site.pages.add("doc", 1, "first", title="First")
+    child = subprocess.Popen([PYTHON, "-c", CHILD], env=run_env, stdin=subprocess.PIPE,
+                             stdout=subprocess.PIPE, text=True)
+    try:
+        assert child.stdout.readline().strip() == "ready"
+        site.fields.add("rank", "Integer")
+        site.templates["doc"].add_field("rank")
+        site.templates["doc"].set_access(view=["superuser"])
+        time.sleep(1.1)
+        out, _ = child.communicate("go\n", timeout=60)
+    finally:
+        child.kill()
+    assert child.returncode == 0
+    assert out.split() == ["2", "0"]          # the new field stored; the guest sees no doc
+
+
 def test_field_in_use_cannot_be_deleted(site):
     site.fields.add("body", "Textarea")
     site.templates.add("doc", fields=["title", "body"])

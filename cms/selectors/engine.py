@@ -96,6 +96,9 @@ class SelectorEngine:
         return self._planned(selector, base).query
 
     def _planned(self, selector: str | None, base: str | None, find_all: bool = False) -> _Planned:
+        # Fields, templates and access another process changed count within a second here,
+        # in a worker or a script as in a web request (Site.refresh_schema asks at most that often).
+        self.site.refresh_schema()
         planned = self._plans.get((selector, base, find_all))
         if planned is not None and planned.current(self.site):
             return planned
