@@ -15,6 +15,7 @@ import inspect
 import json
 import logging
 import sys
+import threading
 import traceback
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -238,10 +239,17 @@ class Modules:
         if self._row(name) is not None:
             return self.get_module(name)
         instance = self._instances.get(name) or cls(self.site)
+        trail = InstallTrail(self.site)
         try:
             instance.install()
         except Exception as exc:
+            try:
+                trail.undo()
+            except Exception as undo_exc:       # the install's own error is the one to report
+                log.warning("module %s: could not undo its failed install: %s", name, undo_exc)
             raise ModuleError(f"module {name!r} failed to install: {type(exc).__name__}: {exc}") from exc
+        finally:
+            trail.close()
         flags = FLAG_FROM_CODE if self.source(name) == "code" else 0
         try:
             self.site.db.execute(
@@ -307,3 +315,43 @@ class Modules:
             stored.update(values)
             self.site.db.execute("UPDATE modules SET data = ? WHERE class = ?", (json.dumps(stored), name))
         return {**cls.config_defaults, **stored}
+
+
+class InstallTrail:
+    """What a module's `install()` adds, undone when it raises: "nothing is stored when an
+    error is raised", and a second try must not find half of the first (a page named `x-1`).
+
+    Schema changes cannot share a transaction with the pages (MariaDB commits at each), so
+    the undo is by hand: the pages this thread added (with what is below them), then the
+    templates and the fields that did not exist before. Tables a module creates for itself
+    stay; an install creates them if missing."""
+
+    def __init__(self, site: Site):
+        self.site = site
+        self.thread = threading.get_ident()
+        self.pages: list[int] = []
+        self.fields = self._names("fields")
+        self.templates = self._names("templates")
+        self.hook = site.pages.add_hook_after("added", self._added)
+
+    def _names(self, table: str) -> set[str]:
+        return {row[0] for row in self.site.db.all(f"SELECT name FROM {table}")}
+
+    def _added(self, event: Any) -> None:
+        if threading.get_ident() == self.thread:
+            self.pages.append(event.arguments[0].id)
+
+    def close(self) -> None:
+        self.site.pages.remove_hook(self.hook)
+
+    def undo(self) -> None:
+        site = self.site
+        for page_id in reversed(self.pages):
+            page = site.pages.get(page_id)
+            if page:
+                site.pages.delete(page, recursive=True)
+        site.load_schema()
+        for name in self._names("templates") - self.templates:
+            site.templates.delete(name)
+        for name in self._names("fields") - self.fields:
+            site.fields.delete(name)

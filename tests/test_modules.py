@@ -87,6 +87,34 @@ def test_a_module_whose_install_raises_is_not_installed(site):
         site.modules.get("Greeter")
 
 
+def test_a_failed_install_leaves_none_of_its_fields_templates_or_pages(site):
+    """Nothing is stored when an error is raised: a second try starts from a clean site (its
+    page is `shelf`, not `shelf-1`)."""
+    pages_before = site.pages.count("include=all")
+    site.pages.add("basic-page", 1, "kept", title="Kept")        # made before: stays
+
+    class Shelf(cms.Module):
+        fail = True
+
+        def install(self) -> None:
+            self.site.fields.add("shelf_code", "Text")
+            self.site.templates.add("shelf", fields=["title", "shelf_code"])
+            shelf = self.site.pages.add("shelf", 1, "shelf", title="Shelf", shelf_code="A1")
+            self.site.pages.add("shelf", shelf, "inner", title="Inner")
+            if Shelf.fail:
+                raise RuntimeError("the disk is full")
+
+    site.modules.register(Shelf)
+    with pytest.raises(ModuleError, match="Shelf.*failed to install.*disk is full"):
+        site.modules.install("Shelf")
+    assert not site.modules.is_installed("Shelf")
+    assert site.fields.get("shelf_code") is None and site.templates.get("shelf") is None
+    assert site.pages.count("include=all") == pages_before + 1 and site.pages.get("/kept/")
+    Shelf.fail = False
+    site.modules.install("Shelf")
+    assert site.pages.get("/shelf/inner/").shelf_code == "" and site.pages.get("/shelf/").shelf_code == "A1"
+
+
 def test_uninstall_runs_the_modules_uninstall_and_forgets_its_settings(site):
     uninstalled = []
 
