@@ -281,6 +281,8 @@ class Pages(Hookable):
         if not isinstance(page, Page) or isinstance(page, NullPage):
             raise PageError(f"cannot save {page!r}: not a page")
         self.site.refresh_schema()
+        if page.id and "roles" in page._changed and page.template.name == "user":
+            self.site.users.check_keeps_a_superuser(page)
         if not self.db.in_transaction():
             return self.db.retry(lambda: self._save_restoring(page, field, savepoint=True))
         # Inside a caller's transaction, with no hook that could fail half-way, the writes are
@@ -625,6 +627,8 @@ class Pages(Hookable):
         grants = self.site.acting_grants()
         if grants is not None:
             self._require(grants, "page-delete", self.get(page.id), "delete")
+        if page.template.name == "user":
+            self.site.users.check_keeps_a_superuser(page, deleting=True)
         with self.site.transaction():
             low, high = subtree_range(page.path)
             below = [r[0] for r in self.db.all(

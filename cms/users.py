@@ -207,6 +207,27 @@ class Users:
             found.save("pass")
             self.end_sessions(found)
 
+    def check_keeps_a_superuser(self, user: Page, deleting: bool = False) -> None:
+        """Refuse a save of `user`'s roles without superuser, or its deletion, when it is the
+        last user holding superuser: nobody could then manage users, roles or modules again
+        (ProcessWire's admin refuses this too). Pages.save and Pages.delete call this."""
+        role = self.role("superuser")
+        held = self.db.all("SELECT pages_id FROM field_roles WHERE data = ?", (role.id,))
+        holders = {row[0] for row in held} & set(self._user_ids())
+        if user.id not in holders or holders - {user.id}:
+            return
+        if not deleting and any(getattr(r, "id", r) == role.id for r in (user.get("roles") or [])):
+            return
+        raise ValidationError(
+            f"{user.name!r} is the last superuser: "
+            + ("it cannot be deleted" if deleting else "the superuser role cannot be taken away")
+            + "; make another user a superuser first", field="roles", value=user.name,
+            rule="last-superuser")
+
+    def _user_ids(self) -> list[int]:
+        return [row[0] for row in self.db.all("SELECT id FROM pages WHERE parent_id = ?",
+                                             (self._parent_id(USERS_PATH),))]
+
     def delete(self, user: User | int | str) -> None:
         """Delete a user for good (and end their sessions). The guest cannot be deleted."""
         found = self[user] if not isinstance(user, User) else user

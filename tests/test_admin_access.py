@@ -1,7 +1,10 @@
 """Access screens over HTTP: users, roles with permissions, permissions; bad input refused."""
 from __future__ import annotations
 
+import pytest
 from webclient import PASSWORD, Client, FormValues
+
+from cms import ValidationError
 
 
 def beside(answer, name):
@@ -50,6 +53,39 @@ def test_a_user_gets_roles_a_new_password_and_is_deleted(site, superuser, admin_
     assert "cannot delete the user you are logged in as" in superuser.get(refused.location).text
     deleted = superuser.post(f"/admin/access/users/{user.id}/delete", {"csrf_token": token})
     assert deleted.status == 303 and not site.users.get("wanda")
+
+
+def test_the_last_superuser_keeps_the_role_and_nobody_drops_their_own(site, superuser,
+                                                                     admin_server):
+    """Unticking superuser on yourself logged the browser out of the admin for good when no
+    other superuser existed; the site must always keep one."""
+    token = superuser.token()
+    me = site.users.get("admin")
+    own = superuser.post(f"/admin/access/users/{me.id}/edit", [
+        ("csrf_token", token), ("email", "")])
+    assert own.status == 400 and "from yourself" in beside(own, "roles")
+    assert site.users.get("admin").is_superuser()
+    second = site.users.add("root2", PASSWORD)                  # a superuser
+    other = Client(admin_server)
+    other.login("root2")
+    demoted = other.post(f"/admin/access/users/{me.id}/edit", [
+        ("csrf_token", other.token()), ("email", "")])
+    assert demoted.status == 303 and not site.users.get("admin").is_superuser()
+    # admin is no superuser now: refused for that (403), or as the last superuser's demotion
+    # while the server still holds admin's rights of a second ago (400)
+    last = superuser.post(f"/admin/access/users/{second.id}/edit", [
+        ("csrf_token", token), ("email", "")])
+    assert last.status in (400, 403) and site.users.get("root2").is_superuser()
+    # the same rule in Python, whoever asks: the last superuser is neither demoted nor deleted
+    site.users.delete("admin")
+    with pytest.raises(ValidationError, match="last superuser"):
+        site.users.delete("root2")
+    user = site.users.get("root2")
+    user.roles = [site.users.role("guest")]
+    with pytest.raises(ValidationError, match="last superuser"):
+        user.save()
+    assert site.users.get("root2").is_superuser()
+    other.close()
 
 
 def test_bad_input_is_refused_beside_the_field(site, superuser):

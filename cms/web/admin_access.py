@@ -73,6 +73,13 @@ def register(web: Web) -> None:
         values = {"name": user.name, "email": ctx.form("email").strip(),
                   "roles": names_list(ctx.request.forms, "roles")}
         errors: dict[str, str] = {}
+        if user.id == ctx.user_id and user.is_superuser() and "superuser" not in values["roles"]:
+            # the browser would be logged out of every screen it came from; another
+            # superuser can do it, knowingly
+            errors["roles"] = ("You cannot take the superuser role from yourself; "
+                               "another superuser can.")
+            bottle.response.status = 400
+            return render_user(ctx, user, values, errors)
         try:
             with ctx.site.transaction():
                 user.set("email", values["email"])
