@@ -255,8 +255,8 @@ class Page:
 
     def addable(self, user: Any = None, template: Any = None) -> bool:
         """May `user` add children here (of `template`, when given: page-create for it too)?"""
-        if self._template.settings.get("no_children") or self.is_trash():
-            return False
+        if self._template.settings.get("no_children") or self.is_trash() or self.id == TRASH_ID:
+            return False        # pages go to the trash with trash(), never added or moved there
         if not self.site.users.may(user, "page-add", self):
             return False
         if template is None:

@@ -159,12 +159,15 @@ class Pages(Hookable):
             pages += [found[i] for i in chunk if i in found]
         return pages
 
-    def find(self, selector: str = "", *, base: str | None = None) -> PageArray:
+    def find(self, selector: str = "", *, base: str | None = None,
+             enforce_access: bool = False) -> PageArray:
         """Pages matching a selector, with `.total` counting all matches beyond `limit`.
 
         The total is counted when first read (one COUNT), unless the page of matches tells it.
+        With `enforce_access` the acting user's view access holds even where the selector says
+        `check_access=0` or `include=all`: for a selector a user typed (the admin's Find).
         """
-        result = self.site.selectors.select(selector, base=base)
+        result = self.site.selectors.select(selector, base=base, enforce_access=enforce_access)
         total = result.count_all if result.total is None else result.total
         return PageArray(self.get_many(result.ids), total, result.start, result.limit)
 
@@ -173,8 +176,9 @@ class Pages(Hookable):
         pages = self.get_many(result.ids[:1])
         return pages[0] if pages else NullPage(self.site)
 
-    def find_ids(self, selector: str = "", *, base: str | None = None) -> list[int]:
-        return self.site.selectors.select(selector, base=base).ids
+    def find_ids(self, selector: str = "", *, base: str | None = None,
+                 enforce_access: bool = False) -> list[int]:
+        return self.site.selectors.select(selector, base=base, enforce_access=enforce_access).ids
 
     def count(self, selector: str = "", *, base: str | None = None) -> int:
         return self.site.selectors.count(selector, base=base)
@@ -340,6 +344,8 @@ class Pages(Hookable):
             INSERT_CHECK, (parent_id, parent_id, parent_id, name, parent_id, parent_id))
         if parent_path is None:
             raise PageError(f"parent {parent_id} does not exist")
+        if parent_path.startswith(TRASH_PATH):
+            raise PageError(f"a new page cannot be added in the trash ({parent_path})")
         self._check_children_allowed(parent_template, parent_id, page.template)
         grants = self.site.acting_grants()
         if grants is not None:
@@ -493,6 +499,12 @@ class Pages(Hookable):
             raise PageError(f"cannot move {old_path} under itself or one of its descendants ({parent_path})")
         if page.parent_id != page._parent_before:
             self._check_children_allowed(parent_template, page.parent_id, page.template)
+        if (moving and reason == "move" and parent_path.startswith(TRASH_PATH)
+                and not old_path.startswith(TRASH_PATH)):
+            # moved into the trash by a save: trashed as trash() does (ProcessWire's
+            # PagesEditor::save calls trash() so), with the name restore() reads back
+            before = db.one("SELECT parent_id, sort FROM pages WHERE id = ?", (page.id,))
+            page.name = f"{page.id}.{before[0]}.{before[1]}_{page._name_before or page.name}"
         name = page.name
         if not name:
             raise ValidationError("a page name cannot be empty", field="name", value=name, rule="name")

@@ -10,6 +10,8 @@ def find(client, **params):
 
 
 def result_ids(answer):
+    if 'id="find-results"' not in answer.text:          # no page found: no table
+        return []
     table = answer.text.split('id="find-results"', 1)[1].split("</table>", 1)[0]
     return [int(i) for i in re.findall(r'href="/admin/page/(\d+)/edit"', table)]
 
@@ -130,3 +132,33 @@ def test_sorted_by_replaces_only_the_top_level_sorts():
         "(sort=x, title=a), (title=b), sort=id"
     assert split_sorts("template=item, sort=-modified, sort=id") == ("template=item", "-modified")
     assert sorted_by("template=item, title=(", "id") == "template=item, title=(, sort=id"
+
+
+def test_a_typed_include_all_does_not_lift_the_users_own_view_access(site, superuser,
+                                                                     admin_server):
+    """An editor typing `include=all, template=user` listed every user's e-mail; Find keeps
+    the user's view access whatever the selector says (check_access=0 too)."""
+    from webclient import PASSWORD, Client
+    site.users.add_role("editor", ["page-edit"])
+    site.users.add("ed", PASSWORD, roles=["editor"])
+    public = site.pages.add("basic-page", 1, title="Public")
+    editor = Client(admin_server)
+    editor.login("ed")
+    for selector in ("include=all, template=user", "check_access=0, template=user",
+                     "include=all, template=role"):
+        answer = find(editor, selector=selector, columns="name,email")
+        assert answer.status == 200 and result_ids(answer) == [], selector
+        assert "@" not in answer.text.split('id="find-results"', 1)[-1]
+    assert public.id in result_ids(find(editor, selector="include=all, title=Public"))
+    users = find(superuser, selector="include=all, template=user")
+    assert site.users.get("ed").id in result_ids(users)      # the superuser sees them all
+    editor.close()
+
+
+def test_a_start_past_the_end_counts_what_is_there(site, superuser, monkeypatch):
+    from cms.web import admin_find
+    monkeypatch.setattr(admin_find, "COUNT_CAP", 20)
+    for n in range(30):
+        site.pages.add("basic-page", 1, f"w{n:02d}", title=f"Zq {n:02d}")
+    answer = find(superuser, selector="title^=Zq", start="999999")
+    assert result_ids(answer) == [] and "20+ page(s) found" in answer.text

@@ -145,6 +145,20 @@ def test_the_move_form_offers_the_tree_to_pick_the_new_parent(site, superuser):
     assert moved.status == 303 and site.pages.get(page.id).path == "/target/mover/"
 
 
+def test_a_typed_move_target_follows_the_pickers_rules(site, superuser):
+    """Typing 7 moved a page into the trash where Restore could not find it, and typing 2 put
+    it under /admin/; a typed parent is held to what the picker offers."""
+    page = site.pages.add("basic-page", 1, "mover", title="Mover")
+    token = superuser.token()
+    for target, words in (("7", "with Trash, not with Move"), ("/trash/", "with Trash, not with Move"),
+                          ("2", "does not take"), ("/admin/access/", "does not take")):
+        refused = superuser.post(f"/admin/page/{page.id}/move", {"csrf_token": token,
+                                                                 "parent": target})
+        assert refused.status == 400 and words in refused.text, target
+        assert site.pages.get(page.id).path == "/mover/"
+    assert superuser.get("/admin/page/add?parent=7").status == 403
+
+
 def page_actions(html: str) -> str:
     return html.split('class="page-actions"', 1)[1].split("</div>", 1)[0]
 

@@ -458,6 +458,14 @@ def test_moving_into_and_out_of_the_trash_sets_the_trash_status(docs):
     page.parent = bin_page
     page.save()
     assert docs.pages.get(page.id).is_trash() and docs.pages.get(kid.id).is_trash()
+    # moved into the trash itself, it is trashed as trash() does it, and restore() brings it back
+    other = docs.pages.add("doc", 1, "other", title="O")
+    other.parent = 7
+    other.save()
+    assert docs.pages.get(other.id).is_trash()
+    assert docs.pages.get(other.id).restore().path == "/other/"
+    with pytest.raises(cms.PageError, match="cannot be added in the trash"):
+        docs.pages.add("doc", 7, "new", title="N")
     page = docs.pages.get(page.id)
     page.parent = 1
     page.save()

@@ -124,25 +124,30 @@ class SelectorEngine:
         return planned
 
     def select(self, selector: str | None, *, base: str | None = None, want_total: bool = False,
-               default_limit: int | None = None, find_all: bool = False) -> SelectResult:
+               default_limit: int | None = None, find_all: bool = False,
+               enforce_access: bool = False) -> SelectResult:
         """Ids of the matching pages, in order, `start` and `limit` applied.
 
         `default_limit` applies when the selector sets no limit (find_one passes 1). The total
         costs a COUNT query only when asked for and the page of ids cannot tell it.
         `find_all` is ProcessWire's option of that name, which `pages.get()` sets: no status
-        excludes a page, whatever include= says (Planner.query).
+        excludes a page, whatever include= says (Planner.query). `enforce_access`: the acting
+        user's view access holds even where the selector says check_access=0 or include=all
+        (a selector a user typed must not lift that user's own limits: the admin's Find).
         """
-        return self._select(self._planned(selector, base, find_all), want_total, default_limit)
+        return self._select(self._planned(selector, base, find_all), want_total, default_limit,
+                            enforce_access)
 
     def select_query(self, query: Query, *, want_total: bool = False,
                      default_limit: int | None = None) -> SelectResult:
         """`select` for a plan made already (the tests run one plan here and in the reference)."""
         return self._select(_Planned(query, ()), want_total, default_limit)
 
-    def _for_user(self, query: Query) -> Query:
+    def _for_user(self, query: Query, enforce_access: bool = False) -> Query:
         """The query narrowed to the pages the acting user may view (cms.access), unless it
-        says `check_access=0` or `include=all`, or the user may view every page."""
-        if not query.check_access:
+        says `check_access=0` or `include=all` (and access is not enforced), or the user may
+        view every page."""
+        if not query.check_access and not enforce_access:
             return query
         grants = self.site.acting_grants()
         if grants is None:
@@ -150,8 +155,9 @@ class SelectorEngine:
         view = self.site.users.access.view_filter(grants)
         return query if view is None else replace(query, access=view)
 
-    def _select(self, planned: _Planned, want_total: bool, default_limit: int | None) -> SelectResult:
-        query = self._for_user(planned.query)
+    def _select(self, planned: _Planned, want_total: bool, default_limit: int | None,
+                enforce_access: bool = False) -> SelectResult:
+        query = self._for_user(planned.query, enforce_access)
         limit = query.limit if query.limit is not None else default_limit
         start = query.offset
         key = ("select", limit, query.access)

@@ -9,7 +9,8 @@ selector is the page size instead, as in ProcessWire's Lister (up to MAX_LIMIT r
 column's header sorts by it, as the Lister's do: its link is the selector with its own `sort=`
 conditions replaced by `sort=column` (`sort=-column` when already sorted so), so the box shows
 the selector that sorted. A selector that cannot be read shows its error and points at the
-position. Finding goes through `site.pages.find`, so it honours the user's view access.
+position. Finding goes through `site.pages.find` with the user's view access enforced, so
+`include=all` or `check_access=0` typed in the selector does not lift it.
 """
 from __future__ import annotations
 
@@ -98,13 +99,15 @@ def register(web: Web) -> None:
 
 def find_page(ctx: Context, selector: str, start: int, per: int) -> Found:
     """The pages from `start`, and their number counted up to COUNT_CAP."""
-    ids = ctx.site.pages.find_ids(f"{selector}, start={start}, limit={per}")
+    # what the user typed never lifts their own view access (check_access=0, include=all)
+    ids = ctx.site.pages.find_ids(f"{selector}, start={start}, limit={per}", enforce_access=True)
     pages = ctx.site.pages.get_many(ids)
     if ids and len(ids) < per:                   # the last page: the end is known exactly
         return Found(pages, start + len(ids), False)
-    counted = len(ctx.site.pages.find_ids(f"{selector}, start=0, limit={COUNT_CAP + 1}"))
-    if counted > COUNT_CAP:
-        return Found(pages, max(COUNT_CAP, start + len(ids)), True)
+    counted = len(ctx.site.pages.find_ids(f"{selector}, start=0, limit={COUNT_CAP + 1}",
+                                          enforce_access=True))
+    if counted > COUNT_CAP:                      # past the end (no ids), the cap is all we know
+        return Found(pages, max(COUNT_CAP, start + len(ids)) if ids else COUNT_CAP, True)
     return Found(pages, counted, False)
 
 

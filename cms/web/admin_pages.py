@@ -27,7 +27,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import bottle
 
 from ..errors import CmsError, PageError, PermissionDenied, ValidationError
-from ..page import HOME_ID, Page
+from ..page import HOME_ID, TRASH_ID, Page
 from ..tasker.install import TEMPLATE as TASK_TEMPLATE
 from .answers import json_response
 from .forms import page_ids_text, selector_quoted
@@ -81,6 +81,13 @@ def is_locked(page: Page) -> bool:
             or page.has_status(Page.STATUS_LOCKED))
 
 
+def takes_moved(target: Page, page: Page) -> bool:
+    """Whether the move picker offers `target` as `page`'s new parent (a typed path or id is
+    held to the same rule: no admin, user or task branch, only where the user may add)."""
+    return (target.id != page.id and target.template.name not in INTERNAL_TEMPLATES
+            and target.addable() and target.template.allows_child(page.template))
+
+
 def node(page: Page, num_children: int | None = None) -> Node:
     """A tree row; what it offers follows what the acting user (the request's) may do.
     `num_children`: the page's, when counted with its siblings'."""
@@ -107,6 +114,7 @@ def children_of(parent: Page, start: int, q: str = "") -> tuple[list[Node], int]
 
 def register(web: Web) -> None:
     app = web.app
+    web.views.globals["takes_moved"] = takes_moved       # the tree's move picker
 
     @app.get("/admin/")
     def tree(ctx: Context) -> str:
@@ -262,8 +270,11 @@ def register(web: Web) -> None:
         error = ""
         if not target:
             error = f"there is no page {target_text!r} to move to (give its path or id)"
-        elif target.is_trash():
+        elif target.is_trash() or target.id == TRASH_ID:
             error = "pages go to the trash with Trash, not with Move"
+        elif not takes_moved(target, page):
+            error = (f"{target.path} does not take a {page.template.name} page here: pick a "
+                     "page that offers “Move here”")
         else:
             try:
                 page.parent = target

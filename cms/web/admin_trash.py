@@ -25,8 +25,9 @@ def register(web: Web) -> None:
     @app.get("/admin/trash/")
     def trash(ctx: Context) -> str:
         start = ctx.int_param("start", 0, 0, 10 ** 9)
+        # include=all admits every status; the user still sees only what they may view
         found = ctx.site.pages.find(f"parent={TRASH_ID}, include=all, sort=-modified, "
-                                    f"start={start}, limit={PAGE_SIZE}")
+                                    f"start={start}, limit={PAGE_SIZE}", enforce_access=True)
         return ctx.render("trash.html", found=found, start=start, page_size=PAGE_SIZE,
                           counts=ctx.site.pages.num_children_of(found.ids()),
                           may_empty=ctx.can(SUPERUSER))
