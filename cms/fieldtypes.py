@@ -205,7 +205,8 @@ class Email(Text):
 
 class URL(Text):
     name = "URL"
-    PATTERN = re.compile(r"^(https?://[^\s/$.?#][^\s]*|/[^\s]*)$", re.IGNORECASE)
+    # "/path", never "//host" or "/\\host": browsers read both as another site's address
+    PATTERN = re.compile(r"^(https?://[^\s/$.?#][^\s]*|/(?![/\\])[^\s]*)$", re.IGNORECASE)
 
     def sanitize(self, field: Field, value: Any) -> Any:
         text = super().sanitize(field, value)

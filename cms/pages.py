@@ -589,6 +589,11 @@ class Pages(Hookable):
             page.name = f"{current.id}.{current.parent_id}.{current.sort}_{current.name}"
             page.parent = TRASH_ID
             self._move(page, reason="trash")
+            # a trash is a save in ProcessWire: `modified` says when (the trash lists by it)
+            now, stamp = self._now()
+            self.db.execute("UPDATE pages SET modified = ?, modified_users_id = ? WHERE id = ?",
+                            (stamp, self.site.user_id, page.id))
+            object.__setattr__(page, "modified", now)
             self.trashed(page)
         page._changed.clear()
         return page

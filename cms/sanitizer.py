@@ -95,7 +95,7 @@ class Sanitizer:
 
     def url(self, value: Any) -> str:
         text = self.text(value, 2048)
-        return text if re.match(r"^(https?://\S+|/\S*)$", text, re.IGNORECASE) else ""
+        return text if re.match(r"^(https?://\S+|/(?![/\\])\S*)$", text, re.IGNORECASE) else ""
 
     def entities(self, value: Any) -> str:
         """HTML-escaped text, for the rare place outside a Jinja2 template."""

@@ -272,3 +272,16 @@ def test_saving_the_editor_untouched_changes_no_value_of_any_type(site, superuse
                 old, new = (old.ids() if isinstance(old, PageArray) else old.id,
                             new.ids() if isinstance(new, PageArray) else new.id)
             assert new == old, (page.name, name, old, new)
+
+
+def test_the_open_home_row_says_so_and_the_tree_needs_no_inline_style(site, superuser):
+    """Assistive tech heard "collapsed" on the open home row; an inline style broke the
+    admin's own Content-Security-Policy (style-src 'self')."""
+    for n in range(3):
+        site.pages.add("basic-page", 1, title=f"P{n}")
+    tree = superuser.get("/admin/")
+    home_row = tree.text.split('id="page-1"', 1)[1].split("</div>", 1)[0]
+    assert 'aria-expanded="true"' in home_row
+    assert "style-src 'self'" in tree.headers.get("Content-Security-Policy", "")
+    for page in ("/admin/", "/admin/page/1/children"):
+        assert 'style="' not in superuser.get(page).text, page

@@ -56,6 +56,7 @@ def test_blank_values_read_as_empty(typed):
     ("price", "cheap", "float"), ("price", float("nan"), "float"), ("price", -1, "min"),
     ("featured", "maybe", "checkbox"), ("published", "not a date", "datetime"),
     ("contact", "nobody", "email"), ("link", "javascript:alert(1)", "url"),
+    ("link", "//evil.example/x", "url"), ("link", "/\\evil.example/x", "url"),
     ("title", "x" * 251, "maxlength"), ("title", ["a"], "type"), ("author", [1, 2], "multiple"),
     ("author", "abc", "page"),
 ])

@@ -450,6 +450,16 @@ def test_find_many_streams_everything(docs):
     assert len(names) == 1200 and len(set(names)) == 1200
 
 
+def test_a_trash_stamps_modified_as_the_trash_lists_by_it(docs):
+    page = docs.pages.add("doc", 1, "old", title="Old")
+    docs.db.execute("UPDATE pages SET modified = ? WHERE id = ?",
+                    (docs.db.dt_param(datetime(2020, 1, 1, tzinfo=timezone.utc)), page.id))
+    page = docs.pages.get(page.id)
+    assert page.modified.year == 2020
+    page.trash()
+    assert page.modified.year >= 2026 and docs.pages.get(page.id).modified == page.modified
+
+
 def test_moving_into_and_out_of_the_trash_sets_the_trash_status(docs):
     bin_page = docs.pages.add("doc", 1, "bin", title="Bin")
     bin_page.trash()

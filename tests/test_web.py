@@ -515,11 +515,16 @@ def test_the_task_list_searches_titles_and_counts_the_matches_by_state(web_site,
     assert 'value="apples"' in found.text
     both = admin.get("/admin/tasks/?q=apples&state=1")
     assert both.text.count('class="task-status') == 1 and "Import Äpples" in both.text
-    # Operators, quotes and separators cannot reach the selector: the words are searched.
+    # Operators, quotes and separators cannot reach the selector: the text is searched as typed.
     hostile = admin.get("/admin/tasks/?" + urlencode({"q": '", include=all, title!=x'}))
     assert hostile.status == 200
     assert "No tasks whose title contains" in hostile.text
     assert admin.get("/admin/tasks/?q=").text.count('class="task-status') == 3
+    make_task(web_site, title="Sale: 50% <b>off</b>")
+    for typed in ("%", "50%", "<b>"):
+        found = admin.get("/admin/tasks/?" + urlencode({"q": typed}))
+        assert found.text.count('class="task-status') == 1, typed
+        assert 'value="' + typed.replace("<", "&lt;").replace(">", "&gt;") + '"' in found.text
 
 
 def test_the_task_list_sorts_by_progress(web_site, admin):

@@ -63,7 +63,7 @@ def when(value: Any) -> str:
 
 
 def title_match(q: str) -> str:
-    """The selector part of a title search (empty for none); `q` is sanitized already."""
+    """The selector part of a title search (empty for none), the text quoted as it is."""
     return f"title%={selector_quoted(q)}" if q else ""
 
 
@@ -129,7 +129,8 @@ def register(web: Web) -> None:
         sort = ctx.query("sort") if ctx.query("sort") in SORTS else "created"
         direction = "asc" if ctx.query("dir") == "asc" else "desc"
         start = ctx.int_param("start", 0, 0, 10 ** 9)
-        q = ctx.site.sanitizer.selector_value(ctx.query("q"))
+        # any text: the search is quoted (selector_quoted), so "%" and "<b>" are looked for
+        q = ctx.site.sanitizer.text(ctx.query("q"), 100)
         found = tasker.get_tasks(list_selector(state, sort, direction, start, q))
         parents = {p.id: p for p in ctx.site.pages.get_many(sorted({t.parent_id for t in found}))}
         statuses = tasker.get_statuses(task.id for task in found)    # one query for all rows
