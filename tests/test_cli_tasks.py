@@ -92,14 +92,20 @@ def test_show_gives_state_data_and_log_as_text_and_json(tasker, cli):
 
 
 @pytest.mark.parametrize("bad, says", [("999999", "there is no task with id 999999"),
-                                       ("abc", "a task id is a positive whole number, not 'abc'"),
                                        ("1", "page 1 (/) is not a task")])
 @pytest.mark.parametrize("action", ["show", "activate", "suspend", "kill", "reset", "trash", "run"])
-def test_a_bad_id_is_one_clear_line_and_exit_1(tasker, cli, action, bad, says):
+def test_a_missing_task_is_one_clear_line_and_exit_1(tasker, cli, action, bad, says):
     code, out, err = cli("tasks", action, bad)
     assert code == 1
     assert err == f"cms: error: {says}" + ("; `python run.py tasks list` shows the tasks\n"
                                            if bad == "999999" else "\n")
+
+
+@pytest.mark.parametrize("action", ["show", "activate", "kill", "run"])
+def test_a_malformed_id_is_bad_usage_and_exit_2(tasker, cli, action):
+    code, out, err = cli("tasks", action, "abc")
+    assert code == 2 and out == ""
+    assert err.endswith("error: argument ID: a task id is a positive whole number, not 'abc'\n")
 
 
 def test_actions_change_the_state_and_say_what_happened(tasker, cli):

@@ -94,12 +94,25 @@ def test_the_module_may_be_a_class_an_instance_or_a_name(tasker):
     ("Jobs", "count", 1, {"ratio": float("nan")}, "JSON cannot hold"),
     ("Jobs", "count", 1, {"records_processed": 5}, "may not set 'records_processed'"),
     ("Jobs", "count", 1, ["not", "a", "dict"], "must be a dict"),
+    ("Jobs", "count", 1, {1: "a"}, "has the key 1: JSON keeps only text keys"),
+    ("Jobs", "count", 1, {"rows": [{"id": 1, 2: "b"}]}, r"task_data\['rows'\]\[0\] has the key 2"),
+    ("Jobs", "count", 7, {}, "cannot be added in the trash"),
 ])
 def test_invalid_input_raises_task_error_and_creates_nothing(tasker, module, method, page, data, words):
     before = page_count(tasker.site)
     with pytest.raises(TaskError, match=words):
         tasker.create_task(module, method, page, "Bad", data)
     assert page_count(tasker.site) == before
+
+
+def test_save_progress_of_no_dict_is_a_task_error_and_saves_nothing(tasker):
+    task = tasker.create_task("Jobs", "count", 1, "Count", {"total": 3})
+    for bad in ([1, 2], "text", None):
+        with pytest.raises(TaskError, match="task_data must be a dict"):
+            tasker.save_progress(task, bad)
+        with pytest.raises(TaskError, match="task_data must be a dict"):
+            tasker.save_progress_at_milestone(task, bad)
+    assert stored_data(tasker, task)["total"] == 3
 
 
 def test_invalid_scheduling_options_are_refused(tasker):

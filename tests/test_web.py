@@ -336,6 +336,7 @@ def test_commands_change_the_state_as_the_original(web_site, admin):
     assert killed["task_state"] == 4
     trashed = admin.api("trash", task.id).json()
     assert trashed["status"] is True and trashed["status_html"] == ""
+    assert (trashed["task_state"], trashed["task_state_info"]) == (4, "trashed")   # killed
     assert admin.api("status", task.id).status == 404
 
 

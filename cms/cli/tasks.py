@@ -43,7 +43,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     listing.set_defaults(func=cmd_list)
 
     show = tsub.add_parser("show", help="one task: state, progress, data, log")
-    show.add_argument("id", metavar="ID")
+    show.add_argument("id", metavar="ID", type=task_id)
     show.add_argument("--json", action="store_true", help="JSON instead of text")
     show.set_defaults(func=cmd_show)
 
@@ -54,11 +54,11 @@ def register(sub: argparse._SubParsersAction) -> None:
                          ("reset", "send a task back to waiting at 0% with its initial data"),
                          ("trash", "kill a task and move its page to the trash")):
         parser = tsub.add_parser(action, help=text)
-        parser.add_argument("id", metavar="ID")
+        parser.add_argument("id", metavar="ID", type=task_id)
         parser.set_defaults(func=cmd_action, action=action)
 
     run = tsub.add_parser("run", help="run a task here, step after step, to its end")
-    run.add_argument("id", metavar="ID")
+    run.add_argument("id", metavar="ID", type=task_id)
     run.add_argument("--step-time", type=float, metavar="S",
                      help="the time box of each step (default: the setting cron_timeout, 55)")
     run.set_defaults(func=cmd_run)
@@ -85,14 +85,19 @@ def _tasker(args: argparse.Namespace) -> Any:
     return site.modules.get("Tasker")
 
 
-def _task(tasker: Any, text: str) -> Any:
-    """The task page named by `text`, or TaskNotFound with a line that says what is wrong."""
+def task_id(text: str) -> int:
+    """An ID argument: a malformed one is bad usage (exit 2), as argparse reports it."""
     value = str(text).strip()
     if not value.isdigit() or int(value) <= 0:
-        raise TaskNotFound(f"a task id is a positive whole number, not {text!r}")
-    task = tasker.get_task_by_id(int(value))
+        raise argparse.ArgumentTypeError(f"a task id is a positive whole number, not {text!r}")
+    return int(value)
+
+
+def _task(tasker: Any, value: int) -> Any:
+    """The task page of that id, or TaskNotFound with a line that says what is wrong."""
+    task = tasker.get_task_by_id(value)
     if not task:
-        page = tasker.site.pages.get(int(value))
+        page = tasker.site.pages.get(value)
         if page:
             raise TaskNotFound(f"page {value} ({page.path}) is not a task")
         raise TaskNotFound(f"there is no task with id {value}; `python run.py tasks list` "

@@ -52,6 +52,8 @@ class Progress:
         Outside a running step it just stores task_data and progress of a task that is not
         running.
         """
+        if not isinstance(task_data, dict):
+            raise TaskError(f"task_data must be a dict, not {type(task_data).__name__}")
         task_id = task.id if isinstance(task, Page) else int(task)
         step = self.steps.get(task_id)
         if step is None or step.thread != threading.get_ident():
@@ -107,7 +109,10 @@ class Progress:
         False), so a long stretch between milestones is neither lost in a crash nor keeps
         others waiting. Otherwise it costs a lookup and a comparison.
         """
-        milestone = task_data.get("milestone")
+        try:
+            milestone = task_data.get("milestone")
+        except AttributeError:
+            raise TaskError(f"task_data must be a dict, not {type(task_data).__name__}") from None
         if milestone is not None and task_data.get("records_processed", 0) >= milestone:
             self.save_progress(task, task_data, update_state, check_events)
             return True

@@ -144,6 +144,7 @@ class Tasker(Module, Hookable):
             task_data = {}
         if not isinstance(task_data, dict):
             raise TaskError(f"task_data must be a dict, not {type(task_data).__name__}")
+        check_json_keys(task_data)
         taken = [key for key in RESERVED_KEYS if key in task_data]
         if taken:
             raise TaskError(f"task_data may not set {', '.join(map(repr, taken))}: Tasker sets "
@@ -411,3 +412,17 @@ class Tasker(Module, Hookable):
     def count_by_state(self, include_hidden: bool = True) -> dict[int, int]:
         """How many tasks are in each state (trashed ones left out)."""
         return self.statuses.count_by_state(include_hidden)
+
+
+def check_json_keys(value: Any, where: str = "task_data") -> None:
+    """Refuse keys JSON would turn into text: the method would get `"1"` back for `1`, so
+    a task created with them would not run on the data it was given."""
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise TaskError(f"{where} has the key {key!r}: JSON keeps only text keys (it "
+                                f"would come back as {str(key)!r}); use str keys")
+            check_json_keys(item, f"{where}[{key!r}]")
+    elif isinstance(value, (list, tuple)):
+        for index, item in enumerate(value):
+            check_json_keys(item, f"{where}[{index}]")

@@ -219,9 +219,11 @@ def answer(ctx: Context, tasker: Any, task_id: int, status: bool, result: str,
             "log": last_lines(found.log, log_limit)}
 
 
-def gone_answer(task: Any, result: str) -> dict[str, Any]:
-    """The answer for a task just trashed."""
-    return {"taskid": task.id, "taskinfo": task.get("title") or "", "task_state": 0,
+def gone_answer(tasker: Any, task: Any, result: str) -> dict[str, Any]:
+    """The answer for a task just trashed: its state is the one trash_task left (killed,
+    or finished and failed as they were), `task_state_info` says it is in the trash."""
+    state = tasker.get_state(task)
+    return {"taskid": task.id, "taskinfo": task.get("title") or "", "task_state": int(state),
             "task_state_info": "trashed", "status": True, "status_html": "",
             "result": result, "progress": 0, "task_running": 0, "log": []}
 
@@ -256,7 +258,7 @@ def register(web: Web) -> None:
             task = find_task(ctx, tasker, ctx.param("id"))
             result = run_command(ctx, tasker, task, cmd)
             if cmd == "trash":
-                return gone_answer(task, result)
+                return gone_answer(tasker, task, result)
             return answer(ctx, tasker, task.id, True, result, log_limit)
         except HttpError as exc:      # a refused command, no valid CSRF token ...
             return error_json(str(exc), exc.status, task)
