@@ -63,8 +63,11 @@ class Hooks:
             raise ValueError(f"hook timing must be 'before' or 'after', not {when!r}")
         if not callable(fn):
             raise TypeError(f"hook handler {fn!r} is not callable")
-        if isinstance(key, str) and "::" not in key:
-            raise ValueError(f"hook name {key!r} must look like 'Class::method', e.g. 'Pages::save'")
+        if isinstance(key, str):
+            if "::" not in key:
+                raise ValueError(f"hook name {key!r} must look like 'Class::method', e.g. 'Pages::save'")
+            class_name, method = key.split("::", 1)
+            check_hookable(class_name, hookable_methods().get(class_name), method)
         hook = Hook(priority, next(self._ids), when, key, fn)
         hooks = self._hooks.setdefault(key, [])
         hooks.append(hook)
@@ -129,6 +132,35 @@ class Hooks:
         return event.return_value
 
 
+# Hooked by hand rather than by @hookable (cms/render.py).
+HOOKED_BY_HAND = {"Page": {"render"}}
+
+
+def methods_marked(cls: type) -> set[str]:
+    """The names `cls` (with its bases) may be hooked by: its @hookable methods."""
+    return {name.lstrip("_") for klass in cls.__mro__ for name, value in vars(klass).items()
+            if getattr(value, "hookable", False)}
+
+
+def hookable_methods() -> dict[str, set[str]]:
+    """Class name -> its hookable methods, for every class loaded that has any."""
+    found = {name: set(methods) for name, methods in HOOKED_BY_HAND.items()}
+    stack = list(Hookable.__subclasses__())
+    while stack:
+        cls = stack.pop()
+        stack += cls.__subclasses__()
+        found.setdefault(cls.__name__, set()).update(methods_marked(cls))
+    return found
+
+
+def check_hookable(class_name: str, methods: set[str] | None, method: str) -> None:
+    """Refuse a hook that would never run (`Pages::trashh`); a class not loaded yet (a
+    module's, registered later) is taken on trust."""
+    if methods is not None and method not in methods:
+        raise ValueError(f"{class_name}::{method} is not hookable; {class_name} has "
+                         f"{', '.join(sorted(methods)) or 'no hookable methods'}")
+
+
 def hookable(method: Callable) -> Callable:
     """Mark a method of a `Hookable` class as hookable under its own name."""
     name = method.__name__.lstrip("_")
@@ -150,9 +182,11 @@ class Hookable:
     site: Any
 
     def add_hook_before(self, method: str, fn: Callable[[HookEvent], Any], priority: int = 100) -> int:
+        check_hookable(type(self).__name__, methods_marked(type(self)), method)
         return self.site.hooks.add("before", (id(self), method), fn, priority)
 
     def add_hook_after(self, method: str, fn: Callable[[HookEvent], Any], priority: int = 100) -> int:
+        check_hookable(type(self).__name__, methods_marked(type(self)), method)
         return self.site.hooks.add("after", (id(self), method), fn, priority)
 
     def remove_hook(self, hook_id: int) -> bool:

@@ -255,6 +255,7 @@ class Pages(Hookable):
                 page.set(key, value)
         return page
 
+    @hookable
     def add(self, template: Template | str, parent: Page | int | str, name: str | None = None,
             **values: Any) -> Page:
         """Create and save a page under `parent`; its name comes from the title when not given."""
@@ -572,6 +573,7 @@ class Pages(Hookable):
         self.db.defer("UPDATE pages SET modified = ? WHERE id = ?", (self._now()[1], page_id))
 
     # -- trash, restore, delete ---------------------------------------------------------------
+    @hookable
     def trash(self, page: Page) -> Page:
         """Move a page and its subtree to the trash, remembering where it came from."""
         if not page.id or page.is_trash():
@@ -598,6 +600,7 @@ class Pages(Hookable):
         page._changed.clear()
         return page
 
+    @hookable
     def restore(self, page: Page) -> Page:
         """Put a trashed page back under its old parent with its old name."""
         match = TRASH_NAME.match(page.name)
@@ -635,6 +638,7 @@ class Pages(Hookable):
                             f"AND id IN ({', '.join('?' * len(chunk))})", chunk)
         object.__setattr__(page, "status", page.status | bit if on else page.status & ~bit)
 
+    @hookable
     def delete(self, page: Page, recursive: bool = False) -> int:
         """Delete a page for good (and with `recursive=True` its subtree); returns how many."""
         if not page.id:

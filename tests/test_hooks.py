@@ -94,6 +94,36 @@ def test_class_hooks_on_the_tree_events(site):
                       ("deleted", page_id)]
 
 
+def test_trash_restore_delete_and_add_are_hookable_as_in_processwire(site):
+    seen = []
+    for name in ("add", "trash", "restore", "delete"):
+        site.add_hook_before(f"Pages::{name}", lambda e, name=name: seen.append(name))
+    page = site.pages.add("basic-page", 1, "about", title="About")
+    page.trash()
+    page.restore()
+    site.pages.delete(page)
+    assert seen == ["add", "trash", "restore", "delete"]
+
+    def keep(event: HookEvent) -> None:          # a before hook may replace the method
+        event.replace = True
+        event.return_value = 0
+    site.add_hook_before("Pages::delete", keep)
+    kept = site.pages.add("basic-page", 1, "kept", title="Kept")
+    assert site.pages.delete(kept) == 0 and site.pages.get("/kept/")
+
+
+def test_a_hook_that_could_never_run_is_refused(site):
+    """`Pages::trashh` (or a method that is not hookable) was accepted and never ran."""
+    with pytest.raises(ValueError, match=r"Pages::trashh is not hookable; Pages has .*trash"):
+        site.add_hook_after("Pages::trashh", lambda e: None)
+    with pytest.raises(ValueError, match="Pages::find is not hookable"):
+        site.pages.add_hook_before("find", lambda e: None)
+    with pytest.raises(ValueError, match="Page::save is not hookable; Page has render"):
+        site.add_hook_after("Page::save", lambda e: None)
+    # a class not loaded yet (a module's, registered later) is taken on trust
+    assert site.add_hook_after("NotLoadedYet::run", lambda e: None)
+
+
 def test_a_hook_that_raises_leaves_no_half_saved_page_and_is_logged(site, caplog):
     def fail(event: HookEvent) -> None:
         raise RuntimeError("the search index is down")
