@@ -226,6 +226,28 @@ def test_page_fields_are_edited_as_ids_whether_empty_or_holding_pages(site, supe
     assert not again.related and again.tags.ids() == []
 
 
+def test_a_page_field_refuses_a_missing_page_or_one_of_another_template(site, superuser):
+    """999999 saved as an empty field with no word, and the field's template was not held."""
+    site.fields.add("related", "Page", label="Related", template="basic-page")
+    site.fields.add("tags", "Page", label="Tags", multiple=True)
+    site.templates.add("item", fields=["title", "related", "tags"])
+    about = site.pages.add("basic-page", 1, "about", title="About")
+    page = site.pages.add("item", 1, "item", title="Item", related=about)
+    token = superuser.token()
+    for related, tags, words in ((str(about.id), f"{about.id}, 999999", "Tags: there is no page 999999"),
+                                 (str(page.id), "", "/item/ is a item page; this field takes basic-page")):
+        refused = superuser.post(f"/admin/page/{page.id}/edit", {
+            "csrf_token": token, "title": "Item", "name": "item", "related": related, "tags": tags})
+        assert refused.status == 400 and words in refused.text
+        again = site.pages.get(page.id)
+        assert again.related.id == about.id and again.tags.ids() == []   # nothing saved
+    added = superuser.post("/admin/setup/fields/add", {
+        "csrf_token": token, "name": "p_bad", "type": "Page", "label": "Bad",
+        "setting_template": "nonexistent"})
+    assert added.status == 400 and "there is no template &#39;nonexistent&#39;" in added.text
+    assert site.fields.get("p_bad") is None
+
+
 def test_a_null_page_or_a_page_array_sets_a_page_field(site):
     site.fields.add("related", "Page")
     site.fields.add("tags", "Page", multiple=True)

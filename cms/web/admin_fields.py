@@ -60,6 +60,7 @@ def register(web: Web) -> None:
                 raise ValidationError(f"a {values['type']} field is not made here (its users' "
                                       "screens or its module make it)", field=values["name"],
                                       value=values["type"], rule="type")
+            check_page_template(ctx, values["name"], settings)
             field = ctx.site.fields.add(values["name"], values["type"], values["label"],
                                         description=values["description"],
                                         required=values["required"], **settings)
@@ -86,6 +87,7 @@ def register(web: Web) -> None:
         values["name"] = field.name
         errors: dict[str, str] = {}
         try:
+            check_page_template(ctx, field.name, settings)
             ctx.site.fields.update(field.name, type=values["type"], label=values["label"],
                                    description=values["description"],
                                    required=values["required"], **settings)
@@ -135,6 +137,15 @@ def read_form(ctx: Context) -> tuple[dict[str, Any], dict[str, Any]]:
         if raw or default is None:
             settings[key] = raw
     return values, settings
+
+
+def check_page_template(ctx: Context, name: str, settings: dict[str, Any]) -> None:
+    """A Page field's template, typed here, must name a template there is (the API lets a
+    schema name one it creates next, as the users' own fields do)."""
+    template = settings.get("template")
+    if template and ctx.site.templates.get(template) is None:
+        raise ValidationError(f"there is no template {template!r}; the field's pages would "
+                              f"have none", field=name, value=template, rule="template")
 
 
 def inputs_for_errors(type_name: str) -> dict[str, str]:

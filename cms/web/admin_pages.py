@@ -405,6 +405,22 @@ def form_value(ctx: Context, field: Any) -> Any:
     return raw
 
 
+def check_references(ctx: Context, field: Any, ids: list[int]) -> None:
+    """The pages typed into a Page field exist and are of its template, if it names one (the
+    API keeps references as given; a person typing an id means a page that is there)."""
+    found = {page.id: page for page in ctx.site.pages.get_many(ids)}
+    for page_id in ids:
+        page = found.get(page_id)
+        if page is None:
+            raise ValidationError(f"{field.label}: there is no page {page_id}", field=field.name,
+                                  value=page_id, rule="page")
+        template = field.settings.get("template")
+        if template and page.template.name != template:
+            raise ValidationError(f"{field.label}: {page.path} is a {page.template.name} page; "
+                                  f"this field takes {template} pages", field=field.name,
+                                  value=page_id, rule="template")
+
+
 def apply_form(ctx: Context, page: Page) -> tuple[dict[str, Any], dict[str, str]]:
     """Set the form's values on `page`; returns (what was submitted, errors by field)."""
     submitted: dict[str, Any] = {}
@@ -418,6 +434,8 @@ def apply_form(ctx: Context, page: Page) -> tuple[dict[str, Any], dict[str, str]
                                  if kind == "checkbox" else value)
         try:
             page.set(field.name, value)
+            if kind == "pages":
+                check_references(ctx, field, field.sanitize(value))
         except (ValidationError, PageError) as exc:
             errors[field.name] = str(exc)
             continue
