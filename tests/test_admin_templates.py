@@ -34,6 +34,36 @@ def test_a_template_is_added_and_its_fields_ordered(site, superuser):
     assert "body, title, rank" in listed.text
 
 
+def test_taking_away_a_field_that_holds_values_asks_first(site, superuser):
+    """One "remove" and Save deleted the titles of every page of the template for good."""
+    token = superuser.token()
+    site.fields.add("body", "Textarea", label="Body")
+    site.templates.add("article", fields=["title", "body"])
+    site.pages.add("article", 1, "one", title="One", body="Text")
+    site.pages.add("article", 1, "two", title="Two")
+    asked = superuser.post("/admin/setup/templates/article/edit", [
+        ("csrf_token", token), ("fields", "body")])
+    assert asked.status == 400
+    assert "Taking away Title (2 pages) deletes those values" in asked.text
+    assert 'name="confirm_remove"' in asked.text
+    site.templates.load()
+    assert site.templates["article"].field_names == ["title", "body"]
+    assert site.pages.get("/one/").title == "One"
+    emptied = superuser.post("/admin/setup/templates/article/edit", [
+        ("csrf_token", token), ("fields", "title"), ("add_field", "")])   # body held one value
+    assert emptied.status == 400 and "Body (1 page)" in emptied.text
+    confirmed = superuser.post("/admin/setup/templates/article/edit", [
+        ("csrf_token", token), ("fields", "title"), ("confirm_remove", "1")])
+    assert confirmed.status == 303
+    site.templates.load()
+    assert site.templates["article"].field_names == ["title"]
+    assert site.pages.get("/one/").title == "One"
+    site.templates["article"].add_field("body")
+    nothing_held = superuser.post("/admin/setup/templates/article/edit", [
+        ("csrf_token", token), ("fields", "title")])                      # body holds nothing now
+    assert nothing_held.status == 303
+
+
 def test_the_add_page_form_offers_the_templates_the_family_settings_allow(site, superuser):
     site.templates.add("folder", child_templates=["basic-page"])
     folder = site.pages.add("folder", 1, title="Folder")

@@ -85,6 +85,13 @@ def register(web: Web) -> None:
         defines = checked(form, "use_roles")
         values = {"name": template.name, "fields": fields, **settings, "use_roles": defines, **access}
         errors: dict[str, str] = {}
+        losing = values_lost(ctx, template, fields)
+        if losing and ctx.form("confirm_remove") != "1":
+            errors["fields"] = ("Taking away " + "; ".join(losing) + " deletes those values for "
+                                "good. Tick the box below and save again to go on.")
+            errors["confirm_remove"] = "1"
+            bottle.response.status = 400
+            return render_form(ctx, template, values, errors)
         try:
             with ctx.site.transaction():
                 template.set_settings(**settings)
@@ -114,6 +121,21 @@ def register(web: Web) -> None:
             ctx.redirect(f"/admin/setup/templates/{template.name}/edit")
         ctx.notice("message", f"Deleted the template {template.name}")
         ctx.redirect("/admin/setup/templates/")
+
+
+def values_lost(ctx: Context, template: Template, fields: list[str]) -> list[str]:
+    """For each field the form takes away that pages of the template hold values in: its
+    label and how many pages ("Title (12 pages)"); a save would delete those values."""
+    lost = []
+    for name in template.field_names:
+        field = ctx.site.fields.get(name)
+        if name in fields or field is None:
+            continue
+        held = ctx.site.db.scalar(f"SELECT COUNT(*) FROM {field.table} WHERE pages_id IN "
+                                  "(SELECT id FROM pages WHERE templates_id = ?)", (template.id,))
+        if held:
+            lost.append(f"{field.label} ({held} page{'s' if held != 1 else ''})")
+    return lost
 
 
 def get_template(ctx: Context, name: str) -> Template:
