@@ -63,11 +63,17 @@ class Dictionary(Module):
         done = task_data["records_processed"]
         first, began = done, time.monotonic()
         task_data.setdefault("milestone", done + MILESTONE)
+        # Started again from 0 (reset, or killed and run again) over words already imported:
+        # each is looked up, so a second run adds what is missing instead of "a-1", "a-2" ...
+        # (a resumed run starts past the words it added, and looks nothing up).
+        look_up = done == 0 and page.num_children > 0
         while done < len(words):
             if not tasker.allowed_to_execute(task, options):
                 return True          # time is up: the next step resumes from the saved cursor
             word = words[done]
-            self.site.pages.add("word", page, title=word)
+            name = self.site.sanitizer.page_name(word)
+            if not (look_up and self.site.pages.get_by_path(f"{page.path}{name}/")):
+                self.site.pages.add("word", page, name, title=word)
             done += 1
             task_data["records_processed"] = done
             if tasker.save_progress_at_milestone(task, task_data):

@@ -41,6 +41,23 @@ def test_the_import_keeps_its_pace_and_the_task_says_how_far_it_got(site):
     assert site.pages.count(f"parent={info['dictionary'].id}, template=word") == 60
 
 
+def test_the_import_run_again_from_zero_adds_no_second_copy(site):
+    """Kill or Reset, then Activate, imported every word again as "a-1", "a-2" ..."""
+    info = setup_demo(site)
+    site.modules.save_config("Dictionary", max_words=40, words_per_second=0)
+    tasker = site.modules.get("Tasker")
+    importer, dictionary = info["importer"], info["dictionary"]
+    tasker.execute_task(importer, {"timeout": time.time() + 10, "invoker": "test"})
+    words = f"parent={dictionary.id}, template=word, include=all"
+    assert site.pages.count(words) == 40
+    site.pages.delete(site.pages.find_one(f"{words}, sort=-name"))       # one goes missing
+    tasker.restart_task(importer)              # reset to 0% and active again
+    tasker.execute_task(importer, {"timeout": time.time() + 10, "invoker": "test"})
+    assert int(tasker.get_task_by_id(importer.id).get("task_state")) == TaskState.FINISHED
+    assert site.pages.count(words) == 40                      # the missing one is back
+    assert site.pages.count(f"{words}, name$=-1") == 0
+
+
 def test_visitors_see_the_demo_imports_progress(site):
     setup_demo(site)
     dictionary = site.pages.get("/dictionary/")
