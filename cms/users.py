@@ -207,6 +207,19 @@ class Users:
             found.save("pass")
             self.end_sessions(found)
 
+    def exact_name(self, typed: str, what: str = "user") -> str:
+        """`typed` if it is a page name as it stands, else a ValidationError saying what it
+        would become: a login or role name changed without a word (`x y` saved as `x-y`,
+        `<b>` as `b`) is found by nobody. The API's add() sanitizes, as ProcessWire's does;
+        the admin and the command line, where a person types the name, ask this first."""
+        clean = self.site.sanitizer.page_name(typed)
+        if typed and clean != typed:
+            raise ValidationError(
+                f"{what} names are lowercase letters, digits and - _ . (at most 128): {typed!r} "
+                + (f"would be saved as {clean!r}; type that or another name" if clean
+                   else "has no usable characters"), field="name", value=typed, rule="name")
+        return typed
+
     def check_keeps_a_superuser(self, user: Page, deleting: bool = False) -> None:
         """Refuse a save of `user`'s roles without superuser, or its deletion, when it is the
         last user holding superuser: nobody could then manage users, roles or modules again

@@ -93,6 +93,8 @@ def test_bad_input_is_refused_beside_the_field(site, superuser):
     for pairs, name, words in (
             ([("name", "admin"), ("password", PASSWORD)], "name", "exists already"),
             ([("name", "!!!"), ("password", PASSWORD)], "name", "no usable characters"),
+            ([("name", "<b>x</b>"), ("password", PASSWORD)], "name",
+             "would be saved as &#39;b-x-b&#39;"),
             ([("name", "newbie"), ("password", "short")], "password", "too short"),
             ([("name", "newbie"), ("password", PASSWORD), ("roles", "nope")], "roles",
              "unknown role")):

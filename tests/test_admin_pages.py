@@ -307,3 +307,21 @@ def test_the_open_home_row_says_so_and_the_tree_needs_no_inline_style(site, supe
     assert "style-src 'self'" in tree.headers.get("Content-Security-Policy", "")
     for page in ("/admin/", "/admin/page/1/children"):
         assert 'style="' not in superuser.get(page).text, page
+
+
+def test_adding_a_page_says_when_its_name_is_not_the_one_asked_for(site, superuser):
+    site.pages.add("basic-page", 1, "about", title="About")
+    token = superuser.token()
+    for name, title, says in (
+            ("about", "Second",
+             "Another page here is named &#39;about&#39;, so this one was saved as &#39;about-1&#39;"),
+            ("", "About", "so this one was saved as &#39;about-2&#39;"),
+            ("x y?", "Third", "The name &#39;x y?&#39; was saved as &#39;x-y&#39;")):
+        added = superuser.post("/admin/page/add?parent=1", {
+            "csrf_token": token, "parent": "1", "template": "basic-page", "title": title,
+            "name": name})
+        assert added.status == 303
+        assert says in superuser.get(added.location).text, name
+    plain = superuser.post("/admin/page/add?parent=1", {
+        "csrf_token": token, "parent": "1", "template": "basic-page", "title": "Fresh Page"})
+    assert "was saved as" not in superuser.get(plain.location).text

@@ -259,9 +259,15 @@ def test_user_command_errors_are_one_line_with_exit_codes(site, run_env):
     short = cli(run_env, "user", "add", "admin", stdin="short\n")
     missing = cli(run_env, "user", "passwd", "nobody", stdin="correct horse\n")
     usage = cli(run_env, "user", "frobnicate")
+    renamed = cli(run_env, "user", "add", "Ann Lee", stdin="correct horse\n")
+    role = cli(run_env, "role", "add", "Bad Role!")
 
     assert short.returncode == 1 and short.stderr.strip().count("\n") == 0
     assert "at least 8" in short.stderr and "Traceback" not in short.stderr
     assert missing.returncode == 1 and "nobody" in missing.stderr
     assert usage.returncode == 2
     assert not site.users.get("admin")
+    # a name typed that would be saved as another is refused, saying which
+    assert renamed.returncode == 1 and "would be saved as 'ann-lee'" in renamed.stderr
+    assert role.returncode == 1 and "would be saved as 'bad-role'" in role.stderr
+    assert not site.users.get("ann-lee") and not site.users.role("bad-role")

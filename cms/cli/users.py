@@ -71,6 +71,7 @@ def read_password() -> str:
 def cmd_add(args: argparse.Namespace) -> int:
     site = boot_from(args)
     roles = (["superuser"] if args.superuser else []) + args.role
+    site.users.exact_name(args.name)
     user = site.users.add(args.name, read_password(), roles=roles, email=args.email)
     print(f"user {user.name!r} added (id {user.id}, roles: {', '.join(user.role_names())})")
     return 0
@@ -103,7 +104,7 @@ def cmd_role_missing_action(args: argparse.Namespace) -> int:
 
 def cmd_role_add(args: argparse.Namespace) -> int:
     site = boot_from(args)
-    clean = site.sanitizer.page_name(args.name)
+    clean = site.users.exact_name(args.name, "role")
     if clean and site.users.role(clean):
         raise ValidationError(f"a role named {clean!r} exists already", field="name", value=clean,
                               rule="unique")

@@ -50,6 +50,7 @@ def register(web: Web) -> None:
                   "roles": names_list(ctx.request.forms, "roles")}
         errors: dict[str, str] = {}
         try:
+            ctx.site.users.exact_name(values["name"])
             user = ctx.site.users.add(values["name"], ctx.form("password"), roles=values["roles"],
                                       email=values["email"])
         except CmsError as exc:
@@ -125,6 +126,7 @@ def register(web: Web) -> None:
             errors["name"] = f"there is a role {values['name']!r} already"
         else:
             try:
+                ctx.site.users.exact_name(values["name"], "role")
                 role = ctx.site.users.add_role(values["name"], values["permissions"])
             except CmsError as exc:
                 place_error(exc, ROLE_INPUTS, errors)
@@ -193,6 +195,7 @@ def register(web: Web) -> None:
             errors["name"] = f"there is a permission {values['name']!r} already"
         else:
             try:
+                ctx.site.users.exact_name(values["name"], "permission")
                 added = ctx.site.users.add_permission(values["name"], values["title"])
             except CmsError as exc:
                 place_error(exc, {"name": "name"}, errors)

@@ -225,6 +225,10 @@ def register(web: Web) -> None:
                 error = str(exc)
             else:
                 ctx.notice("message", f"Added {page.path}")
+                typed = values["name"] or values["title"]
+                wanted = ctx.site.sanitizer.page_name(typed)
+                if page.name != wanted or (values["name"] and wanted != values["name"]):
+                    ctx.notice("warning", name_change_note(typed, wanted, page.name))
                 ctx.redirect(f"/admin/page/{page.id}/edit")
         bottle.response.status = 400
         return ctx.render("page_add.html", parent=parent, templates=templates, values=values,
@@ -462,7 +466,8 @@ def name_change_note(typed: str, sanitized: str, saved: str) -> str:
     if saved != sanitized:
         return (f"Another page here is named {sanitized!r}, so this one was saved as "
                 f"{saved!r}")
-    return f"The name {typed!r} was saved as {saved!r} (letters, digits, - _ . only)"
+    return (f"The name {typed!r} was saved as {saved!r} (letters, digits, - _ . only, at most "
+            "128 characters)")
 
 
 def people(ctx: Context, page: Page) -> dict[str, str]:
