@@ -325,3 +325,41 @@ def test_adding_a_page_says_when_its_name_is_not_the_one_asked_for(site, superus
     plain = superuser.post("/admin/page/add?parent=1", {
         "csrf_token": token, "parent": "1", "template": "basic-page", "title": "Fresh Page"})
     assert "was saved as" not in superuser.get(plain.location).text
+
+
+def row_of(html: str, page_id: int) -> str:
+    return html.split(f'id="page-{page_id}"', 1)[1].split('class="tree-row', 1)[0]
+
+
+def test_a_limited_user_is_offered_only_what_they_may_do(site, superuser, admin_server):
+    """An editor saw Edit on Admin, Trash and 404 (each a 403), Restore on every trashed page
+    and no ↑/↓ though page-sort was theirs; a tasks-only user landed on a 403."""
+    site.users.add_role("editor", ["page-edit", "page-sort"])        # no page-move, page-delete
+    site.users.add("ed", PASSWORD, roles=["editor"])
+    site.templates["home"].set_access(view=["guest"], edit=["editor"])
+    first = site.pages.add("basic-page", 1, "first", title="First")
+    site.pages.add("basic-page", 1, "second", title="Second")
+    gone = site.pages.add("basic-page", 1, "gone", title="Gone")
+    gone.trash()
+    editor = Client(admin_server)
+    editor.login("ed")
+    tree = editor.get("/admin/")
+    assert "/admin/page/2/edit" not in tree.text and "/admin/page/7/edit" not in tree.text
+    assert f'href="/admin/page/{first.id}/edit"' in row_of(tree.text, first.id)
+    assert f"/admin/page/{first.id}/shift" in row_of(tree.text, first.id)   # ↑ ↓: page-sort
+    assert f"/admin/page/{first.id}/move" not in row_of(tree.text, first.id)
+    trash = editor.get("/admin/trash/")
+    assert "Gone" in trash.text and f"/admin/page/{gone.id}/restore" not in trash.text
+    assert f"/admin/page/{gone.id}/restore" in superuser.get("/admin/trash/").text
+    editor.close()
+
+    site.users.add_role("watcher", ["tasker-admin"])
+    site.users.add("wat", PASSWORD, roles=["watcher"])
+    watcher = Client(admin_server)
+    landed = watcher.login("wat")
+    assert landed.location.endswith("/admin/tasks/")
+    tasks = watcher.get("/admin/tasks/")
+    assert tasks.status == 200 and 'href="/admin/find/"' not in tasks.text
+    refused = watcher.get("/admin/")
+    assert refused.status == 403 and 'href="/admin/tasks/">Back to the tasks' in refused.text
+    watcher.close()

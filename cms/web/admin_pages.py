@@ -53,6 +53,9 @@ class Node(NamedTuple):
     addable: bool
     movable: bool
     trashable: bool
+    editable: bool = False
+    restorable: bool = False
+    sortable: bool = False
 
 
 class Input(NamedTuple):
@@ -88,9 +91,10 @@ def takes_moved(target: Page, page: Page) -> bool:
             and target.addable() and target.template.allows_child(page.template))
 
 
-def node(page: Page, num_children: int | None = None) -> Node:
+def node(page: Page, num_children: int | None = None, sortable: bool = False) -> Node:
     """A tree row; what it offers follows what the acting user (the request's) may do.
-    `num_children`: the page's, when counted with its siblings'."""
+    `num_children`: the page's, when counted with its siblings'; `sortable`: the user may
+    sort its parent's children (page-sort there), worked out once for the siblings."""
     flags = [name for name, bit in (("hidden", Page.STATUS_HIDDEN),
                                     ("unpublished", Page.STATUS_UNPUBLISHED),
                                     ("locked", Page.STATUS_LOCKED), ("trash", Page.STATUS_TRASH))
@@ -101,7 +105,16 @@ def node(page: Page, num_children: int | None = None) -> Node:
     return Node(page, page.get("title") or page.name, count, flags,
                 viewable=not page.is_trash() and page.template.name != "admin" and page.viewable(),
                 addable=page.template.name not in INTERNAL_TEMPLATES and page.addable(),
-                movable=page.moveable(), trashable=page.trashable())
+                movable=page.moveable(), trashable=page.trashable(),
+                editable=not is_locked(page) and page.editable(),
+                restorable=may_restore(page), sortable=sortable and not page.is_trash())
+
+
+def may_restore(page: Page) -> bool:
+    """Whether the row offers Restore: a page right in the trash that the user may delete
+    (what Pages.restore asks, besides adding under the old parent, which it says itself)."""
+    return (page.parent_id == TRASH_ID and page.id != TRASH_ID
+            and page.site.users.may(None, "page-delete", page))
 
 
 def children_of(parent: Page, start: int, q: str = "") -> tuple[list[Node], int]:
@@ -109,7 +122,8 @@ def children_of(parent: Page, start: int, q: str = "") -> tuple[list[Node], int]
     match = f", name|title%={selector_quoted(q)}" if q else ""
     found = parent.children(f"include=all, limit={PAGE_SIZE}, start={start}{match}")
     counts = parent.site.pages.num_children_of([child.id for child in found])
-    return [node(child, counts[child.id]) for child in found], found.total
+    sortable = parent.site.users.may(None, "page-sort", parent)
+    return [node(child, counts[child.id], sortable) for child in found], found.total
 
 
 def register(web: Web) -> None:

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from ..errors import CmsError
 from ..page import TRASH_ID
+from .admin_pages import may_restore
 from .app import SUPERUSER
 
 if TYPE_CHECKING:
@@ -28,7 +29,9 @@ def register(web: Web) -> None:
         # include=all admits every status; the user still sees only what they may view
         found = ctx.site.pages.find(f"parent={TRASH_ID}, include=all, sort=-modified, "
                                     f"start={start}, limit={PAGE_SIZE}", enforce_access=True)
+        restorable = {page.id for page in found if may_restore(page)}
         return ctx.render("trash.html", found=found, start=start, page_size=PAGE_SIZE,
+                          restorable=restorable,
                           counts=ctx.site.pages.num_children_of(found.ids()),
                           may_empty=ctx.can(SUPERUSER))
 

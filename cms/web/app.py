@@ -245,6 +245,13 @@ class Context:
             return self.web.access.can(self.site, self.user, permission, self.grants)
         return self.site.users.has_permission(self.user, permission, page, self.grants)
 
+    def admin_home(self) -> str:
+        """The admin screen this user starts from: the page tree, or the task monitor for
+        someone who may only steer tasks (a tasker-admin without page-edit)."""
+        if not self.can("page-edit") and self.can("tasker-admin"):
+            return "/admin/tasks/"
+        return "/admin/"
+
     def require(self, permission: str, page: Any = None) -> None:
         if not self.can(permission, page):
             raise HttpError(f"you need the {permission!r} permission for this", 403, login=True)

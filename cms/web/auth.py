@@ -143,6 +143,9 @@ def register(web: Web) -> None:
         web.throttle.succeeded(account, address)
         ctx.session.login(user.id, ctx.site.users.start_session(user, web.max_age),
                           ctx.site.users.credentials_stamp(user))
+        if goto == "/admin/" and not ctx.site.users.has_permission(user, "page-edit") \
+                and ctx.site.users.has_permission(user, "tasker-admin"):
+            goto = "/admin/tasks/"       # someone who only steers tasks starts there
         ctx.redirect(goto)
 
     @app.post("/admin/logout", permission=None)
