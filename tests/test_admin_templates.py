@@ -134,6 +134,12 @@ def test_a_templates_access_is_set_and_refused_input_changes_nothing(site, super
     assert inherited.status == 303
     site.templates.load()
     assert site.templates["basic-page"].access_roles() == {}
+    # roles ticked without the box that makes the template define access: said, not dropped
+    unticked = superuser.post("/admin/setup/templates/basic-page/edit", [
+        ("csrf_token", token), ("fields", "title"), ("label", ""), ("create_roles", "guest")])
+    assert unticked.status == 400 and "Roles are ticked but" in unticked.text
+    site.templates.load()
+    assert site.templates["basic-page"].access_roles() == {}
 
 
 def test_saving_setup_forms_untouched_changes_nothing(site, superuser):

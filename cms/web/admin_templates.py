@@ -85,6 +85,13 @@ def register(web: Web) -> None:
         defines = checked(form, "use_roles")
         values = {"name": template.name, "fields": fields, **settings, "use_roles": defines, **access}
         errors: dict[str, str] = {}
+        if not defines and any(access.values()):
+            # ticked roles with the box that makes them count unticked were dropped unsaid
+            errors["access"] = ("Roles are ticked but “This template defines who may view, "
+                                "edit, create and add pages” is not: tick it to save them, or "
+                                "untick the roles.")
+            bottle.response.status = 400
+            return render_form(ctx, template, values, errors)
         losing = values_lost(ctx, template, fields)
         if losing and ctx.form("confirm_remove") != "1":
             errors["fields"] = ("Taking away " + "; ".join(losing) + " deletes those values for "
