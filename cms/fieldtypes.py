@@ -276,7 +276,8 @@ class Integer(Fieldtype):
         if high is not None and value > high:
             raise self.invalid(field, value, "max", f"is above the maximum {high}")
         if abs(value) > self.LIMIT:
-            raise self.invalid(field, value, "range", "does not fit in 64 bits")
+            raise self.invalid(field, value, "range", "is out of range: a whole number here is "
+                               f"between {-self.LIMIT:,} and {self.LIMIT:,}")
         return value
 
     def rows(self, field: Field, db: Database, value: Any) -> list[tuple]:

@@ -363,3 +363,17 @@ def test_a_limited_user_is_offered_only_what_they_may_do(site, superuser, admin_
     refused = watcher.get("/admin/")
     assert refused.status == 403 and 'href="/admin/tasks/">Back to the tasks' in refused.text
     watcher.close()
+
+
+def test_an_expired_form_shows_what_was_typed_and_saves_nothing(site, superuser):
+    """Saving after a login in another tab (a new session, a new token) lost the input."""
+    page = site.pages.add("basic-page", 1, "about", title="About")
+    form = superuser.get(f"/admin/page/{page.id}/edit")
+    answer = superuser.post(f"/admin/page/{page.id}/edit", {
+        "csrf_token": "stale-" + form.csrf(), "title": "Typed with care", "name": "about"})
+    assert answer.status == 403 and "nothing was saved" in answer.text
+    assert 'value="Typed with care"' in answer.text
+    assert site.pages.get(page.id).title == "About"
+    again = superuser.post(f"/admin/page/{page.id}/edit", {
+        "csrf_token": answer.csrf(), "title": "Typed with care", "name": "about"})
+    assert again.status == 303 and site.pages.get(page.id).title == "Typed with care"

@@ -649,6 +649,7 @@ def test_the_editor_saves_and_shows_errors_beside_the_field(web_site, admin):
     assert bad.status == 400
     error = re.search(r'id="field-rating">(.*?)</div>', bad.text, re.DOTALL).group(1)
     assert "maximum 5" in error and "field-error" in error
+    assert "field &#39;rating&#39;" not in error                # the input names it already
     assert 'value="Not stored"' in bad.text                    # what was typed stays
     assert web_site.pages.get(page.id).title == "Better review"
 

@@ -29,7 +29,7 @@ import bottle
 from ..errors import CmsError, PageError, PermissionDenied, ValidationError
 from ..page import HOME_ID, TRASH_ID, Page
 from ..tasker.install import TEMPLATE as TASK_TEMPLATE
-from .answers import json_response
+from .answers import HttpError, json_response
 from .forms import page_ids_text, selector_quoted
 
 if TYPE_CHECKING:
@@ -176,7 +176,11 @@ def register(web: Web) -> None:
 
     @app.post("/admin/page/<page_id:int>/edit")
     def edit(ctx: Context, page_id: int) -> str:
-        ctx.check_csrf()
+        try:
+            ctx.check_csrf()
+            expired = False
+        except HttpError:
+            expired = True        # the form is shown again with what was typed, not lost
         page = get_page(ctx, page_id)
         ctx.require("page-edit", page)
         if is_locked(page):
@@ -184,7 +188,12 @@ def register(web: Web) -> None:
         submitted, errors = apply_form(ctx, page)
         wanted_name = page.name
         error = ""
-        if not errors:
+        if expired:
+            bottle.response.status = 403
+            error = ("This form had expired (the session changed since it was opened, for "
+                     "instance by a login in another tab), so nothing was saved. What you "
+                     "typed is below: save again to keep it.")
+        elif not errors:
             try:
                 page.save()
             except ValidationError as exc:
@@ -200,7 +209,8 @@ def register(web: Web) -> None:
                     ctx.notice("warning", name_change_note(typed, wanted_name, page.name))
                 ctx.redirect(f"/admin/?open={page.id}" if ctx.form("after") == "exit"
                              else f"/admin/page/{page.id}/edit")
-        bottle.response.status = 400
+        if not expired:
+            bottle.response.status = 400
         return ctx.render("page_edit.html", page=page, inputs=inputs_for(page, submitted, errors),
                           name=ctx.form("name"), status=status_from_form(ctx), errors=errors,
                           error=error or errors.get("_", ""), people=people(ctx, page),
@@ -423,6 +433,16 @@ def form_value(ctx: Context, field: Any) -> Any:
     return raw
 
 
+def beside_field(field: Any, exc: CmsError) -> str:
+    """A value's error as shown beside its input, which names the field already: without the
+    API's "field 'n_int':" and its hints for code ("set multiple=True")."""
+    text = str(exc)
+    prefix = f"field {field.name!r}: "
+    if text.startswith(prefix):
+        text = text[len(prefix):]
+    return text.replace(" (set multiple=True)", "")
+
+
 def check_references(ctx: Context, field: Any, ids: list[int]) -> None:
     """The pages typed into a Page field exist and are of its template, if it names one (the
     API keeps references as given; a person typing an id means a page that is there)."""
@@ -455,7 +475,7 @@ def apply_form(ctx: Context, page: Page) -> tuple[dict[str, Any], dict[str, str]
             if kind == "pages":
                 check_references(ctx, field, field.sanitize(value))
         except (ValidationError, PageError) as exc:
-            errors[field.name] = str(exc)
+            errors[field.name] = beside_field(field, exc)
             continue
         if field.is_missing(page.get(field.name)):
             errors[field.name] = f"{field.label} is required: it may not be empty"
