@@ -110,7 +110,8 @@ class Fields:
     def add(self, name: str, type: str, label: str = "", *, description: str = "",
             required: bool = False, **settings: Any) -> Field:
         """Create a field and its table (a Kept type's module makes its view). Adding an existing
-        field of the same type returns it."""
+        field of the same type returns it as it is (with a warning when other settings were
+        given: a site's own field is not changed behind its back; `update` changes it)."""
         if not isinstance(name, str) or not FIELD_NAME.match(name):
             raise ValidationError(
                 f"field name {name!r} is not an identifier (letters, digits and _, "
@@ -120,12 +121,22 @@ class Fields:
             raise ValidationError(f"field name {name!r} is reserved: pages and selectors use it",
                                   field=name, value=name, rule="reserved")
         fieldtype = get_fieldtype(type)
+        given = settings
         settings = fieldtype.check_settings(name, settings)
         existing = self.get(name)
         if existing is not None:
             if existing.type is not fieldtype:
                 raise ValidationError(f"field {name!r} exists already as {existing.type.name}, "
                                       f"not {type}", field=name, value=type, rule="exists")
+            kept = {key: existing.settings.get(key) for key, value in given.items()
+                    if settings[key] != existing.settings.get(key)}
+            if kept:
+                # an install run on a site whose field a person made or changed: theirs stays
+                self.site.notices.warning(
+                    f"field {name!r} exists already: its settings stay as they are ("
+                    + ", ".join(f"{key}={value!r}" for key, value in kept.items())
+                    + f"), not the ones given; fields.update({name!r}, ...) changes them",
+                    source="fields")
             return existing
         db = self.site.db
         table = "field_" + name

@@ -166,6 +166,17 @@ def test_a_running_script_sees_a_field_and_an_access_change_within_a_second(site
     assert out.split() == ["2", "0"]          # the new field stored; the guest sees no doc
 
 
+def test_adding_a_field_that_exists_keeps_it_and_warns_of_other_settings(site):
+    first = site.fields.add("qty", "Integer", min=0, max=5)
+    again = site.fields.add("qty", "Integer", min=0, max=100)
+    assert again is site.fields.get("qty") and again.settings["max"] == 5
+    assert "its settings stay as they are (max=5)" in str(site.notices.warnings()[-1])
+    count = len(site.notices.warnings())
+    assert site.fields.add("qty", "Integer", max=5) is site.fields.get("qty") is not None
+    assert len(site.notices.warnings()) == count          # the same settings: nothing to say
+    assert first.id == again.id
+
+
 def test_field_in_use_cannot_be_deleted(site):
     site.fields.add("body", "Textarea")
     site.templates.add("doc", fields=["title", "body"])

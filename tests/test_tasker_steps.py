@@ -188,6 +188,13 @@ def test_progress_never_goes_backwards(tasker):
     assert tasker.site.pages.get(task.id).progress == 60
 
 
+def test_progress_counts_the_seed_readmes_camel_case_counters():
+    from cms.tasker.step import progress_of
+    assert progress_of({"recordsProcessed": 35, "maxRecordNumber": 100}, 0) == 35
+    assert progress_of({"records_processed": 1, "max_records": 4}, 0) == 25
+    assert progress_of({"progress": 70, "recordsProcessed": 1, "maxRecordNumber": 2}, 0) == 70
+
+
 def test_a_milestone_inside_the_modules_own_transaction_commits_with_it(tasker):
     task = make_task(tasker, "nested")
     assert run(tasker, task)

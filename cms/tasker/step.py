@@ -98,11 +98,16 @@ def default_memory_limit() -> int:
 
 
 def progress_of(task_data: dict, stored: int) -> int:
-    """The task's own `progress`, else records_processed / max_records; never below `stored`."""
+    """The task's own `progress`, else records_processed / max_records; never below `stored`.
+
+    The seed README's prose names the two counters `recordsProcessed` and `maxRecordNumber`
+    (its code, and Tasker's task_data, `records_processed` and `max_records`): a method ported
+    word for word from it counts too."""
     value: Any = task_data.get("progress")
     try:
         if isinstance(value, bool) or not isinstance(value, (int, float)) or value != value:
-            done, total = task_data.get("records_processed") or 0, task_data.get("max_records") or 0
+            done = task_data.get("records_processed") or task_data.get("recordsProcessed") or 0
+            total = task_data.get("max_records") or task_data.get("maxRecordNumber") or 0
             value = 100.0 * done / total if total > 0 else 0
         value = int(min(100.0, max(0.0, float(value))))
     except (TypeError, ValueError, ZeroDivisionError):
