@@ -356,6 +356,7 @@
   function runLoop(detail) {
     var id = detail.getAttribute("data-task-id");
     var note = document.getElementById("run-note");
+    if (note) { note.hidden = false; }      /* shown once this script takes the steps */
     function say(text) { if (note) { note.textContent = text; } }
     function step() {
       api("run", id, "POST", "").then(function (data) {
