@@ -64,6 +64,19 @@ def test_taking_away_a_field_that_holds_values_asks_first(site, superuser):
     assert nothing_held.status == 303
 
 
+def test_add_a_field_offers_no_system_field(site, superuser):
+    """`pass` (users' password hashes) could be added to the home template."""
+    form = superuser.get("/admin/setup/templates/basic-page/edit").text
+    offered = form.split('id="input-add_field"', 1)[1].split("</select>", 1)[0]
+    for hidden in ("pass", "roles", "permissions"):
+        assert f'value="{hidden}"' not in offered, hidden
+    refused = superuser.post("/admin/setup/templates/basic-page/edit", [
+        ("csrf_token", superuser.token()), ("fields", "title"), ("add_field", "pass")])
+    assert refused.status == 400 and "system" in refused.text
+    site.templates.load()
+    assert site.templates["basic-page"].field_names == ["title"]
+
+
 def test_the_add_page_form_offers_the_templates_the_family_settings_allow(site, superuser):
     site.templates.add("folder", child_templates=["basic-page"])
     folder = site.pages.add("folder", 1, title="Folder")

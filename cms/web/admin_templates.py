@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import bottle
 
 from ..errors import CmsError
+from .admin_fields import offered
 from .app import SUPERUSER
 from .forms import checked, names_list, place_error
 
@@ -76,8 +77,9 @@ def register(web: Web) -> None:
         template = get_template(ctx, name)
         form = ctx.request.forms
         fields = names_list(form, "fields")
-        if ctx.form("add_field").strip():
-            fields.append(ctx.form("add_field").strip())
+        adding = ctx.form("add_field").strip()
+        if adding:
+            fields.append(adding)
         settings = {"label": ctx.form("label").strip(), "no_children": checked(form, "no_children"),
                     "parent_templates": names_list(form, "parent_templates"),
                     "child_templates": names_list(form, "child_templates")}
@@ -85,6 +87,12 @@ def register(web: Web) -> None:
         defines = checked(form, "use_roles")
         values = {"name": template.name, "fields": fields, **settings, "use_roles": defines, **access}
         errors: dict[str, str] = {}
+        field = ctx.site.fields.get(adding) if adding else None
+        if field is not None and adding not in template.field_names and not offered_to_add(ctx, field):
+            errors["fields"] = (f"{adding} belongs to the system's own pages (users, roles, "
+                                "tasks) and is not added to other templates here")
+            bottle.response.status = 400
+            return render_form(ctx, template, values, errors)
         if not defines and any(access.values()):
             # ticked roles with the box that makes them count unticked were dropped unsaid
             errors["access"] = ("Roles are ticked but “This template defines who may view, "
@@ -145,6 +153,15 @@ def values_lost(ctx: Context, template: Template, fields: list[str]) -> list[str
     return lost
 
 
+def offered_to_add(ctx: Context, field: Any) -> bool:
+    """Fields "Add a field" lists: not a password or a module's kept column, nor one only
+    the system's own templates use (users' roles, tasks' task_data ...)."""
+    if not offered(field.type.name):
+        return False
+    using = [ctx.site.templates.get(name) for name in ctx.site.fields.templates_using(field.name)]
+    return not using or not all(t is not None and t.settings.get("locked") for t in using)
+
+
 def get_template(ctx: Context, name: str) -> Template:
     template = ctx.site.templates.get(name)
     if template is None:
@@ -159,7 +176,7 @@ def render_form(ctx: Context, template: Template | None, values: dict[str, Any],
     fields = [(name, field.label if field else name) for name, field in zip(values["fields"], chosen)]
     others = [(f.name, f"{f.name} ({f.type.name})") for f in sorted(ctx.site.fields,
                                                                     key=lambda f: f.name)
-              if f.name not in values["fields"]]
+              if f.name not in values["fields"] and offered_to_add(ctx, f)]
     template_names = [(t.name, t.label) for t in sorted(ctx.site.templates, key=lambda t: t.name)]
     used = ctx.site.templates.pages_using(template.name) if template else 0
     role_names = [(role.name, role.name) for role in ctx.site.users.roles()]
