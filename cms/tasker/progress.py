@@ -86,7 +86,7 @@ class Progress:
                                 "the step's work since its last save is rolled back")
             db.execute(self._save_any, params)
             reason = ("a reset was asked for" if row[2] and row[1] == TaskState.ACTIVE
-                      else f"the task was set to {as_state(row[1]).label} elsewhere")
+                      else f"the task was set to {as_state(row[1]).label} while the step ran")
             if not step.stopped:
                 step.log("message", f"the step stops: {reason}")
             step.stop(reason)
