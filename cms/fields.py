@@ -128,7 +128,7 @@ class Fields:
             if existing.type is not fieldtype:
                 raise ValidationError(f"field {name!r} exists already as {existing.type.name}, "
                                       f"not {type}", field=name, value=type, rule="exists")
-            kept = {key: existing.settings.get(key) for key, value in given.items()
+            kept = {key: existing.settings.get(key) for key in given
                     if settings[key] != existing.settings.get(key)}
             if kept:
                 # an install run on a site whose field a person made or changed: theirs stays
