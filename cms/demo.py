@@ -42,6 +42,8 @@ class Dictionary(Module):
             "summary": "Imports an English word list as pages, one per word, as a Tasker task."}
     config_defaults = {"max_words": 20000, "words_per_second": 250}
     config_limits = {"max_words": (0, None), "words_per_second": (0, 100000)}
+    config_labels = {"max_words": "Words to import (0: the whole list)",
+                     "words_per_second": "Import pace, words per second (0: full speed)"}
     task_methods = ("import_words", "purge_dictionary")
 
     def install(self) -> None:

@@ -15,7 +15,8 @@ class Module:
     `info` names and versions the module (a changed version runs `upgrade()` once);
     `config_defaults` are the settings `site.modules.get_config()` starts from, and their types
     are the types a saved setting must have (`check_config`); `config_limits` bounds numbers
-    (`{"max_running": (0, None)}`: low, high, None for open); `task_methods`
+    (`{"max_running": (0, None)}`: low, high, None for open); `config_labels` says what each
+    is on the admin's settings form, units included (else the key is shown as words); `task_methods`
     lists the methods the web API may start as tasks (anything else is refused there, though
     Python callers may pass any public method to Tasker).
     """
@@ -23,6 +24,7 @@ class Module:
     info: ClassVar[dict[str, Any]] = {"title": "", "version": "0.0.1", "summary": ""}
     config_defaults: ClassVar[dict[str, Any]] = {}
     config_limits: ClassVar[dict[str, tuple[float | None, float | None]]] = {}
+    config_labels: ClassVar[dict[str, str]] = {}
     task_methods: ClassVar[tuple[str, ...]] = ()
 
     def __init__(self, site: Site):

@@ -103,8 +103,8 @@ def test_a_column_header_sorts_by_it_and_again_the_other_way(site, superuser):
     items[4].set_and_save("refs", items[1])
     first = find(superuser, selector="template=item, sort=-id, limit=3", columns="title,rank,refs")
     assert result_ids(first) == [p.id for p in reversed(items)][:3]
-    assert f"<td>{items[1].id}</td>" in first.text             # a single Page field: its id
-    assert header_link(first, "refs") is None                   # page ids: no sort
+    assert "<td>Item 1</td>" in first.text                      # a Page field: its page's title
+    assert header_link(first, "refs") is None                   # page references: no sort
     by_rank = superuser.get(header_link(first, "rank"))
     assert 'value="template=item, limit=3, sort=rank"' in by_rank.text     # the box says so
     assert result_ids(by_rank) == [p.id for p in sorted(items, key=lambda p: p.rank)][:3]
@@ -153,6 +153,12 @@ def test_a_typed_include_all_does_not_lift_the_users_own_view_access(site, super
     users = find(superuser, selector="include=all, template=user")
     assert site.users.get("ed").id in result_ids(users)      # the superuser sees them all
     editor.close()
+
+
+def test_the_builders_operators_say_what_they_mean(superuser):
+    form = find(superuser).text
+    assert '<option value="=" selected>= equals</option>' in form
+    assert '<option value="~|=">~|= contains any of the words</option>' in form
 
 
 def test_a_start_past_the_end_counts_what_is_there(site, superuser, monkeypatch):

@@ -68,6 +68,10 @@ def test_tasker_settings_are_validated(site, superuser):
     token = superuser.token()
     form = superuser.get("/admin/modules/Tasker/settings")
     assert 'name="lease_seconds"' in form.text and 'type="checkbox" name="enable_cron"' in form.text
+    # each input says what it is, with units, its key, default and bounds
+    assert "Cron and worker: seconds per step" in form.text
+    assert "lease_seconds, default 30; 1 to 86400" in form.text
+    assert "max_running, default 0; at least 0" in form.text
     base = {"csrf_token": token, "enable_cron": "1", "ajax_timeout": "5",
             "lazy_cron_timeout": "15", "cron_timeout": "55", "lease_seconds": "30",
             "max_running": "2", "max_attempts": "3", "log_max_lines": "1000",

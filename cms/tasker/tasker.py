@@ -66,6 +66,20 @@ class Tasker(Module, Hookable):
         "lease_seconds": (1, 86400), "max_running": (0, None), "max_attempts": (1, None),
         "log_max_lines": (1, None), "retention_days": (0, None), "max_idle_steps": (0, 100),
     }
+    config_labels: ClassVar[dict[str, str]] = {
+        "enable_cron": "Run tasks from `python run.py cron`",
+        "enable_lazy_cron": "Run tasks from lazy cron (in the background of web traffic)",
+        "ajax_timeout": "Run now: seconds per step", "lazy_cron_timeout": "Lazy cron: seconds per step",
+        "cron_timeout": "Cron and worker: seconds per step",
+        "lease_seconds": "Seconds a runner's claim lasts without a heartbeat",
+        "max_running": "Tasks running at once (0: no limit)",
+        "max_attempts": "Attempts before a task whose runner is lost fails",
+        "max_idle_steps": "Steps in a row that change nothing before a task fails (0: no cap)",
+        "log_max_lines": "Log lines kept per task",
+        "retention_days": "Days a finished task is kept before cron deletes it (0: for ever)",
+        "debug": "Debug notices in task logs",
+        "profiling": "Profiling (the original Tasker's switch; every step's figures are kept anyway)",
+    }
     TEMPLATE = schema.TEMPLATE
 
     def __init__(self, site: Any):

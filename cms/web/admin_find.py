@@ -23,7 +23,7 @@ import bottle
 from ..errors import SelectorError
 from ..page import Page, PageArray
 from ..selectors.parser import OPERATORS, Condition, parse
-from .forms import page_ids_text, selector_quoted
+from .forms import selector_quoted
 
 if TYPE_CHECKING:
     from .app import Context, Web
@@ -33,6 +33,19 @@ MAX_LIMIT = 1000           # rows a page may show when the selector's own limit=
 # Results are counted up to this many: an exact count of half a million pages costs a second
 # on a 1,000,000-page site, counting ids up to the cap tens of milliseconds.
 COUNT_CAP = 10_000
+# The builder's operators, the common ones first, each with what it means (the selector
+# language's full list, in words: README, "Selectors").
+OPERATOR_CHOICES = (
+    ("=", "equals"), ("!=", "does not equal"), ("*=", "contains the phrase"),
+    ("%=", "contains the text"), ("^=", "starts with"), ("$=", "ends with"),
+    ("~=", "contains all the words"), ("~|=", "contains any of the words"),
+    ("~*=", "has words starting with all of"), ("~|*=", "has words starting with any of"),
+    ("~~=", "live search: all words, the last a prefix"), ("~%=", "all the words, anywhere"),
+    ("~|%=", "any of the words, anywhere"), ("<", "less than"), ("<=", "at most"), (">", "more than"),
+    (">=", "at least"), ("%^=", "starts with the text"), ("%$=", "ends with the text"),
+    # ProcessWire's fulltext operators: here each finds any of the words, as whole words
+    ("**=", "any of the words"), ("**+=", "any of the words"), ("*+=", "any of the words"),
+    ("~+=", "any of the words"), ("~|+=", "any of the words"), ("&", "has the status bits"))
 BUILT_IN_COLUMNS = ("title", "name", "template", "parent", "modified", "created", "id", "status")
 DEFAULT_COLUMNS = ("title", "template", "parent", "modified")
 PROPERTY_KEYS = ("name", "id", "created", "modified", "parent", "status", "sort")
@@ -92,7 +105,7 @@ def register(web: Web) -> None:
                           failure=failure, columns=columns, all_columns=known, headers=headers,
                           per=per, limited=bool(limited), page_sizes=PAGE_SIZES, start=start,
                           page_url=page_url,
-                          operators=OPERATORS, cell=cell,
+                          operators=OPERATOR_CHOICES, cell=cell,
                           templates=sorted(t.name for t in ctx.site.templates),
                           fields=list(PROPERTY_KEYS) + ctx.site.fields.names())
 
@@ -200,6 +213,7 @@ def cell(page: Page, column: str) -> Any:
                                                 "status") else page.get(column)
     if isinstance(value, datetime):
         return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
-    if isinstance(value, (Page, PageArray)):        # a Page field
-        return page_ids_text(value)
+    if isinstance(value, (Page, PageArray)):        # a Page field: what a person reads
+        pages = [value] if isinstance(value, Page) else list(value)
+        return ", ".join(p.get("title") or p.name for p in pages if p)
     return "" if value is None else value

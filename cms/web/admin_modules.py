@@ -42,6 +42,8 @@ class Setting(NamedTuple):
     kind: str           # checkbox, number, text
     value: Any
     default: Any
+    label: str = ""
+    help: str = ""
 
 
 def register(web: Web) -> None:
@@ -142,11 +144,20 @@ def is_switch(cls: Any, key: str) -> bool:
 
 
 def settings_of(cls: Any, values: dict[str, Any]) -> list[Setting]:
+    """The form's inputs: the module's label for each (else its key as words), and a help
+    line with the key, the default and the bounds."""
     result = []
     for key, default in cls.config_defaults.items():
-        kind = ("checkbox" if is_switch(cls, key) else
-                "number" if isinstance(default, (int, float)) else "text")
-        result.append(Setting(key, kind, values.get(key, default), default))
+        switch = is_switch(cls, key)
+        kind = "checkbox" if switch else "number" if isinstance(default, (int, float)) else "text"
+        label = cls.config_labels.get(key) or key.replace("_", " ").capitalize()
+        shown = ("on" if default else "off") if switch else default
+        low, high = cls.config_limits.get(key, (None, None))
+        bounds = "" if switch or (low is None and high is None) else (
+            f"; {low} to {high}" if low is not None and high is not None
+            else f"; at least {low}" if low is not None else f"; at most {high}")
+        result.append(Setting(key, kind, values.get(key, default), default, label,
+                              f"{key}, default {shown}{bounds}"))
     return result
 
 

@@ -33,7 +33,8 @@ def names_list(form: Any, name: str) -> list[str]:
 
 
 def page_ids_text(value: Any) -> str:
-    """A Page field's value as the admin shows it: its page ids, comma separated ("" for none).
+    """A Page field's value as the page editor's input holds it: its page ids, comma separated
+    ("" for none); Find's column shows their titles instead.
     Tested by type: a NullPage answers every attribute, so `hasattr(value, "ids")` cannot tell."""
     ids = value.ids() if isinstance(value, PageArray) else [value.id] if value else []
     return ", ".join(str(i) for i in ids)
