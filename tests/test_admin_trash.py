@@ -46,3 +46,33 @@ def test_only_a_superuser_empties_the_trash(site, admin_server):
     refused = editor.post("/admin/trash/empty", {"csrf_token": editor.token(), "confirm": "1"})
     assert refused.status == 403 and site.pages.count("parent=7, include=all") == 1
     editor.close()
+
+
+def test_one_trashed_page_is_deleted_for_good_by_whoever_may_delete_it(site, superuser,
+                                                                      admin_server):
+    token = superuser.token()
+    gone = site.pages.add("basic-page", 1, title="Goes")
+    inner = site.pages.add("basic-page", gone, title="Inner")
+    kept = site.pages.add("basic-page", 1, title="Kept in the trash")
+    gone.trash()
+    kept.trash()
+    listed = superuser.get("/admin/trash/").text
+    assert f'action="/admin/trash/{gone.id}/delete"' in listed
+    assert "Delete Goes and everything below it for good?" in listed
+    deleted = superuser.post(f"/admin/trash/{gone.id}/delete", {"csrf_token": token})
+    assert "Deleted Goes for good (2 page(s))" in superuser.get(deleted.location).text
+    assert not site.pages.get(gone.id) and not site.pages.get(inner.id)
+    assert site.pages.get(kept.id).is_trash()
+    live = site.pages.add("basic-page", 1, title="Live")
+    refused = superuser.post(f"/admin/trash/{live.id}/delete", {"csrf_token": token})
+    assert "is not in the trash" in superuser.get(refused.location).text
+    assert site.pages.get(live.id)
+    site.users.add_role("editor", ["page-edit"])                    # no page-delete
+    site.users.add("ed", PASSWORD, roles=["editor"])
+    site.templates["home"].set_access(view=["guest"], edit=["editor"])
+    editor = Client(admin_server)
+    editor.login("ed")
+    assert f"/admin/trash/{kept.id}/delete" not in editor.get("/admin/trash/").text
+    tried = editor.post(f"/admin/trash/{kept.id}/delete", {"csrf_token": editor.token()})
+    assert tried.status in (303, 403) and site.pages.get(kept.id)
+    editor.close()

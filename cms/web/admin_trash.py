@@ -35,6 +35,24 @@ def register(web: Web) -> None:
                           counts=ctx.site.pages.num_children_of(found.ids()),
                           may_empty=ctx.can(SUPERUSER))
 
+    @app.post("/admin/trash/<page_id:int>/delete")
+    def delete_one(ctx: Context, page_id: int) -> None:
+        """One trashed page (and what is below it) deleted for good: Pages.delete checks the
+        user's page-delete; only a page right in the trash is taken here."""
+        ctx.check_csrf()
+        page = ctx.site.pages.get(page_id)
+        if not page or page.parent_id != TRASH_ID:
+            ctx.notice("error", f"page {page_id} is not in the trash: nothing was deleted")
+        else:
+            title = page.get("title") or page.name
+            try:
+                count = ctx.site.pages.delete(page, recursive=True)
+            except CmsError as exc:
+                ctx.notice("error", f"Nothing was deleted: {exc}")
+            else:
+                ctx.notice("message", f"Deleted {title} for good ({count} page(s))")
+        ctx.redirect("/admin/trash/")
+
     @app.post("/admin/trash/empty", permission=SUPERUSER)
     def empty(ctx: Context) -> None:
         ctx.check_csrf()
