@@ -28,6 +28,24 @@ def test_a_field_is_added_edited_and_shown_in_the_list(site, superuser):
     assert 'value="Position"' in form.text and 'value="99"' in form.text
 
 
+def test_a_limit_that_stored_values_break_is_saved_with_a_warning(site, superuser):
+    token = superuser.token()
+    site.fields.add("rank", "Integer", label="Rank")
+    site.templates.add("item", fields=["title", "rank"])
+    for n in (1, 5, 9, 12):
+        site.pages.add("item", 1, title=f"Item {n}", rank=n)
+    saved = superuser.post("/admin/setup/fields/rank/edit", {
+        "csrf_token": token, "type": "Integer", "label": "Rank", "description": "",
+        "setting_min": "2", "setting_max": "10"})
+    assert saved.status == 303
+    shown = superuser.get(saved.location).text
+    assert "2 page(s) hold a rank outside the new limits" in shown
+    widened = superuser.post("/admin/setup/fields/rank/edit", {
+        "csrf_token": token, "type": "Integer", "label": "Rank", "description": "",
+        "setting_min": "", "setting_max": "100"})
+    assert "outside the new limits" not in superuser.get(widened.location).text
+
+
 def test_bad_input_is_shown_beside_its_input_and_nothing_changes(site, superuser):
     token = superuser.token()
     names_before = site.fields.names()

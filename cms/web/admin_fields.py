@@ -95,6 +95,11 @@ def register(web: Web) -> None:
             place_error(exc, inputs_for_errors(values["type"]), errors)
         else:
             ctx.notice("message", f"Saved the field {field.name}")
+            outside = values_outside_limits(ctx, ctx.site.fields[field.name])
+            if outside:
+                ctx.notice("warning", f"{outside} page(s) hold a {field.name} outside the new "
+                                      "limits: they keep it, and a save of each is refused until "
+                                      "it is changed (Find: the field's column shows them)")
             ctx.redirect(f"/admin/setup/fields/{field.name}/edit")
         bottle.response.status = 400
         return render_form(ctx, field, values, settings, errors)
@@ -137,6 +142,19 @@ def read_form(ctx: Context) -> tuple[dict[str, Any], dict[str, Any]]:
         if raw or default is None:
             settings[key] = raw
     return values, settings
+
+
+def values_outside_limits(ctx: Context, field: Field) -> int:
+    """How many stored values of a number field a new min or max leaves outside (they are
+    checked when their page is next saved, so the person changing the limit should know)."""
+    low, high = field.settings.get("min"), field.settings.get("max")
+    if field.type.kind not in ("int", "float") or not field.type.owns_table or (
+            low is None and high is None):
+        return 0
+    bounds = [("data < ?", low), ("data > ?", high)]
+    checks = [(text, value) for text, value in bounds if value is not None]
+    return ctx.site.db.scalar(f"SELECT COUNT(*) FROM {field.table} WHERE "
+                              + " OR ".join(text for text, _ in checks), [v for _, v in checks])
 
 
 def check_page_template(ctx: Context, name: str, settings: dict[str, Any]) -> None:
