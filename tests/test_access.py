@@ -277,7 +277,7 @@ def test_an_editor_cannot_move_the_superuser_out_over_http(web):
                                                                "parent": "/"})
     assert answer.status in (400, 403)
     answer = editor.post(f"/admin/page/{site.users.role('editor').id}/trash",
-                         {"csrf_token": editor.token()})
+                         {"csrf_token": editor.token(), "confirmed": "1"})
     assert site.pages.get("/admin/access/roles/editor/")
     answer = editor.post("/admin/page/add?parent=" + str(site.pages.get("/admin/access/users/").id),
                          {"csrf_token": editor.token(), "template": "basic-page", "title": "X"})

@@ -51,7 +51,11 @@ def test_a_user_gets_roles_a_new_password_and_is_deleted(site, superuser, admin_
     me = site.users.get("admin")
     refused = superuser.post(f"/admin/access/users/{me.id}/delete", {"csrf_token": token})
     assert "cannot delete the user you are logged in as" in superuser.get(refused.location).text
-    deleted = superuser.post(f"/admin/access/users/{user.id}/delete", {"csrf_token": token})
+    asked = superuser.post(f"/admin/access/users/{user.id}/delete", {"csrf_token": token})
+    assert asked.status == 200 and "Delete the user wanda?" in asked.text     # no script: asked
+    assert site.users.get("wanda")
+    deleted = superuser.post(f"/admin/access/users/{user.id}/delete",
+                             {"csrf_token": token, "confirmed": "1"})
     assert deleted.status == 303 and not site.users.get("wanda")
 
 
@@ -124,7 +128,7 @@ def test_the_system_roles_stay(site, superuser):
     assert "part of the system" in superuser.get(kept.location).text
     assert site.users.role("guest")
     spare = site.users.add_role("spare")
-    superuser.post(f"/admin/access/roles/{spare.id}/delete", {"csrf_token": token})
+    superuser.post(f"/admin/access/roles/{spare.id}/delete", {"csrf_token": token, "confirmed": "1"})
     assert not site.users.role("spare")
 
 

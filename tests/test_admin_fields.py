@@ -78,13 +78,13 @@ def test_a_field_in_use_is_not_deleted(site, superuser):
     token = superuser.token()
     site.fields.add("body", "Textarea")
     site.templates["basic-page"].add_field("body")
-    refused = superuser.post("/admin/setup/fields/body/delete", {"csrf_token": token})
+    refused = superuser.post("/admin/setup/fields/body/delete", {"csrf_token": token, "confirmed": "1"})
     assert refused.status == 303
     shown = superuser.get(refused.location)
     assert "used by template(s) basic-page" in shown.text
     assert "body" in site.fields
     site.fields.add("spare", "Text")
-    deleted = superuser.post("/admin/setup/fields/spare/delete", {"csrf_token": token})
+    deleted = superuser.post("/admin/setup/fields/spare/delete", {"csrf_token": token, "confirmed": "1"})
     assert deleted.status == 303 and deleted.location == "/admin/setup/fields/"
     site.fields.load()
     assert site.fields.get("spare") is None
@@ -92,7 +92,7 @@ def test_a_field_in_use_is_not_deleted(site, superuser):
     title = superuser.get("/admin/setup/fields/title/edit")
     assert 'id="field-system"' in title.text and "/admin/setup/fields/title/delete" not in title.text
     assert "/admin/setup/fields/body/delete" in superuser.get("/admin/setup/fields/body/edit").text
-    refused = superuser.post("/admin/setup/fields/title/delete", {"csrf_token": token})
+    refused = superuser.post("/admin/setup/fields/title/delete", {"csrf_token": token, "confirmed": "1"})
     assert "title" in site.fields and "is a system field" in superuser.get(refused.location).text
 
 

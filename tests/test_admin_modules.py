@@ -55,7 +55,7 @@ def test_a_module_is_installed_configured_and_uninstalled(site, greeter, superus
     beside = refused.text.split('id="field-times"', 1)[1].split("</div>", 1)[0]
     assert "from 1 to 10" in beside and 'value="11"' in beside
     assert site.modules.get_config("Greeter")["greeting"] == "hi"
-    gone = superuser.post("/admin/modules/Greeter/uninstall", {"csrf_token": token})
+    gone = superuser.post("/admin/modules/Greeter/uninstall", {"csrf_token": token, "confirmed": "1"})
     shown = superuser.get(gone.location)
     assert "Uninstalled the module Greeter" in shown.text
     assert "Greeter took its field with it" in shown.text

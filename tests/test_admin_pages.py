@@ -95,6 +95,14 @@ def test_children_are_reordered_by_drag_order_and_by_shifting(site, superuser):
     superuser.post(f"/admin/page/{kids[2].id}/shift", {"csrf_token": token, "direction": "up"})
     superuser.post(f"/admin/page/{kids[2].id}/shift", {"csrf_token": token, "direction": "down"})
     assert child_ids(site, parent) == [kids[i].id for i in (0, 2, 3, 1)]
+    listed = superuser.get(f"/admin/page/{parent.id}/children").text     # ↑ and ↓ but at the ends
+    assert 'aria-label="Move Kid 0 up" hidden>' in listed
+    assert 'aria-label="Move Kid 0 down">' in listed
+    assert 'aria-label="Move Kid 1 up">' in listed
+    assert 'aria-label="Move Kid 1 down" hidden>' in listed
+    superuser.post(f"/admin/page/{kids[0].id}/shift", {"csrf_token": token, "direction": "up"})
+    assert "Kid 0 is already the first of its siblings" in superuser.get("/admin/").text
+    assert child_ids(site, parent) == [kids[i].id for i in (0, 2, 3, 1)]
     stranger = superuser.post(f"/admin/page/{parent.id}/sort", {"order": "1"},
                               headers={"X-CSRF-Token": token, "X-Requested-With": "fetch"})
     assert stranger.status == 400 and "not a child" in stranger.json()["message"]
@@ -171,7 +179,8 @@ def test_the_editor_offers_the_tree_rows_actions_as_the_user_may(site, superuser
                   f'href="/admin/page/add?parent={page.id}">New child',
                   f'href="/admin/page/{page.id}/move">Move', f'action="/admin/page/{page.id}/trash"'):
         assert shown in actions
-    trashed = superuser.post(f"/admin/page/{page.id}/trash", {"csrf_token": superuser.token()})
+    trashed = superuser.post(f"/admin/page/{page.id}/trash",
+                             {"csrf_token": superuser.token(), "confirmed": "1"})
     assert trashed.status == 303 and site.pages.get(page.id).is_trash()
     actions = page_actions(superuser.get(f"/admin/page/{page.id}/edit").text)
     assert f'action="/admin/page/{page.id}/restore"' in actions

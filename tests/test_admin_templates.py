@@ -66,8 +66,10 @@ def test_taking_away_a_field_that_holds_values_asks_first(site, superuser):
 
 def test_add_a_field_offers_no_system_field(site, superuser):
     """`pass` (users' password hashes) could be added to the home template."""
+    site.fields.add("summary", "Text")
     form = superuser.get("/admin/setup/templates/basic-page/edit").text
-    offered = form.split('id="input-add_field"', 1)[1].split("</select>", 1)[0]
+    offered = form.split('id="field-add_field"', 1)[1].split("</fieldset>", 1)[0]
+    assert 'value="summary"' in offered and 'value="title"' not in offered    # title is there
     for hidden in ("pass", "roles", "permissions"):
         assert f'value="{hidden}"' not in offered, hidden
     refused = superuser.post("/admin/setup/templates/basic-page/edit", [
@@ -75,6 +77,32 @@ def test_add_a_field_offers_no_system_field(site, superuser):
     assert refused.status == 400 and "system" in refused.text
     site.templates.load()
     assert site.templates["basic-page"].field_names == ["title"]
+    refused = superuser.post("/admin/setup/templates/add", [
+        ("csrf_token", superuser.token()), ("name", "sneaky"), ("fields", "title"),
+        ("add_field", "pass")])
+    assert refused.status == 400 and "system" in refused.text and "sneaky" not in site.templates
+
+
+def test_several_fields_are_added_at_once_on_the_add_and_the_edit_form(site, superuser):
+    """"Add a field" took one field per save, and the add form dropped the one chosen."""
+    token = superuser.token()
+    for name in ("body", "rank", "when"):
+        site.fields.add(name, "Datetime" if name == "when" else "Text")
+    added = superuser.post("/admin/setup/templates/add", [
+        ("csrf_token", token), ("name", "article"), ("fields", "title"),
+        ("add_field", "body"), ("add_field", "rank")])
+    assert added.status == 303
+    site.templates.load()
+    assert site.templates["article"].field_names == ["title", "body", "rank"]
+    form = superuser.get("/admin/setup/templates/article/edit").text
+    offered = form.split('id="field-add_field"', 1)[1].split("</fieldset>", 1)[0]
+    assert 'value="when"' in offered and 'value="body"' not in offered
+    saved = superuser.post("/admin/setup/templates/article/edit", [
+        ("csrf_token", token), ("fields", "rank"), ("fields", "title"), ("fields", "body"),
+        ("add_field", "when"), ("add_field", "body"), ("add_field", "when")])
+    assert saved.status == 303
+    site.templates.load()
+    assert site.templates["article"].field_names == ["rank", "title", "body", "when"]
 
 
 def test_the_add_page_form_offers_the_templates_the_family_settings_allow(site, superuser):
@@ -110,11 +138,11 @@ def test_a_template_that_pages_use_is_not_deleted(site, superuser):
     token = superuser.token()
     site.templates.add("article")
     page = site.pages.add("article", 1, title="First")
-    refused = superuser.post("/admin/setup/templates/article/delete", {"csrf_token": token})
+    refused = superuser.post("/admin/setup/templates/article/delete", {"csrf_token": token, "confirmed": "1"})
     assert "used by 1 page" in superuser.get(refused.location).text
     assert "article" in site.templates
     site.pages.delete(page)
-    deleted = superuser.post("/admin/setup/templates/article/delete", {"csrf_token": token})
+    deleted = superuser.post("/admin/setup/templates/article/delete", {"csrf_token": token, "confirmed": "1"})
     assert deleted.location == "/admin/setup/templates/"
     site.templates.load()
     assert site.templates.get("article") is None

@@ -59,12 +59,12 @@ def test_one_trashed_page_is_deleted_for_good_by_whoever_may_delete_it(site, sup
     listed = superuser.get("/admin/trash/").text
     assert f'action="/admin/trash/{gone.id}/delete"' in listed
     assert "Delete Goes and everything below it for good?" in listed
-    deleted = superuser.post(f"/admin/trash/{gone.id}/delete", {"csrf_token": token})
+    deleted = superuser.post(f"/admin/trash/{gone.id}/delete", {"csrf_token": token, "confirmed": "1"})
     assert "Deleted Goes for good (2 page(s))" in superuser.get(deleted.location).text
     assert not site.pages.get(gone.id) and not site.pages.get(inner.id)
     assert site.pages.get(kept.id).is_trash()
     live = site.pages.add("basic-page", 1, title="Live")
-    refused = superuser.post(f"/admin/trash/{live.id}/delete", {"csrf_token": token})
+    refused = superuser.post(f"/admin/trash/{live.id}/delete", {"csrf_token": token, "confirmed": "1"})
     assert "is not in the trash" in superuser.get(refused.location).text
     assert site.pages.get(live.id)
     site.users.add_role("editor", ["page-edit"])                    # no page-delete
@@ -73,6 +73,6 @@ def test_one_trashed_page_is_deleted_for_good_by_whoever_may_delete_it(site, sup
     editor = Client(admin_server)
     editor.login("ed")
     assert f"/admin/trash/{kept.id}/delete" not in editor.get("/admin/trash/").text
-    tried = editor.post(f"/admin/trash/{kept.id}/delete", {"csrf_token": editor.token()})
+    tried = editor.post(f"/admin/trash/{kept.id}/delete", {"csrf_token": editor.token(), "confirmed": "1"})
     assert tried.status in (303, 403) and site.pages.get(kept.id)
     editor.close()

@@ -230,7 +230,7 @@ def test_create_a_field_add_it_to_a_template_and_edit_a_page_with_it(web_site, p
     page.click("#field-form button[type=submit]")
     page.wait_for_url("**/admin/setup/fields/rating/edit")
     page.goto(page.base + "/admin/setup/templates/basic-page/edit")
-    page.select_option("#input-add_field", "rating")
+    page.check('#field-add_field input[value="rating"]')
     page.click("#template-form button[type=submit]")
     page.wait_for_url("**/admin/setup/templates/basic-page/edit")
     assert page.locator("#template-fields li", has_text="Rating").count() == 1
@@ -335,6 +335,11 @@ def test_reorder_children_by_drag_and_drop_and_by_buttons(web_site, page):
     expected = [kids[2].id, kids[0].id, kids[1].id]
     assert [int(rows.nth(i).get_attribute("data-id")) for i in range(3)] == expected
     assert [p.id for p in web_site.pages.get(parent.id).children()] == expected
+    page.locator(f"#page-{kids[2].id}").hover()                 # now first: no ↑
+    assert page.locator(f'#page-{kids[2].id} button[value="up"]').is_hidden()
+    assert page.locator(f'#page-{kids[2].id} button[value="down"]').is_visible()
+    assert page.locator(f'#page-{kids[0].id} button[value="up"]').get_attribute("hidden") is None
+    assert page.locator(f'#page-{kids[1].id} button[value="down"]').get_attribute("hidden") == ""
     page.reload()                                  # the open branch is remembered
     rows.nth(2).wait_for()
     assert [int(rows.nth(i).get_attribute("data-id")) for i in range(3)] == expected

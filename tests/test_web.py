@@ -572,6 +572,56 @@ def test_actions_without_the_script_post_and_come_back(web_site, admin):
     assert "activated" in admin.get("/admin/tasks/").text        # the notice, shown once
 
 
+def confirmation_form(answer) -> tuple[str, dict[str, str]]:
+    """The action and hidden fields of the "Are you sure?" page a browser without script gets."""
+    form = re.search(r'<form method="post" action="([^"]+)"[^>]*id="confirm-form">(.*?)</form>',
+                     answer.text, re.S)
+    assert form, answer.text
+    return form.group(1), dict(re.findall(r'<input type="hidden" name="([^"]+)" value="([^"]*)">',
+                                          form.group(2)))
+
+
+def test_kill_and_trash_without_the_script_ask_first_then_come_back(web_site, admin):
+    task = make_task(web_site)
+    admin.post(f"/admin/tasks/{task.id}/action", {"cmd": "activate", "csrf_token": admin.token()})
+    asked = admin.post(f"/admin/tasks/{task.id}/action", {"cmd": "kill", "csrf_token": admin.token()},
+                       headers={"Referer": "/admin/tasks/?state=1"})
+    assert asked.status == 200 and f"Kill the task {task.get('title')}?" in asked.text
+    assert 'href="/admin/tasks/?state=1">Cancel' in asked.text
+    assert state_of(web_site, task) == 1                          # asked, nothing done yet
+    action, fields = confirmation_form(asked)
+    assert action == f"/admin/tasks/{task.id}/action"
+    assert fields == {"csrf_token": admin.token(), "cmd": "kill", "back": "/admin/tasks/?state=1",
+                      "confirmed": "1"}
+    done = admin.post(action, fields)                 # the page's button: no Referer of use now
+    assert done.status == 303 and done.location == "/admin/tasks/?state=1"
+    assert state_of(web_site, task) == 4
+    assert admin.post(f"/admin/tasks/{task.id}/action", {"cmd": "reset", "csrf_token": admin.token()}
+                      ).status == 303                 # not a dangerous one: done at once
+    asked = admin.post(f"/admin/tasks/{task.id}/action", {"cmd": "trash", "csrf_token": admin.token()})
+    assert asked.status == 200 and not web_site.pages.get(task.id).is_trash()
+
+
+def test_deleting_for_good_without_the_script_asks_first(web_site, admin):
+    gone = web_site.pages.add("basic-page", 1, "gone", title="Gone <b>soon</b>")
+    asked = admin.post(f"/admin/page/{gone.id}/trash", {"csrf_token": admin.token()})
+    assert asked.status == 200 and "Move Gone &lt;b&gt;soon&lt;/b&gt; (/gone/)" in asked.text
+    assert not web_site.pages.get(gone.id).is_trash()
+    action, fields = confirmation_form(asked)
+    assert admin.post(action, fields).status == 303 and web_site.pages.get(gone.id).is_trash()
+    asked = admin.post(f"/admin/trash/{gone.id}/delete", {"csrf_token": admin.token()})
+    assert "for good? This cannot be undone." in asked.text and web_site.pages.get(gone.id)
+    action, fields = confirmation_form(asked)
+    assert admin.post(action, fields).location == "/admin/trash/"
+    assert not web_site.pages.get(gone.id)
+    # expired between the question and the answer: refused like any other forged post
+    other = web_site.pages.add("basic-page", 1, "other", title="Other")
+    action, fields = confirmation_form(admin.post(f"/admin/page/{other.id}/trash",
+                                                  {"csrf_token": admin.token()}))
+    assert admin.post(action, dict(fields, csrf_token="stale")).status == 403
+    assert not web_site.pages.get(other.id).is_trash()
+
+
 def test_run_now_opens_the_task_page_in_run_mode(web_site, admin):
     task = make_task(web_site)
     answer = admin.post(f"/admin/tasks/{task.id}/run", {"csrf_token": admin.token()})
@@ -670,11 +720,11 @@ def test_add_move_trash_and_restore(web_site, admin):
     loop = admin.post(f"/admin/page/{archive.id}/move", {"csrf_token": token,
                                                          "parent": "/archive/news/"})
     assert loop.status == 400 and "under itself" in loop.text
-    assert admin.post(f"/admin/page/{news.id}/trash", {"csrf_token": token}).status == 303
+    assert admin.post(f"/admin/page/{news.id}/trash", {"csrf_token": token, "confirmed": "1"}).status == 303
     assert web_site.pages.get(news.id).is_trash()
     assert admin.post(f"/admin/page/{news.id}/restore", {"csrf_token": token}).status == 303
     assert web_site.pages.get(news.id).path == "/archive/news/"
-    assert admin.post("/admin/page/7/trash", {"csrf_token": token}).status == 303
+    assert admin.post("/admin/page/7/trash", {"csrf_token": token, "confirmed": "1"}).status == 303
     assert not web_site.pages.get(7).is_trash()                  # system pages stay
 
 

@@ -103,6 +103,8 @@ def register(web: Web) -> None:
         if user.id == ctx.user_id:
             ctx.notice("error", "You cannot delete the user you are logged in as.")
         else:
+            ctx.confirm(f"Delete the user {user.name}?", "Delete the user",
+                        f"/admin/access/users/{user.id}/edit")
             try:
                 ctx.site.users.delete(user)
             except CmsError as exc:
@@ -173,6 +175,8 @@ def register(web: Web) -> None:
         if role.name in KEPT_ROLES:
             ctx.notice("error", f"The {role.name} role is part of the system and stays.")
         else:
+            ctx.confirm(f"Delete the role {role.name}? Users lose it.", "Delete the role",
+                        f"/admin/access/roles/{role.id}/edit")
             try:
                 ctx.site.pages.delete(role)
             except CmsError as exc:

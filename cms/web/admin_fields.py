@@ -108,6 +108,8 @@ def register(web: Web) -> None:
     def delete(ctx: Context, name: str) -> None:
         ctx.check_csrf()
         field = get_field(ctx, name)
+        ctx.confirm(f"Delete the field {field.name} and every value it holds?", "Delete the field",
+                    f"/admin/setup/fields/{field.name}/edit")
         try:
             ctx.site.fields.delete(field.name)
         except CmsError as exc:

@@ -71,6 +71,8 @@ def register(web: Web) -> None:
     @app.post("/admin/modules/<name>/uninstall", permission=SUPERUSER)
     def uninstall(ctx: Context, name: str) -> None:
         ctx.check_csrf()
+        ctx.confirm(f"Uninstall {name}? What it installed may be removed.", "Uninstall",
+                    "/admin/modules/")
         said: list[Any] = []          # what the module warns about while it goes
         ctx.site.notices.listen(said.append)
         try:

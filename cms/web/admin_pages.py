@@ -278,7 +278,10 @@ def register(web: Web) -> None:
     def shift(ctx: Context, page_id: int) -> None:
         ctx.check_csrf()
         page = get_page(ctx, page_id)
-        ctx.site.pages.shift(page, up=ctx.form("direction") == "up")
+        up = ctx.form("direction") == "up"
+        if not ctx.site.pages.shift(page, up=up):
+            ctx.notice("message", f"{page.get('title') or page.name} is already the "
+                                  f"{'first' if up else 'last'} of its siblings")
         ctx.redirect(f"/admin/?open={page.id}")
 
     # -- move, trash, restore -----------------------------------------------------------------
@@ -325,6 +328,9 @@ def register(web: Web) -> None:
         if page.template.name == TASK_TEMPLATE:
             ctx.notice("error", "Tasks are trashed from the task monitor.")
         else:
+            if page.trashable():
+                ctx.confirm(f"Move {page.get('title') or page.name} ({page.path}) and the pages "
+                            "below it to the trash?", "Move to the trash", f"/admin/?open={parent_id}")
             try:
                 page.trash()
                 ctx.notice("message", f"Moved {page.get('title') or page.name} to the trash")

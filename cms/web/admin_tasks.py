@@ -32,7 +32,7 @@ from . import charts
 from .answers import HttpError
 from .api import find_task, render_status, run_command, tasker_of
 from .forms import selector_quoted
-from .task_view import ACTIVE, STATE_FILTERS, status_row, task_row
+from .task_view import ACTIVE, DANGEROUS_COMMANDS, STATE_FILTERS, status_row, task_row
 
 if TYPE_CHECKING:
     from .app import Context, Web
@@ -104,12 +104,13 @@ def state_counts(ctx: Context, total: int | None, q: str = "") -> dict[Any, int]
 
 
 def back_url(ctx: Context, task_id: int) -> str:
-    """Where an action without a script returns: the task list or task page it came from."""
-    referer = urlsplit(ctx.request.headers.get("Referer", ""))
-    if referer.netloc and referer.netloc != ctx.request.headers.get("Host", ""):
+    """Where an action without a script returns: the task list or task page it came from
+    (after a confirmation page, the one that page carries on in `back`)."""
+    came_from = urlsplit(ctx.form("back") or ctx.request.headers.get("Referer", ""))
+    if came_from.netloc and came_from.netloc != ctx.request.headers.get("Host", ""):
         return "/admin/tasks/"
-    if referer.path.startswith("/admin/tasks/") and "\\" not in referer.path:
-        return referer.path + ("?" + referer.query if referer.query else "")
+    if came_from.path.startswith("/admin/tasks/") and "\\" not in came_from.path:
+        return came_from.path + ("?" + came_from.query if came_from.query else "")
     return "/admin/tasks/"
 
 
@@ -198,6 +199,8 @@ def register(web: Web) -> None:
         if cmd in ("run", "start", "create"):
             ctx.notice("error", f"{cmd} is not an action of this form; use Run now")
         else:
+            if cmd in DANGEROUS_COMMANDS:
+                ctx.confirm(f"{cmd.capitalize()} the task {task.get('title')}?", cmd.capitalize(), back)
             try:
                 result = run_command(ctx, tasker, task, cmd)
                 ctx.notice("message", f"{task.get('title')}: {result}")

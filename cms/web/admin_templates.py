@@ -2,8 +2,8 @@
 
 - `/admin/setup/templates/` lists every template with its fields and how many pages use it.
 - `/admin/setup/templates/add` (a name and first fields) and `/admin/setup/templates/<name>/edit`:
-  the fields in their order (the form sends `fields` once per field, in order; `add_field`
-  appends one), the label, whether its pages may have children, which templates their
+  the fields in their order (the form sends `fields` once per field, in order; each ticked
+  `add_field` is appended), the label, whether its pages may have children, which templates their
   parents and children may have, and its access (`template.set_access`: the roles that view,
   edit, create and add, or none: inherited). A refused value shows its message beside the input.
 - POST `/admin/setup/templates/<name>/delete`: refused while pages use the template.
@@ -47,10 +47,12 @@ def register(web: Web) -> None:
     @app.post("/admin/setup/templates/add", permission=SUPERUSER)
     def add(ctx: Context) -> str:
         ctx.check_csrf()
-        values = {"name": ctx.form("name").strip(), "fields": names_list(ctx.request.forms,
-                                                                         "fields")}
+        fields, refused = submitted_fields(ctx)
+        values = {"name": ctx.form("name").strip(), "fields": fields}
         errors: dict[str, str] = {}
-        if values["name"] in ctx.site.templates:
+        if refused:
+            errors["fields"] = refused
+        elif values["name"] in ctx.site.templates:
             errors["name"] = f"there is a template {values['name']!r} already"
         else:
             try:
@@ -76,10 +78,7 @@ def register(web: Web) -> None:
         ctx.check_csrf()
         template = get_template(ctx, name)
         form = ctx.request.forms
-        fields = names_list(form, "fields")
-        adding = ctx.form("add_field").strip()
-        if adding:
-            fields.append(adding)
+        fields, refused = submitted_fields(ctx)
         settings = {"label": ctx.form("label").strip(), "no_children": checked(form, "no_children"),
                     "parent_templates": names_list(form, "parent_templates"),
                     "child_templates": names_list(form, "child_templates")}
@@ -87,10 +86,8 @@ def register(web: Web) -> None:
         defines = checked(form, "use_roles")
         values = {"name": template.name, "fields": fields, **settings, "use_roles": defines, **access}
         errors: dict[str, str] = {}
-        field = ctx.site.fields.get(adding) if adding else None
-        if field is not None and adding not in template.field_names and not offered_to_add(ctx, field):
-            errors["fields"] = (f"{adding} belongs to the system's own pages (users, roles, "
-                                "tasks) and is not added to other templates here")
+        if refused:
+            errors["fields"] = refused
             bottle.response.status = 400
             return render_form(ctx, template, values, errors)
         if not defines and any(access.values()):
@@ -129,6 +126,8 @@ def register(web: Web) -> None:
     def delete(ctx: Context, name: str) -> None:
         ctx.check_csrf()
         template = get_template(ctx, name)
+        ctx.confirm(f"Delete the template {template.name}?", "Delete the template",
+                    f"/admin/setup/templates/{template.name}/edit")
         try:
             ctx.site.templates.delete(template.name)
         except CmsError as exc:
@@ -151,6 +150,20 @@ def values_lost(ctx: Context, template: Template, fields: list[str]) -> list[str
         if held:
             lost.append(f"{field.label} ({held} page{'s' if held != 1 else ''})")
     return lost
+
+
+def submitted_fields(ctx: Context) -> tuple[list[str], str]:
+    """The fields the form lists in their order, then those ticked under "Add fields"; and why
+    not, when one ticked is the system's own (a template's own fields may stay, whatever)."""
+    form = ctx.request.forms
+    fields = names_list(form, "fields")
+    adding = [name for name in dict.fromkeys(names_list(form, "add_field")) if name not in fields]
+    refused = [name for name in adding
+               if (field := ctx.site.fields.get(name)) is not None and not offered_to_add(ctx, field)]
+    if refused:
+        return fields + adding, (", ".join(refused) + " belong(s) to the system's own pages "
+                                 "(users, roles, tasks) and is not added to other templates here")
+    return fields + adding, ""
 
 
 def offered_to_add(ctx: Context, field: Any) -> bool:

@@ -45,6 +45,9 @@ def register(web: Web) -> None:
             ctx.notice("error", f"page {page_id} is not in the trash: nothing was deleted")
         else:
             title = page.get("title") or page.name
+            if may_restore(page):
+                ctx.confirm(f"Delete {title} and everything below it for good? This cannot be "
+                            "undone.", "Delete for good", "/admin/trash/")
             try:
                 count = ctx.site.pages.delete(page, recursive=True)
             except CmsError as exc:

@@ -267,6 +267,23 @@ class Context:
             raise HttpError("the form has expired or did not come from this site (CSRF token "
                           "missing or wrong); reload the page and try again", 403)
 
+    def confirm(self, question: str, action: str, cancel: str) -> None:
+        """Go on only once the person has said yes. The admin's script asks in a dialog and adds
+        `confirmed=1` to the form; a browser without it gets a page asking the question, whose
+        button posts the same form again, confirmed. Nothing has changed when that page shows.
+        Call it after the access checks, so that a refusal is not preceded by a question.
+        `cancel`, the page asked from, goes on in the form as `back` unless the form has one."""
+        if self.form("confirmed") == "1":
+            return
+        fields = [(name, value) for name, value in self.request.forms.decode().allitems()
+                  if name not in ("confirmed", "csrf_token")]
+        if not any(name == "back" for name, _ in fields):
+            fields.append(("back", cancel))
+        query = self.request.environ.get("QUERY_STRING", "")
+        target = self.request.path + ("?" + query if query else "")
+        raise bottle.HTTPResponse(self.render("confirm.html", question=question, action=action,
+                                              cancel=cancel, fields=fields, target=target))
+
     # -- answering ----------------------------------------------------------------------------
     def notice(self, kind: str, text: str) -> None:
         """A notice shown on the next admin page this browser renders."""

@@ -22,10 +22,16 @@ STATE_FILTERS = [TaskState.ACTIVE, TaskState.WAITING, TaskState.FINISHED, TaskSt
                  TaskState.FAILED]
 
 
+DANGEROUS_COMMANDS = frozenset({"kill", "trash"})     # asked "are you sure?" first
+
+
 class Action(NamedTuple):
     command: str      # the API command (`run` opens the Run now page)
     label: str
-    danger: bool = False
+
+    @property
+    def danger(self) -> bool:
+        return self.command in DANGEROUS_COMMANDS
 
 
 def as_int(value: Any, default: int = 0) -> int:
@@ -59,15 +65,15 @@ def actions(state: int, running: bool, progress: int) -> list[Action]:
         found.append(Action("suspend", "Deactivate"))
         if not running:
             found.append(Action("run", "Run now"))
-        found.append(Action("kill", "Kill", danger=True))
+        found.append(Action("kill", "Kill"))
     elif state == FAILED and not running:
         found.append(Action("activate", "Try again"))
     elif running and state != KILLED:           # suspending or finishing: it may still be killed
-        found.append(Action("kill", "Kill", danger=True))
+        found.append(Action("kill", "Kill"))
     if not running and (progress > 0 or state in (FINISHED, KILLED, FAILED)):
         found.append(Action("reset", "Reset"))
     if not running:
-        found.append(Action("trash", "Trash", danger=True))
+        found.append(Action("trash", "Trash"))
     return found
 
 

@@ -39,9 +39,19 @@
     var form = event.target;
     var button = event.submitter;
     var question = (button && button.getAttribute("data-confirm")) || form.getAttribute("data-confirm");
-    if (question && !window.confirm(question)) {
-      event.preventDefault();
-      return;
+    if (question) {
+      if (!window.confirm(question)) {
+        event.preventDefault();
+        return;
+      }
+      // Said yes here: the server does not ask again on a page of its own.
+      if (!form.querySelector("input[name=confirmed]")) {
+        var yes = document.createElement("input");
+        yes.type = "hidden";
+        yes.name = "confirmed";
+        yes.value = "1";
+        form.appendChild(yes);
+      }
     }
     // A task's actions go to the API and the new status is swapped in; Run now opens the
     // task's page (its button posts to /run), so it is left to the browser.
@@ -223,8 +233,21 @@
     var list = dragged.parentNode;
     dragged.classList.remove("dragging");
     dragged = null;
+    markEnds(list);
     saveOrder(list);
   });
+  /* The first sibling shows no ↑ and the last no ↓: after a drag, the rows now at the ends. */
+  function markEnds(list) {
+    var rows = list.querySelectorAll(":scope > li.tree-node");
+    ["up", "down"].forEach(function (way) {
+      var buttons = Array.prototype.map.call(rows, function (row) {
+        return row.querySelector(':scope > .tree-row .shift button[value="' + way + '"]');
+      });
+      if (!buttons.some(function (b) { return b && b.hidden; })) { return; }   // no end shown here
+      var end = way === "up" ? 0 : buttons.length - 1;
+      buttons.forEach(function (b, i) { if (b) { b.hidden = i === end; } });
+    });
+  }
   function saveOrder(list) {
     var ids = Array.prototype.map.call(list.querySelectorAll(":scope > li.tree-node"),
                                        function (item) { return item.getAttribute("data-id"); });
