@@ -340,6 +340,37 @@ def row_of(html: str, page_id: int) -> str:
     return html.split(f'id="page-{page_id}"', 1)[1].split('class="tree-row', 1)[0]
 
 
+def test_the_tree_lists_only_what_the_user_may_view(site, superuser, admin_server):
+    """An editor's tree listed every page, titles included: a members-only page, what is below
+    it and the users' branch. ProcessWire's page list skips what is not listable to the user."""
+    site.users.add_role("editor", ["page-edit", "page-add", "page-create"])
+    site.users.add("ed", PASSWORD, roles=["editor"])
+    site.templates["home"].set_access(view=["guest"], edit=["editor"], add=["editor"],
+                                      create=["editor"])
+    site.templates.add("members", fields=["title"]).set_access(view=[], edit=[])
+    club = site.pages.add("members", 1, "club", title="Club")
+    site.pages.add("basic-page", club, "minutes", title="Secret minutes")
+    open_page = site.pages.add("basic-page", 1, "open", title="Open")
+    site.pages.add("members", open_page, "vault", title="Vault")
+    site.pages.add("basic-page", open_page, "note", title="Note")
+    editor = Client(admin_server)
+    editor.login("ed")
+    tree = editor.get("/admin/").text
+    assert f'id="page-{open_page.id}"' in tree and "Club" not in tree
+    assert 'id="page-2"' not in tree                       # the admin branch: superusers'
+    assert editor.get(f"/admin/page/{club.id}/children").status == 403
+    assert editor.get("/admin/page/2/children").status == 403
+    below = editor.get(f"/admin/page/{open_page.id}/children").text
+    assert "Note" in below and "Vault" not in below
+    # the count beside a row is of the children the user would see: 1 (Note), not 2
+    assert '<span class="count" title="children">1</span>' in row_of(tree, open_page.id)
+    assert '<span class="count" title="children">2</span>' in row_of(superuser.get("/admin/").text,
+                                                                      open_page.id)
+    assert superuser.get(f"/admin/page/{club.id}/children").status == 200
+    assert "Club" in superuser.get("/admin/").text
+    editor.close()
+
+
 def test_a_limited_user_is_offered_only_what_they_may_do(site, superuser, admin_server):
     """An editor saw Edit on Admin, Trash and 404 (each a 403), Restore on every trashed page
     and no ↑/↓ though page-sort was theirs; a tasks-only user landed on a 403."""

@@ -118,12 +118,28 @@ def may_restore(page: Page) -> bool:
 
 
 def children_of(parent: Page, start: int, q: str = "") -> tuple[list[Node], int]:
-    """One page of a parent's children, those whose name or title contains `q` when given."""
+    """One page of a parent's children, those whose name or title contains `q` when given.
+
+    As ProcessWire's page list (`Page::listable`), a user sees only the pages they may view:
+    the template access narrows the query (so pages and totals agree), and the status rules
+    (an unpublished page, the trash and the admin branch only for who may edit them) drop rows
+    of the page shown. A row's count of children is of those the user would see there."""
+    pages = parent.site.pages
     match = f", name|title%={selector_quoted(q)}" if q else ""
-    found = parent.children(f"include=all, limit={PAGE_SIZE}, start={start}{match}")
-    counts = parent.site.pages.num_children_of([child.id for child in found])
+    found = pages.find(f"include=all, limit={PAGE_SIZE}, start={start}{match}",
+                       base=f"parent_id={parent.id}", enforce_access=True)
+    counts = pages.num_children_of([child.id for child in found])
+    if parent.site.acting_grants() is not None:
+        counts = {page_id: count and pages.find("include=all, limit=1", base=f"parent_id={page_id}",
+                                                enforce_access=True).total
+                  for page_id, count in counts.items()}
     sortable = parent.site.users.may(None, "page-sort", parent)
-    return [node(child, counts[child.id], sortable) for child in found], found.total
+    return [node(child, counts[child.id], sortable) for child in found if listable(child)], found.total
+
+
+def listable(page: Page) -> bool:
+    """May the acting user see this page in the tree and list its children?"""
+    return page.site.acting_grants() is None or page.viewable()
 
 
 def register(web: Web) -> None:
@@ -147,6 +163,8 @@ def register(web: Web) -> None:
     @app.get("/admin/page/<page_id:int>/children")
     def children(ctx: Context, page_id: int) -> str:
         parent = get_page(ctx, page_id)
+        if not listable(parent):
+            raise HttpError(f"you may not list the children of page {page_id}", 403)
         start = ctx.int_param("start", 0, 0, 10 ** 9)
         if ctx.query("page"):                      # the jump box counts pages from 1
             start = (ctx.int_param("page", 1, 1, 10 ** 7) - 1) * PAGE_SIZE
