@@ -394,6 +394,22 @@ def test_create_takes_only_registered_task_methods(web_site, admin):
     assert web_site.pages.count("template=tasker-task, include=all") == before
 
 
+def test_create_names_only_a_page_the_user_may_view(web_site, server):
+    """A tasks-only user could start a task on a members-only page they may not see."""
+    web_site.users.add_role("steerer", ["tasker-admin"])
+    web_site.users.add("tess", PASSWORD, roles=["steerer"])
+    web_site.templates.add("members", fields=["title"]).set_access(view=[], edit=[])
+    club = web_site.pages.add("members", 1, "club", title="Club")
+    steerer = Client(server)
+    steerer.login("tess")
+    refused = steerer.api("create", module="WebJobs", method="count_to", pageid=str(club.id),
+                          title="Into the club")
+    assert refused.status == 404 and refused.json()["result"] == f"there is no page {club.id}"
+    assert web_site.pages.count("template=tasker-task, include=all") == 0
+    made = steerer.api("create", module="WebJobs", method="count_to", pageid="1", title="Home")
+    assert made.status == 200 and made.json()["status"] is True
+
+
 def test_log_limit_parameter(web_site, admin):
     task = make_task(web_site, say="hello")
     tasker = web_site.modules.get("Tasker")

@@ -157,7 +157,7 @@ def create(ctx: Context, tasker: Any) -> Any:
     if not page_text.isdigit() or len(page_text) > 12:
         raise HttpError("pageid must be the id of the page the task works on")
     page = ctx.site.pages.get(int(page_text))
-    if not page:
+    if not page or not page.viewable():     # a page the user may not view is not theirs to name
         raise HttpError(f"there is no page {int(page_text)}", 404)
     title = ctx.param("title").strip()
     if not title:
