@@ -152,6 +152,16 @@ def test_a_typed_include_all_does_not_lift_the_users_own_view_access(site, super
     assert public.id in result_ids(find(editor, selector="include=all, title=Public"))
     users = find(superuser, selector="include=all, template=user")
     assert site.users.get("ed").id in result_ids(users)      # the superuser sees them all
+    # a Page field's column names only the referenced pages the user may view
+    site.fields.add("refs", "Page", multiple=True)
+    site.templates["basic-page"].add_field("refs")
+    site.templates.add("members", fields=["title"]).set_access(view=[], edit=[])
+    club = site.pages.add("members", 1, "club", title="Secret club")
+    public.refs = [club, site.pages.get(1)]
+    public.save()
+    seen = find(editor, selector="title=Public", columns="title,refs").text
+    assert "Secret club" not in seen and "<td>Home</td>" in seen
+    assert "Secret club, Home" in find(superuser, selector="title=Public", columns="title,refs").text
     editor.close()
 
 

@@ -214,6 +214,7 @@ def cell(page: Page, column: str) -> Any:
     if isinstance(value, datetime):
         return value.astimezone(timezone.utc).strftime("%Y-%m-%d %H:%M")
     if isinstance(value, (Page, PageArray)):        # a Page field: what a person reads
+        # the pages the user may view, as ProcessWire's formatted value of a Page field keeps
         pages = [value] if isinstance(value, Page) else list(value)
-        return ", ".join(p.get("title") or p.name for p in pages if p)
+        return ", ".join(p.get("title") or p.name for p in pages if p and p.viewable())
     return "" if value is None else value
