@@ -273,6 +273,21 @@ def test_find_pages_with_a_typed_selector(web_site, page):
     assert "Edit: Word 07" in page.locator("h1").inner_text()
 
 
+def test_trash_asks_in_a_dialog_and_then_not_again(web_site, page):
+    """The script's dialog is the question: said yes there, the server asks no more (its own
+    page asks only a browser without the script)."""
+    about = web_site.pages.add("basic-page", 1, "about", title="About")
+    asked: list[str] = []
+    page.on("dialog", lambda dialog: asked.append(dialog.message))
+    log_in(page)
+    page.locator(f"#page-{about.id}").hover()
+    page.click(f"#page-{about.id} form[action$='/trash'] button")
+    page.locator(".notice", has_text="Moved About to the trash").wait_for()
+    assert asked == ["Move this page and its children to the trash?"]
+    assert web_site.pages.get(about.id).is_trash()
+    assert page.locator("#confirm-form").count() == 0
+
+
 def test_empty_the_trash(web_site, page):
     kept = web_site.pages.add("basic-page", 1, "kept", title="Kept")
     for n in range(3):
