@@ -343,7 +343,7 @@ def row_of(html: str, page_id: int) -> str:
 def test_the_tree_lists_only_what_the_user_may_view(site, superuser, admin_server):
     """An editor's tree listed every page, titles included: a members-only page, what is below
     it and the users' branch. ProcessWire's page list skips what is not listable to the user."""
-    site.users.add_role("editor", ["page-edit", "page-add", "page-create"])
+    site.users.add_role("editor", ["page-view", "page-edit", "page-add", "page-create"])
     site.users.add("ed", PASSWORD, roles=["editor"])
     site.templates["home"].set_access(view=["guest"], edit=["editor"], add=["editor"],
                                       create=["editor"])
@@ -353,11 +353,17 @@ def test_the_tree_lists_only_what_the_user_may_view(site, superuser, admin_serve
     open_page = site.pages.add("basic-page", 1, "open", title="Open")
     site.pages.add("members", open_page, "vault", title="Vault")
     site.pages.add("basic-page", open_page, "note", title="Note")
+    site.templates.add("notice", fields=["title"]).set_access(view=["editor"], edit=[])
+    site.pages.add("notice", 1, "posted", title="Posted notice")
+    draft = site.pages.add("notice", 1, "draft", title="Draft notice")
+    draft.status |= Page.STATUS_UNPUBLISHED
+    draft.save()
     editor = Client(admin_server)
     editor.login("ed")
     tree = editor.get("/admin/").text
     assert f'id="page-{open_page.id}"' in tree and "Club" not in tree
     assert 'id="page-2"' not in tree                       # the admin branch: superusers'
+    assert "Posted notice" in tree and "Draft notice" not in tree     # unpublished: editors'
     assert editor.get(f"/admin/page/{club.id}/children").status == 403
     assert editor.get("/admin/page/2/children").status == 403
     below = editor.get(f"/admin/page/{open_page.id}/children").text
