@@ -8,6 +8,7 @@ from __future__ import annotations
 import functools
 import itertools
 import logging
+import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -67,7 +68,8 @@ class Hooks:
             if "::" not in key:
                 raise ValueError(f"hook name {key!r} must look like 'Class::method', e.g. 'Pages::save'")
             class_name, method = key.split("::", 1)
-            check_hookable(class_name, hookable_methods().get(class_name), method)
+            method = hookable_name(class_name, hookable_methods().get(class_name), method)
+            key = f"{class_name}::{method}"
         hook = Hook(priority, next(self._ids), when, key, fn)
         hooks = self._hooks.setdefault(key, [])
         hooks.append(hook)
@@ -143,7 +145,9 @@ def methods_marked(cls: type) -> set[str]:
 
 
 def hookable_methods() -> dict[str, set[str]]:
-    """Class name -> its hookable methods, for every class loaded that has any."""
+    """Class name -> its hookable methods, for every class loaded that has any. LazyCron is
+    loaded first: only a server starts it, and a script's hook on it must still be checked."""
+    from . import lazycron  # noqa: F401 - loaded for its class
     found = {name: set(methods) for name, methods in HOOKED_BY_HAND.items()}
     stack = list(Hookable.__subclasses__())
     while stack:
@@ -153,12 +157,21 @@ def hookable_methods() -> dict[str, set[str]]:
     return found
 
 
-def check_hookable(class_name: str, methods: set[str] | None, method: str) -> None:
-    """Refuse a hook that would never run (`Pages::trashh`); a class not loaded yet (a
-    module's, registered later) is taken on trust."""
-    if methods is not None and method not in methods:
-        raise ValueError(f"{class_name}::{method} is not hookable; {class_name} has "
-                         f"{', '.join(sorted(methods)) or 'no hookable methods'}")
+_WORD_STARTS = re.compile(r"(?<=[a-z])(?=[A-Z0-9])|(?<=[0-9])(?=[A-Za-z])")
+
+
+def hookable_name(class_name: str, methods: set[str] | None, method: str) -> str:
+    """The method a hook names, in our spelling where it was given in ProcessWire's
+    (`saveReady` is `save_ready`, `every30Seconds` is `every_30_seconds`); a hook that would
+    never run (`Pages::trashh`) is refused. A class not loaded yet (a module's, registered
+    later) is taken on trust."""
+    if methods is None or method in methods:
+        return method
+    ours = _WORD_STARTS.sub("_", method).lower()
+    if ours in methods:
+        return ours
+    raise ValueError(f"{class_name}::{method} is not hookable; {class_name} has "
+                     f"{', '.join(sorted(methods)) or 'no hookable methods'}")
 
 
 def hookable(method: Callable) -> Callable:
@@ -182,11 +195,11 @@ class Hookable:
     site: Any
 
     def add_hook_before(self, method: str, fn: Callable[[HookEvent], Any], priority: int = 100) -> int:
-        check_hookable(type(self).__name__, methods_marked(type(self)), method)
+        method = hookable_name(type(self).__name__, methods_marked(type(self)), method)
         return self.site.hooks.add("before", (id(self), method), fn, priority)
 
     def add_hook_after(self, method: str, fn: Callable[[HookEvent], Any], priority: int = 100) -> int:
-        check_hookable(type(self).__name__, methods_marked(type(self)), method)
+        method = hookable_name(type(self).__name__, methods_marked(type(self)), method)
         return self.site.hooks.add("after", (id(self), method), fn, priority)
 
     def remove_hook(self, hook_id: int) -> bool:

@@ -50,7 +50,7 @@ INSERT_PAGE = ("INSERT INTO pages (parent_id, templates_id, name, status, sort, 
 INSERT_PATH = "INSERT INTO pages_paths (pages_id, path) VALUES (?, ?)"
 INSERT_ACCESS = "INSERT INTO pages_access (pages_id, templates_id) VALUES (?, ?)"
 TRASH_PATH = "/trash/"
-SAVE_HOOKS = {"save", "added", "saved"}
+SAVE_HOOKS = {"save", "save_ready", "added", "saved", "moved", "renamed", "trashed"}  # run in a save
 RESTORED_ON_FAILURE = ("id", "name", "_path", "_parent_id", "_parent_before", "_name_before", "sort",
                        "status", "created", "modified")
 TRASH_NAME = re.compile(r"^(\d+)\.(\d+)\.(-?\d+)_(.+)$")
@@ -310,8 +310,17 @@ class Pages(Hookable):
 
     @hookable
     def _save(self, page: Page, field: str | None = None) -> bool:
+        self.save_ready(page)
         if page.id:
+            parent_before, name_before, was_trash = page._parent_before, page._name_before, page.is_trash()
             changes = self._update(page, field)
+            if page.is_trash() and not was_trash:
+                self.trashed(page)          # a save that moved it into the trash trashed it
+            else:
+                if page.parent_id != parent_before:
+                    self.moved(page)
+                if page.name != name_before:
+                    self.renamed(page)
         else:
             changes = self._insert(page)
             self.added(page)
@@ -719,6 +728,19 @@ class Pages(Hookable):
                        for page in self.find(f"parent={TRASH_ID}, include=all"))
 
     # -- hook points (no-ops that exist to be hooked, as ProcessWire's) -----------------------
+    @hookable
+    def save_ready(self, page: Page) -> None:
+        """Called when a page is about to be written, new or not (ProcessWire's saveReady): a
+        hook may still change its values, and they are saved (checked as any value is)."""
+
+    @hookable
+    def moved(self, page: Page) -> None:
+        """Called after a save gave a page another parent (the trash has `trashed`)."""
+
+    @hookable
+    def renamed(self, page: Page) -> None:
+        """Called after a save gave a page another name."""
+
     @hookable
     def added(self, page: Page) -> None:
         """Called after a new page was inserted (inside the save's transaction)."""

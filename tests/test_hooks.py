@@ -186,3 +186,55 @@ def test_a_hook_name_without_a_class_is_refused(site):
         site.add_hook_after("save", lambda e: None)
     with pytest.raises(TypeError):
         site.add_hook_after("Pages::save", "not callable")
+
+
+def test_save_ready_moved_and_renamed_as_in_processwire_by_either_spelling(site):
+    """A ProcessWire developer hooks `Pages::saveReady` to change a page before it is written,
+    and `moved` / `renamed` after a save that moved or renamed it."""
+    site.fields.add("summary", "Text")
+    site.templates["basic-page"].add_field("summary")
+
+    def stamp(event: HookEvent) -> None:
+        page = event.arguments[0]
+        page.summary = f"about {page.title}"
+    site.add_hook_after("Pages::saveReady", stamp)        # ProcessWire's spelling: save_ready
+    events: list[tuple[str, str]] = []
+    for name in ("moved", "renamed", "trashed"):
+        site.pages.add_hook_after(name, lambda e, name=name: events.append((name, e.arguments[0].path)))
+    a = site.pages.add("basic-page", 1, "a", title="A")
+    b = site.pages.add("basic-page", 1, "b", title="B")
+    assert site.pages.get(a.id).summary == "about A"      # written with the page
+    a.title = "A2"
+    a.save()
+    assert site.pages.get(a.id).summary == "about A2" and events == []
+    a.parent = b
+    a.save()
+    a.name = "a2"
+    a.save()
+    a.parent = 1
+    a.name = "a3"
+    a.save()
+    a.parent = 7                                          # a save into the trash trashes it
+    a.save()
+    assert events == [("moved", "/b/a/"), ("renamed", "/b/a2/"), ("moved", "/a3/"),
+                      ("renamed", "/a3/"), ("trashed", a.path)]
+    assert site.pages.get(a.id).is_trash()
+
+
+def test_processwire_spellings_name_our_hook_points_and_a_modules_own_names_stay(site):
+    site.add_hook_after("LazyCron::every30Seconds", lambda e: None)
+    assert "every_30_seconds" in site.hooks.hooked_methods
+    with pytest.raises(ValueError, match="Pages::saveReadyy is not hookable"):
+        site.add_hook_after("Pages::saveReadyy", lambda e: None)
+
+    class Importer(Hookable):
+        def __init__(self, site):
+            self.site = site
+
+        @hookable
+        def importWords(self) -> str:              # noqa: N802 - a module's own spelling
+            return "imported"
+
+    importer = Importer(site)
+    importer.add_hook_after("importWords", lambda e: setattr(e, "return_value", "hooked"))
+    assert importer.importWords() == "hooked"
