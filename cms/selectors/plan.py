@@ -1227,8 +1227,9 @@ class Planner:
                     # the punctuation around it counts for nothing ("/path", "@site")
                     text = found[0]
                 # ProcessWire matches ^=, $= and a *= of several words by RLIKE, which sees
-                # accents; a *= of one word by its fulltext index alone, which does not
-                regex = op != "*=" or len(found) > 1
+                # accents; a *= of one word by its fulltext index alone, which does not,
+                # unless the word is too short for the index (under three characters)
+                regex = op != "*=" or len(found) > 1 or (len(found) == 1 and len(found[0]) < 3)
                 accents = value.text.strip() if isinstance(target, FieldColumn) and folded and regex else ""
                 out.append(Phrase(text, {"*=": "word", "^=": "start", "$=": "end"}[op],
                                   self.lead_junk(target), accents))
