@@ -940,6 +940,8 @@ def test_sort_by_fields_several_keys_descending_and_missing_first(shop):
     assert names(shop, "parent=/fruits/, sort=-title") == ["elder", "banana", "apple"]
     assert names(shop, "template=item, sort=-name, limit=2") == ["kale", "fruits"]
     assert names(shop, "has_parent=/, template=item, sort=path, limit=3") == ["fruits", "apple", "banana"]
+    assert names(shop, "has_parent=/, template=item, sort=-url, limit=3") == names(
+        shop, "has_parent=/, template=item, sort=-path, limit=3")   # url: path's other name
     assert names(shop, "template=item, sort=num_children, sort=-id, limit=1") == ["baby"]
     assert names(shop, "template=item, sort=-when, sort=name")[:2] == ["elder", "apple"]
     assert names(shop, "template=item, refs!=, sort=refs, include=hidden")[0] == "banana"

@@ -583,6 +583,7 @@ SORT_KEYS: dict[str, Target] = {
     "templates_id": Column("templates_id", "id"), "parent": Related("parent", Column("name", "name")),
     "parent_id": Column("parent_id", "id"), "created_users_id": Column("created_users_id", "int"),
     "modified_users_id": Column("modified_users_id", "int"), "path": PathColumn(),
+    "url": PathColumn(),        # ProcessWire's other name for path, in sorts as in conditions
     "num_children": ChildCount(),
     # ProcessWire's join of the template: its name, or its id (PageFinder::getQuerySortSelector)
     "template.name": Related("template", Column("name", "name")),
