@@ -1,6 +1,7 @@
 """The page editor's Save and Save + Exit, required fields, who changed a page, name changes."""
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 
 from webclient import PASSWORD, Client, FormValues
@@ -423,3 +424,16 @@ def test_an_expired_form_shows_what_was_typed_and_saves_nothing(site, superuser)
     again = superuser.post(f"/admin/page/{page.id}/edit", {
         "csrf_token": answer.csrf(), "title": "Typed with care", "name": "about"})
     assert again.status == 303 and site.pages.get(page.id).title == "Typed with care"
+
+
+def test_the_menu_marks_the_section_the_page_belongs_to(site, superuser):
+    def current(path: str) -> list[str]:
+        menu = superuser.get(path).text.split("<nav>", 1)[1].split("</nav>", 1)[0]
+        return re.findall(r'aria-current="page">([^<]+)<', menu)
+    page = site.pages.add("basic-page", 1, "about", title="About")
+    assert current("/admin/") == ["Pages"]
+    assert current(f"/admin/page/{page.id}/edit") == ["Pages"]
+    assert current("/admin/find/") == ["Find"]
+    assert current("/admin/setup/templates/") == ["Setup"]
+    assert current("/admin/access/roles/") == ["Access"]
+    assert current("/admin/tasks/") == ["Tasks"]
