@@ -130,7 +130,7 @@ class Pages(Hookable):
         elif isinstance(key, str):
             # As ProcessWire's get() (its findAll option): no status excludes a page, whatever
             # include= says; `status=` still filters ("/about/, include=all" is path= too).
-            result = self.site.selectors.select(key, default_limit=1, find_all=True)
+            result = self.site.selectors.select(key, find_all=True, one=True)
             pages = self.get_many(result.ids[:1])
             return pages[0] if pages else NullPage(self.site)
         else:
@@ -172,7 +172,7 @@ class Pages(Hookable):
         return PageArray(self.get_many(result.ids), total, result.start, result.limit)
 
     def find_one(self, selector: str = "", *, base: str | None = None) -> Page:
-        result = self.site.selectors.select(selector, base=base, default_limit=1)
+        result = self.site.selectors.select(selector, base=base, one=True)
         pages = self.get_many(result.ids[:1])
         return pages[0] if pages else NullPage(self.site)
 

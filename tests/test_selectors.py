@@ -983,6 +983,12 @@ def test_limit_start_and_total(shop):
     assert names(shop, "template=item, sort=name, start=4, limit=0") == every
     assert shop.selectors.select("template=item, sort=name, start=4").start == 0
     assert shop.pages.find_one("template=item, sort=name, start=1").name == every[0]  # as findOne
+    # findOne (get and find_one) starts at 0 with a limit of 1 whatever the selector says:
+    # round 8's get("..., sort=-price, limit=3, start=2") answered the first match
+    for selector in ("template=item, sort=name, limit=3, start=2",
+                     "template=item, sort=name, limit=1, start=1"):
+        assert shop.pages.find_one(selector).name == every[0]
+        assert shop.pages.get(selector) == shop.pages.get("template=item, sort=name")   # any status
 
 
 def test_base_selector_is_prepended(shop):

@@ -125,7 +125,7 @@ class SelectorEngine:
 
     def select(self, selector: str | None, *, base: str | None = None, want_total: bool = False,
                default_limit: int | None = None, find_all: bool = False,
-               enforce_access: bool = False) -> SelectResult:
+               enforce_access: bool = False, one: bool = False) -> SelectResult:
         """Ids of the matching pages, in order, `start` and `limit` applied.
 
         `default_limit` applies when the selector sets no limit (find_one passes 1). The total
@@ -134,9 +134,11 @@ class SelectorEngine:
         excludes a page, whatever include= says (Planner.query). `enforce_access`: the acting
         user's view access holds even where the selector says check_access=0 or include=all
         (a selector a user typed must not lift that user's own limits: the admin's Find).
+        `one`: ProcessWire's findOne, which `get()` and `find_one()` use: the first match,
+        whatever limit= and start= the selector gives.
         """
         return self._select(self._planned(selector, base, find_all), want_total, default_limit,
-                            enforce_access)
+                            enforce_access, one)
 
     def select_query(self, query: Query, *, want_total: bool = False,
                      default_limit: int | None = None) -> SelectResult:
@@ -156,11 +158,13 @@ class SelectorEngine:
         return query if view is None else replace(query, access=view)
 
     def _select(self, planned: _Planned, want_total: bool, default_limit: int | None,
-                enforce_access: bool = False) -> SelectResult:
+                enforce_access: bool = False, one: bool = False) -> SelectResult:
         query = self._for_user(planned.query, enforce_access)
         limit = query.limit if query.limit is not None else default_limit
         start = query.offset
-        key = ("select", limit, query.access)
+        if one:
+            limit, start = 1, 0
+        key = ("select", limit, start, query.access)
         statement = planned.statements.get(key)
         if statement is None:
             statement = planned.statements[key] = self.compiler.select(query, limit, start)
