@@ -1221,7 +1221,9 @@ class Planner:
                 found = tuple(word for word in (w.strip("_") for w in words(text)) if word)
                 out.append(Words(found, any_word, match, () if match == "part" else joined_words(text)))
             elif op in ("*=", "^=", "$="):
-                found = words(text) if op == "*=" else ()
+                # a word loses the "_" at its edges, as in ProcessWire's words array
+                # (`*=item_` asks the index for "item": "ItemB" matches)
+                found = tuple(w for w in (w.strip("_") for w in words(text)) if w) if op == "*=" else ()
                 if len(found) == 1 and len(found[0]) >= 3:
                     # one word its fulltext index holds (three characters or more, InnoDB's
                     # least): ProcessWire asks the index alone, for a word starting so, and
