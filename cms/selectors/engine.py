@@ -128,7 +128,7 @@ class SelectorEngine:
                enforce_access: bool = False, one: bool = False) -> SelectResult:
         """Ids of the matching pages, in order, `start` and `limit` applied.
 
-        `default_limit` applies when the selector sets no limit (find_one passes 1). The total
+        `default_limit` applies when the selector sets no limit. The total
         costs a COUNT query only when asked for and the page of ids cannot tell it.
         `find_all` is ProcessWire's option of that name, which `pages.get()` sets: no status
         excludes a page, whatever include= says (Planner.query). `enforce_access`: the acting
