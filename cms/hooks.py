@@ -56,6 +56,7 @@ class Hooks:
         self._by_id: dict[int, Hook] = {}
         self._ids = itertools.count(1)
         self.hooked_methods: set[str] = set()
+        self.hooked_timings: set[tuple[str, str]] = set()     # (method, "before" / "after")
         self._cache: dict[tuple[type, str, int], list[Hook]] = {}
 
     def add(self, when: str, key: Any, fn: Callable[[HookEvent], Any], priority: int = 100) -> int:
@@ -90,7 +91,9 @@ class Hooks:
         return True
 
     def _refresh(self) -> None:
-        self.hooked_methods = {k.split("::", 1)[1] if isinstance(k, str) else k[1] for k in self._hooks}
+        self.hooked_timings = {(key.split("::", 1)[1] if isinstance(key, str) else key[1], hook.when)
+                               for key, hooks in self._hooks.items() for hook in hooks}
+        self.hooked_methods = {method for method, _ in self.hooked_timings}
         self._cache = {}
 
     def _matching(self, obj: Any, method: str) -> tuple[list[Hook], list[Hook]]:

@@ -50,7 +50,11 @@ INSERT_PAGE = ("INSERT INTO pages (parent_id, templates_id, name, status, sort, 
 INSERT_PATH = "INSERT INTO pages_paths (pages_id, path) VALUES (?, ?)"
 INSERT_ACCESS = "INSERT INTO pages_access (pages_id, templates_id) VALUES (?, ?)"
 TRASH_PATH = "/trash/"
-SAVE_HOOKS = {"save", "save_ready", "added", "saved", "moved", "renamed", "trashed"}  # run in a save
+# The hooks that run in a save once it has written (method, timing): one of them that fails
+# must take the save's writes back with it. Hooks on `save_ready`, and before `save`, run
+# before the first write.
+AFTER_WRITE_HOOKS = {("save", "after")} | {(method, when) for when in ("before", "after")
+                                           for method in ("added", "saved", "moved", "renamed", "trashed")}
 RESTORED_ON_FAILURE = ("id", "name", "_path", "_parent_id", "_parent_before", "_name_before", "sort",
                        "status", "created", "modified")
 TRASH_NAME = re.compile(r"^(\d+)\.(\d+)\.(-?\d+)_(.+)$")
@@ -292,8 +296,11 @@ class Pages(Hookable):
             return self.db.retry(lambda: self._save_restoring(page, field, savepoint=True))
         # Inside a caller's transaction, with no hook that could fail half-way, the writes are
         # one fixed sequence validated beforehand: a savepoint would only cost two statements
-        # per page (a third of the time of a bulk import).
-        hooked = bool(self.site.hooks.hooked_methods & SAVE_HOOKS)
+        # per page and SQLite's copy of every page they change (a third of a bulk import's
+        # time). A hook that runs before the first write and fails leaves nothing of the save
+        # written; what that hook wrote itself stays in the caller's transaction, as the writes
+        # of any code before an exception do.
+        hooked = not self.site.hooks.hooked_timings.isdisjoint(AFTER_WRITE_HOOKS)
         return self._save_restoring(page, field, savepoint=hooked)
 
     def _save_restoring(self, page: Page, field: str | None, savepoint: bool) -> bool:

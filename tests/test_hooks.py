@@ -165,6 +165,37 @@ def test_a_hook_that_raises_inside_a_callers_transaction_undoes_only_its_save(si
     assert site.db.scalar("SELECT COUNT(*) FROM field_title WHERE data = 'B'") == 0
 
 
+def test_hooks_that_run_before_a_save_writes_take_no_savepoint_and_a_refusal_writes_nothing(
+        site, monkeypatch):
+    """A bulk import with a `saveReady` hook (ProcessWire's usual way to set values on save)
+    runs without a savepoint per page: such a hook runs before the first write, so one that
+    refuses leaves nothing of its save behind. A hook after the writes takes the savepoint."""
+    def stamp_or_refuse(event: HookEvent) -> None:
+        page = event.arguments[0]
+        if page.name == "b":
+            raise RuntimeError("refused")
+        page.title = page.title.upper()
+
+    site.add_hook_after("Pages::saveReady", stamp_or_refuse)
+    site.add_hook_before("Pages::save", lambda event: None)
+    opened = []
+    transaction = site.transaction
+    monkeypatch.setattr(site, "transaction", lambda: opened.append(1) or transaction())
+    with transaction():
+        site.pages.add("basic-page", 1, "a", title="a")
+        with pytest.raises(RuntimeError):
+            site.pages.add("basic-page", 1, "b", title="b")
+        site.pages.add("basic-page", 1, "c", title="c")
+    assert opened == []
+    assert [p.title for p in site.pages.find("name=a|b|c, sort=name")] == ["A", "C"]
+    assert site.db.scalar("SELECT COUNT(*) FROM pages WHERE name = 'b'") == 0
+
+    site.add_hook_after("Pages::saved", lambda event: None)
+    with transaction():
+        site.pages.add("basic-page", 1, "d", title="d")
+    assert opened == [1]
+
+
 def test_module_code_can_offer_its_own_hook_points(site):
     class Mailer(Hookable):
         def __init__(self, site):
