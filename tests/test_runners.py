@@ -594,6 +594,27 @@ def test_short_steps_run_in_batches_and_each_task_runs_once(tasker, batches):
         assert "finished" in [h["note"] for h in tasker.get_history(task)]
 
 
+def test_a_runner_claims_ahead_only_as_many_steps_as_fit_in_a_batch(tasker, monkeypatch):
+    """Claims held ahead keep their tasks from the machine's other runners: after a step of
+    about 20 ms, a runner whose batches last 0.4 s claims 20 at most (fewer when the step took
+    longer), not its cap of 100; after a step of a millisecond or two, up to the cap."""
+    monkeypatch.setattr(tasker.storage, "batch_steps", 100)
+    monkeypatch.setattr(tasker.storage, "batch_seconds", 0.4)
+    asked = []
+    take = claim_module.ClaimAhead.take
+    monkeypatch.setattr(claim_module.ClaimAhead, "take",
+                        lambda self, count=1: asked.append(count) or take(self, count))
+    slow = [add_task(tasker, "bump", f"Slow {i}", {"delay": 0.02}) for i in range(3)]
+    in_process(tasker).run()
+    assert [row(tasker, t)[0] for t in slow] == [TaskState.FINISHED] * 3
+    assert asked and max(asked) <= 20, asked
+    asked.clear()
+    fast = [add_task(tasker, "bump", f"Fast {i}") for i in range(30)]
+    in_process(tasker).run()
+    assert [row(tasker, t)[0] for t in fast] == [TaskState.FINISHED] * 30
+    assert max(asked) == 100, asked     # steps under 4 ms: the cap
+
+
 def test_a_step_that_raises_in_a_batch_rolls_back_alone(tasker, batches):
     first = add_task(tasker, "bump", "Before")
     tasks = [add_task(tasker, method, f"In batch {i}")

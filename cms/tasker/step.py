@@ -443,12 +443,17 @@ class StepRunner:
                 and time.monotonic() - step.tx.began < storage.batch_seconds)
 
     def _claims_ahead(self, step: Step, ahead: ClaimAhead) -> int:
-        """How many tasks to claim with this commit: a batch after a short step, else one."""
+        """How many tasks to claim with this commit: after a short step, as many as steps that
+        long fit in one batch's time (at most `batch_steps`), else one. Claims held ahead keep
+        their tasks from this machine's other runners too, so a runner of 4 ms steps holds 5,
+        not a queue that would keep the others idle while it works through it."""
         if ahead.queued():
             return 0
         storage = self.storage
-        short = time.time() - step.started < storage.batch_seconds / 4
-        return storage.batch_steps if short and not step.tx.committed else 1
+        took = time.time() - step.started
+        if took >= storage.batch_seconds / 4 or step.tx.committed:
+            return 1
+        return min(storage.batch_steps, int(storage.batch_seconds / max(took, 1e-6)))
 
     def _load_ahead(self, claims: list[Claim]) -> None:
         """Read what the steps of several claims taken ahead need, in one statement with the

@@ -197,10 +197,11 @@ class SqliteStorage(TaskStorage):
     # A step commits at every milestone; checkpointing the WAL after each (two fsyncs) would
     # cost more than the step's own work, so while it runs the WAL may grow to ~40 MB.
     step_checkpoint_pages = 10000
-    # A one-step task's commit writes ~15 WAL frames, over a third of its time; 32 short steps
-    # per commit share most of those pages (16 drained 7-10% fewer tasks per second). 20 ms
-    # bounds how long a batch keeps the write lock from other writers without a break.
-    batch_steps = 32
+    # A one-step task's commit writes ~15 WAL frames, over a third of its time; short steps in
+    # one commit share most of those pages (16 a commit drained 7-10% fewer tasks per second
+    # than 32, and 32 about 10% fewer than 128: bench_runners.py). 20 ms bounds how long a
+    # batch keeps the write lock from other writers without a break.
+    batch_steps = 128
     batch_seconds = 0.02
 
     def __init__(self, db: Database):
