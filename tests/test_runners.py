@@ -615,6 +615,23 @@ def test_a_runner_claims_ahead_only_as_many_steps_as_fit_in_a_batch(tasker, monk
     assert max(asked) == 100, asked     # steps under 4 ms: the cap
 
 
+def test_a_batch_ends_when_another_writer_waits_for_sqlites_write_lock(tasker, batches):
+    """A page save polling for SQLite's write lock announces itself (LockWaiters); a runner
+    then ends its batch at the next step's end instead of holding the lock for the whole
+    batch. Row locks on the server engines keep nobody waiting for the database as a whole."""
+    tasks = [add_task(tasker, "bump", f"Waited {i}") for i in range(5)]
+    db = tasker.site.db
+    if ENGINE != "sqlite":
+        assert not tasker.storage.writer_waits()
+        return
+    with db.pw.waiters.waiting():        # as a page save in another process announces itself
+        assert tasker.storage.writer_waits()
+        assert in_process(tasker).run() == 0
+    assert [row(tasker, t)[:2] for t in tasks] == [(TaskState.FINISHED, 0)] * 5
+    assert batches == []                 # each step committed alone
+    assert not tasker.storage.writer_waits()
+
+
 def test_a_step_that_raises_in_a_batch_rolls_back_alone(tasker, batches):
     first = add_task(tasker, "bump", "Before")
     tasks = [add_task(tasker, method, f"In batch {i}")

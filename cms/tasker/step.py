@@ -30,20 +30,21 @@ normally in between) count, and at `max_attempts` in a row the task fails. A run
 rolls back and leaves the task alone. A process killed outright leaves its claim to expire;
 `claim.reap_expired` then hands the task on with its last committed data.
 
-Batches (cron and worker): a commit costs a short step more than all its statements (on
-SQLite each changed page is a WAL frame; on the server engines the COMMIT flushes the WAL and
-the claim is a round trip of its own), so after a short step a runner claims up to
-`storage.batch_steps` tasks at once (`ClaimAhead`) and runs their steps in one transaction,
-each step inside a savepoint of its own. The transaction commits when the claimed steps are
-done (with the next claims), once it is `storage.batch_seconds` old, or when a step commits
-part way (a long step: the claims still queued are released in that commit, for other
-runners). What their steps read first (the task's row and data, its page and the page it works
-on) is read for all of them in one statement with the claims; a step whose claim waited longer
-than a third of its lease reads again, so a claim lost meanwhile stops it before its method
-runs. A step that fails rolls back to its savepoint only; the steps before it commit.
+Batches (cron and worker): a commit costs a short step more than all its statements (on SQLite
+each changed page is a WAL frame; on the server engines the COMMIT flushes the WAL and the
+claim is a round trip of its own), so after a short step a runner claims up to
+`storage.batch_steps` tasks at once (`ClaimAhead`: as many as steps that long fit in
+`batch_seconds`) and runs their steps in one transaction, each step inside a savepoint of its
+own. The transaction commits when the claimed steps are done (with the next claims), once it is
+`storage.batch_seconds` old, as soon as another writer waits for SQLite's write lock, or when a
+step commits part way (a long step: the claims still queued are released in that commit, for
+other runners). What their steps read first (the task's row and data, its page and the page it
+works on) is read for all of them in one statement with the claims; a step whose claim waited
+longer than a third of its lease reads again, so a claim lost meanwhile stops it before its
+method runs. A step that fails rolls back to its savepoint only; the steps before it commit.
 Every claim is committed before its step runs, so a process killed mid-batch loses only
-uncommitted work, as a killed step always did; its supervisor releases the queued claims.
-The transaction and the batch are `step_transaction.py`'s; what the end of a step decides is
+uncommitted work, as a killed step always did; its supervisor releases the queued claims. The
+transaction and the batch are `step_transaction.py`'s; what the end of a step decides is
 `after_step.py`'s; this file runs the step and writes what was decided.
 """
 from __future__ import annotations
@@ -440,7 +441,8 @@ class StepRunner:
         return (ahead.queued() > 0 and storage.batch_steps > 1 and not step.tx.committed
                 and not step.options.get("admin_run")
                 and (step.tx.batch is None or step.tx.batch.steps + 1 < storage.batch_steps)
-                and time.monotonic() - step.tx.began < storage.batch_seconds)
+                and time.monotonic() - step.tx.began < storage.batch_seconds
+                and not storage.writer_waits())
 
     def _claims_ahead(self, step: Step, ahead: ClaimAhead) -> int:
         """How many tasks to claim with this commit: after a short step, as many as steps that

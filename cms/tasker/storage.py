@@ -110,6 +110,11 @@ class TaskStorage:
         thread (SQLite; None where writers lock rows, not the database)."""
         return None
 
+    def writer_waits(self) -> bool:
+        """Another writer waits for the write lock this runner holds (SQLite): a batch ends at
+        once, so a page save waits one short step, not a whole batch."""
+        return False
+
     def step_started(self) -> object:
         """Tune this connection for a step that commits often (SQLite: fewer checkpoints);
         returns what `step_ended` needs to undo it."""
@@ -257,6 +262,9 @@ class SqliteStorage(TaskStorage):
     def waiters_probe(self) -> Callable[[], bool] | None:
         # A LockWaiters of the thread's own: its probe file is not shared with the runner's.
         return LockWaiters(self.db.path).any
+
+    def writer_waits(self) -> bool:
+        return self.db.pw.waiters.any()
 
     def give_way(self) -> None:
         now = time.monotonic()
