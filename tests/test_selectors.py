@@ -1159,6 +1159,20 @@ def test_deliberate_differences_of_the_sixth_comparison(shop):
     assert found(shop, f"refs=[title=Banana]|{apple}, include=hidden") == {"banana", "cherry"}
 
 
+def test_deliberate_differences_of_the_ninth_comparison(shop):
+    """README rows; ProcessWire 3.0.256's answers in the comments (round 9: Float, Checkbox,
+    Datetime, Email and URL fields, OR values and OR fields, on a tree it had not seen)."""
+    # a number field OR'd with a text field, its condition taking the pages storing nothing:
+    # each field is tried (ProcessWire joins the two by AND: `qty|title<1` finds nothing)
+    below_one = found(shop, "template=item, qty<1, include=all")
+    assert {"banana", "elder", "date"} <= below_one      # 0 and nothing stored count, and -4
+    assert found(shop, "template=item, title<1, include=all") == set()
+    assert found(shop, "template=item, qty|title<1, include=all") == below_one
+    # ProcessWire: `qty|title>-1` leaves out the page storing -4; here its title takes it
+    assert "date" not in found(shop, "template=item, qty>-1, include=all")
+    assert "date" in found(shop, "template=item, qty|title>-1, include=all")
+
+
 def test_a_partial_date_matches_the_dates_text(shop):
     # FieldtypeDatetime::getMatchQuery: ^= and %= match "YYYY-MM-DD HH:MM:SS" as text ("/"
     # and "." read as "-"), taking only digits, hyphens and spaces (answers of ProcessWire
