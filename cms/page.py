@@ -206,8 +206,17 @@ class Page:
         """All children, hidden and unpublished included (as ProcessWire's numChildren)."""
         return self.site.pages.num_children(self.id)
 
-    def has_children(self) -> bool:
-        return self.num_children > 0
+    def has_children(self, selector: str | bool = True) -> int:
+        """How many children a visitor would see (ProcessWire's `$page->hasChildren()`): not
+        hidden, unpublished or out of the current user's view access; truthy when there are
+        any. `False` counts every child (`num_children`); a selector counts the children
+        matching it (ProcessWire's `numChildren($selector)`), hidden ones only when it says
+        `include=`."""
+        if selector is False:
+            return self.num_children
+        if not self.id or not self.num_children:
+            return 0
+        return self.site.pages.count("" if selector is True else selector, base=f"parent_id={self.id}")
 
     # -- status -------------------------------------------------------------------------------
     def has_status(self, status: int | str) -> bool:

@@ -584,3 +584,32 @@ def test_a_listing_by_several_templates_never_shows_an_unpublished_page(site):
         found = site.pages.find(f"parent={parent.id}, template=ta|tb, sort={sort}")
         assert sorted(p.name for p in found) == ["a1", "a2"], sort
     assert site.pages.count(f"parent={parent.id}, template=ta|tb") == 2
+
+
+def test_has_children_counts_what_a_visitor_sees_as_processwire_does(site):
+    """ProcessWire 3.0.256's `hasChildren()` (compared on a generated tree): visible children
+    only, `hasChildren(false)` every child, `hasChildren("qty>1")` the visible ones matching."""
+    site.fields.add("qty", "Integer")
+    site.templates.add("item", fields=["title", "qty"])
+    parent = site.pages.add("item", 1, "shelf", title="Shelf")
+    site.pages.add("item", parent, "a", title="A", qty=3)
+    site.pages.add("item", parent, "b", title="B", qty=1)
+    site.pages.add("item", parent, "hidden", title="Hidden", qty=5, status=cms.Page.STATUS_HIDDEN)
+    site.pages.add("item", parent, "draft", title="Draft", qty=9, status=cms.Page.STATUS_UNPUBLISHED)
+    empty = site.pages.add("item", 1, "empty", title="Empty")
+
+    assert parent.num_children == 4
+    assert parent.has_children() == 2
+    assert parent.has_children(False) == 4
+    assert parent.has_children("qty>1") == 1
+    assert parent.has_children("qty>1, include=all") == 3
+    assert not empty.has_children() and empty.has_children(False) == 0
+    assert site.pages.get("/nowhere/").has_children() == 0          # a NullPage
+    site.users.add_role("member")
+    site.templates.add("members-only", fields=["title"])
+    site.templates["members-only"].set_access(view=["member"])
+    site.pages.add("members-only", parent, "club", title="Club")
+    assert parent.has_children() == 3
+    site.users.add("visitor", "a-long-password-1", roles=())
+    with site.as_user("visitor"):                      # view access counts, as in ProcessWire
+        assert site.pages.get("/shelf/").has_children() == 2
