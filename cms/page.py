@@ -188,7 +188,13 @@ class Page:
         return self.site.pages.find(selector, base=f"parent_id={self.id}")
 
     def child(self, selector: str = "") -> Page:
-        return self.site.pages.find_one(selector, base=f"parent_id={self.id}")
+        """The first child matching `selector` (ProcessWire's `$page->child()`: unlike
+        `get()`, it honours a `start=`, so `child("start=1")` is the second child)."""
+        selector = f"{selector}, limit=1" if selector.strip() else "limit=1"
+        if "start=" not in selector:
+            selector += ", start=0"
+        found = self.site.pages.find(selector, base=f"parent_id={self.id}")
+        return found[0] if found else NullPage(self.site)
 
     def find(self, selector: str = "") -> PageArray:
         """The pages below this one, at any depth, matching `selector` (ProcessWire's
@@ -354,6 +360,9 @@ class NullPage(Page):
 
     def children(self, selector: str = "") -> PageArray:
         return PageArray([])
+
+    def child(self, selector: str = "") -> Page:
+        return self
 
     def find(self, selector: str = "") -> PageArray:
         return PageArray([])

@@ -241,6 +241,11 @@ def test_children_and_child(docs):
     assert parent.children("limit=2").total == 5
     assert len(parent.children("limit=2")) == 2
     assert parent.child("rank=3").name == "item-3"
+    # ProcessWire's child() adds limit=1 and honours a start= (get() would not)
+    assert parent.child("start=1").name == "item-1"
+    assert parent.child("sort=-rank, start=1, limit=3").name == "item-3"
+    assert parent.child().name == "item-0"
+    assert not parent.child("rank>10") and not docs.pages.get(999999).child()
     assert [p.name for p in parent.children("sort=-rank, limit=2")] == ["item-4", "item-3"]
 
 

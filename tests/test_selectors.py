@@ -1173,6 +1173,43 @@ def test_deliberate_differences_of_the_ninth_comparison(shop):
     assert "date" in found(shop, "template=item, qty|title>-1, include=all")
 
 
+def test_several_include_options_prevail_in_processwires_order(shop):
+    """PageFinder reads include=all, then hidden, then unpublished, then trash, whatever the
+    selector's order (ProcessWire 3.0.256's answers on the ninth comparison's tree)."""
+    everything = found(shop, "template=item, include=all")
+    assert {"cherry", "date"} <= everything
+    for selector in ("include=hidden, include=all", "include=all, include=hidden"):
+        assert found(shop, f"template=item, {selector}") == everything
+    hidden_too = found(shop, "template=item, include=hidden")
+    assert "cherry" in hidden_too and "date" not in hidden_too
+    for selector in ("include=unpublished, include=hidden", "include=hidden, include=unpublished",
+                     "include=trash, include=hidden"):
+        assert found(shop, f"template=item, {selector}") == hidden_too
+    assert "date" in found(shop, "template=item, include=trash, include=unpublished")
+
+
+def test_include_all_keeps_the_access_check_when_the_selector_asks_for_it(shop):
+    """`include=all` lifts view access unless the selector says check_access=1, as
+    ProcessWire's PageFinder does (it lifts it only when check_access is not specified)."""
+    shop.users.add_role("member")
+    shop.templates.add("members", fields=["title"])
+    shop.templates["members"].set_access(view=["member"])
+    club = shop.pages.add("members", 1, "club", title="Club")
+    shop.users.add("outsider", "a-long-password-2", roles=())
+    try:
+        with shop.as_user("outsider"):
+            def seen(selector: str) -> list[str]:
+                return [page.name for page in shop.pages.find(selector)]
+            assert seen("template=members, include=all") == ["club"]
+            assert seen("template=members, include=all, check_access=1") == []
+            assert seen("template=members, check_access=1, include=all") == []
+            assert seen("template=members") == []
+    finally:
+        shop.pages.delete(club)
+        shop.pages.delete(shop.users.get("outsider"))
+        shop.templates.delete("members")
+
+
 def test_a_partial_date_matches_the_dates_text(shop):
     # FieldtypeDatetime::getMatchQuery: ^= and %= match "YYYY-MM-DD HH:MM:SS" as text ("/"
     # and "." read as "-"), taking only digits, hyphens and spaces (answers of ProcessWire

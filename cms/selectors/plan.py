@@ -65,6 +65,7 @@ Meaning (ProcessWire's, with the choices it leaves open written down here):
 from __future__ import annotations
 
 import difflib
+import functools
 import random
 import re
 import string
@@ -91,6 +92,17 @@ STATUS_HIDDEN, STATUS_UNPUBLISHED, STATUS_TRASH = (Page.STATUS_HIDDEN, Page.STAT
                                                    Page.STATUS_TRASH)
 # include= -> pages admitted have status below this (None: every page).
 INCLUDE = {"hidden": 2048, "unpublished": 8192, "trash": 16384, "all": None}
+# Several include= in one selector: PageFinder sets an option for each and then reads them in
+# this order, so the first of these given holds whatever the selector's order:
+# `include=hidden, include=all` is include=all, `include=unpublished, include=hidden` is
+# include=hidden (ProcessWire 3.0.256 answers so).
+INCLUDE_PRECEDENCE = ("all", "hidden", "unpublished", "trash")
+
+
+def prevailing_include(first: str | None, second: str) -> str:
+    if first is None or INCLUDE_PRECEDENCE.index(second) < INCLUDE_PRECEDENCE.index(first):
+        return second
+    return first
 DEFAULT_THRESHOLD = STATUS_HIDDEN
 INT_LIMIT = 2 ** 63 - 1
 ORDER_OPERATORS = frozenset(("=", "<", ">", "<=", ">="))
@@ -415,8 +427,9 @@ class Query:
     """What to find: pages matching `where` with status below `threshold` (None: any), ordered
     by `sorts` then id (in the direction of the last sort), `start` and `limit` applied.
 
-    `check_access` is False for `check_access=0` and `include=all` (as ProcessWire); `access`
-    is the acting user's view filter (cms.access.ViewFilter), put in by the engine per call.
+    `check_access` is False for `check_access=0`, and for `include=all` unless the selector
+    says `check_access=1` (as ProcessWire); `access` is the acting user's view filter
+    (cms.access.ViewFilter), put in by the engine per call.
     """
 
     where: Node
@@ -635,11 +648,12 @@ class Planner:
         include= is the outer one for the sub-selectors inside it, as ProcessWire hands each
         sub-selector the include= of the selector around it."""
         outer = self.outer_threshold
-        for tree in trees:
-            for item in tree.items:
-                if isinstance(item, Condition) and item.fields[0] == "include" and item.values:
-                    self.outer_threshold = INCLUDE.get(item.values[0].text.strip().lower(),
-                                                       DEFAULT_THRESHOLD)
+        named = [text for text in (item.values[0].text.strip().lower() for tree in trees
+                                   for item in tree.items
+                                   if isinstance(item, Condition) and item.fields[0] == "include"
+                                   and item.values) if text in INCLUDE]
+        if named:
+            self.outer_threshold = INCLUDE[functools.reduce(prevailing_include, named, None)]
         try:
             return self._query_of(trees, top, outer)
         finally:
@@ -654,7 +668,7 @@ class Planner:
         limit: int | None = None
         start = 0
         include: str | None = None
-        check_access = True
+        check_access: bool | None = None      # as check_access= says, when it says
         max_status: int | None = None
         has_parent_key = False
         for tree in trees:
@@ -675,7 +689,7 @@ class Planner:
                     elif key == "start":
                         start = self.count_value(tree, item)
                     elif key == "include":
-                        include = self.include_value(tree, item)
+                        include = prevailing_include(include, self.include_value(tree, item))
                     else:
                         check_access = self.count_value(tree, item) != 0   # check_access=0|1
                     continue
@@ -705,7 +719,8 @@ class Planner:
         if not sorts and has_parent_key:
             sorts = [Sort(Column("sort", "int"), False)]
         return Query(where, self.threshold(include, max_status), tuple(sorts), limit, start,
-                     check_access=check_access and include != "all")
+                     # include=all lifts the access check unless check_access= says otherwise
+                     check_access=include != "all" if check_access is None else check_access)
 
     @staticmethod
     def threshold(include: str | None, max_status: int | None) -> int | None:
