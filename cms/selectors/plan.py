@@ -97,12 +97,6 @@ INCLUDE = {"hidden": 2048, "unpublished": 8192, "trash": 16384, "all": None}
 # `include=hidden, include=all` is include=all, `include=unpublished, include=hidden` is
 # include=hidden (ProcessWire 3.0.256 answers so).
 INCLUDE_PRECEDENCE = ("all", "hidden", "unpublished", "trash")
-
-
-def prevailing_include(first: str | None, second: str) -> str:
-    if first is None or INCLUDE_PRECEDENCE.index(second) < INCLUDE_PRECEDENCE.index(first):
-        return second
-    return first
 DEFAULT_THRESHOLD = STATUS_HIDDEN
 INT_LIMIT = 2 ** 63 - 1
 ORDER_OPERATORS = frozenset(("=", "<", ">", "<=", ">="))
@@ -141,6 +135,13 @@ SIGNS = "".join(chr(code) for code in (*range(0xA1, 0xC0), 0xD7, 0xF7, *range(0x
 WORD_SEPARATORS = WHITESPACE + string.punctuation.replace("_", "") + SIGNS
 WORD_SPLIT = re.compile("[" + re.escape(WORD_SEPARATORS) + "]+")
 PUNCTUATION_AND_SPACE = frozenset(string.punctuation + " ")
+
+
+def prevailing_include(first: str | None, second: str) -> str:
+    """Of two include= values, the one PageFinder reads first (INCLUDE_PRECEDENCE)."""
+    if first is None or INCLUDE_PRECEDENCE.index(second) < INCLUDE_PRECEDENCE.index(first):
+        return second
+    return first
 
 
 def _bracket(chars: str) -> str:
