@@ -204,8 +204,9 @@ class SqliteStorage(TaskStorage):
     step_checkpoint_pages = 10000
     # A one-step task's commit writes ~15 WAL frames, over a third of its time; short steps in
     # one commit share most of those pages (16 a commit drained 7-10% fewer tasks per second
-    # than 32, and 32 about 10% fewer than 128: bench_runners.py). 20 ms bounds how long a
-    # batch keeps the write lock from other writers without a break.
+    # than 32, and 32 5-20% fewer than 128: bench/RESULTS.md). 20 ms bounds how long a batch
+    # keeps the write lock from other writers without a break, and a batch ends early when
+    # one waits (writer_waits).
     batch_steps = 128
     batch_seconds = 0.02
 
