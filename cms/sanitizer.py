@@ -9,7 +9,9 @@ _NAME_BAD = re.compile(r"[^a-z0-9_.-]+")
 # Every ASCII character a page name may not hold (space included) becomes "-": the same as
 # _NAME_BAD's substitution once runs of dashes are collapsed, in one C-level pass.
 _NAME_DASHES = str.maketrans({chr(c): "-" for c in range(128) if _NAME_BAD.match(chr(c))})
-_DASHES = re.compile(r"-{2,}")
+# ProcessWire's beautify: a run of two or more of "-", "_", "." is one "-" ("I.B.M. Corp" is
+# "i.b.m-corp", "_draft_ copy" is "draft-copy")
+_EXTRAS_RUN = re.compile(r"[-_.]{2,}")
 _SELECTOR_BAD = re.compile(r"[\x00-\x1f,|\"'\[\]()=<>!*~^$%]")
 # ProcessWire's page names from text (Sanitizer::pageName with Sanitizer::translate): lower
 # case, InputfieldPageName::$defaultReplacements, then iconv's ASCII//TRANSLIT (here: NFKD
@@ -40,14 +42,15 @@ class Sanitizer:
     def page_name(self, value: Any, max_length: int = 128) -> str:
         """A page name: lowercase ASCII letters, digits, `-`, `_` and `.`, as ProcessWire makes
         one from text ("Straße" -> "strasse", "Ærø" -> "aero", "Привет" -> "privet", "it's"
-        -> "its"); letters it cannot spell in ASCII (Greek, CJK) are dropped."""
+        -> "its", "Mr. Smith" -> "mr-smith": a run of those three signs is one "-", as its
+        beautify makes it); letters it cannot spell in ASCII (Greek, CJK) are dropped."""
         text = str(value if value is not None else "").lower()
         if not text.isascii():   # NFKD leaves ASCII as it is: only other text needs the round trip
             text = unicodedata.normalize("NFKD", text.translate(_TO_ASCII)).translate(_TO_ASCII)
             text = text.encode("ascii", "ignore").decode("ascii").lower()     # "™": "TM"
         text = text.translate(_NAME_DROPPED).translate(_NAME_DASHES)
-        if "--" in text:
-            text = _DASHES.sub("-", text)
+        if "--" in text or "." in text or "_" in text:
+            text = _EXTRAS_RUN.sub("-", text)
         text = text.strip("-_.")
         return text[:max_length].strip("-_.")
 

@@ -135,6 +135,10 @@ def test_name_from_title_and_sanitized(docs):
     ("½ off", "1-2-off"), ("™ mark", "tm-mark"), ("naïve—dash", "naive-dash"),
     ("It’s “fine”", "its-fine"), ("quote'd", "quoted"), ("tab\there", "tabhere"),
     ("Ελλάδα Ω", ""), ("çà_et.là", "ca_et.la"), ("Hello, World!", "hello-world"),
+    # a run of "-", "_" and "." is one "-" (its beautify; ninth comparison, names from titles)
+    ("I.B.M. Hello World", "i.b.m-hello-world"), ("Mr. Smith", "mr-smith"),
+    ("_under_ k.o.", "under-k.o"), ("dots... C++ & C#", "dots-c-c"),
+    ("Straße _under_ emoji 🎉", "strasse-under-emoji"), ("50% off_sale", "50-off_sale"),
 ])
 def test_page_names_are_made_from_text_as_processwire_makes_them(docs, text, name):
     assert docs.sanitizer.page_name(text) == name
