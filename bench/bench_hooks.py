@@ -38,28 +38,27 @@ import cms  # noqa: E402
 BLOCKS = 20
 
 
-def attach_five(site: cms.Site, counter: list[int]) -> list[tuple[object, int]]:
+# (when, hook name, priority): two class hooks before, two after and one object hook after
+# (`site.pages`, named by method alone)
+FIVE = [("before", "Pages::save", 100), ("before", "Pages::save", 50), ("after", "Pages::save", 100),
+        ("after", "Pages::saved", 100), ("after", "saved", 100)]
+# Five that all run before a save's first write (`save_ready`, before `save`): the usual way to
+# set values on save; inside a caller's transaction they need no savepoint.
+FIVE_BEFORE_WRITES = [("before", "Pages::save", 100), ("before", "Pages::save", 50),
+                      ("before", "Pages::saveReady", 100), ("after", "Pages::saveReady", 100),
+                      ("after", "save_ready", 100)]
+
+
+def attach(site: cms.Site, counter: list[int], hooks: list[tuple[str, str, int]]) -> list[tuple[object, int]]:
     def bump(event: cms.HookEvent) -> None:
         counter[0] += 1
 
-    return [(site, site.add_hook_before("Pages::save", bump)),
-            (site, site.add_hook_before("Pages::save", bump, priority=50)),
-            (site, site.add_hook_after("Pages::save", bump)),
-            (site, site.add_hook_after("Pages::saved", bump)),
-            (site.pages, site.pages.add_hook_after("saved", bump))]
-
-
-def attach_five_before_writes(site: cms.Site, counter: list[int]) -> list[tuple[object, int]]:
-    """Five hooks that all run before a save's first write (`save_ready`, before `save`): the
-    usual way to set values on save; inside a caller's transaction they need no savepoint."""
-    def bump(event: cms.HookEvent) -> None:
-        counter[0] += 1
-
-    return [(site, site.add_hook_before("Pages::save", bump)),
-            (site, site.add_hook_before("Pages::save", bump, priority=50)),
-            (site, site.add_hook_before("Pages::saveReady", bump)),
-            (site, site.add_hook_after("Pages::saveReady", bump)),
-            (site.pages, site.pages.add_hook_after("save_ready", bump))]
+    attached = []
+    for when, name, priority in hooks:
+        owner = site if "::" in name else site.pages
+        add = owner.add_hook_before if when == "before" else owner.add_hook_after
+        attached.append((owner, add(name, bump, priority=priority)))
+    return attached
 
 
 def detach(hooks: list[tuple[object, int]]) -> None:
@@ -87,15 +86,16 @@ def bulk_add_samples(site: cms.Site, parent: cms.Page, count: int, tag: str) -> 
     return samples
 
 
-def compare(label: str, run, site: cms.Site, per_block: int, aim: float, attach=attach_five) -> None:
+def compare(label: str, run, site: cms.Site, per_block: int, aim: float,
+            hooks: list[tuple[str, str, int]] = FIVE) -> None:
     plain: list[float] = []
     hooked: list[float] = []
     counter = [0]
     for block in range(BLOCKS):
         plain += run(f"p{block}", per_block)
-        hooks = attach(site, counter)
+        attached = attach(site, counter, hooks)
         hooked += run(f"h{block}", per_block)
-        detach(hooks)
+        detach(attached)
     assert counter[0] == 5 * per_block * BLOCKS, counter
     base, with_hooks = statistics.median(plain) * 1e6, statistics.median(hooked) * 1e6
     print(f"{label:<32} no hooks {base:8.1f} us   five hooks {with_hooks:8.1f} us   "
@@ -122,7 +122,7 @@ def main() -> None:
         compare("add, in one open transaction", lambda tag, n: bulk_add_samples(site, bin_page, n, tag),
                 site, per_block, 1.30)
         compare("add, hooks before the writes", lambda tag, n: bulk_add_samples(site, bin_page, n, "b" + tag),
-                site, per_block, 1.30, attach_five_before_writes)
+                site, per_block, 1.30, FIVE_BEFORE_WRITES)
         site.close()
 
 
