@@ -294,3 +294,25 @@ def test_a_refresh_with_a_max_age_looks_at_most_that_often(site, db_url, tmp_pat
     assert not other.refresh_schema(max_age=60)                 # looked a moment ago
     assert other.refresh_schema(max_age=0) and "body" in other.fields
     other.close()
+
+
+def test_a_whole_number_field_equals_no_fraction_on_any_engine(site):
+    """`qty=2.5` finds nothing, as in ProcessWire's top-level find. MariaDB's index lookup
+    rounded the 2.5 to 3 (and 2.4 to 2) and found those pages once a sort and a limit made it
+    read the field's table through its index (ninth comparison, PostgreSQL beside MariaDB)."""
+    site.fields.add("qty", "Integer")
+    site.fields.add("price", "Float")
+    site.templates.add("item", fields=["title", "qty", "price"])
+    shelf = site.pages.add("item", 1, "shelf", title="Shelf")
+    with site.transaction():
+        for n in range(150):
+            site.pages.add("item", shelf, f"i{n}", title=f"Item {n}", qty=n % 9 - 2,
+                           price=(n % 7) * 1.5 if n % 3 else None)
+    threes = {p.name for p in site.pages.find("template=item, qty=3")}
+    assert len(threes) > 10
+    for extra in ("", ", sort=-price, limit=3", ", sort=-price, limit=100", ", sort=qty, limit=50"):
+        assert not site.pages.find(f"template=item, qty=2.5{extra}")
+        assert not site.pages.find(f"template=item, qty=2.4|-1.5{extra}")
+        assert site.pages.find(f"template=item, qty=2.5{extra}").total == 0
+        assert {p.name for p in site.pages.find(f"template=item, qty=3|2.5{extra}, limit=200")} == threes
+    assert site.pages.count("template=item, qty!=2.5") == 151

@@ -1329,6 +1329,14 @@ class Planner:
                 out.append(self.number(tree, name, value, floats=True))
             else:
                 out.append(self.number(tree, name, value, floats=isinstance(target, FieldColumn)))
+        if op == "=" and kind == "int" and isinstance(target, FieldColumn):
+            # No whole number equals 2.5: the value goes here, as it would in SQL everywhere but
+            # in MariaDB's index lookups, which round it and find the pages storing 3
+            whole = [(value, number) for value, number in zip(values, out)
+                     if not (isinstance(number, float) and not number.is_integer())]
+            if not whole:
+                return AnyOf(())
+            values, out = tuple(value for value, _ in whole), [number for _, number in whole]
         if stored_only and isinstance(target, FieldColumn) and kind in ("int", "float"):
             # the positive of `!qty<5`: a stored value below 5, and for a whole number not 0,
             # which ProcessWire does not store
