@@ -1330,8 +1330,8 @@ class Planner:
             else:
                 out.append(self.number(tree, name, value, floats=isinstance(target, FieldColumn)))
         if op == "=" and kind == "int" and isinstance(target, FieldColumn):
-            # No whole number equals 2.5: the value goes here, as it would in SQL everywhere but
-            # in MariaDB's index lookups, which round it and find the pages storing 3
+            # No whole number equals 2.5, so such a value is dropped here: SQL compares it so
+            # everywhere but in MariaDB's index lookups, which round it and find the 3s
             whole = [(value, number) for value, number in zip(values, out)
                      if not (isinstance(number, float) and not number.is_integer())]
             if not whole:
