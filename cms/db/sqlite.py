@@ -219,6 +219,21 @@ class PollingSqliteDatabase(peewee.SqliteDatabase):
         self.lock_timeout = max(float(self._timeout), 1.0)    # seconds a writer polls for it
         self.statistics = PlannerStatistics()
 
+    def _connect(self) -> sqlite3.Connection:
+        """Open a connection and set its pragmas, trying again while another process holds
+        the lock. `journal_mode = wal` needs the database to itself; where SQLite sees that
+        waiting could deadlock (another process is creating a new site's schema) it answers
+        "database is locked" without the busy timeout. Three processes booting a new site
+        together failed so once in CI (tests/test_db.py); not reproduced since."""
+        deadline = time.monotonic() + self.lock_timeout
+        while True:
+            try:
+                return super()._connect()
+            except sqlite3.OperationalError as exc:
+                if not is_busy(exc) or time.monotonic() >= deadline:
+                    raise
+            time.sleep(POLL_SECONDS * 5)
+
     def commit(self) -> None:
         conn = self._state.conn
         if conn is not None and conn.in_transaction:
