@@ -269,7 +269,7 @@ class SqliteStorage(TaskStorage):
 
     def give_way(self) -> None:
         now = time.monotonic()
-        if self.db.pw.waiters.any() or now - self._last_pause >= self.pause_every:
+        if self.writer_waits() or now - self._last_pause >= self.pause_every:
             time.sleep(self.pause_seconds)
             self._last_pause = time.monotonic()
 
