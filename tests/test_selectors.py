@@ -1366,6 +1366,21 @@ def test_words_split_as_mysql_fulltext_splits_them(shop):
         transaction.rollback()
 
 
+def test_an_apostrophe_ending_a_word_may_be_left_out_only_when_curly(shop):
+    # rlikeValue() turns "'" into "('|’)" and that "’" again, so its test for an apostrophe
+    # ending a word never sees a straight one: a run of ProcessWire 3.0.256 found nothing by
+    # `title$=O'`, `title$="'"` and `title^="'"`, and every title ending in "o" by `O’`
+    with shop.transaction() as transaction:
+        shop.pages.add("item", "/veg/", "jalapeno", title="Jalapeño")
+        shop.pages.add("item", "/veg/", "paddy", title="Paddy O'")
+        assert found(shop, "title$=O'") == {"paddy"}
+        assert found(shop, "title$=O’") == {"jalapeno", "paddy"}
+        assert found(shop, "title$=\"'\"") == {"paddy"}     # once every title matched
+        assert found(shop, "title^=\"'\"") == set()
+        assert found(shop, "title^=\"paddy o'\"") == {"paddy"}
+        transaction.rollback()
+
+
 def test_a_leading_not_on_a_number_negates_the_stored_values_as_processwire_does(shop):
     # PageFinder answers `!qty<5` as "not among the pages storing a value below 5", so pages
     # storing nothing (and banana, whose 0 ProcessWire would not store) match; a run of

@@ -300,7 +300,7 @@ class Words:
 class Phrase:
     """A `*=`, `^=` or `$=` value, matched as ProcessWire's RLIKE does: a run of spaces and
     hyphens in the value matches such a run in the text, a straight apostrophe matches a curly
-    one (and may be left out after a word); `*=` finds the phrase starting at a word, `^=` at
+    one (and a curly one may be left out after a word); `*=` finds the phrase starting at a word, `^=` at
     the start after any whitespace and HTML tags, `$=` at the end before any whitespace,
     punctuation and closing tags (a `*=` value starting with punctuation: right after a word's
     character, as `\\b` places it). `at`: word, start or end.
@@ -347,10 +347,15 @@ class Phrase:
 
 
 def _phrase_token(token: str, literal: Callable[[str], str]) -> str:
+    """One space-separated part of a phrase. An apostrophe matches a straight or a curly one;
+    a curly one ending the part may be left out, a straight one may not: rlikeValue() means
+    both to be optional, but its str_replace() turns "'" into "('|’)" and then that "’" again,
+    so its "('|’) " test never sees the straight one (ProcessWire 3.0.256 finds nothing by
+    `title$=O'` and "Jalapeño" by `title$=O’`)."""
     out = []
     for index, char in enumerate(token):
         if char in "'’":
-            out.append("('|’)" + ("?" if index == len(token) - 1 else ""))
+            out.append("('|’)" + ("?" if char == "’" and index == len(token) - 1 else ""))
         else:
             out.append(literal(char))
     return "".join(out)
