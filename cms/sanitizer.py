@@ -5,6 +5,8 @@ import re
 import unicodedata
 from typing import Any
 
+from .translit import TO_ASCII
+
 _NAME_BAD = re.compile(r"[^a-z0-9_.-]+")
 # Every ASCII character a page name may not hold (space included) becomes "-": the same as
 # _NAME_BAD's substitution once runs of dashes are collapsed, in one C-level pass.
@@ -13,46 +15,31 @@ _NAME_DASHES = str.maketrans({chr(c): "-" for c in range(128) if _NAME_BAD.match
 # "i.b.m-corp", "_draft_ copy" is "draft-copy")
 _EXTRAS_RUN = re.compile(r"[-_.]{2,}")
 _SELECTOR_BAD = re.compile(r"[\x00-\x1f,|\"'\[\]()=<>!*~^$%]")
-# ProcessWire's page names from text (Sanitizer::pageName with Sanitizer::translate): lower
-# case, InputfieldPageName::$defaultReplacements, then iconv's ASCII//TRANSLIT (here: NFKD
-# without the marks, and the letters and signs below that NFKD leaves alone), quotes and
-# control characters dropped, anything else not allowed made a "-".
-_PW_REPLACEMENTS = {
-    "æ": "ae", "å": "a", "ä": "a", "ã": "a", "ß": "ss", "ö": "o", "ü": "u", "đ": "dj",
-    "ж": "zh", "х": "kh", "ц": "tc", "ч": "ch", "ш": "sh", "щ": "shch", "ю": "iu", "я": "ia",
-    ":": "-", ",": "-", "à": "a", "á": "a", "â": "a", "è": "e", "é": "e", "ë": "e", "ê": "e",
-    "ě": "e", "ì": "i", "í": "i", "ï": "i", "î": "i", "ı": "i", "ğ": "g", "õ": "o", "ò": "o",
-    "ó": "o", "ô": "o", "ø": "o", "ù": "u", "ú": "u", "û": "u", "ů": "u", "ñ": "n", "ç": "c",
-    "č": "c", "ć": "c", "ď": "d", "ĺ": "l", "ľ": "l", "ń": "n", "ň": "n", "ŕ": "r", "ř": "r",
-    "š": "s", "ş": "s", "ť": "t", "ý": "y", "ž": "z", "а": "a", "б": "b", "в": "v", "г": "g",
-    "д": "d", "е": "e", "ё": "e", "з": "z", "и": "i", "й": "i", "к": "k", "л": "l", "м": "m",
-    "н": "n", "о": "o", "п": "p", "р": "r", "с": "s", "т": "t", "у": "u", "ф": "f", "ы": "y",
-    "э": "e", "ę": "e", "ą": "a", "ś": "s", "ł": "l", "ż": "z", "ź": "z",
-}
-_TRANSLIT = {"œ": "oe", "þ": "th", "ð": "d", "ħ": "h", "ŧ": "t", "ĸ": "q", "ŋ": "n", "⁄": "/",
-             "‐": "-", "‑": "-", "‒": "-", "–": "-", "—": "-", "‘": "'", "’": "'", "“": '"',
-             "”": '"'}
-_TO_ASCII = str.maketrans({**_TRANSLIT, **_PW_REPLACEMENTS})
-_NAME_DROPPED = str.maketrans({**{chr(c): None for c in (*range(32), 127)}, "'": None, '"': None})
+# ProcessWire's name filter drops quotes, the backtick and control characters (after cutting the
+# text to its maximum length) and makes anything else a name may not hold a "-"
+_NAME_DROPPED = str.maketrans({**{chr(c): None for c in (*range(32), 127)}, "'": None, '"': None,
+                               "`": None})
 
 
 class Sanitizer:
     """Stateless cleaners; each returns a value of one type and never raises for bad text."""
 
     def page_name(self, value: Any, max_length: int = 128) -> str:
-        """A page name: lowercase ASCII letters, digits, `-`, `_` and `.`, as ProcessWire makes
-        one from text ("Straße" -> "strasse", "Ærø" -> "aero", "Привет" -> "privet", "it's"
-        -> "its", "Mr. Smith" -> "mr-smith": a run of those three signs is one "-", as its
-        beautify makes it); letters it cannot spell in ASCII (Greek, CJK) are dropped."""
-        text = str(value if value is not None else "").lower()
-        if not text.isascii():   # NFKD leaves ASCII as it is: only other text needs the round trip
-            text = unicodedata.normalize("NFKD", text.translate(_TO_ASCII)).translate(_TO_ASCII)
-            text = text.encode("ascii", "ignore").decode("ascii").lower()     # "™": "TM"
-        text = text.translate(_NAME_DROPPED).translate(_NAME_DASHES)
+        """A page name: lowercase ASCII letters, digits, `-`, `_` and `.`, spelled as ProcessWire
+        spells one from text (`Sanitizer::pageName` with `translate`): "Straße" -> "strasse",
+        "Привет" -> "privet", "£5 © Acme" -> "gbp5-c-acme", "it's" -> "its", "Mr. Smith" ->
+        "mr-smith" (a run of "-", "_" and "." is one "-", as its beautify makes it). Each
+        character that is not ASCII takes glibc's transliteration (cms/translit.py); one it
+        cannot spell (Greek, CJK, emoji) separates words as a space does. As there, the text is
+        cut to `max_length` before the signs a name cannot hold are dropped or merged, so a
+        long name may come out a little shorter."""
+        text = str(value if value is not None else "")
+        if not text.isascii():
+            text = text.translate(TO_ASCII)
+        text = text.lower()[:max_length].translate(_NAME_DROPPED).translate(_NAME_DASHES).strip("-_.")
         if "--" in text or "." in text or "_" in text:
             text = _EXTRAS_RUN.sub("-", text)
-        text = text.strip("-_.")
-        return text[:max_length].strip("-_.")
+        return text
 
     def name(self, value: Any, max_length: int = 128) -> str:
         """Like page_name but keeps case (template and field names)."""

@@ -128,8 +128,9 @@ def test_name_from_title_and_sanitized(docs):
 
 
 @pytest.mark.parametrize("text, name", [
-    # ProcessWire 3.0.256's $sanitizer->pageNameTranslate(), as a run of it answered: its
-    # table of replacements, then iconv's transliteration; quotes and control characters go
+    # ProcessWire 3.0.256's $sanitizer->pageName($text, Sanitizer::translate), as a run of it
+    # answered: its table of replacements, then iconv's transliteration; quotes, the backtick
+    # and control characters go
     ("Straße", "strasse"), ("ÆØÅ æøå", "aeoa-aeoa"), ("Привет мир", "privet-mir"),
     ("Œuvre", "oeuvre"), ("Þór", "thor"), ("Łódź", "lodz"), ("Đakovo", "djakovo"),
     ("½ off", "1-2-off"), ("™ mark", "tm-mark"), ("naïve—dash", "naive-dash"),
@@ -139,6 +140,13 @@ def test_name_from_title_and_sanitized(docs):
     ("I.B.M. Hello World", "i.b.m-hello-world"), ("Mr. Smith", "mr-smith"),
     ("_under_ k.o.", "under-k.o"), ("dots... C++ & C#", "dots-c-c"),
     ("Straße _under_ emoji 🎉", "strasse-under-emoji"), ("50% off_sale", "50-off_sale"),
+    # glibc's transliteration, not Unicode's decompositions; what it cannot spell is a "-"
+    # (tenth comparison: every character U+0080-U+FFFF, and 3,000 random titles)
+    ("£5 © Acme", "gbp5-c-acme"), ("Price €10", "price-eur10"), ("I♥NY", "i-ny"),
+    ("µ-law", "u-law"), ("3×4 m", "3x4-m"), ("a«b»", "a-b"), ("a`b", "ab"), ("Ωmega", "mega"),
+    ("ƀ ①", "b-1"), ("Café™", "cafe-tm"),
+    # cut to 128 characters before the signs are merged, as there: 86, not 128
+    ("x" + "c++" * 50, "x" + "c-" * 42 + "c"),
 ])
 def test_page_names_are_made_from_text_as_processwire_makes_them(docs, text, name):
     assert docs.sanitizer.page_name(text) == name
