@@ -756,10 +756,25 @@ def test_parse_date_forms():
     assert parse_date("last day of next month", now) == at(2026, 4, 30, 15, 30, 5)
     assert parse_date("first day of previous month", now) == at(2026, 2, 1, 15, 30, 5)
     assert parse_date("Jan 5 2023 14:30", now) == datetime(2023, 1, 5, 14, 30, tzinfo=timezone.utc)
+    # forms ProcessWire 3.0.256 read through strtotime where this refused them (tenth
+    # comparison; PHP 8.2's answers at this `now`): unpadded ISO, ISO weeks, am/pm, two-digit
+    # years, month names between dashes, no year (this one), a time alone (today) or after a day
+    for text, expected in (
+            ("2024-1-5", at(2024, 1, 5)), ("2024-1-5 9:05", at(2024, 1, 5, 9, 5)),
+            ("2024-W01", at(2024, 1, 1)), ("2024-01-05 3:04pm", at(2024, 1, 5, 15, 4)),
+            ("Dec 31 2023 11:59pm", at(2023, 12, 31, 23, 59)), ("5 Jan 2024 10:30am", at(2024, 1, 5, 10, 30)),
+            ("January 5 2024 3pm", at(2024, 1, 5, 15)), ("Jan 5, 2024 15:00", at(2024, 1, 5, 15)),
+            ("1/5/24", at(2024, 1, 5)), ("5-Jan-2024", at(2024, 1, 5)), ("12/25", at(2026, 12, 25)),
+            ("Dec 25", at(2026, 12, 25)), ("25 Dec", at(2026, 12, 25)), ("10:00", at(2026, 3, 31, 10)),
+            ("9am", at(2026, 3, 31, 9)), ("10:30 am", at(2026, 3, 31, 10, 30)),
+            ("tomorrow 9am", at(2026, 4, 1, 9)), ("friday 10:00", at(2026, 4, 3, 10)),
+            ("first day of january 2024", at(2024, 1, 1)), ("last day of february 2024", at(2024, 2, 29)),
+            ("last day of february", at(2026, 2, 28)), ("12am", at(2026, 3, 31))):
+        assert parse_date(text, now) == expected, text
     for bad in ("soon", "-1 fortnightly", "+", "2026-13-01", "2026-13", "999999999999", "@", "UTC",
                 "@abc", "2024-01-05 UTC UTC",
                 "January 32 2023", "13/01/2023", ", 2023", "thurs", "first day of next week",
-                "last day of month"):
+                "last day of month", "13pm", "2024-1-32", "25:00", "first day of smarch"):
         with pytest.raises(DateValueError):
             parse_date(bad, now)
 

@@ -2,15 +2,21 @@
 
 ProcessWire hands date values to PHP's strtotime(); this is the part of it selectors use:
 
-    2026-11-27, 2026-11-27 14:30, 2026-11-27T14:30:00+01:00   ISO 8601 (no zone = UTC)
+    2026-11-27, 2026-11-27 14:30, 2026-11-27T14:30:00+01:00   ISO 8601 (no zone = UTC); also
+    2026-1-5 9:05, 2026-W48 (the Monday of that week)        unpadded, and ISO weeks
     January 5 2023, Jan 5th, 2023, 5 January 2023, 2023/01/05   written dates, as strtotime reads
-    01/05/2023 (month first), 05-01-2023, 05.01.2023 (day first)   them; any may end in a time
-    January 2023, 2023-01 (its first day)                    (14:30 or 14:30:59)
+    01/05/2023, 1/5/23 (month first), 05-01-2023, 05.01.2023,   them; any may end in a time
+    5-Jan-2023 (day first)                                    (14:30, 14:30:59, 3pm, 11:59 pm)
+    January 2023, 2023-01 (its first day)
+    Dec 25, 25 December, 12/25 (this year)
+    14:30, 9am (today at that time)
     1764201600, @1764201600                                  epoch seconds
     2026-11-27 14:30 UTC, January 5 2023 GMT                 a date in UTC, said so
     now, today, midnight, noon, yesterday, tomorrow          today = 00:00 UTC of this day
-    monday, this monday, next friday, last sun, monday noon  days, at 00:00 (as strtotime)
+    monday, this monday, next friday, last sun, monday noon  days, at 00:00 (as strtotime);
+    tomorrow 9am, friday 14:30                               a time after a day sets it
     first day of next month, last day of this month          at the time it is now
+    first day of january 2024, last day of february          that day, at 00:00
     -1 week, +2 days, 3 hours ago, last month, next year     relative to now (or to a base word
     yesterday -2 hours, today +1 month                       given first)
     this week, next week, last week                          the Monday of that week (weeks
@@ -44,13 +50,23 @@ WEEK_MONDAY = "monday of the week"     # the unit of "last week": see _relative
 _AMOUNT = re.compile(r"^([+-]?)(\d{1,9})([a-z]*)$")
 _EPOCH = re.compile(r"^@?-?\d{1,12}$")       # strtotime's "@1764201600" too
 _UTC = re.compile(r"\s+(utc|gmt|z)$", re.IGNORECASE)
-_ISO = re.compile(r"^\d{4}-\d")
+_ISO = re.compile(r"^\d{4}-W?\d")
+# strtotime's dates with unpadded parts ("2024-1-5 9:05"), where fromisoformat wants two digits
+_LOOSE_ISO = re.compile(r"^(\d{4})-(\d{1,2})-(\d{1,2})(?:[ T]+(.+))?$")
+# A time of day: "14:30", "14:30:59", "3pm", "11:59 p.m." (a bare number is an amount, not a time)
+_CLOCK = re.compile(r"^(\d{1,2})(?::(\d{2}))?(?::(\d{2}))?\s*([ap])\.?m\.?$|^(\d{1,2}):(\d{2})(?::(\d{2}))?$",
+                    re.IGNORECASE)
+_CLOCK_AT_END = re.compile(r"^(.*?)\s+(\d{1,2}(?::\d{2}){0,2}\s*[ap]\.?m\.?|\d{1,2}:\d{2}(?::\d{2})?)$",
+                           re.IGNORECASE)
+_MONTH_NAMES = {name.lower(): number for names in (calendar.month_name, calendar.month_abbr)
+                for number, name in enumerate(names) if name}
 _YEAR_MONTH = re.compile(r"^\d{4}-\d{2}$")
 # The written forms strtotime reads (PHP's "Date Formats": slashes are month first, dashes
 # and dots day first), tried in turn; %B and %b read month names in any case.
-_WRITTEN = ("%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y", "%Y/%m/%d", "%m/%d/%Y",
-            "%d-%m-%Y", "%d.%m.%Y", "%B %Y", "%b %Y")
-_TIMES = ("", " %H:%M", " %H:%M:%S")
+_WRITTEN = ("%B %d %Y", "%b %d %Y", "%d %B %Y", "%d %b %Y", "%Y/%m/%d", "%m/%d/%Y", "%m/%d/%y",
+            "%d-%m-%Y", "%d.%m.%Y", "%d-%b-%Y", "%d-%B-%Y", "%B %Y", "%b %Y")
+# The same without a year: strtotime takes the current one ("Dec 25", "12/25")
+_WRITTEN_THIS_YEAR = ("%B %d", "%b %d", "%d %B", "%d %b", "%m/%d")
 _ORDINAL = re.compile(r"\b(\d{1,2})(st|nd|rd|th)\b", re.IGNORECASE)
 
 
@@ -64,18 +80,43 @@ def is_relative(text: str) -> bool:
     return not (_EPOCH.match(value) or _ISO.match(value) or _written(value))
 
 
-def _written(value: str) -> datetime | None:
-    """A date written as people write it ("January 5, 2023", "2024/01/01"), or None."""
+def _written(value: str, forms: tuple[str, ...] = _WRITTEN) -> datetime | None:
+    """A date written as people write it ("January 5, 2023", "2024/01/01", "Dec 31 2023
+    11:59pm"), or None."""
     text = " ".join(_ORDINAL.sub(r"\1", value).replace(",", " ").split())   # "5th" -> "5"
     if not text or not text[0].isalnum():
         return None
-    for form in _WRITTEN:
-        for time_form in _TIMES:
-            try:
-                return datetime.strptime(text, form + time_form).replace(tzinfo=timezone.utc)
-            except ValueError:
-                continue
+    clock = None
+    at_end = _CLOCK_AT_END.match(text)
+    if at_end:
+        text, clock = at_end.group(1), _clock(at_end.group(2))
+        if clock is None:
+            return None
+    for form in forms:
+        try:
+            moment = datetime.strptime(text, form).replace(tzinfo=timezone.utc)
+        except ValueError:
+            continue
+        return moment if clock is None else moment.replace(hour=clock[0], minute=clock[1],
+                                                           second=clock[2])
     return None
+
+
+def _clock(text: str) -> tuple[int, int, int] | None:
+    """(hour, minute, second) of "14:30", "14:30:59", "3pm" or "11:59 p.m.", else None."""
+    match = _CLOCK.match(text.strip())
+    if not match:
+        return None
+    hour, minute, second, half, hour24, minute24, second24 = match.groups()
+    if half:
+        hour_value = int(hour)
+        if not 1 <= hour_value <= 12:
+            return None
+        hour_value = hour_value % 12 + (12 if half.lower() == "p" else 0)
+    else:
+        hour_value, minute, second = int(hour24), minute24, second24
+    clock = (hour_value, int(minute or 0), int(second or 0))
+    return clock if clock[0] < 24 and clock[1] < 60 and clock[2] < 60 else None
 
 
 def parse_date(text: str, now: datetime) -> datetime:
@@ -94,19 +135,40 @@ def parse_date(text: str, now: datetime) -> datetime:
         try:
             moment = datetime.fromisoformat(value)
         except ValueError:
-            raise DateValueError(f"{text!r} is not a date; use ISO 8601 such as 2026-11-27 "
-                                 "or 2026-11-27 14:30") from None
+            moment = _loose_iso(value, text)
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=timezone.utc)
         return _checked(moment.astimezone(timezone.utc).replace(microsecond=0), text)
     written = _written(value)
     if written is not None:
         return _checked(written, text)
-    return _checked(_relative(value.lower(), text, now.astimezone(timezone.utc)), text)
+    now = now.astimezone(timezone.utc)
+    this_year = _written(value, _WRITTEN_THIS_YEAR)
+    if this_year is not None:
+        try:
+            return _checked(this_year.replace(year=now.year), text)
+        except ValueError:               # February 29 in a year without one
+            raise _not_understood(text) from None
+    return _checked(_relative(value.lower(), text, now), text)
+
+
+def _loose_iso(value: str, text: str) -> datetime:
+    """strtotime's reading of an ISO date fromisoformat refuses: unpadded parts ("2024-1-5"),
+    a time after it in any form `_clock` reads ("2024-01-05 3:04pm")."""
+    match = _LOOSE_ISO.match(value)
+    clock = _clock(match.group(4)) if match and match.group(4) else (0, 0, 0)
+    if not match or clock is None:
+        raise DateValueError(f"{text!r} is not a date; use ISO 8601 such as 2026-11-27 "
+                             "or 2026-11-27 14:30")
+    try:
+        return datetime(int(match.group(1)), int(match.group(2)), int(match.group(3)), *clock,
+                        tzinfo=timezone.utc)
+    except ValueError:
+        raise DateValueError(f"{text!r} is not a date: no such day") from None
 
 
 def _relative(value: str, text: str, now: datetime) -> datetime:
-    words = value.split()
+    words = re.sub(r"(\d)\s+([ap]\.?m\.?)(?=\s|$)", r"\1\2", value).split()
     if not words:
         raise DateValueError("an empty date value")
     now = now.replace(microsecond=0)
@@ -130,16 +192,32 @@ def _relative(value: str, text: str, now: datetime) -> datetime:
             and words[3] in MONTH_STEPS and words[4] == "month":
         moment = _day_of_month(now, words[0] == "first", MONTH_STEPS[words[3]])
         words = words[5:]
+    elif words[:3] in (["first", "day", "of"], ["last", "day", "of"]) and len(words) > 3 \
+            and words[3] in _MONTH_NAMES:
+        # "first day of january 2024", "last day of february": that day at 00:00
+        has_year = len(words) > 4 and words[4].isdigit() and len(words[4]) == 4
+        year = int(words[4]) if has_year else midnight.year
+        moment = midnight.replace(year=year, month=_MONTH_NAMES[words[3]], day=1)
+        if words[0] == "last":
+            moment = moment.replace(day=calendar.monthrange(year, moment.month)[1])
+        words = words[5 if has_year else 4:]
     ago = bool(words) and words[-1] == "ago"
     if ago:
         words = words[:-1]
     index = 0
     steps: list[tuple[int, str]] = []
-    hour = None                  # "tomorrow noon", "monday midnight": strtotime sets the time
+    hour: tuple[int, int, int] | None = None   # "tomorrow noon", "monday 9am": a time set
     while index < len(words):
         word = words[index]
         if word in ("noon", "midnight"):
-            hour = 12 if word == "noon" else 0
+            hour = (12, 0, 0) if word == "noon" else (0, 0, 0)
+            index += 1
+            continue
+        clock = _clock(word) if ":" in word or word[-1:] in "m." else None
+        if clock is not None:               # "tomorrow 9am", "friday 14:30", "14:30" (today)
+            if moment is now:
+                moment = midnight
+            hour = clock
             index += 1
             continue
         if word in MONTH_STEPS and index + 1 < len(words):
@@ -171,7 +249,7 @@ def _relative(value: str, text: str, now: datetime) -> datetime:
                 moment += timedelta(seconds=amount * SECONDS[unit])
     except OverflowError:
         raise DateValueError(f"{text!r} is too far away") from None
-    return moment if hour is None else moment.replace(hour=hour, minute=0, second=0)
+    return moment if hour is None else moment.replace(hour=hour[0], minute=hour[1], second=hour[2])
 
 
 def _weekday(words: list[str], midnight: datetime) -> tuple[datetime, list[str]]:
