@@ -5,6 +5,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from .errors import PageError
+from .traversal import sibling_order
 
 if TYPE_CHECKING:
     from .site import Site
@@ -206,6 +207,58 @@ class Page:
         `$page->siblings()`); home, which has no parent, is its own only sibling."""
         base = f"parent_id={self._parent_id}" if self._parent_id else f"id={self.id}"
         return self.site.pages.find(selector, base=base)
+
+    def next(self, selector: str = "") -> Page:
+        """The sibling after this one in the parent's sort order (or the selector's `sort=`),
+        among those matching `selector`; NullPage after the last (ProcessWire's
+        `$page->next()`; see cms/traversal.py for hidden pages)."""
+        ids, index = sibling_order(self, selector)
+        return self._page_of(ids[index + 1] if 0 <= index < len(ids) - 1 else 0)
+
+    def prev(self, selector: str = "") -> Page:
+        """The sibling before this one, as `next()` finds the one after it."""
+        ids, index = sibling_order(self, selector)
+        return self._page_of(ids[index - 1] if index > 0 else 0)
+
+    def next_all(self, selector: str = "") -> PageArray:
+        """Every sibling after this one matching `selector`, in order (`$page->nextAll()`)."""
+        ids, index = sibling_order(self, selector)
+        return PageArray(self.site.pages.get_many(ids[index + 1:] if index >= 0 else []))
+
+    def prev_all(self, selector: str = "") -> PageArray:
+        """Every sibling before this one matching `selector`, the nearest first, as
+        ProcessWire's `$page->prevAll()` gives them."""
+        ids, index = sibling_order(self, selector)
+        return PageArray(self.site.pages.get_many(ids[:index][::-1] if index > 0 else []))
+
+    @property
+    def root_parent(self) -> Page:
+        """The ancestor just below home, or the page itself at the top level (and home):
+        the site's section, as ProcessWire's `$page->rootParent`."""
+        if not self._parent_id or self._parent_id == 1:
+            return self
+        parents = self.parents
+        return parents[1] if len(parents) > 1 else self
+
+    def matches(self, selector: str) -> bool:
+        """Whether this page matches `selector`, whatever its status (ProcessWire's
+        `$page->matches()`), answered by the database as a find is."""
+        if not self.id:
+            return False
+        return bool(self.site.pages.count(selector, base=f"id={self.id}, include=all"))
+
+    def closest(self, selector: str) -> Page:
+        """This page if it matches `selector`, else its nearest ancestor that does (NullPage
+        when none does), as ProcessWire's `$page->closest()`."""
+        if not selector.strip() or self.matches(selector):
+            return self
+        for parent in reversed(list(self.parents)):
+            if parent.matches(selector):
+                return parent
+        return NullPage(self.site)
+
+    def _page_of(self, page_id: int) -> Page:
+        return self.site.pages.get(page_id) if page_id else NullPage(self.site)
 
     @property
     def num_children(self) -> int:

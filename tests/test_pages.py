@@ -6,7 +6,7 @@ from datetime import datetime, timezone
 import pytest
 
 import cms
-from cms import Page, ValidationError
+from cms import NullPage, Page, ValidationError
 
 
 @pytest.fixture
@@ -630,3 +630,31 @@ def test_has_children_counts_what_a_visitor_sees_as_processwire_does(site):
     site.users.add("visitor", "a-long-password-1", roles=())
     with site.as_user("visitor"):                      # view access counts, as in ProcessWire
         assert site.pages.get("/shelf/").has_children() == 2
+
+
+def test_next_prev_and_the_siblings_around_a_page_as_processwire_walks_them(docs):
+    # PageTraversal's answers on a tree of the tenth comparison with ProcessWire 3.0.256: the
+    # parent's children matching the selector, in its sort, with the page itself always among
+    # them (whatever its status, whether or not the selector matches it); prevAll nearest first
+    section = docs.pages.add("doc", 1, "section", title="Section")
+    a, b, c, d, e = (docs.pages.add("doc", section, name, title=name.upper(), rank=rank)
+                     for name, rank in (("a", 3), ("b", 1), ("c", 3), ("d", 2), ("e", 5)))
+    c.add_status(Page.STATUS_HIDDEN)
+    c.save()
+    assert a.next().name == "b" and b.next().name == "d"          # hidden c is passed over
+    assert c.next().name == "d" and c.prev().name == "b"          # but has its own neighbours
+    assert b.next("include=hidden").name == "c"
+    assert a.prev() == NullPage() and e.next() == NullPage()
+    assert [p.name for p in d.prev_all()] == ["b", "a"]            # nearest first
+    assert [p.name for p in b.next_all()] == ["d", "e"]
+    assert b.next("rank>=3").name == "e"                           # b itself has rank 1
+    assert e.prev("rank=3").name == "a"
+    assert d.next("sort=-rank").name == "b" and d.prev("sort=-rank").name == "a"
+    assert docs.pages.get(1).next() == NullPage()                  # home has no siblings
+    # the section's page (rootParent), closest() and matches() on the same pages
+    assert d.root_parent == section and section.root_parent == section
+    assert docs.pages.get(1).root_parent.id == 1
+    assert d.closest("name=section") == section and d.closest("rank=2") == d
+    assert d.closest("name=nowhere") == NullPage()
+    assert c.matches("rank=3") and not c.matches("rank=2")        # hidden, still matches
+    assert not NullPage().matches("id>0")
