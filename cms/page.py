@@ -5,7 +5,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from .errors import PageError
-from .traversal import sibling_order
+from .traversal import sibling_order, sorts_of
 
 if TYPE_CHECKING:
     from .site import Site
@@ -487,6 +487,39 @@ class PageArray:
 
     def ids(self) -> list[int]:
         return [page.id for page in self._pages]
+
+    def explode(self, field: str) -> list[Any]:
+        """Each page's value of `field` (a field, or `id`, `name`, `path` ...), in order
+        (ProcessWire's `$pages->explode('title')`)."""
+        return [page.get(field) if page.template.has_field(field) else getattr(page, field, None)
+                for page in self._pages]       # a field, or id, name, path, parent ...
+
+    def implode(self, delimiter: str, field: str) -> str:
+        """The pages' values of `field` joined by `delimiter`, pages storing none left out
+        (ProcessWire's `implode(', ', 'title')`); in a template the result is escaped as any
+        other text."""
+        return delimiter.join(str(value) for value in self.explode(field) if value not in (None, ""))
+
+    def find(self, selector: str) -> PageArray:
+        """The pages of this array that match `selector` as a new array (ProcessWire's
+        `PageArray::find()`), in this array's order unless it says `sort=`; whatever their
+        status, as `matches()`. The database answers, as for any find."""
+        if not self._pages:
+            return PageArray([])
+        marks = "|".join(str(page.id) for page in self._pages)
+        found = self._pages[0].site.pages.find_ids(selector, base=f"id={marks}, include=all")
+        if sorts_of(selector):              # "sort=title, limit=3": the find's order
+            by_id = {page.id: page for page in self._pages}
+            return PageArray(by_id[page_id] for page_id in found)
+        kept = set(found)
+        return PageArray(page for page in self._pages if page.id in kept)
+
+    def filter(self, selector: str) -> PageArray:
+        """Keep only the pages that match `selector` and return this array (ProcessWire's
+        `filter()` changes the array it is called on; `find()` leaves it)."""
+        self._pages = self.find(selector)._pages
+        self._total = len(self._pages)
+        return self
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, PageArray):

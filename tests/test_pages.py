@@ -658,3 +658,19 @@ def test_next_prev_and_the_siblings_around_a_page_as_processwire_walks_them(docs
     assert d.closest("name=nowhere") == NullPage()
     assert c.matches("rank=3") and not c.matches("rank=2")        # hidden, still matches
     assert not NullPage().matches("id>0")
+
+
+def test_a_page_array_joins_splits_and_narrows_its_pages(docs):
+    # WireArray's implode() / explode(), PageArray's find() (a new array) and filter() (this one)
+    section = docs.pages.add("doc", 1, "shelf", title="Shelf")
+    for name, rank in (("x", 3), ("y", 1), ("z", 2)):
+        docs.pages.add("doc", section, name, title=name.upper(), rank=rank)
+    docs.pages.add("doc", section, "blank", title="", rank=0)
+    children = section.children()
+    assert children.explode("name") == ["x", "y", "z", "blank"]
+    assert children.implode(", ", "title") == "X, Y, Z"            # no title: left out
+    ranked = children.find("rank>=2")
+    assert ranked.explode("name") == ["x", "z"] and len(children) == 4
+    assert children.find("rank>0, sort=rank").explode("name") == ["y", "z", "x"]
+    assert children.filter("rank<3") is children and children.explode("name") == ["y", "z", "blank"]
+    assert cms.page.PageArray([]).find("rank>1").count() == 0
