@@ -356,7 +356,7 @@ class Pages(Hookable):
         parent_id = page.parent_id
         if not parent_id:
             raise PageError("a new page needs a parent (home is the top of the tree)")
-        name = page.name or self.site.sanitizer.page_name(page._values.get("title") or "") or "untitled"
+        name = page.name or self.site.sanitizer.page_name_from_title(page._values.get("title")) or "untitled"
         parent_path, parent_template, taken, max_sort, parent_governing = db.one(
             INSERT_CHECK, (parent_id, parent_id, parent_id, name, parent_id, parent_id))
         if parent_path is None:
@@ -428,7 +428,11 @@ class Pages(Hookable):
                         "allowed parents and children")
 
     def _free_name(self, parent_id: int, name: str, parent_path: str, exclude: int = 0) -> str:
-        """`name-N` with the next free N, from one query over the names sharing its stem.
+        """`name-N` with the first free N from 1, as ProcessWire's uniquePageName tries
+        `name-1`, `name-2` ... (a name taken since deleted is free again), from one query over
+        the names sharing its stem. ProcessWire gives up after five and takes a random name
+        ("fpn7shakw2"), and raises a number the name ends in (`x-5` taken: `x-6`); here the
+        numbers go on, and `x-5` becomes `x-5-1`, as DESIGN.md's `name-1` says.
 
         A name near the length limit is shortened before the suffix (as ProcessWire does), so
         `name-N` never outgrows a column; the query looks at every numbered shortening of it.
@@ -436,10 +440,13 @@ class Pages(Hookable):
         stem = name[:MAX_NAME - SUFFIX_ROOM]
         rows = self.db.all("SELECT name FROM pages WHERE parent_id = ? AND id != ? "
                            "AND name >= ? AND name < ?", (parent_id, exclude, stem, stem + "~"))
-        numbers = [int(m.group(2)) for (taken,) in rows
+        numbers = {int(m.group(2)) for (taken,) in rows
                    if (m := NUMBERED.match(taken)) and name.startswith(m.group(1))
-                   and len(m.group(1)) >= len(stem)]
-        suffix = f"-{max(numbers, default=0) + 1}"
+                   and len(m.group(1)) >= len(stem)}
+        number = 1
+        while number in numbers:
+            number += 1
+        suffix = f"-{number}"
         free = name[:MAX_NAME - len(suffix)] + suffix
         self.site.notices.warning(f"the name {name!r} is taken under {parent_path}; "
                                   f"the page was saved as {free!r}", source="pages")

@@ -21,6 +21,21 @@ _NAME_DROPPED = str.maketrans({**{chr(c): None for c in (*range(32), 127)}, "'":
                                "`": None})
 
 
+def _cut_to_length(raw: bytes, max_length: int) -> bytes:
+    """PagesNames::adjustNameLength on bytes: the text before its "-<number>" end (if any) cut
+    to fit with it, at the last of "-", "_", "." unless that falls before 1/1.3 of the cut."""
+    prefix, suffix = raw, b""
+    head, dash, digits = raw.rpartition(b"-")
+    if dash and digits.isdigit():
+        prefix, suffix = head, b"-" + str(int(digits)).encode()
+        max_length -= len(suffix)
+    prefix = prefix[:max_length]
+    at = max(prefix.rfind(b"-"), prefix.rfind(b"_"), prefix.rfind(b"."), 0)
+    if not at or at < len(prefix) / 1.3:
+        at = max_length
+    return prefix[:at].rstrip(b"-_.") + suffix
+
+
 class Sanitizer:
     """Stateless cleaners; each returns a value of one type and never raises for bad text."""
 
@@ -40,6 +55,18 @@ class Sanitizer:
         if "--" in text or "." in text or "_" in text:
             text = _EXTRAS_RUN.sub("-", text)
         return text
+
+    def page_name_from_title(self, title: Any, max_length: int = 128) -> str:
+        """The name a page without one takes from its title, as ProcessWire's PagesNames
+        makes it: a title longer than `max_length` bytes (UTF-8) is cut to that first, at its
+        last "-", "_" or "." when one falls in the last quarter or so, keeping a "-<number>"
+        at its end (adjustNameLength); then `page_name`. So a long title of many multi-byte
+        letters makes a shorter name than 128."""
+        text = str(title if title is not None else "").strip()
+        raw = text.encode("utf-8")
+        if len(raw) > max_length:
+            text = _cut_to_length(raw, max_length).decode("utf-8", "replace")
+        return self.page_name(text, max_length)
 
     def name(self, value: Any, max_length: int = 128) -> str:
         """Like page_name but keeps case (template and field names)."""

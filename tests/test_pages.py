@@ -167,10 +167,29 @@ def test_sibling_name_clash_saves_as_next_number_with_warning(docs):
     assert docs.pages.add("doc", first, "word", title="Word").name == "word"
 
 
-def test_clash_numbering_continues_after_the_highest(docs):
+def test_clash_numbering_takes_the_first_free_number(docs):
+    # as ProcessWire's uniquePageName tries item-1, item-2 ... (a run of 3.0.256 named the
+    # third "item" item-2 beside item-1 and item-3); a name ending in a number gets another
+    # (DESIGN.md's name-1), where ProcessWire raises it (chapter-1 taken: chapter-2)
     docs.pages.add("doc", 1, "item", title="x")
     docs.pages.add("doc", 1, "item-7", title="x")
-    assert docs.pages.add("doc", 1, "item", title="x").name == "item-8"
+    assert docs.pages.add("doc", 1, "item", title="x").name == "item-1"
+    docs.pages.add("doc", 1, "item-3", title="x")
+    assert docs.pages.add("doc", 1, "item", title="x").name == "item-2"
+    assert docs.pages.add("doc", 1, "item", title="x").name == "item-4"
+    docs.pages.add("doc", 1, "chapter-1", title="x")
+    assert docs.pages.add("doc", 1, "chapter-1", title="x").name == "chapter-1-1"
+
+
+def test_a_long_title_is_cut_before_it_is_spelled_as_processwire_cuts_it(docs):
+    # PagesNames::adjustNameLength cuts a title longer than 128 bytes of UTF-8 before it is
+    # spelled, at a "-", "_" or "." near the end, keeping a "-<n>" end: ProcessWire 3.0.256's
+    # names for these titles (tenth comparison)
+    assert docs.pages.add("doc", 1, title="é" * 80).name == "e" * 64        # 160 bytes: 64 é
+    assert docs.pages.add("doc", 1, title="Щ" * 70).name == "shch" * 32
+    for title, name in (("ab-" * 50 + "12", "ab-" * 41 + "12"), ("Short title", "short-title"),
+                        ("word " * 30 + "end-7", "word-" * 25 + "w-7")):
+        assert docs.sanitizer.page_name_from_title(title) == name
 
 
 def test_save_and_save_one_field(docs):
