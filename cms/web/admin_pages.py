@@ -268,7 +268,9 @@ def register(web: Web) -> None:
             else:
                 ctx.notice("message", f"Added {page.path}")
                 typed = values["name"] or values["title"]
-                wanted = ctx.site.sanitizer.page_name(typed)
+                sanitizer = ctx.site.sanitizer
+                wanted = (sanitizer.page_name(typed) if values["name"]
+                          else sanitizer.page_name_from_title(typed))
                 if page.name != wanted or (values["name"] and wanted != values["name"]):
                     ctx.notice("warning", name_change_note(typed, wanted, page.name))
                 ctx.redirect(f"/admin/page/{page.id}/edit")
