@@ -90,9 +90,13 @@ class Page:
             self.set(name, value)
 
     def get(self, name: str, default: Any = None) -> Any:
-        """A field's value (its blank value when none is stored), or `default` for a non-field."""
+        """A field's value (its blank value when none is stored), as ProcessWire's
+        `$page->get()`: also a property of the page (`id`, `name`, `path`, `parent`,
+        `created` ...), the first of several that is not empty (`get("headline|title")`), or
+        a field of a page it holds (`get("parent.title")`, `get("ref.name")`); `default` for
+        anything else."""
         if not self._template.has_field(name):
-            return default
+            return self._get_other(name, default)
         values = self._values
         if name not in values:
             values[name] = self.site.pages.load_field(self, name) if self.id else None
@@ -101,6 +105,23 @@ class Page:
         if field.type.kind == "page":
             return self.site.pages.referenced(field, value or [])
         return field.type.blank(field) if value is None else value
+
+    def _get_other(self, name: str, default: Any) -> Any:
+        if "|" in name:
+            for part in name.split("|"):
+                value = self.get(part.strip())
+                if value not in (None, "", 0) and not (isinstance(value, PageArray) and not value):
+                    return value
+            return default
+        if "." in name:
+            head, _, rest = name.partition(".")
+            holder = self.get(head)
+            if isinstance(holder, PageArray):
+                holder = holder.first()
+            return holder.get(rest, default) if isinstance(holder, Page) and holder else default
+        if name in PAGE_PROPERTIES:
+            return getattr(self, name)
+        return default
 
     def set(self, name: str, value: Any) -> Page:
         """Check and set a field's value (saved by `save()`); raises ValidationError when invalid."""
@@ -381,6 +402,12 @@ class Page:
 
     def __repr__(self) -> str:
         return f"<Page {self.id} {self._path or self.name!r}>"
+
+
+# What `page.get()` answers besides fields (ProcessWire's get() reads its properties too)
+PAGE_PROPERTIES = frozenset({"id", "name", "path", "url", "status", "sort", "created", "modified",
+                             "created_users_id", "modified_users_id", "template", "parent",
+                             "parent_id", "num_children", "root_parent"})
 
 
 class NullPage(Page):

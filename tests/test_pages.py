@@ -693,3 +693,19 @@ def test_a_page_array_joins_splits_and_narrows_its_pages(docs):
     assert children.find("rank>0, sort=rank").explode("name") == ["y", "z", "x"]
     assert children.filter("rank<3") is children and children.explode("name") == ["y", "z", "blank"]
     assert cms.page.PageArray([]).find("rank>1").count() == 0
+
+
+def test_get_reads_properties_the_first_of_several_and_a_held_pages_field(docs):
+    # ProcessWire's $page->get(): "headline|title" is the first not empty, "parent.title" a
+    # field of the page it holds, "name" and "path" the page's own properties
+    docs.fields.add("headline", "Text")
+    docs.templates.add("story", fields=["title", "headline"])
+    shelf = docs.pages.add("doc", 1, "shelf", title="Shelf")
+    story = docs.pages.add("story", shelf, "tale", title="Tale", headline="")
+    assert story.get("headline|title") == "Tale"
+    story.headline = "Once"
+    assert story.get("headline|title") == "Once"
+    assert story.get("name") == "tale" and story.get("path") == "/shelf/tale/"
+    assert story.get("parent.title") == "Shelf" and story.get("parent") == shelf
+    assert story.get("parent.nothing", "none") == "none" and story.get("body|rank", 7) == 7
+    assert story.get("unknown") is None
