@@ -533,10 +533,14 @@ class PageArray:
         status, as `matches()`. The database answers, as for any find."""
         if not self._pages:
             return PageArray([])
-        marks = "|".join(str(page.id) for page in self._pages)
-        found = self._pages[0].site.pages.find_ids(selector, base=f"id={marks}, include=all")
+        by_id = {page.id: page for page in self._pages}
+        # the ids themselves, or for a long array (past the engines' limits on bound values)
+        # their range, whose other pages are dropped below
+        ids = f"id={'|'.join(map(str, by_id))}" if len(by_id) <= 1000 else \
+            f"id>={min(by_id)}, id<={max(by_id)}"
+        found = [i for i in self._pages[0].site.pages.find_ids(selector, base=f"{ids}, include=all")
+                 if i in by_id]
         if sorts_of(selector):              # "sort=title, limit=3": the find's order
-            by_id = {page.id: page for page in self._pages}
             return PageArray(by_id[page_id] for page_id in found)
         kept = set(found)
         return PageArray(page for page in self._pages if page.id in kept)
