@@ -516,10 +516,9 @@ class PageArray:
         return [page.id for page in self._pages]
 
     def explode(self, field: str) -> list[Any]:
-        """Each page's value of `field` (a field, or `id`, `name`, `path` ...), in order
+        """Each page's `get(field)` (a field, or `id`, `name`, `path` ...), in order
         (ProcessWire's `$pages->explode('title')`)."""
-        return [page.get(field) if page.template.has_field(field) else getattr(page, field, None)
-                for page in self._pages]       # a field, or id, name, path, parent ...
+        return [page.get(field) for page in self._pages]
 
     def implode(self, delimiter: str, field: str) -> str:
         """The pages' values of `field` joined by `delimiter`, pages storing none left out
