@@ -2,7 +2,6 @@
 from __future__ import annotations
 
 import re
-import unicodedata
 from typing import Any
 
 from .translit import TO_ASCII
@@ -34,6 +33,48 @@ def _cut_to_length(raw: bytes, max_length: int) -> bytes:
     if not at or at < len(prefix) / 1.3:
         at = max_length
     return prefix[:at].rstrip(b"-_.") + suffix
+
+
+_NAME_OTHER = re.compile(r"[^A-Za-z0-9_.-]")
+_PHP_TRIM = " \t\n\r\0\x0b"
+# Control characters but the tab (and in a textarea the line feed), and U+2028, which
+# ProcessWire drops as pasted text brings it
+_CONTROLS = str.maketrans({code: None for code in (*range(9), *range(10, 32), 127, 0x2028)})
+_CONTROLS_BUT_LF = str.maketrans({code: None for code in (*range(9), *range(11, 32), 127, 0x2028)})
+PHP_INT_MAX = 2**63 - 1
+# intval() of a string: the number it starts with ("1e3" is 1000, "3.7" is 3)
+_LEADING_NUMBER = re.compile(r"[ \t\n\r\v\f]*([+-]?[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?)")
+
+
+def _strip_tags(text: str) -> str:
+    """PHP's strip_tags: a "<" not followed by whitespace opens a tag, which its ">" closes
+    (a nested "<" needs its own ">", a quoted ">" closes nothing), or the text's end does;
+    a comment goes to its "-->"."""
+    if "<" not in text:
+        return text
+    out: list[str] = []
+    depth, quote, at = 0, "", 0
+    while at < len(text):
+        char = text[at]
+        if not depth:
+            if char == "<" and text.startswith("<!--", at):
+                end = text.find("-->", at + 4)
+                at = len(text) if end < 0 else end + 3
+                continue
+            if char == "<" and at + 1 < len(text) and not text[at + 1].isspace():
+                depth = 1
+            else:
+                out.append(char)
+        elif quote:
+            quote = "" if char == quote else quote
+        elif char in "\"'":
+            quote = char
+        elif char == "<":
+            depth += 1
+        elif char == ">":
+            depth -= 1
+        at += 1
+    return "".join(out)
 
 
 class Sanitizer:
@@ -69,32 +110,51 @@ class Sanitizer:
         return self.page_name(text, max_length)
 
     def name(self, value: Any, max_length: int = 128) -> str:
-        """Like page_name but keeps case (template and field names)."""
-        text = unicodedata.normalize("NFKD", str(value if value is not None else ""))
-        text = text.encode("ascii", "ignore").decode("ascii")
-        return re.sub(r"[^A-Za-z0-9_-]+", "_", text).strip("_")[:max_length]
+        """ASCII letters, digits, `-`, `_` and `.`, case kept: ProcessWire's `$sanitizer->name()`.
+        Cut to `max_length` bytes, quotes, the backtick and every byte outside ASCII dropped
+        ("ünï" is "n"), any other character a "_" ("a b" is "a_b", "a, b" is "a__b")."""
+        raw = str(value if value is not None else "").encode("utf-8")[:max_length]
+        text = "".join(chr(byte) for byte in raw if 32 <= byte < 127 and byte not in b"'\"`")
+        return _NAME_OTHER.sub("_", text)
 
-    def text(self, value: Any, max_length: int = 255) -> str:
-        """One line of text: no control characters or line breaks, trimmed, capped."""
+    def text(self, value: Any, max_length: int = 255, *, strip_tags: bool = True) -> str:
+        """One line of text, as ProcessWire's `$sanitizer->text()`: line breaks made spaces,
+        markup tags stripped (as PHP's strip_tags: "a<b>c</b>" is "ac", "5 < 6" stays;
+        `strip_tags=False` keeps them, for text searched as typed), trimmed, at most
+        `max_length` characters. Control characters but the tab go too (a NUL byte is
+        refused by PostgreSQL)."""
         text = "" if value is None else str(value)
-        text = "".join(" " if unicodedata.category(c)[0] == "C" else c for c in text)
-        return " ".join(text.split())[:max_length]
+        text = text.replace("\r", "\n").replace("\n\n", " ").replace("\n", " ")
+        if strip_tags:
+            text = _strip_tags(text)
+        return text.translate(_CONTROLS).strip(_PHP_TRIM)[:max_length]
 
     def textarea(self, value: Any, max_length: int = 16384) -> str:
-        text = "" if value is None else str(value)
-        text = "".join(c for c in text.replace("\r\n", "\n")
-                       if c in "\n\t" or unicodedata.category(c)[0] != "C")
-        return text[:max_length]
+        """Text of several lines, as ProcessWire's `$sanitizer->textarea()`: `text()` keeping
+        the line breaks (CR LF made LF)."""
+        text = "" if value is None else str(value).replace("\r\n", "\n").replace("\r", "\n")
+        return _strip_tags(text).translate(_CONTROLS_BUT_LF).strip(_PHP_TRIM)[:max_length]
 
-    def int(self, value: Any, min: int | None = None, max: int | None = None, default: int = 0) -> int:
-        """An integer, clamped to [min, max]; `default` when the input holds none."""
-        try:
-            number = int(str(value).strip()) if not isinstance(value, int) else int(value)
-        except (TypeError, ValueError):
+    def int(self, value: Any, min: int | None = 0, max: int | None = None, default: int = 0) -> int:
+        """A whole number, as ProcessWire's `$sanitizer->int()`: the number the text starts
+        with ("12abc" is 12, "3.7" is 3), `default` when it starts with none, kept within
+        [min, max]; `min` is 0 unless given (None for negative numbers too, as `intSigned`)."""
+        if isinstance(value, bool):
+            number = int(value)
+        elif isinstance(value, int):
+            number = value
+        elif isinstance(value, float):
+            number = int(value) if value == value and abs(value) != float("inf") else default
+        else:
+            match = _LEADING_NUMBER.match("" if value is None else str(value))
+            digits = match.group(1) if match else ""
             try:
-                number = int(float(value))
-            except (TypeError, ValueError, OverflowError):
+                number = (int(digits) if digits.lstrip("+-").isdigit()
+                          else int(float(digits)) if digits else default)
+            except OverflowError:            # "1e999"
                 number = default
+        if number > PHP_INT_MAX:             # as PHP's integers: a bigger number is their max
+            number = PHP_INT_MAX
         if min is not None and number < min:
             number = min
         if max is not None and number > max:
@@ -103,7 +163,7 @@ class Sanitizer:
 
     def selector_value(self, value: Any, max_length: int = 100) -> str:
         """Text safe to place inside a selector: no operators, separators or quotes."""
-        text = _SELECTOR_BAD.sub(" ", self.text(value, max_length * 2))
+        text = _SELECTOR_BAD.sub(" ", self.text(value, max_length * 2, strip_tags=False))
         return " ".join(text.split())[:max_length]
 
     def email(self, value: Any) -> str:

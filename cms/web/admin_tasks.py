@@ -131,7 +131,7 @@ def register(web: Web) -> None:
         direction = "asc" if ctx.query("dir") == "asc" else "desc"
         start = ctx.int_param("start", 0, 0, 10 ** 9)
         # any text: the search is quoted (selector_quoted), so "%" and "<b>" are looked for
-        q = ctx.site.sanitizer.text(ctx.query("q"), 100)
+        q = ctx.site.sanitizer.text(ctx.query("q"), 100, strip_tags=False)   # searched as typed
         found = tasker.get_tasks(list_selector(state, sort, direction, start, q))
         parents = {p.id: p for p in ctx.site.pages.get_many(sorted({t.parent_id for t in found}))}
         statuses = tasker.get_statuses(task.id for task in found)    # one query for all rows
