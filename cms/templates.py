@@ -1,7 +1,9 @@
 """Templates: a page's type, naming the fields (through its fieldgroup) a page of it has.
 
 Settings: `label`, `no_children` (its pages may not have children), `locked` (the generic page
-editor refuses its pages), and as ProcessWire's family settings `parent_templates` (the
+editor refuses its pages), `sortfield` (how its pages' children are ordered when nothing else
+says: "-created", "title"; ProcessWire's sort settings for children), and as ProcessWire's
+family settings `parent_templates` (the
 templates a parent of its pages may have) and `child_templates` (the templates its pages'
 children may have); an empty list allows any. `site.pages` refuses an add or a move that
 breaks them (the trash takes any page).
@@ -29,6 +31,10 @@ TEMPLATE_SETTINGS: dict[str, Any] = {
     # Family rules that hold for everyone, superusers and scripts too (ProcessWire's noMove,
     # noTrash): such pages stay where they were put.
     "no_move": False, "no_trash": False,
+    # The order of its pages' children where a find names one parent and no sort= (children(),
+    # the admin's tree, next()): ProcessWire's "Sort settings for children", a sort value such
+    # as "-created" or "title"; empty: the order they were put in (`sort`).
+    "sortfield": "",
 }
 FAMILY_SETTINGS = ("parent_templates", "child_templates")
 ACCESS_KEYS = ("view_roles", "edit_roles", "create_roles", "add_roles")
@@ -59,14 +65,35 @@ class Template:
     def has_field(self, name: str) -> bool:
         return name in self._field_set
 
+    def _registry_copy(self) -> Template | None:
+        """The registry's object for this template when it is not this one: adding a template
+        reloads them all, so an object held from before is a copy. A change starts from the
+        registry's state (`_take`) and ends in both (`_give`), so this process sees it."""
+        current = self.site.templates.get(self.id)
+        if current is None or current is self:
+            return None
+        self._take(current)
+        return current
+
+    def _take(self, other: Template) -> None:
+        self.field_names = list(other.field_names)
+        self._field_set = frozenset(self.field_names)
+        self.settings = dict(other.settings)
+
+    def _give(self, current: Template | None) -> None:
+        if current is not None:
+            current._take(self)
+
     def add_field(self, name: str) -> None:
         """Append a field to this template's fieldgroup (existing pages simply have no value)."""
         field = self.site.fields[name]
+        current = self._registry_copy()
         if name in self.field_names:
             return
         self.site.db.execute(ADD_FIELD, (self.fieldgroups_id, field.id, len(self.field_names)))
         self.field_names.append(name)
         self._field_set = frozenset(self.field_names)
+        self._give(current)
         self.site.schema_changed()
 
     def set_fields(self, names: Iterable[str]) -> None:
@@ -74,6 +101,7 @@ class Template:
         values its pages of this template held (as in ProcessWire). Unknown names are refused
         before anything changes."""
         wanted = list(dict.fromkeys(names))
+        current = self._registry_copy()
         fields = [self.site.fields[name] for name in wanted]
         removed = [self.site.fields[name] for name in self.field_names if name not in wanted]
         db = self.site.db
@@ -87,17 +115,24 @@ class Template:
                 db.execute(ADD_FIELD, (self.fieldgroups_id, field.id, sort))
         self.field_names = wanted
         self._field_set = frozenset(wanted)
+        self._give(current)
         self.site.schema_changed()
 
     def set_settings(self, **settings: Any) -> Template:
         """Change settings (label, no_children, parent_templates, no_move ...) and store them
         at once; unknown settings, values of the wrong kind and unknown template names are
         refused and nothing changes."""
+        current = self._registry_copy()
         merged = self.site.templates.checked_settings({**self.settings, **settings}, self.name)
         stored = {key: value for key, value in merged.items() if value != TEMPLATE_SETTINGS.get(key)}
         self.site.db.retry(lambda: self.site.db.execute(
             "UPDATE templates SET data = ? WHERE id = ?", (json.dumps(stored), self.id)))
+        templates = self.site.templates
+        sorted_before = templates.sortfields()
         self.settings = {**TEMPLATE_SETTINGS, **merged}
+        self._give(current)
+        if sorted_before != templates.sortfields():
+            self.site.selectors.forget_plans()     # plans made while no template had one
         self.site.schema_changed()
         return self
 
@@ -170,10 +205,14 @@ class Templates:
                 "SELECT ff.fieldgroups_id, f.name FROM fieldgroups_fields ff "
                 "JOIN fields f ON f.id = ff.fields_id ORDER BY ff.fieldgroups_id, ff.sort"):
             members.setdefault(fg_id, []).append(field_name)
+        sorted_before = self.sortfields()
         self._by_name, self._by_id = {}, {}
         for id, name, fg_id, data in db.all("SELECT id, name, fieldgroups_id, data FROM templates"):
             self._remember(Template(self.site, id, name, fg_id, json.loads(data or "{}"),
                                     members.get(fg_id, [])))
+        engine = getattr(self.site, "selectors", None)
+        if engine is not None and sorted_before != self.sortfields():
+            engine.forget_plans()       # another process set the first sortfield, or the last
 
     def _remember(self, template: Template) -> Template:
         self._by_name[template.name] = template
@@ -216,6 +255,8 @@ class Templates:
                                       f"{kind.__name__}, not {value!r}", field=key, value=value,
                                       rule="type")
         checked = dict(settings)
+        if checked.get("sortfield"):
+            checked["sortfield"] = self.checked_sortfield(checked["sortfield"])
         for key in FAMILY_SETTINGS:
             if key not in checked:
                 continue
@@ -226,6 +267,24 @@ class Templates:
                                           field=key, value=family_name, rule="exists")
             checked[key] = names
         return checked
+
+    def checked_sortfield(self, value: str) -> str:
+        """One sort key, as `sort=` takes it ("-created", "title"); a ValidationError names a
+        field or column that is not one."""
+        from .errors import SelectorError
+        text = value.strip()
+        try:
+            if not text or "," in text or "|" in text:
+                raise SelectorError("one field or column, as sort= takes it")
+            self.site.selectors.plan(f"sort={text}")
+        except SelectorError as exc:
+            raise ValidationError(f"sortfield {value!r} is not a sort key: {exc}", field="sortfield",
+                                  value=value, rule="sort") from None
+        return text
+
+    def sortfields(self) -> bool:
+        """Whether any template sorts its pages' children otherwise than by hand."""
+        return any(template.settings.get("sortfield") for template in self._by_name.values())
 
     def add(self, name: str, fields: Iterable[str] = ("title",), **settings: Any) -> Template:
         """Create a template and its fieldgroup. Adding an existing one adds missing fields to it."""

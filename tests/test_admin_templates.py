@@ -215,3 +215,22 @@ def test_saving_setup_forms_untouched_changes_nothing(site, superuser):
     assert superuser.post("/admin/setup/templates/article/edit", form.pairs).status == 303
     site.templates.load()
     assert described(site.templates["article"]) == before
+
+
+def test_the_order_of_a_templates_children_is_set_and_refused_beside_its_input(site, superuser):
+    token = superuser.token()
+    site.pages.add("basic-page", 1, "shelf", title="Shelf")
+    for name in ("b", "c", "a"):
+        site.pages.add("basic-page", "/shelf/", name, title=name.upper())
+    saved = superuser.post("/admin/setup/templates/basic-page/edit", [
+        ("csrf_token", token), ("fields", "title"), ("sortfield", "-title")])
+    assert saved.status in (302, 303)
+    site.templates.load()
+    assert site.pages.get("/shelf/").children().explode("name") == ["c", "b", "a"]
+    refused = superuser.post("/admin/setup/templates/basic-page/edit", [
+        ("csrf_token", token), ("fields", "title"), ("sortfield", "nope")])
+    assert refused.status == 400
+    beside = refused.text.split('id="field-sortfield"', 1)[1].split("</fieldset>", 1)[0]
+    assert "not a sort key" in beside
+    site.templates.load()
+    assert site.templates["basic-page"].settings["sortfield"] == "-title"

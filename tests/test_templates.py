@@ -87,3 +87,43 @@ def test_family_settings_are_kept_by_every_add_and_move(docs):
     again.trash()                              # the trash takes any page
     again.restore()
     assert docs.pages.get(doc.id).parent_id == folder.id
+
+
+def test_a_templates_sortfield_orders_its_pages_children(docs):
+    # ProcessWire's sort settings for children: where a find names one parent and no sort=,
+    # its template's sortfield orders the children (PageFinder takes the parent's sortfield)
+    site = docs
+    blog = site.templates.add("blog", fields=["title"])
+    site.templates.add("post", fields=["title", "rank"])
+    shelf = site.pages.add("blog", 1, "blog", title="Blog")
+    for name, rank in (("c", 2), ("a", 3), ("b", 1)):
+        site.pages.add("post", shelf, name, title=name.upper(), rank=rank)
+    assert site.pages.find("parent=/blog/").explode("name") == ["c", "a", "b"]    # by hand
+    blog.set_settings(sortfield="-rank")
+    assert shelf.children().explode("name") == ["a", "c", "b"]
+    assert site.pages.find("parent=/blog/").explode("name") == ["a", "c", "b"]
+    assert shelf.child().name == "a" and site.pages.get("/blog/b/").prev().name == "c"
+    assert shelf.children("sort=name").explode("name") == ["a", "b", "c"]     # sort= wins
+    assert site.pages.find("has_parent=/blog/, sort=id").explode("name") == ["c", "a", "b"]
+    blog.set_settings(sortfield="title")
+    assert shelf.children().explode("name") == ["a", "b", "c"]
+    blog.set_settings(sortfield="")
+    assert shelf.children().explode("name") == ["c", "a", "b"]
+    for bad in ("nope", "title, -rank", "rank|title"):
+        with pytest.raises(cms.ValidationError, match="sortfield"):
+            blog.set_settings(sortfield=bad)
+    assert site.templates.get("blog").settings["sortfield"] == ""           # nothing stored
+
+
+def test_a_template_held_across_other_changes_still_changes_the_registry(docs):
+    site = docs
+    # adding a template reloads them all: a Template object from before is a copy, and its
+    # set_settings must still reach what this process reads
+    early = site.templates.add("early", fields=["title"])
+    site.templates.add("later", fields=["title"])
+    early.set_settings(no_children=True)
+    assert site.templates.get("early").settings["no_children"] is True
+    early.set_fields(["title", "rank"])
+    assert site.templates.get("early").field_names == ["title", "rank"]
+    early.add_field("body")
+    assert site.templates.get("early").has_field("body") and early.has_field("body")

@@ -95,6 +95,11 @@ class SelectorEngine:
         """What `selector` (after `base`) asks for, resolved against this site's fields."""
         return self._planned(selector, base).query
 
+    def forget_plans(self) -> None:
+        """Plan every selector anew: what a plan cannot check cheaply changed (a template's
+        `sortfield`, which orders a parent's children)."""
+        self._plans.clear()
+
     def _planned(self, selector: str | None, base: str | None, find_all: bool = False) -> _Planned:
         # Fields, templates and access another process changed count within a second here,
         # in a worker or a script as in a web request (Site.refresh_schema asks at most that often).

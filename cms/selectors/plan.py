@@ -80,7 +80,7 @@ from ..errors import SelectorError
 from ..fieldtypes import fold
 from ..page import Page
 from .dates import DateValueError, is_relative, parse_date
-from .parser import Condition, Group, Selector, Value
+from .parser import Condition, Group, Selector, Value, parse
 
 if TYPE_CHECKING:
     from ..site import Site
@@ -677,6 +677,7 @@ class Planner:
         check_access: bool | None = None      # as check_access= says, when it says
         max_status: int | None = None
         has_parent_key = False
+        parent_value = ""
         for tree in trees:
             for item in tree.items:
                 if isinstance(item, Group):
@@ -709,6 +710,7 @@ class Planner:
                     # takes that parent's sort field (PageFinder::getParentID); several come
                     # in the default order
                     has_parent_key = len(item.values) == 1 and len(item.fields) == 1
+                    parent_value = item.values[0].text
         for members in groups.values():
             nodes.append(members[0] if len(members) == 1 else AnyOf(tuple(members)))
         where: Node = nodes[0] if len(nodes) == 1 else AllOf(tuple(nodes))
@@ -723,10 +725,27 @@ class Planner:
                 return Query(where, threshold)
             return Query(where, self.threshold(include, max_status))
         if not sorts and has_parent_key:
-            sorts = [Sort(Column("sort", "int"), False)]
+            sorts = self.children_sort(parent_value)
         return Query(where, self.threshold(include, max_status), tuple(sorts), limit, start,
                      # include=all lifts the access check unless check_access= says otherwise
                      check_access=include != "all" if check_access is None else check_access)
+
+    def children_sort(self, parent: str) -> list[Sort]:
+        """The order of one parent's children: its template's `sortfield` (ProcessWire's
+        PageFinder takes the parent's sort field so), else their `sort`. Only where some
+        template sets one is the parent looked up, and the plan is then made again at each
+        call (a page's template, or a template's setting, may change)."""
+        by_hand = [Sort(Column("sort", "int"), False)]
+        if not self.site.templates.sortfields():
+            return by_hand
+        self.volatile = True
+        text = parent.strip()
+        page = self.site.pages.get(int(text) if text.isdigit() else normal_path(text))
+        sortfield = page.template.settings.get("sortfield") if page else ""
+        if not sortfield:
+            return by_hand
+        tree = parse(f"sort={sortfield}")
+        return [self.sort(tree, value) for item in tree.items for value in item.values]
 
     @staticmethod
     def threshold(include: str | None, max_status: int | None) -> int | None:

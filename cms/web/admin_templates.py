@@ -3,8 +3,8 @@
 - `/admin/setup/templates/` lists every template with its fields and how many pages use it.
 - `/admin/setup/templates/add` (a name and first fields) and `/admin/setup/templates/<name>/edit`:
   the fields in their order (the form sends `fields` once per field, in order; each ticked
-  `add_field` is appended), the label, whether its pages may have children, which templates their
-  parents and children may have, and its access (`template.set_access`: the roles that view,
+  `add_field` is appended), the label, whether its pages may have children, how their children
+  are ordered (`sortfield`), which templates their parents and children may have, and its access (`template.set_access`: the roles that view,
   edit, create and add, or none: inherited). A refused value shows its message beside the input.
 - POST `/admin/setup/templates/<name>/delete`: refused while pages use the template.
 
@@ -27,7 +27,7 @@ if TYPE_CHECKING:
 
 TEMPLATE_INPUTS = {"name": "name", "template": "name", "exists": "fields",
                    "parent_templates": "parent_templates", "child_templates": "child_templates",
-                   "access": "access", "home": "access"}
+                   "access": "access", "home": "access", "sortfield": "sortfield"}
 ACCESS_LISTS = ("view_roles", "edit_roles", "create_roles", "add_roles")
 
 
@@ -80,6 +80,7 @@ def register(web: Web) -> None:
         form = ctx.request.forms
         fields, refused = submitted_fields(ctx)
         settings = {"label": ctx.form("label").strip(), "no_children": checked(form, "no_children"),
+                    "sortfield": ctx.form("sortfield").strip(),
                     "parent_templates": names_list(form, "parent_templates"),
                     "child_templates": names_list(form, "child_templates")}
         access = {key: names_list(form, key) for key in ACCESS_LISTS}
