@@ -4,8 +4,9 @@
 - `/admin/setup/templates/add` (a name and first fields) and `/admin/setup/templates/<name>/edit`:
   the fields in their order (the form sends `fields` once per field, in order; each ticked
   `add_field` is appended), the label, whether its pages may have children, how their children
-  are ordered (`sortfield`), which templates their parents and children may have, and its access (`template.set_access`: the roles that view,
-  edit, create and add, or none: inherited). A refused value shows its message beside the input.
+  are ordered (`sortfield`), which templates their parents and children may have, and its
+  access (`template.set_access`: the roles that view, edit, create and add, or none:
+  inherited). A refused value shows its message beside the input.
 - POST `/admin/setup/templates/<name>/delete`: refused while pages use the template.
 
 Superusers only. The routes call `site.templates`; the checks live there.
