@@ -3,10 +3,9 @@
 Settings: `label`, `no_children` (its pages may not have children), `locked` (the generic page
 editor refuses its pages), `sortfield` (how its pages' children are ordered when nothing else
 says: "-created", "title"; ProcessWire's sort settings for children), and as ProcessWire's
-family settings `parent_templates` (the
-templates a parent of its pages may have) and `child_templates` (the templates its pages'
-children may have); an empty list allows any. `site.pages` refuses an add or a move that
-breaks them (the trash takes any page).
+family settings `parent_templates` (the templates a parent of its pages may have) and
+`child_templates` (the templates its pages' children may have); an empty list allows any.
+`site.pages` refuses an add or a move that breaks them (the trash takes any page).
 """
 from __future__ import annotations
 
@@ -14,7 +13,7 @@ import json
 import re
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
-from .errors import ValidationError
+from .errors import SelectorError, ValidationError
 from .fields import Field
 
 if TYPE_CHECKING:
@@ -271,7 +270,6 @@ class Templates:
     def checked_sortfield(self, value: str) -> str:
         """One sort key, as `sort=` takes it ("-created", "title"); a ValidationError names a
         field or column that is not one."""
-        from .errors import SelectorError
         text = value.strip()
         try:
             if not text or "," in text or "|" in text:
