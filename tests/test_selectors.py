@@ -1383,8 +1383,9 @@ def test_words_split_as_mysql_fulltext_splits_them(shop):
 
 def test_an_apostrophe_ending_a_word_may_be_left_out_only_when_curly(shop):
     # rlikeValue() turns "'" into "('|’)" and that "’" again, so its test for an apostrophe
-    # ending a word never sees a straight one: a run of ProcessWire 3.0.256 found nothing by
-    # `title$=O'`, `title$="'"` and `title^="'"`, and every title ending in "o" by `O’`
+    # ending a word never sees a straight one: a run of ProcessWire 3.0.256 found the titles
+    # ending in "o" ("Jalapeño") by `title$=O’` and not by `title$=O'`, and no page by
+    # `title$="'"` or `title^="'"` where no title ends or starts with one
     with shop.transaction() as transaction:
         shop.pages.add("item", "/veg/", "jalapeno", title="Jalapeño")
         shop.pages.add("item", "/veg/", "paddy", title="Paddy O'")
