@@ -271,12 +271,11 @@ class Page:
     def closest(self, selector: str) -> Page:
         """This page if it matches `selector`, else its nearest ancestor that does (NullPage
         when none does), as ProcessWire's `$page->closest()`."""
-        if not selector.strip() or self.matches(selector):
+        if not selector.strip():
             return self
-        for parent in reversed(list(self.parents)):
-            if parent.matches(selector):
-                return parent
-        return NullPage(self.site)
+        lineage = [*self.parents, self]                # home first: the nearest is the last
+        found = set(PageArray(lineage).find(selector).ids())   # one query for them all
+        return next((page for page in reversed(lineage) if page.id in found), NullPage(self.site))
 
     def _page_of(self, page_id: int) -> Page:
         return self.site.pages.get(page_id) if page_id else NullPage(self.site)
