@@ -1,6 +1,7 @@
 """Page, NullPage and PageArray: one node of the tree, the missing page, and a found set."""
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
@@ -528,20 +529,26 @@ class PageArray:
     def find(self, selector: str) -> PageArray:
         """The pages of this array that match `selector` as a new array (ProcessWire's
         `PageArray::find()`), in this array's order unless it says `sort=`; whatever their
-        status, as `matches()`. The database answers, as for any find."""
+        status, as `matches()`. The database answers, as for any find; `start=` and `limit=`
+        then count this array's matches in that order, as WireArray::filterData slices them
+        (so `start=` counts without a `limit=` too, where a find of the database ignores it)."""
         if not self._pages:
             return PageArray([])
         by_id = {page.id: page for page in self._pages}
+        selectors = self._pages[0].site.selectors
         # the ids themselves, or for a long array (past the engines' limits on bound values)
         # their range, whose other pages are dropped below
         ids = f"id={'|'.join(map(str, by_id))}" if len(by_id) <= 1000 else \
             f"id>={min(by_id)}, id<={max(by_id)}"
-        found = [i for i in self._pages[0].site.pages.find_ids(selector, base=f"{ids}, include=all")
-                 if i in by_id]
+        query = selectors.plan(selector, base=f"{ids}, include=all")
+        found = [i for i in selectors.select_query(replace(query, limit=None, start=0)).ids if i in by_id]
         if sorts_of(selector):              # "sort=title, limit=3": the find's order
-            return PageArray(by_id[page_id] for page_id in found)
-        kept = set(found)
-        return PageArray(page for page in self._pages if page.id in kept)
+            pages = [by_id[page_id] for page_id in found]
+        else:
+            kept = set(found)
+            pages = [page for page in self._pages if page.id in kept]
+        stop = None if query.limit is None else query.start + query.limit
+        return PageArray(pages[query.start:stop])
 
     def filter(self, selector: str) -> PageArray:
         """Keep only the pages that match `selector` and return this array (ProcessWire's

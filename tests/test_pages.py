@@ -695,6 +695,25 @@ def test_a_page_array_joins_splits_and_narrows_its_pages(docs):
     assert cms.page.PageArray([]).find("rank>1").count() == 0
 
 
+def test_a_page_array_find_pages_through_its_own_matches(docs):
+    # WireArray::filterData: filter in the array's order (or sort), then start= and limit=
+    # slice what matched, start= without a limit= too
+    section = docs.pages.add("doc", 1, "shelf", title="Shelf")
+    for name, rank in (("x", 3), ("y", 1), ("z", 2), ("blank", 0)):
+        docs.pages.add("doc", section, name, title=name.upper(), rank=rank)
+    backwards = cms.page.PageArray(list(reversed(section.children())))      # blank, z, y, x
+    assert backwards.find("rank>0, limit=2").explode("name") == ["z", "y"]
+    assert backwards.find("start=1").explode("name") == ["z", "y", "x"]
+    assert backwards.find("sort=rank, start=1, limit=2").explode("name") == ["y", "z"]
+    # an array past a thousand pages: its own pages count, not others whose ids lie between
+    with docs.transaction():
+        many = [docs.pages.add("doc", section, f"n{i}", title=f"N {i}", rank=i % 5) for i in range(2002)]
+    every_other = cms.page.PageArray(many[::2])
+    assert every_other.find("limit=3").ids() == [many[0].id, many[2].id, many[4].id]
+    assert every_other.find("rank=1, start=1, limit=2").explode("name") == ["n16", "n26"]
+    assert every_other.find("rank=1").count() == 200
+
+
 def test_get_reads_properties_the_first_of_several_and_a_held_pages_field(docs):
     # ProcessWire's $page->get(): "headline|title" is the first not empty, "parent.title" a
     # field of the page it holds, "name" and "path" the page's own properties
