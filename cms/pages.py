@@ -279,6 +279,12 @@ class Pages(Hookable):
             return found.id
         raise PageError(f"parent must be a Page, an id or a path, not {type(parent).__name__}")
 
+    @property
+    def text_index(self) -> textindex.PendingList:
+        """This process's queue of titles waiting for the title's trigram index (a Tasker step
+        that commits part way widens it: `PendingList.widen`)."""
+        return self._text_index
+
     def save(self, page: Page, field: str | None = None) -> bool:
         """Save a page (or one field of it) in one transaction, hooks included.
 

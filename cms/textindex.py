@@ -9,13 +9,14 @@ word's three-letter pieces: under a millisecond.
   New rows wait in a pending list (`field_title_trigram_pending`, their ids) and go into the
   index 64 at a time (`PendingList`), as PostgreSQL's GIN indexes do with `fastupdate`: FTS5
   writes a new segment at every commit that touched it, so an entry added alone cost a page
-  add 40-80 us (a third of its time), and one of 64 costs it 1 us. The selector compiler asks
-  the index for candidates, `MATCH '"word"'`, adds the pending rows, and keeps the LIKE on
-  them, so answers are the scan's, by construction. Triggers drop and change entries when rows
-  are deleted (also by a page's cascade) or updated, and drop a pending row instead where the
-  row is still pending. A row inserted into `field_title` by other SQL is not indexed: go
-  through `site.pages`, or run `python run.py check --repair` after. Words under three
-  characters have no trigram: for them the scan stays.
+  add 40-80 us (a third of its time), and one of 64 costs it 1 us (a Tasker step that
+  commits at its milestones queues up to 4,096 and moves them at its end: `PendingList.widen`).
+  The selector compiler asks the index for candidates, `MATCH '"word"'`, adds the pending rows,
+  and keeps the LIKE on them, so answers are the scan's, by construction. Triggers drop and
+  change entries when rows are deleted (also by a page's cascade) or updated, and drop a
+  pending row instead where the row is still pending. A row inserted into `field_title` by
+  other SQL is not indexed: go through `site.pages`, or run `python run.py check --repair`
+  after. Words under three characters have no trigram: for them the scan stays.
 - PostgreSQL: a `pg_trgm` GIN index on `field_title.fold`, used by the planner for the same
   LIKE, when the extension can be created (it needs the right to; else the scan stays).
 - MariaDB has no trigram index: the scan stays.
@@ -34,6 +35,7 @@ if TYPE_CHECKING:
 FIELDS = ("title",)
 MIN_LENGTH = 3          # a trigram index holds nothing shorter
 FLUSH_EVERY = 64        # pending rows a connection queues before it moves the list into the index
+BULK_FLUSH_EVERY = 4096  # the same while a Tasker step commits at its milestones (PendingList.widen)
 
 
 def table(field: str) -> str:
@@ -142,17 +144,37 @@ class PendingList:
     def __init__(self, db: Database):
         self.db = db
         self.queued = 0
+        self.flush_every = FLUSH_EVERY
         self.fields: frozenset[str] | None = None    # read once: a query of the schema
 
     def added(self) -> None:
         """One more row queued in the open transaction: move the lists when they are long."""
         self.queued += 1
-        if self.queued >= FLUSH_EVERY:
-            self.queued = 0
-            if self.fields is None:
-                self.fields = matchable(self.db)
-            for field in self.fields:
-                flush(self.db, field)
+        if self.queued >= self.flush_every:
+            self.move()
+
+    def move(self) -> None:
+        """Move every pending row into the index now, in the open transaction."""
+        self.queued = 0
+        if self.fields is None:
+            self.fields = matchable(self.db)
+        for field in self.fields:
+            flush(self.db, field)
+
+    def widen(self) -> None:
+        """Queue up to BULK_FLUSH_EVERY rows before moving them, for a writer that commits
+        every few hundred rows (a Tasker step at its milestones): every commit whose
+        transaction moved rows writes an FTS5 segment, and one per milestone cost a
+        100,000-page import 7-11% of its time (bench/RESULTS.md). Finds meanwhile read up to
+        that many pending rows by LIKE (about 0.4 ms per thousand)."""
+        self.flush_every = BULK_FLUSH_EVERY
+
+    def narrow(self, move: bool) -> None:
+        """Back to FLUSH_EVERY after `widen`; with `move`, what waits goes into the index in
+        the open transaction (before a step's last commit), so no long list is left behind."""
+        self.flush_every = FLUSH_EVERY
+        if move and self.queued:
+            self.move()
 
 
 def matchable(db: Database) -> frozenset[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from conftest import ENGINE
+from tasker_support import install_jobs, make_task
 
 from cms import schema, textindex
 from cms.fieldtypes import fold
@@ -129,6 +130,24 @@ def test_titles_wait_in_the_pending_list_are_found_and_move_into_the_index_in_ba
         assert found(site, needle) == expected(pages, needle), needle
     from cms.integrity import check_site
     assert check_site(site) == []
+
+
+@pytest.mark.skipif(ENGINE != "sqlite", reason="SQLite's FTS5 pending list")
+def test_a_step_that_commits_at_milestones_lets_titles_wait_then_moves_them_at_its_end(titled):
+    # each commit that moved titles writes an FTS5 segment: a step committing every 50
+    # records keeps them pending until its end (up to BULK_FLUSH_EVERY), then moves them all
+    site, pages = titled
+    tasker = install_jobs(site)
+    task = make_task(tasker, total=300, every=50)
+    seen: list[int] = []
+    site.pages.add_hook_after("added", lambda event: seen.append(pending_count(site)))
+    assert tasker.execute_task(task, {"timeout": 0, "invoker": "test"})
+    assert len(seen) == 300 and max(seen) >= 300 - textindex.FLUSH_EVERY    # never moved at 64
+    assert pending_count(site) == 0                                         # moved at the end
+    assert site.pages.text_index.flush_every == textindex.FLUSH_EVERY
+    assert fts_intact(site)
+    assert len(site.pages.find("title%=record 29")) == 11                  # 29, 290-299
+    assert found(site, "cafe") == expected(pages, "cafe")
 
 
 @pytest.mark.skipif(ENGINE != "sqlite", reason="SQLite's FTS5 pending list")
