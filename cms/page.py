@@ -540,8 +540,11 @@ class PageArray:
         # their range, whose other pages are dropped below
         ids = f"id={'|'.join(map(str, by_id))}" if len(by_id) <= 1000 else \
             f"id>={min(by_id)}, id<={max(by_id)}"
-        query = selectors.plan(selector, base=f"{ids}, include=all")
-        found = [i for i in selectors.select_query(replace(query, limit=None, start=0)).ids if i in by_id]
+        base = f"{ids}, include=all"
+        query = selectors.plan(selector, base=base)
+        paged = query.limit is not None or query.start
+        found = [i for i in (selectors.select_query(replace(query, limit=None, start=0)) if paged
+                             else selectors.select(selector, base=base)).ids if i in by_id]
         if sorts_of(selector):              # "sort=title, limit=3": the find's order
             pages = [by_id[page_id] for page_id in found]
         else:
