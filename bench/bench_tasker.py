@@ -11,9 +11,10 @@
    the step also commits every half second whatever the spacing) (allowed_to_execute
    and save_progress_at_milestone called for every record), beside the same page adds in one
    plain transaction, and beside the same adds committed every 1,000 as the milestones commit
-   (what the commits alone cost). Each run gets a fresh site; the three alternate (three runs
-   each by default) and the best time of each counts, as other load on the machine only adds
-   time.
+   (what the commits alone cost), and beside the same task with its titles moved into the
+   trigram index every 64 as outside a task (what `PendingList.widen` saves it: on SQLite an
+   FTS5 segment per milestone). Each run gets a fresh site; the four alternate (three runs each
+   by default) and the best time of each counts, as other load on the machine only adds time.
    Memory: growth of the resident size and of the Python heap (tracemalloc) over a second such
    task on one connection, after a first one filled SQLite's page cache.
 
@@ -42,6 +43,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import header, median_us  # noqa: E402
 
 import cms  # noqa: E402
+from cms import textindex  # noqa: E402
 from cms.tasker.step import current_rss  # noqa: E402
 
 MILESTONE = 1000
@@ -226,6 +228,16 @@ def as_task(url: str | None, pages: int, every: int = MILESTONE) -> tuple[float,
     return seconds, cpu
 
 
+def as_task_narrow(url: str | None, pages: int, every: int = MILESTONE) -> tuple[float, float]:
+    """`as_task` with the title index's pending list kept at FLUSH_EVERY through the step."""
+    widened = textindex.BULK_FLUSH_EVERY
+    textindex.BULK_FLUSH_EVERY = textindex.FLUSH_EVERY
+    try:
+        return as_task(url, pages, every)
+    finally:
+        textindex.BULK_FLUSH_EVERY = widened
+
+
 def memory(url: str | None, pages: int) -> tuple[int, int, int]:
     """Growth over a task of `pages` adds on a connection whose page cache a first task filled.
 
@@ -265,13 +277,16 @@ def main() -> None:
     args = parser.parse_args()
     header("Tasker" + (f" on {args.db.split(':')[0]}" if args.db else " on SQLite"))
     bench_create(args.db, args.calls)
-    plains, tasks, chunked = [], [], []
-    orders = ("plain", "task", "chunked", "chunked", "task", "plain", "task", "plain", "chunked")
-    for order in orders[:3 * args.rounds]:
+    plains, tasks, chunked, narrow = [], [], [], []
+    orders = ("plain", "task", "chunked", "narrow", "narrow", "chunked", "task", "plain",
+              "task", "plain", "narrow", "chunked")
+    for order in orders[:4 * args.rounds]:
         if order == "plain":
             plains.append(plain(args.db, args.pages))
         elif order == "chunked":
             chunked.append(plain(args.db, args.pages, args.milestone))
+        elif order == "narrow":
+            narrow.append(as_task_narrow(args.db, args.pages, args.milestone))
         else:
             tasks.append(as_task(args.db, args.pages, args.milestone))
     memory_pages = args.memory_pages or args.pages
@@ -279,6 +294,7 @@ def main() -> None:
     best_plain, best_task = min(w for w, _ in plains), min(w for w, _ in tasks)
     cpu_plain, cpu_task = min(c for _, c in plains), min(c for _, c in tasks)
     best_chunked, cpu_chunked = min(w for w, _ in chunked), min(c for _, c in chunked)
+    best_narrow, cpu_narrow = min(w for w, _ in narrow), min(c for _, c in narrow)
     print(f"{args.pages:,} page adds as a task (milestone every {args.milestone:,}): {best_task:6.2f} s "
           f"({args.pages / best_task:,.0f} pages/s), CPU {cpu_task:.2f} s")
     print(f"  baseline, one plain transaction:        {best_plain:6.2f} s "
@@ -290,6 +306,10 @@ def main() -> None:
           f"{best_chunked:6.2f} s, CPU {cpu_chunked:.2f} s; / plain: {best_chunked / best_plain:.3f} "
           f"wall, {cpu_chunked / cpu_plain:.3f} CPU; task / it: {best_task / best_chunked:.3f} wall, "
           f"{cpu_task / cpu_chunked:.3f} CPU (wall: {', '.join(f'{w:.2f}' for w, _ in chunked)})")
+    print(f"  beside it, the task moving titles into the index every {textindex.FLUSH_EVERY} (not "
+          f"widened): {best_narrow:6.2f} s, CPU {cpu_narrow:.2f} s; the task / it: "
+          f"{best_task / best_narrow:.3f} wall, {cpu_task / cpu_narrow:.3f} CPU "
+          f"(wall: {', '.join(f'{w:.2f}' for w, _ in narrow)})")
     print(f"  memory growth over a second task of {memory_pages:,} records: resident "
           f"{rss / 2**20:.1f} MB, Python heap "
           f"{heap / 2**20:.2f} MB (target < 10 MB); the first task on a fresh connection: "
