@@ -164,9 +164,10 @@ class PendingList:
     def widen(self) -> None:
         """Queue up to BULK_FLUSH_EVERY rows before moving them, for a writer that commits
         every few hundred rows (a Tasker step at its milestones): every commit whose
-        transaction moved rows writes an FTS5 segment, and one per milestone cost a
-        100,000-page import 7-11% of its time (bench/RESULTS.md). Finds meanwhile read up to
-        that many pending rows by LIKE (about 0.4 ms per thousand)."""
+        transaction moved rows writes an FTS5 segment, which FTS5 then merges, and one per
+        milestone cost a 100,000-page import task 4-5% of its time (bench/bench_tasker.py).
+        Finds meanwhile read up to that many pending rows by LIKE (about 0.4 ms per
+        thousand)."""
         self.flush_every = BULK_FLUSH_EVERY
 
     def narrow(self, move: bool) -> None:
