@@ -363,7 +363,8 @@ class Tasker(Module, Hookable):
         return self.progress.save_progress(task, task_data, update_state, check_events)
 
     # The two calls a task's loop makes per record are Progress's own bound methods, not
-    # wrappers around them: a wrapper's call cost a 100,000-page import 2-3% (bench_tasker.py).
+    # wrappers around them: a wrapper's call cost a 100,000-page import 1-3% (probes in
+    # bench/RESULTS.md, thirteenth session).
     @cached_property
     def save_progress_at_milestone(self) -> Callable[..., bool]:
         """`save_progress_at_milestone(task, task_data, update_state=True, check_events=True)`:
