@@ -35,7 +35,7 @@ class StepTransaction:
     """One step's transaction (or savepoint in a batch), from `begin` to `end`."""
 
     __slots__ = ("runner", "undone", "txn", "level", "open", "batch", "began", "committed",
-                 "tuned", "widened", "ahead")
+                 "tuned", "ahead")
 
     def __init__(self, runner: StepRunner, undone: Callable[[], None],
                  ahead: ClaimAhead | None = None):
@@ -48,7 +48,6 @@ class StepTransaction:
         self.began = time.monotonic()    # when its transaction (or its batch's) began
         self.committed = False           # it committed part way (a long step)
         self.tuned: object = None        # what storage.step_started changed
-        self.widened = False             # the title index's pending list is widened (a long step)
         self.ahead = ahead               # the runner's claims queued behind this step
 
     def begin(self) -> None:
@@ -72,15 +71,14 @@ class StepTransaction:
         storage = self.runner.storage
         if self.tuned is None:       # a step that commits part way: tune for that, once
             self.tuned = storage.step_started()
-        if not self.widened:         # and let titles wait for their index over several commits
-            self.widened = True
-            self.runner.site.pages.text_index.widen()
         if self.batch is not None:   # commit the batch with it; the step goes on alone
             self._leave_batch()
         if self.ahead is not None and self.ahead.queued():
             self._release_queued()
         self.txn.commit()
         self.open = False
+        if not self.committed:       # and let titles wait for their index over several commits
+            self.runner.site.pages.text_index.widen()
         self.committed = True
         storage.give_way()
         storage.begin()
@@ -91,8 +89,7 @@ class StepTransaction:
         step's transaction open as a batch for the runner's next claimed step. True when what
         the step wrote is committed for good (not when it stays open in a batch)."""
         runner = self.runner
-        if self.widened:
-            self.widened = False
+        if self.committed:           # widened at its first commit (narrow may run twice)
             runner.site.pages.text_index.narrow(move=commit and self.open)
         if self.tuned is not None:
             saved, self.tuned = self.tuned, None
