@@ -405,6 +405,9 @@ class Page:
 
 
 # What `page.get()` answers besides fields (ProcessWire's get() reads its properties too)
+# a key holding one of these is a selector, not a name (ProcessWire's Selectors::stringHasSelector;
+# a page name has none of them)
+SELECTOR_MARKS = ("=", "<", ">", "&")
 PAGE_PROPERTIES = frozenset({"id", "name", "path", "url", "status", "sort", "created", "modified",
                              "created_users_id", "modified_users_id", "template", "parent",
                              "parent_id", "num_children", "root_parent"})
@@ -511,6 +514,39 @@ class PageArray:
 
     def last(self) -> Page:
         return self._pages[-1] if self._pages else NullPage()
+
+    def eq(self, index: int) -> Page:
+        """The page at `index` (negative counts from the end), or NullPage past either end
+        (ProcessWire's `eq()`; `array[index]` raises there instead)."""
+        return self._pages[index] if -len(self._pages) <= index < len(self._pages) else NullPage()
+
+    def get(self, key: int | str | Page) -> Page:
+        """One page of this array, as ProcessWire's `PageArray::get()` finds it: by id (a
+        PageArray's keys are its pages' ids; `array[0]` is the first page), by a selector (the
+        first match, as `find_one`), by name, or by the first of names "a|b" present. NullPage
+        when none is (ProcessWire answers null)."""
+        if isinstance(key, Page):
+            key = key.id
+        if isinstance(key, int) and not isinstance(key, bool):
+            return next((page for page in self._pages if page.id == key), NullPage())
+        if not isinstance(key, str):
+            raise TypeError(f"a PageArray's key is an id, a name or a selector, not {type(key).__name__}")
+        if any(mark in key for mark in SELECTOR_MARKS):
+            return self.find_one(key)
+        for name in key.split("|"):
+            found = next((page for page in self._pages if page.name == name.strip()), None)
+            if found is not None:
+                return found
+        return NullPage()
+
+    def has(self, key: int | str | Page) -> bool:
+        """Whether `get(key)` finds a page here: a page (or its id), a selector, a name."""
+        return bool(self.get(key))
+
+    def find_one(self, selector: str) -> Page:
+        """The first page of this array (in its order, or the selector's `sort=`) matching
+        `selector`, or NullPage (ProcessWire's `findOne()`)."""
+        return self.find(selector).first()
 
     def ids(self) -> list[int]:
         return [page.id for page in self._pages]

@@ -695,6 +695,29 @@ def test_a_page_array_joins_splits_and_narrows_its_pages(docs):
     assert cms.page.PageArray([]).find("rank>1").count() == 0
 
 
+def test_a_page_array_gets_a_page_by_id_name_or_selector(docs):
+    # ProcessWire's PageArray::get() / has() / findOne() / eq(): keys are the pages' ids
+    section = docs.pages.add("doc", 1, "shelf", title="Shelf")
+    for name, rank in (("x", 3), ("y", 1), ("z", 2)):
+        docs.pages.add("doc", section, name, title=name.upper(), rank=rank)
+    elsewhere = docs.pages.add("doc", 1, "w", title="W", rank=1)
+    children = section.children()                                  # x, y, z
+    x, y, z = children
+    assert children.get(y.id) == y and children.get(y) == y
+    assert children.get(elsewhere.id) == NullPage()                # an id, not a position
+    assert children.get("z") == z and children.get("w") == NullPage()
+    assert children.get("nothing|z|y") == z                        # the first name present
+    assert children.get("rank<3") == y                             # the first match, in order
+    assert children.get("rank<3, sort=-rank") == z
+    assert children.find_one("rank>5") == NullPage() and children.find_one("") == x
+    assert children.has(x) and children.has("rank=2") and children.has("y")
+    assert not children.has(elsewhere) and not children.has("rank=9") and not children.has("w")
+    assert children.eq(0) == x and children.eq(-1) == z
+    assert children.eq(3) == NullPage() and children.eq(-4) == NullPage()
+    with pytest.raises(TypeError, match="id, a name or a selector"):
+        children.get(1.5)
+
+
 def test_a_page_array_find_pages_through_its_own_matches(docs):
     # WireArray::filterData: filter in the array's order (or sort), then start= and limit=
     # slice what matched, start= without a limit= too
