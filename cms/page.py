@@ -5,7 +5,7 @@ from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
-from .errors import PageError
+from .errors import PageError, SelectorError
 from .traversal import sibling_order, sorts_of
 
 if TYPE_CHECKING:
@@ -594,6 +594,16 @@ class PageArray:
         `filter()` changes the array it is called on; `find()` leaves it)."""
         self._pages = self.find(selector)._pages
         self._total = len(self._pages)
+        return self
+
+    def sort(self, keys: str) -> PageArray:
+        """Order this array by `keys` ("title", "-created, name") and return it: ProcessWire's
+        `sort()` changes the array it is called on. The database compares the values, as for
+        `find("sort=...")`, so the order is the one a find with those sort keys gives."""
+        sorts = ", ".join(f"sort={key.strip()}" for key in keys.split(",") if key.strip())
+        if not sorts:
+            raise SelectorError(f"sort({keys!r}) names no field to sort by")
+        self._pages = self.find(sorts)._pages
         return self
 
     def __eq__(self, other: object) -> bool:

@@ -716,6 +716,16 @@ def test_a_page_array_gets_a_page_by_id_name_or_selector(docs):
     assert children.eq(3) == NullPage() and children.eq(-4) == NullPage()
     with pytest.raises(TypeError, match="id, a name or a selector"):
         children.get(1.5)
+    # sort() orders this array (ProcessWire's sort() changes it), by the database's comparison
+    assert children.sort("-rank") is children and children.explode("name") == ["x", "z", "y"]
+    assert children.sort("title").explode("name") == ["x", "y", "z"]
+    section.children()[0].set_and_save("rank", 2)                 # x and z both 2 now
+    assert children.sort("-rank, -title").explode("name") == ["z", "x", "y"]
+    with pytest.raises(cms.SelectorError, match="names no field"):
+        children.sort(" , ")
+    with pytest.raises(cms.SelectorError):
+        children.sort("nosuchfield")
+    assert children.explode("name") == ["z", "x", "y"]            # a refused sort changes nothing
 
 
 def test_a_page_array_find_pages_through_its_own_matches(docs):
