@@ -906,6 +906,13 @@ def test_name_and_path(shop):
     assert found(shop, "path^=/veg/") == {"veg", "kale", "baby"}
     assert found(shop, "path*=kale") == {"kale", "baby"}
     assert found(shop, "url=/veg/kale/") == {"kale"}           # ProcessWire's other name for path
+    # deliberate differences (README): ProcessWire without PagePaths ignores a leading ! on
+    # path (`!path=/veg/kale/` is the page /veg/kale/) and fails on two path conditions in one
+    # selector ("Not unique table/alias"); here the ! negates and each condition is its own
+    assert found(shop, "template=item|other, !path=/veg/kale/") == {"fruits", "apple", "banana", "elder",
+                                                                    "veg", "baby"}
+    assert found(shop, "path=/veg/kale/, url=/veg/kale/") == {"kale"}
+    assert found(shop, "path=/veg/kale/, path=/veg/") == set()
 
 
 def test_num_children(shop):
@@ -1430,3 +1437,29 @@ def test_conditions_on_a_page_field_around_a_not_equal_each_stand_alone(shop):
     assert names(shop, f"refs={apple}, refs!={kale}, refs={banana}, include=hidden") == ["cherry"]
     assert names(shop, "refs.title=Apple Pie, refs!=/veg/kale/, refs.title=Banana, "
                        "include=hidden") == ["cherry"]
+
+
+def test_a_quoted_value_of_spaces_is_a_value_as_processwire_reads_it(shop):
+    """ProcessWire 3.0.256 asks `isEmptyValue` before it trims a value, so `summary=" "`
+    matches no stored text (where `summary=` finds the pages storing none) and `refs=" "`
+    names no page; a subfield of the parent or of a referenced page is trimmed first, so
+    there spaces alone are empty. Answers of a run of ProcessWire 3.0.256 on generated data
+    (`title=" "` found nothing where `title=` found the untitled pages)."""
+    items = {"fruits", "apple", "banana", "elder", "kale", "baby"}
+    assert found(shop, "template=item, summary=") == items - {"kale"}
+    assert found(shop, 'template=item, summary=" "') == set()
+    assert found(shop, "template=item, summary='  '") == set()
+    assert found(shop, 'template=item, summary=" "|"Green: leafy, bitter"') == {"kale"}
+    assert found(shop, 'template=item, summary!=" "') == {"kale"}           # storing a summary
+    assert found(shop, 'template=item, !summary=" "') == items
+    assert found(shop, 'template=item, title.data=" "') == set()
+    assert found(shop, "template=item, refs=") == {"fruits", "apple", "elder", "baby"}
+    assert found(shop, 'template=item, refs=" "') == set()
+    assert found(shop, 'template=item, refs!=" "') == items
+    assert found(shop, 'template=item, refs.summary=" "') == {"banana", "kale"}
+    assert found(shop, 'template=item, parent.summary=" "') == found(shop, "template=item, parent.summary=")
+    assert found(shop, 'template=item, parent.summary=" "') >= {"apple", "banana", "elder"}
+    assert found(shop, 'template=item, when=" "') == found(shop, "template=item, when=")   # a date's blank
+    # a number given spaces is refused as any value that is no number (`qty=abc`)
+    with pytest.raises(SelectorError, match="qty needs a"):
+        shop.pages.find('qty=" "')

@@ -992,7 +992,8 @@ class Planner:
     def subfield_condition(self, tree: Selector, item: Condition, head: str, rest: str) -> Node:
         """The condition `head.rest op value` asked of `rest` alone (of the children or the
         parent), its operator and negations as written."""
-        return self.condition(tree, replace(item, fields=(rest,), field_positions=(
+        values = item.values if head in ("children", "child") else spaces_as_empty(item.values)
+        return self.condition(tree, replace(item, fields=(rest,), values=values, field_positions=(
             item.field_positions[0] + len(head) + 1,)), subfield=True)
 
     def leaf(self, tree: Selector, name: str, op: str, values: tuple[Value, ...], position: int,
@@ -1072,6 +1073,8 @@ class Planner:
                 has_field = Leaf(Column("templates_id", "id"), "=", (TemplatesWith(field.id),))
                 return AllOf((has_field, self.ordered_leaf(tree, RefCount(target.field, target.table),
                                                            name, op, values)))
+        if head not in ("children", "child"):
+            values = spaces_as_empty(values)
         inner = self.leaf(tree, rest, op, values, position + len(head) + 1)
         if head == "parent":
             # `parent.num_children` is a sub-selector there (`parent=[num_children=3]`): the
@@ -1163,7 +1166,8 @@ class Planner:
         out: list[Any] = []
         for value in values:
             text = value.text.strip()
-            named = name != "id" and value.sub is None and is_page_name(text)
+            named = name != "id" and value.sub is None and (
+                is_page_name(text) or is_ref and only_spaces(value))   # `refs=" "`: no such page
             if value.sub is not None:
                 if op != "=":
                     raise self.error(tree, f"a sub-selector needs = or != on {name}", value.position, text)
@@ -1252,6 +1256,9 @@ class Planner:
                                  "sub-selectors [...] work on Page fields, parent and id")
             text = fold_value(target, value.text).strip()     # ProcessWire trims too
             if op != "=" and not text:
+                continue
+            if only_spaces(value) and isinstance(target, FieldColumn):
+                out.append(value.text)      # `title=" "`: a value no stored text equals
                 continue
             if isinstance(target, PathColumn) and op == "=" and text:
                 text = normal_path(text)
@@ -1347,7 +1354,7 @@ class Planner:
                     out.append(parse_date(text, self.now))
                 except DateValueError as exc:
                     raise self.error(tree, str(exc), value.position, text) from None
-            elif not text and isinstance(target, FieldColumn):
+            elif not text and isinstance(target, FieldColumn) and not only_spaces(value):
                 out.append(BLANK[kind])
             elif kind == "float":
                 out.append(self.number(tree, name, value, floats=True))
@@ -1479,6 +1486,19 @@ def references_nothing_or(target: RefColumn, query: Query) -> Node:
     ProcessWire negates a condition on the referenced pages, one referenced page at a time."""
     anything = Leaf(target, "=", (Query(AllOf(()), None),))
     return AnyOf((Not(anything), Leaf(target, "=", (query,))))
+
+
+def only_spaces(value: Value) -> bool:
+    """A quoted value of spaces alone (`title=" "`): a value, not the empty one. ProcessWire
+    asks `isEmptyValue` before it trims the value, so it matches no stored text, names no page
+    (`refs=" "`), and a number is refused here as any other value that is no number."""
+    return value.quoted and value.text != "" and not value.text.strip()
+
+
+def spaces_as_empty(values: tuple[Value, ...]) -> tuple[Value, ...]:
+    """A subfield's values of the parent or a referenced page (`parent.title=" "`), where
+    ProcessWire trims a value before it asks whether it is empty: spaces alone are empty."""
+    return tuple(replace(value, text="") if only_spaces(value) else value for value in values)
 
 
 def is_empty_date(target: Target, text: str) -> bool:
