@@ -404,10 +404,10 @@ class Page:
         return f"<Page {self.id} {self._path or self.name!r}>"
 
 
-# What `page.get()` answers besides fields (ProcessWire's get() reads its properties too)
-# a key holding one of these is a selector, not a name (ProcessWire's Selectors::stringHasSelector;
-# a page name has none of them)
+# A PageArray key holding one of these is a selector, not a name (ProcessWire's
+# Selectors::stringHasSelector; a page name has none of them)
 SELECTOR_MARKS = ("=", "<", ">", "&")
+# What `page.get()` answers besides fields (ProcessWire's get() reads its properties too)
 PAGE_PROPERTIES = frozenset({"id", "name", "path", "url", "status", "sort", "created", "modified",
                              "created_users_id", "modified_users_id", "template", "parent",
                              "parent_id", "num_children", "root_parent"})
