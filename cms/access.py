@@ -59,10 +59,15 @@ class Grants(NamedTuple):
 
 class ViewFilter(NamedTuple):
     """How a find is narrowed to what a user may view: pages governed by `templates` are
-    excluded (`exclude=True`) or are the only ones admitted (`exclude=False`)."""
+    excluded (`exclude=True`) or are the only ones admitted (`exclude=False`). A trashed page
+    must also be one the user may edit, as it is to view it: pages governed by
+    `trash_templates` are excluded from the trash (`trash_exclude=True`) or are the only ones
+    admitted (`trash_exclude=False`; none listed: no trashed page)."""
 
     exclude: bool
     templates: tuple[int, ...]
+    trash_exclude: bool = True
+    trash_templates: tuple[int, ...] = ()
 
 
 class AccessRules:
@@ -138,16 +143,24 @@ class AccessRules:
         return grants.holds("page-create")
 
     def view_filter(self, grants: Grants) -> ViewFilter | None:
-        """How finds are narrowed for these grants (None: they see every page)."""
+        """How finds are narrowed for these grants (None: they see every page). A trashed page
+        needs `page-edit` too, as `allows` asks of a private page: without it, `status=trash`
+        or `include=trash` finds none (ProcessWire gives trashed pages the trash's access, so
+        its guest finds none either)."""
         if grants.superuser:
             return None
-        allowed, denied = [], []
+        allowed, denied, edited, not_edited = [], [], [], []
         for template in self.site.templates:
             if template.settings.get("use_roles"):
                 (allowed if self.views_template(grants, template) else denied).append(template.id)
-        if self.home_template_id in allowed:
-            return ViewFilter(True, tuple(sorted(denied))) if denied else None
-        return ViewFilter(False, tuple(sorted(allowed)))
+                edits = grants.through("page-edit", template.settings.get("edit_roles", ()))
+                (edited if edits else not_edited).append(template.id)
+        home = self.home_template_id
+        view = (True, tuple(sorted(denied))) if home in allowed else (False, tuple(sorted(allowed)))
+        trash = (True, tuple(sorted(not_edited))) if home in edited else (False, tuple(sorted(edited)))
+        if view == trash == (True, ()):
+            return None
+        return ViewFilter(*view, *trash)
 
     @staticmethod
     def denied(user: Any, permission: str, page: Page | None, what: str) -> PermissionDenied:

@@ -10,7 +10,7 @@ from conftest import PYTHON, ROOT
 from webclient import PASSWORD, Client, make_task, running_server, schema_seen_now
 
 import cms
-from cms import Page, ValidationError
+from cms import NullPage, Page, ValidationError
 from cms.errors import PageError, PermissionDenied
 
 
@@ -229,6 +229,30 @@ def test_unpublished_pages_are_viewable_only_by_those_who_may_edit_them(tree):
     site.templates["home"].set_access(view=["guest"], edit=["editor"])
     assert draft.viewable(site.users.get("ed"))
     assert not draft.viewable(site.users.guest())
+
+
+def test_a_find_shows_trashed_pages_only_to_those_who_may_edit_them(tree):
+    # ProcessWire gives a trashed page the trash's access, so its guest finds none by
+    # status=trash; here a trashed page keeps its access and needs page-edit, as to view it
+    site, pages = tree
+    about, deep, members = (pages[name].id for name in ("about", "deep", "members"))
+    site.pages.trash(site.pages.get(about))
+    site.pages.trash(site.pages.get(deep))
+    trashed = f"status=trash, id={about}|{deep}, sort=-id"
+    assert site.pages.find(trashed).ids() == [about, deep]
+    for user in (None, "mia", "ed"):
+        with site.as_user(user):
+            if user is None:
+                site.users.login_as(None)                       # a guest, as a web request
+            assert site.pages.find(trashed).ids() == [], user
+            assert site.pages.find(f"include=trash, id={about}|{members}").ids() == (
+                [members] if user == "mia" else [])             # only members view members
+            assert site.pages.find_one(trashed) == NullPage()
+            assert site.pages.find(trashed + ", include=all").ids() == [about, deep]   # lifts access
+    site.templates["home"].set_access(view=["guest"], edit=["editor"])
+    with site.as_user("ed"):                                    # may edit what home governs
+        assert site.pages.find(trashed).ids() == [about]
+        assert site.pages.count(f"include=trash, id={about}|{deep}") == 1
 
 
 def test_set_access_refuses_bad_input_and_changes_nothing(tree):

@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from .. import textindex
 from ..errors import SelectorError
+from ..page import Page
 from .plan import (
     AllOf,
     Ancestors,
@@ -113,6 +114,16 @@ def name_order(name: str) -> str:
 def like_escape(text: str) -> str:
     """`text` with LIKE's wildcards made literal (ESCAPE '!')."""
     return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
+
+
+def _governed(exclude: bool, templates: tuple[int, ...], alias: str) -> str:
+    """Pages governed by none of `templates` (`exclude`) or by one of them: pages_access holds
+    each page's governing template, but for the home template's (no row, cms.access)."""
+    if not templates:
+        return TRUE if exclude else FALSE
+    marks = ", ".join("?" * len(templates))
+    test = f"SELECT 1 FROM pages_access pa WHERE pa.pages_id = {alias}.id AND pa.templates_id IN ({marks})"
+    return f"NOT EXISTS ({test})" if exclude else f"EXISTS ({test})"
 
 
 def _join(parts: list[str], operator: str) -> str:
@@ -283,13 +294,13 @@ class _Writer:
 
     @staticmethod
     def _access(view: Any, alias: str) -> str:
-        """Only pages the user may view: by the template governing each (cms.access)."""
-        if not view.templates:
-            return FALSE if not view.exclude else TRUE
-        marks = ", ".join("?" * len(view.templates))
-        test = (f"SELECT 1 FROM pages_access pa WHERE pa.pages_id = {alias}.id "
-                f"AND pa.templates_id IN ({marks})")
-        return f"NOT EXISTS ({test})" if view.exclude else f"EXISTS ({test})"
+        """Only pages the user may view: by the template governing each (cms.access); a
+        trashed page only where that template lets the user edit it."""
+        viewed = _governed(view.exclude, view.templates, alias)
+        if view.trash_exclude and not view.trash_templates:
+            return viewed
+        edited = _governed(view.trash_exclude, view.trash_templates, alias)
+        return f"{viewed} AND (({alias}.status & {Page.STATUS_TRASH}) = 0 OR {edited})"
 
     def _subquery(self, query: Query, column: str = "id") -> str:
         self._counter += 1
@@ -555,6 +566,7 @@ class Compiler:
             out.append(query.threshold)
         if query.access is not None:
             out.extend(query.access.templates)
+            out.extend(query.access.trash_templates)
         self._node_params(query.where, out)
 
     def _node_params(self, node: Node, out: list[Any]) -> None:

@@ -447,7 +447,9 @@ class Query:
     access: Any = None
 
     def shape(self) -> tuple:
-        access = None if self.access is None else (self.access.exclude, len(self.access.templates))
+        view = self.access
+        access = None if view is None else (view.exclude, len(view.templates), view.trash_exclude,
+                                            len(view.trash_templates))
         return (self.where.shape(), self.threshold is not None, self.sorts, access)
 
     @property
