@@ -936,8 +936,10 @@ def restart_server():
         subprocess.run(["mariadb-admin", "-uroot", "-h127.0.0.1", "shutdown"], check=True,
                        capture_output=True, timeout=60)
         time.sleep(1.0)
-        subprocess.run(["start-stop-daemon", "--start", "--oknodo", "--background", "--exec",
-                        "/usr/sbin/mariadbd"], check=True, capture_output=True, timeout=30)
+        # --pidfile: the server on 3306, though another mariadbd may run on this machine
+        subprocess.run(["start-stop-daemon", "--start", "--oknodo", "--background", "--pidfile",
+                        "/run/mysqld/mysqld.pid", "--exec", "/usr/sbin/mariadbd"],
+                       check=True, capture_output=True, timeout=30)
         ready = ["mariadb-admin", "-uroot", "-h127.0.0.1", "ping"]
     assert wait_for(lambda: subprocess.run(ready, capture_output=True).returncode == 0, 60, 0.5)
 
