@@ -6,6 +6,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from .errors import PageError, SelectorError
+from .render import has_template_file
 from .traversal import sibling_order, sorts_of
 
 if TYPE_CHECKING:
@@ -331,9 +332,14 @@ class Page:
         return self.has_status(self.STATUS_LOCKED)
 
     # -- access (the rules are in cms.access) -------------------------------------------------
-    def viewable(self, user: Any = None) -> bool:
-        """May `user` (default: the acting user, `site.user`) view this page?"""
-        return self.site.users.may(user, "page-view", self)
+    def viewable(self, user: Any = None, template_file: bool = False) -> bool:
+        """May `user` (default: the acting user, `site.user`) view this page? Access alone;
+        with `template_file=True` also whether its template has a file to render it with, as
+        ProcessWire's `viewable()` asks by default (without one the public site answers 404):
+        `{% if item.viewable(template_file=True) %}` links only to pages that render."""
+        if not self.site.users.may(user, "page-view", self):
+            return False
+        return not template_file or has_template_file(self.site, self)
 
     def editable(self, user: Any = None) -> bool:
         """May `user` edit this page's fields? Locked pages and locked templates (tasks, users)

@@ -255,6 +255,18 @@ def test_a_find_shows_trashed_pages_only_to_those_who_may_edit_them(tree):
         assert site.pages.count(f"include=trash, id={about}|{deep}") == 1
 
 
+def test_viewable_asks_for_a_template_file_only_when_told(tree):
+    # ProcessWire's viewable() is false for a page whose template has no file; here that is
+    # `viewable(template_file=True)`, and viewable() answers access alone (README)
+    site, pages = tree
+    members = site.pages.get(pages["members"].id)           # template "members": no file
+    inner = site.pages.get(pages["inner"].id)               # basic-page.html
+    mia = site.users.get("mia")
+    assert members.viewable(mia) and not members.viewable(mia, template_file=True)
+    assert inner.viewable(mia, template_file=True)
+    assert not inner.viewable(site.users.guest(), template_file=True)    # access first
+
+
 def test_set_access_refuses_bad_input_and_changes_nothing(tree):
     site, _ = tree
     members = site.templates["members"]
@@ -340,6 +352,11 @@ def test_the_tree_offers_only_what_the_user_may_do(web):
     editor = Client(server)
     editor.login("ed")
     assert editor.get(f"/admin/page/{pages['about'].id}/move").status == 200
+    # View only for a page that renders: members' template has no file
+    admin = Client(server)
+    admin.login("admin")
+    rows = admin.get("/admin/page/1/children", headers={"X-Requested-With": "fetch"}).text
+    assert 'href="/about/" target="_blank"' in rows and 'href="/members/" target="_blank"' not in rows
 
 
 # -- the command line --------------------------------------------------------------------------

@@ -103,7 +103,8 @@ def node(page: Page, num_children: int | None = None, sortable: bool = False) ->
         flags.append("task")
     count = page.num_children if num_children is None else num_children
     return Node(page, page.get("title") or page.name, count, flags,
-                viewable=not page.is_trash() and page.template.name != "admin" and page.viewable(),
+                viewable=(not page.is_trash() and page.template.name != "admin"
+                          and page.viewable(template_file=True)),       # View: a page that renders
                 addable=page.template.name not in INTERNAL_TEMPLATES and page.addable(),
                 movable=page.moveable(), trashable=page.trashable(),
                 editable=not is_locked(page) and page.editable(),
