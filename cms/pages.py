@@ -535,15 +535,22 @@ class Pages(Hookable):
             # PagesEditor::save calls trash() so), with the name restore() reads back
             before = db.one("SELECT parent_id, sort FROM pages WHERE id = ?", (page.id,))
             page.name = f"{page.id}.{before[0]}.{before[1]}_{page._name_before or page.name}"
+        sort = page.sort
+        if (moving and reason == "move" and old_path.startswith(TRASH_PATH)
+                and not parent_path.startswith(TRASH_PATH) and page.name == page._name_before
+                and (trashed := TRASH_NAME.match(page.name))):
+            # moved out of the trash by a save: its own name and sort back, as restore() gives
+            # them (ProcessWire's PagesEditor::save calls restore() so); a name taken meanwhile
+            # is made unique below
+            page.name, sort = trashed.group(4), int(trashed.group(3))
         name = page.name
         if not name:
             raise ValidationError("a page name cannot be empty", field="name", value=name, rule="name")
         if db.scalar("SELECT id FROM pages WHERE parent_id = ? AND name = ? AND id != ?",
                      (page.parent_id, name, page.id)):
             name = self._free_name(page.parent_id, name, parent_path, exclude=page.id)
-        sort = page.sort
-        if page.parent_id != page._parent_before:
-            sort = (db.scalar("SELECT MAX(sort) FROM pages WHERE parent_id = ?", (page.parent_id,)) or 0) + 1
+        # a moved page keeps its sort, as in ProcessWire (PagesEditor::savePageQuery): among its
+        # new siblings it sorts by that number, as after a change of parent in its editor there
         db.execute("UPDATE pages SET parent_id = ?, name = ?, sort = ? WHERE id = ?",
                    (page.parent_id, name, sort, page.id))
         new_path = f"{parent_path}{name}/"

@@ -518,6 +518,46 @@ def test_moving_into_and_out_of_the_trash_sets_the_trash_status(docs):
     assert not docs.pages.get(page.id).is_trash() and not docs.pages.get(kid.id).is_trash()
 
 
+def test_a_page_moved_out_of_the_trash_by_a_save_gets_its_name_and_sort_back(docs):
+    # ProcessWire's PagesEditor::save calls restore() when a page leaves the trash so
+    shelf = docs.pages.add("doc", 1, "shelf", title="Shelf")
+    first, second, third = (docs.pages.add("doc", shelf, name, title=name) for name in ("w0", "w1", "w2"))
+    third.trash()
+    moved = docs.pages.get(third.id)
+    moved.parent = shelf
+    moved.save()
+    back = docs.pages.get(third.id)
+    assert (back.path, back.sort, back.is_trash()) == ("/shelf/w2/", third.sort, False)
+    # elsewhere, where its name is taken: made unique there
+    second.trash()
+    docs.pages.add("doc", 1, "w1", title="Usurper")
+    moved = docs.pages.get(second.id)
+    moved.parent = 1
+    moved.save()
+    assert docs.pages.get(second.id).path == "/w1-1/"
+    # renamed in the same save: the name given is kept
+    first.trash()
+    moved = docs.pages.get(first.id)
+    moved.parent, moved.name = shelf, "renamed"
+    moved.save()
+    assert docs.pages.get(first.id).path == "/shelf/renamed/"
+
+
+def test_a_moved_or_trashed_page_keeps_its_sort(docs):
+    # ProcessWire keeps `sort` on a change of parent (PagesEditor::savePageQuery); the moved
+    # page sorts among its new siblings by that number
+    here = docs.pages.add("doc", 1, "here", title="Here")
+    there = docs.pages.add("doc", 1, "there", title="There")
+    m0, m1, m2 = (docs.pages.add("doc", here, name, title=name) for name in ("m0", "m1", "m2"))
+    n0, n1, n2 = (docs.pages.add("doc", there, name, title=name) for name in ("n0", "n1", "n2"))
+    m1.parent = there
+    m1.save()
+    assert docs.pages.get(m1.id).sort == n1.sort == 1
+    assert there.children().explode("name") == ["n0", "m1", "n1", "n2"]    # ties by id
+    m2.trash()
+    assert docs.pages.get(m2.id).sort == 2
+
+
 # -- bad values get clear errors on every engine ---------------------------------------------
 def test_a_name_clash_at_the_length_limit_shortens_the_name_before_the_suffix(site):
     long_name = "a" * 128
