@@ -69,6 +69,14 @@ def is_storable(text: str) -> bool:
     return "\x00" not in text and not has_lone_surrogate(text)
 
 
+def published(page: Page) -> Page:
+    """A copy of `page` as it would be without its unpublished status (for an access check)."""
+    copy = Page.__new__(type(page))
+    copy.__dict__.update(page.__dict__)
+    object.__setattr__(copy, "status", page.status & ~Page.STATUS_UNPUBLISHED)
+    return copy
+
+
 def subtree_range(path: str) -> tuple[str, str]:
     """Bounds of the paths strictly below `path` ("/a/" -> "/a/" < p < "/a0"): an index range."""
     return path, path[:-1] + "0"
@@ -176,9 +184,22 @@ class Pages(Hookable):
         return PageArray(self.get_many(result.ids), total, result.start, result.limit)
 
     def find_one(self, selector: str = "", *, base: str | None = None) -> Page:
-        result = self.site.selectors.select(selector, base=base, one=True)
-        pages = self.get_many(result.ids[:1])
-        return pages[0] if pages else NullPage(self.site)
+        """The first page matching `selector`, or NullPage. As ProcessWire's findOne, a page
+        the acting user may not view (unpublished or trashed, and not theirs to edit) is given
+        only where the selector says include=all or check_access=0, or include=unpublished
+        for a page they could view were it published."""
+        engine = self.site.selectors
+        pages = self.get_many(engine.select(selector, base=base, one=True).ids[:1])
+        if not pages:
+            return NullPage(self.site)
+        page = pages[0]
+        if page.status & (Page.STATUS_UNPUBLISHED | Page.STATUS_TRASH) and not page.viewable():
+            query = engine.plan(selector, base)
+            if query.check_access and query.include != "all" and not (
+                    query.include == "unpublished" and not page.is_trash()
+                    and self.site.users.may(None, "page-view", published(page))):
+                return NullPage(self.site)
+        return page
 
     def find_ids(self, selector: str = "", *, base: str | None = None,
                  enforce_access: bool = False) -> list[int]:

@@ -255,6 +255,30 @@ def test_a_find_shows_trashed_pages_only_to_those_who_may_edit_them(tree):
         assert site.pages.count(f"include=trash, id={about}|{deep}") == 1
 
 
+def test_find_one_gives_a_page_the_user_may_not_view_only_as_processwire_does(tree):
+    # PagesLoader::findOne drops a found page that is not viewable unless the selector says
+    # include= (include=unpublished: if it would be viewable published) or check_access=0
+    site, pages = tree
+    draft = site.pages.add("basic-page", pages["about"], "draft", title="Draft",
+                           status=Page.STATUS_ON | Page.STATUS_UNPUBLISHED)
+    secret = site.pages.add("basic-page", pages["inner"], "secret", title="Secret",
+                            status=Page.STATUS_ON | Page.STATUS_UNPUBLISHED)
+    with site.as_user(None):
+        site.users.login_as(None)                               # a guest, as a web request
+        assert site.pages.find(f"id={draft.id}, status=unpublished").ids() == [draft.id]
+        assert site.pages.find_one(f"id={draft.id}, status=unpublished") == NullPage()
+        assert site.pages.find_one(f"id={draft.id}, include=unpublished") == draft
+        assert site.pages.find_one(f"id={draft.id}, include=all") == draft
+        assert site.pages.find_one(f"id={draft.id}, status=unpublished, check_access=0") == draft
+        assert site.pages.find_one(f"id={draft.id}, include=hidden, status=unpublished") == NullPage()
+        assert site.pages.find_one(f"id={secret.id}, include=unpublished") == NullPage()  # members'
+        assert site.pages.find_one(f"id={secret.id}, include=all") == secret
+        assert site.pages.find_one("name=about") == pages["about"]          # viewable: as before
+    site.templates["home"].set_access(view=["guest"], edit=["editor"])
+    with site.as_user("ed"):                                    # may edit it: viewable
+        assert site.pages.find_one(f"id={draft.id}, status=unpublished") == draft
+
+
 def test_viewable_asks_for_a_template_file_only_when_told(tree):
     # ProcessWire's viewable() is false for a page whose template has no file; here that is
     # `viewable(template_file=True)`, and viewable() answers access alone (README)

@@ -445,6 +445,7 @@ class Query:
     start: int = 0
     check_access: bool = True
     access: Any = None
+    include: str | None = None     # the include= that prevails (ProcessWire's findOne asks it)
 
     def shape(self) -> tuple:
         view = self.access
@@ -730,7 +731,8 @@ class Planner:
             sorts = self.children_sort(parent_value)
         return Query(where, self.threshold(include, max_status), tuple(sorts), limit, start,
                      # include=all lifts the access check unless check_access= says otherwise
-                     check_access=include != "all" if check_access is None else check_access)
+                     check_access=include != "all" if check_access is None else check_access,
+                     include=include)
 
     def children_sort(self, parent: str) -> list[Sort]:
         """The order of one parent's children: its template's `sortfield` (ProcessWire's
