@@ -661,8 +661,11 @@ class Pages(Hookable):
     def restore(self, page: Page) -> Page:
         """Put a trashed page back under its old parent with its old name."""
         match = TRASH_NAME.match(page.name)
-        if not page.is_trash() or not match:
+        if not page.is_trash():
             raise PageError(f"page {page.id} is not in the trash")
+        if not match:
+            raise PageError(f"page {page.id} cannot be restored: its name {page.name!r} no longer "
+                            "says where it came from; move it somewhere instead")
         _, parent_id, sort, name = match.groups()
         parent = self.get(int(parent_id))
         if not parent or parent.is_trash():

@@ -359,6 +359,19 @@ def test_trash_and_restore(docs):
     assert back.sort == original_sort
 
 
+def test_restore_says_why_it_cannot(docs):
+    page = docs.pages.add("doc", 1, "spot", title="S")
+    with pytest.raises(cms.PageError, match="is not in the trash"):
+        docs.pages.restore(page)
+    page.trash()
+    renamed = docs.pages.get(page.id)
+    renamed.name = "renamed-in-the-trash"
+    renamed.save()
+    with pytest.raises(cms.PageError, match="no longer says where it came from; move it"):
+        docs.pages.restore(docs.pages.get(page.id))
+    assert docs.pages.get(page.id).is_trash()
+
+
 def test_restore_when_name_was_taken_meanwhile(docs):
     page = docs.pages.add("doc", 1, "spot", title="S")
     page.trash()
