@@ -299,8 +299,11 @@ class _Writer:
         viewed = _governed(view.exclude, view.templates, alias)
         if view.trash_exclude and not view.trash_templates:
             return viewed
+        untrashed = f"({alias}.status & {Page.STATUS_TRASH}) = 0"
+        if not view.trash_exclude and not view.trash_templates:     # edits nothing: no trash
+            return f"{viewed} AND {untrashed}"
         edited = _governed(view.trash_exclude, view.trash_templates, alias)
-        return f"{viewed} AND (({alias}.status & {Page.STATUS_TRASH}) = 0 OR {edited})"
+        return f"{viewed} AND ({untrashed} OR {edited})"
 
     def _subquery(self, query: Query, column: str = "id") -> str:
         self._counter += 1
