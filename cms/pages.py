@@ -350,6 +350,8 @@ class Pages(Hookable):
             changes = self._update(page, field)
             if page.is_trash() and not was_trash:
                 self.trashed(page)          # a save that moved it into the trash trashed it
+            elif was_trash and not page.is_trash():
+                self.restored(page)         # and one that moved it out restored it
             else:
                 if page.parent_id != parent_before:
                     self.moved(page)

@@ -536,9 +536,12 @@ def test_a_page_moved_out_of_the_trash_by_a_save_gets_its_name_and_sort_back(doc
     shelf = docs.pages.add("doc", 1, "shelf", title="Shelf")
     first, second, third = (docs.pages.add("doc", shelf, name, title=name) for name in ("w0", "w1", "w2"))
     third.trash()
+    restored = []
+    docs.pages.add_hook_after("restored", lambda event: restored.append(event.arguments[0].id))
     moved = docs.pages.get(third.id)
     moved.parent = shelf
     moved.save()
+    assert restored == [third.id]                              # the `restored` hook, as restore()
     back = docs.pages.get(third.id)
     assert (back.path, back.sort, back.is_trash()) == ("/shelf/w2/", third.sort, False)
     # elsewhere, where its name is taken: made unique there
