@@ -54,7 +54,8 @@ TRASH_PATH = "/trash/"
 # must take the save's writes back with it. Hooks on `save_ready`, and before `save`, run
 # before the first write.
 AFTER_WRITE_HOOKS = {("save", "after")} | {(method, when) for when in ("before", "after")
-                                           for method in ("added", "saved", "moved", "renamed", "trashed")}
+                                           for method in ("added", "saved", "moved", "renamed", "trashed",
+                                                          "restored")}
 RESTORED_ON_FAILURE = ("id", "name", "_path", "_parent_id", "_parent_before", "_name_before", "sort",
                        "status", "created", "modified")
 TRASH_NAME = re.compile(r"^(\d+)\.(\d+)\.(-?\d+)_(.+)$")
