@@ -7,7 +7,7 @@ from webclient import PASSWORD, Client, running_server
 
 import cms
 from cms.page import Page
-from cms.render import TemplateFileMissing, render_page
+from cms.render import TemplateFileMissing, has_template_file, render_page
 
 
 @pytest.fixture
@@ -94,6 +94,17 @@ def test_a_page_whose_template_has_no_file_is_not_viewable(site, visitor):
     site.templates.add("no-file", fields=["title"])
     site.pages.add("no-file", 1, "bare", title="Bare")
     assert visitor.get("/bare/").status == 404
+
+
+def test_a_template_file_added_counts_once_the_kept_answer_is_a_second_old(site, tmp_path, monkeypatch):
+    site.templates.add("later", fields=["title"])
+    page = site.pages.add("later", 1, "later", title="Later")
+    assert not has_template_file(site, page) and not page.viewable(template_file=True)
+    (tmp_path / "templates").mkdir(exist_ok=True)
+    (tmp_path / "templates" / "later.html").write_text("{{ page.title }}")
+    assert not has_template_file(site, page)                   # kept for a second
+    monkeypatch.setattr(cms.render, "FILE_CHECK_SECONDS", 0.0)     # ... which has passed
+    assert has_template_file(site, page) and page.viewable(template_file=True)
 
 
 def test_the_site_folder_overrides_the_packaged_templates(site, pages, tmp_path):
