@@ -539,6 +539,8 @@ class PageArray:
             raise TypeError(f"a PageArray's key is an id, a name or a selector, not {type(key).__name__}")
         if any(mark in key for mark in SELECTOR_MARKS):
             return self.find_one(key)
+        if key.isdigit() and key.isascii() and (by_id := self.get(int(key))):
+            return by_id                    # "12" is a key as 12 is (PHP's array keys)
         for name in key.split("|"):
             found = next((page for page in self._pages if page.name == name.strip()), None)
             if found is not None:

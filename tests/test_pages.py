@@ -759,7 +759,7 @@ def test_a_page_array_gets_a_page_by_id_name_or_selector(docs):
     elsewhere = docs.pages.add("doc", 1, "w", title="W", rank=1)
     children = section.children()                                  # x, y, z
     x, y, z = children
-    assert children.get(y.id) == y and children.get(y) == y
+    assert children.get(y.id) == y and children.get(y) == y and children.get(str(y.id)) == y
     assert children.get(elsewhere.id) == NullPage()                # an id, not a position
     assert children.get("z") == z and children.get("w") == NullPage()
     assert children.get("nothing|z|y") == z                        # the first name present
