@@ -279,6 +279,31 @@ def test_find_one_gives_a_page_the_user_may_not_view_only_as_processwire_does(tr
         assert site.pages.find_one(f"id={draft.id}, status=unpublished") == draft
 
 
+def test_sub_finds_of_fields_and_sub_selectors_see_only_what_the_user_may_view(tree):
+    # ProcessWire 3.0.256 runs `children.<field>` and a [...] sub-selector as finds of their
+    # own for the user (answers of a run on generated data): the guest cannot test the
+    # values of pages it may not view through them; `children.<column>` is a plain join
+    site, pages = tree
+    secret = site.pages.add("members", pages["about"], "secret", title="Secret O'Brien")
+    site.pages.add("basic-page", secret, "kid", title="Kid")
+    about, members = pages["about"].id, pages["members"].id
+    with site.as_user(None):
+        site.users.login_as(None)                               # a guest, as a web request
+        assert site.pages.find("children.title%=Brien").ids() == []
+        assert site.pages.count("children.title%=Brien") == 0
+        assert site.pages.find("children.title%=Brien, check_access=0").ids() == [about]
+        assert site.pages.find("children.name=secret").ids() == [about]      # a column of pages
+        assert site.pages.find("has_parent=[title%=Brien]").ids() == []
+        # the outer check_access=0 or include=all does not reach into [...]; its own does
+        assert site.pages.find("id=[template=members], check_access=0").ids() == []
+        assert site.pages.find("id=[template=members], include=all").ids() == []
+        assert site.pages.find("id=[template=members, check_access=0], check_access=0").ids() == [
+            members, secret.id]
+    with site.as_user("mia"):                                   # members view members
+        assert site.pages.find("children.title%=Brien").ids() == [about]
+        assert site.pages.find("id=[template=members], check_access=0").ids() == [members, secret.id]
+
+
 def test_viewable_asks_for_a_template_file_only_when_told(tree):
     # ProcessWire's viewable() is false for a page whose template has no file; here that is
     # `viewable(template_file=True)`, and viewable() answers access alone (README)

@@ -286,7 +286,7 @@ class _Writer:
 
     def _where(self, query: Query, scope: _Scope) -> str:
         where = self._node(query.where, scope)
-        if query.access is not None:
+        if query.access is not None and query.check_access:
             where = f"{self._access(query.access, scope.alias)} AND ({where})"
         if query.threshold is not None:
             return f"{scope.alias}.status < ? AND ({where})"
@@ -567,7 +567,7 @@ class Compiler:
     def _query_params(self, query: Query, out: list[Any]) -> None:
         if query.threshold is not None:
             out.append(query.threshold)
-        if query.access is not None:
+        if query.access is not None and query.check_access:
             out.extend(query.access.templates)
             out.extend(query.access.trash_templates)
         self._node_params(query.where, out)

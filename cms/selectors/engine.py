@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterator
 from ..errors import SelectorError
 from .compiler import Compiler
 from .parser import Selector, parse
-from .plan import Planner, Query
+from .plan import Planner, Query, has_user_access, with_view
 
 if TYPE_CHECKING:
     from ..site import Site
@@ -153,14 +153,17 @@ class SelectorEngine:
     def _for_user(self, query: Query, enforce_access: bool = False) -> Query:
         """The query narrowed to the pages the acting user may view (cms.access), unless it
         says `check_access=0` or `include=all` (and access is not enforced), or the user may
-        view every page."""
-        if not query.check_access and not enforce_access:
+        view every page; its sub-queries that are finds of the user's own are narrowed so too,
+        whatever the outer selector says (`Query.user_access`)."""
+        if enforce_access and not query.check_access:
+            query = replace(query, check_access=True)
+        if not query.check_access and not has_user_access(query.where):
             return query
         grants = self.site.acting_grants()
         if grants is None:
             return query
         view = self.site.users.access.view_filter(grants)
-        return query if view is None else replace(query, access=view)
+        return query if view is None else with_view(query, view)
 
     def _select(self, planned: _Planned, want_total: bool, default_limit: int | None,
                 enforce_access: bool = False, one: bool = False) -> SelectResult:
@@ -169,7 +172,7 @@ class SelectorEngine:
         start = query.offset
         if one:
             limit, start = 1, 0
-        key = ("select", limit, start, query.access)
+        key = ("select", limit, start, query.access, query.check_access)
         statement = planned.statements.get(key)
         if statement is None:
             statement = planned.statements[key] = self.compiler.select(query, limit, start)
@@ -193,7 +196,7 @@ class SelectorEngine:
     def _count(self, planned: _Planned, query: Query | None = None) -> int:
         """COUNT the plan's matches; `query` is the plan already narrowed for a user."""
         query = query or self._for_user(planned.query)
-        key = ("count", query.access)
+        key = ("count", query.access, query.check_access)
         statement = planned.statements.get(key)
         if statement is None:
             statement = planned.statements[key] = self.compiler.count(query)

@@ -446,12 +446,16 @@ class Query:
     check_access: bool = True
     access: Any = None
     include: str | None = None     # the include= that prevails (ProcessWire's findOne asks it)
+    # A sub-query that ProcessWire runs as a find of its own for the acting user: a [...]
+    # sub-selector (unless it says check_access=0 or include=all) and `children.f` of a field
+    # (unless the outer selector does); the engine gives it the user's view filter (with_view).
+    user_access: bool = False
 
     def shape(self) -> tuple:
         view = self.access
         access = None if view is None else (view.exclude, len(view.templates), view.trash_exclude,
                                             len(view.trash_templates))
-        return (self.where.shape(), self.threshold is not None, self.sorts, access)
+        return (self.where.shape(), self.threshold is not None, self.sorts, access, self.check_access)
 
     @property
     def offset(self) -> int:
@@ -631,6 +635,8 @@ class Planner:
         # The status filter the outer selector's include= sets, which ProcessWire gives to
         # `children.f` sub-queries and to `[...]` sub-selectors that name no include= or status.
         self.outer_threshold: int | None = DEFAULT_THRESHOLD
+        # Whether the outer selector checks access, which `children.f` sub-queries inherit.
+        self.outer_checks_access = True
 
     # -- errors ------------------------------------------------------------------------------
     @staticmethod
@@ -663,6 +669,11 @@ class Planner:
                                    and item.values) if text in INCLUDE]
         if named:
             self.outer_threshold = INCLUDE[functools.reduce(prevailing_include, named, None)]
+        if top:
+            checks = [(tree, item) for tree in trees for item in tree.items
+                      if isinstance(item, Condition) and item.fields[0] == "check_access"]
+            self.outer_checks_access = (self.count_value(*checks[-1]) != 0 if checks
+                                        else self.outer_threshold is not None or not named)
         try:
             return self._query_of(trees, top, outer)
         finally:
@@ -717,6 +728,9 @@ class Planner:
         for members in groups.values():
             nodes.append(members[0] if len(members) == 1 else AnyOf(tuple(members)))
         where: Node = nodes[0] if len(nodes) == 1 else AllOf(tuple(nodes))
+        # a [...] sub-selector is a find of its own for the user (PageFinder hands it neither
+        # the outer check_access= nor include=all), unless it lifts access itself
+        own_access = include != "all" if check_access is None else check_access
         if not top:
             if include is None and not any(isinstance(item, Condition) and item.fields[0] == "status"
                                            for tree in trees for item in tree.items):
@@ -725,8 +739,8 @@ class Planner:
                 # include=hidden, unpublished or trash became: include=all adds none, so
                 # the sub-selector keeps the default
                 threshold = DEFAULT_THRESHOLD if outer is None else outer
-                return Query(where, threshold)
-            return Query(where, self.threshold(include, max_status))
+                return Query(where, threshold, user_access=own_access)
+            return Query(where, self.threshold(include, max_status), user_access=own_access)
         if not sorts and has_parent_key:
             sorts = self.children_sort(parent_value)
         return Query(where, self.threshold(include, max_status), tuple(sorts), limit, start,
@@ -906,8 +920,9 @@ class Planner:
             # ! on a column of pages: `!children.name=x`): the pages having a child whose
             # title is not x. `!children.title=x` stays the pages having no child titled x.
             inner = self.subfield_condition(tree, item, head, rest)
-            threshold = None if rest in NATIVE_COLUMNS else self.outer_threshold
-            return with_child(Query(inner, threshold))
+            native = rest in NATIVE_COLUMNS
+            return with_child(Query(inner, None if native else self.outer_threshold,
+                                    user_access=not native and self.outer_checks_access))
         if (len(item.fields) == 1 and head == "parent" and rest
                 and ((not_equal and not item.negated and rest not in NATIVE_COLUMNS)
                      or (negate and rest in NATIVE_COLUMNS and rest != "id"))):
@@ -1089,8 +1104,9 @@ class Planner:
             # ProcessWire finds children by a field with the outer selector's include= (its
             # status filter), and by a column of `pages` (name, status, ...) through a plain
             # join: children of any status.
-            threshold = None if rest in NATIVE_COLUMNS else self.outer_threshold
-            return with_child(Query(inner, threshold))
+            native = rest in NATIVE_COLUMNS
+            return with_child(Query(inner, None if native else self.outer_threshold,
+                                    user_access=not native and self.outer_checks_access))
         field = self.field(tree, head, position)
         target = self.field_target(tree, field, position)
         if not isinstance(target, RefColumn):
@@ -1473,6 +1489,45 @@ class Planner:
         except ValueError:
             return None
         return number if number == number and abs(number) != float("inf") else None
+
+
+def with_view(query: Query, view: Any) -> Query:
+    """`query` with the acting user's view filter (cms.access.ViewFilter) on it, which it
+    applies where it checks access, and on every sub-query run as a find of the user's own
+    (`user_access`)."""
+    return replace(query, where=_viewed(query.where, view), access=view)
+
+
+def _viewed(node: Node, view: Any) -> Node:
+    if isinstance(node, Leaf):
+        values = tuple(_viewed_query(v, view) if isinstance(v, Query) else
+                       ParentsOf(_viewed_query(v.query, view)) if isinstance(v, ParentsOf) else v
+                       for v in node.values)
+        return replace(node, values=values) if values != node.values else node
+    if isinstance(node, (AllOf, AnyOf)):
+        return type(node)(tuple(_viewed(item, view) for item in node.items))
+    if isinstance(node, Not):
+        return Not(_viewed(node.item, view))
+    return node
+
+
+def _viewed_query(query: Query, view: Any) -> Query:
+    return replace(query, where=_viewed(query.where, view),
+                   access=view if query.user_access else query.access)
+
+
+def has_user_access(node: Node) -> bool:
+    """Whether a sub-query under `node` is a find of the user's own (`Query.user_access`)."""
+    if isinstance(node, Leaf):
+        return any(has_user_access_query(v.query if isinstance(v, ParentsOf) else v)
+                   for v in node.values if isinstance(v, (Query, ParentsOf)))
+    if isinstance(node, (AllOf, AnyOf)):
+        return any(has_user_access(item) for item in node.items)
+    return isinstance(node, Not) and has_user_access(node.item)
+
+
+def has_user_access_query(query: Query) -> bool:
+    return query.user_access or has_user_access(query.where)
 
 
 def with_child(*queries: Query) -> Leaf:
