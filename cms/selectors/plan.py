@@ -66,6 +66,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import operator
 import random
 import re
 import string
@@ -1499,35 +1500,42 @@ def with_view(query: Query, view: Any) -> Query:
 
 
 def _viewed(node: Node, view: Any) -> Node:
+    """`node` with its sub-queries viewed, the same object where nothing under it changes."""
     if isinstance(node, Leaf):
-        values = tuple(_viewed_query(v, view) if isinstance(v, Query) else
-                       ParentsOf(_viewed_query(v.query, view)) if isinstance(v, ParentsOf) else v
-                       for v in node.values)
-        return replace(node, values=values) if values != node.values else node
+        values = tuple(_viewed_value(value, view) for value in node.values)
+        return replace(node, values=values) if any(map(operator.is_not, values, node.values)) else node
     if isinstance(node, (AllOf, AnyOf)):
-        return type(node)(tuple(_viewed(item, view) for item in node.items))
+        items = tuple(_viewed(item, view) for item in node.items)
+        return type(node)(items) if any(map(operator.is_not, items, node.items)) else node
     if isinstance(node, Not):
-        return Not(_viewed(node.item, view))
+        item = _viewed(node.item, view)
+        return Not(item) if item is not node.item else node
     return node
 
 
+def _viewed_value(value: Any, view: Any) -> Any:
+    if isinstance(value, ParentsOf):
+        query = _viewed_query(value.query, view)
+        return value if query is value.query else ParentsOf(query)
+    return _viewed_query(value, view) if isinstance(value, Query) else value
+
+
 def _viewed_query(query: Query, view: Any) -> Query:
-    return replace(query, where=_viewed(query.where, view),
-                   access=view if query.user_access else query.access)
+    where = _viewed(query.where, view)
+    if where is query.where and not query.user_access:
+        return query
+    return replace(query, where=where, access=view if query.user_access else query.access)
 
 
 def has_user_access(node: Node) -> bool:
     """Whether a sub-query under `node` is a find of the user's own (`Query.user_access`)."""
     if isinstance(node, Leaf):
-        return any(has_user_access_query(v.query if isinstance(v, ParentsOf) else v)
+        queries = (v.query if isinstance(v, ParentsOf) else v
                    for v in node.values if isinstance(v, (Query, ParentsOf)))
+        return any(query.user_access or has_user_access(query.where) for query in queries)
     if isinstance(node, (AllOf, AnyOf)):
         return any(has_user_access(item) for item in node.items)
     return isinstance(node, Not) and has_user_access(node.item)
-
-
-def has_user_access_query(query: Query) -> bool:
-    return query.user_access or has_user_access(query.where)
 
 
 def with_child(*queries: Query) -> Leaf:
