@@ -117,7 +117,7 @@ class AccessRules:
             private = (page.status & PRIVATE_STATUS or page.id == TRASH_ID
                        or page.path.startswith(PRIVATE_PATHS))
             if private:
-                return grants.through("page-edit", settings.get("edit_roles", ()))
+                return self.edits_template(grants, template)
             return self.views_template(grants, template)
         if permission in EDIT_ROLES_DECIDE:
             return grants.through(permission, settings.get("edit_roles", ()))
@@ -132,8 +132,15 @@ class AccessRules:
         `view_filter` both decide by this, so a page and a find never disagree."""
         settings = template.settings
         return (grants.through(VIEW, settings.get("view_roles", ()))
-                or grants.through("page-edit", settings.get("edit_roles", ()))
+                or AccessRules.edits_template(grants, template)
                 or bool(settings.get("view_permission")) and grants.holds(settings["view_permission"]))
+
+    @staticmethod
+    def edits_template(grants: Grants, template: Template) -> bool:
+        """Whether pages governed by `template` are editable with these grants (an edit role
+        holding page-edit): what a private page (unpublished, trashed) asks of a viewer, in
+        `allows` and in `view_filter` alike."""
+        return grants.through("page-edit", template.settings.get("edit_roles", ()))
 
     def may_create(self, grants: Grants, template: Template) -> bool:
         if grants.superuser:
@@ -153,8 +160,7 @@ class AccessRules:
         for template in self.site.templates:
             if template.settings.get("use_roles"):
                 (allowed if self.views_template(grants, template) else denied).append(template.id)
-                edits = grants.through("page-edit", template.settings.get("edit_roles", ()))
-                (edited if edits else not_edited).append(template.id)
+                (edited if self.edits_template(grants, template) else not_edited).append(template.id)
         home = self.home_template_id
         view = (True, tuple(sorted(denied))) if home in allowed else (False, tuple(sorted(allowed)))
         trash = (True, tuple(sorted(not_edited))) if home in edited else (False, tuple(sorted(edited)))

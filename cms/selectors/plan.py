@@ -921,9 +921,7 @@ class Planner:
             # ! on a column of pages: `!children.name=x`): the pages having a child whose
             # title is not x. `!children.title=x` stays the pages having no child titled x.
             inner = self.subfield_condition(tree, item, head, rest)
-            native = rest in NATIVE_COLUMNS
-            return with_child(Query(inner, None if native else self.outer_threshold,
-                                    user_access=not native and self.outer_checks_access))
+            return with_child(self.children_query(inner, rest))
         if (len(item.fields) == 1 and head == "parent" and rest
                 and ((not_equal and not item.negated and rest not in NATIVE_COLUMNS)
                      or (negate and rest in NATIVE_COLUMNS and rest != "id"))):
@@ -1012,9 +1010,18 @@ class Planner:
     def subfield_condition(self, tree: Selector, item: Condition, head: str, rest: str) -> Node:
         """The condition `head.rest op value` asked of `rest` alone (of the children or the
         parent), its operator and negations as written."""
-        values = item.values if head in ("children", "child") else spaces_as_empty(item.values)
-        return self.condition(tree, replace(item, fields=(rest,), values=values, field_positions=(
-            item.field_positions[0] + len(head) + 1,)), subfield=True)
+        return self.condition(tree, replace(
+            item, fields=(rest,), values=subfield_values(head, item.values),
+            field_positions=(item.field_positions[0] + len(head) + 1,)), subfield=True)
+
+    def children_query(self, inner: Node, rest: str) -> Query:
+        """The sub-query `children.rest` asks of the children. ProcessWire finds them by a
+        field as a find of its own: with the outer include= (its status filter) and, unless
+        the outer selector lifts it, the user's view access; by a column of `pages` (name,
+        status, ...) through a plain join: children of any status, access unasked."""
+        if rest in NATIVE_COLUMNS:
+            return Query(inner, None)
+        return Query(inner, self.outer_threshold, user_access=self.outer_checks_access)
 
     def leaf(self, tree: Selector, name: str, op: str, values: tuple[Value, ...], position: int,
              stored_only: bool = False) -> Node:
@@ -1093,21 +1100,14 @@ class Planner:
                 has_field = Leaf(Column("templates_id", "id"), "=", (TemplatesWith(field.id),))
                 return AllOf((has_field, self.ordered_leaf(tree, RefCount(target.field, target.table),
                                                            name, op, values)))
-        if head not in ("children", "child"):
-            values = spaces_as_empty(values)
-        inner = self.leaf(tree, rest, op, values, position + len(head) + 1)
+        inner = self.leaf(tree, rest, op, subfield_values(head, values), position + len(head) + 1)
         if head == "parent":
             # `parent.num_children` is a sub-selector there (`parent=[num_children=3]`): the
             # parent found by the outer include=, where other subfields join it whatever it is
             threshold = self.outer_threshold if rest in CHILD_COUNT_NAMES else None
             return with_parent(Query(inner, threshold))
         if head in ("children", "child"):
-            # ProcessWire finds children by a field with the outer selector's include= (its
-            # status filter), and by a column of `pages` (name, status, ...) through a plain
-            # join: children of any status.
-            native = rest in NATIVE_COLUMNS
-            return with_child(Query(inner, None if native else self.outer_threshold,
-                                    user_access=not native and self.outer_checks_access))
+            return with_child(self.children_query(inner, rest))
         field = self.field(tree, head, position)
         target = self.field_target(tree, field, position)
         if not isinstance(target, RefColumn):
@@ -1562,9 +1562,12 @@ def only_spaces(value: Value) -> bool:
     return value.quoted and value.text != "" and not value.text.strip()
 
 
-def spaces_as_empty(values: tuple[Value, ...]) -> tuple[Value, ...]:
-    """A subfield's values of the parent or a referenced page (`parent.title=" "`), where
-    ProcessWire trims a value before it asks whether it is empty: spaces alone are empty."""
+def subfield_values(head: str, values: tuple[Value, ...]) -> tuple[Value, ...]:
+    """The values of `head.f`: for the parent or a referenced page (`parent.title=" "`)
+    ProcessWire trims a value before it asks whether it is empty, so spaces alone are empty;
+    the children's sub-find (`children.title=" "`) keeps them as written."""
+    if head in ("children", "child"):
+        return values
     return tuple(replace(value, text="") if only_spaces(value) else value for value in values)
 
 
