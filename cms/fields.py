@@ -45,7 +45,11 @@ class Field:
         self.required = required or type.name == "PageTitle"
         self.table = "field_" + name
 
-    def sanitize(self, value: Any) -> Any:
+    def sanitize(self, value: Any, pages: Any = None) -> Any:
+        """The value checked as a page stores it; with the site's `pages`, a Page field also
+        reads page paths (`"/colors/red/|/colors/blue/"`, see `PageRef.read_paths`)."""
+        if pages is not None and self.type.kind == "page":
+            value = self.type.read_paths(self, value, pages.get_by_path)
         return self.type.sanitize(self, value)
 
     def is_missing(self, value: Any) -> bool:

@@ -12,7 +12,7 @@ import math
 import re
 import unicodedata
 from datetime import date, datetime, timezone
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Callable
 
 from .errors import ValidationError
 
@@ -20,6 +20,7 @@ if TYPE_CHECKING:
     from .db import Database
     from .fields import Field
 
+PAGE_LIST_SEPARATORS = re.compile(r"[|\r\n]")   # between the pages of a Page field's text
 MAX_SHORT_TEXT = 700  # fits an index on every engine (MariaDB: 768 utf8mb4 characters)
 
 
@@ -418,6 +419,35 @@ class PageRef(Fieldtype):
     def rows(self, field: Field, db: Database, value: Any) -> list[tuple]:
         return [(ref, sort) for sort, ref in enumerate(value or ())]
 
+    def read_paths(self, field: Field, value: Any, get_page: Callable[[str], Any]) -> Any:
+        """Read the strings ProcessWire's FieldtypePage reads as pages, before `sanitize`.
+
+        A string may hold page ids and paths, several separated by `|` or line breaks
+        (`"/colors/red/"`, `"1012|1013"`, `"/colors/red/|/colors/blue/"`), and so may each
+        string in a list. A path that names no page is an error: ProcessWire would drop it, and
+        the save would lose a reference without a word. A string of spaces alone is empty.
+        Selectors, titles, names and `-123` (ProcessWire: remove page 123) are refused by
+        `sanitize` as anything else that is no page; assigning replaces the field's pages.
+        """
+        if isinstance(value, str):
+            items = split_page_list(value)
+            if not items:
+                return ""
+        elif isinstance(value, (list, tuple)):
+            items = [part for item in value
+                     for part in (split_page_list(item) if isinstance(item, str) else [item])]
+        else:
+            return value
+        found = []
+        for item in items:
+            if isinstance(item, str) and item.startswith("/"):
+                page = get_page(item)
+                if not page:
+                    raise self.invalid(field, value, "page", f"names a page that does not exist: {item}")
+                item = page
+            found.append(item)
+        return found
+
     def sanitize(self, field: Field, value: Any) -> Any:
         """Keep page ids: pages are loaded on read, so a stored reference is never stale."""
         from .page import NullPage, Page, PageArray
@@ -438,11 +468,16 @@ class PageRef(Fieldtype):
             elif isinstance(item, str) and item.isdigit() and int(item) > 0:
                 ids.append(int(item))
             else:
-                raise self.invalid(field, value, "page", "is not a page or page id")
+                raise self.invalid(field, value, "page", "is not a page, a page id or a page's path")
         if len(ids) > 1 and not field.settings.get("multiple"):
             raise self.invalid(field, value, "multiple",
                                "holds several pages; this field takes one (set multiple=True)")
         return ids
+
+
+def split_page_list(text: str) -> list[str]:
+    """The ids and paths in a Page field's text, without the separators and blanks."""
+    return [part.strip() for part in PAGE_LIST_SEPARATORS.split(text) if part.strip()]
 
 
 class MaskedPassword:

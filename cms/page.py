@@ -135,7 +135,8 @@ class Page:
             raise PageError(f"field {name!r} ({field.type.name}) is kept by its module and read "
                             "here only; change it through that module (Tasker: activate_task, "
                             "stop_task ...)")
-        self._values[name] = field.type.sanitize(field, value)
+        self._values[name] = (field.sanitize(value, self.site.pages) if field.type.kind == "page"
+                              else field.type.sanitize(field, value))
         self._changed.add(name)
         return self
 

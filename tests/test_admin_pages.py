@@ -258,6 +258,25 @@ def test_a_page_field_refuses_a_missing_page_or_one_of_another_template(site, su
     assert site.fields.get("p_bad") is None
 
 
+def test_the_editor_takes_page_paths_in_a_page_field(site, superuser):
+    """Typed paths are stored as the pages' ids; a path of no page is said beside the field."""
+    site.fields.add("tags", "Page", label="Tags", multiple=True)
+    site.templates.add("item", fields=["title", "tags"])
+    about = site.pages.add("basic-page", 1, "about", title="About")
+    news = site.pages.add("basic-page", 1, "news", title="News")
+    page = site.pages.add("item", 1, "item", title="Item")
+    token = superuser.token()
+    saved = superuser.post(f"/admin/page/{page.id}/edit", {
+        "csrf_token": token, "title": "Item", "name": "item", "tags": f"/news/, {about.id}"})
+    assert saved.status == 303
+    assert site.pages.get(page.id).tags.ids() == [news.id, about.id]
+    refused = superuser.post(f"/admin/page/{page.id}/edit", {
+        "csrf_token": token, "title": "Item", "name": "item", "tags": "/about/, /gone/"})
+    assert refused.status == 400 and "names a page that does not exist: /gone/" in refused.text
+    assert 'value="/about/, /gone/"' in refused.text                # what was typed comes back
+    assert site.pages.get(page.id).tags.ids() == [news.id, about.id]
+
+
 def test_a_null_page_or_a_page_array_sets_a_page_field(site):
     site.fields.add("related", "Page")
     site.fields.add("tags", "Page", multiple=True)

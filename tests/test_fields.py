@@ -70,6 +70,44 @@ def test_bad_values_name_field_value_and_rule(typed, field, value, rule):
     assert typed.pages.get(page.id).get(field) == typed.pages.get(page.id).get(field)
 
 
+def test_a_page_field_reads_ids_and_paths_as_processwire_does(typed):
+    """FieldtypePage::sanitizeValueString reads "/path/", "12|15" and a path per line."""
+    red = typed.pages.add("basic-page", 1, "red", title="Red")
+    blue = typed.pages.add("basic-page", 1, "blue", title="Blue")
+    hidden = typed.pages.add("basic-page", red, "dark", title="Dark", status=cms.Page.STATUS_UNPUBLISHED)
+    page = typed.pages.add("typed", 1, title="Refs", author="/red/", related="/blue/|/red/dark/")
+    again = typed.pages.get(page.id)
+    assert again.author == red
+    assert again.related.ids() == [blue.id, hidden.id]
+    again.related = f"{red.id}|{blue.id}"
+    assert again.related.ids() == [red.id, blue.id]
+    again.related = f" /red/ \n{blue.id}\r\n"
+    assert again.related.ids() == [red.id, blue.id]
+    again.related = ["/blue/", red.id, f"{hidden.id}|/red/"]
+    again.save()
+    assert typed.pages.get(page.id).related.ids() == [blue.id, red.id, hidden.id, red.id]
+    again.set("author", "  ")                 # spaces alone: empty, as ""
+    again.save()
+    assert not typed.pages.get(page.id).author
+
+
+@pytest.mark.parametrize("value, detail", [
+    ("/no/such/", "names a page that does not exist: /no/such/"),
+    (["/red/", "/nope/"], "names a page that does not exist: /nope/"),
+    ("red", "is not a page, a page id or a page's path"),               # a name: not read here
+    ("template=basic-page", "is not a page, a page id or a page's path"),  # a selector neither
+    ("-12", "is not a page, a page id or a page's path"),               # ProcessWire: remove 12
+])
+def test_a_page_field_refuses_a_path_of_no_page_and_keeps_its_value(typed, value, detail):
+    red = typed.pages.add("basic-page", 1, "red", title="Red")
+    page = typed.pages.add("typed", 1, title="Refs", related=[red])
+    with pytest.raises(cms.ValidationError) as err:
+        page.related = value
+    assert detail in str(err.value) and err.value.field == "related" and err.value.rule == "page"
+    page.save()
+    assert typed.pages.get(page.id).related.ids() == [red.id]
+
+
 def test_a_bad_value_in_add_stores_nothing(typed):
     before = typed.pages.count("include=all")
     with pytest.raises(cms.ValidationError, match="maximum 10"):

@@ -500,7 +500,7 @@ def apply_form(ctx: Context, page: Page) -> tuple[dict[str, Any], dict[str, str]
         try:
             page.set(field.name, value)
             if kind == "pages":
-                check_references(ctx, field, field.sanitize(value))
+                check_references(ctx, field, field.sanitize(value, ctx.site.pages))
         except (ValidationError, PageError) as exc:
             errors[field.name] = beside_field(field, exc)
             continue
