@@ -5,7 +5,7 @@
 Two workloads, each alternating blocks without and with hooks so drift (caches, WAL growth)
 hits both sides alike:
 - update: change one field of a page and save it (each save its own transaction);
-- bulk add: add pages inside one open transaction (where a hooked save takes a savepoint).
+- bulk add: add pages inside one open transaction (where a hooked add takes a savepoint).
 The five hooks do trivial work: two before and one after `Pages::save`, one class hook and
 one object hook after `saved`. Aims: at most 10% more time with the hooks for an update, 30%
 for an add inside a caller's transaction (issue 17).
@@ -13,11 +13,12 @@ for an add inside a caller's transaction (issue 17).
 A third line adds pages in one open transaction with five hooks that all run before the
 save's first write (`save_ready`, before `save`), which need no savepoint.
 
-The bulk-add line measures a different thing as much as the hooks: inside a caller's
-transaction an unhooked save runs without a savepoint (nothing can fail half-way), while a
-hooked one takes a savepoint so a failing hook rolls back only that save. On SQLite a
-savepoint copies every page the save changes (15 or so: the pages row, its indexes, the path
-and field rows) to a statement journal, 7-10 µs in memory where a page add costs 25 µs.
+The bulk-add line measures the savepoint as much as the hooks: inside a caller's transaction
+an unhooked save runs without one (nothing can fail half-way), while a hooked add takes one
+after its rows are written, so a failing hook rolls back only that add (its rows are then
+deleted). Taken before the writes, as until the fifteenth session, SQLite copied every page
+the add changes (15 or so: the pages row, its indexes, the path and field rows) to a
+statement journal, 7-10 µs in memory where a page add costs 25-35 µs.
 """
 from __future__ import annotations
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 
+import peewee
 import pytest
 
 from cms import HookEvent, hookable
@@ -191,9 +192,51 @@ def test_hooks_that_run_before_a_save_writes_take_no_savepoint_and_a_refusal_wri
     assert site.db.scalar("SELECT COUNT(*) FROM pages WHERE name = 'b'") == 0
 
     site.add_hook_after("Pages::saved", lambda event: None)
+    taken = []
+    savepoint = site.db.savepoint
+    monkeypatch.setattr(site.db, "savepoint", lambda name: taken.append(name) or savepoint(name))
     with transaction():
-        site.pages.add("basic-page", 1, "d", title="d")
-    assert opened == [1]
+        page = site.pages.add("basic-page", 1, "d", title="d")     # after its rows are written
+        page.title = "D"
+        page.save()                                                # before an update's writes
+    assert taken == ["cms_add_1", "cms_level_2"] and opened == [1]
+
+
+def test_a_failed_hooked_add_undoes_its_rows_and_what_its_hooks_wrote(site):
+    """Inside a caller's transaction a hooked add takes its savepoint after its own writes:
+    a hook that fails after writing (here a page of its own, and a failing statement) leaves
+    neither behind, the added page's rows go, and the transaction goes on."""
+    failing = [True]
+
+    def log_then_fail(event: HookEvent) -> None:
+        page = event.arguments[0]
+        if page.template.name == "basic-page":
+            site.pages.add("log-entry", 1, f"log-{page.name}", title=f"Log {page.name}")
+        if page.name == "b" and failing[0]:
+            site.db.execute(f"INSERT INTO pages ({COLUMNS}) SELECT {COLUMNS} FROM pages "
+                            "WHERE id = 1")                   # fails: id 1 is taken
+
+    COLUMNS = "id, parent_id, templates_id, name, status, sort, created, modified"
+    site.templates.add("log-entry", fields=["title"])
+    site.add_hook_after("Pages::added", log_then_fail)
+    titles_before = site.db.scalar("SELECT COUNT(*) FROM field_title")
+    with site.transaction():
+        a = site.pages.add("basic-page", 1, "a", title="A")
+        b = site.pages.new("basic-page", 1, "b", title="B")
+        with pytest.raises(peewee.IntegrityError):
+            b.save()
+        c = site.pages.add("basic-page", 1, "c", title="C")
+    assert b.id == 0 and b.is_new
+    names = [p.name for p in site.pages.find("name=a|b|c|log-a|log-b|log-c, include=all, sort=name")]
+    assert names == ["a", "c", "log-a", "log-c"]
+    assert site.db.scalar("SELECT COUNT(*) FROM field_title") == titles_before + 4
+    assert site.db.scalar("SELECT COUNT(*) FROM pages_paths WHERE path LIKE '/b/%' "
+                          "OR path LIKE '/log-b/%'") == 0
+    assert site.pages.find("title%=B, include=all").ids() == []       # the title index too
+    assert [a.id, c.id] == [p.id for p in site.pages.find("id=" + f"{a.id}|{c.id}, sort=id")]
+    failing[0] = False
+    b.save()                                              # the page object is as before: new
+    assert site.pages.get("/b/").id == b.id and site.pages.get("/log-b/").title == "Log b"
 
 
 def test_module_code_can_offer_its_own_hook_points(site):
