@@ -344,7 +344,8 @@ class Checkbox(Fieldtype):
 
 
 class Datetime(Fieldtype):
-    """Stored in UTC to the second; given as datetime, date, ISO text or epoch seconds."""
+    """Stored in UTC to the second; given as datetime, date, epoch seconds, ISO text or the
+    other text a selector reads as a date ("today", "January 5 2023", "-1 week")."""
 
     name = "Datetime"
     column = "{DATETIME}"
@@ -366,8 +367,7 @@ class Datetime(Fieldtype):
             try:
                 moment = datetime.fromisoformat(value.strip())
             except ValueError:
-                raise self.invalid(field, value, "datetime",
-                                   "is not a date (use ISO 8601, e.g. 2026-11-27 12:00)") from None
+                moment = self.written_date(field, value)
         else:
             raise self.invalid(field, value, "datetime", "is not a date")
         if moment.tzinfo is None:
@@ -375,6 +375,18 @@ class Datetime(Fieldtype):
         if not 1000 <= moment.year <= 9999:
             raise self.invalid(field, value, "datetime", "is outside the years 1000..9999")
         return moment.astimezone(timezone.utc).replace(microsecond=0)
+
+    def written_date(self, field: Field, text: str) -> datetime:
+        """Text that is not ISO 8601, read as selectors read a date (cms/selectors/dates.py):
+        epoch seconds, "January 5 2023", "today", "-1 week" ..., in UTC, as ProcessWire's
+        FieldtypeDatetime hands such text to strtotime()."""
+        from .selectors.dates import DateValueError, parse_date
+        try:
+            return parse_date(text, datetime.now(timezone.utc))
+        except DateValueError:
+            raise self.invalid(field, text, "datetime", "is not a date (use ISO 8601 such as "
+                               "2026-11-27 12:00, epoch seconds, or a form such as "
+                               "'January 5 2023' or '-1 week')") from None
 
     def to_row(self, field: Field, value: Any) -> tuple:
         return (value,)

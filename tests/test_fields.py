@@ -1,7 +1,7 @@
 """Fields and fieldtypes: every type converts, validates and round-trips through its table."""
 from __future__ import annotations
 
-from datetime import date, datetime, timezone
+from datetime import date, datetime, timedelta, timezone
 
 import pytest
 
@@ -127,6 +127,24 @@ def test_conversions(typed):
 def test_datetime_from_iso_with_offset_is_stored_in_utc(typed):
     page = typed.pages.add("typed", 1, title="Tz", published="2026-06-01T12:00:00+02:00")
     assert typed.pages.get(page.id).published == datetime(2026, 6, 1, 10, tzinfo=timezone.utc)
+
+
+def test_a_datetime_takes_the_dates_a_selector_reads_as_processwire_takes_strtotimes(typed):
+    """FieldtypeDatetime hands text to strtotime(); here it is read as selectors read dates."""
+    page = typed.pages.add("typed", 1, title="When", published="January 5 2023 2:30pm")
+    assert typed.pages.get(page.id).published == datetime(2023, 1, 5, 14, 30, tzinfo=timezone.utc)
+    page.published = "1764201600"                              # epoch seconds as text
+    assert page.published == datetime(2025, 11, 27, tzinfo=timezone.utc)
+    before = datetime.now(timezone.utc).replace(microsecond=0)
+    page.published = "today"
+    assert page.published == before.replace(hour=0, minute=0, second=0)
+    page.published = "-1 week"
+    assert abs((before - timedelta(weeks=1) - page.published).total_seconds()) <= 2
+    page.save()
+    assert typed.pages.find("published<-6 days").ids() == [page.id]
+    with pytest.raises(cms.ValidationError, match="is not a date .*'January 5 2023'") as err:
+        page.published = "the day after never"
+    assert err.value.rule == "datetime"
 
 
 def test_unicode_text_round_trips(typed):
