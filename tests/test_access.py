@@ -304,6 +304,39 @@ def test_sub_finds_of_fields_and_sub_selectors_see_only_what_the_user_may_view(t
         assert site.pages.find("id=[template=members], check_access=0").ids() == [members, secret.id]
 
 
+def test_two_dots_and_a_parents_child_count_see_only_pages_the_user_may_view(site):
+    # ProcessWire 3.0.256 rewrites `a.b.c=v` as the sub-selector `a=[b.c=v]` and
+    # `parent.num_children` as `parent=[num_children...]`, finds of the user's own: the guest
+    # may not test the page in the middle when it may not view it, whatever the outer
+    # check_access= says (ProcessWire's answers on this tree, as the guest)
+    site.fields.add("refs", "Page", multiple=True)
+    site.users.add_role("member", ["page-view"])
+    site.templates.add("secret", fields=["title", "refs"]).set_access(view=["member"])
+    site.templates.add("open", fields=["title", "refs"]).set_access(view=["guest", "member"])
+    add = site.pages.add
+    s2 = add("secret", 1, "s2", title="S2")
+    x = add("open", s2, "x", title="X")
+    m = add("secret", s2, "m", title="M")
+    add("open", m, "o", title="O")
+    a = add("open", 1, "a", title="A", refs=[m])
+    b = add("open", 1, "b", title="B")
+    add("secret", b, "c", title="C", refs=[a])
+    add("open", 1, "r", title="R", refs=[x, a])
+    answers = {
+        "refs.parent.name=s2": ["r"], "refs.parent.name=s2, check_access=0": ["r"],
+        "refs.template.name=secret": [], "refs.title.data=M": [], "refs.refs.count>0": ["r"],
+        "parent.parent.name=s2": [], "parent.num_children>0": ["a", "b", "r"],
+        "children.refs.name=a": [], "refs.title=M": ["a"],           # one dot: a join, as there
+    }
+    with site.as_user(None):
+        site.users.login_as(None)                               # a guest, as a web request
+        for selector, expected in answers.items():
+            found = [p.name for p in site.pages.find(f"{selector}, name=a|b|c|m|o|r|x, sort=name")]
+            assert found == expected, selector
+    assert [p.name for p in site.pages.find("refs.template.name=secret")] == ["a"]  # superuser
+    assert site.pages.find("children.refs.name=a").ids() == [1, b.id]    # home: r refers to a
+
+
 def test_viewable_asks_for_a_template_file_only_when_told(tree):
     # ProcessWire's viewable() is false for a page whose template has no file; here that is
     # `viewable(template_file=True)`, and viewable() answers access alone (README)

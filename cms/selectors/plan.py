@@ -999,8 +999,11 @@ class Planner:
         """`refs.parent.title=x`, `parent.parent.title!=x`: ProcessWire rewrites `a.b.c op v` as
         the sub-selector `a=[b.c op v]` (PageFinder::preProcessSelector), which finds the pages
         in the middle by the outer include= (none: no hidden or unpublished page), where one
-        dot (`refs.title`, `parent.title`) joins them whatever their status."""
-        inner = Query(self.subfield_condition(tree, item, head, rest), self.outer_threshold)
+        dot (`refs.title`, `parent.title`) joins them whatever their status. That sub-selector
+        is a find of the user's own (PageFinder::preProcessSubSelector): it sees only pages the
+        user may view, whatever the outer check_access= or include= says."""
+        inner = Query(self.subfield_condition(tree, item, head, rest), self.outer_threshold,
+                      user_access=True)
         if head == "parent":
             return with_parent(inner)
         if head == "children":
@@ -1103,9 +1106,11 @@ class Planner:
         inner = self.leaf(tree, rest, op, subfield_values(head, values), position + len(head) + 1)
         if head == "parent":
             # `parent.num_children` is a sub-selector there (`parent=[num_children=3]`): the
-            # parent found by the outer include=, where other subfields join it whatever it is
-            threshold = self.outer_threshold if rest in CHILD_COUNT_NAMES else None
-            return with_parent(Query(inner, threshold))
+            # parent found by the outer include= and as the user may view it, where other
+            # subfields join it whatever it is
+            if rest in CHILD_COUNT_NAMES:
+                return with_parent(Query(inner, self.outer_threshold, user_access=True))
+            return with_parent(Query(inner, None))
         if head in ("children", "child"):
             return with_child(self.children_query(inner, rest))
         field = self.field(tree, head, position)
