@@ -40,6 +40,9 @@ PERMISSIONS = {
     "tasker-admin": "Watch and steer tasks in the admin",
 }
 ROLES = {"guest": ("page-view",), "superuser": ()}   # superuser holds every permission implicitly
+# Every role holds page-view, as in ProcessWire (Roles::loaded adds it to each role it loads, and
+# its role editor shows it ticked for good): a role named in a template's view roles views it.
+VIEW_PERMISSION = "page-view"
 
 
 class User(Page):
@@ -334,12 +337,13 @@ class Users:
         return self._children(PERMISSIONS_PATH)
 
     def add_role(self, name: str, permissions: Iterable[str] = ()) -> Page:
-        """Create a role holding the named permissions (or return the existing one)."""
+        """Create a role holding the named permissions (or return the existing one); page-view
+        too, which every role holds (see VIEW_PERMISSION)."""
         clean = self.site.sanitizer.page_name(name)
         if not clean:
             raise ValidationError(f"role name {name!r} has no usable characters", field="name",
                                   value=name, rule="name")
-        ids = [self._permission_id(p) for p in permissions]
+        ids = [self._permission_id(p) for p in dict.fromkeys((VIEW_PERMISSION, *permissions))]
         existing = self.role(clean)
         if existing:
             return existing
@@ -409,7 +413,7 @@ class Users:
         roles: dict[int, set[str]] = {}
         names = set()
         for role_id, role_name, permission in rows:
-            roles.setdefault(role_id, set())
+            roles.setdefault(role_id, {VIEW_PERMISSION})    # every role's, see ROLES
             names.add(role_name)
             if permission:
                 roles[role_id].add(permission)

@@ -337,6 +337,22 @@ def test_two_dots_and_a_parents_child_count_see_only_pages_the_user_may_view(sit
     assert site.pages.find("children.refs.name=a").ids() == [1, b.id]    # home: r refers to a
 
 
+def test_every_role_views_what_its_templates_let_it_view_as_in_processwire(tree):
+    # ProcessWire gives page-view to every role it loads (Roles::loaded) and its finds ask only
+    # for a view role: a role stored without page-view still views the templates naming it
+    site, pages = tree
+    viewer = site.users.add_role("viewer")
+    assert [p.name for p in viewer.get("permissions")] == ["page-view"]
+    viewer.set("permissions", [])                       # stored without it, as code may do
+    viewer.save()
+    site.users.add("vic", PASSWORD, roles=["viewer"])
+    site.templates["members"].set_access(view=["member", "viewer"])
+    with site.as_user("vic"):
+        assert site.pages.find("template=members").ids() == [pages["members"].id]
+        assert site.pages.get(pages["members"].id).viewable()
+        assert not site.pages.get(pages["members"].id).editable()
+
+
 def test_viewable_asks_for_a_template_file_only_when_told(tree):
     # ProcessWire's viewable() is false for a page whose template has no file; here that is
     # `viewable(template_file=True)`, and viewable() answers access alone (README)

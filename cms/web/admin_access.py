@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import bottle
 
 from ..errors import CmsError, ValidationError
+from ..users import VIEW_PERMISSION
 from .app import SUPERUSER
 from .forms import names_list, place_error
 
@@ -157,7 +158,7 @@ def register(web: Web) -> None:
             errors["permissions"] = f"there is no permission {unknown[0]!r}"
         else:
             try:
-                role.set("permissions", [known[name] for name in chosen])
+                role.set("permissions", [known[name] for name in dict.fromkeys((VIEW_PERMISSION, *chosen))])
                 role.save("permissions")
             except CmsError as exc:
                 place_error(exc, ROLE_INPUTS, errors)
@@ -240,8 +241,9 @@ def role_pages(ctx: Context, names: list[str]) -> list[Page]:
 
 
 def permission_options(ctx: Context) -> list[tuple[str, str]]:
+    """The permissions a role may be given; not page-view, which every role holds."""
     return [(p.name, f"{p.name} ({p.get('title')})" if p.get("title") not in ("", p.name)
-             else p.name) for p in ctx.site.users.permissions()]
+             else p.name) for p in ctx.site.users.permissions() if p.name != VIEW_PERMISSION]
 
 
 def render_user(ctx: Context, user: Any, values: dict[str, Any], errors: dict[str, str]) -> str:
@@ -251,7 +253,8 @@ def render_user(ctx: Context, user: Any, values: dict[str, Any], errors: dict[st
 
 
 def render_roles(ctx: Context, values: dict[str, Any], errors: dict[str, str]) -> str:
-    rows = [(role, [p.name for p in role.get("permissions")]) for role in ctx.site.users.roles()]
+    rows = [(role, [*dict.fromkeys((VIEW_PERMISSION, *(p.name for p in role.get("permissions"))))])
+            for role in ctx.site.users.roles()]
     return ctx.render("access_roles.html", rows=rows, values=values, errors=errors,
                       permissions=permission_options(ctx), current="roles")
 
