@@ -805,6 +805,15 @@ def test_page_field_blank_and_not_equal(shop):
 def test_page_field_subfield(shop):
     assert found(shop, "refs.title*=pie") == {"banana"}
     assert found(shop, "refs.qty>10") == {"kale"}
+    # ProcessWire names the referenced id by its table's column too: refs.data is refs.id;
+    # its other columns (a reference's position, the holder) are refused by name
+    apple = shop.pages.get("/fruits/apple/").id
+    assert found(shop, f"refs.data={apple}") == found(shop, f"refs.id={apple}") == {"banana"}
+    assert found(shop, "refs.data>0, include=hidden") == {"banana", "cherry", "kale"}
+    for column in ("sort", "pages_id"):
+        with pytest.raises(cms.SelectorError, match=f"refs.{column} .a column of the Page field's own "
+                                                    "table. is not supported.*refs.count>0"):
+            shop.pages.find(f"refs.{column}=1")
 
 
 # -- keys ---------------------------------------------------------------------------------------------

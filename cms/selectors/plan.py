@@ -115,6 +115,7 @@ KEYS = ("id", "parent", "parent_id", "has_parent", "template", "templates_id", "
         "url", "status", "created", "modified", "created_users_id", "modified_users_id", "num_children",
         "numChildren", "children", "child", *META_KEYS)
 CHILD_COUNT_NAMES = ("num_children", "numChildren", "children.count")
+REF_ROW_COLUMNS = ("data", "sort", "pages_id")     # of a Page field's table: see ref_row_column
 PARTIAL_DATE_OPERATORS = ("%=", "^=")     # on a Datetime field: the date's text, in part
 # Names of `pages` columns (ProcessWire's native fields) usable as `children.<name>`.
 NATIVE_COLUMNS = frozenset(("id", "name", "status", "created", "modified", "created_users_id",
@@ -1103,6 +1104,8 @@ class Planner:
                 has_field = Leaf(Column("templates_id", "id"), "=", (TemplatesWith(field.id),))
                 return AllOf((has_field, self.ordered_leaf(tree, RefCount(target.field, target.table),
                                                            name, op, values)))
+        if rest in REF_ROW_COLUMNS and head not in ("parent", "children", "child"):
+            rest = self.ref_row_column(tree, head, rest, position)
         inner = self.leaf(tree, rest, op, subfield_values(head, values), position + len(head) + 1)
         if head == "parent":
             # `parent.num_children` is a sub-selector there (`parent=[num_children=3]`): the
@@ -1121,6 +1124,18 @@ class Planner:
                              "(children.title), Page fields (ref.title, ref.count) and text "
                              "fields (title.data: exact, case and accents count)")
         return Leaf(target, "=", (Query(inner, None),))
+
+    def ref_row_column(self, tree: Selector, head: str, rest: str, position: int) -> str:
+        """`refs.data` is `refs.id` (ProcessWire names the referenced id by the column of the
+        field's table that holds it); `refs.sort` (a reference's position) and `refs.pages_id`,
+        other columns of that table there, are refused by name rather than as unknown."""
+        if not isinstance(self.field_target(tree, self.field(tree, head, position), position), RefColumn):
+            return rest
+        if rest == "data":
+            return "id"
+        raise self.error(tree, f"{head}.{rest} (a column of the Page field's own table) is not "
+                         "supported", position, f"{head}.{rest}",
+                         f"{head}.count>0 tests whether it holds any page")
 
     def field(self, tree: Selector, name: str, position: int, what: str = "field") -> Any:
         field = self.site.fields.get(name)
