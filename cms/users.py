@@ -45,6 +45,11 @@ ROLES = {"guest": ("page-view",), "superuser": ()}   # superuser holds every per
 VIEW_PERMISSION = "page-view"
 
 
+def with_view_permission(names: Iterable[str]) -> list[str]:
+    """A role's permission names as stored and shown: page-view first, which every role holds."""
+    return list(dict.fromkeys((VIEW_PERMISSION, *names)))
+
+
 class User(Page):
     """A user page (template `user`) with access helpers. `user.get("pass")` is always masked."""
 
@@ -343,7 +348,7 @@ class Users:
         if not clean:
             raise ValidationError(f"role name {name!r} has no usable characters", field="name",
                                   value=name, rule="name")
-        ids = [self._permission_id(p) for p in dict.fromkeys((VIEW_PERMISSION, *permissions))]
+        ids = [self._permission_id(p) for p in with_view_permission(permissions)]
         existing = self.role(clean)
         if existing:
             return existing
@@ -413,7 +418,7 @@ class Users:
         roles: dict[int, set[str]] = {}
         names = set()
         for role_id, role_name, permission in rows:
-            roles.setdefault(role_id, {VIEW_PERMISSION})    # every role's, see ROLES
+            roles.setdefault(role_id, {VIEW_PERMISSION})    # every role holds it
             names.add(role_name)
             if permission:
                 roles[role_id].add(permission)

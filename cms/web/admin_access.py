@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import bottle
 
 from ..errors import CmsError, ValidationError
-from ..users import VIEW_PERMISSION
+from ..users import VIEW_PERMISSION, with_view_permission
 from .app import SUPERUSER
 from .forms import names_list, place_error
 
@@ -158,7 +158,7 @@ def register(web: Web) -> None:
             errors["permissions"] = f"there is no permission {unknown[0]!r}"
         else:
             try:
-                role.set("permissions", [known[name] for name in dict.fromkeys((VIEW_PERMISSION, *chosen))])
+                role.set("permissions", [known[name] for name in with_view_permission(chosen)])
                 role.save("permissions")
             except CmsError as exc:
                 place_error(exc, ROLE_INPUTS, errors)
@@ -253,7 +253,7 @@ def render_user(ctx: Context, user: Any, values: dict[str, Any], errors: dict[st
 
 
 def render_roles(ctx: Context, values: dict[str, Any], errors: dict[str, str]) -> str:
-    rows = [(role, [*dict.fromkeys((VIEW_PERMISSION, *(p.name for p in role.get("permissions"))))])
+    rows = [(role, with_view_permission(p.name for p in role.get("permissions")))
             for role in ctx.site.users.roles()]
     return ctx.render("access_roles.html", rows=rows, values=values, errors=errors,
                       permissions=permission_options(ctx), current="roles")
