@@ -1287,6 +1287,27 @@ def test_children_subfields_match_pages_with_a_matching_child(shop):
     assert found(shop, "template=item, !children.qty>5") == {"fruits", "apple", "banana", "elder", "baby"}
 
 
+def test_sort_with_another_operator_compares_the_sort_position(shop):
+    # ProcessWire (PageFinder::getQuery): `sort=x` orders by x, `sort>2` and `page.sort=2`
+    # compare the page's own sort column
+    fruits = shop.pages.get("/fruits/")
+    kids = [(p.name, p.sort) for p in fruits.children("include=all, sort=sort")]
+    second = kids[1][1]
+    below = lambda op: [n for n, sort in kids if op(sort)]   # noqa: E731
+    assert names(shop, f"parent=/fruits/, sort>{second}, include=all, sort=sort") == below(
+        lambda sort: sort > second)
+    assert names(shop, f"parent=/fruits/, sort!={second}, include=all, sort=sort") == below(
+        lambda sort: sort != second)
+    assert names(shop, f"parent=/fruits/, page.sort={second}, include=all") == [kids[1][0]]
+    assert names(shop, f"parent=/fruits/, !sort<={second}, include=all, sort=-sort") == below(
+        lambda sort: sort > second)[::-1]
+    for bad in ("sort%=3", "!sort=3"):
+        with pytest.raises(cms.SelectorError, match="compare the page's sort position with"):
+            shop.pages.find(bad)
+    with pytest.raises(cms.SelectorError, match="sort needs a whole number"):
+        shop.pages.find("sort>x")
+
+
 def test_sort_by_parent_name_and_by_subfields(shop):
     # getQuerySortSelector(): sort=parent is the parent's name; subfields one level down;
     # a Page field sorts by its (first) page's name or the subfield given

@@ -115,6 +115,7 @@ KEYS = ("id", "parent", "parent_id", "has_parent", "template", "templates_id", "
         "url", "status", "created", "modified", "created_users_id", "modified_users_id", "num_children",
         "numChildren", "children", "child", *META_KEYS)
 CHILD_COUNT_NAMES = ("num_children", "numChildren", "children.count")
+SORT_COMPARISONS = ("!=", "<", ">", "<=", ">=")   # sort<op>N: see is_sort_comparison
 REF_ROW_COLUMNS = ("data", "sort", "pages_id")     # of a Page field's table: see ref_row_column
 PARTIAL_DATE_OPERATORS = ("%=", "^=")     # on a Datetime field: the date's text, in part
 # Names of `pages` columns (ProcessWire's native fields) usable as `children.<name>`.
@@ -598,6 +599,12 @@ def compare(op: str, stored: Any, value: Any) -> bool:
 BLANK = {"text": "", "int": 0, "float": 0.0, "datetime": None}
 
 
+def is_sort_comparison(item: Condition) -> bool:
+    """`sort>2`, `sort!=3` (any operator but `=`) compare the page's `sort` column, as
+    ProcessWire does (PageFinder::getQuery; `page.sort=3` too), where `sort=x` orders by x."""
+    return item.fields == ("sort",) and item.operator in SORT_COMPARISONS
+
+
 def is_field_guard(node: Node) -> bool:
     """Whether `node` limits a condition to the pages whose template has a field."""
     return (isinstance(node, Leaf) and node.target == Column("templates_id", "id")
@@ -700,7 +707,7 @@ class Planner:
                     groups.setdefault(item.name, []).append(self.group(tree, item))
                     continue
                 key = item.fields[0]
-                if key in META_KEYS:
+                if key in META_KEYS and not is_sort_comparison(item):
                     self.check_meta(tree, item, top)
                     if key == "sort":
                         sorts += [self.sort(tree, value) for value in item.values]
@@ -803,7 +810,8 @@ class Planner:
             raise self.error(tree, f"{key} cannot be combined with other fields", item.position, key)
         if item.operator != "=" or item.negated:
             raise self.error(tree, f"{key} takes '=' only", item.position, key,
-                             f"write {key}=value")
+                             "write sort=field to order by it, or compare the page's sort "
+                             "position with != < > <= >=" if key == "sort" else f"write {key}=value")
         if not top and key != "include" and key != "check_access":
             raise self.error(tree, f"{key}= is not allowed in a sub-selector", item.position, key,
                              "sort, limit and start apply to the outer selector only")
@@ -1040,6 +1048,8 @@ class Planner:
                 return self.text_leaf(tree, exact, name, op, values)
         if name in ("template.name", "template.id"):      # ProcessWire's names of the same
             return self.template_leaf(tree, op, values)
+        if name in ("sort", "page.sort"):     # a comparison (is_sort_comparison), not sort=key
+            return self.ordered_leaf(tree, Column("sort", "int"), name, op, values)
         if "." in name:
             return self.related(tree, name, op, values, position)
         if name in META_KEYS:
