@@ -337,6 +337,27 @@ def test_two_dots_and_a_parents_child_count_see_only_pages_the_user_may_view(sit
     assert site.pages.find("children.refs.name=a").ids() == [1, b.id]    # home: r refers to a
 
 
+def test_owner_selectors_find_owners_the_user_may_view(tree):
+    # PageFinder::getQueryOwnerField finds the owners for the user, unless the outer
+    # check_access=0 or include=all lifts it
+    site, pages = tree
+    site.fields.add("refs", "Page", multiple=True)
+    site.templates["members"].add_field("refs")
+    site.templates["basic-page"].add_field("refs")
+    site.pages.add("members", pages["members"], "board", title="Board", refs=[pages["about"]])
+    site.pages.add("basic-page", 1, "news", title="News", refs=[pages["inner"]])
+    about = pages["about"].id
+    with site.as_user(None):
+        site.users.login_as(None)                               # a guest, as a web request
+        assert site.pages.find("refs__owner.title=Board").ids() == []
+        assert site.pages.find("refs__owner.title=Board, check_access=0").ids() == [about]
+        assert site.pages.find("refs__owner.title=Board, include=all").ids() == [about]
+        assert site.pages.find("refs__owner.title=News").ids() == []     # inner: members only
+        assert site.pages.find("refs__owner.title=News, check_access=0").ids() == [pages["inner"].id]
+    with site.as_user("mia"):
+        assert site.pages.find("refs__owner.title=Board").ids() == [about]
+
+
 def test_every_role_views_what_its_templates_let_it_view_as_in_processwire(tree):
     # ProcessWire gives page-view to every role it loads (Roles::loaded) and its finds ask only
     # for a view role: a role stored without page-view still views the templates naming it

@@ -795,6 +795,27 @@ def test_page_field_by_id_path_and_sub_selector(shop):
     assert found(shop, "refs=[title*=cherry, status<2048]") == {"kale"}
 
 
+def test_owner_selectors_find_what_matching_pages_reference(shop):
+    # ProcessWire's refs__owner.f (PageFinder::getQueryOwnerField): the pages that a page
+    # matching every refs__owner condition (its owner) references in refs. Owners are found
+    # with the outer include=, hidden when none is given: hidden cherry is an owner, but the
+    # outer find leaves cherry itself out (kale references it) unless it says include=hidden
+    assert found(shop, "refs__owner.title=Banana") == {"apple"}
+    assert found(shop, "refs__owner.name=cherry|kale") == {"apple", "banana"}
+    assert found(shop, "refs__owner.name=cherry|kale, include=hidden") == {"apple", "banana", "cherry"}
+    assert found(shop, "refs__owner.qty>=12, refs__owner.title%=cherry") == {"apple", "banana"}
+    assert found(shop, "refs__owner.qty>=12, refs__owner.title%=kale") == set()   # one owner
+    assert found(shop, "refs__owner.title|refs__owner.summary%=leafy") == set()   # cherry hidden
+    assert found(shop, "refs__owner.title|refs__owner.summary%=leafy, include=hidden") == {"cherry"}
+    assert found(shop, "refs__owner.refs.name=apple, template=item") == {"apple", "banana"}
+    assert names(shop, "refs__owner.id>0, sort=-name") == ["banana", "apple"]
+    for bad, words in (("refs__owner=[title=x]", "takes a subfield of the owner"),
+                       ("refs__owner.title|title=x", "every field beside it must be one too"),
+                       ("qty__owner.title=x", "qty is not a Page field")):
+        with pytest.raises(cms.SelectorError, match=words):
+            shop.pages.find(bad)
+
+
 def test_page_field_blank_and_not_equal(shop):
     apple = shop.pages.get("/fruits/apple/").id
     assert found(shop, "template=item, refs=") == {"fruits", "apple", "elder", "baby"}

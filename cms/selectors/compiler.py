@@ -41,6 +41,7 @@ from .plan import (
     Random,
     RefColumn,
     RefCount,
+    ReferencedBy,
     Related,
     Sort,
     StatusColumn,
@@ -445,6 +446,11 @@ class _Writer:
                 parts.append(f"{expr} IN ({self._subquery(value)})")
             elif isinstance(value, ParentsOf):
                 parts.append(f"{expr} IN ({self._subquery(value.query, 'parent_id')})")
+            elif isinstance(value, ReferencedBy):
+                self._counter += 1
+                o = f"o{self._counter}"
+                parts.append(f"{expr} IN (SELECT {o}.data FROM {value.table} {o} WHERE {o}.pages_id "
+                             f"IN ({self._subquery(value.query)}))")
             elif isinstance(value, TemplatesWith):
                 parts.append(f"{expr} IN (SELECT t.id FROM templates t JOIN fieldgroups_fields ff "
                              "ON ff.fieldgroups_id = t.fieldgroups_id WHERE ff.fields_id = ?)")
@@ -609,7 +615,7 @@ class Compiler:
         for value in values:
             if isinstance(value, Query):
                 self._query_params(value, out)
-            elif isinstance(value, ParentsOf):
+            elif isinstance(value, (ParentsOf, ReferencedBy)):
                 self._query_params(value.query, out)
             elif isinstance(value, TemplatesWith):
                 out.append(value.field_id)

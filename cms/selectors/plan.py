@@ -115,6 +115,7 @@ KEYS = ("id", "parent", "parent_id", "has_parent", "template", "templates_id", "
         "url", "status", "created", "modified", "created_users_id", "modified_users_id", "num_children",
         "numChildren", "children", "child", *META_KEYS)
 CHILD_COUNT_NAMES = ("num_children", "numChildren", "children.count")
+OWNER = "__owner"          # refs__owner.title=x: see Planner.owned
 SORT_COMPARISONS = ("!=", "<", ">", "<=", ">=")   # sort<op>N: see is_sort_comparison
 REF_ROW_COLUMNS = ("data", "sort", "pages_id")     # of a Page field's table: see ref_row_column
 PARTIAL_DATE_OPERATORS = ("%=", "^=")     # on a Datetime field: the date's text, in part
@@ -269,6 +270,16 @@ class ParentsOf:
     """The parents of the pages a sub-query finds (`children.title=x`: a child matches)."""
 
     query: Query
+
+
+@dataclass(frozen=True, slots=True)
+class ReferencedBy:
+    """The pages that the pages a sub-query finds reference in a Page field (`refs__owner.f`:
+    the owners are found, then what their field holds)."""
+
+    query: Query
+    table: str
+    field: str
 
 
 @dataclass(frozen=True, slots=True)
@@ -528,6 +539,8 @@ def value_shape(op: str, value: Any) -> Any:
         return ("Q", value.shape())
     if isinstance(value, ParentsOf):
         return ("C", value.query.shape())
+    if isinstance(value, ReferencedBy):
+        return ("R", value.table, value.query.shape())
     if isinstance(value, TemplatesWith):
         return "T"
     if isinstance(value, Words):
@@ -597,6 +610,12 @@ def compare(op: str, stored: Any, value: Any) -> bool:
 
 
 BLANK = {"text": "", "int": 0, "float": 0.0, "datetime": None}
+
+
+def owner_field(name: str) -> str:
+    """"refs" for "refs__owner.title" (ProcessWire's owner selector), else ""."""
+    head = name.partition(".")[0]
+    return head[:-len(OWNER)] if head.endswith(OWNER) and len(head) > len(OWNER) else ""
 
 
 def is_sort_comparison(item: Condition) -> bool:
@@ -701,12 +720,17 @@ class Planner:
         max_status: int | None = None
         has_parent_key = False
         parent_value = ""
+        owners: dict[str, list[tuple[Selector, Condition]]] = {}
         for tree in trees:
             for item in tree.items:
                 if isinstance(item, Group):
                     groups.setdefault(item.name, []).append(self.group(tree, item))
                     continue
                 key = item.fields[0]
+                owner = owner_field(key)
+                if owner:
+                    owners.setdefault(owner, []).append((tree, item))
+                    continue
                 if key in META_KEYS and not is_sort_comparison(item):
                     self.check_meta(tree, item, top)
                     if key == "sort":
@@ -734,6 +758,8 @@ class Planner:
                     # in the default order
                     has_parent_key = len(item.values) == 1 and len(item.fields) == 1
                     parent_value = item.values[0].text
+        for name, conditions in owners.items():
+            nodes.append(self.owned(name, conditions, include, check_access))
         for members in groups.values():
             nodes.append(members[0] if len(members) == 1 else AnyOf(tuple(members)))
         where: Node = nodes[0] if len(nodes) == 1 else AllOf(tuple(nodes))
@@ -756,6 +782,43 @@ class Planner:
                      # include=all lifts the access check unless check_access= says otherwise
                      check_access=include != "all" if check_access is None else check_access,
                      include=include)
+
+    def owned(self, name: str, conditions: list[tuple[Selector, Condition]], include: str | None,
+              check_access: bool | None) -> Node:
+        """`refs__owner.title=x, refs__owner.qty>2`: the pages that some page referencing them
+        in `refs` (its owner) matches, every such condition asked of the same owner, as
+        ProcessWire's PageFinder::getQueryOwnerField. The owners are a find of their own among
+        the templates having the field: with the outer include= (hidden when none is given),
+        and the user's view access unless the outer check_access=0 or include=all lifts it."""
+        tree, first = conditions[0]
+        field = self.field(tree, name, first.position)
+        target = self.field_target(tree, field, first.position)
+        if not isinstance(target, RefColumn):
+            raise self.error(tree, f"{name} is not a Page field: {name}{OWNER} finds the pages a "
+                             f"Page field's owners hold", first.position, f"{name}{OWNER}")
+        asked = []
+        for tree, item in conditions:
+            fields, positions = [], []
+            for text, position in zip(item.fields, item.field_positions):
+                head, _, rest = text.partition(".")
+                if head != name + OWNER or not rest:
+                    raise self.error(tree, f"{name}{OWNER} takes a subfield of the owner, and every "
+                                     f"field beside it must be one too", position, text,
+                                     f"write {name}{OWNER}.title=x or {name}{OWNER}.id|{name}"
+                                     f"{OWNER}.name=x")
+                fields.append(rest)
+                positions.append(position + len(head) + 1)
+            asked.append(replace(item, fields=tuple(fields), field_positions=tuple(positions)))
+        own_include = include or "hidden"
+        at = first.position
+        asked.append(Condition(("include",), "=", (Value(own_include, at),), False, at, (at,), at))
+        if own_include != "all" and check_access is not None:
+            asked.append(Condition(("check_access",), "=", (Value(str(int(check_access)), at),),
+                                   False, at, (at,), at))
+        query = self._query([Selector(tuple(asked), tree.text)], top=False)
+        having = Leaf(Column("templates_id", "id"), "=", (TemplatesWith(field.id),))
+        query = replace(query, where=AllOf((having, query.where)))
+        return Leaf(Column("id", "id"), "=", (ReferencedBy(query, target.table, target.field),))
 
     def children_sort(self, parent: str) -> list[Sort]:
         """The order of one parent's children: its template's `sortfield` (ProcessWire's
@@ -1544,9 +1607,9 @@ def _viewed(node: Node, view: Any) -> Node:
 
 
 def _viewed_value(value: Any, view: Any) -> Any:
-    if isinstance(value, ParentsOf):
+    if isinstance(value, (ParentsOf, ReferencedBy)):
         query = _viewed_query(value.query, view)
-        return value if query is value.query else ParentsOf(query)
+        return value if query is value.query else replace(value, query=query)
     return _viewed_query(value, view) if isinstance(value, Query) else value
 
 
@@ -1560,8 +1623,8 @@ def _viewed_query(query: Query, view: Any) -> Query:
 def has_user_access(node: Node) -> bool:
     """Whether a sub-query under `node` is a find of the user's own (`Query.user_access`)."""
     if isinstance(node, Leaf):
-        queries = (v.query if isinstance(v, ParentsOf) else v
-                   for v in node.values if isinstance(v, (Query, ParentsOf)))
+        queries = (v.query if isinstance(v, (ParentsOf, ReferencedBy)) else v
+                   for v in node.values if isinstance(v, (Query, ParentsOf, ReferencedBy)))
         return any(query.user_access or has_user_access(query.where) for query in queries)
     if isinstance(node, (AllOf, AnyOf)):
         return any(has_user_access(item) for item in node.items)

@@ -31,6 +31,7 @@ from .plan import (
     Random,
     RefColumn,
     RefCount,
+    ReferencedBy,
     Related,
     StatusColumn,
     TemplatesWith,
@@ -247,6 +248,10 @@ class Reference:
             return page_id in self.snap.templates_with.get(value.field_id, set())
         if isinstance(value, ParentsOf):
             return page_id in {self.snap.pages[c]["parent_id"] for c in self.matching(value.query)}
+        if isinstance(value, ReferencedBy):
+            refs = self.snap.refs[value.field]
+            return any(page_id == data for owner in self.matching(value.query)
+                       for _, data in refs.get(owner, []))
         return compare(op, page_id, value)
 
 
