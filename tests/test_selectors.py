@@ -1329,6 +1329,21 @@ def test_sort_with_another_operator_compares_the_sort_position(shop):
         shop.pages.find("sort>x")
 
 
+def test_processwires_other_spellings_of_keys_and_get_total(shop):
+    # PageFinder reads hasParent, checkAccess and getTotal as has_parent, check_access and
+    # get_total; get_total=0 makes the total the number found (no count)
+    assert names(shop, "hasParent=/fruits/, sort=name") == names(shop, "has_parent=/fruits/, sort=name")
+    assert names(shop, "id=[hasParent=/veg/], sort=name") == ["baby", "kale"]
+    assert found(shop, "template=item, checkAccess=0, include=all") == found(
+        shop, "template=item, check_access=0, include=all")
+    assert shop.pages.find("template=item, sort=name, limit=2, get_total=0").total == 2
+    assert shop.pages.find("template=item, sort=name, limit=2, getTotal=0").total == 2
+    full = shop.pages.find("template=item, sort=name, limit=2").total
+    assert full > 2 and shop.pages.find("template=item, sort=name, limit=2, get_total=count").total == full
+    with pytest.raises(cms.SelectorError, match="get_total takes 0 or 1"):
+        shop.pages.find("get_total=maybe")
+
+
 def test_sort_by_parent_name_and_by_subfields(shop):
     # getQuerySortSelector(): sort=parent is the parent's name; subfields one level down;
     # a Page field sorts by its (first) page's name or the subfield given

@@ -178,7 +178,9 @@ class SelectorEngine:
             statement = planned.statements[key] = self.compiler.select(query, limit, start)
         ids = [row[0] for row in self.db.all(*statement)]
         total = None
-        if (limit is None or len(ids) < limit) and (ids or not start):
+        if not query.get_total:
+            total = len(ids)                 # get_total=0: the number found, as ProcessWire's
+        elif (limit is None or len(ids) < limit) and (ids or not start):
             total = start + len(ids)
         elif want_total:
             total = self._count(planned, query)

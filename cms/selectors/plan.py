@@ -110,7 +110,9 @@ WORD_OPERATORS = {"~=": (False, "whole"), "~|=": (True, "whole"), "~*=": (False,
                   "**=": (True, "whole"), "**+=": (True, "whole"), "*+=": (True, "whole")}
 TEXT_OPERATORS = frozenset(("=", "<", ">", "<=", ">=", "*=", "%=", "^=", "$=", "%^=", "%$=",
                             *WORD_OPERATORS))
-META_KEYS = ("sort", "limit", "start", "include", "check_access")
+META_KEYS = ("sort", "limit", "start", "include", "check_access", "get_total")
+# ProcessWire's other spellings of keys (PageFinder reads both), unless a field has the name
+KEY_ALIASES = {"hasParent": "has_parent", "checkAccess": "check_access", "getTotal": "get_total"}
 KEYS = ("id", "parent", "parent_id", "has_parent", "template", "templates_id", "name", "path",
         "url", "status", "created", "modified", "created_users_id", "modified_users_id", "num_children",
         "numChildren", "children", "child", *META_KEYS)
@@ -460,6 +462,7 @@ class Query:
     check_access: bool = True
     access: Any = None
     include: str | None = None     # the include= that prevails (ProcessWire's findOne asks it)
+    get_total: bool = True         # get_total=0: `.total` is the number found, as ProcessWire's
     # A sub-query that ProcessWire runs as a find of its own for the acting user: a [...]
     # sub-selector (unless it says check_access=0 or include=all) and `children.f` of a field
     # (unless the outer selector does); the engine gives it the user's view filter (with_view).
@@ -678,6 +681,7 @@ class Planner:
         `find_all`, as ProcessWire's `findAll` option (PageFinder::initStatus, set by
         `$pages->get()`): no status excludes a page, an include= in the selector does not narrow
         that, and access is not checked unless the selector names check_access."""
+        trees = [self.spelled(tree) for tree in trees]
         query = self._query(trees, top=True)
         if not find_all:
             return query
@@ -685,6 +689,22 @@ class Planner:
                  if isinstance(item, Condition) and item.fields[0] == "check_access"]
         check_access = bool(named) and self.count_value(*named[-1]) != 0
         return replace(query, threshold=None, check_access=check_access)
+
+    def spelled(self, tree: Selector) -> Selector:
+        """`tree` with ProcessWire's other spellings of keys as ours (KEY_ALIASES), in its
+        groups and sub-selectors too; a field named so keeps its name, as there."""
+        if not any(alias in tree.text for alias in KEY_ALIASES):
+            return tree
+        return replace(tree, items=tuple(self._spelled_item(item) for item in tree.items))
+
+    def _spelled_item(self, item: Condition | Group) -> Condition | Group:
+        if isinstance(item, Group):
+            return replace(item, selector=self.spelled(item.selector))
+        fields = tuple(KEY_ALIASES[name] if name in KEY_ALIASES and self.site.fields.get(name) is None
+                       else name for name in item.fields)
+        values = tuple(replace(value, sub=self.spelled(value.sub)) if value.sub is not None else value
+                       for value in item.values)
+        return replace(item, fields=fields, values=values)
 
     def _query(self, trees: list[Selector], top: bool) -> Query:
         """The plan of a selector, or of a [...] sub-selector (not `top`). A sub-selector's own
@@ -717,6 +737,7 @@ class Planner:
         start = 0
         include: str | None = None
         check_access: bool | None = None      # as check_access= says, when it says
+        get_total = True
         max_status: int | None = None
         has_parent_key = False
         parent_value = ""
@@ -744,6 +765,8 @@ class Planner:
                         start = self.count_value(tree, item)
                     elif key == "include":
                         include = prevailing_include(include, self.include_value(tree, item))
+                    elif key == "get_total":
+                        get_total = self.get_total_value(tree, item)
                     else:
                         check_access = self.count_value(tree, item) != 0   # check_access=0|1
                     continue
@@ -781,7 +804,7 @@ class Planner:
         return Query(where, self.threshold(include, max_status), tuple(sorts), limit, start,
                      # include=all lifts the access check unless check_access= says otherwise
                      check_access=include != "all" if check_access is None else check_access,
-                     include=include)
+                     include=include, get_total=get_total)
 
     def owned(self, name: str, conditions: list[tuple[Selector, Condition]], include: str | None,
               check_access: bool | None) -> Node:
@@ -891,6 +914,16 @@ class Planner:
             raise self.error(tree, f"{item.fields[0]} must be a whole number of 0 or more",
                              value.position, text)
         return int(text)
+
+    def get_total_value(self, tree: Selector, item: Condition) -> bool:
+        """get_total=0 (or 1, calc, count: ProcessWire's kinds of counting, both a COUNT here)."""
+        value = item.values[0]
+        text = value.text.strip().lower()
+        if text in ("calc", "count"):
+            return True
+        if not text.isdigit() or not text.isascii():
+            raise self.error(tree, "get_total takes 0 or 1 (or calc, count)", value.position, value.text)
+        return int(text) != 0
 
     def include_value(self, tree: Selector, item: Condition) -> str:
         value = item.values[0]
