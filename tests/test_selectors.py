@@ -1322,6 +1322,11 @@ def test_sort_with_another_operator_compares_the_sort_position(shop):
     assert names(shop, f"parent=/fruits/, page.sort={second}, include=all") == [kids[1][0]]
     assert names(shop, f"parent=/fruits/, !sort<={second}, include=all, sort=-sort") == below(
         lambda sort: sort > second)[::-1]
+    # a column of the parent's or the children's rows, joined whatever their status
+    hidden = shop.pages.get("/fruits/cherry/").sort
+    assert "fruits" in found(shop, f"children.sort={hidden}, include=all")
+    assert "fruits" in found(shop, f"children.sort={hidden}")          # cherry is hidden
+    assert found(shop, f"parent.sort={fruits.sort}, name=apple|kale") == {"apple"}
     for bad in ("sort%=3", "!sort=3"):
         with pytest.raises(cms.SelectorError, match="compare the page's sort position with"):
             shop.pages.find(bad)

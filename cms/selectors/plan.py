@@ -122,7 +122,7 @@ SORT_COMPARISONS = ("!=", "<", ">", "<=", ">=")   # sort<op>N: see is_sort_compa
 REF_ROW_COLUMNS = ("data", "sort", "pages_id")     # of a Page field's table: see ref_row_column
 PARTIAL_DATE_OPERATORS = ("%=", "^=")     # on a Datetime field: the date's text, in part
 # Names of `pages` columns (ProcessWire's native fields) usable as `children.<name>`.
-NATIVE_COLUMNS = frozenset(("id", "name", "status", "created", "modified", "created_users_id",
+NATIVE_COLUMNS = frozenset(("id", "name", "status", "sort", "created", "modified", "created_users_id",
                             "modified_users_id", "templates_id", "template", "parent_id",
                             "parent"))
 # The subfields of a Page field that ProcessWire compares in its join of the referenced pages
@@ -1036,8 +1036,9 @@ class Planner:
             # in an inner join of the parent (PageFinder::getQueryNativeField), negated or not:
             # home, having no parent, never matches. `parent.id` is the parent's id as written.
             inner = self.subfield_condition(tree, item, head, rest)
-            threshold = self.outer_threshold if rest in CHILD_COUNT_NAMES else None   # see related
-            return with_parent(Query(inner, threshold))
+            if rest in CHILD_COUNT_NAMES:       # a sub-selector there, see related
+                return with_parent(Query(inner, self.outer_threshold, user_access=True))
+            return with_parent(Query(inner, None))
         if (not_equal and not item.negated and len(item.fields) == 1 and rest in REF_JOINED_COLUMNS
                 and (target := self.ref_target(tree, head, item.field_positions[0]))):
             # ProcessWire joins the referenced pages on the column itself for these subfields
