@@ -47,9 +47,10 @@ class Field:
 
     def sanitize(self, value: Any, pages: Any = None) -> Any:
         """The value checked as a page stores it; with the site's `pages`, a Page field also
-        reads page paths (`"/colors/red/|/colors/blue/"`, see `PageRef.read_paths`)."""
+        reads page paths (`"/colors/red/|/colors/blue/"`) and refuses ids and paths of no page
+        (see `PageRef.read_pages`)."""
         if pages is not None and self.type.kind == "page":
-            value = self.type.read_paths(self, value, pages.get_by_path)
+            value = self.type.read_pages(self, value, pages)
         return self.type.sanitize(self, value)
 
     def is_missing(self, value: Any) -> bool:

@@ -12,7 +12,7 @@ import math
 import re
 import unicodedata
 from datetime import date, datetime, timezone
-from typing import TYPE_CHECKING, Any, Callable
+from typing import TYPE_CHECKING, Any
 
 from .errors import ValidationError
 
@@ -431,33 +431,45 @@ class PageRef(Fieldtype):
     def rows(self, field: Field, db: Database, value: Any) -> list[tuple]:
         return [(ref, sort) for sort, ref in enumerate(value or ())]
 
-    def read_paths(self, field: Field, value: Any, get_page: Callable[[str], Any]) -> Any:
-        """Read the strings ProcessWire's FieldtypePage reads as pages, before `sanitize`.
+    def read_pages(self, field: Field, value: Any, pages: Any) -> Any:
+        """Read page ids and paths as ProcessWire's FieldtypePage does, before `sanitize`, and
+        refuse those that name no page (`pages`: the site's Pages).
 
         A string may hold page ids and paths, several separated by `|` or line breaks
-        (`"/colors/red/"`, `"1012|1013"`, `"/colors/red/|/colors/blue/"`), and so may each
-        string in a list. A path that names no page is an error: ProcessWire would drop it, and
-        the save would lose a reference without a word. A string of spaces alone is empty.
-        Selectors, titles, names and `-123` (ProcessWire: remove page 123) are refused by
-        `sanitize` as anything else that is no page; assigning replaces the field's pages.
+        (`"/colors/red/"`, `"1012|1013"`, `"/colors/red/|/colors/blue/"`; ProcessWire reads one
+        path per string), and so may each string in a list. An id or a path that names no page
+        is an error: ProcessWire drops it, and the save would lose a reference without a word
+        (a page deleted later is dropped from the field then). A string of spaces alone is
+        empty. Selectors, titles, names and `-123` (ProcessWire: remove page 123) are refused
+        by `sanitize` as anything else that is no page; assigning replaces the field's pages.
         """
         if isinstance(value, str):
-            items = split_page_list(value)
+            items: list[Any] = split_page_list(value)
             if not items:
                 return ""
         elif isinstance(value, (list, tuple)):
             items = [part for item in value
                      for part in (split_page_list(item) if isinstance(item, str) else [item])]
+        elif isinstance(value, int) and not isinstance(value, bool) and value > 0:
+            items = [value]
         else:
             return value
-        found = []
+        found: list[Any] = []
+        numbers: list[int] = []
         for item in items:
             if isinstance(item, str) and item.startswith("/"):
-                page = get_page(item)
+                page = pages.get_by_path(item)
                 if not page:
                     raise self.invalid(field, value, "page", f"names a page that does not exist: {item}")
                 item = page
+            elif isinstance(item, str) and item.isdigit() and item.isascii():
+                item = int(item)
+            if isinstance(item, int) and not isinstance(item, bool) and item > 0:
+                numbers.append(item)
             found.append(item)
+        missing = sorted(set(numbers) - pages.existing(numbers)) if numbers else []
+        if missing:
+            raise self.invalid(field, value, "page", f"names a page that does not exist: {missing[0]}")
         return found
 
     def sanitize(self, field: Field, value: Any) -> Any:

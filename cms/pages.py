@@ -162,6 +162,16 @@ class Pages(Hookable):
         row = self.db.one(BY_PATH, (path if path.endswith("/") else path + "/",))
         return self.from_row(row) if row else NullPage(self.site)
 
+    def existing(self, ids: list[int]) -> set[int]:
+        """Which of these ids are pages (one query)."""
+        found: set[int] = set()
+        unique = list(dict.fromkeys(ids))
+        for at in range(0, len(unique), 500):
+            chunk = unique[at:at + 500]
+            found.update(row[0] for row in self.db.all(
+                f"SELECT id FROM pages WHERE id IN ({', '.join('?' * len(chunk))})", chunk))
+        return found
+
     def get_many(self, ids: list[int]) -> list[Page]:
         """Pages by id, in the order given (missing ids skipped), in one query per 500."""
         pages: list[Page] = []

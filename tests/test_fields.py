@@ -94,6 +94,8 @@ def test_a_page_field_reads_ids_and_paths_as_processwire_does(typed):
 @pytest.mark.parametrize("value, detail", [
     ("/no/such/", "names a page that does not exist: /no/such/"),
     (["/red/", "/nope/"], "names a page that does not exist: /nope/"),
+    (999999, "names a page that does not exist: 999999"),          # ProcessWire stores none
+    ("999998|999999", "names a page that does not exist: 999998"),
     ("red", "is not a page, a page id or a page's path"),               # a name: not read here
     ("template=basic-page", "is not a page, a page id or a page's path"),  # a selector neither
     ("-12", "is not a page, a page id or a page's path"),               # ProcessWire: remove 12
