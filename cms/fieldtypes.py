@@ -8,6 +8,7 @@ case and accents by one rule on every engine, as ProcessWire does on MySQL's def
 """
 from __future__ import annotations
 
+import html
 import math
 import re
 import unicodedata
@@ -193,9 +194,19 @@ class Textarea(Text):
         return text.replace("\r\n", "\n")
 
 
+_ATOM = "[A-Za-z0-9!#$%&'*+/=?^_`{|}~\u0080-\U0010ffff-]+"
+_LABEL = "[A-Za-z0-9\u0080-\U0010ffff](?:[A-Za-z0-9\u0080-\U0010ffff-]{0,61}[A-Za-z0-9\u0080-\U0010ffff])?"
+
+
 class Email(Text):
+    """An address as RFC 5321 spells one (what PHP's filter_var, which ProcessWire asks,
+    accepts), and non-ASCII letters, which it does not (see the README): dots only between
+    atoms of the local part, or a quoted one; a domain of labels (letters, digits, inner
+    hyphens) with a dot, or an IPv4 literal. No markup, spaces or `..` are stored."""
+
     name = "Email"
-    PATTERN = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+    PATTERN = re.compile(rf'^(?:{_ATOM}(?:\.{_ATOM})*|"(?:[^"\\\r\n]|\\.)+")'
+                         rf"@(?:{_LABEL}(?:\.{_LABEL})+|\[[0-9]{{1,3}}(?:\.[0-9]{{1,3}}){{3}}\])$")
 
     def sanitize(self, field: Field, value: Any) -> Any:
         text = super().sanitize(field, value)
@@ -205,19 +216,61 @@ class Email(Text):
 
 
 class URL(Text):
+    """A link as ProcessWire's URL field takes one (Sanitizer::url, relative URLs allowed):
+    http(s) or ftp(s) with a host, mailto: and tel:, a path (`/about/`, `docs/a.html`), an
+    anchor or a query (`#top`, `?page=2`), or a domain, to which `http://` is added
+    (`example.com/x`). Refused, where ProcessWire strips or rewrites: other schemes
+    (`javascript:`, `data:`, `file:`), `//host` and `/\\host` (browsers read both as another
+    site's address), spaces, and a colon before a relative URL's first `/`, `?` or `#`."""
+
     name = "URL"
-    # "/path", never "//host" or "/\\host": browsers read both as another site's address
-    PATTERN = re.compile(r"^(https?://[^\s/$.?#][^\s]*|/(?![/\\])[^\s]*)$", re.IGNORECASE)
+    SCHEMES = ("http", "https", "ftp", "ftps", "mailto", "tel")
+    SCHEME = re.compile(r"^([A-Za-z][A-Za-z0-9+-]*):")
+    WITH_HOST = re.compile(r"^[a-z]+://[^\s/$.?#][^\s]*$")
+    # ProcessWire's test for a domain without a scheme (Sanitizer::url)
+    DOMAIN = re.compile(r"^([^\s_.]+\.)?[^-_\s.][^\s_.]+\.([a-z]{2,6})([./:#?]|$)", re.IGNORECASE)
 
     def sanitize(self, field: Field, value: Any) -> Any:
         text = super().sanitize(field, value)
-        if text and not self.PATTERN.match(text):
-            raise self.invalid(field, value, "url",
-                               "is not a URL (http://..., https://... or /path)")
+        if not text:
+            return text
+        # as a browser reads it in an attribute: "&#106;avascript:" is javascript:
+        decoded = html.unescape(text)
+        if any(char.isspace() or ord(char) < 32 for char in decoded):
+            raise self.invalid(field, value, "url", "is not a URL: it holds spaces (write %20)")
+        hidden = self.SCHEME.match(decoded) if decoded != text else None
+        if hidden and hidden.group(1).lower() not in self.SCHEMES:
+            raise self.invalid(field, value, "url", f"is not a URL this field takes: it reads as "
+                               f"the scheme {hidden.group(1).lower()}: in a page")
+        scheme = self.SCHEME.match(text)
+        if scheme:
+            name = scheme.group(1).lower()
+            text = name + text[len(name):]
+            if name not in self.SCHEMES:
+                raise self.invalid(field, value, "url", f"is not a URL this field takes: the scheme "
+                                   f"{name}: is not allowed (use {', '.join(self.SCHEMES)}, or a "
+                                   "relative URL)")
+            if name in ("mailto", "tel") and len(text) > len(name) + 1 or self.WITH_HOST.match(text):
+                return text
+            raise self.invalid(field, value, "url", f"is not a URL: {name}: needs "
+                               + ("an address after it" if name in ("mailto", "tel") else "://host"))
+        if text.startswith(("//", "/\\")):
+            raise self.invalid(field, value, "url", "is not a URL this field takes: //host is "
+                               "another site's address without a scheme (write https://host)")
+        first = text.split("/", 1)[0]
+        if (text[0] not in "/#?." and "." in first and self.DOMAIN.match(text)):
+            return "http://" + text
+        if ":" in re.split(r"[/?#]", text, maxsplit=1)[0]:
+            raise self.invalid(field, value, "url", "is not a URL: a colon before its first /, ? "
+                               "or # reads as a scheme")
         return text
 
 
 SURROGATE = re.compile("[\ud800-\udfff]")
+# Numbers as text: ASCII digits only, where Python's int() and float() also read "1_000", Arabic
+# and fullwidth digits, "nan" and "inf" (a value that would change without a word)
+WHOLE_NUMBER = re.compile(r"^\s*[+-]?[0-9]+(\.0*)?\s*$")
+DECIMAL_NUMBER = re.compile(r"^\s*[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]+)?\s*$")
 
 
 def has_lone_surrogate(text: str) -> bool:
@@ -265,10 +318,9 @@ class Integer(Fieldtype):
                 raise self.invalid(field, value, "integer", "is not a whole number")
             value = int(value)
         elif isinstance(value, str):
-            try:
-                value = int(value.strip())
-            except ValueError:
-                raise self.invalid(field, value, "integer", "is not a whole number") from None
+            if not WHOLE_NUMBER.match(value):
+                raise self.invalid(field, value, "integer", "is not a whole number")
+            value = int(value.strip().split(".")[0])
         elif not isinstance(value, int):
             raise self.invalid(field, value, "integer", "is not a whole number")
         low, high = field.settings.get("min"), field.settings.get("max")
@@ -302,6 +354,8 @@ class Float(Integer):
     def sanitize(self, field: Field, value: Any) -> Any:
         if value is None or value == "":
             return None
+        if isinstance(value, str) and not DECIMAL_NUMBER.match(value):
+            raise self.invalid(field, value, "float", "is not a number")
         try:
             number = float(value)
         except (TypeError, ValueError):
@@ -352,8 +406,8 @@ class Datetime(Fieldtype):
     kind = "datetime"
 
     def sanitize(self, field: Field, value: Any) -> Any:
-        if value is None or value == "":
-            return None
+        if value is None or value == "" or (value in (0, "0") and not isinstance(value, bool)):
+            return None          # 0 clears a date, as PHP's empty() does in ProcessWire
         if isinstance(value, datetime):
             moment = value
         elif isinstance(value, date):
@@ -364,10 +418,7 @@ class Datetime(Fieldtype):
             except (OverflowError, OSError, ValueError):
                 raise self.invalid(field, value, "datetime", "is not a valid timestamp") from None
         elif isinstance(value, str):
-            try:
-                moment = datetime.fromisoformat(value.strip())
-            except ValueError:
-                moment = self.written_date(field, value)
+            moment = self.text_date(field, value)
         else:
             raise self.invalid(field, value, "datetime", "is not a date")
         if moment.tzinfo is None:
@@ -376,11 +427,17 @@ class Datetime(Fieldtype):
             raise self.invalid(field, value, "datetime", "is outside the years 1000..9999")
         return moment.astimezone(timezone.utc).replace(microsecond=0)
 
-    def written_date(self, field: Field, text: str) -> datetime:
-        """Text that is not ISO 8601, read as selectors read a date (cms/selectors/dates.py):
-        epoch seconds, "January 5 2023", "today", "-1 week" ..., in UTC, as ProcessWire's
-        FieldtypeDatetime hands such text to strtotime()."""
+    def text_date(self, field: Field, text: str) -> datetime:
+        """Text read as selectors read a date (cms/selectors/dates.py): ISO 8601, epoch seconds
+        (digits alone, as ProcessWire reads them: "20240105" is a time in 1970), "January 5
+        2023", "today", "-1 week" ..., in UTC, as ProcessWire's FieldtypeDatetime hands text
+        that is no number to strtotime()."""
         from .selectors.dates import DateValueError, parse_date
+        if not text.strip().isdigit():
+            try:
+                return datetime.fromisoformat(text.strip())     # the common case, quickly
+            except ValueError:
+                pass
         try:
             return parse_date(text, datetime.now(timezone.utc))
         except DateValueError:

@@ -61,7 +61,7 @@ def _strip_tags(text: str) -> str:
                 end = text.find("-->", at + 4)
                 at = len(text) if end < 0 else end + 3
                 continue
-            if char == "<" and at + 1 < len(text) and not text[at + 1].isspace():
+            if char == "<" and (at + 1 == len(text) or not text[at + 1].isspace()):
                 depth = 1
             else:
                 out.append(char)
@@ -119,21 +119,21 @@ class Sanitizer:
 
     def text(self, value: Any, max_length: int = 255, *, strip_tags: bool = True) -> str:
         """One line of text, as ProcessWire's `$sanitizer->text()`: line breaks made spaces,
-        markup tags stripped (as PHP's strip_tags: "a<b>c</b>" is "ac", "5 < 6" stays;
-        `strip_tags=False` keeps them, for text searched as typed), trimmed, at most
-        `max_length` characters. Control characters but the tab go too (a NUL byte is
-        refused by PostgreSQL)."""
+        markup tags stripped (as PHP's strip_tags: "a<b>c</b>" is "ac", "5 < 6" stays, "a<" is
+        "a"; `strip_tags=False` keeps them, for text searched as typed), trimmed, at most
+        `max_length` characters (trimmed again after the cut). Control characters but the tab
+        go too (a NUL byte is refused by PostgreSQL)."""
         text = "" if value is None else str(value)
         text = text.replace("\r", "\n").replace("\n\n", " ").replace("\n", " ")
         if strip_tags:
             text = _strip_tags(text)
-        return text.translate(_CONTROLS).strip(_PHP_TRIM)[:max_length]
+        return text.translate(_CONTROLS).strip(_PHP_TRIM)[:max_length].rstrip(_PHP_TRIM)
 
     def textarea(self, value: Any, max_length: int = 16384) -> str:
         """Text of several lines, as ProcessWire's `$sanitizer->textarea()`: `text()` keeping
         the line breaks (CR LF made LF)."""
         text = "" if value is None else str(value).replace("\r\n", "\n").replace("\r", "\n")
-        return _strip_tags(text).translate(_CONTROLS_BUT_LF).strip(_PHP_TRIM)[:max_length]
+        return _strip_tags(text).translate(_CONTROLS_BUT_LF).strip(_PHP_TRIM)[:max_length].rstrip(_PHP_TRIM)
 
     def int(self, value: Any, min: int | None = 0, max: int | None = None, default: int = 0) -> int:
         """A whole number, as ProcessWire's `$sanitizer->int()`: the number the text starts

@@ -244,7 +244,8 @@ def test_a_page_field_refuses_a_missing_page_or_one_of_another_template(site, su
     about = site.pages.add("basic-page", 1, "about", title="About")
     page = site.pages.add("item", 1, "item", title="Item", related=about)
     token = superuser.token()
-    for related, tags, words in ((str(about.id), f"{about.id}, 999999", "names a page that does not exist: 999999"),
+    missing = "names a page that does not exist: 999999"
+    for related, tags, words in ((str(about.id), f"{about.id}, 999999", missing),
                                  (str(page.id), "", "/item/ is a item page; this field takes basic-page")):
         refused = superuser.post(f"/admin/page/{page.id}/edit", {
             "csrf_token": token, "title": "Item", "name": "item", "related": related, "tags": tags})

@@ -53,6 +53,10 @@ def test_blank_values_read_as_empty(typed):
 
 @pytest.mark.parametrize("field, value, rule", [
     ("count", 11, "max"), ("count", -1, "min"), ("count", "seven", "integer"), ("count", 1.5, "integer"),
+    # text Python's int() and float() read but no one means as a number: refused, not changed
+    ("count", "1_0", "integer"), ("count", "\u0661\u0662", "integer"), ("count", "\uff11", "integer"),
+    ("count", "3.5", "integer"), ("price", "1_0", "float"), ("price", "nan", "float"),
+    ("price", "\u0661\u0662", "float"), ("price", "1,5", "float"),
     ("price", "cheap", "float"), ("price", float("nan"), "float"), ("price", -1, "min"),
     ("featured", "maybe", "checkbox"), ("published", "not a date", "datetime"),
     ("contact", "nobody", "email"), ("link", "javascript:alert(1)", "url"),
@@ -147,6 +151,68 @@ def test_a_datetime_takes_the_dates_a_selector_reads_as_processwire_takes_strtot
     with pytest.raises(cms.ValidationError, match="is not a date .*'January 5 2023'") as err:
         page.published = "the day after never"
     assert err.value.rule == "datetime"
+
+
+def test_a_datetime_of_0_is_empty_and_digits_are_epoch_seconds_as_in_processwire(typed):
+    # FieldtypeDatetime: empty($value) clears it; ctype_digit text is a timestamp
+    page = typed.pages.add("typed", 1, title="When", published="2024-01-05")
+    for empty in (0, "0", 0.0):
+        page.published = "2024-01-05"
+        page.published = empty
+        assert page.published is None
+    page.save()
+    assert typed.pages.get(page.id).published is None
+    assert typed.pages.find(f"id={page.id}, published=").ids() == [page.id]
+    page.published = "20240105"                                 # not 5 January 2024
+    assert page.published == datetime(1970, 8, 23, 6, 15, 5, tzinfo=timezone.utc)
+    assert typed.pages.get(page.id).count is None
+    page.count = "3.0"                                          # a whole number as text
+    assert page.count == 3
+
+
+@pytest.mark.parametrize("given, stored", [
+    # what ProcessWire's URL field (Sanitizer::url, relative URLs allowed) stores too
+    ("https://example.org/x?q=1#top", "https://example.org/x?q=1#top"), ("HTTP://Example.org", "http://Example.org"),
+    ("example.com/a", "http://example.com/a"), ("mailto:ann@example.org", "mailto:ann@example.org"),
+    ("tel:+4930123", "tel:+4930123"), ("ftp://files.example/x", "ftp://files.example/x"),
+    ("docs/a.html", "docs/a.html"), ("#top", "#top"), ("?page=2", "?page=2"), ("/about/", "/about/"),
+])
+def test_a_url_field_takes_what_processwires_takes(typed, given, stored):
+    page = typed.pages.add("typed", 1, title="Link", link=given)
+    assert typed.pages.get(page.id).link == stored
+
+
+@pytest.mark.parametrize("given, words", [
+    ("data:text/html,<b>x</b>", "the scheme data: is not allowed"),
+    ("file:///etc/passwd", "the scheme file: is not allowed"),
+    ("&#106;avascript:alert(1)", "reads as the scheme javascript:"),      # as a browser reads it
+    ("java&#9;script:alert(1)", "holds spaces"), ("a b.html", "holds spaces"),
+    ("mailto:", "needs an address"), ("http:/x", "needs ://host"),
+    ("//evil.example/x", "another site's address"),
+])
+def test_a_url_field_refuses_what_a_browser_would_misread(typed, given, words):
+    page = typed.pages.add("typed", 1, title="Link", link="/kept/")
+    with pytest.raises(cms.ValidationError, match=words) as err:
+        page.link = given
+    assert err.value.rule == "url" and typed.pages.get(page.id).link == "/kept/"
+
+
+@pytest.mark.parametrize("address, takes", [
+    ("ann@example.org", True), ('"ann lee"@example.org', True), ("ann@[192.0.2.1]", True),
+    ("o'brien+tag@sub.example.org", True),
+    # what PHP's filter_var (ProcessWire's Sanitizer::email) refuses
+    ("ann@example.org<script>", False), ("ann@example..org", False), ("ann.@example.org", False),
+    (".ann@example.org", False), ("ann@-example.org", False), ("ann@exa_mple.org", False),
+    ("ann@example", False), ("a..b@example.org", False),
+])
+def test_an_email_field_takes_an_address_as_rfc_5321_spells_one(typed, address, takes):
+    page = typed.pages.add("typed", 1, title="Mail")
+    if takes:
+        page.contact = address
+        assert page.contact == address
+    else:
+        with pytest.raises(cms.ValidationError, match="is not an email address"):
+            page.contact = address
 
 
 def test_unicode_text_round_trips(typed):

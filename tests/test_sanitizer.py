@@ -16,7 +16,7 @@ clean = Sanitizer()
     ("  spaced  out  ", "spaced  out"), ("line1\nline2", "line1 line2"), ("x\r\ny", "x y"),
     ("tab\there", "tab\there"), ("\u2028sep", "sep"),
     ("über <em>cool</em>\nnext line", "über cool next line"),
-    ("a" * 300, "a" * 255),
+    ("a" * 300, "a" * 255), ("a<", "a"), ("a" * 254 + " b", "a" * 254),   # trimmed after the cut
 ])
 def test_text_is_one_line_without_tags_as_processwire_makes_it(given, text):
     assert clean.text(given) == text

@@ -48,7 +48,7 @@ WEEKDAYS = {name: number for number, names in enumerate(
 MONTH_STEPS = {"this": 0, "next": 1, "last": -1, "previous": -1}
 WEEK_MONDAY = "monday of the week"     # the unit of "last week": see _relative
 _AMOUNT = re.compile(r"^([+-]?)(\d{1,9})([a-z]*)$")
-_EPOCH = re.compile(r"^@?-?\d{1,12}$")       # strtotime's "@1764201600" too
+_EPOCH = re.compile(r"^@?-?\d{1,12}$", re.ASCII)   # strtotime's "@1764201600" too
 _UTC = re.compile(r"\s+(utc|gmt|z)$", re.IGNORECASE)
 _ISO = re.compile(r"^\d{4}-W?\d")
 # strtotime's dates with unpadded parts ("2024-1-5 9:05"), where fromisoformat wants two digits
