@@ -327,6 +327,9 @@ def test_two_dots_and_a_parents_child_count_see_only_pages_the_user_may_view(sit
         "refs.template.name=secret": [], "refs.title.data=M": [], "refs.refs.count>0": ["r"],
         "parent.parent.name=s2": [], "parent.num_children>0": ["a", "b", "r"],
         "children.refs.name=a": [], "refs.title=M": ["a"],           # one dot: a join, as there
+        # the outer include=all reaches those finds, check_access=0 only parent.num_children's
+        "refs.parent.name=s2, include=all": ["a", "r"], "parent.parent.name=s2, include=all": ["o"],
+        "parent.num_children>0, check_access=0": ["a", "b", "c", "m", "o", "r", "x"],
     }
     with site.as_user(None):
         site.users.login_as(None)                               # a guest, as a web request

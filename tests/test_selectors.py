@@ -809,6 +809,7 @@ def test_owner_selectors_find_what_matching_pages_reference(shop):
     assert found(shop, "refs__owner.title|refs__owner.summary%=leafy, include=hidden") == {"cherry"}
     assert found(shop, "refs__owner.refs.name=apple, template=item") == {"apple", "banana"}
     assert names(shop, "refs__owner.id>0, sort=-name") == ["banana", "apple"]
+    assert found(shop, "refs.owner.title=Banana") == {"apple"}          # ProcessWire's other spelling
     for bad, words in (("refs__owner=[title=x]", "takes a subfield of the owner"),
                        ("refs__owner.title|title=x", "every field beside it must be one too"),
                        ("qty__owner.title=x", "qty is not a Page field")):
@@ -831,6 +832,8 @@ def test_page_field_subfield(shop):
     apple = shop.pages.get("/fruits/apple/").id
     assert found(shop, f"refs.data={apple}") == found(shop, f"refs.id={apple}") == {"banana"}
     assert found(shop, "refs.data>0, include=hidden") == {"banana", "cherry", "kale"}
+    assert found(shop, "refs.data=0, template=item") == found(shop, "refs=0, template=item")  # nothing
+    assert found(shop, "refs.data=, template=item") == found(shop, "refs=, template=item")
     for column in ("sort", "pages_id"):
         with pytest.raises(cms.SelectorError, match=f"refs.{column} .a column of the Page field's own "
                                                     "table. is not supported.*refs.count>0"):

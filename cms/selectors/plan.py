@@ -119,7 +119,7 @@ KEYS = ("id", "parent", "parent_id", "has_parent", "template", "templates_id", "
 CHILD_COUNT_NAMES = ("num_children", "numChildren", "children.count")
 OWNER = "__owner"          # refs__owner.title=x: see Planner.owned
 SORT_COMPARISONS = ("!=", "<", ">", "<=", ">=")   # sort<op>N: see is_sort_comparison
-REF_ROW_COLUMNS = ("data", "sort", "pages_id")     # of a Page field's table: see ref_row_column
+REF_ROW_COLUMNS = ("data", "sort", "pages_id")     # of a Page field's table: see is_ref_row_column
 PARTIAL_DATE_OPERATORS = ("%=", "^=")     # on a Datetime field: the date's text, in part
 # Names of `pages` columns (ProcessWire's native fields) usable as `children.<name>`.
 NATIVE_COLUMNS = frozenset(("id", "name", "status", "sort", "created", "modified", "created_users_id",
@@ -691,9 +691,10 @@ class Planner:
         return replace(query, threshold=None, check_access=check_access)
 
     def spelled(self, tree: Selector) -> Selector:
-        """`tree` with ProcessWire's other spellings of keys as ours (KEY_ALIASES), in its
-        groups and sub-selectors too; a field named so keeps its name, as there."""
-        if not any(alias in tree.text for alias in KEY_ALIASES):
+        """`tree` with ProcessWire's other spellings of keys as ours (KEY_ALIASES, and
+        `refs.owner.title` for `refs__owner.title`), in its groups and sub-selectors too; a
+        field named so (or named `owner`) keeps its meaning, as there."""
+        if not any(alias in tree.text for alias in KEY_ALIASES) and ".owner." not in tree.text:
             return tree
         return replace(tree, items=tuple(self._spelled_item(item) for item in tree.items))
 
@@ -701,6 +702,8 @@ class Planner:
         if isinstance(item, Group):
             return replace(item, selector=self.spelled(item.selector))
         fields = tuple(KEY_ALIASES[name] if name in KEY_ALIASES and self.site.fields.get(name) is None
+                       else name.replace(".owner.", OWNER + ".", 1)
+                       if ".owner." in name and self.site.fields.get("owner") is None
                        else name for name in item.fields)
         values = tuple(replace(value, sub=self.spelled(value.sub)) if value.sub is not None else value
                        for value in item.values)
@@ -1037,7 +1040,7 @@ class Planner:
             # home, having no parent, never matches. `parent.id` is the parent's id as written.
             inner = self.subfield_condition(tree, item, head, rest)
             if rest in CHILD_COUNT_NAMES:       # a sub-selector there, see related
-                return with_parent(Query(inner, self.outer_threshold, user_access=True))
+                return with_parent(Query(inner, self.outer_threshold, user_access=self.sub_access))
             return with_parent(Query(inner, None))
         if (not_equal and not item.negated and len(item.fields) == 1 and rest in REF_JOINED_COLUMNS
                 and (target := self.ref_target(tree, head, item.field_positions[0]))):
@@ -1107,9 +1110,10 @@ class Planner:
         in the middle by the outer include= (none: no hidden or unpublished page), where one
         dot (`refs.title`, `parent.title`) joins them whatever their status. That sub-selector
         is a find of the user's own (PageFinder::preProcessSubSelector): it sees only pages the
-        user may view, whatever the outer check_access= or include= says."""
+        user may view, unless the outer selector says include=all, which it is given (the
+        outer check_access= is not)."""
         inner = Query(self.subfield_condition(tree, item, head, rest), self.outer_threshold,
-                      user_access=True)
+                      user_access=self.outer_threshold is not None)
         if head == "parent":
             return with_parent(inner)
         if head == "children":
@@ -1123,6 +1127,13 @@ class Planner:
             item, fields=(rest,), values=subfield_values(head, item.values),
             field_positions=(item.field_positions[0] + len(head) + 1,)), subfield=True)
 
+    @property
+    def sub_access(self) -> bool:
+        """Whether the find ProcessWire runs for `children.f` or `parent.num_children` checks
+        the user's view access: it is given the outer include= and, unless that is all, the
+        outer check_access=0 (PageFinder::getIncludeSelector)."""
+        return self.outer_threshold is not None and self.outer_checks_access
+
     def children_query(self, inner: Node, rest: str) -> Query:
         """The sub-query `children.rest` asks of the children. ProcessWire finds them by a
         field as a find of its own: with the outer include= (its status filter) and, unless
@@ -1130,7 +1141,7 @@ class Planner:
         status, ...) through a plain join: children of any status, access unasked."""
         if rest in NATIVE_COLUMNS:
             return Query(inner, None)
-        return Query(inner, self.outer_threshold, user_access=self.outer_checks_access)
+        return Query(inner, self.outer_threshold, user_access=self.sub_access)
 
     def leaf(self, tree: Selector, name: str, op: str, values: tuple[Value, ...], position: int,
              stored_only: bool = False) -> Node:
@@ -1211,15 +1222,16 @@ class Planner:
                 has_field = Leaf(Column("templates_id", "id"), "=", (TemplatesWith(field.id),))
                 return AllOf((has_field, self.ordered_leaf(tree, RefCount(target.field, target.table),
                                                            name, op, values)))
-        if rest in REF_ROW_COLUMNS and head not in ("parent", "children", "child"):
-            rest = self.ref_row_column(tree, head, rest, position)
+        if (rest in REF_ROW_COLUMNS and head not in ("parent", "children", "child")
+                and self.is_ref_row_column(tree, head, rest, position)):
+            return self.leaf(tree, head, op, values, position)      # refs.data: refs itself
         inner = self.leaf(tree, rest, op, subfield_values(head, values), position + len(head) + 1)
         if head == "parent":
             # `parent.num_children` is a sub-selector there (`parent=[num_children=3]`): the
             # parent found by the outer include= and as the user may view it, where other
             # subfields join it whatever it is
             if rest in CHILD_COUNT_NAMES:
-                return with_parent(Query(inner, self.outer_threshold, user_access=True))
+                return with_parent(Query(inner, self.outer_threshold, user_access=self.sub_access))
             return with_parent(Query(inner, None))
         if head in ("children", "child"):
             return with_child(self.children_query(inner, rest))
@@ -1232,14 +1244,15 @@ class Planner:
                              "fields (title.data: exact, case and accents count)")
         return Leaf(target, "=", (Query(inner, None),))
 
-    def ref_row_column(self, tree: Selector, head: str, rest: str, position: int) -> str:
-        """`refs.data` is `refs.id` (ProcessWire names the referenced id by the column of the
-        field's table that holds it); `refs.sort` (a reference's position) and `refs.pages_id`,
-        other columns of that table there, are refused by name rather than as unknown."""
+    def is_ref_row_column(self, tree: Selector, head: str, rest: str, position: int) -> bool:
+        """Whether `head.rest` is `refs.data`, which ProcessWire reads as `refs` itself (a bare
+        Page field compares its table's `data` column: `refs.data=0` is the pages referencing
+        nothing). `refs.sort` (a reference's position) and `refs.pages_id`, other columns of
+        that table there, are refused by name rather than as unknown."""
         if not isinstance(self.field_target(tree, self.field(tree, head, position), position), RefColumn):
-            return rest
+            return False
         if rest == "data":
-            return "id"
+            return True
         raise self.error(tree, f"{head}.{rest} (a column of the Page field's own table) is not "
                          "supported", position, f"{head}.{rest}",
                          f"{head}.count>0 tests whether it holds any page")
