@@ -291,10 +291,11 @@ class Page:
     def has_children(self, selector: str | bool = True) -> int:
         """How many children a visitor would see (ProcessWire's `$page->hasChildren()`): not
         hidden, unpublished or out of the current user's view access; truthy when there are
-        any. `False` counts every child (`num_children`); a selector counts the children
+        any. `False` counts every child (`num_children`), and so does an empty selector, as
+        ProcessWire's `numChildren("")` reads it as none; a selector counts the children
         matching it (ProcessWire's `numChildren($selector)`), hidden ones only when it says
         `include=`."""
-        if selector is False:
+        if selector is False or (isinstance(selector, str) and not selector.strip()):
             return self.num_children
         if not self.id or not self.num_children:
             return 0
@@ -528,20 +529,22 @@ class PageArray:
         return self._pages[index] if -len(self._pages) <= index < len(self._pages) else NullPage()
 
     def get(self, key: int | str | Page) -> Page:
-        """One page of this array, as ProcessWire's `PageArray::get()` finds it: by id (a
-        PageArray's keys are its pages' ids; `array[0]` is the first page), by a selector (the
-        first match, as `find_one`), by name, or by the first of names "a|b" present. NullPage
-        when none is (ProcessWire answers null)."""
+        """One page of this array, as ProcessWire 3's `PageArray::get()` finds it: by position
+        (its keys are 0, 1, 2 ...: `get(0)` is the first page, `get("2")` the third), this very
+        page when given one (found by its id), by a selector (the first match, as `find_one`),
+        by name, or by the first of names "a|b" present. NullPage when none is (ProcessWire
+        answers null); a page by its id is `find_one(f"id={id}")`."""
         if isinstance(key, Page):
-            key = key.id
+            return next((page for page in self._pages if page.id == key.id), NullPage())
+        if isinstance(key, str) and key.isdigit() and key.isascii():
+            key = int(key)                  # "2" is a key as 2 is (PHP's array keys)
         if isinstance(key, int) and not isinstance(key, bool):
-            return next((page for page in self._pages if page.id == key), NullPage())
+            return self._pages[key] if 0 <= key < len(self._pages) else NullPage()
         if not isinstance(key, str):
-            raise TypeError(f"a PageArray's key is an id, a name or a selector, not {type(key).__name__}")
+            raise TypeError(f"a PageArray's key is a position, a page, a name or a selector, not "
+                            f"{type(key).__name__}")
         if any(mark in key for mark in SELECTOR_MARKS):
             return self.find_one(key)
-        if key.isdigit() and key.isascii() and (by_id := self.get(int(key))):
-            return by_id                    # "12" is a key as 12 is (PHP's array keys)
         for name in key.split("|"):
             found = next((page for page in self._pages if page.name == name.strip()), None)
             if found is not None:
@@ -549,7 +552,7 @@ class PageArray:
         return NullPage()
 
     def has(self, key: int | str | Page) -> bool:
-        """Whether `get(key)` finds a page here: a page (or its id), a selector, a name."""
+        """Whether `get(key)` finds a page here: a position, a page, a selector, a name."""
         return bool(self.get(key))
 
     def find_one(self, selector: str) -> Page:
@@ -602,6 +605,14 @@ class PageArray:
         """Keep only the pages that match `selector` and return this array (ProcessWire's
         `filter()` changes the array it is called on; `find()` leaves it)."""
         self._pages = self.find(selector)._pages
+        self._total = len(self._pages)
+        return self
+
+    def not_(self, selector: str) -> PageArray:
+        """Drop the pages that match `selector` and return this array: ProcessWire's `not()`
+        (a Python keyword, hence the underscore), the opposite of `filter()`."""
+        matching = {page.id for page in self.find(selector)}
+        self._pages = [page for page in self._pages if page.id not in matching]
         self._total = len(self._pages)
         return self
 

@@ -693,6 +693,7 @@ def test_has_children_counts_what_a_visitor_sees_as_processwire_does(site):
     assert parent.num_children == 4
     assert parent.has_children() == 2
     assert parent.has_children(False) == 4
+    assert parent.has_children("") == 4          # numChildren(""): an empty selector is none
     assert parent.has_children("qty>1") == 1
     assert parent.has_children("qty>1, include=all") == 3
     assert not empty.has_children() and empty.has_children(False) == 0
@@ -752,15 +753,18 @@ def test_a_page_array_joins_splits_and_narrows_its_pages(docs):
 
 
 def test_a_page_array_gets_a_page_by_id_name_or_selector(docs):
-    # ProcessWire's PageArray::get() / has() / findOne() / eq(): keys are the pages' ids
+    # ProcessWire 3.0.256's PageArray::get() / has() / findOne() / eq(): keys are positions
+    # (0, 1, 2 ...; PageArray::trackAdd keeps the ids in an index of their own)
     section = docs.pages.add("doc", 1, "shelf", title="Shelf")
     for name, rank in (("x", 3), ("y", 1), ("z", 2)):
         docs.pages.add("doc", section, name, title=name.upper(), rank=rank)
     elsewhere = docs.pages.add("doc", 1, "w", title="W", rank=1)
     children = section.children()                                  # x, y, z
     x, y, z = children
-    assert children.get(y.id) == y and children.get(y) == y and children.get(str(y.id)) == y
-    assert children.get(elsewhere.id) == NullPage()                # an id, not a position
+    assert children.get(0) == x and children.get(1) == y and children.get("2") == z
+    assert children.get(3) == NullPage() and children.get(-1) == NullPage()
+    assert children.get(y.id) == NullPage() and children.get(y) == y   # an id is no key
+    assert children.has(0) and children.has(2) and not children.has(3) and not children.has(y.id)
     assert children.get("z") == z and children.get("w") == NullPage()
     assert children.get("nothing|z|y") == z                        # the first name present
     assert children.get("rank<3") == y                             # the first match, in order
@@ -769,8 +773,11 @@ def test_a_page_array_gets_a_page_by_id_name_or_selector(docs):
     assert children.has(x) and children.has("rank=2") and children.has("y")
     assert not children.has(elsewhere) and not children.has("rank=9") and not children.has("w")
     assert children.eq(0) == x and children.eq(-1) == z
+    kept = section.children()
+    assert kept.not_("rank<3") is kept and kept.explode("name") == ["x"]   # ProcessWire's not()
+    assert section.children().not_("rank=9").explode("name") == ["x", "y", "z"]
     assert children.eq(3) == NullPage() and children.eq(-4) == NullPage()
-    with pytest.raises(TypeError, match="id, a name or a selector"):
+    with pytest.raises(TypeError, match="a position, a page, a name or a selector"):
         children.get(1.5)
     # sort() orders this array (ProcessWire's sort() changes it), by the database's comparison
     assert children.sort("-rank") is children and children.explode("name") == ["x", "z", "y"]
