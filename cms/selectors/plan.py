@@ -464,8 +464,9 @@ class Query:
     include: str | None = None     # the include= that prevails (ProcessWire's findOne asks it)
     get_total: bool = True         # get_total=0: `.total` is the number found, as ProcessWire's
     # A sub-query that ProcessWire runs as a find of its own for the acting user: a [...]
-    # sub-selector (unless it says check_access=0 or include=all) and `children.f` of a field
-    # (unless the outer selector does); the engine gives it the user's view filter (with_view).
+    # sub-selector (unless it says check_access=0 or include=all), two dots, `children.f` of a
+    # field, `parent.num_children` and the owners of `refs__owner.f` (unless the outer selector
+    # lifts it, each as Planner says); the engine gives it the user's view filter (with_view).
     user_access: bool = False
 
     def shape(self) -> tuple:
@@ -1228,8 +1229,8 @@ class Planner:
         inner = self.leaf(tree, rest, op, subfield_values(head, values), position + len(head) + 1)
         if head == "parent":
             # `parent.num_children` is a sub-selector there (`parent=[num_children=3]`): the
-            # parent found by the outer include= and as the user may view it, where other
-            # subfields join it whatever it is
+            # parent found by the outer include= and as the user may view it (see sub_access),
+            # where other subfields join it whatever it is
             if rest in CHILD_COUNT_NAMES:
                 return with_parent(Query(inner, self.outer_threshold, user_access=self.sub_access))
             return with_parent(Query(inner, None))
