@@ -105,7 +105,8 @@ class Page:
         field = self.site.fields[name]
         value = values[name]
         if field.type.kind == "page":
-            return self.site.pages.referenced(field, value or [])
+            found = self.site.pages.referenced(field, value or [])
+            return found.held_by(self, name) if isinstance(found, PageArray) else found
         return field.type.blank(field) if value is None else value
 
     def _get_other(self, name: str, default: Any) -> Any:
@@ -489,6 +490,73 @@ class PageArray:
         self._total = len(self._pages) if total is None else total
         self.start = start
         self.limit = limit
+        self._holder: tuple[Page, str] | None = None    # the page and Page field it is the value of
+
+    def held_by(self, page: Page, field: str) -> PageArray:
+        """This array as the value of `page`'s Page field: `add()`, `prepend()`, `remove()`,
+        `filter()`, `not_()` and `sort()` then set the field, saved with the page
+        (ProcessWire's `$page->tags->add($p); $page->save()`)."""
+        self._holder = (page, field)
+        return self
+
+    def add(self, *items: Page | int | Iterable[Page | int]) -> PageArray:
+        """Append pages not here yet (a page, a page id, a PageArray or a list of them), as
+        ProcessWire's `add()`, which skips a page the array holds; this array, changed."""
+        for page in self._pages_of(items):
+            if page not in self._pages:
+                self._pages.append(page)
+        return self._changed()
+
+    append = add
+
+    def prepend(self, *items: Page | int | Iterable[Page | int]) -> PageArray:
+        """Put pages first (a page already here moves), as ProcessWire's `prepend()`."""
+        first = self._pages_of(items)
+        self._pages = first + [page for page in self._pages if page not in first]
+        return self._changed()
+
+    def remove(self, key: int | str | Page) -> PageArray:
+        """Drop a page: by position, the page itself, its name or the pages a selector matches
+        (as ProcessWire's `remove()`); this array, changed."""
+        if isinstance(key, str) and any(mark in key for mark in SELECTOR_MARKS):
+            gone = {page.id for page in self.find(key)}
+        else:
+            page = self.get(key)
+            gone = {page.id} if page else set()
+        self._pages = [page for page in self._pages if page.id not in gone]
+        return self._changed()
+
+    def remove_all(self) -> PageArray:
+        """Empty this array (ProcessWire's `removeAll()`: on a Page field, no page referenced)."""
+        self._pages = []
+        return self._changed()
+
+    def _pages_of(self, items: tuple[Any, ...]) -> list[Page]:
+        out: list[Page] = []
+        for item in items:
+            if isinstance(item, (PageArray, list, tuple)):
+                out += self._pages_of(tuple(item))
+            elif isinstance(item, Page) and item.id:
+                out.append(item)
+            elif isinstance(item, int) and not isinstance(item, bool):
+                known = self._holder[0] if self._holder else self._pages[0] if self._pages else None
+                page = known.site.pages.get(item) if known is not None and item > 0 else None
+                if not page:
+                    raise PageError(f"there is no page {item} to add")
+                out.append(page)
+            else:
+                raise PageError(f"cannot add {item!r} to a PageArray: give a saved page or a page id")
+        return out
+
+    def _changed(self, recount: bool = True) -> PageArray:
+        """After a change of this array's pages: its total is what it holds (unless only the
+        order changed), and a Page field's array sets the field (see `held_by`)."""
+        if recount:
+            self._total = len(self._pages)
+        if self._holder is not None:
+            page, field = self._holder
+            page.set(field, self._pages)
+        return self
 
     @property
     def total(self) -> int:
@@ -605,16 +673,14 @@ class PageArray:
         """Keep only the pages that match `selector` and return this array (ProcessWire's
         `filter()` changes the array it is called on; `find()` leaves it)."""
         self._pages = self.find(selector)._pages
-        self._total = len(self._pages)
-        return self
+        return self._changed()
 
     def not_(self, selector: str) -> PageArray:
         """Drop the pages that match `selector` and return this array: ProcessWire's `not()`
         (a Python keyword, hence the underscore), the opposite of `filter()`."""
         matching = {page.id for page in self.find(selector)}
         self._pages = [page for page in self._pages if page.id not in matching]
-        self._total = len(self._pages)
-        return self
+        return self._changed()
 
     def sort(self, keys: str) -> PageArray:
         """Order this array by `keys` ("title", "-created, name") and return it: ProcessWire's
@@ -624,7 +690,7 @@ class PageArray:
         if not sorts:
             raise SelectorError(f"sort({keys!r}) names no field to sort by")
         self._pages = self.find(sorts)._pages
-        return self
+        return self._changed(recount=False)
 
     def __eq__(self, other: object) -> bool:
         if isinstance(other, PageArray):

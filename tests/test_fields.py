@@ -95,6 +95,42 @@ def test_a_page_field_reads_ids_and_paths_as_processwire_does(typed):
     assert not typed.pages.get(page.id).author
 
 
+def test_a_page_fields_array_adds_and_removes_pages_saved_with_the_page(typed):
+    """ProcessWire's way to change a multiple Page field: `$page->tags->add($p); $page->save()`."""
+    red, blue, green = (typed.pages.add("basic-page", 1, name, title=name.title())
+                        for name in ("red", "blue", "green"))
+    page = typed.pages.add("typed", 1, title="Tags", related=[red])
+    page.related.add(blue).add(red)                  # red is there already: not twice
+    assert page.is_changed("related")
+    page.save()
+    stored = typed.pages.get(page.id)
+    assert stored.related.ids() == [red.id, blue.id]
+    stored.related.prepend(green)
+    stored.related.remove(red)                       # the page itself, a position or a selector
+    stored.save()
+    assert typed.pages.get(page.id).related.explode("name") == ["green", "blue"]
+    stored.related.remove("name=blue")
+    stored.related.add(red.id, [blue])
+    stored.related.sort("-name")
+    stored.save()
+    assert typed.pages.get(page.id).related.explode("name") == ["red", "green", "blue"]
+    stored.related.not_("name=green")
+    stored.related.remove(0)
+    stored.save()
+    assert typed.pages.get(page.id).related.explode("name") == ["blue"]
+    stored.related.remove_all()
+    stored.save()
+    assert typed.pages.get(page.id).related.ids() == []
+    with pytest.raises(cms.PageError, match="there is no page 999999"):
+        stored.related.add(999999)
+    with pytest.raises(cms.PageError, match="give a saved page or a page id"):
+        stored.related.add("red")
+    stored.save()
+    assert typed.pages.get(page.id).related.ids() == []     # the refused adds stored nothing
+    found = typed.pages.find("name=red|blue, sort=name")     # a find's array: changed in memory
+    assert found.add(green).explode("name") == ["blue", "red", "green"] and found.total == 3
+
+
 @pytest.mark.parametrize("value, detail", [
     ("/no/such/", "names a page that does not exist: /no/such/"),
     (["/red/", "/nope/"], "names a page that does not exist: /nope/"),
