@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 import peewee
 
 from . import passwords
-from .access import AccessRules, Grants
+from .access import VIEW, AccessRules, Grants
 from .errors import ValidationError
 from .page import NullPage, Page
 
@@ -40,14 +40,13 @@ PERMISSIONS = {
     "tasker-admin": "Watch and steer tasks in the admin",
 }
 ROLES = {"guest": ("page-view",), "superuser": ()}   # superuser holds every permission implicitly
-# Every role holds page-view, as in ProcessWire (Roles::loaded adds it to each role it loads, and
-# its role editor shows it ticked for good): a role named in a template's view roles views it.
-VIEW_PERMISSION = "page-view"
 
 
 def with_view_permission(names: Iterable[str]) -> list[str]:
-    """A role's permission names as stored and shown: page-view first, which every role holds."""
-    return list(dict.fromkeys((VIEW_PERMISSION, *names)))
+    """A role's permission names as stored and shown: page-view first. Every role holds it, as
+    in ProcessWire (Roles::loaded adds it to each role it loads, and its role editor shows it
+    ticked for good): a role named in a template's view roles views its pages."""
+    return list(dict.fromkeys((VIEW, *names)))
 
 
 class User(Page):
@@ -343,7 +342,7 @@ class Users:
 
     def add_role(self, name: str, permissions: Iterable[str] = ()) -> Page:
         """Create a role holding the named permissions (or return the existing one); page-view
-        too, which every role holds (see VIEW_PERMISSION)."""
+        too, which every role holds (see with_view_permission)."""
         clean = self.site.sanitizer.page_name(name)
         if not clean:
             raise ValidationError(f"role name {name!r} has no usable characters", field="name",
@@ -418,7 +417,7 @@ class Users:
         roles: dict[int, set[str]] = {}
         names = set()
         for role_id, role_name, permission in rows:
-            roles.setdefault(role_id, {VIEW_PERMISSION})    # every role holds it
+            roles.setdefault(role_id, {VIEW})    # every role holds it: with_view_permission
             names.add(role_name)
             if permission:
                 roles[role_id].add(permission)

@@ -16,8 +16,9 @@ from typing import TYPE_CHECKING, Any
 
 import bottle
 
+from ..access import VIEW
 from ..errors import CmsError, ValidationError
-from ..users import VIEW_PERMISSION, with_view_permission
+from ..users import with_view_permission
 from .app import SUPERUSER
 from .forms import names_list, place_error
 
@@ -243,7 +244,7 @@ def role_pages(ctx: Context, names: list[str]) -> list[Page]:
 def permission_options(ctx: Context) -> list[tuple[str, str]]:
     """The permissions a role may be given; not page-view, which every role holds."""
     return [(p.name, f"{p.name} ({p.get('title')})" if p.get("title") not in ("", p.name)
-             else p.name) for p in ctx.site.users.permissions() if p.name != VIEW_PERMISSION]
+             else p.name) for p in ctx.site.users.permissions() if p.name != VIEW]
 
 
 def render_user(ctx: Context, user: Any, values: dict[str, Any], errors: dict[str, str]) -> str:
