@@ -371,19 +371,17 @@ class Pages(Hookable):
         themselves, which leave the caller's transaction as an unhooked add does.
         """
         stack = self._undo.__dict__.setdefault("adds", [])
-        stack.append([page, ""])
-        before = page.__dict__.copy()
+        stack.append([page, "", 0])          # the page, then its savepoint and id once written
         try:
-            result = self._save(page, field)
+            result = self._save_restoring(page, field, savepoint=False)
         except BaseException:
-            savepoint, added = stack.pop()[1], page.id
-            page.__dict__.update({attr: before[attr] for attr in RESTORED_ON_FAILURE})
+            _, savepoint, added = stack.pop()
             if savepoint:
                 self.db.rollback_to(savepoint)
                 self.db.execute(f"RELEASE SAVEPOINT {savepoint}")
                 self.db.execute(DELETE_PAGE, (added,))
             raise
-        savepoint = stack.pop()[1]
+        _, savepoint, _ = stack.pop()
         if savepoint:
             self.db.execute(f"RELEASE SAVEPOINT {savepoint}")
         return result
@@ -393,7 +391,7 @@ class Pages(Hookable):
         `_add_undoable` waits for (named by its depth: a hook may add pages too)."""
         stack = getattr(self._undo, "adds", None)
         if stack and stack[-1][0] is page:
-            stack[-1][1] = f"cms_add_{len(stack)}"
+            stack[-1][1:] = [f"cms_add_{len(stack)}", page.id]
             self.db.savepoint(stack[-1][1])
 
     @hookable
