@@ -519,11 +519,9 @@ class PageArray:
         """Drop a page: by position, the page itself, its name or the pages a selector matches
         (as ProcessWire's `remove()`); this array, changed."""
         if isinstance(key, str) and any(mark in key for mark in SELECTOR_MARKS):
-            gone = {page.id for page in self.find(key)}
-        else:
-            page = self.get(key)
-            gone = {page.id} if page else set()
-        self._pages = [page for page in self._pages if page.id not in gone]
+            return self.not_(key)
+        gone = self.get(key)
+        self._pages = [page for page in self._pages if page.id != gone.id]
         return self._changed()
 
     def remove_all(self) -> PageArray:
