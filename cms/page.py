@@ -1,11 +1,15 @@
 """Page, NullPage and PageArray: one node of the tree, the missing page, and a found set."""
 from __future__ import annotations
 
+import random
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
+from markupsafe import Markup
+
 from .errors import PageError, SelectorError
+from .pagination import render_pager
 from .render import has_template_file
 from .traversal import sibling_order, sorts_of
 
@@ -529,6 +533,55 @@ class PageArray:
         self._pages = []
         return self._changed()
 
+    def push(self, *items: Page | int | Iterable[Page | int]) -> PageArray:
+        """`add()`, under the name ProcessWire gives it beside `pop()`."""
+        return self.add(*items)
+
+    def unshift(self, *items: Page | int | Iterable[Page | int]) -> PageArray:
+        """`prepend()`, under the name ProcessWire gives it beside `shift()`."""
+        return self.prepend(*items)
+
+    def pop(self) -> Page:
+        """Take the last page off this array and return it (NullPage when it is empty), as
+        ProcessWire's `pop()`."""
+        return self._take(-1)
+
+    def shift(self) -> Page:
+        """Take the first page off this array and return it (NullPage when it is empty), as
+        ProcessWire's `shift()`."""
+        return self._take(0)
+
+    def _take(self, index: int) -> Page:
+        if not self._pages:
+            return NullPage()
+        page = self._pages.pop(index)
+        self._changed()
+        return page
+
+    def insert_before(self, item: Page | int, existing: Page) -> PageArray:
+        """Put `item` (a page or page id, moved if here already) just before `existing`, as
+        ProcessWire's `insertBefore()`; PageError when `existing` is not in this array
+        (ProcessWire drops the item then)."""
+        return self._insert(item, existing, 0)
+
+    def insert_after(self, item: Page | int, existing: Page) -> PageArray:
+        """Put `item` just after `existing` (ProcessWire's `insertAfter()`; see `insert_before`)."""
+        return self._insert(item, existing, 1)
+
+    def _insert(self, item: Page | int, existing: Page, after: int) -> PageArray:
+        if not isinstance(existing, Page) or existing.id not in self.ids():
+            raise PageError(f"cannot insert next to {existing!r}: it is not in this array")
+        page = self._pages_of((item,))[0]
+        pages = [each for each in self._pages if each.id != page.id]
+        at = next(i for i, each in enumerate(pages) if each.id == existing.id) + after
+        self._pages = pages[:at] + [page] + pages[at:]
+        return self._changed()
+
+    def shuffle(self) -> PageArray:
+        """Put this array's pages in a random order and return it (ProcessWire's `shuffle()`)."""
+        random.shuffle(self._pages)
+        return self._changed(recount=False)
+
     def _pages_of(self, items: tuple[Any, ...]) -> list[Page]:
         out: list[Page] = []
         for item in items:
@@ -621,6 +674,47 @@ class PageArray:
         """Whether `get(key)` finds a page here: a position, a page, a selector, a name."""
         return bool(self.get(key))
 
+    def get_next(self, page: Page) -> Page:
+        """The page after `page` in this array, NullPage after the last or for a page not here
+        (ProcessWire's `getNext()`; `page.next()` is the next sibling in the tree)."""
+        return self._neighbour(page, 1)
+
+    def get_prev(self, page: Page) -> Page:
+        """The page before `page` in this array (ProcessWire's `getPrev()`; see `get_next`)."""
+        return self._neighbour(page, -1)
+
+    def _neighbour(self, page: Page, step: int) -> Page:
+        ids = self.ids()
+        if not isinstance(page, Page) or page.id not in ids:
+            return NullPage()
+        at = ids.index(page.id) + step
+        return self._pages[at] if 0 <= at < len(self._pages) else NullPage()
+
+    def slice(self, start: int, limit: int = 0) -> PageArray:
+        """A new array of `limit` pages from position `start` (all the rest for 0), as
+        ProcessWire's `slice()`: PHP's array_slice, so a negative start counts from the end and
+        a negative limit leaves that many off the end."""
+        rest = self._pages[start:] if start >= -len(self._pages) else self._pages
+        return PageArray(rest[:limit] if limit else rest)
+
+    def reverse(self) -> PageArray:
+        """A new array of these pages, last first (ProcessWire's `reverse()`)."""
+        return PageArray(reversed(self._pages))
+
+    def get_random(self, count: int = 1, always_array: bool = False) -> Page | PageArray:
+        """One page of this array at random (NullPage when it is empty), or for `count` above 1
+        or `always_array` a new array of that many different pages, in this array's order, as
+        ProcessWire's `getRandom()` picks them."""
+        if count == 1 and not always_array:
+            return random.choice(self._pages) if self._pages else NullPage()
+        return self.find_random(count)
+
+    def find_random(self, count: int) -> PageArray:
+        """`count` different pages of this array at random, as a new array in this array's
+        order (ProcessWire's `findRandom()`, which is `getRandom(count, true)`)."""
+        chosen = set(random.sample(range(len(self._pages)), min(max(count, 0), len(self._pages))))
+        return PageArray(page for i, page in enumerate(self._pages) if i in chosen)
+
     def find_one(self, selector: str) -> Page:
         """The first page of this array (in its order, or the selector's `sort=`) matching
         `selector`, or NullPage (ProcessWire's `findOne()`)."""
@@ -628,6 +722,13 @@ class PageArray:
 
     def ids(self) -> list[int]:
         return [page.id for page in self._pages]
+
+    def render_pager(self, **options: Any) -> Markup:
+        """Links to the other pages of this find, as ProcessWire's `$items->renderPager()`
+        (MarkupPagerNav's markup): `{{ words.render_pager() }}` in a template whose find has a
+        `limit`. Options: `base_url`, `links` (10), `previous_label`, `next_label`,
+        `list_class`; see cms.pagination."""
+        return render_pager(self.total, self.start, self.limit, **options)
 
     def explode(self, field: str) -> list[Any]:
         """Each page's `get(field)` (a field, or `id`, `name`, `path` ...), in order
@@ -656,7 +757,8 @@ class PageArray:
             f"id>={min(by_id)}, id<={max(by_id)}"
         base = f"{ids}, include=all"
         query = selectors.plan(selector, base=base)
-        paged = query.limit is not None or query.start
+        start = query.start or 0
+        paged = query.limit is not None or start
         found = [i for i in (selectors.select_query(replace(query, limit=None, start=0)) if paged
                              else selectors.select(selector, base=base)).ids if i in by_id]
         if sorts_of(selector):              # "sort=title, limit=3": the find's order
@@ -664,8 +766,8 @@ class PageArray:
         else:
             kept = set(found)
             pages = [page for page in self._pages if page.id in kept]
-        stop = None if query.limit is None else query.start + query.limit
-        return PageArray(pages[query.start:stop])
+        stop = None if query.limit is None else start + query.limit
+        return PageArray(pages[start:stop])
 
     def filter(self, selector: str) -> PageArray:
         """Keep only the pages that match `selector` and return this array (ProcessWire's

@@ -18,7 +18,7 @@ import time
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Iterator
 
-from . import textindex
+from . import pagination, textindex
 from .errors import PageError, ValidationError
 from .fields import TITLE, Field
 from .fieldtypes import has_lone_surrogate
@@ -187,13 +187,16 @@ class Pages(Hookable):
 
     def find(self, selector: str = "", *, base: str | None = None,
              enforce_access: bool = False) -> PageArray:
-        """Pages matching a selector, with `.total` counting all matches beyond `limit`.
+        """Pages matching a selector, with `.total` counting all matches beyond `limit`; on page
+        N of a rendered request, one with a `limit` and no `start=` starts on that page
+        (cms.pagination).
 
         The total is counted when first read (one COUNT), unless the page of matches tells it.
         With `enforce_access` the acting user's view access holds even where the selector says
         `check_access=0` or `include=all`: for a selector a user typed (the admin's Find).
         """
-        result = self.site.selectors.select(selector, base=base, enforce_access=enforce_access)
+        result = self.site.selectors.select(selector, base=base, enforce_access=enforce_access,
+                                            page_num=pagination.page_num())
         total = result.count_all if result.total is None else result.total
         return PageArray(self.get_many(result.ids), total, result.start, result.limit)
 
@@ -217,7 +220,8 @@ class Pages(Hookable):
 
     def find_ids(self, selector: str = "", *, base: str | None = None,
                  enforce_access: bool = False) -> list[int]:
-        return self.site.selectors.select(selector, base=base, enforce_access=enforce_access).ids
+        return self.site.selectors.select(selector, base=base, enforce_access=enforce_access,
+                                          page_num=pagination.page_num()).ids
 
     def count(self, selector: str = "", *, base: str | None = None) -> int:
         return self.site.selectors.count(selector, base=base)
@@ -225,7 +229,8 @@ class Pages(Hookable):
     def find_many(self, selector: str = "", *, base: str | None = None, chunk: int = 500) -> Iterator[Page]:
         """Stream matching pages in chunks: memory stays flat however many there are."""
         batch: list[int] = []
-        for page_id in self.site.selectors.iter_ids(selector, base=base, chunk=chunk):
+        for page_id in self.site.selectors.iter_ids(selector, base=base, chunk=chunk,
+                                                    page_num=pagination.page_num()):
             batch.append(page_id)
             if len(batch) >= chunk:
                 yield from self.get_many(batch)

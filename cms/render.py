@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import jinja2
 
+from . import pagination
 from .errors import CmsError
 
 if TYPE_CHECKING:
@@ -100,7 +101,9 @@ def _render(site: Site, page: Page, **extra: Any) -> str:
             f"{' or '.join(site.config.templates_dirs)}") from None
     context = {"page": page, "site": site, "pages": site.pages, "config": site.config,
                "user": getattr(site, "user", None), "input": Input(), **extra}
-    return template.render(context)
+    request = context["input"]
+    with pagination.rendering(page.url, request.params(), request.page_num):
+        return template.render(context)
 
 
 class Input:
@@ -113,9 +116,14 @@ class Input:
     def get(self, name: str, default: str = "") -> str:
         return self._params.get(name, default)
 
+    def params(self) -> dict[str, str]:
+        """Every parameter of the query, in its order."""
+        return dict(self._params)
+
     @property
     def page_num(self) -> int:
-        """`?page=N` as a whole number from 1 (anything else reads as 1)."""
+        """`?page=N` as a whole number from 1 (anything else reads as 1): the page of a paginated
+        find (cms.pagination)."""
         text = self._params.get("page", "")
         return int(text) if text.isdigit() and 0 < len(text) < 7 and int(text) > 0 else 1
 

@@ -118,6 +118,9 @@ def test_a_page_fields_array_adds_and_removes_pages_saved_with_the_page(typed):
     stored.related.remove(0)
     stored.save()
     assert typed.pages.get(page.id).related.explode("name") == ["blue"]
+    assert stored.related.push(red).shift() == blue                # WireArray's push() / shift()
+    stored.save()
+    assert typed.pages.get(page.id).related.explode("name") == ["red"]
     stored.related.remove_all()
     stored.save()
     assert typed.pages.get(page.id).related.ids() == []

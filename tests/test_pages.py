@@ -791,6 +791,40 @@ def test_a_page_array_gets_a_page_by_id_name_or_selector(docs):
     assert children.explode("name") == ["z", "x", "y"]            # a refused sort changes nothing
 
 
+def test_a_page_array_slices_reverses_takes_and_inserts_as_a_wirearray(docs):
+    # WireArray's slice() (PHP's array_slice), reverse(), getNext()/getPrev(), pop()/shift(),
+    # push()/unshift(), insertBefore()/insertAfter(), shuffle(), getRandom()/findRandom()
+    section = docs.pages.add("doc", 1, "shelf", title="Shelf")
+    for name in "abcde":
+        docs.pages.add("doc", section, name, title=name.upper())
+    row = section.children()
+    a, b, c, d, e = row
+    assert row.slice(1, 2).explode("name") == ["b", "c"] and row.slice(3).explode("name") == ["d", "e"]
+    assert row.slice(-2).explode("name") == ["d", "e"] and row.slice(1, -2).explode("name") == ["b", "c"]
+    assert row.slice(9).count() == 0 and row.slice(-9, 1).explode("name") == ["a"]
+    assert row.reverse().explode("name") == ["e", "d", "c", "b", "a"] and row.first() == a
+    assert row.get_next(b) == c and row.get_prev(b) == a
+    assert row.get_next(e) == NullPage() and row.get_prev(a) == NullPage()
+    assert row.get_next(section) == NullPage()                        # not in the array
+    assert row.pop() == e and row.shift() == a and row.explode("name") == ["b", "c", "d"]
+    assert row.total == 3
+    assert row.push(e).unshift(a).explode("name") == ["a", "b", "c", "d", "e"]
+    assert row.insert_before(e, b).explode("name") == ["a", "e", "b", "c", "d"]   # e moves
+    assert row.insert_after(a.id, d).explode("name") == ["e", "b", "c", "d", "a"]
+    with pytest.raises(cms.PageError, match="not in this array"):
+        row.insert_after(a, section)
+    assert row.explode("name") == ["e", "b", "c", "d", "a"]        # the refused insert changed nothing
+    assert row.shuffle() is row and sorted(row.explode("name")) == list("abcde")
+    assert row.get_random() in list(row) and isinstance(row.get_random(), cms.Page)
+    three = row.find_random(3)
+    assert len(three) == 3 and len(set(three.ids())) == 3
+    assert three.ids() == [i for i in row.ids() if i in three.ids()]    # in the array's order
+    assert len(row.get_random(9)) == 5 and len(row.get_random(1, always_array=True)) == 1
+    assert row.find_random(0).count() == 0
+    empty = cms.page.PageArray([])
+    assert empty.pop() == NullPage() and empty.shift() == NullPage() and empty.get_random() == NullPage()
+
+
 def test_a_page_array_find_pages_through_its_own_matches(docs):
     # WireArray::filterData: filter in the array's order (or sort), then start= and limit=
     # slice what matched, start= without a limit= too

@@ -130,7 +130,7 @@ class SelectorEngine:
 
     def select(self, selector: str | None, *, base: str | None = None, want_total: bool = False,
                default_limit: int | None = None, find_all: bool = False,
-               enforce_access: bool = False, one: bool = False) -> SelectResult:
+               enforce_access: bool = False, one: bool = False, page_num: int = 1) -> SelectResult:
         """Ids of the matching pages, in order, `start` and `limit` applied.
 
         `default_limit` applies when the selector sets no limit. The total
@@ -140,10 +140,11 @@ class SelectorEngine:
         user's view access holds even where the selector says check_access=0 or include=all
         (a selector a user typed must not lift that user's own limits: the admin's Find).
         `one`: ProcessWire's findOne, which `get()` and `find_one()` use: the first match,
-        whatever limit= and start= the selector gives.
+        whatever limit= and start= the selector gives. `page_num`: the page of a paginated
+        request (cms.pagination), which moves the start of a find with a `limit` and no `start=`.
         """
         return self._select(self._planned(selector, base, find_all), want_total, default_limit,
-                            enforce_access, one)
+                            enforce_access, one, page_num)
 
     def select_query(self, query: Query, *, want_total: bool = False,
                      default_limit: int | None = None) -> SelectResult:
@@ -166,10 +167,10 @@ class SelectorEngine:
         return query if view is None else with_view(query, view)
 
     def _select(self, planned: _Planned, want_total: bool, default_limit: int | None,
-                enforce_access: bool = False, one: bool = False) -> SelectResult:
+                enforce_access: bool = False, one: bool = False, page_num: int = 1) -> SelectResult:
         query = self._for_user(planned.query, enforce_access)
         limit = query.limit if query.limit is not None else default_limit
-        start = query.offset
+        start = query.paged(page_num)
         if one:
             limit, start = 1, 0
         key = ("select", limit, start, query.access, query.check_access)
@@ -204,20 +205,22 @@ class SelectorEngine:
             statement = planned.statements[key] = self.compiler.count(query)
         return int(self.db.scalar(*statement))
 
-    def iter_ids(self, selector: str | None, base: str | None = None, chunk: int = 1000) -> Iterator[int]:
-        """Every matching id in order, fetched `chunk` at a time after the last row seen.
+    def iter_ids(self, selector: str | None, base: str | None = None, chunk: int = 1000,
+                 page_num: int = 1) -> Iterator[int]:
+        """Every matching id in order, fetched `chunk` at a time after the last row seen
+        (`page_num` as for `select`).
 
         The selector is checked now (errors raise here, not on the first `next`).
         """
         if chunk < 1:
             raise ValueError("chunk must be 1 or more")
-        return self.iter_query(self.plan(selector, base), chunk)
+        return self.iter_query(self.plan(selector, base), chunk, page_num)
 
-    def iter_query(self, query: Query, chunk: int = 1000) -> Iterator[int]:
+    def iter_query(self, query: Query, chunk: int = 1000, page_num: int = 1) -> Iterator[int]:
         """`iter_ids` for a plan made already."""
         query = self._for_user(query)
         remaining = query.limit
-        offset = query.offset
+        offset = query.paged(page_num)
         after: tuple | None = None
         while remaining is None or remaining > 0:
             size = chunk if remaining is None else min(chunk, remaining)

@@ -458,7 +458,7 @@ class Query:
     threshold: int | None
     sorts: tuple[Sort, ...] = ()
     limit: int | None = None
-    start: int = 0
+    start: int | None = None       # None: the selector gives no start= (pagination may set it)
     check_access: bool = True
     access: Any = None
     include: str | None = None     # the include= that prevails (ProcessWire's findOne asks it)
@@ -480,7 +480,14 @@ class Query:
         """How many matches to skip under the selector's own `limit`: `start` counts only with
         one, as in ProcessWire (getQueryStartLimit), so `start=2` alone, or in `find_one`,
         skips nothing."""
-        return self.start if self.limit is not None else 0
+        return (self.start or 0) if self.limit is not None else 0
+
+    def paged(self, page_num: int) -> int:
+        """The offset on page `page_num` of a paginated request: ProcessWire's getQueryStartLimit
+        starts a find that has a `limit` and no `start=` at `(page_num - 1) * limit`."""
+        if self.start is None and self.limit is not None and page_num > 1:
+            return (page_num - 1) * self.limit
+        return self.offset
 
 
 NAME_FIND = {"^=": "%^=", "%^=": "%^=", "$=": "%$=", "%$=": "%$="}   # others: "%="
@@ -738,7 +745,7 @@ class Planner:
         groups: dict[str, list[Node]] = {}
         sorts: list[Sort] = []
         limit: int | None = None
-        start = 0
+        start: int | None = None
         include: str | None = None
         check_access: bool | None = None      # as check_access= says, when it says
         get_total = True
