@@ -260,6 +260,85 @@ class Page:
         ids, index = sibling_order(self, selector)
         return PageArray(self.site.pages.get_many(ids[:index][::-1] if index > 0 else []))
 
+    def next_until(self, until: Page | int | str, selector: str = "") -> PageArray:
+        """The siblings after this one matching `selector`, up to (not including) the first of
+        them that is `until`: a page, an id, a path or a selector (ProcessWire's
+        `$page->nextUntil()`, jQuery's nextUntil). All of them when none is."""
+        ids, index = sibling_order(self, selector)
+        after = ids[index + 1:] if index >= 0 else []
+        return PageArray(self.site.pages.get_many(self._until(after, until, f"parent_id={self._parent_id}")))
+
+    def prev_until(self, until: Page | int | str, selector: str = "") -> PageArray:
+        """The siblings before this one matching `selector`, the nearest first, up to (not
+        including) the nearest of them that is `until` (see `next_until`)."""
+        ids, index = sibling_order(self, selector)
+        before = ids[:index][::-1] if index > 0 else []
+        return PageArray(self.site.pages.get_many(self._until(before, until, f"parent_id={self._parent_id}")))
+
+    def parents_until(self, until: Page | int | str, selector: str = "") -> PageArray:
+        """The ancestors from the nearest up to (not including) the first that is `until` (a
+        page, an id, a path or a selector), home first, then narrowed to those matching
+        `selector`: ProcessWire's `$page->parentsUntil()`."""
+        lineage = self.parents.ids()[::-1]                          # the nearest first
+        base = f"id={'|'.join(map(str, lineage))}" if lineage else "id=0"
+        kept = PageArray(self.site.pages.get_many(self._until(lineage, until, base)[::-1]))
+        return kept.find(selector) if selector.strip() else kept
+
+    def _until(self, ids: list[int], until: Page | int | str, among: str) -> list[int]:
+        """`ids` (in walking order) up to the first that is `until`; a selector is tested on
+        the pages `among` selects (their parent, or the ids), whatever their status."""
+        if isinstance(until, Page):
+            stop = {until.id}
+        elif isinstance(until, int) and not isinstance(until, bool):
+            stop = {until}
+        elif isinstance(until, str) and until.strip().isdigit():
+            stop = {int(until)}
+        elif isinstance(until, str) and until.strip().startswith("/"):
+            stop = {self.site.pages.get(until.strip()).id}
+        elif isinstance(until, str) and until.strip():
+            stop = set(self.site.pages.find_ids(until, base=f"{among}, include=all"))
+        else:
+            return ids
+        cut = next((i for i, page_id in enumerate(ids) if page_id in stop), len(ids))
+        return ids[:cut]
+
+    def index(self, selector: str = "") -> int:
+        """How many siblings come before this one among those matching `selector` (0 for the
+        first and for home): ProcessWire's `$page->index()`, by the parent's sort order."""
+        return max(sibling_order(self, selector)[1], 0)
+
+    def num_parents(self, selector: str = "") -> int:
+        """How many ancestors this page has (0 for home, 1 below it), or of them how many
+        match `selector`: ProcessWire's `$page->numParents()`."""
+        parents = self.parents
+        return len(parents.find(selector) if selector.strip() else parents)
+
+    def references(self, selector: str = "", field: str | None = None) -> PageArray:
+        """The pages whose Page fields (or the Page field `field`) hold this page, narrowed by
+        `selector`: ProcessWire's `$page->references()`, a find, so hidden and unpublished
+        pages only with include= and only those the user may view."""
+        names = self._reference_fields(field)
+        if not names or not self.id:
+            return PageArray([])
+        return self.site.pages.find(f"{'|'.join(names)}={self.id}, {selector}".rstrip(", "))
+
+    def num_references(self, selector: str = "", field: str | None = None) -> int:
+        """How many pages `references()` finds, counting hidden and unpublished pages unless
+        `selector` says include= (ProcessWire's `$page->numReferences()`)."""
+        names = self._reference_fields(field)
+        if not names or not self.id:
+            return 0
+        include = "" if "include=" in selector else "include=all, "
+        return self.site.pages.count(f"{include}{'|'.join(names)}={self.id}, {selector}".rstrip(", "))
+
+    def _reference_fields(self, field: str | None) -> list[str]:
+        if field is None:
+            return [each.name for each in self.site.fields if each.type.kind == "page"]
+        found = self.site.fields.get(field)
+        if found is None or found.type.kind != "page":
+            raise PageError(f"references(field={field!r}): name a Page field")
+        return [found.name]
+
     @property
     def root_parent(self) -> Page:
         """The ancestor just below home, or the page itself at the top level (and home):

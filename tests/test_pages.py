@@ -736,6 +736,62 @@ def test_next_prev_and_the_siblings_around_a_page_as_processwire_walks_them(docs
     assert not NullPage().matches("id>0")
 
 
+def test_until_index_and_depth_walk_the_tree_as_processwire(docs):
+    # ProcessWire's nextUntil / prevUntil / parentsUntil (jQuery's), index(), numParents()
+    section = docs.pages.add("doc", 1, "section", title="Section")
+    a, b, c, d, e = (docs.pages.add("doc", section, name, title=name.upper(), rank=rank)
+                     for name, rank in (("a", 1), ("b", 2), ("c", 3), ("d", 1), ("e", 3)))
+    b.add_status(Page.STATUS_HIDDEN)
+    b.save()
+    names = lambda found: "".join(found.explode("name"))       # noqa: E731
+    assert names(a.next_until("rank=3")) == ""                  # c stops it (b is hidden)
+    assert names(a.next_until("rank=3, include=hidden", "include=hidden")) == "b"
+    assert names(a.next_until(e)) == "cd" and names(a.next_until(e.id)) == "cd"
+    assert names(a.next_until("/section/d/")) == "c" and names(a.next_until(str(d.id))) == "c"
+    assert names(a.next_until("name=nothing")) == "cde"         # no stop: every one after
+    assert names(a.next_until("rank=3", "rank<3")) == "d"       # the stop is among the filtered
+    assert names(e.prev_until("/section/a/")) == "dc"           # the nearest first
+    assert names(e.prev_until("name=a|c")) == "d"               # the nearest stop
+    assert names(e.prev_until(a, "rank=1")) == "d" and names(a.prev_until(e)) == ""
+    assert a.index() == 0 and c.index() == 1 and e.index() == 3  # hidden b not counted
+    assert c.index("include=hidden") == 2 and b.index() == 1      # b counts itself
+    assert e.index("rank=3") == 1 and docs.pages.get(1).index() == 0
+    deep = docs.pages.add("doc", section, "x", title="X")
+    deeper = docs.pages.add("doc", deep, "y", title="Y")
+    deepest = docs.pages.add("doc", deeper, "z", title="Z", rank=5)
+    assert names(deepest.parents_until("/section/")) == "xy"       # home first, as parents
+    assert names(deepest.parents_until(1)) == "sectionxy" and names(deepest.parents_until(section)) == "xy"
+    assert names(deepest.parents_until("name=section|x")) == "y"   # the nearest match stops
+    assert names(deepest.parents_until("", "name=x|section")) == "sectionx"
+    assert deepest.parents_until("name=nothing").ids()[0] == 1     # no stop: up to home
+    assert deepest.num_parents() == 4 and section.num_parents() == 1
+    assert docs.pages.get(1).num_parents() == 0 and deepest.num_parents("name=x|y") == 2
+
+
+def test_references_are_the_pages_whose_page_fields_hold_this_one(docs):
+    docs.fields.add("see", "Page", multiple=True)
+    docs.fields.add("lead", "Page")
+    docs.templates.add("note", fields=["title", "see", "lead"])
+    target = docs.pages.add("doc", 1, "target", title="Target")
+    other = docs.pages.add("doc", 1, "other", title="Other")
+    one = docs.pages.add("note", 1, "one", title="One", see=[target, other])
+    two = docs.pages.add("note", 1, "two", title="Two", lead=target)
+    docs.pages.add("note", 1, "three", title="Three", see=[other],
+                   status=Page.STATUS_ON | Page.STATUS_HIDDEN)
+    quiet = docs.pages.add("note", 1, "quiet", title="Quiet", see=[target],
+                           status=Page.STATUS_ON | Page.STATUS_HIDDEN)
+    assert target.references().ids() == [one.id, two.id]            # hidden left out, as a find
+    assert target.references("include=hidden").ids() == [one.id, two.id, quiet.id]
+    assert target.references(field="lead").ids() == [two.id]
+    assert target.references("title^=O").ids() == [one.id]
+    assert target.num_references() == 3 and target.num_references("include=hidden") == 3
+    assert target.num_references("title=Two") == 1 and target.num_references(field="see") == 2
+    assert other.num_references() == 2 and other.references().ids() == [one.id]
+    assert not one.references() and one.num_references() == 0
+    with pytest.raises(cms.PageError, match="name a Page field"):
+        target.references(field="title")
+
+
 def test_a_page_array_joins_splits_and_narrows_its_pages(docs):
     # WireArray's implode() / explode(), PageArray's find() (a new array) and filter() (this one)
     section = docs.pages.add("doc", 1, "shelf", title="Shelf")
