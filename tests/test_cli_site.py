@@ -47,3 +47,23 @@ def test_the_demo_refuses_a_taken_port_before_making_its_admin(run_env, site):
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "nothing was changed" in result.stderr
     assert not site.users.get("admin")       # no password was made and lost
+
+
+def test_every_command_and_action_prints_its_help():
+    """`--help` of every command and action formats (a stray `%` in a help text made argparse
+    raise a traceback for `tasks --help`)."""
+    import argparse
+
+    from cms.cli import build_parser
+
+    def walk(parser: argparse.ArgumentParser, prog: str) -> list[str]:
+        seen = [prog]
+        assert parser.format_help(), prog
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, child in action.choices.items():
+                    seen += walk(child, f"{prog} {name}")
+        return seen
+
+    progs = walk(build_parser(), "cms")
+    assert "cms tasks reset" in progs and "cms user add" in progs and len(progs) > 20

@@ -51,7 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                          ("suspend", "send a task back to waiting (a running step stops at its "
                                      "next save)"),
                          ("kill", "kill a task and reset its progress"),
-                         ("reset", "send a task back to waiting at 0% with its initial data"),
+                         ("reset", "send a task back to waiting at 0%% with its initial data"),
                          ("trash", "kill a task and move its page to the trash")):
         parser = tsub.add_parser(action, help=text)
         parser.add_argument("id", metavar="ID", type=task_id)
