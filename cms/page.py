@@ -261,46 +261,57 @@ class Page:
         return PageArray(self.site.pages.get_many(ids[:index][::-1] if index > 0 else []))
 
     def next_until(self, until: Page | int | str, selector: str = "") -> PageArray:
-        """The siblings after this one matching `selector`, up to (not including) the first of
-        them that is `until`: a page, an id, a path or a selector (ProcessWire's
-        `$page->nextUntil()`, jQuery's nextUntil). All of them when none is."""
-        ids, index = sibling_order(self, selector)
-        after = ids[index + 1:] if index >= 0 else []
-        return PageArray(self.site.pages.get_many(self._until(after, until, f"parent_id={self._parent_id}")))
+        """The siblings after this one matching `selector`, up to (not including) the page
+        `until` names: a page, an id, a path, or a selector (then the first sibling after this
+        one matching `selector` and it, as ProcessWire finds it); every one after when there is
+        none. As ProcessWire's `$page->nextUntil()` (and jQuery's), the stop counts whatever its
+        status and whether or not `selector` matches it."""
+        stops = self._stops(until, selector)
+        ids, index = sibling_order(self, selector, also=stops)
+        return self._walk(ids[index + 1:] if index >= 0 else [], stops)
 
     def prev_until(self, until: Page | int | str, selector: str = "") -> PageArray:
         """The siblings before this one matching `selector`, the nearest first, up to (not
-        including) the nearest of them that is `until` (see `next_until`)."""
-        ids, index = sibling_order(self, selector)
-        before = ids[:index][::-1] if index > 0 else []
-        return PageArray(self.site.pages.get_many(self._until(before, until, f"parent_id={self._parent_id}")))
+        including) the nearest that `until` names (see `next_until`)."""
+        stops = self._stops(until, selector)
+        ids, index = sibling_order(self, selector, also=stops)
+        return self._walk(ids[:index][::-1] if index > 0 else [], stops)
 
     def parents_until(self, until: Page | int | str, selector: str = "") -> PageArray:
-        """The ancestors from the nearest up to (not including) the first that is `until` (a
-        page, an id, a path or a selector), home first, then narrowed to those matching
-        `selector`: ProcessWire's `$page->parentsUntil()`."""
+        """The ancestors from the nearest up to (not including) the first that `until` names
+        (a page, an id, a path or a selector it matches, whatever its status), home first, then
+        narrowed to those matching `selector`: ProcessWire's `$page->parentsUntil()`."""
         lineage = self.parents.ids()[::-1]                          # the nearest first
-        base = f"id={'|'.join(map(str, lineage))}" if lineage else "id=0"
-        kept = PageArray(self.site.pages.get_many(self._until(lineage, until, base)[::-1]))
+        if isinstance(until, str) and until.strip() and not until.strip().isdigit() \
+                and not until.strip().startswith("/"):
+            stops = set(self.site.pages.find_ids(
+                until, base=f"id={'|'.join(map(str, lineage)) or 0}, include=all"))
+        else:
+            stops = self._stops(until, "")
+        kept = PageArray(reversed(self._walk(lineage, stops)))
         return kept.find(selector) if selector.strip() else kept
 
-    def _until(self, ids: list[int], until: Page | int | str, among: str) -> list[int]:
-        """`ids` (in walking order) up to the first that is `until`; a selector is tested on
-        the pages `among` selects (their parent, or the ids), whatever their status."""
+    def _stops(self, until: Page | int | str, selector: str) -> set[int]:
+        """The pages `until` names among the siblings: one page (by page, id or path), or those
+        matching `selector` and `until` together (ProcessWire's `"$selector, limit=1, $until"`)."""
         if isinstance(until, Page):
-            stop = {until.id}
-        elif isinstance(until, int) and not isinstance(until, bool):
-            stop = {until}
-        elif isinstance(until, str) and until.strip().isdigit():
-            stop = {int(until)}
-        elif isinstance(until, str) and until.strip().startswith("/"):
-            stop = {self.site.pages.get(until.strip()).id}
-        elif isinstance(until, str) and until.strip():
-            stop = set(self.site.pages.find_ids(until, base=f"{among}, include=all"))
-        else:
-            return ids
-        cut = next((i for i, page_id in enumerate(ids) if page_id in stop), len(ids))
-        return ids[:cut]
+            return {until.id} if until.id else set()
+        if isinstance(until, int) and not isinstance(until, bool):
+            return {until}
+        if not isinstance(until, str) or not until.strip():
+            return set()
+        text = until.strip()
+        if text.isdigit():
+            return {int(text)}
+        if text.startswith("/"):
+            return {self.site.pages.get(text).id} - {0}
+        return set(self.site.pages.find_ids(f"{selector}, {text}".strip(", "),
+                                            base=f"parent_id={self._parent_id}"))
+
+    def _walk(self, ids: list[int], stops: set[int]) -> PageArray:
+        """The pages of `ids` (in walking order) before the first of `stops`."""
+        cut = next((i for i, page_id in enumerate(ids) if page_id in stops), len(ids))
+        return PageArray(self.site.pages.get_many(ids[:cut]))
 
     def index(self, selector: str = "") -> int:
         """How many siblings come before this one among those matching `selector` (0 for the
@@ -651,6 +662,8 @@ class PageArray:
         if not isinstance(existing, Page) or existing.id not in self.ids():
             raise PageError(f"cannot insert next to {existing!r}: it is not in this array")
         page = self._pages_of((item,))[0]
+        if page.id == existing.id:
+            return self                      # next to itself: where it is
         pages = [each for each in self._pages if each.id != page.id]
         at = next(i for i, each in enumerate(pages) if each.id == existing.id) + after
         self._pages = pages[:at] + [page] + pages[at:]

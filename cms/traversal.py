@@ -9,7 +9,7 @@ hidden page still has a next one.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Collection
 
 if TYPE_CHECKING:
     from .page import Page
@@ -25,17 +25,19 @@ def sorts_of(selector: str) -> str:
                      for value in item.values)
 
 
-def sibling_order(page: Page, selector: str = "") -> tuple[list[int], int]:
-    """(the ids of the siblings matching `selector` and of the page itself, in their order;
-    the page's index in that list), or ([], -1) for home and a page not saved."""
+def sibling_order(page: Page, selector: str = "", also: Collection[int] = ()) -> tuple[list[int], int]:
+    """(the ids of the siblings matching `selector`, of the page itself and of the siblings
+    among `also`, in their order; the page's index in that list), or ([], -1) for home and a
+    page not saved. `also` places the stop of `next_until()` whatever its status, as
+    ProcessWire's `stopBeforeID` adds `pages.id=X OR` to the query as `startAfterID` does."""
     if not page.id or not page.parent_id:
         return [], -1
     pages = page.site.pages
     base = f"parent_id={page.parent_id}"
     ids = pages.find_ids(selector, base=base)
-    if page.id not in ids:
-        # where the page stands: every sibling in the same order, kept to those found and it
-        keep = set(ids)
-        keep.add(page.id)
+    found = set(ids)
+    if page.id not in found or not found.issuperset(also):
+        # where the pages stand: every sibling in the same order, kept to those found and them
+        keep = found | {page.id} | set(also)
         ids = [i for i in pages.find_ids(sorts_of(selector), base=f"{base}, include=all") if i in keep]
     return ids, ids.index(page.id)

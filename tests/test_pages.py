@@ -746,6 +746,11 @@ def test_until_index_and_depth_walk_the_tree_as_processwire(docs):
     names = lambda found: "".join(found.explode("name"))       # noqa: E731
     assert names(a.next_until("rank=3")) == ""                  # c stops it (b is hidden)
     assert names(a.next_until("rank=3, include=hidden", "include=hidden")) == "b"
+    # the stop counts whatever its status and the filter (ProcessWire adds `pages.id=stop OR`)
+    assert names(a.next_until("rank=2, include=hidden")) == ""     # hidden b stops it
+    assert names(a.next_until(b)) == "" and names(a.next_until(str(b.id))) == ""
+    assert names(a.next_until("/section/d/", "rank=3")) == "c"     # d is not rank 3: it stops
+    assert names(e.prev_until(b)) == "dc" and names(e.prev_until(c, "rank=1")) == "d"
     assert names(a.next_until(e)) == "cd" and names(a.next_until(e.id)) == "cd"
     assert names(a.next_until("/section/d/")) == "c" and names(a.next_until(str(d.id))) == "c"
     assert names(a.next_until("name=nothing")) == "cde"         # no stop: every one after
@@ -870,6 +875,7 @@ def test_a_page_array_slices_reverses_takes_and_inserts_as_a_wirearray(docs):
     with pytest.raises(cms.PageError, match="not in this array"):
         row.insert_after(a, section)
     assert row.explode("name") == ["e", "b", "c", "d", "a"]        # the refused insert changed nothing
+    assert row.insert_before(c, c).insert_after(c, c).explode("name") == ["e", "b", "c", "d", "a"]
     assert row.shuffle() is row and sorted(row.explode("name")) == list("abcde")
     assert row.get_random() in list(row) and isinstance(row.get_random(), cms.Page)
     three = row.find_random(3)
