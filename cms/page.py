@@ -210,6 +210,12 @@ class Page:
         return self._path
 
     @property
+    def edit_url(self) -> str:
+        """The admin's editor of this page (ProcessWire's `$page->editUrl`): a template shows it
+        to those for whom `page.editable()` is true."""
+        return f"/admin/page/{self.id}/edit"
+
+    @property
     def is_new(self) -> bool:
         return not self.id
 

@@ -74,6 +74,10 @@ class User(Page):
     def is_guest(self) -> bool:
         return self.name == "guest" and self.path == USERS_PATH + "guest/"
 
+    def is_logged_in(self) -> bool:
+        """True for any user but the guest (ProcessWire's `$user->isLoggedin()`)."""
+        return not self.is_guest()
+
     def __repr__(self) -> str:
         return f"<User {self.id} {self.name!r}>"
 

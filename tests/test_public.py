@@ -79,6 +79,17 @@ def test_editors_may_view_unpublished_pages(visitor):
     assert answer.status == 200 and "Draft news" in answer.text
 
 
+def test_the_layout_offers_an_edit_link_to_those_who_may_edit(site, visitor, pages):
+    about = pages["about"]
+    assert "Edit this page" not in visitor.get("/about/").text      # a guest
+    assert about.edit_url == f"/admin/page/{about.id}/edit"
+    visitor.login()
+    answer = visitor.get("/about/")
+    assert f'<a class="edit" href="{about.edit_url}">Edit this page</a>' in answer.text
+    assert visitor.get(about.edit_url).status == 200
+    assert site.users.get("admin").is_logged_in() and not site.users.get("guest").is_logged_in()
+
+
 def test_unknown_paths_get_the_404_page(visitor):
     answer = visitor.get("/no/such/page/")
     assert answer.status == 404
