@@ -153,6 +153,14 @@ class Pages(Hookable):
             raise TypeError(f"pages.get() takes an id, a path or a selector, not {type(key).__name__}")
         return self.from_row(row) if row else NullPage(self.site)
 
+    def has(self, key: int | str) -> int:
+        """The id of the page `get(key)` gives, or 0: ProcessWire's `$pages->has()`, a test of
+        existence that loads no page for a selector (hidden, unpublished and trashed pages
+        count, as for `get()`)."""
+        if isinstance(key, str) and key.strip() and not key.startswith("/") and not key.strip().isdigit():
+            return next(iter(self.site.selectors.select(key, find_all=True, one=True).ids), 0)
+        return self.get(key).id
+
     def get_by_path(self, path: str) -> Page:
         """The page at a path ("/about/team/", the last slash optional), of any status; a
         NullPage for any other text. Unlike get(), never a selector: for a path that comes

@@ -33,6 +33,12 @@ def test_get_by_id_path_and_selector(docs):
     assert docs.pages.get_by_path("/about") == page and not docs.pages.get_by_path("/about/, id>0")
     assert not docs.pages.get_by_path("about") and not docs.pages.get_by_path("/a\x00/")
     assert docs.pages.count(" about, ") == 1 and not docs.pages.get("nothing-so-named")
+    # has(): the id get() would give, or 0 (ProcessWire's $pages->has())
+    page.add_status(Page.STATUS_UNPUBLISHED)
+    page.save()
+    assert docs.pages.has("name=about") == page.id == docs.pages.has("/about/") == docs.pages.has(page.id)
+    assert docs.pages.has("about") == page.id and docs.pages.has(str(page.id)) == page.id
+    assert docs.pages.has("name=nothing") == 0 == docs.pages.has("") == docs.pages.has(999999)
     with pytest.raises(cms.SelectorError, match="operator expected"):
         docs.pages.find("About")          # not a page name as written: an error there too
 
