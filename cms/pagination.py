@@ -2,7 +2,7 @@
 
 While a page is rendered for a request with `?page=N` (N > 1), a find with a `limit` and no
 `start=` starts at `(N - 1) * limit`, as ProcessWire's PageFinder reads `$input->pageNum`
-(getQueryStartLimit): `page.children("limit=10")` in a template shows the tenth to twentieth
+(getQueryStartLimit): `page.children("limit=10")` in a template shows the 11th to 20th
 child on `?page=2`. A find that says `start=` keeps it, and a find of one page (`get`,
 `find_one`, `child`) is never paged, as ProcessWire's findOne. Like ProcessWire, this holds for
 every such find the template makes, a sidebar's "latest five" too: give that one `start=0`.
