@@ -1500,6 +1500,13 @@ def test_negations_over_several_fields_and_over_children_as_processwire_answers(
     assert found(shop, "template=item|other, children.qty!=0") == {"fruits", "kale"}
     # a leading ! on a field of the children: the pages having no such child
     assert found(shop, "template=item, !children.qty>5") == {"fruits", "apple", "banana", "elder", "baby"}
+    # and on `children.f!=x` (round 9): the whole condition negated, not `children.qty=0`
+    every = found(shop, "template=item|other")
+    assert found(shop, "template=item|other, !children.qty!=0") == every - {"fruits", "kale"}
+    assert found(shop, "template=item|other, !child.title!=x") == every - found(
+        shop, "template=item|other, children.title!=x")
+    assert found(shop, "template=item|other, !children!=[title=Apple]") == every - found(
+        shop, "template=item|other, children!=[title=Apple]")
 
 
 def test_conditions_on_a_page_field_around_a_not_equal_each_stand_alone(shop):

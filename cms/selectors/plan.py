@@ -1016,6 +1016,12 @@ class Planner:
         if not_equal:
             op, negate = "=", not negate
         head, _, rest = item.fields[0].partition(".")
+        if (not_equal and item.negated and len(item.fields) == 1 and head in ("children", "child")
+                and "." not in rest and item.fields[0] not in CHILD_COUNT_NAMES):
+            # `!children.qty!=66`, `!children!=[...]`: ProcessWire negates the whole children
+            # condition (the pages having no child whose qty is other than 66), where the two
+            # negations of a page's own field cancel
+            return Not(self.condition(tree, replace(item, negated=False), subfield))
         if (not item.negated and len(item.fields) == 1 and "." in rest
                 and item.fields[0] not in CHILD_COUNT_NAMES
                 and (head in ("parent", "children") or self.is_page_field(head))):
