@@ -714,15 +714,22 @@ def test_has_children_counts_what_a_visitor_sees_as_processwire_does(site):
         assert site.pages.get("/shelf/").has_children() == 2
 
 
+def siblings_a_to_e(docs, ranks: tuple[int, ...], hidden: str) -> tuple[Page, list[Page]]:
+    """/section/ and its children a ... e of these ranks, the one named `hidden` hidden."""
+    section = docs.pages.add("doc", 1, "section", title="Section")
+    row = [docs.pages.add("doc", section, name, title=name.upper(), rank=rank)
+           for name, rank in zip("abcde", ranks)]
+    quiet = next(page for page in row if page.name == hidden)
+    quiet.add_status(Page.STATUS_HIDDEN)
+    quiet.save()
+    return section, row
+
+
 def test_next_prev_and_the_siblings_around_a_page_as_processwire_walks_them(docs):
     # PageTraversal's answers on a tree of the tenth comparison with ProcessWire 3.0.256: the
     # parent's children matching the selector, in its sort, with the page itself always among
     # them (whatever its status, whether or not the selector matches it); prevAll nearest first
-    section = docs.pages.add("doc", 1, "section", title="Section")
-    a, b, c, d, e = (docs.pages.add("doc", section, name, title=name.upper(), rank=rank)
-                     for name, rank in (("a", 3), ("b", 1), ("c", 3), ("d", 2), ("e", 5)))
-    c.add_status(Page.STATUS_HIDDEN)
-    c.save()
+    section, (a, b, c, d, e) = siblings_a_to_e(docs, ranks=(3, 1, 3, 2, 5), hidden="c")
     assert a.next().name == "b" and b.next().name == "d"          # hidden c is passed over
     assert c.next().name == "d" and c.prev().name == "b"          # but has its own neighbours
     assert b.next("include=hidden").name == "c"
@@ -744,11 +751,7 @@ def test_next_prev_and_the_siblings_around_a_page_as_processwire_walks_them(docs
 
 def test_until_index_and_depth_walk_the_tree_as_processwire(docs):
     # ProcessWire's nextUntil / prevUntil / parentsUntil (jQuery's), index(), numParents()
-    section = docs.pages.add("doc", 1, "section", title="Section")
-    a, b, c, d, e = (docs.pages.add("doc", section, name, title=name.upper(), rank=rank)
-                     for name, rank in (("a", 1), ("b", 2), ("c", 3), ("d", 1), ("e", 3)))
-    b.add_status(Page.STATUS_HIDDEN)
-    b.save()
+    section, (a, b, c, d, e) = siblings_a_to_e(docs, ranks=(1, 2, 3, 1, 3), hidden="b")
     names = lambda found: "".join(found.explode("name"))       # noqa: E731
     assert names(a.next_until("rank=3")) == ""                  # c stops it (b is hidden)
     assert names(a.next_until("rank=3, include=hidden", "include=hidden")) == "b"
