@@ -166,3 +166,14 @@ def test_the_public_site_pages_a_list_and_keeps_the_menu_whole(site, listing, db
         assert home.status == 200 and 'href="/list/"' in home.text      # the layout's menu
         assert "<ul>" not in home.text.split("</header>")[1]
         visitor.close()
+
+
+def test_a_crawler_walking_the_pages_keeps_the_compiled_statements_bounded(site, listing):
+    """Each page number is another start for the same plan: its compiled statements are kept
+    up to a bound, not one per page number ever asked for."""
+    from cms.selectors.engine import STATEMENTS_PER_PLAN
+    for number in range(1, 3 * STATEMENTS_PER_PLAN):
+        rendered(site, listing, page=str(number))
+    kept = max(len(planned.statements) for planned in site.selectors._plans.values())
+    assert 2 <= kept <= STATEMENTS_PER_PLAN
+    assert rendered(site, listing, page="2")["items"].startswith("c10,")     # still right

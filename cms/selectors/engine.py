@@ -19,6 +19,7 @@ if TYPE_CHECKING:
     from ..site import Site
 
 CACHE_SIZE = 4096
+STATEMENTS_PER_PLAN = 64
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +47,17 @@ class _Planned:
         self.query = query
         self.depends = depends
         self.statements: dict[tuple, tuple[str, list[Any]]] = {}
+
+    def statement(self, key: tuple, compile: Callable[[], tuple[str, list[Any]]]) -> tuple[str, list[Any]]:
+        """The statement for `key` (its limit, start and the user's access), compiled once. At
+        most STATEMENTS_PER_PLAN are kept: a paginated list gives one plan a start per page
+        number a visitor (or a crawler) asks for."""
+        found = self.statements.get(key)
+        if found is None:
+            if len(self.statements) >= STATEMENTS_PER_PLAN:
+                self.statements.clear()
+            found = self.statements[key] = compile()
+        return found
 
     def current(self, site: Site) -> bool:
         """Whether every field and template the plan used is still the same object."""
@@ -174,9 +186,7 @@ class SelectorEngine:
         if one:
             limit, start = 1, 0
         key = ("select", limit, start, query.access, query.check_access)
-        statement = planned.statements.get(key)
-        if statement is None:
-            statement = planned.statements[key] = self.compiler.select(query, limit, start)
+        statement = planned.statement(key, lambda: self.compiler.select(query, limit, start))
         ids = [row[0] for row in self.db.all(*statement)]
         total = None
         if not query.get_total:
@@ -200,9 +210,7 @@ class SelectorEngine:
         """COUNT the plan's matches; `query` is the plan already narrowed for a user."""
         query = query or self._for_user(planned.query)
         key = ("count", query.access, query.check_access)
-        statement = planned.statements.get(key)
-        if statement is None:
-            statement = planned.statements[key] = self.compiler.count(query)
+        statement = planned.statement(key, lambda: self.compiler.count(query))
         return int(self.db.scalar(*statement))
 
     def iter_ids(self, selector: str | None, base: str | None = None, chunk: int = 1000,
