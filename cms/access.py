@@ -8,10 +8,13 @@ A permission on a page counts only through roles that the page's *access templat
   not define access inherit it from the nearest ancestor whose template does; the home template
   always does (guests view by default).
 - `page-view` counts through the view roles; `page-edit`, `page-delete`, `page-move`,
-  `page-sort` and `page-lock` through the edit roles; `page-add` (children under a page) through
-  the add roles of the parent's access template; `page-create` (a page of a template) through
-  the create roles of that template (a template that does not define access takes its pages'
-  inherited access: any role with page-create).
+  `page-sort` and `page-lock` through the edit roles (the last four only on a page the user may
+  edit, as ProcessWire's deleteable() and sortable() ask); `page-add` (children under a page)
+  through the add roles of the parent's access template; `page-create` (a page of a template)
+  through the create roles of that template (a template that does not define access takes its
+  pages' inherited access: any role with page-create). As in ProcessWire, where page-add and
+  page-create are no stored permissions, a role those lists name adds or creates with
+  `page-edit`; one holding `page-add` or `page-create` itself does too.
 - A template may also name a `view_permission`: its pages are viewable by every role holding
   that permission (Tasker's task pages use `tasker-admin`). ProcessWire has no such setting.
 - Unpublished and trashed pages, and the admin branch, are viewable only by those who may edit
@@ -36,6 +39,7 @@ if TYPE_CHECKING:
 PRIVATE_PATHS = ("/admin/", "/trash/")
 VIEW = "page-view"
 EDIT_ROLES_DECIDE = frozenset({"page-edit", "page-delete", "page-move", "page-sort", "page-lock"})
+RUNTIME = frozenset({"page-add", "page-create"})    # granted by page-edit and a template's lists
 ACCESS_LISTS = {"view": "view_roles", "edit": "edit_roles", "create": "create_roles", "add": "add_roles"}
 # Status bits a private page has (unpublished, trash): viewable only by those who may edit it.
 PRIVATE_STATUS = Page.STATUS_UNPUBLISHED | Page.STATUS_TRASH
@@ -103,7 +107,7 @@ class AccessRules:
         """The decision for a user's grants (see the module docstring)."""
         if grants.superuser:
             return True
-        if not grants.holds(permission):
+        if not grants.holds(permission) and not (permission in RUNTIME and grants.holds("page-edit")):
             return False
         if page is None:
             return True
@@ -120,9 +124,12 @@ class AccessRules:
                 return self.edits_template(grants, template)
             return self.views_template(grants, template)
         if permission in EDIT_ROLES_DECIDE:
-            return grants.through(permission, settings.get("edit_roles", ()))
+            # deleting, moving, sorting and locking a page also need it editable, as
+            # ProcessWire's deleteable() and sortable() ask `$page->editable()` first
+            return (grants.through(permission, settings.get("edit_roles", ()))
+                    and (permission == "page-edit" or self.edits_template(grants, template)))
         if permission == "page-add":
-            return grants.through(permission, settings.get("add_roles", ()))
+            return self.through_runtime(grants, permission, settings.get("add_roles", ()))
         return True      # a permission templates do not list (tasker-admin ...): held is enough
 
     @staticmethod
@@ -142,11 +149,26 @@ class AccessRules:
         `allows` and in `view_filter` alike."""
         return grants.through("page-edit", template.settings.get("edit_roles", ()))
 
-    def may_create(self, grants: Grants, template: Template) -> bool:
+    @staticmethod
+    def through_runtime(grants: Grants, permission: str, role_ids: Any) -> bool:
+        """`page-add` or `page-create` through a template's add or create roles: ProcessWire
+        has no such stored permission and asks `page-edit` of a role those lists name
+        (User::hasPagePermission); a role holding the named permission itself counts too."""
+        return grants.through(permission, role_ids) or grants.through("page-edit", role_ids)
+
+    def may_create(self, grants: Grants, template: Template, parent: Page | None = None) -> bool:
+        """Whether pages of `template` may be created (under `parent`, when given): through the
+        template's create roles when it defines access; else, as ProcessWire's ProcessPageAdd
+        asks page-create of the parent, through the create roles of the parent's access
+        template, or by holding page-create."""
         if grants.superuser:
             return True
         if template.settings.get("use_roles"):
-            return grants.through("page-create", template.settings.get("create_roles", ()))
+            return self.through_runtime(grants, "page-create", template.settings.get("create_roles", ()))
+        if parent is not None and parent:
+            governing = self.access_template(parent).settings.get("create_roles", ())
+            if self.through_runtime(grants, "page-create", governing):
+                return True
         return grants.holds("page-create")
 
     def view_filter(self, grants: Grants) -> ViewFilter | None:

@@ -461,7 +461,7 @@ class Page:
             return True
         if isinstance(template, str):
             template = self.site.templates[template]
-        return self.site.users.may_create(user, template)
+        return self.site.users.may_create(user, template, self)
 
     def trashable(self, user: Any = None) -> bool:
         """May `user` move this page to the trash?"""

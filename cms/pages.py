@@ -504,7 +504,7 @@ class Pages(Hookable):
         page-create for the template)."""
         parent_page = parent if isinstance(parent, Page) else self.get(parent)
         self._require(grants, "page-add", parent_page, "add pages under")
-        if not self.site.users.access.may_create(grants, template):
+        if not self.site.users.access.may_create(grants, template, parent_page):
             raise self.site.users.access.denied(
                 self.site.user, "page-create", None, f"create pages of template {template.name!r}")
 

@@ -31,8 +31,8 @@ PERMISSIONS_PATH = "/admin/access/permissions/"
 PERMISSIONS = {
     "page-view": "View pages",
     "page-edit": "Edit pages",
-    "page-add": "Add children to pages",
-    "page-create": "Create pages of a template",
+    "page-add": "Add children to pages (as page-edit does where a template's add roles name the role)",
+    "page-create": "Create pages of a template (as page-edit does where its create roles name the role)",
     "page-delete": "Trash and delete pages",
     "page-move": "Move pages to another parent",
     "page-sort": "Change the order of children",
@@ -480,14 +480,14 @@ class Users:
             return grants is None or self.access.allows(grants, permission, page)
         return self.has_permission(user, permission, page)
 
-    def may_create(self, user: User | int | str | None, template: Any) -> bool:
-        """May `user` (None: the acting user) create pages of `template`?"""
+    def may_create(self, user: User | int | str | None, template: Any, parent: Page | None = None) -> bool:
+        """May `user` (None: the acting user) create pages of `template` (under `parent`)?"""
         if user is None:
             grants = self.site.acting_grants()
         else:
             found = self._resolve(user)
             grants = self.grants(found.id if found else 0)
-        return grants is None or self.access.may_create(grants, template)
+        return grants is None or self.access.may_create(grants, template, parent)
 
 
 def install_access(site: Site) -> None:

@@ -157,6 +157,44 @@ def test_adding_needs_page_add_on_the_parent_and_page_create_for_the_template(tr
     assert site.pages.get("/about/child/") and not site.pages.get("/about/club/")
 
 
+def test_page_edit_adds_and_creates_through_the_templates_lists_as_in_processwire(tree):
+    # ProcessWire stores no page-add or page-create permission: a role the template's add or
+    # create roles name adds and creates with page-edit (User::hasPagePermission); round 10
+    # against ProcessWire 3.0.256
+    site, pages = tree
+    site.templates["home"].set_access(view=["guest"], edit=["editor"])
+    with site.as_user("ed"):                                   # page-edit only, in no list
+        assert not pages["about"].addable()
+    site.templates["home"].set_access(view=["guest"], edit=["editor"], add=["editor"], create=["editor"])
+    with site.as_user("ed"):
+        assert pages["about"].addable() and pages["about"].addable(template="home")
+        site.pages.add("basic-page", pages["about"], "child", title="Child")
+    assert site.pages.get("/about/child/")
+    site.users.add_role("viewer", ["page-view"])               # listed, but no page-edit
+    site.users.add("vi", PASSWORD, roles=["viewer"])
+    site.templates["home"].set_access(view=["guest"], edit=["editor"], add=["editor", "viewer"])
+    with site.as_user("vi"):
+        assert not pages["about"].addable()
+
+
+def test_trashing_sorting_and_locking_need_the_page_editable_too(tree):
+    # ProcessWire's deleteable() is `editable() && page-delete`, sortable() `editable() &&
+    # page-sort`: a role holding page-delete but not page-edit trashes nothing
+    site, pages = tree
+    site.users.add_role("cleaner", ["page-delete", "page-sort", "page-lock"])
+    site.users.add("cl", PASSWORD, roles=["cleaner"])
+    site.templates["home"].set_access(view=["guest"], edit=["cleaner"])
+    with site.as_user("cl"):
+        about = site.pages.get(pages["about"].id)
+        assert not about.editable() and not about.trashable()
+        with pytest.raises(PermissionDenied, match="page-delete"):
+            site.pages.trash(about)
+    assert not site.pages.get(pages["about"].id).is_trash()
+    grant(site, "cleaner", "page-edit")
+    with site.as_user("cl"):
+        assert site.pages.get(pages["about"].id).trashable()
+
+
 def test_superuser_and_code_outside_a_request_may_do_everything(tree):
     site, pages = tree
     site.pages.trash(site.pages.get(pages["about"].id))          # no user set: every right
