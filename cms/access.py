@@ -150,11 +150,13 @@ class AccessRules:
         return grants.through("page-edit", template.settings.get("edit_roles", ()))
 
     @staticmethod
-    def through_runtime(grants: Grants, permission: str, role_ids: Any) -> bool:
+    def through_runtime(grants: Grants, permission: str, role_ids: Any, edit_ids: Any = None) -> bool:
         """`page-add` or `page-create` through a template's add or create roles: ProcessWire
         has no such stored permission and asks `page-edit` of a role those lists name
-        (User::hasPagePermission); a role holding the named permission itself counts too."""
-        return grants.through(permission, role_ids) or grants.through("page-edit", role_ids)
+        (User::hasPagePermission; for page-create, of one its edit roles name too, as
+        hasTemplatePermission asks); a role holding the named permission itself counts too."""
+        editing = role_ids if edit_ids is None else set(role_ids) & set(edit_ids)
+        return grants.through(permission, role_ids) or grants.through("page-edit", editing)
 
     def may_create(self, grants: Grants, template: Template, parent: Page | None = None) -> bool:
         """Whether pages of `template` may be created (under `parent`, when given): through the
@@ -163,13 +165,13 @@ class AccessRules:
         template, or by holding page-create."""
         if grants.superuser:
             return True
-        if template.settings.get("use_roles"):
-            return self.through_runtime(grants, "page-create", template.settings.get("create_roles", ()))
-        if parent is not None and parent:
-            governing = self.access_template(parent).settings.get("create_roles", ())
-            if self.through_runtime(grants, "page-create", governing):
-                return True
-        return grants.holds("page-create")
+        own = template.settings.get("use_roles")
+        if not own and (parent is None or not parent):
+            return grants.holds("page-create")
+        settings = template.settings if own else self.access_template(parent).settings
+        return (self.through_runtime(grants, "page-create", settings.get("create_roles", ()),
+                                     settings.get("edit_roles", ()))
+                or not own and grants.holds("page-create"))
 
     def view_filter(self, grants: Grants) -> ViewFilter | None:
         """How finds are narrowed for these grants (None: they see every page). A trashed page

@@ -452,13 +452,17 @@ class Page:
         return self.site.users.may(user, "page-edit", self)
 
     def addable(self, user: Any = None, template: Any = None) -> bool:
-        """May `user` add children here (of `template`, when given: page-create for it too)?"""
+        """May `user` add children here: page-add here, and page-create for `template` (when
+        given) or for some template a child here may have?"""
         if self._template.settings.get("no_children") or self.is_trash() or self.id == TRASH_ID:
             return False        # pages go to the trash with trash(), never added or moved there
         if not self.site.users.may(user, "page-add", self):
             return False
         if template is None:
-            return True
+            # as ProcessWire's addable() (addableTemplate): some template a child here may have
+            # is one the user may create
+            return any(self._template.allows_child(each) and self.site.users.may_create(user, each, self)
+                       for each in self.site.templates)
         if isinstance(template, str):
             template = self.site.templates[template]
         return self.site.users.may_create(user, template, self)

@@ -165,6 +165,12 @@ def test_page_edit_adds_and_creates_through_the_templates_lists_as_in_processwir
     site.templates["home"].set_access(view=["guest"], edit=["editor"])
     with site.as_user("ed"):                                   # page-edit only, in no list
         assert not pages["about"].addable()
+    site.templates["home"].set_access(view=["guest"], edit=["editor"], add=["editor"])
+    with site.as_user("ed"):          # may add here, but no template is one it may create
+        assert not pages["about"].addable() and not pages["about"].addable(template="basic-page")
+    site.templates["home"].set_access(view=["guest"], add=["editor"], create=["editor"])
+    with site.as_user("ed"):          # creating with page-edit asks an edit role too
+        assert not pages["about"].addable(template="basic-page")
     site.templates["home"].set_access(view=["guest"], edit=["editor"], add=["editor"], create=["editor"])
     with site.as_user("ed"):
         assert pages["about"].addable() and pages["about"].addable(template="home")
