@@ -11,10 +11,12 @@ A permission on a page counts only through roles that the page's *access templat
   `page-sort` and `page-lock` through the edit roles (the last four only on a page the user may
   edit, as ProcessWire's deleteable() and sortable() ask); `page-add` (children under a page)
   through the add roles of the parent's access template; `page-create` (a page of a template)
-  through the create roles of that template (a template that does not define access takes its
-  pages' inherited access: any role with page-create). As in ProcessWire, where page-add and
-  page-create are no stored permissions, a role those lists name adds or creates with
-  `page-edit`; one holding `page-add` or `page-create` itself does too.
+  through the create roles of that template (for a template that does not define access, those
+  of the parent's access template, or any role holding page-create). As in ProcessWire, where
+  page-add and page-create are no stored permissions, a role those lists name adds with
+  `page-edit`, and creates with it when the edit roles name it too; one holding `page-add` or
+  `page-create` itself does too. `addable()` also wants some child template the user may
+  create there (ProcessWire's addableTemplate).
 - A template may also name a `view_permission`: its pages are viewable by every role holding
   that permission (Tasker's task pages use `tasker-admin`). ProcessWire has no such setting.
 - Unpublished and trashed pages, and the admin branch, are viewable only by those who may edit
