@@ -891,7 +891,6 @@ def test_where_processwire_answers_otherwise_on_purpose(shop):
     assert found(shop, "has_parent!=/nope/") == everything                # PW: nothing
     assert found(shop, "parent!=/nope/") == everything                    # PW: nothing
     assert found(shop, "template=item, price=0, qty=3|0") == {"fruits", "banana", "elder", "kale"}
-    assert found(shop, 'title*=","') == set()                             # PW: a pattern
     assert found(shop, "created<-1") == set()                             # PW: an hour from now
 
 
@@ -1544,3 +1543,13 @@ def test_a_quoted_value_of_spaces_is_a_value_as_processwire_reads_it(shop):
     # a number given spaces is refused as any value that is no number (`qty=abc`)
     with pytest.raises(SelectorError, match="qty needs a"):
         shop.pages.find('qty=" "')
+
+
+def test_a_find_of_punctuation_alone_matches_it_after_a_word_as_processwire(site):
+    """ProcessWire 3.0.256's answers: `title*=","` finds "Apples, pears" (the comma right after
+    a word's character) and not ", lead comma"; `%=` finds both."""
+    site.pages.add("basic-page", 1, "zzcomma", title="Apples, pears")
+    site.pages.add("basic-page", 1, "zzlead", title=", lead comma")
+    for selector, expected in (('title*=","', ["zzcomma"]), ('title*=", "', ["zzcomma"]),
+                               ('title%=","', ["zzcomma", "zzlead"])):
+        assert site.pages.find(f"{selector}, name^=zz, sort=name").explode("name") == expected, selector
