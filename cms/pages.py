@@ -414,9 +414,11 @@ class Pages(Hookable):
             parent_before, name_before, was_trash = page._parent_before, page._name_before, page.is_trash()
             changes = self._update(page, field)
             if page.is_trash() and not was_trash:
-                self.trashed(page)          # a save that moved it into the trash trashed it
+                self.moved(page)            # a save that moved it into the trash trashed it
+                self.trashed(page)
             elif was_trash and not page.is_trash():
-                self.restored(page)         # and one that moved it out restored it
+                self.moved(page)            # and one that moved it out restored it
+                self.restored(page)
             else:
                 if page.parent_id != parent_before:
                     self.moved(page)
@@ -721,6 +723,7 @@ class Pages(Hookable):
             self.db.execute("UPDATE pages SET modified = ?, modified_users_id = ? WHERE id = ?",
                             (stamp, self.site.user_id, page.id))
             object.__setattr__(page, "modified", now)
+            self.moved(page)
             self.trashed(page)
         page._changed.clear()
         return page
@@ -750,6 +753,7 @@ class Pages(Hookable):
             self._move(page, reason="restore")
             self.db.execute("UPDATE pages SET sort = ? WHERE id = ?", (int(sort), page.id))
             object.__setattr__(page, "sort", int(sort))
+            self.moved(page)
             self.restored(page)
         page._changed.clear()
         return page
@@ -854,7 +858,8 @@ class Pages(Hookable):
 
     @hookable
     def moved(self, page: Page) -> None:
-        """Called after a save gave a page another parent (the trash has `trashed`)."""
+        """Called after a page got another parent: by a save, and into or out of the trash
+        (then before `trashed` or `restored`), as ProcessWire's Pages::moved."""
 
     @hookable
     def renamed(self, page: Page) -> None:
