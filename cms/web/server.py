@@ -184,15 +184,18 @@ class ServerGroup:
     def _fork(self, index: int) -> None:
         # Signals wait while the process forks: a Ctrl-C that reached a child before its own
         # handlers were in place ran the parent's, and the child served on with nobody to stop it.
+        # The parent records the child before the signals come through: a stop that ran
+        # first would not send the new child its SIGTERM.
         signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         parent = os.getpid()
         try:
             pid = os.fork()
+            if pid:
+                self.children[pid] = index
         finally:
             if os.getpid() == parent:
                 signal.pthread_sigmask(signal.SIG_UNBLOCK, STOP_SIGNALS)
         if pid:
-            self.children[pid] = index
             return
         code = 0
         try:                    # nothing may leave this function in the child, not even Ctrl-C
