@@ -167,14 +167,25 @@ class ServerGroup:
         self.processes = processes
         self.lazy_cron = lazy_cron
         self.host = host
-        family = socket.AF_INET6 if ":" in host else socket.AF_INET
-        self.sock = socket.socket(family, socket.SOCK_STREAM)
-        self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self.sock.bind((host, port))
-        self.sock.listen(1024)
-        self.port = self.sock.getsockname()[1]
         self.children: dict[int, int] = {}      # pid -> index
         self._stopping = 0.0            # when stop() was first called (monotonic)
+        # SIGINT and SIGTERM only set a flag (Ctrl-C reaches the whole process group, and the
+        # children stop on their own). The handlers are in place before the port is bound: a
+        # stop sent once it answers must not be lost, as a SIGINT is where it came ignored (a
+        # command started in the background by a script inherits that).
+        self._handlers = {number: signal.signal(number, lambda *_: self.stop())
+                          for number in STOP_SIGNALS}
+        family = socket.AF_INET6 if ":" in host else socket.AF_INET
+        self.sock = socket.socket(family, socket.SOCK_STREAM)
+        try:
+            self.sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+            self.sock.bind((host, port))
+            self.sock.listen(1024)
+        except BaseException:
+            self.sock.close()
+            self._restore_handlers()
+            raise
+        self.port = self.sock.getsockname()[1]
 
     @property
     def url(self) -> str:
@@ -221,13 +232,11 @@ class ServerGroup:
     def run(self) -> None:
         """Start the processes and wait for them; returns once all have stopped.
 
-        SIGINT and SIGTERM only set a flag here (Ctrl-C reaches the whole process group, and
-        the children stop on their own). The parent polls for ended children rather than
-        blocking in wait(), so that a child which does not stop within STOP_GRACE seconds of
-        the stop is killed instead of keeping the parent, and the port, forever.
+        A stop (see `__init__`) that came before forks none. The parent polls for ended
+        children rather than blocking in wait(), so that a child which does not stop within
+        STOP_GRACE seconds of the stop is killed instead of keeping the parent, and the port,
+        forever.
         """
-        handlers = {number: signal.signal(number, lambda *_: self.stop())
-                    for number in STOP_SIGNALS}
         try:
             for index in range(self.processes):
                 if not self._stopping:
@@ -249,9 +258,12 @@ class ServerGroup:
                 if not self._stopping:
                     self._fork(index)
         finally:
-            for number, handler in handlers.items():
-                signal.signal(number, handler)
+            self._restore_handlers()
             self.sock.close()
+
+    def _restore_handlers(self) -> None:
+        for number, handler in self._handlers.items():
+            signal.signal(number, handler)
 
     def stop(self) -> None:
         """Ask every process to finish (SIGTERM); `run()` returns when they have."""
@@ -286,24 +298,33 @@ def serve(site_factory: SiteFactory, host: str = "127.0.0.1", port: int = 8080,
 
     `processes` > 1 forks that many server processes on one socket (see ServerGroup).
     """
-    server: Server | ServerGroup
     if processes > 1:
-        server = ServerGroup(site_factory, host, port, threads, processes, lazy_cron)
-    else:
+        group = ServerGroup(site_factory, host, port, threads, processes, lazy_cron)
+        _started(group, processes, threads, on_started)
+        group.run()
+        return
+    if threading.current_thread() is not threading.main_thread():
         server = Server(site_factory, host, port, threads, lazy_cron=lazy_cron)
-    log.info("serving %s with %d process(es) of %d threads", server.url, processes, threads)
-    if on_started is not None:
-        on_started(server)
-    if isinstance(server, ServerGroup) or threading.current_thread() is not threading.main_thread():
+        _started(server, processes, threads, on_started)
         server.run()
         return
     # One process stops at Ctrl-C or SIGTERM as each of a group's processes does, even where
     # SIGINT came ignored (a command started in the background by a script inherits that,
     # and Python then installs no KeyboardInterrupt for it): waitress ends its loop on the
-    # KeyboardInterrupt and Server.run shuts down.
+    # KeyboardInterrupt and Server.run shuts down. The handlers are in place before the port
+    # is bound, so a stop sent as soon as it answers is not lost.
     previous = {number: signal.signal(number, _interrupt_once) for number in STOP_SIGNALS}
     try:
+        server = Server(site_factory, host, port, threads, lazy_cron=lazy_cron)
+        _started(server, processes, threads, on_started)
         server.run()
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+
+
+def _started(server: Server | ServerGroup, processes: int, threads: int,
+             on_started: Callable[[Any], Any] | None) -> None:
+    log.info("serving %s with %d process(es) of %d threads", server.url, processes, threads)
+    if on_started is not None:
+        on_started(server)
