@@ -938,3 +938,25 @@ def test_serve_processes_die_with_their_parent_and_free_the_port(web_site, run_e
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
+
+
+def test_a_stop_that_comes_as_soon_as_the_port_answers_is_not_lost(web_site, db_url, tmp_path):
+    """A server group handles SIGINT from the moment its port is bound, even where SIGINT came
+    ignored (a script's background command): a stop before run() forks no process, and run()
+    returns at once. (Before, a SIGINT between the bind and run() was dropped and the group
+    served on.)"""
+    import signal
+
+    import cms
+    from cms.web.server import ServerGroup
+    previous = signal.signal(signal.SIGINT, signal.SIG_IGN)
+    try:
+        group = ServerGroup(lambda: cms.boot(db_url, site_dir=tmp_path), "127.0.0.1", 0,
+                            threads=2, processes=2)
+        os.kill(os.getpid(), signal.SIGINT)
+        started = time.monotonic()
+        group.run()
+        assert time.monotonic() - started < 5 and not group.children
+        assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN      # put back as it was
+    finally:
+        signal.signal(signal.SIGINT, previous)
