@@ -170,9 +170,9 @@ class ServerGroup:
         self.children: dict[int, int] = {}      # pid -> index
         self._stopping = 0.0            # when stop() was first called (monotonic)
         # SIGINT and SIGTERM only set a flag (Ctrl-C reaches the whole process group, and the
-        # children stop on their own). The handlers are in place before the port is bound: a
-        # stop sent once it answers must not be lost, as a SIGINT is where it came ignored (a
-        # command started in the background by a script inherits that).
+        # children stop on their own). They are in place before the port is bound, so a stop
+        # sent as soon as it answers is not lost (where SIGINT came ignored, as a command a
+        # script starts in the background inherits it, it would be).
         self._handlers = {number: signal.signal(number, lambda *_: self.stop())
                           for number in STOP_SIGNALS}
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
