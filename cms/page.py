@@ -272,14 +272,14 @@ class Page:
         one matching `selector` and it, as ProcessWire finds it); every one after when there is
         none. As ProcessWire's `$page->nextUntil()` (and jQuery's), the stop counts whatever its
         status and whether or not `selector` matches it."""
-        stops = self._stops(until, selector)
+        stops = self._stops(until, f"parent_id={self._parent_id}", selector)
         ids, index = sibling_order(self, selector, also=stops)
         return self._walk(ids[index + 1:] if index >= 0 else [], stops)
 
     def prev_until(self, until: Page | int | str, selector: str = "") -> PageArray:
         """The siblings before this one matching `selector`, the nearest first, up to (not
         including) the nearest that `until` names (see `next_until`)."""
-        stops = self._stops(until, selector)
+        stops = self._stops(until, f"parent_id={self._parent_id}", selector)
         ids, index = sibling_order(self, selector, also=stops)
         return self._walk(ids[:index][::-1] if index > 0 else [], stops)
 
@@ -288,18 +288,14 @@ class Page:
         (a page, an id, a path or a selector it matches, whatever its status), home first, then
         narrowed to those matching `selector`: ProcessWire's `$page->parentsUntil()`."""
         lineage = self.parents.ids()[::-1]                          # the nearest first
-        if isinstance(until, str) and until.strip() and not until.strip().isdigit() \
-                and not until.strip().startswith("/"):
-            stops = set(self.site.pages.find_ids(
-                until, base=f"id={'|'.join(map(str, lineage)) or 0}, include=all"))
-        else:
-            stops = self._stops(until, "")
+        stops = self._stops(until, f"id={'|'.join(map(str, lineage)) or 0}, include=all")
         kept = PageArray(reversed(self._walk(lineage, stops)))
         return kept.find(selector) if selector.strip() else kept
 
-    def _stops(self, until: Page | int | str, selector: str) -> set[int]:
-        """The pages `until` names among the siblings: one page (by page, id or path), or those
-        matching `selector` and `until` together (ProcessWire's `"$selector, limit=1, $until"`)."""
+    def _stops(self, until: Page | int | str, among: str, selector: str = "") -> set[int]:
+        """The pages `until` names: one page (by page, id or path), or those `among` selects (a
+        find's base: the siblings, or the ancestors whatever their status) that match
+        `selector` and `until` together (ProcessWire's `"$selector, limit=1, $until"`)."""
         if isinstance(until, Page):
             return {until.id} if until.id else set()
         if isinstance(until, int) and not isinstance(until, bool):
@@ -311,8 +307,7 @@ class Page:
             return {int(text)}
         if text.startswith("/"):
             return {self.site.pages.get(text).id} - {0}
-        return set(self.site.pages.find_ids(f"{selector}, {text}".strip(", "),
-                                            base=f"parent_id={self._parent_id}"))
+        return set(self.site.pages.find_ids(f"{selector}, {text}".strip(", "), base=among))
 
     def _walk(self, ids: list[int], stops: set[int]) -> PageArray:
         """The pages of `ids` (in walking order) before the first of `stops`."""
