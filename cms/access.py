@@ -31,6 +31,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, NamedTuple
 
+from .db.base import in_chunks
 from .errors import PermissionDenied
 from .page import HOME_ID, TRASH_ID, Page
 
@@ -233,10 +234,8 @@ class AccessRules:
                 inserts.append(("INSERT INTO pages_access (pages_id, templates_id) VALUES (?, ?)",
                                 (page_id, found)))
         with self.site.transaction():
-            for offset in range(0, len(replace), 500):
-                chunk = replace[offset:offset + 500]
-                self.db.execute(f"DELETE FROM pages_access WHERE pages_id IN "
-                                f"({', '.join('?' * len(chunk))})", chunk)
+            for chunk, marks in in_chunks(replace):
+                self.db.execute(f"DELETE FROM pages_access WHERE pages_id IN ({marks})", chunk)
             self.db.execute_each(inserts)
 
 

@@ -19,6 +19,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Iterator
 
 from . import pagination, textindex
+from .db.base import in_chunks
 from .errors import PageError, ValidationError
 from .fields import TITLE, Field
 from .fieldtypes import has_lone_surrogate
@@ -171,24 +172,19 @@ class Pages(Hookable):
         return self.from_row(row) if row else NullPage(self.site)
 
     def existing(self, ids: list[int]) -> set[int]:
-        """Which of these ids are pages (one query)."""
+        """Which of these ids are pages (one query per 500)."""
         found: set[int] = set()
-        unique = list(dict.fromkeys(ids))
-        for at in range(0, len(unique), 500):
-            chunk = unique[at:at + 500]
-            found.update(row[0] for row in self.db.all(
-                f"SELECT id FROM pages WHERE id IN ({', '.join('?' * len(chunk))})", chunk))
+        for chunk, marks in in_chunks(list(dict.fromkeys(ids))):
+            found.update(row[0] for row in self.db.all(f"SELECT id FROM pages WHERE id IN ({marks})", chunk))
         return found
 
     def get_many(self, ids: list[int]) -> list[Page]:
         """Pages by id, in the order given (missing ids skipped), in one query per 500."""
         pages: list[Page] = []
-        for offset in range(0, len(ids), 500):
-            chunk = ids[offset:offset + 500]
+        for chunk, marks in in_chunks(ids):
             sql = self._many_sql.get(len(chunk))
             if sql is None:
-                sql = self._many_sql[len(chunk)] = (
-                    SELECT_PAGE + f" WHERE p.id IN ({', '.join('?' * len(chunk))})")
+                sql = self._many_sql[len(chunk)] = SELECT_PAGE + f" WHERE p.id IN ({marks})"
             found = {row[0]: self.from_row(row) for row in self.db.all(sql, chunk)}
             pages += [found[i] for i in chunk if i in found]
         return pages
@@ -253,9 +249,7 @@ class Pages(Hookable):
         """Each page's number of children (0 included), in one statement per 500 pages: a list
         that shows every row's count (the admin's tree) would otherwise ask once per row."""
         counts = dict.fromkeys(ids, 0)
-        for offset in range(0, len(ids), 500):
-            chunk = ids[offset:offset + 500]
-            marks = ", ".join("?" * len(chunk))
+        for chunk, marks in in_chunks(ids):
             counts.update(self.db.all("SELECT parent_id, COUNT(*) FROM pages WHERE parent_id IN "
                                       f"({marks}) GROUP BY parent_id", chunk))
         return counts
@@ -764,10 +758,9 @@ class Pages(Hookable):
         condition = "= 0" if on else f"= {bit}"
         ids = [page.id] + [r[0] for r in self.db.all(
             "SELECT pages_id FROM pages_paths WHERE path > ? AND path < ?", (low, high))]
-        for offset in range(0, len(ids), 500):
-            chunk = ids[offset:offset + 500]
+        for chunk, marks in in_chunks(ids):
             self.db.execute(f"UPDATE pages SET status = {change} WHERE (status & {bit}) {condition} "
-                            f"AND id IN ({', '.join('?' * len(chunk))})", chunk)
+                            f"AND id IN ({marks})", chunk)
         object.__setattr__(page, "status", page.status | bit if on else page.status & ~bit)
 
     @hookable
@@ -792,9 +785,7 @@ class Pages(Hookable):
                                 "use delete(page, recursive=True) or trash it")
             ids = below + [page.id]
             refs = [f for f in self.site.fields if f.type.kind == "page"]
-            for offset in range(0, len(ids), 500):
-                chunk = ids[offset:offset + 500]
-                marks = ", ".join("?" * len(chunk))
+            for chunk, marks in in_chunks(ids):
                 for field in refs:
                     self.db.execute(f"DELETE FROM {field.table} WHERE data IN ({marks})", chunk)
                 self.db.execute(f"DELETE FROM pages WHERE id IN ({marks})", chunk)

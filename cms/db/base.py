@@ -7,6 +7,7 @@ costs what the driver costs. peewee's query builder stays for code that runs rar
 from __future__ import annotations
 
 import contextlib
+import functools
 import random
 import threading
 import time
@@ -18,6 +19,21 @@ import peewee
 from ..errors import DatabaseError, SchemaError
 
 T = TypeVar("T")
+BOUND_AT_ONCE = 500     # values bound in one `IN (...)`: well under every engine's limit
+
+
+@functools.cache
+def placeholders(count: int) -> str:
+    """"?, ?, ?" for `count` bound values (kept: lists of the same length recur)."""
+    return ", ".join("?" * count)
+
+
+def in_chunks(values: Sequence[T], size: int = BOUND_AT_ONCE) -> Iterator[tuple[Sequence[T], str]]:
+    """`values` a slice at a time, each with its placeholders, for a statement that binds a
+    list (`WHERE id IN (...)`): the engines limit how many values one statement binds."""
+    for at in range(0, len(values), size):
+        chunk = values[at:at + size]
+        yield chunk, placeholders(len(chunk))
 
 
 def wrap_driver_error(exc: Exception) -> None:
