@@ -15,8 +15,9 @@ from __future__ import annotations
 import re
 import threading
 import time
+from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any, Iterator
+from typing import TYPE_CHECKING, Any
 
 from . import pagination, textindex
 from .db.base import in_chunks
@@ -25,6 +26,7 @@ from .fields import TITLE, Field
 from .fieldtypes import has_lone_surrogate
 from .hooks import Hookable, hookable
 from .page import TRASH_ID, NullPage, Page, PageArray
+from .raw import Asked, RawAnswer, RawFinder
 
 if TYPE_CHECKING:
     from .site import Site
@@ -226,6 +228,14 @@ class Pages(Hookable):
                  enforce_access: bool = False) -> list[int]:
         return self.site.selectors.select(selector, base=base, enforce_access=enforce_access,
                                           page_num=pagination.page_num()).ids
+
+    def find_raw(self, selector: str = "", fields: Asked = None, *,
+                 indexed: bool = True, flat: bool | str = False, nulls: bool = False) -> RawAnswer:
+        """Stored values of the pages `selector` finds, by page id, without loading pages:
+        ProcessWire's `$pages->findRaw()`. `fields`: one name (one value per page), several
+        (a dict per page), a dict renaming them, or None for everything. cms/raw.py says the
+        shapes and where they differ from ProcessWire's."""
+        return RawFinder(self).find(selector, fields, indexed=indexed, flat=flat, nulls=nulls)
 
     def count(self, selector: str = "", *, base: str | None = None) -> int:
         return self.site.selectors.count(selector, base=base)
