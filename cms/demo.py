@@ -48,7 +48,7 @@ class Dictionary(Module):
 
     def install(self) -> None:
         self.site.fields.add("body", "Textarea", label="Body")
-        self.site.templates.add("dictionary", fields=["title", "body"])
+        self.site.templates.add("dictionary", fields=["title", "body"], page_numbers=True)
         self.site.templates.add("word", fields=["title"], no_children=True)
 
     @property

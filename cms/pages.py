@@ -20,7 +20,7 @@ from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
 from . import pagination, textindex
-from .db.base import in_chunks
+from .db.base import in_chunks, placeholders
 from .errors import PageError, ValidationError
 from .fields import TITLE, Field
 from .fieldtypes import has_lone_surrogate
@@ -172,6 +172,21 @@ class Pages(Hookable):
             return NullPage(self.site)     # no page has such a path, on any engine
         row = self.db.one(BY_PATH, (path if path.endswith("/") else path + "/",))
         return self.from_row(row) if row else NullPage(self.site)
+
+    def nearest_by_path(self, path: str, below: int) -> tuple[Page, list[str]]:
+        """The page at the longest path that starts `path` and leaves at most `below` of its
+        parts after it, and those parts: what a URL with URL segments or a page number
+        (`/blog/tag/news/page2`) names, in one statement. (NullPage, []) when none does."""
+        parts = [part for part in path.strip("/").split("/") if part]
+        if not is_storable(path) or len(parts) > 256:
+            return NullPage(self.site), []
+        paths = ["/" + "".join(part + "/" for part in parts[:n])
+                 for n in range(max(0, len(parts) - below), len(parts) + 1)]
+        rows = self.db.all(SELECT_PAGE + f" WHERE pp.path IN ({placeholders(len(paths))})", paths)
+        if not rows:
+            return NullPage(self.site), []
+        page = self.from_row(max(rows, key=lambda row: len(row[TITLE_AT - 1])))
+        return page, parts[page.path.count("/") - 1:]
 
     def existing(self, ids: list[int]) -> set[int]:
         """Which of these ids are pages (one query per 500)."""

@@ -1,6 +1,7 @@
 """Pagination as ProcessWire does it: finds that page themselves, and MarkupPagerNav's links.
 
-While a page is rendered for a request with `?page=N` (N > 1), a find with a `limit` and no
+While a page is rendered for a request with `?page=N` (N > 1), or for `/blog/page2` where its
+template allows page numbers (`page_numbers`, cms.web.paths), a find with a `limit` and no
 `start=` starts at `(N - 1) * limit`, as ProcessWire's PageFinder reads `$input->pageNum`
 (getQueryStartLimit): `page.children("limit=10")` in a template shows the 11th to 20th
 child on `?page=2`. A find that says `start=` keeps it, and a find of one page (`get`,
@@ -10,7 +11,9 @@ every such find the template makes, a sidebar's "latest five" too: give that one
 `PageArray.render_pager()` writes the links to the other pages of a find: ProcessWire's
 MarkupPagerNav, with its default markup, classes and choice of numbers (PagerNav, the version
 3.0.256 ships), linking `?page=N` of the page being rendered, as ProcessWire links a template
-without page numbers in its URLs. The request's other query parameters are kept in the links
+without page numbers in its URLs, and `/blog/page2` where the template allows them (after the
+request's URL segments too, where ProcessWire's links drop them unless given a `baseUrl`).
+The request's other query parameters are kept in the links
 (a search's `?q=`), where ProcessWire keeps only those its `$input->whitelist` holds.
 """
 from __future__ import annotations
@@ -35,13 +38,14 @@ class Request:
     url: str
     params: tuple[tuple[str, str], ...]
     page_num: int
+    numbered: bool = False      # the template allows page numbers: links are `url` + "page2"
 
 
 _current: ContextVar[Request | None] = ContextVar("cms_paginated_request", default=None)
 
 
 @contextlib.contextmanager
-def rendering(url: str, params: dict[str, str], page_num: int) -> Iterator[None]:
+def rendering(url: str, params: dict[str, str], page_num: int, numbered: bool = False) -> Iterator[None]:
     """Finds and pagers inside are those of this request. A page rendered inside another
     (`child.render()` in a template) keeps the outer request, as ProcessWire's `$input` and
     `$page` stay the requested page's."""
@@ -49,7 +53,7 @@ def rendering(url: str, params: dict[str, str], page_num: int) -> Iterator[None]
         yield
         return
     kept = tuple((name, value) for name, value in params.items() if name != PAGE_PARAM)
-    token = _current.set(Request(url, kept, page_num))
+    token = _current.set(Request(url, kept, page_num, numbered))
     try:
         yield
     finally:
@@ -148,6 +152,7 @@ def render_pager(total: int, start: int, limit: int | None, *, base_url: str | N
                              "its links go to)")
         base_url = request.url
     params = request.params if request is not None else ()
+    in_path = request is not None and request.numbered      # /blog/page2 rather than ?page=2
     page = 1 if start < limit else math.ceil(start / limit) + 1
     items = pager_items(total, limit, page, links, previous_label, next_label)
     numbered = [i for i, item in enumerate(items) if item.label.isdigit()]
@@ -165,8 +170,14 @@ def render_pager(total: int, start: int, limit: int | None, *, base_url: str | N
             classes.append("MarkupPagerNavFirstNum")
         elif numbered and index == numbered[-1]:
             classes.append("MarkupPagerNavLastNum")
-        query = list(params) + ([(PAGE_PARAM, str(item.number))] if item.number > 1 else [])
-        url = base_url + ("?" + urlencode(query) if query else "")
+        if in_path:
+            # as MarkupPagerNav on a template allowing page numbers: /blog/page2, a slash between
+            url = base_url.rstrip("/") + "/" + f"page{item.number}" if item.number > 1 else base_url
+            query = list(params)
+        else:
+            url = base_url
+            query = list(params) + ([(PAGE_PARAM, str(item.number))] if item.number > 1 else [])
+        url += "?" + urlencode(query) if query else ""
         aria = ARIA_LABELS.get(item.kind, "Page {n}").replace("{n}", str(item.number))
         current = " aria-current='true'" if item.kind == "current" else ""
         class_attr = f" class='{escape(' '.join(classes))}'" if classes else ""

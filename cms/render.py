@@ -53,7 +53,7 @@ def environment(site: Site) -> jinja2.Environment:
                     # ProcessWire template (Jinja would print "None")
                     finalize=lambda value: "" if value is None else value,
                 )
-                env.globals.update(task_status=task_status)
+                env.globals.update(task_status=task_status, not_found=not_found)
                 _envs[site] = env
     return env
 
@@ -102,16 +102,33 @@ def _render(site: Site, page: Page, **extra: Any) -> str:
     context = {"page": page, "site": site, "pages": site.pages, "config": site.config,
                "user": getattr(site, "user", None), "input": Input(), **extra}
     request = context["input"]
-    with pagination.rendering(page.url, request.params(), request.page_num):
+    base_url = page.url + "".join(segment + "/" for segment in request.url_segments)
+    with pagination.rendering(base_url, request.params(), request.page_num,
+                              numbered=bool(page.template.settings.get("page_numbers"))):
         return template.render(context)
 
 
-class Input:
-    """The request's query parameters as templates see them (`input.get("q")`,
-    `input.page_num`), as ProcessWire's `$input`; empty outside a web request."""
+class PageNotFound(CmsError):
+    """Raised by a template file (`not_found()`) for a URL it does not serve, as ProcessWire's
+    `throw new Wire404Exception()`: the visitor gets the 404 page."""
 
-    def __init__(self, params: dict[str, str] | None = None):
+
+def not_found(message: str = "") -> None:
+    """A template's way to answer 404: `{% if input.url_segment(2) %}{{ not_found() }}{% endif %}`."""
+    raise PageNotFound(message or "not found")
+
+
+class Input:
+    """The request as templates see it, as ProcessWire's `$input`: the query's parameters
+    (`input.get("q")`), the URL segments after the page's path (`input.url_segment(1)`,
+    `input.url_segment1`, `input.url_segments`, `input.url_segment_str`) and the page number
+    (`input.page_num`). Empty outside a web request."""
+
+    def __init__(self, params: dict[str, str] | None = None, url_segments: tuple[str, ...] = (),
+                 page_num: int | None = None):
         self._params = dict(params or {})
+        self.url_segments = list(url_segments)
+        self._page_num = page_num
 
     def get(self, name: str, default: str = "") -> str:
         return self._params.get(name, default)
@@ -122,10 +139,36 @@ class Input:
 
     @property
     def page_num(self) -> int:
-        """`?page=N` as a whole number from 1 (anything else reads as 1): the page of a paginated
-        find (cms.pagination)."""
+        """The page of a paginated find (cms.pagination): the URL's `page2` on a template with
+        `page_numbers`, else `?page=N` as a whole number from 1 (anything else reads as 1)."""
+        if self._page_num is not None:
+            return self._page_num
         text = self._params.get("page", "")
         return int(text) if text.isdigit() and 0 < len(text) < 7 and int(text) > 0 else 1
+
+    def url_segment(self, number: int = 1) -> str:
+        """The URL segment at `number` (1 the first, -1 the last), or "" when there is none."""
+        index = number - 1 if number > 0 else number
+        if number == 0 or not -len(self.url_segments) <= index < len(self.url_segments):
+            return ""
+        return self.url_segments[index]
+
+    @property
+    def url_segment_str(self) -> str:
+        """The segments as written: "tag/news"."""
+        return "/".join(self.url_segments)
+
+    @property
+    def url_segment1(self) -> str:
+        return self.url_segment(1)
+
+    @property
+    def url_segment2(self) -> str:
+        return self.url_segment(2)
+
+    @property
+    def url_segment3(self) -> str:
+        return self.url_segment(3)
 
 
 def task_status(page: Page) -> dict[str, Any]:

@@ -6,6 +6,8 @@ says: "-created", "title"; ProcessWire's sort settings for children), and as Pro
 family settings `parent_templates` (the templates a parent of its pages may have) and
 `child_templates` (the templates its pages' children may have); an empty list allows any.
 `site.pages` refuses an add or a move that breaks them (the trash takes any page).
+`url_segments` and `page_numbers` let URLs below a page's own render it (ProcessWire's
+urlSegments and allowPageNum; cms.web.paths reads them).
 """
 from __future__ import annotations
 
@@ -34,6 +36,11 @@ TEMPLATE_SETTINGS: dict[str, Any] = {
     # the admin's tree, next()): ProcessWire's "Sort settings for children", a sort value such
     # as "-created" or "title"; empty: the order they were put in (`sort`).
     "sortfield": "",
+    # URLs below a page's own (ProcessWire's urlSegments and allowPageNum): `url_segments` True
+    # lets `/blog/tag/news/` render /blog/ with `input.url_segments == ["tag", "news"]`; a list
+    # allows only the segment strings it names ("feed", "tag/news", or "regex:^tag/[a-z]+$");
+    # `page_numbers` lets `/blog/page2` render page 2 of its paginated finds (cms.web.paths).
+    "url_segments": False, "page_numbers": False,
 }
 FAMILY_SETTINGS = ("parent_templates", "child_templates")
 ACCESS_KEYS = ("view_roles", "edit_roles", "create_roles", "add_roles")
@@ -63,6 +70,15 @@ class Template:
 
     def has_field(self, name: str) -> bool:
         return name in self._field_set
+
+    def allows_url_segments(self, segments: str) -> bool:
+        """Whether `segments` ("tag/news") may follow its pages' URLs: ProcessWire's
+        `isValidUrlSegmentStr()`, a rule being the whole string or a `regex:` searched in it."""
+        rules = self.settings.get("url_segments")
+        if not isinstance(rules, list):
+            return bool(rules)
+        return any(re.search(rule[6:].strip(), segments) if rule.lower().startswith("regex:")
+                   else rule == segments for rule in rules)
 
     def _registry_copy(self) -> Template | None:
         """The registry's object for this template when it is not this one: adding a template
@@ -248,12 +264,16 @@ class Templates:
                                   f"{', '.join(sorted(TEMPLATE_SETTINGS))}", field="template",
                                   value=sorted(unknown)[0], rule="setting")
         for key, value in settings.items():
+            if key == "url_segments" and isinstance(value, list):
+                continue                          # a list of rules: checked below
             kind = type(TEMPLATE_SETTINGS[key])
             if not isinstance(value, kind) or kind is not bool and isinstance(value, bool):
                 raise ValidationError(f"template {own_name!r}: setting {key!r} takes a "
                                       f"{kind.__name__}, not {value!r}", field=key, value=value,
                                       rule="type")
         checked = dict(settings)
+        if isinstance(checked.get("url_segments"), list):
+            checked["url_segments"] = self.checked_segment_rules(checked["url_segments"], own_name)
         if checked.get("sortfield"):
             checked["sortfield"] = self.checked_sortfield(checked["sortfield"])
         for key in FAMILY_SETTINGS:
@@ -265,6 +285,29 @@ class Templates:
                     raise ValidationError(f"{key}: there is no template {family_name!r}",
                                           field=key, value=family_name, rule="exists")
             checked[key] = names
+        return checked
+
+    @staticmethod
+    def checked_segment_rules(rules: list[Any], own_name: str) -> list[str]:
+        """`url_segments` as a list: segment strings ("tag/news") or `regex:` rules, each one
+        that compiles; an empty list allows none, as False does."""
+        checked = []
+        for rule in rules:
+            text = rule.strip() if isinstance(rule, str) else None
+            if text and not text.lower().startswith("regex:"):
+                text = text.strip("/")                  # "/tag/news/" names "tag/news"
+            if not text:
+                raise ValidationError(f"template {own_name!r}: url_segments takes segment strings "
+                                      f"or regex: rules, not {rule!r}", field="url_segments",
+                                      value=rule, rule="type")
+            if text.lower().startswith("regex:"):
+                try:
+                    re.compile(text[6:].strip())
+                except re.error as exc:
+                    raise ValidationError(f"template {own_name!r}: url_segments rule {text!r} is "
+                                          f"no regular expression: {exc}", field="url_segments",
+                                          value=rule, rule="regex") from None
+            checked.append(text)
         return checked
 
     def checked_sortfield(self, value: str) -> str:

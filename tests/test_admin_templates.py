@@ -191,7 +191,8 @@ def test_saving_setup_forms_untouched_changes_nothing(site, superuser):
     site.fields.add("price", "Float", label="Price")
     site.users.add_role("editor", ["page-edit"])
     site.templates.add("article", fields=["title", "rank", "related", "note"], label="Article",
-                       no_children=True, parent_templates=["home", "basic-page"])
+                       no_children=True, parent_templates=["home", "basic-page"],
+                       url_segments=["feed", "regex:^tag/[a-z]+$"], page_numbers=True)
     site.templates["article"].set_access(view=["guest"], edit=["editor"])
     for name in ("rank", "related", "note", "price"):
         before = site.fields.get(name)
@@ -234,3 +235,27 @@ def test_the_order_of_a_templates_children_is_set_and_refused_beside_its_input(s
     assert "not a sort key" in beside
     site.templates.load()
     assert site.templates["basic-page"].settings["sortfield"] == "-title"
+
+
+def test_url_segments_and_page_numbers_are_set_and_a_bad_rule_refused_beside_its_input(site, superuser):
+    token = superuser.token()
+    form = [("csrf_token", token), ("fields", "title")]
+    assert superuser.post("/admin/setup/templates/basic-page/edit",
+                          form + [("url_segments_on", "1"), ("page_numbers", "1")]).status == 303
+    site.templates.load()
+    settings = site.templates["basic-page"].settings
+    assert settings["url_segments"] is True and settings["page_numbers"] is True
+    assert superuser.post("/admin/setup/templates/basic-page/edit", form + [
+        ("url_segment_rules", "feed\r\n\r\n regex:^tag/ ")]).status == 303
+    site.templates.load()
+    settings = site.templates["basic-page"].settings
+    assert settings["url_segments"] == ["feed", "regex:^tag/"] and settings["page_numbers"] is False
+    shown = superuser.get("/admin/setup/templates/basic-page/edit").text
+    assert "feed\nregex:^tag/</textarea>" in shown
+    refused = superuser.post("/admin/setup/templates/basic-page/edit", form + [
+        ("url_segment_rules", "regex:(")])
+    assert refused.status == 400
+    beside = refused.text.split('id="field-url_segment_rules"', 1)[1].split("</div>", 1)[0]
+    assert "no regular expression" in beside and "regex:(" in beside
+    site.templates.load()
+    assert site.templates["basic-page"].settings["url_segments"] == ["feed", "regex:^tag/"]

@@ -71,9 +71,9 @@ def test_visitors_see_the_demo_imports_progress(site):
     assert "<p>0 words.</p>" in html                         # nothing imported yet
     words = [site.pages.add("word", dictionary, title=f"word {n}") for n in range(1001)]
     assert "<p>1,001 words.</p>" in site.render_page(dictionary)
-    last = render_page(site, dictionary, input=Input({"page": "11"}))   # a hundred a page
+    last = render_page(site, dictionary, input=Input({}, (), 11))    # /page11: a hundred a page
     assert last.count('<li><a href="/dictionary/word-') == 1
-    assert "aria-label='Page 11, current page'" in last and "href='/dictionary/?page=10'" in last
+    assert "aria-label='Page 11, current page'" in last and "href='/dictionary/page10'" in last
     for word in words[1:]:
         site.pages.delete(word)
     assert "<p>1 word.</p>" in site.render_page(dictionary)

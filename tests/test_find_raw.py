@@ -167,8 +167,8 @@ def test_a_password_is_never_read(blog):
 
 
 @pytest.mark.parametrize("fields, named", [
-    ("nope", "'nope'"), ("title.x", "'title.x'"), ("id.x", "'id.x'"), ("template.fields", "'template.fields'"),
-    (["title", "parent.nope"], "'nope'"), ("tags.nope", "'nope'"),
+    ("nope", "'nope'"), ("title.x", "'title.x'"), ("id.x", "'id.x'"),
+    ("template.fields", "'template.fields'"), (["title", "parent.nope"], "'nope'"), ("tags.nope", "'nope'"),
 ])
 def test_an_unknown_name_is_an_error_naming_it(blog, fields, named):
     site, _ = blog

@@ -4,7 +4,8 @@
 - `/admin/setup/templates/add` (a name and first fields) and `/admin/setup/templates/<name>/edit`:
   the fields in their order (the form sends `fields` once per field, in order; each ticked
   `add_field` is appended), the label, whether its pages may have children, how their children
-  are ordered (`sortfield`), which templates their parents and children may have, and its
+  are ordered (`sortfield`), which templates their parents and children may have, whether URL
+  segments (all, or those listed) and page numbers may follow its pages' URLs, and its
   access (`template.set_access`: the roles that view, edit, create and add, or none:
   inherited). A refused value shows its message beside the input.
 - POST `/admin/setup/templates/<name>/delete`: refused while pages use the template.
@@ -28,8 +29,23 @@ if TYPE_CHECKING:
 
 TEMPLATE_INPUTS = {"name": "name", "template": "name", "exists": "fields",
                    "parent_templates": "parent_templates", "child_templates": "child_templates",
-                   "access": "access", "home": "access", "sortfield": "sortfield"}
+                   "access": "access", "home": "access", "sortfield": "sortfield",
+                   "url_segments": "url_segment_rules"}
 ACCESS_LISTS = ("view_roles", "edit_roles", "create_roles", "add_roles")
+
+
+def submitted_segments(ctx: Context) -> bool | list[str]:
+    """The URL segments setting from its box and its rules: the rules listed (one a line), else
+    whether the box is ticked (any segment)."""
+    rules = [line.strip() for line in ctx.form("url_segment_rules").splitlines() if line.strip()]
+    return rules or checked(ctx.request.forms, "url_segments_on")
+
+
+def segment_inputs(settings: dict[str, Any]) -> dict[str, Any]:
+    """The form's inputs for the URL segments setting (True, False or a list of rules)."""
+    rules = settings.get("url_segments")
+    return {"url_segments_on": bool(rules),
+            "url_segment_rules": "\n".join(rules) if isinstance(rules, list) else ""}
 
 
 def register(web: Web) -> None:
@@ -70,7 +86,7 @@ def register(web: Web) -> None:
     def edit_form(ctx: Context, name: str) -> str:
         template = get_template(ctx, name)
         return render_form(ctx, template, {"name": template.name, "fields": template.field_names,
-                                           **template.settings,
+                                           **template.settings, **segment_inputs(template.settings),
                                            **{f"{key}_roles": names for key, names
                                               in template.access_roles().items()}}, {})
 
@@ -83,10 +99,12 @@ def register(web: Web) -> None:
         settings = {"label": ctx.form("label").strip(), "no_children": checked(form, "no_children"),
                     "sortfield": ctx.form("sortfield").strip(),
                     "parent_templates": names_list(form, "parent_templates"),
-                    "child_templates": names_list(form, "child_templates")}
+                    "child_templates": names_list(form, "child_templates"),
+                    "url_segments": submitted_segments(ctx), "page_numbers": checked(form, "page_numbers")}
         access = {key: names_list(form, key) for key in ACCESS_LISTS}
         defines = checked(form, "use_roles")
-        values = {"name": template.name, "fields": fields, **settings, "use_roles": defines, **access}
+        values = {"name": template.name, "fields": fields, **settings, "use_roles": defines, **access,
+                  **segment_inputs(settings)}
         errors: dict[str, str] = {}
         if refused:
             errors["fields"] = refused

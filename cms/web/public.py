@@ -4,7 +4,9 @@ As in ProcessWire: a path without its trailing slash is redirected to the page's
 pages are viewable by URL (they are only left out of lists); unpublished and trashed pages,
 and the admin branch, are viewable only by users who may edit pages; a page whose template has
 no file cannot be viewed. Everything else that is not found gets the 404 page (id 27) rendered
-with its template, and status 404.
+with its template, and status 404. A URL below a page's own renders that page where its
+template allows URL segments or page numbers (cms.web.paths); a template file calls
+`not_found()` to answer 404 for a URL it does not serve.
 
 A task page (template `tasker-task`) with `?format=json` answers `{"title", "state",
 "progress"}` and nothing else, for the page's own script to update its progress bar.
@@ -15,9 +17,10 @@ from typing import TYPE_CHECKING, Any
 
 import bottle
 
-from ..render import Input, TemplateFileMissing, has_template_file, render_page
+from ..render import Input, PageNotFound, TemplateFileMissing, has_template_file, render_page
 from ..tasker.install import TEMPLATE as TASK_TEMPLATE
 from .answers import json_response
+from .paths import Resolved, resolve
 from .task_view import public_status
 
 if TYPE_CHECKING:
@@ -36,26 +39,37 @@ def register(web: Web) -> None:
         url_path = "/" + path
         if len(url_path) > MAX_PATH or "\x00" in url_path:
             return not_found(ctx)
-        page = ctx.site.pages.get_by_path(url_path)
-        if not page or not ctx.can("page-view", page) or not has_template_file(ctx.site, page):
+        exact = ctx.site.pages.get_by_path(url_path)
+        found = Resolved(exact) if exact else resolve(ctx.site, url_path)
+        if found is None:
             return not_found(ctx)
-        if not url_path.endswith("/"):
+        page = found.page
+        if not ctx.can("page-view", page) or not has_template_file(ctx.site, page):
+            return not_found(ctx)
+        # a page's own URL ends in a slash; after segments or a page number either will do
+        redirect = found.redirect or (page.url if exact and not url_path.endswith("/") else "")
+        if redirect:
             query = bottle.request.query_string
             raise bottle.HTTPResponse(status=301, headers={
-                "Location": page.url + ("?" + query if query else "")})
-        if page.template.name == TASK_TEMPLATE and ctx.query("format") == "json":
+                "Location": redirect + ("?" + query if query else "")})
+        if page.template.name == TASK_TEMPLATE and ctx.query("format") == "json" and not found.segments:
             return json_response(public_status(page))
-        return render(ctx, page)
+        try:
+            return render(ctx, page, found=found)
+        except PageNotFound:
+            return not_found(ctx)
 
 
-def render(ctx: Context, page: Any, status: int = 200) -> str:
+def render(ctx: Context, page: Any, status: int = 200, found: Resolved | None = None) -> str:
     bottle.response.status = status
     bottle.response.set_header("Content-Type", "text/html; charset=utf-8")
     if page.template.name == TASK_TEMPLATE or page.is_unpublished() or page.is_trash():
         bottle.response.set_header("Cache-Control", "no-store")
     query = ctx.request.query
     params = {name: query.getunicode(name) or "" for name in list(query.keys())[:50]}
-    return render_page(ctx.site, page, input=Input(params))
+    numbered = found is not None and page.template.settings.get("page_numbers")
+    return render_page(ctx.site, page, input=Input(params, found.segments if found else (),
+                                                   found.page_num if numbered else None))
 
 
 def not_found(ctx: Context) -> str:
@@ -64,7 +78,7 @@ def not_found(ctx: Context) -> str:
     if page:
         try:
             return render(ctx, page, 404)
-        except TemplateFileMissing:
+        except (TemplateFileMissing, PageNotFound):
             pass
     bottle.response.status = 404
     bottle.response.set_header("Content-Type", "text/plain; charset=utf-8")
