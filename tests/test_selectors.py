@@ -397,6 +397,26 @@ def test_name_is_matched_as_processwire_matches_its_native_column(shop):
         transaction.rollback()
 
 
+def test_name_is_compared_in_the_order_its_sort_gives(shop):
+    """ProcessWire's name column is `ascii_general_ci`: `_` comes after the letters, in
+    `name<x` as in `sort=name`. ProcessWire 3.0.256's answers on the same names."""
+    with shop.transaction() as transaction:
+        folder = shop.pages.add("other", 1, "nm", title="Names")
+        for name in ("item_2", "itemb", "item-b", "co-op", "item_2-cafe", "itemz"):
+            shop.pages.add("item", folder, name, title="Page")
+        assert names(shop, "parent=/nm/, sort=name") == [
+            "co-op", "item-b", "itemb", "itemz", "item_2", "item_2-cafe"]
+        for selector, expected in (
+                ("name>itemb", ["itemz", "item_2", "item_2-cafe"]),
+                ("name<itemb", ["co-op", "item-b"]), ("name<=item_2", ["co-op", "item-b", "itemb",
+                                                                       "itemz", "item_2"]),
+                ("name>=ITEM_2", ["item_2", "item_2-cafe"]), ("name<item_", ["co-op", "item-b", "itemb",
+                                                                            "itemz"])):
+            assert names(shop, f"parent=/nm/, {selector}, sort=name") == expected, selector
+        assert names(shop, "parent=/nm/, children.name>itemb") == []
+        transaction.rollback()
+
+
 def test_negated_subfields_of_refs_and_parent_and_has_parent_sub_selectors(shop):
     """ProcessWire 3.0.256's answers on the same pages: `!refs.title=x` and `refs.title!%=x`
     negate each referenced page's row (a page referencing nothing, or a page not matching),

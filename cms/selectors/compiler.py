@@ -84,6 +84,9 @@ def random_key(alias_id: str, seed: int) -> str:
     return f"(({mixed} * {mixed} + {seed}) % {RANDOM_PRIME})"
 
 
+ORDER_OPS = ("<", ">", "<=", ">=")
+
+
 def name_order_sql(expr: str) -> str:
     """SQL for the sort key of a page or template name. ProcessWire keeps names in ASCII
     columns, ordered by `ascii_general_ci`, which weighs a character by its upper case: "_"
@@ -332,6 +335,8 @@ class _Writer:
                 expr = self.db.in_list_operand(expr)       # several templates: an IN
             if target.kind == "id":
                 return self._ids(expr, leaf.op, leaf.values)
+            if target.kind == "name" and leaf.op in ORDER_OPS:
+                expr = name_order_sql(expr)       # `name<x` in the order `sort=name` gives
             return self._compare(expr, leaf.op, leaf.values)
         if isinstance(target, FieldColumn):
             alias = scope.field(target)
@@ -599,6 +604,8 @@ class Compiler:
                     out.extend((value, value[:-1] + "0") if isinstance(value, str) else (value, value))
         elif is_partial_date(leaf):
             out.extend(f"%{v}%" if leaf.op == "%=" else f"{v}%" for v in leaf.values)
+        elif isinstance(target, Column) and target.kind == "name" and leaf.op in ORDER_OPS:
+            out.extend(name_order(value) for value in leaf.values)
         else:
             exact = isinstance(target, FieldColumn) and not target.folded
             trigram = (isinstance(target, FieldColumn) and target.folded

@@ -12,7 +12,7 @@ import re
 from typing import TYPE_CHECKING, Any
 
 from ..fieldtypes import fold
-from .compiler import RANDOM_PRIME, name_order
+from .compiler import ORDER_OPS, RANDOM_PRIME, name_order
 from .plan import (
     AllOf,
     Ancestors,
@@ -206,6 +206,8 @@ class Reference:
         page = self.snap.pages[pid]
         if isinstance(target, Column) and target.kind == "id":
             return any(self.is_page(op, page[target.name], v) for v in values)
+        if isinstance(target, Column) and target.kind == "name" and op in ORDER_OPS:
+            return any(compare(op, name_order(page[target.name]), name_order(v)) for v in values)
         if isinstance(target, Column):
             return any(compare(op, page[target.name], v) for v in values)
         if isinstance(target, FieldColumn):
