@@ -25,16 +25,17 @@ always known here), fields, `field.subfield` for a Page field (any of these name
 referenced pages, dots again allowed: `tags.parent.title`), `parent.name`, `template.name`.
 An unknown name is a ValidationError naming it, as findRaw's "Unknown name(s)".
 
-As in ProcessWire: a page storing none of the asked fields is left out unless a column of
-`pages`, `parent` or `template` is asked too; a field a page does not store is left out of its
-answer; referenced pages and parents are read by id, whatever their status or the user's
-access (raw values, like a Page field's value). `indexed=False` gives a list in the find's
-order; `flat=True` (or a delimiter) gives `{"tags.title": {ref id: ...}}` instead of nesting.
+As in ProcessWire (compared with 3.0.256's answers on the same pages): every page found has
+an answer; a field a page does not store is left out of its dict (None for one name asked
+alone, where ProcessWire says false); referenced pages and parents are read by id, whatever
+their status or the user's access (raw values, like a Page field's value). `indexed=False`
+gives a list in the find's order; `flat=True` (or a delimiter) gives `{"tags.title": {ref id:
+...}}` instead of nesting.
 
 Where it differs (ProcessWire's raw values are the database's text): values are what the
 field reads (int, float, datetime in UTC, True for a checked Checkbox; a Password is masked);
-`nulls=True` gives None for an asked field a page does not store, and keeps every page found
-(ProcessWire's keeps only pages already in the answer); the `entities`, `objects`, `meta`,
+`nulls=True` gives None for an asked field a page does not store; `template` alone is the
+template's name (ProcessWire answers null, reading a property named ""); the `entities`, `objects`, `meta`,
 `references` and `children` options and names, and fields named inside the selector
 (`field=title`), are not offered: Jinja escapes on output, and `find()` gives objects.
 """
@@ -89,7 +90,6 @@ class RawFinder:
         if names is None:
             return self.everything(natives, nulls)
         columns: dict[str, dict[int, Any]] = {}       # answer key -> {page id: value}
-        keep_all = nulls
         heads: dict[str, list[str]] = {}
         for name in names:
             head, _, rest = name.partition(".")
@@ -100,22 +100,20 @@ class RawFinder:
                 if any(rests):
                     raise unknown(f"{head}.{next(r for r in rests if r)}")
                 columns[head] = {i: row[head] for i, row in natives.items()}
-                keep_all = True
             elif head == "parent":
                 columns[head] = self.parents(natives, rests, one)
-                keep_all = True
             elif head == "template":
                 columns[head] = self.templates(natives, rests, one)
-                keep_all = True
             else:
                 columns[head] = self.field(self.known_field(head), list(natives), rests, one)
         answers: dict[int, Any] = {}
         for page_id in natives:
-            row = {key: found[page_id] for key, found in columns.items() if page_id in found}
-            if nulls:
-                row = {key: row.get(key) for key in columns}
-            if row or keep_all:
-                answers[page_id] = next(iter(row.values()), None) if single else row
+            if single:
+                answers[page_id] = next(iter(columns.values())).get(page_id)
+            elif nulls:
+                answers[page_id] = {key: found.get(page_id) for key, found in columns.items()}
+            else:
+                answers[page_id] = {key: found[page_id] for key, found in columns.items() if page_id in found}
         return answers
 
     def natives(self, ids: list[int]) -> dict[int, dict[str, Any]]:

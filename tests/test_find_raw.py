@@ -57,15 +57,15 @@ def test_one_name_gives_one_value_per_page_in_the_finds_order(blog):
     assert site.pages.find_raw(POSTS, "title", indexed=False) == ["One", "Two", "Three"]
 
 
-def test_a_page_storing_none_of_the_asked_fields_is_left_out_unless_nulls(blog):
+def test_every_page_found_has_an_answer_without_the_fields_it_does_not_store(blog):
+    """As ProcessWire 3.0.256 answers (false there for one name asked alone)."""
     site, ids = blog
-    assert site.pages.find_raw(POSTS, "qty") == {ids["p1"]: 3, ids["p3"]: 0}
+    assert site.pages.find_raw(POSTS, "qty") == {ids["p1"]: 3, ids["p2"]: None, ids["p3"]: 0}
     assert site.pages.find_raw(POSTS, ["qty", "ok"]) == {
-        ids["p1"]: {"qty": 3, "ok": True}, ids["p3"]: {"qty": 0}}
+        ids["p1"]: {"qty": 3, "ok": True}, ids["p2"]: {}, ids["p3"]: {"qty": 0}}
     assert site.pages.find_raw(POSTS, ["qty", "ok"], nulls=True) == {
         ids["p1"]: {"qty": 3, "ok": True}, ids["p2"]: {"qty": None, "ok": None},
         ids["p3"]: {"qty": 0, "ok": None}}
-    # a column of `pages` keeps every page found, as ProcessWire's
     assert list(site.pages.find_raw(POSTS, ["name", "qty"]).values()) == [
         {"name": "p1", "qty": 3}, {"name": "p2"}, {"name": "p3", "qty": 0}]
 
@@ -84,23 +84,23 @@ def test_several_names_in_a_list_a_comma_separated_text_or_renamed(blog):
 def test_a_page_field_gives_its_ids_in_order_and_its_pages_values_by_id(blog):
     site, ids = blog
     a, b, p1, p3 = ids["a"], ids["b"], ids["p1"], ids["p3"]
-    assert site.pages.find_raw(POSTS, "tags") == {p1: [b, a], p3: [a]}
+    assert site.pages.find_raw(POSTS, "tags") == {p1: [b, a], ids["p2"]: None, p3: [a]}
     by_tag = site.pages.find_raw(POSTS, "tags.title")
-    assert by_tag == {p1: {b: "Tag B", a: "Tag A"}, p3: {a: "Tag A"}}
+    assert by_tag == {p1: {b: "Tag B", a: "Tag A"}, ids["p2"]: None, p3: {a: "Tag A"}}
     assert list(by_tag[p1]) == [b, a]        # the field's order; an unpublished page is read too
     assert site.pages.find_raw(POSTS, ["title", "tags.title"])[p1] == {
         "title": "One", "tags": {b: {"title": "Tag B"}, a: {"title": "Tag A"}}}
     assert site.pages.find_raw(POSTS, {"tags": ["id", "name"]})[p1] == {
         "tags": {b: {"id": b, "name": "b"}, a: {"id": a, "name": "a"}}}
     assert site.pages.find_raw(POSTS, "tags.parent.title") == {p1: {b: "Tags", a: "Tags"},
-                                                              p3: {a: "Tags"}}
+                                                              ids["p2"]: None, p3: {a: "Tags"}}
 
 
 def test_a_single_page_field_asked_alone_for_one_subfield_gives_the_value(blog):
     site, ids = blog
-    assert site.pages.find_raw(POSTS, "author.title") == {ids["p1"]: "Tag A"}
-    assert site.pages.find_raw(POSTS, ["author.title"]) == {
-        ids["p1"]: {"author": {ids["a"]: {"title": "Tag A"}}}}
+    assert site.pages.find_raw(POSTS, "author.title")[ids["p1"]] == "Tag A"
+    assert site.pages.find_raw(POSTS, ["author.title"])[ids["p1"]] == {
+        "author": {ids["a"]: {"title": "Tag A"}}}
 
 
 def test_parent_and_template(blog):
