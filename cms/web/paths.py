@@ -67,7 +67,3 @@ def resolve(site: Site, url_path: str) -> Resolved | None:
         redirect = page.url + tail + ("/" if tail and url_path.endswith("/") else "")
     return Resolved(page, tuple(rest), page_num, redirect)
 
-
-def segments_url(page: Page, segments: tuple[str, ...]) -> str:
-    """The page's URL with its segments ("/blog/tag/news/"): where a pager's links start."""
-    return page.url + "".join(segment + "/" for segment in segments)
