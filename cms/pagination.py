@@ -1,18 +1,18 @@
 """Pagination as ProcessWire does it: finds that page themselves, and MarkupPagerNav's links.
 
-While a page is rendered for a request with `?page=N` (N > 1), or for `/blog/page2` where its
-template allows page numbers (`page_numbers`, cms.web.paths), a find with a `limit` and no
-`start=` starts at `(N - 1) * limit`, as ProcessWire's PageFinder reads `$input->pageNum`
-(getQueryStartLimit): `page.children("limit=10")` in a template shows the 11th to 20th
-child on `?page=2`. A find that says `start=` keeps it, and a find of one page (`get`,
+While a page is rendered for `/blog/page2` where its template allows page numbers
+(`page_numbers`, cms.web.paths), or for `?page=N` (N > 1) on any other template, a find with a
+`limit` and no `start=` starts at `(N - 1) * limit`, as ProcessWire's PageFinder reads
+`$input->pageNum` (getQueryStartLimit): `page.children("limit=10")` in a template shows the
+11th to 20th child on page 2. A find that says `start=` keeps it, and a find of one page (`get`,
 `find_one`, `child`) is never paged, as ProcessWire's findOne. Like ProcessWire, this holds for
 every such find the template makes, a sidebar's "latest five" too: give that one `start=0`.
 
 `PageArray.render_pager()` writes the links to the other pages of a find: ProcessWire's
 MarkupPagerNav, with its default markup, classes and choice of numbers (PagerNav, the version
 3.0.256 ships), linking `?page=N` of the page being rendered, as ProcessWire links a template
-without page numbers in its URLs, and `/blog/page2` where the template allows them (after the
-request's URL segments too, where ProcessWire's links drop them unless given a `baseUrl`).
+without page numbers in its URLs (ProcessWire itself reads no `?page=N`; here it pages), and
+`/blog/page2` where the template allows them (after the request's URL segments, as there).
 The request's other query parameters are kept in the links
 (a search's `?q=`), where ProcessWire keeps only those its `$input->whitelist` holds.
 """

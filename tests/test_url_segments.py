@@ -14,7 +14,7 @@ segs={{ input.url_segment_str }};
 one={{ input.url_segment1 }};
 last={{ input.url_segment(-1) }};
 num={{ input.page_num }};
-{% if input.url_segment(3) %}{{ not_found() }}{% endif %}
+{% if input.url_segment(1) == "missing" %}{{ not_found() }}{% endif %}
 {% set items = page.children("limit=10") %}
 items={% for c in items %}{{ c.name }},{% endfor %};
 {{ items.render_pager() }}
@@ -80,24 +80,35 @@ def test_a_page_number_renders_that_page_of_the_finds_and_the_pager_links_so(vis
     assert "<a href='/blog/tag/x/page3?q=a'><span>3</span></a>" in both.text
 
 
-@pytest.mark.parametrize("url, location", [
-    ("/blog/page1", "/blog/"), ("/blog/page02", "/blog/page2"), ("/blog/Page2/", "/blog/page2/"),
+@pytest.mark.parametrize("url, location", [          # as ProcessWire 3.0.256 answers
+    ("/blog/page1", "/blog/"), ("/blog/page02", "/blog/page2"), ("/blog/page0/", "/blog/"),
     ("/blog/tag/page1?x=1", "/blog/tag?x=1"), ("/about/page1", "/about/"),
+    ("/Blog/page2", "/blog/page2"), ("/blog/News", "/blog/news/"), ("/ABOUT/", "/about/"),
+    ("/Blog/x/", "/blog/x/"), ("/about/index.php", "/about/"), ("/about/INDEX.html", "/about/"),
 ])
-def test_a_page_number_spelled_otherwise_is_redirected(visitor, url, location):
+def test_a_page_number_or_a_path_spelled_otherwise_is_redirected(visitor, url, location):
     answer = visitor.get(url)
     assert answer.status == 301 and answer.location.endswith(location)
 
 
 @pytest.mark.parametrize("url", [
-    "/blog/page1000", "/blog/a/b/c/",             # past 999; the template's own not_found()
-    "/blog/Bad%20Seg/", "/blog/-x/", "/blog/" + "s/" * 21, "/blog/" + "x" * 129 + "/",
-    "/shop/other/", "/shop/tag/Red/", "/shop/feed/x/", "/shop/page2",
-    "/about/x/", "/about/page2", "/draft/x/", "/nowhere/x/",
+    "/blog/page1000", "/blog/missing/",           # past 999; the template's own not_found()
+    "/blog/Bad%20Seg/", "/blog/a~b/", "/blog/" + "s/" * 21, "/blog/" + "s/" * 20 + "page2",
+    "/blog/" + "x" * 129 + "/", "/blog//x", "/blog/x//",
+    "/shop/other/", "/shop/tag/Red/", "/shop/feed/x/", "/shop/page2", "/shop/Page2",
+    "/about/x/", "/about/page2", "/draft/x/", "/nowhere/x/", "/http404/",
 ])
 def test_what_a_template_does_not_allow_is_not_found(visitor, url):
     answer = visitor.get(url)
     assert answer.status == 404 and "segs=" not in answer.text
+
+
+def test_segments_are_kept_as_typed(visitor):
+    for segment in ("-x", "a.", "_a", "Page2", "A1b"):
+        answer = visitor.get(f"/blog/{segment}")
+        assert answer.status == 200 and lines(answer)["segs"] == segment
+        assert lines(answer)["num"] == "1"
+    assert lines(visitor.get("/blog/" + "s/" * 19 + "page2"))["num"] == "2"    # 20 parts
 
 
 def test_only_the_rules_a_template_lists_are_allowed(visitor):

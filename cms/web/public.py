@@ -44,8 +44,9 @@ def register(web: Web) -> None:
         if found is None:
             return not_found(ctx)
         page = found.page
-        if not ctx.can("page-view", page) or not has_template_file(ctx.site, page):
-            return not_found(ctx)
+        if (page.id == NOT_FOUND_ID or not ctx.can("page-view", page)
+                or not has_template_file(ctx.site, page)):
+            return not_found(ctx)                   # the 404 page answers 404 at its own URL too
         # a page's own URL ends in a slash; after segments or a page number either will do
         redirect = found.redirect or (page.url if exact and not url_path.endswith("/") else "")
         if redirect:
