@@ -51,11 +51,14 @@ if TYPE_CHECKING:
     from .fields import Field
     from .pages import Pages
 
-NATIVE = ("id", "parent_id", "templates_id", "name", "status", "sort", "created", "modified",
-          "created_users_id", "modified_users_id", "path", "url")
-NATIVE_SQL = ("SELECT p.id, p.parent_id, p.templates_id, p.name, p.status, p.sort, p.created, "
-              "p.modified, p.created_users_id, p.modified_users_id, pp.path FROM pages p "
-              "JOIN pages_paths pp ON pp.pages_id = p.id WHERE p.id IN ({marks})")
+# the names of `pages`' columns (and the path, url) and the SQL that reads each
+NATIVE = {"id": "p.id", "parent_id": "p.parent_id", "templates_id": "p.templates_id", "name": "p.name",
+          "status": "p.status", "sort": "p.sort", "created": "p.created", "modified": "p.modified",
+          "created_users_id": "p.created_users_id", "modified_users_id": "p.modified_users_id",
+          "path": "pp.path", "url": "pp.path"}
+DATES = ("created", "modified")
+JOINED_AT_ONCE = 30        # fields read beside `pages` in one statement (SQLite joins 64 tables)
+Row = tuple                # the page's id, the columns asked of `pages`, then the fields' values
 TEMPLATE_PROPERTIES = ("name", "id", "label")
 UNSUPPORTED = ("meta", "references", "children")
 
@@ -86,28 +89,37 @@ class RawFinder:
                nulls: bool = False) -> dict[int, Any]:
         """{id: answer} for `ids` in their order: each page's asked values, or all it stores
         (`names` None), or the one value when `single`."""
-        natives = self.natives(ids)
         if names is None:
-            return self.everything(natives, nulls)
-        columns: dict[str, dict[int, Any]] = {}       # answer key -> {page id: value}
+            return self.everything(ids, nulls)
         heads: dict[str, list[str]] = {}
         for name in names:
             head, _, rest = name.partition(".")
             heads.setdefault(head, []).append(rest)
+        # only the columns asked are read (each costs a Python object a page), and a field
+        # holding one value a page is read with them, in the same statement
+        natives = [head for head in heads if head in NATIVE]
+        natives += [column for head, column in (("parent", "parent_id"), ("template", "templates_id"))
+                    if head in heads and column not in natives]
+        fields = {head: self.known_field(head, rests) for head, rests in heads.items()
+                  if head not in NATIVE and head not in ("parent", "template")}
+        rows, at = self.rows(ids, natives, [f for f in fields.values() if f.type.kind != "page"])
+        columns: dict[str, dict[int, Any]] = {}       # answer key -> {page id: value}
         for head, rests in heads.items():
             one = single and len(rests) == 1
             if head in NATIVE:
                 if any(rests):
                     raise unknown(f"{head}.{next(r for r in rests if r)}")
-                columns[head] = {i: row[head] for i, row in natives.items()}
+                columns[head] = self.column(rows, head, at[head])
             elif head == "parent":
-                columns[head] = self.parents(natives, rests, one)
+                columns[head] = self.parents(rows, at["parent_id"], rests, one)
             elif head == "template":
-                columns[head] = self.templates(natives, rests, one)
+                columns[head] = self.templates(rows, at["templates_id"], rests, one)
+            elif fields[head].type.kind != "page":
+                columns[head] = self.stored(rows, fields[head], at[head])
             else:
-                columns[head] = self.field(self.known_field(head), list(natives), rests, one)
+                columns[head] = self.references(fields[head], list(rows), rests, one)
         answers: dict[int, Any] = {}
-        for page_id in natives:
+        for page_id in rows:
             if single:
                 answers[page_id] = next(iter(columns.values())).get(page_id)
             elif nulls:
@@ -116,45 +128,65 @@ class RawFinder:
                 answers[page_id] = {key: found[page_id] for key, found in columns.items() if page_id in found}
         return answers
 
-    def natives(self, ids: list[int]) -> dict[int, dict[str, Any]]:
-        """`pages`' columns (and path, url) of the pages that exist among `ids`, in their order."""
-        dt = self.db.dt_value
-        found: dict[int, dict[str, Any]] = {}
+    def rows(self, ids: list[int], natives: list[str],
+             fields: list[Field]) -> tuple[dict[int, Row], dict[str, int]]:
+        """The pages among `ids` that exist, in their order, each a row of its id, the columns
+        `natives` names and the fields' stored values (None for none); and where each name is
+        in a row. One statement per 500 pages and 30 fields: a field table's row is found by
+        the page, not by a list of its own."""
+        at = {name: 1 + n for n, name in enumerate(natives)}
+        at.update((field.name, 1 + len(natives) + n) for n, field in enumerate(fields))
+        selected = "".join(", " + NATIVE[name] for name in natives)
+        paths = " JOIN pages_paths pp ON pp.pages_id = p.id" if "pp." in selected else ""
+        found: dict[int, Row] = {}
         for chunk, marks in in_chunks(ids):
-            for row in self.db.all(NATIVE_SQL.format(marks=marks), chunk):
-                found[row[0]] = dict(zip(NATIVE, (*row[:6], dt(row[6]), dt(row[7]), *row[8:], row[10])))
-        return {i: found[i] for i in ids if i in found}
+            for first in range(0, max(len(fields), 1), JOINED_AT_ONCE):
+                some = fields[first:first + JOINED_AT_ONCE]
+                joins = "".join(f" LEFT JOIN {field.table} f{k} ON f{k}.pages_id = p.id"
+                                for k, field in enumerate(some))
+                values = "".join(f", f{k}.data" for k in range(len(some)))
+                sql = f"SELECT p.id{selected}{values} FROM pages p{paths}{joins} WHERE p.id IN ({marks})"
+                for row in self.db.all(sql, chunk):
+                    found[row[0]] = found[row[0]] + row[1 + len(natives):] if first else row
+        return {i: found[i] for i in ids if i in found}, at
 
-    def everything(self, natives: dict[int, dict[str, Any]], nulls: bool) -> dict[int, Any]:
+    def column(self, rows: dict[int, Row], name: str, at: int) -> dict[int, Any]:
+        """{page id: a column of `pages`} as the page reads it (dates as datetimes, in UTC)."""
+        if name in DATES:
+            dt = self.db.dt_value
+            return {i: dt(row[at]) for i, row in rows.items()}
+        return {i: row[at] for i, row in rows.items()}
+
+    def stored(self, rows: dict[int, Row], field: Field, at: int) -> dict[int, Any]:
+        """{page id: the value of `field`, read at column `at` of the rows} where one is stored."""
+        read, db = field.type.from_db, self.db
+        return {i: read(field, db, row[at]) for i, row in rows.items() if row[at] is not None}
+
+    def everything(self, ids: list[int], nulls: bool) -> dict[int, Any]:
         """Every column and every field each page stores (its template's fields, in order)."""
+        rows, at = self.rows(ids, list(NATIVE), [])
         by_template: dict[int, list[int]] = {}
-        for page_id, row in natives.items():
-            by_template.setdefault(row["templates_id"], []).append(page_id)
-        answers = {i: dict(row) for i, row in natives.items()}
-        for template_id, ids in by_template.items():
-            for field in self.site.templates[template_id].fields:
-                stored = self.field(field, ids, [""], False)
-                for page_id in ids:
+        for page_id, row in rows.items():
+            by_template.setdefault(row[at["templates_id"]], []).append(page_id)
+        columns = {name: self.column(rows, name, at[name]) for name in NATIVE}
+        answers = {i: {name: columns[name][i] for name in NATIVE} for i in rows}
+        for template_id, some in by_template.items():
+            fields = self.site.templates[template_id].fields
+            stored_rows, stored_at = self.rows(some, [], [f for f in fields if f.type.kind != "page"])
+            for field in fields:
+                stored = (self.stored(stored_rows, field, stored_at[field.name]) if field.name in stored_at
+                          else self.references(field, some, [""], False))
+                for page_id in some:
                     if page_id in stored or nulls:
                         answers[page_id][field.name] = stored.get(page_id)
         return answers
 
-    def field(self, field: Field, ids: list[int], rests: list[str], one: bool) -> dict[int, Any]:
-        """{page id: the field's value} for the pages among `ids` storing one; for a Page field
-        its ids, or (given subfields) the referenced pages' values by id."""
-        table = field.table
-        if field.type.kind != "page":
-            extra = [rest for rest in rests if rest not in ("", "data")]
-            if extra:
-                raise unknown(f"{field.name}.{extra[0]}")
-            read = field.type.from_db
-            return {page_id: read(field, self.db, data)
-                    for chunk, marks in in_chunks(ids)
-                    for page_id, data in self.db.all(
-                        f"SELECT pages_id, data FROM {table} WHERE pages_id IN ({marks})", chunk)}
+    def references(self, field: Field, ids: list[int], rests: list[str], one: bool) -> dict[int, Any]:
+        """{page id: the ids a Page field holds} for the pages among `ids` holding any, or
+        (given subfields) the referenced pages' values by their ids."""
         refs: dict[int, list[int]] = {}
         for chunk, marks in in_chunks(ids):
-            for page_id, ref in self.db.all(f"SELECT pages_id, data FROM {table} WHERE pages_id "
+            for page_id, ref in self.db.all(f"SELECT pages_id, data FROM {field.table} WHERE pages_id "
                                             f"IN ({marks}) ORDER BY pages_id, sort", chunk):
                 refs.setdefault(page_id, []).append(ref)
         subfields = [rest for rest in rests if rest]
@@ -170,33 +202,38 @@ class RawFinder:
                                if one and not field.settings.get("multiple") else by_ref)
         return values
 
-    def parents(self, natives: dict[int, dict[str, Any]], rests: list[str], one: bool) -> dict[int, Any]:
+    def parents(self, rows: dict[int, Row], at: int, rests: list[str], one: bool) -> dict[int, Any]:
         """{page id: its parent's asked values} (`parent` alone: all the parent stores)."""
-        parent_ids = list(dict.fromkeys(row["parent_id"] for row in natives.values() if row["parent_id"]))
+        parent_ids = list(dict.fromkeys(row[at] for row in rows.values() if row[at]))
         names = None if "" in rests else rests
         found = self.values(parent_ids, names, one and names is not None)
-        return {i: found[row["parent_id"]] for i, row in natives.items() if row["parent_id"] in found}
+        return {i: found[row[at]] for i, row in rows.items() if row[at] in found}
 
-    def templates(self, natives: dict[int, dict[str, Any]], rests: list[str], one: bool) -> dict[int, Any]:
+    def templates(self, rows: dict[int, Row], at: int, rests: list[str], one: bool) -> dict[int, Any]:
         """{page id: its template's name (or id, label)}: one value, or a dict of those asked."""
         properties = [rest or "name" for rest in rests]
         for name in properties:
             if name not in TEMPLATE_PROPERTIES:
                 raise unknown(f"template.{name}")
         values = {}
-        for page_id, row in natives.items():
-            template = self.site.templates[row["templates_id"]]
+        for page_id, row in rows.items():
+            template = self.site.templates[row[at]]
             asked = {name: getattr(template, name) for name in properties}
             values[page_id] = asked[properties[0]] if one else asked
         return values
 
-    def known_field(self, name: str) -> Field:
+    def known_field(self, name: str, rests: list[str]) -> Field:
+        """The field `name` names, its subfields checked: only a Page field's name a page's
+        fields (a value's own `data` is the value)."""
         if name in UNSUPPORTED:
             raise ValidationError(f"find_raw: {name!r} is not offered here (ProcessWire's findRaw "
                                   "has it); see cms/raw.py", field=name, rule="supported")
         field = self.site.fields.get(name)
         if field is None:
             raise unknown(name)
+        extra = [rest for rest in rests if rest not in ("", "data")]
+        if extra and field.type.kind != "page":
+            raise unknown(f"{name}.{extra[0]}")
         return field
 
 
