@@ -23,7 +23,7 @@ TRASH_ID = 7
 
 # Attributes kept on the object itself; everything else is a field value.
 _OWN = frozenset("""site _template _parent_id _parent_before id name status sort created modified
-    created_users_id modified_users_id _path _values _changed _name_before""".split())
+    created_users_id modified_users_id _path _values _changed _name_before _batch""".split())
 
 
 class Page:
@@ -70,6 +70,7 @@ class Page:
         own["_path"] = path
         own["_values"] = {}
         own["_changed"] = set()
+        own["_batch"] = ()          # weak references to the pages one find loaded with it
 
     # -- field values -------------------------------------------------------------------------
     def __getattr__(self, name: str) -> Any:
@@ -105,7 +106,10 @@ class Page:
             return self._get_other(name, default)
         values = self._values
         if name not in values:
-            values[name] = self.site.pages.load_field(self, name) if self.id else None
+            if self._batch:           # read for every page of its find at once, not one by one
+                self.site.pages.load_field_of_batch(self._batch, name)
+            else:
+                values[name] = self.site.pages.load_field(self, name) if self.id else None
         field = self.site.fields[name]
         value = values[name]
         if field.type.kind == "page":

@@ -107,6 +107,40 @@ def test_pages_come_with_their_titles_as_processwire_autojoins_them(docs, monkey
     assert untitled.id and bare.template.name == "bare"
 
 
+def test_a_field_read_on_one_page_of_a_find_is_read_for_all_of_them(docs, monkeypatch):
+    docs.fields.add("refs", "Page", multiple=True)
+    docs.templates["doc"].add_field("refs")
+    docs.templates.add("bare", fields=["title"])
+    parent = docs.pages.add("doc", 1, "list", title="List")
+    pages = [docs.pages.add("doc", parent, f"c{i}", title=f"C {i}", body=f"Body {i}" if i % 2 else "",
+                            rank=i, refs=[parent] if i == 1 else []) for i in range(6)]
+    docs.pages.add("bare", parent, "bare", title="Bare")
+    statements: list[str] = []
+    run = docs.db.all
+    monkeypatch.setattr(docs.db, "all", lambda text, params=(): statements.append(text)
+                        or run(text, params))
+    found = docs.pages.find(f"parent={parent.id}, sort=sort")
+    found[2].body = "changed, not saved"
+    loaded = len(statements)
+    assert [page.get("body") for page in found] == [
+        "", "Body 1", "changed, not saved", "Body 3", "", "Body 5", None]
+    docs_pages = list(found)[:6]
+    assert [page.rank for page in docs_pages] == [0, 1, 2, 3, 4, 5]
+    assert [page.refs.ids() for page in docs_pages[:3]] == [[], [parent.id], []]
+    assert len(statements) - loaded == 3 + 1      # body, rank, refs once each; refs' pages
+    pages[0].set_and_save("body", "Saved")
+    assert docs.pages.get(pages[0].id).body == "Saved" and found[0].body == ""   # read before
+    # a page kept from a find does not keep the others alive
+    import gc
+    import weakref
+    kept = docs.pages.find(f"parent={parent.id}, sort=sort")
+    second = weakref.ref(kept[1])
+    first = kept[0]
+    del kept
+    gc.collect()
+    assert second() is None and first.rank == 0
+
+
 def test_add_sets_core_columns(docs):
     page = docs.pages.add("doc", 1, title="Hello", rank=2)
     assert page.id and page.name == "hello" and page.path == "/hello/" and page.url == "/hello/"
