@@ -108,7 +108,7 @@ class Page:
         if name not in values:
             if self._batch:           # read for every page of its find at once, not one by one
                 self.site.pages.load_field_of_batch(self._batch, name)
-            else:
+            if name not in values:
                 values[name] = self.site.pages.load_field(self, name) if self.id else None
         field = self.site.fields[name]
         value = values[name]

@@ -208,7 +208,7 @@ class Pages(Hookable):
         if len(pages) > 1:
             # a field one of them reads is read for all (Page.get); weakly held, so a page kept
             # from a large find does not keep the others alive
-            batch = tuple(map(weakref.ref, pages))
+            batch = list(map(weakref.ref, pages))
             for page in pages:
                 page.__dict__["_batch"] = batch
         return pages
@@ -303,7 +303,7 @@ class Pages(Hookable):
         row = self.db.one(select, (page.id,))
         return None if row is None else field.type.from_db(field, self.db, row[0])
 
-    def load_field_of_batch(self, batch: tuple[weakref.ref[Page], ...], name: str) -> None:
+    def load_field_of_batch(self, batch: list[weakref.ref[Page]], name: str) -> None:
         """Read a field for every page of `batch` (pages one find loaded) whose template has it
         and that has not read it yet, one statement per 500 pages: a template listing its
         pages' summaries reads them in one go, not once per page (ProcessWire's autojoin,

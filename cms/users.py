@@ -12,6 +12,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 import time
+import weakref
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 import peewee
@@ -56,6 +57,8 @@ class User(Page):
     def of(cls, page: Page) -> User:
         user = object.__new__(cls)
         user.__dict__.update(page.__dict__)
+        if user._batch:                   # the user page takes its page's place in its find
+            user._batch.append(weakref.ref(user))
         return user
 
     def role_names(self) -> list[str]:
