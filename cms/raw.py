@@ -1,9 +1,10 @@
 """`pages.find_raw()`: ProcessWire's `$pages->findRaw()`, stored values without Page objects.
 
-An export, a JSON feed or a select list wants a few values of many pages. Loading each page
-to read them costs a Page object and a statement per page and field read; here the pages are
+An export, a JSON feed or a select list wants a few values of many pages. Loading the pages
+to read them costs a Page object each and a statement per field read; here the pages are
 found as `find_ids()` finds them (the selector, its sort and limit, the acting user's view
-access) and each asked field is read for all of them in one statement per 500 pages.
+access) and the asked fields are read with their rows of `pages`, one statement per 500 pages
+(bench/bench_pages.py times both).
 
 The answer has findRaw's shapes:
 
@@ -67,7 +68,8 @@ RawAnswer = dict[int, Any] | list[Any]
 
 
 class RawFinder:
-    """Stored values of the pages a selector finds, read a field at a time for all of them."""
+    """Stored values of the pages a selector finds, read with their rows of `pages`: one
+    statement per 500 pages (and per Page field, holding several rows a page)."""
 
     def __init__(self, pages: Pages):
         self.pages = pages
@@ -261,11 +263,11 @@ def requested(fields: Asked) -> tuple[list[str] | None, dict[str, str], bool]:
                                       "nests it under its first part)", field=name, rule="rename")
             names.append(name)
             renames[name] = value
-        elif isinstance(value, Sequence):
+        elif isinstance(value, Sequence) and all(isinstance(sub, str) and sub.strip() for sub in value):
             names += [f"{name}.{sub.strip()}" for sub in value]
         else:
             raise ValidationError(f"find_raw: {name!r} maps to {value!r}; give a new name or a list "
-                                  "of subfields", field=name, rule="name")
+                                  "of subfield names", field=name, rule="name")
     return names, renames, False
 
 

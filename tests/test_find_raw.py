@@ -179,7 +179,7 @@ def test_an_unknown_name_is_an_error_naming_it(blog, fields, named):
 @pytest.mark.parametrize("fields, message", [
     ("meta", "'meta' is not offered here"),
     ({"tags.title": "labels"}, "rename a whole name"),
-    ({"title": 3}, "give a new name or a list"),
+    ({"title": 3}, "give a new name or a list"), ({"tags": ["id", 3]}, "a list of subfield names"),
     ([3], "a field name must be text"),
 ])
 def test_what_is_not_offered_says_so(blog, fields, message):
