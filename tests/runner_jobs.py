@@ -2,6 +2,7 @@
 and worker subprocesses booting the same site find it by name.
 """
 import time
+from pathlib import Path
 
 import cms
 
@@ -79,7 +80,10 @@ class Counter(cms.Module):
         return True
 
     def stubborn(self, page, data, options):
-        """Ignores its timeout and swallows every exception a signal could raise."""
+        """Ignores its timeout and swallows every exception a signal could raise. Touches
+        `data["started"]` (a file path), when given, as its step begins."""
+        if data.get("started"):
+            Path(data["started"]).touch()
         end = time.time() + data.get("seconds", 3600)
         while time.time() < end:
             try:
