@@ -16,7 +16,7 @@ import re
 import threading
 import time
 import weakref
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any
 
@@ -250,6 +250,23 @@ class Pages(Hookable):
                  enforce_access: bool = False) -> list[int]:
         return self.site.selectors.select(selector, base=base, enforce_access=enforce_access,
                                           page_num=pagination.page_num()).ids
+
+    def find_join(self, selector: str, fields: str | Sequence[str]) -> PageArray:
+        """`find()` with these fields read for all the pages at once (ProcessWire's
+        `$pages->findJoin()`; a CSV or `|`-separated string, or a list of names). A field read
+        on one page of any find is read so for all its pages anyway; this reads them now, so
+        nothing is read while the pages are shown. An unknown field is a ValidationError."""
+        names = fields.replace("|", ",").split(",") if isinstance(fields, str) else list(fields)
+        names = [name.strip() for name in names if name.strip()]
+        for name in names:
+            self.site.fields[name]                     # a ValidationError names an unknown one
+        found = self.find(selector)
+        pages = list(found)
+        for name in names:
+            batch = [weakref.ref(page) for page in pages if page.template.has_field(name)]
+            if batch:
+                self.load_field_of_batch(batch, name)
+        return found
 
     def find_raw(self, selector: str = "", fields: Asked = None, *,
                  indexed: bool = True, flat: bool | str = False, nulls: bool = False) -> RawAnswer:

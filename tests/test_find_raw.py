@@ -186,3 +186,20 @@ def test_what_is_not_offered_says_so(blog, fields, message):
     site, _ = blog
     with pytest.raises(ValidationError, match=message):
         site.pages.find_raw(POSTS, fields)
+
+
+def test_find_join_reads_the_named_fields_of_every_page_found_at_once(blog, monkeypatch):
+    """ProcessWire's findJoin: the pages of find(), their named fields read with them."""
+    site, ids = blog
+    found = site.pages.find_join(POSTS, "qty|when, tags")
+    assert found.ids() == [ids["p1"], ids["p2"], ids["p3"]]
+    statements: list[str] = []
+    run = site.db.all
+    monkeypatch.setattr(site.db, "all", lambda text, params=(): statements.append(text) or run(text, params))
+    assert [page.qty for page in found] == [3, None, 0]
+    assert found.first().get("when") == datetime(2024, 1, 5, 10, 0, tzinfo=UTC)
+    assert statements == []                      # read with the find
+    assert [page.tags.ids() for page in found] == [[ids["b"], ids["a"]], [], [ids["a"]]]
+    assert not any("field_tags" in text for text in statements)   # only the tags' pages read
+    with pytest.raises(ValidationError, match="unknown field 'nope'"):
+        site.pages.find_join(POSTS, ["qty", "nope"])
