@@ -397,6 +397,23 @@ def test_name_is_matched_as_processwire_matches_its_native_column(shop):
         transaction.rollback()
 
 
+def test_ends_with_skips_unicode_punctuation_as_processwire_does(shop):
+    """`$=` allows punctuation, spaces and closing tags after the value: MariaDB's [[:punct:]]
+    takes Unicode's punctuation (– ’ ” …) too, not other symbols (€ ©). ProcessWire 3.0.256's
+    answers on the same titles (round 15)."""
+    with shop.transaction() as transaction:
+        folder = shop.pages.add("other", 1, "ends", title="Ends")
+        for name, title in (("a", "éclair –"), ("b", "don’t ‘single’"), ("c", "naive “curly” “curly”."),
+                            ("d", "price €"), ("e", "mark ©"), ("f", "red with – –"), ("g", "wait…")):
+            shop.pages.add("item", folder, name, title=title)
+        for selector, expected in (
+                ("title$=éclair", ["a"]), ("title$=single", ["b"]), ("title$=“curly", ["c"]),
+                ("title$=price", []), ("title$=mark", []), ("title$=with", []),
+                ("title$=wait", ["g"]), ("title$=-", ["a", "f"]), ("title$=–", ["a", "f"])):
+            assert names(shop, f"parent=/ends/, {selector}, sort=name") == expected, selector
+        transaction.rollback()
+
+
 def test_name_is_compared_in_the_order_its_sort_gives(shop):
     """ProcessWire's name column is `ascii_general_ci`: `_` comes after the letters, in
     `name<x` as in `sort=name`. ProcessWire 3.0.256's answers on the same names."""

@@ -150,18 +150,41 @@ def prevailing_include(first: str | None, second: str) -> str:
     return first
 
 
+def _in_bracket(char: str) -> str:
+    """`char` as a bracket class holds it: its specials escaped with a backslash, which PCRE2
+    (MariaDB), Python's re (SQLite) and PostgreSQL's advanced REs all read alike."""
+    return "\\" + char if char in "\\[]^-" else char
+
+
 def _bracket(chars: str) -> str:
-    """A bracket class of `chars`, its specials escaped with a backslash, which PCRE2 (MariaDB),
-    Python's re (SQLite) and PostgreSQL's advanced REs all read alike."""
-    return "[" + "".join("\\" + c if c in "\\[]^-" else c for c in chars) + "]"
+    """A bracket class of `chars`."""
+    return "[" + "".join(map(_in_bracket, chars)) + "]"
 
 
 SEPARATOR_CLASS = _bracket(WORD_SEPARATORS)
 NOT_SEPARATOR_CLASS = "[^" + SEPARATOR_CLASS[1:]     # a word's character
 
 
+def _ranges_bracket(chars: str) -> str:
+    """A bracket class of `chars` (sorted), runs of consecutive characters written as ranges."""
+    codes = sorted(set(map(ord, chars)))
+    runs: list[list[int]] = []
+    for code in codes:
+        if runs and code == runs[-1][1] + 1:
+            runs[-1][1] = code
+        else:
+            runs.append([code, code])
+    return "[" + "".join(_in_bracket(chr(low)) if low == high
+                         else f"{_in_bracket(chr(low))}-{_in_bracket(chr(high))}"
+                         for low, high in runs) + "]"
+
+
 SPACE_CLASS = _bracket(WHITESPACE)
-PUNCT_CLASS = _bracket(string.punctuation)
+# What `$=` skips at the end of a value: MariaDB's `[[:punct:]]` (PCRE2 with Unicode
+# properties), ASCII punctuation and every character of Unicode's P categories (– ’ ” …), not
+# other symbols (€ ©); the Basic Multilingual Plane's, read once at import.
+PUNCT_CLASS = _ranges_bracket(string.punctuation + "".join(
+    chr(code) for code in range(0x80, 0x10000) if unicodedata.category(chr(code))[0] == "P"))
 MAX_SORTS = 10
 
 
