@@ -616,7 +616,7 @@ def test_negated_children_sub_selector_and_include_inside_nested_sub_selectors(s
 
 def test_empty_values_on_several_fields_and_a_date_of_zero(shop):
     """ProcessWire 3.0.256's answers on the same pages: `f1|f2!=` with a value both fields
-    call empty (text "", numbers "" and 0) joins the fields with OR (PageFinder::
+    call empty (text "", numbers and dates "" and 0) joins the fields with OR (PageFinder::
     whereEmptyValuePossible); a date field's 0 is its empty value (FieldtypeDatetime), and a
     created or modified date of 0 is NULL (nothing matches; with a leading ! everything)."""
     with shop.transaction() as transaction:
@@ -636,6 +636,8 @@ def test_empty_values_on_several_fields_and_a_date_of_zero(shop):
                 ("title|summary!=Apple", []),
                 ("qty|price!=3", ["b", "c", "d", "f", "g"]),
                 ("qty|price!=0|3", ["c"]),            # neither value: each asked as alone
+                ("qty|when!=", ["a", "g"]),           # a date's empty joins by OR too (round 16)
+                ("price|when!=0", ["a", "c", "g"]),
                 ("when=0", ["a", "b", "c", "d", "f"]),
                 ("when!=0", ["g"]),
                 ("when<0", []), ("when<=0", []),
