@@ -261,11 +261,9 @@ class Pages(Hookable):
         for name in names:
             self.site.fields[name]                     # a ValidationError names an unknown one
         found = self.find(selector)
-        pages = list(found)
+        batch = [weakref.ref(page) for page in found]
         for name in names:
-            batch = [weakref.ref(page) for page in pages if page.template.has_field(name)]
-            if batch:
-                self.load_field_of_batch(batch, name)
+            self.load_field_of_batch(batch, name)
         return found
 
     def find_raw(self, selector: str = "", fields: Asked = None, *,
@@ -329,17 +327,25 @@ class Pages(Hookable):
         waiting = {page.id: page for page in map(lambda ref: ref(), batch)
                    if page is not None and page.id and name not in page._values
                    and page.template.has_field(name)}
+        values = self.stored_values(field, list(waiting))
+        blank = [] if field.type.kind == "page" else None       # as load_field reads none
+        for page_id, page in waiting.items():
+            page._values[name] = values.get(page_id, blank)
+
+    def stored_values(self, field: Field, ids: list[int]) -> dict[int, Any]:
+        """{page id: what `field` stores} for the pages among `ids` storing a value, one
+        statement per 500: a value as the field reads it, or for a Page field its page ids in
+        the field's order."""
         many = field.type.kind == "page"
-        values: dict[int, Any] = {page_id: [] for page_id in waiting} if many else {}
-        for chunk, marks in in_chunks(list(waiting)):
+        values: dict[int, Any] = {}
+        for chunk, marks in in_chunks(ids):
             for page_id, data in self.db.all(f"SELECT pages_id, data FROM {field.table} WHERE pages_id "
                                              f"IN ({marks}){' ORDER BY sort' if many else ''}", chunk):
                 if many:
-                    values[page_id].append(data)
+                    values.setdefault(page_id, []).append(data)
                 else:
                     values[page_id] = field.type.from_db(field, self.db, data)
-        for page_id, page in waiting.items():
-            page._values[name] = values.get(page_id)
+        return values
 
     def referenced(self, field: Field, ids: list[int]) -> Any:
         """The pages a Page field refers to, read now (a deleted page simply drops out)."""

@@ -186,11 +186,7 @@ class RawFinder:
     def references(self, field: Field, ids: list[int], rests: list[str], one: bool) -> dict[int, Any]:
         """{page id: the ids a Page field holds} for the pages among `ids` holding any, or
         (given subfields) the referenced pages' values by their ids."""
-        refs: dict[int, list[int]] = {}
-        for chunk, marks in in_chunks(ids):
-            for page_id, ref in self.db.all(f"SELECT pages_id, data FROM {field.table} WHERE pages_id "
-                                            f"IN ({marks}) ORDER BY pages_id, sort", chunk):
-                refs.setdefault(page_id, []).append(ref)
+        refs: dict[int, list[int]] = self.pages.stored_values(field, ids)
         subfields = [rest for rest in rests if rest]
         if not subfields:
             return refs
