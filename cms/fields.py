@@ -144,6 +144,7 @@ class Fields:
                     source="fields")
             return existing
         db = self.site.db
+        db.schema_change()
         table = "field_" + name
         fieldtype.create_table(db, table)
         try:
@@ -171,6 +172,7 @@ class Fields:
         checked against new limits when their page is next saved. Nothing changes on an error.
         """
         field = self[name]
+        self.site.db.schema_change()
         fieldtype = get_fieldtype(type) if type else field.type
         base = field.settings if fieldtype is field.type else {}
         merged = fieldtype.check_settings(name, {**base, **settings})
@@ -214,6 +216,7 @@ class Fields:
     def delete(self, name: str) -> None:
         """Remove a field that no template uses, with its table and values."""
         field = self[name]
+        self.site.db.schema_change()
         if name == TITLE:
             raise ValidationError(f"field {TITLE!r} is a system field: every page is labelled by it "
                                   "and loaded with it, as in ProcessWire; it cannot be deleted "

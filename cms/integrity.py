@@ -2,7 +2,9 @@
 
 The tree's invariants: every page but home has an existing parent and no cycle leads back to
 it; every page's stored path is its parent's path plus its name; a page is in the trash exactly
-when it lies below the trash page; every field has its table, or, for a Kept type (Tasker's
+when it lies below the trash page; every page's template exists (a page without one cannot
+be loaded, and a find that meets it fails: repair cannot guess which template it had, so it
+is reported only); every field has its table, or, for a Kept type (Tasker's
 runtime fields, see cms/tasker/install.py), its module's view. (A schema that is behind is
 refused at boot with a pointer to `migrate`.) A crash cannot break these (every
 write is transactional), but hand edits in SQL and restores of partial backups can.
@@ -57,6 +59,11 @@ def check_site(site: Site, repair: bool = False) -> list[Problem]:
             if repair:
                 textindex.rebuild(db, field_name)
                 problems[-1].repaired = True
+    for page_id, template_id in db.all("SELECT p.id, p.templates_id FROM pages p LEFT JOIN "
+                                       "templates t ON t.id = p.templates_id WHERE t.id IS NULL "
+                                       "ORDER BY p.id"):
+        problems.append(Problem("template", page_id, f"template {template_id} does not exist; "
+                                "give the page an existing template (in SQL) or delete it"))
     with site.transaction():
         rows = {r[0]: [r[1], r[2], r[3]] for r in db.all("SELECT id, parent_id, name, status FROM pages")}
         stored = dict(db.all("SELECT pages_id, path FROM pages_paths"))

@@ -64,6 +64,7 @@ class Site(SiteHooks):
         self._acting_grants: Any = None
         self._trusted = 0
         self._schema_seen: tuple[float, Any] = (0.0, None)
+        db.on_schema_rollback = self._schema_rolled_back
 
     # -- who is acting ------------------------------------------------------------------------
     @property
@@ -142,6 +143,14 @@ class Site(SiteHooks):
         self.fields.load()
         self.templates.load()
         self._schema_seen = (time.monotonic(), schema.get_meta(self, SCHEMA_STAMP))
+
+    def _schema_rolled_back(self) -> None:
+        """A transaction that changed fields, templates or access rolled back: believe what is
+        stored again (or, if it cannot be read now, at the next `refresh_schema`)."""
+        try:
+            self.load_schema()
+        except Exception:
+            self._schema_seen = (float("-inf"), object())
 
     def schema_changed(self) -> None:
         """Tell every process that fields, templates or access changed (they reload within

@@ -105,6 +105,7 @@ class Template:
         current = self._registry_copy()
         if name in self.field_names:
             return
+        self.site.db.schema_change()
         self.site.db.execute(ADD_FIELD, (self.fieldgroups_id, field.id, len(self.field_names)))
         self.field_names.append(name)
         self._field_set = frozenset(self.field_names)
@@ -115,6 +116,7 @@ class Template:
         """Make `names`, in this order, the template's fields. A field taken away loses the
         values its pages of this template held (as in ProcessWire). Unknown names are refused
         before anything changes."""
+        self.site.db.schema_change()
         wanted = list(dict.fromkeys(names))
         current = self._registry_copy()
         fields = [self.site.fields[name] for name in wanted]
@@ -137,6 +139,7 @@ class Template:
         """Change settings (label, no_children, parent_templates, no_move ...) and store them
         at once; unknown settings, values of the wrong kind and unknown template names are
         refused and nothing changes."""
+        self.site.db.schema_change()
         current = self._registry_copy()
         merged = self.site.templates.checked_settings({**self.settings, **settings}, self.name)
         stored = {key: value for key, value in merged.items() if value != TEMPLATE_SETTINGS.get(key)}
@@ -170,6 +173,7 @@ class Template:
         home template always does, so it cannot stop). A list left None while others are given
         is empty: only superusers then have that right.
         """
+        self.site.db.schema_change()
         lists = {"view_roles": view, "edit_roles": edit, "create_roles": create, "add_roles": add}
         users = self.site.users
         if all(value is None for value in lists.values()):
@@ -342,6 +346,7 @@ class Templates:
                 existing.add_field(field_name)
             return existing
         db = self.site.db
+        db.schema_change()
         with self.site.transaction():
             fg_id = db.insert("INSERT INTO fieldgroups (name) VALUES (?)", (name,))
             template_id = db.insert("INSERT INTO templates (name, fieldgroups_id, flags, data) "
@@ -363,6 +368,7 @@ class Templates:
         """Remove a template and its fieldgroup; refused while pages use it, for a locked
         (system) template, and while another template names it as allowed parent or child."""
         template = self[key]
+        self.site.db.schema_change()
         used = self.pages_using(template.name)
         if used:
             raise ValidationError(f"template {template.name!r} is used by {used}"

@@ -195,6 +195,57 @@ def test_schema_change_inside_transaction_is_refused(site):
     assert site.fields.get("body") is None
 
 
+def test_template_field_and_access_changes_rolled_back_are_forgotten(site, tmp_path):
+    """Rows roll back, and so must what this process believes of the schema: a template added
+    in a transaction that failed stayed usable here, and its pages broke other processes'
+    finds; an access change undone stayed in force here."""
+    site.fields.add("body", "Textarea")
+    site.users.add_role("member")
+    members = site.templates.add("members", fields=["title"])
+    members.set_access(view=["member"])
+    site.pages.add("members", 1, "club", title="Club")
+    site.templates.add("spare")
+    label = site.fields["body"].label
+    changes = {
+        "templates.add": lambda: site.templates.add("tt", fields=["title"]),
+        "add_field": lambda: members.add_field("body"),
+        "set_fields": lambda: members.set_fields(["title", "body"]),
+        "set_settings": lambda: members.set_settings(label="Members"),
+        "set_access": lambda: members.set_access(view=["guest"]),
+        "templates.delete": lambda: site.templates.delete("spare"),
+        "fields.update": lambda: site.fields.update("body", label="Text"),
+    }
+    for name, change in changes.items():
+        with pytest.raises(RuntimeError):
+            with site.transaction():
+                change()
+                raise RuntimeError(name)
+        with site.transaction():           # a savepoint rolled back, the transaction goes on
+            with pytest.raises(RuntimeError):
+                with site.transaction():
+                    change()
+                    raise RuntimeError(name)
+            assert site.templates.get("tt") is None, name
+        assert site.templates.get("spare") is not None, name
+        current = site.templates["members"]
+        assert current.field_names == ["title"] and current.label == "members", name
+        assert site.fields["body"].label == label, name
+        with site.as_user("guest"):
+            assert site.pages.count("template=members") == 0, name
+    with pytest.raises(cms.ValidationError):            # the rows are gone: so is the template
+        site.pages.add("tt", 1, "x1", title="x")
+    other = cms.boot(site.db.url, site_dir=tmp_path)
+    try:
+        assert other.pages.find("include=all, template=members").ids() == \
+            site.pages.find("include=all, template=members").ids()
+        assert other.templates["members"].access_roles()["view"] == ["member"]
+    finally:
+        other.close()
+    with site.transaction():               # a change that commits is kept
+        members.set_settings(label="Members")
+    assert site.templates["members"].label == "Members"
+
+
 def test_database_clock_is_close_to_ours(site):
     import time
     assert abs(site.db.db_time() - time.time()) < 5

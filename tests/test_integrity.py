@@ -60,6 +60,15 @@ def test_orphans_move_to_the_trash(site):
 
 
 @pytest.mark.slow
+def test_a_page_whose_template_is_gone_is_reported(site):
+    """Such a page breaks every find that meets it; repair cannot tell its template."""
+    page = site.pages.add("basic-page", 1, "lost", title="Lost")
+    site.db.execute("UPDATE pages SET templates_id = 999 WHERE id = ?", (page.id,))
+    found = check_site(site, repair=True)
+    assert [(p.kind, p.page_id, p.repaired) for p in found] == [("template", page.id, False)]
+    assert "template 999 does not exist" in found[0].detail
+
+
 def test_check_command_exit_codes(site, run_env):
     broken_site(site)
 

@@ -81,9 +81,19 @@ class _CountedTransaction:
         self.db.rollback_to(self.name)
 
     def __exit__(self, exc_type: Any, *exc_info: Any) -> Any:
-        self.db._levels.open -= 1
+        db = self.db
+        db._levels.open -= 1
         if self.atomic is not None:
-            return self.atomic.__exit__(exc_type, *exc_info)
+            committed = False
+            try:
+                result = self.atomic.__exit__(exc_type, *exc_info)
+                committed = exc_type is None
+                return result
+            finally:
+                if committed:
+                    db._levels.schema_touched = False
+                else:
+                    db.rolled_back()
         if exc_type is not None:
             self.rollback()
         self.db.execute(f"RELEASE SAVEPOINT {self.name}")
@@ -100,11 +110,12 @@ class HeldTransaction:
     is a savepoint inside it. Only this class touches that stack outside peewee.
     """
 
-    __slots__ = ("_pw", "_txn", "depth")
+    __slots__ = ("_pw", "_txn", "depth", "_rolled_back")
 
-    def __init__(self, pw: peewee.Database, txn: Any):
+    def __init__(self, pw: peewee.Database, txn: Any, rolled_back: Callable[[], None]):
         self._pw = pw
         self._txn = txn
+        self._rolled_back = rolled_back     # Database.rolled_back
         self.depth = 0            # peewee's stack depth with this one on top, once attached
 
     def attach(self) -> None:
@@ -130,6 +141,8 @@ class HeldTransaction:
     def rollback(self) -> None:
         """ROLLBACK (or back to the savepoint, which stays until `commit`)."""
         self._txn.rollback(False)
+        if not isinstance(self._txn, _NamedSavepoint):    # its rollback_to says it itself
+            self._rolled_back()
 
 
 class _NamedSavepoint:
@@ -169,6 +182,7 @@ class Database:
         self.pw = pw
         self._levels = threading.local()
         self._sql_cache: dict[str, str] = {}
+        self.on_schema_rollback: Callable[[], None] | None = None    # see schema_change
 
     # -- connection ---------------------------------------------------------------------------
     def check_connection(self) -> None:
@@ -238,6 +252,7 @@ class Database:
         savepoint that is still waiting, never sent, has nothing to undo on the server."""
         self.discard_deferred()
         self.execute(f"ROLLBACK TO SAVEPOINT {name}")
+        self.rolled_back()
 
     def execute_each(self, statements: Iterable[tuple[str, Sequence[Any]]]) -> None:
         """Run statements in order, each with its own parameters (a page's rows in one call)."""
@@ -275,6 +290,26 @@ class Database:
                               "add fields and templates before `with site.transaction():`")
         self.pw.execute_sql(text.format(**self.types))
 
+    def schema_change(self) -> None:
+        """Note that fields, templates or access are about to change in rows (not DDL).
+
+        Every process keeps them in memory. Inside a transaction, a rollback would undo the rows
+        but not what this process already believes (a template added in a block that failed
+        stayed usable, and its pages broke every other process's finds), so the rollback of
+        that transaction or of a savepoint in it calls `on_schema_rollback` (the site reloads
+        them from what is stored).
+        """
+        if self.pw.in_transaction():
+            self._levels.schema_touched = True
+
+    def rolled_back(self) -> None:
+        """After a ROLLBACK or a ROLLBACK TO SAVEPOINT: reload the schema if it changed inside."""
+        levels = self._levels
+        if getattr(levels, "schema_touched", False):
+            levels.schema_touched = self.pw.in_transaction()   # an outer level may roll back too
+            if self.on_schema_rollback is not None:
+                self.on_schema_rollback()
+
     def create_table(self, name: str, body: str) -> None:
         """CREATE TABLE with the engine's table options (MariaDB: InnoDB, utf8mb4, binary collation)."""
         self.ddl(f"CREATE TABLE {name} ({body}){self.table_options}")
@@ -287,14 +322,14 @@ class Database:
     def hold_transaction(self, begin: Callable[[], None] | None = None) -> HeldTransaction:
         """Open a transaction that the caller commits and ends itself (see HeldTransaction);
         `begin` issues the BEGIN where the engine needs a special one (SQLite's IMMEDIATE)."""
-        held = HeldTransaction(self.pw, self.pw.transaction())
+        held = HeldTransaction(self.pw, self.pw.transaction(), self.rolled_back)
         (begin or self.pw.begin)()
         held.attach()
         return held
 
     def hold_savepoint(self, name: str) -> HeldTransaction:
         """A savepoint `name` in the open transaction, held as `hold_transaction` holds one."""
-        held = HeldTransaction(self.pw, _NamedSavepoint(self, name))
+        held = HeldTransaction(self.pw, _NamedSavepoint(self, name), self.rolled_back)
         held.attach()
         return held
 
