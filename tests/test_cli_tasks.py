@@ -9,6 +9,7 @@ import json
 import logging
 import os
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -160,6 +161,22 @@ def test_run_exits_1_with_the_error_when_the_task_fails(tasker, cli):
     assert err.splitlines()[-1] == f"cms: error: task {task.id} ended failed: the source file is missing"
     code, _, err = cli("tasks", "run", task.id)
     assert code == 1 and "is failed" in err and "activate" in err
+
+
+def test_run_ends_a_recurring_task_s_run_and_leaves_the_next_one_scheduled(tasker, cli):
+    """Each run of a recurring task ends active, due again later: `tasks run` looped over the
+    next occurrences at once, for ever."""
+    task = add_task(tasker, "import_rows", "Nightly", {"total": 3}, every=3600)
+    code, out, err = cli("tasks", "run", task.id)
+    assert code == 0, err
+    assert "ran to the end of this run; its next run is due at" in out.splitlines()[-1]
+    assert tasker.get_state(task) == TaskState.ACTIVE
+    assert tasker.get_details(task)["steps"] == 1
+    assert tasker.get_details(task)["not_before"] > time.time() + 3000
+    failing = add_task(tasker, "fail", "Flaky", retry={"attempts": 3, "backoff": 600})
+    code, _, err = cli("tasks", "run", failing.id)
+    assert code == 1 and "step failed; it is retried at" in err
+    assert tasker.get_details(failing)["steps"] == 1
 
 
 def test_reset_then_run_runs_a_finished_task_again(tasker, cli):

@@ -297,6 +297,46 @@ def test_trash_task_kills_it_and_moves_it_to_the_trash(tasker):
     assert tasker.get_state(task) == TaskState.KILLED
 
 
+def test_a_task_in_the_trash_is_not_activated_restarted_or_run(tasker):
+    """It would run unseen: the task list, get_tasks and the status API leave the trash out."""
+    from cms.tasker import claim_next
+    task = make_task(tasker, "count", total=3)
+    run(tasker, task)
+    progress = runtime(tasker, task, "progress")
+    tasker.trash_task(task)
+    for change in (tasker.activate_task, tasker.restart_task):
+        with pytest.raises(TaskError, match="in the trash"):
+            change(task)
+    with pytest.raises(TaskError, match="in the trash"):
+        tasker.activate_task_set([task])
+    assert tasker.get_state(task) == TaskState.KILLED
+    assert runtime(tasker, task, "progress") == progress          # restart reset nothing
+    tasker.site.pages.restore(tasker.site.pages.get(task.id))
+    assert tasker.activate_task(task)
+    # a task page trashed by page code while the task is active is not claimed either
+    tasker.site.pages.trash(tasker.site.pages.get(task.id))
+    assert tasker.get_state(task) == TaskState.ACTIVE
+    assert claim_next(tasker) is None
+    assert run(tasker, task) is False
+    assert "in the trash" in str(tasker.site.notices.warnings()[-1])
+
+
+def test_bad_execute_task_params_are_refused_before_the_claim(tasker):
+    """A value found bad after the claim left the task held ("already running") until its
+    lease ran out, and the reaper counted an attempt."""
+    task = make_task(tasker, "count", total=3)
+    for params, named in ((5, "must be a dict"), ({"memory_limit": "lots"}, "memory_limit"),
+                          ({"memory_limit": 1.5}, "memory_limit"), ({"timeout": "soon"}, "timeout"),
+                          ({"timeout": -1}, "timeout"), ({"timeout": float("nan")}, "timeout"),
+                          ({"timeout": True}, "timeout"), ({"invoker": 7}, "invoker")):
+        with pytest.raises(TaskError, match=named):
+            tasker.execute_task(task, params)
+    assert runtime(tasker, task, "running", "steps", "attempts") == (0, 0, 0)
+    assert tasker.execute_task(task, {"timeout": time.time() + 30, "memory_limit": 0,
+                                      "invoker": "me", "mine": [1]})
+    assert runtime(tasker, task, "running", "steps") == (0, 1)
+
+
 def test_lifecycle_calls_refuse_a_page_that_is_not_a_task(tasker):
     with pytest.raises(TaskError, match="not a task"):
         tasker.activate_task(1)

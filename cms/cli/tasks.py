@@ -120,6 +120,14 @@ def _iso(epoch: float | None) -> str | None:
     return datetime.fromtimestamp(float(epoch), timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
 
 
+def _due_later(tasker: Any, task_id: int) -> str | None:
+    """When an active task waits for its `not_before`, as text; None when it is due now. A
+    step that ends a recurring task's run (or fails with a retry) leaves it active but due
+    later: `tasks run` would otherwise run the next occurrence at once, for ever."""
+    not_before = tasker.get_details(task_id).get("not_before")
+    return _iso(not_before) if not_before is not None and float(not_before) > time.time() else None
+
+
 def _summary(tasker: Any, task: Any) -> dict[str, Any]:
     from ..tasker import state_info
     state = int(task.get("task_state") or 0)
@@ -286,6 +294,16 @@ def cmd_run(args: argparse.Namespace) -> int:
             last = line
             if interrupts or state != TaskState.ACTIVE:
                 break
+            due = _due_later(tasker, task.id)
+            if due:               # a recurring task's next run, or a retry after a failure
+                if tty:
+                    print()
+                if ran:
+                    print(f"task {task.id} ran to the end of this run; its next run is due at "
+                          f"{due} (cron or a worker runs it then)")
+                    return 0
+                return _fail(f"task {task.id}'s step failed; it is retried at {due} (see "
+                             f"`python run.py tasks show {task.id}`)")
             if not ran:
                 if tty:
                     print()

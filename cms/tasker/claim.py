@@ -34,6 +34,7 @@ import socket
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
+from ..page import Page
 from . import sql
 from .state import TaskState
 
@@ -201,9 +202,11 @@ def why_not_claimable(tasker: Tasker, task_id: int) -> str:
     row = db.one(sql.WHY_NOT_CLAIMED, (task_id,))
     if row is None:
         return f"page {task_id} is not a task"
-    state, running, runner = row
+    state, running, runner, status = row
     if running:
         return f"task {task_id} is already running (runner {runner})"
+    if status >= Page.STATUS_TRASH:
+        return f"task {task_id} is in the trash (restore its page to run it)"
     if state != TaskState.ACTIVE:
         return f"task {task_id} is {TaskState(state).label}, not active"
     waiting = db.all(sql.UNFINISHED_DEPS, (task_id,))

@@ -50,7 +50,8 @@ class Lifecycle:
         """Make a task ready to run (ACTIVE). False, and nothing changes, while a dependency
         has not finished; with `activate_anyway=False` only a WAITING task is activated.
         Activating a failed or killed task clears its attempt and failure counts, and a task
-        the browser kept for its next "Run now" step is released to every runner.
+        the browser kept for its next "Run now" step is released to every runner. A task in
+        the trash is refused (TaskError): restore its page first.
 
         `for_browser` (the admin's Run now): the task is kept for the browser's first step in
         the same transaction, as a browser step keeps it for the next one (admin_run with a
@@ -68,6 +69,7 @@ class Lifecycle:
         def activate() -> bool:
             with self.storage.write_transaction():
                 state, _ = self.lock(task_id)
+                self.refuse_trashed(task_id, "activated")
                 if not activate_anyway and state != TaskState.WAITING:
                     return False
                 if state == TaskState.ACTIVE:
@@ -215,6 +217,12 @@ class Lifecycle:
         return acting_name(self.site, by)
 
     # -- inside a caller's transaction ------------------------------------------------------
+    def refuse_trashed(self, task_id: int, what: str) -> None:
+        """TaskError for a task whose page is in the trash: it is never claimed there."""
+        if (self.site.db.scalar(sql.PAGE_STATUS, (task_id,)) or 0) >= Page.STATUS_TRASH:
+            raise TaskError(f"task {task_id} is in the trash and cannot be {what}: restore its "
+                            "page first")
+
     def lock(self, task_id: int) -> tuple[int, int]:
         row = self.site.db.one(sql.LOCK_STATE + self.storage.for_update, (task_id,))
         if row is None:

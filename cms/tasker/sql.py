@@ -19,17 +19,20 @@ ACTIVE, WAITING, FINISHED = int(TaskState.ACTIVE), int(TaskState.WAITING), int(T
 _UNFINISHED = ("SELECT {cols} FROM tasker_deps d JOIN tasker_tasks o ON o.pages_id = d.depends_on "
                f"WHERE d.pages_id = {{task}} AND o.state <> {FINISHED}")
 UNFINISHED_DEPS = _UNFINISHED.format(cols="d.depends_on", task="?") + " ORDER BY d.depends_on"
+# A task whose page is in the trash is never claimed (activation refuses it too, but its page
+# may be trashed by page code while the task is active).
+_NOT_TRASHED = "NOT EXISTS (SELECT 1 FROM pages tp WHERE tp.id = t.pages_id AND tp.status >= 8192)"
 # A task is ready when it is active, not running, due, not kept for the browser's next "Run now"
-# step (see STEP_END), and every task it depends on finished.
+# step (see STEP_END), every task it depends on finished, and its page is not in the trash.
 READY = (f"t.state = {ACTIVE} AND t.running = 0 AND (t.not_before IS NULL OR t.not_before <= {{now}}) "
          "AND (t.admin_run = 0 OR t.lease_until IS NULL OR t.lease_until < {now}) "
-         f"AND NOT EXISTS ({_UNFINISHED.format(cols='1', task='t.pages_id')})")
+         f"AND NOT EXISTS ({_UNFINISHED.format(cols='1', task='t.pages_id')}) AND {_NOT_TRASHED}")
 # A long task takes turns with short ones: `turn` is when its last step ended.
 ORDER = "ORDER BY t.priority DESC, t.turn, t.pages_id"
 CLAIM_SET = ("running = 1, token = ?, runner = ?, invoker = ?, admin_run = ?, "
              "lease_until = {now} + ?, beats = 0")
 BY_ID = (f"t.pages_id = ? AND t.state = {ACTIVE} AND t.running = 0 "
-         f"AND NOT EXISTS ({_UNFINISHED.format(cols='1', task='?')})")
+         f"AND NOT EXISTS ({_UNFINISHED.format(cols='1', task='?')}) AND {_NOT_TRASHED}")
 UNDER_LIMIT = "(SELECT COUNT(*) FROM tasker_tasks r WHERE r.running = 1) < ?"
 COUNT_RUNNING = "SELECT COUNT(*) FROM tasker_tasks WHERE running = 1"
 # The row a claim takes (`FROM tasker_tasks t` ...): the next ready task, or one given task if it
@@ -39,7 +42,9 @@ PICK_SEVERAL = f"FROM tasker_tasks t WHERE {READY} {ORDER} LIMIT ?"
 PICK_ID = f"FROM tasker_tasks t WHERE {BY_ID}"
 CLAIM_UPDATE = f"UPDATE tasker_tasks SET {CLAIM_SET}"      # + the engine's choice of row
 CLAIM_BY_ID = CLAIM_UPDATE + " WHERE pages_id = ?"
-WHY_NOT_CLAIMED = "SELECT state, running, runner FROM tasker_tasks WHERE pages_id = ?"
+WHY_NOT_CLAIMED = ("SELECT t.state, t.running, t.runner, p.status FROM tasker_tasks t "
+                   "JOIN pages p ON p.id = t.pages_id WHERE t.pages_id = ?")
+PAGE_STATUS = "SELECT status FROM pages WHERE id = ?"
 
 # -- leases ------------------------------------------------------------------------------------
 READ_TOKEN = "SELECT token FROM tasker_tasks WHERE pages_id = ?"

@@ -267,7 +267,7 @@ class StepRunner:
         if db.in_transaction() and not (batch and batch.txn.on_top()):
             raise TaskError("execute_task cannot run inside a transaction: a step commits its "
                             "progress as it goes; call it outside `with site.transaction()`")
-        params = dict(params or {})
+        params = checked_params(params)
         claim = params.pop("claim", None)
         settings = params.pop("settings", None) or self.tasker.settings()
         ahead = params.pop("ahead", None)
@@ -689,6 +689,28 @@ def transient(db: Any, error: BaseException) -> str:
         exc = exc.__cause__ or exc.__context__
         seen += 1
     return ""
+
+
+def checked_params(params: Any) -> dict[str, Any]:
+    """execute_task's params, refused (TaskError, nothing claimed) where a value could not be
+    used: a bad one found after the claim would leave the task held until its lease ran out.
+    Other keys go to the method's options as given."""
+    if params is None:
+        return {}
+    if not isinstance(params, dict):
+        raise TaskError(f"execute_task's params must be a dict, not {type(params).__name__}")
+    params = dict(params)
+    number = (int, float)
+    for key, kinds, what in (("timeout", number, "epoch seconds (a number, 0 = none)"),
+                             ("memory_limit", (int,), "bytes (an integer, 0 = none)"),
+                             ("invoker", (str,), "a name (text)")):
+        value = params.get(key)
+        if value is None:
+            continue
+        if (isinstance(value, bool) or not isinstance(value, kinds)
+                or (key != "invoker" and not 0 <= value < float("inf"))):
+            raise TaskError(f"execute_task's {key} must be {what}, not {value!r}")
+    return params
 
 
 def returned(result: Any) -> str:

@@ -310,7 +310,9 @@ class Tasker(Module, Hookable):
         return self.lifecycle.reset_progress(task, by=by)
 
     def restart_task(self, task: Page | int, *, by: str | None = None) -> bool:
-        """Reset the task and activate it (False when a dependency has not finished)."""
+        """Reset the task and activate it (False when a dependency has not finished; a task
+        in the trash is refused with TaskError before anything changes)."""
+        self.lifecycle.refuse_trashed(task_id_of(task), "restarted")
         self.reset_progress(task, by=by)
         return self.activate_task(task, by=by)
 
