@@ -89,6 +89,27 @@ def subtree_range(path: str) -> tuple[str, str]:
     return path, path[:-1] + "0"
 
 
+KNOWN_STATUS = sum(Page.STATUS_NAMES.values())
+PLACE_STATUS = {Page.STATUS_TRASH: "page.trash() and page.restore()",
+                Page.STATUS_DELETED: "site.pages.delete()"}
+
+
+def checked_status(page: Page, stored: int) -> None:
+    """A page's status as it may be saved: ProcessWire's bits only, none negative; the trash
+    and deleted bits only as trash(), restore() and delete() set them (a page is in the trash
+    exactly when it lies below the trash page). ValidationError otherwise, nothing saved."""
+    status = page.status
+    if not isinstance(status, int) or isinstance(status, bool) or status < 0 or status & ~KNOWN_STATUS:
+        raise ValidationError(f"page status {status!r} is not a sum of the status bits "
+                              f"({', '.join(f'{k} {v}' for k, v in Page.STATUS_NAMES.items())})",
+                              field="status", value=status, rule="bits")
+    for bit, how in PLACE_STATUS.items():
+        if (status ^ stored) & bit:
+            raise ValidationError(f"the {'trash' if bit == Page.STATUS_TRASH else 'deleted'} "
+                                  f"status is set and cleared by {how}, not by a status change",
+                                  field="status", value=status, rule="place")
+
+
 def writes(page_id: int, rows: list[tuple], insert: str, index: str) -> list[tuple[str, tuple]]:
     """The statements that store a field's rows for a page, and queue them for the field's
     trigram index (`index`, cms.textindex.insert_sql) when it has one."""
@@ -530,6 +551,7 @@ class Pages(Hookable):
             raise PageError(f"parent {parent_id} does not exist")
         if parent_path.startswith(TRASH_PATH):
             raise PageError(f"a new page cannot be added in the trash ({parent_path})")
+        checked_status(page, 0)
         self._check_children_allowed(parent_template, parent_id, page.template)
         grants = self.site.acting_grants()
         if grants is not None:
@@ -634,6 +656,8 @@ class Pages(Hookable):
             self._check_update(grants, page, core)
         if {"name", "parent"} & core:
             self._move(page)
+        if "status" in core:
+            checked_status(page, db.scalar("SELECT status FROM pages WHERE id = ?", (page.id,)))
         if core - {"name", "parent"}:
             db.execute("UPDATE pages SET status = ?, sort = ? WHERE id = ?",
                        (page.status, page.sort, page.id))

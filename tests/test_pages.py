@@ -382,6 +382,28 @@ def test_status_helpers(docs):
         again.add_status("sparkly")
 
 
+def test_a_status_that_is_no_sum_of_known_bits_or_moves_the_page_is_refused(docs):
+    """-1 was stored (trash, hidden and system at once, at /p/: delete refused it as a system
+    page), and the trash bit set by add_status left the page outside the trash."""
+    page = docs.pages.add("doc", 1, "p", title="P")
+    for status, rule in ((-1, "not a sum"), (3, "not a sum"), (Page.STATUS_TRASH, "page.trash()"),
+                         (Page.STATUS_DELETED, "site.pages.delete()")):
+        with pytest.raises(ValidationError, match=rule):
+            docs.pages.get(page.id).add_status(status).save()
+        with pytest.raises(ValidationError, match=rule):
+            docs.pages.add("doc", 1, "q", title="Q", status=Page.STATUS_ON | status if status > 0
+                           else status)
+    assert docs.pages.get(page.id).status == Page.STATUS_ON
+    assert not docs.pages.get("/q/")
+    page.trash()
+    with pytest.raises(ValidationError, match="page.restore()"):
+        docs.pages.get(page.id).remove_status("trash").save()
+    assert docs.pages.get(page.id).is_trash()
+    docs.pages.get(page.id).add_status(Page.STATUS_HIDDEN | Page.STATUS_LOCKED).save()
+    assert docs.pages.get(page.id).status == (Page.STATUS_ON | Page.STATUS_TRASH | Page.STATUS_HIDDEN
+                                              | Page.STATUS_LOCKED)
+
+
 def test_trash_and_restore(docs):
     parent = docs.pages.add("doc", 1, "parent", title="P")
     page = docs.pages.add("doc", parent, "victim", title="V")

@@ -337,6 +337,24 @@ def test_bad_execute_task_params_are_refused_before_the_claim(tasker):
     assert runtime(tasker, task, "running", "steps") == (0, 1)
 
 
+def test_a_save_outside_a_step_keeps_what_names_the_work(tasker):
+    """A save of a task that is not running wrote task_data whole: without `pageid` (or with
+    another module) its next step failed or ran something else."""
+    task = make_task(tasker, "count", total=3)
+    before = stored_data(tasker, task)
+    data = {"records_processed": 1, "total": 3}
+    assert tasker.save_progress(task, data)
+    assert {key: data[key] for key in ("module", "method", "pageid")} == \
+        {key: before[key] for key in ("module", "method", "pageid")}
+    assert stored_data(tasker, task) == data
+    with pytest.raises(TaskError, match="'module' is 'Jobs'; a save may not change it"):
+        tasker.save_progress(task, {**data, "module": "Evil"})
+    assert stored_data(tasker, task) == data
+    assert run(tasker, task)
+    assert tasker.get_state(task) == TaskState.FINISHED
+    assert stored_data(tasker, task)["records_processed"] == 3
+
+
 def test_lifecycle_calls_refuse_a_page_that_is_not_a_task(tasker):
     with pytest.raises(TaskError, match="not a task"):
         tasker.activate_task(1)

@@ -8,6 +8,7 @@ is due it costs a dict lookup and a comparison. `allowed_to_execute` runs no que
 """
 from __future__ import annotations
 
+import json
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -18,6 +19,8 @@ from . import sql
 from .errors import ClaimLost, TaskError
 from .state import TaskState, as_state
 from .step import current_rss, dumps, progress_of
+
+IDENTITY_KEYS = ("module", "method", "pageid")     # what task_data says the task runs on
 
 if TYPE_CHECKING:
     from .step import Step
@@ -160,7 +163,10 @@ class Progress:
             step.interrupted = reason
 
     def _save_outside_step(self, task_id: int, task_data: dict) -> None:
-        text = dumps(task_data)
+        """Store the data of a task that is not running. What names the work (`module`,
+        `method`, `pageid`) stays as created: missing keys are filled in from what is stored
+        (in the caller's dict too), and a different value is refused, since the next step
+        would run something else or fail."""
         db = self.site.db
 
         def save() -> None:
@@ -171,6 +177,16 @@ class Progress:
                 if row[0]:
                     raise TaskError(f"task {task_id} is running in another step; only that step "
                                     "saves its progress")
+                stored = json.loads(db.scalar(sql.READ_DATA, (task_id,)) or "{}")
+                for key in IDENTITY_KEYS:
+                    if key not in stored:
+                        continue
+                    if key not in task_data:
+                        task_data[key] = stored[key]
+                    elif task_data[key] != stored[key]:
+                        raise TaskError(f"task {task_id}'s task_data {key!r} is {stored[key]!r}; "
+                                        f"a save may not change it (to {task_data[key]!r})")
+                text = dumps(task_data)
                 progress = progress_of(task_data, row[1])
                 db.execute(sql.SAVE_DATA, (text, fold(text), task_id))
                 db.execute(sql.SET_PROGRESS, (progress, task_id))

@@ -145,6 +145,7 @@ SAVE_ANY_STATE = ("UPDATE tasker_tasks SET progress = ?, lease_until = {now} + ?
                   "beats = beats + 1, attempts = attempts * ? WHERE pages_id = ? AND token = ?")
 SAVE_CHECK = "SELECT token, state, reset_pending FROM tasker_tasks WHERE pages_id = ?"
 LOCK_RUNNING = "SELECT running, progress FROM tasker_tasks WHERE pages_id = ?"
+READ_DATA = "SELECT data FROM field_task_data WHERE pages_id = ?"
 SET_PROGRESS = "UPDATE tasker_tasks SET progress = ? WHERE pages_id = ?"
 
 # -- step figures ------------------------------------------------------------------------------
