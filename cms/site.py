@@ -205,7 +205,8 @@ def boot(url: str | None = None, *, site_dir: str | os.PathLike | None = None,
     global _current
     folder = resolve_site_dir(site_dir)
     if not folder.is_dir():
-        raise CmsError(f"site directory {str(folder)!r} does not exist")
+        raise CmsError(f"site directory {str(folder)!r} " + (
+            "is a file, not a directory" if folder.exists() else "does not exist"))
     db = connect(resolve_url(url, folder))
     site = Site(db, folder, debug=debug or bool(os.environ.get("CMS_DEBUG")))
     pending = schema.pending_upgrades(site)

@@ -31,6 +31,27 @@ def test_unreachable_database_is_one_line_and_exit_1(run_env):
 
 
 @pytest.mark.slow
+def test_a_reader_that_goes_away_is_no_traceback(run_env, site):
+    """`tasks list | head -1`: the pipe closes before the command has written."""
+    site.modules.get("Tasker")
+    reader = subprocess.Popen([PYTHON, str(ROOT / "run.py"), "user", "list"], env=run_env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    reader.stdout.close()                          # as `head` does once it has its lines
+    stderr = reader.stderr.read().decode()
+    assert reader.wait(timeout=120) == 1
+    assert "Traceback" not in stderr and "BrokenPipe" not in stderr, stderr
+
+
+@pytest.mark.slow
+def test_a_site_directory_that_is_a_file_is_named_so(run_env, tmp_path):
+    file = tmp_path / "not-a-folder"
+    file.write_text("")
+    result = run(run_env, "--site", str(file), "tasks", "list")
+    assert result.returncode == 1
+    assert result.stderr.strip().endswith("is a file, not a directory"), result.stderr
+
+
+@pytest.mark.slow
 def test_unknown_command_is_usage_error(run_env):
     assert run(run_env, "frobnicate").returncode == 2
 

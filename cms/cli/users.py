@@ -116,14 +116,16 @@ def cmd_role_add(args: argparse.Namespace) -> int:
 
 def cmd_role_list(args: argparse.Namespace) -> int:
     site = boot_from(args)
-    rows = [{"id": r.id, "name": r.name, "permissions": [p.name for p in r.permissions]}
+    every = [p.name for p in site.users.permissions()]
+    # superuser holds every permission without a stored one: say so, not "[]"
+    rows = [{"id": r.id, "name": r.name, "every_permission": r.name == "superuser",
+             "permissions": every if r.name == "superuser" else [p.name for p in r.permissions]}
             for r in site.users.roles()]
     if args.json:
         print(json.dumps(rows, indent=2))
     else:
         for row in rows:
-            # superuser holds every permission without a stored one: say so, not "[]"
-            held = ("every permission" if row["name"] == "superuser"
+            held = ("every permission" if row["every_permission"]
                     else ", ".join(row["permissions"]) or "no permissions")
             print(f"{row['id']:>6}  {row['name']}  [{held}]")
     return 0
