@@ -437,6 +437,9 @@ class Pages(Hookable):
         self.site.refresh_schema()
         if page.id and "roles" in page._changed and page.template.name == "user":
             self.site.users.check_keeps_a_superuser(page)
+            self.site.users.check_guest_rights(page)
+        elif page.id and "permissions" in page._changed and page.template.name == "role":
+            self.site.users.check_guest_rights(page)
         if not self.db.in_transaction():
             return self.db.retry(lambda: self._save_restoring(page, field, savepoint=True))
         # Inside a caller's transaction, with no hook that could fail half-way, the writes are

@@ -251,6 +251,27 @@ class Users:
             + "; make another user a superuser first", field="roles", value=user.name,
             rule="last-superuser")
 
+    def check_guest_rights(self, page: Page) -> None:
+        """Refuse a save giving the guest user a role but guest, or the guest role a right of the
+        admin (editing, adding, moving ... pages, steering tasks): every visitor who is not
+        logged in is the guest, so ticking superuser there made the whole web a superuser. A
+        permission a module adds for visitors may still be given to the guest role."""
+        if page.template.name == "user" and page.id == self.guest().id:
+            extra = [getattr(r, "name", r) for r in (page.get("roles") or [])
+                     if getattr(r, "name", r) != "guest"]
+            if extra:
+                raise ValidationError(f"the guest user is everyone who is not logged in: it holds "
+                                      f"the guest role only, not {', '.join(map(str, extra))}",
+                                      field="roles", value=extra, rule="guest")
+        elif page.template.name == "role" and page.name == "guest" \
+                and page.parent_id == self._parent_id(ROLES_PATH):
+            admin = [p.name for p in (page.get("permissions") or [])
+                     if getattr(p, "name", "") in PERMISSIONS and p.name != VIEW]
+            if admin:
+                raise ValidationError(f"the guest role is everyone who is not logged in: it cannot "
+                                      f"hold {', '.join(admin)}", field="permissions",
+                                      value=admin, rule="guest")
+
     def _user_ids(self) -> list[int]:
         return [row[0] for row in self.db.all("SELECT id FROM pages WHERE parent_id = ?",
                                              (self._parent_id(USERS_PATH),))]

@@ -572,11 +572,11 @@ def test_a_request_reads_its_users_roles_once_and_keeps_them_for_the_caches_time
     now = [100.0]
     cache = AccessCache(ttl=2.0, clock=lambda: now[0])
     guest = site.users.guest()
-    assert not cache.grants(site, guest).holds("page-edit")
-    grant(site, "guest", "page-edit")
-    assert not cache.grants(site, guest).holds("page-edit")   # kept
+    assert not cache.grants(site, guest).holds("comment-post")
+    grant(site, "guest", "comment-post")
+    assert not cache.grants(site, guest).holds("comment-post")   # kept
     now[0] += 2.5
-    assert cache.grants(site, guest).holds("page-edit")       # read again
+    assert cache.grants(site, guest).holds("comment-post")       # read again
     site.users.login_as(guest, cache.grants(site, guest))
     assert site.acting_grants() is cache.grants(site, guest)
 
@@ -586,8 +586,8 @@ def test_a_permission_asked_of_the_cache_with_the_requests_grants_reads_no_roles
     from cms.web.app import AccessCache
     cache = AccessCache(ttl=2.0)
     guest = site.users.guest()
-    grant(site, "guest", "page-edit")
+    grant(site, "guest", "comment-post")
     grants = cache.grants(site, guest)
     monkeypatch.setattr(site.users, "grants", lambda user_id: pytest.fail("roles read again"))
-    assert cache.can(site, guest, "page-edit", grants)
+    assert cache.can(site, guest, "comment-post", grants)
     assert not cache.can(site, guest, "page-delete", grants)

@@ -124,6 +124,35 @@ def test_bad_input_is_refused_beside_the_field(site, superuser):
     assert added.status == 303 and "report-view" in site.users.permission_names(refresh=True)
 
 
+def test_the_guest_gets_no_right_of_the_admin(site, superuser, admin_server):
+    """Ticking superuser on the guest user made every anonymous visitor a superuser."""
+    token = superuser.token()
+    guest = site.users.guest()
+    answer = superuser.post(f"/admin/access/users/{guest.id}/edit", [
+        ("csrf_token", token), ("email", ""), ("roles", "superuser")])
+    assert answer.status == 400
+    assert "holds the guest role only" in beside(answer, "roles")
+    assert site.users.guest().role_names() == ["guest"]
+    role = site.users.role("guest")
+    answer = superuser.post(f"/admin/access/roles/{role.id}/edit", [
+        ("csrf_token", token), ("permissions", "page-view"), ("permissions", "tasker-admin")])
+    assert answer.status == 400 and "cannot hold tasker-admin" in answer.text
+    assert [p.name for p in site.users.role("guest").get("permissions")] == ["page-view"]
+    anonymous = Client(admin_server)
+    assert anonymous.get("/admin/access/users/").status == 303       # to the login
+    anonymous.close()
+    with pytest.raises(ValidationError, match="guest role only"):     # the API refuses it too
+        guest = site.users.guest()
+        guest.set("roles", [site.users.role("guest"), site.users.role("superuser")])
+        guest.save()
+    comment = site.users.add_permission("comment-post", "Post comments")
+    role = site.users.role("guest")
+    role.set("permissions", [*role.get("permissions"), comment])
+    role.save()                                      # a visitors' permission may be given
+    assert [p.name for p in site.users.role("guest").get("permissions")] == ["page-view",
+                                                                             "comment-post"]
+
+
 def test_the_system_roles_stay(site, superuser):
     token = superuser.token()
     guest = site.users.role("guest")
