@@ -397,16 +397,25 @@ def test_create_takes_only_registered_task_methods(web_site, admin):
 def test_create_names_only_a_page_the_user_may_view(web_site, server):
     """A tasks-only user could start a task on a members-only page they may not see."""
     web_site.users.add_role("steerer", ["tasker-admin"])
-    web_site.users.add("tess", PASSWORD, roles=["steerer"])
+    web_site.users.add_role("editor", ["page-edit"])
+    web_site.users.add("tess", PASSWORD, roles=["steerer", "editor"])
     web_site.templates.add("members", fields=["title"]).set_access(view=[], edit=[])
     club = web_site.pages.add("members", 1, "club", title="Club")
+    web_site.templates.add("notes", fields=["title"]).set_access(view=["guest"], edit=["editor"])
+    notes = web_site.pages.add("notes", 1, "notes", title="Notes")
     steerer = Client(server)
     steerer.login("tess")
     refused = steerer.api("create", module="WebJobs", method="count_to", pageid=str(club.id),
                           title="Into the club")
     assert refused.status == 404 and refused.json()["result"] == f"there is no page {club.id}"
     assert web_site.pages.count("template=tasker-task, include=all") == 0
-    made = steerer.api("create", module="WebJobs", method="count_to", pageid="1", title="Home")
+    # Nor on a page they may view but not edit: the method may add or delete pages under it
+    # (a tasks-only user imported 603 pages under /about/ so, and could purge a dictionary).
+    refused = steerer.api("create", module="WebJobs", method="count_to", pageid="1", title="Home")
+    assert refused.status == 403 and "you may not edit /" in refused.json()["result"]
+    assert web_site.pages.count("template=tasker-task, include=all") == 0
+    made = steerer.api("create", module="WebJobs", method="count_to", pageid=str(notes.id),
+                       title="Notes")
     assert made.status == 200 and made.json()["status"] is True
 
 
@@ -645,6 +654,21 @@ def test_run_now_opens_the_task_page_in_run_mode(web_site, admin):
     assert state_of(web_site, task) == 1
     assert 'data-run="1"' in admin.get(answer.location).text
     assert 'data-run="1"' not in admin.get(answer.location).text      # once: a reload watches
+
+
+def test_run_now_refuses_a_finished_task(web_site, admin):
+    """Not offered there, but a hand-made POST ran a finished import's work a second time."""
+    task = make_task(web_site, target=2)
+    tasker = web_site.modules.get("Tasker")
+    tasker.activate_task(task)
+    assert tasker.execute_task(task) and state_of(web_site, task) == 3
+    answer = admin.post(f"/admin/tasks/{task.id}/run", {"csrf_token": admin.token()})
+    assert answer.status == 303
+    assert "Run now runs a waiting or active task" in admin.get(answer.location).text
+    assert state_of(web_site, task) == 3
+    refused = admin.api("start", task.id)
+    assert refused.status == 400 and "Run now runs a waiting" in refused.json()["result"]
+    assert state_of(web_site, task) == 3
 
 
 def test_the_task_page_shows_log_data_history_and_figures(web_site, admin):

@@ -32,7 +32,7 @@ from ..errors import CmsError
 from ..tasker.runners.browser import run_supervised_step
 from ..tasker.state import state_info
 from .answers import HttpError, error_json
-from .task_view import ACTIVE, FINISHED, status_row, task_row
+from .task_view import ACTIVE, FINISHED, WAITING, status_row, task_row
 
 if TYPE_CHECKING:
     from .app import Context, Web
@@ -79,6 +79,11 @@ def run_command(ctx: Context, tasker: Any, task: Any, cmd: str) -> str:
         if cmd == "start" and row.running:
             raise HttpError("the task is running already (a runner has claimed it); watch it or "
                            "suspend it first")
+        if cmd == "start" and row.state not in (ACTIVE, WAITING):
+            # Run now is offered to a waiting or active task (task_view.actions): a finished one
+            # would run its work again, a failed or killed one is tried again by Activate
+            raise HttpError(f"the task is {state_info(row.state, False)}: Run now runs a waiting "
+                           "or active task; reset it (or activate it) first")
         if (cmd == "start" or row.state != ACTIVE) and \
                 not tasker.activate_task(task, for_browser=cmd == "start"):
             raise HttpError("the task cannot be activated yet: a task it depends on has not "
@@ -159,6 +164,10 @@ def create(ctx: Context, tasker: Any) -> Any:
     page = ctx.site.pages.get(int(page_text))
     if not page or not page.viewable():     # a page the user may not view is not theirs to name
         raise HttpError(f"there is no page {int(page_text)}", 404)
+    if not page.editable():
+        # The method works on that page as the runner (every right): it may add, change or
+        # delete pages under it. Starting one asks for the right to edit the page.
+        raise HttpError(f"you may not edit {page.path}, so you may not start a task on it", 403)
     title = ctx.param("title").strip()
     if not title:
         raise HttpError("a new task needs a title")
