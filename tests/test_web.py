@@ -656,6 +656,21 @@ def test_run_now_opens_the_task_page_in_run_mode(web_site, admin):
     assert 'data-run="1"' not in admin.get(answer.location).text      # once: a reload watches
 
 
+def test_ids_too_long_and_bytes_that_are_no_utf8_are_no_500(web_site, admin):
+    huge = "9" * 23
+    for path in (f"/admin/page/{huge}/edit", f"/admin/page/{huge}/children",
+                 f"/admin/tasks/{huge}/", "/admin/page/-5/edit"):
+        assert admin.get(path).status == 404, path
+    found = admin.get("/admin/find/?selector=%ff%fe")
+    assert found.status in (200, 400), found.text[:300]
+    assert admin.get("/admin/find/?selector=id%3D1&column=%ff&column=title").status == 200
+    role = web_site.users.add_role("writer")
+    answer = admin.request("POST", f"/admin/access/roles/{role.id}/edit",
+                           f"csrf_token={admin.token()}&permissions=%ff%fe".encode(),
+                           {"Content-Type": "application/x-www-form-urlencoded"})
+    assert answer.status == 400 and "there is no permission" in answer.text
+
+
 def test_run_now_refuses_a_finished_task(web_site, admin):
     """Not offered there, but a hand-made POST ran a finished import's work a second time."""
     task = make_task(web_site, target=2)

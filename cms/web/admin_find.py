@@ -23,7 +23,7 @@ import bottle
 from ..errors import SelectorError
 from ..page import Page, PageArray
 from ..selectors.parser import OPERATORS, Condition, parse
-from .forms import selector_quoted
+from .forms import names_list, selector_quoted
 
 if TYPE_CHECKING:
     from .app import Context, Web
@@ -82,7 +82,7 @@ def register(web: Web) -> None:
         typed = "" if ctx.query("build") else ctx.query("selector").strip()
         selector = typed or built_selector(form)
         known = column_names(ctx)
-        ticked = ctx.request.query.decode().getall("column") or ctx.query("columns").split(",")
+        ticked = names_list(ctx.request.query, "column") or ctx.query("columns").split(",")
         columns = [c for c in ticked if c in known] or list(DEFAULT_COLUMNS)
         limited = selector_limit(selector)
         per = limited or ctx.int_param("per", PAGE_SIZES[0], 1, PAGE_SIZES[-1])

@@ -36,6 +36,7 @@ from ..site import SCHEMA_CHECK_SECONDS
 from . import csrf, sessions
 from .answers import HttpError, error_json
 from .auth import LoginThrottle
+from .forms import all_items
 
 if TYPE_CHECKING:
     from ..access import Grants
@@ -275,7 +276,7 @@ class Context:
         `cancel`, the page asked from, goes on in the form as `back` unless the form has one."""
         if self.form("confirmed") == "1":
             return
-        fields = [(name, value) for name, value in self.request.forms.decode().allitems()
+        fields = [(name, value) for name, value in all_items(self.request.forms)
                   if name not in ("confirmed", "csrf_token")]
         if not any(name == "back" for name, _ in fields):
             fields.append(("back", cancel))
@@ -361,6 +362,9 @@ class Web:
                                         undefined=jinja2.Undefined)
         self.views.globals.update(static=static_url, version=__version__)
         self.app = bottle.Bottle()
+        # An id in a URL (<id:int>) is 1 to 18 digits: a longer one is no page (404), where
+        # bottle's own filter handed the database a number no integer column holds (a 500).
+        self.app.router.add_filter("int", lambda conf: (r"\d{1,18}", int, lambda x: str(int(x))))
         self.app.install(CmsPlugin(self))
         self.app.error_handler.update({code: self.plain_error
                                        for code in (400, 404, 405, 413, 500)})

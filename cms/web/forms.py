@@ -27,9 +27,21 @@ def checked(form: Any, name: str) -> bool:
     return bool(form.getunicode(name))
 
 
+def as_text(raw: str) -> str:
+    """A value as bottle keeps it (the bytes sent, one latin-1 character each) read as UTF-8;
+    bytes that are no UTF-8 become U+FFFD. bottle's own `decode()` raises on them, which made
+    `?selector=%ff` a 500."""
+    return raw.encode("latin-1", "replace").decode("utf-8", "replace")
+
+
 def names_list(form: Any, name: str) -> list[str]:
     """Every value of a repeated input (checkboxes, ordered lists), blanks left out."""
-    return [value for value in (v.strip() for v in form.decode().getall(name)) if value]
+    return [value for value in (as_text(v).strip() for v in form.getall(name)) if value]
+
+
+def all_items(form: Any) -> list[tuple[str, str]]:
+    """Every (name, value) of a form, in order, as text."""
+    return [(as_text(name), as_text(value)) for name, value in form.allitems()]
 
 
 def page_ids_text(value: Any) -> str:
