@@ -927,7 +927,12 @@ class Pages(Hookable):
                                   if current[page_id] != slot])
 
     def shift(self, page: Page, up: bool) -> bool:
-        """Swap a page with the sibling before (`up`) or after it; False at either end."""
+        """Swap a page with the sibling before (`up`) or after it; False at either end. The
+        acting user needs page-sort on the parent and may edit the page moved (as ProcessWire's
+        sortable() asks; the sibling it passes moves by implication)."""
+        grants = self.site.acting_grants()
+        if grants is not None:
+            self._require(grants, "page-edit", self.get(page.id), "move in the order")
         row = self.db.one(
             "SELECT id FROM pages WHERE parent_id = ? AND id <> ? AND "
             + ("(sort < ? OR (sort = ? AND id < ?)) ORDER BY sort DESC, id DESC" if up else

@@ -195,7 +195,11 @@ def test_trashing_sorting_and_locking_need_the_page_editable_too(tree):
         assert not about.editable() and not about.trashable()
         with pytest.raises(PermissionDenied, match="page-delete"):
             site.pages.trash(about)
+        order = [p.id for p in site.pages.get(1).children("include=all")]
+        with pytest.raises(PermissionDenied, match="page-edit"):   # page-sort alone does not
+            site.pages.shift(about, up=about.id != order[0])
     assert not site.pages.get(pages["about"].id).is_trash()
+    assert [p.id for p in site.pages.get(1).children("include=all")] == order
     grant(site, "cleaner", "page-edit")
     with site.as_user("cl"):
         assert site.pages.get(pages["about"].id).trashable()
