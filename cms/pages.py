@@ -559,6 +559,7 @@ class Pages(Hookable):
         grants = self.site.acting_grants()
         if grants is not None:
             self._check_add(grants, page.template, parent_id)
+            self._check_references(page, [n for n in page._values if page.template.has_field(n)])
         access = self.site.users.access
         governing = (page.template.id if page.template.settings.get("use_roles")
                      else parent_governing or access.home_template_id)
@@ -657,6 +658,7 @@ class Pages(Hookable):
         grants = self.site.acting_grants()
         if grants is not None and changed:
             self._check_update(grants, page, core)
+            self._check_references(page, [n for n in changed if page.template.has_field(n)])
         if {"name", "parent"} & core:
             self._move(page)
         if "status" in core:
@@ -677,6 +679,27 @@ class Pages(Hookable):
                    (stamp, self.site.user_id, page.id))
         object.__setattr__(page, "modified", now)
         return sorted(changed)
+
+    def _check_references(self, page: Page, names: list[str]) -> None:
+        """Pages a Page field newly refers to must be pages the acting user may view: else a
+        reference to a user page, and a find on `field.email^=a`, read another user's address a
+        letter at a time (a subfield of a Page field is a plain join, as in ProcessWire).
+        References already stored stay, whoever set them."""
+        for name in names:
+            field = self.site.fields[name]
+            if field.type.kind != "page":
+                continue
+            wanted = set(page._values.get(name) or ())
+            if page.id:
+                wanted -= set(self.stored_values(field, [page.id]).get(page.id, ()))
+            if not wanted:
+                continue
+            seen = set(self.find_ids("id=" + "|".join(map(str, sorted(wanted)))
+                                     + ", include=unpublished"))
+            hidden = sorted(wanted - seen)
+            if hidden:
+                raise ValidationError(f"field {name!r} names a page that does not exist: "
+                                      f"{hidden[0]}", field=name, value=hidden, rule="page")
 
     def _check_update(self, grants: Any, page: Page, core: set[str]) -> None:
         """May the acting user save these changes? Edit for anything; lock for the locked bit;

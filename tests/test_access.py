@@ -205,6 +205,42 @@ def test_trashing_sorting_and_locking_need_the_page_editable_too(tree):
         assert site.pages.get(pages["about"].id).trashable()
 
 
+def test_a_page_field_takes_only_pages_the_user_may_view(tree):
+    """A reference to a user page, then Find on `ref.email^=a`, read another user's address a
+    letter at a time (a Page field's subfield is a plain join, as in ProcessWire)."""
+    site, pages = tree
+    site.fields.add("ref", "Page", multiple=True)
+    site.templates["basic-page"].add_field("ref")
+    site.templates["home"].set_access(view=["guest"], edit=["editor"], add=["editor"],
+                                      create=["editor"])
+    grant(site, "editor", "page-add", "page-create")
+    admin_id = site.users.get("admin").id
+    with site.as_user("ed"):
+        about = site.pages.get(pages["about"].id)
+        for hidden in (admin_id, pages["members"].id):
+            about.ref = [pages["deep"].id if hidden != admin_id else 1, hidden]
+            with pytest.raises(ValidationError, match=f"names a page that does not exist: {hidden}"):
+                about.save()
+        about = site.pages.get(pages["about"].id)
+        about.ref = [1]
+        about.save()
+        with pytest.raises(ValidationError, match="does not exist"):
+            site.pages.add("basic-page", pages["about"], "spy", title="Spy", ref=[admin_id])
+        note = site.pages.add("basic-page", pages["about"], "note", title="Note", ref=[1])
+    assert site.pages.get(pages["about"].id).ref.ids() == [1]
+    assert note.id and not site.pages.get("/about/spy/")
+    about = site.pages.get(pages["about"].id)          # one set by a superuser stays
+    about.ref = [1, admin_id]
+    about.save()
+    with site.as_user("ed"):
+        about = site.pages.get(pages["about"].id)
+        about.title = "About us"
+        about.save()
+        about.ref = [admin_id, 1]                       # reordered: nothing new
+        about.save()
+    assert site.pages.get(pages["about"].id).ref.ids() == [admin_id, 1]
+
+
 def test_superuser_and_code_outside_a_request_may_do_everything(tree):
     site, pages = tree
     site.pages.trash(site.pages.get(pages["about"].id))          # no user set: every right
