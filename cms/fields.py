@@ -27,6 +27,15 @@ SELECTOR_KEYS = frozenset("""
 """.split())
 RESERVED = SELECTOR_KEYS | frozenset(n for n in dir(Page) if not n.startswith("_")) | {"site"}
 TITLE = "title"             # the global title field: a system field, joined into every page load
+# The fields a system template (locked) cannot lose, by template name: users.py and Tasker's
+# install register theirs. Users without `roles`, or roles whose `permissions` changed type,
+# would lock everyone out; the Setup screens offered both.
+SYSTEM_FIELDS: dict[str, tuple[str, ...]] = {}
+
+
+def system_field_names() -> set[str]:
+    """Fields some system template needs as they are (their type and settings stay)."""
+    return {name for names in SYSTEM_FIELDS.values() for name in names}
 
 
 class Field:
@@ -182,6 +191,11 @@ class Fields:
                 f"field {name!r} cannot become {fieldtype.name}: a field keeps its values in a "
                 "table of its own or in its module's view (a Kept type), and cannot change "
                 "between the two", field=name, value=fieldtype.name, rule="type")
+        if name != TITLE and name in system_field_names() and (
+                fieldtype is not field.type or merged != field.settings):
+            raise ValidationError(f"field {name!r} belongs to the system's own pages (users, "
+                                  "roles, tasks): its type and settings stay as they are; its "
+                                  "label and description may change", field=name, rule="system")
         if fieldtype is not field.type and not same_storage(db, field.type, fieldtype):
             if name == TITLE:
                 raise ValidationError(

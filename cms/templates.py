@@ -16,7 +16,7 @@ import re
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from .errors import SelectorError, ValidationError
-from .fields import Field
+from .fields import SYSTEM_FIELDS, Field
 
 if TYPE_CHECKING:
     from .site import Site
@@ -118,6 +118,11 @@ class Template:
         before anything changes."""
         self.site.db.schema_change()
         wanted = list(dict.fromkeys(names))
+        needed = [name for name in SYSTEM_FIELDS.get(self.name, ()) if name not in wanted]
+        if needed and self.settings.get("locked"):
+            raise ValidationError(f"template {self.name!r} is a system template: it keeps "
+                                  f"{', '.join(needed)}", field="fields", value=needed,
+                                  rule="system")
         current = self._registry_copy()
         fields = [self.site.fields[name] for name in wanted]
         removed = [self.site.fields[name] for name in self.field_names if name not in wanted]

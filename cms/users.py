@@ -20,6 +20,7 @@ import peewee
 from . import passwords
 from .access import VIEW, AccessRules, Grants
 from .errors import ValidationError
+from .fields import SYSTEM_FIELDS
 from .page import NullPage, Page
 
 if TYPE_CHECKING:
@@ -41,6 +42,8 @@ PERMISSIONS = {
     "tasker-admin": "Watch and steer tasks in the admin",
 }
 ROLES = {"guest": ("page-view",), "superuser": ()}   # superuser holds every permission implicitly
+SYSTEM_FIELDS.update({"user": ("email", "pass", "roles"), "role": ("title", "permissions"),
+                      "permission": ("title",)})
 
 
 def with_view_permission(names: Iterable[str]) -> list[str]:
@@ -522,12 +525,9 @@ def install_access(site: Site) -> None:
     site.fields.add("email", "Email", label="Email")
     site.fields.add("roles", "Page", label="Roles", multiple=True, template="role")
     site.fields.add("permissions", "Page", label="Permissions", multiple=True, template="permission")
-    site.templates.add("user", fields=["email", "pass", "roles"], locked=True, no_children=True,
-                       label="User")
-    site.templates.add("role", fields=["title", "permissions"], locked=True, no_children=True,
-                       label="Role")
-    site.templates.add("permission", fields=["title"], locked=True, no_children=True,
-                       label="Permission")
+    for name, label in (("user", "User"), ("role", "Role"), ("permission", "Permission")):
+        site.templates.add(name, fields=SYSTEM_FIELDS[name], locked=True, no_children=True,
+                           label=label)
 
     def ensure(template: str, parent_path: str, name: str, status: int, **values: Any) -> int:
         found = site.db.scalar("SELECT pages_id FROM pages_paths WHERE path = ?",

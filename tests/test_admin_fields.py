@@ -1,7 +1,10 @@
 """Setup > Fields over HTTP: list, add, edit, delete; refused input changes nothing."""
 from __future__ import annotations
 
+import pytest
 from webclient import PASSWORD, Client
+
+from cms import ValidationError
 
 
 def test_a_field_is_added_edited_and_shown_in_the_list(site, superuser):
@@ -72,6 +75,30 @@ def test_bad_input_is_shown_beside_its_input_and_nothing_changes(site, superuser
     assert refused.status == 400 and "is a system field" in refused.text
     site.fields.load()
     assert site.fields["title"].label == "Title" and site.fields["title"].type.name == "PageTitle"
+
+
+def test_the_system_s_own_fields_and_templates_keep_what_users_and_roles_need(site, superuser):
+    """A roles field made single, or the user template without roles, broke every user save."""
+    token = superuser.token()
+    refused = superuser.post("/admin/setup/fields/roles/edit", {
+        "csrf_token": token, "type": "Page", "label": "r", "setting_template": "basic-page"})
+    assert refused.status == 400 and "its type and settings stay as they are" in refused.text
+    site.fields.load()
+    assert site.fields["roles"].settings["multiple"] is True
+    assert site.fields["roles"].settings["template"] == "role"
+    relabelled = superuser.post("/admin/setup/fields/roles/edit", {
+        "csrf_token": token, "type": "Page", "label": "Roles held", "setting_multiple": "1",
+        "setting_template": "role"})
+    assert relabelled.status == 303
+    site.fields.load()
+    assert site.fields["roles"].label == "Roles held"
+    with pytest.raises(ValidationError, match="keeps roles"):
+        site.templates["user"].set_fields(["email", "pass"])
+    site.fields.add("bio", "Textarea")
+    site.templates["user"].set_fields(["email", "pass", "roles", "bio"])   # a site's own field
+    site.templates["user"].set_fields(["email", "pass", "roles"])          # comes and goes
+    assert site.templates["user"].field_names == ["email", "pass", "roles"]
+    site.users.add("ann", PASSWORD, roles=["superuser"])
 
 
 def test_a_field_in_use_is_not_deleted(site, superuser):

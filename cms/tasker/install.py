@@ -29,6 +29,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from ..errors import ModuleError
+from ..fields import SYSTEM_FIELDS
 
 if TYPE_CHECKING:
     from ..site import Site
@@ -55,6 +56,7 @@ VIEW_FIELDS = (
 TEMPLATE_FIELDS = ("title", "task_data", "task_state", "task_running", "progress", "signature",
                    "log_messages", "task_priority", "task_attempts", "task_runner", "task_lease",
                    "task_admin_run")
+SYSTEM_FIELDS[TEMPLATE] = TEMPLATE_FIELDS
 
 TABLES = {
     "tasker_tasks": """
