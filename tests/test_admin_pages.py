@@ -326,6 +326,29 @@ def test_saving_the_editor_untouched_changes_no_value_of_any_type(site, superuse
             assert new == old, (page.name, name, old, new)
 
 
+def test_a_post_that_leaves_fields_out_keeps_their_values(site, superuser):
+    """A stale form or a script sending the title alone emptied every other field, and took
+    a checkbox or the hidden status off; ProcessWire processes only the inputs present."""
+    for name, kind in {"line": "Text", "notes": "Textarea", "done": "Checkbox"}.items():
+        site.fields.add(name, kind)
+    site.templates.add("every", fields=["title", "line", "notes", "done"])
+    page = site.pages.add("every", 1, "full", title="Full", line="one", notes="two", done=True)
+    page.add_status(Page.STATUS_HIDDEN)
+    page.save()
+    saved = superuser.post(f"/admin/page/{page.id}/edit", {"csrf_token": superuser.token(),
+                                                          "title": "Renamed"})
+    assert saved.status == 303, saved.text[:2000]
+    stored = site.pages.get(page.id)
+    assert (stored.title, stored.line, stored.notes, stored.done, stored.name) == \
+        ("Renamed", "one", "two", True, "full")
+    assert stored.is_hidden()
+    form = FormValues(superuser.get(f"/admin/page/{page.id}/edit").text, 'class="editor"')
+    pairs = [(k, v) for k, v in form.pairs if k not in ("done", "hidden")]   # both unticked
+    assert superuser.post(f"/admin/page/{page.id}/edit", pairs).status == 303
+    stored = site.pages.get(page.id)
+    assert stored.done is False and not stored.is_hidden() and stored.line == "one"
+
+
 def test_the_open_home_row_says_so_and_the_tree_needs_no_inline_style(site, superuser):
     """Assistive tech heard "collapsed" on the open home row; an inline style broke the
     admin's own Content-Security-Policy (style-src 'self')."""

@@ -30,7 +30,7 @@ from ..errors import CmsError, PageError, PermissionDenied, ValidationError
 from ..page import HOME_ID, TRASH_ID, Page
 from ..tasker.install import TEMPLATE as TASK_TEMPLATE
 from .answers import HttpError, json_response
-from .forms import page_ids_text, selector_quoted
+from .forms import names_list, page_ids_text, selector_quoted
 
 if TYPE_CHECKING:
     from .app import Context, Web
@@ -484,12 +484,21 @@ def check_references(ctx: Context, field: Any, ids: list[int]) -> None:
 
 
 def apply_form(ctx: Context, page: Page) -> tuple[dict[str, Any], dict[str, str]]:
-    """Set the form's values on `page`; returns (what was submitted, errors by field)."""
+    """Set the form's values on `page`; returns (what was submitted, errors by field).
+
+    Only what the form sends is applied, as ProcessWire processes only the inputs present: a
+    field left out of a POST (a form from before the field was added, a script sending one
+    value) keeps its value. A checkbox sends nothing when unticked, so the form says which
+    checkboxes it showed (`shown`); one not shown keeps its state too."""
     submitted: dict[str, Any] = {}
     errors: dict[str, str] = {}
+    form = ctx.request.forms
+    shown = set(names_list(form, "shown"))
     for field in page.template.fields:
         if field.type.name not in INPUT_KINDS:
             continue      # shown read-only (a module's own fieldtype)
+        if field.name not in form and field.name not in shown:
+            continue
         value = form_value(ctx, field)
         kind = INPUT_KINDS[field.type.name]
         submitted[field.name] = (", ".join(value) if kind == "pages" else bool(value)
@@ -503,7 +512,7 @@ def apply_form(ctx: Context, page: Page) -> tuple[dict[str, Any], dict[str, str]
             continue
         if field.is_missing(page.get(field.name)):
             errors[field.name] = f"{field.label} is required: it may not be empty"
-    name = ctx.form("name").strip()
+    name = ctx.form("name", page.name).strip()
     if page.id != HOME_ID and name != page.name:
         clean = ctx.site.sanitizer.page_name(name)
         if not clean:
@@ -513,7 +522,8 @@ def apply_form(ctx: Context, page: Page) -> tuple[dict[str, Any], dict[str, str]
     if page.id != HOME_ID:
         status = page.status
         for flag, bit in (("hidden", Page.STATUS_HIDDEN), ("unpublished", Page.STATUS_UNPUBLISHED)):
-            status = status | bit if ctx.form(flag) else status & ~bit
+            if flag in shown or flag in form:
+                status = status | bit if ctx.form(flag) else status & ~bit
         if status != page.status:
             page.status = status
     return submitted, errors
