@@ -349,6 +349,22 @@ def test_a_post_that_leaves_fields_out_keeps_their_values(site, superuser):
     assert stored.done is False and not stored.is_hidden() and stored.line == "one"
 
 
+def test_a_new_page_goes_under_the_parent_asked_for_or_nowhere(site, superuser):
+    """parent=abc added the page under home; a template without a title could add nothing."""
+    token = superuser.token()
+    refused = superuser.post("/admin/page/add", {"csrf_token": token, "parent": "abc",
+                                                 "template": "basic-page", "title": "Evil"})
+    assert refused.status == 400 and "parent must be a page id" in refused.text
+    assert not site.pages.get("/evil/")
+    site.templates.add("plain", fields=[])
+    asked = superuser.post("/admin/page/add", {"csrf_token": token, "parent": "1",
+                                               "template": "plain", "title": "", "name": ""})
+    assert asked.status == 400 and "give the new page a name" in asked.text
+    added = superuser.post("/admin/page/add", {"csrf_token": token, "parent": "1",
+                                               "template": "plain", "name": "bare"})
+    assert added.status == 303 and site.pages.get("/bare/").template.name == "plain"
+
+
 def test_the_open_home_row_says_so_and_the_tree_needs_no_inline_style(site, superuser):
     """Assistive tech heard "collapsed" on the open home row; an inline style broke the
     admin's own Content-Security-Policy (style-src 'self')."""

@@ -236,9 +236,19 @@ def register(web: Web) -> None:
                           n=node(page))
 
     # -- add ----------------------------------------------------------------------------------
+    def parent_of_new_page(ctx: Context) -> Page:
+        """The page `parent=` names (home when not given); a value that is no id is refused,
+        where a fallback to home added the page somewhere the person did not ask for."""
+        text = ctx.param("parent").strip()
+        if not text:
+            return get_page(ctx, HOME_ID)
+        if not text.isdigit() or not text.isascii() or len(text) > 18:
+            raise HttpError(f"parent must be a page id, not {text[:40]!r}")
+        return get_page(ctx, int(text))
+
     @app.get("/admin/page/add")
     def add_form(ctx: Context) -> str:
-        parent = get_page(ctx, ctx.int_param("parent", HOME_ID))
+        parent = parent_of_new_page(ctx)
         if not parent.addable():
             raise PermissionDenied(f"you may not add pages under {parent.path}")
         return ctx.render("page_add.html", parent=parent, templates=addable_templates(ctx, parent),
@@ -247,21 +257,25 @@ def register(web: Web) -> None:
     @app.post("/admin/page/add")
     def add(ctx: Context) -> str:
         ctx.check_csrf()
-        parent = get_page(ctx, ctx.int_param("parent", HOME_ID))
+        parent = parent_of_new_page(ctx)
         if not parent.addable():
             raise PermissionDenied(f"you may not add pages under {parent.path}")
         values = {"template": ctx.form("template"), "title": ctx.form("title").strip(),
                   "name": ctx.form("name").strip()}
         templates = addable_templates(ctx, parent)
         error = ""
+        titled = values["template"] in ctx.site.templates and \
+            ctx.site.templates[values["template"]].has_field("title")
         if values["template"] not in {t.name for t in templates}:
             error = f"choose a template for the new page ({', '.join(t.name for t in templates)})"
-        elif not values["title"]:
+        elif titled and not values["title"]:
             error = "a new page needs a title"
+        elif not titled and not values["name"]:
+            error = f"pages of template {values['template']!r} have no title: give the new page a name"
         else:
             try:
                 page = ctx.site.pages.add(values["template"], parent, values["name"] or None,
-                                          title=values["title"])
+                                          **({"title": values["title"]} if titled else {}))
             except PermissionDenied:
                 raise
             except CmsError as exc:
