@@ -55,6 +55,7 @@ def test_bad_input_is_shown_beside_its_input_and_nothing_changes(site, superuser
     for values, input_name, words in (
             ({"name": "2bad", "type": "Text"}, "name", "not an identifier"),
             ({"name": "title", "type": "Integer"}, "name", "exists already"),
+            ({"name": "title", "type": "PageTitle", "label": "Mine"}, "name", "exists already"),
             ({"name": "size", "type": "Integer", "setting_min": "5", "setting_max": "1"},
              "setting_min", "above max"),
             ({"name": "size", "type": "Integer", "setting_max": "lots"}, "setting_max",

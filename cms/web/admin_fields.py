@@ -60,6 +60,10 @@ def register(web: Web) -> None:
                 raise ValidationError(f"a {values['type']} field is not made here (its users' "
                                       "screens or its module make it)", field=values["name"],
                                       value=values["type"], rule="type")
+            if values["name"] in ctx.site.fields:      # the API gives it back; a person asked
+                raise ValidationError(                  # for a new one
+                    f"field {values['name']!r} exists already (its own screen edits it)",
+                    field=values["name"], value=values["name"], rule="exists")
             check_page_template(ctx, values["name"], settings)
             field = ctx.site.fields.add(values["name"], values["type"], values["label"],
                                         description=values["description"],
