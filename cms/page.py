@@ -475,9 +475,10 @@ class Page:
 
     def moveable(self, user: Any = None, parent: Any = None) -> bool:
         """May `user` move this page (under `parent`, when given: page-add there, as for a move
-        the page's template need not be creatable by the user)?"""
+        the page's template need not be creatable by the user)? A page in the trash may be
+        moved out of it: that is how one whose old parent is gone comes back."""
         if (self.id in (0, 1) or self.status & (self.STATUS_SYSTEM | self.STATUS_SYSTEM_ID)
-                or self._template.settings.get("no_move") or self.is_trash()):
+                or self._template.settings.get("no_move")):
             return False
         if not (self.site.users.may(user, "page-edit", self)
                 and self.site.users.may(user, "page-move", self)):

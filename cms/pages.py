@@ -855,13 +855,18 @@ class Pages(Hookable):
         if not page.is_trash():
             raise PageError(f"page {page.id} is not in the trash")
         if not match:
+            if page.parent_id != TRASH_ID:
+                raise PageError(f"page {page.path} went to the trash with a page above it: "
+                                f"restore {page.parent.path}, which brings it back, or move it "
+                                "out of the trash")
             raise PageError(f"page {page.id} cannot be restored: its name {page.name!r} no longer "
-                            "says where it came from; move it somewhere instead")
+                            "says where it came from; move it out of the trash instead")
         _, parent_id, sort, name = match.groups()
         parent = self.get(int(parent_id))
         if not parent or parent.is_trash():
-            raise PageError(f"page {page.id} cannot be restored: its old parent {parent_id} is gone "
-                            "or in the trash; move it somewhere instead")
+            raise PageError(f"page {page.id} cannot be restored: its old parent {parent_id} is "
+                            + ("in the trash: restore that page first, or move this one out of "
+                               "the trash" if parent else "gone; move this page out of the trash"))
         grants = self.site.acting_grants()
         if grants is not None:
             self._require(grants, "page-delete", self.get(page.id), "restore")

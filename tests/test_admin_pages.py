@@ -185,7 +185,8 @@ def test_the_editor_offers_the_tree_rows_actions_as_the_user_may(site, superuser
     assert trashed.status == 303 and site.pages.get(page.id).is_trash()
     actions = page_actions(superuser.get(f"/admin/page/{page.id}/edit").text)
     assert f'action="/admin/page/{page.id}/restore"' in actions
-    assert "/trash" not in actions and "Move" not in actions and 'href="/news/"' not in actions
+    assert f'action="/admin/page/{page.id}/trash"' not in actions and 'href="/news/"' not in actions
+    assert f'href="/admin/page/{page.id}/move">Move' in actions     # out of the trash, anywhere
 
     site.users.add_role("editor", ["page-edit"])             # no page-move, page-delete, page-add
     site.users.add("ed", PASSWORD, roles=["editor"])

@@ -81,3 +81,25 @@ def test_one_trashed_page_is_deleted_for_good_by_whoever_may_delete_it(site, sup
     tried = editor.post(f"/admin/trash/{kept.id}/delete", {"csrf_token": editor.token(), "confirmed": "1"})
     assert tried.status in (303, 403) and site.pages.get(kept.id)
     editor.close()
+
+
+def test_a_page_whose_way_back_is_gone_is_moved_out_of_the_trash(site, superuser):
+    """Restore said "move it somewhere instead", and the move form answered 403."""
+    token = superuser.token()
+    parent = site.pages.add("basic-page", 1, "parent", title="Parent")
+    kid = site.pages.add("basic-page", parent, "kid", title="Kid")
+    site.pages.trash(parent)
+    refused = superuser.post(f"/admin/page/{kid.id}/restore", {"csrf_token": token})
+    assert "went to the trash with a page above it: restore /trash/" in \
+        superuser.get(refused.location).text
+    home_of = site.pages.add("basic-page", 1, "home-of", title="Home of")
+    lost = site.pages.add("basic-page", home_of, "lost", title="Lost")
+    site.pages.trash(lost)
+    site.pages.delete(site.pages.get(home_of.id))             # its old parent is gone
+    refused = superuser.post(f"/admin/page/{lost.id}/restore", {"csrf_token": token})
+    assert "is gone; move this page out of the trash" in superuser.get(refused.location).text
+    assert superuser.get(f"/admin/page/{lost.id}/move").status == 200
+    moved = superuser.post(f"/admin/page/{lost.id}/move", {"csrf_token": token, "parent": "1"})
+    assert moved.status == 303
+    back = site.pages.get(lost.id)
+    assert not back.is_trash() and back.path == "/lost/"
