@@ -139,6 +139,28 @@ def test_the_list_counts_follow_a_row_that_changes_state(web_site, page):
     assert row.get_attribute("data-state") == "3"
 
 
+def test_trash_on_a_task_s_page_goes_to_the_list_and_a_task_gone_stops_the_polls(web_site, page):
+    """The page stayed, showing a task that was gone, and its poller asked for it (404) for
+    ever."""
+    task = make_task(web_site, title="Thrown away", target=2)
+    other = make_task(web_site, title="Deleted elsewhere", target=2)
+    errors: list[str] = []
+    page.on("console", lambda message: errors.append(message.text)
+            if message.type == "error" else None)
+    page.on("dialog", lambda dialog: dialog.accept())
+    log_in(page)
+    page.goto(f"{page.base}/admin/tasks/{task.id}/")
+    page.locator('#task-detail .task-status button[value="trash"]').click()
+    page.wait_for_url(f"{page.base}/admin/tasks/")
+    assert web_site.pages.get(task.id).is_trash()
+    page.goto(f"{page.base}/admin/tasks/{other.id}/")
+    web_site.modules.get("Tasker").trash_task(other)
+    page.locator("#task-error", has_text="no longer here").wait_for(timeout=10000)
+    seen = len(errors)
+    time.sleep(3.5)                                   # two more rounds, were it still asking
+    assert len(errors) == seen
+
+
 def test_suspend_a_task_a_worker_is_running(web_site, page, tmp_path, db_url):
     task = make_task(web_site, title="Long count", target=3000, delay=0.01)
     web_site.modules.get("Tasker").activate_task(task)

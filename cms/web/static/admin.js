@@ -60,6 +60,10 @@
       var id = form.getAttribute("data-task-id");
       form.classList.add("busy");
       api(button.value, id, "POST", "&log=0").then(function (data) {
+        if (data.status && button.value === "trash" && document.getElementById("task-detail")) {
+          window.location.assign("/admin/tasks/");     /* its page shows a task that is gone */
+          return;
+        }
         showStatus(id, data);
         if (!data.status) { showError(data.result); }
       }).catch(function () {
@@ -362,6 +366,10 @@
     function round() {
       if (document.hidden) { setTimeout(round, 3000); return; }
       api("status", id, "GET", "").then(function (data) {
+        if (data.httpStatus === 404) {        /* trashed or deleted elsewhere: stop asking */
+          showError("This task is no longer here: it was trashed or deleted.");
+          return;
+        }
         if (data.status) {
           showStatus(id, data);
           var live = data.task_state === ACTIVE || data.task_running === 1;
