@@ -251,6 +251,7 @@ def test_a_page_field_refuses_a_missing_page_or_one_of_another_template(site, su
         refused = superuser.post(f"/admin/page/{page.id}/edit", {
             "csrf_token": token, "title": "Item", "name": "item", "related": related, "tags": tags})
         assert refused.status == 400 and words in refused.text
+        assert "[&#39;" not in refused.text and "[4" not in refused.text   # no Python list shown
         again = site.pages.get(page.id)
         assert again.related.id == about.id and again.tags.ids() == []   # nothing saved
     added = superuser.post("/admin/setup/fields/add", {

@@ -671,6 +671,26 @@ def test_ids_too_long_and_bytes_that_are_no_utf8_are_no_500(web_site, admin):
     assert answer.status == 400 and "there is no permission" in answer.text
 
 
+def test_the_api_answers_a_method_it_does_not_take_in_json(web_site, admin):
+    task = make_task(web_site)
+    for method in ("PUT", "DELETE", "PATCH"):
+        answer = admin.request(method, f"/admin/tasks/api?id={task.id}&cmd=status")
+        assert answer.status == 405 and answer.json()["status"] is False, method
+        assert answer.headers["Allow"] == "GET, POST"
+    assert admin.api("status", task.id).status == 200
+
+
+def test_a_kill_of_a_running_task_says_it_applies_when_the_step_stops(web_site, admin):
+    task = make_task(web_site, target=4)
+    tasker = web_site.modules.get("Tasker")
+    tasker.activate_task(task)
+    web_site.db.execute("UPDATE tasker_tasks SET running = 1 WHERE pages_id = ?", (task.id,))
+    answer = admin.api("kill", task.id).json()
+    assert answer["result"] == "killing: reset to 0% when its running step stops"
+    web_site.db.execute("UPDATE tasker_tasks SET running = 0 WHERE pages_id = ?", (task.id,))
+    assert admin.api("kill", task.id).json()["result"] == "killed and reset to 0%"
+
+
 def test_run_now_refuses_a_finished_task(web_site, admin):
     """Not offered there, but a hand-made POST ran a finished import's work a second time."""
     task = make_task(web_site, target=2)

@@ -481,6 +481,9 @@ def beside_field(field: Any, exc: CmsError) -> str:
     prefix = f"field {field.name!r}: "
     if text.startswith(prefix):
         text = text[len(prefix):]
+        shown = repr(getattr(exc, "value", None))     # the value as Python shows it: the input
+        if not isinstance(getattr(exc, "value", None), str) and text.startswith(shown + " "):
+            text = "the value " + text[len(shown) + 1:]       # holds it already, as typed
     return text.replace(" (set multiple=True)", "")
 
 

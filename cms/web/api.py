@@ -96,6 +96,8 @@ def run_command(ctx: Context, tasker: Any, task: Any, cmd: str) -> str:
         return "suspended"
     if cmd == "kill":
         tasker.stop_task(task, kill=True)
+        if task_row(tasker, task).running:       # the step stops at its next save, then resets
+            return "killing: reset to 0% when its running step stops"
         return "killed and reset to 0%"
     if cmd == "reset":
         tasker.reset_progress(task)
@@ -240,12 +242,18 @@ def gone_answer(tasker: Any, task: Any, result: str) -> dict[str, Any]:
 def register(web: Web) -> None:
     app = web.app
 
-    @app.route("/admin/tasks/api", ["GET", "POST"], permission="tasker-admin", json=True)
-    @app.route("/admin/tasks/api/", ["GET", "POST"], permission="tasker-admin", json=True)
+    # Every method reaches it, so that one it does not take is answered in JSON as well.
+    methods = ["GET", "POST", "PUT", "DELETE", "PATCH"]
+
+    @app.route("/admin/tasks/api", methods, permission="tasker-admin", json=True)
+    @app.route("/admin/tasks/api/", methods, permission="tasker-admin", json=True)
     def api(ctx: Context) -> Any:
         cmd = ctx.param("cmd").strip()
         task = None
         try:
+            if ctx.method not in ("GET", "POST"):
+                raise HttpError(f"{ctx.method} is not taken here: status by GET, the other "
+                                "commands by POST", 405)
             if cmd not in COMMANDS:
                 raise HttpError(f"unknown command {cmd[:40]!r}; commands: {', '.join(COMMANDS)}")
             if ctx.method != "POST" and cmd != "status":
@@ -270,6 +278,9 @@ def register(web: Web) -> None:
                 return gone_answer(tasker, task, result)
             return answer(ctx, tasker, task.id, True, result, log_limit)
         except HttpError as exc:      # a refused command, no valid CSRF token ...
-            return error_json(str(exc), exc.status, task)
+            refused = error_json(str(exc), exc.status, task)
+            if exc.status == 405:
+                refused.set_header("Allow", "GET, POST")
+            return refused
         except CmsError as exc:       # TaskError, ValidationError ...: the caller's mistake
             return error_json(str(exc), 400, task)
