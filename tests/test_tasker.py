@@ -424,6 +424,8 @@ def test_get_tasks_by_state_or_selector_includes_hidden_pages(tasker):
     active = make_task(tasker, "noop")
     assert tasker.get_tasks(TaskState.ACTIVE).ids() == [active.id]
     assert tasker.get_tasks(2).ids() == [waiting.id]
+    assert tasker.get_tasks("active").ids() == [active.id]       # as `tasks list --state` reads
+    assert tasker.get_tasks("Waiting").ids() == [waiting.id]
     assert set(tasker.get_tasks().ids()) == {waiting.id, active.id}
     assert tasker.get_tasks(f"parent={active.parent_id}").ids() == [active.id]
     assert tasker.get_tasks("task_running=0, progress<100").count() == 2

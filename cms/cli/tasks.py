@@ -192,7 +192,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     print(f"  state      {info['state_info']} ({info['state']}), {info['progress']}% done, "
           f"{info['log_summary']}")
     print(f"  runs       {module}.{method} on page {info['page']} ({info['page_path']})")
-    print(f"  steps      {steps} in {info['run_seconds']:.1f} s; runner deaths {attempts}; "
+    print(f"  steps      {steps} in {info['run_seconds']:.1f} s; runner deaths in a row {attempts}; "
           f"failures retried {failures}")
     for label, key in (("runner", "runner"), ("lease ends", "lease_until"),
                        ("not before", "not_before"), ("every", "every"), ("retry", "retry")):

@@ -252,6 +252,9 @@ class StepRunner:
     def execute_task(self, task: Page | int, params: dict[str, Any] | None = None) -> bool:
         """Claim the task and run one step now; True when the step ran and did not fail.
 
+        An explicit run, as the admin's Run now: a `not_before` still ahead (a retry's wait, a
+        recurring task's next run) is not waited for; runners wait for it.
+
         `params`: `timeout` (epoch seconds by which the method should return; 0 = none;
         default now + `ajax_timeout`), `memory_limit` (bytes; default the process's address
         space limit, 0 = none), `invoker` ("cron", "worker", "lazycron", "web" or a user

@@ -260,11 +260,15 @@ class Tasker(Module, Hookable):
 
     # -- finding ------------------------------------------------------------------------------
     def get_tasks(self, selector_or_state: str | int | None = None) -> PageArray:
-        """Task pages matching a selector, or in a state (an int or TaskState); hidden included."""
+        """Task pages matching a selector, or in a state (an int, a TaskState, or its name as
+        `tasks list --state` takes it: "active", "waiting" ...); hidden included."""
+        states = {state.name.lower(): int(state) for state in TaskState}
         if selector_or_state is None or selector_or_state == "":
             selector = ""
         elif isinstance(selector_or_state, int) and not isinstance(selector_or_state, bool):
             selector = f"task_state={int(selector_or_state)}"
+        elif isinstance(selector_or_state, str) and selector_or_state.strip().lower() in states:
+            selector = f"task_state={states[selector_or_state.strip().lower()]}"
         elif isinstance(selector_or_state, str):
             selector = selector_or_state
         else:
