@@ -176,3 +176,40 @@ def test_user_and_role_forms_saved_untouched_change_nothing(site, superuser):
     user, role = site.users.get("ed"), site.users.role("editor")
     assert (user.role_names(), user.email, role.permissions.ids()) == before
     assert site.users.authenticate("ed", PASSWORD)           # the password kept, not blanked
+
+
+def test_every_user_changes_their_own_email_and_password(site, admin_server):
+    """Only a superuser could change a password: an editor had no way to change their own."""
+    site.users.add_role("editor", ["page-edit"])
+    site.users.add("ed", PASSWORD, roles=["editor"], email="ed@example.com")
+    ed, elsewhere = Client(admin_server), Client(admin_server)
+    ed.login("ed")
+    elsewhere.login("ed")
+    form = ed.get("/admin/profile/")
+    assert form.status == 200 and 'value="ed@example.com"' in form.text
+    assert 'href="/admin/profile/"' in ed.get("/admin/").text
+    token = ed.token()
+    wrong = ed.post("/admin/profile/", {"csrf_token": token, "email": "new@example.com",
+                                        "current_password": "not it"})
+    assert wrong.status == 400 and "not your current password" in beside(wrong, "current_password")
+    differ = ed.post("/admin/profile/", {"csrf_token": token, "email": "ed@example.com",
+                                         "new_password": "another long one", "again": "another",
+                                         "current_password": PASSWORD})
+    assert differ.status == 400 and "differ" in beside(differ, "again")
+    short = ed.post("/admin/profile/", {"csrf_token": token, "email": "ed@example.com",
+                                        "new_password": "short", "again": "short",
+                                        "current_password": PASSWORD})
+    assert short.status == 400 and "too short" in beside(short, "new_password")
+    assert site.users.get("ed").get("email") == "ed@example.com"
+    saved = ed.post("/admin/profile/", {"csrf_token": token, "email": "new@example.com",
+                                        "new_password": "another long one",
+                                        "again": "another long one", "current_password": PASSWORD})
+    assert saved.status == 303
+    assert "other sessions were logged out" in ed.get("/admin/profile/").text
+    assert site.users.get("ed").get("email") == "new@example.com"
+    assert site.users.authenticate("ed", "another long one")
+    assert ed.get("/admin/").status == 200                   # this browser stays logged in
+    assert elsewhere.get("/admin/").status == 303            # the other one is logged out
+    assert Client(admin_server).get("/admin/profile/").status == 303   # a guest has none
+    ed.close()
+    elsewhere.close()

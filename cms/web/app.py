@@ -380,6 +380,7 @@ class Web:
             admin_find,
             admin_modules,
             admin_pages,
+            admin_profile,
             admin_tasks,
             admin_templates,
             admin_trash,
@@ -398,6 +399,7 @@ class Web:
         admin_trash.register(self)
         admin_modules.register(self)
         admin_access.register(self)
+        admin_profile.register(self)
         admin_pages.register(self)      # last of the admin: it ends with the admin's 404
         public.register(self)
 

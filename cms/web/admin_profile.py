@@ -1,0 +1,91 @@
+"""Profile: every logged-in user's own email address and password (ProcessWire's ProcessProfile).
+
+- `/admin/profile/`: the form; POST saves it. Any change asks for the current password (a
+  browser left logged in does not hand over the account), and a wrong one counts as a failed
+  login for the throttle. A new password ends the user's other sessions, as everywhere, and
+  this browser is logged in again with it.
+
+The user page itself is edited in the system's name: users may not edit user pages (Access
+is for superusers), but their own email and password are theirs.
+"""
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import bottle
+
+from ..errors import CmsError
+from .auth import throttle_key
+from .forms import place_error
+
+if TYPE_CHECKING:
+    from .app import Context, Web
+
+PROFILE_INPUTS = {"email": "email", "pass": "new_password", "min_length": "new_password"}
+
+
+def register(web: Web) -> None:
+    app = web.app
+
+    @app.get("/admin/profile/", permission=None)
+    def profile_form(ctx: Context) -> str:
+        require_login(ctx)
+        return render(ctx, {"email": ctx.user.get("email") or ""}, {})
+
+    @app.post("/admin/profile/", permission=None)
+    def save_profile(ctx: Context) -> str:
+        require_login(ctx)
+        ctx.check_csrf()
+        site, user = ctx.site, ctx.user
+        values = {"email": ctx.form("email").strip()}
+        new, again = ctx.form("new_password"), ctx.form("again")
+        errors: dict[str, str] = {}
+        account = throttle_key(site, user.name)
+        address = ctx.request.environ.get("REMOTE_ADDR", "")
+        wait = web.throttle.wait_time(account, address)
+        if wait > 0:
+            bottle.response.status = 429
+            errors["current_password"] = (f"Too many wrong passwords. Try again in "
+                                          f"{math.ceil(wait)} second(s).")
+            return render(ctx, values, errors)
+        if not site.users.authenticate(user.name, ctx.form("current_password")[:1024]):
+            web.throttle.failed(account, address)
+            errors["current_password"] = "That is not your current password; nothing was saved."
+        elif new != again:
+            errors["again"] = "The two new passwords differ."
+        if errors:
+            bottle.response.status = 400
+            return render(ctx, values, errors)
+        web.throttle.succeeded(account, address)
+        try:
+            with site.trusted(), site.transaction():
+                own = site.users[user.id]
+                if values["email"] != (own.get("email") or ""):
+                    own.set("email", values["email"])
+                    own.save("email")
+                if new:
+                    site.users.set_password(own, new)
+        except CmsError as exc:
+            place_error(exc, PROFILE_INPUTS, errors)
+            bottle.response.status = 400
+            return render(ctx, values, errors)
+        if new:          # every session of the user ended: this browser starts a new one
+            fresh = site.users[user.id]
+            ctx.session.login(fresh.id, site.users.start_session(fresh, web.max_age),
+                              site.users.credentials_stamp(fresh))
+            ctx.notice("message", "Saved your profile. Your new password holds from now on; "
+                                  "your other sessions were logged out.")
+        else:
+            ctx.notice("message", "Saved your profile.")
+        ctx.redirect("/admin/profile/")
+        return ""
+
+
+def require_login(ctx: Context) -> None:
+    if not ctx.user_id:
+        ctx.redirect("/admin/login?next=/admin/profile/")
+
+
+def render(ctx: Context, values: dict[str, Any], errors: dict[str, str]) -> str:
+    return ctx.render("profile.html", values=values, errors=errors)
