@@ -7,12 +7,9 @@ from __future__ import annotations
 
 import functools
 import itertools
-import logging
 import re
 from dataclasses import dataclass, field
 from typing import Any, Callable
-
-log = logging.getLogger("cms.hooks")
 
 
 class HookEvent:
@@ -129,10 +126,11 @@ class Hooks:
                 event.return_value = impl(obj, *event.arguments, **event.kwargs)
             for hook in after:
                 hook.fn(event)
-        except Exception:
-            if hook is not None:
-                log.exception("hook %s (%s %r) raised", getattr(hook.fn, "__qualname__", hook.fn),
-                              hook.when, hook.key)
+        except Exception as exc:
+            if hook is not None:       # said once, wherever the error is reported (not logged
+                exc.add_note(          # here and then again by whoever catches it)
+                    f"raised by hook {getattr(hook.fn, '__qualname__', hook.fn)} "
+                    f"({hook.when} {hook.key!r})")
             raise
         return event.return_value
 
