@@ -231,9 +231,11 @@ class Users:
         the admin and the command line, where a person types the name, ask this first."""
         clean = self.site.sanitizer.page_name(typed)
         if typed and clean != typed:
+            taken = clean and (self.get(clean) if what == "user" else self.role(clean))
             raise ValidationError(
                 f"{what} names are lowercase letters, digits and - _ . (at most 128): {typed!r} "
-                + (f"would be saved as {clean!r}; type that or another name" if clean
+                + (f"would be {clean!r}, which is taken; type another name" if taken else
+                   f"would be saved as {clean!r}; type that or another name" if clean
                    else "has no usable characters"), field="name", value=typed, rule="name")
         return typed
 

@@ -102,6 +102,8 @@ def test_bad_input_is_refused_beside_the_field(site, superuser):
             ([("name", "!!!"), ("password", PASSWORD)], "name", "no usable characters"),
             ([("name", "<b>x</b>"), ("password", PASSWORD)], "name",
              "would be saved as &#39;b-x-b&#39;"),
+            ([("name", "Admin"), ("password", PASSWORD)], "name",      # not offered: it is taken
+             "would be &#39;admin&#39;, which is taken; type another name"),
             ([("name", "newbie"), ("password", "short")], "password", "too short"),
             ([("name", "newbie"), ("password", PASSWORD), ("roles", "nope")], "roles",
              "unknown role")):
