@@ -1019,3 +1019,17 @@ def test_a_stop_that_comes_as_soon_as_the_port_answers_is_not_lost(web_site, db_
         assert signal.getsignal(signal.SIGINT) == signal.SIG_IGN      # put back as it was
     finally:
         signal.signal(signal.SIGINT, previous)
+
+
+def test_a_task_row_names_its_problems_only(web_site, admin):
+    """Every row said "(100% No error(s))" beside a bar showing the 100%."""
+    from cms.web.task_view import TaskRow
+    row = TaskRow(1, None, "t", 1, False, 35, "active", "active", "", [], None, None, None)
+    for summary, shown in (("35% No error(s)", ""), ("No error(s)", ""),
+                           ("35% 2 error(s)", "2 error(s)"),
+                           ("35% No error(s) 1 warning(s)", "1 warning(s)"),
+                           ("1 error(s) 3 warning(s)", "1 error(s) 3 warning(s)")):
+        assert row._replace(summary=summary).problems == shown, summary
+    task = make_task(web_site, say="hello")
+    listed = admin.get("/admin/tasks/").text
+    assert f'data-task-id="{task.id}"' in listed and "No error(s)" not in listed

@@ -106,6 +106,17 @@ class TaskRow(NamedTuple):
     created: Any
     modified: Any
 
+    @property
+    def problems(self) -> str:
+        """The summary's errors and warnings alone ("1 error(s) 2 warning(s)"), or "": a row
+        shows its progress in its bar, and "No error(s)" on every row said nothing."""
+        words = self.summary.split()
+        if words and words[0].endswith("%"):
+            words = words[1:]
+        text = " ".join(words)
+        return "" if text.startswith("No error(s)") and "warning" not in text else \
+            text.replace("No error(s) ", "")
+
 
 def task_row(tasker: Any, task: Any, parent: Any = None) -> TaskRow:
     state, running, progress = task_state(task)
