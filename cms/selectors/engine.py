@@ -10,6 +10,8 @@ from dataclasses import dataclass, field, replace
 from functools import partial
 from typing import TYPE_CHECKING, Any, Callable, Iterator
 
+import peewee
+
 from ..errors import SelectorError
 from .compiler import Compiler
 from .parser import Selector, parse
@@ -176,7 +178,7 @@ class SelectorEngine:
         if grants is None:
             return query
         view = self.site.users.access.view_filter(grants)
-        return query if view is None else with_view(query, view)
+        return query if view is None else with_view(query, view, every=enforce_access)
 
     def _select(self, planned: _Planned, want_total: bool, default_limit: int | None,
                 enforce_access: bool = False, one: bool = False, page_num: int = 1) -> SelectResult:
@@ -185,18 +187,19 @@ class SelectorEngine:
         start = query.paged(page_num)
         if one:
             limit, start = 1, 0
-        key = ("select", limit, start, query.access, query.check_access)
+        key = ("select", limit, start, query.access, query.check_access, enforce_access)
         statement = planned.statement(key, lambda: self.compiler.select(query, limit, start))
-        ids = [row[0] for row in self.db.all(*statement)]
+        ids = [row[0] for row in self._run(self.db.all, statement)]
         total = None
         if not query.get_total:
             total = len(ids)                 # get_total=0: the number found, as ProcessWire's
         elif (limit is None or len(ids) < limit) and (ids or not start):
             total = start + len(ids)
         elif want_total:
-            total = self._count(planned, query)
+            total = self._count(planned, query, enforce_access)
         # A total read later counts for the user this find was made for, whoever acts then.
-        return SelectResult(ids, total, start, limit, partial(self._count, planned, query))
+        return SelectResult(ids, total, start, limit,
+                            partial(self._count, planned, query, enforce_access))
 
     def count(self, selector: str | None, base: str | None = None) -> int:
         """How many pages match, whatever limit and start say: one COUNT query."""
@@ -206,12 +209,26 @@ class SelectorEngine:
         """`count` for a plan made already."""
         return self._count(_Planned(query, ()))
 
-    def _count(self, planned: _Planned, query: Query | None = None) -> int:
-        """COUNT the plan's matches; `query` is the plan already narrowed for a user."""
+    @staticmethod
+    def _run(read: Callable[..., Any], statement: tuple[str, Any]) -> Any:
+        """Run a find's statement; a selector nested deeper than the database's parser takes
+        (SQLite's stack of about 100 levels: some twenty sub-selectors deep with access
+        checks) is the selector's error, not the server's."""
+        try:
+            return read(*statement)
+        except peewee.OperationalError as exc:
+            if "parser stack overflow" not in str(exc):
+                raise
+            raise SelectorError("the selector nests too deeply for the database: use fewer "
+                                "levels of [...] sub-selectors and children.") from None
+
+    def _count(self, planned: _Planned, query: Query | None = None, enforced: bool = False) -> int:
+        """COUNT the plan's matches; `query` is the plan already narrowed for a user (with
+        `enforced`, as `select(enforce_access=True)` narrows it)."""
         query = query or self._for_user(planned.query)
-        key = ("count", query.access, query.check_access)
+        key = ("count", query.access, query.check_access, enforced)
         statement = planned.statement(key, lambda: self.compiler.count(query))
-        return int(self.db.scalar(*statement))
+        return int(self._run(self.db.scalar, statement))
 
     def iter_ids(self, selector: str | None, base: str | None = None, chunk: int = 1000,
                  page_num: int = 1) -> Iterator[int]:
@@ -232,7 +249,7 @@ class SelectorEngine:
         after: tuple | None = None
         while remaining is None or remaining > 0:
             size = chunk if remaining is None else min(chunk, remaining)
-            rows = self.db.all(*self.compiler.chunk(query, after, offset, size))
+            rows = self._run(self.db.all, self.compiler.chunk(query, after, offset, size))
             for row in rows:
                 yield row[0]
             if remaining is not None:

@@ -1670,39 +1670,42 @@ class Planner:
         return number if number == number and abs(number) != float("inf") else None
 
 
-def with_view(query: Query, view: Any) -> Query:
+def with_view(query: Query, view: Any, every: bool = False) -> Query:
     """`query` with the acting user's view filter (cms.access.ViewFilter) on it, which it
     applies where it checks access, and on every sub-query run as a find of the user's own
-    (`user_access`)."""
-    return replace(query, where=_viewed(query.where, view), access=view)
+    (`user_access`); with `every`, on every sub-query whatever its own selector said (a
+    selector the user typed: `[... check_access=0]` or `children.f` under `include=all`
+    must not lift that user's own limits)."""
+    return replace(query, where=_viewed(query.where, view, every), access=view)
 
 
-def _viewed(node: Node, view: Any) -> Node:
+def _viewed(node: Node, view: Any, every: bool) -> Node:
     """`node` with its sub-queries viewed, the same object where nothing under it changes."""
     if isinstance(node, Leaf):
-        values = tuple(_viewed_value(value, view) for value in node.values)
+        values = tuple(_viewed_value(value, view, every) for value in node.values)
         return replace(node, values=values) if any(map(operator.is_not, values, node.values)) else node
     if isinstance(node, (AllOf, AnyOf)):
-        items = tuple(_viewed(item, view) for item in node.items)
+        items = tuple(_viewed(item, view, every) for item in node.items)
         return type(node)(items) if any(map(operator.is_not, items, node.items)) else node
     if isinstance(node, Not):
-        item = _viewed(node.item, view)
+        item = _viewed(node.item, view, every)
         return Not(item) if item is not node.item else node
     return node
 
 
-def _viewed_value(value: Any, view: Any) -> Any:
+def _viewed_value(value: Any, view: Any, every: bool) -> Any:
     if isinstance(value, (ParentsOf, ReferencedBy)):
-        query = _viewed_query(value.query, view)
+        query = _viewed_query(value.query, view, every)
         return value if query is value.query else replace(value, query=query)
-    return _viewed_query(value, view) if isinstance(value, Query) else value
+    return _viewed_query(value, view, every) if isinstance(value, Query) else value
 
 
-def _viewed_query(query: Query, view: Any) -> Query:
-    where = _viewed(query.where, view)
-    if where is query.where and not query.user_access:
+def _viewed_query(query: Query, view: Any, every: bool) -> Query:
+    where = _viewed(query.where, view, every)
+    viewed = query.user_access or every
+    if where is query.where and not viewed:
         return query
-    return replace(query, where=where, access=view if query.user_access else query.access)
+    return replace(query, where=where, access=view if viewed else query.access)
 
 
 def has_user_access(node: Node) -> bool:
