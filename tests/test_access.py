@@ -278,6 +278,29 @@ def test_a_typed_selector_lifts_no_access_in_its_sub_selectors_either(tree):
         assert site.pages.find_ids("parent=[name=about]", enforce_access=True) == [viewable.id]
 
 
+def test_a_typed_selector_reads_no_unviewable_parent_or_referenced_page(tree):
+    """One dot on the parent or a Page field is a plain join for code (as in ProcessWire), but
+    a selector a user types reads only pages that user may view through it."""
+    site, pages = tree
+    site.fields.add("secret", "Text")
+    site.fields.add("ref", "Page")
+    site.templates["members"].add_field("secret")
+    members = site.pages.get(pages["members"].id)
+    members.secret = "TOPSECRET"
+    members.save()
+    site.templates.add("open", fields=["title", "ref"]).set_access(view=["guest"])
+    admin = site.users.get("admin")
+    admin.email = "root@example.org"
+    admin.save()
+    child = site.pages.add("open", members, "open", title="Open", ref=admin.id)
+    with site.as_user("ed"):
+        for selector in ("parent.secret^=TOP", "parent.title=Members", "ref.email^=root",
+                         "ref.name=admin"):
+            assert site.pages.find_ids(selector) == [child.id], selector
+            assert site.pages.find_ids(selector, enforce_access=True) == [], selector
+        assert site.pages.find_ids("title=Open", enforce_access=True) == [child.id]
+
+
 def test_superuser_and_code_outside_a_request_may_do_everything(tree):
     site, pages = tree
     site.pages.trash(site.pages.get(pages["about"].id))          # no user set: every right
