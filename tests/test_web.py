@@ -165,25 +165,48 @@ def test_failed_logins_slow_down_further_attempts(guest):
 
 def test_the_slow_down_grows_per_name_and_per_address_and_resets_on_success():
     now = [1000.0]
-    throttle = LoginThrottle(free_per_name=3, free_per_address=10, clock=lambda: now[0])
+    throttle = LoginThrottle(free_per_name=3, free_per_address=10, free_per_name_anywhere=20,
+                             clock=lambda: now[0])
     for _ in range(3):
-        assert throttle.wait_time("admin", "10.0.0.1") == 0
-        throttle.failed("admin", "10.0.0.1")
-    assert throttle.wait_time("admin", "10.0.0.2") == 1.0     # the name, from anywhere
-    assert throttle.wait_time("other", "10.0.0.2") == 0
-    throttle.failed("admin", "10.0.0.1")
+        assert throttle.attempt("admin", "10.0.0.1") == 0
+    assert throttle.attempt("admin", "10.0.0.1") == 1.0       # the fourth waits, uncounted
+    assert throttle.wait_time("admin", "10.0.0.1") == 1.0
+    # failures sent from elsewhere do not lock the real user out at their own address ...
+    assert throttle.attempt("admin", "10.0.0.2") == 0
+    assert throttle.attempt("other", "10.0.0.1") == 0
+    now[0] += 1
+    assert throttle.attempt("admin", "10.0.0.1") == 0
     assert throttle.wait_time("admin", "10.0.0.1") == 2.0
+    now[0] += 2
     for _ in range(20):
-        throttle.failed("admin", "10.0.0.1")
-    assert throttle.wait_time("admin", "10.0.0.1") == 60.0    # capped
+        throttle.attempt("admin", "10.0.0.1")
+        now[0] += 61
+    assert throttle.wait_time("admin", "10.0.0.1") == 0        # each waited its turn
+    assert throttle.attempt("admin", "10.0.0.1") == 0
+    assert throttle.wait_time("admin", "10.0.0.1") == 60.0     # capped
+    # ... but many from everywhere slow the name down everywhere
+    for i in range(20):
+        throttle.attempt("target", f"10.1.0.{i}")
+    assert throttle.wait_time("target", "10.9.9.9") == 1.0
     now[0] += 61
-    assert throttle.wait_time("admin", "10.0.0.1") == 0
     throttle.succeeded("admin", "10.0.0.1")
-    throttle.failed("admin", "10.0.0.1")
-    assert throttle.wait_time("admin", "10.0.0.1") == 0
-    for i in range(10):                                        # many names from one address
-        throttle.failed(f"user{i}", "10.0.0.9")
-    assert throttle.wait_time("fresh-name", "10.0.0.9") == 1.0
+    assert throttle.attempt("admin", "10.0.0.1") == 0
+
+
+def test_the_slow_down_holds_against_a_burst_and_an_attacker_s_own_logins():
+    """Sixteen attempts sent at once were all checked (each counted after its check), and a
+    login of one's own between guesses cleared the address's count."""
+    now = [1000.0]
+    throttle = LoginThrottle(free_per_name=3, free_per_address=10, clock=lambda: now[0])
+    let_through = [throttle.attempt("mem", "10.0.0.5") == 0 for _ in range(16)]
+    assert let_through.count(True) == 3
+    for round_ in range(3):
+        for i in range(3):
+            assert throttle.attempt(f"victim{round_}{i}", "10.0.0.7") == 0
+        assert throttle.attempt("mine", "10.0.0.7") == 0       # the attacker's own account
+        throttle.succeeded("mine", "10.0.0.7")
+    assert throttle.attempt("victim-last", "10.0.0.7") == 0    # the tenth failure ...
+    assert throttle.wait_time("someone-new", "10.0.0.7") > 0    # ... slows the address still
 
 
 # -- CSRF --------------------------------------------------------------------------------------

@@ -43,21 +43,21 @@ def register(web: Web) -> None:
         errors: dict[str, str] = {}
         account = throttle_key(site, user.name)
         address = ctx.request.environ.get("REMOTE_ADDR", "")
-        wait = web.throttle.wait_time(account, address)
+        wait = web.throttle.attempt(account, address)
         if wait > 0:
             bottle.response.status = 429
             errors["current_password"] = (f"Too many wrong passwords. Try again in "
                                           f"{math.ceil(wait)} second(s).")
             return render(ctx, values, errors)
         if not site.users.authenticate(user.name, ctx.form("current_password")[:1024]):
-            web.throttle.failed(account, address)
             errors["current_password"] = "That is not your current password; nothing was saved."
-        elif new != again:
-            errors["again"] = "The two new passwords differ."
+        else:
+            web.throttle.succeeded(account, address)
+            if new != again:
+                errors["again"] = "The two new passwords differ."
         if errors:
             bottle.response.status = 400
             return render(ctx, values, errors)
-        web.throttle.succeeded(account, address)
         try:
             with site.trusted(), site.transaction():
                 own = site.users[user.id]

@@ -23,21 +23,34 @@ if TYPE_CHECKING:
 
 
 class LoginThrottle:
-    """Counts failed logins per name and per address and says how long the next must wait."""
+    """Counts login attempts per name at an address, per name and per address, and says how
+    long the next must wait.
+
+    An attempt is counted when it is let through (`attempt`), before its password is checked,
+    so sixteen sent at once do not all get checked while the first failures are being
+    recorded; a success takes its own attempt back (`succeeded`). The name's own counter at
+    one address is strict (3 free); the name's counter from every address together is loose
+    (20 free), so failures sent from elsewhere slow a guesser down without locking the real
+    user out at once; the address's counter (10 free) slows one address trying many names,
+    and an attacker's own successful logins do not clear it. Behind a reverse proxy every
+    client has the proxy's address: see README, Security notes.
+    """
 
     def __init__(self, free_per_name: int = 3, free_per_address: int = 10, base_delay: float = 1.0,
                  max_delay: float = 60.0, clock: Callable[[], float] = time.monotonic,
-                 max_entries: int = 10000):
-        self.free = {"name": free_per_name, "addr": free_per_address}
+                 max_entries: int = 10000, free_per_name_anywhere: int = 20):
+        self.free = {"pair": free_per_name, "name": free_per_name_anywhere,
+                     "addr": free_per_address}
         self.base_delay = base_delay
         self.max_delay = max_delay
         self.clock = clock
         self.max_entries = max_entries
-        self._failures: dict[tuple[str, str], tuple[int, float]] = {}
+        self._attempts: dict[tuple[str, str], tuple[int, float]] = {}
         self._lock = threading.Lock()
 
     def _keys(self, name: str, address: str) -> list[tuple[str, str]]:
-        return [("name", name.strip().lower()[:128]), ("addr", address)]
+        name = name.strip().lower()[:128]
+        return [("pair", f"{name}\n{address}"), ("name", name), ("addr", address)]
 
     def _delay(self, kind: str, count: int) -> float:
         over = count - self.free[kind]
@@ -45,37 +58,55 @@ class LoginThrottle:
             return 0.0
         return min(self.max_delay, self.base_delay * 2 ** min(over, 30))
 
-    def wait_time(self, name: str, address: str) -> float:
-        """Seconds before another attempt for this name or from this address is heard (0 = now)."""
-        now = self.clock()
+    def _wait(self, keys: list[tuple[str, str]], now: float) -> float:
         wait = 0.0
-        with self._lock:
-            for key in self._keys(name, address):
-                count, last = self._failures.get(key, (0, 0.0))
-                if count:
-                    wait = max(wait, last + self._delay(key[0], count) - now)
+        for key in keys:
+            count, last = self._attempts.get(key, (0, 0.0))
+            if count:
+                wait = max(wait, last + self._delay(key[0], count) - now)
         return max(0.0, wait)
 
-    def failed(self, name: str, address: str) -> None:
-        now = self.clock()
+    def wait_time(self, name: str, address: str) -> float:
+        """Seconds before another attempt for this name from this address is heard (0 = now)."""
         with self._lock:
-            if len(self._failures) >= self.max_entries:
+            return self._wait(self._keys(name, address), self.clock())
+
+    def attempt(self, name: str, address: str) -> float:
+        """0 and the attempt counted (as failed until `succeeded` says otherwise), or the
+        seconds to wait, nothing counted."""
+        now = self.clock()
+        keys = self._keys(name, address)
+        with self._lock:
+            wait = self._wait(keys, now)
+            if wait > 0:
+                return wait
+            if len(self._attempts) >= self.max_entries:
                 self._forget_old(now)
-            for key in self._keys(name, address):
-                count, _ = self._failures.get(key, (0, 0.0))
-                self._failures[key] = (count + 1, now)
+            for key in keys:
+                count, _ = self._attempts.get(key, (0, 0.0))
+                self._attempts[key] = (count + 1, now)
+        return 0.0
 
     def succeeded(self, name: str, address: str) -> None:
+        """The attempt was right: the name starts afresh; the address only takes this attempt
+        back (logins of one's own between guesses must not clear it)."""
         with self._lock:
             for key in self._keys(name, address):
-                self._failures.pop(key, None)
+                if key[0] != "addr":
+                    self._attempts.pop(key, None)
+                elif key in self._attempts:
+                    count, last = self._attempts[key]
+                    if count <= 1:
+                        del self._attempts[key]
+                    else:
+                        self._attempts[key] = (count - 1, last)
 
     def _forget_old(self, now: float) -> None:
-        stale = [k for k, (_, last) in self._failures.items() if now - last > self.max_delay]
+        stale = [k for k, (_, last) in self._attempts.items() if now - last > self.max_delay]
         for key in stale:
-            del self._failures[key]
-        while len(self._failures) >= self.max_entries:      # still full: drop the oldest
-            del self._failures[min(self._failures, key=lambda k: self._failures[k][1])]
+            del self._attempts[key]
+        while len(self._attempts) >= self.max_entries:      # still full: drop the oldest
+            del self._attempts[min(self._attempts, key=lambda k: self._attempts[k][1])]
 
 
 def safe_next(url: str | None) -> str:
@@ -127,7 +158,7 @@ def register(web: Web) -> None:
         goto = safe_next(ctx.form("next"))
         address = ctx.request.environ.get("REMOTE_ADDR", "")
         account = throttle_key(ctx.site, name)
-        wait = web.throttle.wait_time(account, address)
+        wait = web.throttle.attempt(account, address)
         if wait > 0:
             bottle.response.status = 429
             bottle.response.set_header("Retry-After", str(math.ceil(wait)))
@@ -135,8 +166,7 @@ def register(web: Web) -> None:
                               error=f"Too many failed logins. Try again in {math.ceil(wait)} "
                                     "second(s).")
         user = ctx.site.users.authenticate(name, password) if name and password else None
-        if user is None:
-            web.throttle.failed(account, address)
+        if user is None:            # counted as failed already (`attempt`)
             bottle.response.status = 403
             return ctx.render("login.html", next=goto, username=name,
                               error="Unknown user name or wrong password.")
