@@ -1056,3 +1056,23 @@ def test_a_task_row_names_its_problems_only(web_site, admin):
     task = make_task(web_site, say="hello")
     listed = admin.get("/admin/tasks/").text
     assert f'data-task-id="{task.id}"' in listed and "No error(s)" not in listed
+
+
+def test_create_refuses_a_module_not_installed_and_task_data_nested_too_deep(web_site, admin):
+    """A step of a module the superuser had uninstalled installed it again; a task_data a
+    thousand levels deep was a 500."""
+    if web_site.modules.is_installed("WebJobs"):
+        web_site.modules.uninstall("WebJobs")
+    refused = admin.api("create", module="WebJobs", method="count_to", pageid="1", title="x")
+    assert refused.status == 400 and "is not installed" in refused.json()["result"]
+    assert not web_site.modules.is_installed("WebJobs")
+    web_site.modules.install("WebJobs")
+    deep = "[" * 5000 + "]" * 5000
+    refused = admin.api("create", module="WebJobs", method="count_to", pageid="1", title="x",
+                        task_data='{"a": ' + deep + "}")
+    assert refused.status == 400 and "nests too deeply" in refused.json()["result"]
+
+
+def test_a_text_match_too_long_for_sqlite_is_a_selector_error(web_site, admin):
+    answer = admin.get("/admin/find/?" + urlencode({"selector": "title%=" + "x" * 100_000}))
+    assert answer.status in (200, 400), answer.text[:500]

@@ -60,6 +60,7 @@ def prepare_site(site, folder: Path, ajax_timeout: int = 5) -> None:
     (folder / "modules").mkdir(exist_ok=True)
     (folder / "modules" / "webjobs.py").write_text(JOBS)
     site.modules.get("Tasker")
+    site.modules.get("WebJobs")      # installed: the task API starts installed modules only
     site.users.add("admin", PASSWORD)
     site.modules.save_config("Tasker", ajax_timeout=ajax_timeout)
 

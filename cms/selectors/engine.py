@@ -217,6 +217,8 @@ class SelectorEngine:
         try:
             return read(*statement)
         except peewee.OperationalError as exc:
+            if "pattern too complex" in str(exc):     # SQLite's LIKE limit (50,000 bytes)
+                raise SelectorError("a value is too long for a text match") from None
             if "parser stack overflow" not in str(exc):
                 raise
             raise SelectorError("the selector nests too deeply for the database: use fewer "

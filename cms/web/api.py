@@ -156,6 +156,10 @@ def create(ctx: Context, tasker: Any) -> Any:
         cls = ctx.site.modules.get_class(name)
     except CmsError as exc:
         raise HttpError(str(exc)) from None
+    if not ctx.site.modules.is_installed(name):
+        # its step would install it (modules.get installs on first use): a superuser's choice
+        raise HttpError(f"module {name!r} is not installed (a superuser installs it on the "
+                        "Modules screen)")
     allowed = tuple(getattr(cls, "task_methods", ()))
     if method not in allowed:
         raise HttpError(f"module {name!r} offers no task method {method!r}; task methods: "
@@ -182,6 +186,8 @@ def create(ctx: Context, tasker: Any) -> Any:
             task_data = json.loads(data_text)
         except ValueError as exc:
             raise HttpError(f"task_data is not valid JSON: {exc}") from None
+        except RecursionError:
+            raise HttpError("task_data nests too deeply") from None
         if not isinstance(task_data, dict):
             raise HttpError("task_data must be a JSON object ({...})")
     return tasker.create_task(name, method, page, title, task_data=task_data)
