@@ -355,6 +355,21 @@ def test_a_save_outside_a_step_keeps_what_names_the_work(tasker):
     assert stored_data(tasker, task)["records_processed"] == 3
 
 
+def test_a_suspend_of_a_task_that_has_ended_changes_nothing(tasker):
+    """Sent back to waiting, a finished task ran its work again once activated."""
+    task = make_task(tasker, "noop")
+    assert run(tasker, task)
+    assert tasker.get_state(task) == TaskState.FINISHED
+    assert tasker.stop_task(task) is False
+    assert tasker.get_state(task) == TaskState.FINISHED
+    assert tasker.get_history(task)[-1]["note"] != "suspended"
+    failed = make_task(tasker, "boom")
+    run(tasker, failed)
+    assert tasker.stop_task(failed) is False and tasker.get_state(failed) == TaskState.FAILED
+    waiting = make_task(tasker, "noop", activate=False)
+    assert tasker.stop_task(waiting) is True and tasker.get_state(waiting) == TaskState.WAITING
+
+
 def test_lifecycle_calls_refuse_a_page_that_is_not_a_task(tasker):
     with pytest.raises(TaskError, match="not a task"):
         tasker.activate_task(1)

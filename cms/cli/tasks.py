@@ -219,7 +219,9 @@ def cmd_action(args: argparse.Namespace) -> int:
                          f"{', '.join(map(str, waiting or _waits_for(tasker, task.id))) or '?'} "
                          "to finish")
     elif action == "suspend":
-        tasker.stop_task(task, by=by)
+        if not tasker.stop_task(task, by=by):
+            return _fail(f"task {task.id} has ended ({tasker.get_state(task).label}): there is "
+                         "nothing to suspend")
     elif action == "kill":
         tasker.stop_task(task, kill=True, by=by)
     elif action == "reset":

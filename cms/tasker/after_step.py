@@ -5,7 +5,9 @@ write; nothing here touches the database or the clock, so every rule is tested a
 (tests/test_after_step.py):
 
 - "done": FINISHED at 100%, and the follow-up tasks are activated; a recurring task (`every`)
-  starts over instead: ACTIVE, from its initial data at 0%, not before its next run.
+  starts over instead: ACTIVE, from its initial data at 0%, not before its next run. A suspend
+  made while that last step ran came too late: the work is done, and the task finishes (sent
+  back to waiting, it would run its work again once activated).
 - "failed": FAILED; with a retry policy, an ACTIVE task that has retries left stays ACTIVE, not
   before now + backoff * 2^(failures - 1), and counts one more failure.
 - "continue": the state is left as it is (a suspend or kill made elsewhere while the step ran

@@ -26,6 +26,8 @@ from .errors import TaskError
 from .refs import acting_name, task_id_of
 from .state import LIVE_STATES, TaskState, as_state
 
+ENDED_STATES = (TaskState.FINISHED, TaskState.FAILED, TaskState.KILLED)
+
 if TYPE_CHECKING:
     from .tasker import Tasker
 
@@ -94,7 +96,9 @@ class Lifecycle:
         A running step stops at its next save and keeps what it did so far; a reset asked for
         a running task is applied when it stops. With `reset` (and no kill) this is
         `reset_progress`. A kill records one history entry, "killed and reset to 0%", so no
-        screen shows the figure the task had reached as if it were still there.
+        screen shows the figure the task had reached as if it were still there. A suspend of a
+        task that has ended (finished, failed, killed) changes nothing and answers False: sent
+        back to waiting, a finished task would run its work again once activated.
         """
         if reset and not kill:
             return self.tasker.reset_progress(task, by=by)     # as hooked
@@ -106,6 +110,8 @@ class Lifecycle:
                 state, running = self.lock(task_id)
                 if kill:
                     self.reset_now(task_id, state, running, new, who, "killed and reset to 0%")
+                elif state in ENDED_STATES and not running:
+                    return False
                 elif state != new:
                     self.set_state(task_id, state, new, who, "suspended")
                 return True

@@ -92,7 +92,9 @@ def run_command(ctx: Context, tasker: Any, task: Any, cmd: str) -> str:
     if cmd == "run":
         return run_step(ctx, tasker, task)
     if cmd == "suspend":
-        tasker.stop_task(task)
+        if not tasker.stop_task(task):
+            raise HttpError(f"the task has ended ({tasker.get_state(task).label}): there is "
+                            "nothing to suspend")
         return "suspended"
     if cmd == "kill":
         tasker.stop_task(task, kill=True)
