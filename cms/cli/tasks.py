@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import logging
 import signal
 import sys
 import time
@@ -118,6 +119,15 @@ def _iso(epoch: float | None) -> str | None:
     if epoch is None:
         return None
     return datetime.fromtimestamp(float(epoch), timezone.utc).strftime("%Y-%m-%d %H:%M:%S UTC")
+
+
+class _TaskFailures(logging.Filter):
+    """Leaves out the error notices of Tasker and the task's module (`cms.<name>`) while `tasks
+    run` runs: the task's log keeps them, the command's last line on stderr says the last of
+    them, and a command gives one line on an error."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (record.name.startswith("cms.") and record.levelno >= logging.ERROR)
 
 
 def _due_later(tasker: Any, task_id: int) -> str | None:
@@ -281,6 +291,9 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     old = signal.signal(signal.SIGINT, on_sigint)
     last = None
+    said_at_the_end = _TaskFailures()          # the last line says why, once
+    for handler in logging.getLogger().handlers:
+        handler.addFilter(said_at_the_end)
     try:
         while True:
             ran = tasker.execute_task(task.id, {"invoker": "cli",
@@ -312,6 +325,8 @@ def cmd_run(args: argparse.Namespace) -> int:
                 return _fail(f"task {task.id} stopped: {why_not_claimable(tasker, task.id)}")
     finally:
         signal.signal(signal.SIGINT, old)
+        for handler in logging.getLogger().handlers:
+            handler.removeFilter(said_at_the_end)
     if tty:
         print()
     if interrupts:

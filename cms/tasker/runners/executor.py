@@ -278,7 +278,9 @@ class Executor:
         try:
             row = tasker.site.db.one(sql.RUN_SUMMARY, (task_id,))
         except Exception:
-            row = None
+            print(f"{self.config.name}: task {task_id}: step ran {seconds:.2f} s; its state could "
+                  "not be read (a database error)", flush=True)
+            return
         if row is None:
             line = f"{self.config.name}: task {task_id}: step ran {seconds:.2f} s; the task is gone"
         else:

@@ -301,7 +301,8 @@ class Supervisor:
             self.outcome.lost += 1
             how = died_how(code)
             self.out(f"{self.config.name}: task {busy.task_id}: the step's process {how}; "
-                     "the task goes back to active for another runner")
+                     "the task goes back to active for another runner, unless that was its "
+                     "last attempt (max_attempts: then it fails; see its log)")
             self.jobs.put(("lost", busy, f"the step's process {how} ({self._runner_of(child)})"))
             child.slot.clear()
         if child.killed_for is None and (busy is not None or code not in (
