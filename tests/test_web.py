@@ -726,6 +726,7 @@ def test_run_now_refuses_a_finished_task(web_site, admin):
     assert state_of(web_site, task) == 3
     refused = admin.api("start", task.id)
     assert refused.status == 400 and "Run now runs a waiting" in refused.json()["result"]
+    assert refused.json()["task_state"] == 3 and refused.json()["progress"] == 100
     assert state_of(web_site, task) == 3
 
 

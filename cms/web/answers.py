@@ -29,10 +29,15 @@ def json_response(data: Any, status: int = 200) -> bottle.HTTPResponse:
         "Content-Type": "application/json", "Cache-Control": "no-store"})
 
 
-def error_json(message: str, status: int, task: Any = None) -> bottle.HTTPResponse:
-    """A refusal as JSON, in the shape of a task's status answer (`status: false`)."""
+def error_json(message: str, status: int, task: Any = None, now: Any = None) -> bottle.HTTPResponse:
+    """A refusal as JSON, in the shape of a task's status answer (`status: false`); `now`, the
+    task's status as stored (Tasker.get_status), fills its state, so a refused command does
+    not say the task is in state 0."""
+    from ..tasker.state import state_info
     return json_response({"taskid": getattr(task, "id", 0) or 0,
                           "taskinfo": (task.get("title") or "") if task is not None else "",
-                          "task_state": 0, "task_state_info": "", "status": False,
-                          "status_html": "", "result": message, "message": message,
-                          "progress": 0, "task_running": 0, "log": []}, status)
+                          "task_state": now.state if now else 0,
+                          "task_state_info": state_info(now.state, now.running) if now else "",
+                          "status": False, "status_html": "", "result": message,
+                          "message": message, "progress": now.progress if now else 0,
+                          "task_running": int(now.running) if now else 0, "log": []}, status)

@@ -238,6 +238,17 @@ def answer(ctx: Context, tasker: Any, task_id: int, status: bool, result: str,
             "log": last_lines(found.log, log_limit)}
 
 
+def stored_status(ctx: Context, task: Any) -> Any:
+    """The refused task's status as stored now (None without a task, or when it cannot be
+    read: a refusal is answered whatever)."""
+    if task is None:
+        return None
+    try:
+        return tasker_of(ctx).get_status(task.id, log=False)
+    except Exception:
+        return None
+
+
 def gone_answer(tasker: Any, task: Any, result: str) -> dict[str, Any]:
     """The answer for a task just trashed: its state is the one trash_task left (killed,
     or finished and failed as they were), `task_state_info` says it is in the trash."""
@@ -286,9 +297,9 @@ def register(web: Web) -> None:
                 return gone_answer(tasker, task, result)
             return answer(ctx, tasker, task.id, True, result, log_limit)
         except HttpError as exc:      # a refused command, no valid CSRF token ...
-            refused = error_json(str(exc), exc.status, task)
+            refused = error_json(str(exc), exc.status, task, stored_status(ctx, task))
             if exc.status == 405:
                 refused.set_header("Allow", "GET, POST")
             return refused
         except CmsError as exc:       # TaskError, ValidationError ...: the caller's mistake
-            return error_json(str(exc), 400, task)
+            return error_json(str(exc), 400, task, stored_status(ctx, task))
