@@ -133,7 +133,8 @@ def test_activate_refuses_while_a_dependency_has_not_finished(tasker, cli):
     code, _, err = cli("tasks", "activate", second.id)
     assert code == 1
     assert err == (f"cms: error: task {second.id} was not activated: it waits for task(s) "
-                   f"{first.id} to finish\n")
+                   f"{first.id} to finish; activate it again then (it does not start by "
+                   "itself)\n")
     code, _, err = cli("tasks", "run", second.id)
     assert code == 1
     assert err == f"cms: error: task {second.id} cannot run: it waits for task(s) {first.id} to finish\n"

@@ -227,7 +227,7 @@ def cmd_action(args: argparse.Namespace) -> int:
         if waiting or not tasker.activate_task(task, by=by):
             return _fail(f"task {task.id} was not activated: it waits for task(s) "
                          f"{', '.join(map(str, waiting or _waits_for(tasker, task.id))) or '?'} "
-                         "to finish")
+                         "to finish; activate it again then (it does not start by itself)")
     elif action == "suspend":
         if not tasker.stop_task(task, by=by):
             return _fail(f"task {task.id} has ended ({tasker.get_state(task).label}): there is "

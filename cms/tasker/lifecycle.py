@@ -81,7 +81,9 @@ class Lifecycle:
                 waiting = self.unfinished_deps(task_id)
                 if waiting:
                     self.tasker.warning(f"task {task_id} was not activated: it waits for task(s) "
-                                 f"{', '.join(map(str, waiting))} to finish")
+                                 f"{', '.join(map(str, waiting))} to finish (it is not "
+                                 "activated by itself then: activate it again, or make it a "
+                                 "follow-up with add_next_task)")
                     return False
                 self.set_state(task_id, state, TaskState.ACTIVE, who, "activated",
                                 extra="attempts = 0, failures = 0, " + (hold or
