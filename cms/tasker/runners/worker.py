@@ -55,6 +55,7 @@ def run_worker(url: str, site_dir: str, *, processes: int = 1, max_steps: int = 
                until_idle: bool = False, quiet: bool = False,
                out: Callable[[str], None] | None = None) -> Outcome:
     """Run the pool until stopped by a signal (or, `until_idle`, until no task is ready)."""
+    from ...db.url import redact_url
     from ...site import boot
     out = out or (lambda line: print(line, flush=True))
     site = boot(url, site_dir=site_dir)
@@ -68,8 +69,8 @@ def run_worker(url: str, site_dir: str, *, processes: int = 1, max_steps: int = 
                           step_seconds=step, max_steps=max_steps, max_memory=max_memory,
                           poll=poll, quiet=quiet, name="worker")
     if not quiet:
-        out(f"worker: {processes} process(es) on {site_dir}; steps of up to {step:g} s; "
-            "SIGTERM finishes the running steps, a second one stops at once")
+        out(f"worker: {processes} process(es) on {site_dir} ({redact_url(url)}); steps of up "
+            f"to {step:g} s; SIGTERM finishes the running steps, a second one stops at once")
     outcome = Supervisor(config, processes=processes, grace=grace, out=out).run()
     out(summary("worker", outcome, "stopped"))
     return outcome
