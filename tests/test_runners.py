@@ -862,6 +862,31 @@ def test_lazy_step_runs_one_step_and_respects_the_lease_busy_and_the_setting(tas
 
 
 @pytest.mark.slow
+def test_a_lazy_step_deaf_to_its_timeout_is_killed_and_a_save_meanwhile_succeeds(tasker,
+                                                                               monkeypatch):
+    """It ran in the server's own process, unbounded: a step that ignored lazy_cron_timeout
+    held SQLite's write lock, and every writer of the site, for as long as it liked."""
+    from cms.tasker.runners import browser
+    monkeypatch.setattr(browser, "GRACE", 1.0)
+    site = tasker.site
+    site.modules.save_config("Tasker", lazy_cron_timeout=1)
+    task = add_task(tasker, "stubborn", "Deaf to its timeout", {"seconds": 3600})
+    page = site.pages.add("counter", 1, "edited", title="Edited meanwhile")
+    done = {}
+    started = time.monotonic()
+    thread = threading.Thread(target=lambda: done.update(id=run_lazy_step(site)))
+    thread.start()
+    assert wait_for(lambda: row(tasker, task)[1] == 1, 10)
+    page.title = "Saved meanwhile"
+    page.save()                                     # waits its turn, as any writer
+    thread.join(30)
+    assert done["id"] == task.id and time.monotonic() - started < 10
+    assert tasker.get_state(task) == TaskState.FAILED
+    assert "ran past its timeout" in "\n".join(tasker.get_log(task))
+    assert site.pages.get(page.id).title == "Saved meanwhile"
+
+
+@pytest.mark.slow
 def test_lazy_runner_works_in_the_background_one_step_at_a_time(tasker):
     site = tasker.site
     tasks = [add_task(tasker, "wait", f"Wait {i}", {"seconds": 0.2}) for i in range(3)]

@@ -63,12 +63,20 @@ def run_supervised_step(tasker: Tasker, task_id: int, params: dict[str, Any]) ->
         tasker.warning(f"task {task_id} was not run: {why_not_claimable(tasker, task_id)}")
         return False
     params = {**params, "invoker": invoker}
-    deadline = float(params.get("timeout") or time.time() + float(settings["ajax_timeout"]))
-    params["timeout"] = deadline
+    params["timeout"] = float(params.get("timeout") or time.time() + float(settings["ajax_timeout"]))
+    return run_claimed_supervised(tasker, claim, params)
+
+
+def run_claimed_supervised(tasker: Tasker, claim: Claim, params: dict[str, Any]) -> bool:
+    """The step of a task claimed already, in a watched child (lazy cron's steps run so too:
+    in the server's own process a step that ignored its timeout held SQLite's write lock, and
+    every writer of the site, for as long as it liked)."""
+    site = tasker.site
+    deadline = float(params["timeout"])
     ctx = _context()
     slot = Slot(ctx)
     try:
-        process = ctx.Process(target=child_main, name=f"run-now-{task_id}", daemon=True,
+        process = ctx.Process(target=child_main, name=f"step-{claim.task_id}", daemon=True,
                               args=(site.db.url, str(site.site_dir), claim, params, slot))
         process.start()
     except Exception:

@@ -9,8 +9,11 @@ At most one lazy step runs at a time per SITE, not just per process: the step ho
 lease "tasker:lazy-step" (cms.lease: one compare-and-set UPDATE whose expiry comes from the
 database's clock), so several server processes (or machines) never run two lazy steps at once,
 and a process that died holding it blocks lazy steps only until the lease ends. The step runs
-in the server's own process, so it stops cooperatively (`allowed_to_execute`, saves); cron and
-the worker are the runners that can stop a step by force. `enable_lazy_cron` = 0 turns it off.
+in a child process watched as the admin's Run now watches its own (browser.py): past
+`lazy_cron_timeout` plus a grace it is killed and its task fails, so a step that ignores its
+time cannot hold SQLite's write lock, and every writer of the site, as long as it likes (a
+database in memory, which no other process can share, runs it here). `enable_lazy_cron` = 0
+turns it off.
 """
 from __future__ import annotations
 
@@ -43,6 +46,7 @@ def run_lazy_step(site: Site, *, busy: Callable[[], bool] | None = None) -> int 
     the site, or no task is ready. Must be called outside a transaction.
     """
     from ..claim import claim_next, reap_expired
+    from .browser import run_claimed_supervised
     if busy is not None and busy():
         return None
     tasker: Tasker = site.modules.get("Tasker")     # type: ignore[assignment]
@@ -60,8 +64,11 @@ def run_lazy_step(site: Site, *, busy: Callable[[], bool] | None = None) -> int 
                            max_running=settings["max_running"])
         if claim is None:
             return None
-        tasker.execute_task(claim.task_id, {"claim": claim, "invoker": "lazycron",
-                                            "timeout": time.time() + timeout})
+        params = {"invoker": "lazycron", "timeout": time.time() + timeout}
+        if getattr(site.db, "path", None) == ":memory:":       # no other process can share it
+            tasker.execute_task(claim.task_id, {**params, "claim": claim})
+        else:
+            run_claimed_supervised(tasker, claim, params)
         return claim.task_id
     finally:
         try:
