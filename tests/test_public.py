@@ -173,3 +173,19 @@ def test_rendering_without_a_template_file_says_which(site):
     page = site.pages.add("nofile2", 1, "x", title="X")
     with pytest.raises(TemplateFileMissing, match="nofile2.html"):
         render_page(site, page)
+
+
+def test_a_public_page_says_how_it_may_be_kept(site, admin_server):
+    """No header kept a page rendered for a logged-in editor out of a shared cache."""
+    from webclient import Client
+    page = site.pages.add("basic-page", 1, "about", title="About")
+    guest = Client(admin_server)
+    seen = guest.get(page.url)
+    assert seen.status == 200 and seen.headers["X-Content-Type-Options"] == "nosniff"
+    assert "private" not in (seen.headers.get("Cache-Control") or "")
+    editor = Client(admin_server)
+    editor.login()
+    mine = editor.get(page.url)
+    assert mine.status == 200 and mine.headers["Cache-Control"] == "private, no-cache"
+    guest.close()
+    editor.close()

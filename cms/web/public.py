@@ -64,8 +64,14 @@ def register(web: Web) -> None:
 def render(ctx: Context, page: Any, status: int = 200, found: Resolved | None = None) -> str:
     bottle.response.status = status
     bottle.response.set_header("Content-Type", "text/html; charset=utf-8")
+    bottle.response.set_header("X-Content-Type-Options", "nosniff")
+    bottle.response.set_header("Referrer-Policy", "strict-origin-when-cross-origin")
     if page.template.name == TASK_TEMPLATE or page.is_unpublished() or page.is_trash():
         bottle.response.set_header("Cache-Control", "no-store")
+    elif ctx.user_id:
+        # a page rendered for a logged-in user may hold what a visitor must not get from a
+        # shared cache (the layout's "Edit this page" link, a member's view)
+        bottle.response.set_header("Cache-Control", "private, no-cache")
     query = ctx.request.query
     params = {name: query.getunicode(name) or "" for name in list(query.keys())[:50]}
     numbered = found is not None and page.template.settings.get("page_numbers")
