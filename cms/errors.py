@@ -68,3 +68,7 @@ class ModuleError(CmsError):
 
 class PermissionDenied(CmsError):
     """The current user may not do this."""
+
+
+class QueryTimeout(DatabaseError):
+    """A statement ran past the time `Database.time_limit` gave it and was stopped."""

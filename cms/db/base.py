@@ -222,6 +222,13 @@ class Database:
             raise
         return cursor
 
+    @contextlib.contextmanager
+    def time_limit(self, seconds: float) -> Iterator[None]:
+        """Stop the block's statements once `seconds` have passed (read-only work a person
+        typed, such as the admin's Find: one selector must not hold a server thread for
+        minutes); a stopped one raises `QueryTimeout`. Each engine stops them its own way."""
+        yield
+
     def change_stamp(self) -> bytes | None:
         """Something that differs after every commit to the database, by anyone, read without
         a statement; None where the engine has no such thing (then nothing may be kept on the

@@ -63,6 +63,11 @@ class MariaDatabase(ServerDatabase):
             return err.args[0]
         return None
 
+    limit_sql = ("SET SESSION max_statement_time = {ms} / 1000", "SET SESSION max_statement_time = 0")
+
+    def stopped_by_limit(self, exc: BaseException) -> bool:
+        return self._errno(exc) == 1969          # ER_STATEMENT_TIMEOUT
+
     def is_retryable(self, exc: BaseException) -> bool:
         return self._errno(exc) in RETRYABLE
 

@@ -106,6 +106,20 @@ class PostgresqlDatabase(ServerDatabase):
         self.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                      f"(SELECT COALESCE(MAX(id), 1) FROM {table}))")
 
+    limit_sql = ("SET statement_timeout = {ms}", "SET statement_timeout = 0")
+
+    def stopped_by_limit(self, exc: BaseException) -> bool:
+        """query_canceled (57014), on the driver's error wherever peewee put it."""
+        seen: BaseException | None = exc
+        for _ in range(4):
+            if seen is None:
+                return False
+            if getattr(seen, "pgcode", None) == "57014":
+                return True
+            seen = (seen.args[0] if seen.args and isinstance(seen.args[0], BaseException)
+                    else seen.__cause__ or seen.__context__)
+        return False
+
     def is_retryable(self, exc: BaseException) -> bool:
         code = getattr(self.driver_error(exc), "pgcode", None)
         return code in ("40001", "40P01", "55P03")

@@ -10,8 +10,9 @@ statement.
 """
 from __future__ import annotations
 
+import contextlib
 import threading
-from typing import Any, Sequence
+from typing import Any, Iterator, Sequence
 
 from .base import Database, wrap_driver_error
 
@@ -129,6 +130,29 @@ class ServerDatabase(Database):
             self._waiting.add(text, ())
             return
         super().rollback_to(name)
+
+    # (the statement that sets a time limit in ms, the one that lifts it, whether an error is
+    # a statement stopped by it): each engine's own
+    limit_sql: tuple[str, str] = ("", "")
+
+    def stopped_by_limit(self, exc: BaseException) -> bool:
+        return False
+
+    @contextlib.contextmanager
+    def time_limit(self, seconds: float) -> Iterator[None]:
+        """The session's statement timeout for the block, lifted after it."""
+        from ..errors import QueryTimeout
+        set_limit, lift = self.limit_sql
+        self.execute(set_limit.format(ms=max(1, int(seconds * 1000))))
+        try:
+            yield
+        except Exception as exc:
+            if self.stopped_by_limit(exc):
+                raise QueryTimeout(f"the query ran past {seconds:g} s and was stopped") from None
+            raise
+        finally:
+            with contextlib.suppress(Exception):     # a lost connection has no limit left
+                self.execute(lift)
 
     @staticmethod
     def driver_error(exc: BaseException) -> BaseException:

@@ -298,6 +298,31 @@ class SqliteDatabase(Database):
         IN on an index's first column (parent_id, data) answers right on 3.40.1."""
         return f"+{expr}"
 
+    @contextlib.contextmanager
+    def time_limit(self, seconds: float) -> Iterator[None]:
+        """SQLite: a progress handler, asked every few thousand virtual machine steps, stops
+        the statement running once the time is over."""
+        from ..errors import QueryTimeout
+        conn = self.pw.connection()
+        deadline = time.monotonic() + seconds
+        stopped: list[bool] = []
+
+        def over() -> int:
+            if time.monotonic() > deadline:
+                stopped.append(True)
+                return 1
+            return 0
+
+        conn.set_progress_handler(over, 20000)
+        try:
+            yield
+        except (sqlite3.OperationalError, peewee.OperationalError) as exc:
+            if stopped and "interrupted" in str(exc):
+                raise QueryTimeout(f"the query ran past {seconds:g} s and was stopped") from None
+            raise
+        finally:
+            conn.set_progress_handler(None, 0)
+
     def change_stamp(self) -> bytes | None:
         """The WAL index's header (cms/db/walstamp.py); None for a database in memory."""
         stamp = self._stamp

@@ -20,7 +20,7 @@ from urllib.parse import urlencode
 
 import bottle
 
-from ..errors import SelectorError
+from ..errors import QueryTimeout, SelectorError
 from ..page import Page, PageArray
 from ..selectors.parser import OPERATORS, Condition, parse
 from .forms import names_list, selector_quoted
@@ -33,6 +33,10 @@ MAX_LIMIT = 1000           # rows a page may show when the selector's own limit=
 # Results are counted up to this many: an exact count of half a million pages costs a second
 # on a 1,000,000-page site, counting ids up to the cap tens of milliseconds.
 COUNT_CAP = 10_000
+# Seconds a Find's statements may take together: a selector a user types (an OR list of two
+# thousand %= values took 16 s) must not hold a server thread, and on SQLite its read snapshot,
+# for minutes. A find that fits an index takes milliseconds even on a million pages.
+FIND_SECONDS = 5.0
 # The builder's operators, the common ones first, each with what it means (the selector
 # language's full list, in words: README, "Selectors").
 OPERATOR_CHOICES = (
@@ -90,9 +94,15 @@ def register(web: Web) -> None:
         found, failure = None, None
         if selector:
             try:
-                found = find_page(ctx, selector, start, per)
+                with ctx.site.db.time_limit(FIND_SECONDS):
+                    found = find_page(ctx, selector, start, per)
             except SelectorError as exc:
                 failure = explain(ctx, selector, exc)
+                bottle.response.status = 400
+            except QueryTimeout:
+                failure = Failure(f"this selector took more than {FIND_SECONDS:g} s and was "
+                                  "stopped: narrow it (a template, a parent, fewer values in "
+                                  "an OR list)", selector, None)
                 bottle.response.status = 400
 
         def page_url(**changes: Any) -> str:
