@@ -180,6 +180,31 @@ def test_run_ends_a_recurring_task_s_run_and_leaves_the_next_one_scheduled(taske
     assert tasker.get_details(failing)["steps"] == 1
 
 
+def test_create_makes_a_task_from_the_command_line(tasker, cli):
+    """Creating a task needed Python."""
+    target = tasker.site.pages.add("counter", 1, title="Import")
+    code, out, err = cli("tasks", "create", "Counter", "import_rows", target.path, "From the shell",
+                         "--data", '{"total": 2}', "--activate", "--priority", "5")
+    assert code == 0, err
+    task_id = int(out.split()[1])
+    assert out == f"task {task_id} created on {target.path}: now active\n"
+    task = tasker.get_task_by_id(task_id)
+    assert task.parent_id == target.id and task.title == "From the shell"
+    assert tasker.get_details(task)["priority"] == 5
+    assert cli("tasks", "run", task_id)[0] == 0
+    assert len(tasker.site.pages.find(f"parent={target.id}, template=row")) == 2
+    before = len(tasker.get_tasks())
+    for args, says in ((("Nope", "import_rows", str(target.id), "x"), "Nope"),
+                       (("Counter", "import_rows", "/nowhere/", "x"), "there is no page"),
+                       (("Counter", "import_rows", str(target.id), "x", "--data", "{bad"),
+                        "not valid JSON"),
+                       (("Counter", "import_rows", str(target.id), "x", "--data", "[1]"),
+                        "JSON object")):
+        code, _, err = cli("tasks", "create", *args)
+        assert code == 1 and says in err and len(err.strip().splitlines()) == 1, (args, err)
+    assert len(tasker.get_tasks()) == before
+
+
 def test_reset_then_run_runs_a_finished_task_again(tasker, cli):
     target = tasker.site.pages.add("counter", 1, title="Import")
     task = tasker.create_task("Counter", "import_rows", target, "Import", {"total": 3})

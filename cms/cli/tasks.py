@@ -2,6 +2,7 @@
 
     python run.py tasks list [--state active] [--json]
     python run.py tasks show ID [--json]
+    python run.py tasks create MODULE METHOD PAGE TITLE [--data JSON] [--activate] ...
     python run.py tasks activate|suspend|kill|reset|trash ID
     python run.py tasks run ID          # every step here, with a progress bar, to the end
 
@@ -58,6 +59,23 @@ def register(sub: argparse._SubParsersAction) -> None:
         parser.add_argument("id", metavar="ID", type=task_id)
         parser.set_defaults(func=cmd_action, action=action)
 
+    create = tsub.add_parser("create", help="create a task (waiting; --activate makes it ready)",
+                             description="Create a task for a module's method on a page, as "
+                                         "Tasker.create_task does from Python.")
+    create.add_argument("module", metavar="MODULE", help="the module's registered name")
+    create.add_argument("method", metavar="METHOD", help="a public method of it")
+    create.add_argument("page", metavar="PAGE", help="the page it works on: an id or a path")
+    create.add_argument("title", metavar="TITLE")
+    create.add_argument("--data", metavar="JSON", help="task_data: a JSON object")
+    create.add_argument("--activate", action="store_true", help="make it ready to run at once")
+    create.add_argument("--priority", type=int, default=0, metavar="N",
+                        help="higher runs first (default 0)")
+    create.add_argument("--every", metavar="E",
+                        help="recurring: seconds, or a cron expression (\"*/5 * * * *\")")
+    create.add_argument("--unique", action="store_true",
+                        help="refuse it when an identical task is waiting or active")
+    create.set_defaults(func=cmd_create)
+
     run = tsub.add_parser("run", help="run a task here, step after step, to its end")
     run.add_argument("id", metavar="ID", type=task_id)
     run.add_argument("--step-time", type=float, metavar="S",
@@ -67,7 +85,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def _usage(parser: argparse.ArgumentParser) -> int:
     parser.print_usage(sys.stderr)
-    print("cms tasks: error: name an action: list, show, " + ", ".join(ACTIONS) + " or run",
+    print("cms tasks: error: name an action: list, show, create, " + ", ".join(ACTIONS) + " or run",
           file=sys.stderr)
     return 2
 
@@ -215,6 +233,39 @@ def cmd_show(args: argparse.Namespace) -> int:
     print(f"  log        {len(log)} line(s)" + (", the latest:" if log else ""))
     for line in log[-20:]:
         print("    " + line)
+    return 0
+
+
+def cmd_create(args: argparse.Namespace) -> int:
+    from ..tasker import TaskError
+    tasker = _tasker(args)
+    site = tasker.site
+    target = args.page.strip()
+    page = site.pages.get(int(target)) if target.isdigit() else \
+        site.pages.get_by_path(target) if target.startswith("/") else None
+    if not page:
+        return _fail(f"there is no page {target!r} (give its id or its path, /like/this/)")
+    data = None
+    if args.data:
+        try:
+            data = json.loads(args.data)
+        except ValueError as exc:
+            return _fail(f"--data is not valid JSON: {exc}")
+        if not isinstance(data, dict):
+            return _fail("--data must be a JSON object ({...})")
+    every: Any = args.every
+    if every is not None and every.strip().isdigit():
+        every = int(every)
+    try:
+        task = tasker.create_task(args.module, args.method, page, args.title, data,
+                                  unique=args.unique, priority=args.priority, every=every)
+    except TaskError as exc:
+        return _fail(str(exc))
+    if args.activate and not tasker.activate_task(task, by="cli"):
+        print(f"task {task.id} created on {page.path}, but not activated: it waits for another "
+              "task")
+        return 0
+    print(f"task {task.id} created on {page.path}: now {tasker.get_state(task).label}")
     return 0
 
 
