@@ -138,6 +138,26 @@ def test_cron_runs_every_ready_task_with_one_line_per_step(tasker, worker_env):
 
 
 @pytest.mark.slow
+def test_cron_runs_a_task_that_falls_due_before_its_time_is_up(tasker, worker_env):
+    """A retry due in ten seconds, or a task recurring every few seconds, waited for the next
+    minute's cron run: cron stopped as soon as nothing was ready at that moment."""
+    from datetime import datetime, timedelta, timezone
+    soon = add_task(tasker, "bump", "Due in 2 s", activate=False,
+                    not_before=datetime.now(timezone.utc) + timedelta(seconds=2))
+    later = add_task(tasker, "bump", "Due in an hour", activate=False,
+                     not_before=datetime.now(timezone.utc) + timedelta(hours=1))
+    tasker.activate_task(soon)
+    tasker.activate_task(later)
+    started = time.monotonic()
+    done = cms(worker_env, "cron", "--time-limit", "20")
+    took = time.monotonic() - started
+    assert done.returncode == 0, done.stderr
+    assert row(tasker, soon)[:2] == (TaskState.FINISHED, 0)
+    assert tasker.get_state(later) == TaskState.ACTIVE          # not due within the run
+    assert "no task is ready" in done.stdout.splitlines()[-1] and took < 15
+
+
+@pytest.mark.slow
 def test_cron_exits_0_when_a_task_fails_and_says_so(tasker, worker_env):
     task = add_task(tasker, "fail", "Broken import")
     done = cms(worker_env, "cron")

@@ -35,6 +35,10 @@ BY_ID = (f"t.pages_id = ? AND t.state = {ACTIVE} AND t.running = 0 "
          f"AND NOT EXISTS ({_UNFINISHED.format(cols='1', task='?')}) AND {_NOT_TRASHED}")
 UNDER_LIMIT = "(SELECT COUNT(*) FROM tasker_tasks r WHERE r.running = 1) < ?"
 COUNT_RUNNING = "SELECT COUNT(*) FROM tasker_tasks WHERE running = 1"
+# Seconds until the next active task waiting for its not_before (a retry, a recurring run) is
+# due, by the database's clock; NULL when none waits.
+NEXT_DUE = (f"SELECT MIN(t.not_before) - {{now}} FROM tasker_tasks t WHERE t.state = {ACTIVE} "
+            "AND t.running = 0 AND t.not_before > {now}")
 # The row a claim takes (`FROM tasker_tasks t` ...): the next ready task, or one given task if it
 # is ready. Each engine adds its columns and locking clause.
 PICK_NEXT = f"FROM tasker_tasks t WHERE {READY} {ORDER} LIMIT 1"

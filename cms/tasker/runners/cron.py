@@ -6,8 +6,10 @@ Meant for a crontab line such as
 
 Each step runs in a supervised child process (see supervisor.py) with a timeout of what is left
 of the time limit (the `cron_timeout` setting, 55 s, by default), prints one summary line, and
-the run ends with one closing line. Several cron runs at once are safe: claims are atomic, so
-each step goes to exactly one of them. With `enable_cron` set to 0 the run does nothing.
+the run ends with one closing line. A task that falls due before the time is up (its
+`not_before`: a retry, a recurring run) is waited for (executor.py). Several cron runs at once
+are safe: claims are atomic, so each step goes to exactly one of them. With `enable_cron` set to
+0 the run does nothing.
 """
 from __future__ import annotations
 

@@ -172,7 +172,11 @@ class Executor:
                 break
             if claim is None:
                 if config.until_idle:
-                    return EXIT_DONE
+                    wait = self._due_within_time(tasker)
+                    if wait is None:
+                        return EXIT_DONE
+                    self._sleep(wait)
+                    continue
                 self._sleep(config.poll)
                 continue
             self.run_claimed(tasker, claim, settings)
@@ -181,6 +185,22 @@ class Executor:
             if config.max_memory and self._memory_due() and rss_bytes() >= config.max_memory:
                 return EXIT_RECYCLE_MEMORY
         return EXIT_DONE
+
+    def _due_within_time(self, tasker: Tasker) -> float | None:
+        """For cron (a run with an end): seconds to sleep before a task waiting for its
+        `not_before` falls due, when that is before the end; None otherwise (the run ends).
+        A retry due in ten seconds, or a task recurring every few seconds, runs in this
+        minute's run instead of the next one's."""
+        config = self.config
+        if not config.end:
+            return None
+        try:
+            due = tasker.site.db.scalar(tasker.storage.sql(sql.NEXT_DUE))
+        except Exception:
+            return None
+        if due is None or time.time() + float(due) >= config.end - 0.5:
+            return None
+        return min(max(float(due), 0.01), config.poll)
 
     def _memory_due(self) -> bool:
         """True at most every MEMORY_EVERY seconds: reading /proc costs more than a short step."""
