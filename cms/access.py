@@ -198,7 +198,9 @@ class AccessRules:
     @staticmethod
     def denied(user: Any, permission: str, page: Page | None, what: str) -> PermissionDenied:
         name = getattr(user, "name", "") or "guest"
-        where = f" {page.path}" if page is not None and page else ""
+        where = ""
+        if page is not None and page:      # a page the user may not view is named by its id
+            where = f" {page.path}" if page.viewable(user) else f" page {page.id}"
         return PermissionDenied(f"user {name!r} may not {what}{where}: it needs the {permission!r} "
                                 "permission through a role that the page's template access lists")
 

@@ -825,12 +825,14 @@ class Pages(Hookable):
         """Move a page and its subtree to the trash, remembering where it came from."""
         if not page.id or page.is_trash():
             return page
+        grants = self.site.acting_grants()
+        if grants is not None:       # first: the reasons below name the page to whoever asks
+            self._require(grants, "page-delete", self.get(page.id), "trash")
         if page.status & (Page.STATUS_SYSTEM | Page.STATUS_SYSTEM_ID | Page.STATUS_LOCKED):
             raise PageError(f"page {page.path} is a system or locked page and cannot be trashed")
         if page.template.settings.get("no_trash"):
             raise PageError(f"pages of template {page.template.name!r} cannot be trashed: "
                             f"{page.path} stays where it is")
-        grants = self.site.acting_grants()
         with self.site.transaction():
             current = self.get(page.id)
             if grants is not None:

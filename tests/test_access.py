@@ -73,8 +73,9 @@ def test_no_one_moves_or_trashes_users_roles_and_permissions(tree):
 def test_an_editor_cannot_trash_a_role_or_add_under_users(tree):
     site, _ = tree
     with site.as_user("ed"):
-        with pytest.raises(PageError):
-            site.pages.trash(site.pages.get("/admin/access/roles/editor/"))
+        with pytest.raises(PermissionDenied) as refused:   # asked first: not a system-page
+            site.pages.trash(site.pages.get("/admin/access/roles/editor/"))  # message naming it
+        assert "/admin/access/" not in str(refused.value)
         with pytest.raises(PermissionDenied, match="page-add"):
             site.pages.add("basic-page", "/admin/access/users/", "intruder", title="Intruder")
     assert not site.pages.get("/admin/access/users/intruder/")
