@@ -178,6 +178,9 @@ def test_run_ends_a_recurring_task_s_run_and_leaves_the_next_one_scheduled(taske
     code, _, err = cli("tasks", "run", failing.id)
     assert code == 1 and "step failed; it is retried at" in err
     assert tasker.get_details(failing)["steps"] == 1
+    assert "not before" in cli("tasks", "show", failing.id)[1]       # when it is retried
+    cli("tasks", "kill", failing.id)
+    assert "not before" not in cli("tasks", "show", failing.id)[1]   # a time given up on
 
 
 def test_create_makes_a_task_from_the_command_line(tasker, cli):

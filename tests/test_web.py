@@ -1077,3 +1077,23 @@ def test_create_refuses_a_module_not_installed_and_task_data_nested_too_deep(web
 def test_a_text_match_too_long_for_sqlite_is_a_selector_error(web_site, admin):
     answer = admin.get("/admin/find/?" + urlencode({"selector": "title%=" + "x" * 100_000}))
     assert answer.status in (200, 400), answer.text[:500]
+
+
+def test_a_task_names_the_page_it_works_on_only_to_whoever_may_view_it(web_site, server):
+    """A user who only steers tasks read the titles of private pages beside their tasks."""
+    web_site.users.add_role("steerer", ["tasker-admin"])
+    web_site.users.add("tess", PASSWORD, roles=["steerer"])
+    web_site.templates.add("private", fields=["title"]).set_access(view=[], edit=[])
+    secret = web_site.pages.add("private", 1, "priv", title="Top secret plans")
+    tasker = web_site.modules.get("Tasker")
+    hidden = tasker.create_task("WebJobs", "count_to", secret, "Behind the curtain")
+    shown = make_task(web_site, title="On the home page")
+    steerer = Client(server)
+    steerer.login("tess")
+    listed = steerer.get("/admin/tasks/").text
+    assert "Behind the curtain" in listed and "On the home page" in listed
+    assert "Top secret plans" not in listed and "Home" in listed
+    detail = steerer.get(f"/admin/tasks/{hidden.id}/").text
+    assert "Behind the curtain" in detail and "Top secret plans" not in detail
+    assert steerer.get(f"/admin/tasks/{shown.id}/").status == 200
+    steerer.close()

@@ -224,6 +224,8 @@ def cmd_show(args: argparse.Namespace) -> int:
           f"failures retried {failures}")
     for label, key in (("runner", "runner"), ("lease ends", "lease_until"),
                        ("not before", "not_before"), ("every", "every"), ("retry", "retry")):
+        if key == "not_before" and info["state"] != TaskState.ACTIVE:
+            continue          # a retry time a failed task gave up on means nothing now
         if info[key]:
             print(f"  {label:<10} {info[key]}")
     if priority:

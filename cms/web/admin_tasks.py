@@ -133,7 +133,7 @@ def register(web: Web) -> None:
         # any text: the search is quoted (selector_quoted), so "%" and "<b>" are looked for
         q = ctx.site.sanitizer.text(ctx.query("q"), 100, strip_tags=False)   # searched as typed
         found = tasker.get_tasks(list_selector(state, sort, direction, start, q))
-        parents = {p.id: p for p in ctx.site.pages.get_many(sorted({t.parent_id for t in found}))}
+        parents = viewable_pages(ctx, {t.parent_id for t in found})
         statuses = tasker.get_statuses(task.id for task in found)    # one query for all rows
         rows = [status_row(statuses[task.id], task, parents.get(task.parent_id))
                 if task.id in statuses else task_row(tasker, task, parents.get(task.parent_id))
@@ -233,9 +233,22 @@ def render_detail(ctx: Context, task_id: int, run: bool) -> str:
                       ajax_timeout=timeout, **panel_values(ctx, tasker, task))
 
 
+def viewable_pages(ctx: Context, ids: set[int]) -> dict[int, Any]:
+    """The pages among `ids` the user may view, by id (one find): a task names the page it
+    works on only to whoever may view that page, so a user who only steers tasks does not read
+    the titles of private pages beside them."""
+    if not ids:
+        return {}
+    seen = ctx.site.pages.find_ids("id=" + "|".join(map(str, sorted(ids))) +
+                                   ", include=unpublished")
+    return {page.id: page for page in ctx.site.pages.get_many(seen)}
+
+
 def panel_values(ctx: Context, tasker: Any, task: Any) -> dict[str, Any]:
     """What the task page shows below its status: facts, data, steps, state changes."""
-    row = task_row(tasker, task, tasker.get_page(task))     # not the trash, once trashed
+    worked_on = tasker.get_page(task)                        # not the trash, once trashed
+    row = task_row(tasker, task, worked_on if worked_on and worked_on.id in
+                   viewable_pages(ctx, {worked_on.id}) else None)
     data_text = task.get("task_data") or "{}"
     try:
         data = json.loads(data_text)
