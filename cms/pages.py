@@ -18,7 +18,7 @@ import time
 import weakref
 from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Iterable
 
 from . import pagination, textindex
 from .db.base import in_chunks, placeholders
@@ -216,6 +216,14 @@ class Pages(Hookable):
         for chunk, marks in in_chunks(list(dict.fromkeys(ids))):
             found.update(row[0] for row in self.db.all(f"SELECT id FROM pages WHERE id IN ({marks})", chunk))
         return found
+
+    def viewable_ids(self, ids: Iterable[int]) -> set[int]:
+        """Which of these ids are pages the acting user may view, of any status but trashed
+        (one find): what a user may be shown of, or point a Page field at."""
+        wanted = sorted(set(ids))
+        if not wanted:
+            return set()
+        return set(self.find_ids("id=" + "|".join(map(str, wanted)) + ", include=unpublished"))
 
     def get_many(self, ids: list[int]) -> list[Page]:
         """Pages by id, in the order given (missing ids skipped), in one query per 500."""
@@ -694,9 +702,7 @@ class Pages(Hookable):
                 wanted -= set(self.stored_values(field, [page.id]).get(page.id, ()))
             if not wanted:
                 continue
-            seen = set(self.find_ids("id=" + "|".join(map(str, sorted(wanted)))
-                                     + ", include=unpublished"))
-            hidden = sorted(wanted - seen)
+            hidden = sorted(wanted - self.viewable_ids(wanted))
             if hidden:
                 raise ValidationError(f"field {name!r} names a page that does not exist: "
                                       f"{hidden[0]}", field=name, value=hidden, rule="page")

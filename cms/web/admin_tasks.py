@@ -237,11 +237,7 @@ def viewable_pages(ctx: Context, ids: set[int]) -> dict[int, Any]:
     """The pages among `ids` the user may view, by id (one find): a task names the page it
     works on only to whoever may view that page, so a user who only steers tasks does not read
     the titles of private pages beside them."""
-    if not ids:
-        return {}
-    seen = ctx.site.pages.find_ids("id=" + "|".join(map(str, sorted(ids))) +
-                                   ", include=unpublished")
-    return {page.id: page for page in ctx.site.pages.get_many(seen)}
+    return {page.id: page for page in ctx.site.pages.get_many(sorted(ctx.site.pages.viewable_ids(ids)))}
 
 
 def panel_values(ctx: Context, tasker: Any, task: Any) -> dict[str, Any]:
