@@ -841,8 +841,6 @@ class Pages(Hookable):
                             f"{page.path} stays where it is")
         with self.site.transaction():
             current = self.get(page.id)
-            if grants is not None:
-                self._require(grants, "page-delete", current, "trash")
             page.name = f"{current.id}.{current.parent_id}.{current.sort}_{current.name}"
             page.parent = TRASH_ID
             self._move(page, reason="trash")

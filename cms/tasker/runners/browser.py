@@ -52,8 +52,7 @@ def run_supervised_step(tasker: Tasker, task_id: int, params: dict[str, Any]) ->
     `params` as for `execute_task` (its `timeout` is the step's deadline: epoch seconds).
     False, with a warning notice, when the task cannot be claimed now.
     """
-    site = tasker.site
-    if getattr(site.db, "path", None) == ":memory:":
+    if not tasker.storage.shared:       # a database in memory: execute_task claims it here
         return tasker.execute_task(task_id, params)
     settings = tasker.settings()
     invoker = str(params.get("invoker") or acting_name(tasker.site))
@@ -70,7 +69,10 @@ def run_supervised_step(tasker: Tasker, task_id: int, params: dict[str, Any]) ->
 def run_claimed_supervised(tasker: Tasker, claim: Claim, params: dict[str, Any]) -> bool:
     """The step of a task claimed already, in a watched child (lazy cron's steps run so too:
     in the server's own process a step that ignored its timeout held SQLite's write lock, and
-    every writer of the site, for as long as it liked)."""
+    every writer of the site, for as long as it liked). A database in memory cannot be shared
+    with another process: there the step runs here."""
+    if not tasker.storage.shared:
+        return tasker.execute_task(claim.task_id, {**params, "claim": claim})
     site = tasker.site
     deadline = float(params["timeout"])
     ctx = _context()

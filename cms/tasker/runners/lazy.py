@@ -64,11 +64,8 @@ def run_lazy_step(site: Site, *, busy: Callable[[], bool] | None = None) -> int 
                            max_running=settings["max_running"])
         if claim is None:
             return None
-        params = {"invoker": "lazycron", "timeout": time.time() + timeout}
-        if getattr(site.db, "path", None) == ":memory:":       # no other process can share it
-            tasker.execute_task(claim.task_id, {**params, "claim": claim})
-        else:
-            run_claimed_supervised(tasker, claim, params)
+        run_claimed_supervised(tasker, claim, {"invoker": "lazycron",
+                                               "timeout": time.time() + timeout})
         return claim.task_id
     finally:
         try:
