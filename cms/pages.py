@@ -89,6 +89,7 @@ def subtree_range(path: str) -> tuple[str, str]:
     return path, path[:-1] + "0"
 
 
+PROFILE_FIELDS = frozenset({"email", "pass"})      # what a user may change of their own page
 KNOWN_STATUS = sum(Page.STATUS_NAMES.values())
 PLACE_STATUS = {Page.STATUS_TRASH: "page.trash() and page.restore()",
                 Page.STATUS_DELETED: "site.pages.delete()"}
@@ -664,7 +665,7 @@ class Pages(Hookable):
         now, stamp = self._now()
         core = changed & {"name", "status", "sort", "parent"}
         grants = self.site.acting_grants()
-        if grants is not None and changed:
+        if grants is not None and changed and not self._own_profile(page, changed):
             self._check_update(grants, page, core)
             self._check_references(page, [n for n in changed if page.template.has_field(n)])
         if {"name", "parent"} & core:
@@ -706,6 +707,14 @@ class Pages(Hookable):
             if hidden:
                 raise ValidationError(f"field {name!r} names a page that does not exist: "
                                       f"{hidden[0]}", field=name, value=hidden, rule="page")
+
+    def _own_profile(self, page: Page, changed: set[str]) -> bool:
+        """The acting user saving their own email or password (the admin's Profile): theirs to
+        change, as ProcessWire's profile lets every user, though user pages are otherwise
+        edited only by superusers."""
+        acting = self.site.acting_user()
+        return (acting is not None and page.id == acting.id and page.template.name == "user"
+                and changed <= PROFILE_FIELDS)
 
     def _check_update(self, grants: Any, page: Page, core: set[str]) -> None:
         """May the acting user save these changes? Edit for anything; lock for the locked bit;

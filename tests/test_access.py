@@ -302,6 +302,28 @@ def test_a_typed_selector_reads_no_unviewable_parent_or_referenced_page(tree):
         assert site.pages.find_ids("title=Open", enforce_access=True) == [child.id]
 
 
+def test_a_user_saves_their_own_email_and_password_and_nothing_else_of_a_user(tree):
+    """Pages itself answers for the Profile screen, a script acting as the user and the API."""
+    site, _ = tree
+    with site.as_user("ed"):
+        ed = site.users.get("ed")
+        ed.email = "ed@example.org"
+        ed.save()
+        site.users.set_password(site.users.get("ed"), "another long passphrase")
+        mine = site.users.get("ed")
+        mine.roles = [site.users.role("guest"), site.users.role("superuser")]
+        with pytest.raises(PermissionDenied):
+            mine.save()
+        mia = site.users.get("mia")
+        mia.email = "taken@example.org"
+        with pytest.raises(PermissionDenied):
+            mia.save()
+    assert site.users.get("ed").get("email") == "ed@example.org"
+    assert site.users.authenticate("ed", "another long passphrase")
+    assert sorted(site.users.get("ed").role_names()) == ["editor", "guest"]
+    assert not site.users.get("mia").get("email")
+
+
 def test_superuser_and_code_outside_a_request_may_do_everything(tree):
     site, pages = tree
     site.pages.trash(site.pages.get(pages["about"].id))          # no user set: every right

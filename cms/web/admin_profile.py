@@ -5,8 +5,9 @@
   login for the throttle. A new password ends the user's other sessions, as everywhere, and
   this browser is logged in again with it.
 
-The user page itself is edited in the system's name: users may not edit user pages (Access
-is for superusers), but their own email and password are theirs.
+Users may not edit user pages (Access is for superusers), but `Pages` lets every user save
+their own email and password, so the route, a script acting as the user and the API answer
+alike.
 """
 from __future__ import annotations
 
@@ -59,7 +60,7 @@ def register(web: Web) -> None:
             bottle.response.status = 400
             return render(ctx, values, errors)
         try:
-            with site.trusted(), site.transaction():
+            with site.transaction():
                 own = site.users[user.id]
                 if values["email"] != (own.get("email") or ""):
                     own.set("email", values["email"])
