@@ -703,6 +703,19 @@ def test_the_api_answers_a_method_it_does_not_take_in_json(web_site, admin):
     assert admin.api("status", task.id).status == 200
 
 
+def test_a_post_only_admin_url_followed_as_a_link_is_405_not_404(web_site, admin, guest):
+    task = make_task(web_site)
+    before = state_of(web_site, task)
+    for path in (f"/admin/tasks/{task.id}/run", f"/admin/page/{task.id}/trash"):
+        answer = admin.get(path)
+        assert answer.status == 405 and answer.headers["Allow"] == "POST", path
+        assert "Method not allowed" in answer.text and "takes POST only" in answer.text
+    assert state_of(web_site, task) == before and not web_site.pages.get(task.id).is_trash()
+    missing = admin.get("/admin/no/such/screen")
+    assert missing.status == 404 and "Allow" not in missing.headers
+    assert guest.get(f"/admin/tasks/{task.id}/run").status == 303      # the login comes first
+
+
 def test_a_kill_of_a_running_task_says_it_applies_when_the_step_stops(web_site, admin):
     task = make_task(web_site, target=4)
     tasker = web_site.modules.get("Tasker")

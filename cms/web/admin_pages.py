@@ -384,11 +384,39 @@ def register(web: Web) -> None:
             ctx.notice("error", str(exc))
         ctx.redirect("/admin/trash/" if ctx.form("back") == "trash" else f"/admin/?open={page.id}")
 
-    # Every other admin URL: not found (after the login check, like the rest of the admin).
-    @app.route("/admin/<rest:path>", ["GET", "POST"])
+    # Every other admin URL: not found (after the login check, like the rest of the admin),
+    # or, where the URL answers the other method only (a link followed to a POST-only action),
+    # 405 with Allow, as bottle answers outside this catch-all.
+    @app.route(NOT_FOUND_RULE, ["GET", "POST"])
     def admin_not_found(ctx: Context, rest: str) -> str:
+        allowed = other_methods(app.router, ctx.request.environ)
+        if allowed:
+            bottle.response.status = 405
+            bottle.response.set_header("Allow", ", ".join(allowed))
+            return ctx.render("error.html", status=405,
+                              message=f"this admin URL takes {' or '.join(allowed)} only")
         bottle.response.status = 404
         return ctx.render("error.html", status=404, message="there is no such admin page")
+
+
+NOT_FOUND_RULE = "/admin/<rest:path>"
+
+
+def other_methods(router: bottle.Router, environ: dict) -> list[str]:
+    """The methods, other than the request's, that a route of the admin's own (not its
+    catch-all) answers for this URL."""
+    asked = environ.get("REQUEST_METHOD", "GET").upper()
+    found = []
+    for method in ("GET", "POST"):
+        if method == asked:
+            continue
+        try:
+            route, _ = router.match({**environ, "REQUEST_METHOD": method})
+        except bottle.HTTPError:
+            continue
+        if route.rule != NOT_FOUND_RULE:
+            found.append(method)
+    return found
 
 
 def render_move(ctx: Context, page: Page, target: str, error: str) -> str:
