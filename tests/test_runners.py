@@ -673,6 +673,41 @@ def test_a_step_that_raises_in_a_batch_rolls_back_alone(tasker, batches):
     assert not tasker.site.db.in_transaction()
 
 
+def test_a_batch_rolled_back_by_a_lost_connection_gives_its_claims_back_at_once(tasker, batches,
+                                                                                 monkeypatch):
+    """The batch's commit fails (the connection went away): its steps were undone, and their
+    claims, committed before the batch began, are given back as soon as the database answers,
+    with no attempt counted, instead of being held until a reaper hands them on at their
+    lease's end, counting one."""
+    import peewee
+    db = tasker.site.db
+    tasks = [add_task(tasker, "bump", f"Cut {i}") for i in range(5)]
+    recorded = tasker.runner.end_batch
+    failed = []
+
+    def connection_lost(batch=None, commit=True):
+        open_batch = batch or tasker.runner.batch
+        if commit and open_batch is not None and not failed:
+            failed.append(open_batch.steps)
+            recorded(batch, commit=False)
+            raise peewee.InterfaceError("connection already closed")
+        return recorded(batch, commit)
+
+    monkeypatch.setattr(tasker.runner, "end_batch", connection_lost)
+    monkeypatch.setattr(db, "is_disconnect", lambda exc: isinstance(exc, peewee.InterfaceError))
+    executor = in_process(tasker)
+    monkeypatch.setattr(executor, "_sleep", lambda seconds: None)
+    assert executor.run() == 0
+    assert failed == [4] and batches[0] == (4, False)
+    assert [row(tasker, t)[:2] for t in tasks] == [(TaskState.FINISHED, 0)] * 5
+    assert [hits(tasker, t) for t in tasks] == [1] * 5        # the undone bumps ran again, once
+    assert db.scalar("SELECT MAX(attempts) FROM tasker_tasks") == 0
+    for task in tasks[1:4]:
+        assert any("rolled back to its last save" in line for line in tasker.get_log(task))
+    assert "no attempt counted" in "\n".join(tasker.get_log(tasks[4]))
+    assert tasker.runner.rolled_back == [] and executor.pending == []
+
+
 def test_a_long_step_in_a_batch_commits_it_and_gives_the_queued_claims_back(tasker, batches,
                                                                              monkeypatch):
     first = add_task(tasker, "bump", "Short")

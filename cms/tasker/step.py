@@ -167,7 +167,7 @@ class Step:
         self.memory_limit = int(options.get("memory_limit") or 0)
         span = self.timeout - self.started if self.timeout else 0
         self.margin = min(2.0, max(0.05, 0.1 * span))
-        self.tx = StepTransaction(runner, self._unflush, ahead)
+        self.tx = StepTransaction(runner, claim, self._unflush, ahead)
 
     # -- flags --------------------------------------------------------------------------------
     def stop(self, reason: str) -> None:
@@ -240,6 +240,7 @@ class StepRunner:
         self.steps: dict[int, Step] = {}       # task id -> its step running in this process
         self.outage = False      # the last step in this process was cut off by a lost connection
         self.batches = threading.local()     # each thread's open batch
+        self.rolled_back: list[Claim] = []   # claims of steps a batch's rollback undid
 
     @property
     def storage(self) -> TaskStorage:
@@ -478,7 +479,11 @@ class StepRunner:
         """Commit (or roll back) the transaction a step left open for the next one, if any.
 
         A runner calls it before it claims, gives back or stops outside a step; a failed
-        commit is rolled back and raised.
+        commit is rolled back and raised. The steps a rollback undid (a commit or connection
+        lost, a later step's savepoint that could not be rolled back) still hold their claims,
+        committed before the batch began: they wait in `rolled_back` for the runner to give
+        them back once the database answers, with no attempt counted, where a reaper would
+        have handed them on only at their lease's end, counting one.
         """
         batch = batch or self.batch
         self.batch = None
@@ -490,11 +495,19 @@ class StepRunner:
                 batch.txn.commit()
                 return
             except BaseException:
+                self.rolled_back.extend(batch.claims)
                 with contextlib.suppress(Exception):
                     batch.txn.rollback()
                 raise
+        self.rolled_back.extend(batch.claims)
         with contextlib.suppress(Exception):     # a lost connection rolled it back already
             batch.txn.rollback()
+
+    def take_rolled_back(self) -> list[Claim]:
+        """The claims a batch's rollback left held (see end_batch), for the runner to give
+        back; each once."""
+        claims, self.rolled_back = self.rolled_back, []
+        return claims
 
     # -- the end of a step ------------------------------------------------------------------
     def _finish_apart(self, step: Step, task_data: dict, outcome: str,

@@ -16,30 +16,32 @@ from typing import TYPE_CHECKING, Any, Callable
 
 if TYPE_CHECKING:
     from ..db.base import HeldTransaction
-    from .claim import ClaimAhead
+    from .claim import Claim, ClaimAhead
     from .step import StepRunner
 
 
 class Batch:
     """A transaction that a step left open for the runner's next claimed step."""
 
-    __slots__ = ("txn", "started", "steps")
+    __slots__ = ("txn", "started", "steps", "claims")
 
-    def __init__(self, txn: HeldTransaction, started: float):
+    def __init__(self, txn: HeldTransaction, started: float, claim: Claim):
         self.txn = txn              # the open transaction, still attached
         self.started = started      # monotonic seconds when it began
         self.steps = 1              # steps that ran in it so far
+        self.claims = [claim]       # theirs: still held if the batch rolls back (see end_batch)
 
 
 class StepTransaction:
     """One step's transaction (or savepoint in a batch), from `begin` to `end`."""
 
-    __slots__ = ("runner", "undone", "txn", "level", "open", "batch", "began", "committed",
-                 "tuned", "ahead")
+    __slots__ = ("runner", "claim", "undone", "txn", "level", "open", "batch", "began",
+                 "committed", "tuned", "ahead")
 
-    def __init__(self, runner: StepRunner, undone: Callable[[], None],
+    def __init__(self, runner: StepRunner, claim: Claim, undone: Callable[[], None],
                  ahead: ClaimAhead | None = None):
         self.runner = runner
+        self.claim = claim
         self.undone = undone
         self.txn: Any = None             # HeldTransaction: the step's, or its savepoint in a batch
         self.level = 0                   # transaction_level() at the step's top
@@ -71,11 +73,16 @@ class StepTransaction:
         storage = self.runner.storage
         if self.tuned is None:       # a step that commits part way: tune for that, once
             self.tuned = storage.step_started()
-        if self.batch is not None:   # commit the batch with it; the step goes on alone
-            self._leave_batch()
-        if self.ahead is not None and self.ahead.queued():
-            self._release_queued()
-        self.txn.commit()
+        held: list[Claim] = []       # claims this commit settles: held still if it fails
+        try:
+            if self.batch is not None:   # commit the batch with it; the step goes on alone
+                held += self._leave_batch()
+            if self.ahead is not None and self.ahead.queued():
+                self._release_queued(held)
+            self.txn.commit()
+        except BaseException:
+            self.runner.rolled_back.extend(held)
+            raise
         self.open = False
         if not self.committed:       # and let titles wait for their index over several commits
             self.runner.site.pages.text_index.widen()
@@ -113,11 +120,12 @@ class StepTransaction:
                 raise
             self.batch = None
             batch.steps += 1
+            batch.claims.append(self.claim)
             if keep_open:
                 return False
         elif keep_open:
             self.txn.attach()
-            runner.batch = Batch(self.txn, self.began)
+            runner.batch = Batch(self.txn, self.began, self.claim)
             return False
         try:
             if batch is not None:
@@ -133,20 +141,25 @@ class StepTransaction:
             raise
         return True
 
-    def _leave_batch(self) -> None:
-        """Release this step's savepoint and take over the batch's transaction as its own."""
+    def _leave_batch(self) -> list[Claim]:
+        """Release this step's savepoint and take over the batch's transaction as its own;
+        the claims of the steps before it in the batch."""
         batch = self.batch
         assert batch is not None
         self.txn.detach()
         self.txn.commit()                       # RELEASE SAVEPOINT
         self.txn, self.batch = batch.txn, None
         self.runner.batch = None
+        return batch.claims
 
-    def _release_queued(self) -> None:
-        """A long step: the tasks claimed after it go back to other runners (in this commit)."""
+    def _release_queued(self, held: list[Claim]) -> None:
+        """A long step: the tasks claimed after it go back to other runners (in this commit,
+        so their claims join `held`)."""
         from .claim import release
         assert self.ahead is not None
-        for claim in self.ahead.drain():
+        claims = self.ahead.drain()
+        held += claims
+        for claim in claims:
             release(self.runner.tasker, claim)
 
     def _rollback(self) -> None:

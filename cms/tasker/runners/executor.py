@@ -135,6 +135,7 @@ class Executor:
             for claim in self.ahead.drain():       # claimed with the last steps, not run
                 if not self._release(tasker, claim, note=""):
                     self.pending.append(claim)
+            self._release_pending(tasker)          # a last try; else the reaper's, at lease end
 
     def _loop(self, tasker: Tasker) -> int:
         config = self.config
@@ -148,8 +149,7 @@ class Executor:
                 claim = self.ahead.pop()
                 if claim is None or self.stopping:      # no next step in the open batch
                     tasker.runner.end_batch()
-                if self.pending:
-                    self._release_pending(tasker)
+                self._release_pending(tasker)
                 if claim is None:
                     claim = self._claim(tasker, settings)
             except Exception as exc:
@@ -291,6 +291,10 @@ class Executor:
             return False
 
     def _release_pending(self, tasker: Tasker) -> None:
+        """Give back the claims left held by steps the database cut off, with those a batch's
+        rollback undid (StepRunner.end_batch): no attempt counted, as for any transient
+        database error, where the reaper counts one at their lease's end."""
+        self.pending += tasker.runner.take_rolled_back()
         while self.pending and self._release(tasker, self.pending[0]):
             self.pending.pop(0)
 
