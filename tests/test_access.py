@@ -641,6 +641,13 @@ def test_the_tree_offers_only_what_the_user_may_do(web):
     editor = Client(server)
     editor.login("ed")
     assert editor.get(f"/admin/page/{pages['about'].id}/move").status == 200
+    # A typed path or id of a page the editor may not view answers as one that does not exist.
+    for typed in ("/members/inner/", str(pages["inner"].id), "/no/such/"):
+        refused = editor.post(f"/admin/page/{pages['about'].id}/move",
+                              {"csrf_token": editor.token(), "parent": typed})
+        assert refused.status == 400 and f"there is no page {typed!r} to move to" in \
+            refused.text.replace("&#39;", "'"), typed
+    assert site.pages.get(pages["about"].id).parent.id == 1
     # View only for a page that renders: members' template has no file
     admin = Client(server)
     admin.login("admin")

@@ -334,7 +334,7 @@ def register(web: Web) -> None:
         target_text = ctx.form("parent").strip()
         target = find_target(ctx, target_text)
         error = ""
-        if not target:
+        if not target or not target.viewable():     # the same words: no page's existence told
             error = f"there is no page {target_text!r} to move to (give its path or id)"
         elif target.is_trash() or target.id == TRASH_ID:
             error = "pages go to the trash with Trash, not with Move"
