@@ -29,6 +29,7 @@ sets no access beyond the home template writes nothing more per page added.
 """
 from __future__ import annotations
 
+import json
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .db.base import in_chunks
@@ -218,15 +219,23 @@ class AccessRules:
 
     def rebuild(self) -> None:
         """Work out the governing template of every page (after a template starts or stops
-        defining access). Reads the whole tree once, in path order."""
-        rows = self.db.all("SELECT p.id, p.parent_id, p.templates_id FROM pages p "
-                           "JOIN pages_paths pp ON pp.pages_id = p.id ORDER BY pp.path")
-        self.db.execute("DELETE FROM pages_access")
-        self._write(rows, {0: self.home_template_id}, [])
+        defining access). Reads the whole tree once, in path order, and which templates define
+        access as stored (another process's change included), and replaces the table in one
+        transaction, so a reader never finds it empty (every page public)."""
+        db = self.db
+        with self.site.transaction():
+            db.execute("DELETE FROM pages_access")
+            uses_roles = {template_id for template_id, data in db.all("SELECT id, data FROM templates")
+                          if json.loads(data or "{}").get("use_roles")}
+            rows = db.all("SELECT p.id, p.parent_id, p.templates_id FROM pages p "
+                          "JOIN pages_paths pp ON pp.pages_id = p.id ORDER BY pp.path")
+            self._write(rows, {0: self.home_template_id}, [], uses_roles)
 
-    def _write(self, rows: list[tuple], governing: dict[int, int], replace: list[int]) -> None:
+    def _write(self, rows: list[tuple], governing: dict[int, int], replace: list[int],
+               uses_roles: set[int] | None = None) -> None:
         """Record rows read parents-first; `replace` lists the ids whose old rows go first."""
-        uses_roles = {t.id for t in self.site.templates if t.settings.get("use_roles")}
+        if uses_roles is None:
+            uses_roles = {t.id for t in self.site.templates if t.settings.get("use_roles")}
         home = self.home_template_id
         inserts = []
         for page_id, parent_id, template_id in rows:

@@ -144,20 +144,38 @@ class Template:
         """Change settings (label, no_children, parent_templates, no_move ...) and store them
         at once; unknown settings, values of the wrong kind and unknown template names are
         refused and nothing changes."""
-        self.site.db.schema_change()
-        current = self._registry_copy()
-        merged = self.site.templates.checked_settings({**self.settings, **settings}, self.name)
-        stored = {key: value for key, value in merged.items() if value != TEMPLATE_SETTINGS.get(key)}
-        self.site.db.retry(lambda: self.site.db.execute(
-            "UPDATE templates SET data = ? WHERE id = ?", (json.dumps(stored), self.id)))
+        self._store_settings(settings)
+        return self
+
+    def _store_settings(self, settings: dict[str, Any]) -> dict[str, Any]:
+        """Merge `settings` into the stored ones, read under a row lock: this process's copy
+        may be a second old, and written back whole it would undo another process's change
+        (an admin's access, reverted by a worker's unrelated setting). The settings as they
+        were stored before."""
+        db = self.site.db
         templates = self.site.templates
+        db.schema_change()
+        current = self._registry_copy()
+
+        def store() -> tuple[dict[str, Any], dict[str, Any]]:
+            with self.site.transaction():
+                row = db.one("SELECT data FROM templates WHERE id = ?" + db.for_update, (self.id,))
+                before = {**TEMPLATE_SETTINGS, **json.loads(row[0] if row and row[0] else "{}")}
+                merged = templates.checked_settings({**before, **settings}, self.name)
+                stored = {key: value for key, value in merged.items()
+                          if value != TEMPLATE_SETTINGS.get(key)}
+                db.execute("UPDATE templates SET data = ? WHERE id = ?",
+                           (json.dumps(stored), self.id))
+                return before, merged
+
+        before, merged = db.retry(store)
         sorted_before = templates.sortfields()
         self.settings = {**TEMPLATE_SETTINGS, **merged}
         self._give(current)
         if sorted_before != templates.sortfields():
             self.site.selectors.forget_plans()     # plans made while no template had one
         self.site.schema_changed()
-        return self
+        return before
 
     def allows_child(self, child: Template) -> bool:
         """May a page of this template have a child of template `child`? (no_children and
@@ -193,10 +211,12 @@ class Template:
                     raise ValidationError(f"{key.split('_')[0]}= takes a list of roles, not a "
                                           f"string: {roles!r}", field="access", value=roles, rule="list")
                 values[key] = users.role_ids(roles or ())
-        toggled = bool(self.settings.get("use_roles")) != values["use_roles"]
-        self.set_settings(**values)
-        if toggled:
-            users.access.rebuild()
+        # One commit: no reader sees pages_access half rebuilt, or the template's new access
+        # with the pages' old governing templates.
+        with self.site.transaction():
+            before = self._store_settings(values)
+            if bool(before.get("use_roles")) != values["use_roles"]:
+                users.access.rebuild()
         return self
 
     def access_roles(self) -> dict[str, list[str]]:

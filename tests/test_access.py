@@ -570,6 +570,50 @@ def test_set_access_refuses_bad_input_and_changes_nothing(tree):
     assert members.access_roles() == {"view": ["member"], "edit": [], "create": [], "add": []}
 
 
+def test_an_access_change_and_its_rebuild_commit_together_or_not_at_all(tree, monkeypatch):
+    """A template that starts defining access rebuilds pages_access in the transaction that
+    stores its settings: a rebuild that fails leaves the old access and the old table, where
+    the table had been emptied in a commit of its own (every page public to guests until some
+    later rebuild) and the settings stored in another."""
+    site, pages = tree
+    site.templates.add("open-one", fields=["title"])
+    stored = site.db.scalar("SELECT COUNT(*) FROM pages_access")
+    assert stored >= 3                                    # members, inner, deep at least
+
+    def broken(*args, **kwargs):
+        raise RuntimeError("the disk filled up")
+
+    monkeypatch.setattr(type(site.users.access), "_write", broken)
+    with pytest.raises(RuntimeError):
+        site.templates["open-one"].set_access(view=["guest"])
+    monkeypatch.undo()
+    assert site.db.scalar("SELECT COUNT(*) FROM pages_access") == stored
+    assert not site.templates["open-one"].settings.get("use_roles")
+    assert "use_roles" not in site.db.scalar("SELECT data FROM templates WHERE name = 'open-one'")
+    with site.as_user("guest"):
+        assert site.pages.count(f"has_parent={pages['members'].id}") == 0
+
+
+def test_a_process_with_an_old_copy_of_a_template_keeps_anothers_access_change(tree, db_url,
+                                                                              tmp_path):
+    """set_settings merges into the settings as stored (read under a row lock), not into this
+    process's copy: a worker setting a label must not revert the admin's access change made a
+    moment before."""
+    site, pages = tree
+    other = cms.boot(db_url, site_dir=tmp_path)       # another process, its copy loaded now
+    try:
+        site.templates["basic-page"].set_access(view=["member"], edit=["editor"])
+        other.templates["basic-page"].set_settings(label="Plain page")
+        stored = site.db.scalar("SELECT data FROM templates WHERE name = 'basic-page'")
+        assert '"use_roles": true' in stored and "Plain page" in stored
+        assert other.templates["basic-page"].access_roles()["view"] == ["member"]
+        site.templates["members"].set_access()         # an unrelated rebuild
+        with site.as_user("guest"):
+            assert not site.pages.get(pages["about"].id).viewable()
+    finally:
+        other.close()
+
+
 def test_another_process_sees_an_access_change_within_a_second(tree, db_url, tmp_path):
     site, pages = tree
     other = cms.boot(db_url, site_dir=tmp_path)

@@ -176,6 +176,9 @@ class Database:
     table_options = ""
     # Folded text is compared byte for byte on every engine so results match everywhere.
     supports_skip_locked = False
+    # Appended to a read of a row a transaction is about to change from what it read (SQLite's
+    # write transaction holds the whole database already).
+    for_update = " FOR UPDATE"
 
     def __init__(self, url: str, pw: peewee.Database):
         self.url = url

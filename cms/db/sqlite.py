@@ -249,6 +249,7 @@ class PollingSqliteDatabase(peewee.SqliteDatabase):
 
 class SqliteDatabase(Database):
     engine = "sqlite"
+    for_update = ""
     types = {
         "ID": "INTEGER PRIMARY KEY AUTOINCREMENT",
         "INT": "INTEGER",
