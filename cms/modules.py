@@ -309,11 +309,12 @@ class Modules:
             raise ModuleError(f"settings for {name!r} must be JSON values: {exc}") from None
         if self._row(name) is None:
             self.install(name)
-        with self.site.transaction():
-            row = self.site.db.one("SELECT data FROM modules WHERE class = ?", (name,))
+        db = self.site.db
+        with self.site.transaction():     # read under a row lock: two processes' settings both stay
+            row = db.one("SELECT data FROM modules WHERE class = ?" + db.for_update, (name,))
             stored = json.loads(row[0]) if row and row[0] else {}
             stored.update(values)
-            self.site.db.execute("UPDATE modules SET data = ? WHERE class = ?", (json.dumps(stored), name))
+            db.execute("UPDATE modules SET data = ? WHERE class = ?", (json.dumps(stored), name))
         return {**cls.config_defaults, **stored}
 
 

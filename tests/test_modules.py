@@ -190,6 +190,39 @@ def test_config_saved_in_one_process_is_read_in_another(site, run_env):
     assert site.modules.get_config("Counter") == {"step": 5, "label": "page saves"}
 
 
+def test_two_processes_saving_settings_at_once_both_keep_theirs(site, db_url):
+    """save_config reads the stored settings under a row lock: the second writer waits for
+    the first to commit and merges into its result, where on the server engines it merged
+    into what it read before and undid the first one's setting."""
+    import threading
+    import time
+    site.modules.get("Tasker")
+    other = cms.boot(db_url, site_dir=site.site_dir)     # another process's connection
+    read = site.db.one
+    read_done = threading.Event()
+
+    def slow_read(text, params=()):
+        row = read(text, params)
+        if text.startswith("SELECT data FROM modules"):
+            read_done.set()
+            time.sleep(0.4)                 # the other writer comes in here
+        return row
+
+    site.db.one = slow_read
+    try:
+        first = threading.Thread(target=site.modules.save_config, args=("Tasker",),
+                                 kwargs={"max_running": 4})
+        first.start()
+        assert read_done.wait(10)
+        other.modules.save_config("Tasker", log_max_lines=7)
+        first.join(10)
+    finally:
+        site.db.one = read
+        other.close()
+    stored = site.modules.get_config("Tasker")
+    assert (stored["max_running"], stored["log_max_lines"]) == (4, 7)
+
+
 def test_a_site_module_with_a_syntax_error_is_reported_and_the_others_still_load(site):
     broken = write_module(site, "broken.py", "import cms\n\nclass Broken(cms.Module)\n    pass\n")
     write_module(site, "counter.py", COUNTER)
