@@ -197,8 +197,7 @@ class Modules:
             row = self._row(name)
         instance = self._instances.get(name)
         if instance is None:
-            instance = self._instances[name] = cls(self.site)
-            instance.init()
+            instance = self._start(name, cls(self.site))
         version = str(cls.info.get("version", ""))
         if row is not None and row[0] != version:
             instance.upgrade(row[0], version)
@@ -258,10 +257,20 @@ class Modules:
                  self.site.db.dt_param(utcnow())))
         except peewee.IntegrityError:
             pass   # another process installed it at the same moment
-        self._instances[name] = instance
-        instance.init()
+        self._start(name, instance)
         self._ready.add(name)
         self.site.notices.message(f"module {name} installed", source="modules")
+        return instance
+
+    def _start(self, name: str, instance: Module) -> Module:
+        """Keep the instance and run its `init()`; one whose init() raises is not kept, so the
+        next get() tries again instead of handing out a module that never started."""
+        self._instances[name] = instance
+        try:
+            instance.init()
+        except BaseException:
+            self._instances.pop(name, None)
+            raise
         return instance
 
     def uninstall(self, module: str | type[Module] | Module) -> None:

@@ -164,6 +164,40 @@ def test_a_missing_method_module_or_page_fails_with_a_line_that_names_it(tasker)
     assert f"page {target_id} (the page the task works on) is missing" in tasker.get_log(task)[-1]
 
 
+def test_a_module_that_raises_as_it_loads_fails_its_task_with_a_line_that_says_why(tasker):
+    """A module whose init() (or upgrade()) raises, as a worker loads it: the task fails saying
+    so, where the error escaped the step with the claim held, the worker's process died, and
+    its supervisor gave the task back to the next process to die on it, for ever."""
+    site = tasker.site
+
+    class Fragile(cms.Module):
+        info = {"title": "Fragile", "version": "1"}
+        broken = False
+        inits = 0
+
+        def init(self):
+            if Fragile.broken:
+                raise RuntimeError("the settings file is gone")
+            Fragile.inits += 1
+
+        def work(self, page, data, options):
+            data["task_done"] = 1
+            return True
+
+    site.modules.register(Fragile)
+    task = tasker.create_task("Fragile", "work", site.pages.get(1), "Fragile work")
+    tasker.activate_task(task)
+    assert site.modules.loaded("Fragile") is None     # as in a worker: loaded by the step
+    Fragile.broken = True
+    assert not run(tasker, task)
+    assert tasker.get_state(task) == TaskState.FAILED
+    assert ("module 'Fragile' could not be loaded: RuntimeError: the settings file is gone"
+            in tasker.get_log(task)[-1])
+    assert site.db.scalar("SELECT token FROM tasker_tasks WHERE pages_id = ?", (task.id,)) is None
+    Fragile.broken = False                            # fixed: the next load runs init()
+    assert site.modules.get("Fragile") and Fragile.inits == 1
+
+
 def test_the_task_pages_modified_follows_its_steps_and_state_changes(tasker):
     """Sorting the task list by `modified` shows what happened last, as in ProcessWire."""
     task = make_task(tasker, "count", total=5, every=1)

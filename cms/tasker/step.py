@@ -364,6 +364,11 @@ class StepRunner:
             module = self.site.modules.get(module_name)
         except ModuleError as exc:
             return f"module {module_name!r} is missing ({exc})", None, None
+        except Exception as exc:       # its init() or upgrade() raised: every step would
+            if transient(self.site.db, exc):   # (the database's trouble is the runner's)
+                raise
+            return (f"module {module_name!r} could not be loaded: {type(exc).__name__}: {exc}",
+                    None, None)
         method = getattr(module, method_name, None)
         if method_name.startswith("_") or not callable(method):
             return f"method {method_name!r} of module {module_name!r} is missing", None, None
