@@ -480,6 +480,27 @@ def test_the_supervisors_database_thread_backs_off_too(tasker, monkeypatch, capl
     assert lines[1].endswith("retrying in 1 s")
 
 
+@pytest.mark.slow
+def test_a_step_process_that_cannot_start_is_tried_three_times_with_a_back_off(tmp_path,
+                                                                               monkeypatch):
+    """Cron's child cannot boot (EXIT_ERROR): it is started again after 0.5 s and 1 s, then
+    given up. The supervisor counts each death once, where it counted one per 0.1 s watch
+    while the child waited out its back-off (cron gave up after the first start)."""
+    from cms.tasker.runners.supervisor import Supervisor
+    starts = []
+    spawn = Supervisor._spawn
+    monkeypatch.setattr(Supervisor, "_spawn",
+                        lambda self, child: starts.append(time.monotonic()) or spawn(self, child))
+    config = RunnerConfig(url=f"sqlite:///{tmp_path}/no-such-folder/site.db", site_dir=tmp_path,
+                          invoker="cron", name="cron", until_idle=True, quiet=True,
+                          end=time.time() + 20)
+    supervisor = Supervisor(config, processes=1, out=lambda line: None)
+    supervisor.run()
+    assert len(starts) == 3 and supervisor.children[0].failures == 3
+    assert starts[1] - starts[0] >= 0.5 and starts[2] - starts[1] >= 1.0
+    assert supervisor.outcome.errors == ["cron: the step process could not start"]
+
+
 def test_steps_cut_off_by_an_outage_are_not_counted_as_failed(tasker, monkeypatch, capsys):
     from cms.errors import DatabaseError
     from cms.tasker.runners.supervisor import Outcome, summary

@@ -72,6 +72,7 @@ class Child:
     beats: dict[int, float] = field(default_factory=dict)
     base: tuple[int, int] = (0, 0)   # (step seq, resident bytes when the supervisor first saw it)
     rss: int = 0                     # resident bytes at the last look
+    respawn_at: float | None = None  # its death is handled: start another then (monotonic)
 
 
 @dataclass
@@ -190,6 +191,7 @@ class Supervisor:
             args=(replace(self.config, name=self._child_name(child)), child.slot, os.getpid()))
         child.process.start()
         child.spawned = time.monotonic()
+        child.respawn_at = None
         if self.stop_level:      # a SIGTERM came while it started: it missed request_stop's
             self._signal(child, signal.SIGUSR1)
 
@@ -225,7 +227,10 @@ class Supervisor:
             if child.retired and not self._alive(child):
                 continue
             if not self._alive(child):
-                self._ended(child)
+                if child.respawn_at is None:           # seen dead for the first time
+                    self._ended(child)
+                elif time.monotonic() >= child.respawn_at:
+                    self._spawn(child)
                 continue
             busy = child.slot.busy()
             if busy is None:
@@ -324,7 +329,8 @@ class Supervisor:
                 return
             delay = min(RESPAWN_BACKOFF_MAX, 0.5 * 2 ** (child.failures - 1))
             if time.monotonic() - child.spawned < delay:
-                return                   # try again at a later watch
+                child.respawn_at = child.spawned + delay   # once: not a failure per watch
+                return
         else:
             child.failures = 0
         if self.config.end and time.time() >= self.config.end - 0.5:
