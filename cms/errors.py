@@ -62,6 +62,13 @@ class PageError(CmsError):
     """A page operation that the tree cannot allow (a move under itself, a delete with children)."""
 
 
+class NameConflict(PageError):
+    """Another process gave a page the same name under the same parent between this save's
+    check and its write (PostgreSQL, MariaDB: SQLite's one writer cannot race). A save at the
+    top level runs again and takes `name-1`; inside a caller's transaction, the caller runs
+    its transaction again."""
+
+
 class ModuleError(CmsError):
     """A module that cannot be found, installed or configured."""
 

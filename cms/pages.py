@@ -20,9 +20,11 @@ from collections.abc import Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Iterable
 
+import peewee
+
 from . import pagination, textindex
 from .db.base import in_chunks, placeholders
-from .errors import PageError, ValidationError
+from .errors import NameConflict, PageError, ValidationError
 from .fields import TITLE, Field
 from .fieldtypes import has_lone_surrogate
 from .hooks import Hookable, hookable
@@ -109,6 +111,13 @@ def checked_status(page: Page, stored: int) -> None:
             raise ValidationError(f"the {'trash' if bit == Page.STATUS_TRASH else 'deleted'} "
                                   f"status is set and cleared by {how}, not by a status change",
                                   field="status", value=status, rule="place")
+
+
+def name_conflict(name: str, parent_path: str, exc: Exception) -> NameConflict:
+    """The unique (parent, name) index refused a write whose check found the name free."""
+    said = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+    return NameConflict(f"another process saved a page named {name!r} under {parent_path} at "
+                        f"the same moment ({said}); run the transaction again")
 
 
 def writes(page_id: int, rows: list[tuple], insert: str, index: str) -> list[tuple[str, tuple]]:
@@ -450,7 +459,7 @@ class Pages(Hookable):
         elif page.id and "permissions" in page._changed and page.template.name == "role":
             self.site.users.check_guest_rights(page)
         if not self.db.in_transaction():
-            return self.db.retry(lambda: self._save_restoring(page, field, savepoint=True))
+            return self.db.retry(lambda: self._save_top(page, field))
         # Inside a caller's transaction, with no hook that could fail half-way, the writes are
         # one fixed sequence validated beforehand: a savepoint would only cost two statements
         # per page and SQLite's copy of every page they change (a third of a bulk import's
@@ -461,6 +470,14 @@ class Pages(Hookable):
         if hooked and not page.id:
             return self._add_undoable(page, field)
         return self._save_restoring(page, field, savepoint=hooked)
+
+    def _save_top(self, page: Page, field: str | None) -> bool:
+        """A save in a transaction of its own: run again once when another process took the
+        name a moment ago (the second run sees it taken and frees one, as for any name)."""
+        try:
+            return self._save_restoring(page, field, savepoint=True)
+        except NameConflict:
+            return self._save_restoring(page, field, savepoint=True)
 
     def _save_restoring(self, page: Page, field: str | None, savepoint: bool) -> bool:
         """Run the save; on failure put the page object back as it was before."""
@@ -577,8 +594,11 @@ class Pages(Hookable):
         now, stamp = self._now()
         user_id = self.site.user_id
         sort = page.sort if page.sort >= 0 else (max_sort + 1 if max_sort is not None else 0)
-        page_id = db.insert(INSERT_PAGE, (parent_id, page.template.id, name, page.status, sort,
-                                          stamp, stamp, user_id, user_id))
+        try:
+            page_id = db.insert(INSERT_PAGE, (parent_id, page.template.id, name, page.status, sort,
+                                              stamp, stamp, user_id, user_id))
+        except peewee.IntegrityError as exc:
+            raise name_conflict(name, parent_path, exc) from exc
         path = f"{parent_path}{name}/"
         page.__dict__.update(id=page_id, name=name, _name_before=name, _parent_before=parent_id,
                              sort=sort, created=now, modified=now, created_users_id=user_id,
@@ -777,8 +797,11 @@ class Pages(Hookable):
             name = self._free_name(page.parent_id, name, parent_path, exclude=page.id)
         # a moved page keeps its sort, as in ProcessWire (PagesEditor::savePageQuery): among its
         # new siblings it sorts by that number, as after a change of parent in its editor there
-        db.execute("UPDATE pages SET parent_id = ?, name = ?, sort = ? WHERE id = ?",
-                   (page.parent_id, name, sort, page.id))
+        try:
+            db.execute("UPDATE pages SET parent_id = ?, name = ?, sort = ? WHERE id = ?",
+                       (page.parent_id, name, sort, page.id))
+        except peewee.IntegrityError as exc:
+            raise name_conflict(name, parent_path, exc) from exc
         new_path = f"{parent_path}{name}/"
         self._rewrite_paths(old_path, new_path)
         for attr, value in (("name", name), ("_name_before", name), ("_parent_before", page.parent_id),

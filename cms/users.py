@@ -15,11 +15,9 @@ import time
 import weakref
 from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
-import peewee
-
 from . import passwords
 from .access import VIEW, AccessRules, Grants
-from .errors import ValidationError
+from .errors import NameConflict, ValidationError
 from .fields import SYSTEM_FIELDS
 from .page import NullPage, Page
 
@@ -210,7 +208,7 @@ class Users:
                 if page.name != clean:    # another process took the name a moment ago
                     raise ValidationError(f"a user named {clean!r} exists already", field="name",
                                           value=clean, rule="unique")
-        except peewee.IntegrityError:
+        except NameConflict:
             raise ValidationError(f"a user named {clean!r} exists already", field="name",
                                   value=clean, rule="unique") from None
         return User.of(page)

@@ -985,3 +985,52 @@ def test_get_reads_properties_the_first_of_several_and_a_held_pages_field(docs):
     assert story.get("parent.title") == "Shelf" and story.get("parent") == shelf
     assert story.get("parent.nothing", "none") == "none" and story.get("body|rank", 7) == 7
     assert story.get("unknown") is None
+
+
+
+def blind_name_check(site, monkeypatch, method: str, text: str, blind) -> list:
+    """The next `db.<method>(text)` finds the name free though it is taken (`blind` turns its
+    answer into that): what a save sees when another process takes the name between its check
+    and its write (PostgreSQL, MariaDB). The answers it hid."""
+    db = site.db
+    read, hidden = getattr(db, method), []
+
+    def reads(statement, params=()):
+        answer = read(statement, params)
+        if statement == text and not hidden:
+            hidden.append(answer)
+            answer = blind(answer)
+        return answer
+
+    monkeypatch.setattr(db, method, reads)
+    return hidden
+
+
+def test_a_name_taken_by_another_process_between_check_and_write_gets_a_number(site, monkeypatch):
+    """The unique index refuses the write (a raw IntegrityError before, a 500 in the admin): a
+    save of its own runs again and takes `name-1`, as for any taken name; inside a caller's
+    transaction it is a NameConflict (a PageError) that says to run the transaction again."""
+    from cms.errors import NameConflict, PageError
+    from cms.pages import INSERT_CHECK
+    free = lambda row: (*row[:2], 0, *row[3:])          # noqa: E731  (no page named so)
+    site.pages.add("basic-page", 1, "clash", title="First")
+    hidden = blind_name_check(site, monkeypatch, "one", INSERT_CHECK, free)
+    second = site.pages.add("basic-page", 1, "clash", title="Second")
+    assert hidden[0][2] == 1 and second.name == "clash-1" and second.path == "/clash-1/"
+    assert site.pages.get("/clash-1/").title == "Second"
+
+    blind_name_check(site, monkeypatch, "one", INSERT_CHECK, free)
+    with pytest.raises(NameConflict, match="another process saved a page named 'clash' under / "
+                                           "at the same moment .*run the transaction again"):
+        with site.transaction():
+            site.pages.add("basic-page", 1, "clash", title="Third")
+    assert issubclass(NameConflict, PageError)
+    assert site.pages.count("name^=clash") == 2
+
+    other = site.pages.add("basic-page", 1, "other", title="Other")
+    blind_name_check(site, monkeypatch, "scalar",
+                     "SELECT id FROM pages WHERE parent_id = ? AND name = ? AND id != ?",
+                     lambda found: None)
+    other.name = "clash"
+    other.save()
+    assert other.name == "clash-2" and site.pages.get(other.id).path == "/clash-2/"
