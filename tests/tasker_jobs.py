@@ -112,6 +112,29 @@ class Jobs(cms.Module):
         data["task_done"] = 1
         return True
 
+    def skip_a_record(self, page, data, options):
+        """Saves inside its own transaction, which a bad record then rolls back; skips the
+        record and goes on from its new cursor (the step ends without another save)."""
+        tasker, task = self.tasker, options["task"]
+        try:
+            with self.site.transaction():
+                self.message("cursor moved to B")
+                data["cursor"] = "B"
+                tasker.save_progress(task, data)
+                raise ValueError("record B is bad")
+        except ValueError:
+            self.warning("record B skipped")
+        return True
+
+    def fail_in_block(self, page, data, options):
+        """Saves half way inside its own transaction, then fails in it."""
+        tasker, task = self.tasker, options["task"]
+        data["max_records"] = 10
+        with self.site.transaction():
+            data["records_processed"] = 5
+            tasker.save_progress(task, data)
+            raise RuntimeError("record 6 is bad")
+
     def chatty(self, page, data, options):
         """Says `lines` messages, `errors` errors and `warnings` warnings, and one debug line;
         with `elsewhere`, another thread says something at the same time."""

@@ -238,6 +238,22 @@ def test_a_milestone_inside_the_modules_own_transaction_commits_with_it(tasker):
     assert tasker.get_state(task) == TaskState.FINISHED
 
 
+def test_a_save_the_modules_own_transaction_rolls_back_is_written_at_the_steps_end(tasker):
+    """The save inside the block wrote nothing Tasker then believed stored: the step's end
+    writes the method's last task_data and the log line said before the save, where it
+    compared with the rolled-back text, saw no change, and both were lost."""
+    task = make_task(tasker, "skip_a_record", cursor="A")
+    assert run(tasker, task)
+    assert stored_data(tasker, task)["cursor"] == "B"
+    log = "\n".join(tasker.get_log(task))
+    assert "cursor moved to B" in log and "record B skipped" in log
+    failed = make_task(tasker, "fail_in_block")
+    assert not run(tasker, failed)
+    assert tasker.get_state(failed) == TaskState.FAILED
+    assert tasker.site.pages.get(failed.id).progress == 0       # not the 50% rolled back
+    assert stored_data(tasker, failed).get("records_processed", 0) == 0
+
+
 def test_a_suspend_or_kill_stops_the_step_at_its_next_save(tasker):
     suspended = make_task(tasker, "count", total=500, every=10, act_at=25, act="suspend")
     assert run(tasker, suspended)

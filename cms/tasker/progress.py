@@ -67,14 +67,19 @@ class Progress:
         if check_events and step.interrupted:
             step.stop(step.interrupted)
         db = self.site.db
+        # Inside the module's own transaction, which it may yet roll back, task_data, progress
+        # and the log lines wait for a save at the top or the step's end: written now, a
+        # rollback would undo them while Tasker believed them stored (the end wrote nothing
+        # again, and a failed step kept a progress its data never reached).
+        at_top = step.at_top()
         text = dumps(task_data)
         advanced = text != step.data_text
-        if advanced:
+        if advanced and at_top:
             db.execute(sql.SAVE_DATA, (text, fold(text), task_id))
             step.data_text = text
             step.task.stored(task_data=text)
         progress = step.progress_of(task_data)
-        if step.lines:
+        if step.lines and at_top:
             self.tasker.logs.append(task_id, step.lines, step.log_cap)
             step.flushed += step.lines
             step.lines = []
@@ -93,13 +98,12 @@ class Progress:
             if not step.stopped:
                 step.log("message", f"the step stops: {reason}")
             step.stop(reason)
-        step.progress = progress
-        step.task.stored(progress=progress)
         step.last_heartbeat = step.last_save = time.monotonic()
-        if step.at_top():
+        if at_top:
+            step.progress = progress
+            step.task.stored(progress=progress)
             step.commit()
         else:
-            step.commit_pending = True      # inside the module's own transaction: later
             step.due = False
         return not step.stopped
 

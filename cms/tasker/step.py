@@ -149,7 +149,6 @@ class Step:
         self.lost = False
         self.due = False
         self.finished = False
-        self.commit_pending = False
         self.started = time.time()
         self.last_save = now
         self.last_heartbeat = now
@@ -215,7 +214,6 @@ class Step:
         """Commit what the step did so far and begin again (top level only)."""
         self.tx.commit()
         self.flushed.clear()
-        self.commit_pending = False
         self.due = False
 
     def end(self, commit: bool, keep_open: bool = False) -> None:
