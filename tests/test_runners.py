@@ -853,6 +853,22 @@ def test_cron_day_fields_follow_vixie_cron():
 def test_create_task_refuses_a_bad_schedule(tasker):
     with pytest.raises(TaskError, match="5 fields"):
         add_task(tasker, "bump", "Bad", every="every day")
+    for bad in (float("inf"), float("nan"), 1e-9, -2.0):
+        with pytest.raises(TaskError, match="every must be seconds|must be positive"):
+            add_task(tasker, "bump", "Bad", every=bad)
+
+
+def test_an_interval_given_as_a_float_is_stored_in_digits_and_its_task_recurs(tasker):
+    """1e-05 and 1e+16 were stored as str() wrote them, read back as cron expressions, and
+    failed the task at its first step's end."""
+    tiny = add_task(tasker, "bump", "Tiny", every=0.00001)
+    huge = add_task(tasker, "bump", "Huge", every=1e16)
+    stored = dict(tasker.site.db.all("SELECT pages_id, every FROM tasker_tasks WHERE pages_id "
+                                     "IN (?, ?)", (tiny.id, huge.id)))
+    assert stored == {tiny.id: "0.00001", huge.id: "10000000000000000"}
+    for task in (tiny, huge):
+        assert tasker.execute_task(task) is True
+        assert row(tasker, task)[0] == TaskState.ACTIVE         # recurring: active again
 
 
 # -- Run now -----------------------------------------------------------------------------------

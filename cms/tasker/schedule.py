@@ -25,6 +25,12 @@ def check_every(every: Any) -> str | None:
         return None
     if isinstance(every, bool) or not isinstance(every, (int, float, str)):
         raise TaskError(f"every must be seconds or a cron expression, not {every!r}")
+    if isinstance(every, float):
+        if not math.isfinite(every) or every < 1e-6:
+            raise TaskError(f"every must be seconds (at least 0.000001), not {every!r}")
+        # in digits, as next_run reads seconds back: str() would store 1e-05 or 1e+16,
+        # which read back as a cron expression and failed the task at its first step's end
+        every = f"{every:.6f}".rstrip("0").rstrip(".")
     from .runners.cronexpr import validate_every
     validate_every(every)
     text = str(every).strip()
