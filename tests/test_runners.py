@@ -979,6 +979,33 @@ def test_a_lazy_step_deaf_to_its_timeout_is_killed_and_a_save_meanwhile_succeeds
 
 
 @pytest.mark.slow
+def test_a_server_stopping_interrupts_its_lazy_step_in_the_child_at_its_next_save(tasker):
+    """The lazy step runs in a child process: the interrupt of the server's own steps reached
+    nothing there, and stop() waited out the step's whole time (then the server exited, the
+    child died with it, and an attempt was counted)."""
+    site = tasker.site
+    site.modules.save_config("Tasker", lazy_cron_timeout=30)
+    target = site.pages.add("counter", 1, title="Rows")
+    task = add_task(tasker, "import_rows", "Interrupted",
+                    {"total": 100000, "every": 1, "delay": 0.01}, page=target)
+    runner = LazyRunner(site, min_interval=0)
+    runner.signal()
+    assert wait_for(lambda: stored_records(tasker, task) >= 5, 30)
+    started = time.monotonic()
+    runner.stop(timeout=25)
+    assert time.monotonic() - started < 5
+    assert row(tasker, task)[:2] == (TaskState.ACTIVE, 0)      # given back, still active
+    assert row(tasker, task)[3] == 0                            # no attempt counted
+    saved = stored_records(tasker, task)
+    assert saved >= 5 and rows_of(site, target) == sorted(f"row-{n}" for n in range(saved))
+
+
+def stored_records(tasker, task) -> int:
+    text = tasker.site.db.scalar("SELECT data FROM field_task_data WHERE pages_id = ?", (task.id,))
+    return json.loads(text or "{}").get("records_processed", 0)
+
+
+@pytest.mark.slow
 def test_lazy_runner_works_in_the_background_one_step_at_a_time(tasker):
     site = tasker.site
     tasks = [add_task(tasker, "wait", f"Wait {i}", {"seconds": 0.2}) for i in range(3)]

@@ -23,6 +23,7 @@ import multiprocessing
 import os
 import signal
 import sys
+import threading
 import time
 import traceback
 from typing import TYPE_CHECKING, Any
@@ -31,13 +32,25 @@ from ..claim import Claim, claim_task, release, why_not_claimable
 from ..refs import acting_name
 from .executor import die_with_parent
 from .slots import Slot
-from .supervisor import DEFAULT_GRACE, WATCH_EVERY, died_how, fail_claimed, overrun_text, reap_now
+from .supervisor import DEFAULT_GRACE, WATCH_EVERY, died_how, fail_claimed, overran, overrun_text, reap_now
 
 if TYPE_CHECKING:
     from ..tasker import Tasker
 
 GRACE = DEFAULT_GRACE        # seconds a browser step may overrun its timeout before it is killed
 EXIT_OK, EXIT_START, EXIT_FAILED = 0, 1, 2
+_running: set[int] = set()   # pids of this process's step children (see interrupt_running)
+
+
+def interrupt_running() -> None:
+    """Ask the steps this process runs in children (Run now, lazy cron) to stop at their next
+    save, as `tasker.interrupt()` asks the steps running in the process itself: for a server
+    that is shutting down."""
+    for pid in list(_running):
+        try:
+            os.kill(pid, signal.SIGUSR1)
+        except ProcessLookupError:
+            pass
 
 
 def _context() -> Any:
@@ -84,19 +97,24 @@ def run_claimed_supervised(tasker: Tasker, claim: Claim, params: dict[str, Any])
     except Exception:
         release(tasker, claim, note="the step's process could not be started")
         raise
-    return watch(tasker, claim, process, slot, deadline)
+    _running.add(process.pid)
+    try:
+        return watch(tasker, claim, process, slot, deadline)
+    finally:
+        _running.discard(process.pid)
 
 
 def watch(tasker: Tasker, claim: Claim, process: Any, slot: Slot, deadline: float) -> bool:
-    """Wait for the child; kill it past `deadline` + GRACE (the task fails), hand the task on
-    when it died mid-step. True when the step ran and did not fail."""
+    """Wait for the child; kill it past `deadline` + GRACE, not counting a wait for SQLite's
+    write lock (the task fails), hand the task on when it died mid-step. True when the step
+    ran and did not fail."""
     started = time.time()
     while True:
         process.join(WATCH_EVERY)
         if process.exitcode is not None:
             break
         now = time.time()
-        if now > deadline + GRACE:
+        if overran(slot, deadline, GRACE, now):
             os.kill(process.pid, signal.SIGKILL)
             process.join(5)
             fail_claimed(tasker, claim, overrun_text(deadline, GRACE, now - started),
@@ -130,6 +148,11 @@ def child_main(url: str, site_dir: str, claim: Claim, params: dict[str, Any], sl
     except Exception as exc:
         print(f"run now: cannot start: {exc}", file=sys.stderr, flush=True)
         os._exit(EXIT_START)
+    signal.signal(signal.SIGUSR1, lambda signum, frame: tasker.interrupt(
+        "the server is shutting down"))
+    stepping = threading.get_ident()
+    tasker.storage.on_wait = lambda since: (slot.waiting(since)      # not the heartbeat's waits
+                                            if threading.get_ident() == stepping else None)
     slot.start(claim.task_id, claim.token, float(params["timeout"]), time.time(),
                claim.lease_seconds)
     code = EXIT_FAILED

@@ -100,7 +100,10 @@ class LazyRunner(TrafficThread):
             pass
 
     def before_stop(self) -> None:
-        """A running step stops at its next save."""
+        """A running step stops at its next save: in its child (see browser.py), or here for
+        a database in memory."""
+        from .browser import interrupt_running
+        interrupt_running()
         tasker = self.site.modules.loaded("Tasker")
         if tasker is not None:
             tasker.interrupt("the server is shutting down")     # type: ignore[attr-defined]

@@ -244,13 +244,7 @@ class Supervisor:
                 self.jobs.put(("beat", busy))
 
     def _overran(self, slot: Slot, busy: Busy, now: float) -> bool:
-        """Past its deadline plus the grace, not counting a wait for SQLite's write lock: a
-        step that waits while another holds the lock is not at fault (its wait is bounded by
-        the lock timeout, then the task is given back), and after the wait it gets the grace
-        again to notice that its time is over."""
-        if now <= busy.deadline + self.grace or slot.waiting_since:
-            return False
-        return now > max(busy.deadline, slot.waited_until) + self.grace
+        return overran(slot, busy.deadline, self.grace, now)
 
     @staticmethod
     def _runner_of(child: Child) -> str:
@@ -499,6 +493,16 @@ def reap_now(tasker: Tasker, claim: Any, cause: str = "") -> list[int]:
     db = tasker.site.db
     db.retry(lambda: db.execute(tasker.storage.sql(sql.EXPIRE_NOW), (claim.task_id, claim.token)))
     return reap_expired(tasker, task_id=claim.task_id, cause=cause)
+
+
+def overran(slot: Slot, deadline: float, grace: float, now: float) -> bool:
+    """Past its deadline plus the grace, not counting a wait for SQLite's write lock: a
+    step that waits while another holds the lock is not at fault (its wait is bounded by
+    the lock timeout, then the task is given back), and after the wait it gets the grace
+    again to notice that its time is over."""
+    if now <= deadline + grace or slot.waiting_since:
+        return False
+    return now > max(deadline, slot.waited_until) + grace
 
 
 def died_how(code: int | None) -> str:
