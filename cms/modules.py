@@ -34,6 +34,7 @@ log = logging.getLogger("cms.modules")
 # `modules.flags`: installed by a script that registered the class itself (not in modules/, not
 # an entry point): other processes cannot find it, and need not complain.
 FLAG_FROM_CODE = 1
+_TOLD_FROM_CODE: set[tuple[str, str]] = set()   # (site folder, module) said once per process
 BUILTIN = {
     "Tasker": "cms.tasker:Tasker",
     "Dictionary": "cms.demo:Dictionary",
@@ -50,6 +51,7 @@ class Modules:
         self.load_errors: list[str] = []
         self.searched: list[str] = []
         self._discovered = False
+        self._seen_files: set[str] = set()   # names in modules/ loaded (or tried) already
         self._ready: set[str] = set()     # names whose install and version check ran here
         self._from_entry_points: set[str] = set()
 
@@ -59,14 +61,8 @@ class Modules:
         if self._discovered:
             return
         self._discovered = True
-        folder = Path(self.site.site_dir) / "modules"
-        self.searched.append(str(folder))
-        if folder.is_dir():
-            for path in sorted(folder.iterdir()):
-                if path.suffix == ".py" and not path.name.startswith("_"):
-                    self._load_file(path.stem, path)
-                elif path.is_dir() and (path / "__init__.py").is_file():
-                    self._load_file(path.name, path / "__init__.py", package=True)
+        self.searched.append(str(Path(self.site.site_dir) / "modules"))
+        self._scan_folder()
         self.searched.append("entry points 'cms.modules'")
         for entry in importlib.metadata.entry_points(group="cms.modules"):
             try:
@@ -75,6 +71,27 @@ class Modules:
             except Exception as exc:
                 self._report(f"module entry point {entry.name!r} ({entry.value}) failed to load: {exc}")
         self.searched.append("built-in modules (" + ", ".join(BUILTIN) + ")")
+
+    def _scan_folder(self) -> bool:
+        """Load the site's modules/ files not seen yet by this process; True when there was
+        one. A file dropped in while a server or worker runs is found at the first call for a
+        module this process does not know (get_class), instead of failing that task for good."""
+        folder = Path(self.site.site_dir) / "modules"
+        if not folder.is_dir():
+            return False
+        new = False
+        for path in sorted(folder.iterdir()):
+            if path.name in self._seen_files:
+                continue
+            if path.suffix == ".py" and not path.name.startswith("_"):
+                self._seen_files.add(path.name)
+                self._load_file(path.stem, path)
+                new = True
+            elif path.is_dir() and (path / "__init__.py").is_file():
+                self._seen_files.add(path.name)
+                self._load_file(path.name, path / "__init__.py", package=True)
+                new = True
+        return new
 
     def _load_file(self, stem: str, path: Path, package: bool = False) -> None:
         name = f"cms_site_modules.{stem}"
@@ -138,6 +155,8 @@ class Modules:
         if cls is None and name in BUILTIN:
             path, attr = BUILTIN[name].split(":")
             cls = self.register(getattr(importlib.import_module(path), attr), name)
+        if cls is None and self._scan_folder():
+            cls = self._classes.get(name)
         if cls is None:
             raise ModuleError(f"module {name!r} not found; looked in: {'; '.join(self.searched)}")
         return cls
@@ -222,9 +241,12 @@ class Modules:
                 loaded.append(name)
             except ModuleError as exc:
                 if (flags or 0) & FLAG_FROM_CODE and name not in self._classes:
-                    log.info("module %r was installed by a script that registered it; this "
-                             "process does not have it (put it in %s to load it everywhere)",
-                             name, Path(self.site.site_dir) / "modules")
+                    told = (str(self.site.site_dir), name)
+                    if told not in _TOLD_FROM_CODE:      # once a process, not at every boot
+                        _TOLD_FROM_CODE.add(told)
+                        log.info("module %r was installed by a script that registered it; this "
+                                 "process does not have it (put it in %s to load it everywhere)",
+                                 name, Path(self.site.site_dir) / "modules")
                 else:
                     self._report(f"installed module {name!r} could not be loaded: {exc}")
             except Exception as exc:

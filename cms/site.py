@@ -15,6 +15,7 @@ from .db import Database, connect, redact_url
 from .errors import CmsError
 from .fields import Fields
 from .hooks import Hooks, SiteHooks
+from .module import FALSE_TEXT
 from .modules import Modules
 from .notices import Notices
 from .pages import Pages
@@ -208,7 +209,8 @@ def boot(url: str | None = None, *, site_dir: str | os.PathLike | None = None,
         raise CmsError(f"site directory {str(folder)!r} " + (
             "is a file, not a directory" if folder.exists() else "does not exist"))
     db = connect(resolve_url(url, folder))
-    site = Site(db, folder, debug=debug or bool(os.environ.get("CMS_DEBUG")))
+    site = Site(db, folder, debug=debug or os.environ.get("CMS_DEBUG", "").strip().lower()
+                not in FALSE_TEXT)
     pending = schema.pending_upgrades(site)
     if pending and not upgrade:
         raise CmsError(f"the database schema is at version {pending[0] - 1}, this release needs "

@@ -67,6 +67,7 @@ def test_the_demo_refuses_a_taken_port_before_making_its_admin(run_env, site):
     assert result.returncode == 1
     assert f"cannot listen on 127.0.0.1:{port}" in result.stderr
     assert "nothing was changed" in result.stderr
+    assert "python run.py demo --port N" in result.stderr        # a command that works
     assert not site.users.get("admin")       # no password was made and lost
 
 

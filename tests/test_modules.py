@@ -223,6 +223,16 @@ def test_two_processes_saving_settings_at_once_both_keep_theirs(site, db_url):
     assert (stored["max_running"], stored["log_max_lines"]) == (4, 7)
 
 
+def test_a_module_file_added_while_the_process_runs_is_found_when_asked_for(site):
+    """A server or worker that looked in modules/ at its start finds a file dropped in later
+    at the first call for it, where it said 'not found' (and a worker failed the task)."""
+    assert "Counter" not in site.modules.known()          # looked once already
+    write_module(site, "counter.py", COUNTER)
+    assert type(site.modules.get("Counter")).__name__ == "Counter"
+    with pytest.raises(ModuleError, match="module 'Nowhere' not found"):
+        site.modules.get("Nowhere")
+
+
 def test_a_site_module_with_a_syntax_error_is_reported_and_the_others_still_load(site):
     broken = write_module(site, "broken.py", "import cms\n\nclass Broken(cms.Module)\n    pass\n")
     write_module(site, "counter.py", COUNTER)

@@ -51,3 +51,14 @@ def test_listeners_see_every_notice(site):
     Importer(site).warning("still slow")
 
     assert [n.text for n in seen] == ["slow source"]
+
+
+def test_cms_debug_turns_debug_notices_on_and_0_or_off_turns_them_off(site, monkeypatch):
+    import cms
+    for value, debug in (("1", True), ("yes", True), ("0", False), ("off", False), ("", False)):
+        monkeypatch.setenv("CMS_DEBUG", value)
+        booted = cms.boot(site.db.url, site_dir=site.site_dir)
+        try:
+            assert booted.notices.debug is debug, value
+        finally:
+            booted.close()

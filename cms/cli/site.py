@@ -67,7 +67,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     problem = port_problem(host, port)
     if problem:           # said before the admin user (and its one-time password) is made
         print(f"cms: error: cannot listen on {host}:{port}: {problem}; nothing was changed "
-              "(choose another port with --port N)", file=sys.stderr)
+              "(choose another port: python run.py demo --port N)", file=sys.stderr)
         return 1
     site = boot_from(args)
     info = setup_demo(site)
