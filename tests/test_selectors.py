@@ -1592,3 +1592,33 @@ def test_a_find_of_punctuation_alone_matches_it_after_a_word_as_processwire(site
     for selector, expected in (('title*=","', ["zzcomma"]), ('title*=", "', ["zzcomma"]),
                                ('title%=","', ["zzcomma", "zzlead"])):
         assert site.pages.find(f"{selector}, name^=zz, sort=name").explode("name") == expected, selector
+
+
+def test_an_escaped_pipe_in_an_unquoted_value_is_part_of_it_as_in_processwire(site):
+    """ProcessWire 3.0.256 (Selectors::extractValue) reads `\\|` in an unquoted value as a `|`
+    of the value; it had been read as two values, `honey\\` and `jam`."""
+    for title in ("honey|jam", "jam", "honey"):
+        site.pages.add("basic-page", 1, title=title)
+    titles = lambda selector: sorted(p.title for p in site.pages.find(selector))  # noqa: E731
+    assert titles(r"title=honey\|jam") == ["honey|jam"]
+    assert titles(r"title%=honey\|") == ["honey|jam"]
+    assert titles(r"title=jam|honey\|jam") == ["honey|jam", "jam"]
+    assert titles("title=honey|jam") == ["honey", "jam"]
+
+
+def test_children_of_several_parents_by_id_come_in_the_first_ones_order(site):
+    """With no sort=, ProcessWire 3.0.256's PageFinder sorts by the sort field of the page
+    `$pages->get()` finds for the one parent= value: of an id list, the first (before, the
+    product sorted by id); of several paths, none (by id here)."""
+    site.templates.add("shelf", fields=["title"])
+    site.templates["shelf"].set_settings(sortfield="-name")
+    first = site.pages.add("shelf", 1, "first", title="First")
+    second = site.pages.add("basic-page", 1, "second", title="Second")
+    for name in ("m", "z", "c"):
+        site.pages.add("basic-page", first, name, title=name)
+        site.pages.add("basic-page", second, f"s{name}", title=name)
+    names = lambda selector: [p.name for p in site.pages.find(selector)]  # noqa: E731
+    assert names(f"parent={first.id}|{second.id}") == ["z", "sz", "sm", "sc", "m", "c"]   # -name
+    assert names(f"parent={second.id}|{first.id}") == ["m", "sm", "z", "sz", "c", "sc"]
+    assert names("parent=/first/|/second/") == ["m", "sm", "z", "sz", "c", "sc"]      # by id
+    assert names(f"parent={first.id}") == ["z", "m", "c"]

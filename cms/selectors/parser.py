@@ -21,6 +21,7 @@ operator fits a field is decided by the compiler.
 """
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from ..errors import SelectorError
@@ -36,6 +37,7 @@ CLOSERS = {"(": ")", "[": "]"}
 WHITESPACE = " \t\r\n"
 MAX_DEPTH = 16        # nested groups and sub-selectors; deeper is surely a mistake (or an attack)
 MAX_FIELD_PARTS = 8   # parent.parent.title ...
+ESCAPED_PIPE = re.compile(r"\\+\|")
 
 
 @dataclass(frozen=True, slots=True)
@@ -285,12 +287,18 @@ class _Parser:
                          f"add the closing {quote} (write \\{quote} for a quote inside the value)")
 
     def bare(self, closer: str) -> str:
+        """An unquoted value, up to a comma, a `|` or the closer. `\\|` is a `|` of the value
+        (ProcessWire's Selectors::extractValue: the backslashes before it go)."""
         text, pos = self.text, self.pos
         stops = {",", "|"}
         if closer:
             stops.add(closer)
         end = pos
-        while end < len(text) and text[end] not in stops:
+        escaped = False
+        while end < len(text) and (text[end] not in stops
+                                   or (text[end] == "|" and end > pos and text[end - 1] == "\\")):
+            escaped = escaped or text[end] == "|"
             end += 1
         self.pos = end
-        return text[pos:end].strip()
+        value = text[pos:end].strip()
+        return ESCAPED_PIPE.sub("|", value) if escaped else value

@@ -811,10 +811,13 @@ class Planner:
                     max_status = self.status_ceiling(item, node, max_status)
                 if key in ("parent", "parent_id") and not item.negated and item.operator == "=":
                     # one parent named: its children come by their sort, as ProcessWire
-                    # takes that parent's sort field (PageFinder::getParentID); several come
-                    # in the default order
-                    has_parent_key = len(item.values) == 1 and len(item.fields) == 1
-                    parent_value = item.values[0].text
+                    # takes that parent's sort field (PageFinder::getParentID); of several
+                    # ids, the first one's (its $pages->get() of the id list finds that
+                    # one); several paths, or two parent= conditions, in the default order
+                    texts = [value.text.strip() for value in item.values]
+                    has_parent_key = (parent_value == "" and len(item.fields) == 1
+                                      and (len(texts) == 1 or all(t.isdigit() for t in texts)))
+                    parent_value = texts[0] if has_parent_key else "-"
         for name, conditions in owners.items():
             nodes.append(self.owned(name, conditions, include, check_access))
         for members in groups.values():
