@@ -1622,3 +1622,18 @@ def test_children_of_several_parents_by_id_come_in_the_first_ones_order(site):
     assert names(f"parent={second.id}|{first.id}") == ["m", "sm", "z", "sz", "c", "sc"]
     assert names("parent=/first/|/second/") == ["m", "sm", "z", "sz", "c", "sc"]      # by id
     assert names(f"parent={first.id}") == ["z", "m", "c"]
+
+
+def test_the_data_subfield_of_a_number_date_or_checkbox_is_the_field(site):
+    """ProcessWire 3.0.256 answers `qty.data=3`, `when.data>2025-01-01`, `featured.data=1` and
+    `sort=qty.data` as the field itself; they were 'unknown field data'."""
+    for name, kind in (("qty", "Integer"), ("when", "Datetime"), ("featured", "Checkbox")):
+        site.fields.add(name, kind)
+        site.templates["basic-page"].add_field(name)
+    site.pages.add("basic-page", 1, "a", title="A", qty=5, when="2025-02-01", featured=1)
+    site.pages.add("basic-page", 1, "b", title="B", qty=3)
+    names = lambda selector: [p.name for p in site.pages.find(selector)]  # noqa: E731
+    assert names("qty.data=3") == names("qty=3") == ["b"]
+    assert names("when.data>2025-01-01") == ["a"] and names("featured.data=1") == ["a"]
+    assert names("template=basic-page, sort=qty.data") == ["b", "a"]
+    assert names("template=basic-page, sort=-qty.data") == ["a", "b"]

@@ -998,6 +998,8 @@ class Planner:
             field = self.field(tree, head, position, what="sort field")
             if field.type.folded:
                 return FieldColumn(field.name, field.table, "text", False)   # exact text
+            if field.type.kind != "page":
+                return self.field_target(tree, field, position)      # the field's own column
         if head == "parent":
             via = "parent"
         else:
@@ -1194,6 +1196,10 @@ class Planner:
                 self.depends.append(("fields", field.name, field))
                 exact = FieldColumn(field.name, field.table, "text", False)
                 return self.text_leaf(tree, exact, name, op, values)
+            if field is not None and field.type.kind != "page":
+                # the column a number, date or checkbox is stored in: the field itself, as
+                # ProcessWire reads `qty.data=3` (a Page field's is below: is_ref_row_column)
+                return self.leaf(tree, field.name, op, values, position, stored_only)
         if name in ("template.name", "template.id"):      # ProcessWire's names of the same
             return self.template_leaf(tree, op, values)
         if name in ("sort", "page.sort"):     # a comparison (is_sort_comparison), not sort=key
