@@ -487,3 +487,25 @@ def test_the_seed_example_purges_a_dictionary_in_timed_steps(tasker):
     assert dictionary.num_children == 1        # only the task itself is left
     assert stored_data(tasker, task)["records_processed"] == 60
     assert tasker.get_log_summary(task) == "100% No error(s)"
+
+
+def test_a_page_save_changing_a_running_tasks_data_is_refused(tasker):
+    """The step writes its task_data at its saves and its end: an edit saved meanwhile was
+    accepted and then lost without a word. Its title may still change; a task no step runs
+    takes the edit."""
+    import json
+    task = make_task(tasker, "count", total=5)
+    db = tasker.site.db
+    db.execute("UPDATE tasker_tasks SET running = 1 WHERE pages_id = ?", (task.id,))
+    page = tasker.site.pages.get(task.id)
+    data = json.loads(page.task_data)
+    page.task_data = json.dumps({**data, "note": "edited"})
+    with pytest.raises(TaskError, match=f"task {task.id} is running in a step.*suspend it"):
+        page.save()
+    assert "note" not in stored_data(tasker, task)
+    renamed = tasker.site.pages.get(task.id)
+    renamed.title = "Renamed while running"
+    renamed.save()
+    db.execute("UPDATE tasker_tasks SET running = 0 WHERE pages_id = ?", (task.id,))
+    page.save()
+    assert stored_data(tasker, task)["note"] == "edited"

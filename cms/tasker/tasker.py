@@ -91,6 +91,19 @@ class Tasker(Module, Hookable):
     def install(self) -> None:
         schema.install(self.site)
 
+    def init(self) -> None:
+        self.site.add_hook_before("Pages::saveReady", self._running_data_is_the_steps)
+
+    def _running_data_is_the_steps(self, event: Any) -> None:
+        """A page save that changes the task_data of a task a step is running is refused: the
+        step writes its own task_data at its saves and its end, so the edit would be lost
+        without a word (save_progress refuses so too). Suspend the task first."""
+        page = event.argument(0)
+        if (page.id and "task_data" in page._changed and page.template.name == self.TEMPLATE
+                and (self.site.db.one(sql.LOCK_RUNNING, (page.id,)) or (0,))[0]):
+            raise TaskError(f"task {page.id} is running in a step, which writes its task_data: "
+                            "suspend it (and wait for the step to stop) before changing its data")
+
     def uninstall(self) -> None:
         """Removes the template, fields and tables, unless task pages remain (then all stay)."""
         left = schema.task_page_count(self.site)
