@@ -389,6 +389,17 @@ def test_api_errors_are_json_with_status_false(web_site, admin):
     assert state_of(web_site, task) == 2
 
 
+def test_api_refusals_say_a_trashed_task_is_in_the_trash_and_a_guest_is_not_logged_in(
+        web_site, admin, guest):
+    task = make_task(web_site)
+    web_site.pages.get(task.id).trash()
+    trashed = admin.api("status", task.id)
+    assert trashed.status == 404
+    assert trashed.json()["result"] == f"task {task.id} is in the trash (restore it to steer it)"
+    refused = guest.api("status", task.id)
+    assert refused.status == 403 and "you are not logged in" in refused.json()["result"]
+
+
 def test_create_takes_only_registered_task_methods(web_site, admin):
     made = admin.api("create", module="WebJobs", method="count_to", pageid="1",
                      title="From the API", task_data='{"target": 3}')

@@ -60,8 +60,10 @@ def find_task(ctx: Context, tasker: Any, text: str) -> Any:
     task."""
     task_id = task_id_of(text)
     task = tasker.get_task_by_id(task_id)
-    if not task or task.is_trash():
+    if not task:
         raise HttpError(f"there is no task {task_id}", 404)
+    if task.is_trash():
+        raise HttpError(f"task {task_id} is in the trash (restore it to steer it)", 404)
     return task
 
 
@@ -229,7 +231,8 @@ def answer(ctx: Context, tasker: Any, task_id: int, status: bool, result: str,
            log_limit: int | None = None) -> dict[str, Any]:
     """The API's answer for a task as stored now (one query: Tasker.get_status)."""
     found = tasker.get_status(task_id, log=log_limit != 0)
-    if found is None:
+    if found is None:           # none, or trashed: find_task says which
+        find_task(ctx, tasker, str(task_id))
         raise HttpError(f"there is no task {task_id}", 404)
     return {"taskid": found.id, "taskinfo": found.title, "task_state": found.state,
             "task_state_info": state_info(found.state, found.running), "status": status,

@@ -255,6 +255,9 @@ class Context:
 
     def require(self, permission: str, page: Any = None) -> None:
         if not self.can(permission, page):
+            if not self.session.user_id:    # a guest (no login, or its session ended)
+                raise HttpError(f"you are not logged in: log in as a user with the "
+                                f"{permission!r} permission", 403, login=True)
             raise HttpError(f"you need the {permission!r} permission for this", 403, login=True)
 
     def check_csrf(self) -> None:
