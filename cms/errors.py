@@ -13,6 +13,11 @@ class DatabaseError(CmsError):
     """The database cannot be reached, or refused what was asked of it."""
 
 
+class DatabaseBusy(DatabaseError):
+    """SQLite's write lock stayed with another process past the lock timeout: nothing was
+    written, and the same call may simply be made again (the web answers 503)."""
+
+
 class SchemaError(CmsError):
     """A schema change that cannot be made (for example inside a transaction)."""
 

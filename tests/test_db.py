@@ -652,3 +652,31 @@ def test_deferred_writes_are_prepared_once_per_connection_on_postgresql(site):
     with db.transaction():
         set_sort(8)
     assert sort() == 8 and db.scalar(written) == 0
+
+
+@pytest.mark.skipif(ENGINE != "sqlite", reason="SQLite's one write lock")
+def test_a_write_that_waits_out_the_lock_timeout_is_a_database_busy_cms_error(site, monkeypatch):
+    """A page save while another process holds SQLite's write lock (a task step that does not
+    save) raised the driver's own sqlite3.OperationalError, outside the CmsError family; it is a
+    DatabaseBusy saying what happened, and nothing was written."""
+    import sqlite3
+
+    from cms.errors import CmsError, DatabaseBusy
+    page = site.pages.add("basic-page", 1, "kept", title="Kept")
+    monkeypatch.setattr(site.db.pw, "lock_timeout", 0.2)
+    other = sqlite3.connect(site.db.path, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        page.title = "Changed"
+        with pytest.raises(DatabaseBusy, match="held the SQLite database's write lock for more "
+                                               "than 0.2 s.*nothing was written, try again"):
+            page.save()
+        with pytest.raises(DatabaseBusy):
+            site.db.execute("UPDATE pages SET sort = 5 WHERE id = ?", (page.id,))
+        assert issubclass(DatabaseBusy, CmsError)
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert site.pages.get(page.id).title == "Kept"
+    page.save()
+    assert site.pages.get(page.id).title == "Changed"

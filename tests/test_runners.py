@@ -910,11 +910,13 @@ def test_run_now_kills_a_step_past_ajax_timeout_and_a_save_meanwhile_succeeds(ta
 
 @pytest.mark.slow
 @pytest.mark.skipif(ENGINE != "sqlite", reason="only SQLite has one write lock")
-def test_a_save_that_waited_its_bound_for_the_lock_answers_503_busy(tasker, shared_site):
+def test_a_save_that_waited_its_bound_for_the_lock_says_busy_and_keeps_the_input(tasker,
+                                                                                shared_site):
     from webclient import PASSWORD, Client, running_server
     site, url, _ = shared_site
     site.users.add("admin", PASSWORD)
     page = site.pages.add("counter", 1, "locked-out", title="Locked out")
+    task = add_task(tasker, "bump", "Busy")
     with running_server(url, Path(site.site_dir), threads=1) as server:
         editor = Client(server)
         editor.login()
@@ -926,12 +928,16 @@ def test_a_save_that_waited_its_bound_for_the_lock_answers_503_busy(tasker, shar
             holder.db.pw.begin()                      # BEGIN IMMEDIATE: the write lock
             saved = editor.post(f"/admin/page/{page.id}/edit", {
                 "csrf_token": form.csrf(), "title": "Not saved", "name": "locked-out"})
+            suspended = editor.api("suspend", task.id)       # it answered 400 so
         finally:
             holder.db.pw.rollback()
             holder.close()
-    assert saved.status == 503 and saved.headers["Retry-After"]
-    assert "busy" in saved.text and "try again" in saved.text
+    # the form comes back saying so, with what was typed in it: nothing is lost
+    assert saved.status == 400 and "write lock for more than 0.5 s" in saved.text
+    assert "try again" in saved.text and 'value="Not saved"' in saved.text
     assert site.pages.get(page.id).title == "Locked out"
+    assert suspended.status == 503 and "busy" in suspended.json()["result"]
+    assert tasker.get_state(task) == TaskState.ACTIVE
 
 
 # -- lazy cron ----------------------------------------------------------------------------------

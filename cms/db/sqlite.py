@@ -14,6 +14,7 @@ from typing import Any, Callable, Iterable, Iterator, Sequence, TypeVar
 
 import peewee
 
+from ..errors import DatabaseBusy
 from .base import Database, wrap_driver_error
 from .walstamp import WalStamp, stamp_for
 
@@ -122,6 +123,13 @@ WRITES = ("INSERT", "UPDATE", "DELETE", "REPLACE")
 def is_write(text: str) -> bool:
     """A statement that takes the write lock (as our statements are written: verb first)."""
     return text[:7].upper().startswith(WRITES)
+
+
+def lock_timeout(exc: sqlite3.OperationalError, waited: float) -> DatabaseBusy:
+    """The error for a write that polled for the lock `waited` seconds in vain."""
+    return DatabaseBusy(f"another process held the SQLite database's write lock for more than "
+                        f"{waited:.1f} s (a task step holds it until its next save); nothing was "
+                        f"written, try again ({exc})")
 
 
 def is_busy(exc: Exception) -> bool:
@@ -244,7 +252,12 @@ class PollingSqliteDatabase(peewee.SqliteDatabase):
         if lock_type not in (None, "IMMEDIATE", "immediate"):
             super().begin(lock_type)
             return
-        poll_for_lock(self, lambda cursor: cursor.execute("BEGIN IMMEDIATE"), self.lock_timeout)
+        try:
+            poll_for_lock(self, lambda cursor: cursor.execute("BEGIN IMMEDIATE"), self.lock_timeout)
+        except sqlite3.OperationalError as exc:
+            if not is_busy(exc):
+                raise
+            raise lock_timeout(exc, self.lock_timeout) from exc
 
 
 class SqliteDatabase(Database):
@@ -346,8 +359,15 @@ class SqliteDatabase(Database):
                 conn = self.pw.connection()
             if conn.in_transaction or not is_write(text):
                 return conn.execute(text, params)
-            return poll_for_lock(self.pw, lambda cursor: cursor.execute(text, params),
-                                 self.pw.lock_timeout)
+            try:
+                return poll_for_lock(self.pw, lambda cursor: cursor.execute(text, params),
+                                     self.pw.lock_timeout)
+            except sqlite3.OperationalError as exc:
+                if not is_busy(exc):
+                    raise
+                raise lock_timeout(exc, self.pw.lock_timeout) from exc
+        except DatabaseBusy:
+            raise
         except Exception as exc:
             wrap_driver_error(exc)
             raise

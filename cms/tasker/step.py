@@ -60,6 +60,7 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from ..db.sqlite import is_busy
+from ..errors import DatabaseBusy
 from ..fieldtypes import fold
 from ..page import Page
 from . import sql
@@ -70,7 +71,7 @@ from .heartbeat import Heartbeat
 from .refs import acting_name, task_id_of
 from .state import LIVE_STATES, TaskState, as_state
 from .step_transaction import Batch, StepTransaction
-from .storage import TaskStorage, WriteLockTimeout
+from .storage import TaskStorage
 
 if TYPE_CHECKING:
     from ..notices import Notice
@@ -695,7 +696,7 @@ def transient(db: Any, error: BaseException) -> str:
     seen = 0
     exc: BaseException | None = error
     while exc is not None and seen < 4:
-        if isinstance(exc, WriteLockTimeout):
+        if isinstance(exc, DatabaseBusy):        # WriteLockTimeout is one too
             return "lock"
         if isinstance(exc, sqlite3.OperationalError) and is_busy(exc):
             return "lock"

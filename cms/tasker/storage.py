@@ -26,7 +26,7 @@ import time
 from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
 from ..db.sqlite import LockWaiters, is_busy, poll_for_lock
-from ..errors import DatabaseError
+from ..errors import DatabaseBusy, DatabaseError
 from ..lease import Leases
 from . import sql
 
@@ -39,8 +39,8 @@ T = TypeVar("T")
 CLAIMS_LEASE = "tasker:claims"      # locked while a claim counts max_running (server engines)
 
 
-class WriteLockTimeout(DatabaseError):
-    """SQLite's write lock did not come free in time."""
+class WriteLockTimeout(DatabaseBusy):
+    """SQLite's write lock did not come free in time for one of Tasker's own writes."""
 
 
 class TaskStorage:

@@ -28,10 +28,11 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
-from ..errors import CmsError
+from ..errors import CmsError, DatabaseBusy
 from ..tasker.runners.browser import run_supervised_step
 from ..tasker.state import state_info
 from .answers import HttpError, error_json
+from .app import BUSY_MESSAGE
 from .task_view import ACTIVE, FINISHED, WAITING, status_row, task_row
 
 if TYPE_CHECKING:
@@ -304,5 +305,7 @@ def register(web: Web) -> None:
             if exc.status == 405:
                 refused.set_header("Allow", "GET, POST")
             return refused
+        except DatabaseBusy:          # SQLite's lock held elsewhere: send it again
+            return error_json(BUSY_MESSAGE, 503, task, None)
         except CmsError as exc:       # TaskError, ValidationError ...: the caller's mistake
             return error_json(str(exc), 400, task, stored_status(ctx, task))

@@ -31,7 +31,7 @@ import bottle
 import jinja2
 
 from .. import __version__
-from ..errors import CmsError, PermissionDenied, SelectorError, ValidationError
+from ..errors import CmsError, DatabaseBusy, PermissionDenied, SelectorError, ValidationError
 from ..site import SCHEMA_CHECK_SECONDS
 from . import csrf, sessions
 from .answers import HttpError, error_json
@@ -74,8 +74,7 @@ def database_busy(db: Any, exc: BaseException) -> bool:
 
     import peewee
 
-    from ..tasker.storage import WriteLockTimeout
-    if isinstance(exc, WriteLockTimeout):
+    if isinstance(exc, DatabaseBusy):
         return True
     return (isinstance(exc, (sqlite3.OperationalError, peewee.OperationalError,
                              peewee.InternalError)) and db.is_retryable(exc))

@@ -322,10 +322,9 @@ class Executor:
         "(0, '')" for a server that went away."""
         import peewee
 
-        from ...errors import DatabaseError
-        from ..storage import WriteLockTimeout
+        from ...errors import DatabaseBusy, DatabaseError
         db = tasker.site.db
-        if isinstance(exc, WriteLockTimeout) or (
+        if isinstance(exc, DatabaseBusy) or (
                 isinstance(exc, (peewee.OperationalError, peewee.InternalError))
                 and db.is_retryable(exc)):
             return "the database is busy (a lock wait ran out)"

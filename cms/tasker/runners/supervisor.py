@@ -392,10 +392,9 @@ class Supervisor:
     def _trouble(self, exc: Exception) -> str:
         """A failed database job in words; the driver's text only when it says something
         (pymysql says "(0, '')" for a server that went away)."""
-        from ...errors import DatabaseError
-        from ..storage import WriteLockTimeout
+        from ...errors import DatabaseBusy, DatabaseError
         db = self._tasker.site.db if self._tasker is not None else None
-        if isinstance(exc, WriteLockTimeout) or (db is not None and db.is_retryable(exc)):
+        if isinstance(exc, DatabaseBusy) or (db is not None and db.is_retryable(exc)):
             return "the database is busy (a lock wait ran out)"
         if db is None or isinstance(exc, DatabaseError) or db.is_disconnect(exc):
             return "lost the connection to the database"
