@@ -160,6 +160,17 @@ class Jobs(cms.Module):
         data["task_done"] = 1
         return True
 
+    def fetch_and_store(self, page, data, options):
+        """Waits `seconds` for an answer (no database), stores it and saves, waits again."""
+        tasker, task = self.tasker, options["task"]
+        for round in (1, 2):
+            time.sleep(data["seconds"])
+            self.site.pages.add("basic-page", page, f"answer-{round}", title=f"Answer {round}")
+            data["records_processed"] = round
+            tasker.save_progress(task, data)
+        data["task_done"] = 1
+        return True
+
     def odd(self, page, data, options):
         """Adds a page, then returns `data["returns"]` (None, a dict, ...): neither True nor False."""
         self.site.pages.add("basic-page", page, "odd", title="odd")

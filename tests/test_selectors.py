@@ -1637,3 +1637,23 @@ def test_the_data_subfield_of_a_number_date_or_checkbox_is_the_field(site):
     assert names("when.data>2025-01-01") == ["a"] and names("featured.data=1") == ["a"]
     assert names("template=basic-page, sort=qty.data") == ["b", "a"]
     assert names("template=basic-page, sort=-qty.data") == ["a", "b"]
+
+
+def test_several_page_fields_not_empty_are_the_pages_storing_any_as_in_processwire(site):
+    """ProcessWire 3.0.256 calls "" and "0" empty for a Page field too (Fieldtype's
+    isEmptyValue), so `tags|author!=` joins the fields by OR, as for text and numbers: the
+    pages referencing something in either; the product had asked for both."""
+    site.fields.add("tags", "Page", multiple=True)
+    site.fields.add("author", "Page")
+    for name in ("tags", "author"):
+        site.templates["basic-page"].add_field(name)
+    target = site.pages.add("basic-page", 1, "t", title="T")
+    site.pages.add("basic-page", 1, "a", title="A", tags=[target])
+    site.pages.add("basic-page", 1, "b", title="B", author=target)
+    site.pages.add("basic-page", 1, "c", title="C", tags=[target], author=target)
+    site.pages.add("basic-page", 1, "n", title="")
+    names = lambda selector: sorted(  # noqa: E731
+        p.name for p in site.pages.find(f"{selector}, template=basic-page"))
+    assert names("tags|author!=") == names("tags|author!=0") == ["a", "b", "c"]
+    assert names("title|tags!=") == ["a", "b", "c", "t"]
+    assert names("tags|author=") == ["a", "b", "n", "t"]

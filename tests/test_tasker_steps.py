@@ -254,6 +254,35 @@ def test_a_save_the_modules_own_transaction_rolls_back_is_written_at_the_steps_e
     assert stored_data(tasker, failed).get("records_processed", 0) == 0
 
 
+def test_a_step_waiting_without_the_database_keeps_no_writer_waiting(tasker):
+    """SQLite: the step's transaction begins at its first statement, and again after each save
+    at the next one, so another writer (a page save, a suspend) gets in while the method waits
+    for an answer; it waited for the step's whole time, as the step took the write lock when
+    it began (DESIGN.md: a running step must not starve other writers)."""
+    import threading
+    site = tasker.site
+    task = make_task(tasker, "fetch_and_store", seconds=1.0)
+    page = site.pages.add("basic-page", 1, "edited", title="Edited")
+    ran = threading.Thread(target=lambda: run(tasker, task))
+    ran.start()
+    took = []
+    try:
+        for round in (1, 2):          # in the first wait, then in the wait after the save
+            time.sleep(0.5)
+            started = time.monotonic()
+            page.title = f"Edited {round}"
+            page.save()
+            took.append(time.monotonic() - started)
+            time.sleep(0.7)
+    finally:
+        ran.join(30)
+    assert max(took) < 0.4, took
+    assert tasker.get_state(task) == TaskState.FINISHED
+    assert sorted(n for n in child_names(site, task.parent) if n.startswith("answer")) == \
+        ["answer-1", "answer-2"]
+    assert site.pages.get(page.id).title == "Edited 2"
+
+
 def test_a_suspend_or_kill_stops_the_step_at_its_next_save(tasker):
     suspended = make_task(tasker, "count", total=500, every=10, act_at=25, act="suspend")
     assert run(tasker, suspended)

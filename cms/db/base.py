@@ -337,6 +337,11 @@ class Database:
         held.attach()
         return held
 
+    def begin_on_first_statement(self, begin: Callable[[], None]) -> None:
+        """BEGIN with `begin` before this thread's next statement; here, at once (SQLite
+        defers it: a writer waits for its one lock, where the server engines lock rows)."""
+        begin()
+
     def hold_savepoint(self, name: str) -> HeldTransaction:
         """A savepoint `name` in the open transaction, held as `hold_transaction` holds one."""
         held = HeldTransaction(self.pw, _NamedSavepoint(self, name), self.rolled_back)

@@ -213,6 +213,12 @@ class PlannerStatistics:
             conn.execute("ANALYZE sqlite_schema")      # this connection reloads them now
 
 
+class DeferredBegin(threading.local):
+    """This thread's BEGIN that waits for its transaction's first statement (None: none)."""
+
+    begin: Callable[[], None] | None = None
+
+
 class PollingSqliteDatabase(peewee.SqliteDatabase):
     """peewee's SqliteDatabase whose transactions take the write lock when they begin
     (BEGIN IMMEDIATE), by polling (`poll_for_lock`).
@@ -226,6 +232,7 @@ class PollingSqliteDatabase(peewee.SqliteDatabase):
         self.waiters = LockWaiters(database)
         self.lock_timeout = max(float(self._timeout), 1.0)    # seconds a writer polls for it
         self.statistics = PlannerStatistics()
+        self.pending_begin = DeferredBegin()       # see SqliteDatabase.begin_on_first_statement
 
     def _connect(self) -> sqlite3.Connection:
         """Open a connection and set its pragmas, trying again while another process holds
@@ -243,10 +250,32 @@ class PollingSqliteDatabase(peewee.SqliteDatabase):
             time.sleep(POLL_SECONDS * 5)
 
     def commit(self) -> None:
+        self.pending_begin.begin = None
         conn = self._state.conn
         if conn is not None and conn.in_transaction:
             self.statistics.before_commit(conn)
         super().commit()
+
+    def rollback(self) -> None:
+        self.pending_begin.begin = None
+        super().rollback()
+
+    def begin_pending(self) -> None:
+        """Send this thread's BEGIN that waited for a statement (begin_on_first_statement)."""
+        begin, self.pending_begin.begin = self.pending_begin.begin, None
+        if begin is not None:
+            begin()
+
+    def execute_sql(self, sql: str, params: Any = None) -> Any:
+        """peewee's own statements (its savepoints, a model's query) begin a waiting BEGIN
+        first too: a SAVEPOINT alone would open a deferred transaction."""
+        if self.pending_begin.begin is not None:
+            self.begin_pending()
+        return super().execute_sql(sql, params)
+
+    def close(self) -> bool:
+        self.pending_begin.begin = None
+        return super().close()
 
     def begin(self, lock_type: str | None = None) -> None:
         if lock_type not in (None, "IMMEDIATE", "immediate"):
@@ -357,7 +386,12 @@ class SqliteDatabase(Database):
         try:
             if conn is None:
                 conn = self.pw.connection()
-            if conn.in_transaction or not is_write(text):
+            if conn.in_transaction:
+                return conn.execute(text, params)
+            if self.pw.pending_begin.begin is not None:
+                self.pw.begin_pending()
+                return conn.execute(text, params)
+            if not is_write(text):
                 return conn.execute(text, params)
             try:
                 return poll_for_lock(self.pw, lambda cursor: cursor.execute(text, params),
@@ -378,12 +412,24 @@ class SqliteDatabase(Database):
         try:
             if conn is None:
                 conn = self.pw.connection()
+            if self.pw.pending_begin.begin is not None and not conn.in_transaction:
+                self.pw.begin_pending()
             cursor = conn.cursor()
             for text, params in statements:
                 cursor.execute(text, params)
+        except DatabaseBusy:
+            raise
         except Exception as exc:
             wrap_driver_error(exc)
             raise
+
+    def begin_on_first_statement(self, begin: Callable[[], None]) -> None:
+        """Run `begin` (a BEGIN IMMEDIATE that polls for the lock) right before this thread's
+        next statement instead of now: a Tasker step whose method works without the database
+        for a while (waits for an HTTP answer, computes) holds no write lock meanwhile, so
+        other writers (a suspend, a page save) get in. From its first statement on, the
+        step's transaction is IMMEDIATE as before: what it reads, nobody changes under it."""
+        self.pw.pending_begin.begin = begin
 
     def is_retryable(self, exc: BaseException) -> bool:
         return is_busy(exc)

@@ -1321,12 +1321,12 @@ class Planner:
 
     def is_empty_value(self, name: str, value: Value) -> bool:
         """ProcessWire's Fieldtype::isEmptyValue for a custom field: "" for text, "" and "0"
-        for numbers, checkboxes and dates (PHP's empty(); a date's 0 is its blank); False for
-        the other keys and kinds."""
+        for numbers, checkboxes, dates and Page fields (PHP's empty(); a date's 0 is its
+        blank); False for the other keys and kinds."""
         field = self.site.fields.get(name)
         kind = field.type.kind if field is not None else None
         text = value.text.strip()
-        if value.sub is not None or kind not in ("text", "int", "float", "datetime"):
+        if value.sub is not None or kind not in ("text", "int", "float", "datetime", "page"):
             return False
         return text == "" or (kind != "text" and text == "0")
 

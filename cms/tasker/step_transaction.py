@@ -57,7 +57,7 @@ class StepTransaction:
         db = runner.site.db
         batch = runner.batch
         if batch is None:
-            self.txn = db.hold_transaction(runner.storage.begin)
+            self.txn = db.hold_transaction(runner.storage.begin_step)
         else:               # the batch's transaction is open: this step is a savepoint in it
             self.txn = db.hold_savepoint("tasker_step")
             self.batch, self.began = batch, batch.started
@@ -88,7 +88,7 @@ class StepTransaction:
             self.runner.site.pages.text_index.widen()
         self.committed = True
         storage.give_way()
-        storage.begin()
+        storage.begin_step()
         self.open = True
 
     def end(self, commit: bool, keep_open: bool = False) -> bool:

@@ -10,11 +10,12 @@ else, and everything above calls the same few methods.
   do Tasker's claims; a polling writer says so (`LockWaiters`), and a runner that sees one
   after a commit sleeps 2 ms (`give_way`): a page save or a suspend from another process gets
   in at the runner's next commit, and nobody pays for the pause when nobody waits.
-  A step's transaction is IMMEDIATE (it holds the lock from its start), so it never fails
+  A step's transaction is IMMEDIATE from its first statement (`begin_step`: the BEGIN waits
+  for it, so a method that works without the database holds no lock), so it never fails
   half-way on a stale snapshot; between commits other writers wait, which is why a step should
   save at least every half second. While a step commits part way, its connection checkpoints
-  the WAL less often (two fsyncs per checkpoint). Writers outside a transaction (one
-  autocommit statement) still wait in SQLite's busy handler, and get in less promptly.
+  the WAL less often (two fsyncs per checkpoint). A write outside a transaction (one
+  autocommit statement) polls for the lock the same way (`SqliteDatabase.execute`).
 - PostgreSQL and MariaDB lock rows: claims pick a row with `FOR UPDATE SKIP LOCKED`, so many
   runners claim in parallel without waiting on each other.
 """
@@ -80,6 +81,12 @@ class TaskStorage:
     def begin(self, timeout: float | None = None) -> None:
         """BEGIN a transaction that will write (`timeout` matters only where writers queue)."""
         self.db.pw.begin()
+
+    def begin_step(self) -> None:
+        """BEGIN a step's transaction, as late as the database allows: on SQLite right before
+        the step's first statement (Database.begin_on_first_statement), so a step that works
+        without the database for a while keeps nobody waiting for the write lock."""
+        self.db.begin_on_first_statement(self.begin)
 
     @contextlib.contextmanager
     def write_transaction(self, timeout: float | None = None) -> Iterator[None]:
