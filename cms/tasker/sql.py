@@ -199,4 +199,3 @@ RUN_SUMMARY = ("SELECT t.state, t.progress, t.steps, ti.data FROM tasker_tasks t
 # -- retention ---------------------------------------------------------------------------------
 OLD_FINISHED = (f"SELECT pages_id FROM tasker_tasks WHERE state = {FINISHED} AND running = 0 "
                 "AND turn < {now} - ? ORDER BY turn LIMIT ?")
-STATE_AND_RUNNING = "SELECT state, running FROM tasker_tasks WHERE pages_id = ?"

@@ -84,13 +84,18 @@ PRUNE_EVERY = 50
 _PAGE_SIZE = resource.getpagesize()
 
 
-def current_rss() -> int:
-    """This process's resident memory in bytes (the peak so far where /proc is missing)."""
+def process_rss(pid: int | str = "self") -> int:
+    """Resident memory of process `pid` in bytes (0 when it cannot be read: not Linux, gone)."""
     try:
-        with open("/proc/self/statm", "rb") as handle:
+        with open(f"/proc/{pid}/statm", "rb") as handle:
             return int(handle.read().split()[1]) * _PAGE_SIZE
     except (OSError, IndexError, ValueError):
-        return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+        return 0
+
+
+def current_rss() -> int:
+    """This process's resident memory in bytes (the peak so far where /proc is missing)."""
+    return process_rss() or resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
 
 
 def default_memory_limit() -> int:
@@ -530,7 +535,7 @@ class StepRunner:
         from .claim import release
         try:
             lines, step.lines = step.lines, []
-            if release(self, step.claim):
+            if release(self.tasker, step.claim):
                 self._write_entries(step.task_id, lines)
         except Exception:
             pass                                 # the lease expires; a reaper hands it on

@@ -48,7 +48,7 @@ def tasker_of(ctx: Context) -> Any:
     return ctx.site.modules.get("Tasker")
 
 
-def task_id_of(text: str) -> int:
+def task_id_param(text: str) -> int:
     """The task id `text` holds; HttpError 400 when it is not a whole number."""
     text = text.strip()
     if not text.isdigit() or len(text) > 12:
@@ -59,7 +59,7 @@ def task_id_of(text: str) -> int:
 def find_task(ctx: Context, tasker: Any, text: str) -> Any:
     """The task page whose id `text` holds; HttpError 400 for a malformed id, 404 for no such
     task."""
-    task_id = task_id_of(text)
+    task_id = task_id_param(text)
     task = tasker.get_task_by_id(task_id)
     if not task:
         raise HttpError(f"there is no task {task_id}", 404)
@@ -289,7 +289,7 @@ def register(web: Web) -> None:
             if cmd == "status":
                 # The hot path of every progress bar: one query, no page loaded. The result
                 # is the title, as the original's.
-                found = answer(ctx, tasker, task_id_of(ctx.param("id")), True, "", log_limit)
+                found = answer(ctx, tasker, task_id_param(ctx.param("id")), True, "", log_limit)
                 found["result"] = found["taskinfo"]
                 return found
             if cmd == "create":

@@ -56,12 +56,6 @@ class RunnerConfig:
     name: str = "worker"             # how lines start
 
 
-def rss_bytes() -> int:
-    """Resident memory of this process in bytes."""
-    from ..step import current_rss
-    return current_rss()
-
-
 def die_with_parent() -> None:
     """Linux: be killed when the supervisor dies, so no orphan keeps running a step."""
     try:
@@ -182,7 +176,7 @@ class Executor:
             self.run_claimed(tasker, claim, settings)
             if config.max_steps and self.steps >= config.max_steps:
                 return EXIT_RECYCLE_STEPS
-            if config.max_memory and self._memory_due() and rss_bytes() >= config.max_memory:
+            if config.max_memory and self._memory_due() and self._resident() >= config.max_memory:
                 return EXIT_RECYCLE_MEMORY
         return EXIT_DONE
 
@@ -201,6 +195,11 @@ class Executor:
         if due is None or time.time() + float(due) >= config.end - 0.5:
             return None
         return min(max(float(due), 0.01), config.poll)
+
+    @staticmethod
+    def _resident() -> int:
+        from ..step import current_rss
+        return current_rss()
 
     def _memory_due(self) -> bool:
         """True at most every MEMORY_EVERY seconds: reading /proc costs more than a short step."""

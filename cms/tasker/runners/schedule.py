@@ -70,7 +70,7 @@ def cleanup_finished(tasker: Tasker, retention_days: float, *, batch: int = BATC
             count = 0
             with site.transaction():
                 for page in site.pages.get_many(ids):
-                    row = db.one(sql.STATE_AND_RUNNING + tasker.storage.for_update, (page.id,))
+                    row = db.one(sql.LOCK_STATE + tasker.storage.for_update, (page.id,))
                     if row and row[0] == TaskState.FINISHED and not row[1]:   # not re-activated
                         site.pages.delete(page, recursive=True)
                         count += 1

@@ -33,7 +33,6 @@ import logging
 import multiprocessing
 import os
 import queue
-import resource
 import signal
 import socket
 import threading
@@ -55,7 +54,6 @@ DEFAULT_GRACE = 5.0          # seconds a step may overrun its deadline before it
 MEMORY_SLACK = 16 * 2**20    # bytes a step must have grown its process by to be killed for memory
 RESPAWN_BACKOFF_MAX = 30.0   # seconds between restarts of a child that cannot start
 DB_BACKOFF_START, DB_BACKOFF_MAX = 0.5, 30.0   # the database thread's retries while it is down
-PAGE_SIZE = resource.getpagesize()
 
 
 @dataclass
@@ -258,6 +256,7 @@ class Supervisor:
         limit = self.config.max_memory
         if not limit:
             return False
+        from ..step import process_rss
         rss = process_rss(child.process.pid)
         if child.base[0] != busy.seq:
             child.base = (busy.seq, rss)
@@ -439,15 +438,6 @@ class Supervisor:
         elif kind == "release":
             release(tasker, claim, note="the runner was stopped at once (second SIGTERM); what the "
                                         "step did since its last save was rolled back")
-
-
-def process_rss(pid: int) -> int:
-    """Resident memory of process `pid` in bytes (0 when it cannot be read: not Linux, gone)."""
-    try:
-        with open(f"/proc/{pid}/statm", "rb") as handle:
-            return int(handle.read().split()[1]) * PAGE_SIZE
-    except (OSError, IndexError, ValueError):
-        return 0
 
 
 def overrun_text(deadline: float, grace: float, seconds: float) -> str:
