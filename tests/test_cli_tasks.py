@@ -83,6 +83,8 @@ def test_show_gives_state_data_and_log_as_text_and_json(tasker, cli):
     assert out.startswith(f"task {task.id}: Broken import")
     assert "Counter.fail" in out and '"source": "words.txt"' in out
     assert "the source file is missing" in out
+    state_line = next(line for line in out.splitlines() if line.strip().startswith("state"))
+    assert state_line.count("%") == 1 and "error(s)" in state_line      # the percent once
     code, out, _ = cli("tasks", "show", task.id, "--json")
     shown = json.loads(out)
     assert shown["module"] == "Counter" and shown["method"] == "fail"

@@ -810,6 +810,9 @@ def test_a_recurring_task_starts_over_and_waits_for_its_next_run(tasker, capsys)
                           CronExpression("0 * * * *").next_after(time.time()))
     assert drain(tasker).steps == 0                             # not before its time
     assert tasker.site.pages.get(task.parent.id).get("hits") == 1
+    said = capsys.readouterr().out           # the step's line says when it runs again
+    assert time.strftime("-> active 0% (runs again at %H:%M:%S UTC)",
+                         time.gmtime(not_before)) in said, said
 
 
 def test_retention_deletes_old_finished_tasks_in_batches_and_keeps_the_rest(tasker):

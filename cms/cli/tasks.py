@@ -217,8 +217,9 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(json.dumps(info, indent=2, default=str))
         return 0
     print(f"task {info['id']}: {info['title']}")
+    errors = info["log_summary"].partition("% ")[2] or info["log_summary"]   # "57% 2 error(s)"
     print(f"  state      {info['state_info']} ({info['state']}), {info['progress']}% done, "
-          f"{info['log_summary']}")
+          f"{errors}")
     print(f"  runs       {module}.{method} on page {info['page']} ({info['page_path']})")
     print(f"  steps      {steps} in {info['run_seconds']:.1f} s; runner deaths in a row {attempts}; "
           f"failures retried {failures}")

@@ -193,8 +193,8 @@ COUNT_BY_STATE = ("SELECT t.state, COUNT(*) FROM tasker_tasks t CROSS JOIN pages
 DETAILS = ("SELECT module, method, parent_id, priority, attempts, failures, running, runner, invoker, "
            "lease_until, not_before, every, retry, steps, run_seconds FROM tasker_tasks "
            "WHERE pages_id = ?")
-RUN_SUMMARY = ("SELECT t.state, t.progress, t.steps, ti.data FROM tasker_tasks t LEFT JOIN "
-               "field_title ti ON ti.pages_id = t.pages_id WHERE t.pages_id = ?")
+RUN_SUMMARY = ("SELECT t.state, t.progress, t.steps, ti.data, t.not_before FROM tasker_tasks t "
+               "LEFT JOIN field_title ti ON ti.pages_id = t.pages_id WHERE t.pages_id = ?")
 
 # -- retention ---------------------------------------------------------------------------------
 OLD_FINISHED = (f"SELECT pages_id FROM tasker_tasks WHERE state = {FINISHED} AND running = 0 "

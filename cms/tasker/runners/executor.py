@@ -307,12 +307,15 @@ class Executor:
         if row is None:
             line = f"{self.config.name}: task {task_id}: step ran {seconds:.2f} s; the task is gone"
         else:
-            state, progress, steps, title = row
+            state, progress, steps, title, not_before = row
             word = as_state(state).label
             line = (f"{self.config.name}: task {task_id} {title or ''!r} step {steps}: "
                     f"{seconds:.2f} s -> {word} {progress}%")
             if state == TaskState.FAILED:
                 line += " (see its log)"
+            elif state == TaskState.ACTIVE and not_before and float(not_before) > time.time():
+                # a recurring task's next run, or a retry's: not "active 0%" and nothing more
+                line += time.strftime(" (runs again at %H:%M:%S UTC)", time.gmtime(float(not_before)))
         print(line, flush=True)
 
     def _database_trouble(self, tasker: Tasker, exc: BaseException) -> str:
