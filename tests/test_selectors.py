@@ -1657,3 +1657,23 @@ def test_several_page_fields_not_empty_are_the_pages_storing_any_as_in_processwi
     assert names("tags|author!=") == names("tags|author!=0") == ["a", "b", "c"]
     assert names("title|tags!=") == ["a", "b", "c", "t"]
     assert names("tags|author=") == ["a", "b", "n", "t"]
+
+
+def test_not_equal_over_a_parent_subfield_and_a_field_is_either_as_in_processwire(site):
+    """With a column of pages first or a parent./children. subfield in `a|b`, ProcessWire
+    3.0.256 runs each field as a find of its own and joins them by OR
+    (PageFinder::getQueryNativeField); the product had asked for both."""
+    site.fields.add("summary", "Text")
+    site.templates["basic-page"].add_field("summary")
+    fresh = site.pages.add("basic-page", 1, "fresh", title="Fresh")
+    other = site.pages.add("basic-page", 1, "other", title="Other")
+    site.pages.add("basic-page", fresh, "a", title="A", summary="Fresh")
+    site.pages.add("basic-page", fresh, "b", title="B", summary="Stale")
+    site.pages.add("basic-page", other, "c", title="C", summary="Fresh")
+    site.pages.add("basic-page", fresh, "e", title="E")
+    names = lambda selector: sorted(  # noqa: E731
+        p.name for p in site.pages.find(f"{selector}, template=basic-page"))
+    assert names("parent.title|summary!=Fresh") == ["b", "c", "fresh", "other"]
+    assert names("parent.title|title!=Zebra") == ["a", "b", "c", "e", "fresh", "other"]
+    assert names("name|title!=a") == ["b", "c", "e", "fresh", "other"]
+    assert names("title|summary!=Fresh") == ["b"]        # no column of pages: both, neither

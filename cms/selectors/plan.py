@@ -1091,6 +1091,16 @@ class Planner:
             # some page whose template is not x (`refs.title!=x` and `refs.name!=x` stay the
             # pages referencing no page titled or named x)
             return Leaf(target, "=", (Query(self.subfield_condition(tree, item, head, rest), None),))
+        if (not_equal and not item.negated and len(item.fields) > 1
+                and (head in NATIVE_COLUMNS
+                     or any(name.startswith(("parent.", "children.", "child."))
+                            for name in item.fields))):
+            # PageFinder::getQueryNativeField: with a column of pages first, or a parent or
+            # children subfield anywhere, each field is a find of its own, joined by OR
+            # (`parent.title|summary!=x`: a parent titled other than x, or a summary other than x)
+            return AnyOf(tuple(
+                self.condition(tree, replace(item, fields=(name,), field_positions=(position,)))
+                for name, position in zip(item.fields, item.field_positions)))
         # ProcessWire negates `!qty<5` over the stored values alone (PageFinder turns it into
         # "not among the pages storing a value below 5"), so pages storing nothing match it
         stored_only = negate and op in ("<", "<=", ">", ">=")
