@@ -1677,3 +1677,23 @@ def test_not_equal_over_a_parent_subfield_and_a_field_is_either_as_in_processwir
     assert names("parent.title|title!=Zebra") == ["a", "b", "c", "e", "fresh", "other"]
     assert names("name|title!=a") == ["b", "c", "e", "fresh", "other"]
     assert names("title|summary!=Fresh") == ["b"]        # no column of pages: both, neither
+
+
+def test_a_value_one_field_calls_empty_and_another_not_asks_both_as_in_processwire(site):
+    """`title|qty=0`: 0 is a value for text and empty for a number, and ProcessWire 3.0.256's
+    PageFinder joins the empty-value part to the rest by AND (a title "0" and no qty); the
+    product had joined them by OR."""
+    site.fields.add("qty", "Integer")
+    site.fields.add("tags", "Page", multiple=True)
+    for name in ("qty", "tags"):
+        site.templates["basic-page"].add_field(name)
+    target = site.pages.add("basic-page", 1, "t", title="T", qty=2)
+    site.pages.add("basic-page", 1, "zero", title="0")
+    site.pages.add("basic-page", 1, "zq", title="0", qty=5)
+    site.pages.add("basic-page", 1, "nq", title="N")
+    site.pages.add("basic-page", 1, "tg", title="G", tags=[target])
+    names = lambda selector: sorted(  # noqa: E731
+        p.name for p in site.pages.find(f"{selector}, template=basic-page"))
+    assert names("title|qty=0") == names("qty|title=0") == ["zero"]
+    assert names("tags.count|qty=0") == ["nq", "zero"]
+    assert names("title|qty=") == ["nq", "tg", "zero"]          # empty for both: either

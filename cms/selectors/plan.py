@@ -1107,6 +1107,15 @@ class Planner:
         leaves = [self.leaf(tree, name, op, item.values, position, stored_only)
                   for name, position in zip(item.fields, item.field_positions)]
         node: Node = leaves[0] if len(leaves) == 1 else AnyOf(tuple(leaves))
+        if not negate and op == "=" and len(leaves) > 1 and len(item.values) == 1:
+            empty = [i for i, name in enumerate(item.fields)
+                     if "." not in name and self.is_empty_value(name, item.values[0])]
+            if empty and len(empty) < len(leaves):
+                # PageFinder::getQuery: the fields whose type calls the value empty are asked
+                # by whereEmptyValuePossible, joined to the others' OR by AND (`title|qty=0`:
+                # a title "0" and no qty), where each type alone would answer its own way
+                return AllOf((AnyOf(tuple(leaf for i, leaf in enumerate(leaves) if i not in empty)),
+                              AnyOf(tuple(leaves[i] for i in empty))))
         if not negate:
             return node
         if not not_equal and len(leaves) > 1:
