@@ -76,6 +76,10 @@ class Hooks:
         self._refresh()
         return hook.id
 
+    def ids(self) -> set[int]:
+        """The ids of the hooks registered now (to take back those some code adds after)."""
+        return set(self._by_id)
+
     def remove(self, hook_id: int) -> bool:
         """Remove a hook by the id `add` returned; False if there was none."""
         hook = self._by_id.pop(hook_id, None)

@@ -285,13 +285,18 @@ class Modules:
         return instance
 
     def _start(self, name: str, instance: Module) -> Module:
-        """Keep the instance and run its `init()`; one whose init() raises is not kept, so the
-        next get() tries again instead of handing out a module that never started."""
+        """Keep the instance and run its `init()`; one whose init() raises is not kept, nor
+        the hooks it added, so the next get() tries again instead of handing out a module
+        that never started."""
         self._instances[name] = instance
+        hooks = self.site.hooks
+        before = hooks.ids()
         try:
             instance.init()
         except BaseException:
             self._instances.pop(name, None)
+            for hook_id in hooks.ids() - before:    # and the hooks it added before it failed
+                hooks.remove(hook_id)
             raise
         return instance
 

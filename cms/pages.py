@@ -16,7 +16,7 @@ import re
 import threading
 import time
 import weakref
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -459,7 +459,7 @@ class Pages(Hookable):
         elif page.id and "permissions" in page._changed and page.template.name == "role":
             self.site.users.check_guest_rights(page)
         if not self.db.in_transaction():
-            return self.db.retry(lambda: self._save_top(page, field))
+            return self.db.retry(self._save_top(page, field))
         # Inside a caller's transaction, with no hook that could fail half-way, the writes are
         # one fixed sequence validated beforehand: a savepoint would only cost two statements
         # per page and SQLite's copy of every page they change (a third of a bulk import's
@@ -471,13 +471,23 @@ class Pages(Hookable):
             return self._add_undoable(page, field)
         return self._save_restoring(page, field, savepoint=hooked)
 
-    def _save_top(self, page: Page, field: str | None) -> bool:
-        """A save in a transaction of its own: run again once when another process took the
-        name a moment ago (the second run sees it taken and frees one, as for any name)."""
-        try:
+    def _save_top(self, page: Page, field: str | None) -> Callable[[], bool]:
+        """A save in a transaction of its own, to run (and run again after a deadlock): once
+        more when another process took the name a moment ago (the second run sees it taken
+        and frees one, as for any name). Each run starts from the values the page had when
+        saved, so a hook that changed them runs on what it saw the first time."""
+        values, changed = dict(page._values), set(page._changed)
+
+        def attempt() -> bool:
+            page.__dict__.update(_values=dict(values), _changed=set(changed))
             return self._save_restoring(page, field, savepoint=True)
-        except NameConflict:
-            return self._save_restoring(page, field, savepoint=True)
+
+        def run() -> bool:
+            try:
+                return attempt()
+            except NameConflict:
+                return attempt()
+        return run
 
     def _save_restoring(self, page: Page, field: str | None, savepoint: bool) -> bool:
         """Run the save; on failure put the page object back as it was before."""

@@ -160,6 +160,25 @@ class Jobs(cms.Module):
         data["task_done"] = 1
         return True
 
+    def raise_first(self, page, data, options):
+        """Fails before its first statement (after a save with `after_save`)."""
+        if data.get("after_save"):
+            self.site.pages.add("basic-page", page, "saved-first", title="Saved first")
+            data["records_processed"] = 1
+            self.tasker.save_progress(options["task"], data)
+        raise ValueError("record 2 cannot be parsed")
+
+    def busy_then_fail(self, page, data, options):
+        """Its first statement finds the lock taken (the test arms that); it goes on, adds a
+        page, and fails: nothing of the step may stay."""
+        from cms.errors import DatabaseBusy
+        try:
+            self.site.pages.add("basic-page", page, "first", title="First")
+        except DatabaseBusy:
+            self.message("the database was busy; going on")
+        self.site.pages.add("basic-page", page, "second", title="Second")
+        raise RuntimeError("after the second page")
+
     def fetch_and_store(self, page, data, options):
         """Waits `seconds` for an answer (no database), stores it and saves, waits again."""
         tasker, task = self.tasker, options["task"]

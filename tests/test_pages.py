@@ -1027,10 +1027,18 @@ def test_a_name_taken_by_another_process_between_check_and_write_gets_a_number(s
     assert issubclass(NameConflict, PageError)
     assert site.pages.count("name^=clash") == 2
 
+    # the second run starts from the values the page had: a hook's change is made once
+    marked = site.add_hook_before("Pages::save", lambda event: setattr(
+        event.argument(0), "title", event.argument(0).title + " [checked]"))
+    blind_name_check(site, monkeypatch, "one", INSERT_CHECK, free)
+    news = site.pages.add("basic-page", 1, "clash", title="News")
+    assert news.name == "clash-2" and site.pages.get(news.id).title == "News [checked]"
+    site.remove_hook(marked)
+
     other = site.pages.add("basic-page", 1, "other", title="Other")
     blind_name_check(site, monkeypatch, "scalar",
                      "SELECT id FROM pages WHERE parent_id = ? AND name = ? AND id != ?",
                      lambda found: None)
     other.name = "clash"
     other.save()
-    assert other.name == "clash-2" and site.pages.get(other.id).path == "/clash-2/"
+    assert other.name == "clash-3" and site.pages.get(other.id).path == "/clash-3/"

@@ -13,6 +13,7 @@ import signal
 import subprocess
 import threading
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -499,6 +500,17 @@ def test_a_step_process_that_cannot_start_is_tried_three_times_with_a_back_off(t
     assert len(starts) == 3 and supervisor.children[0].failures == 3
     assert starts[1] - starts[0] >= 0.5 and starts[2] - starts[1] >= 1.0
     assert supervisor.outcome.errors == ["cron: the step process could not start"]
+    # A worker asked to stop while its child waits out the back-off (8 s after four failed
+    # starts) stops then, starting none; it waited out the back-off and started one more.
+    starts.clear()
+    worker = Supervisor(replace(config, invoker="worker", name="worker", until_idle=False,
+                                end=0.0), processes=1, out=lambda line: None)
+    worker.children[0].failures = 4
+    stopper = threading.Timer(1.5, worker.request_stop)
+    stopper.start()
+    began = time.monotonic()
+    worker.run()
+    assert time.monotonic() - began < 4.0 and len(starts) == 1
 
 
 def test_steps_cut_off_by_an_outage_are_not_counted_as_failed(tasker, monkeypatch, capsys):

@@ -1622,6 +1622,7 @@ def test_children_of_several_parents_by_id_come_in_the_first_ones_order(site):
     assert names(f"parent={second.id}|{first.id}") == ["m", "sm", "z", "sz", "c", "sc"]
     assert names("parent=/first/|/second/") == ["m", "sm", "z", "sz", "c", "sc"]      # by id
     assert names(f"parent={first.id}") == ["z", "m", "c"]
+    assert names(f"parent=²|{first.id}") == ["m", "z", "c"]      # no id: by id, no crash
 
 
 def test_the_data_subfield_of_a_number_date_or_checkbox_is_the_field(site):

@@ -176,6 +176,7 @@ def test_a_module_that_raises_as_it_loads_fails_its_task_with_a_line_that_says_w
         inits = 0
 
         def init(self):
+            self.site.add_hook_after("Pages::saved", lambda event: None)
             if Fragile.broken:
                 raise RuntimeError("the settings file is gone")
             Fragile.inits += 1
@@ -189,6 +190,7 @@ def test_a_module_that_raises_as_it_loads_fails_its_task_with_a_line_that_says_w
     tasker.activate_task(task)
     assert site.modules.loaded("Fragile") is None     # as in a worker: loaded by the step
     Fragile.broken = True
+    hooks_before = site.hooks.ids()
     assert not run(tasker, task)
     assert tasker.get_state(task) == TaskState.FAILED
     assert ("module 'Fragile' could not be loaded: RuntimeError: the settings file is gone"
@@ -196,6 +198,7 @@ def test_a_module_that_raises_as_it_loads_fails_its_task_with_a_line_that_says_w
     assert site.db.scalar("SELECT token FROM tasker_tasks WHERE pages_id = ?", (task.id,)) is None
     Fragile.broken = False                            # fixed: the next load runs init()
     assert site.modules.get("Fragile") and Fragile.inits == 1
+    assert len(site.hooks.ids() - hooks_before) == 1  # the failed init's hook was taken back
 
 
 def test_the_task_pages_modified_follows_its_steps_and_state_changes(tasker):
@@ -281,6 +284,48 @@ def test_a_step_waiting_without_the_database_keeps_no_writer_waiting(tasker):
     assert sorted(n for n in child_names(site, task.parent) if n.startswith("answer")) == \
         ["answer-1", "answer-2"]
     assert site.pages.get(page.id).title == "Edited 2"
+
+
+def test_a_method_failing_before_its_first_statement_fails_its_task(tasker):
+    """On SQLite the step's BEGIN waits for its first statement: a method that raises before
+    one (at once, or after a save) has nothing to roll back, and the task fails with its
+    traceback; the ROLLBACK of no transaction had escaped the step with the claim held."""
+    for data in ({}, {"after_save": 1}):
+        task = make_task(tasker, "raise_first", **data)
+        assert not run(tasker, task)
+        assert tasker.get_state(task) == TaskState.FAILED
+        assert "ValueError: record 2 cannot be parsed" in "\n".join(tasker.get_log(task))
+        assert runtime(tasker, task, "token", "running") == (None, 0)
+        assert stored_data(tasker, task).get("records_processed", 0) == len(data)
+    assert not tasker.site.db.in_transaction()
+
+
+def test_a_step_whose_begin_found_the_lock_taken_still_runs_in_one_transaction(tasker,
+                                                                             monkeypatch):
+    """The step's first statement waited out the lock (DatabaseBusy) and the method went on:
+    its next statements are in the step's transaction, BEGIN tried again, not autocommitted,
+    so the failure after them leaves nothing."""
+    storage = tasker.storage
+    begin = storage.begin
+    armed = []
+
+    def busy_once(timeout=None):
+        if armed:
+            armed.clear()
+            from cms.tasker.storage import WriteLockTimeout
+            raise WriteLockTimeout("the SQLite database stayed locked (armed by the test)")
+        return begin(timeout)
+
+    monkeypatch.setattr(storage, "begin", busy_once)
+    task = make_task(tasker, "busy_then_fail")
+    if tasker.site.db.engine == "sqlite":
+        monkeypatch.setattr(storage, "begin_step",
+                            lambda: armed.append(1) or tasker.site.db.begin_on_first_statement(
+                                storage.begin))
+    assert not run(tasker, task)
+    assert tasker.get_state(task) == TaskState.FAILED
+    assert child_names(tasker.site, task.parent) == [task.name]       # no page stayed
+    assert "RuntimeError: after the second page" in "\n".join(tasker.get_log(task))
 
 
 def test_a_suspend_or_kill_stops_the_step_at_its_next_save(tasker):

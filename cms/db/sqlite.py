@@ -250,21 +250,33 @@ class PollingSqliteDatabase(peewee.SqliteDatabase):
             time.sleep(POLL_SECONDS * 5)
 
     def commit(self) -> None:
-        self.pending_begin.begin = None
+        if self._drop_pending():
+            return                  # its BEGIN never went: nothing to commit
         conn = self._state.conn
         if conn is not None and conn.in_transaction:
             self.statistics.before_commit(conn)
         super().commit()
 
     def rollback(self) -> None:
-        self.pending_begin.begin = None
+        if self._drop_pending():
+            return                  # its BEGIN never went: nothing to roll back
         super().rollback()
 
+    def _drop_pending(self) -> bool:
+        """Forget this thread's BEGIN that waits for a statement; True when there was one."""
+        if self.pending_begin.begin is None:
+            return False
+        self.pending_begin.begin = None
+        return True
+
     def begin_pending(self) -> None:
-        """Send this thread's BEGIN that waited for a statement (begin_on_first_statement)."""
-        begin, self.pending_begin.begin = self.pending_begin.begin, None
+        """Send this thread's BEGIN that waited for a statement (begin_on_first_statement).
+        One that fails (the lock stayed with another process: DatabaseBusy) waits on for the
+        next statement, so nothing ever runs outside the transaction the caller holds."""
+        begin = self.pending_begin.begin
         if begin is not None:
             begin()
+            self.pending_begin.begin = None
 
     def execute_sql(self, sql: str, params: Any = None) -> Any:
         """peewee's own statements (its savepoints, a model's query) begin a waiting BEGIN
@@ -274,8 +286,9 @@ class PollingSqliteDatabase(peewee.SqliteDatabase):
         return super().execute_sql(sql, params)
 
     def close(self) -> bool:
+        closed = super().close()      # refused while a transaction is held, pending or not
         self.pending_begin.begin = None
-        return super().close()
+        return closed
 
     def begin(self, lock_type: str | None = None) -> None:
         if lock_type not in (None, "IMMEDIATE", "immediate"):

@@ -816,7 +816,8 @@ class Planner:
                     # one); several paths, or two parent= conditions, in the default order
                     texts = [value.text.strip() for value in item.values]
                     has_parent_key = (parent_value == "" and len(item.fields) == 1
-                                      and (len(texts) == 1 or all(t.isdigit() for t in texts)))
+                                      and (len(texts) == 1
+                                           or all(t.isascii() and t.isdigit() for t in texts)))
                     parent_value = texts[0] if has_parent_key else "-"
         for name, conditions in owners.items():
             nodes.append(self.owned(name, conditions, include, check_access))
@@ -890,7 +891,8 @@ class Planner:
             return by_hand
         self.volatile = True
         text = parent.strip()
-        page = self.site.pages.get(int(text) if text.isdigit() else normal_path(text))
+        page = self.site.pages.get(int(text) if text.isascii() and text.isdigit()
+                                   else normal_path(text))
         sortfield = page.template.settings.get("sortfield") if page else ""
         if not sortfield:
             return by_hand

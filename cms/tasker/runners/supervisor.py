@@ -227,8 +227,8 @@ class Supervisor:
             if not self._alive(child):
                 if child.respawn_at is None:           # seen dead for the first time
                     self._ended(child)
-                elif time.monotonic() >= child.respawn_at:
-                    self._spawn(child)
+                elif self.stop_level or time.monotonic() >= child.respawn_at:
+                    self._respawn(child)              # (which retires it when stopping)
                 continue
             busy = child.slot.busy()
             if busy is None:
@@ -326,7 +326,11 @@ class Supervisor:
                 return
         else:
             child.failures = 0
-        if self.config.end and time.time() >= self.config.end - 0.5:
+        self._respawn(child)
+
+    def _respawn(self, child: Child) -> None:
+        """Start the child again, unless the run is stopping or its time is up."""
+        if self.stop_level or (self.config.end and time.time() >= self.config.end - 0.5):
             child.retired = True
             return
         self._spawn(child)
