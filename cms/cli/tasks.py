@@ -22,6 +22,7 @@ from typing import Any
 
 from ..errors import CmsError
 from ..tasker.state import TaskState
+from ..tasker.status import counts_of
 from . import Parser, UsageError, boot_from
 
 KILLED = "killed and reset to 0%"      # DESIGN.md: a kill is a stop plus a reset; said plainly
@@ -217,9 +218,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(json.dumps(info, indent=2, default=str))
         return 0
     print(f"task {info['id']}: {info['title']}")
-    errors = info["log_summary"].partition("% ")[2] or info["log_summary"]   # "57% 2 error(s)"
     print(f"  state      {info['state_info']} ({info['state']}), {info['progress']}% done, "
-          f"{errors}")
+          f"{counts_of(info['log_summary'])}")
     print(f"  runs       {module}.{method} on page {info['page']} ({info['page_path']})")
     print(f"  steps      {steps} in {info['run_seconds']:.1f} s; runner deaths in a row {attempts}; "
           f"failures retried {failures}")

@@ -50,6 +50,13 @@ def summary_text(progress: int, errors: int, warnings: int) -> str:
     return " ".join(parts)
 
 
+def counts_of(summary: str) -> str:
+    """A summary's counts alone ("1 error(s) 2 warning(s)"), its progress part left out: for a
+    place that shows the progress apart (a bar, "57% done")."""
+    head, _, rest = summary.partition(" ")
+    return rest if head.endswith("%") else summary
+
+
 class TaskStatuses:
     """get_status, get_statuses, count_by_state: what the admin shows of tasks, in one query."""
 

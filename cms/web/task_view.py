@@ -16,6 +16,7 @@ import functools
 from typing import Any, NamedTuple
 
 from ..tasker.state import TaskState, state_info
+from ..tasker.status import counts_of
 
 UNKNOWN, ACTIVE, WAITING, FINISHED, KILLED, FAILED = (int(s) for s in TaskState)
 STATE_FILTERS = [TaskState.ACTIVE, TaskState.WAITING, TaskState.FINISHED, TaskState.KILLED,
@@ -110,10 +111,7 @@ class TaskRow(NamedTuple):
     def problems(self) -> str:
         """The summary's errors and warnings alone ("1 error(s) 2 warning(s)"), or "": a row
         shows its progress in its bar, and "No error(s)" on every row said nothing."""
-        words = self.summary.split()
-        if words and words[0].endswith("%"):
-            words = words[1:]
-        text = " ".join(words)
+        text = counts_of(self.summary)
         return "" if text.startswith("No error(s)") and "warning" not in text else \
             text.replace("No error(s) ", "")
 
