@@ -205,6 +205,14 @@ class Pages(Hookable):
         row = self.db.one(BY_PATH, (path if path.endswith("/") else path + "/",))
         return self.from_row(row) if row else NullPage(self.site)
 
+    def get_typed(self, text: str) -> Page:
+        """The page a person typed: an id (ASCII digits) or a path; a NullPage for anything
+        else. Unlike get(), never a name or a selector: "about" names no page here."""
+        text = text.strip()
+        if text.isascii() and text.isdigit() and len(text) <= 18:
+            return self.get(int(text))
+        return self.get_by_path(text)
+
     def nearest_by_path(self, path: str, below: int) -> tuple[Page, list[str]]:
         """The page at the longest path that starts `path` and leaves at most `below` of its
         parts after it, and those parts: what a URL with URL segments or a page number

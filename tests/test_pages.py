@@ -1042,3 +1042,13 @@ def test_a_name_taken_by_another_process_between_check_and_write_gets_a_number(s
     other.name = "clash"
     other.save()
     assert other.name == "clash-3" and site.pages.get(other.id).path == "/clash-3/"
+
+
+def test_get_typed_takes_an_id_or_a_path_and_nothing_else(site):
+    """What the move form and `tasks create` read from a person: an id or a path; a name, a
+    selector, other digits and an id no column holds are no page (they crashed both)."""
+    about = site.pages.add("basic-page", 1, "about", title="About")
+    assert site.pages.get_typed(f" {about.id} ").id == about.id
+    assert site.pages.get_typed("/about/").id == site.pages.get_typed("/about").id == about.id
+    for text in ("about", "name=about", "²", "9" * 23, "", "/no/such/"):
+        assert not site.pages.get_typed(text), text

@@ -244,8 +244,7 @@ def cmd_create(args: argparse.Namespace) -> int:
     tasker = _tasker(args)
     site = tasker.site
     target = args.page.strip()
-    page = site.pages.get(int(target)) if target.isdigit() else \
-        site.pages.get_by_path(target) if target.startswith("/") else None
+    page = site.pages.get_typed(target)
     if not page:
         return _fail(f"there is no page {target!r} (give its id or its path, /like/this/)")
     data = None

@@ -332,7 +332,7 @@ def register(web: Web) -> None:
         ctx.check_csrf()
         page = get_page(ctx, page_id)
         target_text = ctx.form("parent").strip()
-        target = find_target(ctx, target_text)
+        target = ctx.site.pages.get_typed(target_text)
         error = ""
         if not target or not target.viewable():     # the same words: no page's existence told
             error = f"there is no page {target_text!r} to move to (give its path or id)"
@@ -444,15 +444,6 @@ def addable_templates(ctx: Context, parent: Page) -> list[Any]:
                    if t.name not in INTERNAL_TEMPLATES and not t.settings.get("locked")
                    and parent.template.allows_child(t) and ctx.site.users.may_create(None, t)),
                   key=lambda t: t.name)
-
-
-def find_target(ctx: Context, text: str) -> Page:
-    if text.isdigit():
-        return ctx.site.pages.get(int(text))
-    if text.startswith("/"):
-        return ctx.site.pages.get_by_path(text)
-    from ..page import NullPage
-    return NullPage(ctx.site)
 
 
 # -- the editor's fields ---------------------------------------------------------------------
