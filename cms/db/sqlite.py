@@ -89,7 +89,7 @@ class LockWaiters:
 def poll_for_lock(pw: PollingSqliteDatabase, write: Callable[[sqlite3.Cursor], T],
                   timeout: float) -> T:
     """Run `write(cursor)`, one statement that takes the write lock, trying again every
-    millisecond until `timeout` seconds have passed (then "database is locked" is raised).
+    millisecond until `timeout` seconds have passed (then DatabaseBusy is raised).
 
     SQLite's own busy handler sleeps up to 100 ms between tries, so a writer waiting in it
     rarely catches the short breaks between a busy runner's commits; polling catches every
@@ -111,8 +111,10 @@ def poll_for_lock(pw: PollingSqliteDatabase, write: Callable[[sqlite3.Cursor], T
                 try:
                     return write(cursor)
                 except sqlite3.OperationalError as exc:
-                    if not is_busy(exc) or time.monotonic() > deadline:
+                    if not is_busy(exc):
                         raise
+                    if time.monotonic() > deadline:
+                        raise lock_timeout(exc, timeout) from exc
     finally:
         conn.execute(f"PRAGMA busy_timeout = {int(pw._timeout * 1000)}")
 
@@ -294,12 +296,7 @@ class PollingSqliteDatabase(peewee.SqliteDatabase):
         if lock_type not in (None, "IMMEDIATE", "immediate"):
             super().begin(lock_type)
             return
-        try:
-            poll_for_lock(self, lambda cursor: cursor.execute("BEGIN IMMEDIATE"), self.lock_timeout)
-        except sqlite3.OperationalError as exc:
-            if not is_busy(exc):
-                raise
-            raise lock_timeout(exc, self.lock_timeout) from exc
+        poll_for_lock(self, lambda cursor: cursor.execute("BEGIN IMMEDIATE"), self.lock_timeout)
 
 
 class SqliteDatabase(Database):
@@ -406,13 +403,8 @@ class SqliteDatabase(Database):
                 return conn.execute(text, params)
             if not is_write(text):
                 return conn.execute(text, params)
-            try:
-                return poll_for_lock(self.pw, lambda cursor: cursor.execute(text, params),
-                                     self.pw.lock_timeout)
-            except sqlite3.OperationalError as exc:
-                if not is_busy(exc):
-                    raise
-                raise lock_timeout(exc, self.pw.lock_timeout) from exc
+            return poll_for_lock(self.pw, lambda cursor: cursor.execute(text, params),
+                                 self.pw.lock_timeout)
         except DatabaseBusy:
             raise
         except Exception as exc:

@@ -22,11 +22,10 @@ else, and everything above calls the same few methods.
 from __future__ import annotations
 
 import contextlib
-import sqlite3
 import time
 from typing import TYPE_CHECKING, Any, Callable, Iterator, TypeVar
 
-from ..db.sqlite import LockWaiters, is_busy, poll_for_lock
+from ..db.sqlite import LockWaiters, poll_for_lock
 from ..errors import DatabaseBusy, DatabaseError
 from ..lease import Leases
 from . import sql
@@ -234,9 +233,7 @@ class SqliteStorage(TaskStorage):
             on_wait(time.time())
         try:
             return poll_for_lock(self.db.pw, write, wait)
-        except sqlite3.OperationalError as exc:
-            if not is_busy(exc):
-                raise
+        except DatabaseBusy as exc:
             raise WriteLockTimeout(f"the SQLite database stayed locked by another writer for "
                                    f"{wait:.1f} s; try again") from exc
         finally:
