@@ -293,7 +293,8 @@ class Executor:
         """Give back the claims left held by steps the database cut off, with those a batch's
         rollback undid (StepRunner.end_batch): no attempt counted, as for any transient
         database error, where the reaper counts one at their lease's end."""
-        self.pending += tasker.runner.take_rolled_back()
+        if tasker.runner.rolled_back:           # (checked first: this runs at every step)
+            self.pending += tasker.runner.take_rolled_back()
         while self.pending and self._release(tasker, self.pending[0]):
             self.pending.pop(0)
 
