@@ -51,7 +51,8 @@ class Modules:
         self.load_errors: list[str] = []
         self.searched: list[str] = []
         self._discovered = False
-        self._seen_files: set[str] = set()   # names in modules/ loaded (or tried) already
+        self._loaded_files: set[str] = set()     # names in modules/ loaded here
+        self._failed_files: dict[str, int] = {}  # name -> mtime of the copy that failed to load
         self._ready: set[str] = set()     # names whose install and version check ran here
         self._from_entry_points: set[str] = set()
 
@@ -73,27 +74,36 @@ class Modules:
         self.searched.append("built-in modules (" + ", ".join(BUILTIN) + ")")
 
     def _scan_folder(self) -> bool:
-        """Load the site's modules/ files not seen yet by this process; True when there was
-        one. A file dropped in while a server or worker runs is found at the first call for a
-        module this process does not know (get_class), instead of failing that task for good."""
+        """Load the site's modules/ files not loaded yet by this process; True when one loaded.
+        A file dropped in while a server or worker runs is found at the first call for a
+        module this process does not know (get_class), instead of failing that task for good;
+        a file that failed to load is tried again once it changes (its error fixed), not at
+        every call. A file loaded once is never loaded again in this process."""
         folder = Path(self.site.site_dir) / "modules"
         if not folder.is_dir():
             return False
         new = False
         for path in sorted(folder.iterdir()):
-            if path.name in self._seen_files:
-                continue
             if path.suffix == ".py" and not path.name.startswith("_"):
-                self._seen_files.add(path.name)
-                self._load_file(path.stem, path)
-                new = True
+                source, package = path, False
             elif path.is_dir() and (path / "__init__.py").is_file():
-                self._seen_files.add(path.name)
-                self._load_file(path.name, path / "__init__.py", package=True)
+                source, package = path / "__init__.py", True
+            else:
+                continue
+            if path.name in self._loaded_files:
+                continue
+            changed = source.stat().st_mtime_ns
+            if self._failed_files.get(path.name) == changed:
+                continue
+            if self._load_file(path.name if package else path.stem, source, package):
+                self._loaded_files.add(path.name)
+                self._failed_files.pop(path.name, None)
                 new = True
+            else:
+                self._failed_files[path.name] = changed
         return new
 
-    def _load_file(self, stem: str, path: Path, package: bool = False) -> None:
+    def _load_file(self, stem: str, path: Path, package: bool = False) -> bool:
         name = f"cms_site_modules.{stem}"
         try:
             spec = importlib.util.spec_from_file_location(
@@ -105,17 +115,18 @@ class Modules:
         except SyntaxError as exc:
             sys.modules.pop(name, None)
             self._report(f"site module {exc.filename}:{exc.lineno}: syntax error: {exc.msg}")
-            return
+            return False
         except Exception as exc:
             sys.modules.pop(name, None)
             frame = traceback.extract_tb(exc.__traceback__)[-1]
             self._report(f"site module {path} failed to load at {frame.filename}:{frame.lineno}: "
                          f"{type(exc).__name__}: {exc}")
-            return
+            return False
         for value in vars(module).values():
             if (inspect.isclass(value) and issubclass(value, Module) and value is not Module
                     and value.__module__ == name):
                 self.register(value)
+        return True
 
     def _report(self, text: str) -> None:
         self.load_errors.append(text)

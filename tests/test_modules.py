@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import textwrap
 from pathlib import Path
@@ -241,6 +242,22 @@ def test_a_site_module_with_a_syntax_error_is_reported_and_the_others_still_load
     assert len(site.modules.load_errors) == 1
     assert f"{broken}:3" in site.modules.load_errors[0]
     assert any(str(broken) in n.text for n in site.notices.errors())
+
+
+def test_a_site_module_fixed_while_the_process_runs_loads_at_the_next_call(site):
+    """A file that failed to load is tried again once it changes, where it stayed failed until
+    the worker restarted; unchanged, it is not loaded (and reported) again at every call."""
+    broken = write_module(site, "counter.py", "import cms\n\nclass Counter(cms.Module)\n    pass\n")
+    with pytest.raises(ModuleError, match="'Counter' not found"):
+        site.modules.get("Counter")
+    with pytest.raises(ModuleError, match="'Counter' not found"):
+        site.modules.get("Counter")
+    assert len(site.modules.load_errors) == 1
+
+    broken.write_text(COUNTER)
+    os.utime(broken, ns=(broken.stat().st_atime_ns, broken.stat().st_mtime_ns + 1_000_000))
+    assert type(site.modules.get("Counter")).__name__ == "Counter"
+    assert len(site.modules.load_errors) == 1
 
 
 def test_a_site_module_that_fails_on_import_names_its_file_and_line(site):
