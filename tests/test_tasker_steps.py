@@ -128,6 +128,51 @@ def test_a_lock_wait_that_runs_out_gives_the_task_back_on_a_server_engine(tasker
     assert tasker.get_state(task) == TaskState.FINISHED
 
 
+def test_a_claim_during_a_page_save_of_the_tasks_data_does_not_run_the_data_it_replaces(tasker, shared_site):
+    """The page save that refuses to change a running task's data reads `running` under a
+    row lock: a claim in another process in that instant passes the task by (the server
+    engines skip a locked row) or waits for the save's commit (SQLite), so no step reads the
+    data the edit replaces. Read without the lock, the claim won and its step overwrote the
+    edit at its end."""
+    import json
+    import threading
+    site, url, _ = shared_site
+    task = make_task(tasker, "count", total=5)
+    page = site.pages.get(task.id)
+    page.task_data = json.dumps({**json.loads(page.task_data), "note": "edited"})
+    read, order, checked = site.db.one, [], threading.Event()
+
+    def slow_read(text, params=()):
+        row = read(text, params)
+        if text.startswith("SELECT running, progress FROM tasker_tasks"):
+            checked.set()
+            time.sleep(0.4)                 # the other process's claim comes in here
+        return row
+
+    def save():
+        page.save()
+        order.append("saved")
+
+    other = cms.boot(url, site_dir=site.site_dir)
+    site.db.one = slow_read
+    try:
+        saving = threading.Thread(target=save)
+        saving.start()
+        assert checked.wait(10)
+        claim = claim_task(other.modules.get("Tasker"), task.id)
+        order.append("claimed" if claim else "passed by")
+        saving.join(10)
+        if claim:
+            release(other.modules.get("Tasker"), claim)
+    finally:
+        site.db.one = read
+        other.close()
+    assert order in (["saved", "claimed"], ["passed by", "saved"])
+    assert stored_data(tasker, task)["note"] == "edited"
+    assert run(tasker, task)
+    assert stored_data(tasker, task)["note"] == "edited"          # the step read the edit
+
+
 def test_max_idle_steps_0_lets_a_task_stand_still(tasker):
     tasker.site.modules.save_config("Tasker", max_idle_steps=0)
     task = make_task(tasker, "stand_still")

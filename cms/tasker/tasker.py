@@ -99,8 +99,11 @@ class Tasker(Module, Hookable):
         step writes its own task_data at its saves and its end, so the edit would be lost
         without a word (save_progress refuses so too). Suspend the task first."""
         page = event.argument(0)
-        if (page.id and page.is_changed("task_data") and page.template.name == self.TEMPLATE
-                and (self.site.db.one(sql.LOCK_RUNNING, (page.id,)) or (0,))[0]):
+        if not (page.id and page.is_changed("task_data") and page.template.name == self.TEMPLATE):
+            return
+        # Under the row's lock until the save commits: a claim meanwhile passes the task by
+        # (server engines) or waits (SQLite), so no step starts from the data being replaced.
+        if (self.site.db.one(sql.LOCK_RUNNING + self.storage.for_update, (page.id,)) or (0,))[0]:
             raise TaskError(f"task {page.id} is running in a step, which writes its task_data: "
                             "suspend it (and wait for the step to stop) before changing its data")
 
