@@ -194,3 +194,45 @@ def test_a_selector_that_takes_too_long_is_stopped_and_says_so(site, superuser, 
     quick = find(superuser, selector="title%=number 12")
     assert quick.status == 200 and "page number 12 of many" in quick.text
     assert site.db.scalar("SELECT COUNT(*) FROM pages") > 3000        # the site still answers
+
+
+def test_a_sort_by_a_parents_or_referenced_pages_field_reads_only_pages_the_user_may_view(
+        site, superuser, admin_server):
+    """`sort=parent.code` (and `sort=ref.code`) joined the parent (or the referenced page)
+    whatever the user may view: an editor who may not view a page, but may view a page below
+    it (or one referring to it), read its value by where that page sorted among pages of
+    their own whose parents hold values they chose, a binary search a letter at a time.
+    `parent.code=x` as a condition already finds nothing there; a sort must tell no more:
+    what the editor's Find answers does not change when a page they may not view does."""
+    from webclient import PASSWORD, Client
+    site.users.add_role("editor", ["page-edit"])
+    site.users.add("ed", PASSWORD, roles=["editor"])
+    site.templates["home"].set_access(view=["guest"], edit=["editor"])
+    site.fields.add("code", "Text")
+    site.fields.add("ref", "Page")
+    site.templates.add("members", fields=["title", "code"]).set_access(view=[], edit=[])
+    site.templates.add("notice", fields=["title", "code", "ref"]).set_access(
+        view=["editor"], edit=["editor"])
+    club = site.pages.add("members", 1, "club", title="Club", code="m-secret")
+    inside = site.pages.add("notice", club, "inside", title="Inside", ref=club)
+    low = site.pages.add("notice", site.pages.add("notice", 1, "a", title="A", code="a"), "low",
+                         title="Low")
+    high = site.pages.add("notice", site.pages.add("notice", 1, "z", title="Z", code="z"), "high",
+                          title="High")
+    low.ref, high.ref = site.pages.get("/a/"), site.pages.get("/z/")
+    low.save()
+    high.save()
+    editor = Client(admin_server)
+    editor.login("ed")
+    ids = f"id={inside.id}|{low.id}|{high.id}"
+
+    def orders():
+        return [result_ids(find(editor, selector=f"{ids}, sort={key}"))
+                for key in ("parent.code", "-parent.code", "ref.code", "-ref.code")]
+
+    before = orders()
+    assert all(sorted(found) == sorted([inside.id, low.id, high.id]) for found in before)
+    club.code = "zz-changed"            # a value the editor may not read
+    club.save()
+    assert orders() == before
+    editor.close()

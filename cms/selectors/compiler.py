@@ -120,12 +120,15 @@ def like_escape(text: str) -> str:
     return text.replace("!", "!!").replace("%", "!%").replace("_", "!_")
 
 
-def _governed(exclude: bool, templates: tuple[int, ...], alias: str) -> str:
+def _governed(exclude: bool, templates: tuple[int, ...], alias: str, inline: bool = False) -> str:
     """Pages governed by none of `templates` (`exclude`) or by one of them: pages_access holds
-    each page's governing template, but for the home template's (no row, cms.access)."""
+    each page's governing template, but for the home template's (no row, cms.access).
+    `inline`: the template ids written into the text (whole numbers), not bound: for a sort
+    key, whose text comes before and after the WHERE clause's parameters."""
     if not templates:
         return TRUE if exclude else FALSE
-    marks = ", ".join("?" * len(templates))
+    marks = (", ".join(str(int(t)) for t in templates) if inline
+             else ", ".join("?" * len(templates)))
     test = f"SELECT 1 FROM pages_access pa WHERE pa.pages_id = {alias}.id AND pa.templates_id IN ({marks})"
     return f"NOT EXISTS ({test})" if exclude else f"EXISTS ({test})"
 
@@ -221,13 +224,16 @@ class _Writer:
     def _sort_keys(self, query: Query, scope: _Scope) -> list[tuple[str, bool, bool]]:
         """(expression, nullable, descending) per sort key, the id last as the tie-breaker."""
         keys = []
+        # a sort key read from another page (the parent, a referenced page) reads only a page
+        # the user may view, as a condition on it does: else the order tells its value
+        view = query.access if query.access is not None and query.check_access else None
         for sort in query.sorts:
-            expr, nullable = self._sort_expr(sort, scope)
+            expr, nullable = self._sort_expr(sort, scope, view)
             keys.append((expr, nullable, sort.desc))
         keys.append((f"{scope.alias}.id", False, query.sorts[-1].desc if query.sorts else False))
         return keys
 
-    def _sort_expr(self, sort: Sort, scope: _Scope) -> tuple[str, bool]:
+    def _sort_expr(self, sort: Sort, scope: _Scope, view: Any = None) -> tuple[str, bool]:
         target, a = sort.target, scope.alias
         if isinstance(target, Column):
             return column_sort_key(f"{a}.{target.name}", target.name), False
@@ -247,11 +253,12 @@ class _Writer:
         if isinstance(target, Random):
             return random_key(f"{a}.id", target.seed), False
         if isinstance(target, Related):
-            return self._related(target, a), True
+            return self._related(target, a, view), True
         raise AssertionError(target)
 
-    def _related(self, target: Related, alias: str) -> str:
-        """The sort value of the parent, or of the first page a Page field references."""
+    def _related(self, target: Related, alias: str, view: Any = None) -> str:
+        """The sort value of the parent, or of the first page a Page field references; with
+        the user's `view` filter, none (NULL) for a page the user may not view."""
         self._counter += 1
         s = f"s{self._counter}"
         inner = target.target
@@ -263,6 +270,9 @@ class _Writer:
                      f"AND {s}r.sort = 0)"
         else:
             source = f"{alias}.parent_id"
+        if view is not None:
+            source = (f"(SELECT {s}v.id FROM pages {s}v WHERE {s}v.id = {source} AND "
+                      f"{self._access(view, f'{s}v', inline=True)})")
         if isinstance(inner, Column):
             return column_sort_key(f"(SELECT {s}.{inner.name} FROM pages {s} WHERE {s}.id = {source})",
                                    inner.name)
@@ -297,16 +307,16 @@ class _Writer:
         return f"({where})"
 
     @staticmethod
-    def _access(view: Any, alias: str) -> str:
+    def _access(view: Any, alias: str, inline: bool = False) -> str:
         """Only pages the user may view: by the template governing each (cms.access); a
         trashed page only where that template lets the user edit it."""
-        viewed = _governed(view.exclude, view.templates, alias)
+        viewed = _governed(view.exclude, view.templates, alias, inline)
         if view.trash_exclude and not view.trash_templates:
             return viewed
         untrashed = f"({alias}.status & {Page.STATUS_TRASH}) = 0"
         if not view.trash_exclude and not view.trash_templates:     # edits nothing: no trash
             return f"{viewed} AND {untrashed}"
-        edited = _governed(view.trash_exclude, view.trash_templates, alias)
+        edited = _governed(view.trash_exclude, view.trash_templates, alias, inline)
         return f"{viewed} AND ({untrashed} OR {edited})"
 
     def _subquery(self, query: Query, column: str = "id") -> str:

@@ -496,6 +496,9 @@ class Query:
         view = self.access
         access = None if view is None else (view.exclude, len(view.templates), view.trash_exclude,
                                             len(view.trash_templates))
+        if access is not None and any(isinstance(sort.target, Related) for sort in self.sorts):
+            # a sort key read from another page writes the user's templates into the text
+            access = (view.exclude, view.templates, view.trash_exclude, view.trash_templates)
         return (self.where.shape(), self.threshold is not None, self.sorts, access, self.check_access)
 
     @property
