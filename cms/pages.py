@@ -999,6 +999,11 @@ class Pages(Hookable):
             marks = ", ".join("?" * len(ids))
             current = dict(self.db.all(f"SELECT id, sort FROM pages WHERE parent_id = ? AND id IN "
                                        f"({marks})", (parent_id, *ids)))
+            if grants is not None:
+                # a page the user may not view is not theirs to move in the order, and is
+                # answered as a page that is no child: its existence is not told
+                seen = self.viewable_ids(current)
+                current = {i: sort for i, sort in current.items() if i in seen}
             strangers = [i for i in ids if i not in current]
             if strangers:
                 raise PageError(f"page {strangers[0]} is not a child of page {parent_id}; "
@@ -1017,14 +1022,22 @@ class Pages(Hookable):
         grants = self.site.acting_grants()
         if grants is not None:
             self._require(grants, "page-edit", self.get(page.id), "move in the order")
-        row = self.db.one(
-            "SELECT id FROM pages WHERE parent_id = ? AND id <> ? AND "
-            + ("(sort < ? OR (sort = ? AND id < ?)) ORDER BY sort DESC, id DESC" if up else
-               "(sort > ? OR (sort = ? AND id > ?)) ORDER BY sort, id") + " LIMIT 1",
-            (page.parent_id, page.id, page.sort, page.sort, page.id))
-        if row is None:
-            return False
-        self.reorder(page.parent_id, [page.id, row[0]] if up else [row[0], page.id])
+        sql = ("SELECT id FROM pages WHERE parent_id = ? AND id <> ? AND "
+               + ("(sort < ? OR (sort = ? AND id < ?)) ORDER BY sort DESC, id DESC" if up else
+                  "(sort > ? OR (sort = ? AND id > ?)) ORDER BY sort, id") + " LIMIT 50 OFFSET ?")
+        offset = 0
+        while True:
+            rows = [r[0] for r in self.db.all(sql, (page.parent_id, page.id, page.sort, page.sort,
+                                                    page.id, offset))]
+            if not rows:
+                return False
+            # the nearest sibling the user may view (the row above or below in their tree)
+            seen = self.viewable_ids(rows) if grants is not None else set(rows)
+            other = next((i for i in rows if i in seen), None)
+            if other is not None:
+                break
+            offset += len(rows)
+        self.reorder(page.parent_id, [page.id, other] if up else [other, page.id])
         return True
 
     def empty_trash(self) -> int:

@@ -498,3 +498,32 @@ def test_the_menu_marks_the_section_the_page_belongs_to(site, superuser):
     assert current("/admin/setup/templates/") == ["Setup"]
     assert current("/admin/access/roles/") == ["Access"]
     assert current("/admin/tasks/") == ["Tasks"]
+
+
+def test_sorting_children_moves_only_pages_the_user_may_view(site, superuser, admin_server):
+    """An editor holding page-sort on home posted `order=<club>,7,2` and home's children were
+    renumbered: a members-only page the editor may not even view, the trash and the admin
+    branch moved in the order, and "is not a child" told which ids were children they could
+    not see. A page the user may not view is refused as one that is not a child."""
+    site.users.add_role("editor", ["page-edit", "page-sort"])
+    site.users.add("ed", PASSWORD, roles=["editor"])
+    site.templates["home"].set_access(view=["guest"], edit=["editor"])
+    site.templates.add("members", fields=["title"]).set_access(view=[], edit=[])
+    club = site.pages.add("members", 1, "club", title="Club")
+    mine = site.pages.add("basic-page", 1, "mine", title="Mine")
+    before = {p.id: p.sort for p in site.pages.find("parent=1, include=all")}
+    editor = Client(admin_server)
+    editor.login("ed")
+    token = editor.token()
+    for order in (f"{club.id},{mine.id}", f"{mine.id},7,2"):
+        answer = editor.post("/admin/page/1/sort", {"csrf_token": token, "order": order},
+                             headers={"X-Requested-With": "fetch"})
+        assert answer.status == 400 and answer.json()["status"] is False, order
+        assert {p.id: p.sort for p in site.pages.find("parent=1, include=all")} == before
+    # no page's existence is told: a hidden child answers as an id that is no child
+    hidden = editor.post("/admin/page/1/sort", {"csrf_token": token, "order": f"{club.id}"},
+                         headers={"X-Requested-With": "fetch"}).json()["message"]
+    stranger = editor.post("/admin/page/1/sort", {"csrf_token": token, "order": "999999"},
+                           headers={"X-Requested-With": "fetch"}).json()["message"]
+    assert hidden.replace(str(club.id), "N") == stranger.replace("999999", "N")
+    editor.close()
