@@ -527,3 +527,26 @@ def test_sorting_children_moves_only_pages_the_user_may_view(site, superuser, ad
                            headers={"X-Requested-With": "fetch"}).json()["message"]
     assert hidden.replace(str(club.id), "N") == stranger.replace("999999", "N")
     editor.close()
+
+
+def test_the_home_rows_count_is_of_the_children_the_user_would_see(site, superuser,
+                                                                   admin_server):
+    """Every row's count of children is of those the user would see there, but home's: an
+    editor's tree said home has 6 children beside the 3 it listed (the admin branch, the
+    trash and a members-only page counted), telling how many pages are kept from them."""
+    site.users.add_role("editor", ["page-edit"])
+    site.users.add("ed", PASSWORD, roles=["editor"])
+    site.templates["home"].set_access(view=["guest"], edit=["editor"])
+    site.templates.add("members", fields=["title"]).set_access(view=[], edit=[])
+    site.pages.add("members", 1, "club", title="Club")
+    site.pages.add("members", 1, "board", title="Board")
+    site.pages.add("basic-page", 1, "open", title="Open")
+    editor = Client(admin_server)
+    editor.login("ed")
+    tree = editor.get("/admin/").text
+    below = tree.split('data-parent="1"', 1)[1]
+    listed = len(re.findall(r'<li class="tree-node[^"]*" data-id="\d+"', below))
+    assert listed == 2          # 404 and Open
+    home_count = re.search(r'<span class="count" title="children">(\d+)</span>', row_of(tree, 1))
+    assert home_count and int(home_count.group(1)) == listed
+    editor.close()

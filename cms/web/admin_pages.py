@@ -131,11 +131,26 @@ def children_of(parent: Page, start: int, q: str = "") -> tuple[list[Node], int]
                        base=f"parent_id={parent.id}", enforce_access=True)
     counts = pages.num_children_of([child.id for child in found])
     if parent.site.acting_grants() is not None:
-        counts = {page_id: count and pages.find("include=all, limit=1", base=f"parent_id={page_id}",
-                                                enforce_access=True).total
+        counts = {page_id: count and visible_children(parent.site, page_id)
                   for page_id, count in counts.items()}
     sortable = parent.site.users.may(None, "page-sort", parent)
     return [node(child, counts[child.id], sortable) for child in found if listable(child)], found.total
+
+
+def visible_children(site: Any, page_id: int) -> int:
+    """How many children of the page the acting user would see in the tree (every status,
+    as the tree lists them, narrowed to what the user may view)."""
+    return site.pages.find("include=all, limit=1", base=f"parent_id={page_id}",
+                           enforce_access=True).total
+
+
+def home_node(ctx: Context) -> Node:
+    """The tree's top row, its count of children as every other row's: those the user would
+    see (not the admin branch, the trash or pages they may not view)."""
+    home = ctx.site.pages.get(HOME_ID)
+    if ctx.site.acting_grants() is None:
+        return node(home)
+    return node(home, visible_children(ctx.site, HOME_ID))
 
 
 def listable(page: Page) -> bool:
@@ -153,7 +168,7 @@ def register(web: Web) -> None:
         nodes, total = children_of(home, 0)
         opened = ctx.site.pages.get(ctx.int_param("open")) if ctx.int_param("open") else None
         open_ids = [p.id for p in opened.parents if p.id != HOME_ID] + [opened.id] if opened else []
-        return ctx.render("tree.html", home=node(home), nodes=nodes, total=total,
+        return ctx.render("tree.html", home=home_node(ctx), nodes=nodes, total=total,
                           start=0, parent=home, page_size=PAGE_SIZE, open_ids=open_ids,
                           pick=None, q="", tools=True)
 
@@ -423,7 +438,7 @@ def render_move(ctx: Context, page: Page, target: str, error: str) -> str:
     """The move form: the tree with "Move here" on each row, and a box for a path or id."""
     home = ctx.site.pages.get(HOME_ID)
     nodes, total = children_of(home, 0)
-    return ctx.render("page_move.html", page=page, target=target, error=error, home=node(home),
+    return ctx.render("page_move.html", page=page, target=target, error=error, home=home_node(ctx),
                       nodes=nodes, total=total, start=0, parent=home, page_size=PAGE_SIZE,
                       pick=page, q="", tools=True)
 
