@@ -960,6 +960,8 @@ class Pages(Hookable):
         grants = self.site.acting_grants()
         if grants is not None:
             self._require(grants, "page-delete", self.get(page.id), "delete")
+            if recursive:
+                self._check_subtree_deletable(grants, page)
         if page.template.name == "user":
             self.site.users.check_keeps_a_superuser(page, deleting=True)
         with self.site.transaction():
@@ -979,6 +981,25 @@ class Pages(Hookable):
             self.deleted(page)
         object.__setattr__(page, "id", 0)
         return len(ids)
+
+    def _check_subtree_deletable(self, grants: Any, page: Page) -> None:
+        """Refuse a recursive delete reaching a page the acting user may not delete (a page
+        below governed by a template whose edit roles are not theirs): page-delete is decided
+        by the governing template alone, so one query finds the templates below."""
+        if grants.superuser:
+            return
+        access = self.site.users.access
+        low, high = subtree_range(page.path)
+        rows = self.db.all("SELECT DISTINCT pa.templates_id FROM pages_paths pp LEFT JOIN "
+                           "pages_access pa ON pa.pages_id = pp.pages_id "
+                           "WHERE pp.path > ? AND pp.path < ?", (low, high))
+        for (template_id,) in rows:
+            template = self.site.templates.get(int(template_id or access.home_template_id))
+            if template is None or not (
+                    grants.through("page-delete", template.settings.get("edit_roles", ()))
+                    and access.edits_template(grants, template)):
+                raise access.denied(self.site.user, "page-delete", page,
+                                    "delete every page below")
 
     def reorder(self, parent: Page | int, ids: list[int]) -> None:
         """Put these children of `parent` in this order (as ProcessWire's page list sorting).

@@ -103,3 +103,27 @@ def test_a_page_whose_way_back_is_gone_is_moved_out_of_the_trash(site, superuser
     assert moved.status == 303
     back = site.pages.get(lost.id)
     assert not back.is_trash() and back.path == "/lost/"
+
+
+def test_deleting_for_good_spares_pages_below_that_the_user_may_not_delete(site, admin_server):
+    """An editor who may delete `/open/` trashed it and deleted it for good, and a
+    members-only page below it went too: a page the editor could not view, edit or delete,
+    gone without a trace (the trash keeps a trashed page's access, so the superuser would
+    have found it there). Pages.delete asks page-delete of every page it deletes; without
+    it nothing is deleted."""
+    site.users.add_role("editor", ["page-edit", "page-delete"])
+    site.users.add("ed", PASSWORD, roles=["editor"])
+    site.templates["home"].set_access(view=["guest"], edit=["editor"])
+    site.templates.add("members", fields=["title"]).set_access(view=[], edit=[])
+    open_page = site.pages.add("basic-page", 1, "open", title="Open")
+    mine = site.pages.add("basic-page", open_page, "mine", title="Mine")
+    kept = site.pages.add("members", open_page, "minutes", title="Board minutes")
+    editor = Client(admin_server)
+    editor.login("ed")
+    token = editor.token()
+    editor.post(f"/admin/page/{open_page.id}/trash", {"csrf_token": token, "confirmed": "1"})
+    assert site.pages.get(open_page.id).is_trash()
+    editor.post(f"/admin/trash/{open_page.id}/delete", {"csrf_token": token, "confirmed": "1"})
+    assert site.pages.get(kept.id), "a page the editor may not delete was deleted for good"
+    assert site.pages.get(mine.id) and site.pages.get(open_page.id)      # nothing deleted
+    editor.close()
