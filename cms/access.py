@@ -128,10 +128,7 @@ class AccessRules:
                 return self.edits_template(grants, template)
             return self.views_template(grants, template)
         if permission in EDIT_ROLES_DECIDE:
-            # deleting, moving, sorting and locking a page also need it editable, as
-            # ProcessWire's deleteable() and sortable() ask `$page->editable()` first
-            return (grants.through(permission, settings.get("edit_roles", ()))
-                    and (permission == "page-edit" or self.edits_template(grants, template)))
+            return self.edit_roles_allow(grants, permission, template)
         if permission == "page-add":
             return self.through_runtime(grants, permission, settings.get("add_roles", ()))
         return True      # a permission templates do not list (tasker-admin ...): held is enough
@@ -145,6 +142,15 @@ class AccessRules:
         return (grants.through(VIEW, settings.get("view_roles", ()))
                 or AccessRules.edits_template(grants, template)
                 or bool(settings.get("view_permission")) and grants.holds(settings["view_permission"]))
+
+    @classmethod
+    def edit_roles_allow(cls, grants: Grants, permission: str, template: Template) -> bool:
+        """A permission the template's edit roles decide (page-edit, page-delete, page-move
+        ...) on pages governed by `template`: deleting, moving, sorting and locking a page also
+        need it editable, as ProcessWire's deleteable() and sortable() ask `$page->editable()`
+        first."""
+        return (grants.through(permission, template.settings.get("edit_roles", ()))
+                and (permission == "page-edit" or cls.edits_template(grants, template)))
 
     @staticmethod
     def edits_template(grants: Grants, template: Template) -> bool:

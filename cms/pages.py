@@ -995,9 +995,7 @@ class Pages(Hookable):
                            "WHERE pp.path > ? AND pp.path < ?", (low, high))
         for (template_id,) in rows:
             template = self.site.templates.get(int(template_id or access.home_template_id))
-            if template is None or not (
-                    grants.through("page-delete", template.settings.get("edit_roles", ()))
-                    and access.edits_template(grants, template)):
+            if template is None or not access.edit_roles_allow(grants, "page-delete", template):
                 raise access.denied(self.site.user, "page-delete", page,
                                     "delete every page below")
 
