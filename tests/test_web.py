@@ -874,6 +874,7 @@ def test_public_task_page_and_its_json(web_site, server):
     assert "Public progress" in page.text and "waiting" in page.text
     data = visitor.get(task.path + "?format=json")
     assert data.status == 200 and data.headers["Content-Type"].startswith("application/json")
+    assert data.headers["X-Content-Type-Options"] == "nosniff"      # never sniffed as HTML
     assert data.json() == {"title": "Public progress", "state": "waiting", "progress": 0}
     assert visitor.get("/?format=json").headers["Content-Type"].startswith("text/html")
 

@@ -25,8 +25,11 @@ class HttpError(Exception):
 
 
 def json_response(data: Any, status: int = 200) -> bottle.HTTPResponse:
+    """A JSON answer (the public site's too, which gets no admin headers): never cached and
+    never sniffed as HTML, whatever the strings in it hold."""
     return bottle.HTTPResponse(json.dumps(data), status=status, headers={
-        "Content-Type": "application/json", "Cache-Control": "no-store"})
+        "Content-Type": "application/json", "Cache-Control": "no-store",
+        "X-Content-Type-Options": "nosniff"})
 
 
 def error_json(message: str, status: int, task: Any = None, now: Any = None) -> bottle.HTTPResponse:
