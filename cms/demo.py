@@ -67,8 +67,9 @@ class Dictionary(Module):
         task_data.setdefault("milestone", done + MILESTONE)
         # Started again from 0 (reset, or killed and run again) over words already imported:
         # each is looked up, so a second run adds what is missing instead of "a-1", "a-2" ...
-        # (a resumed run starts past the words it added, and looks nothing up).
-        look_up = done == 0 and page.num_children > 0
+        # The choice is made at the run's first step and kept in task_data, so the run's later
+        # steps look up too (a reset clears it; a first run over an empty page looks nothing up).
+        look_up = task_data.setdefault("look_up", int(done == 0 and page.num_children > 0))
         while done < len(words):
             if not tasker.allowed_to_execute(task, options):
                 return True          # time is up: the next step resumes from the saved cursor

@@ -87,3 +87,31 @@ def test_the_checkouts_templates_are_the_ones_the_package_carries():
     assert names == sorted(p.name for p in PACKAGE_TEMPLATES.glob("*.html"))
     for name in names:
         assert (checkout / name).read_text() == (PACKAGE_TEMPLATES / name).read_text(), name
+
+
+def test_the_import_run_again_from_zero_in_several_steps_adds_no_second_copy(site, monkeypatch):
+    """Kill (or Reset) then Activate in the admin: the worker runs the import again in
+    5-second steps. Only the first of them looked the words up, so every later step of the
+    run added the words already there again as "word-1", with a warning for each (thousands
+    in the demo, 4,412 in one kill at 28%)."""
+    info = setup_demo(site)
+    site.modules.save_config("Dictionary", max_words=40, words_per_second=0)
+    tasker = site.modules.get("Tasker")
+    importer, dictionary = info["importer"], info["dictionary"]
+    tasker.execute_task(importer, {"timeout": time.time() + 10, "invoker": "test"})
+    words = f"parent={dictionary.id}, template=word, include=all"
+    assert site.pages.count(words) == 40
+    tasker.restart_task(importer)              # reset to 0% and active again
+    calls = iter(range(10 ** 6))
+    allowed = tasker.progress.allowed_to_execute
+    # each step ends after ten words, as a worker's time box ends a long import's steps
+    monkeypatch.setattr(tasker, "allowed_to_execute",
+                        lambda task, options: next(calls) % 11 != 10 and allowed(task, options))
+    steps = 0
+    while tasker.is_active(importer) and steps < 20:
+        tasker.execute_task(importer, {"timeout": time.time() + 10, "invoker": "test"})
+        steps += 1
+    assert steps > 1
+    assert int(tasker.get_task_by_id(importer.id).get("task_state")) == TaskState.FINISHED
+    assert site.pages.count(f"{words}, name$=-1") == 0
+    assert site.pages.count(words) == 40
