@@ -168,6 +168,28 @@ def test_a_typed_move_target_follows_the_pickers_rules(site, superuser):
     assert superuser.get("/admin/page/add?parent=7").status == 403
 
 
+def test_the_move_picker_offers_no_page_below_the_one_moved(site, superuser):
+    """The picker offered "Move here" on the moved page's own children and grandchildren,
+    and the move then failed ("cannot move ... under itself or one of its descendants");
+    typing the page's own path said it "does not take a basic-page page here"."""
+    page = site.pages.add("basic-page", 1, "section", title="Section")
+    child = site.pages.add("basic-page", page, "child", title="Child")
+    grandchild = site.pages.add("basic-page", child, "grandchild", title="Grandchild")
+    for parent, row in ((page, child), (child, grandchild)):
+        inner = superuser.get(f"/admin/page/{parent.id}/children?pick={page.id}",
+                              headers={"X-Requested-With": "fetch"})
+        assert inner.status == 200
+        offered = inner.text.split(f'id="page-{row.id}"', 1)[1].split("</div>", 1)[0]
+        assert "Move here" not in offered, row.path
+    token = superuser.token()
+    for typed in (str(child.id), "/section/", "/section/child/grandchild/"):
+        refused = superuser.post(f"/admin/page/{page.id}/move", {"csrf_token": token,
+                                                                 "parent": typed})
+        assert refused.status == 400
+        assert "under itself or" in refused.text, typed
+    assert site.pages.get(page.id).path == "/section/"
+
+
 def page_actions(html: str) -> str:
     return html.split('class="page-actions"', 1)[1].split("</div>", 1)[0]
 

@@ -84,10 +84,15 @@ def is_locked(page: Page) -> bool:
             or page.has_status(Page.STATUS_LOCKED))
 
 
+def below_or_itself(target: Page, page: Page) -> bool:
+    """Whether `target` is `page` or one of its descendants (no parent for `page`)."""
+    return target.id == page.id or target.path.startswith(page.path)
+
+
 def takes_moved(target: Page, page: Page) -> bool:
     """Whether the move picker offers `target` as `page`'s new parent (a typed path or id is
     held to the same rule: no admin, user or task branch, only where the user may add)."""
-    return (target.id != page.id and target.template.name not in INTERNAL_TEMPLATES
+    return (not below_or_itself(target, page) and target.template.name not in INTERNAL_TEMPLATES
             and target.addable() and target.template.allows_child(page.template))
 
 
@@ -353,6 +358,9 @@ def register(web: Web) -> None:
             error = f"there is no page {target_text!r} to move to (give its path or id)"
         elif target.is_trash() or target.id == TRASH_ID:
             error = "pages go to the trash with Trash, not with Move"
+        elif below_or_itself(target, page):
+            error = (f"cannot move {page.path} under itself or one of its descendants "
+                     f"({target.path})")
         elif not takes_moved(target, page):
             error = (f"{target.path} does not take a {page.template.name} page here: pick a "
                      "page that offers “Move here”")
