@@ -111,3 +111,18 @@ def test_tasker_settings_saved_untouched_stay_as_they_were(site, superuser):
     form = FormValues(superuser.get("/admin/modules/Tasker/settings").text, 'id="module-settings"')
     assert superuser.post("/admin/modules/Tasker/settings", form.pairs).status == 303
     assert site.modules.get_config("Tasker") == before
+
+
+def test_every_bad_setting_is_marked_at_once(site, superuser):
+    """Three settings typed wrong: only the first was marked, the others stood unmarked until
+    the first was put right and the form sent again (the page editor marks every field)."""
+    form = FormValues(superuser.get("/admin/modules/Tasker/settings").text, 'id="module-settings"')
+    values = dict(form.pairs)
+    values.update({"ajax_timeout": "abc", "lease_seconds": "0", "max_running": "-1"})
+    answer = superuser.post("/admin/modules/Tasker/settings", values)
+    assert answer.status == 400
+    for key, words in (("ajax_timeout", "whole number"), ("lease_seconds", "from 1 to 86400"),
+                       ("max_running", "at least 0")):
+        beside = answer.text.split(f'id="field-{key}"', 1)[1].split("</div>", 1)[0]
+        assert words in beside, (key, beside)
+    assert site.modules.get_config("Tasker")["lease_seconds"] == 30

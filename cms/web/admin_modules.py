@@ -108,7 +108,14 @@ def register(web: Web) -> None:
             try:
                 ctx.site.modules.save_config(name, **submitted)
             except CmsError as exc:
-                place_error(exc, {key: key for key in cls.config_defaults}, errors)
+                inputs = {key: key for key in cls.config_defaults}
+                place_error(exc, inputs, errors)
+                for key, value in submitted.items():     # mark every bad value, not the first
+                    if key not in errors:
+                        try:
+                            cls.check_config({key: value})
+                        except CmsError as each:
+                            place_error(each, inputs, errors)
             else:
                 ctx.notice("message", f"Saved the settings of {name}")
                 ctx.redirect(f"/admin/modules/{name}/settings")
