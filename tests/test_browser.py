@@ -462,3 +462,15 @@ def test_create_a_role_and_a_user_who_edits_pages_but_not_setup(web_site, browse
     assert answer.status == 403
     answer = page.goto(page.base + "/admin/setup/fields/")
     assert answer.status == 403
+
+
+def test_password_inputs_are_as_wide_as_the_inputs_beside_them(web_site, page):
+    """Add a user, a user's page and Profile drew their password inputs at the browser's
+    default 20 characters under full-width name and email inputs."""
+    log_in(page)
+    for path, beside, password in (("/admin/access/users/add", "#input-email", "#input-password"),
+                                   ("/admin/profile/", "#input-email", "#input-new_password")):
+        page.goto(page.base + path)
+        wide = page.locator(beside).bounding_box()["width"]
+        narrow = page.locator(password).bounding_box()["width"]
+        assert abs(wide - narrow) < 2, (path, wide, narrow)
