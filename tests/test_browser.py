@@ -139,6 +139,29 @@ def test_the_list_counts_follow_a_row_that_changes_state(web_site, page):
     assert row.get_attribute("data-state") == "3"
 
 
+def test_a_waiting_row_follows_a_task_activated_elsewhere_within_a_few_seconds(web_site, page):
+    """A task waiting when the list was opened, then activated from another tab, the CLI or
+    a schedule: its row polled only every eighth round (16 s), so it went on saying WAITING
+    with a still bar, and the counts "active 0", while a worker ran it."""
+    task = make_task(web_site, title="Started elsewhere", target=2)
+    tasker = web_site.modules.get("Tasker")
+    log_in(page)
+    page.goto(page.base + "/admin/tasks/")
+    row = page.locator(f'tr[data-task-id="{task.id}"] .task-status')
+    assert row.get_attribute("data-state") == "2"
+    time.sleep(0.5)
+    tasker.activate_task(task)
+    started = time.monotonic()
+    page.wait_for_function(
+        f"""() => {{
+            const el = document.querySelector('tr[data-task-id="{task.id}"] .task-status');
+            return el && el.getAttribute('data-state') === '1';
+        }}""", timeout=20000)
+    assert time.monotonic() - started < 6, "the row showed the change only after %.1f s" % (
+        time.monotonic() - started)
+    assert page.locator('.filters [data-count-state="1"]').inner_text() == "1"
+
+
 def test_trash_on_a_task_s_page_goes_to_the_list_and_a_task_gone_stops_the_polls(web_site, page):
     """The page stayed, showing a task that was gone, and its poller asked for it (404) for
     ever."""

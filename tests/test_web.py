@@ -342,6 +342,27 @@ def test_status_answers_the_original_fields(web_site, admin):
     assert f'data-task-id="{task.id}"' in data["status_html"]
 
 
+def test_the_lists_poll_answers_every_row_in_one_request(web_site, server, admin):
+    """`/admin/tasks/statuses?ids=...`: each task as `status` answers it (without its log),
+    the ids of tasks gone apart; a malformed list is a 400 and a guest gets nothing."""
+    waiting, other = make_task(web_site, title="Waiting"), make_task(web_site, title="Other")
+    gone = make_task(web_site, title="Gone")
+    admin.api("activate", other.id)
+    admin.api("trash", gone.id)
+    answer = admin.get(f"/admin/tasks/statuses?ids={waiting.id},{other.id},{gone.id},999999")
+    assert answer.status == 200 and answer.headers["Content-Type"].startswith("application/json")
+    data = answer.json()
+    assert data["status"] is True and sorted(data["gone"]) == [gone.id, 999999]
+    one = admin.api("status", other.id).json()
+    assert data["tasks"][str(other.id)] == {**one, "log": []}
+    assert data["tasks"][str(waiting.id)]["task_state"] == 2
+    assert data["tasks"][str(other.id)]["task_state"] == 1
+    for bad in ("", "1,x", "1;2", ",".join(["1"] * 201)):
+        refused = admin.get(f"/admin/tasks/statuses?ids={bad}")
+        assert refused.status == 400 and refused.json()["status"] is False, bad
+    assert Client(server).get(f"/admin/tasks/statuses?ids={waiting.id}").status == 403
+
+
 def test_commands_change_the_state_as_the_original(web_site, admin):
     task = make_task(web_site, target=4, per_step=2)
     assert admin.api("activate", task.id).json()["task_state"] == 1
