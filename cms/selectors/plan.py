@@ -1096,13 +1096,16 @@ class Planner:
             # some page whose template is not x (`refs.title!=x` and `refs.name!=x` stay the
             # pages referencing no page titled or named x)
             return Leaf(target, "=", (Query(self.subfield_condition(tree, item, head, rest), None),))
-        if (not_equal and not item.negated and len(item.fields) > 1
-                and (head in NATIVE_COLUMNS
-                     or any(name.startswith(("parent.", "children.", "child."))
-                            for name in item.fields))):
-            # PageFinder::getQueryNativeField: with a column of pages first, or a parent or
-            # children subfield anywhere, each field is a find of its own, joined by OR
-            # (`parent.title|summary!=x`: a parent titled other than x, or a summary other than x)
+        if (not item.negated and len(item.fields) > 1 and (not_equal or (op == "=" and not negate))
+                and (any(name in NATIVE_COLUMNS for name in item.fields)
+                     or (not_equal and any(name.startswith(("parent.", "children.", "child."))
+                                           for name in item.fields)))):
+            # PageFinder::arrangeFields puts the columns of pages first, wherever they are
+            # written, and getQueryNativeField then makes each field a find of its own, joined
+            # by OR (`title|name!=x`: a title other than x or a name other than x; `title|name=`:
+            # the pages storing no title); so too with a parent or children subfield anywhere
+            # and `!=` (`parent.title|summary!=x`: a parent titled other than x, or a summary
+            # other than x)
             return AnyOf(tuple(
                 self.condition(tree, replace(item, fields=(name,), field_positions=(position,)))
                 for name, position in zip(item.fields, item.field_positions)))
