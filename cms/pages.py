@@ -270,6 +270,9 @@ class Pages(Hookable):
         With `enforce_access` the acting user's view access holds even where the selector says
         `check_access=0` or `include=all`: for a selector a user typed (the admin's Find).
         """
+        if selector == "" and base is None:
+            # ProcessWire's PagesLoader::findShortcut: an empty selector finds nothing
+            return PageArray([], 0, 0, None)
         result = self.site.selectors.select(selector, base=base, enforce_access=enforce_access,
                                             page_num=pagination.page_num())
         total = result.count_all if result.total is None else result.total
@@ -280,6 +283,8 @@ class Pages(Hookable):
         the acting user may not view (unpublished or trashed, and not theirs to edit) is given
         only where the selector says include=all or check_access=0, or include=unpublished
         for a page they could view were it published."""
+        if selector == "" and base is None:
+            return NullPage(self.site)      # ProcessWire's findOne(""): nothing to find
         engine = self.site.selectors
         pages = self.get_many(engine.select(selector, base=base, one=True).ids[:1])
         if not pages:
@@ -322,6 +327,9 @@ class Pages(Hookable):
         return RawFinder(self).find(selector, fields, indexed=indexed, flat=flat, nulls=nulls)
 
     def count(self, selector: str = "", *, base: str | None = None) -> int:
+        if selector == "" and base is None:
+            # ProcessWire's count(""): the site-wide count of the pages table, every status
+            return self.site.db.one("SELECT COUNT(*) FROM pages")[0]
         return self.site.selectors.count(selector, base=base)
 
     def find_many(self, selector: str = "", *, base: str | None = None, chunk: int = 500) -> Iterator[Page]:

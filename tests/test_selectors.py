@@ -1724,3 +1724,16 @@ def test_or_fields_with_a_column_of_pages_anywhere_are_each_their_own_find(shop)
                 ("qty|name=0", ["band", "none", "pie"])):
             assert names(shop, f"has_parent=/of/, {selector}, sort=name") == expected, selector
         transaction.rollback()
+
+
+def test_an_empty_selector_finds_nothing_as_processwire(shop):
+    """ProcessWire 3.0.256 (PagesLoader::findShortcut, findOne, count): `$pages->find("")`
+    is an empty PageArray and `$pages->findOne("")` a NullPage, where `find("id>0")` finds the
+    pages; `$pages->count("")` is the site-wide `SELECT COUNT(*) FROM pages` (every page, of
+    any status). Found by the randomized differential run (/work/h-pw), where a selector
+    left empty found nothing in ProcessWire and every visible page here."""
+    assert list(shop.pages.find("")) == []
+    assert shop.pages.find("").total == 0
+    assert not shop.pages.find_one("")
+    assert shop.pages.count("") == shop.db.one("SELECT COUNT(*) FROM pages")[0]
+    assert len(shop.pages.find("id>0")) > 0
