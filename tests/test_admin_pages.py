@@ -481,6 +481,11 @@ def test_a_limited_user_is_offered_only_what_they_may_do(site, superuser, admin_
     trash = editor.get("/admin/trash/")
     assert "Gone" in trash.text and f"/admin/page/{gone.id}/restore" not in trash.text
     assert f"/admin/page/{gone.id}/restore" in superuser.get("/admin/trash/").text
+    # page-edit is theirs, but not on Admin: the refusal says so, where it said "you need
+    # the 'page-edit' permission", sending them to look for a permission they hold
+    refused = editor.get("/admin/page/2/edit")
+    assert refused.status == 403
+    assert "you have the &#39;page-edit&#39; permission, but not for page 2:" in refused.text
     editor.close()
 
     site.users.add_role("watcher", ["tasker-admin"])

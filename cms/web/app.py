@@ -257,6 +257,13 @@ class Context:
             if not self.session.user_id:    # a guest (no login, or its session ended)
                 raise HttpError(f"you are not logged in: log in as a user with the "
                                 f"{permission!r} permission", 403, login=True)
+            if page is not None and page and self.can(permission):
+                # held, but not on this page: say so, where "you need it" sent people to
+                # look for a permission they have
+                where = page.path if page.viewable() else f"page {page.id}"
+                raise HttpError(f"you have the {permission!r} permission, but not for {where}: "
+                                "its template's access (or the access its nearest parent "
+                                "defines) does not give it to your roles", 403, login=True)
             raise HttpError(f"you need the {permission!r} permission for this", 403, login=True)
 
     def check_csrf(self) -> None:
