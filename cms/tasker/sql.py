@@ -126,9 +126,11 @@ STEP_LOAD = _STEP_LOAD + "= ?"
 # The same for the tasks a runner claimed ahead, at once (their task id is the row's p.id).
 STEP_LOAD_MANY = _STEP_LOAD + "IN ({marks})"
 STEP_LOAD_PAGE_WIDTH = PAGE_COLUMNS.count(",") + 1
+# `{now}` last: a retry's back-off and a recurring task's next run are timed by the
+# database's clock, as leases are, so a runner whose own clock is off schedules them right.
 STEP_END_READ = ("SELECT token, state, reset_pending, every, retry, failures, next_count, "
-                 "not_before, initial_data, live_key, parent_id, signature, steps FROM tasker_tasks "
-                 "WHERE pages_id = ?")
+                 "not_before, initial_data, live_key, parent_id, signature, steps, {now} "
+                 "FROM tasker_tasks WHERE pages_id = ?")
 # A step run from the browser that leaves its task active keeps the task for the browser's
 # next call (admin_run = 1 with a lease, but not running): a claim leaves it alone until that
 # lease ends, so a worker does not take over a task someone is watching run (READY).

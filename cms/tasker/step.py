@@ -594,12 +594,13 @@ class StepRunner:
         """The last writes of a step, inside the current transaction (see the module docstring);
         the outcome ("failed" for a step that went on without progress for too long)."""
         db = self.site.db
-        row = db.one(sql.STEP_END_READ + self.storage.for_update, (step.task_id,))
+        row = db.one(self.storage.sql(sql.STEP_END_READ) + self.storage.for_update,
+                     (step.task_id,))
         if row is None or row[0] != step.claim.token:
             step.lost = True
             raise ClaimLost(f"task {step.task_id}: this runner's claim was lost")
         (_, state, reset_pending, every, retry, failures, next_count, not_before, initial,
-         live_key, parent_id, signature, steps) = row
+         live_key, parent_id, signature, steps, db_now) = row
         old = as_state(state)
         progress = step.progress_of(task_data) if save_data else step.progress
         data_text = dumps(task_data) if save_data else None
@@ -608,7 +609,7 @@ class StepRunner:
             outcome, idle = "failed", False
         end = after_step(old, outcome, every=every, retry=json.loads(retry) if retry else None,
                          failures=failures, not_before=not_before, reset_pending=bool(reset_pending),
-                         admin_run=bool(step.options.get("admin_run")), now=time.time())
+                         admin_run=bool(step.options.get("admin_run")), now=float(db_now))
         new = end.state
         if end.restart:         # recurring, or a reset asked while the step ran
             data_text, progress = initial, 0
