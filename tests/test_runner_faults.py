@@ -49,3 +49,24 @@ def test_a_runner_whose_clock_is_behind_waits_for_the_next_run_by_the_database_c
     not_before = tasker.site.db.scalar("SELECT not_before FROM tasker_tasks WHERE pages_id = ?",
                                        (task.id,))
     assert not_before > tasker.site.db.db_time() + 50
+
+
+def test_claims_held_ahead_of_a_long_step_are_not_reaped_as_dead_runners(tasker, worker_env):
+    """After short steps a runner claims the next tasks with its commit (ClaimAhead) and runs
+    them in turn. When one of them runs long without saving (a one-step task waiting on I/O),
+    nobody renewed the claims queued behind it: at their lease's end the worker's own reaper
+    took them for a dead runner's ("stopped answering"), counted an attempt, and at
+    max_attempts failed tasks that never ran. The claims must be renewed or given back."""
+    tasker.site.modules.save_config("Tasker", lease_seconds=1, max_attempts=1)
+    short = [add_task(tasker, "bump", f"Short {i}", priority=10) for i in range(8)]
+    long = add_task(tasker, "wait", "Long", {"seconds": 4}, priority=9)
+    behind = [add_task(tasker, "bump", f"Behind {i}", priority=8) for i in range(3)]
+    done = cms(worker_env, "worker", "--processes", "1", "--until-idle", "--poll", "0.2")
+    assert done.returncode == 0, done.stderr
+    assert row(tasker, long)[:2] == (TaskState.FINISHED, 0)
+    logs = {t.title: tasker.get_log(t) for t in short + behind}
+    assert [row(tasker, t)[:2] for t in short + behind] == [(TaskState.FINISHED, 0)] * 11, \
+        (done.stdout[-1500:], logs)
+    assert not any("stopped answering" in line or "runner died" in line
+                   for lines in logs.values() for line in lines), logs
+    assert [tasker.site.pages.get(t.parent.id).get("hits") for t in behind] == [1] * 3

@@ -31,6 +31,7 @@ from __future__ import annotations
 import os
 import secrets
 import socket
+import threading
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
@@ -77,6 +78,9 @@ class ClaimAhead:
         self._take = take
         self._pending: list[Claim] = []
         self._queue: list[Claim] = []
+        # The heartbeat's thread gives the queue back when the step before it runs long
+        # (heartbeat.py), while the runner's thread pops and drains it.
+        self._lock = threading.Lock()
 
     def take(self, count: int = 1) -> None:
         """Claim up to `count` more tasks (uncommitted until `keep`)."""
@@ -89,7 +93,8 @@ class ClaimAhead:
 
     def keep(self) -> None:
         """The commit that held the taken claims succeeded: queue them."""
-        self._queue += self._pending
+        with self._lock:
+            self._queue += self._pending
         self._pending = []
 
     def drop(self) -> None:
@@ -104,12 +109,20 @@ class ClaimAhead:
         return len(self._queue) + len(self._pending)
 
     def pop(self) -> Claim | None:
-        return self._queue.pop(0) if self._queue else None
+        with self._lock:
+            return self._queue.pop(0) if self._queue else None
 
     def drain(self) -> list[Claim]:
         """Empty the queue: the claims the runner will not run (to give back)."""
-        queue, self._queue = self._queue, []
+        with self._lock:
+            queue, self._queue = self._queue, []
         return queue
+
+    def requeue(self, claims: list[Claim]) -> None:
+        """Put drained claims that could not be given back in front of the queue again."""
+        if claims:
+            with self._lock:
+                self._queue[:0] = claims
 
 
 _RUNNER: tuple[int, str] | None = None
@@ -229,16 +242,18 @@ def heartbeat(tasker: Tasker, claim: Claim) -> bool:
     return status != "lost"
 
 
-def release(tasker: Tasker, claim: Claim, *, note: str = "") -> bool:
+def release(tasker: Tasker, claim: Claim, *, note: str = "",
+            timeout: float | None = None) -> bool:
     """Give a claimed task back without running it (its state and data stay as they are).
 
     For a runner that claimed a task and then decided not to run it (shutting down, out of
-    slots). False when the claim had already been lost.
+    slots). False when the claim had already been lost. `timeout`: how long to wait for
+    SQLite's write lock (default: the lock timeout).
     """
     db = tasker.site.db
 
     def release_now() -> int:
-        with tasker.storage.write_transaction():
+        with tasker.storage.write_transaction(timeout):
             changed = db.execute(tasker.storage.sql(sql.RELEASE),
                                  (claim.task_id, claim.token)).rowcount
             if changed and note:

@@ -11,6 +11,12 @@ half-second save). Every `lease_seconds / 3` it renews the step's lease on its o
 connection. If the renewal finds the claim lost, the step is told to stop
 (`allowed_to_execute` turns False and its next save raises `ClaimLost`).
 
+The claims a runner took ahead of a step (claim.ClaimAhead) have no step of their own to renew
+them: once the step before them has run `HAND_BACK_AFTER` without giving them back itself (a
+step that saves part way does, at that commit), this thread gives them back on its own
+connection, so they go to other runners instead of expiring and being reaped as a dead
+runner's (an attempt counted for a task that never ran).
+
 The thread starts on the first step of a process (again after a fork). It parks only once no
 step has run for `PARK_AFTER`: a runner's short steps come and go many times a tick, and
 waking a parked thread at each of them cost every step a thread switch and a hand-over of the
@@ -34,6 +40,7 @@ COMMIT_INTERVAL = 0.5
 YIELD_AFTER = 0.05
 TICK = 0.05
 PARK_AFTER = 1.0
+HAND_BACK_AFTER = COMMIT_INTERVAL   # a step this long gives back the claims queued behind it
 
 
 class Heartbeat:
@@ -93,6 +100,10 @@ class Heartbeat:
             for step in steps:
                 if not step.finished and now - step.last_heartbeat >= step.heartbeat_interval:
                     self._renew(step, now)
+                ahead = step.tx.ahead
+                if (ahead is not None and ahead.queued() and not step.finished
+                        and now - step.began >= HAND_BACK_AFTER):
+                    self._hand_back(ahead)
             time.sleep(TICK)
 
     def _renew(self, step: Step, now: float) -> None:
@@ -107,6 +118,19 @@ class Heartbeat:
         if not alive and not step.finished:
             step.lost = True
             step.stop("its claim was lost: another runner took the task over")
+
+    def _hand_back(self, ahead) -> None:
+        """Give back the claims queued behind a long step (those it cannot give back now,
+        SQLite's write lock held by the step, go back in the queue for the next tick)."""
+        from .claim import release
+        claims = ahead.drain()
+        for n, claim in enumerate(claims):
+            try:
+                release(self.tasker, claim, timeout=0.3)
+            except Exception as exc:
+                log.warning("giving back the claim of task %s failed: %s", claim.task_id, exc)
+                ahead.requeue(claims[n:])
+                return
 
     def _drop_connection(self) -> None:
         try:

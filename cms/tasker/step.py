@@ -158,6 +158,7 @@ class Step:
         self.started = time.time()
         self.last_save = now
         self.last_heartbeat = now
+        self.began = now                   # monotonic: the claims queued behind it (heartbeat)
         self.heartbeat_interval = (max(claim.lease_seconds / 3.0, 0.5) if runner.storage.shared
                                    else float("inf"))
         self.debug = bool(settings.get("debug"))
@@ -395,10 +396,12 @@ class StepRunner:
                 step.log("error", f"the task's method returned {returned(result)}, not True or "
                                   "False: the task failed (return True to go on or finish, "
                                   "False to fail)")
+            handed_back: list[Claim] = []
             try:
                 outcome = self._finish(step, task_data, outcome, save_data=True)
                 keep_open = ahead is not None and self._batch_goes_on(step, ahead)
                 if ahead is not None and not keep_open:
+                    handed_back = self._hand_back_queued(step, ahead)
                     ahead.take(self._claims_ahead(step, ahead))
                     self._load_ahead(ahead.taken())
                 step.end(commit=True, keep_open=keep_open)
@@ -408,6 +411,7 @@ class StepRunner:
             except BaseException as exc:     # the claim was lost, or the final commit failed
                 if ahead is not None:
                     ahead.drop()
+                self.rolled_back.extend(handed_back)     # still held: given back later
                 error = exc
         step.end(commit=False)
         if step.lost or isinstance(error, ClaimLost):
@@ -456,6 +460,20 @@ class StepRunner:
                 and (step.tx.batch is None or step.tx.batch.steps + 1 < storage.batch_steps)
                 and time.monotonic() - step.tx.began < storage.batch_seconds
                 and not storage.writer_waits())
+
+    def _hand_back_queued(self, step: Step, ahead: ClaimAhead) -> list[Claim]:
+        """A long step that never committed part way: give back, with its last commit, the
+        claims still queued behind it (the heartbeat gives them back while it runs, but not
+        while SQLite's write lock is held by the step's batch); run later, they would have
+        outlived their lease unrenewed and been reaped as a dead runner's."""
+        from .claim import release
+        from .heartbeat import HAND_BACK_AFTER
+        if not ahead.queued() or time.monotonic() - step.began < HAND_BACK_AFTER:
+            return []
+        claims = ahead.drain()
+        for claim in claims:
+            release(self.tasker, claim)
+        return claims
 
     def _claims_ahead(self, step: Step, ahead: ClaimAhead) -> int:
         """How many tasks to claim with this commit: after a short step, as many as steps that
