@@ -12,7 +12,7 @@ import subprocess
 import time
 
 import pytest
-from conftest import PYTHON
+from conftest import ENGINE, PYTHON
 from tasker_support import prepare_counter_site
 from test_runners import ROOT, add_task, cms, output, row, start, stop_process, wait_for
 
@@ -70,3 +70,36 @@ def test_claims_held_ahead_of_a_long_step_are_not_reaped_as_dead_runners(tasker,
     assert not any("stopped answering" in line or "runner died" in line
                    for lines in logs.values() for line in lines), logs
     assert [tasker.site.pages.get(t.parent.id).get("hits") for t in behind] == [1] * 3
+
+
+@pytest.mark.skipif(ENGINE == "sqlite", reason="a runner frozen mid-step holds SQLite's write lock: "
+                    "nobody reaps its task before it wakes")
+def test_a_runner_frozen_past_its_lease_leaves_the_task_the_reaper_handed_on(tasker, worker_env,
+                                                                             tmp_path):
+    """A worker frozen mid-step (SIGSTOP, a paused VM) past its lease: the reaper hands the
+    task on with its last saved data ("attempt 1 of 20"). When the worker wakes, its step's
+    deadline has passed during the freeze, and its supervisor killed the step as overrunning
+    and failed the task it no longer held: a runner that lost its claim must leave the task
+    alone (DESIGN.md), and a task that is merely paused did not ignore its timeout."""
+    from cms.tasker import reap_expired
+    site = tasker.site
+    site.modules.save_config("Tasker", lease_seconds=1, max_attempts=20)
+    target = site.pages.add("counter", 1, title="Import")
+    task = add_task(tasker, "import_rows", "Import", {"total": 400, "delay": 0.02, "every": 5},
+                    page=target)
+    worker = start(worker_env, tmp_path, "worker", "--processes", "1", "--poll", "0.2",
+                   "--step-time", "2", "--grace", "1")
+    try:
+        assert wait_for(lambda: row(tasker, task)[2] >= 3, 30), output(tmp_path)
+        os.killpg(worker.pid, signal.SIGSTOP)         # the whole runner freezes
+        time.sleep(4)                                 # past its lease, and past its deadline
+        assert reap_expired(tasker) == [task.id]      # another machine's reaper hands it on
+        assert row(tasker, task)[:2] == (TaskState.ACTIVE, 0)
+        os.killpg(worker.pid, signal.SIGCONT)
+        time.sleep(2)
+        log = "\n".join(tasker.get_log(task))
+        assert tasker.get_state(task) == TaskState.ACTIVE, (log, output(tmp_path))
+        assert "ran past its timeout" not in log
+    finally:
+        os.killpg(worker.pid, signal.SIGCONT)
+        stop_process(worker)

@@ -50,6 +50,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("cms.tasker.runners")
 
 WATCH_EVERY = 0.1            # seconds between two looks at the children
+FROZEN_AFTER = 2.0           # a gap this long between two looks: this process was frozen
 DEFAULT_GRACE = 5.0          # seconds a step may overrun its deadline before it is killed
 MEMORY_SLACK = 16 * 2**20    # bytes a step must have grown its process by to be killed for memory
 RESPAWN_BACKOFF_MAX = 30.0   # seconds between restarts of a child that cannot start
@@ -112,6 +113,12 @@ class Supervisor:
         self._tasker: Tasker | None = None
         self._done = threading.Event()
         self.backoff = 0.0                  # seconds: the database thread's wait after a failure
+        # When the runner last woke from a freeze (SIGSTOP, a paused VM: a gap between two
+        # looks at the children). Its steps were frozen with it: time frozen is not a step
+        # overrunning, so a step whose deadline passed meanwhile gets the grace from the wake
+        # to notice (its claim may be lost: its next save stops it) before it is killed.
+        self.last_watch = 0.0
+        self.woke_at = 0.0
 
     # -- signals ------------------------------------------------------------------------------
     def request_stop(self, at_once: bool = False) -> None:
@@ -221,6 +228,9 @@ class Supervisor:
 
     def _watch(self) -> None:
         now = time.time()
+        if self.last_watch and now - self.last_watch >= FROZEN_AFTER:
+            self.woke_at = now
+        self.last_watch = now
         for child in self.children:
             if child.retired and not self._alive(child):
                 continue
@@ -242,7 +252,7 @@ class Supervisor:
                 self.jobs.put(("beat", busy))
 
     def _overran(self, slot: Slot, busy: Busy, now: float) -> bool:
-        return overran(slot, busy.deadline, self.grace, now)
+        return overran(slot, max(busy.deadline, self.woke_at), self.grace, now)
 
     @staticmethod
     def _runner_of(child: Child) -> str:
