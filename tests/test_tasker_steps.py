@@ -532,6 +532,7 @@ def test_the_heartbeat_stays_awake_between_short_steps_and_parks_when_they_stop(
             self.last_save, self.last_heartbeat = time.monotonic() - 60, time.monotonic()
             self.due = self.finished = False
             self.heartbeat_interval = float("inf")
+            self.ahead = None                   # no claims queued behind it
 
     first = Step()
     heart.add(first)

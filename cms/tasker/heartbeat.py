@@ -30,6 +30,9 @@ import threading
 import time
 from typing import TYPE_CHECKING
 
+from ..errors import DatabaseBusy
+from .claim import ClaimAhead, release
+
 if TYPE_CHECKING:
     from .step import Step
     from .tasker import Tasker
@@ -100,7 +103,7 @@ class Heartbeat:
             for step in steps:
                 if not step.finished and now - step.last_heartbeat >= step.heartbeat_interval:
                     self._renew(step, now)
-                ahead = step.tx.ahead
+                ahead = step.ahead
                 if (ahead is not None and ahead.queued() and not step.finished
                         and now - step.began >= HAND_BACK_AFTER):
                     self._hand_back(ahead)
@@ -119,14 +122,16 @@ class Heartbeat:
             step.lost = True
             step.stop("its claim was lost: another runner took the task over")
 
-    def _hand_back(self, ahead) -> None:
+    def _hand_back(self, ahead: ClaimAhead) -> None:
         """Give back the claims queued behind a long step (those it cannot give back now,
         SQLite's write lock held by the step, go back in the queue for the next tick)."""
-        from .claim import release
         claims = ahead.drain()
         for n, claim in enumerate(claims):
             try:
                 release(self.tasker, claim, timeout=0.3)
+            except DatabaseBusy:        # SQLite's write lock, held by the step: next tick
+                ahead.requeue(claims[n:])
+                return
             except Exception as exc:
                 log.warning("giving back the claim of task %s failed: %s", claim.task_id, exc)
                 ahead.requeue(claims[n:])

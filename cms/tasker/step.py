@@ -65,9 +65,9 @@ from ..fieldtypes import fold
 from ..page import Page
 from . import sql
 from .after_step import after_step
-from .claim import Claim, ClaimAhead, claim_task, why_not_claimable
+from .claim import Claim, ClaimAhead, claim_task, release, why_not_claimable
 from .errors import ClaimLost, TaskError
-from .heartbeat import Heartbeat
+from .heartbeat import HAND_BACK_AFTER, Heartbeat
 from .refs import acting_name, task_id_of
 from .state import LIVE_STATES, TaskState, as_state
 from .step_transaction import Batch, StepTransaction
@@ -159,6 +159,7 @@ class Step:
         self.last_save = now
         self.last_heartbeat = now
         self.began = now                   # monotonic: the claims queued behind it (heartbeat)
+        self.ahead = ahead                 # those claims (a runner's batch of short steps)
         self.heartbeat_interval = (max(claim.lease_seconds / 3.0, 0.5) if runner.storage.shared
                                    else float("inf"))
         self.debug = bool(settings.get("debug"))
@@ -466,8 +467,6 @@ class StepRunner:
         claims still queued behind it (the heartbeat gives them back while it runs, but not
         while SQLite's write lock is held by the step's batch); run later, they would have
         outlived their lease unrenewed and been reaped as a dead runner's."""
-        from .claim import release
-        from .heartbeat import HAND_BACK_AFTER
         if not ahead.queued() or time.monotonic() - step.began < HAND_BACK_AFTER:
             return []
         claims = ahead.drain()
@@ -550,7 +549,6 @@ class StepRunner:
 
     def _release_apart(self, step: Step) -> None:
         """Give the claim back, state unchanged, with the step's log lines."""
-        from .claim import release
         try:
             lines, step.lines = step.lines, []
             if release(self.tasker, step.claim):
