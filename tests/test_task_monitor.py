@@ -147,3 +147,21 @@ def test_a_trashed_task_still_names_the_page_it_worked_on(web_site, db_url, tmp_
     assert f'<a href="/admin/?open={target.id}">Dictionary</a>' in shown.text
     assert f'<a href="/admin/?open={target.id}">Dictionary</a>' in panel.text
     assert refused.status == 404                  # its actions answer that it is gone
+
+
+def test_a_missing_task_and_a_page_past_the_list_lead_back_to_the_tasks(web_site, db_url,
+                                                                        tmp_path):
+    """The 404 of a task offered "Back to the pages"; a list page past the end said "No
+    tasks." beside "all 3" with no way back."""
+    for _ in range(3):
+        make_task(web_site)
+    with running_server(db_url, tmp_path) as server:
+        admin = Client(server)
+        admin.login()
+        missing = admin.get("/admin/tasks/999999/")
+        assert missing.status == 404 and 'href="/admin/tasks/">Back to the tasks' in missing.text
+        assert 'href="/admin/">Back to the pages' in admin.get("/admin/page/999999/edit").text
+        past = admin.get("/admin/tasks/?start=99950")
+        assert past.status == 200 and "the list has 3" in past.text
+        assert 'href="/admin/tasks/">Back to the first page' in past.text
+        assert "No tasks in this state." in admin.get("/admin/tasks/?state=5").text
