@@ -497,3 +497,21 @@ def test_password_inputs_are_as_wide_as_the_inputs_beside_them(web_site, page):
         wide = page.locator(beside).bounding_box()["width"]
         narrow = page.locator(password).bounding_box()["width"]
         assert abs(wide - narrow) < 2, (path, wide, narrow)
+
+
+def test_a_tasks_log_opens_on_its_newest_lines(web_site, page):
+    """The log box opened on the oldest of up to 1,000 lines, the latest out of view."""
+    task = make_task(web_site, title="Long log")
+    tasker = web_site.modules.get("Tasker")
+    with web_site.transaction():
+        tasker.logs.append(task.id, [("info", f"line {n}") for n in range(300)], 1000)
+    log_in(page)
+    page.goto(f"{page.base}/admin/tasks/{task.id}/")
+    log = page.locator("#task-log")
+    page.wait_for_function("""() => {
+        const log = document.getElementById('task-log');
+        return log.scrollHeight > log.clientHeight
+            && log.scrollHeight - log.scrollTop - log.clientHeight < 24;
+    }""", timeout=5000)
+    last = log.locator("li").last
+    assert "line 299" in last.inner_text()

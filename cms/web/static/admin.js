@@ -315,9 +315,13 @@
     });
   }
 
+  // The log follows its newest line, as a terminal does, unless the reader scrolled up.
+  function atLogEnd(log) { return log.scrollHeight - log.scrollTop - log.clientHeight < 24; }
+
   function showLog(lines) {
     var log = document.getElementById("task-log");
     if (!log || !lines.length && log.children.length) { return; }
+    var following = atLogEnd(log);
     var items = document.createDocumentFragment();
     lines.forEach(function (line) {
       var item = document.createElement("li");
@@ -325,6 +329,7 @@
       items.appendChild(item);
     });
     log.replaceChildren(items);
+    if (following) { log.scrollTop = log.scrollHeight; }
   }
 
   // Every row of the list in one request every 2 s (one query on the server), so a task
@@ -419,6 +424,8 @@
     if (document.getElementById("task-list")) { pollList(); }
     var detail = document.getElementById("task-detail");
     if (detail) {
+      var log = document.getElementById("task-log");
+      if (log) { log.scrollTop = log.scrollHeight; }       /* opens on the newest lines */
       pollDetail(detail);
       if (detail.getAttribute("data-run") === "1") { runLoop(detail); }
     }
