@@ -322,14 +322,19 @@ def test_trash_asks_in_a_dialog_and_then_not_again(web_site, page):
     """The script's dialog is the question: said yes there, the server asks no more (its own
     page asks only a browser without the script)."""
     about = web_site.pages.add("basic-page", 1, "about", title="About")
+    web_site.pages.add("basic-page", about, "team", title="Team")
+    alone = web_site.pages.add("basic-page", 1, "alone", title="Alone")
     asked: list[str] = []
     page.on("dialog", lambda dialog: asked.append(dialog.message))
     log_in(page)
-    page.locator(f"#page-{about.id}").hover()
-    page.click(f"#page-{about.id} form[action$='/trash'] button")
-    page.locator(".notice", has_text="Moved About to the trash").wait_for()
-    assert asked == ["Move this page and its children to the trash?"]
-    assert web_site.pages.get(about.id).is_trash()
+    for trashed, title in ((about, "About"), (alone, "Alone")):
+        page.locator(f"#page-{trashed.id}").hover()
+        page.click(f"#page-{trashed.id} form[action$='/trash'] button")
+        page.locator(".notice", has_text=f"Moved {title} to the trash").wait_for()
+        assert web_site.pages.get(trashed.id).is_trash()
+    # children are named only where there are some
+    assert asked == ["Move this page and its children to the trash?",
+                     "Move this page to the trash?"]
     assert page.locator("#confirm-form").count() == 0
 
 

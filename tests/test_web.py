@@ -661,6 +661,18 @@ def confirmation_form(answer) -> tuple[str, dict[str, str]]:
                                           form.group(2)))
 
 
+def test_trashing_a_page_without_the_script_names_the_pages_below_only_when_there_are(
+        web_site, admin):
+    parent = web_site.pages.add("basic-page", 1, "parent", title="Parent")
+    web_site.pages.add("basic-page", parent, "child", title="Child")
+    alone = web_site.pages.add("basic-page", 1, "alone", title="Alone")
+    asked = admin.post(f"/admin/page/{parent.id}/trash", {"csrf_token": admin.token()})
+    assert "Move Parent (/parent/) and the pages below it to the trash?" in asked.text
+    asked = admin.post(f"/admin/page/{alone.id}/trash", {"csrf_token": admin.token()})
+    assert "Move Alone (/alone/) to the trash?" in asked.text
+    assert not web_site.pages.get(alone.id).is_trash()            # asked, nothing done yet
+
+
 def test_kill_and_trash_without_the_script_ask_first_then_come_back(web_site, admin):
     task = make_task(web_site)
     admin.post(f"/admin/tasks/{task.id}/action", {"cmd": "activate", "csrf_token": admin.token()})

@@ -387,8 +387,9 @@ def register(web: Web) -> None:
             ctx.notice("error", "Tasks are trashed from the task monitor.")
         else:
             if page.trashable():
-                ctx.confirm(f"Move {page.get('title') or page.name} ({page.path}) and the pages "
-                            "below it to the trash?", "Move to the trash", f"/admin/?open={parent_id}")
+                below = " and the pages below it" if page.num_children else ""
+                ctx.confirm(f"Move {page.get('title') or page.name} ({page.path}){below} to the "
+                            "trash?", "Move to the trash", f"/admin/?open={parent_id}")
             try:
                 page.trash()
                 ctx.notice("message", f"Moved {page.get('title') or page.name} to the trash")
