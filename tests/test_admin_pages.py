@@ -36,6 +36,9 @@ def test_an_empty_title_or_required_field_is_refused_beside_it(site, superuser):
         assert f"{label} is required" in beside
     again = site.pages.get(page.id)
     assert (again.title, again.summary) == ("About", "Short")
+    # the add form marks its title required as the editor does
+    assert 'Title <span class="required" title="required">*</span>' in \
+        superuser.get("/admin/page/add?parent=1").text
 
 
 def test_the_editor_names_who_created_and_modified_the_page(site, superuser, admin_server):
