@@ -191,6 +191,12 @@ def test_the_move_picker_offers_no_page_below_the_one_moved(site, superuser):
         assert refused.status == 400
         assert "under itself or" in refused.text, typed
     assert site.pages.get(page.id).path == "/section/"
+    # the parent it has is no choice either: said in the picker and to a typed path
+    picker = superuser.get(f"/admin/page/{child.id}/move").text
+    assert "its parent now" in picker.split(f'id="page-{page.id}"', 1)[1].split("</div>", 1)[0]
+    refused = superuser.post(f"/admin/page/{child.id}/move", {"csrf_token": token,
+                                                              "parent": "/section/"})
+    assert refused.status == 400 and "is under /section/ already" in refused.text
 
 
 def page_actions(html: str) -> str:

@@ -358,6 +358,8 @@ def register(web: Web) -> None:
             error = f"there is no page {target_text!r} to move to (give its path or id)"
         elif target.is_trash() or target.id == TRASH_ID:
             error = "pages go to the trash with Trash, not with Move"
+        elif target.id == page.parent_id:
+            error = f"{page.path} is under {target.path} already: pick another parent"
         elif below_or_itself(target, page):
             error = (f"cannot move {page.path} under itself or one of its descendants "
                      f"({target.path})")
