@@ -42,6 +42,9 @@ def test_a_selector_is_built_from_the_form_and_shown(site, superuser):
     assert result_ids(answer) == [wanted.id]
     assert 'value="template=item, title*=&#34;\\&#34;hello\\&#34;&#34;"' in answer.text
     assert 'title="sort by name"' in answer.text
+    # the field menu offers what a selector may search: no password, which it refuses
+    menu = answer.text.split('<select name="field">', 1)[1].split("</select>", 1)[0]
+    assert '<option value="title"' in menu and '<option value="pass"' not in menu
 
 
 def test_a_bad_selector_shows_its_error_and_where(superuser):

@@ -117,7 +117,8 @@ def register(web: Web) -> None:
                           page_url=page_url,
                           operators=OPERATOR_CHOICES, cell=cell,
                           templates=sorted(t.name for t in ctx.site.templates),
-                          fields=list(PROPERTY_KEYS) + ctx.site.fields.names())
+                          fields=list(PROPERTY_KEYS) + [f.name for f in ctx.site.fields
+                                                        if f.type.searchable])
 
 
 def find_page(ctx: Context, selector: str, start: int, per: int) -> Found:
