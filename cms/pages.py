@@ -173,11 +173,13 @@ class Pages(Hookable):
         if key == "":
             return NullPage(self.site)
         if isinstance(key, int):
+            if not 0 < key < 2**63:          # no page has it: SQLite cannot even bind it
+                return NullPage(self.site)
             row = self.db.one(BY_ID, (key,))
         elif isinstance(key, str) and key.startswith("/") and "," not in key:   # a path alone
             return self.get_by_path(key)
         elif isinstance(key, str) and key.strip().isdigit():
-            row = self.db.one(BY_ID, (int(key),))
+            return self.get(int(key))
         elif isinstance(key, str):
             # As ProcessWire's get() (its findAll option): no status excludes a page, whatever
             # include= says; `status=` still filters ("/about/, include=all" is path= too).

@@ -1,0 +1,42 @@
+"""An operator's audit of the command line: bad input gets one line and the right exit code,
+summaries say what happened, and nothing is left half done.
+
+Each test runs the real `python run.py ...` as a subprocess, as cron, scripts and terminals do.
+"""
+from __future__ import annotations
+
+import subprocess
+
+import pytest
+from conftest import PYTHON, ROOT
+from tasker_support import prepare_counter_site
+
+
+def run(env, *args, timeout=120):
+    return subprocess.run([PYTHON, str(ROOT / "run.py"), *map(str, args)], env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def one_error_line(result) -> str:
+    """The stderr of a command that failed cleanly: one `cms: error:` line, no traceback."""
+    assert "Traceback" not in result.stderr, result.stderr
+    lines = [line for line in result.stderr.strip().splitlines() if " INFO " not in line]
+    assert len(lines) == 1 and lines[0].startswith("cms: error:"), result.stderr
+    return lines[0]
+
+
+@pytest.fixture
+def counter_site(tmp_path, db_url):
+    site = prepare_counter_site(tmp_path, db_url)
+    yield site
+    site.close()
+
+
+@pytest.mark.slow
+def test_a_task_id_past_64_bits_is_one_line_not_a_traceback(run_env, counter_site):
+    """`tasks show 99999999999999999999` (a typo, a pasted number) raised OverflowError from
+    SQLite with a traceback; it names no task, as `tasks show 9999` says."""
+    for command in (["tasks", "show"], ["tasks", "activate"], ["tasks", "run"]):
+        result = run(run_env, *command, "99999999999999999999")
+        assert result.returncode == 1, (command, result.stderr)
+        assert "there is no task with id 99999999999999999999" in one_error_line(result)
