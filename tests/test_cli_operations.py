@@ -40,3 +40,17 @@ def test_a_task_id_past_64_bits_is_one_line_not_a_traceback(run_env, counter_sit
         result = run(run_env, *command, "99999999999999999999")
         assert result.returncode == 1, (command, result.stderr)
         assert "there is no task with id 99999999999999999999" in one_error_line(result)
+
+
+@pytest.mark.slow
+def test_a_database_url_with_a_bad_port_or_host_is_one_line(run_env):
+    """A port out of range or an unclosed IPv6 bracket in --db raised urllib's ValueError with
+    a traceback, where every other bad URL is one line naming the URL (no password)."""
+    for url in ("postgresql://u:secret@127.0.0.1:99999/db", "mysql://u:secret@127.0.0.1:abc/db",
+                "postgresql://u:secret@[::1:5432/db"):
+        for command in (["tasks", "list"], ["migrate"], ["cron"]):
+            result = run(run_env, "--db", url, *command)
+            assert result.returncode == 1, (url, command, result.stderr)
+            line = one_error_line(result)
+            assert "secret" not in result.stderr, result.stderr
+            assert "port" in line or "URL" in line, line

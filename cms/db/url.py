@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 import ssl
 from typing import Any
 from urllib.parse import parse_qsl, unquote, urlsplit
@@ -20,8 +21,12 @@ SCHEMES = {
 
 def redact_url(url: str) -> str:
     """The URL with its password replaced, fit for error messages and logs."""
-    parts = urlsplit(url)
-    if parts.password is None:
+    try:
+        parts = urlsplit(url)
+        password = parts.password
+    except ValueError:           # not a URL urllib can read: hide whatever follows a colon
+        return re.sub(r"(//[^:/@]*:)[^@]*@", r"\1***@", url)
+    if password is None:
         return url
     netloc = parts.netloc.replace(":" + parts.password + "@", ":***@", 1)
     return parts._replace(netloc=netloc).geturl()
@@ -129,15 +134,20 @@ def connect(url: str) -> Database:
                 raise DatabaseError(f"cannot open {redact_url(url)!r}: folder {folder!r} does not exist")
         db: Database = SqliteDatabase(url, path, **options)
     else:
-        parts = urlsplit(url)
+        try:
+            parts = urlsplit(url)
+            port = parts.port
+        except ValueError as exc:        # "Port out of range 0-65535", "Invalid IPv6 URL"
+            raise DatabaseError(f"cannot read the database URL {redact_url(url)!r}: "
+                                f"{str(exc)[:1].lower() + str(exc)[1:]}") from None
         params = {
             "host": parts.hostname or "127.0.0.1",
             "user": unquote(parts.username) if parts.username else None,
             "password": unquote(parts.password) if parts.password else None,
             "database": parts.path.lstrip("/") or "test",
         }
-        if parts.port:
-            params["port"] = parts.port
+        if port:
+            params["port"] = port
         params = {k: v for k, v in params.items() if v is not None}
         if engine == "postgresql":
             from .postgresql import PostgresqlDatabase as cls
