@@ -54,3 +54,12 @@ def test_a_database_url_with_a_bad_port_or_host_is_one_line(run_env):
             line = one_error_line(result)
             assert "secret" not in result.stderr, result.stderr
             assert "port" in line or "URL" in line, line
+
+
+@pytest.mark.slow
+def test_serve_on_a_host_that_does_not_resolve_is_one_line(run_env, site):
+    """`serve --host nosuchhost.invalid` raised waitress's ValueError("Invalid host/port
+    specified.") with two tracebacks; `demo` says it in one line, and so should serve."""
+    result = run(run_env, "serve", "--host", "nosuchhost.invalid", "--port", "8388", timeout=60)
+    assert result.returncode == 1, result.stderr
+    assert "cannot listen on nosuchhost.invalid:8388" in one_error_line(result)

@@ -34,6 +34,11 @@ def cmd_serve(args: argparse.Namespace) -> int:
         raise UsageError(f"--threads must be 1..256, not {args.threads}")
     if not 1 <= args.processes <= 64:
         raise UsageError(f"--processes must be 1..64, not {args.processes}")
+    from .site import port_problem
+    problem = port_problem(args.host, args.port)     # a name that does not resolve, a port in use
+    if problem:
+        print(f"cms: error: cannot listen on {args.host}:{args.port}: {problem}", file=sys.stderr)
+        return 1
     site = boot_from(args)      # a wrong database URL fails here, with one line, before binding
     try:
         if not [user for user in site.users.all() if not user.is_guest()]:
