@@ -232,7 +232,15 @@ def get_meta(site: Site, name: str, default: object = None) -> object:
 
 
 def pending_upgrades(site: Site) -> list[int]:
-    return list(range(schema_version(site) + 1, len(MIGRATIONS) + 1))
+    """The upgrades this database has not had; a CmsError when a later release upgraded it
+    further than this one knows (its tables may have a shape this code would corrupt)."""
+    version = schema_version(site)
+    if version > len(MIGRATIONS):
+        from .errors import CmsError
+        raise CmsError(f"the database schema is at version {version}, newer than this "
+                       f"release's {len(MIGRATIONS)}: a later release upgraded it; run that "
+                       "release (nothing was changed)")
+    return list(range(version + 1, len(MIGRATIONS) + 1))
 
 
 def upgrade(site: Site) -> list[int]:
