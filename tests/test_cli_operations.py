@@ -87,3 +87,32 @@ def test_a_database_of_a_newer_schema_is_refused(run_env, counter_site):
         assert str(ours + 1) in line and str(ours) in line, line
     assert tasker.get_state(task).label == "active"
     assert not counter_site.pages.get(page.id).get("hits")      # no step ran
+
+
+@pytest.mark.slow
+def test_numbers_that_are_not_finite_are_bad_usage(run_env, counter_site):
+    """`cron --time-limit nan` (or inf), `worker --step-time nan`, `--max-memory nan` and
+    `tasks run --step-time nan` passed the checks (`nan <= 0` is False): cron and the worker
+    then said "3 step(s) ... 3 failed" though no step ran and exited 1 with "the step process
+    could not start"; `tasks run` activated the waiting task before it failed, leaving it
+    active. Each is bad usage (exit 2) that changes nothing, as `--time-limit 0` is."""
+    page = counter_site.pages.add("counter", 1, "c", title="C")
+    tasker = counter_site.modules.get("Tasker")
+    ready = tasker.create_task("Counter", "wait", page, "Ready", {"seconds": 0.01})
+    tasker.activate_task(ready)
+    waiting = tasker.create_task("Counter", "wait", page, "Waiting", {"seconds": 0.02})
+    for args in (["cron", "--time-limit", "nan"], ["cron", "--time-limit", "inf"],
+                 ["cron", "--grace", "nan"],
+                 ["worker", "--until-idle", "--step-time", "nan"],
+                 ["worker", "--until-idle", "--step-time", "inf"],
+                 ["worker", "--until-idle", "--max-memory", "nan"],
+                 ["worker", "--until-idle", "--poll", "inf"],
+                 ["tasks", "run", str(waiting.id), "--step-time", "nan"],
+                 ["tasks", "run", str(waiting.id), "--step-time", "inf"],
+                 ["tasks", "run", str(waiting.id), "--step-time", "-1"]):
+        result = run(run_env, *args, timeout=60)
+        assert result.returncode == 2, (args, result.stdout, result.stderr)
+        assert "step(s)" not in result.stdout, (args, result.stdout)
+    assert tasker.get_state(ready).label == "active"
+    assert tasker.get_details(ready)["steps"] == 0
+    assert tasker.get_state(waiting).label == "waiting"

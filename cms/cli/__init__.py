@@ -28,6 +28,19 @@ class Parser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: error: {message}\n")
 
 
+def finite(text: str) -> float:
+    """A number of seconds or megabytes: `nan` and `inf` are bad usage (exit 2), as argparse
+    reports text that is no number (float() reads both, and `nan <= 0` is False)."""
+    import math
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(value):
+        raise argparse.ArgumentTypeError(f"a finite number is needed, not {text!r}")
+    return value
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="cms", description="A page-tree CMS with Tasker. With no command: "
                     "the demo site, served with a worker, at http://127.0.0.1:8080/.")

@@ -12,7 +12,7 @@ import argparse
 import sys
 from typing import Any, Callable
 
-from . import UsageError
+from . import UsageError, finite
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -31,9 +31,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         description="Run steps of ready tasks, each in a supervised child process, until none "
                     "is ready or the time limit is up; one line per step. Crontab: "
                     "`* * * * * cd SITE && python run.py cron`.")
-    cron.add_argument("--time-limit", type=float, metavar="S",
+    cron.add_argument("--time-limit", type=finite, metavar="S",
                       help="seconds to run (default: the Tasker setting cron_timeout, 55)")
-    cron.add_argument("--grace", type=float, default=DEFAULT_GRACE, metavar="S",
+    cron.add_argument("--grace", type=finite, default=DEFAULT_GRACE, metavar="S",
                       help=f"seconds a step may overrun its timeout before its process is "
                            f"killed and the task fails (default {DEFAULT_GRACE:g})")
     cron.add_argument("-q", "--quiet", action="store_true", help="no line per step")
@@ -51,16 +51,16 @@ def register(sub: argparse._SubParsersAction) -> None:
     worker.add_argument("--max-steps", type=int, default=DEFAULT_MAX_STEPS, metavar="N",
                         help=f"a process is replaced after N steps (default {DEFAULT_MAX_STEPS}; "
                              "0 = never)")
-    worker.add_argument("--max-memory", type=float, default=DEFAULT_MAX_MEMORY_MB, metavar="MB",
+    worker.add_argument("--max-memory", type=finite, default=DEFAULT_MAX_MEMORY_MB, metavar="MB",
                         help=f"a process is replaced once its memory passes MB; steps stop near "
                              "it, and a step that grows its process past it is killed and its "
                              f"task fails (default {DEFAULT_MAX_MEMORY_MB}; 0 = no limit)")
-    worker.add_argument("--poll", type=float, default=DEFAULT_POLL, metavar="S",
+    worker.add_argument("--poll", type=finite, default=DEFAULT_POLL, metavar="S",
                         help=f"seconds between looks for work while none is ready "
                              f"(default {DEFAULT_POLL:g})")
-    worker.add_argument("--step-time", type=float, metavar="S",
+    worker.add_argument("--step-time", type=finite, metavar="S",
                         help="the time box of one step (default: the setting cron_timeout, 55)")
-    worker.add_argument("--grace", type=float, default=DEFAULT_GRACE, metavar="S",
+    worker.add_argument("--grace", type=finite, default=DEFAULT_GRACE, metavar="S",
                         help=f"seconds a step may overrun its time box before its process is "
                              f"killed and the task fails (default {DEFAULT_GRACE:g})")
     worker.add_argument("--until-idle", action="store_true",

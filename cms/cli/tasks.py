@@ -23,7 +23,7 @@ from typing import Any
 from ..errors import CmsError
 from ..tasker.state import TaskState
 from ..tasker.status import counts_of
-from . import Parser, UsageError, boot_from
+from . import Parser, UsageError, boot_from, finite
 
 KILLED = "killed and reset to 0%"      # DESIGN.md: a kill is a stop plus a reset; said plainly
 ACTIONS = ("activate", "suspend", "kill", "reset", "trash")
@@ -79,7 +79,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     run = tsub.add_parser("run", help="run a task here, step after step, to its end")
     run.add_argument("id", metavar="ID", type=task_id)
-    run.add_argument("--step-time", type=float, metavar="S",
+    run.add_argument("--step-time", type=finite, metavar="S",
                      help="the time box of each step (default: the setting cron_timeout, 55)")
     run.set_defaults(func=cmd_run)
 
@@ -315,6 +315,8 @@ def _bar(progress: int, title: str, state: str) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from ..tasker.claim import why_not_claimable
+    if args.step_time is not None and args.step_time <= 0:
+        raise UsageError("--step-time must be more than 0 seconds")
     tasker = _tasker(args)
     task = _task(tasker, args.id)
     state = tasker.get_state(task)
