@@ -116,3 +116,17 @@ def test_numbers_that_are_not_finite_are_bad_usage(run_env, counter_site):
     assert tasker.get_state(ready).label == "active"
     assert tasker.get_details(ready)["steps"] == 0
     assert tasker.get_state(waiting).label == "waiting"
+
+
+@pytest.mark.slow
+def test_an_interval_too_long_to_schedule_is_refused_at_creation(run_env, counter_site):
+    """`tasks create ... --every 99999999999999999999` created the task; its first step did
+    the work and then failed the task with "OverflowError: timestamp out of range for platform
+    time_t" when it scheduled the next run. Invalid input creates nothing (DESIGN.md)."""
+    tasker = counter_site.modules.get("Tasker")
+    counter_site.pages.add("counter", 1, "c", title="C")
+    result = run(run_env, "tasks", "create", "Counter", "bump", "/c/", "Forever",
+                 "--every", "99999999999999999999")
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert "every" in one_error_line(result)
+    assert not tasker.get_tasks("title=Forever")

@@ -64,3 +64,9 @@ def validate_every(every: int | float | str | None) -> None:
     """Raise TaskError when `every` is neither a positive number of seconds nor a cron expression."""
     if every is not None:
         next_time(every, 0.0)
+        import time
+        try:           # a next run no date can hold failed the task at its first step's end
+            datetime.fromtimestamp(next_time(every, time.time()), timezone.utc)
+        except (OverflowError, OSError, ValueError):
+            raise TaskError(f"every {every!r} is too long: its next run would fall past the "
+                            "year 9999") from None
