@@ -130,3 +130,33 @@ def test_an_interval_too_long_to_schedule_is_refused_at_creation(run_env, counte
     assert result.returncode == 1, (result.stdout, result.stderr)
     assert "every" in one_error_line(result)
     assert not tasker.get_tasks("title=Forever")
+
+
+@pytest.mark.slow
+def test_cron_stopped_by_signals_does_not_say_no_task_is_ready(run_env, counter_site, tmp_path):
+    """Ctrl-C (or SIGTERM) twice on a cron run with a step under way ended it with "cron: 0
+    step(s) in 2.6 s; no task is ready", where the task it stopped is ready and waiting."""
+    import signal
+    import time
+
+    from tasker_support import wait_for
+    tasker = counter_site.modules.get("Tasker")
+    page = counter_site.pages.add("counter", 1, "c", title="C")
+    started = tmp_path / "started"
+    task = tasker.create_task("Counter", "stubborn", page, "Stubborn",
+                              {"seconds": 600, "started": str(started)})
+    tasker.activate_task(task)
+    cron = subprocess.Popen([PYTHON, str(ROOT / "run.py"), "cron", "--time-limit", "50"],
+                            env=run_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(started.exists, 30)
+        cron.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        cron.send_signal(signal.SIGTERM)
+        out, err = cron.communicate(timeout=30)
+    finally:
+        if cron.poll() is None:
+            cron.kill()
+    last = out.strip().splitlines()[-1]
+    assert "stopped" in last and "no task is ready" not in last, (out, err)
+    assert tasker.get_state(task).label == "active"

@@ -45,7 +45,9 @@ def run_cron(url: str, site_dir: str, *, time_limit: float | None = None,
         site.close()
     config = RunnerConfig(url=url, site_dir=site_dir, invoker="cron", until_idle=True,
                           end=start + limit, step_seconds=limit, quiet=quiet, name="cron")
-    outcome = Supervisor(config, processes=1, grace=grace, out=out).run()
-    ended = "time is up" if time.time() >= config.end - 0.5 else "no task is ready"
+    supervisor = Supervisor(config, processes=1, grace=grace, out=out)
+    outcome = supervisor.run()
+    ended = ("stopped by a signal" if supervisor.stop_level else
+             "time is up" if time.time() >= config.end - 0.5 else "no task is ready")
     out(summary("cron", outcome, ended))
     return outcome
