@@ -160,3 +160,22 @@ def test_cron_stopped_by_signals_does_not_say_no_task_is_ready(run_env, counter_
     last = out.strip().splitlines()[-1]
     assert "stopped" in last and "no task is ready" not in last, (out, err)
     assert tasker.get_state(task).label == "active"
+
+
+@pytest.mark.slow
+def test_task_titles_cannot_send_control_sequences_to_the_terminal(run_env, counter_site):
+    """A title keeps ESC and BEL (line breaks become spaces, nothing else is taken out), and a
+    task's title comes from whoever created it, also through the web API. `tasks list` and
+    `tasks show` printed it raw, so a title could clear the operator's screen, retitle the
+    window or hide lines (`\\x1b[2J`, `\\x1b]0;...\\x07`); they should show such characters
+    escaped."""
+    tasker = counter_site.modules.get("Tasker")
+    page = counter_site.pages.add("counter", 1, "c", title="C")
+    evil = "Import\x1b]0;owned\x07\x1b[2J\x1b[1Afake line\x9b"
+    task = tasker.create_task("Counter", "bump", page, evil)
+    for args in (["tasks", "list"], ["tasks", "show", task.id]):
+        result = run(run_env, *args)
+        assert result.returncode == 0, result.stderr
+        assert "Import" in result.stdout
+        for control in ("\x1b", "\x07", "\x9b"):
+            assert control not in result.stdout, (args, result.stdout)

@@ -134,6 +134,17 @@ def _state(text: str) -> int:
     raise UsageError(f"unknown state {text!r}; use one of {', '.join(STATE_NAMES[1:])} or 0-5")
 
 
+_CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x20), *range(0x7f, 0xa0)]
+             if chr(c) not in "\n\t"}
+
+
+def shown(text: Any) -> str:
+    """Text for the terminal: control characters (ESC, BEL, CSI ...) as `\\x1b` escapes, so a
+    title or a log line someone else wrote cannot move the cursor, clear the screen or
+    retitle the window. Line breaks and tabs stay."""
+    return str(text).translate(_CONTROLS)
+
+
 def _iso(epoch: float | None) -> str | None:
     if epoch is None:
         return None
@@ -186,7 +197,8 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     print(f"{'ID':>6}  {'STATE':<10} {'DONE':>4}  {'TITLE':<40} PAGE")
     for row in rows:
-        title = row["title"] if len(row["title"]) <= 40 else row["title"][:39] + "…"
+        title = shown(row["title"])
+        title = title if len(title) <= 40 else title[:39] + "…"
         print(f"{row['id']:>6}  {row['state_info']:<10} {row['progress']:>3}%  {title:<40} "
               f"{row['page_path']}")
     if tasks.total > len(rows):
@@ -217,7 +229,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(info, indent=2, default=str))
         return 0
-    print(f"task {info['id']}: {info['title']}")
+    print(f"task {info['id']}: {shown(info['title'])}")
     print(f"  state      {info['state_info']} ({info['state']}), {info['progress']}% done, "
           f"{counts_of(info['log_summary'])}")
     print(f"  runs       {module}.{method} on page {info['page']} ({info['page_path']})")
@@ -235,7 +247,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     log = info["log"]
     print(f"  log        {len(log)} line(s)" + (", the latest:" if log else ""))
     for line in log[-20:]:
-        print("    " + line)
+        print("    " + shown(line))
     return 0
 
 
@@ -310,7 +322,7 @@ def _waits_for(tasker: Any, task_id: int) -> list[int]:
 
 def _bar(progress: int, title: str, state: str) -> str:
     filled = int(BAR_WIDTH * progress / 100)
-    return f"[{'#' * filled}{'-' * (BAR_WIDTH - filled)}] {progress:>3}% {state:<9} {title[:40]}"
+    return f"[{'#' * filled}{'-' * (BAR_WIDTH - filled)}] {progress:>3}% {state:<9} {shown(title)[:40]}"
 
 
 def cmd_run(args: argparse.Namespace) -> int:
