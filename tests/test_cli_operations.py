@@ -179,3 +179,16 @@ def test_task_titles_cannot_send_control_sequences_to_the_terminal(run_env, coun
         assert "Import" in result.stdout
         for control in ("\x1b", "\x07", "\x9b"):
             assert control not in result.stdout, (args, result.stdout)
+
+
+@pytest.mark.slow
+def test_a_missing_site_directory_is_the_same_error_for_every_command(run_env, tmp_path):
+    """`--site /srv/sitee` (a typo in a crontab line) exited 2, bad usage, for cron and
+    worker, and 1, an error, for tasks, migrate, check and serve: a script or a monitor
+    watching for 1 missed it. It is an error (exit 1) with the same line everywhere."""
+    missing = tmp_path / "no-such-site"
+    for command in (["tasks", "list"], ["check"], ["cron"], ["worker", "--until-idle"],
+                    ["migrate"]):
+        result = run(run_env, "--site", missing, *command)
+        assert result.returncode == 1, (command, result.stderr)
+        assert one_error_line(result) == f"cms: error: site directory '{missing}' does not exist"

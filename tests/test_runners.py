@@ -218,7 +218,7 @@ def test_sigterm_stops_a_worker_of_the_most_processes_promptly(tasker, worker_en
 
 
 def test_a_missing_site_directory_is_one_line_on_stderr(tmp_path, capsys):
-    assert main(["--site", str(tmp_path / "nowhere"), "cron"]) == 2
+    assert main(["--site", str(tmp_path / "nowhere"), "cron"]) == 1     # an error, as elsewhere
     err = capsys.readouterr().err
     assert err.strip().count("\n") == 0 and "does not exist" in err
 
