@@ -191,6 +191,16 @@ def resolve_site_dir(site_dir: str | os.PathLike | None) -> Path:
     return Path(site_dir or os.environ.get("CMS_SITE_DIR") or os.getcwd()).resolve()
 
 
+def existing_site_dir(site_dir: str | os.PathLike | None) -> Path:
+    """The site directory (as resolve_site_dir finds it), or a CmsError saying why there is
+    none: every command reports a missing one alike (exit 1), a crontab typo included."""
+    folder = resolve_site_dir(site_dir)
+    if not folder.is_dir():
+        raise CmsError(f"site directory {str(folder)!r} " + (
+            "is a file, not a directory" if folder.exists() else "does not exist"))
+    return folder
+
+
 def resolve_url(url: str | None, site_dir: Path) -> str:
     return url or os.environ.get("CMS_DATABASE_URL") or f"sqlite:///{site_dir / 'site.db'}"
 
@@ -204,10 +214,7 @@ def boot(url: str | None = None, *, site_dir: str | os.PathLike | None = None,
     whose schema is behind raises instead of changing (the `migrate` command upgrades).
     """
     global _current
-    folder = resolve_site_dir(site_dir)
-    if not folder.is_dir():
-        raise CmsError(f"site directory {str(folder)!r} " + (
-            "is a file, not a directory" if folder.exists() else "does not exist"))
+    folder = existing_site_dir(site_dir)
     db = connect(resolve_url(url, folder))
     site = Site(db, folder, debug=debug or os.environ.get("CMS_DEBUG", "").strip().lower()
                 not in FALSE_TEXT)

@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import importlib
 import logging
+import math
 import os
 import sys
 from typing import Callable, Sequence
@@ -31,7 +32,6 @@ class Parser(argparse.ArgumentParser):
 def finite(text: str) -> float:
     """A number of seconds or megabytes: `nan` and `inf` are bad usage (exit 2), as argparse
     reports text that is no number (float() reads both, and `nan <= 0` is False)."""
-    import math
     try:
         value = float(text)
     except ValueError:

@@ -70,12 +70,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _site(args: argparse.Namespace) -> tuple[str, str]:
-    from ..errors import CmsError
-    from ..site import resolve_site_dir, resolve_url
-    folder = resolve_site_dir(args.site)
-    if not folder.is_dir():            # an error (exit 1), as boot() says it for every command
-        raise CmsError(f"site directory {str(folder)!r} " + (
-            "is a file, not a directory" if folder.exists() else "does not exist"))
+    from ..site import existing_site_dir, resolve_url
+    folder = existing_site_dir(args.site)
     return resolve_url(args.db, folder), str(folder)
 
 

@@ -47,12 +47,8 @@ def cmd_check(args: argparse.Namespace) -> int:
 def cmd_migrate(args: argparse.Namespace) -> int:
     from .. import schema
     from ..db import connect
-    from ..errors import CmsError
-    from ..site import Site, resolve_site_dir, resolve_url
-    folder = resolve_site_dir(args.site)
-    if not folder.is_dir():
-        raise CmsError(f"site directory {str(folder)!r} " + (
-            "is a file, not a directory" if folder.exists() else "does not exist"))
+    from ..site import Site, existing_site_dir, resolve_url
+    folder = existing_site_dir(args.site)
     site = Site(connect(resolve_url(args.db, folder)), folder)
     done = schema.upgrade(site)
     print(f"schema upgraded: ran {', '.join(map(str, done))}" if done

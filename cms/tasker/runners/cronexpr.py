@@ -7,6 +7,7 @@ that is a Monday). Also accepted: @hourly, @daily, @midnight, @weekly, @monthly,
 """
 from __future__ import annotations
 
+import time
 from datetime import datetime, timezone
 
 from cronsim import CronSim, CronSimError
@@ -64,7 +65,6 @@ def validate_every(every: int | float | str | None) -> None:
     """Raise TaskError when `every` is neither a positive number of seconds nor a cron expression."""
     if every is not None:
         next_time(every, 0.0)
-        import time
         try:           # a next run no date can hold failed the task at its first step's end
             datetime.fromtimestamp(next_time(every, time.time()), timezone.utc)
         except (OverflowError, OSError, ValueError):
