@@ -216,6 +216,10 @@ class Users:
     def set_password(self, user: User | int | str, password: str) -> None:
         """Give a user a new password (checked against the rules, then hashed)."""
         found = self[user] if not isinstance(user, User) else user
+        if found.is_guest():
+            raise ValidationError("the guest is everyone not logged in: it has no password and "
+                                  "no login (as in ProcessWire)", field="pass", value="guest",
+                                  rule="guest")
         passwords.check_rules(password)
         with self.site.transaction():
             found.set("pass", password)
@@ -349,7 +353,8 @@ class Users:
             row = self.db.one(
                 "SELECT p.id, p.status, f.data FROM pages p LEFT JOIN field_pass f ON f.pages_id = p.id "
                 "WHERE p.parent_id = ? AND p.name = ?", (self._parent_id(USERS_PATH), clean))
-        if row is None or row[2] is None or row[1] & (Page.STATUS_UNPUBLISHED | Page.STATUS_TRASH):
+        if (row is None or row[2] is None or row[1] & (Page.STATUS_UNPUBLISHED | Page.STATUS_TRASH)
+                or clean == "guest"):         # the guest never logs in, whatever is stored
             passwords.spend_time(password if isinstance(password, str) else "")
             return None
         if not passwords.verify(password, row[2]):

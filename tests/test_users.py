@@ -241,6 +241,14 @@ def test_user_passwd_and_list(site, run_env):
     assert [(u["name"], u["roles"]) for u in listed] == [("guest", ["guest"]),
                                                          ("admin", ["guest", "superuser"])]
     assert "pbkdf2" not in cli(run_env, "user", "list").stdout
+    # the guest takes no password and never logs in (ProcessWire's login refuses it), even
+    # with one written into its row by hand
+    refused = cli(run_env, "user", "passwd", "guest", stdin="battery staple\n")
+    assert refused.returncode == 1 and "no password and no login" in refused.stderr
+    guest = site.users.get("guest")
+    guest.set("pass", "battery staple")
+    guest.save("pass")
+    assert site.users.authenticate("guest", "battery staple") is None
 
 
 @pytest.mark.slow
