@@ -192,3 +192,19 @@ def test_a_missing_site_directory_is_the_same_error_for_every_command(run_env, t
         result = run(run_env, "--site", missing, *command)
         assert result.returncode == 1, (command, result.stderr)
         assert one_error_line(result) == f"cms: error: site directory '{missing}' does not exist"
+
+
+@pytest.mark.slow
+def test_cron_and_worker_in_a_folder_with_no_site_refuse_to_make_one(run_env, tmp_path):
+    """A crontab line without `cd SITE` ran cron in the home folder: it made an empty
+    site.db there, said "no task is ready" and exited 0, every minute, for ever."""
+    import os
+    empty = tmp_path / "home"
+    empty.mkdir()
+    env = {k: v for k, v in run_env.items() if not k.startswith("CMS_")}
+    for command in (["cron"], ["worker", "--until-idle"]):
+        result = subprocess.run([PYTHON, str(ROOT / "run.py"), *command], env=env, cwd=empty,
+                                capture_output=True, text=True, timeout=120)
+        assert result.returncode == 1, (command, result.stderr)
+        assert f"there is no site database at {empty / 'site.db'}" in one_error_line(result)
+    assert os.listdir(empty) == []                       # nothing made

@@ -70,9 +70,23 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _site(args: argparse.Namespace) -> tuple[str, str]:
+    """The database URL and folder of the site to run, which must exist: a crontab line
+    without `cd SITE` made an empty database in the home folder and said "no task is ready"
+    every minute, for ever."""
+    import os
+
+    from ..db.url import sqlite_parts
+    from ..errors import CmsError
     from ..site import existing_site_dir, resolve_url
     folder = existing_site_dir(args.site)
-    return resolve_url(args.db, folder), str(folder)
+    url = resolve_url(args.db, folder)
+    if url.lower().startswith("sqlite:"):
+        path, _ = sqlite_parts(url)
+        if path != ":memory:" and not os.path.exists(path):
+            raise CmsError(f"there is no site database at {path}: {args.command} runs the tasks "
+                           "of an existing site; run it in the site's folder (crontab: `cd SITE "
+                           "&& python run.py cron`) or give --site or --db")
+    return url, str(folder)
 
 
 def _error(exc: BaseException) -> int:

@@ -110,6 +110,17 @@ def mariadb_options(query: str, url: str, host: str) -> dict[str, Any]:
     return params | {"ssl": context}
 
 
+def sqlite_parts(url: str) -> tuple[str, str]:
+    """The file an sqlite:/// URL names (absolute, or ":memory:") and its query string."""
+    path = url.split(":", 1)[1]
+    if not path.startswith("///"):
+        raise DatabaseError(f"SQLite URLs look like sqlite:///relative.db or "
+                            f"sqlite:////absolute/path.db, not {url!r}")
+    path, _, query = path[3:].partition("?")
+    path = unquote(path)
+    return (path if path == ":memory:" else os.path.abspath(path)), query
+
+
 def connect(url: str) -> Database:
     """Open the database a URL names; raise `DatabaseError` naming the URL (no password) if not."""
     scheme = url.split(":", 1)[0].lower() if ":" in url else ""
@@ -120,15 +131,9 @@ def connect(url: str) -> Database:
             "postgresql://user@host/db or mysql://user@host/db")
     if engine == "sqlite":
         from .sqlite import SqliteDatabase
-        path = url.split(":", 1)[1]
-        if not path.startswith("///"):
-            raise DatabaseError(f"SQLite URLs look like sqlite:///relative.db or "
-                                f"sqlite:////absolute/path.db, not {url!r}")
-        path, _, query = path[3:].partition("?")
-        path = unquote(path)
+        path, query = sqlite_parts(url)
         options = sqlite_options(query, url)
         if path != ":memory:":
-            path = os.path.abspath(path)
             folder = os.path.dirname(path)
             if not os.path.isdir(folder):
                 raise DatabaseError(f"cannot open {redact_url(url)!r}: folder {folder!r} does not exist")
