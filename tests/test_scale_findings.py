@@ -1,0 +1,46 @@
+"""Slow paths found on a 200,000-page site (REPORT.md of the scale audit): each test pins the
+shape that keeps a request from growing with the site, by its statements or its query plan."""
+from __future__ import annotations
+
+import pytest
+
+from conftest import ENGINE
+
+sqlite_only = pytest.mark.skipif(ENGINE != "sqlite", reason="reads SQLite's trace and query plans")
+
+
+def statements_of(site, call):
+    """The SQL statements a call runs on the site's connection (SQLite's trace)."""
+    seen: list[str] = []
+    conn = site.db.pw.connection()
+    conn.set_trace_callback(seen.append)
+    try:
+        result = call()
+    finally:
+        conn.set_trace_callback(None)
+    return result, seen
+
+
+@pytest.fixture
+def tagged(site):
+    """Tags, and items holding them."""
+    site.fields.add("tags", "Page", multiple=True)
+    site.templates.add("tag", fields=["title"])
+    site.templates.add("item", fields=["title", "tags"])
+    with site.transaction():
+        tags = [site.pages.add("tag", 1, f"tag-{n}", title=f"Tag {n}") for n in range(5)]
+        for n in range(60):
+            site.pages.add("item", 1, f"item-{n}", title=f"Item {n}", tags=[tags[n % 5], tags[(n + 1) % 5]])
+    site.db.execute("ANALYZE")
+    return site, tags
+
+
+@sqlite_only
+def test_a_page_field_match_reads_the_holders_by_the_fields_index_not_every_page(tagged):
+    site, tags = tagged
+    found, seen = statements_of(site, lambda: site.pages.find(f"tags={tags[2].id}, limit=5"))
+    assert found.total == 24 and all(tags[2] in page.tags for page in found)
+    select = next(s for s in seen if s.startswith("SELECT p.id FROM pages p"))
+    plan = [row[-1] for row in site.db.all("EXPLAIN QUERY PLAN " + select)]
+    assert not any(step.startswith("SCAN p") for step in plan), plan
+    assert any("field_tags_data" in step for step in plan), plan
