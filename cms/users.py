@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from . import passwords
 from .access import VIEW, AccessRules, Grants
+from .db.base import in_chunks
 from .errors import NameConflict, ValidationError
 from .fields import SYSTEM_FIELDS
 from .page import NullPage, Page
@@ -463,6 +464,20 @@ class Users:
     def role_names(self, user: User | int | str | None) -> list[str]:
         found = self._resolve(user)
         return sorted(self.grants(found.id if found else 0).names)
+
+    def role_names_of(self, user_ids: Iterable[int]) -> dict[int, list[str]]:
+        """`role_names` of many users at once (the guest role included, as there): one query
+        per 500 users, where a list of users asking `role_names` of each asked once per user."""
+        ids = list(dict.fromkeys(int(i) for i in user_ids))
+        roles_id = self._parent_id(ROLES_PATH)
+        guest = ["guest"] if self._child_id(ROLES_PATH, "guest") else []
+        names: dict[int, set[str]] = {user_id: set(guest) for user_id in ids}
+        for chunk, marks in in_chunks(ids):
+            for user_id, role in self.db.all(
+                    f"SELECT fr.pages_id, r.name FROM field_roles fr JOIN pages r ON r.id = fr.data "
+                    f"AND r.parent_id = ? WHERE fr.pages_id IN ({marks})", (roles_id, *chunk)):
+                names[user_id].add(role)
+        return {user_id: sorted(found) for user_id, found in names.items()}
 
     @staticmethod
     def _is_nobody(user: object) -> bool:

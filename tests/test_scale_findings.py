@@ -3,7 +3,6 @@ shape that keeps a request from growing with the site, by its statements or its 
 from __future__ import annotations
 
 import pytest
-
 from conftest import ENGINE
 
 sqlite_only = pytest.mark.skipif(ENGINE != "sqlite", reason="reads SQLite's trace and query plans")
@@ -44,3 +43,25 @@ def test_a_page_field_match_reads_the_holders_by_the_fields_index_not_every_page
     plan = [row[-1] for row in site.db.all("EXPLAIN QUERY PLAN " + select)]
     assert not any(step.startswith("SCAN p") for step in plan), plan
     assert any("field_tags_data" in step for step in plan), plan
+
+
+def test_the_users_list_reads_every_users_roles_in_one_query_not_one_per_user(site, superuser,
+                                                                             monkeypatch):
+    from cms.users import Users
+    site.users.add_role("member", permissions=["page-view"])
+    with site.transaction():
+        for n in range(30):
+            site.users.add(f"member{n}", "a long passphrase", roles=["member"])
+    asked: list[int] = []
+    grants = Users.grants
+
+    def counted(self, user_id):
+        asked.append(user_id)
+        return grants(self, user_id)
+    monkeypatch.setattr(Users, "grants", counted)
+    listed = superuser.get("/admin/access/users/")
+    assert listed.status == 200 and listed.text.count("guest, member") == 30
+    assert len(asked) <= 2, f"{len(asked)} reads of a user's roles for one list"
+    assert site.users.role_names_of([site.users.get("member3").id, site.users.get("admin").id]) == {
+        site.users.get("member3").id: ["guest", "member"],
+        site.users.get("admin").id: site.users.role_names("admin")}

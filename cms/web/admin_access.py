@@ -38,7 +38,9 @@ def register(web: Web) -> None:
     # -- users ----------------------------------------------------------------------------------
     @app.get("/admin/access/users/", permission=SUPERUSER)
     def users(ctx: Context) -> str:
-        rows = [(user, ctx.site.users.role_names(user)) for user in ctx.site.users.all()]
+        users = ctx.site.users.all()
+        names = ctx.site.users.role_names_of(user.id for user in users)     # one query, not one a user
+        rows = [(user, names[user.id]) for user in users]
         return ctx.render("access_users.html", rows=rows, current="users")
 
     @app.get("/admin/access/users/add", permission=SUPERUSER)
