@@ -113,7 +113,17 @@ class Page:
         field = self.site.fields[name]
         value = values[name]
         if field.type.kind == "page":
-            found = self.site.pages.referenced(field, value or [])
+            ready = self.__dict__.get("_ready")
+            if (ready is None or name not in ready) and self._batch and value:
+                # the pages it holds are read for every page of its find at once, as the ids
+                # were: a list showing each row's tags or author asked once per row
+                ready = self.site.pages.load_references_of_batch(self, field)
+            taken = ready.get(name) if ready else None
+            if taken is not None:
+                ready[name] = None            # taken once: a later read reads the database
+            found = (self.site.pages.referenced_pages(field, taken[1])
+                     if taken is not None and taken[0] == tuple(value or ())
+                     else self.site.pages.referenced(field, value or []))
             return found.held_by(self, name) if isinstance(found, PageArray) else found
         return field.type.blank(field) if value is None else value
 

@@ -406,10 +406,44 @@ class Pages(Hookable):
 
     def referenced(self, field: Field, ids: list[int]) -> Any:
         """The pages a Page field refers to, read now (a deleted page simply drops out)."""
-        pages = self.get_many(ids) if ids else []
+        return self.referenced_pages(field, self.get_many(ids) if ids else [])
+
+    def referenced_pages(self, field: Field, pages: list[Page]) -> Any:
+        """A Page field's value from the pages it holds: a PageArray, or one page (NullPage)."""
         if field.settings.get("multiple"):
             return PageArray(pages)
         return pages[0] if pages else NullPage(self.site)
+
+    def load_references_of_batch(self, page: Page, field: Field) -> dict[str, tuple] | None:
+        """The pages a Page field holds, read for every page of `batch` (pages one find
+        loaded) that has read the field's ids, in one statement per 500 pages held; each
+        holder gets objects of its own (a page held twice is two objects, as two reads give),
+        kept for its next read of the field only, with the ids they were read for (`Page.get`
+        takes them once, and only while the field holds those ids, so a later read or a changed
+        value reads the database again). Returns `page`'s own dict of ready values."""
+        name = field.name
+        holders = [held for held in map(lambda ref: ref(), page._batch)
+                   if held is not None and held.id and held._values.get(name)
+                   and name not in held.__dict__.get("_ready", ())]
+        if not any(held is page for held in holders):
+            holders.append(page)
+        wanted = list(dict.fromkeys(i for page in holders for i in page._values[name]))
+        rows: dict[int, tuple] = {}
+        for chunk, marks in in_chunks(wanted):
+            sql = self._many_sql.get(len(chunk))
+            if sql is None:
+                sql = self._many_sql[len(chunk)] = SELECT_PAGE + f" WHERE p.id IN ({marks})"
+            rows.update((row[0], row) for row in self.db.all(sql, chunk))
+        made: list[Page] = []
+        for holder in holders:
+            pages = [self.from_row(rows[i]) for i in holder._values[name] if i in rows]
+            made += pages
+            holder.__dict__.setdefault("_ready", {})[name] = (tuple(holder._values[name]), pages)
+        if len(made) > 1:
+            refs = list(map(weakref.ref, made))      # their own fields are read together too
+            for held in made:
+                held.__dict__["_batch"] = refs
+        return page.__dict__.get("_ready")
 
     # -- writing ------------------------------------------------------------------------------
     def new(self, template: Template | str, parent: Page | int | str, name: str | None = None,

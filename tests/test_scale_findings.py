@@ -65,3 +65,28 @@ def test_the_users_list_reads_every_users_roles_in_one_query_not_one_per_user(si
     assert site.users.role_names_of([site.users.get("member3").id, site.users.get("admin").id]) == {
         site.users.get("member3").id: ["guest", "member"],
         site.users.get("admin").id: site.users.role_names("admin")}
+
+
+def test_a_page_field_read_on_each_page_of_a_find_reads_the_pages_held_once_not_per_page(tagged):
+    site, tags = tagged
+    site.fields.add("author", "Page")
+    site.templates["item"].add_field("author")
+    with site.transaction():
+        for item in site.pages.find("template=item"):
+            item.author = tags[item.sort % 5]
+            item.save()
+    found = site.pages.find("template=item, limit=40")
+
+    def listing():
+        return [(item.title, [tag.title for tag in item.tags], item.author.title) for item in found]
+    rows, seen = statements_of(site, listing)
+    n = int(rows[7][0].split()[1])
+    assert rows[7][1] == [f"Tag {n % 5}", f"Tag {(n + 1) % 5}"] and len(rows) == 40
+    assert [row[2] for row in rows] == [tags[item.sort % 5].title for item in found]
+    assert len(seen) <= 4, f"{len(seen)} statements for a list of 40 pages' tags and author"
+    # read again, a field reads the database again (the pages held are never kept stale)
+    first = found.first()
+    site.db.execute("UPDATE field_title SET data = 'Renamed' WHERE pages_id = ?", (first.tags.first().id,))
+    assert first.tags.first().title == "Renamed"
+    first.tags = [tags[4]]
+    assert [tag.title for tag in first.tags] == ["Tag 4"]
