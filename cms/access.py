@@ -220,8 +220,31 @@ class AccessRules:
                            "JOIN pages_paths pp ON pp.pages_id = p.id "
                            "WHERE pp.path = ? OR (pp.path > ? AND pp.path < ?) ORDER BY pp.path",
                            (page.path, low, high))
-        start = {page.parent_id: self.governing_id(page.parent_id)}
-        self._write(rows, start, [r[0] for r in rows])
+        # only the rows that change are written: a move that keeps the governing template of
+        # the pages below (most moves) writes nothing here, where every row of a 100,000-page
+        # subtree was deleted and inserted again (2 s holding the write lock)
+        stored = dict(self.db.all("SELECT pa.pages_id, pa.templates_id FROM pages_access pa "
+                                  "JOIN pages_paths pp ON pp.pages_id = pa.pages_id "
+                                  "WHERE pp.path = ? OR (pp.path > ? AND pp.path < ?)",
+                                  (page.path, low, high)))
+        uses_roles = {t.id for t in self.site.templates if t.settings.get("use_roles")}
+        home = self.home_template_id
+        governing = {page.parent_id: self.governing_id(page.parent_id)}
+        drop, add = [], []
+        for page_id, parent_id, template_id in rows:
+            found = template_id if template_id in uses_roles else governing.get(parent_id, home)
+            governing[page_id] = found
+            wanted = None if found == home else found
+            if stored.get(page_id) != wanted:
+                if page_id in stored:
+                    drop.append(page_id)
+                if wanted is not None:
+                    add.append(("INSERT INTO pages_access (pages_id, templates_id) VALUES (?, ?)",
+                                (page_id, wanted)))
+        with self.site.transaction():
+            for chunk, marks in in_chunks(drop):
+                self.db.execute(f"DELETE FROM pages_access WHERE pages_id IN ({marks})", chunk)
+            self.db.execute_each(add)
 
     def rebuild(self) -> None:
         """Work out the governing template of every page (after a template starts or stops

@@ -90,3 +90,36 @@ def test_a_page_field_read_on_each_page_of_a_find_reads_the_pages_held_once_not_
     assert first.tags.first().title == "Renamed"
     first.tags = [tags[4]]
     assert [tag.title for tag in first.tags] == ["Tag 4"]
+
+
+@sqlite_only
+def test_a_move_rewrites_only_the_access_rows_that_change(site):
+    site.templates.add("section", fields=["title"])
+    site.templates.add("private", fields=["title"]).set_access(view=[], edit=[])
+    site.templates.add("open", fields=["title"]).set_access(view=["guest"], edit=[])
+    with site.transaction():
+        a = site.pages.add("section", 1, "a", title="A")
+        b = site.pages.add("section", 1, "b", title="B")
+        closed = site.pages.add("private", 1, "closed", title="Closed")
+        branch = site.pages.add("section", a, "branch", title="Branch")
+        for n in range(40):
+            child = site.pages.add("section", branch, f"c{n}", title=f"C{n}")
+            if n % 10 == 0:
+                site.pages.add("open", child, "own", title="Own access")
+
+    def access_writes(target):
+        page = site.pages.get(branch.id)
+        page.parent = target
+        _, seen = statements_of(site, page.save)
+        return [s for s in seen if "pages_access" in s and not s.startswith("SELECT")]
+    assert access_writes(b) == []                    # home governs it before and after
+    assert access_writes(closed) != []               # now "private" governs the branch
+    assert site.users.access.governing_id(site.pages.get("/closed/branch/c3/").id) == \
+        site.templates["private"].id
+    assert site.users.access.governing_id(site.pages.get("/closed/branch/c30/own/").id) == \
+        site.templates["open"].id
+    assert access_writes(a) != []                    # and back: home again
+    assert site.users.access.governing_id(site.pages.get("/a/branch/c3/").id) == \
+        site.users.access.home_template_id
+    with site.as_user(site.users.guest()):
+        assert site.pages.count("has_parent=/a/branch/") == 44
