@@ -123,3 +123,18 @@ def test_a_move_rewrites_only_the_access_rows_that_change(site):
         site.users.access.home_template_id
     with site.as_user(site.users.guest()):
         assert site.pages.count("has_parent=/a/branch/") == 44
+
+
+def test_a_login_as_the_guest_upgrades_an_older_hash_instead_of_failing(site, monkeypatch):
+    # found while building the audit's site with a cheaper work factor: every web login of a
+    # user whose hash predates the current work factor was refused (PermissionDenied as guest)
+    site.users.add_role("member", permissions=["page-view"])
+    site.users.add("mia", "a long passphrase", roles=["member"])
+    stored = site.db.scalar("SELECT data FROM field_pass WHERE pages_id = ?", (site.users.get("mia").id,))
+    monkeypatch.setenv("CMS_PASSWORD_ITERATIONS", "1500")
+    site.users.login_as(site.users.guest())          # as a web request before the login
+    user = site.users.authenticate("mia", "a long passphrase")
+    assert user and user.name == "mia"
+    upgraded = site.db.scalar("SELECT data FROM field_pass WHERE pages_id = ?", (user.id,))
+    assert upgraded != stored and upgraded.split("$")[1] == "1500"
+    assert site.users.authenticate("mia", "a long passphrase") == user
