@@ -138,3 +138,33 @@ def test_a_login_as_the_guest_upgrades_an_older_hash_instead_of_failing(site, mo
     upgraded = site.db.scalar("SELECT data FROM field_pass WHERE pages_id = ?", (user.id,))
     assert upgraded != stored and upgraded.split("$")[1] == "1500"
     assert site.users.authenticate("mia", "a long passphrase") == user
+
+
+@sqlite_only
+def test_the_trees_rows_read_their_governing_template_once_for_the_page_of_rows(site):
+    from cms.web.admin_pages import children_of
+    site.templates.add("section", fields=["title"])
+    site.users.add_role("editor", permissions=["page-edit", "page-add", "page-create", "page-delete",
+                                               "page-move", "page-sort"])
+    site.templates["home"].set_access(view=["guest"], edit=["editor"], add=["editor"], create=["editor"])
+    site.users.add("ed", "a long passphrase", roles=["editor"])
+    with site.transaction():
+        parent = site.pages.add("section", 1, "parent", title="Parent")
+        for n in range(50):
+            site.pages.add("section", parent, f"c{n}", title=f"C{n}")
+    with site.as_user("ed"):
+        (nodes, total), seen = statements_of(site, lambda: children_of(site.pages.get(parent.id), 0))
+        assert total == 50 and len(nodes) == 50
+        assert all(row.editable and row.movable and row.trashable for row in nodes)
+        governing = [s for s in seen if "FROM pages_access WHERE pages_id" in s]
+        assert len(governing) <= 3, f"{len(governing)} reads of a governing template for 50 rows"
+        # a page moved under another access is governed anew, also on the same object
+        site.templates.add("private", fields=["title"]).set_access(view=[], edit=[])
+    closed = site.pages.add("private", 1, "closed", title="Closed")
+    with site.as_user("ed"):
+        child = site.pages.find(f"parent={parent.id}, limit=2").first()
+        assert child.editable()
+    child.parent = closed
+    child.save()
+    with site.as_user("ed"):
+        assert not child.editable() and not child.viewable()
