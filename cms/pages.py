@@ -1104,10 +1104,24 @@ class Pages(Hookable):
         return True
 
     def empty_trash(self) -> int:
-        """Delete every page in the trash for good, in one transaction; returns how many."""
-        with self.site.transaction():
-            return sum(self.delete(page, recursive=True)
-                       for page in self.find(f"parent={TRASH_ID}, include=all"))
+        """Delete every page in the trash for good; returns how many.
+
+        Inside a caller's transaction, in that transaction. Otherwise each page in the trash
+        goes (with what is below it) in a transaction of its own, a hundred loaded at a time:
+        one transaction around them all held the write lock for the whole of it (other
+        writers gave up after 10 s) and nested a savepoint per page, whose journal SQLite
+        keeps in memory (temp_store=memory): 800 MB to empty a trash of 57,000 pages."""
+        if self.db.in_transaction():
+            with self.site.transaction():
+                return sum(self.delete(page, recursive=True)
+                           for page in self.find(f"parent={TRASH_ID}, include=all"))
+        deleted = 0
+        while True:
+            batch = self.find(f"parent={TRASH_ID}, include=all, sort=id, limit=100")
+            if not batch:
+                return deleted
+            for page in batch:
+                deleted += self.delete(page, recursive=True)
 
     # -- hook points (no-ops that exist to be hooked, as ProcessWire's) -----------------------
     @hookable

@@ -168,3 +168,23 @@ def test_the_trees_rows_read_their_governing_template_once_for_the_page_of_rows(
     child.save()
     with site.as_user("ed"):
         assert not child.editable() and not child.viewable()
+
+
+@sqlite_only
+def test_emptying_the_trash_deletes_each_page_in_a_transaction_of_its_own(site):
+    site.templates.add("section", fields=["title"])
+    with site.transaction():
+        for n in range(5):
+            branch = site.pages.add("section", 1, f"b{n}", title=f"B{n}")
+            for m in range(20):
+                site.pages.add("section", branch, f"c{m}", title=f"C{m}")
+            site.pages.trash(branch)
+    deleted, seen = statements_of(site, site.pages.empty_trash)
+    assert deleted == 105 and site.pages.count("has_parent=7, include=all") == 0
+    # no savepoint per page inside one long transaction (its journal is kept in memory)
+    assert not [s for s in seen if s.startswith("SAVEPOINT")]
+    assert sum(s.startswith("BEGIN") for s in seen) >= 5
+    # inside a caller's transaction it stays in that transaction
+    with site.transaction():
+        site.pages.trash(site.pages.add("section", 1, "late", title="Late"))
+        assert site.pages.empty_trash() == 1

@@ -65,8 +65,9 @@ def register(web: Web) -> None:
         else:
             try:
                 count = ctx.site.pages.empty_trash()
-            except CmsError as exc:
-                ctx.notice("error", f"Nothing was deleted: {exc}")
+            except CmsError as exc:      # each trashed page goes in its own transaction
+                ctx.notice("error", f"The trash was not emptied: {exc} (pages deleted before "
+                                    "this one are gone for good)")
             else:
                 ctx.notice("message", f"Emptied the trash: {count} page(s) deleted for good")
         ctx.redirect("/admin/trash/")
