@@ -10,6 +10,7 @@ from .errors import (
     DatabaseError,
     ModuleError,
     PageError,
+    PageLocked,
     PermissionDenied,
     SchemaError,
     SelectorError,
@@ -23,6 +24,6 @@ from .site import Site, boot, wire
 __all__ = [
     "boot", "wire", "Site", "Page", "NullPage", "PageArray", "Module", "HookEvent", "hookable",
     "CmsError", "DatabaseError", "SchemaError", "SelectorError", "ValidationError", "PageError",
-    "ModuleError", "PermissionDenied",
+    "PageLocked", "ModuleError", "PermissionDenied",
 ]
 __version__ = "0.1.0"

@@ -74,6 +74,11 @@ class NameConflict(PageError):
     its transaction again."""
 
 
+class PageLocked(PageError):
+    """A locked page (or a branch holding one) cannot be deleted: unlock it first, as
+    ProcessWire's isDeleteable() says. Emptying the trash leaves such a branch there."""
+
+
 class ModuleError(CmsError):
     """A module that cannot be found, installed or configured."""
 

@@ -205,8 +205,9 @@ class Email(Text):
     hyphens) with a dot, or an IPv4 literal. No markup, spaces or `..` are stored."""
 
     name = "Email"
-    PATTERN = re.compile(rf'^(?:{_ATOM}(?:\.{_ATOM})*|"(?:[^"\\\r\n]|\\.)+")'
-                         rf"@(?:{_LABEL}(?:\.{_LABEL})+|\[[0-9]{{1,3}}(?:\.[0-9]{{1,3}}){{3}}\])$")
+    # filter_var's limits too: a local part of at most 64 characters, a last label not all digits
+    PATTERN = re.compile(rf'^(?=[^@]{{1,64}}@|"[^"]{{1,62}}"@)(?:{_ATOM}(?:\.{_ATOM})*|"(?:[^"\\\r\n]|\\.)+")'
+                         rf"@(?:(?:{_LABEL}\.)+(?![0-9]+$){_LABEL}|\[[0-9]{{1,3}}(?:\.[0-9]{{1,3}}){{3}}\])$")
 
     def sanitize(self, field: Field, value: Any) -> Any:
         text = super().sanitize(field, value)
@@ -550,6 +551,7 @@ class PageRef(Fieldtype):
                 ids.append(int(item))
             else:
                 raise self.invalid(field, value, "page", "is not a page, a page id or a page's path")
+        ids = list(dict.fromkeys(ids))   # each page once, where first given (a PageArray there)
         if len(ids) > 1 and not field.settings.get("multiple"):
             raise self.invalid(field, value, "multiple",
                                "holds several pages; this field takes one (set multiple=True)")

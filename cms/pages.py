@@ -17,6 +17,7 @@ import threading
 import time
 import weakref
 from collections.abc import Callable, Iterator, Sequence
+from contextlib import nullcontext
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, Iterable
 
@@ -24,7 +25,7 @@ import peewee
 
 from . import pagination, textindex
 from .db.base import in_chunks, placeholders
-from .errors import NameConflict, PageError, ValidationError
+from .errors import NameConflict, PageError, PageLocked, ValidationError
 from .fields import TITLE, Field
 from .fieldtypes import has_lone_surrogate
 from .hooks import Hookable, hookable
@@ -159,8 +160,9 @@ class Pages(Hookable):
         return page
 
     def get(self, key: int | str) -> Page:
-        """A page by id, by path ("/about/"), by name ("about": ProcessWire reads a selector that
-        is only a page name as `name=`) or by selector; a NullPage when there is none.
+        """A page by id, by path ("/about/", in any case: "/About/" too), by name ("about":
+        ProcessWire reads a selector that is only a page name as `name=`) or by selector; a
+        NullPage when there is none.
 
         Like ProcessWire's get(), hidden, unpublished and trashed pages are found too, and an
         include= in the selector does not narrow that (`get("name=x, include=hidden")` finds an
@@ -177,7 +179,14 @@ class Pages(Hookable):
                 return NullPage(self.site)
             row = self.db.one(BY_ID, (key,))
         elif isinstance(key, str) and key.startswith("/") and "," not in key:   # a path alone
-            return self.get_by_path(key)
+            # as ProcessWire's path=: slashes at either end trimmed (`//a//` is /a/), and
+            # names, lower case ASCII, compared in any case (MySQL's ascii_general_ci)
+            inner = key.strip("/")
+            path = f"/{inner}/" if inner else "/"
+            page = self.get_by_path(path)
+            if not page and path != path.lower():
+                page = self.get_by_path(path.lower())
+            return page
         elif isinstance(key, str) and key.strip().isdigit():
             return self.get(int(key))
         elif isinstance(key, str):
@@ -1017,6 +1026,9 @@ class Pages(Hookable):
                 raise PageError(f"page {page.path} has {len(below)} descendant(s); "
                                 "use delete(page, recursive=True) or trash it")
             ids = below + [page.id]
+            locked = self._locked_among(ids)
+            if locked:
+                raise PageLocked(f"page {locked} is locked and cannot be deleted: unlock it first")
             refs = [f for f in self.site.fields if f.type.kind == "page"]
             for chunk, marks in in_chunks(ids):
                 for field in refs:
@@ -1103,25 +1115,36 @@ class Pages(Hookable):
         self.reorder(page.parent_id, [page.id, other] if up else [other, page.id])
         return True
 
+    def _locked_among(self, ids: list[int]) -> str | None:
+        """The path of a locked page among `ids`, if one is (ProcessWire's isDeleteable)."""
+        for chunk, marks in in_chunks(ids):
+            row = self.db.one(f"SELECT pp.path FROM pages p JOIN pages_paths pp ON pp.pages_id = p.id "
+                              f"WHERE p.id IN ({marks}) AND (p.status & {Page.STATUS_LOCKED}) != 0", chunk)
+            if row:
+                return row[0]
+        return None
+
     def empty_trash(self) -> int:
-        """Delete every page in the trash for good; returns how many.
+        """Delete every page in the trash for good; returns how many. A branch holding a
+        locked page stays, as ProcessWire's emptyTrash leaves it.
 
         Inside a caller's transaction, in that transaction. Otherwise each page in the trash
         goes (with what is below it) in a transaction of its own, a hundred loaded at a time:
         one transaction around them all held the write lock for the whole of it (other
         writers gave up after 10 s) and nested a savepoint per page, whose journal SQLite
         keeps in memory (temp_store=memory): 800 MB to empty a trash of 57,000 pages."""
-        if self.db.in_transaction():
-            with self.site.transaction():
-                return sum(self.delete(page, recursive=True)
-                           for page in self.find(f"parent={TRASH_ID}, include=all"))
-        deleted = 0
-        while True:
-            batch = self.find(f"parent={TRASH_ID}, include=all, sort=id, limit=100")
-            if not batch:
-                return deleted
-            for page in batch:
-                deleted += self.delete(page, recursive=True)
+        deleted, after = 0, 0
+        with self.site.transaction() if self.db.in_transaction() else nullcontext():
+            while True:
+                batch = self.find(f"parent={TRASH_ID}, id>{after}, include=all, sort=id, limit=100")
+                if not batch:
+                    return deleted
+                for page in batch:
+                    after = page.id
+                    try:
+                        deleted += self.delete(page, recursive=True)
+                    except PageLocked:
+                        continue            # left in the trash, with what is below it
 
     # -- hook points (no-ops that exist to be hooked, as ProcessWire's) -----------------------
     @hookable

@@ -89,7 +89,8 @@ def test_a_page_field_reads_ids_and_paths_as_processwire_does(typed):
     assert again.related.ids() == [red.id, blue.id]
     again.related = ["/blue/", red.id, f"{hidden.id}|/red/"]
     again.save()
-    assert typed.pages.get(page.id).related.ids() == [blue.id, red.id, hidden.id, red.id]
+    # each page once, where first given (ProcessWire 3.0.256: a PageArray holds a page once)
+    assert typed.pages.get(page.id).related.ids() == [blue.id, red.id, hidden.id]
     again.set("author", "  ")                 # spaces alone: empty, as ""
     again.save()
     assert not typed.pages.get(page.id).author
