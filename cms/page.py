@@ -104,14 +104,8 @@ class Page:
         anything else."""
         if not self._template.has_field(name):
             return self._get_other(name, default)
-        values = self._values
-        if name not in values:
-            if self._batch:           # read for every page of its find at once, not one by one
-                self.site.pages.load_field_of_batch(self._batch, name)
-            if name not in values:
-                values[name] = self.site.pages.load_field(self, name) if self.id else None
         field = self.site.fields[name]
-        value = values[name]
+        value = self._stored(name)
         if field.type.kind == "page":
             ready = self.__dict__.get("_ready")
             if (ready is None or name not in ready) and self._batch and value:
@@ -126,6 +120,16 @@ class Page:
                      else self.site.pages.referenced(field, value or []))
             return found.held_by(self, name) if isinstance(found, PageArray) else found
         return field.type.blank(field) if value is None else value
+
+    def _stored(self, name: str) -> Any:
+        """A field's value as this object holds it (ids for a Page field), read on first use."""
+        values = self._values
+        if name not in values:
+            if self._batch:           # read for every page of its find at once, not one by one
+                self.site.pages.load_field_of_batch(self._batch, name)
+            if name not in values:
+                values[name] = self.site.pages.load_field(self, name) if self.id else None
+        return values[name]
 
     def _get_other(self, name: str, default: Any) -> Any:
         if "|" in name:
@@ -154,8 +158,14 @@ class Page:
             raise PageError(f"field {name!r} ({field.type.name}) is kept by its module and read "
                             "here only; change it through that module (Tasker: activate_task, "
                             "stop_task ...)")
-        self._values[name] = (field.sanitize(value, self.site.pages) if field.type.kind == "page"
-                              else field.type.sanitize(field, value))
+        clean = (field.sanitize(value, self.site.pages) if field.type.kind == "page"
+                 else field.type.sanitize(field, value))
+        if self.id and name not in self._changed and self._stored(name) == clean:
+            # the value it holds: no change, so no write (ProcessWire tracks a change only when
+            # the value differs); an admin form sets every field it shows, and a page holding
+            # 5,000 references rewrote them all at each save
+            return self
+        self._values[name] = clean
         self._changed.add(name)
         return self
 

@@ -120,8 +120,8 @@ def test_a_field_read_on_one_page_of_a_find_is_read_for_all_of_them(docs, monkey
     monkeypatch.setattr(docs.db, "all", lambda text, params=(): statements.append(text)
                         or run(text, params))
     found = docs.pages.find(f"parent={parent.id}, sort=sort")
-    found[2].body = "changed, not saved"
     loaded = len(statements)
+    found[2].body = "changed, not saved"          # reads body for all (set compares with it)
     assert [page.get("body") for page in found] == [
         "", "Body 1", "changed, not saved", "Body 3", "", "Body 5", None]
     docs_pages = list(found)[:6]

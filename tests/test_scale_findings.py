@@ -188,3 +188,23 @@ def test_emptying_the_trash_deletes_each_page_in_a_transaction_of_its_own(site):
     with site.transaction():
         site.pages.trash(site.pages.add("section", 1, "late", title="Late"))
         assert site.pages.empty_trash() == 1
+
+
+def test_setting_a_field_to_the_value_it_holds_is_no_change(tagged):
+    """The admin's form sets every field it shows: a page holding 5,000 references rewrote
+    them all at each save though none changed (ProcessWire tracks a change only when the
+    value differs)."""
+    site, tags = tagged
+    item = site.pages.get("/item-0/")
+    item.title = "Item 0"
+    item.tags = [tags[0], tags[1]]
+    assert not item.is_changed("title") and not item.is_changed("tags")
+    if ENGINE == "sqlite":
+        _, seen = statements_of(site, item.save)
+        assert not [s for s in seen if "field_tags" in s or "field_title" in s], seen
+    item.tags = [tags[1]]
+    item.title = "Item zero"
+    assert item.is_changed("title") and item.is_changed("tags")
+    item.save()
+    again = site.pages.get(item.id)
+    assert (again.title, again.tags.ids()) == ("Item zero", [tags[1].id])
