@@ -72,7 +72,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     create.add_argument("--priority", type=int, default=0, metavar="N",
                         help="higher runs first (default 0)")
     create.add_argument("--every", metavar="E",
-                        help="recurring: seconds, or a cron expression (\"*/5 * * * *\")")
+                        help="recurring: seconds, or a cron expression read in UTC "
+                             "(\"*/5 * * * *\", \"0 3 * * *\" is 03:00 UTC)")
     create.add_argument("--unique", action="store_true",
                         help="refuse it when an identical task is waiting or active")
     create.set_defaults(func=cmd_create)
