@@ -111,6 +111,23 @@ def test_a_malformed_id_is_bad_usage_and_exit_2(tasker, cli, action):
     assert err.endswith("error: argument ID: a task id is a positive whole number, not 'abc'\n")
 
 
+def test_a_suspend_of_a_running_task_names_its_runner_and_its_leases_end(tasker, cli):
+    """A worker killed mid-step left its task running: the suspend said "the running step
+    stops at its next save", which no step would ever reach; it names the runner and when
+    the lease's end applies it if that runner is gone."""
+    import time
+    task = add_task(tasker, "import_rows", "Import", {"total": 5})
+    tasker.activate_task(task)
+    until = time.time() + 30
+    tasker.site.db.execute("UPDATE tasker_tasks SET running = 1, runner = ?, lease_until = ? "
+                           "WHERE pages_id = ?", ("gone-host:4242", until, task.id))
+    code, out, _ = cli("tasks", "suspend", task.id)
+    assert code == 0
+    assert f"task {task.id} suspended: now suspending (the running step, on gone-host:4242" in out
+    stamp = time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime(until))
+    assert f"if that runner is gone, at its lease's end, {stamp})" in out
+
+
 def test_actions_change_the_state_and_say_what_happened(tasker, cli):
     task = add_task(tasker, "import_rows", "Import", {"total": 5})
     assert cli("tasks", "activate", task.id)[1] == f"task {task.id} activated: now active\n"

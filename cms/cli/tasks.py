@@ -305,13 +305,18 @@ def cmd_action(args: argparse.Namespace) -> int:
     elif action == "trash":
         tasker.trash_task(task, by=by)
     state = tasker.get_state(task)
-    running = bool(tasker.get_details(task)["running"])
+    details = tasker.get_details(task)
+    running = bool(details["running"])
     from ..tasker import state_info
     done = {"activate": "activated", "suspend": "suspended", "kill": KILLED, "reset": "reset",
             "trash": "trashed"}[action]
-    note = " (the running step stops at its next save)" if running and state != TaskState.ACTIVE else ""
-    if running and action in ("kill", "reset"):
-        note = " (the running step stops at its next save; the reset is applied then)"
+    note = ""
+    if running and (state != TaskState.ACTIVE or action in ("kill", "reset")):
+        # the runner may be gone (killed, its machine down): then the lease's end applies it
+        note = (f" (the running step, on {details['runner'] or 'a runner'}, stops at its next save"
+                + ("; the reset is applied then" if action in ("kill", "reset") else "")
+                + (f"; if that runner is gone, at its lease's end, {_iso(details['lease_until'])}"
+                   if details["lease_until"] else "") + ")")
     print(f"task {task.id} {done}: now {state_info(state, running)}{note}")
     return 0
 
