@@ -160,10 +160,13 @@ class Page:
                             "stop_task ...)")
         clean = (field.sanitize(value, self.site.pages) if field.type.kind == "page"
                  else field.type.sanitize(field, value))
-        if self.id and name not in self._changed and self._stored(name) == clean:
+        if (self.id and name not in self._changed and name not in self.__dict__.get("_written", ())
+                and self._stored(name) == clean):
             # the value it holds: no change, so no write (ProcessWire tracks a change only when
             # the value differs); an admin form sets every field it shows, and a page holding
-            # 5,000 references rewrote them all at each save
+            # 5,000 references rewrote them all at each save. Not a value this object saved
+            # itself: the caller's transaction may have rolled that save back, and its retry
+            # sets the same value again
             return self
         self._values[name] = clean
         self._changed.add(name)

@@ -620,6 +620,8 @@ class Pages(Hookable):
             self._hooks_after_writes(page)
             self.added(page)
         self.saved(page, changes)
+        # what this save wrote is not known to be stored until the outermost commit (Page.set)
+        page.__dict__.setdefault("_written", set()).update(changes)
         if field is None:
             page._changed.clear()
         else:

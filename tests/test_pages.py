@@ -251,6 +251,27 @@ def test_set_and_save_and_clearing_a_value(docs):
     assert docs.pages.get(page.id).rank == 0
 
 
+def test_a_save_its_transaction_rolled_back_is_written_again_by_the_retry(docs):
+    """Inside a caller's transaction a deadlock is raised for the caller to retry (Pages.save):
+    the retry sets the same values on the same page object and saves again. The rolled-back
+    save must not count as the stored value: the retry has to write it."""
+    page = docs.pages.add("doc", 1, "about", title="About", body="old")
+
+    class Deadlock(Exception):
+        pass
+
+    for attempt in range(2):
+        try:
+            with docs.transaction():
+                page.body = "new"
+                page.save()
+                if attempt == 0:
+                    raise Deadlock("the database chose this transaction as the victim")
+        except Deadlock:
+            continue
+    assert docs.pages.get(page.id).body == "new"
+
+
 def test_modified_changes_on_save(docs):
     page = docs.pages.add("doc", 1, title="T")
     docs.db.execute("UPDATE pages SET modified = ? WHERE id = ?",
