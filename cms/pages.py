@@ -339,8 +339,9 @@ class Pages(Hookable):
 
     def count(self, selector: str = "", *, base: str | None = None) -> int:
         if selector == "" and base is None:
-            # ProcessWire's count(""): the site-wide count of the pages table, every status
-            return self.site.db.one("SELECT COUNT(*) FROM pages")[0]
+            # ProcessWire's count(""): every page, of any status; but only those the acting
+            # user may view (DESIGN: count honours view access), so a guest learns no more
+            selector = "include=all, check_access=1"
         return self.site.selectors.count(selector, base=base)
 
     def find_many(self, selector: str = "", *, base: str | None = None, chunk: int = 500) -> Iterator[Page]:

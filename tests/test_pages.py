@@ -1073,3 +1073,19 @@ def test_get_typed_takes_an_id_or_a_path_and_nothing_else(site):
     assert site.pages.get_typed("/about/").id == site.pages.get_typed("/about").id == about.id
     for text in ("about", "name=about", "²", "9" * 23, "", "/no/such/"):
         assert not site.pages.get_typed(text), text
+
+
+def test_count_of_an_empty_selector_counts_only_pages_the_user_may_view(docs):
+    """DESIGN: find/count/children honour the current user's view access unless
+    check_access=0 or include=all. count("") counts every page of every status (ProcessWire's
+    site-wide COUNT), but for a guest it counted the admin branch, the users, the trash and
+    unpublished pages too."""
+    draft = docs.pages.add("doc", 1, "draft", title="Draft")
+    draft.add_status(Page.STATUS_UNPUBLISHED)
+    draft.save()
+    every = docs.db.one("SELECT COUNT(*) FROM pages")[0]
+    assert docs.pages.count("") == every                       # code outside a request
+    with docs.as_user("guest"):
+        viewable = docs.pages.count("include=all, check_access=1")
+        assert viewable < every
+        assert docs.pages.count("") == viewable
