@@ -1139,7 +1139,7 @@ class Pages(Hookable):
         deleted, after = 0, 0
         with self.site.transaction() if self.db.in_transaction() else nullcontext():
             while True:
-                batch = self.find(f"parent={TRASH_ID}, id>{after}, include=all, sort=id, limit=100")
+                batch = self.find(f"parent={TRASH_ID}, id>{after}, include=all, sort=id, start=0, limit=100")
                 if not batch:
                     return deleted
                 for page in batch:

@@ -1089,3 +1089,14 @@ def test_count_of_an_empty_selector_counts_only_pages_the_user_may_view(docs):
         viewable = docs.pages.count("include=all, check_access=1")
         assert viewable < every
         assert docs.pages.count("") == viewable
+
+
+def test_emptying_the_trash_while_page_two_is_rendered_deletes_every_trashed_page(docs):
+    """empty_trash reads the trash a hundred pages at a time; a find with a limit starts on
+    the rendered request's page number (cms.pagination), so module code emptying the trash
+    from a page rendered for ?page=2 skipped the first hundred of each read."""
+    for n in range(150):
+        docs.pages.trash(docs.pages.add("doc", 1, f"old-{n}", title=f"Old {n}"))
+    with cms.pagination.rendering("/cleanup/", {"page": "2"}, 2):
+        assert docs.pages.empty_trash() == 150
+    assert docs.pages.count("parent=7, include=all") == 0
