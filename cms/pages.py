@@ -139,6 +139,9 @@ class Pages(Hookable):
         self._field_sql: dict[str, tuple[Field, str, str, str]] = {}
         self._writes: dict[int, tuple[Template, tuple[tuple[str, Field, str], ...]]] = {}
         self._many_sql: dict[int, str] = {}
+        # pages this process deleted so far: references read ahead for a find (Page.get) are
+        # given only while no page was deleted since, so a deleted page drops out as it did
+        self.deletions = 0
         self._clock: tuple[int, datetime, Any] = (0, datetime.fromtimestamp(0, UTC), None)
         self._text_index = textindex.PendingList(self.db)
         self._undo = threading.local()       # this thread's hooked adds in progress (_add_undoable)
@@ -256,13 +259,8 @@ class Pages(Hookable):
 
     def get_many(self, ids: list[int]) -> list[Page]:
         """Pages by id, in the order given (missing ids skipped), in one query per 500."""
-        pages: list[Page] = []
-        for chunk, marks in in_chunks(ids):
-            sql = self._many_sql.get(len(chunk))
-            if sql is None:
-                sql = self._many_sql[len(chunk)] = SELECT_PAGE + f" WHERE p.id IN ({marks})"
-            found = {row[0]: self.from_row(row) for row in self.db.all(sql, chunk)}
-            pages += [found[i] for i in chunk if i in found]
+        rows = self._rows_by_id(ids)
+        pages = [self.from_row(rows[i]) for i in ids if i in rows]
         if len(pages) > 1:
             # a field one of them reads is read for all (Page.get); weakly held, so a page kept
             # from a large find does not keep the others alive
@@ -270,6 +268,16 @@ class Pages(Hookable):
             for page in pages:
                 page.__dict__["_batch"] = batch
         return pages
+
+    def _rows_by_id(self, ids: Iterable[int]) -> dict[int, tuple]:
+        """The rows of pages by id (missing ones left out), one query per 500."""
+        rows: dict[int, tuple] = {}
+        for chunk, marks in in_chunks(list(ids)):
+            sql = self._many_sql.get(len(chunk))
+            if sql is None:
+                sql = self._many_sql[len(chunk)] = SELECT_PAGE + f" WHERE p.id IN ({marks})"
+            rows.update((row[0], row) for row in self.db.all(sql, chunk))
+        return rows
 
     def find(self, selector: str = "", *, base: str | None = None,
              enforce_access: bool = False) -> PageArray:
@@ -425,30 +433,27 @@ class Pages(Hookable):
         return pages[0] if pages else NullPage(self.site)
 
     def load_references_of_batch(self, page: Page, field: Field) -> dict[str, tuple] | None:
-        """The pages a Page field holds, read for every page of `batch` (pages one find
-        loaded) that has read the field's ids, in one statement per 500 pages held; each
-        holder gets objects of its own (a page held twice is two objects, as two reads give),
-        kept for its next read of the field only, with the ids they were read for (`Page.get`
-        takes them once, and only while the field holds those ids, so a later read or a changed
-        value reads the database again). Returns `page`'s own dict of ready values."""
+        """The pages a Page field holds, read for every page of `page`'s find (its batch)
+        that has read the field's ids, in one statement per 500 pages held; each holder gets
+        objects of its own (a page held twice is two objects, as two reads give), kept for its
+        next read of the field only, with the ids they were read for and `deletions` then
+        (`Page.get` takes them once, and only while the field holds those ids and this process
+        deleted no page since, so a later read, a changed value or a delete reads the database
+        again; a page another process deletes meanwhile may still be given, as every value a
+        find's pages read together is as of that read). Returns `page`'s own ready values."""
         name = field.name
         holders = [held for held in map(lambda ref: ref(), page._batch)
                    if held is not None and held.id and held._values.get(name)
                    and name not in held.__dict__.get("_ready", ())]
         if not any(held is page for held in holders):
             holders.append(page)
-        wanted = list(dict.fromkeys(i for page in holders for i in page._values[name]))
-        rows: dict[int, tuple] = {}
-        for chunk, marks in in_chunks(wanted):
-            sql = self._many_sql.get(len(chunk))
-            if sql is None:
-                sql = self._many_sql[len(chunk)] = SELECT_PAGE + f" WHERE p.id IN ({marks})"
-            rows.update((row[0], row) for row in self.db.all(sql, chunk))
+        rows = self._rows_by_id(dict.fromkeys(i for page in holders for i in page._values[name]))
         made: list[Page] = []
         for holder in holders:
             pages = [self.from_row(rows[i]) for i in holder._values[name] if i in rows]
             made += pages
-            holder.__dict__.setdefault("_ready", {})[name] = (tuple(holder._values[name]), pages)
+            holder.__dict__.setdefault("_ready", {})[name] = (
+                tuple(holder._values[name]), pages, self.deletions)
         if len(made) > 1:
             refs = list(map(weakref.ref, made))      # their own fields are read together too
             for held in made:
@@ -1038,6 +1043,7 @@ class Pages(Hookable):
                     self.db.execute(f"DELETE FROM {field.table} WHERE data IN ({marks})", chunk)
                 self.db.execute(f"DELETE FROM pages WHERE id IN ({marks})", chunk)
             self.deleted(page)
+        self.deletions += 1
         object.__setattr__(page, "id", 0)
         return len(ids)
 

@@ -209,3 +209,14 @@ def test_setting_a_field_to_the_value_it_holds_is_no_change(tagged):
     item.save()
     again = site.pages.get(item.id)
     assert (again.title, again.tags.ids()) == ("Item zero", [tags[1].id])
+
+
+def test_a_page_deleted_after_its_holders_find_is_not_in_a_later_read_of_the_field(tagged):
+    """The pages a Page field holds are read for the whole find at the first read; another
+    holder's first read later must still drop a page deleted meanwhile (Pages.referenced: 'a
+    deleted page simply drops out'), as it did when each read read the pages then."""
+    site, tags = tagged
+    first, second = site.pages.find("template=item, sort=name, limit=2")
+    assert tags[1] in first.tags              # reads the pages `second` holds too
+    site.pages.delete(site.pages.get(tags[1].id))
+    assert [tag.id for tag in second.tags] == [tags[2].id]
