@@ -103,3 +103,21 @@ def test_a_runner_frozen_past_its_lease_leaves_the_task_the_reaper_handed_on(tas
     finally:
         os.killpg(worker.pid, signal.SIGCONT)
         stop_process(worker)
+
+
+def test_claims_the_heartbeat_could_not_give_back_after_the_runner_stopped_are_not_queued():
+    """The heartbeat drains the queue behind a long step and gives the claims back; one it
+    could not give back (SQLite's lock held) went back in the queue even when the runner had
+    stopped meanwhile and read it no more, so its lease ran out and an attempt was counted
+    for a task that never ran. After close() such claims are returned, to be given back."""
+    from cms.tasker.claim import Claim, ClaimAhead
+    claims = [Claim(task_id, "token", "host:1", "worker", 30.0, 0) for task_id in (1, 2, 3)]
+    ahead = ClaimAhead(lambda count: claims[:count])
+    ahead.take(3)
+    ahead.keep()
+    drained = ahead.drain()                      # the heartbeat's, while the runner still runs
+    assert ahead.requeue(drained[1:]) == [] and ahead.queued() == 2
+    assert ahead.pop() is claims[1]
+    held = ahead.drain()
+    assert ahead.close() == []                   # the runner stops: nothing left for it
+    assert ahead.requeue(held) == held and ahead.queued() == 0

@@ -81,6 +81,7 @@ class ClaimAhead:
         # The heartbeat's thread gives the queue back when the step before it runs long
         # (heartbeat.py), while the runner's thread pops and drains it.
         self._lock = threading.Lock()
+        self._closed = False              # the runner has stopped reading the queue
 
     def take(self, count: int = 1) -> None:
         """Claim up to `count` more tasks (uncommitted until `keep`)."""
@@ -118,11 +119,31 @@ class ClaimAhead:
             queue, self._queue = self._queue, []
         return queue
 
-    def requeue(self, claims: list[Claim]) -> None:
-        """Put drained claims that could not be given back in front of the queue again."""
-        if claims:
-            with self._lock:
-                self._queue[:0] = claims
+    def close(self) -> list[Claim]:
+        """The runner stops: empty the queue for good (the claims to give back); what the
+        heartbeat could not give back is not queued again after this (`requeue`)."""
+        with self._lock:
+            self._closed = True
+            queue, self._queue = self._queue, []
+        return queue
+
+    def give_back(self, tasker: Tasker) -> list[Claim]:
+        """Give back every queued claim in the caller's transaction (they go back with its
+        commit): those of a long step, which would outlive their lease unrenewed. The claims
+        given back, for the caller to hold again if its commit fails."""
+        claims = self.drain()
+        for claim in claims:
+            release(tasker, claim)
+        return claims
+
+    def requeue(self, claims: list[Claim]) -> list[Claim]:
+        """Put drained claims that could not be given back in front of the queue again; once
+        the runner has closed it, none: they are returned, to be given back at once."""
+        with self._lock:
+            if self._closed:
+                return claims
+            self._queue[:0] = claims
+        return []
 
 
 _RUNNER: tuple[int, str] | None = None

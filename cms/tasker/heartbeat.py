@@ -123,18 +123,23 @@ class Heartbeat:
             step.stop("its claim was lost: another runner took the task over")
 
     def _hand_back(self, ahead: ClaimAhead) -> None:
-        """Give back the claims queued behind a long step (those it cannot give back now,
-        SQLite's write lock held by the step, go back in the queue for the next tick)."""
+        """Give back the claims queued behind a long step on this thread's connection. Those
+        it cannot give back now (SQLite's write lock held by the step) go back in the queue
+        for the next tick, or, if the runner stopped meanwhile, are given back waiting for the
+        lock: nobody would read them there."""
         claims = ahead.drain()
         for n, claim in enumerate(claims):
             try:
                 release(self.tasker, claim, timeout=0.3)
-            except DatabaseBusy:        # SQLite's write lock, held by the step: next tick
-                ahead.requeue(claims[n:])
-                return
             except Exception as exc:
-                log.warning("giving back the claim of task %s failed: %s", claim.task_id, exc)
-                ahead.requeue(claims[n:])
+                if not isinstance(exc, DatabaseBusy):
+                    log.warning("giving back the claim of task %s failed: %s", claim.task_id, exc)
+                for left in ahead.requeue(claims[n:]):
+                    try:
+                        release(self.tasker, left)
+                    except Exception as again:     # the reaper's, at its lease's end
+                        log.warning("giving back the claim of task %s failed: %s",
+                                    left.task_id, again)
                 return
 
     def _drop_connection(self) -> None:

@@ -469,10 +469,7 @@ class StepRunner:
         outlived their lease unrenewed and been reaped as a dead runner's."""
         if not ahead.queued() or time.monotonic() - step.began < HAND_BACK_AFTER:
             return []
-        claims = ahead.drain()
-        for claim in claims:
-            release(self.tasker, claim)
-        return claims
+        return ahead.give_back(self.tasker)
 
     def _claims_ahead(self, step: Step, ahead: ClaimAhead) -> int:
         """How many tasks to claim with this commit: after a short step, as many as steps that

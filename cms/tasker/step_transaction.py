@@ -78,7 +78,9 @@ class StepTransaction:
             if self.batch is not None:   # commit the batch with it; the step goes on alone
                 held += self._leave_batch()
             if self.ahead is not None and self.ahead.queued():
-                self._release_queued(held)
+                # a long step: the tasks claimed after it go back to other runners in this
+                # commit (and are held again if it fails)
+                held += self.ahead.give_back(self.runner.tasker)
             self.txn.commit()
         except BaseException:
             self.runner.rolled_back.extend(held)
@@ -151,16 +153,6 @@ class StepTransaction:
         self.txn, self.batch = batch.txn, None
         self.runner.batch = None
         return batch.claims
-
-    def _release_queued(self, held: list[Claim]) -> None:
-        """A long step: the tasks claimed after it go back to other runners (in this commit,
-        so their claims join `held`)."""
-        from .claim import release
-        assert self.ahead is not None
-        claims = self.ahead.drain()
-        held += claims
-        for claim in claims:
-            release(self.runner.tasker, claim)
 
     def _rollback(self) -> None:
         """Undo the step; in a batch only back to its savepoint, and the steps before it commit."""

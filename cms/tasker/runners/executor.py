@@ -126,7 +126,7 @@ class Executor:
             return self._loop(tasker)
         finally:
             self._end_batch(tasker)
-            for claim in self.ahead.drain():       # claimed with the last steps, not run
+            for claim in self.ahead.close():       # claimed with the last steps, not run
                 if not self._release(tasker, claim, note=""):
                     self.pending.append(claim)
             self._release_pending(tasker)          # a last try; else the reaper's, at lease end
