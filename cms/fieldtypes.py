@@ -434,7 +434,7 @@ class Datetime(Fieldtype):
         2023", "today", "-1 week" ..., in UTC, as ProcessWire's FieldtypeDatetime hands text
         that is no number to strtotime()."""
         from .selectors.dates import DateValueError, parse_date
-        if not text.strip().isdigit():
+        if not text.strip().isdecimal():
             try:
                 return datetime.fromisoformat(text.strip())     # the common case, quickly
             except ValueError:
@@ -520,7 +520,7 @@ class PageRef(Fieldtype):
                 if not page:
                     raise self.invalid(field, value, "page", f"names a page that does not exist: {item}")
                 item = page
-            elif isinstance(item, str) and item.isdigit() and item.isascii():
+            elif isinstance(item, str) and item.isdecimal() and item.isascii():
                 item = int(item)
             if isinstance(item, int) and not isinstance(item, bool) and item > 0:
                 numbers.append(item)
@@ -547,7 +547,7 @@ class PageRef(Fieldtype):
                 ids.append(item.id)
             elif isinstance(item, int) and not isinstance(item, bool) and item > 0:
                 ids.append(item)
-            elif isinstance(item, str) and item.isdigit() and int(item) > 0:
+            elif isinstance(item, str) and item.isdecimal() and int(item) > 0:
                 ids.append(int(item))
             else:
                 raise self.invalid(field, value, "page", "is not a page, a page id or a page's path")
@@ -645,7 +645,7 @@ def whole_number(value: Any) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdigit():
+    if isinstance(value, str) and value.strip().lstrip("-").isdecimal():
         return int(value.strip())
     return None
 

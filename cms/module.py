@@ -105,7 +105,7 @@ def converted_setting(key: str, value: Any, default: Any) -> Any:
     elif kind is int:
         if isinstance(value, int) or (is_number and float(value).is_integer()):
             return int(value)
-        if text is not None and text.lstrip("-").isdigit():
+        if text is not None and text.lstrip("-").isdecimal():
             return int(text)
     elif kind is float:
         if is_number:

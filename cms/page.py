@@ -331,7 +331,7 @@ class Page:
         if not isinstance(until, str) or not until.strip():
             return set()
         text = until.strip()
-        if text.isdigit():
+        if text.isdecimal():
             return {int(text)}
         if text.startswith("/"):
             return {self.site.pages.get(text).id} - {0}
@@ -781,7 +781,7 @@ class PageArray:
         answers null); a page by its id is `find_one(f"id={id}")`."""
         if isinstance(key, Page):
             return next((page for page in self._pages if page.id == key.id), NullPage())
-        if isinstance(key, str) and key.isdigit() and key.isascii():
+        if isinstance(key, str) and key.isdecimal() and key.isascii():
             key = int(key)                  # "2" is a key as 2 is (PHP's array keys)
         if isinstance(key, int) and not isinstance(key, bool):
             return self._pages[key] if 0 <= key < len(self._pages) else NullPage()

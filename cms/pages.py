@@ -190,7 +190,7 @@ class Pages(Hookable):
             if not page and path != path.lower():
                 page = self.get_by_path(path.lower())
             return page
-        elif isinstance(key, str) and key.strip().isdigit():
+        elif isinstance(key, str) and key.strip().isdecimal():
             return self.get(int(key))
         elif isinstance(key, str):
             # As ProcessWire's get() (its findAll option): no status excludes a page, whatever
@@ -206,7 +206,7 @@ class Pages(Hookable):
         """The id of the page `get(key)` gives, or 0: ProcessWire's `$pages->has()`, a test of
         existence that loads no page for a selector (hidden, unpublished and trashed pages
         count, as for `get()`)."""
-        if isinstance(key, str) and key.strip() and not key.startswith("/") and not key.strip().isdigit():
+        if isinstance(key, str) and key.strip() and not key.startswith("/") and not key.strip().isdecimal():
             return next(iter(self.site.selectors.select(key, find_all=True, one=True).ids), 0)
         return self.get(key).id
 
@@ -223,7 +223,7 @@ class Pages(Hookable):
         """The page a person typed: an id (ASCII digits) or a path; a NullPage for anything
         else. Unlike get(), never a name or a selector: "about" names no page here."""
         text = text.strip()
-        if text.isascii() and text.isdigit() and len(text) <= 18:
+        if text.isascii() and text.isdecimal() and len(text) <= 18:
             return self.get(int(text))
         return self.get_by_path(text)
 

@@ -155,7 +155,7 @@ def render_pager(total: int, start: int, limit: int | None, *, base_url: str | N
     in_path = request is not None and request.numbered      # /blog/page2 rather than ?page=2
     page = 1 if start < limit else math.ceil(start / limit) + 1
     items = pager_items(total, limit, page, links, previous_label, next_label)
-    numbered = [i for i, item in enumerate(items) if item.label.isdigit()]
+    numbered = [i for i, item in enumerate(items) if item.label.isdecimal()]
     out = []
     for index, item in enumerate(items):
         if item.kind == "separator":

@@ -144,7 +144,7 @@ class Input:
         if self._page_num is not None:
             return self._page_num
         text = self._params.get("page", "")
-        return int(text) if text.isdigit() and 0 < len(text) < 7 and int(text) > 0 else 1
+        return int(text) if text.isdecimal() and 0 < len(text) < 7 and int(text) > 0 else 1
 
     def url_segment(self, number: int = 1) -> str:
         """The URL segment at `number` (1 the first, -1 the last), or "" when there is none."""

@@ -149,7 +149,7 @@ class Sanitizer:
             match = _LEADING_NUMBER.match("" if value is None else str(value))
             digits = match.group(1) if match else ""
             try:
-                number = (int(digits) if digits.lstrip("+-").isdigit()
+                number = (int(digits) if digits.lstrip("+-").isdecimal()
                           else int(float(digits)) if digits else default)
             except OverflowError:            # "1e999"
                 number = default

@@ -12,6 +12,7 @@ import json
 from typing import TYPE_CHECKING, Callable
 
 from .db.base import utcnow
+from .errors import CmsError
 from .fieldtypes import fold
 
 if TYPE_CHECKING:
@@ -236,7 +237,6 @@ def pending_upgrades(site: Site) -> list[int]:
     further than this one knows (its tables may have a shape this code would corrupt)."""
     version = schema_version(site)
     if version > len(MIGRATIONS):
-        from .errors import CmsError
         raise CmsError(f"the database schema is at version {version}, newer than this "
                        f"release's {len(MIGRATIONS)}: a later release upgraded it; run that "
                        "release (nothing was changed)")

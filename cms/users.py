@@ -125,7 +125,7 @@ class Users:
             return key
         if isinstance(key, Page):
             key = key.id
-        if isinstance(key, str) and key.strip().isdigit():
+        if isinstance(key, str) and key.strip().isdecimal():
             key = int(key)
         if isinstance(key, int) and not isinstance(key, bool):
             page = self.site.pages.get(key) if key > 0 else NullPage(self.site)

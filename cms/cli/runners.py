@@ -9,6 +9,7 @@ logs), 1 on an error (one line on stderr), 2 on bad usage.
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from typing import Any, Callable
 
@@ -73,8 +74,6 @@ def _site(args: argparse.Namespace) -> tuple[str, str]:
     """The database URL and folder of the site to run, which must exist: a crontab line
     without `cd SITE` made an empty database in the home folder and said "no task is ready"
     every minute, for ever."""
-    import os
-
     from ..db.url import sqlite_parts
     from ..errors import CmsError
     from ..site import existing_site_dir, resolve_url

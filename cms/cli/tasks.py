@@ -109,7 +109,7 @@ def _tasker(args: argparse.Namespace) -> Any:
 def task_id(text: str) -> int:
     """An ID argument: a malformed one is bad usage (exit 2), as argparse reports it."""
     value = str(text).strip()
-    if not value.isdigit() or int(value) <= 0:
+    if not value.isdecimal() or int(value) <= 0:
         raise argparse.ArgumentTypeError(f"a task id is a positive whole number, not {text!r}")
     return int(value)
 
@@ -128,7 +128,7 @@ def _task(tasker: Any, value: int) -> Any:
 
 def _state(text: str) -> int:
     value = text.strip().lower()
-    if value.isdigit() and 0 <= int(value) < len(STATE_NAMES):
+    if value.isdecimal() and 0 <= int(value) < len(STATE_NAMES):
         return int(value)
     if value in STATE_NAMES:
         return STATE_NAMES.index(value)
@@ -269,7 +269,7 @@ def cmd_create(args: argparse.Namespace) -> int:
         if not isinstance(data, dict):
             return _fail("--data must be a JSON object ({...})")
     every: Any = args.every
-    if every is not None and every.strip().isdigit():
+    if every is not None and every.strip().isdecimal():
         every = int(every)
     try:
         task = tasker.create_task(args.module, args.method, page, args.title, data,

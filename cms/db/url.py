@@ -68,7 +68,7 @@ def timeout_option(options: dict[str, str], url: str) -> dict[str, int]:
     if "connect_timeout" not in options:
         return {}
     value = options["connect_timeout"]
-    if not value.isdigit() or int(value) < 1:
+    if not value.isdecimal() or int(value) < 1:
         raise DatabaseError(f"connect_timeout={value!r} in {redact_url(url)!r}: a whole "
                             "number of seconds, 1 or more")
     return {"connect_timeout": int(value)}

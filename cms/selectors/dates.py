@@ -195,7 +195,7 @@ def _relative(value: str, text: str, now: datetime) -> datetime:
     elif words[:3] in (["first", "day", "of"], ["last", "day", "of"]) and len(words) > 3 \
             and words[3] in _MONTH_NAMES:
         # "first day of january 2024", "last day of february": that day at 00:00
-        has_year = len(words) > 4 and words[4].isdigit() and len(words[4]) == 4
+        has_year = len(words) > 4 and words[4].isdecimal() and len(words[4]) == 4
         year = int(words[4]) if has_year else midnight.year
         moment = midnight.replace(year=year, month=_MONTH_NAMES[words[3]], day=1)
         if words[0] == "last":

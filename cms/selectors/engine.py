@@ -71,7 +71,7 @@ def shorthand(text: str, page_name: Callable[[str], str]) -> str:
     a number is an id (`"27"`), a path `path=` (`"/about/"`, `"/about/, include=all"`) and a
     page name `name=` (`find("about")`); any other text is a selector as it is."""
     stripped = text.strip(", ")
-    if stripped.isdigit() and stripped.isascii():
+    if stripped.isdecimal() and stripped.isascii():
         return f"id={stripped}"
     if stripped.startswith("/"):
         return f"path={stripped}"

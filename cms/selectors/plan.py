@@ -820,7 +820,7 @@ class Planner:
                     texts = [value.text.strip() for value in item.values]
                     has_parent_key = (parent_value == "" and len(item.fields) == 1
                                       and (len(texts) == 1
-                                           or all(t.isascii() and t.isdigit() for t in texts)))
+                                           or all(t.isascii() and t.isdecimal() for t in texts)))
                     parent_value = texts[0] if has_parent_key else "-"
         for name, conditions in owners.items():
             nodes.append(self.owned(name, conditions, include, check_access))
@@ -894,7 +894,7 @@ class Planner:
             return by_hand
         self.volatile = True
         text = parent.strip()
-        page = self.site.pages.get(int(text) if text.isascii() and text.isdigit()
+        page = self.site.pages.get(int(text) if text.isascii() and text.isdecimal()
                                    else normal_path(text))
         sortfield = page.template.settings.get("sortfield") if page else ""
         if not sortfield:
@@ -952,7 +952,7 @@ class Planner:
     def count_value(self, tree: Selector, item: Condition) -> int:
         value = item.values[0]
         text = value.text.strip()
-        if not text.isdigit() or not text.isascii() or len(text) > 12:
+        if not text.isdecimal() or not text.isascii() or len(text) > 12:
             raise self.error(tree, f"{item.fields[0]} must be a whole number of 0 or more",
                              value.position, text)
         return int(text)
@@ -963,7 +963,7 @@ class Planner:
         text = value.text.strip().lower()
         if text in ("calc", "count"):
             return True
-        if not text.isdigit() or not text.isascii():
+        if not text.isdecimal() or not text.isascii():
             raise self.error(tree, "get_total takes 0 or 1 (or calc, count)", value.position, value.text)
         return int(text) != 0
 
@@ -1429,7 +1429,7 @@ class Planner:
             text = value.text.strip()
             if value.sub is not None:
                 raise self.error(tree, "template does not take a sub-selector", value.position, text)
-            key: str | int = int(text) if text.isdigit() and text.isascii() and len(text) < 12 else text
+            key: str | int = int(text) if text.isdecimal() and text.isascii() and len(text) < 12 else text
             if key in ("", 0):
                 ids.append(0)        # no template, as ProcessWire reads it: no page has it
                 continue
@@ -1466,7 +1466,7 @@ class Planner:
             text = value.text.strip().lower()
             if text in STATUS_NAMES:
                 out.append(STATUS_NAMES[text])
-            elif value.sub is None and text.isdigit() and text.isascii() and len(text) < 12:
+            elif value.sub is None and text.isdecimal() and text.isascii() and len(text) < 12:
                 out.append(int(text))
             else:
                 raise self.error(tree, f"unknown status {value.text!r}", value.position, value.text,
@@ -1624,7 +1624,7 @@ class Planner:
             text = value.text.strip()
             if value.sub is not None:
                 raise self.error(tree, f"{name} does not take a sub-selector", value.position, text)
-            if not text.isdigit():
+            if not text.isdecimal():
                 text = text.replace("/", "-").replace(".", "-")
             if not re.fullmatch(r"[0-9 -]*[0-9][0-9 -]*", text):
                 raise self.error(tree, f"{name}{op} takes a partial date of digits, hyphens and "

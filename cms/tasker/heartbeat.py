@@ -31,7 +31,7 @@ import time
 from typing import TYPE_CHECKING
 
 from ..errors import DatabaseBusy
-from .claim import ClaimAhead, release
+from .claim import ClaimAhead, heartbeat, release
 
 if TYPE_CHECKING:
     from .step import Step
@@ -43,7 +43,7 @@ COMMIT_INTERVAL = 0.5
 YIELD_AFTER = 0.05
 TICK = 0.05
 PARK_AFTER = 1.0
-HAND_BACK_AFTER = COMMIT_INTERVAL   # a step this long gives back the claims queued behind it
+HAND_BACK_AFTER = 0.5     # seconds: a step this long gives back the claims queued behind it
 
 
 class Heartbeat:
@@ -110,7 +110,6 @@ class Heartbeat:
             time.sleep(TICK)
 
     def _renew(self, step: Step, now: float) -> None:
-        from .claim import heartbeat
         try:
             alive = heartbeat(self.tasker, step.claim)
         except Exception as exc:      # a lost connection: try again at the next tick

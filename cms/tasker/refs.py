@@ -23,7 +23,7 @@ def task_id_of(task: Any) -> int:
         raise TaskError(f"a task is a page or a page id, not {task!r}")
     if isinstance(task, int):
         return task
-    if isinstance(task, str) and task.strip().isdigit():
+    if isinstance(task, str) and task.strip().isdecimal():
         return int(task)
     raise TaskError(f"a task is a page or a page id, not {task!r}")
 

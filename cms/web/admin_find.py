@@ -145,7 +145,7 @@ def selector_limit(selector: str) -> int | None:
     for item in items:
         if (isinstance(item, Condition) and item.fields == ("limit",) and item.operator == "="
                 and not item.negated and len(item.values) == 1
-                and item.values[0].text.isdigit() and int(item.values[0].text) > 0):
+                and item.values[0].text.isdecimal() and int(item.values[0].text) > 0):
             return min(int(item.values[0].text), MAX_LIMIT)
     return None
 

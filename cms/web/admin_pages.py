@@ -262,7 +262,7 @@ def register(web: Web) -> None:
         text = ctx.param("parent").strip()
         if not text:
             return get_page(ctx, HOME_ID)
-        if not text.isdigit() or not text.isascii() or len(text) > 18:
+        if not text.isdecimal() or not text.isascii() or len(text) > 18:
             raise HttpError(f"parent must be a page id, not {text[:40]!r}")
         return get_page(ctx, int(text))
 
@@ -318,7 +318,7 @@ def register(web: Web) -> None:
     def sort(ctx: Context, page_id: int) -> Any:
         ctx.check_csrf()
         parent = get_page(ctx, page_id)
-        ids = [int(i) for i in ctx.form("order").split(",") if i.strip().isdigit()]
+        ids = [int(i) for i in ctx.form("order").split(",") if i.strip().isdecimal()]
         try:
             ctx.site.pages.reorder(parent, ids)
         except CmsError as exc:

@@ -126,7 +126,7 @@ def register(web: Web) -> None:
     def task_list(ctx: Context) -> str:
         tasker = tasker_of(ctx)
         state_text = ctx.query("state").strip()
-        state = int(state_text) if state_text.isdigit() and int(state_text) <= 10 else None
+        state = int(state_text) if state_text.isdecimal() and int(state_text) <= 10 else None
         sort = ctx.query("sort") if ctx.query("sort") in SORTS else "created"
         direction = "asc" if ctx.query("dir") == "asc" else "desc"
         start = ctx.int_param("start", 0, 0, 10 ** 9)

@@ -52,7 +52,7 @@ def tasker_of(ctx: Context) -> Any:
 def task_id_param(text: str) -> int:
     """The task id `text` holds; HttpError 400 when it is not a whole number."""
     text = text.strip()
-    if not text.isdigit() or len(text) > 12:
+    if not text.isdecimal() or len(text) > 12:
         raise HttpError(f"id must be a task's page id (a whole number), not {text[:40]!r}")
     return int(text)
 
@@ -171,7 +171,7 @@ def create(ctx: Context, tasker: Any) -> Any:
         raise HttpError(f"module {name!r} offers no task method {method!r}; task methods: "
                        f"{', '.join(allowed) or 'none'}")
     page_text = ctx.param("pageid").strip()
-    if not page_text.isdigit() or len(page_text) > 12:
+    if not page_text.isdecimal() or len(page_text) > 12:
         raise HttpError("pageid must be the id of the page the task works on")
     page = ctx.site.pages.get(int(page_text))
     if not page or not page.viewable():     # a page the user may not view is not theirs to name
@@ -320,7 +320,7 @@ def register(web: Web) -> None:
                 ctx.check_csrf()
             tasker = tasker_of(ctx)
             log_param = ctx.param("log").strip()
-            log_limit = int(log_param) if log_param.isdigit() and len(log_param) < 7 else None
+            log_limit = int(log_param) if log_param.isdecimal() and len(log_param) < 7 else None
             if cmd == "status":
                 # The hot path of every progress bar: one query, no page loaded. The result
                 # is the title, as the original's.

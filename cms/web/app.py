@@ -232,7 +232,7 @@ class Context:
     def int_param(self, name: str, default: int = 0, low: int = 0, high: int = 2 ** 31) -> int:
         """A whole-number parameter clamped to [low, high]; anything else gives `default`."""
         text = self.param(name).strip()
-        if not text.lstrip("-").isdigit() or len(text) > 12:
+        if not text.lstrip("-").isdecimal() or len(text) > 12:
             return default
         return max(low, min(high, int(text)))
 
@@ -524,7 +524,7 @@ def body_limit_setting() -> int:
     text = os.environ.get("CMS_MAX_BODY_BYTES", "").strip()
     if not text:
         return DEFAULT_MAX_BODY
-    if not text.isdigit() or int(text) < 1024:
+    if not text.isdecimal() or int(text) < 1024:
         raise CmsError(f"CMS_MAX_BODY_BYTES must be a whole number of bytes, 1024 or more, "
                        f"not {text!r}")
     return int(text)

@@ -53,7 +53,7 @@ class CronExpression:
 
 def next_time(every: int | float | str, after: float) -> float:
     """When a recurring task runs next: `every` seconds after `after`, or the cron expression's next match."""
-    if isinstance(every, str) and not every.strip().replace(".", "", 1).isdigit():
+    if isinstance(every, str) and not every.strip().replace(".", "", 1).isdecimal():
         return CronExpression(every).next_after(after)
     seconds = float(every)
     if seconds <= 0:
