@@ -30,6 +30,7 @@ sets no access beyond the home template writes nothing more per page added.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from .db.base import in_chunks
@@ -47,6 +48,7 @@ RUNTIME = frozenset({"page-add", "page-create"})    # granted by page-edit and a
 ACCESS_LISTS = {"view": "view_roles", "edit": "edit_roles", "create": "create_roles", "add": "add_roles"}
 # Status bits a private page has (unpublished, trash): viewable only by those who may edit it.
 PRIVATE_STATUS = Page.STATUS_UNPUBLISHED | Page.STATUS_TRASH
+INSERT_ACCESS = "INSERT INTO pages_access (pages_id, templates_id) VALUES (?, ?)"
 
 
 class Grants(NamedTuple):
@@ -253,24 +255,20 @@ class AccessRules:
                                   "WHERE pp.path = ? OR (pp.path > ? AND pp.path < ?)",
                                   (page.path, low, high)))
         uses_roles = {t.id for t in self.site.templates if t.settings.get("use_roles")}
-        home = self.home_template_id
         governing = {page.parent_id: self.governing_id(page.parent_id)}
         drop, add = [], []
-        for page_id, parent_id, template_id in rows:
-            found = template_id if template_id in uses_roles else governing.get(parent_id, home)
-            governing[page_id] = found
-            wanted = None if found == home else found
+        for page_id, wanted in self._governed_rows(rows, governing, uses_roles):
             if stored.get(page_id) != wanted:
                 if page_id in stored:
                     drop.append(page_id)
                 if wanted is not None:
-                    add.append(("INSERT INTO pages_access (pages_id, templates_id) VALUES (?, ?)",
-                                (page_id, wanted)))
+                    add.append((INSERT_ACCESS, (page_id, wanted)))
         self.generation += 1
         with self.site.transaction():
             for chunk, marks in in_chunks(drop):
                 self.db.execute(f"DELETE FROM pages_access WHERE pages_id IN ({marks})", chunk)
             self.db.execute_each(add)
+        self.generation += 1        # and what another thread read meanwhile
 
     def rebuild(self) -> None:
         """Work out the governing template of every page (after a template starts or stops
@@ -285,25 +283,21 @@ class AccessRules:
                           if json.loads(data or "{}").get("use_roles")}
             rows = db.all("SELECT p.id, p.parent_id, p.templates_id FROM pages p "
                           "JOIN pages_paths pp ON pp.pages_id = p.id ORDER BY pp.path")
-            self._write(rows, {0: self.home_template_id}, [], uses_roles)
+            db.execute_each([(INSERT_ACCESS, (page_id, found)) for page_id, found
+                             in self._governed_rows(rows, {0: self.home_template_id}, uses_roles)
+                             if found is not None])
+        self.generation += 1
 
-    def _write(self, rows: list[tuple], governing: dict[int, int], replace: list[int],
-               uses_roles: set[int] | None = None) -> None:
-        """Record rows read parents-first; `replace` lists the ids whose old rows go first."""
-        if uses_roles is None:
-            uses_roles = {t.id for t in self.site.templates if t.settings.get("use_roles")}
+    def _governed_rows(self, rows: list[tuple], governing: dict[int, int],
+                       uses_roles: set[int]) -> Iterator[tuple[int, int | None]]:
+        """Each page's governing template for `pages_access` (None: home's, which has no row),
+        from (id, parent id, template id) rows read parents first; `governing` holds the
+        governing template of the first rows' parents and gets each page's."""
         home = self.home_template_id
-        inserts = []
         for page_id, parent_id, template_id in rows:
             found = template_id if template_id in uses_roles else governing.get(parent_id, home)
             governing[page_id] = found
-            if found != home:
-                inserts.append(("INSERT INTO pages_access (pages_id, templates_id) VALUES (?, ?)",
-                                (page_id, found)))
-        with self.site.transaction():
-            for chunk, marks in in_chunks(replace):
-                self.db.execute(f"DELETE FROM pages_access WHERE pages_id IN ({marks})", chunk)
-            self.db.execute_each(inserts)
+            yield page_id, (None if found == home else found)
 
 
 def install(site: Site) -> None:

@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, Iterable
 import peewee
 
 from . import pagination, textindex
+from .access import INSERT_ACCESS
 from .db.base import in_chunks, placeholders
 from .errors import NameConflict, PageError, PageLocked, ValidationError
 from .fields import TITLE, Field
@@ -57,7 +58,6 @@ DELETE_PAGE = "DELETE FROM pages WHERE id = ?"
 INSERT_PAGE = ("INSERT INTO pages (parent_id, templates_id, name, status, sort, created, modified, "
                "created_users_id, modified_users_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 INSERT_PATH = "INSERT INTO pages_paths (pages_id, path) VALUES (?, ?)"
-INSERT_ACCESS = "INSERT INTO pages_access (pages_id, templates_id) VALUES (?, ?)"
 TRASH_PATH = "/trash/"
 # The hooks that run in a save once it has written (method, timing): one of them that fails
 # must take the save's writes back with it. Hooks on `save_ready`, and before `save`, run

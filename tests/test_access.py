@@ -583,7 +583,7 @@ def test_an_access_change_and_its_rebuild_commit_together_or_not_at_all(tree, mo
     def broken(*args, **kwargs):
         raise RuntimeError("the disk filled up")
 
-    monkeypatch.setattr(type(site.users.access), "_write", broken)
+    monkeypatch.setattr(type(site.users.access), "_governed_rows", broken)
     with pytest.raises(RuntimeError):
         site.templates["open-one"].set_access(view=["guest"])
     monkeypatch.undo()
