@@ -34,6 +34,18 @@ settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 os.environ.setdefault("CMS_PASSWORD_ITERATIONS", "1000")
 
 
+def statements_of(site, call):
+    """The SQL statements a call runs on the site's connection (SQLite's trace)."""
+    seen: list[str] = []
+    conn = site.db.pw.connection()
+    conn.set_trace_callback(seen.append)
+    try:
+        result = call()
+    finally:
+        conn.set_trace_callback(None)
+    return result, seen
+
+
 def drop_all_tables(url: str) -> None:
     """Empty a server database so each test boots a brand-new site."""
     db = connect(url)

@@ -42,15 +42,22 @@ def test_the_import_keeps_its_pace_and_the_task_says_how_far_it_got(site):
     assert site.pages.count(f"parent={info['dictionary'].id}, template=word") == 60
 
 
-def test_the_import_run_again_from_zero_adds_no_second_copy(site):
-    """Kill or Reset, then Activate, imported every word again as "a-1", "a-2" ..."""
+def imported_forty_words(site):
+    """The demo with its import run to the end over 40 words: (tasker, importer, the
+    selector of the words it made)."""
     info = setup_demo(site)
     site.modules.save_config("Dictionary", max_words=40, words_per_second=0)
     tasker = site.modules.get("Tasker")
-    importer, dictionary = info["importer"], info["dictionary"]
+    importer = info["importer"]
     tasker.execute_task(importer, {"timeout": time.time() + 10, "invoker": "test"})
-    words = f"parent={dictionary.id}, template=word, include=all"
+    words = f"parent={info['dictionary'].id}, template=word, include=all"
     assert site.pages.count(words) == 40
+    return tasker, importer, words
+
+
+def test_the_import_run_again_from_zero_adds_no_second_copy(site):
+    """Kill or Reset, then Activate, imported every word again as "a-1", "a-2" ..."""
+    tasker, importer, words = imported_forty_words(site)
     site.pages.delete(site.pages.find_one(f"{words}, sort=-name"))       # one goes missing
     tasker.restart_task(importer)              # reset to 0% and active again
     tasker.execute_task(importer, {"timeout": time.time() + 10, "invoker": "test"})
@@ -94,13 +101,7 @@ def test_the_import_run_again_from_zero_in_several_steps_adds_no_second_copy(sit
     5-second steps. Only the first of them looked the words up, so every later step of the
     run added the words already there again as "word-1", with a warning for each (thousands
     in the demo, 4,412 in one kill at 28%)."""
-    info = setup_demo(site)
-    site.modules.save_config("Dictionary", max_words=40, words_per_second=0)
-    tasker = site.modules.get("Tasker")
-    importer, dictionary = info["importer"], info["dictionary"]
-    tasker.execute_task(importer, {"timeout": time.time() + 10, "invoker": "test"})
-    words = f"parent={dictionary.id}, template=word, include=all"
-    assert site.pages.count(words) == 40
+    tasker, importer, words = imported_forty_words(site)
     tasker.restart_task(importer)              # reset to 0% and active again
     calls = iter(range(10 ** 6))
     allowed = tasker.progress.allowed_to_execute

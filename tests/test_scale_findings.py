@@ -3,21 +3,9 @@ shape that keeps a request from growing with the site, by its statements or its 
 from __future__ import annotations
 
 import pytest
-from conftest import ENGINE
+from conftest import ENGINE, statements_of
 
 sqlite_only = pytest.mark.skipif(ENGINE != "sqlite", reason="reads SQLite's trace and query plans")
-
-
-def statements_of(site, call):
-    """The SQL statements a call runs on the site's connection (SQLite's trace)."""
-    seen: list[str] = []
-    conn = site.db.pw.connection()
-    conn.set_trace_callback(seen.append)
-    try:
-        result = call()
-    finally:
-        conn.set_trace_callback(None)
-    return result, seen
 
 
 @pytest.fixture

@@ -6,7 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
-from conftest import ENGINE
+from conftest import ENGINE, statements_of
 from tasker_support import make_task, run
 
 from cms.tasker import TaskState
@@ -68,18 +68,6 @@ def test_count_by_state(tasker):
     assert after.get(TaskState.KILLED, 0) - before.get(TaskState.KILLED, 0) == 1
     assert after.get(TaskState.WAITING, 0) - before.get(TaskState.WAITING, 0) == 3
     assert sum(after.values()) == tasker.site.pages.count("template=tasker-task, include=hidden")
-
-
-def statements_of(site, call):
-    """The SQL statements a call runs on the site's connection (SQLite's trace)."""
-    seen: list[str] = []
-    conn = site.db.pw.connection()
-    conn.set_trace_callback(seen.append)
-    try:
-        result = call()
-    finally:
-        conn.set_trace_callback(None)
-    return result, seen
 
 
 @pytest.mark.skipif(ENGINE != "sqlite", reason="SQLite's change stamp (cms/db/walstamp.py)")
