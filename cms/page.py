@@ -468,11 +468,16 @@ class Page:
         return not template_file or has_template_file(self.site, self)
 
     def editable(self, user: Any = None) -> bool:
-        """May `user` edit this page's fields? Locked pages and locked templates (tasks, users)
-        are not editable by anyone through the page editor."""
-        if self.has_status(self.STATUS_LOCKED) or self._template.settings.get("locked"):
+        """May `user` edit this page's fields? A locked page only for a superuser or a user
+        holding page-lock on it, as ProcessWire's pageEditable() (who may unlock it; the
+        admin's editor still shows a locked page locked); a locked template's pages (tasks,
+        users) are kept by their module, editable by nobody through the page editor."""
+        if self._template.settings.get("locked"):
             return False
-        return self.site.users.may(user, "page-edit", self)
+        may = self.site.users.may
+        if self.has_status(self.STATUS_LOCKED) and not may(user, "page-lock", self):
+            return False
+        return may(user, "page-edit", self)
 
     def addable(self, user: Any = None, template: Any = None) -> bool:
         """May `user` add children here: page-add here, and page-create for `template` (when
@@ -501,7 +506,9 @@ class Page:
         """May `user` move this page (under `parent`, when given: page-add there, as for a move
         the page's template need not be creatable by the user)? A page in the trash may be
         moved out of it: that is how one whose old parent is gone comes back."""
-        if (self.id in (0, 1) or self.status & (self.STATUS_SYSTEM | self.STATUS_SYSTEM_ID)
+        # a locked page moves for nobody, as ProcessWire's moveable() says
+        if (self.id in (0, 1)
+                or self.status & (self.STATUS_SYSTEM | self.STATUS_SYSTEM_ID | self.STATUS_LOCKED)
                 or self._template.settings.get("no_move")):
             return False
         if not (self.site.users.may(user, "page-edit", self)

@@ -423,8 +423,22 @@ class Pages(Hookable):
         return values
 
     def referenced(self, field: Field, ids: list[int]) -> Any:
-        """The pages a Page field refers to, read now (a deleted page simply drops out)."""
-        return self.referenced_pages(field, self.get_many(ids) if ids else [])
+        """The pages a Page field refers to, read now (a deleted page simply drops out; a
+        visitor gets only those it may view, `shown_ids`)."""
+        return self.referenced_pages(field, self.get_many(self.shown_ids(ids)))
+
+    def shown_ids(self, ids: Iterable[int]) -> list[int]:
+        """The ids of referenced pages a Page field's value gives: to a visitor (the guest),
+        only those it may view. ProcessWire's formatted value, which templates and the front
+        end read, leaves out unpublished and trashed pages; a template listing `page.refs`
+        here showed a visitor drafts and pages its access hides. Code and logged-in users get
+        every one (an editor's form must not drop a reference it does not show)."""
+        ids = list(ids or ())
+        if not ids or self.site.acting_grants() is None or not self.site.user.is_guest():
+            return ids
+        # published (hidden ones too, as there) and in the visitor's view access
+        seen = set(self.find_ids("id=" + "|".join(map(str, sorted(set(ids)))) + ", include=hidden"))
+        return [i for i in ids if i in seen]
 
     def referenced_pages(self, field: Field, pages: list[Page]) -> Any:
         """A Page field's value from the pages it holds: a PageArray, or one page (NullPage)."""
@@ -447,7 +461,8 @@ class Pages(Hookable):
                    and name not in held.__dict__.get("_ready", ())]
         if not any(held is page for held in holders):
             holders.append(page)
-        rows = self._rows_by_id(dict.fromkeys(i for page in holders for i in page._values[name]))
+        rows = self._rows_by_id(self.shown_ids(dict.fromkeys(
+            i for page in holders for i in page._values[name])))
         made: list[Page] = []
         for holder in holders:
             pages = [self.from_row(rows[i]) for i in holder._values[name] if i in rows]

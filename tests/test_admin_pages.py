@@ -231,15 +231,42 @@ def test_the_editor_offers_the_tree_rows_actions_as_the_user_may(site, superuser
     editor.close()
 
 
-def test_a_locked_page_offers_no_trash_button_that_would_be_refused(site, superuser):
+def test_a_locked_page_offers_no_move_or_trash_that_would_be_refused(site, superuser):
     parent = site.pages.add("basic-page", 1, "parent", title="Parent")
     locked = site.pages.add("basic-page", parent, "kept", title="Kept")
     locked.add_status(locked.STATUS_LOCKED)
     locked.save()
     row = superuser.get(f"/admin/page/{parent.id}/children").text.split(f'id="page-{locked.id}"')[1]
     row = row.split('class="tree-row', 1)[0]
-    assert f'href="/admin/page/{locked.id}/move"' in row
+    assert f'href="/admin/page/{locked.id}/move"' not in row        # as ProcessWire's moveable()
     assert f"/admin/page/{locked.id}/trash" not in row
+
+
+def test_a_locked_page_is_unlocked_by_a_page_lock_holder_and_then_edited(site, superuser,
+                                                                        admin_server):
+    """The editor refused a locked page and offered no way to unlock it; who holds page-lock
+    on it (a superuser here) gets Unlock, an editor without page-lock does not."""
+    from webclient import PASSWORD, Client
+    site.users.add_role("editor", ["page-edit"])
+    site.users.add("ed", PASSWORD, roles=["editor"])
+    site.templates["basic-page"].set_access(view=["guest"], edit=["editor"])
+    locked = site.pages.add("basic-page", 1, "kept", title="Kept")
+    locked.add_status(locked.STATUS_LOCKED)
+    locked.save()
+    editor = Client(admin_server)
+    editor.login("ed")
+    refused = editor.get(f"/admin/page/{locked.id}/edit")
+    assert refused.status == 403 and "This page is locked" in refused.text
+    assert f"/admin/page/{locked.id}/unlock" not in refused.text
+    assert editor.post(f"/admin/page/{locked.id}/unlock", {"csrf_token": editor.token()}).status == 403
+    assert site.pages.get(locked.id).has_status(locked.STATUS_LOCKED)
+    offered = superuser.get(f"/admin/page/{locked.id}/edit")
+    assert f'action="/admin/page/{locked.id}/unlock"' in offered.text
+    done = superuser.post(f"/admin/page/{locked.id}/unlock", {"csrf_token": superuser.token()})
+    assert done.status == 303 and done.location.endswith(f"/admin/page/{locked.id}/edit")
+    assert not site.pages.get(locked.id).has_status(locked.STATUS_LOCKED)
+    assert superuser.get(f"/admin/page/{locked.id}/edit").status == 200
+    editor.close()
 
 
 def test_page_fields_are_edited_as_ids_whether_empty_or_holding_pages(site, superuser):

@@ -213,6 +213,16 @@ def register(web: Web) -> None:
                           name=page.name, status=status_flags(page), errors={}, error="",
                           people=people(ctx, page), n=node(page))
 
+    @app.post("/admin/page/<page_id:int>/unlock")
+    def unlock(ctx: Context, page_id: int) -> None:
+        ctx.check_csrf()
+        page = get_page(ctx, page_id)
+        ctx.require("page-lock", page)
+        page.remove_status(Page.STATUS_LOCKED)
+        page.save()
+        ctx.notice("message", f"Unlocked {page.get('title') or page.name}: it can be edited again")
+        ctx.redirect(f"/admin/page/{page.id}/edit")
+
     @app.post("/admin/page/<page_id:int>/edit")
     def edit(ctx: Context, page_id: int) -> str:
         try:
@@ -459,8 +469,13 @@ def wants_json(ctx: Context) -> bool:
 
 
 def locked(ctx: Context, page: Page) -> str:
+    """The page the editor shows for a page it does not change; a locked page offers Unlock
+    to whoever holds page-lock on it (the only way to edit it again, as in ProcessWire)."""
     bottle.response.status = 403
-    return ctx.render("locked.html", page=page, is_task=page.template.name == TASK_TEMPLATE)
+    unlockable = (page.has_status(Page.STATUS_LOCKED) and not page.template.settings.get("locked")
+                  and page.template.name != TASK_TEMPLATE and ctx.can("page-lock", page))
+    return ctx.render("locked.html", page=page, is_task=page.template.name == TASK_TEMPLATE,
+                      unlockable=unlockable)
 
 
 def addable_templates(ctx: Context, parent: Page) -> list[Any]:
