@@ -118,6 +118,7 @@ class Page:
             found = (self.site.pages.referenced_pages(field, taken[1])
                      if taken is not None and taken[0] == tuple(value or ())
                      and taken[2] == self.site.pages.deletions
+                     and taken[3] == self.site.pages.shows_visitor()
                      else self.site.pages.referenced(field, value or []))
             return found.held_by(self, name) if isinstance(found, PageArray) else found
         return field.type.blank(field) if value is None else value

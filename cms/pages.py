@@ -434,11 +434,17 @@ class Pages(Hookable):
         here showed a visitor drafts and pages its access hides. Code and logged-in users get
         every one (an editor's form must not drop a reference it does not show)."""
         ids = list(ids or ())
-        if not ids or self.site.acting_grants() is None or not self.site.user.is_guest():
+        if not ids or not self.shows_visitor():
             return ids
         # published (hidden ones too, as there) and in the visitor's view access
         seen = set(self.find_ids("id=" + "|".join(map(str, sorted(set(ids)))) + ", include=hidden"))
         return [i for i in ids if i in seen]
+
+    def shows_visitor(self) -> bool:
+        """Whether a Page field read now gives only what the guest may view (`shown_ids`):
+        also the key of the pages `load_references_of_batch` keeps, so a read by code never
+        takes what was read for the guest, nor the guest what was read for code."""
+        return self.site.acting_grants() is not None and self.site.user.is_guest()
 
     def referenced_pages(self, field: Field, pages: list[Page]) -> Any:
         """A Page field's value from the pages it holds: a PageArray, or one page (NullPage)."""
@@ -450,10 +456,11 @@ class Pages(Hookable):
         """The pages a Page field holds, read for every page of `page`'s find (its batch)
         that has read the field's ids, in one statement per 500 pages held; each holder gets
         objects of its own (a page held twice is two objects, as two reads give), kept for its
-        next read of the field only, with the ids they were read for and `deletions` then
-        (`Page.get` takes them once, and only while the field holds those ids and this process
-        deleted no page since, so a later read, a changed value or a delete reads the database
-        again; a page another process deletes meanwhile may still be given, as every value a
+        next read of the field only, with the ids they were read for, `deletions` then and
+        whether they were read for the guest (`Page.get` takes them once, and only while the
+        field holds those ids, this process deleted no page since and the reader is filtered
+        as the first was, `shows_visitor`: so a later read, a changed value, a delete or
+        another reader reads the database again; a page another process deletes meanwhile may still be given, as every value a
         find's pages read together is as of that read). Returns `page`'s own ready values."""
         name = field.name
         holders = [held for held in map(lambda ref: ref(), page._batch)
@@ -461,6 +468,7 @@ class Pages(Hookable):
                    and name not in held.__dict__.get("_ready", ())]
         if not any(held is page for held in holders):
             holders.append(page)
+        visitor = self.shows_visitor()
         rows = self._rows_by_id(self.shown_ids(dict.fromkeys(
             i for page in holders for i in page._values[name])))
         made: list[Page] = []
@@ -468,7 +476,7 @@ class Pages(Hookable):
             pages = [self.from_row(rows[i]) for i in holder._values[name] if i in rows]
             made += pages
             holder.__dict__.setdefault("_ready", {})[name] = (
-                tuple(holder._values[name]), pages, self.deletions)
+                tuple(holder._values[name]), pages, self.deletions, visitor)
         if len(made) > 1:
             refs = list(map(weakref.ref, made))      # their own fields are read together too
             for held in made:
