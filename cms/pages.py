@@ -55,6 +55,7 @@ INSERT_CHECK = ("SELECT (SELECT path FROM pages_paths WHERE pages_id = ?), "
                 "(SELECT MAX(sort) FROM pages WHERE parent_id = ?), "
                 "(SELECT templates_id FROM pages_access WHERE pages_id = ?)")
 DELETE_PAGE = "DELETE FROM pages WHERE id = ?"
+SHOWN_AT_ONCE = 5000      # ids one find of `shown_ids` asks for (a selector takes 10,000 values)
 INSERT_PAGE = ("INSERT INTO pages (parent_id, templates_id, name, status, sort, created, modified, "
                "created_users_id, modified_users_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 INSERT_PATH = "INSERT INTO pages_paths (pages_id, path) VALUES (?, ?)"
@@ -436,8 +437,13 @@ class Pages(Hookable):
         ids = list(ids or ())
         if not ids or not self.shows_visitor():
             return ids
-        # published (hidden ones too, as there) and in the visitor's view access
-        seen = set(self.find_ids("id=" + "|".join(map(str, sorted(set(ids)))) + ", include=hidden"))
+        # published (hidden ones too, as there) and in the visitor's view access; a find a
+        # chunk at a time, as a selector takes at most 10,000 values (a field, or a find's
+        # batch of fields, may hold more)
+        unique, seen = sorted(set(ids)), set()
+        for at in range(0, len(unique), SHOWN_AT_ONCE):
+            chunk = "|".join(map(str, unique[at:at + SHOWN_AT_ONCE]))
+            seen.update(self.find_ids(f"id={chunk}, include=hidden"))
         return [i for i in ids if i in seen]
 
     def shows_visitor(self) -> bool:

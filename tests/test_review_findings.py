@@ -37,3 +37,20 @@ def test_a_batch_read_by_the_guest_does_not_hide_references_from_code(site):
         found = site.pages.find("template=item, name^=h, sort=name")
         assert found[0].refs.ids() == [pub.id]
     assert found[1].refs.ids() == [draft.id, pub.id]            # gave [pub]: a save drops draft
+
+
+def test_the_guest_reads_a_page_field_holding_more_than_ten_thousand_pages(site):
+    # shown_ids asks one find "id=a|b|...": past the selector's 10,000 values it raised
+    # SelectorError, where code read the field; in a find's batch the ids of every holder
+    # count together, so 25 list items of 420 tags each failed as well
+    site.fields.add("refs", "Page", multiple=True)
+    site.templates.add("item", fields=["title", "refs"])
+    with site.transaction():
+        ids = [site.pages.add("item", 1, f"p{i}", title=f"P{i}").id for i in range(10_500)]
+        big = site.pages.add("item", 1, "big", title="Big", refs=ids)
+        for n in range(25):
+            site.pages.add("item", 1, f"list{n}", title=f"L{n}", refs=ids[n * 420:(n + 1) * 420])
+    with site.as_user("guest"):
+        assert len(site.pages.get(big.id).refs) == 10_500
+        listed = site.pages.find("name^=list, sort=name")
+        assert [len(item.refs) for item in listed] == [420] * 25
