@@ -54,3 +54,18 @@ def test_the_guest_reads_a_page_field_holding_more_than_ten_thousand_pages(site)
         assert len(site.pages.get(big.id).refs) == 10_500
         listed = site.pages.find("name^=list, sort=name")
         assert [len(item.refs) for item in listed] == [420] * 25
+
+
+def test_a_locked_page_is_not_moved_by_a_posted_move_form(site, superuser):
+    # moveable() is now false for a locked page, for everyone, and the tree and the move form
+    # (GET) offer no move; the POST route asked nothing of moveable() and moved it (its
+    # save asks page-move and page-add, which a superuser holds)
+    target = site.pages.add("basic-page", 1, "target", title="Target")
+    kept = site.pages.add("basic-page", 1, "kept", title="Kept")
+    kept.add_status(Page.STATUS_LOCKED)
+    kept.save()
+    assert superuser.get(f"/admin/page/{kept.id}/move").status == 403
+    answer = superuser.post(f"/admin/page/{kept.id}/move",
+                            {"csrf_token": superuser.token(), "parent": str(target.id)})
+    assert answer.status in (400, 403)
+    assert site.pages.get(kept.id).parent_id == 1

@@ -361,6 +361,8 @@ def register(web: Web) -> None:
     def move(ctx: Context, page_id: int) -> str:
         ctx.check_csrf()
         page = get_page(ctx, page_id)
+        if not page.moveable():     # as the form: a locked page's save would still move it
+            raise PermissionDenied(f"you may not move {page.path}")
         target_text = ctx.form("parent").strip()
         target = ctx.site.pages.get_typed(target_text)
         error = ""
