@@ -69,3 +69,15 @@ def test_a_locked_page_is_not_moved_by_a_posted_move_form(site, superuser):
                             {"csrf_token": superuser.token(), "parent": str(target.id)})
     assert answer.status in (400, 403)
     assert site.pages.get(kept.id).parent_id == 1
+
+
+def test_unlock_takes_the_lock_off_only_what_the_editor_offers_to_unlock(site, superuser):
+    # locked() offers Unlock only for a locked page of an unlocked template that is not a task;
+    # the POST route asked page-lock alone and unlocked the guest's user page (template
+    # `user`, locked) and the trash (a system page of the admin template)
+    guest = site.users.get("guest")
+    for page_id in (guest.id, 7):
+        assert f"/admin/page/{page_id}/unlock" not in superuser.get(f"/admin/page/{page_id}/edit").text
+        answer = superuser.post(f"/admin/page/{page_id}/unlock", {"csrf_token": superuser.token()})
+        assert answer.status == 403, page_id
+        assert site.pages.get(page_id).has_status(Page.STATUS_LOCKED), page_id

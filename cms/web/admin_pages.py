@@ -218,6 +218,8 @@ def register(web: Web) -> None:
         ctx.check_csrf()
         page = get_page(ctx, page_id)
         ctx.require("page-lock", page)
+        if not unlockable(ctx, page):       # what the editor offers no Unlock for
+            raise PermissionDenied(f"{page.path} is not unlocked here")
         page.remove_status(Page.STATUS_LOCKED)
         page.save()
         ctx.notice("message", f"Unlocked {page.get('title') or page.name}: it can be edited again")
@@ -474,10 +476,15 @@ def locked(ctx: Context, page: Page) -> str:
     """The page the editor shows for a page it does not change; a locked page offers Unlock
     to whoever holds page-lock on it (the only way to edit it again, as in ProcessWire)."""
     bottle.response.status = 403
-    unlockable = (page.has_status(Page.STATUS_LOCKED) and not page.template.settings.get("locked")
-                  and page.template.name != TASK_TEMPLATE and ctx.can("page-lock", page))
     return ctx.render("locked.html", page=page, is_task=page.template.name == TASK_TEMPLATE,
-                      unlockable=unlockable)
+                      unlockable=unlockable(ctx, page))
+
+
+def unlockable(ctx: Context, page: Page) -> bool:
+    """A locked page whose lock the user may take off here: not one of a locked template's
+    (users, tasks, the admin's pages), which their module keeps, locked or not."""
+    return (page.has_status(Page.STATUS_LOCKED) and not page.template.settings.get("locked")
+            and page.template.name != TASK_TEMPLATE and ctx.can("page-lock", page))
 
 
 def addable_templates(ctx: Context, parent: Page) -> list[Any]:
