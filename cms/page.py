@@ -120,7 +120,11 @@ class Page:
                      and taken[2] == self.site.pages.deletions
                      and taken[3] == self.site.pages.shows_visitor()
                      else self.site.pages.referenced(field, value or []))
-            return found.held_by(self, name) if isinstance(found, PageArray) else found
+            if not isinstance(found, PageArray):
+                return found
+            # read for a visitor and short of what is stored: changed, it would drop them
+            partial = len(found) < len(value or ()) and self.site.pages.shows_visitor()
+            return found.held_by(self, name, partial)
         return field.type.blank(field) if value is None else value
 
     def _stored(self, name: str) -> Any:
@@ -626,13 +630,15 @@ class PageArray:
         self._total = len(self._pages) if total is None else total
         self.start = start
         self.limit = limit
-        self._holder: tuple[Page, str] | None = None    # the page and Page field it is the value of
+        self._holder: tuple[Page, str, bool] | None = None    # the page and Page field it is the value of
 
-    def held_by(self, page: Page, field: str) -> PageArray:
+    def held_by(self, page: Page, field: str, partial: bool = False) -> PageArray:
         """This array as the value of `page`'s Page field: `add()`, `prepend()`, `remove()`,
         `filter()`, `not_()` and `sort()` then set the field, saved with the page
-        (ProcessWire's `$page->tags->add($p); $page->save()`)."""
-        self._holder = (page, field)
+        (ProcessWire's `$page->tags->add($p); $page->save()`). A `partial` array (read for a
+        visitor, who is not shown every page it holds) refuses to set the field, as it would
+        drop those pages: ProcessWire refuses to save a page read with output formatting on."""
+        self._holder = (page, field, partial)
         return self
 
     def add(self, *items: Page | int | Iterable[Page | int]) -> PageArray:
@@ -739,7 +745,11 @@ class PageArray:
         if recount:
             self._total = len(self._pages)
         if self._holder is not None:
-            page, field = self._holder
+            page, field, partial = self._holder
+            if partial:
+                raise PageError(f"{page.path}'s {field} was read for a visitor and leaves out "
+                                "pages it may not view: changed, it would drop them. Change it "
+                                "as code or a logged-in user, or set it whole with page.set()")
             page.set(field, self._pages)
         return self
 

@@ -466,8 +466,9 @@ class Pages(Hookable):
         whether they were read for the guest (`Page.get` takes them once, and only while the
         field holds those ids, this process deleted no page since and the reader is filtered
         as the first was, `shows_visitor`: so a later read, a changed value, a delete or
-        another reader reads the database again; a page another process deletes meanwhile may still be given, as every value a
-        find's pages read together is as of that read). Returns `page`'s own ready values."""
+        another reader reads the database again; a page another process deletes meanwhile
+        may still be given, as every value a find's pages read together is as of that read).
+        Returns `page`'s own ready values."""
         name = field.name
         holders = [held for held in map(lambda ref: ref(), page._batch)
                    if held is not None and held.id and held._values.get(name)
