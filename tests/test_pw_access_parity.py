@@ -5,6 +5,7 @@ the README saying so."""
 from __future__ import annotations
 
 import pytest
+from test_locks_and_visitor_references import holders_of_a_draft
 
 from cms import Page
 
@@ -67,15 +68,8 @@ def test_page_field_value_leaves_out_unpublished_pages_for_a_visitor(site):
     # output"): the guest reading it gets [pub] alone. Here the guest gets the unpublished page
     # too, so a template listing page.refs shows the guest a page it may not view. (Here a
     # visitor gets the pages it may view; a logged-in user and code get every one.)
-    site.fields.add("refs", "Page", multiple=True)
-    site.templates.add("item", fields=["title", "refs"])
-    pub = site.pages.add("item", 1, "pub", title="Pub")
-    draft = site.pages.add("item", 1, "draft", title="Draft")
-    draft.add_status(Page.STATUS_UNPUBLISHED)
-    draft.save()
-    holder = site.pages.add("item", 1, "holder", title="Holder")
-    holder.refs = [draft.id, pub.id]
-    holder.save()
+    pub, draft = holders_of_a_draft(site, count=1)
+    holder = site.pages.get("name=h0")
     with site.as_user("guest"):
         assert not site.pages.get(draft.id).viewable()
         assert site.pages.get(holder.id).refs.ids() == [pub.id]
