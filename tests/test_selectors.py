@@ -1590,7 +1590,7 @@ def test_or_fields_with_a_column_of_pages_anywhere_are_each_their_own_find(shop)
     getQueryNativeField makes each field a find of its own, joined by OR: `title|name!=pie`
     is a title other than pie or a name other than pie, and `title|name=` the pages storing no
     title (the empty-value AND of `title|qty=0` is not asked). Its answers on the same pages
-    (found by the randomized differential run, /work/h-pw)."""
+    (found by a randomized differential run against it)."""
     with shop.transaction() as transaction:
         add = shop.pages.add
         folder = add("other", 1, "of", title="Or fields")
@@ -1614,7 +1614,7 @@ def test_an_empty_selector_finds_nothing_as_processwire(shop):
     """ProcessWire 3.0.256 (PagesLoader::findShortcut, findOne, count): `$pages->find("")`
     is an empty PageArray and `$pages->findOne("")` a NullPage, where `find("id>0")` finds the
     pages; `$pages->count("")` is the site-wide `SELECT COUNT(*) FROM pages` (every page, of
-    any status). Found by the randomized differential run (/work/h-pw), where a selector
+    any status). Found by a randomized differential run against it, where a selector
     left empty found nothing in ProcessWire and every visible page here."""
     assert list(shop.pages.find("")) == []
     assert shop.pages.find("").total == 0
