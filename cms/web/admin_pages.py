@@ -219,7 +219,7 @@ def register(web: Web) -> None:
         page = get_page(ctx, page_id)
         ctx.require("page-lock", page)
         if not unlockable(ctx, page):       # what the editor offers no Unlock for
-            raise PermissionDenied(f"{page.path} is not unlocked here")
+            raise PermissionDenied(f"{page.path} has no lock that can be taken off here")
         page.remove_status(Page.STATUS_LOCKED)
         page.save()
         ctx.notice("message", f"Unlocked {page.get('title') or page.name}: it can be edited again")
