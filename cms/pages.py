@@ -55,7 +55,7 @@ INSERT_CHECK = ("SELECT (SELECT path FROM pages_paths WHERE pages_id = ?), "
                 "(SELECT MAX(sort) FROM pages WHERE parent_id = ?), "
                 "(SELECT templates_id FROM pages_access WHERE pages_id = ?)")
 DELETE_PAGE = "DELETE FROM pages WHERE id = ?"
-SHOWN_AT_ONCE = 5000      # ids one find of `shown_ids` asks for (a selector takes 10,000 values)
+IDS_AT_ONCE = 5000        # ids one find of `_found_among` asks for (a selector takes 10,000 values)
 INSERT_PAGE = ("INSERT INTO pages (parent_id, templates_id, name, status, sort, created, modified, "
                "created_users_id, modified_users_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)")
 INSERT_PATH = "INSERT INTO pages_paths (pages_id, path) VALUES (?, ?)"
@@ -251,12 +251,17 @@ class Pages(Hookable):
         return found
 
     def viewable_ids(self, ids: Iterable[int]) -> set[int]:
-        """Which of these ids are pages the acting user may view, of any status but trashed
-        (one find): what a user may be shown of, or point a Page field at."""
-        wanted = sorted(set(ids))
-        if not wanted:
-            return set()
-        return set(self.find_ids("id=" + "|".join(map(str, wanted)) + ", include=unpublished"))
+        """Which of these ids are pages the acting user may view, of any status but trashed:
+        what a user may be shown of, or point a Page field at."""
+        return self._found_among(ids, "include=unpublished")
+
+    def _found_among(self, ids: Iterable[int], options: str) -> set[int]:
+        """Which of these ids a find with `options` gives the acting user: one find per
+        IDS_AT_ONCE ids, as a selector takes at most 10,000 values."""
+        unique, found = sorted(set(ids)), set()
+        for at in range(0, len(unique), IDS_AT_ONCE):
+            found.update(self.find_ids(f"id={'|'.join(map(str, unique[at:at + IDS_AT_ONCE]))}, {options}"))
+        return found
 
     def get_many(self, ids: list[int]) -> list[Page]:
         """Pages by id, in the order given (missing ids skipped), in one query per 500."""
@@ -437,13 +442,7 @@ class Pages(Hookable):
         ids = list(ids or ())
         if not ids or not self.shows_visitor():
             return ids
-        # published (hidden ones too, as there) and in the visitor's view access; a find a
-        # chunk at a time, as a selector takes at most 10,000 values (a field, or a find's
-        # batch of fields, may hold more)
-        unique, seen = sorted(set(ids)), set()
-        for at in range(0, len(unique), SHOWN_AT_ONCE):
-            chunk = "|".join(map(str, unique[at:at + SHOWN_AT_ONCE]))
-            seen.update(self.find_ids(f"id={chunk}, include=hidden"))
+        seen = self._found_among(ids, "include=hidden")   # published, hidden ones too, as there
         return [i for i in ids if i in seen]
 
     def shows_visitor(self) -> bool:
@@ -1051,22 +1050,28 @@ class Pages(Hookable):
         grants = self.site.acting_grants()
         if grants is not None:
             self._require(grants, "page-delete", self.get(page.id), "delete")
-            if recursive:
-                self._check_subtree_deletable(grants, page)
         if page.template.name == "user":
             self.site.users.check_keeps_a_superuser(page, deleting=True)
         with self.site.transaction():
+            # the page and its subtree in one read, deepest first: what goes, whether a page
+            # is locked, and the templates governing the pages below
             low, high = subtree_range(page.path)
-            below = [r[0] for r in self.db.all(
-                "SELECT pages_id FROM pages_paths WHERE path > ? AND path < ? ORDER BY path DESC",
-                (low, high))]
+            rows = self.db.all(
+                "SELECT pp.pages_id, p.status, pp.path, pa.templates_id FROM pages_paths pp "
+                "JOIN pages p ON p.id = pp.pages_id LEFT JOIN pages_access pa "
+                "ON pa.pages_id = pp.pages_id WHERE pp.path = ? OR (pp.path > ? AND pp.path < ?) "
+                "ORDER BY pp.path DESC", (page.path, low, high))
+            below = [row for row in rows if row[0] != page.id]
             if below and not recursive:
                 raise PageError(f"page {page.path} has {len(below)} descendant(s); "
                                 "use delete(page, recursive=True) or trash it")
-            ids = below + [page.id]
-            locked = self._locked_among(ids)
+            if grants is not None:
+                self._check_subtree_deletable(grants, page, {row[3] for row in below})
+            # a locked page is not deleted, nor a branch holding one (ProcessWire's isDeleteable)
+            locked = next((row[2] for row in rows if row[1] & Page.STATUS_LOCKED), None)
             if locked:
                 raise PageLocked(f"page {locked} is locked and cannot be deleted: unlock it first")
+            ids = [row[0] for row in below] + [page.id]
             refs = [f for f in self.site.fields if f.type.kind == "page"]
             for chunk, marks in in_chunks(ids):
                 for field in refs:
@@ -1077,18 +1082,12 @@ class Pages(Hookable):
         object.__setattr__(page, "id", 0)
         return len(ids)
 
-    def _check_subtree_deletable(self, grants: Any, page: Page) -> None:
-        """Refuse a recursive delete reaching a page the acting user may not delete (a page
-        below governed by a template whose edit roles are not theirs): page-delete is decided
-        by the governing template alone, so one query finds the templates below."""
-        if grants.superuser:
-            return
+    def _check_subtree_deletable(self, grants: Any, page: Page, governing: set[int | None]) -> None:
+        """Refuse a recursive delete reaching a page the acting user may not delete: one below
+        governed by a template (`governing`, None: home's) whose edit roles do not give them
+        page-delete, which the governing template alone decides."""
         access = self.site.users.access
-        low, high = subtree_range(page.path)
-        rows = self.db.all("SELECT DISTINCT pa.templates_id FROM pages_paths pp LEFT JOIN "
-                           "pages_access pa ON pa.pages_id = pp.pages_id "
-                           "WHERE pp.path > ? AND pp.path < ?", (low, high))
-        for (template_id,) in rows:
+        for template_id in governing:
             template = self.site.templates.get(int(template_id or access.home_template_id))
             if template is None or not access.edit_roles_allow(grants, "page-delete", template):
                 raise access.denied(self.site.user, "page-delete", page,
@@ -1153,15 +1152,6 @@ class Pages(Hookable):
             offset += len(rows)
         self.reorder(page.parent_id, [page.id, other] if up else [other, page.id])
         return True
-
-    def _locked_among(self, ids: list[int]) -> str | None:
-        """The path of a locked page among `ids`, if one is (ProcessWire's isDeleteable)."""
-        for chunk, marks in in_chunks(ids):
-            row = self.db.one(f"SELECT pp.path FROM pages p JOIN pages_paths pp ON pp.pages_id = p.id "
-                              f"WHERE p.id IN ({marks}) AND (p.status & {Page.STATUS_LOCKED}) != 0", chunk)
-            if row:
-                return row[0]
-        return None
 
     def empty_trash(self) -> int:
         """Delete every page in the trash for good; returns how many. A branch holding a
