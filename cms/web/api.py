@@ -236,11 +236,16 @@ def answer(ctx: Context, tasker: Any, task_id: int, status: bool, result: str,
     if found is None:           # none, or trashed: find_task says which
         find_task(ctx, tasker, str(task_id))
         raise HttpError(f"there is no task {task_id}", 404)
+    return status_fields(ctx, found, status, result, last_lines(found.log, log_limit))
+
+
+def status_fields(ctx: Context, found: Any, status: bool, result: str,
+                  log: list[str]) -> dict[str, Any]:
+    """The answer's fields for a task's status as stored (a TaskStatus)."""
     return {"taskid": found.id, "taskinfo": found.title, "task_state": found.state,
             "task_state_info": state_info(found.state, found.running), "status": status,
             "status_html": str(render_status(ctx, found)), "result": result,
-            "progress": found.progress, "task_running": 1 if found.running else 0,
-            "log": last_lines(found.log, log_limit)}
+            "progress": found.progress, "task_running": 1 if found.running else 0, "log": log}
 
 
 def stored_status(ctx: Context, task: Any) -> Any:
@@ -276,12 +281,8 @@ def statuses_answer(ctx: Context, tasker: Any, ids: list[int]) -> dict[str, Any]
     `status` command answers it without its log, by id; the ids of tasks gone (deleted or
     trashed) in `gone`, so the list drops their rows."""
     found = tasker.get_statuses(ids)
-    tasks = {str(status.id): {
-        "taskid": status.id, "taskinfo": status.title, "task_state": status.state,
-        "task_state_info": state_info(status.state, status.running), "status": True,
-        "status_html": str(render_status(ctx, status)), "result": status.title,
-        "progress": status.progress, "task_running": 1 if status.running else 0, "log": []}
-        for status in found.values()}
+    tasks = {str(status.id): status_fields(ctx, status, True, status.title, [])
+             for status in found.values()}
     return {"status": True, "tasks": tasks, "gone": [i for i in dict.fromkeys(ids) if i not in found]}
 
 
