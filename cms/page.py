@@ -115,16 +115,16 @@ class Page:
             taken = ready.get(name) if ready else None
             if taken is not None:
                 ready[name] = None            # taken once: a later read reads the database
-            found = (self.site.pages.referenced_pages(field, taken[1])
+            pages = self.site.pages
+            visitor = pages.shows_visitor()
+            found = (pages.referenced_pages(field, taken[1])
                      if taken is not None and taken[0] == tuple(value or ())
-                     and taken[2] == self.site.pages.deletions
-                     and taken[3] == self.site.pages.shows_visitor()
-                     else self.site.pages.referenced(field, value or []))
+                     and taken[2] == pages.deletions and taken[3] == visitor
+                     else pages.referenced(field, value or []))
             if not isinstance(found, PageArray):
                 return found
             # read for a visitor and short of what is stored: changed, it would drop them
-            partial = len(found) < len(value or ()) and self.site.pages.shows_visitor()
-            return found.held_by(self, name, partial)
+            return found.held_by(self, name, partial=visitor and len(found) < len(value or ()))
         return field.type.blank(field) if value is None else value
 
     def _stored(self, name: str) -> Any:
