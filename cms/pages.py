@@ -874,6 +874,8 @@ class Pages(Hookable):
             if page.template.settings.get("no_move"):
                 raise PageError(f"pages of template {page.template.name!r} stay where they were "
                                 f"put: {old_path} cannot be moved")
+            if page.status & Page.STATUS_LOCKED:    # as moveable() says, for every caller
+                raise PageError(f"page {old_path} is locked and cannot be moved: unlock it first")
         parent_path, parent_template = db.one(
             "SELECT pp.path, p.templates_id FROM pages p JOIN pages_paths pp ON pp.pages_id = p.id "
             "WHERE p.id = ?", (page.parent_id,)) or (None, None)

@@ -73,6 +73,27 @@ def test_a_locked_page_is_not_moved_by_a_posted_move_form(site, superuser):
     assert site.pages.get(kept.id).parent_id == 1
 
 
+def test_a_locked_page_is_moved_by_no_caller_until_it_is_unlocked(site):
+    """The move form refused a locked page, but a script's save moved it: the rule lives in
+    Pages, as trash() and delete() refuse a locked page for every caller. A save that takes
+    the lock off may move the page too."""
+    from cms import PageError
+    locked = site.pages.add("basic-page", 1, "kept", title="Kept")
+    locked.add_status(Page.STATUS_LOCKED)
+    locked.save()
+    other = site.pages.add("basic-page", 1, "other", title="Other")
+    page = site.pages.get(locked.id)
+    page.parent = other
+    with pytest.raises(PageError, match="is locked and cannot be moved"):
+        page.save()
+    assert site.pages.get(locked.id).path == "/kept/"
+    page = site.pages.get(locked.id)
+    page.parent = other
+    page.remove_status(Page.STATUS_LOCKED)
+    page.save()
+    assert site.pages.get(locked.id).path == "/other/kept/"
+
+
 def test_unlock_takes_the_lock_off_only_what_the_editor_offers_to_unlock(site, superuser):
     # locked() offers Unlock only for a locked page of an unlocked template that is not a task;
     # the POST route asked page-lock alone and unlocked the guest's user page (template
