@@ -215,3 +215,26 @@ def test_every_user_changes_their_own_email_and_password(site, admin_server):
     assert Client(admin_server).get("/admin/profile/").status == 303   # a guest has none
     ed.close()
     elsewhere.close()
+
+
+def test_the_user_list_pages_by_name_and_finds_names_and_emails(site, superuser, admin_server):
+    with site.transaction():
+        for n in range(55):
+            site.users.add(f"member{n:02d}", PASSWORD, roles=[],
+                           email=f"m{n}@{'club' if n % 10 == 0 else 'example'}.org")
+    first = superuser.get("/admin/access/users/")
+    names = first.text.split('id="user-list"', 1)[1].split('data-user="')[1:]
+    listed = [row.split('"', 1)[0] for row in names]
+    assert listed == sorted(["admin", "guest"] + [f"member{n:02d}" for n in range(55)])[:50]
+    assert "1–50 of 57" in first.text and 'href="/admin/access/users/?start=50"' in first.text
+    second = superuser.get("/admin/access/users/?start=50")
+    assert "51–57 of 57" in second.text and 'data-user="member54"' in second.text
+    assert 'data-user="member00"' not in second.text
+    club = superuser.get("/admin/access/users/?q=club")
+    assert club.text.count('data-user="member') == 6 and 'data-user="member10"' in club.text
+    by_name = superuser.get("/admin/access/users/?q=ber4")
+    assert by_name.text.count('data-user="member') == 10
+    quoted = superuser.get('/admin/access/users/?q=%22%2C+id%3E0')      # '", id>0' is looked for
+    assert quoted.status == 200 and "No users whose name or email contains" in quoted.text
+    past = superuser.get("/admin/access/users/?start=500")
+    assert "the list has 57" in past.text and 'href="/admin/access/users/"' in past.text

@@ -1,6 +1,7 @@
 """Access: users (add, roles, password, delete), roles with their permissions, permissions.
 
-- `/admin/access/users/`, `/admin/access/users/add`, `/admin/access/users/<id>/edit` (roles,
+- `/admin/access/users/` (by name, 50 a page, `?q=` finds names and emails containing the
+  text), `/admin/access/users/add`, `/admin/access/users/<id>/edit` (roles,
   email, a new password when one is typed), POST `/admin/access/users/<id>/delete`.
 - `/admin/access/roles/` (add a role with permissions), `/admin/access/roles/<id>/edit`,
   POST `/admin/access/roles/<id>/delete` (the guest and superuser roles stay).
@@ -13,14 +14,15 @@ through the page API. Every user keeps the guest role, as in ProcessWire.
 from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 import bottle
 
 from ..access import VIEW
 from ..errors import CmsError, ValidationError
-from ..users import with_view_permission
+from ..users import USERS_PATH, User, with_view_permission
 from .app import SUPERUSER
-from .forms import names_list, place_error
+from .forms import names_list, place_error, selector_quoted
 
 if TYPE_CHECKING:
     from ..page import Page
@@ -30,6 +32,7 @@ USER_INPUTS = {"name": "name", "unique": "name", "pass": "password", "min_length
                "roles": "roles", "email": "email"}
 ROLE_INPUTS = {"name": "name", "permissions": "permissions"}
 KEPT_ROLES = ("guest", "superuser")
+USERS_PAGE_SIZE = 50
 
 
 def register(web: Web) -> None:
@@ -38,10 +41,23 @@ def register(web: Web) -> None:
     # -- users ----------------------------------------------------------------------------------
     @app.get("/admin/access/users/", permission=SUPERUSER)
     def users(ctx: Context) -> str:
-        users = ctx.site.users.all()
+        """A page of the users by name: a membership site has thousands, which one list of all
+        would render in full at every visit."""
+        start = ctx.int_param("start", 0, 0, 10 ** 9)
+        q = ctx.site.sanitizer.text(ctx.query("q"), 100, strip_tags=False)    # searched as typed
+        found = ctx.site.pages.find(", ".join(
+            [f"parent={USERS_PATH}", "include=all", "sort=name", f"start={start}",
+             f"limit={USERS_PAGE_SIZE}"] + ([f"name|email%={selector_quoted(q)}"] if q else [])))
+        users = [User.of(page) for page in found]
         names = ctx.site.users.role_names_of(user.id for user in users)     # one query, not one a user
         rows = [(user, names[user.id]) for user in users]
-        return ctx.render("access_users.html", rows=rows, current="users")
+
+        def list_url(**changes: Any) -> str:
+            kept = {k: v for k, v in {"q": q, "start": start, **changes}.items() if v}
+            return USERS_PATH + ("?" + urlencode(kept) if kept else "")
+
+        return ctx.render("access_users.html", rows=rows, total=found.total, start=start,
+                          page_size=USERS_PAGE_SIZE, q=q, list_url=list_url, current="users")
 
     @app.get("/admin/access/users/add", permission=SUPERUSER)
     def add_user_form(ctx: Context) -> str:
