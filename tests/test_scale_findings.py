@@ -160,6 +160,29 @@ def test_the_trees_rows_read_their_governing_template_once_for_the_page_of_rows(
 
 
 @sqlite_only
+def test_the_trees_counts_of_children_a_user_sees_are_one_grouped_count_for_the_page_of_rows(site):
+    from cms.web.admin_pages import children_of, visible_children_of
+    site.templates.add("section", fields=["title"])
+    site.templates.add("private", fields=["title"]).set_access(view=[], edit=[])
+    site.users.add_role("editor", permissions=["page-edit"])
+    site.users.add("ed", "a long passphrase", roles=["editor"])
+    with site.transaction():
+        parent = site.pages.add("section", 1, "parent", title="Parent")
+        for n in range(30):
+            row = site.pages.add("section", parent, f"c{n}", title=f"C{n}")
+            for k in range(n % 4):                    # 0-3 children, one of them private
+                site.pages.add("private" if k == 1 else "section", row, f"k{k}", title=f"K{k}")
+    expected = {f"c{n}": (n % 4) - (1 if n % 4 >= 2 else 0) for n in range(30)}
+    with site.as_user("ed"):
+        (nodes, total), seen = statements_of(site, lambda: children_of(site.pages.get(parent.id), 0))
+        assert {row.page.name: row.num_children for row in nodes} == expected
+        counts = [s for s in seen if "COUNT(" in s]
+        assert len(counts) <= 2, f"{len(counts)} counts for a page of 30 rows"
+        assert visible_children_of(site, [1])[1] == 2            # home: the section and 404, no admin
+    assert visible_children_of(site, [1])[1] == 4                # and the admin and trash
+
+
+@sqlite_only
 def test_emptying_the_trash_deletes_each_page_in_a_transaction_of_its_own(site):
     site.templates.add("section", fields=["title"])
     with site.transaction():

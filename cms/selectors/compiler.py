@@ -193,9 +193,12 @@ class _Writer:
         self.matchable = matchable      # fields whose `%=` a trigram index answers
         self._counter = 0
 
-    def count(self, query: Query) -> str:
+    def count(self, query: Query, by_parent: bool = False) -> str:
         scope = _Scope("p", inner_fields(query.where))
         where = self._where(query, scope)
+        if by_parent:
+            return (f"SELECT p.parent_id, COUNT(*) FROM {scope.from_clause()} WHERE {where} "
+                    "GROUP BY p.parent_id")
         return f"SELECT COUNT(*) FROM {scope.from_clause()} WHERE {where}"
 
     def select(self, query: Query, keyset: int, paged: bool,
@@ -553,6 +556,12 @@ class Compiler:
     def count(self, query: Query) -> tuple[str, list[Any]]:
         """SELECT COUNT(*) of all matches (sort, limit and start do not apply)."""
         sql = self._sql(("count", query.shape()), lambda writer: writer.count(query))
+        return sql, self.params(query)
+
+    def count_by_parent(self, query: Query) -> tuple[str, list[Any]]:
+        """SELECT each parent's id and its COUNT(*) of matches."""
+        sql = self._sql(("count_by_parent", query.shape()),
+                        lambda writer: writer.count(query, by_parent=True))
         return sql, self.params(query)
 
     def chunk(self, query: Query, after: tuple | None, offset: int, size: int) -> tuple[str, list[Any]]:

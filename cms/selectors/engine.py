@@ -205,6 +205,16 @@ class SelectorEngine:
         """How many pages match, whatever limit and start say: one COUNT query."""
         return self._count(self._planned(selector, base))
 
+    def count_by_parent(self, selector: str | None, base: str | None = None, *,
+                        enforce_access: bool = False) -> dict[int, int]:
+        """How many pages match below each parent (parents with none left out): one grouped
+        COUNT, where a list showing each row's count of children asked once per row."""
+        planned = self._planned(selector, base)
+        query = self._for_user(planned.query, enforce_access)
+        key = ("count_by_parent", query.access, query.check_access, enforce_access)
+        statement = planned.statement(key, lambda: self.compiler.count_by_parent(query))
+        return {int(parent): int(n) for parent, n in self._run(self.db.all, statement)}
+
     def count_query(self, query: Query) -> int:
         """`count` for a plan made already."""
         return self._count(_Planned(query, ()))
