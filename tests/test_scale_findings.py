@@ -231,3 +231,23 @@ def test_a_page_deleted_after_its_holders_find_is_not_in_a_later_read_of_the_fie
     assert tags[1] in first.tags              # reads the pages `second` holds too
     site.pages.delete(site.pages.get(tags[1].id))
     assert [tag.id for tag in second.tags] == [tags[2].id]
+
+
+@sqlite_only
+def test_an_access_rebuild_writes_only_the_rows_that_change(site):
+    site.templates.add("section", fields=["title"])
+    site.templates.add("members", fields=["title"])
+    with site.transaction():
+        open_part = site.pages.add("section", 1, "open", title="Open")
+        members = site.pages.add("members", 1, "members", title="Members")
+        for n in range(120):
+            site.pages.add("section", open_part, f"o{n}", title=f"O{n}")
+        for n in range(30):
+            site.pages.add("section", members, f"m{n}", title=f"M{n}")
+    site.templates["section"].set_access(view=["guest"])        # every section page has a row
+    _, seen = statements_of(site, lambda: site.templates["members"].set_access(view=["guest"]))
+    writes = [s for s in seen if s.startswith(("INSERT INTO pages_access", "DELETE FROM pages_access"))]
+    assert len(writes) <= 2, f"{len(writes)} writes where one page's row changed"
+    governing = dict(site.db.all("SELECT pages_id, templates_id FROM pages_access"))
+    assert governing[members.id] == members.template.id
+    assert all(governing[p.id] == p.template.id for p in site.pages.find("template=section, include=all"))
