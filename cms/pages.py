@@ -1155,9 +1155,16 @@ class Pages(Hookable):
         self.reorder(page.parent_id, [page.id, other] if up else [other, page.id])
         return True
 
-    def empty_trash(self) -> int:
+    def empty_trash(self, *, time_limit: float | None = None, page_limit: int = 0) -> int:
         """Delete every page in the trash for good; returns how many. A branch holding a
         locked page stays, as ProcessWire's emptyTrash leaves it.
+
+        `time_limit` (seconds) and `page_limit` (pages) stop it between two trashed branches
+        once reached, as ProcessWire's `timeLimit` and `pageLimit` options: the admin's Empty
+        trash stops after 30 s, as ProcessPageTrash does, and says how many remain, and a
+        second call goes on where the first stopped. At least one branch goes in each call.
+        The count is never negative (ProcessWire's is when pages remain): count the trash's
+        children for what is left.
 
         Inside a caller's transaction, in that transaction. Otherwise each page in the trash
         goes (with what is below it) in a transaction of its own, a hundred loaded at a time:
@@ -1165,6 +1172,7 @@ class Pages(Hookable):
         writers gave up after 10 s) and nested a savepoint per page, whose journal SQLite
         keeps in memory (temp_store=memory): 800 MB to empty a trash of 57,000 pages."""
         deleted, after = 0, 0
+        stop_at = None if time_limit is None else time.monotonic() + time_limit
         with self.site.transaction() if self.db.in_transaction() else nullcontext():
             while True:
                 batch = self.find(f"parent={TRASH_ID}, id>{after}, include=all, sort=id, start=0, limit=100")
@@ -1176,6 +1184,9 @@ class Pages(Hookable):
                         deleted += self.delete(page, recursive=True)
                     except PageLocked:
                         continue            # left in the trash, with what is below it
+                    if ((stop_at is not None and time.monotonic() >= stop_at)
+                            or (page_limit and deleted >= page_limit)):
+                        return deleted
 
     # -- hook points (no-ops that exist to be hooked, as ProcessWire's) -----------------------
     @hookable

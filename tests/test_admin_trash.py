@@ -127,3 +127,33 @@ def test_deleting_for_good_spares_pages_below_that_the_user_may_not_delete(site,
     assert site.pages.get(kept.id), "a page the editor may not delete was deleted for good"
     assert site.pages.get(mine.id) and site.pages.get(open_page.id)      # nothing deleted
     editor.close()
+
+
+def test_empty_trash_stops_at_its_time_limit_says_how_many_remain_and_goes_on(site, superuser,
+                                                                               monkeypatch):
+    from cms.web import admin_trash
+    monkeypatch.setattr(admin_trash, "EMPTY_SECONDS", 0)      # each press: one branch, then time
+    token = superuser.token()
+    for n in range(3):
+        site.pages.add("basic-page", 1, f"t{n}", title=f"T{n}").trash()
+    first = superuser.post("/admin/trash/empty", {"csrf_token": token, "confirm": "1"})
+    text = superuser.get(first.location).text
+    assert "1 page(s) deleted for good in 0 s; 2 page(s) are still in the trash" in text
+    assert "press Empty trash again to go on" in text
+    superuser.post("/admin/trash/empty", {"csrf_token": token, "confirm": "1"})
+    last = superuser.post("/admin/trash/empty", {"csrf_token": token, "confirm": "1"})
+    assert "Emptied the trash: 1 page(s) deleted for good" in superuser.get(last.location).text
+    assert site.pages.count("parent=7, include=all") == 0
+
+
+def test_empty_trash_says_which_pages_stay_because_they_are_locked(site, superuser):
+    from cms import Page
+    token = superuser.token()
+    site.pages.add("basic-page", 1, "goes", title="Goes").trash()
+    held = site.pages.add("basic-page", 1, "held", title="Held").trash()
+    held.add_status(Page.STATUS_LOCKED)
+    held.save()
+    emptied = superuser.post("/admin/trash/empty", {"csrf_token": token, "confirm": "1"})
+    text = superuser.get(emptied.location).text
+    assert "1 page(s) deleted for good; 1 page(s) stay in the trash" in text and "locked" in text
+    assert site.pages.get(held.id)

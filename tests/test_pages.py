@@ -725,6 +725,21 @@ def test_children_are_reordered_within_the_places_they_held(site):
     assert [p.id for p in parent.children()] == [k.id for k in reversed(kids)]
 
 
+def test_empty_trash_stops_between_branches_at_its_time_or_page_limit_and_goes_on_after(site):
+    """ProcessWire's emptyTrash timeLimit and pageLimit: a huge trash is emptied in parts."""
+    branches = []
+    for n in range(5):
+        top = site.pages.add("basic-page", 1, f"b{n}", title=f"B{n}")
+        site.pages.add("basic-page", top, "below", title="Below")
+        branches.append(top.trash())
+    assert site.pages.empty_trash(page_limit=3) == 4                # two branches: 2, then 4 >= 3
+    assert site.pages.empty_trash(time_limit=0) == 2                # one branch at least, then time
+    assert site.pages.count("parent=7, include=all") == 2
+    assert site.pages.empty_trash(time_limit=60) == 4
+    assert not any(site.pages.get(page.id) for page in branches)
+
+
+
 def test_a_page_shifts_one_place_among_its_siblings(site):
     parent = site.pages.add("basic-page", 1, title="Parent")
     kids = [site.pages.add("basic-page", parent, title=f"Kid {n}") for n in range(3)]

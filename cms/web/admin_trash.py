@@ -3,10 +3,12 @@
 `/admin/trash/` lists the pages directly in the trash (their children go with them), newest
 first, 50 a page. Restore posts to the page's own `/admin/page/<id>/restore`; POST
 `/admin/trash/empty` deletes everything in the trash (superusers only, as in ProcessWire;
-the form asks for confirmation, and without the `confirm` field nothing is deleted).
+the form asks for confirmation, and without the `confirm` field nothing is deleted), for at
+most EMPTY_SECONDS a request: a trash that takes longer is emptied by pressing again.
 """
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING
 
 from ..errors import CmsError
@@ -18,6 +20,7 @@ if TYPE_CHECKING:
     from .app import Context, Web
 
 PAGE_SIZE = 50
+EMPTY_SECONDS = 30          # a request's share of a huge trash, as ProcessPageTrash's time limit
 
 
 def register(web: Web) -> None:
@@ -63,11 +66,25 @@ def register(web: Web) -> None:
             ctx.notice("error", "Nothing was deleted: tick the box to confirm that the trash "
                                 "is to be emptied for good.")
         else:
+            started = time.monotonic()
             try:
-                count = ctx.site.pages.empty_trash()
+                count = ctx.site.pages.empty_trash(time_limit=EMPTY_SECONDS)
             except CmsError as exc:      # each trashed page goes in its own transaction
                 ctx.notice("error", f"The trash was not emptied: {exc} (pages deleted before "
                                     "this one are gone for good)")
             else:
-                ctx.notice("message", f"Emptied the trash: {count} page(s) deleted for good")
+                ctx.notice("message", emptied_message(ctx, count, time.monotonic() - started))
         ctx.redirect("/admin/trash/")
+
+
+def emptied_message(ctx: Context, count: int, seconds: float) -> str:
+    """What Empty trash did, and why pages are left if some are: the time was up (pressing
+    again goes on), or they hold a locked page (ProcessWire's emptyTrash leaves those too)."""
+    left = ctx.site.pages.count(f"parent={TRASH_ID}, include=all")
+    if not left:
+        return f"Emptied the trash: {count} page(s) deleted for good"
+    if seconds >= EMPTY_SECONDS:
+        return (f"{count} page(s) deleted for good in {EMPTY_SECONDS} s; {left} page(s) are still "
+                "in the trash, with what is below them: press Empty trash again to go on")
+    return (f"{count} page(s) deleted for good; {left} page(s) stay in the trash: they, or pages "
+            "below them, are locked (unlock them to delete them)")
