@@ -1002,6 +1002,9 @@ class Pages(Hookable):
         match = TRASH_NAME.match(page.name)
         if not page.is_trash():
             raise PageError(f"page {page.id} is not in the trash")
+        grants = self.site.acting_grants()
+        if grants is not None:       # first: the reasons below name the page to whoever asks
+            self._require(grants, "page-delete", self.get(page.id), "restore")
         if not match:
             if page.parent_id != TRASH_ID:
                 raise PageError(f"page {page.path} went to the trash with a page above it: "
@@ -1015,9 +1018,7 @@ class Pages(Hookable):
             raise PageError(f"page {page.id} cannot be restored: its old parent {parent_id} is "
                             + ("in the trash: restore that page first, or move this one out of "
                                "the trash" if parent else "gone; move this page out of the trash"))
-        grants = self.site.acting_grants()
         if grants is not None:
-            self._require(grants, "page-delete", self.get(page.id), "restore")
             self._check_add(grants, page.template, parent)
         with self.site.transaction():
             object.__setattr__(page, "name", name)

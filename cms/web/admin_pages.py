@@ -84,6 +84,13 @@ def is_locked(page: Page) -> bool:
             or page.has_status(Page.STATUS_LOCKED))
 
 
+def named(page: Page) -> str:
+    """A page as a message names it: its path for a user who may view it, else its id (as
+    `AccessRules.denied` names it), so a refusal tells nobody the path or title of a page
+    they may not see; asking to move page 2, 3 ... read every login name otherwise."""
+    return page.path if page.viewable() else f"page {page.id}"
+
+
 def below_or_itself(target: Page, page: Page) -> bool:
     """Whether `target` is `page` or one of its descendants (no parent for `page`)."""
     return target.id == page.id or target.path.startswith(page.path)
@@ -280,7 +287,7 @@ def register(web: Web) -> None:
     def add_form(ctx: Context) -> str:
         parent = parent_of_new_page(ctx)
         if not parent.addable():
-            raise PermissionDenied(f"you may not add pages under {parent.path}")
+            raise PermissionDenied(f"you may not add pages under {named(parent)}")
         return ctx.render("page_add.html", parent=parent, templates=addable_templates(ctx, parent),
                           values={}, error="")
 
@@ -289,7 +296,7 @@ def register(web: Web) -> None:
         ctx.check_csrf()
         parent = parent_of_new_page(ctx)
         if not parent.addable():
-            raise PermissionDenied(f"you may not add pages under {parent.path}")
+            raise PermissionDenied(f"you may not add pages under {named(parent)}")
         values = {"template": ctx.form("template"), "title": ctx.form("title").strip(),
                   "name": ctx.form("name").strip()}
         templates = addable_templates(ctx, parent)
@@ -354,7 +361,7 @@ def register(web: Web) -> None:
     def move_form(ctx: Context, page_id: int) -> str:
         page = get_page(ctx, page_id)
         if not page.moveable():
-            raise PermissionDenied(f"you may not move {page.path}")
+            raise PermissionDenied(f"you may not move {named(page)}")
         return render_move(ctx, page, page.parent.path, "")
 
     @app.post("/admin/page/<page_id:int>/move")
@@ -362,7 +369,7 @@ def register(web: Web) -> None:
         ctx.check_csrf()
         page = get_page(ctx, page_id)
         if not page.moveable():     # as the form: a locked page's save would still move it
-            raise PermissionDenied(f"you may not move {page.path}")
+            raise PermissionDenied(f"you may not move {named(page)}")
         target_text = ctx.form("parent").strip()
         target = ctx.site.pages.get_typed(target_text)
         error = ""
@@ -399,6 +406,8 @@ def register(web: Web) -> None:
         parent_id = page.parent_id
         if page.template.name == TASK_TEMPLATE:
             ctx.notice("error", "Tasks are trashed from the task monitor.")
+        elif page.is_trash():         # trash() leaves it be: nothing moved, its title not told
+            ctx.notice("error", f"{named(page)} is in the trash already")
         else:
             if page.trashable():
                 below = " and the pages below it" if page.num_children else ""
@@ -562,9 +571,10 @@ def check_references(ctx: Context, field: Any, ids: list[int]) -> None:
         return
     for page in ctx.site.pages.get_many(ids):
         if page.template.name != template:
-            raise ValidationError(f"{field.label}: {page.path} is a {page.template.name} page; "
-                                  f"this field takes {template} pages", field=field.name,
-                                  value=page.id, rule="template")
+            what = f"{page.path} is a {page.template.name} page" if page.viewable() else \
+                f"page {page.id} is not a {template} page"
+            raise ValidationError(f"{field.label}: {what}; this field takes {template} pages",
+                                  field=field.name, value=page.id, rule="template")
 
 
 def apply_form(ctx: Context, page: Page) -> tuple[dict[str, Any], dict[str, str]]:

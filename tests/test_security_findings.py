@@ -1,0 +1,65 @@
+"""A hostile review's findings over HTTP: each test failed before its fix."""
+from __future__ import annotations
+
+import html
+
+import pytest
+from webclient import PASSWORD, Client
+
+from cms.page import Page
+
+
+@pytest.fixture
+def editor(site, admin_server):
+    """A client logged in as `ed`, whose role edits the pages of template `section` only
+    (the rest of the site is the home template's, which gives editors nothing)."""
+    role = site.users.add_role("editor", ["page-edit", "page-delete", "page-add", "page-create"])
+    site.users.add("ed", PASSWORD, roles=["editor"])
+    site.templates.add("section", fields=["title"])
+    site.templates["section"].set_access(view=["guest"], edit=[role], add=[role], create=[role])
+    client = Client(admin_server)
+    client.login("ed")
+    yield client
+    client.close()
+
+
+def shown(answer, client):
+    """What a refusal tells the user: the answer's text, or the page its redirect shows."""
+    text = client.get(answer.location).text if answer.status == 303 else answer.text
+    return html.unescape(text)
+
+
+def test_refusals_do_not_name_pages_the_user_may_not_view(site, editor):
+    """The admin's refusals named a page by its path or title whatever the user might see:
+    an editor read every login name by asking to move or add under page ids 1, 2, 3 ...
+    (`you may not move /admin/access/users/admin/`), and the paths and titles of unpublished
+    and trashed pages the same way. Such a page is named by its id, as everywhere else."""
+    news = site.pages.add("section", 1, "news", title="News")
+    site.fields.add("related", "Page", label="Related", multiple=True, template="section")
+    site.templates["section"].add_field("related")
+    draft = site.pages.add("basic-page", 1, "layoffs-plan", title="Layoffs plan",
+                           status=Page.STATUS_ON | Page.STATUS_UNPUBLISHED)
+    trashed = site.pages.add("basic-page", 1, "old-secrets", title="Old secrets")
+    below = site.pages.add("basic-page", trashed, "names-list", title="Names list")
+    site.pages.trash(trashed)
+    admin = site.users.get("admin")
+    token = editor.token()
+    answers = [
+        editor.get(f"/admin/page/{admin.id}/move"),
+        editor.post(f"/admin/page/{admin.id}/move", {"csrf_token": token, "parent": "1"}),
+        editor.get(f"/admin/page/add?parent={draft.id}"),
+        editor.post(f"/admin/page/add?parent={draft.id}", {"csrf_token": token,
+                                                            "template": "section", "title": "X"}),
+        editor.post(f"/admin/page/{news.id}/edit", {"csrf_token": token, "title": "News",
+                                                     "related": str(draft.id)}),
+        editor.post(f"/admin/page/{below.id}/trash", {"csrf_token": token, "confirmed": "1"}),
+        editor.post(f"/admin/page/{below.id}/restore", {"csrf_token": token}),
+    ]
+    for answer in answers:
+        told = shown(answer, editor)
+        assert answer.status in (303, 400, 403), answer
+        for secret in ("/admin/access/users/admin/", "layoffs-plan", "Layoffs plan",
+                       "old-secrets", "names-list", "Names list"):
+            assert secret not in told, (secret, told[told.find(secret) - 200:][:400])
+    assert "Moved" not in shown(answers[5], editor)         # nothing was moved: it said so
+    assert site.pages.get(below.id).parent_id == trashed.id
