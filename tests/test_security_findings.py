@@ -63,3 +63,29 @@ def test_refusals_do_not_name_pages_the_user_may_not_view(site, editor):
             assert secret not in told, (secret, told[told.find(secret) - 200:][:400])
     assert "Moved" not in shown(answers[5], editor)         # nothing was moved: it said so
     assert site.pages.get(below.id).parent_id == trashed.id
+
+
+def field_error(answer, name):
+    """The error shown beside one input of the page editor."""
+    return html.unescape(answer.text.split(f'id="field-{name}"', 1)[1].split("</div>", 1)[0])
+
+
+def test_a_page_field_does_not_tell_which_private_paths_exist(site, editor):
+    """A path typed into a Page field that named a page the user may not view was refused
+    naming its id (`names a page that does not exist: 48`), one that named nothing as typed:
+    typing `/admin/access/users/<guess>/` told whether the user exists, and its id. Both are
+    refused alike now."""
+    news = site.pages.add("section", 1, "news", title="News")
+    site.fields.add("related", "Page", label="Related", multiple=True)
+    site.templates["section"].add_field("related")
+    token = editor.token()
+    said = {}
+    for guess in ("admin", "nobody-here"):
+        typed = f"/admin/access/users/{guess}/"
+        answer = editor.post(f"/admin/page/{news.id}/edit", {"csrf_token": token, "title": "News",
+                                                             "related": typed})
+        assert answer.status == 400
+        said[guess] = field_error(answer, "related").replace(typed, "TYPED")
+    assert said["admin"] == said["nobody-here"]
+    assert str(site.users.get("admin").id) not in said["admin"]
+    assert not site.pages.get(news.id).get("related")

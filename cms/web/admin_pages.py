@@ -27,6 +27,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 import bottle
 
 from ..errors import CmsError, PageError, PermissionDenied, ValidationError
+from ..fieldtypes import split_page_list
 from ..page import HOME_ID, TRASH_ID, Page
 from ..tasker.install import TEMPLATE as TASK_TEMPLATE
 from .answers import HttpError, json_response
@@ -563,6 +564,23 @@ def beside_field(field: Any, exc: CmsError) -> str:
     return text.replace(" (set multiple=True)", "")
 
 
+def refuse_hidden_references(ctx: Context, field: Any, page: Page, parts: list[str]) -> None:
+    """Refuse a page typed into a Page field that the user may not view (and the field does not
+    hold already) in the words `PageRef.read_pages` refuses one that does not exist, naming it
+    as typed. The save refuses it too, but by its id: a path typed (`/admin/access/users/bob/`)
+    told whether such a page exists, and its id."""
+    pages = ctx.site.pages
+    held = set(pages.stored_values(field, [page.id]).get(page.id, ())) if page.id else set()
+    for part in parts:
+        for item in split_page_list(part):
+            found = (pages.get_by_path(item) if item.startswith("/") else
+                     pages.get(int(item)) if item.isdecimal() and item.isascii() and len(item) <= 18
+                     else None)      # anything else is for page.set to refuse
+            if found and found.id not in held and not pages.viewable_ids([found.id]):
+                raise field.type.invalid(field, parts, "page",
+                                         f"names a page that does not exist: {item}")
+
+
 def check_references(ctx: Context, field: Any, ids: list[int]) -> None:
     """The pages typed into a Page field are of its template, if it names one (the API, which
     already refuses a page that does not exist, takes a page of any template)."""
@@ -598,6 +616,8 @@ def apply_form(ctx: Context, page: Page) -> tuple[dict[str, Any], dict[str, str]
         submitted[field.name] = (", ".join(value) if kind == "pages" else bool(value)
                                  if kind == "checkbox" else value)
         try:
+            if kind == "pages":
+                refuse_hidden_references(ctx, field, page, value)
             page.set(field.name, value)
             if kind == "pages":
                 check_references(ctx, field, field.sanitize(value, ctx.site.pages))
