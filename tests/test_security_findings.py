@@ -89,3 +89,23 @@ def test_a_page_field_does_not_tell_which_private_paths_exist(site, editor):
     assert said["admin"] == said["nobody-here"]
     assert str(site.users.get("admin").id) not in said["admin"]
     assert not site.pages.get(news.id).get("related")
+
+
+def test_a_task_page_does_not_show_the_path_of_a_page_its_user_may_not_view(site, admin_server):
+    """The task page hides the page a task works on from a user who may not view it ("Works
+    on: –"), but showed the task's public URL, which is that page's path and more: someone who
+    only steers tasks read `/secret-project/` there."""
+    site.users.add_role("steerer", ["tasker-admin"])
+    site.users.add("tk", PASSWORD, roles=["steerer"])
+    site.templates.add("private", fields=["title"])
+    site.templates["private"].set_access(view=[], edit=[])        # superusers only
+    secret = site.pages.add("private", 1, "secret-project", title="Secret project")
+    task = site.modules.get("Tasker").create_task("WebJobs", "count_to", secret, "Reindex")
+    steerer = Client(admin_server)
+    steerer.login("tk")
+    for path in (f"/admin/tasks/{task.id}/", f"/admin/tasks/{task.id}/panel",
+                 "/admin/tasks/", f"/admin/tasks/api?id={task.id}&cmd=status"):
+        answer = steerer.get(path)
+        assert answer.status == 200, path
+        assert "secret-project" not in answer.text, (path, answer.text)
+    steerer.close()
