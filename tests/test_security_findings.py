@@ -109,3 +109,21 @@ def test_a_task_page_does_not_show_the_path_of_a_page_its_user_may_not_view(site
         assert answer.status == 200, path
         assert "secret-project" not in answer.text, (path, answer.text)
     steerer.close()
+
+
+def test_the_task_monitor_does_not_name_a_draft_its_user_may_not_view(site, admin_server):
+    """An unpublished page is viewable only by those who may edit it, but the task monitor
+    named the page a task works on to whoever may view its template (a find's include=
+    unpublished): someone who only steers tasks read a draft's title and path there."""
+    site.users.add_role("steerer", ["tasker-admin"])
+    site.users.add("tk", PASSWORD, roles=["steerer"])
+    draft = site.pages.add("basic-page", 1, "secret-project", title="Secret project",
+                           status=Page.STATUS_ON | Page.STATUS_UNPUBLISHED)
+    task = site.modules.get("Tasker").create_task("WebJobs", "count_to", draft, "Reindex")
+    steerer = Client(admin_server)
+    steerer.login("tk")
+    for path in (f"/admin/tasks/{task.id}/", f"/admin/tasks/{task.id}/panel", "/admin/tasks/"):
+        answer = steerer.get(path)
+        assert answer.status == 200, path
+        assert "secret-project" not in answer.text and "Secret project" not in answer.text, path
+    steerer.close()

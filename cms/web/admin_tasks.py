@@ -236,8 +236,11 @@ def render_detail(ctx: Context, task_id: int, run: bool) -> str:
 def viewable_pages(ctx: Context, ids: set[int]) -> dict[int, Any]:
     """The pages among `ids` the user may view, by id (one find): a task names the page it
     works on only to whoever may view that page, so a user who only steers tasks does not read
-    the titles of private pages beside them."""
-    return {page.id: page for page in ctx.site.pages.get_many(sorted(ctx.site.pages.viewable_ids(ids)))}
+    the titles of private pages beside them. The find admits an unpublished page to whoever
+    may view its template (`viewable_ids`); `viewable()` then keeps it only for those who may
+    edit it, as it does on the public site."""
+    found = ctx.site.pages.get_many(sorted(ctx.site.pages.viewable_ids(ids)))
+    return {page.id: page for page in found if not page.is_unpublished() or page.viewable()}
 
 
 def panel_values(ctx: Context, tasker: Any, task: Any) -> dict[str, Any]:
