@@ -127,3 +127,17 @@ def test_the_task_monitor_does_not_name_a_draft_its_user_may_not_view(site, admi
         assert answer.status == 200, path
         assert "secret-project" not in answer.text and "Secret project" not in answer.text, path
     steerer.close()
+
+
+def test_the_task_api_does_not_tell_the_server_s_folders(site, admin_server, tmp_path):
+    """`create` with an unknown module answered ModuleError's words for the site's owner
+    ("looked in: /srv/site/modules; entry points ..."): anyone who steers tasks read where the
+    site lives on the server."""
+    site.users.add_role("steerer", ["tasker-admin"])
+    site.users.add("tk", PASSWORD, roles=["steerer"])
+    steerer = Client(admin_server)
+    steerer.login("tk")
+    answer = steerer.api("create", module="NoSuchModule", method="run", pageid="1", title="x")
+    assert answer.status == 400 and "NoSuchModule" in answer.json()["result"]
+    assert str(tmp_path) not in answer.text
+    steerer.close()

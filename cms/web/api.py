@@ -160,8 +160,9 @@ def create(ctx: Context, tasker: Any) -> Any:
         raise HttpError("create needs `module` and `method` (one of the module's task_methods)")
     try:
         cls = ctx.site.modules.get_class(name)
-    except CmsError as exc:
-        raise HttpError(str(exc)) from None
+    except CmsError:
+        # ModuleError's words are for the site's owner: they name the folders looked in
+        raise HttpError(f"there is no module {name[:80]!r} (see the Modules screen)") from None
     if not ctx.site.modules.is_installed(name):
         # its step would install it (modules.get installs on first use): a superuser's choice
         raise HttpError(f"module {name!r} is not installed (a superuser installs it on the "
