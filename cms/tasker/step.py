@@ -432,7 +432,10 @@ class StepRunner:
             said = (str(error).strip().splitlines() or [type(error).__name__])[0]
             self._release_transient(step, f"{TRANSIENT[why]}: {said}")
             return False
-        if not isinstance(error, Exception):     # KeyboardInterrupt, SystemExit: give it back
+        # Ctrl-C in a script that runs steps: give the task back and stop. A SystemExit is the
+        # method's own sys.exit() and fails the task as an exception does: raised on, it ended a
+        # runner's step process with the method's code (0 read as "nothing left to do").
+        if not isinstance(error, (Exception, SystemExit)):
             step.log("warning", f"the step was interrupted ({type(error).__name__}); what it did "
                                 "since its last save was rolled back")
             self._release_apart(step)

@@ -1,0 +1,40 @@
+"""Faults found in the third review round: a step that ends its process the polite way
+(sys.exit).
+
+Real `python run.py cron` processes where the fault is the runner's, on the runner tests'
+Counter module (`runner_jobs.py`).
+"""
+from __future__ import annotations
+
+import pytest
+from tasker_support import prepare_counter_site
+from test_runners import add_task, cms, row
+
+from cms.tasker import TaskState
+
+SETTINGS = {"lease_seconds": 3, "max_attempts": 20}
+prepare_shared_site = prepare_counter_site
+TASKER_SETTINGS = SETTINGS
+pytest_plugins = ("tasker_fixtures",)      # fixtures: shared_site, tasker, worker_env
+
+
+@pytest.mark.slow
+def test_a_step_that_calls_sys_exit_fails_its_task_and_the_runner_goes_on(tasker, worker_env):
+    """A method that calls sys.exit(0) (module code, a library's error path) raised
+    SystemExit through the step: the step gave the task back with no attempt counted and
+    re-raised it, so the runner's step process exited with the method's code. Exit code 0
+    reads as "nothing left to do": cron ended saying no task was ready, and a worker's
+    process was retired (`worker --processes 1` stopped altogether), the task still active
+    for the next run to do the same, for ever; any other code respawned the process in a
+    loop. An exception fails the task with its traceback in the log (DESIGN.md)."""
+    quitter = add_task(tasker, "quit", "Quits", {"code": 0}, priority=1)
+    after = add_task(tasker, "bump", "Runs after it")
+    done = cms(worker_env, "cron", "--time-limit", "20")
+    assert done.returncode == 0, done.stderr
+    log = "\n".join(tasker.get_log(quitter))
+    assert row(tasker, quitter)[:2] == (TaskState.FAILED, 0), (log, done.stdout)
+    assert "SystemExit" in log
+    assert tasker.site.pages.get(quitter.parent.id).get("hits") is None     # rolled back
+    assert row(tasker, after)[:2] == (TaskState.FINISHED, 0), done.stdout
+    assert tasker.site.pages.get(after.parent.id).get("hits") == 1
+
