@@ -100,3 +100,14 @@ class Counter(cms.Module):
         page.set_and_save("hits", (page.get("hits") or 0) + 1)
         sys.exit(data.get("code", 0))
 
+    def fill_disk(self, page, data, options):
+        """Caps the SQLite file a few pages above its size on this step's connection (PRAGMA
+        max_page_count), then adds rows until SQLite says the disk is full: a disk filling
+        up mid-step, where SQLite rolls the whole transaction back by itself."""
+        import os
+        db = self.site.db
+        db.execute(f"PRAGMA max_page_count = {db.scalar('PRAGMA page_count') + 4}")
+        for n in range(100000):
+            self.site.pages.add("row", page, f"fill-{n}", title=os.urandom(100).hex())
+        data["task_done"] = 1
+        return True

@@ -1,5 +1,5 @@
-"""Faults found in the third review round: a step that ends its process the polite way
-(sys.exit).
+"""Faults found in review: a step that ends its process the polite way
+(sys.exit), and a disk that fills up mid-step on SQLite.
 
 Real `python run.py cron` processes where the fault is the runner's, on the runner tests'
 Counter module (`runner_jobs.py`).
@@ -7,6 +7,7 @@ Counter module (`runner_jobs.py`).
 from __future__ import annotations
 
 import pytest
+from conftest import ENGINE
 from tasker_support import prepare_counter_site
 from test_runners import add_task, cms, row
 
@@ -38,3 +39,19 @@ def test_a_step_that_calls_sys_exit_fails_its_task_and_the_runner_goes_on(tasker
     assert row(tasker, after)[:2] == (TaskState.FINISHED, 0), done.stdout
     assert tasker.site.pages.get(after.parent.id).get("hits") == 1
 
+
+@pytest.mark.skipif(ENGINE != "sqlite", reason="SQLite's own rollback of a transaction on a "
+                    "full disk (PRAGMA max_page_count stands in for the disk)")
+def test_a_disk_full_mid_step_fails_the_task_saying_so(tasker):
+    """SQLite rolls the whole transaction back by itself when the disk is full (SQLITE_FULL,
+    also an I/O error): the step's own ROLLBACK then raised "cannot rollback - no
+    transaction is active", which escaped execute_task in place of the error, so the
+    runner's process stopped "on an unexpected error" (cron: "the step process could not
+    start"), the task stayed claimed until its lease ran out, and no log said the disk was
+    full."""
+    import time
+    task = add_task(tasker, "fill_disk", "Fills the disk")
+    assert tasker.execute_task(task, {"timeout": time.time() + 20}) is False
+    log = "\n".join(tasker.get_log(task))
+    assert row(tasker, task)[:2] == (TaskState.FAILED, 0), log
+    assert "database or disk is full" in log

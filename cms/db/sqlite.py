@@ -260,8 +260,16 @@ class PollingSqliteDatabase(peewee.SqliteDatabase):
         super().commit()
 
     def rollback(self) -> None:
+        """ROLLBACK, unless there is nothing to roll back: a BEGIN that never went, or a
+        transaction SQLite rolled back by itself (a full disk, an I/O error). A ROLLBACK then
+        raised "cannot rollback - no transaction is active" in place of the error that ended
+        the transaction, out of a Tasker step's failure path (the runner's process stopped
+        and no log said the disk was full)."""
         if self._drop_pending():
             return                  # its BEGIN never went: nothing to roll back
+        conn = self._state.conn
+        if conn is not None and not conn.in_transaction:
+            return
         super().rollback()
 
     def _drop_pending(self) -> bool:
