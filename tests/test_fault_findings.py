@@ -9,7 +9,7 @@ from __future__ import annotations
 import pytest
 from conftest import ENGINE
 from tasker_support import prepare_counter_site
-from test_runners import add_task, cms, row
+from test_runners import add_task, cms, hits, in_process, row
 
 from cms.tasker import TaskState
 
@@ -55,3 +55,26 @@ def test_a_disk_full_mid_step_fails_the_task_saying_so(tasker):
     log = "\n".join(tasker.get_log(task))
     assert row(tasker, task)[:2] == (TaskState.FAILED, 0), log
     assert "database or disk is full" in log
+
+
+@pytest.mark.skipif(ENGINE != "sqlite", reason="SQLite's own rollback of a transaction on a "
+                    "full disk (PRAGMA max_page_count stands in for the disk)")
+def test_a_disk_full_in_a_batch_fails_only_that_task_and_the_runner_goes_on(tasker, monkeypatch):
+    """The same in a runner's batch of short steps: the step's ROLLBACK TO SAVEPOINT raised
+    "no such savepoint" (the savepoint went with the transaction SQLite rolled back), which
+    escaped the runner's loop: its process stopped, the task stayed claimed, and the steps
+    behind it in the queue waited for a reaper."""
+    monkeypatch.setattr(tasker.storage, "batch_steps", 4)
+    monkeypatch.setattr(tasker.storage, "batch_seconds", 5.0)
+    first = add_task(tasker, "bump", "Before")
+    tasks = [add_task(tasker, method, f"In batch {i}")
+             for i, method in enumerate(["bump", "fill_disk", "bump", "bump"])]
+    executor = in_process(tasker)
+    assert executor.run() == 0
+    log = "\n".join(tasker.get_log(tasks[1]))
+    assert row(tasker, tasks[1])[:2] == (TaskState.FAILED, 0), log
+    assert "database or disk is full" in log
+    others = [first, tasks[0], *tasks[2:]]
+    assert [row(tasker, t)[:2] for t in others] == [(TaskState.FINISHED, 0)] * 4
+    assert [hits(tasker, t) for t in others] == [1] * 4    # the one SQLite undid ran again
+    assert not tasker.site.db.in_transaction()

@@ -165,9 +165,13 @@ class StepTransaction:
                 try:
                     self.txn.rollback()         # ROLLBACK TO SAVEPOINT
                     self.txn.commit()           # and release it
-                except BaseException:
+                except Exception:
+                    # The savepoint went with the whole transaction (SQLite rolls it back by
+                    # itself on a full disk; a lost connection): so did the batch, whose claims
+                    # end_batch keeps to give back. Raised, this error took the place of the
+                    # one that ended the step, and stopped the runner's process.
                     runner.end_batch(batch, commit=False)
-                    raise
-                runner.end_batch(batch)
+                else:
+                    runner.end_batch(batch)
         finally:
             self.undone()      # what it wrote since its last commit is to be written again
