@@ -1,5 +1,5 @@
-"""Faults found in review: a step that ends its process the polite way
-(sys.exit), and a disk that fills up mid-step on SQLite.
+"""Faults found in review: a step that ends its process (sys.exit, os._exit with code 0 or
+1), and a disk that fills up mid-step on SQLite.
 
 Real `python run.py cron` processes where the fault is the runner's, on the runner tests'
 Counter module (`runner_jobs.py`).
@@ -78,3 +78,26 @@ def test_a_disk_full_in_a_batch_fails_only_that_task_and_the_runner_goes_on(task
     assert [row(tasker, t)[:2] for t in others] == [(TaskState.FINISHED, 0)] * 4
     assert [hits(tasker, t) for t in others] == [1] * 4    # the one SQLite undid ran again
     assert not tasker.site.db.in_transaction()
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("runner, code", [("worker", 0), ("cron", 1)])
+def test_a_step_process_that_exits_mid_step_is_replaced_whatever_its_exit_code(tasker, worker_env,
+                                                                               runner, code):
+    """A step's process that ended mid-step (os._exit in module code, a C library's exit())
+    was judged by its exit code as if it had ended between steps: code 0 as "nothing left to
+    do" (the process was retired: `worker --processes 1` stopped at the first such death),
+    code 1 as "could not start" (a back-off, and cron gave up after three with "the step
+    process could not start"). The task's other runs and every other task waited for the
+    next cron run or a restart of the worker."""
+    tasker.site.modules.save_config("Tasker", max_attempts=3)
+    dying = add_task(tasker, "exit_now", "Exits", {"code": code}, priority=1)
+    after = add_task(tasker, "bump", "Runs after it")
+    args = (("worker", "--processes", "1", "--until-idle", "--poll", "0.2") if runner == "worker"
+            else ("cron", "--time-limit", "20"))
+    done = cms(worker_env, *args)
+    assert done.returncode == 0, (done.stdout[-1500:], done.stderr[-1500:])
+    log = "\n".join(tasker.get_log(dying))
+    assert row(tasker, dying)[:2] == (TaskState.FAILED, 0), (log, done.stdout[-1500:])
+    assert "died 3 time(s) in a row" in log
+    assert row(tasker, after)[:2] == (TaskState.FINISHED, 0), done.stdout[-1500:]

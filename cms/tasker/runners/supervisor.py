@@ -321,10 +321,14 @@ class Supervisor:
         if self.stop_level:
             child.retired = True
             return
-        if code == EXIT_DONE:          # nothing left (cron), time up, or asked to stop
+        # A child that ended mid-step died with its step (os._exit in module code): its exit
+        # code is the step's, not the runner's word, and another child takes its place at
+        # once. Read as the runner's, 0 retired the child (a worker of one process stopped)
+        # and 1 made cron give up, saying the child could not start.
+        if busy is None and code == EXIT_DONE:   # nothing left (cron), time up, or asked to stop
             child.retired = True
             return
-        if code == EXIT_ERROR:
+        if busy is None and code == EXIT_ERROR:
             child.failures += 1
             if self.config.until_idle and child.failures >= 3:
                 child.retired = True
