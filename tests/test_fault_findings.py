@@ -101,3 +101,22 @@ def test_a_step_process_that_exits_mid_step_is_replaced_whatever_its_exit_code(t
     assert row(tasker, dying)[:2] == (TaskState.FAILED, 0), (log, done.stdout[-1500:])
     assert "died 3 time(s) in a row" in log
     assert row(tasker, after)[:2] == (TaskState.FINISHED, 0), done.stdout[-1500:]
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("code", [0, 2])
+def test_a_run_now_step_process_that_exits_mid_step_hands_the_task_on(tasker, code):
+    """Run now's (and lazy cron's) watched child was judged by its exit code alone: one that
+    died mid-step with code 0 (os._exit in module code) counted as a step that ran and did
+    not fail, its claim left held with no log line (Run now then answered "already running"
+    until the lease ran out); with code 2 the task was given back with no attempt counted
+    and no log line, so it was run again and again (lazy cron: after every request)."""
+    import time
+
+    from cms.tasker.runners.browser import run_supervised_step
+    task = add_task(tasker, "exit_now", "Exits", {"code": code})
+    assert run_supervised_step(tasker, task.id, {"invoker": "admin", "admin_run": True,
+                                                 "timeout": time.time() + 10}) is False
+    log = "\n".join(tasker.get_log(task))
+    assert f"exited with code {code}" in log
+    assert row(tasker, task) == (TaskState.ACTIVE, 0, 0, 1), log      # one attempt counted

@@ -122,13 +122,17 @@ def watch(tasker: Tasker, claim: Claim, process: Any, slot: Slot, deadline: floa
             tasker.error(f"task {claim.task_id}: the step ran past its timeout and was killed")
             return False
     code = process.exitcode
-    if code == EXIT_OK:
+    # A child that ended mid-step died with its step (os._exit in module code): its exit code
+    # is the step's, not child_main's word. Read as child_main's, 0 passed for a step that
+    # ran, its claim left held; 2 gave the task back with no attempt counted, to run again.
+    died = slot.busy() is not None
+    if code == EXIT_OK and not died:
         return True
-    if code == EXIT_FAILED:
+    if code == EXIT_FAILED and not died:
         release(tasker, claim)               # a no-op unless the step could not give it back
         return False
     how = died_how(code)
-    if slot.busy() is not None:              # it died mid-step
+    if died:
         tasker.append_log(claim.task_id, [("warning", f"the step's process {how}; what it did "
                                                       "since its last save was rolled back")])
         reap_now(tasker, claim)
