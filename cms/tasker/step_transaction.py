@@ -165,12 +165,14 @@ class StepTransaction:
                 try:
                     self.txn.rollback()         # ROLLBACK TO SAVEPOINT
                     self.txn.commit()           # and release it
-                except Exception:
+                except BaseException as exc:
                     # The savepoint went with the whole transaction (SQLite rolls it back by
                     # itself on a full disk; a lost connection): so did the batch, whose claims
                     # end_batch keeps to give back. Raised, this error took the place of the
                     # one that ended the step, and stopped the runner's process.
                     runner.end_batch(batch, commit=False)
+                    if not isinstance(exc, Exception):
+                        raise               # Ctrl-C meanwhile: the runner stops
                 else:
                     runner.end_batch(batch)
         finally:
