@@ -122,6 +122,22 @@ def test_invalid_scheduling_options_are_refused(tasker):
             tasker.create_task("Jobs", "noop", 1, "Bad", **options)
 
 
+@pytest.mark.parametrize("options", [
+    {"not_before": 10**400}, {"not_before": 1e300}, {"not_before": -1e300},
+    {"not_before": datetime.max}, {"every": 10**400},
+    {"retry": {"attempts": 1, "backoff": 10**400}}, {"retry": {"attempts": 1, "backoff": 1e300}},
+    {"retry": {"attempts": 100, "backoff": 60}},
+])
+def test_scheduling_options_no_date_can_hold_are_task_errors(tasker, options):
+    """A huge number raised OverflowError; a start or retry past the year 9999 was stored,
+    and `tasks show` of the task then failed with a traceback (60 s doubled 99 times is
+    1.9e31 s)."""
+    before = page_count(tasker.site)
+    with pytest.raises(TaskError, match="9999"):
+        tasker.create_task("Jobs", "noop", 1, "Bad", **options)
+    assert page_count(tasker.site) == before
+
+
 def test_an_identical_live_task_gets_a_warning(tasker):
     page = tasker.site.pages.add("basic-page", 1, title="target")
     first = tasker.create_task("Jobs", "count", page, "Import", {"total": 1})

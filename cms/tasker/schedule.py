@@ -7,10 +7,16 @@ from __future__ import annotations
 
 import json
 import math
+import time
 from datetime import datetime, timezone
 from typing import Any
 
 from .errors import TaskError
+
+# The times a date can hold (epoch seconds, UTC): the runners, `tasks show` and the admin write
+# a start or a retry's next try as a date, so a time outside them is refused at creation.
+EARLIEST = datetime(1, 1, 1, tzinfo=timezone.utc).timestamp()
+LATEST = datetime(9999, 12, 31, 23, 59, 59, tzinfo=timezone.utc).timestamp()
 
 
 def next_run(every: str | int | float, after: float) -> float:
@@ -50,20 +56,32 @@ def check_retry(retry: Any) -> str | None:
     if isinstance(attempts, bool) or not isinstance(attempts, int) or attempts < 0:
         raise TaskError(f"retry attempts must be a whole number >= 0, not {attempts!r}")
     if isinstance(backoff, bool) or not isinstance(backoff, (int, float)) or backoff < 0 \
-            or not math.isfinite(backoff):
+            or (isinstance(backoff, float) and not math.isfinite(backoff)):
         raise TaskError(f"retry backoff must be seconds >= 0, not {backoff!r}")
+    # The last retry waits backoff * 2**(attempts - 1) seconds; compared in logarithms, since
+    # that number may have more digits than memory holds.
+    if backoff and attempts and \
+            math.log2(backoff) + attempts - 1 > math.log2(LATEST - time.time()):
+        raise TaskError(f"retry {retry!r} waits too long: its last retry (the backoff doubled "
+                        f"{attempts - 1} times) would fall past the year 9999; give fewer "
+                        "attempts or a shorter backoff")
     return json.dumps({"attempts": attempts, "backoff": backoff})
 
 
 def check_not_before(not_before: Any) -> float | None:
-    """A start time (aware or UTC-naive datetime, or epoch seconds) as epoch seconds."""
+    """A start time (aware or UTC-naive datetime, or epoch seconds) as epoch seconds; one in
+    the years 1 to 9999, as a date holds it."""
     if not_before is None:
         return None
     if isinstance(not_before, datetime):
         if not_before.tzinfo is None:
             not_before = not_before.replace(tzinfo=timezone.utc)
-        return not_before.timestamp()
-    if isinstance(not_before, (int, float)) and not isinstance(not_before, bool) \
-            and math.isfinite(not_before):
-        return float(not_before)
-    raise TaskError(f"not_before must be a datetime or epoch seconds, not {not_before!r}")
+        seconds = not_before.timestamp()
+    elif isinstance(not_before, (int, float)) and not isinstance(not_before, bool):
+        seconds = not_before
+    else:
+        raise TaskError(f"not_before must be a datetime or epoch seconds, not {not_before!r}")
+    if not EARLIEST <= seconds <= LATEST:       # NaN too
+        raise TaskError(f"not_before {not_before!r} falls outside the years 1 to 9999, the times "
+                        "a date holds")
+    return float(seconds)

@@ -64,8 +64,8 @@ def next_time(every: int | float | str, after: float) -> float:
 def validate_every(every: int | float | str | None) -> None:
     """Raise TaskError when `every` is neither a positive number of seconds nor a cron expression."""
     if every is not None:
-        next_time(every, 0.0)
         try:           # a next run no date can hold failed the task at its first step's end
+            next_time(every, 0.0)           # (seconds beyond a float: OverflowError)
             datetime.fromtimestamp(next_time(every, time.time()), timezone.utc)
         except (OverflowError, OSError, ValueError):
             raise TaskError(f"every {every!r} is too long: its next run would fall past the "
