@@ -221,7 +221,9 @@ def test_create_makes_a_task_from_the_command_line(tasker, cli):
                        (("Counter", "import_rows", str(target.id), "x", "--data", "{bad"),
                         "not valid JSON"),
                        (("Counter", "import_rows", str(target.id), "x", "--data", "[1]"),
-                        "JSON object")):
+                        "JSON object"),
+                       (("Counter", "import_rows", str(target.id), "x", "--data",
+                         '{"a": ' + "[" * 5000 + "]" * 5000 + "}"), "nests too deeply")):
         code, _, err = cli("tasks", "create", *args)
         assert code == 1 and says in err and len(err.strip().splitlines()) == 1, (args, err)
     assert len(tasker.get_tasks()) == before

@@ -138,6 +138,22 @@ def test_scheduling_options_no_date_can_hold_are_task_errors(tasker, options):
     assert page_count(tasker.site) == before
 
 
+def test_task_data_that_holds_itself_or_nests_too_deeply_is_a_task_error(tasker):
+    """check_json_keys recursed for ever: RecursionError, not TaskError."""
+    looped: dict = {"total": 1}
+    looped["self"] = looped
+    deep: dict = {}
+    inner = deep
+    for _ in range(5000):
+        inner["a"] = {}
+        inner = inner["a"]
+    before = page_count(tasker.site)
+    for data in (looped, {"rows": [looped]}, deep):
+        with pytest.raises(TaskError, match="JSON cannot hold"):
+            tasker.create_task("Jobs", "count", 1, "Bad", data)
+    assert page_count(tasker.site) == before
+
+
 def test_an_identical_live_task_gets_a_warning(tasker):
     page = tasker.site.pages.add("basic-page", 1, title="target")
     first = tasker.create_task("Jobs", "count", page, "Import", {"total": 1})

@@ -266,6 +266,8 @@ def cmd_create(args: argparse.Namespace) -> int:
             data = json.loads(args.data)
         except ValueError as exc:
             return _fail(f"--data is not valid JSON: {exc}")
+        except RecursionError:
+            return _fail("--data nests too deeply")
         if not isinstance(data, dict):
             return _fail("--data must be a JSON object ({...})")
     every: Any = args.every

@@ -129,7 +129,7 @@ def dumps(task_data: dict) -> str:
     """task_data as stored: compact JSON (TaskError for what JSON cannot hold)."""
     try:
         return _ENCODE(task_data)
-    except (TypeError, ValueError) as exc:
+    except (TypeError, ValueError, RecursionError) as exc:     # RecursionError: nested too deeply
         raise TaskError(f"task_data holds a value JSON cannot hold: {exc}") from exc
 
 

@@ -174,7 +174,11 @@ class Tasker(Module, Hookable):
             task_data = {}
         if not isinstance(task_data, dict):
             raise TaskError(f"task_data must be a dict, not {type(task_data).__name__}")
-        check_json_keys(task_data)
+        try:
+            check_json_keys(task_data)
+        except RecursionError:      # a dict or list that holds itself recurses until here
+            raise TaskError("task_data holds a value JSON cannot hold: it nests too deeply "
+                            "or holds itself") from None
         taken = [key for key in RESERVED_KEYS if key in task_data]
         if taken:
             raise TaskError(f"task_data may not set {', '.join(map(repr, taken))}: Tasker sets "
