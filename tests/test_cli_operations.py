@@ -66,6 +66,15 @@ def test_serve_on_a_host_that_does_not_resolve_is_one_line(run_env, site):
 
 
 @pytest.mark.slow
+def test_serve_on_any_port_of_a_host_that_does_not_resolve_is_one_line(run_env, site):
+    """With `--port 0` (any free port) the host was not checked before waitress raised its
+    ValueError("Invalid host/port specified.") with a traceback."""
+    result = run(run_env, "serve", "--host", "nosuchhost.invalid", "--port", "0", timeout=60)
+    assert result.returncode == 1, result.stderr
+    assert "cannot listen on nosuchhost.invalid:0" in one_error_line(result)
+
+
+@pytest.mark.slow
 def test_a_database_of_a_newer_schema_is_refused(run_env, counter_site):
     """A database a later release has upgraded (schema_version past this release's last
     upgrade) was used as if it were this release's: `migrate` said "schema is up to date

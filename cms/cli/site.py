@@ -106,9 +106,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
 
 
 def port_problem(host: str, port: int) -> str:
-    """Why `host:port` cannot be listened on now ("" when it can)."""
-    if port == 0:
-        return ""
+    """Why `host:port` cannot be listened on now ("" when it can). Port 0 (any free port) is
+    probed too: the bind checks the host, which waitress refuses with a ValueError."""
     with socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET) as probe:
         probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         try:
