@@ -62,6 +62,10 @@ class Hooks:
             raise ValueError(f"hook timing must be 'before' or 'after', not {when!r}")
         if not callable(fn):
             raise TypeError(f"hook handler {fn!r} is not callable")
+        # Checked before the hook joins its list: the list's sort compares priorities, and one
+        # that cannot be compared stayed there, failing every later call of the method.
+        if isinstance(priority, bool) or not isinstance(priority, (int, float)) or priority != priority:
+            raise ValueError(f"hook priority must be a number (default 100), not {priority!r}")
         if isinstance(key, str):
             if "::" not in key:
                 raise ValueError(f"hook name {key!r} must look like 'Class::method', e.g. 'Pages::save'")

@@ -316,3 +316,17 @@ def test_processwire_spellings_name_our_hook_points_and_a_modules_own_names_stay
     importer = Importer(site)
     importer.add_hook_after("importWords", lambda e: setattr(e, "return_value", "hooked"))
     assert importer.importWords() == "hooked"
+
+
+@pytest.mark.parametrize("priority", ["high", None, float("nan"), [1]])
+def test_a_hook_priority_that_is_no_number_is_refused_and_leaves_the_hooks_working(site, priority):
+    """A priority such as "high" was added to the list before its sort raised TypeError ('<'
+    not supported between 'str' and 'int'): the hook stayed, with no id to remove it by, and
+    every later save and hook add on Pages::save raised the same TypeError."""
+    ran = []
+    site.add_hook_before("Pages::save", lambda event: ran.append("kept"))
+    with pytest.raises(ValueError, match="priority"):
+        site.add_hook_before("Pages::save", lambda event: ran.append("bad"), priority=priority)
+    site.add_hook_after("Pages::save", lambda event: ran.append("after"), priority=50)
+    site.pages.get(1).save()
+    assert ran == ["kept", "after"]
