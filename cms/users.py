@@ -45,6 +45,16 @@ SYSTEM_FIELDS.update({"user": ("email", "pass", "roles"), "role": ("title", "per
                       "permission": ("title",)})
 
 
+def names_given(names: Any, keyword: str, noun: str) -> Iterable[Any]:
+    """`names` when it is a list (tuple, set ...) of names; else a ValidationError. One string
+    would be read letter by letter ("unknown role 's'"), as set_access refuses it too."""
+    if isinstance(names, (str, bytes)) or not isinstance(names, Iterable):
+        hint = f" ({keyword}=[{names!r}])" if isinstance(names, str) else ""
+        raise ValidationError(f"{keyword}= takes a list of {noun} names, not {names!r}{hint}",
+                              field=keyword, value=names, rule="list")
+    return names
+
+
 def with_view_permission(names: Iterable[str]) -> list[str]:
     """A role's permission names as stored and shown: page-view first. Every role holds it, as
     in ProcessWire (Roles::loaded adds it to each role it loads, and its role editor shows it
@@ -197,7 +207,7 @@ class Users:
             raise ValidationError(f"user name {name!r} has no usable characters "
                                   "(letters, digits, - _ .)", field="name", value=name, rule="name")
         passwords.check_rules(password)
-        role_ids = self._role_ids(["guest", *roles])
+        role_ids = self._role_ids(["guest", *names_given(roles, "roles", "role")])
         parent_id = self._parent_id(USERS_PATH)
         if self._child_id(USERS_PATH, clean):
             raise ValidationError(f"a user named {clean!r} exists already", field="name",
@@ -395,7 +405,8 @@ class Users:
         if not clean:
             raise ValidationError(f"role name {name!r} has no usable characters", field="name",
                                   value=name, rule="name")
-        ids = [self._permission_id(p) for p in with_view_permission(permissions)]
+        ids = [self._permission_id(p) for p in
+               with_view_permission(names_given(permissions, "permissions", "permission"))]
         existing = self.role(clean)
         if existing:
             return existing

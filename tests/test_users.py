@@ -131,6 +131,20 @@ def test_bad_roles_or_email_create_nothing(site):
     assert not site.users.get("ed")
 
 
+def test_roles_or_permissions_given_as_one_string_are_refused_by_name(site):
+    """`roles="superuser"` was read letter by letter ("unknown role 's'"), and `roles=None`
+    raised TypeError; set_access says "view= takes a list of roles, not a string"."""
+    site.users.add_role("editor", permissions=["page-edit"])
+    for roles in ("superuser", "editor", None):
+        with pytest.raises(ValidationError, match="roles= takes a list of role names"):
+            site.users.add("ed", "correct horse", roles=roles)
+    assert not site.users.get("ed")
+    for permissions in ("page-edit", None):
+        with pytest.raises(ValidationError, match="permissions= takes a list of permission names"):
+            site.users.add_role("writer", permissions=permissions)
+    assert not site.users.role("writer")
+
+
 def test_the_superuser_may_do_everything(site):
     admin = site.users.add("admin", "correct horse")
     draft = site.pages.add("basic-page", 1, "draft", title="Draft",
