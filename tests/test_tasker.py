@@ -409,6 +409,18 @@ def test_lifecycle_calls_refuse_a_page_that_is_not_a_task(tasker):
         tasker.stop_task(tasker.site.pages.get(424242))
 
 
+@pytest.mark.parametrize("task", [10**20, -(10**20), str(10**20)])
+def test_an_id_past_64_bits_is_no_task_not_an_overflow(tasker, task):
+    """activate_task(10**20) (a pasted number, a typo) raised SQLite's OverflowError, where
+    an id no page has (999999) is "page 999999 is not a task"; the status reads gave it too."""
+    for call in (tasker.activate_task, tasker.stop_task, tasker.reset_progress, tasker.is_active,
+                 tasker.get_state, tasker.get_log_summary, tasker.execute_task):
+        with pytest.raises(TaskError, match="not a task"):
+            call(task)
+    assert tasker.get_status(int(task)) is None
+    assert tasker.get_statuses([int(task)]) == {}
+
+
 def test_state_info_reads_running_changes_as_in_progress():
     assert state_info(TaskState.WAITING, running=1) == "suspending"
     assert state_info(TaskState.KILLED, running=1) == "killing"

@@ -10,9 +10,12 @@ from typing import Any
 from ..page import NullPage, Page
 from .errors import TaskError
 
+MAX_ID = 2**63 - 1     # the largest id a page may have (and SQLite may bind)
+
 
 def task_id_of(task: Any) -> int:
-    """The id of a task given as a page, an id or an id as text (TaskError otherwise)."""
+    """The id of a task given as a page, an id or an id as text (TaskError otherwise, and for
+    an id no page can have: SQLite raised OverflowError for one past 64 bits)."""
     if isinstance(task, NullPage):
         raise TaskError("the task was not found (a NullPage was given)")
     if isinstance(task, Page):
@@ -22,10 +25,14 @@ def task_id_of(task: Any) -> int:
     if isinstance(task, bool):
         raise TaskError(f"a task is a page or a page id, not {task!r}")
     if isinstance(task, int):
-        return task
-    if isinstance(task, str) and task.strip().isdecimal():
-        return int(task)
-    raise TaskError(f"a task is a page or a page id, not {task!r}")
+        task_id = task
+    elif isinstance(task, str) and task.strip().isdecimal():
+        task_id = int(task)
+    else:
+        raise TaskError(f"a task is a page or a page id, not {task!r}")
+    if not 0 < task_id <= MAX_ID:
+        raise TaskError(f"page {task_id} is not a task")
+    return task_id
 
 
 def acting_name(site: Any, by: str | None = None) -> str:

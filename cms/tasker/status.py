@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..page import Page
 from . import sql
+from .refs import MAX_ID
 
 if TYPE_CHECKING:
     from ..db import Database
@@ -67,6 +68,8 @@ class TaskStatuses:
         """The task's status as stored now, or None when there is no such task (or it is in
         the trash). `log=False` leaves the log unread (the task list's pollers want none)."""
         db, task_id = self.db, int(task_id)
+        if not 0 < task_id <= MAX_ID:
+            return None
         stamp = None if db.in_transaction() else db.change_stamp()
         if stamp is not None:
             key = (db.url, task_id, log)
@@ -84,7 +87,7 @@ class TaskStatuses:
     def get_statuses(self, task_ids: Iterable[int]) -> dict[int, TaskStatus]:
         """The statuses of many tasks (without their logs), by id: one query for a page of the
         task list. Ids of no task, or of a task in the trash, are left out."""
-        ids = sorted({int(i) for i in task_ids})
+        ids = sorted(i for i in {int(i) for i in task_ids} if 0 < i <= MAX_ID)
         found: dict[int, TaskStatus] = {}
         for at in range(0, len(ids), MANY_AT_ONCE):
             chunk = ids[at:at + MANY_AT_ONCE]
