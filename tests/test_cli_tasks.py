@@ -72,6 +72,8 @@ def test_list_with_no_task_and_a_bad_state(tasker, cli):
     assert cli("tasks", "list") == (0, "no tasks\n", "")
     code, _, err = cli("tasks", "list", "--state", "sleeping")
     assert code == 2 and "unknown state 'sleeping'" in err
+    code, _, err = cli("tasks", "list", "--limit", "99999999999999999999")    # "all of them"
+    assert code == 2 and "--limit must be from 1 to 999999999999" in err, err
 
 
 def test_show_gives_state_data_and_log_as_text_and_json(tasker, cli):

@@ -165,6 +165,7 @@ def test_unknown_template_suggests_the_closest_name(shop):
     ("(child.count>1), (qty=1)", "write children.count or num_children"),
     ("sort=", "unknown sort field ''"),           # ProcessWire skips both (README)
     ("id=99999999999999999999", "out of range"),
+    ("limit=99999999999999999999", "limit must be a whole number from 0 to 999999999999"),
 ])
 def test_bad_selectors_raise_selector_error(shop, selector, words):
     with pytest.raises(SelectorError, match=re.escape(words)):

@@ -21,6 +21,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import CmsError
+from ..selectors.plan import COUNT_MAX
 from ..tasker.state import TaskState
 from ..tasker.status import counts_of
 from . import Parser, UsageError, boot_from, finite
@@ -182,8 +183,8 @@ def _summary(tasker: Any, task: Any) -> dict[str, Any]:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    if args.limit < 1:
-        raise UsageError("--limit must be 1 or more")
+    if not 1 <= args.limit <= COUNT_MAX:      # past it the selector refused, exit 1
+        raise UsageError(f"--limit must be from 1 to {COUNT_MAX}")
     selector = f"sort=-id, limit={args.limit}"
     if args.state is not None:
         selector = f"task_state={_state(args.state)}, " + selector

@@ -100,6 +100,7 @@ INCLUDE = {"hidden": 2048, "unpublished": 8192, "trash": 16384, "all": None}
 INCLUDE_PRECEDENCE = ("all", "hidden", "unpublished", "trash")
 DEFAULT_THRESHOLD = STATUS_HIDDEN
 INT_LIMIT = 2 ** 63 - 1
+COUNT_MAX = 10 ** 12 - 1     # the largest limit= or start= (12 digits)
 ORDER_OPERATORS = frozenset(("=", "<", ">", "<=", ">="))
 # ProcessWire's word operators -> (any word suffices, how each word matches: whole, prefix,
 # part, or last = whole words but the last a prefix). Without a fulltext index the expanding
@@ -952,8 +953,8 @@ class Planner:
     def count_value(self, tree: Selector, item: Condition) -> int:
         value = item.values[0]
         text = value.text.strip()
-        if not text.isdecimal() or not text.isascii() or len(text) > 12:
-            raise self.error(tree, f"{item.fields[0]} must be a whole number of 0 or more",
+        if not text.isdecimal() or not text.isascii() or len(text) > len(str(COUNT_MAX)):
+            raise self.error(tree, f"{item.fields[0]} must be a whole number from 0 to {COUNT_MAX}",
                              value.position, text)
         return int(text)
 
