@@ -115,6 +115,17 @@ def test_save_progress_of_no_dict_is_a_task_error_and_saves_nothing(tasker):
     assert stored_data(tasker, task)["total"] == 3
 
 
+def test_a_milestone_or_record_count_that_is_no_number_is_a_task_error(tasker):
+    """`task_data["milestone"] = "10"` (read from a form, a CSV) failed the step with
+    "TypeError: '>=' not supported between instances of 'int' and 'str'", naming neither."""
+    task = tasker.create_task("Jobs", "count", 1, "Count", {"total": 3})
+    for data in ({"records_processed": 1, "milestone": "10"},
+                 {"records_processed": "1", "milestone": 10}):
+        with pytest.raises(TaskError, match="milestone"):
+            tasker.save_progress_at_milestone(task, data)
+    assert stored_data(tasker, task)["total"] == 3
+
+
 def test_invalid_scheduling_options_are_refused(tasker):
     for options in ({"retry": {"attempts": -1}}, {"retry": {"tries": 3}}, {"every": "61 * * * *"},
                     {"every": -5}, {"not_before": "tomorrow"}, {"priority": "high"}):

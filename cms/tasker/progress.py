@@ -120,7 +120,12 @@ class Progress:
             milestone = task_data.get("milestone")
         except AttributeError:
             raise TaskError(f"task_data must be a dict, not {type(task_data).__name__}") from None
-        if milestone is not None and task_data.get("records_processed", 0) >= milestone:
+        try:         # a try costs nothing here, where a type check per record would
+            reached = milestone is not None and task_data.get("records_processed", 0) >= milestone
+        except TypeError:
+            raise TaskError(f"task_data's records_processed and milestone must be numbers, not "
+                            f"{task_data.get('records_processed')!r} and {milestone!r}") from None
+        if reached:
             self.save_progress(task, task_data, update_state, check_events)
             return True
         step = self.steps.get(task.id if isinstance(task, Page) else task)
