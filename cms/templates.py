@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Iterable, Iterator
 
 from .errors import SelectorError, ValidationError
 from .fields import SYSTEM_FIELDS, Field
+from .users import names_given
 
 if TYPE_CHECKING:
     from .site import Site
@@ -207,10 +208,7 @@ class Template:
         else:
             values = {"use_roles": True}
             for key, roles in lists.items():
-                if isinstance(roles, (str, bytes)):
-                    raise ValidationError(f"{key.split('_')[0]}= takes a list of roles, not a "
-                                          f"string: {roles!r}", field="access", value=roles, rule="list")
-                values[key] = users.role_ids(roles or ())
+                values[key] = users.role_ids(names_given(roles or (), key.split("_")[0], "role"))
         # One commit: no reader sees pages_access half rebuilt, or the template's new access
         # with the pages' old governing templates.
         with self.site.transaction():

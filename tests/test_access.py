@@ -562,7 +562,7 @@ def test_set_access_refuses_bad_input_and_changes_nothing(tree):
     before = dict(members.settings)
     with pytest.raises(ValidationError, match="unknown role 'nobody'"):
         members.set_access(view=["nobody"])
-    with pytest.raises(ValidationError, match="list of roles"):
+    with pytest.raises(ValidationError, match="view= takes a list of role names"):
         members.set_access(view="member")
     with pytest.raises(ValidationError, match="home template must define access"):
         site.templates["home"].set_access()
