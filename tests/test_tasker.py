@@ -356,12 +356,34 @@ def test_a_task_in_the_trash_is_not_activated_restarted_or_run(tasker):
     assert runtime(tasker, task, "progress") == progress          # restart reset nothing
     tasker.site.pages.restore(tasker.site.pages.get(task.id))
     assert tasker.activate_task(task)
-    # a task page trashed by page code while the task is active is not claimed either
+    # a task page trashed by page code while the task is active is killed (kill_trashed), and
+    # not claimed
     tasker.site.pages.trash(tasker.site.pages.get(task.id))
-    assert tasker.get_state(task) == TaskState.ACTIVE
+    assert tasker.get_state(task) == TaskState.KILLED
     assert claim_next(tasker) is None
     assert run(tasker, task) is False
-    assert "in the trash" in str(tasker.site.notices.warnings()[-1])
+
+
+def test_tasks_trashed_with_a_page_by_page_code_are_killed_as_trash_task_kills_them(tasker):
+    """They stayed active, and is_active() said so, though no runner claims a task in the
+    trash; the tasks waiting for them waited for ever."""
+    site = tasker.site
+    target = site.pages.add("basic-page", 1, title="Dictionary")
+    first = make_task(tasker, "count", page=target, total=3)
+    run(tasker, first)
+    data = stored_data(tasker, first)
+    second = make_task(tasker, "noop", page=target, title="Second")
+    elsewhere = make_task(tasker, "noop", title="Elsewhere")
+    tasker.add_dependency(elsewhere, second)
+    site.pages.trash(site.pages.get(target.id))                 # the page the tasks work on
+    for task in (first, second):
+        assert tasker.get_state(task) == TaskState.KILLED and not tasker.is_active(task)
+        assert tasker.get_history(task)[-1]["note"] == "trashed"
+    assert stored_data(tasker, first) == data                     # its data kept, as trash_task
+    assert tasker.get_dependencies(elsewhere) == []               # no longer waits for it
+    assert tasker.is_active(elsewhere)
+    site.pages.trash(site.pages.get(elsewhere.id))                # a task page itself
+    assert tasker.get_state(elsewhere) == TaskState.KILLED
 
 
 def test_bad_execute_task_params_are_refused_before_the_claim(tasker):

@@ -146,13 +146,31 @@ class Lifecycle:
         def trash() -> bool:
             with self.storage.write_transaction():
                 state, _ = self.lock(task_id)
-                if state != TaskState.KILLED:
+                if state != TaskState.KILLED:         # here, to record `who` (kill_trashed: the user)
                     self.set_state(task_id, state, TaskState.KILLED, who, "trashed")
                 self.site.db.execute(sql.FORGET_DEPENDENTS, (task_id,))
                 with self.site.trusted():
                     self.site.pages.trash(page)
                 return True
         return self.site.db.retry(trash)
+
+    def kill_trashed(self, page: Page) -> None:
+        """After `Pages::trashed`: the tasks that went to the trash with `page` (it, or pages
+        below it: a task is a child of the page it works on) are killed as `trash_task` kills
+        them, their data kept and the tasks waiting for them released. Trashed from the tree
+        or by `site.pages.trash()`, they stayed active, and `is_active()` said so, though no
+        runner claims a task in the trash. Inside the trash's transaction."""
+        from .install import TEMPLATE
+        ids = self.site.pages.find_ids(f"template={TEMPLATE}, has_parent={page.id}, include=all",
+                                       enforce_access=False)
+        if page.template.name == TEMPLATE:
+            ids.insert(0, page.id)
+        who = self.who(None)
+        for task_id in ids:
+            state, _ = self.lock(task_id)
+            if state != TaskState.KILLED:
+                self.set_state(task_id, state, TaskState.KILLED, who, "trashed")
+            self.site.db.execute(sql.FORGET_DEPENDENTS, (task_id,))
 
     # -- dependencies and follow-ups ----------------------------------------------------------
     def add_dependency(self, task: Page | int, other: Page | int) -> bool:

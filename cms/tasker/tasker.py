@@ -93,6 +93,8 @@ class Tasker(Module, Hookable):
 
     def init(self) -> None:
         self.site.add_hook_before("Pages::saveReady", self._running_data_is_the_steps)
+        self.site.add_hook_after("Pages::trashed", lambda event: self.lifecycle.kill_trashed(
+            event.argument(0)))
 
     def _running_data_is_the_steps(self, event: Any) -> None:
         """A page save that changes the task_data of a task a step is running is refused: the
