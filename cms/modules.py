@@ -134,13 +134,20 @@ class Modules:
 
     # -- registry -----------------------------------------------------------------------------
     def register(self, cls: type[Module], name: str | None = None) -> type[Module]:
-        """Make a module class known under `name` (default: its class name). Usable as a decorator."""
+        """Make a module class known under `name` (default: its class name). Usable as a decorator.
+
+        A name registered already is refused for a class of another Python module: a script's
+        `class Dictionary(cms.Module)` replaced the demo's module of that name without a word
+        (and other processes kept running the demo's). The same class, or the class of the same
+        name and module again (a site module file loaded anew), replaces it."""
         if not (inspect.isclass(cls) and issubclass(cls, Module)):
             raise ModuleError(f"{cls!r} is not a subclass of cms.Module")
         name = name or cls.__name__
         known = self._classes.get(name)
-        if known is not None and known is not cls and known.__qualname__ != cls.__qualname__:
-            raise ModuleError(f"a module named {name!r} is registered already ({known.__module__})")
+        if known is not None and known is not cls and (known.__qualname__, known.__module__) != (
+                cls.__qualname__, cls.__module__):
+            raise ModuleError(f"a module named {name!r} is registered already ({known.__module__}."
+                              f"{known.__qualname__}): give yours another name")
         cls.module_name = name  # type: ignore[attr-defined]
         self._classes[name] = cls
         self._instances.pop(name, None)

@@ -342,3 +342,18 @@ def test_a_module_a_script_registered_does_not_trouble_later_processes(site, db_
     assert "Scripted" not in again.modules.installed()
     assert "did not run" in again.notices.warnings()[-1].text
     again.close()
+
+
+def test_a_module_of_another_python_module_does_not_replace_one_registered_under_its_name(site):
+    """A script's `class Dictionary(cms.Module)` (the seed example's name) replaced the demo's
+    module of that name without a word."""
+    import cms
+    from cms.demo import Dictionary as Builtin
+    assert site.modules.get_class("Dictionary") is Builtin
+    Mine = type("Dictionary", (cms.Module,), {"__module__": "my_script"})
+    with pytest.raises(cms.ModuleError, match=r"registered already \(cms\.demo\.Dictionary\)"):
+        site.modules.register(Mine)
+    assert site.modules.get_class("Dictionary") is Builtin
+    assert site.modules.register(Mine, "MyDictionary") is Mine
+    Again = type("Dictionary", (cms.Module,), {"__module__": "cms.demo"})   # a file loaded anew
+    assert site.modules.register(Again) is Again
