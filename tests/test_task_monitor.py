@@ -149,6 +149,22 @@ def test_a_trashed_task_still_names_the_page_it_worked_on(web_site, db_url, tmp_
     assert refused.status == 404                  # its actions answer that it is gone
 
 
+def test_a_trashed_tasks_page_offers_no_action_that_is_refused(web_site, db_url, tmp_path):
+    """Its page showed Reset and Trash, each answered "task N is in the trash (restore it to
+    steer it)", and a Public page link to its /trash/... address, a 404 for visitors."""
+    task = make_task(web_site)
+    web_site.modules.get("Tasker").trash_task(task)
+    with running_server(db_url, tmp_path) as server:
+        admin = Client(server)
+        admin.login()
+        shown = admin.get(f"/admin/tasks/{task.id}/").text
+        panel = admin.get(f"/admin/tasks/{task.id}/panel").text
+        admin.close()
+    assert "This task is in the trash" in shown
+    assert 'name="cmd"' not in shown
+    assert 'href="/trash/' not in shown and 'href="/trash/' not in panel
+
+
 def test_a_missing_task_and_a_page_past_the_list_lead_back_to_the_tasks(web_site, db_url,
                                                                         tmp_path):
     """The 404 of a task offered "Back to the pages"; a list page past the end said "No

@@ -248,6 +248,8 @@ def panel_values(ctx: Context, tasker: Any, task: Any) -> dict[str, Any]:
     worked_on = tasker.get_page(task)                        # not the trash, once trashed
     row = task_row(tasker, task, worked_on if worked_on and worked_on.id in
                    viewable_pages(ctx, {worked_on.id}) else None)
+    if task.is_trash():                 # every action answers that it is gone: none is offered
+        row = row._replace(actions=[])
     data_text = task.get("task_data") or "{}"
     try:
         data = json.loads(data_text)
