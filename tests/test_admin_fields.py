@@ -1,6 +1,8 @@
 """Setup > Fields over HTTP: list, add, edit, delete; refused input changes nothing."""
 from __future__ import annotations
 
+import re
+
 import pytest
 from webclient import PASSWORD, Client
 
@@ -136,3 +138,12 @@ def test_setup_is_for_superusers_and_changes_need_the_csrf_token(site, superuser
     no_token = superuser.post("/admin/setup/fields/add", {"name": "x", "type": "Text"})
     assert no_token.status == 403 and site.fields.get("x") is None
     editor.close()
+
+
+def test_without_a_script_every_type_s_settings_can_be_filled_in(superuser):
+    """The add form hid all but Text's settings, and only the script shows them when another
+    type is chosen: without it an Integer's min and max could not be given when adding it."""
+    form = superuser.get("/admin/setup/fields/add").text
+    settings = re.findall(r'<div class="setting" data-types="[^"]*"[^>]*>', form)
+    assert any("Integer" in tag for tag in settings)
+    assert not [tag for tag in settings if "hidden" in tag]

@@ -266,6 +266,7 @@ def test_create_a_field_add_it_to_a_template_and_edit_a_page_with_it(web_site, p
     page.click("header.top nav >> text=Setup")
     page.click("text=Add a field")
     page.fill("#input-name", "rating")
+    assert not page.locator("#input-setting_min").is_visible()   # Text's alone, by the script
     page.select_option("#input-type", "Integer")
     assert page.locator("#input-setting_min").is_visible()       # the type's own settings
     assert not page.locator("#input-setting_maxlength").is_visible()

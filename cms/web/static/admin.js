@@ -86,14 +86,16 @@
     box.textContent = text;
   }
 
-  /* -- Setup > Fields: show the settings of the chosen type ----------------------------- */
+  /* -- Setup > Fields: show the settings of the chosen type (the page shows them all) ---- */
   var typeSelect = document.querySelector("#field-form select[name=type]");
-  if (typeSelect) {
-    typeSelect.addEventListener("change", function () {
-      document.querySelectorAll("#type-settings .setting").forEach(function (box) {
-        box.hidden = box.getAttribute("data-types").split(" ").indexOf(typeSelect.value) < 0;
-      });
+  function showTypeSettings() {
+    document.querySelectorAll("#type-settings .setting").forEach(function (box) {
+      box.hidden = box.getAttribute("data-types").split(" ").indexOf(typeSelect.value) < 0;
     });
+  }
+  if (typeSelect) {
+    typeSelect.addEventListener("change", showTypeSettings);
+    showTypeSettings();
   }
 
   /* -- Setup > Templates: fields moved up, down or taken away before Save ---------------- */
