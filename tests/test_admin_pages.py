@@ -295,6 +295,21 @@ def test_page_fields_are_edited_as_ids_whether_empty_or_holding_pages(site, supe
     assert not again.related and again.tags.ids() == []
 
 
+def test_a_page_fields_hint_says_how_many_pages_it_takes_and_of_which_template(site, superuser):
+    """Every Page input said "page ids or paths (/about/), comma separated", a single page's
+    too, which then refused two ("this field takes one"), and none named its template."""
+    site.fields.add("related", "Page", label="Related", template="basic-page")
+    site.fields.add("tags", "Page", label="Tags", multiple=True)
+    site.templates.add("item", fields=["title", "related", "tags"])
+    page = site.pages.add("item", 1, "item", title="Item")
+    form = superuser.get(f"/admin/page/{page.id}/edit").text
+    related = form[form.index('id="field-related"'):form.index('id="field-tags"')]
+    tags = form[form.index('id="field-tags"'):]
+    assert "comma separated" not in related and "a page id or path" in related
+    assert "basic-page" in related
+    assert "page ids or paths (/about/), comma separated" in tags
+
+
 def test_a_page_field_refuses_a_missing_page_or_one_of_another_template(site, superuser):
     """999999 saved as an empty field with no word, and the field's template was not held."""
     site.fields.add("related", "Page", label="Related", template="basic-page")
