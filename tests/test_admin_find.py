@@ -183,6 +183,18 @@ def test_a_start_past_the_end_counts_what_is_there(site, superuser, monkeypatch)
     assert result_ids(answer) == [] and "20+ page(s) found" in answer.text
 
 
+def test_a_start_past_the_end_leads_back_to_the_first_page(site, superuser):
+    """Past the last page Find said "30 page(s) found" and nothing else: no row, no pager, no
+    link back (the task list says "No tasks this far on" and links its first page)."""
+    for n in range(30):
+        site.pages.add("basic-page", 1, f"w{n:02d}", title=f"Zq {n:02d}")
+    answer = find(superuser, selector="title^=Zq", start="900")
+    assert result_ids(answer) == [] and "30 page(s) found" in answer.text
+    back = re.search(r'<a href="([^"]+)">Back to the first page</a>', answer.text)
+    assert back, "no way back from past the end"
+    assert result_ids(superuser.get(back.group(1).replace("&amp;", "&")))[:1] != []
+
+
 def test_a_selector_that_takes_too_long_is_stopped_and_says_so(site, superuser, monkeypatch):
     """An OR list of two thousand %= values held a server thread for 16 s; sixteen such
     requests, every thread."""
