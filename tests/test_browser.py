@@ -164,7 +164,7 @@ def test_a_waiting_row_follows_a_task_activated_elsewhere_within_a_few_seconds(w
 
 def test_trash_on_a_task_s_page_goes_to_the_list_and_a_task_gone_stops_the_polls(web_site, page):
     """The page stayed, showing a task that was gone, and its poller asked for it (404) for
-    ever."""
+    ever; then the list opened without a word of what had happened."""
     task = make_task(web_site, title="Thrown away", target=2)
     other = make_task(web_site, title="Deleted elsewhere", target=2)
     errors: list[str] = []
@@ -176,6 +176,7 @@ def test_trash_on_a_task_s_page_goes_to_the_list_and_a_task_gone_stops_the_polls
     page.locator('#task-detail .task-status button[value="trash"]').click()
     page.wait_for_url(f"{page.base}/admin/tasks/")
     assert web_site.pages.get(task.id).is_trash()
+    page.locator(".notice", has_text="Thrown away").wait_for(timeout=3000)   # it says so
     page.goto(f"{page.base}/admin/tasks/{other.id}/")
     web_site.modules.get("Tasker").trash_task(other)
     page.locator("#task-error", has_text="no longer here").wait_for(timeout=10000)

@@ -54,16 +54,15 @@
       }
     }
     // A task's actions go to the API and the new status is swapped in; Run now opens the
-    // task's page (its button posts to /run), so it is left to the browser.
-    if (form.classList.contains("task-status") && button && button.value && button.value !== "run") {
+    // task's page (its button posts to /run), and Trash on that page goes to the list, which
+    // says what was trashed: both are left to the browser.
+    var leaves = button && (button.value === "run" ||
+                            button.value === "trash" && document.getElementById("task-detail"));
+    if (form.classList.contains("task-status") && button && button.value && !leaves) {
       event.preventDefault();
       var id = form.getAttribute("data-task-id");
       form.classList.add("busy");
       api(button.value, id, "POST", "&log=0").then(function (data) {
-        if (data.status && button.value === "trash" && document.getElementById("task-detail")) {
-          window.location.assign("/admin/tasks/");     /* its page shows a task that is gone */
-          return;
-        }
         showStatus(id, data);
         if (!data.status) { showError(data.result); }
       }).catch(function () {
