@@ -628,3 +628,16 @@ def test_the_home_rows_count_is_of_the_children_the_user_would_see(site, superus
     home_count = re.search(r'<span class="count" title="children">(\d+)</span>', row_of(tree, 1))
     assert home_count and int(home_count.group(1)) == listed
     editor.close()
+
+
+def test_a_locked_pages_row_leads_to_its_unlock(site, superuser):
+    """A locked page's row offered no Edit and its title no link: the editor's Unlock was
+    reached only by typing /admin/page/<id>/edit or through Find."""
+    fixed = site.pages.add("basic-page", 1, "fixed", title="Fixed")
+    fixed.add_status(Page.STATUS_LOCKED)
+    fixed.save()
+    rows = superuser.get("/admin/page/1/children").text
+    row = rows[rows.index(f'id="page-{fixed.id}"'):]
+    row = row[:row.index("</div>")]
+    assert f'href="/admin/page/{fixed.id}/edit"' in row
+    assert ">Unlock</button>" in superuser.get(f"/admin/page/{fixed.id}/edit").text

@@ -57,6 +57,7 @@ class Node(NamedTuple):
     editable: bool = False
     restorable: bool = False
     sortable: bool = False
+    unlockable: bool = False
 
 
 class Input(NamedTuple):
@@ -121,7 +122,8 @@ def node(page: Page, num_children: int | None = None, sortable: bool = False) ->
                 addable=page.template.name not in INTERNAL_TEMPLATES and page.addable(),
                 movable=page.moveable(), trashable=page.trashable(),
                 editable=not is_locked(page) and page.editable(),
-                restorable=may_restore(page), sortable=sortable and not page.is_trash())
+                restorable=may_restore(page), sortable=sortable and not page.is_trash(),
+                unlockable=unlockable(page))
 
 
 def may_restore(page: Page) -> bool:
@@ -224,7 +226,7 @@ def register(web: Web) -> None:
         ctx.check_csrf()
         page = get_page(ctx, page_id)
         ctx.require("page-lock", page)
-        if not unlockable(ctx, page):       # what the editor offers no Unlock for
+        if not unlockable(page):            # what the editor offers no Unlock for
             raise PermissionDenied(f"{page.path} has no lock that can be taken off here")
         page.remove_status(Page.STATUS_LOCKED)
         page.save()
@@ -485,14 +487,15 @@ def locked(ctx: Context, page: Page) -> str:
     to whoever holds page-lock on it (the only way to edit it again, as in ProcessWire)."""
     bottle.response.status = 403
     return ctx.render("locked.html", page=page, is_task=page.template.name == TASK_TEMPLATE,
-                      unlockable=unlockable(ctx, page))
+                      unlockable=unlockable(page))
 
 
-def unlockable(ctx: Context, page: Page) -> bool:
-    """A locked page whose lock the user may take off here: not one of a locked template's
-    (users, tasks, the admin's pages), which their module keeps, locked or not."""
+def unlockable(page: Page) -> bool:
+    """A locked page whose lock the acting user may take off here: not one of a locked
+    template's (users, tasks, the admin's pages), which their module keeps, locked or not."""
     return (page.has_status(Page.STATUS_LOCKED) and not page.template.settings.get("locked")
-            and page.template.name != TASK_TEMPLATE and ctx.can("page-lock", page))
+            and page.template.name != TASK_TEMPLATE
+            and page.site.users.may(None, "page-lock", page))
 
 
 def addable_templates(ctx: Context, parent: Page) -> list[Any]:
