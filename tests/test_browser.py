@@ -419,6 +419,22 @@ def test_reorder_children_by_drag_and_drop_and_by_buttons(web_site, page):
     shot(page, "tree-reordered")
 
 
+def test_the_keyboard_reaches_the_actions_of_a_row_whose_title_is_no_link(web_site, page):
+    """Actions are shown on hover or when focus is in the row, but hidden ones (visibility)
+    took no focus: a row with no link before them (the empty Trash, the admin's pages, a
+    page the user may not edit) kept its ↑ ↓ View New from the keyboard."""
+    log_in(page)
+    page.locator("#page-7").wait_for()              # the Trash, empty: a leaf, its title no link
+    reached = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        reached.append(page.evaluate("document.activeElement.getAttribute('aria-label')"))
+        if reached[-1] == "Move Trash down":
+            break
+    assert "Move Trash down" in reached, [r for r in reached if r]
+    assert page.locator('#page-7 button[value="down"]').is_visible()
+
+
 def test_the_admin_fits_a_phone_and_the_404_page_leads_home(web_site, browser, server):
     about = web_site.pages.add("basic-page", 1, "about", title="About with a rather long title")
     task = make_task(web_site, title="A task with a long title to wrap on a phone", target=5)
