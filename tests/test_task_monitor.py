@@ -165,6 +165,31 @@ def test_a_trashed_tasks_page_offers_no_action_that_is_refused(web_site, db_url,
     assert 'href="/trash/' not in shown and 'href="/trash/' not in panel
 
 
+def test_a_user_who_only_steers_tasks_gets_no_link_to_the_tree_they_may_not_open(
+        web_site, db_url, tmp_path):
+    """The task list's Page column and the task page's "Works on" linked /admin/?open=N,
+    a 403 "you need the 'page-edit' permission" for the tasker-admin the list is made for."""
+    from webclient import PASSWORD
+    task = make_task(web_site, title="Count")
+    web_site.users.add_role("watcher", ["tasker-admin"])
+    web_site.users.add("wat", PASSWORD, roles=["watcher"])
+    with running_server(db_url, tmp_path) as server:
+        watcher = Client(server)
+        watcher.login("wat")
+        listed = watcher.get("/admin/tasks/").text
+        shown = watcher.get(f"/admin/tasks/{task.id}/").text
+        tree = watcher.get("/admin/?open=1").status
+        admin = Client(server)
+        admin.login()
+        linked = admin.get("/admin/tasks/").text
+        watcher.close()
+        admin.close()
+    assert tree == 403
+    assert "Home" in listed.split('class="page-cell"', 1)[1][:200]
+    assert 'href="/admin/?open=' not in listed and 'href="/admin/?open=' not in shown
+    assert 'href="/admin/?open=1">Home</a>' in linked           # who may open the tree has it
+
+
 def test_a_missing_task_and_a_page_past_the_list_lead_back_to_the_tasks(web_site, db_url,
                                                                         tmp_path):
     """The 404 of a task offered "Back to the pages"; a list page past the end said "No
