@@ -137,6 +137,10 @@ def test_the_list_counts_follow_a_row_that_changes_state(web_site, page):
     assert (active.inner_text(), finished.inner_text()) == ("0", "1")
     row = page.locator(f'tr[data-task-id="{task.id}"] .task-status')
     assert row.get_attribute("data-state") == "3"
+    row.locator('button[value="trash"]').click()                # a row dropped leaves its counts
+    page.locator(f'tr[data-task-id="{task.id}"]').wait_for(state="detached")
+    everything = page.locator(".filters a").first.locator(".count")
+    assert (everything.inner_text(), finished.inner_text()) == ("0", "0")
 
 
 def test_a_waiting_row_follows_a_task_activated_elsewhere_within_a_few_seconds(web_site, page):

@@ -291,11 +291,13 @@
       if (data.status_html === "" && data.status) {
         var row = status.closest("tr") || status;
         row.remove();
+        countChange(status.getAttribute("data-state"), null);
         return;
       }
       if (data.status_html) {
         var fresh = fromHtml(data.status_html);
-        countChange(status, fresh);
+        var to = fresh.firstElementChild && fresh.firstElementChild.getAttribute("data-state");
+        if (to) { countChange(status.getAttribute("data-state"), to); }
         status.replaceWith(fresh);
       } else {
         status.classList.remove("busy");
@@ -305,12 +307,12 @@
   }
 
   // The task list's filter counts follow the rows the list updates live: a row that moves
-  // from one state to another moves one from its old count to its new one.
-  function countChange(old, fresh) {
-    var row = fresh.firstElementChild;
-    var from = old.getAttribute("data-state"), to = row && row.getAttribute("data-state");
-    if (!from || !to || from === to) { return; }
-    [[from, -1], [to, 1]].forEach(function (change) {
+  // from one state to another moves one from its old count to its new one; a row dropped
+  // (trashed: `to` null) takes one from its state's count and from all.
+  function countChange(from, to) {
+    if (!from || from === to) { return; }
+    var changes = to ? [[from, -1], [to, 1]] : [[from, -1], ["all", -1]];
+    changes.forEach(function (change) {
       var count = document.querySelector('.filters [data-count-state="' + change[0] + '"]');
       if (count) { count.textContent = String(Math.max(0, parseInt(count.textContent, 10) + change[1])); }
     });
