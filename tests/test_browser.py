@@ -130,11 +130,16 @@ def test_the_list_counts_follow_a_row_that_changes_state(web_site, page):
     active = page.locator('.filters [data-count-state="1"]')
     finished = page.locator('.filters [data-count-state="3"]')
     assert (active.inner_text(), finished.inner_text()) == ("1", "0")
+    modified = page.locator(f'tr[data-task-id="{task.id}"] td[data-label="modified"]')
+    before = modified.inner_text()
+    time.sleep(1.1)                                        # `modified` counts whole seconds
     tasker.execute_task(task.id, {"invoker": "cron", "timeout": time.time() + 10})
     deadline = time.monotonic() + 15                       # the list polls every 2 s
     while finished.inner_text() != "1" and time.monotonic() < deadline:
         time.sleep(0.1)
     assert (active.inner_text(), finished.inner_text()) == ("0", "1")
+    now = web_site.pages.get(task.id).modified.strftime("%Y-%m-%d %H:%M:%S UTC")
+    assert modified.inner_text() == now != before          # the column follows the task too
     row = page.locator(f'tr[data-task-id="{task.id}"] .task-status')
     assert row.get_attribute("data-state") == "3"
     row.locator('button[value="trash"]').click()                # a row dropped leaves its counts

@@ -354,7 +354,8 @@ def test_the_lists_poll_answers_every_row_in_one_request(web_site, server, admin
     data = answer.json()
     assert data["status"] is True and sorted(data["gone"]) == [gone.id, 999999]
     one = admin.api("status", other.id).json()
-    assert data["tasks"][str(other.id)] == {**one, "log": []}
+    modified = web_site.pages.get(other.id).modified.strftime("%Y-%m-%d %H:%M:%S UTC")
+    assert data["tasks"][str(other.id)] == {**one, "log": [], "modified": modified}  # the list's column
     assert data["tasks"][str(waiting.id)]["task_state"] == 2
     assert data["tasks"][str(other.id)]["task_state"] == 1
     for bad in ("", "1,x", "1;2", "%C2%B2", ",".join(["1"] * 201)):

@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import time
-from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlencode, urlsplit
 
@@ -32,7 +31,7 @@ from . import charts
 from .answers import HttpError
 from .api import find_task, render_status, run_command, tasker_of
 from .forms import selector_quoted
-from .task_view import ACTIVE, DANGEROUS_COMMANDS, STATE_FILTERS, status_row, task_row
+from .task_view import ACTIVE, DANGEROUS_COMMANDS, STATE_FILTERS, status_row, task_row, when
 
 if TYPE_CHECKING:
     from .app import Context, Web
@@ -47,19 +46,6 @@ SORT_LABELS = [("state", "state"), ("created", "created"), ("modified", "modifie
 class Figures(NamedTuple):
     rate: str
     eta: str
-
-
-def when(value: Any) -> str:
-    """A datetime or epoch seconds as `2026-11-27 12:00:05 UTC` (empty for none)."""
-    if value is None or value == "":
-        return ""
-    if isinstance(value, (int, float)):
-        value = datetime.fromtimestamp(value, UTC)
-    if isinstance(value, datetime):
-        if value.tzinfo is None:
-            value = value.replace(tzinfo=UTC)
-        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
-    return str(value)
 
 
 def title_match(q: str) -> str:

@@ -33,7 +33,7 @@ from ..tasker.runners.browser import run_supervised_step
 from ..tasker.state import state_info
 from .answers import HttpError, error_json
 from .app import BUSY_MESSAGE
-from .task_view import ACTIVE, FINISHED, WAITING, status_row, task_row
+from .task_view import ACTIVE, FINISHED, WAITING, status_row, task_row, when
 
 if TYPE_CHECKING:
     from .app import Context, Web
@@ -279,10 +279,12 @@ def task_ids_param(text: str) -> list[int]:
 
 def statuses_answer(ctx: Context, tasker: Any, ids: list[int]) -> dict[str, Any]:
     """The status of every task a list shows, in one read (Tasker.get_statuses): each as the
-    `status` command answers it without its log, by id; the ids of tasks gone (deleted or
-    trashed) in `gone`, so the list drops their rows."""
+    `status` command answers it without its log, and its page's `modified` as the list shows
+    it (a task's activity moves it on), by id; the ids of tasks gone (deleted or trashed) in
+    `gone`, so the list drops their rows."""
     found = tasker.get_statuses(ids)
-    tasks = {str(status.id): status_fields(ctx, status, True, status.title, [])
+    tasks = {str(status.id): {**status_fields(ctx, status, True, status.title, []),
+                              "modified": when(ctx.site.db.dt_value(status.modified))}
              for status in found.values()}
     return {"status": True, "tasks": tasks, "gone": [i for i in dict.fromkeys(ids) if i not in found]}
 

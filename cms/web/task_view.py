@@ -13,6 +13,7 @@ API's `status_html` and the public task page:
 from __future__ import annotations
 
 import functools
+from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
 from ..tasker.state import TaskState, state_info
@@ -133,3 +134,16 @@ def status_row(status: Any, page: Any = None, parent: Any = None) -> TaskRow:
                    actions(state, running, progress), parent,
                    page.created if page is not None else None,
                    page.modified if page is not None else None)
+
+
+def when(value: Any) -> str:
+    """A datetime or epoch seconds as `2026-11-27 12:00:05 UTC` (empty for none)."""
+    if value is None or value == "":
+        return ""
+    if isinstance(value, (int, float)):
+        value = datetime.fromtimestamp(value, UTC)
+    if isinstance(value, datetime):
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC).strftime("%Y-%m-%d %H:%M:%S UTC")
+    return str(value)

@@ -348,7 +348,11 @@
         headers: {"Accept": "application/json"}, credentials: "same-origin", cache: "no-store"
       }).then(function (response) { return response.json(); }).then(function (data) {
         if (!data.status) { return; }
-        Object.keys(data.tasks).forEach(function (id) { showStatus(id, data.tasks[id]); });
+        Object.keys(data.tasks).forEach(function (id) {
+          showStatus(id, data.tasks[id]);
+          var modified = document.querySelector('#task-list tr[data-task-id="' + id + '"] td[data-label="modified"]');
+          if (modified && data.tasks[id].modified) { modified.textContent = data.tasks[id].modified; }
+        });
         data.gone.forEach(function (id) { showStatus(String(id), {status: true, status_html: ""}); });
       }).catch(function () {}).then(function () { setTimeout(round, 2000); });
     }
