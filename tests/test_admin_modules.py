@@ -4,7 +4,7 @@ from __future__ import annotations
 import textwrap
 
 import pytest
-from webclient import FormValues
+from webclient import FormValues, schema_seen_now
 
 GREETER = textwrap.dedent('''
     import cms
@@ -126,3 +126,24 @@ def test_every_bad_setting_is_marked_at_once(site, superuser):
         beside = answer.text.split(f'id="field-{key}"', 1)[1].split("</div>", 1)[0]
         assert words in beside, (key, beside)
     assert site.modules.get_config("Tasker")["lease_seconds"] == 30
+
+
+def test_the_tasks_screens_say_tasker_is_not_installed_after_its_uninstall(site, superuser,
+                                                                            admin_server):
+    """Each server thread keeps the Tasker it loaded: after an uninstall on the Modules screen
+    its template was gone and every Tasks screen answered "Something went wrong"; a thread
+    that had not loaded it installed it again, unasked."""
+    token = superuser.token()
+    for _ in range(8):                     # every server thread loads Tasker
+        assert superuser.get("/admin/tasks/").status == 200
+    gone = superuser.post("/admin/modules/Tasker/uninstall", {"csrf_token": token, "confirmed": "1"})
+    assert "Uninstalled the module Tasker" in superuser.get(gone.location).text
+    schema_seen_now(admin_server)          # as a second later: the threads see the schema
+    for _ in range(8):
+        listed = superuser.get("/admin/tasks/")
+        assert listed.status == 404 and "Tasker is not installed" in listed.text
+        status = superuser.get("/admin/tasks/api?id=1&cmd=status")
+        assert status.status == 404 and status.json()["status"] is False
+    assert not site.modules.is_installed("Tasker")
+    assert superuser.post("/admin/modules/Tasker/install", {"csrf_token": token}).status == 303
+    assert superuser.get("/admin/tasks/").status == 200

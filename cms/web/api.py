@@ -28,7 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from markupsafe import Markup, escape
 
-from ..errors import CmsError, DatabaseBusy
+from ..errors import CmsError, DatabaseBusy, ModuleError
 from ..tasker.runners.browser import run_supervised_step
 from ..tasker.state import state_info
 from .answers import HttpError, error_json
@@ -46,7 +46,17 @@ MAX_POLLED = 200          # ids in one `statuses` poll: the task list shows 50 a
 
 
 def tasker_of(ctx: Context) -> Any:
-    return ctx.site.modules.get("Tasker")
+    """Tasker as installed; a 404 when it is not. The admin does not install it (a thread
+    that had not loaded it installed it again, unasked, after an uninstall on the Modules
+    screen), and a thread that loaded it before that uninstall finds its template gone
+    (every Tasks screen failed on it)."""
+    try:
+        tasker = ctx.site.modules.get_module("Tasker", install=False)
+    except ModuleError:
+        tasker = None
+    if tasker is None or tasker.TEMPLATE not in ctx.site.templates:
+        raise HttpError("Tasker is not installed: a superuser installs it on the Modules screen", 404)
+    return tasker
 
 
 def task_id_param(text: str) -> int:
