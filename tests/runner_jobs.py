@@ -100,6 +100,12 @@ class Counter(cms.Module):
         page.set_and_save("hits", (page.get("hits") or 0) + 1)
         sys.exit(data.get("code", 0))
 
+    def interrupt(self, page, data, options):
+        """Bumps the counter, then raises KeyboardInterrupt, as module code might (a library
+        that turns its own signal handling into one)."""
+        page.set_and_save("hits", (page.get("hits") or 0) + 1)
+        raise KeyboardInterrupt
+
     def fill_disk(self, page, data, options):
         """Caps the SQLite file a few pages above its size on this step's connection (PRAGMA
         max_page_count), then adds rows until SQLite says the disk is full: a disk filling

@@ -40,6 +40,32 @@ def test_a_step_that_calls_sys_exit_fails_its_task_and_the_runner_goes_on(tasker
     assert tasker.site.pages.get(after.parent.id).get("hits") == 1
 
 
+def test_a_keyboardinterrupt_raised_by_a_method_in_a_runner_fails_its_task(tasker, worker_env):
+    """A runner's step process ignores Ctrl-C, so a KeyboardInterrupt there is the method's
+    own: it gave the task back with no attempt counted and ended the process (exit 1: cron
+    said the step process could not start, a worker backed off), and the task came back to
+    raise it again, for ever. Ctrl-C in a script that calls execute_task still gives it back."""
+    raiser = add_task(tasker, "interrupt", "Interrupts", priority=1)
+    after = add_task(tasker, "bump", "Runs after it")
+    done = cms(worker_env, "cron", "--time-limit", "20")
+    assert done.returncode == 0, done.stderr
+    log = "\n".join(tasker.get_log(raiser))
+    assert row(tasker, raiser)[:2] == (TaskState.FAILED, 0), (log, done.stdout)
+    assert "KeyboardInterrupt" in log
+    assert row(tasker, after)[:2] == (TaskState.FINISHED, 0), done.stdout
+
+
+def test_ctrl_c_in_a_script_running_a_step_gives_the_task_back(tasker):
+    """Where Ctrl-C is not ignored (a script calling execute_task), a KeyboardInterrupt is the
+    user's: the task goes back to the runners, with no attempt counted, and the script stops."""
+    import time
+    task = add_task(tasker, "interrupt", "Interrupted")
+    with pytest.raises(KeyboardInterrupt):
+        tasker.execute_task(task, {"timeout": time.time() + 10})
+    assert row(tasker, task)[:2] == (TaskState.ACTIVE, 0)
+    assert "interrupted (KeyboardInterrupt)" in "\n".join(tasker.get_log(task))
+
+
 @pytest.mark.skipif(ENGINE != "sqlite", reason="SQLite's own rollback of a transaction on a "
                     "full disk (PRAGMA max_page_count stands in for the disk)")
 def test_a_disk_full_mid_step_fails_the_task_saying_so(tasker):

@@ -52,6 +52,7 @@ from __future__ import annotations
 import contextlib
 import json
 import resource
+import signal
 import sqlite3
 import threading
 import time
@@ -434,8 +435,11 @@ class StepRunner:
             return False
         # Ctrl-C in a script that runs steps: give the task back and stop. A SystemExit is the
         # method's own sys.exit() and fails the task as an exception does: raised on, it ended a
-        # runner's step process with the method's code (0 read as "nothing left to do").
-        if not isinstance(error, (Exception, SystemExit)):
+        # runner's step process with the method's code (0 read as "nothing left to do"). So
+        # does a KeyboardInterrupt where Ctrl-C is ignored (a runner's step process): the
+        # method raised it, and given back the task came back to raise it again, for ever.
+        if not isinstance(error, (Exception, SystemExit)) and not (
+                isinstance(error, KeyboardInterrupt) and signal.getsignal(signal.SIGINT) is signal.SIG_IGN):
             step.log("warning", f"the step was interrupted ({type(error).__name__}); what it did "
                                 "since its last save was rolled back")
             self._release_apart(step)
