@@ -238,3 +238,12 @@ def test_the_user_list_pages_by_name_and_finds_names_and_emails(site, superuser,
     assert quoted.status == 200 and "No users whose name or email contains" in quoted.text
     past = superuser.get("/admin/access/users/?start=500")
     assert "the list has 57" in past.text and 'href="/admin/access/users/"' in past.text
+
+
+def test_the_password_inputs_say_the_least_length_before_a_save_is_refused(site, superuser):
+    form = superuser.get("/admin/access/users/add")
+    row = beside(form, "password")
+    assert "at least 8 characters" in row and 'minlength="8"' in row
+    profile = superuser.get("/admin/profile/")
+    assert "at least 8 characters" in beside(profile, "new_password")
+    assert 'minlength="8"' in beside(profile, "new_password")

@@ -30,7 +30,7 @@ from urllib.parse import parse_qsl, quote
 import bottle
 import jinja2
 
-from .. import __version__
+from .. import __version__, passwords
 from ..errors import CmsError, DatabaseBusy, PermissionDenied, SelectorError, ValidationError
 from ..site import SCHEMA_CHECK_SECONDS
 from . import csrf, sessions
@@ -369,7 +369,9 @@ class Web:
                                         autoescape=True, trim_blocks=True, lstrip_blocks=True,
                                         auto_reload=False,
                                         undefined=jinja2.Undefined)
-        self.views.globals.update(static=static_url, version=__version__)
+        # password_min: the password forms say it before a save is refused for it
+        self.views.globals.update(static=static_url, version=__version__,
+                                  password_min=passwords.MIN_LENGTH)
         self.app = bottle.Bottle()
         # An id in a URL (<id:int>) is 1 to 18 digits: a longer one is no page (404), where
         # bottle's own filter handed the database a number no integer column holds (a 500).
