@@ -58,6 +58,16 @@ class Jobs(cms.Module):
         data["task_done"] = 1
         return True
 
+    def move_away(self, page, data, options):
+        """Changes what names its work, then counts a step; done on the second."""
+        data["pageid"], data["module"] = 999_999, "Elsewhere"
+        data["seen_page"] = page.id
+        data["records_processed"] = data.get("records_processed", 0) + 1
+        self.tasker.save_progress(options["task"], data)
+        data["pageid"] = None
+        data["task_done"] = 1 if data["records_processed"] >= 2 else 0
+        return True
+
     def half(self, page, data, options):
         """Does half of the work per step: finished on the second step."""
         data["records_processed"] += 1

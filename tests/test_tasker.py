@@ -586,3 +586,18 @@ def test_a_page_save_changing_a_running_tasks_data_is_refused(tasker):
     db.execute("UPDATE tasker_tasks SET running = 0 WHERE pages_id = ?", (task.id,))
     page.save()
     assert stored_data(tasker, task)["note"] == "edited"
+
+
+def test_a_step_that_changes_what_names_its_work_keeps_it_as_created(tasker):
+    """A method that changed task_data's pageid had it saved: the next step failed ("page
+    None ... is missing") or worked on another page. A save outside a step refuses it."""
+    target = tasker.site.pages.add("basic-page", 1, title="Worked on")
+    task = make_task(tasker, "move_away", page=target)
+    assert run(tasker, task) is True
+    stored = stored_data(tasker, task)
+    assert (stored["pageid"], stored["module"]) == (target.id, "Jobs")
+    assert run(tasker, task) is True
+    assert tasker.get_state(task) == TaskState.FINISHED
+    assert stored_data(tasker, task)["seen_page"] == target.id
+    log = "\n".join(tasker.get_log(task))
+    assert "changed task_data's 'pageid'" in log and "keeps it as created" in log

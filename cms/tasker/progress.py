@@ -18,9 +18,7 @@ from ..page import Page
 from . import sql
 from .errors import ClaimLost, TaskError
 from .state import TaskState, as_state
-from .step import current_rss, dumps, progress_of
-
-IDENTITY_KEYS = ("module", "method", "pageid")     # what task_data says the task runs on
+from .step import IDENTITY_KEYS, current_rss, dumps, progress_of
 
 if TYPE_CHECKING:
     from .step import Step
@@ -72,6 +70,7 @@ class Progress:
         # rollback would undo them while Tasker believed them stored (the end wrote nothing
         # again, and a failed step kept a progress its data never reached).
         at_top = step.at_top()
+        step.keep_identity(task_data)
         text = dumps(task_data)
         advanced = text != step.data_text
         if advanced and at_top:

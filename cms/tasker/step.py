@@ -126,6 +126,9 @@ def progress_of(task_data: dict, stored: int) -> int:
 _ENCODE = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
 
 
+IDENTITY_KEYS = ("module", "method", "pageid")     # what task_data says the task runs on
+
+
 def dumps(task_data: dict) -> str:
     """task_data as stored: compact JSON (TaskError for what JSON cannot hold)."""
     try:
@@ -168,6 +171,7 @@ class Step:
         # How many steps in a row may change nothing (0 = no cap); at most the figures kept.
         self.idle_cap = min(int(settings.get("max_idle_steps") or 0), KEEP_STEPS)
         self.records_start = 0
+        self.identity: dict[str, Any] = {}  # task_data's IDENTITY_KEYS when the step began
         self.start_text = data_text         # task_data when the step began (idle steps)
         self.peak_rss = 0
         self.next_memory_check = 0.0
@@ -198,6 +202,16 @@ class Step:
 
     def progress_of(self, task_data: dict) -> int:
         return progress_of(task_data, self.progress)
+
+    def keep_identity(self, task_data: dict) -> None:
+        """What names the work stays as the step found it, put back with a warning where the
+        method changed it: a changed `pageid` was saved, and the next step failed ("page None
+        ... is missing") or worked on another page. A save outside a step refuses the change."""
+        for key, value in self.identity.items():
+            if task_data.get(key) != value:
+                self.log("warning", f"the step changed task_data's {key!r} (to "
+                                    f"{task_data.get(key)!r}); Tasker keeps it as created, {value!r}")
+                task_data[key] = value
 
     def sample_memory(self) -> int:
         """The resident size now (a read of /proc: only where memory is watched)."""
@@ -335,6 +349,7 @@ class StepRunner:
         options["task"] = task
         step = Step(self, claim, task, data_text or "{}", progress, options, settings, ahead)
         step.records_start = self._records(task_data)
+        step.identity = {key: task_data[key] for key in IDENTITY_KEYS if key in task_data}
         if not missing:
             missing, method, page = self._requirements(module_name, method_name, task_data, page)
         if missing:
@@ -623,6 +638,8 @@ class StepRunner:
          live_key, parent_id, signature, steps, db_now) = row
         old = as_state(state)
         progress = step.progress_of(task_data) if save_data else step.progress
+        if save_data:
+            step.keep_identity(task_data)
         data_text = dumps(task_data) if save_data else None
         idle = outcome == "continue" and save_data and data_text == step.start_text
         if idle and old == TaskState.ACTIVE and self._idle_too_long(step, step.idle_cap):
