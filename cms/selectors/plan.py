@@ -1165,6 +1165,13 @@ class Planner:
             # `ref.count!=2`, as `ref.count=2`, looks only at pages whose template has the field
             guard, *counted = node.items
             return AllOf((guard, Not(counted[0] if len(counted) == 1 else AllOf(tuple(counted)))))
+        if not not_equal and len(leaves) == 1 and isinstance(node, AllOf) and is_field_guard(node.items[0]):
+            # `!refs.count<2`: ProcessWire negates the count inside the field's LEFT JOIN and
+            # takes the pages with no row there ("(NOT ...) OR pages_id IS NULL"), so a page
+            # referencing nothing matches whatever the count asked (`!refs.count=0` too)
+            target = self.ref_target(tree, head, item.field_positions[0])
+            assert target is not None
+            return AnyOf((Not(node), references_nothing(target)))
         if not_equal and not item.negated:
             # ProcessWire: text `f!=x` wants a stored value other than x (`!f=x` takes blanks).
             present = tuple(Leaf(leaf.target, "?", ()) for leaf in leaves if isinstance(leaf, Leaf)
@@ -1766,11 +1773,15 @@ def with_parent(query: Query) -> Leaf:
     return Leaf(Column("parent_id", "id"), "=", (query,))
 
 
+def references_nothing(target: RefColumn) -> Node:
+    """The pages whose Page field `target` references no page."""
+    return Not(Leaf(target, "=", (Query(AllOf(()), None),)))
+
+
 def references_nothing_or(target: RefColumn, query: Query) -> Node:
     """The pages whose Page field `target` references nothing or some page `query` finds: how
     ProcessWire negates a condition on the referenced pages, one referenced page at a time."""
-    anything = Leaf(target, "=", (Query(AllOf(()), None),))
-    return AnyOf((Not(anything), Leaf(target, "=", (query,))))
+    return AnyOf((references_nothing(target), Leaf(target, "=", (query,))))
 
 
 def only_spaces(value: Value) -> bool:
