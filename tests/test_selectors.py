@@ -1754,3 +1754,11 @@ def test_a_leading_not_on_a_reference_count_takes_the_pages_referencing_nothing(
         "fruits", "apple", "cherry", "date", "elder", "veg", "baby"}
     assert found(shop, "template=item|other, !refs.count>1") == everything
 
+
+def test_a_find_operator_on_created_with_the_value_0_is_refused(shop):
+    # ProcessWire 3.0.256: `created%=0`, `modified^=0` throw "Operator '%=' is not supported for
+    # 'created'" (PageFinderSyntaxException), as `created%=2024` does; the shortcut for a date
+    # of 0 answered them with no page
+    for selector in ("created%=0", "modified^=0", "created*=0", "created~=0", "modified$=0"):
+        with pytest.raises(SelectorError):
+            shop.pages.find(f"template=item, {selector}")

@@ -1039,12 +1039,13 @@ class Planner:
             raise self.error(tree, "has_parent cannot be joined by | with other fields", at,
                              "has_parent", "write two conditions, or an OR-group: "
                              "(has_parent=...), (parent=...)")
-        if (not subfield and op != ">" and item.fields[0] in ("created", "modified")
+        if (not subfield and op in ("=", "!=", "<", "<=", ">=") and item.fields[0] in ("created", "modified")
                 and len(item.fields) == 1 and len(item.values) == 1 and item.values[0].sub is None
                 and item.values[0].text.strip() == "0"):
             # PageFinder turns a created or modified date of 0 into NULL (1970-01-01 00:00:01
             # for `>`): `created=0`, `created!=0` and `created>=0` find nothing, and with a
             # leading ! (`!created=0`) every page. A subfield's 0 is the epoch, as elsewhere.
+            # A find operator (`created%=0`) is refused below, as ProcessWire refuses it.
             return AllOf(()) if item.negated else AnyOf(())
         not_equal = op == "!="
         if not_equal:
