@@ -1762,3 +1762,32 @@ def test_a_find_operator_on_created_with_the_value_0_is_refused(shop):
     for selector in ("created%=0", "modified^=0", "created*=0", "created~=0", "modified$=0"):
         with pytest.raises(SelectorError):
             shop.pages.find(f"template=item, {selector}")
+
+
+def test_get_matches_a_referenced_pages_field_among_the_pages_its_include_admits(site):
+    # ProcessWire 3.0.256's $pages->get() (the findAll option) finds a Page field's subfield
+    # among the referenced pages its include= admits, hidden ones when it names none
+    # (FieldtypePage::getMatchQueryCustom), where find() takes them whatever their status; a
+    # column compared with = < > (`refs.name=u`) joins them whatever their status in both. Two
+    # dots take the page in the middle whatever its status in get() (preProcessSelector gives
+    # the sub-selector include=all). Observed: get("refs.title=Draft") is a NullPage where
+    # find() gives t; with include=unpublished t; get("parent.parent.title=Holder") gives gk.
+    site.fields.add("refs", "Page", multiple=True)
+    site.templates.add("item", fields=["title", "refs"])
+    add = site.pages.add
+    draft = add("item", 1, "u", title="Draft", status=1 | 2048)
+    shy = add("item", 1, "h", title="Shy", status=1 | 1024)
+    holder = add("item", 1, "t", title="Holder", refs=[draft])
+    second = add("item", 1, "s", title="Second", refs=[shy])
+    kid = add("item", holder, "kid", title="Kid", status=1 | 2048)
+    grandkid = add("item", kid, "gk", title="Grandkid")
+    get = site.pages.get
+    assert list(site.pages.find("template=item, refs.title=Draft")) == [holder]
+    assert not get("template=item, refs.title=Draft")
+    assert not get("template=item, refs.title%=raf, include=hidden")
+    assert get("template=item, refs.title=Draft, include=unpublished") == holder
+    assert get("template=item, refs.title=Shy") == second
+    assert get("template=item, refs.name=u") == holder
+    assert get("template=item, parent.parent.title=Holder") == grandkid
+    assert get("template=item, children.children.title=Grandkid") == holder
+    assert get("template=item, refs.parent.title=Home, include=hidden") == holder

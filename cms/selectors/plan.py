@@ -130,6 +130,9 @@ NATIVE_COLUMNS = frozenset(("id", "name", "status", "sort", "created", "modified
 # (FieldtypePage::getMatchQueryNative), `!=` included: see Planner.condition
 REF_JOINED_COLUMNS = frozenset(("template", "templates_id", "parent", "parent_id", "created",
                                 "modified"))
+# The subfields of a Page field that ProcessWire compares with = < > in that join, whatever the
+# referenced page's status, where others run a find of them (see Planner.referenced_threshold)
+REF_NATIVE_NAMES = REF_JOINED_COLUMNS | {"id", "name", "status"}
 # The word rule of `~=` (see the module docstring); the SQL compiler builds its patterns from it.
 WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
               "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
@@ -703,6 +706,8 @@ class Planner:
         self.outer_threshold: int | None = DEFAULT_THRESHOLD
         # Whether the outer selector checks access, which `children.f` sub-queries inherit.
         self.outer_checks_access = True
+        # Planning for `pages.get()`, ProcessWire's findAll option (see query).
+        self.find_all = False
 
     # -- errors ------------------------------------------------------------------------------
     @staticmethod
@@ -717,6 +722,7 @@ class Planner:
         `$pages->get()`): no status excludes a page, an include= in the selector does not narrow
         that, and access is not checked unless the selector names check_access."""
         trees = [self.spelled(tree) for tree in trees]
+        self.find_all = find_all
         query = self._query(trees, top=True)
         if not find_all:
             return query
@@ -748,7 +754,9 @@ class Planner:
         """The plan of a selector, or of a [...] sub-selector (not `top`). A sub-selector's own
         include= is the outer one for the sub-selectors inside it, as ProcessWire hands each
         sub-selector the include= of the selector around it."""
-        outer = self.outer_threshold
+        outer, find_all = self.outer_threshold, self.find_all
+        if not top:
+            self.find_all = False       # a sub-selector is a find of its own, without findAll
         named = [text for text in (item.values[0].text.strip().lower() for tree in trees
                                    for item in tree.items
                                    if isinstance(item, Condition) and item.fields[0] == "include"
@@ -764,7 +772,7 @@ class Planner:
             return self._query_of(trees, top, outer)
         finally:
             if not top:
-                self.outer_threshold = outer
+                self.outer_threshold, self.find_all = outer, find_all
 
     def _query_of(self, trees: list[Selector], top: bool, outer: int | None) -> Query:
         """`_query` once the include= that applies inside is known; `outer`: the one around."""
@@ -1189,9 +1197,14 @@ class Planner:
         dot (`refs.title`, `parent.title`) joins them whatever their status. That sub-selector
         is a find of the user's own (PageFinder::preProcessSubSelector): it sees only pages the
         user may view, unless the outer selector says include=all, which it is given (the
-        outer check_access= is not)."""
-        inner = Query(self.subfield_condition(tree, item, head, rest), self.outer_threshold,
-                      user_access=self.outer_threshold is not None)
+        outer check_access= is not). In `pages.get()` (findAll) it is given include=all."""
+        threshold, find_all = (None if self.find_all else self.outer_threshold), self.find_all
+        self.find_all = False           # the sub-selector is a find of its own, without findAll
+        try:
+            inner = Query(self.subfield_condition(tree, item, head, rest), threshold,
+                          user_access=threshold is not None)
+        finally:
+            self.find_all = find_all
         if head == "parent":
             return with_parent(inner)
         if head == "children":
@@ -1324,7 +1337,17 @@ class Planner:
                              "subfields work on parent (parent.title), children "
                              "(children.title), Page fields (ref.title, ref.count) and text "
                              "fields (title.data: exact, case and accents count)")
-        return Leaf(target, "=", (Query(inner, None),))
+        return Leaf(target, "=", (Query(inner, self.referenced_threshold(rest, op)),))
+
+    def referenced_threshold(self, rest: str, op: str) -> int | None:
+        """The statuses of the referenced pages that `ref.rest op x` looks at. A column that
+        ProcessWire compares in its join of them (FieldtypePage::getMatchQueryNative: `ref.name=x`,
+        `ref.id>5`) takes them whatever their status; so does any other subfield in a find, which
+        FieldtypePage::getMatchQueryCustom asks with include=all. In `pages.get()` (findAll) that
+        find has the selector's include= instead, include=hidden when it names none."""
+        if not self.find_all or (rest in REF_NATIVE_NAMES and op in ORDER_OPERATORS):
+            return None
+        return None if self.outer_threshold is None else max(self.outer_threshold, INCLUDE["hidden"])
 
     def is_ref_row_column(self, tree: Selector, head: str, rest: str, position: int) -> bool:
         """Whether `head.rest` is `refs.data`, which ProcessWire reads as `refs` itself (a bare
