@@ -1791,3 +1791,12 @@ def test_get_matches_a_referenced_pages_field_among_the_pages_its_include_admits
     assert get("template=item, parent.parent.title=Holder") == grandkid
     assert get("template=item, children.children.title=Grandkid") == holder
     assert get("template=item, refs.parent.title=Home, include=hidden") == holder
+
+
+def test_status_joined_by_or_with_another_field_is_refused(shop):
+    # ProcessWire 3.0.256: `status|qty=5` and `qty|status=5` throw "OR-condition not supported
+    # for field:status" (PageFinder::initStatus); several status values stay allowed
+    for selector in ("status|qty=5", "qty|status=5", "title|status!=hidden"):
+        with pytest.raises(SelectorError):
+            shop.pages.find(f"template=item, {selector}")
+    assert found(shop, "template=item, status=hidden|unpublished, include=all") == {"cherry", "date"}

@@ -130,6 +130,9 @@ NATIVE_COLUMNS = frozenset(("id", "name", "status", "sort", "created", "modified
 # (FieldtypePage::getMatchQueryNative), `!=` included: see Planner.condition
 REF_JOINED_COLUMNS = frozenset(("template", "templates_id", "parent", "parent_id", "created",
                                 "modified"))
+# Keys that may not be joined by | with other fields (PageFinder::initStatus refuses `status|qty=5`:
+# "OR-condition not supported"), and the OR-group to write instead
+NO_OR_FIELDS = {"has_parent": "(has_parent=...), (parent=...)", "status": "(status=hidden), (qty=5)"}
 # The subfields of a Page field that ProcessWire compares with = < > in that join, whatever the
 # referenced page's status, where others run a find of them (see Planner.referenced_threshold)
 REF_NATIVE_NAMES = REF_JOINED_COLUMNS | {"id", "name", "status"}
@@ -1042,11 +1045,11 @@ class Planner:
         if op.startswith("!") and op != "!=":
             op, negate = op[1:], not negate      # title!%=x is !title%=x, as in ProcessWire
         self._operator_at = item.operator_position
-        if len(item.fields) > 1 and "has_parent" in item.fields:
-            at = item.field_positions[item.fields.index("has_parent")]
-            raise self.error(tree, "has_parent cannot be joined by | with other fields", at,
-                             "has_parent", "write two conditions, or an OR-group: "
-                             "(has_parent=...), (parent=...)")
+        for key, example in NO_OR_FIELDS.items():
+            if len(item.fields) > 1 and key in item.fields:
+                at = item.field_positions[item.fields.index(key)]
+                raise self.error(tree, f"{key} cannot be joined by | with other fields", at,
+                                 key, f"write two conditions, or an OR-group: {example}")
         if (not subfield and op in ("=", "!=", "<", "<=", ">=") and item.fields[0] in ("created", "modified")
                 and len(item.fields) == 1 and len(item.values) == 1 and item.values[0].sub is None
                 and item.values[0].text.strip() == "0"):
