@@ -1800,3 +1800,24 @@ def test_status_joined_by_or_with_another_field_is_refused(shop):
         with pytest.raises(SelectorError):
             shop.pages.find(f"template=item, {selector}")
     assert found(shop, "template=item, status=hidden|unpublished, include=all") == {"cherry", "date"}
+
+
+def test_get_finds_the_other_fields_beside_a_column_of_pages_by_the_include_given(site):
+    # ProcessWire 3.0.256's $pages->get() (findAll): in a condition on several fields one of
+    # which is a column of pages or a parent subfield (`name|title%=x`), getQueryNativeField
+    # finds the other fields' pages by a find of their own with the selector's include=, not
+    # findAll. Observed: get("name|title%=raf") is a NullPage for an unpublished "Draft" (named
+    # u), get("name|title%=Shy") one for a hidden "Shy", get("name|title%=u") is u (the column),
+    # and with include=unpublished get("name|title%=raf") is u.
+    site.templates.add("item", fields=["title"])
+    draft = site.pages.add("item", 1, "u", title="Draft", status=1 | 2048)
+    site.pages.add("item", 1, "h", title="Shy", status=1 | 1024)
+    get = site.pages.get
+    assert not get("template=item, name|title%=raf")
+    assert not get("template=item, title|name=Draft")
+    assert not get("template=item, parent.title|title%=raf")
+    assert not get("template=item, name|title%=Shy")
+    assert not get("template=item, name|title%=raf, include=hidden")
+    assert get("template=item, name|title%=u") == draft
+    assert get("template=item, name|title%=raf, include=unpublished") == draft
+    assert get("template=item, title%=raf") == draft

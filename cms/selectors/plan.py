@@ -1050,6 +1050,11 @@ class Planner:
                 at = item.field_positions[item.fields.index(key)]
                 raise self.error(tree, f"{key} cannot be joined by | with other fields", at,
                                  key, f"write two conditions, or an OR-group: {example}")
+        if (self.find_all and len(item.fields) > 1 and not negate
+                and (op == "!=" or op not in ORDER_OPERATORS - {"="})):
+            besides = self.besides_a_column(tree, item)
+            if besides is not None:
+                return besides
         if (not subfield and op in ("=", "!=", "<", "<=", ">=") and item.fields[0] in ("created", "modified")
                 and len(item.fields) == 1 and len(item.values) == 1 and item.values[0].sub is None
                 and item.values[0].text.strip() == "0"):
@@ -1192,6 +1197,22 @@ class Planner:
             if present:
                 return AllOf((*present, Not(node)))
         return Not(node)
+
+    def besides_a_column(self, tree: Selector, item: Condition) -> Node | None:
+        """`name|title%=x` in `pages.get()` (findAll): where one of the fields is a column of
+        pages or a parent or children subfield, ProcessWire's getQueryNativeField finds each
+        other field's pages by a find of their own with the selector's include= (none: no
+        hidden or unpublished page), not findAll. None when no field is such a column."""
+        native = [name.split(".")[0] in NATIVE_COLUMNS or name.startswith(("children.", "child."))
+                  for name in item.fields]
+        if not any(native) or all(native):
+            return None
+        parts = []
+        for name, position, is_native in zip(item.fields, item.field_positions, native):
+            node = self.condition(tree, replace(item, fields=(name,), field_positions=(position,)))
+            parts.append(node if is_native else Leaf(Column("id", "id"), "=", (
+                Query(node, self.outer_threshold, user_access=self.sub_access),)))
+        return AnyOf(tuple(parts))
 
     def double_dot(self, tree: Selector, item: Condition, head: str, rest: str) -> Node:
         """`refs.parent.title=x`, `parent.parent.title!=x`: ProcessWire rewrites `a.b.c op v` as
