@@ -58,10 +58,16 @@ def test_a_keyboardinterrupt_raised_by_a_method_in_a_runner_fails_its_task(taske
 def test_ctrl_c_in_a_script_running_a_step_gives_the_task_back(tasker):
     """Where Ctrl-C is not ignored (a script calling execute_task), a KeyboardInterrupt is the
     user's: the task goes back to the runners, with no attempt counted, and the script stops."""
+    import signal
     import time
     task = add_task(tasker, "interrupt", "Interrupted")
-    with pytest.raises(KeyboardInterrupt):
-        tasker.execute_task(task, {"timeout": time.time() + 10})
+    # Ctrl-C as in a terminal: a test run started in the background inherits it ignored
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            tasker.execute_task(task, {"timeout": time.time() + 10})
+    finally:
+        signal.signal(signal.SIGINT, previous)
     assert row(tasker, task)[:2] == (TaskState.ACTIVE, 0)
     assert "interrupted (KeyboardInterrupt)" in "\n".join(tasker.get_log(task))
 
