@@ -11,7 +11,7 @@ from markupsafe import Markup
 from .errors import PageError, SelectorError
 from .pagination import render_pager
 from .render import has_template_file
-from .traversal import sibling_order, sorts_of
+from .traversal import sibling_order, sorts_of, unlimited_ids, walk_limit
 
 if TYPE_CHECKING:
     from .site import Site
@@ -290,14 +290,14 @@ class Page:
 
     def next_all(self, selector: str = "") -> PageArray:
         """Every sibling after this one matching `selector`, in order (`$page->nextAll()`)."""
-        ids, index = sibling_order(self, selector)
-        return PageArray(self.site.pages.get_many(ids[index + 1:] if index >= 0 else []))
+        ids, index = sibling_order(self, selector, walk=True)
+        return self._walk(ids[index + 1:] if index >= 0 else [], set(), walk_limit(self, selector))
 
     def prev_all(self, selector: str = "") -> PageArray:
         """Every sibling before this one matching `selector`, the nearest first, as
         ProcessWire's `$page->prevAll()` gives them."""
-        ids, index = sibling_order(self, selector)
-        return PageArray(self.site.pages.get_many(ids[:index][::-1] if index > 0 else []))
+        ids, index = sibling_order(self, selector, walk=True)
+        return self._walk(ids[:index][::-1] if index > 0 else [], set(), walk_limit(self, selector))
 
     def next_until(self, until: Page | int | str, selector: str = "") -> PageArray:
         """The siblings after this one matching `selector`, up to (not including) the page
@@ -306,15 +306,15 @@ class Page:
         none. As ProcessWire's `$page->nextUntil()` (and jQuery's), the stop counts whatever its
         status and whether or not `selector` matches it."""
         stops = self._stops(until, f"parent_id={self._parent_id}", selector)
-        ids, index = sibling_order(self, selector, also=stops)
-        return self._walk(ids[index + 1:] if index >= 0 else [], stops)
+        ids, index = sibling_order(self, selector, also=stops, walk=True)
+        return self._walk(ids[index + 1:] if index >= 0 else [], stops, walk_limit(self, selector))
 
     def prev_until(self, until: Page | int | str, selector: str = "") -> PageArray:
         """The siblings before this one matching `selector`, the nearest first, up to (not
         including) the nearest that `until` names (see `next_until`)."""
         stops = self._stops(until, f"parent_id={self._parent_id}", selector)
-        ids, index = sibling_order(self, selector, also=stops)
-        return self._walk(ids[:index][::-1] if index > 0 else [], stops)
+        ids, index = sibling_order(self, selector, also=stops, walk=True)
+        return self._walk(ids[:index][::-1] if index > 0 else [], stops, walk_limit(self, selector))
 
     def parents_until(self, until: Page | int | str, selector: str = "") -> PageArray:
         """The ancestors from the nearest up to (not including) the first that `until` names
@@ -328,7 +328,8 @@ class Page:
     def _stops(self, until: Page | int | str, among: str, selector: str = "") -> set[int]:
         """The pages `until` names: one page (by page, id or path), or those `among` selects (a
         find's base: the siblings, or the ancestors whatever their status) that match
-        `selector` and `until` together (ProcessWire's `"$selector, limit=1, $until"`)."""
+        `selector` and `until` together, whatever its `limit=` (ProcessWire's
+        `"$selector, limit=1, $until"`, the first of them after the page)."""
         if isinstance(until, Page):
             return {until.id} if until.id else set()
         if isinstance(until, int) and not isinstance(until, bool):
@@ -340,12 +341,13 @@ class Page:
             return {int(text)}
         if text.startswith("/"):
             return {self.site.pages.get(text).id} - {0}
-        return set(self.site.pages.find_ids(f"{selector}, {text}".strip(", "), base=among))
+        return set(unlimited_ids(self.site, f"{selector}, {text}".strip(", "), among))
 
-    def _walk(self, ids: list[int], stops: set[int]) -> PageArray:
-        """The pages of `ids` (in walking order) before the first of `stops`."""
+    def _walk(self, ids: list[int], stops: set[int], limit: int | None = None) -> PageArray:
+        """The pages of `ids` (in walking order) before the first of `stops`, the first `limit`
+        of them (a walk's `limit=`, cms/traversal.py)."""
         cut = next((i for i, page_id in enumerate(ids) if page_id in stops), len(ids))
-        return PageArray(self.site.pages.get_many(ids[:cut]))
+        return PageArray(self.site.pages.get_many(ids[:cut][:limit]))
 
     def index(self, selector: str = "") -> int:
         """How many siblings come before this one among those matching `selector` (0 for the

@@ -6,13 +6,19 @@ the selector's `sort=`), with the page itself always among them (PageFinder's `s
 adds `pages.id=X OR` to the query): whatever its status, and whether or not the selector
 matches it. So `next("flag=1")` is the nearest sibling after the page with flag 1, and a
 hidden page still has a next one.
+
+A walk (`next_all()`, `prev_all()`, `next_until()`, `prev_until()`) takes the selector's
+`limit=` as how many of the nearest siblings to give, and ignores its `start=`: PageFinder's
+`softLimit`, counted from the page, where a find would cut the whole list of siblings first.
 """
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import TYPE_CHECKING, Collection
 
 if TYPE_CHECKING:
     from .page import Page
+    from .site import Site
 
 
 def sorts_of(selector: str) -> str:
@@ -25,16 +31,29 @@ def sorts_of(selector: str) -> str:
                      for value in item.values)
 
 
-def sibling_order(page: Page, selector: str = "", also: Collection[int] = ()) -> tuple[list[int], int]:
+def unlimited_ids(site: Site, selector: str, base: str) -> list[int]:
+    """The ids `selector` finds after `base`, in order, its `limit=` and `start=` not applied."""
+    engine = site.selectors
+    return engine.select_query(replace(engine.plan(selector, base), limit=None, start=None)).ids
+
+
+def walk_limit(page: Page, selector: str) -> int | None:
+    """How many siblings a walk from `page` gives at most: the selector's `limit=`, or None."""
+    return page.site.selectors.plan(selector, f"parent_id={page.parent_id}").limit
+
+
+def sibling_order(page: Page, selector: str = "", also: Collection[int] = (),
+                  walk: bool = False) -> tuple[list[int], int]:
     """(the ids of the siblings matching `selector`, of the page itself and of the siblings
     among `also`, in their order; the page's index in that list), or ([], -1) for home and a
     page not saved. `also` places the stop of `next_until()` whatever its status, as
-    ProcessWire's `stopBeforeID` adds `pages.id=X OR` to the query as `startAfterID` does."""
+    ProcessWire's `stopBeforeID` adds `pages.id=X OR` to the query as `startAfterID` does.
+    For a `walk` the selector's `limit=` and `start=` are left to the caller (`walk_limit`)."""
     if not page.id or not page.parent_id:
         return [], -1
     pages = page.site.pages
     base = f"parent_id={page.parent_id}"
-    ids = pages.find_ids(selector, base=base)
+    ids = unlimited_ids(page.site, selector, base) if walk else pages.find_ids(selector, base=base)
     found = set(ids)
     if page.id not in found or not found.issuperset(also):
         # where the pages stand: every sibling in the same order, kept to those found and them

@@ -99,3 +99,34 @@ def test_get_by_path_with_doubled_edge_slashes(tree):
     assert site.pages.get("//r/apple/") == apple
     assert site.pages.get("/r/apple//") == apple
     assert not site.pages.get("/r//apple/")
+
+
+def test_sibling_walks_take_limit_as_the_nearest_siblings(site):
+    # ProcessWire 3.0.256, children a..g of one parent (qty 1..7), from d: nextAll('limit=2') is
+    # e,f; prevAll('limit=2') c,b; nextUntil('/p/g/', 'limit=2') e,f; prevUntil(a's id, 'limit=2')
+    # c,b; the same with 'start=1, limit=2' (start= is ignored); nextAll('limit=1, qty>5') f;
+    # prevAll('limit=1, qty<3') b; nextUntil('qty>5', 'limit=3') e (PageFinder's softLimit counts
+    # from the page). Here the limit cut the whole list of siblings first: nextAll('limit=2') was
+    # empty, prevAll('limit=2') b,a. prevUntil('qty<2', 'limit=1') is b there, counted from the
+    # stop a (its startAfterID), and c here: the nearest, as prev_all() and the README's row on
+    # prevUntil have it.
+    site.fields.add("qty", "Integer")
+    site.templates.add("item", fields=["title", "qty"])
+    parent = site.pages.add("item", 1, "p", title="P")
+    kids = {name: site.pages.add("item", parent, name, title=name, qty=n + 1)
+            for n, name in enumerate("abcdefg")}
+    d = kids["d"]
+
+    def names(found):
+        return ",".join(page.name for page in found)
+
+    for limit in ("limit=2", "start=1, limit=2"):
+        assert names(d.next_all(limit)) == "e,f"
+        assert names(d.prev_all(limit)) == "c,b"
+        assert names(d.next_until("/p/g/", limit)) == "e,f"
+        assert names(d.prev_until(kids["a"].id, limit)) == "c,b"
+    assert names(d.next_all("limit=9")) == "e,f,g"
+    assert names(d.next_all("limit=1, qty>5")) == "f"
+    assert names(d.prev_all("limit=1, qty<3")) == "b"
+    assert names(d.next_until("qty>5", "limit=3")) == "e"
+    assert names(d.prev_until("qty<2", "limit=1")) == "c"
