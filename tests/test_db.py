@@ -654,6 +654,22 @@ def test_deferred_writes_are_prepared_once_per_connection_on_postgresql(site):
     assert sort() == 8 and db.scalar(written) == 0
 
 
+@pytest.mark.skipif(ENGINE != "postgresql", reason="PostgreSQL's session keepalives")
+def test_postgresql_sessions_probe_a_dead_peer_within_a_minute_after_a_reconnect_too(site):
+    """A machine that died mid-step (power, network) left its session holding the task's row
+    lock, which the reaper and every claim pass by, for the OS's two hours of keepalive; a
+    runner waited as long on a dead server. Both ends now probe after 30 s idle."""
+    db = site.db
+    for _ in range(2):
+        assert (db.scalar("SHOW tcp_keepalives_idle"), db.scalar("SHOW tcp_keepalives_interval"),
+                db.scalar("SHOW tcp_keepalives_count")) == ("30", "10", "3")
+        info = db.pw.connection().info
+        assert (info.dsn_parameters.get("keepalives_idle"), info.dsn_parameters.get("keepalives_count")) \
+            == ("30", "3")
+        assert db.scalar("SHOW timezone") == "UTC"
+        db.reconnect()
+
+
 @pytest.mark.skipif(ENGINE != "sqlite", reason="SQLite's one write lock")
 def test_a_write_that_waits_out_the_lock_timeout_is_a_database_busy_cms_error(site, monkeypatch):
     """A page save while another process holds SQLite's write lock (a task step that does not

@@ -46,6 +46,17 @@ def numbered(text: str) -> str:
     return re.sub(r"\?", lambda _: f"${next(count)}", text)
 
 
+# TCP keepalives both ways, probed after 30 s idle, every 10 s, given up after 3 misses: a
+# machine that dies mid-step (power, network) leaves a session holding its task's row lock
+# (a save inside the module's own transaction), which the reaper and every claim pass by;
+# the server keeps such a session for the OS's two hours of keepalive, and a runner waits as
+# long on a server that died. Set at connect, so a reconnect gets them too; on a Unix socket
+# the server ignores them.
+KEEPALIVES = {"keepalives": 1, "keepalives_idle": 30, "keepalives_interval": 10, "keepalives_count": 3}
+SESSION_OPTIONS = ("-c timezone=UTC -c tcp_keepalives_idle=30 -c tcp_keepalives_interval=10 "
+                   "-c tcp_keepalives_count=3")
+
+
 class _Peewee(DeferringPeewee, peewee.PostgresqlDatabase):
     """peewee's PostgreSQL database, with the writes that wait (cms/db/server.py)."""
 
@@ -64,7 +75,7 @@ class PostgresqlDatabase(ServerDatabase):
     }
 
     def __init__(self, url: str, **params: Any):
-        pw = _Peewee(params.pop("database"), options="-c timezone=UTC", **params)
+        pw = _Peewee(params.pop("database"), options=SESSION_OPTIONS, **KEEPALIVES, **params)
         super().__init__(url, pw)
         self._prepared = _Prepared()
         self.prepare = os.environ.get("CMS_PG_PREPARE", "1") != "0"
