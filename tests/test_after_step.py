@@ -39,6 +39,17 @@ CASES = [
      (K, None, 0, False, False, False, "")),
     ("recurring: starts over later", A, "done", {"every": "60"},
      (A, NOW + 60, 0, True, False, False, "finished; runs again at 1970-01-12 13:47:40 UTC")),
+    ("recurring, suspended while its last step ran: starts over, waiting", W, "done",
+     {"every": "60"}, (W, NOW + 60, 0, True, False, False,
+                       "finished; suspended, so it runs again at 1970-01-12 13:47:40 UTC only once "
+                       "activated")),
+    ("recurring: a failed run starts over at the next time", A, "failed", {"every": "60"},
+     (A, NOW + 60, 0, True, False, False, "failed; runs again at 1970-01-12 13:47:40 UTC")),
+    ("recurring: retried first", A, "failed", {"every": "60", "retry": RETRY},
+     (A, NOW + 10, 1, False, False, False, "failed; retry 1 of 2 in 10 s")),
+    ("recurring: retries used up, starts over with none counted", A, "failed",
+     {"every": "60", "retry": RETRY, "failures": 2},
+     (A, NOW + 60, 0, True, False, False, "failed; runs again at 1970-01-12 13:47:40 UTC")),
     ("first retry", A, "failed", {"retry": RETRY},
      (A, NOW + 10, 1, False, False, False, "failed; retry 1 of 2 in 10 s")),
     ("second retry backs off twice as long", A, "failed", {"retry": RETRY, "failures": 1},
@@ -76,7 +87,7 @@ def test_after_step(case, old, outcome, options, expected):
     assert end.forget_run == bool(options.get("reset_pending"))
     # what the task's log is told: the retry or the next run, nothing after a reset
     assert [text for _, text in end.log] == ([f"the task {note}"] if note.startswith(
-        ("failed; retry", "finished; runs")) else [])
+        ("failed; ", "finished; ")) else [])
 
 
 def test_an_unknown_outcome_is_refused():

@@ -427,6 +427,16 @@ def test_retries_and_recurring_tasks_start_again(tasker):
     assert stored_data(tasker, hourly)["records_processed"] == 0              # starts over
     assert runtime(tasker, hourly, "not_before")[0] > time.time() + 3500
     assert claim_next(tasker) is None                                        # not due yet
+    # a recurring run that fails is one failed run: the next one comes at its time (one failed
+    # night stopped a nightly task for good), the failure kept in the log and history
+    nightly = tasker.create_task("Jobs", "refuse", tasker.site.pages.add("basic-page", 1, title="n"),
+                                 "Nightly", every=3600)
+    tasker.activate_task(nightly)
+    assert run(tasker, nightly) is False
+    assert tasker.is_active(nightly) and runtime(tasker, nightly, "failures") == (0,)
+    assert runtime(tasker, nightly, "not_before")[0] > time.time() + 3500
+    assert tasker.get_history(nightly)[-1]["note"].startswith("failed; runs again at")
+    assert "error(s)" in tasker.get_log_summary(nightly) and "No error" not in tasker.get_log_summary(nightly)
 
 
 def test_execute_task_refuses_what_it_cannot_run(tasker):

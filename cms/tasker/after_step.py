@@ -7,9 +7,12 @@ write; nothing here touches the database or the clock, so every rule is tested a
 - "done": FINISHED at 100%, and the follow-up tasks are activated; a recurring task (`every`)
   starts over instead: ACTIVE, from its initial data at 0%, not before its next run. A suspend
   made while that last step ran came too late: the work is done, and the task finishes (sent
-  back to waiting, it would run its work again once activated).
+  back to waiting, it would run its work again once activated); a recurring one starts over
+  and waits (its next run comes once it is activated).
 - "failed": FAILED; with a retry policy, an ACTIVE task that has retries left stays ACTIVE, not
-  before now + backoff * 2^(failures - 1), and counts one more failure.
+  before now + backoff * 2^(failures - 1), and counts one more failure. A recurring task with
+  no retry left starts over at its next run, as a finished one does, the failure in its log
+  and history: one failed night stopped a nightly task for good.
 - "continue": the state is left as it is (a suspend or kill made elsewhere while the step ran
   is what the row says, and stays).
 - A task killed while the step ran stays KILLED whatever the step says.
@@ -70,12 +73,8 @@ def after_step(old: TaskState, outcome: str, *, every: str | None = None,
     if outcome == "done" and old != TaskState.KILLED:
         new = TaskState.FINISHED
         if every:
-            if next_run is None:
-                from .schedule import next_run
-            not_before = next_run(every, now)
-            new, restart = TaskState.ACTIVE, True
-            at = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(not_before))
-            note = f"finished; runs again at {at} UTC"
+            new, not_before, note = _again(old, every, now, next_run, "finished")
+            restart = True
             log.append(("message", f"the task {note}"))
     elif outcome == "failed" and old != TaskState.KILLED:
         new = TaskState.FAILED
@@ -86,8 +85,26 @@ def after_step(old: TaskState, outcome: str, *, every: str | None = None,
             new, not_before = TaskState.ACTIVE, now + delay
             note = f"failed; retry {failures} of {attempts} in {delay:.0f} s"
             log.append(("warning", f"the task {note}"))
+        elif every and old == TaskState.ACTIVE:
+            new, not_before, note = _again(old, every, now, next_run, "failed")
+            restart, failures = True, 0
+            log.append(("error", f"the task {note}"))
     if reset_pending:          # the reset set the state already; the run is undone
         new, note, not_before, failures, restart, log = old, "", stored_not_before, 0, True, []
     hold = admin_run and new == TaskState.ACTIVE and outcome == "continue"
     return AfterStep(new, note, not_before, failures, restart, reset_pending, hold,
                      new == TaskState.FINISHED, tuple(log))
+
+
+def _again(old: TaskState, every: str, now: float,
+           next_run: Callable[[str, float], float] | None, how: str) -> tuple[TaskState, float, str]:
+    """A recurring task's run that ended: it starts over at its next time, in the state it
+    has (a suspend made while the run's last step ran holds: it waits, where it became
+    active again and ran on), and says when. (state, not_before, history note)"""
+    if next_run is None:
+        from .schedule import next_run
+    at = next_run(every, now)
+    when = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(at))
+    if old == TaskState.ACTIVE:
+        return TaskState.ACTIVE, at, f"{how}; runs again at {when} UTC"
+    return old, at, f"{how}; suspended, so it runs again at {when} UTC only once activated"
