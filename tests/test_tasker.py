@@ -386,6 +386,17 @@ def test_tasks_trashed_with_a_page_by_page_code_are_killed_as_trash_task_kills_t
     assert tasker.get_state(elsewhere) == TaskState.KILLED
 
 
+def test_a_page_trashed_after_tasker_is_uninstalled_goes_to_the_trash(site):
+    """The Pages::trashed hook that kills trashed tasks stays with the loaded module after an
+    uninstall (in this process, and in every other that loaded Tasker): its find of the task
+    template, gone, raised SelectorError and every trash of a page failed."""
+    site.modules.get("Tasker")
+    site.modules.uninstall("Tasker")
+    page = site.pages.add("basic-page", 1, title="Kept")
+    site.pages.trash(page)
+    assert site.pages.get(page.id).is_trash()
+
+
 def test_bad_execute_task_params_are_refused_before_the_claim(tasker):
     """A value found bad after the claim left the task held ("already running") until its
     lease ran out, and the reaper counted an attempt."""
