@@ -208,7 +208,8 @@ class Template:
         else:
             values = {"use_roles": True}
             for key, roles in lists.items():
-                values[key] = users.role_ids(names_given(roles or (), key.split("_")[0], "role"))
+                given = () if roles is None else names_given(roles, key.split("_")[0], "role")
+                values[key] = users.role_ids(given)
         # One commit: no reader sees pages_access half rebuilt, or the template's new access
         # with the pages' old governing templates.
         with self.site.transaction():

@@ -564,6 +564,8 @@ def test_set_access_refuses_bad_input_and_changes_nothing(tree):
         members.set_access(view=["nobody"])
     with pytest.raises(ValidationError, match="view= takes a list of role names"):
         members.set_access(view="member")
+    with pytest.raises(ValidationError, match="view= takes a list of role names"):
+        members.set_access(view="", edit=["member"])    # an empty string is no list either
     with pytest.raises(ValidationError, match="home template must define access"):
         site.templates["home"].set_access()
     assert members.settings == before
