@@ -145,10 +145,7 @@ class Lifecycle:
 
         def trash() -> bool:
             with self.storage.write_transaction():
-                state, _ = self.lock(task_id)
-                if state != TaskState.KILLED:         # here, to record `who` (kill_trashed: the user)
-                    self.set_state(task_id, state, TaskState.KILLED, who, "trashed")
-                self.site.db.execute(sql.FORGET_DEPENDENTS, (task_id,))
+                self._kill_as_trashed(task_id, who)    # here, to record `who` (kill_trashed: the user)
                 with self.site.trusted():
                     self.site.pages.trash(page)
                 return True
@@ -169,10 +166,15 @@ class Lifecycle:
             ids.insert(0, page.id)
         who = self.who(None)
         for task_id in ids:
-            state, _ = self.lock(task_id)
-            if state != TaskState.KILLED:
-                self.set_state(task_id, state, TaskState.KILLED, who, "trashed")
-            self.site.db.execute(sql.FORGET_DEPENDENTS, (task_id,))
+            self._kill_as_trashed(task_id, who)
+
+    def _kill_as_trashed(self, task_id: int, who: str) -> None:
+        """Kill a task going to the trash, its data kept, and release the tasks waiting for it:
+        none runs in the trash, and none waits for ever on one that does not."""
+        state, _ = self.lock(task_id)
+        if state != TaskState.KILLED:
+            self.set_state(task_id, state, TaskState.KILLED, who, "trashed")
+        self.site.db.execute(sql.FORGET_DEPENDENTS, (task_id,))
 
     # -- dependencies and follow-ups ----------------------------------------------------------
     def add_dependency(self, task: Page | int, other: Page | int) -> bool:
