@@ -122,11 +122,16 @@ class Modules:
             self._report(f"site module {path} failed to load at {frame.filename}:{frame.lineno}: "
                          f"{type(exc).__name__}: {exc}")
             return False
+        loaded = True
         for value in vars(module).values():
             if (inspect.isclass(value) and issubclass(value, Module) and value is not Module
                     and value.__module__ == name):
-                self.register(value)
-        return True
+                try:
+                    self.register(value)
+                except ModuleError as exc:       # a name another file took (a copy left there)
+                    self._report(f"site module {path}: {exc}")
+                    loaded = False               # tried again once the file changes
+        return loaded
 
     def _report(self, text: str) -> None:
         self.load_errors.append(text)

@@ -357,3 +357,18 @@ def test_a_module_of_another_python_module_does_not_replace_one_registered_under
     assert site.modules.register(Mine, "MyDictionary") is Mine
     Again = type("Dictionary", (cms.Module,), {"__module__": "cms.demo"})   # a file loaded anew
     assert site.modules.register(Again) is Again
+
+
+def test_two_site_module_files_with_one_class_name_report_it_and_the_others_still_load(site):
+    """A copy of a module file left in modules/ (glossary_old.py beside glossary.py) defines a
+    class of a name registered already: the refusal came out of every later module lookup
+    (`get("Counter")` raised "a module named 'Glossary' is registered already"), files after
+    it were never loaded, and nothing was reported. It is reported as a load error, as a file
+    that fails to import is, and the other files load."""
+    write_module(site, "glossary.py", "import cms\n\nclass Glossary(cms.Module):\n    pass\n")
+    copy = write_module(site, "glossary_old.py", "import cms\n\nclass Glossary(cms.Module):\n    pass\n")
+    write_module(site, "counter.py", COUNTER)
+    assert site.modules.get("Counter")
+    assert site.modules.get_class("Glossary").__module__ == "cms_site_modules.glossary"
+    assert len(site.modules.load_errors) == 1
+    assert str(copy) in site.modules.load_errors[0] and "Glossary" in site.modules.load_errors[0]
