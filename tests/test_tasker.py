@@ -397,6 +397,22 @@ def test_a_page_trashed_after_tasker_is_uninstalled_goes_to_the_trash(site):
     assert site.pages.get(page.id).is_trash()
 
 
+def test_a_page_trashed_after_another_process_uninstalled_tasker_goes_to_the_trash(site, db_url):
+    """The check that the task template is gone read this process's templates as loaded, and
+    the hook's find then reloaded them (another process had uninstalled Tasker): SelectorError."""
+    site.modules.get("Tasker")
+    other = cms.boot(db_url, site_dir=site.site_dir)           # another process, Tasker loaded
+    other.modules.get("Tasker")
+    page = other.pages.add("basic-page", 1, title="Kept")
+    site.modules.uninstall("Tasker")
+    time.sleep(1.1)                                            # past other's schema check
+    try:
+        other.pages.trash(other.pages.get(page.id))
+        assert other.pages.get(page.id).is_trash()
+    finally:
+        other.close()
+
+
 def test_bad_execute_task_params_are_refused_before_the_claim(tasker):
     """A value found bad after the claim left the task held ("already running") until its
     lease ran out, and the reaper counted an attempt."""

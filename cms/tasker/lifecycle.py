@@ -158,6 +158,7 @@ class Lifecycle:
         or by `site.pages.trash()`, they stayed active, and `is_active()` said so, though no
         runner claims a task in the trash. Inside the trash's transaction."""
         from .install import TEMPLATE
+        self.site.refresh_schema()      # as the find below would: another process may have uninstalled it
         if self.site.templates.get(TEMPLATE) is None:
             return      # uninstalled: the hook stays with the loaded module, but no task is left
         ids = self.site.pages.find_ids(f"template={TEMPLATE}, has_parent={page.id}, include=all",
