@@ -60,6 +60,33 @@ def test_the_current_user_is_who_acts_by_default(site):
 
 
 # -- create -----------------------------------------------------------------------------------
+def test_a_page_trashed_after_tasker_is_uninstalled_goes_to_the_trash(site):
+    """The Pages::trashed hook that kills trashed tasks stays with the loaded module after an
+    uninstall (in this process, and in every other that loaded Tasker): its find of the task
+    template, gone, raised SelectorError and every trash of a page failed."""
+    site.modules.get("Tasker")
+    site.modules.uninstall("Tasker")
+    page = site.pages.add("basic-page", 1, title="Kept")
+    site.pages.trash(page)
+    assert site.pages.get(page.id).is_trash()
+
+
+def test_a_page_trashed_after_another_process_uninstalled_tasker_goes_to_the_trash(site, db_url):
+    """The check that the task template is gone read this process's templates as loaded, and
+    the hook's find then reloaded them (another process had uninstalled Tasker): SelectorError."""
+    site.modules.get("Tasker")
+    other = cms.boot(db_url, site_dir=site.site_dir)           # another process, Tasker loaded
+    other.modules.get("Tasker")
+    page = other.pages.add("basic-page", 1, title="Kept")
+    site.modules.uninstall("Tasker")
+    time.sleep(1.1)                                            # past other's schema check
+    try:
+        other.pages.trash(other.pages.get(page.id))
+        assert other.pages.get(page.id).is_trash()
+    finally:
+        other.close()
+
+
 def test_create_task_makes_a_hidden_waiting_child_page(tasker):
     site = tasker.site
     dictionary = site.pages.add("basic-page", 1, "dictionary", title="Dictionary")
@@ -384,33 +411,6 @@ def test_tasks_trashed_with_a_page_by_page_code_are_killed_as_trash_task_kills_t
     assert tasker.is_active(elsewhere)
     site.pages.trash(site.pages.get(elsewhere.id))                # a task page itself
     assert tasker.get_state(elsewhere) == TaskState.KILLED
-
-
-def test_a_page_trashed_after_tasker_is_uninstalled_goes_to_the_trash(site):
-    """The Pages::trashed hook that kills trashed tasks stays with the loaded module after an
-    uninstall (in this process, and in every other that loaded Tasker): its find of the task
-    template, gone, raised SelectorError and every trash of a page failed."""
-    site.modules.get("Tasker")
-    site.modules.uninstall("Tasker")
-    page = site.pages.add("basic-page", 1, title="Kept")
-    site.pages.trash(page)
-    assert site.pages.get(page.id).is_trash()
-
-
-def test_a_page_trashed_after_another_process_uninstalled_tasker_goes_to_the_trash(site, db_url):
-    """The check that the task template is gone read this process's templates as loaded, and
-    the hook's find then reloaded them (another process had uninstalled Tasker): SelectorError."""
-    site.modules.get("Tasker")
-    other = cms.boot(db_url, site_dir=site.site_dir)           # another process, Tasker loaded
-    other.modules.get("Tasker")
-    page = other.pages.add("basic-page", 1, title="Kept")
-    site.modules.uninstall("Tasker")
-    time.sleep(1.1)                                            # past other's schema check
-    try:
-        other.pages.trash(other.pages.get(page.id))
-        assert other.pages.get(page.id).is_trash()
-    finally:
-        other.close()
 
 
 def test_bad_execute_task_params_are_refused_before_the_claim(tasker):
