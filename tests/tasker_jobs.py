@@ -18,6 +18,13 @@ class Jobs(cms.Module):
     def tasker(self):
         return self.site.modules.get("Tasker")
 
+    def archive(self, page, data, options):
+        """Trashes the page it works on as its last act (`done`: 1), or before a step that
+        goes on (`done`: 0)."""
+        self.site.pages.trash(page)
+        data["task_done"] = data.get("done", 1)
+        return True
+
     def count(self, page, data, options):
         """Add one child page `rec-N` per record until `total`; a milestone every `every`."""
         tasker, task = self.tasker, options["task"]

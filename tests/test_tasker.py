@@ -413,6 +413,26 @@ def test_tasks_trashed_with_a_page_by_page_code_are_killed_as_trash_task_kills_t
     assert tasker.get_state(elsewhere) == TaskState.KILLED
 
 
+def test_a_task_whose_own_step_trashes_its_page_finishes_or_is_killed_as_its_step_ends(tasker):
+    """The Pages::trashed hook killed the task whose step called trash() (an archiving job's
+    last act): the step's "done" came too late, the task ended killed, not finished, and the
+    task waiting for it to finish stayed waiting for ever. A step that goes on after trashing
+    its page leaves the task killed, as any trashed task."""
+    site = tasker.site
+    target = site.pages.add("basic-page", 1, title="Old news")
+    archive = make_task(tasker, "archive", page=target, title="Archive")
+    then = make_task(tasker, "noop", title="Then", activate=False)
+    tasker.add_next_task(archive, then)
+    assert run(tasker, archive) is True
+    assert tasker.get_state(archive) == TaskState.FINISHED
+    assert tasker.get_state(then) == TaskState.ACTIVE                 # its follow-up starts
+    other = site.pages.add("basic-page", 1, title="Older news")
+    going_on = make_task(tasker, "archive", page=other, title="Archive, go on", done=0)
+    run(tasker, going_on)
+    assert tasker.get_state(going_on) == TaskState.KILLED
+    assert tasker.get_history(going_on)[-1]["note"] == "trashed"
+
+
 def test_bad_execute_task_params_are_refused_before_the_claim(tasker):
     """A value found bad after the claim left the task held ("already running") until its
     lease ran out, and the reaper counted an attempt."""

@@ -14,6 +14,7 @@ passes to another identical live task, found by a range scan of the same index.
 """
 from __future__ import annotations
 
+import threading
 import time
 from typing import TYPE_CHECKING, Any
 
@@ -156,7 +157,9 @@ class Lifecycle:
         below it: a task is a child of the page it works on) are killed as `trash_task` kills
         them, their data kept and the tasks waiting for them released. Trashed from the tree
         or by `site.pages.trash()`, they stayed active, and `is_active()` said so, though no
-        runner claims a task in the trash. Inside the trash's transaction."""
+        runner claims a task in the trash. A task whose own step trashed it (an archiving job's
+        last act) is left to that step's end: finished if the step finished it, else killed so.
+        Inside the trash's transaction."""
         from .install import TEMPLATE
         self.site.refresh_schema()      # as the find below would: another process may have uninstalled it
         if self.site.templates.get(TEMPLATE) is None:
@@ -166,7 +169,12 @@ class Lifecycle:
         if page.template.name == TEMPLATE:
             ids.insert(0, page.id)
         who = self.who(None)
+        steps = self.tasker.runner.steps
         for task_id in ids:
+            step = steps.get(task_id)
+            if step is not None and step.thread == threading.get_ident():
+                step.trashed = True     # its own step trashed it: the step's end decides (StepRunner)
+                continue
             self._kill_as_trashed(task_id, who)
 
     def _kill_as_trashed(self, task_id: int, who: str) -> None:

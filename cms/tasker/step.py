@@ -57,6 +57,7 @@ import sqlite3
 import threading
 import time
 import traceback
+from dataclasses import replace
 from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
@@ -172,6 +173,7 @@ class Step:
         self.idle_cap = min(int(settings.get("max_idle_steps") or 0), KEEP_STEPS)
         self.records_start = 0
         self.identity: dict[str, Any] = {}  # task_data's IDENTITY_KEYS when the step began
+        self.trashed = False                # the method trashed the task (Lifecycle.kill_trashed)
         self.start_text = data_text         # task_data when the step began (idle steps)
         self.peak_rss = 0
         self.next_memory_check = 0.0
@@ -647,6 +649,12 @@ class StepRunner:
         end = after_step(old, outcome, every=every, retry=json.loads(retry) if retry else None,
                          failures=failures, not_before=not_before, reset_pending=bool(reset_pending),
                          admin_run=bool(step.options.get("admin_run")), now=float(db_now))
+        if step.trashed and end.state in LIVE_STATES:
+            # The method trashed its own task (or the page it works on) and the task goes on:
+            # killed as any trashed task, where a step that finished it stays finished.
+            end = replace(end, state=TaskState.KILLED, note="trashed", restart=False, hold=False,
+                          followups=False)
+            db.execute(sql.FORGET_DEPENDENTS, (step.task_id,))
         new = end.state
         if end.restart:         # recurring, or a reset asked while the step ran
             data_text, progress = initial, 0
