@@ -72,6 +72,21 @@ def test_ctrl_c_in_a_script_running_a_step_gives_the_task_back(tasker):
     assert "interrupted (KeyboardInterrupt)" in "\n".join(tasker.get_log(task))
 
 
+def test_a_stop_handlers_sys_exit_in_a_script_gives_the_task_back_and_ends_the_script(tasker):
+    """A script under systemd or Docker stops on SIGTERM with a handler calling sys.exit(): the
+    SystemExit came through the step it interrupted, which failed the task as the method's own
+    and swallowed the exit, so the script ran on. Where SIGTERM is not ignored (not a runner's
+    step process) it gives the task back and ends the script, as Ctrl-C does."""
+    import signal
+    import time
+    task = add_task(tasker, "quit", "Stopped by its script", {"code": 0})
+    assert signal.getsignal(signal.SIGTERM) is not signal.SIG_IGN
+    with pytest.raises(SystemExit):
+        tasker.execute_task(task, {"timeout": time.time() + 10})
+    assert row(tasker, task)[:2] == (TaskState.ACTIVE, 0)
+    assert "interrupted (SystemExit)" in "\n".join(tasker.get_log(task))
+
+
 @pytest.mark.skipif(ENGINE != "sqlite", reason="SQLite's own rollback of a transaction on a "
                     "full disk (PRAGMA max_page_count stands in for the disk)")
 def test_a_disk_full_mid_step_fails_the_task_saying_so(tasker):
@@ -152,3 +167,18 @@ def test_a_run_now_step_process_that_exits_mid_step_hands_the_task_on(tasker, co
     log = "\n".join(tasker.get_log(task))
     assert f"exited with code {code}" in log
     assert row(tasker, task) == (TaskState.ACTIVE, 0, 0, 1), log      # one attempt counted
+
+
+def test_a_run_now_step_whose_method_calls_sys_exit_fails_its_task(tasker):
+    """Run now's (and lazy cron's) child ignores Ctrl-C and SIGTERM as a runner's does, so a
+    sys.exit() there is the method's own: it fails the task, where the child died with the
+    method's code and the task was handed on to do the same again."""
+    import time
+
+    from cms.tasker.runners.browser import run_supervised_step
+    task = add_task(tasker, "quit", "Quits under Run now", {"code": 3})
+    assert run_supervised_step(tasker, task.id, {"invoker": "admin", "admin_run": True,
+                                                 "timeout": time.time() + 10}) is False
+    log = "\n".join(tasker.get_log(task))
+    assert row(tasker, task)[:2] == (TaskState.FAILED, 0), log
+    assert "SystemExit" in log

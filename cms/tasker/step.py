@@ -130,6 +130,13 @@ _ENCODE = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
 IDENTITY_KEYS = ("module", "method", "pageid")     # what task_data says the task runs on
 
 
+def stop_signals_ignored() -> bool:
+    """Whether this process ignores Ctrl-C and SIGTERM, as a runner's step process does: then
+    no KeyboardInterrupt or handler's sys.exit() comes from outside the step."""
+    return (signal.getsignal(signal.SIGINT) is signal.SIG_IGN
+            and signal.getsignal(signal.SIGTERM) is signal.SIG_IGN)
+
+
 def dumps(task_data: dict) -> str:
     """task_data as stored: compact JSON (TaskError for what JSON cannot hold)."""
     try:
@@ -450,13 +457,12 @@ class StepRunner:
             said = (str(error).strip().splitlines() or [type(error).__name__])[0]
             self._release_transient(step, f"{TRANSIENT[why]}: {said}")
             return False
-        # Ctrl-C in a script that runs steps: give the task back and stop. A SystemExit is the
-        # method's own sys.exit() and fails the task as an exception does: raised on, it ended a
-        # runner's step process with the method's code (0 read as "nothing left to do"). So
-        # does a KeyboardInterrupt where Ctrl-C is ignored (a runner's step process): the
-        # method raised it, and given back the task came back to raise it again, for ever.
-        if not isinstance(error, (Exception, SystemExit)) and not (
-                isinstance(error, KeyboardInterrupt) and signal.getsignal(signal.SIGINT) is signal.SIG_IGN):
+        # Ctrl-C, or a stop signal's handler calling sys.exit(), in a script that runs steps:
+        # give the task back and stop. A runner's step process ignores both signals, so there a
+        # SystemExit or KeyboardInterrupt is the method's own, and fails the task as an
+        # exception does: raised on, it ended the process with the method's code (0 read as
+        # "nothing left to do"), and given back the task came back to raise it again, for ever.
+        if not isinstance(error, Exception) and not stop_signals_ignored():
             step.log("warning", f"the step was interrupted ({type(error).__name__}); what it did "
                                 "since its last save was rolled back")
             self._release_apart(step)

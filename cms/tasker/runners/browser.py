@@ -154,6 +154,10 @@ def child_main(url: str, site_dir: str, claim: Claim, params: dict[str, Any], sl
         os._exit(EXIT_START)
     signal.signal(signal.SIGUSR1, lambda signum, frame: tasker.interrupt(
         "the server is shutting down"))
+    # as a runner's step process: the server stops it by SIGUSR1 (and SIGKILL at its death),
+    # so a KeyboardInterrupt or sys.exit() in the step is the method's own (StepRunner)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)
     stepping = threading.get_ident()
     tasker.storage.on_wait = lambda since: (slot.waiting(since)      # not the heartbeat's waits
                                             if threading.get_ident() == stepping else None)
