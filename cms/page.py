@@ -20,6 +20,7 @@ if TYPE_CHECKING:
 # The tree's fixed pages: every site is made with them at these ids (schema.py).
 HOME_ID = 1
 TRASH_ID = 7
+MAX_ID = 2**63 - 1          # the largest id a page may have (a 64-bit integer, as SQLite binds)
 
 # Attributes kept on the object itself; everything else is a field value.
 _OWN = frozenset("""site _template _parent_id _parent_before id name status sort created modified

@@ -30,7 +30,7 @@ from .errors import NameConflict, PageError, PageLocked, ValidationError
 from .fields import TITLE, Field
 from .fieldtypes import has_lone_surrogate
 from .hooks import Hookable, hookable
-from .page import TRASH_ID, NullPage, Page, PageArray
+from .page import MAX_ID, TRASH_ID, NullPage, Page, PageArray
 from .raw import Asked, RawAnswer, RawFinder
 
 if TYPE_CHECKING:
@@ -179,7 +179,7 @@ class Pages(Hookable):
         if key == "":
             return NullPage(self.site)
         if isinstance(key, int):
-            if not 0 < key < 2**63:          # no page has it: SQLite cannot even bind it
+            if not 0 < key <= MAX_ID:        # no page has it: SQLite cannot even bind it
                 return NullPage(self.site)
             row = self.db.one(BY_ID, (key,))
         elif isinstance(key, str) and key.startswith("/") and "," not in key:   # a path alone

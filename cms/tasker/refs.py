@@ -7,10 +7,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..page import NullPage, Page
+from ..page import MAX_ID, NullPage, Page
 from .errors import TaskError
-
-MAX_ID = 2**63 - 1     # the largest id a page may have (and SQLite may bind)
 
 
 def task_id_of(task: Any) -> int:

@@ -15,9 +15,8 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 
-from ..page import Page
+from ..page import MAX_ID, Page
 from . import sql
-from .refs import MAX_ID
 
 if TYPE_CHECKING:
     from ..db import Database
