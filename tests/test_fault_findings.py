@@ -20,39 +20,28 @@ pytest_plugins = ("tasker_fixtures",)      # fixtures: shared_site, tasker, work
 
 
 @pytest.mark.slow
-def test_a_step_that_calls_sys_exit_fails_its_task_and_the_runner_goes_on(tasker, worker_env):
+@pytest.mark.parametrize("method, raised", [("quit", "SystemExit"), ("interrupt", "KeyboardInterrupt")])
+def test_a_step_that_exits_or_interrupts_fails_its_task_and_the_runner_goes_on(tasker, worker_env,
+                                                                              method, raised):
     """A method that calls sys.exit(0) (module code, a library's error path) raised
     SystemExit through the step: the step gave the task back with no attempt counted and
     re-raised it, so the runner's step process exited with the method's code. Exit code 0
     reads as "nothing left to do": cron ended saying no task was ready, and a worker's
     process was retired (`worker --processes 1` stopped altogether), the task still active
     for the next run to do the same, for ever; any other code respawned the process in a
-    loop. An exception fails the task with its traceback in the log (DESIGN.md)."""
-    quitter = add_task(tasker, "quit", "Quits", {"code": 0}, priority=1)
+    loop. A KeyboardInterrupt the method raised did the same with exit 1 (cron: "the step
+    process could not start"): a runner's step process ignores Ctrl-C, so it is the method's
+    own. Both fail the task as an exception does, with its traceback in the log (DESIGN.md)."""
+    quitter = add_task(tasker, method, "Quits", {"code": 0}, priority=1)
     after = add_task(tasker, "bump", "Runs after it")
     done = cms(worker_env, "cron", "--time-limit", "20")
     assert done.returncode == 0, done.stderr
     log = "\n".join(tasker.get_log(quitter))
     assert row(tasker, quitter)[:2] == (TaskState.FAILED, 0), (log, done.stdout)
-    assert "SystemExit" in log
+    assert raised in log
     assert tasker.site.pages.get(quitter.parent.id).get("hits") is None     # rolled back
     assert row(tasker, after)[:2] == (TaskState.FINISHED, 0), done.stdout
     assert tasker.site.pages.get(after.parent.id).get("hits") == 1
-
-
-def test_a_keyboardinterrupt_raised_by_a_method_in_a_runner_fails_its_task(tasker, worker_env):
-    """A runner's step process ignores Ctrl-C, so a KeyboardInterrupt there is the method's
-    own: it gave the task back with no attempt counted and ended the process (exit 1: cron
-    said the step process could not start, a worker backed off), and the task came back to
-    raise it again, for ever. Ctrl-C in a script that calls execute_task still gives it back."""
-    raiser = add_task(tasker, "interrupt", "Interrupts", priority=1)
-    after = add_task(tasker, "bump", "Runs after it")
-    done = cms(worker_env, "cron", "--time-limit", "20")
-    assert done.returncode == 0, done.stderr
-    log = "\n".join(tasker.get_log(raiser))
-    assert row(tasker, raiser)[:2] == (TaskState.FAILED, 0), (log, done.stdout)
-    assert "KeyboardInterrupt" in log
-    assert row(tasker, after)[:2] == (TaskState.FINISHED, 0), done.stdout
 
 
 def test_ctrl_c_in_a_script_running_a_step_gives_the_task_back(tasker):
