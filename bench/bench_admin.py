@@ -140,6 +140,8 @@ def main() -> None:
                 ms = median_ms(who, path, args.runs)
                 print(f"{label:40} {ms:8.1f} {ms / static:9.1f}  "
                       f"{'yes' if ms < TARGET_MS else 'NO'}")
+            for who in (browser, editor):       # before the server stops: no channel left open
+                who.conn.close()
         finally:
             server.stop()
             thread.join(15)
