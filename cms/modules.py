@@ -166,8 +166,10 @@ class Modules:
             return module.name
         if inspect.isclass(module) and issubclass(module, Module):
             name = getattr(module, "module_name", module.__name__)
-            if name not in self._classes:
-                self.register(module)
+            if self._classes.get(name) is not module:
+                # registered now, or refused by register: another class under that name (the
+                # demo's Dictionary) was used in its place, without a word
+                self.register(module, name)
             return name
         raise ModuleError(f"{module!r} is not a module (give a name, a Module class or instance)")
 

@@ -372,3 +372,16 @@ def test_two_site_module_files_with_one_class_name_report_it_and_the_others_stil
     assert site.modules.get_class("Glossary").__module__ == "cms_site_modules.glossary"
     assert len(site.modules.load_errors) == 1
     assert str(copy) in site.modules.load_errors[0] and "Glossary" in site.modules.load_errors[0]
+
+
+def test_a_class_given_for_a_name_another_class_holds_is_refused_not_swapped(site):
+    """`create_task(MyDictionary, ...)` (via modules.name_of) on a site where the demo's
+    Dictionary was registered used the demo's class, by name, without a word."""
+    import cms
+    site.modules.get_class("Dictionary")                  # the demo's, as a demo site loads it
+    Mine = type("Dictionary", (cms.Module,), {"__module__": "my_script"})
+    with pytest.raises(cms.ModuleError, match="registered already"):
+        site.modules.name_of(Mine)
+    Counter = type("Counter", (cms.Module,), {"__module__": "my_script"})
+    assert site.modules.name_of(Counter) == "Counter" and site.modules.get_class("Counter") is Counter
+    assert site.modules.name_of(Counter) == "Counter"     # the same class again: no refusal
