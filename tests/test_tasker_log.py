@@ -107,4 +107,13 @@ def test_activity_counts_state_changes_per_minute(tasker):
     minutes = tasker.get_activity(minutes=5)
     assert len(minutes) == 5 and minutes[-1]["minute"] <= clock.time() < minutes[-1]["minute"] + 60
     assert [sum(m[key] for m in minutes) for key in ("finished", "failed", "waited")] == [1, 1, 1]
+    # a recurring task's run ends active again, finished or failed: its note counts it
+    for method in ("noop", "refuse"):
+        recurring = tasker.create_task("Jobs", method, tasker.site.pages.add("basic-page", 1, title=method),
+                                       "Nightly", every=3600)
+        tasker.activate_task(recurring)
+        run(tasker, recurring)
+        assert tasker.is_active(recurring)
+    minutes = tasker.get_activity(minutes=5)
+    assert [sum(m[key] for m in minutes) for key in ("finished", "failed", "waited")] == [2, 2, 1]
     assert tasker.get_activity(minutes=5, now=clock.time() + 3600)[-1]["finished"] == 0

@@ -177,7 +177,9 @@ class TaskLog:
         """How many tasks finished, failed and went to waiting in each of the last `minutes`
         minutes, oldest first: `minute` (epoch seconds at its start), `finished`, `failed`,
         `waited`. Read from the newest `newest` state changes (by id, so the cost stays
-        bounded however long the history is)."""
+        bounded however long the history is). A recurring task's run, and a run retried, end
+        active again: their history notes ("finished; runs again at ...", "failed; retry 1 of
+        3 ...") count them as finished and failed runs."""
         from .state import TaskState
         now = time.time() if now is None else now
         first = (int(now) // 60 - minutes + 1) * 60
@@ -185,11 +187,11 @@ class TaskLog:
                                    "waited": 0} for n in range(minutes)}
         keys = {TaskState.FINISHED: "finished", TaskState.FAILED: "failed",
                 TaskState.WAITING: "waited"}
-        for at, new_state in self.db.all(
-                sql.NEWEST_CHANGES, (newest,)):
+        for at, new_state, note in self.db.all(sql.NEWEST_CHANGES, (newest,)):
             if at < first:
                 break
-            key = keys.get(new_state)
+            key = keys.get(new_state) or next(
+                (outcome for outcome in ("finished", "failed") if note.startswith(outcome + ";")), None)
             bucket = counts.get(int(at) // 60 * 60)
             if key and bucket is not None:
                 bucket[key] += 1

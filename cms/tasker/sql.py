@@ -178,7 +178,7 @@ CLEAR_LOG_COUNTS = ("UPDATE tasker_tasks SET log_lines = 0, log_dropped = 0, log
 LOG_COUNTS = "SELECT progress, log_errors, log_warnings FROM tasker_tasks WHERE pages_id = ?"
 HISTORY_OF = ("SELECT at, old_state, new_state, who, note FROM tasker_history "
               "WHERE pages_id = ? ORDER BY id")
-NEWEST_CHANGES = "SELECT at, new_state FROM tasker_history ORDER BY id DESC LIMIT ?"
+NEWEST_CHANGES = "SELECT at, new_state, note FROM tasker_history ORDER BY id DESC LIMIT ?"
 
 # -- status (one read per answer) ------------------------------------------------------------
 _STATUS = ("SELECT t.state, t.running, t.progress, t.log_errors, t.log_warnings, p.status, "
