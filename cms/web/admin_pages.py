@@ -576,9 +576,7 @@ def refuse_hidden_references(ctx: Context, field: Any, page: Page, parts: list[s
     held = set(pages.stored_values(field, [page.id]).get(page.id, ())) if page.id else set()
     for part in parts:
         for item in split_page_list(part):
-            found = (pages.get_by_path(item) if item.startswith("/") else
-                     pages.get(int(item)) if item.isdecimal() and item.isascii() and len(item) <= 18
-                     else None)      # anything else is for page.set to refuse
+            found = pages.get_typed(item)    # an id or a path; anything else is for page.set
             if found and found.id not in held and not pages.viewable_ids([found.id]):
                 raise field.type.invalid(field, parts, "page",
                                          f"names a page that does not exist: {item}")
