@@ -236,6 +236,11 @@ def test_the_user_list_pages_by_name_and_finds_names_and_emails(site, superuser,
     assert by_name.text.count('data-user="member') == 10
     quoted = superuser.get('/admin/access/users/?q=%22%2C+id%3E0')      # '", id>0' is looked for
     assert quoted.status == 200 and "No users whose name or email contains" in quoted.text
+    for nothing_of_a_name in ("%22", "%40%40", "%27"):       # '"', '@@', "'": no name is made of them
+        answer = superuser.get(f"/admin/access/users/?q={nothing_of_a_name}")
+        assert "No users whose name or email contains" in answer.text, nothing_of_a_name
+    at = superuser.get("/admin/access/users/?q=%40club")        # '@club': in the emails
+    assert at.text.count('data-user="member') == 6
     past = superuser.get("/admin/access/users/?start=500")
     assert "the list has 57" in past.text and 'href="/admin/access/users/"' in past.text
 

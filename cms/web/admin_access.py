@@ -45,9 +45,13 @@ def register(web: Web) -> None:
         would render in full at every visit."""
         start = ctx.int_param("start", 0, 0, 10 ** 9)
         q = ctx.site.sanitizer.text(ctx.query("q"), 100, strip_tags=False)    # searched as typed
+        # A name is matched as a page name, which a text like `"` or `@` sanitizes away to
+        # nothing, and `name%=` of nothing matched every user: such a text is looked for in
+        # the emails alone.
+        fields = "name|email" if ctx.site.sanitizer.page_name(q) else "email"
         found = ctx.site.pages.find(", ".join(
             [f"parent={USERS_PATH}", "include=all", "sort=name", f"start={start}",
-             f"limit={USERS_PAGE_SIZE}"] + ([f"name|email%={selector_quoted(q)}"] if q else [])))
+             f"limit={USERS_PAGE_SIZE}"] + ([f"{fields}%={selector_quoted(q)}"] if q else [])))
         users = [User.of(page) for page in found]
         names = ctx.site.users.role_names_of(user.id for user in users)     # one query, not one a user
         rows = [(user, names[user.id]) for user in users]
