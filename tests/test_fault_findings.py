@@ -6,6 +6,8 @@ Counter module (`runner_jobs.py`).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from conftest import ENGINE
 from tasker_support import prepare_counter_site
@@ -171,3 +173,68 @@ def test_a_run_now_step_whose_method_calls_sys_exit_fails_its_task(tasker):
     log = "\n".join(tasker.get_log(task))
     assert row(tasker, task)[:2] == (TaskState.FAILED, 0), log
     assert "SystemExit" in log
+
+
+def wall_clock_set(monkeypatch, by: float, once: Callable[[], bool]) -> None:
+    """This process's wall clock (`time.time()`) moves by `by` seconds once `once()` holds, as
+    an NTP step or an admin's `date -s` moves it; the monotonic clock does not move."""
+    import time
+    real = time.time
+    moved = []
+
+    def now() -> float:
+        if not moved and once():
+            moved.append(True)
+        return real() + (by if moved else 0.0)
+    monotonic_before = time.monotonic
+    monkeypatch.setattr(time, "time", now)
+    assert time.monotonic is monotonic_before
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("runner", ["run now", "worker"])
+def test_a_wall_clock_set_forward_mid_step_kills_no_step(tasker, monkeypatch, tmp_path, runner):
+    """The runners timed a step by the wall clock: set an hour forward while a step ran (an
+    NTP step after a VM resumed, `date -s`), every running step was an hour past its deadline,
+    so the runner killed it and failed its task ("ran past its timeout"), though it was
+    seconds into a step of ten. They time steps by the monotonic clock now."""
+    import time
+    started = tmp_path / "started"
+    # (a worker took the jump for a freeze of its own, and killed the step only when it ran on
+    # for more than the grace after it)
+    seconds = 2 if runner == "run now" else 7
+    task = add_task(tasker, "stubborn", "Computes for some seconds",
+                    {"started": str(started), "seconds": seconds})
+    wall_clock_set(monkeypatch, 3600, started.exists)
+    if runner == "run now":
+        from cms.tasker.runners.browser import run_supervised_step
+        assert run_supervised_step(tasker, task.id, {"invoker": "admin", "admin_run": True,
+                                                     "timeout": time.time() + 10})
+    else:
+        from cms.tasker.runners.worker import run_worker
+        lines: list[str] = []
+        run_worker(tasker.site.db.url, str(tasker.site.site_dir), processes=1, until_idle=True,
+                   step_seconds=10, quiet=True, out=lines.append)
+        assert not any("killed" in line for line in lines), lines
+    log = "\n".join(tasker.get_log(task))
+    assert started.exists() and "past its timeout" not in log, log
+    assert row(tasker, task)[:2] == (TaskState.FINISHED, 0), log
+
+
+def test_a_wall_clock_set_back_mid_step_does_not_keep_the_step_running(tasker, monkeypatch):
+    """`allowed_to_execute()` compared the wall clock with the step's deadline: set an hour
+    back mid-step, it said "go on" for an hour more, and the runner (which times the step by
+    the monotonic clock) would kill the step and fail its task past its deadline. The step
+    keeps its deadline as a monotonic reading now, as its runner does."""
+    import time
+    task = add_task(tasker, "import_rows", "Imports for a second",
+                    {"total": 1000, "every": 50, "delay": 0.005})
+    fifth: list[bool] = []
+    tasker.site.pages.add_hook_after("save", lambda event: fifth.append(True)
+                                     if event.arguments[0].name == "row-5" else None)
+    wall_clock_set(monkeypatch, -3600, lambda: bool(fifth))
+    began = time.monotonic()
+    assert tasker.execute_task(task, {"timeout": time.time() + 1.5, "invoker": "cron"})
+    took = time.monotonic() - began
+    assert took < 3.5, f"the step ran {took:.1f} s of a 1.5 s timeout"
+    assert 5 < tasker.site.pages.count("template=row, include=all") < 1000

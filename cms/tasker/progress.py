@@ -138,18 +138,18 @@ class Progress:
         near `options["memory_limit"]` (90%). No query: state changes are seen by saves.
         """
         step = self.steps.get(task.id if isinstance(task, Page) else task)
-        now = time.time()
         if step is None:
             if isinstance(task, Page) and as_state(task.get("task_state")) != TaskState.ACTIVE:
                 return False
             timeout = float(options.get("timeout") or 0)
             limit = int(options.get("memory_limit") or 0)
-            if timeout and now >= timeout - 2.0:
+            if timeout and time.time() >= timeout - 2.0:
                 return False
             return not (limit and current_rss() >= MEMORY_SHARE * limit)
         if step.stopped:
             return False
-        if step.timeout and now >= step.timeout - step.margin:
+        now = time.monotonic()                   # the step's deadline is a monotonic reading
+        if step.deadline and now >= step.deadline - step.margin:
             return False
         if step.memory_limit and now >= step.next_memory_check:
             step.next_memory_check = now + MEMORY_CHECK_EVERY

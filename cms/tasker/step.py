@@ -167,10 +167,10 @@ class Step:
         self.lost = False
         self.due = False
         self.finished = False
-        self.started = time.time()
+        self.started = time.time()         # epoch, as the steps table shows it; durations: `began`
         self.last_save = now
         self.last_heartbeat = now
-        self.began = now                   # monotonic: the claims queued behind it (heartbeat)
+        self.began = now                   # monotonic: how long it ran, the claims queued behind it
         self.ahead = ahead                 # those claims (a runner's batch of short steps)
         self.heartbeat_interval = (max(claim.lease_seconds / 3.0, 0.5) if runner.storage.shared
                                    else float("inf"))
@@ -184,9 +184,13 @@ class Step:
         self.start_text = data_text         # task_data when the step began (idle steps)
         self.peak_rss = 0
         self.next_memory_check = 0.0
-        self.timeout = float(options.get("timeout") or 0)
+        timeout = float(options.get("timeout") or 0)
+        span = timeout - self.started if timeout else 0
+        # options["timeout"] is epoch seconds; the step keeps it as a monotonic reading, as the
+        # runner watching it does (slots.py), so a wall clock set back does not run the step
+        # past the runner's kill, nor one set forward end it at once.
+        self.deadline = now + span if timeout else 0.0
         self.memory_limit = int(options.get("memory_limit") or 0)
-        span = self.timeout - self.started if self.timeout else 0
         self.margin = min(2.0, max(0.05, 0.1 * span))
         self.tx = StepTransaction(runner, claim, self._unflush, ahead)
 
@@ -509,7 +513,7 @@ class StepRunner:
         if ahead.queued():
             return 0
         storage = self.storage
-        took = time.time() - step.started
+        took = time.monotonic() - step.began
         if took >= storage.batch_seconds / 4 or step.tx.committed:
             return 1
         return min(storage.batch_steps, int(storage.batch_seconds / max(took, 1e-6)))
@@ -615,7 +619,7 @@ class StepRunner:
                     self.tasker.logs.append(step.task_id, step.lines, step.log_cap)
                     step.lines = []
                 db.insert(sql.ADD_STEP, (step.task_id, step.started,
-                                         max(0.0, time.time() - step.started), 0, step.peak_rss,
+                                         max(0.0, time.monotonic() - step.began), 0, step.peak_rss,
                                          step.claim.invoker[:128], "transient"))
         try:
             db.retry(release_now)
@@ -675,7 +679,7 @@ class StepRunner:
             db.defer(sql.SAVE_DATA, (data_text, fold(data_text), step.task_id))
             step.data_text = data_text
         step.peak_memory()
-        seconds = max(0.0, time.time() - step.started)
+        seconds = max(0.0, time.monotonic() - step.began)
         keep_key = live_key if new in LIVE_STATES else None
         hold = int(end.hold)
         db.defer(self.storage.sql(sql.STEP_END), (int(new), hold, step.claim.lease_seconds, hold,

@@ -230,7 +230,7 @@ class SqliteStorage(TaskStorage):
         wait = self.db.pw.lock_timeout if timeout is None else timeout
         on_wait = self.on_wait
         if on_wait is not None:
-            on_wait(time.time())
+            on_wait(time.monotonic())
         try:
             return poll_for_lock(self.db.pw, write, wait)
         except DatabaseBusy as exc:

@@ -31,7 +31,7 @@ from typing import TYPE_CHECKING, Any
 from ..claim import Claim, claim_task, release, why_not_claimable
 from ..refs import acting_name
 from .executor import die_with_parent
-from .slots import Slot
+from .slots import Slot, monotonic_of
 from .supervisor import DEFAULT_GRACE, WATCH_EVERY, died_how, fail_claimed, overran, overrun_text, reap_now
 
 if TYPE_CHECKING:
@@ -107,14 +107,15 @@ def run_claimed_supervised(tasker: Tasker, claim: Claim, params: dict[str, Any])
 def watch(tasker: Tasker, claim: Claim, process: Any, slot: Slot, deadline: float) -> bool:
     """Wait for the child; kill it past `deadline` + GRACE, not counting a wait for SQLite's
     write lock (the task fails), hand the task on when it died mid-step. True when the step
-    ran and did not fail."""
-    started = time.time()
+    ran and did not fail. Timed by the monotonic clock, as the slot (see slots.py)."""
+    started = time.monotonic()
+    due = monotonic_of(deadline)
     while True:
         process.join(WATCH_EVERY)
         if process.exitcode is not None:
             break
-        now = time.time()
-        if overran(slot, deadline, GRACE, now):
+        now = time.monotonic()
+        if overran(slot, due, GRACE, now):
             os.kill(process.pid, signal.SIGKILL)
             process.join(5)
             fail_claimed(tasker, claim, overrun_text(deadline, GRACE, now - started),
@@ -161,15 +162,14 @@ def child_main(url: str, site_dir: str, claim: Claim, params: dict[str, Any], sl
     stepping = threading.get_ident()
     tasker.storage.on_wait = lambda since: (slot.waiting(since)      # not the heartbeat's waits
                                             if threading.get_ident() == stepping else None)
-    slot.start(claim.task_id, claim.token, float(params["timeout"]), time.time(),
-               claim.lease_seconds)
+    slot.start(claim.task_id, claim.token, float(params["timeout"]), claim.lease_seconds)
     code = EXIT_FAILED
     try:
         code = EXIT_OK if tasker.execute_task(claim.task_id, {**params, "claim": claim}) \
             else EXIT_FAILED
     except Exception:
         traceback.print_exc()
-    slot.end(code != EXIT_OK, time.time())
+    slot.end(code != EXIT_OK)
     sys.stderr.flush()
     try:
         site.close()

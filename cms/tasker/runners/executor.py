@@ -230,13 +230,13 @@ class Executor:
     def run_claimed(self, tasker: Tasker, claim: Claim, settings: dict[str, Any]) -> bool:
         """Run one step of a claimed task, with the slot written around it; print its line."""
         config = self.config
-        started = time.time()
-        deadline = started + config.step_seconds
+        started = time.monotonic()
+        deadline = time.time() + config.step_seconds
         if config.end:
             deadline = min(deadline, config.end)
         slot = self.slot
         if slot is not None:
-            slot.start(claim.task_id, claim.token, deadline, started, claim.lease_seconds)
+            slot.start(claim.task_id, claim.token, deadline, claim.lease_seconds)
         ok = cut = False
         tasker.runner.outage = False
         try:
@@ -259,11 +259,11 @@ class Executor:
             self.failed += not ok and not cut
             self.cut += cut
             if slot is not None:
-                slot.end(not ok and not cut, time.time(), cut=cut)
+                slot.end(not ok and not cut, cut=cut)
         if not ok and not self._release(tasker, claim):
             self.pending.append(claim)
         if not config.quiet:
-            self._report(tasker, claim.task_id, time.time() - started)
+            self._report(tasker, claim.task_id, time.monotonic() - started)
         return ok
 
     @staticmethod

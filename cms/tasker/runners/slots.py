@@ -4,6 +4,11 @@ Each child has one `Slot`: the task it runs now (0 = none), that step's deadline
 token, whether it waits for SQLite's write lock (and since when), and counters. The child
 writes it around every step; the supervisor reads it about ten times a second to heartbeat the
 claim, kill a step that overran its deadline, and hand on the task of a child that died.
+
+Its times are `time.monotonic()` readings, one clock for every process of the machine: a wall
+clock set forward (an NTP step, an admin's `date -s`) must not make every running step look an
+hour past its deadline, and be killed for it. A step's deadline comes as epoch seconds (the
+`timeout` a method gets) and is stored as the monotonic reading it corresponds to at its start.
 """
 from __future__ import annotations
 
@@ -18,7 +23,7 @@ TOKEN_SIZE = 64
 
 @dataclass
 class Busy:
-    """A consistent copy of what a child is running."""
+    """A consistent copy of what a child is running (`deadline`, `started`: monotonic)."""
 
     task_id: int
     token: str
@@ -37,19 +42,20 @@ class Slot:
         self.token = ctx.RawArray("c", TOKEN_SIZE)
 
     # -- the child's side ---------------------------------------------------------------------
-    def start(self, task_id: int, token: str, deadline: float, started: float,
-              lease_seconds: float) -> None:
+    def start(self, task_id: int, token: str, deadline: float, lease_seconds: float) -> None:
+        """A step of `task_id` starts now; `deadline` in epoch seconds (0 = none)."""
         values = self.values
         values[SEQ] += 1
         self.token.value = token.encode()[:TOKEN_SIZE - 1]
-        values[DEADLINE] = deadline
+        started = time.monotonic()
+        values[DEADLINE] = monotonic_of(deadline) if deadline else 0.0
         values[STARTED] = started
         values[LEASE] = lease_seconds
         if not values[FIRST]:
             values[FIRST] = started
         values[TASK] = task_id            # written last: the step is visible once complete
 
-    def end(self, failed: bool, now: float, cut: bool = False) -> None:
+    def end(self, failed: bool, cut: bool = False) -> None:
         """The step ended: `failed` by its own fault, or `cut` off by a database outage."""
         values = self.values
         values[TASK] = 0                  # written first: the supervisor stops acting on it
@@ -58,14 +64,14 @@ class Slot:
             values[FAILED] += 1
         if cut:
             values[CUT] += 1
-        values[LAST] = now
+        values[LAST] = time.monotonic()
 
     def waiting(self, since: float) -> None:
-        """The child waits for SQLite's write lock since `since` (epoch seconds; 0 = no more).
-        A step waiting for another step's lock is not overrunning its own time."""
+        """The child waits for SQLite's write lock since `since` (time.monotonic(); 0 = no
+        more). A step waiting for another step's lock is not overrunning its own time."""
         values = self.values
         if not since:
-            values[WAITED] = time.time()
+            values[WAITED] = time.monotonic()
         values[WAITING] = since
 
     # -- the supervisor's side ----------------------------------------------------------------
@@ -115,3 +121,13 @@ class Slot:
     @property
     def last(self) -> float:
         return self.values[LAST]
+
+
+def monotonic_of(epoch: float) -> float:
+    """The `time.monotonic()` reading that epoch second `epoch` is, as the clocks stand now."""
+    return time.monotonic() + (epoch - time.time())
+
+
+def epoch_of(monotonic: float) -> float:
+    """The epoch second that `time.monotonic()` reading `monotonic` is, as the clocks stand now."""
+    return time.time() - (time.monotonic() - monotonic)

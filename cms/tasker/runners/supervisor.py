@@ -42,7 +42,7 @@ from typing import TYPE_CHECKING, Any, Callable
 
 from .. import sql
 from .executor import EXIT_DONE, EXIT_ERROR, EXIT_RECYCLE_MEMORY, EXIT_RECYCLE_STEPS, RunnerConfig, child_main
-from .slots import Busy, Slot
+from .slots import Busy, Slot, epoch_of
 
 if TYPE_CHECKING:
     from ..tasker import Tasker
@@ -227,7 +227,7 @@ class Supervisor:
                 pass
 
     def _watch(self) -> None:
-        now = time.time()
+        now = time.monotonic()             # the slots' clock: a wall clock set forward kills nothing
         if self.last_watch and now - self.last_watch >= FROZEN_AFTER:
             self.woke_at = now
         self.last_watch = now
@@ -274,7 +274,7 @@ class Supervisor:
         return rss > limit and rss - child.base[1] > MEMORY_SLACK
 
     def _kill_overrun(self, child: Child, busy: Busy, now: float) -> None:
-        text = overrun_text(busy.deadline, self.grace, now - busy.started)
+        text = overrun_text(epoch_of(busy.deadline), self.grace, now - busy.started)
         self._kill(child, busy, text, f"step killed after {now - busy.started:.1f} s (past its "
                                       f"timeout + {self.grace:g} s grace); the task failed")
         self.outcome.killed += 1
