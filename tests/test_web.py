@@ -1156,3 +1156,33 @@ def test_a_task_names_the_page_it_works_on_only_to_whoever_may_view_it(web_site,
     assert "Behind the curtain" in detail and "Top secret plans" not in detail
     assert steerer.get(f"/admin/tasks/{shown.id}/").status == 200
     steerer.close()
+
+
+@pytest.mark.parametrize("stop", ["SIGINT", "SIGTERM"])
+def test_one_server_stopped_before_its_loop_runs_stops_cleanly(web_site, db_url, tmp_path, stop):
+    """A stop that reached a one-process server after its port was bound but before waitress's
+    loop ran (a script that stops the server as soon as the port answers) escaped `serve` as a
+    KeyboardInterrupt: the command said "cms: interrupted" and exited 130, not 0, and the
+    background runners were left running. Now it shuts down as a stop in the loop does."""
+    import signal
+    import socket
+
+    import cms
+    from cms.web.server import serve
+    seen = []
+
+    def stop_now(server) -> None:
+        seen.append(server)
+        os.kill(os.getpid(), getattr(signal, stop))
+
+    previous = {number: signal.getsignal(number) for number in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        serve(lambda: cms.boot(db_url, site_dir=tmp_path), "127.0.0.1", 0, threads=2,
+              on_started=stop_now)
+    except KeyboardInterrupt:
+        pytest.fail("the stop escaped serve() as a KeyboardInterrupt")
+    server = seen[0]
+    assert not any(runner.running for runner in server.background)
+    with pytest.raises(OSError):
+        socket.create_connection(("127.0.0.1", server.port), 0.5).close()
+    assert {number: signal.getsignal(number) for number in previous} == previous

@@ -312,12 +312,18 @@ def serve(site_factory: SiteFactory, host: str = "127.0.0.1", port: int = 8080,
     # SIGINT came ignored (a command started in the background by a script inherits that,
     # and Python then installs no KeyboardInterrupt for it): waitress ends its loop on the
     # KeyboardInterrupt and Server.run shuts down. The handlers are in place before the port
-    # is bound, so a stop sent as soon as it answers is not lost.
+    # is bound, so a stop sent as soon as it answers is not lost: one that comes before the
+    # loop runs (on_started, say) shuts the server down the same way, and `serve` returns.
     previous = {number: signal.signal(number, _interrupt_once) for number in STOP_SIGNALS}
+    server = None
     try:
         server = Server(site_factory, host, port, threads, lazy_cron=lazy_cron)
         _started(server, processes, threads, on_started)
         server.run()
+    except KeyboardInterrupt:
+        if server is not None and not server._stopped.is_set():    # run() had not begun
+            server.waitress.close()
+            server._shutdown()
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
