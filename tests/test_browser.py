@@ -547,3 +547,25 @@ def test_a_tasks_log_opens_on_its_newest_lines(web_site, page):
     }""", timeout=5000)
     last = log.locator("li").last
     assert "line 299" in last.inner_text()
+
+
+def test_run_now_on_a_recurring_task_runs_one_run_and_says_when_the_next_is_due(web_site, page):
+    """Run now on a nightly task ran its whole run, then again and again back to back for as
+    long as the page stayed open: each run left the task active (due at the next night), the
+    page's loop called `run` again while the task was active, and a step the browser asks for
+    does not wait for the schedule. A re-index every night became a re-index every second."""
+    tasker = web_site.modules.get("Tasker")
+    task = tasker.create_task("WebJobs", "count_to", web_site.pages.get(1), "Nightly count",
+                              task_data={"target": 2}, every="0 3 * * *")
+    log_in(page)
+    page.goto(page.base + "/admin/tasks/")
+    page.locator(f'tr[data-task-id="{task.id}"]').get_by_role("button", name="Run now").click()
+    page.wait_for_url(f"{page.base}/admin/tasks/{task.id}/")
+    deadline = time.monotonic() + 15
+    while tasker.get_details(task)["steps"] < 1 and time.monotonic() < deadline:
+        time.sleep(0.1)
+    time.sleep(3)                                  # time for more runs, were the loop going on
+    assert tasker.get_details(task)["steps"] == 1
+    page.locator("#run-note", has_text="next run").wait_for(timeout=5000)
+    assert "03:00:00 UTC" in page.locator("#run-note").inner_text()
+    assert state_of(web_site, task) == 1           # still scheduled: cron runs it at 03:00

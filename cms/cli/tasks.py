@@ -162,14 +162,6 @@ class _TaskFailures(logging.Filter):
         return not (record.name.startswith("cms.") and record.levelno >= logging.ERROR)
 
 
-def _due_later(tasker: Any, task_id: int) -> str | None:
-    """When an active task waits for its `not_before`, as text; None when it is due now. A
-    step that ends a recurring task's run (or fails with a retry) leaves it active but due
-    later: `tasks run` would otherwise run the next occurrence at once, for ever."""
-    not_before = tasker.get_details(task_id).get("not_before")
-    return _iso(not_before) if not_before is not None and float(not_before) > time.time() else None
-
-
 def _summary(tasker: Any, task: Any) -> dict[str, Any]:
     from ..tasker import state_info
     state = int(task.get("task_state") or 0)
@@ -372,6 +364,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         handler.addFilter(said_at_the_end)
     try:
         while True:
+            due_before = tasker.due_at(task.id)
             ran = tasker.execute_task(task.id, {"invoker": "cli",
                                                 "timeout": time.time() + step_seconds})
             state = tasker.get_state(task.id)
@@ -385,15 +378,15 @@ def cmd_run(args: argparse.Namespace) -> int:
             last = line
             if interrupts or state != TaskState.ACTIVE:
                 break
-            due = _due_later(tasker, task.id)
-            if due:               # a recurring task's next run, or a retry after a failure
+            due = tasker.due_at(task.id)
+            if due is not None and due != due_before:    # the run's end, or a failed step's retry
                 if tty:
                     print()
                 if ran:
                     print(f"task {task.id} ran to the end of this run; its next run is due at "
-                          f"{due} (cron or a worker runs it then)")
+                          f"{_iso(due)} (cron or a worker runs it then)")
                     return 0
-                return _fail(f"task {task.id}'s step failed; it is retried at {due} (see "
+                return _fail(f"task {task.id}'s step failed; it is retried at {_iso(due)} (see "
                              f"`python run.py tasks show {task.id}`)")
             if not ran:
                 if tty:

@@ -21,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import secrets
+import time
 from collections.abc import Callable, Iterable
 from functools import cached_property
 from typing import Any, ClassVar
@@ -455,6 +456,18 @@ class Tasker(Module, Hookable):
         if details is None:
             raise TaskError(f"page {task_id} is not a task")
         return details
+
+    def due_at(self, task: Page | int) -> float | None:
+        """When the task waits for its `not_before` (a recurring task's next run, a failed
+        step's retry, a start given at creation), in epoch seconds; None when it is due now.
+
+        A step asked for by hand (Run now, `tasks run`) does not wait for it, so those ask
+        before and after their step: a time the step changed means it ended a run (or failed
+        with a retry left) and the next is for a runner, later; one it kept means go on."""
+        not_before = self.get_details(task)["not_before"]
+        if not_before is None or float(not_before) <= time.time():
+            return None
+        return float(not_before)
 
     def count_by_state(self, include_hidden: bool = True) -> dict[int, int]:
         """How many tasks are in each state (trashed ones left out)."""

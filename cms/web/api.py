@@ -16,9 +16,11 @@ the `tasker-admin` permission or a valid CSRF token, 404 for a task that does no
 Commands: status; activate (ready to run by cron, worker or lazy cron); start (activate, then
 the page calls `run`); run (one step now, as the logged-in user, for at most `ajax_timeout`
 seconds: the request waits for it, and a step that overruns it by the grace is killed, see
-`cms/tasker/runners/browser.py`); suspend; kill; reset (back to waiting with the initial data); restart
-(reset, then activate); trash; create (`module`, `method` - one of the module's
-`task_methods` -, `pageid`, `title`, `task_data` JSON text).
+`cms/tasker/runners/browser.py`; its `result` starts `busy: ` when the page should ask again
+in a moment, `later: ` when the step ended a recurring task's run or failed with a retry left,
+which a runner takes at the time it names, so the page stops); suspend; kill; reset (back to
+waiting with the initial data); restart (reset, then activate); trash; create (`module`,
+`method` - one of the module's `task_methods` -, `pageid`, `title`, `task_data` JSON text).
 """
 from __future__ import annotations
 
@@ -39,6 +41,7 @@ if TYPE_CHECKING:
     from .app import Context, Web
 
 BUSY = "busy: "      # a `run` answer that tells the page to wait a moment before the next call
+LATER = "later: "    # a `run` answer that ends the page's loop: the task's next run is a runner's
 COMMANDS = ("status", "activate", "start", "run", "suspend", "kill", "reset", "restart",
             "trash", "create")
 MAX_TASK_DATA = 1_000_000
@@ -143,9 +146,19 @@ def run_step(ctx: Context, tasker: Any, task: Any) -> str:
     params = {"timeout": time.time() + timeout, "invoker": ctx.user.name, "admin_run": True}
     if row.running:
         return BUSY + "another runner is executing a step of this task"
+    # A step run by hand does not wait for the task's schedule: the page must stop once the
+    # step set a later time, or it ran a recurring task's runs, or spent its retries, at once.
+    due_before = tasker.due_at(task.id)
     if run_supervised_step(tasker, task.id, params):
+        due = tasker.due_at(task.id)
+        if due is not None and due != due_before:
+            return (f"{LATER}this run is done; its next run is due at {when(due)} (cron or a "
+                    "worker runs it then)")
         return "step done"
     after = task_row(tasker, tasker.get_task_by_id(task.id))
+    due = tasker.due_at(task.id)
+    if after.state == ACTIVE and due is not None and due != due_before:
+        return f"{LATER}the step failed; it is retried at {when(due)} (see the log)"
     if after.state == ACTIVE:
         # Not claimed (a worker took it a moment ago, or max_running tasks run): the page
         # waits a little before it asks again.

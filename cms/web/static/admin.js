@@ -406,7 +406,10 @@
           say("Stopped: " + data.result);
           return;
         }
-        if (data.task_state === ACTIVE) {
+        if (data.result.indexOf("later: ") === 0) {
+          // the run is over (a recurring task's) or a retry waits: a runner takes it then
+          say("Stopped: " + data.result.slice(7) + ".");
+        } else if (data.task_state === ACTIVE) {
           var busy = data.result.indexOf("busy") === 0;
           say(busy ? "Another runner has this step; waiting for it." : "Running: " + data.progress + "% done.");
           setTimeout(step, busy ? 1000 : 50);
