@@ -2,6 +2,9 @@
 admin's confirmations, create_task's errors and the charts, found by following the README."""
 from __future__ import annotations
 
+import re
+import time
+
 import pytest
 from webclient import Client, prepare_site, running_server
 
@@ -39,3 +42,28 @@ def test_run_now_on_a_failing_task_with_retries_says_when_it_is_retried(web_site
     assert step["task_state"] == 1                      # active: retried later
     assert not step["result"].startswith("busy")
     assert "retried at" in step["result"] and "UTC" in step["result"]
+
+
+def test_a_task_page_says_when_a_scheduled_task_runs(web_site, admin):
+    """A nightly task, or one created to start in an hour, showed as READY TO RUN with
+    nothing on its page to say it would not run before then (nor that it repeats): the time
+    was only in `tasks show` and, once a run had ended, in a log line. Action Scheduler's
+    list has a "Scheduled date" for every action."""
+    tasker = web_site.modules.get("Tasker")
+    home = web_site.pages.get(1)
+    nightly = tasker.create_task("WebJobs", "count_to", home, "Nightly", task_data={"target": 1},
+                                 every="0 3 * * *", retry={"attempts": 2, "backoff": 30})
+    tasker.activate_task(nightly)
+    tasker.execute_task(nightly, {"invoker": "cron"})          # its first run, now
+    later = tasker.create_task("WebJobs", "count_to", home, "Later", task_data={"target": 2},
+                               not_before=time.time() + 3600)
+    tasker.activate_task(later)
+    page = admin.get(f"/admin/tasks/{nightly.id}/").text
+    next_run = time.strftime("%Y-%m-%d 03:00:00 UTC", time.gmtime(tasker.due_at(nightly)))
+    assert re.search(r"<dt>Next run</dt>\s*<dd>" + next_run, page), page
+    assert re.search(r"<dt>Repeats</dt>\s*<dd>0 3 \* \* \*", page)
+    assert re.search(r"<dt>Retries</dt>\s*<dd>2, after 30 s", page)
+    page = admin.get(f"/admin/tasks/{later.id}/").text
+    assert re.search(r"<dt>Next run</dt>\s*<dd>" + time.strftime(
+        "%Y-%m-%d %H:%M:%S UTC", time.gmtime(tasker.due_at(later))), page)
+    assert "<dt>Repeats</dt>" not in page

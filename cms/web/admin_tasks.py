@@ -256,8 +256,41 @@ def panel_values(ctx: Context, tasker: Any, task: Any) -> dict[str, Any]:
     waits_for = ctx.site.pages.get_many(tasker.get_dependencies(task))
     return {"t": row, "data": data, "data_text": data_text, "history": history, "steps": steps,
             "figures": figures(found, row.state == ACTIVE), "waits_for": waits_for,
+            "schedule": schedule(tasker.get_details(task), row.state == ACTIVE),
             "charts": drawn, "size": {"width": charts.WIDTH, "height": charts.HEIGHT},
             "limit": charts.CHART_STEPS}
+
+
+class Schedule(NamedTuple):
+    next_run: str     # when an active task waits for its time ("" when it is due now)
+    repeats: str      # a recurring task's `every` ("" when it runs once)
+    retries: str      # its retry policy and the retries used ("" without one)
+
+
+def schedule(details: dict[str, Any], active: bool) -> Schedule:
+    """When the task runs, as the task page says it: an active task due later showed as
+    "ready to run" with nothing to say it would wait until the night (`tasks show` said)."""
+    not_before = details.get("not_before")
+    next_run = ""
+    if active and not_before is not None and float(not_before) > time.time():
+        next_run = f"{when(not_before)} (in {format_seconds(float(not_before) - time.time())})"
+    retries = ""
+    if details.get("retry"):
+        policy = json.loads(details["retry"])
+        retries = (f"{policy.get('attempts', 0)}, after {policy.get('backoff', 0):g} s, doubling "
+                   f"({details.get('failures') or 0} used)")
+    return Schedule(next_run, repeats_text(str(details.get("every") or "")), retries)
+
+
+def repeats_text(every: str) -> str:
+    """`every` as stored: seconds ("every 20 s", "every 1 h 0 min") or a cron expression."""
+    if not every:
+        return ""
+    try:
+        seconds = float(every)
+    except ValueError:
+        return f"{every} (cron, UTC)"
+    return "every " + (format_seconds(seconds) if seconds >= 60 else f"{every} s")
 
 
 def rate_text(records: float, seconds: float) -> str:
