@@ -67,3 +67,22 @@ def test_a_task_page_says_when_a_scheduled_task_runs(web_site, admin):
     assert re.search(r"<dt>Next run</dt>\s*<dd>" + time.strftime(
         "%Y-%m-%d %H:%M:%S UTC", time.gmtime(tasker.due_at(later))), page)
     assert "<dt>Repeats</dt>" not in page
+
+
+def test_reset_of_a_failed_task_asks_first_as_it_throws_its_log_away(web_site, admin):
+    """A failed task's row offers Try again and Reset side by side; Reset, unasked, cleared
+    the log with the traceback the developer had come to read, and the steps, in one click.
+    The README: what cannot be taken back in one click asks first. A killed task, at 0% with
+    an empty log, has nothing to lose and is still reset at once."""
+    tasker = web_site.modules.get("Tasker")
+    task = tasker.create_task("WebJobs", "count_to", web_site.pages.get(1), "Bad target",
+                              task_data={"target": "many"})
+    tasker.activate_task(task)
+    tasker.execute_task(task, {"invoker": "cron"})
+    assert tasker.get_state(task) == 5 and tasker.get_log(task)
+    listed = admin.get("/admin/tasks/").text
+    reset = re.search(rf'data-task-id="{task.id}".*?(<button[^>]*value="reset"[^>]*>)', listed, re.S)
+    assert reset and 'data-confirm="Reset this task?"' in reset.group(1)
+    asked = admin.post(f"/admin/tasks/{task.id}/action", {"cmd": "reset", "csrf_token": admin.token()})
+    assert asked.status == 200 and "Reset the task Bad target?" in asked.text
+    assert tasker.get_state(task) == 5 and tasker.get_log(task)      # asked, nothing done yet

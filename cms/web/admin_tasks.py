@@ -31,7 +31,15 @@ from . import charts
 from .answers import HttpError
 from .api import find_task, render_status, run_command, tasker_of
 from .forms import selector_quoted
-from .task_view import ACTIVE, DANGEROUS_COMMANDS, STATE_FILTERS, status_row, task_row, when
+from .task_view import (
+    ACTIVE,
+    STATE_FILTERS,
+    asks_first,
+    status_row,
+    task_row,
+    task_state,
+    when,
+)
 
 if TYPE_CHECKING:
     from .app import Context, Web
@@ -185,7 +193,8 @@ def register(web: Web) -> None:
         if cmd in ("run", "start", "create"):
             ctx.notice("error", f"{cmd} is not an action of this form; use Run now")
         else:
-            if cmd in DANGEROUS_COMMANDS:
+            state, _, progress = task_state(task)
+            if asks_first(cmd, state, progress):
                 ctx.confirm(f"{cmd.capitalize()} the task {task.get('title')}?", cmd.capitalize(), back)
             try:
                 result = run_command(ctx, tasker, task, cmd)

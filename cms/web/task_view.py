@@ -8,7 +8,8 @@ API's `status_html` and the public task page:
 - actions by state: waiting -> Activate, Run now; active -> Deactivate, Run now (when not
   running), Kill; failed -> Try again; any other task still running (suspending) -> Kill;
   finished, killed, failed, or any task with progress -> Reset; a task that is not running ->
-  Trash; every task -> Details.
+  Trash; every task -> Details. Kill and Trash ask first, and Reset where it throws progress
+  or a log away (`asks_first`).
 """
 from __future__ import annotations
 
@@ -30,10 +31,15 @@ DANGEROUS_COMMANDS = frozenset({"kill", "trash"})     # asked "are you sure?" fi
 class Action(NamedTuple):
     command: str      # the API command (`run` opens the Run now page)
     label: str
+    danger: bool = False     # asked "are you sure?" first (asks_first)
 
-    @property
-    def danger(self) -> bool:
-        return self.command in DANGEROUS_COMMANDS
+
+def asks_first(command: str, state: int, progress: int) -> bool:
+    """Whether the admin asks before `command`: a kill or a trash always; a reset when it
+    throws something away, progress or a finished or failed task's log and steps (a failed
+    task's traceback sat beside Try again), not a killed task's 0% and empty log."""
+    return command in DANGEROUS_COMMANDS or (
+        command == "reset" and (progress > 0 or state in (FINISHED, FAILED)))
 
 
 def as_int(value: Any, default: int = 0) -> int:
@@ -76,7 +82,7 @@ def actions(state: int, running: bool, progress: int) -> list[Action]:
         found.append(Action("reset", "Reset"))
     if not running:
         found.append(Action("trash", "Trash"))
-    return found
+    return [action._replace(danger=asks_first(action.command, state, progress)) for action in found]
 
 
 def task_state(task: Any) -> tuple[int, bool, int]:
