@@ -86,3 +86,34 @@ def test_reset_of_a_failed_task_asks_first_as_it_throws_its_log_away(web_site, a
     asked = admin.post(f"/admin/tasks/{task.id}/action", {"cmd": "reset", "csrf_token": admin.token()})
     assert asked.status == 200 and "Reset the task Bad target?" in asked.text
     assert tasker.get_state(task) == 5 and tasker.get_log(task)      # asked, nothing done yet
+
+
+def test_create_task_refuses_a_method_that_cannot_take_a_task_s_arguments(site):
+    """create_task("CsvImporter", "helper", ...) of a public helper (`def helper(self)`) made a
+    task that every runner then failed with "TypeError: helper() takes 1 positional argument
+    but 4 were given"; DESIGN.md: an unknown method raises TaskError and creates nothing."""
+    import cms
+    from cms.tasker import TaskError
+
+    class Importer(cms.Module):
+        def import_rows(self, page, task_data, options):
+            return True
+
+        def import_more(self, page, *args, **kwargs):
+            return True
+
+        def helper(self):
+            return 42
+
+        def two_args(self, page, task_data):
+            return True
+
+    site.modules.register(Importer)
+    tasker = site.modules.get("Tasker")
+    home = site.pages.get(1)
+    for method in ("import_rows", "import_more"):
+        assert tasker.create_task(Importer, method, home, method)
+    for method in ("helper", "two_args"):
+        with pytest.raises(TaskError, match=rf"{method}.*\(page, task_data, options\)"):
+            tasker.create_task(Importer, method, home, method)
+    assert len(tasker.get_tasks()) == 2

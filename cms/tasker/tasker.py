@@ -160,8 +160,9 @@ class Tasker(Module, Hookable):
         `module.method(page, task_data, options)` in steps once activated.
 
         `cls` is a module class, instance or registered name; `method` any public method of
-        it. `task_data` (a dict JSON can hold) is merged over `module`, `method`, `pageid`,
-        `records_processed=0`, `max_records=0` and `task_done=0`, which it may not set.
+        it that takes (page, task_data, options). `task_data` (a dict JSON can hold) is merged
+        over `module`, `method`, `pageid`, `records_processed=0`, `max_records=0` and
+        `task_done=0`, which it may not set.
         `signature` hashes that initial data. An identical live task (waiting or active, same
         page and signature) gets a warning; `unique=True` makes the database refuse it
         (TaskError). `priority` (higher first), `not_before` (datetime or epoch seconds: no
@@ -253,8 +254,18 @@ class Tasker(Module, Hookable):
         if not isinstance(method, str) or not method or method.startswith("_"):
             raise TaskError(f"method must be the name of a public method of {name}, "
                             f"not {method!r}")
-        if not callable(inspect.getattr_static(module_class, method, None)):
+        found = inspect.getattr_static(module_class, method, None)
+        if not callable(found):
             raise TaskError(f"module {name} has no method {method!r}")
+        # a helper of the module (`def helper(self)`) failed only at its first step
+        arguments = (None,) * (4 if inspect.isfunction(found) else 3)    # self, unless bound
+        try:
+            inspect.signature(getattr(module_class, method)).bind(*arguments)
+        except TypeError:
+            raise TaskError(f"{name}.{method} cannot be a task's method: a task calls it as "
+                            f"{method}(page, task_data, options)") from None
+        except ValueError:        # no signature to read (a builtin): its step will say
+            pass
         self._checked.add((name, method))
         return name
 
