@@ -183,7 +183,11 @@ class Modules:
         if cls is None and self._scan_folder():
             cls = self._classes.get(name)
         if cls is None:
-            raise ModuleError(f"module {name!r} not found; looked in: {'; '.join(self.searched)}")
+            # what it found, and a file that did not load, say more than where it looked
+            # when the name is misspelt or its file is broken (the load error was a log line)
+            failed = "".join(f"; {error}" for error in self.load_errors[-3:])
+            raise ModuleError(f"module {name!r} not found; looked in: {'; '.join(self.searched)}; "
+                              f"modules found: {', '.join(self.known())}{failed}")
         return cls
 
     def known(self) -> list[str]:

@@ -117,3 +117,25 @@ def test_create_task_refuses_a_method_that_cannot_take_a_task_s_arguments(site):
         with pytest.raises(TaskError, match=rf"{method}.*\(page, task_data, options\)"):
             tasker.create_task(Importer, method, home, method)
     assert len(tasker.get_tasks()) == 2
+
+
+def test_a_module_not_found_names_the_modules_there_and_a_file_that_failed_to_load(tmp_path, db_url):
+    """create_task("CSVImporter", ...) for the class CsvImporter in modules/, or for a module
+    whose file has a syntax error, said only "module 'CSVImporter' not found; looked in:
+    <site>/modules; ...": the folder it had read, not what it found there nor that a file in it
+    did not load, which was a separate log line (on stderr, or nowhere in a web request)."""
+    import cms
+    from cms.tasker import TaskError
+
+    (tmp_path / "modules").mkdir()
+    (tmp_path / "modules" / "importer.py").write_text(
+        "import cms\n\nclass CsvImporter(cms.Module):\n"
+        "    def import_rows(self, page, task_data, options):\n        return True\n")
+    (tmp_path / "modules" / "broken.py").write_text(
+        "import cms\n\nclass Reindexer(cms.Module):\n    def reindex(self, page, task_data, options)\n")
+    site = cms.boot(db_url, site_dir=tmp_path)
+    tasker = site.modules.get("Tasker")
+    with pytest.raises(TaskError, match=r"modules found: CsvImporter, Dictionary, Tasker"):
+        tasker.create_task("CSVImporter", "import_rows", site.pages.get(1), "Import")
+    with pytest.raises(TaskError, match=r"broken\.py.*syntax error"):
+        tasker.create_task("Reindexer", "reindex", site.pages.get(1), "Re-index")
