@@ -78,3 +78,9 @@ def test_activity_bars_stack_within_the_box():
     for _, _, stacked in chart.columns:
         assert all(charts.PAD - 0.01 <= y <= charts.HEIGHT for y, _, _ in stacked)
     assert charts.activity_chart([{"minute": 0, "finished": 0, "failed": 0, "waited": 0}]) is None
+
+
+def test_steps_that_counted_no_records_draw_no_rate_chart():
+    """A task that failed at once, or a re-index that counts no records, showed an empty "Rate
+    per step" box captioned "top 1/s": a rate nothing had reached (its steps table said "–")."""
+    assert charts.rate_chart([dict(step, records=0) for step in steps_of(3)]) is None

@@ -57,12 +57,15 @@ def progress_chart(steps: list[dict[str, Any]], done_now: int, total: int) -> Ch
 
 
 def rate_chart(steps: list[dict[str, Any]]) -> Chart | None:
-    """Records per second of each step (or bucket of steps), as bars."""
+    """Records per second of each step (or bucket of steps), as bars; None when no step
+    counted a record (an empty box captioned "top 1/s" showed a rate nothing reached)."""
     if not steps:
         return None
     folded = buckets(steps)
     rates = [records / seconds if seconds > 0 else 0.0 for _, records, seconds in folded]
-    top = max(rates) or 1.0
+    top = max(rates)
+    if not top:
+        return None
     width = (WIDTH - 2 * PAD) / max(len(rates), MIN_BAR_SLOTS)
     bars = [(PAD + i * width, y_of(rate, top), max(width - 1, 1), HEIGHT - PAD - y_of(rate, top))
             for i, rate in enumerate(rates)]
