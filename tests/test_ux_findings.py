@@ -139,3 +139,24 @@ def test_a_module_not_found_names_the_modules_there_and_a_file_that_failed_to_lo
         tasker.create_task("CSVImporter", "import_rows", site.pages.get(1), "Import")
     with pytest.raises(TaskError, match=r"broken\.py.*syntax error"):
         tasker.create_task("Reindexer", "reindex", site.pages.get(1), "Re-index")
+
+
+def test_a_task_page_says_which_dependencies_are_done_and_what_starts_next(web_site, admin):
+    """A task whose dependency had finished still said "Waits for: First" (finished itself,
+    too), and a task's follow-ups (add_next_task) were shown nowhere: the chain a developer
+    built could not be read from the admin."""
+    tasker = web_site.modules.get("Tasker")
+    home = web_site.pages.get(1)
+    first = tasker.create_task("WebJobs", "count_to", home, "First", task_data={"target": 1})
+    second = tasker.create_task("WebJobs", "count_to", home, "Second", task_data={"target": 2})
+    third = tasker.create_task("WebJobs", "count_to", home, "Third", task_data={"target": 3})
+    tasker.add_dependency(second, first)
+    tasker.add_next_task(second, third)
+    page = admin.get(f"/admin/tasks/{second.id}/").text
+    assert re.search(r"<dt>Waits for</dt>\s*<dd><a [^>]*>First</a> \(waiting\)", page), page
+    assert re.search(rf'<dt>Then starts</dt>\s*<dd><a href="/admin/tasks/{third.id}/">Third</a>', page)
+    tasker.activate_task(first)
+    tasker.execute_task(first, {"invoker": "cron"})
+    page = admin.get(f"/admin/tasks/{second.id}/").text
+    assert "<dt>Waits for</dt>" not in page
+    assert re.search(r"<dt>Depends on</dt>\s*<dd><a [^>]*>First</a> \(finished\)", page)

@@ -262,9 +262,13 @@ def panel_values(ctx: Context, tasker: Any, task: Any) -> dict[str, Any]:
     drawn = {"progress": charts.progress_chart(many, int(data.get("records_processed") or 0),
                                                int(data.get("max_records") or 0)),
              "rate": charts.rate_chart(many)}
-    waits_for = ctx.site.pages.get_many(tasker.get_dependencies(task))
+    # each with its state: "Waits for" a task that had finished, on a finished task, misled
+    depends = [(page, state_info(*task_state(page)[:2]))
+               for page in ctx.site.pages.get_many(tasker.get_dependencies(task))]
     return {"t": row, "data": data, "data_text": data_text, "history": history, "steps": steps,
-            "figures": figures(found, row.state == ACTIVE), "waits_for": waits_for,
+            "figures": figures(found, row.state == ACTIVE), "depends": depends,
+            "waits": any(state != "finished" for _, state in depends),
+            "then_starts": ctx.site.pages.get_many(tasker.get_next_tasks(task)),
             "schedule": schedule(tasker.get_details(task), row.state == ACTIVE),
             "charts": drawn, "size": {"width": charts.WIDTH, "height": charts.HEIGHT},
             "limit": charts.CHART_STEPS}
