@@ -276,6 +276,18 @@ def test_show_names_the_page_a_trashed_task_worked_on(tasker, cli):
     assert f"on page {page.id} ({page.path})" in out
 
 
+def test_show_says_a_trashed_task_is_in_the_trash(tasker, cli):
+    """`tasks show` of a trashed task said "state killed (4), 0% done" and nothing more, where
+    the admin's page says it is in the trash; `tasks activate` then refused it "in the trash"."""
+    task = add_task(tasker, "import_rows", "Import", {"total": 2})
+    assert cli("tasks", "trash", task.id)[0] == 0
+    out = cli("tasks", "show", task.id)[1]
+    assert "in the trash" in out.splitlines()[1], out
+    assert json.loads(cli("tasks", "show", task.id, "--json")[1])["trashed"] is True
+    other = add_task(tasker, "import_rows", "Kept", {"total": 2})
+    assert json.loads(cli("tasks", "show", other.id, "--json")[1])["trashed"] is False
+
+
 def test_tasks_without_an_action_is_bad_usage(cli):
     code, _, err = cli("tasks")
     assert code == 2 and "name an action" in err

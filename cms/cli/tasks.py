@@ -213,7 +213,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         data = json.loads(task.get("task_data") or "{}")
     except ValueError:
         data = task.get("task_data")
-    info.update({"module": module, "method": method, "priority": priority,
+    info.update({"trashed": task.is_trash(), "module": module, "method": method, "priority": priority,
                  "attempts": attempts, "failures": failures, "runner": runner if info["running"] else None,
                  "invoker": invoker, "lease_until": _iso(lease) if info["running"] else None,
                  "not_before": _iso(not_before), "every": every,
@@ -225,7 +225,8 @@ def cmd_show(args: argparse.Namespace) -> int:
         return 0
     print(f"task {info['id']}: {shown(info['title'])}")
     print(f"  state      {info['state_info']} ({info['state']}), {info['progress']}% done, "
-          f"{counts_of(info['log_summary'])}")
+          f"{counts_of(info['log_summary'])}"
+          + ("; in the trash (restore its page to run it)" if info["trashed"] else ""))
     print(f"  runs       {module}.{method} on page {info['page']} ({info['page_path']})")
     print(f"  steps      {steps} in {info['run_seconds']:.1f} s; runner deaths in a row {attempts}; "
           f"failures retried {failures}")
