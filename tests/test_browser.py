@@ -569,3 +569,23 @@ def test_run_now_on_a_recurring_task_runs_one_run_and_says_when_the_next_is_due(
     page.locator("#run-note", has_text="next run").wait_for(timeout=5000)
     assert "03:00:00 UTC" in page.locator("#run-note").inner_text()
     assert state_of(web_site, task) == 1           # still scheduled: cron runs it at 03:00
+
+
+def test_a_keyboard_user_keeps_the_focus_on_a_row_the_list_updates(web_site, page):
+    """The list swaps in every row's status every 2 s (and the task page its own every 1.5 s),
+    changed or not: a keyboard user who had tabbed to a row's Trash lost the focus to the
+    top of the page within two seconds, before pressing Enter, and again at every round."""
+    task = make_task(web_site, title="Keyboard", target=2)
+    log_in(page)
+    page.goto(page.base + "/admin/tasks/")
+    trash = page.locator(f'tr[data-task-id="{task.id}"] button[value="trash"]')
+    trash.focus()
+    time.sleep(4.5)                                          # two rounds of the list's poll
+    focused = 'document.activeElement && document.activeElement.value === "trash" && ' \
+              f'document.activeElement.closest("[data-task-id]").dataset.taskId === "{task.id}"'
+    assert page.evaluate(focused), page.evaluate("document.activeElement.outerHTML")
+    web_site.modules.get("Tasker").activate_task(task)     # its row changes: other buttons
+    page.wait_for_function(
+        f"""() => document.querySelector('tr[data-task-id="{task.id}"] .task-status')
+                   .getAttribute('data-state') === '1'""", timeout=15000)
+    assert page.evaluate(focused)                            # the same action, in the new row

@@ -296,9 +296,18 @@
       }
       if (data.status_html) {
         var fresh = fromHtml(data.status_html);
-        var to = fresh.firstElementChild && fresh.firstElementChild.getAttribute("data-state");
+        var form = fresh.firstElementChild;
+        // Unchanged, it stays (a button tabbed to keeps the focus between polls); changed,
+        // the focus moves to the same action in the new row, else to its title.
+        if (form && form.outerHTML === status.outerHTML) { return; }
+        var focused = status.contains(document.activeElement) ? document.activeElement : null;
+        var to = form && form.getAttribute("data-state");
         if (to) { countChange(status.getAttribute("data-state"), to); }
         status.replaceWith(fresh);
+        if (focused && form) {
+          var same = focused.value && form.querySelector('button[value="' + focused.value + '"]');
+          (same || form.querySelector(".task-title")).focus();
+        }
       } else {
         status.classList.remove("busy");
       }
