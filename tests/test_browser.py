@@ -589,3 +589,20 @@ def test_a_keyboard_user_keeps_the_focus_on_a_row_the_list_updates(web_site, pag
         f"""() => document.querySelector('tr[data-task-id="{task.id}"] .task-status')
                    .getAttribute('data-state') === '1'""", timeout=15000)
     assert page.evaluate(focused)                            # the same action, in the new row
+
+
+def test_text_selected_in_a_task_s_log_stays_selected_between_polls(web_site, page):
+    """A failed task's page rebuilt its log from every status poll (1.5 s), the same lines or
+    not: a developer selecting the traceback to copy it lost the selection before Ctrl-C."""
+    tasker = web_site.modules.get("Tasker")
+    task = make_task(web_site, title="Bad target", target="many")
+    tasker.activate_task(task)
+    tasker.execute_task(task, {"invoker": "cron"})
+    log_in(page)
+    page.goto(f"{page.base}/admin/tasks/{task.id}/")
+    page.locator("#task-log li", has_text="ValueError").first.wait_for()
+    page.evaluate("""() => { const range = document.createRange();
+        range.selectNodeContents(document.getElementById('task-log'));
+        getSelection().removeAllRanges(); getSelection().addRange(range); }""")
+    time.sleep(4)                                            # two polls and more
+    assert "ValueError" in page.evaluate("getSelection().toString()")

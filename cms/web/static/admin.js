@@ -330,17 +330,24 @@
   // The log follows its newest line, as a terminal does, unless the reader scrolled up.
   function atLogEnd(log) { return log.scrollHeight - log.scrollTop - log.clientHeight < 24; }
 
+  // Lines already shown stay (a selection in them, a traceback being copied, survives the
+  // polls): new lines are appended, and the list is rebuilt only when it changed otherwise
+  // (a reset, or lines dropped past log_max_lines).
   function showLog(lines) {
     var log = document.getElementById("task-log");
     if (!log || !lines.length && log.children.length) { return; }
+    var shown = Array.prototype.map.call(log.children, function (item) { return item.textContent; });
+    var grows = shown.length <= lines.length &&
+                   shown.every(function (line, index) { return line === lines[index]; });
+    if (grows && shown.length === lines.length) { return; }
     var following = atLogEnd(log);
     var items = document.createDocumentFragment();
-    lines.forEach(function (line) {
+    lines.slice(grows ? shown.length : 0).forEach(function (line) {
       var item = document.createElement("li");
       item.textContent = line;
       items.appendChild(item);
     });
-    log.replaceChildren(items);
+    if (grows) { log.appendChild(items); } else { log.replaceChildren(items); }
     if (following) { log.scrollTop = log.scrollHeight; }
   }
 
