@@ -51,7 +51,7 @@ class Modules:
         self.load_errors: list[str] = []
         self.searched: list[str] = []
         self._discovered = False
-        self._loaded_files: set[str] = set()     # names in modules/ loaded here
+        self._loaded_files: dict[str, int] = {}  # names in modules/ loaded here: their mtime
         self._failed_files: dict[str, int] = {}  # name -> mtime of the copy that failed to load
         self._ready: set[str] = set()     # names whose install and version check ran here
         self._from_entry_points: set[str] = set()
@@ -96,12 +96,26 @@ class Modules:
             if self._failed_files.get(path.name) == changed:
                 continue
             if self._load_file(path.name if package else path.stem, source, package):
-                self._loaded_files.add(path.name)
+                self._loaded_files[path.name] = changed
                 self._failed_files.pop(path.name, None)
                 new = True
             else:
                 self._failed_files[path.name] = changed
         return new
+
+    def _changed_files(self) -> list[str]:
+        """The files of modules/ changed since this process loaded them (never loaded again
+        here: a module added to one is found only by a process started since)."""
+        folder = Path(self.site.site_dir) / "modules"
+        changed = []
+        for file, loaded in self._loaded_files.items():
+            source = folder / file / "__init__.py" if (folder / file).is_dir() else folder / file
+            try:
+                if source.stat().st_mtime_ns != loaded:
+                    changed.append(file)
+            except OSError:          # removed since: nothing to load again
+                pass
+        return changed
 
     def _load_file(self, stem: str, path: Path, package: bool = False) -> bool:
         name = f"cms_site_modules.{stem}"
@@ -186,8 +200,10 @@ class Modules:
             # what it found, and a file that did not load, say more than where it looked
             # when the name is misspelt or its file is broken (the load error was a log line)
             failed = "".join(f"; {error}" for error in self.load_errors[-3:])
+            stale = "".join(f"; modules/{file} changed after this process loaded it: restart the "
+                            "process (server, worker) to load it again" for file in self._changed_files())
             raise ModuleError(f"module {name!r} not found; looked in: {'; '.join(self.searched)}; "
-                              f"modules found: {', '.join(self.known())}{failed}")
+                              f"modules found: {', '.join(self.known())}{failed}{stale}")
         return cls
 
     def known(self) -> list[str]:

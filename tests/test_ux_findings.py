@@ -160,3 +160,25 @@ def test_a_task_page_says_which_dependencies_are_done_and_what_starts_next(web_s
     page = admin.get(f"/admin/tasks/{second.id}/").text
     assert "<dt>Waits for</dt>" not in page
     assert re.search(r"<dt>Depends on</dt>\s*<dd><a [^>]*>First</a> \(finished\)", page)
+
+
+def test_a_module_added_to_a_file_already_loaded_says_to_restart_the_process(tmp_path, db_url):
+    """A class added to modules/importer.py while the server ran: the task created from a
+    fresh script was run by the server's lazy cron, which failed it for good with "module
+    'Reindexer' not found; looked in: <site>/modules" though the class was in that folder.
+    The README says a changed file needs the process restarted; the error did not."""
+    import os
+
+    import cms
+    from cms.errors import ModuleError
+
+    source = tmp_path / "modules" / "importer.py"
+    source.parent.mkdir()
+    source.write_text("import cms\n\nclass Importer(cms.Module):\n    pass\n")
+    site = cms.boot(db_url, site_dir=tmp_path)
+    assert site.modules.get_class("Importer")
+    source.write_text(source.read_text() + "\n\nclass Reindexer(cms.Module):\n    pass\n")
+    later = source.stat().st_mtime + 5
+    os.utime(source, (later, later))
+    with pytest.raises(ModuleError, match=r"importer\.py changed after this process loaded it.*restart"):
+        site.modules.get_class("Reindexer")
