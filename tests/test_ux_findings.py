@@ -182,3 +182,20 @@ def test_a_module_added_to_a_file_already_loaded_says_to_restart_the_process(tmp
     os.utime(source, (later, later))
     with pytest.raises(ModuleError, match=r"importer\.py changed after this process loaded it.*restart"):
         site.modules.get_class("Reindexer")
+
+
+def test_task_data_json_cannot_hold_is_named_by_its_key(site):
+    """A datetime put in task_data (at create_task, or by a step) was refused as "task_data
+    holds a value JSON cannot hold: Object of type datetime is not JSON serializable", with no
+    word of where: in a task_data of a hundred keys the developer had to guess which."""
+    from datetime import datetime
+
+    from cms.tasker import TaskError
+
+    tasker = site.modules.get("Tasker")
+    data = {"file": "rows.csv", "batches": [1, {"seen": datetime(2026, 1, 1)}]}
+    with pytest.raises(TaskError, match=r"task_data\['batches'\]\[1\]\['seen'\] holds a datetime"):
+        tasker.create_task("Dictionary", "import_words", site.pages.get(1), "Import", task_data=data)
+    with pytest.raises(TaskError, match=r"task_data\['ratio'\] holds a float \(nan\)"):
+        tasker.create_task("Dictionary", "import_words", site.pages.get(1), "Import",
+                           task_data={"ratio": float("nan")})

@@ -51,6 +51,7 @@ from __future__ import annotations
 
 import contextlib
 import json
+import math
 import resource
 import signal
 import sqlite3
@@ -138,11 +139,39 @@ def stop_signals_ignored() -> bool:
 
 
 def dumps(task_data: dict) -> str:
-    """task_data as stored: compact JSON (TaskError for what JSON cannot hold)."""
+    """task_data as stored: compact JSON (TaskError for what JSON cannot hold, naming where:
+    json's own words did not say which of a hundred keys held the datetime)."""
     try:
         return _ENCODE(task_data)
-    except (TypeError, ValueError, RecursionError) as exc:     # RecursionError: nested too deeply
+    except (TypeError, ValueError) as exc:
+        try:
+            found = not_json(task_data, "task_data")
+        except RecursionError:          # a dict or list that holds itself (json: "Circular")
+            found = None
+        if found is None:
+            raise TaskError(f"task_data holds a value JSON cannot hold: {exc}") from exc
+        where, value = found
+        raise TaskError(f"{where} holds a {type(value).__name__} ({str(value)[:60]}), which JSON "
+                        "cannot hold: store text, numbers, lists or dicts") from exc
+    except RecursionError as exc:                                # nested too deeply
         raise TaskError(f"task_data holds a value JSON cannot hold: {exc}") from exc
+
+
+def not_json(value: Any, where: str) -> tuple[str, Any] | None:
+    """The first value JSON cannot hold in `value`, and where it is ("task_data['a'][2]")."""
+    if isinstance(value, dict):
+        items: Any = ((f"{where}[{key!r}]", item) for key, item in value.items())
+    elif isinstance(value, (list, tuple)):
+        items = ((f"{where}[{index}]", item) for index, item in enumerate(value))
+    elif isinstance(value, float):
+        return None if math.isfinite(value) else (where, value)
+    else:
+        return None if value is None or isinstance(value, (str, int)) else (where, value)
+    for place, item in items:
+        found = not_json(item, place)
+        if found is not None:
+            return found
+    return None
 
 
 class Step:
