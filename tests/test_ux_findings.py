@@ -199,3 +199,26 @@ def test_task_data_json_cannot_hold_is_named_by_its_key(site):
     with pytest.raises(TaskError, match=r"task_data\['ratio'\] holds a float \(nan\)"):
         tasker.create_task("Dictionary", "import_words", site.pages.get(1), "Import",
                            task_data={"ratio": float("nan")})
+
+
+def test_a_counter_that_is_no_number_is_said_in_the_log(site):
+    """A CSV import that counted rows as read (`task_data["records_processed"] = row["line"]`,
+    text): the bar stood at 0%, the rate at "–", and a hundred steps later the task failed
+    "made no progress ... records_processed and progress did not change" with no word that
+    the counter was text."""
+    import cms
+
+    class TextCounter(cms.Module):
+        def count(self, page, task_data, options):
+            task_data["max_records"] = "100"
+            task_data["records_processed"] = "12"
+            return True
+
+    site.modules.register(TextCounter)
+    tasker = site.modules.get("Tasker")
+    task = tasker.create_task(TextCounter, "count", site.pages.get(1), "Count")
+    tasker.activate_task(task)
+    tasker.execute_task(task, {"invoker": "cron"})
+    said = [line for line in tasker.get_log(task) if "WARNING" in line]
+    assert any("'records_processed' is '12' (a str), not a number" in line for line in said), said
+    assert any("'max_records' is '100' (a str)" in line for line in said), said

@@ -255,6 +255,15 @@ class Step:
                                     f"{task_data.get(key)!r}); Tasker keeps it as created, {value!r}")
                 task_data[key] = value
 
+    def check_counters(self, task_data: dict) -> None:
+        """Say in the log when a counter is no number (text read from a CSV): the bar stood at
+        0%, and the task failed as idle later, saying only that its counters had not changed."""
+        for key in ("records_processed", "max_records"):
+            value = task_data.get(key)
+            if isinstance(value, bool) or not isinstance(value, (int, float)):
+                self.log("warning", f"task_data's {key!r} is {value!r:.40} (a {type(value).__name__}), "
+                                    "not a number: the progress bar, rate and ETA cannot count it")
+
     def sample_memory(self) -> int:
         """The resident size now (a read of /proc: only where memory is watched)."""
         rss = current_rss()
@@ -681,6 +690,7 @@ class StepRunner:
         progress = step.progress_of(task_data) if save_data else step.progress
         if save_data:
             step.keep_identity(task_data)
+            step.check_counters(task_data)
         data_text = dumps(task_data) if save_data else None
         idle = outcome == "continue" and save_data and data_text == step.start_text
         if idle and old == TaskState.ACTIVE and self._idle_too_long(step, step.idle_cap):
