@@ -26,7 +26,7 @@ def test_tasker_fields_are_kept_types_that_read_and_search_as_their_base(site):
     assert {name: t.name for name, t in types.items()} == {
         "task_state": "KeptInteger", "signature": "KeptText", "task_lease": "KeptFloat"}
     assert all(not t.writable and not t.owns_table and t.searchable for t in types.values())
-    task = tasker.create_task("Tasker", "settings", site.pages.get(1), "A task")
+    task = tasker.create_task("Dictionary", "purge_dictionary", site.pages.get(1), "A task")
     tasker.activate_task(task)
     found = site.pages.find("template=tasker-task, task_state>=1, sort=-progress, include=all")
     assert [page.id for page in found] == [task.id]
@@ -36,7 +36,7 @@ def test_tasker_fields_are_kept_types_that_read_and_search_as_their_base(site):
 
 def test_a_page_save_cannot_write_a_kept_field(site):
     tasker = tasker_of(site)
-    task = tasker.create_task("Tasker", "settings", site.pages.get(1), "A task")
+    task = tasker.create_task("Dictionary", "purge_dictionary", site.pages.get(1), "A task")
     page = site.pages.get(task.id)
     with pytest.raises(cms.PageError, match="progress.*kept by its module"):
         page.progress = 50
@@ -90,7 +90,7 @@ def test_an_unsearchable_fieldtype_is_refused_by_selectors_by_its_flag(site):
 
 def test_a_site_from_before_tasker_1_2_gets_kept_types_and_keeps_its_tasks(site):
     tasker = tasker_of(site)
-    task = tasker.create_task("Tasker", "settings", site.pages.get(1), "An old task")
+    task = tasker.create_task("Dictionary", "purge_dictionary", site.pages.get(1), "An old task")
     tasker.activate_task(task)
     for name, old in (("task_state", "Integer"), ("signature", "Text"), ("task_lease", "Float")):
         site.db.execute("UPDATE fields SET type = ? WHERE name = ?", (old, name))
@@ -107,7 +107,7 @@ def test_a_site_from_before_tasker_1_3_finds_its_runners_again(site):
     """Tasker 1.2 folded its kept text in lower case; fold() is upper case since 1.3, so the
     upgrade makes the views again (a LOWER() view would find nothing)."""
     tasker = tasker_of(site)
-    task = tasker.create_task("Tasker", "settings", site.pages.get(1), "An old task")
+    task = tasker.create_task("Dictionary", "purge_dictionary", site.pages.get(1), "An old task")
     site.db.execute("UPDATE tasker_tasks SET runner = 'host-a:12' WHERE pages_id = ?", (task.id,))
     site.db.ddl("DROP VIEW field_task_runner")
     site.db.ddl("CREATE VIEW field_task_runner AS SELECT pages_id, runner AS data, LOWER(runner) "

@@ -26,7 +26,7 @@ def test_a_sound_site_has_no_problems(site):
 def test_a_fresh_site_with_tasker_checks_clean(site, run_env):
     """Tasker's runtime fields read through views over tasker_tasks: not missing tables."""
     tasker = site.modules.get("Tasker")
-    task = tasker.create_task("Tasker", "settings", site.pages.get(1), "A task")
+    task = tasker.create_task("Dictionary", "purge_dictionary", site.pages.get(1), "A task")
     assert check_site(site) == []
     assert check_site(site, repair=True) == []
     done = subprocess.run([PYTHON, str(ROOT / "run.py"), "check"], env=run_env,
