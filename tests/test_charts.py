@@ -84,3 +84,10 @@ def test_steps_that_counted_no_records_draw_no_rate_chart():
     """A task that failed at once, or a re-index that counts no records, showed an empty "Rate
     per step" box captioned "top 1/s": a rate nothing had reached (its steps table said "–")."""
     assert charts.rate_chart([dict(step, records=0) for step in steps_of(3)]) is None
+
+
+def test_steps_that_counted_no_records_draw_no_progress_line():
+    """A re-index that counts no records (or a task that reports only `progress`, as the seed's
+    example does) drew a flat line captioned "top 1 records": a count nothing had reached."""
+    idle = [dict(step, records=0) for step in steps_of(8)]
+    assert charts.progress_chart(idle, done_now=0, total=0) is None

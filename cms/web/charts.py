@@ -38,8 +38,9 @@ def buckets(steps: list[dict[str, Any]]) -> list[tuple[float, float, float]]:
 
 
 def progress_chart(steps: list[dict[str, Any]], done_now: int, total: int) -> Chart | None:
-    """Records done (or percent of `total`) at the end of each step."""
-    if len(steps) < 2:
+    """Records done (or percent of `total`) at the end of each step; None when no step counted
+    a record (a flat line captioned "top 1 records" showed a count nothing reached)."""
+    if len(steps) < 2 or not (done_now or any(step["records"] for step in steps)):
         return None
     folded = buckets(steps)
     first_start = min(s["started"] for s in steps)
