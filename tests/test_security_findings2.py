@@ -2,6 +2,8 @@
 before its fix, or is marked xfail where the fix is a design choice left open."""
 from __future__ import annotations
 
+import socket
+
 import pytest
 from webclient import Client
 
@@ -40,3 +42,17 @@ def test_a_form_of_many_fields_is_still_taken(site, superuser):
     answer = superuser.post(f"/admin/page/{page.id}/edit", fields)
     assert answer.status == 303, answer
     assert site.pages.get(page.id).title == "Still busy"
+
+
+def test_a_huge_body_is_refused_before_the_server_stores_it(admin_server):
+    """waitress took any body up to its own limit, 1 GB, into a temporary file before the app
+    saw the request and refused it (413, over 8 MiB): anyone with no login could fill the
+    server's disk, 1 GB per connection and 128 connections at once, and hold a thread-free
+    connection for as long as the upload took. A body far over the limit is refused as soon
+    as its headers arrive, unread."""
+    with socket.create_connection(("127.0.0.1", admin_server.port), timeout=10) as sock:
+        sock.sendall(b"POST /admin/login HTTP/1.1\r\nHost: localhost\r\n"
+                     b"Content-Type: application/x-www-form-urlencoded\r\n"
+                     b"Content-Length: 1000000000\r\n\r\n" + b"a=&" * 1000)
+        answer = sock.recv(100)
+    assert answer.startswith(b"HTTP/1.1 413 "), answer

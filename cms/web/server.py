@@ -63,7 +63,11 @@ class Server:
             self.web.background = self.background
         options = {"threads": threads, "connection_limit": max(100, threads * 8),
                    "channel_timeout": 120, "ident": "cms", "asyncore_use_poll": True,
-                   "clear_untrusted_proxy_headers": False}
+                   "clear_untrusted_proxy_headers": False,
+                   # waitress stores a body (up to 1 GB by default) before the app sees it: one
+                   # far over the app's limit is refused as its headers arrive; one up to twice
+                   # the limit still reaches the app, whose refusal says the limit in the admin
+                   "max_request_body_size": 2 * self.web.max_body}
         options.update(waitress_options)
         # With more keep-alive pollers than threads a short queue is the normal state, and
         # waitress would log "Task queue depth is N" for most requests, under the lock its
