@@ -2,12 +2,26 @@
 before its fix, or is marked xfail where the fix is a design choice left open."""
 from __future__ import annotations
 
+import http.client
 import socket
 
 import pytest
-from webclient import Client
+from webclient import PASSWORD, Client, running_server
+
+import cms
+from cms.web.app import Web
+from cms.web.auth import LoginThrottle
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
+
+
+def client_from(server, address: str) -> Client:
+    """A client whose connection comes from `address` (any 127.x.x.x reaches the loopback
+    server), so the server sees another REMOTE_ADDR, as for a browser on another machine."""
+    client = Client(server)
+    client.conn = http.client.HTTPConnection("127.0.0.1", server.port, timeout=60,
+                                             source_address=(address, 0))
+    return client
 
 
 # -- request bodies -----------------------------------------------------------------------------
@@ -56,3 +70,40 @@ def test_a_huge_body_is_refused_before_the_server_stores_it(admin_server):
                      b"Content-Length: 1000000000\r\n\r\n" + b"a=&" * 1000)
         answer = sock.recv(100)
     assert answer.startswith(b"HTTP/1.1 413 "), answer
+
+
+# -- failed logins ------------------------------------------------------------------------------
+@pytest.mark.xfail(strict=True, reason="a design choice: how the real user's browser is told "
+                   "apart from a guesser (a device cookie set at login, OWASP's answer); see "
+                   "the report of the security review")
+def test_failed_logins_sent_from_elsewhere_do_not_keep_the_superuser_out(site, db_url, tmp_path):
+    """Failures for one account from every address together slow that account down
+    everywhere (20 free, then 1, 2, 4 ... up to 60 s between tries), and the real user with
+    them: anyone, with no login, who sends a wrong password for `admin` each time the
+    throttle lets one through (once a minute, from one address) keeps the superuser out of
+    the admin for as long as they keep it up; the superuser's own login, a second after one
+    of theirs, is told to wait a minute, and the next one too. The browser the superuser
+    logged in from before must get in: the guesser's failures are not theirs."""
+    from webclient import prepare_site
+    prepare_site(site, tmp_path)
+    now = [1000.0]
+    web = Web(lambda: cms.boot(db_url, site_dir=tmp_path),
+              throttle=LoginThrottle(clock=lambda: now[0]))
+    with running_server(db_url, tmp_path, web=web) as server:
+        owner = client_from(server, "127.0.0.1")
+        owner.login()
+        owner.post("/admin/logout", {"csrf_token": owner.token()})
+        attacker = client_from(server, "127.0.0.2")
+        token = attacker.token()
+        for _ in range(40):                 # one guess each time the throttle lets one through
+            attacker.post("/admin/login", {"username": "admin", "password": "guess",
+                                           "csrf_token": token})
+            now[0] += 61
+        attacker.post("/admin/login", {"username": "admin", "password": "guess",
+                                       "csrf_token": token})
+        now[0] += 1
+        answer = owner.post("/admin/login", {"username": "admin", "password": PASSWORD,
+                                             "csrf_token": owner.token()})
+        assert answer.status == 303, (answer.status, answer.headers.get("Retry-After"))
+        owner.close()
+        attacker.close()
