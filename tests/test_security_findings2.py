@@ -6,7 +6,7 @@ import http.client
 import socket
 
 import pytest
-from webclient import PASSWORD, Client, running_server
+from webclient import PASSWORD, Client, make_task, running_server
 
 import cms
 from cms.web.app import Web
@@ -107,3 +107,30 @@ def test_failed_logins_sent_from_elsewhere_do_not_keep_the_superuser_out(site, d
         assert answer.status == 303, (answer.status, answer.headers.get("Retry-After"))
         owner.close()
         attacker.close()
+
+
+# -- the task monitor ---------------------------------------------------------------------------
+def test_steering_a_task_does_not_install_a_module_a_superuser_uninstalled(site, admin_server):
+    """`create` refuses a module that is not installed, since a step installs the module it
+    runs (modules.get installs on first use), which is a superuser's choice; but a task made
+    before its module was uninstalled could be activated, started, restarted and run:
+    someone who may only steer tasks (tasker-admin) installed the module again, with its
+    templates, fields and hooks, by pressing Run now."""
+    site.users.add_role("steerer", ["tasker-admin"])
+    site.users.add("tk", PASSWORD, roles=["steerer"])
+    tasker = site.modules.get("Tasker")
+    waiting = make_task(site, "Waiting", target=2)
+    active = make_task(site, "Active", target=2)
+    tasker.activate_task(active)
+    site.modules.uninstall("WebJobs")
+    steerer = Client(admin_server)
+    steerer.login("tk")
+    for cmd, task in (("activate", waiting), ("start", waiting), ("restart", waiting),
+                      ("run", active)):
+        answer = steerer.api(cmd, task.id)
+        assert answer.status == 400, (cmd, answer.json()["result"])
+        assert "module 'WebJobs' is not installed" in answer.json()["result"], cmd
+    steerer.post(f"/admin/tasks/{waiting.id}/run", {"csrf_token": steerer.token()})
+    assert not site.modules.is_installed("WebJobs")
+    assert tasker.get_state(waiting) == 2
+    steerer.close()

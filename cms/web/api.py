@@ -89,8 +89,19 @@ def last_lines(lines: list[str], limit: int | None = None) -> list[str]:
     return lines[-limit:] if limit else lines
 
 
+def require_installed(ctx: Context, name: str) -> None:
+    """Refuse to set going a task of a module that is not installed: its step would install
+    it (modules.get installs on first use), which is a superuser's choice, not that of whoever
+    steers tasks; a task made before its module was uninstalled was run so, and installed it."""
+    if not ctx.site.modules.is_installed(name):
+        raise HttpError(f"module {name!r} is not installed (a superuser installs it on the "
+                        "Modules screen)")
+
+
 def run_command(ctx: Context, tasker: Any, task: Any, cmd: str) -> str:
     """Do `cmd` to `task` through the Tasker API; returns the result text, raises HttpError."""
+    if cmd in ("activate", "start", "run", "restart"):
+        require_installed(ctx, tasker.get_details(task)["module"])
     if cmd in ("activate", "start"):
         row = task_row(tasker, task)
         if cmd == "start" and row.running:
@@ -186,10 +197,7 @@ def create(ctx: Context, tasker: Any) -> Any:
     except CmsError:
         # ModuleError's words are for the site's owner: they name the folders looked in
         raise HttpError(f"there is no module {name[:80]!r} (see the Modules screen)") from None
-    if not ctx.site.modules.is_installed(name):
-        # its step would install it (modules.get installs on first use): a superuser's choice
-        raise HttpError(f"module {name!r} is not installed (a superuser installs it on the "
-                        "Modules screen)")
+    require_installed(ctx, name)
     allowed = tuple(getattr(cls, "task_methods", ()))
     if method not in allowed:
         raise HttpError(f"module {name!r} offers no task method {method!r}; task methods: "
