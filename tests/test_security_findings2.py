@@ -134,3 +134,25 @@ def test_steering_a_task_does_not_install_a_module_a_superuser_uninstalled(site,
     assert not site.modules.is_installed("WebJobs")
     assert tasker.get_state(waiting) == 2
     steerer.close()
+
+
+# -- the page tree ------------------------------------------------------------------------------
+def test_the_move_picker_does_not_tell_where_a_page_the_user_may_not_move_is(site, admin_server):
+    """The tree's children take `pick=<id>`, the page being moved, and mark the row of its
+    parent "its parent now" (and offer "Move here" only outside it): an editor who named the
+    id of a private page read which page it sits under, with no right to view or move it.
+    Only a page the user may move is picked."""
+    role = site.users.add_role("editor", ["page-edit", "page-delete", "page-add", "page-create"])
+    site.users.add("ed", PASSWORD, roles=["editor"])
+    site.templates.add("section", fields=["title"])
+    site.templates["section"].set_access(view=["guest"], edit=[role], add=[role], create=[role])
+    site.templates.add("private", fields=["title"])
+    site.templates["private"].set_access(view=[], edit=[])           # superusers only
+    news = site.pages.add("section", 1, "news", title="News")
+    secret = site.pages.add("private", news, "layoffs-plan", title="Layoffs plan")
+    editor = Client(admin_server)
+    editor.login("ed")
+    answer = editor.get(f"/admin/page/1/children?pick={secret.id}")
+    assert answer.status == 200
+    assert "its parent now" not in answer.text
+    editor.close()

@@ -202,9 +202,12 @@ def register(web: Web) -> None:
         if start >= total > 0:                     # a jump past the end shows the last page
             start = (total - 1) // PAGE_SIZE * PAGE_SIZE
             nodes, total = children_of(parent, start, q)
+        # the page being moved, which the rows place (its parent's row, Move here outside
+        # it): one the user may move, else any page id told where it sits
         pick = ctx.site.pages.get(ctx.int_param("pick")) if ctx.int_param("pick") else None
         values = {"nodes": nodes, "total": total, "start": start, "parent": parent,
-                  "page_size": PAGE_SIZE, "pick": pick or None, "q": q,
+                  "page_size": PAGE_SIZE, "pick": pick if pick and pick.moveable() else None,
+                  "q": q,
                   "tools": start == 0 or bool(ctx.query("page"))}
         if ctx.request.headers.get("X-Requested-With") == "fetch":     # the tree's script
             return ctx.render("tree_children.html", notices=[], **values)
