@@ -109,6 +109,42 @@ def test_failed_logins_sent_from_elsewhere_do_not_keep_the_superuser_out(site, d
         attacker.close()
 
 
+
+def test_an_editor_at_the_superuser_s_address_does_not_keep_the_superuser_out(site, db_url,
+                                                                              tmp_path):
+    """One address's failures (10 free) slow every login from it, and Profile counted a
+    wrong current password for the address too: an editor in the same office, behind the same
+    NAT or reverse proxy as the superuser, who typed one on their own Profile each time the
+    throttle let one through kept the superuser's browser out of the admin for as long as
+    they kept it up. A logged-in user's check of their own password counts for their account
+    only (the address's count is against one address trying many names)."""
+    from webclient import prepare_site
+    prepare_site(site, tmp_path)
+    site.users.add_role("editor", ["page-edit"])
+    site.users.add("ed", PASSWORD, roles=["editor"])
+    now = [1000.0]
+    web = Web(lambda: cms.boot(db_url, site_dir=tmp_path),
+              throttle=LoginThrottle(clock=lambda: now[0]))
+    with running_server(db_url, tmp_path, web=web) as server:
+        owner = Client(server)
+        owner.login()
+        owner.post("/admin/logout", {"csrf_token": owner.token()})
+        editor = Client(server)
+        editor.login("ed")
+        token = editor.token()
+        for _ in range(20):
+            editor.post("/admin/profile/", {"csrf_token": token, "email": "",
+                                            "current_password": "not-mine"})
+            now[0] += 61
+        editor.post("/admin/profile/", {"csrf_token": token, "email": "",
+                                        "current_password": "not-mine"})
+        now[0] += 1
+        answer = owner.post("/admin/login", {"username": "admin", "password": PASSWORD,
+                                             "csrf_token": owner.token()})
+        assert answer.status == 303, (answer.status, answer.headers.get("Retry-After"))
+        owner.close()
+        editor.close()
+
 # -- the task monitor ---------------------------------------------------------------------------
 def test_steering_a_task_does_not_install_a_module_a_superuser_uninstalled(site, admin_server):
     """`create` refuses a module that is not installed, since a step installs the module it

@@ -2,8 +2,9 @@
 
 - `/admin/profile/`: the form; POST saves it. Any change asks for the current password (a
   browser left logged in does not hand over the account), and a wrong one counts as a failed
-  login for the throttle. A new password ends the user's other sessions, as everywhere, and
-  this browser is logged in again with it.
+  login of the account for the throttle (not of the address, which others share). A new
+  password ends the user's other sessions, as everywhere, and this browser is logged in
+  again with it.
 
 Users may not edit user pages (Access is for superusers), but `Pages` lets every user save
 their own email and password, so the route, a script acting as the user and the API answer
@@ -44,7 +45,7 @@ def register(web: Web) -> None:
         errors: dict[str, str] = {}
         account = throttle_key(site, user.name)
         address = ctx.request.environ.get("REMOTE_ADDR", "")
-        wait = web.throttle.attempt(account, address)
+        wait = web.throttle.attempt(account, address, own=True)
         if wait > 0:
             bottle.response.status = 429
             errors["current_password"] = (f"Too many wrong passwords. Try again in "
@@ -53,7 +54,7 @@ def register(web: Web) -> None:
         if not site.users.authenticate(user.name, ctx.form("current_password")[:1024]):
             errors["current_password"] = "That is not your current password; nothing was saved."
         else:
-            web.throttle.succeeded(account, address)
+            web.throttle.succeeded(account, address, own=True)
             if new != again:
                 errors["again"] = "The two new passwords differ."
         if errors:

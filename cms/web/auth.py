@@ -48,9 +48,10 @@ class LoginThrottle:
         self._attempts: dict[tuple[str, str], tuple[int, float]] = {}
         self._lock = threading.Lock()
 
-    def _keys(self, name: str, address: str) -> list[tuple[str, str]]:
+    def _keys(self, name: str, address: str, own: bool = False) -> list[tuple[str, str]]:
         name = name.strip().lower()[:128]
-        return [("pair", f"{name}\n{address}"), ("name", name), ("addr", address)]
+        keys = [("pair", f"{name}\n{address}"), ("name", name)]
+        return keys if own else [*keys, ("addr", address)]
 
     def _delay(self, kind: str, count: int) -> float:
         over = count - self.free[kind]
@@ -71,11 +72,16 @@ class LoginThrottle:
         with self._lock:
             return self._wait(self._keys(name, address), self.clock())
 
-    def attempt(self, name: str, address: str) -> float:
+    def attempt(self, name: str, address: str, *, own: bool = False) -> float:
         """0 and the attempt counted (as failed until `succeeded` says otherwise), or the
-        seconds to wait, nothing counted."""
+        seconds to wait, nothing counted.
+
+        `own`: a logged-in user checking their own password (Profile), counted for their
+        account only: the address's count guards against one address trying many names,
+        which such a check cannot do, and counting it let an editor behind the superuser's
+        address (one office, one proxy) keep the superuser's logins waiting."""
         now = self.clock()
-        keys = self._keys(name, address)
+        keys = self._keys(name, address, own)
         with self._lock:
             wait = self._wait(keys, now)
             if wait > 0:
@@ -87,11 +93,11 @@ class LoginThrottle:
                 self._attempts[key] = (count + 1, now)
         return 0.0
 
-    def succeeded(self, name: str, address: str) -> None:
+    def succeeded(self, name: str, address: str, *, own: bool = False) -> None:
         """The attempt was right: the name starts afresh; the address only takes this attempt
-        back (logins of one's own between guesses must not clear it)."""
+        back (logins of one's own between guesses must not clear it). `own` as `attempt`'s."""
         with self._lock:
-            for key in self._keys(name, address):
+            for key in self._keys(name, address, own):
                 if key[0] != "addr":
                     self._attempts.pop(key, None)
                 elif key in self._attempts:
