@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import http.client
 import socket
+import time
 
 import pytest
 from webclient import PASSWORD, Client, make_task, running_server
@@ -11,6 +12,7 @@ from webclient import PASSWORD, Client, make_task, running_server
 import cms
 from cms.web.app import Web
 from cms.web.auth import LoginThrottle
+from cms.web.sessions import Session, SessionCodec
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -73,9 +75,6 @@ def test_a_huge_body_is_refused_before_the_server_stores_it(admin_server):
 
 
 # -- failed logins ------------------------------------------------------------------------------
-@pytest.mark.xfail(strict=True, reason="a design choice: how the real user's browser is told "
-                   "apart from a guesser (a device cookie set at login, OWASP's answer); see "
-                   "the report of the security review")
 def test_failed_logins_sent_from_elsewhere_do_not_keep_the_superuser_out(site, db_url, tmp_path):
     """Failures for one account from every address together slow that account down
     everywhere (20 free, then 1, 2, 4 ... up to 60 s between tries), and the real user with
@@ -109,6 +108,18 @@ def test_failed_logins_sent_from_elsewhere_do_not_keep_the_superuser_out(site, d
         attacker.close()
 
 
+
+
+def test_a_device_cookie_counts_for_its_own_account_only():
+    """The known-device cookie lifts a browser out of the account-wide count: it must be
+    signed by this site, for this account, and never be a session cookie read otherwise."""
+    codec = SessionCodec(b"site secret")
+    value = codec.device_value(44)
+    assert codec.device_of(value, 44)
+    assert codec.device_of(value, 45) == ""
+    assert SessionCodec(b"another site").device_of(value, 44) == ""
+    assert codec.device_of(codec.dumps(Session(44, "token", time.time())), 44) == ""
+    assert codec.loads(value) is None
 
 def test_an_editor_at_the_superuser_s_address_does_not_keep_the_superuser_out(site, db_url,
                                                                               tmp_path):

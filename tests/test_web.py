@@ -98,9 +98,10 @@ def test_users_need_the_right_permission(web_site, server):
 
 def test_login_sets_a_signed_httponly_samesite_cookie(guest):
     answer = guest.login()
-    cookie = answer.headers["Set-Cookie"]
-    assert cookie.startswith(COOKIE_NAME + "=")
-    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
+    cookies = {c.partition("=")[0]: c for c in answer.headers.get_all("Set-Cookie")}
+    assert set(cookies) == {COOKIE_NAME, "cms_device"}      # the session, and a known device
+    for cookie in cookies.values():
+        assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Secure" not in cookie
     assert answer.location == "/admin/"
     tree = guest.get("/admin/")
     assert tree.status == 200 and "admin" in tree.text

@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any
 import bottle
 
 from ..errors import CmsError
-from .auth import throttle_key
+from .auth import known_device, throttle_key
 from .forms import place_error
 
 if TYPE_CHECKING:
@@ -45,7 +45,8 @@ def register(web: Web) -> None:
         errors: dict[str, str] = {}
         account = throttle_key(site, user.name)
         address = ctx.request.environ.get("REMOTE_ADDR", "")
-        wait = web.throttle.attempt(account, address, own=True)
+        device = known_device(ctx, account)
+        wait = web.throttle.attempt(account, address, own=True, device=device)
         if wait > 0:
             bottle.response.status = 429
             errors["current_password"] = (f"Too many wrong passwords. Try again in "
@@ -54,7 +55,7 @@ def register(web: Web) -> None:
         if not site.users.authenticate(user.name, ctx.form("current_password")[:1024]):
             errors["current_password"] = "That is not your current password; nothing was saved."
         else:
-            web.throttle.succeeded(account, address, own=True)
+            web.throttle.succeeded(account, address, own=True, device=device)
             if new != again:
                 errors["again"] = "The two new passwords differ."
         if errors:

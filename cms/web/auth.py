@@ -18,6 +18,8 @@ from urllib.parse import unquote, urlsplit
 
 import bottle
 
+from . import sessions
+
 if TYPE_CHECKING:
     from .app import Context, Web
 
@@ -48,8 +50,11 @@ class LoginThrottle:
         self._attempts: dict[tuple[str, str], tuple[int, float]] = {}
         self._lock = threading.Lock()
 
-    def _keys(self, name: str, address: str, own: bool = False) -> list[tuple[str, str]]:
+    def _keys(self, name: str, address: str, own: bool = False,
+              device: str = "") -> list[tuple[str, str]]:
         name = name.strip().lower()[:128]
+        if device:         # a browser that logged in to this account before: its own count
+            return [("pair", f"{name}\ndevice:{device}")]
         keys = [("pair", f"{name}\n{address}"), ("name", name)]
         return keys if own else [*keys, ("addr", address)]
 
@@ -72,16 +77,20 @@ class LoginThrottle:
         with self._lock:
             return self._wait(self._keys(name, address), self.clock())
 
-    def attempt(self, name: str, address: str, *, own: bool = False) -> float:
+    def attempt(self, name: str, address: str, *, own: bool = False, device: str = "") -> float:
         """0 and the attempt counted (as failed until `succeeded` says otherwise), or the
         seconds to wait, nothing counted.
 
         `own`: a logged-in user checking their own password (Profile), counted for their
         account only: the address's count guards against one address trying many names,
         which such a check cannot do, and counting it let an editor behind the superuser's
-        address (one office, one proxy) keep the superuser's logins waiting."""
+        address (one office, one proxy) keep the superuser's logins waiting.
+        `device`: the id of a browser that logged in to the account before (its signed
+        cookie): counted for that browser alone, as strictly as a name at an address, and
+        never slowed by failures from elsewhere, so that nobody can keep the account's owner
+        out by failing for the name from other addresses or from the owner's own."""
         now = self.clock()
-        keys = self._keys(name, address, own)
+        keys = self._keys(name, address, own, device)
         with self._lock:
             wait = self._wait(keys, now)
             if wait > 0:
@@ -93,11 +102,12 @@ class LoginThrottle:
                 self._attempts[key] = (count + 1, now)
         return 0.0
 
-    def succeeded(self, name: str, address: str, *, own: bool = False) -> None:
+    def succeeded(self, name: str, address: str, *, own: bool = False, device: str = "") -> None:
         """The attempt was right: the name starts afresh; the address only takes this attempt
-        back (logins of one's own between guesses must not clear it). `own` as `attempt`'s."""
+        back (logins of one's own between guesses must not clear it). `own` and `device` as
+        `attempt`'s."""
         with self._lock:
-            for key in self._keys(name, address, own):
+            for key in self._keys(name, address, own, device):
                 if key[0] != "addr":
                     self._attempts.pop(key, None)
                 elif key in self._attempts:
@@ -147,6 +157,15 @@ def throttle_key(site: Any, name: str) -> str:
     return "name:" + (clean or name.strip().lower()[:128])
 
 
+def known_device(ctx: Context, account: str) -> str:
+    """The id of this browser when it logged in to `account` (a `throttle_key`) before, by
+    its signed cookie; "" otherwise, and for a name that is no user."""
+    if not account.startswith("user:"):
+        return ""
+    value = sessions.cookie_value(ctx.request.environ.get("HTTP_COOKIE", ""), sessions.DEVICE_COOKIE)
+    return ctx.web.codec(ctx.site).device_of(value, int(account[5:]))
+
+
 def register(web: Web) -> None:
     app = web.app
 
@@ -164,7 +183,8 @@ def register(web: Web) -> None:
         goto = safe_next(ctx.form("next"))
         address = ctx.request.environ.get("REMOTE_ADDR", "")
         account = throttle_key(ctx.site, name)
-        wait = web.throttle.attempt(account, address)
+        device = known_device(ctx, account)
+        wait = web.throttle.attempt(account, address, device=device)
         if wait > 0:
             bottle.response.status = 429
             bottle.response.set_header("Retry-After", str(math.ceil(wait)))
@@ -176,13 +196,17 @@ def register(web: Web) -> None:
             bottle.response.status = 403
             return ctx.render("login.html", next=goto, username=name,
                               error="Unknown user name or wrong password.")
-        web.throttle.succeeded(account, address)
+        web.throttle.succeeded(account, address, device=device)
         ctx.session.login(user.id, ctx.site.users.start_session(user, web.max_age),
                           ctx.site.users.credentials_stamp(user))
         if goto == "/admin/" and not ctx.site.users.has_permission(user, "page-edit") \
                 and ctx.site.users.has_permission(user, "tasker-admin"):
             goto = "/admin/tasks/"       # someone who only steers tasks starts there
-        ctx.redirect(goto)
+        answer = bottle.HTTPResponse(status=303, headers={"Location": goto})
+        if not device:          # this browser is known to the account from now on
+            answer.add_header("Set-Cookie", sessions.device_header(
+                web.codec(ctx.site).device_value(user.id), ctx.request.environ))
+        raise answer
 
     @app.post("/admin/logout", permission=None)
     def logout(ctx: Context) -> None:

@@ -30,6 +30,8 @@ if TYPE_CHECKING:
     from ..site import Site
 
 COOKIE_NAME = "cms_session"
+DEVICE_COOKIE = "cms_device"      # a browser that logged in before (see SessionCodec.device_value)
+DEVICE_MAX_AGE = 180 * 24 * 3600
 SECRET_META = "session_secret"
 MAX_AGE = 12 * 3600
 MAX_NOTICE_CHARS = 300
@@ -168,6 +170,28 @@ class SessionCodec:
     def _sign(self, payload: str) -> str:
         return _b64(hmac.new(self.key, payload.encode("ascii"), hashlib.sha256).digest())
 
+    def device_value(self, user_id: int) -> str:
+        """A known-device cookie for a browser that just logged in as `user_id`: a random id
+        for the browser, signed for that user (under its own prefix: never read as a session).
+        Its failed logins for the account are counted apart from everyone else's
+        (`LoginThrottle.attempt(device=...)`), so a guesser elsewhere cannot keep the owner out."""
+        payload = _b64(json.dumps({"u": user_id, "d": secrets.token_urlsafe(16)},
+                                  separators=(",", ":")).encode())
+        return f"{payload}.{self._sign('device.' + payload)}"
+
+    def device_of(self, value: str | None, user_id: int) -> str:
+        """The browser's device id when its cookie is good and was set for `user_id`, else ""."""
+        if not value or value.count(".") != 1 or len(value) > 512:
+            return ""
+        payload, signature = value.split(".")
+        if not hmac.compare_digest(self._sign("device." + payload), signature):
+            return ""
+        try:
+            data = json.loads(_unb64(payload))
+            return str(data["d"]) if int(data["u"]) == user_id else ""
+        except (ValueError, KeyError, TypeError, binascii.Error, UnicodeError):
+            return ""
+
     def dumps(self, session: Session) -> str:
         payload = _b64(json.dumps(session.payload(), separators=(",", ":")).encode())
         return f"{payload}.{self._sign(payload)}"
@@ -204,6 +228,13 @@ class SessionCodec:
                                 session_id, stamp)
         return Session(user_id, token, issued, notices, fresh=False, run_task=run_task,
                        session_id=session_id, stamp=stamp)
+
+
+def device_header(value: str, environ: dict[str, Any]) -> str:
+    """The Set-Cookie header value of a known-device cookie (sent to the login form only)."""
+    secure = "; Secure" if is_https(environ) else ""
+    return (f"{DEVICE_COOKIE}={value}; Path=/admin/; Max-Age={DEVICE_MAX_AGE}; HttpOnly; "
+            f"SameSite=Lax{secure}")
 
 
 def is_https(environ: dict[str, Any]) -> bool:
