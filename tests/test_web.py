@@ -958,15 +958,53 @@ def free_port() -> int:
 
 def stopped_output(process, timeout: float = 30) -> str:
     """The server's stderr once it has stopped; one that did not stop in `timeout` seconds is
-    killed with its process group (a failed run must not leave a server serving) and fails."""
+    killed with its process group (a failed run must not leave a server serving) and fails,
+    saying what was left: communicate() waits for every holder of the pipe, not the server."""
     import signal
     import subprocess
     try:
         return process.communicate(timeout=timeout)[1]
     except subprocess.TimeoutExpired:
+        left = left_running(process)
         os.killpg(process.pid, signal.SIGKILL)
-        process.communicate()
-        raise AssertionError(f"the server did not stop within {timeout} s") from None
+        try:
+            stderr = process.communicate(timeout=10)[1]
+        except subprocess.TimeoutExpired:          # a holder outside the group: see `left`
+            stderr = "(the pipe is still held)"
+        raise AssertionError(f"the server did not stop within {timeout} s; left:\n{left}"
+                             f"its stderr:\n{stderr}") from None
+
+
+def left_running(process) -> str:
+    """One line per process of the server's process group or holding its stderr pipe: its
+    state, what it waits in, and how it takes SIGINT and SIGTERM (a handler that was never
+    installed, a signal blocked or pending, names the missed stop)."""
+    pipe = f"pipe:[{os.fstat(process.stderr.fileno()).st_ino}]" if process.stderr else None
+    lines = []
+    for folder in Path("/proc").iterdir():
+        if not folder.name.isdigit() or int(folder.name) == os.getpid():
+            continue
+        try:
+            fields = (folder / "stat").read_text().rsplit(")", 1)[1].split()
+            holds = pipe is not None and any(os.readlink(fd) == pipe
+                                             for fd in (folder / "fd").iterdir())
+            if int(fields[2]) != process.pid and not holds:
+                continue
+            status = dict(line.split(":\t", 1) for line in
+                          (folder / "status").read_text().splitlines() if ":\t" in line)
+            waits = (folder / "wchan").read_text()
+            command = (folder / "cmdline").read_bytes().replace(b"\0", b" ").decode()[:90]
+        except OSError:                             # it ended meanwhile
+            continue
+        stops = ", ".join(f"{name} " + ("+".join(dict.fromkeys(
+            word for key, word in (("SigCgt", "caught"), ("SigIgn", "ignored"), ("SigBlk", "blocked"),
+                                   ("SigPnd", "pending"), ("ShdPnd", "pending"))
+            if int(status[key], 16) >> (number - 1) & 1)) or "default")
+            for name, number in (("SIGINT", 2), ("SIGTERM", 15)))
+        lines.append(f"pid {folder.name} ppid {fields[1]} pgid {fields[2]} {status['State']}, "
+                     f"waits in {waits or '-'}, {stops}{', holds the pipe' if holds else ''}: "
+                     f"{command}\n")
+    return "".join(sorted(lines)) or "nothing\n"
 
 
 def wait_for_port(port: int, process) -> None:
@@ -1072,12 +1110,7 @@ def test_serve_processes_die_with_their_parent_and_free_the_port(web_site, run_e
             wait_for_port(port, again)                 # no "Address already in use"
         finally:
             os.killpg(again.pid, signal.SIGINT)
-            try:
-                again.communicate(timeout=30)
-            except subprocess.TimeoutExpired:       # never leave a server behind the test
-                os.killpg(again.pid, signal.SIGKILL)
-                again.communicate()
-                raise
+            stopped_output(again)
     finally:
         with contextlib.suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
