@@ -1138,6 +1138,39 @@ def test_a_stop_that_comes_as_soon_as_the_port_answers_is_not_lost(web_site, db_
         signal.signal(signal.SIGINT, previous)
 
 
+def test_a_stop_handled_as_a_process_is_forked_forks_none(web_site, db_url, tmp_path, monkeypatch):
+    """Python runs a signal's handler at the next bytecode, which can come after run() saw no
+    stop and before _fork blocks the signals: the group forked that process all the same. It
+    had missed the Ctrl-C (it was not yet in the process group) and the stop's SIGTERM (it was
+    not yet recorded), and served on until the parent killed it STOP_GRACE (20 s) later."""
+    import signal
+
+    import cms
+    from cms.web import server
+    group = server.ServerGroup(lambda: cms.boot(db_url, site_dir=tmp_path), "127.0.0.1", 0,
+                               threads=2, processes=1)
+    block = signal.pthread_sigmask
+
+    def handled_at_the_block(how, mask):
+        if how == signal.SIG_BLOCK:
+            group.stop()                # what the SIGINT handler does when it runs here
+        return block(how, mask)
+
+    forked = []
+    fork = os.fork
+
+    def recorded_fork():
+        pid = fork()
+        forked.append(pid)
+        return pid
+
+    monkeypatch.setattr(signal, "pthread_sigmask", handled_at_the_block)
+    monkeypatch.setattr(os, "fork", recorded_fork)
+    monkeypatch.setattr(server, "STOP_GRACE", 0.5)     # a process forked all the same goes soon
+    group.run()
+    assert forked == []
+
+
 def test_a_task_row_names_its_problems_only(web_site, admin):
     """Every row said "(100% No error(s))" beside a bar showing the 100%."""
     from cms.web.task_view import TaskRow

@@ -200,10 +200,14 @@ class ServerGroup:
         # Signals wait while the process forks: a Ctrl-C that reached a child before its own
         # handlers were in place ran the parent's, and the child served on with nobody to stop it.
         # The parent records the child before the signals come through: a stop that ran
-        # first would not send the new child its SIGTERM.
+        # first would not send the new child its SIGTERM. A stop handled before the block (a
+        # handler runs at the next bytecode, after run() looked) forks none: the new process
+        # would have missed both the Ctrl-C and the SIGTERM.
         signal.pthread_sigmask(signal.SIG_BLOCK, STOP_SIGNALS)
         parent = os.getpid()
         try:
+            if self._stopping:
+                return
             pid = os.fork()
             if pid:
                 self.children[pid] = index
