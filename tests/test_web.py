@@ -1116,6 +1116,49 @@ def test_serve_processes_die_with_their_parent_and_free_the_port(web_site, run_e
             os.killpg(process.pid, signal.SIGKILL)
 
 
+@pytest.mark.slow
+def test_a_killed_server_leaves_no_lazy_step_running(web_site, run_env):
+    """A lazy step runs in a child of multiprocessing's forkserver, so PR_SET_PDEATHSIG tied it
+    to the forkserver, not to the server that watches it; and the forkserver outlives the
+    server as long as a step does (each child holds the pipe whose end it waits for). A
+    SIGKILLed server left its step running unwatched past its timeout, writing to the site,
+    with the forkserver and the server's stderr (a terminal, the journal) held open."""
+    import http.client
+    import subprocess
+    import sys
+    task = make_task(web_site, target=10, delay=3600)        # its step sleeps before each save
+    web_site.modules.get("Tasker").activate_task(task)
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "run.py", "serve", "--port", str(port),
+                                "--threads", "2"],
+                               cwd=str(ROOT), env=run_env, stderr=subprocess.PIPE, text=True,
+                               start_new_session=True)
+    try:
+        wait_for_port(port, process)
+        deadline = time.monotonic() + 30
+        while not [step for helper in children_of(process.pid) for step in children_of(helper)]:
+            assert time.monotonic() < deadline, "no lazy step began"
+            connection = http.client.HTTPConnection("127.0.0.1", port, timeout=10)
+            connection.request("GET", "/")                 # a response signals the lazy runner
+            connection.getresponse().read()
+            connection.close()
+            time.sleep(0.5)
+    finally:
+        process.kill()                  # SIGKILL: the server cannot stop its step itself
+        stopped_output(process, timeout=15)     # nothing it started holds its stderr any more
+
+
+def children_of(pid: int) -> list[int]:
+    """The processes `pid` started, from any of its threads."""
+    children = []
+    for thread in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            children += [int(child) for child in (thread / "children").read_text().split()]
+        except OSError:                 # the thread ended
+            pass
+    return children
+
+
 def test_a_stop_that_comes_as_soon_as_the_port_answers_is_not_lost(web_site, db_url, tmp_path):
     """A server group handles SIGINT from the moment its port is bound, even where SIGINT came
     ignored (a script's background command): a stop before run() forks no process, and run()

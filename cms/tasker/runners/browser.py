@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import select
 import signal
 import sys
 import threading
@@ -92,7 +93,8 @@ def run_claimed_supervised(tasker: Tasker, claim: Claim, params: dict[str, Any])
     slot = Slot(ctx)
     try:
         process = ctx.Process(target=child_main, name=f"step-{claim.task_id}", daemon=True,
-                              args=(site.db.url, str(site.site_dir), claim, params, slot))
+                              args=(site.db.url, str(site.site_dir), claim, params, slot,
+                                    os.getpid()))
         process.start()
     except Exception:
         release(tasker, claim, note="the step's process could not be started")
@@ -143,9 +145,31 @@ def watch(tasker: Tasker, claim: Claim, process: Any, slot: Slot, deadline: floa
     return False
 
 
-def child_main(url: str, site_dir: str, claim: Claim, params: dict[str, Any], slot: Slot) -> None:
+def die_with(watcher: int) -> None:
+    """Be killed when the process watching this step ends, as a worker's step process is at
+    its supervisor's death. PR_SET_PDEATHSIG alone is not enough here: this process's parent is
+    the forkserver, which outlives the server as long as a step does (multiprocessing hands
+    each child the pipe whose end the forkserver waits for), so a killed server left its step
+    running unwatched past its timeout. Without pidfds (not Linux, or before 5.3) as before."""
+    try:
+        handle = os.pidfd_open(watcher)
+    except ProcessLookupError:              # it ended already
+        os.kill(os.getpid(), signal.SIGKILL)
+    except (AttributeError, OSError):
+        return
+
+    def wait() -> None:
+        select.select([handle], [], [])     # readable once the watcher has ended
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    threading.Thread(target=wait, name="die-with-watcher", daemon=True).start()
+
+
+def child_main(url: str, site_dir: str, claim: Claim, params: dict[str, Any], slot: Slot,
+               watcher: int) -> None:
     """The child: boot the site, run the claimed step, exit with how it went."""
     die_with_parent()
+    die_with(watcher)
     from ...site import boot
     try:
         site = boot(url, site_dir=site_dir)
