@@ -292,10 +292,16 @@ class ServerGroup:
 
 def _interrupt_once(signum: int, frame: Any) -> None:
     """A server process stops at the first SIGINT or SIGTERM; the ones after it (Ctrl-C
-    reaches the group, then the parent sends SIGTERM) would break its shutdown halfway."""
+    reaches the group, then the parent sends SIGTERM) would break its shutdown halfway. They
+    find a handler that does nothing, not SIG_IGN: Python reports one that had come already,
+    and finds its handler gone, as "OSError: Signal 15 ignored due to race condition"."""
     for number in STOP_SIGNALS:
-        signal.signal(number, signal.SIG_IGN)
+        signal.signal(number, _stopping_already)
     raise KeyboardInterrupt
+
+
+def _stopping_already(signum: int, frame: Any) -> None:
+    """A stop signal after the first (see _interrupt_once): the process is stopping."""
 
 
 def serve(site_factory: SiteFactory, host: str = "127.0.0.1", port: int = 8080,
