@@ -1700,6 +1700,24 @@ def test_children_of_several_parents_by_id_come_in_the_first_ones_order(site):
     assert names(f"parent=²|{first.id}") == ["m", "z", "c"]      # no id: by id, no crash
 
 
+def test_children_of_a_parent_sub_selector_come_in_that_parents_order(site):
+    """`find("parent=[template=shelf, qty>0]")` with no sort= raised "qty needs a number, not
+    '0]/'" once some template set a sortfield: the sub-selector was read as a path. ProcessWire
+    3.0.256 sorts by the sort field of the page `$pages->get()` finds for the one parent= value,
+    here the sub-selector's first match (a run of it answered so), and its `children()` too."""
+    site.fields.add("qty", "Integer")
+    site.templates.add("shelf", fields=["title", "qty"])
+    site.templates["shelf"].set_settings(sortfield="-name")
+    shelf = site.pages.add("shelf", 1, "shelf", title="Shelf", qty=2)
+    for name in ("m", "z", "c"):
+        site.pages.add("basic-page", shelf, name, title=name)
+    names = lambda selector: [p.name for p in site.pages.find(selector)]  # noqa: E731
+    assert names("parent=[template=shelf, qty>0]") == ["z", "m", "c"]
+    assert names("parent=[template=shelf]") == ["z", "m", "c"]
+    assert names("parent=[template=shelf, qty>5]") == []
+    assert names("parent=[template=shelf, qty>0], sort=name") == ["c", "m", "z"]
+
+
 def test_the_data_subfield_of_a_number_date_or_checkbox_is_the_field(site):
     """ProcessWire 3.0.256 answers `qty.data=3`, `when.data>2025-01-01`, `featured.data=1` and
     `sort=qty.data` as the field itself; they were 'unknown field data'."""

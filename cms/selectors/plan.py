@@ -790,6 +790,7 @@ class Planner:
         max_status: int | None = None
         has_parent_key = False
         parent_value = ""
+        first_parent: Value | None = None
         owners: dict[str, list[tuple[Selector, Condition]]] = {}
         for tree in trees:
             for item in tree.items:
@@ -834,6 +835,7 @@ class Planner:
                                       and (len(texts) == 1
                                            or all(t.isascii() and t.isdecimal() for t in texts)))
                     parent_value = texts[0] if has_parent_key else "-"
+                    first_parent = item.values[0]
         for name, conditions in owners.items():
             nodes.append(self.owned(name, conditions, include, check_access))
         for members in groups.values():
@@ -852,8 +854,8 @@ class Planner:
                 threshold = DEFAULT_THRESHOLD if outer is None else outer
                 return Query(where, threshold, user_access=own_access)
             return Query(where, self.threshold(include, max_status), user_access=own_access)
-        if not sorts and has_parent_key:
-            sorts = self.children_sort(parent_value)
+        if not sorts and has_parent_key and first_parent is not None:
+            sorts = self.children_sort(first_parent)
         return Query(where, self.threshold(include, max_status), tuple(sorts), limit, start,
                      # include=all lifts the access check unless check_access= says otherwise
                      check_access=include != "all" if check_access is None else check_access,
@@ -896,18 +898,23 @@ class Planner:
         query = replace(query, where=AllOf((having, query.where)))
         return Leaf(Column("id", "id"), "=", (ReferencedBy(query, target.table, target.field),))
 
-    def children_sort(self, parent: str) -> list[Sort]:
+    def children_sort(self, parent: Value) -> list[Sort]:
         """The order of one parent's children: its template's `sortfield` (ProcessWire's
         PageFinder takes the parent's sort field so), else their `sort`. Only where some
         template sets one is the parent looked up, and the plan is then made again at each
-        call (a page's template, or a template's setting, may change)."""
+        call (a page's template, or a template's setting, may change). The parent is the page
+        `pages.get()` gives for the value, as PageFinder asks `$pages->get()`: for a
+        sub-selector (`parent=[template=shelf]`), its first match."""
         by_hand = [Sort(Column("sort", "int"), False)]
         if not self.site.templates.sortfields():
             return by_hand
         self.volatile = True
-        text = parent.strip()
-        page = self.site.pages.get(int(text) if text.isascii() and text.isdecimal()
-                                   else normal_path(text))
+        text = parent.text.strip()
+        if parent.sub is not None:
+            page = self.site.pages.get(text[1:-1])
+        else:
+            page = self.site.pages.get(int(text) if text.isascii() and text.isdecimal()
+                                       else normal_path(text))
         sortfield = page.template.settings.get("sortfield") if page else ""
         if not sortfield:
             return by_hand
