@@ -1822,6 +1822,30 @@ def test_get_matches_a_referenced_pages_field_among_the_pages_its_include_admits
     assert get("template=item, refs.parent.title=Home, include=hidden") == holder
 
 
+def test_get_gives_a_sub_selector_no_include(site):
+    """`pages.get("parent=[name=shy], include=hidden")` gave the child of a hidden page. In
+    ProcessWire 3.0.256's `$pages->get()` (findAll) the include= sets no status filter, so
+    PageFinder::preProcessSubSelector has none to copy: a `[...]` sub-selector finds as a
+    find() naming no include= does, and only its own include= admits hidden or unpublished
+    pages. A run of it answered nothing for has_parent=, parent=, children= and id=[...] with
+    the outer include=hidden or unpublished, where find() gives the pages below."""
+    site.templates.add("item", fields=["title"])
+    shy = site.pages.add("item", 1, "shy", title="Shy", status=1 | 1024)
+    draft = site.pages.add("item", 1, "draft", title="Draft", status=1 | 2048)
+    kid = site.pages.add("item", shy, "kid", title="Kid")
+    site.pages.add("item", draft, "quiet", title="Quiet", status=1 | 1024)
+    get, find = site.pages.get, site.pages.find
+    assert list(find("parent=[name=shy], include=hidden")) == [kid]
+    assert not get("parent=[name=shy], include=hidden")
+    assert not get("has_parent=[name=shy], include=unpublished")
+    assert not get("children=[name=quiet, title=Quiet], include=hidden")
+    assert not get("template=item, id=[name=draft], include=unpublished")
+    assert get("parent=[name=shy, include=hidden]") == kid
+    assert get("children=[name=quiet, title=Quiet, include=hidden]") == draft
+    assert get("template=item, id=[name=draft, include=all]") == draft
+    assert get("parent.name=shy, include=hidden") == kid
+
+
 def test_get_finds_the_other_fields_beside_a_column_of_pages_by_the_include_given(site):
     # ProcessWire 3.0.256's $pages->get() (findAll): in a condition on several fields one of
     # which is a column of pages or a parent subfield (`name|title%=x`), getQueryNativeField

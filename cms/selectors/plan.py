@@ -1436,7 +1436,20 @@ class Planner:
         """The plans of `values` when every one is a [...] sub-selector; else none."""
         if not values or any(value.sub is None for value in values):
             return ()
-        return tuple(self._query([value.sub], top=False) for value in values)
+        return tuple(self.sub_query(value.sub) for value in values)
+
+    def sub_query(self, sub: Selector) -> Query:
+        """The plan of a [...] sub-selector. In `pages.get()` (findAll) the outer include= sets
+        no status filter, so PageFinder::preProcessSubSelector has none to copy into it: it
+        finds as a find() naming no include= does (its own include= still counts)."""
+        if not self.find_all:
+            return self._query([sub], top=False)
+        outer = self.outer_threshold
+        self.outer_threshold = DEFAULT_THRESHOLD
+        try:
+            return self._query([sub], top=False)
+        finally:
+            self.outer_threshold = outer
 
     def field_target(self, tree: Selector, field: Any, position: int) -> FieldColumn | RefColumn:
         kind = field.type.kind
@@ -1469,7 +1482,7 @@ class Planner:
             if value.sub is not None:
                 if op != "=":
                     raise self.error(tree, f"a sub-selector needs = or != on {name}", value.position, text)
-                out.append(self._query([value.sub], top=False))
+                out.append(self.sub_query(value.sub))
             elif text.startswith("/") or (named and not is_ref):
                 if op != "=":
                     raise self.error(tree, f"a path needs = or != on {name}", value.position, text)
@@ -1514,7 +1527,7 @@ class Planner:
         for value in values:
             text = value.text.strip()
             if value.sub is not None:      # the pages below any page it finds
-                out.append(self._query([value.sub], top=False))
+                out.append(self.sub_query(value.sub))
                 continue
             # a value that is no number is a path from home, as ProcessWire reads it
             out.append(normal_path(text) if text.startswith("/") or is_page_name(text)
