@@ -108,8 +108,6 @@ def test_failed_logins_sent_from_elsewhere_do_not_keep_the_superuser_out(site, d
         attacker.close()
 
 
-
-
 def test_a_device_cookie_counts_for_its_own_account_only():
     """The known-device cookie lifts a browser out of the account-wide count: it must be
     signed by this site, for this account, and never be a session cookie read otherwise."""
@@ -120,6 +118,7 @@ def test_a_device_cookie_counts_for_its_own_account_only():
     assert SessionCodec(b"another site").device_of(value, 44) == ""
     assert codec.device_of(codec.dumps(Session(44, "token", time.time())), 44) == ""
     assert codec.loads(value) is None
+
 
 def test_an_editor_at_the_superuser_s_address_does_not_keep_the_superuser_out(site, db_url,
                                                                               tmp_path):
