@@ -540,7 +540,6 @@ class Users:
             grants = self.grants(found.id if found else 0)
         return self.access.allows(grants, permission, page)
 
-
     def may(self, user: User | int | str | None, permission: str, page: Page | None = None) -> bool:
         """`has_permission` for `user`, or, when None, for the acting user (`site.user`; code
         outside a web request may do everything)."""

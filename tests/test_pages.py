@@ -739,7 +739,6 @@ def test_empty_trash_stops_between_branches_at_its_time_or_page_limit_and_goes_o
     assert not any(site.pages.get(page.id) for page in branches)
 
 
-
 def test_a_page_shifts_one_place_among_its_siblings(site):
     parent = site.pages.add("basic-page", 1, title="Parent")
     kids = [site.pages.add("basic-page", parent, title=f"Kid {n}") for n in range(3)]
@@ -1021,7 +1020,6 @@ def test_get_reads_properties_the_first_of_several_and_a_held_pages_field(docs):
     assert story.get("parent.title") == "Shelf" and story.get("parent") == shelf
     assert story.get("parent.nothing", "none") == "none" and story.get("body|rank", 7) == 7
     assert story.get("unknown") is None
-
 
 
 def blind_name_check(site, monkeypatch, method: str, text: str, blind) -> list:

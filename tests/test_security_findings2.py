@@ -155,6 +155,7 @@ def test_an_editor_at_the_superuser_s_address_does_not_keep_the_superuser_out(si
         owner.close()
         editor.close()
 
+
 # -- the task monitor ---------------------------------------------------------------------------
 def test_steering_a_task_does_not_install_a_module_a_superuser_uninstalled(site, admin_server):
     """`create` refuses a module that is not installed, since a step installs the module it

@@ -783,6 +783,7 @@ def test_parse_date_forms():
     assert parse_date("January 2023", now) == datetime(2023, 1, 1, tzinfo=timezone.utc)
     assert parse_date("2023-01", now) == datetime(2023, 1, 1, tzinfo=timezone.utc)   # as strtotime
     # days and days of a month, as PHP's strtotime answered at this `now` (a Tuesday)
+
     def at(*parts):
         return datetime(*parts, tzinfo=timezone.utc)
     assert parse_date("monday", now) == parse_date("this mon", now) == at(2026, 4, 6)

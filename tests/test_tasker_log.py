@@ -94,7 +94,6 @@ def test_step_figures_give_a_rate_and_an_eta(tasker):
     assert sum(s["records"] for s in figures["steps"]) == 40
 
 
-
 def test_activity_counts_state_changes_per_minute(tasker):
     import time as clock
     done = make_task(tasker, "noop")

@@ -30,6 +30,7 @@ API_FIELDS = {"taskid": int, "taskinfo": str, "task_state": int, "task_state_inf
               "status": bool, "status_html": str, "result": str, "progress": int,
               "task_running": int, "log": list}
 
+
 @pytest.fixture
 def web_site(site, tmp_path):
     """The site with Tasker, the test jobs module, an admin and an editor without tasker-admin."""

@@ -66,8 +66,6 @@ MAX_PARAMS = 10_000   # SQLite takes 32,766 parameters; leave room for the keyse
 RANDOM_PRIME = 2147483647   # sort=random: ids shuffled by a keyed square modulo this prime
 
 
-
-
 def word_pattern(word: str) -> str:
     """A regular expression matching text that has `word` as a whole word (plan.py's rule;
     the benchmark's hand-written SQL uses it)."""

@@ -105,7 +105,6 @@ class TaskStatuses:
         return {int(state): int(count)
                 for state, count in self.db.all(sql.COUNT_BY_STATE, (below,))}
 
-
     def get_details(self, task_id: int) -> dict[str, Any] | None:
         """The task's runtime row as `tasks show` prints it (module, method, priority, attempts,
         failures, running, runner, invoker, lease_until, not_before, every, retry, steps, run_seconds),

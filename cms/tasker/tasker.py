@@ -195,6 +195,7 @@ class Tasker(Module, Hookable):
         signature = hashlib.sha1(text.encode()).hexdigest()
         values = (target.id, module_name, method, priority, check_not_before(not_before),
                   check_every(every), check_retry(retry), signature)
+
         def new_page() -> Page:
             try:
                 return self.site.pages.new(self.TEMPLATE, target, name=self._page_name(title),
@@ -319,7 +320,6 @@ class Tasker(Module, Hookable):
         if not page or page.template.name != self.TEMPLATE:
             return NullPage(self.site)
         return page
-
 
     # -- lifecycle (Lifecycle) ----------------------------------------------------------------
     @hookable
