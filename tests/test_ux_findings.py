@@ -222,3 +222,16 @@ def test_a_counter_that_is_no_number_is_said_in_the_log(site):
     said = [line for line in tasker.get_log(task) if "WARNING" in line]
     assert any("'records_processed' is '12' (a str), not a number" in line for line in said), said
     assert any("'max_records' is '100' (a str)" in line for line in said), said
+
+
+def test_a_task_page_says_when_visitors_cannot_see_its_public_page(web_site, admin):
+    """"Public page" linked the task's URL as if visitors could open it, where a site that has
+    not opened the tasker-task template to guests (README: Access control) gives them the 404
+    page. The link now says so, until the template gives guests view access."""
+    tasker = web_site.modules.get("Tasker")
+    task = tasker.create_task("WebJobs", "count_to", web_site.pages.get(1), "Watched",
+                              task_data={"target": 1})
+    note = "visitors get the 404 page"
+    assert note in admin.get(f"/admin/tasks/{task.id}/").text
+    web_site.templates["tasker-task"].set_access(view=["guest"])
+    assert note not in admin.get(f"/admin/tasks/{task.id}/").text

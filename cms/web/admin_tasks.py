@@ -270,6 +270,9 @@ def panel_values(ctx: Context, tasker: Any, task: Any) -> dict[str, Any]:
             "waits": any(state != "finished" for _, state in depends),
             "then_starts": ctx.site.pages.get_many(tasker.get_next_tasks(task)),
             "schedule": schedule(tasker.get_details(task), row.state == ACTIVE),
+            # task pages are the tasker-admin's until a site opens them (README): the link
+            # says whether a visitor would see the page or the 404
+            "public": row.page.viewable(ctx.site.users.get("guest")),
             "charts": drawn, "size": {"width": charts.WIDTH, "height": charts.HEIGHT},
             "limit": charts.CHART_STEPS}
 
