@@ -306,7 +306,8 @@
         status.replaceWith(fresh);
         if (focused && form) {
           var same = focused.value && form.querySelector('button[value="' + focused.value + '"]');
-          (same || form.querySelector(".task-title")).focus();
+          var target = same || form.querySelector(".task-title");
+          if (target) { target.focus(); }
         }
       } else {
         status.classList.remove("busy");
