@@ -19,7 +19,6 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
-import re
 import threading
 import time
 import traceback
@@ -60,7 +59,6 @@ ADMIN_HEADERS = {
 ADMIN_HEADER_LIST = list(ADMIN_HEADERS.items())
 DEFAULT_MAX_BODY = 8 * 1024 * 1024
 MAX_FORM_FIELDS = 10_000        # the admin's largest forms send a few hundred
-MULTIPART_BOUNDARY = re.compile(r'\s*multipart/[^;]*;.*?\bboundary="?([^";]+)', re.IGNORECASE)
 SUPERUSER = "superuser"      # a route only superusers may use (not a permission name)
 SiteFactory = Union[Callable[[], "Site"], "Site"]
 
@@ -544,11 +542,17 @@ def body_limit_setting() -> int:
 
 def form_fields(body: bytes, content_type: str) -> int:
     """At most how many fields bottle parses `body` into, counted in the raw bytes: the parts
-    of a multipart body, else the `&`-separated pairs (bottle reads any other body so)."""
-    boundary = MULTIPART_BOUNDARY.match(content_type)
-    if boundary:
-        return body.count(b"--" + boundary.group(1).encode("latin-1"))
-    return body.count(b"&") + 1
+    of a multipart body, else the `&`-separated pairs (bottle reads any other body so). The
+    Content-Type is read by bottle's own parser: read otherwise (`Multipart/` in another case,
+    two `boundary=`), a body bottle parses as countless fields was counted as none."""
+    try:
+        kind, options = bottle._parse_http_header(content_type)[0]
+    except (ValueError, IndexError):      # bottle cannot read it either: it parses no form
+        return 0
+    if not kind.startswith("multipart/"):
+        return body.count(b"&") + 1
+    boundary = options.get("boundary")
+    return body.count(b"--" + boundary.encode()) if boundary else 0     # none: bottle refuses it
 
 
 def parse_query(text: str) -> dict[str, str]:
