@@ -235,3 +235,25 @@ def test_a_task_page_says_when_visitors_cannot_see_its_public_page(web_site, adm
     assert note in admin.get(f"/admin/tasks/{task.id}/").text
     web_site.templates["tasker-task"].set_access(view=["guest"])
     assert note not in admin.get(f"/admin/tasks/{task.id}/").text
+
+
+def test_a_counter_that_is_no_number_is_said_once_not_at_every_step(site):
+    """The warning about a counter that is text was written at the end of every step: a CSV
+    import of ten thousand steps wrote ten thousand of them, and pushed the task's other log
+    lines (kept up to `log_max_lines`) out of its log. It is said at the step that made it text."""
+    import cms
+
+    class TextCounter(cms.Module):
+        def count(self, page, task_data, options):
+            task_data["rows"] = task_data.get("rows", 0) + 1
+            task_data["records_processed"] = str(task_data["rows"])
+            return True
+
+    site.modules.register(TextCounter)
+    tasker = site.modules.get("Tasker")
+    task = tasker.create_task(TextCounter, "count", site.pages.get(1), "Count")
+    tasker.activate_task(task)
+    for _ in range(5):
+        tasker.execute_task(task, {"invoker": "cron"})
+    said = [line for line in tasker.get_log(task) if "'records_processed' is" in line]
+    assert len(said) == 1, said

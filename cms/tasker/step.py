@@ -129,6 +129,7 @@ _ENCODE = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
 
 
 IDENTITY_KEYS = ("module", "method", "pageid")     # what task_data says the task runs on
+COUNTER_KEYS = ("records_processed", "max_records")  # what the bar, rate and ETA count
 
 
 def stop_signals_ignored() -> bool:
@@ -155,6 +156,11 @@ def dumps(task_data: dict) -> str:
                         "cannot hold: store text, numbers, lists or dicts") from exc
     except RecursionError as exc:                                # nested too deeply
         raise TaskError(f"task_data holds a value JSON cannot hold: {exc}") from exc
+
+
+def is_number(value: Any) -> bool:
+    """Whether a task_data counter is a number the progress bar can count (True is not one)."""
+    return not isinstance(value, bool) and isinstance(value, (int, float))
 
 
 def not_json(value: Any, where: str) -> tuple[str, Any] | None:
@@ -209,6 +215,7 @@ class Step:
         self.idle_cap = min(int(settings.get("max_idle_steps") or 0), KEEP_STEPS)
         self.records_start = 0
         self.identity: dict[str, Any] = {}  # task_data's IDENTITY_KEYS when the step began
+        self.no_numbers: set[str] = set()   # COUNTER_KEYS that were no number then (said already)
         self.trashed = False                # the method trashed the task (Lifecycle.kill_trashed)
         self.start_text = data_text         # task_data when the step began (idle steps)
         self.peak_rss = 0
@@ -257,10 +264,12 @@ class Step:
 
     def check_counters(self, task_data: dict) -> None:
         """Say in the log when a counter is no number (text read from a CSV): the bar stood at
-        0%, and the task failed as idle later, saying only that its counters had not changed."""
-        for key in ("records_processed", "max_records"):
+        0%, and the task failed as idle later, saying only that its counters had not changed.
+        Said by the step that made it so, not by every step after it (a long task's log was
+        that one line, over and over)."""
+        for key in COUNTER_KEYS:
             value = task_data.get(key)
-            if isinstance(value, bool) or not isinstance(value, (int, float)):
+            if not is_number(value) and key not in self.no_numbers:
                 self.log("warning", f"task_data's {key!r} is {value!r:.40} (a {type(value).__name__}), "
                                     "not a number: the progress bar, rate and ETA cannot count it")
 
@@ -401,6 +410,7 @@ class StepRunner:
         step = Step(self, claim, task, data_text or "{}", progress, options, settings, ahead)
         step.records_start = self._records(task_data)
         step.identity = {key: task_data[key] for key in IDENTITY_KEYS if key in task_data}
+        step.no_numbers = {key for key in COUNTER_KEYS if not is_number(task_data.get(key))}
         if not missing:
             missing, method, page = self._requirements(module_name, method_name, task_data, page)
         if missing:
