@@ -455,6 +455,26 @@ def test_restore_says_why_it_cannot(docs):
     assert docs.pages.get(page.id).is_trash()
 
 
+def test_restore_under_a_parent_in_the_trash_is_refused(docs):
+    """A page trashed on its own, then its old parent trashed: restoring the page first is
+    refused with what to do, and it stays trashed. ProcessWire 3.0.256 puts it back under the
+    trashed parent without the trash status, a page in the trash that is not trashed (README);
+    once the parent is restored, so is the page, under it with its name and sort."""
+    parent = docs.pages.add("doc", 1, "shelf", title="Shelf")
+    kid = docs.pages.add("doc", parent, "book", title="Book")
+    kid.sort = 2
+    kid.save()
+    kid.trash()
+    parent.trash()
+    with pytest.raises(cms.PageError, match="old parent .* is in the trash: restore that page first"):
+        docs.pages.get(kid.id).restore()
+    assert docs.pages.get(kid.id).is_trash() and docs.pages.get(kid.id).parent_id == 7
+    docs.pages.get(parent.id).restore()
+    docs.pages.get(kid.id).restore()
+    back = docs.pages.get(kid.id)
+    assert (back.path, back.sort, back.is_trash()) == ("/shelf/book/", 2, False)
+
+
 def test_restore_when_name_was_taken_meanwhile(docs):
     page = docs.pages.add("doc", 1, "spot", title="S")
     page.trash()
