@@ -257,3 +257,20 @@ def test_a_counter_that_is_no_number_is_said_once_not_at_every_step(site):
         tasker.execute_task(task, {"invoker": "cron"})
     said = [line for line in tasker.get_log(task) if "'records_processed' is" in line]
     assert len(said) == 1, said
+
+
+def test_the_task_page_of_a_task_whose_counter_is_text_opens(web_site, admin):
+    """A counter left as text that is no whole number (`"12 rows"`, `"1.5"`, read from a CSV:
+    the log now warns of it) made the task's page answer 500: the progress chart was given
+    int() of it. The page opens, the chart drawn as for no count."""
+    import json
+    tasker = web_site.modules.get("Tasker")
+    task = tasker.create_task("WebJobs", "count_to", web_site.pages.get(1), "Text counter",
+                              task_data={"target": 2})
+    page = web_site.pages.get(task.id)
+    data = json.loads(page.get("task_data"))
+    page.set("task_data", json.dumps({**data, "records_processed": "12 rows", "max_records": "1.5"}))
+    page.save("task_data")
+    answer = admin.get(f"/admin/tasks/{task.id}/")
+    assert answer.status == 200, answer
+    assert "Text counter" in answer.text

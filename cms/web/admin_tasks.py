@@ -34,6 +34,7 @@ from .forms import selector_quoted
 from .task_view import (
     ACTIVE,
     STATE_FILTERS,
+    as_int,
     asks_first,
     status_row,
     task_row,
@@ -259,8 +260,9 @@ def panel_values(ctx: Context, tasker: Any, task: Any) -> dict[str, Any]:
     found = tasker.get_step_figures(task)
     steps = [dict(s, rate=rate_text(s["records"], s["seconds"])) for s in found["steps"]]
     many = tasker.get_step_figures(task, limit=charts.CHART_STEPS)["steps"]
-    drawn = {"progress": charts.progress_chart(many, int(data.get("records_processed") or 0),
-                                               int(data.get("max_records") or 0)),
+    # a counter may be any JSON (text read from a CSV: the step's log warns): 0 is no count
+    drawn = {"progress": charts.progress_chart(many, as_int(data.get("records_processed")),
+                                               as_int(data.get("max_records"))),
              "rate": charts.rate_chart(many)}
     # each with its state: "Waits for" a task that had finished, on a finished task, misled
     depends = [(page, state_info(*task_state(page)[:2]))
