@@ -274,3 +274,26 @@ def test_the_task_page_of_a_task_whose_counter_is_text_opens(web_site, admin):
     answer = admin.get(f"/admin/tasks/{task.id}/")
     assert answer.status == 200, answer
     assert "Text counter" in answer.text
+
+
+def test_step_figures_of_a_task_whose_max_records_is_text(site):
+    """A method that counts its rows (a number) but reads the total from a CSV header (text,
+    `"100"`): once a step had counted a record, `get_step_figures` subtracted the two for the
+    ETA and raised a TypeError, and the task's page, which draws its figures, answered 500.
+    The ETA is unknown without a number to count down from."""
+    import cms
+
+    class HalfText(cms.Module):
+        def count(self, page, task_data, options):
+            task_data["max_records"] = "100"
+            task_data["records_processed"] += 10
+            return True
+
+    site.modules.register(HalfText)
+    tasker = site.modules.get("Tasker")
+    task = tasker.create_task(HalfText, "count", site.pages.get(1), "Count")
+    tasker.activate_task(task)
+    for _ in range(2):
+        tasker.execute_task(task, {"invoker": "cron"})
+    figures = tasker.get_step_figures(task)
+    assert figures["rate"] and figures["eta_seconds"] is None

@@ -20,6 +20,7 @@ from . import sql
 from .errors import TaskError
 from .refs import task_id_of
 from .status import summary_text
+from .step import is_number
 
 if TYPE_CHECKING:
     from ..db import Database
@@ -166,9 +167,10 @@ class TaskLog:
         data_text = db.scalar("SELECT data FROM field_task_data WHERE pages_id = ?", (task_id,))
         if rate and data_text:
             data = json.loads(data_text)
-            remaining = (data.get("max_records") or 0) - (data.get("records_processed") or 0)
-            if remaining > 0 and not data.get("task_done"):
-                eta = remaining / rate
+            most, done = data.get("max_records") or 0, data.get("records_processed") or 0
+            # counters left as text (a CSV's total) count down to no ETA (the step's log says why)
+            if is_number(most) and is_number(done) and most > done and not data.get("task_done"):
+                eta = (most - done) / rate
         return {"steps": steps, "step_count": total[0], "run_seconds": total[1],
                 "progress": total[2], "rate": rate, "eta_seconds": eta}
 
