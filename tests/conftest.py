@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 from hypothesis import HealthCheck, settings
+from server_snapshot import ServerSites
 
 import cms
 from cms.db import connect
@@ -77,9 +78,23 @@ def engine_url(tmp_path: Path) -> str:
     return SERVER_URLS[ENGINE]
 
 
+_server_sites: ServerSites | None = None
+
+
+def fresh_site_url(tmp_path: Path) -> str:
+    """A URL to a database holding a freshly booted site (see server_snapshot)."""
+    global _server_sites
+    if _server_sites is None:
+        _server_sites = ServerSites(ENGINE, SERVER_URLS[ENGINE], drop_all_tables)
+    return _server_sites.fresh_site_url(tmp_path)
+
+
 @pytest.fixture
-def db_url(tmp_path: Path) -> str:
-    """A URL to an empty database on the engine under test."""
+def db_url(request, tmp_path: Path) -> str:
+    """A URL to an empty database on the engine under test; for a test that takes `site`, on
+    a server engine, one that holds the freshly booted site already (the same, sooner)."""
+    if ENGINE in SERVER_URLS and "site" in request.fixturenames:
+        return fresh_site_url(tmp_path)
     return engine_url(tmp_path)
 
 

@@ -6,51 +6,30 @@ import re
 import time
 
 import pytest
-from webclient import Client, prepare_site, running_server
 
 
-@pytest.fixture
-def web_site(site, tmp_path):
-    prepare_site(site, tmp_path)
-    return site
-
-
-@pytest.fixture
-def server(web_site, db_url, tmp_path):
-    with running_server(db_url, tmp_path) as running:
-        yield running
-
-
-@pytest.fixture
-def admin(server):
-    client = Client(server)
-    client.login()
-    yield client
-    client.close()
-
-
-def test_run_now_on_a_failing_task_with_retries_says_when_it_is_retried(web_site, admin):
+def test_run_now_on_a_failing_task_with_retries_says_when_it_is_retried(site, superuser):
     """Run now on a task whose step failed with retries left answered "busy: the task could not
     be claimed just now; trying again shortly": the step had been claimed and had failed, and
     the page then called `run` again at once, so every retry ran within a second, none after
     its back-off, and the task failed for good before anyone read why."""
-    tasker = web_site.modules.get("Tasker")
-    task = tasker.create_task("WebJobs", "count_to", web_site.pages.get(1), "Bad target",
+    tasker = site.modules.get("Tasker")
+    task = tasker.create_task("WebJobs", "count_to", site.pages.get(1), "Bad target",
                               task_data={"target": "many"}, retry={"attempts": 3, "backoff": 60})
-    assert admin.api("start", task.id).json()["status"] is True
-    step = admin.api("run", task.id).json()
+    assert superuser.api("start", task.id).json()["status"] is True
+    step = superuser.api("run", task.id).json()
     assert step["task_state"] == 1                      # active: retried later
     assert not step["result"].startswith("busy")
     assert "retried at" in step["result"] and "UTC" in step["result"]
 
 
-def test_a_task_page_says_when_a_scheduled_task_runs(web_site, admin):
+def test_a_task_page_says_when_a_scheduled_task_runs(site, superuser):
     """A nightly task, or one created to start in an hour, showed as READY TO RUN with
     nothing on its page to say it would not run before then (nor that it repeats): the time
     was only in `tasks show` and, once a run had ended, in a log line. Action Scheduler's
     list has a "Scheduled date" for every action."""
-    tasker = web_site.modules.get("Tasker")
-    home = web_site.pages.get(1)
+    tasker = site.modules.get("Tasker")
+    home = site.pages.get(1)
     nightly = tasker.create_task("WebJobs", "count_to", home, "Nightly", task_data={"target": 1},
                                  every="0 3 * * *", retry={"attempts": 2, "backoff": 30})
     tasker.activate_task(nightly)
@@ -58,32 +37,33 @@ def test_a_task_page_says_when_a_scheduled_task_runs(web_site, admin):
     later = tasker.create_task("WebJobs", "count_to", home, "Later", task_data={"target": 2},
                                not_before=time.time() + 3600)
     tasker.activate_task(later)
-    page = admin.get(f"/admin/tasks/{nightly.id}/").text
+    page = superuser.get(f"/admin/tasks/{nightly.id}/").text
     next_run = time.strftime("%Y-%m-%d 03:00:00 UTC", time.gmtime(tasker.due_at(nightly)))
     assert re.search(r"<dt>Next run</dt>\s*<dd>" + next_run, page), page
     assert re.search(r"<dt>Repeats</dt>\s*<dd>0 3 \* \* \*", page)
     assert re.search(r"<dt>Retries</dt>\s*<dd>2, after 30 s", page)
-    page = admin.get(f"/admin/tasks/{later.id}/").text
+    page = superuser.get(f"/admin/tasks/{later.id}/").text
     assert re.search(r"<dt>Next run</dt>\s*<dd>" + time.strftime(
         "%Y-%m-%d %H:%M:%S UTC", time.gmtime(tasker.due_at(later))), page)
     assert "<dt>Repeats</dt>" not in page
 
 
-def test_reset_of_a_failed_task_asks_first_as_it_throws_its_log_away(web_site, admin):
+def test_reset_of_a_failed_task_asks_first_as_it_throws_its_log_away(site, superuser):
     """A failed task's row offers Try again and Reset side by side; Reset, unasked, cleared
     the log with the traceback the developer had come to read, and the steps, in one click.
     The README: what cannot be taken back in one click asks first. A killed task, at 0% with
     an empty log, has nothing to lose and is still reset at once."""
-    tasker = web_site.modules.get("Tasker")
-    task = tasker.create_task("WebJobs", "count_to", web_site.pages.get(1), "Bad target",
+    tasker = site.modules.get("Tasker")
+    task = tasker.create_task("WebJobs", "count_to", site.pages.get(1), "Bad target",
                               task_data={"target": "many"})
     tasker.activate_task(task)
     tasker.execute_task(task, {"invoker": "cron"})
     assert tasker.get_state(task) == 5 and tasker.get_log(task)
-    listed = admin.get("/admin/tasks/").text
+    listed = superuser.get("/admin/tasks/").text
     reset = re.search(rf'data-task-id="{task.id}".*?(<button[^>]*value="reset"[^>]*>)', listed, re.S)
     assert reset and 'data-confirm="Reset this task?"' in reset.group(1)
-    asked = admin.post(f"/admin/tasks/{task.id}/action", {"cmd": "reset", "csrf_token": admin.token()})
+    asked = superuser.post(f"/admin/tasks/{task.id}/action",
+                           {"cmd": "reset", "csrf_token": superuser.token()})
     assert asked.status == 200 and "Reset the task Bad target?" in asked.text
     assert tasker.get_state(task) == 5 and tasker.get_log(task)      # asked, nothing done yet
 
@@ -141,23 +121,23 @@ def test_a_module_not_found_names_the_modules_there_and_a_file_that_failed_to_lo
         tasker.create_task("Reindexer", "reindex", site.pages.get(1), "Re-index")
 
 
-def test_a_task_page_says_which_dependencies_are_done_and_what_starts_next(web_site, admin):
+def test_a_task_page_says_which_dependencies_are_done_and_what_starts_next(site, superuser):
     """A task whose dependency had finished still said "Waits for: First" (finished itself,
     too), and a task's follow-ups (add_next_task) were shown nowhere: the chain a developer
     built could not be read from the admin."""
-    tasker = web_site.modules.get("Tasker")
-    home = web_site.pages.get(1)
+    tasker = site.modules.get("Tasker")
+    home = site.pages.get(1)
     first = tasker.create_task("WebJobs", "count_to", home, "First", task_data={"target": 1})
     second = tasker.create_task("WebJobs", "count_to", home, "Second", task_data={"target": 2})
     third = tasker.create_task("WebJobs", "count_to", home, "Third", task_data={"target": 3})
     tasker.add_dependency(second, first)
     tasker.add_next_task(second, third)
-    page = admin.get(f"/admin/tasks/{second.id}/").text
+    page = superuser.get(f"/admin/tasks/{second.id}/").text
     assert re.search(r"<dt>Waits for</dt>\s*<dd><a [^>]*>First</a> \(waiting\)", page), page
     assert re.search(rf'<dt>Then starts</dt>\s*<dd><a href="/admin/tasks/{third.id}/">Third</a>', page)
     tasker.activate_task(first)
     tasker.execute_task(first, {"invoker": "cron"})
-    page = admin.get(f"/admin/tasks/{second.id}/").text
+    page = superuser.get(f"/admin/tasks/{second.id}/").text
     assert "<dt>Waits for</dt>" not in page
     assert re.search(r"<dt>Depends on</dt>\s*<dd><a [^>]*>First</a> \(finished\)", page)
 
@@ -224,17 +204,17 @@ def test_a_counter_that_is_no_number_is_said_in_the_log(site):
     assert any("'max_records' is '100' (a str)" in line for line in said), said
 
 
-def test_a_task_page_says_when_visitors_cannot_see_its_public_page(web_site, admin):
+def test_a_task_page_says_when_visitors_cannot_see_its_public_page(site, superuser):
     """"Public page" linked the task's URL as if visitors could open it, where a site that has
     not opened the tasker-task template to guests (README: Access control) gives them the 404
     page. The link now says so, until the template gives guests view access."""
-    tasker = web_site.modules.get("Tasker")
-    task = tasker.create_task("WebJobs", "count_to", web_site.pages.get(1), "Watched",
+    tasker = site.modules.get("Tasker")
+    task = tasker.create_task("WebJobs", "count_to", site.pages.get(1), "Watched",
                               task_data={"target": 1})
     note = "visitors get the 404 page"
-    assert note in admin.get(f"/admin/tasks/{task.id}/").text
-    web_site.templates["tasker-task"].set_access(view=["guest"])
-    assert note not in admin.get(f"/admin/tasks/{task.id}/").text
+    assert note in superuser.get(f"/admin/tasks/{task.id}/").text
+    site.templates["tasker-task"].set_access(view=["guest"])
+    assert note not in superuser.get(f"/admin/tasks/{task.id}/").text
 
 
 def test_a_counter_that_is_no_number_is_said_once_not_at_every_step(site):
@@ -259,19 +239,19 @@ def test_a_counter_that_is_no_number_is_said_once_not_at_every_step(site):
     assert len(said) == 1, said
 
 
-def test_the_task_page_of_a_task_whose_counter_is_text_opens(web_site, admin):
+def test_the_task_page_of_a_task_whose_counter_is_text_opens(site, superuser):
     """A counter left as text that is no whole number (`"12 rows"`, `"1.5"`, read from a CSV:
     the log now warns of it) made the task's page answer 500: the progress chart was given
     int() of it. The page opens, the chart drawn as for no count."""
     import json
-    tasker = web_site.modules.get("Tasker")
-    task = tasker.create_task("WebJobs", "count_to", web_site.pages.get(1), "Text counter",
+    tasker = site.modules.get("Tasker")
+    task = tasker.create_task("WebJobs", "count_to", site.pages.get(1), "Text counter",
                               task_data={"target": 2})
-    page = web_site.pages.get(task.id)
+    page = site.pages.get(task.id)
     data = json.loads(page.get("task_data"))
     page.set("task_data", json.dumps({**data, "records_processed": "12 rows", "max_records": "1.5"}))
     page.save("task_data")
-    answer = admin.get(f"/admin/tasks/{task.id}/")
+    answer = superuser.get(f"/admin/tasks/{task.id}/")
     assert answer.status == 200, answer
     assert "Text counter" in answer.text
 
