@@ -1,8 +1,11 @@
 """Notices: messages, warnings and errors for the person at the screen, also sent to `logging`.
 
-A module's `self.message()` lands here and in the log, so a worker's output and the admin's
-notice list tell the same story. The list is bounded: a worker that runs for weeks keeps only
-the latest notices in memory.
+A module's `self.message()` lands here and in the log, so a script's output and the admin's
+notice list tell the same story. What a module says while a task's step runs is the task's
+business: Tasker keeps it in the task's log (a listener that returns True), and the process
+log gets it at DEBUG only, so a module that says a line per record does not flood cron.log or
+a worker's journal (`-v` shows it there too). The list is bounded: a worker that runs for
+weeks keeps only the latest notices in memory.
 """
 from __future__ import annotations
 
@@ -13,6 +16,24 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 LEVELS = {"message": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
+LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+
+
+def log_to_stderr(verbosity: int = 0) -> None:
+    """The command line's logging: INFO and up; `-v` (1) adds the product's DEBUG lines (what
+    tasks say in their steps), `-vv` (2) every library's too (peewee's SQL statements, which
+    would bury the rest)."""
+    logging.basicConfig(level=logging.DEBUG if verbosity >= 2 else logging.INFO, format=LOG_FORMAT)
+    if verbosity == 1:
+        logging.getLogger("cms").setLevel(logging.DEBUG)
+
+
+def log_verbosity() -> int:
+    """This process's `log_to_stderr` verbosity, read back from its loggers (a runner hands it
+    to the step processes it starts as fresh interpreters)."""
+    if logging.getLogger().getEffectiveLevel() <= logging.DEBUG:
+        return 2
+    return 1 if logging.getLogger("cms").getEffectiveLevel() <= logging.DEBUG else 0
 
 
 @dataclass
@@ -37,12 +58,13 @@ class Notices:
 
     def add(self, kind: str, text: str, source: str = "", debug: bool = False) -> Notice:
         notice = Notice(kind, str(text), source, debug)
-        logging.getLogger(f"cms.{source}" if source else "cms").log(
-            logging.DEBUG if debug else LEVELS[kind], "%s", notice.text)
         if not debug or self.debug:
             self._items.append(notice)
+        kept = False
         for listener in list(self._listeners):
-            listener(notice)
+            kept = bool(listener(notice)) or kept
+        logging.getLogger(f"cms.{source}" if source else "cms").log(
+            logging.DEBUG if debug or kept else LEVELS[kind], "%s", notice.text)
         return notice
 
     def message(self, text: str, source: str = "", debug: bool = False) -> Notice:
@@ -55,7 +77,10 @@ class Notices:
         return self.add("error", text, source, debug)
 
     def listen(self, fn) -> None:
-        """Call `fn(notice)` for every notice added (Tasker copies a running task's into its log)."""
+        """Call `fn(notice)` for every notice added (Tasker copies a running task's into its log).
+
+        A listener returns True when it kept the notice where its reader will look (the task's
+        log): the notice is then logged at DEBUG, not at its own level."""
         self._listeners.append(fn)
 
     def unlisten(self, fn) -> None:

@@ -7,13 +7,13 @@ from __future__ import annotations
 
 import argparse
 import importlib
-import logging
 import math
 import os
 import sys
 from typing import Callable, Sequence
 
 from ..errors import CmsError
+from ..notices import log_to_stderr
 
 # Each names a module with `register(subparsers)`; its parsers set `func(args) -> int`.
 COMMAND_MODULES = ("cms.cli.site", "cms.cli.users", "cms.cli.tasks", "cms.cli.runners", "cms.cli.web")
@@ -47,7 +47,9 @@ def build_parser() -> argparse.ArgumentParser:
     parser.add_argument("--site", metavar="DIR", help="site directory (default: $CMS_SITE_DIR or .)")
     parser.add_argument("--db", metavar="URL", help="database URL (default: $CMS_DATABASE_URL or "
                         "sqlite:///<site>/site.db)")
-    parser.add_argument("-v", "--verbose", action="store_true", help="log debug messages")
+    parser.add_argument("-v", "--verbose", action="count", default=0,
+                        help="log debug messages, what tasks say in their steps included; -vv "
+                             "also the libraries' (every SQL statement)")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=Parser)
     for name in COMMAND_MODULES:
         try:
@@ -69,8 +71,7 @@ def boot_from(args: argparse.Namespace, **kwargs):
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.DEBUG if args.verbose else logging.INFO,
-                        format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    log_to_stderr(args.verbose)
     func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
     if func is None:
         if args.command is not None:

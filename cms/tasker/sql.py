@@ -195,7 +195,8 @@ COUNT_BY_STATE = ("SELECT t.state, COUNT(*) FROM tasker_tasks t CROSS JOIN pages
 DETAILS = ("SELECT module, method, parent_id, priority, attempts, failures, running, runner, invoker, "
            "lease_until, not_before, every, retry, steps, run_seconds FROM tasker_tasks "
            "WHERE pages_id = ?")
-RUN_SUMMARY = ("SELECT t.state, t.progress, t.steps, ti.data, t.not_before FROM tasker_tasks t "
+RUN_SUMMARY = ("SELECT t.state, t.progress, t.steps, ti.data, t.not_before, t.log_errors, "
+               "t.log_warnings FROM tasker_tasks t "
                "LEFT JOIN field_title ti ON ti.pages_id = t.pages_id WHERE t.pages_id = ?")
 
 # -- retention ---------------------------------------------------------------------------------

@@ -238,16 +238,19 @@ class Step:
     def log(self, kind: str, text: str) -> None:
         self.lines.append((kind, text, time.time()))
 
-    def on_notice(self, notice: Notice) -> None:
-        """Copy what is said in the step's thread into the task's log."""
-        if threading.get_ident() == self.thread and (not notice.debug or self.debug):
-            lines = self.lines
-            lines.append((notice.kind, notice.text, notice.time))
-            if len(lines) > 2 * self.log_cap + 100:      # a chatty step that never saves
-                dropped = len(lines) - 2 * self.log_cap
-                del lines[self.log_cap:self.log_cap + dropped]
-                lines.insert(self.log_cap, ("warning", f"{dropped} line(s) dropped before they "
-                                                       "could be saved (the step did not save)"))
+    def on_notice(self, notice: Notice) -> bool:
+        """Copy what is said in the step's thread into the task's log; True when it did (the
+        process log then gets it at DEBUG only: see notices.py)."""
+        if threading.get_ident() != self.thread or (notice.debug and not self.debug):
+            return False
+        lines = self.lines
+        lines.append((notice.kind, notice.text, notice.time))
+        if len(lines) > 2 * self.log_cap + 100:      # a chatty step that never saves
+            dropped = len(lines) - 2 * self.log_cap
+            del lines[self.log_cap:self.log_cap + dropped]
+            lines.insert(self.log_cap, ("warning", f"{dropped} line(s) dropped before they "
+                                                   "could be saved (the step did not save)"))
+        return True
 
     def progress_of(self, task_data: dict) -> int:
         return progress_of(task_data, self.progress)

@@ -15,17 +15,20 @@ asked to stop), 3 recycle after `max_steps`, 4 recycle past `max_memory`, 1 coul
 from __future__ import annotations
 
 import ctypes
+import logging
 import os
 import signal
 import sys
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ...notices import log_to_stderr, log_verbosity
 from .. import sql
 from ..claim import ClaimAhead, claim_next, claim_several, release
 from ..state import TaskState, as_state
+from ..status import counts_of, summary_text
 from .slots import Slot
 
 if TYPE_CHECKING:
@@ -54,6 +57,7 @@ class RunnerConfig:
     poll: float = 1.0                # seconds between claims while nothing is ready
     quiet: bool = False              # no line per step
     name: str = "worker"             # how lines start
+    verbosity: int = field(default_factory=log_verbosity)   # -v of the process that made it
 
 
 def die_with_parent() -> None:
@@ -308,7 +312,7 @@ class Executor:
         if row is None:
             line = f"{self.config.name}: task {task_id}: step ran {seconds:.2f} s; the task is gone"
         else:
-            state, progress, steps, title, not_before = row
+            state, progress, steps, title, not_before, errors, warnings = row
             word = as_state(state).label
             line = (f"{self.config.name}: task {task_id} {title or ''!r} step {steps}: "
                     f"{seconds:.2f} s -> {word} {progress}%")
@@ -317,6 +321,9 @@ class Executor:
             elif state == TaskState.ACTIVE and not_before and float(not_before) > time.time():
                 # a recurring task's next run, or a retry's: not "active 0%" and nothing more
                 line += time.strftime(" (runs again at %H:%M:%S UTC)", time.gmtime(float(not_before)))
+            if errors or warnings:
+                # what the module said is in the task's log (this process logs it at DEBUG)
+                line += f"; its log: {counts_of(summary_text(0, errors, warnings))}"
         print(line, flush=True)
 
     def _database_trouble(self, tasker: Tasker, exc: BaseException) -> str:
@@ -355,6 +362,8 @@ def child_main(config: RunnerConfig, slot: Slot, parent_pid: int) -> None:
     die_with_parent()
     if os.getppid() != parent_pid:       # the supervisor died before prctl took effect
         os._exit(EXIT_ERROR)
+    if not logging.getLogger().handlers:   # a fresh interpreter: log as the supervisor does
+        log_to_stderr(config.verbosity)
     executor = Executor(config, slot)
     executor.install_signals()
     try:

@@ -1,0 +1,93 @@
+"""Findings of a review: what runner processes log, heartbeat threads of closed sites, the
+login device cookie, the size of the session cookie and the login throttle's table."""
+from __future__ import annotations
+
+import logging
+import re
+import subprocess
+from pathlib import Path
+
+from conftest import PYTHON, ROOT, site_env
+
+import cms
+
+CHATTY = '''
+import cms
+
+
+class Chatty(cms.Module):
+    """Says something for every record, as an importer might."""
+    info = {"title": "Chatty", "version": "1.0.0", "summary": "talks a lot"}
+    task_methods = ("talk",)
+
+    def talk(self, page, data, options):
+        for n in range(5):
+            self.message(f"record {n} imported")
+        self.warning("record 3 had no title")
+        data["task_done"] = 1
+        return True
+'''
+
+
+def chatty_site(folder: Path, url: str) -> cms.Site:
+    (folder / "modules").mkdir(exist_ok=True)
+    (folder / "modules" / "chatty.py").write_text(CHATTY)
+    return cms.boot(url, site_dir=folder)
+
+
+def chatty_task(site: cms.Site, title: str = "Chat"):
+    tasker = site.modules.get("Tasker")
+    task = tasker.create_task("Chatty", "talk", site.pages.get(1), title)
+    assert tasker.activate_task(task)
+    return tasker, task
+
+
+# -- 1. what runner processes log -------------------------------------------------------------
+def test_what_a_module_says_in_a_step_goes_to_the_tasks_log_and_to_logging_at_debug(
+        tmp_path, db_url, caplog):
+    """Every `self.message()` of a step was logged at INFO too: a module that says a line per
+    record flooded the log of the process running it (cron.log, the worker's journal)."""
+    site = chatty_site(tmp_path, db_url)
+    try:
+        tasker, task = chatty_task(site)
+        with caplog.at_level(logging.DEBUG, logger="cms"):
+            assert tasker.execute_task(task, {"invoker": "cron"})
+        said = [(r.levelno, r.getMessage()) for r in caplog.records if r.name == "cms.Chatty"]
+        assert said == [(logging.DEBUG, f"record {n} imported") for n in range(5)] + [
+            (logging.DEBUG, "record 3 had no title")]
+        log = tasker.get_log(task)
+        assert any(line.endswith("INFO record 4 imported") for line in log)
+        assert any(line.endswith("WARNING record 3 had no title") for line in log)
+        caplog.clear()
+        with caplog.at_level(logging.INFO, logger="cms"):     # outside a step: as before
+            site.modules.get("Chatty").warning("the feed is slow")
+        assert [(r.levelno, r.getMessage()) for r in caplog.records] == [
+            (logging.WARNING, "the feed is slow")]
+    finally:
+        site.close()
+
+
+def test_runners_print_one_line_per_step_and_the_tasks_lines_only_with_verbose(tmp_path, db_url):
+    """Runs `cron`, then `-v worker` whose second step process is a fresh interpreter (about
+    two seconds in all): a spawned process did not log as its supervisor did, so -v showed
+    what tasks said in the first step process only."""
+    site = chatty_site(tmp_path, db_url)
+    try:
+        chatty_task(site, "Quiet")
+        env = site_env(tmp_path, db_url)
+        done = subprocess.run([PYTHON, "run.py", "cron"], cwd=ROOT, env=env, capture_output=True,
+                              text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        output = done.stdout + done.stderr
+        assert "record 0 imported" not in output and "had no title" not in output
+        assert re.search(r"step 1: [\d.]+ s -> finished 100%; its log: No error\(s\) "
+                         r"1 warning\(s\)", done.stdout), done.stdout
+        for title in ("Verbose", "Spawned"):
+            chatty_task(site, title)
+        done = subprocess.run([PYTHON, "run.py", "-v", "worker", "--until-idle", "--max-steps", "1"],
+                              cwd=ROOT, env=env, capture_output=True, text=True, timeout=60)
+        assert done.returncode == 0, done.stderr
+        assert done.stderr.count("DEBUG cms.Chatty: record 0 imported") == 2, done.stderr
+        assert "DEBUG peewee" not in done.stderr         # every SQL statement: -vv
+    finally:
+        site.close()
