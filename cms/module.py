@@ -72,6 +72,11 @@ class Module:
     def init(self) -> None:
         """Called once per process when the module is first loaded (add hooks here)."""
 
+    def close(self) -> None:
+        """Called by `site.close()`: end what the module started in this process (a thread,
+        a connection of its own), or the process keeps it after the site is gone. The site
+        may be used again afterwards, so start such things again when they are needed."""
+
     def message(self, text: str, debug: bool = False) -> None:
         self.site.notices.message(text, source=self.name, debug=debug)
 

@@ -366,6 +366,15 @@ class Modules:
         self._ready.discard(name)
 
     # -- settings -----------------------------------------------------------------------------
+    def close(self) -> None:
+        """Let every module loaded here end what it started (`Module.close`); one that fails
+        is logged and the others still close."""
+        for name, instance in list(self._instances.items()):
+            try:
+                instance.close()
+            except Exception as exc:
+                log.warning("module %s did not close cleanly: %s: %s", name, type(exc).__name__, exc)
+
     def get_config(self, module: str | type[Module] | Module) -> dict[str, Any]:
         """Settings as stored in the database (every process sees the same), over the defaults."""
         name = self.name_of(module)

@@ -181,6 +181,9 @@ class Site(SiteHooks):
         return render_page(self, page)
 
     def close(self) -> None:
+        """End this thread's database connection and what modules started here (Tasker's
+        heartbeat thread). The site may be used again: it reconnects on its next query."""
+        self.modules.close()
         self.db.close()
 
     def __repr__(self) -> str:

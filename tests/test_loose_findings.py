@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 import re
 import subprocess
+import threading
 from pathlib import Path
 
 from conftest import PYTHON, ROOT, site_env
@@ -91,3 +92,30 @@ def test_runners_print_one_line_per_step_and_the_tasks_lines_only_with_verbose(t
         assert "DEBUG peewee" not in done.stderr         # every SQL statement: -vv
     finally:
         site.close()
+
+
+# -- 2. heartbeat threads of closed sites -----------------------------------------------------
+def heartbeats() -> int:
+    return sum(thread.name == "tasker-heartbeat" for thread in threading.enumerate())
+
+
+def test_closing_a_site_stops_its_heartbeat_thread(tmp_path, db_url):
+    """Each site's first step starts a heartbeat thread; closing the site left it parked for
+    ever, so a process that boots and closes sites (a script per job, a test run) gathered
+    one idle thread (and its database connection) per site."""
+    before = heartbeats()
+    first = chatty_site(tmp_path, db_url)
+    first.close()
+    for n in range(5):
+        site = cms.boot(db_url, site_dir=tmp_path)
+        tasker, task = chatty_task(site, f"Chat {n}")
+        assert tasker.execute_task(task)
+        assert heartbeats() == before + 1
+        site.close()
+    assert heartbeats() == before
+    site = cms.boot(db_url, site_dir=tmp_path)      # a closed site that runs again starts one
+    tasker, task = chatty_task(site, "Again")
+    site.close()
+    assert tasker.execute_task(task) and heartbeats() == before + 1
+    site.close()
+    assert heartbeats() == before

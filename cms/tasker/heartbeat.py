@@ -20,7 +20,9 @@ runner's (an attempt counted for a task that never ran).
 The thread starts on the first step of a process (again after a fork). It parks only once no
 step has run for `PARK_AFTER`: a runner's short steps come and go many times a tick, and
 waking a parked thread at each of them cost every step a thread switch and a hand-over of the
-GIL.
+GIL. Closing the site (`Tasker.close`) ends it, with its database connection, once no step
+runs: a parked thread of a closed site stayed for the life of the process; the next step
+starts another.
 """
 from __future__ import annotations
 
@@ -53,6 +55,7 @@ class Heartbeat:
         self.lock = threading.Lock()
         self.wake = threading.Event()
         self.thread: threading.Thread | None = None
+        self.stopping = threading.Event()     # the running thread's: set, it ends once idle
         self.pid = 0
         self.added = 0       # steps added so far: the thread sees steps it never caught running
 
@@ -62,7 +65,9 @@ class Heartbeat:
             self.added += 1
         if self.thread is None or self.pid != os.getpid() or not self.thread.is_alive():
             self.pid = os.getpid()
-            self.thread = threading.Thread(target=self._run, name="tasker-heartbeat", daemon=True)
+            self.stopping = threading.Event()
+            self.thread = threading.Thread(target=self._run, args=(self.stopping,),
+                                           name="tasker-heartbeat", daemon=True)
             self.thread.start()
         if not self.wake.is_set():      # set while steps run: setting it again costs a lock
             self.wake.set()
@@ -71,7 +76,26 @@ class Heartbeat:
         with self.lock:
             self.steps.discard(step)
 
-    def _run(self) -> None:
+    def stop(self, timeout: float = 1.0) -> None:
+        """End the thread once no step runs (at once when none does, waiting up to `timeout`
+        for it to close its connection); a step after this starts another thread."""
+        thread = self.thread
+        if thread is None or self.pid != os.getpid() or not thread.is_alive():
+            return
+        self.stopping.set()
+        self.wake.set()
+        with self.lock:
+            idle = not self.steps
+        if idle:
+            thread.join(timeout)
+
+    def _run(self, stopping: threading.Event) -> None:
+        try:
+            self._beat(stopping)
+        finally:
+            self._drop_connection()
+
+    def _beat(self, stopping: threading.Event) -> None:
         busy, seen = time.monotonic(), -1    # when a step last ran; steps added by then
         someone_waits = self.tasker.storage.waiters_probe()
         waited = gone = 0.0        # when a writer last waited for the lock; when it was gone
@@ -79,6 +103,8 @@ class Heartbeat:
             now = time.monotonic()
             with self.lock:
                 steps = list(self.steps)
+                if not steps and stopping.is_set():
+                    return
                 if steps or self.added != seen:
                     busy, seen = now, self.added
                 park = now - busy >= PARK_AFTER

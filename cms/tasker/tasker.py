@@ -110,6 +110,13 @@ class Tasker(Module, Hookable):
             raise TaskError(f"task {page.id} is running in a step, which writes its task_data: "
                             "suspend it (and wait for the step to stop) before changing its data")
 
+    def close(self) -> None:
+        """The site closes: the heartbeat thread of this process's steps ends (once no step
+        runs), so a process that boots and closes many sites keeps no idle thread of theirs."""
+        runner = self.__dict__.get("runner")
+        if runner is not None and "heartbeat" in runner.__dict__:
+            runner.heartbeat.stop()
+
     def uninstall(self) -> None:
         """Removes the template, fields and tables, unless task pages remain (then all stay)."""
         left = schema.task_page_count(self.site)
