@@ -9,8 +9,10 @@ import threading
 from pathlib import Path
 
 from conftest import PYTHON, ROOT, site_env
+from webclient import Client
 
 import cms
+from cms.web.sessions import DEVICE_COOKIE, DEVICE_MAX_AGE
 
 CHATTY = '''
 import cms
@@ -119,3 +121,25 @@ def test_closing_a_site_stops_its_heartbeat_thread(tmp_path, db_url):
     assert tasker.execute_task(task) and heartbeats() == before + 1
     site.close()
     assert heartbeats() == before
+
+
+# -- 3. the login device cookie ---------------------------------------------------------------
+def set_cookies(answer) -> dict[str, str]:
+    return {header.split("=", 1)[0]: header for header in answer.headers.get_all("Set-Cookie") or []}
+
+
+def test_every_login_renews_the_device_cookie(site, admin_server):
+    """The cookie was set at a browser's first login only: 180 days later it lapsed, even for
+    someone who logged in every day, and their browser waited with everyone else again."""
+    browser = Client(admin_server)
+    first = set_cookies(browser.login())[DEVICE_COOKIE]
+    browser.post("/admin/logout", {"csrf_token": browser.token()})
+    again = set_cookies(browser.login())
+    assert DEVICE_COOKIE in again, "a later login must renew the device cookie"
+    assert f"Max-Age={DEVICE_MAX_AGE};" in again[DEVICE_COOKIE]
+    assert "HttpOnly" in again[DEVICE_COOKIE] and "Path=/admin/" in first
+    value = again[DEVICE_COOKIE].split(";", 1)[0].split("=", 1)[1]
+    admin = site.users.get("admin")
+    web = admin_server.web
+    assert web.codec(site).device_of(value, admin.id)
+    browser.close()

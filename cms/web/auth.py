@@ -203,9 +203,10 @@ def register(web: Web) -> None:
                 and ctx.site.users.has_permission(user, "tasker-admin"):
             goto = "/admin/tasks/"       # someone who only steers tasks starts there
         answer = bottle.HTTPResponse(status=303, headers={"Location": goto})
-        if not device:          # this browser is known to the account from now on
-            answer.add_header("Set-Cookie", sessions.device_header(
-                web.codec(ctx.site).device_value(user.id), ctx.request.environ))
+        # this browser is known to the account from now on, for 180 days after its latest
+        # login (set at the first login only, the cookie lapsed for a user logging in daily)
+        answer.add_header("Set-Cookie", sessions.device_header(
+            web.codec(ctx.site).device_value(user.id), ctx.request.environ))
         raise answer
 
     @app.post("/admin/logout", permission=None)
