@@ -9,10 +9,10 @@ import threading
 from pathlib import Path
 
 from conftest import PYTHON, ROOT, site_env
-from webclient import Client
+from webclient import Client, make_task
 
 import cms
-from cms.web.sessions import DEVICE_COOKIE, DEVICE_MAX_AGE
+from cms.web.sessions import DEVICE_COOKIE, DEVICE_MAX_AGE, Session, SessionCodec, cookie_header
 
 CHATTY = '''
 import cms
@@ -143,3 +143,37 @@ def test_every_login_renews_the_device_cookie(site, admin_server):
     web = admin_server.web
     assert web.codec(site).device_of(value, admin.id)
     browser.close()
+
+
+# -- 4. the size of the session cookie --------------------------------------------------------
+def test_notices_never_make_the_session_cookie_too_big_for_a_browser():
+    """A notice is cut at 300 characters and five are kept, but JSON wrote each non-ASCII
+    character as a six-byte escape: five notices of accented or CJK text made a cookie of
+    10,000 bytes, which browsers drop (and this server refused past 4,096): the user was
+    logged out, the notices lost."""
+    codec = SessionCodec(b"secret")
+    for text in ("é" * 3000, "漢" * 3000, "🙂" * 3000):
+        session = Session(7, "token", session_id="sid", stamp="stamp")
+        for n in range(6):
+            session.notice("message", f"{n}: {text}")
+        header = cookie_header(codec, session, {})
+        assert len(header.encode()) < 4096, (text[0], len(header))
+        back = codec.loads(header.split(";", 1)[0].split("=", 1)[1])
+        assert back is not None and (back.user_id, back.session_id) == (7, "sid")
+        assert back.notices and back.notices[-1][1].startswith("5: " + text[0])
+
+
+def test_many_long_notices_keep_the_login(site, superuser):
+    """Six task actions, each saying the task's title, before a page shows them: the cookie
+    went past 4,096 bytes, and the next page found no login."""
+    title = "漢字" * 125                       # 250 characters: the longest title there is
+    task = make_task(site, title=title)
+    token = superuser.token()                   # (read from a page, which shows the notices)
+    for cmd in ("activate", "suspend") * 3:     # six notices, none shown yet
+        answer = superuser.post(f"/admin/tasks/{task.id}/action", {"cmd": cmd, "csrf_token": token})
+        assert answer.status == 303, answer
+        header = (answer.headers.get_all("Set-Cookie") or [""])[-1]
+        assert len(header.encode()) < 4096, len(header)
+    page = superuser.get("/admin/tasks/")
+    assert page.status == 200, page                 # still logged in
+    assert title[:20] in page.text

@@ -9,9 +9,10 @@ on. A login is valid while its row exists (logout deletes it, on every server at
 user's password and roles are those it was granted on (a change ends all of the user's
 sessions); see `Users.start_session` and `Users.credentials_stamp`.
 
-The cookie is HttpOnly, SameSite=Lax, and Secure when the request came over HTTPS (directly,
-or through a proxy that says so in X-Forwarded-Proto). A session lasts `max_age` seconds after
-the login; logout clears the cookie.
+The cookie stays under the 4,096 bytes browsers keep (`MAX_VALUE`): notices give way to the
+login, see `SessionCodec.dumps`. It is HttpOnly, SameSite=Lax, and Secure when the request
+came over HTTPS (directly, or through a proxy that says so in X-Forwarded-Proto). A session
+lasts `max_age` seconds after the login; logout clears the cookie.
 """
 from __future__ import annotations
 
@@ -35,6 +36,9 @@ DEVICE_MAX_AGE = 180 * 24 * 3600
 SECRET_META = "session_secret"
 MAX_AGE = 12 * 3600
 MAX_NOTICE_CHARS = 300
+# Bytes of a session cookie's value: with its name and attributes (about 70 bytes) the header
+# stays under the 4,096 browsers keep; a larger cookie is dropped, and its login with it.
+MAX_VALUE = 3900
 
 
 def site_secret(site: Site) -> bytes:
@@ -192,9 +196,36 @@ class SessionCodec:
         except (ValueError, KeyError, TypeError, binascii.Error, UnicodeError):
             return ""
 
-    def dumps(self, session: Session) -> str:
-        payload = _b64(json.dumps(session.payload(), separators=(",", ":")).encode())
+    def _signed(self, data: dict[str, Any]) -> str:
+        # UTF-8, not JSON's \u escapes: six bytes for an "é" or a "漢", twelve for an emoji
+        text = json.dumps(data, separators=(",", ":"), ensure_ascii=False)
+        payload = _b64(text.encode("utf-8", "replace"))
         return f"{payload}.{self._sign(payload)}"
+
+    def dumps(self, session: Session) -> str:
+        """The cookie's value, never over MAX_VALUE bytes: notices that would pass it give way,
+        the oldest first, then the newest is cut (ending in "…"). The login and the CSRF token
+        always stay: a cookie too big for the browser lost them, and the notices too."""
+        data = session.payload()
+        value = self._signed(data)
+        notices = [list(notice) for notice in data["n"]]
+        while len(value) > MAX_VALUE and len(notices) > 1:
+            notices.pop(0)
+            data["n"] = notices
+            value = self._signed(data)
+        if len(value) > MAX_VALUE and notices:
+            kind, text = notices[0]
+            fits, short = 0, len(text)          # characters kept: the most that fit
+            while fits < short:
+                middle = (fits + short + 1) // 2
+                data["n"] = [[kind, text[:middle] + "…"]]
+                if len(self._signed(data)) <= MAX_VALUE:
+                    fits = middle
+                else:
+                    short = middle - 1
+            data["n"] = [[kind, text[:fits] + "…"]] if fits else []
+            value = self._signed(data)
+        return value
 
     def loads(self, value: str | None, now: float | None = None) -> Session | None:
         """The session a cookie holds, or None when it is missing, forged, malformed or expired."""
