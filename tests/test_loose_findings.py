@@ -12,6 +12,7 @@ from conftest import PYTHON, ROOT, site_env
 from webclient import Client, make_task
 
 import cms
+from cms.web.auth import LoginThrottle, throttle_key
 from cms.web.sessions import DEVICE_COOKIE, DEVICE_MAX_AGE, Session, SessionCodec, cookie_header
 
 CHATTY = '''
@@ -177,3 +178,23 @@ def test_many_long_notices_keep_the_login(site, superuser):
     page = superuser.get("/admin/tasks/")
     assert page.status == 200, page                 # still logged in
     assert title[:20] in page.text
+
+
+# -- 5. the login throttle's table ------------------------------------------------------------
+def test_a_flood_of_addresses_and_names_does_not_reset_an_accounts_count(site):
+    """A full table forgot its oldest entries: an attacker who spent the account's 20 free
+    guesses, then sent one guess each for thousands of made-up names from as many addresses,
+    pushed the account's count out and had 20 free guesses again."""
+    site.users.add("owner", "a long passphrase")
+    account = throttle_key(site, "owner")
+    now = [1000.0]
+    throttle = LoginThrottle(clock=lambda: now[0], max_entries=200)
+    for n in range(20):                                      # the 20 free guesses ...
+        assert throttle.attempt(account, f"10.0.0.{n}") == 0
+    assert throttle.wait_time(account, "10.0.9.9") == 1.0   # ... then it waits everywhere
+    now[0] += 61                                             # quiet a while: not forgotten
+    for n in range(1000):
+        throttle.attempt(throttle_key(site, f"nobody{n}"), f"10.2.{n // 250}.{n % 250}")
+        now[0] += 0.01
+    assert throttle.attempt(account, "10.0.2.1") == 0
+    assert throttle.wait_time(account, "10.0.9.9") == 2.0, "the account's count was reset"

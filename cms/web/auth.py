@@ -24,6 +24,9 @@ if TYPE_CHECKING:
     from .app import Context, Web
 
 
+ACCOUNT_PREFIX = "user:"        # a throttle_key naming a user (others name a mere name)
+
+
 class LoginThrottle:
     """Counts login attempts per name at an address, per name and per address, and says how
     long the next must wait.
@@ -36,6 +39,13 @@ class LoginThrottle:
     user out at once; the address's counter (10 free) slows one address trying many names,
     and an attacker's own successful logins do not clear it. Behind a reverse proxy every
     client has the proxy's address: see README, Security notes.
+
+    The counters live in this process's memory. Those of names at addresses, of addresses and
+    of names that are no user are kept up to `max_entries`; when full, the stale ones and then
+    the oldest are forgotten. A user's count from every address (a `throttle_key` starting
+    "user:") is kept apart and never forgotten that way (there are only as many as users):
+    else one guess each for thousands of made-up names, from as many addresses, pushed it
+    out and gave the guesser the account's free tries again.
     """
 
     def __init__(self, free_per_name: int = 3, free_per_address: int = 10, base_delay: float = 1.0,
@@ -48,6 +58,7 @@ class LoginThrottle:
         self.clock = clock
         self.max_entries = max_entries
         self._attempts: dict[tuple[str, str], tuple[int, float]] = {}
+        self._accounts: dict[tuple[str, str], tuple[int, float]] = {}    # users' counts
         self._lock = threading.Lock()
 
     def _keys(self, name: str, address: str, own: bool = False,
@@ -58,6 +69,11 @@ class LoginThrottle:
         keys = [("pair", f"{name}\n{address}"), ("name", name)]
         return keys if own else [*keys, ("addr", address)]
 
+    def _table(self, key: tuple[str, str]) -> dict[tuple[str, str], tuple[int, float]]:
+        """Where a counter lives: a user's count from every address apart, beyond eviction."""
+        return (self._accounts if key[0] == "name" and key[1].startswith(ACCOUNT_PREFIX)
+                else self._attempts)
+
     def _delay(self, kind: str, count: int) -> float:
         over = count - self.free[kind]
         if over < 0:
@@ -67,7 +83,7 @@ class LoginThrottle:
     def _wait(self, keys: list[tuple[str, str]], now: float) -> float:
         wait = 0.0
         for key in keys:
-            count, last = self._attempts.get(key, (0, 0.0))
+            count, last = self._table(key).get(key, (0, 0.0))
             if count:
                 wait = max(wait, last + self._delay(key[0], count) - now)
         return max(0.0, wait)
@@ -98,8 +114,9 @@ class LoginThrottle:
             if len(self._attempts) >= self.max_entries:
                 self._forget_old(now)
             for key in keys:
-                count, _ = self._attempts.get(key, (0, 0.0))
-                self._attempts[key] = (count + 1, now)
+                table = self._table(key)
+                count, _ = table.get(key, (0, 0.0))
+                table[key] = (count + 1, now)
         return 0.0
 
     def succeeded(self, name: str, address: str, *, own: bool = False, device: str = "") -> None:
@@ -109,7 +126,7 @@ class LoginThrottle:
         with self._lock:
             for key in self._keys(name, address, own, device):
                 if key[0] != "addr":
-                    self._attempts.pop(key, None)
+                    self._table(key).pop(key, None)
                 elif key in self._attempts:
                     count, last = self._attempts[key]
                     if count <= 1:
@@ -153,17 +170,17 @@ def throttle_key(site: Any, name: str) -> str:
     clean = site.sanitizer.page_name(name) if name else ""
     user = site.users.get(clean) if clean else None
     if user:
-        return f"user:{user.id}"
+        return f"{ACCOUNT_PREFIX}{user.id}"
     return "name:" + (clean or name.strip().lower()[:128])
 
 
 def known_device(ctx: Context, account: str) -> str:
     """The id of this browser when it logged in to `account` (a `throttle_key`) before, by
     its signed cookie; "" otherwise, and for a name that is no user."""
-    if not account.startswith("user:"):
+    if not account.startswith(ACCOUNT_PREFIX):
         return ""
     value = sessions.cookie_value(ctx.request.environ.get("HTTP_COOKIE", ""), sessions.DEVICE_COOKIE)
-    return ctx.web.codec(ctx.site).device_of(value, int(account[5:]))
+    return ctx.web.codec(ctx.site).device_of(value, int(account[len(ACCOUNT_PREFIX):]))
 
 
 def register(web: Web) -> None:
