@@ -12,6 +12,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from .errors import TaskError
+from .state import TaskState
 
 # The times a date can hold (epoch seconds, UTC): the runners, `tasks show` and the admin write
 # a start or a retry's next try as a date, so a time outside them is refused at creation.
@@ -23,6 +24,27 @@ def next_run(every: str | int | float, after: float) -> float:
     """Epoch seconds of the next run of a task recurring `every`, after epoch `after`."""
     from .runners.cronexpr import next_time
     return next_time(every, after)
+
+
+def scheduled_for(state: int, running: bool, not_before: Any,
+                  now: float | None = None) -> float | None:
+    """When an active task that no runner holds waits to run (epoch seconds): a start time
+    given at creation, a failed step's retry, a recurring task's next run. None when it is due
+    now, running, or not active (a waiting task keeps its time for when it is activated).
+
+    The admin and `tasks list` call such a task "scheduled": "ready to run" said a runner
+    would take it now."""
+    if state != TaskState.ACTIVE or running or not_before is None:
+        return None
+    at = float(not_before)
+    return at if at > (time.time() if now is None else now) else None
+
+
+def scheduled_selector(now: float | None = None) -> str:
+    """The selector part of the tasks `scheduled_for` names: the admin's "scheduled" filter,
+    `tasks list --state scheduled` and `Tasker.get_tasks("scheduled")`."""
+    return (f"task_state={int(TaskState.ACTIVE)}, task_running=0, "
+            f"task_not_before>{time.time() if now is None else now:.6f}")
 
 
 def check_every(every: Any) -> str | None:

@@ -182,7 +182,8 @@ NEWEST_CHANGES = "SELECT at, new_state, note FROM tasker_history ORDER BY id DES
 
 # -- status (one read per answer) ------------------------------------------------------------
 _STATUS = ("SELECT t.state, t.running, t.progress, t.log_errors, t.log_warnings, p.status, "
-           "ti.data, t.pages_id, p.modified{log} FROM tasker_tasks t JOIN pages p ON p.id = t.pages_id "
+           "ti.data, t.pages_id, p.modified, t.not_before{log} FROM tasker_tasks t "
+           "JOIN pages p ON p.id = t.pages_id "
            "LEFT JOIN field_title ti ON ti.pages_id = t.pages_id{join} WHERE t.pages_id")
 STATUS = _STATUS.format(log="", join="") + " = ?"
 STATUS_WITH_LOG = _STATUS.format(

@@ -34,6 +34,7 @@ class TaskStatus(NamedTuple):
     progress: int
     summary: str         # "35% 1 error(s)", as get_log_summary
     modified: Any        # the task page's `modified` as the engine gives it (db.dt_value reads it)
+    not_before: float | None     # the time it may run from (schedule.scheduled_for reads it)
     log: list[str]       # oldest first; empty when not asked for
 
 
@@ -77,7 +78,7 @@ class TaskStatuses:
             if kept is not None and kept[0] == stamp:
                 return own_copy(kept[1])
         row = db.one(sql.STATUS_WITH_LOG if log else sql.STATUS, (task_id,))
-        status = as_status(row, row[9] if log and row else None)
+        status = as_status(row, row[10] if log and row else None)
         if stamp is not None:
             if len(_kept) >= KEPT_MAX:
                 _kept.clear()
@@ -131,4 +132,5 @@ def as_status(row: tuple | None, log_text: str | None) -> TaskStatus | None:
     progress = max(0, min(100, int(row[2] or 0)))
     return TaskStatus(int(row[7]), row[6] or "", int(row[0] or 0), bool(row[1]), progress,
                       summary_text(progress, int(row[3] or 0), int(row[4] or 0)), row[8],
+                      None if row[9] is None else float(row[9]),
                       log_text.split("\n")[:-1] if log_text else [])

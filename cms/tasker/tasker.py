@@ -37,7 +37,7 @@ from .lifecycle import Lifecycle
 from .log import TaskLog
 from .progress import Progress
 from .refs import task_id_of
-from .schedule import check_every, check_not_before, check_retry
+from .schedule import check_every, check_not_before, check_retry, scheduled_selector
 from .state import TaskState
 from .status import TaskStatus, TaskStatuses
 from .step import StepRunner, dumps
@@ -54,7 +54,7 @@ class Tasker(Module, Hookable):
     """
 
     info: ClassVar[dict[str, Any]] = {
-        "title": "Tasker", "version": "1.3.0",
+        "title": "Tasker", "version": "1.4.0",
         "summary": "Runs long jobs as tasks: hidden pages executed in time-boxed, resumable steps."}
     config_defaults: ClassVar[dict[str, Any]] = {
         "enable_cron": 1, "enable_lazy_cron": 1, "ajax_timeout": 15, "lazy_cron_timeout": 15,
@@ -303,10 +303,13 @@ class Tasker(Module, Hookable):
     # -- finding ------------------------------------------------------------------------------
     def get_tasks(self, selector_or_state: str | int | None = None) -> PageArray:
         """Task pages matching a selector, or in a state (an int, a TaskState, or its name as
-        `tasks list --state` takes it: "active", "waiting" ...); hidden included."""
+        `tasks list --state` takes it: "active", "waiting" ..., or "scheduled": the active
+        tasks no runner holds whose time is still ahead); hidden included."""
         states = {state.name.lower(): int(state) for state in TaskState}
         if selector_or_state is None or selector_or_state == "":
             selector = ""
+        elif isinstance(selector_or_state, str) and selector_or_state.strip().lower() == "scheduled":
+            selector = scheduled_selector()
         elif isinstance(selector_or_state, int) and not isinstance(selector_or_state, bool):
             selector = f"task_state={int(selector_or_state)}"
         elif isinstance(selector_or_state, str) and selector_or_state.strip().lower() in states:

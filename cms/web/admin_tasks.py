@@ -1,7 +1,8 @@
 """The task monitor: `/admin/tasks/` (the list) and `/admin/tasks/<id>/` (one task).
 
 The list is flat and paginated (50 a page), sorted by state, created, modified or progress,
-filtered by state with a count per state, and searched by title (`q`: the tasks whose title
+filtered by state with a count per state (and "scheduled": the active tasks whose time is
+ahead, counted among the active ones too), and searched by title (`q`: the tasks whose title
 contains the words, as Find's `title%=`; the state counts are then those of the matches).
 It reads each task's title, state, progress and log counters (one query for the page's rows:
 Tasker.get_statuses), never its task_data or log. Progress bars and states update live
@@ -26,6 +27,7 @@ from urllib.parse import urlencode, urlsplit
 import bottle
 
 from ..errors import CmsError
+from ..tasker.schedule import scheduled_selector
 from ..tasker.state import state_info
 from . import charts
 from .answers import HttpError
@@ -50,6 +52,10 @@ SORTS = {"state": "task_state", "created": "created", "modified": "modified",
          "progress": "progress"}
 SORT_LABELS = [("state", "state"), ("created", "created"), ("modified", "modified"),
                ("progress", "progress")]
+SCHEDULED = "scheduled"     # the filter of active tasks whose time is ahead (`?state=scheduled`)
+# The filter links: (the `state` parameter, label); "scheduled" beside the active tasks it is part of
+FILTERS = [(int(state), state.label) for state in STATE_FILTERS]
+FILTERS.insert(1, (SCHEDULED, SCHEDULED))
 
 
 class Figures(NamedTuple):
@@ -62,13 +68,16 @@ def title_match(q: str) -> str:
     return f"title%={selector_quoted(q)}" if q else ""
 
 
-def list_selector(state: int | None, sort: str, direction: str, start: int, q: str = "") -> str:
-    """The selector of one page of the list; every part comes from a fixed set, an int or
-    the quoted search."""
+def list_selector(state: int | str | None, sort: str, direction: str, start: int,
+                  q: str = "") -> str:
+    """The selector of one page of the list; every part comes from a fixed set, an int, the
+    time now or the quoted search. `state` is a state's number or SCHEDULED."""
     order = ("-" if direction == "desc" else "") + SORTS[sort]
     parts = [f"sort={order}", f"sort={'-' if direction == 'desc' else ''}id",
              f"limit={PAGE_SIZE}", f"start={start}"]
-    if state is not None:
+    if state == SCHEDULED:
+        parts.insert(0, scheduled_selector())
+    elif state is not None:
         parts.insert(0, f"task_state={state}")
     if q:
         parts.insert(0, title_match(q))
@@ -81,10 +90,11 @@ def state_counts(ctx: Context, total: int | None, q: str = "") -> dict[Any, int]
     With a search, each is a count of the matching tasks in that state (a COUNT per state:
     a search is typed by a person, not polled).
 
-    Read at every render (one GROUP BY, a few ms at 10,000 tasks on SQLite), never kept: counts
-    kept for a few seconds disagreed with the rows beside them (a task just run counted as
-    "active 0" beside its running row). The page's script keeps them in step with the rows it
-    updates live (admin.js, `countChange`).
+    Read at every render (one GROUP BY and the scheduled tasks' count, a few ms at 10,000
+    tasks on SQLite), never kept: counts kept for a few seconds disagreed with the rows beside
+    them (a task just run counted as "active 0" beside its running row). The page's script
+    keeps them in step with the rows it updates live (admin.js, `countChange` and
+    `scheduledChange`).
     """
     tasker = tasker_of(ctx)
     if q:
@@ -95,6 +105,8 @@ def state_counts(ctx: Context, total: int | None, q: str = "") -> dict[Any, int]
         by_state = tasker.count_by_state()
     counts: dict[Any, int] = {int(state): by_state.get(int(state), 0) for state in STATE_FILTERS}
     counts["all"] = sum(by_state.values()) if total is None else total
+    counts[SCHEDULED] = tasker.get_tasks(", ".join(filter(None, (
+        title_match(q), scheduled_selector(), "limit=1")))).total
     return counts
 
 
@@ -121,7 +133,11 @@ def register(web: Web) -> None:
     def task_list(ctx: Context) -> str:
         tasker = tasker_of(ctx)
         state_text = ctx.query("state").strip()
-        state = int(state_text) if state_text.isdecimal() and int(state_text) <= 10 else None
+        state: int | str | None = None
+        if state_text == SCHEDULED:
+            state = SCHEDULED
+        elif state_text.isdecimal() and int(state_text) <= 10:
+            state = int(state_text)
         sort = ctx.query("sort") if ctx.query("sort") in SORTS else "created"
         direction = "asc" if ctx.query("dir") == "asc" else "desc"
         start = ctx.int_param("start", 0, 0, 10 ** 9)
@@ -146,7 +162,7 @@ def register(web: Web) -> None:
         return ctx.render("tasks.html", rows=rows, total=found.total, start=start,
                           page_size=PAGE_SIZE, state=state, sort=sort, direction=direction, q=q,
                           counts=state_counts(ctx, found.total if state is None else None, q),
-                          state_filters=STATE_FILTERS, sorts=SORT_LABELS, list_url=list_url,
+                          state_filters=FILTERS, sorts=SORT_LABELS, list_url=list_url,
                           status_html=lambda row: render_status(ctx, row),
                           activity=charts.activity_chart(tasker.get_activity()),
                           size={"width": charts.WIDTH, "height": charts.HEIGHT})
@@ -242,8 +258,9 @@ def viewable_pages(ctx: Context, ids: set[int]) -> dict[int, Any]:
 def panel_values(ctx: Context, tasker: Any, task: Any) -> dict[str, Any]:
     """What the task page shows below its status: facts, data, steps, state changes."""
     worked_on = tasker.get_page(task)                        # not the trash, once trashed
+    details = tasker.get_details(task)
     row = task_row(tasker, task, worked_on if worked_on and worked_on.id in
-                   viewable_pages(ctx, {worked_on.id}) else None)
+                   viewable_pages(ctx, {worked_on.id}) else None, details["not_before"])
     if task.is_trash():                 # every action answers that it is gone: none is offered
         row = row._replace(actions=[])
     data_text = task.get("task_data") or "{}"
@@ -271,7 +288,7 @@ def panel_values(ctx: Context, tasker: Any, task: Any) -> dict[str, Any]:
             "figures": figures(found, row.state == ACTIVE), "depends": depends,
             "waits": any(state != "finished" for _, state in depends),
             "then_starts": ctx.site.pages.get_many(tasker.get_next_tasks(task)),
-            "schedule": schedule(tasker.get_details(task), row.state == ACTIVE),
+            "schedule": schedule(details, row.state == ACTIVE),
             # task pages are the tasker-admin's until a site opens them (README): the link
             # says whether a visitor would see the page or the 404
             "public": row.page.viewable(ctx.site.users.get("guest")),

@@ -35,7 +35,7 @@ from ..tasker.runners.browser import run_supervised_step
 from ..tasker.state import state_info
 from .answers import HttpError, error_json
 from .app import BUSY_MESSAGE
-from .task_view import ACTIVE, FINISHED, WAITING, status_row, task_row, when
+from .task_view import ACTIVE, FINISHED, WAITING, Due, due_of, status_row, task_row, when
 
 if TYPE_CHECKING:
     from .app import Context, Web
@@ -236,26 +236,32 @@ SHAPES_MAX = 2048
 # Stand-ins rendered in place of what differs between tasks of one shape. Jinja's escaping
 # leaves them as they are; the title goes in last, so nothing in it is ever replaced.
 ID_MARK, TOKEN_MARK, TITLE_MARK = "\x00id\x00", "\x00token\x00", "\x00title\x00"
+DUE_MARKS = Due("\x00at\x00", "\x00within\x00", "\x00iso\x00")     # a scheduled task's run time
 
 
 def render_status(ctx: Context, status: Any) -> Markup:
     """A task's status row as HTML (autoescaped, the `status` macro of task_macros.html): what
     the API's status_html, the task list and the task page show.
 
-    `status` is a TaskStatus or a TaskRow. Tasks in the same state, running flag, progress and
-    summary render alike but for their id, title and the form's CSRF token, so the macro is
-    rendered once per such shape, with stand-ins that are then replaced by the task's escaped
-    values: a poller asking for thousands of different tasks does not render each one.
+    `status` is a TaskStatus or a TaskRow. Tasks in the same state, running flag, progress,
+    summary and whether they are scheduled render alike but for their id, title, run time and
+    the form's CSRF token, so the macro is rendered once per such shape, with stand-ins that
+    are then replaced by the task's escaped values: a poller asking for thousands of different
+    tasks does not render each one.
     """
-    key = (status.state, status.running, status.progress, status.summary)
+    due = due_of(status.state, status.running, status.not_before)
+    key = (status.state, status.running, status.progress, status.summary, due is not None)
     shape = _shapes.get(key)
     if shape is None:
         macros = ctx.web.views.get_template("task_macros.html").module
-        stand_in = status_row(status)._replace(id=ID_MARK, title=TITLE_MARK)
+        stand_in = status_row(status)._replace(id=ID_MARK, title=TITLE_MARK, due=due and DUE_MARKS)
         shape = str(macros.status(stand_in, TOKEN_MARK))
         if len(_shapes) >= SHAPES_MAX:
             _shapes.clear()
         _shapes[key] = shape
+    if due:
+        for mark, text in zip(DUE_MARKS, due):
+            shape = shape.replace(mark, escape(text))
     return Markup(shape.replace(ID_MARK, str(int(status.id)))
                   .replace(TOKEN_MARK, escape(ctx.session.csrf_token))
                   .replace(TITLE_MARK, escape(status.title)))

@@ -4,7 +4,9 @@ The original TaskerAdmin's rules, kept in one place for the task list, the task 
 API's `status_html` and the public task page:
 
 - a state set while the task runs shows as what is happening: `running`, `suspending`,
-  `killing`; an active task that is not running is `ready to run`;
+  `killing`; an active task that is not running is `ready to run`, or `scheduled` while its
+  time (`not_before`: a start time, a retry's back-off, a recurring task's next run) is ahead,
+  with that time ("runs in 2 h 5 min", the exact time in its title);
 - actions by state: waiting -> Activate, Run now; active -> Deactivate, Run now (when not
   running), Kill; failed -> Try again; any other task still running (suspending) -> Kill;
   finished, killed, failed, or any task with progress -> Reset; a task that is not running ->
@@ -14,9 +16,11 @@ API's `status_html` and the public task page:
 from __future__ import annotations
 
 import functools
+import time
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
+from ..tasker.schedule import scheduled_for
 from ..tasker.state import TaskState, state_info
 from ..tasker.status import counts_of
 
@@ -98,6 +102,35 @@ def public_status(task: Any) -> dict[str, Any]:
             "progress": progress}
 
 
+class Due(NamedTuple):
+    """When a scheduled task runs, as its row says it."""
+    at: str          # "2026-12-06 18:00:05 UTC": the exact time (the title)
+    within: str      # "in 2 h 5 min": what the row shows
+    iso: str         # "2026-12-06T18:00:05Z": the <time> element's datetime
+
+
+def due_of(state: int, running: bool, not_before: Any) -> Due | None:
+    """The time a scheduled task runs (schedule.scheduled_for), None for any other task."""
+    at = scheduled_for(state, running, not_before)
+    if at is None:
+        return None
+    moment = datetime.fromtimestamp(at, UTC)
+    return Due(when(moment), "in " + time_until(at - time.time()), moment.strftime("%Y-%m-%dT%H:%M:%SZ"))
+
+
+def time_until(seconds: float) -> str:
+    """"40 s", "5 min", "2 h 5 min", "3 d 4 h": coarse past a minute, so a row the list
+    polls every 2 s changes its text (and is swapped in) once a minute, not at every poll."""
+    seconds = max(0, int(seconds))
+    if seconds < 60:
+        return f"{seconds} s"
+    if seconds < 3600:
+        return f"{seconds // 60} min"
+    if seconds < 86400:
+        return f"{seconds // 3600} h {seconds % 3600 // 60} min"
+    return f"{seconds // 86400} d {seconds % 86400 // 3600} h"
+
+
 class TaskRow(NamedTuple):
     """A task as the admin shows it (no task_data, no log: the list never loads those)."""
     id: int
@@ -107,12 +140,14 @@ class TaskRow(NamedTuple):
     running: bool
     progress: int
     word: str         # task_state_info: `running`, `suspending` ... or the state's word
-    label: str        # the list's label: `ready to run` for an active task not running
+    label: str        # the list's label: `ready to run` (or `scheduled`) for an active task not running
     summary: str      # "35% 1 error(s)" from the log counters
     actions: list[Action]
     parent: Any
     created: Any
     modified: Any
+    not_before: float | None = None     # as stored: the time it may run from
+    due: Due | None = None              # when it runs, while it is scheduled
 
     @property
     def problems(self) -> str:
@@ -123,23 +158,31 @@ class TaskRow(NamedTuple):
             text.replace("No error(s) ", "")
 
 
-def task_row(tasker: Any, task: Any, parent: Any = None) -> TaskRow:
+def task_row(tasker: Any, task: Any, parent: Any = None, not_before: float | None = None) -> TaskRow:
+    """A TaskRow from a task page; `not_before` as stored (Tasker.get_details), for a row that
+    shows whether the task is scheduled (the task page; steering needs no such read)."""
     state, running, progress = task_state(task)
+    due = due_of(state, running, not_before)
     return TaskRow(task.id, task, task.get("title") or "", state, running, progress,
-                   state_info(state, running), state_label(state, running, progress == 0),
+                   state_info(state, running),
+                   "scheduled" if due else state_label(state, running, progress == 0),
                    tasker.get_log_summary(task), actions(state, running, progress), parent,
-                   task.created, task.modified)
+                   task.created, task.modified, not_before, due)
 
 
 def status_row(status: Any, page: Any = None, parent: Any = None) -> TaskRow:
-    """A TaskRow from Tasker.get_status / get_statuses, and the task's page when loaded (the
-    JSON API loads none: then `page`, `created` and `modified` are None)."""
+    """A TaskRow from Tasker.get_status / get_statuses (or another TaskRow), and the task's
+    page when loaded (the JSON API loads none: then `page`, `created` and `modified` are
+    None). Whether it is scheduled is judged now, at every call: nothing is written when a
+    task's time comes, so a poll must not repeat what an earlier one said."""
     state, running, progress = status.state, status.running, status.progress
+    due = due_of(state, running, status.not_before)
     return TaskRow(status.id, page, status.title, state, running, progress,
-                   state_info(state, running), state_label(state, running, progress == 0), status.summary,
-                   actions(state, running, progress), parent,
+                   state_info(state, running),
+                   "scheduled" if due else state_label(state, running, progress == 0),
+                   status.summary, actions(state, running, progress), parent,
                    page.created if page is not None else None,
-                   page.modified if page is not None else None)
+                   page.modified if page is not None else None, status.not_before, due)
 
 
 def when(value: Any) -> str:

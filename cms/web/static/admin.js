@@ -292,6 +292,7 @@
         var row = status.closest("tr") || status;
         row.remove();
         countChange(status.getAttribute("data-state"), null);
+        scheduledChange(status, null);
         return;
       }
       if (data.status_html) {
@@ -302,7 +303,10 @@
         if (form && form.outerHTML === status.outerHTML) { return; }
         var focused = status.contains(document.activeElement) ? document.activeElement : null;
         var to = form && form.getAttribute("data-state");
-        if (to) { countChange(status.getAttribute("data-state"), to); }
+        if (to) {
+          countChange(status.getAttribute("data-state"), to);
+          scheduledChange(status, form);
+        }
         status.replaceWith(fresh);
         if (focused && form) {
           var same = focused.value && form.querySelector('button[value="' + focused.value + '"]');
@@ -322,10 +326,20 @@
   function countChange(from, to) {
     if (!from || from === to) { return; }
     var changes = to ? [[from, -1], [to, 1]] : [[from, -1], ["all", -1]];
-    changes.forEach(function (change) {
-      var count = document.querySelector('.filters [data-count-state="' + change[0] + '"]');
-      if (count) { count.textContent = String(Math.max(0, parseInt(count.textContent, 10) + change[1])); }
-    });
+    changes.forEach(function (change) { addToCount(change[0], change[1]); });
+  }
+
+  // "scheduled" counts the active rows whose time is ahead (data-scheduled), beside "active":
+  // a row whose time came (or that left, or became scheduled) moves that count too.
+  function scheduledChange(before, after) {
+    var was = before.getAttribute("data-scheduled") === "1";
+    var is = !!after && after.getAttribute("data-scheduled") === "1";
+    if (was !== is) { addToCount("scheduled", is ? 1 : -1); }
+  }
+
+  function addToCount(key, change) {
+    var count = document.querySelector('.filters [data-count-state="' + key + '"]');
+    if (count) { count.textContent = String(Math.max(0, parseInt(count.textContent, 10) + change)); }
   }
 
   // The log follows its newest line, as a terminal does, unless the reader scrolled up.
