@@ -10,7 +10,7 @@ import time
 from datetime import datetime, timezone
 
 from tasker_support import wait_for
-from webclient import make_task
+from webclient import make_task, prepare_site
 
 import cms
 from cms.integrity import check_site
@@ -131,20 +131,57 @@ def test_a_scheduled_row_and_a_due_one_never_share_a_rendered_shape(site, superu
     assert "\x00" not in answer[str(first.id)]["status_html"]
 
 
-def test_a_site_from_tasker_1_3_gets_the_field_the_scheduled_filter_reads(site, tmp_path, db_url):
+def test_a_site_from_tasker_1_3_gets_the_fields_the_list_reads(site, tmp_path, db_url):
     tasker = site.modules.get("Tasker")
     task = tasker.create_task("Dictionary", "purge_dictionary", site.pages.get(1), "Later",
                               not_before=time.time() + 600)
     tasker.activate_task(task)
-    field_id = site.fields["task_not_before"].id
-    site.db.execute("DELETE FROM fieldgroups_fields WHERE fields_id = ?", (field_id,))
-    site.db.execute("DELETE FROM fields WHERE id = ?", (field_id,))
-    site.db.ddl("DROP VIEW field_task_not_before")
+    for name in ("task_not_before", "task_module", "task_method"):     # new in Tasker 1.4
+        field_id = site.fields[name].id
+        site.db.execute("DELETE FROM fieldgroups_fields WHERE fields_id = ?", (field_id,))
+        site.db.execute("DELETE FROM fields WHERE id = ?", (field_id,))
+        site.db.ddl(f"DROP VIEW field_{name}")
     site.db.execute("UPDATE modules SET version = '1.3.0' WHERE class = 'Tasker'")
     site.close()
     upgraded = cms.boot(db_url, site_dir=tmp_path)
     try:
         assert [t.id for t in upgraded.modules.get("Tasker").get_tasks("scheduled")] == [task.id]
+        found = upgraded.modules.get("Tasker").get_tasks("task_method=purge_dictionary")
+        assert [t.id for t in found] == [task.id]
         assert check_site(upgraded) == []
     finally:
         upgraded.close()
+
+
+# -- the list's search ---------------------------------------------------------------------------
+
+def test_the_search_finds_tasks_by_their_module_and_method(site, superuser):
+    """Typing a module's or a method's name found nothing unless a title held it."""
+    tasker = site.modules.get("Tasker")
+    home = site.pages.get(1)
+    counting = tasker.create_task("WebJobs", "count_to", home, "Alpha")
+    other = tasker.create_task("WebJobs", "not_offered", home, "Beta")
+
+    def found(q: str) -> set[int]:
+        answer = superuser.get("/admin/tasks/?q=" + q)
+        assert answer.status == 200
+        return listed_ids(answer.text)
+
+    assert found("not_offered") == {other.id}
+    assert found("count") == {counting.id}                  # part of a method's name
+    assert found("webjobs") == {counting.id, other.id}      # a module's, in any case
+    assert found("Alpha") == {counting.id}                  # titles still
+    assert found("x%27%20OR%20%271%27%3D%271") == set()     # x' OR '1'='1: searched as text
+    assert found("%25") == set()                            # "%" is looked for, no wildcard
+    page = superuser.get("/admin/tasks/?q=WebJobs")
+    assert filter_count(page.text, "2") == 2                 # the counts are the matches'
+    assert "Title, module or method contains" in page.text
+
+
+def test_tasks_are_found_by_module_and_method_from_code(site, tmp_path):
+    prepare_site(site, tmp_path)
+    tasker = site.modules.get("Tasker")
+    task = tasker.create_task("WebJobs", "not_offered", site.pages.get(1), "Gamma")
+    make_task(site, "Delta")
+    assert [t.id for t in tasker.get_tasks("task_method=not_offered")] == [task.id]
+    assert len(tasker.get_tasks("task_module=WebJobs")) == 2

@@ -8,13 +8,14 @@ Where each value lives:
   runner, lease), attempts, priority, schedule and the log counters. Keeping them in one row
   lets a claim pick, check and change a task with one indexed statement.
 - The fields `task_state`, `task_running`, `progress`, `signature`, `task_priority`,
-  `task_attempts`, `task_runner`, `task_lease`, `task_admin_run` and `task_not_before` are
-  registered as ordinary Integer / Text / Float fields, but their `field_<name>` table is a
-  VIEW over `tasker_tasks` (`SELECT pages_id, state AS data ...`). Selectors (`task_state=1,
-  progress<100`) and `page.task_state` read them like any field, with the base table's
-  indexes, and there is one copy of each value, so nothing can drift. They are written only
-  through the Tasker API: a generic page save that tries to change them fails and rolls back
-  (task pages are locked against the page editor anyway).
+  `task_attempts`, `task_runner`, `task_lease`, `task_admin_run`, `task_not_before`,
+  `task_module` and `task_method` are registered as ordinary Integer / Text / Float fields,
+  but their `field_<name>` table is a VIEW over `tasker_tasks` (`SELECT pages_id, state AS
+  data ...`). Selectors (`task_state=1, progress<100`, `task_method=import_rows`) and
+  `page.task_state` read them like any field, with the base table's indexes, and there is
+  one copy of each value, so nothing can drift. They are written only through the Tasker
+  API: a generic page save that tries to change them fails and rolls back (task pages are
+  locked against the page editor anyway).
 - `tasker_deps` / `tasker_next`: dependencies and follow-up tasks. `tasker_history`: every state
   change, who made it and when. `tasker_steps`: per-step figures (duration, records, memory).
   (A claim that counts `max_running` locks the site's lease "tasker:claims", cms.lease.)
@@ -53,10 +54,12 @@ VIEW_FIELDS = (
     ("task_lease", "KeptFloat", {}, "Lease ends (epoch seconds)", "lease_until"),
     ("task_admin_run", "KeptInteger", {"min": 0, "max": 1}, "Run from the admin", "admin_run"),
     ("task_not_before", "KeptFloat", {}, "Runs not before (epoch seconds)", "not_before"),
+    ("task_module", "KeptText", {}, "Module", "module"),
+    ("task_method", "KeptText", {}, "Method", "method"),
 )
 TEMPLATE_FIELDS = ("title", "task_data", "task_state", "task_running", "progress", "signature",
                    "log_messages", "task_priority", "task_attempts", "task_runner", "task_lease",
-                   "task_admin_run", "task_not_before")
+                   "task_admin_run", "task_not_before", "task_module", "task_method")
 SYSTEM_FIELDS[TEMPLATE] = TEMPLATE_FIELDS
 
 TABLES = {

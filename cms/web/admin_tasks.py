@@ -2,8 +2,9 @@
 
 The list is flat and paginated (50 a page), sorted by state, created, modified or progress,
 filtered by state with a count per state (and "scheduled": the active tasks whose time is
-ahead, counted among the active ones too), and searched by title (`q`: the tasks whose title
-contains the words, as Find's `title%=`; the state counts are then those of the matches).
+ahead, counted among the active ones too), and searched (`q`: the tasks whose title, module
+or method contains the text, as Find's `title|task_module|task_method%=`, the text bound as
+a parameter; the state counts are then those of the matches).
 It reads each task's title, state, progress and log counters (one query for the page's rows:
 Tasker.get_statuses), never its task_data or log. Progress bars and states update live
 through the JSON API (`status` with `log=0`), whoever runs the tasks.
@@ -63,9 +64,11 @@ class Figures(NamedTuple):
     eta: str
 
 
-def title_match(q: str) -> str:
-    """The selector part of a title search (empty for none), the text quoted as it is."""
-    return f"title%={selector_quoted(q)}" if q else ""
+def search_match(q: str) -> str:
+    """The selector part of a search (empty for none), the text quoted as it is: the title,
+    and the module's and method's names, which the task page shows and a user types to find
+    a kind of task."""
+    return f"title|task_module|task_method%={selector_quoted(q)}" if q else ""
 
 
 def list_selector(state: int | str | None, sort: str, direction: str, start: int,
@@ -80,7 +83,7 @@ def list_selector(state: int | str | None, sort: str, direction: str, start: int
     elif state is not None:
         parts.insert(0, f"task_state={state}")
     if q:
-        parts.insert(0, title_match(q))
+        parts.insert(0, search_match(q))
     return ", ".join(parts)
 
 
@@ -98,7 +101,7 @@ def state_counts(ctx: Context, total: int | None, q: str = "") -> dict[Any, int]
     """
     tasker = tasker_of(ctx)
     if q:
-        by_state = {int(state): tasker.get_tasks(f"{title_match(q)}, task_state={int(state)}, "
+        by_state = {int(state): tasker.get_tasks(f"{search_match(q)}, task_state={int(state)}, "
                                                  "limit=1").total
                     for state in STATE_FILTERS}
     else:
@@ -106,7 +109,7 @@ def state_counts(ctx: Context, total: int | None, q: str = "") -> dict[Any, int]
     counts: dict[Any, int] = {int(state): by_state.get(int(state), 0) for state in STATE_FILTERS}
     counts["all"] = sum(by_state.values()) if total is None else total
     counts[SCHEDULED] = tasker.get_tasks(", ".join(filter(None, (
-        title_match(q), scheduled_selector(), "limit=1")))).total
+        search_match(q), scheduled_selector(), "limit=1")))).total
     return counts
 
 
