@@ -5,16 +5,23 @@ with their run time, and filters to them; the list's search finds tasks by modul
 """
 from __future__ import annotations
 
+import json
+import logging
 import re
 import time
 from datetime import datetime, timezone
 
-from tasker_support import wait_for
+import pytest
+from tasker_support import prepare_counter_site, wait_for
 from webclient import make_task, prepare_site
 
 import cms
+from cms.cli import main
 from cms.integrity import check_site
 from cms.web.task_view import when
+
+prepare_shared_site = prepare_counter_site
+pytest_plugins = ("tasker_fixtures",)      # fixtures: shared_site, tasker
 
 
 def row_of(text: str, task_id: int) -> str:
@@ -185,3 +192,119 @@ def test_tasks_are_found_by_module_and_method_from_code(site, tmp_path):
     make_task(site, "Delta")
     assert [t.id for t in tasker.get_tasks("task_method=not_offered")] == [task.id]
     assert len(tasker.get_tasks("task_module=WebJobs")) == 2
+
+
+# -- the command line ----------------------------------------------------------------------------
+
+@pytest.fixture
+def cli(shared_site, capsys):
+    """Run `cms ARGS` in this process: (exit code, stdout, stderr)."""
+    site, url, _ = shared_site
+
+    def run(*args):
+        logging.getLogger().handlers.clear()
+        try:
+            code = main(["--site", site.site_dir, "--db", url, *map(str, args)])
+        except SystemExit as exc:           # argparse's own usage errors
+            code = exc.code
+        out = capsys.readouterr()
+        return code, out.out, out.err
+    return run
+
+
+def created_id(out: str) -> int:
+    return int(out.split()[1])
+
+
+def test_create_takes_an_iso_time_and_a_retry_policy(tasker, cli):
+    target = tasker.site.pages.add("counter", 1, title="Import")
+    code, out, err = cli("tasks", "create", "Counter", "import_rows", target.id, "At six",
+                         "--not-before", "2031-12-06T18:00:00+01:00", "--retry", "3:60",
+                         "--activate")
+    assert code == 0, err
+    task_id = created_id(out)
+    at = datetime(2031, 12, 6, 17, 0, tzinfo=timezone.utc).timestamp()
+    details = tasker.get_details(task_id)
+    assert details["not_before"] == at
+    assert json.loads(details["retry"]) == {"attempts": 3, "backoff": 60}
+    assert out == (f"task {task_id} created on {target.path}: now scheduled, runs at "
+                   "2031-12-06 17:00:00 UTC\n")
+    code, out, err = cli("tasks", "create", "Counter", "import_rows", target.id, "Naive is UTC",
+                         "--not-before", "2031-12-06 18:00", "--retry", "2")
+    assert code == 0, err
+    details = tasker.get_details(created_id(out))
+    assert details["not_before"] == datetime(2031, 12, 6, 18, 0, tzinfo=timezone.utc).timestamp()
+    assert json.loads(details["retry"]) == {"attempts": 2, "backoff": 0}
+    assert out.endswith("now waiting; once activated it runs not before 2031-12-06 18:00:00 UTC\n")
+
+
+@pytest.mark.parametrize("given, seconds", [("+10m", 600), ("+2h", 7200), ("+1d", 86400),
+                                            ("+90s", 90)])
+def test_create_takes_a_time_relative_to_now(tasker, cli, given, seconds):
+    target = tasker.site.pages.add("counter", 1, title="Import")
+    before = time.time()
+    code, out, err = cli("tasks", "create", "Counter", "import_rows", target.id, "Later",
+                         "--not-before", given, "--activate")
+    assert code == 0, err
+    not_before = tasker.get_details(created_id(out))["not_before"]
+    assert before + seconds <= not_before <= time.time() + seconds
+
+
+@pytest.mark.parametrize("option, value, says", [
+    ("--not-before", "tomorrow", "ISO 8601"),
+    ("--not-before", "+10x", "+10m"),
+    ("--not-before", "+m", "+10m"),
+    ("--not-before", "2031-13-01", "ISO 8601"),
+    ("--not-before", "+99999999d", "9999"),
+    ("--retry", "x", "ATTEMPTS[:BACKOFF]"),
+    ("--retry", "-1", "ATTEMPTS[:BACKOFF]"),
+    ("--retry", "3:-5", "backoff"),
+    ("--retry", "3:soon", "ATTEMPTS[:BACKOFF]"),
+    ("--retry", "3:60:1", "ATTEMPTS[:BACKOFF]"),
+    ("--retry", "3:nan", "backoff"),
+    ("--retry", "2000:60", "9999"),
+])
+def test_create_refuses_a_bad_time_or_retry_as_bad_usage_and_creates_nothing(
+        tasker, cli, option, value, says):
+    target = tasker.site.pages.add("counter", 1, title="Import")
+    before = len(tasker.get_tasks())
+    code, out, err = cli("tasks", "create", "Counter", "import_rows", target.id, "Bad",
+                         option + "=" + value)
+    assert code == 2, (out, err)
+    said = err.strip().splitlines()[-1]           # after the usage line, which names the forms
+    assert said.startswith(f"cms tasks create: error: argument {option}: "), err
+    assert says in said and "Traceback" not in err, err
+    assert len(tasker.get_tasks()) == before
+
+
+def test_list_and_show_say_when_a_scheduled_task_runs(tasker, cli):
+    target = tasker.site.pages.add("counter", 1, title="Import")
+    at = datetime(2031, 1, 2, 3, 4, 5, tzinfo=timezone.utc)
+    later = tasker.create_task("Counter", "import_rows", target, "Scheduled one", {"total": 1},
+                               not_before=at)
+    tasker.activate_task(later)
+    now = tasker.create_task("Counter", "import_rows", target, "Ready one", {"total": 2})
+    tasker.activate_task(now)
+    waiting = tasker.create_task("Counter", "import_rows", target, "Waiting one", {"total": 3},
+                                 not_before=at)
+    code, out, err = cli("tasks", "list")
+    assert code == 0, err
+    lines = {int(line.split()[0]): line for line in out.splitlines()[1:]}
+    assert lines[later.id].split()[1] == "scheduled"
+    assert lines[later.id].endswith("runs 2031-01-02 03:04:05 UTC")
+    assert lines[now.id].split()[1] == "active" and "runs" not in lines[now.id]
+    assert lines[waiting.id].split()[1] == "waiting" and "runs" not in lines[waiting.id]
+    listed = {row["id"]: row for row in json.loads(cli("tasks", "list", "--json")[1])["tasks"]}
+    assert listed[later.id]["scheduled"] is True and listed[later.id]["state_info"] == "active"
+    assert listed[later.id]["not_before"] == "2031-01-02 03:04:05 UTC"
+    assert listed[now.id]["scheduled"] is False and listed[now.id]["not_before"] is None
+    code, out, _ = cli("tasks", "list", "--state", "scheduled")
+    assert code == 0 and {int(line.split()[0]) for line in out.splitlines()[1:]} == {later.id}
+    code, out, _ = cli("tasks", "show", later.id)
+    assert "  state      scheduled (1), 0% done" in out
+    assert "  not before 2031-01-02 03:04:05 UTC" in out
+    code, out, _ = cli("tasks", "show", waiting.id)      # a time it keeps once activated
+    assert "  state      waiting (2)" in out
+    assert "  not before 2031-01-02 03:04:05 UTC" in out
+    shown = json.loads(cli("tasks", "show", later.id, "--json")[1])
+    assert shown["scheduled"] is True and shown["not_before"] == "2031-01-02 03:04:05 UTC"

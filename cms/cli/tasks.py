@@ -1,19 +1,26 @@
 """`tasks`: list, inspect, steer and run tasks from a terminal.
 
-    python run.py tasks list [--state active] [--json]
+    python run.py tasks list [--state active|scheduled|...] [--json]
     python run.py tasks show ID [--json]
-    python run.py tasks create MODULE METHOD PAGE TITLE [--data JSON] [--activate] ...
+    python run.py tasks create MODULE METHOD PAGE TITLE [--data JSON] [--activate]
+                              [--not-before TIME] [--retry ATTEMPTS[:BACKOFF]] ...
     python run.py tasks activate|suspend|kill|reset|trash ID
     python run.py tasks run ID          # every step here, with a progress bar, to the end
 
+A "scheduled" task is an active one whose time (`not_before`) is ahead: `list` and `show` say
+so and when it runs, where they said "active" as if a runner would take it now.
+
 Exit codes: 0 done; 1 an error, with one line on stderr (no such task, a task that cannot run,
-and for `tasks run` a task that ended failed or killed); 2 bad usage.
+and for `tasks run` a task that ended failed or killed); 2 bad usage (a `--not-before` or
+`--retry` that cannot be read included: then nothing is created).
 """
 from __future__ import annotations
 
 import argparse
 import json
 import logging
+import math
+import re
 import signal
 import sys
 import time
@@ -22,6 +29,8 @@ from typing import Any
 
 from ..errors import CmsError
 from ..selectors.plan import COUNT_MAX
+from ..tasker.errors import TaskError
+from ..tasker.schedule import check_not_before, check_retry, scheduled_for, scheduled_selector
 from ..tasker.state import TaskState
 from ..tasker.status import counts_of
 from . import Parser, UsageError, boot_from, finite
@@ -29,7 +38,10 @@ from . import Parser, UsageError, boot_from, finite
 KILLED = "killed and reset to 0%"      # DESIGN.md: a kill is a stop plus a reset; said plainly
 ACTIONS = ("activate", "suspend", "kill", "reset", "trash")
 STATE_NAMES = tuple(state.label for state in TaskState)
+SCHEDULED = "scheduled"      # `list --state`: the active tasks whose time is ahead
 BAR_WIDTH = 30
+UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+FROM_NOW = re.compile(r"\+(\d{1,12}(?:\.\d+)?)([smhd])")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -40,7 +52,8 @@ def register(sub: argparse._SubParsersAction) -> None:
 
     listing = tsub.add_parser("list", help="list tasks (newest first)")
     listing.add_argument("--state", metavar="S",
-                         help="only tasks in this state: " + ", ".join(STATE_NAMES[1:]) + " or 0-5")
+                         help="only tasks in this state: " + ", ".join(STATE_NAMES[1:]) + " or 0-5; "
+                              "or scheduled (active, their time ahead)")
     listing.add_argument("--limit", type=int, default=200, metavar="N",
                          help="at most N tasks (default 200)")
     listing.add_argument("--json", action="store_true", help="JSON instead of a table")
@@ -77,6 +90,13 @@ def register(sub: argparse._SubParsersAction) -> None:
                              "(\"*/5 * * * *\", \"0 3 * * *\" is 03:00 UTC)")
     create.add_argument("--unique", action="store_true",
                         help="refuse it when an identical task is waiting or active")
+    create.add_argument("--not-before", type=not_before_arg, metavar="TIME",
+                        help="no runner starts it earlier: an ISO 8601 time (2026-12-06T18:00, "
+                             "UTC unless it gives an offset: +01:00, Z) or a time from now "
+                             "(+90s, +10m, +2h, +1d)")
+    create.add_argument("--retry", type=retry_arg, metavar="ATTEMPTS[:BACKOFF]",
+                        help="retry a failed step ATTEMPTS times, the first after BACKOFF "
+                             "seconds (default 0), doubling each time: 3:60")
     create.set_defaults(func=cmd_create)
 
     run = tsub.add_parser("run", help="run a task here, step after step, to its end")
@@ -127,6 +147,52 @@ def _task(tasker: Any, value: int) -> Any:
     return task
 
 
+def not_before_arg(text: str) -> float:
+    """`--not-before` as epoch seconds: an ISO 8601 time, read as UTC without an offset (as
+    create_task reads a naive datetime), or `+N` and a unit (s, m, h, d) from now. Anything
+    else is bad usage (exit 2), as argparse reports it, and nothing is created."""
+    value = text.strip()
+    if value.startswith("+"):
+        found = FROM_NOW.fullmatch(value)
+        if not found:
+            raise argparse.ArgumentTypeError(f"{text!r}: a time from now is + a number and s, m, h "
+                                             "or d, as +90s, +10m, +2h, +1d")
+        at: Any = time.time() + float(found.group(1)) * UNITS[found.group(2)]
+    else:
+        try:
+            at = datetime.fromisoformat(value)
+        except ValueError:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} is neither an ISO 8601 time (2026-12-06T18:00, 2026-12-06 18:00+01:00; "
+                "UTC when no offset is given) nor a time from now (+10m, +2h, +1d)") from None
+    try:
+        return float(check_not_before(at))
+    except (TaskError, OverflowError):
+        raise argparse.ArgumentTypeError(f"{text!r} falls outside the years 1 to 9999, the times "
+                                         "a task can be given") from None
+
+
+def retry_arg(text: str) -> dict[str, Any]:
+    """`--retry ATTEMPTS[:BACKOFF]` as create_task's `retry` ({"attempts": 3, "backoff": 60}),
+    checked as create_task checks it; bad usage (exit 2) otherwise."""
+    attempts, _, backoff_text = text.strip().partition(":")
+    try:
+        backoff = float(backoff_text) if backoff_text else 0
+    except ValueError:
+        backoff = None
+    if not attempts.isdecimal() or backoff is None or ":" in backoff_text:
+        raise argparse.ArgumentTypeError(f"{text!r}: give ATTEMPTS[:BACKOFF], a whole number of "
+                                         "retries and the seconds before the first, as 3:60")
+    if math.isfinite(backoff) and backoff == int(backoff):
+        backoff = int(backoff)
+    retry = {"attempts": int(attempts), "backoff": backoff}
+    try:
+        check_retry(retry)
+    except TaskError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return retry
+
+
 def _state(text: str) -> int:
     value = text.strip().lower()
     if value.isdecimal() and 0 <= int(value) < len(STATE_NAMES):
@@ -162,39 +228,53 @@ class _TaskFailures(logging.Filter):
         return not (record.name.startswith("cms.") and record.levelno >= logging.ERROR)
 
 
-def _summary(tasker: Any, task: Any) -> dict[str, Any]:
+def _summary(tasker: Any, task: Any, not_before: float | None) -> dict[str, Any]:
+    """What `list` and `show` say of a task; `not_before` as stored (when it may run)."""
     from ..tasker import state_info
     state = int(task.get("task_state") or 0)
     running = int(task.get("task_running") or 0)
     parent = tasker.get_page(task)          # not the trash, for a trashed task
     return {"id": task.id, "title": task.title, "state": state,
             "state_info": state_info(state, running), "running": running,
+            "scheduled": scheduled_for(state, bool(running), not_before) is not None,
+            "not_before": _iso(not_before),
             "progress": int(task.get("progress") or 0), "page": parent.id,
             "page_path": parent.path, "log_summary": tasker.get_log_summary(task),
             "created": task.created.isoformat() if task.created else None}
+
+
+def _state_word(info: dict[str, Any]) -> str:
+    """"scheduled" for an active task whose time is ahead, else the state's word."""
+    return SCHEDULED if info["scheduled"] else info["state_info"]
 
 
 def cmd_list(args: argparse.Namespace) -> int:
     if not 1 <= args.limit <= COUNT_MAX:      # past it the selector refused, exit 1
         raise UsageError(f"--limit must be from 1 to {COUNT_MAX}")
     selector = f"sort=-id, limit={args.limit}"
-    if args.state is not None:
+    scheduled = args.state is not None and args.state.strip().lower() == SCHEDULED
+    if scheduled:
+        selector = f"{scheduled_selector()}, " + selector
+    elif args.state is not None:
         selector = f"task_state={_state(args.state)}, " + selector
     tasker = _tasker(args)
     tasks = tasker.get_tasks(selector)
-    rows = [_summary(tasker, task) for task in tasks]
+    statuses = tasker.get_statuses(task.id for task in tasks)     # their times, in one query
+    rows = [_summary(tasker, task, statuses[task.id].not_before if task.id in statuses else None)
+            for task in tasks]
     if args.json:
         print(json.dumps({"total": tasks.total, "tasks": rows}, indent=2))
         return 0
     if not rows:
-        print("no tasks" + (f" in state {STATE_NAMES[_state(args.state)]}" if args.state else ""))
+        named = SCHEDULED if scheduled else STATE_NAMES[_state(args.state)] if args.state else ""
+        print("no tasks" + (f" in state {named}" if named else ""))
         return 0
     print(f"{'ID':>6}  {'STATE':<10} {'DONE':>4}  {'TITLE':<40} PAGE")
     for row in rows:
         title = shown(row["title"])
         title = title if len(title) <= 40 else title[:39] + "…"
-        print(f"{row['id']:>6}  {row['state_info']:<10} {row['progress']:>3}%  {title:<40} "
-              f"{row['page_path']}")
+        print(f"{row['id']:>6}  {_state_word(row):<10} {row['progress']:>3}%  {title:<40} "
+              f"{row['page_path']}" + (f"  runs {row['not_before']}" if row["scheduled"] else ""))
     if tasks.total > len(rows):
         print(f"... {tasks.total - len(rows)} more (use --limit)")
     return 0
@@ -203,8 +283,8 @@ def cmd_list(args: argparse.Namespace) -> int:
 def cmd_show(args: argparse.Namespace) -> int:
     tasker = _tasker(args)
     task = _task(tasker, args.id)
-    info = _summary(tasker, task)
     details = tasker.get_details(task)
+    info = _summary(tasker, task, details["not_before"])
     module, method, priority, attempts, failures, runner, invoker, lease, not_before, every, \
         retry, steps, run_seconds = (details[key] for key in (
             "module", "method", "priority", "attempts", "failures", "runner", "invoker",
@@ -224,7 +304,7 @@ def cmd_show(args: argparse.Namespace) -> int:
         print(json.dumps(info, indent=2, default=str))
         return 0
     print(f"task {info['id']}: {shown(info['title'])}")
-    print(f"  state      {info['state_info']} ({info['state']}), {info['progress']}% done, "
+    print(f"  state      {_state_word(info)} ({info['state']}), {info['progress']}% done, "
           f"{counts_of(info['log_summary'])}"
           + ("; in the trash (restore its page to run it)" if info["trashed"] else ""))
     print(f"  runs       {module}.{method} on page {info['page']} ({info['page_path']})")
@@ -232,8 +312,9 @@ def cmd_show(args: argparse.Namespace) -> int:
           f"failures retried {failures}")
     for label, key in (("runner", "runner"), ("lease ends", "lease_until"),
                        ("not before", "not_before"), ("every", "every"), ("retry", "retry")):
-        if key == "not_before" and info["state"] != TaskState.ACTIVE:
-            continue          # a retry time a failed task gave up on means nothing now
+        if key == "not_before" and info["state"] not in (TaskState.ACTIVE, TaskState.WAITING):
+            continue          # a retry time a failed task gave up on means nothing now; a
+            # waiting task keeps its time for when it is activated
         if info[key]:
             print(f"  {label:<10} {info[key]}")
     if priority:
@@ -247,7 +328,6 @@ def cmd_show(args: argparse.Namespace) -> int:
 
 
 def cmd_create(args: argparse.Namespace) -> int:
-    from ..tasker import TaskError
     tasker = _tasker(args)
     site = tasker.site
     target = args.page.strip()
@@ -269,14 +349,23 @@ def cmd_create(args: argparse.Namespace) -> int:
         every = int(every)
     try:
         task = tasker.create_task(args.module, args.method, page, args.title, data,
-                                  unique=args.unique, priority=args.priority, every=every)
+                                  unique=args.unique, priority=args.priority, every=every,
+                                  not_before=args.not_before, retry=args.retry)
     except TaskError as exc:
         return _fail(str(exc))
     if args.activate and not tasker.activate_task(task, by="cli"):
         print(f"task {task.id} created on {page.path}, but not activated: it waits for another "
               "task")
         return 0
-    print(f"task {task.id} created on {page.path}: now {tasker.get_state(task).label}")
+    state = tasker.get_state(task)
+    due = tasker.due_at(task)
+    if due is not None and state == TaskState.ACTIVE:
+        print(f"task {task.id} created on {page.path}: now scheduled, runs at {_iso(due)}")
+    elif due is not None:
+        print(f"task {task.id} created on {page.path}: now {state.label}; once activated it runs "
+              f"not before {_iso(due)}")
+    else:
+        print(f"task {task.id} created on {page.path}: now {state.label}")
     return 0
 
 
