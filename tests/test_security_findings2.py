@@ -12,7 +12,7 @@ from webclient import PASSWORD, Client, make_task, running_server
 import cms
 from cms.web.app import Web
 from cms.web.auth import LoginThrottle
-from cms.web.sessions import Session, SessionCodec
+from cms.web.sessions import DEVICE_MAX_AGE, Session, SessionCodec
 
 FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
@@ -140,6 +140,16 @@ def test_a_device_cookie_counts_for_its_own_account_only():
     assert SessionCodec(b"another site").device_of(value, 44) == ""
     assert codec.device_of(codec.dumps(Session(44, "token", time.time())), 44) == ""
     assert codec.loads(value) is None
+
+
+def test_a_device_cookie_lapses_on_the_server_too():
+    """Its 180 days were only the browser's Max-Age: a copy of the cookie, kept elsewhere,
+    lifted its holder out of the account's count for ever."""
+    codec = SessionCodec(b"site secret")
+    issued = time.time()
+    value = codec.device_value(44, now=issued)
+    assert codec.device_of(value, 44, now=issued + DEVICE_MAX_AGE - 60)
+    assert codec.device_of(value, 44, now=issued + DEVICE_MAX_AGE + 60) == ""
 
 
 def test_an_editor_at_the_superuser_s_address_does_not_keep_the_superuser_out(site, db_url,

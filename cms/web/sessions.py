@@ -174,17 +174,20 @@ class SessionCodec:
     def _sign(self, payload: str) -> str:
         return _b64(hmac.new(self.key, payload.encode("ascii"), hashlib.sha256).digest())
 
-    def device_value(self, user_id: int) -> str:
+    def device_value(self, user_id: int, now: float | None = None) -> str:
         """A known-device cookie for a browser that just logged in as `user_id`: a random id
         for the browser, signed for that user (under its own prefix: never read as a session).
         Its failed logins for the account are counted apart from everyone else's
-        (`LoginThrottle.attempt(device=...)`), so a guesser elsewhere cannot keep the owner out."""
-        payload = _b64(json.dumps({"u": user_id, "d": secrets.token_urlsafe(16)},
+        (`LoginThrottle.attempt(device=...)`), so a guesser elsewhere cannot keep the owner out.
+        It holds its issue time: a copy kept past DEVICE_MAX_AGE is refused here too."""
+        issued = int(time.time() if now is None else now)
+        payload = _b64(json.dumps({"u": user_id, "d": secrets.token_urlsafe(16), "t": issued},
                                   separators=(",", ":")).encode())
         return f"{payload}.{self._sign('device.' + payload)}"
 
-    def device_of(self, value: str | None, user_id: int) -> str:
-        """The browser's device id when its cookie is good and was set for `user_id`, else ""."""
+    def device_of(self, value: str | None, user_id: int, now: float | None = None) -> str:
+        """The browser's device id when its cookie is good, was set for `user_id` and is under
+        DEVICE_MAX_AGE old, else "" (a cookie from before issue times were kept included)."""
         if not value or value.count(".") != 1 or len(value) > 512:
             return ""
         payload, signature = value.split(".")
@@ -192,7 +195,8 @@ class SessionCodec:
             return ""
         try:
             data = json.loads(_unb64(payload))
-            return str(data["d"]) if int(data["u"]) == user_id else ""
+            age = (time.time() if now is None else now) - int(data["t"])
+            return str(data["d"]) if int(data["u"]) == user_id and age <= DEVICE_MAX_AGE else ""
         except (ValueError, KeyError, TypeError, binascii.Error, UnicodeError):
             return ""
 
