@@ -5,7 +5,11 @@ browser to show (focus, keys, live announcements) is in test_browser_a11y.py."""
 from __future__ import annotations
 
 import re
+from html.parser import HTMLParser
 from pathlib import Path
+from urllib.parse import quote
+
+from webclient import PASSWORD
 
 import cms
 
@@ -81,3 +85,125 @@ def test_the_public_layout_s_links_and_footer_have_a_contrast_of_4_5_to_1():
     assert contrast(declared(rules, "footer", "color"), page) >= 4.5
     current = declared(rules, ".MarkupPagerNav .MarkupPagerNavOn a", "background")
     assert contrast("#fff", current) >= 4.5
+
+
+# -- the markup: a small reader of elements by id -----------------------------------------------
+VOID = {"area", "base", "br", "col", "embed", "hr", "img", "input", "link", "meta", "source", "track", "wbr"}
+
+
+class Element:
+    def __init__(self, tag: str, attrs: dict[str, str | None]):
+        self.tag, self.attrs, self.children, self.text_parts = tag, attrs, [], []
+
+    @property
+    def text(self) -> str:
+        return " ".join("".join(self.text_parts).split())
+
+    def walk(self):
+        yield self
+        for child in self.children:
+            yield from child.walk()
+
+
+class Markup(HTMLParser):
+    """The page as a tree of elements: `by_id`, `select(tag, **attrs)`, an element's `text`."""
+
+    def __init__(self, html: str):
+        super().__init__()
+        self.root = Element("#document", {})
+        self.stack = [self.root]
+        self.feed(html)
+
+    def handle_starttag(self, tag, attrs):
+        element = Element(tag, dict(attrs))
+        self.stack[-1].children.append(element)
+        if tag not in VOID:
+            self.stack.append(element)
+
+    def handle_endtag(self, tag):
+        for depth in range(len(self.stack) - 1, 0, -1):
+            if self.stack[depth].tag == tag:
+                del self.stack[depth:]
+                return
+
+    def handle_data(self, data):
+        for element in self.stack:
+            element.text_parts.append(data)
+
+    def select(self, tag: str, **attrs: str) -> list[Element]:
+        return [e for e in self.root.walk() if e.tag == tag
+                and all(e.attrs.get(k.rstrip("_")) == v for k, v in attrs.items())]
+
+    def by_id(self, element_id: str) -> Element:
+        found = [e for e in self.root.walk() if e.attrs.get("id") == element_id]
+        assert len(found) == 1, f"{len(found)} elements with id {element_id!r}"
+        return found[0]
+
+    def described(self, element: Element) -> str:
+        """What a screen reader reads after the name: the texts aria-describedby points to."""
+        ids = (element.attrs.get("aria-describedby") or "").split()
+        return " | ".join(self.by_id(i).text for i in ids)
+
+
+# -- form errors and hints tied to their fields (WCAG 1.3.1, 3.3.1, 4.1.2) ----------------------
+def test_a_refused_profile_ties_each_error_and_hint_to_its_input(superuser):
+    """The message beside a refused field, and the hint under it, were paragraphs next to the
+    input: a screen reader moving to the input heard its label only, nothing said it was
+    invalid, and the error was heard (role=alert) once, when the page loaded."""
+    answer = superuser.post("/admin/profile/", {"csrf_token": superuser.token(), "email": "nope",
+                                                "current_password": PASSWORD})
+    assert answer.status == 400
+    page = Markup(answer.text)
+    email = page.by_id("input-email")
+    assert email.attrs.get("aria-invalid") == "true"
+    assert "email" in page.described(email).lower() and "nope" in page.described(email)
+    new_password = page.by_id("input-new_password")
+    assert new_password.attrs.get("aria-invalid") is None
+    assert "leave empty to keep your password" in page.described(new_password)
+    assert email.attrs.get("autocomplete") == "email"     # WCAG 1.3.5: the user's own address
+
+
+def test_a_refused_field_of_setup_ties_its_error_to_the_input_and_a_checkbox_to_its_hint(superuser):
+    answer = superuser.post("/admin/setup/fields/add", {"csrf_token": superuser.token(),
+                                                        "name": "title", "type": "Text"})
+    assert answer.status == 400
+    page = Markup(answer.text)
+    name = page.by_id("input-name")
+    assert name.attrs.get("aria-invalid") == "true"
+    assert "exists already" in page.described(name) and "letters, digits" in page.described(name)
+    maxlength = page.by_id("input-setting_maxlength")
+    assert "for Text" in page.described(maxlength) and maxlength.attrs.get("aria-invalid") is None
+
+
+def test_the_page_editor_ties_errors_hints_and_required_to_each_input(site, superuser):
+    """The page editor's inputs had neither: a required title said so by a red asterisk only,
+    and a number's range, a date's UTC and a Page field's "a page id or path" were text
+    beside the input that a screen reader did not read with it."""
+    site.fields.add("size", "Integer", label="Size", min=1, max=9, description="in metres")
+    site.templates.get("basic-page").add_field("size")
+    page_ = site.pages.add("basic-page", 1, "sized", title="Sized")
+    answer = superuser.post(f"/admin/page/{page_.id}/edit", {
+        "csrf_token": superuser.token(), "title": "", "size": "99", "name": "sized", "after": "stay"})
+    assert answer.status == 400
+    page = Markup(answer.text)
+    title = page.by_id("input-title")
+    assert title.attrs.get("aria-invalid") == "true" and title.attrs.get("aria-required") == "true"
+    assert "required" in page.described(title)
+    size = page.by_id("input-size")
+    assert size.attrs.get("aria-invalid") == "true"
+    said = page.described(size)
+    assert "1 to 9" in said and "in metres" in said and "maximum" in said.lower()
+    name = page.by_id("input-name")
+    assert name.attrs.get("aria-invalid") is None and name.attrs.get("aria-describedby") is None
+
+
+def test_a_bad_selector_s_error_is_read_with_the_selector_and_its_caret_is_not(superuser):
+    """The caret under a bad selector is a picture made of spaces: read aloud it was a run of
+    blanks and "^" (and its aria-label on a <pre> is not allowed, axe's aria-prohibited-attr);
+    the message, which says the position in words, was not tied to the input."""
+    page = Markup(superuser.get("/admin/find/?selector=" + quote("title=x, ((")).text)
+    selector = page.by_id("input-selector")
+    assert selector.attrs.get("aria-invalid") == "true"
+    assert "unclosed '('" in page.described(selector)
+    caret = page.select("pre", class_="selector-error")[0]
+    assert caret.attrs.get("aria-hidden") == "true" and "aria-label" not in caret.attrs
