@@ -207,3 +207,22 @@ def test_a_bad_selector_s_error_is_read_with_the_selector_and_its_caret_is_not(s
     assert "unclosed '('" in page.described(selector)
     caret = page.select("pre", class_="selector-error")[0]
     assert caret.attrs.get("aria-hidden") == "true" and "aria-label" not in caret.attrs
+
+
+# -- finding one's way (WCAG 2.4.1 bypass blocks, 2.4.2 page titled, 1.3.1, 4.1.2) -------------
+def test_a_skip_link_leads_past_the_admin_s_menu_and_each_menu_says_where_you_are(superuser):
+    """Eleven links and buttons (the menu, the user, Log out) came before every screen's
+    content, with no way past them; the Setup and Access sub-menus marked the current one by
+    a bold class only, where the main menu said aria-current."""
+    for path, current in (("/admin/setup/templates/", "Templates"), ("/admin/access/roles/", "Roles")):
+        page = Markup(superuser.get(path).text)
+        body = page.select("body")[0]
+        first = next(e for e in body.walk() if e.tag in ("a", "button", "input"))
+        assert first.attrs["href"].startswith("#") and "skip" in first.text.lower()
+        assert page.by_id(first.attrs["href"][1:]).tag == "main"
+        navs = page.select("nav")
+        assert all(nav.attrs.get("aria-label") for nav in navs), [n.attrs for n in navs]
+        sub = [nav for nav in navs if "subnav" in (nav.attrs.get("class") or "")][0]
+        marked = [a.text for a in sub.walk() if a.tag == "a" and a.attrs.get("aria-current") == "page"]
+        assert marked == [current]
+
