@@ -226,3 +226,16 @@ def test_a_skip_link_leads_past_the_admin_s_menu_and_each_menu_says_where_you_ar
         marked = [a.text for a in sub.walk() if a.tag == "a" and a.attrs.get("aria-current") == "page"]
         assert marked == [current]
 
+
+def test_tables_name_every_column_and_an_error_page_s_title_says_what_happened(site, superuser):
+    """The Modules and Trash tables' last column, their buttons, had an empty header (axe:
+    empty-table-header), and a missing admin page was titled "404 · cms"."""
+    trashed = site.pages.add("basic-page", 1, "old", title="Old")
+    trashed.trash()
+    for path in ("/admin/modules/", "/admin/trash/"):
+        headers = Markup(superuser.get(path).text).select("th")
+        assert headers and all(th.text for th in headers), path
+    missing = superuser.get("/admin/no/such/screen")
+    assert missing.status == 404
+    title = Markup(missing.text).select("title")[0].text
+    assert title.startswith("Not found"), title
