@@ -239,3 +239,21 @@ def test_tables_name_every_column_and_an_error_page_s_title_says_what_happened(s
     assert missing.status == 404
     title = Markup(missing.text).select("title")[0].text
     assert title.startswith("Not found"), title
+
+
+# -- the page tree -----------------------------------------------------------------------------
+def test_a_tree_row_s_toggle_is_a_button_named_by_its_page_and_its_count_says_children(site, superuser):
+    """The toggle was a link named "▸" (its title "Show children" is not read when the link
+    has text), the same for every row, and announced as a link though it opens and closes a
+    branch in place (aria-expanded); the count beside a title was a bare number."""
+    section = site.pages.add("basic-page", 1, "section", title="Section")
+    site.pages.add("basic-page", section, "inner", title="Inner")
+    for path in ("/admin/", "/admin/page/1/children"):
+        page = Markup(superuser.get(path).text)
+        row = page.by_id(f"page-{section.id}")
+        toggle = [e for e in row.walk() if "tree-toggle" in (e.attrs.get("class") or "")][0]
+        assert toggle.attrs.get("role") == "button" and toggle.attrs.get("aria-expanded") == "false"
+        assert toggle.attrs.get("aria-label") == "Children of Section"
+        count = [e for e in row.walk() if e.attrs.get("class") == "count"][0]
+        assert count.text == "1"                              # as drawn
+        assert re.search(r"Section 1 child\b", row.text), row.text          # as read

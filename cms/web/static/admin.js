@@ -154,6 +154,15 @@
     return Promise.resolve();
   }
 
+  /* The toggle is a button to assistive technology (a link without a script): Space too. */
+  document.addEventListener("keydown", function (event) {
+    var toggler = event.key === " " && event.target.closest && event.target.closest(".tree-toggle");
+    if (toggler) {
+      event.preventDefault();           /* a button's key, not a scroll of the page */
+      toggler.click();
+    }
+  });
+
   document.addEventListener("click", function (event) {
     var toggler = event.target.closest(".tree-toggle");
     if (toggler) {
