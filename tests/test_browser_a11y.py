@@ -40,3 +40,75 @@ def test_space_and_enter_open_and_close_a_branch_from_the_keyboard(web_site, pag
     page.keyboard.press("Enter")
     assert toggle.get_attribute("aria-expanded") == "true"
     assert focused(page, ".getAttribute('aria-label')") == "Children of Section"
+
+
+def open_branch_of(web_site, page, count: int, title: str = "Big"):
+    """A page with `count` children Item 00 ..., its branch opened in the tree."""
+    big = web_site.pages.add("basic-page", 1, "big", title=title)
+    with web_site.transaction():
+        kids = [web_site.pages.add("basic-page", big, f"item-{i:02d}", title=f"Item {i:02d}")
+                for i in range(count)]
+    log_in(page)
+    page.get_by_role("button", name=f"Children of {title}").click()
+    page.locator(f"#page-{kids[0].id}").wait_for()
+    return big, kids
+
+
+def test_more_children_loaded_from_the_keyboard_take_the_focus_to_the_first_of_them(web_site, page):
+    """"more (50 of 60 shown)" removed itself when pressed: the focus fell to the document,
+    and the next Tab started from the top of the screen, eleven stops away."""
+    big, kids = open_branch_of(web_site, page, 60)
+    page.locator(f'ul[data-parent="{big.id}"] .tree-more a.more').focus()
+    page.keyboard.press("Enter")
+    page.locator(f"#page-{kids[59].id}").wait_for()
+    page.wait_for_function(f"() => {FOCUSED}.closest('#page-{kids[50].id}') !== null", timeout=5000)
+    assert focused(page, ".textContent") == "Item 50"
+
+
+def test_a_long_list_s_filter_keeps_the_focus_in_its_input(web_site, page):
+    """The filter replaced the list it sits in, itself included: after Enter in "Name or
+    title contains" the focus was nowhere."""
+    big, kids = open_branch_of(web_site, page, 60)
+    search = page.locator(f'form.tree-filter[data-parent="{big.id}"] input[name=q]')
+    search.fill("Item 07")
+    page.keyboard.press("Enter")
+    page.locator(f"#page-{kids[8].id}").wait_for(state="detached")
+    page.wait_for_function(f"() => {FOCUSED}.name === 'q'", timeout=5000)
+    assert focused(page, ".value") == "Item 07"
+    assert focused(page, ".closest('ul').getAttribute('data-parent')") == str(big.id)
+
+
+def test_a_row_moved_with_its_button_keeps_the_focus_on_that_button(web_site, page):
+    """↑ and ↓ post a form and the tree comes back: the focus was at the top of the screen,
+    so moving a row three places down took three trips through the menu and the tree."""
+    parent = web_site.pages.add("basic-page", 1, "list", title="List")
+    kids = [web_site.pages.add("basic-page", parent, f"kid-{n}", title=f"Kid {n}") for n in range(4)]
+    log_in(page)
+    page.get_by_role("button", name="Children of List").click()
+    page.get_by_role("button", name="Move Kid 1 down").focus()
+    page.keyboard.press("Enter")
+    page.wait_for_url(f"**/admin/?open={kids[1].id}")
+    page.wait_for_function(f"() => {FOCUSED}.getAttribute('aria-label') === 'Move Kid 1 down'", timeout=5000)
+    page.keyboard.press("Enter")                                  # again: now the last
+    page.wait_for_url(f"**/admin/?open={kids[1].id}")
+    page.wait_for_function(f"() => {FOCUSED}.getAttribute('aria-label') === 'Move Kid 1 up'", timeout=5000)
+    assert [p.id for p in web_site.pages.get(parent.id).children()] == [
+        kids[0].id, kids[2].id, kids[3].id, kids[1].id]
+
+
+def test_a_field_removed_from_a_template_hands_the_focus_to_the_next(web_site, page):
+    """"remove" took its row away, and the focus with it."""
+    for name in ("summary", "note"):
+        web_site.fields.add(name, "Text", label=name.title())
+        web_site.templates.get("basic-page").add_field(name)
+    log_in(page)
+    page.goto(page.base + "/admin/setup/templates/basic-page/edit")
+    names = page.locator("#template-fields li").evaluate_all("items => items.map(i => i.dataset.field)")
+    assert len(names) >= 3
+    page.get_by_role("button", name=f"Remove {names[0]}").focus()
+    page.keyboard.press("Enter")
+    assert focused(page, ".getAttribute('aria-label')") == f"Remove {names[1]}"
+    page.get_by_role("button", name=f"Remove {names[-1]}").focus()        # the last: none after it
+    page.keyboard.press("Space")
+    assert focused(page, ".getAttribute('aria-label')") == f"Remove {names[-2]}"
+

@@ -110,7 +110,12 @@
       } else if (how === "down" && item.nextElementSibling) {
         fieldOrder.insertBefore(item.nextElementSibling, item);
       } else if (how === "remove") {
+        // the focus goes with the row otherwise: to the next row's remove, else the one before
+        var neighbour = item.nextElementSibling || item.previousElementSibling;
         item.remove();
+        var next = neighbour && neighbour.querySelector('button[data-move="remove"]');
+        if (!next) { fieldOrder.setAttribute("tabindex", "-1"); }
+        (next || fieldOrder).focus();
         return;
       }
       button.focus();
@@ -175,22 +180,42 @@
       event.preventDefault();
       var item = more.closest(".tree-more");
       var list = item.parentNode;
+      var shown = list.querySelectorAll(":scope > li.tree-node").length;
+      var focused = document.activeElement === more;
       item.remove();
       var q = more.getAttribute("data-q");
       loadChildren(list, more.getAttribute("data-parent"), 0,
-                   "start=" + more.getAttribute("data-start") + (q ? "&q=" + encodeURIComponent(q) : ""));
+                   "start=" + more.getAttribute("data-start") + (q ? "&q=" + encodeURIComponent(q) : ""))
+        .then(function () {
+          // the link pressed is gone: the focus goes to the first row it brought
+          var first = list.querySelectorAll(":scope > li.tree-node")[shown];
+          if (focused && first) { focusIn(first.querySelector(":scope > .tree-row")); }
+        });
     }
   });
 
-  /* A long list's filter and page jump load into the list instead of leaving the tree. */
+  /* The first control of a row (or other part of the tree) that takes the focus. */
+  function focusIn(box) {
+    var target = box && box.querySelector("a[href], input:not([type=hidden]), button:not([hidden])");
+    if (target) { target.focus(); }
+  }
+
+  /* A long list's filter and page jump load into the list instead of leaving the tree. The
+     form is part of the list it replaces: the focus goes back to the same input or button. */
   document.addEventListener("submit", function (event) {
     var form = event.target.closest("form.tree-filter");
     if (!form) { return; }
     event.preventDefault();
     var data = new URLSearchParams(new FormData(form));
     data.delete("pick");
-    loadChildren(form.closest("ul.tree-children"), form.getAttribute("data-parent"), 0,
-                 data.toString(), true);
+    var list = form.closest("ul.tree-children");
+    var had = form.contains(document.activeElement) ? document.activeElement : null;
+    var same = had && (had.name ? '[name="' + had.name + '"]' : had.tagName.toLowerCase());
+    loadChildren(list, form.getAttribute("data-parent"), 0, data.toString(), true)
+      .then(function () {
+        var again = same && list.querySelector("form.tree-filter " + same);
+        if (again) { again.focus(); }
+      });
   });
 
   /* Open branches are remembered in this browser across reloads. */
@@ -275,6 +300,30 @@
     }).catch(function () { showError("The server did not answer; the order was not saved."); });
   }
 
+  /* ↑ and ↓ post a form and the tree comes back: the focus returns to the button pressed
+     (to the other one when the row has reached that end), so the next press moves it on. */
+  var SHIFTED_KEY = "cms-tree-shifted";
+  document.addEventListener("submit", function (event) {
+    var form = event.target.closest("form.shift");
+    var button = event.submitter;
+    if (!form || !button) { return; }
+    try {
+      window.sessionStorage.setItem(SHIFTED_KEY, form.closest(".tree-node").getAttribute("data-id") +
+                                    " " + button.value);
+    } catch (e) { /* storage refused: the focus starts at the top */ }
+  });
+  function refocusShifted(row, id) {
+    var shifted;
+    try {
+      shifted = (window.sessionStorage.getItem(SHIFTED_KEY) || "").split(" ");
+      window.sessionStorage.removeItem(SHIFTED_KEY);
+    } catch (e) { return; }
+    if (shifted[0] !== id) { return; }
+    var way = row.querySelector('.shift button[value="' + shifted[1] + '"]:not([hidden])');
+    var other = row.querySelector(".shift button:not([hidden])");
+    if (way || other) { (way || other).focus(); }
+  }
+
   function openPath(tree) {
     var ids = (tree.getAttribute("data-open") || "").split(",").filter(Boolean);
     var chain = Promise.resolve();
@@ -289,7 +338,11 @@
     chain.then(function () {
       var last = ids[ids.length - 1];
       var row = last && document.getElementById("page-" + last);
-      if (row) { row.classList.add("target"); row.scrollIntoView({block: "center"}); }
+      if (row) {
+        row.classList.add("target");
+        row.scrollIntoView({block: "center"});
+        refocusShifted(row, last);
+      }
     });
   }
 
