@@ -112,3 +112,19 @@ def test_a_field_removed_from_a_template_hands_the_focus_to_the_next(web_site, p
     page.keyboard.press("Space")
     assert focused(page, ".getAttribute('aria-label')") == f"Remove {names[-2]}"
 
+
+def test_the_up_and_down_buttons_are_24_pixels_square_at_least(web_site, page):
+    """WCAG 2.2's target size (2.5.8): ↑ and ↓ were 11 by 20 pixels, a space apart, in the
+    tree and in a template's field order (axe: target-size)."""
+    parent = web_site.pages.add("basic-page", 1, "list", title="List")
+    for n in range(3):
+        web_site.pages.add("basic-page", parent, f"kid-{n}", title=f"Kid {n}")
+    log_in(page)
+    page.get_by_role("button", name="Children of List").click()
+    for name in ("Move Kid 1 up", "Move Kid 1 down"):
+        box = page.get_by_role("button", name=name).bounding_box()
+        assert box["width"] >= 24 and box["height"] >= 24, (name, box)
+    page.goto(page.base + "/admin/setup/templates/basic-page/edit")
+    for name in ("Move title up", "Move title down"):
+        box = page.get_by_role("button", name=name).bounding_box()
+        assert box["width"] >= 24 and box["height"] >= 24, (name, box)
