@@ -128,3 +128,20 @@ def test_the_up_and_down_buttons_are_24_pixels_square_at_least(web_site, page):
     for name in ("Move title up", "Move title down"):
         box = page.get_by_role("button", name=name).bounding_box()
         assert box["width"] >= 24 and box["height"] >= 24, (name, box)
+
+
+def test_the_filter_on_a_page_of_children_of_its_own_finds_them(web_site, page):
+    """The children's page (the tree's link without a script, the crumbs of a long list) has
+    the same filter, outside any branch: the script took its Enter, found no branch to load
+    into and failed (a script error), so the filter did nothing."""
+    big = web_site.pages.add("basic-page", 1, "big", title="Big")
+    with web_site.transaction():
+        kids = [web_site.pages.add("basic-page", big, f"item-{i:02d}", title=f"Item {i:02d}")
+                for i in range(60)]
+    log_in(page)
+    page.goto(page.base + f"/admin/page/{big.id}/children")
+    page.fill("form.tree-filter input[name=q]", "Item 07")
+    page.keyboard.press("Enter")
+    page.locator(f"#page-{kids[8].id}").wait_for(state="detached", timeout=5000)
+    assert page.locator("li.tree-node").count() == 1
+    assert page.locator(f"#page-{kids[7].id}").is_visible()

@@ -204,11 +204,11 @@
      form is part of the list it replaces: the focus goes back to the same input or button. */
   document.addEventListener("submit", function (event) {
     var form = event.target.closest("form.tree-filter");
-    if (!form) { return; }
+    var list = form && form.closest("ul.tree-children");
+    if (!list) { return; }       /* a page of children of its own: the browser sends the form */
     event.preventDefault();
     var data = new URLSearchParams(new FormData(form));
     data.delete("pick");
-    var list = form.closest("ul.tree-children");
     var had = form.contains(document.activeElement) ? document.activeElement : null;
     var same = had && (had.name ? '[name="' + had.name + '"]' : had.tagName.toLowerCase());
     loadChildren(list, form.getAttribute("data-parent"), 0, data.toString(), true)
