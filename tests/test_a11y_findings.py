@@ -257,3 +257,26 @@ def test_a_tree_row_s_toggle_is_a_button_named_by_its_page_and_its_count_says_ch
         count = [e for e in row.walk() if e.attrs.get("class") == "count"][0]
         assert count.text == "1"                              # as drawn
         assert re.search(r"Section 1 child\b", row.text), row.text          # as read
+
+
+# -- a task's page -----------------------------------------------------------------------------
+def test_a_task_s_page_has_a_polite_live_region_named_bars_and_focusable_log_and_data(site, superuser):
+    """Nothing on the task page was a live region: a screen reader heard no state change nor
+    progress while the page polled. Its progress bars had no name ("progress bar, 40" on the
+    list, one per row), and the log and the data scroll inside boxes that took no focus, so
+    a keyboard could not scroll them (a browser that does not focus scrollers itself)."""
+    tasker = site.modules.get("Tasker")
+    task = tasker.create_task("WebJobs", "count_to", site.pages.get(1), "Count slowly",
+                              task_data={"target": 5, "say": "counting"})
+    tasker.execute_task(task, {"invoker": "cron"})
+    page = Markup(superuser.get(f"/admin/tasks/{task.id}/").text)
+    live = page.select("p", id="task-announce")[0]
+    assert live.attrs.get("role") == "status" and live.text == ""   # polite; said by admin.js
+    for box_id, heading in (("task-log", "Log"), ("task-data", "Data")):
+        box = page.by_id(box_id)
+        assert box.attrs.get("tabindex") == "0"
+        assert page.by_id(box.attrs["aria-labelledby"]).text == heading
+    for path in (f"/admin/tasks/{task.id}/", "/admin/tasks/"):
+        bars = Markup(superuser.get(path).text).select("progress")
+        assert bars and all(bar.attrs.get("aria-label") == "Progress of Count slowly" for bar in bars)
+

@@ -457,8 +457,57 @@
     if (!panel) { return; }
     fetch("/admin/tasks/" + id + "/panel", {credentials: "same-origin", cache: "no-store"})
       .then(function (response) { return response.ok ? response.text() : null; })
-      .then(function (html) { if (html !== null) { panel.replaceChildren(fromHtml(html)); } })
+      .then(function (html) { if (html !== null) { replaceWhenUnfocused(panel, html); } })
       .catch(function () {});
+  }
+
+  // A box re-sent by the server is re-drawn only while the focus is elsewhere: a keyboard or
+  // screen reader user reading the task's facts keeps their place (the element they are on
+  // would go, and the focus with it), and gets the latest as soon as they leave the box.
+  function replaceWhenUnfocused(box, html) {
+    box.pendingHtml = html;
+    if (!box.contains(document.activeElement)) {
+      box.replaceChildren(fromHtml(html));
+      return;
+    }
+    if (box.waitsForFocusOut) { return; }
+    box.waitsForFocusOut = true;
+    box.addEventListener("focusout", function left() {
+      setTimeout(function () {        // the focus has moved on by then (or the window lost it)
+        if (box.contains(document.activeElement)) { return; }
+        box.removeEventListener("focusout", left);
+        box.waitsForFocusOut = false;
+        box.replaceChildren(fromHtml(box.pendingHtml));
+      }, 0);
+    });
+  }
+
+  // The task page says a new state ("Import: finished, 100%") and every tenth of the
+  // progress ("40% done") in its polite live region, whoever re-drew the status: no focus
+  // moves, and neither each poll nor each step of a fast task is read out.
+  function announceTask(detail) {
+    var live = document.getElementById("task-announce");
+    var cell = detail.querySelector(".status-cell");
+    var title = document.querySelector("h1");
+    if (!live || !cell) { return; }
+    function read() {
+      var status = cell.querySelector(".task-status");
+      var bar = status && status.querySelector("progress");
+      var label = status && status.querySelector(".state");
+      return status && {state: status.getAttribute("data-state"), label: label ? label.textContent.trim() : "",
+                        progress: bar ? Math.round(Number(bar.value)) : 0};
+    }
+    var last = read();
+    new MutationObserver(function () {
+      var now = read();
+      if (!now || !last) { last = now || last; return; }
+      if (now.state !== last.state) {
+        live.textContent = (title ? title.textContent.trim() + ": " : "") + now.label + ", " + now.progress + "%";
+      } else if (Math.floor(now.progress / 10) !== Math.floor(last.progress / 10)) {
+        live.textContent = now.progress + "% done";
+      }
+      last = now;
+    }).observe(cell, {childList: true, subtree: true});
   }
 
   function pollDetail(detail) {
@@ -529,6 +578,7 @@
     if (detail) {
       var log = document.getElementById("task-log");
       if (log) { log.scrollTop = log.scrollHeight; }       /* opens on the newest lines */
+      announceTask(detail);
       pollDetail(detail);
       if (detail.getAttribute("data-run") === "1") { runLoop(detail); }
     }
