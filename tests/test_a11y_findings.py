@@ -9,7 +9,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from urllib.parse import quote
 
-from webclient import PASSWORD
+from webclient import PASSWORD, Client, schema_seen_now
 
 import cms
 
@@ -280,3 +280,20 @@ def test_a_task_s_page_has_a_polite_live_region_named_bars_and_focusable_log_and
         bars = Markup(superuser.get(path).text).select("progress")
         assert bars and all(bar.attrs.get("aria-label") == "Progress of Count slowly" for bar in bars)
 
+
+def test_the_public_task_page_names_its_bar_and_says_a_new_state_politely(site, superuser, admin_server):
+    """The public task template's bar (role=progressbar) had no name (axe:
+    aria-progressbar-name), and its state changed in silence."""
+    tasker = site.modules.get("Tasker")
+    task = tasker.create_task("WebJobs", "count_to", site.pages.get(1), "Count in public",
+                              task_data={"target": 5})
+    site.templates["tasker-task"].set_access(view=["guest"])
+    schema_seen_now(admin_server)
+    answer = Client(admin_server).get(site.pages.get(task.id).url)
+    assert answer.status == 200, answer.status
+    page = Markup(answer.text)
+    bar = page.by_id("task-progress")
+    assert page.by_id(bar.attrs["aria-labelledby"]).text == "Count in public"
+    polite = [e for e in page.root.walk() if e.attrs.get("aria-live") == "polite"]
+    assert any(page.by_id("task-state") in list(e.walk()) for e in polite)
+    assert not any(page.by_id("task-percent") in list(e.walk()) for e in polite)   # every 2 s: no
