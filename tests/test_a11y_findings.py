@@ -297,3 +297,21 @@ def test_the_public_task_page_names_its_bar_and_says_a_new_state_politely(site, 
     polite = [e for e in page.root.walk() if e.attrs.get("aria-live") == "polite"]
     assert any(page.by_id("task-state") in list(e.walk()) for e in polite)
     assert not any(page.by_id("task-percent") in list(e.walk()) for e in polite)   # every 2 s: no
+
+
+def test_the_task_list_says_which_filter_and_sort_are_chosen_and_names_its_pager(site, superuser):
+    """The list's chosen state filter and sort were shown by a class (bold, a CSS arrow) only,
+    and its pager was a bare paragraph: a screen reader heard neither what was chosen nor
+    where the list's pages are."""
+    tasker = site.modules.get("Tasker")
+    for n in range(2):
+        tasker.create_task("WebJobs", "count_to", site.pages.get(1), f"Task {n}", {"target": 1})
+    page = superuser.get("/admin/tasks/?state=2&sort=progress&dir=asc").text
+    current = re.findall(r'<a [^>]*aria-current="true"[^>]*>(.*?)</a>', page, re.S)
+    assert len(current) == 2, current
+    assert current[0].startswith("waiting")
+    assert current[1].startswith("progress") and "(ascending)" in current[1]
+    assert '<nav class="pager" aria-label="Pages of the list">' in page
+    whole = superuser.get("/admin/tasks/").text
+    assert re.search(r'<a [^>]*aria-current="true"[^>]*>all ', whole)
+    assert re.search(r'aria-current="true"[^>]*>created<span class="visually-hidden"> \(descending\)', whole)
