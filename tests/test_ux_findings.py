@@ -277,3 +277,26 @@ def test_step_figures_of_a_task_whose_max_records_is_text(site):
         tasker.execute_task(task, {"invoker": "cron"})
     figures = tasker.get_step_figures(task)
     assert figures["rate"] and figures["eta_seconds"] is None
+
+
+def test_run_now_that_loses_the_claim_to_a_run_ending_elsewhere_does_not_say_its_step_failed(
+        site, superuser, monkeypatch):
+    """Run now on a recurring task just as a worker ended its run: the claim failed (the worker
+    held the task) and the task's next time moved, so the page said "the step failed; it is
+    retried at ..." of a step it never ran, and nothing had failed."""
+    from cms.tasker.runners import browser
+    tasker = site.modules.get("Tasker")
+    task = tasker.create_task("WebJobs", "count_to", site.pages.get(1), "Nightly",
+                              task_data={"target": 1}, every="0 3 * * *")
+    tasker.activate_task(task)
+
+    def a_worker_ends_the_run_first(tasker, task_id, **_):
+        tasker.site.db.execute("UPDATE tasker_tasks SET not_before = ? WHERE pages_id = ?",
+                               (time.time() + 3600, task_id))
+        return None                                   # so the claim finds it taken
+
+    monkeypatch.setattr(browser, "claim_task", a_worker_ends_the_run_first)
+    result = superuser.api("run", task.id).json()["result"]
+    assert "failed" not in result, result
+    assert result.startswith("later: ") and "another runner" in result, result
+    assert not any("failed" in line for line in tasker.get_log(task))

@@ -160,7 +160,8 @@ def run_step(ctx: Context, tasker: Any, task: Any) -> str:
     # A step run by hand does not wait for the task's schedule: the page must stop once the
     # step set a later time, or it ran a recurring task's runs, or spent its retries, at once.
     due_before = tasker.due_at(task.id)
-    if run_supervised_step(tasker, task.id, params):
+    ran = run_supervised_step(tasker, task.id, params)
+    if ran:
         due = tasker.due_at(task.id)
         if due is not None and due != due_before:
             return (f"{LATER}this run is done; its next run is due at {when(due)} (cron or a "
@@ -169,6 +170,9 @@ def run_step(ctx: Context, tasker: Any, task: Any) -> str:
     after = task_row(tasker, tasker.get_task_by_id(task.id))
     due = tasker.due_at(task.id)
     if after.state == ACTIVE and due is not None and due != due_before:
+        if ran is None:      # not claimed: a runner that held it ended a run or set a retry
+            return (f"{LATER}another runner ran it just now; it is due again at {when(due)} "
+                    "(cron or a worker runs it then)")
         return f"{LATER}the step failed; it is retried at {when(due)} (see the log)"
     if after.state == ACTIVE:
         # Not claimed (a worker took it a moment ago, or max_running tasks run): the page

@@ -60,11 +60,13 @@ def _context() -> Any:
     return ctx
 
 
-def run_supervised_step(tasker: Tasker, task_id: int, params: dict[str, Any]) -> bool:
-    """One step of `task_id` now, in a watched child; True when it ran and did not fail.
+def run_supervised_step(tasker: Tasker, task_id: int, params: dict[str, Any]) -> bool | None:
+    """One step of `task_id` now, in a watched child; True when it ran and did not fail,
+    False when it ran and failed.
 
     `params` as for `execute_task` (its `timeout` is the step's deadline: epoch seconds).
-    False, with a warning notice, when the task cannot be claimed now.
+    None, with a warning notice, when the task cannot be claimed now: no step ran here, so
+    whatever changed meanwhile (a run ended, a retry set) was another runner's doing.
     """
     if not tasker.storage.shared:       # a database in memory: execute_task claims it here
         return tasker.execute_task(task_id, params)
@@ -74,7 +76,7 @@ def run_supervised_step(tasker: Tasker, task_id: int, params: dict[str, Any]) ->
                        lease_seconds=settings["lease_seconds"], max_running=settings["max_running"])
     if claim is None:
         tasker.warning(f"task {task_id} was not run: {why_not_claimable(tasker, task_id)}")
-        return False
+        return None
     params = {**params, "invoker": invoker}
     params["timeout"] = float(params.get("timeout") or time.time() + float(settings["ajax_timeout"]))
     return run_claimed_supervised(tasker, claim, params)
