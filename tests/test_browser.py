@@ -606,3 +606,25 @@ def test_text_selected_in_a_task_s_log_stays_selected_between_polls(web_site, pa
         getSelection().removeAllRanges(); getSelection().addRange(range); }""")
     time.sleep(4)                                            # two polls and more
     assert "ValueError" in page.evaluate("getSelection().toString()")
+
+
+def test_a_line_selected_in_a_full_log_stays_selected_as_new_lines_come(web_site, page):
+    """A log at its cap (log_max_lines) keeps its first lines, a "dropped" line and the
+    latest: every new line changed that line and slid the tail, and the page rebuilt the whole
+    log at each poll, so a selected line was lost before it could be copied."""
+    tasker = web_site.modules.get("Tasker")
+    web_site.modules.save_config("Tasker", log_max_lines=20)
+    task = make_task(web_site, title="Chatty")
+    tasker.append_log(task, [("message", f"line {n}") for n in range(40)])
+    log_in(page)
+    page.goto(f"{page.base}/admin/tasks/{task.id}/")
+    page.locator("#task-log li", has_text="line 39").wait_for()
+    page.evaluate("""() => { const item = [...document.querySelectorAll('#task-log li')]
+        .find(li => li.textContent.endsWith('line 35'));
+        const range = document.createRange(); range.selectNodeContents(item);
+        getSelection().removeAllRanges(); getSelection().addRange(range); }""")
+    tasker.append_log(task, [("message", f"line {n}") for n in range(40, 43)])
+    page.locator("#task-log li", has_text="line 42").wait_for()
+    assert page.evaluate("getSelection().toString()").endswith("line 35")
+    shown = page.locator("#task-log li").all_inner_texts()
+    assert shown == tasker.get_log(task), shown

@@ -408,24 +408,50 @@
   function atLogEnd(log) { return log.scrollHeight - log.scrollTop - log.clientHeight < 24; }
 
   // Lines already shown stay (a selection in them, a traceback being copied, survives the
-  // polls): new lines are appended, and the list is rebuilt only when it changed otherwise
-  // (a reset, or lines dropped past log_max_lines).
+  // polls): new lines are appended; a log at its cap (log_max_lines: its first lines, one
+  // saying how many were dropped, the latest) changes that one line and slides its tail. It
+  // is rebuilt only when it changed otherwise (a reset).
   function showLog(lines) {
     var log = document.getElementById("task-log");
     if (!log || !lines.length && log.children.length) { return; }
     var shown = Array.prototype.map.call(log.children, function (item) { return item.textContent; });
-    var grows = shown.length <= lines.length &&
-                   shown.every(function (line, index) { return line === lines[index]; });
-    if (grows && shown.length === lines.length) { return; }
+    var same = 0;
+    while (same < shown.length && same < lines.length && shown[same] === lines[same]) { same++; }
+    if (same === shown.length && same === lines.length) { return; }
     var following = atLogEnd(log);
+    var change = logChange(shown, lines, same);
     var items = document.createDocumentFragment();
-    lines.slice(grows ? shown.length : 0).forEach(function (line) {
+    lines.slice(change ? change.add : 0).forEach(function (line) {
       var item = document.createElement("li");
       item.textContent = line;
       items.appendChild(item);
     });
-    if (grows) { log.appendChild(items); } else { log.replaceChildren(items); }
+    if (!change) {
+      log.replaceChildren(items);
+    } else {
+      if (change.edit >= 0) { log.children[change.edit].textContent = lines[change.edit]; }
+      for (var gone = 0; gone < change.drop; gone++) { log.children[change.edit + 1].remove(); }
+      log.appendChild(items);
+    }
     if (following) { log.scrollTop = log.scrollHeight; }
+  }
+
+  // How the lines a poll brings follow those shown, the first `same` alike: {edit: the one
+  // line that changed after them (-1: none), drop: how many shown after it went, add: the
+  // first line to append}; null when they do not follow (the log is shorter: a reset).
+  function logChange(shown, lines, same) {
+    if (same === shown.length) { return {edit: -1, drop: 0, add: same}; }
+    var after = same + 1;
+    if (after > lines.length) { return null; }
+    var tail = shown.length - after;
+    for (var drop = 0; drop < tail; drop++) {
+      var kept = tail - drop;
+      if (after + kept > lines.length || shown[after + drop] !== lines[after]) { continue; }
+      var fits = true;
+      for (var i = 1; i < kept && fits; i++) { fits = shown[after + drop + i] === lines[after + i]; }
+      if (fits) { return {edit: same, drop: drop, add: after + kept}; }
+    }
+    return {edit: same, drop: tail, add: after};
   }
 
   // Every row of the list in one request every 2 s (one query on the server), so a task
