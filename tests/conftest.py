@@ -3,8 +3,8 @@
 CMS_TEST_DB=sqlite (default), postgresql or mariadb. The server engines use the database in
 $CMS_TEST_PG_URL / $CMS_TEST_MARIADB_URL (defaults: the local test servers); each test starts
 from an empty database, or, when it takes `site`, from one holding a freshly booted site's
-rows (put back in one round trip: server_snapshot.py). An engine that was asked for and cannot connect fails the run: it is never
-skipped.
+rows (put back in one round trip: server_snapshot.py). An engine that was asked for and
+cannot connect fails the run: it is never skipped.
 """
 from __future__ import annotations
 

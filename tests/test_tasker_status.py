@@ -4,6 +4,7 @@ call."""
 from __future__ import annotations
 
 import sqlite3
+from datetime import datetime, timedelta
 
 import pytest
 from conftest import ENGINE, statements_of
@@ -25,6 +26,16 @@ def test_get_status_reads_what_the_field_api_reads(tasker):
     assert status.summary == tasker.get_log_summary(task) == "35% 1 error(s) 2 warning(s)"
     assert status.log == tasker.get_log(task) and len(status.log) == 4
     assert tasker.get_status(task.id, log=False).log == []
+
+
+def test_a_status_s_modified_is_the_page_s_datetime_on_every_engine(tasker):
+    """It was the engine's raw value: text on SQLite, a naive datetime on the servers, so code
+    that compared it with page.modified or a datetime worked on one engine only."""
+    task = make_task(tasker, "chatty", title="Chatty")
+    page = tasker.get_task_by_id(task.id)
+    for status in (tasker.get_status(task.id), tasker.get_statuses([task.id])[task.id]):
+        assert isinstance(status.modified, datetime) and status.modified.utcoffset() == timedelta(0)
+        assert status.modified == page.modified
 
 
 def test_get_status_sees_each_change_at_once(tasker):

@@ -12,7 +12,8 @@ caller may have changed the task and not committed yet).
 """
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 from ..page import MAX_ID, Page
@@ -33,7 +34,7 @@ class TaskStatus(NamedTuple):
     running: bool
     progress: int
     summary: str         # "35% 1 error(s)", as get_log_summary
-    modified: Any        # the task page's `modified` as the engine gives it (db.dt_value reads it)
+    modified: datetime | None    # the task page's `modified`, an aware UTC datetime on every engine
     not_before: float | None     # the time it may run from (schedule.scheduled_for reads it)
     log: list[str]       # oldest first; empty when not asked for
 
@@ -78,7 +79,7 @@ class TaskStatuses:
             if kept is not None and kept[0] == stamp:
                 return own_copy(kept[1])
         row = db.one(sql.STATUS_WITH_LOG if log else sql.STATUS, (task_id,))
-        status = as_status(row, row[10] if log and row else None)
+        status = as_status(row, row[10] if log and row else None, db.dt_value)
         if stamp is not None:
             if len(_kept) >= KEPT_MAX:
                 _kept.clear()
@@ -94,7 +95,7 @@ class TaskStatuses:
             chunk = ids[at:at + MANY_AT_ONCE]
             statement = sql.STATUS_OF_MANY.format(marks=", ".join("?" * len(chunk)))
             for row in self.db.all(statement, chunk):
-                status = as_status(row, None)
+                status = as_status(row, None, self.db.dt_value)
                 if status is not None:
                     found[status.id] = status
         return found
@@ -125,12 +126,14 @@ def own_copy(status: TaskStatus | None) -> TaskStatus | None:
     return TaskStatus(*status[:-1], list(status.log)) if status is not None and status.log else status
 
 
-def as_status(row: tuple | None, log_text: str | None) -> TaskStatus | None:
-    """A TaskStatus from a row of the statements above (None for none or a trashed task)."""
+def as_status(row: tuple | None, log_text: str | None,
+              dt_value: Callable[[Any], datetime | None]) -> TaskStatus | None:
+    """A TaskStatus from a row of the statements above (None for none or a trashed task);
+    `dt_value` reads the engine's datetime (SQLite's text, the servers' naive datetimes)."""
     if row is None or (row[5] or 0) & Page.STATUS_TRASH:
         return None
     progress = max(0, min(100, int(row[2] or 0)))
     return TaskStatus(int(row[7]), row[6] or "", int(row[0] or 0), bool(row[1]), progress,
-                      summary_text(progress, int(row[3] or 0), int(row[4] or 0)), row[8],
+                      summary_text(progress, int(row[3] or 0), int(row[4] or 0)), dt_value(row[8]),
                       None if row[9] is None else float(row[9]),
                       log_text.split("\n")[:-1] if log_text else [])

@@ -325,7 +325,7 @@ def statuses_answer(ctx: Context, tasker: Any, ids: list[int]) -> dict[str, Any]
     `gone`, so the list drops their rows."""
     found = tasker.get_statuses(ids)
     tasks = {str(status.id): {**status_fields(ctx, status, True, status.title, []),
-                              "modified": when(ctx.site.db.dt_value(status.modified))}
+                              "modified": when(status.modified)}
              for status in found.values()}
     return {"status": True, "tasks": tasks, "gone": [i for i in dict.fromkeys(ids) if i not in found]}
 
