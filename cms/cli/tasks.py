@@ -422,6 +422,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         raise UsageError("--step-time must be more than 0 seconds")
     tasker = _tasker(args)
     task = _task(tasker, args.id)
+    if task.is_trash():
+        return _fail(f"task {task.id} is in the trash: restore its page to run it")
     state = tasker.get_state(task)
     if state == TaskState.FINISHED:
         print(f"task {task.id} has finished already; `tasks reset {task.id}` sends it back to "

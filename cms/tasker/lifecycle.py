@@ -101,7 +101,9 @@ class Lifecycle:
         `reset_progress`. A kill records one history entry, "killed and reset to 0%", so no
         screen shows the figure the task had reached as if it were still there. A suspend of a
         task that has ended (finished, failed, killed) changes nothing and answers False: sent
-        back to waiting, a finished task would run its work again once activated.
+        back to waiting, a finished task would run its work again once activated. A task in
+        the trash is refused (TaskError), as by `activate_task`: suspended or killed there, it
+        would lose the data `trash_task` keeps for a restore.
         """
         if reset and not kill:
             return self.tasker.reset_progress(task, by=by)     # as hooked
@@ -111,6 +113,7 @@ class Lifecycle:
         def stop() -> bool:
             with self.storage.write_transaction():
                 state, running = self.lock(task_id)
+                self.refuse_trashed(task_id, "killed" if kill else "suspended")
                 if kill:
                     self.reset_now(task_id, state, running, new, who, "killed and reset to 0%")
                 elif state in ENDED_STATES and not running:
@@ -125,13 +128,16 @@ class Lifecycle:
         from any state (finished, failed, killed, active): the one meaning of "reset" for the
         CLI, the admin and the API. Recorded as one "reset" entry in the history.
 
-        A running task stops at its next save (it shows as suspending) and is reset then.
+        A running task stops at its next save (it shows as suspending) and is reset then. A
+        task in the trash is refused (TaskError): reset there, it would be a waiting task that
+        no runner ever claims, yet counted as live by the duplicate check of `create_task`.
         """
         task_id, who = task_id_of(task), self.who(by)
 
         def reset() -> bool:
             with self.storage.write_transaction():
                 state, running = self.lock(task_id)
+                self.refuse_trashed(task_id, "reset")
                 self.reset_now(task_id, state, running, TaskState.WAITING, who, "reset to 0%")
                 return True
         return self.site.db.retry(reset)
@@ -187,7 +193,10 @@ class Lifecycle:
 
     # -- dependencies and follow-ups ----------------------------------------------------------
     def add_dependency(self, task: Page | int, other: Page | int) -> bool:
-        """`task` runs only after `other` finished (its claim and activation wait for it)."""
+        """`task` runs only after `other` finished (its claim and activation wait for it).
+
+        Neither may be in the trash (TaskError): a trashed task never finishes, so a task
+        waiting for one would wait for ever (`trash_task` releases those waiting at that time)."""
         task_id, other_id = task_id_of(task), task_id_of(other)
         if task_id == other_id:
             raise TaskError(f"task {task_id} cannot depend on itself")
@@ -197,6 +206,8 @@ class Lifecycle:
             with self.storage.write_transaction():
                 self.lock(task_id)
                 self.lock(other_id)
+                self.refuse_trashed(task_id, "given a dependency")
+                self.refuse_trashed(other_id, "depended on")
                 if self._depends_on(other_id, task_id):
                     raise TaskError(f"task {other_id} already depends on task {task_id}: making "
                                     f"{task_id} depend on {other_id} would wait for ever")
@@ -206,7 +217,10 @@ class Lifecycle:
         return db.retry(add)
 
     def add_next_task(self, task: Page | int, nxt: Page | int) -> bool:
-        """Activate `nxt` (if it is waiting) when `task` finishes; at once if it has finished."""
+        """Activate `nxt` (if it is waiting) when `task` finishes; at once if it has finished.
+
+        Neither may be in the trash (TaskError): a trashed task never finishes, and a trashed
+        follow-up is never activated."""
         task_id, next_id = task_id_of(task), task_id_of(nxt)
         if task_id == next_id:
             raise TaskError(f"task {task_id} cannot follow itself")
@@ -217,6 +231,8 @@ class Lifecycle:
             with self.storage.write_transaction():
                 state, _ = self.lock(task_id)
                 self.lock(next_id)
+                self.refuse_trashed(task_id, "given a follow-up")
+                self.refuse_trashed(next_id, "a follow-up")
                 if not db.one(sql.HAS_FOLLOWUP, (task_id, next_id)):
                     db.execute(sql.ADD_FOLLOWUP, (task_id, next_id))
                     db.execute(sql.COUNT_FOLLOWUP, (task_id,))

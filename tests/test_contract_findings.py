@@ -1,0 +1,102 @@
+"""The public contract (DESIGN.md), called exactly as written: what an audit found the code did
+otherwise.
+
+Bad input gives the error the contract names (`TaskError` for Tasker) and changes nothing: a
+task in the trash is not steered until its page is restored, an id that is no task is refused
+by every call that takes a task, and a call refused half-way has changed nothing.
+"""
+from __future__ import annotations
+
+import json
+import logging
+
+import pytest
+from tasker_support import prepare_counter_site
+
+from cms.cli import main
+from cms.tasker import TaskError, TaskState
+
+prepare_shared_site = prepare_counter_site
+pytest_plugins = ("tasker_fixtures",)      # fixtures: shared_site, tasker, worker_env
+
+
+def add_task(tasker, title, data=None):
+    page = tasker.site.pages.add("counter", 1, title=title)
+    return tasker.create_task("Counter", "bump", page, title, data)
+
+
+def stored(tasker, task) -> tuple:
+    """What a steering call could change: state, task_data, history length, dependencies."""
+    page = tasker.site.pages.get(task.id)
+    return (tasker.get_state(task), page.task_data, len(tasker.get_history(task)),
+            tasker.get_dependencies(task), tasker.get_next_tasks(task))
+
+
+@pytest.fixture
+def cli(shared_site, capsys):
+    """Run `cms ARGS` in this process: (exit code, stdout, stderr)."""
+    site, url, _ = shared_site
+
+    def run(*args):
+        logging.getLogger().handlers.clear()    # main() binds logging to this test's stderr
+        try:
+            code = main(["--site", site.site_dir, "--db", url, *map(str, args)])
+        except SystemExit as exc:           # argparse's own usage errors
+            code = exc.code
+        out = capsys.readouterr()
+        return code, out.out, out.err
+    return run
+
+
+# -- a task in the trash -------------------------------------------------------------------------
+
+def test_a_trashed_task_is_not_reset_or_killed_until_its_page_is_restored(tasker):
+    """`trash_task` kills the task and keeps its data; `activate_task` and `restart_task` of a
+    trashed task raise TaskError ("restore its page first"). `reset_progress` and
+    `stop_task(kill=True)` went ahead: a reset made the task WAITING in the trash, a live task
+    that no runner ever claims, which then held the duplicate key, so `create_task(...,
+    unique=True)` of the same work on the same page was refused "an identical task is already
+    waiting"; a kill wiped the data the trash had kept. A suspend is refused so too (it
+    answered False, as for any task that has ended)."""
+    data = {"rows": [1, 2, 3]}
+    task = add_task(tasker, "Trashed", data)
+    tasker.save_progress(task, {**data, "records_processed": 2, "max_records": 4})
+    assert tasker.trash_task(task)
+    before = stored(tasker, task)
+    assert before[0] == TaskState.KILLED and json.loads(before[1])["records_processed"] == 2
+    assert tasker.site.pages.get(task.id).progress == 50
+    for call in (lambda: tasker.reset_progress(task), lambda: tasker.stop_task(task),
+                 lambda: tasker.stop_task(task, kill=True),
+                 lambda: tasker.stop_task(task, reset=True), lambda: tasker.stop_task(task, True)):
+        with pytest.raises(TaskError, match="in the trash"):
+            call()
+        assert stored(tasker, task) == before
+    again = tasker.create_task("Counter", "bump", tasker.get_page(task), "Again", data, unique=True)
+    assert tasker.get_state(again) == TaskState.WAITING
+
+
+def test_dependencies_and_follow_ups_of_a_trashed_task_are_refused(tasker):
+    """A task made to depend on a trashed one waited for ever (a trashed task never finishes,
+    and `trash_task` releases only those waiting for it at that moment); a trashed follow-up is
+    never activated. Both are refused, naming the trash, and nothing is recorded."""
+    live, trashed = add_task(tasker, "Live"), add_task(tasker, "Gone")
+    tasker.trash_task(trashed)
+    before = stored(tasker, live), stored(tasker, trashed)
+    for call in (lambda: tasker.add_dependency(live, trashed), lambda: tasker.add_dependency(trashed, live),
+                 lambda: tasker.add_next_task(live, trashed), lambda: tasker.add_next_task(trashed, live)):
+        with pytest.raises(TaskError, match="in the trash"):
+            call()
+    assert (stored(tasker, live), stored(tasker, trashed)) == before
+    assert tasker.activate_task(live)
+
+
+def test_the_cli_refuses_to_reset_or_kill_a_trashed_task_in_one_line(tasker, cli):
+    task = add_task(tasker, "Trashed from the CLI")
+    tasker.trash_task(task)
+    for action in ("reset", "kill", "suspend"):
+        code, out, err = cli("tasks", action, task.id)
+        assert (code, out) == (1, "")
+        assert err.count("\n") == 1 and "in the trash" in err and "restore" in err
+    assert tasker.get_state(task) == TaskState.KILLED
+    code, out, err = cli("tasks", "run", task.id)
+    assert code == 1 and "in the trash" in err, err
