@@ -100,3 +100,36 @@ def test_the_cli_refuses_to_reset_or_kill_a_trashed_task_in_one_line(tasker, cli
     assert tasker.get_state(task) == TaskState.KILLED
     code, out, err = cli("tasks", "run", task.id)
     assert code == 1 and "in the trash" in err, err
+
+
+# -- an id that is no task -----------------------------------------------------------------------
+
+def test_every_call_that_takes_a_task_refuses_an_id_that_is_no_task(tasker):
+    """`get_state`, `get_log_summary`, `activate_task` ... raise TaskError for a page that is
+    no task (home) or no page at all; `get_log` answered [] as if the task had an empty log."""
+    for not_a_task in (1, 99_999_999):
+        with pytest.raises(TaskError, match="is not a task"):
+            tasker.get_log(not_a_task)
+        with pytest.raises(TaskError, match="is not a task"):
+            tasker.get_log_summary(not_a_task)
+    assert tasker.get_log(add_task(tasker, "Quiet")) == []
+
+
+@pytest.mark.parametrize("value", [None, "abc", 2.5, [1]])
+def test_a_task_given_as_something_that_is_no_id_is_a_task_error(tasker, value):
+    """`get_task_by_id("abc")` raised ValueError, `get_task_by_id(None)` TypeError, and
+    `save_progress("abc", {})` ValueError: every other call taking a task says TaskError ("a
+    task is a page or a page id")."""
+    with pytest.raises(TaskError, match="a task is a page or a page id"):
+        tasker.get_task_by_id(value)
+    with pytest.raises(TaskError, match="a task is a page or a page id"):
+        tasker.save_progress(value, {})
+
+
+def test_get_task_by_id_takes_an_id_as_text_or_the_page_and_gives_a_null_page_for_no_task(tasker):
+    task = add_task(tasker, "Found")
+    assert tasker.get_task_by_id(str(task.id)).id == task.id
+    assert tasker.get_task_by_id(task).id == task.id
+    for no_task in (0, 1, 99_999_999, tasker.site.pages.get(1)):
+        found = tasker.get_task_by_id(no_task)
+        assert not found and found.id == 0

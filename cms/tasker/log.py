@@ -109,8 +109,14 @@ class TaskLog:
         return text.split("\n")[:-1] if text else []
 
     def get_log(self, task: Any) -> list[str]:
-        """The task's log lines, oldest first (capped: see the module docstring)."""
-        return self.read(task_id_of(task))
+        """The task's log lines, oldest first (capped: see the module docstring). TaskError
+        for a page that is no task, as every call taking a task: an empty list would read
+        as a task that said nothing."""
+        task_id = task_id_of(task)
+        lines = self.read(task_id)
+        if not lines and self.db.one(sql.LOG_COUNTS, (task_id,)) is None:
+            raise TaskError(f"page {task_id} is not a task")
+        return lines
 
     def get_log_summary(self, task: Any) -> str:
         """Progress and counts, as the original Tasker: "35% 1 error(s) 2 warning(s)".

@@ -17,6 +17,7 @@ from ..fieldtypes import fold
 from ..page import Page
 from . import sql
 from .errors import ClaimLost, TaskError
+from .refs import task_id_of
 from .state import TaskState, as_state
 from .step import IDENTITY_KEYS, current_rss, dumps, progress_of
 
@@ -55,7 +56,7 @@ class Progress:
         """
         if not isinstance(task_data, dict):
             raise TaskError(f"task_data must be a dict, not {type(task_data).__name__}")
-        task_id = task.id if isinstance(task, Page) else int(task)
+        task_id = task_id_of(task)
         step = self.steps.get(task_id)
         if step is None or step.thread != threading.get_ident():
             self._save_outside_step(task_id, task_data)

@@ -16,21 +16,25 @@ def task_id_of(task: Any) -> int:
     an id no page can have: SQLite raised OverflowError for one past 64 bits)."""
     if isinstance(task, NullPage):
         raise TaskError("the task was not found (a NullPage was given)")
-    if isinstance(task, Page):
-        if not task.id:
-            raise TaskError("the task page has not been saved")
-        return task.id
-    if isinstance(task, bool):
-        raise TaskError(f"a task is a page or a page id, not {task!r}")
-    if isinstance(task, int):
-        task_id = task
-    elif isinstance(task, str) and task.strip().isdecimal():
-        task_id = int(task)
-    else:
-        raise TaskError(f"a task is a page or a page id, not {task!r}")
+    if isinstance(task, Page) and not task.id:
+        raise TaskError("the task page has not been saved")
+    task_id = given_id(task)
     if not 0 < task_id <= MAX_ID:
         raise TaskError(f"page {task_id} is not a task")
     return task_id
+
+
+def given_id(task: Any) -> int:
+    """The page id `task` names, in any range (0 for a NullPage): a page's id, an int, or an
+    id as text; TaskError for anything else (None, a float, a name), as for a wrong type
+    every call taking a task says the same."""
+    if isinstance(task, Page):
+        return task.id
+    if isinstance(task, int) and not isinstance(task, bool):
+        return task
+    if isinstance(task, str) and task.strip().isdecimal():
+        return int(task)
+    raise TaskError(f"a task is a page or a page id, not {task!r}")
 
 
 def acting_name(site: Any, by: str | None = None) -> str:

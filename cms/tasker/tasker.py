@@ -29,14 +29,14 @@ from typing import Any, ClassVar
 from ..errors import ModuleError, PageError, ValidationError
 from ..hooks import Hookable, hookable
 from ..module import Module
-from ..page import NullPage, Page, PageArray
+from ..page import MAX_ID, NullPage, Page, PageArray
 from . import install as schema
 from . import sql
 from .errors import TaskError
 from .lifecycle import Lifecycle
 from .log import TaskLog
 from .progress import Progress
-from .refs import task_id_of
+from .refs import given_id, task_id_of
 from .schedule import check_every, check_not_before, check_retry, scheduled_selector
 from .state import TaskState
 from .status import TaskStatus, TaskStatuses
@@ -324,9 +324,11 @@ class Tasker(Module, Hookable):
             parts.append("include=hidden")
         return self.site.pages.find(", ".join(parts))
 
-    def get_task_by_id(self, task_id: int) -> Page:
-        """The task page with this id, or a NullPage when there is none (or it is no task)."""
-        page = self.site.pages.get(int(task_id))
+    def get_task_by_id(self, task_id: int | str | Page) -> Page:
+        """The task page with this id (an int, an id as text, or a page), or a NullPage when
+        there is none (or it is no task); TaskError for a value that is no id (None, "abc")."""
+        found = given_id(task_id)
+        page = self.site.pages.get(found) if 0 < found <= MAX_ID else NullPage(self.site)
         if not page or page.template.name != self.TEMPLATE:
             return NullPage(self.site)
         return page
