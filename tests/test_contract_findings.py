@@ -133,3 +133,17 @@ def test_get_task_by_id_takes_an_id_as_text_or_the_page_and_gives_a_null_page_fo
     for no_task in (0, 1, 99_999_999, tasker.site.pages.get(1)):
         found = tasker.get_task_by_id(no_task)
         assert not found and found.id == 0
+
+
+def test_activate_task_set_refused_for_one_task_activates_none(tasker):
+    """"Nothing is stored when an error is raised": `activate_task_set([a, 1, b])` activated
+    `a` before refusing page 1, which is no task."""
+    first, last = add_task(tasker, "First"), add_task(tasker, "Last")
+    trashed = add_task(tasker, "Trashed")
+    tasker.trash_task(trashed)
+    for bad in (1, trashed):
+        with pytest.raises(TaskError):
+            tasker.activate_task_set([first, bad, last])
+        assert (tasker.get_state(first), tasker.get_state(last)) == (TaskState.WAITING,) * 2
+    assert tasker.activate_task_set([first, last])
+    assert (tasker.get_state(first), tasker.get_state(last)) == (TaskState.ACTIVE,) * 2

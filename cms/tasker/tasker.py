@@ -342,11 +342,20 @@ class Tasker(Module, Hookable):
 
     def activate_task_set(self, tasks: Page | int | Iterable[Page | int], *,
                           by: str | None = None) -> bool:
-        """Activate several tasks (a page, an id, or an iterable of them); True if all were."""
-        if isinstance(tasks, (Page, int)):
+        """Activate several tasks (a page, an id, or an iterable of them); True if all were
+        (one waiting for a dependency is not, and the others are activated still).
+
+        In one transaction: a task that is refused (no task, in the trash) raises TaskError
+        and none of them is activated, as nothing is stored when an error is raised."""
+        if isinstance(tasks, (Page, int, str)):
             return self.activate_task(tasks, by=by)
-        results = [self.activate_task(task, by=by) for task in tasks]
-        return all(results)
+        tasks = list(tasks)
+
+        def activate_all() -> bool:
+            with self.storage.write_transaction():
+                results = [self.activate_task(task, by=by) for task in tasks]
+            return all(results)
+        return self.site.db.retry(activate_all)
 
     @hookable
     def stop_task(self, task: Page | int, kill: bool = False, reset: bool = False, *,
