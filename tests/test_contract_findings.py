@@ -147,3 +147,16 @@ def test_activate_task_set_refused_for_one_task_activates_none(tasker):
         assert (tasker.get_state(first), tasker.get_state(last)) == (TaskState.WAITING,) * 2
     assert tasker.activate_task_set([first, last])
     assert (tasker.get_state(first), tasker.get_state(last)) == (TaskState.ACTIVE,) * 2
+
+
+# -- create_task's page --------------------------------------------------------------------------
+
+def test_create_task_takes_the_page_as_a_path_or_an_id_in_text_as_the_cli_does(tasker):
+    """A path was refused saying the page "does not exist" when it did."""
+    page = tasker.site.pages.add("counter", 1, "by-path", title="By path")
+    by_path = tasker.create_task("Counter", "bump", page.path, "By path", {"n": 1})
+    by_text = tasker.create_task("Counter", "bump", str(page.id), "By id text", {"n": 2})
+    assert by_path.parent.id == by_text.parent.id == page.id
+    assert json.loads(by_path.task_data)["pageid"] == page.id
+    with pytest.raises(TaskError, match="'/no/such/page/' does not"):
+        tasker.create_task("Counter", "bump", "/no/such/page/", "Nowhere")

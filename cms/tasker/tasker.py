@@ -167,9 +167,10 @@ class Tasker(Module, Hookable):
         `module.method(page, task_data, options)` in steps once activated.
 
         `cls` is a module class, instance or registered name; `method` any public method of
-        it that takes (page, task_data, options). `task_data` (a dict JSON can hold) is merged
-        over `module`, `method`, `pageid`, `records_processed=0`, `max_records=0` and
-        `task_done=0`, which it may not set.
+        it that takes (page, task_data, options); `page` a Page, its id, or its path or id as
+        text (as `python run.py tasks create` takes it; never a name or a selector).
+        `task_data` (a dict JSON can hold) is merged over `module`, `method`, `pageid`,
+        `records_processed=0`, `max_records=0` and `task_done=0`, which it may not set.
         `signature` hashes that initial data. An identical live task (waiting or active, same
         page and signature) gets a warning; `unique=True` makes the database refuse it
         (TaskError). `priority` (higher first), `not_before` (datetime or epoch seconds: no
@@ -282,6 +283,8 @@ class Tasker(Module, Hookable):
             found = page      # gone meanwhile? then saving the task under it fails (TaskError)
         elif isinstance(page, int) and not isinstance(page, bool) and page > 0:
             found = self.site.pages.get(page)
+        elif isinstance(page, str):
+            found = self.site.pages.get_typed(page)     # "/path/" or "1042", as `tasks create`
         else:
             found = NullPage(self.site)
         if not found:
