@@ -32,10 +32,13 @@ if TYPE_CHECKING:
 log = logging.getLogger("cms.lazycron")
 
 MINUTE, HOUR, DAY, WEEK = 60, 3600, 86400, 7 * 86400
+# ProcessWire's LazyCron's events (its $timeFuncs), in its order.
 EVENTS: dict[str, int] = {
     "every_30_seconds": 30, "every_minute": MINUTE, "every_2_minutes": 2 * MINUTE,
+    "every_3_minutes": 3 * MINUTE, "every_4_minutes": 4 * MINUTE,
     "every_5_minutes": 5 * MINUTE, "every_10_minutes": 10 * MINUTE,
-    "every_15_minutes": 15 * MINUTE, "every_30_minutes": 30 * MINUTE, "every_hour": HOUR,
+    "every_15_minutes": 15 * MINUTE, "every_30_minutes": 30 * MINUTE,
+    "every_45_minutes": 45 * MINUTE, "every_hour": HOUR,
     "every_2_hours": 2 * HOUR, "every_4_hours": 4 * HOUR, "every_6_hours": 6 * HOUR,
     "every_12_hours": 12 * HOUR, "every_day": DAY, "every_2_days": 2 * DAY,
     "every_4_days": 4 * DAY, "every_week": WEEK, "every_2_weeks": 2 * WEEK,
@@ -120,6 +123,14 @@ class LazyCron(Hookable, TrafficThread):
         """Fired about every 2 minutes."""
 
     @hookable
+    def every_3_minutes(self, seconds: float) -> None:
+        """Fired about every 3 minutes."""
+
+    @hookable
+    def every_4_minutes(self, seconds: float) -> None:
+        """Fired about every 4 minutes."""
+
+    @hookable
     def every_5_minutes(self, seconds: float) -> None:
         """Fired about every 5 minutes."""
 
@@ -134,6 +145,10 @@ class LazyCron(Hookable, TrafficThread):
     @hookable
     def every_30_minutes(self, seconds: float) -> None:
         """Fired about every 30 minutes."""
+
+    @hookable
+    def every_45_minutes(self, seconds: float) -> None:
+        """Fired about every 45 minutes."""
 
     @hookable
     def every_hour(self, seconds: float) -> None:

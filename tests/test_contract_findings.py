@@ -14,6 +14,7 @@ import pytest
 from tasker_support import prepare_counter_site
 
 from cms.cli import main
+from cms.lazycron import EVENTS, LazyCron
 from cms.tasker import TaskError, TaskState
 
 prepare_shared_site = prepare_counter_site
@@ -160,3 +161,21 @@ def test_create_task_takes_the_page_as_a_path_or_an_id_in_text_as_the_cli_does(t
     assert json.loads(by_path.task_data)["pageid"] == page.id
     with pytest.raises(TaskError, match="'/no/such/page/' does not"):
         tasker.create_task("Counter", "bump", "/no/such/page/", "Nowhere")
+
+
+# -- LazyCron's events ---------------------------------------------------------------------------
+
+def test_lazycron_offers_every_event_processwire_has(site):
+    """DESIGN: `LazyCron::every_30_seconds` ... `LazyCron::every_4_weeks`, ProcessWire's list;
+    `every3Minutes`, `every4Minutes` and `every45Minutes` were refused as "not hookable"."""
+    fired = []
+    for name in ("every_3_minutes", "LazyCron::every4Minutes", "every_45_minutes"):
+        hook = name if "::" in name else f"LazyCron::{name}"
+        site.add_hook_after(hook, lambda event, name=name: fired.append((name, event.arguments[0])))
+    assert (EVENTS["every_3_minutes"], EVENTS["every_4_minutes"], EVENTS["every_45_minutes"]) == (
+        180, 240, 2700)
+    cron = LazyCron(site, signal_interval=0)
+    cron.run_due(1_000_000.0)
+    assert "every_45_minutes" in cron.run_due(1_000_000.0 + 2700)
+    assert fired == [("every_3_minutes", 2700.0), ("LazyCron::every4Minutes", 2700.0),
+                     ("every_45_minutes", 2700.0)]

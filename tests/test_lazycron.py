@@ -52,12 +52,13 @@ def test_events_fire_at_their_intervals(site, lazycron):
     lazycron.run_due(T0)
 
     assert lazycron.run_due(T0 + 3600) == ["every_30_seconds", "every_minute", "every_2_minutes",
-                                           "every_5_minutes", "every_10_minutes", "every_15_minutes",
-                                           "every_30_minutes", "every_hour"]
+                                           "every_3_minutes", "every_4_minutes", "every_5_minutes",
+                                           "every_10_minutes", "every_15_minutes", "every_30_minutes",
+                                           "every_45_minutes", "every_hour"]
     assert lazycron.run_due(T0 + 3600) == []
     assert lazycron.run_due(T0 + 3660) == ["every_30_seconds", "every_minute"]
     assert lazycron.run_due(T0 + 29 * 86400)[-1] == "every_4_weeks"
-    assert len(fired) == 10 + 18
+    assert len(fired) == 13 + 21
 
 
 def test_a_handler_that_raises_does_not_stop_the_others(site, lazycron, caplog):
