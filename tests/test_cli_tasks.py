@@ -234,15 +234,13 @@ def test_create_makes_a_task_from_the_command_line(tasker, cli):
     assert len(tasker.site.pages.find(f"parent={target.id}, template=row")) == 2
     before = len(tasker.get_tasks())
     for args, says in ((("Nope", "import_rows", str(target.id), "x"), "Nope"),
-                       (("Counter", "import_rows", "/nowhere/", "x"), "there is no page"),
-                       (("Counter", "import_rows", str(target.id), "x", "--data", "{bad"),
-                        "not valid JSON"),
-                       (("Counter", "import_rows", str(target.id), "x", "--data", "[1]"),
-                        "JSON object"),
-                       (("Counter", "import_rows", str(target.id), "x", "--data",
-                         '{"a": ' + "[" * 5000 + "]" * 5000 + "}"), "nests too deeply")):
+                       (("Counter", "import_rows", "/nowhere/", "x"), "there is no page")):
         code, _, err = cli("tasks", "create", *args)
         assert code == 1 and says in err and len(err.strip().splitlines()) == 1, (args, err)
+    for data, says in (("{bad", "not valid JSON"), ("[1]", "JSON object"),      # bad usage
+                       ('{"a": ' + "[" * 5000 + "]" * 5000 + "}", "nests too deeply")):
+        code, _, err = cli("tasks", "create", "Counter", "import_rows", target.id, "x", "--data", data)
+        assert code == 2 and says in err, (data, err)
     assert len(tasker.get_tasks()) == before
 
 

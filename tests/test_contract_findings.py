@@ -179,3 +179,19 @@ def test_lazycron_offers_every_event_processwire_has(site):
     assert "every_45_minutes" in cron.run_due(1_000_000.0 + 2700)
     assert fired == [("every_3_minutes", 2700.0), ("LazyCron::every4Minutes", 2700.0),
                      ("every_45_minutes", 2700.0)]
+
+
+# -- CLI exit codes ------------------------------------------------------------------------------
+
+@pytest.mark.parametrize("flag, value", [("--data", "{not json"), ("--data", "[1, 2]"),
+                                         ("--every", "every tuesday"), ("--every", "-5")])
+def test_a_create_option_that_cannot_be_read_is_bad_usage(tasker, cli, flag, value):
+    """DESIGN: exit 2 on bad usage. `--not-before`, `--retry` and `--priority` that cannot be
+    read exit 2 (argparse's usage line, then what is wrong); `--data` and `--every` exited 1,
+    as if the command had been understood and then failed."""
+    page = tasker.site.pages.add("counter", 1, title="Bad usage")
+    before = len(tasker.get_tasks(""))
+    code, out, err = cli("tasks", "create", "Counter", "bump", page.id, "Bad", flag, value)
+    assert (code, out) == (2, "")
+    assert err.startswith("usage: ") and flag in err
+    assert len(tasker.get_tasks("")) == before

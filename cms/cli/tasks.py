@@ -11,8 +11,9 @@ A "scheduled" task is an active one whose time (`not_before`) is ahead: `list` a
 so and when it runs, where they said "active" as if a runner would take it now.
 
 Exit codes: 0 done; 1 an error, with one line on stderr (no such task, a task that cannot run,
-and for `tasks run` a task that ended failed or killed); 2 bad usage (a `--not-before` or
-`--retry` that cannot be read included: then nothing is created).
+and for `tasks run` a task that ended failed or killed); 2 bad usage (a `--data`, `--every`,
+`--not-before` or `--retry` that cannot be read or that create_task would refuse included:
+then nothing is created).
 """
 from __future__ import annotations
 
@@ -30,7 +31,7 @@ from typing import Any
 from ..errors import CmsError
 from ..selectors.plan import COUNT_MAX
 from ..tasker.errors import TaskError
-from ..tasker.schedule import check_not_before, check_retry, scheduled_for, scheduled_selector
+from ..tasker.schedule import check_every, check_not_before, check_retry, scheduled_for, scheduled_selector
 from ..tasker.state import TaskState
 from ..tasker.status import counts_of
 from . import Parser, UsageError, boot_from, finite
@@ -81,11 +82,11 @@ def register(sub: argparse._SubParsersAction) -> None:
     create.add_argument("method", metavar="METHOD", help="a public method of it")
     create.add_argument("page", metavar="PAGE", help="the page it works on: an id or a path")
     create.add_argument("title", metavar="TITLE")
-    create.add_argument("--data", metavar="JSON", help="task_data: a JSON object")
+    create.add_argument("--data", metavar="JSON", type=data_arg, help="task_data: a JSON object")
     create.add_argument("--activate", action="store_true", help="make it ready to run at once")
     create.add_argument("--priority", type=int, default=0, metavar="N",
                         help="higher runs first (default 0)")
-    create.add_argument("--every", metavar="E",
+    create.add_argument("--every", metavar="E", type=every_arg,
                         help="recurring: seconds, or a cron expression read in UTC "
                              "(\"*/5 * * * *\", \"0 3 * * *\" is 03:00 UTC)")
     create.add_argument("--unique", action="store_true",
@@ -191,6 +192,36 @@ def retry_arg(text: str) -> dict[str, Any]:
     except TaskError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return retry
+
+
+def data_arg(text: str) -> dict[str, Any] | None:
+    """`--data` as create_task's `task_data` (empty: none). Text that is no JSON object is
+    bad usage (exit 2), as argparse reports it, as a `--priority` or `--not-before` that
+    cannot be read is; what create_task then refuses of an object (a key it sets) is exit 1."""
+    if not text.strip():
+        return None
+    try:
+        data = json.loads(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(f"not valid JSON: {exc}") from None
+    except RecursionError:
+        raise argparse.ArgumentTypeError("the JSON nests too deeply") from None
+    if not isinstance(data, dict):
+        raise argparse.ArgumentTypeError("task_data must be a JSON object ({...})")
+    return data
+
+
+def every_arg(text: str) -> int | str:
+    """`--every` as create_task's `every`: whole seconds, or a cron expression read in UTC;
+    checked as create_task checks it (bad usage, exit 2, otherwise), as `--retry` is."""
+    value: int | str = text.strip()
+    if value.isdecimal():
+        value = int(value)
+    try:
+        check_every(value)
+    except TaskError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
+    return value
 
 
 def _state(text: str) -> int:
@@ -334,22 +365,9 @@ def cmd_create(args: argparse.Namespace) -> int:
     page = site.pages.get_typed(target)
     if not page:
         return _fail(f"there is no page {target!r} (give its id or its path, /like/this/)")
-    data = None
-    if args.data:
-        try:
-            data = json.loads(args.data)
-        except ValueError as exc:
-            return _fail(f"--data is not valid JSON: {exc}")
-        except RecursionError:
-            return _fail("--data nests too deeply")
-        if not isinstance(data, dict):
-            return _fail("--data must be a JSON object ({...})")
-    every: Any = args.every
-    if every is not None and every.strip().isdecimal():
-        every = int(every)
     try:
-        task = tasker.create_task(args.module, args.method, page, args.title, data,
-                                  unique=args.unique, priority=args.priority, every=every,
+        task = tasker.create_task(args.module, args.method, page, args.title, args.data,
+                                  unique=args.unique, priority=args.priority, every=args.every,
                                   not_before=args.not_before, retry=args.retry)
     except TaskError as exc:
         return _fail(str(exc))
