@@ -136,6 +136,27 @@ def test_get_task_by_id_takes_an_id_as_text_or_the_page_and_gives_a_null_page_fo
         assert not found and found.id == 0
 
 
+def test_history_log_appends_and_links_refuse_a_page_that_is_no_task(tasker):
+    """`append_log(1, ...)` wrote a log into the home page's `log_messages` row (a find for
+    `log_messages%=...` then listed home, and `check` saw nothing wrong); `get_history(1)`
+    answered a "created" entry for home as if it were a task; `get_dependencies`,
+    `get_next_tasks` and `get_unfinished_dependencies` answered [] for it."""
+    site = tasker.site
+    with pytest.raises(TaskError, match="page 1 is not a task"):
+        tasker.append_log(1, [("message", "written into home")])
+    assert site.pages.find_ids("log_messages%=written, include=all") == []
+    assert site.db.scalar("SELECT COUNT(*) FROM field_log_messages WHERE pages_id = 1") == 0
+    for read in (tasker.get_history, tasker.get_dependencies, tasker.get_next_tasks,
+                 tasker.get_unfinished_dependencies):
+        with pytest.raises(TaskError, match="is not a task"):
+            read(1)
+    task = add_task(tasker, "Has a history")
+    tasker.append_log(task, [("warning", "said")])
+    assert [entry["note"] for entry in tasker.get_history(task)] == ["created"]
+    assert tasker.get_log(task)[0].endswith("WARNING said")
+    assert tasker.get_dependencies(task) == tasker.get_next_tasks(task) == []
+
+
 def test_activate_task_set_refused_for_one_task_activates_none(tasker):
     """"Nothing is stored when an error is raised": `activate_task_set([a, 1, b])` activated
     `a` before refusing page 1, which is no task."""

@@ -242,12 +242,24 @@ class Lifecycle:
         return db.retry(add)
 
     def get_dependencies(self, task: Page | int) -> list[int]:
-        """Ids of the tasks `task` waits for."""
-        return [r[0] for r in self.site.db.all(sql.DEPENDENCIES, (task_id_of(task),))]
+        """Ids of the tasks `task` waits for (TaskError for a page that is no task)."""
+        return self._ids_of(sql.DEPENDENCIES, task_id_of(task))
 
     def get_next_tasks(self, task: Page | int) -> list[int]:
-        """Ids of the tasks activated when `task` finishes."""
-        return [r[0] for r in self.site.db.all(sql.FOLLOWUPS, (task_id_of(task),))]
+        """Ids of the tasks activated when `task` finishes (TaskError for no task)."""
+        return self._ids_of(sql.FOLLOWUPS, task_id_of(task))
+
+    def get_unfinished_dependencies(self, task: Page | int) -> list[int]:
+        """Ids of the tasks `task` waits for that have not finished (TaskError for no task)."""
+        return self._ids_of(sql.UNFINISHED_DEPS, task_id_of(task))
+
+    def _ids_of(self, statement: str, task_id: int) -> list[int]:
+        """The ids a statement lists for a task; an empty list only for a task (an empty
+        answer for a page that is no task would read as a task linked to nothing)."""
+        ids = [r[0] for r in self.site.db.all(statement, (task_id,))]
+        if not ids:
+            self.get_state(task_id)
+        return ids
 
     # -- reading ------------------------------------------------------------------------------
     def get_page(self, task: Page | int) -> Page | NullPage:

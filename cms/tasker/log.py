@@ -138,10 +138,9 @@ class TaskLog:
         from .state import TaskState, as_state
         db = self.db
         task_id = task_id_of(task)
-        created = db.one("SELECT p.created, u.name FROM pages p LEFT JOIN pages u ON "
-                         "u.id = p.created_users_id WHERE p.id = ?", (task_id,))
+        created = db.one(sql.TASK_CREATED, (task_id,))
         if created is None:
-            raise TaskError(f"page {task_id} does not exist")
+            raise TaskError(f"page {task_id} is not a task")
         rows = db.all(sql.HISTORY_OF, (task_id,))
         first = {"at": db.dt_value(created[0]).timestamp(), "old": TaskState.UNKNOWN,
                  "new": TaskState.WAITING, "who": created[1] or "api", "note": "created"}

@@ -176,6 +176,9 @@ SET_LOG_SIZE = "UPDATE tasker_tasks SET log_lines = ?, log_dropped = ? WHERE pag
 CLEAR_LOG_COUNTS = ("UPDATE tasker_tasks SET log_lines = 0, log_dropped = 0, log_errors = 0, "
                     "log_warnings = 0 WHERE pages_id = ?")
 LOG_COUNTS = "SELECT progress, log_errors, log_warnings FROM tasker_tasks WHERE pages_id = ?"
+# The task page's creation, the first entry of its history; no row for a page that is no task.
+TASK_CREATED = ("SELECT p.created, u.name FROM tasker_tasks t JOIN pages p ON p.id = t.pages_id "
+                "LEFT JOIN pages u ON u.id = p.created_users_id WHERE t.pages_id = ?")
 HISTORY_OF = ("SELECT at, old_state, new_state, who, note FROM tasker_history "
               "WHERE pages_id = ? ORDER BY id")
 NEWEST_CHANGES = "SELECT at, new_state, note FROM tasker_history ORDER BY id DESC LIMIT ?"

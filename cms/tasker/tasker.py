@@ -397,7 +397,7 @@ class Tasker(Module, Hookable):
 
     def get_unfinished_dependencies(self, task: Page | int) -> list[int]:
         """Ids of the tasks `task` waits for that have not finished (it cannot run before)."""
-        return self.lifecycle.unfinished_deps(task_id_of(task))
+        return self.lifecycle.get_unfinished_dependencies(task)
 
     def get_next_tasks(self, task: Page | int) -> list[int]:
         """Ids of the tasks activated when `task` finishes."""
@@ -448,10 +448,12 @@ class Tasker(Module, Hookable):
     # -- logs and status (TaskLog, TaskStatuses) ---------------------------------------------
     def append_log(self, task: Page | int, entries: list) -> None:
         """Add entries `(kind, text)` or `(kind, text, epoch)` to a task's log (kind: message,
-        warning or error), in a transaction of their own (or the caller's)."""
+        warning or error), in a transaction of their own (or the caller's). TaskError for a
+        page that is no task: its `log_messages` row would be written all the same."""
         task_id = task_id_of(task)
         cap = int(self.settings()["log_max_lines"])
         with self.storage.write_transaction():
+            self.lifecycle.get_state(task_id)
             self.logs.append(task_id, entries, cap)
 
     def get_log(self, task: Page | int) -> list[str]:
