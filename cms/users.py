@@ -171,15 +171,18 @@ class Users:
         return self.site.user
 
     def system_user(self) -> User | NullPage:
-        """Who `site.user` is outside a web request: the first superuser (NullPage before one
-        exists). Such code has every right, whoever that is."""
+        """Who `site.user` is outside a web request: the first superuser, or the guest before
+        one exists (as ProcessWire's `$user` in a script; a NullPage answered no `is_guest()`
+        or `is_superuser()`). Such code has every right, whoever that is."""
         if not self._system_user:
             page_id = self.db.scalar(
                 "SELECT p.id FROM pages p JOIN field_roles r ON r.pages_id = p.id "
                 "JOIN pages role ON role.id = r.data WHERE p.parent_id = ? AND role.parent_id = ? "
                 "AND role.name = 'superuser' ORDER BY p.id", (self._parent_id(USERS_PATH),
                                                              self._parent_id(ROLES_PATH)))
-            self._system_user = self.get(int(page_id)) if page_id else NullPage(self.site)
+            if not page_id:
+                return self.get("guest")      # not kept: the first superuser takes its place
+            self._system_user = self.get(int(page_id))
         return self._system_user
 
     def login_as(self, user: User | int | str | None, grants: Grants | None = None) -> User:

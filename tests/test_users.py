@@ -208,6 +208,18 @@ def test_an_unpublished_user_may_neither_log_in_nor_act(site):
     assert not site.users.has_permission(admin.id, "page-view")
 
 
+def test_site_user_before_any_superuser_is_the_guest_and_code_keeps_every_right(site):
+    """Before the first superuser, `site.user` outside a request was a NullPage:
+    `site.user.is_superuser()` raised TypeError (a NullPage's methods are None). As
+    ProcessWire's `$user` in a script, it is the guest; code outside a request still has every
+    right, and the first superuser takes the guest's place at once."""
+    assert site.user.is_guest() and not site.user.is_superuser()
+    page = site.pages.add("basic-page", 1, "about", title="About")     # every right still
+    assert site.pages.get(page.id).viewable()
+    admin = site.users.add("admin", "correct horse")
+    assert site.user == admin and site.user.is_superuser()
+
+
 def test_login_as_sets_who_saves_pages(site):
     admin = site.users.add("admin", "correct horse")
     assert site.users.current() == admin == site.user     # outside a request: the superuser
