@@ -47,6 +47,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from _common import header  # noqa: E402
 
 import cms  # noqa: E402
+from cms.web.sessions import COOKIE_NAME  # noqa: E402
 
 PASSWORD = "bench-password-1"
 JOBS = '''
@@ -239,7 +240,9 @@ def log_in(port: int) -> str:
     if answer.status != 303:
         raise SystemExit(f"login failed: {answer.status}")
     conn.close()
-    return answer.getheader("Set-Cookie").split(";", 1)[0]
+    # the session's cookie: a login sets the known-device cookie (cms_device) beside it
+    return next(value.split(";", 1)[0] for value in answer.msg.get_all("Set-Cookie")
+                if value.startswith(COOKIE_NAME + "="))
 
 
 def page_times(port: int, path: str, cookie: str, repeat: int = 40, warm: int = 100,
