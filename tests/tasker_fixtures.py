@@ -6,11 +6,14 @@ test starts with).
 """
 from __future__ import annotations
 
+import logging
+
 import pytest
 from conftest import engine_url, site_env
 from tasker_support import install_jobs
 
 import cms
+from cms.cli import main
 
 
 def boot_with_jobs(folder, url):
@@ -57,6 +60,22 @@ def tasker(request, shared_site):
     site.db.execute("DELETE FROM pages WHERE id > ?", (baseline,))
     site.db.execute("UPDATE modules SET data = '{}' WHERE class IN ('Tasker', 'Jobs')")
     site.db.execute("DELETE FROM leases")
+
+
+@pytest.fixture
+def cli(shared_site, capsys):
+    """Run `cms ARGS` on the shared site in this process: (exit code, stdout, stderr)."""
+    site, url, _ = shared_site
+
+    def run(*args):
+        logging.getLogger().handlers.clear()    # main() binds logging to this test's stderr
+        try:
+            code = main(["--site", site.site_dir, "--db", url, *map(str, args)])
+        except SystemExit as exc:           # argparse's own usage errors
+            code = exc.code
+        out = capsys.readouterr()
+        return code, out.out, out.err
+    return run
 
 
 @pytest.fixture

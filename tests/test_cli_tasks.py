@@ -6,7 +6,6 @@ the real `python run.py tasks run` to see the progress bar a terminal user sees.
 from __future__ import annotations
 
 import json
-import logging
 import os
 import subprocess
 import time
@@ -16,30 +15,13 @@ import pytest
 from conftest import PYTHON
 from tasker_support import prepare_counter_site
 
-from cms.cli import main
 from cms.tasker import TaskState
 
 ROOT = Path(__file__).resolve().parent.parent
 
 
 prepare_shared_site = prepare_counter_site
-pytest_plugins = ("tasker_fixtures",)      # fixtures: shared_site, tasker, worker_env
-
-
-@pytest.fixture
-def cli(shared_site, capsys):
-    """Run `cms ARGS` in this process: (exit code, stdout, stderr)."""
-    site, url, _ = shared_site
-
-    def run(*args):
-        logging.getLogger().handlers.clear()    # main() binds logging to this test's stderr
-        try:
-            code = main(["--site", site.site_dir, "--db", url, *map(str, args)])
-        except SystemExit as exc:           # argparse's own usage errors
-            code = exc.code
-        out = capsys.readouterr()
-        return code, out.out, out.err
-    return run
+pytest_plugins = ("tasker_fixtures",)      # fixtures: shared_site, tasker, worker_env, cli
 
 
 def add_task(tasker, method, title, data=None, activate=False, **options):

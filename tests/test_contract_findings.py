@@ -8,17 +8,15 @@ by every call that takes a task, and a call refused half-way has changed nothing
 from __future__ import annotations
 
 import json
-import logging
 
 import pytest
 from tasker_support import prepare_counter_site
 
-from cms.cli import main
 from cms.lazycron import EVENTS, LazyCron
 from cms.tasker import TaskError, TaskState
 
 prepare_shared_site = prepare_counter_site
-pytest_plugins = ("tasker_fixtures",)      # fixtures: shared_site, tasker, worker_env
+pytest_plugins = ("tasker_fixtures",)      # fixtures: shared_site, tasker, worker_env, cli
 
 
 def add_task(tasker, title, data=None):
@@ -31,22 +29,6 @@ def stored(tasker, task) -> tuple:
     page = tasker.site.pages.get(task.id)
     return (tasker.get_state(task), page.task_data, len(tasker.get_history(task)),
             tasker.get_dependencies(task), tasker.get_next_tasks(task))
-
-
-@pytest.fixture
-def cli(shared_site, capsys):
-    """Run `cms ARGS` in this process: (exit code, stdout, stderr)."""
-    site, url, _ = shared_site
-
-    def run(*args):
-        logging.getLogger().handlers.clear()    # main() binds logging to this test's stderr
-        try:
-            code = main(["--site", site.site_dir, "--db", url, *map(str, args)])
-        except SystemExit as exc:           # argparse's own usage errors
-            code = exc.code
-        out = capsys.readouterr()
-        return code, out.out, out.err
-    return run
 
 
 # -- a task in the trash -------------------------------------------------------------------------

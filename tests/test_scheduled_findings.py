@@ -6,7 +6,6 @@ with their run time, and filters to them; the list's search finds tasks by modul
 from __future__ import annotations
 
 import json
-import logging
 import re
 import time
 from datetime import datetime, timezone
@@ -16,12 +15,11 @@ from tasker_support import prepare_counter_site, wait_for
 from webclient import make_task, prepare_site
 
 import cms
-from cms.cli import main
 from cms.integrity import check_site
 from cms.web.task_view import when
 
 prepare_shared_site = prepare_counter_site
-pytest_plugins = ("tasker_fixtures",)      # fixtures: shared_site, tasker
+pytest_plugins = ("tasker_fixtures",)      # fixtures: shared_site, tasker, cli
 
 
 def row_of(text: str, task_id: int) -> str:
@@ -195,22 +193,6 @@ def test_tasks_are_found_by_module_and_method_from_code(site, tmp_path):
 
 
 # -- the command line ----------------------------------------------------------------------------
-
-@pytest.fixture
-def cli(shared_site, capsys):
-    """Run `cms ARGS` in this process: (exit code, stdout, stderr)."""
-    site, url, _ = shared_site
-
-    def run(*args):
-        logging.getLogger().handlers.clear()
-        try:
-            code = main(["--site", site.site_dir, "--db", url, *map(str, args)])
-        except SystemExit as exc:           # argparse's own usage errors
-            code = exc.code
-        out = capsys.readouterr()
-        return code, out.out, out.err
-    return run
-
 
 def created_id(out: str) -> int:
     return int(out.split()[1])
