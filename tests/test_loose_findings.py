@@ -8,6 +8,7 @@ import subprocess
 import threading
 from pathlib import Path
 
+import pytest
 from conftest import PYTHON, ROOT, site_env
 from webclient import Client, make_task
 
@@ -71,6 +72,7 @@ def test_what_a_module_says_in_a_step_goes_to_the_tasks_log_and_to_logging_at_de
         site.close()
 
 
+@pytest.mark.slow
 def test_runners_print_one_line_per_step_and_the_tasks_lines_only_with_verbose(tmp_path, db_url):
     """Runs `cron`, then `-v worker` whose second step process is a fresh interpreter (about
     two seconds in all): a spawned process did not log as its supervisor did, so -v showed
