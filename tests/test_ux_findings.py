@@ -181,6 +181,18 @@ def test_task_data_json_cannot_hold_is_named_by_its_key(site):
                            task_data={"ratio": float("nan")})
 
 
+def run_steps(site, module, steps: int):
+    """Register `module`, make its `count` a task on the home page and run `steps` steps of
+    it as cron would: (tasker, task)."""
+    site.modules.register(module)
+    tasker = site.modules.get("Tasker")
+    task = tasker.create_task(module, "count", site.pages.get(1), "Count")
+    tasker.activate_task(task)
+    for _ in range(steps):
+        tasker.execute_task(task, {"invoker": "cron"})
+    return tasker, task
+
+
 def test_a_counter_that_is_no_number_is_said_in_the_log(site):
     """A CSV import that counted rows as read (`task_data["records_processed"] = row["line"]`,
     text): the bar stood at 0%, the rate at "–", and a hundred steps later the task failed
@@ -194,11 +206,7 @@ def test_a_counter_that_is_no_number_is_said_in_the_log(site):
             task_data["records_processed"] = "12"
             return True
 
-    site.modules.register(TextCounter)
-    tasker = site.modules.get("Tasker")
-    task = tasker.create_task(TextCounter, "count", site.pages.get(1), "Count")
-    tasker.activate_task(task)
-    tasker.execute_task(task, {"invoker": "cron"})
+    tasker, task = run_steps(site, TextCounter, 1)
     said = [line for line in tasker.get_log(task) if "WARNING" in line]
     assert any("'records_processed' is '12' (a str), not a number" in line for line in said), said
     assert any("'max_records' is '100' (a str)" in line for line in said), said
@@ -229,12 +237,7 @@ def test_a_counter_that_is_no_number_is_said_once_not_at_every_step(site):
             task_data["records_processed"] = str(task_data["rows"])
             return True
 
-    site.modules.register(TextCounter)
-    tasker = site.modules.get("Tasker")
-    task = tasker.create_task(TextCounter, "count", site.pages.get(1), "Count")
-    tasker.activate_task(task)
-    for _ in range(5):
-        tasker.execute_task(task, {"invoker": "cron"})
+    tasker, task = run_steps(site, TextCounter, 5)
     said = [line for line in tasker.get_log(task) if "'records_processed' is" in line]
     assert len(said) == 1, said
 
@@ -269,12 +272,7 @@ def test_step_figures_of_a_task_whose_max_records_is_text(site):
             task_data["records_processed"] += 10
             return True
 
-    site.modules.register(HalfText)
-    tasker = site.modules.get("Tasker")
-    task = tasker.create_task(HalfText, "count", site.pages.get(1), "Count")
-    tasker.activate_task(task)
-    for _ in range(2):
-        tasker.execute_task(task, {"invoker": "cron"})
+    tasker, task = run_steps(site, HalfText, 2)
     figures = tasker.get_step_figures(task)
     assert figures["rate"] and figures["eta_seconds"] is None
 
