@@ -31,7 +31,14 @@ from typing import Any
 from ..errors import CmsError
 from ..selectors.plan import COUNT_MAX
 from ..tasker.errors import TaskError
-from ..tasker.schedule import check_every, check_not_before, check_retry, scheduled_for, scheduled_selector
+from ..tasker.schedule import (
+    SCHEDULED,
+    check_every,
+    check_not_before,
+    check_retry,
+    scheduled_for,
+    scheduled_selector,
+)
 from ..tasker.state import TaskState
 from ..tasker.status import counts_of
 from . import Parser, UsageError, boot_from, finite
@@ -39,7 +46,6 @@ from . import Parser, UsageError, boot_from, finite
 KILLED = "killed and reset to 0%"      # DESIGN.md: a kill is a stop plus a reset; said plainly
 ACTIONS = ("activate", "suspend", "kill", "reset", "trash")
 STATE_NAMES = tuple(state.label for state in TaskState)
-SCHEDULED = "scheduled"      # `list --state`: the active tasks whose time is ahead
 BAR_WIDTH = 30
 UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 FROM_NOW = re.compile(r"\+(\d{1,12}(?:\.\d+)?)([smhd])")

@@ -26,6 +26,11 @@ def next_run(every: str | int | float, after: float) -> float:
     return next_time(every, after)
 
 
+# What the admin, `tasks list --state` and `Tasker.get_tasks` call an active task whose time
+# is ahead: a view of ACTIVE (the task_state numbers stay as DESIGN.md has them), not a state.
+SCHEDULED = "scheduled"
+
+
 def scheduled_for(state: int, running: bool, not_before: Any,
                   now: float | None = None) -> float | None:
     """When an active task that no runner holds waits to run (epoch seconds): a start time

@@ -37,7 +37,7 @@ from .lifecycle import Lifecycle
 from .log import TaskLog
 from .progress import Progress
 from .refs import given_id, task_id_of
-from .schedule import check_every, check_not_before, check_retry, scheduled_selector
+from .schedule import SCHEDULED, check_every, check_not_before, check_retry, scheduled_selector
 from .state import TaskState
 from .status import TaskStatus, TaskStatuses
 from .step import StepRunner, dumps
@@ -311,7 +311,7 @@ class Tasker(Module, Hookable):
         states = {state.name.lower(): int(state) for state in TaskState}
         if selector_or_state is None or selector_or_state == "":
             selector = ""
-        elif isinstance(selector_or_state, str) and selector_or_state.strip().lower() == "scheduled":
+        elif isinstance(selector_or_state, str) and selector_or_state.strip().lower() == SCHEDULED:
             selector = scheduled_selector()
         elif isinstance(selector_or_state, int) and not isinstance(selector_or_state, bool):
             selector = f"task_state={int(selector_or_state)}"

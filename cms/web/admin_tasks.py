@@ -28,7 +28,7 @@ from urllib.parse import urlencode, urlsplit
 import bottle
 
 from ..errors import CmsError
-from ..tasker.schedule import scheduled_selector
+from ..tasker.schedule import SCHEDULED, scheduled_selector
 from ..tasker.state import state_info
 from . import charts
 from .answers import HttpError
@@ -53,7 +53,6 @@ SORTS = {"state": "task_state", "created": "created", "modified": "modified",
          "progress": "progress"}
 SORT_LABELS = [("state", "state"), ("created", "created"), ("modified", "modified"),
                ("progress", "progress")]
-SCHEDULED = "scheduled"     # the filter of active tasks whose time is ahead (`?state=scheduled`)
 # The filter links: (the `state` parameter, label); "scheduled" beside the active tasks it is part of
 FILTERS = [(int(state), state.label) for state in STATE_FILTERS]
 FILTERS.insert(1, (SCHEDULED, SCHEDULED))

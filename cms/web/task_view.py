@@ -20,7 +20,7 @@ import time
 from datetime import UTC, datetime
 from typing import Any, NamedTuple
 
-from ..tasker.schedule import scheduled_for
+from ..tasker.schedule import SCHEDULED, scheduled_for
 from ..tasker.state import TaskState, state_info
 from ..tasker.status import counts_of
 
@@ -165,7 +165,7 @@ def task_row(tasker: Any, task: Any, parent: Any = None, not_before: float | Non
     due = due_of(state, running, not_before)
     return TaskRow(task.id, task, task.get("title") or "", state, running, progress,
                    state_info(state, running),
-                   "scheduled" if due else state_label(state, running, progress == 0),
+                   SCHEDULED if due else state_label(state, running, progress == 0),
                    tasker.get_log_summary(task), actions(state, running, progress), parent,
                    task.created, task.modified, not_before, due)
 
@@ -179,7 +179,7 @@ def status_row(status: Any, page: Any = None, parent: Any = None) -> TaskRow:
     due = due_of(state, running, status.not_before)
     return TaskRow(status.id, page, status.title, state, running, progress,
                    state_info(state, running),
-                   "scheduled" if due else state_label(state, running, progress == 0),
+                   SCHEDULED if due else state_label(state, running, progress == 0),
                    status.summary, actions(state, running, progress), parent,
                    page.created if page is not None else None,
                    page.modified if page is not None else None, status.not_before, due)
