@@ -799,6 +799,9 @@ def test_the_task_page_shows_log_data_history_and_figures(web_site, admin):
     assert "counting now" in page.text                        # the log
     assert "&#34;target&#34;: 6" in page.text or '"target": 6' in page.text   # the data
     assert "admin" in page.text and "waiting" in page.text    # who changed the state
+    # the creation's row: no state before it (not the enum's "unknown")
+    assert re.search(r"<td>—</td><td>waiting</td><td>[^<]*</td><td>created</td>", page.text)
+    assert "unknown" not in page.text
     assert "Rate" in page.text and "ETA" in page.text
     assert admin.get("/admin/tasks/424242/").status == 404
 

@@ -273,7 +273,8 @@ def panel_values(ctx: Context, tasker: Any, task: Any) -> dict[str, Any]:
         data = {}
     if not isinstance(data, dict):
         data = {}
-    history = [{"at": h["at"], "old": state_info(int(h["old"]), False),
+    # the creation has no state before it: "—", not the enum's "unknown"
+    history = [{"at": h["at"], "old": state_info(int(h["old"]), False) if h["old"] else "—",
                 "new": state_info(int(h["new"]), False), "who": h["who"], "note": h["note"]}
                for h in tasker.get_history(task)]
     found = tasker.get_step_figures(task)
