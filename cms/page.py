@@ -11,7 +11,7 @@ from markupsafe import Markup
 from .errors import PageError, SelectorError
 from .pagination import render_pager
 from .render import has_template_file
-from .traversal import sibling_order, sorts_of, unlimited_ids, walk_limit
+from .traversal import in_parent_order, sibling_order, sorts_of, unlimited_ids, walk_limit
 
 if TYPE_CHECKING:
     from .site import Site
@@ -255,7 +255,7 @@ class Page:
 
     def children(self, selector: str = "") -> PageArray:
         """Children matching `selector`, in their sort order unless the selector sorts."""
-        return self.site.pages.find(selector, base=f"parent_id={self.id}")
+        return self.site.pages.find(in_parent_order(selector, self), base=f"parent_id={self.id}")
 
     def child(self, selector: str = "") -> Page:
         """The first child matching `selector` (ProcessWire's `$page->child()`: unlike
@@ -263,7 +263,7 @@ class Page:
         selector = f"{selector}, limit=1" if selector.strip() else "limit=1"
         if "start=" not in selector:
             selector += ", start=0"
-        found = self.site.pages.find(selector, base=f"parent_id={self.id}")
+        found = self.site.pages.find(in_parent_order(selector, self), base=f"parent_id={self.id}")
         return found[0] if found else NullPage(self.site)
 
     def find(self, selector: str = "") -> PageArray:
@@ -274,8 +274,10 @@ class Page:
     def siblings(self, selector: str = "") -> PageArray:
         """The parent's children matching `selector`, this page among them (ProcessWire's
         `$page->siblings()`); home, which has no parent, is its own only sibling."""
-        base = f"parent_id={self._parent_id}" if self._parent_id else f"id={self.id}"
-        return self.site.pages.find(selector, base=base)
+        if not self._parent_id:
+            return self.site.pages.find(selector, base=f"id={self.id}")
+        return self.site.pages.find(in_parent_order(selector, self.parent),
+                                    base=f"parent_id={self._parent_id}")
 
     def next(self, selector: str = "") -> Page:
         """The sibling after this one in the parent's sort order (or the selector's `sort=`),

@@ -22,13 +22,29 @@ if TYPE_CHECKING:
 
 
 def sorts_of(selector: str) -> str:
-    """Only the `sort=` conditions of a selector ("sort=-qty, sort=title"), or ""."""
+    """Only the `sort=` conditions of a selector ("sort=-qty, sort=title"), or "": not a
+    comparison of the sort column (`sort>2`, is_sort_comparison), which orders nothing."""
     if "sort" not in selector:
         return ""
     from .selectors.parser import Condition, parse  # here: cms.selectors imports cms.page
+    from .selectors.plan import is_sort_comparison
     return ", ".join(f"sort={value.text}" for item in parse(selector).items
                      if isinstance(item, Condition) and item.fields == ("sort",)
-                     for value in item.values)
+                     and not is_sort_comparison(item) for value in item.values)
+
+
+def in_parent_order(selector: str, parent: Page) -> str:
+    """`selector` for `parent`'s children or a page's siblings (`children()`, `child()`,
+    `siblings()`): as ProcessWire's PageTraversal appends `sort=<the parent's sortfield>` to
+    a selector without a `sort=`, a comparison of the sort column (`sort>2`), which makes a
+    find drop the parent's order (cms/selectors/plan.py), keeps it here."""
+    if "sort" not in selector or sorts_of(selector):
+        return selector
+    from .selectors.parser import Condition, parse
+    from .selectors.plan import is_sort_comparison
+    if not any(isinstance(item, Condition) and is_sort_comparison(item) for item in parse(selector).items):
+        return selector
+    return f"{selector}, sort={parent.template.settings.get('sortfield') or 'sort'}"
 
 
 def unlimited_ids(site: Site, selector: str, base: str) -> list[int]:

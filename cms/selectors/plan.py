@@ -791,6 +791,7 @@ class Planner:
         has_parent_key = False
         parent_value = ""
         first_parent: Value | None = None
+        sort_compared = False
         owners: dict[str, list[tuple[Selector, Condition]]] = {}
         for tree in trees:
             for item in tree.items:
@@ -820,6 +821,9 @@ class Planner:
                     else:
                         check_access = self.count_value(tree, item) != 0   # check_access=0|1
                     continue
+                # sort>2 counts as a sort asked (PageFinder::initStatus's $hasSort): no
+                # parent's order is added for it
+                sort_compared = sort_compared or is_sort_comparison(item)
                 node = self.condition(tree, item)
                 # flattened, so a field every page must store is joined INNER
                 nodes.extend(node.items if isinstance(node, AllOf) else (node,))
@@ -854,7 +858,7 @@ class Planner:
                 threshold = DEFAULT_THRESHOLD if outer is None else outer
                 return Query(where, threshold, user_access=own_access)
             return Query(where, self.threshold(include, max_status), user_access=own_access)
-        if not sorts and has_parent_key and first_parent is not None:
+        if not sorts and not sort_compared and has_parent_key and first_parent is not None:
             sorts = self.children_sort(first_parent)
         return Query(where, self.threshold(include, max_status), tuple(sorts), limit, start,
                      # include=all lifts the access check unless check_access= says otherwise
