@@ -56,3 +56,31 @@ def test_a_sort_comparison_drops_the_parents_order_of_a_find(row):
     assert kids["a"].siblings("sort>2").ids() == by_sort
     assert root.child("sort>3") == kids["b"]
     assert kids["a"].index("sort>2") == 0
+
+
+def test_find_one_gives_no_trashed_page_unless_access_is_lifted(row):
+    # ProcessWire 3.0.256, as the superuser: findOne('status=trash, name%=b') and
+    # findOne('include=trash, name=b2') give a NullPage (PagesLoader::findOne drops a page
+    # that `viewable(false)` refuses, and no one views a trashed page there), while find()
+    # lists them; with check_access=0 or include=all findOne gives the page, and get() always.
+    site, root, kids = row
+    b2 = site.pages.add("ta", kids["b"], "b2", title="B2")
+    kids["b"].trash()
+    assert site.pages.find("status=trash, name=b2").ids() == [b2.id]
+    assert site.pages.find_one("status=trash, name=b2").id == 0
+    assert site.pages.find_one("include=trash, name=b2").id == 0
+    assert site.pages.find_one("status=trash, name=b2, check_access=0") == b2
+    assert site.pages.find_one("include=all, name=b2") == b2
+    assert site.pages.get("status=trash, name=b2") == b2
+
+
+def test_a_walk_from_a_page_not_matching_a_sort_comparison_goes_by_id(row):
+    # ProcessWire 3.0.256 puts the page itself among the siblings (`pages.id=X OR ...`) in
+    # the find's order, which a sort comparison leaves by id: $c->prev('sort>=11') is a
+    # (ids a < b < c; b's sort 10 and c's 3 do not match), $a->next('sort<11') is b, $c->nextAll('sort>10')
+    # [d, e]. Here the page was placed by the parent's sort order when it did not match, so
+    # c (sort 3, first by sort) had no previous sibling and a's next was c.
+    site, root, kids = row
+    assert kids["c"].prev("sort>=11") == kids["a"]
+    assert kids["a"].next("sort<11") == kids["b"]
+    assert kids["c"].next_all("sort>10").ids() == [kids["d"].id, kids["e"].id]
