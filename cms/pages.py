@@ -305,9 +305,9 @@ class Pages(Hookable):
 
     def find_one(self, selector: str = "", *, base: str | None = None) -> Page:
         """The first page matching `selector`, or NullPage. As ProcessWire's findOne, a page
-        the acting user may not view (unpublished or trashed, and not theirs to edit) is given
-        only where the selector says include=all or check_access=0, or include=unpublished
-        for a page they could view were it published."""
+        the acting user may not view (unpublished, and not theirs to edit) or a trashed page
+        (whoever asks) is given only where the selector says include=all or check_access=0,
+        or include=unpublished for a page they could view were it published."""
         if selector == "" and base is None:
             return NullPage(self.site)      # ProcessWire's findOne(""): nothing to find
         engine = self.site.selectors
@@ -315,7 +315,8 @@ class Pages(Hookable):
         if not pages:
             return NullPage(self.site)
         page = pages[0]
-        if page.status & (Page.STATUS_UNPUBLISHED | Page.STATUS_TRASH) and not page.viewable():
+        # a trashed page, even the superuser's: ProcessWire's viewable(false) refuses it to all
+        if page.is_trash() or page.status & Page.STATUS_UNPUBLISHED and not page.viewable():
             query = engine.plan(selector, base)
             if query.check_access and query.include != "all" and not (
                     query.include == "unpublished" and not page.is_trash()

@@ -38,13 +38,19 @@ def in_parent_order(selector: str, parent: Page) -> str:
     `siblings()`): as ProcessWire's PageTraversal appends `sort=<the parent's sortfield>` to
     a selector without a `sort=`, a comparison of the sort column (`sort>2`), which makes a
     find drop the parent's order (cms/selectors/plan.py), keeps it here."""
-    if "sort" not in selector or sorts_of(selector):
-        return selector
-    from .selectors.parser import Condition, parse
-    from .selectors.plan import is_sort_comparison
-    if not any(isinstance(item, Condition) and is_sort_comparison(item) for item in parse(selector).items):
+    if sorts_of(selector) or not compares_sort(selector):
         return selector
     return f"{selector}, sort={parent.template.settings.get('sortfield') or 'sort'}"
+
+
+def compares_sort(selector: str) -> bool:
+    """Whether the selector compares the sort column (`sort>2`): a sort asked, in
+    ProcessWire's PageFinder, so a find naming one parent takes no parent's order (by id)."""
+    if "sort" not in selector:
+        return False
+    from .selectors.parser import Condition, parse
+    from .selectors.plan import is_sort_comparison
+    return any(isinstance(item, Condition) and is_sort_comparison(item) for item in parse(selector).items)
 
 
 def unlimited_ids(site: Site, selector: str, base: str) -> list[int]:
@@ -74,5 +80,6 @@ def sibling_order(page: Page, selector: str = "", also: Collection[int] = (),
     if page.id not in found or not found.issuperset(also):
         # where the pages stand: every sibling in the same order, kept to those found and them
         keep = found | {page.id} | set(also)
-        ids = [i for i in pages.find_ids(sorts_of(selector), base=f"{base}, include=all") if i in keep]
+        order = sorts_of(selector) or ("sort=id" if compares_sort(selector) else "")
+        ids = [i for i in pages.find_ids(order, base=f"{base}, include=all") if i in keep]
     return ids, ids.index(page.id)
