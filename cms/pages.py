@@ -306,8 +306,9 @@ class Pages(Hookable):
     def find_one(self, selector: str = "", *, base: str | None = None) -> Page:
         """The first page matching `selector`, or NullPage. As ProcessWire's findOne, a page
         the acting user may not view (unpublished, and not theirs to edit) or a trashed page
-        (whoever asks) is given only where the selector says include=all or check_access=0,
-        or include=unpublished for a page they could view were it published."""
+        (whoever asks, unless it is unpublished too and theirs to edit) is given only where the
+        selector says include=all or check_access=0, or include=unpublished for a page they
+        could view were it published."""
         if selector == "" and base is None:
             return NullPage(self.site)      # ProcessWire's findOne(""): nothing to find
         engine = self.site.selectors
@@ -315,8 +316,14 @@ class Pages(Hookable):
         if not pages:
             return NullPage(self.site)
         page = pages[0]
-        # a trashed page, even the superuser's: ProcessWire's viewable(false) refuses it to all
-        if page.is_trash() or page.status & Page.STATUS_UNPUBLISHED and not page.viewable():
+        # ProcessWire's viewable(false) refuses a trashed page to all (the superuser too),
+        # unless it is unpublished as well and the user, logged in, may edit it (code outside
+        # a request acts with every right, as a superuser)
+        unpublished = page.status & Page.STATUS_UNPUBLISHED
+        acting = self.site.acting_user()
+        editor = page.editable() and (acting is None or not acting.is_guest())
+        if page.is_trash() and not (unpublished and editor) \
+                or not page.is_trash() and unpublished and not page.viewable():
             query = engine.plan(selector, base)
             if query.check_access and query.include != "all" and not (
                     query.include == "unpublished" and not page.is_trash()
