@@ -99,3 +99,21 @@ def test_a_walk_from_a_page_not_matching_a_sort_comparison_goes_by_id(row):
     assert kids["c"].prev("sort>=11") == kids["a"]
     assert kids["a"].next("sort<11") == kids["b"]
     assert kids["c"].next_all("sort>10").ids() == [kids["d"].id, kids["e"].id]
+
+
+def test_next_until_a_selector_stops_at_its_first_match_in_its_own_order(row):
+    # ProcessWire 3.0.256's nextUntil($until) finds the stop with "$selector, limit=1, $until"
+    # after the page (PageTraversal::_nextFinderOptions): the first match after the page in
+    # that find's order, which is the walk's unless $until sorts or compares the sort column.
+    # Its answers (by sort c, b, a, d, e; ids a < b < c < d < e): $c->nextUntil('sort>10') is
+    # [b, a] (by id the first after c with sort>10 is d), $c->nextUntil('sort<11') [b, a, d, e]
+    # (no page after c by id has sort<11: no stop), $b->nextUntil('sort>2, sort=name') [a, d, e]
+    # (by name the stop is c, before b in the walk), $a->nextUntil('name=d') []. Here the walk
+    # stopped at the nearest sibling matching $until: [b] for the first, [] for the third.
+    site, root, kids = row
+    ids = {name: page.id for name, page in kids.items()}
+    assert kids["c"].next_until("sort>10").ids() == [ids["b"], ids["a"]]
+    assert kids["c"].next_until("sort<11").ids() == [ids[name] for name in "bade"]
+    assert kids["b"].next_until("sort>2, sort=name").ids() == [ids[name] for name in "ade"]
+    assert kids["a"].next_until("name=d").ids() == []
+    assert kids["c"].next_until("name=d").ids() == [ids["b"], ids["a"]]
