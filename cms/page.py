@@ -305,10 +305,19 @@ class Page:
     def next_until(self, until: Page | int | str, selector: str = "") -> PageArray:
         """The siblings after this one matching `selector`, up to (not including) the page
         `until` names: a page, an id, a path, or a selector (then the first sibling after this
-        one matching `selector` and it, as ProcessWire finds it); every one after when there is
+        one matching `selector` and it, in the order that find gives, as ProcessWire finds it:
+        by the walk's order unless `until` sorts or compares `sort`); every one after when there is
         none. As ProcessWire's `$page->nextUntil()` (and jQuery's), the stop counts whatever its
         status and whether or not `selector` matches it."""
-        stops = self._stops(until, f"parent_id={self._parent_id}", selector)
+        if isinstance(until, str) and until.strip() and not until.strip().isdecimal() \
+                and not until.strip().startswith("/"):
+            # ProcessWire finds the stop with "$selector, limit=1, $until" after the page: the
+            # first match after it in that find's order (`until` may sort, or compare the sort
+            # column, which orders by id), not the nearest match in the walk
+            order, at = sibling_order(self, f"{selector}, {until.strip()}".strip(", "), walk=True)
+            stops = set(order[at + 1:at + 2]) if at >= 0 else set()
+        else:
+            stops = self._stops(until, f"parent_id={self._parent_id}", selector)
         ids, index = sibling_order(self, selector, also=stops, walk=True)
         return self._walk(ids[index + 1:] if index >= 0 else [], stops, walk_limit(self, selector))
 
