@@ -117,3 +117,24 @@ def test_next_until_a_selector_stops_at_its_first_match_in_its_own_order(row):
     assert kids["b"].next_until("sort>2, sort=name").ids() == [ids[name] for name in "ade"]
     assert kids["a"].next_until("name=d").ids() == []
     assert kids["c"].next_until("name=d").ids() == [ids["b"], ids["a"]]
+
+
+def test_every_parent_condition_counts_as_a_parent_asked(row):
+    # ProcessWire 3.0.256's PageFinder collects every `parent` (or parent_id) condition,
+    # whatever its operator, and orders by the parent's sort field when there is exactly one
+    # and no sort: find('has_parent=/r/, parent!=O') gives [c, b, a, d, e] (O's sort field
+    # is `sort`), where find('has_parent=/r/') gives them by id. A walk adds `parent_id=` of
+    # its own, so with `parent!=O` there are two: $a->next('parent!=O') is b (by id), $a->prev
+    # none, $c->nextAll('parent!=O') [d, e], $a->index('parent!=O') 0; while children() and
+    # siblings() append the sort themselves: $r->children('parent!=O') [c, b, a, d, e].
+    site, root, kids = row
+    other = site.pages.add("ta", 1, "o", title="O")
+    by_sort = [kids[name].id for name in "cbade"]
+    assert site.pages.find(f"has_parent=/r/, parent!={other.id}").ids() == by_sort
+    assert site.pages.find("has_parent=/r/").ids() == sorted(by_sort)
+    assert kids["a"].next(f"parent!={other.id}") == kids["b"]
+    assert kids["a"].prev(f"parent!={other.id}").id == 0
+    assert kids["c"].next_all(f"parent!={other.id}").ids() == [kids["d"].id, kids["e"].id]
+    assert kids["a"].index(f"parent!={other.id}") == 0
+    assert root.children(f"parent!={other.id}").ids() == by_sort
+    assert kids["a"].siblings(f"parent!={other.id}").ids() == by_sort
