@@ -35,12 +35,14 @@ def sorts_of(selector: str) -> str:
 
 def in_parent_order(selector: str, parent: Page) -> str:
     """`selector` for `parent`'s children or a page's siblings (`children()`, `child()`,
-    `siblings()`): as ProcessWire's PageTraversal appends `sort=<the parent's sortfield>` to
-    a selector without a `sort=`, a comparison of the sort column (`sort>2`), which makes a
-    find drop the parent's order (cms/selectors/plan.py), keeps it here."""
-    if sorts_of(selector) or not compares_sort(selector):
+    `siblings()`), with `sort=<the parent's sortfield>` appended where it says no `sort=`, as
+    ProcessWire's PageTraversal appends it: so a comparison of the sort column (`sort>2`) or
+    a parent condition of its own (`parent!=5`), which make a find drop the parent's order
+    (cms/selectors/plan.py), keep it here."""
+    if sorts_of(selector):
         return selector
-    return f"{selector}, sort={parent.template.settings.get('sortfield') or 'sort'}"
+    order = f"sort={parent.template.settings.get('sortfield') or 'sort'}"
+    return f"{selector}, {order}" if selector.strip() else order
 
 
 def compares_sort(selector: str) -> bool:

@@ -829,11 +829,12 @@ class Planner:
                 nodes.extend(node.items if isinstance(node, AllOf) else (node,))
                 if key == "status" and len(item.fields) == 1:
                     max_status = self.status_ceiling(item, node, max_status)
-                if key in ("parent", "parent_id") and not item.negated and item.operator == "=":
+                if key in ("parent", "parent_id"):
                     # one parent named: its children come by their sort, as ProcessWire
                     # takes that parent's sort field (PageFinder::getParentID); of several
                     # ids, the first one's (its $pages->get() of the id list finds that
-                    # one); several paths, or two parent= conditions, in the default order
+                    # one); several paths, or two parent conditions, in the default order.
+                    # As there, any operator names one (`parent!=5` takes 5's sort field)
                     texts = [value.text.strip() for value in item.values]
                     has_parent_key = (parent_value == "" and len(item.fields) == 1
                                       and (len(texts) == 1
