@@ -138,3 +138,17 @@ def test_every_parent_condition_counts_as_a_parent_asked(row):
     assert kids["a"].index(f"parent!={other.id}") == 0
     assert root.children(f"parent!={other.id}").ids() == by_sort
     assert kids["a"].siblings(f"parent!={other.id}").ids() == by_sort
+
+
+def test_a_walk_from_a_hidden_page_with_a_parent_condition_goes_by_id(row):
+    # ProcessWire 3.0.256 keeps a hidden page among its siblings (alwaysAllowIDs) in the
+    # find's order, by id with a parent condition of the walk's own: c hidden (sort 3, the
+    # first by sort, the third by id), $c->nextAll('parent!=O') is [d, e] and $c->prev(
+    # 'parent!=O') b. Here the hidden page was placed by the parent's sort order: [] and none.
+    site, root, kids = row
+    other = site.pages.add("ta", 1, "o", title="O")
+    c = kids["c"]
+    c.add_status("hidden")
+    c.save()
+    assert c.next_all(f"parent!={other.id}").ids() == [kids["d"].id, kids["e"].id]
+    assert c.prev(f"parent!={other.id}") == kids["b"]
