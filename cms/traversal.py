@@ -45,16 +45,6 @@ def in_parent_order(selector: str, parent: Page) -> str:
     return f"{selector}, {order}" if selector.strip() else order
 
 
-def compares_sort(selector: str) -> bool:
-    """Whether the selector compares the sort column (`sort>2`): a sort asked, in
-    ProcessWire's PageFinder, so a find naming one parent takes no parent's order (by id)."""
-    if "sort" not in selector:
-        return False
-    from .selectors.parser import Condition, parse
-    from .selectors.plan import is_sort_comparison
-    return any(isinstance(item, Condition) and is_sort_comparison(item) for item in parse(selector).items)
-
-
 def unlimited_ids(site: Site, selector: str, base: str) -> list[int]:
     """The ids `selector` finds after `base`, in order, its `limit=` and `start=` not applied."""
     engine = site.selectors
@@ -82,6 +72,8 @@ def sibling_order(page: Page, selector: str = "", also: Collection[int] = (),
     if page.id not in found or not found.issuperset(also):
         # where the pages stand: every sibling in the same order, kept to those found and them
         keep = found | {page.id} | set(also)
-        order = sorts_of(selector) or ("sort=id" if compares_sort(selector) else "")
+        # the order the find gave: its sort=, else the parent's unless the selector dropped it
+        # (a sort comparison or a parent condition of its own: by id)
+        order = sorts_of(selector) or ("" if page.site.selectors.plan(selector, base).sorts else "sort=id")
         ids = [i for i in pages.find_ids(order, base=f"{base}, include=all") if i in keep]
     return ids, ids.index(page.id)
