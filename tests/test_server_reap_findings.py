@@ -1,0 +1,135 @@
+"""Runners on the server engines (PostgreSQL, MariaDB) under faults found in review: a runner
+frozen while its step holds row locks inside the module's own transaction, a worker idle past
+MariaDB's `wait_timeout`, a step waiting for a row lock that another session holds.
+
+Real `python run.py worker` processes (SIGSTOP, SIGKILL) against the engine under test, on the
+runner tests' Counter module plus a Holder module of this file's own.
+"""
+from __future__ import annotations
+
+import os
+import signal
+import time
+from pathlib import Path
+
+import pytest
+from conftest import ENGINE
+from tasker_support import prepare_counter_site, stored_data
+from test_runners import output, row, start, stop_process, wait_for
+
+from cms.tasker import TaskState, reap_expired
+
+TASKER_SETTINGS = {"lease_seconds": 1, "max_attempts": 20}
+pytest_plugins = ("tasker_fixtures",)      # fixtures: shared_site, tasker, worker_env
+
+server_only = pytest.mark.skipif(
+    ENGINE == "sqlite", reason="SQLite has one write lock, held by a frozen step until it wakes "
+                               "(README, Running tasks); these are the server engines' row locks")
+
+HOLDER = '''
+import time
+from pathlib import Path
+
+import cms
+
+
+class Holder(cms.Module):
+    info = {"title": "Holder", "version": "1.0.0", "summary": "Steps that hold row locks"}
+    task_methods = ("hold",)
+
+    def hold(self, page, data, options):
+        """Bump the page's hits and save progress inside a transaction of the module's own
+        (the task's row and the page's stay locked until it ends), touch `started`, pause for
+        `seconds` in it, then finish."""
+        tasker, task = self.site.modules.get("Tasker"), options["task"]
+        with self.site.transaction():
+            page.set_and_save("hits", (page.get("hits") or 0) + 1)
+            data["records_processed"] = data.get("records_processed", 0) + 1
+            tasker.save_progress(task, data)
+            Path(data["started"]).touch()
+            time.sleep(data.get("seconds", 0))
+        data["task_done"] = 1
+        return True
+'''
+
+
+def prepare_shared_site(folder, url):
+    (Path(folder) / "modules").mkdir(exist_ok=True)
+    (Path(folder) / "modules" / "holder.py").write_text(HOLDER)
+    site = prepare_counter_site(folder, url)
+    site.modules.get("Holder")
+    return site
+
+
+def hold_task(tasker, tmp_path, seconds):
+    site = tasker.site
+    page = site.pages.add("counter", 1, title="Held")
+    task = tasker.create_task("Holder", "hold", page, "Hold",
+                              {"seconds": seconds, "started": str(tmp_path / "started")})
+    assert tasker.activate_task(task)
+    return task, page
+
+
+def hits(site, page):
+    return site.db.scalar("SELECT data FROM field_hits WHERE pages_id = ?", (page.id,))
+
+
+# -- (a) a runner frozen inside the module's own transaction -----------------------------------
+@server_only
+@pytest.mark.slow
+def test_a_runner_frozen_inside_its_own_transaction_is_reaped_after_its_time_box(
+        tasker, worker_env, tmp_path):
+    """A worker frozen (SIGSTOP, a paused VM) while its step pauses inside the module's own
+    transaction, after a save: its session sat "idle in transaction" holding the task's row,
+    and the reaper (which skips locked rows) never handed the task on, nor could a suspend
+    from the admin land, for as long as the machine stayed frozen. The server must end such a
+    session once the step's time box plus its lease is over, so the task goes on elsewhere
+    from its last commit, with the frozen step's work rolled back."""
+    site = tasker.site
+    task, page = hold_task(tasker, tmp_path, seconds=60)
+    worker = start(worker_env, tmp_path, "worker", "--processes", "1", "--poll", "0.2",
+                   "--step-time", "2", "--grace", "1")
+    try:
+        assert wait_for(lambda: (tmp_path / "started").exists(), 30), output(tmp_path)
+        os.killpg(worker.pid, signal.SIGSTOP)           # the whole runner freezes, for good
+        frozen = time.monotonic()
+        reaped = wait_for(lambda: reap_expired(tasker), 15, every=0.25)
+        took = time.monotonic() - frozen
+    finally:
+        stop_process(worker)                            # SIGKILL: the machine never comes back
+    assert reaped == [task.id]
+    assert took < 2 + 1 + 4, took                       # time box + lease, and some slack
+    assert row(tasker, task)[:2] == (TaskState.ACTIVE, 0)
+    assert hits(site, page) is None                     # the frozen step's bump rolled back
+    tasker.site.modules.save_config("Tasker", lease_seconds=5)
+    again = start(worker_env, tmp_path, "worker", "--processes", "1", "--poll", "0.2",
+                  "--until-idle", name="again")
+    try:
+        (tmp_path / "started").unlink()
+        tasker.save_progress(task, {**stored_data(tasker, task), "seconds": 0})
+        assert wait_for(lambda: tasker.get_state(task) == TaskState.FINISHED, 30), \
+            output(tmp_path, "again")
+    finally:
+        stop_process(again)
+    assert hits(site, page) == 1
+    assert any("stopped answering" in line for line in tasker.get_log(task))
+
+
+@server_only
+@pytest.mark.slow
+def test_a_step_pausing_in_its_own_transaction_longer_than_its_lease_finishes(
+        tasker, worker_env, tmp_path):
+    """The bound on a session idle in its transaction is the step's time box plus its lease,
+    not the lease alone: a legitimate step that pauses inside its own transaction for longer
+    than the lease (its heartbeat cannot renew a row its step holds) finishes as it did."""
+    site = tasker.site
+    task, page = hold_task(tasker, tmp_path, seconds=2.5)
+    worker = start(worker_env, tmp_path, "worker", "--processes", "1", "--poll", "0.2",
+                   "--step-time", "4", "--grace", "1", "--until-idle")
+    try:
+        assert wait_for(lambda: tasker.get_state(task) == TaskState.FINISHED, 30), output(tmp_path)
+    finally:
+        stop_process(worker)
+    assert hits(site, page) == 1
+    log = "\n".join(tasker.get_log(task))
+    assert "stopped answering" not in log and "lost" not in log, log
