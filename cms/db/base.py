@@ -232,6 +232,13 @@ class Database:
         minutes); a stopped one raises `QueryTimeout`. Each engine stops them its own way."""
         yield
 
+    def limit_idle_transaction(self, seconds: float) -> None:
+        """Have the server end this thread's session, rolling back its transaction and freeing
+        its row locks, once it has sat idle inside a transaction for `seconds` (0 = never):
+        for a Tasker step, whose runner may freeze (SIGSTOP, a paused VM) holding its task's
+        row. Call it outside a transaction. Where one writer locks the whole database (SQLite)
+        there is no such bound."""
+
     def change_stamp(self) -> bytes | None:
         """Something that differs after every commit to the database, by anyone, read without
         a statement; None where the engine has no such thing (then nothing may be kept on the

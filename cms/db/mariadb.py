@@ -63,6 +63,7 @@ class MariaDatabase(ServerDatabase):
             return err.args[0]
         return None
 
+    idle_limit_sql = "SET SESSION idle_transaction_timeout = {s}"
     limit_sql = ("SET SESSION max_statement_time = {ms} / 1000", "SET SESSION max_statement_time = 0")
 
     def stopped_by_limit(self, exc: BaseException) -> bool:

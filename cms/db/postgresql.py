@@ -117,6 +117,7 @@ class PostgresqlDatabase(ServerDatabase):
         self.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                      f"(SELECT COALESCE(MAX(id), 1) FROM {table}))")
 
+    idle_limit_sql = "SET idle_in_transaction_session_timeout = {ms}"
     limit_sql = ("SET statement_timeout = {ms}", "SET statement_timeout = 0")
 
     def stopped_by_limit(self, exc: BaseException) -> bool:

@@ -11,6 +11,7 @@ statement.
 from __future__ import annotations
 
 import contextlib
+import math
 import threading
 from typing import Any, Iterator, Sequence
 
@@ -86,6 +87,14 @@ class DeferringPeewee:
         """Move `cursor` on to the message's last result, where the driver does not."""
 
 
+class _IdleLimit(threading.local):
+    """The idle-in-transaction bound set on this thread's connection (whole seconds, 0 = none)."""
+
+    def __init__(self) -> None:
+        self.conn: Any = None
+        self.seconds = 0
+
+
 class ServerDatabase(Database):
     """PostgreSQL and MariaDB: statements are rewritten from `?` to `%s` once and cached, and
     writes may wait for the next statement (`defer`). `pw` mixes in DeferringPeewee."""
@@ -95,6 +104,7 @@ class ServerDatabase(Database):
     def __init__(self, url: str, pw: Any):
         super().__init__(url, pw)
         self._waiting: _Waiting = pw.waiting
+        self._idle_limit = _IdleLimit()
 
     def sql(self, text: str) -> str:
         converted = self._sql_cache.get(text)
@@ -130,6 +140,22 @@ class ServerDatabase(Database):
             self._waiting.add(text, ())
             return
         super().rollback_to(name)
+
+    # the statement that ends a session idle in its transaction after {s} seconds (or {ms}
+    # milliseconds; 0 = never): each engine's own
+    idle_limit_sql = ""
+
+    def limit_idle_transaction(self, seconds: float) -> None:
+        """A session setting, sent only when it changes: a bound at least as tight set on this
+        connection already is kept (a runner's steps ask about the same one each time), so a
+        step pays no round trip for it."""
+        whole = max(1, math.ceil(seconds)) if seconds > 0 else 0
+        held = self._idle_limit
+        conn = self.pw.connection()
+        if held.conn is conn and (whole == held.seconds or 0 < whole <= held.seconds):
+            return
+        self.execute(self.idle_limit_sql.format(s=whole, ms=whole * 1000))
+        held.conn, held.seconds = conn, whole
 
     # (the statement that sets a time limit in ms, the one that lifts it, whether an error is
     # a statement stopped by it): each engine's own

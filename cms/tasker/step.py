@@ -228,7 +228,10 @@ class Step:
         self.deadline = now + span if timeout else 0.0
         self.memory_limit = int(options.get("memory_limit") or 0)
         self.margin = min(2.0, max(0.05, 0.1 * span))
-        self.tx = StepTransaction(runner, claim, self._unflush, ahead)
+        # a session idle in its transaction past the time box plus the lease is a frozen
+        # runner's: the server ends it (step_transaction.py)
+        self.tx = StepTransaction(runner, claim, self._unflush, ahead,
+                                  span + claim.lease_seconds if timeout else 0.0)
 
     # -- flags --------------------------------------------------------------------------------
     def stop(self, reason: str) -> None:

@@ -8,6 +8,13 @@ A rollback inside a batch goes back to the step's savepoint only: the steps befo
 
 `undone` is told whenever work since the last commit is rolled back, so the step can write its
 log lines again in the next transaction.
+
+On the server engines a step's session is ended by the server once it sits idle inside its
+transaction for longer than the step's time box plus its lease (`idle_limit`): a runner frozen
+mid-step (SIGSTOP, a paused VM) inside the module's own transaction held its task's row, which
+the reaper skips, and the page rows it wrote, for as long as it stayed frozen. A step that
+keeps to its time box is never idle that long; its heartbeat cannot tell a frozen runner from
+a busy one, as it cannot renew a row its own step holds.
 """
 from __future__ import annotations
 
@@ -36,10 +43,10 @@ class StepTransaction:
     """One step's transaction (or savepoint in a batch), from `begin` to `end`."""
 
     __slots__ = ("runner", "claim", "undone", "txn", "level", "open", "batch", "began",
-                 "committed", "tuned", "ahead")
+                 "committed", "tuned", "ahead", "idle_limit")
 
     def __init__(self, runner: StepRunner, claim: Claim, undone: Callable[[], None],
-                 ahead: ClaimAhead | None = None):
+                 ahead: ClaimAhead | None = None, idle_limit: float = 0.0):
         self.runner = runner
         self.claim = claim
         self.undone = undone
@@ -51,12 +58,14 @@ class StepTransaction:
         self.committed = False           # it committed part way (a long step)
         self.tuned: object = None        # what storage.step_started changed
         self.ahead = ahead               # the runner's claims queued behind this step
+        self.idle_limit = idle_limit     # seconds its session may idle in its transaction (0: no end)
 
     def begin(self) -> None:
         runner = self.runner
         db = runner.site.db
         batch = runner.batch
         if batch is None:
+            db.limit_idle_transaction(self.idle_limit)
             self.txn = db.hold_transaction(runner.storage.begin_step)
         else:               # the batch's transaction is open: this step is a savepoint in it
             self.txn = db.hold_savepoint("tasker_step")
