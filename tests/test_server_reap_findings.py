@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 from conftest import ENGINE
 from tasker_support import prepare_counter_site, stored_data
-from test_runners import output, row, start, stop_process, wait_for
+from test_runners import add_task, output, row, start, stop_process, wait_for
 
 from cms.tasker import TaskState, reap_expired
 
@@ -133,3 +133,52 @@ def test_a_step_pausing_in_its_own_transaction_longer_than_its_lease_finishes(
     assert hits(site, page) == 1
     log = "\n".join(tasker.get_log(task))
     assert "stopped answering" not in log and "lost" not in log, log
+
+
+# -- (b) a worker idle past the server's idle-connection timeout --------------------------------
+# Loaded by every Python process of the worker (sitecustomize): each connection it opens is
+# dropped by the server after 2 s idle, as MariaDB's wait_timeout (PostgreSQL's
+# idle_session_timeout) set short by an administrator would do.
+SHORT_WAIT = '''
+import cms.db.mariadb, cms.db.postgresql
+
+for module, statement in ((cms.db.mariadb, "SET SESSION wait_timeout = 2"),
+                          (cms.db.postgresql, "SET idle_session_timeout = 2000")):
+    def connect(self, _connect=module._Peewee._connect, statement=statement):
+        conn = _connect(self)
+        cursor = conn.cursor()
+        cursor.execute(statement)
+        cursor.close()
+        return conn
+    module._Peewee._connect = connect
+'''
+
+
+@server_only
+@pytest.mark.slow
+def test_a_worker_idle_past_the_servers_wait_timeout_runs_the_next_task_once(
+        tasker, worker_env, tmp_path):
+    """A worker polls every 3 s; the server drops its idle connections after 2 s. The task
+    that comes next runs exactly once, with no attempt counted and nothing in its log but its
+    step, and the worker says nothing of a lost database: the database never went away."""
+    site = tasker.site
+    site.modules.save_config("Tasker", lease_seconds=3)
+    (tmp_path / "sitecustomize.py").write_text(SHORT_WAIT)
+    env = dict(worker_env, PYTHONPATH=f"{tmp_path}{os.pathsep}{worker_env['PYTHONPATH']}")
+    first = add_task(tasker, "bump", "First", {"delay": 1.5})   # its heartbeat connects
+    worker = start(env, tmp_path, "worker", "--processes", "1", "--poll", "3")
+    try:
+        assert wait_for(lambda: tasker.get_state(first) == TaskState.FINISHED, 30), output(tmp_path)
+        time.sleep(3.5)                                  # every connection of the worker dropped
+        later = add_task(tasker, "bump", "Later", {"delay": 1.5})   # heartbeats too
+        assert wait_for(lambda: tasker.get_state(later) == TaskState.FINISHED, 15), output(tmp_path)
+        time.sleep(3.5)
+    finally:
+        stop_process(worker)
+    assert site.pages.get(later.parent.id).get("hits") == 1
+    assert row(tasker, later)[:2] == (TaskState.FINISHED, 0)
+    assert site.db.scalar("SELECT attempts FROM tasker_tasks WHERE pages_id = ?", (later.id,)) == 0
+    log = "\n".join(tasker.get_log(later))
+    assert "error" not in log.lower() and "lost" not in log, log
+    said = output(tmp_path)
+    assert "lost the connection" not in said and "failed" not in said and "Traceback" not in said, said
