@@ -210,6 +210,20 @@ class Database:
             pass
         self.check_connection()
 
+    def reopened(self, exc: BaseException) -> bool:
+        """True when `exc` says the server closed this thread's connection under it and a new
+        one opened now: what an idle connection meets after the server's idle limit (MariaDB's
+        `wait_timeout`, PostgreSQL's `idle_session_timeout`, a firewall's). The work it cut
+        off may simply run again, and nothing need be said: the database never went away."""
+        if not isinstance(exc, (peewee.OperationalError, peewee.InterfaceError)) \
+                or not self.is_disconnect(exc):
+            return False
+        try:
+            self.reconnect()
+        except DatabaseError:
+            return False
+        return True
+
     # -- statements ---------------------------------------------------------------------------
     def sql(self, text: str) -> str:
         """The engine's form of a `?`-placeholder statement (cached)."""

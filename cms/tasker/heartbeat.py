@@ -137,7 +137,7 @@ class Heartbeat:
 
     def _renew(self, step: Step, now: float) -> None:
         try:
-            alive = heartbeat(self.tasker, step.claim)
+            alive = self._beat_once(step)
         except Exception as exc:      # a lost connection: try again at the next tick
             log.warning("heartbeat for task %s failed: %s", step.task_id, exc)
             self._drop_connection()
@@ -146,6 +146,17 @@ class Heartbeat:
         if not alive and not step.finished:
             step.lost = True
             step.stop("its claim was lost: another runner took the task over")
+
+    def _beat_once(self, step: Step) -> bool:
+        """Renew the step's lease; once more on a new connection when the server had closed
+        this thread's idle one (its first beat after the runner idled past the server's idle
+        limit), without a warning: the database never went away."""
+        try:
+            return heartbeat(self.tasker, step.claim)
+        except Exception as exc:
+            if not self.tasker.site.db.reopened(exc):
+                raise
+        return heartbeat(self.tasker, step.claim)
 
     def _hand_back(self, ahead: ClaimAhead) -> None:
         """Give back the claims queued behind a long step on this thread's connection. Those

@@ -138,6 +138,7 @@ class Executor:
     def _loop(self, tasker: Tasker) -> int:
         config = self.config
         backoff = 0.0
+        reopened = False     # the last pass met a connection the server had closed, and reopened it
         while not self.stopping:
             if config.end and time.time() >= config.end - 0.5:
                 return EXIT_DONE
@@ -154,6 +155,9 @@ class Executor:
                 self._end_batch(tasker, commit=False)
                 if claim is not None:
                     self.pending.append(claim)
+                if not backoff and not reopened and tasker.site.db.reopened(exc):
+                    reopened = True      # closed while this loop polled: again at once, quietly
+                    continue
                 trouble = self._database_trouble(tasker, exc)
                 if not trouble:
                     raise
@@ -164,7 +168,7 @@ class Executor:
                 continue
             if backoff:
                 print(f"{config.name}: the database answers again", file=sys.stderr, flush=True)
-            backoff = 0.0
+            backoff, reopened = 0.0, False
             if claim is not None and self.stopping:     # asked to stop while claiming
                 self._release(tasker, claim, note="")
                 break

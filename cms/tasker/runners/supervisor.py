@@ -386,10 +386,12 @@ class Supervisor:
                 break
             try:
                 tasker = self.tasker()
-                if job:
-                    self._run_job(tasker, job)
-                elif self.stop_level == 0:
-                    tick(tasker)
+                try:
+                    self._do(tasker, job, tick)
+                except Exception as exc:
+                    if self.backoff or not tasker.site.db.reopened(exc):
+                        raise
+                    self._do(tasker, job, tick)   # its idle connection was closed: once more
             except Exception as exc:
                 self.backoff = min(DB_BACKOFF_MAX, self.backoff * 2 or DB_BACKOFF_START)
                 log.warning("%s: %s, retrying in %g s", self.config.name, self._trouble(exc),
@@ -405,6 +407,13 @@ class Supervisor:
             if not job:
                 next_tick = time.monotonic() + self.tick
         self._close()
+
+    def _do(self, tasker: Tasker, job: tuple, tick: Callable[[Tasker], Any]) -> None:
+        """Run a job, or with none the reaper and the scheduler's maintenance (`tick`)."""
+        if job:
+            self._run_job(tasker, job)
+        elif self.stop_level == 0:
+            tick(tasker)
 
     def _trouble(self, exc: Exception) -> str:
         """A failed database job in words; the driver's text only when it says something
