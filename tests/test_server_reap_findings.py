@@ -182,3 +182,36 @@ def test_a_worker_idle_past_the_servers_wait_timeout_runs_the_next_task_once(
     assert "error" not in log.lower() and "lost" not in log, log
     said = output(tmp_path)
     assert "lost the connection" not in said and "failed" not in said and "Traceback" not in said, said
+
+
+# -- (c) a step waiting for a row lock another session holds ------------------------------------
+@server_only
+@pytest.mark.slow
+def test_a_step_waiting_for_a_row_lock_held_elsewhere_is_not_killed_as_overrunning(
+        tasker, worker_env, tmp_path):
+    """Another session holds the task's row longer than the step's time plus the grace (an
+    admin's long transaction, a runner frozen in its own): the step's save waits for it. The
+    step is not at fault, as on SQLite a step waiting for the write lock is not: it must not
+    be killed and its task failed with "ran past its timeout ... A step must return when
+    options['timeout'] has passed"; the task goes on and finishes with every row once."""
+    site = tasker.site
+    site.modules.save_config("Tasker", lease_seconds=3)
+    target = site.pages.add("counter", 1, title="Import")
+    task = add_task(tasker, "import_rows", "Import", {"total": 60, "delay": 0.02, "every": 5},
+                    page=target)
+    worker = start(worker_env, tmp_path, "worker", "--processes", "1", "--step-time", "1.5",
+                   "--grace", "1", "--poll", "0.2")
+    try:
+        assert wait_for(lambda: row(tasker, task)[2] >= 10, 30), output(tmp_path)
+        with site.transaction():
+            site.db.execute("SELECT pages_id FROM tasker_tasks WHERE pages_id = ? FOR UPDATE",
+                            (task.id,))
+            time.sleep(4)
+        wait_for(lambda: tasker.get_state(task) != TaskState.ACTIVE, 60)
+        assert tasker.get_state(task) == TaskState.FINISHED, (output(tmp_path), tasker.get_log(task))
+    finally:
+        stop_process(worker)
+    assert "killed" not in output(tmp_path)
+    assert not any("past its timeout" in line for line in tasker.get_log(task))
+    assert sorted(p.name for p in site.pages.find(f"parent={target.id}, template=row, include=all")) \
+        == sorted(f"row-{n}" for n in range(60))
