@@ -543,6 +543,7 @@ def test_the_heartbeat_stays_awake_between_short_steps_and_parks_when_they_stop(
             self.due = self.finished = False
             self.heartbeat_interval = float("inf")
             self.ahead = None                   # no claims queued behind it
+            self.session = 0                    # no server session to ask about lock waits
 
     first = Step()
     heart.add(first)

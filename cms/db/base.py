@@ -210,6 +210,11 @@ class Database:
             pass
         self.check_connection()
 
+    def session_id(self) -> int:
+        """This thread's session as the server numbers it, read from the driver (no round
+        trip); 0 where there is no server."""
+        return 0
+
     def reopened(self, exc: BaseException) -> bool:
         """True when `exc` says the server closed this thread's connection under it and a new
         one opened now: what an idle connection meets after the server's idle limit (MariaDB's

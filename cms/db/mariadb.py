@@ -57,6 +57,9 @@ class MariaDatabase(ServerDatabase):
         )
         super().__init__(url, pw)
 
+    def session_id(self) -> int:
+        return int(self.pw.connection().thread_id())
+
     def _errno(self, exc: BaseException) -> int | None:
         err = self.driver_error(exc)
         if err.args and isinstance(err.args[0], int):

@@ -109,6 +109,9 @@ class PostgresqlDatabase(ServerDatabase):
             prepared.names[text] = known = name
         return f"EXECUTE {known} ({', '.join('?' * len(params))})"
 
+    def session_id(self) -> int:
+        return int(self.pw.connection().get_backend_pid())
+
     def insert(self, text: str, params: Sequence[Any] = ()) -> int:
         return self.execute(text + " RETURNING id", params).fetchone()[0]
 

@@ -11,6 +11,12 @@ half-second save). Every `lease_seconds / 3` it renews the step's lease on its o
 connection. If the renewal finds the claim lost, the step is told to stop
 (`allowed_to_execute` turns False and its next save raises `ClaimLost`).
 
+On the server engines a step past its deadline may be waiting for a row lock that another
+session holds (an admin's long transaction, a runner frozen inside its own): in a runner's
+child this thread asks the server every `LOCK_PROBE_EVERY` whether it does, and tells the
+supervisor (`storage.on_row_wait`), which then does not kill the step as overrunning, as it
+does not for a wait on SQLite's write lock. The step gets the grace again once the wait ends.
+
 The claims a runner took ahead of a step (claim.ClaimAhead) have no step of their own to renew
 them: once the step before them has run `HAND_BACK_AFTER` without giving them back itself (a
 step that saves part way does, at that commit), this thread gives them back on its own
@@ -46,6 +52,7 @@ YIELD_AFTER = 0.05
 TICK = 0.05
 PARK_AFTER = 1.0
 HAND_BACK_AFTER = 0.5     # seconds: a step this long gives back the claims queued behind it
+LOCK_PROBE_EVERY = 0.2    # seconds between two asks whether a step past its deadline waits
 
 
 class Heartbeat:
@@ -58,6 +65,7 @@ class Heartbeat:
         self.stopping = threading.Event()     # the running thread's: set, it ends once idle
         self.pid = 0
         self.added = 0       # steps added so far: the thread sees steps it never caught running
+        self.row_waits: set[Step] = set()   # steps told to the supervisor as waiting for a lock
 
     def add(self, step: Step) -> None:
         with self.lock:
@@ -75,6 +83,9 @@ class Heartbeat:
     def remove(self, step: Step) -> None:
         with self.lock:
             self.steps.discard(step)
+            if step in self.row_waits:          # its wait is over with it
+                self.row_waits.discard(step)
+                self._tell_row_wait(0.0)
 
     def stop(self, timeout: float = 1.0) -> None:
         """End the thread once no step runs (at once when none does, waiting up to `timeout`
@@ -133,6 +144,9 @@ class Heartbeat:
                 if (ahead is not None and ahead.queued() and not step.finished
                         and now - step.began >= HAND_BACK_AFTER):
                     self._hand_back(ahead)
+                if step.session and step.deadline and now >= max(step.deadline,
+                                                                 step.next_lock_probe):
+                    self._probe_lock_wait(step, now)
             time.sleep(TICK)
 
     def _renew(self, step: Step, now: float) -> None:
@@ -146,6 +160,31 @@ class Heartbeat:
         if not alive and not step.finished:
             step.lost = True
             step.stop("its claim was lost: another runner took the task over")
+
+    def _probe_lock_wait(self, step: Step, now: float) -> None:
+        """Ask whether the step (past its deadline) waits for a lock; tell the supervisor
+        when that changes. A server that will not say (MariaDB without the PROCESS
+        privilege) is not asked again for this step: it is blamed as before."""
+        step.next_lock_probe = now + LOCK_PROBE_EVERY
+        try:
+            waiting = self.tasker.storage.waits_for_lock(step.session)
+        except Exception as exc:
+            log.warning("cannot tell whether task %s's step waits for a lock: %s", step.task_id, exc)
+            step.session, waiting = 0, False
+            self._drop_connection()
+        with self.lock:
+            if step not in self.steps or waiting == (step in self.row_waits):
+                return
+            if waiting:
+                self.row_waits.add(step)
+            else:
+                self.row_waits.discard(step)
+            self._tell_row_wait(now if waiting else 0.0)
+
+    def _tell_row_wait(self, since: float) -> None:
+        tell = self.tasker.storage.on_row_wait
+        if tell is not None:
+            tell(since)
 
     def _beat_once(self, step: Step) -> bool:
         """Renew the step's lease; once more on a new connection when the server had closed

@@ -228,6 +228,12 @@ class Step:
         self.deadline = now + span if timeout else 0.0
         self.memory_limit = int(options.get("memory_limit") or 0)
         self.margin = min(2.0, max(0.05, 0.1 * span))
+        # The step's session, for the heartbeat to ask past the deadline whether it waits for
+        # a row lock (only in a runner's child, whose supervisor is told: heartbeat.py).
+        storage = runner.storage
+        self.session = (runner.site.db.session_id()
+                        if storage.on_row_wait is not None and storage.lock_wait_sql else 0)
+        self.next_lock_probe = 0.0
         # a session idle in its transaction past the time box plus the lease is a frozen
         # runner's: the server ends it (step_transaction.py)
         self.tx = StepTransaction(runner, claim, self._unflush, ahead,

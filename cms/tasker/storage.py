@@ -59,6 +59,12 @@ class TaskStorage:
     # then 0): a runner's child tells its supervisor, which does not blame a step for the time
     # another step held the lock (runners/slots.py).
     on_wait: Callable[[float], None] | None = None
+    # Told, from the heartbeat's thread, when a step past its deadline starts and stops waiting
+    # for a row lock another session holds (server engines; time.monotonic(), then 0): a
+    # runner's child tells its supervisor, which blames the step for that wait no more than
+    # for one on SQLite's write lock. `lock_wait_sql` asks it of a session (its id as ?).
+    on_row_wait: Callable[[float], None] | None = None
+    lock_wait_sql = ""
 
     def __init__(self, db: Database):
         self.db = db
@@ -110,6 +116,10 @@ class TaskStorage:
 
     def give_way(self) -> None:
         """After a runner's commit: let other writers in now and then (SQLite)."""
+
+    def waits_for_lock(self, session: int) -> bool:
+        """Whether the session `session` (Database.session_id) waits for a lock now."""
+        return bool(self.lock_wait_sql and self.db.scalar(self.lock_wait_sql, (session,)))
 
     def waiters_probe(self) -> Callable[[], bool] | None:
         """A check "does another writer wait for the write lock?" for the heartbeat's own
@@ -319,6 +329,8 @@ class SqliteStorage(TaskStorage):
 class PostgresqlStorage(TaskStorage):
     """PostgreSQL: one UPDATE ... RETURNING picks and claims a row, skipping locked ones."""
 
+    lock_wait_sql = "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = ?"
+
     def __init__(self, db: Database):
         super().__init__(db)
         self._claim_next, self._claim_id = (self.sql(
@@ -354,6 +366,9 @@ class MariaStorage(TaskStorage):
     """MariaDB (10.6+): SELECT ... FOR UPDATE SKIP LOCKED, then UPDATE, in one transaction."""
 
     schema_sql = "DATABASE()"
+    # (INNODB_TRX needs the PROCESS privilege; without it a waiting step is blamed as before)
+    lock_wait_sql = ("SELECT trx_state = 'LOCK WAIT' FROM information_schema.INNODB_TRX "
+                     "WHERE trx_mysql_thread_id = ?")
 
     def __init__(self, db: Database):
         super().__init__(db)

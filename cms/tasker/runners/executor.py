@@ -108,6 +108,7 @@ class Executor:
         self.tasker.storage.tune_runner()           # type: ignore[union-attr]
         if self.slot is not None:
             self.tasker.storage.on_wait = self._on_wait      # type: ignore[union-attr]
+            self.tasker.storage.on_row_wait = self.slot.waiting   # type: ignore[union-attr]
         return self.tasker                          # type: ignore[return-value]
 
     def _on_wait(self, since: float) -> None:

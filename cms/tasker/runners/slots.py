@@ -51,6 +51,7 @@ class Slot:
         values[DEADLINE] = monotonic_of(deadline) if deadline else 0.0
         values[STARTED] = started
         values[LEASE] = lease_seconds
+        values[WAITING] = 0.0             # a wait told of the step before is over
         if not values[FIRST]:
             values[FIRST] = started
         values[TASK] = task_id            # written last: the step is visible once complete
@@ -67,8 +68,9 @@ class Slot:
         values[LAST] = time.monotonic()
 
     def waiting(self, since: float) -> None:
-        """The child waits for SQLite's write lock since `since` (time.monotonic(); 0 = no
-        more). A step waiting for another step's lock is not overrunning its own time."""
+        """The child waits for SQLite's write lock, or its step for a row lock another
+        session holds, since `since` (time.monotonic(); 0 = no more). A step waiting for
+        another's lock is not overrunning its own time."""
         values = self.values
         if not since:
             values[WAITED] = time.monotonic()
