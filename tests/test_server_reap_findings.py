@@ -117,6 +117,32 @@ def test_a_runner_frozen_inside_its_own_transaction_is_reaped_after_its_time_box
 
 @server_only
 @pytest.mark.slow
+def test_a_frozen_runner_that_wakes_after_its_session_ended_leaves_the_task_to_run_once(
+        tasker, worker_env, tmp_path):
+    """The same freeze, but the runner wakes (SIGCONT) after the server ended its session and
+    the reaper handed the task on: its step finds its connection gone, rolls back and leaves
+    the task alone (nothing failed, no overrun), and the task then runs to its end once."""
+    site = tasker.site
+    task, page = hold_task(tasker, tmp_path, seconds=2)
+    worker = start(worker_env, tmp_path, "worker", "--processes", "1", "--poll", "0.2",
+                   "--step-time", "3", "--grace", "1")
+    try:
+        assert wait_for(lambda: (tmp_path / "started").exists(), 30), output(tmp_path)
+        os.killpg(worker.pid, signal.SIGSTOP)
+        assert wait_for(lambda: reap_expired(tasker), 15, every=0.25) == [task.id]
+        os.killpg(worker.pid, signal.SIGCONT)
+        wait_for(lambda: tasker.get_state(task) != TaskState.ACTIVE, 30)
+    finally:
+        os.killpg(worker.pid, signal.SIGCONT)
+        stop_process(worker)
+    log = "\n".join(tasker.get_log(task))
+    assert tasker.get_state(task) == TaskState.FINISHED, (log, output(tmp_path))
+    assert hits(site, page) == 1
+    assert "stopped answering" in log and "past its timeout" not in log, log
+
+
+@server_only
+@pytest.mark.slow
 def test_a_step_pausing_in_its_own_transaction_longer_than_its_lease_finishes(
         tasker, worker_env, tmp_path):
     """The bound on a session idle in its transaction is the step's time box plus its lease,
