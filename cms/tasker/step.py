@@ -237,7 +237,7 @@ class Step:
         # a session idle in its transaction past the time box plus the lease is a frozen
         # runner's: the server ends it (step_transaction.py)
         self.tx = StepTransaction(runner, claim, self._unflush, ahead,
-                                  span + claim.lease_seconds if timeout else 0.0)
+                                  max(span, 0.0) + claim.lease_seconds if timeout else 0.0)
 
     # -- flags --------------------------------------------------------------------------------
     def stop(self, reason: str) -> None:

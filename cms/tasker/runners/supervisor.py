@@ -7,9 +7,9 @@ shared `Slot` ten times a second and:
 
 - kills (SIGKILL) a child whose step runs past its deadline plus `grace` seconds (not counting
   a wait for SQLite's write lock, or for a row lock on the server engines, that another process
-  held), or whose memory (its resident
-  size, read from /proc ten times a second) grows past `max_memory` during a step, then fails
-  the task with a log line that says why (its work since the last save was never committed);
+  held), or whose memory (its resident size, read from /proc ten times a second) grows past
+  `max_memory` during a step, then fails the task with a log line that says why (its work
+  since the last save was never committed);
 - renews the lease of every running step (besides the step's own heartbeat), so only the
   death of the whole runner, or of its machine, lets a lease expire;
 - hands on the task of a child that died (killed, out of memory) at once: the task goes back to
