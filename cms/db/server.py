@@ -146,9 +146,10 @@ class ServerDatabase(Database):
     idle_limit_sql = ""
 
     def limit_idle_transaction(self, seconds: float) -> None:
-        """A session setting, sent only when it changes: a bound at least as tight set on this
-        connection already is kept (a runner's steps ask about the same one each time), so a
-        step pays no round trip for it."""
+        """A session setting, sent only when it loosens: a bound as loose or looser set on
+        this connection already is kept (a runner's steps ask about the same one each time),
+        so a step pays no round trip for it, and the session keeps the loosest bound a step
+        of its asked for: never tighter than what any step on it needs."""
         whole = max(1, math.ceil(seconds)) if seconds > 0 else 0
         held = self._idle_limit
         conn = self.pw.connection()
