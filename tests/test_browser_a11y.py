@@ -5,6 +5,8 @@ tests share); run with `python -m pytest -m browser`. The markup's findings are 
 test_a11y_findings.py."""
 from __future__ import annotations
 
+import time
+
 import pytest
 import test_browser as shared
 from webclient import make_task
@@ -180,3 +182,28 @@ def test_a_running_task_is_announced_politely_and_the_focus_stays_put(web_site, 
     page.locator("#task-log").focus()                                   # the focus leaves the facts
     page.wait_for_function("() => document.getElementById('task-records').textContent === '12'",
                            timeout=5000)
+
+
+def test_the_task_list_says_which_rows_changed_state_and_not_their_progress(web_site, page):
+    """The list re-drew a row whose task finished elsewhere (its counts too) and said nothing
+    to a screen reader: the task page had a live region, the list none. Now a poll's state
+    changes are said in one polite message; a step's progress alone is not."""
+    tasker = web_site.modules.get("Tasker")
+    quiet = make_task(web_site, title="Counting quietly", target=4, per_step=1)
+    done = make_task(web_site, title="Done elsewhere", target=1)
+    tasker.activate_task(quiet)
+    tasker.activate_task(done)
+    log_in(page)
+    page.goto(page.base + "/admin/tasks/")
+    page.evaluate("""() => {
+        const live = document.getElementById('tasks-announce');
+        window.said = [];
+        new MutationObserver(() => said.push(live.textContent))
+            .observe(live, {childList: true, characterData: true, subtree: true});
+    }""")
+    tasker.execute_task(quiet.id, {"invoker": "cron", "timeout": time.time() + 10})  # 25%: same state
+    tasker.execute_task(done.id, {"invoker": "cron", "timeout": time.time() + 10})
+    page.wait_for_function("() => said.length > 0", timeout=15000)    # the list polls every 2 s
+    page.wait_for_timeout(2500)                                         # a round more: nothing else said
+    assert page.evaluate("said") == ["Done elsewhere: finished"]
+    assert page.get_attribute("#tasks-announce", "role") == "status"

@@ -368,6 +368,7 @@
         if (to) {
           countChange(status.getAttribute("data-state"), to);
           scheduledChange(status, form);
+          if (to !== status.getAttribute("data-state")) { heardChanges.push(stateChangeText(form)); }
         }
         status.replaceWith(fresh);
         if (focused && form) {
@@ -380,6 +381,22 @@
       }
     });
     if (data.status && data.log && data.log.length !== undefined) { showLog(data.log); }
+  }
+
+  // The task list says in its polite live region which rows changed state in a poll ("Import
+  // the dictionary: finished"), all in one message; progress alone is not read out.
+  var heardChanges = [];
+
+  function stateChangeText(form) {
+    var title = form.querySelector(".task-title");
+    var label = form.querySelector(".state");
+    return (title ? title.textContent.trim() + ": " : "") + (label ? label.textContent.trim() : "");
+  }
+
+  function sayChanges() {
+    var live = document.getElementById("tasks-announce");
+    if (live && heardChanges.length) { live.textContent = heardChanges.join("; "); }
+    heardChanges = [];
   }
 
   // The task list's filter counts follow the rows the list updates live: a row that moves
@@ -473,6 +490,7 @@
           if (modified && data.tasks[id].modified) { modified.textContent = data.tasks[id].modified; }
         });
         data.gone.forEach(function (id) { showStatus(String(id), {status: true, status_html: ""}); });
+        sayChanges();
       }).catch(function () {}).then(function () { setTimeout(round, 2000); });
     }
     setTimeout(round, 2000);
