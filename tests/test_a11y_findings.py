@@ -315,3 +315,44 @@ def test_the_task_list_says_which_filter_and_sort_are_chosen_and_names_its_pager
     whole = superuser.get("/admin/tasks/").text
     assert re.search(r'<a [^>]*aria-current="true"[^>]*>all ', whole)
     assert re.search(r'aria-current="true"[^>]*>created<span class="visually-hidden"> \(descending\)', whole)
+
+
+def summary_links(page: Markup) -> list[tuple[str, str]]:
+    """(target id, text) of each link in a refused form's error summary; each target exists."""
+    summary = [e for e in page.root.walk() if "error-summary" in e.attrs.get("class", "")]
+    assert len(summary) == 1 and summary[0].attrs.get("role") == "alert"
+    links = [(e.attrs["href"][1:], e.text) for e in summary[0].walk() if e.tag == "a"]
+    for target, _ in links:
+        page.by_id(target)            # raises when the link leads nowhere
+    return links
+
+
+def test_a_refused_form_lists_its_errors_at_the_top_each_a_link_to_its_field(site, superuser):
+    """"Nothing was saved: correct the field(s) marked below" said neither which fields nor
+    where: on a long form (a template's, a page with many fields) the marks could be screens
+    below. The summary now lists each refused field's message, in the form's order, each a
+    link to the message beside its field."""
+    site.fields.add("size", "Integer", label="Size", min=1, max=9)
+    site.templates.get("basic-page").add_field("size")
+    edited = site.pages.add("basic-page", 1, "sized", title="Sized")
+    answer = superuser.post(f"/admin/page/{edited.id}/edit", {
+        "csrf_token": superuser.token(), "title": "", "size": "99", "name": "sized", "after": "stay"})
+    assert answer.status == 400
+    links = summary_links(Markup(answer.text))
+    assert [target for target, _ in links] == ["error-title", "error-size"]
+    assert "required" in links[0][1] and "9" in links[1][1]
+    refused = superuser.post("/admin/setup/templates/basic-page/edit", [
+        ("csrf_token", superuser.token()), ("fields", "title"), ("view_roles", "guest")])
+    assert refused.status == 400                     # roles ticked, "defines access" not
+    assert [target for target, _ in summary_links(Markup(refused.text))] == ["error-access"]
+    site.fields.add("body", "Textarea", label="Body")
+    site.templates.add("article", fields=["title", "body"])
+    site.pages.add("article", 1, "one", title="One", body="Text")
+    asked = superuser.post("/admin/setup/templates/article/edit", [
+        ("csrf_token", superuser.token()), ("fields", "title")])
+    assert asked.status == 400 and 'name="confirm_remove"' in asked.text
+    assert [target for target, _ in summary_links(Markup(asked.text))] == ["error-fields"]
+    profile = superuser.post("/admin/profile/", {"csrf_token": superuser.token(), "email": "nope",
+                                                 "current_password": "wrong password"})
+    assert profile.status == 400
+    assert {target for target, _ in summary_links(Markup(profile.text))} >= {"error-current_password"}

@@ -121,9 +121,8 @@ def register(web: Web) -> None:
         if losing and ctx.form("confirm_remove") != "1":
             errors["fields"] = ("Taking away " + "; ".join(losing) + " deletes those values for "
                                 "good. Tick the box below and save again to go on.")
-            errors["confirm_remove"] = "1"
             bottle.response.status = 400
-            return render_form(ctx, template, values, errors)
+            return render_form(ctx, template, values, errors, confirm_remove=True)
         try:
             with ctx.site.transaction():
                 template.set_settings(**settings)
@@ -204,7 +203,9 @@ def get_template(ctx: Context, name: str) -> Template:
 
 
 def render_form(ctx: Context, template: Template | None, values: dict[str, Any],
-                errors: dict[str, str]) -> str:
+                errors: dict[str, str], confirm_remove: bool = False) -> str:
+    """The template's form; `confirm_remove` adds the box that confirms deleting the values of
+    fields taken away."""
     chosen = [ctx.site.fields.get(name) for name in values["fields"]]
     fields = [(name, field.label if field else name) for name, field in zip(values["fields"], chosen)]
     others = [(f.name, f"{f.name} ({f.type.name})") for f in sorted(ctx.site.fields,
@@ -215,4 +216,5 @@ def render_form(ctx: Context, template: Template | None, values: dict[str, Any],
     role_names = [(role.name, role.name) for role in ctx.site.users.roles()]
     return ctx.render("setup_template_edit.html", template=template, values=values,
                       fields=fields, others=others, template_names=template_names,
-                      role_names=role_names, pages_using=used, errors=errors)
+                      role_names=role_names, pages_using=used, errors=errors,
+                      confirm_remove=confirm_remove)
