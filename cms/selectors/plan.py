@@ -1156,25 +1156,14 @@ class Planner:
                               AnyOf(tuple(leaves[i] for i in empty))))
         if not negate:
             return node
-        if not not_equal and len(leaves) > 1:
-            # ProcessWire negates `!title|body%=x` (and `title|body!%=x`) field by field and
-            # keeps the fields' OR: a page matches when one of the fields does not match
-            return AnyOf(tuple(Not(leaf) for leaf in leaves))
-        if (not not_equal and len(leaves) == 1 and isinstance(node, Leaf)
-                and isinstance(node.target, RefColumn)
-                and ("." in item.fields[0] or op not in ORDER_OPERATORS)):
-            # `!refs.title=x`, `refs.title!%=x`: ProcessWire negates each referenced page's
-            # row, so a page matches when it references nothing or a page not matching
-            # (`refs.title!=x` is the pages referencing no page titled x)
-            (query,) = node.values
-            return references_nothing_or(node.target, replace(query, where=Not(query.where)))
-        if (not not_equal and op == "=" and len(leaves) == 1 and isinstance(node, Leaf)
-                and isinstance(node.target, RefColumn) and node.values and None not in node.values
-                and all(value.sub is None for value in item.values)):
-            # `!refs=/a/` (or an id, or a name) is negated per referenced page too: a page
-            # referencing nothing or some page other than those (`refs!=/a/`: none of them)
-            others = Query(Not(Leaf(Column("id", "id"), "=", node.values)), None)
-            return references_nothing_or(node.target, others)
+        if not not_equal:
+            # ProcessWire negates `!title|body%=x` (and `title|body!%=x`) field by field, each
+            # as it negates it alone, and keeps the fields' OR: a page matches when one of the
+            # fields does not match (`!refs.title|title=x`: one referenced page not titled x,
+            # or no title x)
+            negated = [self.negated_field(tree, item, name, position, op, leaf)
+                       for name, position, leaf in zip(item.fields, item.field_positions, leaves)]
+            return negated[0] if len(negated) == 1 else AnyOf(tuple(negated))
         if (not_equal and not item.negated and len(leaves) > 1 and len(item.values) > 1
                 and any(all(self.is_empty_value(name, value) for name in item.fields)
                         for value in item.values)):
@@ -1194,13 +1183,6 @@ class Planner:
             # `ref.count!=2`, as `ref.count=2`, looks only at pages whose template has the field
             guard, *counted = node.items
             return AllOf((guard, Not(counted[0] if len(counted) == 1 else AllOf(tuple(counted)))))
-        if not not_equal and len(leaves) == 1 and isinstance(node, AllOf) and is_field_guard(node.items[0]):
-            # `!refs.count<2`: ProcessWire negates the count inside the field's LEFT JOIN and
-            # takes the pages with no row there ("(NOT ...) OR pages_id IS NULL"), so a page
-            # referencing nothing matches whatever the count asked (`!refs.count=0` too)
-            target = self.ref_target(tree, head, item.field_positions[0])
-            assert target is not None
-            return AnyOf((Not(node), references_nothing(target)))
         if not_equal and not item.negated:
             # ProcessWire: text `f!=x` wants a stored value other than x (`!f=x` takes blanks).
             present = tuple(Leaf(leaf.target, "?", ()) for leaf in leaves if isinstance(leaf, Leaf)
@@ -1208,6 +1190,32 @@ class Planner:
                             and not leaf.blank)
             if present:
                 return AllOf((*present, Not(node)))
+        return Not(node)
+
+    def negated_field(self, tree: Selector, item: Condition, name: str, position: int, op: str,
+                      node: Node) -> Node:
+        """The negation of `node`, the condition `op` on the one field `name` of `item`
+        (`!refs.title=x`, `!title%=x`), alone or among the fields ProcessWire negates one by one."""
+        if isinstance(node, Leaf) and isinstance(node.target, RefColumn):
+            if "." in name or op not in ORDER_OPERATORS:
+                # `!refs.title=x`, `refs.title!%=x`: ProcessWire negates each referenced page's
+                # row, so a page matches when it references nothing or a page not matching
+                # (`refs.title!=x` is the pages referencing no page titled x)
+                (query,) = node.values
+                return references_nothing_or(node.target, replace(query, where=Not(query.where)))
+            if (op == "=" and node.values and None not in node.values
+                    and all(value.sub is None for value in item.values)):
+                # `!refs=/a/` (or an id, or a name) is negated per referenced page too: a page
+                # referencing nothing or some page other than those (`refs!=/a/`: none of them)
+                others = Query(Not(Leaf(Column("id", "id"), "=", node.values)), None)
+                return references_nothing_or(node.target, others)
+        if isinstance(node, AllOf) and is_field_guard(node.items[0]):
+            # `!refs.count<2`: ProcessWire negates the count inside the field's LEFT JOIN and
+            # takes the pages with no row there ("(NOT ...) OR pages_id IS NULL"), so a page
+            # referencing nothing matches whatever the count asked (`!refs.count=0` too)
+            target = self.ref_target(tree, name.partition(".")[0], position)
+            assert target is not None
+            return AnyOf((Not(node), references_nothing(target)))
         return Not(node)
 
     def besides_a_column(self, tree: Selector, item: Condition) -> Node | None:
