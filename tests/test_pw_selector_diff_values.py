@@ -39,3 +39,35 @@ def test_leading_not_on_several_fields_negates_a_page_field_per_referenced_page(
     assert names(site, "refs.title|author.title!%=App") == ["a", "w", "x", "z"]
     assert names(site, "!refs.title|title=Apple") == ["a", "w", "x", "y", "z"]
     assert names(site, "!refs|author=a") == ["a", "w", "x", "z"]
+
+
+@pytest.fixture
+def count_site(site):
+    site.fields.add("refs", "Page", multiple=True)
+    site.fields.add("qty", "Integer")
+    site.templates.add("folder", fields=["title"])
+    site.templates.add("tag", fields=["title", "qty"])
+    site.templates.add("item", fields=["title", "qty", "refs"])
+    site.templates.add("note", fields=["qty"])
+    m = site.pages.add("folder", 1, "m", title="M")
+    a = site.pages.add("tag", m, "a", title="A", qty=1)
+    b = site.pages.add("tag", m, "b", title="B")
+    site.pages.add("item", m, "x", title="X", refs=[a], qty=3)
+    site.pages.add("item", m, "y", title="Y", qty=5)
+    site.pages.add("item", m, "z", title="Z", refs=[a, b], qty=1)
+    site.pages.add("note", m, "n", qty=7)
+    return site
+
+
+def test_not_equal_on_a_count_and_another_field_is_neither(count_site):
+    # ProcessWire 3.0.256 answers `refs.count|qty!=1` as each field's own `!=` joined by AND
+    # (neither field is 1): `refs.count!=1` looks only at pages whose template has refs (y z),
+    # so tags and notes, which have no refs, never match: y. Likewise `refs.count|qty!=3` is
+    # y z, `refs.count|qty!=1|3` y and `refs.count|refs.qty!=1` y (z references a, whose qty is 1).
+    site = count_site
+    assert names(site, "refs.count!=1") == ["y", "z"]
+    assert names(site, "refs.count|qty!=1") == ["y"]
+    assert names(site, "qty|refs.count!=1") == ["y"]
+    assert names(site, "refs.count|qty!=3") == ["y", "z"]
+    assert names(site, "refs.count|qty!=1|3") == ["y"]
+    assert names(site, "refs.count|refs.qty!=1") == ["y"]
