@@ -1183,6 +1183,13 @@ class Planner:
             # `ref.count!=2`, as `ref.count=2`, looks only at pages whose template has the field
             guard, *counted = node.items
             return AllOf((guard, Not(counted[0] if len(counted) == 1 else AllOf(tuple(counted)))))
+        if not_equal and not item.negated and len(leaves) > 1:
+            # `refs.count|qty!=1` (and `title|body!=x`): ProcessWire takes the pages where
+            # neither field is 1, each field's `!=` as alone, so `refs.count!=1` looks only at
+            # pages whose template has refs and `title!=x` at pages storing a title
+            return AllOf(tuple(
+                self.condition(tree, replace(item, fields=(name,), field_positions=(position,)))
+                for name, position in zip(item.fields, item.field_positions)))
         if not_equal and not item.negated:
             # ProcessWire: text `f!=x` wants a stored value other than x (`!f=x` takes blanks).
             present = tuple(Leaf(leaf.target, "?", ()) for leaf in leaves if isinstance(leaf, Leaf)
