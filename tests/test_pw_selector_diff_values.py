@@ -71,3 +71,18 @@ def test_not_equal_on_a_count_and_another_field_is_neither(count_site):
     assert names(site, "refs.count|qty!=3") == ["y", "z"]
     assert names(site, "refs.count|qty!=1|3") == ["y"]
     assert names(site, "refs.count|refs.qty!=1") == ["y"]
+
+
+def test_a_page_field_compared_below_a_reference_id_takes_pages_referencing_nothing(refs_site):
+    # ProcessWire 3.0.256 compares a Page field's ids as numbers, and as for any number a
+    # page storing nothing counts as 0 (PageFinder::whereEmptyValuePossible): `refs<1` and
+    # `refs<=1` are the pages referencing nothing (pages whose template has no refs too),
+    # `refs>-1` every page, while `refs<=0` and `refs>=0` leave them out, as `qty<=0` does.
+    site = refs_site
+    nothing = ["a", "w", "z"]            # the tags and w reference nothing in refs
+    assert names(site, "refs<1") == nothing
+    assert names(site, "refs<=1") == nothing
+    assert names(site, "author<1") == nothing
+    assert names(site, "refs>-1") == ["a", "w", "x", "y", "z"]
+    assert names(site, "refs<=0") == []
+    assert names(site, "refs>=0") == ["x", "y"]
