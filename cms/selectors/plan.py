@@ -1346,7 +1346,14 @@ class Planner:
                 # `refs%=x`, `refs^=x`, `refs*=x` ...: ProcessWire matches the referenced
                 # pages' names (FieldtypePage reads a value that is no number as a name)
                 return self.related(tree, f"{name}.name", op, values, position)
-            return self.id_leaf(tree, target, name, op, values)
+            node = self.id_leaf(tree, target, name, op, values)
+            if (op in ("<", ">", "<=", ">=") and not stored_only and isinstance(node, Leaf)
+                    and any(isinstance(number, int) and number != 0 and compare(op, 0, number)
+                            for number in node.values)):
+                # `refs<1`, `refs>-1`: ProcessWire compares the referenced ids as numbers and
+                # a page referencing nothing as 0, as for a number field (not `<=0`, `>=0`)
+                return AnyOf((node, references_nothing(target)))
+            return node
         if target.kind == "text":
             return self.text_leaf(tree, target, name, op, values)
         return self.ordered_leaf(tree, target, name, op, values, stored_only)
