@@ -790,7 +790,7 @@ class Planner:
         max_status: int | None = None
         has_parent_key = False
         parent_value = ""
-        first_parent: Value | None = None
+        parent_values: tuple[Value, ...] = ()
         sort_compared = False
         owners: dict[str, list[tuple[Selector, Condition]]] = {}
         for tree in trees:
@@ -832,15 +832,15 @@ class Planner:
                 if key in ("parent", "parent_id"):
                     # one parent named: its children come by their sort, as ProcessWire
                     # takes that parent's sort field (PageFinder::getParentID); of several
-                    # ids, the first one's (its $pages->get() of the id list finds that
-                    # one); several paths, or two parent conditions, in the default order.
+                    # ids, the first listable one's (see children_sort); several paths, or
+                    # two parent conditions, in the default order.
                     # As there, any operator names one (`parent!=5` takes 5's sort field)
                     texts = [value.text.strip() for value in item.values]
                     has_parent_key = (parent_value == "" and len(item.fields) == 1
                                       and (len(texts) == 1
                                            or all(t.isascii() and t.isdecimal() for t in texts)))
                     parent_value = texts[0] if has_parent_key else "-"
-                    first_parent = item.values[0]
+                    parent_values = item.values
         for name, conditions in owners.items():
             nodes.append(self.owned(name, conditions, include, check_access))
         for members in groups.values():
@@ -859,8 +859,8 @@ class Planner:
                 threshold = DEFAULT_THRESHOLD if outer is None else outer
                 return Query(where, threshold, user_access=own_access)
             return Query(where, self.threshold(include, max_status), user_access=own_access)
-        if not sorts and not sort_compared and has_parent_key and first_parent is not None:
-            sorts = self.children_sort(first_parent)
+        if not sorts and not sort_compared and has_parent_key and parent_values:
+            sorts = self.children_sort(parent_values)
         return Query(where, self.threshold(include, max_status), tuple(sorts), limit, start,
                      # include=all lifts the access check unless check_access= says otherwise
                      check_access=include != "all" if check_access is None else check_access,
@@ -903,17 +903,28 @@ class Planner:
         query = replace(query, where=AllOf((having, query.where)))
         return Leaf(Column("id", "id"), "=", (ReferencedBy(query, target.table, target.field),))
 
-    def children_sort(self, parent: Value) -> list[Sort]:
+    def children_sort(self, parents: tuple[Value, ...]) -> list[Sort]:
         """The order of one parent's children: its template's `sortfield` (ProcessWire's
         PageFinder takes the parent's sort field so), else their `sort`. Only where some
         template sets one is the parent looked up, and the plan is then made again at each
-        call (a page's template, or a template's setting, may change). The parent is the page
-        `pages.get()` gives for the value, as PageFinder asks `$pages->get()`: for a
-        sub-selector (`parent=[template=shelf]`), its first match."""
+        call (a page's template, or a template's setting, or the user, may change). The parent
+        is the page `pages.get()` gives for the value, as PageFinder asks `$pages->get()`: for
+        a sub-selector (`parent=[template=shelf]`), its first match. Of several ids, the first
+        one a find without include= lists for the acting user (PagesLoader::findShortcut reads
+        an id list so, keeping the pages filterListable admits: below hidden, and listable());
+        when it lists none, no parent's order (the default one)."""
         by_hand = [Sort(Column("sort", "int"), False)]
         if not self.site.templates.sortfields():
             return by_hand
         self.volatile = True
+        parent = parents[0]
+        if len(parents) > 1:
+            ids = [int(value.text.strip()) for value in parents]
+            listed = set(self.site.pages.find("id=" + "|".join(map(str, ids))).ids())
+            first = next((page_id for page_id in ids if page_id in listed), None)
+            if first is None:
+                return []
+            parent = Value(str(first), parent.position)
         text = parent.text.strip()
         if parent.sub is not None:
             page = self.site.pages.get(text[1:-1])
