@@ -16,6 +16,8 @@ session holds (an admin's long transaction, a runner frozen inside its own): in 
 child this thread asks the server every `LOCK_PROBE_EVERY` whether it does, and tells the
 supervisor (`storage.on_row_wait`), which then does not kill the step as overrunning, as it
 does not for a wait on SQLite's write lock. The step gets the grace again once the wait ends.
+It is asked until the step's end is written (`done`): a step whose wait ended as a lock timeout
+gives its task back by updating the very row that is still held.
 
 The claims a runner took ahead of a step (claim.ClaimAhead) have no step of their own to renew
 them: once the step before them has run `HAND_BACK_AFTER` without giving them back itself (a
@@ -66,6 +68,9 @@ class Heartbeat:
         self.pid = 0
         self.added = 0       # steps added so far: the thread sees steps it never caught running
         self.row_waits: set[Step] = set()   # steps told to the supervisor as waiting for a lock
+        # steps whose method returned but whose end is being written (a lock timeout's task
+        # given back waits for the same row): still asked whether they wait, until `done`
+        self.ending: set[Step] = set()
 
     def add(self, step: Step) -> None:
         with self.lock:
@@ -81,9 +86,18 @@ class Heartbeat:
             self.wake.set()
 
     def remove(self, step: Step) -> None:
+        """The step's method returned: no more beats or commits asked; its lock waits are
+        still watched while its end is written (`done`)."""
         with self.lock:
             self.steps.discard(step)
-            if step in self.row_waits:          # its wait is over with it
+            if step.session:
+                self.ending.add(step)
+
+    def done(self, step: Step) -> None:
+        """The step's end is written: its lock waits are over with it."""
+        with self.lock:
+            self.ending.discard(step)
+            if step in self.row_waits:
                 self.row_waits.discard(step)
                 self._tell_row_wait(0.0)
 
@@ -114,9 +128,10 @@ class Heartbeat:
             now = time.monotonic()
             with self.lock:
                 steps = list(self.steps)
+                ending = list(self.ending)
                 if not steps and stopping.is_set():
                     return
-                if steps or self.added != seen:
+                if steps or ending or self.added != seen:
                     busy, seen = now, self.added
                 park = now - busy >= PARK_AFTER
                 if park:
@@ -124,6 +139,9 @@ class Heartbeat:
             if park:
                 self.wake.wait()
                 continue
+            for step in ending:
+                if step.session and step.deadline and now >= max(step.deadline, step.next_lock_probe):
+                    self._probe_lock_wait(step, now)
             if not steps:
                 time.sleep(TICK)
                 continue
@@ -173,7 +191,8 @@ class Heartbeat:
             step.session, waiting = 0, False
             self._drop_connection()
         with self.lock:
-            if step not in self.steps or waiting == (step in self.row_waits):
+            if (step not in self.steps and step not in self.ending) \
+                    or waiting == (step in self.row_waits):
                 return
             if waiting:
                 self.row_waits.add(step)

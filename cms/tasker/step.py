@@ -450,6 +450,7 @@ class StepRunner:
             return self._end_step(step, task_data, result, error, ahead)
         finally:
             step.finished = True
+            self.heartbeat.done(step)
 
     def _requirements(self, module_name: str, method_name: str, task_data: dict,
                       page: Page | None = None) -> tuple[str, Any, Any]:

@@ -330,6 +330,12 @@ class PostgresqlStorage(TaskStorage):
     """PostgreSQL: one UPDATE ... RETURNING picks and claims a row, skipping locked ones."""
 
     lock_wait_sql = "SELECT wait_event_type = 'Lock' FROM pg_stat_activity WHERE pid = ?"
+    # Seconds a runner's statement waits for a lock another session holds before it fails as
+    # a lock timeout (a transient error: the task is given back), as MariaDB's default
+    # innodb_lock_wait_timeout ends it: PostgreSQL's lock_timeout is none by default, and a
+    # step past its deadline that waits is not killed (heartbeat.py), so a lock held for good
+    # (a psql session left in a transaction) kept the worker's process in that step for good.
+    lock_wait_seconds = 50.0
 
     def __init__(self, db: Database):
         super().__init__(db)
@@ -340,6 +346,14 @@ class PostgresqlStorage(TaskStorage):
         self._claim_several = self.sql(
             f"{sql.CLAIM_UPDATE} WHERE pages_id IN (SELECT t.pages_id {sql.PICK_SEVERAL} "
             "FOR UPDATE OF t SKIP LOCKED) AND running = 0 RETURNING pages_id, attempts, priority, turn")
+
+    def tune_runner(self) -> None:
+        # set at connect, so the heartbeat's connections and a reconnect get it too
+        setting = f"-c lock_timeout={int(self.lock_wait_seconds * 1000)}"
+        params = self.db.pw.connect_params
+        params["options"] = f"{params.get('options', '')} {setting}".strip()
+        if not self.db.pw.is_closed():
+            self.db.execute(f"SET lock_timeout = {int(self.lock_wait_seconds * 1000)}")
 
     def _claim(self, statement: str, params: tuple, max_running: int) -> tuple[int, int] | None:
         if max_running <= 0:
