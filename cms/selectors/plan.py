@@ -961,7 +961,8 @@ class Planner:
 
     def group(self, tree: Selector, group: Group) -> Node:
         for item in group.selector.items:
-            if isinstance(item, Condition) and item.fields[0] in META_KEYS:
+            # `sort>2` compares the sort position (a condition, as outside a group); `sort=x` orders
+            if isinstance(item, Condition) and item.fields[0] in META_KEYS and not is_sort_comparison(item):
                 raise self.error(tree, f"{item.fields[0]}= is not allowed inside an OR-group",
                                  item.position, item.fields[0],
                                  "put sort, limit, start and include outside the parentheses")
