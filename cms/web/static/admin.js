@@ -368,7 +368,7 @@
         if (to) {
           countChange(status.getAttribute("data-state"), to);
           scheduledChange(status, form);
-          if (to !== status.getAttribute("data-state")) { heardChanges.push(stateChangeText(form)); }
+          if (to !== status.getAttribute("data-state")) { heardChange(form); }
         }
         status.replaceWith(fresh);
         if (focused && form) {
@@ -384,13 +384,15 @@
   }
 
   // The task list says in its polite live region which rows changed state in a poll ("Import
-  // the dictionary: finished"), all in one message; progress alone is not read out.
+  // the dictionary: finished"), all in one message; progress alone is not read out. Only the
+  // list keeps them: the task page announces its own (announceTask).
   var heardChanges = [];
 
-  function stateChangeText(form) {
+  function heardChange(form) {
+    if (!document.getElementById("tasks-announce")) { return; }
     var title = form.querySelector(".task-title");
     var label = form.querySelector(".state");
-    return (title ? title.textContent.trim() + ": " : "") + (label ? label.textContent.trim() : "");
+    heardChanges.push((title ? title.textContent.trim() + ": " : "") + (label ? label.textContent.trim() : ""));
   }
 
   function sayChanges() {
