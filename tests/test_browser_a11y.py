@@ -26,6 +26,16 @@ def focused(page, expression: str = ""):
     return page.evaluate(f"{FOCUSED}{expression}")
 
 
+def record_what_is_said(page, region_id: str) -> None:
+    """Keep every text the live region `region_id` is given in the page's `said` list."""
+    page.evaluate("""(regionId) => {
+        const live = document.getElementById(regionId);
+        window.said = [];
+        new MutationObserver(() => said.push(live.textContent))
+            .observe(live, {childList: true, characterData: true, subtree: true});
+    }""", region_id)
+
+
 def test_space_and_enter_open_and_close_a_branch_from_the_keyboard(web_site, page):
     """The toggle was a link: Enter opened the branch, Space scrolled the page instead (a
     button's key), while a screen reader announced it as collapsed or expanded."""
@@ -163,12 +173,7 @@ def test_a_running_task_is_announced_politely_and_the_focus_stays_put(web_site, 
     page.goto(f"{page.base}/admin/tasks/{task.id}/")
     page.get_by_role("button", name="Run now").click()
     page.wait_for_url(f"{page.base}/admin/tasks/{task.id}/")
-    page.evaluate("""() => {
-        const live = document.getElementById('task-announce');
-        window.said = [];
-        new MutationObserver(() => said.push(live.textContent))
-            .observe(live, {childList: true, characterData: true, subtree: true});
-    }""")
+    record_what_is_said(page, "task-announce")
     works_on = page.locator("#task-panel dd a").first
     works_on.focus()
     page.wait_for_function("() => document.getElementById('task-announce').textContent.includes('finished')",
@@ -195,12 +200,7 @@ def test_the_task_list_says_which_rows_changed_state_and_not_their_progress(web_
     tasker.activate_task(done)
     log_in(page)
     page.goto(page.base + "/admin/tasks/")
-    page.evaluate("""() => {
-        const live = document.getElementById('tasks-announce');
-        window.said = [];
-        new MutationObserver(() => said.push(live.textContent))
-            .observe(live, {childList: true, characterData: true, subtree: true});
-    }""")
+    record_what_is_said(page, "tasks-announce")
     tasker.execute_task(quiet.id, {"invoker": "cron", "timeout": time.time() + 10})  # 25%: same state
     tasker.execute_task(done.id, {"invoker": "cron", "timeout": time.time() + 10})
     page.wait_for_function("() => said.length > 0", timeout=15000)    # the list polls every 2 s
