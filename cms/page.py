@@ -885,7 +885,8 @@ class PageArray:
         """Links to the other pages of this find, as ProcessWire's `$items->renderPager()`
         (MarkupPagerNav's markup): `{{ words.render_pager() }}` in a template whose find has a
         `limit`. Options: `base_url`, `links` (10), `previous_label`, `next_label`,
-        `list_class`; see cms.pagination."""
+        `list_class`, `list_aria_label`, `list_markup` (ProcessWire's `listMarkup`); see
+        cms.pagination."""
         return render_pager(self.total, self.start, self.limit, **options)
 
     def explode(self, field: str) -> list[Any]:

@@ -131,6 +131,8 @@ def pager_items(total: int, per_page: int, page: int, links: int = 10,
     return items
 
 
+# MarkupPagerNav's default listMarkup
+LIST_MARKUP = "\n<ul class='{class}' role='navigation' aria-label='{aria-label}'>{out}\n</ul>"
 ITEM_CLASSES = {"current": "MarkupPagerNavOn", "previous": "MarkupPagerNavPrevious",
                 "next": "MarkupPagerNavNext"}
 ARIA_LABELS = {"current": "Page {n}, current page", "previous": "Previous page",
@@ -139,10 +141,18 @@ ARIA_LABELS = {"current": "Page {n}, current page", "previous": "Previous page",
 
 def render_pager(total: int, start: int, limit: int | None, *, base_url: str | None = None,
                  links: int = 10, previous_label: str = "Prev", next_label: str = "Next",
-                 list_class: str = "MarkupPagerNav") -> Markup:
+                 list_class: str = "MarkupPagerNav", list_aria_label: str = "Pagination links",
+                 list_markup: str = LIST_MARKUP) -> Markup:
     """The pager of a find (see the module's docstring), as MarkupPagerNav renders it with its
     defaults; empty when one page holds every match or the find has no `limit`. Links go to
-    `base_url` (default: the page being rendered); the labels are text, escaped."""
+    `base_url` (default: the page being rendered); the labels are text, escaped.
+
+    `list_markup` is MarkupPagerNav's `listMarkup`: the template's own markup (not escaped)
+    around the items, with `{class}`, `{aria-label}` and `{out}` put in. Its default is
+    ProcessWire's `<ul role='navigation'>`, kept so a site's styles and scripts find what they
+    found there; ARIA does not let a list take that role (axe reports it), so a template that
+    wants the pager accessible gives a `<nav>` around the list, as the demo's do
+    (`templates/_pager.html`)."""
     if not total or not limit:
         return Markup("")
     request = _current.get()
@@ -185,6 +195,6 @@ def render_pager(total: int, start: int, limit: int | None, *, base_url: str | N
                    f"<a href='{escape(url)}'><span>{escape(item.label)}</span></a></li>")
     if not out:
         return Markup("")
-    list_attr = f" class='{escape(list_class)}'" if list_class else ""
-    return Markup(f"\n<ul{list_attr} role='navigation' aria-label='Pagination links'>"
-                  f"{''.join(out)}\n</ul>")
+    markup = str(list_markup).replace("{class}", escape(list_class)).replace(
+        "{aria-label}", escape(list_aria_label)).replace(" class=''", "").replace(' class=""', "")
+    return Markup(markup.replace("{out}", "".join(out)))

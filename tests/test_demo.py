@@ -81,6 +81,10 @@ def test_visitors_see_the_demo_imports_progress(site):
     last = render_page(site, dictionary, input=Input({}, (), 11))    # /page11: a hundred a page
     assert last.count('<li><a href="/dictionary/word-') == 1
     assert "aria-label='Page 11, current page'" in last and "href='/dictionary/page10'" in last
+    # the pager is a navigation landmark of its own, not a list given that role (axe: a <ul>
+    # may not be role="navigation", as ProcessWire's default markup makes it)
+    assert "<nav class='pager' aria-label='Pagination links'><ul class='MarkupPagerNav'>" in last
+    assert "role='navigation'" not in last and '<nav aria-label="Site">' in last
     for word in words[1:]:
         site.pages.delete(word)
     assert "<p>1 word.</p>" in site.render_page(dictionary)

@@ -5,6 +5,7 @@ code run under PHP 8.2 with the same totals, limits and page numbers)."""
 from __future__ import annotations
 
 import pytest
+from markupsafe import Markup
 from webclient import Client, running_server
 
 from cms.pagination import pager_items, render_pager, rendering
@@ -92,6 +93,20 @@ def test_a_pager_outside_a_rendered_page_needs_its_url():
                           next_label="more <b>", list_class="pager")
     assert "<ul class='pager' " in custom and "<span>more &lt;b&gt;</span>" in custom
     assert custom.count("<a href=") == 4            # 1 2 … 5 Next: two numbers as asked
+
+
+def test_the_list_markup_is_the_template_s_own_as_markup_pager_nav_s_list_markup():
+    # MarkupPagerNav's listMarkup, listClass and listAriaLabel: {class} and {aria-label} are
+    # put in escaped, an empty class attribute is dropped, {out} takes the items
+    nav = render_pager(45, 10, 10, base_url="/dictionary/", list_aria_label="Pages of <words>",
+                       list_markup="<nav aria-label='{aria-label}'><ul class='{class}'>{out}</ul></nav>")
+    items = PROCESSWIRE_MARKUP.split(">", 1)[1].rsplit("\n</ul>", 1)[0]
+    assert nav == f"<nav aria-label='Pages of &lt;words&gt;'><ul class='MarkupPagerNav'>{items}</ul></nav>"
+    bare = render_pager(45, 10, 10, base_url="/d/", list_class="",
+                        list_markup="<ol class='{class}'>{out}</ol>")
+    assert bare.startswith("<ol>\n\t<li aria-label='Previous page'")
+    given_as_markup = render_pager(45, 10, 10, base_url="/d/", list_markup=Markup("<ol>{out}</ol>"))
+    assert "<li aria-label='Page 1'" in given_as_markup       # the items are not escaped again
 
 
 @pytest.fixture
