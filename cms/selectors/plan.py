@@ -66,6 +66,7 @@ from __future__ import annotations
 
 import difflib
 import functools
+import math
 import operator
 import random
 import re
@@ -1707,7 +1708,7 @@ class Planner:
             elif not text and isinstance(target, FieldColumn) and not only_spaces(value):
                 out.append(BLANK[kind])
             elif kind == "float":
-                out.append(self.number(tree, name, value, floats=True))
+                out.append(self.number(tree, name, value, floats=True, whole_range=False))
             else:
                 out.append(self.number(tree, name, value, floats=isinstance(target, FieldColumn)))
         if op == "=" and kind == "int" and isinstance(target, FieldColumn):
@@ -1795,7 +1796,11 @@ class Planner:
         assert isinstance(number, int)
         return number
 
-    def number(self, tree: Selector, name: str, value: Value, floats: bool) -> int | float:
+    def number(self, tree: Selector, name: str, value: Value, floats: bool,
+               whole_range: bool = True) -> int | float:
+        """The value as a number; past a 64-bit whole number's range (which no driver binds)
+        an error, unless `whole_range` is False: a Float field's values reach a double's
+        range (it stores 1e20, and ProcessWire's `price=1e20` finds it)."""
         text = value.text.strip()
         number: int | float | None = None
         if is_sql_number(text):
@@ -1803,10 +1808,21 @@ class Planner:
                 number = int(text)
             except ValueError:
                 number = self._float(text) if floats else None
+        if not whole_range and (number is None or abs(number) > INT_LIMIT) and is_sql_number(text):
+            try:
+                number = float(text)              # "1e400" is a number, past a double's range
+            except ValueError:
+                number = None
+            if number is not None and number == number and any(char.isdigit() for char in text):
+                if math.isinf(number):
+                    raise self.error(tree, f"{name}: {value.text!r} is out of range",
+                                     value.position, value.text)
+            else:
+                number = None
         if number is None:
             raise self.error(tree, f"{name} needs a {'number' if floats else 'whole number'}, "
                              f"not {value.text!r}", value.position, value.text)
-        if abs(number) > INT_LIMIT:
+        if whole_range and abs(number) > INT_LIMIT:
             raise self.error(tree, f"{name}: {value.text!r} is out of range", value.position, value.text)
         return number
 
