@@ -35,3 +35,30 @@ def test_a_float_field_finds_a_number_past_the_whole_number_range(price_site):
     assert names(site, "price>1e308") == []
     assert names(site, "price<-1e308") == []
     assert names(site, "price>-1e308") == ["big", "none", "small"]
+
+
+def test_a_float_is_stored_as_processwire_stores_it_to_fourteen_significant_digits(site):
+    # ProcessWire 3.0.256 saves a Float with no precision set (FieldtypeFloat::sleepValue) by
+    # number_format() with as many decimals as PHP's 14-digit text of the number shows, also on
+    # a double column: 0.1 + 0.2 is stored as 0.3, 0.1 + 0.7 as 0.8, 1/3 as 0.33333333333333,
+    # 123456789.12345679 as 123456789.12346 and 1.2345678901234566e-7 as 1.2345678901235e-7;
+    # from 1e14 up (where that text has an exponent) with one decimal, so 99999999999999.98 is
+    # 1e14 and 1.2345678901234566e17 is kept. `price=0.3` then finds the computed 0.1 + 0.2,
+    # and `price=0.30000000000000004` finds nothing.
+    site.fields.add("price", "Float")
+    site.templates.add("folder", fields=["title"])
+    site.templates.add("item", fields=["title", "price"])
+    m = site.pages.add("folder", 1, "m", title="M")
+    values = {"a": (0.1 + 0.2, 0.3), "b": (1 / 3, 0.33333333333333), "c": (0.1 + 0.7, 0.8),
+              "d": (123456789.12345679, 123456789.12346), "e": (1.2345678901234566e17, 1.2345678901234566e17),
+              "f": (1.2345678901234566e-7, 1.2345678901235e-7), "g": (99999999999999.98, 1e14),
+              "h": (-2.5, -2.5), "i": (1e20, 1e20)}
+    for name, (value, _) in values.items():
+        site.pages.add("item", m, name, title=name.upper(), price=value)
+    for name, (_, stored) in values.items():
+        assert site.pages.get(f"/m/{name}/").price == stored, name
+    assert names(site, "price=0.3") == ["a"]
+    assert names(site, "price=0.30000000000000004") == []
+    assert names(site, "price=0.8") == ["c"]
+    assert names(site, "price=0.33333333333333") == ["b"]
+    assert names(site, "price=0.3333333333333333") == []
