@@ -363,12 +363,22 @@ class Float(Integer):
             raise self.invalid(field, value, "float", "is not a number") from None
         if isinstance(value, bool) or not math.isfinite(number):
             raise self.invalid(field, value, "float", "is not a finite number")
+        number = php_float(number)
         low, high = field.settings.get("min"), field.settings.get("max")
         if low is not None and number < low:
             raise self.invalid(field, value, "min", f"is below the minimum {low}")
         if high is not None and number > high:
             raise self.invalid(field, value, "max", f"is above the maximum {high}")
         return number
+
+
+def php_float(number: float) -> float:
+    """`number` as ProcessWire stores a Float with no precision set (FieldtypeFloat::sleepValue
+    formats it with as many decimals as PHP's text of it shows, 14 significant digits): so a
+    computed 0.1 + 0.2 is 0.3, which `price=0.3` finds; from 1e14 up, where that text has an
+    exponent, to one decimal."""
+    text = f"{number:.14g}"
+    return round(number, 1) if "e+" in text else float(text)
 
 
 class Checkbox(Fieldtype):
