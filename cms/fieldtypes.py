@@ -222,7 +222,8 @@ class URL(Text):
     anchor or a query (`#top`, `?page=2`), or a domain, to which `http://` is added
     (`example.com/x`). Refused, where ProcessWire strips or rewrites: other schemes
     (`javascript:`, `data:`, `file:`), `//host` and `/\\host` (browsers read both as another
-    site's address), spaces, and a colon before a relative URL's first `/`, `?` or `#`."""
+    site's address), and a colon before a relative URL's first `/`, `?` or `#`; also spaces,
+    which ProcessWire keeps in a path or an anchor, drops from a query and blanks in a host."""
 
     name = "URL"
     SCHEMES = ("http", "https", "ftp", "ftps", "mailto", "tel")
