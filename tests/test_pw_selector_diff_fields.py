@@ -43,8 +43,9 @@ def test_a_float_is_stored_as_processwire_stores_it_to_fourteen_significant_digi
     # a double column: 0.1 + 0.2 is stored as 0.3, 0.1 + 0.7 as 0.8, 1/3 as 0.33333333333333,
     # 123456789.12345679 as 123456789.12346 and 1.2345678901234566e-7 as 1.2345678901235e-7;
     # from 1e14 up (where that text has an exponent) with one decimal, so 99999999999999.98 is
-    # 1e14 and 1.2345678901234566e17 is kept. `price=0.3` then finds the computed 0.1 + 0.2,
-    # and `price=0.30000000000000004` finds nothing.
+    # 1e14 and 1.2345678901234566e17 is kept; never with fewer than one decimal, so
+    # 12345678901234.56 (whose text, 12345678901235, shows none) is 12345678901234.6.
+    # `price=0.3` then finds the computed 0.1 + 0.2, and `price=0.30000000000000004` nothing.
     site.fields.add("price", "Float")
     site.templates.add("folder", fields=["title"])
     site.templates.add("item", fields=["title", "price"])
@@ -52,7 +53,8 @@ def test_a_float_is_stored_as_processwire_stores_it_to_fourteen_significant_digi
     values = {"a": (0.1 + 0.2, 0.3), "b": (1 / 3, 0.33333333333333), "c": (0.1 + 0.7, 0.8),
               "d": (123456789.12345679, 123456789.12346), "e": (1.2345678901234566e17, 1.2345678901234566e17),
               "f": (1.2345678901234566e-7, 1.2345678901235e-7), "g": (99999999999999.98, 1e14),
-              "h": (-2.5, -2.5), "i": (1e20, 1e20)}
+              "h": (-2.5, -2.5), "i": (1e20, 1e20), "j": (12345678901234.56, 12345678901234.6),
+              "k": (1e-20, 1e-20)}
     for name, (value, _) in values.items():
         site.pages.add("item", m, name, title=name.upper(), price=value)
     for name, (_, stored) in values.items():
