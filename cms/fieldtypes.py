@@ -374,12 +374,14 @@ class Float(Integer):
 
 
 def php_float(number: float) -> float:
-    """`number` as ProcessWire stores a Float with no precision set (FieldtypeFloat::sleepValue
-    formats it with as many decimals as PHP's text of it shows, 14 significant digits): so a
-    computed 0.1 + 0.2 is 0.3, which `price=0.3` finds; from 1e14 up, where that text has an
-    exponent, to one decimal."""
-    text = f"{number:.14g}"
-    return round(number, 1) if "e+" in text else float(text)
+    """`number` as ProcessWire stores a Float with no precision set: FieldtypeFloat::sleepValue
+    rounds it to as many decimals as PHP's text of it shows (14 significant digits), at least
+    one (getPrecision): a computed 0.1 + 0.2 is 0.3, which `price=0.3` finds, and a number
+    whose text shows no decimal (12345678901234.56, or any from 1e14 up) keeps one."""
+    text = f"{number:.14g}"                       # PHP's (string) of a float: precision 14
+    digits, _, exponent = text.partition("e")
+    decimals = len(digits.partition(".")[2].rstrip("0")) - int(exponent or 0)
+    return round(number, max(decimals, 1))
 
 
 class Checkbox(Fieldtype):
