@@ -64,3 +64,15 @@ def test_a_float_is_stored_as_processwire_stores_it_to_fourteen_significant_digi
     assert names(site, "price=0.8") == ["c"]
     assert names(site, "price=0.33333333333333") == ["b"]
     assert names(site, "price=0.3333333333333333") == []
+
+
+def test_a_float_takes_true_and_false_as_an_integer_does(price_site):
+    # ProcessWire 3.0.256 stores a Float set to true as 1 (and false as no value); here an
+    # Integer reads True and False as 1 and 0, and a Float did not take them at all ("True is
+    # not a finite number"): now it reads them as the Integer does.
+    site = price_site
+    small = site.pages.get("/m/small/")
+    small.set_and_save("price", True)
+    assert site.pages.get(small.id).get("price") == 1.0 and names(site, "price=1") == ["small"]
+    small.set_and_save("price", False)
+    assert site.pages.get(small.id).get("price") == 0.0
