@@ -359,10 +359,10 @@ class Float(Integer):
         if isinstance(value, str) and not DECIMAL_NUMBER.match(value):
             raise self.invalid(field, value, "float", "is not a number")
         try:
-            number = float(value)
+            number = float(value)         # True and False are 1.0 and 0.0, as an Integer's 1 and 0
         except (TypeError, ValueError):
             raise self.invalid(field, value, "float", "is not a number") from None
-        if isinstance(value, bool) or not math.isfinite(number):
+        if not math.isfinite(number):
             raise self.invalid(field, value, "float", "is not a finite number")
         number = php_float(number)
         low, high = field.settings.get("min"), field.settings.get("max")
