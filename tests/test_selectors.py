@@ -1482,8 +1482,10 @@ def test_contains_one_word_ignores_the_punctuation_around_it(shop):
     # answered `url*=/path` and `mail*=@example` so
     assert found(shop, 'title*="(kale)"') == {"kale", "baby"}
     assert found(shop, "title*=/app") == {"apple"}
-    # the word loses a "_" at its edges first (round 8: `*=Item_` found "ItemB" there)
-    assert found(shop, "title*=kale_") == found(shop, "title*=_kale") == {"kale", "baby"}
+    # the word loses a "_" at its end first (round 8: `*=Item_` found "ItemB" there), but
+    # not one starting the value: ProcessWire 3.0.256 finds nothing by `*=_kale`
+    assert found(shop, "title*=kale_") == {"kale", "baby"}
+    assert found(shop, "title*=_kale") == set()
     assert found(shop, 'title*="off sale"') == set()        # two words: the phrase, as written
 
 

@@ -579,6 +579,20 @@ def words(text: str) -> tuple[str, ...]:
     return tuple(word for word in WORD_SPLIT.split(text) if word)
 
 
+def value_words(text: str) -> tuple[str, ...]:
+    """The words of a word operator's or `*=` value as ProcessWire's words array reads them
+    (Sanitizer::wordsArray): it splits at a separator together with the punctuation around
+    it, "_" included, so a word loses a "_" at its end and one after a separator (`~=foo_`,
+    `~="x _foo"`: foo), but the value's first word has no separator before it and keeps a
+    leading one (`~=_foo` wants the word "_foo")."""
+    out = []
+    for index, word in enumerate(words(text)):
+        word = word.rstrip("_") if index == 0 and text.startswith(word) else word.strip("_")
+        if word:
+            out.append(word)
+    return tuple(out)
+
+
 def value_shape(op: str, value: Any) -> Any:
     if isinstance(value, Query):
         return ("Q", value.shape())
@@ -1615,13 +1629,11 @@ class Planner:
                 text = normal_path(text)
             if op in WORD_OPERATORS:
                 any_word, match = WORD_OPERATORS[op]
-                # ProcessWire's wordsArray trims the punctuation at a word's edges, "_" too
-                found = tuple(word for word in (w.strip("_") for w in words(text)) if word)
+                found = value_words(text)
                 out.append(Words(found, any_word, match, () if match == "part" else joined_words(text)))
             elif op in ("*=", "^=", "$="):
-                # a word loses the "_" at its edges, as in ProcessWire's words array
-                # (`*=item_` asks the index for "item": "ItemB" matches)
-                found = tuple(w for w in (w.strip("_") for w in words(text)) if w) if op == "*=" else ()
+                # `*=item_` asks the index for "item": "ItemB" matches (value_words)
+                found = value_words(text) if op == "*=" else ()
                 if len(found) == 1 and len(found[0]) >= 3:
                     # one word its fulltext index holds (three characters or more, InnoDB's
                     # least): ProcessWire asks the index alone, for a word starting so, and
