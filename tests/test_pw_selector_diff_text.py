@@ -41,3 +41,42 @@ def test_a_value_starting_with_an_underscore_keeps_it_on_its_first_word(text_sit
     assert names(site, "subtitle~=foo_") == ["c"]
     assert names(site, "subtitle*=foo_") == ["b", "c", "e"]
     assert names(site, "subtitle!~=_foo") == ["b", "c", "d", "e"]
+
+
+@pytest.fixture
+def edge_site(site):
+    site.fields.add("body", "Textarea")
+    site.fields.add("subtitle", "Text")
+    site.templates.add("folder", fields=["title"])
+    site.templates.add("item", fields=["title", "body", "subtitle"])
+    m = site.pages.add("folder", 1, "m", title="M")
+    for name, body, subtitle in (("a", "database_ end", "database_ end"),
+                                 ("b", "data #_base x", "data base_"),
+                                 ("c", "e-mail-C#_database-go", "e-mail-C#_database-go"),
+                                 ("d", "database end", "data base")):
+        site.pages.add("item", m, name, title=name.upper(), body=body, subtitle=subtitle)
+    return site
+
+
+def test_starts_and_ends_with_also_ask_the_fulltext_index_for_a_word(edge_site):
+    # ProcessWire 3.0.256's matchStartEnd narrows `^=` and `$=` by MATCH ... AGAINST before its
+    # RLIKE: `^=` wants the first word of three characters or more whole and the last one
+    # starting a word (`+first +last*`: the escape drops the middle words' "+"), `$=` the
+    # second such word whole (`+second`: the first may be a word's end). Words come from its
+    # words array ("_" goes beside punctuation), the index keeps "_" in words, so a "_" beside
+    # such a word in the text makes another word: `^="database_ end"` finds nothing (the word
+    # is "database_"), nor does `^="data #_base"` or `$="e-mail-C#_database-go"`, and
+    # `subtitle$="data base"` leaves out "data base_"; `$="C#_database-go"` (one such word)
+    # and `^="data base"` ("base_" starts with base) find them. A negation takes them all.
+    site = edge_site
+    assert names(site, 'body^="database_ end"') == []
+    assert names(site, 'subtitle^="database_ end"') == []
+    assert names(site, 'title|subtitle^="database_ end"') == []
+    assert names(site, 'subtitle.data^="database_ end"') == []
+    assert names(site, 'body^="data #_base"') == []
+    assert names(site, 'body$="e-mail-C#_database-go"') == []
+    assert names(site, 'subtitle$="data base"') == ["d"]
+    assert names(site, 'subtitle$="C#_database-go"') == ["c"]
+    assert names(site, 'subtitle^="data base"') == ["b", "d"]
+    assert names(site, '!body^="database_ end"') == ["a", "b", "c", "d"]
+    assert names(site, 'body^="database_ end"|"data #_base"|"database"') == ["a", "d"]
