@@ -31,7 +31,8 @@ Meaning (ProcessWire's, with the choices it leaves open written down here):
   the start after whitespace and HTML tags, at the end before whitespace, punctuation and
   closing tags; a run of spaces and hyphens in the value matches such a run in the text.
   Where ProcessWire ends in RLIKE (`^=`, `$=`, a `*=` of several words), accents count and
-  case does not (Phrase.accents).
+  case does not (Phrase.accents); `^=` and `$=` also want some of the value's words whole,
+  as its fulltext index holds them (indexed_words).
 - Word operators (WORD_OPERATORS, Words): `~=` every word of the value is a whole word of the
   text, in any order; `~|=` any of them; `~*=` (`~|*=`) every (any) word starts a word of the
   text; `~~=` whole words, the last one a prefix; `~%=` (`~|%=`) every (any) word appears
@@ -591,6 +592,30 @@ def value_words(text: str) -> tuple[str, ...]:
         if word:
             out.append(word)
     return tuple(out)
+
+
+TAG = re.compile("<[^>]*>")
+INDEX_MIN_LENGTH = 3     # InnoDB's innodb_ft_min_token_size: shorter words are not indexed
+
+
+def indexed_words(op: str, text: str) -> Words | None:
+    """The words ProcessWire's matchStartEnd asks its fulltext index for before the RLIKE of
+    a `^=` or `$=` value (MATCH ... AGAINST in boolean mode), as a word test on the folded
+    text, or None: none. Of the value's words (tags stripped) of three characters or more,
+    `^=` wants the first whole and the last starting a word ('+first +last*', or '+only*'),
+    `$=` the second whole ('+second': the first may be a word's end); the escape of the
+    words between drops their "+", so they are optional. The phrase holds these words, so
+    this matters only where the index sees another word: a "_" beside one (`^="data_ x"`,
+    `$="x #_data"`, or "x data_" in the text for `$="x data"`), as the index keeps "_" in
+    words and the words array drops it beside punctuation."""
+    found = [word for word in value_words(fold(TAG.sub(" ", text)).strip())
+             if len(word) >= INDEX_MIN_LENGTH]
+    if op == "^=" and found:
+        return Words((found[0], found[-1]), match="last") if len(found) > 1 else Words(
+            (found[0],), match="prefix")
+    if op == "$=" and len(found) > 1:
+        return Words((found[1],))
+    return None
 
 
 def value_shape(op: str, value: Any) -> Any:
@@ -1606,7 +1631,7 @@ class Planner:
         return Leaf(StatusColumn(), "&" if op in ("=", "&") else op, tuple(out))
 
     def text_leaf(self, tree: Selector, target: Target, name: str, op: str,
-                  values: tuple[Value, ...]) -> Leaf:
+                  values: tuple[Value, ...]) -> Node:
         """Text, by ProcessWire's rules for empty values: `f=` matches pages storing nothing,
         every other operator matches only stored text, and an empty value (`f*=`, `f<`)
         matches nothing."""
@@ -1615,6 +1640,7 @@ class Planner:
                                       + " ".join(WORD_OPERATORS))
         folded = not isinstance(target, FieldColumn) or target.folded
         out: list[Any] = []
+        required: dict[int, Words] = {}      # by the index of a ^= or $= value in out
         for value in values:
             if value.sub is not None:
                 raise self.error(tree, f"{name} does not take a sub-selector", value.position, value.text,
@@ -1646,10 +1672,19 @@ class Planner:
                 accents = value.text.strip() if isinstance(target, FieldColumn) and folded and regex else ""
                 out.append(Phrase(text, {"*=": "word", "^=": "start", "$=": "end"}[op],
                                   self.lead_junk(target), accents))
+                if isinstance(target, FieldColumn) and (indexed := indexed_words(op, value.text)):
+                    required[len(out) - 1] = indexed
             else:
                 out.append(text)
         blank = isinstance(target, FieldColumn) and op == "=" and "" in out
-        return Leaf(target, "~=" if op in WORD_OPERATORS else op, tuple(out), blank)
+        leaf = Leaf(target, "~=" if op in WORD_OPERATORS else op, tuple(out), blank)
+        if not required:
+            return leaf
+        # ProcessWire narrows `^=` and `$=` by its fulltext index first (indexed_words)
+        index_target = replace(target, folded=True)
+        return AnyOf(tuple(
+            AllOf((Leaf(target, op, (phrase,)), Leaf(index_target, "~=", (required[i],))))
+            if i in required else Leaf(target, op, (phrase,)) for i, phrase in enumerate(out)))
 
     def name_leaf(self, tree: Selector, op: str, values: tuple[Value, ...]) -> Leaf:
         """A page's name as ProcessWire's PageFinder::getQueryNativeField matches it: every
