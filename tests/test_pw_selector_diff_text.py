@@ -80,3 +80,28 @@ def test_starts_and_ends_with_also_ask_the_fulltext_index_for_a_word(edge_site):
     assert names(site, 'subtitle^="data base"') == ["b", "d"]
     assert names(site, '!body^="database_ end"') == ["a", "b", "c", "d"]
     assert names(site, 'body^="database_ end"|"data #_base"|"database"') == ["a", "d"]
+
+
+def test_contains_a_phrase_also_asks_the_fulltext_index_for_its_words(site):
+    # ProcessWire 3.0.256's matchPhrase narrows a `*=` of several words by MATCH ... AGAINST
+    # before its RLIKE: the last word as a word's start ('+last*'), and the others whole (one
+    # of three characters or more: '+word'; several and no shorter one: the phrase '+"a b"';
+    # several beside a shorter one: optional). As for `^=`, a "_" beside such a word in the
+    # text makes another word of it: `*="apple_ pie"` does not find "apple_ pie x" (the index
+    # holds "apple_"), `*="data #_base"` not "x data #_base", `*="data_ base_ cool"` neither
+    # "data_ base_ cool" nor "ab data_ base_ cool", `*="ab data_ cool"` not "ab data_ cool";
+    # `*="data base"` finds "data base_" and `*="ab data_ base_ cool"` its text.
+    site.fields.add("body", "Textarea")
+    site.templates.add("item", fields=["title", "body"])
+    for name, body in (("a", "apple_ pie x"), ("b", "x data #_base"), ("c", "data base_"),
+                       ("d", "data_ base_ cool"), ("e", "ab data_ cool"), ("f", "ab data_ base_ cool"),
+                       ("g", "hash#tag~abc->def-__dunder__")):
+        site.pages.add("item", 1, name, title=name.upper(), body=body)
+    assert names(site, 'body*="apple_ pie"') == []
+    assert names(site, 'body*="data #_base"') == []
+    assert names(site, 'body*="data base"') == ["c"]
+    assert names(site, 'body*="data_ base_ cool"') == []
+    assert names(site, 'body*="ab data_ cool"') == []
+    assert names(site, 'body*="ab data_ base_ cool"') == ["f"]
+    assert names(site, 'body*="hash#tag~abc->def-__dunder__"') == []
+    assert names(site, '!body*="apple_ pie"') == ["a", "b", "c", "d", "e", "f", "g"]
