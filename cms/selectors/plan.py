@@ -31,8 +31,8 @@ Meaning (ProcessWire's, with the choices it leaves open written down here):
   the start after whitespace and HTML tags, at the end before whitespace, punctuation and
   closing tags; a run of spaces and hyphens in the value matches such a run in the text.
   Where ProcessWire ends in RLIKE (`^=`, `$=`, a `*=` of several words), accents count and
-  case does not (Phrase.accents); `^=` and `$=` also want some of the value's words whole,
-  as its fulltext index holds them (indexed_words).
+  case does not (Phrase.accents); `^=`, `$=` and a `*=` of several words also want some of
+  the value's words whole, as its fulltext index holds them (indexed_words).
 - Word operators (WORD_OPERATORS, Words): `~=` every word of the value is a whole word of the
   text, in any order; `~|=` any of them; `~*=` (`~|*=`) every (any) word starts a word of the
   text; `~~=` whole words, the last one a prefix; `~%=` (`~|%=`) every (any) word appears
@@ -599,22 +599,33 @@ INDEX_MIN_LENGTH = 3     # InnoDB's innodb_ft_min_token_size: shorter words are 
 
 
 def indexed_words(op: str, text: str) -> Words | None:
-    """The words ProcessWire's matchStartEnd asks its fulltext index for before the RLIKE of
-    a `^=` or `$=` value (MATCH ... AGAINST in boolean mode), as a word test on the folded
-    text, or None: none. Of the value's words (tags stripped) of three characters or more,
-    `^=` wants the first whole and the last starting a word ('+first +last*', or '+only*'),
-    `$=` the second whole ('+second': the first may be a word's end); the escape of the
-    words between drops their "+", so they are optional. The phrase holds these words, so
-    this matters only where the index sees another word: a "_" beside one (`^="data_ x"`,
-    `$="x #_data"`, or "x data_" in the text for `$="x data"`), as the index keeps "_" in
-    words and the words array drops it beside punctuation."""
-    found = [word for word in value_words(fold(TAG.sub(" ", text)).strip())
-             if len(word) >= INDEX_MIN_LENGTH]
+    """The words ProcessWire asks its fulltext index for before the RLIKE of a `^=`, `$=` or
+    `*=` value (MATCH ... AGAINST in boolean mode), as a word test on the folded text, or
+    None: none. Of the value's words (tags stripped) of three characters or more,
+    matchStartEnd wants for `^=` the first whole and the last starting a word ('+first
+    +last*', or '+only*'), for `$=` the second whole ('+second': the first may be a word's
+    end), its escape dropping the "+" of the words between, so they are optional;
+    matchPhrase wants for a `*=` of several words the last starting a word and the others
+    whole (one such: '+word'; several with no shorter word among them: '+"a b"'; else they
+    are optional). The phrase holds these words, so this counts only where the index sees
+    another word: a "_" beside one (`^="data_ x"`, `*="x #_data"`, or "x data_" in the text
+    for `$="x data"`), as the index keeps "_" in words and the words array drops it beside
+    punctuation."""
+    every = value_words(fold(TAG.sub(" ", text)).strip())
+    found = [word for word in every if len(word) >= INDEX_MIN_LENGTH]
     if op == "^=" and found:
         return Words((found[0], found[-1]), match="last") if len(found) > 1 else Words(
             (found[0],), match="prefix")
     if op == "$=" and len(found) > 1:
         return Words((found[1],))
+    if op == "*=" and len(every) > 1:
+        *rest, last = every
+        whole = [word for word in rest if len(word) >= INDEX_MIN_LENGTH]
+        if 1 < len(whole) < len(rest):
+            whole = []
+        if len(last) >= INDEX_MIN_LENGTH:
+            return Words((*whole, last), match="last")
+        return Words(tuple(whole)) if whole else None
     return None
 
 
@@ -1680,7 +1691,7 @@ class Planner:
         leaf = Leaf(target, "~=" if op in WORD_OPERATORS else op, tuple(out), blank)
         if not required:
             return leaf
-        # ProcessWire narrows `^=` and `$=` by its fulltext index first (indexed_words)
+        # ProcessWire narrows `^=`, `$=` and `*=` by its fulltext index first (indexed_words)
         index_target = replace(target, folded=True)
         return AnyOf(tuple(
             AllOf((Leaf(target, op, (phrase,)), Leaf(index_target, "~=", (required[i],))))
