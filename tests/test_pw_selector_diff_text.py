@@ -105,3 +105,21 @@ def test_contains_a_phrase_also_asks_the_fulltext_index_for_its_words(site):
     assert names(site, 'body*="ab data_ base_ cool"') == ["f"]
     assert names(site, 'body*="hash#tag~abc->def-__dunder__"') == []
     assert names(site, '!body*="apple_ pie"') == ["a", "b", "c", "d", "e", "f", "g"]
+
+
+def test_live_search_repeating_its_last_word_asks_it_only_as_a_prefix(site):
+    # ProcessWire 3.0.256's getBooleanModeWords keys the boolean words by their text, so a
+    # `~~=` value repeating its last word as written makes it '+word*' alone: `~~="data data"`
+    # finds "database x" (and "data base"), `~~="Apple’Apple"` "apple_pie" and "pies and
+    # apples", `~~="apple pies apple"` the latter; the case counts (`~~="data DATA"`, two
+    # keys, still wants "data" whole: "data base" alone).
+    site.fields.add("body", "Textarea")
+    site.templates.add("item", fields=["title", "body"])
+    for name, body in (("a", "database x"), ("b", "data base"), ("c", "apple_pie"), ("d", "pies and apples")):
+        site.pages.add("item", 1, name, title=name.upper(), body=body)
+    assert names(site, 'body~~="data data"') == ["a", "b"]
+    assert names(site, 'body~~="data DATA"') == ["b"]
+    assert names(site, 'body~~="Apple’Apple"') == ["c", "d"]
+    assert names(site, 'body~~="apple pies apple"') == ["d"]
+    assert names(site, 'body~~="pies apple pies"') == []
+    assert names(site, '!body~~="data data"') == ["c", "d"]
