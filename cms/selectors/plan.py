@@ -594,6 +594,17 @@ def value_words(text: str) -> tuple[str, ...]:
     return tuple(out)
 
 
+def last_word_once(found: tuple[str, ...], written: str) -> tuple[str, ...]:
+    """The words of a `~~=` value (`found`, folded) without the earlier ones that repeat its
+    last word as written: ProcessWire's getBooleanModeWords keys the words by their text, so
+    the last word's '+word*' replaces their '+word' (`~~="data data"` finds "database"); a
+    word written in another case is another key (`~~="data DATA"` still wants "data")."""
+    raw = value_words(written)
+    if len(raw) != len(found) or len(raw) < 2:
+        return found
+    return tuple(word for word, as_written in zip(found[:-1], raw[:-1]) if as_written != raw[-1]) + found[-1:]
+
+
 TAG = re.compile("<[^>]*>")
 INDEX_MIN_LENGTH = 3     # InnoDB's innodb_ft_min_token_size: shorter words are not indexed
 
@@ -1667,6 +1678,8 @@ class Planner:
             if op in WORD_OPERATORS:
                 any_word, match = WORD_OPERATORS[op]
                 found = value_words(text)
+                if match == "last":
+                    found = last_word_once(found, value.text.strip())
                 out.append(Words(found, any_word, match, () if match == "part" else joined_words(text)))
             elif op in ("*=", "^=", "$="):
                 # `*=item_` asks the index for "item": "ItemB" matches (value_words)
