@@ -105,6 +105,9 @@ def test_contains_a_phrase_also_asks_the_fulltext_index_for_its_words(site):
     assert names(site, 'body*="ab data_ base_ cool"') == ["f"]
     assert names(site, 'body*="hash#tag~abc->def-__dunder__"') == []
     assert names(site, '!body*="apple_ pie"') == ["a", "b", "c", "d", "e", "f", "g"]
+    # its words are keyed by their text: "data" twice beside "ab" is one word, '+data'
+    site.pages.add("item", 1, "h", title="H", body="data_ ab data_ pies")
+    assert names(site, 'body*="data_ ab data_ pies"') == []
 
 
 def test_live_search_repeating_its_last_word_asks_it_only_as_a_prefix(site):
