@@ -631,9 +631,9 @@ def indexed_words(op: str, text: str) -> Words | None:
         return Words((found[1],))
     if op == "*=" and len(every) > 1:
         *rest, last = every
-        whole = [word for word in rest if len(word) >= INDEX_MIN_LENGTH]
-        if 1 < len(whole) < len(rest):
-            whole = []
+        whole = list(dict.fromkeys(word for word in rest if len(word) >= INDEX_MIN_LENGTH))
+        if len(whole) > 1 and any(len(word) < INDEX_MIN_LENGTH for word in rest):
+            whole = []      # its good words are keyed by their text: a repeated one counts once
         if len(last) >= INDEX_MIN_LENGTH:
             return Words((*whole, last), match="last")
         return Words(tuple(whole)) if whole else None
