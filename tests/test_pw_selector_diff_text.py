@@ -126,3 +126,22 @@ def test_live_search_repeating_its_last_word_asks_it_only_as_a_prefix(site):
     assert names(site, 'body~~="apple pies apple"') == ["d"]
     assert names(site, 'body~~="pies apple pies"') == []
     assert names(site, '!body~~="data data"') == ["c", "d"]
+
+
+def test_invisible_format_characters_end_a_word(site):
+    # MySQL's fulltext tokenizer ends a word at any character that is no letter, digit or "_",
+    # and ProcessWire's words array splits a value at \pC: a zero-width space, a soft hyphen,
+    # the zero-width (non-)joiners, a word joiner, direction marks and isolates separate words,
+    # as the other signs of Latin-1 and General Punctuation do. ProcessWire 3.0.256 finds
+    # every one of these by `~=data`, `~=zebra`, `*=data`, `~|*=dat`, and by
+    # `~="zebra<zero-width space>data"` and its `~%=`.
+    site.fields.add("subtitle", "Text")
+    site.templates.add("item", fields=["title", "subtitle"])
+    separators = ("\u200b", "\u00ad", "\u200c", "\u200d", "\u2060", "\u200e", " ", "\u2066")
+    for index, separator in enumerate(separators):
+        site.pages.add("item", 1, f"p{index}", title=f"P{index}", subtitle=f"zebra{separator}data")
+    every = [f"p{index}" for index in range(len(separators))]
+    for selector in ("subtitle~=data", "subtitle~=zebra", "subtitle*=data", "subtitle~|*=dat",
+                     'subtitle~="zebra\u200bdata"', 'subtitle~%="zebra\u200bdata"'):
+        assert names(site, selector) == every, selector
+    assert names(site, 'subtitle*="zebra data"') == ["p6"]
