@@ -45,8 +45,9 @@ Meaning (ProcessWire's, with the choices it leaves open written down here):
   characters other than letters, digits and space; "'" is one, "_" belongs to words as in
   MySQL's fulltext index). Text and value are split by this one rule after folding: "foo"
   is a word of "a foo, b" and of "foo-bar" but not of "foobar" or "foo_bar"; "c++" is the
-  word "c". The signs in SIGNS (typographic quotes and dashes, « », ©) separate too, so
-  "it’s" holds the word "it"; every other character, letters of any script included, is
+  word "c". The signs in SIGNS (typographic quotes and dashes, « », ©, and invisible format
+  characters such as a soft hyphen or a zero-width space) separate too, so "it’s" holds the
+  word "it"; every other character, letters of any script included, is
   part of a word. A value with no word (`~=--`) matches nothing.
 - `status=x` tests the bit(s) x (names such as hidden allowed); `<`, `>` compare the number.
   Without `include=`, the highest status named in a non-negated top-level status condition
@@ -143,10 +144,12 @@ WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u
               "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
 # MySQL's fulltext tokenizer ends a word at every character that is not a letter, a digit or
 # "_": beside ASCII punctuation, the signs of Latin-1 and of General Punctuation that text
-# from a word processor brings (’ “ ” – — … « » ¡ ¿ · ©), so "it’s" holds the word "it"
-SIGNS = "".join(chr(code) for code in (*range(0xA1, 0xC0), 0xD7, 0xF7, *range(0x2010, 0x205F),
+# from a word processor brings (’ “ ” – — … « » ¡ ¿ · ©), so "it’s" holds the word "it", and
+# their invisible format characters (a soft hyphen, a zero-width space or joiner, direction
+# marks), which ProcessWire's words array splits a value at too (\pC)
+SIGNS = "".join(chr(code) for code in (*range(0xA1, 0xC0), 0xD7, 0xF7, *range(0x2000, 0x2070),
                                        *range(0x20A0, 0x20C1))
-                if unicodedata.category(chr(code))[0] in "PS")
+                if unicodedata.category(chr(code))[0] in "PSC" and chr(code) not in WHITESPACE)
 WORD_SEPARATORS = WHITESPACE + string.punctuation.replace("_", "") + SIGNS
 WORD_SPLIT = re.compile("[" + re.escape(WORD_SEPARATORS) + "]+")
 PUNCTUATION_AND_SPACE = frozenset(string.punctuation + " ")
