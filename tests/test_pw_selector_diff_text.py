@@ -145,3 +145,25 @@ def test_invisible_format_characters_end_a_word(site):
                      'subtitle~="zebra\u200bdata"', 'subtitle~%="zebra\u200bdata"'):
         assert names(site, selector) == every, selector
     assert names(site, 'subtitle*="zebra data"') == ["p6"]
+
+
+def test_words_joined_by_a_hyphen_match_as_a_phrase_that_sees_accents(site):
+    # ProcessWire 3.0.256's getBooleanModeWords asks a part of a word operator's value that
+    # joins words by "-", ".", ":" or "->" (a part between ASCII spaces) to match by RLIKE,
+    # which ignores case but not accents: `~=über-cool` finds "über-cool x" and "über cool x",
+    # not "uber-cool x", `~=uber-cool` only that one, `~=ÜBER-COOL` and `~*=über-cool` as the
+    # first; `~|=über-cool` (any word) all three. A no-break space does not end such a part:
+    # `~="apple-pie<no-break space>crust"` finds only the text holding it.
+    site.fields.add("subtitle", "Text")
+    site.templates.add("item", fields=["title", "subtitle"])
+    for name, subtitle in (("a", "uber-cool x"), ("b", "über-cool x"), ("c", "über cool x"),
+                           ("d", "apple-pie crust"), ("e", "apple-pie\u00a0crust")):
+        site.pages.add("item", 1, name, title=name.upper(), subtitle=subtitle)
+    assert names(site, "subtitle~=über-cool") == ["b", "c"]
+    assert names(site, "subtitle~=uber-cool") == ["a"]
+    assert names(site, "subtitle~=ÜBER-COOL") == ["b", "c"]
+    assert names(site, "subtitle~*=über-cool") == ["b", "c"]
+    assert names(site, "subtitle~|=über-cool") == ["a", "b", "c"]
+    assert names(site, "!subtitle~=über-cool") == ["a", "d", "e"]
+    assert names(site, 'subtitle~="apple-pie crust"') == ["d", "e"]
+    assert names(site, 'subtitle~="apple-pie\u00a0crust"') == ["e"]
