@@ -420,8 +420,9 @@ class _Writer:
             elif isinstance(value, Phrase):
                 parts.append(self._phrase(expr, value, like))
             elif op == "~=":
-                words = [f"{like} AND {self.db.regex_sql(expr)}" if pattern else exact_like
-                         for _, pattern in value.terms()]
+                stored = expr.rsplit(".", 1)[0] + ".data"      # Words.written: accents count
+                words = [f"{like} AND {self.db.regex_sql(stored if raw else expr)}" if pattern else exact_like
+                         for (_, pattern), raw in zip(value.terms(), value.on_stored())]
                 parts.append(_join(words, "OR" if value.any else "AND") if words else FALSE)
             else:
                 raise AssertionError(op)

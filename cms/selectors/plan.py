@@ -328,10 +328,16 @@ class Words:
     any: bool = False
     match: str = "whole"
     joined: tuple[str, ...] = ()
+    written: tuple[str, ...] = ()
 
     def terms(self) -> tuple[tuple[str, str | None], ...]:
         """What must match, per word and per joined word (below): the text a LIKE '%...%'
-        looks for, and the regular expression that must match besides (None: none)."""
+        looks for, and the regular expression that must match besides (None: none).
+
+        `written`: the joined words as the value wrote them, for a field compared folded:
+        ProcessWire matches them by RLIKE, which ignores case but not accents, so their
+        expressions are matched on the stored text (`on_stored`), each letter in either case
+        (`~=über-cool` does not find "uber-cool")."""
         last = len(self.words) - 1
         out: list[tuple[str, str | None]] = []
         for index, word in enumerate(self.words):
@@ -339,12 +345,19 @@ class Words:
             # a page name's word may hold "." and "-" (plan.name_leaf)
             out.append((word, None if how == "part" else
                         _bounded(word, literal_pattern(word), how == "whole")))
-        for token in self.joined:
+        for index, token in enumerate(self.joined):
             # as rlikeValue: a hyphen is a space, and a run of them matches any run of both
             spaced = re.sub(" +", " ", token.replace("-", " "))
-            body = "[- ]+".join(literal_pattern(piece) for piece in spaced.split(" "))
-            out.append((max(spaced.split(" "), key=len), _bounded(spaced, body, self.match != "prefix")))
+            shown, literal = (self.written[index], either_case) if self.written else (token, regex_literal)
+            pieces = re.sub(" +", " ", shown.replace("-", " ")).split(" ")
+            body = "[- ]+".join("".join(map(literal, piece)) for piece in pieces)
+            out.append((max(spaced.split(" "), key=len),
+                        _bounded(" ".join(pieces), body, self.match != "prefix")))
         return tuple(out)
+
+    def on_stored(self) -> tuple[bool, ...]:
+        """Per term of terms(): whether its expression is matched on the stored text."""
+        return (False,) * len(self.words) + (bool(self.written),) * len(self.joined)
 
 
 @dataclass(frozen=True, slots=True)
@@ -653,7 +666,7 @@ def value_shape(op: str, value: Any) -> Any:
     if isinstance(value, TemplatesWith):
         return "T"
     if isinstance(value, Words):
-        return ("W", value.any, tuple(pattern is None for _, pattern in value.terms()))
+        return ("W", value.any, tuple(pattern is None for _, pattern in value.terms()), value.on_stored())
     if isinstance(value, Phrase):
         lead = value.lead()
         return ("P", value.at, bool(value.literal()), bool(lead) and prefix_upper(lead) is not None,
@@ -1683,7 +1696,12 @@ class Planner:
                 found = value_words(text)
                 if match == "last":
                     found = last_word_once(found, value.text.strip())
-                out.append(Words(found, any_word, match, () if match == "part" else joined_words(text)))
+                # the joined words are the value's parts between ASCII spaces, as written
+                # (getBooleanModeWords explodes the value it was given at " ")
+                joined = () if match == "part" else joined_words(value.text.strip())
+                written = joined if isinstance(target, FieldColumn) and folded else ()
+                out.append(Words(found, any_word, match, tuple(fold_value(target, token) for token in joined),
+                                 written))
             elif op in ("*=", "^=", "$="):
                 # `*=item_` asks the index for "item": "ItemB" matches (value_words)
                 found = value_words(text) if op == "*=" else ()

@@ -35,6 +35,7 @@ from .plan import (
     Related,
     StatusColumn,
     TemplatesWith,
+    Words,
     compare,
     is_partial_date,
 )
@@ -189,6 +190,14 @@ class Reference:
         """A phrase where accents count, matched on the stored text (Phrase.accents)."""
         return re.search(value.accent_pattern(), self.snap.raw[target.field][pid]) is not None
 
+    def words(self, target: FieldColumn, pid: int, stored: str, value: Words) -> bool:
+        """Word terms on the folded text, joined words where accents count on the stored text
+        (Words.written)."""
+        raw = self.snap.raw[target.field][pid]
+        found = [re.search(pattern, raw if on_stored else stored) is not None if pattern else like in stored
+                 for (like, pattern), on_stored in zip(value.terms(), value.on_stored())]
+        return bool(found) and (any(found) if value.any else all(found))
+
     # -- matching ----------------------------------------------------------------------------
     def node(self, node: Node, pid: int) -> bool:
         if isinstance(node, Leaf):
@@ -220,6 +229,7 @@ class Reference:
                 text = stored.strftime("%Y-%m-%d %H:%M:%S")
                 return any(v in text if op == "%=" else text.startswith(v) for v in values)
             return any(self.phrase(target, pid, v) if isinstance(v, Phrase) and v.accents
+                       else self.words(target, pid, stored, v) if isinstance(v, Words) and v.written
                        else compare(op, stored, v) for v in values)
         if isinstance(target, PathColumn):
             return any(compare(op, self.snap.paths[pid], v) for v in values)
