@@ -167,3 +167,17 @@ def test_words_joined_by_a_hyphen_match_as_a_phrase_that_sees_accents(site):
     assert names(site, "!subtitle~=über-cool") == ["a", "d", "e"]
     assert names(site, 'subtitle~="apple-pie crust"') == ["d", "e"]
     assert names(site, 'subtitle~="apple-pie\u00a0crust"') == ["e"]
+
+
+def test_the_fulltext_index_is_not_asked_for_a_stopword(site):
+    # ProcessWire 3.0.256 leaves InnoDB's stopwords ("with", "about" ...) out of the words
+    # its `^=`, `$=` and `*=` ask the index for, as the index holds none of them: it finds
+    # "a “quoted”_with" by `$="“quoted”_with"` (no second word to ask for), "about_ data" by
+    # `*="about_ data"` and "with_ data x" by `^="with_ data"` (only '+data*').
+    site.fields.add("body", "Textarea")
+    site.templates.add("item", fields=["title", "body"])
+    for name, body in (("a", "a “quoted”_with"), ("b", "about_ data"), ("c", "with_ data x")):
+        site.pages.add("item", 1, name, title=name.upper(), body=body)
+    assert names(site, 'body$="“quoted”_with"') == ["a"]
+    assert names(site, 'body*="about_ data"') == ["b"]
+    assert names(site, 'body^="with_ data"') == ["c"]
