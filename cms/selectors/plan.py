@@ -623,23 +623,31 @@ def last_word_once(found: tuple[str, ...], written: str) -> tuple[str, ...]:
 
 TAG = re.compile("<[^>]*>")
 INDEX_MIN_LENGTH = 3     # InnoDB's innodb_ft_min_token_size: shorter words are not indexed
+# InnoDB's default stopwords (INFORMATION_SCHEMA.INNODB_FT_DEFAULT_STOPWORD): not indexed either
+INNODB_STOPWORDS = frozenset("a about an are as at be by com de en for from how i in is it la of on or "
+                             "that the this to und was what when where who will with www".split())
+
+
+def is_indexed(word: str) -> bool:
+    """Whether ProcessWire asks its fulltext index for `word` (isIndexableWord)."""
+    return len(word) >= INDEX_MIN_LENGTH and word.lower() not in INNODB_STOPWORDS
 
 
 def indexed_words(op: str, text: str) -> Words | None:
     """The words ProcessWire asks its fulltext index for before the RLIKE of a `^=`, `$=` or
     `*=` value (MATCH ... AGAINST in boolean mode), as a word test on the folded text, or
-    None: none. Of the value's words (tags stripped) of three characters or more,
-    matchStartEnd wants for `^=` the first whole and the last starting a word ('+first
-    +last*', or '+only*'), for `$=` the second whole ('+second': the first may be a word's
-    end), its escape dropping the "+" of the words between, so they are optional;
-    matchPhrase wants for a `*=` of several words the last starting a word and the others
-    whole (one such: '+word'; several with no shorter word among them: '+"a b"'; else they
-    are optional). The phrase holds these words, so this counts only where the index sees
-    another word: a "_" beside one (`^="data_ x"`, `*="x #_data"`, or "x data_" in the text
-    for `$="x data"`), as the index keeps "_" in words and the words array drops it beside
-    punctuation."""
+    None: none. Of the value's words (tags stripped) the index holds (three characters or
+    more, no stopword: is_indexed), matchStartEnd wants for `^=` the first whole and the
+    last starting a word ('+first +last*', or '+only*'), for `$=` the second whole
+    ('+second': the first may be a word's end), its escape dropping the "+" of the words
+    between, so they are optional; matchPhrase wants for a `*=` of several words the last
+    starting a word and the others whole (one such: '+word'; several with no other word
+    among them: '+"a b"'; else they are optional). The phrase holds these words, so this
+    counts only where the index sees another word: a "_" beside one (`^="data_ x"`,
+    `*="x #_data"`, or "x data_" in the text for `$="x data"`), as the index keeps "_" in
+    words and the words array drops it beside punctuation."""
     every = value_words(fold(TAG.sub(" ", text)).strip())
-    found = [word for word in every if len(word) >= INDEX_MIN_LENGTH]
+    found = [word for word in every if is_indexed(word)]
     if op == "^=" and found:
         return Words((found[0], found[-1]), match="last") if len(found) > 1 else Words(
             (found[0],), match="prefix")
@@ -647,10 +655,10 @@ def indexed_words(op: str, text: str) -> Words | None:
         return Words((found[1],))
     if op == "*=" and len(every) > 1:
         *rest, last = every
-        whole = list(dict.fromkeys(word for word in rest if len(word) >= INDEX_MIN_LENGTH))
-        if len(whole) > 1 and any(len(word) < INDEX_MIN_LENGTH for word in rest):
+        whole = list(dict.fromkeys(word for word in rest if is_indexed(word)))
+        if len(whole) > 1 and not all(map(is_indexed, rest)):
             whole = []      # its good words are keyed by their text: a repeated one counts once
-        if len(last) >= INDEX_MIN_LENGTH:
+        if is_indexed(last):
             return Words((*whole, last), match="last")
         return Words(tuple(whole)) if whole else None
     return None
