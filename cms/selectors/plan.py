@@ -1686,7 +1686,7 @@ class Planner:
                                       + " ".join(WORD_OPERATORS))
         folded = not isinstance(target, FieldColumn) or target.folded
         out: list[Any] = []
-        required: dict[int, Words] = {}      # by the index of a ^= or $= value in out
+        required: dict[int, Words] = {}      # by the index of a ^=, $= or *= value in out
         for value in values:
             if value.sub is not None:
                 raise self.error(tree, f"{name} does not take a sub-selector", value.position, value.text,
