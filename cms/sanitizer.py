@@ -37,6 +37,8 @@ def _cut_to_length(raw: bytes, max_length: int) -> bytes:
 
 _NAME_OTHER = re.compile(r"[^A-Za-z0-9_.-]")
 _PHP_TRIM = " \t\n\r\0\x0b"
+# C's isspace(), which PHP's strip_tags asks of the character after a "<"
+_C_SPACE_CHARS = (" ", "\t", "\n", "\v", "\f", "\r")
 # Control characters but the tab (and in a textarea the line feed), and U+2028, which
 # ProcessWire drops as pasted text brings it
 _CONTROLS = str.maketrans({code: None for code in (*range(9), *range(10, 32), 127, 0x2028)})
@@ -47,33 +49,66 @@ _LEADING_NUMBER = re.compile(r"[ \t\n\r\v\f]*([+-]?[0-9]+(?:\.[0-9]*)?(?:[eE][+-
 
 
 def _strip_tags(text: str) -> str:
-    """PHP's strip_tags: a "<" not followed by whitespace opens a tag, which its ">" closes
-    (a nested "<" needs its own ">", a quoted ">" closes nothing), or the text's end does;
-    a comment goes to its "-->"."""
-    if "<" not in text:
+    """PHP's strip_tags (php_strip_tags_ex, no allowed tags), state by state: 0 is text, 1 a
+    tag, which a "<" opens unless whitespace (C's, ASCII alone: not a no-break space) follows
+    it, 2 PHP code ("<?", closed by "?>"), 3 a "<!" declaration, 4 a comment ("<!--", closed
+    by a ">" after two dashes, its own ones too: "<!-->" is a whole comment). A "<" inside a
+    tag nests, and the next ">" closes that, even inside quotes or after the tag (a comment
+    ignores the count); a quoted ">" closes nothing else; an open tag takes the rest of the
+    text; a NUL byte goes everywhere."""
+    if "<" not in text and "\0" not in text:
         return text
     out: list[str] = []
-    depth, quote, at = 0, "", 0
-    while at < len(text):
-        char = text[at]
-        if not depth:
-            if char == "<" and text.startswith("<!--", at):
-                end = text.find("-->", at + 4)
-                at = len(text) if end < 0 else end + 3
-                continue
-            if char == "<" and (at + 1 == len(text) or not text[at + 1].isspace()):
-                depth = 1
+    state = depth = brackets = 0
+    quote = last = ""
+    xml = False
+    for at, char in enumerate(text):
+        before = text[at - 1] if at else ""
+        if char == "\0":
+            continue
+        if state == 4:
+            if char == ">" and not quote and text[at - 2:at] == "--":
+                state, quote = 0, ""
+            continue
+        if char == ">" and depth:
+            depth -= 1
+            continue
+        if state == 0:
+            if char == "<" and text[at + 1:at + 2] not in _C_SPACE_CHARS:
+                state, last = 1, "<"
             else:
                 out.append(char)
-        elif quote:
-            quote = "" if char == quote else quote
-        elif char in "\"'":
-            quote = char
-        elif char == "<":
-            depth += 1
-        elif char == ">":
-            depth -= 1
-        at += 1
+        elif state == 1:
+            if char == "<" and not quote and text[at + 1:at + 2] not in _C_SPACE_CHARS:
+                depth += 1
+            elif char == ">" and not quote and not (xml and before == "-"):
+                state, quote, last, xml = 0, "", ">", False
+            elif char in "\"'":
+                quote = "" if quote == char else quote or char
+            elif char == "!" and before == "<":
+                state, last = 3, "!"
+            elif char == "?" and before == "<":
+                state, brackets = 2, 0
+        elif state == 2:
+            if char in "()" and last not in ("'", '"'):
+                last = char
+                brackets += 1 if char == "(" else -1
+            elif char == ">" and not quote and not brackets and last != '"' and before == "?":
+                state = 0
+            elif char in "\"'" and before != "\\":
+                last = "" if last == char else char
+                quote = "" if quote == char else quote or char
+            elif char in "lL" and at > 4 and text[at - 4:at].lower() == "<?xm":
+                state, xml = 1, True         # "<?xml" is a tag, unless it starts the text
+        elif state == 3:
+            if char == ">" and not quote:
+                state = 0
+            elif char in "\"'" and before != "\\":
+                quote = "" if quote == char else quote or char
+            elif char == "-" and text[at - 2:at] == "!-":
+                state = 4
+            elif char in "Ee" and text[max(at - 6, 0):at].lower() == "doctyp":
+                state = 1
     return "".join(out)
 
 
