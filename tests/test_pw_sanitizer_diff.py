@@ -25,3 +25,13 @@ def test_text_strips_tags_as_php_strip_tags(value, expected):
     # ProcessWire 3.0.256: $sanitizer->text($value) and ->textarea($value) (PHP's strip_tags)
     assert sanitizer.text(value) == expected
     assert sanitizer.textarea(value) == expected
+
+
+def test_int_stays_within_php_integers():
+    # ProcessWire 3.0.256: $sanitizer->int("-9999999999999999999", ['min' => null]) is
+    # PHP_INT_MIN, as (int) saturates; 400 digits are past a float (INF), which (int) makes 0
+    assert sanitizer.int("-9999999999999999999", min=None) == -2**63
+    assert sanitizer.int("-9999999999999999999") == 0
+    assert sanitizer.int("1" * 400) == 0
+    assert sanitizer.int("-" + "1" * 400, min=None) == 0
+    assert sanitizer.int("9" * 25) == 2**63 - 1
