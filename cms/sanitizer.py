@@ -1,6 +1,7 @@
 """Sanitizer: turn untrusted input into a value of a known shape, as ProcessWire's $sanitizer."""
 from __future__ import annotations
 
+import math
 import re
 from typing import Any
 
@@ -44,6 +45,7 @@ _C_SPACE_CHARS = (" ", "\t", "\n", "\v", "\f", "\r")
 _CONTROLS = str.maketrans({code: None for code in (*range(9), *range(10, 32), 127, 0x2028)})
 _CONTROLS_BUT_LF = str.maketrans({code: None for code in (*range(9), *range(11, 32), 127, 0x2028)})
 PHP_INT_MAX = 2**63 - 1
+PHP_INT_MIN = -2**63
 # intval() of a string: the number it starts with ("1e3" is 1000, "3.7" is 3)
 _LEADING_NUMBER = re.compile(r"[ \t\n\r\v\f]*([+-]?[0-9]+(?:\.[0-9]*)?(?:[eE][+-]?[0-9]+)?)")
 
@@ -186,10 +188,12 @@ class Sanitizer:
             try:
                 number = (int(digits) if digits.lstrip("+-").isdecimal()
                           else int(float(digits)) if digits else default)
+                if not PHP_INT_MIN <= number <= PHP_INT_MAX and math.isinf(float(digits)):
+                    number = default         # 400 digits: past a float, as "1e999"
             except OverflowError:            # "1e999"
                 number = default
-        if number > PHP_INT_MAX:             # as PHP's integers: a bigger number is their max
-            number = PHP_INT_MAX
+        if not PHP_INT_MIN <= number <= PHP_INT_MAX:   # as PHP's integers: past them, their max or min
+            number = PHP_INT_MAX if number > 0 else PHP_INT_MIN
         if min is not None and number < min:
             number = min
         if max is not None and number > max:
