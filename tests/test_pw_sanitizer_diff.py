@@ -35,3 +35,10 @@ def test_int_stays_within_php_integers():
     assert sanitizer.int("1" * 400) == 0
     assert sanitizer.int("-" + "1" * 400, min=None) == 0
     assert sanitizer.int("9" * 25) == 2**63 - 1
+
+
+@pytest.mark.parametrize("value, expected", [("»", "_"), ("«»", "__"), ("»'»", "__"), ("‹a›", "a")])
+def test_name_keeps_brackets_of_nothing_else(value, expected):
+    # ProcessWire 3.0.256: $sanitizer->name($value): when dropping what is not ASCII leaves
+    # nothing, nameFilter tries again with < > « » ‹ › made "_"
+    assert sanitizer.name(value) == expected
