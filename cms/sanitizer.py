@@ -37,6 +37,8 @@ def _cut_to_length(raw: bytes, max_length: int) -> bytes:
 
 
 _NAME_OTHER = re.compile(r"[^A-Za-z0-9_.-]")
+# The bytes name() drops: controls, all outside ASCII (DEL too), quotes and the backtick
+_NAME_DROPPED_BYTES = bytes([*range(32), *range(127, 256)]) + b"'\"`"
 _PHP_TRIM = " \t\n\r\0\x0b"
 # C's isspace(), which PHP's strip_tags asks of the character after a "<"
 _C_SPACE_CHARS = (" ", "\t", "\n", "\v", "\f", "\r")
@@ -151,8 +153,13 @@ class Sanitizer:
         Cut to `max_length` bytes, quotes, the backtick and every byte outside ASCII dropped
         ("ünï" is "n"), any other character a "_" ("a b" is "a_b", "a, b" is "a__b")."""
         raw = str(value if value is not None else "").encode("utf-8")[:max_length]
-        text = "".join(chr(byte) for byte in raw if 32 <= byte < 127 and byte not in b"'\"`")
-        return _NAME_OTHER.sub("_", text)
+        text = raw.translate(None, _NAME_DROPPED_BYTES)
+        if not text:
+            # ProcessWire's second try when nothing is left: its brackets made "_" ("»" is "_")
+            for bracket in "«»‹›":
+                raw = raw.replace(bracket.encode(), b"_")
+            text = raw.translate(None, _NAME_DROPPED_BYTES)
+        return _NAME_OTHER.sub("_", text.decode("ascii"))
 
     def text(self, value: Any, max_length: int = 255, *, strip_tags: bool = True) -> str:
         """One line of text, as ProcessWire's `$sanitizer->text()`: line breaks made spaces,
