@@ -42,3 +42,18 @@ def test_name_keeps_brackets_of_nothing_else(value, expected):
     # ProcessWire 3.0.256: $sanitizer->name($value): when dropping what is not ASCII leaves
     # nothing, nameFilter tries again with < > « » ‹ › made "_"
     assert sanitizer.name(value) == expected
+
+
+@pytest.mark.parametrize("value", [
+    "ann..b@example.com", "a(b)@example.com", "ann@-example.com", "ann@example..com",
+    "<b>ann@example.org</b>", "a@" + "x." * 126 + "c",
+])
+def test_email_refuses_what_is_no_address(value):
+    # ProcessWire 3.0.256: $sanitizer->email($value) is "" for each (filter_var refuses them;
+    # an address is at most 254 characters); the README: an address that is not one is empty
+    assert sanitizer.email(value) == ""
+
+
+def test_email_takes_an_address_of_254_characters():
+    address = "a@" + "x." * 125 + "co"
+    assert len(address) == 254 and sanitizer.email(address) == address
