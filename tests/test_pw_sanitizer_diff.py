@@ -57,3 +57,13 @@ def test_email_refuses_what_is_no_address(value):
 def test_email_takes_an_address_of_254_characters():
     address = "a@" + "x." * 125 + "co"
     assert len(address) == 254 and sanitizer.email(address) == address
+
+
+@pytest.mark.parametrize("value, expected", [
+    ("é", "&eacute;"), ("'", "&#039;"), ('"', "&quot;"), ("\xa0", "&nbsp;"),
+    ("<a&b>", "&lt;a&amp;b&gt;"), ("€ ™ Ω", "&euro; &trade; &Omega;"), ("&amp;", "&amp;amp;"),
+    ("日本", "日本"),
+])
+def test_entities_spelled_as_htmlentities(value, expected):
+    # ProcessWire 3.0.256: $sanitizer->entities($value) (htmlentities, ENT_QUOTES, UTF-8)
+    assert sanitizer.entities(value) == expected
