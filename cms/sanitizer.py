@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import math
 import re
+from html.entities import codepoint2name
 from typing import Any
 
 from .fieldtypes import Email
@@ -41,6 +42,8 @@ _NAME_OTHER = re.compile(r"[^A-Za-z0-9_.-]")
 # The bytes name() drops: controls, all outside ASCII (DEL too), quotes and the backtick
 _NAME_DROPPED_BYTES = bytes([*range(32), *range(127, 256)]) + b"'\"`"
 _PHP_TRIM = " \t\n\r\0\x0b"
+# PHP's htmlentities() table (HTML 4.01), with ENT_QUOTES's "'"
+_ENTITIES = {code: f"&{name};" for code, name in codepoint2name.items()} | {ord("'"): "&#039;"}
 # C's isspace(), which PHP's strip_tags asks of the character after a "<"
 _C_SPACE_CHARS = (" ", "\t", "\n", "\v", "\f", "\r")
 # Control characters but the tab (and in a textarea the line feed), and U+2028, which
@@ -226,6 +229,7 @@ class Sanitizer:
         return text if re.match(r"^(https?://\S+|/(?![/\\])\S*)$", text, re.IGNORECASE) else ""
 
     def entities(self, value: Any) -> str:
-        """HTML-escaped text, for the rare place outside a Jinja2 template."""
-        from markupsafe import escape
-        return str(escape("" if value is None else value))
+        """HTML-escaped text, for the rare place outside a Jinja2 template, spelled as
+        ProcessWire's `entities()` (PHP's htmlentities, ENT_QUOTES): `&`, `<`, `>`, `"`, `'` as
+        `&#039;`, and each character HTML 4.01 names ("é" `&eacute;`, a no-break space `&nbsp;`)."""
+        return ("" if value is None else str(value)).translate(_ENTITIES)
