@@ -67,3 +67,21 @@ def test_email_takes_an_address_of_254_characters():
 def test_entities_spelled_as_htmlentities(value, expected):
     # ProcessWire 3.0.256: $sanitizer->entities($value) (htmlentities, ENT_QUOTES, UTF-8)
     assert sanitizer.entities(value) == expected
+
+
+@pytest.mark.parametrize("title, first, second", [
+    ("word " * 30, "word-" * 25 + "wor", "word-" * 25 + "1"),
+    ("a-" * 70, "a-" * 63 + "a", "a-" * 63 + "1"),
+    ("ab." * 50, "ab." * 41 + "ab", "ab." * 41 + "ab-1"),
+])
+def test_long_name_taken_is_cut_at_a_word_for_its_number(site, title, first, second):
+    # ProcessWire 3.0.256: two $pages->add('note', $parent, '', ['title' => $title]) name the
+    # second page as uniquePageName does: incrementName, then adjustNameLength cuts the name at
+    # its last "-", "_" or "." before the "-1" (not in a word, and never leaving "--1")
+    site.templates.add("note", fields=["title"])
+    parent = site.pages.add("note", 1, "h", title="H")
+    one = site.pages.add("note", parent, title=title)
+    two = site.pages.add("note", parent, title=title)
+    assert (one.name, two.name) == (first, second)
+    assert two.path == f"/h/{second}/"
+    assert site.pages.get(f"/h/{second}/") == two
