@@ -32,6 +32,7 @@ from .fieldtypes import has_lone_surrogate
 from .hooks import Hookable, hookable
 from .page import MAX_ID, TRASH_ID, NullPage, Page, PageArray
 from .raw import Asked, RawAnswer, RawFinder
+from .sanitizer import numbered_name
 
 if TYPE_CHECKING:
     from .site import Site
@@ -69,9 +70,7 @@ AFTER_WRITE_HOOKS = {("save", "after")} | {(method, when) for when in ("before",
 RESTORED_ON_FAILURE = ("id", "name", "_path", "_parent_id", "_parent_before", "_name_before", "sort",
                        "status", "created", "modified")
 TRASH_NAME = re.compile(r"^(\d+)\.(\d+)\.(-?\d+)_(.+)$")
-NUMBERED = re.compile(r"^(.+)-(\d+)$")
 MAX_NAME = 128          # the sanitizer's limit and the column's
-SUFFIX_ROOM = 8         # "-" and up to seven digits
 
 
 def is_storable(text: str) -> bool:
@@ -768,24 +767,20 @@ class Pages(Hookable):
     def _free_name(self, parent_id: int, name: str, parent_path: str, exclude: int = 0) -> str:
         """`name-N` with the first free N from 1, as ProcessWire's uniquePageName tries
         `name-1`, `name-2` ... (a name taken since deleted is free again), from one query over
-        the names sharing its stem. ProcessWire gives up after five and takes a random name
-        ("fpn7shakw2"), and raises a number the name ends in (`x-5` taken: `x-6`); here the
-        numbers go on, and `x-5` becomes `x-5-1`, as DESIGN.md's `name-1` says.
+        the names sharing its first half. ProcessWire gives up after five and takes a random
+        name ("fpn7shakw2"), and raises a number the name ends in (`x-5` taken: `x-6`); here
+        the numbers go on, and `x-5` becomes `x-5-1`, as DESIGN.md's `name-1` says.
 
-        A name near the length limit is shortened before the suffix (as ProcessWire does), so
-        `name-N` never outgrows a column; the query looks at every numbered shortening of it.
+        A name too long for its number is cut first, as ProcessWire's adjustNameLength cuts it:
+        at its last "-", "_" or "." near the end, so no word is split and no "--1" is left.
         """
-        stem = name[:MAX_NAME - SUFFIX_ROOM]
+        stem = name[:MAX_NAME // 2]      # shorter than any cut adjustNameLength makes
         rows = self.db.all("SELECT name FROM pages WHERE parent_id = ? AND id != ? "
                            "AND name >= ? AND name < ?", (parent_id, exclude, stem, stem + "~"))
-        numbers = {int(m.group(2)) for (taken,) in rows
-                   if (m := NUMBERED.match(taken)) and name.startswith(m.group(1))
-                   and len(m.group(1)) >= len(stem)}
+        taken = {row[0] for row in rows}
         number = 1
-        while number in numbers:
+        while (free := numbered_name(name, number)) in taken:
             number += 1
-        suffix = f"-{number}"
-        free = name[:MAX_NAME - len(suffix)] + suffix
         self.site.notices.warning(f"the name {name!r} is taken under {parent_path}; "
                                   f"the page was saved as {free!r}", source="pages")
         return free

@@ -38,6 +38,16 @@ def _cut_to_length(raw: bytes, max_length: int) -> bytes:
     return prefix[:at].rstrip(b"-_.") + suffix
 
 
+def numbered_name(name: str, number: int, max_length: int = 128) -> str:
+    """`name-<number>`, the name cut to fit `max_length` as ProcessWire's incrementName and
+    adjustNameLength cut it: at its last "-", "_" or "." near the end ("word-word-1", not
+    "word-wo-1" or "a-a--1")."""
+    numbered = f"{name}-{number}"
+    if len(numbered) <= max_length:
+        return numbered
+    return _cut_to_length(numbered.encode(), max_length).decode("utf-8", "replace")
+
+
 _NAME_OTHER = re.compile(r"[^A-Za-z0-9_.-]")
 # The bytes name() drops: controls, all outside ASCII (DEL too), quotes and the backtick
 _NAME_DROPPED_BYTES = bytes([*range(32), *range(127, 256)]) + b"'\"`"
