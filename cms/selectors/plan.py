@@ -648,9 +648,10 @@ def indexed_words(op: str, text: str) -> Words | None:
     words and the words array drops it beside punctuation."""
     every = value_words(fold(TAG.sub(" ", text)).strip())
     found = [word for word in every if is_indexed(word)]
-    if op == "^=" and found:
-        return Words((found[0], found[-1]), match="last") if len(found) > 1 else Words(
-            (found[0],), match="prefix")
+    if op == "^=" and len(found) > 1:
+        # one word ('+only*') asks nothing the phrase does not: a text starting with the value
+        # holds a word starting with that word, "_" or not
+        return Words((found[0], found[-1]), match="last")
     if op == "$=" and len(found) > 1:
         return Words((found[1],))
     if op == "*=" and len(every) > 1:
