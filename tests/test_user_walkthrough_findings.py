@@ -1,0 +1,90 @@
+"""Defects found by walking through the README as a new user and a module developer would:
+its commands and samples run as written, then given odd input (numbers past what a column
+holds, NUL characters, a retry with no back-off). Each test says what the user saw."""
+from __future__ import annotations
+
+import pytest
+from tasker_support import prepare_counter_site
+
+from cms import ValidationError
+from cms.tasker import TaskError, TaskState
+
+pytest_plugins = ("tasker_fixtures",)      # fixtures: shared_site, tasker, cli
+
+
+def prepare_shared_site(folder, url):
+    return prepare_counter_site(folder, url)
+
+
+def add_task(tasker, method, title, data=None, **options):
+    page = tasker.site.pages.add("counter", 1, title=title)
+    return tasker.create_task("Counter", method, page, title, data, **options)
+
+
+# -- `tasks run` --------------------------------------------------------------------------------
+def test_run_of_a_step_that_fails_with_its_retry_due_at_once_says_the_step_failed(tasker, cli):
+    """`tasks create ... --retry 3` (BACKOFF defaults to 0) then `tasks run`: the step failed
+    and its retry was due at once, and `tasks run` ended "task N stopped: task N could not be
+    claimed; try again", as if another runner held it. The README: "a failed step with a
+    retry left: stops, saying when it is retried", as it does with a back-off."""
+    task = add_task(tasker, "fail", "Flaky", retry={"attempts": 3, "backoff": 0})
+    code, _, err = cli("tasks", "run", task.id)
+    assert code == 1
+    assert "could not be claimed" not in err, err
+    assert "step failed; it is retried at" in err, err
+    assert tasker.get_state(task) == TaskState.ACTIVE           # the retry is left to runners
+    assert tasker.get_details(task)["failures"] == 1
+
+
+# -- Tasker settings ----------------------------------------------------------------------------
+def test_max_running_is_refused_beyond_what_the_database_compares(tasker):
+    """`save_config("Tasker", max_running=10**30)` (or the same typed on the Modules screen)
+    was stored, and every runner then stopped on "OverflowError: Python int too large to
+    convert to SQLite INTEGER" before claiming anything: `cron` printed it for each process
+    and ran no step. A setting no runner can use is refused, as `lease_seconds` past its
+    bound is, naming the bound."""
+    with pytest.raises(ValidationError, match="max_running.*from 0 to"):
+        tasker.site.modules.save_config("Tasker", max_running=10**30)
+    assert tasker.settings()["max_running"] == 0
+
+
+# -- create_task --------------------------------------------------------------------------------
+def test_a_priority_out_of_range_is_called_so_not_a_number_that_is_no_whole_number(tasker):
+    """`tasks create ... --priority 2147483648` said "priority must be a whole number, not
+    2147483648", which is one; and -2147483648, which the column holds, was refused too."""
+    with pytest.raises(TaskError) as raised:
+        add_task(tasker, "bump", "Too high", priority=2**31)
+    assert "-2147483648 to 2147483647" in str(raised.value), raised.value
+    task = add_task(tasker, "bump", "Lowest", priority=-2**31)
+    assert tasker.get_details(task)["priority"] == -2**31
+
+
+def test_a_negative_interval_typed_as_text_is_called_so(tasker, cli):
+    """`tasks create ... --every -5` (or every="-5") said "cron expression '-5' must have 5
+    fields", where every=-5 says the interval must be positive."""
+    with pytest.raises(TaskError, match="must be positive, not '-5'"):
+        add_task(tasker, "bump", "Backwards", every="-5")
+    code, _, err = cli("tasks", "create", "Counter", "bump", "1", "Backwards", "--every=-5")
+    assert code == 2 and "must be positive" in err, err
+
+
+# -- the `tasks` command line ----------------------------------------------------------------------
+def test_an_unknown_state_lists_scheduled_among_the_states_it_takes(tasker, cli):
+    """`tasks list --state running` answered "use one of active, waiting, finished, killed,
+    failed or 0-5", leaving out `scheduled`, which --help and the README offer."""
+    code, _, err = cli("tasks", "list", "--state", "running")
+    assert code == 2 and "scheduled" in err, err
+
+
+# -- users, roles and permissions ------------------------------------------------------------------
+def test_a_role_or_permission_name_holding_nul_is_unknown_not_a_database_error(tasker):
+    """On PostgreSQL a NUL in a role or permission name (a form field `roles=%00` on Access >
+    Users > Add, `permissions=%00` on Roles) raised psycopg2's "A string literal cannot contain
+    NUL (0x00) characters" and the admin answered 500. No role or permission is so named:
+    they are unknown, as any other name no role has."""
+    users = tasker.site.users
+    assert not users.role("editor\x00")
+    with pytest.raises(ValidationError, match="unknown permission"):
+        users.add_role("proofreader", ["page-edit\x00"])
+    with pytest.raises(ValidationError, match="unknown role"):
+        users.add("nul-roles", "long-enough-password", roles=["superuser\x00"])
