@@ -480,7 +480,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         handler.addFilter(said_at_the_end)
     try:
         while True:
-            due_before = tasker.due_at(task.id)
+            before = tasker.get_details(task.id)
             ran = tasker.execute_task(task.id, {"invoker": "cli",
                                                 "timeout": time.time() + step_seconds})
             state = tasker.get_state(task.id)
@@ -494,16 +494,20 @@ def cmd_run(args: argparse.Namespace) -> int:
             last = line
             if interrupts or state != TaskState.ACTIVE:
                 break
-            due = tasker.due_at(task.id)
-            if due is not None and due != due_before:    # the run's end, or a failed step's retry
+            after = tasker.get_details(task.id)
+            due = after["not_before"]
+            # The run's end, or a failed step's retry: a new time, even one due at once (a
+            # retry with no back-off), which is the retry's and not this command's to run.
+            if due is not None and due != before["not_before"] and \
+                    (ran or after["failures"] != before["failures"]):
                 if tty:
                     print()
                 if ran:
                     print(f"task {task.id} ran to the end of this run; its next run is due at "
                           f"{_iso(due)} (cron or a worker runs it then)")
                     return 0
-                return _fail(f"task {task.id}'s step failed; it is retried at {_iso(due)} (see "
-                             f"`python run.py tasks show {task.id}`)")
+                return _fail(f"task {task.id}'s step failed; it is retried at {_iso(due)} "
+                             f"(see `python run.py tasks show {task.id}`)")
             if not ran:
                 if tty:
                     print()
