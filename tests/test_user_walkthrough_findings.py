@@ -43,9 +43,17 @@ def test_max_running_is_refused_beyond_what_the_database_compares(tasker):
     convert to SQLite INTEGER" before claiming anything: `cron` printed it for each process
     and ran no step. A setting no runner can use is refused, as `lease_seconds` past its
     bound is, naming the bound."""
-    with pytest.raises(ValidationError, match="max_running.*from 0 to"):
+    with pytest.raises(ValidationError, match="max_running.*at most 9223372036854775807"):
         tasker.site.modules.save_config("Tasker", max_running=10**30)
     assert tasker.settings()["max_running"] == 0
+
+
+def test_a_setting_typed_with_thousands_of_digits_is_refused_naming_it(tasker):
+    """5,000 nines typed into a number on the Modules screen answered 500 (Python's "Exceeds
+    the limit (4300 digits) for integer string conversion"), where "two" is refused beside
+    its input."""
+    with pytest.raises(ValidationError, match="max_running"):
+        tasker.site.modules.save_config("Tasker", max_running="9" * 5000)
 
 
 # -- create_task --------------------------------------------------------------------------------
