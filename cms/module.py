@@ -5,6 +5,8 @@ from typing import TYPE_CHECKING, Any, ClassVar
 
 from .errors import ValidationError
 
+INT64_MAX = 2**63 - 1       # the largest integer every engine's columns and SQLite's binding hold
+
 if TYPE_CHECKING:
     from .site import Site
 
@@ -51,6 +53,12 @@ class Module:
             checked[key] = converted_setting(key, value, default)
             low, high = cls.config_limits.get(key, (None, None))
             number = checked[key]
+            # Runners bind settings into SQL: a number past a 64-bit integer stopped every one
+            # of them ("Python int too large to convert to SQLite INTEGER").
+            if isinstance(number, int) and not isinstance(number, bool) and abs(number) > INT64_MAX:
+                raise ValidationError(f"setting {key!r} must be at most {INT64_MAX} either way "
+                                      f"(what a database integer holds), not {str(value)[:40]}",
+                                      field=key, value=value, rule="range")
             if isinstance(number, (int, float)) and not isinstance(number, bool):
                 if (low is not None and number < low) or (high is not None and number > high):
                     span = (f"from {low} to {high}" if low is not None and high is not None
@@ -111,7 +119,12 @@ def converted_setting(key: str, value: Any, default: Any) -> Any:
         if isinstance(value, int) or (is_number and float(value).is_integer()):
             return int(value)
         if text is not None and text.lstrip("-").isdecimal():
-            return int(text)
+            try:
+                return int(text)
+            except ValueError:      # more digits than Python converts (4,300)
+                raise ValidationError(f"setting {key!r} must be at most {INT64_MAX} either way "
+                                      f"(what a database integer holds), not {text[:40]}...",
+                                      field=key, value=value, rule="range") from None
     elif kind is float:
         if is_number:
             return float(value)
