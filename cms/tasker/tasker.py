@@ -195,8 +195,10 @@ class Tasker(Module, Hookable):
         if taken:
             raise TaskError(f"task_data may not set {', '.join(map(repr, taken))}: Tasker sets "
                             f"{', '.join(RESERVED_KEYS)}")
-        if isinstance(priority, bool) or not isinstance(priority, int) or abs(priority) > 2**31 - 1:
-            raise TaskError(f"priority must be a whole number, not {priority!r}")
+        if isinstance(priority, bool) or not isinstance(priority, int) \
+                or not -2**31 <= priority <= 2**31 - 1:         # what the integer column holds
+            raise TaskError(f"priority must be a whole number from {-2**31} to {2**31 - 1}, "
+                            f"not {priority!r}")
         data = {"module": module_name, "method": method, "pageid": target.id,
                 "records_processed": 0, "max_records": 0, "task_done": 0, **task_data}
         text = dumps(data)
