@@ -236,7 +236,8 @@ def _state(text: str) -> int:
         return int(value)
     if value in STATE_NAMES:
         return STATE_NAMES.index(value)
-    raise UsageError(f"unknown state {text!r}; use one of {', '.join(STATE_NAMES[1:])} or 0-5")
+    raise UsageError(f"unknown state {text!r}; use one of {', '.join(STATE_NAMES[1:])} or 0-5; "
+                     f"or {SCHEDULED} (active, their time ahead)")
 
 
 _CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x20), *range(0x7f, 0xa0)]

@@ -53,8 +53,13 @@ class CronExpression:
 
 def next_time(every: int | float | str, after: float) -> float:
     """When a recurring task runs next: `every` seconds after `after`, or the cron expression's next match."""
-    if isinstance(every, str) and not every.strip().replace(".", "", 1).isdecimal():
-        return CronExpression(every).next_after(after)
+    # A signed number is seconds too, so "-5" is refused as an interval, not as a cron
+    # expression of one field.
+    if isinstance(every, str):
+        number = every.strip()
+        number = number[1:] if number.startswith(("+", "-")) else number
+        if not number.replace(".", "", 1).isdecimal():
+            return CronExpression(every).next_after(after)
     seconds = float(every)
     if seconds <= 0:
         raise TaskError(f"a recurring task's interval must be positive, not {every!r}")
