@@ -120,6 +120,8 @@ class Users:
         return parent_id
 
     def _child_id(self, parent_path: str, name: str) -> int | None:
+        if isinstance(name, str) and "\x00" in name:    # no page's name; PostgreSQL refuses it
+            return None
         return self.db.scalar("SELECT id FROM pages WHERE parent_id = ? AND name = ?",
                               (self._parent_id(parent_path), name))
 
