@@ -96,3 +96,14 @@ def test_a_role_or_permission_name_holding_nul_is_unknown_not_a_database_error(t
         users.add_role("proofreader", ["page-edit\x00"])
     with pytest.raises(ValidationError, match="unknown role"):
         users.add("nul-roles", "long-enough-password", roles=["superuser\x00"])
+
+
+# -- Tasker's Python API ----------------------------------------------------------------------------
+def test_get_status_takes_the_task_page_as_every_other_tasker_method_does(tasker):
+    """`tasker.get_status(task)`, the page `create_task` returned, raised "TypeError: int()
+    argument must be ... not 'Page'", where `get_state(task)`, `is_active(task)` and
+    `get_log_summary(task)` take it."""
+    task = add_task(tasker, "bump", "Count the words")
+    status = tasker.get_status(task, log=False)
+    assert status is not None and status.state == TaskState.WAITING
+    assert tasker.get_status(task.id, log=False) == status
