@@ -479,9 +479,10 @@ class Tasker(Module, Hookable):
         """Tasks finished, failed and waited per minute; see TaskLog.get_activity."""
         return self.logs.get_activity(minutes, newest, now)
 
-    def get_status(self, task_id: int, log: bool = True) -> TaskStatus | None:
-        """The task's status as stored now, in one read (None: no such task, or trashed)."""
-        return self.statuses.get_status(task_id, log)
+    def get_status(self, task: Page | int, log: bool = True) -> TaskStatus | None:
+        """The task's status as stored now, in one read (None: no such task, or trashed).
+        Takes the task page as the other methods do, or its id."""
+        return self.statuses.get_status(task.id if isinstance(task, Page) else task, log)
 
     def get_statuses(self, task_ids: Iterable[int]) -> dict[int, TaskStatus]:
         """The statuses of many tasks (without their logs), by id, in one query."""
