@@ -3,6 +3,8 @@ its commands and samples run as written, then given odd input (numbers past what
 holds, NUL characters, a retry with no back-off). Each test says what the user saw."""
 from __future__ import annotations
 
+import time
+
 import pytest
 from tasker_support import prepare_counter_site
 
@@ -107,3 +109,19 @@ def test_get_status_takes_the_task_page_as_every_other_tasker_method_does(tasker
     status = tasker.get_status(task, log=False)
     assert status is not None and status.state == TaskState.WAITING
     assert tasker.get_status(task.id, log=False) == status
+
+
+
+# -- runners on the server engines ------------------------------------------------------------------
+def test_a_step_given_more_than_a_server_s_idle_bound_holds_runs(tasker):
+    """`python run.py cron --time-limit 3000000` (35 days) on PostgreSQL: every step process
+    stopped on "AttributeError: 'NoneType' object has no attribute 'detach'" and cron said
+    "the step process could not start". The step's idle-in-transaction bound (its time box
+    plus the lease) was set past what PostgreSQL takes (2,147,483,647 ms, 24.8 days; MariaDB
+    takes a year), and the error of that SET was then hidden by one of the step's clean-up.
+    A step may be given longer than the server bounds a session: the bound is the server's
+    longest."""
+    task = add_task(tasker, "bump", "Long time box")
+    tasker.activate_task(task)
+    assert tasker.execute_task(task, {"timeout": time.time() + 400 * 86400, "invoker": "cron"})
+    assert tasker.get_state(task) == TaskState.FINISHED
