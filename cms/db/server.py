@@ -144,6 +144,9 @@ class ServerDatabase(Database):
     # the statement that ends a session idle in its transaction after {s} seconds (or {ms}
     # milliseconds; 0 = never): each engine's own
     idle_limit_sql = ""
+    # the longest bound the engine takes, in seconds: a step's time box may be longer (a
+    # `cron --time-limit` of weeks), and then the session is ended at the longest
+    idle_limit_max = 0
 
     def limit_idle_transaction(self, seconds: float) -> None:
         """A session setting, sent only when it loosens: a bound as loose or looser set on
@@ -151,6 +154,8 @@ class ServerDatabase(Database):
         so a step pays no round trip for it, and the session keeps the loosest bound a step
         of its asked for: never tighter than what any step on it needs."""
         whole = max(1, math.ceil(seconds)) if seconds > 0 else 0
+        if self.idle_limit_max:
+            whole = min(whole, self.idle_limit_max)
         held = self._idle_limit
         conn = self.pw.connection()
         if held.conn is conn and (whole == held.seconds or 0 < whole <= held.seconds):
