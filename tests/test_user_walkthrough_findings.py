@@ -125,3 +125,21 @@ def test_a_step_given_more_than_a_server_s_idle_bound_holds_runs(tasker):
     tasker.activate_task(task)
     assert tasker.execute_task(task, {"timeout": time.time() + 400 * 86400, "invoker": "cron"})
     assert tasker.get_state(task) == TaskState.FINISHED
+
+
+def test_a_step_whose_transaction_cannot_begin_reports_that_error(tasker, monkeypatch):
+    """What hid the error above: when the statement before a step's transaction failed (that
+    SET, or a connection lost just then), the step's clean-up raised "AttributeError:
+    'NoneType' object has no attribute 'detach'" in its place, the runner stopped, and the
+    task stayed claimed until its lease ran out."""
+    from cms.errors import DatabaseError
+
+    def refused(seconds):
+        raise DatabaseError("invalid value for parameter idle_in_transaction_session_timeout")
+
+    task = add_task(tasker, "bump", "No transaction")
+    tasker.activate_task(task)
+    monkeypatch.setattr(tasker.site.db, "limit_idle_transaction", refused)
+    assert tasker.execute_task(task, {"timeout": time.time() + 30, "invoker": "cron"}) is False
+    assert not tasker.get_details(task)["running"]
+    assert any("idle_in_transaction_session_timeout" in line for line in tasker.get_log(task))
