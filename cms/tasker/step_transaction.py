@@ -115,6 +115,8 @@ class StepTransaction:
                 runner.storage.step_ended(saved)
             except Exception:
                 pass          # a lost connection: the next one starts with the defaults
+        if self.txn is None:         # begin() failed before the transaction: nothing to leave,
+            return False             # and the step's own error is the one to report
         self.txn.detach()
         if not self.open:
             return False
