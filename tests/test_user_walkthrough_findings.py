@@ -143,3 +143,12 @@ def test_a_step_whose_transaction_cannot_begin_reports_that_error(tasker, monkey
     assert tasker.execute_task(task, {"timeout": time.time() + 30, "invoker": "cron"}) is False
     assert not tasker.get_details(task)["running"]
     assert any("idle_in_transaction_session_timeout" in line for line in tasker.get_log(task))
+
+
+def test_a_poll_longer_than_a_thread_can_wait_is_bad_usage(tasker, cli):
+    """`worker --poll 99999999999999999` printed a traceback, "OverflowError: timestamp out of
+    range for platform time_t" from its database thread, which then was gone; bad usage, as
+    `--poll 0` is."""
+    code, _, err = cli("worker", "--poll", "99999999999999999", "--until-idle")
+    assert code == 2 and "--poll" in err, err
+    assert "Traceback" not in err
