@@ -15,6 +15,8 @@ from typing import Any, Callable
 
 from . import UsageError, finite
 
+MAX_POLL = 86400        # seconds: a worker that looks for work less than daily is not polling
+
 
 def register(sub: argparse._SubParsersAction) -> None:
     from ..tasker.runners.supervisor import DEFAULT_GRACE
@@ -58,7 +60,7 @@ def register(sub: argparse._SubParsersAction) -> None:
                              f"task fails (default {DEFAULT_MAX_MEMORY_MB}; 0 = no limit)")
     worker.add_argument("--poll", type=finite, default=DEFAULT_POLL, metavar="S",
                         help=f"seconds between looks for work while none is ready "
-                             f"(default {DEFAULT_POLL:g})")
+                             f"(default {DEFAULT_POLL:g}; at most {MAX_POLL})")
     worker.add_argument("--step-time", type=finite, metavar="S",
                         help="the time box of one step (default: the setting cron_timeout, 55)")
     worker.add_argument("--grace", type=finite, default=DEFAULT_GRACE, metavar="S",
@@ -131,8 +133,8 @@ def cmd_worker(args: argparse.Namespace) -> int:
                          f"{MB_PER_PROCESS} MB of available memory)")
     if args.max_steps < 0 or args.max_memory < 0:
         raise UsageError("--max-steps and --max-memory must be 0 (no limit) or more")
-    if args.poll <= 0:
-        raise UsageError("--poll must be more than 0 seconds")
+    if not 0 < args.poll <= MAX_POLL:     # past ~292 years a thread's wait overflows
+        raise UsageError(f"--poll must be more than 0 seconds and at most {MAX_POLL} (a day)")
     if args.step_time is not None and args.step_time <= 0:
         raise UsageError("--step-time must be more than 0 seconds")
     if args.grace < 0:
