@@ -152,3 +152,19 @@ def test_a_poll_longer_than_a_thread_can_wait_is_bad_usage(tasker, cli):
     code, _, err = cli("worker", "--poll", "99999999999999999", "--until-idle")
     assert code == 2 and "--poll" in err, err
     assert "Traceback" not in err
+
+
+def test_log_lines_on_the_terminal_escape_control_characters_as_tasks_list_does(tasker, cli):
+    """A task titled with an escape sequence ("\\x1b[2J" clears the screen): `tasks list`,
+    `tasks show` and cron's step lines print it as `\\x1b[2J`, but the log lines of the same
+    commands printed it raw ("WARNING cms.Tasker: an identical task ... task 12 '<ESC>[2J'
+    was created anyway", "ERROR cms.Tasker: task '<ESC>[2J' failed", a module's messages
+    under -v), so a title or a module's message could clear the screen or retitle the window
+    of whoever read cron.log."""
+    title = "Import\x1b[2J\x1b]0;owned\x07"
+    for _ in range(2):               # the second is a duplicate: a warning naming the title
+        code, _, err = cli("tasks", "create", "Counter", "bump", "1", title)
+        assert code == 0, err
+    assert "identical task" in err, err
+    assert "\x1b" not in err and "\x07" not in err, repr(err)
+    assert "Import\\x1b[2J" in err
