@@ -17,13 +17,32 @@ from typing import Iterator
 
 LEVELS = {"message": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
+_CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x20), *range(0x7f, 0xa0)]
+             if chr(c) not in "\n\t"}
+
+
+def printable(text: object) -> str:
+    """Text for the terminal: control characters (ESC, BEL, CSI ...) as `\\x1b` escapes, so a
+    title or a log line someone else wrote cannot move the cursor, clear the screen or
+    retitle the window. Line breaks and tabs stay."""
+    return str(text).translate(_CONTROLS)
+
+
+class PrintableFormatter(logging.Formatter):
+    """The command line's log lines, printable: they name task titles and carry what modules
+    say, which `tasks list` escapes on the same terminal."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return printable(super().format(record))
 
 
 def log_to_stderr(verbosity: int = 0) -> None:
     """The command line's logging: INFO and up; `-v` (1) adds the product's DEBUG lines (what
     tasks say in their steps), `-vv` (2) every library's too (peewee's SQL statements, which
     would bury the rest)."""
-    logging.basicConfig(level=logging.DEBUG if verbosity >= 2 else logging.INFO, format=LOG_FORMAT)
+    handler = logging.StreamHandler()
+    handler.setFormatter(PrintableFormatter(LOG_FORMAT))
+    logging.basicConfig(level=logging.DEBUG if verbosity >= 2 else logging.INFO, handlers=[handler])
     if verbosity == 1:
         logging.getLogger("cms").setLevel(logging.DEBUG)
 

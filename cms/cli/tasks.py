@@ -29,6 +29,7 @@ from datetime import datetime, timezone
 from typing import Any
 
 from ..errors import CmsError
+from ..notices import printable
 from ..selectors.plan import COUNT_MAX
 from ..tasker.errors import TaskError
 from ..tasker.schedule import (
@@ -240,15 +241,7 @@ def _state(text: str) -> int:
                      f"or {SCHEDULED} (active, their time ahead)")
 
 
-_CONTROLS = {c: f"\\x{c:02x}" for c in [*range(0x00, 0x20), *range(0x7f, 0xa0)]
-             if chr(c) not in "\n\t"}
-
-
-def shown(text: Any) -> str:
-    """Text for the terminal: control characters (ESC, BEL, CSI ...) as `\\x1b` escapes, so a
-    title or a log line someone else wrote cannot move the cursor, clear the screen or
-    retitle the window. Line breaks and tabs stay."""
-    return str(text).translate(_CONTROLS)
+shown = printable       # titles and log lines as the terminal may show them
 
 
 def _iso(epoch: float | None) -> str | None:
