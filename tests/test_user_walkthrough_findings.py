@@ -168,3 +168,25 @@ def test_log_lines_on_the_terminal_escape_control_characters_as_tasks_list_does(
     assert "identical task" in err, err
     assert "\x1b" not in err and "\x07" not in err, repr(err)
     assert "Import\\x1b[2J" in err
+
+
+def test_tasks_list_keeps_its_columns_for_titles_in_wide_characters(tasker, cli):
+    """`tasks list` padded titles by characters, not by the columns a terminal gives them: a
+    title in Japanese or with an emoji (two columns a character) pushed its PAGE column to
+    the right, as far as the title's length again."""
+    import unicodedata
+
+    def columns(text):
+        return sum(2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in text)
+
+    pages = []
+    for title in ("Import the dictionary", "日本語の辞書を取り込む 🎉",
+                  "とても長い日本語のタイトルで四十桁の列に収まらないもの、まだ続く"):
+        task = add_task(tasker, "bump", title)
+        pages.append(task.parent.path)
+    code, out, err = cli("tasks", "list")
+    assert code == 0, err
+    lines = out.splitlines()[1:4]
+    starts = {columns(line[:line.rindex(path)]) for line, path in zip(lines, reversed(pages))}
+    assert len(starts) == 1, out
+    assert "…" in lines[0]                  # the long one is cut, to the same columns
