@@ -25,6 +25,7 @@ import re
 import signal
 import sys
 import time
+import unicodedata
 from datetime import datetime, timezone
 from typing import Any
 
@@ -302,13 +303,35 @@ def cmd_list(args: argparse.Namespace) -> int:
         return 0
     print(f"{'ID':>6}  {'STATE':<10} {'DONE':>4}  {'TITLE':<40} PAGE")
     for row in rows:
-        title = shown(row["title"])
-        title = title if len(title) <= 40 else title[:39] + "…"
-        print(f"{row['id']:>6}  {_state_word(row):<10} {row['progress']:>3}%  {title:<40} "
+        title = _fit(shown(row["title"]), 40)
+        print(f"{row['id']:>6}  {_state_word(row):<10} {row['progress']:>3}%  {title} "
               f"{row['page_path']}" + (f"  runs {row['not_before']}" if row["scheduled"] else ""))
     if tasks.total > len(rows):
         print(f"... {tasks.total - len(rows)} more (use --limit)")
     return 0
+
+
+def _columns(char: str) -> int:
+    """The terminal columns a character takes: two for East Asian wide ones (CJK, most
+    emoji), none for a combining mark."""
+    if unicodedata.combining(char):
+        return 0
+    return 2 if unicodedata.east_asian_width(char) in "WF" else 1
+
+
+def _fit(text: str, width: int) -> str:
+    """`text` cut (with "…") or padded to `width` terminal columns, so the column after it
+    starts at the same place whatever script the text is in."""
+    used = sum(map(_columns, text))
+    if used <= width:
+        return text + " " * (width - used)
+    kept, used = [], 0
+    for char in text:
+        if used + _columns(char) > width - 1:
+            break
+        kept.append(char)
+        used += _columns(char)
+    return "".join(kept) + "…" + " " * (width - 1 - used)
 
 
 def cmd_show(args: argparse.Namespace) -> int:
