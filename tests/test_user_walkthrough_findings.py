@@ -190,3 +190,27 @@ def test_tasks_list_keeps_its_columns_for_titles_in_wide_characters(tasker, cli)
     starts = {columns(line[:line.rindex(path)]) for line, path in zip(lines, reversed(pages))}
     assert len(starts) == 1, out
     assert "…" in lines[0]                  # the long one is cut, to the same columns
+
+
+# -- field values -----------------------------------------------------------------------------------
+@pytest.mark.parametrize("field, value", [
+    ("hits", "9" * 5000),                   # an Integer typed with 5,000 digits
+    ("walk_refs", "99999999999999999999"),  # a page id past 64 bits
+    ("walk_refs", [10**20]),
+    ("walk_refs", "9" * 5000),
+    ("walk_price", 10**400),                # a Float given an int no float holds
+])
+def test_numbers_past_what_a_field_holds_are_refused_naming_the_field(tasker, field, value):
+    """The page editor answered 500 for an Integer or a Page field typed with thousands of
+    digits ("Exceeds the limit (4300 digits) for integer string conversion") or a page id
+    past 64 bits ("OverflowError: Python int too large to convert to SQLite INTEGER"), and
+    `pages.add` raised those, where 99999999999999999999 in an Integer and an id no page has
+    are refused as ValidationError naming the field."""
+    site = tasker.site
+    if not site.templates.get("walk"):
+        site.fields.add("walk_refs", "Page")
+        site.fields.add("walk_price", "Float")
+        site.templates.add("walk", fields=["title", "hits", "walk_refs", "walk_price"])
+    with pytest.raises(ValidationError, match=field):
+        site.pages.add("walk", 1, title="Odd number", **{field: value})
+    assert not site.pages.find("template=walk, include=all")
