@@ -115,7 +115,10 @@ class Fieldtype:
             db.create_index(table, "fold" if self.folded else "data")
 
     def invalid(self, field: Field, value: Any, rule: str, detail: str) -> ValidationError:
-        shown = repr(value)
+        try:
+            shown = repr(value)
+        except ValueError:       # an int of more digits than Python writes out (4,300)
+            shown = f"<a {type(value).__name__} too long to write>"
         if len(shown) > 80:
             shown = shown[:77] + "..."
         return ValidationError(f"field {field.name!r}: {shown} {detail}", field=field.name,
@@ -322,7 +325,10 @@ class Integer(Fieldtype):
         elif isinstance(value, str):
             if not WHOLE_NUMBER.match(value):
                 raise self.invalid(field, value, "integer", "is not a whole number")
-            value = int(value.strip().split(".")[0])
+            digits = value.strip().split(".")[0]
+            if len(digits.lstrip("+-").lstrip("0")) > 19:      # past LIMIT (and Python reads
+                raise self.out_of_range(field, value)           # at most 4,300 digits)
+            value = int(digits)
         elif not isinstance(value, int):
             raise self.invalid(field, value, "integer", "is not a whole number")
         low, high = field.settings.get("min"), field.settings.get("max")
@@ -331,9 +337,12 @@ class Integer(Fieldtype):
         if high is not None and value > high:
             raise self.invalid(field, value, "max", f"is above the maximum {high}")
         if abs(value) > self.LIMIT:
-            raise self.invalid(field, value, "range", "is out of range: a whole number here is "
-                               f"between {-self.LIMIT:,} and {self.LIMIT:,}")
+            raise self.out_of_range(field, value)
         return value
+
+    def out_of_range(self, field: Field, value: Any) -> ValidationError:
+        return self.invalid(field, value, "range", "is out of range: a whole number here is "
+                            f"between {-self.LIMIT:,} and {self.LIMIT:,}")
 
     def rows(self, field: Field, db: Database, value: Any) -> list[tuple]:
         return [] if value is None or value == "" else [(value,)]
@@ -362,6 +371,8 @@ class Float(Integer):
             number = float(value)         # True and False are 1.0 and 0.0, as an Integer's 1 and 0
         except (TypeError, ValueError):
             raise self.invalid(field, value, "float", "is not a number") from None
+        except OverflowError:        # an int past the largest float
+            raise self.invalid(field, value, "float", "is not a finite number") from None
         if not math.isfinite(number):
             raise self.invalid(field, value, "float", "is not a finite number")
         number = php_float(number)
@@ -514,6 +525,7 @@ class PageRef(Fieldtype):
         empty. Selectors, titles, names and `-123` (ProcessWire: remove page 123) are refused
         by `sanitize` as anything else that is no page; assigning replaces the field's pages.
         """
+        from .page import MAX_ID
         if isinstance(value, str):
             items: list[Any] = split_page_list(value)
             if not items:
@@ -534,8 +546,13 @@ class PageRef(Fieldtype):
                     raise self.invalid(field, value, "page", f"names a page that does not exist: {item}")
                 item = page
             elif isinstance(item, str) and item.isdecimal() and item.isascii():
+                if len(item.lstrip("0")) > 19:       # no page's id (and more digits than
+                    raise self.invalid(field, value, "page",          # Python may read)
+                                       f"names a page that does not exist: {item[:30]}")
                 item = int(item)
             if isinstance(item, int) and not isinstance(item, bool) and item > 0:
+                if item > MAX_ID:
+                    raise self.invalid(field, value, "page", "names a page that does not exist")
                 numbers.append(item)
             found.append(item)
         missing = sorted(set(numbers) - pages.existing(numbers)) if numbers else []

@@ -243,9 +243,10 @@ class Pages(Hookable):
         return page, parts[page.path.count("/") - 1:]
 
     def existing(self, ids: list[int]) -> set[int]:
-        """Which of these ids are pages (one query per 500)."""
+        """Which of these ids are pages (one query per 500). An id past MAX_ID is none: SQLite
+        could not even bind it."""
         found: set[int] = set()
-        for chunk, marks in in_chunks(list(dict.fromkeys(ids))):
+        for chunk, marks in in_chunks([i for i in dict.fromkeys(ids) if i <= MAX_ID]):
             found.update(row[0] for row in self.db.all(f"SELECT id FROM pages WHERE id IN ({marks})", chunk))
         return found
 

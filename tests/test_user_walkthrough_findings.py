@@ -199,7 +199,10 @@ def test_tasks_list_keeps_its_columns_for_titles_in_wide_characters(tasker, cli)
     ("walk_refs", [10**20]),
     ("walk_refs", "9" * 5000),
     ("walk_price", 10**400),                # a Float given an int no float holds
-])
+    ("hits", 10**5000),                     # more digits than Python writes out
+    ("walk_refs", 10**5000),
+], ids=["int-5000-digits", "page-id-20-digits", "page-id-list", "page-id-5000-digits",
+        "float-from-int", "int-10**5000", "page-10**5000"])
 def test_numbers_past_what_a_field_holds_are_refused_naming_the_field(tasker, field, value):
     """The page editor answered 500 for an Integer or a Page field typed with thousands of
     digits ("Exceeds the limit (4300 digits) for integer string conversion") or a page id
