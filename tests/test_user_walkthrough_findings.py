@@ -217,3 +217,24 @@ def test_numbers_past_what_a_field_holds_are_refused_naming_the_field(tasker, fi
     with pytest.raises(ValidationError, match=field):
         site.pages.add("walk", 1, title="Odd number", **{field: value})
     assert not site.pages.find("template=walk, include=all")
+
+
+@pytest.mark.parametrize("kind, settings", [
+    ("Integer", {"min": 10**20}),               # past what an Integer holds
+    ("Integer", {"max": "-" + "9" * 30}),
+    ("Integer", {"min": "9" * 5000}),           # more digits than Python reads
+    ("Float", {"max": 10**400}),                # an int no float holds
+    ("Text", {"maxlength": "9" * 5000}),
+], ids=["int-min-20-digits", "int-max-30-digits", "int-min-5000-digits", "float-max-int",
+        "text-maxlength-5000-digits"])
+def test_field_settings_past_what_a_number_holds_are_refused_naming_the_setting(
+        tasker, kind, settings):
+    """Setup > Fields answered 500 when an Integer's min or max was set past 64 bits (its
+    count of stored values outside the new limits bound it into SQL: "OverflowError: Python
+    int too large to convert to SQLite INTEGER") or typed with thousands of digits ("Exceeds
+    the limit (4300 digits)"); `fields.add` raised those. An Integer never holds such a
+    number, so such a limit is refused, as "1e400" is."""
+    name = f"walk_{kind.lower()}_{abs(hash(str(settings))) % 10**6}"
+    with pytest.raises(ValidationError, match=next(iter(settings))):
+        tasker.site.fields.add(name, kind, **settings)
+    assert not tasker.site.fields.get(name)
