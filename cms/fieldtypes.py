@@ -300,9 +300,13 @@ class Integer(Fieldtype):
                 continue
             number = self.setting_number(value)
             if number is None:
-                raise ValidationError(f"field {field_name!r}: {key} {value!r} is not a "
+                raise ValidationError(f"field {field_name!r}: {key} {str(value)[:40]!r} is not a "
                                       f"{'whole ' if self.kind == 'int' else ''}number",
                                       field=field_name, value=value, rule=key)
+            if self.kind == "int" and abs(number) > self.LIMIT:     # no value gets past it
+                raise ValidationError(f"field {field_name!r}: {key} {str(value)[:40]} is out of "
+                                      f"range: a whole number here is between {-self.LIMIT:,} "
+                                      f"and {self.LIMIT:,}", field=field_name, value=value, rule=key)
             merged[key] = number
         if merged["min"] is not None and merged["max"] is not None and merged["min"] > merged["max"]:
             raise ValidationError(f"field {field_name!r}: min {merged['min']} is above max "
@@ -358,7 +362,7 @@ class Float(Integer):
             return None
         try:
             number = float(value)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, OverflowError):      # (an int past the largest float)
             return None
         return number if math.isfinite(number) else None
 
@@ -676,7 +680,12 @@ def whole_number(value: Any) -> int | None:
     if isinstance(value, float) and value.is_integer():
         return int(value)
     if isinstance(value, str) and value.strip().lstrip("-").isdecimal():
-        return int(value.strip())
+        text = value.strip()
+        if len(text.lstrip("-").lstrip("0")) > 19:
+            # past every 64-bit limit, which callers refuse as out of their range (and
+            # Python reads at most 4,300 digits)
+            return -2**63 - 1 if text.startswith("-") else 2**63
+        return int(text)
     return None
 
 
