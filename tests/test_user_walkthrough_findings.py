@@ -238,3 +238,20 @@ def test_field_settings_past_what_a_number_holds_are_refused_naming_the_setting(
     with pytest.raises(ValidationError, match=next(iter(settings))):
         tasker.site.fields.add(name, kind, **settings)
     assert not tasker.site.fields.get(name)
+
+
+@pytest.mark.parametrize("label", ["Body\x00", "L" * 769],
+                         ids=["nul", "longer-than-its-column"])
+def test_a_field_label_the_fields_table_cannot_hold_is_refused(tasker, label):
+    """Setup > Fields > Edit answered 500 on PostgreSQL for a label holding NUL ("A string
+    literal cannot contain NUL") or longer than its column ("value too long for type
+    character varying(768)"); SQLite stored either. Refused beside the label, as a title is."""
+    fields = tasker.site.fields
+    if not fields.get("walk_label"):
+        fields.add("walk_label", "Text")
+    with pytest.raises(ValidationError, match="label"):
+        fields.update("walk_label", label=label)
+    with pytest.raises(ValidationError, match="label"):
+        fields.add("walk_label_new", "Text", label=label)
+    assert fields.get("walk_label").label == "walk_label"
+    assert not fields.get("walk_label_new")
