@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING, Any, Iterator
 
 from .errors import ValidationError
-from .fieldtypes import Fieldtype, get_fieldtype
+from .fieldtypes import Fieldtype, get_fieldtype, has_lone_surrogate
 from .page import Page
 
 if TYPE_CHECKING:
@@ -27,6 +27,7 @@ SELECTOR_KEYS = frozenset("""
 """.split())
 RESERVED = SELECTOR_KEYS | frozenset(n for n in dir(Page) if not n.startswith("_")) | {"site"}
 TITLE = "title"             # the global title field: a system field, joined into every page load
+MAX_LABEL = 768             # the fields table's label column: VARCHAR(768) on every engine
 # The fields a system template (locked) cannot lose, by template name: users.py and Tasker's
 # install register theirs. Users without `roles`, or roles whose `permissions` changed type,
 # would lock everyone out; the Setup screens offered both.
@@ -137,6 +138,7 @@ class Fields:
         fieldtype = get_fieldtype(type)
         given = settings
         settings = fieldtype.check_settings(name, settings)
+        checked_label(name, label)
         existing = self.get(name)
         if existing is not None:
             if existing.type is not fieldtype:
@@ -210,7 +212,7 @@ class Fields:
                     value=fieldtype.name, rule="type")
             db.ddl(f"DROP TABLE {field.table}")
             fieldtype.create_table(db, field.table)
-        label = field.label if label is None else (label.strip() or name)
+        label = field.label if label is None else (checked_label(name, label).strip() or name)
         description = field.description if description is None else description.strip()
         required = field.required if required is None else bool(required)
         db.execute("UPDATE fields SET type = ?, label = ?, data = ? WHERE id = ?",
@@ -251,3 +253,14 @@ def same_storage(db: Any, one: Fieldtype, other: Fieldtype) -> bool:
     """Do two fieldtypes keep their values in the same table shape and index?"""
     return (one.table_body(db) == other.table_body(db) and one.indexed == other.indexed
             and one.folded == other.folded)
+
+
+def checked_label(name: str, label: str) -> str:
+    """`label` if the fields table can hold it: PostgreSQL refused a NUL and one longer than
+    its column (a 500 in Setup > Fields) where SQLite stored either."""
+    if isinstance(label, str) and ("\x00" in label or has_lone_surrogate(label)
+                                   or len(label) > MAX_LABEL):
+        raise ValidationError(f"field {name!r}: the label must be text of at most {MAX_LABEL} "
+                              "characters, without NUL characters or broken Unicode",
+                              field=name, value=label, rule="label")
+    return label

@@ -26,7 +26,7 @@ if TYPE_CHECKING:
 
 # Which input a refused rule belongs to (settings are "setting_<name>").
 FIELD_INPUTS = {"name": "name", "reserved": "name", "exists": "name", "fieldtype": "type",
-                "type": "type"}
+                "type": "type", "label": "label"}
 HIDDEN_TYPES = {"Password"}        # kept by the users' own screens
 
 
