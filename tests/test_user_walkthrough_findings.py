@@ -255,3 +255,36 @@ def test_a_field_label_the_fields_table_cannot_hold_is_refused(tasker, label):
         fields.add("walk_label_new", "Text", label=label)
     assert fields.get("walk_label").label == "walk_label"
     assert not fields.get("walk_label_new")
+
+
+# -- the demo -------------------------------------------------------------------------------------
+def test_the_demo_without_a_worker_does_not_say_ctrl_c_stops_one(tmp_path):
+    """`python run.py demo --no-worker` printed "Ctrl-C stops the server and the worker."
+    (and started no worker, as asked)."""
+    import os
+    import signal
+    import socket
+    import subprocess
+
+    from conftest import PYTHON, ROOT
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CMS_")}
+    env["PYTHONPATH"] = str(ROOT)
+    proc = subprocess.Popen([PYTHON, str(ROOT / "run.py"), "demo", "--no-worker", "--port",
+                             str(port)], cwd=tmp_path, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    printed = ""
+    try:
+        deadline = time.monotonic() + 120
+        while "Ctrl-C stops" not in printed and time.monotonic() < deadline:
+            line = proc.stdout.readline()
+            if not line and proc.poll() is not None:
+                break
+            printed += line
+    finally:
+        proc.send_signal(signal.SIGTERM)
+        proc.wait(60)
+    stops = [line for line in printed.splitlines() if "Ctrl-C stops" in line]
+    assert stops and "worker" not in stops[0], printed
