@@ -84,7 +84,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
                  f"  admin:    {server.url}admin/   user: {info['admin']}   {login}",
                  f"  tasks:    {server.url}admin/tasks/  ({import_news(info, with_worker)})",
                  f"  site dir: {site_dir}" + ("   worker log: worker.log" if worker else ""),
-                 "  Ctrl-C stops the server and the worker."]
+                 "  Ctrl-C stops the server" + (" and the worker." if worker else ".")]
         print("\n".join(lines), file=sys.stderr, flush=True)
 
     def terminate(signum, frame):
