@@ -238,3 +238,18 @@ def test_the_move_picker_does_not_tell_where_a_page_the_user_may_not_move_is(sit
     assert answer.status == 200
     assert "its parent now" not in answer.text
     editor.close()
+
+
+def test_a_password_longer_than_the_login_form_reads_is_refused_where_it_is_set(site, admin_server):
+    """`user passwd` (or users.add / set_password) took a password of 2,000 characters, and the
+    login form reads at most 1,024 of one: whoever set it could never log in to the admin. A
+    password the form reads whole is taken, and logs in."""
+    from cms import ValidationError
+    with pytest.raises(ValidationError, match="too long: 1025 characters, at most 1024") as refused:
+        site.users.add("long", "x" * 1025)
+    assert refused.value.rule == "max_length" and not site.users.get("long")
+    site.users.add("long", "y" * 1024)
+    with pytest.raises(ValidationError, match="too long"):
+        site.users.set_password("long", "z" * 2000)
+    assert site.users.authenticate("long", "y" * 1024)
+    Client(admin_server).login("long", "y" * 1024)
