@@ -17,6 +17,9 @@ from .errors import CmsError, ValidationError
 ALGORITHM = "pbkdf2_sha256"
 DEFAULT_ITERATIONS = 600_000
 MIN_LENGTH = 8
+# The most the login and Profile forms read of a password (a longer one is cut there, so a
+# stored one longer than this could never log in), and the most PBKDF2 is asked to hash.
+MAX_LENGTH = 1024
 # Hashed when the user does not exist, so a missing name costs as much time as a wrong password.
 _DUMMY_SALT = "0" * 32
 
@@ -44,6 +47,9 @@ def check_rules(password: object, field: str = "pass") -> str:
         raise ValidationError(f"the password is too short: {len(password)} character(s), at least "
                               f"{MIN_LENGTH} are needed", field=field, value="(hidden)",
                               rule="min_length")
+    if len(password) > MAX_LENGTH:
+        raise ValidationError(f"the password is too long: {len(password)} characters, at most "
+                              f"{MAX_LENGTH}", field=field, value="(hidden)", rule="max_length")
     if "\x00" in password:
         raise ValidationError("the password holds a NUL character", field=field, value="(hidden)",
                               rule="characters")

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import bottle
 
+from .. import passwords
 from ..errors import CmsError
 from .auth import known_device, throttle_key
 from .forms import place_error
@@ -52,7 +53,7 @@ def register(web: Web) -> None:
             errors["current_password"] = (f"Too many wrong passwords. Try again in "
                                           f"{math.ceil(wait)} second(s).")
             return render(ctx, values, errors)
-        if not site.users.authenticate(user.name, ctx.form("current_password")[:1024]):
+        if not site.users.authenticate(user.name, ctx.form("current_password")[:passwords.MAX_LENGTH]):
             errors["current_password"] = "That is not your current password; nothing was saved."
         else:
             web.throttle.succeeded(account, address, own=True, device=device)

@@ -18,6 +18,7 @@ from urllib.parse import unquote, urlsplit
 
 import bottle
 
+from .. import passwords
 from . import sessions
 
 if TYPE_CHECKING:
@@ -196,7 +197,7 @@ def register(web: Web) -> None:
     def login(ctx: Context) -> str:
         ctx.check_csrf()
         name = ctx.form("username")[:128]
-        password = ctx.form("password")[:1024]
+        password = ctx.form("password")[:passwords.MAX_LENGTH]
         goto = safe_next(ctx.form("next"))
         address = ctx.request.environ.get("REMOTE_ADDR", "")
         account = throttle_key(ctx.site, name)
