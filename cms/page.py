@@ -420,7 +420,11 @@ class Page:
         if not selector.strip():
             return self
         lineage = [*self.parents, self]                # home first: the nearest is the last
-        found = set(PageArray(lineage).find(selector).ids())   # one query for them all
+        # one query for them all, asking of each page what matches() asks: ProcessWire's
+        # closest() calls matches() page by page, which skips `limit=` and `start=`, where an
+        # array's find() would slice the lineage by them
+        ids = "|".join(str(page.id) for page in lineage)
+        found = set(unlimited_ids(self.site, selector, f"id={ids}, include=all"))
         return next((page for page in reversed(lineage) if page.id in found), NullPage(self.site))
 
     def _page_of(self, page_id: int) -> Page:
