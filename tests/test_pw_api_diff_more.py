@@ -28,3 +28,26 @@ def test_closest_ignores_limit_and_start(row):
     assert c.closest("template=ta, limit=1") == c
     assert c.closest("name=r, start=1") == root
     assert c.closest("name=r, start=1, limit=1") == root
+
+
+def test_next_and_prev_count_the_page_among_the_limit_and_ignore_start(row):
+    # ProcessWire 3.0.256's next() and prev() are a findOne of the siblings with the page among
+    # them (`pages.id=X OR ...`): its `start=` is dropped (start=0) and its `limit=N` kept as
+    # the query's LIMIT, the page itself counted among the N. From a..e: a.next('start=3,
+    # limit=2') is b, b.next('start=1, limit=2') none (c is the third), b.next('limit=2,
+    # name!=b') none (the rows are a and b), d.next('start=3, limit=2') none, b.prev('start=3,
+    # limit=2') a, c.prev('limit=3') b. Here the limit and start cut the siblings first and
+    # the page was placed among them after: d, c, none, e, none, b.
+    site, root, kids = row
+    a, b, c, d = (kids[name] for name in "abcd")
+    assert a.next("start=3, limit=2") == kids["b"]
+    assert a.next("limit=2") == kids["b"] and b.next("limit=3") == kids["c"]
+    assert not b.next("start=1, limit=2")
+    assert not b.next("limit=2, name!=b")
+    assert not d.next("start=3, limit=2")
+    assert b.prev("start=3, limit=2") == kids["a"]
+    assert b.prev("start=1, limit=2") == kids["a"]
+    assert c.prev("limit=3") == kids["b"]
+    # a page past the first N has no previous one among them: ProcessWire answers the first
+    # sibling there (its stop never comes, so the first row stays), a difference README keeps
+    assert not d.prev("limit=3") and not c.prev("limit=2")
