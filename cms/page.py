@@ -283,13 +283,23 @@ class Page:
         """The sibling after this one in the parent's sort order (or the selector's `sort=`),
         among those matching `selector`; NullPage after the last (ProcessWire's
         `$page->next()`; see cms/traversal.py for hidden pages)."""
-        ids, index = sibling_order(self, selector)
+        ids, index = self._nearest(selector)
         return self._page_of(ids[index + 1] if 0 <= index < len(ids) - 1 else 0)
 
     def prev(self, selector: str = "") -> Page:
         """The sibling before this one, as `next()` finds the one after it."""
-        ids, index = sibling_order(self, selector)
-        return self._page_of(ids[index - 1] if index > 0 else 0)
+        ids, index = self._nearest(selector)
+        return self._page_of(ids[index - 1] if 0 < index < len(ids) else 0)
+
+    def _nearest(self, selector: str) -> tuple[list[int], int]:
+        """The siblings `next()` and `prev()` look among, and this page's index there (past
+        their end when it is not among them). As ProcessWire's findOne with startAfterID or
+        stopBeforeID, a `limit=N` keeps the first N siblings, this page counted among them,
+        and `start=` is dropped: `next("limit=2")` is the second sibling from the first, and
+        none from the second or later."""
+        ids, index = sibling_order(self, selector, walk=True)
+        limit = walk_limit(self, selector)
+        return (ids, index) if limit is None else (ids[:limit], index)
 
     def next_all(self, selector: str = "") -> PageArray:
         """Every sibling after this one matching `selector`, in order (`$page->nextAll()`)."""
