@@ -51,3 +51,18 @@ def test_next_and_prev_count_the_page_among_the_limit_and_ignore_start(row):
     # a page past the first N has no previous one among them: ProcessWire answers the first
     # sibling there (its stop never comes, so the first row stays), a difference README keeps
     assert not d.prev("limit=3") and not c.prev("limit=2")
+
+
+def test_index_counts_at_most_the_limit_and_ignores_start(row):
+    # ProcessWire 3.0.256's index() counts the siblings before the page (prevAll's rows up to
+    # its stopBeforeID), its `limit=N` as their softLimit (at most N) and its `start=` not
+    # counted: from a..e, d.index('include=all, limit=3, start=1') is 3, c.index('start=3,
+    # limit=2') 2, b.index('limit=1, start=2') 1, e.index('start=1, limit=9') 4,
+    # d.index('start=1, limit=2') 2. Here start= cut the siblings first: 2, 0, 0, 3, 2.
+    site, root, kids = row
+    assert kids["d"].index("include=all, limit=3, start=1") == 3
+    assert kids["c"].index("start=3, limit=2") == 2
+    assert kids["b"].index("limit=1, start=2") == 1
+    assert kids["e"].index("start=1, limit=9") == 4
+    assert kids["d"].index("start=1, limit=2") == 2
+    assert kids["e"].index("start=2") == 4 and kids["d"].index("limit=2") == 2
