@@ -373,8 +373,12 @@ class Page:
 
     def index(self, selector: str = "") -> int:
         """How many siblings come before this one among those matching `selector` (0 for the
-        first and for home): ProcessWire's `$page->index()`, by the parent's sort order."""
-        return max(sibling_order(self, selector)[1], 0)
+        first and for home): ProcessWire's `$page->index()`, by the parent's sort order. As
+        there, a `limit=N` counts at most N of them (a walk back to the page, PageFinder's
+        softLimit) and `start=` is not counted."""
+        index = sibling_order(self, selector, walk=True)[1]
+        limit = walk_limit(self, selector)
+        return max(index if limit is None else min(index, limit), 0)
 
     def num_parents(self, selector: str = "") -> int:
         """How many ancestors this page has (0 for home, 1 below it), or of them how many
