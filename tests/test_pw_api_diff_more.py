@@ -66,3 +66,31 @@ def test_index_counts_at_most_the_limit_and_ignores_start(row):
     assert kids["e"].index("start=1, limit=9") == 4
     assert kids["d"].index("start=1, limit=2") == 2
     assert kids["e"].index("start=2") == 4 and kids["d"].index("limit=2") == 2
+
+
+def test_next_until_looks_for_its_stop_within_the_selectors_limit(site):
+    # ProcessWire 3.0.256's nextUntil($until, $selector) finds the stop with "$selector, limit=1,
+    # $until" after the page: the appended limit=1 is the find's softLimit and the selector's
+    # own `start=`/`limit=` stay its SQL window, counted from the first sibling with the page
+    # among them; a stop outside that window is no stop. From a..g, d.nextUntil('title!=D',
+    # 'limit=2') is [e, f] (the window a, b holds no d), 'limit=4' [e, f, g] (a..d: nothing
+    # after d), 'limit=5' [] (e is the stop), 'start=3, limit=2' [] (d, e), 'start=2, limit=2'
+    # [e, f] (c, d), 'start=4, limit=9' [e, f, g] (e..g: no d), 'limit=2, sort=-sort' [c, b].
+    # Here the stop was looked for among every sibling: [] each time.
+    site.templates.add("ta", fields=["title"])
+    root = site.pages.add("ta", 1, "r", title="R")
+    kids = {name: site.pages.add("ta", root, name, title=name.upper()) for name in "abcdefg"}
+    d = kids["d"]
+
+    def names(found):
+        return ",".join(page.name for page in found)
+
+    assert names(d.next_until("title!=D", "limit=2")) == "e,f"
+    assert names(d.next_until("title!=D", "limit=4")) == "e,f,g"
+    assert names(d.next_until("title!=D", "limit=5")) == ""
+    assert names(d.next_until("title!=D", "start=3, limit=2")) == ""
+    assert names(d.next_until("title!=D", "start=2, limit=2")) == "e,f"
+    assert names(d.next_until("title!=D", "start=4, limit=9")) == "e,f,g"
+    assert names(d.next_until("title!=D", "limit=2, sort=-sort")) == "c,b"
+    assert names(d.next_until("title!=D", "limit=9")) == ""
+    assert names(kids["b"].next_until("title=F|A", "limit=2")) == "c,d"
