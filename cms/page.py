@@ -316,15 +316,23 @@ class Page:
         """The siblings after this one matching `selector`, up to (not including) the page
         `until` names: a page, an id, a path, or a selector (then the first sibling after this
         one matching `selector` and it, in the order that find gives, as ProcessWire finds it:
-        by the walk's order unless `until` sorts or compares `sort`); every one after when there is
-        none. As ProcessWire's `$page->nextUntil()` (and jQuery's), the stop counts whatever its
-        status and whether or not `selector` matches it."""
+        by the walk's order unless `until` sorts or compares `sort`, and among the first
+        `limit=` siblings when `selector` says one); every one after when there is none. As
+        ProcessWire's `$page->nextUntil()` (and jQuery's), the stop counts whatever its status
+        and whether or not `selector` matches it."""
         if isinstance(until, str) and until.strip() and not until.strip().isdecimal() \
                 and not until.strip().startswith("/"):
             # ProcessWire finds the stop with "$selector, limit=1, $until" after the page: the
             # first match after it in that find's order (`until` may sort, or compare the sort
             # column, which orders by id), not the nearest match in the walk
             order, at = sibling_order(self, f"{selector}, {until.strip()}".strip(", "), walk=True)
+            # the appended limit=1 is that find's softLimit, while the selector's own `limit=`
+            # (and its `start=`) stay its window of rows, counted from the first sibling: a
+            # stop outside it is none, as a page outside it has no next()
+            window = self.site.selectors.plan(selector, f"parent_id={self._parent_id}")
+            if window.limit is not None:
+                order = order[window.start or 0:(window.start or 0) + window.limit]
+                at = order.index(self.id) if self.id in order else -1
             stops = set(order[at + 1:at + 2]) if at >= 0 else set()
         else:
             stops = self._stops(until, f"parent_id={self._parent_id}", selector)
