@@ -10,6 +10,9 @@ hidden page still has a next one.
 A walk (`next_all()`, `prev_all()`, `next_until()`, `prev_until()`) takes the selector's
 `limit=` as how many of the nearest siblings to give, and ignores its `start=`: PageFinder's
 `softLimit`, counted from the page, where a find would cut the whole list of siblings first.
+`next()` and `prev()` (a findOne there, whose LIMIT stays in the query) look among the first
+`limit=` siblings, the page counted among them, and `index()` counts at most `limit=` of the
+siblings before the page; none of them counts `start=`.
 """
 from __future__ import annotations
 
