@@ -94,3 +94,25 @@ def test_next_until_looks_for_its_stop_within_the_selectors_limit(site):
     assert names(d.next_until("title!=D", "limit=2, sort=-sort")) == "c,b"
     assert names(d.next_until("title!=D", "limit=9")) == ""
     assert names(kids["b"].next_until("title=F|A", "limit=2")) == "c,d"
+
+
+def test_path_and_parent_selectors_trim_the_slashes_at_their_ends(site):
+    # ProcessWire 3.0.256 reads a path= (or url=) value with its slashes at either end trimmed
+    # (PageFinder::getQueryPath rtrims them, and an empty part before the first name joins
+    # home), and a parent= path through $pages->get(), which trims them too: count('path=
+    # //r/a.b-1//'), count('path=/r/a.b-1//'), count('path=///r/'), count('parent=/r/a.b-1//')
+    # and count('parent=//r/a.b-1//') are 1, get('path=//r/a.b-1/') and findOne('url=//r/a.b-1//')
+    # give the page, as get('//r/a.b-1//') does in both; a doubled slash inside ('path=/r//a.b-1/')
+    # and has_parent='/r//' name no page there. Here the path= and parent= values were looked
+    # up as written: 0 each time.
+    site.templates.add("ta", fields=["title"])
+    root = site.pages.add("ta", 1, "r", title="R")
+    page = site.pages.add("ta", root, "a.b-1", title="A")
+    site.pages.add("ta", page, "c", title="C")
+    for selector in ("path=//r/a.b-1//", "path=/r/a.b-1//", "path=//r/a.b-1/", "url=//r/a.b-1//",
+                     "path=/R/A.B-1//", "parent=/r/a.b-1//", "parent=//r/a.b-1//"):
+        assert site.pages.count(selector) == 1, selector
+    assert site.pages.count("path=///r/") == 1
+    assert site.pages.get("path=//r/a.b-1/") == page == site.pages.find_one("url=//r/a.b-1//")
+    assert site.pages.count("path=/r//a.b-1/") == 0 and site.pages.count("has_parent=/r//") == 0
+    assert site.pages.count("path=/r/a.b-1") == 1 and site.pages.get("path=/") == site.pages.get(1)
