@@ -1612,7 +1612,7 @@ class Planner:
             elif text.startswith("/") or (named and not is_ref):
                 if op != "=":
                     raise self.error(tree, f"a path needs = or != on {name}", value.position, text)
-                out.append(PathRef(normal_path(text)))
+                out.append(PathRef(trimmed_path(text)))
             elif named:
                 if op != "=":
                     raise self.error(tree, f"a page name needs = or != on {name}", value.position, text)
@@ -1699,7 +1699,7 @@ class Planner:
                 out.append(value.text)      # `title=" "`: a value no stored text equals
                 continue
             if isinstance(target, PathColumn) and op == "=" and text:
-                text = normal_path(text)
+                text = trimmed_path(text)
             if op in WORD_OPERATORS:
                 any_word, match = WORD_OPERATORS[op]
                 found = value_words(text)
@@ -2046,6 +2046,15 @@ def is_page_name(text: str) -> bool:
     """A value that no number is read from (`about`, `x1`; not `12`, `-3` or `1.5`): where
     ProcessWire takes a page's id it reads such a value as a path or a name."""
     return bool(text) and Planner._float(text) is None
+
+
+def trimmed_path(text: str) -> str:
+    """ "//a/b//" -> "/a/b/": a path= or parent= value with the slashes at its ends trimmed, as
+    ProcessWire reads them (PageFinder's path join rtrims the value and joins home for an empty
+    part before the first name; parent= goes through $pages->get(), which trims too); a doubled
+    slash inside still names no page, and `//` alone none either."""
+    inner = text.strip().strip("/")
+    return normal_path(inner) if inner else normal_path(text)
 
 
 def normal_path(text: str) -> str:
