@@ -71,6 +71,20 @@ def test_the_demo_refuses_a_taken_port_before_making_its_admin(run_env, site):
     assert not site.users.get("admin")       # no password was made and lost
 
 
+@pytest.mark.slow
+def test_the_demo_refuses_a_site_of_the_user_s_own(run_env, site):
+    """`python run.py` in the folder of a site with pages of its own (its site.db found there)
+    added the demo's pages, its module and tasks, and a new superuser "admin" to that site."""
+    site.templates.add("article", fields=["title"])
+    site.pages.add("article", 1, "news", title="News")
+    result = run(run_env, "demo", "--port", "0", "--no-worker")
+    assert result.returncode == 1, result.stderr
+    assert "has pages of its own" in result.stderr and "python run.py serve" in result.stderr
+    assert "nothing was changed" in result.stderr
+    assert not site.users.get("admin") and not site.pages.get("/about/")
+    assert not site.modules.is_installed("Dictionary")
+
+
 def test_every_command_and_action_prints_its_help():
     """`--help` of every command and action formats (a stray `%` in a help text made argparse
     raise a traceback for `tasks --help`)."""
