@@ -110,6 +110,16 @@ class Dictionary(Module):
         return True
 
 
+def takes_the_demo(site: Any) -> bool:
+    """Whether `python run.py` may build the demo on this site: a new one (no page but home,
+    the admin's, the trash and the 404 page), or one the demo built (its record, or its two
+    pages from before it kept one). A site with pages of its own would be given the demo's
+    pages, module, tasks and an "admin" superuser."""
+    if get_meta(site, "demo") or (site.pages.get("/about/") and site.pages.get("/dictionary/")):
+        return True
+    return not site.pages.count("has_parent!=2, id!=1|2|7|27, include=all")
+
+
 def setup_demo(site: Any, admin_name: str = "admin") -> dict[str, Any]:
     """Build what the demo lacks; return what to tell the person at the terminal.
 

@@ -58,7 +58,7 @@ def cmd_migrate(args: argparse.Namespace) -> int:
 
 def cmd_demo(args: argparse.Namespace) -> int:
     """Demo site + serve + one worker, at http://127.0.0.1:8080/ unless told otherwise."""
-    from ..demo import setup_demo
+    from ..demo import setup_demo, takes_the_demo
     from ..tasker.runners.worker import WorkerProcess
     from ..web.server import serve
     host, port = getattr(args, "host", "127.0.0.1"), getattr(args, "port", 8080)
@@ -70,6 +70,13 @@ def cmd_demo(args: argparse.Namespace) -> int:
               "(choose another port: python run.py demo --port N)", file=sys.stderr)
         return 1
     site = boot_from(args)
+    if not takes_the_demo(site):
+        print(f"cms: error: the site in {site.site_dir} has pages of its own: the demo would add "
+              "its pages, a module, tasks and an admin superuser to it; nothing was changed "
+              "(serve this site with `python run.py serve`, or start the demo in an empty folder: "
+              "`python run.py --site DIR`)", file=sys.stderr)
+        site.close()
+        return 1
     info = setup_demo(site)
     site_dir, url = site.site_dir, args.db
     site.close()
