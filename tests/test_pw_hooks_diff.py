@@ -1,0 +1,54 @@
+"""Which Pages hooks fire, and in what order, compared with ProcessWire 3.0.256.
+
+Each expected sequence was recorded in ProcessWire with `$wire->addHookAfter('Pages::...')` on
+every event of these names (PagesEditor::savePageFinish, PagesTrash, PagesEditor::delete).
+"""
+from __future__ import annotations
+
+EVENTS = ("added", "saved", "moved", "renamed", "trashed", "restored", "deleted")
+
+
+def record(site) -> list[tuple[str, str]]:
+    events: list[tuple[str, str]] = []
+    for name in EVENTS:
+        site.add_hook_after(f"Pages::{name}", lambda e, name=name: events.append((name, e.arguments[0].name)))
+    return events
+
+
+def test_saved_comes_before_added_renamed_moved_and_trashed_as_in_processwire(site):
+    # ProcessWire (PagesEditor::savePageFinish): saved, added, renamed, moved; a save into or
+    # out of the trash then trashed or restored (its save's callback)
+    root = site.pages.add("basic-page", 1, "hk", title="HK")
+    other = site.pages.add("basic-page", root, "other", title="Other")
+    events = record(site)
+    a = site.pages.add("basic-page", root, "a", title="A")
+    assert events == [("saved", "a"), ("added", "a")]
+    events.clear()
+    a.parent = other
+    a.name = "a2"
+    a.save()
+    assert events == [("saved", "a2"), ("renamed", "a2"), ("moved", "a2")]
+    events.clear()
+    a.parent = 7                                        # a save into the trash
+    a.save()
+    trashed = a.name
+    assert trashed.endswith("_a2")
+    assert events == [("saved", trashed), ("renamed", trashed), ("moved", trashed), ("trashed", trashed)]
+    events.clear()
+    a.parent = other                                    # and out of it
+    a.save()
+    assert events == [("saved", "a2"), ("renamed", "a2"), ("moved", "a2"), ("restored", "a2")]
+
+
+def test_trash_and_restore_fire_renamed_before_moved_as_in_processwire(site):
+    # ProcessWire's trash() and restore() save the page under its new name and parent:
+    # renamed, moved, then trashed / restored (among the save's own events)
+    a = site.pages.add("basic-page", 1, "a", title="A")
+    events = record(site)
+    a.trash()
+    trashed = a.name
+    a.restore()
+    assert [e for e in events if e[0] != "saved"] == [
+        ("renamed", trashed), ("moved", trashed), ("trashed", trashed),
+        ("renamed", "a"), ("moved", "a"), ("restored", "a")]
+
