@@ -647,22 +647,23 @@ class Pages(Hookable):
         if page.id:
             parent_before, name_before, was_trash = page._parent_before, page._name_before, page.is_trash()
             changes = self._update(page, field)
+            # in ProcessWire's order (PagesEditor::savePageFinish): saved, then renamed, moved,
+            # and for a save into or out of the trash trashed or restored, as trash() and
+            # restore() fire them; a hook on `saved` sees every save first
+            self.saved(page, changes)
+            if page.name != name_before:
+                self.renamed(page)
+            if page.parent_id != parent_before:
+                self.moved(page)
             if page.is_trash() and not was_trash:
-                self.moved(page)            # a save that moved it into the trash trashed it
                 self.trashed(page)
             elif was_trash and not page.is_trash():
-                self.moved(page)            # and one that moved it out restored it
                 self.restored(page)
-            else:
-                if page.parent_id != parent_before:
-                    self.moved(page)
-                if page.name != name_before:
-                    self.renamed(page)
         else:
             changes = self._insert(page)
             self._hooks_after_writes(page)
+            self.saved(page, changes)
             self.added(page)
-        self.saved(page, changes)
         # what this save wrote is not known to be stored until the outermost commit (Page.set)
         page.__dict__.setdefault("_written", set()).update(changes)
         if field is None:
@@ -995,7 +996,8 @@ class Pages(Hookable):
             self.db.execute("UPDATE pages SET modified = ?, modified_users_id = ? WHERE id = ?",
                             (stamp, self.site.user_id, page.id))
             object.__setattr__(page, "modified", now)
-            self.moved(page)
+            self.renamed(page)              # it has its trash name: renamed, moved, trashed,
+            self.moved(page)                # as ProcessWire's trash() saves it
             self.trashed(page)
         page._changed.clear()
         return page
@@ -1031,6 +1033,7 @@ class Pages(Hookable):
             self._move(page, reason="restore")
             self.db.execute("UPDATE pages SET sort = ? WHERE id = ?", (int(sort), page.id))
             object.__setattr__(page, "sort", int(sort))
+            self.renamed(page)              # its own name back: renamed, moved, restored
             self.moved(page)
             self.restored(page)
         page._changed.clear()
@@ -1206,7 +1209,8 @@ class Pages(Hookable):
 
     @hookable
     def renamed(self, page: Page) -> None:
-        """Called after a save gave a page another name."""
+        """Called after a page got another name: by a save, and by trash() and restore() (then
+        before `moved`), as ProcessWire's Pages::renamed."""
 
     @hookable
     def added(self, page: Page) -> None:
@@ -1214,7 +1218,8 @@ class Pages(Hookable):
 
     @hookable
     def saved(self, page: Page, changes: list[str]) -> None:
-        """Called after a page was saved, with the names of what changed."""
+        """Called after a page was saved, with the names of what changed: before `added`,
+        `renamed`, `moved`, `trashed` and `restored`, as ProcessWire's Pages::saved."""
 
     @hookable
     def trashed(self, page: Page) -> None:

@@ -294,8 +294,9 @@ def test_save_ready_moved_and_renamed_as_in_processwire_by_either_spelling(site)
     a.save()
     a.parent = 7                                          # a save into the trash trashes it
     a.save()
-    assert events == [("moved", "/b/a/"), ("renamed", "/b/a2/"), ("moved", "/a3/"),
-                      ("renamed", "/a3/"), ("moved", a.path), ("trashed", a.path)]
+    # renamed before moved, and a save into the trash renames it too, as in ProcessWire 3.0.256
+    assert events == [("moved", "/b/a/"), ("renamed", "/b/a2/"), ("renamed", "/a3/"),
+                      ("moved", "/a3/"), ("renamed", a.path), ("moved", a.path), ("trashed", a.path)]
     assert site.pages.get(a.id).is_trash()
 
 
