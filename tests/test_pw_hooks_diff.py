@@ -52,3 +52,14 @@ def test_trash_and_restore_fire_renamed_before_moved_as_in_processwire(site):
         ("renamed", trashed), ("moved", trashed), ("trashed", trashed),
         ("renamed", "a"), ("moved", "a"), ("restored", "a")]
 
+
+def test_a_recursive_delete_fires_deleted_for_every_page_children_first(site):
+    # ProcessWire's delete($page, true) deletes each child through Pages::delete first, in
+    # the children's order, depth first: deleted c11, c1, c2, then c
+    c = site.pages.add("basic-page", 1, "c", title="C")
+    c1 = site.pages.add("basic-page", c, "c1", title="C1")
+    site.pages.add("basic-page", c1, "c11", title="C11")
+    site.pages.add("basic-page", c, "c2", title="C2")
+    events = record(site)
+    assert site.pages.delete(c, recursive=True) == 4
+    assert events == [("deleted", "c11"), ("deleted", "c1"), ("deleted", "c2"), ("deleted", "c")]
