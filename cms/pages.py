@@ -1082,15 +1082,39 @@ class Pages(Hookable):
             if locked:
                 raise PageLocked(f"page {locked} is locked and cannot be deleted: unlock it first")
             ids = [row[0] for row in below] + [page.id]
+            gone = self._children_first(page, [row[0] for row in below]) if (
+                below and "deleted" in self.site.hooks.hooked_methods) else []
             refs = [f for f in self.site.fields if f.type.kind == "page"]
             for chunk, marks in in_chunks(ids):
                 for field in refs:
                     self.db.execute(f"DELETE FROM {field.table} WHERE data IN ({marks})", chunk)
                 self.db.execute(f"DELETE FROM pages WHERE id IN ({marks})", chunk)
+            for child in gone:
+                self.deleted(child)
             self.deleted(page)
         self.deletions += 1
         object.__setattr__(page, "id", 0)
         return len(ids)
+
+    def _children_first(self, page: Page, ids: list[int]) -> list[Page]:
+        """The pages below `page` (`ids`) in the order ProcessWire's recursive delete fires their
+        `deleted`: each child's subtree, then the child, children by their sort. Read only when
+        `deleted` is hooked, so a hook hears of every page a branch's delete took."""
+        kids: dict[int, list[Page]] = {}
+        for child in self.get_many(ids):
+            kids.setdefault(child.parent_id, []).append(child)
+        for siblings in kids.values():
+            siblings.sort(key=lambda child: (child.sort, child.id))
+        order: list[Page] = []
+        stack = [(page, False)]
+        while stack:
+            node, expanded = stack.pop()
+            if expanded:
+                order.append(node)
+                continue
+            stack.append((node, True))
+            stack += [(child, False) for child in reversed(kids.get(node.id, []))]
+        return order[:-1]                   # the page itself is last; its own call follows
 
     def _check_subtree_deletable(self, grants: Any, page: Page, governing: set[int | None]) -> None:
         """Refuse a recursive delete reaching a page the acting user may not delete: one below
@@ -1231,4 +1255,5 @@ class Pages(Hookable):
 
     @hookable
     def deleted(self, page: Page) -> None:
-        """Called after a page (and its subtree) was deleted."""
+        """Called after a page was deleted; a recursive delete calls it for each page of the
+        subtree, children first (ProcessWire deletes each child through Pages::delete)."""
