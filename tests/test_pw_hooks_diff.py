@@ -63,3 +63,15 @@ def test_a_recursive_delete_fires_deleted_for_every_page_children_first(site):
     events = record(site)
     assert site.pages.delete(c, recursive=True) == 4
     assert events == [("deleted", "c11"), ("deleted", "c1"), ("deleted", "c2"), ("deleted", "c")]
+
+
+def test_saved_names_the_trash_name_and_status_a_save_into_or_out_of_the_trash_changed(site):
+    # ProcessWire's saved($page, $changes): ["name", "parent", "status"] both ways (sorted here)
+    a = site.pages.add("basic-page", 1, "a", title="A")
+    changes: list[list[str]] = []
+    site.add_hook_after("Pages::saved", lambda e: changes.append(sorted(e.arguments[1])))
+    a.parent = 7
+    a.save()
+    a.parent = 1
+    a.save()
+    assert changes == [["name", "parent", "status"], ["name", "parent", "status"]]
