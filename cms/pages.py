@@ -647,6 +647,13 @@ class Pages(Hookable):
         if page.id:
             parent_before, name_before, was_trash = page._parent_before, page._name_before, page.is_trash()
             changes = self._update(page, field)
+            # a save into or out of the trash changed the name and the status too (ProcessWire's
+            # `saved` lists them), though only the parent was set
+            also = {"name"} if page.name != name_before else set()
+            if page.is_trash() != was_trash:
+                also.add("status")
+            if not also <= set(changes):
+                changes = sorted({*changes, *also})
             # in ProcessWire's order (PagesEditor::savePageFinish): saved, then renamed, moved,
             # and for a save into or out of the trash trashed or restored, as trash() and
             # restore() fire them; a hook on `saved` sees every save first
