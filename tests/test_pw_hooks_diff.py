@@ -75,3 +75,36 @@ def test_saved_names_the_trash_name_and_status_a_save_into_or_out_of_the_trash_c
     a.parent = 1
     a.save()
     assert changes == [["name", "parent", "status"], ["name", "parent", "status"]]
+
+
+def test_renamed_and_moved_hooks_see_the_previous_name_and_parent(site):
+    # ProcessWire: $page->namePrevious and $page->parentPrevious, set when the name or parent
+    # changes and kept through the save's hooks (a redirects module's `renamed` hook reads
+    # them); trash() and restore() set them too. Here the hooks saw only the new values.
+    root = site.pages.add("basic-page", 1, "hp", title="HP")
+    other = site.pages.add("basic-page", root, "other", title="Other")
+    page = site.pages.add("basic-page", root, "old", title="Old")
+    seen = []
+    for event in ("renamed", "moved", "saved"):
+        site.add_hook_after(f"Pages::{event}", lambda e, event=event: seen.append(
+            (event, e.arguments[0].name_previous, e.arguments[0].parent_previous.path
+             if e.arguments[0].parent_previous else None)))
+    assert page.name_previous is None and page.parent_previous is None
+    page.name = "new"
+    page.parent = other
+    assert page.name_previous == "old" and page.parent_previous.path == "/hp/"     # not saved yet
+    page.save()
+    assert seen == [("saved", "old", "/hp/"), ("renamed", "old", "/hp/"), ("moved", "old", "/hp/")]
+    assert page.name_previous is None and page.parent_previous is None           # saved
+    seen.clear()
+    page.trash()
+    assert seen == [("renamed", "new", "/hp/other/"), ("moved", "new", "/hp/other/")]
+    trash_name = page.name
+    seen.clear()
+    page.restore()
+    assert seen == [("renamed", trash_name, "/trash/"), ("moved", trash_name, "/trash/")]
+    assert page.name_previous is None and page.parent_previous is None
+    seen.clear()
+    page.title = "Only the title"
+    page.save()
+    assert seen == [("saved", None, None)]
