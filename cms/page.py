@@ -231,6 +231,25 @@ class Page:
         self._changed.add("parent")
 
     @property
+    def name_previous(self) -> str | None:
+        """The name this page had before a change not saved yet, and, in the hooks of the
+        save, trash or restore that changed it, the name it had before (ProcessWire's
+        `$page->namePrevious`: a `renamed` hook may keep a redirect from it); None when the
+        name did not change."""
+        kept = self.__dict__.get("_previous")
+        before = kept[0] if kept is not None else self._name_before
+        return before if self.id and before != self.name else None
+
+    @property
+    def parent_previous(self) -> Page | None:
+        """The parent this page had before a move not saved yet, and in the hooks of the save,
+        trash or restore that moved it (ProcessWire's `$page->parentPrevious`); None when it
+        did not move."""
+        kept = self.__dict__.get("_previous")
+        before = kept[1] if kept is not None else self._parent_before
+        return self.site.pages.get(before) if self.id and before != self._parent_id else None
+
+    @property
     def parents(self) -> PageArray:
         """The ancestors, home first."""
         return self.site.pages.parents_of(self)

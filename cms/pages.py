@@ -12,6 +12,7 @@ hook or value leaves nothing half-saved.
 """
 from __future__ import annotations
 
+import contextlib
 import re
 import threading
 import time
@@ -71,6 +72,21 @@ RESTORED_ON_FAILURE = ("id", "name", "_path", "_parent_id", "_parent_before", "_
                        "status", "created", "modified")
 TRASH_NAME = re.compile(r"^(\d+)\.(\d+)\.(-?\d+)_(.+)$")
 MAX_NAME = 128          # the sanitizer's limit and the column's
+
+
+@contextlib.contextmanager
+def previous(page: Page, name: str, parent_id: int) -> Iterator[None]:
+    """While a save, trash or restore runs its hooks, `page.name_previous` and
+    `page.parent_previous` say what it changed from (None for what it did not change)."""
+    held = page.__dict__.get("_previous")        # a hook's own save of the page nests
+    page.__dict__["_previous"] = (name, parent_id)
+    try:
+        yield
+    finally:
+        if held is None:
+            page.__dict__.pop("_previous", None)
+        else:
+            page.__dict__["_previous"] = held
 
 
 def is_storable(text: str) -> bool:
@@ -657,15 +673,16 @@ class Pages(Hookable):
             # in ProcessWire's order (PagesEditor::savePageFinish): saved, then renamed, moved,
             # and for a save into or out of the trash trashed or restored, as trash() and
             # restore() fire them; a hook on `saved` sees every save first
-            self.saved(page, changes)
-            if page.name != name_before:
-                self.renamed(page)
-            if page.parent_id != parent_before:
-                self.moved(page)
-            if page.is_trash() and not was_trash:
-                self.trashed(page)
-            elif was_trash and not page.is_trash():
-                self.restored(page)
+            with previous(page, name_before, parent_before):
+                self.saved(page, changes)
+                if page.name != name_before:
+                    self.renamed(page)
+                if page.parent_id != parent_before:
+                    self.moved(page)
+                if page.is_trash() and not was_trash:
+                    self.trashed(page)
+                elif was_trash and not page.is_trash():
+                    self.restored(page)
         else:
             changes = self._insert(page)
             self._hooks_after_writes(page)
@@ -993,7 +1010,7 @@ class Pages(Hookable):
         if page.template.settings.get("no_trash"):
             raise PageError(f"pages of template {page.template.name!r} cannot be trashed: "
                             f"{page.path} stays where it is")
-        with self.site.transaction():
+        with self.site.transaction(), previous(page, page._name_before, page._parent_before):
             current = self.get(page.id)
             page.name = f"{current.id}.{current.parent_id}.{current.sort}_{current.name}"
             page.parent = TRASH_ID
@@ -1033,7 +1050,7 @@ class Pages(Hookable):
                                "the trash" if parent else "gone; move this page out of the trash"))
         if grants is not None:
             self._check_add(grants, page.template, parent)
-        with self.site.transaction():
+        with self.site.transaction(), previous(page, page.name, page.parent_id):
             object.__setattr__(page, "name", name)
             object.__setattr__(page, "_parent_id", parent.id)
             object.__setattr__(page, "sort", int(sort))
