@@ -11,7 +11,7 @@ from markupsafe import Markup
 from .errors import PageError, SelectorError
 from .pagination import render_pager
 from .render import has_template_file
-from .traversal import in_parent_order, sibling_order, sorts_of, unlimited_ids, walk_limit
+from .traversal import conditions_of, in_parent_order, sibling_order, sorts_of, unlimited_ids, walk_limit
 
 if TYPE_CHECKING:
     from .site import Site
@@ -720,7 +720,9 @@ class PageArray:
         """Drop a page: by position, the page itself, its name or the pages a selector matches
         (as ProcessWire's `remove()`); this array, changed."""
         if isinstance(key, str) and any(mark in key for mark in SELECTOR_MARKS):
-            return self.not_(key)
+            found = set(self.find(key).ids())        # ProcessWire removes what find() gives
+            self._pages = [page for page in self._pages if page.id not in found]
+            return self._changed()
         gone = self.get(key)
         self._pages = [page for page in self._pages if page.id != gone.id]
         return self._changed()
@@ -980,10 +982,18 @@ class PageArray:
         return self._changed()
 
     def not_(self, selector: str) -> PageArray:
-        """Drop the pages that match `selector` and return this array: ProcessWire's `not()`
-        (a Python keyword, hence the underscore), the opposite of `filter()`."""
-        matching = {page.id for page in self.find(selector)}
+        """Drop the pages that match any condition of `selector` and return this array, as
+        ProcessWire's `not()` (a Python keyword, hence the underscore): its filterData drops a
+        page as soon as one condition matches it (`not_("template=post, featured=1")` drops
+        the posts and the featured pages; `filter()` keeps the pages matching all), then orders
+        and slices what is left by the selector's `sort=`, `start=` and `limit=`."""
+        conditions, options, paging = conditions_of(selector)
+        matching: set[int] = set()
+        for condition in conditions:
+            matching.update(self.find(", ".join([condition, *options])).ids())
         self._pages = [page for page in self._pages if page.id not in matching]
+        if paging:
+            self._pages = self.find(", ".join(paging))._pages
         return self._changed()
 
     def sort(self, keys: str) -> PageArray:

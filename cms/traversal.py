@@ -36,6 +36,38 @@ def sorts_of(selector: str) -> str:
                      and not is_sort_comparison(item) for value in item.values)
 
 
+def conditions_of(selector: str) -> tuple[list[str], list[str], list[str]]:
+    """A selector's text split as ProcessWire's `not()` reads it: each condition on its own
+    (an OR-group with the groups sharing its name), the options every one of them keeps
+    (`include=`, `check_access=`, `get_total=`), and the `sort=`, `start=` and `limit=` that
+    order and slice what is left (WireArray::filterData takes those out before it matches)."""
+    from .selectors.parser import Condition, Group, parse  # here: cms.selectors imports cms.page
+    from .selectors.plan import KEY_ALIASES, is_sort_comparison
+    items = parse(selector).items
+    ends = [item.position for item in items[1:]] + [len(selector)]
+    conditions: list[str] = []
+    options: list[str] = []
+    paging: list[str] = []
+    groups: dict[str, int] = {}             # an OR-group's name -> its place in conditions
+    for item, end in zip(items, ends):
+        text = selector[item.position:end].rstrip(" \t\r\n,")
+        if isinstance(item, Group):
+            if item.name in groups:
+                conditions[groups[item.name]] += f", {text}"
+            else:
+                groups[item.name] = len(conditions)
+                conditions.append(text)
+            continue
+        key = KEY_ALIASES.get(item.fields[0], item.fields[0]) if isinstance(item, Condition) else ""
+        if key in ("limit", "start") or (key == "sort" and not is_sort_comparison(item)):
+            paging.append(text)
+        elif key in ("include", "check_access", "get_total"):
+            options.append(text)
+        else:
+            conditions.append(text)
+    return conditions, options, paging
+
+
 def in_parent_order(selector: str, parent: Page) -> str:
     """`selector` for `parent`'s children or a page's siblings (`children()`, `child()`,
     `siblings()`), with `sort=<the parent's sortfield>` appended where it says no `sort=`, as
