@@ -40,3 +40,25 @@ def test_remove_by_selector_drops_the_matches_of_all_conditions(refs):
     assert refs.children().remove("title%=two, qty>2").explode("name") == ["r0", "r1", "r2", "r3"]
     assert refs.children().remove("qty>1, limit=1").explode("name") == ["r0", "r2", "r3"]
     assert refs.children().remove("qty>1, start=1").explode("name") == ["r0", "r1", "r3"]
+
+
+def test_implode_writes_pages_checkboxes_and_floats_as_processwire(site):
+    # ProcessWire's implode() casts each value to a string: a Page is its id, a PageArray its
+    # ids joined by "|", a checkbox 0 or 1 and a float without a ".0" it does not need. With
+    # pages as below it answers: implode(", ", "refs") -> "R1|R0", "<none>" left out;
+    # implode(", ", "parent") -> "F, F"; implode(", ", "flag") -> "1, 0";
+    # implode(", ", "price") -> "2, 1.5"
+    site.fields.add("price", "Float")
+    site.fields.add("flag", "Checkbox")
+    site.fields.add("refs", "Page", multiple=True)
+    site.templates.add("mema", fields=["title", "price", "flag", "refs"])
+    folder = site.pages.add("mema", 1, "f", title="F")
+    r0 = site.pages.add("mema", folder, "r0", title="R0")
+    r1 = site.pages.add("mema", folder, "r1", title="R1")
+    site.pages.add("mema", folder, "a", title="A", price=2.0, flag=True, refs=[r1, r0])
+    site.pages.add("mema", folder, "b", title="B", price=1.5, flag=False)
+    pages = site.pages.find("name=a|b, include=all, sort=name")
+    assert pages.implode(", ", "refs") == f"{r1.id}|{r0.id}"
+    assert pages.implode(", ", "parent") == f"{folder.id}, {folder.id}"
+    assert pages.implode(", ", "flag") == "1, 0"
+    assert pages.implode(", ", "price") == "2, 1.5"
