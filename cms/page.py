@@ -674,6 +674,24 @@ class NullPage(Page):
         return "<NullPage>"
 
 
+
+def _implode_text(value: Any) -> str:
+    """`value` as ProcessWire's implode() casts it to a string: a page is its id, pages their
+    ids joined by "|", a checkbox 1 or 0, a whole float without ".0" (PHP writes 2.0 as "2");
+    "" for no value, which implode() leaves out."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "1" if value else "0"
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    if isinstance(value, Page):
+        return str(value.id) if value.id else ""
+    if isinstance(value, PageArray):
+        return "|".join(map(str, value.ids()))
+    return str(value)
+
+
 class PageArray:
     """Pages found by a selector, with `total` (all matches), `start` and `limit` for paging.
 
@@ -945,7 +963,8 @@ class PageArray:
         """The pages' values of `field` joined by `delimiter`, pages storing none left out
         (ProcessWire's `implode(', ', 'title')`); in a template the result is escaped as any
         other text."""
-        return delimiter.join(str(value) for value in self.explode(field) if value not in (None, ""))
+        texts = (_implode_text(value) for value in self.explode(field))
+        return delimiter.join(text for text in texts if text)
 
     def find(self, selector: str) -> PageArray:
         """The pages of this array that match `selector` as a new array (ProcessWire's
