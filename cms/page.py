@@ -674,7 +674,6 @@ class NullPage(Page):
         return "<NullPage>"
 
 
-
 def _implode_text(value: Any) -> str:
     """`value` as ProcessWire's implode() casts it to a string: a page is its id, pages their
     ids joined by "|", a checkbox 1 or 0, a whole float without ".0" (PHP writes 2.0 as "2");
