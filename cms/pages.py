@@ -649,6 +649,30 @@ class Pages(Hookable):
             self.db.execute(f"RELEASE SAVEPOINT {savepoint}")
         return result
 
+    def _saved_moved(self, page: Page, changes: list[str], name_before: str, parent_before: int,
+                     was_trash: bool) -> None:
+        """The events of a save that renamed or moved the page, in ProcessWire's order
+        (PagesEditor::savePageFinish): saved, renamed, moved, and for a save into or out of
+        the trash trashed or restored, as trash() and restore() fire them; `name_previous`
+        and `parent_previous` say what it was. Such a save into or out of the trash changed
+        the name and the status too (`saved` lists them, as ProcessWire's), though only the
+        parent was set."""
+        also = {"name"} if page.name != name_before else set()
+        if page.is_trash() != was_trash:
+            also.add("status")
+        if not also <= set(changes):
+            changes = sorted({*changes, *also})
+        with previous(page, name_before, parent_before):
+            self.saved(page, changes)
+            if page.name != name_before:
+                self.renamed(page)
+            if page.parent_id != parent_before:
+                self.moved(page)
+            if page.is_trash() and not was_trash:
+                self.trashed(page)
+            elif was_trash and not page.is_trash():
+                self.restored(page)
+
     def _hooks_after_writes(self, page: Page) -> None:
         """Where an add's rows are written and its hooks are next: take the savepoint that
         `_add_undoable` waits for (named by its depth: a hook may add pages too)."""
@@ -663,26 +687,10 @@ class Pages(Hookable):
         if page.id:
             parent_before, name_before, was_trash = page._parent_before, page._name_before, page.is_trash()
             changes = self._update(page, field)
-            # a save into or out of the trash changed the name and the status too (ProcessWire's
-            # `saved` lists them), though only the parent was set
-            also = {"name"} if page.name != name_before else set()
-            if page.is_trash() != was_trash:
-                also.add("status")
-            if not also <= set(changes):
-                changes = sorted({*changes, *also})
-            # in ProcessWire's order (PagesEditor::savePageFinish): saved, then renamed, moved,
-            # and for a save into or out of the trash trashed or restored, as trash() and
-            # restore() fire them; a hook on `saved` sees every save first
-            with previous(page, name_before, parent_before):
-                self.saved(page, changes)
-                if page.name != name_before:
-                    self.renamed(page)
-                if page.parent_id != parent_before:
-                    self.moved(page)
-                if page.is_trash() and not was_trash:
-                    self.trashed(page)
-                elif was_trash and not page.is_trash():
-                    self.restored(page)
+            if page.name == name_before and page.parent_id == parent_before:
+                self.saved(page, changes)            # most saves: a field changed
+            else:
+                self._saved_moved(page, changes, name_before, parent_before, was_trash)
         else:
             changes = self._insert(page)
             self._hooks_after_writes(page)
