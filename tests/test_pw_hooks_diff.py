@@ -108,3 +108,49 @@ def test_renamed_and_moved_hooks_see_the_previous_name_and_parent(site):
     page.title = "Only the title"
     page.save()
     assert seen == [("saved", None, None)]
+
+
+STATUS_EVENTS = ("status_change_ready", "publish_ready", "unpublish_ready", "save_ready", "saved",
+                 "status_changed", "published", "unpublished")
+
+
+def test_a_status_change_fires_processwire_s_status_hooks(site):
+    # ProcessWire 3.0.256 (PagesEditor::savePageQuery and savePageFinish, Pages::statusChanged):
+    # a save whose status changed fires statusChangeReady (which calls publishReady or
+    # unpublishReady) before saveReady, and statusChanged (which calls published or
+    # unpublished) after saved; `$page->statusPrevious` is the status before. After-hooks,
+    # so an event called inside another is heard first. Here none of them existed.
+    page = site.pages.add("basic-page", 1, "st", title="St")
+    seen = []
+    for event in STATUS_EVENTS:
+        site.add_hook_after(f"Pages::{event}", lambda e, event=event: seen.append(
+            (event, e.arguments[0].status_previous)))
+    published = page.status
+    page.add_status("unpublished")
+    page.save()
+    assert seen == [("unpublish_ready", published), ("status_change_ready", published),
+                    ("save_ready", published), ("saved", published), ("unpublished", published),
+                    ("status_changed", published)]
+    seen.clear()
+    unpublished = page.status
+    page.remove_status("unpublished")
+    page.save()
+    assert seen == [("publish_ready", unpublished), ("status_change_ready", unpublished),
+                    ("save_ready", unpublished), ("saved", unpublished), ("published", unpublished),
+                    ("status_changed", unpublished)]
+    seen.clear()
+    page.add_status("hidden")
+    page.save()
+    assert seen == [("status_change_ready", published), ("save_ready", published), ("saved", published),
+                    ("status_changed", published)]
+    seen.clear()
+    page.title = "Only the title"
+    page.save()
+    assert seen == [("save_ready", None), ("saved", None)]
+    assert page.status_previous is None
+    # ProcessWire's spelling names the same events
+    heard = []
+    site.add_hook_after("Pages::statusChanged", lambda e: heard.append(e.arguments[0].name))
+    page.remove_status("hidden")
+    page.save()
+    assert heard == ["st"]
