@@ -250,6 +250,14 @@ class Page:
         return self.site.pages.get(before) if self.id and before != self._parent_id else None
 
     @property
+    def status_previous(self) -> int | None:
+        """The status this page had, in the hooks of the save that changed it
+        (`status_change_ready` ... `status_changed`: ProcessWire's `$page->statusPrevious`);
+        None elsewhere."""
+        kept = self.__dict__.get("_status_previous")
+        return kept if kept is not None and kept != self.status else None
+
+    @property
     def parents(self) -> PageArray:
         """The ancestors, home first."""
         return self.site.pages.parents_of(self)

@@ -683,6 +683,33 @@ class Pages(Hookable):
 
     @hookable
     def _save(self, page: Page, field: str | None = None) -> bool:
+        before = self._status_before(page, field)
+        if before is None:
+            return self._save_page(page, field)
+        # a status change, as ProcessWire's: statusChangeReady before saveReady, statusChanged
+        # after the save's other events; `page.status_previous` says what it was meanwhile
+        held = page.__dict__.get("_status_previous")
+        page.__dict__["_status_previous"] = before
+        try:
+            self.status_change_ready(page)
+            self._save_page(page, field)
+            self.status_changed(page)
+        finally:
+            if held is None:
+                page.__dict__.pop("_status_previous", None)
+            else:
+                page.__dict__["_status_previous"] = held
+        return True
+
+    def _status_before(self, page: Page, field: str | None) -> int | None:
+        """The stored status of a page this save gives another one (add_status, remove_status,
+        `status =`), else None: one read, only for a save that set the status."""
+        if not page.id or "status" not in page._changed or field not in (None, "status"):
+            return None
+        stored = self.db.scalar("SELECT status FROM pages WHERE id = ?", (page.id,))
+        return stored if stored is not None and stored != page.status else None
+
+    def _save_page(self, page: Page, field: str | None) -> bool:
         self.save_ready(page)
         if page.id:
             parent_before, name_before, was_trash = page._parent_before, page._name_before, page.is_trash()
@@ -1257,6 +1284,41 @@ class Pages(Hookable):
     def save_ready(self, page: Page) -> None:
         """Called when a page is about to be written, new or not (ProcessWire's saveReady): a
         hook may still change its values, and they are saved (checked as any value is)."""
+
+    @hookable
+    def status_change_ready(self, page: Page) -> None:
+        """Called before a save that changes the page's status writes, before `save_ready`
+        (`page.status_previous` is the status it had); it calls `publish_ready` or
+        `unpublish_ready` when the unpublished flag goes or comes, as ProcessWire's
+        statusChangeReady does."""
+        previous = page.status_previous          # None: a hook set the status back
+        if previous is not None and page.is_unpublished() != bool(previous & Page.STATUS_UNPUBLISHED):
+            (self.unpublish_ready if page.is_unpublished() else self.publish_ready)(page)
+
+    @hookable
+    def publish_ready(self, page: Page) -> None:
+        """Called before a save publishes an unpublished page (ProcessWire's publishReady)."""
+
+    @hookable
+    def unpublish_ready(self, page: Page) -> None:
+        """Called before a save unpublishes a published page (ProcessWire's unpublishReady)."""
+
+    @hookable
+    def status_changed(self, page: Page) -> None:
+        """Called after a save changed the page's status, after `saved` and the save's other
+        events; it calls `published` or `unpublished` when the unpublished flag went or came,
+        as ProcessWire's statusChanged does."""
+        previous = page.status_previous          # None: a hook set the status back
+        if previous is not None and page.is_unpublished() != bool(previous & Page.STATUS_UNPUBLISHED):
+            (self.unpublished if page.is_unpublished() else self.published)(page)
+
+    @hookable
+    def published(self, page: Page) -> None:
+        """Called after a save published an unpublished page (ProcessWire's published)."""
+
+    @hookable
+    def unpublished(self, page: Page) -> None:
+        """Called after a save unpublished a published page (ProcessWire's unpublished)."""
 
     @hookable
     def moved(self, page: Page) -> None:
