@@ -206,8 +206,15 @@ class Sanitizer:
         else:
             match = _LEADING_NUMBER.match("" if value is None else str(value))
             digits = match.group(1) if match else ""
+            whole = digits.lstrip("+-").isdecimal()
+            if whole:
+                # Python's int() reads at most 4,300 digits: the leading zeros go, and past
+                # PHP's integers (20 digits) the float is read, saturated below or the
+                # default past a float's range
+                digits = digits[:1].strip("0123456789") + (digits.lstrip("+-").lstrip("0") or "0")
+                whole = len(digits.lstrip("+-")) < 20
             try:
-                number = (int(digits) if digits.lstrip("+-").isdecimal()
+                number = (int(digits) if whole
                           else int(float(digits)) if digits else default)
                 if not PHP_INT_MIN <= number <= PHP_INT_MAX and math.isinf(float(digits)):
                     number = default         # 400 digits: past a float, as "1e999"
