@@ -15,3 +15,26 @@ def test_int_of_thousands_of_digits_is_past_a_float_not_a_crash():
     assert sanitizer.int("-" + "9" * 5000, min=None) == 0
     assert sanitizer.int("9" * 5000, default=7) == 7
     assert sanitizer.int(" 12" + "0" * 4400 + "abc") == 0
+
+
+def test_a_module_fieldtype_without_a_fold_column_takes_starts_ends_and_contains(site):
+    # A module's fieldtype (register_fieldtype) compares text by default and keeps no `fold`
+    # column (Fieldtype.folded is False). `^=`, `$=` and a `*=` of several words asked the
+    # fulltext emulation's words of that column ("no such column"); the phrase alone answers.
+    from cms.fieldtypes import FIELDTYPES, Fieldtype, register_fieldtype
+
+    class Plain(Fieldtype):
+        name = "TestPlainText"
+
+    register_fieldtype(Plain())
+    try:
+        site.fields.add("plain", "TestPlainText")
+        site.templates.add("item", fields=["title", "plain"])
+        site.pages.add("item", 1, "a", title="A", plain="Apple pie recipe")
+        site.pages.add("item", 1, "b", title="B", plain="Cherry tart")
+        for selector in ('plain^="Apple pie"', 'plain$="pie recipe"', 'plain*="pie recipe"',
+                         'plain^="Apple pie"|"Cherry tart"'):
+            assert "a" in [page.name for page in site.pages.find(f"template=item, {selector}")], selector
+        assert [page.name for page in site.pages.find('template=item, plain*="Cherry tart"')] == ["b"]
+    finally:
+        FIELDTYPES.pop("TestPlainText", None)
