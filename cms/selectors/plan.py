@@ -1688,6 +1688,10 @@ class Planner:
         folded = not isinstance(target, FieldColumn) or target.folded
         out: list[Any] = []
         required: dict[int, Words] = {}      # by the index of a ^=, $= or *= value in out
+        # the words are asked of the field's folded copy: a module's fieldtype may keep none
+        # (Fieldtype.folded), and then its phrase alone answers
+        field = self.site.fields.get(target.field) if isinstance(target, FieldColumn) else None
+        has_fold = field is not None and field.type.folded
         for value in values:
             if value.sub is not None:
                 raise self.error(tree, f"{name} does not take a sub-selector", value.position, value.text,
@@ -1726,7 +1730,7 @@ class Planner:
                 accents = value.text.strip() if isinstance(target, FieldColumn) and folded and regex else ""
                 out.append(Phrase(text, {"*=": "word", "^=": "start", "$=": "end"}[op],
                                   self.lead_junk(target), accents))
-                if isinstance(target, FieldColumn) and (indexed := indexed_words(op, value.text)):
+                if has_fold and (indexed := indexed_words(op, value.text)):
                     required[len(out) - 1] = indexed
             else:
                 out.append(text)
