@@ -828,9 +828,10 @@ class Pages(Hookable):
     def _free_name(self, parent_id: int, name: str, parent_path: str, exclude: int = 0) -> str:
         """`name-N` with the first free N from 1, as ProcessWire's uniquePageName tries
         `name-1`, `name-2` ... (a name taken since deleted is free again), from one query over
-        the names sharing its first half. ProcessWire gives up after five and takes a random
-        name ("fpn7shakw2"), and raises a number the name ends in (`x-5` taken: `x-6`); here
-        the numbers go on, and `x-5` becomes `x-5-1`, as DESIGN.md's `name-1` says.
+        the names sharing its first 64 characters (half the longest name, which every cut below
+        keeps). ProcessWire gives up after five and takes a random name ("fpn7shakw2"), and
+        raises a number the name ends in (`x-5` taken: `x-6`); here the numbers go on, and
+        `x-5` becomes `x-5-1`, as DESIGN.md's `name-1` says.
 
         A name too long for its number is cut first, as ProcessWire's adjustNameLength cuts it:
         at its last "-", "_" or "." near the end, so no word is split and no "--1" is left.
