@@ -2,9 +2,13 @@
 text operators, page traversal), each stated with what a user would see."""
 from __future__ import annotations
 
+from tasker_support import prepare_counter_site
+
 from cms.sanitizer import Sanitizer
 
 sanitizer = Sanitizer()
+pytest_plugins = ("tasker_fixtures",)      # fixtures: shared_site, tasker, cli
+prepare_shared_site = prepare_counter_site
 
 
 def test_int_of_thousands_of_digits_is_past_a_float_not_a_crash():
@@ -38,3 +42,12 @@ def test_a_module_fieldtype_without_a_fold_column_takes_starts_ends_and_contains
         assert [page.name for page in site.pages.find('template=item, plain*="Cherry tart"')] == ["b"]
     finally:
         FIELDTYPES.pop("TestPlainText", None)
+
+
+def test_tasks_list_takes_a_state_of_thousands_of_digits_as_an_unknown_state(tasker, cli):
+    # `tasks list --state 999...` (5,000 digits) printed Python's ValueError traceback (int()
+    # reads at most 4,300 digits) where any other unknown state is a usage error (exit 2)
+    code, _, err = cli("tasks", "list", "--state", "9" * 5000)
+    assert code == 2 and "unknown state" in err
+    code, out, err = cli("tasks", "list", "--state", "0" * 5000 + "1")      # active, as "1"
+    assert code == 0, err
