@@ -234,8 +234,9 @@ def every_arg(text: str) -> int | str:
 
 def _state(text: str) -> int:
     value = text.strip().lower()
-    if value.isdecimal() and 0 <= int(value) < len(STATE_NAMES):
-        return int(value)
+    number = value.lstrip("0") or "0"      # int() reads at most 4,300 digits
+    if value.isdecimal() and len(number) < 3 and int(number) < len(STATE_NAMES):
+        return int(number)
     if value in STATE_NAMES:
         return STATE_NAMES.index(value)
     raise UsageError(f"unknown state {text!r}; use one of {', '.join(STATE_NAMES[1:])} or 0-5; "
