@@ -51,3 +51,10 @@ def test_tasks_list_takes_a_state_of_thousands_of_digits_as_an_unknown_state(tas
     assert code == 2 and "unknown state" in err
     code, out, err = cli("tasks", "list", "--state", "0" * 5000 + "1")      # active, as "1"
     assert code == 0, err
+
+
+def test_the_tasks_screen_takes_a_state_of_thousands_of_digits_as_none(superuser):
+    # /admin/tasks/?state=999... (5,000 digits) answered 500 (int() reads at most 4,300
+    # digits), where ?state=99, no state either, is answered
+    assert superuser.get("/admin/tasks/?state=99").status == 200
+    assert superuser.get("/admin/tasks/?state=" + "9" * 5000).status == 200
