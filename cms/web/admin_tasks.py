@@ -138,7 +138,8 @@ def register(web: Web) -> None:
         state: int | str | None = None
         if state_text == SCHEDULED:
             state = SCHEDULED
-        elif state_text.isdecimal() and int(state_text) <= 10:
+        elif state_text.isdecimal() and len(state_text) < 20 and int(state_text) <= 10:
+            # (the length first: int() reads at most 4,300 digits, a longer state= is none)
             state = int(state_text)
         sort = ctx.query("sort") if ctx.query("sort") in SORTS else "created"
         direction = "asc" if ctx.query("dir") == "asc" else "desc"
