@@ -58,3 +58,12 @@ def test_the_tasks_screen_takes_a_state_of_thousands_of_digits_as_none(superuser
     # digits), where ?state=99, no state either, is answered
     assert superuser.get("/admin/tasks/?state=99").status == 200
     assert superuser.get("/admin/tasks/?state=" + "9" * 5000).status == 200
+
+
+def test_the_find_screen_shows_a_limit_of_thousands_of_digits_as_a_selector_error(superuser):
+    # /admin/find/?selector=limit=999... (5,000 digits) answered 500 (int() reads at most
+    # 4,300 digits), where limit=9999999999999 (past the most a limit may be) is shown as the
+    # selector's error
+    assert superuser.get("/admin/find/?selector=limit%3D9999999999999").status == 200
+    answer = superuser.get("/admin/find/?selector=limit%3D" + "9" * 5000)
+    assert answer.status == 200 and "limit" in answer.text
