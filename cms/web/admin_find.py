@@ -145,7 +145,8 @@ def selector_limit(selector: str) -> int | None:
     for item in items:
         if (isinstance(item, Condition) and item.fields == ("limit",) and item.operator == "="
                 and not item.negated and len(item.values) == 1
-                and item.values[0].text.isdecimal() and int(item.values[0].text) > 0):
+                and item.values[0].text.isdecimal() and len(item.values[0].text) < 20
+                and int(item.values[0].text) > 0):      # (int() reads 4,300 digits at most)
             return min(int(item.values[0].text), MAX_LIMIT)
     return None
 
