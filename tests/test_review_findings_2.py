@@ -67,3 +67,16 @@ def test_the_find_screen_shows_a_limit_of_thousands_of_digits_as_a_selector_erro
     assert superuser.get("/admin/find/?selector=limit%3D9999999999999").status == 200
     answer = superuser.get("/admin/find/?selector=limit%3D" + "9" * 5000)
     assert answer.status == 200 and "limit" in answer.text
+
+
+def test_an_id_of_thousands_of_digits_names_no_page(site):
+    # ProcessWire 3.0.256: $pages->get("999...") (5,000 digits) is a NullPage, as for 25 digits
+    # here; get(), users.get() and next_until() raised Python's ValueError (int() reads at most
+    # 4,300 digits)
+    big = "9" * 5000
+    assert not site.pages.get(big) and not site.pages.get("9" * 25)
+    assert not site.users.get(big)
+    site.templates.add("item", fields=["title"])
+    first = site.pages.add("item", 1, "a", title="A")
+    second = site.pages.add("item", 1, "b", title="B")
+    assert second in first.next_until(big)
