@@ -22,6 +22,13 @@ HOME_ID = 1
 TRASH_ID = 7
 MAX_ID = 2**63 - 1          # the largest id a page may have (a 64-bit integer, as SQLite binds)
 
+
+def id_of_digits(text: str) -> int:
+    """The page id decimal digits give, 0 (no page's) for more digits than MAX_ID has: int()
+    reads at most 4,300 of them, and ProcessWire's get("999...") is a NullPage."""
+    digits = text.strip().lstrip("0")
+    return int(digits or "0") if len(digits) <= len(str(MAX_ID)) else 0
+
 # Attributes kept on the object itself; everything else is a field value.
 _OWN = frozenset("""site _template _parent_id _parent_before id name status sort created modified
     created_users_id modified_users_id _path _values _changed _name_before _batch""".split())
@@ -395,7 +402,7 @@ class Page:
             return set()
         text = until.strip()
         if text.isdecimal():
-            return {int(text)}
+            return {id_of_digits(text)}
         if text.startswith("/"):
             return {self.site.pages.get(text).id} - {0}
         return set(unlimited_ids(self.site, f"{selector}, {text}".strip(", "), among))

@@ -31,7 +31,7 @@ from .errors import NameConflict, PageError, PageLocked, ValidationError
 from .fields import TITLE, Field
 from .fieldtypes import has_lone_surrogate
 from .hooks import Hookable, hookable
-from .page import MAX_ID, TRASH_ID, NullPage, Page, PageArray
+from .page import MAX_ID, TRASH_ID, NullPage, Page, PageArray, id_of_digits
 from .raw import Asked, RawAnswer, RawFinder
 from .sanitizer import numbered_name
 
@@ -207,7 +207,7 @@ class Pages(Hookable):
                 page = self.get_by_path(path.lower())
             return page
         elif isinstance(key, str) and key.strip().isdecimal():
-            return self.get(int(key))
+            return self.get(id_of_digits(key))
         elif isinstance(key, str):
             # As ProcessWire's get() (its findAll option): no status excludes a page, whatever
             # include= says; `status=` still filters ("/about/, include=all" is path= too).

@@ -20,7 +20,7 @@ from .access import VIEW, AccessRules, Grants
 from .db.base import in_chunks
 from .errors import NameConflict, ValidationError
 from .fields import SYSTEM_FIELDS
-from .page import NullPage, Page
+from .page import NullPage, Page, id_of_digits
 
 if TYPE_CHECKING:
     from .site import Site
@@ -138,7 +138,7 @@ class Users:
         if isinstance(key, Page):
             key = key.id
         if isinstance(key, str) and key.strip().isdecimal():
-            key = int(key)
+            key = id_of_digits(key)
         if isinstance(key, int) and not isinstance(key, bool):
             page = self.site.pages.get(key) if key > 0 else NullPage(self.site)
         elif isinstance(key, str):
