@@ -1738,10 +1738,15 @@ class Planner:
         leaf = Leaf(target, "~=" if op in WORD_OPERATORS else op, tuple(out), blank)
         if not required:
             return leaf
-        # ProcessWire narrows `^=`, `$=` and `*=` by its fulltext index first (indexed_words)
+        # ProcessWire narrows `^=`, `$=` and `*=` by its fulltext index first (indexed_words).
+        # A text the phrase matches holds those words unless a "_" glues one to another word,
+        # so only a text holding a "_" pays their regular expressions (a LIKE tells the rest:
+        # on SQLite each expression is a Python call per row)
         index_target = replace(target, folded=True)
+        no_underscore = Not(Leaf(index_target, "%=", ("_",)))
         return AnyOf(tuple(
-            AllOf((Leaf(target, op, (phrase,)), Leaf(index_target, "~=", (required[i],))))
+            AllOf((Leaf(target, op, (phrase,)),
+                   AnyOf((no_underscore, Leaf(index_target, "~=", (required[i],))))))
             if i in required else Leaf(target, op, (phrase,)) for i, phrase in enumerate(out)))
 
     def name_leaf(self, tree: Selector, op: str, values: tuple[Value, ...]) -> Leaf:
