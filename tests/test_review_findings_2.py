@@ -55,6 +55,17 @@ def test_tasks_list_takes_a_state_of_thousands_of_digits_as_an_unknown_state(tas
     assert code == 0, err
 
 
+def test_a_task_id_of_thousands_of_digits_is_no_task_not_a_crash(tasker):
+    """Every Tasker method takes a task id as text (as `tasks` commands pass it): 5,000 digits
+    raised Python's ValueError (int() reads at most 4,300), where a page id past 64 bits is
+    "not a task"."""
+    from cms.tasker import TaskError
+    with pytest.raises(TaskError, match="is not a task"):
+        tasker.get_state("9" * 5000)
+    with pytest.raises(TaskError, match="is not a task"):
+        tasker.get_state("9" * 25)
+
+
 def test_the_tasks_screen_takes_a_state_of_thousands_of_digits_as_none(superuser):
     # /admin/tasks/?state=999... (5,000 digits) answered 500 (int() reads at most 4,300
     # digits), where ?state=99, no state either, is answered
