@@ -18,7 +18,7 @@ import time
 from typing import Any
 
 from .module import Module
-from .page import Page
+from .page import ADMIN_ID, HOME_ID, NOT_FOUND_ID, TRASH_ID, Page
 from .schema import get_meta, set_meta
 
 MILESTONE = 500
@@ -117,7 +117,8 @@ def takes_the_demo(site: Any) -> bool:
     pages, module, tasks and an "admin" superuser."""
     if get_meta(site, "demo") or (site.pages.get("/about/") and site.pages.get("/dictionary/")):
         return True
-    return not site.pages.count("has_parent!=2, id!=1|2|7|27, include=all")
+    fixed = (HOME_ID, ADMIN_ID, TRASH_ID, NOT_FOUND_ID)
+    return not site.pages.count(f"has_parent!={ADMIN_ID}, id!={'|'.join(map(str, fixed))}, include=all")
 
 
 def setup_demo(site: Any, admin_name: str = "admin") -> dict[str, Any]:

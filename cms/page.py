@@ -19,7 +19,9 @@ if TYPE_CHECKING:
 
 # The tree's fixed pages: every site is made with them at these ids (schema.py).
 HOME_ID = 1
+ADMIN_ID = 2
 TRASH_ID = 7
+NOT_FOUND_ID = 27           # the 404 page
 MAX_ID = 2**63 - 1          # the largest id a page may have (a 64-bit integer, as SQLite binds)
 
 

@@ -33,7 +33,10 @@ def given_id(task: Any) -> int:
     if isinstance(task, int) and not isinstance(task, bool):
         return task
     if isinstance(task, str) and task.strip().isdecimal():
-        return int(task)
+        digits = task.strip().lstrip("0") or "0"
+        if len(digits) > len(str(MAX_ID)):         # (and int() reads at most 4,300 digits)
+            raise TaskError(f"page {digits[:20]}... is not a task")
+        return int(digits)
     raise TaskError(f"a task is a page or a page id, not {task!r}")
 
 

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 import bottle
 
+from ..page import NOT_FOUND_ID
 from ..render import Input, PageNotFound, TemplateFileMissing, has_template_file, render_page
 from ..tasker.install import TEMPLATE as TASK_TEMPLATE
 from .answers import json_response
@@ -26,7 +27,6 @@ from .task_view import public_status
 if TYPE_CHECKING:
     from .app import Context, Web
 
-NOT_FOUND_ID = 27
 MAX_PATH = 2048
 
 
