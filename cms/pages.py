@@ -89,6 +89,13 @@ def previous(page: Page, name: str, parent_id: int) -> Iterator[None]:
             page.__dict__["_previous"] = held
 
 
+def publishing_changed(page: Page) -> bool:
+    """Whether the save under way sets or clears the page's unpublished flag (False when a hook
+    set the status back: `status_previous` is None then)."""
+    previous = page.status_previous
+    return previous is not None and page.is_unpublished() != bool(previous & Page.STATUS_UNPUBLISHED)
+
+
 def is_storable(text: str) -> bool:
     """False for text no engine can hold (NUL, unpaired surrogates): PostgreSQL and the UTF-8
     encoders raise on it, so a lookup by it can only find nothing."""
@@ -1292,8 +1299,7 @@ class Pages(Hookable):
         (`page.status_previous` is the status it had); it calls `publish_ready` or
         `unpublish_ready` when the unpublished flag goes or comes, as ProcessWire's
         statusChangeReady does."""
-        previous = page.status_previous          # None: a hook set the status back
-        if previous is not None and page.is_unpublished() != bool(previous & Page.STATUS_UNPUBLISHED):
+        if publishing_changed(page):
             (self.unpublish_ready if page.is_unpublished() else self.publish_ready)(page)
 
     @hookable
@@ -1309,8 +1315,7 @@ class Pages(Hookable):
         """Called after a save changed the page's status, after `saved` and the save's other
         events; it calls `published` or `unpublished` when the unpublished flag went or came,
         as ProcessWire's statusChanged does."""
-        previous = page.status_previous          # None: a hook set the status back
-        if previous is not None and page.is_unpublished() != bool(previous & Page.STATUS_UNPUBLISHED):
+        if publishing_changed(page):
             (self.unpublished if page.is_unpublished() else self.published)(page)
 
     @hookable
