@@ -11,7 +11,15 @@ from markupsafe import Markup
 from .errors import PageError, SelectorError
 from .pagination import render_pager
 from .render import has_template_file
-from .traversal import conditions_of, in_parent_order, sibling_order, sorts_of, unlimited_ids, walk_limit
+from .traversal import (
+    conditions_of,
+    in_parent_order,
+    sibling_order,
+    sorts_of,
+    unlimited_ids,
+    walk_limit,
+    walk_plan,
+)
 
 if TYPE_CHECKING:
     from .site import Site
@@ -365,7 +373,7 @@ class Page:
             # the appended limit=1 is that find's softLimit, while the selector's own `limit=`
             # (and its `start=`) stay its window of rows, counted from the first sibling: a
             # stop outside it is none, as a page outside it has no next()
-            window = self.site.selectors.plan(selector, f"parent_id={self._parent_id}")
+            window = walk_plan(self, selector)
             if window.limit is not None:
                 order = order[window.start or 0:(window.start or 0) + window.limit]
                 at = order.index(self.id) if self.id in order else -1

@@ -75,18 +75,24 @@ MAX_NAME = 128          # the sanitizer's limit and the column's
 
 
 @contextlib.contextmanager
-def previous(page: Page, name: str, parent_id: int) -> Iterator[None]:
-    """While a save, trash or restore runs its hooks, `page.name_previous` and
-    `page.parent_previous` say what it changed from (None for what it did not change)."""
-    held = page.__dict__.get("_previous")        # a hook's own save of the page nests
-    page.__dict__["_previous"] = (name, parent_id)
+def kept_on(page: Page, key: str, value: Any) -> Iterator[None]:
+    """`page.__dict__[key]` is `value` meanwhile, then what it was (a hook's own save of the
+    page nests): what `name_previous`, `parent_previous` and `status_previous` read."""
+    held = page.__dict__.get(key)
+    page.__dict__[key] = value
     try:
         yield
     finally:
         if held is None:
-            page.__dict__.pop("_previous", None)
+            page.__dict__.pop(key, None)
         else:
-            page.__dict__["_previous"] = held
+            page.__dict__[key] = held
+
+
+def previous(page: Page, name: str, parent_id: int) -> contextlib.AbstractContextManager[None]:
+    """While a save, trash or restore runs its hooks, `page.name_previous` and
+    `page.parent_previous` say what it changed from (None for what it did not change)."""
+    return kept_on(page, "_previous", (name, parent_id))
 
 
 def publishing_changed(page: Page) -> bool:
@@ -695,17 +701,10 @@ class Pages(Hookable):
             return self._save_page(page, field)
         # a status change, as ProcessWire's: statusChangeReady before saveReady, statusChanged
         # after the save's other events; `page.status_previous` says what it was meanwhile
-        held = page.__dict__.get("_status_previous")
-        page.__dict__["_status_previous"] = before
-        try:
+        with kept_on(page, "_status_previous", before):
             self.status_change_ready(page)
             self._save_page(page, field)
             self.status_changed(page)
-        finally:
-            if held is None:
-                page.__dict__.pop("_status_previous", None)
-            else:
-                page.__dict__["_status_previous"] = held
         return True
 
     def _status_before(self, page: Page, field: str | None) -> int | None:

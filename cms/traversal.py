@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Collection
 
 if TYPE_CHECKING:
     from .page import Page
+    from .selectors.plan import Query
     from .site import Site
 
 
@@ -86,9 +87,15 @@ def unlimited_ids(site: Site, selector: str, base: str) -> list[int]:
     return engine.select_query(replace(engine.plan(selector, base), limit=None, start=None)).ids
 
 
+def walk_plan(page: Page, selector: str) -> Query:
+    """The selector planned among `page`'s siblings: its `limit=` and `start=` are what the
+    walks read of it."""
+    return page.site.selectors.plan(selector, f"parent_id={page.parent_id}")
+
+
 def walk_limit(page: Page, selector: str) -> int | None:
     """How many siblings a walk from `page` gives at most: the selector's `limit=`, or None."""
-    return page.site.selectors.plan(selector, f"parent_id={page.parent_id}").limit
+    return walk_plan(page, selector).limit
 
 
 def sibling_order(page: Page, selector: str = "", also: Collection[int] = (),

@@ -66,6 +66,7 @@ Meaning (ProcessWire's, with the choices it leaves open written down here):
 """
 from __future__ import annotations
 
+import contextlib
 import difflib
 import functools
 import math
@@ -1718,7 +1719,7 @@ class Planner:
             elif op in ("*=", "^=", "$="):
                 # `*=item_` asks the index for "item": "ItemB" matches (value_words)
                 found = value_words(text) if op == "*=" else ()
-                if len(found) == 1 and len(found[0]) >= 3:
+                if len(found) == 1 and len(found[0]) >= INDEX_MIN_LENGTH:
                     # one word its fulltext index holds (three characters or more, InnoDB's
                     # least): ProcessWire asks the index alone, for a word starting so, and
                     # the punctuation around it counts for nothing ("/path", "@site")
@@ -1918,17 +1919,13 @@ class Planner:
                 number = int(text)
             except ValueError:
                 number = self._float(text) if floats else None
-        if not whole_range and (number is None or abs(number) > INT_LIMIT) and is_sql_number(text):
-            try:
-                number = float(text)              # "1e400" is a number, past a double's range
-            except ValueError:
-                number = None
-            if number is not None and number == number and any(char.isdigit() for char in text):
-                if math.isinf(number):
-                    raise self.error(tree, f"{name}: {value.text!r} is out of range",
-                                     value.position, value.text)
-            else:
-                number = None
+        if (not whole_range and (number is None or abs(number) > INT_LIMIT) and is_sql_number(text)
+                and any(char.isdigit() for char in text)):      # not "inf" or "nan"
+            with contextlib.suppress(ValueError):
+                number = float(text)
+            if number is not None and math.isinf(number):     # "1e400": past a double's range
+                raise self.error(tree, f"{name}: {value.text!r} is out of range",
+                                 value.position, value.text)
         if number is None:
             raise self.error(tree, f"{name} needs a {'number' if floats else 'whole number'}, "
                              f"not {value.text!r}", value.position, value.text)
