@@ -641,3 +641,29 @@ def test_a_locked_pages_row_leads_to_its_unlock(site, superuser):
     row = row[:row.index("</div>")]
     assert f'href="/admin/page/{fixed.id}/edit"' in row
     assert ">Unlock</button>" in superuser.get(f"/admin/page/{fixed.id}/edit").text
+
+
+def test_a_tree_count_for_a_user_without_page_edit_leaves_out_unpublished_children(site):
+    """A user who may view but not edit saw a count of 3 beside a list of 2 (and the list's
+    total said 3): both took in an unpublished child, listed only to those who may edit it. ProcessWire's
+    page list counts such a user's children with include=hidden (PageTraversal::numChildren
+    with 1); a user holding page-edit counts unpublished ones too, as before."""
+    from cms.web.admin_pages import children_of, visible_children_of
+    site.users.add_role("viewer", permissions=["page-view"])
+    site.users.add("vi", PASSWORD, roles=["viewer"])
+    site.users.add_role("editor", permissions=["page-edit"])
+    site.users.add("ed", PASSWORD, roles=["editor"])
+    site.templates["home"].set_access(view=["guest", "viewer", "editor"], edit=["editor"])
+    section = site.pages.add("basic-page", 1, "section", title="Section")
+    site.pages.add("basic-page", section, "shown", title="Shown")
+    site.pages.add("basic-page", section, "tucked", title="Tucked").add_status(Page.STATUS_HIDDEN).save()
+    draft = site.pages.add("basic-page", section, "draft", title="Draft")
+    draft.add_status(Page.STATUS_UNPUBLISHED)
+    draft.save()
+    with site.as_user("vi"):
+        rows, total = children_of(site.pages.get(section.id), 0)
+        assert sorted(row.page.name for row in rows) == ["shown", "tucked"]
+        assert visible_children_of(site, [section.id])[section.id] == len(rows) == total == 2
+    with site.as_user("ed"):
+        rows, _ = children_of(site.pages.get(section.id), 0)
+        assert len(rows) == visible_children_of(site, [section.id])[section.id] == 3

@@ -142,7 +142,7 @@ def children_of(parent: Page, start: int, q: str = "") -> tuple[list[Node], int]
     of the page shown. A row's count of children is of those the user would see there."""
     pages = parent.site.pages
     match = f", name|title%={selector_quoted(q)}" if q else ""
-    found = pages.find(f"include=all, limit={PAGE_SIZE}, start={start}{match}",
+    found = pages.find(f"{tree_include(parent.site)}, limit={PAGE_SIZE}, start={start}{match}",
                        base=f"parent_id={parent.id}", enforce_access=True)
     counts = visible_children_of(parent.site, found.ids())
     sortable = parent.site.users.may(None, "page-sort", parent)
@@ -150,13 +150,21 @@ def children_of(parent: Page, start: int, q: str = "") -> tuple[list[Node], int]
 
 
 def visible_children_of(site: Any, ids: list[int]) -> dict[int, int]:
-    """How many children of each page the acting user would see in the tree (every status,
-    as the tree lists them, narrowed to what the user may view): one grouped count."""
+    """How many children of each page the acting user would see in the tree (the statuses
+    `tree_include` lists, narrowed to what the user may view): one grouped count."""
     if not ids or site.acting_grants() is None:
         return site.pages.num_children_of(ids)
-    counted = site.selectors.count_by_parent("include=all", enforce_access=True,
+    counted = site.selectors.count_by_parent(tree_include(site), enforce_access=True,
                                              base="parent_id=" + "|".join(map(str, ids)))
     return {page_id: counted.get(page_id, 0) for page_id in ids}
+
+
+def tree_include(site: Any) -> str:
+    """The statuses the tree lists and counts for the acting user. As ProcessWire's page list
+    (`PageTraversal::numChildren($page, 1)`), a user holding page-edit sees every status (an
+    unpublished page they may edit is listed); one who does not sees no unpublished page, so
+    their counts and totals leave those out too."""
+    return "include=all" if site.users.may(None, "page-edit") else "include=hidden"
 
 
 def home_node(ctx: Context) -> Node:
