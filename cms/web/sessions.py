@@ -187,8 +187,10 @@ class SessionCodec:
 
     def device_of(self, value: str | None, user_id: int, now: float | None = None) -> str:
         """The browser's device id when its cookie is good, was set for `user_id` and is under
-        DEVICE_MAX_AGE old, else "" (a cookie from before issue times were kept included)."""
-        if not value or value.count(".") != 1 or len(value) > 512:
+        DEVICE_MAX_AGE old, else "" (a cookie from before issue times were kept included).
+        A value that is not ASCII is none of ours: the signature check raised on it, and the
+        login that read it answered 500, before the throttle counted it."""
+        if not value or not value.isascii() or value.count(".") != 1 or len(value) > 512:
             return ""
         payload, signature = value.split(".")
         if not hmac.compare_digest(self._sign("device." + payload), signature):
