@@ -32,3 +32,22 @@ def test_a_device_cookie_that_is_no_signature_of_ours_is_ignored(site, admin_ser
                                              "current_password": "not mine"})
     assert answer.status == 400 and "not your current password" in answer.text
     client.close()
+
+
+# -- the page tree ------------------------------------------------------------------------------
+def test_the_tree_s_sort_takes_an_id_no_page_can_have_as_no_child(site, superuser):
+    """The tree's drag and drop posts the children's ids in their new order; an id past the
+    largest a page may have (30 digits, or thousands: int() reads at most 4,300) answered 500
+    (SQLite cannot bind it, PostgreSQL and MariaDB refuse it, Python's int() raised), where an
+    id that is no child of the page is refused with 400, saying so, and nothing moves."""
+    site.templates.add("item", fields=["title"])
+    first = site.pages.add("item", 1, "first", title="First")
+    second = site.pages.add("item", 1, "second", title="Second")
+    token = superuser.token()
+    for stranger in ("9" * 19, "9" * 30, "9" * 5000):
+        answer = superuser.post("/admin/page/1/sort",
+                                {"csrf_token": token, "order": f"{second.id},{stranger},{first.id}"},
+                                headers={"X-Requested-With": "fetch"})
+        assert answer.status == 400, (len(stranger), answer.status)
+        assert "is not a child of page 1" in answer.json()["message"]
+    assert site.pages.get(first.id).sort < site.pages.get(second.id).sort
