@@ -1209,9 +1209,10 @@ class Pages(Hookable):
         if grants is not None:
             self._require(grants, "page-sort", self.get(parent_id), "sort the children of")
         with self.site.transaction():
-            marks = ", ".join("?" * len(ids))
+            bound = [i for i in ids if 0 < i <= MAX_ID]    # no page has a larger id: none binds it
+            marks = ", ".join("?" * len(bound))
             current = dict(self.db.all(f"SELECT id, sort FROM pages WHERE parent_id = ? AND id IN "
-                                       f"({marks})", (parent_id, *ids)))
+                                       f"({marks})", (parent_id, *bound))) if bound else {}
             if grants is not None:
                 # a page the user may not view is not theirs to move in the order, and is
                 # answered as a page that is no child: its existence is not told
