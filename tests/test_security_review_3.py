@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from webclient import PASSWORD, Client
 
-from cms.tasker import TaskState
-
 
 # -- the known-device cookie --------------------------------------------------------------------
 def test_a_device_cookie_that_is_no_signature_of_ours_is_ignored(site, admin_server):
@@ -51,3 +49,36 @@ def test_the_tree_s_sort_takes_an_id_no_page_can_have_as_no_child(site, superuse
         assert answer.status == 400, (len(stranger), answer.status)
         assert "is not a child of page 1" in answer.json()["message"]
     assert site.pages.get(first.id).sort < site.pages.get(second.id).sort
+
+
+# -- text that is not Unicode: a lone surrogate -------------------------------------------------
+def test_task_data_holding_a_lone_surrogate_is_refused_where_the_task_is_created(site, admin_server):
+    """Whoever may start a task on a page sends its task_data as JSON text. JSON's `\\udcff`
+    escape reads as a lone surrogate, which UTF-8 cannot hold: `create` took it, stored as
+    JSON keeps it, and the task page printed it: the task page and its panel answered 500
+    ("Critical error while processing request") for everyone, the superuser too, for as long
+    as the task was kept. Such data is refused where the task is created (400, naming where
+    it is, nothing created), as a Text field refuses such text and as PHP's json_decode
+    refuses such JSON (the original Tasker's language); a character JSON writes as a pair of
+    surrogates (an emoji) is text like any other."""
+    site.users.add_role("starter", ["tasker-admin", "page-edit"])
+    site.users.add("st", PASSWORD, roles=["starter"])
+    site.templates.add("section", fields=["title"])
+    site.templates["section"].set_access(view=["guest"], edit=["starter"])
+    news = site.pages.add("section", 1, "news", title="News")
+    starter = Client(admin_server)
+    starter.login("st")
+    for data, where in (('{"note": "bad \\udcff end"}', "task_data['note']"),
+                        ('{"list": ["ok", "\\ud800"]}', "task_data['list'][1]"),
+                        ('{"bad \\udcff key": 1}', "key")):
+        refused = starter.api("create", module="WebJobs", method="count_to", pageid=str(news.id),
+                              title="Odd data", task_data=data)
+        assert refused.status == 400, (data, refused.text)
+        assert where in refused.json()["result"] and "unpaired surrogate" in refused.json()["result"]
+    assert not site.modules.get("Tasker").get_tasks(f"parent={news.id}")
+    created = starter.api("create", module="WebJobs", method="count_to", pageid=str(news.id),
+                          title="Emoji", task_data='{"note": "\\ud83d\\ude00"}')
+    assert created.status == 200, created.text
+    answer = starter.get(f"/admin/tasks/{created.json()['taskid']}/")
+    assert answer.status == 200 and "\U0001F600" in answer.text
+    starter.close()
