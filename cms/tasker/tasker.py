@@ -27,6 +27,7 @@ from functools import cached_property
 from typing import Any, ClassVar
 
 from ..errors import ModuleError, PageError, ValidationError
+from ..fieldtypes import has_lone_surrogate
 from ..hooks import Hookable, hookable
 from ..module import Module
 from ..page import MAX_ID, NullPage, Page, PageArray
@@ -187,7 +188,7 @@ class Tasker(Module, Hookable):
         if not isinstance(task_data, dict):
             raise TaskError(f"task_data must be a dict, not {type(task_data).__name__}")
         try:
-            check_json_keys(task_data)
+            check_json_data(task_data)
         except RecursionError:      # a dict or list that holds itself recurses until here
             raise TaskError("task_data holds a value JSON cannot hold: it nests too deeply "
                             "or holds itself") from None
@@ -514,15 +515,24 @@ class Tasker(Module, Hookable):
         return self.statuses.count_by_state(include_hidden)
 
 
-def check_json_keys(value: Any, where: str = "task_data") -> None:
+def check_json_data(value: Any, where: str = "task_data") -> None:
     """Refuse keys JSON would turn into text: the method would get `"1"` back for `1`, so
-    a task created with them would not run on the data it was given."""
-    if isinstance(value, dict):
+    a task created with them would not run on the data it was given. Refuse text holding an
+    unpaired surrogate (JSON's `\\udcff` escape reads as one, as the task API's `create`
+    takes it): no page can show it in UTF-8, and the task's page answered 500 for everyone;
+    a Text field refuses such text alike, and PHP's json_decode such JSON."""
+    if isinstance(value, str):
+        if has_lone_surrogate(value):
+            raise TaskError(f"{where} holds an unpaired surrogate (not valid Unicode text)")
+    elif isinstance(value, dict):
         for key, item in value.items():
             if not isinstance(key, str):
                 raise TaskError(f"{where} has the key {key!r}: JSON keeps only text keys (it "
                                 f"would come back as {str(key)!r}); use str keys")
-            check_json_keys(item, f"{where}[{key!r}]")
+            if has_lone_surrogate(key):
+                raise TaskError(f"{where} has the key {key!r}, which holds an unpaired surrogate "
+                                "(not valid Unicode text)")
+            check_json_data(item, f"{where}[{key!r}]")
     elif isinstance(value, (list, tuple)):
         for index, item in enumerate(value):
-            check_json_keys(item, f"{where}[{index}]")
+            check_json_data(item, f"{where}[{index}]")
