@@ -82,3 +82,43 @@ def test_task_data_holding_a_lone_surrogate_is_refused_where_the_task_is_created
     answer = starter.get(f"/admin/tasks/{created.json()['taskid']}/")
     assert answer.status == 200 and "\U0001F600" in answer.text
     starter.close()
+
+
+ODD_NAMES = '''
+import cms
+
+class OddNames(cms.Module):
+    """Says a file name that is not UTF-8, as os.fsdecode and os.listdir give it."""
+    info = {"title": "Odd names", "version": "1.0.0", "summary": ""}
+    task_methods = ("list_files",)
+
+    def list_files(self, page, task_data, options):
+        self.message("found " + b"caf\\xe9.txt".decode("utf-8", "surrogateescape"))
+        task_data["task_done"] = 1
+        return True
+'''
+
+
+def test_a_log_line_holding_a_lone_surrogate_is_written_and_the_step_ends(site, superuser, tmp_path):
+    """What a module says in a step goes to the task's log. A text holding a lone surrogate
+    (a file name that is not UTF-8, as Python's os functions decode it) made the log's write
+    raise at the step's end, and the writes that record a failure raised on the same lines:
+    Run now answered that the task could not be claimed, the task stayed claimed as running
+    until its lease ran out, then ran again to the same end, and its log never said why
+    (`execute_task` from Python raised UnicodeEncodeError instead of answering). The line is
+    written with the surrogate as Python writes it, `\\udce9`, and the step ends as it would
+    without it."""
+    from cms.tasker import TaskState
+    (tmp_path / "modules" / "oddnames.py").write_text(ODD_NAMES)
+    site.modules.get("OddNames")
+    created = superuser.api("create", module="OddNames", method="list_files", pageid="1",
+                            title="List the files")
+    assert created.status == 200, created.text
+    task_id = created.json()["taskid"]
+    assert superuser.api("start", task_id).status == 200
+    ran = superuser.api("run", task_id).json()
+    assert ran["result"] == "step done", ran
+    status = superuser.api("status", task_id).json()
+    assert status["task_state"] == TaskState.FINISHED and status["task_running"] == 0, status
+    assert any(line.endswith(" INFO found caf\\udce9.txt") for line in status["log"]), status["log"]
+    assert superuser.get(f"/admin/tasks/{task_id}/").status == 200
