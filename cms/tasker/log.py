@@ -44,7 +44,10 @@ def format_entries(entries: Iterable[Entry]) -> tuple[list[str], int, int]:
         elif kind == "warning":
             warnings += 1
         stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(at))
-        parts = text[:MAX_ENTRY].replace("\x00", "").replace("\r\n", "\n").split("\n")
+        # a lone surrogate (a file name os functions decoded) as Python writes it, "\\udce9":
+        # no engine stores one, and the step's end raised writing it, its task left claimed
+        text = text[:MAX_ENTRY].encode("utf-8", "backslashreplace").decode("utf-8")
+        parts = text.replace("\x00", "").replace("\r\n", "\n").split("\n")
         lines.append(f"{stamp} {LEVELS.get(kind, 'INFO')} {parts[0]}")
         lines.extend("  " + part for part in parts[1:] if part.strip())
     return lines, errors, warnings
