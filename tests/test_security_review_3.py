@@ -2,6 +2,8 @@
 test_security_findings2.py): each test failed before its fix."""
 from __future__ import annotations
 
+import html
+
 from webclient import PASSWORD, Client
 
 
@@ -122,3 +124,21 @@ def test_a_log_line_holding_a_lone_surrogate_is_written_and_the_step_ends(site, 
     assert status["task_state"] == TaskState.FINISHED and status["task_running"] == 0, status
     assert any(line.endswith(" INFO found caf\\udce9.txt") for line in status["log"]), status["log"]
     assert superuser.get(f"/admin/tasks/{task_id}/").status == 200
+
+
+def test_a_task_whose_step_kept_such_text_in_its_data_still_opens(site, superuser, tmp_path):
+    """A step may keep what it works on in task_data, as JSON keeps it (`\\udce9`); the task
+    page printed that data with the character itself, which UTF-8 cannot hold: the task page
+    and its panel answered 500 ("Critical error while processing request") for everyone, for
+    as long as the task was kept. The data is shown as JSON writes it."""
+    (tmp_path / "modules" / "oddnames.py").write_text(ODD_NAMES.replace(
+        'task_data["task_done"] = 1', 'task_data["last_file"] = "caf\\udce9.txt"\n'
+                                      '        task_data["task_done"] = 1'))
+    site.modules.get("OddNames")
+    task = site.modules.get("Tasker").create_task("OddNames", "list_files", 1, "List the files")
+    assert superuser.api("start", task.id).status == 200
+    assert superuser.api("run", task.id).json()["result"] == "step done"
+    for path in (f"/admin/tasks/{task.id}/", f"/admin/tasks/{task.id}/panel"):
+        answer = superuser.get(path)
+        assert answer.status == 200, (path, answer.text[:200])
+        assert '"last_file": "caf\\udce9.txt"' in html.unescape(answer.text)
