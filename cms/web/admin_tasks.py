@@ -269,7 +269,10 @@ def panel_values(ctx: Context, tasker: Any, task: Any) -> dict[str, Any]:
     data_text = task.get("task_data") or "{}"
     try:
         data = json.loads(data_text)
-        data_text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True)
+        # a lone surrogate a step kept (a file name os functions decoded) as JSON writes it,
+        # "\\udce9": the page's UTF-8 cannot hold the character, and the page answered 500
+        data_text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True).encode(
+            "utf-8", "backslashreplace").decode("utf-8")
     except ValueError:
         data = {}
     if not isinstance(data, dict):
