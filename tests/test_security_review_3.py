@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import html
 
-from webclient import PASSWORD, Client
+from webclient import PASSWORD, Client, prepare_site, running_server
+
+import cms
+from cms.web.app import Web
+from cms.web.auth import LoginThrottle
 
 
 # -- the known-device cookie --------------------------------------------------------------------
@@ -32,6 +36,40 @@ def test_a_device_cookie_that_is_no_signature_of_ours_is_ignored(site, admin_ser
                                              "current_password": "not mine"})
     assert answer.status == 400 and "not your current password" in answer.text
     client.close()
+
+
+def test_a_user_named_by_another_user_s_id_does_not_take_back_that_user_s_failures(site, db_url,
+                                                                                  tmp_path):
+    """Failed logins are counted per account, and a login takes back its account's count. The
+    account a typed name meant was found by `users.get(name)`, which reads a name of digits as
+    a page id (as ProcessWire's `$users->get("46")` does), while the login checks the user of
+    that name: the user named "46" shared the count of the user whose id is 46. Logging in as
+    "46" took back the other user's failures at that address, so whoever holds such an account
+    guessed the other's password without ever being slowed down (three guesses, a login of
+    their own, three guesses ...). ProcessWire's SessionLoginThrottle counts the name as
+    typed: the count is of the account that name logs in to."""
+    prepare_site(site, tmp_path)
+    site.users.add_role("editor", ["page-edit"])
+    victim = site.users.add("ed", PASSWORD, roles=["editor"])
+    site.users.add(str(victim.id), "the guesser's own password", roles=["editor"])
+    now = [1000.0]                          # the throttle's clock: no time passes between tries
+    web = Web(lambda: cms.boot(db_url, site_dir=tmp_path),
+              throttle=LoginThrottle(clock=lambda: now[0]))
+    with running_server(db_url, tmp_path, web=web) as server:
+        guesser = Client(server)
+        token = guesser.token()
+
+        def guess() -> int:
+            return guesser.post("/admin/login", {"username": "ed", "password": "a guess",
+                                                 "csrf_token": token}).status
+
+        assert [guess() for _ in range(4)] == [403, 403, 403, 429]
+        now[0] += 2                         # the wait for a fourth try (1 s) is over
+        own = Client(server)                # the guesser's own login, from the same address
+        own.login(str(victim.id), "the guesser's own password")
+        assert [guess(), guess()] == [403, 429]     # ed's fourth try, then a wait of 2 s
+        own.close()
+        guesser.close()
 
 
 # -- the page tree ------------------------------------------------------------------------------
