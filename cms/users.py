@@ -142,11 +142,20 @@ class Users:
         if isinstance(key, int) and not isinstance(key, bool):
             page = self.site.pages.get(key) if key > 0 else NullPage(self.site)
         elif isinstance(key, str):
-            name = self.site.sanitizer.page_name(key)
-            page_id = self._child_id(USERS_PATH, name) if name else None
-            page = self.site.pages.get(page_id) if page_id else NullPage(self.site)
+            return self.named(key)
         else:
             raise TypeError(f"users.get() takes a name, an id or a page, not {type(key).__name__}")
+        if not page or page.template.name != "user":
+            return NullPage(self.site)
+        return User.of(page)
+
+    def named(self, name: str) -> User | NullPage:
+        """The user of this name (sanitized as a page name), NullPage when none. A name of
+        digits is a name here, where `get` reads it as an id (as ProcessWire's get does): a
+        login checks the user of the name typed, and so must what counts its failures."""
+        clean = self.site.sanitizer.page_name(name)
+        page_id = self._child_id(USERS_PATH, clean) if clean else None
+        page = self.site.pages.get(page_id) if page_id else NullPage(self.site)
         if not page or page.template.name != "user":
             return NullPage(self.site)
         return User.of(page)

@@ -167,9 +167,10 @@ def safe_next(url: str | None) -> str:
 def throttle_key(site: Any, name: str) -> str:
     """The account a login name means, for counting failures: `Admin`, `admin.` and `admín`
     all log in as `admin` (names are sanitized as page names), so they share one counter.
-    A name that is no user counts under its sanitized spelling."""
+    A name that is no user counts under its sanitized spelling. A name of digits is the
+    user of that name, as the login checks it, never the user whose id it is."""
     clean = site.sanitizer.page_name(name) if name else ""
-    user = site.users.get(clean) if clean else None
+    user = site.users.named(clean) if clean else None
     if user:
         return f"{ACCOUNT_PREFIX}{user.id}"
     return "name:" + (clean or name.strip().lower()[:128])
