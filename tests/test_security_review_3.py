@@ -3,7 +3,9 @@ test_security_findings2.py): each test failed before its fix."""
 from __future__ import annotations
 
 import html
+import subprocess
 
+from conftest import PYTHON, ROOT
 from webclient import PASSWORD, Client, prepare_site, running_server
 
 import cms
@@ -180,3 +182,21 @@ def test_a_task_whose_step_kept_such_text_in_its_data_still_opens(site, superuse
         answer = superuser.get(path)
         assert answer.status == 200, (path, answer.text[:200])
         assert '"last_file": "caf\\udce9.txt"' in html.unescape(answer.text)
+
+
+# -- the command line ---------------------------------------------------------------------------
+def test_user_passwd_sets_the_password_of_the_user_of_that_name(site, run_env):
+    """`user passwd NAME` looked the user up with `users.get(NAME)`, which reads a name of
+    digits as a page id: `user passwd 41`, for the user named "41", gave the new password to
+    the user whose id is 41, the superuser say, and the user "41", told their new password,
+    logged in as the superuser. NAME is the user's name, as `user add NAME` made it."""
+    admin = site.users.add("admin", PASSWORD)
+    site.users.add(str(admin.id), "the intern's password", roles=[])
+    done = subprocess.run([PYTHON, str(ROOT / "run.py"), "user", "passwd", str(admin.id)],
+                          input="told to the intern\n", env=run_env, capture_output=True,
+                          text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert f"password of {str(admin.id)!r} changed" in done.stdout
+    assert site.users.authenticate("admin", PASSWORD)
+    assert site.users.authenticate(str(admin.id), "told to the intern")
+    assert not site.users.authenticate("admin", "told to the intern")
