@@ -1,4 +1,4 @@
-"""A third hostile review over HTTP (after test_security_findings.py and
+"""A third hostile review, over HTTP and the command line (after test_security_findings.py and
 test_security_findings2.py): each test failed before its fix."""
 from __future__ import annotations
 

@@ -79,7 +79,9 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 def cmd_passwd(args: argparse.Namespace) -> int:
     site = boot_from(args)
-    user = site.users[args.name]
+    user = site.users.named(args.name)      # NAME, even of digits: users[...] reads those as an id
+    if not user:
+        raise ValidationError(f"no user {args.name!r}", field="name", value=args.name, rule="exists")
     site.users.set_password(user, read_password())
     print(f"password of {user.name!r} changed")
     return 0
