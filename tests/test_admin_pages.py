@@ -556,13 +556,32 @@ def test_an_expired_form_shows_what_was_typed_and_saves_nothing(site, superuser)
     page = site.pages.add("basic-page", 1, "about", title="About")
     form = superuser.get(f"/admin/page/{page.id}/edit")
     answer = superuser.post(f"/admin/page/{page.id}/edit", {
-        "csrf_token": "stale-" + form.csrf(), "title": "Typed with care", "name": "about"})
+        "csrf_token": "stale-" + form.csrf(), "title": "Typed with care", "name": "about"},
+        headers={"Origin": f"http://127.0.0.1:{superuser.port}"})      # as a browser sends it
     assert answer.status == 403 and "nothing was saved" in answer.text
     assert 'value="Typed with care"' in answer.text
     assert site.pages.get(page.id).title == "About"
     again = superuser.post(f"/admin/page/{page.id}/edit", {
         "csrf_token": answer.csrf(), "title": "Typed with care", "name": "about"})
     assert again.status == 303 and site.pages.get(page.id).title == "Typed with care"
+
+
+def test_a_form_posted_from_another_site_is_not_shown_again_with_its_values(site, superuser):
+    """A cross-site POST to the editor (no token of this session) answered 403 but showed the
+    sender's values in the form with a fresh token and "save again to keep it": one click on
+    Save from storing them as the user's own. ProcessWire drops such a form; a form of this
+    site's own (Sec-Fetch-Site same-origin, or an Origin naming this host) keeps its input."""
+    page = site.pages.add("basic-page", 1, "about", title="About")
+    edit = f"/admin/page/{page.id}/edit"
+    posted = {"csrf_token": "forged", "title": "Planted by another site", "name": "about"}
+    for headers in ({"Origin": "https://elsewhere.example", "Sec-Fetch-Site": "cross-site"},
+                    {"Origin": "https://elsewhere.example"}, {"Origin": "null"}, {}):
+        answer = superuser.post(edit, posted, headers=headers)
+        assert answer.status == 403 and "did not come from this site" in answer.text, headers
+        assert "Planted" not in answer.text and 'value="About"' in answer.text, headers
+    own = superuser.post(edit, posted, headers={"Sec-Fetch-Site": "same-origin"})
+    assert own.status == 403 and 'value="Planted by another site"' in own.text
+    assert site.pages.get(page.id).title == "About"
 
 
 def test_the_menu_marks_the_section_the_page_belongs_to(site, superuser):

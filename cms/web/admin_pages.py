@@ -250,19 +250,25 @@ def register(web: Web) -> None:
             ctx.check_csrf()
             expired = False
         except HttpError:
-            expired = True        # the form is shown again with what was typed, not lost
+            expired = True
         page = get_page(ctx, page_id)
         ctx.require("page-edit", page)
         if is_locked(page):
             return locked(ctx, page)
-        submitted, errors = apply_form(ctx, page)
+        # An expired form of this site's own is shown again with what was typed, not lost.
+        # One posted from elsewhere is not: shown with a fresh token, its values would be one
+        # click on Save from being stored as the user's own (ProcessWire drops such a form).
+        keep_typed = not expired or ctx.from_this_site()
+        submitted, errors = apply_form(ctx, page) if keep_typed else ({}, {})
         wanted_name = page.name
         error = ""
         if expired:
             bottle.response.status = 403
             error = ("This form had expired (the session changed since it was opened, for "
                      "instance by a login in another tab), so nothing was saved. What you "
-                     "typed is below: save again to keep it.")
+                     "typed is below: save again to keep it." if keep_typed else
+                     "This form did not come from this site, so nothing was saved and what it "
+                     "sent is not shown: the page is as stored.")
         elif not errors:
             try:
                 page.save()
