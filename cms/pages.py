@@ -663,15 +663,17 @@ class Pages(Hookable):
         return result
 
     def _saved_moved(self, page: Page, changes: list[str], name_before: str, parent_before: int,
-                     was_trash: bool) -> None:
+                     status_changed: bool) -> None:
         """The events of a save that renamed or moved the page, in ProcessWire's order
-        (PagesEditor::savePageFinish): saved, renamed, moved, and for a save into or out of
-        the trash trashed or restored, as trash() and restore() fire them; `name_previous`
-        and `parent_previous` say what it was. Such a save into or out of the trash changed
-        the name and the status too (`saved` lists them, as ProcessWire's), though only the
-        parent was set."""
+        (PagesEditor::savePageFinish, then the save's callback): saved, renamed, moved,
+        status_changed, and for a save into or out of the trash (trash() and restore() are
+        such saves) trashed or restored; `name_previous` and `parent_previous` say what it
+        was. Such a save changed the name and the status too (`saved` lists them, as
+        ProcessWire's), though only the parent was set."""
+        previous_status = page.status_previous if status_changed else None
+        placed = previous_status is not None and (previous_status ^ page.status) & Page.STATUS_TRASH
         also = {"name"} if page.name != name_before else set()
-        if page.is_trash() != was_trash:
+        if placed:
             also.add("status")
         if not also <= set(changes):
             changes = sorted({*changes, *also})
@@ -681,10 +683,10 @@ class Pages(Hookable):
                 self.renamed(page)
             if page.parent_id != parent_before:
                 self.moved(page)
-            if page.is_trash() and not was_trash:
-                self.trashed(page)
-            elif was_trash and not page.is_trash():
-                self.restored(page)
+            if status_changed:
+                self.status_changed(page)
+            if placed:
+                (self.trashed if page.is_trash() else self.restored)(page)
 
     def _hooks_after_writes(self, page: Page) -> None:
         """Where an add's rows are written and its hooks are next: take the savepoint that
@@ -703,27 +705,58 @@ class Pages(Hookable):
         # after the save's other events; `page.status_previous` says what it was meanwhile
         with kept_on(page, "_status_previous", before):
             self.status_change_ready(page)
-            self._save_page(page, field)
-            self.status_changed(page)
-        return True
+            return self._save_page(page, field, status_changed=True)
 
     def _status_before(self, page: Page, field: str | None) -> int | None:
-        """The stored status of a page this save gives another one (add_status, remove_status,
-        `status =`), else None: one read, only for a save that set the status."""
-        if not page.id or "status" not in page._changed or field not in (None, "status"):
+        """The stored status of a page this save gives another one, else None: a status set
+        (add_status, remove_status, `status =`), or a new parent in or out of the trash, which
+        sets or clears the trash bit (`_place`). One read, only for a save that set either."""
+        if not page.id or field not in (None, "status", "parent"):
             return None
-        stored = self.db.scalar("SELECT status FROM pages WHERE id = ?", (page.id,))
-        return stored if stored is not None and stored != page.status else None
+        sets_status = "status" in page._changed and field != "parent"
+        moves = ("parent" in page._changed and field != "status"
+                 and page.parent_id != page._parent_before)
+        if not sets_status and not moves:
+            return None
+        stored, *place, parent_status = self.db.one(
+            "SELECT status, parent_id, sort, name, (SELECT status FROM pages WHERE id = ?) "
+            "FROM pages WHERE id = ?", (page.parent_id, page.id)) or (None, None, None, None, None)
+        if stored is None:
+            return None
+        if moves and parent_status is not None:
+            into_trash = page.parent_id == TRASH_ID or bool(parent_status & Page.STATUS_TRASH)
+            if into_trash != bool(stored & Page.STATUS_TRASH):
+                self._place(page, into_trash, *place)
+        return stored if stored != page.status else None
 
-    def _save_page(self, page: Page, field: str | None) -> bool:
+    @staticmethod
+    def _place(page: Page, into_trash: bool, parent_id: int, sort: int, name: str) -> None:
+        """A page a save takes into the trash or out of it, made ready before the save's hooks
+        (which see it as it will be stored), as ProcessWire's save calls trash() or restore()
+        first: into it, the name restore() reads back (`ID.PARENT.SORT_name`) and the trash
+        bit; out of it, the trash bit cleared and, unless the save names it otherwise, its own
+        name and sort back (a name taken meanwhile is made unique when it is written).
+        `parent_id`, `sort` and `name` are what is stored."""
+        if into_trash:
+            object.__setattr__(page, "name", f"{page.id}.{parent_id}.{sort}_{name}")
+            object.__setattr__(page, "status", page.status | Page.STATUS_TRASH)
+            return
+        if page.name == page._name_before and (trashed := TRASH_NAME.match(page.name)):
+            object.__setattr__(page, "name", trashed.group(4))
+            object.__setattr__(page, "sort", int(trashed.group(3)))
+        object.__setattr__(page, "status", page.status & ~Page.STATUS_TRASH)
+
+    def _save_page(self, page: Page, field: str | None, status_changed: bool = False) -> bool:
         self.save_ready(page)
         if page.id:
-            parent_before, name_before, was_trash = page._parent_before, page._name_before, page.is_trash()
+            parent_before, name_before = page._parent_before, page._name_before
             changes = self._update(page, field)
             if page.name == name_before and page.parent_id == parent_before:
                 self.saved(page, changes)            # most saves: a field changed
+                if status_changed:
+                    self.status_changed(page)
             else:
-                self._saved_moved(page, changes, name_before, parent_before, was_trash)
+                self._saved_moved(page, changes, name_before, parent_before, status_changed)
         else:
             changes = self._insert(page)
             self._hooks_after_writes(page)
@@ -863,12 +896,14 @@ class Pages(Hookable):
             changed &= {only_field}
         now, stamp = self._now()
         core = changed & {"name", "status", "sort", "parent"}
+        placing = page.__dict__.get("_placing")      # trash() or restore(), which checked their rights
+        checked = changed - {"parent"} if placing else changed
         grants = self.site.acting_grants()
-        if grants is not None and changed and not self._own_profile(page, changed):
-            self._check_update(grants, page, core)
-            self._check_references(page, [n for n in changed if page.template.has_field(n)])
+        if grants is not None and checked and not self._own_profile(page, checked):
+            self._check_update(grants, page, core & checked)
+            self._check_references(page, [n for n in checked if page.template.has_field(n)])
         if {"name", "parent"} & core:
-            self._move(page)
+            self._move(page, placing or "move")
         if "status" in core:
             checked_status(page, db.scalar("SELECT status FROM pages WHERE id = ?", (page.id,)))
         if core - {"name", "parent"}:
@@ -956,20 +991,7 @@ class Pages(Hookable):
             raise PageError(f"cannot move {old_path} under itself or one of its descendants ({parent_path})")
         if page.parent_id != page._parent_before:
             self._check_children_allowed(parent_template, page.parent_id, page.template)
-        if (moving and reason == "move" and parent_path.startswith(TRASH_PATH)
-                and not old_path.startswith(TRASH_PATH)):
-            # moved into the trash by a save: trashed as trash() does (ProcessWire's
-            # PagesEditor::save calls trash() so), with the name restore() reads back
-            before = db.one("SELECT parent_id, sort FROM pages WHERE id = ?", (page.id,))
-            page.name = f"{page.id}.{before[0]}.{before[1]}_{page._name_before or page.name}"
-        sort = page.sort
-        if (moving and reason == "move" and old_path.startswith(TRASH_PATH)
-                and not parent_path.startswith(TRASH_PATH) and page.name == page._name_before
-                and (trashed := TRASH_NAME.match(page.name))):
-            # moved out of the trash by a save: its own name and sort back, as restore() gives
-            # them (ProcessWire's PagesEditor::save calls restore() so); a name taken meanwhile
-            # is made unique below
-            page.name, sort = trashed.group(4), int(trashed.group(3))
+        sort = page.sort     # a page taken into or out of the trash has its name and sort (_place)
         name = page.name
         if not name:
             raise ValidationError("a page name cannot be empty", field="name", value=name, rule="name")
@@ -1052,21 +1074,9 @@ class Pages(Hookable):
         if page.template.settings.get("no_trash"):
             raise PageError(f"pages of template {page.template.name!r} cannot be trashed: "
                             f"{page.path} stays where it is")
-        with self.site.transaction(), previous(page, page._name_before, page._parent_before):
-            current = self.get(page.id)
-            page.name = f"{current.id}.{current.parent_id}.{current.sort}_{current.name}"
-            page.parent = TRASH_ID
-            self._move(page, reason="trash")
-            # a trash is a save in ProcessWire: `modified` says when (the trash lists by it)
-            now, stamp = self._now()
-            self.db.execute("UPDATE pages SET modified = ?, modified_users_id = ? WHERE id = ?",
-                            (stamp, self.site.user_id, page.id))
-            object.__setattr__(page, "modified", now)
-            self.renamed(page)              # it has its trash name: renamed, moved, trashed,
-            self.moved(page)                # as ProcessWire's trash() saves it
-            self.trashed(page)
-        page._changed.clear()
-        return page
+        # a trash is a save of the page under the trash (ProcessWire's trash() saves it so): its
+        # events, its `modified`, and whatever else the page holds unsaved
+        return self._save_placed(page, TRASH_ID, "trash")
 
     @hookable
     def restore(self, page: Page) -> Page:
@@ -1084,7 +1094,7 @@ class Pages(Hookable):
                                 "out of the trash")
             raise PageError(f"page {page.id} cannot be restored: its name {page.name!r} no longer "
                             "says where it came from; move it out of the trash instead")
-        _, parent_id, sort, name = match.groups()
+        parent_id = match.group(2)
         parent = self.get(int(parent_id))
         if not parent or parent.is_trash():
             raise PageError(f"page {page.id} cannot be restored: its old parent {parent_id} is "
@@ -1092,17 +1102,21 @@ class Pages(Hookable):
                                "the trash" if parent else "gone; move this page out of the trash"))
         if grants is not None:
             self._check_add(grants, page.template, parent)
-        with self.site.transaction(), previous(page, page.name, page.parent_id):
-            object.__setattr__(page, "name", name)
-            object.__setattr__(page, "_parent_id", parent.id)
-            object.__setattr__(page, "sort", int(sort))
-            self._move(page, reason="restore")
-            self.db.execute("UPDATE pages SET sort = ? WHERE id = ?", (int(sort), page.id))
-            object.__setattr__(page, "sort", int(sort))
-            self.renamed(page)              # its own name back: renamed, moved, restored
-            self.moved(page)
-            self.restored(page)
-        page._changed.clear()
+        return self._save_placed(page, parent.id, "restore")
+
+    def _save_placed(self, page: Page, parent_id: int, reason: str) -> Page:
+        """Save `page` under `parent_id` for trash() or restore() (`reason`), which checked the
+        user's rights to it: the save gives it its trash name, or its name and sort back
+        (`_place`), and fires the save's events; on failure the page object is as it was."""
+        held_parent, held_changes = page._parent_id, set(page._changed)
+        page.parent = parent_id
+        try:
+            with kept_on(page, "_placing", reason):
+                self.save(page)
+        except BaseException:
+            object.__setattr__(page, "_parent_id", held_parent)
+            page.__dict__["_changed"] = held_changes
+            raise
         return page
 
     def _set_subtree_status(self, page: Page, bit: int, on: bool) -> None:
