@@ -6,9 +6,18 @@ by printing what its API returned; each test's comment says what it answered.
 """
 from __future__ import annotations
 
+import json
+
+import pytest
+
+import cms
+from cms.tasker import TaskError
+
 # Our names of the Pages events of a save (ProcessWire's in snake_case: saveReady is save_ready)
 SAVE_EVENTS = ("add", "trash", "restore", "save", "status_change_ready", "save_ready", "saved",
                "renamed", "moved", "status_changed", "trashed", "restored", "added")
+FIELD_EVENTS = ("save_field", "save_field_ready", "save_page_or_field_ready", "saved_field",
+                "saved_page_or_field")
 
 
 def record_before(site, names=SAVE_EVENTS) -> list[str]:
@@ -110,3 +119,91 @@ def test_a_trash_by_a_user_who_may_not_move_pages_is_still_allowed(site):
         assert note.is_trash()
         note.restore()
     assert site.pages.get(note.id).path == "/f/n/"
+
+
+def test_one_field_saved_fires_processwire_s_save_field_events(site):
+    # ProcessWire: $page->save('title') (and setAndSave('title', ...), $pages->saveField())
+    # fires saveField, saveFieldReady, savePageOrFieldReady, savedField, savedPageOrField, and
+    # not save, saveReady or saved. Here save("title") fired save, save_ready and saved.
+    page = site.pages.add("basic-page", 1, "a", title="A")
+    events = record_before(site, SAVE_EVENTS + FIELD_EVENTS)
+    fields: list[tuple] = []
+    site.add_hook_after("Pages::saveFieldReady", lambda e: fields.append(("ready", e.arguments[1].name)))
+    site.add_hook_after("Pages::savedField", lambda e: fields.append(("saved", e.arguments[1].name)))
+    site.add_hook_after("Pages::savePageOrFieldReady", lambda e: fields.append(("either", e.arguments[1])))
+    site.add_hook_after("Pages::savedPageOrField", lambda e: fields.append(("either", e.arguments[1])))
+    page.title = "T1"
+    page.save("title")
+    assert events == list(FIELD_EVENTS)
+    assert fields == [("ready", "title"), ("either", "title"), ("saved", "title"), ("either", ["title"])]
+    assert site.pages.get(page.id).title == "T1"
+    events.clear()
+    page.set_and_save("title", "T2")
+    site.pages.save(page.set("title", "T3"), "title")
+    assert events == list(FIELD_EVENTS) * 2
+    assert site.pages.get(page.id).title == "T3"
+
+
+def test_every_save_fires_save_page_or_field_ready_and_saved_page_or_field(site):
+    # ProcessWire: a whole save fires savePageOrFieldReady after saveReady and
+    # savedPageOrField (with the changes) after saved; $page->save('name') is such a save
+    # (a property, not a field: Pages::save with noFields), so is an add
+    events = record_before(site, SAVE_EVENTS + FIELD_EVENTS)
+    changes: list[list[str]] = []
+    site.add_hook_after("Pages::savedPageOrField", lambda e: changes.append(sorted(e.arguments[1])))
+    page = site.pages.add("basic-page", 1, "a", title="A")
+    assert events == ["add", "save", "save_ready", "save_page_or_field_ready", "saved",
+                      "saved_page_or_field", "added"]
+    events.clear()
+    page.name = "b"
+    page.save("name")
+    assert events == ["save", "save_ready", "save_page_or_field_ready", "saved",
+                      "saved_page_or_field", "renamed"]
+    events.clear()
+    page.title = "B"
+    page.save()
+    assert events == ["save", "save_ready", "save_page_or_field_ready", "saved", "saved_page_or_field"]
+    assert changes[1:] == [["name"], ["title"]]
+
+
+def test_a_hook_after_a_field_s_write_that_fails_takes_the_write_back(site):
+    # a savedField hook runs after the field is written: one that fails must leave nothing
+    # of that save, inside a caller's transaction too (it takes a savepoint, as `saved` does)
+    page = site.pages.add("basic-page", 1, "a", title="A")
+
+    def refuse(event):
+        raise ValueError("no")
+    hook = site.add_hook_after("Pages::savedField", refuse)
+    page.title = "Kept out"
+    with pytest.raises(ValueError):
+        page.save("title")
+    assert site.pages.get(page.id).title == "A"
+    with site.transaction():
+        other = site.pages.add("basic-page", 1, "b", title="B")
+        with pytest.raises(ValueError):
+            page.save("title")
+        assert site.pages.get(page.id).title == "A"
+    site.remove_hook(hook)
+    assert site.pages.get(other.id).title == "B"
+
+
+def test_a_running_task_s_data_saved_alone_is_refused_as_in_a_whole_save(site):
+    # Tasker refuses a save that changes a running task's task_data (its steps write it);
+    # a one-field save, `page.save("task_data")`, fires no save_ready now, as in ProcessWire,
+    # and must still be refused
+    class Counter(cms.Module):
+        info = {"title": "Counter", "version": "1.0.0", "summary": ""}
+
+        def count(self, page, task_data, options):
+            return True
+
+    site.modules.register(Counter)
+    tasker = site.modules.get("Tasker")
+    task = tasker.create_task(Counter, "count", site.pages.get(1), "Count")
+    site.db.execute("UPDATE tasker_tasks SET running = 1 WHERE pages_id = ?", (task.id,))
+    page = site.pages.get(task.id)
+    data = json.loads(page.get("task_data"))
+    page.set("task_data", json.dumps({**data, "note": "edited"}))
+    with pytest.raises(TaskError, match=f"task {task.id} is running in a step"):
+        page.save("task_data")
+    assert "note" not in json.loads(site.pages.get(task.id).get("task_data"))
