@@ -63,11 +63,12 @@ INSERT_PAGE = ("INSERT INTO pages (parent_id, templates_id, name, status, sort, 
 INSERT_PATH = "INSERT INTO pages_paths (pages_id, path) VALUES (?, ?)"
 TRASH_PATH = "/trash/"
 # The hooks that run in a save once it has written (method, timing): one of them that fails
-# must take the save's writes back with it. Hooks on `save_ready`, and before `save`, run
-# before the first write.
-AFTER_WRITE_HOOKS = {("save", "after")} | {(method, when) for when in ("before", "after")
-                                           for method in ("added", "saved", "moved", "renamed", "trashed",
-                                                          "restored")}
+# must take the save's writes back with it. Hooks on `save_ready`, `save_field_ready`,
+# `save_page_or_field_ready`, and before `save` and `save_field`, run before the first write.
+AFTER_WRITE_HOOKS = {("save", "after"), ("save_field", "after")} | {
+    (method, when) for when in ("before", "after")
+    for method in ("added", "saved", "saved_field", "saved_page_or_field", "moved", "renamed",
+                   "trashed", "restored")}
 RESTORED_ON_FAILURE = ("id", "name", "_path", "_parent_id", "_parent_before", "_name_before", "sort",
                        "status", "created", "modified")
 TRASH_NAME = re.compile(r"^(\d+)\.(\d+)\.(-?\d+)_(.+)$")
@@ -625,11 +626,13 @@ class Pages(Hookable):
     def _save_restoring(self, page: Page, field: str | None, savepoint: bool) -> bool:
         """Run the save; on failure put the page object back as it was before."""
         before = page.__dict__.copy()
+        # one field of a saved page is ProcessWire's saveField, with events of its own
+        save = self._save_field if field and page.id and page.template.has_field(field) else self._save
         try:
             if not savepoint:
-                return self._save(page, field)
+                return save(page, field)
             with self.site.transaction():
-                return self._save(page, field)
+                return save(page, field)
         except BaseException:
             page.__dict__.update({attr: before[attr] for attr in RESTORED_ON_FAILURE})
             raise
@@ -679,6 +682,7 @@ class Pages(Hookable):
             changes = sorted({*changes, *also})
         with previous(page, name_before, parent_before):
             self.saved(page, changes)
+            self.saved_page_or_field(page, changes)
             if page.name != name_before:
                 self.renamed(page)
             if page.parent_id != parent_before:
@@ -695,6 +699,22 @@ class Pages(Hookable):
         if stack and stack[-1][0] is page:
             stack[-1][1:] = [f"cms_add_{len(stack)}", page.id]
             self.db.savepoint(stack[-1][1])
+
+    @hookable
+    def _save_field(self, page: Page, field: str) -> bool:
+        """Save one field of a saved page (`page.save("title")`), as ProcessWire's saveField:
+        its events are `save_field_ready` and `saved_field` (given the Field), not the whole
+        save's `save_ready` and `saved`; `save_page_or_field_ready` and `saved_page_or_field`
+        come with either. Other changes wait for the next save()."""
+        definition = self.site.fields[field]
+        self.save_field_ready(page, definition)
+        self.save_page_or_field_ready(page, field)
+        changes = self._update(page, field)
+        self.saved_field(page, definition)
+        self.saved_page_or_field(page, [field])
+        page.__dict__.setdefault("_written", set()).update(changes)    # as _save_page keeps it
+        page._changed.discard(field)
+        return True
 
     @hookable
     def _save(self, page: Page, field: str | None = None) -> bool:
@@ -748,11 +768,13 @@ class Pages(Hookable):
 
     def _save_page(self, page: Page, field: str | None, status_changed: bool = False) -> bool:
         self.save_ready(page)
+        self.save_page_or_field_ready(page)
         if page.id:
             parent_before, name_before = page._parent_before, page._name_before
             changes = self._update(page, field)
             if page.name == name_before and page.parent_id == parent_before:
                 self.saved(page, changes)            # most saves: a field changed
+                self.saved_page_or_field(page, changes)
                 if status_changed:
                     self.status_changed(page)
             else:
@@ -761,6 +783,7 @@ class Pages(Hookable):
             changes = self._insert(page)
             self._hooks_after_writes(page)
             self.saved(page, changes)
+            self.saved_page_or_field(page, changes)
             self.added(page)
         # what this save wrote is not known to be stored until the outermost commit (Page.set)
         page.__dict__.setdefault("_written", set()).update(changes)
@@ -1308,6 +1331,17 @@ class Pages(Hookable):
         hook may still change its values, and they are saved (checked as any value is)."""
 
     @hookable
+    def save_field_ready(self, page: Page, field: Field) -> None:
+        """Called before one field of a page is written (`page.save("title")`), as
+        ProcessWire's saveFieldReady; a whole save calls `save_ready` instead."""
+
+    @hookable
+    def save_page_or_field_ready(self, page: Page, field: str = "") -> None:
+        """Called before any save writes, after `save_ready` (`field` is "") or
+        `save_field_ready` (`field` names the one saved), as ProcessWire's
+        savePageOrFieldReady: the hook for code that must see every save."""
+
+    @hookable
     def status_change_ready(self, page: Page) -> None:
         """Called before a save that changes the page's status writes, before `save_ready`
         (`page.status_previous` is the status it had); it calls `publish_ready` or
@@ -1358,6 +1392,16 @@ class Pages(Hookable):
     def saved(self, page: Page, changes: list[str]) -> None:
         """Called after a page was saved, with the names of what changed: before `added`,
         `renamed`, `moved`, `trashed` and `restored`, as ProcessWire's Pages::saved."""
+
+    @hookable
+    def saved_field(self, page: Page, field: Field) -> None:
+        """Called after one field of a page was written, as ProcessWire's savedField; a whole
+        save calls `saved` instead."""
+
+    @hookable
+    def saved_page_or_field(self, page: Page, changes: list[str]) -> None:
+        """Called after any save wrote, after `saved` or `saved_field`, with the names of what
+        changed (the one field of a field's save), as ProcessWire's savedPageOrField."""
 
     @hookable
     def trashed(self, page: Page) -> None:

@@ -94,7 +94,8 @@ class Tasker(Module, Hookable):
         schema.install(self.site)
 
     def init(self) -> None:
-        self.site.add_hook_before("Pages::saveReady", self._running_data_is_the_steps)
+        # every save, a whole one or of task_data alone (`page.save("task_data")`)
+        self.site.add_hook_before("Pages::savePageOrFieldReady", self._running_data_is_the_steps)
         self.site.add_hook_after("Pages::trashed", lambda event: self.lifecycle.kill_trashed(
             event.argument(0)))
 
@@ -102,8 +103,9 @@ class Tasker(Module, Hookable):
         """A page save that changes the task_data of a task a step is running is refused: the
         step writes its own task_data at its saves and its end, so the edit would be lost
         without a word (save_progress refuses so too). Suspend the task first."""
-        page = event.argument(0)
-        if not (page.id and page.is_changed("task_data") and page.template.name == self.TEMPLATE):
+        page, field = event.argument(0), event.argument(1, "")
+        if not (page.id and page.is_changed("task_data") and field in ("", "task_data")
+                and page.template.name == self.TEMPLATE):
             return
         # Under the row's lock until the save commits: a claim meanwhile passes the task by
         # (server engines) or waits (SQLite), so no step starts from the data being replaced.
