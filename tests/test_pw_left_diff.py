@@ -207,3 +207,21 @@ def test_a_running_task_s_data_saved_alone_is_refused_as_in_a_whole_save(site):
     with pytest.raises(TaskError, match=f"task {task.id} is running in a step"):
         page.save("task_data")
     assert "note" not in json.loads(site.pages.get(task.id).get("task_data"))
+
+
+@pytest.mark.parametrize("event", ["status_changed", "unpublished"])
+def test_a_failing_hook_after_a_status_change_takes_the_save_back_in_a_transaction(site, event):
+    # status_changed (and the unpublished it calls) runs after the save wrote, now also in
+    # trash() and restore(): one that fails must take the save back, inside a caller's
+    # transaction too, where a save takes a savepoint only for such hooks
+    page = site.pages.add("basic-page", 1, "a", title="A")
+
+    def refuse(e):
+        raise ValueError("no")
+    site.add_hook_after(f"Pages::{event}", refuse)
+    with site.transaction():
+        page.add_status("unpublished")
+        with pytest.raises(ValueError):
+            page.save()
+    assert not site.pages.get(page.id).is_unpublished()
+    assert page.is_unpublished() and page.is_changed("status")     # still to be saved, as before
