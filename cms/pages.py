@@ -68,7 +68,7 @@ TRASH_PATH = "/trash/"
 AFTER_WRITE_HOOKS = {("save", "after"), ("save_field", "after")} | {
     (method, when) for when in ("before", "after")
     for method in ("added", "saved", "saved_field", "saved_page_or_field", "moved", "renamed",
-                   "trashed", "restored")}
+                   "status_changed", "published", "unpublished", "trashed", "restored")}
 RESTORED_ON_FAILURE = ("id", "name", "_path", "_parent_id", "_parent_before", "_name_before", "sort",
                        "status", "created", "modified")
 TRASH_NAME = re.compile(r"^(\d+)\.(\d+)\.(-?\d+)_(.+)$")
