@@ -225,3 +225,21 @@ def test_a_failing_hook_after_a_status_change_takes_the_save_back_in_a_transacti
             page.save()
     assert not site.pages.get(page.id).is_unpublished()
     assert page.is_unpublished() and page.is_changed("status")     # still to be saved, as before
+
+
+def test_implode_writes_floats_and_dates_as_processwire_casts_them(site):
+    # ProcessWire's implode() casts each value with PHP's (string): a float to 14 significant
+    # digits, in exponent form from 1e14 up and below 1e-4 ("1.5E+14,1.0E-7"); a Datetime
+    # field's value, its timestamp ("1704448800"). Here "150000000000000,1e-07" and
+    # "2024-01-05 10:00:00+00:00".
+    site.fields.add("price", "Float")
+    site.fields.add("when", "Datetime")
+    site.templates.add("item", fields=["title", "price", "when"])
+    prices = (1.5e14, 1e-7, 3141590000000.0, 1e14, 7e20, 0.999999, 9.99999e-7, -1e-11, 550000000.0, 0.0001)
+    for number, price in enumerate(prices):
+        site.pages.add("item", 1, f"p{number}", title="P", price=price,
+                       when="2024-01-05 10:00:00" if number == 0 else None)
+    items = site.pages.find("template=item, sort=name")
+    assert items.implode(",", "price") == ("1.5E+14,1.0E-7,3141590000000,1.0E+14,7.0E+20,0.999999,"
+                                            "9.99999E-7,-1.0E-11,550000000,0.0001")
+    assert items.implode(",", "when") == "1704448800"          # pages storing none left out
