@@ -388,13 +388,23 @@ class Float(Integer):
         return number
 
 
+def php_float_text(number: float) -> str:
+    """PHP's `(string)` of a float (its `precision` of 14): 14 significant digits, in exponent
+    form from 1e14 up and below 1e-4, with a decimal in its mantissa ("1.5E+14", "1.0E-7",
+    "0.0001", "2"), as ProcessWire writes a number into text (implode())."""
+    text = f"{number:.14G}"
+    mantissa, exponent_form, exponent = text.partition("E")
+    if not exponent_form:
+        return text
+    return f"{mantissa if '.' in mantissa else mantissa + '.0'}E{int(exponent):+d}"
+
+
 def php_float(number: float) -> float:
     """`number` as ProcessWire stores a Float with no precision set: FieldtypeFloat::sleepValue
     rounds it to as many decimals as PHP's text of it shows (14 significant digits), at least
     one (getPrecision): a computed 0.1 + 0.2 is 0.3, which `price=0.3` finds, and a number
     whose text shows no decimal (12345678901234.56, or any from 1e14 up) keeps one."""
-    text = f"{number:.14g}"                       # PHP's (string) of a float: precision 14
-    digits, _, exponent = text.partition("e")
+    digits, _, exponent = php_float_text(number).partition("E")
     decimals = len(digits.partition(".")[2].rstrip("0")) - int(exponent or 0)
     return round(number, max(decimals, 1))
 

@@ -9,6 +9,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 from markupsafe import Markup
 
 from .errors import PageError, SelectorError
+from .fieldtypes import php_float_text
 from .pagination import render_pager
 from .render import has_template_file
 from .traversal import (
@@ -701,14 +702,17 @@ class NullPage(Page):
 
 def _implode_text(value: Any) -> str:
     """`value` as ProcessWire's implode() casts it to a string: a page is its id, pages their
-    ids joined by "|", a checkbox 1 or 0, a whole float without ".0" (PHP writes 2.0 as "2");
-    "" for no value, which implode() leaves out."""
+    ids joined by "|", a checkbox 1 or 0, a float as PHP writes one ("2", "1.5E+14"), a date
+    its timestamp (ProcessWire's value of a Datetime field); "" for no value, which
+    implode() leaves out."""
     if value is None:
         return ""
     if isinstance(value, bool):
         return "1" if value else "0"
-    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
-        return str(int(value))
+    if isinstance(value, float):
+        return php_float_text(value)
+    if isinstance(value, datetime):
+        return str(int(value.timestamp()))
     if isinstance(value, Page):
         return str(value.id) if value.id else ""
     if isinstance(value, PageArray):
