@@ -243,3 +243,18 @@ def test_implode_writes_floats_and_dates_as_processwire_casts_them(site):
     assert items.implode(",", "price") == ("1.5E+14,1.0E-7,3141590000000,1.0E+14,7.0E+20,0.999999,"
                                             "9.99999E-7,-1.0E-11,550000000,0.0001")
     assert items.implode(",", "when") == "1704448800"          # pages storing none left out
+
+
+@pytest.mark.parametrize("selector", ["limit=-3", "start=-2", "start=-5, limit=2", "start=3, limit=-2"])
+def test_a_negative_limit_or_start_is_refused_saying_how_to_take_the_last_pages(site, selector):
+    # ProcessWire counts a negative limit= or start= from the end (limit=-3: the last three
+    # matches), in the database and in a PageArray's find() and filter(), with answers that
+    # disagree between the two (README's differences). Here a SelectorError, which did not
+    # say how to ask for the last pages.
+    for name in "abcd":
+        site.pages.add("basic-page", 1, name, title=name.upper())
+    with pytest.raises(cms.SelectorError, match=r"from 0 to .*last N.*sort=-.*limit=N"):
+        site.pages.find(f"parent=1, {selector}")
+    with pytest.raises(cms.SelectorError, match=r"last N"):
+        site.pages.find("parent=1").find(selector)
+    assert site.pages.find("parent=1, sort=-name, limit=3").explode("name")[::-1] == ["b", "c", "d"]
