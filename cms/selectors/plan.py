@@ -1077,8 +1077,12 @@ class Planner:
         value = item.values[0]
         text = value.text.strip()
         if not text.isdecimal() or not text.isascii() or len(text) > len(str(COUNT_MAX)):
+            # ProcessWire counts a negative limit or start from the end (README's differences)
+            hint = ("for the last N matches, sort the other way and take the first N "
+                    "(sort=-title, limit=N)" if text.startswith("-") and item.fields[0] in ("limit", "start")
+                    else "")
             raise self.error(tree, f"{item.fields[0]} must be a whole number from 0 to {COUNT_MAX}",
-                             value.position, text)
+                             value.position, text, hint)
         return int(text)
 
     def get_total_value(self, tree: Selector, item: Condition) -> bool:
