@@ -258,3 +258,22 @@ def test_a_negative_limit_or_start_is_refused_saying_how_to_take_the_last_pages(
     with pytest.raises(cms.SelectorError, match=r"last N"):
         site.pages.find("parent=1").find(selector)
     assert site.pages.find("parent=1, sort=-name, limit=3").explode("name")[::-1] == ["b", "c", "d"]
+
+
+def test_setting_a_status_name_or_sort_a_page_has_already_changes_nothing(site):
+    # ProcessWire: on a hidden page, addStatus('hidden'), $page->name = $page->name and
+    # $page->sort = $page->sort track no change: the save's `saved` lists none. Here `saved`
+    # listed status, name and sort.
+    page = site.pages.add("basic-page", 1, "a", title="A")
+    page.add_status("hidden")
+    page.save()
+    changes: list[list[str]] = []
+    site.add_hook_after("Pages::saved", lambda e: changes.append(sorted(e.arguments[1])))
+    page.add_status("hidden")
+    page.name = "A"                 # the name it has, as a page name spells it
+    page.sort = page.sort
+    assert not page.is_changed()
+    page.save()
+    page.remove_status("hidden")
+    page.save()
+    assert changes == [[], ["status"]]
