@@ -110,6 +110,9 @@ class Page:
                 value = self.site.sanitizer.page_name(value)
             elif name in ("status", "sort") and not isinstance(value, int):
                 raise PageError(f"page {name} must be an integer, not {value!r}")
+            if (self.id and name in ("name", "status", "sort") and name not in self._changed
+                    and value == self.__dict__.get(name)):
+                return      # what it has: no change, as ProcessWire tracks one only when it differs
             object.__setattr__(self, name, value)
             self._changed.add(name)
         else:
