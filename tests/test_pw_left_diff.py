@@ -277,3 +277,20 @@ def test_setting_a_status_name_or_sort_a_page_has_already_changes_nothing(site):
     page.remove_status("hidden")
     page.save()
     assert changes == [[], ["status"]]
+
+
+def test_find_one_of_a_trashed_page_reads_the_first_include_given(site):
+    # ProcessWire's findOne asks the selector's first include= (Selectors::getSelectorByField)
+    # whether a page viewable() refuses (a trashed one, even to the superuser) may pass:
+    # findOne("include=trash, has_parent=/trash/, include=all") is a NullPage, with the
+    # include=all first the page; find() takes include=all either way. Here include=all
+    # anywhere let it pass.
+    page = site.pages.add("basic-page", 1, "t", title="T")
+    page.trash()
+    assert site.pages.find_one("include=trash, has_parent=/trash/, include=all").id == 0
+    assert site.pages.find_one("include=all, has_parent=/trash/, include=trash") == page
+    assert site.pages.find_one("include=hidden, has_parent=/trash/, include=all").id == 0
+    for selector in ("include=trash, has_parent=/trash/, include=all",
+                     "include=all, has_parent=/trash/, include=trash"):
+        assert site.pages.find(selector).explode("id") == [page.id]
+    assert site.pages.find_one("include=trash, has_parent=/trash/, check_access=0") == page
