@@ -338,7 +338,7 @@ class Pages(Hookable):
         the acting user may not view (unpublished, and not theirs to edit) or a trashed page
         (whoever asks, unless it is unpublished too and theirs to edit) is given only where the
         selector says include=all or check_access=0, or include=unpublished for a page they
-        could view were it published."""
+        could view were it published; of several include=, the first one written says it."""
         if selector == "" and base is None:
             return NullPage(self.site)      # ProcessWire's findOne(""): nothing to find
         engine = self.site.selectors
@@ -355,7 +355,7 @@ class Pages(Hookable):
         if page.is_trash() and not (unpublished and editor) \
                 or not page.is_trash() and unpublished and not page.viewable():
             query = engine.plan(selector, base)
-            if query.check_access and query.include != "all" and not (
+            if query.check_access_given is not False and query.include != "all" and not (
                     query.include == "unpublished" and not page.is_trash()
                     and self.site.users.may(None, "page-view", published(page))):
                 return NullPage(self.site)

@@ -294,3 +294,6 @@ def test_find_one_of_a_trashed_page_reads_the_first_include_given(site):
                      "include=all, has_parent=/trash/, include=trash"):
         assert site.pages.find(selector).explode("id") == [page.id]
     assert site.pages.find_one("include=trash, has_parent=/trash/, check_access=0") == page
+    # and the first check_access= (check_access=0, check_access=1: the page; the other way, none)
+    assert site.pages.find_one("include=trash, has_parent=/trash/, check_access=0, check_access=1") == page
+    assert site.pages.find_one("include=trash, has_parent=/trash/, check_access=1, check_access=0").id == 0

@@ -510,7 +510,10 @@ class Query:
     start: int | None = None       # None: the selector gives no start= (pagination may set it)
     check_access: bool = True
     access: Any = None
-    include: str | None = None     # the include= that prevails (ProcessWire's findOne asks it)
+    # the first include= and check_access= written (None: none), which ProcessWire's findOne
+    # asks of a page viewable() refuses (Selectors::getSelectorByField gives the first)
+    include: str | None = None
+    check_access_given: bool | None = None
     get_total: bool = True         # get_total=0: `.total` is the number found, as ProcessWire's
     # A sub-query that ProcessWire runs as a find of its own for the acting user: a [...]
     # sub-selector (unless it says check_access=0 or include=all), two dots, `children.f` of a
@@ -872,8 +875,10 @@ class Planner:
         sorts: list[Sort] = []
         limit: int | None = None
         start: int | None = None
-        include: str | None = None
+        include: str | None = None            # the include= that prevails
+        first_include: str | None = None
         check_access: bool | None = None      # as check_access= says, when it says
+        first_check_access: bool | None = None
         get_total = True
         max_status: int | None = None
         has_parent_key = False
@@ -903,11 +908,15 @@ class Planner:
                     elif key == "start":
                         start = self.count_value(tree, item)
                     elif key == "include":
-                        include = prevailing_include(include, self.include_value(tree, item))
+                        named = self.include_value(tree, item)
+                        first_include = first_include or named
+                        include = prevailing_include(include, named)
                     elif key == "get_total":
                         get_total = self.get_total_value(tree, item)
                     else:
                         check_access = self.count_value(tree, item) != 0   # check_access=0|1
+                        first_check_access = (check_access if first_check_access is None
+                                              else first_check_access)
                     continue
                 # sort>2 counts as a sort asked (PageFinder::initStatus's $hasSort): no
                 # parent's order is added for it
@@ -952,7 +961,8 @@ class Planner:
         return Query(where, self.threshold(include, max_status), tuple(sorts), limit, start,
                      # include=all lifts the access check unless check_access= says otherwise
                      check_access=include != "all" if check_access is None else check_access,
-                     include=include, get_total=get_total)
+                     include=first_include, check_access_given=first_check_access,
+                     get_total=get_total)
 
     def owned(self, name: str, conditions: list[tuple[Selector, Condition]], include: str | None,
               check_access: bool | None) -> Node:
