@@ -297,3 +297,18 @@ def test_find_one_of_a_trashed_page_reads_the_first_include_given(site):
     # and the first check_access= (check_access=0, check_access=1: the page; the other way, none)
     assert site.pages.find_one("include=trash, has_parent=/trash/, check_access=0, check_access=1") == page
     assert site.pages.find_one("include=trash, has_parent=/trash/, check_access=1, check_access=0").id == 0
+
+
+def test_explode_of_a_date_and_the_name_of_an_untitled_page_are_ours_as_the_readme_says(site):
+    # kept differences (README): ProcessWire's explode('when') gives timestamps (1704448800),
+    # here the datetimes page.get() gives; its add() with a blank title names the page
+    # untitled-page (a title of spaces untitled-<time digits>, punctuation alone refused),
+    # here untitled, untitled-1 ..., the title stored as given
+    from datetime import UTC, datetime
+    site.fields.add("when", "Datetime")
+    site.templates.add("event", fields=["title", "when"])
+    site.pages.add("event", 1, "e", title="E", when="2024-01-05 10:00:00")
+    assert site.pages.find("template=event").explode("when") == [datetime(2024, 1, 5, 10, tzinfo=UTC)]
+    names = [site.pages.add("basic-page", 1, title=title).name for title in ("", "   ", "!!!")]
+    assert names == ["untitled", "untitled-1", "untitled-2"]
+    assert site.pages.get("/untitled-2/").title == "!!!"
