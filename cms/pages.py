@@ -730,7 +730,8 @@ class Pages(Hookable):
     def _status_before(self, page: Page, field: str | None) -> int | None:
         """The stored status of a page this save gives another one, else None: a status set
         (add_status, remove_status, `status =`), or a new parent in or out of the trash, which
-        sets or clears the trash bit (`_place`). One read, only for a save that set either."""
+        sets or clears the trash bit; such a page is made ready here, before the save's hooks
+        (`_place`). One read, only for a save that set either."""
         if not page.id or field not in (None, "status", "parent"):
             return None
         sets_status = "status" in page._changed and field != "parent"
