@@ -1,0 +1,52 @@
+"""Loose ends a review left: Tasker methods that each read a task id their own way, numbers
+of more digits than Python reads, a status save that read the stored status twice, a task of
+a module that cannot install, and runner options below what a runner can work with."""
+from __future__ import annotations
+
+import pytest
+from tasker_support import make_task
+
+from cms.tasker import TaskError
+
+pytest_plugins = ("tasker_fixtures",)      # fixtures: shared_site, tasker, cli
+
+# What no Tasker method may take for a task: not a page, an int nor an id as text (46.0 and
+# "46.5" are no page's id, True is no number of a page)
+NOT_IDS = [46.0, "46.5", "46.0", True, None, "abc"]
+# Ids no page has: past 64 bits, as an int or as text, and past the 4,300 digits int() reads
+NO_TASKS = [10**30, "9" * 25, "9" * 5000, 10**5000]
+
+
+@pytest.mark.parametrize("bad", NOT_IDS, ids=repr)
+def test_get_status_refuses_what_is_no_task_id_as_every_tasker_method_does(tasker, bad):
+    """get_status read the id by hand (`int(task)`): 46.0 gave task 46's status, True page
+    1's (None), "46.5" and "abc" raised ValueError, None TypeError, where get_state, get_log,
+    get_task_by_id ... all raise TaskError ("a task is a page or a page id, not ...")."""
+    task = make_task(tasker, activate=False)
+    bad = float(task.id) if bad == 46.0 else bad
+    with pytest.raises(TaskError, match="a task is a page or a page id") as expected:
+        tasker.get_state(bad)
+    with pytest.raises(TaskError) as raised:
+        tasker.get_status(bad)
+    assert str(raised.value) == str(expected.value)
+    with pytest.raises(TaskError) as raised:
+        tasker.get_statuses([task.id, bad])
+    assert str(raised.value) == str(expected.value)
+
+
+@pytest.mark.parametrize("missing", NO_TASKS, ids=["int-30-digits", "25-digits", "5000-digits",
+                                                   "int-10**5000"])
+def test_an_id_no_page_has_is_no_task_to_every_tasker_method(tasker, missing):
+    """An id no page can have is "no task" in each method's own words: get_task_by_id a
+    NullPage, get_status None, get_statuses leaves it out, the others TaskError "is not a
+    task". get_status raised ValueError for 5,000 digits, get_task_by_id TaskError for 25 (and
+    a NullPage for the same number as an int), and for the int 10**5000 every method raised
+    ValueError writing its message ("Exceeds the limit (4300 digits) for integer string
+    conversion")."""
+    task = make_task(tasker, activate=False)
+    assert not tasker.get_task_by_id(missing)
+    assert tasker.get_status(missing) is None
+    assert list(tasker.get_statuses([task.id, missing])) == [task.id]
+    for method in (tasker.get_state, tasker.get_log, tasker.stop_task, tasker.get_details):
+        with pytest.raises(TaskError, match="is not a task"):
+            method(missing)
