@@ -482,14 +482,16 @@ class Tasker(Module, Hookable):
         """Tasks finished, failed and waited per minute; see TaskLog.get_activity."""
         return self.logs.get_activity(minutes, newest, now)
 
-    def get_status(self, task: Page | int, log: bool = True) -> TaskStatus | None:
+    def get_status(self, task: Page | int | str, log: bool = True) -> TaskStatus | None:
         """The task's status as stored now, in one read (None: no such task, or trashed).
-        Takes the task page as the other methods do, or its id."""
-        return self.statuses.get_status(task.id if isinstance(task, Page) else task, log)
+        Takes the task as every other method does (a page, its id, or its id as text), and
+        refuses what is no id (46.0, True, "abc") with the same TaskError."""
+        return self.statuses.get_status(given_id(task), log)
 
-    def get_statuses(self, task_ids: Iterable[int]) -> dict[int, TaskStatus]:
-        """The statuses of many tasks (without their logs), by id, in one query."""
-        return self.statuses.get_statuses(task_ids)
+    def get_statuses(self, task_ids: Iterable[int | str | Page]) -> dict[int, TaskStatus]:
+        """The statuses of many tasks (without their logs), by id, in one query; each id
+        taken as get_status takes it."""
+        return self.statuses.get_statuses([given_id(task_id) for task_id in task_ids])
 
     def get_details(self, task: Page | int) -> dict[str, Any]:
         """The task's runtime figures (module, method, priority, attempts, failures, running, runner,
