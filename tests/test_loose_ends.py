@@ -50,3 +50,58 @@ def test_an_id_no_page_has_is_no_task_to_every_tasker_method(tasker, missing):
     for method in (tasker.get_state, tasker.get_log, tasker.stop_task, tasker.get_details):
         with pytest.raises(TaskError, match="is not a task"):
             method(missing)
+
+
+# -- numbers of thousands of digits ----------------------------------------------------------------
+BIG = "9" * 5000
+SHOWN = "99999999999999999999... (5,000 digits)"     # how every message shows such a number
+
+
+def test_get_total_of_thousands_of_digits_counts_as_get_total_1(tasker):
+    """find("get_total=999...") (5,000 digits) raised Python's ValueError (int() reads at most
+    4,300 digits), where get_total=2, any number but 0, counts."""
+    site = tasker.site
+    assert site.pages.find("get_total=" + BIG).total == site.pages.find("get_total=2").total > 0
+
+
+def test_numbers_past_what_python_writes_out_are_refused_naming_the_setting(tasker):
+    """save_config(max_running=10**5000) and an Integer field's min=10**5000 raised ValueError
+    while writing their messages (str() writes at most 4,300 digits), where 10**30 is
+    refused naming the setting; -10**5000 and 10**5000 are numbers, past the range."""
+    from cms import ValidationError
+    site = tasker.site
+    with pytest.raises(ValidationError, match="max_running") as raised:
+        site.modules.save_config("Tasker", max_running=10**5000)
+    assert "a number of 5,001 digits" in str(raised.value)
+    with pytest.raises(ValidationError, match="min") as raised:
+        site.fields.add("loose_min", "Integer", min=-10**5000)
+    assert "-a number of 5,001 digits" in str(raised.value)
+    assert not site.fields.get("loose_min")
+
+
+@pytest.mark.parametrize("where", ["task id", "setting", "Integer min", "Integer value",
+                                   "Page value", "tasks show"])
+def test_a_number_of_thousands_of_digits_is_shown_alike_in_every_message(tasker, cli, where):
+    """Each place that refuses a number of thousands of digits wrote it its own way: 40 digits
+    and "...", 20 and "...", 30, the whole number, a repr cut at 77 characters, or
+    "<a int too long to write>". One style now: its first 20 digits and how many it has."""
+    from cms import ValidationError
+    site = tasker.site
+    if not site.templates.get("loose"):
+        site.fields.add("loose_refs", "Page")
+        site.fields.add("loose_hits", "Integer")
+        site.templates.add("loose", fields=["title", "loose_refs", "loose_hits"])
+    if where == "tasks show":
+        code, _, err = cli("tasks", "show", BIG)
+        assert code == 2 and SHOWN in err, err
+        return
+    calls = {
+        "task id": lambda: tasker.get_state(BIG),
+        "setting": lambda: site.modules.save_config("Tasker", max_running=BIG),
+        "Integer min": lambda: site.fields.add("loose_low", "Integer", min=BIG),
+        "Integer value": lambda: site.pages.add("loose", 1, title="Odd", loose_hits=BIG),
+        "Page value": lambda: site.pages.add("loose", 1, title="Odd", loose_refs=BIG),
+    }
+    with pytest.raises((TaskError, ValidationError)) as raised:
+        calls[where]()
+    assert SHOWN in str(raised.value), raised.value
