@@ -72,10 +72,10 @@ def test_numbers_past_what_python_writes_out_are_refused_naming_the_setting(task
     site = tasker.site
     with pytest.raises(ValidationError, match="max_running") as raised:
         site.modules.save_config("Tasker", max_running=10**5000)
-    assert "a number of 5,001 digits" in str(raised.value)
+    assert "... (5,001 digits)" in str(raised.value)
     with pytest.raises(ValidationError, match="min") as raised:
         site.fields.add("loose_min", "Integer", min=-10**5000)
-    assert "-a number of 5,001 digits" in str(raised.value)
+    assert "-... (5,001 digits)" in str(raised.value)
     assert not site.fields.get("loose_min")
 
 
@@ -105,3 +105,24 @@ def test_a_number_of_thousands_of_digits_is_shown_alike_in_every_message(tasker,
     with pytest.raises((TaskError, ValidationError)) as raised:
         calls[where]()
     assert SHOWN in str(raised.value), raised.value
+
+
+@pytest.mark.parametrize("where", ["setting", "Text maxlength", "Integer min"])
+def test_a_number_typed_with_two_minus_signs_is_refused_as_no_number(tasker, where):
+    """"--5" passed the checks that strip every leading "-" (`lstrip("-")`) and reached int():
+    a field's maxlength or min raised ValueError, and a setting was called "at most
+    9223372036854775807 either way ... not --5...", where it is no whole number."""
+    from cms import ValidationError
+    site = tasker.site
+    calls = {
+        "setting": ("max_running must be a whole number",
+                    lambda: site.modules.save_config("Tasker", max_running="--5")),
+        "Text maxlength": ("maxlength must be 1..700",
+                           lambda: site.fields.add("loose_text", "Text", maxlength="--5")),
+        "Integer min": ("min '--5' is not a whole number",
+                        lambda: site.fields.add("loose_int", "Integer", min="--5")),
+    }
+    said, call = calls[where]
+    with pytest.raises(ValidationError) as raised:
+        call()
+    assert said in str(raised.value).replace("'max_running'", "max_running"), raised.value
