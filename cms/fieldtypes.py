@@ -15,6 +15,7 @@ import unicodedata
 from datetime import date, datetime, timezone
 from typing import TYPE_CHECKING, Any
 
+from .digits import SHOWN_DIGITS, int_of_digits, shown_number
 from .errors import ValidationError
 
 if TYPE_CHECKING:
@@ -115,12 +116,17 @@ class Fieldtype:
             db.create_index(table, "fold" if self.folded else "data")
 
     def invalid(self, field: Field, value: Any, rule: str, detail: str) -> ValidationError:
-        try:
-            shown = repr(value)
-        except ValueError:       # an int of more digits than Python writes out (4,300)
-            shown = f"<a {type(value).__name__} too long to write>"
-        if len(shown) > 80:
-            shown = shown[:77] + "..."
+        if (isinstance(value, int) and not isinstance(value, bool)
+                or isinstance(value, str) and len(value) > SHOWN_DIGITS
+                and value.strip().lstrip("+-").isdecimal()):
+            shown = shown_number(value)
+        else:
+            try:
+                shown = repr(value)
+            except ValueError:   # a list holding an int of more digits than Python writes out
+                shown = f"<a {type(value).__name__} too long to write>"
+            if len(shown) > 80:
+                shown = shown[:77] + "..."
         return ValidationError(f"field {field.name!r}: {shown} {detail}", field=field.name,
                                value=value, rule=rule)
 
@@ -304,7 +310,8 @@ class Integer(Fieldtype):
                                       f"{'whole ' if self.kind == 'int' else ''}number",
                                       field=field_name, value=value, rule=key)
             if self.kind == "int" and abs(number) > self.LIMIT:     # no value gets past it
-                raise ValidationError(f"field {field_name!r}: {key} {str(value)[:40]} is out of "
+                shown = shown_number(value if isinstance(value, str) else number)
+                raise ValidationError(f"field {field_name!r}: {key} {shown} is out of "
                                       f"range: a whole number here is between {-self.LIMIT:,} "
                                       f"and {self.LIMIT:,}", field=field_name, value=value, rule=key)
             merged[key] = number
@@ -329,10 +336,10 @@ class Integer(Fieldtype):
         elif isinstance(value, str):
             if not WHOLE_NUMBER.match(value):
                 raise self.invalid(field, value, "integer", "is not a whole number")
-            digits = value.strip().split(".")[0]
-            if len(digits.lstrip("+-").lstrip("0")) > 19:      # past LIMIT (and Python reads
-                raise self.out_of_range(field, value)           # at most 4,300 digits)
-            value = int(digits)
+            number = int_of_digits(value.strip().split(".")[0])
+            if abs(number) > self.LIMIT:        # shown as typed, not as the number read
+                raise self.out_of_range(field, value)
+            value = number
         elif not isinstance(value, int):
             raise self.invalid(field, value, "integer", "is not a whole number")
         low, high = field.settings.get("min"), field.settings.get("max")
@@ -560,13 +567,15 @@ class PageRef(Fieldtype):
                     raise self.invalid(field, value, "page", f"names a page that does not exist: {item}")
                 item = page
             elif isinstance(item, str) and item.isdecimal() and item.isascii():
-                if len(item.lstrip("0")) > 19:       # no page's id (and more digits than
-                    raise self.invalid(field, value, "page",          # Python may read)
-                                       f"names a page that does not exist: {item[:30]}")
-                item = int(item)
+                number = int_of_digits(item)
+                if number > MAX_ID:           # shown as typed, not as the number read
+                    raise self.invalid(field, value, "page", "names a page that does not "
+                                       f"exist: {shown_number(item)}")
+                item = number
             if isinstance(item, int) and not isinstance(item, bool) and item > 0:
                 if item > MAX_ID:
-                    raise self.invalid(field, value, "page", "names a page that does not exist")
+                    raise self.invalid(field, value, "page", "names a page that does not "
+                                       f"exist: {shown_number(item)}")
                 numbers.append(item)
             found.append(item)
         missing = sorted(set(numbers) - pages.existing(numbers)) if numbers else []
@@ -591,8 +600,8 @@ class PageRef(Fieldtype):
                 ids.append(item.id)
             elif isinstance(item, int) and not isinstance(item, bool) and item > 0:
                 ids.append(item)
-            elif isinstance(item, str) and item.isdecimal() and int(item) > 0:
-                ids.append(int(item))
+            elif isinstance(item, str) and item.isdecimal() and int_of_digits(item) > 0:
+                ids.append(int_of_digits(item))
             else:
                 raise self.invalid(field, value, "page", "is not a page, a page id or a page's path")
         ids = list(dict.fromkeys(ids))   # each page once, where first given (a PageArray there)
@@ -689,13 +698,8 @@ def whole_number(value: Any) -> int | None:
         return value
     if isinstance(value, float) and value.is_integer():
         return int(value)
-    if isinstance(value, str) and value.strip().lstrip("-").isdecimal():
-        text = value.strip()
-        if len(text.lstrip("-").lstrip("0")) > 19:
-            # past every 64-bit limit, which callers refuse as out of their range (and
-            # Python reads at most 4,300 digits)
-            return -2**63 - 1 if text.startswith("-") else 2**63
-        return int(text)
+    if isinstance(value, str) and value.strip().removeprefix("-").isdecimal():
+        return int_of_digits(value)      # past 64 bits: callers refuse it as out of their range
     return None
 
 

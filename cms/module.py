@@ -3,9 +3,8 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from .digits import INT64_MAX, int_of_digits, shown_number
 from .errors import ValidationError
-
-INT64_MAX = 2**63 - 1       # the largest integer every engine's columns and SQLite's binding hold
 
 if TYPE_CHECKING:
     from .site import Site
@@ -56,8 +55,9 @@ class Module:
             # Runners bind settings into SQL: a number past a 64-bit integer stopped every one
             # of them ("Python int too large to convert to SQLite INTEGER").
             if isinstance(number, int) and not isinstance(number, bool) and abs(number) > INT64_MAX:
+                shown = shown_number(value if isinstance(value, str) else number)
                 raise ValidationError(f"setting {key!r} must be at most {INT64_MAX} either way "
-                                      f"(what a database integer holds), not {str(value)[:40]}",
+                                      f"(what a database integer holds), not {shown}",
                                       field=key, value=value, rule="range")
             if isinstance(number, (int, float)) and not isinstance(number, bool):
                 if (low is not None and number < low) or (high is not None and number > high):
@@ -118,13 +118,8 @@ def converted_setting(key: str, value: Any, default: Any) -> Any:
     elif kind is int:
         if isinstance(value, int) or (is_number and float(value).is_integer()):
             return int(value)
-        if text is not None and text.lstrip("-").isdecimal():
-            try:
-                return int(text)
-            except ValueError:      # more digits than Python converts (4,300)
-                raise ValidationError(f"setting {key!r} must be at most {INT64_MAX} either way "
-                                      f"(what a database integer holds), not {text[:40]}...",
-                                      field=key, value=value, rule="range") from None
+        if text is not None and text.removeprefix("-").isdecimal():
+            return int_of_digits(text)      # past 64 bits, refused by the range check
     elif kind is float:
         if is_number:
             return float(value)

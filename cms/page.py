@@ -8,6 +8,7 @@ from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
 
 from markupsafe import Markup
 
+from .digits import INT64_MAX, int_of_digits
 from .errors import PageError, SelectorError
 from .fieldtypes import php_float_text
 from .pagination import render_pager
@@ -31,14 +32,14 @@ HOME_ID = 1
 ADMIN_ID = 2
 TRASH_ID = 7
 NOT_FOUND_ID = 27           # the 404 page
-MAX_ID = 2**63 - 1          # the largest id a page may have (a 64-bit integer, as SQLite binds)
+MAX_ID = INT64_MAX          # the largest id a page may have (a 64-bit integer, as SQLite binds)
 
 
 def id_of_digits(text: str) -> int:
-    """The page id decimal digits give, 0 (no page's) for more digits than MAX_ID has: int()
-    reads at most 4,300 of them, and ProcessWire's get("999...") is a NullPage."""
-    digits = text.strip().lstrip("0")
-    return int(digits or "0") if len(digits) <= len(str(MAX_ID)) else 0
+    """The page id decimal digits give, 0 (no page's) past MAX_ID, however many digits:
+    ProcessWire's get("999...") is a NullPage."""
+    number = int_of_digits(text)
+    return number if number <= MAX_ID else 0
 
 # Attributes kept on the object itself; everything else is a field value.
 _OWN = frozenset("""site _template _parent_id _parent_before id name status sort created modified

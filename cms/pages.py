@@ -253,8 +253,8 @@ class Pages(Hookable):
         """The page a person typed: an id (ASCII digits) or a path; a NullPage for anything
         else. Unlike get(), never a name or a selector: "about" names no page here."""
         text = text.strip()
-        if text.isascii() and text.isdecimal() and len(text) <= 18:
-            return self.get(int(text))
+        if text.isascii() and text.isdecimal():
+            return self.get(id_of_digits(text))
         return self.get_by_path(text)
 
     def nearest_by_path(self, path: str, below: int) -> tuple[Page, list[str]]:

@@ -29,6 +29,7 @@ import unicodedata
 from datetime import datetime, timezone
 from typing import Any
 
+from ..digits import int_of_digits, shown_number
 from ..errors import CmsError
 from ..notices import printable
 from ..selectors.plan import COUNT_MAX
@@ -136,23 +137,26 @@ def _tasker(args: argparse.Namespace) -> Any:
     return site.modules.get("Tasker")
 
 
-def task_id(text: str) -> int:
-    """An ID argument: a malformed one is bad usage (exit 2), as argparse reports it."""
+def task_id(text: str) -> str:
+    """An ID argument, its digits without leading zeros (every Tasker method takes an id as
+    text, and a message shows it as typed, however long); a malformed one is bad usage
+    (exit 2), as argparse reports it."""
     value = str(text).strip()
-    if not value.isdecimal() or int(value) <= 0:
-        raise argparse.ArgumentTypeError(f"a task id is a positive whole number, not {text!r}")
-    return int(value)
+    if not value.isdecimal() or int_of_digits(value) <= 0:
+        raise argparse.ArgumentTypeError(f"a task id is a positive whole number, not "
+                                         f"{shown_number(value) if value.isdecimal() else repr(text)}")
+    return value.lstrip("0")
 
 
-def _task(tasker: Any, value: int) -> Any:
+def _task(tasker: Any, value: str) -> Any:
     """The task page of that id, or TaskNotFound with a line that says what is wrong."""
     task = tasker.get_task_by_id(value)
     if not task:
         page = tasker.site.pages.get(value)
         if page:
-            raise TaskNotFound(f"page {value} ({page.path}) is not a task")
-        raise TaskNotFound(f"there is no task with id {value}; `python run.py tasks list` "
-                           "shows the tasks")
+            raise TaskNotFound(f"page {page.id} ({page.path}) is not a task")
+        raise TaskNotFound(f"there is no task with id {shown_number(value)}; `python run.py "
+                           "tasks list` shows the tasks")
     return task
 
 
@@ -234,9 +238,8 @@ def every_arg(text: str) -> int | str:
 
 def _state(text: str) -> int:
     value = text.strip().lower()
-    number = value.lstrip("0") or "0"      # int() reads at most 4,300 digits
-    if value.isdecimal() and len(number) < 3 and int(number) < len(STATE_NAMES):
-        return int(number)
+    if value.isdecimal() and int_of_digits(value) < len(STATE_NAMES):
+        return int_of_digits(value)
     if value in STATE_NAMES:
         return STATE_NAMES.index(value)
     raise UsageError(f"unknown state {text!r}; use one of {', '.join(STATE_NAMES[1:])} or 0-5; "

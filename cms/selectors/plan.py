@@ -81,6 +81,7 @@ from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, Union
 
 from .. import textindex
+from ..digits import int_of_digits
 from ..errors import SelectorError
 from ..fieldtypes import fold
 from ..page import Page
@@ -1103,7 +1104,7 @@ class Planner:
             return True
         if not text.isdecimal() or not text.isascii():
             raise self.error(tree, "get_total takes 0 or 1 (or calc, count)", value.position, value.text)
-        return int(text) != 0
+        return int_of_digits(text) != 0
 
     def include_value(self, tree: Selector, item: Condition) -> str:
         value = item.values[0]

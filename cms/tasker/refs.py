@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from ..digits import int_of_digits, shown_number
 from ..page import MAX_ID, NullPage, Page
 from .errors import TaskError
 
@@ -20,23 +21,21 @@ def task_id_of(task: Any) -> int:
         raise TaskError("the task page has not been saved")
     task_id = given_id(task)
     if not 0 < task_id <= MAX_ID:
-        raise TaskError(f"page {task_id} is not a task")
+        raise TaskError(f"page {shown_number(task if isinstance(task, str) else task_id)} "
+                        "is not a task")
     return task_id
 
 
 def given_id(task: Any) -> int:
-    """The page id `task` names, in any range (0 for a NullPage): a page's id, an int, or an
-    id as text; TaskError for anything else (None, a float, a name), as for a wrong type
-    every call taking a task says the same."""
+    """The page id `task` names, in any range (0 for a NullPage; past MAX_ID for an id of
+    thousands of digits): a page's id, an int, or an id as text; TaskError for anything else
+    (None, a float, a name), as for a wrong type every call taking a task says the same."""
     if isinstance(task, Page):
         return task.id
     if isinstance(task, int) and not isinstance(task, bool):
         return task
     if isinstance(task, str) and task.strip().isdecimal():
-        digits = task.strip().lstrip("0") or "0"
-        if len(digits) > len(str(MAX_ID)):         # (and int() reads at most 4,300 digits)
-            raise TaskError(f"page {digits[:20]}... is not a task")
-        return int(digits)
+        return int_of_digits(task)
     raise TaskError(f"a task is a page or a page id, not {task!r}")
 
 

@@ -20,6 +20,7 @@ from urllib.parse import urlencode
 
 import bottle
 
+from ..digits import int_of_digits
 from ..errors import QueryTimeout, SelectorError
 from ..page import Page, PageArray
 from ..selectors.parser import OPERATORS, Condition, parse
@@ -145,9 +146,8 @@ def selector_limit(selector: str) -> int | None:
     for item in items:
         if (isinstance(item, Condition) and item.fields == ("limit",) and item.operator == "="
                 and not item.negated and len(item.values) == 1
-                and item.values[0].text.isdecimal() and len(item.values[0].text) < 20
-                and int(item.values[0].text) > 0):      # (int() reads 4,300 digits at most)
-            return min(int(item.values[0].text), MAX_LIMIT)
+                and item.values[0].text.isdecimal() and int_of_digits(item.values[0].text) > 0):
+            return min(int_of_digits(item.values[0].text), MAX_LIMIT)
     return None
 
 

@@ -27,6 +27,7 @@ from urllib.parse import urlencode, urlsplit
 
 import bottle
 
+from ..digits import int_of_digits
 from ..errors import CmsError
 from ..tasker.schedule import SCHEDULED, scheduled_selector
 from ..tasker.state import state_info
@@ -138,9 +139,8 @@ def register(web: Web) -> None:
         state: int | str | None = None
         if state_text == SCHEDULED:
             state = SCHEDULED
-        elif state_text.isdecimal() and len(state_text) < 20 and int(state_text) <= 10:
-            # (the length first: int() reads at most 4,300 digits, a longer state= is none)
-            state = int(state_text)
+        elif state_text.isdecimal() and int_of_digits(state_text) <= 10:
+            state = int_of_digits(state_text)
         sort = ctx.query("sort") if ctx.query("sort") in SORTS else "created"
         direction = "asc" if ctx.query("dir") == "asc" else "desc"
         start = ctx.int_param("start", 0, 0, 10 ** 9)
