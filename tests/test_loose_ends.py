@@ -126,3 +126,32 @@ def test_a_number_typed_with_two_minus_signs_is_refused_as_no_number(tasker, whe
     with pytest.raises(ValidationError) as raised:
         call()
     assert said in str(raised.value).replace("'max_running'", "max_running"), raised.value
+
+
+# -- a status save -------------------------------------------------------------------------------
+def test_a_status_change_reads_the_stored_status_once_with_the_same_events(tasker):
+    """A save that changes the status read the stored status twice: once for the status hooks
+    (`status_previous`), once more to check the trash bits. Once now, and the hooks see what
+    they saw: status_change_ready, publish_ready, save_ready, saved, status_changed,
+    published, with `status_previous` the stored status (ProcessWire 3.0.256's order)."""
+    from conftest import ENGINE, statements_of
+
+    from cms import Page
+    site = tasker.site
+    page = site.pages.add("basic-page", 1, title="Status once", status=Page.STATUS_UNPUBLISHED)
+    seen = []
+    for name in ("status_change_ready", "publish_ready", "save_ready", "saved",
+                 "status_changed", "published"):
+        site.pages.add_hook_before(name, lambda event, name=name: seen.append(
+            (name, event.arguments[0].status_previous)))
+    was = page.status
+    page.remove_status(Page.STATUS_UNPUBLISHED)
+    if ENGINE == "sqlite":
+        _, statements = statements_of(site, page.save)
+        reads = [s for s in statements if s.startswith("SELECT status FROM pages")]
+        assert len(reads) == 1, statements
+    else:
+        page.save()
+    assert seen == [("status_change_ready", was), ("publish_ready", was), ("save_ready", was),
+                    ("saved", was), ("status_changed", was), ("published", was)]
+    assert site.pages.get(page.id).status == was & ~Page.STATUS_UNPUBLISHED
