@@ -718,20 +718,21 @@ class Pages(Hookable):
 
     @hookable
     def _save(self, page: Page, field: str | None = None) -> bool:
-        before = self._status_before(page, field)
-        if before is None:
-            return self._save_page(page, field)
+        stored = self._stored_status(page, field)
+        if stored is None or stored == page.status:
+            return self._save_page(page, field, stored)
         # a status change, as ProcessWire's: statusChangeReady before saveReady, statusChanged
         # after the save's other events; `page.status_previous` says what it was meanwhile
-        with kept_on(page, "_status_previous", before):
+        with kept_on(page, "_status_previous", stored):
             self.status_change_ready(page)
-            return self._save_page(page, field, status_changed=True)
+            return self._save_page(page, field, stored, status_changed=True)
 
-    def _status_before(self, page: Page, field: str | None) -> int | None:
-        """The stored status of a page this save gives another one, else None: a status set
-        (add_status, remove_status, `status =`), or a new parent in or out of the trash, which
-        sets or clears the trash bit; such a page is made ready here, before the save's hooks
-        (`_place`). One read, only for a save that set either."""
+    def _stored_status(self, page: Page, field: str | None) -> int | None:
+        """The stored status of a page whose save may give it another one, else None: a status
+        set (add_status, remove_status, `status =`), or a new parent in or out of the trash,
+        which sets or clears the trash bit; such a page is made ready here, before the save's
+        hooks (`_place`). Read once, for the status hooks and `_update`'s check of the trash
+        bits, only for a save that set either."""
         if not page.id or field not in (None, "status", "parent"):
             return None
         sets_status = "status" in page._changed and field != "parent"
@@ -748,7 +749,7 @@ class Pages(Hookable):
             into_trash = page.parent_id == TRASH_ID or bool(parent_status & Page.STATUS_TRASH)
             if into_trash != bool(stored & Page.STATUS_TRASH):
                 self._place(page, into_trash, *place)
-        return stored if stored != page.status else None
+        return stored
 
     @staticmethod
     def _place(page: Page, into_trash: bool, parent_id: int, sort: int, name: str) -> None:
@@ -767,12 +768,13 @@ class Pages(Hookable):
             object.__setattr__(page, "sort", int(trashed.group(3)))
         object.__setattr__(page, "status", page.status & ~Page.STATUS_TRASH)
 
-    def _save_page(self, page: Page, field: str | None, status_changed: bool = False) -> bool:
+    def _save_page(self, page: Page, field: str | None, stored_status: int | None = None,
+                   status_changed: bool = False) -> bool:
         self.save_ready(page)
         self.save_page_or_field_ready(page)
         if page.id:
             parent_before, name_before = page._parent_before, page._name_before
-            changes = self._update(page, field)
+            changes = self._update(page, field, stored_status)
             if page.name == name_before and page.parent_id == parent_before:
                 self.saved(page, changes)            # most saves: a field changed
                 self.saved_page_or_field(page, changes)
@@ -910,7 +912,9 @@ class Pages(Hookable):
                                   f"the page was saved as {free!r}", source="pages")
         return free
 
-    def _update(self, page: Page, only_field: str | None) -> list[str]:
+    def _update(self, page: Page, only_field: str | None, stored_status: int | None = None) -> list[str]:
+        """Write a saved page's changes; `stored_status` is its status as `_save` read it
+        (None: read here, for a status a save_ready hook set)."""
         db = self.db
         changed = set(page._changed)
         if only_field is not None:
@@ -929,7 +933,8 @@ class Pages(Hookable):
         if {"name", "parent"} & core:
             self._move(page, placing or "move")
         if "status" in core:
-            checked_status(page, db.scalar("SELECT status FROM pages WHERE id = ?", (page.id,)))
+            checked_status(page, stored_status if stored_status is not None
+                           else db.scalar("SELECT status FROM pages WHERE id = ?", (page.id,)))
         if core - {"name", "parent"}:
             db.execute("UPDATE pages SET status = ?, sort = ? WHERE id = ?",
                        (page.status, page.sort, page.id))
