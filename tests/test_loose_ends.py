@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 from tasker_support import make_task
 
+import cms
 from cms.tasker import TaskError
 
 pytest_plugins = ("tasker_fixtures",)      # fixtures: shared_site, tasker, cli
@@ -155,3 +156,32 @@ def test_a_status_change_reads_the_stored_status_once_with_the_same_events(taske
     assert seen == [("status_change_ready", was), ("publish_ready", was), ("save_ready", was),
                     ("saved", was), ("status_changed", was), ("published", was)]
     assert site.pages.get(page.id).status == was & ~Page.STATUS_UNPUBLISHED
+
+
+# -- a task of a module that cannot install -------------------------------------------------------
+class Unlicensed(cms.Module):
+    """A module whose install() fails half-way, after adding a field."""
+    info = {"title": "Unlicensed", "version": "1.0.0"}
+
+    def install(self):
+        self.site.fields.add("unlicensed_key", "Text")
+        raise RuntimeError("no licence key")
+
+    def work(self, page, data, options):
+        data["task_done"] = 1
+        return True
+
+
+def test_a_task_of_a_module_that_cannot_install_is_refused_leaving_nothing(tasker):
+    """create_task(Unlicensed, ...) created the task, and its first step failed ("module
+    'Unlicensed' is missing (... failed to install ...)"). DESIGN: invalid input raises
+    TaskError and creates nothing. The module is installed as its first step would install
+    it (`modules.get`), so its failure is the caller's TaskError: no task page, the module
+    not marked installed, its half-made field undone."""
+    site = tasker.site
+    before = len(tasker.get_tasks("include=all"))
+    with pytest.raises(TaskError, match="Unlicensed.*failed to install.*no licence key"):
+        tasker.create_task(Unlicensed, "work", 1, "Needs a licence")
+    assert len(tasker.get_tasks("include=all")) == before
+    assert not site.modules.is_installed("Unlicensed")
+    assert not site.fields.get("unlicensed_key")
