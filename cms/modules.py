@@ -54,6 +54,7 @@ class Modules:
         self._loaded_files: dict[str, int] = {}  # names in modules/ loaded here: their mtime
         self._failed_files: dict[str, int] = {}  # name -> mtime of the copy that failed to load
         self._ready: set[str] = set()     # names whose install and version check ran here
+        self.installing: set[str] = set()   # names whose install() runs now, in this process
         self._from_entry_points: set[str] = set()
 
     # -- discovery ----------------------------------------------------------------------------
@@ -306,6 +307,7 @@ class Modules:
             return self.get_module(name)
         instance = self._instances.get(name) or cls(self.site)
         trail = InstallTrail(self.site)
+        self.installing.add(name)
         try:
             instance.install()
         except Exception as exc:
@@ -315,6 +317,7 @@ class Modules:
                 log.warning("module %s: could not undo its failed install: %s", name, undo_exc)
             raise ModuleError(f"module {name!r} failed to install: {type(exc).__name__}: {exc}") from exc
         finally:
+            self.installing.discard(name)
             trail.close()
         flags = FLAG_FROM_CODE if self.source(name) == "code" else 0
         try:

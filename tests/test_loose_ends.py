@@ -185,3 +185,27 @@ def test_a_task_of_a_module_that_cannot_install_is_refused_leaving_nothing(taske
     assert len(tasker.get_tasks("include=all")) == before
     assert not site.modules.is_installed("Unlicensed")
     assert not site.fields.get("unlicensed_key")
+
+
+class SelfStarting(cms.Module):
+    """A module whose install() creates its first task (a site's first import, say)."""
+    info = {"title": "Self-starting", "version": "1.0.0"}
+
+    def install(self):
+        self.site.modules.get("Tasker").create_task(self, "work", 1, "First import")
+
+    def work(self, page, data, options):
+        data["task_done"] = 1
+        return True
+
+
+def test_a_module_may_create_a_task_from_its_own_install(tasker):
+    """create_task installs a module that is not installed; from that module's own install()
+    it must not start a second install of it (which would create the task again, and again)."""
+    site = tasker.site
+    try:
+        site.modules.install(SelfStarting)
+        assert site.modules.is_installed("SelfStarting")
+        assert [task.title for task in tasker.get_tasks("title=First import")] == ["First import"]
+    finally:
+        site.modules.uninstall("SelfStarting")

@@ -179,7 +179,9 @@ class Tasker(Module, Hookable):
         (TaskError). `priority` (higher first), `not_before` (datetime or epoch seconds: no
         runner starts it earlier), `retry` ({"attempts": n, "backoff": seconds}: a failed
         step is retried n times, backoff doubling), `every` (seconds or a cron expression:
-        a finished task starts over then). Invalid input raises TaskError and creates nothing.
+        a finished task starts over then). Invalid input raises TaskError and creates nothing;
+        so does a module that is not installed and whose install() fails (one that installs
+        is installed here, as its first step would install it).
         """
         module_name = self._method_of(cls, method)
         target = self._target(page)
@@ -218,6 +220,7 @@ class Tasker(Module, Hookable):
                 raise TaskError(f"task {title[:60]!r} cannot be created: {exc}") from exc
 
         first = [new_page()]      # the values are checked before anything is written
+        self._install_module(module_name)
         task, duplicate = self.site.db.retry(lambda: self._insert_task(
             first.pop() if first else new_page(), values, text, unique))
         task.stored(task_state=int(TaskState.WAITING), task_running=0, progress=0,
@@ -282,6 +285,19 @@ class Tasker(Module, Hookable):
             pass
         self._checked.add((name, method))
         return name
+
+    def _install_module(self, name: str) -> None:
+        """Install the task's module now, as its first step would (`modules.get`): one whose
+        install() fails is refused here, before anything of the task is written, instead of
+        a task created to fail at its first step. A module that creates a task from its own
+        install() is installing already."""
+        modules = self.site.modules
+        if modules.loaded(name) is not None or name in modules.installing:
+            return
+        try:
+            modules.get(name)
+        except ModuleError as exc:
+            raise TaskError(f"cannot create a task for module {name!r}: {exc}") from exc
 
     def _target(self, page: Any) -> Page:
         if isinstance(page, Page) and not isinstance(page, NullPage) and page.id:
