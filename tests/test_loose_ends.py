@@ -209,3 +209,36 @@ def test_a_module_may_create_a_task_from_its_own_install(tasker):
         assert [task.title for task in tasker.get_tasks("title=First import")] == ["First import"]
     finally:
         site.modules.uninstall("SelfStarting")
+
+
+# -- runner options below what a runner can work with ---------------------------------------------
+def test_a_worker_whose_max_memory_is_below_its_own_size_says_so_and_runs_nothing(tasker, cli):
+    """`worker --max-memory 1` started, and each step process, over 1 MB from its boot, ran
+    a step that could do nothing (allowed_to_execute is False at 90% of the limit), recycled
+    itself and was started again, step after step, for ever, saying nothing but "active 0%".
+    A limit below what a step process holds once booted is an error (exit 1, one line)
+    before any process starts or any task is claimed."""
+    task = make_task(tasker)
+    code, out, err = cli("worker", "--max-memory", "1", "--until-idle")
+    assert code == 1, (out, err)
+    assert len(err.splitlines()) == 1 and err.startswith("cms: error: --max-memory 1 MB"), err
+    assert "no step could do its work" in err and "0 for no limit" in err
+    assert tasker.get_details(task)["steps"] == 0
+
+
+@pytest.mark.parametrize("args, said", [
+    (["worker", "--until-idle", "--step-time", "0.01"], "--step-time must be at least 0.1"),
+    (["tasks", "run", "{task}", "--step-time", "0.01"], "--step-time must be at least 0.1"),
+    (["worker", "--until-idle", "--poll", "0.0001"], "--poll must be at least 0.1"),
+    (["cron", "--time-limit", "0.2"], "--time-limit must be at least 1"),
+], ids=["worker-step-time", "run-step-time", "worker-poll", "cron-time-limit"])
+def test_runner_times_too_short_for_any_work_are_bad_usage(tasker, cli, args, said):
+    """A step of 0.01 s stops before it starts (a step ends 0.05 s before its time is up), a
+    cron run of 0.2 s claims nothing (no claim is taken in the last half second), and a
+    worker polling every 0.0001 s asks the database ten thousand times a second: each ran,
+    doing nothing, or hammering the database. Bad usage now (exit 2), before anything runs,
+    as `--step-time 0` is."""
+    task = make_task(tasker)
+    code, _, err = cli(*[arg.format(task=task.id) for arg in args])
+    assert code == 2 and said in err, err
+    assert tasker.get_details(task)["steps"] == 0
