@@ -6,6 +6,8 @@ from pathlib import Path
 
 import cms
 
+HELD = []       # what `hold` keeps, for the life of the step process
+
 
 class Counter(cms.Module):
     info = {"title": "Runner test jobs", "version": "1.0.0", "summary": "Task methods for runner tests"}
@@ -76,6 +78,15 @@ class Counter(cms.Module):
             hoard.append(b"x" * (10 * 2**20))
             time.sleep(0.02)
         time.sleep(data.get("seconds", 30))
+        data["task_done"] = 1
+        return True
+
+    def hold(self, page, data, options):
+        """Keeps `mb` MB for the life of its process, as a slow leak across steps would (less
+        than the 16 MB a step may grow by before its process is killed), and finishes after
+        `seconds`."""
+        HELD.append(b"x" * (data.get("mb", 12) * 2**20))
+        time.sleep(data.get("seconds", 0))
         data["task_done"] = 1
         return True
 

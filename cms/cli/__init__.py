@@ -41,6 +41,15 @@ def finite(text: str) -> float:
     return value
 
 
+def check_step_time(seconds: float | None) -> None:
+    """`--step-time` (worker, `tasks run`): a step stops at least MIN_MARGIN before its time is
+    up, so a time box shorter than MIN_STEP_SECONDS runs steps that do next to nothing."""
+    from ..tasker.step import MIN_MARGIN, MIN_STEP_SECONDS
+    if seconds is not None and seconds < MIN_STEP_SECONDS:
+        raise UsageError(f"--step-time must be at least {MIN_STEP_SECONDS:g} seconds (a step "
+                         f"stops {MIN_MARGIN:g} s or more before its time is up)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(prog="cms", description="A page-tree CMS with Tasker. With no command: "
                     "the demo site, served with a worker, at http://127.0.0.1:8080/.")

@@ -13,9 +13,11 @@ import os
 import sys
 from typing import Any, Callable
 
-from . import UsageError, finite
+from . import UsageError, check_step_time, finite
 
 MAX_POLL = 86400        # seconds: a worker that looks for work less than daily is not polling
+MIN_POLL = 0.1          # seconds: as often as the supervisor looks at its step processes
+MIN_TIME_LIMIT = 1.0    # seconds: the least cron_timeout (no claim is taken in a run's last 0.5 s)
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -28,6 +30,7 @@ def register(sub: argparse._SubParsersAction) -> None:
         PROCESSES_PER_CORE,
         max_processes,
     )
+    from ..tasker.step import MIN_STEP_SECONDS
 
     cron = sub.add_parser(
         "cron", help="run steps of ready tasks until none is left or the time limit is up",
@@ -35,7 +38,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                     "is ready or the time limit is up; one line per step. Crontab: "
                     "`* * * * * cd SITE && python run.py cron`.")
     cron.add_argument("--time-limit", type=finite, metavar="S",
-                      help="seconds to run (default: the Tasker setting cron_timeout, 55)")
+                      help="seconds to run (default: the Tasker setting cron_timeout, 55; at "
+                           f"least {MIN_TIME_LIMIT:g}, as that setting)")
     cron.add_argument("--grace", type=finite, default=DEFAULT_GRACE, metavar="S",
                       help=f"seconds a step may overrun its timeout before its process is "
                            f"killed and the task fails (default {DEFAULT_GRACE:g})")
@@ -57,12 +61,15 @@ def register(sub: argparse._SubParsersAction) -> None:
     worker.add_argument("--max-memory", type=finite, default=DEFAULT_MAX_MEMORY_MB, metavar="MB",
                         help=f"a process is replaced once its memory passes MB; steps stop near "
                              "it, and a step that grows its process past it is killed and its "
-                             f"task fails (default {DEFAULT_MAX_MEMORY_MB}; 0 = no limit)")
+                             f"task fails (default {DEFAULT_MAX_MEMORY_MB}; 0 = no limit). A "
+                             "limit that a step process nearly fills once booted (about 50 MB) "
+                             "is an error: no step could do its work")
     worker.add_argument("--poll", type=finite, default=DEFAULT_POLL, metavar="S",
                         help=f"seconds between looks for work while none is ready "
-                             f"(default {DEFAULT_POLL:g}; at most {MAX_POLL})")
+                             f"(default {DEFAULT_POLL:g}; {MIN_POLL:g} to {MAX_POLL})")
     worker.add_argument("--step-time", type=finite, metavar="S",
-                        help="the time box of one step (default: the setting cron_timeout, 55)")
+                        help="the time box of one step (default: the setting cron_timeout, 55; "
+                             f"at least {MIN_STEP_SECONDS:g})")
     worker.add_argument("--grace", type=finite, default=DEFAULT_GRACE, metavar="S",
                         help=f"seconds a step may overrun its time box before its process is "
                              f"killed and the task fails (default {DEFAULT_GRACE:g})")
@@ -113,8 +120,9 @@ def _run(start: Callable[[], Any]) -> int:
 
 def cmd_cron(args: argparse.Namespace) -> int:
     from ..tasker.runners.cron import run_cron
-    if args.time_limit is not None and args.time_limit <= 0:
-        raise UsageError("--time-limit must be more than 0 seconds")
+    if args.time_limit is not None and args.time_limit < MIN_TIME_LIMIT:
+        raise UsageError(f"--time-limit must be at least {MIN_TIME_LIMIT:g} second (a run "
+                         "claims nothing in its last half second)")
     if args.grace < 0:
         raise UsageError("--grace must be 0 seconds or more")
     url, folder = _site(args)
@@ -133,10 +141,10 @@ def cmd_worker(args: argparse.Namespace) -> int:
                          f"{MB_PER_PROCESS} MB of available memory)")
     if args.max_steps < 0 or args.max_memory < 0:
         raise UsageError("--max-steps and --max-memory must be 0 (no limit) or more")
-    if not 0 < args.poll <= MAX_POLL:     # past ~292 years a thread's wait overflows
-        raise UsageError(f"--poll must be more than 0 seconds and at most {MAX_POLL} (a day)")
-    if args.step_time is not None and args.step_time <= 0:
-        raise UsageError("--step-time must be more than 0 seconds")
+    if not MIN_POLL <= args.poll <= MAX_POLL:     # past ~292 years a thread's wait overflows
+        raise UsageError(f"--poll must be at least {MIN_POLL:g} seconds and at most {MAX_POLL} "
+                         "(a day)")
+    check_step_time(args.step_time)
     if args.grace < 0:
         raise UsageError("--grace must be 0 seconds or more")
     url, folder = _site(args)

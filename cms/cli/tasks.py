@@ -44,7 +44,7 @@ from ..tasker.schedule import (
 )
 from ..tasker.state import TaskState
 from ..tasker.status import counts_of
-from . import Parser, UsageError, boot_from, finite
+from . import Parser, UsageError, boot_from, check_step_time, finite
 
 KILLED = "killed and reset to 0%"      # DESIGN.md: a kill is a stop plus a reset; said plainly
 ACTIONS = ("activate", "suspend", "kill", "reset", "trash")
@@ -112,7 +112,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     run = tsub.add_parser("run", help="run a task here, step after step, to its end")
     run.add_argument("id", metavar="ID", type=task_id)
     run.add_argument("--step-time", type=finite, metavar="S",
-                     help="the time box of each step (default: the setting cron_timeout, 55)")
+                     help="the time box of each step (default: the setting cron_timeout, 55; "
+                          "at least 0.1)")
     run.set_defaults(func=cmd_run)
 
 
@@ -463,8 +464,7 @@ def _bar(progress: int, title: str, state: str) -> str:
 
 def cmd_run(args: argparse.Namespace) -> int:
     from ..tasker.claim import why_not_claimable
-    if args.step_time is not None and args.step_time <= 0:
-        raise UsageError("--step-time must be more than 0 seconds")
+    check_step_time(args.step_time)
     tasker = _tasker(args)
     task = _task(tasker, args.id)
     if task.is_trash():

@@ -82,6 +82,8 @@ if TYPE_CHECKING:
 
 KEEP_STEPS = 100       # a task's newest steps kept in tasker_steps (its figures and chart)
 PRUNE_EVERY = 50
+MIN_MARGIN = 0.05      # seconds: a step stops at least this long before its time is up, so
+MIN_STEP_SECONDS = 0.1  # a time box shorter than twice it leaves the step next to no time
 
 
 _PAGE_SIZE = resource.getpagesize()
@@ -227,7 +229,7 @@ class Step:
         # past the runner's kill, nor one set forward end it at once.
         self.deadline = now + span if timeout else 0.0
         self.memory_limit = int(options.get("memory_limit") or 0)
-        self.margin = min(2.0, max(0.05, 0.1 * span))
+        self.margin = min(2.0, max(MIN_MARGIN, 0.1 * span))
         # The step's session, for the heartbeat to ask past the deadline whether it waits for
         # a row lock (only in a runner's child, whose supervisor is told: heartbeat.py).
         storage = runner.storage

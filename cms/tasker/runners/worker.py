@@ -49,6 +49,21 @@ def max_processes() -> int:
     return max(1, min(by_cores, by_memory))
 
 
+def check_memory_limit(max_memory: int) -> None:
+    """Refuse a `max_memory` (bytes) that this process, booted as each step process boots,
+    already nearly fills: each step would stop at once (at 90% of it), its process recycle,
+    and the next do the same, for ever. CmsError: the CLI's one line and exit 1."""
+    from ...errors import CmsError
+    from ..progress import MEMORY_SHARE
+    from ..step import current_rss
+    held = current_rss()
+    if max_memory and held >= MEMORY_SHARE * max_memory:
+        raise CmsError(f"--max-memory {max_memory / 2**20:g} MB is less than a step process needs: "
+                       f"it holds {held / 2**20:.0f} MB once booted and its steps stop at "
+                       f"{MEMORY_SHARE:.0%} of the limit, so no step could do its work; give "
+                       f"more than {held / MEMORY_SHARE / 2**20:.0f} MB, or 0 for no limit")
+
+
 def run_worker(url: str, site_dir: str, *, processes: int = 1, max_steps: int = DEFAULT_MAX_STEPS,
                max_memory: int = DEFAULT_MAX_MEMORY_MB * 2**20, poll: float = DEFAULT_POLL,
                step_seconds: float | None = None, grace: float = DEFAULT_GRACE,
@@ -62,6 +77,7 @@ def run_worker(url: str, site_dir: str, *, processes: int = 1, max_steps: int = 
     try:
         settings = site.modules.get("Tasker").settings()   # type: ignore[attr-defined]
         url = site.db.url
+        check_memory_limit(max_memory)
     finally:
         site.close()
     step = float(settings["cron_timeout"] if step_seconds is None else step_seconds)
