@@ -231,6 +231,10 @@ def test_a_module_that_raises_as_it_loads_fails_its_task_with_a_line_that_says_w
             return True
 
     site.modules.register(Fragile)
+    other = cms.boot(site.db.url, site_dir=site.site_dir)   # another process installs it
+    other.modules.install(Fragile)                           # (create_task would, loading it)
+    other.close()
+    Fragile.inits = 0                                        # counted in this process only
     task = tasker.create_task("Fragile", "work", site.pages.get(1), "Fragile work")
     tasker.activate_task(task)
     assert site.modules.loaded("Fragile") is None     # as in a worker: loaded by the step

@@ -287,15 +287,17 @@ class Tasker(Module, Hookable):
         return name
 
     def _install_module(self, name: str) -> None:
-        """Install the task's module now, as its first step would (`modules.get`): one whose
-        install() fails is refused here, before anything of the task is written, instead of
-        a task created to fail at its first step. A module that creates a task from its own
-        install() is installing already."""
+        """Install the task's module now if it is not installed, as its first step would:
+        one whose install() fails is refused here, before anything of the task is written,
+        instead of a task created to fail at its first step. One installed already is left
+        for the step's process to load; one that creates a task from its own install() is
+        installing already."""
         modules = self.site.modules
-        if modules.loaded(name) is not None or name in modules.installing:
+        if (modules.loaded(name) is not None or name in modules.installing
+                or modules.is_installed(name)):
             return
         try:
-            modules.get(name)
+            modules.install(name)
         except ModuleError as exc:
             raise TaskError(f"cannot create a task for module {name!r}: {exc}") from exc
 
