@@ -1,0 +1,66 @@
+"""Defects found by a third fresh-eyes review of the session's changes (the save path's trash
+and restore, the status hooks, create_task's install, the page editor's cross-site form),
+each stated with what a user would see."""
+from __future__ import annotations
+
+import pytest
+
+from cms import Page, ValidationError
+
+UNKNOWN_BIT = 1 << 20       # no status bit of ProcessWire's: a save refuses it
+
+
+def stored(site, page_id: int) -> tuple[int, str]:
+    """The page's status and path as the database holds them."""
+    return site.db.one("SELECT p.status, pp.path FROM pages p JOIN pages_paths pp "
+                       "ON pp.pages_id = p.id WHERE p.id = ?", (page_id,))
+
+
+def test_trash_and_restore_store_the_status_the_page_holds(site):
+    """ProcessWire 3.0.256: trash() of a page holding an unsaved addStatus(hidden) saves it
+    in the trash and hidden (PagesTrash::trash saves the page as it is), restore() of one
+    holding removeStatus(hidden) brings it back visible, and a save that moves a page into
+    the trash with a status set stores both. Here each raised ValidationError ("the trash
+    status is set and cleared by page.trash() and page.restore()"): the save compared the
+    status with the one read before its move into or out of the trash."""
+    site.templates.add("item", fields=["title"])
+    page = site.pages.add("item", 1, "a", title="A")
+    page.add_status(Page.STATUS_HIDDEN)
+    site.pages.trash(page)
+    status, path = stored(site, page.id)
+    assert path.startswith("/trash/") and status & Page.STATUS_TRASH and status & Page.STATUS_HIDDEN
+
+    page.remove_status(Page.STATUS_HIDDEN)
+    site.pages.restore(page)
+    assert stored(site, page.id) == (Page.STATUS_ON, "/a/")
+
+    other = site.pages.add("item", 1, "b", title="B")
+    other.parent = site.pages.get(7)
+    other.add_status(Page.STATUS_UNPUBLISHED)
+    other.save()
+    status, path = stored(site, other.id)
+    assert path.startswith("/trash/") and status & Page.STATUS_UNPUBLISHED and status & Page.STATUS_TRASH
+
+
+def test_a_save_refused_for_its_status_writes_nothing_in_a_callers_transaction(site):
+    """Inside a caller's transaction a save with no hook after its first write takes no
+    savepoint, on the promise that what it writes is checked first. A save that renamed or
+    trashed a page and gave it a status of no known bit moved the page, then refused the
+    status: the caller, catching the ValidationError, committed the move the save said it
+    had not made."""
+    site.templates.add("item", fields=["title"])
+    page = site.pages.add("item", 1, "a", title="A")
+    with site.transaction():
+        page.name = "renamed"
+        page.status = Page.STATUS_ON | UNKNOWN_BIT
+        with pytest.raises(ValidationError, match="status"):
+            page.save()
+    assert stored(site, page.id) == (Page.STATUS_ON, "/a/")
+
+    page = site.pages.get(page.id)
+    with site.transaction():
+        page.status = Page.STATUS_ON | UNKNOWN_BIT
+        with pytest.raises(ValidationError, match="status"):
+            site.pages.trash(page)
+    assert stored(site, page.id) == (Page.STATUS_ON, "/a/")
+    assert page.parent_id == 1 and page.name == "a"
