@@ -718,38 +718,40 @@ class Pages(Hookable):
 
     @hookable
     def _save(self, page: Page, field: str | None = None) -> bool:
-        stored = self._stored_status(page, field)
+        stored, placed = self._stored_status(page, field)
         if stored is None or stored == page.status:
-            return self._save_page(page, field, stored)
+            return self._save_page(page, field, placed)
         # a status change, as ProcessWire's: statusChangeReady before saveReady, statusChanged
         # after the save's other events; `page.status_previous` says what it was meanwhile
         with kept_on(page, "_status_previous", stored):
             self.status_change_ready(page)
-            return self._save_page(page, field, stored, status_changed=True)
+            return self._save_page(page, field, placed, status_changed=True)
 
-    def _stored_status(self, page: Page, field: str | None) -> int | None:
-        """The stored status of a page whose save may give it another one, else None: a status
-        set (add_status, remove_status, `status =`), or a new parent in or out of the trash,
-        which sets or clears the trash bit; such a page is made ready here, before the save's
-        hooks (`_place`). Read once, for the status hooks and `_update`'s check of the trash
-        bits, only for a save that set either."""
+    def _stored_status(self, page: Page, field: str | None) -> tuple[int | None, int | None]:
+        """The stored status of a page whose save may give it another one, and that status
+        with the trash bit where the save puts the page; (None, None) for other saves. A save
+        may give another status by setting one (add_status, remove_status, `status =`), or by
+        a new parent in or out of the trash, which sets or clears the trash bit: such a page is
+        made ready here, before the save's hooks (`_place`). Read once, for the status hooks
+        and `_update`'s check of the trash bits, only for a save that set either."""
         if not page.id or field not in (None, "status", "parent"):
-            return None
+            return None, None
         sets_status = "status" in page._changed and field != "parent"
         moves = ("parent" in page._changed and field != "status"
                  and page.parent_id != page._parent_before)
         if not sets_status and not moves:
-            return None
+            return None, None
         stored, *place, parent_status = self.db.one(
             "SELECT status, parent_id, sort, name, (SELECT status FROM pages WHERE id = ?) "
             "FROM pages WHERE id = ?", (page.parent_id, page.id)) or (None, None, None, None, None)
         if stored is None:
-            return None
+            return None, None
         if moves and parent_status is not None:
             into_trash = page.parent_id == TRASH_ID or bool(parent_status & Page.STATUS_TRASH)
             if into_trash != bool(stored & Page.STATUS_TRASH):
                 self._place(page, into_trash, *place)
-        return stored
+                return stored, stored ^ Page.STATUS_TRASH
+        return stored, stored
 
     @staticmethod
     def _place(page: Page, into_trash: bool, parent_id: int, sort: int, name: str) -> None:
@@ -768,13 +770,13 @@ class Pages(Hookable):
             object.__setattr__(page, "sort", int(trashed.group(3)))
         object.__setattr__(page, "status", page.status & ~Page.STATUS_TRASH)
 
-    def _save_page(self, page: Page, field: str | None, stored_status: int | None = None,
+    def _save_page(self, page: Page, field: str | None, placed_status: int | None = None,
                    status_changed: bool = False) -> bool:
         self.save_ready(page)
         self.save_page_or_field_ready(page)
         if page.id:
             parent_before, name_before = page._parent_before, page._name_before
-            changes = self._update(page, field, stored_status)
+            changes = self._update(page, field, placed_status)
             if page.name == name_before and page.parent_id == parent_before:
                 self.saved(page, changes)            # most saves: a field changed
                 self.saved_page_or_field(page, changes)
@@ -912,8 +914,10 @@ class Pages(Hookable):
                                   f"the page was saved as {free!r}", source="pages")
         return free
 
-    def _update(self, page: Page, only_field: str | None, stored_status: int | None = None) -> list[str]:
-        """Write a saved page's changes; `stored_status` is its status as `_save` read it
+    def _update(self, page: Page, only_field: str | None, placed_status: int | None = None) -> list[str]:
+        """Write a saved page's changes, each checked before the first write (inside a caller's
+        transaction a save takes no savepoint unless a hook may fail after it): `placed_status`
+        is its stored status as `_save` read it, the trash bit where the save puts the page
         (None: read here, for a status a save_ready hook set)."""
         db = self.db
         changed = set(page._changed)
@@ -930,11 +934,11 @@ class Pages(Hookable):
         if grants is not None and checked and not self._own_profile(page, checked):
             self._check_update(grants, page, core & checked)
             self._check_references(page, [n for n in checked if page.template.has_field(n)])
+        if "status" in core:
+            checked_status(page, placed_status if placed_status is not None
+                           else db.scalar("SELECT status FROM pages WHERE id = ?", (page.id,)))
         if {"name", "parent"} & core:
             self._move(page, placing or "move")
-        if "status" in core:
-            checked_status(page, stored_status if stored_status is not None
-                           else db.scalar("SELECT status FROM pages WHERE id = ?", (page.id,)))
         if core - {"name", "parent"}:
             db.execute("UPDATE pages SET status = ?, sort = ? WHERE id = ?",
                        (page.status, page.sort, page.id))
