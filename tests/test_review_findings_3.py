@@ -64,3 +64,20 @@ def test_a_save_refused_for_its_status_writes_nothing_in_a_callers_transaction(s
             site.pages.trash(page)
     assert stored(site, page.id) == (Page.STATUS_ON, "/a/")
     assert page.parent_id == 1 and page.name == "a"
+
+
+def test_trash_keeps_a_rename_the_page_holds_for_restore_to_give_back(site):
+    """ProcessWire 3.0.256: trash() of a page holding an unsaved rename ($page->name = "new")
+    names it ID.PARENT.SORT_new (PagesTrash::trash prefixes the name the page has), and
+    restore() gives back "new"; the rename is saved with the trash, as every other unsaved
+    change. Here the trash name was made from the stored name: the rename was lost without a
+    word, though the save's `saved` listed "name" among its changes."""
+    site.templates.add("item", fields=["title"])
+    page = site.pages.add("item", 1, "old", title="A")
+    sort = page.sort
+    page.name = "new"
+    site.pages.trash(page)
+    assert page.name == f"{page.id}.1.{sort}_new"
+    assert stored(site, page.id)[1] == f"/trash/{page.id}.1.{sort}_new/"
+    site.pages.restore(page)
+    assert stored(site, page.id)[1] == "/new/" and page.name == "new"
