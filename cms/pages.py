@@ -742,8 +742,8 @@ class Pages(Hookable):
         if not sets_status and not moves:
             return None, None
         stored, *place, parent_status = self.db.one(
-            "SELECT status, parent_id, sort, name, (SELECT status FROM pages WHERE id = ?) "
-            "FROM pages WHERE id = ?", (page.parent_id, page.id)) or (None, None, None, None, None)
+            "SELECT status, parent_id, sort, (SELECT status FROM pages WHERE id = ?) "
+            "FROM pages WHERE id = ?", (page.parent_id, page.id)) or (None, None, None, None)
         if stored is None:
             return None, None
         if moves and parent_status is not None:
@@ -754,15 +754,16 @@ class Pages(Hookable):
         return stored, stored
 
     @staticmethod
-    def _place(page: Page, into_trash: bool, parent_id: int, sort: int, name: str) -> None:
+    def _place(page: Page, into_trash: bool, parent_id: int, sort: int) -> None:
         """A page a save takes into the trash or out of it, made ready before the save's hooks
         (which see it as it will be stored), as ProcessWire's save calls trash() or restore()
-        first: into it, the name restore() reads back (`ID.PARENT.SORT_name`) and the trash
-        bit; out of it, the trash bit cleared and, unless the save names it otherwise, its own
-        name and sort back (a name taken meanwhile is made unique when it is written).
-        `parent_id`, `sort` and `name` are what is stored."""
+        first: into it, the name restore() reads back (`ID.PARENT.SORT_name`, of the stored
+        parent and sort and the name the page has, a rename it holds included, as
+        ProcessWire's trash() names it) and the trash bit; out of it, the trash bit cleared
+        and, unless the save names it otherwise, its own name and sort back (a name taken
+        meanwhile is made unique when it is written)."""
         if into_trash:
-            object.__setattr__(page, "name", f"{page.id}.{parent_id}.{sort}_{name}")
+            object.__setattr__(page, "name", f"{page.id}.{parent_id}.{sort}_{page.name}")
             object.__setattr__(page, "status", page.status | Page.STATUS_TRASH)
             return
         if page.name == page._name_before and (trashed := TRASH_NAME.match(page.name)):
