@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 
+import cms
 from cms import Page, ValidationError
 
 UNKNOWN_BIT = 1 << 20       # no status bit of ProcessWire's: a save refuses it
@@ -81,3 +82,39 @@ def test_trash_keeps_a_rename_the_page_holds_for_restore_to_give_back(site):
     assert stored(site, page.id)[1] == f"/trash/{page.id}.1.{sort}_new/"
     site.pages.restore(page)
     assert stored(site, page.id)[1] == "/new/" and page.name == "new"
+
+
+def test_saving_the_name_alone_leaves_a_new_parent_for_the_next_save(site):
+    """README: `page.save("name")` saves that property alone, other changes waiting for the
+    next save. With a new parent set as well it moved the page there, unchecked: a user
+    without page-move (or page-add on the new parent) moved a page so, and a page moved into
+    the trash so went without the trash name that restore() reads."""
+    site.users.add_role("editor", ["page-edit"])
+    site.templates.add("item", fields=["title"])
+    site.templates.get("item").set_access(view=["guest"], edit=["editor"])
+    site.users.add("ed", "secret-pass-123", roles=["editor"])
+    a = site.pages.add("item", 1, "a", title="A")
+    b = site.pages.add("item", 1, "b", title="B")
+    a.parent = b
+    a.name = "renamed"
+    a.save("name")
+    assert stored(site, a.id)[1] == "/renamed/" and a.is_changed("parent")
+    a.save()
+    assert stored(site, a.id)[1] == "/b/renamed/"
+
+    c = site.pages.add("item", 1, "c", title="C")
+    c.parent = site.pages.get(7)
+    c.name = "cc"
+    c.save("name")
+    assert stored(site, c.id) == (Page.STATUS_ON, "/cc/")
+
+    x = site.pages.add("item", 1, "x", title="X")
+    with site.as_user("ed"):
+        mine = site.pages.get(x.id)
+        mine.parent = site.pages.get(b.id)
+        mine.name = "xx"
+        mine.save("name")
+        assert stored(site, x.id)[1] == "/xx/"
+        with pytest.raises(cms.PermissionDenied):
+            mine.save()
+    assert stored(site, x.id)[1] == "/xx/"
