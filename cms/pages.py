@@ -685,7 +685,7 @@ class Pages(Hookable):
             self.saved_page_or_field(page, changes)
             if page.name != name_before:
                 self.renamed(page)
-            if page.parent_id != parent_before:
+            if page._parent_before != parent_before:      # (a save of the name alone moves not)
                 self.moved(page)
             if status_changed:
                 self.status_changed(page)
@@ -778,7 +778,7 @@ class Pages(Hookable):
         if page.id:
             parent_before, name_before = page._parent_before, page._name_before
             changes = self._update(page, field, placed_status)
-            if page.name == name_before and page.parent_id == parent_before:
+            if page.name == name_before and page._parent_before == parent_before:
                 self.saved(page, changes)            # most saves: a field changed
                 self.saved_page_or_field(page, changes)
                 if status_changed:
@@ -939,7 +939,8 @@ class Pages(Hookable):
             checked_status(page, placed_status if placed_status is not None
                            else db.scalar("SELECT status FROM pages WHERE id = ?", (page.id,)))
         if {"name", "parent"} & core:
-            self._move(page, placing or "move")
+            self._move(page, page.parent_id if "parent" in core else page._parent_before,
+                       placing or "move")
         if core - {"name", "parent"}:
             db.execute("UPDATE pages SET status = ?, sort = ? WHERE id = ?",
                        (page.status, page.sort, page.id))
@@ -997,11 +998,13 @@ class Pages(Hookable):
             self._require(grants, "page-move", stored, "move")
             self._require(grants, "page-add", self.get(page.parent_id), "move pages under")
 
-    def _move(self, page: Page, reason: str = "move") -> None:
+    def _move(self, page: Page, parent_id: int, reason: str = "move") -> None:
         """Apply a new name or parent: check the target, free the name, rewrite subtree paths.
 
-        `reason` is "move", or "trash"/"restore" (those keep the governing template: a trashed
-        page stays visible to, and restorable by, whoever could edit it where it was).
+        `parent_id` is where the page goes: its new parent, or the stored one for a save of its
+        name alone (a new parent set waits for the next save, unchecked until then). `reason`
+        is "move", or "trash"/"restore" (those keep the governing template: a trashed page
+        stays visible to, and restorable by, whoever could edit it where it was).
         """
         db = self.db
         old_path = db.scalar("SELECT path FROM pages_paths WHERE pages_id = ?", (page.id,))
@@ -1009,7 +1012,7 @@ class Pages(Hookable):
             raise PageError("the home page cannot be renamed or moved")
         if page.status & (Page.STATUS_SYSTEM | Page.STATUS_SYSTEM_ID):
             raise PageError(f"page {page.path} is a system page and cannot be moved or renamed")
-        moving = page.parent_id != page._parent_before
+        moving = parent_id != page._parent_before
         if moving and reason == "move":
             if page.template.settings.get("no_move"):
                 raise PageError(f"pages of template {page.template.name!r} stay where they were "
@@ -1018,30 +1021,30 @@ class Pages(Hookable):
                 raise PageError(f"page {old_path} is locked and cannot be moved: unlock it first")
         parent_path, parent_template = db.one(
             "SELECT pp.path, p.templates_id FROM pages p JOIN pages_paths pp ON pp.pages_id = p.id "
-            "WHERE p.id = ?", (page.parent_id,)) or (None, None)
+            "WHERE p.id = ?", (parent_id,)) or (None, None)
         if parent_path is None:
-            raise PageError(f"parent {page.parent_id} does not exist")
+            raise PageError(f"parent {parent_id} does not exist")
         if parent_path.startswith(old_path):
             raise PageError(f"cannot move {old_path} under itself or one of its descendants ({parent_path})")
-        if page.parent_id != page._parent_before:
-            self._check_children_allowed(parent_template, page.parent_id, page.template)
+        if moving:
+            self._check_children_allowed(parent_template, parent_id, page.template)
         sort = page.sort     # a page taken into or out of the trash has its name and sort (_place)
         name = page.name
         if not name:
             raise ValidationError("a page name cannot be empty", field="name", value=name, rule="name")
         if db.scalar("SELECT id FROM pages WHERE parent_id = ? AND name = ? AND id != ?",
-                     (page.parent_id, name, page.id)):
-            name = self._free_name(page.parent_id, name, parent_path, exclude=page.id)
+                     (parent_id, name, page.id)):
+            name = self._free_name(parent_id, name, parent_path, exclude=page.id)
         # a moved page keeps its sort, as in ProcessWire (PagesEditor::savePageQuery): among its
         # new siblings it sorts by that number, as after a change of parent in its editor there
         try:
             db.execute("UPDATE pages SET parent_id = ?, name = ?, sort = ? WHERE id = ?",
-                       (page.parent_id, name, sort, page.id))
+                       (parent_id, name, sort, page.id))
         except peewee.IntegrityError as exc:
             raise name_conflict(name, parent_path, exc) from exc
         new_path = f"{parent_path}{name}/"
         self._rewrite_paths(old_path, new_path)
-        for attr, value in (("name", name), ("_name_before", name), ("_parent_before", page.parent_id),
+        for attr, value in (("name", name), ("_name_before", name), ("_parent_before", parent_id),
                             ("sort", sort), ("_path", new_path)):
             object.__setattr__(page, attr, value)
         if moving and reason == "move":
