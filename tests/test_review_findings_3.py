@@ -118,3 +118,31 @@ def test_saving_the_name_alone_leaves_a_new_parent_for_the_next_save(site):
         with pytest.raises(cms.PermissionDenied):
             mine.save()
     assert stored(site, x.id)[1] == "/xx/"
+
+
+class Unstartable(cms.Module):
+    """A module that installs but whose init() raises in this process."""
+    info = {"title": "Unstartable", "version": "1"}
+
+    def init(self):
+        raise RuntimeError("the settings file is gone")
+
+    def work(self, page, data, options):
+        data["task_done"] = 1
+        return True
+
+
+def test_a_task_of_a_module_whose_init_raises_is_refused_with_task_error(site):
+    """create_task installs a module not installed yet (it loads it, running its init()): one
+    whose init() raised let that RuntimeError out of create_task, where every other reason a
+    task cannot be created is TaskError (`tasks create` printed a traceback, the task API
+    answered 500). Before create_task installed modules, the task was created and its first
+    step failed saying "module 'Unstartable' could not be loaded: RuntimeError: ..."."""
+    from cms.tasker import TaskError
+    tasker = site.modules.get("Tasker")
+    site.modules.register(Unstartable)
+    before = len(tasker.get_tasks("include=all"))
+    with pytest.raises(TaskError, match="Unstartable.*could not be loaded: RuntimeError: the "
+                                        "settings file is gone"):
+        tasker.create_task("Unstartable", "work", 1, "Never")
+    assert len(tasker.get_tasks("include=all")) == before
