@@ -41,7 +41,7 @@ from .refs import given_id, task_id_of
 from .schedule import SCHEDULED, check_every, check_not_before, check_retry, scheduled_selector
 from .state import TaskState
 from .status import TaskStatus, TaskStatuses
-from .step import StepRunner, dumps
+from .step import StepRunner, dumps, transient
 from .storage import TaskStorage, storage_for
 
 RESERVED_KEYS = ("module", "method", "pageid", "records_processed", "max_records", "task_done")
@@ -291,7 +291,8 @@ class Tasker(Module, Hookable):
         one whose install() fails is refused here, before anything of the task is written,
         instead of a task created to fail at its first step. One installed already is left
         for the step's process to load; one that creates a task from its own install() is
-        installing already."""
+        installing already. One that installs but whose init() raises is refused too, in the
+        words its step would fail with (it stays installed, as after that step)."""
         modules = self.site.modules
         if (modules.loaded(name) is not None or name in modules.installing
                 or modules.is_installed(name)):
@@ -300,6 +301,11 @@ class Tasker(Module, Hookable):
             modules.install(name)
         except ModuleError as exc:
             raise TaskError(f"cannot create a task for module {name!r}: {exc}") from exc
+        except Exception as exc:        # its init() raised, once installed
+            if transient(self.site.db, exc):     # the database's passing trouble: the caller retries
+                raise
+            raise TaskError(f"cannot create a task for module {name!r}: it was installed but could "
+                            f"not be loaded: {type(exc).__name__}: {exc}") from exc
 
     def _target(self, page: Any) -> Page:
         if isinstance(page, Page) and not isinstance(page, NullPage) and page.id:
