@@ -146,3 +146,21 @@ def test_a_task_of_a_module_whose_init_raises_is_refused_with_task_error(site):
                                         "settings file is gone"):
         tasker.create_task("Unstartable", "work", 1, "Never")
     assert len(tasker.get_tasks("include=all")) == before
+
+
+def test_a_form_posted_from_another_site_shows_the_stored_name_and_status(site, superuser):
+    """A cross-site POST to the editor (no token of this session) is shown with the page as
+    stored, not with what it sent (a fresh token beside those values is one click on Save from
+    storing them as the user's own); the fields were, but the name and the hidden and
+    unpublished boxes still showed the sender's values."""
+    page = site.pages.add("basic-page", 1, "about", title="About")
+    posted = [("csrf_token", "forged"), ("title", "About"), ("name", "planted-name"),
+              ("shown", "hidden"), ("shown", "unpublished"), ("hidden", "1"), ("unpublished", "1")]
+    answer = superuser.post(f"/admin/page/{page.id}/edit", posted,
+                            headers={"Origin": "https://elsewhere.example", "Sec-Fetch-Site": "cross-site"})
+    assert answer.status == 403 and "did not come from this site" in answer.text
+    assert "planted-name" not in answer.text
+    assert 'name="name" value="about"' in answer.text
+    assert 'name="hidden" value="1" checked' not in answer.text
+    assert 'name="unpublished" value="1" checked' not in answer.text
+    assert stored(site, page.id) == (Page.STATUS_ON, "/about/")
