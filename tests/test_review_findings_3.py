@@ -163,4 +163,7 @@ def test_a_form_posted_from_another_site_shows_the_stored_name_and_status(site, 
     assert 'name="name" value="about"' in answer.text
     assert 'name="hidden" value="1" checked' not in answer.text
     assert 'name="unpublished" value="1" checked' not in answer.text
+    own = superuser.post(f"/admin/page/{page.id}/edit", posted, headers={"Sec-Fetch-Site": "same-origin"})
+    assert own.status == 403 and 'name="name" value="planted-name"' in own.text    # kept, as typed
+    assert 'name="unpublished" value="1" checked' in own.text
     assert stored(site, page.id) == (Page.STATUS_ON, "/about/")

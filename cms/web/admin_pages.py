@@ -288,9 +288,10 @@ def register(web: Web) -> None:
         if not expired:
             bottle.response.status = 400
         return ctx.render("page_edit.html", page=page, inputs=inputs_for(page, submitted, errors),
-                          name=ctx.form("name"), status=status_from_form(ctx), errors=errors,
-                          error=error or errors.get("_", ""), people=people(ctx, page),
-                          n=node(page))
+                          name=ctx.form("name") if keep_typed else page.name,
+                          status=status_from_form(ctx) if keep_typed else status_flags(page),
+                          errors=errors, error=error or errors.get("_", ""),
+                          people=people(ctx, page), n=node(page))
 
     # -- add ----------------------------------------------------------------------------------
     def parent_of_new_page(ctx: Context) -> Page:
