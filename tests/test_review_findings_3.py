@@ -167,3 +167,22 @@ def test_a_form_posted_from_another_site_shows_the_stored_name_and_status(site, 
     assert own.status == 403 and 'name="name" value="planted-name"' in own.text    # kept, as typed
     assert 'name="unpublished" value="1" checked' in own.text
     assert stored(site, page.id) == (Page.STATUS_ON, "/about/")
+
+
+def test_a_number_padded_with_zeros_is_shown_short_in_a_message(site):
+    """cms.digits.shown_number shows a number of more than 20 digits by its first 20 and its
+    count; one of thousands of zeros before a few digits was shown whole: a Page field given
+    "000...0999" (5,000 zeros) for a page that does not exist said so in a message of 5,000
+    characters (the message cut such a value at 80 before shown_number)."""
+    from cms.digits import shown_number
+    site.fields.add("ref", "Page")
+    site.templates.add("item", fields=["title", "ref"])
+    page = site.pages.new("item", 1, "a", title="A")
+    with pytest.raises(ValidationError) as raised:
+        page.ref = "0" * 5000 + "999"
+    assert len(str(raised.value)) < 120 and "999" in str(raised.value)
+    assert shown_number("0" * 5000 + "999") == "999"
+    assert shown_number("-" + "0" * 5000 + "5") == "-5"
+    assert shown_number("0" * 5000) == "0"
+    assert shown_number("0" * 30 + "9" * 25) == "9" * 20 + "... (25 digits)"
+    assert shown_number("007") == "007"         # 20 digits or fewer: as typed
