@@ -36,21 +36,23 @@ def int_of_digits(text: str) -> int:
 
 
 def shown_number(value: int | str) -> str:
-    """A number a user gave, as a message shows it: whole up to 20 digits, else its first 20
-    and how many it has ("99999999999999999999... (5,000 digits)"); an int too long for str()
-    by its length alone ("... (5,001 digits)")."""
+    """A number a user gave, as a message shows it: as typed up to 20 digits, else without
+    the zeros before it ("000...0999" is "999"), cut to its first 20 digits and how many it
+    has ("99999999999999999999... (5,000 digits)"); an int too long for str() by its length
+    alone ("... (5,001 digits)")."""
     if isinstance(value, str):
         text = value.strip()
-        digits = text.lstrip("+-").lstrip("0")
     else:
         count = digit_count(value)
         if count > (sys.get_int_max_str_digits() or count):
             return f"{'-' if value < 0 else ''}... ({count:,} digits)"
         text = str(value)
-        digits = text.lstrip("-")
-    if len(digits) <= SHOWN_DIGITS:
-        return text
     sign = text[:len(text) - len(text.lstrip("+-"))]
+    if len(text) - len(sign) <= SHOWN_DIGITS:
+        return text
+    digits = text[len(sign):].lstrip("0") or "0"
+    if len(digits) <= SHOWN_DIGITS:
+        return sign + digits
     return f"{sign}{digits[:SHOWN_DIGITS]}... ({len(digits):,} digits)"
 
 
