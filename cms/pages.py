@@ -161,7 +161,8 @@ def writes(page_id: int, rows: list[tuple], insert: str, index: str) -> list[tup
 
 
 class Pages(Hookable):
-    """The `site.pages` API. Hookable methods: save, added, saved, trashed, restored, deleted."""
+    """The `site.pages` API. Hookable: add, save, save_field, trash, restore, delete, and the
+    events under "hook points" below (save_ready ... deleted), as README lists them."""
 
     def __init__(self, site: Site):
         self.site = site
@@ -718,6 +719,8 @@ class Pages(Hookable):
 
     @hookable
     def _save(self, page: Page, field: str | None = None) -> bool:
+        """The save hooked as `save` (ProcessWire's Pages::save): a whole one, or of a property
+        (`page.save("status")`); the status events around it when it changes the status."""
         stored, placed = self._stored_status(page, field)
         if stored is None or stored == page.status:
             return self._save_page(page, field, placed)

@@ -55,6 +55,7 @@ FROM_NOW = re.compile(r"\+(\d{1,12}(?:\.\d+)?)([smhd])")
 
 
 def register(sub: argparse._SubParsersAction) -> None:
+    from ..tasker.step import MIN_STEP_SECONDS
     tasks = sub.add_parser("tasks", help="list, show, steer and run tasks",
                            description="List, show, steer and run Tasker tasks.")
     tsub = tasks.add_subparsers(dest="tasks_command", metavar="ACTION", parser_class=Parser)
@@ -113,7 +114,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     run.add_argument("id", metavar="ID", type=task_id)
     run.add_argument("--step-time", type=finite, metavar="S",
                      help="the time box of each step (default: the setting cron_timeout, 55; "
-                          "at least 0.1)")
+                          f"at least {MIN_STEP_SECONDS:g})")
     run.set_defaults(func=cmd_run)
 
 
