@@ -764,9 +764,11 @@ class Pages(Hookable):
         parent and sort and the name the page has, a rename it holds included, as
         ProcessWire's trash() names it) and the trash bit; out of it, the trash bit cleared
         and, unless the save names it otherwise, its own name and sort back (a name taken
-        meanwhile is made unique when it is written)."""
+        meanwhile is made unique when it is written). The trash name is cut to the column's
+        128 characters, as ProcessWire's name setter cuts it, so a long name comes back from
+        the trash shortened by its prefix."""
         if into_trash:
-            object.__setattr__(page, "name", f"{page.id}.{parent_id}.{sort}_{page.name}")
+            object.__setattr__(page, "name", f"{page.id}.{parent_id}.{sort}_{page.name}"[:MAX_NAME])
             object.__setattr__(page, "status", page.status | Page.STATUS_TRASH)
             return
         if page.name == page._name_before and (trashed := TRASH_NAME.match(page.name)):
