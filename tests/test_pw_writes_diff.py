@@ -25,3 +25,22 @@ def test_trashing_a_page_with_a_long_name_cuts_its_trash_name_to_the_limit(site)
     restored = site.pages.get(page.id)
     assert restored.parent_id == folder.id
     assert restored.name == "x" * (MAX_NAME - len(prefix))
+
+
+def test_a_save_that_moves_a_page_into_the_trash_keeps_the_name_it_sets(site):
+    # ProcessWire: `$p->parent = $trash; $p->name = 'b'; $pages->save($p)` gives the page
+    # `ID.PARENT.1_b` (trash() prefixes the name being saved), and restore() puts it back
+    # under its parent as `b`. Here the stored name `a` was prefixed and `b` was lost.
+    site.templates.add("basic-page", fields=["title"])
+    folder = site.pages.add("basic-page", 1, "folder", title="Folder")
+    site.pages.add("basic-page", folder, "x", title="X")
+    page = site.pages.add("basic-page", folder, "a", title="A")
+    page.parent = site.pages.get(7)
+    page.name = "b"
+    page.save()
+    trashed = site.pages.get(page.id)
+    assert trashed.name == f"{page.id}.{folder.id}.1_b"
+    assert trashed.is_trash()
+    trashed.restore()
+    restored = site.pages.get(page.id)
+    assert (restored.name, restored.parent_id, restored.sort) == ("b", folder.id, 1)
