@@ -4,6 +4,9 @@ MariaDB, PHP 8.2, as a superuser), the whole tree compared after each step. Each
 ProcessWire's answer where ours differed."""
 from __future__ import annotations
 
+import pytest
+
+import cms
 from cms.pages import MAX_NAME
 
 
@@ -44,3 +47,55 @@ def test_a_save_that_moves_a_page_into_the_trash_keeps_the_name_it_sets(site):
     trashed.restore()
     restored = site.pages.get(page.id)
     assert (restored.name, restored.parent_id, restored.sort) == ("b", folder.id, 1)
+
+
+# The kept differences README's table lists for page writes: ProcessWire's answer in each comment.
+
+def test_a_recursive_delete_of_a_branch_holding_a_locked_page_deletes_nothing(site):
+    # ProcessWire deletes the children it reaches before the locked one, then throws
+    # "cannot be deleted: it has “locked” status": the branch is left part deleted.
+    site.templates.add("basic-page", fields=["title"])
+    branch = site.pages.add("basic-page", 1, "branch", title="Branch")
+    first = site.pages.add("basic-page", branch, "first", title="First")
+    locked = site.pages.add("basic-page", branch, "locked", title="Locked")
+    locked.add_status(cms.Page.STATUS_LOCKED)
+    locked.save()
+    with pytest.raises(cms.errors.PageLocked):
+        site.pages.delete(site.pages.get(branch.id), recursive=True)
+    assert [p.id for p in site.pages.get(branch.id).children("include=all")] == [first.id, locked.id]
+
+
+def test_the_trash_bit_is_not_set_or_cleared_by_a_status_change(site):
+    # ProcessWire stores it as given: `$p->status = 1` of a trashed page leaves it under the
+    # trash, not trashed; `$p->status = 8193` marks a page trashed where it is.
+    site.templates.add("basic-page", fields=["title"])
+    page = site.pages.add("basic-page", 1, "a", title="A")
+    page.status = cms.Page.STATUS_ON | cms.Page.STATUS_TRASH
+    with pytest.raises(cms.ValidationError):
+        page.save()
+    trashed = site.pages.get(page.id)
+    trashed.trash()
+    trashed.status = cms.Page.STATUS_ON
+    with pytest.raises(cms.ValidationError):
+        trashed.save()
+    assert site.pages.get(page.id).is_trash()
+
+
+def test_names_given_are_spelled_as_a_titles_and_untitled_is_kept(site):
+    # ProcessWire keeps `a--b` and `-a-` as written, and names a page given `untitled` from
+    # its title (`some-title`).
+    site.templates.add("basic-page", fields=["title"])
+    names = [site.pages.add("basic-page", 1, name, title="Some Title").name
+             for name in ("a--b", "-a-", "untitled")]
+    assert names == ["a-b", "a", "untitled"]
+
+
+def test_trashing_a_page_in_the_trash_writes_nothing(site):
+    # ProcessWire's trash() saves it again: its modified user becomes the caller.
+    site.templates.add("basic-page", fields=["title"])
+    site.users.add("ed", "Secret-pass-123")
+    page = site.pages.add("basic-page", 1, "a", title="A")
+    page.trash()
+    with site.as_user("ed"):
+        site.pages.get(page.id).trash()
+    assert site.pages.get(page.id).modified_users_id == page.modified_users_id
