@@ -37,8 +37,9 @@ UNDER_LIMIT = "(SELECT COUNT(*) FROM tasker_tasks r WHERE r.running = 1) < ?"
 COUNT_RUNNING = "SELECT COUNT(*) FROM tasker_tasks WHERE running = 1"
 # Seconds until the next active task waiting for its not_before (a retry, a recurring run) is
 # due, by the database's clock; NULL when none waits.
+# (? = how many seconds ago the claim that found nothing began: a task due since then counts)
 NEXT_DUE = (f"SELECT MIN(t.not_before) - {{now}} FROM tasker_tasks t WHERE t.state = {ACTIVE} "
-            "AND t.running = 0 AND t.not_before > {now}")
+            "AND t.running = 0 AND t.not_before > {now} - ?")
 # The row a claim takes (`FROM tasker_tasks t` ...): the next ready task, or one given task if it
 # is ready. Each engine adds its columns and locking clause.
 PICK_NEXT = f"FROM tasker_tasks t WHERE {READY} {ORDER} LIMIT 1"

@@ -151,6 +151,7 @@ class Executor:
                     tasker.runner.end_batch()
                 self._release_pending(tasker)
                 if claim is None:
+                    asked = time.monotonic()
                     claim = self._claim(tasker, settings)
             except Exception as exc:
                 self._end_batch(tasker, commit=False)
@@ -175,7 +176,7 @@ class Executor:
                 break
             if claim is None:
                 if config.until_idle:
-                    wait = self._due_within_time(tasker)
+                    wait = self._due_within_time(tasker, asked)
                     if wait is None:
                         return EXIT_DONE
                     self._sleep(wait)
@@ -189,16 +190,19 @@ class Executor:
                 return EXIT_RECYCLE_MEMORY
         return EXIT_DONE
 
-    def _due_within_time(self, tasker: Tasker) -> float | None:
+    def _due_within_time(self, tasker: Tasker, asked: float) -> float | None:
         """For cron (a run with an end): seconds to sleep before a task waiting for its
         `not_before` falls due, when that is before the end; None otherwise (the run ends).
         A retry due in ten seconds, or a task recurring every few seconds, runs in this
-        minute's run instead of the next one's."""
+        minute's run instead of the next one's. `asked`: when (monotonic) the claim that found
+        nothing began. A task that fell due since then is tried again at once; it was left
+        out as not due yet, and the run ended without it until the next one."""
         config = self.config
         if not config.end:
             return None
+        since = time.monotonic() - asked + 0.05
         try:
-            due = tasker.site.db.scalar(tasker.storage.sql(sql.NEXT_DUE))
+            due = tasker.site.db.scalar(tasker.storage.sql(sql.NEXT_DUE), (since,))
         except Exception:
             return None
         if due is None or time.time() + float(due) >= config.end - 0.5:
