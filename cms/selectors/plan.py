@@ -157,6 +157,13 @@ WORD_SPLIT = re.compile("[" + re.escape(WORD_SEPARATORS) + "]+")
 PUNCTUATION_AND_SPACE = frozenset(string.punctuation + " ")
 
 
+def names_status(trees: list[Selector]) -> bool:
+    """Whether a selector names a status condition of its own (then a sub-selector is handed
+    no include= by PageFinder::preProcessSubSelector)."""
+    return any(isinstance(item, Condition) and item.fields[0] == "status"
+               for tree in trees for item in tree.items)
+
+
 def prevailing_include(first: str | None, second: str) -> str:
     """Of two include= values, the one PageFinder reads first (INCLUDE_PRECEDENCE)."""
     if first is None or INCLUDE_PRECEDENCE.index(second) < INCLUDE_PRECEDENCE.index(first):
@@ -846,10 +853,12 @@ class Planner:
         return replace(item, fields=fields, values=values)
 
     def _query(self, trees: list[Selector], top: bool) -> Query:
-        """The plan of a selector, or of a [...] sub-selector (not `top`). A sub-selector's own
-        include= is the outer one for the sub-selectors inside it, as ProcessWire hands each
-        sub-selector the include= of the selector around it."""
-        outer, find_all = self.outer_threshold, self.find_all
+        """The plan of a selector, or of a [...] sub-selector (not `top`). What a sub-selector
+        finds by (its own include= and check_access=, else the outer include= it is handed) is
+        also what the `children.f`, two-dot and sub-selector finds inside it are given, as
+        ProcessWire runs the sub-selector as a find of its own: an outer include=all or
+        check_access=0 does not reach them."""
+        outer, find_all, outer_access = self.outer_threshold, self.find_all, self.outer_checks_access
         if not top:
             self.find_all = False       # a sub-selector is a find of its own, without findAll
         named = [text for text in (item.values[0].text.strip().lower() for tree in trees
@@ -858,16 +867,18 @@ class Planner:
                                    and item.values) if text in INCLUDE]
         if named:
             self.outer_threshold = INCLUDE[functools.reduce(prevailing_include, named, None)]
-        if top:
-            checks = [(tree, item) for tree in trees for item in tree.items
-                      if isinstance(item, Condition) and item.fields[0] == "check_access"]
-            self.outer_checks_access = (self.count_value(*checks[-1]) != 0 if checks
-                                        else self.outer_threshold is not None or not named)
+        elif not top and (outer is None or names_status(trees)):
+            # PageFinder::preProcessSubSelector copies no include= here (see _query_of)
+            self.outer_threshold = DEFAULT_THRESHOLD
+        checks = [(tree, item) for tree in trees for item in tree.items
+                  if isinstance(item, Condition) and item.fields[0] == "check_access"]
+        self.outer_checks_access = (self.count_value(*checks[-1]) != 0 if checks
+                                    else self.outer_threshold is not None or not named)
         try:
             return self._query_of(trees, top, outer)
         finally:
             if not top:
-                self.outer_threshold, self.find_all = outer, find_all
+                self.outer_threshold, self.find_all, self.outer_checks_access = outer, find_all, outer_access
 
     def _query_of(self, trees: list[Selector], top: bool, outer: int | None) -> Query:
         """`_query` once the include= that applies inside is known; `outer`: the one around."""
@@ -948,8 +959,7 @@ class Planner:
         # the outer check_access= nor include=all), unless it lifts access itself
         own_access = include != "all" if check_access is None else check_access
         if not top:
-            if include is None and not any(isinstance(item, Condition) and item.fields[0] == "status"
-                                           for tree in trees for item in tree.items):
+            if include is None and not names_status(trees):
                 # PageFinder::preProcessSubSelector copies the outer include= into a
                 # sub-selector that has neither include= nor status, as the status<N that
                 # include=hidden, unpublished or trash became: include=all adds none, so
