@@ -64,3 +64,38 @@ def test_children_field_inside_a_sub_selector_checks_access_as_the_sub_selector_
         assert names(site.pages.find("id=[child.qty=3, check_access=0]")) == ["d"]
         assert names(site.pages.find("id=[child.qty=3, include=all]")) == ["d"]
         assert names(site.pages.find("child.qty=3, check_access=0")) == ["d"]
+
+
+@pytest.fixture
+def behind(site):
+    """/a/ > s (template `secret`, only the superuser views it; qty 3) > t."""
+    site.fields.add("qty", "Integer")
+    site.templates.add("item", fields=["title", "qty"])
+    site.templates.add("secret", fields=["title", "qty"]).set_access(view=[])
+    a = site.pages.add("item", 1, "a", title="A")
+    s = site.pages.add("secret", a, "s", title="Secret", qty=3)
+    site.pages.add("item", s, "t", title="T")
+    return site
+
+
+def test_get_asks_children_and_parent_counts_whatever_the_user_may_view(behind):
+    # $pages->get() is PageFinder's findAll: it checks no access unless the selector names
+    # check_access, and the finds it runs for `children.f`, `parent.num_children` and a field
+    # beside a column of pages (`name|qty=3`) are handed check_access=0 (getIncludeSelector),
+    # where a [...] sub-selector is a find of the user's own. ProcessWire 3.0.256 answers as
+    # the guest: get('child.qty=3') /a/, get('child.qty=3, include=hidden') /a/,
+    # get('children.title=T') /a/s/, get('parent.num_children=1, name=t') /a/s/t/,
+    # get('name|qty=3') /a/s/; get('child.qty=3, check_access=1'), get('name|qty=3,
+    # check_access=1'), get('id=[child.qty=3]') and findOne('child.qty=3') none. Here the
+    # first five were none.
+    site = behind
+    with site.as_user("guest"):
+        assert site.pages.get("child.qty=3").path == "/a/"
+        assert site.pages.get("child.qty=3, include=hidden").path == "/a/"
+        assert site.pages.get("children.title=T").path == "/a/s/"
+        assert site.pages.get("parent.num_children=1, name=t").path == "/a/s/t/"
+        assert site.pages.get("name|qty=3").path == "/a/s/"
+        assert not site.pages.get("child.qty=3, check_access=1")
+        assert not site.pages.get("name|qty=3, check_access=1")
+        assert not site.pages.get("id=[child.qty=3]")
+        assert not site.pages.find_one("child.qty=3")
