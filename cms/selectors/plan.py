@@ -872,8 +872,10 @@ class Planner:
             self.outer_threshold = DEFAULT_THRESHOLD
         checks = [(tree, item) for tree in trees for item in tree.items
                   if isinstance(item, Condition) and item.fields[0] == "check_access"]
-        self.outer_checks_access = (self.count_value(*checks[-1]) != 0 if checks
-                                    else self.outer_threshold is not None or not named)
+        # findAll (`pages.get()`) hands its own finds check_access=0 unless the selector names
+        # check_access (PageFinder::getIncludeSelector)
+        self.outer_checks_access = (self.count_value(*checks[-1]) != 0 if checks else not self.find_all
+                                    and (self.outer_threshold is not None or not named))
         try:
             return self._query_of(trees, top, outer)
         finally:
@@ -1398,7 +1400,7 @@ class Planner:
     def sub_access(self) -> bool:
         """Whether the find ProcessWire runs for `children.f` or `parent.num_children` checks
         the user's view access: it is given the outer include= and, unless that is all, the
-        outer check_access=0 (PageFinder::getIncludeSelector)."""
+        outer check_access=0, which `pages.get()` implies (PageFinder::getIncludeSelector)."""
         return self.outer_threshold is not None and self.outer_checks_access
 
     def children_query(self, inner: Node, rest: str) -> Query:
