@@ -852,12 +852,12 @@ class Planner:
                        for value in item.values)
         return replace(item, fields=fields, values=values)
 
-    def _query(self, trees: list[Selector], top: bool) -> Query:
-        """The plan of a selector, or of a [...] sub-selector (not `top`). What a sub-selector
-        finds by (its own include= and check_access=, else the outer include= it is handed) is
-        also what the `children.f`, two-dot and sub-selector finds inside it are given, as
-        ProcessWire runs the sub-selector as a find of its own: an outer include=all or
-        check_access=0 does not reach them."""
+    def _query(self, trees: list[Selector], top: bool, group: bool = False) -> Query:
+        """The plan of a selector, or of a [...] sub-selector or an OR-group (not `top`). What a
+        sub-selector finds by (its own include= and check_access=, else the outer include= it
+        is handed) is also what the `children.f`, two-dot and sub-selector finds inside it are
+        given, as ProcessWire runs the sub-selector as a find of its own: an outer include=all
+        or check_access=0 does not reach them. A `group` is part of the selector around it."""
         outer, find_all, outer_access = self.outer_threshold, self.find_all, self.outer_checks_access
         if not top:
             self.find_all = False       # a sub-selector is a find of its own, without findAll
@@ -867,15 +867,16 @@ class Planner:
                                    and item.values) if text in INCLUDE]
         if named:
             self.outer_threshold = INCLUDE[functools.reduce(prevailing_include, named, None)]
-        elif not top and (outer is None or names_status(trees)):
+        elif not top and not group and (outer is None or names_status(trees)):
             # PageFinder::preProcessSubSelector copies no include= here (see _query_of)
             self.outer_threshold = DEFAULT_THRESHOLD
-        checks = [(tree, item) for tree in trees for item in tree.items
-                  if isinstance(item, Condition) and item.fields[0] == "check_access"]
-        # findAll (`pages.get()`) hands its own finds check_access=0 unless the selector names
-        # check_access (PageFinder::getIncludeSelector)
-        self.outer_checks_access = (self.count_value(*checks[-1]) != 0 if checks else not self.find_all
-                                    and (self.outer_threshold is not None or not named))
+        if not group:
+            checks = [(tree, item) for tree in trees for item in tree.items
+                      if isinstance(item, Condition) and item.fields[0] == "check_access"]
+            # findAll (`pages.get()`) hands its own finds check_access=0 unless the selector
+            # names check_access (PageFinder::getIncludeSelector)
+            self.outer_checks_access = (self.count_value(*checks[-1]) != 0 if checks else not self.find_all
+                                        and (self.outer_threshold is not None or not named))
         try:
             return self._query_of(trees, top, outer)
         finally:
@@ -1077,7 +1078,7 @@ class Planner:
                 raise self.error(tree, f"{item.fields[0]}= is not allowed inside an OR-group",
                                  item.position, item.fields[0],
                                  "put sort, limit, start and include outside the parentheses")
-        return self._query([group.selector], top=False).where
+        return self._query([group.selector], top=False, group=True).where
 
     def check_meta(self, tree: Selector, item: Condition, top: bool) -> None:
         key = item.fields[0]
