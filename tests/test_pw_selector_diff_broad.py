@@ -112,3 +112,23 @@ def test_an_or_group_is_planned_with_the_selector_around_it(nested):
         assert names(site.pages.find("(child.qty=3), (name=zz), include=all")) == ["d"]
     assert names(site.pages.find("(child.qty=2), (name=zz), include=hidden")) == ["b"]
     assert names(site.pages.find("(child.qty=2), (name=zz), include=all")) == ["b"]
+
+
+def test_get_finds_a_page_fields_owners_whatever_the_user_may_view(site):
+    # The owners of `refs__owner.f` are a find of their own, handed check_access=0 by
+    # $pages->get() (findAll: PageFinder::getIncludeSelector) unless the selector names
+    # check_access. ProcessWire 3.0.256 answers as the guest, /a/ being the author of /a/s/,
+    # which only the superuser views: get('author__owner.qty=3') /a/,
+    # get('author.owner.template=secret') /a/, get('author__owner.qty=3, check_access=1') none,
+    # find('author__owner.qty=3') []. Here the first two were none.
+    site.fields.add("qty", "Integer")
+    site.fields.add("author", "Page")
+    site.templates.add("item", fields=["title", "qty", "author"])
+    site.templates.add("secret", fields=["title", "qty", "author"]).set_access(view=[])
+    a = site.pages.add("item", 1, "a", title="A")
+    site.pages.add("secret", a, "s", title="Secret", qty=3, author=a)
+    with site.as_user("guest"):
+        assert site.pages.get("author__owner.qty=3").path == "/a/"
+        assert site.pages.get("author.owner.template=secret").path == "/a/"
+        assert not site.pages.get("author__owner.qty=3, check_access=1")
+        assert names(site.pages.find("author__owner.qty=3")) == []
