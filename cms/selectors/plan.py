@@ -984,7 +984,8 @@ class Planner:
         in `refs` (its owner) matches, every such condition asked of the same owner, as
         ProcessWire's PageFinder::getQueryOwnerField. The owners are a find of their own among
         the templates having the field: with the outer include= (hidden when none is given),
-        and the user's view access unless the outer check_access=0 or include=all lifts it."""
+        and the user's view access unless the outer check_access=0 or include=all lifts it,
+        or `pages.get()` does (findAll hands it check_access=0 when none is named)."""
         tree, first = conditions[0]
         field = self.field(tree, name, first.position)
         target = self.field_target(tree, field, first.position)
@@ -1005,6 +1006,8 @@ class Planner:
                 positions.append(position + len(head) + 1)
             asked.append(replace(item, fields=tuple(fields), field_positions=tuple(positions)))
         own_include = include or "hidden"
+        if check_access is None and self.find_all:
+            check_access = False
         at = first.position
         asked.append(Condition(("include",), "=", (Value(own_include, at),), False, at, (at,), at))
         if own_include != "all" and check_access is not None:
