@@ -132,3 +132,23 @@ def test_get_finds_a_page_fields_owners_whatever_the_user_may_view(site):
         assert site.pages.get("author.owner.template=secret").path == "/a/"
         assert not site.pages.get("author__owner.qty=3, check_access=1")
         assert names(site.pages.find("author__owner.qty=3")) == []
+
+
+def test_get_naming_check_access_asks_a_page_fields_subfield_as_the_user(site):
+    # In $pages->get() (findAll) FieldtypePage::getMatchQueryCustom finds the referenced pages
+    # of `author.qty=3` by a find with the selector's include= and its check_access=, none
+    # (no check) unless it names one. ProcessWire 3.0.256 answers as the guest, /a/t/'s author
+    # being /a/s/, which only the superuser views: get('author.qty=3') /a/t/,
+    # get('author.qty=3, check_access=1') none, find('author.qty=3, check_access=1') [t] (a
+    # find asks with include=all). Here get('author.qty=3, check_access=1') gave /a/t/.
+    site.fields.add("qty", "Integer")
+    site.fields.add("author", "Page")
+    site.templates.add("item", fields=["title", "qty", "author"])
+    site.templates.add("secret", fields=["title", "qty"]).set_access(view=[])
+    a = site.pages.add("item", 1, "a", title="A")
+    s = site.pages.add("secret", a, "s", title="Secret", qty=3)
+    site.pages.add("item", a, "t", title="T", author=s)
+    with site.as_user("guest"):
+        assert site.pages.get("author.qty=3").path == "/a/t/"
+        assert not site.pages.get("author.qty=3, check_access=1")
+        assert names(site.pages.find("author.qty=3, check_access=1")) == ["t"]
