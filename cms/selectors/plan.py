@@ -1526,14 +1526,17 @@ class Planner:
                              "subfields work on parent (parent.title), children "
                              "(children.title), Page fields (ref.title, ref.count) and text "
                              "fields (title.data: exact, case and accents count)")
-        return Leaf(target, "=", (Query(inner, self.referenced_threshold(rest, op)),))
+        threshold = self.referenced_threshold(rest, op)
+        return Leaf(target, "=", (Query(inner, threshold,
+                                        user_access=threshold is not None and self.outer_checks_access),))
 
     def referenced_threshold(self, rest: str, op: str) -> int | None:
         """The statuses of the referenced pages that `ref.rest op x` looks at. A column that
         ProcessWire compares in its join of them (FieldtypePage::getMatchQueryNative: `ref.name=x`,
         `ref.id>5`) takes them whatever their status; so does any other subfield in a find, which
         FieldtypePage::getMatchQueryCustom asks with include=all. In `pages.get()` (findAll) that
-        find has the selector's include= instead, include=hidden when it names none."""
+        find has the selector's include= instead, include=hidden when it names none, and its
+        check_access= (no check when it names none)."""
         if not self.find_all or (rest in REF_NATIVE_NAMES and op in ORDER_OPERATORS):
             return None
         return None if self.outer_threshold is None else max(self.outer_threshold, INCLUDE["hidden"])
