@@ -152,3 +152,24 @@ def test_get_naming_check_access_asks_a_page_fields_subfield_as_the_user(site):
         assert site.pages.get("author.qty=3").path == "/a/t/"
         assert not site.pages.get("author.qty=3, check_access=1")
         assert names(site.pages.find("author.qty=3, check_access=1")) == ["t"]
+
+
+def test_find_one_reads_the_first_include_and_check_access_it_is_given(behind):
+    # $pages->findOne() finds as find() does (include=all prevails over other include=, the
+    # last check_access= counts), then gives a page the user may not view only where the
+    # FIRST include= of the selector is all, or the first check_access= is 0, or it is
+    # unpublished (PagesLoader::findOne reads them with getSelectorByField). ProcessWire
+    # 3.0.256 answers as the guest, /a/s/ being a page only the superuser views:
+    # findOne('include=trash, include=all, parent=/a/') none, findOne('check_access=1,
+    # check_access=0, parent=/a/') none, findOne('include=all, include=hidden, parent=/a/')
+    # /a/s/, findOne('include=hidden, check_access=0, include=all, parent=/a/') /a/s/, while
+    # find() gives [s] for each. Here the first two gave /a/s/.
+    site = behind
+    with site.as_user("guest"):
+        for selector in ("include=trash, include=all", "check_access=1, check_access=0",
+                         "include=all, include=hidden", "include=hidden, check_access=0, include=all"):
+            assert names(site.pages.find(selector + ", parent=/a/")) == ["s"]
+        assert not site.pages.find_one("include=trash, include=all, parent=/a/")
+        assert not site.pages.find_one("check_access=1, check_access=0, parent=/a/")
+        assert site.pages.find_one("include=all, include=hidden, parent=/a/").path == "/a/s/"
+        assert site.pages.find_one("include=hidden, check_access=0, include=all, parent=/a/").path == "/a/s/"
