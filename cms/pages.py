@@ -336,10 +336,11 @@ class Pages(Hookable):
 
     def find_one(self, selector: str = "", *, base: str | None = None) -> Page:
         """The first page matching `selector`, or NullPage. As ProcessWire's findOne, a page
-        the acting user may not view (unpublished, and not theirs to edit) or a trashed page
-        (whoever asks, unless it is unpublished too and theirs to edit) is given only where the
-        selector says include=all or check_access=0, or include=unpublished for a page they
-        could view were it published; of several include=, the first one written says it."""
+        the acting user may not view (unpublished and not theirs to edit, or of a template they
+        may not view, found under include=all or check_access=0) or a trashed page (whoever
+        asks, unless it is unpublished too and theirs to edit) is given only where the first
+        include= the selector names is all, or its first check_access= is 0, or its first
+        include= is unpublished for a page they could view were it published."""
         if selector == "" and base is None:
             return NullPage(self.site)      # ProcessWire's findOne(""): nothing to find
         engine = self.site.selectors
@@ -353,8 +354,7 @@ class Pages(Hookable):
         unpublished = page.status & Page.STATUS_UNPUBLISHED
         acting = self.site.acting_user()
         editor = page.editable() and (acting is None or not acting.is_guest())
-        if page.is_trash() and not (unpublished and editor) \
-                or not page.is_trash() and unpublished and not page.viewable():
+        if page.is_trash() and not (unpublished and editor) or not page.is_trash() and not page.viewable():
             query = engine.plan(selector, base)
             if query.check_access_given is not False and query.include != "all" and not (
                     query.include == "unpublished" and not page.is_trash()
