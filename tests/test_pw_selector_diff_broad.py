@@ -173,3 +173,30 @@ def test_find_one_reads_the_first_include_and_check_access_it_is_given(behind):
         assert not site.pages.find_one("check_access=1, check_access=0, parent=/a/")
         assert site.pages.find_one("include=all, include=hidden, parent=/a/").path == "/a/s/"
         assert site.pages.find_one("include=hidden, check_access=0, include=all, parent=/a/").path == "/a/s/"
+
+
+def test_a_page_field_reads_a_value_of_more_than_digits_as_a_page_name(site):
+    # FieldtypePage::getMatchQuery takes a value as page ids only when it is digits
+    # (ctype_digit): "1.2", "-1" or "1e2" is a page name, matched with the operator given.
+    # ProcessWire 3.0.256 answers, /a/p5/ referencing /a/v1.2-x/ and /a/p6/ /a/item-1/:
+    # 'author%=1.2' [p5], 'author*=1.2' [p5], 'author%=-1' [p6], 'author$=-1' [p6],
+    # 'author!%=-1' [p5] (p6 left out), 'author=1.2' [], 'author^=1e2' [] (each with
+    # ", has_parent=/a/, name^=p"). Here each was a SelectorError ("operator %= does not apply
+    # to author", "author needs a whole number").
+    site.fields.add("author", "Page")
+    site.templates.add("item", fields=["title", "author"])
+    a = site.pages.add("item", 1, "a", title="A")
+    version = site.pages.add("item", a, "v1.2-x", title="V")
+    item = site.pages.add("item", a, "item-1", title="N")
+    site.pages.add("item", a, "p5", title="P5", author=version)
+    site.pages.add("item", a, "p6", title="P6", author=item)
+
+    def found(condition):
+        return names(site.pages.find(condition + ", has_parent=/a/, name^=p"))
+    assert found("author%=1.2") == ["p5"]
+    assert found("author*=1.2") == ["p5"]
+    assert found("author%=-1") == ["p6"]
+    assert found("author$=-1") == ["p6"]
+    assert found("author!%=-1") == ["p5"]
+    assert found("author=1.2") == []
+    assert found("author^=1e2") == []
