@@ -1473,7 +1473,7 @@ class Planner:
         target = self.field_target(tree, field, position)
         if isinstance(target, RefColumn):
             if (op not in ORDER_OPERATORS
-                    and all(value.sub is None and is_page_name(value.text.strip()) for value in values)):
+                    and all(value.sub is None and is_reference_name(value.text.strip()) for value in values)):
                 # `refs%=x`, `refs^=x`, `refs*=x` ...: ProcessWire matches the referenced
                 # pages' names (FieldtypePage reads a value that is no number as a name)
                 return self.related(tree, f"{name}.name", op, values, position)
@@ -1639,7 +1639,8 @@ class Planner:
         for value in values:
             text = value.text.strip()
             named = name != "id" and value.sub is None and (
-                is_page_name(text) or is_ref and only_spaces(value))   # `refs=" "`: no such page
+                (is_reference_name(text) if is_ref and op == "=" else is_page_name(text))
+                or is_ref and only_spaces(value))   # `refs=" "`: no such page
             if value.sub is not None:
                 if op != "=":
                     raise self.error(tree, f"a sub-selector needs = or != on {name}", value.position, text)
@@ -2086,6 +2087,13 @@ def is_page_name(text: str) -> bool:
     """A value that no number is read from (`about`, `x1`; not `12`, `-3` or `1.5`): where
     ProcessWire takes a page's id it reads such a value as a path or a name."""
     return bool(text) and Planner._float(text) is None
+
+
+def is_reference_name(text: str) -> bool:
+    """A value a Page field reads as a page's name (or path), not its id: anything but ASCII
+    digits (FieldtypePage::getMatchQuery's ctype_digit), so `refs%=1.2` and `refs=-1` name
+    pages where `parent<1.5` or `refs>-1` compare numbers."""
+    return bool(text) and not (text.isascii() and text.isdecimal())
 
 
 def trimmed_path(text: str) -> str:
