@@ -200,3 +200,27 @@ def test_a_page_field_reads_a_value_of_more_than_digits_as_a_page_name(site):
     assert found("author!%=-1") == ["p5"]
     assert found("author=1.2") == []
     assert found("author^=1e2") == []
+
+
+def test_parent_and_has_parent_read_a_value_of_more_than_digits_as_a_path(site):
+    # PageFinder takes parent=, parent_id= and has_parent= values as ids only when they are
+    # digits (ctype_digit); "1.5" or "1e2" is a path from home, a page so named at the top.
+    # ProcessWire 3.0.256 answers, /1.5/ holding c1 and /1e2/ holding c2 > c3: 'parent=1.5'
+    # [c1], 'has_parent=1.5' [c1], 'parent=1e2' [c2], 'has_parent=1e2' [c2, c3],
+    # 'parent_id=1.5' [c1], 'parent=1.5|1e2' [c1, c2], 'parent=5.0' [], 'has_parent!=1e2,
+    # template=item' [1.5, c1, 1e2]. Here each was a SelectorError ("parent needs a whole
+    # number").
+    site.templates.add("item", fields=["title"])
+    one = site.pages.add("item", 1, "1.5", title="V15")
+    site.pages.add("item", one, "c1", title="C1")
+    two = site.pages.add("item", 1, "1e2", title="E2")
+    c2 = site.pages.add("item", two, "c2", title="C2")
+    site.pages.add("item", c2, "c3", title="C3")
+    assert names(site.pages.find("parent=1.5")) == ["c1"]
+    assert names(site.pages.find("has_parent=1.5")) == ["c1"]
+    assert names(site.pages.find("parent=1e2")) == ["c2"]
+    assert names(site.pages.find("has_parent=1e2")) == ["c2", "c3"]
+    assert names(site.pages.find("parent_id=1.5")) == ["c1"]
+    assert names(site.pages.find("parent=1.5|1e2")) == ["c1", "c2"]
+    assert names(site.pages.find("parent=5.0")) == []
+    assert names(site.pages.find("has_parent!=1e2, template=item")) == ["1.5", "c1", "1e2"]
