@@ -1473,7 +1473,7 @@ class Planner:
         target = self.field_target(tree, field, position)
         if isinstance(target, RefColumn):
             if (op not in ORDER_OPERATORS
-                    and all(value.sub is None and is_reference_name(value.text.strip()) for value in values)):
+                    and all(value.sub is None and names_a_page(value.text.strip()) for value in values)):
                 # `refs%=x`, `refs^=x`, `refs*=x` ...: ProcessWire matches the referenced
                 # pages' names (FieldtypePage reads a value that is no number as a name)
                 return self.related(tree, f"{name}.name", op, values, position)
@@ -1639,7 +1639,7 @@ class Planner:
         for value in values:
             text = value.text.strip()
             named = name != "id" and value.sub is None and (
-                (is_reference_name(text) if is_ref and op == "=" else is_page_name(text))
+                (names_a_page(text) if op == "=" else is_page_name(text))
                 or is_ref and only_spaces(value))   # `refs=" "`: no such page
             if value.sub is not None:
                 if op != "=":
@@ -1692,7 +1692,7 @@ class Planner:
                 out.append(self.sub_query(value.sub))
                 continue
             # a value that is no number is a path from home, as ProcessWire reads it
-            out.append(normal_path(text) if text.startswith("/") or is_page_name(text)
+            out.append(normal_path(text) if text.startswith("/") or names_a_page(text)
                        else self.integer(tree, "has_parent", value))
         return Leaf(Ancestors(), "=", tuple(out))
 
@@ -2089,10 +2089,12 @@ def is_page_name(text: str) -> bool:
     return bool(text) and Planner._float(text) is None
 
 
-def is_reference_name(text: str) -> bool:
-    """A value a Page field reads as a page's name (or path), not its id: anything but ASCII
-    digits (FieldtypePage::getMatchQuery's ctype_digit), so `refs%=1.2` and `refs=-1` name
-    pages where `parent<1.5` or `refs>-1` compare numbers."""
+def names_a_page(text: str) -> bool:
+    """A value that `=` and the find operators read as a page's name or path, not its id,
+    where a page is asked for (a Page field, parent=, has_parent=): anything but ASCII digits,
+    as ProcessWire's ctype_digit tests (FieldtypePage::getMatchQuery, PageFinder), so
+    `refs%=1.2`, `refs=-1` and `parent=1e2` name pages where `parent<1.5` or `refs>-1`
+    compare numbers (is_page_name)."""
     return bool(text) and not (text.isascii() and text.isdecimal())
 
 
