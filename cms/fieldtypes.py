@@ -289,6 +289,12 @@ def has_lone_surrogate(text: str) -> bool:
     return SURROGATE.search(text) is not None
 
 
+def surrogates_escaped(text: str) -> str:
+    """`text` with each lone surrogate written as Python writes it ("\\udce9"), for text a
+    module made (a file name os functions decoded) that must still be stored or shown."""
+    return text.encode("utf-8", "backslashreplace").decode("utf-8")
+
+
 class Integer(Fieldtype):
     name = "Integer"
     column = "{BIGINT}"

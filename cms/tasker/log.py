@@ -15,7 +15,7 @@ import time
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from ..fieldtypes import fold
+from ..fieldtypes import fold, surrogates_escaped
 from . import sql
 from .errors import TaskError
 from .refs import task_id_of
@@ -44,9 +44,9 @@ def format_entries(entries: Iterable[Entry]) -> tuple[list[str], int, int]:
         elif kind == "warning":
             warnings += 1
         stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.gmtime(at))
-        # a lone surrogate (a file name os functions decoded) as Python writes it, "\\udce9":
-        # no engine stores one, and the step's end raised writing it, its task left claimed
-        text = text[:MAX_ENTRY].encode("utf-8", "backslashreplace").decode("utf-8")
+        # no engine stores a lone surrogate: the step's end raised writing one, its task left
+        # claimed
+        text = surrogates_escaped(text[:MAX_ENTRY])
         parts = text.replace("\x00", "").replace("\r\n", "\n").split("\n")
         lines.append(f"{stamp} {LEVELS.get(kind, 'INFO')} {parts[0]}")
         lines.extend("  " + part for part in parts[1:] if part.strip())

@@ -29,6 +29,7 @@ import bottle
 
 from ..digits import int_of_digits
 from ..errors import CmsError
+from ..fieldtypes import surrogates_escaped
 from ..tasker.schedule import SCHEDULED, scheduled_selector
 from ..tasker.state import state_info
 from . import charts
@@ -269,10 +270,9 @@ def panel_values(ctx: Context, tasker: Any, task: Any) -> dict[str, Any]:
     data_text = task.get("task_data") or "{}"
     try:
         data = json.loads(data_text)
-        # a lone surrogate a step kept (a file name os functions decoded) as JSON writes it,
-        # "\\udce9": the page's UTF-8 cannot hold the character, and the page answered 500
-        data_text = json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True).encode(
-            "utf-8", "backslashreplace").decode("utf-8")
+        # a lone surrogate a step kept, as JSON writes it: the page's UTF-8 cannot hold the
+        # character, and the page answered 500
+        data_text = surrogates_escaped(json.dumps(data, indent=2, ensure_ascii=False, sort_keys=True))
     except ValueError:
         data = {}
     if not isinstance(data, dict):
