@@ -1011,16 +1011,35 @@ def left_running(process) -> str:
     return "".join(sorted(lines)) or "nothing\n"
 
 
-def wait_for_port(port: int, process) -> None:
+def wait_for_port(port: int, process, seconds: float = 60) -> None:
+    """Wait until `process` answers on `port`; fail saying why it did not, its process group
+    killed. A stop signal sent to a server still booting is lost where SIGINT came ignored (as
+    .ci/run's background suites start it): a failure here reported as "did not stop" 30 s later
+    would hide that the server never answered."""
+    import signal
     import socket
-    deadline = time.monotonic() + 30
+    deadline = time.monotonic() + seconds
     while True:
         try:
             socket.create_connection(("127.0.0.1", port), 0.2).close()
             return
         except OSError:
-            assert time.monotonic() < deadline and process.poll() is None
+            if process.poll() is not None:
+                raise AssertionError(f"the server ended (exit {process.returncode}) before port "
+                                     f"{port} answered; its stderr:\n{stopped_output(process)}")
+            if time.monotonic() > deadline:
+                left = left_running(process)
+                os.killpg(process.pid, signal.SIGKILL)
+                raise AssertionError(f"port {port} did not answer within {seconds:g} s; left:\n"
+                                     f"{left}its stderr:\n{stopped_output(process)}")
             time.sleep(0.1)
+
+
+def signal_server(process, number: int, group: bool = True) -> None:
+    """Send a stop to the server's process group (or the server alone), unless a failed
+    `wait_for_port` ended it."""
+    if process.poll() is None:
+        (os.killpg if group else os.kill)(process.pid, number)
 
 
 @pytest.mark.slow
@@ -1043,7 +1062,7 @@ def test_serve_command_serves_until_interrupted(web_site, run_env, processes):
             assert conn.getresponse().status == 200
             conn.close()
     finally:
-        os.killpg(process.pid, signal.SIGINT)    # Ctrl-C reaches the whole process group
+        signal_server(process, signal.SIGINT)    # Ctrl-C reaches the whole process group
         stderr = stopped_output(process)
     assert process.returncode == 0, stderr
     assert f"http://127.0.0.1:{port}/" in stderr
@@ -1067,7 +1086,7 @@ def test_one_server_process_stops_even_when_started_with_sigint_ignored(web_site
     try:
         wait_for_port(port, process)
     finally:
-        os.kill(process.pid, getattr(signal, stop))
+        signal_server(process, getattr(signal, stop), group=False)
         stderr = stopped_output(process)
     assert process.returncode == 0, stderr
 
@@ -1113,7 +1132,7 @@ def test_serve_processes_die_with_their_parent_and_free_the_port(web_site, run_e
         try:
             wait_for_port(port, again)                 # no "Address already in use"
         finally:
-            os.killpg(again.pid, signal.SIGINT)
+            signal_server(again, signal.SIGINT)
             stopped_output(again)
     finally:
         with contextlib.suppress(ProcessLookupError):
