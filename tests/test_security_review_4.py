@@ -1,0 +1,84 @@
+"""A fourth hostile review, over HTTP and the server's threads (after test_security_findings.py,
+test_security_findings2.py and test_security_review_3.py): each test failed before its fix."""
+from __future__ import annotations
+
+import io
+import re
+from concurrent.futures import ThreadPoolExecutor
+from urllib.parse import urlencode
+from wsgiref.util import setup_testing_defaults
+
+from webclient import PASSWORD, prepare_site
+
+import cms
+from cms.web.app import Web
+from cms.web.sessions import COOKIE_NAME
+
+
+class Answer:
+    """What the application answered one WSGI call: status, headers, text, cookies set."""
+
+    def __init__(self, status: str, headers: list[tuple[str, str]], body: bytes):
+        self.status = int(status.split()[0])
+        self.headers = dict(headers)
+        self.text = body.decode()
+        self.cookies = dict(value.split(";", 1)[0].split("=", 1)
+                            for name, value in headers if name == "Set-Cookie")
+
+
+def call(web: Web, method: str, path: str, cookie: str = "", form: dict | None = None) -> Answer:
+    """One request handed to the application in the calling thread, as a server thread hands
+    it: the thread's own site answers (SitePool keeps one per thread)."""
+    body = urlencode(form or {}).encode()
+    environ = {"REQUEST_METHOD": method, "PATH_INFO": path, "HTTP_COOKIE": cookie,
+               "CONTENT_TYPE": "application/x-www-form-urlencoded",
+               "CONTENT_LENGTH": str(len(body)), "wsgi.input": io.BytesIO(body),
+               "REMOTE_ADDR": "127.0.0.1"}
+    setup_testing_defaults(environ)
+    started = {}
+
+    def start_response(status, headers, exc_info=None):
+        started.update(status=status, headers=headers)
+
+    chunks = b"".join(web(environ, start_response))
+    return Answer(started["status"], started["headers"], chunks)
+
+
+def token_in(answer: Answer) -> str:
+    return re.search(r'name="csrf-token" content="([^"]+)"', answer.text).group(1)
+
+
+# -- sessions -----------------------------------------------------------------------------------
+def test_a_logout_is_refused_at_once_by_every_thread_of_the_server_that_served_it(site, db_url,
+                                                                                   tmp_path):
+    """A logout ends the session's row, and the server that served it was to refuse the
+    session at once (README, Security notes), other servers within two seconds. But each
+    server thread keeps its own site, and the logout forgot the session only in the cache of
+    the thread that served it: for two seconds every other thread of the same server still
+    let a copy of the cookie in, to read and to save (a stolen cookie outlived the logout
+    its owner made to end it). Every thread refuses it once the logout has answered."""
+    prepare_site(site, tmp_path)
+    web = Web(lambda: cms.boot(db_url, site_dir=tmp_path))
+    other_thread = ThreadPoolExecutor(max_workers=1)
+    try:
+        form = call(web, "GET", "/admin/login")
+        guest = f"{COOKIE_NAME}={form.cookies[COOKIE_NAME]}"
+        logged_in = call(web, "POST", "/admin/login", guest,
+                         {"username": "admin", "password": PASSWORD,
+                          "csrf_token": re.search(r'name="csrf_token" value="([^"]+)"',
+                                                  form.text).group(1)})
+        assert logged_in.status == 303
+        copied = f"{COOKIE_NAME}={logged_in.cookies[COOKIE_NAME]}"
+        assert other_thread.submit(call, web, "GET", "/admin/", copied).result().status == 200
+        token = token_in(call(web, "GET", "/admin/", copied))
+        assert call(web, "POST", "/admin/logout", copied, {"csrf_token": token}).status == 303
+        assert call(web, "GET", "/admin/", copied).status == 303        # this thread: refused
+        elsewhere = other_thread.submit(call, web, "GET", "/admin/", copied).result()
+        assert elsewhere.status == 303 and elsewhere.headers["Location"].startswith("/admin/login")
+        saved = other_thread.submit(call, web, "POST", "/admin/page/27/edit", copied,
+                                    {"csrf_token": token, "title": "Taken over"}).result()
+        assert saved.status == 303 and saved.headers["Location"].startswith("/admin/login")
+        assert site.pages.get(27).title != "Taken over"
+    finally:
+        other_thread.shutdown()
+        web.pool.close_all()
