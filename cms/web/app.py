@@ -168,9 +168,13 @@ class AccessCache:
         user = self._kept(self._users, (id(site), session.session_id), read)
         return user if user is not None and user.id == session.user_id else None
 
-    def forget(self, site: Site, session_id: str) -> None:
-        """Drop what is known of a session that just ended, so this process refuses it at once."""
-        self._users.pop((id(site), session_id), None)
+    def forget(self, session_id: str) -> None:
+        """Drop what is known of a session that just ended, so this process refuses it at once:
+        on every thread's site, not only the one that served the logout (each server thread
+        keeps a site of its own, and the others let a copied cookie in for `ttl` seconds)."""
+        for key in list(self._users):        # a copy: other threads add keys meanwhile
+            if key[1] == session_id:
+                self._users.pop(key, None)
 
     def grants(self, site: Site, user: Any) -> Grants:
         """The user's roles and permissions (`Users.grants`): a public page checks them against

@@ -233,7 +233,7 @@ def register(web: Web) -> None:
         ctx.check_csrf()
         if ctx.session.session_id:
             ctx.site.users.end_session(ctx.session.session_id)
-            web.access.forget(ctx.site, ctx.session.session_id)
+            web.access.forget(ctx.session.session_id)
         ctx.session.logout()
         ctx.session.notice("message", "You have logged out.")
         ctx.redirect("/admin/login")
