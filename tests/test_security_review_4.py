@@ -8,7 +8,7 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 from wsgiref.util import setup_testing_defaults
 
-from webclient import PASSWORD, prepare_site
+from webclient import PASSWORD, Client, prepare_site
 
 import cms
 from cms.web.app import Web
@@ -82,3 +82,34 @@ def test_a_logout_is_refused_at_once_by_every_thread_of_the_server_that_served_i
     finally:
         other_thread.shutdown()
         web.pool.close_all()
+
+
+# -- the page tree ------------------------------------------------------------------------------
+def test_the_tree_does_not_tell_where_a_page_the_user_may_not_view_is(site, admin_server):
+    """`/admin/?open=<id>` opens the tree at a page: it listed the ids of the page's parents
+    in `data-open`, for any id, so an editor who named the id of a private page read which
+    page it sits under (`open=<a user's id>` gave 2,28,29: the admin's users), as the move
+    picker's `pick=` did before. Trash redirected to `?open=<parent id>` of a page the user
+    may not trash or view, telling its parent in the Location. A page the user may not view
+    is opened nowhere, and its refused trash goes back to the tree's top."""
+    role = site.users.add_role("editor", ["page-edit", "page-delete", "page-add", "page-create"])
+    site.users.add("ed", PASSWORD, roles=["editor"])
+    site.templates.add("section", fields=["title"])
+    site.templates["section"].set_access(view=["guest"], edit=[role], add=[role], create=[role])
+    site.templates.add("private", fields=["title"])
+    site.templates["private"].set_access(view=[], edit=[])           # superusers only
+    news = site.pages.add("section", 1, "news", title="News")
+    secret = site.pages.add("private", news, "layoffs-plan", title="Layoffs plan")
+    admin = site.users.get("admin")
+    editor = Client(admin_server)
+    editor.login("ed")
+    for page in (secret, admin):
+        tree = editor.get(f"/admin/?open={page.id}")
+        assert tree.status == 200
+        assert 'data-open=""' in tree.text, re.findall(r'data-open="[^"]*"', tree.text)
+    refused = editor.post(f"/admin/page/{secret.id}/trash", {"csrf_token": editor.token()})
+    assert refused.status == 303 and refused.location == "/admin/", refused.location
+    assert site.pages.get(secret.id).parent_id == news.id
+    kept = editor.get(f"/admin/?open={news.id}")                     # a page ed may view opens
+    assert f'data-open="{news.id}"' in kept.text
+    editor.close()
