@@ -187,8 +187,11 @@ def register(web: Web) -> None:
     def tree(ctx: Context) -> str:
         home = ctx.site.pages.get(HOME_ID)
         nodes, total = children_of(home, 0)
+        # only a page the user may list is opened: the parents of any id told where a page
+        # they may not view sits, as the move picker's `pick=` did
         opened = ctx.site.pages.get(ctx.int_param("open")) if ctx.int_param("open") else None
-        open_ids = [p.id for p in opened.parents if p.id != HOME_ID] + [opened.id] if opened else []
+        open_ids = ([p.id for p in opened.parents if p.id != HOME_ID] + [opened.id]
+                    if opened and listable(opened) else [])
         return ctx.render("tree.html", home=home_node(ctx), nodes=nodes, total=total,
                           start=0, parent=home, page_size=PAGE_SIZE, open_ids=open_ids,
                           pick=None, q="", tools=True)
@@ -425,7 +428,9 @@ def register(web: Web) -> None:
     def trash(ctx: Context, page_id: int) -> None:
         ctx.check_csrf()
         page = get_page(ctx, page_id)
-        parent_id = page.parent_id
+        # back to where the page was, for a user who may view it (else the redirect told its
+        # parent)
+        back = f"/admin/?open={page.parent_id}" if listable(page) else "/admin/"
         if page.template.name == TASK_TEMPLATE:
             ctx.notice("error", "Tasks are trashed from the task monitor.")
         elif page.is_trash():         # trash() leaves it be: nothing moved, its title not told
@@ -434,13 +439,13 @@ def register(web: Web) -> None:
             if page.trashable():
                 below = " and the pages below it" if page.num_children else ""
                 ctx.confirm(f"Move {page.get('title') or page.name} ({page.path}){below} to the "
-                            "trash?", "Move to the trash", f"/admin/?open={parent_id}")
+                            "trash?", "Move to the trash", back)
             try:
                 page.trash()
                 ctx.notice("message", f"Moved {page.get('title') or page.name} to the trash")
             except CmsError as exc:
                 ctx.notice("error", str(exc))
-        ctx.redirect(f"/admin/?open={parent_id}")
+        ctx.redirect(back)
 
     @app.post("/admin/page/<page_id:int>/restore")
     def restore(ctx: Context, page_id: int) -> None:
