@@ -2,6 +2,7 @@
 test_security_findings2.py and test_security_review_3.py): each test failed before its fix."""
 from __future__ import annotations
 
+import html
 import io
 import re
 from concurrent.futures import ThreadPoolExecutor
@@ -112,4 +113,36 @@ def test_the_tree_does_not_tell_where_a_page_the_user_may_not_view_is(site, admi
     assert site.pages.get(secret.id).parent_id == news.id
     kept = editor.get(f"/admin/?open={news.id}")                     # a page ed may view opens
     assert f'data-open="{news.id}"' in kept.text
+    editor.close()
+
+
+# -- the page editor ----------------------------------------------------------------------------
+def test_a_page_field_takes_no_more_pages_from_the_form_than_a_form_has_fields(site, admin_server):
+    """A Page field's input holds ids and paths separated by commas. The editor looked each
+    one up on its own, three times over (is it a page the user may view, what does it name,
+    is it of the field's template): 80 µs apiece, so one request of 8 MiB of `1,` (the body
+    limit), from anyone who may edit one page, held a server thread for minutes, where a form
+    of more than 10,000 fields is refused before it is read. The input names at most as many
+    pages as a form may send fields, and says so beside the field; nothing is saved."""
+    role = site.users.add_role("editor", ["page-edit"])
+    site.users.add("ed", PASSWORD, roles=["editor"])
+    site.templates.add("section", fields=["title"])
+    site.templates["section"].set_access(view=["guest"], edit=[role])
+    site.fields.add("related", "Page", label="Related", multiple=True)
+    site.templates["section"].add_field("related")
+    news = site.pages.add("section", 1, "news", title="News")
+    editor = Client(admin_server)
+    editor.login("ed")
+    token = editor.token()
+    for separator in (",", "|"):
+        answer = editor.post(f"/admin/page/{news.id}/edit", {
+            "csrf_token": token, "title": "News", "related": separator.join(["/news/"] * 10_001)})
+        assert answer.status == 400, answer
+        told = html.unescape(answer.text.split('id="field-related"', 1)[1].split("</div>", 1)[0])
+        assert "names more than 10,000 pages; the editor takes at most 10,000" in told, told
+    assert not site.pages.get(news.id).get("related")
+    saved = editor.post(f"/admin/page/{news.id}/edit", {"csrf_token": token, "title": "News",
+                                                         "related": "/news/, 1"})
+    assert saved.status == 303, saved
+    assert site.pages.get(news.id).get("related").ids() == [news.id, 1]
     editor.close()
