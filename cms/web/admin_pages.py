@@ -31,6 +31,7 @@ from ..fieldtypes import split_page_list
 from ..page import HOME_ID, TRASH_ID, Page, id_of_digits
 from ..tasker.install import TEMPLATE as TASK_TEMPLATE
 from .answers import HttpError, json_response
+from .app import MAX_FORM_FIELDS
 from .forms import names_list, page_ids_text, selector_quoted
 
 if TYPE_CHECKING:
@@ -591,6 +592,19 @@ def beside_field(field: Any, exc: CmsError) -> str:
     return text.replace(" (set multiple=True)", "")
 
 
+def refuse_long_page_lists(field: Any, parts: list[str]) -> None:
+    """Refuse a Page field's input naming more pages than a form may send fields: each id or
+    path is looked up on its own (in `refuse_hidden_references`, the save's `read_pages` and
+    `check_references`), so one field of 8 MiB of `1,` held a server thread for minutes,
+    where a form of more than MAX_FORM_FIELDS fields is refused unread."""
+    count = 0
+    for part in parts:
+        count += len(split_page_list(part))
+        if count > MAX_FORM_FIELDS:
+            raise field.type.invalid(field, parts, "page", f"names more than {MAX_FORM_FIELDS:,} "
+                                     f"pages; the editor takes at most {MAX_FORM_FIELDS:,} at once")
+
+
 def refuse_hidden_references(ctx: Context, field: Any, page: Page, parts: list[str]) -> None:
     """Refuse a page typed into a Page field that the user may not view (and the field does not
     hold already) in the words `PageRef.read_pages` refuses one that does not exist, naming it
@@ -642,6 +656,7 @@ def apply_form(ctx: Context, page: Page) -> tuple[dict[str, Any], dict[str, str]
                                  if kind == "checkbox" else value)
         try:
             if kind == "pages":
+                refuse_long_page_lists(field, value)
                 refuse_hidden_references(ctx, field, page, value)
             page.set(field.name, value)
             if kind == "pages":
