@@ -92,7 +92,9 @@ def test_the_tree_does_not_tell_where_a_page_the_user_may_not_view_is(site, admi
     page it sits under (`open=<a user's id>` gave 2,28,29: the admin's users), as the move
     picker's `pick=` did before. Trash redirected to `?open=<parent id>` of a page the user
     may not trash or view, telling its parent in the Location. A page the user may not view
-    is opened nowhere, and its refused trash goes back to the tree's top."""
+    is opened nowhere, and its refused trash goes back to the tree's top. (ProcessWire's
+    ProcessPageList opens `open=` at any page id, its parents too, as its source reads: a
+    difference kept, as for `pick=`.)"""
     role = site.users.add_role("editor", ["page-edit", "page-delete", "page-add", "page-create"])
     site.users.add("ed", PASSWORD, roles=["editor"])
     site.templates.add("section", fields=["title"])
