@@ -148,3 +148,29 @@ def test_a_page_field_takes_no_more_pages_from_the_form_than_a_form_has_fields(s
     assert saved.status == 303, saved
     assert site.pages.get(news.id).get("related").ids() == [news.id, 1]
     editor.close()
+
+
+# -- numbers in the query -----------------------------------------------------------------------
+def test_a_number_parameter_of_two_minus_signs_is_no_number(site, admin_server):
+    """`start=`, `open=`, `pick=`, `page=` and `per=` are read as whole numbers, and anything
+    else gives the default; `--1` passed the check (the minus signs stripped, then digits)
+    and int() raised on it: the tree, its children, Find, the trash, the task list and the
+    user list answered 500 and wrote a traceback to the server's log, for every request any
+    logged-in user sent (someone who only steers tasks too), as fast as they could send them.
+    Such a value is no number, and the default is taken."""
+    site.users.add_role("steerer", ["tasker-admin"])
+    site.users.add("tk", PASSWORD, roles=["steerer"])
+    admin, steerer = Client(admin_server), Client(admin_server)
+    admin.login()
+    steerer.login("tk")
+    for path in ("/admin/?open=--5", "/admin/page/1/children?start=--5",
+                 "/admin/page/1/children?page=--1", "/admin/page/1/children?pick=--5",
+                 "/admin/find/?selector=id%3E0&per=--5&start=--1", "/admin/trash/?start=--1",
+                 "/admin/tasks/?start=--1", "/admin/access/users/?start=--1"):
+        answer = admin.get(path)
+        assert answer.status == 200, (path, answer.status)
+    assert steerer.get("/admin/tasks/?start=--1").status == 200
+    tree = admin.get("/admin/?open=-5")                 # one sign, below the bounds: none
+    assert tree.status == 200 and 'data-open=""' in tree.text
+    admin.close()
+    steerer.close()
