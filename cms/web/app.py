@@ -235,9 +235,10 @@ class Context:
         return default if value is None else value
 
     def int_param(self, name: str, default: int = 0, low: int = 0, high: int = 2 ** 31) -> int:
-        """A whole-number parameter clamped to [low, high]; anything else gives `default`."""
+        """A whole-number parameter clamped to [low, high]; anything else gives `default`
+        (`--1` too: one minus sign at most, else int() raised and the request answered 500)."""
         text = self.param(name).strip()
-        if not text.lstrip("-").isdecimal() or len(text) > 12:
+        if not text.removeprefix("-").isdecimal() or len(text) > 12:
             return default
         return max(low, min(high, int(text)))
 
