@@ -676,7 +676,7 @@ class Pages(Hookable):
         ProcessWire's), though only the parent was set."""
         previous_status = page.status_previous if status_changed else None
         placed = previous_status is not None and (previous_status ^ page.status) & Page.STATUS_TRASH
-        also = {"name"} if page.name != name_before else set()
+        also = {"name"} if page._name_before != name_before else set()
         if placed:
             also.add("status")
         if not also <= set(changes):
@@ -684,7 +684,7 @@ class Pages(Hookable):
         with previous(page, name_before, parent_before):
             self.saved(page, changes)
             self.saved_page_or_field(page, changes)
-            if page.name != name_before:
+            if page._name_before != name_before:
                 self.renamed(page)
             if page._parent_before != parent_before:      # (a save of the name alone moves not)
                 self.moved(page)
@@ -783,7 +783,7 @@ class Pages(Hookable):
         if page.id:
             parent_before, name_before = page._parent_before, page._name_before
             changes = self._update(page, field, placed_status)
-            if page.name == name_before and page._parent_before == parent_before:
+            if page._name_before == name_before and page._parent_before == parent_before:
                 self.saved(page, changes)            # most saves: a field changed
                 self.saved_page_or_field(page, changes)
                 if status_changed:
@@ -945,7 +945,7 @@ class Pages(Hookable):
                            else db.scalar("SELECT status FROM pages WHERE id = ?", (page.id,)))
         if {"name", "parent"} & core:
             self._move(page, page.parent_id if "parent" in core else page._parent_before,
-                       placing or "move")
+                       placing or "move", rename=only_field != "parent")
         if core - {"name", "parent"}:
             db.execute("UPDATE pages SET status = ?, sort = ? WHERE id = ?",
                        (page.status, page.sort, page.id))
@@ -1003,13 +1003,16 @@ class Pages(Hookable):
             self._require(grants, "page-move", stored, "move")
             self._require(grants, "page-add", self.get(page.parent_id), "move pages under")
 
-    def _move(self, page: Page, parent_id: int, reason: str = "move") -> None:
+    def _move(self, page: Page, parent_id: int, reason: str = "move", rename: bool = True) -> None:
         """Apply a new name or parent: check the target, free the name, rewrite subtree paths.
 
         `parent_id` is where the page goes: its new parent, or the stored one for a save of its
         name alone (a new parent set waits for the next save, unchecked until then). `reason`
         is "move", or "trash"/"restore" (those keep the governing template: a trashed page
-        stays visible to, and restorable by, whoever could edit it where it was).
+        stays visible to, and restorable by, whoever could edit it where it was). `rename`
+        False is a save of the parent alone: the stored name goes with it and a rename the
+        page holds waits for the next save, as other changes do, unless the move takes the
+        page into or out of the trash, which names it anew (`_place`).
         """
         db = self.db
         old_path = db.scalar("SELECT path FROM pages_paths WHERE pages_id = ?", (page.id,))
@@ -1034,7 +1037,9 @@ class Pages(Hookable):
         if moving:
             self._check_children_allowed(parent_template, parent_id, page.template)
         sort = page.sort     # a page taken into or out of the trash has its name and sort (_place)
-        name = page.name
+        crossing = old_path.startswith(TRASH_PATH) != parent_path.startswith(TRASH_PATH)
+        held = None if rename or crossing or page.name == page._name_before else page.name
+        name = page._name_before if held else page.name
         if not name:
             raise ValidationError("a page name cannot be empty", field="name", value=name, rule="name")
         if db.scalar("SELECT id FROM pages WHERE parent_id = ? AND name = ? AND id != ?",
@@ -1049,7 +1054,7 @@ class Pages(Hookable):
             raise name_conflict(name, parent_path, exc) from exc
         new_path = f"{parent_path}{name}/"
         self._rewrite_paths(old_path, new_path)
-        for attr, value in (("name", name), ("_name_before", name), ("_parent_before", parent_id),
+        for attr, value in (("name", held or name), ("_name_before", name), ("_parent_before", parent_id),
                             ("sort", sort), ("_path", new_path)):
             object.__setattr__(page, attr, value)
         if moving and reason == "move":
