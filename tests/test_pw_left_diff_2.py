@@ -31,3 +31,18 @@ def test_a_save_of_the_parent_alone_leaves_a_held_rename_for_the_next_save(site)
     stored = site.pages.get(c.id)
     assert (stored.path, stored.title) == ("/b/c2/", "C2")
     assert renamed == ["c2"]
+
+
+def test_restore_reads_a_sort_past_the_column_s_range_as_its_largest(site):
+    # ProcessWire: a trashed page renamed "ID.1.99999999999999999999_a" (or a sort of
+    # 9223372036854775807 or 2147483648) is restored to /a/ with sort 2147483647, what its
+    # INT column keeps of it. Here restore() raised OverflowError on SQLite (past 64 bits)
+    # and DataError on PostgreSQL and MariaDB (past 32).
+    page = site.pages.add("basic-page", 1, "a", title="A")
+    for sort in ("99999999999999999999", "9223372036854775807", "2147483648"):
+        page.trash()
+        page.name = f"{page.id}.1.{sort}_a"
+        page.save()
+        page.restore()
+        stored = site.pages.get(page.id)
+        assert (stored.path, stored.sort, stored.is_trash()) == ("/a/", 2147483647, False)
