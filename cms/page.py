@@ -33,6 +33,9 @@ ADMIN_ID = 2
 TRASH_ID = 7
 NOT_FOUND_ID = 27           # the 404 page
 MAX_ID = INT64_MAX          # the largest id a page may have (a 64-bit integer, as SQLite binds)
+# the sort values a page may have: its column is a 32-bit INT on PostgreSQL and MariaDB, as
+# ProcessWire's is
+MIN_SORT, MAX_SORT = -2**31, 2**31 - 1
 
 
 def id_of_digits(text: str) -> int:

@@ -31,7 +31,7 @@ from .errors import NameConflict, PageError, PageLocked, ValidationError
 from .fields import TITLE, Field
 from .fieldtypes import has_lone_surrogate
 from .hooks import Hookable, hookable
-from .page import MAX_ID, TRASH_ID, NullPage, Page, PageArray, id_of_digits
+from .page import MAX_ID, MAX_SORT, MIN_SORT, TRASH_ID, NullPage, Page, PageArray, id_of_digits
 from .raw import Asked, RawAnswer, RawFinder
 from .sanitizer import numbered_name
 
@@ -773,7 +773,9 @@ class Pages(Hookable):
             return
         if page.name == page._name_before and (trashed := TRASH_NAME.match(page.name)):
             object.__setattr__(page, "name", trashed.group(4))
-            object.__setattr__(page, "sort", int(trashed.group(3)))
+            # a sort the column cannot hold (a name edited in the trash) is its nearest end,
+            # as ProcessWire's MySQL stores 99999999999999999999 as 2147483647
+            object.__setattr__(page, "sort", min(max(int(trashed.group(3)), MIN_SORT), MAX_SORT))
         object.__setattr__(page, "status", page.status & ~Page.STATUS_TRASH)
 
     def _save_page(self, page: Page, field: str | None, placed_status: int | None = None,
