@@ -7,6 +7,10 @@ returned; each test's comment says what it answered.
 """
 from __future__ import annotations
 
+import pytest
+
+from cms.errors import PageError
+
 
 # -- loose ends --------------------------------------------------------------------------------
 def test_a_save_of_the_parent_alone_leaves_a_held_rename_for_the_next_save(site):
@@ -46,3 +50,17 @@ def test_restore_reads_a_sort_past_the_column_s_range_as_its_largest(site):
         page.restore()
         stored = site.pages.get(page.id)
         assert (stored.path, stored.sort, stored.is_trash()) == ("/a/", 2147483647, False)
+
+
+def test_a_sort_the_column_cannot_hold_is_a_page_error(site):
+    # ProcessWire stores $page->sort = 2147483648 as 2147483647 (its INT column, MySQL not
+    # strict). Here SQLite stored it, past 64 bits raised OverflowError, and PostgreSQL and
+    # MariaDB a DataError: one clear error on every engine, as for other values a column
+    # cannot hold (README: a value that would change without a word is refused).
+    page = site.pages.add("basic-page", 1, "a", title="A")
+    for sort in (2**31, -2**31 - 1, 2**64):
+        with pytest.raises(PageError, match="sort"):
+            page.sort = sort
+    page.sort = 2**31 - 1
+    page.save()
+    assert site.pages.get(page.id).sort == 2**31 - 1
