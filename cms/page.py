@@ -114,6 +114,10 @@ class Page:
                 value = self.site.sanitizer.page_name(value)
             elif name in ("status", "sort") and not isinstance(value, int):
                 raise PageError(f"page {name} must be an integer, not {value!r}")
+            elif name == "sort" and not MIN_SORT <= value <= MAX_SORT:
+                # ProcessWire's MySQL would store its nearest end without a word
+                raise PageError(f"page sort must be from {MIN_SORT} to {MAX_SORT} (what the "
+                                f"column holds), not {value}")
             if (self.id and name in ("name", "status", "sort") and name not in self._changed
                     and value == self.__dict__.get(name)):
                 return      # what it has: no change, as ProcessWire tracks one only when it differs
