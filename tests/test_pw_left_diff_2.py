@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+from cms import Page
 from cms.errors import PageError
 
 
@@ -64,3 +65,46 @@ def test_a_sort_the_column_cannot_hold_is_a_page_error(site):
     page.sort = 2**31 - 1
     page.save()
     assert site.pages.get(page.id).sort == 2**31 - 1
+
+
+def test_a_status_set_by_a_save_ready_hook_fires_status_changed(site):
+    # ProcessWire, a saveReady hook adding hidden to "a" (status 1), removing unpublished from
+    # "b" (2049), adding it to "c" (1), on a save of the title: no statusChangeReady (it ran
+    # before saveReady), saved lists title and status, then statusChanged with statusPrevious
+    # the stored status, and published (b) or unpublished (c). Here status_changed did not
+    # fire, nor published or unpublished, and status_previous was None.
+    ids = [site.pages.add("basic-page", 1, name, title=name).id for name in "abc"]
+    b = site.pages.get(ids[1])
+    b.add_status(Page.STATUS_UNPUBLISHED)
+    b.save()
+    events: list[tuple] = []
+    for name in ("status_change_ready", "saved", "status_changed", "published", "unpublished",
+                 "publish_ready", "unpublish_ready"):
+        site.add_hook_before(f"Pages::{name}", lambda e, name=name: events.append(
+            (name, e.arguments[0].status, e.arguments[0].status_previous)))
+
+    def ready(event):
+        page = event.arguments[0]
+        if page.name == "a":
+            page.add_status(Page.STATUS_HIDDEN)
+        elif page.name == "b":
+            page.remove_status(Page.STATUS_UNPUBLISHED)
+        else:
+            page.add_status(Page.STATUS_UNPUBLISHED)
+    site.add_hook_after("Pages::save_ready", ready)
+    changes: list[list[str]] = []
+    site.add_hook_after("Pages::saved", lambda e: changes.append(sorted(e.arguments[1])))
+    seen = []
+    for page_id in ids:
+        page = site.pages.get(page_id)
+        page.title = "X"
+        page.save()
+        seen.append(list(events))
+        events.clear()
+    assert seen == [
+        [("saved", 1025, 1), ("status_changed", 1025, 1)],
+        [("saved", 1, 2049), ("status_changed", 1, 2049), ("published", 1, 2049)],
+        [("saved", 2049, 1), ("status_changed", 2049, 1), ("unpublished", 2049, 1)],
+    ]
+    assert changes == [["status", "title"]] * 3
+    assert [site.pages.get(i).status for i in ids] == [1025, 1, 2049]
