@@ -783,15 +783,14 @@ class Pages(Hookable):
         self.save_ready(page)
         self.save_page_or_field_ready(page)
         if page.id:
-            parent_before, name_before = page._parent_before, page._name_before
-            changes = self._update(page, field, placed_status)
-            if page._name_before == name_before and page._parent_before == parent_before:
-                self.saved(page, changes)            # most saves: a field changed
-                self.saved_page_or_field(page, changes)
-                if status_changed:
-                    self.status_changed(page)
+            stored = None if status_changed else self._status_set_ready(page, field, placed_status)
+            if stored is None:
+                changes = self._write_update(page, field, placed_status, status_changed)
             else:
-                self._saved_moved(page, changes, name_before, parent_before, status_changed)
+                # a status a save_ready hook set: ProcessWire's statusChanged follows any save
+                # whose changes list the status (its statusChangeReady ran before the hook)
+                with kept_on(page, "_status_previous", stored):
+                    changes = self._write_update(page, field, stored, True)
         else:
             changes = self._insert(page)
             self._hooks_after_writes(page)
@@ -805,6 +804,30 @@ class Pages(Hookable):
         else:
             page._changed.discard(field)   # other changes wait for the next save()
         return True
+
+    def _status_set_ready(self, page: Page, field: str | None, placed_status: int | None) -> int | None:
+        """The stored status of a saved page whose status a save_ready hook changed (None for
+        any other save): `placed_status` if `_save` read it already, else read now."""
+        if "status" not in page._changed or field not in (None, "status"):
+            return None
+        stored = placed_status if placed_status is not None else self.db.scalar(
+            "SELECT status FROM pages WHERE id = ?", (page.id,))
+        return stored if stored is not None and stored != page.status else None
+
+    def _write_update(self, page: Page, field: str | None, placed_status: int | None,
+                      status_changed: bool) -> list[str]:
+        """Write a saved page's changes and fire the events that follow, in ProcessWire's
+        order; the names of what changed."""
+        parent_before, name_before = page._parent_before, page._name_before
+        changes = self._update(page, field, placed_status)
+        if page._name_before == name_before and page._parent_before == parent_before:
+            self.saved(page, changes)            # most saves: a field changed
+            self.saved_page_or_field(page, changes)
+            if status_changed:
+                self.status_changed(page)
+        else:
+            self._saved_moved(page, changes, name_before, parent_before, status_changed)
+        return changes
 
     def _now(self) -> tuple[datetime, Any]:
         """Now in UTC to the second, and the engine's parameter for it; worked out once a second.
