@@ -108,3 +108,29 @@ def test_a_status_set_by_a_save_ready_hook_fires_status_changed(site):
     ]
     assert changes == [["status", "title"]] * 3
     assert [site.pages.get(i).status for i in ids] == [1025, 1, 2049]
+
+
+def test_parent_id_reads_a_value_as_parent_does(site):
+    # ProcessWire reads `parent.id` as `parent` (PageFinder::getQueryNativeField: parent with
+    # the subfield id, path or url is the parent_id column, a value of anything but digits a
+    # path from home): parent.id=1.5 and parent.id=1e2 are the children of /1.5/ and /1e2/,
+    # parent.id=abc finds nothing, parent.id=0 is home, parent.id<2 takes home (parent 0) and
+    # home's children, parent.id!=1.5 every page but /1.5/kid/. Here 1.5, 1e2 and abc were
+    # SelectorErrors, and parent.id=0 or <2 left home out (the parent was joined).
+    one_five = site.pages.add("basic-page", 1, "1.5", title="A")
+    kid = site.pages.add("basic-page", one_five, "kid", title="K")
+    one_e2 = site.pages.add("basic-page", 1, "1e2", title="C")
+    kid2 = site.pages.add("basic-page", one_e2, "kid2", title="K2")
+
+    def paths(selector):
+        return [p.path for p in site.pages.find(f"{selector}, include=all, sort=id")]
+    assert paths("parent.id=1.5") == ["/1.5/kid/"]
+    assert paths("parent.id=1e2") == ["/1e2/kid2/"]
+    assert paths("parent.id=abc") == []
+    assert paths("parent.id=abc|/1.5/") == ["/1.5/kid/"]
+    assert paths("parent.id=0") == ["/"]
+    assert paths("parent.id<2") == paths("parent<2")
+    assert paths("parent.id<2")[0] == "/"
+    every = paths("id>0")
+    assert paths("parent.id!=1.5") == [path for path in every if path != kid.path]
+    assert kid2.path in paths("parent.id!=1.5")
