@@ -1435,6 +1435,11 @@ class Planner:
             return self.template_leaf(tree, op, values)
         if name in ("sort", "page.sort"):     # a comparison (is_sort_comparison), not sort=key
             return self.ordered_leaf(tree, Column("sort", "int"), name, op, values)
+        if name == "parent.id":
+            # the parent_id column, as `parent` (PageFinder::getQueryNativeField reads parent
+            # with the subfield id as parent): a value of anything but digits is a path, and
+            # home, whose parent_id is 0, takes part (`parent.id=0`, `parent.id<2`)
+            return self.id_leaf(tree, Column("parent_id", "id"), name, op, values)
         if "." in name:
             return self.related(tree, name, op, values, position)
         if name in META_KEYS:
