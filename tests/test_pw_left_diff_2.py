@@ -10,7 +10,7 @@ from __future__ import annotations
 import pytest
 
 from cms import Page
-from cms.errors import PageError
+from cms.errors import PageError, ValidationError
 
 
 # -- loose ends --------------------------------------------------------------------------------
@@ -134,3 +134,23 @@ def test_parent_id_reads_a_value_as_parent_does(site):
     every = paths("id>0")
     assert paths("parent.id!=1.5") == [path for path in every if path != kid.path]
     assert kid2.path in paths("parent.id!=1.5")
+
+
+def test_exact_name_says_taken_of_a_name_in_use_not_of_an_id(site):
+    # ProcessWire's admin has no such check (it sanitizes the name typed); ours refuses a name
+    # it would change, and says whether what it would become is taken. A user named "46"
+    # typed as " 46" was "would be saved as '46'; type that" (users.get("46") reads an id),
+    # " 45" with 45 the id of "ann" was "which is taken", and a permission's name was looked
+    # for among the roles.
+    named = site.users.add("46", "a long passphrase", roles=())
+    ann = site.users.add("ann", "a long passphrase", roles=())
+    assert named.name == "46" and ann.id != 46
+    with pytest.raises(ValidationError, match="'46', which is taken"):
+        site.users.exact_name(" 46")
+    with pytest.raises(ValidationError, match=f"saved as '{ann.id}'"):
+        site.users.exact_name(f" {ann.id}")
+    with pytest.raises(ValidationError, match="'page-edit', which is taken"):
+        site.users.exact_name(" page-edit", "permission")
+    with pytest.raises(ValidationError, match="'guest', which is taken"):
+        site.users.exact_name(" guest", "role")
+    assert site.users.exact_name("46") == "46"
