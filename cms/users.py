@@ -258,7 +258,9 @@ class Users:
         the admin and the command line, where a person types the name, ask this first."""
         clean = self.site.sanitizer.page_name(typed)
         if typed and clean != typed:
-            taken = clean and (self.get(clean) if what == "user" else self.role(clean))
+            # by name among its kind's pages: `get("46")` would read an id
+            branch = {"user": USERS_PATH, "role": ROLES_PATH, "permission": PERMISSIONS_PATH}[what]
+            taken = clean and self._child_id(branch, clean)
             raise ValidationError(
                 f"{what} names are lowercase letters, digits and - _ . (at most 128): {typed!r} "
                 + (f"would be {clean!r}, which is taken; type another name" if taken else
