@@ -758,11 +758,14 @@ class PageArray:
         return self
 
     def add(self, *items: Page | int | Iterable[Page | int]) -> PageArray:
-        """Append pages not here yet (a page, a page id, a PageArray or a list of them), as
-        ProcessWire's `add()`, which skips a page the array holds; this array, changed."""
+        """Append pages (a page, a page id, a PageArray or a list of them), as ProcessWire's
+        `add()`: a page the array holds moves to the end (WireArray::add re-adds it there, so
+        no page is held twice); this array, changed."""
+        added: dict[int, Page] = {}
         for page in self._pages_of(items):
-            if page not in self._pages:
-                self._pages.append(page)
+            added.pop(page.id, None)            # given twice: where it was given last
+            added[page.id] = page
+        self._pages = [page for page in self._pages if page.id not in added] + list(added.values())
         return self._changed()
 
     append = add

@@ -101,11 +101,11 @@ def test_a_page_fields_array_adds_and_removes_pages_saved_with_the_page(typed):
     red, blue, green = (typed.pages.add("basic-page", 1, name, title=name.title())
                         for name in ("red", "blue", "green"))
     page = typed.pages.add("typed", 1, title="Tags", related=[red])
-    page.related.add(blue).add(red)                  # red is there already: not twice
+    page.related.add(blue).add(red)                  # red is there already: moved last, not twice
     assert page.is_changed("related")
     page.save()
     stored = typed.pages.get(page.id)
-    assert stored.related.ids() == [red.id, blue.id]
+    assert stored.related.ids() == [blue.id, red.id]
     stored.related.prepend(green)
     stored.related.remove(red)                       # the page itself, a position or a selector
     stored.save()
