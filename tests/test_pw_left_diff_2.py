@@ -188,3 +188,18 @@ def test_add_moves_a_page_the_array_holds_to_its_end(site):
     b.tags.add(a)
     b.save()
     assert names(site.pages.get(b.id).tags) == ["c", "a"]
+
+
+def test_a_page_fields_count_is_read_through_a_dotted_name(site):
+    # ProcessWire: $b->get('tags.count') is 2 for b holding a and c, 0 for a page holding
+    # none, null for a page whose template has no tags; find("name=a|b|c|d, sort=name")
+    # ->explode('tags.count') is [0, 2, 0, null] and implode(',', 'tags.count') "0,2,0". Here
+    # get("tags.count") was None (the first page's "count"), so explode gave Nones and
+    # implode "".
+    a, b, c, d = abc(site)
+    b.tags = [a, c]
+    b.save()
+    assert [site.pages.get(p.id).get("tags.count") for p in (b, a, d)] == [2, 0, None]
+    found = site.pages.find("name=a|b|c|d, sort=name")
+    assert found.explode("tags.count") == [0, 2, 0, None]
+    assert found.implode(",", "tags.count") == "0,2,0"
