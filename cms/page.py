@@ -130,8 +130,8 @@ class Page:
         """A field's value (its blank value when none is stored), as ProcessWire's
         `$page->get()`: also a property of the page (`id`, `name`, `path`, `parent`,
         `created` ...), the first of several that is not empty (`get("headline|title")`), or
-        a field of a page it holds (`get("parent.title")`, `get("ref.name")`); `default` for
-        anything else."""
+        a field of a page it holds (`get("parent.title")`, `get("ref.name")`) or how many a Page
+        field holds (`get("tags.count")`); `default` for anything else."""
         if not self._template.has_field(name):
             return self._get_other(name, default)
         field = self.site.fields[name]
@@ -178,6 +178,8 @@ class Page:
             head, _, rest = name.partition(".")
             holder = self.get(head)
             if isinstance(holder, PageArray):
+                if rest == "count":     # ProcessWire's `tags.count`: how many pages it holds
+                    return len(holder)
                 holder = holder.first()
             return holder.get(rest, default) if isinstance(holder, Page) and holder else default
         if name in PAGE_PROPERTIES:
