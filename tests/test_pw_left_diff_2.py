@@ -203,3 +203,19 @@ def test_a_page_fields_count_is_read_through_a_dotted_name(site):
     found = site.pages.find("name=a|b|c|d, sort=name")
     assert found.explode("tags.count") == [0, 2, 0, None]
     assert found.implode(",", "tags.count") == "0,2,0"
+
+
+def test_a_minus_after_a_sort_key_sorts_descending(site):
+    # ProcessWire's PageFinder (getQuerySortSelector: "-" first or last, trimmed) and
+    # WireArray::sort ("prepend or append a minus") read `name-` as `-name`: find("template=
+    # permission, sort=name-") lists user-admin first, as sort=-name does, and so do
+    # $array->sort("name-") and $array->find("sort=name-, limit=3"). Here it was a
+    # SelectorError: unknown sort field 'name-'.
+    a, b, c, d = abc(site)
+
+    def names(array):
+        return [page.name for page in array]
+    assert names(site.pages.find("template=tagged, sort=name-")) == ["c", "b", "a"]
+    found = site.pages.find("name=a|b|c|d, sort=name")
+    assert names(found.find("sort=name-, limit=3")) == ["d", "c", "b"]
+    assert names(found.sort("template, name-")) == ["d", "c", "b", "a"]
