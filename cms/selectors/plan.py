@@ -1132,8 +1132,10 @@ class Planner:
 
     def sort(self, tree: Selector, value: Value) -> Sort:
         text = value.text.strip()
-        desc = text.startswith("-")
-        name = text[1:].strip() if desc else text
+        # `-title` and `title-` alike, as PageFinder::getQuerySortSelector reads a minus at
+        # either end (and WireArray::sort in memory)
+        desc = text.startswith("-") or text.endswith("-")
+        name = text.strip("-").strip() if desc else text
         if name == "random":
             self.volatile = True     # a new order each call; one order while a call pages
             return Sort(Random(random.randrange(1, 2 ** 31)), False)
