@@ -219,3 +219,14 @@ def test_a_minus_after_a_sort_key_sorts_descending(site):
     found = site.pages.find("name=a|b|c|d, sort=name")
     assert names(found.find("sort=name-, limit=3")) == ["d", "c", "b"]
     assert names(found.sort("template, name-")) == ["d", "c", "b", "a"]
+
+
+def test_prepend_holds_a_page_given_twice_once(site):
+    # ProcessWire: a PageArray given c, a, c holds a, c (add() re-adds c at the end), and
+    # find("name=a|b|c|d, sort=name")->prepend() of it is a, c, b, d: no page is held twice.
+    # Here prepend(c, a, c) held c twice: c, a, c, b, d.
+    a, b, c, d = abc(site)
+    found = site.pages.find("name=a|b|c|d, sort=name")
+    assert [page.name for page in found.prepend(c, a, c)] == ["a", "c", "b", "d"]
+    found = site.pages.find("name=a|b|c|d, sort=name")
+    assert [page.name for page in found.prepend([d, d])] == ["d", "a", "b", "c"]
