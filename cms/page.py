@@ -763,10 +763,7 @@ class PageArray:
         """Append pages (a page, a page id, a PageArray or a list of them), as ProcessWire's
         `add()`: a page the array holds moves to the end (WireArray::add re-adds it there, so
         no page is held twice); this array, changed."""
-        added: dict[int, Page] = {}
-        for page in self._pages_of(items):
-            added.pop(page.id, None)            # given twice: where it was given last
-            added[page.id] = page
+        added = self._unique_pages_of(items)
         self._pages = [page for page in self._pages if page.id not in added] + list(added.values())
         return self._changed()
 
@@ -774,8 +771,8 @@ class PageArray:
 
     def prepend(self, *items: Page | int | Iterable[Page | int]) -> PageArray:
         """Put pages first (a page already here moves), as ProcessWire's `prepend()`."""
-        first = self._pages_of(items)
-        self._pages = first + [page for page in self._pages if page not in first]
+        first = self._unique_pages_of(items)
+        self._pages = list(first.values()) + [page for page in self._pages if page.id not in first]
         return self._changed()
 
     def remove(self, key: int | str | Page) -> PageArray:
@@ -861,6 +858,15 @@ class PageArray:
             else:
                 raise PageError(f"cannot add {item!r} to a PageArray: give a saved page or a page id")
         return out
+
+    def _unique_pages_of(self, items: tuple[Any, ...]) -> dict[int, Page]:
+        """The pages given, by id, each once: where it was given last, as a ProcessWire
+        PageArray given them holds them (its add() re-adds a page at the end)."""
+        pages: dict[int, Page] = {}
+        for page in self._pages_of(items):
+            pages.pop(page.id, None)
+            pages[page.id] = page
+        return pages
 
     def _changed(self, recount: bool = True) -> PageArray:
         """After a change of this array's pages: its total is what it holds (unless only the
