@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import pytest
 
+import cms
 from cms import Page
 from cms.errors import PageError, ValidationError
 
@@ -230,3 +231,55 @@ def test_prepend_holds_a_page_given_twice_once(site):
     assert [page.name for page in found.prepend(c, a, c)] == ["a", "c", "b", "d"]
     found = site.pages.find("name=a|b|c|d, sort=name")
     assert [page.name for page in found.prepend([d, d])] == ["d", "a", "b", "c"]
+
+
+# What ProcessWire 3.0.256 answered for find("template=tb, sort=name") of p1 .. p6 (qty 5, 3,
+# none, 8, 3, 1), each on a fresh array; the randomized differential found these alike.
+ALIKE = [
+    (lambda a, g: a.slice(-2), ["p5", "p6"]),
+    (lambda a, g: a.slice(1, 2), ["p2", "p3"]),
+    (lambda a, g: a.slice(-4, -1), ["p3", "p4", "p5"]),
+    (lambda a, g: a.slice(-10, 2), ["p1", "p2"]),
+    (lambda a, g: a.eq(-1), "p6"), (lambda a, g: a.eq(6), None), (lambda a, g: a.eq(-6), "p1"),
+    (lambda a, g: a.get_next(g("p6")), None), (lambda a, g: a.get_prev(g("p1")), None),
+    (lambda a, g: a.get_next(g("p3")), "p4"),
+    (lambda a, g: a.reverse(), ["p6", "p5", "p4", "p3", "p2", "p1"]),
+    (lambda a, g: [a.shift(), a], ["p1", ["p2", "p3", "p4", "p5", "p6"]]),
+    (lambda a, g: [a.pop(), a], ["p6", ["p1", "p2", "p3", "p4", "p5"]]),
+    (lambda a, g: a.insert_before(g("p6"), g("p2")), ["p1", "p6", "p2", "p3", "p4", "p5"]),
+    (lambda a, g: a.insert_after(g("p1"), g("p4")), ["p2", "p3", "p4", "p1", "p5", "p6"]),
+    (lambda a, g: a.find("qty>2, start=1"), ["p2", "p4", "p5"]),
+    (lambda a, g: a.find("qty>2, limit=0"), ["p1", "p2", "p4", "p5"]),
+    (lambda a, g: a.find("qty>1, sort=-qty, limit=2"), ["p4", "p1"]),
+    (lambda a, g: a.not_("qty=3, name=p6"), ["p1", "p3", "p4"]),
+    (lambda a, g: a.not_("qty<4, limit=2"), ["p1", "p4"]),
+    (lambda a, g: a.filter("qty=3|8"), ["p2", "p4", "p5"]),
+    (lambda a, g: a.find_one("qty=3"), "p2"),
+    (lambda a, g: a.get("qty>4"), "p1"), (lambda a, g: a.get("p4"), "p4"), (lambda a, g: a.get(0), "p1"),
+    (lambda a, g: a.has("qty>9"), False), (lambda a, g: a.has("p2"), True),
+    (lambda a, g: a.remove("qty=3"), ["p1", "p3", "p4", "p6"]),
+    (lambda a, g: a.remove(g("p4")), ["p1", "p2", "p3", "p5", "p6"]),
+    (lambda a, g: a.sort("qty, -name"), ["p3", "p6", "p5", "p2", "p1", "p4"]),
+    (lambda a, g: a.implode(",", "qty"), "5,3,8,3,1"),
+    (lambda a, g: a.implode(" ", "title"), "P1 P2 P3 P4 P5 P6"),
+    (lambda a, g: a.count(), 6),
+]
+
+
+def test_the_page_array_api_answers_as_processwire_s(site):
+    site.fields.add("qty", "Integer")
+    site.templates.add("tb", fields=["title", "qty"])
+    for name, qty in (("p1", 5), ("p2", 3), ("p3", None), ("p4", 8), ("p5", 3), ("p6", 1)):
+        site.pages.add("tb", 1, name, title=name.upper(), **({} if qty is None else {"qty": qty}))
+
+    def plain(value):
+        if isinstance(value, cms.Page):
+            return value.name if value else None
+        if isinstance(value, (cms.PageArray, list)):
+            return [plain(each) for each in value]
+        return value
+    for call, answer in ALIKE:
+        array = site.pages.find("template=tb, sort=name")
+        assert plain(call(array, lambda name: site.pages.get(f"name={name}"))) == answer
+    paged = site.pages.find("template=tb, sort=name, limit=2, start=2")
+    assert (plain(paged), paged.total, paged.start, paged.limit) == (["p3", "p4"], 6, 2, 2)
