@@ -776,8 +776,9 @@ class PageArray:
         return self._changed()
 
     def remove(self, key: int | str | Page) -> PageArray:
-        """Drop a page: by position, the page itself, its name or the pages a selector matches
-        (as ProcessWire's `remove()`); this array, changed."""
+        """Drop a page: by position, the page itself, its name or the pages a selector matches;
+        this array, changed. ProcessWire's `remove()` takes no name (README: a key is read
+        here as `get()` reads it)."""
         if isinstance(key, str) and any(mark in key for mark in SELECTOR_MARKS):
             found = set(self.find(key).ids())        # ProcessWire removes what find() gives
             self._pages = [page for page in self._pages if page.id not in found]
