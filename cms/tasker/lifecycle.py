@@ -14,6 +14,7 @@ passes to another identical live task, found by a range scan of the same index.
 """
 from __future__ import annotations
 
+import json
 import threading
 import time
 from typing import TYPE_CHECKING, Any
@@ -23,6 +24,7 @@ import peewee
 from ..fieldtypes import fold
 from ..page import NullPage, Page
 from . import sql
+from .after_step import after_step
 from .errors import TaskError
 from .refs import acting_name, task_id_of
 from .state import LIVE_STATES, TaskState, as_state
@@ -383,10 +385,15 @@ class Lifecycle:
 
     def release_reaped(self, task_id: int, attempts: int, new_state: TaskState | None,
                        kind: str, text: str) -> None:
-        """Free a task whose runner died (inside the reaper's transaction)."""
+        """Free a task whose runner died (inside the reaper's transaction). One that fails so
+        (its runner died `max_attempts` times, its step was killed past its time or memory)
+        keeps to its retry policy and schedule as a step that failed does (`_fail_again`)."""
         db = self.site.db
         state, reset_pending = db.one(sql.REAP_READ, (task_id,))
         target = state if new_state is None else int(new_state)
+        if (target == TaskState.FAILED and state == TaskState.ACTIVE and not reset_pending
+                and self._fail_again(task_id, kind, text)):
+            return
         db.execute(self.storage.sql(sql.RELEASE_REAPED), (attempts, target, task_id))
         if target != state:
             self.state_changed(task_id, as_state(state), as_state(target), "reaper", text)
@@ -394,3 +401,28 @@ class Lifecycle:
         if reset_pending:
             self.reset_now(task_id, target, 0, as_state(target), "reaper",
                            "reset to 0% (applied when the runner's lease ran out)")
+
+    def _fail_again(self, task_id: int, kind: str, text: str) -> bool:
+        """Release an active task that fails with `text` as its retry policy or schedule says
+        (after_step): True when it goes on, active, not before its retry's back-off, or from
+        its initial data at its next run when it recurs. Written directly as FAILED, the very
+        failures a retry is for (a step that overran, a runner that kept dying) ended the task
+        for good, and a nightly task whose step once overran never ran again."""
+        db = self.site.db
+        every, retry, failures, not_before, initial, now = db.one(
+            self.storage.sql(sql.FAILURE_POLICY), (task_id,))
+        if not every and not retry:
+            return False
+        end = after_step(TaskState.ACTIVE, "failed", every=every,
+                         retry=json.loads(retry) if retry else None, failures=failures,
+                         not_before=not_before, now=float(now))
+        if end.state != TaskState.ACTIVE:
+            return False
+        db.execute(self.storage.sql(sql.RELEASE_TO_RUN_AGAIN), (end.failures, end.not_before, task_id))
+        if end.restart:
+            db.execute(sql.SAVE_DATA, (initial, fold(initial), task_id))
+            db.execute(sql.SET_PROGRESS, (0, task_id))
+        self.state_changed(task_id, TaskState.ACTIVE, TaskState.ACTIVE, "reaper", end.note)
+        self.tasker.logs.append(task_id, [(kind, text), *end.log],
+                                int(self.tasker.settings()["log_max_lines"]))
+        return True

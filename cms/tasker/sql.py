@@ -71,6 +71,13 @@ RELEASE_REAPED = ("UPDATE tasker_tasks SET running = 0, token = NULL, lease_unti
                   "admin_run = 0, attempts = ?, state = ?, turn = {now} WHERE pages_id = ?")
 RELEASE_COUNTED = ("UPDATE tasker_tasks SET running = 0, token = NULL, lease_until = NULL, "
                    "admin_run = 0, attempts = ?, turn = {now} WHERE pages_id = ?")
+# A task whose runner died or was killed keeps to its retry policy and schedule (after_step):
+# what decides, and the release of one that goes on, active, not before its retry or next run.
+FAILURE_POLICY = ("SELECT every, retry, failures, not_before, initial_data, {now} FROM tasker_tasks "
+                  "WHERE pages_id = ?")
+RELEASE_TO_RUN_AGAIN = ("UPDATE tasker_tasks SET running = 0, token = NULL, lease_until = NULL, "
+                        "admin_run = 0, attempts = 0, failures = ?, not_before = ?, turn = {now} "
+                        "WHERE pages_id = ?")
 EXPIRE_NOW = ("UPDATE tasker_tasks SET lease_until = {now} - 1 WHERE pages_id = ? AND token = ? "
               "AND running = 1")
 CLAIM_ROW = "SELECT token, attempts, state, running, runner FROM tasker_tasks WHERE pages_id = ?"

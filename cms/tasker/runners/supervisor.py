@@ -56,6 +56,8 @@ DEFAULT_GRACE = 5.0          # seconds a step may overrun its deadline before it
 MEMORY_SLACK = 16 * 2**20    # bytes a step must have grown its process by to be killed for memory
 RESPAWN_BACKOFF_MAX = 30.0   # seconds between restarts of a child that cannot start
 DB_BACKOFF_START, DB_BACKOFF_MAX = 0.5, 30.0   # the database thread's retries while it is down
+# What a killed step's task becomes, said before the database thread writes it (Lifecycle.release_reaped)
+FAILED_UNLESS = "the task failed, unless its retry policy or schedule runs it again (see its log)"
 
 
 @dataclass
@@ -277,7 +279,7 @@ class Supervisor:
     def _kill_overrun(self, child: Child, busy: Busy, now: float) -> None:
         text = overrun_text(epoch_of(busy.deadline), self.grace, now - busy.started)
         self._kill(child, busy, text, f"step killed after {now - busy.started:.1f} s (past its "
-                                      f"timeout + {self.grace:g} s grace); the task failed")
+                                      f"timeout + {self.grace:g} s grace); {FAILED_UNLESS}")
         self.outcome.killed += 1
 
     def _kill_for_memory(self, child: Child, busy: Busy, now: float) -> None:
@@ -287,7 +289,7 @@ class Supervisor:
                 "it did since its last save was rolled back. A step must return when "
                 "allowed_to_execute() turns False (at 90% of options['memory_limit'])")
         self._kill(child, busy, text, f"step killed at {used:.0f} MB (past --max-memory "
-                                      f"{limit:.0f} MB); the task failed")
+                                      f"{limit:.0f} MB); {FAILED_UNLESS}")
         self.outcome.killed_memory += 1
 
     def _kill(self, child: Child, busy: Busy, text: str, line: str) -> None:
@@ -484,6 +486,7 @@ def fail_claimed(tasker: Tasker, claim: Any, text: str, runner: str = "") -> boo
     SQLite's write lock, so no heartbeat could land) and no other runner has claimed it since:
     `runner` is the killed process's "host:pid", which a claim by anyone else replaces.
     A task suspended or killed meanwhile keeps that state; the log line is written either way.
+    An active one keeps to its retry policy and schedule (Lifecycle.release_reaped).
     """
     from ..state import TaskState
     db = tasker.site.db
