@@ -1,5 +1,5 @@
 """Faults found in review, second round: runners under real faults (steps killed past their
-time, several runners sharing one database).
+time, claims queued behind a run of steps, several runners sharing one database).
 
 Real `python run.py worker` processes against the engine under test, on the runner tests'
 Counter module (`runner_jobs.py`); those are marked slow.
@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import pytest
 from tasker_support import prepare_counter_site
-from test_runners import add_task, cms
+from test_runners import add_task, cms, row
 
 from cms.tasker import TaskState
 
@@ -46,3 +46,24 @@ def test_a_step_killed_past_its_timeout_keeps_to_its_retry_policy_and_schedule(t
         assert "retry 1 of 2 in 600 s" in log
     else:
         assert "failed; runs again at" in log and failures == 0
+
+
+@pytest.mark.slow
+def test_claims_queued_behind_a_run_of_short_but_not_tiny_steps_are_not_reaped(tasker, worker_env):
+    """After a step of a millisecond a runner claims, with its commit, as many tasks as such
+    steps fit in 20 ms, and runs them in turn; nothing renews the claims waiting in its queue.
+    When the steps behind turn out to take 0.4 s each (none long enough, 0.5 s, to give the
+    queue back by itself), the last claims waited for longer than their lease: the runner's own
+    reaper took them for a dead runner's, counted an attempt, and with max_attempts=1 failed
+    tasks that never ran ("the runner died 1 time(s) in a row")."""
+    tasker.site.modules.save_config("Tasker", lease_seconds=1, max_attempts=1)
+    quick = [add_task(tasker, "wait", f"Quick {i}", {"seconds": 0}, priority=5) for i in range(30)]
+    slower = [add_task(tasker, "bump", f"Slower {i}", {"delay": 0.4}) for i in range(8)]
+    done = cms(worker_env, "worker", "--processes", "1", "--until-idle", "--poll", "0.2")
+    assert done.returncode == 0, done.stderr
+    logs = {t.title: tasker.get_log(t) for t in quick + slower}
+    assert [row(tasker, t)[:2] for t in quick + slower] == [(TaskState.FINISHED, 0)] * 38, \
+        (done.stdout[-1500:], {title: log for title, log in logs.items() if log})
+    assert not any("stopped answering" in line or "runner died" in line
+                   for lines in logs.values() for line in lines), logs
+    assert [tasker.site.pages.get(t.parent.id).get("hits") for t in slower] == [1] * 8
