@@ -32,6 +32,7 @@ import os
 import secrets
 import socket
 import threading
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Callable
 
@@ -82,6 +83,7 @@ class ClaimAhead:
         # (heartbeat.py), while the runner's thread pops and drains it.
         self._lock = threading.Lock()
         self._closed = False              # the runner has stopped reading the queue
+        self._since = 0.0                 # when the queue's oldest claim was kept (monotonic)
 
     def take(self, count: int = 1) -> None:
         """Claim up to `count` more tasks (uncommitted until `keep`)."""
@@ -95,6 +97,8 @@ class ClaimAhead:
     def keep(self) -> None:
         """The commit that held the taken claims succeeded: queue them."""
         with self._lock:
+            if self._pending and not self._queue:
+                self._since = time.monotonic()
             self._queue += self._pending
         self._pending = []
 
@@ -104,6 +108,13 @@ class ClaimAhead:
 
     def queued(self) -> int:
         return len(self._queue)
+
+    def waited(self) -> float:
+        """Seconds the queue's oldest claim has waited (0 when none waits). Nothing renews a
+        queued claim: the runner gives the queue back once this nears its lease, whatever the
+        steps before it took each (heartbeat.py)."""
+        with self._lock:
+            return time.monotonic() - self._since if self._queue else 0.0
 
     def held(self) -> int:
         """Claims queued or being taken: steps the runner has yet to run."""

@@ -20,10 +20,11 @@ It is asked until the step's end is written (`done`): a step whose wait ended as
 gives its task back by updating the very row that is still held.
 
 The claims a runner took ahead of a step (claim.ClaimAhead) have no step of their own to renew
-them: once the step before them has run `HAND_BACK_AFTER` without giving them back itself (a
-step that saves part way does, at that commit), this thread gives them back on its own
-connection, so they go to other runners instead of expiring and being reaped as a dead
-runner's (an attempt counted for a task that never ran).
+them: once they have waited `HAND_BACK_AFTER` in the queue (behind one long step that did not
+give them back itself, as a step that saves part way does at that commit, or behind several
+steps of 0.4 s, none long on its own), this thread gives them back on its own connection, so
+they go to other runners instead of expiring and being reaped as a dead runner's (an attempt
+counted for a task that never ran).
 
 The thread starts on the first step of a process (again after a fork). It parks only once no
 step has run for `PARK_AFTER`: a runner's short steps come and go many times a tick, and
@@ -53,7 +54,7 @@ COMMIT_INTERVAL = 0.5
 YIELD_AFTER = 0.05
 TICK = 0.05
 PARK_AFTER = 1.0
-HAND_BACK_AFTER = 0.5     # seconds: a step this long gives back the claims queued behind it
+HAND_BACK_AFTER = 0.5     # seconds: claims queued this long behind the steps are given back
 LOCK_PROBE_EVERY = 0.2    # seconds between two asks whether a step past its deadline waits
 
 
@@ -159,8 +160,7 @@ class Heartbeat:
                 if not step.finished and now - step.last_heartbeat >= step.heartbeat_interval:
                     self._renew(step, now)
                 ahead = step.ahead
-                if (ahead is not None and ahead.queued() and not step.finished
-                        and now - step.began >= HAND_BACK_AFTER):
+                if ahead is not None and not step.finished and ahead.waited() >= HAND_BACK_AFTER:
                     self._hand_back(ahead)
                 if step.session and step.deadline and now >= max(step.deadline,
                                                                  step.next_lock_probe):

@@ -560,11 +560,12 @@ class StepRunner:
                 and not storage.writer_waits())
 
     def _hand_back_queued(self, step: Step, ahead: ClaimAhead) -> list[Claim]:
-        """A long step that never committed part way: give back, with its last commit, the
-        claims still queued behind it (the heartbeat gives them back while it runs, but not
-        while SQLite's write lock is held by the step's batch); run later, they would have
-        outlived their lease unrenewed and been reaped as a dead runner's."""
-        if not ahead.queued() or time.monotonic() - step.began < HAND_BACK_AFTER:
+        """Claims that have waited `HAND_BACK_AFTER` in the queue (behind one long step that
+        never committed part way, or behind several that each ended soon): give them back with
+        this step's last commit (the heartbeat gives them back while a step runs, but not while
+        SQLite's write lock is held by the step's batch); run later, they would have outlived
+        their lease unrenewed and been reaped as a dead runner's."""
+        if ahead.waited() < HAND_BACK_AFTER:
             return []
         return ahead.give_back(self.tasker)
 
