@@ -67,3 +67,18 @@ def test_claims_queued_behind_a_run_of_short_but_not_tiny_steps_are_not_reaped(t
     assert not any("stopped answering" in line or "runner died" in line
                    for lines in logs.values() for line in lines), logs
     assert [tasker.site.pages.get(t.parent.id).get("hits") for t in slower] == [1] * 8
+
+
+def test_claim_several_claims_no_more_tasks_than_asked(tasker):
+    """`claim_several(tasker, 2)` with six tasks ready claims two. On PostgreSQL its UPDATE
+    ... WHERE pages_id IN (SELECT ... LIMIT 2 FOR UPDATE SKIP LOCKED) ran the subquery again
+    for every row of a nested-loop semi join, each time skipping the rows the statement had
+    just updated, and claimed every ready task: one runner held the whole queue, the other
+    machines' runners idled, and the claims behind outlived their lease."""
+    from cms.tasker.claim import claim_several
+    tasks = [add_task(tasker, "bump", f"Ready {i}") for i in range(6)]
+    claims = claim_several(tasker, 2)
+    assert len(claims) == 2
+    running = tasker.site.db.all("SELECT pages_id FROM tasker_tasks WHERE running = 1")
+    assert sorted(r[0] for r in running) == sorted(claim.task_id for claim in claims)
+    assert sorted(claim.task_id for claim in claims) == [tasks[0].id, tasks[1].id]
