@@ -343,9 +343,13 @@ class PostgresqlStorage(TaskStorage):
             f"{sql.CLAIM_UPDATE} WHERE pages_id = (SELECT t.pages_id {pick} "
             "FOR UPDATE OF t SKIP LOCKED) AND running = 0 RETURNING pages_id, attempts")
             for pick in (sql.PICK_NEXT, sql.PICK_ID))
+        # ARRAY(...) runs the pick once (an InitPlan). As `IN (SELECT ... LIMIT n ...)` the
+        # planner may make it the inner side of a nested-loop semi join, run again for every
+        # row, each run skipping the rows this statement has just updated: every ready task
+        # was claimed, not n.
         self._claim_several = self.sql(
-            f"{sql.CLAIM_UPDATE} WHERE pages_id IN (SELECT t.pages_id {sql.PICK_SEVERAL} "
-            "FOR UPDATE OF t SKIP LOCKED) AND running = 0 RETURNING pages_id, attempts, priority, turn")
+            f"{sql.CLAIM_UPDATE} WHERE pages_id = ANY (ARRAY(SELECT t.pages_id {sql.PICK_SEVERAL} "
+            "FOR UPDATE OF t SKIP LOCKED)) AND running = 0 RETURNING pages_id, attempts, priority, turn")
 
     def tune_runner(self) -> None:
         # set at connect, so the heartbeat's connections and a reconnect get it too
