@@ -1,5 +1,6 @@
 """Faults found in review, second round: runners under real faults (steps killed past their
-time, claims queued behind a run of steps, several runners sharing one database).
+time or waiting for a lock, claims queued behind a run of steps, several runners sharing one
+database).
 
 Real `python run.py worker` processes against the engine under test, on the runner tests'
 Counter module (`runner_jobs.py`); those are marked slow.
@@ -7,6 +8,7 @@ Counter module (`runner_jobs.py`); those are marked slow.
 from __future__ import annotations
 
 import pytest
+from conftest import ENGINE
 from tasker_support import prepare_counter_site
 from test_runners import add_task, cms, row
 
@@ -82,3 +84,44 @@ def test_claim_several_claims_no_more_tasks_than_asked(tasker):
     running = tasker.site.db.all("SELECT pages_id FROM tasker_tasks WHERE running = 1")
     assert sorted(r[0] for r in running) == sorted(claim.task_id for claim in claims)
     assert sorted(claim.task_id for claim in claims) == [tasks[0].id, tasks[1].id]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(ENGINE == "sqlite", reason="a row lock another session holds (on SQLite a wait "
+                    "for the write lock is not counted already)")
+def test_a_run_now_step_waiting_for_a_row_lock_held_elsewhere_is_not_killed_as_overrunning(tasker):
+    """Another session holds the row of the page a Run now (or lazy cron) step writes, for
+    longer than the step's time plus the grace (an admin's long transaction, a runner frozen
+    in its own). A worker's step that waits so is not blamed (its supervisor asks the server),
+    as no step is for a wait on SQLite's write lock; Run now's and lazy cron's child told its
+    watcher of the latter only, so it was killed "past its timeout" and the task failed. It
+    waits, as a worker's step does, and the task finishes with its page bumped once."""
+    import threading
+    import time
+
+    import cms
+    from cms.tasker.runners.browser import GRACE, run_supervised_step
+    site = tasker.site
+    task = add_task(tasker, "bump", "Waits for a row")
+    other = cms.boot(site.db.url, site_dir=site.site_dir)
+    held = threading.Event()
+
+    def hold() -> None:
+        with other.transaction():
+            other.db.execute("SELECT id FROM pages WHERE id = ? FOR UPDATE", (task.parent.id,))
+            held.set()
+            time.sleep(GRACE + 2)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    try:
+        assert held.wait(10)
+        ran = run_supervised_step(tasker, task.id, {"invoker": "admin", "admin_run": True,
+                                                    "timeout": time.time() + 0.5})
+    finally:
+        holder.join(30)
+        other.close()
+    log = "\n".join(tasker.get_log(task))
+    assert "past its timeout" not in log, log
+    assert ran is True and row(tasker, task)[:2] == (TaskState.FINISHED, 0), log
+    assert site.pages.get(task.parent.id).get("hits") == 1
