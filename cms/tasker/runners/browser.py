@@ -5,7 +5,8 @@ holds the write lock while it runs: a step that ignores its timeout kept the req
 other admin's save) waiting for as long as it liked. It cannot be stopped from inside its own
 process (see supervisor.py), so the request claims the task, runs the step in a child and
 watches it as the supervisor watches a worker's children: past `timeout` plus `GRACE` seconds
-it kills the child and fails the task with the supervisor's log line; a child that dies
+(not counting a wait for a lock that another process holds) it kills the child and fails the
+task with the supervisor's log line; a child that dies
 mid-step hands the task on (one attempt counted, as for a worker's step), and its exit code
 or signal goes into the task's log.
 
@@ -188,6 +189,11 @@ def child_main(url: str, site_dir: str, claim: Claim, params: dict[str, Any], sl
     stepping = threading.get_ident()
     tasker.storage.on_wait = lambda since: (slot.waiting(since)      # not the heartbeat's waits
                                             if threading.get_ident() == stepping else None)
+    # As a worker's step process (executor.py): a step waiting for a row lock that another
+    # session holds is not killed as overrunning, and its wait ends as a lock timeout (the
+    # task given back) rather than never.
+    tasker.storage.tune_runner()
+    tasker.storage.on_row_wait = slot.waiting
     slot.start(claim.task_id, claim.token, float(params["timeout"]), claim.lease_seconds)
     code = EXIT_FAILED
     try:
