@@ -314,8 +314,8 @@ def reap_expired(tasker: Tasker, *, task_id: int | None = None, limit: int = 100
 
     Each counts one more attempt; at `max_attempts` an active task fails instead, with a log
     line saying its runner died that many times (or, under a retry policy or a schedule, waits
-    for its retry or its next run: Lifecycle.release_reaped). A step that saved progress (changed task_data)
-    resets the count, so only deaths in a row with no progress add up. A task suspended or
+    for its retry or its next run: Lifecycle.release_reaped). A step that saved progress
+    (changed task_data) resets the count, so only deaths in a row with no progress add up. A task suspended or
     killed while its runner died takes that state (and a pending reset is applied). `cause`
     (a supervisor that saw its step's process die) replaces "stopped answering" in the log
     line. Returns the task ids reaped.

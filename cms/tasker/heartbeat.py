@@ -22,7 +22,7 @@ gives its task back by updating the very row that is still held.
 The claims a runner took ahead of a step (claim.ClaimAhead) have no step of their own to renew
 them: once they have waited `HAND_BACK_AFTER` in the queue (behind one long step that did not
 give them back itself, as a step that saves part way does at that commit, or behind several
-steps of 0.4 s, none long on its own), this thread gives them back on its own connection, so
+shorter ones, none long on its own), this thread gives them back on its own connection, so
 they go to other runners instead of expiring and being reaped as a dead runner's (an attempt
 counted for a task that never ran).
 

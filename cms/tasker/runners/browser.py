@@ -6,9 +6,8 @@ other admin's save) waiting for as long as it liked. It cannot be stopped from i
 process (see supervisor.py), so the request claims the task, runs the step in a child and
 watches it as the supervisor watches a worker's children: past `timeout` plus `GRACE` seconds
 (not counting a wait for a lock that another process holds) it kills the child and fails the
-task with the supervisor's log line; a child that dies
-mid-step hands the task on (one attempt counted, as for a worker's step), and its exit code
-or signal goes into the task's log.
+task with the supervisor's log line; a child that dies mid-step hands the task on (one attempt
+counted, as for a worker's step), and its exit code or signal goes into the task's log.
 
 Children are forked from a "forkserver" process (started once per server process, with the
 runner's modules imported): the server's own threads and connections are never forked, and a

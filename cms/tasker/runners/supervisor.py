@@ -56,7 +56,7 @@ DEFAULT_GRACE = 5.0          # seconds a step may overrun its deadline before it
 MEMORY_SLACK = 16 * 2**20    # bytes a step must have grown its process by to be killed for memory
 RESPAWN_BACKOFF_MAX = 30.0   # seconds between restarts of a child that cannot start
 DB_BACKOFF_START, DB_BACKOFF_MAX = 0.5, 30.0   # the database thread's retries while it is down
-# What a killed step's task becomes, said before the database thread writes it (Lifecycle.release_reaped)
+# A killed step's task, said before the database thread writes what it becomes (release_reaped)
 FAILED_UNLESS = "the task failed, unless its retry policy or schedule runs it again (see its log)"
 
 
