@@ -1,0 +1,50 @@
+"""A third walk through the admin as a new user would take it, in a real browser (the demo,
+every screen as an editor and as the superuser, at 375 px and wide, by mouse and by the
+keyboard): what was broken or confusing. The tests that need a browser are marked `browser`
+and share test_browser.py's fixtures (Playwright and the system Chromium; no script error
+allowed on any page they open); run them with `python -m pytest -m browser`. The others talk
+HTTP to a real server, as tests/test_admin_*.py do."""
+from __future__ import annotations
+
+import pytest
+import test_browser as shared
+
+# test_browser.py's fixtures (a logged-out tab on a running server), found here by their names
+browser, web_site, server, page = shared.browser, shared.web_site, shared.server, shared.page
+log_in = shared.log_in
+
+
+@pytest.mark.browser
+def test_enter_in_find_s_selector_box_finds_what_was_typed(web_site, page):
+    """Enter in the Selector box submits the form by its first button, "Build and find", and
+    the server then built the selector from the rows above and dropped the one typed: with
+    the rows empty the box came back empty and nothing was found, and after a "Build and
+    find" (the rows still filled) a selector refined by hand ran as the rows built it, while
+    the help under the box says "Typed by hand, it wins over the rows above"."""
+    for n in range(3):
+        web_site.pages.add("basic-page", 1, f"apple-{n}", title=f"Apple {n}")
+    web_site.pages.add("basic-page", 1, "pear", title="Pear")
+    log_in(page)
+    page.goto(page.base + "/admin/find/")
+    page.fill("#input-selector", "title^=Apple")
+    page.press("#input-selector", "Enter")
+    page.wait_for_load_state()
+    assert page.input_value("#input-selector") == "title^=Apple"
+    assert "3 page(s) found" in page.locator("#find-total").inner_text()
+    # built from the rows, then narrowed by hand and Enter again
+    page.select_option("select[name=template]", "basic-page")
+    page.click("button[name=build]")
+    page.wait_for_load_state()
+    assert page.input_value("#input-selector") == "template=basic-page"
+    page.fill("#input-selector", "template=basic-page, title=Pear")
+    page.press("#input-selector", "Enter")
+    page.wait_for_load_state()
+    assert page.input_value("#input-selector") == "template=basic-page, title=Pear"
+    assert "1 page(s) found" in page.locator("#find-total").inner_text()
+    # a row changed and Enter in its value still builds, as "Build and find" does
+    page.select_option("select[name=field]", "title")
+    page.fill("input[name=value]", "Apple 1")
+    page.press("input[name=value]", "Enter")
+    page.wait_for_load_state()
+    assert page.input_value("#input-selector") == 'template=basic-page, title="Apple 1"'
+    assert "1 page(s) found" in page.locator("#find-total").inner_text()
