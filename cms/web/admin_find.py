@@ -3,14 +3,16 @@
 `/admin/find/` takes a selector typed by hand (`selector`), or builds one from the form's
 template, field, operator and value when none is typed (and shows it, so the user learns the
 language). The "Build and find" button (`build`) uses the rows even when a selector was
-typed. The results are a table with the chosen columns (`column` ticked, or `columns` in
-links), `per` rows a page, each row linking to the page's editor; a `limit=N` in the
-selector is the page size instead, as in ProcessWire's Lister (up to MAX_LIMIT rows). A
-column's header sorts by it, as the Lister's do: its link is the selector with its own `sort=`
-conditions replaced by `sort=column` (`sort=-column` when already sorted so), so the box shows
-the selector that sorted. A selector that cannot be read shows its error and points at the
-position. Finding goes through `site.pages.find` with the user's view access enforced, so
-`include=all` or `check_access=0` typed in the selector does not lift it.
+typed, unless that selector was changed since the page showed it (`shown`): Enter anywhere in
+the form presses that first button, and Enter in the Selector box means the selector typed
+there, as the help under it says. The results are a table with the chosen columns (`column`
+ticked, or `columns` in links), `per` rows a page, each row linking to the page's editor; a
+`limit=N` in the selector is the page size instead, as in ProcessWire's Lister (up to
+MAX_LIMIT rows). A column's header sorts by it, as the Lister's do: its link is the selector
+with its own `sort=` conditions replaced by `sort=column` (`sort=-column` when already sorted
+so), so the box shows the selector that sorted. A selector that cannot be read shows its
+error and points at the position. Finding goes through `site.pages.find` with the user's view
+access enforced, so `include=all` or `check_access=0` typed in the selector does not lift it.
 """
 from __future__ import annotations
 
@@ -84,7 +86,9 @@ def register(web: Web) -> None:
         form = {"template": ctx.query("template"), "field": ctx.query("field"),
                 "op": ctx.query("op") if ctx.query("op") in OPERATORS else "=",
                 "value": ctx.query("value")}
-        typed = "" if ctx.query("build") else ctx.query("selector").strip()
+        typed = ctx.query("selector").strip()
+        if ctx.query("build") and typed == ctx.query("shown", typed).strip():
+            typed = ""                     # not changed by hand: the rows say what to find
         selector = typed or built_selector(form)
         known = column_names(ctx)
         ticked = names_list(ctx.request.query, "column") or ctx.query("columns").split(",")
