@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import pytest
 import test_browser as shared
+from webclient import make_task
 
 # test_browser.py's fixtures (a logged-out tab on a running server), found here by their names
 browser, web_site, server, page = shared.browser, shared.web_site, shared.server, shared.page
@@ -48,3 +49,25 @@ def test_enter_in_find_s_selector_box_finds_what_was_typed(web_site, page):
     page.wait_for_load_state()
     assert page.input_value("#input-selector") == 'template=basic-page, title="Apple 1"'
     assert "1 page(s) found" in page.locator("#find-total").inner_text()
+
+
+@pytest.mark.browser
+def test_a_reset_clears_the_log_the_task_s_page_shows(web_site, page):
+    """Reset throws the task's log away, but its page kept showing the old lines (a finished
+    import's "imported 20000 words") while the task ran again from 0%, until reloaded: the
+    script's log kept what it showed whenever a poll brought no line, so an emptied log was
+    never drawn. An action's answer asks for no log (`log=0`); the polls bring all of it."""
+    tasker = web_site.modules.get("Tasker")
+    task = make_task(web_site, target=2, say="counted the apples")
+    tasker.activate_task(task)
+    while tasker.is_active(task):
+        tasker.execute_task(task, {"invoker": "cron"})
+    log_in(page)
+    page.goto(f"{page.base}/admin/tasks/{task.id}/")
+    lines = page.locator("#task-log li")
+    assert "counted the apples" in lines.first.inner_text()
+    page.click("#task-detail button[value=reset]")        # the dialog is answered yes
+    page.locator("#task-detail .task-status[data-state='2']").wait_for()
+    assert tasker.get_task_by_id(task.id).get("log_messages") == ""
+    page.wait_for_timeout(3500)                           # two polls of the task's status
+    assert lines.count() == 0, lines.all_inner_texts()
