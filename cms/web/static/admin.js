@@ -63,6 +63,7 @@
       var id = form.getAttribute("data-task-id");
       form.classList.add("busy");
       api(button.value, id, "POST", "&log=0").then(function (data) {
+        delete data.log;        // none was asked for: this empty list says nothing of the log
         showStatus(id, data);
         if (!data.status) { showError(data.result); }
       }).catch(function () {
@@ -429,10 +430,10 @@
   // Lines already shown stay (a selection in them, a traceback being copied, survives the
   // polls): new lines are appended; a log at its cap (log_max_lines: its first lines, one
   // saying how many were dropped, the latest) changes that one line and slides its tail. It
-  // is rebuilt only when it changed otherwise (a reset).
+  // is rebuilt only when it changed otherwise (a reset, which empties it).
   function showLog(lines) {
     var log = document.getElementById("task-log");
-    if (!log || !lines.length && log.children.length) { return; }
+    if (!log) { return; }
     var shown = Array.prototype.map.call(log.children, function (item) { return item.textContent; });
     var same = 0;
     while (same < shown.length && same < lines.length && shown[same] === lines[same]) { same++; }
