@@ -6,6 +6,9 @@ allowed on any page they open); run them with `python -m pytest -m browser`. The
 HTTP to a real server, as tests/test_admin_*.py do."""
 from __future__ import annotations
 
+import re
+from html import unescape
+
 import pytest
 import test_browser as shared
 from webclient import make_task
@@ -71,3 +74,33 @@ def test_a_reset_clears_the_log_the_task_s_page_shows(web_site, page):
     assert tasker.get_task_by_id(task.id).get("log_messages") == ""
     page.wait_for_timeout(3500)                           # two polls of the task's status
     assert lines.count() == 0, lines.all_inner_texts()
+
+
+def summary_texts(html: str) -> list[str]:
+    """The links of a refused form's error summary, as read."""
+    summary = html.split('class="notice notice-error error-summary"', 1)[1].split("</div>", 1)[0]
+    return [unescape(text) for text in re.findall(r'<li><a href="#[^"]+">(.*?)</a></li>', summary)]
+
+
+def test_the_page_editor_s_error_summary_names_each_refused_field(site, superuser):
+    """Beside its input a refused value's message leaves out the field, whose label is right
+    above it ("the value is above the maximum 10"); the summary at the top of the form
+    repeated those messages as they were, so it said twice "the value names a page that does
+    not exist" and never which of the editor's fields held it."""
+    site.fields.add("qty", "Integer", label="Quantity", min=0, max=10)
+    site.fields.add("author", "Page", label="Author")
+    site.fields.add("tags", "Page", label="Tags", multiple=True)
+    for name in ("qty", "author", "tags"):
+        site.templates.get("basic-page").add_field(name)
+    edited = site.pages.add("basic-page", 1, "stock", title="Stock")
+    answer = superuser.post(f"/admin/page/{edited.id}/edit", {
+        "csrf_token": superuser.token(), "title": "", "qty": "11", "author": "/nope/",
+        "tags": "/gone/", "name": "stock", "after": "stay"})
+    assert answer.status == 400
+    assert summary_texts(answer.text) == [
+        "Title is required: it may not be empty",           # names its field already
+        "Quantity: the value is above the maximum 10",
+        "Author: the value names a page that does not exist: /nope/",
+        "Tags: the value names a page that does not exist: /gone/"]
+    assert '<p class="field-error" id="error-qty" role="alert">the value is above the maximum 10' \
+        in answer.text                                      # beside its label: as it was
