@@ -104,3 +104,31 @@ def test_the_page_editor_s_error_summary_names_each_refused_field(site, superuse
         "Tags: the value names a page that does not exist: /gone/"]
     assert '<p class="field-error" id="error-qty" role="alert">the value is above the maximum 10' \
         in answer.text                                      # beside its label: as it was
+
+
+@pytest.mark.browser
+def test_a_link_of_the_error_summary_takes_the_keyboard_to_the_refused_input(web_site, page):
+    """The summary's links lead to the message under each refused input, which takes no
+    focus: Enter on "Quantity: the value is above the maximum 10" scrolled there and left
+    the focus on the page, and Tab then went to the input after the message, the next field
+    (Website), not the one to correct. A link now hands the focus to its field's input."""
+    web_site.fields.add("qty", "Integer", label="Quantity", min=0, max=10)
+    web_site.fields.add("site_url", "URL", label="Website")
+    for name in ("qty", "site_url"):
+        web_site.templates.get("basic-page").add_field(name)
+    edited = web_site.pages.add("basic-page", 1, "stock", title="Stock")
+    log_in(page)
+    page.goto(f"{page.base}/admin/page/{edited.id}/edit")
+    page.fill("#input-title", "")
+    page.fill("#input-qty", "11")
+    page.click("button[value=stay]")
+    links = page.locator(".error-summary a")
+    assert links.count() == 2
+    links.nth(1).focus()
+    page.keyboard.press("Enter")
+    assert page.evaluate("document.activeElement.id") == "input-qty"
+    page.keyboard.press("Control+A")
+    page.keyboard.type("7")
+    assert page.input_value("#input-qty") == "7"
+    links.nth(0).click()
+    assert page.evaluate("document.activeElement.id") == "input-title"
