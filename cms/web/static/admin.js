@@ -86,6 +86,20 @@
     box.textContent = text;
   }
 
+  /* -- a refused form's error summary: a link hands the focus to its field's input ------- */
+  /* It leads to the message under the input, which takes no focus: Tab would go on from
+     there, to the next field. The field's box comes into view from its label down. */
+  document.addEventListener("click", function (event) {
+    var link = event.target.closest && event.target.closest(".error-summary a[href^='#']");
+    var message = link && document.getElementById(link.getAttribute("href").slice(1));
+    var box = message && message.closest(".field");
+    var input = box && box.querySelector("input:not([type=hidden]), select, textarea");
+    if (!input) { return; }
+    event.preventDefault();
+    box.scrollIntoView({block: "start"});
+    input.focus({preventScroll: true});
+  });
+
   /* -- Setup > Fields: show the settings of the chosen type (the page shows them all) ---- */
   var typeSelect = document.querySelector("#field-form select[name=type]");
   function showTypeSettings() {
