@@ -132,3 +132,19 @@ def test_a_link_of_the_error_summary_takes_the_keyboard_to_the_refused_input(web
     assert page.input_value("#input-qty") == "7"
     links.nth(0).click()
     assert page.evaluate("document.activeElement.id") == "input-title"
+
+
+def test_a_title_that_gives_no_name_says_why_the_page_is_named_untitled(site, superuser):
+    """A page added with a title of emoji only ("😀😀", which no page name can spell) is named
+    `untitled`, and the notice said "Another page here is named '', so this one was saved as
+    'untitled'": there was no such page, and nothing said why the name was not the title's."""
+    for saved in ("untitled", "untitled-1"):
+        added = superuser.post("/admin/page/add?parent=1", {
+            "csrf_token": superuser.token(), "parent": "1", "template": "basic-page",
+            "title": "😀😀", "name": ""})
+        assert added.status == 303
+        editor = unescape(superuser.get(added.location).text)
+        assert f"Added /{saved}/" in editor
+        assert "named ''" not in editor
+        assert f"'😀😀' gives no letters or digits for a page name, so it was named '{saved}'" \
+            in editor
