@@ -684,7 +684,10 @@ def apply_form(ctx: Context, page: Page) -> tuple[dict[str, Any], dict[str, str]
 
 
 def name_change_note(typed: str, sanitized: str, saved: str) -> str:
-    """Why the saved name is not the one typed: sanitized, or a sibling had it."""
+    """Why the saved name is not the one typed: sanitized, a sibling had it, or the title gave
+    no name at all (emoji only: the page is `untitled`, as `Pages.add` names it)."""
+    if not sanitized:
+        return f"{typed!r} gives no letters or digits for a page name, so it was named {saved!r}"
     if saved != sanitized:
         return (f"Another page here is named {sanitized!r}, so this one was saved as "
                 f"{saved!r}")
