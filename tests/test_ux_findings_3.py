@@ -11,7 +11,7 @@ from html import unescape
 
 import pytest
 import test_browser as shared
-from webclient import make_task
+from webclient import PASSWORD, make_task
 
 # test_browser.py's fixtures (a logged-out tab on a running server), found here by their names
 browser, web_site, server, page = shared.browser, shared.web_site, shared.server, shared.page
@@ -148,3 +148,22 @@ def test_a_title_that_gives_no_name_says_why_the_page_is_named_untitled(site, su
         assert "named ''" not in editor
         assert f"'😀😀' gives no letters or digits for a page name, so it was named '{saved}'" \
             in editor
+
+
+def test_a_profile_saved_without_the_current_password_asks_for_it_and_counts_no_failure(superuser):
+    """The current password sits under the inputs it guards: a user who changed their email
+    and pressed Save without it was told "That is not your current password" (nothing was
+    typed), and each such try counted as a failed login of their account, so the fourth
+    made them wait before the right password was even checked."""
+    for _ in range(4):
+        refused = superuser.post("/admin/profile/", {
+            "csrf_token": superuser.token(), "email": "admin@example.com", "current_password": ""})
+        assert refused.status == 400
+        assert "not your current password" not in refused.text
+        assert "Type your current password to save a change" in refused.text
+        assert 'value="admin@example.com"' in refused.text          # what was typed stays
+    saved = superuser.post("/admin/profile/", {
+        "csrf_token": superuser.token(), "email": "admin@example.com",
+        "current_password": PASSWORD})
+    assert saved.status == 303, saved.text[:300]
+    assert "Saved your profile." in superuser.get(saved.location).text
