@@ -2,7 +2,8 @@
 
 - `/admin/profile/`: the form; POST saves it. Any change asks for the current password (a
   browser left logged in does not hand over the account), and a wrong one counts as a failed
-  login of the account for the throttle (not of the address, which others share). A new
+  login of the account for the throttle (not of the address, which others share); one left
+  empty is asked for, and counts as no guess. A new
   password ends the user's other sessions, as everywhere, and this browser is logged in
   again with it.
 
@@ -44,6 +45,11 @@ def register(web: Web) -> None:
         values = {"email": ctx.form("email").strip()}
         new, again = ctx.form("new_password"), ctx.form("again")
         errors: dict[str, str] = {}
+        current = ctx.form("current_password")[:passwords.MAX_LENGTH]
+        if not current:      # forgotten, not wrong: no guess to count against the account
+            errors["current_password"] = "Type your current password to save a change."
+            bottle.response.status = 400
+            return render(ctx, values, errors)
         account = throttle_key(site, user.name)
         address = ctx.request.environ.get("REMOTE_ADDR", "")
         device = known_device(ctx, account)
@@ -53,7 +59,7 @@ def register(web: Web) -> None:
             errors["current_password"] = (f"Too many wrong passwords. Try again in "
                                           f"{math.ceil(wait)} second(s).")
             return render(ctx, values, errors)
-        if not site.users.authenticate(user.name, ctx.form("current_password")[:passwords.MAX_LENGTH]):
+        if not site.users.authenticate(user.name, current):
             errors["current_password"] = "That is not your current password; nothing was saved."
         else:
             web.throttle.succeeded(account, address, own=True, device=device)
