@@ -167,3 +167,29 @@ def test_a_profile_saved_without_the_current_password_asks_for_it_and_counts_no_
         "current_password": PASSWORD})
     assert saved.status == 303, saved.text[:300]
     assert "Saved your profile." in superuser.get(saved.location).text
+
+
+@pytest.mark.parametrize(("typed", "goes_to"), [
+    ("/admin/trash", "/admin/trash/"),
+    ("/admin/find?selector=title%3Da", "/admin/find/?selector=title%3Da"),
+    ("/admin/modules", "/admin/modules/"), ("/admin/profile", "/admin/profile/"),
+    ("/admin/setup/fields", "/admin/setup/fields/"), ("/admin/access/roles", "/admin/access/roles/"),
+    # the menu's sections, as ProcessWire's Setup and Access pages list theirs
+    ("/admin/setup/", "/admin/setup/fields/"), ("/admin/setup", "/admin/setup/"),
+    ("/admin/access/", "/admin/access/users/"), ("/admin/access", "/admin/access/")])
+def test_an_admin_url_typed_without_its_slash_leads_to_its_screen(superuser, typed, goes_to):
+    """/admin and /admin/tasks led to their screens, but /admin/trash, /admin/modules,
+    /admin/setup/fields ... (each screen's URL as one types or shortens it) answered "there
+    is no such admin page", and so did /admin/setup/ and /admin/access/, the menu's Setup and
+    Access. ProcessWire redirects a page's URL without its slash, and its Setup and Access
+    pages list what they hold."""
+    answer = superuser.get(typed)
+    assert answer.status == 303 and answer.location.endswith(goes_to), answer
+
+
+def test_an_admin_url_that_is_no_screen_with_or_without_a_slash_is_still_not_found(superuser):
+    for missing in ("/admin/nothing", "/admin/nothing/", "/admin/setup/nothing"):
+        answer = superuser.get(missing)
+        assert answer.status == 404 and "there is no such admin page" in answer.text
+    posted = superuser.post("/admin/trash", {"csrf_token": superuser.token()})
+    assert posted.status == 404                     # a form's body is not sent on by a redirect
