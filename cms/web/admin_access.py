@@ -6,6 +6,7 @@
 - `/admin/access/roles/` (add a role with permissions), `/admin/access/roles/<id>/edit`,
   POST `/admin/access/roles/<id>/delete` (the guest and superuser roles stay).
 - `/admin/access/permissions/` lists the permissions and adds one (modules add theirs too).
+- `/admin/access/`, the menu's Access, leads to the users.
 
 Superusers only. The routes call `site.users` (add, set_password, delete, add_role,
 add_permission); a user's roles and a role's permissions are their page fields, saved
@@ -37,6 +38,11 @@ USERS_PAGE_SIZE = 50
 
 def register(web: Web) -> None:
     app = web.app
+
+    @app.get("/admin/access/", permission=SUPERUSER)
+    def access_section(ctx: Context) -> None:
+        """The menu's Access, whose first screen is Users."""
+        ctx.redirect(USERS_PATH)
 
     # -- users ----------------------------------------------------------------------------------
     @app.get("/admin/access/users/", permission=SUPERUSER)

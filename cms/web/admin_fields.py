@@ -1,6 +1,7 @@
 """Setup > Fields: the site's fields, and the form that adds, edits and deletes one.
 
-- `/admin/setup/fields/` lists every field with its type and the templates that use it.
+- `/admin/setup/fields/` lists every field with its type and the templates that use it
+  (`/admin/setup/`, the menu's Setup, leads there).
 - `/admin/setup/fields/add` and `/admin/setup/fields/<name>/edit`: name (on add), type, label,
   description, required, and the type's own settings (an Integer's min and max, a Text's
   maxlength ...). A refused value shows its message beside the input; nothing is stored.
@@ -38,6 +39,11 @@ def offered(name: str) -> bool:
 
 def register(web: Web) -> None:
     app = web.app
+
+    @app.get("/admin/setup/", permission=SUPERUSER)
+    def setup_section(ctx: Context) -> None:
+        """The menu's Setup, whose first screen is Fields."""
+        ctx.redirect("/admin/setup/fields/")
 
     @app.get("/admin/setup/fields/", permission=SUPERUSER)
     def field_list(ctx: Context) -> str:

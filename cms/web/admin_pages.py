@@ -461,9 +461,13 @@ def register(web: Web) -> None:
 
     # Every other admin URL: not found (after the login check, like the rest of the admin),
     # or, where the URL answers the other method only (a link followed to a POST-only action),
-    # 405 with Allow, as bottle answers outside this catch-all.
+    # 405 with Allow, as bottle answers outside this catch-all; a screen's URL without its
+    # slash (/admin/trash) is sent on to the screen, as ProcessWire redirects a page's URL.
     @app.route(NOT_FOUND_RULE, ["GET", "POST"])
     def admin_not_found(ctx: Context, rest: str) -> str:
+        slashed = slashed_url(app.router, ctx.request.environ)
+        if slashed:
+            ctx.redirect(slashed)
         allowed = other_methods(app.router, ctx.request.environ)
         if allowed:
             bottle.response.status = 405
@@ -492,6 +496,22 @@ def other_methods(router: bottle.Router, environ: dict) -> list[str]:
         if route.rule != NOT_FOUND_RULE:
             found.append(method)
     return found
+
+
+def slashed_url(router: bottle.Router, environ: dict) -> str:
+    """The URL of a GET with a slash after its path, when that is a route of the admin's own
+    (not its catch-all); "" otherwise. A POST is not sent on: its form would be lost."""
+    path = environ.get("PATH_INFO", "")
+    if environ.get("REQUEST_METHOD", "GET").upper() != "GET" or path.endswith("/"):
+        return ""
+    try:
+        route, _ = router.match({**environ, "PATH_INFO": path + "/"})
+    except bottle.HTTPError:
+        return ""
+    if route.rule == NOT_FOUND_RULE:
+        return ""
+    query = environ.get("QUERY_STRING", "")
+    return path + "/" + (f"?{query}" if query else "")
 
 
 def render_move(ctx: Context, page: Page, target: str, error: str) -> str:
