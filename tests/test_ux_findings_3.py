@@ -193,3 +193,23 @@ def test_an_admin_url_that_is_no_screen_with_or_without_a_slash_is_still_not_fou
         assert answer.status == 404 and "there is no such admin page" in answer.text
     posted = superuser.post("/admin/trash", {"csrf_token": superuser.token()})
     assert posted.status == 404                     # a form's body is not sent on by a redirect
+
+
+@pytest.mark.browser
+def test_find_s_builder_stays_inside_its_form_on_a_375_pixel_phone(web_site, browser, server):
+    """At 375 px (an iPhone's width) the Operator menu, as wide as its longest choice ("~~=
+    live search: all words, the last a prefix"), ran past the right edge of the form's box
+    to the screen's edge, and at 320 px past the screen, which then scrolled sideways."""
+    for width in (375, 320):
+        context = browser.new_context(viewport={"width": width, "height": 800})
+        phone = context.new_page()
+        phone.base = server.url.rstrip("/")
+        log_in(phone)
+        phone.goto(phone.base + "/admin/find/")
+        form = phone.locator("#find-form").bounding_box()
+        for control in ("select[name=template]", "select[name=field]", "select[name=op]",
+                        "input[name=value]", "#input-selector"):
+            box = phone.locator(control).bounding_box()
+            assert box["x"] + box["width"] <= form["x"] + form["width"], (width, control, box, form)
+        assert phone.evaluate("document.documentElement.scrollWidth") <= width
+        context.close()
