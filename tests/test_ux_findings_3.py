@@ -213,3 +213,24 @@ def test_find_s_builder_stays_inside_its_form_on_a_375_pixel_phone(web_site, bro
             assert box["x"] + box["width"] <= form["x"] + form["width"], (width, control, box, form)
         assert phone.evaluate("document.documentElement.scrollWidth") <= width
         context.close()
+
+
+@pytest.mark.browser
+def test_the_modules_actions_are_in_view_on_a_375_pixel_phone(web_site, browser, server):
+    """On a phone the Modules table kept its five columns in a box that scrolls sideways, and
+    its last, Settings and Uninstall (or Install), lay past the screen's edge, with nothing in
+    view to say they were there: a superuser saw the modules and no way to act on them."""
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    phone = context.new_page()
+    phone.base = server.url.rstrip("/")
+    log_in(phone)
+    phone.goto(phone.base + "/admin/modules/")
+    actions = phone.locator("#module-list .actions a, #module-list .actions button")
+    assert actions.count() >= 4                     # Settings and Uninstall of Tasker and WebJobs
+    for index in range(actions.count()):
+        box = actions.nth(index).bounding_box()
+        assert 0 <= box["x"] and box["x"] + box["width"] <= 375, (actions.nth(index).inner_text(), box)
+    tasker = phone.locator("#module-list tr[data-module=Tasker]").inner_text()
+    assert "1." in tasker and "built-in" in tasker and "installed" in tasker.lower()
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375
+    context.close()
