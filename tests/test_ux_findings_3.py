@@ -234,3 +234,24 @@ def test_the_modules_actions_are_in_view_on_a_375_pixel_phone(web_site, browser,
     assert "1." in tasker and "built-in" in tasker and "installed" in tasker.lower()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 375
     context.close()
+
+
+def error_beside(html: str, name: str) -> str:
+    found = re.search(rf'<p class="field-error" id="error-{name}" role="alert">(.*?)</p>', html)
+    assert found, f"no error beside {name}"
+    return unescape(found.group(1))
+
+
+def test_an_email_refused_on_access_and_profile_reads_without_the_api_s_field_name(superuser):
+    """The Email input of Add a user, a user's page and Profile said "field 'email': 'nope' is
+    not an email address" under its label: the words of the API (the user template's field
+    `email`), which the page editor leaves out beside its inputs."""
+    token = superuser.token()
+    added = superuser.post("/admin/access/users/add", {
+        "csrf_token": token, "name": "ed", "email": "nope", "password": "a long passphrase"})
+    assert added.status == 400
+    assert error_beside(added.text, "email") == "'nope' is not an email address"
+    profile = superuser.post("/admin/profile/", {
+        "csrf_token": token, "email": "nope", "current_password": PASSWORD})
+    assert profile.status == 400
+    assert error_beside(profile.text, "email") == "'nope' is not an email address"
