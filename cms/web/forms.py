@@ -12,14 +12,19 @@ from ..page import PageArray
 
 
 def place_error(exc: CmsError, inputs_by_key: dict[str, str], errors: dict[str, str]) -> None:
-    """Put `exc`'s message beside the input named for its rule or field (else under "_")."""
-    key = "_"
+    """Put `exc`'s message beside the input named for its rule or field (else under "_").
+    Beside the input of its field, the message leaves out the API's "field 'email': ", as
+    the page editor's do: the input's label names it."""
+    key, message = "_", str(exc)
     if isinstance(exc, ValidationError):
         for candidate in (exc.rule, exc.field):
             if candidate and candidate in inputs_by_key:
                 key = inputs_by_key[candidate]
                 break
-    errors[key] = str(exc)
+        prefix = f"field {exc.field!r}: "
+        if exc.field in inputs_by_key and message.startswith(prefix):
+            message = message[len(prefix):]
+    errors[key] = message
 
 
 def checked(form: Any, name: str) -> bool:
