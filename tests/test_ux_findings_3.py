@@ -11,7 +11,7 @@ from html import unescape
 
 import pytest
 import test_browser as shared
-from webclient import PASSWORD, make_task
+from webclient import PASSWORD, Client, make_task, schema_seen_now
 
 # test_browser.py's fixtures (a logged-out tab on a running server), found here by their names
 browser, web_site, server, page = shared.browser, shared.web_site, shared.server, shared.page
@@ -255,3 +255,35 @@ def test_an_email_refused_on_access_and_profile_reads_without_the_api_s_field_na
         "csrf_token": token, "email": "nope", "current_password": PASSWORD})
     assert profile.status == 400
     assert error_beside(profile.text, "email") == "'nope' is not an email address"
+
+
+def test_a_page_field_in_the_editor_names_the_pages_it_holds(site, superuser, admin_server):
+    """Paths typed into a Page field ("/dictionary/apple/, /dictionary/pear/") came back from
+    the save as "49, 52": the input holds ids, and nothing on the screen said which pages
+    they were. The hint under it now names them by title and path, those the user may view
+    (an id the input holds stays a number to whoever may not view its page)."""
+    site.fields.add("tags", "Page", label="Tags", multiple=True)
+    site.templates.get("basic-page").add_field("tags")
+    site.templates.add("members", fields=["title"]).set_access(view=["superuser"])
+    apple = site.pages.add("basic-page", 1, "apple", title="Apple")
+    secret = site.pages.add("members", 1, "club", title="Members' club")
+    post = site.pages.add("basic-page", 1, "post", title="Post")
+    saved = superuser.post(f"/admin/page/{post.id}/edit", {
+        "csrf_token": superuser.token(), "title": "Post", "name": "post", "after": "stay",
+        "tags": f"/apple/, {secret.id}"})
+    assert saved.status == 303
+    editor = unescape(superuser.get(f"/admin/page/{post.id}/edit").text)
+    assert f'value="{apple.id}, {secret.id}"' in editor
+    hint = re.search(r'<small id="hint-tags">(.*?)</small>', editor, re.S).group(1)
+    assert "holds: Apple (/apple/), Members' club (/club/)" in hint
+    site.users.add_role("editor", permissions=["page-edit"])
+    site.users.add("ed", PASSWORD, roles=["editor"])
+    site.templates.get("home").set_access(view=["guest"], edit=["editor"])
+    schema_seen_now(admin_server)
+    ed = Client(admin_server)
+    ed.login("ed")
+    seen_by_ed = unescape(ed.get(f"/admin/page/{post.id}/edit").text)
+    assert f'value="{apple.id}, {secret.id}"' in seen_by_ed
+    hint = re.search(r'<small id="hint-tags">(.*?)</small>', seen_by_ed, re.S).group(1)
+    assert "holds: Apple (/apple/)" in hint and "club" not in hint
+    ed.close()
