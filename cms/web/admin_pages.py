@@ -71,6 +71,7 @@ class Input(NamedTuple):
     error: str
     description: str = ""
     required: bool = False
+    held: tuple[list[Page], int] = ([], 0)     # a Page field's: the pages named, how many more
 
 
 def get_page(ctx: Context, page_id: int) -> Page:
@@ -581,8 +582,21 @@ def inputs_for(page: Page, submitted: dict[str, Any], errors: dict[str, str] | N
             value = shown_value(field, page.get(field.name))
         result.append(Input(field.name, field.label, kind, value, field.settings,
                             (errors or {}).get(field.name, ""), field.description,
-                            field.required))
+                            field.required, held_pages(page, field) if kind == "pages" else ([], 0)))
     return result
+
+
+HELD_NAMED = 10        # the pages a Page field's hint names; "and N more" says the rest
+
+
+def held_pages(page: Page, field: Any) -> tuple[list[Page], int]:
+    """The pages a Page field stores for `page` that the acting user may view (its input shows
+    ids, which say nothing to an editor), at most HELD_NAMED, and how many more it holds."""
+    pages = page.site.pages
+    ids = pages.stored_values(field, [page.id]).get(page.id, []) if page.id else []
+    shown = pages.viewable_ids(ids)
+    viewable = [i for i in ids if i in shown]
+    return pages.get_many(viewable[:HELD_NAMED]), max(len(viewable) - HELD_NAMED, 0)
 
 
 def form_value(ctx: Context, field: Any) -> Any:
