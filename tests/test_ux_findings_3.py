@@ -287,3 +287,41 @@ def test_a_page_field_in_the_editor_names_the_pages_it_holds(site, superuser, ad
     hint = re.search(r'<small id="hint-tags">(.*?)</small>', seen_by_ed, re.S).group(1)
     assert "holds: Apple (/apple/)" in hint and "club" not in hint
     ed.close()
+
+
+def dialogs_seen(page) -> list[str]:
+    """The types of the dialogs the tab shows from now on (the fixture answers each yes)."""
+    seen: list[str] = []
+    page.on("dialog", lambda dialog: seen.append(dialog.type))
+    return seen
+
+
+@pytest.mark.browser
+def test_leaving_an_editor_with_changes_not_saved_asks_first(web_site, page):
+    """An hour's typing in the page editor was gone at one click on "Back to the tree", the
+    menu or a crumb, without a word. ProcessWire's page editor and profile ask first: their
+    forms have the class InputfieldFormConfirm (ProcessPageEdit.module, `'confirm' => true`;
+    ProcessProfile.module), and wire/templates-admin/scripts/inputfields.js asks on
+    `beforeunload` while a field of such a form changed and it was not submitted."""
+    edited = web_site.pages.add("basic-page", 1, "notes", title="Notes")
+    log_in(page)
+    seen = dialogs_seen(page)
+    page.goto(f"{page.base}/admin/page/{edited.id}/edit")
+    page.click("text=Back to the tree")                  # nothing changed: no question
+    page.wait_for_url(f"{page.base}/admin/?open={edited.id}")
+    assert seen == []
+    page.goto(f"{page.base}/admin/page/{edited.id}/edit")
+    page.fill("#input-title", "Notes, an hour of them")
+    page.click("text=Back to the tree")                  # the question is answered yes
+    page.wait_for_url(f"{page.base}/admin/?open={edited.id}")
+    assert seen == ["beforeunload"]
+    page.goto(f"{page.base}/admin/page/{edited.id}/edit")
+    page.fill("#input-title", "Notes, saved")
+    page.click("button[value=exit]")
+    page.wait_for_url(f"{page.base}/admin/?open={edited.id}")
+    assert seen == ["beforeunload"] and web_site.pages.get(edited.id).title == "Notes, saved"
+    page.goto(f"{page.base}/admin/profile/")
+    page.fill("input[name=email]", "admin@example.com")
+    page.click("header.top nav >> text=Pages")
+    page.wait_for_url(f"{page.base}/admin/")
+    assert seen == ["beforeunload", "beforeunload"]
