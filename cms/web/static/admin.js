@@ -86,6 +86,29 @@
     box.textContent = text;
   }
 
+  /* -- the page editor and Profile ask before they are left with changes not saved ------- */
+  /* As ProcessWire's InputfieldFormConfirm forms: a form marked data-confirm-leave that was
+     changed, and not sent, has the browser ask before the page goes (a link, the menu, a
+     reload). A refused save came back holding what was typed, not saved: changed already. */
+  var unsaved = [];
+  document.querySelectorAll("form[data-confirm-leave]").forEach(function (form) {
+    if (document.querySelector(".error-summary")) { unsaved.push(form); }
+    ["input", "change"].forEach(function (type) {
+      form.addEventListener(type, function () {
+        if (unsaved.indexOf(form) < 0) { unsaved.push(form); }
+      });
+    });
+    form.addEventListener("submit", function (event) {
+      if (!event.defaultPrevented) { unsaved = unsaved.filter(function (f) { return f !== form; }); }
+    });
+  });
+  window.addEventListener("beforeunload", function (event) {
+    if (unsaved.length) {
+      event.preventDefault();
+      event.returnValue = "";           // the browser words the question itself
+    }
+  });
+
   /* -- a refused form's error summary: a link hands the focus to its field's input ------- */
   /* It leads to the message under the input, which takes no focus: Tab would go on from
      there, to the next field. The field's box comes into view from its label down. */
