@@ -325,3 +325,41 @@ def test_leaving_an_editor_with_changes_not_saved_asks_first(web_site, page):
     page.click("header.top nav >> text=Pages")
     page.wait_for_url(f"{page.base}/admin/")
     assert seen == ["beforeunload", "beforeunload"]
+
+
+@pytest.mark.browser
+def test_the_tree_opens_on_the_page_of_children_that_holds_the_page_asked_for(web_site, server, page):
+    """/admin/?open=ID (Save + Exit, Back to the tree, a move's or a restore's answer, a
+    task's "Works on") opened the branches down to the page but always on their first 50
+    children: a page further down (a word of 20,000, a page just moved to the end of a big
+    parent) was not on the screen, and nothing said where it was. Each branch now opens on
+    the page of children holding the next one, and the row is marked and scrolled to."""
+    big = web_site.pages.add("basic-page", 1, "big", title="Big")
+    with web_site.transaction():
+        kids = [web_site.pages.add("basic-page", big, f"item-{i:02d}", title=f"Item {i:02d}")
+                for i in range(120)]
+        for i in range(55):                            # home's own children past one page
+            web_site.pages.add("basic-page", 1, f"home-{i:02d}", title=f"Home {i:02d}")
+    deep = web_site.pages.add("basic-page", kids[107], "deep", title="Deep")
+    log_in(page)
+    page.goto(f"{page.base}/admin/?open={deep.id}")
+    row = page.locator(f"#page-{deep.id}")
+    row.wait_for(timeout=5000)
+    assert "target" in row.get_attribute("class")
+    assert page.locator(f"#page-{kids[107].id}").is_visible()
+    listed = page.locator(f"ul.tree-children[data-parent='{big.id}'] > li.tree-node")
+    assert listed.first.get_attribute("data-id") == str(kids[100].id)    # its third page
+    tools = page.locator(f"ul.tree-children[data-parent='{big.id}'] input[name=page]")
+    assert tools.input_value() == "3"
+    # its branch was opened here before (remembered): it opens on the right page all the same
+    page.goto(f"{page.base}/admin/?open={kids[60].id}")
+    page.locator(f"#page-{kids[60].id}.target").wait_for(timeout=5000)
+    last_home = web_site.pages.get("/home-54/")
+    page.goto(f"{page.base}/admin/?open={last_home.id}")
+    page.locator(f"#page-{last_home.id}.target").wait_for(timeout=5000)
+    # children in the order of a template's sortfield: by -title, Item 10 is the 110th
+    web_site.templates.get("basic-page").set_settings(sortfield="-title")
+    schema_seen_now(server)
+    page.goto(f"{page.base}/admin/?open={kids[10].id}")
+    page.locator(f"#page-{kids[10].id}.target").wait_for(timeout=5000)
+    assert tools.input_value() == "3"
