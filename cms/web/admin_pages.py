@@ -151,6 +151,22 @@ def children_of(parent: Page, start: int, q: str = "") -> tuple[list[Node], int]
     return [node(child, counts[child.id], sortable) for child in found if listable(child)], found.total
 
 
+def page_number(page: Page) -> int:
+    """Which page of its parent's children, as the tree lists them (PAGE_SIZE a page, in the
+    parent's order), holds `page`: 1 for the first, and for home. In the order of `sort` (no
+    sortfield) the siblings before it are counted (ties by id, as the tree orders them): a
+    tenth of the time of `index()`, which reads every sibling's id in order."""
+    if page.id == HOME_ID:
+        return 1
+    include = tree_include(page.site)
+    if page.parent.template.settings.get("sortfield"):
+        before = page.index(include)
+    else:
+        before = page.site.pages.count(f"parent_id={page.parent_id}, {include}, "
+                                       f"(sort<{page.sort}), (page.sort={page.sort}, id<{page.id})")
+    return before // PAGE_SIZE + 1
+
+
 def visible_children_of(site: Any, ids: list[int]) -> dict[int, int]:
     """How many children of each page the acting user would see in the tree (the statuses
     `tree_include` lists, narrowed to what the user may view): one grouped count."""
@@ -188,14 +204,19 @@ def register(web: Web) -> None:
     @app.get("/admin/")
     def tree(ctx: Context) -> str:
         home = ctx.site.pages.get(HOME_ID)
-        nodes, total = children_of(home, 0)
         # only a page the user may list is opened: the parents of any id told where a page
         # they may not view sits, as the move picker's `pick=` did
         opened = ctx.site.pages.get(ctx.int_param("open")) if ctx.int_param("open") else None
-        open_ids = ([p.id for p in opened.parents if p.id != HOME_ID] + [opened.id]
-                    if opened and listable(opened) else [])
+        chain = ([p for p in opened.parents if p.id != HOME_ID] + [opened]
+                 if opened and listable(opened) else [])
+        # each branch opens on the page of its children that holds the next page down (the
+        # script's part below home): a page past the first PAGE_SIZE children is in view
+        numbers = [page_number(p) for p in chain]
+        start = (numbers[0] - 1) * PAGE_SIZE if numbers else 0
+        nodes, total = children_of(home, start)
         return ctx.render("tree.html", home=home_node(ctx), nodes=nodes, total=total,
-                          start=0, parent=home, page_size=PAGE_SIZE, open_ids=open_ids,
+                          start=start, parent=home, page_size=PAGE_SIZE,
+                          open_ids=[p.id for p in chain], open_pages=numbers[1:] + [1],
                           pick=None, q="", tools=True)
 
     @app.get("/admin")

@@ -183,7 +183,9 @@
       });
   }
 
-  function toggle(node, open) {
+  /* Open or close a branch; opened for the first time, its children load (page `number` of
+     them when given, with the filter and page box, else the first rows). */
+  function toggle(node, open, number) {
     var list = node.querySelector(":scope > ul.tree-children");
     var button = node.querySelector(":scope > .tree-row .tree-toggle");
     if (!list) { return Promise.resolve(); }
@@ -192,7 +194,7 @@
     node.classList.toggle("open", opening);
     if (button) { button.setAttribute("aria-expanded", opening ? "true" : "false"); }
     if (opening && !list.getAttribute("data-loaded")) {
-      return loadChildren(list, node.getAttribute("data-id"), 0);
+      return loadChildren(list, node.getAttribute("data-id"), 0, number > 1 ? "page=" + number : "");
     }
     return Promise.resolve();
   }
@@ -362,15 +364,27 @@
     if (way || other) { (way || other).focus(); }
   }
 
+  /* The branches down to the page `open=` names, each on the page of its children that
+     holds the next one (data-open-pages): a branch opened already (remembered) on another
+     page of them is loaded again on that one. */
   function openPath(tree) {
     var ids = (tree.getAttribute("data-open") || "").split(",").filter(Boolean);
+    var numbers = (tree.getAttribute("data-open-pages") || "").split(",");
     var chain = Promise.resolve();
-    ids.forEach(function (id) {
+    ids.forEach(function (id, i) {
       chain = chain.then(function () {
         var node = tree.querySelector('.tree-node[data-id="' + id + '"]');
         if (!node) { return null; }
         node.classList.add("highlight");
-        return toggle(node, true);
+        var number = parseInt(numbers[i], 10) || 1;
+        return toggle(node, true, number).then(function () {
+          var list = node.querySelector(":scope > ul.tree-children");
+          var next = ids[i + 1];
+          if (next && list && !list.querySelector(':scope > li.tree-node[data-id="' + next + '"]')) {
+            return loadChildren(list, id, 0, "page=" + number, true);
+          }
+          return null;
+        });
       });
     });
     chain.then(function () {
