@@ -363,3 +363,22 @@ def test_the_tree_opens_on_the_page_of_children_that_holds_the_page_asked_for(we
     page.goto(f"{page.base}/admin/?open={kids[10].id}")
     page.locator(f"#page-{kids[10].id}.target").wait_for(timeout=5000)
     assert tools.input_value() == "3"
+
+
+def test_a_user_who_may_use_no_admin_screen_but_profile_starts_there(site, superuser, admin_server):
+    """A member (a role with page-view only), or an editor whose role was deleted, logged in
+    and landed on "Not allowed: you need the 'page-edit' permission", whose one link, "Back
+    to the pages", led to the same refusal: nothing said where they could go, though every
+    user has Profile (their password and email). ProcessWire's login offers such a user
+    "Edit Profile" (ProcessLogin::afterLoginOutput)."""
+    site.users.add_role("member", permissions=["page-view"])
+    site.users.add("mia", PASSWORD, roles=["member"])
+    mia = Client(admin_server)
+    assert mia.login("mia").location.endswith("/admin/profile/")
+    assert "Your profile: mia" in mia.get("/admin/profile/").text
+    refused = mia.get("/admin/")
+    assert refused.status == 403
+    assert '<a href="/admin/profile/">Your profile</a>' in refused.text
+    assert 'href="/admin/">Back to the pages' not in refused.text
+    assert 'class="brand" href="/admin/profile/"' in refused.text
+    mia.close()
