@@ -252,11 +252,14 @@ class Context:
         return self.site.users.has_permission(self.user, permission, page, self.grants)
 
     def admin_home(self) -> str:
-        """The admin screen this user starts from: the page tree, or the task monitor for
-        someone who may only steer tasks (a tasker-admin without page-edit)."""
-        if not self.can("page-edit") and self.can("tasker-admin"):
+        """The admin screen this user starts from: the page tree, the task monitor for
+        someone who may only steer tasks (a tasker-admin without page-edit), or Profile for
+        a logged-in user who may use neither (as ProcessWire's login offers "Edit Profile")."""
+        if self.can("page-edit"):
+            return "/admin/"
+        if self.can("tasker-admin"):
             return "/admin/tasks/"
-        return "/admin/"
+        return "/admin/profile/" if self.user_id else "/admin/"
 
     def require(self, permission: str, page: Any = None) -> None:
         if not self.can(permission, page):

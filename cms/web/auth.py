@@ -218,9 +218,10 @@ def register(web: Web) -> None:
         web.throttle.succeeded(account, address, device=device)
         ctx.session.login(user.id, ctx.site.users.start_session(user, web.max_age),
                           ctx.site.users.credentials_stamp(user))
-        if goto == "/admin/" and not ctx.site.users.has_permission(user, "page-edit") \
-                and ctx.site.users.has_permission(user, "tasker-admin"):
-            goto = "/admin/tasks/"       # someone who only steers tasks starts there
+        if goto == "/admin/" and not ctx.site.users.has_permission(user, "page-edit"):
+            # someone who only steers tasks starts there; one who may use neither, at Profile
+            goto = "/admin/tasks/" if ctx.site.users.has_permission(user, "tasker-admin") \
+                else "/admin/profile/"
         answer = bottle.HTTPResponse(status=303, headers={"Location": goto})
         # this browser is known to the account from now on, for 180 days after its latest
         # login (set at the first login only, the cookie lapsed for a user logging in daily)
