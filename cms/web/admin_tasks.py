@@ -88,6 +88,25 @@ def list_selector(state: int | str | None, sort: str, direction: str, start: int
     return ", ".join(parts)
 
 
+def state_filter(text: str) -> tuple[int | str | None, str]:
+    """The list's `state` parameter: a state's number or its word (`failed`, as the command
+    line's `tasks list --state` takes it), or "scheduled"; and, for text that is none of
+    those, the error to show above the list of all tasks (it listed them all without a word,
+    as though the filter had been applied)."""
+    value = text.strip().lower()
+    if not value:
+        return None, ""
+    if value == SCHEDULED:
+        return SCHEDULED, ""
+    words = {label: number for number, label in FILTERS if label != SCHEDULED}
+    if value in words:
+        return words[value], ""
+    if value.isdecimal() and int_of_digits(value) in words.values():
+        return int_of_digits(value), ""
+    return None, (f"There is no task state {text.strip()[:40]!r}: the list shows every task. "
+                  f"The states are {', '.join(label for _, label in FILTERS)}.")
+
+
 def state_counts(ctx: Context, total: int | None, q: str = "") -> dict[Any, int]:
     """Tasks per state for the filter links; `total` is the count of all when known already.
 
@@ -136,12 +155,9 @@ def register(web: Web) -> None:
     @app.get("/admin/tasks/", permission="tasker-admin")
     def task_list(ctx: Context) -> str:
         tasker = tasker_of(ctx)
-        state_text = ctx.query("state").strip()
-        state: int | str | None = None
-        if state_text == SCHEDULED:
-            state = SCHEDULED
-        elif state_text.isdecimal() and int_of_digits(state_text) <= 10:
-            state = int_of_digits(state_text)
+        state, unknown = state_filter(ctx.query("state"))
+        if unknown:
+            bottle.response.status = 400
         sort = ctx.query("sort") if ctx.query("sort") in SORTS else "created"
         direction = "asc" if ctx.query("dir") == "asc" else "desc"
         start = ctx.int_param("start", 0, 0, 10 ** 9)
@@ -166,6 +182,7 @@ def register(web: Web) -> None:
         return ctx.render("tasks.html", rows=rows, total=found.total, start=start,
                           page_size=PAGE_SIZE, state=state, sort=sort, direction=direction, q=q,
                           counts=state_counts(ctx, found.total if state is None else None, q),
+                          notices=ctx.session.pop_notices() + ([["error", unknown]] if unknown else []),
                           state_filters=FILTERS, sorts=SORT_LABELS, list_url=list_url,
                           status_html=lambda row: render_status(ctx, row),
                           activity=charts.activity_chart(tasker.get_activity()),
