@@ -61,7 +61,7 @@ def test_reset_of_a_failed_task_asks_first_as_it_throws_its_log_away(site, super
     assert tasker.get_state(task) == 5 and tasker.get_log(task)
     listed = superuser.get("/admin/tasks/").text
     reset = re.search(rf'data-task-id="{task.id}".*?(<button[^>]*value="reset"[^>]*>)', listed, re.S)
-    assert reset and 'data-confirm="Reset this task?"' in reset.group(1)
+    assert reset and 'data-confirm="Reset this task? It goes back to its start' in reset.group(1)
     asked = superuser.post(f"/admin/tasks/{task.id}/action",
                            {"cmd": "reset", "csrf_token": superuser.token()})
     assert asked.status == 200 and "Reset the task Bad target?" in asked.text

@@ -41,6 +41,7 @@ from .task_view import (
     STATE_FILTERS,
     as_int,
     asks_first,
+    question,
     status_row,
     task_row,
     task_state,
@@ -147,6 +148,7 @@ def back_url(ctx: Context, task_id: int) -> str:
 def register(web: Web) -> None:
     app = web.app
     web.views.filters["when"] = when
+    web.views.globals["question"] = question          # the task actions' "are you sure?"
 
     @app.get("/admin/tasks", permission="tasker-admin")
     def tasks_slash(ctx: Context) -> None:
@@ -233,7 +235,7 @@ def register(web: Web) -> None:
         else:
             state, _, progress = task_state(task)
             if asks_first(cmd, state, progress):
-                ctx.confirm(f"{cmd.capitalize()} the task {task.get('title')}?", cmd.capitalize(), back)
+                ctx.confirm(question(cmd, cmd.capitalize(), task.get("title")), cmd.capitalize(), back)
             try:
                 result = run_command(ctx, tasker, task, cmd)
                 ctx.notice("message", f"{task.get('title')}: {result}")

@@ -30,6 +30,11 @@ STATE_FILTERS = [TaskState.ACTIVE, TaskState.WAITING, TaskState.FINISHED, TaskSt
 
 
 DANGEROUS_COMMANDS = frozenset({"kill", "trash"})     # asked "are you sure?" first
+# What the question before an action says it throws away (a kill resets the task: DESIGN.md)
+START_OVER = "progress 0%, its data as created, its log and steps cleared."
+CONSEQUENCES = {
+    "kill": f"It stops (a running step at its next save) and goes back to its start: {START_OVER}",
+    "reset": f"It goes back to its start: {START_OVER}"}
 
 
 class Action(NamedTuple):
@@ -44,6 +49,13 @@ def asks_first(command: str, state: int, progress: int) -> bool:
     task's traceback sat beside Try again), not a killed task's 0% and empty log."""
     return command in DANGEROUS_COMMANDS or (
         command == "reset" and (progress > 0 or state in (FINISHED, FAILED)))
+
+
+def question(command: str, label: str, title: str = "") -> str:
+    """What the admin asks before an action (asks_first): "Kill this task?" (or the task by
+    title), and what the action throws away, which its label alone does not tell."""
+    asked = f"{label} the task {title}?" if title else f"{label} this task?"
+    return f"{asked} {CONSEQUENCES[command]}" if command in CONSEQUENCES else asked
 
 
 def as_int(value: Any, default: int = 0) -> int:
