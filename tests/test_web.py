@@ -312,8 +312,10 @@ def test_sql_and_selector_syntax_in_parameters_is_harmless(web_site, admin, gues
         answer = admin.get(f"/admin/tasks/api?id={q}&cmd=status")
         assert answer.status in (400, 404), value
         assert answer.json()["status"] is False
-        for param in ("state", "sort", "dir", "start"):
+        for param in ("sort", "dir", "start"):
             assert admin.get(f"/admin/tasks/?{param}={q}").status == 200, (param, value)
+        refused = admin.get(f"/admin/tasks/?state={q}")          # no such state: said so
+        assert refused.status == 400 and "There is no task state" in refused.text, value
         assert admin.get(f"/admin/page/1/children?start={q}").status == 200
         assert admin.get(f"/admin/?open={q}").status == 200
         assert admin.get(f"/admin/page/add?parent={q}").status in (400, 404)   # never a page under home
