@@ -1,0 +1,57 @@
+"""Access as users holding roles (neither the superuser nor the guest), against ProcessWire
+3.0.256: cases a randomized differential run gave (a rig kept outside this repository builds
+the same roles, users, templates with and without access, page trees with hidden, unpublished,
+locked, moved and trashed pages in both, and asks each user's finds, counts and page
+permissions), minimized, each stating ProcessWire's answer."""
+from __future__ import annotations
+
+import pytest
+from webclient import Client
+
+from cms import PermissionDenied
+
+PASSWORD = "a long passphrase 123"
+
+
+@pytest.fixture
+def writers(site):
+    """`writer` edits, adds and creates `doc` pages but holds no page-delete; /r/a/ is in the
+    trash (put there by code)."""
+    site.users.add_role("writer", permissions=["page-edit"])
+    site.users.add("wes", PASSWORD, roles=["writer"])
+    site.templates.add("doc", fields=["title"]).set_access(
+        view=["writer"], edit=["writer"], create=["writer"], add=["writer"])
+    root = site.pages.add("doc", 1, "r", title="R")
+    site.pages.add("doc", root, "first", title="First")
+    page = site.pages.add("doc", root, "a", title="A")
+    site.pages.trash(page)
+    return site, root, site.pages.get(page.id)
+
+
+def test_an_editor_without_page_delete_restores_a_trashed_page(writers):
+    # ProcessWire 3.0.256, the same roles and tree: as wes, $page->restorable() of the trashed
+    # /r/a/ is true (PagePermissions::restorable asks that the page is not locked, is in the
+    # trash, is editable() and that its old parent is addable(), not page-delete), while its
+    # trashable() and deleteable() are false. Here restore() refused it: it asked page-delete,
+    # as a trash does.
+    site, root, page = writers
+    with site.as_user("wes"):
+        page = site.pages.get(page.id)
+        assert page.editable() and not page.trashable()
+        site.pages.restore(page)
+        assert site.pages.get(page.id).path == "/r/a/"
+        with pytest.raises(PermissionDenied):
+            site.pages.trash(site.pages.get(page.id))
+
+
+def test_the_trash_screen_offers_an_editor_restore_but_not_delete(writers, admin_server):
+    # ProcessWire 3.0.256: its page list offers Restore where $page->restorable() is true
+    # (ProcessPageListActions) and Delete where deleteable() is: for wes, Restore on /r/a/
+    # and no Delete. Here the trash screen offered neither: both followed page-delete.
+    site, root, page = writers
+    client = Client(admin_server)
+    client.login("wes", PASSWORD)
+    trash = client.get("/admin/trash/").text
+    assert f"/admin/page/{page.id}/restore" in trash
+    assert f"/admin/trash/{page.id}/delete" not in trash
+    client.close()
