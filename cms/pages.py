@@ -1152,13 +1152,15 @@ class Pages(Hookable):
 
     @hookable
     def restore(self, page: Page) -> Page:
-        """Put a trashed page back under its old parent with its old name."""
+        """Put a trashed page back under its old parent with its old name. The acting user
+        needs to edit the page (where it was) and to add under that parent, as ProcessWire's
+        restorable() asks editable() and the parent's addable(), not page-delete."""
         match = TRASH_NAME.match(page.name)
         if not page.is_trash():
             raise PageError(f"page {page.id} is not in the trash")
         grants = self.site.acting_grants()
         if grants is not None:       # first: the reasons below name the page to whoever asks
-            self._require(grants, "page-delete", self.get(page.id), "restore")
+            self._require(grants, "page-edit", self.get(page.id), "restore")
         if not match:
             if page.parent_id != TRASH_ID:
                 raise PageError(f"page {page.path} went to the trash with a page above it: "
@@ -1166,15 +1168,20 @@ class Pages(Hookable):
                                 "out of the trash")
             raise PageError(f"page {page.id} cannot be restored: its name {page.name!r} no longer "
                             "says where it came from; move it out of the trash instead")
-        parent_id = match.group(2)
-        parent = self.get(int(parent_id))
+        parent = self.restore_parent(page)
         if not parent or parent.is_trash():
-            raise PageError(f"page {page.id} cannot be restored: its old parent {parent_id} is "
+            raise PageError(f"page {page.id} cannot be restored: its old parent {match.group(2)} is "
                             + ("in the trash: restore that page first, or move this one out of "
                                "the trash" if parent else "gone; move this page out of the trash"))
         if grants is not None:
             self._check_add(grants, page.template, parent)
         return self._save_placed(page, parent.id, "restore")
+
+    def restore_parent(self, page: Page) -> Page:
+        """The parent a trashed page's name records, where restore() puts it back (NullPage
+        when the name records none or that page is gone)."""
+        match = TRASH_NAME.match(page.name)
+        return self.get(int(match.group(2))) if match else NullPage(self.site)
 
     def _save_placed(self, page: Page, parent_id: int, reason: str) -> Page:
         """Save `page` under `parent_id` for trash() or restore() (`reason`), which checked the

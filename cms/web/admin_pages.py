@@ -129,10 +129,14 @@ def node(page: Page, num_children: int | None = None, sortable: bool = False) ->
 
 
 def may_restore(page: Page) -> bool:
-    """Whether the row offers Restore: a page right in the trash that the user may delete
-    (what Pages.restore asks, besides adding under the old parent, which it says itself)."""
-    return (page.parent_id == TRASH_ID and page.id != TRASH_ID
-            and page.site.users.may(None, "page-delete", page))
+    """Whether the row offers Restore: a page right in the trash that the user may edit and
+    that its old parent takes from them, as Pages.restore asks (ProcessWire's restorable());
+    where that parent is gone or trashed, Restore says so itself."""
+    if (page.parent_id != TRASH_ID or page.id == TRASH_ID
+            or not page.site.users.may(None, "page-edit", page)):
+        return False
+    parent = page.site.pages.restore_parent(page)
+    return not parent or parent.is_trash() or parent.addable(template=page.template)
 
 
 def children_of(parent: Page, start: int, q: str = "") -> tuple[list[Node], int]:

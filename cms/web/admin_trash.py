@@ -33,8 +33,10 @@ def register(web: Web) -> None:
         found = ctx.site.pages.find(f"parent={TRASH_ID}, include=all, sort=-modified, "
                                     f"start={start}, limit={PAGE_SIZE}", enforce_access=True)
         restorable = {page.id for page in found if may_restore(page)}
+        # Delete asks page-delete, Restore page-edit: an editor may restore what they may not delete
+        deletable = {page.id for page in found if ctx.site.users.may(None, "page-delete", page)}
         return ctx.render("trash.html", found=found, start=start, page_size=PAGE_SIZE,
-                          restorable=restorable,
+                          restorable=restorable, deletable=deletable,
                           counts=ctx.site.pages.num_children_of(found.ids()),
                           may_empty=ctx.can(SUPERUSER))
 
@@ -48,7 +50,7 @@ def register(web: Web) -> None:
             ctx.notice("error", f"page {page_id} is not in the trash: nothing was deleted")
         else:
             title = page.get("title") or page.name
-            if may_restore(page):
+            if ctx.site.users.may(None, "page-delete", page):
                 ctx.confirm(f"Delete {title} and everything below it for good? This cannot be "
                             "undone.", "Delete for good", "/admin/trash/")
             try:
