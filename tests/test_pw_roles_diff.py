@@ -8,7 +8,7 @@ from __future__ import annotations
 import pytest
 from webclient import Client
 
-from cms import PermissionDenied
+from cms import Page, PageError, PermissionDenied
 
 PASSWORD = "a long passphrase 123"
 
@@ -55,3 +55,19 @@ def test_the_trash_screen_offers_an_editor_restore_but_not_delete(writers, admin
     assert f"/admin/page/{page.id}/restore" in trash
     assert f"/admin/trash/{page.id}/delete" not in trash
     client.close()
+
+
+def test_no_one_restores_a_locked_page(writers, superuser):
+    # ProcessWire 3.0.256, the same tree with /r/a/ locked in the trash: its restorable() is
+    # false for wes and for the superuser (PagePermissions::restorable returns false for a
+    # locked page first), as its moveable() is. Here restore() put it back, for code and for
+    # an editor, and the trash screen offered Restore.
+    site, root, page = writers
+    page.add_status(Page.STATUS_LOCKED)
+    page.save()
+    with pytest.raises(PageError, match="locked"):
+        site.pages.restore(site.pages.get(page.id))
+    with site.as_user("wes"), pytest.raises(PageError, match="locked"):
+        site.pages.restore(site.pages.get(page.id))
+    assert site.pages.get(page.id).is_trash()
+    assert f"/admin/page/{page.id}/restore" not in superuser.get("/admin/trash/").text
