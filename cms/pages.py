@@ -1161,6 +1161,8 @@ class Pages(Hookable):
         grants = self.site.acting_grants()
         if grants is not None:       # first: the reasons below name the page to whoever asks
             self._require(grants, "page-edit", self.get(page.id), "restore")
+        if page.status & Page.STATUS_LOCKED:     # as a move, for every caller (restorable())
+            raise PageError(f"page {page.path} is locked and cannot be restored: unlock it first")
         if not match:
             if page.parent_id != TRASH_ID:
                 raise PageError(f"page {page.path} went to the trash with a page above it: "

@@ -129,10 +129,10 @@ def node(page: Page, num_children: int | None = None, sortable: bool = False) ->
 
 
 def may_restore(page: Page) -> bool:
-    """Whether the row offers Restore: a page right in the trash that the user may edit and
-    that its old parent takes from them, as Pages.restore asks (ProcessWire's restorable());
-    where that parent is gone or trashed, Restore says so itself."""
-    if (page.parent_id != TRASH_ID or page.id == TRASH_ID
+    """Whether the row offers Restore: a page right in the trash, not locked, that the user
+    may edit and that its old parent takes from them, as Pages.restore asks (ProcessWire's
+    restorable()); where that parent is gone or trashed, Restore says so itself."""
+    if (page.parent_id != TRASH_ID or page.id == TRASH_ID or page.is_locked()
             or not page.site.users.may(None, "page-edit", page)):
         return False
     parent = page.site.pages.restore_parent(page)
