@@ -71,3 +71,36 @@ def test_no_one_restores_a_locked_page(writers, superuser):
         site.pages.restore(site.pages.get(page.id))
     assert site.pages.get(page.id).is_trash()
     assert f"/admin/page/{page.id}/restore" not in superuser.get("/admin/trash/").text
+
+
+@pytest.fixture
+def shelves(site):
+    """`mover` edits and moves pages governed by home; /shelf/ takes only books, a chapter
+    goes only under a book: /shelf/b1/c1/, and /d/ (a doc)."""
+    site.users.add_role("mover", permissions=["page-edit", "page-move"])
+    site.users.add("mo", PASSWORD, roles=["mover"])
+    site.templates["home"].set_access(view=["guest", "mover"], edit=["mover"], create=["mover"],
+                                      add=["mover"])
+    for name in ("book", "doc"):
+        site.templates.add(name, fields=["title"])
+    site.templates.add("shelf", fields=["title"], child_templates=["book"])
+    site.templates.add("chapter", fields=["title"], parent_templates=["book"])
+    shelf = site.pages.add("shelf", 1, "shelf", title="Shelf")
+    book = site.pages.add("book", shelf, "b1", title="B1")
+    site.pages.add("chapter", book, "c1", title="C1")
+    site.pages.add("doc", 1, "d", title="D")
+    return site
+
+
+def test_moveable_to_a_parent_asks_whether_its_template_takes_the_page(shelves):
+    # ProcessWire 3.0.256, the same templates and tree: as mo, $d->moveable($shelf) is false
+    # (PagePermissions::moveable asks $parent->addable($page), which refuses a page whose
+    # template the parent's childTemplates do not list), $d->moveable($home) true. Here
+    # moveable(parent=shelf) was true, though the move itself is refused.
+    site = shelves
+    with site.as_user("mo"):
+        doc, shelf = site.pages.get("/d/"), site.pages.get("/shelf/")
+        assert shelf.addable()
+        assert not doc.moveable(parent=shelf)
+        assert doc.moveable(parent=site.pages.get(1))
+
