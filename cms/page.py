@@ -607,8 +607,9 @@ class Page:
 
     def moveable(self, user: Any = None, parent: Any = None) -> bool:
         """May `user` move this page (under `parent`, when given: page-add there, as for a move
-        the page's template need not be creatable by the user)? A page in the trash may be
-        moved out of it: that is how one whose old parent is gone comes back."""
+        the page's template need not be creatable by the user, and a parent whose template
+        takes this page's, as ProcessWire's `$parent->addable($page)` asks)? A page in the trash
+        may be moved out of it: that is how one whose old parent is gone comes back."""
         # a locked page moves for nobody, as ProcessWire's moveable() says
         if (self.id in (0, 1)
                 or self.status & (self.STATUS_SYSTEM | self.STATUS_SYSTEM_ID | self.STATUS_LOCKED)
@@ -621,7 +622,7 @@ class Page:
             return True
         if not isinstance(parent, Page):
             parent = self.site.pages.get(parent)
-        return bool(parent) and parent.addable(user)
+        return bool(parent) and parent.template.allows_child(self._template) and parent.addable(user)
 
     def trash(self) -> Page:
         self.site.pages.trash(self)
