@@ -104,3 +104,17 @@ def test_moveable_to_a_parent_asks_whether_its_template_takes_the_page(shelves):
         assert not doc.moveable(parent=shelf)
         assert doc.moveable(parent=site.pages.get(1))
 
+
+def test_a_page_whose_parents_are_named_moves_only_where_another_such_parent_is(shelves):
+    # ProcessWire 3.0.256: as mo, $c1->moveable() is false while /shelf/b1/ is the only book
+    # (PagePermissions::moveable: a template naming its parent templates is moveable only when
+    # some page of them, other than its parent, is found: `include=unpublished, id!=parent,
+    # templates_id=...`), and true once /b2/ is added; $d->moveable() is true. Here c1 was
+    # moveable() with nowhere to go.
+    site = shelves
+    with site.as_user("mo"):
+        assert not site.pages.get("/shelf/b1/c1/").moveable()
+        assert site.pages.get("/d/").moveable()
+    site.pages.add("book", 1, "b2", title="B2")
+    with site.as_user("mo"):
+        assert site.pages.get("/shelf/b1/c1/").moveable()
