@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import random
+from contextlib import nullcontext
 from dataclasses import replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, Callable, Iterable, Iterator
@@ -608,8 +609,11 @@ class Page:
     def moveable(self, user: Any = None, parent: Any = None) -> bool:
         """May `user` move this page (under `parent`, when given: page-add there, as for a move
         the page's template need not be creatable by the user, and a parent whose template
-        takes this page's, as ProcessWire's `$parent->addable($page)` asks)? A page in the trash
-        may be moved out of it: that is how one whose old parent is gone comes back."""
+        takes this page's, as ProcessWire's `$parent->addable($page)` asks)? Without `parent`,
+        a page whose template names its parent templates is moveable only while some other
+        page of them, one the user may view, could take it, as ProcessWire's moveable() counts
+        them. A page in the trash may be moved out of it: that is how one whose old parent is
+        gone comes back."""
         # a locked page moves for nobody, as ProcessWire's moveable() says
         if (self.id in (0, 1)
                 or self.status & (self.STATUS_SYSTEM | self.STATUS_SYSTEM_ID | self.STATUS_LOCKED)
@@ -619,7 +623,12 @@ class Page:
                 and self.site.users.may(user, "page-move", self)):
             return False
         if parent is None:
-            return True
+            named = self._template.settings.get("parent_templates")
+            if not named:
+                return True
+            others = f"template={'|'.join(named)}, id!={self.parent_id}, include=unpublished"
+            with nullcontext() if user is None else self.site.as_user(user):
+                return self.site.pages.count(others) > 0
         if not isinstance(parent, Page):
             parent = self.site.pages.get(parent)
         return bool(parent) and parent.template.allows_child(self._template) and parent.addable(user)
