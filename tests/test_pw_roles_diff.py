@@ -118,3 +118,26 @@ def test_a_page_whose_parents_are_named_moves_only_where_another_such_parent_is(
     site.pages.add("book", 1, "b2", title="B2")
     with site.as_user("mo"):
         assert site.pages.get("/shelf/b1/c1/").moveable()
+
+
+def test_the_add_screen_offers_a_template_without_access_through_the_parents(site, admin_server):
+    # ProcessWire 3.0.256: `editor` holds page-edit and home's edit, create and add lists name
+    # it; under /about/ (basic-page, no access of its own) ProcessPageAdd::getAllowedTemplates
+    # offers ed basic-page (a template without access: the parent editable and page-create on
+    # it, through its access template's create list), and /about/->addable() is true. Here
+    # addable() was true and pages.add() took the page, but the Add screen offered no template:
+    # it asked page-create of the template alone, without the parent.
+    site.users.add_role("editor", permissions=["page-edit"])
+    site.users.add("ed", PASSWORD, roles=["editor"])
+    site.templates["home"].set_access(view=["guest", "editor"], edit=["editor"],
+                                      create=["editor"], add=["editor"])
+    about = site.pages.add("basic-page", 1, "about", title="About")
+    client = Client(admin_server)
+    client.login("ed", PASSWORD)
+    form = client.get(f"/admin/page/add?parent={about.id}")
+    assert '<option value="basic-page"' in form.text
+    added = client.post("/admin/page/add", {"parent": str(about.id), "template": "basic-page",
+                                            "title": "Team", "csrf_token": form.csrf()})
+    assert added.status == 303
+    assert site.pages.get("/about/team/").template.name == "basic-page"
+    client.close()
