@@ -571,10 +571,12 @@ def unlockable(page: Page) -> bool:
 
 def addable_templates(ctx: Context, parent: Page) -> list[Any]:
     """The templates a new child of `parent` may have: its template's family settings, and
-    those the user may create pages of."""
+    those the user may create pages of there (a template without access of its own through
+    the parent's, as Pages.add asks and ProcessWire's ProcessPageAdd offers)."""
     return sorted((t for t in ctx.site.templates
                    if t.name not in INTERNAL_TEMPLATES and not t.settings.get("locked")
-                   and parent.template.allows_child(t) and ctx.site.users.may_create(None, t)),
+                   and parent.template.allows_child(t)
+                   and ctx.site.users.may_create(None, t, parent)),
                   key=lambda t: t.name)
 
 
