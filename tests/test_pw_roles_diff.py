@@ -141,3 +141,24 @@ def test_the_add_screen_offers_a_template_without_access_through_the_parents(sit
     assert added.status == 303
     assert site.pages.get("/about/team/").template.name == "basic-page"
     client.close()
+
+
+def test_restoring_does_not_ask_to_create_the_pages_template(site):
+    # ProcessWire 3.0.256: `writer` may not create `doc` pages (its create list is empty) but
+    # may create `note` pages; with /r/a/ (a doc) in the trash, wes's $a->restorable() is true
+    # (it asks $parent->addable($page): page-add on /r/ and some template creatable there, not
+    # page-create for the page's own template, which restoring does not create). Here
+    # restore() refused it for want of page-create on doc.
+    site.users.add_role("writer", permissions=["page-edit"])
+    site.users.add("wes", PASSWORD, roles=["writer"])
+    site.templates.add("doc", fields=["title"]).set_access(
+        view=["writer"], edit=["writer"], create=[], add=["writer"])
+    site.templates.add("note", fields=["title"]).set_access(
+        view=["writer"], edit=["writer"], create=["writer"], add=["writer"])
+    root = site.pages.add("doc", 1, "r", title="R")
+    site.pages.add("doc", root, "first", title="First")
+    page = site.pages.trash(site.pages.add("doc", root, "a", title="A"))
+    with site.as_user("wes"):
+        assert not site.pages.get(root.id).addable(template="doc")
+        site.pages.restore(site.pages.get(page.id))
+    assert site.pages.get(page.id).path == "/r/a/"
