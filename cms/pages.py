@@ -1153,8 +1153,10 @@ class Pages(Hookable):
     @hookable
     def restore(self, page: Page) -> Page:
         """Put a trashed page back under its old parent with its old name. The acting user
-        needs to edit the page (where it was) and to add under that parent, as ProcessWire's
-        restorable() asks editable() and the parent's addable(), not page-delete."""
+        needs to edit the page (where it was) and that parent to be addable() by them (page-add
+        there, and some template they may create there), as ProcessWire's restorable() asks
+        editable() and the parent's addable(): not page-delete, and not page-create for the
+        page's own template, as restoring creates nothing."""
         match = TRASH_NAME.match(page.name)
         if not page.is_trash():
             raise PageError(f"page {page.id} is not in the trash")
@@ -1175,8 +1177,9 @@ class Pages(Hookable):
             raise PageError(f"page {page.id} cannot be restored: its old parent {match.group(2)} is "
                             + ("in the trash: restore that page first, or move this one out of "
                                "the trash" if parent else "gone; move this page out of the trash"))
-        if grants is not None:
-            self._check_add(grants, page.template, parent)
+        if grants is not None and not parent.addable():
+            raise self.site.users.access.denied(self.site.user, "page-add", parent,
+                                                "restore pages under")
         return self._save_placed(page, parent.id, "restore")
 
     def restore_parent(self, page: Page) -> Page:

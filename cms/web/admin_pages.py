@@ -136,7 +136,8 @@ def may_restore(page: Page) -> bool:
             or not page.site.users.may(None, "page-edit", page)):
         return False
     parent = page.site.pages.restore_parent(page)
-    return not parent or parent.is_trash() or parent.addable(template=page.template)
+    return (not parent or parent.is_trash()
+            or parent.addable() and parent.template.allows_child(page.template))
 
 
 def children_of(parent: Page, start: int, q: str = "") -> tuple[list[Node], int]:
