@@ -219,11 +219,9 @@ def test_steering_a_task_does_not_install_a_module_a_superuser_uninstalled(site,
 
 
 # -- the page tree ------------------------------------------------------------------------------
-def test_the_move_picker_does_not_tell_where_a_page_the_user_may_not_move_is(site, admin_server):
-    """The tree's children take `pick=<id>`, the page being moved, and mark the row of its
-    parent "its parent now" (and offer "Move here" only outside it): an editor who named the
-    id of a private page read which page it sits under, with no right to view or move it.
-    Only a page the user may move is picked."""
+def news_with_a_private_page(site) -> tuple:
+    """An editor `ed` who edits and adds `section` pages, the section /news/, and under it a
+    page of a template only superusers view (`private`): (news, that page)."""
     role = site.users.add_role("editor", ["page-edit", "page-delete", "page-add", "page-create"])
     site.users.add("ed", PASSWORD, roles=["editor"])
     site.templates.add("section", fields=["title"])
@@ -232,6 +230,15 @@ def test_the_move_picker_does_not_tell_where_a_page_the_user_may_not_move_is(sit
     site.templates["private"].set_access(view=[], edit=[])           # superusers only
     news = site.pages.add("section", 1, "news", title="News")
     secret = site.pages.add("private", news, "layoffs-plan", title="Layoffs plan")
+    return news, secret
+
+
+def test_the_move_picker_does_not_tell_where_a_page_the_user_may_not_move_is(site, admin_server):
+    """The tree's children take `pick=<id>`, the page being moved, and mark the row of its
+    parent "its parent now" (and offer "Move here" only outside it): an editor who named the
+    id of a private page read which page it sits under, with no right to view or move it.
+    Only a page the user may move is picked."""
+    news, secret = news_with_a_private_page(site)
     editor = Client(admin_server)
     editor.login("ed")
     answer = editor.get(f"/admin/page/1/children?pick={secret.id}")

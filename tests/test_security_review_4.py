@@ -9,6 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import urlencode
 from wsgiref.util import setup_testing_defaults
 
+from test_security_findings2 import news_with_a_private_page
 from webclient import PASSWORD, Client, prepare_site
 
 import cms
@@ -95,14 +96,7 @@ def test_the_tree_does_not_tell_where_a_page_the_user_may_not_view_is(site, admi
     is opened nowhere, and its refused trash goes back to the tree's top. (ProcessWire's
     ProcessPageList opens `open=` at any page id, its parents too, as its source reads: a
     difference kept, as for `pick=`.)"""
-    role = site.users.add_role("editor", ["page-edit", "page-delete", "page-add", "page-create"])
-    site.users.add("ed", PASSWORD, roles=["editor"])
-    site.templates.add("section", fields=["title"])
-    site.templates["section"].set_access(view=["guest"], edit=[role], add=[role], create=[role])
-    site.templates.add("private", fields=["title"])
-    site.templates["private"].set_access(view=[], edit=[])           # superusers only
-    news = site.pages.add("section", 1, "news", title="News")
-    secret = site.pages.add("private", news, "layoffs-plan", title="Layoffs plan")
+    news, secret = news_with_a_private_page(site)
     admin = site.users.get("admin")
     editor = Client(admin_server)
     editor.login("ed")
