@@ -35,7 +35,7 @@ from ..errors import CmsError, DatabaseBusy, PermissionDenied, SelectorError, Va
 from ..site import SCHEMA_CHECK_SECONDS
 from . import csrf, sessions
 from .answers import HttpError, error_json
-from .auth import LoginThrottle
+from .auth import LoginThrottle, start_screen
 from .forms import all_items
 
 if TYPE_CHECKING:
@@ -252,14 +252,8 @@ class Context:
         return self.site.users.has_permission(self.user, permission, page, self.grants)
 
     def admin_home(self) -> str:
-        """The admin screen this user starts from: the page tree, the task monitor for
-        someone who may only steer tasks (a tasker-admin without page-edit), or Profile for
-        a logged-in user who may use neither (as ProcessWire's login offers "Edit Profile")."""
-        if self.can("page-edit"):
-            return "/admin/"
-        if self.can("tasker-admin"):
-            return "/admin/tasks/"
-        return "/admin/profile/" if self.user_id else "/admin/"
+        """The admin screen this request's user starts from (`start_screen`)."""
+        return start_screen(self.can, bool(self.user_id))
 
     def require(self, permission: str, page: Any = None) -> None:
         if not self.can(permission, page):

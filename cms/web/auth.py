@@ -185,6 +185,17 @@ def known_device(ctx: Context, account: str) -> str:
     return ctx.web.codec(ctx.site).device_of(value, int(account[len(ACCOUNT_PREFIX):]))
 
 
+def start_screen(can: Callable[[str], bool], logged_in: bool) -> str:
+    """The admin screen a user starts from, after login too: the page tree, the task monitor
+    for someone who may only steer tasks (a tasker-admin without page-edit), or Profile for a
+    logged-in user who may use neither (as ProcessWire's login offers "Edit Profile")."""
+    if can("page-edit"):
+        return "/admin/"
+    if can("tasker-admin"):
+        return "/admin/tasks/"
+    return "/admin/profile/" if logged_in else "/admin/"
+
+
 def register(web: Web) -> None:
     app = web.app
 
@@ -218,10 +229,9 @@ def register(web: Web) -> None:
         web.throttle.succeeded(account, address, device=device)
         ctx.session.login(user.id, ctx.site.users.start_session(user, web.max_age),
                           ctx.site.users.credentials_stamp(user))
-        if goto == "/admin/" and not ctx.site.users.has_permission(user, "page-edit"):
-            # someone who only steers tasks starts there; one who may use neither, at Profile
-            goto = "/admin/tasks/" if ctx.site.users.has_permission(user, "tasker-admin") \
-                else "/admin/profile/"
+        if goto == "/admin/":
+            goto = start_screen(lambda permission: ctx.site.users.has_permission(user, permission),
+                                logged_in=True)
         answer = bottle.HTTPResponse(status=303, headers={"Location": goto})
         # this browser is known to the account from now on, for 180 days after its latest
         # login (set at the first login only, the cookie lapsed for a user logging in daily)
