@@ -32,7 +32,7 @@ from ..page import HOME_ID, TRASH_ID, Page, id_of_digits
 from ..tasker.install import TEMPLATE as TASK_TEMPLATE
 from .answers import HttpError, json_response
 from .app import MAX_FORM_FIELDS
-from .forms import names_list, page_ids_text, selector_quoted
+from .forms import names_list, page_ids_text, selector_quoted, without_field_name
 
 if TYPE_CHECKING:
     from .app import Context, Web
@@ -644,10 +644,8 @@ def form_value(ctx: Context, field: Any) -> Any:
 def beside_field(field: Any, exc: CmsError) -> str:
     """A value's error as shown beside its input, which names the field already: without the
     API's "field 'n_int':" and its hints for code ("set multiple=True")."""
-    text = str(exc)
-    prefix = f"field {field.name!r}: "
-    if text.startswith(prefix):
-        text = text[len(prefix):]
+    text = without_field_name(str(exc), field.name)
+    if text != str(exc):
         shown = repr(getattr(exc, "value", None))     # the value as Python shows it: the input
         if not isinstance(getattr(exc, "value", None), str) and text.startswith(shown + " "):
             text = "the value " + text[len(shown) + 1:]       # holds it already, as typed

@@ -21,10 +21,15 @@ def place_error(exc: CmsError, inputs_by_key: dict[str, str], errors: dict[str, 
             if candidate and candidate in inputs_by_key:
                 key = inputs_by_key[candidate]
                 break
-        prefix = f"field {exc.field!r}: "
-        if exc.field in inputs_by_key and message.startswith(prefix):
-            message = message[len(prefix):]
+        if exc.field in inputs_by_key:
+            message = without_field_name(message, exc.field)
     errors[key] = message
+
+
+def without_field_name(message: str, name: str) -> str:
+    """An API message as shown beside its field's input, whose label names the field already:
+    without the "field 'email': " it starts with."""
+    return message.removeprefix(f"field {name!r}: ")
 
 
 def checked(form: Any, name: str) -> bool:
