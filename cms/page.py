@@ -614,6 +614,11 @@ class Page:
         page of them, one the user may view, could take it, as ProcessWire's moveable() counts
         them. A page in the trash may be moved out of it: that is how one whose old parent is
         gone comes back."""
+        return self._moveable(user, parent, {})
+
+    def _moveable(self, user: Any, parent: Any, others_found: dict[tuple[int, int], bool]) -> bool:
+        """moveable(), keeping in `others_found` whether other parents exist for a template
+        under a parent, which every sibling of that template shares (Pages.moveable_ids)."""
         # a locked page moves for nobody, as ProcessWire's moveable() says
         if (self.id in (0, 1)
                 or self.status & (self.STATUS_SYSTEM | self.STATUS_SYSTEM_ID | self.STATUS_LOCKED)
@@ -626,9 +631,12 @@ class Page:
             named = self._template.settings.get("parent_templates")
             if not named:
                 return True
-            others = f"template={'|'.join(named)}, id!={self.parent_id}, include=unpublished"
-            with nullcontext() if user is None else self.site.as_user(user):
-                return self.site.pages.count(others) > 0
+            key = (self._template.id, self.parent_id)
+            if key not in others_found:
+                others = f"template={'|'.join(named)}, id!={self.parent_id}, include=unpublished"
+                with nullcontext() if user is None else self.site.as_user(user):
+                    others_found[key] = self.site.pages.count(others) > 0
+            return others_found[key]
         if not isinstance(parent, Page):
             parent = self.site.pages.get(parent)
         return bool(parent) and parent.template.allows_child(self._template) and parent.addable(user)

@@ -1182,6 +1182,13 @@ class Pages(Hookable):
                                                 "restore pages under")
         return self._save_placed(page, parent.id, "restore")
 
+    def moveable_ids(self, pages: Iterable[Page], user: Any = None) -> set[int]:
+        """The ids of `pages` that `user` may move (each page's moveable()), for a list that
+        shows a Move per row: siblings whose template names its parent templates share one
+        count of the other parents that could take them, where each row counted them again."""
+        others_found: dict[tuple[int, int], bool] = {}
+        return {page.id for page in pages if page._moveable(user, None, others_found)}
+
     def restore_parent(self, page: Page) -> Page:
         """The parent a trashed page's name records, where restore() puts it back (NullPage
         when the name records none or that page is gone)."""

@@ -242,6 +242,37 @@ def test_a_locked_page_offers_no_move_or_trash_that_would_be_refused(site, super
     assert f"/admin/page/{locked.id}/trash" not in row
 
 
+def test_siblings_whose_template_names_its_parents_share_one_count_of_the_other_parents(
+        site, superuser, monkeypatch):
+    """Move shows where moveable() says so; the rows of one template under one parent ask
+    whether another parent could take them once for the listing, not once per row."""
+    from cms.pages import Pages
+    site.templates.add("book", fields=["title"])
+    site.templates.add("chapter", fields=["title"], parent_templates=["book"])
+    site.templates["book"].set_settings(child_templates=["chapter"])
+    book = site.pages.add("book", 1, "book", title="Book")
+    with site.transaction():
+        chapters = [site.pages.add("chapter", book, f"chapter-{n}", title=f"Chapter {n}") for n in range(12)]
+    counted: list[str] = []
+    count = Pages.count
+
+    def counting(self, selector, *args, **kwargs):
+        counted.append(str(selector))
+        return count(self, selector, *args, **kwargs)
+    monkeypatch.setattr(Pages, "count", counting)
+
+    def moves_offered() -> int:
+        listing = superuser.get(f"/admin/page/{book.id}/children").text
+        return sum(f'href="/admin/page/{chapter.id}/move"' in listing for chapter in chapters)
+    assert moves_offered() == 0                           # no other book could take a chapter
+    assert sum("template=book" in each for each in counted) == 1
+    site.pages.add("book", 1, "other-book", title="Other book")
+    counted.clear()
+    assert moves_offered() == 12
+    assert sum("template=book" in each for each in counted) == 1
+    assert chapters[3].moveable() and site.pages.moveable_ids(chapters[:2]) == {c.id for c in chapters[:2]}
+
+
 def test_a_locked_page_is_unlocked_by_a_page_lock_holder_and_then_edited(site, superuser,
                                                                         admin_server):
     """The editor refused a locked page and offered no way to unlock it; who holds page-lock

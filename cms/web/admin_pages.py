@@ -107,10 +107,11 @@ def takes_moved(target: Page, page: Page) -> bool:
             and target.addable() and target.template.allows_child(page.template))
 
 
-def node(page: Page, num_children: int | None = None, sortable: bool = False) -> Node:
+def node(page: Page, num_children: int | None = None, sortable: bool = False,
+         movable: bool | None = None) -> Node:
     """A tree row; what it offers follows what the acting user (the request's) may do.
-    `num_children`: the page's, when counted with its siblings'; `sortable`: the user may
-    sort its parent's children (page-sort there), worked out once for the siblings."""
+    `num_children`, `movable`: the page's, when worked out with its siblings'; `sortable`: the
+    user may sort its parent's children (page-sort there), worked out once for the siblings."""
     flags = [name for name, bit in (("hidden", Page.STATUS_HIDDEN),
                                     ("unpublished", Page.STATUS_UNPUBLISHED),
                                     ("locked", Page.STATUS_LOCKED), ("trash", Page.STATUS_TRASH))
@@ -122,7 +123,7 @@ def node(page: Page, num_children: int | None = None, sortable: bool = False) ->
                 viewable=(not page.is_trash() and page.template.name != "admin"
                           and page.viewable(template_file=True)),       # View: a page that renders
                 addable=page.template.name not in INTERNAL_TEMPLATES and page.addable(),
-                movable=page.moveable(), trashable=page.trashable(),
+                movable=page.moveable() if movable is None else movable, trashable=page.trashable(),
                 editable=not is_locked(page) and page.editable(),
                 restorable=may_restore(page), sortable=sortable and not page.is_trash(),
                 unlockable=unlockable(page))
@@ -153,7 +154,9 @@ def children_of(parent: Page, start: int, q: str = "") -> tuple[list[Node], int]
                        base=f"parent_id={parent.id}", enforce_access=True)
     counts = visible_children_of(parent.site, found.ids())
     sortable = parent.site.users.may(None, "page-sort", parent)
-    return [node(child, counts[child.id], sortable) for child in found if listable(child)], found.total
+    rows = [child for child in found if listable(child)]
+    movable = pages.moveable_ids(rows)
+    return [node(child, counts[child.id], sortable, child.id in movable) for child in rows], found.total
 
 
 def page_number(page: Page) -> int:
