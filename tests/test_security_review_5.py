@@ -1,0 +1,75 @@
+"""A fifth hostile review, of the API's access rules and the admin over HTTP (after
+test_security_review_4.py): each test failed before its fix."""
+from __future__ import annotations
+
+import pytest
+from webclient import PASSWORD
+
+from cms import Page
+from cms.errors import PermissionDenied
+
+
+def an_editor(site) -> None:
+    """`ed`, who edits, adds and deletes every page under home (no page-lock)."""
+    site.users.add_role("editor", ["page-edit", "page-add", "page-create", "page-delete"])
+    site.users.add("ed", PASSWORD, roles=["editor"])
+    site.templates["home"].set_access(view=["guest"], edit=["editor"], create=["editor"],
+                                      add=["editor"])
+
+
+# -- status bits a superuser's ------------------------------------------------------------------
+@pytest.mark.parametrize("bit", ["system", "system_id", "unique", "draft"])
+def test_an_editor_gives_no_page_a_status_the_editor_form_keeps_for_superusers(site, bit):
+    """The page editor lets an editor set hidden and unpublished, and a page-lock holder the
+    lock; ProcessWire's offers system, systemId, unique and draft to superusers alone
+    (ProcessPageEdit::getAllowedStatuses). The API saved them for anyone who may edit the
+    page: an editor's script made a page a system page (never deleted, moved or trashed
+    again, by anyone: the page would stay for good), or took that status from one. Such a
+    status is refused to a user who is not a superuser, saying which and whose it is."""
+    an_editor(site)
+    about = site.pages.add("basic-page", 1, "about", title="About")
+    with site.as_user("ed"):
+        page = site.pages.get(about.id)
+        page.add_status(bit)
+        with pytest.raises(PermissionDenied, match=rf"may not set or clear the {bit} status "
+                                                   r"of /about/.*only a superuser"):
+            page.save()
+        with pytest.raises(PermissionDenied, match=f"{bit} status"):
+            site.pages.add("basic-page", 1, "new", title="New",
+                           status=Page.STATUS_ON | Page.STATUS_NAMES[bit])
+        assert not site.pages.get("/new/")
+    assert site.pages.get(about.id).status == Page.STATUS_ON
+    # one the page has already is taken from it by nobody but a superuser either
+    site.pages.get(about.id).add_status(bit).save()
+    with site.as_user("ed"):
+        page = site.pages.get(about.id)
+        page.remove_status(bit)
+        with pytest.raises(PermissionDenied, match=f"{bit} status"):
+            page.save()
+        page = site.pages.get(about.id)      # what the form offers still saves, the bit kept
+        page.add_status("hidden").add_status("unpublished").save()
+        site.pages.add("basic-page", 1, "draft", title="Draft", status=Page.STATUS_ON
+                       | Page.STATUS_HIDDEN | Page.STATUS_UNPUBLISHED)
+    bits = Page.STATUS_NAMES[bit] | Page.STATUS_HIDDEN | Page.STATUS_UNPUBLISHED
+    assert site.pages.get(about.id).status == Page.STATUS_ON | bits
+    site.pages.get(about.id).remove_status(bit).save()      # code's, and a superuser's, to change
+    assert not site.pages.get(about.id).has_status(bit)
+
+
+def test_an_editor_locks_a_new_page_only_with_page_lock(site):
+    """A lock is set by whoever holds page-lock, on a saved page; a page added locked by an
+    editor without it was one its own author could no longer edit, move or trash."""
+    an_editor(site)
+    with site.as_user("ed"):
+        with pytest.raises(PermissionDenied, match="page-lock"):
+            site.pages.add("basic-page", 1, "locked", title="Locked",
+                           status=Page.STATUS_ON | Page.STATUS_LOCKED)
+    assert not site.pages.get("/locked/")
+    site.users.add_role("locker", ["page-edit", "page-lock"])
+    site.templates["home"].set_access(view=["guest"], edit=["editor", "locker"],
+                                      create=["editor"], add=["editor"])
+    site.users.add("lou", PASSWORD, roles=["editor", "locker"])
+    with site.as_user("lou"):
+        page = site.pages.add("basic-page", 1, "locked", title="Locked",
+                              status=Page.STATUS_ON | Page.STATUS_LOCKED)
+    assert page.is_locked()
