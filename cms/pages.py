@@ -27,7 +27,7 @@ import peewee
 from . import pagination, textindex
 from .access import INSERT_ACCESS
 from .db.base import in_chunks, placeholders
-from .errors import NameConflict, PageError, PageLocked, ValidationError
+from .errors import NameConflict, PageError, PageLocked, PermissionDenied, ValidationError
 from .fields import TITLE, Field
 from .fieldtypes import has_lone_surrogate
 from .hooks import Hookable, hookable
@@ -126,6 +126,10 @@ PROFILE_FIELDS = frozenset({"email", "pass"})      # what a user may change of t
 KNOWN_STATUS = sum(Page.STATUS_NAMES.values())
 PLACE_STATUS = {Page.STATUS_TRASH: "page.trash() and page.restore()",
                 Page.STATUS_DELETED: "site.pages.delete()"}
+# What the page editor offers superusers alone (ProcessWire's getAllowedStatuses: unique, and in
+# advanced mode system, systemId, draft and on): no other user sets or clears them, in the API too.
+SUPERUSER_STATUS = (Page.STATUS_ON | Page.STATUS_SYSTEM_ID | Page.STATUS_SYSTEM | Page.STATUS_UNIQUE
+                    | Page.STATUS_DRAFT)
 
 
 def checked_status(page: Page, stored: int) -> None:
@@ -859,6 +863,7 @@ class Pages(Hookable):
         grants = self.site.acting_grants()
         if grants is not None:
             self._check_add(grants, page.template, parent_id)
+            self._check_status(grants, page, None)
             self._check_references(page, [n for n in page._values if page.template.has_field(n)])
         access = self.site.users.access
         governing = (page.template.id if page.template.settings.get("use_roles")
@@ -1020,13 +1025,30 @@ class Pages(Hookable):
         sort (on the parent) for a new sort value; move, and add on the new parent, for a move."""
         stored = self.get(page.id)
         self._require(grants, "page-edit", stored, "edit")
-        if "status" in core and (page.status ^ stored.status) & Page.STATUS_LOCKED:
-            self._require(grants, "page-lock", stored, "lock or unlock")
+        if "status" in core:
+            self._check_status(grants, page, stored)
         if "sort" in core and page.sort != stored.sort:
             self._require(grants, "page-sort", stored.parent, "sort the children of")
         if "parent" in core and page.parent_id != stored.parent_id:
             self._require(grants, "page-move", stored, "move")
             self._require(grants, "page-add", self.get(page.parent_id), "move pages under")
+
+    def _check_status(self, grants: Any, page: Page, stored: Page | None) -> None:
+        """May the acting user give `page` its status? `stored` is the page as saved (None for
+        a new page, whose status starts as `on`). A superuser's bits (SUPERUSER_STATUS) for
+        nobody else: an editor's script made a page a system page, which nobody could delete,
+        move or trash again; the lock with page-lock, as its Lock and Unlock ask."""
+        changed = page.status ^ (stored.status if stored is not None else Page.STATUS_ON)
+        reserved = changed & SUPERUSER_STATUS
+        if reserved:
+            names = " and ".join(name for name, bit in Page.STATUS_NAMES.items() if bit & reserved)
+            where = stored.path if stored is not None else f"a new page under {page.parent.path}"
+            raise PermissionDenied(f"user {self.site.user.name!r} may not set or clear the {names} "
+                                   f"status of {where}: only a superuser may (the page editor "
+                                   "offers it to superusers alone)")
+        if changed & Page.STATUS_LOCKED:
+            self._require(grants, "page-lock", stored or page, "lock or unlock" if stored else
+                          f"add a locked page under {page.parent.path}")
 
     def _move(self, page: Page, parent_id: int, reason: str = "move", rename: bool = True) -> None:
         """Apply a new name or parent: check the target, free the name, rewrite subtree paths.
