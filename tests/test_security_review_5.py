@@ -6,7 +6,7 @@ import pytest
 from webclient import PASSWORD
 
 from cms import Page
-from cms.errors import PermissionDenied
+from cms.errors import PermissionDenied, ValidationError
 
 
 def an_editor(site) -> None:
@@ -73,3 +73,36 @@ def test_an_editor_locks_a_new_page_only_with_page_lock(site):
         page = site.pages.add("basic-page", 1, "locked", title="Locked",
                               status=Page.STATUS_ON | Page.STATUS_LOCKED)
     assert page.is_locked()
+
+
+# -- the last superuser -------------------------------------------------------------------------
+def test_no_code_leaves_the_site_without_a_superuser_who_can_log_in(site):
+    """The last superuser kept the role and was never deleted, but code running with every
+    right (a script, a module's hook) could still lock everyone out: unpublish that user (an
+    unpublished user never logs in, as in ProcessWire), remove their password, or demote or
+    delete them while the only other superuser was unpublished (counted as a holder of the
+    role, though it could not log in either). ProcessWire keeps its installer's superuser a
+    superuser whatever its roles, and refuses to take the role from the one saving. Here the
+    rule is the outcome: no save or delete leaves no published user holding superuser and a
+    password, whoever asks; the error says why and what to do first."""
+    admin = site.users.add("admin", PASSWORD)
+    with pytest.raises(ValidationError, match="'admin' is the last superuser who can log in: "
+                                              "it cannot be unpublished"):
+        admin.add_status("unpublished").save()
+    admin = site.users.get("admin")
+    with pytest.raises(ValidationError, match="its password cannot be removed"):
+        admin.set_and_save("pass", None)
+    other = site.users.add("other", PASSWORD)
+    site.users.get("other").add_status("unpublished").save()   # admin still logs in
+    with pytest.raises(ValidationError, match="the superuser role cannot be taken away"):
+        site.users.get("admin").set_and_save("roles", [site.users.role("guest")])
+    with pytest.raises(ValidationError, match="it cannot be deleted"):
+        site.users.delete("admin")
+    assert site.users.authenticate("admin", PASSWORD).is_superuser()
+    # once another superuser can log in, admin may go
+    site.users.get("other").remove_status("unpublished").save()
+    site.users.get("admin").add_status("unpublished").save()
+    with pytest.raises(ValidationError, match="'other' is the last superuser who can log in"):
+        site.users.get("other").set_and_save("roles", [site.users.role("guest")])
+    assert site.users.authenticate("other", PASSWORD).id == other.id
+    assert site.users.authenticate("admin", PASSWORD) is None
