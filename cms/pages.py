@@ -123,6 +123,7 @@ def subtree_range(path: str) -> tuple[str, str]:
 
 
 PROFILE_FIELDS = frozenset({"email", "pass"})      # what a user may change of their own page
+LOGIN_PROPERTIES = frozenset({"roles", "status", "pass", "parent"})   # whether a user logs in, and as whom
 KNOWN_STATUS = sum(Page.STATUS_NAMES.values())
 PLACE_STATUS = {Page.STATUS_TRASH: "page.trash() and page.restore()",
                 Page.STATUS_DELETED: "site.pages.delete()"}
@@ -593,7 +594,6 @@ class Pages(Hookable):
             raise PageError(f"cannot save {page!r}: not a page")
         self.site.refresh_schema()
         if page.id and "roles" in page._changed and page.template.name == "user":
-            self.site.users.check_keeps_a_superuser(page)
             self.site.users.check_guest_rights(page)
         elif page.id and "permissions" in page._changed and page.template.name == "role":
             self.site.users.check_guest_rights(page)
@@ -973,6 +973,8 @@ class Pages(Hookable):
         if "status" in core:
             checked_status(page, placed_status if placed_status is not None
                            else db.scalar("SELECT status FROM pages WHERE id = ?", (page.id,)))
+        if page.template.name == "user" and not LOGIN_PROPERTIES.isdisjoint(changed):
+            self.site.users.check_keeps_a_superuser(page)     # after the rights: it names the user
         if {"name", "parent"} & core:
             self._move(page, page.parent_id if "parent" in core else page._parent_before,
                        placing or "move", rename=only_field != "parent")

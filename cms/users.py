@@ -269,21 +269,34 @@ class Users:
         return typed
 
     def check_keeps_a_superuser(self, user: Page, deleting: bool = False) -> None:
-        """Refuse a save of `user`'s roles without superuser, or its deletion, when it is the
-        last user holding superuser: nobody could then manage users, roles or modules again
-        (ProcessWire's admin refuses this too). Pages.save and Pages.delete call this."""
+        """Refuse a save of `user` (its roles, status, password or place), or its deletion,
+        after which no user could log in as a superuser: nobody could then manage users, roles
+        or modules again. One can while published, out of the trash, under the users, with a
+        password and the superuser role (a superuser unpublished, or without a password, held
+        the role but no login). ProcessWire keeps its installer's user a superuser whatever its
+        roles, and refuses the role to the one saving; here the outcome is checked, for every
+        caller. Pages.save and Pages.delete call this for a user page."""
         role = self.role("superuser")
-        held = self.db.all("SELECT pages_id FROM field_roles WHERE data = ?", (role.id,))
-        holders = {row[0] for row in held} & set(self._user_ids())
-        if user.id not in holders or holders - {user.id}:
+        users = self._parent_id(USERS_PATH)
+        able = {row[0] for row in self.db.all(
+            "SELECT p.id FROM pages p JOIN field_roles r ON r.pages_id = p.id AND r.data = ? "
+            "JOIN field_pass f ON f.pages_id = p.id WHERE p.parent_id = ? AND f.data IS NOT NULL "
+            f"AND f.data <> '' AND (p.status & {Page.STATUS_UNPUBLISHED | Page.STATUS_TRASH}) = 0",
+            (role.id, users))}
+        if user.id not in able or able - {user.id}:
             return
-        if not deleting and any(getattr(r, "id", r) == role.id for r in (user.get("roles") or [])):
-            return
-        raise ValidationError(
-            f"{user.name!r} is the last superuser: "
-            + ("it cannot be deleted" if deleting else "the superuser role cannot be taken away")
-            + "; make another user a superuser first", field="roles", value=user.name,
-            rule="last-superuser")
+        field, reason = next(((f, why) for f, why, lost in (
+            ("id", "it cannot be deleted", deleting),
+            ("roles", "the superuser role cannot be taken away",
+             all(getattr(r, "id", r) != role.id for r in (user.get("roles") or []))),
+            ("status", "it cannot be unpublished", user.status & Page.STATUS_UNPUBLISHED),
+            ("parent", "it cannot be trashed or moved", user.parent_id != users),
+            ("pass", "its password cannot be removed", not user.get("pass"))) if lost),
+            (None, ""))
+        if field:
+            raise ValidationError(f"{user.name!r} is the last superuser who can log in: {reason}; "
+                                  "make another user a superuser (published, with a password) first",
+                                  field=field, value=user.name, rule="last-superuser")
 
     def check_guest_rights(self, page: Page) -> None:
         """Refuse a save giving the guest user a role but guest, or the guest role a right of the
@@ -305,10 +318,6 @@ class Users:
                 raise ValidationError(f"the guest role is everyone who is not logged in: it cannot "
                                       f"hold {', '.join(admin)}", field="permissions",
                                       value=admin, rule="guest")
-
-    def _user_ids(self) -> list[int]:
-        return [row[0] for row in self.db.all("SELECT id FROM pages WHERE parent_id = ?",
-                                             (self._parent_id(USERS_PATH),))]
 
     def delete(self, user: User | int | str) -> None:
         """Delete a user for good (and end their sessions). The guest cannot be deleted."""

@@ -201,6 +201,7 @@ def test_an_unknown_permission_is_an_error_not_a_silent_no(site):
 
 
 def test_an_unpublished_user_may_neither_log_in_nor_act(site):
+    site.users.add("root", "correct horse")     # the last superuser who can log in stays so
     admin = site.users.add("admin", "correct horse")
     admin.add_status(Page.STATUS_UNPUBLISHED).save()
 
