@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 from webclient import PASSWORD
 
+import cms
 from cms import Page
 from cms.errors import PermissionDenied, ValidationError
 
@@ -106,3 +107,30 @@ def test_no_code_leaves_the_site_without_a_superuser_who_can_log_in(site):
         site.users.get("other").set_and_save("roles", [site.users.role("guest")])
     assert site.users.authenticate("other", PASSWORD).id == other.id
     assert site.users.authenticate("admin", PASSWORD) is None
+
+
+@pytest.mark.parametrize("bit", ["system", "system_id"])
+def test_no_code_takes_the_system_status_from_the_guest_user_to_delete_it(site, bit):
+    """The guest user (everyone not logged in) is a system page, never deleted, renamed or
+    moved. But code running with every right could take that status off and then delete it:
+    every request after that, the login form's too, answered 500 (there was no guest to act
+    as), and nobody could log in to put it back. ProcessWire keeps a page's system and systemId
+    statuses through any status set (`Page::setStatus`) and refuses `removeStatus()` of them
+    without its systemOverride status, which is not offered here: a save that clears either
+    is refused, whoever asks, so the guest, the superuser role and the admin's own pages stay."""
+    site.users.add("admin", PASSWORD)
+    guest = site.users.guest()
+    guest.remove_status(bit)
+    with pytest.raises(ValidationError, match=rf"the {bit} status of /admin/access/users/guest/ "
+                                              r"is kept for good"):
+        guest.save()
+    guest = site.users.guest()
+    guest.status = Page.STATUS_ON
+    with pytest.raises(ValidationError, match="is kept for good"):
+        guest.save()
+    with pytest.raises(cms.PageError, match="system page"):
+        site.pages.delete(site.users.guest())
+    role = site.users.role("superuser")
+    with pytest.raises(ValidationError, match="is kept for good"):
+        role.remove_status(bit).save()
+    assert site.users.guest().has_status(bit) and site.users.role("superuser").has_status(bit)
