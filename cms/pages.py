@@ -136,7 +136,9 @@ SUPERUSER_STATUS = (Page.STATUS_ON | Page.STATUS_SYSTEM_ID | Page.STATUS_SYSTEM 
 def checked_status(page: Page, stored: int) -> None:
     """A page's status as it may be saved: ProcessWire's bits only, none negative; the trash
     and deleted bits only as trash(), restore() and delete() set them (a page is in the trash
-    exactly when it lies below the trash page). ValidationError otherwise, nothing saved."""
+    exactly when it lies below the trash page); the system bits never cleared (code that did
+    could then delete the guest user, and every request failed). ValidationError otherwise,
+    nothing saved."""
     status = page.status
     if not isinstance(status, int) or isinstance(status, bool) or status < 0 or status & ~KNOWN_STATUS:
         raise ValidationError(f"page status {status!r} is not a sum of the status bits "
@@ -147,6 +149,13 @@ def checked_status(page: Page, stored: int) -> None:
             raise ValidationError(f"the {'trash' if bit == Page.STATUS_TRASH else 'deleted'} "
                                   f"status is set and cleared by {how}, not by a status change",
                                   field="status", value=status, rule="place")
+    kept = stored & ~status & (Page.STATUS_SYSTEM | Page.STATUS_SYSTEM_ID)
+    if kept:
+        name = "system" if kept & Page.STATUS_SYSTEM else "system_id"
+        raise ValidationError(f"the {name} status of {page.path} is kept for good: a system page "
+                              "is never deleted, renamed or moved, and nothing takes that off "
+                              "(ProcessWire removes it only with its systemOverride status, "
+                              "not offered here)", field="status", value=status, rule="system")
 
 
 def name_conflict(name: str, parent_path: str, exc: Exception) -> NameConflict:
