@@ -3,7 +3,7 @@ test_security_review_4.py): each test failed before its fix."""
 from __future__ import annotations
 
 import pytest
-from webclient import PASSWORD
+from webclient import PASSWORD, Client
 
 import cms
 from cms import Page
@@ -132,3 +132,26 @@ def test_no_code_takes_the_system_status_from_the_guest_user_to_delete_it(site, 
     with pytest.raises(ValidationError, match="is kept for good"):
         role.remove_status(bit).save()
     assert site.users.guest().has_status(bit) and site.users.role("superuser").has_status(bit)
+
+
+# -- sessions -----------------------------------------------------------------------------------
+def test_a_login_over_a_logged_in_session_ends_that_session(site, admin_server):
+    """Logging in ends the browser's previous login as a logout would: ProcessWire's login
+    regenerates the session id and destroys the old session. Here a login posted from a
+    browser already logged in (a second tab's form, a shared computer) replaced the cookie but
+    left the previous login's row standing: a copy of the superuser's cookie kept every right
+    for the rest of its twelve hours, and the logout that followed ended only the new login."""
+    site.users.add_role("editor", ["page-edit"])
+    site.users.add("ed", PASSWORD, roles=["editor"])
+    browser = Client(admin_server)
+    browser.login("admin")
+    copy = Client(admin_server)
+    copy.cookies = dict(browser.cookies)
+    assert copy.get("/admin/access/users/").status == 200
+    answer = browser.post("/admin/login", {"username": "ed", "password": PASSWORD,
+                                           "csrf_token": browser.token()})    # another tab's form
+    assert answer.status == 303 and browser.get("/admin/").status == 200     # ed's login holds
+    refused = copy.get("/admin/access/users/")
+    assert refused.status == 303 and refused.location.startswith("/admin/login"), refused
+    browser.close()
+    copy.close()
