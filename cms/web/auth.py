@@ -185,6 +185,13 @@ def known_device(ctx: Context, account: str) -> str:
     return ctx.web.codec(ctx.site).device_of(value, int(account[len(ACCOUNT_PREFIX):]))
 
 
+def end_login(ctx: Context) -> None:
+    """End the session's login on every server: its row goes (the others refuse it within
+    seconds), and this process forgets it at once, on every thread."""
+    ctx.site.users.end_session(ctx.session.session_id)
+    ctx.web.access.forget(ctx.session.session_id)
+
+
 def start_screen(can: Callable[[str], bool], logged_in: bool) -> str:
     """The admin screen a user starts from, after login too: the page tree, the task monitor
     for someone who may only steer tasks (a tasker-admin without page-edit), or Profile for a
@@ -227,6 +234,8 @@ def register(web: Web) -> None:
             return ctx.render("login.html", next=goto, username=name,
                               error="Unknown user name or wrong password.")
         web.throttle.succeeded(account, address, device=device)
+        if ctx.session.session_id:     # a login over a login ends it, as a logout would
+            end_login(ctx)
         ctx.session.login(user.id, ctx.site.users.start_session(user, web.max_age),
                           ctx.site.users.credentials_stamp(user))
         if goto == "/admin/":
@@ -243,8 +252,7 @@ def register(web: Web) -> None:
     def logout(ctx: Context) -> None:
         ctx.check_csrf()
         if ctx.session.session_id:
-            ctx.site.users.end_session(ctx.session.session_id)
-            web.access.forget(ctx.session.session_id)
+            end_login(ctx)
         ctx.session.logout()
         ctx.session.notice("message", "You have logged out.")
         ctx.redirect("/admin/login")
