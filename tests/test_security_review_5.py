@@ -55,6 +55,20 @@ def test_an_editor_gives_no_page_a_status_the_editor_form_keeps_for_superusers(s
     assert site.pages.get(about.id).status == Page.STATUS_ON | bits
 
 
+def test_an_editor_gives_a_page_the_statuses_the_form_offers_with_or_without_the_on_bit(site):
+    """`on` means nothing here (ProcessWire's pages carry it; its advanced mode offers it to
+    superusers): an editor's `status=Page.STATUS_HIDDEN`, without it, is the hidden page asked
+    for, not a refusal naming a bit the editor never meant to touch."""
+    an_editor(site)
+    with site.as_user("ed"):
+        hidden = site.pages.add("basic-page", 1, "hidden", title="Hidden", status=Page.STATUS_HIDDEN)
+        page = site.pages.get("/hidden/")
+        page.status = Page.STATUS_UNPUBLISHED
+        page.save()
+    assert hidden.status == Page.STATUS_HIDDEN
+    assert site.pages.get(hidden.id).status == Page.STATUS_UNPUBLISHED
+
+
 def test_an_editor_locks_a_new_page_only_with_page_lock(site):
     """A lock is set by whoever holds page-lock, on a saved page; a page added locked by an
     editor without it was one its own author could no longer edit, move or trash."""
