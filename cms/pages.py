@@ -128,9 +128,10 @@ KNOWN_STATUS = sum(Page.STATUS_NAMES.values())
 PLACE_STATUS = {Page.STATUS_TRASH: "page.trash() and page.restore()",
                 Page.STATUS_DELETED: "site.pages.delete()"}
 # What the page editor offers superusers alone (ProcessWire's getAllowedStatuses: unique, and in
-# advanced mode system, systemId, draft and on): no other user sets or clears them, in the API too.
-SUPERUSER_STATUS = (Page.STATUS_ON | Page.STATUS_SYSTEM_ID | Page.STATUS_SYSTEM | Page.STATUS_UNIQUE
-                    | Page.STATUS_DRAFT)
+# advanced mode system, systemId and draft): no other user sets or clears them, in the API too.
+# Not `on`, which it offers there too: it means nothing here, and `status=Page.STATUS_HIDDEN`
+# without it is how code asks for a hidden page.
+SUPERUSER_STATUS = Page.STATUS_SYSTEM_ID | Page.STATUS_SYSTEM | Page.STATUS_UNIQUE | Page.STATUS_DRAFT
 
 
 def checked_status(page: Page, stored: int) -> None:
