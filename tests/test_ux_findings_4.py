@@ -1,0 +1,56 @@
+"""A fourth walk through the admin as its users meet it in a real Chromium (an editor and a
+superuser; pages, Setup, Access, the task screens; at 375 px and by the keyboard alone): what
+was broken or confusing. The tests that need a browser are marked `browser` and share
+test_browser.py's fixtures (no script error allowed on any page they open); run them with
+`python -m pytest -m browser`. The others talk HTTP to a real server, as tests/test_admin_*.py do."""
+from __future__ import annotations
+
+import re
+from html import unescape
+
+import pytest
+import test_browser as shared
+
+# test_browser.py's fixtures (a logged-out tab on a running server), found here by their names
+browser, web_site, server, page = shared.browser, shared.web_site, shared.server, shared.page
+log_in = shared.log_in
+
+
+def delete_section(html: str) -> str:
+    """What the Setup editor shows under its "Delete" heading, tags dropped."""
+    part = html.split("<h2>Delete</h2>", 1)[1].split("</main>", 1)[0]
+    return " ".join(unescape(re.sub(r"<[^>]+>", " ", part)).split())
+
+
+@pytest.mark.parametrize("kind, name, reason", [
+    ("fields", "body", "used by template(s) basic-page; remove it from them first"),
+    ("fields", "title", "is a system field"),
+    ("fields", "email", "used by template(s) user"),
+    ("templates", "basic-page", "used by 2 page(s); delete or change them first"),
+    ("templates", "user", "is a system template"),
+    ("templates", "tasker-task", "is a system template"),
+    ("templates", "chapter", "template 'book' names 'chapter' in its family settings"),
+])
+def test_setup_offers_no_delete_that_the_server_refuses_and_says_why(site, superuser, kind, name, reason):
+    """A field a template uses, the system's own fields and templates, a template pages use
+    or another template names as allowed child: each editor showed "Delete the field body"
+    (with a note beside it for two of them), and the press only brought the refusal back.
+    As ProcessWire's field and template editors, it now says why it may not be deleted and
+    offers no button; one that may be deleted keeps it."""
+    site.fields.add("body", "Textarea")
+    site.templates["basic-page"].add_field("body")
+    site.pages.add("basic-page", 1, "about", title="About")
+    site.templates.add("chapter")
+    site.templates.add("book").set_settings(child_templates=["chapter"])
+    shown = superuser.get(f"/admin/setup/{kind}/{name}/edit")
+    assert shown.status == 200
+    assert f"/admin/setup/{kind}/{name}/delete" not in shown.text
+    assert reason in delete_section(shown.text)
+
+
+def test_setup_still_offers_delete_for_a_field_or_template_nothing_holds(site, superuser):
+    site.fields.add("spare", "Text")
+    site.templates.add("unused")
+    for kind, name in (("fields", "spare"), ("templates", "unused")):
+        shown = superuser.get(f"/admin/setup/{kind}/{name}/edit")
+        assert f'action="/admin/setup/{kind}/{name}/delete"' in shown.text
