@@ -229,19 +229,27 @@ class Fields:
             "ON t.fieldgroups_id = ff.fieldgroups_id WHERE ff.fields_id = ? ORDER BY t.name",
             (self[name].id,))]
 
+    def delete_refused(self, name: str) -> ValidationError | None:
+        """The error `delete(name)` raises, or None when the field may be deleted: Setup says
+        why in place of a Delete button, as ProcessWire's field editor does."""
+        if name == TITLE:
+            return ValidationError(f"field {TITLE!r} is a system field: every page is labelled by "
+                                   "it and loaded with it, as in ProcessWire; it cannot be deleted "
+                                   "(a template may leave it out)", field=name, rule="system")
+        used = self.templates_using(name)
+        if used:
+            return ValidationError(f"field {name!r} is used by template(s) "
+                                   f"{', '.join(used)}; remove it from them first",
+                                   field=name, rule="in-use")
+        return None
+
     def delete(self, name: str) -> None:
         """Remove a field that no template uses, with its table and values."""
         field = self[name]
         self.site.db.schema_change()
-        if name == TITLE:
-            raise ValidationError(f"field {TITLE!r} is a system field: every page is labelled by it "
-                                  "and loaded with it, as in ProcessWire; it cannot be deleted "
-                                  "(a template may leave it out)", field=name, rule="system")
-        used = self.templates_using(name)
-        if used:
-            raise ValidationError(f"field {name!r} is used by template(s) "
-                                  f"{', '.join(used)}; remove it from them first",
-                                  field=name, rule="in-use")
+        refused = self.delete_refused(name)
+        if refused is not None:
+            raise refused
         if field.type.owns_table:        # a Kept field's view is its module's to drop
             self.site.db.ddl(f"DROP TABLE {field.table}")
         self.site.db.execute("DELETE FROM fields WHERE id = ?", (field.id,))

@@ -388,26 +388,36 @@ class Templates:
             "SELECT COUNT(*) FROM (SELECT 1 FROM pages WHERE templates_id = ? LIMIT ?) used",
             (self[key].id, up_to)) or 0)
 
+    def delete_refused(self, key: str | int) -> ValidationError | None:
+        """The error `delete(key)` raises, or None when the template may be deleted: Setup says
+        why in place of a Delete button, as ProcessWire's template editor does."""
+        template = self[key]
+        if template.settings.get("locked"):
+            return ValidationError(f"template {template.name!r} is a system template: the "
+                                   "system's own pages have it, and it stays", field="template",
+                                   value=template.name, rule="system")
+        used = self.pages_using(template.name)
+        if used:
+            return ValidationError(f"template {template.name!r} is used by {used}"
+                                   f"{'+' if used >= 1000 else ''} page(s); "
+                                   "delete or change them first", field="template",
+                                   value=template.name, rule="in-use")
+        for other in self:
+            if other is not template and any(template.name in (other.settings.get(k) or [])
+                                             for k in FAMILY_SETTINGS):
+                return ValidationError(f"template {other.name!r} names {template.name!r} in its "
+                                       "family settings; change it first", field="template",
+                                       value=template.name, rule="in-use")
+        return None
+
     def delete(self, key: str | int) -> None:
         """Remove a template and its fieldgroup; refused while pages use it, for a locked
         (system) template, and while another template names it as allowed parent or child."""
         template = self[key]
         self.site.db.schema_change()
-        used = self.pages_using(template.name)
-        if used:
-            raise ValidationError(f"template {template.name!r} is used by {used}"
-                                  f"{'+' if used >= 1000 else ''} page(s); "
-                                  "delete or change them first", field="template",
-                                  value=template.name, rule="in-use")
-        if template.settings.get("locked"):
-            raise ValidationError(f"template {template.name!r} is a system template",
-                                  field="template", value=template.name, rule="system")
-        for other in self:
-            if other is not template and any(template.name in (other.settings.get(k) or [])
-                                             for k in FAMILY_SETTINGS):
-                raise ValidationError(f"template {other.name!r} names {template.name!r} in its "
-                                      "family settings; change it first", field="template",
-                                      value=template.name, rule="in-use")
+        refused = self.delete_refused(template.name)
+        if refused is not None:
+            raise refused
         db = self.site.db
         with self.site.transaction():
             db.execute("DELETE FROM templates WHERE id = ?", (template.id,))

@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING, Any
 import bottle
 
 from ..errors import CmsError, ValidationError
-from ..fields import TITLE
 from ..fieldtypes import FIELDTYPES
 from .app import SUPERUSER
 from .forms import checked, place_error
@@ -200,6 +199,7 @@ def render_form(ctx: Context, field: Field | None, values: dict[str, Any],
     types = [(name, name) for name in sorted(FIELDTYPES) if offered(name)
              or (field is not None and field.type.name == name)]
     used_by = ctx.site.fields.templates_using(field.name) if field else []
+    refused = ctx.site.fields.delete_refused(field.name) if field else None
     return ctx.render("setup_field_edit.html", field=field, values=values, settings=settings,
                       errors=errors, types=types, setting_inputs=setting_inputs(),
-                      used_by=used_by, system=field is not None and field.name == TITLE)
+                      used_by=used_by, delete_refused=refused and str(refused))

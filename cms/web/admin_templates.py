@@ -213,8 +213,9 @@ def render_form(ctx: Context, template: Template | None, values: dict[str, Any],
               if f.name not in values["fields"] and offered_to_add(ctx, f)]
     template_names = [(t.name, t.label) for t in sorted(ctx.site.templates, key=lambda t: t.name)]
     used = ctx.site.templates.pages_using(template.name) if template else 0
+    refused = ctx.site.templates.delete_refused(template.name) if template else None
     role_names = [(role.name, role.name) for role in ctx.site.users.roles()]
     return ctx.render("setup_template_edit.html", template=template, values=values,
                       fields=fields, others=others, template_names=template_names,
                       role_names=role_names, pages_using=used, errors=errors,
-                      confirm_remove=confirm_remove)
+                      confirm_remove=confirm_remove, delete_refused=refused and str(refused))
