@@ -10,6 +10,7 @@ from html import unescape
 
 import pytest
 import test_browser as shared
+from webclient import make_task
 
 # test_browser.py's fixtures (a logged-out tab on a running server), found here by their names
 browser, web_site, server, page = shared.browser, shared.web_site, shared.server, shared.page
@@ -54,3 +55,36 @@ def test_setup_still_offers_delete_for_a_field_or_template_nothing_holds(site, s
     for kind, name in (("fields", "spare"), ("templates", "unused")):
         shown = superuser.get(f"/admin/setup/{kind}/{name}/edit")
         assert f'action="/admin/setup/{kind}/{name}/delete"' in shown.text
+
+
+@pytest.mark.browser
+def test_the_task_list_shows_the_tasks_that_come_into_it_after_it_was_opened(web_site, page):
+    """The rows' bars and states were live, but a task created (or one entering the list's
+    filter: activated elsewhere on "active") after the list was opened never showed until a
+    reload, and a list that opened empty ("No tasks in this state") did not poll at all. The
+    list's poll now asks for the tasks of its page in the list's own order, and the rows it
+    lacks come in at their place, counted in their state."""
+    tasker = web_site.modules.get("Tasker")
+    make_task(web_site, "Old count", target=1)
+    log_in(page)
+    page.goto(page.base + "/admin/tasks/")
+    titles = page.locator("#task-list .task-title")
+    assert titles.all_inner_texts() == ["Old count"]
+    first = make_task(web_site, "First new", target=2)
+    second = make_task(web_site, "Second new", target=3)
+    page.locator(f'#task-list tr[data-task-id="{second.id}"]').wait_for(timeout=5000)
+    assert titles.all_inner_texts() == ["Second new", "First new", "Old count"]   # newest first
+    count = page.locator('.filters [data-count-state="all"]')
+    assert count.inner_text() == "3"
+    assert "Second new" in page.locator("#tasks-announce").inner_text()
+    # a filtered list that opened empty: the task activated elsewhere comes in, a new
+    # waiting one does not
+    page.goto(page.base + "/admin/tasks/?state=active")
+    none = page.locator("#tasks-none")
+    assert none.is_visible()
+    tasker.activate_task(first)
+    make_task(web_site, "Third, waiting", target=4)
+    page.locator(f'#task-list tr[data-task-id="{first.id}"]').wait_for(timeout=5000)
+    assert titles.all_inner_texts() == ["First new"]
+    assert not none.is_visible()
+    assert page.locator('.filters [data-count-state="1"]').inner_text() == "1"
