@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from html import unescape
+from urllib.parse import quote
 
 import pytest
 import test_browser as shared
@@ -76,6 +77,7 @@ def test_the_task_list_shows_the_tasks_that_come_into_it_after_it_was_opened(web
     assert titles.all_inner_texts() == ["Second new", "First new", "Old count"]   # newest first
     count = page.locator('.filters [data-count-state="all"]')
     assert count.inner_text() == "3"
+    assert page.locator(".pager .range").inner_text() == "1–3 of 3"
     assert "Second new" in page.locator("#tasks-announce").inner_text()
     # a filtered list that opened empty: the task activated elsewhere comes in, a new
     # waiting one does not
@@ -88,3 +90,26 @@ def test_the_task_list_shows_the_tasks_that_come_into_it_after_it_was_opened(web
     assert titles.all_inner_texts() == ["First new"]
     assert not none.is_visible()
     assert page.locator('.filters [data-count-state="1"]').inner_text() == "1"
+
+
+def test_the_task_list_s_poll_names_the_rows_its_page_lacks(site, superuser):
+    """`/admin/tasks/statuses` with the list's URL (`list=`) answers the ids of that page of
+    the list in its order and the table rows of those not among `ids`, rendered as the list
+    renders them; none when the list shows them all."""
+    tasker = site.modules.get("Tasker")
+    shown = make_task(site, "Shown", target=1)
+    waiting = make_task(site, "Waiting", target=2)
+    active = make_task(site, "Active", target=3)
+    tasker.activate_task(active)
+    waiting_list = quote("/admin/tasks/?state=waiting", safe="")
+    answer = superuser.get(f"/admin/tasks/statuses?ids={shown.id}&list={waiting_list}").json()
+    assert answer["order"] == [waiting.id, shown.id]                 # newest first, waiting only
+    assert re.findall(r'<tr data-task-id="(\d+)"', answer["rows"]) == [str(waiting.id)]
+    assert f'href="/admin/tasks/{waiting.id}/">Waiting</a>' in answer["rows"]
+    assert list(answer["tasks"]) == [str(shown.id)]
+    empty = superuser.get("/admin/tasks/statuses?ids=&list=%2Fadmin%2Ftasks%2F%3Fstate%3Dfailed").json()
+    assert empty["order"] == [] and empty["rows"] == "" and empty["tasks"] == {}
+    both = superuser.get(f"/admin/tasks/statuses?ids={shown.id},{waiting.id},{active.id}"
+                         "&list=%2Fadmin%2Ftasks%2F").json()
+    assert both["rows"] == "" and both["order"] == [active.id, waiting.id, shown.id]
+    assert superuser.get("/admin/tasks/statuses?ids=").status == 400   # no list: ids are needed

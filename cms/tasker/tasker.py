@@ -337,6 +337,15 @@ class Tasker(Module, Hookable):
         """Task pages matching a selector, or in a state (an int, a TaskState, or its name as
         `tasks list --state` takes it: "active", "waiting" ..., or "scheduled": the active
         tasks no runner holds whose time is still ahead); hidden included."""
+        return self.site.pages.find(self._tasks_selector(selector_or_state))
+
+    def get_task_ids(self, selector_or_state: str | int | None = None) -> list[int]:
+        """The ids of the tasks get_tasks finds, in its order, with no page loaded (one query:
+        the task list's poll asks every 2 s which tasks its page holds)."""
+        return self.site.pages.find_ids(self._tasks_selector(selector_or_state))
+
+    def _tasks_selector(self, selector_or_state: str | int | None) -> str:
+        """The selector of get_tasks: the one given, or the state's, among the task pages."""
         states = {state.name.lower(): int(state) for state in TaskState}
         if selector_or_state is None or selector_or_state == "":
             selector = ""
@@ -354,7 +363,7 @@ class Tasker(Module, Hookable):
         parts.append(f"template={self.TEMPLATE}")
         if "include=" not in selector:
             parts.append("include=hidden")
-        return self.site.pages.find(", ".join(parts))
+        return ", ".join(parts)
 
     def get_task_by_id(self, task_id: int | str | Page) -> Page:
         """The task page with this id (an int, an id as text, or a page), or a NullPage when

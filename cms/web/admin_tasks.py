@@ -7,7 +7,8 @@ or method contains the text, as Find's `title|task_module|task_method%=`, the te
 a parameter; the state counts are then those of the matches).
 It reads each task's title, state, progress and log counters (one query for the page's rows:
 Tasker.get_statuses), never its task_data or log. Progress bars and states update live
-through the JSON API (`status` with `log=0`), whoever runs the tasks.
+through the list's poll (`/admin/tasks/statuses`, every row in one query), whoever runs the
+tasks, and the tasks that come into the list's page after it was opened are added by it.
 
 Actions are POSTs with the CSRF token: the admin's script sends them to the API and swaps in
 the new status; without a script the form posts to `/admin/tasks/<id>/action` and comes back.
@@ -22,23 +23,26 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
 from urllib.parse import urlencode, urlsplit
 
 import bottle
 
 from ..digits import int_of_digits
-from ..errors import CmsError
+from ..errors import CmsError, DatabaseBusy
 from ..fieldtypes import surrogates_escaped
 from ..tasker.schedule import SCHEDULED, scheduled_selector
 from ..tasker.state import state_info
 from . import charts
-from .answers import HttpError
-from .api import find_task, render_status, run_command, tasker_of
+from .answers import HttpError, error_json
+from .api import find_task, render_status, run_command, statuses_answer, task_ids_param, tasker_of
+from .app import BUSY_MESSAGE, clamped_int, parse_query
 from .forms import selector_quoted
 from .task_view import (
     ACTIVE,
     STATE_FILTERS,
+    TaskRow,
     as_int,
     asks_first,
     question,
@@ -108,6 +112,67 @@ def state_filter(text: str) -> tuple[int | str | None, str]:
                   f"The states are {', '.join(label for _, label in FILTERS)}.")
 
 
+class ListView(NamedTuple):
+    """What the task list shows: its query string's `state` (a state's number, SCHEDULED or
+    None), `q`, `sort`, `dir` and `start`; `unknown` is the error for a state that is none."""
+    state: int | str | None
+    q: str
+    sort: str
+    direction: str
+    start: int
+    unknown: str
+
+    @property
+    def selector(self) -> str:
+        return list_selector(self.state, self.sort, self.direction, self.start, self.q)
+
+    def url(self, **changes: Any) -> str:
+        """The list's URL with some parameters changed (`state=""` for all, `start=0` ...),
+        the defaults left out."""
+        params = {"q": self.q, "state": "" if self.state is None else self.state,
+                  "sort": self.sort, "dir": self.direction, "start": self.start, **changes}
+        kept = {k: v for k, v in params.items()
+                if v not in ("", None) and not (k == "start" and not v)
+                and not (k == "sort" and v == "created") and not (k == "dir" and v == "desc")}
+        return "/admin/tasks/" + ("?" + urlencode(kept) if kept else "")
+
+
+def list_view(ctx: Context, param: Callable[[str], str]) -> ListView:
+    """The list's view from its parameters (`param(name)`): the page's own query, or the
+    list's URL its poll sends back, read alike."""
+    state, unknown = state_filter(param("state"))
+    sort = param("sort") if param("sort") in SORTS else "created"
+    # any text: the search is quoted (selector_quoted), so "%" and "<b>" are looked for
+    q = ctx.site.sanitizer.text(param("q"), 100, strip_tags=False)   # searched as typed
+    return ListView(state, q, sort, "asc" if param("dir") == "asc" else "desc",
+                    clamped_int(param("start"), 0, 0, 10 ** 9), unknown)
+
+
+def list_rows(ctx: Context, tasker: Any, tasks: Iterable[Any]) -> list[TaskRow]:
+    """The list's rows of these task pages: their statuses in one query, the pages they work
+    on in one find."""
+    tasks = list(tasks)
+    parents = viewable_pages(ctx, {t.parent_id for t in tasks})
+    statuses = tasker.get_statuses(task.id for task in tasks)
+    return [status_row(statuses[task.id], task, parents.get(task.parent_id))
+            if task.id in statuses else task_row(tasker, task, parents.get(task.parent_id))
+            for task in tasks]
+
+
+def rows_coming(ctx: Context, tasker: Any, view: ListView, shown: list[int]) -> dict[str, Any]:
+    """For the list's poll: the ids of the list's page in its order (`order`: one query, no
+    page loaded) and the table rows of those it does not show (`rows`, HTML as the list
+    renders them, "" for none): tasks created, or come into its filter, since it was opened.
+    Rows it shows that left the filter stay, updated, as they do between reloads."""
+    order = tasker.get_task_ids(view.selector)
+    known = set(shown)
+    missing = [task_id for task_id in order if task_id not in known]
+    rows = list_rows(ctx, tasker, ctx.site.pages.get_many(missing)) if missing else []
+    html = ctx.render("task_rows.html", rows=rows, notices=[],
+                      status_html=lambda row: render_status(ctx, row)) if rows else ""
+    return {"order": order, "rows": html}
+
+
 def state_counts(ctx: Context, total: int | None, q: str = "") -> dict[Any, int]:
     """Tasks per state for the filter links; `total` is the count of all when known already.
 
@@ -157,38 +222,41 @@ def register(web: Web) -> None:
     @app.get("/admin/tasks/", permission="tasker-admin")
     def task_list(ctx: Context) -> str:
         tasker = tasker_of(ctx)
-        state, unknown = state_filter(ctx.query("state"))
-        if unknown:
+        view = list_view(ctx, ctx.query)
+        if view.unknown:
             bottle.response.status = 400
-        sort = ctx.query("sort") if ctx.query("sort") in SORTS else "created"
-        direction = "asc" if ctx.query("dir") == "asc" else "desc"
-        start = ctx.int_param("start", 0, 0, 10 ** 9)
-        # any text: the search is quoted (selector_quoted), so "%" and "<b>" are looked for
-        q = ctx.site.sanitizer.text(ctx.query("q"), 100, strip_tags=False)   # searched as typed
-        found = tasker.get_tasks(list_selector(state, sort, direction, start, q))
-        parents = viewable_pages(ctx, {t.parent_id for t in found})
-        statuses = tasker.get_statuses(task.id for task in found)    # one query for all rows
-        rows = [status_row(statuses[task.id], task, parents.get(task.parent_id))
-                if task.id in statuses else task_row(tasker, task, parents.get(task.parent_id))
-                for task in found]
-
-        def list_url(**changes: Any) -> str:
-            params = {"q": q, "state": "" if state is None else state, "sort": sort,
-                      "dir": direction, "start": start}
-            params.update(changes)
-            kept = {k: v for k, v in params.items()
-                    if v not in ("", None) and not (k == "start" and not v)
-                    and not (k == "sort" and v == "created") and not (k == "dir" and v == "desc")}
-            return "/admin/tasks/" + ("?" + urlencode(kept) if kept else "")
-
-        return ctx.render("tasks.html", rows=rows, total=found.total, start=start,
-                          page_size=PAGE_SIZE, state=state, sort=sort, direction=direction, q=q,
-                          counts=state_counts(ctx, found.total if state is None else None, q),
-                          notices=ctx.session.pop_notices() + ([["error", unknown]] if unknown else []),
-                          state_filters=FILTERS, sorts=SORT_LABELS, list_url=list_url,
+        found = tasker.get_tasks(view.selector)
+        return ctx.render("tasks.html", rows=list_rows(ctx, tasker, found), total=found.total,
+                          start=view.start, page_size=PAGE_SIZE, state=view.state, sort=view.sort,
+                          direction=view.direction, q=view.q,
+                          counts=state_counts(ctx, found.total if view.state is None else None, view.q),
+                          notices=ctx.session.pop_notices()
+                          + ([["error", view.unknown]] if view.unknown else []),
+                          state_filters=FILTERS, sorts=SORT_LABELS, list_url=view.url,
                           status_html=lambda row: render_status(ctx, row),
                           activity=charts.activity_chart(tasker.get_activity()),
                           size={"width": charts.WIDTH, "height": charts.HEIGHT})
+
+    @app.route("/admin/tasks/statuses", ["GET"], permission="tasker-admin", json=True)
+    def statuses(ctx: Context) -> Any:
+        """The task list's poll: every row's status in one request and one query, where the
+        list asked for each row apart (and for rows not running only every 16 s, so a task
+        started elsewhere showed as waiting that long). With `list=` (the list's own URL,
+        which may show no row yet) also the rows its page lacks (rows_coming)."""
+        try:
+            tasker = tasker_of(ctx)
+            listed = ctx.query("list")
+            ids_text = ctx.query("ids")
+            ids = task_ids_param(ids_text) if ids_text.strip() or not listed else []
+            answer = statuses_answer(ctx, tasker, ids)
+            if listed:
+                query = parse_query(urlsplit(listed).query)
+                answer.update(rows_coming(ctx, tasker, list_view(ctx, lambda name: query.get(name, "")), ids))
+            return answer
+        except HttpError as exc:
+            return error_json(str(exc), exc.status)
+        except DatabaseBusy:
+            return error_json(BUSY_MESSAGE, 503)
 
     @app.get("/admin/tasks/<task_id:int>", permission="tasker-admin")
     def detail_slash(ctx: Context, task_id: int) -> None:

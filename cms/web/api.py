@@ -333,18 +333,6 @@ def statuses_answer(ctx: Context, tasker: Any, ids: list[int]) -> dict[str, Any]
 def register(web: Web) -> None:
     app = web.app
 
-    @app.route("/admin/tasks/statuses", ["GET"], permission="tasker-admin", json=True)
-    def statuses(ctx: Context) -> Any:
-        """The task list's poll: every row's status in one request and one query, where the
-        list asked for each row apart (and for rows not running only every 16 s, so a task
-        started elsewhere showed as waiting that long)."""
-        try:
-            return statuses_answer(ctx, tasker_of(ctx), task_ids_param(ctx.param("ids")))
-        except HttpError as exc:
-            return error_json(str(exc), exc.status)
-        except DatabaseBusy:
-            return error_json(BUSY_MESSAGE, 503)
-
     # Every method reaches it, so that one it does not take is answered in JSON as well.
     methods = ["GET", "POST", "PUT", "DELETE", "PATCH"]
 

@@ -235,12 +235,8 @@ class Context:
         return default if value is None else value
 
     def int_param(self, name: str, default: int = 0, low: int = 0, high: int = 2 ** 31) -> int:
-        """A whole-number parameter clamped to [low, high]; anything else gives `default`
-        (`--1` too: one minus sign at most, else int() raised and the request answered 500)."""
-        text = self.param(name).strip()
-        if not text.removeprefix("-").isdecimal() or len(text) > 12:
-            return default
-        return max(low, min(high, int(text)))
+        """A whole-number parameter clamped to [low, high]; anything else gives `default`."""
+        return clamped_int(self.param(name), default, low, high)
 
     # -- access -------------------------------------------------------------------------------
     def can(self, permission: str, page: Any = None) -> bool:
@@ -566,6 +562,16 @@ def form_fields(body: bytes, content_type: str) -> int:
         return body.count(b"&") + 1
     boundary = options.get("boundary")
     return body.count(b"--" + boundary.encode()) if boundary else 0     # none: bottle refuses it
+
+
+def clamped_int(text: str, default: int = 0, low: int = 0, high: int = 2 ** 31) -> int:
+    """A whole number typed in a parameter, clamped to [low, high]; anything else gives
+    `default` (`--1` too: one minus sign at most, else int() raised and the request answered
+    500)."""
+    text = text.strip()
+    if not text.removeprefix("-").isdecimal() or len(text) > 12:
+        return default
+    return max(low, min(high, int(text)))
 
 
 def parse_query(text: str) -> dict[str, str]:

@@ -440,11 +440,12 @@
   // list keeps them: the task page announces its own (announceTask).
   var heardChanges = [];
 
-  function heardChange(form) {
+  function heardChange(form, prefix) {
     if (!document.getElementById("tasks-announce")) { return; }
     var title = form.querySelector(".task-title");
     var label = form.querySelector(".state");
-    heardChanges.push((title ? title.textContent.trim() + ": " : "") + (label ? label.textContent.trim() : ""));
+    heardChanges.push((prefix || "") + (title ? title.textContent.trim() + ": " : "") +
+                      (label ? label.textContent.trim() : ""));
   }
 
   function sayChanges() {
@@ -455,17 +456,18 @@
 
   // The task list's filter counts follow the rows the list updates live: a row that moves
   // from one state to another moves one from its old count to its new one; a row dropped
-  // (trashed: `to` null) takes one from its state's count and from all.
+  // (trashed: `to` null) takes one from its state's count and from all, a row come in
+  // (`from` null) adds one to both.
   function countChange(from, to) {
-    if (!from || from === to) { return; }
-    var changes = to ? [[from, -1], [to, 1]] : [[from, -1], ["all", -1]];
+    if (from === to) { return; }
+    var changes = !from ? [[to, 1], ["all", 1]] : to ? [[from, -1], [to, 1]] : [[from, -1], ["all", -1]];
     changes.forEach(function (change) { addToCount(change[0], change[1]); });
   }
 
   // "scheduled" counts the active rows whose time is ahead (data-scheduled), beside "active":
-  // a row whose time came (or that left, or became scheduled) moves that count too.
+  // a row whose time came (or that left, came in, or became scheduled) moves that count too.
   function scheduledChange(before, after) {
-    var was = before.getAttribute("data-scheduled") === "1";
+    var was = !!before && before.getAttribute("data-scheduled") === "1";
     var is = !!after && after.getAttribute("data-scheduled") === "1";
     if (was !== is) { addToCount("scheduled", is ? 1 : -1); }
   }
@@ -526,15 +528,17 @@
   }
 
   // Every row of the list in one request every 2 s (one query on the server), so a task
-  // started, suspended or finished anywhere shows within a round.
-  function pollList() {
+  // started, suspended or finished anywhere shows within a round; the list's URL goes with
+  // them, and the rows its page lacks (tasks created, or come into its filter) come back.
+  function pollList(table) {
+    var listed = encodeURIComponent(table.getAttribute("data-list") || "/admin/tasks/");
     function round() {
       var ids = [];
-      document.querySelectorAll("#task-list .task-status").forEach(function (status) {
+      table.querySelectorAll(".task-status").forEach(function (status) {
         ids.push(status.getAttribute("data-task-id"));
       });
-      if (!ids.length || document.hidden) { setTimeout(round, ids.length ? 3000 : 2000); return; }
-      fetch("/admin/tasks/statuses?ids=" + ids.join(","), {
+      if (document.hidden) { setTimeout(round, 3000); return; }
+      fetch("/admin/tasks/statuses?ids=" + ids.join(",") + "&list=" + listed, {
         headers: {"Accept": "application/json"}, credentials: "same-origin", cache: "no-store"
       }).then(function (response) { return response.json(); }).then(function (data) {
         if (!data.status) { return; }
@@ -544,10 +548,40 @@
           if (modified && data.tasks[id].modified) { modified.textContent = data.tasks[id].modified; }
         });
         data.gone.forEach(function (id) { showStatus(String(id), {status: true, status_html: ""}); });
+        if (data.rows) { addRows(table, fromHtml(data.rows), data.order); }
         sayChanges();
       }).catch(function () {}).then(function () { setTimeout(round, 2000); });
     }
     setTimeout(round, 2000);
+  }
+
+  // Each row the poll brought goes before the first row shown that follows it in the list's
+  // order (`order`: the ids of its page), counted in its state and said in the live region;
+  // a list shown empty shows its table.
+  function addRows(table, fresh, order) {
+    var body = table.tBodies[0];
+    Array.prototype.forEach.call(fresh.querySelectorAll("tr[data-task-id]"), function (row) {
+      var id = Number(row.getAttribute("data-task-id"));
+      if (body.querySelector('tr[data-task-id="' + id + '"]')) { return; }
+      var next = null;
+      for (var i = order.indexOf(id) + 1; i < order.length && !next; i++) {
+        next = body.querySelector('tr[data-task-id="' + order[i] + '"]');
+      }
+      body.insertBefore(row, next);
+      var status = row.querySelector(".task-status");
+      if (!status) { return; }
+      countChange(null, status.getAttribute("data-state"));
+      scheduledChange(null, status);
+      heardChange(status, "New: ");
+      var range = document.querySelector(".pager .range");
+      if (range) {
+        ["to", "total"].forEach(function (key) { range.dataset[key] = String(Number(range.dataset[key]) + 1); });
+        range.textContent = range.dataset.from + "–" + range.dataset.to + " of " + range.dataset.total;
+      }
+    });
+    table.hidden = !body.rows.length;
+    var none = document.getElementById("tasks-none");
+    if (none && body.rows.length) { none.hidden = true; }
   }
 
   function refreshPanel(id) {
@@ -671,7 +705,8 @@
     if (tree && !tree.getAttribute("data-pick")) {
       reopen(tree).then(function () { openPath(tree); });
     }
-    if (document.getElementById("task-list")) { pollList(); }
+    var taskList = document.getElementById("task-list");
+    if (taskList) { pollList(taskList); }
     var detail = document.getElementById("task-detail");
     if (detail) {
       var log = document.getElementById("task-log");
