@@ -113,3 +113,39 @@ def test_the_task_list_s_poll_names_the_rows_its_page_lacks(site, superuser):
                          "&list=%2Fadmin%2Ftasks%2F").json()
     assert both["rows"] == "" and both["order"] == [active.id, waiting.id, shown.id]
     assert superuser.get("/admin/tasks/statuses?ids=").status == 400   # no list: ids are needed
+
+
+def control_names(snapshot: str) -> list[str]:
+    """The accessible names of the links and buttons in a Playwright ARIA snapshot."""
+    return re.findall(r'^\s*- (?:link|button) "(.*?)"', snapshot, re.MULTILINE)
+
+
+@pytest.mark.browser
+def test_each_tree_row_s_actions_name_their_page_to_a_screen_reader(web_site, page):
+    """Every row's actions were read as "View", "Edit", "New", "Move", "Trash" (and
+    "Restore", "Unlock", "Task"), the same on every row: a screen reader's list of links
+    held a dozen "Edit" with nothing to tell them apart. Each now names its page, as the
+    ↑ ↓ buttons and the branch toggles did ("Edit About", "Trash About")."""
+    about = web_site.pages.add("basic-page", 1, "about", title="About")
+    web_site.pages.add("basic-page", about, "team", title="Team")
+    web_site.pages.add("basic-page", 1, "contact", title="Contact")
+    old = web_site.pages.add("basic-page", 1, "old", title="Old news")
+    old.trash()
+    log_in(page)
+    page.goto(page.base + "/admin/")
+    page.get_by_role("button", name="Children of About").click()
+    page.get_by_role("link", name="Team", exact=True).wait_for()
+    page.get_by_role("button", name="Children of Trash").click()
+    page.get_by_role("link", name="Old news", exact=True).wait_for()
+    names = control_names(page.locator("#page-tree").aria_snapshot())
+    repeated = sorted({name for name in names if names.count(name) > 1})
+    assert not repeated, repeated
+    for name in ("View About", "Edit About", "New page under About", "Move About", "Trash About",
+                 "Edit Team", "Unlock 404 Not Found", "Restore Old news"):
+        assert page.get_by_role("link", name=name, exact=True).or_(
+            page.get_by_role("button", name=name, exact=True)).count() == 1, name
+    # the page that picks a new parent names the parent each "Move here" moves it under
+    page.goto(f"{page.base}/admin/page/{about.id}/move")
+    names = control_names(page.locator("#page-tree").aria_snapshot())
+    assert "Move here (under Contact)" in names         # the visible words first (label in name)
+    assert not sorted({name for name in names if names.count(name) > 1})
