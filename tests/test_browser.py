@@ -344,8 +344,7 @@ def test_trash_asks_in_a_dialog_and_then_not_again(web_site, page):
         page.locator(".notice", has_text=f"Moved {title} to the trash").wait_for()
         assert web_site.pages.get(trashed.id).is_trash()
     # children are named only where there are some
-    assert asked == ["Move this page and its children to the trash?",
-                     "Move this page to the trash?"]
+    assert asked == ["Move About and its children to the trash?", "Move Alone to the trash?"]
     assert page.locator("#confirm-form").count() == 0
 
 
