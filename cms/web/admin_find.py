@@ -50,9 +50,14 @@ OPERATOR_CHOICES = (
     ("~~=", "live search: all words, the last a prefix"), ("~%=", "all the words, anywhere"),
     ("~|%=", "any of the words, anywhere"), ("<", "less than"), ("<=", "at most"), (">", "more than"),
     (">=", "at least"), ("%^=", "starts with the text"), ("%$=", "ends with the text"),
-    # ProcessWire's fulltext operators: here each finds any of the words, as whole words
-    ("**=", "any of the words"), ("**+=", "any of the words"), ("*+=", "any of the words"),
-    ("~+=", "any of the words"), ("~|+=", "any of the words"), ("&", "has the status bits"))
+    # ProcessWire's fulltext operators, by its labels (Selector.php): relevance and query
+    # expansion need MySQL's fulltext index, so here each matches as ~|= (README, Selectors)
+    ("**=", "contains match (here: any of the words, as ~|=)"),
+    ("**+=", "contains match expand (here: any of the words, as ~|=)"),
+    ("*+=", "contains phrase expand (here: any of the words, as ~|=)"),
+    ("~+=", "contains all words expand (here: any of the words, as ~|=)"),
+    ("~|+=", "contains any words expand (here: any of the words, as ~|=)"),
+    ("&", "has the status bits"))
 BUILT_IN_COLUMNS = ("title", "name", "template", "parent", "modified", "created", "id", "status")
 DEFAULT_COLUMNS = ("title", "template", "parent", "modified")
 PROPERTY_KEYS = ("name", "id", "created", "modified", "parent", "status", "sort")
