@@ -11,7 +11,7 @@ from urllib.parse import quote, urlencode
 
 import pytest
 import test_browser as shared
-from webclient import make_task
+from webclient import PASSWORD, Client, make_task
 
 # test_browser.py's fixtures (a logged-out tab on a running server), found here by their names
 browser, web_site, server, page = shared.browser, shared.web_site, shared.server, shared.page
@@ -193,3 +193,38 @@ def test_find_s_operators_each_say_what_they_do(site, superuser):
     assert found_count(superuser, "~~=", "pie cr") == 1                 # all words, the last a prefix
     assert found_count(superuser, "~%=", "ppl") == 3                    # anywhere in a word
     assert found_count(superuser, "~|%=", "crus ineap") == 2
+
+
+def tree_row(html: str, page_id: int) -> str:
+    return html.split(f'id="page-{page_id}"', 1)[1].split('class="tree-row', 1)[0]
+
+
+def test_an_editor_is_offered_no_sort_of_a_page_they_may_not_edit(site, admin_server):
+    """An editor holding page-sort on home saw ↑ ↓ on the locked 404 page (and on a page whose
+    template lets them view it, not edit it), and ↓ moved the locked page: ProcessWire's
+    sortable() asks editable(), which a lock refuses without page-lock, as here. The rows
+    offer ↑ ↓ only on pages the user may edit, and a shift of a locked page is refused."""
+    site.users.add_role("editor", ["page-edit", "page-sort"])
+    site.users.add("ed", PASSWORD, roles=["editor"])
+    site.templates["home"].set_access(view=["guest"], edit=["editor"])
+    site.templates.add("notice", fields=["title"]).set_access(view=["guest", "editor"], edit=[])
+    mine = site.pages.add("basic-page", 1, "mine", title="Mine")
+    kept = site.pages.add("basic-page", 1, "kept", title="Kept")
+    kept.add_status(kept.STATUS_LOCKED)
+    kept.save()
+    notice = site.pages.add("notice", 1, "notice", title="Notice")
+    site.pages.add("basic-page", 1, "last", title="Last")
+    editor = Client(admin_server)
+    editor.login("ed")
+    tree = editor.get("/admin/").text
+    assert f"/admin/page/{mine.id}/shift" in tree_row(tree, mine.id)
+    for refused in (kept, notice):
+        row = tree_row(tree, refused.id)
+        assert "/shift" not in row and 'draggable="true"' not in tree.split(
+            f'id="page-{refused.id}"')[0].rsplit("<li", 1)[1], refused.name
+    before = {p.id: p.sort for p in site.pages.find("parent=1, include=all")}
+    answer = editor.post(f"/admin/page/{kept.id}/shift", {"csrf_token": editor.token(),
+                                                          "direction": "down"})
+    assert answer.status == 403
+    assert {p.id: p.sort for p in site.pages.find("parent=1, include=all")} == before
+    editor.close()
