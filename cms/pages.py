@@ -1371,10 +1371,14 @@ class Pages(Hookable):
     def shift(self, page: Page, up: bool) -> bool:
         """Swap a page with the sibling before (`up`) or after it; False at either end. The
         acting user needs page-sort on the parent and may edit the page moved (as ProcessWire's
-        sortable() asks; the sibling it passes moves by implication)."""
+        sortable() asks editable(): page-lock too for a locked page; the sibling it passes
+        moves by implication)."""
         grants = self.site.acting_grants()
         if grants is not None:
-            self._require(grants, "page-edit", self.get(page.id), "move in the order")
+            stored = self.get(page.id)
+            self._require(grants, "page-edit", stored, "move in the order")
+            if stored.has_status(Page.STATUS_LOCKED):
+                self._require(grants, "page-lock", stored, "move in the order")
         sql = ("SELECT id FROM pages WHERE parent_id = ? AND id <> ? AND "
                + ("(sort < ? OR (sort = ? AND id < ?)) ORDER BY sort DESC, id DESC" if up else
                   "(sort > ? OR (sort = ? AND id > ?)) ORDER BY sort, id") + " LIMIT 50 OFFSET ?")

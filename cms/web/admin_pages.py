@@ -125,8 +125,17 @@ def node(page: Page, num_children: int | None = None, sortable: bool = False,
                 addable=page.template.name not in INTERNAL_TEMPLATES and page.addable(),
                 movable=page.moveable() if movable is None else movable, trashable=page.trashable(),
                 editable=not is_locked(page) and page.editable(),
-                restorable=may_restore(page), sortable=sortable and not page.is_trash(),
+                restorable=may_restore(page), sortable=sortable and may_shift(page),
                 unlockable=unlockable(page))
+
+
+def may_shift(page: Page) -> bool:
+    """Whether the row offers ↑ ↓ (its parent's page-sort asked already): the user may edit
+    the page, and a locked one only with page-lock, as Pages.shift asks (ProcessWire's
+    sortable() asks editable()); the admin's own pages, which no editor opens, count too."""
+    may = page.site.users.may
+    return (not page.is_trash() and may(None, "page-edit", page)
+            and (not page.has_status(Page.STATUS_LOCKED) or may(None, "page-lock", page)))
 
 
 def may_restore(page: Page) -> bool:
