@@ -228,3 +228,16 @@ def test_an_editor_is_offered_no_sort_of_a_page_they_may_not_edit(site, admin_se
     assert answer.status == 403
     assert {p.id: p.sort for p in site.pages.find("parent=1, include=all")} == before
     editor.close()
+
+
+def test_a_refused_save_keeps_naming_the_page_as_stored(site, superuser):
+    """A save refused for an empty title came back headed "Edit: about" (the name typed
+    below, as the page's title was now empty), in the tab's title too, as though the page
+    were another; what was typed stays in the inputs, the heading names the page as stored."""
+    edited = site.pages.add("basic-page", 1, "news", title="Ed's News")
+    answer = superuser.post(f"/admin/page/{edited.id}/edit", {
+        "csrf_token": superuser.token(), "title": "", "name": "renamed", "after": "stay"})
+    assert answer.status == 400
+    assert "<h1>Edit: Ed&#39;s News</h1>" in answer.text
+    assert "<title>Edit Ed&#39;s News" in answer.text
+    assert 'name="name" value="renamed"' in answer.text                 # what was typed stays
