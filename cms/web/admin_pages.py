@@ -302,6 +302,7 @@ def register(web: Web) -> None:
         # One posted from elsewhere is not: shown with a fresh token, its values would be one
         # click on Save from being stored as the user's own (ProcessWire drops such a form).
         keep_typed = not expired or ctx.from_this_site()
+        shown = node(page)          # the page as stored: heading and actions, whatever was typed
         submitted, errors = apply_form(ctx, page) if keep_typed else ({}, {})
         wanted_name = page.name
         error = ""
@@ -334,7 +335,7 @@ def register(web: Web) -> None:
                           name=ctx.form("name") if keep_typed else page.name,
                           status=status_from_form(ctx) if keep_typed else status_flags(page),
                           errors=errors, error=error or errors.get("_", ""),
-                          people=people(ctx, page), n=node(page))
+                          people=people(ctx, page), n=shown)
 
     # -- add ----------------------------------------------------------------------------------
     def parent_of_new_page(ctx: Context) -> Page:
