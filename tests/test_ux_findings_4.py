@@ -120,6 +120,17 @@ def control_names(snapshot: str) -> list[str]:
     return re.findall(r'^\s*- (?:link|button) "(.*?)"', snapshot, re.MULTILINE)
 
 
+def names_read_alike(snapshot: str) -> list[str]:
+    """The names a screen reader's list of links and buttons reads for different things: a
+    button's name met twice, or a link's leading to two places (two "Home" links to the same
+    page are one thing)."""
+    targets: dict[str, set[str]] = {}
+    for n, (kind, name, url) in enumerate(re.findall(
+            r'^\s*- (link|button) "(.*?)"(?:.*\n\s*- /url: (.*))?', snapshot, re.MULTILINE)):
+        targets.setdefault(name, set()).add(url if kind == "link" else f"button {n}")
+    return sorted(name for name, where in targets.items() if len(where) > 1)
+
+
 @pytest.mark.browser
 def test_each_tree_row_s_actions_name_their_page_to_a_screen_reader(web_site, page):
     """Every row's actions were read as "View", "Edit", "New", "Move", "Trash" (and
@@ -241,3 +252,21 @@ def test_a_refused_save_keeps_naming_the_page_as_stored(site, superuser):
     assert "<h1>Edit: Ed&#39;s News</h1>" in answer.text
     assert "<title>Edit Ed&#39;s News" in answer.text
     assert 'name="name" value="renamed"' in answer.text                 # what was typed stays
+
+
+@pytest.mark.browser
+def test_the_task_list_s_and_the_trash_s_actions_name_their_row(web_site, page):
+    """As the tree's rows did: each task row's Activate, Run now, Trash, Details ... and
+    each trashed page's Restore and Delete read the same on every row, so a screen reader's
+    list of buttons held "Trash" once per task with nothing to tell them apart."""
+    make_task(web_site, "Import words", target=1)
+    make_task(web_site, "Purge words", target=2)
+    for name in ("old", "older"):
+        web_site.pages.add("basic-page", 1, name, title=name.capitalize()).trash()
+    log_in(page)
+    for url, box, expected in (("/admin/tasks/", "#task-list", "Run now Purge words"),
+                               ("/admin/trash/", "#trash-list", "Restore Older")):
+        page.goto(page.base + url)
+        snapshot = page.locator(box).aria_snapshot()
+        assert expected in control_names(snapshot), snapshot
+        assert not names_read_alike(snapshot), (url, names_read_alike(snapshot))
