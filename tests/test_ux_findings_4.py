@@ -270,3 +270,28 @@ def test_the_task_list_s_and_the_trash_s_actions_name_their_row(web_site, page):
         snapshot = page.locator(box).aria_snapshot()
         assert expected in control_names(snapshot), snapshot
         assert not names_read_alike(snapshot), (url, names_read_alike(snapshot))
+
+
+@pytest.mark.browser
+def test_a_task_s_steps_and_state_changes_scroll_from_the_keyboard_on_a_phone(web_site, browser, server):
+    """At 375 px a task page's Steps and State changes tables are wider than the screen and
+    scroll sideways in their own box, but nothing in them takes the focus: a keyboard user
+    could not read their last columns (a step's result, a change's note: "killed, reset to
+    0% ..."), and axe reports scrollable-region-focusable. Each is now a named region that
+    takes the focus, so the arrow keys scroll it, as the task's Data box does."""
+    tasker = web_site.modules.get("Tasker")
+    task = make_task(web_site, "Count the words of a long title", target=2)
+    tasker.activate_task(task)
+    tasker.execute_task(task, {"invoker": "cron"})
+    context = browser.new_context(viewport={"width": 375, "height": 800})
+    phone = context.new_page()
+    phone.base = server.url.rstrip("/")
+    log_in(phone)
+    phone.goto(f"{phone.base}/admin/tasks/{task.id}/")
+    for name in ("Steps", "State changes"):
+        box = phone.get_by_role("region", name=name)
+        assert box.evaluate("e => e.scrollWidth > e.clientWidth"), name       # it does scroll
+        box.focus()
+        phone.keyboard.press("ArrowRight")
+        phone.wait_for_function("e => e.scrollLeft > 0", arg=box.element_handle(), timeout=3000)
+    context.close()
