@@ -295,3 +295,38 @@ def test_a_task_s_steps_and_state_changes_scroll_from_the_keyboard_on_a_phone(we
         phone.keyboard.press("ArrowRight")
         phone.wait_for_function("e => e.scrollLeft > 0", arg=box.element_handle(), timeout=3000)
     context.close()
+
+
+def test_a_user_role_or_permission_opened_in_the_page_editor_leads_to_its_access_screen(site, superuser):
+    """Find lists users, roles and permissions (template=user ...) with links to the page
+    editor, which answered "This page is locked: the page editor does not change it (User)"
+    and no word of where they are edited. As ProcessWire's page editor sends a user to the
+    user editor, a superuser is sent to the Access screen that edits it."""
+    site.users.add_role("editor", ["page-edit"])
+    ed = site.users.add("ed", PASSWORD, roles=["editor"])
+    role = next(r for r in site.users.roles() if r.name == "editor")
+    permission = site.pages.get("template=permission, name=page-edit")
+    for page_id, goes_to in ((ed.id, f"/admin/access/users/{ed.id}/edit"),
+                             (role.id, f"/admin/access/roles/{role.id}/edit"),
+                             (permission.id, "/admin/access/permissions/")):
+        answer = superuser.get(f"/admin/page/{page_id}/edit")
+        assert (answer.status, answer.location) == (303, goes_to)
+        assert superuser.get(goes_to).status == 200
+
+
+def test_a_locked_page_says_who_may_unlock_it(site, admin_server):
+    """An editor opening a locked page read "This page is locked: the page editor does not
+    change it (basic-page)" and nothing about how it could change: it now says that whoever
+    holds page-lock on it (a superuser) may unlock it."""
+    site.users.add_role("editor", ["page-edit"])
+    site.users.add("ed", PASSWORD, roles=["editor"])
+    site.templates["basic-page"].set_access(view=["guest"], edit=["editor"])
+    kept = site.pages.add("basic-page", 1, "kept", title="Kept")
+    kept.add_status(kept.STATUS_LOCKED)
+    kept.save()
+    editor = Client(admin_server)
+    editor.login("ed")
+    answer = editor.get(f"/admin/page/{kept.id}/edit")
+    assert answer.status == 403
+    assert "holds page-lock on it (a superuser does) may unlock it" in unescape(answer.text)
+    editor.close()
