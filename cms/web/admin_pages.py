@@ -31,7 +31,7 @@ from ..fieldtypes import split_page_list
 from ..page import HOME_ID, TRASH_ID, Page, id_of_digits
 from ..tasker.install import TEMPLATE as TASK_TEMPLATE
 from .answers import HttpError, json_response
-from .app import MAX_FORM_FIELDS
+from .app import MAX_FORM_FIELDS, SUPERUSER
 from .forms import names_list, page_ids_text, selector_quoted, without_field_name
 
 if TYPE_CHECKING:
@@ -567,9 +567,19 @@ def wants_json(ctx: Context) -> bool:
     return ctx.request.headers.get("X-Requested-With") == "fetch"
 
 
+# The Access screens that edit the system's own pages (the page editor does not)
+ACCESS_SCREENS = {"user": "/admin/access/users/{id}/edit", "role": "/admin/access/roles/{id}/edit",
+                  "permission": "/admin/access/permissions/"}
+
+
 def locked(ctx: Context, page: Page) -> str:
     """The page the editor shows for a page it does not change; a locked page offers Unlock
-    to whoever holds page-lock on it (the only way to edit it again, as in ProcessWire)."""
+    to whoever holds page-lock on it (the only way to edit it again, as in ProcessWire). A
+    user, role or permission (Find links them here) sends a superuser to the Access screen
+    that edits it, as ProcessWire's page editor sends a user to the user editor."""
+    screen = ACCESS_SCREENS.get(page.template.name)
+    if screen and ctx.can(SUPERUSER):
+        ctx.redirect(screen.format(id=page.id))
     bottle.response.status = 403
     return ctx.render("locked.html", page=page, is_task=page.template.name == TASK_TEMPLATE,
                       unlockable=unlockable(page))
