@@ -330,3 +330,20 @@ def test_a_locked_page_says_who_may_unlock_it(site, admin_server):
     assert answer.status == 403
     assert "holds page-lock on it (a superuser does) may unlock it" in unescape(answer.text)
     editor.close()
+
+
+def test_a_screen_refused_says_what_it_needs_in_the_words_of_the_access_screens(site, admin_server):
+    """An editor typing /admin/setup/ read "you need the 'superuser' permission for this":
+    superuser is a role (Access › Roles lists no such permission), and neither that nor
+    "you need the 'tasker-admin' permission" said who could give it."""
+    site.users.add_role("editor", ["page-edit"])
+    site.users.add("ed", PASSWORD, roles=["editor"])
+    editor = Client(admin_server)
+    editor.login("ed")
+    setup = unescape(editor.get("/admin/setup/fields/").text)
+    assert "'superuser' permission" not in setup
+    assert "for superusers (users with the superuser role)" in setup
+    tasks = unescape(editor.get("/admin/tasks/").text)
+    assert "you need the 'tasker-admin' permission for this: a superuser gives it to one of " \
+           "your roles (Access › Roles)" in tasks
+    editor.close()
