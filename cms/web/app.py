@@ -253,9 +253,12 @@ class Context:
 
     def require(self, permission: str, page: Any = None) -> None:
         if not self.can(permission, page):
+            # superuser is a role, not one of the permissions Access › Roles lists
+            wanted = ("the superuser role" if permission == SUPERUSER
+                      else f"the {permission!r} permission")
             if not self.session.user_id:    # a guest (no login, or its session ended)
-                raise HttpError(f"you are not logged in: log in as a user with the "
-                                f"{permission!r} permission", 403, login=True)
+                raise HttpError(f"you are not logged in: log in as a user with {wanted}", 403,
+                                login=True)
             if page is not None and page and self.can(permission):
                 # held, but not on this page: say so, where "you need it" sent people to
                 # look for a permission they have
@@ -263,7 +266,11 @@ class Context:
                 raise HttpError(f"you have the {permission!r} permission, but not for {where}: "
                                 "its template's access (or the access its nearest parent "
                                 "defines) does not give it to your roles", 403, login=True)
-            raise HttpError(f"you need the {permission!r} permission for this", 403, login=True)
+            if permission == SUPERUSER:
+                raise HttpError("this screen is for superusers (users with the superuser role)",
+                                403, login=True)
+            raise HttpError(f"you need {wanted} for this: a superuser gives it to one of your "
+                            "roles (Access › Roles)", 403, login=True)
 
     def check_csrf(self) -> None:
         """Refuse (403) a POST whose CSRF token is missing or not this session's."""
