@@ -347,3 +347,26 @@ def test_a_screen_refused_says_what_it_needs_in_the_words_of_the_access_screens(
     assert "you need the 'tasker-admin' permission for this: a superuser gives it to one of " \
            "your roles (Access › Roles)" in tasks
     editor.close()
+
+
+def test_a_restore_refused_for_its_parent_names_the_pages_by_title(site, superuser):
+    """Restore of a page whose old parent went to the trash after it said "page 20055 cannot
+    be restored: its old parent 20054 is in the trash": two numbers, where the trash lists
+    titles. It names both by title too (and a page trashed with the one above it names that
+    one so), so the user knows which to restore first."""
+    parent = site.pages.add("basic-page", 1, "parent-p", title="Parent P")
+    child = site.pages.add("basic-page", parent, "child-c", title="Child C")
+    site.pages.trash(child)
+    site.pages.trash(parent)
+    token = superuser.token()
+    refused = superuser.post(f"/admin/page/{child.id}/restore", {"csrf_token": token, "back": "trash"})
+    said = unescape(superuser.get(refused.location).text)
+    assert f"page {child.id} (“Child C”) cannot be restored: its old parent {parent.id} " \
+           "(“Parent P”) is in the trash: restore that page first" in said
+    below = site.pages.add("basic-page", 1, "above", title="Above")
+    kid = site.pages.add("basic-page", below, "kid", title="Kid")
+    site.pages.trash(below)
+    refused = superuser.post(f"/admin/page/{kid.id}/restore", {"csrf_token": token, "back": "trash"})
+    said = unescape(superuser.get(refused.location).text)
+    assert f"went to the trash with a page above it: restore {site.pages.get(below.id).path} " \
+           "(“Above”), which brings it back" in said
