@@ -75,6 +75,13 @@ TRASH_NAME = re.compile(r"^(\d+)\.(\d+)\.(-?\d+)_(.+)$")
 MAX_NAME = 128          # the sanitizer's limit and the column's
 
 
+def titled(page: Page) -> str:
+    """` (“Title”)` after a page's number or trash path in a refusal, for a page the acting
+    user may view: the trash lists pages by title, and "its old parent 20054" named none."""
+    title = page.get("title") if page and page.viewable() else ""
+    return f" (“{title}”)" if title else ""
+
+
 @contextlib.contextmanager
 def kept_on(page: Page, key: str, value: Any) -> Iterator[None]:
     """`page.__dict__[key]` is `value` meanwhile, then what it was (a hook's own save of the
@@ -1202,13 +1209,14 @@ class Pages(Hookable):
         if not match:
             if page.parent_id != TRASH_ID:
                 raise PageError(f"page {page.path} went to the trash with a page above it: "
-                                f"restore {page.parent.path}, which brings it back, or move it "
-                                "out of the trash")
+                                f"restore {page.parent.path}{titled(page.parent)}, which brings "
+                                "it back, or move it out of the trash")
             raise PageError(f"page {page.id} cannot be restored: its name {page.name!r} no longer "
                             "says where it came from; move it out of the trash instead")
         parent = self.restore_parent(page)
         if not parent or parent.is_trash():
-            raise PageError(f"page {page.id} cannot be restored: its old parent {match.group(2)} is "
+            raise PageError(f"page {page.id}{titled(page)} cannot be restored: its old parent "
+                            f"{match.group(2)}{titled(parent)} is "
                             + ("in the trash: restore that page first, or move this one out of "
                                "the trash" if parent else "gone; move this page out of the trash"))
         if grants is not None and not parent.addable():
