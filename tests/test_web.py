@@ -925,10 +925,16 @@ def test_run_now_step_takes_under_the_ajax_timeout(web_site, admin):
     task = make_task(web_site, target=1000, delay=0.01)
     web_site.modules.save_config("Tasker", ajax_timeout=1)
     admin.api("start", task.id)
-    began = time.monotonic()
-    step = admin.api("run", task.id).json()
-    assert time.monotonic() - began < 4
-    assert step["task_state"] == 1 and 0 < step["progress"] < 100
+    # each Run now answers within its second (and a margin), the task still active; on a loaded
+    # machine a step's start can eat its whole second, so a few steps, not one, must progress
+    for _ in range(3):
+        began = time.monotonic()
+        step = admin.api("run", task.id).json()
+        assert time.monotonic() - began < 4
+        assert step["task_state"] == 1 and step["progress"] < 100
+        if step["progress"] > 0:
+            break
+    assert 0 < step["progress"] < 100
 
 
 # -- the server --------------------------------------------------------------------------------
