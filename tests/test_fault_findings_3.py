@@ -70,3 +70,20 @@ def test_a_stop_asked_while_the_step_runs_then_its_runner_dies_is_one_history_en
     assert row(tasker, task)[:3] == (state, 0, 0)
     assert tasker.site.db.scalar("SELECT reset_pending FROM tasker_tasks WHERE pages_id = ?",
                                  (task.id,)) == 0
+
+
+def test_a_reset_then_activated_while_the_step_runs_is_not_failed_by_its_runners_death(tasker):
+    """Reset while a step runs, then activated again before it stops (the admin's Reset, then
+    Activate): the run the reset undoes is forgotten, its runner's death too. The reaper
+    counted that death against the new run, and at `max_attempts` (here 1) failed the task
+    ("the runner died 1 time(s) in a row") before it ever ran from 0%."""
+    from cms.tasker import claim_task, sql
+    tasker.site.modules.save_config("Tasker", max_attempts=1)
+    task = add_task(tasker, "bump", "Reset and activated again")
+    claim = claim_task(tasker, task.id, invoker="worker")
+    assert tasker.reset_progress(task, by="alice") and tasker.activate_task(task, by="alice")
+    tasker.site.db.execute(tasker.storage.sql(sql.EXPIRE_NOW), (task.id, claim.token))  # it died
+    assert reap_expired(tasker) == [task.id]
+    assert row(tasker, task) == (TaskState.ACTIVE, 0, 0, 0), tasker.get_log(task)
+    assert [(h["new"], h["who"]) for h in tasker.get_history(task)[2:]] == [
+        (TaskState.WAITING, "alice"), (TaskState.ACTIVE, "alice")]
