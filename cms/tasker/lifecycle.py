@@ -38,8 +38,8 @@ if TYPE_CHECKING:
 class Lifecycle:
     """State changes of tasks, as the admin and module code make them, and the bookkeeping
     that goes with one (history, the live key, follow-ups). Tasker's facade calls the public
-    methods; the step runner and the reaper call `state_changed`, `reset_now`,
-    `activate_followups` and `release_reaped` inside their own transactions."""
+    methods; the step runner and the reaper call `state_changed`, `activate_followups` and
+    `release_reaped` inside their own transactions."""
 
     def __init__(self, tasker: Tasker):
         self.tasker = tasker
@@ -344,16 +344,22 @@ class Lifecycle:
             db.execute(sql.MARK_RESET, (task_id,))
             note += " (applied when the running step stops)"
         else:
-            initial = db.scalar(sql.INITIAL_DATA, (task_id,))
-            db.execute(sql.SAVE_DATA, (initial, fold(initial), task_id))
-            db.execute(sql.RESET_FIGURES, (task_id,))
-            self.tasker.logs.clear(task_id)
-            db.execute(sql.DROP_STEPS, (task_id,))
+            self.forget_run(task_id)
         if state != new:
             self.set_state(task_id, state, new, who, note)
         else:
             db.execute(sql.HISTORY, (task_id, time.time(), state, state, who[:128], note))
             self.site.pages.touch(task_id)
+
+    def forget_run(self, task_id: int) -> None:
+        """The reset itself: the task_data given at creation, progress and counts at 0, log and
+        step figures cleared (reset_pending with them)."""
+        db = self.site.db
+        initial = db.scalar(sql.INITIAL_DATA, (task_id,))
+        db.execute(sql.SAVE_DATA, (initial, fold(initial), task_id))
+        db.execute(sql.RESET_FIGURES, (task_id,))
+        self.tasker.logs.clear(task_id)
+        db.execute(sql.DROP_STEPS, (task_id,))
 
     def unfinished_deps(self, task_id: int) -> list[int]:
         """`get_unfinished_dependencies` for callers that know `task_id` is a task: an empty
@@ -390,6 +396,15 @@ class Lifecycle:
         keeps to its retry policy and schedule as a step that failed does (`_fail_again`)."""
         db = self.site.db
         state, reset_pending = db.one(sql.REAP_READ, (task_id,))
+        if reset_pending:
+            # A reset (or kill) asked while the step ran: the state it set stays, and the run it
+            # undoes is forgotten as at a step's end, this death (its attempt, its log line) with
+            # it. It recorded its history entry when asked; a second one, the reaper's, told of
+            # one action twice.
+            db.execute(self.storage.sql(sql.RELEASE_REAPED), (0, state, task_id))
+            self.forget_run(task_id)
+            self.site.pages.touch(task_id)
+            return
         target = state if new_state is None else int(new_state)
         if (target == TaskState.FAILED and state == TaskState.ACTIVE and not reset_pending
                 and self._fail_again(task_id, kind, text)):
@@ -398,9 +413,6 @@ class Lifecycle:
         if target != state:
             self.state_changed(task_id, as_state(state), as_state(target), "reaper", text)
         self.tasker.logs.append(task_id, [(kind, text)], int(self.tasker.settings()["log_max_lines"]))
-        if reset_pending:
-            self.reset_now(task_id, target, 0, as_state(target), "reaper",
-                           "reset to 0% (applied when the runner's lease ran out)")
 
     def _fail_again(self, task_id: int, kind: str, text: str) -> bool:
         """Release an active task that fails with `text` as its retry policy or schedule says
