@@ -279,7 +279,8 @@ def release(tasker: Tasker, claim: Claim, *, note: str = "",
 
     For a runner that claimed a task and then decided not to run it (shutting down, out of
     slots). False when the claim had already been lost. `timeout`: how long to wait for
-    SQLite's write lock (default: the lock timeout).
+    SQLite's write lock (default: the lock timeout). A reset (or kill) asked while the claim
+    was held is applied (Lifecycle.apply_pending_reset), and `note` then goes with the log.
     """
     db = tasker.site.db
 
@@ -287,7 +288,7 @@ def release(tasker: Tasker, claim: Claim, *, note: str = "",
         with tasker.storage.write_transaction(timeout):
             changed = db.execute(tasker.storage.sql(sql.RELEASE),
                                  (claim.task_id, claim.token)).rowcount
-            if changed and note:
+            if changed and not tasker.lifecycle.apply_pending_reset(claim.task_id) and note:
                 tasker.append_log(claim.task_id, [("message", note)])
             return changed
 
@@ -298,12 +299,16 @@ def release_runner(tasker: Tasker, runner: str, *, keep: int = 0) -> int:
     """Give back every claim that the runner process `runner` ("host:pid") holds, but the
     task `keep`: for its supervisor, once the process is gone. Those are claims it took ahead
     of its steps; they never ran, so no attempt is counted and their turn is kept.
-    Returns how many went back."""
+    Returns how many went back. A reset (or kill) asked for one of them meanwhile is applied."""
     db = tasker.site.db
 
     def release_now() -> int:
         with tasker.storage.write_transaction():
-            return db.execute(sql.RELEASE_RUNNER, (runner, keep)).rowcount
+            resets = [row[0] for row in db.all(sql.RUNNER_RESETS, (runner, keep))]
+            released = db.execute(sql.RELEASE_RUNNER, (runner, keep)).rowcount
+            for task_id in resets:
+                tasker.lifecycle.apply_pending_reset(task_id)
+            return released
 
     return db.retry(release_now)
 

@@ -351,6 +351,19 @@ class Lifecycle:
             db.execute(sql.HISTORY, (task_id, time.time(), state, state, who[:128], note))
             self.site.pages.touch(task_id)
 
+    def apply_pending_reset(self, task_id: int) -> bool:
+        """After a claim on the task was given back unrun or cut off (its runner died, was
+        stopped at once, lost its connection; a claim queued ahead of a step), inside the
+        caller's transaction: a reset (or kill) asked while the claim was held is applied now,
+        as the step's end would have applied it. The state it set stays, and so does its one
+        history entry, written when it was asked. True when there was one: the task's log is
+        cleared, so a note of the release has no place there."""
+        if not self.site.db.scalar(sql.RESET_PENDING, (task_id,)):
+            return False
+        self.forget_run(task_id)
+        self.site.pages.touch(task_id)
+        return True
+
     def forget_run(self, task_id: int) -> None:
         """The reset itself: the task_data given at creation, progress and counts at 0, log and
         step figures cleared (reset_pending with them)."""
@@ -397,13 +410,10 @@ class Lifecycle:
         db = self.site.db
         state, reset_pending = db.one(sql.REAP_READ, (task_id,))
         if reset_pending:
-            # A reset (or kill) asked while the step ran: the state it set stays, and the run it
-            # undoes is forgotten as at a step's end, this death (its attempt, its log line) with
-            # it. It recorded its history entry when asked; a second one, the reaper's, told of
-            # one action twice.
+            # The run the reset undoes is forgotten, this death (its attempt, its log line) with
+            # it; a second history entry, the reaper's, told of one action twice.
             db.execute(self.storage.sql(sql.RELEASE_REAPED), (0, state, task_id))
-            self.forget_run(task_id)
-            self.site.pages.touch(task_id)
+            self.apply_pending_reset(task_id)
             return
         target = state if new_state is None else int(new_state)
         if (target == TaskState.FAILED and state == TaskState.ACTIVE and not reset_pending

@@ -60,8 +60,11 @@ RELEASE = ("UPDATE tasker_tasks SET running = 0, token = NULL, lease_until = NUL
              "admin_run = 0, turn = {now} WHERE pages_id = ? AND token = ?")
 # Claims a runner process took ahead of its steps, given back by its supervisor: never run, so
 # no attempt is counted and their turn is kept.
+_RUNNERS_CLAIMS = "WHERE running = 1 AND runner = ? AND pages_id <> ?"
 RELEASE_RUNNER = ("UPDATE tasker_tasks SET running = 0, token = NULL, lease_until = NULL, "
-                    "admin_run = 0 WHERE running = 1 AND runner = ? AND pages_id <> ?")
+                  f"admin_run = 0 {_RUNNERS_CLAIMS}")
+# ... and those of them a reset (or kill) was asked for meanwhile: it is applied on their release.
+RUNNER_RESETS = f"SELECT pages_id FROM tasker_tasks {_RUNNERS_CLAIMS} AND reset_pending = 1"
 EXPIRED = "SELECT pages_id FROM tasker_tasks WHERE running = 1 AND lease_until < {now}"
 EXPIRED_ROWS = ("SELECT pages_id, attempts, state, runner FROM tasker_tasks WHERE running = 1 "
                 "AND lease_until < {now}")
@@ -111,6 +114,7 @@ INITIAL_DATA = "SELECT initial_data FROM tasker_tasks WHERE pages_id = ?"
 RESET_FIGURES = ("UPDATE tasker_tasks SET progress = 0, failures = 0, attempts = 0, steps = 0, "
                  "run_seconds = 0, reset_pending = 0 WHERE pages_id = ?")
 REAP_READ = "SELECT state, reset_pending FROM tasker_tasks WHERE pages_id = ?"
+RESET_PENDING = "SELECT reset_pending FROM tasker_tasks WHERE pages_id = ?"
 DEPENDENCIES = "SELECT depends_on FROM tasker_deps WHERE pages_id = ? ORDER BY depends_on"
 DEPENDENCIES_OF_MANY = "SELECT depends_on FROM tasker_deps WHERE pages_id IN ({marks})"
 HAS_DEPENDENCY = "SELECT 1 FROM tasker_deps WHERE pages_id = ? AND depends_on = ?"
@@ -147,7 +151,7 @@ STEP_END = ("UPDATE tasker_tasks SET state = ?, running = 0, token = NULL, "
             "progress = ?, turn = {now}, attempts = 0, steps = steps + 1, "
             "run_seconds = run_seconds + ?, failures = ?, not_before = ?, reset_pending = 0, "
             "live_key = ? WHERE pages_id = ?")
-TRANSIENT_READ = "SELECT token, attempts, state FROM tasker_tasks WHERE pages_id = ?"
+TRANSIENT_READ = "SELECT token, attempts, state, reset_pending FROM tasker_tasks WHERE pages_id = ?"
 SAVE_DATA = "UPDATE field_task_data SET data = ?, fold = ? WHERE pages_id = ?"
 # A save that changed task_data is progress: the runner deaths counted so far ("in a row",
 # max_attempts) start again from 0, so a long import whose runner is killed now and then, but

@@ -664,6 +664,10 @@ class StepRunner:
                 row = db.one(sql.TRANSIENT_READ + storage.for_update, (step.task_id,))
                 if row is None or row[0] != step.claim.token:
                     return
+                if row[3]:        # a reset asked meanwhile undoes the run: applied, nothing counted
+                    db.execute(storage.sql(sql.RELEASE_COUNTED), (0, step.task_id))
+                    self.tasker.lifecycle.apply_pending_reset(step.task_id)
+                    return
                 last = db.scalar(sql.LAST_STEP_RESULT, (step.task_id,))
                 attempts = row[1] + (last == "transient")
                 if row[2] == TaskState.ACTIVE and attempts >= max_attempts:
