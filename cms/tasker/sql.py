@@ -126,9 +126,10 @@ ADD_FOLLOWUP = "INSERT INTO tasker_next (pages_id, next_id) VALUES (?, ?)"
 COUNT_FOLLOWUP = "UPDATE tasker_tasks SET next_count = next_count + 1 WHERE pages_id = ?"
 
 # -- a step ------------------------------------------------------------------------------------
-# What a step needs, in one round trip: the task's row and data, the task page, and the page it
-# works on when that is its parent (as create_task makes it; task_data's pageid decides).
-_STEP_LOAD = ("SELECT t.module, t.method, t.progress, d.data, t.token, "
+# What a step needs, in one round trip: the task's row and data (and whether it was stopped since
+# its claim), the task page from STEP_LOAD_PAGE_AT, and the page it works on when that is its
+# parent (as create_task makes it; task_data's pageid decides).
+_STEP_LOAD = ("SELECT t.module, t.method, t.progress, d.data, t.token, t.state, t.reset_pending, "
               f"{PAGE_COLUMNS}, {PAGE_COLUMNS.replace('pp.', 'qq.').replace('p.', 'q.')} "
               "FROM tasker_tasks t LEFT JOIN field_task_data d ON d.pages_id = t.pages_id "
               "JOIN pages p ON p.id = t.pages_id JOIN pages_paths pp ON pp.pages_id = p.id "
@@ -137,6 +138,7 @@ _STEP_LOAD = ("SELECT t.module, t.method, t.progress, d.data, t.token, "
 STEP_LOAD = _STEP_LOAD + "= ?"
 # The same for the tasks a runner claimed ahead, at once (their task id is the row's p.id).
 STEP_LOAD_MANY = _STEP_LOAD + "IN ({marks})"
+STEP_LOAD_PAGE_AT = 7
 STEP_LOAD_PAGE_WIDTH = PAGE_COLUMNS.count(",") + 1
 # `{now}` last: a retry's back-off and a recurring task's next run are timed by the
 # database's clock, as leases are, so a runner whose own clock is off schedules them right.

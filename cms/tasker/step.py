@@ -40,12 +40,13 @@ own. The transaction commits when the claimed steps are done (with the next clai
 step commits part way (a long step: the claims still queued are released in that commit, for
 other runners). What their steps read first (the task's row and data, its page and the page it
 works on) is read for all of them in one statement with the claims; a step whose claim waited
-longer than a third of its lease reads again, so a claim lost meanwhile stops it before its
-method runs. A step that fails rolls back to its savepoint only; the steps before it commit.
-Every claim is committed before its step runs, so a process killed mid-batch loses only
-uncommitted work, as a killed step always did; its supervisor releases the queued claims. The
-transaction and the batch are `step_transaction.py`'s; what the end of a step decides is
-`after_step.py`'s; this file runs the step and writes what was decided.
+longer than `RELOAD_AFTER` reads again, so a claim lost, or a suspend, kill or reset asked,
+meanwhile stops it before its method runs. A step that fails rolls back to its savepoint
+only; the steps before it commit. Every claim is committed before its step runs, so a process
+killed mid-batch loses only uncommitted work, as a killed step always did; its supervisor
+releases the queued claims. The transaction and the batch are `step_transaction.py`'s; what
+the end of a step decides is `after_step.py`'s; this file runs the step and writes what was
+decided.
 """
 from __future__ import annotations
 
@@ -84,6 +85,10 @@ KEEP_STEPS = 100       # a task's newest steps kept in tasker_steps (its figures
 PRUNE_EVERY = 50
 MIN_MARGIN = 0.05      # seconds: a step stops at least this long before its time is up, so
 MIN_STEP_SECONDS = 0.1  # a time box shorter than twice it leaves the step next to no time
+# seconds: a claim that waited longer in a runner's queue (the steps ahead ran longer than its
+# batch was sized for) reads its task again before its step, so a claim lost or a stop asked
+# meanwhile is seen before its method runs (it read it with the claim; see _load_ahead)
+RELOAD_AFTER = 0.05
 
 
 _PAGE_SIZE = resource.getpagesize()
@@ -395,12 +400,18 @@ class StepRunner:
         db = self.site.db
         task_id = claim.task_id
         row = claim.loaded
-        if row is None or time.monotonic() - claim.loaded_at > claim.lease_seconds / 3:
+        if row is None or time.monotonic() - claim.loaded_at > RELOAD_AFTER:
             row = db.one_prepared("cms_step_load", sql.STEP_LOAD, (task_id,))
         claim.loaded = None
         if row is None or row[4] != claim.token:
             self.tasker.warning(f"task {task_id} was not run: it was deleted, or this runner's claim "
                          "expired before the step began")
+            return False
+        if row[5] != TaskState.ACTIVE or row[6]:
+            # Suspended, killed or reset while its claim waited in the runner's queue: the step
+            # has not begun, so it does not (a reset is applied as the claim goes back).
+            release(self.tasker, claim)
+            self.tasker.warning(f"task {task_id} was not run: it was stopped before its step began")
             return False
         missing = ""
         try:
@@ -411,14 +422,14 @@ class StepRunner:
         if missing:
             task_data = {}
         pages = self.site.pages
-        width = sql.STEP_LOAD_PAGE_WIDTH
-        task = pages.from_row(row[5:5 + width])
+        at, width = sql.STEP_LOAD_PAGE_AT, sql.STEP_LOAD_PAGE_WIDTH
+        task = pages.from_row(row[at:at + width])
         page_id = task_data.get("pageid")
         page: Page | None = None
         if type(page_id) is int and page_id == task_id:
             page = task
-        elif type(page_id) is int and page_id == task.parent_id and row[5 + width] is not None:
-            page = pages.from_row(row[5 + width:])
+        elif type(page_id) is int and page_id == task.parent_id and row[at + width] is not None:
+            page = pages.from_row(row[at + width:])
         module_name, method_name, progress, data_text = row[:4]
         options["task"] = task
         step = Step(self, claim, task, data_text or "{}", progress, options, settings, ahead)
@@ -585,13 +596,13 @@ class StepRunner:
     def _load_ahead(self, claims: list[Claim]) -> None:
         """Read what the steps of several claims taken ahead need, in one statement with the
         claims (a round trip per step fewer on the server engines). A step whose claim waited
-        longer than a third of its lease reads again, so a claim lost meanwhile is seen before
-        its method runs, as a step's own read would see it."""
+        longer than `RELOAD_AFTER` reads again, so a claim lost or a stop asked meanwhile is
+        seen before its method runs, as a step's own read would see it."""
         if len(claims) < 2:
             return
         ids = [claim.task_id for claim in claims]
         statement = sql.STEP_LOAD_MANY.format(marks=", ".join("?" * len(ids)))
-        rows = {row[5]: row for row in self.site.db.all(statement, ids)}
+        rows = {row[sql.STEP_LOAD_PAGE_AT]: row for row in self.site.db.all(statement, ids)}
         now = time.monotonic()
         for claim in claims:
             claim.loaded, claim.loaded_at = rows.get(claim.task_id), now
