@@ -9,11 +9,12 @@ from __future__ import annotations
 import json
 import os
 import signal
+import time
 
 import pytest
 from conftest import ENGINE
 from tasker_support import prepare_counter_site
-from test_runners import add_task, in_process, output, row, start, step_pid, stop_process, wait_for
+from test_runners import add_task, in_process, output, row, rows_of, start, step_pid, stop_process, wait_for
 
 from cms.tasker import TaskState, reap_expired
 
@@ -177,3 +178,284 @@ def test_a_task_stopped_while_its_claim_waits_in_a_runners_queue_does_not_run(
     assert tasker.site.db.scalar("SELECT reset_pending FROM tasker_tasks WHERE pages_id = ?",
                                  (queued.id,)) == 0
     assert [(h["new"], h["who"]) for h in tasker.get_history(queued)[2:]] == [(state, "alice")]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(ENGINE == "sqlite", reason="a runner frozen mid-step holds SQLite's write lock: "
+                    "no other runner takes its task before it wakes")
+def test_a_runner_paused_past_its_lease_does_not_write_over_the_runner_that_took_over(
+        tasker, worker_env, tmp_path):
+    """Two workers on one database; the one running an import is frozen (SIGSTOP: a paused VM)
+    for longer than its lease. The other reaps the task and carries it on from the last save;
+    when the first wakes, its claim is lost: its step must roll back what it did since its
+    last save and leave the task, its data and its rows to the new owner (fencing)."""
+    site = tasker.site
+    target = site.pages.add("counter", 1, title="Import")
+    total = 120
+    task = add_task(tasker, "import_rows", "Import", {"total": total, "delay": 0.02, "every": 5},
+                    page=target)
+    # steps of 2 s: the server ends a frozen step's session 2 s + the lease after its last
+    # statement (step_transaction.py), and with it the locks its open transaction held
+    first = start(worker_env, tmp_path, *ONE_WORKER, "--step-time", "2", name="first")
+    second = None
+    try:
+        assert wait_for(lambda: row(tasker, task)[2] >= 5, 30), output(tmp_path, "first")
+        frozen = step_pid(tasker, task)
+        os.killpg(first.pid, signal.SIGSTOP)
+        second = start(worker_env, tmp_path, *ONE_WORKER, "--step-time", "2", name="second")
+        assert wait_for(lambda: step_pid(tasker, task) not in (None, frozen)
+                        and row(tasker, task)[2] >= 20, 30), output(tmp_path, "second")
+        os.killpg(first.pid, signal.SIGCONT)
+        assert wait_for(lambda: tasker.get_state(task) == TaskState.FINISHED, 30), \
+            (output(tmp_path, "first"), output(tmp_path, "second"))
+    finally:
+        os.killpg(first.pid, signal.SIGCONT)
+        stop_process(first)
+        if second is not None:
+            stop_process(second)
+    log = "\n".join(tasker.get_log(task))
+    assert "failed" not in log, log
+    assert rows_of(site, target) == sorted(f"row-{n}" for n in range(total))
+    data = json.loads(site.pages.get(task.id).get("task_data"))
+    assert (data["records_processed"], row(tasker, task)[2]) == (total, 100)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("action", ["kill", "reset", "trash"])
+def test_a_parent_stopped_mid_run_holds_its_dependents_and_follow_ups_as_it_should(
+        tasker, worker_env, tmp_path, action):
+    """A task others depend on (and one it activates when it finishes) is killed, reset or
+    trashed while a worker runs its step. Killed or reset, it has not finished: the task that
+    depends on it does not run and the follow-up stays waiting. Trashed, it never finishes, so
+    the task that depended on it no longer waits for it (as in the original Tasker) and runs;
+    the follow-up is still not activated. The stopped step keeps its rows consistent with
+    the data it saved (trashed: kept for a restore)."""
+    site = tasker.site
+    target = site.pages.add("counter", 1, title="Import")
+    parent = add_task(tasker, "import_rows", "Parent", {"total": 400, "delay": 0.01, "every": 5},
+                      page=target)
+    dependent = add_task(tasker, "bump", "Depends on it")     # active: its claim waits
+    tasker.add_dependency(dependent, parent)
+    follow_up = add_task(tasker, "bump", "Follows it", activate=False)
+    tasker.add_next_task(parent, follow_up)
+    worker = start(worker_env, tmp_path, *ONE_WORKER)
+    try:
+        assert wait_for(lambda: row(tasker, parent)[2] >= 5, 30), output(tmp_path)
+        {"kill": lambda: tasker.stop_task(parent, kill=True, by="alice"),
+         "reset": lambda: tasker.reset_progress(parent, by="alice"),
+         "trash": lambda: tasker.trash_task(parent, by="alice")}[action]()
+        assert wait_for(lambda: row(tasker, parent)[1] == 0, 15), output(tmp_path)
+        if action == "trash":
+            assert wait_for(lambda: tasker.get_state(dependent) == TaskState.FINISHED, 15), \
+                output(tmp_path)
+        else:
+            time.sleep(1.0)                   # several polls of the worker: nothing may run
+    finally:
+        stop_process(worker)
+    history = tasker.get_history(parent)
+    assert [(h["who"], h["note"].split(" (")[0]) for h in history[2:]] == [
+        ("alice", {"kill": "killed and reset to 0%", "reset": "reset to 0%", "trash": "trashed"}[action])]
+    data = json.loads(site.pages.get(parent.id).get("task_data"))
+    if action == "trash":
+        assert tasker.get_state(parent) == TaskState.KILLED and 0 < data["records_processed"] < 400
+        assert site.pages.get(parent.id).is_trash()
+        assert site.pages.get(dependent.parent.id).get("hits") == 1
+    else:
+        assert row(tasker, parent)[:3] == (
+            TaskState.KILLED if action == "kill" else TaskState.WAITING, 0, 0)
+        assert data["records_processed"] == 0
+        assert tasker.get_state(dependent) == TaskState.ACTIVE
+        assert site.pages.get(dependent.parent.id).get("hits") is None
+    assert len(rows_of(site, target)) >= 5               # what the stopped steps committed stays
+    assert tasker.get_state(follow_up) == TaskState.WAITING
+    assert site.pages.get(follow_up.parent.id).get("hits") is None
+
+
+@pytest.mark.slow
+def test_a_recurring_task_whose_runs_overrun_its_period_keeps_it_across_a_worker_killed_mid_run(
+        tasker, worker_env, tmp_path):
+    """A task recurring every second whose runs take 1.2 s (longer than the period), its
+    worker SIGKILLed mid-run and another started: the killed run is resumed once the lease
+    runs out, and every run starts a period after the previous one ended (a late run does not
+    bring a burst of runs to catch up), none failed."""
+    task = add_task(tasker, "wait", "Every second", {"seconds": 1.2}, every=1)
+    steps = "SELECT started, seconds FROM tasker_steps WHERE pages_id = ? ORDER BY id"
+
+    def count() -> int:
+        return len(tasker.site.db.all(steps, (task.id,)))
+    worker = start(worker_env, tmp_path, *ONE_WORKER)
+    try:
+        assert wait_for(lambda: count() >= 2 and step_pid(tasker, task), 30), output(tmp_path)
+        os.killpg(worker.pid, signal.SIGKILL)              # mid-run
+        worker.wait(10)
+        worker = start(worker_env, tmp_path, *ONE_WORKER, name="again")
+        assert wait_for(lambda: count() >= 4, 30), output(tmp_path, "again")
+    finally:
+        stop_process(worker)
+    log = "\n".join(tasker.get_log(task))
+    assert log.count("stopped answering") == 1 and "failed" not in log, log
+    ran = tasker.site.db.all(steps, (task.id,))
+    gaps = [later[0] - (started + seconds) for (started, seconds), later in zip(ran, ran[1:])]
+    assert all(gap >= 0.9 for gap in gaps), (gaps, log)
+    assert row(tasker, task)[0] == TaskState.ACTIVE
+
+
+@pytest.mark.slow
+def test_max_running_holds_while_step_processes_die_and_frees_their_place(tasker, worker_env,
+                                                                          tmp_path):
+    """max_running=1 with a worker of two processes: while the one step runs, the other
+    process claims nothing; when that step's process is SIGKILLed, its place is freed at once
+    (its supervisor reaps it) and the next task runs; never two at a time."""
+    tasker.site.modules.save_config("Tasker", max_running=1)
+    started = tmp_path / "started"
+    stubborn = add_task(tasker, "stubborn", "Holds the one place",
+                        {"seconds": 3600, "started": str(started)}, priority=5)
+    others = [add_task(tasker, "bump", f"Waits for a place {i}") for i in range(3)]
+    running = "SELECT COUNT(*) FROM tasker_tasks WHERE running = 1"
+    seen: list[int] = []
+    worker = start(worker_env, tmp_path, "worker", "--processes", "2", "--poll", "0.2")
+    try:
+        assert wait_for(started.exists, 30), output(tmp_path)
+        assert not wait_for(lambda: seen.append(tasker.site.db.scalar(running)) or
+                            tasker.get_state(others[0]) == TaskState.FINISHED, 1.0)
+        tasker.site.db.execute("UPDATE tasker_tasks SET priority = 0 WHERE pages_id = ?",
+                               (stubborn.id,))            # after the others once it is back
+        os.kill(step_pid(tasker, stubborn), signal.SIGKILL)
+        assert wait_for(lambda: seen.append(tasker.site.db.scalar(running)) or all(
+            tasker.get_state(t) == TaskState.FINISHED for t in others), 20), output(tmp_path)
+    finally:
+        stop_process(worker)
+    assert max(seen) == 1, seen
+    assert [tasker.site.pages.get(t.parent.id).get("hits") for t in others] == [1, 1, 1]
+    assert "was killed by signal SIGKILL" in "\n".join(tasker.get_log(stubborn))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(ENGINE == "sqlite", reason="a connection of a server engine's, killed")
+def test_connections_killed_again_and_again_mid_import_lose_and_double_no_row(tasker, worker_env,
+                                                                             tmp_path):
+    """Every runner connection to the database killed three times during an import (as a
+    server restart or a proxy's cut would): each step cut off rolls back to its last save
+    and the task goes on from there; it finishes with each row exactly once."""
+    site = tasker.site
+    target = site.pages.add("counter", 1, title="Import")
+    total = 150
+    task = add_task(tasker, "import_rows", "Import", {"total": total, "delay": 0.01, "every": 5},
+                    page=target)
+    worker = start(worker_env, tmp_path, *ONE_WORKER)
+    try:
+        for cut in range(3):
+            assert wait_for(lambda: row(tasker, task)[2] >= 20 * (cut + 1), 30), output(tmp_path)
+            assert kill_connections(site) >= 1
+        assert wait_for(lambda: tasker.get_state(task) == TaskState.FINISHED, 30), output(tmp_path)
+        assert worker.poll() is None, output(tmp_path)
+    finally:
+        stop_process(worker)
+    assert rows_of(site, target) == sorted(f"row-{n}" for n in range(total))
+    assert "failed" not in "\n".join(tasker.get_log(task))
+
+
+def serving(worker_env, tmp_path, port: int, name: str):
+    """`python run.py serve` on `port` of this helper's range, once it answers: (process, a
+    client logged in as the superuser alice)."""
+    import types
+
+    from webclient import PASSWORD, Client
+    server = start(worker_env, tmp_path, "serve", "--host", "127.0.0.1", "--port", str(port),
+                   name=name)
+    client = Client(types.SimpleNamespace(port=port))
+
+    def answers() -> bool:
+        try:
+            return client.get("/admin/login").status == 200
+        except OSError:
+            client.close()
+            client.conn = None
+            return False
+    assert wait_for(answers, 30, every=0.1), output(tmp_path, name)
+    client.login("alice", PASSWORD)
+    return server, client
+
+
+@pytest.mark.slow
+def test_a_kill_from_the_api_across_a_server_restart_and_a_dead_step_reads_once_on_the_task_page(
+        tasker, worker_env, tmp_path):
+    """The real thing, through `python run.py serve`: alice kills a running task from the
+    task API, the server is restarted, the step's process is SIGKILLed; the task page (from
+    the new server) shows the task killed once, by alice, and nothing by the reaper."""
+    from webclient import PASSWORD
+    tasker.site.users.add("alice", PASSWORD)
+    tasker.site.modules.save_config("Tasker", enable_lazy_cron=0)
+    task, worker = started_step(tasker, worker_env, tmp_path, "Killed from the API")
+    server, client = serving(worker_env, tmp_path, 9400, "serve")
+    try:
+        answer = client.api("kill", task.id)
+        assert answer.status == 200 and answer.json()["status"], answer
+        client.close()
+        stop_process(server)
+        server, client = serving(worker_env, tmp_path, 9401, "serve-again")
+        os.kill(step_pid(tasker, task), signal.SIGKILL)
+        assert wait_for(lambda: row(tasker, task)[1] == 0, 15), output(tmp_path)
+        page = client.get(f"/admin/tasks/{task.id}/").text
+        history = page[page.index('<table class="history">'):]
+        history = history[:history.index("</table>")]
+    finally:
+        client.close()
+        stop_process(server)
+        stop_process(worker)
+    assert history.count("<tr><td>") == 3, history      # created, activated, killed
+    assert "reaper" not in history and history.count("<td>alice</td>") == 1, history
+    assert row(tasker, task)[:3] == (TaskState.KILLED, 0, 0)
+
+
+@pytest.mark.slow
+def test_a_run_now_step_outlives_no_server_killed_under_it(tasker, worker_env, tmp_path):
+    """Run now from the admin (the API's `run`) runs its step in a child the request watches;
+    the server is SIGKILLed mid-step. The child dies with it (no step runs on unwatched), and
+    the task's claim runs out and is handed on with a log line, one attempt counted."""
+    import contextlib
+    import http.client
+    import threading
+
+    from webclient import PASSWORD
+    tasker.site.users.add("alice", PASSWORD)
+    tasker.site.modules.save_config("Tasker", enable_lazy_cron=0, ajax_timeout=20)
+    started = tmp_path / "started"
+    task = add_task(tasker, "stubborn", "Run now", {"seconds": 3600, "started": str(started)})
+    server, client = serving(worker_env, tmp_path, 9402, "serve")
+    token = client.token()
+
+    def run_now() -> None:
+        with contextlib.suppress(OSError, http.client.HTTPException):    # its server dies
+            client.post(f"/admin/tasks/api?id={task.id}&cmd=run", {}, {"X-CSRF-Token": token})
+    caller = threading.Thread(target=run_now)
+    try:
+        caller.daemon = True
+        caller.start()
+        assert wait_for(lambda: started.exists() and step_pid(tasker, task), 30), \
+            output(tmp_path, "serve")
+        child = step_pid(tasker, task)
+        os.kill(server.pid, signal.SIGKILL)             # the server only, not its group
+        server.wait(10)
+
+        def gone() -> bool:
+            try:
+                os.kill(child, 0)
+            except ProcessLookupError:
+                return True
+            return open(f"/proc/{child}/stat").read().split()[2] == "Z"
+        assert wait_for(gone, 10), f"the Run now step {child} outlived its server"
+
+        def group_gone() -> bool:          # nor its forkserver, nor anything else it started
+            try:
+                os.killpg(server.pid, 0)
+            except ProcessLookupError:
+                return True
+            return False
+        assert wait_for(group_gone, 10), os.popen(f"ps -o pid,stat,args -g {server.pid}").read()
+        assert wait_for(lambda: reap_expired(tasker) == [task.id], 15)
+    finally:
+        stop_process(server)            # and whatever is left in its group
+        client.close()
+    assert row(tasker, task) == (TaskState.ACTIVE, 0, 0, 1)
+    assert "stopped answering" in "\n".join(tasker.get_log(task))
