@@ -1,20 +1,34 @@
-"""Faults found in review, third round: the Tasker under real faults (a runner SIGKILLed or
-frozen mid-step, a stop asked meanwhile, database connections killed).
+"""Faults found in review, third round: the Tasker under real faults (a runner SIGKILLed,
+stopped at once or frozen mid-step, a stop asked meanwhile, database connections killed, a
+server restarted or killed, a runner whose writes fail as on a full disk).
 
-Real `python run.py worker|cron` processes against the engine under test, on the runner tests'
-Counter module (`runner_jobs.py`).
+Real `python run.py worker|serve` processes against the engine under test, on the runner
+tests' Counter module (`runner_jobs.py`); the tests after the defects' ones check behaviour
+that was found sound under those faults.
 """
 from __future__ import annotations
 
 import json
 import os
 import signal
+import subprocess
 import time
 
 import pytest
-from conftest import ENGINE
+from conftest import ENGINE, PYTHON
 from tasker_support import prepare_counter_site
-from test_runners import add_task, in_process, output, row, rows_of, start, step_pid, stop_process, wait_for
+from test_runners import (
+    ROOT,
+    add_task,
+    in_process,
+    output,
+    row,
+    rows_of,
+    start,
+    step_pid,
+    stop_process,
+    wait_for,
+)
 
 from cms.tasker import TaskState, reap_expired
 
@@ -459,3 +473,46 @@ def test_a_run_now_step_outlives_no_server_killed_under_it(tasker, worker_env, t
         client.close()
     assert row(tasker, task) == (TaskState.ACTIVE, 0, 0, 1)
     assert "stopped answering" in "\n".join(tasker.get_log(task))
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(ENGINE != "sqlite", reason="the runner's own writes to the SQLite file fail "
+                    "(a server engine writes its files itself)")
+def test_a_runner_whose_writes_fail_mid_import_keeps_the_data_whole_and_resumes(tasker, worker_env,
+                                                                               tmp_path):
+    """The worker's writes start failing mid-import as on a full disk: its file-size limit
+    (RLIMIT_FSIZE, set for it alone, no root needed) is a little above the database's size,
+    so SQLite's writes to its WAL fail with a disk I/O error. The step process stops on the
+    error and is started again, with a back-off; the rows on disk always match the saved
+    records_processed. Once the limit is lifted (space freed) the import finishes, each row
+    exactly once, and the task queued behind it runs."""
+    import resource
+    site = tasker.site
+    target = site.pages.add("counter", 1, title="Import")
+    total = 1500
+    task = add_task(tasker, "import_rows", "Import", {"total": total, "every": 20}, page=target)
+    after = add_task(tasker, "bump", "Queued behind")
+    site.db.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    limit = os.path.getsize(site.db.url.removeprefix("sqlite:///")) + 400_000
+
+    def limited() -> None:
+        signal.signal(signal.SIGXFSZ, signal.SIG_IGN)       # EFBIG from write(), not a signal
+        resource.setrlimit(resource.RLIMIT_FSIZE, (limit, resource.RLIM_INFINITY))
+
+    out = open(tmp_path / "worker.out", "w")
+    worker = subprocess.Popen([PYTHON, "run.py", *ONE_WORKER], cwd=ROOT, env=worker_env, stdout=out,
+                              stderr=subprocess.STDOUT, start_new_session=True, preexec_fn=limited)
+    out.close()
+    try:
+        assert wait_for(lambda: output(tmp_path).count("disk I/O error") >= 2, 20), output(tmp_path)
+        saved = json.loads(site.pages.get(task.id).get("task_data"))["records_processed"]
+        assert 0 < saved < total and len(rows_of(site, target)) == saved
+        for pid in os.popen(f"pgrep -g {worker.pid}").read().split():      # space freed
+            resource.prlimit(int(pid), resource.RLIMIT_FSIZE,
+                             (resource.RLIM_INFINITY, resource.RLIM_INFINITY))
+        assert wait_for(lambda: tasker.get_state(after) == TaskState.FINISHED
+                        and tasker.get_state(task) == TaskState.FINISHED, 20), output(tmp_path)
+    finally:
+        stop_process(worker)
+    assert rows_of(site, target) == sorted(f"row-{n}" for n in range(total))
+    assert site.pages.get(after.parent.id).get("hits") == 1
