@@ -810,6 +810,9 @@ class Planner:
         self.outer_checks_access = True
         # Planning for `pages.get()`, ProcessWire's findAll option (see query).
         self.find_all = False
+        # The positions of the fields holding numbers in the condition being planned, beside
+        # others that take its text values (see numbers_aside).
+        self._numbers_aside: frozenset[int] = frozenset()
 
     # -- errors ------------------------------------------------------------------------------
     @staticmethod
@@ -1195,6 +1198,12 @@ class Planner:
                 at = item.field_positions[item.fields.index(key)]
                 raise self.error(tree, f"{key} cannot be joined by | with other fields", at,
                                  key, f"write two conditions, or an OR-group: {example}")
+        if not self._numbers_aside and (aside := self.numbers_aside(item)):
+            self._numbers_aside = aside
+            try:
+                return self.condition(tree, item, subfield)
+            finally:
+                self._numbers_aside = frozenset()
         if (self.find_all and len(item.fields) > 1 and not negate
                 and (op == "!=" or op not in ORDER_OPERATORS - {"="})):
             besides = self.besides_a_column(tree, item)
@@ -1358,6 +1367,30 @@ class Planner:
             return AnyOf((Not(node), references_nothing(target)))
         return Not(node)
 
+    def numbers_aside(self, item: Condition) -> frozenset[int]:
+        """Where `item` is `=` or `!=` on several fields (`id|name=about`, `title|qty=Apple`)
+        with a value that is no number, the positions of the fields holding numbers (`id`,
+        Integer, Float, Checkbox): no id or number equals such a value, so those fields take
+        the values that are numbers, and with none their `=` matches nothing (`!=`: every
+        page), as ProcessWire answers, while the other fields answer as written. Alone, or
+        where every field holds numbers, such a value stays the mistake it is (README)."""
+        if (len(item.fields) < 2 or item.operator not in ("=", "!=")
+                or any(value.sub is not None for value in item.values)
+                or not any(self.is_text(value) for value in item.values)):
+            return frozenset()
+        holders = [position for name, position in zip(item.fields, item.field_positions)
+                   if self.holds_numbers(name)]
+        return frozenset(holders) if len(holders) < len(item.fields) else frozenset()
+
+    def holds_numbers(self, name: str) -> bool:
+        field = self.site.fields.get(name)
+        return name == "id" or field is not None and field.type.kind in ("int", "float")
+
+    def is_text(self, value: Value) -> bool:
+        """A value that is neither empty nor a number."""
+        text = value.text.strip()
+        return bool(text) and self._float(text) is None
+
     def besides_a_column(self, tree: Selector, item: Condition) -> Node | None:
         """`name|title%=x` in `pages.get()` (findAll): where one of the fields is a column of
         pages or a parent or children subfield, ProcessWire's getQueryNativeField finds each
@@ -1422,6 +1455,10 @@ class Planner:
              stored_only: bool = False) -> Node:
         """`stored_only`: the positive of a negated comparison of a field of this page
         (`!qty<5`, see condition); a subfield (`parent.qty`) is planned as it always is."""
+        if position in self._numbers_aside:
+            values = tuple(value for value in values if not self.is_text(value))
+            if not values:
+                return AnyOf(())
         if name.endswith(".data") and name.count(".") == 1:
             field = self.site.fields.get(name[:-5])
             if field is not None and field.type.folded:
