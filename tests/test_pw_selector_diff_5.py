@@ -73,3 +73,56 @@ def test_text_among_several_fields_leaves_the_number_fields_unmatched(fruit):
         site.pages.find("qty|price=Apple")
     with pytest.raises(SelectorError, match="needs a whole number"):
         site.pages.find("id=kiwi")
+
+
+@pytest.fixture
+def shelves(site):
+    """/m/tags/red/ and /m/colors/blue/ (the folder colors hidden); x references red (its
+    author blue), y blue and red (its author red), z blue, w nothing."""
+    site.fields.add("refs", "Page", multiple=True)
+    site.fields.add("author", "Page")
+    site.templates.add("folder", fields=["title"])
+    site.templates.add("tag", fields=["title"])
+    site.templates.add("item", fields=["title", "refs", "author"])
+    m = site.pages.add("folder", 1, "m", title="M")
+    tags = site.pages.add("folder", m, "tags", title="Tags")
+    colors = site.pages.add("folder", m, "colors", title="Colors")
+    colors.add_status("hidden")
+    colors.save()
+    red = site.pages.add("tag", tags, "red", title="Red")
+    blue = site.pages.add("tag", colors, "blue", title="Blue")
+    site.pages.add("item", m, "x", title="X", refs=[red], author=blue)
+    site.pages.add("item", m, "y", title="Y", refs=[blue, red], author=red)
+    site.pages.add("item", m, "z", title="Z", refs=[blue])
+    site.pages.add("item", m, "w", title="W")
+    return site
+
+
+def test_a_referenced_pages_parent_given_a_name_is_the_page_so_named(shelves):
+    # FieldtypePage::getMatchQueryNative reads `refs.parent=tags` through $pages->get('tags'):
+    # the page named tags, of any status, wherever it is; only parent= and has_parent= of the
+    # page itself read a name as a path from home. Here `refs.parent=tags` looked for /tags/
+    # and found nothing. ProcessWire 3.0.256 answers (", parent=/m/" added):
+    # 'refs.parent=tags' [x, y], 'refs.parent=colors' [y, z] (a hidden parent),
+    # 'refs.parent_id=colors' [y, z], 'refs.parent!=tags' [y, z], 'refs.parent!=colors'
+    # [x, y], 'author.parent=tags' [y], 'author.parent=colors' [x], 'author.parent!=colors'
+    # [y], 'refs.parent=nope' [], 'refs.parent!=nope' [x, y, z], 'refs.parent=tags,
+    # refs.parent=colors' [y], '(refs.parent=colors), (title=W)' [w, y, z]; a path or an id
+    # as before: 'refs.parent=/m/tags/' [x, y].
+    site = shelves
+    assert names(site, "refs.parent=tags") == ["x", "y"]
+    assert names(site, "refs.parent=colors") == ["y", "z"]
+    assert names(site, "refs.parent_id=colors") == ["y", "z"]
+    assert names(site, "refs.parent!=tags") == ["y", "z"]
+    assert names(site, "refs.parent!=colors") == ["x", "y"]
+    assert names(site, "author.parent=tags") == ["y"]
+    assert names(site, "author.parent=colors") == ["x"]
+    assert names(site, "author.parent!=colors") == ["y"]
+    assert names(site, "refs.parent=nope") == []
+    assert names(site, "refs.parent!=nope") == ["x", "y", "z"]
+    assert names(site, "refs.parent=tags, refs.parent=colors") == ["y"]
+    assert names(site, "(refs.parent=colors), (title=W)") == ["w", "y", "z"]
+    assert names(site, "refs.parent=/m/tags/") == ["x", "y"]
+    assert names(site, f"refs.parent={site.pages.get('/m/tags/').id}") == ["x", "y"]
+    x = site.pages.get("/m/x/")
+    assert x.matches("author.parent=colors") and not x.matches("refs.parent!=tags")
