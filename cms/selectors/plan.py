@@ -1267,7 +1267,9 @@ class Planner:
             # (FieldtypePage::getMatchQueryNative): `refs.template!=x` is the pages referencing
             # some page whose template is not x (`refs.title!=x` and `refs.name!=x` stay the
             # pages referencing no page titled or named x)
-            return Leaf(target, "=", (Query(self.subfield_condition(tree, item, head, rest), None),))
+            inner = (Not(self.ref_parent_leaf(tree, rest, "=", subfield_values(head, item.values)))
+                     if rest in ("parent", "parent_id") else self.subfield_condition(tree, item, head, rest))
+            return Leaf(target, "=", (Query(inner, None),))
         if (not item.negated and len(item.fields) > 1 and (not_equal or (op == "=" and not negate))
                 and (any(name in NATIVE_COLUMNS for name in item.fields)
                      or (not_equal and any(name.startswith(("parent.", "children.", "child."))
@@ -1553,7 +1555,10 @@ class Planner:
         if (rest in REF_ROW_COLUMNS and head not in ("parent", "children", "child")
                 and self.is_ref_row_column(tree, head, rest, position)):
             return self.leaf(tree, head, op, values, position)      # refs.data: refs itself
-        inner = self.leaf(tree, rest, op, subfield_values(head, values), position + len(head) + 1)
+        if rest in ("parent", "parent_id") and self.is_page_field(head):
+            inner = self.ref_parent_leaf(tree, rest, op, subfield_values(head, values))
+        else:
+            inner = self.leaf(tree, rest, op, subfield_values(head, values), position + len(head) + 1)
         if head == "parent":
             # `parent.num_children` is a sub-selector there (`parent=[num_children=3]`): the
             # parent found by the outer include= and as the user may view it (see sub_access),
@@ -1671,11 +1676,12 @@ class Planner:
                           op, f"{name} takes {allowed}")
 
     def id_leaf(self, tree: Selector, target: Column | RefColumn, name: str, op: str,
-                values: tuple[Value, ...]) -> Leaf:
+                values: tuple[Value, ...], by_name: bool = False) -> Leaf:
         """Page ids: numbers, paths ("/a/b/") and sub-selectors ([...]). As ProcessWire reads
         a value that is no number: a parent's is a path from home (`parent=about` is
         `parent=/about/`, PageFinder::getQueryNativeField), a Page field's a page name
-        (`refs=about`: a page of any status so named, FieldtypePage::getMatchQuery)."""
+        (`refs=about`: a page of any status so named, FieldtypePage::getMatchQuery). With
+        `by_name`, a value without "/" is such a name there too (see ref_parent_leaf)."""
         is_ref = isinstance(target, RefColumn)
         if op not in ORDER_OPERATORS:
             raise self.wrong_operator(tree, name, op, "= != < > <= >=")
@@ -1689,7 +1695,7 @@ class Planner:
                 if op != "=":
                     raise self.error(tree, f"a sub-selector needs = or != on {name}", value.position, text)
                 out.append(self.sub_query(value.sub))
-            elif text.startswith("/") or (named and not is_ref):
+            elif text.startswith("/") or named and not is_ref and (not by_name or "/" in text):
                 if op != "=":
                     raise self.error(tree, f"a path needs = or != on {name}", value.position, text)
                 out.append(PathRef(trimmed_path(text)))
@@ -1702,6 +1708,13 @@ class Planner:
             else:
                 out.append(self.integer(tree, name, value))
         return Leaf(target, op, tuple(out))
+
+    def ref_parent_leaf(self, tree: Selector, name: str, op: str, values: tuple[Value, ...]) -> Leaf:
+        """`refs.parent op v` asked of a referenced page: FieldtypePage::getMatchQueryNative
+        reads a value that is no number through `$pages->get()`, so `refs.parent=tags` is the
+        page named tags, of any status, wherever it is (here every page so named, as for
+        `refs=tags`), where the page's own `parent=tags` is the path /tags/."""
+        return self.id_leaf(tree, Column("parent_id", "id"), name, op, values, by_name=True)
 
     def template_leaf(self, tree: Selector, op: str, values: tuple[Value, ...]) -> Leaf:
         if op != "=":
