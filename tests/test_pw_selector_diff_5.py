@@ -126,3 +126,35 @@ def test_a_referenced_pages_parent_given_a_name_is_the_page_so_named(shelves):
     assert names(site, f"refs.parent={site.pages.get('/m/tags/').id}") == ["x", "y"]
     x = site.pages.get("/m/x/")
     assert x.matches("author.parent=colors") and not x.matches("refs.parent!=tags")
+
+
+def test_several_names_or_paths_for_a_referenced_pages_parent_are_each_tried(shelves):
+    # README: ProcessWire 3.0.256 checks OR values of refs.parent and refs.template against
+    # the id column as text, and answers 'refs.parent=tags|colors' and
+    # 'refs.parent=/m/tags/|/m/colors/' with every page (w, referencing nothing, and /m/
+    # itself too), while ids answer as here: 'refs.parent=<tags>|<colors>' [x, y, z].
+    site = shelves
+    tags, colors = (site.pages.get(path).id for path in ("/m/tags/", "/m/colors/"))
+    assert names(site, "refs.parent=tags|colors") == ["x", "y", "z"]
+    assert names(site, "refs.parent=/m/tags/|/m/colors/") == ["x", "y", "z"]
+    assert names(site, f"refs.parent={tags}|{colors}") == ["x", "y", "z"]
+    assert names(site, "refs.template=tag|folder") == ["x", "y", "z"]
+
+
+def test_a_value_beside_a_column_of_pages_is_matched_as_written(site):
+    # README: ProcessWire 3.0.256 finds the other fields beside `name` by a find of their own,
+    # given the value through Sanitizer::selectorValue, which drops | [ ] = and more:
+    # 'name|title="[z]"' finds the page titled z, 'name|title="x|y"' and
+    # 'name|summary="a|b"' nothing, where 'title|summary="a|b"' finds a.
+    site.fields.add("summary", "Text")
+    site.templates.add("folder", fields=["title"])
+    site.templates.add("item", fields=["title", "summary"])
+    m = site.pages.add("folder", 1, "m", title="M")
+    for name, title, summary in (("a", "x|y", "a|b"), ("b", "xy", "ab"), ("c", "[z]", "x=y"),
+                                 ("d", "z", "xy")):
+        site.pages.add("item", m, name, title=title, summary=summary)
+    assert names(site, 'name|title="[z]"') == ["c"]
+    assert names(site, 'name|title="x|y"') == ["a"]
+    assert names(site, 'name|summary="a|b"') == ["a"]
+    assert names(site, 'name|summary="x=y"') == ["c"]
+    assert names(site, 'title|summary="a|b"') == ["a"]
