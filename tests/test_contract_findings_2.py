@@ -1,0 +1,67 @@
+"""The public contract (DESIGN.md) called as a module developer new to the product calls it:
+what a probe of every section (/work/notes/contract_probe.py) found the code did otherwise."""
+from __future__ import annotations
+
+import pytest
+
+import cms
+
+
+@pytest.fixture
+def limited(site):
+    """A template whose fields have typed limits: an Integer's min and max, a Float's min and
+    a Text's maxlength."""
+    site.fields.add("task_level", "Integer", min=0, max=10)
+    site.fields.add("price", "Float", min=0)
+    site.fields.add("code", "Text", maxlength=5)
+    site.templates.add("limited", fields=["title", "task_level", "price", "code"])
+    return site.pages.add("limited", 1, "limited", title="Limited", task_level=3, price=1.5, code="ab")
+
+
+LIMITS = [("task_level", 11, "max"), ("task_level", -1, "min"), ("price", -0.5, "min"),
+          ("code", "abcdef", "maxlength")]
+
+
+@pytest.mark.parametrize("name, value, rule", LIMITS)
+def test_a_value_past_a_typed_limit_may_be_assigned_and_every_save_refuses_it(site, limited, name,
+                                                                             value, rule):
+    # DESIGN.md: "typed limits (an Integer's min/max) are checked on every save". The value
+    # was refused when assigned (`page.task_level = 11` raised), so `p.x = v` followed by a
+    # save in a `try` never reached the save: the check is the save's, as the contract says,
+    # and as ProcessWire's `$page->x = v` and Django's `obj.x = v` take any value until saved.
+    page = site.pages.get(limited.id)
+    setattr(page, name, value)
+    assert page.get(name) == value
+    for save in (page.save, lambda: page.save(name), lambda: page.set_and_save(name, value)):
+        with pytest.raises(cms.ValidationError) as refused:
+            save()
+        assert (refused.value.field, refused.value.rule) == (name, rule)
+        assert name in str(refused.value)
+    stored = site.pages.get(limited.id)
+    assert (stored.task_level, stored.price, stored.code) == (3, 1.5, "ab")     # nothing stored
+
+
+def test_a_typed_limit_holds_for_a_value_a_save_ready_hook_sets(site, limited):
+    # every save: also what a hook changes on its way to the database
+    site.pages.add_hook_after("save_ready", lambda event: event.arguments[0].set("task_level", 99))
+    page = site.pages.get(limited.id)
+    page.title = "Renamed"
+    with pytest.raises(cms.ValidationError, match="maximum 10"):
+        page.save()
+    assert site.pages.get(limited.id).title == "Limited"
+    with pytest.raises(cms.ValidationError, match="maximum 10"):
+        site.pages.add("limited", 1, "hooked", title="Hooked")
+    assert not site.pages.get("/hooked/")
+
+
+def test_values_given_to_add_and_new_are_still_checked_at_once(site, limited):
+    # pages.new() says "values are checked now", so create_task's TaskError comes before
+    # anything is written: a value past a limit given to add() or new() is refused there
+    before = site.pages.count("include=all")
+    for name, value, rule in LIMITS:
+        with pytest.raises(cms.ValidationError) as refused:
+            site.pages.new("limited", 1, "new", title="New", **{name: value})
+        assert refused.value.rule == rule
+        with pytest.raises(cms.ValidationError):
+            site.pages.add("limited", 1, "added", title="Added", **{name: value})
+    assert site.pages.count("include=all") == before
