@@ -78,8 +78,14 @@ class Fieldtype:
         return value is None or value == ""
 
     def sanitize(self, field: Field, value: Any) -> Any:
-        """Convert and validate a value; raise ValidationError naming field, value and rule."""
+        """Convert and validate a value; raise ValidationError naming field, value and rule.
+        The field's own limits are not asked here but by `check_limits`, at the save."""
         return value
+
+    def check_limits(self, field: Field, value: Any) -> None:
+        """Refuse a converted value past the field's own limits (an Integer's min and max, a
+        text's maxlength): every save asks, as DESIGN.md says, so a value past them may be
+        assigned and the save refuses it (ProcessWire asks only in the admin's form)."""
 
     def to_row(self, field: Field, value: Any) -> tuple:
         """The stored column values after `pages_id` (data, and fold for text types)."""
@@ -161,12 +167,13 @@ class Text(Fieldtype):
         if has_lone_surrogate(text):
             raise self.invalid(field, value, "characters",
                                "holds an unpaired surrogate (not valid Unicode text)")
-        text = self.clean(text)
+        return self.clean(text)
+
+    def check_limits(self, field: Field, value: Any) -> None:
         limit = field.settings.get("maxlength")
-        if limit and len(text) > limit:
+        if limit and value and len(value) > limit:
             raise self.invalid(field, value, "maxlength",
-                               f"is {len(text)} characters long; the limit is {limit}")
-        return text
+                               f"is {len(value)} characters long; the limit is {limit}")
 
     def clean(self, text: str) -> str:
         """Single-line text: line breaks become spaces, outer whitespace goes."""
@@ -348,14 +355,18 @@ class Integer(Fieldtype):
             value = number
         elif not isinstance(value, int):
             raise self.invalid(field, value, "integer", "is not a whole number")
+        if abs(value) > self.LIMIT:
+            raise self.out_of_range(field, value)
+        return value
+
+    def check_limits(self, field: Field, value: Any) -> None:
+        if value is None:
+            return
         low, high = field.settings.get("min"), field.settings.get("max")
         if low is not None and value < low:
             raise self.invalid(field, value, "min", f"is below the minimum {low}")
         if high is not None and value > high:
             raise self.invalid(field, value, "max", f"is above the maximum {high}")
-        if abs(value) > self.LIMIT:
-            raise self.out_of_range(field, value)
-        return value
 
     def out_of_range(self, field: Field, value: Any) -> ValidationError:
         return self.invalid(field, value, "range", "is out of range: a whole number here is "
@@ -392,13 +403,7 @@ class Float(Integer):
             raise self.invalid(field, value, "float", "is not a finite number") from None
         if not math.isfinite(number):
             raise self.invalid(field, value, "float", "is not a finite number")
-        number = php_float(number)
-        low, high = field.settings.get("min"), field.settings.get("max")
-        if low is not None and number < low:
-            raise self.invalid(field, value, "min", f"is below the minimum {low}")
-        if high is not None and number > high:
-            raise self.invalid(field, value, "max", f"is above the maximum {high}")
-        return number
+        return php_float(number)
 
 
 def php_float_text(number: float) -> str:

@@ -571,7 +571,18 @@ class Pages(Hookable):
                 page.status = value
             else:
                 page.set(key, value)
+        self.check_limits(page, [key for key in values if key != "status"])
         return page
+
+    def check_limits(self, page: Page, names: Iterable[str]) -> None:
+        """Refuse the values of the named fields of `page` that pass their field's limits (an
+        Integer's min and max, a text's maxlength): every save asks before its first write, so
+        `page.qty = 11` is taken and `page.save()` refuses it (ValidationError), as DESIGN.md
+        says; `new()` and `add()` ask at once, for the values they are given."""
+        fields, values = self.site.fields, page._values
+        for name in names:
+            field = fields[name]
+            field.type.check_limits(field, values.get(name))
 
     @hookable
     def add(self, template: Template | str, parent: Page | int | str, name: str | None = None,
@@ -876,6 +887,7 @@ class Pages(Hookable):
         if parent_path.startswith(TRASH_PATH):
             raise PageError(f"a new page cannot be added in the trash ({parent_path})")
         checked_status(page, 0)
+        self.check_limits(page, [name for name in page._changed if page.template.has_field(name)])
         self._check_children_allowed(parent_template, parent_id, page.template)
         grants = self.site.acting_grants()
         if grants is not None:
@@ -987,6 +999,7 @@ class Pages(Hookable):
         if grants is not None and checked and not self._own_profile(page, checked):
             self._check_update(grants, page, core & checked)
             self._check_references(page, [n for n in checked if page.template.has_field(n)])
+        self.check_limits(page, [name for name in changed if page.template.has_field(name)])
         if "status" in core:
             checked_status(page, placed_status if placed_status is not None
                            else db.scalar("SELECT status FROM pages WHERE id = ?", (page.id,)))

@@ -68,6 +68,7 @@ def test_bad_values_name_field_value_and_rule(typed, field, value, rule):
     page = typed.pages.add("typed", 1, title="Valid")
     with pytest.raises(cms.ValidationError) as err:
         page.set(field, value)
+        page.save()         # a typed limit (min, max, maxlength) is the save's to check (DESIGN.md)
     assert err.value.field == field
     assert err.value.rule == rule
     assert field in str(err.value)

@@ -742,6 +742,7 @@ def apply_form(ctx: Context, page: Page) -> tuple[dict[str, Any], dict[str, str]
                 refuse_long_page_lists(field, value)
                 refuse_hidden_references(ctx, field, page, value)
             page.set(field.name, value)
+            ctx.site.pages.check_limits(page, [field.name])     # beside its input, not at the save
             if kind == "pages":
                 check_references(ctx, field, field.sanitize(value, ctx.site.pages))
         except (ValidationError, PageError) as exc:
