@@ -65,3 +65,22 @@ def test_values_given_to_add_and_new_are_still_checked_at_once(site, limited):
         with pytest.raises(cms.ValidationError):
             site.pages.add("limited", 1, "added", title="Added", **{name: value})
     assert site.pages.count("include=all") == before
+
+
+def test_a_template_file_added_to_the_site_folder_replaces_the_packaged_one_at_once(site, tmp_path):
+    # DESIGN.md: the site's templates/ are found first, then the package's copy; the README:
+    # "a file added or removed counts within a second". A file added to the site's folder
+    # while the process ran never did: Jinja kept the package's copy it had loaded (its
+    # check asks only whether that file changed), so a running server showed the packaged
+    # basic-page.html until it was restarted.
+    page = site.pages.add("basic-page", 1, "about", title="About")
+    assert "<h1>About</h1>" in site.render_page(page)             # the package's file
+    folder = tmp_path / "templates"
+    folder.mkdir(exist_ok=True)
+    (folder / "basic-page.html").write_text("custom: {{ page.title }}")
+    assert site.render_page(page) == "custom: About"
+    (folder / "_layout.html").write_text("layout of the site")    # a file others extend
+    (folder / "basic-page.html").unlink()
+    assert site.render_page(page) == "layout of the site"
+    (folder / "_layout.html").unlink()
+    assert "<h1>About</h1>" in site.render_page(page)             # the package's again
