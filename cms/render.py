@@ -11,6 +11,8 @@ A before hook that sets `event.replace = True` supplies the whole output itself.
 """
 from __future__ import annotations
 
+import os
+import posixpath
 import threading
 import time
 import weakref
@@ -36,6 +38,31 @@ _envs: weakref.WeakKeyDictionary[Any, jinja2.Environment] = weakref.WeakKeyDicti
 _envs_lock = threading.Lock()
 
 
+class SiteFirstLoader(jinja2.FileSystemLoader):
+    """Jinja's FileSystemLoader, whose kept copy of a file also goes stale once a folder
+    searched before the one it came from holds a file of that name: one dropped into the
+    site's templates/ while a server runs replaces the package's copy at its next use, as
+    ProcessWire reads site/templates/ at each request. (Jinja asks only whether the file it
+    read has changed, so the packaged copy stayed until a restart.) One stat per earlier
+    folder per use, beside Jinja's own of the file."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        source, filename, uptodate = super().get_source(environment, template)
+        pieces = jinja2.loaders.split_template_path(template)
+        earlier = []
+        for folder in self.searchpath:
+            path = posixpath.join(folder, *pieces)
+            if os.path.normpath(path) == filename:
+                break
+            earlier.append(path)
+        if not earlier:
+            return source, filename, uptodate
+
+        def still_first() -> bool:
+            return uptodate() and not any(os.path.isfile(path) for path in earlier)
+        return source, filename, still_first
+
+
 def environment(site: Site) -> jinja2.Environment:
     """The site's Jinja2 environment (one per site, autoescape on for every file)."""
     env = _envs.get(site)
@@ -44,7 +71,7 @@ def environment(site: Site) -> jinja2.Environment:
             env = _envs.get(site)
             if env is None:
                 env = jinja2.Environment(
-                    loader=jinja2.FileSystemLoader(list(site.config.templates_dirs)),
+                    loader=SiteFirstLoader(list(site.config.templates_dirs)),
                     autoescape=True,
                     undefined=jinja2.ChainableUndefined,
                     trim_blocks=True,
