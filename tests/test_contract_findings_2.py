@@ -84,3 +84,27 @@ def test_a_template_file_added_to_the_site_folder_replaces_the_packaged_one_at_o
     assert site.render_page(page) == "layout of the site"
     (folder / "_layout.html").unlink()
     assert "<h1>About</h1>" in site.render_page(page)             # the package's again
+
+
+@pytest.mark.parametrize("value", [True, 1.5, None, [1], "/nope/"])
+def test_a_parent_that_names_no_page_is_a_page_error_and_moves_nothing(site, value):
+    # `p.parent = other` (DESIGN.md) read anything through int(): True and 1.5 moved the page
+    # under home without a word, None and a path raised TypeError and ValueError, which are
+    # no CmsError. Now a value that is no page, id or path is a PageError, as add() refuses it.
+    folder = site.pages.add("basic-page", 1, "folder", title="Folder")
+    page = site.pages.add("basic-page", folder, "page", title="Page")
+    with pytest.raises(cms.PageError):
+        page.parent = value
+        page.save()
+    assert site.pages.get(page.id).path == "/folder/page/"
+
+
+def test_a_parent_is_set_from_a_page_its_id_or_its_path_as_add_takes_one(site):
+    folder = site.pages.add("basic-page", 1, "folder", title="Folder")
+    other = site.pages.add("basic-page", 1, "other", title="Other")
+    page = site.pages.add("basic-page", "/folder/", "page", title="Page")
+    for parent, path in (("/other/", "/other/page/"), (folder.id, "/folder/page/"),
+                         (str(other.id), "/other/page/"), (folder, "/folder/page/")):
+        page.parent = parent
+        page.save()
+        assert site.pages.get(page.id).path == path
