@@ -255,11 +255,9 @@ class Page:
         return self.site.pages.get(self._parent_id) if self._parent_id else NullPage(self.site)
 
     @parent.setter
-    def parent(self, value: Page | int) -> None:
-        parent_id = value.id if isinstance(value, Page) else int(value)
-        if isinstance(value, Page) and not parent_id:
-            raise PageError("the new parent has not been saved (or does not exist)")
-        object.__setattr__(self, "_parent_id", parent_id)
+    def parent(self, value: Page | int | str) -> None:
+        """A move, saved by `save()`: to a Page, an id or a path (PageError for no page)."""
+        object.__setattr__(self, "_parent_id", self.site.pages.parent_id_of(value))
         self._changed.add("parent")
 
     @property

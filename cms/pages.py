@@ -559,7 +559,7 @@ class Pages(Hookable):
             template = self.site.templates[template]
         # The parent is given to the constructor rather than through the `parent` setter (a
         # third of the cost of a bare page); a new page's _parent_before is never read.
-        page = Page(self.site, template, parent_id=self._parent_of(parent))
+        page = Page(self.site, template, parent_id=self.parent_id_of(parent))
         page._changed.add("parent")
         if name is not None:
             page.name = name                         # the setter sanitizes it
@@ -592,7 +592,9 @@ class Pages(Hookable):
         self.save(page)
         return page
 
-    def _parent_of(self, parent: Page | int | str) -> int:
+    def parent_id_of(self, parent: Page | int | str) -> int:
+        """The id of the page `parent` names (a saved Page, an id, or a path or id as text, as
+        `add()` and `page.parent = ...` take it); a PageError for anything else or no page."""
         if isinstance(parent, Page):
             if not parent.id:
                 raise PageError("the parent page does not exist (NullPage or not saved yet)")
