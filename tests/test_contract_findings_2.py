@@ -108,3 +108,34 @@ def test_a_parent_is_set_from_a_page_its_id_or_its_path_as_add_takes_one(site):
         page.parent = parent
         page.save()
         assert site.pages.get(page.id).path == path
+
+
+@pytest.mark.parametrize("status", [None, 3.5, True, "1024"])
+def test_a_status_that_is_no_bit_or_name_is_a_page_error(site, status):
+    # add_status("sparkly") said "unknown status ...; known: ..."; add_status(None) or 3.5
+    # raised TypeError from `|` (no CmsError), and True set the "on" bit as the number 1
+    page = site.pages.add("basic-page", 1, "p", title="P")
+    for call in (page.add_status, page.remove_status, page.has_status):
+        with pytest.raises(cms.PageError, match="status"):
+            call(status)
+    assert site.pages.get(page.id).status == cms.Page.STATUS_ON
+
+
+@pytest.mark.parametrize("value", [None, 1, "/p/"])
+def test_delete_given_no_page_object_says_what_it_takes(site, value):
+    # `site.pages.delete(p)` (DESIGN.md) given an id, a path or None raised AttributeError
+    # ("'int' object has no attribute 'id'"); now a PageError that says to pass the page
+    site.pages.add("basic-page", 1, "p", title="P")
+    with pytest.raises(cms.PageError, match="site.pages.get"):
+        site.pages.delete(value)
+    assert site.pages.get("/p/")
+
+
+@pytest.mark.parametrize("template", [None, 5.0])
+def test_add_given_no_template_says_what_it_takes(site, template):
+    # `site.pages.add(None, home)` raised AttributeError ("'NoneType' object has no attribute
+    # 'has_field'"); a template is a Template or its name (or id, as templates[...] reads it)
+    before = site.pages.count("include=all")
+    with pytest.raises(cms.CmsError, match="template"):
+        site.pages.add(template, 1, "x", title="X")
+    assert site.pages.count("include=all") == before
