@@ -545,6 +545,8 @@ class Page:
                 return self.STATUS_NAMES[status]
             except KeyError:
                 raise PageError(f"unknown status {status!r}; known: {', '.join(self.STATUS_NAMES)}") from None
+        if isinstance(status, bool) or not isinstance(status, int):
+            raise PageError(f"a status is a bit (Page.STATUS_HIDDEN ...) or its name, not {status!r}")
         return status
 
     def is_hidden(self) -> bool:

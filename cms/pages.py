@@ -34,10 +34,10 @@ from .hooks import Hookable, hookable
 from .page import MAX_ID, MAX_SORT, MIN_SORT, TRASH_ID, NullPage, Page, PageArray, id_of_digits
 from .raw import Asked, RawAnswer, RawFinder
 from .sanitizer import numbered_name
+from .templates import Template
 
 if TYPE_CHECKING:
     from .site import Site
-    from .templates import Template
 
 COLUMNS = ("p.id, p.parent_id, p.templates_id, p.name, p.status, p.sort, p.created, p.modified, "
            "p.created_users_id, p.modified_users_id, pp.path")
@@ -557,6 +557,8 @@ class Pages(Hookable):
         self.site.refresh_schema()          # a field another process added a second ago counts
         if isinstance(template, str):
             template = self.site.templates[template]
+        elif not isinstance(template, Template):
+            raise PageError(f"a page's template is a Template or its name, not {template!r}")
         # The parent is given to the constructor rather than through the `parent` setter (a
         # third of the cost of a bare page); a new page's _parent_before is never read.
         page = Page(self.site, template, parent_id=self.parent_id_of(parent))
@@ -1281,6 +1283,9 @@ class Pages(Hookable):
     @hookable
     def delete(self, page: Page, recursive: bool = False) -> int:
         """Delete a page for good (and with `recursive=True` its subtree); returns how many."""
+        if not isinstance(page, Page):
+            raise PageError(f"delete takes a page (site.pages.get({page!r}) gives it), "
+                            f"not {type(page).__name__}")
         if not page.id:
             raise PageError("cannot delete a page that does not exist")
         if page.status & (Page.STATUS_SYSTEM | Page.STATUS_SYSTEM_ID):
