@@ -139,3 +139,29 @@ def test_add_given_no_template_says_what_it_takes(site, template):
     with pytest.raises(cms.CmsError, match="template"):
         site.pages.add(template, 1, "x", title="X")
     assert site.pages.count("include=all") == before
+
+
+def a_second_later(site) -> None:
+    """What `Site.refresh_schema` sees once its second has passed (as webclient.schema_seen_now)."""
+    site._schema_seen = (0.0, site._schema_seen[1])
+
+
+def test_an_access_change_made_elsewhere_reaches_pages_loaded_before_it(site, tmp_path):
+    # DESIGN.md: access changes made by any process are seen by every running process within
+    # a second. A find saw them, but `page.viewable(user)` of a page loaded before answered
+    # by the access its template had then, for ever: the page held that Template object (the
+    # schema reload makes new ones), and the access questions never asked for a reload.
+    site.users.add_role("editor", permissions=["page-edit"])
+    site.users.add("ed", "a long passphrase", roles=["editor"])
+    site.templates.add("members", fields=["title"])
+    page = site.pages.add("members", 1, "club", title="Club")
+    guest, ed = site.users.get("guest"), site.users.get("ed")
+    assert page.viewable(guest) and not page.editable(ed)
+    other = cms.boot(site.db.url, site_dir=tmp_path)
+    try:
+        other.templates["members"].set_access(view=["superuser"], edit=["editor"])
+    finally:
+        other.close()
+    a_second_later(site)
+    assert not page.viewable(guest) and page.editable(ed)
+    assert not site.pages.get(page.id).viewable(guest)
