@@ -91,6 +91,12 @@ class AccessRules:
         # object (access_template) counts only while it is the same
         self.generation = 0
 
+    def schema_reloaded(self) -> None:
+        """The schema was read again (another process changed it): the access change it made
+        may have rewritten pages_access, so the governing templates kept on page objects are
+        read again."""
+        self.generation += 1
+
     # -- what governs a page ------------------------------------------------------------------
     @property
     def home_template_id(self) -> int:
@@ -100,9 +106,12 @@ class AccessRules:
         return self._home_template_id
 
     def access_template(self, page: Page) -> Template:
-        """The template whose roles decide access to `page` (its own, an ancestor's or home's)."""
-        if page.template.settings.get("use_roles"):
-            return page.template
+        """The template whose roles decide access to `page` (its own, an ancestor's or home's),
+        as the site holds it now: a page loaded before a schema reload holds the Template
+        object of its time, whose access another process may have changed since."""
+        own = self.site.templates.get(page.template.id) or page.template
+        if own.settings.get("use_roles"):
+            return own
         if not page.id:      # an unsaved page would be governed as its parent is
             return self.site.templates[self.governing_id(page.parent_id)]
         kept = page.__dict__.get("_governing")
@@ -144,8 +153,9 @@ class AccessRules:
             return True
         if not page:
             return False
+        self.site.refresh_schema()      # another process's access change counts within a second
         if permission == "page-create":
-            return self.may_create(grants, page.template)
+            return self.may_create(grants, self.site.templates.get(page.template.id) or page.template)
         template = self.access_template(page)
         settings = template.settings
         if permission == VIEW:

@@ -143,6 +143,8 @@ class Site(SiteHooks):
     def load_schema(self) -> None:
         self.fields.load()
         self.templates.load()
+        if "users" in self.__dict__:      # made on first use: no page held a governing template before
+            self.users.access.schema_reloaded()
         self._schema_seen = (time.monotonic(), schema.get_meta(self, SCHEMA_STAMP))
 
     def _schema_rolled_back(self) -> None:
