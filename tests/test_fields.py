@@ -342,6 +342,21 @@ def test_adding_a_field_that_exists_keeps_it_and_warns_of_other_settings(site):
     assert first.id == again.id
 
 
+def test_design_mds_example_field_added_beside_tasker_returns_the_field_tasker_keeps(site):
+    """DESIGN.md's `site.fields.add("task_state", "Integer", min=0, max=10)` on a site whose
+    Tasker keeps that field (an Integer read from its own table) returns the field, as adding
+    any existing field of the same type does, where it said "exists already as KeptInteger";
+    another type is still refused."""
+    site.modules.get("Tasker")
+    kept = site.fields.get("task_state")
+    assert site.fields.add("task_state", "Integer", min=0, max=10) is kept
+    assert not site.notices.warnings()
+    with pytest.raises(cms.ValidationError, match="exists already as KeptInteger, not Text"):
+        site.fields.add("task_state", "Text")
+    with pytest.raises(cms.ValidationError, match="exists already as KeptInteger, not Float"):
+        site.fields.add("task_state", "Float")
+
+
 def test_field_in_use_cannot_be_deleted(site):
     site.fields.add("body", "Textarea")
     site.templates.add("doc", fields=["title", "body"])
