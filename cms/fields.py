@@ -11,7 +11,7 @@ import re
 from typing import TYPE_CHECKING, Any, Iterator
 
 from .errors import ValidationError
-from .fieldtypes import Fieldtype, get_fieldtype, has_lone_surrogate
+from .fieldtypes import Fieldtype, get_fieldtype, has_lone_surrogate, kept_as
 from .page import Page
 
 if TYPE_CHECKING:
@@ -141,7 +141,8 @@ class Fields:
         checked_label(name, label)
         existing = self.get(name)
         if existing is not None:
-            if existing.type is not fieldtype:
+            # a module's kept field (Tasker's task_state, a KeptInteger) is one of its base type
+            if existing.type is not fieldtype and not kept_as(existing.type, fieldtype):
                 raise ValidationError(f"field {name!r} exists already as {existing.type.name}, "
                                       f"not {type}", field=name, value=type, rule="exists")
             kept = {key: existing.settings.get(key) for key in given

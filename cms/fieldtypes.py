@@ -727,6 +727,12 @@ class Kept:
         """The module makes the view that stands in for the table."""
 
 
+def kept_as(kept: Fieldtype, base: Fieldtype) -> bool:
+    """Whether `kept` is a module's kept variant of the type `base` (KeptInteger of Integer),
+    which reads, compares and sorts as it."""
+    return isinstance(kept, Kept) and type(base) in type(kept).__bases__
+
+
 class KeptInteger(Kept, Integer):
     name = "KeptInteger"
 
