@@ -232,6 +232,16 @@ class Template:
     def __str__(self) -> str:
         return self.name
 
+    def __eq__(self, other: object) -> bool:
+        """`page.template == "basic-page"` compares the name, as ProcessWire's
+        `$page->template == 'basic-page'` does (its Template is its name as text); two
+        templates are equal only as the same object."""
+        if isinstance(other, str):
+            return self.name == other
+        return self is other
+
+    __hash__ = object.__hash__
+
 
 class Templates:
     """The site's templates: `add`, `get` by name or id, iteration."""

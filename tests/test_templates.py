@@ -127,3 +127,12 @@ def test_a_template_held_across_other_changes_still_changes_the_registry(docs):
     assert site.templates.get("early").field_names == ["title", "rank"]
     early.add_field("body")
     assert site.templates.get("early").has_field("body") and early.has_field("body")
+
+
+def test_a_template_equals_its_name_as_processwires_does(site):
+    """`$page->template == 'basic-page'` is how ProcessWire code asks a page's template."""
+    page = site.pages.add("basic-page", 1, "about", title="About")
+    assert page.template == "basic-page" and page.template != "home"
+    assert page.template == site.templates["basic-page"] and page.template != site.templates["home"]
+    assert "basic-page" == page.template and str(page.template) == "basic-page"
+    assert len({site.templates["home"], site.templates["basic-page"], site.templates["home"]}) == 2
