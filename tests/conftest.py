@@ -1,7 +1,8 @@
 """Shared fixtures: a freshly booted site per test on the engine named by $CMS_TEST_DB.
 
 CMS_TEST_DB=sqlite (default), postgresql or mariadb. The server engines use the database in
-$CMS_TEST_PG_URL / $CMS_TEST_MARIADB_URL (defaults: the local test servers); each test starts
+$CMS_TEST_PG_URL / $CMS_TEST_MARIADB_URL (defaults: the local test servers; under `-n`, one
+database per worker beside it: worker_database); each test starts
 from an empty database, or, when it takes `site`, from one holding a freshly booted site's
 rows (put back in one round trip: server_snapshot.py). An engine that was asked for and
 cannot connect fails the run: it is never skipped.
@@ -11,6 +12,7 @@ from __future__ import annotations
 import os
 import sys
 from pathlib import Path
+from urllib.parse import urlsplit, urlunsplit
 
 import pytest
 from hypothesis import HealthCheck, settings
@@ -21,10 +23,42 @@ from cms.db import connect
 
 ROOT = Path(__file__).resolve().parent.parent
 ENGINE = os.environ.get("CMS_TEST_DB", "sqlite")
+
+
+def worker_database(url: str) -> str:
+    """The database of this pytest-xdist worker (`-n 2`: gw0, gw1 ...) on a server engine,
+    beside the one named (`test` -> `test_gw0`), made when missing: each test empties its
+    database, so two workers on one would empty each other's. Without xdist, `url` itself."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "")
+    if not worker:
+        return url
+    parts = urlsplit(url)
+    name = f"{parts.path.lstrip('/')}_{worker}"
+    if parts.scheme.startswith("postgres"):
+        import psycopg2
+        conn = psycopg2.connect(url)
+        conn.autocommit = True
+        with conn.cursor() as cursor:
+            cursor.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,))
+            if cursor.fetchone() is None:
+                cursor.execute(f'CREATE DATABASE "{name}"')
+        conn.close()
+    else:
+        import pymysql
+        conn = pymysql.connect(host=parts.hostname, port=parts.port or 3306, user=parts.username,
+                               password=parts.password or "")
+        with conn.cursor() as cursor:
+            cursor.execute(f"CREATE DATABASE IF NOT EXISTS `{name}`")
+        conn.close()
+    return urlunsplit(parts._replace(path="/" + name))
+
+
 SERVER_URLS = {
     "postgresql": os.environ.get("CMS_TEST_PG_URL", "postgresql://postgres@127.0.0.1:5432/test"),
     "mariadb": os.environ.get("CMS_TEST_MARIADB_URL", "mysql://root@127.0.0.1:3306/test"),
 }
+if ENGINE in SERVER_URLS:
+    SERVER_URLS[ENGINE] = worker_database(SERVER_URLS[ENGINE])
 
 settings.register_profile("ci", max_examples=40, deadline=None,
                           suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
