@@ -369,12 +369,13 @@ def test_connections_killed_again_and_again_mid_import_lose_and_double_no_row(ta
     assert "failed" not in "\n".join(tasker.get_log(task))
 
 
-def serving(worker_env, tmp_path, port: int, name: str):
-    """`python run.py serve` on `port` of this helper's range, once it answers: (process, a
-    client logged in as the superuser alice)."""
+def serving(worker_env, tmp_path, name: str):
+    """`python run.py serve` on a free port, once it answers: (process, a client logged in as
+    the superuser alice)."""
     import types
 
-    from webclient import PASSWORD, Client
+    from webclient import PASSWORD, Client, free_port
+    port = free_port()
     server = start(worker_env, tmp_path, "serve", "--host", "127.0.0.1", "--port", str(port),
                    name=name)
     client = Client(types.SimpleNamespace(port=port))
@@ -401,13 +402,13 @@ def test_a_kill_from_the_api_across_a_server_restart_and_a_dead_step_reads_once_
     tasker.site.users.add("alice", PASSWORD)
     tasker.site.modules.save_config("Tasker", enable_lazy_cron=0)
     task, worker = started_step(tasker, worker_env, tmp_path, "Killed from the API")
-    server, client = serving(worker_env, tmp_path, 9400, "serve")
+    server, client = serving(worker_env, tmp_path, "serve")
     try:
         answer = client.api("kill", task.id)
         assert answer.status == 200 and answer.json()["status"], answer
         client.close()
         stop_process(server)
-        server, client = serving(worker_env, tmp_path, 9401, "serve-again")
+        server, client = serving(worker_env, tmp_path, "serve-again")
         os.kill(step_pid(tasker, task), signal.SIGKILL)
         assert wait_for(lambda: row(tasker, task)[1] == 0, 15), output(tmp_path)
         page = client.get(f"/admin/tasks/{task.id}/").text
@@ -436,7 +437,7 @@ def test_a_run_now_step_outlives_no_server_killed_under_it(tasker, worker_env, t
     tasker.site.modules.save_config("Tasker", enable_lazy_cron=0, ajax_timeout=20)
     started = tmp_path / "started"
     task = add_task(tasker, "stubborn", "Run now", {"seconds": 3600, "started": str(started)})
-    server, client = serving(worker_env, tmp_path, 9402, "serve")
+    server, client = serving(worker_env, tmp_path, "serve")
     token = client.token()
 
     def run_now() -> None:

@@ -7,7 +7,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import time
 from pathlib import Path
@@ -15,14 +14,9 @@ from pathlib import Path
 import pytest
 from conftest import PYTHON, ROOT
 from test_browser import CHROMIUM, CHROMIUM_ARGS, shot
+from webclient import free_port
 
 pytestmark = pytest.mark.browser
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def start_demo(folder: Path, port: int) -> tuple[subprocess.Popen, str]:

@@ -1140,6 +1140,7 @@ def restart_server():
 
 
 @pytest.mark.slow
+@pytest.mark.restarts_server
 @pytest.mark.skipif(ENGINE == "sqlite", reason="SQLite has no server to restart")
 def test_runners_reconnect_after_the_server_restarts_and_lose_nothing(tasker, worker_env, tmp_path):
     site = tasker.site

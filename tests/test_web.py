@@ -12,6 +12,7 @@ import pytest
 from webclient import (
     PASSWORD,
     Client,
+    free_port,
     make_task,
     prepare_site,
     running_server,
@@ -959,13 +960,6 @@ def test_an_idle_connection_is_closed_before_the_next_request(web_site, db_url, 
         for _ in range(3):
             assert visitor.get("/").status == 200
         visitor.close()
-
-
-def free_port() -> int:
-    import socket
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        return probe.getsockname()[1]
 
 
 def stopped_output(process, timeout: float = 30) -> str:

@@ -9,6 +9,7 @@ import contextlib
 import http.client
 import json
 import re
+import socket
 import textwrap
 from html.parser import HTMLParser
 from pathlib import Path
@@ -17,6 +18,14 @@ from urllib.parse import urlencode
 
 import cms
 from cms.web.server import Server
+
+
+def free_port() -> int:
+    """A port of the loopback interface no one listens on now (the OS picks it): a test's own
+    server, where a fixed number collided with another suite's running beside it."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
 
 PASSWORD = "correct-horse-battery"
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
