@@ -389,6 +389,12 @@ class Database:
         """True for errors where running the whole transaction again is safe (deadlocks)."""
         return False
 
+    def is_lock_timeout(self, exc: BaseException) -> bool:
+        """True for a wait for another session's lock that ran out (PostgreSQL's lock_timeout,
+        MariaDB's innodb_lock_wait_timeout): transient, so `is_retryable`, but `retry` does not
+        run it again, as another attempt would wait as long for a lock held as long."""
+        return False
+
     def is_disconnect(self, exc: BaseException) -> bool:
         """True when the connection itself is gone (server restarted)."""
         return (isinstance(exc, (peewee.InterfaceError, peewee.OperationalError))
@@ -398,14 +404,16 @@ class Database:
         """Run `fn` (which opens its own transaction), again after a deadlock or lost connection.
 
         Only at the top level: inside an outer transaction the work already done would be lost,
-        so there the error is raised for the outermost caller to retry.
+        so there the error is raised for the outermost caller to retry. A lock wait that ran
+        out is raised at once (`is_lock_timeout`): run again, a step's end waited six times
+        the lock timeout for a row another session held for long.
         """
         for attempt in range(attempts):
             try:
                 return fn()
             except (peewee.OperationalError, peewee.InterfaceError, peewee.InternalError) as exc:
                 last = attempt == attempts - 1
-                if self.pw.in_transaction() or last:
+                if self.pw.in_transaction() or last or self.is_lock_timeout(exc):
                     raise
                 if self.is_retryable(exc):
                     time.sleep(random.uniform(0.005, 0.05) * (attempt + 1))

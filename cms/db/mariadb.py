@@ -19,7 +19,8 @@ from pymysql.constants import CLIENT
 from ..errors import DatabaseError
 from .server import DeferringPeewee, ServerDatabase
 
-RETRYABLE = {1213, 1205}          # deadlock, lock wait timeout
+LOCK_WAIT_TIMEOUT = 1205
+RETRYABLE = {1213, LOCK_WAIT_TIMEOUT}          # deadlock, lock wait timeout
 DISCONNECTED = {2006, 2013, 2003, 2055, 0}
 
 
@@ -75,6 +76,9 @@ class MariaDatabase(ServerDatabase):
 
     def is_retryable(self, exc: BaseException) -> bool:
         return self._errno(exc) in RETRYABLE
+
+    def is_lock_timeout(self, exc: BaseException) -> bool:
+        return self._errno(exc) == LOCK_WAIT_TIMEOUT
 
     def is_disconnect(self, exc: BaseException) -> bool:
         return self._errno(exc) in DISCONNECTED or isinstance(exc, peewee.InterfaceError)

@@ -24,6 +24,7 @@ import peewee
 from .server import DeferringPeewee, ServerDatabase
 
 MAX_PREPARED_WRITES = 64     # distinct deferred writes prepared per connection
+LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout ran out (or NOWAIT found the row locked)
 
 
 class _Prepared(threading.local):
@@ -138,7 +139,10 @@ class PostgresqlDatabase(ServerDatabase):
 
     def is_retryable(self, exc: BaseException) -> bool:
         code = getattr(self.driver_error(exc), "pgcode", None)
-        return code in ("40001", "40P01", "55P03")
+        return code in ("40001", "40P01", LOCK_NOT_AVAILABLE)
+
+    def is_lock_timeout(self, exc: BaseException) -> bool:
+        return getattr(self.driver_error(exc), "pgcode", None) == LOCK_NOT_AVAILABLE
 
     def is_disconnect(self, exc: BaseException) -> bool:
         if self.is_retryable(exc):

@@ -188,7 +188,12 @@ class ServerDatabase(Database):
 
     @staticmethod
     def driver_error(exc: BaseException) -> BaseException:
-        """The driver's own exception behind peewee's wrapper."""
+        """The driver's own exception behind peewee's wrapper (peewee 4 keeps it as `orig`
+        and drops it from `args`: read from `args`, PostgreSQL's error codes were never seen,
+        and no deadlock there was retried)."""
+        orig = getattr(exc, "orig", None)
+        if isinstance(orig, BaseException):
+            return orig
         if exc.args and isinstance(exc.args[0], BaseException):
             return exc.args[0]
         return exc.__cause__ or exc
