@@ -75,6 +75,13 @@ TRASH_NAME = re.compile(r"^(\d+)\.(\d+)\.(-?\d+)_(.+)$")
 MAX_NAME = 128          # the sanitizer's limit and the column's
 
 
+def empty_selector(selector: Any) -> bool:
+    """PHP's empty() of a selector, which ProcessWire's find, findOne, get and count ask
+    before anything else: None, "", "0", 0 and an empty list are no selector at all."""
+    return selector is None or selector == [] or (
+        not isinstance(selector, bool) and isinstance(selector, (str, int)) and selector in ("", "0", 0))
+
+
 def titled(page: Page) -> str:
     """` (“Title”)` after a page's number or trash path in a refusal, for a page the acting
     user may view: the trash lists pages by title, and "its old parent 20054" named none."""
@@ -223,12 +230,12 @@ class Pages(Hookable):
         Like ProcessWire's get(), hidden, unpublished and trashed pages are found too, and an
         include= in the selector does not narrow that (`get("name=x, include=hidden")` finds an
         unpublished x, as there); use `find_one()` for the status filtering of `find()`. A path
-        may be followed by options (`"/about/, include=all"`). An empty key ("", 0) is no page,
-        as there (PHP's empty()), not the first page of an empty selector.
+        may be followed by options (`"/about/, include=all"`). An empty key (None, "", "0", 0,
+        []) is no page, as there (PHP's empty()), not the first page of an empty selector.
         """
         if isinstance(key, bool):
             raise TypeError("pages.get() takes an id, a path or a selector, not a bool")
-        if key == "":
+        if empty_selector(key):
             return NullPage(self.site)
         if isinstance(key, int):
             if not 0 < key <= MAX_ID:        # no page has it: SQLite cannot even bind it
@@ -348,7 +355,7 @@ class Pages(Hookable):
         With `enforce_access` the acting user's view access holds even where the selector says
         `check_access=0` or `include=all`: for a selector a user typed (the admin's Find).
         """
-        if selector == "" and base is None:
+        if base is None and empty_selector(selector):
             # ProcessWire's PagesLoader::findShortcut: an empty selector finds nothing
             return PageArray([], 0, 0, None)
         result = self.site.selectors.select(selector, base=base, enforce_access=enforce_access,
@@ -363,7 +370,7 @@ class Pages(Hookable):
         asks, unless it is unpublished too and theirs to edit) is given only where the first
         include= the selector names is all, or its first check_access= is 0, or its first
         include= is unpublished for a page they could view were it published."""
-        if selector == "" and base is None:
+        if base is None and empty_selector(selector):
             return NullPage(self.site)      # ProcessWire's findOne(""): nothing to find
         engine = self.site.selectors
         pages = self.get_many(engine.select(selector, base=base, one=True).ids[:1])
@@ -413,7 +420,7 @@ class Pages(Hookable):
         return RawFinder(self).find(selector, fields, indexed=indexed, flat=flat, nulls=nulls)
 
     def count(self, selector: str = "", *, base: str | None = None) -> int:
-        if selector == "" and base is None:
+        if base is None and empty_selector(selector):
             # ProcessWire's count(""): every page, of any status; but only those the acting
             # user may view (DESIGN: count honours view access), so a guest learns no more
             selector = "include=all, check_access=1"

@@ -118,11 +118,11 @@ class SelectorEngine:
         # Fields, templates and access another process changed count within a second here,
         # in a worker or a script as in a web request (Site.refresh_schema asks at most that often).
         self.site.refresh_schema()
+        if selector is not None and not isinstance(selector, str):
+            raise SelectorError(f"a selector is a string, not {type(selector).__name__}")
         planned = self._plans.get((selector, base, find_all))
         if planned is not None and planned.current(self.site):
             return planned
-        if selector is not None and not isinstance(selector, str):
-            raise SelectorError(f"a selector is a string, not {type(selector).__name__}")
         text = selector or ""
         expanded = shorthand(text, self.site.sanitizer.page_name)
         planner = Planner(self.site)
