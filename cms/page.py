@@ -101,6 +101,9 @@ class Page:
         if name.startswith("__"):
             raise AttributeError(name)
         template = object.__getattribute__(self, "_template")
+        if template is not None and not template.has_field(name):
+            # hasattr() and templates' optional fields come here too: not asked every time
+            template = self._current_template(force=False)
         if template is None or not template.has_field(name):
             raise AttributeError(f"{type(self).__name__} has no attribute or field {name!r}"
                                  + (f" (template {template.name} has fields: "
@@ -158,6 +161,19 @@ class Page:
             return found.held_by(self, name, partial=visitor and len(found) < len(value or ()))
         return field.type.blank(field) if value is None else value
 
+    def _current_template(self, force: bool = True) -> Template:
+        """The page's template as stored now (unforced: as known within the site's schema
+        check, a second), for a field it lacks: another process may have added the field
+        since this page was loaded, with the template object of then (a worker's step)."""
+        if force:
+            self.site.refresh_schema(0)
+        else:
+            self.site.refresh_schema()
+        current = self.site.templates.get(self._template.id)
+        if current is not None and current is not self._template:
+            object.__setattr__(self, "_template", current)
+        return self._template
+
     def _stored(self, name: str) -> Any:
         """A field's value as this object holds it (ids for a Page field), read on first use."""
         values = self._values
@@ -189,7 +205,7 @@ class Page:
 
     def set(self, name: str, value: Any) -> Page:
         """Check and set a field's value (saved by `save()`); raises ValidationError when invalid."""
-        if not self._template.has_field(name):
+        if not self._template.has_field(name) and not self._current_template().has_field(name):
             raise PageError(f"template {self._template.name!r} has no field {name!r}; fields: "
                             f"{', '.join(self._template.field_names)}")
         field = self.site.fields[name]
