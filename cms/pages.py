@@ -32,6 +32,7 @@ from .fields import TITLE, Field
 from .fieldtypes import has_lone_surrogate
 from .hooks import Hookable, hookable
 from .page import MAX_ID, MAX_SORT, MIN_SORT, TRASH_ID, NullPage, Page, PageArray, id_of_digits
+from .pagestream import PageStream
 from .raw import Asked, RawAnswer, RawFinder
 from .sanitizer import numbered_name
 from .templates import Template
@@ -426,17 +427,12 @@ class Pages(Hookable):
             selector = "include=all, check_access=1"
         return self.site.selectors.count(selector, base=base)
 
-    def find_many(self, selector: str = "", *, base: str | None = None, chunk: int = 500) -> Iterator[Page]:
-        """Stream matching pages in chunks: memory stays flat however many there are."""
-        batch: list[int] = []
-        for page_id in self.site.selectors.iter_ids(selector, base=base, chunk=chunk,
-                                                    page_num=pagination.page_num()):
-            batch.append(page_id)
-            if len(batch) >= chunk:
-                yield from self.get_many(batch)
-                batch = []
-        if batch:
-            yield from self.get_many(batch)
+    def find_many(self, selector: str = "", *, base: str | None = None, chunk: int = 500) -> PageStream:
+        """The matching pages read in chunks as they are iterated, as ProcessWire's findMany():
+        memory stays flat however many there are; len() and `.total` count them (PageStream)."""
+        if chunk < 1:
+            raise ValueError("chunk must be 1 or more")
+        return PageStream(self, self.site.selectors.plan(selector, base), chunk, pagination.page_num())
 
     def num_children(self, page_id: int) -> int:
         return self.db.scalar("SELECT COUNT(*) FROM pages WHERE parent_id = ?", (page_id,)) or 0
