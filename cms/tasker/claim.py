@@ -84,6 +84,8 @@ class ClaimAhead:
         self._lock = threading.Lock()
         self._closed = False              # the runner has stopped reading the queue
         self._since = 0.0                 # when the queue's oldest claim was kept (monotonic)
+        self._hand_backs = 0              # hand-backs the heartbeat began (`giving_back`)
+        self._handing = 0                 # ... and has not finished
 
     def take(self, count: int = 1) -> None:
         """Claim up to `count` more tasks (uncommitted until `keep`)."""
@@ -129,6 +131,31 @@ class ClaimAhead:
         with self._lock:
             queue, self._queue = self._queue, []
         return queue
+
+    def hand_back(self) -> list[Claim]:
+        """Empty the queue for the heartbeat to give back; it calls `handed_back` when done."""
+        with self._lock:
+            queue, self._queue = self._queue, []
+            if queue:
+                self._hand_backs += 1
+                self._handing += 1
+        return queue
+
+    def handed_back(self) -> None:
+        with self._lock:
+            self._handing -= 1
+
+    def hand_backs(self) -> int:
+        """A mark for `giving_back`: taken before the runner looks for its next claim."""
+        return self._hand_backs
+
+    def giving_back(self, mark: int) -> bool:
+        """Whether the heartbeat began giving claims back since `mark`, or still is: their
+        tasks, claimed until their release commits, were not there for a claim meanwhile,
+        so a runner that stops when it finds nothing to claim looks again first (else it
+        ended, and those tasks waited, ready, for the next run)."""
+        with self._lock:
+            return self._handing > 0 or self._hand_backs != mark
 
     def close(self) -> list[Claim]:
         """The runner stops: empty the queue for good (the claims to give back); what the

@@ -221,20 +221,25 @@ class Heartbeat:
         it cannot give back now (SQLite's write lock held by the step) go back in the queue
         for the next tick, or, if the runner stopped meanwhile, are given back waiting for the
         lock: nobody would read them there."""
-        claims = ahead.drain()
-        for n, claim in enumerate(claims):
-            try:
-                release(self.tasker, claim, timeout=0.3)
-            except Exception as exc:
-                if not isinstance(exc, DatabaseBusy):
-                    log.warning("giving back the claim of task %s failed: %s", claim.task_id, exc)
-                for left in ahead.requeue(claims[n:]):
-                    try:
-                        release(self.tasker, left)
-                    except Exception as again:     # the reaper's, at its lease's end
-                        log.warning("giving back the claim of task %s failed: %s",
-                                    left.task_id, again)
-                return
+        claims = ahead.hand_back()
+        if not claims:
+            return
+        try:
+            for n, claim in enumerate(claims):
+                try:
+                    release(self.tasker, claim, timeout=0.3)
+                except Exception as exc:
+                    if not isinstance(exc, DatabaseBusy):
+                        log.warning("giving back the claim of task %s failed: %s", claim.task_id, exc)
+                    for left in ahead.requeue(claims[n:]):
+                        try:
+                            release(self.tasker, left)
+                        except Exception as again:     # the reaper's, at its lease's end
+                            log.warning("giving back the claim of task %s failed: %s",
+                                        left.task_id, again)
+                    return
+        finally:
+            ahead.handed_back()
 
     def _drop_connection(self) -> None:
         try:

@@ -146,6 +146,7 @@ class Executor:
             claim = None
             try:
                 settings = self.refresh_settings()
+                mark = self.ahead.hand_backs()
                 claim = self.ahead.pop()
                 if claim is None or self.stopping:      # no next step in the open batch
                     tasker.runner.end_batch()
@@ -176,6 +177,9 @@ class Executor:
                 break
             if claim is None:
                 if config.until_idle:
+                    if self.ahead.giving_back(mark):     # their tasks come back: claim again
+                        self._sleep(0.02)
+                        continue
                     wait = self._due_within_time(tasker, asked)
                     if wait is None:
                         return EXIT_DONE
