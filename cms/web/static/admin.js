@@ -454,10 +454,10 @@
     heardChanges = [];
   }
 
-  // The task list's filter counts follow the rows the list updates live: a row that moves
-  // from one state to another moves one from its old count to its new one; a row dropped
-  // (trashed: `to` null) takes one from its state's count and from all, a row come in
-  // (`from` null) adds one to both.
+  // The task list's filter counts follow the rows the list updates live, between the polls
+  // that bring them all (showCounts): a row that moves from one state to another moves one
+  // from its old count to its new one; a row dropped (trashed: `to` null) takes one from its
+  // state's count and from all, a row come in (`from` null) adds one to both.
   function countChange(from, to) {
     if (from === to) { return; }
     var changes = !from ? [[to, 1], ["all", 1]] : to ? [[from, -1], [to, 1]] : [[from, -1], ["all", -1]];
@@ -470,6 +470,15 @@
     var was = !!before && before.getAttribute("data-scheduled") === "1";
     var is = !!after && after.getAttribute("data-scheduled") === "1";
     if (was !== is) { addToCount("scheduled", is ? 1 : -1); }
+  }
+
+  // The counts a poll brought, read with the rows' statuses it brought: they replace those
+  // the rows' changes moved (the same, unless a task not shown changed).
+  function showCounts(counts) {
+    Object.keys(counts).forEach(function (key) {
+      var count = document.querySelector('.filters [data-count-state="' + key + '"]');
+      if (count) { count.textContent = String(counts[key]); }
+    });
   }
 
   function addToCount(key, change) {
@@ -529,16 +538,22 @@
 
   // Every row of the list in one request every 2 s (one query on the server), so a task
   // started, suspended or finished anywhere shows within a round; the list's URL goes with
-  // them, and the rows its page lacks (tasks created, or come into its filter) come back.
+  // them, and the rows its page lacks (tasks created, or come into its filter) come back,
+  // and, every round or every few (data-counts-every: a search costs more), the counts of
+  // its filter links, which tasks the page does not show move too.
   function pollList(table) {
     var listed = encodeURIComponent(table.getAttribute("data-list") || "/admin/tasks/");
+    var countsEvery = Number(table.getAttribute("data-counts-every")) || 1;
+    var rounds = 0;
     function round() {
       var ids = [];
       table.querySelectorAll(".task-status").forEach(function (status) {
         ids.push(status.getAttribute("data-task-id"));
       });
       if (document.hidden) { setTimeout(round, 3000); return; }
-      fetch("/admin/tasks/statuses?ids=" + ids.join(",") + "&list=" + listed, {
+      rounds += 1;
+      var counts = rounds % countsEvery === 0 ? "&counts=1" : "";
+      fetch("/admin/tasks/statuses?ids=" + ids.join(",") + "&list=" + listed + counts, {
         headers: {"Accept": "application/json"}, credentials: "same-origin", cache: "no-store"
       }).then(function (response) { return response.json(); }).then(function (data) {
         if (!data.status) { return; }
@@ -549,6 +564,7 @@
         });
         data.gone.forEach(function (id) { showStatus(String(id), {status: true, status_html: ""}); });
         if (data.rows) { addRows(table, fromHtml(data.rows), data.order); }
+        if (data.counts) { showCounts(data.counts); }
         sayChanges();
       }).catch(function () {}).then(function () { setTimeout(round, 2000); });
     }
