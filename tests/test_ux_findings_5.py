@@ -70,6 +70,31 @@ def test_the_list_s_poll_brings_the_counts_its_filter_links_show(site, superuser
     assert every["all"] == 4 and every["2"] == 2
 
 
+def test_the_list_s_poll_names_the_rows_that_left_its_filter(site, superuser):
+    """With a state filter, a row whose task left that state stayed, looking like the rows
+    that still matched, until a reload. The poll names them (`left`): rows shown whose task
+    no longer matches the list's filter, not rows merely pushed to the next page by newer
+    tasks, and none in a list of every task."""
+    tasker = site.modules.get("Tasker")
+    oldest = make_task(site, "Import the dictionary", target=2)
+    leaving = make_task(site, "Import the thesaurus", target=2)
+    newest = make_task(site, "Import the atlas", target=2)
+    tasker.activate_task(leaving)
+    answer = poll(superuser, [oldest.id, leaving.id, newest.id], "/admin/tasks/?state=waiting&start=1")
+    assert answer["order"] == [oldest.id]                 # `newest` is on the page before now
+    assert answer["left"] == [leaving.id]
+    assert poll(superuser, [leaving.id], "/admin/tasks/?state=active&q=Import")["left"] == []
+    assert poll(superuser, [leaving.id, oldest.id], "/admin/tasks/?q=Import")["left"] == []
+    assert poll(superuser, [leaving.id, oldest.id], "/admin/tasks/")["left"] == []
+    later = scheduled_task(site, "Import at night")
+    assert poll(superuser, [later.id, leaving.id], "/admin/tasks/?state=scheduled")["left"] == [leaving.id]
+
+
+def row_ids(page) -> list[str]:
+    """The task ids of the list's rows, top to bottom."""
+    return page.locator("#task-list tbody tr").evaluate_all("rows => rows.map(r => r.dataset.taskId)")
+
+
 def count_of(page, key: str) -> str:
     return page.locator(f'.filters [data-count-state="{key}"]').inner_text()
 
@@ -112,3 +137,72 @@ def test_the_counts_follow_tasks_the_list_does_not_show_on_page_2_of_a_search(we
     live = {key: count_of(page, key) for key in ("all", "1", "scheduled", "2", "3", "4", "5")}
     page.reload()
     assert live == {key: count_of(page, key) for key in live}            # what a reload shows
+
+
+@pytest.mark.browser
+def test_a_row_that_leaves_the_list_s_filter_says_so_and_stays_until_a_reload(web_site, page):
+    """The active tasks' list: a task finished elsewhere, and its row went on among the
+    active ones, looking like them, until a reload. It now stays where it is (not moved from
+    under the pointer) and says, to the eye and to a screen reader, that it is no longer
+    active and leaves the list at the next reload; back in the filter, it says so no more."""
+    tasker = web_site.modules.get("Tasker")
+    done = make_task(web_site, "Import the dictionary", target=2)
+    still = make_task(web_site, "Import the thesaurus", target=2)
+    tasker.activate_task(done)
+    tasker.activate_task(still)
+    log_in(page)
+    page.goto(page.base + "/admin/tasks/?state=active")
+    page.evaluate("""() => {
+        const live = document.getElementById('tasks-announce');
+        window.said = [];
+        new MutationObserver(() => said.push(live.textContent))
+            .observe(live, {childList: true, characterData: true, subtree: true});
+    }""")
+    row = page.locator(f'#task-list tr[data-task-id="{done.id}"]')
+    note = row.locator(".left-note")
+    order = row_ids(page)
+    finish(web_site, done)
+    note.wait_for(timeout=15000)
+    assert note.inner_text() == "No longer active: it leaves this list at the next reload."
+    assert "left-filter" in row.get_attribute("class")
+    assert row_ids(page) == order
+    assert page.locator(f'#task-list tr[data-task-id="{still.id}"] .left-note').count() == 0
+    trash = row.get_by_role("button", name="Trash Import the dictionary")
+    assert trash.get_attribute("aria-describedby") == note.get_attribute("id")
+    page.wait_for_function("() => said.length > 0")
+    assert page.evaluate("said") == ["Import the dictionary: finished, no longer active"]
+    tasker.activate_task(done)                                             # active again
+    note.wait_for(state="detached", timeout=15000)
+    assert "left-filter" not in (row.get_attribute("class") or "")
+    assert trash.get_attribute("aria-describedby") is None
+    finish(web_site, done)
+    note.wait_for(timeout=15000)
+    page.reload()
+    assert row_ids(page) == [str(still.id)]
+
+
+@pytest.mark.browser
+def test_a_keyboard_user_keeps_the_focus_on_a_row_that_leaves_the_filter(web_site, page):
+    """Tabbed to Trash on a waiting task's row of page 2 of a search, then the task is
+    activated elsewhere: the row is marked as no longer waiting and the focus stays on its
+    Trash, which a screen reader now reads with the note."""
+    with web_site.transaction():
+        first = [make_task(web_site, f"Import part {n}", target=n + 2) for n in range(50)][0]
+    log_in(page)
+    page.goto(page.base + "/admin/tasks/?state=waiting&q=part&start=50")
+    assert page.locator("#task-list tbody tr").count() == 0           # 50 a page: none on page 2
+    late = make_task(web_site, "Import part 50", target=2)             # page 1 pushes part 0 here
+    row = page.locator(f'#task-list tr[data-task-id="{first.id}"]')
+    row.wait_for(timeout=15000)
+    trash = row.locator('button[value="trash"]')
+    trash.focus()
+    web_site.modules.get("Tasker").activate_task(first)
+    row.locator(".left-note").wait_for(timeout=15000)
+    assert row.locator(".task-status").get_attribute("data-state") == "1"
+    described = page.evaluate("""() => {
+        const id = document.activeElement.getAttribute('aria-describedby');
+        return [document.activeElement.value, document.activeElement.closest('tr').dataset.taskId,
+                id && document.getElementById(id).textContent];
+    }""")
+    assert described == ["trash", str(first.id), "No longer waiting: it leaves this list at the next reload."]
+    assert page.locator(f'#task-list tr[data-task-id="{late.id}"]').count() == 0
