@@ -8,8 +8,9 @@ a parameter; the state counts are then those of the matches).
 It reads each task's title, state, progress and log counters (one query for the page's rows:
 Tasker.get_statuses), never its task_data or log. Progress bars and states update live
 through the list's poll (`/admin/tasks/statuses`, every row in one query), whoever runs the
-tasks, the tasks that come into the list's page after it was opened are added by it, and
-the filter counts follow every task, shown or not.
+tasks, the tasks that come into the list's page after it was opened are added by it (a row
+whose task leaves its filter stays, marked, until a reload), and the filter counts follow
+every task, shown or not.
 
 Actions are POSTs with the CSRF token: the admin's script sends them to the API and swaps in
 the new status; without a script the form posts to `/admin/tasks/<id>/action` and comes back.
@@ -80,20 +81,25 @@ def search_match(q: str) -> str:
     return f"title|task_module|task_method%={selector_quoted(q)}" if q else ""
 
 
+def filter_selector(state: int | str | None, q: str = "") -> str:
+    """The selector part of the list's search and state filter ("" for every task); every
+    part comes from a fixed set, an int, the time now or the quoted search. `state` is a
+    state's number or SCHEDULED."""
+    parts = [search_match(q)] if q else []
+    if state == SCHEDULED:
+        parts.append(scheduled_selector())
+    elif state is not None:
+        parts.append(f"task_state={state}")
+    return ", ".join(parts)
+
+
 def list_selector(state: int | str | None, sort: str, direction: str, start: int,
                   q: str = "") -> str:
-    """The selector of one page of the list; every part comes from a fixed set, an int, the
-    time now or the quoted search. `state` is a state's number or SCHEDULED."""
+    """The selector of one page of the list: its filter, its order and its page."""
     order = ("-" if direction == "desc" else "") + SORTS[sort]
-    parts = [f"sort={order}", f"sort={'-' if direction == 'desc' else ''}id",
+    parts = [filter_selector(state, q), f"sort={order}", f"sort={'-' if direction == 'desc' else ''}id",
              f"limit={PAGE_SIZE}", f"start={start}"]
-    if state == SCHEDULED:
-        parts.insert(0, scheduled_selector())
-    elif state is not None:
-        parts.insert(0, f"task_state={state}")
-    if q:
-        parts.insert(0, search_match(q))
-    return ", ".join(parts)
+    return ", ".join(filter(None, parts))
 
 
 def state_filter(text: str) -> tuple[int | str | None, str]:
@@ -126,8 +132,20 @@ class ListView(NamedTuple):
     unknown: str
 
     @property
+    def filter(self) -> str:
+        return filter_selector(self.state, self.q)
+
+    @property
     def selector(self) -> str:
         return list_selector(self.state, self.sort, self.direction, self.start, self.q)
+
+    @property
+    def left_words(self) -> str:
+        """What a row says once its task no longer matches the filter ("no longer active")
+        or, without one, the search; "" for the list of every task, which none leaves."""
+        if self.state is not None:
+            return f"no longer {dict(FILTERS)[self.state]}"
+        return "no longer matching the search" if self.q else ""
 
     def url(self, **changes: Any) -> str:
         """The list's URL with some parameters changed (`state=""` for all, `start=0` ...),
@@ -166,14 +184,26 @@ def rows_coming(ctx: Context, tasker: Any, view: ListView, shown: list[int]) -> 
     """For the list's poll: the ids of the list's page in its order (`order`: one query, no
     page loaded) and the table rows of those it does not show (`rows`, HTML as the list
     renders them, "" for none): tasks created, or come into its filter, since it was opened.
-    Rows it shows that left the filter stay, updated, as they do between reloads."""
+    Rows it shows that left the filter stay, updated, until a reload, and are named in
+    `left` (rows_left) for the page to mark."""
     order = tasker.get_task_ids(view.selector)
     known = set(shown)
     missing = [task_id for task_id in order if task_id not in known]
     rows = list_rows(ctx, tasker, ctx.site.pages.get_many(missing)) if missing else []
     html = ctx.render("task_rows.html", rows=rows, notices=[],
                       status_html=lambda row: render_status(ctx, row)) if rows else ""
-    return {"order": order, "rows": html}
+    return {"order": order, "rows": html, "left": rows_left(tasker, view, shown)}
+
+
+def rows_left(tasker: Any, view: ListView, shown: list[int]) -> list[int]:
+    """The rows shown whose task no longer matches the list's filter or search (one query on
+    their ids): a row under the user's pointer is not taken away, but it no longer looks like
+    the rows that match. A row on the next page now (newer tasks pushed it) still matches."""
+    where = view.filter
+    if not where or not shown:
+        return []
+    matching = set(tasker.get_task_ids(f"id={'|'.join(str(task_id) for task_id in shown)}, {where}"))
+    return [task_id for task_id in dict.fromkeys(shown) if task_id not in matching]
 
 
 def state_counts(ctx: Context, total: int | None, q: str = "") -> dict[Any, int]:
@@ -236,7 +266,7 @@ def register(web: Web) -> None:
                           start=view.start, page_size=PAGE_SIZE, state=view.state, sort=view.sort,
                           direction=view.direction, q=view.q,
                           counts=state_counts(ctx, found.total if view.state is None else None, view.q),
-                          counts_every=COUNTS_EVERY_SEARCHED if view.q else 1,
+                          counts_every=COUNTS_EVERY_SEARCHED if view.q else 1, left=view.left_words,
                           notices=ctx.session.pop_notices()
                           + ([["error", view.unknown]] if view.unknown else []),
                           state_filters=FILTERS, sorts=SORT_LABELS, list_url=view.url,
@@ -250,7 +280,8 @@ def register(web: Web) -> None:
         list asked for each row apart (and for rows not running only every 16 s, so a task
         started elsewhere showed as waiting that long). With `list=` (the list's own URL,
         which may show no row yet) also the rows its page lacks (rows_coming), and with
-        `counts=1` the counts of its filter links (state_counts)."""
+        `counts=1` the counts of its filter links (state_counts); `left` names the rows
+        shown whose task no longer matches its filter (rows_left)."""
         try:
             tasker = tasker_of(ctx)
             listed = ctx.query("list")
@@ -260,7 +291,8 @@ def register(web: Web) -> None:
             if listed:
                 query = parse_query(urlsplit(listed).query)
                 view = list_view(ctx, lambda name: query.get(name, ""))
-                answer.update(rows_coming(ctx, tasker, view, ids))
+                shown = [task_id for task_id in ids if str(task_id) in answer["tasks"]]   # not gone
+                answer.update(rows_coming(ctx, tasker, view, shown))
                 if ctx.query("counts"):
                     answer["counts"] = state_counts(ctx, None, view.q)
             return answer

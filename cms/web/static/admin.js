@@ -423,6 +423,8 @@
           if (to !== status.getAttribute("data-state")) { heardChange(form); }
         }
         status.replaceWith(fresh);
+        var row = form && form.closest("#task-list tr");
+        if (row) { describeLeft(row); }
         if (focused && form) {
           var same = focused.value && form.querySelector('button[value="' + focused.value + '"]');
           var target = same || form.querySelector(".task-title");
@@ -437,21 +439,75 @@
 
   // The task list says in its polite live region which rows changed state in a poll ("Import
   // the dictionary: finished"), all in one message; progress alone is not read out. Only the
-  // list keeps them: the task page announces its own (announceTask).
+  // list keeps them: the task page announces its own (announceTask). Each is kept as [task
+  // id, text], so a row that left the list's filter in the same poll adds to its state's
+  // message ("...: finished, no longer active").
   var heardChanges = [];
 
   function heardChange(form, prefix) {
     if (!document.getElementById("tasks-announce")) { return; }
     var title = form.querySelector(".task-title");
     var label = form.querySelector(".state");
-    heardChanges.push((prefix || "") + (title ? title.textContent.trim() + ": " : "") +
-                      (label ? label.textContent.trim() : ""));
+    heardChanges.push([form.getAttribute("data-task-id"),
+                       (prefix || "") + (title ? title.textContent.trim() + ": " : "") +
+                       (label ? label.textContent.trim() : "")]);
+  }
+
+  function heardLeft(row, words) {
+    var id = row.getAttribute("data-task-id");
+    var heard = heardChanges.filter(function (change) { return change[0] === id; })[0];
+    var title = row.querySelector(".task-title");
+    if (heard) {
+      heard[1] += ", " + words;
+    } else {
+      heardChanges.push([id, (title ? title.textContent.trim() + ": " : "") + words]);
+    }
   }
 
   function sayChanges() {
     var live = document.getElementById("tasks-announce");
-    if (live && heardChanges.length) { live.textContent = heardChanges.join("; "); }
+    if (live && heardChanges.length) {
+      live.textContent = heardChanges.map(function (change) { return change[1]; }).join("; ");
+    }
     heardChanges = [];
+  }
+
+  // A row whose task left the list's filter or search (the poll's `left`) stays where it is,
+  // under the user's pointer and focus, until a reload drops it; it no longer looks like the
+  // rows that match (left-filter), its note says why, its controls are described by the note,
+  // and the live region says it once. A task back in the filter loses the mark.
+  function markLeft(table, left) {
+    var words = table.getAttribute("data-left-note");
+    if (!words) { return; }              // the list of every task: none leaves it
+    table.querySelectorAll("tbody tr[data-task-id]").forEach(function (row) {
+      var out = left.indexOf(Number(row.getAttribute("data-task-id"))) >= 0;
+      var note = row.querySelector(".left-note");
+      if (out === !!note) { return; }
+      if (out) {
+        note = document.createElement("p");
+        note.className = "left-note";
+        note.id = "left-note-" + row.getAttribute("data-task-id");
+        note.textContent = words;
+        row.cells[0].appendChild(note);
+        heardLeft(row, table.getAttribute("data-left-said"));
+      } else {
+        note.remove();
+      }
+      row.classList.toggle("left-filter", out);
+      describeLeft(row);
+    });
+  }
+
+  // A row's controls are described by its note (a status swapped in comes without it).
+  function describeLeft(row) {
+    var note = row.querySelector(".left-note");
+    row.querySelectorAll("a[href], button").forEach(function (control) {
+      if (note) {
+        control.setAttribute("aria-describedby", note.id);
+      } else {
+        control.removeAttribute("aria-describedby");
+      }
+    });
   }
 
   // The task list's filter counts follow the rows the list updates live, between the polls
@@ -564,6 +620,7 @@
         });
         data.gone.forEach(function (id) { showStatus(String(id), {status: true, status_html: ""}); });
         if (data.rows) { addRows(table, fromHtml(data.rows), data.order); }
+        markLeft(table, data.left || []);
         if (data.counts) { showCounts(data.counts); }
         sayChanges();
       }).catch(function () {}).then(function () { setTimeout(round, 2000); });
