@@ -17,6 +17,7 @@ from .render import has_template_file
 from .traversal import (
     conditions_of,
     in_parent_order,
+    limit_of,
     sibling_order,
     sorts_of,
     unlimited_ids,
@@ -1076,7 +1077,8 @@ class PageArray:
         else:
             kept = set(found)
             pages = [page for page in self._pages if page.id in kept]
-        stop = None if query.limit is None else start + query.limit
+        limit = limit_of(selector)
+        stop = None if limit is None or not (start or limit) else start + limit
         return PageArray(pages[start:stop])
 
     def filter(self, selector: str) -> PageArray:

@@ -37,6 +37,18 @@ def sorts_of(selector: str) -> str:
                      and not is_sort_comparison(item) for value in item.values)
 
 
+def limit_of(selector: str) -> int | None:
+    """The last `limit=` of a selector as written, 0 included, or None: a PageArray slices its
+    matches by it as WireArray::filterData does (`start=2, limit=0` is a length of 0), where a
+    find of the database, as PageFinder, reads `limit=0` as no limit."""
+    if "limit" not in selector:
+        return None
+    from .selectors.parser import Condition, parse  # here: cms.selectors imports cms.page
+    limits = [item.values[0].text for item in parse(selector).items
+              if isinstance(item, Condition) and item.fields == ("limit",)]
+    return int(limits[-1]) if limits else None
+
+
 def conditions_of(selector: str) -> tuple[list[str], list[str], list[str]]:
     """A selector's text split as ProcessWire's `not()` reads it: each condition on its own
     (an OR-group with the groups sharing its name), the options every one of them keeps
