@@ -45,3 +45,49 @@ def test_an_arrays_limit_of_zero_after_a_start_keeps_nothing(kids):
     assert children().find("limit=0").explode("name") == ["r0", "r1", "r2", "r3"]
     assert children().find("qty>0, limit=0").explode("name") == ["r0", "r1", "r2"]
     assert children().find("sort=-qty, limit=0").explode("name") == ["r2", "r1", "r0", "r3"]
+
+
+@pytest.fixture
+def cased(site):
+    """/m/ holding pages titled with letters that have more than two cases or case partners
+    outside their own block: a final sigma, the long s, the Kelvin sign, the micro sign, the
+    theta symbol, the capital sharp s, a titlecase digraph; each summary is "x <title> y"."""
+    site.fields.add("summary", "Text")
+    site.templates.add("item", fields=["title", "summary"])
+    m = site.pages.add("item", 1, "m", title="M")
+    for index, title in enumerate(("ΣΟΦΟΣ", "σοφος", "ſtar", "\u212aelvin", "kelvin", "µm", "μm",
+                                   "ϑeta", "θeta", "Maßen", "MAẞEN", "ǈubljana", "ǉubljana")):
+        site.pages.add("item", m, f"c{index}", title=title, summary=f"x {title} y")
+    return site
+
+
+def titles(site, selector):
+    return sorted(page.title for page in site.pages.find(selector + ", parent=/m/"))
+
+
+def test_a_regular_expression_match_takes_every_case_of_a_letter(cased):
+    # `^=`, `$=` and a `*=` of several words are ProcessWire's RLIKE, which MariaDB matches
+    # caselessly by Unicode's case folding: "Σ", "σ" and the final "ς" are one letter, so are
+    # "s" and "ſ", "k" and the Kelvin sign, "μ" and the micro sign, "θ" and "ϑ", "ß" and "ẞ",
+    # "ǉ", "ǈ" and "Ǉ". Here each letter was tried in its lower and upper case only, so
+    # `title$=ΟΣ` missed "σοφος" and `title^=star` missed "ſtar". ProcessWire 3.0.256 answers
+    # (", parent=/m/" added): 'title$="ΟΣ"' [ΣΟΦΟΣ, σοφος], 'title^="σοφοσ"' [ΣΟΦΟΣ,
+    # σοφος], 'summary*="x ΣΟΦΟΣ"' [ΣΟΦΟΣ, σοφος], 'title^="star"' [ſtar], 'title$="STAR"'
+    # [ſtar], 'title^="kelvin"' [Kelvin (the sign), kelvin], 'title^="μm"' [µm, μm],
+    # 'title$="θeta"' [ϑeta, θeta], 'title$="maßen"' [Maßen, MAẞEN], 'title^="ǉubljana"'
+    # [ǈubljana, ǉubljana], 'summary$="ǇUBLJANA y"' [ǈubljana, ǉubljana]; accents still count:
+    # 'title^="cafe"' finds no "café" (README).
+    site = cased
+    assert titles(site, 'title$="ΟΣ"') == ["ΣΟΦΟΣ", "σοφος"]
+    assert titles(site, 'title^="σοφοσ"') == ["ΣΟΦΟΣ", "σοφος"]
+    assert titles(site, 'summary*="x ΣΟΦΟΣ"') == ["ΣΟΦΟΣ", "σοφος"]
+    assert titles(site, 'title^="star"') == ["ſtar"]
+    assert titles(site, 'title$="STAR"') == ["ſtar"]
+    assert titles(site, 'title^="kelvin"') == ["kelvin", "\u212aelvin"]
+    assert titles(site, 'title^="μm"') == ["µm", "μm"]
+    assert titles(site, 'title$="θeta"') == ["θeta", "ϑeta"]
+    assert titles(site, 'title$="maßen"') == ["MAẞEN", "Maßen"]
+    assert titles(site, 'title^="ǉubljana"') == ["ǈubljana", "ǉubljana"]
+    assert titles(site, 'summary$="ǇUBLJANA y"') == ["ǈubljana", "ǉubljana"]
+    page = site.pages.get("/m/c1/")
+    assert page.matches('title$="ΟΣ"')
