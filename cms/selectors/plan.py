@@ -435,10 +435,35 @@ def _phrase_token(token: str, literal: Callable[[str], str]) -> str:
 
 
 def either_case(char: str) -> str:
-    """`char` as a regular expression matching it in either case and nothing else ("é":
-    `[Éé]`), on every engine, whatever the column's collation."""
+    """`char` as a regular expression matching it in any case and nothing else ("é":
+    `[Éé]`, "σ": `[Σςσ]`), on every engine, whatever the column's collation: its lower and
+    upper case and every letter Unicode's case folding makes one with it, as MariaDB's
+    caseless RLIKE does ("s" and "ſ", "k" and the Kelvin sign, "ß" and "ẞ")."""
     cases = {case for case in (char, char.lower(), char.upper()) if len(case) == 1}
+    cases |= case_partners().get(simple_fold(char), frozenset())
     return f"[{''.join(sorted(cases))}]" if len(cases) > 1 else regex_literal(char)
+
+
+def simple_fold(char: str) -> str:
+    """The one character `char` folds to for a caseless match: its case folding, or its lower
+    case where folding gives several ("ß" -> "ss": "ß", as "ẞ" -> "ß"), else itself ("İ")."""
+    for folded in (char.casefold(), char.lower()):
+        if len(folded) == 1:
+            return folded
+    return char
+
+
+@functools.cache
+def case_partners() -> dict[str, frozenset[str]]:
+    """The letters sharing a simple_fold(), keyed by it ("σ": Σ, σ, ς; "k": K, k and the
+    Kelvin sign), read once from Unicode's tables (every cased letter lies in the first two
+    planes)."""
+    groups: dict[str, set[str]] = {}
+    for char in map(chr, range(0x20000)):
+        folded = simple_fold(char)
+        if folded != char:
+            groups.setdefault(folded, {folded}).add(char)
+    return {key: frozenset(group) for key, group in groups.items()}
 
 
 def literal_pattern(text: str) -> str:
