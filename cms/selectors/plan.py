@@ -345,7 +345,7 @@ class Words:
 
         `written`: the joined words as the value wrote them, for a field compared folded:
         ProcessWire matches them by RLIKE, which ignores case but not accents, so their
-        expressions are matched on the stored text (`on_stored`), each letter in either case
+        expressions are matched on the stored text (`on_stored`), each letter in any case
         (`~=über-cool` does not find "uber-cool")."""
         last = len(self.words) - 1
         out: list[tuple[str, str | None]] = []
@@ -383,7 +383,7 @@ class Phrase:
     MariaDB apply no collation to a regular expression), so `title^=elder` does not find
     "Élder" nor `title$=cafe` "Café", where `title*=elder` (one word: the fulltext index)
     does. The folded text is narrowed first (by an index or LIKE), then the stored text is
-    matched by `accent_pattern()`: `pattern()` with each letter's two cases in a bracket
+    matched by `accent_pattern()`: `pattern()` with each letter's cases in a bracket
     class."""
 
     text: str
