@@ -998,6 +998,7 @@ class Pages(Hookable):
                     and only_field not in ("name", "status", "sort", "parent")):
                 raise PageError(f"page {page.id} has no field {only_field!r} to save")
             changed &= {only_field}
+        self._lock_stored(page)
         now, stamp = self._now()
         core = changed & {"name", "status", "sort", "parent"}
         placing = page.__dict__.get("_placing")      # trash() or restore(), which checked their rights
@@ -1031,6 +1032,16 @@ class Pages(Hookable):
                    (stamp, self.site.user_id, page.id))
         object.__setattr__(page, "modified", now)
         return sorted(changed)
+
+    def _lock_stored(self, page: Page) -> None:
+        """Lock the saved page's row before anything of it is read or written, or raise that it
+        is gone. A save of the same page in another session waits here for this one's commit,
+        then reads what that stored: it read before its wait, PostgreSQL's second save of a
+        field inserted the row the first had written (a duplicate key), and a rename rewrote
+        the path it had read, which a move had changed meanwhile."""
+        if self.db.one("SELECT id FROM pages WHERE id = ?" + self.db.for_update, (page.id,)) is None:
+            raise PageError(f"page {page.id} ({page.path}) was deleted by another process; "
+                            "nothing was saved")
 
     def _check_references(self, page: Page, names: list[str]) -> None:
         """Pages a Page field newly refers to must be pages the acting user may view: else a
