@@ -13,6 +13,7 @@ hook or value leaves nothing half-saved.
 from __future__ import annotations
 
 import contextlib
+import random
 import re
 import threading
 import time
@@ -74,6 +75,7 @@ RESTORED_ON_FAILURE = ("id", "name", "_path", "_parent_id", "_parent_before", "_
                        "status", "created", "modified")
 TRASH_NAME = re.compile(r"^(\d+)\.(\d+)\.(-?\d+)_(.+)$")
 MAX_NAME = 128          # the sanitizer's limit and the column's
+NAME_ATTEMPTS = 10      # runs of a top-level save whose name other sessions take meanwhile
 
 
 def empty_selector(selector: Any) -> bool:
@@ -646,10 +648,12 @@ class Pages(Hookable):
         return self._save_restoring(page, field, savepoint=hooked)
 
     def _save_top(self, page: Page, field: str | None) -> Callable[[], bool]:
-        """A save in a transaction of its own, to run (and run again after a deadlock): once
-        more when another process took the name a moment ago (the second run sees it taken
-        and frees one, as for any name). Each run starts from the values the page had when
-        saved, so a hook that changed them runs on what it saw the first time."""
+        """A save in a transaction of its own, to run (and run again after a deadlock): again
+        when another process took the name a moment ago (the next run sees it taken and frees
+        one, as for any name), up to NAME_ATTEMPTS runs: sessions adding one name at once all
+        pick the same free number, and each loss means another session's page was stored.
+        Each run starts from the values the page had when saved, so a hook that changed them
+        runs on what it saw the first time."""
         values, changed = dict(page._values), set(page._changed)
 
         def attempt() -> bool:
@@ -657,10 +661,14 @@ class Pages(Hookable):
             return self._save_restoring(page, field, savepoint=True)
 
         def run() -> bool:
-            try:
-                return attempt()
-            except NameConflict:
-                return attempt()
+            for lost in range(1, NAME_ATTEMPTS):
+                try:
+                    return attempt()
+                except NameConflict:
+                    # the sessions that lost would pick the next free number together again:
+                    # apart, each finds the one before it stored
+                    time.sleep(random.uniform(0.005, 0.05) * lost)
+            return attempt()
         return run
 
     def _save_restoring(self, page: Page, field: str | None, savepoint: bool) -> bool:
