@@ -7,12 +7,14 @@ the other's row lock, the test waits until the server says it does (`waits_for_l
 lets the first commit."""
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 import time
 from typing import Any, Callable
 
 import pytest
-from conftest import ENGINE
+from conftest import ENGINE, site_env
 
 import cms
 from cms.integrity import check_site
@@ -174,3 +176,38 @@ def test_an_add_whose_free_name_another_session_takes_twice_still_adds(site, oth
     names = sorted(site.pages.find(f"parent={parent.id}, include=all").explode("name"))
     assert names == ["same", "same-1", "same-2", "same-3"]
     assert site.pages.get("/words/same-3/").title == "Mine"
+
+
+WATCHER = """
+import subprocess, sys, time
+import cms
+site = cms.boot(sys.argv[1], site_dir=sys.argv[2])
+site.db.change_stamp()                   # what the task status API reads at every poll
+opener = subprocess.Popen([sys.executable, "-c", '''
+import sqlite3, sys, time
+end = time.monotonic() + 3
+while time.monotonic() < end:            # another process opens the site, reads, closes
+    conn = sqlite3.connect(sys.argv[1])
+    conn.execute("SELECT COUNT(*) FROM pages").fetchall()
+    conn.close()
+''', sys.argv[3]])
+while opener.poll() is None:
+    site.db.change_stamp()
+    site.pages.get(1)
+print("served on")
+"""
+
+
+@pytest.mark.skipif(ENGINE != "sqlite", reason="the WAL index is SQLite's")
+def test_a_server_reading_the_change_stamp_survives_another_process_opening_the_database(tmp_path):
+    """The change stamp mapped the WAL index through a descriptor it then closed, and closing
+    any descriptor of a file drops every POSIX lock the process holds on it: SQLite's own
+    on the `-shm` file among them. The next process to open the database took itself for
+    the first, emptied the index and built it again under the server's mapping, and the
+    server died of a Bus error (within a second of a `run.py cron`, a `sqlite3 site.db`).
+    (No connection of this process may hold the database: its locks would stand in.)"""
+    path = tmp_path / "site.db"
+    url = f"sqlite:///{path}"
+    done = subprocess.run([sys.executable, "-c", WATCHER, url, str(tmp_path), str(path)],
+                          capture_output=True, text=True, timeout=60, env=site_env(tmp_path, url))
+    assert (done.returncode, done.stdout.strip()) == (0, "served on"), done.stderr[-2000:]
