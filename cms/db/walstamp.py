@@ -30,6 +30,7 @@ import os
 import sqlite3
 import sys
 import threading
+from typing import BinaryIO
 
 HEADER_BYTES = 48            # one copy of the WAL-index header; the second follows it
 VERSION = 3007000            # iVersion, the header's first field, in native byte order
@@ -63,6 +64,7 @@ class WalStamp:
         self._prefix = os.fsencode(path) + b"\0"
         self._view: mmap.mmap | None = None
         self._keeper: sqlite3.Connection | None = None
+        self._shm: BinaryIO | None = None
         self._opened = False
         self._lock = threading.Lock()
 
@@ -97,6 +99,10 @@ class WalStamp:
             keeper.close()
             return None
         self._keeper = keeper
-        with open(self.path + "-shm", "rb") as shm:
-            return mmap.mmap(shm.fileno(), 2 * HEADER_BYTES, flags=mmap.MAP_SHARED,
-                             prot=mmap.PROT_READ)
+        # never closed, as the keeper is not: closing any descriptor of a file drops every
+        # POSIX lock the process holds on it, SQLite's own on the -shm file among them. Closed,
+        # it let the next process to open the database take itself for the first and empty
+        # the index under this mapping and SQLite's (a Bus error killed the server).
+        self._shm = open(self.path + "-shm", "rb")
+        return mmap.mmap(self._shm.fileno(), 2 * HEADER_BYTES, flags=mmap.MAP_SHARED,
+                         prot=mmap.PROT_READ)
