@@ -211,3 +211,40 @@ def test_a_server_reading_the_change_stamp_survives_another_process_opening_the_
     done = subprocess.run([sys.executable, "-c", WATCHER, url, str(tmp_path), str(path)],
                           capture_output=True, text=True, timeout=60, env=site_env(tmp_path, url))
     assert (done.returncode, done.stdout.strip()) == (0, "served on"), done.stderr[-2000:]
+
+
+NOTES = '''
+import cms
+
+class Notes(cms.Module):
+    """A module with nothing to create: its first use may come inside a transaction."""
+    info = {"title": "Notes", "version": "1.0.0", "summary": ""}
+'''
+
+
+@server_only
+def test_a_module_two_sessions_install_at_once_inside_transactions_leaves_both_usable(
+        site, db_url, tmp_path):
+    """Two sessions using a module first at once, each in a transaction of its own (a Tasker
+    step's): the loser's INSERT of the module's row failed on the key and was ignored, but on
+    PostgreSQL the failed statement had aborted the whole transaction, and everything after it
+    raised 'current transaction is aborted' (a raw InternalError), the step's own writes lost."""
+    (tmp_path / "modules").mkdir(exist_ok=True)
+    (tmp_path / "modules" / "notes.py").write_text(NOTES)
+    first, second_site = cms.boot(db_url, site_dir=tmp_path), cms.boot(db_url, site_dir=tmp_path)
+
+    def use_notes() -> None:
+        with second_site.transaction():
+            second_site.modules.get("Notes")
+            second_site.pages.add("basic-page", 1, "theirs", title="Theirs")
+    try:
+        with first.transaction():
+            first.modules.get("Notes")
+            second = Second(second_site, use_notes)
+            second.wait_blocked(site)
+        second.result()
+    finally:
+        first.close()
+        second_site.close()
+    assert site.pages.get("/theirs/").title == "Theirs"
+    assert site.db.scalar("SELECT COUNT(*) FROM modules WHERE class = 'Notes'") == 1
