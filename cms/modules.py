@@ -321,10 +321,13 @@ class Modules:
             trail.close()
         flags = FLAG_FROM_CODE if self.source(name) == "code" else 0
         try:
-            self.site.db.execute(
-                "INSERT INTO modules (class, flags, version, data, created) VALUES (?, ?, ?, ?, ?)",
-                (name, flags, str(cls.info.get("version", "")), "{}",
-                 self.site.db.dt_param(utcnow())))
+            # a savepoint inside a caller's transaction (a Tasker step's): on PostgreSQL the
+            # failed INSERT would abort that whole transaction
+            with self.site.db.transaction():
+                self.site.db.execute(
+                    "INSERT INTO modules (class, flags, version, data, created) VALUES (?, ?, ?, ?, ?)",
+                    (name, flags, str(cls.info.get("version", "")), "{}",
+                     self.site.db.dt_param(utcnow())))
         except peewee.IntegrityError:
             pass   # another process installed it at the same moment
         self._start(name, instance)
