@@ -248,3 +248,35 @@ def test_a_module_two_sessions_install_at_once_inside_transactions_leaves_both_u
         second_site.close()
     assert site.pages.get("/theirs/").title == "Theirs"
     assert site.db.scalar("SELECT COUNT(*) FROM modules WHERE class = 'Notes'") == 1
+
+
+@server_only
+def test_a_branch_deleted_while_another_session_adds_a_page_in_it_takes_that_page_too(site, other):
+    """The delete read the branch, then deleted what it had read: a page another session was
+    adding under it at that moment was stored under a parent that no longer existed (`run.py
+    check`: an orphan, its path under a page gone). The delete waits for that add now, as a
+    foreign key would make it wait, and takes the new page with the branch."""
+    branch = site.pages.add("basic-page", 1, "branch", title="Branch")
+    site.pages.add("basic-page", branch, "old", title="Old")
+    with other.transaction():
+        other.pages.add("basic-page", branch.id, "new", title="New")
+        deleting = Second(site, lambda: site.pages.delete(site.pages.get(branch.id), recursive=True))
+        deleting.wait_blocked(other)
+    deleting.result()
+    assert site.pages.count("include=all, title=Branch|Old|New") == 0
+    assert [str(problem) for problem in check_site(site)] == []
+
+
+@server_only
+def test_a_page_added_under_a_branch_being_deleted_says_its_parent_is_gone(site, other):
+    """The add checked its parent before the delete committed and stored the page under it
+    anyway: an orphan. It waits for the delete now, then says the parent does not exist."""
+    branch = site.pages.add("basic-page", 1, "branch", title="Branch")
+    with site.transaction():
+        site.pages.delete(site.pages.get(branch.id))
+        adding = Second(other, lambda: other.pages.add("basic-page", branch.id, "new", title="New"))
+        adding.wait_blocked(site)
+    with pytest.raises(cms.PageError, match=rf"parent {branch.id} does not exist"):
+        adding.result()
+    assert site.pages.count("include=all, title=New") == 0
+    assert [str(problem) for problem in check_site(site)] == []
