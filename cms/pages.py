@@ -895,6 +895,7 @@ class Pages(Hookable):
         if not parent_id:
             raise PageError("a new page needs a parent (home is the top of the tree)")
         name = page.name or self.site.sanitizer.page_name_from_title(page._values.get("title")) or "untitled"
+        self._hold_parent(parent_id)
         parent_path, parent_template, taken, max_sort, parent_governing = db.one(
             INSERT_CHECK, (parent_id, parent_id, parent_id, name, parent_id, parent_id))
         if parent_path is None:
@@ -1132,6 +1133,8 @@ class Pages(Hookable):
                                 f"put: {old_path} cannot be moved")
             if page.status & Page.STATUS_LOCKED:    # as moveable() says, for every caller
                 raise PageError(f"page {old_path} is locked and cannot be moved: unlock it first")
+        if moving:
+            self._hold_parent(parent_id)
         parent_path, parent_template = db.one(
             "SELECT pp.path, p.templates_id FROM pages p JOIN pages_paths pp ON pp.pages_id = p.id "
             "WHERE p.id = ?", (parent_id,)) or (None, None)
@@ -1318,14 +1321,7 @@ class Pages(Hookable):
         if page.template.name == "user":
             self.site.users.check_keeps_a_superuser(page, deleting=True)
         with self.site.transaction():
-            # the page and its subtree in one read, deepest first: what goes, whether a page
-            # is locked, and the templates governing the pages below
-            low, high = subtree_range(page.path)
-            rows = self.db.all(
-                "SELECT pp.pages_id, p.status, pp.path, pa.templates_id FROM pages_paths pp "
-                "JOIN pages p ON p.id = pp.pages_id LEFT JOIN pages_access pa "
-                "ON pa.pages_id = pp.pages_id WHERE pp.path = ? OR (pp.path > ? AND pp.path < ?) "
-                "ORDER BY pp.path DESC", (page.path, low, high))
+            rows = self._branch_rows(page)
             below = [row for row in rows if row[0] != page.id]
             if below and not recursive:
                 raise PageError(f"page {page.path} has {len(below)} descendant(s); "
@@ -1350,6 +1346,40 @@ class Pages(Hookable):
         self.deletions += 1
         object.__setattr__(page, "id", 0)
         return len(ids)
+
+    def _branch_rows(self, page: Page) -> list[tuple]:
+        """The page and its subtree in one read, deepest first (what goes, whether a page is
+        locked, and the templates governing the pages below), every row of it locked: an add
+        or a move under one of them holds that row (`_hold_parent`), so the lock waits for it
+        to commit, and the branch is read again until no page came into it meanwhile. Read
+        once and deleted, a page another session was adding was left under a parent gone."""
+        low, high = subtree_range(page.path)
+        db = self.db
+
+        def read() -> list[tuple]:
+            return db.all(
+                "SELECT pp.pages_id, p.status, pp.path, pa.templates_id FROM pages_paths pp "
+                "JOIN pages p ON p.id = pp.pages_id LEFT JOIN pages_access pa "
+                "ON pa.pages_id = pp.pages_id WHERE pp.path = ? OR (pp.path > ? AND pp.path < ?) "
+                "ORDER BY pp.path DESC", (page.path, low, high))
+        rows = read()
+        locked: set[int] = set()
+        while db.for_update and (ids := [row[0] for row in rows if row[0] not in locked]):
+            for chunk, marks in in_chunks(ids):
+                db.all(f"SELECT id FROM pages WHERE id IN ({marks})" + db.for_update, chunk)
+            locked.update(ids)
+            rows = read()
+        return rows
+
+    def _hold_parent(self, parent_id: int) -> None:
+        """Hold the row of the page a page is added or moved under until the transaction
+        ends, as a foreign key's check holds it: a delete of that page's branch waits for
+        this, then takes the new page with it (`_branch_rows`); an add that waited for such a
+        delete finds no parent. Nothing reads its row, so it goes with the read of the parent
+        that follows it (`defer`), in one round trip. (Where one writer holds the whole
+        database, nothing to hold.)"""
+        if self.db.for_key_share:
+            self.db.defer("SELECT id FROM pages WHERE id = ?" + self.db.for_key_share, (parent_id,))
 
     def _children_first(self, page: Page, ids: list[int]) -> list[Page]:
         """The pages below `page` (`ids`) in the order ProcessWire's recursive delete fires their

@@ -179,6 +179,10 @@ class Database:
     # Appended to a read of a row a transaction is about to change from what it read (SQLite's
     # write transaction holds the whole database already).
     for_update = " FOR UPDATE"
+    # Appended to a read of a row that must stay while the transaction adds rows that refer
+    # to it (a page's parent), as a foreign key's check holds it: a delete of it waits, its
+    # other changes need not. Each server engine has its own; SQLite, as above, needs none.
+    for_key_share = ""
 
     def __init__(self, url: str, pw: peewee.Database):
         self.url = url

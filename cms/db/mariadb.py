@@ -67,6 +67,7 @@ class MariaDatabase(ServerDatabase):
             return err.args[0]
         return None
 
+    for_key_share = " LOCK IN SHARE MODE"
     idle_limit_sql = "SET SESSION idle_transaction_timeout = {s}"
     idle_limit_max = 31536000         # a year, the variable's largest value
     limit_sql = ("SET SESSION max_statement_time = {ms} / 1000", "SET SESSION max_statement_time = 0")

@@ -121,6 +121,7 @@ class PostgresqlDatabase(ServerDatabase):
         self.execute(f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
                      f"(SELECT COALESCE(MAX(id), 1) FROM {table}))")
 
+    for_key_share = " FOR KEY SHARE"
     idle_limit_sql = "SET idle_in_transaction_session_timeout = {ms}"
     idle_limit_max = 2147483          # its milliseconds are a 32-bit integer (24.8 days)
     limit_sql = ("SET statement_timeout = {ms}", "SET statement_timeout = 0")
