@@ -280,3 +280,24 @@ def test_a_page_added_under_a_branch_being_deleted_says_its_parent_is_gone(site,
         adding.result()
     assert site.pages.count("include=all, title=New") == 0
     assert [str(problem) for problem in check_site(site)] == []
+
+
+@server_only
+def test_a_page_renamed_while_another_session_adds_under_it_keeps_the_new_page_s_path_true(site, other):
+    """PostgreSQL: the add read its parent's path and stored the new page's path from it while
+    another session renamed the parent, whose rewrite of its branch's paths missed the page not
+    yet committed: the new page's row was under /renamed/, its stored path /parent/new/. The
+    rename waits for the add now, since the add holds its parent's row (MariaDB's rewrite
+    waited for the uncommitted path already)."""
+    parent = site.pages.add("basic-page", 1, "parent", title="Parent")
+    with other.transaction():
+        other.pages.add("basic-page", parent.id, "new", title="New")
+
+        def rename() -> None:
+            parent.name = "renamed"
+            parent.save()
+        renaming = Second(site, rename)
+        renaming.wait_blocked(other)
+    renaming.result()
+    assert site.pages.get("/renamed/new/").title == "New"
+    assert [str(problem) for problem in check_site(site)] == []
