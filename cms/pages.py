@@ -1047,8 +1047,10 @@ class Pages(Hookable):
         is gone. A save of the same page in another session waits here for this one's commit,
         then reads what that stored: it read before its wait, PostgreSQL's second save of a
         field inserted the row the first had written (a duplicate key), and a rename rewrote
-        the path it had read, which a move had changed meanwhile."""
-        if self.db.one("SELECT id FROM pages WHERE id = ?" + self.db.for_update, (page.id,)) is None:
+        the path it had read, which a move had changed meanwhile. Adds under the page, which
+        hold its row (`_hold_parent`), need not commit first where the engine can tell."""
+        if self.db.one("SELECT id FROM pages WHERE id = ?" + self.db.for_no_key_update,
+                       (page.id,)) is None:
             raise PageError(f"page {page.id} ({page.path}) was deleted by another process; "
                             "nothing was saved")
 

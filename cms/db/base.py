@@ -179,6 +179,9 @@ class Database:
     # Appended to a read of a row a transaction is about to change from what it read (SQLite's
     # write transaction holds the whole database already).
     for_update = " FOR UPDATE"
+    # The same for a row whose key the transaction leaves as it is (a page it saves): where
+    # the engine tells the two apart (PostgreSQL), it does not wait for `for_key_share` holders.
+    for_no_key_update = " FOR UPDATE"
     # Appended to a read of a row that must stay while the transaction adds rows that refer
     # to it (a page's parent), as a foreign key's check holds it: a delete of it waits, its
     # other changes need not. Each server engine has its own; SQLite, as above, needs none.

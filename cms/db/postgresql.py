@@ -122,6 +122,7 @@ class PostgresqlDatabase(ServerDatabase):
                      f"(SELECT COALESCE(MAX(id), 1) FROM {table}))")
 
     for_key_share = " FOR KEY SHARE"
+    for_no_key_update = " FOR NO KEY UPDATE"
     idle_limit_sql = "SET idle_in_transaction_session_timeout = {ms}"
     idle_limit_max = 2147483          # its milliseconds are a 32-bit integer (24.8 days)
     limit_sql = ("SET statement_timeout = {ms}", "SET statement_timeout = 0")

@@ -309,7 +309,7 @@ class PollingSqliteDatabase(peewee.SqliteDatabase):
 
 class SqliteDatabase(Database):
     engine = "sqlite"
-    for_update = ""
+    for_update = for_no_key_update = ""
     types = {
         "ID": "INTEGER PRIMARY KEY AUTOINCREMENT",
         "INT": "INTEGER",
