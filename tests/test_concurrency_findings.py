@@ -301,3 +301,21 @@ def test_a_page_renamed_while_another_session_adds_under_it_keeps_the_new_page_s
     renaming.result()
     assert site.pages.get("/renamed/new/").title == "New"
     assert [str(problem) for problem in check_site(site)] == []
+
+
+@pytest.mark.skipif(ENGINE != "postgresql", reason="only PostgreSQL tells a key's lock from a "
+                    "row's: MariaDB's shared lock, like its foreign keys', holds the parent whole")
+def test_a_page_saved_while_another_session_adds_under_it_does_not_wait_for_that_add(site, other):
+    """An add holds its parent's key (FOR KEY SHARE), not the rest of its row: the parent's
+    own save took FOR UPDATE and waited for the add's commit, however long its step ran."""
+    parent = site.pages.add("basic-page", 1, "parent", title="Parent")
+    with other.transaction():
+        other.pages.add("basic-page", parent.id, "new", title="New")
+
+        def retitle() -> None:
+            parent.title = "Retitled"
+            parent.save()
+        saving = Second(site, retitle)
+        assert saving.done.wait(20), "the save waited for the add's transaction"
+    saving.result()
+    assert site.pages.get(parent.id).title == "Retitled"
