@@ -505,16 +505,23 @@ class Page:
 
     def matches(self, selector: str) -> bool:
         """Whether this page matches `selector`, whatever its status (ProcessWire's
-        `$page->matches()`), answered by the database as a find is."""
-        if not self.id:
+        `$page->matches()`), answered by the database as a find is. An empty or blank selector
+        matches nothing, as there ("blank string matches nothing") and as `find("")` finds
+        nothing: a count of it would count every page."""
+        from .pages import empty_selector  # here: cms.pages imports cms.page
+        if not self.id or empty_selector(selector) or not selector.strip():
             return False
         return bool(self.site.pages.count(selector, base=f"id={self.id}, include=all"))
 
     def closest(self, selector: str) -> Page:
         """This page if it matches `selector`, else its nearest ancestor that does (NullPage
-        when none does), as ProcessWire's `$page->closest()`."""
-        if not selector.strip():
+        when none does), as ProcessWire's `$page->closest()`: the page itself for an empty
+        selector (PHP's empty(): "", "0", None), which a blank one is not (no page matches it)."""
+        from .pages import empty_selector  # here: cms.pages imports cms.page
+        if empty_selector(selector):
             return self
+        if not selector.strip():
+            return NullPage(self.site)
         lineage = [*self.parents, self]                # home first: the nearest is the last
         # one query for them all, asking of each page what matches() asks: ProcessWire's
         # closest() calls matches() page by page, which skips `limit=` and `start=`, where an
