@@ -36,3 +36,11 @@ def test_a_selector_that_is_no_string_is_a_selector_error(pages, selector):
     for call in (pages.find, pages.find_one, pages.count, pages.find_ids):
         with pytest.raises(SelectorError, match="a selector is a string"):
             call(selector)
+
+
+@pytest.mark.parametrize("selector", [5, [1], 1.5], ids=repr)
+def test_matches_and_closest_given_no_string_say_so(pages, selector):
+    page = pages.get("name=public")
+    for call in (page.matches, page.closest):
+        with pytest.raises(SelectorError, match="a selector is a string"):
+            call(selector)
