@@ -509,7 +509,7 @@ class Page:
         matches nothing, as there ("blank string matches nothing") and as `find("")` finds
         nothing: a count of it would count every page."""
         from .pages import empty_selector  # here: cms.pages imports cms.page
-        if not self.id or empty_selector(selector) or not selector.strip():
+        if not self.id or empty_selector(selector) or isinstance(selector, str) and not selector.strip():
             return False
         return bool(self.site.pages.count(selector, base=f"id={self.id}, include=all"))
 
@@ -520,7 +520,7 @@ class Page:
         from .pages import empty_selector  # here: cms.pages imports cms.page
         if empty_selector(selector):
             return self
-        if not selector.strip():
+        if isinstance(selector, str) and not selector.strip():
             return NullPage(self.site)
         lineage = [*self.parents, self]                # home first: the nearest is the last
         # one query for them all, asking of each page what matches() asks: ProcessWire's
