@@ -27,7 +27,7 @@ import json
 import time
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Any, NamedTuple
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import bottle
 
@@ -39,7 +39,7 @@ from ..tasker.state import state_info
 from . import charts
 from .answers import HttpError, error_json
 from .api import find_task, render_status, run_command, statuses_answer, task_ids_param, tasker_of
-from .app import BUSY_MESSAGE, clamped_int, parse_query
+from .app import BUSY_MESSAGE, clamped_int, parse_query, url_parts
 from .forms import selector_quoted
 from .task_view import (
     ACTIVE,
@@ -238,7 +238,9 @@ def state_counts(ctx: Context, total: int | None, q: str = "") -> dict[Any, int]
 def back_url(ctx: Context, task_id: int) -> str:
     """Where an action without a script returns: the task list or task page it came from
     (after a confirmation page, the one that page carries on in `back`)."""
-    came_from = urlsplit(ctx.form("back") or ctx.request.headers.get("Referer", ""))
+    came_from = url_parts(ctx.form("back") or ctx.request.headers.get("Referer", ""))
+    if came_from is None:
+        return "/admin/tasks/"
     if came_from.netloc and came_from.netloc != ctx.request.headers.get("Host", ""):
         return "/admin/tasks/"
     if came_from.path.startswith("/admin/tasks/") and "\\" not in came_from.path:
@@ -289,7 +291,11 @@ def register(web: Web) -> None:
             ids = task_ids_param(ids_text) if ids_text.strip() or not listed else []
             answer = statuses_answer(ctx, tasker, ids)
             if listed:
-                query = parse_query(urlsplit(listed).query)
+                parts = url_parts(listed)
+                if parts is None:
+                    raise HttpError(f"list must be the task list's URL (/admin/tasks/?...), not "
+                                    f"{listed[:80]!r}")
+                query = parse_query(parts.query)
                 view = list_view(ctx, lambda name: query.get(name, ""))
                 shown = [task_id for task_id in ids if str(task_id) in answer["tasks"]]   # not gone
                 answer.update(rows_coming(ctx, tasker, view, shown))

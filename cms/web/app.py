@@ -25,7 +25,7 @@ import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Union
-from urllib.parse import parse_qsl, quote
+from urllib.parse import SplitResult, parse_qsl, quote, urlsplit
 
 import bottle
 import jinja2
@@ -592,6 +592,16 @@ def parse_query(text: str) -> dict[str, str]:
             name, _, value = part.partition("=")
             found[name] = value
     return found
+
+
+def url_parts(text: str) -> SplitResult | None:
+    """A URL a client sent (a Referer, a form's `back`, the task list's own URL) split, or None
+    for one urlsplit refuses: a `[` in its host that is no IPv6 address (`http://[x/`) raised
+    ValueError, and the request answered 500."""
+    try:
+        return urlsplit(text)
+    except ValueError:
+        return None
 
 
 def with_admin_headers(start_response: Callable) -> Callable:
