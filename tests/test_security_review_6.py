@@ -38,3 +38,34 @@ def test_an_action_sent_from_a_page_whose_address_cannot_be_split_is_done(site, 
         assert answer.location == "/admin/tasks/"
         assert state_of(site, task) == int(TaskState.WAITING)
         site.modules.get("Tasker").activate_task(task)
+
+
+# -- find_many ------------------------------------------------------------------------------------
+def members_only(site) -> None:
+    """Three pages only members may view, and one everybody may."""
+    site.users.add_role("member", ["page-view"])
+    site.templates.add("members", fields=["title"])
+    site.templates["members"].set_access(view=["member"])
+    for i in range(3):
+        site.pages.add("members", 1, f"member-{i}", title="For members")
+    site.pages.add("basic-page", 1, "open", title="Open")
+
+
+def test_find_many_finds_for_the_user_it_was_called_for_whoever_iterates_it(site):
+    """find_many() gives a PageStream that reads its pages as it is iterated, and its count
+    when asked. The user's view access was applied then, for whoever acted at that moment: a
+    stream asked for as the guest (in a `with site.as_user("guest")` block a module uses to
+    list what visitors may see) and iterated, or counted, after the block listed the members'
+    pages too. As a PageArray's total, and as ProcessWire's findMany (which finds its ids at
+    the call), it finds for the user it was called for; `iter_ids` alike."""
+    members_only(site)
+    with site.as_user("guest"):
+        stream = site.pages.find_many("title=For members|Open, sort=name")
+        ids = site.selectors.iter_ids("title=For members|Open, sort=name")
+    assert [p.name for p in stream] == ["open"]
+    assert len(stream) == 1 and stream.total == 1
+    assert len(list(ids)) == 1
+    # and the other way: found with every right, it is not narrowed by a later user
+    everything = site.pages.find_many("title=For members|Open")
+    with site.as_user("guest"):
+        assert everything.total == 4 and len(list(everything)) == 4
