@@ -431,10 +431,13 @@ class Pages(Hookable):
 
     def find_many(self, selector: str = "", *, base: str | None = None, chunk: int = 500) -> PageStream:
         """The matching pages read in chunks as they are iterated, as ProcessWire's findMany():
-        memory stays flat however many there are; len() and `.total` count them (PageStream)."""
+        memory stays flat however many there are; len() and `.total` count them (PageStream).
+        They are those the acting user may view now, whoever acts when they are read."""
         if chunk < 1:
             raise ValueError("chunk must be 1 or more")
-        return PageStream(self, self.site.selectors.plan(selector, base), chunk, pagination.page_num())
+        selectors = self.site.selectors
+        return PageStream(self, selectors.for_user(selectors.plan(selector, base)), chunk,
+                          pagination.page_num())
 
     def num_children(self, page_id: int) -> int:
         return self.db.scalar("SELECT COUNT(*) FROM pages WHERE parent_id = ?", (page_id,)) or 0

@@ -17,7 +17,8 @@ class PageStream:
 
     `total` (every match, as a PageArray's) and `len()` (the pages a pass yields: start and
     limit applied) cost one COUNT, when first asked; an empty answer tests false, as
-    `count($items)` does there. The selector was checked at the call."""
+    `count($items)` does there. The selector was checked, and narrowed to the pages the
+    acting user may view (SelectorEngine.for_user), at the call."""
 
     def __init__(self, pages: Pages, query: Query, chunk: int, page_num: int):
         self._pages, self._query, self._chunk, self._page_num = pages, query, chunk, page_num

@@ -216,8 +216,9 @@ class SelectorEngine:
         return {int(parent): int(n) for parent, n in self._run(self.db.all, statement)}
 
     def count_query(self, query: Query) -> int:
-        """`count` for a plan made already."""
-        return self._count(_Planned(query, ()))
+        """`count` for a plan made already, as `for_user` narrowed it (a plan not narrowed
+        counts every page it matches)."""
+        return self._count(_Planned(query, ()), query)
 
     @staticmethod
     def _run(read: Callable[..., Any], statement: tuple[str, Any]) -> Any:
@@ -245,17 +246,26 @@ class SelectorEngine:
     def iter_ids(self, selector: str | None, base: str | None = None, chunk: int = 1000,
                  page_num: int = 1) -> Iterator[int]:
         """Every matching id in order, fetched `chunk` at a time after the last row seen
-        (`page_num` as for `select`).
+        (`page_num` as for `select`), among those the user acting now may view (for_user).
 
         The selector is checked now (errors raise here, not on the first `next`).
         """
         if chunk < 1:
             raise ValueError("chunk must be 1 or more")
-        return self.iter_query(self.plan(selector, base), chunk, page_num)
+        return self.iter_query(self.for_user(self.plan(selector, base)), chunk, page_num)
+
+    def for_user(self, query: Query) -> Query:
+        """The plan narrowed now to the pages the acting user may view, for `iter_query` and
+        `count_query`: a find read later (an id iterator consumed, a PageStream iterated or
+        counted) finds for the user it was asked for, as a PageArray's total counts and as
+        ProcessWire's findMany finds its ids at the call, not for whoever acts by then (a
+        stream asked for as the guest listed the members' pages once read outside that
+        `as_user` block)."""
+        return self._for_user(query)
 
     def iter_query(self, query: Query, chunk: int = 1000, page_num: int = 1) -> Iterator[int]:
-        """`iter_ids` for a plan made already."""
-        query = self._for_user(query)
+        """`iter_ids` for a plan made already, as `for_user` narrowed it (a plan not narrowed
+        walks every page it matches)."""
         remaining = query.limit
         offset = query.paged(page_num)
         after: tuple | None = None
