@@ -69,3 +69,34 @@ def test_find_many_finds_for_the_user_it_was_called_for_whoever_iterates_it(site
     everything = site.pages.find_many("title=For members|Open")
     with site.as_user("guest"):
         assert everything.total == 4 and len(list(everything)) == 4
+
+
+# -- what a typed selector leaves behind ------------------------------------------------------------
+def test_long_selectors_typed_in_find_are_not_kept_by_the_server(site, admin_server):
+    """The selector engine keeps each selector text it has read (its syntax tree, its plan and
+    SQL) for the next find of the same text, up to 4,096 of them per server thread. Find
+    takes whatever selector an editor types, up to the size of a URL (256 KB): each distinct
+    long OR list (`title=a|b|...`, refused or not) stayed in memory, some 20 MB each, so an
+    editor's script grew the server by hundreds of MB a minute until it was killed. A long
+    selector is read anew each time, and the server keeps nothing of it."""
+    import tracemalloc
+    from urllib.parse import quote
+
+    from webclient import PASSWORD, Client
+
+    site.users.add_role("editor", ["page-edit"])
+    site.users.add("ed", PASSWORD, roles=["editor"])
+    editor = Client(admin_server)
+    editor.login("ed")
+    tracemalloc.start()
+    try:
+        before = tracemalloc.get_traced_memory()[0]
+        for attempt, count in enumerate((9_000, 12_000, 9_000, 12_000)):    # found, refused
+            values = "|".join(f"word{i % 10}" for i in range(count))
+            answer = editor.get(f"/admin/find/?selector={quote(f'title={values}, name=n{attempt}')}")
+            assert answer.status == (200 if count < 10_000 else 400), answer
+        kept = tracemalloc.get_traced_memory()[0] - before
+    finally:
+        tracemalloc.stop()
+        editor.close()
+    assert kept < 8_000_000, f"the server kept {kept:,} bytes for four selectors"
