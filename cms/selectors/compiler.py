@@ -60,6 +60,10 @@ NO_LIMIT = 2 ** 62
 LIKE_ESCAPE = "!"   # not backslash: MariaDB treats backslashes in string literals differently
 FALSE, TRUE = "1 = 0", "1 = 1"
 CACHE_SIZE = 4096     # statements kept; a program making endless new shapes starts over
+# A longer statement (an OR list of thousands of values, whose shape names each one) is written
+# anew each time: kept, with its shape, each took half a megabyte, and OR lists of as many
+# lengths as CACHE_SIZE grew a server thread by gigabytes.
+KEPT_SQL = 20_000
 MAX_PARAMS = 10_000   # SQLite takes 32,766 parameters; leave room for the keyset and paging
 
 
@@ -544,12 +548,16 @@ class Compiler:
         return self._matchable
 
     def _sql(self, key: tuple, write: Callable[[_Writer], str]) -> str:
-        """The statement cached under `key`, written by `write` on first use."""
+        """The statement cached under `key`, written by `write` on first use (kept up to
+        KEPT_SQL characters)."""
         sql = self._cache.get(key)
         if sql is None:
+            sql = write(_Writer(self.db, self.matchable))
+            if len(sql) > KEPT_SQL:
+                return sql
             if len(self._cache) >= CACHE_SIZE:
                 self._cache.clear()
-            sql = self._cache[key] = write(_Writer(self.db, self.matchable))
+            self._cache[key] = sql
         return sql
 
     # -- public: statements and their parameters ---------------------------------------------

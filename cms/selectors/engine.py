@@ -22,6 +22,11 @@ if TYPE_CHECKING:
 
 CACHE_SIZE = 4096
 STATEMENTS_PER_PLAN = 64
+# Characters of a selector (and its base) whose tree and plan are kept: a longer one (an OR
+# list of thousands of values, which Find takes as typed) is read anew each time. Each such
+# text kept its tree, plan and SQL, megabytes apiece, so distinct ones grew a server thread by
+# gigabytes before CACHE_SIZE was reached.
+KEPT_TEXT = 4000
 
 
 @dataclass(frozen=True, slots=True)
@@ -96,10 +101,13 @@ class SelectorEngine:
         self._plans: dict[tuple[str | None, str | None, bool], _Planned] = {}
 
     def parse(self, text: str) -> Selector:
-        """The syntax tree of a selector string (cached: the tree depends on the text alone)."""
+        """The syntax tree of a selector string (cached up to KEPT_TEXT characters: the tree
+        depends on the text alone)."""
         tree = self._trees.get(text)
         if tree is None:
             tree = parse(text)
+            if len(text) > KEPT_TEXT:
+                return tree
             if len(self._trees) >= CACHE_SIZE:
                 self._trees.clear()
             self._trees[text] = tree
@@ -136,7 +144,7 @@ class SelectorEngine:
             # an error in "path=/a/,]" is shown in the caller's "/a/,]", where it stands there
             lead = len(text) - len(text.lstrip(", "))
             raise error.within(text, len(expanded) - len(text.strip(", ")) - lead) from None
-        if not planner.volatile:
+        if not planner.volatile and len(text) + len(base or "") <= KEPT_TEXT:
             if len(self._plans) >= CACHE_SIZE:
                 self._plans.clear()
             self._plans[(selector, base, find_all)] = planned
