@@ -339,6 +339,7 @@ class StepRunner:
         self.site = tasker.site
         self.steps: dict[int, Step] = {}       # task id -> its step running in this process
         self.outage = False      # the last step in this process was cut off by a lost connection
+        self.gone = False        # the last step's task was deleted (with its page) while it ran
         self.batches = threading.local()     # each thread's open batch
         self.rolled_back: list[Claim] = []   # claims of steps a batch's rollback undid
 
@@ -545,11 +546,25 @@ class StepRunner:
                                 "since its last save was rolled back")
             self._release_apart(step)
             raise error
+        if self._deleted(step):
+            self.gone = True                     # nothing to fail: the runner says it is gone
+            return False
         text = "".join(traceback.format_exception(type(error), error, error.__traceback__))
         step.log("error", f"the task failed with {type(error).__name__}: {error}\n{text}")
         self._finish_apart(step, task_data, "failed", save_data=False)
         self.tasker.error(f"task '{step.task.title}' failed: {type(error).__name__}: {error}")
         return False
+
+    def _deleted(self, step: Step) -> bool:
+        """Was the step's task deleted meanwhile (its page, or a page above it, by an editor)?
+        Then the error that ended the step is most likely that delete's doing (an import's
+        next add found its parent gone), not the task's: failed, it was an ERROR "task ''
+        failed" in the runner's log and a failed step in its summary, for a task nobody
+        could find any more. (A read that fails leaves the step failed, as before.)"""
+        try:
+            return self.site.db.scalar("SELECT id FROM pages WHERE id = ?", (step.task_id,)) is None
+        except Exception:
+            return False
 
     # -- batches (see the module docstring) -------------------------------------------------
     @property

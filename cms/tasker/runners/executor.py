@@ -255,7 +255,7 @@ class Executor:
         if slot is not None:
             slot.start(claim.task_id, claim.token, deadline, claim.lease_seconds)
         ok = cut = False
-        tasker.runner.outage = False
+        tasker.runner.outage = tasker.runner.gone = False
         try:
             ok = tasker.execute_task(claim.task_id, {
                 "claim": claim, "invoker": config.invoker, "timeout": deadline,
@@ -273,10 +273,11 @@ class Executor:
         finally:
             cut = cut or tasker.runner.outage          # the step ended on a lost connection itself
             self.steps += 1
-            self.failed += not ok and not cut
+            failed = not ok and not cut and not tasker.runner.gone    # a task deleted meanwhile
+            self.failed += failed
             self.cut += cut
             if slot is not None:
-                slot.end(not ok and not cut, cut=cut)
+                slot.end(failed, cut=cut)
         if not ok and not self._release(tasker, claim):
             self.pending.append(claim)
         if not config.quiet:
