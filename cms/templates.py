@@ -201,15 +201,14 @@ class Template:
         lists = {"view_roles": view, "edit_roles": edit, "create_roles": create, "add_roles": add}
         users = self.site.users
         if all(value is None for value in lists.values()):
-            if self.id == users.access.home_template_id:
-                raise ValidationError("the home template must define access (give at least view=)",
-                                      field="access", value=self.name, rule="home")
             values: dict[str, Any] = {"use_roles": False, **{key: [] for key in ACCESS_KEYS}}
         else:
             values = {"use_roles": True}
             for key, roles in lists.items():
                 given = () if roles is None else names_given(roles, key.split("_")[0], "role")
                 values[key] = users.role_ids(given)
+        if self.id == users.access.home_template_id:
+            self._check_home_access(values)
         # One commit: no reader sees pages_access half rebuilt, or the template's new access
         # with the pages' old governing templates.
         with self.site.transaction():
@@ -217,6 +216,17 @@ class Template:
             if bool(before.get("use_roles")) != values["use_roles"]:
                 users.access.rebuild()
         return self
+
+    def _check_home_access(self, values: dict[str, Any]) -> None:
+        """The home template's access as ProcessWire's Templates::save() requires it: defined,
+        with the guest among its view roles; else no visitor would view the site."""
+        if not values["use_roles"]:
+            raise ValidationError("the home template must define access (give at least view=)",
+                                  field="access", value=self.name, rule="home")
+        if self.site.users.role_ids(["guest"])[0] not in values["view_roles"]:
+            raise ValidationError("the home template must let the guest view (view=[\"guest\", ...]): "
+                                  "without it no visitor views the site", field="access",
+                                  value=self.name, rule="home")
 
     def access_roles(self) -> dict[str, list[str]]:
         """The role names per right (view, edit, create, add); empty when access is inherited."""
