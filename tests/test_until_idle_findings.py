@@ -14,6 +14,7 @@ from test_runners import add_task, in_process, row
 
 import cms.tasker.heartbeat as heartbeat
 from cms.tasker import TaskState
+from cms.tasker.step import StepRunner
 
 prepare_shared_site = prepare_counter_site
 TASKER_SETTINGS = {"lease_seconds": 3, "max_attempts": 20}
@@ -25,13 +26,18 @@ def test_a_runner_until_idle_does_not_stop_while_claims_go_back(tasker, monkeypa
     slower = [add_task(tasker, "bump", f"Slower {i}", {"delay": 1.0}) for i in range(3)]
     given_back = []
 
-    def slow_release(tasker_, claim, *args, **kwargs):    # a loaded machine's commit
-        time.sleep(0.4)
+    def slow_release(tasker_, claim, *args, **kwargs):
+        # a loaded machine's commit: the long step (1 s) ends while its queue, taken by the
+        # heartbeat half a second in, is still being given back
+        time.sleep(1.2)
         given_back.append(claim.task_id)
         return release(tasker_, claim, *args, **kwargs)
 
     release = heartbeat.release
     monkeypatch.setattr(heartbeat, "release", slow_release)
+    # several claims queued behind each step, whatever its speed (a loaded machine's quick
+    # steps took one at a time, and nothing waited behind a long step to be given back)
+    monkeypatch.setattr(StepRunner, "_claims_ahead", lambda self, step, ahead: 0 if ahead.queued() else 4)
     executor = in_process(tasker)
     executor.run()
     assert given_back, "no claim was given back: the test did not make the race it is about"
