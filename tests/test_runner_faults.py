@@ -115,9 +115,34 @@ def test_claims_the_heartbeat_could_not_give_back_after_the_runner_stopped_are_n
     ahead = ClaimAhead(lambda count: claims[:count])
     ahead.take(3)
     ahead.keep()
-    drained = ahead.drain()                      # the heartbeat's, while the runner still runs
+    drained = ahead.hand_back()                  # the heartbeat's, while the runner still runs
     assert ahead.requeue(drained[1:]) == [] and ahead.queued() == 2
     assert ahead.pop() is claims[1]
-    held = ahead.drain()
+    held = ahead.hand_back()
     assert ahead.close() == []                   # the runner stops: nothing left for it
     assert ahead.requeue(held) == held and ahead.queued() == 0
+
+
+def test_a_step_s_commit_gives_back_the_claims_the_heartbeat_is_giving_back(tasker):
+    """The heartbeat took the queue behind a long step to give it back, and its release waited
+    for SQLite's write lock, which the step held: the step's commit, finding the queue empty,
+    gave nothing back, and the lock it freed went as often to the supervisor's reaper, which
+    took those claims' expired leases for a dead runner's and, at max_attempts=1, failed tasks
+    that never ran (test_claims_held_ahead_of_a_long_step_are_not_reaped_as_dead_runners
+    failed so in CI). The step's give_back takes the claims in flight too, and the heartbeat
+    does not queue again those it gave back."""
+    from cms.tasker.claim import ClaimAhead, claim_several
+    tasks = [add_task(tasker, "bump", f"Queued {i}") for i in range(3)]
+    ahead = ClaimAhead(lambda count: claim_several(tasker, count, lease_seconds=30))
+    ahead.take(3)
+    ahead.keep()
+    in_flight = ahead.hand_back()                # the heartbeat's, waiting for the lock
+    assert len(in_flight) == 3 and ahead.queued() == 0 and ahead.out()
+    running = "SELECT running FROM tasker_tasks WHERE pages_id = ?"
+    assert [tasker.site.db.scalar(running, (task.id,)) for task in tasks] == [1, 1, 1]
+    with tasker.site.transaction():              # the step's last commit
+        assert ahead.give_back(tasker) == in_flight
+    assert [tasker.site.db.scalar(running, (task.id,)) for task in tasks] == [0, 0, 0]
+    assert ahead.requeue(in_flight[1:]) == [] and ahead.queued() == 0    # not run: given back
+    ahead.handed_back()
+    assert not ahead.out() and not ahead.giving_back(ahead.hand_backs())
