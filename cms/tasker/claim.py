@@ -86,6 +86,7 @@ class ClaimAhead:
         self._since = 0.0                 # when the queue's oldest claim was kept (monotonic)
         self._hand_backs = 0              # hand-backs the heartbeat began (`giving_back`)
         self._handing = 0                 # ... and has not finished
+        self._out: list[Claim] = []       # ... their claims, given back or not yet (`give_back`)
 
     def take(self, count: int = 1) -> None:
         """Claim up to `count` more tasks (uncommitted until `keep`)."""
@@ -139,11 +140,13 @@ class ClaimAhead:
             if queue:
                 self._hand_backs += 1
                 self._handing += 1
+                self._out = list(queue)
         return queue
 
     def handed_back(self) -> None:
         with self._lock:
             self._handing -= 1
+            self._out = []
 
     def hand_backs(self) -> int:
         """A mark for `giving_back`: taken before the runner looks for its next claim."""
@@ -167,12 +170,23 @@ class ClaimAhead:
 
     def give_back(self, tasker: Tasker) -> list[Claim]:
         """Give back every queued claim in the caller's transaction (they go back with its
-        commit): those of a long step, which would outlive their lease unrenewed. The claims
-        given back, for the caller to hold again if its commit fails."""
+        commit): those of a long step, which would outlive their lease unrenewed; with them
+        those the heartbeat is giving back now (`out`: again, a no-op for those it gave back
+        already), whose release waits for SQLite's write lock that the caller holds: left to
+        the heartbeat, the lock freed by this commit went as often to the reaper, which took
+        their expired leases for a dead runner's. The claims, for the caller to hold again if
+        its commit fails."""
         claims = self.drain()
+        with self._lock:
+            claims += [claim for claim in self._out if claim not in claims]
+            self._out = []                   # given back here: the heartbeat requeues none
         for claim in claims:
             release(tasker, claim)
         return claims
+
+    def out(self) -> bool:
+        """Whether the heartbeat is giving claims back now (`give_back` takes them too)."""
+        return bool(self._out)
 
     def requeue(self, claims: list[Claim]) -> list[Claim]:
         """Put drained claims that could not be given back in front of the queue again; once
@@ -180,7 +194,8 @@ class ClaimAhead:
         with self._lock:
             if self._closed:
                 return claims
-            self._queue[:0] = claims
+            # none that a step's commit gave back meanwhile (give_back): run, they were lost
+            self._queue[:0] = [claim for claim in claims if claim in self._out]
         return []
 
 

@@ -591,7 +591,7 @@ class StepRunner:
         this step's last commit (the heartbeat gives them back while a step runs, but not while
         SQLite's write lock is held by the step's batch); run later, they would have outlived
         their lease unrenewed and been reaped as a dead runner's."""
-        if ahead.waited() < HAND_BACK_AFTER:
+        if ahead.waited() < HAND_BACK_AFTER and not ahead.out():
             return []
         return ahead.give_back(self.tasker)
 

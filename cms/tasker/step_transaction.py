@@ -86,7 +86,7 @@ class StepTransaction:
         try:
             if self.batch is not None:   # commit the batch with it; the step goes on alone
                 held += self._leave_batch()
-            if self.ahead is not None and self.ahead.queued():
+            if self.ahead is not None and (self.ahead.queued() or self.ahead.out()):
                 # a long step: the tasks claimed after it go back to other runners in this
                 # commit (and are held again if it fails)
                 held += self.ahead.give_back(self.runner.tasker)
