@@ -109,7 +109,7 @@ class AccessRules:
         """The template whose roles decide access to `page` (its own, an ancestor's or home's),
         as the site holds it now: a page loaded before a schema reload holds the Template
         object of its time, whose access another process may have changed since."""
-        own = self.site.templates.get(page.template.id) or page.template
+        own = self.site.templates.current(page.template)
         if own.settings.get("use_roles"):
             return own
         if not page.id:      # an unsaved page would be governed as its parent is
@@ -155,7 +155,7 @@ class AccessRules:
             return False
         self.site.refresh_schema()      # another process's access change counts within a second
         if permission == "page-create":
-            return self.may_create(grants, self.site.templates.get(page.template.id) or page.template)
+            return self.may_create(grants, self.site.templates.current(page.template))
         template = self.access_template(page)
         settings = template.settings
         if permission == VIEW:

@@ -170,9 +170,7 @@ class Page:
             self.site.refresh_schema(0)
         else:
             self.site.refresh_schema()
-        current = self.site.templates.get(self._template.id)
-        if current is not None and current is not self._template:
-            object.__setattr__(self, "_template", current)
+        object.__setattr__(self, "_template", self.site.templates.current(self._template))
         return self._template
 
     def _stored(self, name: str) -> Any:

@@ -290,6 +290,12 @@ class Templates:
             found = self._by_id.get(key) if isinstance(key, int) else self._by_name.get(key)
         return found
 
+    def current(self, template: Template) -> Template:
+        """`template` as the site holds it now (itself if the site knows it no more): a page
+        loaded before a schema reload keeps the Template object of its time, whose fields or
+        access another process may have changed since."""
+        return self.get(template.id) or template
+
     def __getitem__(self, key: str | int) -> Template:
         found = (self._by_id if isinstance(key, int) else self._by_name).get(key) or self.get(key)
         if found is None:
