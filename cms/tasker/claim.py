@@ -85,8 +85,7 @@ class ClaimAhead:
         self._closed = False              # the runner has stopped reading the queue
         self._since = 0.0                 # when the queue's oldest claim was kept (monotonic)
         self._hand_backs = 0              # hand-backs the heartbeat began (`giving_back`)
-        self._handing = 0                 # ... and has not finished
-        self._out: list[Claim] = []       # ... their claims, given back or not yet (`give_back`)
+        self._out: list[Claim] = []       # the claims of the one under way (`give_back`)
 
     def take(self, count: int = 1) -> None:
         """Claim up to `count` more tasks (uncommitted until `keep`)."""
@@ -139,13 +138,11 @@ class ClaimAhead:
             queue, self._queue = self._queue, []
             if queue:
                 self._hand_backs += 1
-                self._handing += 1
                 self._out = list(queue)
         return queue
 
     def handed_back(self) -> None:
         with self._lock:
-            self._handing -= 1
             self._out = []
 
     def hand_backs(self) -> int:
@@ -156,9 +153,10 @@ class ClaimAhead:
         """Whether the heartbeat began giving claims back since `mark`, or still is: their
         tasks, claimed until their release commits, were not there for a claim meanwhile,
         so a runner that stops when it finds nothing to claim looks again first (else it
-        ended, and those tasks waited, ready, for the next run)."""
+        ended, and those tasks waited, ready, for the next run). Claims a step's commit gave
+        back (`give_back`) leave `_out` with it: that commit made their tasks claimable."""
         with self._lock:
-            return self._handing > 0 or self._hand_backs != mark
+            return bool(self._out) or self._hand_backs != mark
 
     def close(self) -> list[Claim]:
         """The runner stops: empty the queue for good (the claims to give back); what the
