@@ -16,6 +16,13 @@ medians of many runs after a warm-up. Then `pages.find` of the first query, its 
 loaded, beside the same find with its total read (one COUNT of the 100,000 children, which
 every find paid before the total was counted on first read); then the first query once more
 with the planner's statistics removed, as the site had them before they were kept current.
+
+    python bench/bench_selectors.py --young postgresql://...   # a server engine's young parent
+
+`--young URL` (its tables are dropped) measures the first query on PostgreSQL or MariaDB right
+after a parent got `--young-children` children through `site.pages.add` in one transaction,
+before the server's statistics know of them (PostgreSQL's autovacuum analyzes a table within
+a minute or so), against the same query once the table is analyzed, in the same run.
 """
 from __future__ import annotations
 
@@ -173,12 +180,58 @@ def access_filtered(site: cms.Site, first: str, big: int, post: int, runs: int) 
           f"{raw_us:.0f} µs, ratio {guest / raw_us:.2f}")
 
 
+def young_parent(url: str, children: int, runs: int) -> None:
+    """The first query on a server engine at once after an import, and after ANALYZE."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "tests"))
+    from conftest import drop_all_tables
+    drop_all_tables(url)
+    with tempfile.TemporaryDirectory() as folder:
+        site = cms.boot(url, site_dir=folder)
+        site.templates.add("post", fields=["title"])
+        began = time.perf_counter()
+        with site.transaction():
+            big = site.pages.add("basic-page", 1, "big", title="Big")
+            for i in range(children):
+                site.pages.add("post" if i % 4 else "basic-page", big, f"p{i}", title=f"Post {i}")
+        print(f"{site.db.engine}: {children:,} children added through site.pages.add in one "
+              f"transaction in {time.perf_counter() - began:.1f} s")
+        first = FIRST.format(big=big.id)
+        engine = site.selectors
+        sql, params = engine.compiler.select(engine.plan(first), 20, 0)
+
+        def plan() -> str:
+            rows = site.db.all("EXPLAIN " + sql, params)
+            return " | ".join(str(row[0] if site.db.engine == "postgresql" else row).strip()
+                              for row in rows[:3])
+
+        young_plan = plan()
+        young, young_find = medians_us(lambda: engine.select(first).ids,
+                                       lambda: len(site.pages.find(first)), runs)
+        site.db.execute("ANALYZE pages" if site.db.engine == "postgresql" else "ANALYZE TABLE pages")
+        analyzed, analyzed_find = medians_us(lambda: engine.select(first).ids,
+                                             lambda: len(site.pages.find(first)), runs)
+        print(f"plan before the server analyzed the table: {young_plan}")
+        print(f"plan after ANALYZE: {plan()}")
+        print(f"first query, engine: {young:.0f} µs at once, {analyzed:.0f} µs analyzed; "
+              f"ratio {young / analyzed:.2f} (aim: no worse for being young)")
+        print(f"pages.find of it, 20 pages loaded: {young_find:.0f} µs at once, {analyzed_find:.0f} µs "
+              f"analyzed (aim: <= 1,000 µs)")
+        site.close()
+    drop_all_tables(url)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--pages", type=int, default=1_000_000, help="pages to create (default 1,000,000)")
     parser.add_argument("--runs", type=int, default=300, help="timed runs per query")
     parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--young", metavar="URL", help="a PostgreSQL or MariaDB database: the "
+                        "first query on a young parent there, and nothing else (its tables are dropped)")
+    parser.add_argument("--young-children", type=int, default=10_000)
     args = parser.parse_args()
+    if args.young:
+        young_parent(args.young, args.young_children, max(args.runs // 3, 10))
+        return
     with tempfile.TemporaryDirectory() as folder:
         builder = cms.boot(site_dir=folder)
         running = cms.boot(site_dir=folder)        # a server's connection, open all along

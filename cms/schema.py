@@ -209,10 +209,32 @@ def create_text_index_pending(site: Site) -> None:
         textindex.create_pending_list(site.db, field)
 
 
+# The `pages` indexes a sort reads in order; every sort ends in the id, its tie-breaker.
+SORTED_INDEXES = ("parent_id, sort", "parent_id, templates_id, created", "templates_id, created",
+                  "created", "modified")
+
+
+def sorted_indexes_end_in_id(site: Site) -> None:
+    """Version 11: on PostgreSQL the indexes a sort reads end in `id`, so `parent=X,
+    template=T, sort=-created, limit=20` reads 20 index entries however young the table.
+    Without it PostgreSQL read every child of the template to sort ties by id until
+    autovacuum had analyzed the table (1.3 ms for 6,000 children against 0.04 ms), and then
+    took another index with an incremental sort. SQLite and InnoDB keep the row id in every
+    index already; there nothing changes."""
+    db = site.db
+    if db.engine != "postgresql":
+        return
+    for columns in SORTED_INDEXES:
+        name = f"pages_{columns.replace(', ', '_')}"
+        db.ddl(f"DROP INDEX IF EXISTS {name}")
+        db.ddl(f"CREATE INDEX IF NOT EXISTS {name}_id ON pages ({columns}, id)")
+
+
 MIGRATIONS: list[Callable[[Site], None]] = [create_core, create_access, add_status_indexes,
                                             create_sessions, create_page_access, refold_text,
                                             create_leases, create_text_index,
-                                            create_text_index_pending, refold_upper]
+                                            create_text_index_pending, refold_upper,
+                                            sorted_indexes_end_in_id]
 
 
 def schema_version(site: Site) -> int:
