@@ -589,6 +589,37 @@ def test_a_young_parent_is_read_in_order_from_an_index_on_every_engine(site):
     assert [p.name for p in found] == ["n1499", "n1498", "n1496"]      # ties broken by id
 
 
+def test_pages_loaded_by_id_read_their_paths_and_titles_by_index_on_every_engine(site):
+    """Twenty pages of a site of thousands, loaded as every find loads its pages: their paths
+    and titles are looked up by index, not joined by reading whole tables (PostgreSQL hashed
+    all of `pages_paths` and `field_title` for them, statistics current or not: 1.8 ms against
+    0.07 ms for 20 of 6,000)."""
+    from cms.pages import SELECT_PAGES
+    site.templates.add("post", fields=["title"])
+    with site.transaction():
+        parent = site.pages.add("post", 1, "news", title="News")
+        for i in range(3000):
+            site.pages.add("post", parent, f"n{i}", title=f"News {i}")
+    if ENGINE == "postgresql":
+        site.db.execute("ANALYZE")
+    elif ENGINE == "mariadb":
+        site.db.execute("ANALYZE TABLE pages, pages_paths, field_title")
+    ids = site.pages.find_ids(f"parent={parent.id}, sort=-created, limit=20")
+    sql = SELECT_PAGES + f" WHERE p.id IN ({', '.join('?' * len(ids))})"
+    if ENGINE == "sqlite":
+        plan = [row[-1] for row in site.db.all("EXPLAIN QUERY PLAN " + sql, ids)]
+        assert not [step for step in plan if step.startswith("SCAN")], plan
+    elif ENGINE == "postgresql":
+        plan = [row[0] for row in site.db.all("EXPLAIN " + sql, ids)]
+        assert not [step for step in plan if "Seq Scan" in step or "Hash" in step], plan
+    else:
+        plan = site.db.all("EXPLAIN " + sql, ids)
+        assert not [row for row in plan if row[3] == "ALL"], plan        # (type: a full scan)
+    pages = site.pages.get_many(ids)
+    assert [(p.name, p.path, p.title) for p in pages[:2]] == [
+        ("n2999", "/news/n2999/", "News 2999"), ("n2998", "/news/n2998/", "News 2998")]
+
+
 def test_small_sqlite_commits_do_not_look_at_statistics(tmp_path, monkeypatch):
     from cms.db.sqlite import PlannerStatistics
     looked: list[object] = []
