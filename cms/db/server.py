@@ -13,7 +13,7 @@ from __future__ import annotations
 import contextlib
 import math
 import threading
-from typing import Any, Iterator, Sequence
+from typing import Any, Iterable, Iterator, Sequence
 
 from .base import Database, wrap_driver_error
 
@@ -117,6 +117,16 @@ class ServerDatabase(Database):
         if self._waiting.texts:
             return self.pw._send(*self._waiting.take(self.sql(text), params))
         return super().execute(text, params)
+
+    def execute_each(self, statements: Iterable[tuple[str, Sequence[Any]]]) -> None:
+        """One message for them all: each but the last waits for the last (`defer`), so a
+        page's rows (its path, title and other fields) cost one round trip, not one each, and
+        an error in any of them is raised here."""
+        pending = list(statements)
+        for text, params in pending[:-1]:
+            self.defer(text, params)
+        if pending:
+            self.execute(*pending[-1])
 
     def defer(self, text: str, params: Sequence[Any] = ()) -> None:
         if not self.pw.in_transaction():       # nothing would come to carry it
