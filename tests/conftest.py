@@ -10,6 +10,7 @@ cannot connect fails the run: it is never skipped.
 from __future__ import annotations
 
 import os
+import re
 import sys
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
@@ -80,6 +81,25 @@ def statements_of(site, call):
     finally:
         conn.set_trace_callback(None)
     return result, seen
+
+
+def whole_table_reads(site, sql: str, params, aliases: tuple[str, ...]) -> list:
+    """The steps of the engine's plan for `sql`, its statistics brought up to date, that read
+    one of the tables named by `aliases` (as the statement names them) whole: a scan, as a
+    hash join reads one side. None where each of their rows is looked up by index."""
+    if site.db.engine == "sqlite":
+        site.db.execute("ANALYZE")
+        return [row[-1] for row in site.db.all("EXPLAIN QUERY PLAN " + sql, params)
+                if any(row[-1] == f"SCAN {alias}" or row[-1].startswith(f"SCAN {alias} ")
+                       for alias in aliases)]
+    if site.db.engine == "postgresql":
+        site.db.execute("ANALYZE")
+        return [row[0] for row in site.db.all("EXPLAIN " + sql, params)
+                if any(re.search(rf"Seq Scan on \w+ {alias}\b", row[0]) for alias in aliases)]
+    tables = [row[0] for row in site.db.all("SHOW TABLES")]
+    site.db.execute(f"ANALYZE TABLE {', '.join(tables)}")
+    return [row for row in site.db.all("EXPLAIN " + sql, params)
+            if row[2] in aliases and row[3] == "ALL"]          # (table, type: a full scan)
 
 
 def drop_all_tables(url: str) -> None:
