@@ -48,8 +48,9 @@ class Progress:
 
         Returns True while the task may go on. After a suspend or kill made elsewhere (seen
         because `update_state` re-reads the state), or an `interrupt()` of this process (seen
-        when `check_events`), it returns False and `allowed_to_execute` turns False: the
-        method should return soon, and what it did so far is saved. If this runner lost its
+        when `check_events`), it returns False, `allowed_to_execute` turns False and the
+        method's `options["timeout"]` becomes now: the method should return soon, and what it
+        did so far is saved. If this runner lost its
         claim, `ClaimLost` is raised and the step's work since its last commit is rolled back.
         Outside a running step it just stores task_data and progress of a task that is not
         running.

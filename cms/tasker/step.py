@@ -248,8 +248,13 @@ class Step:
 
     # -- flags --------------------------------------------------------------------------------
     def stop(self, reason: str) -> None:
+        """Ask the method to return soon: `allowed_to_execute` turns False, and the time by
+        which it should return, its options' `timeout`, becomes now, so a method that watches
+        only its time, as the seed's example does, returns at its next look at the clock
+        instead of working on, after a suspend or kill, to the end of its time box."""
         if not self.stopped:
             self.stopped = reason
+            self.options["timeout"] = time.time()
 
     def log(self, kind: str, text: str) -> None:
         self.lines.append((kind, text, time.time()))
