@@ -3,6 +3,8 @@ recurring cleanup, a flaky task, a slow counter) and driving it through the Pyth
 CLI, the worker and the admin in Chromium. Each test says what the module developer saw."""
 from __future__ import annotations
 
+import importlib
+import sys
 import time
 
 import pytest
@@ -46,3 +48,36 @@ def test_a_suspend_or_kill_stops_the_seed_examples_step_at_its_next_save(tasker,
     assert len(deleted) == 30          # the batch under way; its save saw the stop
     assert dictionary.num_children == 100 - 30 + 1     # the words left, and the task
     assert tasker.get_state(task) == (TaskState.KILLED if kill else TaskState.WAITING)
+
+
+# -- a site module's class, imported by a script ---------------------------------------------
+@pytest.fixture
+def imported_from_the_site_folder(monkeypatch):
+    """Import a module from the site's folder through sys.path, as a script run there does
+    (`sys.path.insert(0, "."); from modules.jobs import Jobs`); forgotten afterwards."""
+    def load(site, dotted):
+        monkeypatch.syspath_prepend(site.site_dir)
+        return importlib.import_module(dotted)
+
+    yield load
+    for name in [name for name in sys.modules if name.partition(".")[0] == "modules"]:
+        del sys.modules[name]
+
+
+def test_a_script_gives_create_task_the_class_of_a_site_module_it_imported(
+        tasker, imported_from_the_site_folder):
+    """A script beside the site (`sys.path.insert(0, "."); from modules.jobs import Jobs`)
+    handed that class to create_task, as DESIGN.md allows ("`cls` is a module class"), and got
+    "a module named 'Jobs' is registered already (cms_site_modules.jobs.Jobs): give yours
+    another name". It is the same file the site loads by its location (DESIGN.md: "imported
+    by file location, not through sys.path"), not another module: renaming the class renames
+    both. The site's class serves it, as every worker would load that file."""
+    site = tasker.site
+    imported = imported_from_the_site_folder(site, "modules.jobs").Jobs
+    page = site.pages.add("basic-page", 1, title="Imported")
+    task = tasker.create_task(imported, "noop", page, "Imported class")
+    assert tasker.get_details(task)["module"] == "Jobs"
+    assert site.modules.source("Jobs") == "site"        # still the file in modules/
+    assert tasker.activate_task(task)
+    assert tasker.execute_task(task, {"invoker": "cron"})
+    assert tasker.get_state(task) == TaskState.FINISHED
