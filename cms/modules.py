@@ -35,6 +35,7 @@ log = logging.getLogger("cms.modules")
 # an entry point): other processes cannot find it, and need not complain.
 FLAG_FROM_CODE = 1
 _TOLD_FROM_CODE: set[tuple[str, str]] = set()   # (site folder, module) said once per process
+SITE_PACKAGE = "cms_site_modules."             # what the site's modules/ files are loaded as
 BUILTIN = {
     "Tasker": "cms.tasker:Tasker",
     "Dictionary": "cms.demo:Dictionary",
@@ -119,7 +120,7 @@ class Modules:
         return changed
 
     def _load_file(self, stem: str, path: Path, package: bool = False) -> bool:
-        name = f"cms_site_modules.{stem}"
+        name = f"{SITE_PACKAGE}{stem}"
         try:
             spec = importlib.util.spec_from_file_location(
                 name, path, submodule_search_locations=[str(path.parent)] if package else None)
@@ -159,11 +160,16 @@ class Modules:
         A name registered already is refused for a class of another Python module: a script's
         `class Dictionary(cms.Module)` replaced the demo's module of that name without a word
         (and other processes kept running the demo's). The same class, or the class of the same
-        name and module again (a site module file loaded anew), replaces it."""
+        name and module again (a site module file loaded anew), replaces it. The class of a
+        site module file that a script imported again through sys.path (`from modules.catalog
+        import Catalog`) is that file's: the class the site loaded is kept, and returned."""
         if not (inspect.isclass(cls) and issubclass(cls, Module)):
             raise ModuleError(f"{cls!r} is not a subclass of cms.Module")
         name = name or cls.__name__
         known = self._classes.get(name)
+        if known is not None and known.__module__ != cls.__module__ and \
+                known.__module__.startswith(SITE_PACKAGE) and one_definition(known, cls):
+            return known
         if known is not None and known is not cls and (known.__qualname__, known.__module__) != (
                 cls.__qualname__, cls.__module__):
             raise ModuleError(f"a module named {name!r} is registered already ({known.__module__}."
@@ -216,7 +222,7 @@ class Modules:
         """Where a known module came from: "site" (the modules/ folder), "entry point",
         "built-in", or "code" (registered by a script or another module)."""
         cls = self.get_class(name)
-        if cls.__module__.startswith("cms_site_modules."):
+        if cls.__module__.startswith(SITE_PACKAGE):
             return "site"
         if name in self._from_entry_points:
             return "entry point"
@@ -452,3 +458,14 @@ class InstallTrail:
             site.templates.delete(name)
         for name in self._names("fields") - self.fields:
             site.fields.delete(name)
+
+
+def one_definition(one: type, other: type) -> bool:
+    """Whether two classes are one definition loaded twice under two module names: the same
+    qualified name in the same source file."""
+    if one.__qualname__ != other.__qualname__:
+        return False
+    try:
+        return Path(inspect.getfile(one)).resolve() == Path(inspect.getfile(other)).resolve()
+    except (TypeError, OSError):        # defined where no file says (a built-in, __main__ gone)
+        return False
