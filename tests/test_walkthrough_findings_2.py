@@ -8,6 +8,7 @@ import sys
 import time
 
 import pytest
+from tasker_support import make_task
 
 from cms.tasker import TaskState
 
@@ -81,3 +82,18 @@ def test_a_script_gives_create_task_the_class_of_a_site_module_it_imported(
     assert tasker.activate_task(task)
     assert tasker.execute_task(task, {"invoker": "cron"})
     assert tasker.get_state(task) == TaskState.FINISHED
+
+
+# -- what the task page says of a failed step ---------------------------------------------------
+def test_a_failed_steps_figures_count_the_records_its_saves_kept(tasker):
+    """An import that saved 1,203 rows at its milestones, then raised at row 1,234, showed on
+    its task page a step of "records 0" (Steps table) and a Rate of "–", beside "Records
+    1203 of 3000" and 1,203 pages on disk: the failed step's figures counted nothing, though
+    its saves were committed and kept (the README: an exception rolls back to the last
+    commit). The Jobs module's `boom` saves 3 records at a milestone, adds 2, then raises."""
+    task = make_task(tasker, "boom")
+    assert not tasker.execute_task(task, {"invoker": "cron"})
+    assert tasker.get_state(task) == TaskState.FAILED
+    figures = tasker.get_step_figures(task)
+    assert [step["records"] for step in figures["steps"]] == [3]     # rec-0 .. rec-2 are kept
+    assert figures["rate"] is not None
