@@ -328,6 +328,11 @@ class Step:
         if self.tx.end(commit, keep_open):
             self.flushed.clear()
 
+    def saved_data(self) -> dict | None:
+        """task_data as this step's last save stored it (None when it saved none): what a
+        rollback to the last commit keeps."""
+        return None if self.data_text == self.start_text else json.loads(self.data_text)
+
     def _unflush(self) -> None:
         """The log lines written since the last commit were rolled back: write them again."""
         self.lines[:0] = self.flushed
@@ -811,9 +816,12 @@ class StepRunner:
     def _store_figures(self, step: Step, task_data: dict | None, seconds: float,
                        outcome: str, steps: int) -> None:
         """The step's row in tasker_steps; every PRUNE_EVERY steps of a task its rows but the
-        newest KEEP_STEPS go (`steps`: the task's count with this one)."""
+        newest KEEP_STEPS go (`steps`: the task's count with this one). `task_data` None: the
+        step's end stores no data (it failed and rolled back), and the records are those its
+        saves committed."""
         db = self.site.db
-        records = self._records(task_data) - step.records_start if task_data is not None else 0
+        kept = task_data if task_data is not None else step.saved_data()
+        records = self._records(kept) - step.records_start if kept is not None else 0
         db.defer(sql.ADD_STEP, (step.task_id, step.started, seconds, max(records, 0),
                                 step.peak_rss, step.claim.invoker[:128], outcome))
         if steps % PRUNE_EVERY == 0:
