@@ -8,11 +8,20 @@ import sys
 import time
 
 import pytest
-from tasker_support import make_task
+from tasker_support import install_jobs, make_task, prepare_counter_site
 
 from cms.tasker import TaskState
 
 pytest_plugins = ("tasker_fixtures",)      # fixtures: shared_site, tasker, cli
+
+
+def prepare_shared_site(folder, url):
+    """A site with both test modules in its modules/ folder: Counter (runner_jobs.py) and
+    Jobs (tasker_jobs.py)."""
+    site = prepare_counter_site(folder, url)
+    install_jobs(site)
+    site.modules.get("Jobs")
+    return site
 
 
 def dictionary_of(site, words):
@@ -97,3 +106,25 @@ def test_a_failed_steps_figures_count_the_records_its_saves_kept(tasker):
     figures = tasker.get_step_figures(task)
     assert [step["records"] for step in figures["steps"]] == [3]     # rec-0 .. rec-2 are kept
     assert figures["rate"] is not None
+
+
+# -- a Run now step whose process dies --------------------------------------------------------
+@pytest.mark.slow
+def test_a_run_now_step_whose_process_dies_is_logged_as_such_not_as_a_dead_runner(tasker):
+    """The admin's Run now on an import whose step process was killed (SIGKILL) logged two
+    lines: "the step's process was killed by signal SIGKILL; ..." and "runner vm:28708
+    stopped answering (its lease ran out)", the second naming the web server, which had
+    answered at once, and a lease that had not run out. A worker's step says it in one line:
+    "the step's process ... (its runner); the task was released with its last saved data
+    (attempt 1 of 3)". Counter's `exit_now` ends its step's process with `os._exit(3)`."""
+    from cms.tasker.runners.browser import run_supervised_step
+    page = tasker.site.pages.add("counter", 1, title="Exits")
+    task = tasker.create_task("Counter", "exit_now", page, "Exits", {"code": 3})
+    tasker.activate_task(task)
+    assert run_supervised_step(tasker, task.id, {"invoker": "admin", "admin_run": True,
+                                                 "timeout": time.time() + 10}) is False
+    log = tasker.get_log(task)
+    said = [line for line in log if "the step's process exited with code 3" in line]
+    assert len(said) == 1 and "(attempt 1 of 3)" in said[0], log
+    assert not any("stopped answering" in line for line in log), log
+    assert tasker.get_state(task) == TaskState.ACTIVE
