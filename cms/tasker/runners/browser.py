@@ -137,10 +137,8 @@ def watch(tasker: Tasker, claim: Claim, process: Any, slot: Slot, deadline: floa
         release(tasker, claim)               # a no-op unless the step could not give it back
         return False
     how = died_how(code)
-    if died:
-        tasker.append_log(claim.task_id, [("warning", f"the step's process {how}; what it did "
-                                                      "since its last save was rolled back")])
-        reap_now(tasker, claim)
+    if died:        # one line, as a worker's supervisor says it: not a runner that went silent
+        reap_now(tasker, claim, f"the step's process {how} ({claim.runner})")
     else:
         release(tasker, claim, note=f"the step's process {how} before the step began")
     tasker.error(f"task {claim.task_id}: the step's process {how}")
