@@ -5,7 +5,9 @@ The grammar is ProcessWire's:
     selector   := item ("," item)*
     item       := "(" selector ")"                     an OR-group: one of the groups must match
                 | name "=" "(" selector ")"            a named OR-group: one per name must match
-                | ["!"] fields operator values         a condition (! negates it)
+                | ["!"] [group] fields operator values a condition (! negates it)
+    group      := [name] "@"                           @refs.title=x, @refs.qty=3: one referenced
+                                                       page meets every condition of the group
     fields     := field ("|" field)*                   any of the fields may match
     field      := identifier ("." identifier)*         parent.title, ref.title
     values     := value ("|" value)*                   any of the values may match
@@ -38,6 +40,7 @@ WHITESPACE = " \t\r\n"
 MAX_DEPTH = 16        # nested groups and sub-selectors; deeper is surely a mistake (or an attack)
 MAX_FIELD_PARTS = 8   # parent.parent.title ...
 ESCAPED_PIPE = re.compile(r"\\+\|")
+GROUP_PREFIX = re.compile(r"[-_a-zA-Z0-9]*@")   # Selectors::extractGroup's name@
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,7 +55,8 @@ class Value:
 
 @dataclass(frozen=True, slots=True)
 class Condition:
-    """`[!]field|field op value|value`: true when any field matches any value."""
+    """`[!]field|field op value|value`: true when any field matches any value. `group` is the
+    name before an `@` (`@refs.title`: "", `a@refs.title`: "a"), None without one."""
 
     fields: tuple[str, ...]
     operator: str
@@ -61,6 +65,7 @@ class Condition:
     position: int
     field_positions: tuple[int, ...]
     operator_position: int
+    group: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -177,17 +182,27 @@ class _Parser:
             negated = True
             self.pos += 1
             self.skip_ws()
+        group = self.group_prefix()
         fields, field_positions = self.fields()
         self.skip_ws()
         operator_position = self.pos
         operator = self.operator(fields[-1])
-        if operator == "=" and not negated and len(fields) == 1 and "." not in fields[0]:
+        if operator == "=" and not negated and group is None and len(fields) == 1 and "." not in fields[0]:
             self.skip_ws()
             if self.peek() == "(":
                 return self.group(fields[0], start)
         values = self.values(closer)
         return Condition(tuple(fields), operator, tuple(values), negated, start, tuple(field_positions),
-                         operator_position)
+                         operator_position, group)
+
+    def group_prefix(self) -> str | None:
+        """The name of the group a condition joins (`@refs.title=x`: "", `a@refs.title=x`:
+        "a"), None when it names none."""
+        match = GROUP_PREFIX.match(self.text, self.pos)
+        if match is None:
+            return None
+        self.pos = match.end()
+        return match.group()[:-1]
 
     # -- tokens -------------------------------------------------------------------------------
     def identifier(self) -> str:

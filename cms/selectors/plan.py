@@ -141,6 +141,11 @@ NO_OR_FIELDS = {"has_parent": "(has_parent=...), (parent=...)", "status": "(stat
 # The subfields of a Page field that ProcessWire compares with = < > in that join, whatever the
 # referenced page's status, where others run a find of them (see Planner.referenced_threshold)
 REF_NATIVE_NAMES = REF_JOINED_COLUMNS | {"id", "name", "status"}
+# The subfields of a Page field ProcessWire answers without a find of the referenced pages
+# (FieldtypePage::getMatchQuery), so an @ group (see Planner.grouped_condition) adds nothing to
+# them; REF_NATIVE_NAMES too, given one of DATABASE_OPERATORS
+REF_UNGROUPED = frozenset(("id", "data", "pages_id", "path", "url", "sort", "count"))
+DATABASE_OPERATORS = ORDER_OPERATORS | {"!=", "&"}
 # The word rule of `~=` (see the module docstring); the SQL compiler builds its patterns from it.
 WHITESPACE = ("\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u2000\u2001\u2002\u2003\u2004"
               "\u2005\u2006\u2007\u2008\u2009\u200a\u2028\u2029\u202f\u205f\u3000")
@@ -838,6 +843,9 @@ class Planner:
         # The positions of the fields holding numbers in the condition being planned, beside
         # others that take its text values (see numbers_aside).
         self._numbers_aside: frozenset[int] = frozenset()
+        # The Page field of the @ group condition being planned, and the other conditions of
+        # its group, which its referenced page must meet too (see grouped_condition).
+        self._grouped: tuple[str, tuple[tuple[Selector, Condition], ...]] | None = None
 
     # -- errors ------------------------------------------------------------------------------
     @staticmethod
@@ -929,6 +937,11 @@ class Planner:
         parent_values: tuple[Value, ...] = ()
         sort_compared = False
         owners: dict[str, list[tuple[Selector, Condition]]] = {}
+        members: dict[str, list[tuple[Selector, Condition]]] = {}      # of each @ group
+        for tree in trees:
+            for item in tree.items:
+                if isinstance(item, Condition) and item.group is not None:
+                    members.setdefault(item.group, []).append((tree, item))
         for tree in trees:
             for item in tree.items:
                 if isinstance(item, Group):
@@ -964,7 +977,8 @@ class Planner:
                 # sort>2 counts as a sort asked (PageFinder::initStatus's $hasSort): no
                 # parent's order is added for it
                 sort_compared = sort_compared or is_sort_comparison(item)
-                node = self.condition(tree, item)
+                node = (self.condition(tree, item) if item.group is None
+                        else self.grouped_condition(tree, item, members[item.group]))
                 # flattened, so a field every page must store is joined INNER
                 nodes.extend(node.items if isinstance(node, AllOf) else (node,))
                 if key == "status" and len(item.fields) == 1:
@@ -1045,6 +1059,49 @@ class Planner:
         having = Leaf(Column("templates_id", "id"), "=", (TemplatesWith(field.id),))
         query = replace(query, where=AllOf((having, query.where)))
         return Leaf(Column("id", "id"), "=", (ReferencedBy(query, target.table, target.field),))
+
+    def grouped_condition(self, tree: Selector, item: Condition,
+                          members: list[tuple[Selector, Condition]]) -> Node:
+        """`@refs.title=x, @refs.qty=3` (ProcessWire's "@" before a Page field's subfields, and
+        `a@refs.title=x` a group named a): the pages referencing one page that meets them all,
+        where without the @ each may be met by another referenced page. As there
+        (FieldtypePage::getMatchQueryCustom), a condition its find of the referenced pages
+        answers is asked with the group's other conditions on that field, but those written
+        with a leading `!`: `@refs.title!=x` is the pages referencing no page titled x that
+        meets the others. On any other field, and on a subfield ProcessWire compares without
+        that find (REF_UNGROUPED, a column given a DATABASE_OPERATORS), the @ changes nothing."""
+        if len(item.fields) > 1:
+            raise self.error(tree, "a condition of an @ group names one field", item.field_positions[1],
+                             item.fields[1], "write one condition per subfield: @refs.title=x, @refs.qty=3")
+        head, _, rest = item.fields[0].partition(".")
+        op = item.operator if item.operator == "!=" else item.operator.lstrip("!")
+        if (not rest or "." in rest or rest in REF_UNGROUPED or not self.is_page_field(head)
+                or (rest in REF_NATIVE_NAMES and op in DATABASE_OPERATORS)):
+            return self.condition(tree, item)
+        others = tuple((other_tree, other) for other_tree, other in members if other is not item
+                       and not other.negated and other.fields[0].partition(".")[0] == head)
+        for _, other in others:
+            if other.fields[0] == f"{head}.count":
+                raise self.error(tree, f"{head}.count cannot join an @ group", other.position,
+                                 other.fields[0], f"write {head}.count without the @")
+        self._grouped = (head, others)
+        try:
+            return self.condition(tree, item)
+        finally:
+            self._grouped = None
+
+    def with_group(self, head: str, inner: Node) -> Node:
+        """`inner`, a condition on the page `head` references, and the other conditions of the
+        @ group being planned (see grouped_condition), asked of the same page."""
+        if self._grouped is None or self._grouped[0] != head:
+            return inner
+        grouped, self._grouped = self._grouped, None
+        try:
+            asked = (self.subfield_condition(tree, other, head, other.fields[0].partition(".")[2])
+                     for tree, other in grouped[1])
+            return AllOf((inner, *asked))
+        finally:
+            self._grouped = grouped
 
     def children_sort(self, parents: tuple[Value, ...]) -> list[Sort]:
         """The order of one parent's children: its template's `sortfield` (ProcessWire's
@@ -1601,7 +1658,7 @@ class Planner:
                              "(children.title), Page fields (ref.title, ref.count) and text "
                              "fields (title.data: exact, case and accents count)")
         threshold = self.referenced_threshold(rest, op)
-        return Leaf(target, "=", (Query(inner, threshold,
+        return Leaf(target, "=", (Query(self.with_group(head, inner), threshold,
                                         user_access=threshold is not None and self.outer_checks_access),))
 
     def referenced_threshold(self, rest: str, op: str) -> int | None:
