@@ -1433,9 +1433,15 @@ class Planner:
             if "." in name or op not in ORDER_OPERATORS:
                 # `!refs.title=x`, `refs.title!%=x`: ProcessWire negates each referenced page's
                 # row, so a page matches when it references nothing or a page not matching
-                # (`refs.title!=x` is the pages referencing no page titled x)
+                # (`refs.title!=x` is the pages referencing no page titled x). What it negates
+                # is the row's page being among those its find admits and matching (in
+                # `pages.get()`, include=hidden), so a page it does not admit counts as one
+                # not matching.
                 (query,) = node.values
-                return references_nothing_or(node.target, replace(query, where=Not(query.where)))
+                if query.threshold is None and not query.user_access:
+                    return references_nothing_or(node.target, replace(query, where=Not(query.where)))
+                outside = Not(Leaf(Column("id", "id"), "=", (query,)))
+                return references_nothing_or(node.target, Query(outside, None))
             if (op == "=" and node.values and None not in node.values
                     and all(value.sub is None for value in item.values)):
                 # `!refs=/a/` (or an id, or a name) is negated per referenced page too: a page
