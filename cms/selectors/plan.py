@@ -1084,6 +1084,8 @@ class Planner:
             if other.fields[0] == f"{head}.count":
                 raise self.error(tree, f"{head}.count cannot join an @ group", other.position,
                                  other.fields[0], f"write {head}.count without the @")
+        if not others:
+            return self.condition(tree, item)
         self._grouped = (head, others)
         try:
             return self.condition(tree, item)
