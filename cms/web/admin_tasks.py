@@ -40,6 +40,7 @@ from . import charts
 from .answers import HttpError, error_json
 from .api import find_task, render_status, run_command, statuses_answer, task_ids_param, tasker_of
 from .app import BUSY_MESSAGE, clamped_int, parse_query, url_parts
+from .auth import holds_control_character
 from .forms import selector_quoted
 from .task_view import (
     ACTIVE,
@@ -237,8 +238,11 @@ def state_counts(ctx: Context, total: int | None, q: str = "") -> dict[Any, int]
 
 def back_url(ctx: Context, task_id: int) -> str:
     """Where an action without a script returns: the task list or task page it came from
-    (after a confirmation page, the one that page carries on in `back`)."""
-    came_from = url_parts(ctx.form("back") or ctx.request.headers.get("Referer", ""))
+    (after a confirmation page, the one that page carries on in `back`). One holding a
+    control character is none of them: a NUL in the Location header answered 500, after the
+    action was done."""
+    sent = ctx.form("back") or ctx.request.headers.get("Referer", "")
+    came_from = None if holds_control_character(sent) else url_parts(sent)
     if came_from is None:
         return "/admin/tasks/"
     if came_from.netloc and came_from.netloc != ctx.request.headers.get("Host", ""):

@@ -143,6 +143,12 @@ class LoginThrottle:
             del self._attempts[min(self._attempts, key=lambda k: self._attempts[k][1])]
 
 
+def holds_control_character(text: str) -> bool:
+    """Whether `text` holds a control character (C0 or DEL): no URL to send a browser to.
+    Browsers drop some of them from a URL, and bottle refuses a NUL in a header."""
+    return any(ord(char) < 32 or ord(char) == 127 for char in text)
+
+
 def safe_next(url: str | None) -> str:
     """Where to go after login: a path on this site only (never another host).
 
@@ -156,7 +162,7 @@ def safe_next(url: str | None) -> str:
     decoded = unquote(url)
     for text in (url, decoded):
         if (not text.startswith("/") or text.startswith("//") or "\\" in text
-                or any(ord(ch) < 32 or ord(ch) == 127 for ch in text)):
+                or holds_control_character(text)):
             return fallback
         parts = urlsplit(text)
         if parts.scheme or parts.netloc:
