@@ -1441,25 +1441,36 @@ class Pages(Hookable):
         if grants is not None:
             self._require(grants, "page-sort", self.get(parent_id), "sort the children of")
         with self.site.transaction():
-            bound = [i for i in ids if 0 < i <= MAX_ID]    # no page has a larger id: none binds it
-            marks = ", ".join("?" * len(bound))
-            current = dict(self.db.all(f"SELECT id, sort FROM pages WHERE parent_id = ? AND id IN "
-                                       f"({marks})", (parent_id, *bound))) if bound else {}
-            if grants is not None:
-                # a page the user may not view is not theirs to move in the order, and is
-                # answered as a page that is no child: its existence is not told
-                seen = self.viewable_ids(current)
-                current = {i: sort for i, sort in current.items() if i in seen}
-            strangers = [i for i in ids if i not in current]
-            if strangers:
-                raise PageError(f"page {strangers[0]} is not a child of page {parent_id}; "
-                                "only siblings can be reordered")
+            current: dict[int, int] = {}
+            # a chunk at a time, as the engines bind only so many values in one statement; a
+            # list naming a page that is no child is refused at the first chunk holding one
+            for chunk, _ in in_chunks(ids):
+                found = self._child_sorts(grants, parent_id, chunk)
+                strangers = [i for i in chunk if i not in found]
+                if strangers:
+                    raise PageError(f"page {strangers[0]} is not a child of page {parent_id}; "
+                                    "only siblings can be reordered")
+                current.update(found)
             slots = sorted(current.values())
             for n in range(1, len(slots)):         # equal sort values become distinct
                 slots[n] = max(slots[n], slots[n - 1] + 1)
             self.db.execute_each([("UPDATE pages SET sort = ? WHERE id = ?", (slot, page_id))
                                   for slot, page_id in zip(slots, ids)
                                   if current[page_id] != slot])
+
+    def _child_sorts(self, grants: Any, parent_id: int, ids: Sequence[int]) -> dict[int, int]:
+        """The sort values of those of `ids` that are children of `parent_id` the acting user
+        may view, by id. A page the user may not view is not theirs to move in the order, and
+        is answered as a page that is no child: its existence is not told."""
+        bound = [i for i in ids if 0 < i <= MAX_ID]    # no page has a larger id: none binds it
+        if not bound:
+            return {}
+        found = dict(self.db.all(f"SELECT id, sort FROM pages WHERE parent_id = ? AND id IN "
+                                 f"({placeholders(len(bound))})", (parent_id, *bound)))
+        if grants is None:
+            return found
+        seen = self.viewable_ids(found)
+        return {i: sort for i, sort in found.items() if i in seen}
 
     def shift(self, page: Page, up: bool) -> bool:
         """Swap a page with the sibling before (`up`) or after it; False at either end. The
