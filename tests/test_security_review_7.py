@@ -2,9 +2,12 @@
 (after test_security_review_6.py): each test failed before its fix."""
 from __future__ import annotations
 
+import time
+
+import pytest
 from webclient import PASSWORD, Client, make_task, state_of
 
-from cms.errors import PageError
+from cms.errors import PageError, SelectorError, ValidationError
 from cms.tasker import TaskState
 
 
@@ -62,3 +65,38 @@ def test_a_reorder_naming_more_ids_than_sqlite_binds_is_refused_as_naming_no_chi
                              "message": f"page {10 ** 6} is not a child of page 1; only siblings "
                                         "can be reordered"}
     ed.close()
+
+
+# -- text whose reading took time growing as its square or cube ------------------------------------
+# Each case below held a server thread, and with it Python's GIL (so every other request of the
+# server process waited), for tens of seconds: a pure-Python regular expression backtracked over
+# a long run of characters. A run a hundred times longer held it for hours.
+QUICKLY = 2.0       # seconds: each case takes milliseconds now, 10 s or more before
+
+
+def took(call, refused: type[Exception] | None = None) -> float:
+    """Seconds `call()` took; it raises `refused` when given."""
+    started = time.monotonic()
+    if refused is None:
+        call()
+    else:
+        with pytest.raises(refused):
+            call()
+    return time.monotonic() - started
+
+
+def test_a_date_followed_by_a_long_run_of_spaces_is_read_at_once(site):
+    """A date in a selector (`created>"..."`, typed in Find by any editor) or typed into a
+    Datetime field (the page editor) is read by parse_date, which first drops a trailing
+    " UTC" with `\\s+(utc|gmt|z)$`: searched at every space of a run that no zone ends, the
+    run was scanned again from each (20,000 spaces: over 10 s). The zone is looked for from the
+    run's first space only; the value is refused as before, at once."""
+    site.fields.add("when", "Datetime", label="When")
+    site.templates.add("event", fields=["title", "when"])
+    event = site.pages.new("event", 1, "event", title="Event")
+    value = "2020 a" + " " * 20_000 + "x"
+    assert took(lambda: site.pages.find(f'created>"{value}"'), SelectorError) < QUICKLY
+    assert took(lambda: event.set("when", value), ValidationError) < QUICKLY
+    # and a zone after spaces is still dropped
+    assert site.pages.find('created>"2020-01-01   UTC"').total == site.pages.find(
+        "created>2020-01-01").total
