@@ -670,6 +670,14 @@ INNODB_STOPWORDS = frozenset("a about an are as at be by com de en for from how 
                              "that the this to und was what when where who will with www".split())
 
 
+def without_tags(text: str) -> str:
+    """`text` with each tag (`<...>`) a space, as `TAG.sub(" ", text)`, in time linear in its
+    length: no tag ends after the last ">", where sub() tried each "<" against the rest of the
+    text (a value of 100,000 "<" took 15 s)."""
+    end = text.rfind(">") + 1
+    return TAG.sub(" ", text[:end]) + text[end:]
+
+
 def is_indexed(word: str) -> bool:
     """Whether ProcessWire asks its fulltext index for `word` (isIndexableWord)."""
     return len(word) >= INDEX_MIN_LENGTH and word.lower() not in INNODB_STOPWORDS
@@ -688,7 +696,7 @@ def indexed_words(op: str, text: str) -> Words | None:
     counts only where the index sees another word: a "_" beside one (`^="data_ x"`,
     `*="x #_data"`, or "x data_" in the text for `$="x data"`), as the index keeps "_" in
     words and the words array drops it beside punctuation."""
-    every = value_words(fold(TAG.sub(" ", text)).strip())
+    every = value_words(fold(without_tags(text)).strip())
     found = [word for word in every if is_indexed(word)]
     if op == "^=" and len(found) > 1:
         # one word ('+only*') asks nothing the phrase does not: a text starting with the value
