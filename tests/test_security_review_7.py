@@ -121,3 +121,27 @@ def test_a_phrase_of_countless_angle_brackets_is_planned_at_once(site):
         assert took(lambda: found_or_refused(f'title{op}"{brackets}"', site)) < QUICKLY, op
     from cms.selectors.plan import indexed_words
     assert indexed_words("^=", "alpha <b>beta</b> gamma <") == indexed_words("^=", "alpha beta gamma <")
+
+
+def test_a_phrase_at_the_start_or_end_of_text_with_long_runs_of_spaces_is_matched_at_once(site):
+    """`$=` matches a phrase at the end of a text before any whitespace, punctuation and
+    closing tags, `^=` at its start after whitespace and tags (ProcessWire's RLIKE). On
+    SQLite Python's re runs that expression on each stored text the LIKE lets through, and its
+    three runs of whitespace in a row (`\\s*[[:punct:]]*\\s*(<[^>]+>)*\\s*$`, each able to
+    match nothing) shared out a run of spaces in every way before failing: a body of "word",
+    2,000 spaces and "x" held the server thread and the GIL for 26 s when anybody's find
+    asked `body$=word` (4,000 spaces: 150 s; an editor stores such a body, and types the
+    find in Find), and `^=` took time growing as the square of the leading spaces. The same
+    texts match, written so that a run of spaces has one place to go."""
+    site.fields.add("body", "Textarea", label="Body")
+    site.templates["basic-page"].add_field("body")
+    site.pages.add("basic-page", 1, "trailing", title="Trailing", body="word" + " " * 2_000 + "x")
+    site.pages.add("basic-page", 1, "leading", title="Leading", body=" " * 100_000 + "x word")
+    assert took(lambda: site.pages.find("body$=word")) < QUICKLY
+    assert took(lambda: site.pages.find("body^=word")) < QUICKLY
+    # what matches is unchanged: spaces, punctuation and tags at either end
+    site.pages.add("basic-page", 1, "ends", title="Ends", body="<p>a last word.</p>\n")
+    site.pages.add("basic-page", 1, "starts", title="Starts", body=" \n<p><b> word first</b>")
+    assert {p.name for p in site.pages.find("body$=word")} == {"ends", "leading"}
+    assert {p.name for p in site.pages.find('body$="last word"')} == {"ends"}
+    assert {p.name for p in site.pages.find("body^=word")} == {"starts", "trailing"}
