@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from urllib.parse import quote
 
 import pytest
 from webclient import PASSWORD, Client, make_task, state_of
@@ -145,3 +146,23 @@ def test_a_phrase_at_the_start_or_end_of_text_with_long_runs_of_spaces_is_matche
     assert {p.name for p in site.pages.find("body$=word")} == {"ends", "leading"}
     assert {p.name for p in site.pages.find('body$="last word"')} == {"ends"}
     assert {p.name for p in site.pages.find("body^=word")} == {"starts", "trailing"}
+
+
+def test_a_value_too_long_for_the_engine_s_regular_expressions_is_the_selector_s_error(
+        site, admin_server):
+    """SQLite's LIKE takes a pattern of at most 50,000 bytes: a longer value is refused as
+    the selector's error ("a value is too long for a text match", 400 in Find). PostgreSQL
+    ("regular expression is too complex") and MariaDB ("regular expression is too large")
+    refuse the expression a long `^=`, `$=` or `*=` value makes, and that error reached the
+    server as a failure of its own: Find answered 500, with a traceback in the log, for an
+    editor's selector. It is the selector's error on every engine."""
+    for value in ("é" * 50_000, "<" * 100_000):
+        for op in ("^=", "$=", "*="):
+            found_or_refused(f'title{op}"{value}"', site)     # nothing else raised
+        with pytest.raises(SelectorError, match="too long for a text match"):
+            site.pages.find(f'title$="{value}"')
+    ed = editor(site, admin_server)
+    answer = ed.get("/admin/find/?selector=" + quote('title$="' + "<" * 100_000 + '"', safe="<"))
+    assert answer.status == 400, answer
+    assert "a value is too long for a text match" in answer.text
+    ed.close()
