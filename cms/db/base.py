@@ -402,6 +402,11 @@ class Database:
         run it again, as another attempt would wait as long for a lock held as long."""
         return False
 
+    def is_pattern_too_large(self, exc: BaseException) -> bool:
+        """True when the engine refused a text match's pattern (a LIKE, a regular expression)
+        as longer or more complex than it takes: the value's fault, not the server's."""
+        return False
+
     def is_disconnect(self, exc: BaseException) -> bool:
         """True when the connection itself is gone (server restarted)."""
         return (isinstance(exc, (peewee.InterfaceError, peewee.OperationalError))

@@ -20,6 +20,7 @@ from ..errors import DatabaseError
 from .server import DeferringPeewee, ServerDatabase
 
 LOCK_WAIT_TIMEOUT = 1205
+REGEXP_ERROR = 1139                            # ER_REGEXP_ERROR
 RETRYABLE = {1213, LOCK_WAIT_TIMEOUT}          # deadlock, lock wait timeout
 DISCONNECTED = {2006, 2013, 2003, 2055, 0}
 
@@ -80,6 +81,10 @@ class MariaDatabase(ServerDatabase):
 
     def is_lock_timeout(self, exc: BaseException) -> bool:
         return self._errno(exc) == LOCK_WAIT_TIMEOUT
+
+    def is_pattern_too_large(self, exc: BaseException) -> bool:
+        # PCRE2's "regular expression is too large" (and its match limits)
+        return self._errno(exc) == REGEXP_ERROR
 
     def is_disconnect(self, exc: BaseException) -> bool:
         return self._errno(exc) in DISCONNECTED or isinstance(exc, peewee.InterfaceError)

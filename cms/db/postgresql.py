@@ -24,6 +24,7 @@ import peewee
 from .server import DeferringPeewee, ServerDatabase
 
 MAX_PREPARED_WRITES = 64     # distinct deferred writes prepared per connection
+INVALID_REGULAR_EXPRESSION = "2201B"
 LOCK_NOT_AVAILABLE = "55P03"  # lock_timeout ran out (or NOWAIT found the row locked)
 
 
@@ -149,6 +150,11 @@ class PostgresqlDatabase(ServerDatabase):
 
     def is_lock_timeout(self, exc: BaseException) -> bool:
         return getattr(self.driver_error(exc), "pgcode", None) == LOCK_NOT_AVAILABLE
+
+    def is_pattern_too_large(self, exc: BaseException) -> bool:
+        # invalid_regular_expression: "too complex" (every character is escaped, so size is
+        # all that makes one invalid)
+        return getattr(self.driver_error(exc), "pgcode", None) == INVALID_REGULAR_EXPRESSION
 
     def is_disconnect(self, exc: BaseException) -> bool:
         if self.is_retryable(exc):

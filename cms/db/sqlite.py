@@ -447,6 +447,9 @@ class SqliteDatabase(Database):
     def is_retryable(self, exc: BaseException) -> bool:
         return is_busy(exc)
 
+    def is_pattern_too_large(self, exc: BaseException) -> bool:
+        return "pattern too complex" in str(exc)      # LIKE's limit: 50,000 bytes
+
     def is_disconnect(self, exc: BaseException) -> bool:
         return False
 

@@ -228,15 +228,15 @@ class SelectorEngine:
         counts every page it matches)."""
         return self._count(_Planned(query, ()), query)
 
-    @staticmethod
-    def _run(read: Callable[..., Any], statement: tuple[str, Any]) -> Any:
-        """Run a find's statement; a selector nested deeper than the database's parser takes
-        (SQLite's stack of about 100 levels: some twenty sub-selectors deep with access
-        checks) is the selector's error, not the server's."""
+    def _run(self, read: Callable[..., Any], statement: tuple[str, Any]) -> Any:
+        """Run a find's statement; a value longer than the engine's text matches take
+        (SQLite's LIKE, PostgreSQL's and MariaDB's regular expressions), or a selector nested
+        deeper than its parser takes (SQLite's stack of about 100 levels: some twenty
+        sub-selectors deep with access checks) is the selector's error, not the server's."""
         try:
             return read(*statement)
-        except peewee.OperationalError as exc:
-            if "pattern too complex" in str(exc):     # SQLite's LIKE limit (50,000 bytes)
+        except peewee.DatabaseError as exc:
+            if self.db.is_pattern_too_large(exc):
                 raise SelectorError("a value is too long for a text match") from None
             if "parser stack overflow" not in str(exc):
                 raise
