@@ -166,3 +166,25 @@ def test_a_value_too_long_for_the_engine_s_regular_expressions_is_the_selector_s
     assert answer.status == 400, answer
     assert "a value is too long for a text match" in answer.text
     ed.close()
+
+
+def test_a_phrase_before_a_long_run_of_punctuation_and_tags_is_matched_at_once(site):
+    """After `$=`'s phrase may come punctuation, then tags (`word.</p>`); both may be made
+    of the same characters (`<!>` is punctuation and a tag), and the matcher tried every
+    split of such a run between them, and after a phrase of punctuation, from every place
+    the phrase matched: a stored body of "a", 1,000 `<!>` and "x" (3 KB) held `body$="!"`
+    for 10 s (the time growing as the cube of the run), and 20,000 of them `body$=a` for
+    over 10 s. The punctuation now stops only where
+    the run does, or at its last "<" that may open a tag holding more than punctuation: the
+    same texts match, each run read a few times over."""
+    site.fields.add("body", "Textarea", label="Body")
+    site.templates["basic-page"].add_field("body")
+    site.pages.add("basic-page", 1, "short", title="Short", body="a" + "<!>" * 1_000 + "x")
+    assert took(lambda: site.pages.find('body$="!"')) < QUICKLY
+    site.pages.add("basic-page", 1, "long", title="Long", body="a" + "<!>" * 20_000 + "x")
+    assert took(lambda: site.pages.find("body$=a")) < QUICKLY
+    # what matches is unchanged: punctuation, then tags, one "<" of them opening a tag
+    for name, body in (("dot", "the end.</p>"), ("tag", "the end<!-- x -->"), ("both", "the end!!<<b c>"),
+                       ("angles", "the end<.<i>"), ("after", "the end</p>.")):
+        site.pages.add("basic-page", 1, name, title=name, body=body)
+    assert {p.name for p in site.pages.find("body$=end")} == {"dot", "tag", "both", "angles"}
