@@ -489,7 +489,8 @@ class Database:
         """SQL that is true when the text `expr` matches the regular expression given as the
         next `?` parameter, case-sensitively. Patterns must keep to what PCRE2 (MariaDB),
         Python's re (SQLite) and PostgreSQL's advanced REs read alike: literal characters,
-        `^`, `$`, `|`, groups and bracket classes with `\\`-escaped specials."""
+        `^`, `$`, `|`, groups, lookaheads (`(?=...)`, `(?!...)`) and bracket classes with
+        `\\`-escaped specials."""
         return f"{expr} REGEXP ?"
 
     def now_sql(self) -> str:

@@ -209,8 +209,17 @@ SPACE_CLASS = _bracket(WHITESPACE)
 # What `$=` skips at the end of a value: MariaDB's `[[:punct:]]` (PCRE2 with Unicode
 # properties), ASCII punctuation and every character of Unicode's P categories (– ’ ” …), not
 # other symbols (€ ©); the Basic Multilingual Plane's, read once at import.
-PUNCT_CLASS = _ranges_bracket(string.punctuation + "".join(
-    chr(code) for code in range(0x80, 0x10000) if unicodedata.category(chr(code))[0] == "P"))
+PUNCTUATION = string.punctuation + "".join(
+    chr(code) for code in range(0x80, 0x10000) if unicodedata.category(chr(code))[0] == "P")
+PUNCT_CLASS = _ranges_bracket(PUNCTUATION)
+# The run of punctuation a `$=` phrase may be followed by (before its closing tags), which
+# stops where the run does, or at the run's last "<" when that opens a tag holding more than
+# punctuation ("end!!<b>": "!!", then "<b>"). Tags made only of punctuation ("<!>") are
+# punctuation too, so those are all the places it need stop; where it could stop anywhere, a
+# backtracking matcher (Python's re: SQLite's REGEXP) tried every place of a long run.
+PUNCT_RUN = (f"({PUNCT_CLASS}+(?!{PUNCT_CLASS})|{PUNCT_CLASS}*"
+             f"(?=<{_ranges_bracket(PUNCTUATION.replace('<', '').replace('>', ''))}*"
+             f"[^{PUNCT_CLASS[1:]}))")
 MAX_SORTS = 10
 
 
@@ -407,17 +416,17 @@ class Phrase:
         before a `^=` and `[[:space:]]*[[:punct:]]*[[:space:]]*(<[^>]+>)*[[:space:]]*$`
         after a `$=` are written as expressions matching the same texts with no two runs of
         whitespace side by side (each but the first after what must come between them, the
-        punctuation or the tags): a backtracking matcher (Python's re: SQLite's REGEXP) shared
-        a run of spaces out among them in every way before failing, in time growing as the
-        cube of the run (a stored body of a word, 4,000 spaces and an "x" held `body$=word`
-        for 150 s)."""
+        punctuation or the tags), and the punctuation stopping only where a tag may follow
+        (PUNCT_RUN): a backtracking matcher (Python's re: SQLite's REGEXP) shared a run of
+        spaces, or of punctuation and tags, out among them in every way before failing, in
+        time growing as the cube of the run (a stored body of a word, 4,000 spaces and an "x"
+        held `body$=word` for 150 s)."""
         tokens = re.split(" +", text.replace("-", " "))
         body = "[- ]+".join(_phrase_token(token, literal) for token in tokens)
         if self.at == "start":
             return f"^{SPACE_CLASS}*((<[^>]+>)+{SPACE_CLASS}*)?{body}"
         if self.at == "end":
-            return (f"{body}{SPACE_CLASS}*({PUNCT_CLASS}+{SPACE_CLASS}*)?"
-                    f"((<[^>]+>)+{SPACE_CLASS}*)?$")
+            return f"{body}{SPACE_CLASS}*({PUNCT_RUN}{SPACE_CLASS}*)?((<[^>]+>)+{SPACE_CLASS}*)?$"
         if text[:1] and text[0] in WORD_SEPARATORS:
             # ProcessWire's `\b` before a value starting with punctuation (`*=/path/to`)
             # holds where a word's character comes right before it ("x.com/path/to")
