@@ -14,15 +14,21 @@ def names(site, selector):
     return sorted(page.name for page in site.pages.find(selector + ", parent=/m/"))
 
 
-@pytest.fixture
-def shelf(site):
-    """/m/ with a (Apple, qty 3), b (Apple, qty 5, hidden), c (Kiwi, qty 3), and x, y, z
-    whose Page field refs holds [a], [b, c] and [c]."""
+def items_folder(site):
+    """Fields qty and refs (a Page field of several pages), templates folder and item, and
+    the folder /m/ the fixtures' items go in."""
     site.fields.add("qty", "Integer")
     site.fields.add("refs", "Page", multiple=True)
     site.templates.add("folder", fields=["title"])
     site.templates.add("item", fields=["title", "qty", "refs"])
-    m = site.pages.add("folder", 1, "m", title="M")
+    return site.pages.add("folder", 1, "m", title="M")
+
+
+@pytest.fixture
+def shelf(site):
+    """/m/ with a (Apple, qty 3), b (Apple, qty 5, hidden), c (Kiwi, qty 3), and x, y, z
+    whose Page field refs holds [a], [b, c] and [c]."""
+    m = items_folder(site)
     a = site.pages.add("item", m, "a", title="Apple", qty=3)
     b = site.pages.add("item", m, "b", title="Apple", qty=5, status=Page.STATUS_HIDDEN)
     c = site.pages.add("item", m, "c", title="Kiwi", qty=3)
@@ -80,11 +86,7 @@ def test_a_group_refuses_a_count_or_several_fields(shelf, selector):
 @pytest.fixture
 def trashed_ref(site):
     """/m/ with b (Kiwi, qty 1), x referencing a (Apple, qty 5, since trashed), y referencing b."""
-    site.fields.add("qty", "Integer")
-    site.fields.add("refs", "Page", multiple=True)
-    site.templates.add("folder", fields=["title"])
-    site.templates.add("item", fields=["title", "qty", "refs"])
-    m = site.pages.add("folder", 1, "m", title="M")
+    m = items_folder(site)
     a = site.pages.add("item", m, "a", title="Apple", qty=5)
     b = site.pages.add("item", m, "b", title="Kiwi", qty=1)
     site.pages.add("item", m, "x", title="X", refs=[a])
