@@ -608,14 +608,9 @@ def test_pages_loaded_by_id_read_their_paths_and_titles_by_index_on_every_engine
         ("n2999", "/news/n2999/", "News 2999"), ("n2998", "/news/n2998/", "News 2998")]
 
 
-@pytest.mark.skipif(ENGINE == "sqlite", reason="a server engine's round trips")
-def test_a_page_add_sends_its_rows_in_one_message_on_a_server_engine(site, monkeypatch):
-    """A page's path, title and other fields go to the server in one message: on loopback a
-    round trip costs 0.1-0.5 ms, more than the insert itself."""
-    site.fields.add("body", "Textarea", label="Body")
-    site.fields.add("rank", "Integer")
-    site.templates.add("post", fields=["title", "body", "rank"])
-    parent = site.pages.add("post", 1, "news", title="News")
+def messages_sent(site, monkeypatch) -> list[str]:
+    """The texts the site's connection sends the server from now on, one per message (until
+    monkeypatch.undo())."""
     sent: list[str] = []
     cursor_of = site.db.pw.cursor
 
@@ -632,6 +627,18 @@ def test_a_page_add_sends_its_rows_in_one_message_on_a_server_engine(site, monke
         return Counting()
 
     monkeypatch.setattr(site.db.pw, "cursor", counting_cursor)
+    return sent
+
+
+@pytest.mark.skipif(ENGINE == "sqlite", reason="a server engine's round trips")
+def test_a_page_add_sends_its_rows_in_one_message_on_a_server_engine(site, monkeypatch):
+    """A page's path, title and other fields go to the server in one message: on loopback a
+    round trip costs 0.1-0.5 ms, more than the insert itself."""
+    site.fields.add("body", "Textarea", label="Body")
+    site.fields.add("rank", "Integer")
+    site.templates.add("post", fields=["title", "body", "rank"])
+    parent = site.pages.add("post", 1, "news", title="News")
+    sent = messages_sent(site, monkeypatch)
     with site.transaction():
         site.pages.add("post", parent, "zero", title="Zero", body="Text", rank=1)
         sent.clear()                     # (PostgreSQL has prepared the writes by now)
@@ -644,6 +651,22 @@ def test_a_page_add_sends_its_rows_in_one_message_on_a_server_engine(site, monke
     monkeypatch.undo()
     assert (page.path, page.title, page.body, page.rank) == ("/news/first/", "First", "Text", 3)
     assert site.pages.get("/news/first/").body == "Text"
+
+
+@pytest.mark.skipif(ENGINE == "sqlite", reason="a server engine's messages")
+def test_many_statements_go_in_messages_of_a_hundred(site, monkeypatch):
+    """A reorder of thousands of children writes a row each: in one message those could pass
+    MariaDB's max_allowed_packet (16 MB), so execute_each sends them a hundred at a time."""
+    from cms.db.server import MESSAGE_STATEMENTS
+    with site.transaction():
+        sent = messages_sent(site, monkeypatch)
+        site.db.execute_each([("INSERT INTO meta (name, value) VALUES (?, ?)", (f"k{i}", "1"))
+                              for i in range(250)])
+        monkeypatch.undo()
+    assert MESSAGE_STATEMENTS == 100
+    writes = [text for text in sent if not text.startswith("PREPARE ")]   # (PostgreSQL's, once)
+    assert [text.count("; ") + 1 for text in writes] == [100, 100, 50]
+    assert site.db.scalar("SELECT COUNT(*) FROM meta WHERE name LIKE 'k%'") == 250
 
 
 def test_small_sqlite_commits_do_not_look_at_statistics(tmp_path, monkeypatch):

@@ -17,6 +17,8 @@ from typing import Any, Iterable, Iterator, Sequence
 
 from .base import Database, wrap_driver_error
 
+MESSAGE_STATEMENTS = 100      # statements execute_each sends in one message
+
 
 class _Waiting(threading.local):
     """This thread's deferred writes: statement texts (in `%s` style) and their parameters."""
@@ -119,14 +121,16 @@ class ServerDatabase(Database):
         return super().execute(text, params)
 
     def execute_each(self, statements: Iterable[tuple[str, Sequence[Any]]]) -> None:
-        """One message for them all: each but the last waits for the last (`defer`), so a
-        page's rows (its path, title and other fields) cost one round trip, not one each, and
-        an error in any of them is raised here."""
+        """One message for up to MESSAGE_STATEMENTS of them: each but the last waits for the
+        last (`defer`), so a page's rows (its path, title and other fields) cost one round
+        trip, not one each, and an error in any of them is raised here. (A reorder of many
+        children sends many messages, none near MariaDB's max_allowed_packet.)"""
         pending = list(statements)
-        for text, params in pending[:-1]:
-            self.defer(text, params)
-        if pending:
-            self.execute(*pending[-1])
+        for at in range(0, len(pending), MESSAGE_STATEMENTS):
+            part = pending[at:at + MESSAGE_STATEMENTS]
+            for text, params in part[:-1]:
+                self.defer(text, params)
+            self.execute(*part[-1])
 
     def defer(self, text: str, params: Sequence[Any] = ()) -> None:
         if not self.pw.in_transaction():       # nothing would come to carry it
