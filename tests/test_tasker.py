@@ -2,6 +2,7 @@
 and the seed's example (a dictionary purged page by page, resumed step after step)."""
 from __future__ import annotations
 
+import json
 import time
 from datetime import datetime, timedelta, timezone
 
@@ -521,6 +522,30 @@ def test_a_dependency_holds_activation_and_runs_until_it_finished(tasker):
     assert tasker.activate_task(second)
     assert run(tasker, second)
     assert tasker.get_state(second) == TaskState.FINISHED
+
+
+def test_task_data_dep_makes_the_dependencies_as_the_original_tasker_reads_it(tasker):
+    """The original Tasker's createTask reads task_data's `dep` (a task, its id, or a list)
+    as the tasks the new one waits for; it was kept as plain data here, and the task ran at
+    once. A dep naming no task, or a trashed one, creates nothing."""
+    first = make_task(tasker, "noop", title="first", activate=False)
+    other = make_task(tasker, "noop", title="other", activate=False)
+    target = tasker.site.pages.add("basic-page", 1, title="dep target")
+    second = tasker.create_task("Jobs", "noop", target, "second", {"dep": [first, str(other.id)]})
+    third = tasker.create_task("Jobs", "noop", target, "third", {"dep": first.id})
+    assert tasker.get_dependencies(second) == sorted([first.id, other.id])
+    assert tasker.get_dependencies(third) == [first.id]
+    assert json.loads(second.get("task_data"))["dep"] == [first.id, other.id]
+    assert not tasker.activate_task(second) and not tasker.activate_task(third)
+    tasker.activate_task(first)
+    assert run(tasker, first)
+    assert tasker.activate_task(third) and not tasker.activate_task(second)
+    pages = tasker.site.pages.count(f"parent={target.id}, include=all")
+    tasker.trash_task(other)
+    for dep in (other.id, target.id, 987654321, "x"):
+        with pytest.raises(TaskError):
+            tasker.create_task("Jobs", "noop", target, "refused", {"dep": dep})
+    assert tasker.site.pages.count(f"parent={target.id}, include=all") == pages
 
 
 def test_a_trashed_dependency_no_longer_holds_anyone(tasker):

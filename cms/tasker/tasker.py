@@ -191,6 +191,9 @@ class Tasker(Module, Hookable):
             task_data = {}
         if not isinstance(task_data, dict):
             raise TaskError(f"task_data must be a dict, not {type(task_data).__name__}")
+        depends_on = self._dependencies_given(task_data.get("dep"))
+        if depends_on:
+            task_data = {**task_data, "dep": depends_on}
         try:
             check_json_data(task_data)
         except RecursionError:      # a dict or list that holds itself recurses until here
@@ -222,7 +225,7 @@ class Tasker(Module, Hookable):
         first = [new_page()]      # the values are checked before anything is written
         self._install_module(module_name)
         task, duplicate = self.site.db.retry(lambda: self._insert_task(
-            first.pop() if first else new_page(), values, text, unique))
+            first.pop() if first else new_page(), values, text, unique, depends_on))
         task.stored(task_state=int(TaskState.WAITING), task_running=0, progress=0,
                             signature=signature)
         if duplicate:
@@ -231,9 +234,26 @@ class Tasker(Module, Hookable):
                          "(create it with unique=True to refuse duplicates)")
         return task
 
-    def _insert_task(self, task: Page, values: tuple, text: str,
-                     unique: bool) -> tuple[Page, int]:
-        """Save the page and its runtime row in one transaction; also the id of a live duplicate."""
+    def _dependencies_given(self, dep: Any) -> list[int]:
+        """The tasks task_data's `dep` names, as the original Tasker reads it (a task, its id,
+        or a list of them): the new task runs only after they finished. A value naming no
+        task, or a task in the trash, is a TaskError (the original dropped it with a warning,
+        and the task ran at once)."""
+        if dep is None or dep == []:
+            return []
+        ids = []
+        for item in dep if isinstance(dep, (list, tuple)) else [dep]:
+            task_id = task_id_of(item)
+            if not self.site.db.one(sql.DETAILS, (task_id,)):
+                raise TaskError(f"task_data's dep names page {task_id}, which is not a task")
+            self.lifecycle.refuse_trashed(task_id, "depended on")
+            ids.append(task_id)
+        return list(dict.fromkeys(ids))
+
+    def _insert_task(self, task: Page, values: tuple, text: str, unique: bool,
+                     depends_on: list[int]) -> tuple[Page, int]:
+        """Save the page, its runtime row and its dependencies in one transaction; also the id
+        of a live duplicate."""
         db = self.site.db
         parent_id, signature = values[0], values[-1]
         key = f"{parent_id}:{signature}"
@@ -252,6 +272,8 @@ class Tasker(Module, Hookable):
                     raise TaskError(f"an identical task (task {duplicate}: same module, method, page "
                                     "and data) is already waiting or active; nothing was created")
                 db.execute(insert, params[:-2] + (f"{key}:{task.id}", text))
+            for other in depends_on:
+                db.execute(sql.ADD_DEPENDENCY, (task.id, other))
         return task, duplicate
 
     @cached_property
