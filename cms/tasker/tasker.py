@@ -244,7 +244,7 @@ class Tasker(Module, Hookable):
         ids = []
         for item in dep if isinstance(dep, (list, tuple)) else [dep]:
             task_id = task_id_of(item)
-            if not self.site.db.one(sql.DETAILS, (task_id,)):
+            if self.site.db.scalar(sql.READ_STATE, (task_id,)) is None:   # as get_state asks
                 raise TaskError(f"task_data's dep names page {task_id}, which is not a task")
             self.lifecycle.refuse_trashed(task_id, "depended on")
             ids.append(task_id)
