@@ -83,6 +83,14 @@ def statements_of(site, call):
     return result, seen
 
 
+def pages_in_a_row(site, names: str):
+    """/r/ (template ta) with a child per letter of `names`, in that order: (site, /r/, the
+    children by name). The ProcessWire differentials' smallest tree."""
+    site.templates.add("ta", fields=["title"])
+    root = site.pages.add("ta", 1, "r", title="R")
+    return site, root, {name: site.pages.add("ta", root, name, title=name.upper()) for name in names}
+
+
 def whole_table_reads(site, sql: str, params, aliases: tuple[str, ...]) -> list:
     """The steps of the engine's plan for `sql`, its statistics brought up to date, that read
     one of the tables named by `aliases` (as the statement names them) whole: a scan, as a

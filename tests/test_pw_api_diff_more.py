@@ -6,15 +6,13 @@ member), minimized, each stating ProcessWire's answer."""
 from __future__ import annotations
 
 import pytest
+from conftest import pages_in_a_row
 
 
 @pytest.fixture
 def row(site):
     """/r/ with children a..e, by sort a, b, c, d, e."""
-    site.templates.add("ta", fields=["title"])
-    root = site.pages.add("ta", 1, "r", title="R")
-    kids = {name: site.pages.add("ta", root, name, title=name.upper()) for name in "abcde"}
-    return site, root, kids
+    return pages_in_a_row(site, "abcde")
 
 
 def test_closest_ignores_limit_and_start(row):

@@ -8,15 +8,13 @@ the guest), minimized, each stating ProcessWire's answer."""
 from __future__ import annotations
 
 import pytest
+from conftest import pages_in_a_row
 
 
 @pytest.fixture
 def row(site):
     """/r/ with children a, b, c."""
-    site.templates.add("ta", fields=["title"])
-    root = site.pages.add("ta", 1, "r", title="R")
-    kids = {name: site.pages.add("ta", root, name, title=name.upper()) for name in "abc"}
-    return site, root, kids
+    return pages_in_a_row(site, "abc")
 
 
 @pytest.mark.parametrize("selector", ["", "   ", None, "0"])
