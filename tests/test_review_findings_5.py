@@ -1,0 +1,47 @@
+"""Defects found reading the earlier sessions' notes again."""
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+from conftest import PYTHON
+from tasker_support import prepare_counter_site, wait_for
+
+from cms.tasker import TaskState
+
+ROOT = Path(__file__).resolve().parent.parent
+prepare_shared_site = prepare_counter_site
+pytest_plugins = ("tasker_fixtures",)      # fixtures: shared_site, tasker
+
+
+@pytest.mark.slow
+def test_tasks_run_stopped_by_ctrl_c_exits_130_and_leaves_the_task_active(tasker, shared_site):
+    # Ctrl-C ended `tasks run` after its step with "stopped at N%" and exit status 0, the status
+    # of a task run to its end: `tasks run 5 && publish` went on to publish a half-done import.
+    # A run the user interrupted exits 130 (128 + SIGINT, as the shell and `cms: interrupted`
+    # say), the task kept active for a runner, as the line says.
+    site, url, _ = shared_site
+    page = site.pages.add("counter", 1, title="Import")
+    task = tasker.create_task("Counter", "import_rows", page, "Import",
+                              {"total": 400, "every": 1, "delay": 0.05})
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    process = subprocess.Popen([PYTHON, "run.py", "--site", site.site_dir, "--db", url, "tasks",
+                                "run", str(task.id), "--step-time", "0.5"], cwd=ROOT, env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: (tasker.get_status(task.id, log=False).progress or 0) >= 1, 30)
+        time.sleep(0.6)                   # past its first step: the bar has been drawn
+        process.send_signal(signal.SIGINT)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+            process.wait()
+    assert process.returncode == 130, (out, err)
+    assert f"task {task.id} stopped at" in out and "it stays active" in out, out
+    assert tasker.get_state(task) == TaskState.ACTIVE
+    assert 0 < tasker.get_status(task.id, log=False).progress < 100
