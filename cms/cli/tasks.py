@@ -11,7 +11,8 @@ A "scheduled" task is an active one whose time (`not_before`) is ahead: `list` a
 so and when it runs, where they said "active" as if a runner would take it now.
 
 Exit codes: 0 done; 1 an error, with one line on stderr (no such task, a task that cannot run,
-and for `tasks run` a task that ended failed or killed); 2 bad usage (a `--data`, `--every`,
+and for `tasks run` a task that ended failed or killed); 130 a `tasks run` stopped by Ctrl-C
+(the task stays active); 2 bad usage (a `--data`, `--every`,
 `--not-before` or `--retry` that cannot be read or that create_task would refuse included:
 then nothing is created).
 """
@@ -541,8 +542,10 @@ def cmd_run(args: argparse.Namespace) -> int:
     if tty:
         print()
     if interrupts:
+        # 130 (128 + SIGINT), as the shell gives an interrupted command: the task did not run
+        # to its end, so `tasks run 5 && publish` must not go on
         print(f"task {task.id} stopped at {progress}%; it stays active (a runner continues it)")
-        return 0
+        return 130
     if state == TaskState.FINISHED:
         print(f"task {task.id} finished")
         return 0
