@@ -8,7 +8,9 @@ run for scale.
 The site (10,000 tasks by default) is served by `python run.py serve` as in production (16
 threads), first as one process, then as two (`--processes 2`: one per core of this machine);
 the bare endpoint is a one-route bottle app on waitress with the same thread count, in a
-process of its own. The pollers are threads of this process, each with
+process of its own, also asked for the same answer after one indexed read of the site's
+database (its SQLite file, or the `--db` server on a connection per thread): the most an
+answer that reads the database once can reach. The pollers are threads of this process, each with
 its own keep-alive connection (asyncio streams in this process), asking `cmd=status` as a
 logged-in admin: first flat out (the most the server answers), then together at `--rate`
 requests per second (1,000), where the latencies are taken. Two patterns: random tasks of all
@@ -74,17 +76,37 @@ def status():
             "task_running": 0, "log": []}
 
 import random, sqlite3, threading
+from urllib.parse import unquote, urlsplit
 local = threading.local()
+
+def connect(target):
+    """A connection of this thread's own: the site's SQLite file, or its server by URL."""
+    if target.startswith("postgresql://"):
+        import psycopg2
+        conn = psycopg2.connect(target)
+        conn.autocommit = True
+        return conn, "%s"
+    if target.startswith("mysql://"):
+        import pymysql
+        url = urlsplit(target)
+        conn = pymysql.connect(host=url.hostname, port=url.port or 3306, user=unquote(url.username),
+                               password=unquote(url.password or ""), database=url.path.lstrip("/"),
+                               autocommit=True)
+        return conn, "%s"
+    return sqlite3.connect(target), "?"
 
 @app.get("/status-read")
 def status_read():
-    """The same answer after one indexed read of the site's SQLite file (a thread's own
+    """The same answer after one indexed read of the site's database (a thread's own
     connection): what any answer that reads the database once pays in this server."""
-    conn = getattr(local, "conn", None)
-    if conn is None:
-        conn = local.conn = sqlite3.connect(sys.argv[3])
-    conn.execute("SELECT data FROM field_title WHERE pages_id = ?",
-                 (random.randrange(1, 10000),)).fetchall()
+    found = getattr(local, "conn", None)
+    if found is None:
+        found = local.conn = connect(sys.argv[3])
+    conn, mark = found
+    cursor = conn.cursor()
+    cursor.execute(f"SELECT data FROM field_title WHERE pages_id = {mark}",
+                   (random.randrange(1, 10000),))
+    cursor.fetchall()
     return status()
 
 waitress.serve(app, host="127.0.0.1", port=int(sys.argv[1]), threads=int(sys.argv[2]),
@@ -286,9 +308,9 @@ def main() -> int:
         ids = build_site(folder, url, args.tasks)
         big, small = build_tree(folder, url, args.children)
         bare_port = free_port()
-        sqlite_file = url[len("sqlite:///"):] if url.startswith("sqlite:///") else ""
+        read_target = url[len("sqlite:///"):] if url.startswith("sqlite:///") else url
         bare_process = subprocess.Popen(
-            [sys.executable, "-c", BARE_APP, str(bare_port), str(args.threads), sqlite_file],
+            [sys.executable, "-c", BARE_APP, str(bare_port), str(args.threads), read_target],
             env=env)
         processes.append(bare_process)
         wait_for(bare_port, bare_process)
@@ -300,11 +322,10 @@ def main() -> int:
             (f"bare bottle, {args.pollers} pollers at {rate:.0f}/s",
              measured(bare_process.pid, lambda: load(bare_port, lambda: "/status", "",
                                                      args.pollers, args.seconds, rate)))]
-        if sqlite_file:
-            results.append(("bare bottle + one SQLite read, flat out",
-                            measured(bare_process.pid, lambda: load(
-                                bare_port, lambda: "/status-read", "", args.pollers,
-                                args.seconds))))
+        engine = {"sqlite": "SQLite", "postgresql": "PostgreSQL", "mysql": "MariaDB"}[url.split(":", 1)[0]]
+        results.append((f"bare bottle + one {engine} read, flat out",
+                        measured(bare_process.pid, lambda: load(
+                            bare_port, lambda: "/status-read", "", args.pollers, args.seconds))))
         paced: dict[tuple[int, str], dict[str, float]] = {}
         flat_out: dict[tuple[int, str], dict[str, float]] = {}
         pages: dict[str, dict[str, float]] = {}
@@ -360,12 +381,11 @@ def main() -> int:
         print("CPU us: the server's CPU time per answer (all its processes), which a busy "
               "machine disturbs less than the latencies")
         bare_max = results[0][1]
-        if sqlite_file:
-            read = results[2][1]
-            print(f"bare endpoint with one SQLite read / without: "
-                  f"{read['rps'] / bare_max['rps']:.2f} of the most it serves, "
-                  f"{read['cpu_us'] / bare_max['cpu_us']:.1f}x the CPU per answer (the most an "
-                  "answer that reads the database once can reach in this server)")
+        read = results[2][1]
+        print(f"bare endpoint with one {engine} read / without: "
+              f"{read['rps'] / bare_max['rps']:.2f} of the most it serves, "
+              f"{read['cpu_us'] / bare_max['cpu_us']:.1f}x the CPU per answer (the most an "
+              "answer that reads the database once can reach in this server)")
         for pattern in patterns:
             one_max = flat_out[1, pattern]
             print(f"status API (1 process, {pattern}) / bare endpoint: "
