@@ -42,6 +42,18 @@ BUILTIN = {
 }
 
 
+def raised(exc: BaseException) -> str:
+    """What a module's own code raised as it loaded, for a report. A SystemExit there (its
+    file or init() calling sys.exit(), argparse reading the host's command line, a library's
+    error path) is the module failing to load, as an exception is: not an Exception, it went
+    past every handler of the site's boot and ended the process booting the site, so a worker
+    lost each step process as it was replaced, and then stopped (exit 0), its tasks of every
+    module left active. KeyboardInterrupt (Ctrl-C) still ends a boot."""
+    if isinstance(exc, SystemExit):
+        return f"sys.exit({exc.code!r})"
+    return f"{type(exc).__name__}: {exc}"
+
+
 class Modules:
     """`site.modules`: register, find, install, uninstall modules and keep their settings."""
 
@@ -132,11 +144,11 @@ class Modules:
             sys.modules.pop(name, None)
             self._report(f"site module {exc.filename}:{exc.lineno}: syntax error: {exc.msg}")
             return False
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:     # SystemExit: see `raised`
             sys.modules.pop(name, None)
             frame = traceback.extract_tb(exc.__traceback__)[-1]
             self._report(f"site module {path} failed to load at {frame.filename}:{frame.lineno}: "
-                         f"{type(exc).__name__}: {exc}")
+                         f"{raised(exc)}")
             return False
         loaded = True
         for value in vars(module).values():
@@ -267,11 +279,17 @@ class Modules:
             self.install(name)
             row = self._row(name)
         instance = self._instances.get(name)
-        if instance is None:
-            instance = self._start(name, cls(self.site))
         version = str(cls.info.get("version", ""))
+        try:
+            if instance is None:
+                instance = self._start(name, cls(self.site))
+            if row is not None and row[0] != version:
+                instance.upgrade(row[0], version)
+        except SystemExit as exc:                   # see `raised`
+            raise ModuleError(f"module {name!r} called {raised(exc)} as it loaded (in its "
+                              "constructor, init() or upgrade()): a module that cannot work "
+                              "raises an exception; it does not end the process loading it") from exc
         if row is not None and row[0] != version:
-            instance.upgrade(row[0], version)
             self.site.db.execute("UPDATE modules SET version = ? WHERE class = ?", (version, name))
             self.site.notices.message(f"module {name} upgraded from {row[0]} to {version}", source="modules")
         self._ready.add(name)
