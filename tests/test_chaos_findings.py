@@ -21,8 +21,10 @@ from pathlib import Path
 import pytest
 from conftest import PYTHON, ROOT, site_env
 from tasker_support import make_task
+from test_runners import in_process
 
 from cms.tasker import TaskState
+from cms.tasker.claim import claim_task
 
 pytest_plugins = ("tasker_fixtures",)      # fixtures: shared_site, tasker
 
@@ -81,3 +83,27 @@ def test_a_module_that_exits_while_it_loads_does_not_stop_the_worker(tasker, sha
     finally:
         site.modules.uninstall("Quitter")
         module_file.unlink()
+
+
+@pytest.mark.parametrize("before_its_step", ["suspended", "claim lost"])
+def test_a_claim_whose_task_stopped_before_its_step_began_is_no_failed_step(tasker, capsys,
+                                                                           before_its_step):
+    """A runner's claim whose task was suspended (or whose claim was lost) before its step
+    began is given back unrun, as it should be; but the runner counted it as a failed step
+    and printed a step line for it: a worker whose queued claim an admin's suspend reached
+    closed with "169 step(s) ...; 1 failed" where no task had failed, and said "task 53
+    'Import 4' step 17: 0.07 s -> waiting 54%" for a step 17 that had run before."""
+    task = make_task(tasker, "noop", title="Stopped in time")
+    claim = claim_task(tasker, task.id, invoker="worker")
+    if before_its_step == "suspended":
+        assert tasker.stop_task(task, by="alice")
+    else:           # as if its lease ran out and another runner took it
+        tasker.site.db.execute("UPDATE tasker_tasks SET token = 'taken' WHERE pages_id = ?",
+                               (task.id,))
+    capsys.readouterr()
+    executor = in_process(tasker, quiet=False)
+    assert not executor.run_claimed(tasker, claim, tasker.settings())
+    said = capsys.readouterr().out
+    assert f"task {task.id} 'Stopped in time' step" not in said, said
+    assert executor.failed == 0
+    assert tasker.get_details(task)["steps"] == 0              # it did not run
