@@ -350,6 +350,9 @@ class StepRunner:
         self.steps: dict[int, Step] = {}       # task id -> its step running in this process
         self.outage = False      # the last step in this process was cut off by a lost connection
         self.gone = False        # the last step's task was deleted (with its page) while it ran
+        # the last claim's step never began: its task was stopped, deleted, or the claim lost,
+        # while the claim waited (a runner counts no failed step, and prints no step line)
+        self.not_run = False
         self.batches = threading.local()     # each thread's open batch
         self.rolled_back: list[Claim] = []   # claims of steps a batch's rollback undid
 
@@ -415,6 +418,7 @@ class StepRunner:
             row = db.one_prepared("cms_step_load", sql.STEP_LOAD, (task_id,))
         claim.loaded = None
         if row is None or row[4] != claim.token:
+            self.not_run = True
             self.tasker.warning(f"task {task_id} was not run: it was deleted, or this runner's claim "
                          "expired before the step began")
             return False
@@ -422,6 +426,7 @@ class StepRunner:
             # Suspended, killed or reset while its claim waited in the runner's queue: the step
             # has not begun, so it does not (a reset is applied as the claim goes back).
             release(self.tasker, claim)
+            self.not_run = True
             self.tasker.warning(f"task {task_id} was not run: it was stopped before its step began")
             return False
         missing = ""

@@ -255,7 +255,7 @@ class Executor:
         if slot is not None:
             slot.start(claim.task_id, claim.token, deadline, claim.lease_seconds)
         ok = cut = False
-        tasker.runner.outage = tasker.runner.gone = False
+        tasker.runner.outage = tasker.runner.gone = tasker.runner.not_run = False
         try:
             ok = tasker.execute_task(claim.task_id, {
                 "claim": claim, "invoker": config.invoker, "timeout": deadline,
@@ -273,14 +273,15 @@ class Executor:
         finally:
             cut = cut or tasker.runner.outage          # the step ended on a lost connection itself
             self.steps += 1
-            failed = not ok and not cut and not tasker.runner.gone    # a task deleted meanwhile
+            # not failed: a task deleted meanwhile, or one whose step never began
+            failed = not ok and not cut and not tasker.runner.gone and not tasker.runner.not_run
             self.failed += failed
             self.cut += cut
             if slot is not None:
                 slot.end(failed, cut=cut)
         if not ok and not self._release(tasker, claim):
             self.pending.append(claim)
-        if not config.quiet:
+        if not config.quiet and not tasker.runner.not_run:   # its warning said why, not a step line
             self._report(tasker, claim.task_id, time.monotonic() - started)
         return ok
 
