@@ -1,0 +1,78 @@
+"""A sixth walk through the admin as its users take it, in the system Chromium and over HTTP
+(the superuser and an editor, two tabs on one page, a session ended in another tab): where
+bad input did not get a clear error, or lost what was typed, or a screen misled. The tests
+that need a browser are marked `browser` and share test_browser.py's fixtures (no script
+error allowed on any page they open); run them with `python -m pytest -m browser`. The
+others talk HTTP to a real server, as tests/test_admin_*.py do."""
+from __future__ import annotations
+
+import re
+from html import escape
+
+import pytest
+from webclient import FormValues
+
+import cms
+
+
+def typed(form_page, **values: str) -> str:
+    """The editor's page with `values` typed into the inputs of those fields (a checkbox
+    ticked for a true value), as a person types into what they see: the input in the box
+    of its field (`id="field-<name>"`), whatever other inputs of the form are named."""
+    text = form_page.text
+    for name, value in values.items():
+        start = text.index(f'id="field-{name}"')
+        end = text.index("</div>", start)
+        box = text[start:end]
+        if 'type="checkbox"' in box:
+            box = box.replace(" checked", "")
+            box = box.replace('value="1"', 'value="1" checked', 1) if value else box
+        elif "<textarea" in box:
+            box = re.sub(r"(<textarea[^>]*>)[^<]*", lambda m: m.group(1) + escape(value), box, count=1)
+        else:
+            box = re.sub(r'(<input id="input-[^"]+"[^>]*? value=")[^"]*',
+                         lambda m: m.group(1) + escape(value), box, count=1)
+        text = text[:start] + box + text[end:]
+    return text
+
+
+def as_sent(text: str, button: str = "Save") -> list[tuple[str, str]]:
+    """What a browser sends for the page editor's form in `text`, saved with `button`: its
+    inputs in order, then the submit button pressed (its name and value, whatever they are)."""
+    pairs = FormValues(text, 'class="editor"').pairs
+    pressed = re.search(rf'<button type="submit" name="([^"]+)" value="([^"]+)">{button}</button>', text)
+    assert pressed, f"no {button} button in the editor"
+    return [*pairs, (pressed.group(1), pressed.group(2))]
+
+
+def test_a_field_named_as_one_of_the_editor_s_own_inputs_keeps_what_was_typed(site, superuser):
+    """A Text field named `after` saved "stay" whatever was typed in it (the Save button's
+    own name and value), one named `shown` saved "unpublished" (the editor's list of the
+    checkboxes it shows), and ticking a Checkbox field named `hidden` hid the page (the
+    status box's name) and left the field unticked when the status box was. Setup takes
+    such names, as ProcessWire does, whose editor names its own inputs apart
+    (`_pw_page_name`, `status[]`, `submit_save`)."""
+    site.fields.add("after", "Text", label="Shown after the article")
+    site.fields.add("shown", "Text", label="Where it is shown")
+    site.fields.add("hidden", "Checkbox", label="Hidden from the menu")
+    site.templates.add("article", fields=["title", "after", "shown", "hidden"])
+    article = site.pages.add("article", 1, "news", title="News")
+    edit = f"/admin/page/{article.id}/edit"
+    form = typed(superuser.get(edit), after="A footnote", shown="On the front page", hidden="1")
+    saved = superuser.post(edit, as_sent(form))
+    assert saved.status == 303, saved.text
+    stored = site.pages.get(article.id)
+    assert (stored.after, stored.shown, stored.hidden) == ("A footnote", "On the front page", True)
+    assert not stored.is_hidden()
+
+
+def test_a_field_cannot_take_the_name_of_the_token_every_admin_form_carries(site, superuser):
+    """A field named `csrf_token` was made (in Setup and from code), and every save of a page
+    holding it then said the form had expired: its input came after the form's token, and
+    the token read was the field's. The name is refused as the other reserved ones are."""
+    with pytest.raises(cms.ValidationError, match="reserved"):
+        site.fields.add("csrf_token", "Text")
+    added = superuser.post("/admin/setup/fields/add", {
+        "csrf_token": superuser.token(), "name": "csrf_token", "type": "Text", "label": "Token"})
+    assert added.status == 400 and "reserved" in added.text
+    assert site.fields.get("csrf_token") is None
