@@ -25,7 +25,11 @@ SELECTOR_KEYS = frozenset("""
     modified_users_id path url has_parent num_children include limit start check_access
     pages_id data fold
 """.split())
-RESERVED = SELECTOR_KEYS | frozenset(n for n in dir(Page) if not n.startswith("_")) | {"site"}
+# The token every admin form carries: a field's input of that name in the page editor stood
+# for it, and every save of the field's pages was refused as expired.
+FORM_INPUTS = frozenset({"csrf_token"})
+RESERVED = (SELECTOR_KEYS | frozenset(n for n in dir(Page) if not n.startswith("_")) | {"site"}
+            | FORM_INPUTS)
 TITLE = "title"             # the global title field: a system field, joined into every page load
 MAX_LABEL = 768             # the fields table's label column: VARCHAR(768) on every engine
 # The fields a system template (locked) cannot lose, by template name: users.py and Tasker's
@@ -133,7 +137,8 @@ class Fields:
                 "starting with a letter or _, at most 58 characters)", field=str(name), value=name,
                 rule="name")
         if name.lower() in RESERVED:
-            raise ValidationError(f"field name {name!r} is reserved: pages and selectors use it",
+            users = "the admin's forms" if name.lower() in FORM_INPUTS else "pages and selectors"
+            raise ValidationError(f"field name {name!r} is reserved: {users} use it",
                                   field=name, value=name, rule="reserved")
         fieldtype = get_fieldtype(type)
         given = settings

@@ -183,7 +183,7 @@ def test_the_page_editor_ties_errors_hints_and_required_to_each_input(site, supe
     site.templates.get("basic-page").add_field("size")
     page_ = site.pages.add("basic-page", 1, "sized", title="Sized")
     answer = superuser.post(f"/admin/page/{page_.id}/edit", {
-        "csrf_token": superuser.token(), "title": "", "size": "99", "name": "sized", "after": "stay"})
+        "csrf_token": superuser.token(), "title": "", "size": "99", "name": "sized", "editor-after": "stay"})
     assert answer.status == 400
     page = Markup(answer.text)
     title = page.by_id("input-title")
@@ -336,7 +336,7 @@ def test_a_refused_form_lists_its_errors_at_the_top_each_a_link_to_its_field(sit
     site.templates.get("basic-page").add_field("size")
     edited = site.pages.add("basic-page", 1, "sized", title="Sized")
     answer = superuser.post(f"/admin/page/{edited.id}/edit", {
-        "csrf_token": superuser.token(), "title": "", "size": "99", "name": "sized", "after": "stay"})
+        "csrf_token": superuser.token(), "title": "", "size": "99", "name": "sized", "editor-after": "stay"})
     assert answer.status == 400
     links = summary_links(Markup(answer.text))
     assert [target for target, _ in links] == ["error-title", "error-size"]

@@ -13,10 +13,10 @@ def test_save_stays_and_save_and_exit_goes_back_to_the_tree(site, superuser):
     page = site.pages.add("basic-page", 1, "about", title="About")
     token = superuser.token()
     stay = superuser.post(f"/admin/page/{page.id}/edit", {
-        "csrf_token": token, "title": "About us", "name": "about", "after": "stay"})
+        "csrf_token": token, "title": "About us", "name": "about", "editor-after": "stay"})
     assert stay.location == f"/admin/page/{page.id}/edit"
     leave = superuser.post(f"/admin/page/{page.id}/edit", {
-        "csrf_token": token, "title": "About", "name": "about", "after": "exit"})
+        "csrf_token": token, "title": "About", "name": "about", "editor-after": "exit"})
     assert leave.location == f"/admin/?open={page.id}"
     assert site.pages.get(page.id).title == "About"
 
@@ -419,7 +419,7 @@ def test_saving_the_editor_untouched_changes_no_value_of_any_type(site, superuse
         before = {name: stored.get(name) for name in [*types, "tags", "title"]}
         before.update(status=stored.status, name=stored.name, path=stored.path)
         form = FormValues(superuser.get(f"/admin/page/{page.id}/edit").text, 'class="editor"')
-        saved = superuser.post(f"/admin/page/{page.id}/edit", [*form.pairs, ("after", "stay")])
+        saved = superuser.post(f"/admin/page/{page.id}/edit", [*form.pairs, ("editor-after", "stay")])
         assert saved.status == 303, saved.text[:2000]
         stored = site.pages.get(page.id)
         after = {name: stored.get(name) for name in [*types, "tags", "title"]}
@@ -449,7 +449,7 @@ def test_a_post_that_leaves_fields_out_keeps_their_values(site, superuser):
         ("Renamed", "one", "two", True, "full")
     assert stored.is_hidden()
     form = FormValues(superuser.get(f"/admin/page/{page.id}/edit").text, 'class="editor"')
-    pairs = [(k, v) for k, v in form.pairs if k not in ("done", "hidden")]   # both unticked
+    pairs = [(k, v) for k, v in form.pairs if k not in ("done", "editor-hidden")]   # both unticked
     assert superuser.post(f"/admin/page/{page.id}/edit", pairs).status == 303
     stored = site.pages.get(page.id)
     assert stored.done is False and not stored.is_hidden() and stored.line == "one"

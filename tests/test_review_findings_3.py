@@ -155,17 +155,18 @@ def test_a_form_posted_from_another_site_shows_the_stored_name_and_status(site, 
     unpublished boxes still showed the sender's values."""
     page = site.pages.add("basic-page", 1, "about", title="About")
     posted = [("csrf_token", "forged"), ("title", "About"), ("name", "planted-name"),
-              ("shown", "hidden"), ("shown", "unpublished"), ("hidden", "1"), ("unpublished", "1")]
+              ("editor-shown", "editor-hidden"), ("editor-shown", "editor-unpublished"),
+              ("editor-hidden", "1"), ("editor-unpublished", "1")]
     answer = superuser.post(f"/admin/page/{page.id}/edit", posted,
                             headers={"Origin": "https://elsewhere.example", "Sec-Fetch-Site": "cross-site"})
     assert answer.status == 403 and "did not come from this site" in answer.text
     assert "planted-name" not in answer.text
     assert 'name="name" value="about"' in answer.text
-    assert 'name="hidden" value="1" checked' not in answer.text
-    assert 'name="unpublished" value="1" checked' not in answer.text
+    assert 'name="editor-hidden" value="1" checked' not in answer.text
+    assert 'name="editor-unpublished" value="1" checked' not in answer.text
     own = superuser.post(f"/admin/page/{page.id}/edit", posted, headers={"Sec-Fetch-Site": "same-origin"})
     assert own.status == 403 and 'name="name" value="planted-name"' in own.text    # kept, as typed
-    assert 'name="unpublished" value="1" checked' in own.text
+    assert 'name="editor-unpublished" value="1" checked' in own.text
     assert stored(site, page.id) == (Page.STATUS_ON, "/about/")
 
 

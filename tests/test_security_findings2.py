@@ -76,7 +76,7 @@ def test_a_form_of_many_fields_is_still_taken(site, superuser):
     page = site.pages.add("basic-page", 1, "busy", title="Busy")
     token = superuser.get(f"/admin/page/{page.id}/edit").csrf()
     fields = [("csrf_token", token), ("title", "Still busy"), ("name", "busy")]
-    fields += [("shown", f"nothing-{i}") for i in range(1000)]
+    fields += [("editor-shown", f"nothing-{i}") for i in range(1000)]
     answer = superuser.post(f"/admin/page/{page.id}/edit", fields)
     assert answer.status == 303, answer
     assert site.pages.get(page.id).title == "Still busy"

@@ -95,7 +95,7 @@ def test_the_page_editor_s_error_summary_names_each_refused_field(site, superuse
     edited = site.pages.add("basic-page", 1, "stock", title="Stock")
     answer = superuser.post(f"/admin/page/{edited.id}/edit", {
         "csrf_token": superuser.token(), "title": "", "qty": "11", "author": "/nope/",
-        "tags": "/gone/", "name": "stock", "after": "stay"})
+        "tags": "/gone/", "name": "stock", "editor-after": "stay"})
     assert answer.status == 400
     assert summary_texts(answer.text) == [
         "Title is required: it may not be empty",           # names its field already
@@ -269,7 +269,7 @@ def test_a_page_field_in_the_editor_names_the_pages_it_holds(site, superuser, ad
     secret = site.pages.add("members", 1, "club", title="Members' club")
     post = site.pages.add("basic-page", 1, "post", title="Post")
     saved = superuser.post(f"/admin/page/{post.id}/edit", {
-        "csrf_token": superuser.token(), "title": "Post", "name": "post", "after": "stay",
+        "csrf_token": superuser.token(), "title": "Post", "name": "post", "editor-after": "stay",
         "tags": f"/apple/, {secret.id}"})
     assert saved.status == 303
     editor = unescape(superuser.get(f"/admin/page/{post.id}/edit").text)

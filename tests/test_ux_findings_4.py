@@ -247,7 +247,7 @@ def test_a_refused_save_keeps_naming_the_page_as_stored(site, superuser):
     were another; what was typed stays in the inputs, the heading names the page as stored."""
     edited = site.pages.add("basic-page", 1, "news", title="Ed's News")
     answer = superuser.post(f"/admin/page/{edited.id}/edit", {
-        "csrf_token": superuser.token(), "title": "", "name": "renamed", "after": "stay"})
+        "csrf_token": superuser.token(), "title": "", "name": "renamed", "editor-after": "stay"})
     assert answer.status == 400
     assert "<h1>Edit: Ed&#39;s News</h1>" in answer.text
     assert "<title>Edit Ed&#39;s News" in answer.text

@@ -7,7 +7,7 @@
 - `/admin/page/<id>/edit` edits a page: each field by its type with its description,
   validation errors beside the field (a required field left empty too: the title always is),
   nothing stored while any value is invalid. "Save" stays on the form, "Save + Exit"
-  (`after=exit`) goes back to the tree; a name changed on save (sanitized, or `-1` added
+  (`editor-after=exit`) goes back to the tree; a name changed on save (sanitized, or `-1` added
   because a sibling has it) is said in a notice. Locked pages (task pages, users, the
   admin's own pages) are refused: tasks are steered from the task monitor.
 - A long list of children offers a filter by name or title (`q`) and a jump to any of its
@@ -40,6 +40,11 @@ if TYPE_CHECKING:
 PAGE_SIZE = 50
 # Templates whose pages are made by their own API (users, roles, tasks ...), not "add child".
 INTERNAL_TEMPLATES = {"admin", "user", "role", "permission", TASK_TEMPLATE}
+# The page editor's own inputs (Save + Exit, the status boxes, the checkboxes shown) are named
+# with this prefix: a hyphen, which no field name holds (fields.FIELD_NAME), so a field named
+# `after` or `hidden` is never read as one of them, as ProcessWire's editor names its own
+# `_pw_page_name`, `status[]` and `submit_save`. Each field's input is named as the field.
+EDITOR = "editor-"
 INPUT_KINDS = {"PageTitle": "text", "Text": "text", "Email": "email", "URL": "url",
                "Textarea": "textarea", "Integer": "number", "Float": "number",
                "Checkbox": "checkbox", "Datetime": "datetime", "Page": "pages"}
@@ -327,7 +332,7 @@ def register(web: Web) -> None:
                 typed = ctx.form("name").strip()
                 if page.id != HOME_ID and page.name != typed:
                     ctx.notice("warning", name_change_note(typed, wanted_name, page.name))
-                ctx.redirect(f"/admin/?open={page.id}" if ctx.form("after") == "exit"
+                ctx.redirect(f"/admin/?open={page.id}" if ctx.form(EDITOR + "after") == "exit"
                              else f"/admin/page/{page.id}/edit")
         if not expired:
             bottle.response.status = 400
@@ -723,11 +728,11 @@ def apply_form(ctx: Context, page: Page) -> tuple[dict[str, Any], dict[str, str]
     Only what the form sends is applied, as ProcessWire processes only the inputs present: a
     field left out of a POST (a form from before the field was added, a script sending one
     value) keeps its value. A checkbox sends nothing when unticked, so the form says which
-    checkboxes it showed (`shown`); one not shown keeps its state too."""
+    checkboxes it showed (`editor-shown`); one not shown keeps its state too."""
     submitted: dict[str, Any] = {}
     errors: dict[str, str] = {}
     form = ctx.request.forms
-    shown = set(names_list(form, "shown"))
+    shown = set(names_list(form, EDITOR + "shown"))
     for field in page.template.fields:
         if field.type.name not in INPUT_KINDS:
             continue      # shown read-only (a module's own fieldtype)
@@ -760,8 +765,9 @@ def apply_form(ctx: Context, page: Page) -> tuple[dict[str, Any], dict[str, str]
     if page.id != HOME_ID:
         status = page.status
         for flag, bit in (("hidden", Page.STATUS_HIDDEN), ("unpublished", Page.STATUS_UNPUBLISHED)):
-            if flag in shown or flag in form:
-                status = status | bit if ctx.form(flag) else status & ~bit
+            box = EDITOR + flag
+            if box in shown or box in form:
+                status = status | bit if ctx.form(box) else status & ~bit
         if status != page.status:
             page.status = status
     return submitted, errors
@@ -794,4 +800,4 @@ def status_flags(page: Page) -> dict[str, bool]:
 
 
 def status_from_form(ctx: Context) -> dict[str, bool]:
-    return {"hidden": bool(ctx.form("hidden")), "unpublished": bool(ctx.form("unpublished"))}
+    return {flag: bool(ctx.form(EDITOR + flag)) for flag in ("hidden", "unpublished")}
