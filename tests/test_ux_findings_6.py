@@ -36,6 +36,13 @@ def typed(form_page, **values: str) -> str:
     return text
 
 
+def ticked(text: str, label: str) -> str:
+    """The editor's page with the status box labelled `label` ("Hidden") ticked."""
+    box = re.compile(rf'(<label><input type="checkbox" name="[^"]+" value="1")(> {label} \()')
+    assert box.search(text), f"no status box {label}"
+    return box.sub(lambda m: m.group(1) + " checked" + m.group(2), text, count=1)
+
+
 def as_sent(text: str, button: str = "Save") -> list[tuple[str, str]]:
     """What a browser sends for the page editor's form in `text`, saved with `button`: its
     inputs in order, then the submit button pressed (its name and value, whatever they are)."""
@@ -76,3 +83,44 @@ def test_a_field_cannot_take_the_name_of_the_token_every_admin_form_carries(site
         "csrf_token": superuser.token(), "name": "csrf_token", "type": "Text", "label": "Token"})
     assert added.status == 400 and "reserved" in added.text
     assert site.fields.get("csrf_token") is None
+
+
+def test_a_save_from_a_second_tab_keeps_what_the_first_changed_and_it_left_alone(site, superuser):
+    """The editor open in two tabs: the first renamed the page, gave it a new title and hid
+    it; the second, opened before that, added a line to the body and was saved after it.
+    Every input of the second went in as it had been shown, and the title, name and status
+    came back as they were, with "Saved" and no word of it. ProcessWire locks neither, and
+    applies an input that differs from the page as stored; here the editor applies what
+    the person changed from what their form showed, and keeps the rest as stored."""
+    site.fields.add("body", "Textarea")
+    site.templates.add("article", fields=["title", "body"])
+    about = site.pages.add("article", 1, "about", title="About", body="First line")
+    edit = f"/admin/page/{about.id}/edit"
+    first, second = superuser.get(edit), superuser.get(edit)
+    renamed = ticked(typed(first, title="About us", name="about-us"), "Hidden")
+    assert superuser.post(edit, as_sent(renamed)).status == 303
+    answer = superuser.post(edit, as_sent(typed(second, body="First line\r\nA second line")))
+    assert answer.status == 303, answer.text
+    stored = site.pages.get(about.id)
+    assert (stored.title, stored.name, stored.body) == ("About us", "about-us", "First line\nA second line")
+    assert stored.is_hidden()
+    notes = superuser.get(edit).text
+    assert "kept" in notes and "Title" in notes and "Name" in notes
+
+
+def test_a_field_changed_in_both_tabs_is_refused_with_what_was_typed_kept(site, superuser):
+    """Both tabs changed the title: the second's save replaced the first's without a word.
+    It is refused beside the title, what was typed there kept in the input and nothing
+    stored; saved again from that form, it replaces the other, as the person then chose."""
+    about = site.pages.add("basic-page", 1, "about", title="About")
+    edit = f"/admin/page/{about.id}/edit"
+    first, second = superuser.get(edit), superuser.get(edit)
+    assert superuser.post(edit, as_sent(typed(first, title="About the shop"))).status == 303
+    refused = superuser.post(edit, as_sent(typed(second, title="About the team")))
+    assert refused.status == 409
+    assert 'value="About the team"' in refused.text
+    assert "changed" in re.search(r'id="error-title"[^>]*>([^<]*)<', refused.text).group(1)
+    assert site.pages.get(about.id).title == "About the shop"
+    again = superuser.post(edit, as_sent(refused.text))
+    assert again.status == 303, again.text
+    assert site.pages.get(about.id).title == "About the team"
