@@ -105,7 +105,7 @@ def test_a_save_from_a_second_tab_keeps_what_the_first_changed_and_it_left_alone
     assert (stored.title, stored.name, stored.body) == ("About us", "about-us", "First line\nA second line")
     assert stored.is_hidden()
     notes = superuser.get(edit).text
-    assert "kept" in notes and "Title" in notes and "Name" in notes
+    assert "Kept Title, Name and Hidden as saved elsewhere" in notes
 
 
 def test_a_field_changed_in_both_tabs_is_refused_with_what_was_typed_kept(site, superuser):

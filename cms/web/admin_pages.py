@@ -21,6 +21,7 @@
 """
 from __future__ import annotations
 
+import hashlib
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -278,7 +279,7 @@ def register(web: Web) -> None:
             return locked(ctx, page)
         return ctx.render("page_edit.html", page=page, inputs=inputs_for(page, {}, None),
                           name=page.name, status=status_flags(page), errors={}, error="",
-                          people=people(ctx, page), n=node(page))
+                          people=people(ctx, page), n=node(page), was=shown_digests(page))
 
     @app.post("/admin/page/<page_id:int>/unlock")
     def unlock(ctx: Context, page_id: int) -> None:
@@ -308,7 +309,9 @@ def register(web: Web) -> None:
         # click on Save from being stored as the user's own (ProcessWire drops such a form).
         keep_typed = not expired or ctx.from_this_site()
         shown = node(page)          # the page as stored: heading and actions, whatever was typed
-        submitted, errors = apply_form(ctx, page) if keep_typed else ({}, {})
+        applied = (apply_form(ctx, page) if keep_typed else
+                   Applied({}, page.name, status_flags(page), {}, [], shown_digests(page)))
+        errors = applied.errors
         wanted_name = page.name
         error = ""
         if expired:
@@ -329,18 +332,21 @@ def register(web: Web) -> None:
                 error = str(exc)
             else:
                 ctx.notice("message", f"Saved {page.path}")
-                typed = ctx.form("name").strip()
+                if applied.kept:
+                    ctx.notice("warning", f"Kept {names_said(applied.kept)} as saved elsewhere (in "
+                                          "another tab or by another user) after this form was "
+                                          "opened: you left them as the form showed them")
+                typed = applied.name.strip()
                 if page.id != HOME_ID and page.name != typed:
                     ctx.notice("warning", name_change_note(typed, wanted_name, page.name))
                 ctx.redirect(f"/admin/?open={page.id}" if ctx.form(EDITOR + "after") == "exit"
                              else f"/admin/page/{page.id}/edit")
         if not expired:
-            bottle.response.status = 400
-        return ctx.render("page_edit.html", page=page, inputs=inputs_for(page, submitted, errors),
-                          name=ctx.form("name") if keep_typed else page.name,
-                          status=status_from_form(ctx) if keep_typed else status_flags(page),
-                          errors=errors, error=error or errors.get("_", ""),
-                          people=people(ctx, page), n=shown)
+            bottle.response.status = 409 if CHANGED_ELSEWHERE in errors.values() else 400
+        return ctx.render("page_edit.html", page=page, inputs=inputs_for(page, applied.values, errors),
+                          name=applied.name, status=applied.status, errors=errors,
+                          error=error or errors.get("_", ""), people=people(ctx, page), n=shown,
+                          was=applied.digests)
 
     # -- add ----------------------------------------------------------------------------------
     def parent_of_new_page(ctx: Context) -> Page:
@@ -722,17 +728,71 @@ def check_references(ctx: Context, field: Any, ids: list[int]) -> None:
                                   field=field.name, value=page.id, rule="template")
 
 
-def apply_form(ctx: Context, page: Page) -> tuple[dict[str, Any], dict[str, str]]:
-    """Set the form's values on `page`; returns (what was submitted, errors by field).
+class Applied(NamedTuple):
+    """What the editor's form did to the page: the values its inputs show again (each field's
+    by name), the name and status boxes to show, the errors by input, the labels of inputs
+    kept as another save left them, and the digests of the page as it was stored before
+    (`shown_digests`), which the form shown again carries."""
+    values: dict[str, Any]
+    name: str
+    status: dict[str, bool]
+    errors: dict[str, str]
+    kept: list[str]
+    digests: dict[str, str]
+
+
+STATUS_BOXES = (("hidden", "Hidden", Page.STATUS_HIDDEN),
+                ("unpublished", "Unpublished", Page.STATUS_UNPUBLISHED))
+CHANGED_ELSEWHERE = ("saved elsewhere (in another tab or by another user) after this form was "
+                     "opened, and changed here too: what you typed is kept here, not saved. Save "
+                     "again to put it in place of that, or open the page anew to see it")
+
+
+def digest(value: Any) -> str:
+    """A short digest of a value as an input of the editor shows it."""
+    return hashlib.sha256(str(value).encode("utf-8", "surrogatepass")).hexdigest()[:16]
+
+
+def shown_digests(page: Page) -> dict[str, str]:
+    """The digests of what each input of the editor shows of the page as stored (a field's
+    value, the name, a status box), by input name. The form carries them (`editor-was`), so a
+    save applies what the person changed from what their form showed, and keeps what another
+    save changed since in the inputs they left alone, as two tabs on one page need."""
+    digests = {field.name: digest(shown_value(field, page.get(field.name)))
+               for field in page.template.fields if field.type.name in INPUT_KINDS}
+    digests["name"] = digest(page.name)
+    for flag, _, bit in STATUS_BOXES:
+        digests[EDITOR + flag] = digest(bool(page.status & bit))
+    return digests
+
+
+def merge(key: str, was: dict[str, str], stored: dict[str, str], mine: str) -> str:
+    """How an input's value (its digest `mine`) joins the page as stored: "apply" it; "keep"
+    the stored value, which another save changed since the form showed `was` while this
+    input was left as it showed; or "conflict", both changed it otherwise. An input of a
+    form that carries no digest of it (a script's) is applied."""
+    shown = was.get(key)
+    if shown is None or stored[key] == shown or mine == stored[key]:
+        return "apply"
+    return "keep" if mine == shown else "conflict"
+
+
+def apply_form(ctx: Context, page: Page) -> Applied:
+    """Set the form's values on `page` (as stored until now).
 
     Only what the form sends is applied, as ProcessWire processes only the inputs present: a
     field left out of a POST (a form from before the field was added, a script sending one
     value) keeps its value. A checkbox sends nothing when unticked, so the form says which
-    checkboxes it showed (`editor-shown`); one not shown keeps its state too."""
-    submitted: dict[str, Any] = {}
+    checkboxes it showed (`editor-shown`); one not shown keeps its state too. An input that
+    another save changed since the form was opened keeps that change where the person left
+    it as shown, and is refused beside it where they changed it too (`merge`)."""
+    values: dict[str, Any] = {}
     errors: dict[str, str] = {}
+    kept: list[str] = []
     form = ctx.request.forms
     shown = set(names_list(form, EDITOR + "shown"))
+    stored = shown_digests(page)
+    was = dict(item.partition(":")[::2] for item in names_list(form, EDITOR + "was"))
     for field in page.template.fields:
         if field.type.name not in INPUT_KINDS:
             continue      # shown read-only (a module's own fieldtype)
@@ -740,8 +800,9 @@ def apply_form(ctx: Context, page: Page) -> tuple[dict[str, Any], dict[str, str]
             continue
         value = form_value(ctx, field)
         kind = INPUT_KINDS[field.type.name]
-        submitted[field.name] = (", ".join(value) if kind == "pages" else bool(value)
-                                 if kind == "checkbox" else value)
+        values[field.name] = (", ".join(value) if kind == "pages" else bool(value)
+                              if kind == "checkbox" else value)
+        before = page.get(field.name)
         try:
             if kind == "pages":
                 refuse_long_page_lists(field, value)
@@ -753,24 +814,44 @@ def apply_form(ctx: Context, page: Page) -> tuple[dict[str, Any], dict[str, str]
         except (ValidationError, PageError) as exc:
             errors[field.name] = beside_field(field, exc)
             continue
-        if field.is_missing(page.get(field.name)):
+        merged = merge(field.name, was, stored, digest(shown_value(field, page.get(field.name))))
+        if merged == "keep":
+            page.set(field.name, before)
+            del values[field.name]              # shown as stored
+            kept.append(field.label)
+        elif merged == "conflict":
+            errors[field.name] = CHANGED_ELSEWHERE
+        elif field.is_missing(page.get(field.name)):
             errors[field.name] = f"{field.label} is required: it may not be empty"
-    name = ctx.form("name", page.name).strip()
+    typed = ctx.form("name", page.name)
+    name = typed.strip()
     if page.id != HOME_ID and name != page.name:
         clean = ctx.site.sanitizer.page_name(name)
+        merged = merge("name", was, stored, digest(clean))
         if not clean:
             errors["name"] = f"page name {name!r} has no usable characters (letters, digits, - _ .)"
+        elif merged == "keep":
+            typed = page.name
+            kept.append("Name")
+        elif merged == "conflict":
+            errors["name"] = CHANGED_ELSEWHERE
         else:
             page.name = clean
-    if page.id != HOME_ID:
-        status = page.status
-        for flag, bit in (("hidden", Page.STATUS_HIDDEN), ("unpublished", Page.STATUS_UNPUBLISHED)):
-            box = EDITOR + flag
-            if box in shown or box in form:
-                status = status | bit if ctx.form(box) else status & ~bit
-        if status != page.status:
-            page.status = status
-    return submitted, errors
+    status = page.status
+    boxes = {}
+    for flag, label, bit in STATUS_BOXES:
+        box = EDITOR + flag
+        boxes[flag] = on = bool(ctx.form(box)) if box in shown or box in form else bool(status & bit)
+        if page.id == HOME_ID or on == bool(status & bit):
+            continue
+        if merge(box, was, stored, digest(on)) == "keep":
+            boxes[flag] = not on
+            kept.append(label)
+        else:
+            status = status | bit if on else status & ~bit
+    if status != page.status:
+        page.status = status
+    return Applied(values, typed, boxes, errors, kept, stored)
 
 
 def name_change_note(typed: str, sanitized: str, saved: str) -> str:
@@ -795,9 +876,11 @@ def people(ctx: Context, page: Page) -> dict[str, str]:
     return names
 
 
+def names_said(names: list[str]) -> str:
+    """Names as a sentence lists them: "Title", "Title and Name", "Title, Name and Hidden"."""
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def status_flags(page: Page) -> dict[str, bool]:
     return {"hidden": page.is_hidden(), "unpublished": page.is_unpublished()}
 
-
-def status_from_form(ctx: Context) -> dict[str, bool]:
-    return {flag: bool(ctx.form(EDITOR + flag)) for flag in ("hidden", "unpublished")}
