@@ -10,9 +10,14 @@ import re
 from html import escape
 
 import pytest
+import test_browser as shared
 from webclient import FormValues
 
 import cms
+
+# test_browser.py's fixtures (a logged-out tab on a running server), found here by their names
+browser, web_site, server, page = shared.browser, shared.web_site, shared.server, shared.page
+log_in = shared.log_in
 
 
 def typed(form_page, **values: str) -> str:
@@ -124,3 +129,37 @@ def test_a_field_changed_in_both_tabs_is_refused_with_what_was_typed_kept(site, 
     again = superuser.post(edit, as_sent(refused.text))
     assert again.status == 303, again.text
     assert site.pages.get(about.id).title == "About the team"
+
+
+def new_login_in_another_tab(page) -> None:
+    """Log out and in again in a second tab of the same browser: the session, and the token
+    every form opened before carries, change."""
+    other = page.context.new_page()
+    other.base = page.base
+    other.goto(page.base + "/admin/")
+    other.click("form.logout button")
+    other.wait_for_url(page.base + "/admin/login")
+    log_in(other)
+    other.close()
+
+
+@pytest.mark.browser
+def test_leaving_an_expired_form_that_came_back_with_what_was_typed_asks_first(web_site, page):
+    """Saved after a login in another tab, the editor came back "nothing was saved. What you
+    typed is below: save again to keep it", and "Back to the tree" then left it without the
+    question the editor asks before changes not saved are lost (it asked after a refused
+    field only): the typing was gone at one click."""
+    notes = web_site.pages.add("basic-page", 1, "notes", title="Notes")
+    log_in(page)
+    page.goto(f"{page.base}/admin/page/{notes.id}/edit")
+    new_login_in_another_tab(page)
+    page.fill("#input-title", "Notes, an hour of them")
+    page.click("button[value=stay]")
+    page.wait_for_load_state()
+    assert "nothing was saved" in page.inner_text("main")
+    assert page.input_value("#input-title") == "Notes, an hour of them"
+    seen: list[str] = []
+    page.on("dialog", lambda dialog: seen.append(dialog.type))
+    page.click("text=Back to the tree")                  # the question is answered yes
+    page.wait_for_url(f"{page.base}/admin/?open={notes.id}")
+    assert seen == ["beforeunload"]
