@@ -346,7 +346,7 @@ def register(web: Web) -> None:
         return ctx.render("page_edit.html", page=page, inputs=inputs_for(page, applied.values, errors),
                           name=applied.name, status=applied.status, errors=errors,
                           error=error or errors.get("_", ""), people=people(ctx, page), n=shown,
-                          was=applied.digests)
+                          was=applied.digests, unsaved=keep_typed)
 
     # -- add ----------------------------------------------------------------------------------
     def parent_of_new_page(ctx: Context) -> Page:

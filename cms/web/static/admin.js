@@ -89,10 +89,11 @@
   /* -- the page editor and Profile ask before they are left with changes not saved ------- */
   /* As ProcessWire's InputfieldFormConfirm forms: a form marked data-confirm-leave that was
      changed, and not sent, has the browser ask before the page goes (a link, the menu, a
-     reload). A refused save came back holding what was typed, not saved: changed already. */
+     reload). A save refused (a field, or a form expired) came back holding what was typed,
+     not saved (data-unsaved): changed already. */
   var unsaved = [];
   document.querySelectorAll("form[data-confirm-leave]").forEach(function (form) {
-    if (document.querySelector(".error-summary")) { unsaved.push(form); }
+    if (form.hasAttribute("data-unsaved")) { unsaved.push(form); }
     ["input", "change"].forEach(function (type) {
       form.addEventListener(type, function () {
         if (unsaved.indexOf(form) < 0) { unsaved.push(form); }
