@@ -11,7 +11,7 @@ from html import escape
 
 import pytest
 import test_browser as shared
-from webclient import FormValues
+from webclient import PASSWORD, FormValues
 
 import cms
 
@@ -129,6 +129,42 @@ def test_a_field_changed_in_both_tabs_is_refused_with_what_was_typed_kept(site, 
     again = superuser.post(edit, as_sent(refused.text))
     assert again.status == 303, again.text
     assert site.pages.get(about.id).title == "About the team"
+
+
+def test_a_save_sent_after_the_login_ended_is_kept_through_the_login_and_sent_again(site, superuser):
+    """Saved after a logout in another tab (or a new password given elsewhere, or the
+    session's twelve hours): the browser went to the login page, which said nothing of a
+    save, and once logged in again to the editor as stored: what was typed was gone, with
+    no word that it had not been saved. The login page now says so and keeps the form, and
+    after the login offers to send it again."""
+    about = site.pages.add("basic-page", 1, "about", title="About")
+    edit = f"/admin/page/{about.id}/edit"
+    form = as_sent(typed(superuser.get(edit), title="Typed with care"))
+    assert superuser.post("/admin/logout", {"csrf_token": superuser.token()}).status == 303
+    login = superuser.post(edit, form, headers={"Sec-Fetch-Site": "same-origin"})
+    assert login.status == 403 and 'class="login-form"' in login.text
+    assert "not saved" in login.text and 'value="Typed with care"' in login.text
+    assert site.pages.get(about.id).title == "About"
+    kept = [(name, value) for name, value in FormValues(login.text, 'class="login-form"').pairs
+            if name not in ("username", "password")]
+    offered = superuser.post("/admin/login", [*kept, ("username", "admin"), ("password", PASSWORD)])
+    assert offered.status == 200 and f'action="{edit}"' in offered.text
+    assert "not saved" in offered.text and 'value="Typed with care"' in offered.text
+    sent = superuser.post(edit, FormValues(offered.text, f'action="{edit}"').pairs)
+    assert sent.status == 303, sent.text
+    assert site.pages.get(about.id).title == "Typed with care"
+
+
+def test_a_form_another_site_sends_after_the_login_ended_is_not_kept(site, superuser):
+    """The login page keeps a form only where the browser says it came from this site, as
+    the page editor shows an expired form's values again: another site's form, kept, would be
+    one click from being saved as the user's own once they log in."""
+    about = site.pages.add("basic-page", 1, "about", title="About")
+    assert superuser.post("/admin/logout", {"csrf_token": superuser.token()}).status == 303
+    login = superuser.post(f"/admin/page/{about.id}/edit", {"title": "Planted", "name": "about"},
+                           headers={"Sec-Fetch-Site": "cross-site"})
+    assert login.status == 403 and 'class="login-form"' in login.text
+    assert "not saved" in login.text and "Planted" not in login.text
 
 
 def new_login_in_another_tab(page) -> None:
