@@ -35,7 +35,7 @@ from ..errors import CmsError, DatabaseBusy, PermissionDenied, SelectorError, Va
 from ..site import SCHEMA_CHECK_SECONDS
 from . import csrf, sessions
 from .answers import HttpError, error_json
-from .auth import LoginThrottle, start_screen
+from .auth import LoginThrottle, login_to_send_again, start_screen
 from .forms import all_items
 
 if TYPE_CHECKING:
@@ -512,6 +512,8 @@ class Web:
                        wants_json: bool) -> bottle.HTTPResponse:
         """An exception as an answer: 403 for access, 4xx for bad input, 500 (logged) otherwise."""
         if isinstance(exc, PermissionDenied) or isinstance(exc, HttpError) and exc.login:
+            if ctx.user_id == 0 and not wants_json and ctx.method == "POST":
+                return login_to_send_again(ctx)         # a redirect would drop the form
             if ctx.user_id == 0 and not wants_json:
                 target = ctx.request.fullpath
                 if ctx.request.query_string and ctx.request.method == "GET":

@@ -1,12 +1,16 @@
 """Login and logout, and the slow-down after failed logins.
 
 `/admin/login` (GET: the form; POST: fields `username`, `password`, `csrf_token`) and
-`/admin/logout` (POST with the token). After a few failed logins for one name, or from one
-address, each further attempt must wait longer (1 s, 2 s, 4 s ... up to a minute); while it
-waits the password is not even checked, so guessing gains nothing by hurrying. The counts live
-in this process's memory: a restart forgets them, and each server process counts its own.
-The address is the connection's (REMOTE_ADDR); X-Forwarded-For is not trusted, since anyone
-can send it.
+`/admin/logout` (POST with the token). A form sent to the admin after its login ended (a
+logout in another tab, a new password, the session's age) is answered with the login form,
+which says nothing was saved and carries the form's values (`kept-name`, `kept-value`), so
+that once logged in the person may send them again (`login_to_send_again`).
+
+After a few failed logins for one name, or from one address, each further attempt must
+wait longer (1 s, 2 s, 4 s ... up to a minute); while it waits the password is not even
+checked, so guessing gains nothing by hurrying. The counts live in this process's memory: a
+restart forgets them, and each server process counts its own. The address is the
+connection's (REMOTE_ADDR); X-Forwarded-For is not trusted, since anyone can send it.
 """
 from __future__ import annotations
 
@@ -19,7 +23,8 @@ from urllib.parse import unquote, urlsplit
 import bottle
 
 from .. import passwords
-from . import sessions
+from . import csrf, sessions
+from .forms import all_items, as_text
 
 if TYPE_CHECKING:
     from .app import Context, Web
@@ -209,6 +214,31 @@ def start_screen(can: Callable[[str], bool], logged_in: bool) -> str:
     return "/admin/profile/" if logged_in else "/admin/"
 
 
+def login_to_send_again(ctx: Context) -> bottle.HTTPResponse:
+    """The login form, answering a form sent by a browser whose login had ended: it says that
+    nothing was saved, and carries the form's values, so that after the login the person
+    may send them again, not type them anew (the redirect to the login page dropped them
+    without a word). A form the browser does not say came from this site is not kept, as
+    the page editor drops one: kept, it would be one click from being saved as the user's."""
+    target = ctx.request.fullpath
+    if ctx.request.query_string:
+        target += "?" + ctx.request.query_string
+    kept = ([(name, value) for name, value in all_items(ctx.request.forms) if name != csrf.FIELD]
+            if ctx.from_this_site() else [])
+    error = ("You are not logged in (you logged out, maybe in another tab, or your login ended), "
+             "so what you sent was not saved. " + ("Log in to send it again." if kept else
+                                                   "Log in to go on."))
+    body = ctx.render("login.html", next=safe_next(target), username="", error=error, kept=kept)
+    return bottle.HTTPResponse(body, status=403, headers={"Content-Type": "text/html; charset=utf-8"})
+
+
+def kept_form(ctx: Context) -> list[tuple[str, str]]:
+    """The values of a form the login form carries (`login_to_send_again`), in their order."""
+    forms = ctx.request.forms
+    return [(as_text(name), as_text(value))
+            for name, value in zip(forms.getall("kept-name"), forms.getall("kept-value"))]
+
+
 def register(web: Web) -> None:
     app = web.app
 
@@ -216,7 +246,7 @@ def register(web: Web) -> None:
     def login_form(ctx: Context) -> str:
         if ctx.user_id:
             ctx.redirect(safe_next(ctx.query("next")))
-        return ctx.render("login.html", next=safe_next(ctx.query("next")), username="")
+        return ctx.render("login.html", next=safe_next(ctx.query("next")), username="", kept=[])
 
     @app.post("/admin/login", permission=None)
     def login(ctx: Context) -> str:
@@ -224,6 +254,7 @@ def register(web: Web) -> None:
         name = ctx.form("username")[:128]
         password = ctx.form("password")[:passwords.MAX_LENGTH]
         goto = safe_next(ctx.form("next"))
+        kept = kept_form(ctx) if goto == ctx.form("next") else []     # sent only where it was going
         address = ctx.request.environ.get("REMOTE_ADDR", "")
         account = throttle_key(ctx.site, name)
         device = known_device(ctx, account)
@@ -231,23 +262,30 @@ def register(web: Web) -> None:
         if wait > 0:
             bottle.response.status = 429
             bottle.response.set_header("Retry-After", str(math.ceil(wait)))
-            return ctx.render("login.html", next=goto, username=name,
+            return ctx.render("login.html", next=goto, username=name, kept=kept,
                               error=f"Too many failed logins. Try again in {math.ceil(wait)} "
                                     "second(s).")
         user = ctx.site.users.authenticate(name, password) if name and password else None
         if user is None:            # counted as failed already (`attempt`)
             bottle.response.status = 403
-            return ctx.render("login.html", next=goto, username=name,
+            return ctx.render("login.html", next=goto, username=name, kept=kept,
                               error="Unknown user name or wrong password.")
         web.throttle.succeeded(account, address, device=device)
         if ctx.session.session_id:     # a login over a login ends it, as a logout would
             end_login(ctx)
         ctx.session.login(user.id, ctx.site.users.start_session(user, web.max_age),
                           ctx.site.users.credentials_stamp(user))
+        goto_home = start_screen(lambda permission: ctx.site.users.has_permission(user, permission),
+                                 logged_in=True)
         if goto == "/admin/":
-            goto = start_screen(lambda permission: ctx.site.users.has_permission(user, permission),
-                                logged_in=True)
-        answer = bottle.HTTPResponse(status=303, headers={"Location": goto})
+            goto = goto_home
+        if kept:        # what was sent before: the person sends it, now logged in, or leaves it
+            answer = bottle.HTTPResponse(ctx.render(
+                "confirm.html", question=f"You are logged in. What you sent to {goto} before was "
+                                         "not saved: send it again now?",
+                action="Send it again", cancel=goto_home, fields=kept, target=goto))
+        else:
+            answer = bottle.HTTPResponse(status=303, headers={"Location": goto})
         # this browser is known to the account from now on, for 180 days after its latest
         # login (set at the first login only, the cookie lapsed for a user logging in daily)
         answer.add_header("Set-Cookie", sessions.device_header(
