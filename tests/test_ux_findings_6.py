@@ -11,9 +11,11 @@ from html import escape
 
 import pytest
 import test_browser as shared
-from webclient import PASSWORD, FormValues
+from test_browser_a11y import record_what_is_said
+from webclient import PASSWORD, FormValues, make_task
 
 import cms
+from cms.tasker.claim import claim_task, release
 
 # test_browser.py's fixtures (a logged-out tab on a running server), found here by their names
 browser, web_site, server, page = shared.browser, shared.web_site, shared.server, shared.page
@@ -199,3 +201,32 @@ def test_leaving_an_expired_form_that_came_back_with_what_was_typed_asks_first(w
     page.click("text=Back to the tree")                  # the question is answered yes
     page.wait_for_url(f"{page.base}/admin/?open={notes.id}")
     assert seen == ["beforeunload"]
+
+
+@pytest.mark.browser
+def test_a_stop_asked_elsewhere_is_said_again_when_the_running_step_ends(web_site, page):
+    """A running task suspended from another tab (or the command line): the task's page and
+    the list said "Long count: suspending" in their live regions, and then nothing when the
+    step ended and the task stood waiting, its badge saying so: a screen reader's last word
+    was that it was still stopping. They said only changes of the state's number, and
+    suspending and waiting share one (as killing and killed, failing and failed)."""
+    tasker = web_site.modules.get("Tasker")
+    task = make_task(web_site, title="Long count", target=3000)
+    tasker.activate_task(task)
+    step = claim_task(tasker, task.id, invoker="worker")      # a runner holds it: running
+    assert step is not None
+    log_in(page)
+    listing = page.context.new_page()
+    listing.goto(f"{page.base}/admin/tasks/")
+    record_what_is_said(listing, "tasks-announce")
+    page.goto(f"{page.base}/admin/tasks/{task.id}/")
+    record_what_is_said(page, "task-announce")
+    tasker.stop_task(task)                                      # suspended elsewhere
+    page.wait_for_function("() => said.length === 1", timeout=15000)
+    listing.wait_for_function("() => said.length === 1", timeout=15000)
+    assert page.evaluate("said") == ["Long count: suspending, 0%"]
+    release(tasker, step)                                       # the step ends
+    page.wait_for_function("() => said.length === 2", timeout=15000)
+    listing.wait_for_function("() => said.length === 2", timeout=15000)
+    assert page.evaluate("said")[-1] == "Long count: waiting, 0%"
+    assert listing.evaluate("said") == ["Long count: suspending", "Long count: waiting"]
