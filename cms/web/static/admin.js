@@ -400,6 +400,16 @@
   }
 
   /* -- task status --------------------------------------------------------------------- */
+  // The state a live region says a change of: the state's number, and for a state set while
+  // a step runs whether it still runs, so "suspending" then "waiting" (killing, killed ...)
+  // are two; an active task's steps starting and ending ("running", "ready to run") are not
+  // (a worker's task would be said at every step).
+  function heardState(status) {
+    var state = status.getAttribute("data-state");
+    var stopping = Number(state) !== ACTIVE && status.getAttribute("data-running") === "1";
+    return state + (stopping ? " running" : "");
+  }
+
   function showStatus(id, data) {
     var current = document.querySelectorAll('.task-status[data-task-id="' + id + '"]');
     current.forEach(function (status) {
@@ -421,7 +431,7 @@
         if (to) {
           countChange(status.getAttribute("data-state"), to);
           scheduledChange(status, form);
-          if (to !== status.getAttribute("data-state")) { heardChange(form); }
+          if (heardState(form) !== heardState(status)) { heardChange(form); }
         }
         status.replaceWith(fresh);
         var row = form && form.closest("#task-list tr");
@@ -700,7 +710,7 @@
       var status = cell.querySelector(".task-status");
       var bar = status && status.querySelector("progress");
       var label = status && status.querySelector(".state");
-      return status && {state: status.getAttribute("data-state"), label: label ? label.textContent.trim() : "",
+      return status && {state: heardState(status), label: label ? label.textContent.trim() : "",
                         progress: bar ? Math.round(Number(bar.value)) : 0};
     }
     var last = read();
