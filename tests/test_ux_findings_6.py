@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 from html import escape
+from urllib.parse import quote
 
 import pytest
 import test_browser as shared
@@ -167,6 +168,28 @@ def test_a_form_another_site_sends_after_the_login_ended_is_not_kept(site, super
                            headers={"Sec-Fetch-Site": "cross-site"})
     assert login.status == 403 and 'class="login-form"' in login.text
     assert "not saved" in login.text and "Planted" not in login.text
+
+
+def test_the_tree_s_filter_finds_a_title_as_typed(site, superuser):
+    """A long list's filter looked for "O Brien" when "O'Brien" was typed (quotes, commas,
+    brackets and % were taken out, as for a value put into a selector unquoted), and said
+    "0 matching children" beside the page so titled; it is put in the selector quoted, as
+    the task list's and the users' searches are, and looked for as typed."""
+    people = site.pages.add("basic-page", 1, "people", title="People")
+    with site.transaction():
+        for n in range(60):
+            site.pages.add("basic-page", people, f"person-{n:02d}", title=f"Person {n:02d}")
+    site.pages.add("basic-page", people, "obrien", title="O'Brien's notes")
+    site.pages.add("basic-page", people, "sale", title="50% off, (2024)")
+    for typed_text, title in (("O'Brien", "O'Brien&#39;s notes"), ("50%", "50% off, (2024)"),
+                              ("off, (2024)", "50% off, (2024)")):
+        found = superuser.get(f"/admin/page/{people.id}/children?q={quote(typed_text)}",
+                              headers={"X-Requested-With": "fetch"})
+        assert "1 matching children" in found.text and title in found.text, typed_text
+        assert f'value="{escape(typed_text)}"' in found.text
+    everything = superuser.get(f"/admin/page/{people.id}/children?q={quote(chr(34))}",
+                               headers={"X-Requested-With": "fetch"})
+    assert "0 matching children" in everything.text          # a quote that no name holds
 
 
 def new_login_in_another_tab(page) -> None:
