@@ -157,14 +157,18 @@ def may_restore(page: Page) -> bool:
 
 
 def children_of(parent: Page, start: int, q: str = "") -> tuple[list[Node], int]:
-    """One page of a parent's children, those whose name or title contains `q` when given.
+    """One page of a parent's children, those whose name or title contains `q` when given
+    (bound quoted, as typed: "O'Brien", "50%"). A name is matched as a page name, which a
+    text like `"` sanitizes away to nothing, and `name%=` of nothing matches every page: such
+    a text is looked for in the titles alone, as the users' search does in the emails.
 
     As ProcessWire's page list (`Page::listable`), a user sees only the pages they may view:
     the template access narrows the query (so pages and totals agree), and the status rules
     (an unpublished page, the trash and the admin branch only for who may edit them) drop rows
     of the page shown. A row's count of children is of those the user would see there."""
     pages = parent.site.pages
-    match = f", name|title%={selector_quoted(q)}" if q else ""
+    fields = "name|title" if parent.site.sanitizer.page_name(q) else "title"
+    match = f", {fields}%={selector_quoted(q)}" if q else ""
     found = pages.find(f"{tree_include(parent.site)}, limit={PAGE_SIZE}, start={start}{match}",
                        base=f"parent_id={parent.id}", enforce_access=True)
     counts = visible_children_of(parent.site, found.ids())
@@ -254,7 +258,7 @@ def register(web: Web) -> None:
         start = ctx.int_param("start", 0, 0, 10 ** 9)
         if ctx.query("page"):                      # the jump box counts pages from 1
             start = (ctx.int_param("page", 1, 1, 10 ** 7) - 1) * PAGE_SIZE
-        q = ctx.site.sanitizer.selector_value(ctx.query("q"))
+        q = ctx.site.sanitizer.text(ctx.query("q"), 100, strip_tags=False)    # looked for as typed
         nodes, total = children_of(parent, start, q)
         if start >= total > 0:                     # a jump past the end shows the last page
             start = (total - 1) // PAGE_SIZE * PAGE_SIZE
