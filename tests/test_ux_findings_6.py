@@ -14,7 +14,7 @@ import pytest
 import test_browser as shared
 from markupsafe import escape as as_shown
 from test_browser_a11y import record_what_is_said
-from webclient import PASSWORD, FormValues, make_task
+from webclient import PASSWORD, Client, FormValues, make_task
 
 import cms
 from cms.tasker.claim import claim_task, release
@@ -193,15 +193,16 @@ def test_the_tree_s_filter_finds_a_title_as_typed(site, superuser):
     assert "0 matching children" in everything.text          # a quote that no name holds
 
 
-def new_login_in_another_tab(page) -> None:
-    """Log out and in again in a second tab of the same browser: the session, and the token
-    every form opened before carries, change."""
+def log_out_in_another_tab(page, then_log_in: bool = False) -> None:
+    """Log out in a second tab of the same browser (and in again): the session, and the
+    token every form opened before carries, change."""
     other = page.context.new_page()
     other.base = page.base
     other.goto(page.base + "/admin/")
     other.click("form.logout button")
     other.wait_for_url(page.base + "/admin/login")
-    log_in(other)
+    if then_log_in:
+        log_in(other)
     other.close()
 
 
@@ -214,7 +215,7 @@ def test_leaving_an_expired_form_that_came_back_with_what_was_typed_asks_first(w
     notes = web_site.pages.add("basic-page", 1, "notes", title="Notes")
     log_in(page)
     page.goto(f"{page.base}/admin/page/{notes.id}/edit")
-    new_login_in_another_tab(page)
+    log_out_in_another_tab(page, then_log_in=True)
     page.fill("#input-title", "Notes, an hour of them")
     page.click("button[value=stay]")
     page.wait_for_load_state()
@@ -254,3 +255,33 @@ def test_a_stop_asked_elsewhere_is_said_again_when_the_running_step_ends(web_sit
     listing.wait_for_function("() => said.length === 2", timeout=15000)
     assert page.evaluate("said")[-1] == "Long count: waiting, 0%"
     assert listing.evaluate("said") == ["Long count: suspending", "Long count: waiting"]
+
+
+def test_the_tree_s_script_asking_after_the_login_ended_is_told_so(site, admin_server):
+    """The tree's script asks for a branch's children (and sends a new order) with
+    `X-Requested-With: fetch`; after the login ended it was sent to the login page, which
+    fetch follows: the script got a whole page to put in the tree. It gets the refusal, as
+    the task screens' JSON requests do."""
+    guest = Client(admin_server)
+    for method, path in (("GET", "/admin/page/1/children"), ("POST", "/admin/page/1/sort")):
+        answer = guest.request(method, path, b"" if method == "POST" else None,
+                               {"X-Requested-With": "fetch"})
+        assert answer.status == 403 and answer.headers["Content-Type"] == "application/json", path
+        assert answer.json()["status"] is False and "not logged in" in answer.json()["message"]
+    guest.close()
+
+
+@pytest.mark.browser
+def test_opening_a_branch_after_the_login_ended_says_so_in_place_of_a_login_page(web_site, page):
+    """Logged out in another tab, a branch of the tree opened on the whole login page
+    (header, "Log in" and its form) as the branch's children. It says that the login ended."""
+    big = web_site.pages.add("basic-page", 1, "big", title="Big section")
+    web_site.pages.add("basic-page", big, "item", title="Item")
+    log_in(page)
+    log_out_in_another_tab(page)
+    page.locator(f'.tree-node[data-id="{big.id}"] .tree-toggle').first.click()
+    alert = page.get_by_role("alert")
+    alert.wait_for(timeout=5000)
+    assert "not logged in" in alert.inner_text()
+    assert page.locator("#page-tree form.login-form").count() == 0
+    assert page.locator("main h1").count() == 1               # no second page inside the tree
