@@ -510,7 +510,11 @@ class Web:
 
     def error_response(self, ctx: Context, exc: BaseException,
                        wants_json: bool) -> bottle.HTTPResponse:
-        """An exception as an answer: 403 for access, 4xx for bad input, 500 (logged) otherwise."""
+        """An exception as an answer: 403 for access, 4xx for bad input, 500 (logged) otherwise.
+        A request of the admin's script (`X-Requested-With: fetch`: the tree's children and
+        order) is answered in JSON too: sent to the login page, fetch followed the redirect
+        and the tree showed the whole login page as a branch's children."""
+        wants_json = wants_json or ctx.request.headers.get("X-Requested-With") == "fetch"
         if isinstance(exc, PermissionDenied) or isinstance(exc, HttpError) and exc.login:
             if ctx.user_id == 0 and not wants_json and ctx.method == "POST":
                 return login_to_send_again(ctx)         # a redirect would drop the form

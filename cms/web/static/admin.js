@@ -168,20 +168,27 @@
     return "/admin/page/" + parentId + "/children?" + query + (pick ? "&pick=" + pick : "");
   }
 
+  // A refusal (the login ended in another tab, a page gone) is said, in the server's words
+  // when it sent them (JSON), and the branch stays unloaded: opened again, it asks again.
   function loadChildren(list, parentId, start, query, replace) {
     list.classList.add("loading");
     var url = childrenUrl(list, parentId, query || ("start=" + start));
     return fetch(url, {credentials: "same-origin", headers: {"X-Requested-With": "fetch"}})
       .then(function (response) {
-        if (!response.ok) { throw new Error("HTTP " + response.status); }
-        return response.text();
+        if (response.ok) { return response.text(); }
+        return response.json().catch(function () { return {}; }).then(function (data) {
+          throw new Error(data.message || "the server answered " + response.status);
+        });
       })
       .then(function (html) {
         if (replace) { list.replaceChildren(); }
         list.appendChild(fromHtml(html));
         list.setAttribute("data-loaded", "1");
-        list.classList.remove("loading");
-      });
+      })
+      .catch(function (error) {
+        showError("The pages were not loaded: " + error.message + ".");
+      })
+      .then(function () { list.classList.remove("loading"); });
   }
 
   /* Open or close a branch; opened for the first time, its children load (page `number` of
