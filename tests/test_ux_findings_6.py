@@ -199,8 +199,9 @@ def log_out_in_another_tab(page, then_log_in: bool = False) -> None:
     other = page.context.new_page()
     other.base = page.base
     other.goto(page.base + "/admin/")
-    other.click("form.logout button")
-    other.wait_for_url(page.base + "/admin/login")
+    if "/admin/login" not in other.url:
+        other.click("form.logout button")
+        other.wait_for_url(page.base + "/admin/login")
     if then_log_in:
         log_in(other)
     other.close()
@@ -285,3 +286,24 @@ def test_opening_a_branch_after_the_login_ended_says_so_in_place_of_a_login_page
     assert "not logged in" in alert.inner_text()
     assert page.locator("#page-tree form.login-form").count() == 0
     assert page.locator("main h1").count() == 1               # no second page inside the tree
+
+
+@pytest.mark.browser
+def test_the_task_screens_say_when_their_polls_are_refused(web_site, page):
+    """Logged out in another tab (or the user's roles changed, which ends their logins), the
+    task list and a task's page went on as if live, every poll refused in silence: the
+    states and bars stood still while the tasks moved on. Each says its updates stopped,
+    and why, until a poll is answered again."""
+    task = make_task(web_site, title="Count")
+    log_in(page)
+    listing = page.context.new_page()
+    listing.goto(f"{page.base}/admin/tasks/")
+    page.goto(f"{page.base}/admin/tasks/{task.id}/")
+    log_out_in_another_tab(page)
+    for tab in (page, listing):
+        alert = tab.get_by_role("alert")
+        alert.wait_for(timeout=10000)
+        assert "not logged in" in alert.inner_text()
+    log_out_in_another_tab(page, then_log_in=True)          # logged in again: the polls go on
+    for tab in (page, listing):
+        tab.get_by_role("alert").wait_for(state="detached", timeout=10000)
