@@ -84,6 +84,20 @@
       main.insertBefore(box, main.firstChild);
     }
     box.textContent = text;
+    return box;
+  }
+
+  // A poll of the task screens that is refused (the login ended in another tab, the user's
+  // roles changed) says so, where the screen went on as if live while it stood still; the
+  // first poll answered again takes the message away (not another error said since in its box).
+  var refused = null;
+  function pollRefused(data) {
+    var text = "Not updated any more: " + (data.message || "the server refused") + ".";
+    refused = {box: showError(text), text: text};
+  }
+  function pollAnswered() {
+    if (refused && refused.box.textContent === refused.text) { refused.box.remove(); }
+    refused = null;
   }
 
   /* -- the page editor and Profile ask before they are left with changes not saved ------- */
@@ -630,7 +644,8 @@
       fetch("/admin/tasks/statuses?ids=" + ids.join(",") + "&list=" + listed + counts, {
         headers: {"Accept": "application/json"}, credentials: "same-origin", cache: "no-store"
       }).then(function (response) { return response.json(); }).then(function (data) {
-        if (!data.status) { return; }
+        if (!data.status) { pollRefused(data); return; }
+        pollAnswered();
         Object.keys(data.tasks).forEach(function (id) {
           showStatus(id, data.tasks[id]);
           var modified = document.querySelector('#task-list tr[data-task-id="' + id + '"] td[data-label="modified"]');
@@ -744,7 +759,9 @@
           showError("This task is no longer here: it was trashed or deleted.");
           return;
         }
+        if (!data.status) { pollRefused(data); }
         if (data.status) {
+          pollAnswered();
           showStatus(id, data);
           var live = data.task_state === ACTIVE || data.task_running === 1;
           tick += 1;
