@@ -20,6 +20,7 @@ import bottle
 
 from .. import passwords
 from ..errors import CmsError
+from .answers import HttpError
 from .auth import known_device, throttle_key
 from .forms import place_error
 
@@ -93,8 +94,10 @@ def register(web: Web) -> None:
 
 
 def require_login(ctx: Context) -> None:
+    """A guest is sent to log in, as from any admin screen (a form sent after the login ended
+    meets the login form that keeps it: `auth.login_to_send_again`)."""
     if not ctx.user_id:
-        ctx.redirect("/admin/login?next=/admin/profile/")
+        raise HttpError("you are not logged in: log in to see your profile", 403, login=True)
 
 
 def render(ctx: Context, values: dict[str, Any], errors: dict[str, str]) -> str:

@@ -31,6 +31,9 @@ if TYPE_CHECKING:
 
 
 ACCOUNT_PREFIX = "user:"        # a throttle_key naming a user (others name a mere name)
+# What the login form does not keep of a form sent after the login ended: its token, stale,
+# and the passwords of Profile and Access, which no form of the admin writes into a page.
+NOT_KEPT = frozenset({csrf.FIELD, "password", "new_password", "again", "current_password"})
 
 
 class LoginThrottle:
@@ -223,7 +226,7 @@ def login_to_send_again(ctx: Context) -> bottle.HTTPResponse:
     target = ctx.request.fullpath
     if ctx.request.query_string:
         target += "?" + ctx.request.query_string
-    kept = ([(name, value) for name, value in all_items(ctx.request.forms) if name != csrf.FIELD]
+    kept = ([(name, value) for name, value in all_items(ctx.request.forms) if name not in NOT_KEPT]
             if ctx.from_this_site() else [])
     error = ("You are not logged in (you logged out, maybe in another tab, or your login ended), "
              "so what you sent was not saved. " + ("Log in to send it again." if kept else
