@@ -25,11 +25,18 @@ ProcessWire hands date values to PHP's strtotime(); this is the part of it selec
 
 Times are UTC, as the tables store them. Adding months keeps the day of the month where it
 exists and otherwise takes the month's last day (strtotime would run into the next month).
+As strtotime, the relative parts are summed and applied together whatever order they are
+written in: the day named first, then the months, then "first/last day of" (which drops a
+day offset beside it), then the days and the time ("+1 week +1 month" is "+1 month +1
+week"). "ago" turns back the amounts before it; after yesterday, tomorrow, a day, a week or
+"first/last day of ... month", which strtotime turns back too ("yesterday 2 hours ago" is
+today at 22:00 there), it is refused.
 """
 from __future__ import annotations
 
 import calendar
 import re
+from dataclasses import dataclass
 from datetime import datetime, timedelta, timezone
 
 SECONDS = {
@@ -46,7 +53,6 @@ WEEKDAYS = {name: number for number, names in enumerate(
     (("monday", "mon"), ("tuesday", "tue"), ("wednesday", "wed"), ("thursday", "thu"),
      ("friday", "fri"), ("saturday", "sat"), ("sunday", "sun"))) for name in names}
 MONTH_STEPS = {"this": 0, "next": 1, "last": -1, "previous": -1}
-WEEK_MONDAY = "monday of the week"     # the unit of "last week": see _relative
 _AMOUNT = re.compile(r"^([+-]?)(\d{1,9})([a-z]*)$")
 _EPOCH = re.compile(r"^@?-?\d{1,12}$", re.ASCII)   # strtotime's "@1764201600" too
 # from the first space of a run only: tried at each of its spaces, a run no zone ended was read
@@ -169,62 +175,99 @@ def _loose_iso(value: str, text: str) -> datetime:
         raise DateValueError(f"{text!r} is not a date: no such day") from None
 
 
+@dataclass
+class _Parts:
+    """The relative parts of a date text, summed as strtotime (timelib) sums them, to be
+    applied together whatever order they were written in (`_apply`)."""
+    months: int = 0
+    days: int = 0
+    seconds: int = 0
+    clock: tuple[int, int, int] | None = None   # a time of day set ("today", "9am", a weekday)
+    weekday: int | None = None                   # Monday 0 .. Sunday 6
+    behavior: int = 1        # timelib's weekday_behavior: 0 next/last day, 1 this day, 2 of a week
+    day_of: str = ""         # "first" or "last": that day of the month the months give
+    turned: str = ""         # what "ago" would turn back otherwise than the words say
+
+    def add(self, amount: int, unit: str) -> None:
+        if unit in MONTHS:
+            self.months += amount * MONTHS[unit]
+        elif SECONDS[unit] % 86400:
+            self.seconds += amount * SECONDS[unit]
+        else:
+            self.days += amount * SECONDS[unit] // 86400
+
+    def week(self, step: int) -> None:
+        """"last week", "friday next week": the Monday (or the day named) of that week."""
+        self.days += 7 * step
+        self.behavior = 2
+        if self.weekday is None:
+            self.weekday = 0
+        self.turned = self.turned or "a week"
+
+
 def _relative(value: str, text: str, now: datetime) -> datetime:
     words = re.sub(r"(\d)\s+([ap]\.?m\.?)(?=\s|$)", r"\1\2", value).split()
     if not words:
         raise DateValueError("an empty date value")
-    now = now.replace(microsecond=0)
-    midnight = now.replace(hour=0, minute=0, second=0)
-    moment = now
+    start = now.replace(microsecond=0)
+    parts = _Parts()
     if words[0] in BASES:
-        moment = {"now": now, "today": midnight, "midnight": midnight,
-                  "noon": midnight.replace(hour=12),
-                  "yesterday": midnight - timedelta(days=1),
-                  "tomorrow": midnight + timedelta(days=1)}[words[0]]
+        if words[0] != "now":
+            parts.clock = (12, 0, 0) if words[0] == "noon" else (0, 0, 0)
+        if words[0] in ("yesterday", "tomorrow"):      # a day back or on, as a relative part
+            parts.days = -1 if words[0] == "yesterday" else 1
+            parts.turned = words[0]
         words = words[1:]
     elif words[0] in WEEKDAYS and len(words) > 2 and words[1] in MONTH_STEPS and words[2] == "week":
         # "friday last week": that day of the week named, at 00:00 (weeks start on Monday)
-        moment = midnight + timedelta(days=7 * MONTH_STEPS[words[1]] - midnight.weekday()
-                                      + WEEKDAYS[words[0]])
+        parts.weekday, parts.clock = WEEKDAYS[words[0]], (0, 0, 0)
+        parts.week(MONTH_STEPS[words[1]])
         words = words[3:]
     elif words[0] in WEEKDAYS or (words[0] in ("this", "next", "last") and len(words) > 1
                                   and words[1] in WEEKDAYS):
-        moment, words = _weekday(words, midnight)
+        # "monday" (or "this monday") is today or the next Monday, "next monday" the first
+        # after today, "last monday" the last before it; at 00:00 (see _weekday_shift)
+        how = "" if words[0] in WEEKDAYS else words[0]
+        parts.weekday, parts.clock = WEEKDAYS[words[1] if how else words[0]], (0, 0, 0)
+        parts.behavior = 0 if how in ("next", "last") else 1
+        parts.days = -7 if how == "last" else 0
+        parts.turned = "a day of the week"
+        words = words[2 if how else 1:]
     elif words[:3] in (["first", "day", "of"], ["last", "day", "of"]) and len(words) > 4 \
             and words[3] in MONTH_STEPS and words[4] == "month":
-        moment = _day_of_month(now, words[0] == "first", MONTH_STEPS[words[3]])
+        # "first day of next month": that day, at the time it is now
+        parts.day_of, parts.months = words[0], MONTH_STEPS[words[3]]
+        parts.turned = f"{words[0]} day of"
         words = words[5:]
     elif words[:3] in (["first", "day", "of"], ["last", "day", "of"]) and len(words) > 3 \
             and words[3] in _MONTH_NAMES:
         # "first day of january 2024", "last day of february": that day at 00:00
         has_year = len(words) > 4 and words[4].isdecimal() and len(words[4]) == 4
-        year = int(words[4]) if has_year else midnight.year
-        moment = midnight.replace(year=year, month=_MONTH_NAMES[words[3]], day=1)
-        if words[0] == "last":
-            moment = moment.replace(day=calendar.monthrange(year, moment.month)[1])
+        start = start.replace(year=int(words[4]) if has_year else start.year,
+                              month=_MONTH_NAMES[words[3]], day=1, hour=0, minute=0, second=0)
+        parts.day_of = words[0]
         words = words[5 if has_year else 4:]
     ago = bool(words) and words[-1] == "ago"
     if ago:
         words = words[:-1]
     index = 0
-    steps: list[tuple[int, str]] = []
-    hour: tuple[int, int, int] | None = None   # "tomorrow noon", "monday 9am": a time set
     while index < len(words):
         word = words[index]
-        if word in ("noon", "midnight"):
-            hour = (12, 0, 0) if word == "noon" else (0, 0, 0)
+        if word in ("noon", "midnight"):     # "tomorrow noon", "monday midnight": a time set
+            parts.clock = (12, 0, 0) if word == "noon" else (0, 0, 0)
             index += 1
             continue
         clock = _clock(word) if ":" in word or word[-1:] in "m." else None
         if clock is not None:               # "tomorrow 9am", "friday 14:30", "14:30" (today)
-            if moment is now:
-                moment = midnight
-            hour = clock
+            parts.clock = clock
             index += 1
             continue
         if word in MONTH_STEPS and index + 1 < len(words):
             unit = words[index + 1]
-            steps.append((MONTH_STEPS[word], WEEK_MONDAY if unit == "week" else _unit(unit, text)))
+            if unit == "week":
+                parts.week(MONTH_STEPS[word])
+            else:
+                parts.add(MONTH_STEPS[word], _unit(unit, text))
             index += 2
             continue
         match = _AMOUNT.match(word)
@@ -236,43 +279,57 @@ def _relative(value: str, text: str, now: datetime) -> datetime:
                 raise _not_understood(text)
             index += 1
             unit = words[index]
-        amount = int(digits) * (-1 if sign == "-" else 1)
-        steps.append((amount, _unit(unit, text)))
+        parts.add(int(digits) * (-1 if sign == "-" else 1), _unit(unit, text))
         index += 1
     if ago:
-        steps = [(-amount, unit) for amount, unit in steps]
+        if parts.turned:
+            # strtotime's "ago" turns back every relative part before it: "yesterday 2 hours
+            # ago" is today at 22:00 there, "monday 1 hour ago" a Sunday eight days back
+            raise DateValueError(f"{text!r}: strtotime's 'ago' turns {parts.turned} back too, "
+                                 "which is seldom what is meant; write the offset with a sign "
+                                 "('yesterday -2 hours')")
+        parts.months, parts.days, parts.seconds = -parts.months, -parts.days, -parts.seconds
     try:
-        for amount, unit in steps:
-            if unit == WEEK_MONDAY:         # strtotime: the Monday of that week, same time
-                moment += timedelta(days=7 * amount - moment.weekday())
-            elif unit in MONTHS:
-                moment = _add_months(moment, amount * MONTHS[unit])
-            else:
-                moment += timedelta(seconds=amount * SECONDS[unit])
+        return _apply(parts, start)
     except OverflowError:
         raise DateValueError(f"{text!r} is too far away") from None
-    return moment if hour is None else moment.replace(hour=hour[0], minute=hour[1], second=hour[2])
 
 
-def _weekday(words: list[str], midnight: datetime) -> tuple[datetime, list[str]]:
-    """strtotime's day names, at 00:00: "monday" (or "this monday") is today or the next
-    Monday, "next monday" the first after today, "last monday" the last before it; what
-    follows ("+1 day") moves from there."""
-    how = "" if words[0] in WEEKDAYS else words[0]
-    day = WEEKDAYS[words[1] if how else words[0]]
-    ahead = (day - midnight.weekday()) % 7
-    if how == "next":
-        ahead = ahead or 7
-    elif how == "last":
-        ahead = -((midnight.weekday() - day) % 7 or 7)
-    return midnight + timedelta(days=ahead), words[2 if how else 1:]
+def _apply(parts: _Parts, start: datetime) -> datetime:
+    """The date `parts` give from `start`, in timelib's order (do_adjust_relative): the time
+    set, the weekday found, then the months added (keeping the day where the month has it, as
+    README says), then "first/last day of" set, which drops a day offset, then the days and
+    the time added: so "+1 week +1 month" is "+1 month +1 week"."""
+    moment = start if parts.clock is None else start.replace(
+        hour=parts.clock[0], minute=parts.clock[1], second=parts.clock[2])
+    if parts.weekday is not None:
+        moment += timedelta(days=_weekday_shift(parts, moment))
+    if parts.day_of:
+        moment = _add_months(moment.replace(day=1), parts.months)
+        if parts.day_of == "last":
+            moment = moment.replace(day=calendar.monthrange(moment.year, moment.month)[1])
+    else:
+        moment = _add_months(moment, parts.months) + timedelta(days=parts.days)
+    return moment + timedelta(seconds=parts.seconds)
 
 
-def _day_of_month(now: datetime, first: bool, months: int) -> datetime:
-    """"first day of next month", "last day of this month": that day, at the time it is now
-    (as strtotime keeps it)."""
-    moment = _add_months(now.replace(day=1), months)
-    return moment if first else moment.replace(day=calendar.monthrange(moment.year, moment.month)[1])
+def _weekday_shift(parts: _Parts, moment: datetime) -> int:
+    """Days from `moment` to the day `parts` name, as timelib's do_adjust_for_weekday finds it
+    before the other relative parts apply: the day of that week for "friday next week"; else
+    the next such day, today counted for "monday" unless the day offset is negative, and for
+    "next monday" too when it is negative ("next monday -1 week" on a Monday is a week back)."""
+    assert parts.weekday is not None
+    today, day = (moment.weekday() + 1) % 7, (parts.weekday + 1) % 7     # Sunday 0, as PHP's
+    if parts.behavior == 2:
+        if today == 0 and day != 0:
+            day -= 7
+        if day == 0 and today != 0:
+            day = 7
+        return day - today
+    shift = day - today
+    if (parts.days < 0 and shift < 0) or (parts.days >= 0 and shift <= -parts.behavior):
+        shift += 7
+    return shift
 
 
 def _unit(word: str, text: str) -> str:
