@@ -1,9 +1,13 @@
-"""Relative dates, and the Pages API on ground the earlier comparisons covered least, against
-ProcessWire 3.0.256: a randomized differential run (a rig kept outside this repository: PHP
-8.2's strtotime(), which ProcessWire's FieldtypeDatetime and PageFinder hand date text to, in
-UTC, given some 24,000 generated date values at random moments; the values also stored in a
-Datetime field of a real ProcessWire and asked as selectors), minimized, each test stating
-ProcessWire's answer (blank profile, MariaDB 10.11, PHP 8.2, as the superuser).
+"""Relative dates against ProcessWire 3.0.256: a randomized differential run (a rig kept
+outside this repository: PHP 8.2's strtotime(), which ProcessWire's FieldtypeDatetime and
+PageFinder hand date text to, in UTC, given some 24,000 generated date values at random
+moments; the values also stored in a Datetime field of a real ProcessWire and asked as
+selectors), minimized, each test stating ProcessWire's answer (blank profile, MariaDB 10.11,
+PHP 8.2, as the superuser). The same run compared the Pages API on 119 random sites (count,
+find, find_ids, find_one, get, has, children, child, the child counts and a PageArray's
+find/filter/not/sort, as the superuser and the guest, after sorts, moves, trashes and restores
+onto taken names: some 77,000 calls) and MarkupPagerNav's PagerNav on 161,000 figures; those
+differed only where README's table of differences says.
 """
 from __future__ import annotations
 
