@@ -45,3 +45,29 @@ def test_tasks_run_stopped_by_ctrl_c_exits_130_and_leaves_the_task_active(tasker
     assert f"task {task.id} stopped at" in out and "it stays active" in out, out
     assert tasker.get_state(task) == TaskState.ACTIVE
     assert 0 < tasker.get_status(task.id, log=False).progress < 100
+
+
+def test_a_recurring_task_cannot_be_waited_for_or_followed(tasker):
+    # A recurring task never finishes: each run's end starts it over (after_step), so a task
+    # made to wait for it waited for ever, and a follow-up was never activated, without a
+    # word; the chaos review found dependents of a nightly task left waiting. They are refused
+    # as a trashed task is, saying why and what to do instead.
+    from cms.tasker import TaskError
+    site = tasker.site
+    nightly = tasker.create_task("Counter", "bump", site.pages.add("counter", 1, title="Nightly"),
+                                 "Nightly", every=86400)
+    report = tasker.create_task("Counter", "bump", site.pages.add("counter", 1, title="Report"),
+                                "Report")
+    with pytest.raises(TaskError, match=f"task {nightly.id} recurs"):
+        tasker.add_dependency(report, nightly)
+    with pytest.raises(TaskError, match=f"task {nightly.id} recurs"):
+        tasker.add_next_task(nightly, report)
+    assert tasker.get_dependencies(report) == [] and tasker.get_next_tasks(nightly) == []
+    before = tasker.get_tasks("include=all").count()
+    with pytest.raises(TaskError, match=f"task {nightly.id} recurs"):
+        tasker.create_task("Counter", "bump", report.parent, "Waits", {"dep": nightly.id})
+    assert tasker.get_tasks("include=all").count() == before
+    # the other way round stays: a recurring task may wait for a one-off task, and follow one
+    tasker.add_dependency(nightly, report)
+    tasker.add_next_task(report, nightly)
+    assert tasker.get_dependencies(nightly) == [report.id]
