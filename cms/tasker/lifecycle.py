@@ -198,7 +198,8 @@ class Lifecycle:
         """`task` runs only after `other` finished (its claim and activation wait for it).
 
         Neither may be in the trash (TaskError): a trashed task never finishes, so a task
-        waiting for one would wait for ever (`trash_task` releases those waiting at that time)."""
+        waiting for one would wait for ever (`trash_task` releases those waiting at that time).
+        Nor may `other` recur (`refuse_recurring`)."""
         task_id, other_id = task_id_of(task), task_id_of(other)
         if task_id == other_id:
             raise TaskError(f"task {task_id} cannot depend on itself")
@@ -210,6 +211,7 @@ class Lifecycle:
                 self.lock(other_id)
                 self.refuse_trashed(task_id, "given a dependency")
                 self.refuse_trashed(other_id, "depended on")
+                self.refuse_recurring(other_id, "waited for")
                 if self._depends_on(other_id, task_id):
                     raise TaskError(f"task {other_id} already depends on task {task_id}: making "
                                     f"{task_id} depend on {other_id} would wait for ever")
@@ -222,7 +224,7 @@ class Lifecycle:
         """Activate `nxt` (if it is waiting) when `task` finishes; at once if it has finished.
 
         Neither may be in the trash (TaskError): a trashed task never finishes, and a trashed
-        follow-up is never activated."""
+        follow-up is never activated. Nor may `task` recur (`refuse_recurring`)."""
         task_id, next_id = task_id_of(task), task_id_of(nxt)
         if task_id == next_id:
             raise TaskError(f"task {task_id} cannot follow itself")
@@ -235,6 +237,7 @@ class Lifecycle:
                 self.lock(next_id)
                 self.refuse_trashed(task_id, "given a follow-up")
                 self.refuse_trashed(next_id, "a follow-up")
+                self.refuse_recurring(task_id, "followed")
                 if not db.one(sql.HAS_FOLLOWUP, (task_id, next_id)):
                     db.execute(sql.ADD_FOLLOWUP, (task_id, next_id))
                     db.execute(sql.COUNT_FOLLOWUP, (task_id,))
@@ -291,6 +294,15 @@ class Lifecycle:
         if (self.site.db.scalar(sql.PAGE_STATUS, (task_id,)) or 0) >= Page.STATUS_TRASH:
             raise TaskError(f"task {task_id} is in the trash and cannot be {what}: restore its "
                             "page first")
+
+    def refuse_recurring(self, task_id: int, what: str) -> None:
+        """TaskError for a recurring task (`every`) as one to wait for or to follow: each run's
+        end starts it over (after_step), it never finishes, so a task waiting for it, or
+        following it, would wait for ever without a word."""
+        if self.site.db.scalar(sql.EVERY, (task_id,)):
+            raise TaskError(f"task {task_id} recurs, so it never finishes and cannot be {what}: "
+                            "start the other task from its method (create_task and "
+                            "activate_task), or give it a schedule of its own")
 
     def lock(self, task_id: int) -> tuple[int, int]:
         row = self.site.db.one(sql.LOCK_STATE + self.storage.for_update, (task_id,))

@@ -50,6 +50,7 @@ CLAIM_BY_ID = CLAIM_UPDATE + " WHERE pages_id = ?"
 WHY_NOT_CLAIMED = ("SELECT t.state, t.running, t.runner, p.status FROM tasker_tasks t "
                    "JOIN pages p ON p.id = t.pages_id WHERE t.pages_id = ?")
 PAGE_STATUS = "SELECT status FROM pages WHERE id = ?"
+EVERY = "SELECT every FROM tasker_tasks WHERE pages_id = ?"
 
 # -- leases ------------------------------------------------------------------------------------
 READ_TOKEN = "SELECT token FROM tasker_tasks WHERE pages_id = ?"

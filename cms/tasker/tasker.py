@@ -237,8 +237,8 @@ class Tasker(Module, Hookable):
     def _dependencies_given(self, dep: Any) -> list[int]:
         """The tasks task_data's `dep` names, as the original Tasker reads it (a task, its id,
         or a list of them): the new task runs only after they finished. A value naming no
-        task, or a task in the trash, is a TaskError (the original dropped it with a warning,
-        and the task ran at once)."""
+        task, a task in the trash or a recurring task (which never finishes) is a TaskError
+        (the original dropped a bad one with a warning, and the task ran at once)."""
         if dep is None or dep == []:
             return []
         ids = []
@@ -247,6 +247,7 @@ class Tasker(Module, Hookable):
             if self.site.db.scalar(sql.READ_STATE, (task_id,)) is None:   # as get_state asks
                 raise TaskError(f"task_data's dep names page {task_id}, which is not a task")
             self.lifecycle.refuse_trashed(task_id, "depended on")
+            self.lifecycle.refuse_recurring(task_id, "waited for")
             ids.append(task_id)
         return list(dict.fromkeys(ids))
 
