@@ -243,8 +243,11 @@ def _relative(value: str, text: str, now: datetime) -> datetime:
             and words[3] in _MONTH_NAMES:
         # "first day of january 2024", "last day of february": that day at 00:00
         has_year = len(words) > 4 and words[4].isdecimal() and len(words[4]) == 4
-        start = start.replace(year=int(words[4]) if has_year else start.year,
-                              month=_MONTH_NAMES[words[3]], day=1, hour=0, minute=0, second=0)
+        year = int(words[4]) if has_year else start.year
+        if not year:        # 0000: no datetime holds it, and its ValueError reached no caller
+            raise DateValueError(f"{text!r} is outside the years 1000..9999")
+        start = start.replace(year=year, month=_MONTH_NAMES[words[3]], day=1, hour=0, minute=0,
+                              second=0)
         parts.day_of = words[0]
         words = words[5 if has_year else 4:]
     ago = bool(words) and words[-1] == "ago"
