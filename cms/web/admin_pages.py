@@ -30,6 +30,7 @@ import bottle
 from ..errors import CmsError, PageError, PermissionDenied, ValidationError
 from ..fieldtypes import split_page_list
 from ..page import HOME_ID, TRASH_ID, Page, id_of_digits
+from ..selectors.plan import name_value
 from ..tasker.install import TEMPLATE as TASK_TEMPLATE
 from .answers import HttpError, json_response
 from .app import MAX_FORM_FIELDS, SUPERUSER
@@ -158,16 +159,18 @@ def may_restore(page: Page) -> bool:
 
 def children_of(parent: Page, start: int, q: str = "") -> tuple[list[Node], int]:
     """One page of a parent's children, those whose name or title contains `q` when given
-    (bound quoted, as typed: "O'Brien", "50%"). A name is matched as a page name, which a
-    text like `"` sanitizes away to nothing, and `name%=` of nothing matches every page: such
-    a text is looked for in the titles alone, as the users' search does in the emails.
+    (bound quoted, as typed: "O'Brien", "50%"). A name is matched as the selector reads a
+    name value (`name_value`), which a text like `"` or "Москва" leaves empty (what is outside
+    ASCII is dropped, not spelled out as `sanitizer.page_name` does), and `name%=` of nothing
+    matches every page: such a text is looked for in the titles alone, as the users' search
+    does in the emails.
 
     As ProcessWire's page list (`Page::listable`), a user sees only the pages they may view:
     the template access narrows the query (so pages and totals agree), and the status rules
     (an unpublished page, the trash and the admin branch only for who may edit them) drop rows
     of the page shown. A row's count of children is of those the user would see there."""
     pages = parent.site.pages
-    fields = "name|title" if parent.site.sanitizer.page_name(q) else "title"
+    fields = "name|title" if name_value(q) else "title"
     match = f", {fields}%={selector_quoted(q)}" if q else ""
     found = pages.find(f"{tree_include(parent.site)}, limit={PAGE_SIZE}, start={start}{match}",
                        base=f"parent_id={parent.id}", enforce_access=True)
