@@ -6,8 +6,10 @@ from __future__ import annotations
 from urllib.parse import quote
 
 import pytest
+from webclient import PASSWORD, FormValues, Response, make_task, state_of
 
 from cms.errors import SelectorError, ValidationError
+from cms.tasker import TaskState
 
 
 def test_a_relative_date_in_the_year_0000_is_refused_as_a_date_it_cannot_read(site):
@@ -38,3 +40,31 @@ def test_the_tree_s_filter_of_a_title_in_another_script_finds_that_title_alone(s
                           headers={"X-Requested-With": "fetch"})
     assert found.status == 200
     assert "1 matching children" in found.text and "City 00" not in found.text
+
+
+def sent_again_after_the_login(client, path: str, form: list[tuple[str, str]]) -> Response:
+    """`form` sent to `path` after the login ended (from a page of this site), then the login
+    form that keeps it sent with the password: the page that offers to send it again."""
+    login = client.post(path, form, headers={"Sec-Fetch-Site": "same-origin"})
+    assert login.status == 403 and 'class="login-form"' in login.text, login
+    kept = [(name, value) for name, value in FormValues(login.text, 'class="login-form"').pairs
+            if name not in ("username", "password")]
+    return client.post("/admin/login", [*kept, ("username", "admin"), ("password", PASSWORD)])
+
+
+def test_a_form_sent_again_after_the_login_is_asked_the_question_its_screen_asks(site, superuser):
+    """The page offering to send again a form kept through the login is confirm.html, which
+    adds `confirmed=1` to what it sends: a task's Kill clicked without the admin's script
+    (no `confirmed` in it: the screen asks "Kill the task ...?" before it kills) was done at
+    once by "Send it again", the screen's own question never asked. The form goes again as
+    it was sent, and meets the question."""
+    task = make_task(site, title="Nightly import")
+    before = state_of(site, task)
+    action = f"/admin/tasks/{task.id}/action"
+    form = FormValues(superuser.get("/admin/tasks/").text, f'action="{action}"').pairs
+    assert superuser.post("/admin/logout", {"csrf_token": superuser.token()}).status == 303
+    offered = sent_again_after_the_login(superuser, action, [*form, ("cmd", "kill")])
+    assert offered.status == 200 and f'action="{action}"' in offered.text
+    sent = superuser.post(action, FormValues(offered.text, f'action="{action}"').pairs)
+    assert sent.status == 200 and "Kill the task Nightly import?" in sent.text, sent
+    assert state_of(site, task) == before != TaskState.KILLED
