@@ -301,6 +301,7 @@ class Context:
                   if name not in ("confirmed", "csrf_token")]
         if not any(name == "back" for name, _ in fields):
             fields.append(("back", cancel))
+        fields.append(("confirmed", "1"))       # the answer this page gives (confirm.html)
         query = self.request.environ.get("QUERY_STRING", "")
         target = self.request.path + ("?" + query if query else "")
         raise bottle.HTTPResponse(self.render("confirm.html", question=question, action=action,
