@@ -68,3 +68,18 @@ def test_a_form_sent_again_after_the_login_is_asked_the_question_its_screen_asks
     sent = superuser.post(action, FormValues(offered.text, f'action="{action}"').pairs)
     assert sent.status == 200 and "Kill the task Nightly import?" in sent.text, sent
     assert state_of(site, task) == before != TaskState.KILLED
+
+
+def test_a_kept_form_is_offered_only_to_the_address_it_was_sent_to(site, superuser):
+    """A form sent to an address the login's `next` may not hold (a backslash or a control
+    character in it, or over 2,048 characters: `safe_next` gives /admin/ instead) was kept
+    all the same, beside next=/admin/: once logged in, "Send it again" posted the page
+    editor's values to the start screen, said as where they had been sent."""
+    about = site.pages.add("basic-page", 1, "about", title="About")
+    edit = f"/admin/page/{about.id}/edit"
+    form = FormValues(superuser.get(edit).text, 'class="editor"').pairs
+    assert superuser.post("/admin/logout", {"csrf_token": superuser.token()}).status == 303
+    for address in (f"{edit}?from=%5C", f"{edit}?from={'x' * 2100}"):
+        answer = sent_again_after_the_login(superuser, address, form)
+        assert answer.status == 303 and 'action="/admin/"' not in answer.text, answer
+        assert superuser.post("/admin/logout", {"csrf_token": superuser.token()}).status == 303
