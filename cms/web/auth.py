@@ -222,16 +222,19 @@ def login_to_send_again(ctx: Context) -> bottle.HTTPResponse:
     nothing was saved, and carries the form's values, so that after the login the person
     may send them again, not type them anew (the redirect to the login page dropped them
     without a word). A form the browser does not say came from this site is not kept, as
-    the page editor drops one: kept, it would be one click from being saved as the user's."""
+    the page editor drops one: kept, it would be one click from being saved as the user's.
+    Nor is one sent to an address the login's `next` may not hold (`safe_next` gives the
+    admin's start instead): it would be sent again there."""
     target = ctx.request.fullpath
     if ctx.request.query_string:
         target += "?" + ctx.request.query_string
+    goto = safe_next(target)
     kept = ([(name, value) for name, value in all_items(ctx.request.forms) if name not in NOT_KEPT]
-            if ctx.from_this_site() else [])
+            if ctx.from_this_site() and goto == target else [])
     error = ("You are not logged in (you logged out, maybe in another tab, or your login ended), "
              "so what you sent was not saved. " + ("Log in to send it again." if kept else
                                                    "Log in to go on."))
-    body = ctx.render("login.html", next=safe_next(target), username="", error=error, kept=kept)
+    body = ctx.render("login.html", next=goto, username="", error=error, kept=kept)
     return bottle.HTTPResponse(body, status=403, headers={"Content-Type": "text/html; charset=utf-8"})
 
 
