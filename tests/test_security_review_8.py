@@ -3,12 +3,14 @@ sent after the login ended, the page editor's merge of two tabs' saves, the tree
 typed, and the rewritten relative dates. Each test failed before its fix."""
 from __future__ import annotations
 
+import textwrap
+from pathlib import Path
 from urllib.parse import quote
 
 import pytest
 from webclient import PASSWORD, FormValues, Response, make_task, state_of
 
-from cms.errors import SelectorError, ValidationError
+from cms.errors import ModuleError, SelectorError, ValidationError
 from cms.tasker import TaskState
 
 
@@ -83,3 +85,29 @@ def test_a_kept_form_is_offered_only_to_the_address_it_was_sent_to(site, superus
         answer = sent_again_after_the_login(superuser, address, form)
         assert answer.status == 303 and 'action="/admin/"' not in answer.text, answer
         assert superuser.post("/admin/logout", {"csrf_token": superuser.token()}).status == 303
+
+
+QUITS_AS_IT_STARTS = textwrap.dedent('''
+    import sys
+    import cms
+
+
+    class Quitter(cms.Module):
+        info = {"title": "Quitter", "version": "1.0.0", "summary": "exits as it starts"}
+
+        def init(self):
+            sys.exit(0)
+''')
+
+
+def test_a_module_that_exits_as_it_is_installed_fails_to_install(site):
+    """A module whose init() calls sys.exit() is reported as failing to load at boot and at
+    get(), but `Modules.install` let the SystemExit through: the admin's Install of it
+    ended in the server thread that served it, whose request was never answered (the
+    browser waited until its own timeout), and a script installing it ended, saying
+    nothing, exit 0."""
+    folder = Path(site.site_dir) / "modules"
+    folder.mkdir(exist_ok=True)
+    (folder / "quitter.py").write_text(QUITS_AS_IT_STARTS)
+    with pytest.raises(ModuleError, match=r"sys\.exit\(0\)"):
+        site.modules.install("Quitter")
