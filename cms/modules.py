@@ -8,6 +8,7 @@ process finds the same class.
 """
 from __future__ import annotations
 
+import contextlib
 import importlib
 import importlib.metadata
 import importlib.util
@@ -17,6 +18,7 @@ import logging
 import sys
 import threading
 import traceback
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -52,6 +54,18 @@ def raised(exc: BaseException) -> str:
     if isinstance(exc, SystemExit):
         return f"sys.exit({exc.code!r})"
     return f"{type(exc).__name__}: {exc}"
+
+
+@contextlib.contextmanager
+def exits_refused(name: str) -> Iterator[None]:
+    """Run a module's own code (its constructor, init(), upgrade()) with a SystemExit it
+    raises made the ModuleError of a module that failed to load (see `raised`)."""
+    try:
+        yield
+    except SystemExit as exc:
+        raise ModuleError(f"module {name!r} called {raised(exc)} as it loaded (in its "
+                          "constructor, init() or upgrade()): a module that cannot work "
+                          "raises an exception; it does not end the process loading it") from exc
 
 
 class Modules:
@@ -280,15 +294,11 @@ class Modules:
             row = self._row(name)
         instance = self._instances.get(name)
         version = str(cls.info.get("version", ""))
-        try:
+        with exits_refused(name):
             if instance is None:
                 instance = self._start(name, cls(self.site))
             if row is not None and row[0] != version:
                 instance.upgrade(row[0], version)
-        except SystemExit as exc:                   # see `raised`
-            raise ModuleError(f"module {name!r} called {raised(exc)} as it loaded (in its "
-                              "constructor, init() or upgrade()): a module that cannot work "
-                              "raises an exception; it does not end the process loading it") from exc
         if row is not None and row[0] != version:
             self.site.db.execute("UPDATE modules SET version = ? WHERE class = ?", (version, name))
             self.site.notices.message(f"module {name} upgraded from {row[0]} to {version}", source="modules")
@@ -329,17 +339,18 @@ class Modules:
         cls = self.get_class(name)
         if self._row(name) is not None:
             return self.get_module(name)
-        instance = self._instances.get(name) or cls(self.site)
+        with exits_refused(name):
+            instance = self._instances.get(name) or cls(self.site)
         trail = InstallTrail(self.site)
         self.installing.add(name)
         try:
             instance.install()
-        except Exception as exc:
+        except (Exception, SystemExit) as exc:     # SystemExit: see `raised`
             try:
                 trail.undo()
             except Exception as undo_exc:       # the install's own error is the one to report
                 log.warning("module %s: could not undo its failed install: %s", name, undo_exc)
-            raise ModuleError(f"module {name!r} failed to install: {type(exc).__name__}: {exc}") from exc
+            raise ModuleError(f"module {name!r} failed to install: {raised(exc)}") from exc
         finally:
             self.installing.discard(name)
             trail.close()
@@ -354,7 +365,8 @@ class Modules:
                      self.site.db.dt_param(utcnow())))
         except peewee.IntegrityError:
             pass   # another process installed it at the same moment
-        self._start(name, instance)
+        with exits_refused(name):
+            self._start(name, instance)
         self._ready.add(name)
         self.site.notices.message(f"module {name} installed", source="modules")
         return instance
