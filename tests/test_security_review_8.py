@@ -8,10 +8,16 @@ from pathlib import Path
 from urllib.parse import quote
 
 import pytest
+import test_browser as shared
+from test_ux_findings_6 import log_out_in_another_tab
 from webclient import PASSWORD, FormValues, Response, make_task, state_of
 
 from cms.errors import ModuleError, SelectorError, ValidationError
 from cms.tasker import TaskState
+
+# test_browser.py's fixtures (a logged-out tab on a running server), found here by their names
+browser, web_site, server, page = shared.browser, shared.web_site, shared.server, shared.page
+log_in = shared.log_in
 
 
 def test_a_relative_date_in_the_year_0000_is_refused_as_a_date_it_cannot_read(site):
@@ -111,3 +117,23 @@ def test_a_module_that_exits_as_it_is_installed_fails_to_install(site):
     (folder / "quitter.py").write_text(QUITS_AS_IT_STARTS)
     with pytest.raises(ModuleError, match=r"sys\.exit\(0\)"):
         site.modules.install("Quitter")
+
+
+@pytest.mark.browser
+def test_a_task_run_from_its_page_after_the_login_ended_shows_no_login_page_in_its_panel(
+        web_site, page):
+    """Run now on a task's page asks for one step at a time and re-draws the task's panel after
+    each, refused ones too. The panel's fetch did not say it was the admin's script
+    (X-Requested-With), so once the login ended (a logout in another tab) the refusal was a
+    redirect to the login page, which fetch followed: the whole login page was drawn inside
+    the task's page, as the tree drew it in a branch before its own fetches said so."""
+    task = make_task(web_site, title="Long count", target=200, per_step=1, delay=0.2)
+    log_in(page)
+    page.goto(f"{page.base}/admin/tasks/{task.id}/")
+    page.click(f'button[formaction="/admin/tasks/{task.id}/run"]')
+    page.locator("#run-note", has_text="Running:").wait_for(timeout=10000)
+    log_out_in_another_tab(page)
+    page.locator("#run-note", has_text="Stopped").wait_for(timeout=15000)
+    page.wait_for_timeout(1500)          # the panel's own fetch, sent after the refusal
+    assert page.locator("#task-panel form.login-form").count() == 0
+    assert page.locator("main h1").count() == 1
