@@ -693,7 +693,10 @@
   function refreshPanel(id) {
     var panel = document.getElementById("task-panel");
     if (!panel) { return; }
-    fetch("/admin/tasks/" + id + "/panel", {credentials: "same-origin", cache: "no-store"})
+    // X-Requested-With: refused (the login ended), the answer is JSON, not the login page
+    fetch("/admin/tasks/" + id + "/panel", {
+      credentials: "same-origin", cache: "no-store", headers: {"X-Requested-With": "fetch"}
+    })
       .then(function (response) { return response.ok ? response.text() : null; })
       .then(function (html) { if (html !== null) { replaceWhenUnfocused(panel, html); } })
       .catch(function () {});
