@@ -33,6 +33,21 @@ def test_a_relative_date_in_the_year_0000_is_refused_as_a_date_it_cannot_read(si
         event.set("when", "last day of february 0000")
 
 
+def test_a_date_whose_zone_puts_it_past_the_years_taken_is_refused_as_outside_them(site):
+    """A date with a zone's offset is turned to UTC after its year was checked, or not at all:
+    "9999-12-31T23:59:59-01:00" (the year 10000 in UTC) raised OverflowError out of the
+    selector and the Datetime field (a 500 in Find and the page editor), and the field
+    stored "1000-01-01T00:30+01:00" as 0999-12-31, outside the years 1000..9999 it takes."""
+    site.fields.add("when", "Datetime", label="When")
+    site.templates.add("event", fields=["title", "when"])
+    event = site.pages.add("event", 1, "meetup", title="Meetup")
+    with pytest.raises(SelectorError, match="outside the years 1000..9999"):
+        site.pages.find('when<"9999-12-31T23:59:59-01:00"')
+    for value in ("9999-12-31T23:59:59-01:00", "1000-01-01T00:30+01:00"):
+        with pytest.raises(ValidationError, match="outside the years 1000..9999"):
+            event.set("when", value)
+
+
 def test_the_tree_s_filter_of_a_title_in_another_script_finds_that_title_alone(site, superuser):
     """The filter looks in the names too only when the text gives a page name, as `name%=`
     of nothing matches every page. It asked `sanitizer.page_name`, which spells "Москва" out
