@@ -146,7 +146,11 @@ def parse_date(text: str, now: datetime) -> datetime:
             moment = _loose_iso(value, text)
         if moment.tzinfo is None:
             moment = moment.replace(tzinfo=timezone.utc)
-        return _checked(moment.astimezone(timezone.utc).replace(microsecond=0), text)
+        try:
+            moment = moment.astimezone(timezone.utc)
+        except OverflowError:       # a zone's offset past the year 1 or 9999
+            raise DateValueError(f"{text!r} is outside the years 1000..9999") from None
+        return _checked(moment.replace(microsecond=0), text)
     written = _written(value)
     if written is not None:
         return _checked(written, text)
