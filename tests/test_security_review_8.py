@@ -152,3 +152,38 @@ def test_a_task_run_from_its_page_after_the_login_ended_shows_no_login_page_in_i
     page.wait_for_timeout(1500)          # the panel's own fetch, sent after the refusal
     assert page.locator("#task-panel form.login-form").count() == 0
     assert page.locator("main h1").count() == 1
+
+
+def test_a_kept_form_outlives_a_login_in_another_tab(site, superuser):
+    """Two tabs saved after the login ended each meet the login form keeping what they sent.
+    A login through the first gives the session a new token, so the second's login form
+    was refused as expired (403, "reload the page and try again", whose reload sends the
+    same stale token): what it kept was lost, though the page had said "Log in to send it
+    again". Its form comes back with what it keeps and a token that holds."""
+    first = site.pages.add("basic-page", 1, "first", title="First")
+    second = site.pages.add("basic-page", 1, "second", title="Second")
+    forms = {page.id: as_typed(superuser, page, f"Typed for {page.name}") for page in (first, second)}
+    assert superuser.post("/admin/logout", {"csrf_token": superuser.token()}).status == 303
+    login_forms = {}
+    for page_id, form in forms.items():
+        login = superuser.post(f"/admin/page/{page_id}/edit", form,
+                               headers={"Sec-Fetch-Site": "same-origin"})
+        login_forms[page_id] = [(name, value) for name, value
+                                in FormValues(login.text, 'class="login-form"').pairs
+                                if name not in ("username", "password")]
+    credentials = [("username", "admin"), ("password", PASSWORD)]
+    assert superuser.post("/admin/login", [*login_forms[first.id], *credentials]).status == 200
+    again = superuser.post("/admin/login", [*login_forms[second.id], *credentials],
+                           headers={"Sec-Fetch-Site": "same-origin"})
+    assert 'value="Typed for second"' in again.text, again
+    form = FormValues(again.text, 'class="login-form"').pairs
+    offered = superuser.post("/admin/login", [*(p for p in form if p[0] not in ("username", "password")),
+                                              *credentials])
+    assert offered.status == 200 and 'value="Typed for second"' in offered.text
+
+
+def as_typed(client, page, title: str) -> list[tuple[str, str]]:
+    """The page editor's form of `page` as a browser sends it with `title` typed."""
+    return [(name, title if name == "title" else value)
+            for name, value in FormValues(client.get(f"/admin/page/{page.id}/edit").text,
+                                          'class="editor"').pairs]
