@@ -24,6 +24,7 @@ import bottle
 
 from .. import passwords
 from . import csrf, sessions
+from .answers import HttpError
 from .forms import all_items, as_text
 
 if TYPE_CHECKING:
@@ -256,11 +257,23 @@ def register(web: Web) -> None:
 
     @app.post("/admin/login", permission=None)
     def login(ctx: Context) -> str:
-        ctx.check_csrf()
         name = ctx.form("username")[:128]
         password = ctx.form("password")[:passwords.MAX_LENGTH]
         goto = safe_next(ctx.form("next"))
         kept = kept_form(ctx) if goto == ctx.form("next") else []     # sent only where it was going
+        try:
+            ctx.check_csrf()
+        except HttpError:
+            if not (kept and ctx.from_this_site()):
+                raise
+            # A login or logout in another tab gave the session a new token: the form that
+            # keeps what was sent comes back with it and a token that holds, not lost behind
+            # "reload the page" (whose reload sends the stale token again). No one is logged in.
+            bottle.response.status = 403
+            return ctx.render("login.html", next=goto, username=name, kept=kept,
+                              error="This login form had expired (you logged in or out in another "
+                                    "tab), so you were not logged in, and what you sent before "
+                                    "was not saved. Log in to send it again.")
         address = ctx.request.environ.get("REMOTE_ADDR", "")
         account = throttle_key(ctx.site, name)
         device = known_device(ctx, account)
