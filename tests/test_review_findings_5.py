@@ -71,3 +71,36 @@ def test_a_recurring_task_cannot_be_waited_for_or_followed(tasker):
     tasker.add_dependency(nightly, report)
     tasker.add_next_task(report, nightly)
     assert tasker.get_dependencies(nightly) == [report.id]
+
+
+STARTER = '''
+import cms
+
+class Starter(cms.Module):
+    info = {"title": "Starter", "version": "1.0.0", "summary": "Needs its key"}
+
+    def install(self):
+        self.site.fields.add("starter_seen", "Checkbox")
+
+    def init(self):
+        raise RuntimeError("no API key is set")
+'''
+
+
+@pytest.fixture
+def starter(tmp_path):
+    """A module whose install() works and whose init() raises, in the site's modules/ folder
+    before the server starts."""
+    (tmp_path / "modules").mkdir(exist_ok=True)
+    (tmp_path / "modules" / "starter.py").write_text(STARTER)
+
+
+def test_installing_a_module_whose_init_raises_says_so_on_the_modules_screen(site, starter, superuser):
+    # The Install button answered 500 ("the server failed to answer this request"): the route
+    # caught CmsError only, and a module's own init() raised a RuntimeError after its install()
+    # had run. The screen now says what happened: installed, its init() failing and why.
+    answer = superuser.post("/admin/modules/Starter/install", {"csrf_token": superuser.token()})
+    assert answer.status == 303, answer.text[:300]
+    shown = superuser.get(answer.location)
+    assert "Starter is installed, but its init() failed: RuntimeError: no API key is set" in shown.text
+    assert site.modules.is_installed("Starter") and "starter_seen" in site.fields
