@@ -12,6 +12,7 @@ Superusers only, as in ProcessWire. The routes call `site.modules`.
 """
 from __future__ import annotations
 
+import logging
 from typing import TYPE_CHECKING, Any, NamedTuple
 
 import bottle
@@ -19,6 +20,8 @@ import bottle
 from ..errors import CmsError
 from .app import SUPERUSER
 from .forms import checked, place_error
+
+log = logging.getLogger("cms.web")
 
 if TYPE_CHECKING:
     from .app import Context, Web
@@ -64,6 +67,14 @@ def register(web: Web) -> None:
             ctx.site.modules.install(name)
         except CmsError as exc:
             ctx.notice("error", str(exc))
+        except Exception as exc:  # noqa: BLE001 - the module's own code: said, and logged
+            # its install() ran (a failing one is a ModuleError, undone), then its init()
+            # raised: the module stays installed, and is started again at its next use
+            log.exception("module %s: init() failed after its install", name)
+            where = "is installed, but its init() failed" if ctx.site.modules.is_installed(name) \
+                else "failed to install"
+            ctx.notice("error", f"The module {name} {where}: {type(exc).__name__}: {exc} (the "
+                                "traceback is in the server's log)")
         else:
             ctx.notice("message", f"Installed the module {name}")
         ctx.redirect("/admin/modules/")
