@@ -1320,7 +1320,9 @@ class Pages(Hookable):
 
     @hookable
     def delete(self, page: Page, recursive: bool = False) -> int:
-        """Delete a page for good (and with `recursive=True` its subtree); returns how many."""
+        """Delete a page for good (and with `recursive=True` its subtree); returns how many: 0
+        for a page another process deleted since it was loaded (nothing is left to delete).
+        The subtree is the one below the page now, wherever another process moved it."""
         if not isinstance(page, Page):
             raise PageError(f"delete takes a page (site.pages.get({page!r}) gives it), "
                             f"not {type(page).__name__}")
@@ -1335,6 +1337,9 @@ class Pages(Hookable):
             self.site.users.check_keeps_a_superuser(page, deleting=True)
         with self.site.transaction():
             rows = self._branch_rows(page)
+            if not rows:
+                object.__setattr__(page, "id", 0)
+                return 0
             below = [row for row in rows if row[0] != page.id]
             if below and not recursive:
                 raise PageError(f"page {page.path} has {len(below)} descendant(s); "
@@ -1365,16 +1370,24 @@ class Pages(Hookable):
         locked, and the templates governing the pages below), every row of it locked: an add
         or a move under one of them holds that row (`_hold_parent`), so the lock waits for it
         to commit, and the branch is read again until no page came into it meanwhile. Read
-        once and deleted, a page another session was adding was left under a parent gone."""
-        low, high = subtree_range(page.path)
+        once and deleted, a page another session was adding was left under a parent gone.
+        The branch is the one below the page's stored path, not the path the page object
+        holds: another process may have moved it since, and a page now at its old path is
+        not to be deleted. None (an empty list) for a page another process deleted."""
         db = self.db
 
         def read() -> list[tuple]:
-            return db.all(
-                "SELECT pp.pages_id, p.status, pp.path, pa.templates_id FROM pages_paths pp "
-                "JOIN pages p ON p.id = pp.pages_id LEFT JOIN pages_access pa "
-                "ON pa.pages_id = pp.pages_id WHERE pp.path = ? OR (pp.path > ? AND pp.path < ?) "
-                "ORDER BY pp.path DESC", (page.path, low, high))
+            while path := db.scalar("SELECT path FROM pages_paths WHERE pages_id = ?", (page.id,)):
+                low, high = subtree_range(path)
+                rows = db.all(
+                    "SELECT pp.pages_id, p.status, pp.path, pa.templates_id FROM pages_paths pp "
+                    "JOIN pages p ON p.id = pp.pages_id LEFT JOIN pages_access pa "
+                    "ON pa.pages_id = pp.pages_id WHERE pp.path = ? OR (pp.path > ? AND pp.path < ?) "
+                    "ORDER BY pp.path DESC", (path, low, high))
+                if any(row[0] == page.id for row in rows):
+                    return rows
+                # renamed or moved (a page above it, by another process) between the two reads
+            return []
         rows = read()
         locked: set[int] = set()
         while db.for_update and (ids := [row[0] for row in rows if row[0] not in locked]):
