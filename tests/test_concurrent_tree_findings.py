@@ -6,7 +6,7 @@ every stored path follows the parents and names) and each call stored what it sa
 CmsError saying what happened."""
 from __future__ import annotations
 
-from test_concurrency_findings import other  # noqa: F401 (its fixture: a second session)
+from test_concurrency_findings import Second, other, server_only  # noqa: F401 (other: its fixture)
 
 from cms.integrity import check_site
 
@@ -43,3 +43,50 @@ def test_deleting_a_page_another_session_deleted_deletes_nothing(site, other):  
 
     assert site.pages.delete(loaded) == 0
     assert heard == [] and loaded.id == 0
+
+
+@server_only
+def test_a_page_renamed_while_another_session_adds_below_its_child_keeps_the_new_page_s_path_true(
+        site, other):  # noqa: F811
+    """The rename rewrote the stored paths of its branch without waiting for an add below a
+    child of the page (the add holds its own parent's row, not the renamed page's): on
+    PostgreSQL the new page's row was under /renamed/child/, its stored path /top/child/new/."""
+    top = site.pages.add("basic-page", 1, "top", title="Top")
+    child = site.pages.add("basic-page", top, "child", title="Child")
+    with other.transaction():
+        other.pages.add("basic-page", child.id, "new", title="New")
+
+        def rename() -> None:
+            top.name = "renamed"
+            top.save()
+        renaming = Second(site, rename)
+        renaming.wait_blocked(other)
+    renaming.result()
+    assert site.pages.get("/renamed/child/new/").title == "New"
+    assert [str(problem) for problem in check_site(site)] == []
+
+
+@server_only
+def test_a_page_moved_while_another_session_renames_a_page_above_it_keeps_its_path_true(
+        site, other):  # noqa: F811
+    """The move read its page's stored path, then waited for the rename of a page above it,
+    whose rewrite of the branch's paths had changed that path: the move's own rewrite matched
+    nothing, and the moved page kept its path under the renamed page (row under /b/, stored
+    path /renamed/x/), with the page below it."""
+    a = site.pages.add("basic-page", 1, "a", title="A")
+    x = site.pages.add("basic-page", a, "x", title="X")
+    site.pages.add("basic-page", x, "deep", title="Deep")
+    b = site.pages.add("basic-page", 1, "b", title="B")
+    with site.transaction():
+        a.name = "renamed"
+        a.save()
+
+        def move() -> None:
+            moved = other.pages.get(x.id)
+            moved.parent = b.id
+            moved.save()
+        moving = Second(other, move)
+        moving.wait_blocked(site)
+    moving.result()
+    assert site.pages.get("/b/x/deep/").title == "Deep"
+    assert [str(problem) for problem in check_site(site)] == []
