@@ -1148,6 +1148,7 @@ class Pages(Hookable):
                 raise PageError(f"page {old_path} is locked and cannot be moved: unlock it first")
         if moving:
             self._hold_parent(parent_id)
+        self._hold_branch(old_path)
         parent_path, parent_template = db.one(
             "SELECT pp.path, p.templates_id FROM pages p JOIN pages_paths pp ON pp.pages_id = p.id "
             "WHERE p.id = ?", (parent_id,)) or (None, None)
@@ -1406,6 +1407,21 @@ class Pages(Hookable):
         database, nothing to hold.)"""
         if self.db.for_key_share:
             self.db.defer("SELECT id FROM pages WHERE id = ?" + self.db.for_key_share, (parent_id,))
+
+    def _hold_branch(self, path: str) -> None:
+        """Lock the rows of the pages below `path`, a page being renamed or moved, before
+        their stored paths are rewritten: a save, move or delete of one of them, and an add or
+        a move under one of them (which holds its row, `_hold_parent`), waits for this
+        transaction, or this for it, so the rewrite meets every path other sessions changed
+        or added in the branch, and they read the paths it wrote. Without it a page added
+        below a child of a page being renamed kept its old path, and a page moved while a page
+        above it was renamed kept the renamed one (its own rewrite matched nothing). Deferred,
+        as `_hold_parent`; where one writer holds the whole database, nothing to hold."""
+        db = self.db
+        if db.for_update:
+            low, high = subtree_range(path)
+            db.defer("SELECT p.id FROM pages_paths pp JOIN pages p ON p.id = pp.pages_id "
+                     "WHERE pp.path > ? AND pp.path < ?" + db.for_update, (low, high))
 
     def _children_first(self, page: Page, ids: list[int]) -> list[Page]:
         """The pages below `page` (`ids`) in the order ProcessWire's recursive delete fires their
