@@ -6,6 +6,7 @@ every stored path follows the parents and names) and each call stored what it sa
 CmsError saying what happened."""
 from __future__ import annotations
 
+import pytest
 from test_concurrency_findings import Second, other, server_only  # noqa: F401 (other: its fixture)
 
 from cms.integrity import check_site
@@ -90,3 +91,35 @@ def test_a_page_moved_while_another_session_renames_a_page_above_it_keeps_its_pa
     moving.result()
     assert site.pages.get("/b/x/deep/").title == "Deep"
     assert [str(problem) for problem in check_site(site)] == []
+
+
+@server_only
+@pytest.mark.parametrize("call", ["delete", "reorder"])
+def test_a_delete_or_reorder_that_deadlocks_runs_again(site, other, call):  # noqa: F811
+    """A delete or a reorder called outside any transaction took its own but, unlike a save,
+    never ran it again after a deadlock: the driver's OperationalError ("deadlock detected")
+    reached the caller, who had opened no transaction to run again (the fuzz: a top-level
+    delete in some hundreds on PostgreSQL). Here it locks child a and waits for b, which this
+    session holds and which then asks for a: the server stops one of the two, and it must be
+    the delete or reorder (its only rows locked, none written)."""
+    parent = site.pages.add("basic-page", 1, "parent", title="Parent")
+    a, b, c = (site.pages.add("basic-page", parent, name, title=name) for name in "abc")
+    with site.transaction():
+        for n in range(20):          # weight: MariaDB stops the transaction that wrote least
+            site.pages.add("basic-page", 1, f"ballast-{n}", title="Ballast")
+        held = site.pages.get(b.id)
+        held.title = "Held"
+        held.save()
+        if call == "delete":      # locks the branch's rows by id: parent, a, then b
+            racing = Second(other, lambda: other.pages.delete(other.pages.get(parent.id), recursive=True))
+        else:                     # writes the new sorts in this order: c, a, then b
+            racing = Second(other, lambda: other.pages.reorder(parent.id, [c.id, a.id, b.id]))
+        racing.wait_blocked(site)
+        asked = site.pages.get(a.id)
+        asked.title = "Asked"
+        asked.save()
+    racing.result()
+    if call == "delete":
+        assert not site.pages.get(parent.id) and not site.pages.get(a.id)
+    else:
+        assert site.pages.get(parent.id).children().explode("name") == ["c", "a", "b"]
