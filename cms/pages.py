@@ -1336,10 +1336,18 @@ class Pages(Hookable):
             self._require(grants, "page-delete", self.get(page.id), "delete")
         if page.template.name == "user":
             self.site.users.check_keeps_a_superuser(page, deleting=True)
+        # at the top level a deadlock runs it again, as a save does (the transaction is ours)
+        count = self.db.retry(lambda: self._delete_branch(page, recursive, grants))
+        self.deletions += 1
+        object.__setattr__(page, "id", 0)
+        return count
+
+    def _delete_branch(self, page: Page, recursive: bool, grants: Any) -> int:
+        """The transaction of `delete`: the page and what is below it now, checked and
+        deleted; how many (0 for a page another process deleted)."""
         with self.site.transaction():
             rows = self._branch_rows(page)
             if not rows:
-                object.__setattr__(page, "id", 0)
                 return 0
             below = [row for row in rows if row[0] != page.id]
             if below and not recursive:
@@ -1362,8 +1370,6 @@ class Pages(Hookable):
             for child in gone:
                 self.deleted(child)
             self.deleted(page)
-        self.deletions += 1
-        object.__setattr__(page, "id", 0)
         return len(ids)
 
     def _branch_rows(self, page: Page) -> list[tuple]:
@@ -1469,6 +1475,11 @@ class Pages(Hookable):
         grants = self.site.acting_grants()
         if grants is not None:
             self._require(grants, "page-sort", self.get(parent_id), "sort the children of")
+        # at the top level a deadlock runs it again, as a save does (the transaction is ours)
+        self.db.retry(lambda: self._write_order(grants, parent_id, ids))
+
+    def _write_order(self, grants: Any, parent_id: int, ids: list[int]) -> None:
+        """The transaction of `reorder`: the children's sorts read, checked and rewritten."""
         with self.site.transaction():
             current: dict[int, int] = {}
             # a chunk at a time, as the engines bind only so many values in one statement; a
