@@ -9,6 +9,7 @@ from __future__ import annotations
 import pytest
 from test_concurrency_findings import Second, other, server_only  # noqa: F401 (other: its fixture)
 
+import cms
 from cms.integrity import check_site
 
 
@@ -123,3 +124,38 @@ def test_a_delete_or_reorder_that_deadlocks_runs_again(site, other, call):  # no
         assert not site.pages.get(parent.id) and not site.pages.get(a.id)
     else:
         assert site.pages.get(parent.id).children().explode("name") == ["c", "a", "b"]
+
+
+def test_restoring_a_page_another_session_restored_meanwhile_says_so_and_keeps_its_name(
+        site, other):  # noqa: F811
+    """Two editors restoring one page from the trash: the second restore, its page loaded while
+    in the trash, moved the page already back home under its trash name, /parent/45.44.0_p/,
+    and the pages below it with it."""
+    parent = site.pages.add("basic-page", 1, "parent", title="Parent")
+    page = site.pages.add("basic-page", parent, "p", title="P")
+    site.pages.add("basic-page", page, "below", title="Below")
+    page.trash()
+    loaded = site.pages.get(page.id)
+    other.pages.get(page.id).restore()
+
+    with pytest.raises(cms.PageError, match=rf"page {page.id} .*is not in the trash"):
+        loaded.restore()
+    assert site.pages.get(page.id).path == "/parent/p/"
+    assert site.pages.get("/parent/p/below/").title == "Below"
+    assert [str(problem) for problem in check_site(site)] == []
+
+
+def test_trashing_a_page_another_session_trashed_meanwhile_leaves_it_restorable(site, other):  # noqa: F811
+    """Two editors trashing one page: the second trash, its page loaded before the first,
+    renamed the page in the trash to its own name again (/trash/p/), which no longer says
+    where it came from: restore() refused it for good."""
+    parent = site.pages.add("basic-page", 1, "parent", title="Parent")
+    page = site.pages.add("basic-page", parent, "p", title="P")
+    loaded = site.pages.get(page.id)
+    other.pages.get(page.id).trash()
+
+    with pytest.raises(cms.PageError, match=rf"page {page.id} .*is in the trash already"):
+        loaded.trash()
+    site.pages.get(page.id).restore()
+    assert site.pages.get(page.id).path == "/parent/p/"
+    assert [str(problem) for problem in check_site(site)] == []
