@@ -159,3 +159,34 @@ def test_trashing_a_page_another_session_trashed_meanwhile_leaves_it_restorable(
     site.pages.get(page.id).restore()
     assert site.pages.get(page.id).path == "/parent/p/"
     assert [str(problem) for problem in check_site(site)] == []
+
+
+@server_only
+def test_moving_a_page_under_a_page_another_session_is_moving_under_it_makes_no_cycle(
+        site, other):  # noqa: F811
+    """Move A under C, a child of B, while another session (which added a page under A, so
+    holds A's row) moves B under A: on PostgreSQL the move of A checked C's path, /b/c/, then
+    waited for that session's hold of A; meanwhile B went under A, rewriting C's path without
+    waiting for the move (which held C only as a parent), and A went under C: A, B and C each
+    other's ancestors, the three out of the tree (`run.py check`: a cycle). The rewrite of B's
+    branch now waits for the hold of C; the server stops one of the two, and the move of A,
+    run again, sees C below A."""
+    a = site.pages.add("basic-page", 1, "a", title="A")
+    b = site.pages.add("basic-page", 1, "b", title="B")
+    c = site.pages.add("basic-page", b, "c", title="C")
+    with other.transaction():
+        other.pages.add("basic-page", a.id, "new", title="New")
+
+        def move_a() -> None:
+            moving = site.pages.get(a.id)
+            moving.parent = c.id
+            moving.save()
+        first = Second(site, move_a)
+        first.wait_blocked(other)
+        moved = other.pages.get(b.id)
+        moved.parent = a.id
+        moved.save()
+    with pytest.raises(cms.PageError, match="under itself or one of its descendants"):
+        first.result()
+    assert site.pages.get(c.id).path == "/a/b/c/"
+    assert [str(problem) for problem in check_site(site)] == []
