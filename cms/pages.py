@@ -1043,9 +1043,10 @@ class Pages(Hookable):
         if {"name", "parent"} & core:
             self._move(page, page.parent_id if "parent" in core else page._parent_before,
                        placing or "move", rename=only_field != "parent")
-        if core - {"name", "parent"}:
-            db.execute("UPDATE pages SET status = ?, sort = ? WHERE id = ?",
-                       (page.status, page.sort, page.id))
+        # only the one this save changed: the other, as the object holds it, may be what
+        # another process changed since it was loaded (a trash's status, a reorder's sort)
+        for column in sorted(core & {"status", "sort"}):
+            db.execute(f"UPDATE pages SET {column} = ? WHERE id = ?", (getattr(page, column), page.id))
         field_changes = [n for n in changed if page.template.has_field(n)]
         for name in field_changes:
             field = self.site.fields[name]
