@@ -222,3 +222,21 @@ def test_a_status_saved_from_a_page_loaded_before_a_reorder_keeps_the_new_order(
     loaded.save()
     assert site.pages.get(parent.id).children("include=hidden").explode("name") == ["b", "a"]
     assert site.pages.get(a.id).is_hidden()
+
+
+@server_only
+def test_two_reorders_of_one_parent_at_once_leave_the_order_of_the_later(site, other):  # noqa: F811
+    """Two editors reordering one parent's children at once: the second read the sorts before
+    the first committed, then wrote its order over the first's where the values differed from
+    what it had read: the children stood b, c, a (b and c both at sort 0), an order neither
+    asked for (both server engines)."""
+    parent = site.pages.add("basic-page", 1, "parent", title="Parent")
+    a, b, c = (site.pages.add("basic-page", parent, name, title=name) for name in "abc")
+    with site.transaction():
+        site.pages.reorder(parent.id, [c.id, b.id, a.id])
+        later = Second(other, lambda: other.pages.reorder(parent.id, [b.id, a.id, c.id]))
+        later.wait_blocked(site)
+    later.result()
+    children = site.pages.get(parent.id).children()
+    assert children.explode("name") == ["b", "a", "c"]
+    assert len({child.sort for child in children}) == 3
