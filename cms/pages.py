@@ -1511,12 +1511,16 @@ class Pages(Hookable):
     def _child_sorts(self, grants: Any, parent_id: int, ids: Sequence[int]) -> dict[int, int]:
         """The sort values of those of `ids` that are children of `parent_id` the acting user
         may view, by id. A page the user may not view is not theirs to move in the order, and
-        is answered as a page that is no child: its existence is not told."""
+        is answered as a page that is no child: its existence is not told. Read under the
+        rows' locks: a reorder of the same pages in another session commits first, and this
+        one rewrites the sorts it stored (read before, they were rewritten only where they
+        differed from what was read, and the two orders mixed)."""
         bound = [i for i in ids if 0 < i <= MAX_ID]    # no page has a larger id: none binds it
         if not bound:
             return {}
         found = dict(self.db.all(f"SELECT id, sort FROM pages WHERE parent_id = ? AND id IN "
-                                 f"({placeholders(len(bound))})", (parent_id, *bound)))
+                                 f"({placeholders(len(bound))})" + self.db.for_no_key_update,
+                                 (parent_id, *bound)))
         if grants is None:
             return found
         seen = self.viewable_ids(found)

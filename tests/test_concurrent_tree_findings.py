@@ -113,7 +113,7 @@ def test_a_delete_or_reorder_that_deadlocks_runs_again(site, other, call):  # no
         held.save()
         if call == "delete":      # locks the branch's rows by id: parent, a, then b
             racing = Second(other, lambda: other.pages.delete(other.pages.get(parent.id), recursive=True))
-        else:                     # writes the new sorts in this order: c, a, then b
+        else:                     # reads the sorts under their locks: a, then b
             racing = Second(other, lambda: other.pages.reorder(parent.id, [c.id, a.id, b.id]))
         racing.wait_blocked(site)
         asked = site.pages.get(a.id)
