@@ -240,3 +240,18 @@ def test_two_reorders_of_one_parent_at_once_leave_the_order_of_the_later(site, o
     children = site.pages.get(parent.id).children()
     assert children.explode("name") == ["b", "a", "c"]
     assert len({child.sort for child in children}) == 3
+
+
+def test_a_status_saved_from_a_page_another_session_trashed_says_why_it_is_refused(site, other):  # noqa: F811
+    """Hiding a page from an object loaded before another process trashed it is refused, as
+    its status lacks the trash bit the stored one has; the refusal said only "the trash status
+    is set and cleared by page.trash() and page.restore(), not by a status change", blaming a
+    change of the trash bit the caller never made (the fuzz's most frequent refusal)."""
+    page = site.pages.add("basic-page", 1, "x", title="X")
+    loaded = site.pages.get(page.id)
+    other.pages.get(page.id).trash()
+
+    loaded.add_status(cms.Page.STATUS_HIDDEN)
+    with pytest.raises(cms.ValidationError, match=r"another process trashed or restored .*get it again"):
+        loaded.save()
+    assert site.pages.get(page.id).is_trash() and not site.pages.get(page.id).is_hidden()
