@@ -170,8 +170,12 @@ def checked_status(page: Page, stored: int) -> None:
                               field="status", value=status, rule="bits")
     for bit, how in PLACE_STATUS.items():
         if (status ^ stored) & bit:
+            # the trash bit is most often not set by hand: the object was loaded before another
+            # process trashed or restored the page, and its status holds the bit as it was then
+            stale = (f"; if another process trashed or restored page {page.id} since this object "
+                     "was loaded, get it again and change that one" if bit == Page.STATUS_TRASH else "")
             raise ValidationError(f"the {'trash' if bit == Page.STATUS_TRASH else 'deleted'} "
-                                  f"status is set and cleared by {how}, not by a status change",
+                                  f"status is set and cleared by {how}, not by a status change{stale}",
                                   field="status", value=status, rule="place")
     kept = stored & ~status & (Page.STATUS_SYSTEM | Page.STATUS_SYSTEM_ID)
     if kept:
