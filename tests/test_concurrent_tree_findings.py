@@ -255,3 +255,25 @@ def test_a_status_saved_from_a_page_another_session_trashed_says_why_it_is_refus
     with pytest.raises(cms.ValidationError, match=r"another process trashed or restored .*get it again"):
         loaded.save()
     assert site.pages.get(page.id).is_trash() and not site.pages.get(page.id).is_hidden()
+
+
+@server_only
+def test_emptying_the_trash_leaves_a_page_another_session_restored_meanwhile(site, other):  # noqa: F811
+    """Emptying the trash deleted each page of the batch it had found there, wherever the page
+    was by then: a page another process restored meanwhile (an editor taking it back while
+    the admin's Empty trash ran) was deleted from its place with the pages below it. Here
+    the restore holds the page's row when the emptying comes to it."""
+    parent = site.pages.add("basic-page", 1, "parent", title="Parent")
+    keep = site.pages.add("basic-page", parent, "keep", title="Keep")
+    site.pages.add("basic-page", keep, "below", title="Below")
+    keep.trash()
+    site.pages.add("basic-page", 1, "junk", title="Junk").trash()
+    emptied: list[int] = []
+    with other.transaction():
+        other.pages.get(keep.id).restore()
+        emptying = Second(site, lambda: emptied.append(site.pages.empty_trash()))
+        emptying.wait_blocked(other)
+    emptying.result()
+    assert emptied == [1]
+    assert site.pages.get("/parent/keep/below/").title == "Below"
+    assert site.pages.count("parent=7, include=all") == 0
