@@ -1585,12 +1585,23 @@ class Pages(Hookable):
                 for page in batch:
                     after = page.id
                     try:
-                        deleted += self.delete(page, recursive=True)
+                        deleted += self.db.retry(lambda: self._delete_from_trash(page))
                     except PageLocked:
                         continue            # left in the trash, with what is below it
                     if ((stop_at is not None and time.monotonic() >= stop_at)
                             or (page_limit and deleted >= page_limit)):
                         return deleted
+
+    def _delete_from_trash(self, page: Page) -> int:
+        """Delete a page `empty_trash` found in the trash, with what is below it, if it is in the
+        trash still (its row locked meanwhile): another process may have restored it or moved
+        it out since, and it was then deleted from its place. 0 when it is not."""
+        with self.site.transaction():
+            path = self.db.scalar("SELECT pp.path FROM pages p JOIN pages_paths pp ON pp.pages_id = p.id "
+                                  "WHERE p.id = ?" + self.db.for_update, (page.id,))
+            if path is None or not path.startswith(TRASH_PATH):
+                return 0
+            return self.delete(page, recursive=True)
 
     # -- hook points (no-ops that exist to be hooked, as ProcessWire's) -----------------------
     @hookable
