@@ -277,3 +277,29 @@ def test_emptying_the_trash_leaves_a_page_another_session_restored_meanwhile(sit
     assert emptied == [1]
     assert site.pages.get("/parent/keep/below/").title == "Below"
     assert site.pages.count("parent=7, include=all") == 0
+
+
+@server_only
+def test_a_status_saved_while_another_session_restores_the_page_keeps_the_trash_bit_true(
+        site, other):  # noqa: F811
+    """Locking a page loaded in the trash while another process restored it: the save read the
+    stored status (in the trash) before it waited for the restore's row lock, checked the
+    status it held against that, and after the wait wrote it, trash bit and all, on the page
+    now restored (`run.py check`: "trash status does not match its place", MariaDB's fuzz).
+    The status is read under the lock now, and the save is refused as from a stale object."""
+    parent = site.pages.add("basic-page", 1, "parent", title="Parent")
+    page = site.pages.add("basic-page", parent, "p", title="P")
+    page.trash()
+    loaded = site.pages.get(page.id)
+    with other.transaction():
+        other.pages.get(page.id).restore()
+
+        def lock() -> None:
+            loaded.add_status(cms.Page.STATUS_LOCKED)
+            loaded.save()
+        locking = Second(site, lock)
+        locking.wait_blocked(other)
+    with pytest.raises(cms.ValidationError, match="another process trashed or restored"):
+        locking.result()
+    assert not site.pages.get(page.id).is_trash()
+    assert [str(problem) for problem in check_site(site)] == []
