@@ -797,8 +797,9 @@ class Pages(Hookable):
         with the trash bit where the save puts the page; (None, None) for other saves. A save
         may give another status by setting one (add_status, remove_status, `status =`), or by
         a new parent in or out of the trash, which sets or clears the trash bit: such a page is
-        made ready here, before the save's hooks (`_place`). Read once, for the status hooks
-        and `_update`'s check of the trash bits, only for a save that set either."""
+        made ready here, before the save's hooks (`_place`). Read once, under the page's row
+        lock, for the status hooks and `_update`'s check of the trash bits, only for a save
+        that set either."""
         if not page.id or field not in (None, "status", "parent"):
             return None, None
         sets_status = "status" in page._changed and field != "parent"
@@ -806,6 +807,11 @@ class Pages(Hookable):
                  and page.parent_id != page._parent_before)
         if not sets_status and not moves:
             return None, None
+        if self.db.for_no_key_update:
+            # read under the page's row lock, as `_update` writes: read before a wait for a
+            # trash or restore another process was committing, a status was checked against
+            # the trash bit of before and written over the new one
+            self.db.defer("SELECT id FROM pages WHERE id = ?" + self.db.for_no_key_update, (page.id,))
         stored, *place, parent_status = self.db.one(
             "SELECT status, parent_id, sort, (SELECT status FROM pages WHERE id = ?) "
             "FROM pages WHERE id = ?", (page.parent_id, page.id)) or (None, None, None, None)
