@@ -95,6 +95,10 @@ class _CountedTransaction:
                 else:
                     db.rolled_back()
         if exc_type is not None:
+            if db.ends_transaction(exc_info[0]):
+                # the savepoint went with the transaction: rolling back to it would fail, and
+                # that error would hide this one, which the outermost level and retry act on
+                return None
             self.rollback()
         self.db.execute(f"RELEASE SAVEPOINT {self.name}")
         return None
@@ -394,6 +398,12 @@ class Database:
 
     def is_retryable(self, exc: BaseException) -> bool:
         """True for errors where running the whole transaction again is safe (deadlocks)."""
+        return False
+
+    def ends_transaction(self, exc: BaseException) -> bool:
+        """True when the engine rolled back the whole transaction for `exc`, its savepoints with
+        it (MariaDB's deadlock), where other engines undo the statement and leave the rest for
+        a ROLLBACK TO SAVEPOINT."""
         return False
 
     def is_lock_timeout(self, exc: BaseException) -> bool:

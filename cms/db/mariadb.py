@@ -19,9 +19,10 @@ from pymysql.constants import CLIENT
 from ..errors import DatabaseError
 from .server import DeferringPeewee, ServerDatabase
 
+DEADLOCK = 1213
 LOCK_WAIT_TIMEOUT = 1205
 REGEXP_ERROR = 1139                            # ER_REGEXP_ERROR
-RETRYABLE = {1213, LOCK_WAIT_TIMEOUT}          # deadlock, lock wait timeout
+RETRYABLE = {DEADLOCK, LOCK_WAIT_TIMEOUT}
 DISCONNECTED = {2006, 2013, 2003, 2055, 0}
 
 
@@ -78,6 +79,11 @@ class MariaDatabase(ServerDatabase):
 
     def is_retryable(self, exc: BaseException) -> bool:
         return self._errno(exc) in RETRYABLE
+
+    def ends_transaction(self, exc: BaseException) -> bool:
+        # InnoDB rolls back the whole transaction of a deadlock's victim (a lock wait that ran
+        # out, only its statement, unless innodb_rollback_on_timeout says otherwise)
+        return self._errno(exc) == DEADLOCK
 
     def is_lock_timeout(self, exc: BaseException) -> bool:
         return self._errno(exc) == LOCK_WAIT_TIMEOUT
