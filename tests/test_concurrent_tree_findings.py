@@ -332,3 +332,26 @@ def test_emptying_the_trash_that_deadlocks_runs_again(site, other):  # noqa: F81
     emptying.result()
     assert emptied == [3]
     assert site.pages.count("parent=7, include=all") == 0
+
+
+@server_only
+def test_a_page_moved_under_a_page_another_session_restores_keeps_its_name(site, other):  # noqa: F811
+    """Moving a page under a page another process was restoring from the trash: the move read
+    the new parent's status (in the trash) before it waited for the restore's hold of that
+    page, so made the page ready for the trash, and stored it under the restored parent
+    named for the trash (/parent/45.1.4_x/)."""
+    parent = site.pages.add("basic-page", 1, "parent", title="Parent")
+    parent.trash()
+    page = site.pages.add("basic-page", 1, "x", title="X")
+    with other.transaction():
+        other.pages.get(parent.id).restore()
+
+        def move() -> None:
+            moving = site.pages.get(page.id)
+            moving.parent = parent.id
+            moving.save()
+        mover = Second(site, move)
+        mover.wait_blocked(other)
+    mover.result()
+    assert site.pages.get(page.id).path == "/parent/x/"
+    assert [str(problem) for problem in check_site(site)] == []
