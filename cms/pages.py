@@ -812,6 +812,10 @@ class Pages(Hookable):
             # trash or restore another process was committing, a status was checked against
             # the trash bit of before and written over the new one
             self.db.defer("SELECT id FROM pages WHERE id = ?" + self.db.for_no_key_update, (page.id,))
+        if moves:
+            # and the new parent's status after its hold (`_move` takes it anyway): read before,
+            # a page moved under a parent being restored was named for the trash
+            self._hold_parent(page.parent_id)
         stored, *place, parent_status = self.db.one(
             "SELECT status, parent_id, sort, (SELECT status FROM pages WHERE id = ?) "
             "FROM pages WHERE id = ?", (page.parent_id, page.id)) or (None, None, None, None)
