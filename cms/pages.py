@@ -821,6 +821,14 @@ class Pages(Hookable):
             "FROM pages WHERE id = ?", (page.parent_id, page.id)) or (None, None, None, None)
         if stored is None:
             return None, None
+        placing = page.__dict__.get("_placing")      # trash() or restore()
+        if placing and bool(stored & Page.STATUS_TRASH) == (placing == "trash"):
+            # another process trashed or restored it since it was loaded: saved as this object
+            # holds it, the page took the name it had then (its trash name out of the trash)
+            raise PageError(f"page {page.id}{titled(page)} is "
+                            + ("in the trash already: another process put it there"
+                               if placing == "trash" else "not in the trash: another process took it out")
+                            + " since it was loaded; nothing was saved")
         if moves and parent_status is not None:
             into_trash = page.parent_id == TRASH_ID or bool(parent_status & Page.STATUS_TRASH)
             if into_trash != bool(stored & Page.STATUS_TRASH):
@@ -1032,17 +1040,10 @@ class Pages(Hookable):
                     and only_field not in ("name", "status", "sort", "parent")):
                 raise PageError(f"page {page.id} has no field {only_field!r} to save")
             changed &= {only_field}
-        stored_status = self._lock_stored(page)
+        self._lock_stored(page)
         now, stamp = self._now()
         core = changed & {"name", "status", "sort", "parent"}
         placing = page.__dict__.get("_placing")      # trash() or restore(), which checked their rights
-        if placing and bool(stored_status & Page.STATUS_TRASH) == (placing == "trash"):
-            # another process trashed or restored it since it was loaded: saved as this object
-            # holds it, the page took the name it had then (its trash name out of the trash)
-            raise PageError(f"page {page.id}{titled(page)} is "
-                            + ("in the trash already: another process put it there"
-                               if placing == "trash" else "not in the trash: another process took it out")
-                            + " since it was loaded; nothing was saved")
         checked = changed - {"parent"} if placing else changed
         grants = self.site.acting_grants()
         if grants is not None and checked and not self._own_profile(page, checked):
@@ -1075,19 +1076,17 @@ class Pages(Hookable):
         object.__setattr__(page, "modified", now)
         return sorted(changed)
 
-    def _lock_stored(self, page: Page) -> int:
-        """Lock the saved page's row before anything of it is read or written, and return its
-        stored status, or raise that it is gone. A save of the same page in another session
-        waits here for this one's commit, then reads what that stored: it read before its
-        wait, PostgreSQL's second save of a field inserted the row the first had written (a
-        duplicate key), and a rename rewrote the path it had read, which a move had changed
-        meanwhile. Adds under the page, which hold its row (`_hold_parent`), need not commit
-        first where the engine can tell."""
-        row = self.db.one("SELECT status FROM pages WHERE id = ?" + self.db.for_no_key_update, (page.id,))
-        if row is None:
+    def _lock_stored(self, page: Page) -> None:
+        """Lock the saved page's row before anything of it is read or written, or raise that it
+        is gone. A save of the same page in another session waits here for this one's commit,
+        then reads what that stored: it read before its wait, PostgreSQL's second save of a
+        field inserted the row the first had written (a duplicate key), and a rename rewrote
+        the path it had read, which a move had changed meanwhile. Adds under the page, which
+        hold its row (`_hold_parent`), need not commit first where the engine can tell."""
+        if self.db.one("SELECT id FROM pages WHERE id = ?" + self.db.for_no_key_update,
+                       (page.id,)) is None:
             raise PageError(f"page {page.id} ({page.path}) was deleted by another process; "
                             "nothing was saved")
-        return row[0]
 
     def _check_references(self, page: Page, names: list[str]) -> None:
         """Pages a Page field newly refers to must be pages the acting user may view: else a
