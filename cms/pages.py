@@ -1361,17 +1361,24 @@ class Pages(Hookable):
             self.site.users.check_keeps_a_superuser(page, deleting=True)
         # at the top level a deadlock runs it again, as a save does (the transaction is ours)
         count = self.db.retry(lambda: self._delete_branch(page, recursive, grants))
+        if count is None:
+            return 0
         self.deletions += 1
         object.__setattr__(page, "id", 0)
         return count
 
-    def _delete_branch(self, page: Page, recursive: bool, grants: Any) -> int:
+    def _delete_branch(self, page: Page, recursive: bool, grants: Any) -> int | None:
         """The transaction of `delete`: the page and what is below it now, checked and
-        deleted; how many (0 for a page another process deleted)."""
+        deleted; how many (0 for a page another process deleted). None for a page that
+        `empty_trash` found in the trash and another process has restored or moved out since:
+        left where it is, with what is below it (deleted, it was taken from its place)."""
         with self.site.transaction():
             rows = self._branch_rows(page)
             if not rows:
                 return 0
+            if page.__dict__.get("_emptying") and not next(
+                    row[2] for row in rows if row[0] == page.id).startswith(TRASH_PATH):
+                return None
             below = [row for row in rows if row[0] != page.id]
             if below and not recursive:
                 raise PageError(f"page {page.path} has {len(below)} descendant(s); "
@@ -1594,23 +1601,13 @@ class Pages(Hookable):
                 for page in batch:
                     after = page.id
                     try:
-                        deleted += self.db.retry(lambda: self._delete_from_trash(page))
+                        with kept_on(page, "_emptying", True):
+                            deleted += self.delete(page, recursive=True)
                     except PageLocked:
                         continue            # left in the trash, with what is below it
                     if ((stop_at is not None and time.monotonic() >= stop_at)
                             or (page_limit and deleted >= page_limit)):
                         return deleted
-
-    def _delete_from_trash(self, page: Page) -> int:
-        """Delete a page `empty_trash` found in the trash, with what is below it, if it is in the
-        trash still (its row locked meanwhile): another process may have restored it or moved
-        it out since, and it was then deleted from its place. 0 when it is not."""
-        with self.site.transaction():
-            path = self.db.scalar("SELECT pp.path FROM pages p JOIN pages_paths pp ON pp.pages_id = p.id "
-                                  "WHERE p.id = ?" + self.db.for_update, (page.id,))
-            if path is None or not path.startswith(TRASH_PATH):
-                return 0
-            return self.delete(page, recursive=True)
 
     # -- hook points (no-ops that exist to be hooked, as ProcessWire's) -----------------------
     @hookable
