@@ -360,3 +360,43 @@ def test_a_page_moved_under_a_page_another_session_restores_keeps_its_name(site,
     mover.result()
     assert site.pages.get(page.id).path == "/parent/x/"
     assert [str(problem) for problem in check_site(site)] == []
+
+
+@server_only
+def test_a_hooked_add_in_a_callers_transaction_that_deadlocks_says_it_deadlocked(site, other):  # noqa: F811
+    """A hooked add inside a caller's transaction takes a savepoint after its rows and, when a
+    hook after them fails, rolls back to it and deletes the page. On MariaDB a deadlock in
+    such a hook ends the whole transaction, savepoint and all: the roll back failed with
+    "SAVEPOINT cms_add_1 does not exist" in the deadlock's place (as a nested level did).
+    Here the hook saves page a, which this session holds and, then renaming the parent,
+    waits for the add's hold of it."""
+    parent = site.pages.add("basic-page", 1, "parent", title="Parent")
+    a = site.pages.add("basic-page", 1, "a", title="A")
+    raised: list[BaseException] = []
+
+    def save_a(event) -> None:
+        held_by_site = other.pages.get(a.id)
+        held_by_site.title = "From the hook"
+        held_by_site.save()
+    other.add_hook_after("Pages::added", save_a)
+
+    def add_in_a_transaction() -> None:
+        try:
+            with other.transaction():
+                other.pages.add("basic-page", parent.id, "new", title="New")
+        except Exception as exc:        # noqa: BLE001 - what the caller would catch
+            raised.append(exc)
+    with site.transaction():
+        for n in range(20):          # weight: MariaDB stops the transaction that wrote least
+            site.pages.add("basic-page", 1, f"ballast-{n}", title="Ballast")
+        held = site.pages.get(a.id)
+        held.title = "Held"
+        held.save()
+        adding = Second(other, add_in_a_transaction)
+        adding.wait_blocked(site)
+        renamed = site.pages.get(parent.id)
+        renamed.name = "renamed"
+        renamed.save()
+    adding.result()
+    assert len(raised) == 1 and other.db.is_retryable(raised[0]), raised
+    assert not site.pages.get("/renamed/new/")
