@@ -716,9 +716,10 @@ class Pages(Hookable):
         stack.append([page, "", 0])          # the page, then its savepoint and id once written
         try:
             result = self._save_restoring(page, field, savepoint=False)
-        except BaseException:
+        except BaseException as exc:
             _, savepoint, added = stack.pop()
-            if savepoint:
+            # (nothing to undo where the error ended the whole transaction, savepoint and all)
+            if savepoint and not self.db.ends_transaction(exc):
                 self.db.rollback_to(savepoint)
                 self.db.execute(f"RELEASE SAVEPOINT {savepoint}")
                 self.db.execute(DELETE_PAGE, (added,))
