@@ -6,6 +6,8 @@ every stored path follows the parents and names) and each call stored what it sa
 CmsError saying what happened."""
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import pytest
 from test_concurrency_findings import Second, other, server_only  # noqa: F401 (other: its fixture)
 
@@ -315,27 +317,14 @@ def test_a_delete_in_a_callers_transaction_that_deadlocks_says_it_deadlocked(sit
     locks child a and waits for b, which this session holds and then asks for a."""
     parent = site.pages.add("basic-page", 1, "parent", title="Parent")
     a, b = (site.pages.add("basic-page", parent, name, title=name) for name in "ab")
-    raised: list[BaseException] = []
 
-    def delete_in_a_transaction() -> None:
-        try:
-            with other.transaction():
-                other.pages.delete(other.pages.get(parent.id), recursive=True)
-        except Exception as exc:        # noqa: BLE001 - what the caller would catch
-            raised.append(exc)
-    with site.transaction():
-        for n in range(20):          # weight: MariaDB stops the transaction that wrote least
-            site.pages.add("basic-page", 1, f"ballast-{n}", title="Ballast")
-        held = site.pages.get(b.id)
-        held.title = "Held"
-        held.save()
-        deleting = Second(other, delete_in_a_transaction)
-        deleting.wait_blocked(site)
+    def ask_for_a() -> None:
         asked = site.pages.get(a.id)
         asked.title = "Asked"
         asked.save()
-    deleting.result()
-    assert len(raised) == 1 and other.db.is_retryable(raised[0]), raised
+    deadlock_in_a_callers_transaction(
+        site, other, lambda: other.pages.delete(other.pages.get(parent.id), recursive=True),
+        held_id=b.id, then=ask_for_a)
     assert site.pages.get(parent.id).title == "Parent"
 
 
@@ -372,7 +361,6 @@ def test_a_hooked_add_in_a_callers_transaction_that_deadlocks_says_it_deadlocked
     waits for the add's hold of it."""
     parent = site.pages.add("basic-page", 1, "parent", title="Parent")
     a = site.pages.add("basic-page", 1, "a", title="A")
-    raised: list[BaseException] = []
 
     def save_a(event) -> None:
         held_by_site = other.pages.get(a.id)
@@ -380,23 +368,39 @@ def test_a_hooked_add_in_a_callers_transaction_that_deadlocks_says_it_deadlocked
         held_by_site.save()
     other.add_hook_after("Pages::added", save_a)
 
-    def add_in_a_transaction() -> None:
-        try:
-            with other.transaction():
-                other.pages.add("basic-page", parent.id, "new", title="New")
-        except Exception as exc:        # noqa: BLE001 - what the caller would catch
-            raised.append(exc)
-    with site.transaction():
-        for n in range(20):          # weight: MariaDB stops the transaction that wrote least
-            site.pages.add("basic-page", 1, f"ballast-{n}", title="Ballast")
-        held = site.pages.get(a.id)
-        held.title = "Held"
-        held.save()
-        adding = Second(other, add_in_a_transaction)
-        adding.wait_blocked(site)
+    def rename_the_parent() -> None:
         renamed = site.pages.get(parent.id)
         renamed.name = "renamed"
         renamed.save()
-    adding.result()
-    assert len(raised) == 1 and other.db.is_retryable(raised[0]), raised
+    deadlock_in_a_callers_transaction(
+        site, other, lambda: other.pages.add("basic-page", parent.id, "new", title="New"),
+        held_id=a.id, then=rename_the_parent)
     assert not site.pages.get("/renamed/new/")
+
+
+def deadlock_in_a_callers_transaction(site, other, work: Callable[[], object], held_id: int,  # noqa: F811
+                                      then: Callable[[], object]) -> None:
+    """Run `work` in a transaction of `other`'s own while this session, inside its transaction,
+    holds page `held_id` (which `work` waits for) and then does `then` (which waits for what
+    `work` holds): a deadlock, whose victim is `other` (MariaDB stops the transaction that
+    wrote least, so this one writes ballast first). The caller gets the engine's deadlock
+    error, one that says to run the transaction again, not another in its place."""
+    raised: list[BaseException] = []
+
+    def in_a_transaction() -> None:
+        try:
+            with other.transaction():
+                work()
+        except Exception as exc:        # noqa: BLE001 - what the caller would catch
+            raised.append(exc)
+    with site.transaction():
+        for n in range(20):
+            site.pages.add("basic-page", 1, f"ballast-{n}", title="Ballast")
+        held = site.pages.get(held_id)
+        held.title = "Held"
+        held.save()
+        working = Second(other, in_a_transaction)
+        working.wait_blocked(site)
+        then()
+    working.result()
+    assert len(raised) == 1 and other.db.is_retryable(raised[0]), raised
