@@ -478,15 +478,11 @@ class Datetime(Fieldtype):
             moment = self.text_date(field, value)
         else:
             raise self.invalid(field, value, "datetime", "is not a date")
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        try:        # the year checked is the one stored: in UTC (a zone's offset may change it)
-            moment = moment.astimezone(timezone.utc)
-        except OverflowError:       # past the year 1 or 9999 in UTC
-            moment = None
-        if moment is None or not 1000 <= moment.year <= 9999:
+        from .selectors.dates import as_stored  # here: the selectors import this module
+        stored = as_stored(moment)       # the year checked is the one stored, in UTC
+        if stored is None:
             raise self.invalid(field, value, "datetime", "is outside the years 1000..9999")
-        return moment.replace(microsecond=0)
+        return stored
 
     def text_date(self, field: Field, text: str) -> datetime:
         """Text read as selectors read a date (cms/selectors/dates.py): ISO 8601, epoch seconds

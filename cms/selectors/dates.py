@@ -144,13 +144,7 @@ def parse_date(text: str, now: datetime) -> datetime:
             moment = datetime.fromisoformat(value)
         except ValueError:
             moment = _loose_iso(value, text)
-        if moment.tzinfo is None:
-            moment = moment.replace(tzinfo=timezone.utc)
-        try:
-            moment = moment.astimezone(timezone.utc)
-        except OverflowError:       # a zone's offset past the year 1 or 9999
-            raise DateValueError(f"{text!r} is outside the years 1000..9999") from None
-        return _checked(moment.replace(microsecond=0), text)
+        return _checked(moment, text)
     written = _written(value)
     if written is not None:
         return _checked(written, text)
@@ -362,7 +356,21 @@ def _add_months(moment: datetime, months: int) -> datetime:
     return moment.replace(year=year, month=month + 1, day=day)
 
 
+def as_stored(moment: datetime) -> datetime | None:
+    """`moment` as the tables store a date: in UTC (a naive one read as UTC), to the second;
+    None when that falls outside the years 1000..9999 (a zone's offset may carry a date past
+    them, or past what a datetime holds)."""
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    try:
+        moment = moment.astimezone(timezone.utc)
+    except OverflowError:       # past the year 1 or 9999 in UTC
+        return None
+    return moment.replace(microsecond=0) if 1000 <= moment.year <= 9999 else None
+
+
 def _checked(moment: datetime, text: str) -> datetime:
-    if not 1000 <= moment.year <= 9999:
+    stored = as_stored(moment)
+    if stored is None:
         raise DateValueError(f"{text!r} is outside the years 1000..9999")
-    return moment
+    return stored
