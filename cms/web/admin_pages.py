@@ -768,8 +768,7 @@ def shown_digests(page: Page) -> dict[str, str]:
     digests = {field.name: digest(shown_value(field, page.get(field.name)))
                for field in page.template.fields if field.type.name in INPUT_KINDS}
     digests["name"] = digest(page.name)
-    for flag, _, bit in STATUS_BOXES:
-        digests[EDITOR + flag] = digest(bool(page.status & bit))
+    digests.update((EDITOR + flag, digest(on)) for flag, on in status_flags(page).items())
     return digests
 
 
@@ -889,5 +888,6 @@ def names_said(names: list[str]) -> str:
 
 
 def status_flags(page: Page) -> dict[str, bool]:
-    return {"hidden": page.is_hidden(), "unpublished": page.is_unpublished()}
+    """The editor's status boxes as the page's stored status ticks them, by flag."""
+    return {flag: bool(page.status & bit) for flag, _, bit in STATUS_BOXES}
 
