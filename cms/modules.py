@@ -294,12 +294,13 @@ class Modules:
             row = self._row(name)
         instance = self._instances.get(name)
         version = str(cls.info.get("version", ""))
+        upgraded = row is not None and row[0] != version
         with exits_refused(name):
             if instance is None:
                 instance = self._start(name, cls(self.site))
-            if row is not None and row[0] != version:
+            if upgraded:
                 instance.upgrade(row[0], version)
-        if row is not None and row[0] != version:
+        if upgraded:
             self.site.db.execute("UPDATE modules SET version = ? WHERE class = ?", (version, name))
             self.site.notices.message(f"module {name} upgraded from {row[0]} to {version}", source="modules")
         self._ready.add(name)
