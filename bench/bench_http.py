@@ -76,23 +76,13 @@ def status():
             "task_running": 0, "log": []}
 
 import random, sqlite3, threading
-from urllib.parse import unquote, urlsplit
+from _common import raw_connection      # the bench folder is on this process's path
 local = threading.local()
 
 def connect(target):
     """A connection of this thread's own: the site's SQLite file, or its server by URL."""
-    if target.startswith("postgresql://"):
-        import psycopg2
-        conn = psycopg2.connect(target)
-        conn.autocommit = True
-        return conn, "%s"
-    if target.startswith("mysql://"):
-        import pymysql
-        url = urlsplit(target)
-        conn = pymysql.connect(host=url.hostname, port=url.port or 3306, user=unquote(url.username),
-                               password=unquote(url.password or ""), database=url.path.lstrip("/"),
-                               autocommit=True)
-        return conn, "%s"
+    if "://" in target:
+        return raw_connection(target, autocommit=True), "%s"
     return sqlite3.connect(target), "?"
 
 @app.get("/status-read")
@@ -311,7 +301,7 @@ def main() -> int:
         read_target = url[len("sqlite:///"):] if url.startswith("sqlite:///") else url
         bare_process = subprocess.Popen(
             [sys.executable, "-c", BARE_APP, str(bare_port), str(args.threads), read_target],
-            env=env)
+            env={**env, "PYTHONPATH": str(Path(__file__).resolve().parent) + os.pathsep + env["PYTHONPATH"]})
         processes.append(bare_process)
         wait_for(bare_port, bare_process)
         rate = args.rate

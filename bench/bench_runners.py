@@ -44,13 +44,12 @@ import tempfile
 import time
 from pathlib import Path
 from typing import Callable
-from urllib.parse import unquote, urlsplit
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from _common import header  # noqa: E402
+from _common import header, raw_connection  # noqa: E402
 
 import cms  # noqa: E402
 
@@ -415,19 +414,6 @@ def breakdown(count: int, url: str | None = None) -> None:
         site.close()
         if url:
             drop_all_tables(url)
-
-
-def raw_connection(url: str):
-    """A plain DB-API connection to `url` (psycopg2 or PyMySQL), for the hand-written loop."""
-    parts = urlsplit(url)
-    if parts.scheme.startswith("postgres"):
-        import psycopg2
-        return psycopg2.connect(url)
-    import pymysql
-    return pymysql.connect(host=parts.hostname or "127.0.0.1", port=parts.port or 3306,
-                           user=unquote(parts.username or "root"),
-                           password=unquote(parts.password or ""),
-                           database=parts.path.lstrip("/"), autocommit=False)
 
 
 def skip_locked_drain(url: str, count: int) -> float:
