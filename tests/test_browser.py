@@ -113,10 +113,10 @@ def test_run_now_runs_the_task_to_100_percent(web_site, page):
         time.sleep(0.05)
     assert status.locator(".percent").inner_text() == "100%"
     assert len(seen) >= 2                                  # the bar moved, step by step
-    page.wait_for_function("document.querySelector('#run-note').textContent.includes('finished')")
+    page.wait_for_function("() => document.querySelector('#run-note').textContent.includes('finished')")
     assert status.locator(".state").inner_text().lower() == "finished"
     page.locator("#task-log li", has_text="counting").first.wait_for()
-    page.wait_for_function("document.querySelector('#task-records').textContent === '12'")
+    page.wait_for_function("() => document.querySelector('#task-records').textContent === '12'")
     shot(page, "run-now-finished")
     assert state_of(web_site, task) == 3
 
@@ -261,9 +261,9 @@ def test_a_visitor_watches_a_task_on_its_public_page(web_site, page, db_url, tmp
 
     thread = threading.Thread(target=runner)
     thread.start()
-    page.wait_for_function("parseInt(document.querySelector('#task-percent').textContent) > 0",
+    page.wait_for_function("() => parseInt(document.querySelector('#task-percent').textContent) > 0",
                            timeout=30000)
-    page.wait_for_function("document.querySelector('#task-state').textContent === 'finished'",
+    page.wait_for_function("() => document.querySelector('#task-state').textContent === 'finished'",
                            timeout=60000)
     thread.join(30)
     assert page.locator("#task-percent").inner_text() == "100"
