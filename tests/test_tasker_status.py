@@ -4,6 +4,7 @@ call."""
 from __future__ import annotations
 
 import sqlite3
+import time
 from datetime import datetime, timedelta
 
 import pytest
@@ -11,7 +12,7 @@ from conftest import ENGINE, statements_of, whole_table_reads
 from tasker_support import make_task, run
 
 from cms.tasker import TaskState
-from cms.tasker.sql import STATUS_OF_MANY
+from cms.tasker.sql import STATUS_COLUMNS, STATUS_OF_MANY
 
 pytest_plugins = ("tasker_fixtures",)      # fixtures: shared_site, tasker
 
@@ -147,7 +148,44 @@ def test_a_task_list_page_s_statuses_are_read_by_index_on_every_engine(tasker):
         for i in range(2500):                        # (pages and titles are what it joins)
             site.pages.add("basic-page", page, f"p{i}", title=f"Page {i}")
         ids = [tasker.create_task("Jobs", "count", page, f"Task {i}").id for i in range(50)]
-    sql = STATUS_OF_MANY.format(marks=", ".join("?" * 50))
+    sql = STATUS_OF_MANY.format(columns=site.db.packed_sql(STATUS_COLUMNS), marks=", ".join("?" * 50))
     assert whole_table_reads(site, sql, ids, ("p", "ti")) == []
     statuses = tasker.get_statuses(ids)
     assert [statuses[i].title for i in ids[-2:]] == ["Task 48", "Task 49"]
+
+
+def test_a_status_reads_awkward_titles_logs_and_run_times_as_the_field_api_on_every_engine(tasker):
+    """SQLite and MariaDB read a status's columns as one JSON array (`Database.packed_sql`):
+    quotes, backslashes, tags and characters outside the BMP come back as stored, a missing
+    title and run time as such, and a run time to within 10 microseconds (a JSON number's 15
+    digits), both through get_status and the task list's get_statuses."""
+    site = tasker.site
+    title = 'Say "hi" \\ back </script> Москва 😀 ' + "x" * 200
+    at = time.time() + 3600.123456
+    task = tasker.create_task("Jobs", "chatty", 1, title, task_data={"errors": 1, "warnings": 0},
+                              not_before=at)
+    untitled = make_task(tasker, "chatty", title="Untitled")
+    site.db.execute("DELETE FROM field_title WHERE pages_id = ?", (untitled.id,))
+    tasker.append_log(task, [("message", 'a "quoted" \\ line')])
+    page = tasker.get_task_by_id(task.id)
+    for status in (tasker.get_status(task.id), tasker.get_statuses([task.id])[task.id]):
+        assert status.title == page.title == title
+        assert status.state == TaskState.WAITING and status.running is False
+        assert abs(status.not_before - at) < 1e-5
+        assert status.modified == page.modified
+    assert tasker.get_status(task.id).log == tasker.get_log(task)
+    assert 'a "quoted" \\ line' in tasker.get_status(task.id).log[-1]
+    assert tasker.get_status(untitled.id).title == "" and tasker.get_status(untitled.id).not_before is None
+    assert tasker.get_statuses([untitled.id])[untitled.id].title == ""
+
+
+@pytest.mark.skipif(ENGINE != "sqlite", reason="reads SQLite's statement trace")
+def test_a_status_is_read_as_one_column_and_the_log_on_sqlite(tasker):
+    """Python 3.11's sqlite3 hands the GIL to another request thread for each column it reads:
+    eleven columns were ten thread switches per answer in a busy server (bench/RESULTS.md)."""
+    task = make_task(tasker, "chatty", title="Chatty")
+    status, seen = statements_of(tasker.site, lambda: tasker.get_status(task.id))
+    (statement,) = [text for text in seen if "tasker_tasks" in text]   # as run, values in place
+    columns = tasker.site.db.pw.connection().execute(statement).description
+    assert len(columns) == 2 and columns[1][0] == "data"       # the packed columns, the log
+    assert status.title == "Chatty" and status.log == tasker.get_log(task)

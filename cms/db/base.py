@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import contextlib
 import functools
+import json
 import random
 import threading
 import time
@@ -480,6 +481,29 @@ class Database:
                 return datetime.fromisoformat(value + "+00:00")
             value = datetime.fromisoformat(value)
         return value.replace(tzinfo=timezone.utc)
+
+    def packed_sql(self, columns: str) -> str:
+        """A select list of many columns, for a read asked again and again (a task's status),
+        as the fewest columns this engine's driver reads cheaply; `unpacked` gives the row
+        back as if each column had been selected.
+
+        Where a driver pays for each column of a row, the columns are read as ONE: a JSON array
+        (`json_array`, which SQLite and MariaDB both have). Python 3.11's sqlite3 hands the GIL
+        to another thread for each column it reads, and in a server with many request threads
+        each hand-over is a thread switch: a status answer's eleven columns were ten more than
+        the one a bare endpoint's read pays (bench/RESULTS.md); PyMySQL parses each column's
+        description in Python. A JSON number keeps 15 significant digits (a timestamp to
+        10 microseconds), so a column that needs more is not for this; a BLOB cannot be put in
+        one (SQLite refuses the statement). PostgreSQL's driver (C) reads columns as cheaply as
+        one, so its select list stays as written."""
+        return f"json_array({columns})"
+
+    def unpacked(self, row: tuple | None) -> tuple | None:
+        """A row read with `packed_sql` first in its select list, as the columns it packed
+        followed by the rest of the row."""
+        if row is None:
+            return None
+        return (*json.loads(row[0]), *row[1:])
 
     def concat_sql(self, left: str, right: str) -> str:
         """SQL joining two text expressions."""

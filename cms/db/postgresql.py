@@ -171,6 +171,13 @@ class PostgresqlDatabase(ServerDatabase):
         finally:
             self.execute("SELECT pg_advisory_unlock(?)", (key,))
 
+    def packed_sql(self, columns: str) -> str:
+        """The columns as written: psycopg2 reads a row's columns in C (see Database's)."""
+        return columns
+
+    def unpacked(self, row: tuple | None) -> tuple | None:
+        return row
+
     def regex_sql(self, expr: str) -> str:
         return f"{expr} ~ ?"
 

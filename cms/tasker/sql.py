@@ -199,14 +199,17 @@ HISTORY_OF = ("SELECT at, old_state, new_state, who, note FROM tasker_history "
 NEWEST_CHANGES = "SELECT at, new_state, note FROM tasker_history ORDER BY id DESC LIMIT ?"
 
 # -- status (one read per answer) ------------------------------------------------------------
-_STATUS = ("SELECT t.state, t.running, t.progress, t.log_errors, t.log_warnings, p.status, "
-           "ti.data, t.pages_id, p.modified, t.not_before{log} FROM tasker_tasks t "
-           "JOIN pages p ON p.id = t.pages_id "
+# A task's status: these columns (Database.packed_sql reads them as one where that pays),
+# then the log where it is asked for.
+STATUS_COLUMNS = ("t.state, t.running, t.progress, t.log_errors, t.log_warnings, p.status, ti.data, "
+                  "t.pages_id, p.modified, t.not_before")
+_STATUS = ("SELECT {columns}{log} FROM tasker_tasks t JOIN pages p ON p.id = t.pages_id "
            "LEFT JOIN field_title ti ON ti.pages_id = t.pages_id{join} WHERE t.pages_id")
-STATUS = _STATUS.format(log="", join="") + " = ?"
+STATUS = _STATUS.format(columns="{columns}", log="", join="") + " = ?"
 STATUS_WITH_LOG = _STATUS.format(
-    log=", l.data", join=" LEFT JOIN field_log_messages l ON l.pages_id = t.pages_id") + " = ?"
-STATUS_OF_MANY = _STATUS.format(log="", join="") + " IN ({marks})"
+    columns="{columns}", log=", l.data",
+    join=" LEFT JOIN field_log_messages l ON l.pages_id = t.pages_id") + " = ?"
+STATUS_OF_MANY = _STATUS.format(columns="{columns}", log="", join="") + " IN ({marks})"
 # CROSS JOIN: SQLite reads the tasks and looks their pages up (without statistics for an
 # empty or young tasker_tasks it would read a million pages' status index instead: 50 ms).
 COUNT_BY_STATE = ("SELECT t.state, COUNT(*) FROM tasker_tasks t CROSS JOIN pages p "

@@ -2,7 +2,9 @@
 
 `get_status(task_id)` reads the task's title, state, running flag, progress, log counters and
 (unless `log=False`) its log with ONE indexed statement over `tasker_tasks`, its page, its
-title and its log, instead of loading the page and then each field on its own (seven queries).
+title and its log, instead of loading the page and then each field on its own (seven queries);
+where the driver pays for each column of a row, its columns but the log are read as one
+(`Database.packed_sql`).
 
 Every call sees the state as stored now. Where the database says, without a statement, that
 nothing was committed since an answer was read (`Database.change_stamp`: SQLite in WAL mode),
@@ -65,6 +67,10 @@ class TaskStatuses:
 
     def __init__(self, db: Database):
         self.db = db
+        columns = db.packed_sql(sql.STATUS_COLUMNS)
+        self._one = sql.STATUS.format(columns=columns)
+        self._one_with_log = sql.STATUS_WITH_LOG.format(columns=columns)
+        self._many = sql.STATUS_OF_MANY.format(columns=columns, marks="{marks}")
 
     def get_status(self, task_id: int, log: bool = True) -> TaskStatus | None:
         """The task's status as stored now, or None when there is no such task (or it is in
@@ -78,7 +84,7 @@ class TaskStatuses:
             kept = _kept.get(key)
             if kept is not None and kept[0] == stamp:
                 return own_copy(kept[1])
-        row = db.one(sql.STATUS_WITH_LOG if log else sql.STATUS, (task_id,))
+        row = db.unpacked(db.one(self._one_with_log if log else self._one, (task_id,)))
         status = as_status(row, row[10] if log and row else None, db.dt_value)
         if stamp is not None:
             if len(_kept) >= KEPT_MAX:
@@ -93,9 +99,9 @@ class TaskStatuses:
         found: dict[int, TaskStatus] = {}
         for at in range(0, len(ids), MANY_AT_ONCE):
             chunk = ids[at:at + MANY_AT_ONCE]
-            statement = sql.STATUS_OF_MANY.format(marks=", ".join("?" * len(chunk)))
+            statement = self._many.format(marks=", ".join("?" * len(chunk)))
             for row in self.db.all(statement, chunk):
-                status = as_status(row, None, self.db.dt_value)
+                status = as_status(self.db.unpacked(row), None, self.db.dt_value)
                 if status is not None:
                     found[status.id] = status
         return found
