@@ -182,7 +182,7 @@ def test_a_status_reads_awkward_titles_logs_and_run_times_as_the_field_api_on_ev
 @pytest.mark.skipif(ENGINE != "sqlite", reason="reads SQLite's statement trace")
 def test_a_status_is_read_as_one_column_and_the_log_on_sqlite(tasker):
     """Python 3.11's sqlite3 hands the GIL to another request thread for each column it reads:
-    eleven columns were ten thread switches per answer in a busy server (bench/RESULTS.md)."""
+    eleven columns were ten more hand-overs per answer in a busy server than one column."""
     task = make_task(tasker, "chatty", title="Chatty")
     status, seen = statements_of(tasker.site, lambda: tasker.get_status(task.id))
     (statement,) = [text for text in seen if "tasker_tasks" in text]   # as run, values in place
