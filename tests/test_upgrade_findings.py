@@ -1,0 +1,85 @@
+"""A site made and used by an older release, opened by today's code.
+
+Each test rebuilds the old state directly (the stored schema version, the rows and settings an
+older release left, without what later upgrades add), as test_db.py's upgrade tests do; none
+needs an old checkout.
+"""
+from __future__ import annotations
+
+import json
+
+from cms import schema
+from cms.db import connect
+from cms.site import Site
+
+
+def test_upgrade_5_keeps_the_editing_rights_a_role_with_page_edit_had(site):
+    """Before upgrade 5 a role holding page-edit edited, added, moved and trashed every page:
+    there was no template access. Upgrade 5 gave the home template ProcessWire's access, with
+    no edit roles, so after it the editors of an upgraded site could edit nothing (the admin
+    answered 403 for every page they had edited the day before)."""
+    users = site.users
+    users.add_role("editor", ["page-edit"])
+    users.add("edith", "Secret-pass-123", roles=["editor"])
+    about = site.pages.add("basic-page", 1, "about", title="About")
+    # A site of version 4: the home template defines no access.
+    home = site.templates["home"]
+    old = {key: value for key, value in home.settings.items()
+           if key not in ("use_roles", "view_roles", "edit_roles", "create_roles", "add_roles")}
+    site.db.execute("UPDATE templates SET data = ? WHERE id = ?", (json.dumps(old), home.id))
+    schema.set_meta(site, "schema_version", 4)
+    site.load_schema()
+
+    assert schema.upgrade(site) == list(range(5, len(schema.MIGRATIONS) + 1))
+    site.load_schema()
+
+    edith = users.get("edith")
+    for permission in ("page-edit", "page-add", "page-delete", "page-move"):
+        assert users.has_permission(edith, permission, about), permission
+    assert users.has_permission(edith, "page-view", about)
+    assert not users.has_permission(edith, "page-edit", site.pages.get("/admin/"))
+    guest = users.guest()
+    assert users.has_permission(guest, "page-view", about)
+    assert not users.has_permission(guest, "page-edit", about)
+
+
+def test_two_processes_upgrading_tasker_at_once_both_load_it(site, db_url, tmp_path):
+    """Two processes boot an upgraded release together and both read Tasker's stored version
+    as older. The second ran Tasker's upgrade after the first had finished it, on the fields and
+    templates it had read at boot, so it added the template's new fields again: a duplicate key,
+    and "installed module 'Tasker' could not be loaded" in that server or worker until it was
+    restarted (seen on MariaDB with sites of Tasker 1.0.0 and 1.3.0). The test lets the first
+    process upgrade in the window where the second has read the version and not yet upgraded."""
+    site.modules.get("Tasker")
+    template = site.templates["tasker-task"]
+    added_later = [site.fields[name].id for name in ("task_not_before", "task_module", "task_method")]
+    # Tasker 1.0.0: its template without the fields later releases added.
+    site.db.execute(f"DELETE FROM fieldgroups_fields WHERE fieldgroups_id = ? AND fields_id IN "
+                    f"({', '.join('?' * len(added_later))})", (template.fieldgroups_id, *added_later))
+    site.db.execute("UPDATE modules SET version = '1.0.0' WHERE class = 'Tasker'")
+    first, second = (Site(connect(db_url), tmp_path) for _ in range(2))
+    try:
+        for booting in (first, second):        # what boot() does before it loads the modules
+            booting.load_schema()
+        read_row = second.modules._row
+        first_loaded = []
+
+        def row_then_first_boots(name):
+            row = read_row(name)
+            if not first_loaded:
+                first_loaded.append(first.modules.load_installed())
+            return row
+
+        second.modules._row = row_then_first_boots
+        loaded = second.modules.load_installed()
+
+        assert first_loaded == [["Tasker"]] and loaded == ["Tasker"]
+        assert second.modules.loaded("Tasker") is not None
+        rows = site.db.all("SELECT fields_id, COUNT(*) FROM fieldgroups_fields WHERE "
+                           "fieldgroups_id = ? GROUP BY fields_id", (template.fieldgroups_id,))
+        assert {count for _, count in rows} == {1}
+        assert set(added_later) <= {field_id for field_id, _ in rows}
+        assert second.templates["tasker-task"].has_field("task_method")
+    finally:
+        first.close()
+        second.close()
