@@ -337,8 +337,35 @@ def install(site: Site) -> None:
     guest_role = site.users.role("guest")
     home = site.templates[db.scalar("SELECT templates_id FROM pages WHERE id = ?", (HOME_ID,))]
     if not home.settings.get("use_roles"):
-        home.set_access(view=[guest_role])
+        editors = keep_editors(site)
+        home.set_access(view=[guest_role], edit=editors, create=editors, add=editors)
     site.templates["admin"].set_access(view=[], edit=[])
     for name in ("user", "role", "permission"):
         site.templates[name].set_settings(no_move=True, no_trash=True)
     site.users.access.rebuild()
+
+
+# What page-edit let a role do before upgrade 5, now permissions of their own.
+EDIT_SPLIT_OFF = ("page-delete", "page-move", "page-sort")
+
+
+def keep_editors(site: Site) -> list[Page]:
+    """The roles holding page-edit on a site from before template access, given the
+    permissions page-edit then included (trash, move, sort), so that the home template can
+    name them: before upgrade 5 they edited, added, moved and trashed every page, and a home
+    template with no edit roles would leave them, after an upgrade, editing nothing. (The
+    guest role is left out: it may not edit, as in ProcessWire.)"""
+    from .users import PERMISSIONS_PATH
+    editors = []
+    for role in site.users.roles():
+        held = list(role.get("permissions") or [])
+        have = {permission.name for permission in held}
+        if role.name in ("superuser", "guest") or "page-edit" not in have:
+            continue
+        added = [site.pages.get(f"{PERMISSIONS_PATH}{name}/") for name in EDIT_SPLIT_OFF
+                 if name not in have]
+        if added:
+            role.permissions = held + added
+            site.pages.save(role)
+        editors.append(role)
+    return editors
