@@ -294,17 +294,28 @@ class Modules:
             row = self._row(name)
         instance = self._instances.get(name)
         version = str(cls.info.get("version", ""))
-        upgraded = row is not None and row[0] != version
         with exits_refused(name):
             if instance is None:
                 instance = self._start(name, cls(self.site))
-            if upgraded:
-                instance.upgrade(row[0], version)
-        if upgraded:
-            self.site.db.execute("UPDATE modules SET version = ? WHERE class = ?", (version, name))
-            self.site.notices.message(f"module {name} upgraded from {row[0]} to {version}", source="modules")
+            if row is not None and row[0] != version:
+                self._upgrade(name, instance, version)
         self._ready.add(name)
         return instance
+
+    def _upgrade(self, name: str, instance: Module, version: str) -> None:
+        """Run the module's `upgrade()` once however many processes boot the new release at
+        once: under the schema lock, from the version stored then, on the fields and templates
+        stored then. A process that read the old version at boot and waited for the lock finds
+        the upgrade done (or half its own work done by another: it ran on what it had read at
+        boot, added a template's new fields again and failed on the duplicate key)."""
+        with self.site.db.schema_lock():
+            row = self._row(name)
+            self.site.load_schema()
+            if row is None or row[0] == version:
+                return
+            instance.upgrade(row[0], version)
+            self.site.db.execute("UPDATE modules SET version = ? WHERE class = ?", (version, name))
+        self.site.notices.message(f"module {name} upgraded from {row[0]} to {version}", source="modules")
 
     def load_installed(self) -> list[str]:
         """Load every installed module once (its `init()` adds its hooks), as ProcessWire's

@@ -455,14 +455,24 @@ class SqliteDatabase(Database):
 
     @contextlib.contextmanager
     def schema_lock(self) -> Iterator[None]:
-        if self.path == ":memory:":
-            yield
-            return
-        with open(self.path + ".schema-lock", "w") as handle:
-            fcntl.flock(handle, fcntl.LOCK_EX)
+        """Re-entrant in a thread, as PostgreSQL's advisory lock and MariaDB's GET_LOCK are (a
+        module's upgrade runs under it and calls code that takes it): a second flock on a new
+        file handle would wait for this thread's own lock for ever."""
+        held = getattr(self._levels, "schema_locks", 0)
+        if self.path == ":memory:" or held:
+            self._levels.schema_locks = held + 1
             try:
                 yield
             finally:
+                self._levels.schema_locks = held
+            return
+        with open(self.path + ".schema-lock", "w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            self._levels.schema_locks = 1
+            try:
+                yield
+            finally:
+                self._levels.schema_locks = 0
                 fcntl.flock(handle, fcntl.LOCK_UN)
 
     def dt_param(self, value: Any) -> Any:
