@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 
+import cms
 from cms import schema
 from cms.db import connect
 from cms.site import Site
@@ -83,3 +84,34 @@ def test_two_processes_upgrading_tasker_at_once_both_load_it(site, db_url, tmp_p
     finally:
         first.close()
         second.close()
+
+
+def test_the_refold_upgrades_refold_every_text_field_not_only_the_ones_already_read(site, db_url,
+                                                                                   tmp_path):
+    """Upgrades 6 and 10 recompute the `fold` of every folded field, but they ran before the
+    booting site had read its fields: they refolded only `title` (read by upgrade 5), so on
+    a site older than version 6 `summary^=s` and `body*=café` found nothing after `migrate`
+    where the old code found the pages."""
+    site.fields.add("summary", "Text", label="Summary")
+    site.fields.add("body", "Textarea", label="Body")
+    site.templates.add("basic-page", fields=["title", "summary", "body"])
+    page = site.pages.add("basic-page", 1, "cafe", title="Café", summary="Small café",
+                          body="The café's menu")
+    # Version 5 folded by str.casefold() alone: lower case, accents kept.
+    for table, text in (("field_title", "café"), ("field_summary", "small café"),
+                        ("field_body", "the café's menu")):
+        site.db.execute(f"UPDATE {table} SET fold = ? WHERE pages_id = ?", (text, page.id))
+    schema.set_meta(site, "schema_version", 5)
+    site.close()
+
+    upgraded = cms.boot(db_url, site_dir=tmp_path)     # as the next release's first process does
+    try:
+        assert schema.schema_version(upgraded) == len(schema.MIGRATIONS)
+        for table in ("field_title", "field_summary", "field_body"):
+            assert upgraded.db.scalar(f"SELECT COUNT(*) FROM {table} WHERE pages_id = ? AND "
+                                      "fold = UPPER(fold)", (page.id,)) == 1, table
+        for selector in ("summary^=small", "summary=small cafe", "body*=café", "body*=CAFE",
+                         "title=cafe"):
+            assert [found.id for found in upgraded.pages.find(selector)] == [page.id], selector
+    finally:
+        upgraded.close()
