@@ -156,8 +156,11 @@ def refold_upper(site: Site) -> None:
 
 def refold(site: Site) -> None:
     """Recompute every stored fold from `data` by `fieldtypes.fold` as it is now, a batch of
-    rows per transaction, writing only the rows whose fold changed."""
+    rows per transaction, writing only the rows whose fold changed. The fields are read from
+    the database first: upgrades run before a booting site has read them (only a field an
+    earlier upgrade happened to ask for would be known, and refolded)."""
     db = site.db
+    site.fields.load()
     for field in site.fields:
         if not field.type.folded:
             continue
