@@ -115,3 +115,23 @@ def test_the_refold_upgrades_refold_every_text_field_not_only_the_ones_already_r
             assert [found.id for found in upgraded.pages.find(selector)] == [page.id], selector
     finally:
         upgraded.close()
+
+
+def test_a_site_upgraded_before_the_refold_fix_gets_its_other_fields_refolded(site, db_url,
+                                                                            tmp_path):
+    """A site that went through upgrades 6 and 10 while they refolded only `title` is at the
+    current version with old folds in its other text fields: the next upgrade refolds them."""
+    site.fields.add("summary", "Text", label="Summary")
+    site.templates.add("basic-page", fields=["title", "summary"])
+    page = site.pages.add("basic-page", 1, "cafe", title="Café", summary="Small café")
+    site.db.execute("UPDATE field_summary SET fold = ? WHERE pages_id = ?", ("small café", page.id))
+    schema.set_meta(site, "schema_version", 11)
+    site.close()
+
+    upgraded = cms.boot(db_url, site_dir=tmp_path)
+    try:
+        assert upgraded.db.scalar("SELECT fold FROM field_summary WHERE pages_id = ?",
+                                  (page.id,)) == "SMALL CAFE"
+        assert [found.id for found in upgraded.pages.find("summary=small cafe")] == [page.id]
+    finally:
+        upgraded.close()
