@@ -212,6 +212,13 @@ def create_text_index_pending(site: Site) -> None:
         textindex.create_pending_list(site.db, field)
 
 
+def refold_all_fields(site: Site) -> None:
+    """Version 12: upgrades 6 and 10 refolded only the fields the booting site had read by
+    then (usually `title` alone), so a site upgraded through them still has folds in an old
+    rule in its other text fields; refold every field (rows already right are not written)."""
+    refold(site)
+
+
 # The `pages` indexes a sort reads in order; every sort ends in the id, its tie-breaker.
 SORTED_INDEXES = ("parent_id, sort", "parent_id, templates_id, created", "templates_id, created",
                   "created", "modified")
@@ -237,7 +244,7 @@ MIGRATIONS: list[Callable[[Site], None]] = [create_core, create_access, add_stat
                                             create_sessions, create_page_access, refold_text,
                                             create_leases, create_text_index,
                                             create_text_index_pending, refold_upper,
-                                            sorted_indexes_end_in_id]
+                                            sorted_indexes_end_in_id, refold_all_fields]
 
 
 def schema_version(site: Site) -> int:
