@@ -12,6 +12,7 @@ import cms
 from cms import schema
 from cms.db import connect
 from cms.site import Site
+from cms.tasker.install import view_sql
 
 
 def test_upgrade_5_keeps_the_editing_rights_a_role_with_page_edit_had(site):
@@ -135,3 +136,37 @@ def test_a_site_upgraded_before_the_refold_fix_gets_its_other_fields_refolded(si
         assert [found.id for found in upgraded.pages.find("summary=small cafe")] == [page.id]
     finally:
         upgraded.close()
+
+
+def test_the_refold_upgrades_leave_tasker_view_backed_fields_alone(site, db_url, tmp_path):
+    """Before Tasker 1.2 its view-backed fields had the plain Text type (`signature`,
+    `task_runner` ...) and before 1.3 their views folded with LOWER(): once the refold
+    upgrades read every field, they tried to UPDATE those views, and the upgrade of a Tasker
+    1.0 site stopped at version 5 ("cannot modify field_signature because it is a view").
+    The views fold by themselves (Tasker's own upgrade redefines them)."""
+    site.modules.register(Noop)
+    tasker = site.modules.get("Tasker")
+    task = tasker.create_task(Noop, "run", 1, "Made before the upgrade")
+    for name, column in (("signature", "signature"), ("task_module", "module")):
+        site.db.execute("UPDATE fields SET type = 'Text' WHERE name = ?", (name,))
+        site.db.ddl(f"DROP VIEW field_{name}")
+        site.db.ddl(view_sql(name, column, "KeptText").replace("UPPER(", "LOWER("))
+    site.db.execute("UPDATE modules SET version = '1.0.0' WHERE class = 'Tasker'")
+    schema.set_meta(site, "schema_version", 5)
+    site.close()
+
+    upgraded = cms.boot(db_url, site_dir=tmp_path)
+    try:
+        upgraded.modules.register(Noop)
+        assert schema.schema_version(upgraded) == len(schema.MIGRATIONS)
+        assert upgraded.modules.loaded("Tasker") is not None
+        assert upgraded.fields["signature"].type.name == "KeptText"
+        assert [found.id for found in upgraded.pages.find("task_module=noop, include=all")] == [task.id]
+    finally:
+        upgraded.close()
+
+
+class Noop(cms.Module):
+    def run(self, page, task_data, options):
+        task_data["task_done"] = 1
+        return True
