@@ -161,8 +161,11 @@ def refold(site: Site) -> None:
     earlier upgrade happened to ask for would be known, and refolded)."""
     db = site.db
     site.fields.load()
+    # A module's view stands in for some fields' tables (Tasker's runtime fields, typed plain
+    # Text before Tasker 1.2): it folds by itself and cannot be written.
+    views = {view.name for view in db.pw.get_views()}
     for field in site.fields:
-        if not field.type.folded:
+        if not field.type.folded or field.table in views:
             continue
         after = 0
         while True:
