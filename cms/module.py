@@ -75,7 +75,8 @@ class Module:
         """Remove what `install()` made; raise to refuse (the module stays installed)."""
 
     def upgrade(self, from_version: str, to_version: str) -> None:
-        """Bring an installed module's data up to a new version."""
+        """Bring an installed module's data up to a new version. It runs once across processes,
+        under the schema lock, with this process's fields and templates read again first."""
 
     def init(self) -> None:
         """Called once per process when the module is first loaded (add hooks here)."""
