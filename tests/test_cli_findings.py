@@ -1,0 +1,64 @@
+"""The command line as an operator meets it: signals, refusals and what they leave behind.
+
+Each test runs the real `python run.py ...` as a subprocess, as terminals, scripts, systemd
+and `timeout` do.
+"""
+from __future__ import annotations
+
+import json
+import signal
+import subprocess
+
+import pytest
+from conftest import PYTHON, ROOT
+from tasker_support import prepare_counter_site, stored_data, wait_for
+
+from cms.tasker import TaskState
+
+
+@pytest.fixture
+def counter_site(tmp_path, db_url):
+    site = prepare_counter_site(tmp_path, db_url)
+    yield site
+    site.close()
+
+
+def start_slow_import(tasker, site, total=400):
+    """An active task that adds `total` rows, a milestone every 5, 20 ms a row: seconds of
+    work whose progress is committed as it goes."""
+    page = site.pages.add("counter", 1, "c", title="C")
+    task = tasker.create_task("Counter", "import_rows", page, "Import rows",
+                              {"total": total, "every": 5, "delay": 0.02})
+    tasker.activate_task(task)
+    return task
+
+
+@pytest.mark.slow
+def test_sigterm_stops_tasks_run_after_its_step_and_leaves_the_task_claimable(run_env, counter_site):
+    """`tasks run` let Ctrl-C stop its step at the next save, but SIGTERM (systemd, `timeout`,
+    `kill`) killed it mid-step: the task stayed "running" on a dead runner until its lease ran
+    out (30 s, nobody could run it meanwhile), and that counted as a runner death towards
+    max_attempts, so a task stopped this way three times failed. SIGTERM is the polite stop,
+    as it is for cron and the worker: the step ends at its next save, the task stays active and
+    unclaimed, and the command exits 143 (128 + SIGTERM), as the shell reports it."""
+    tasker = counter_site.modules.get("Tasker")
+    task = start_slow_import(tasker, counter_site)
+    command = subprocess.Popen([PYTHON, str(ROOT / "run.py"), "tasks", "run", str(task.id)],
+                               env=run_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: stored_data(tasker, task)["records_processed"] >= 10, 60)
+        command.send_signal(signal.SIGTERM)
+        out, err = command.communicate(timeout=60)
+    finally:
+        if command.poll() is None:
+            command.kill()
+    assert command.returncode == 128 + signal.SIGTERM, (out, err)
+    assert "Traceback" not in err
+    assert "stays active" in out
+    details = tasker.get_details(task.id)
+    assert tasker.get_state(task.id) == TaskState.ACTIVE
+    assert not details["running"] and details["attempts"] == 0
+    saved = stored_data(tasker, task)["records_processed"]
+    assert 10 <= saved < 400
+    assert counter_site.pages.count(f"parent={task.parent.id}, template=row, include=all") == saved
+    assert tasker.execute_task(task.id, {"invoker": "cron"})      # claimable at once
