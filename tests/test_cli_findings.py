@@ -5,7 +5,6 @@ and `timeout` do.
 """
 from __future__ import annotations
 
-import json
 import signal
 import subprocess
 

@@ -11,8 +11,8 @@ A "scheduled" task is an active one whose time (`not_before`) is ahead: `list` a
 so and when it runs, where they said "active" as if a runner would take it now.
 
 Exit codes: 0 done; 1 an error, with one line on stderr (no such task, a task that cannot run,
-and for `tasks run` a task that ended failed or killed); 130 a `tasks run` stopped by Ctrl-C
-(the task stays active); 2 bad usage (a `--data`, `--every`,
+and for `tasks run` a task that ended failed or killed); 130 a `tasks run` stopped by Ctrl-C,
+143 by SIGTERM (the task stays active); 2 bad usage (a `--data`, `--every`,
 `--not-before` or `--retry` that cannot be read or that create_task would refuse included:
 then nothing is created).
 """
@@ -489,14 +489,17 @@ def cmd_run(args: argparse.Namespace) -> int:
     tty = sys.stdout.isatty()
     interrupts = []
 
-    def on_sigint(signum: int, frame: Any) -> None:
+    def on_stop(signum: int, frame: Any) -> None:
+        # SIGTERM (systemd, `timeout`, `kill`) stops as Ctrl-C does; left to its default it
+        # killed the step, and the task stayed claimed by a dead runner until its lease ran out
         interrupts.append(signum)
         if len(interrupts) == 1:
-            tasker.interrupt("stopped from the terminal (Ctrl-C); the task stays active")
+            how = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
+            tasker.interrupt(f"stopped from the terminal ({how}); the task stays active")
             return
         raise KeyboardInterrupt
 
-    old = signal.signal(signal.SIGINT, on_sigint)
+    old = {signum: signal.signal(signum, on_stop) for signum in (signal.SIGINT, signal.SIGTERM)}
     last = None
     said_at_the_end = _TaskFailures()          # the last line says why, once
     for handler in logging.getLogger().handlers:
@@ -536,16 +539,17 @@ def cmd_run(args: argparse.Namespace) -> int:
                     print()
                 return _fail(f"task {task.id} stopped: {why_not_claimable(tasker, task.id)}")
     finally:
-        signal.signal(signal.SIGINT, old)
+        for signum, handler in old.items():
+            signal.signal(signum, handler)
         for handler in logging.getLogger().handlers:
             handler.removeFilter(said_at_the_end)
     if tty:
         print()
     if interrupts:
-        # 130 (128 + SIGINT), as the shell gives an interrupted command: the task did not run
-        # to its end, so `tasks run 5 && publish` must not go on
+        # 130 (128 + SIGINT; 143 for SIGTERM), as the shell gives an interrupted command: the
+        # task did not run to its end, so `tasks run 5 && publish` must not go on
         print(f"task {task.id} stopped at {progress}%; it stays active (a runner continues it)")
-        return 130
+        return 128 + interrupts[0]
     if state == TaskState.FINISHED:
         print(f"task {task.id} finished")
         return 0
