@@ -61,3 +61,35 @@ def test_sigterm_stops_tasks_run_after_its_step_and_leaves_the_task_claimable(ru
     assert 10 <= saved < 400
     assert counter_site.pages.count(f"parent={task.parent.id}, template=row, include=all") == saved
     assert tasker.execute_task(task.id, {"invoker": "cron"})      # claimable at once
+
+
+def run(env, *args, timeout=120):
+    return subprocess.run([PYTHON, str(ROOT / "run.py"), *map(str, args)], env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def one_error_line(result) -> str:
+    """The stderr of a command that failed cleanly: one `cms: error:` line, no traceback."""
+    lines = [line for line in result.stderr.strip().splitlines() if " INFO " not in line]
+    assert len(lines) == 1 and lines[0].startswith("cms: error:"), result.stderr
+    return lines[0]
+
+
+def test_check_in_a_folder_without_a_site_says_so_and_creates_nothing(tmp_path):
+    """`check` in the wrong folder (a crontab or a health probe without `cd SITE`) created an
+    empty `site.db` there and said "the database schema is at version 0 ... run `python run.py
+    migrate`", advice that would build a new, empty site. The stray file also defeated cron's
+    and the worker's guard, which refuse a folder without a site database. `check` looks at an
+    existing site, as cron does: it names the missing database and leaves the folder alone."""
+    from conftest import site_env
+    empty = tmp_path / "not-a-site"
+    empty.mkdir()
+    env = site_env(empty, "")
+    env.pop("CMS_DATABASE_URL")
+    for args in (["check"], ["check", "--json"], ["check", "--repair"]):
+        result = run(env, *args)
+        assert result.returncode == 1, (args, result.stdout, result.stderr)
+        line = one_error_line(result)
+        assert "there is no site database at" in line and "migrate" not in line, line
+        assert list(empty.iterdir()) == [], args
+    assert run(env, "cron").returncode == 1         # still no site for cron to run
