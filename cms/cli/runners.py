@@ -9,11 +9,10 @@ logs), 1 on an error (one line on stderr), 2 on bad usage.
 from __future__ import annotations
 
 import argparse
-import os
 import sys
 from typing import Any, Callable
 
-from . import UsageError, check_step_time, finite
+from . import UsageError, check_step_time, existing_site, finite
 
 MAX_POLL = 86400        # seconds: a worker that looks for work less than daily is not polling
 MIN_POLL = 0.1          # seconds: as often as the supervisor looks at its step processes
@@ -79,24 +78,6 @@ def register(sub: argparse._SubParsersAction) -> None:
     worker.set_defaults(func=cmd_worker)
 
 
-def _site(args: argparse.Namespace) -> tuple[str, str]:
-    """The database URL and folder of the site to run, which must exist: a crontab line
-    without `cd SITE` made an empty database in the home folder and said "no task is ready"
-    every minute, for ever."""
-    from ..db.url import sqlite_parts
-    from ..errors import CmsError
-    from ..site import existing_site_dir, resolve_url
-    folder = existing_site_dir(args.site)
-    url = resolve_url(args.db, folder)
-    if url.lower().startswith("sqlite:"):
-        path, _ = sqlite_parts(url)
-        if path != ":memory:" and not os.path.exists(path):
-            raise CmsError(f"there is no site database at {path}: {args.command} runs the tasks "
-                           "of an existing site; run it in the site's folder (crontab: `cd SITE "
-                           "&& python run.py cron`) or give --site or --db")
-    return url, str(folder)
-
-
 def _error(exc: BaseException) -> int:
     text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
     print(f"cms: error: {text}", file=sys.stderr)
@@ -125,7 +106,7 @@ def cmd_cron(args: argparse.Namespace) -> int:
                          "claims nothing in its last half second)")
     if args.grace < 0:
         raise UsageError("--grace must be 0 seconds or more")
-    url, folder = _site(args)
+    url, folder = existing_site(args)
     return _run(lambda: run_cron(url, folder, time_limit=args.time_limit, grace=args.grace,
                                  quiet=args.quiet))
 
@@ -147,7 +128,7 @@ def cmd_worker(args: argparse.Namespace) -> int:
     check_step_time(args.step_time)
     if args.grace < 0:
         raise UsageError("--grace must be 0 seconds or more")
-    url, folder = _site(args)
+    url, folder = existing_site(args)
     return _run(lambda: run_worker(url, folder, processes=args.processes,
                                    max_steps=args.max_steps,
                                    max_memory=int(args.max_memory * 2**20), poll=args.poll,

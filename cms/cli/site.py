@@ -6,7 +6,7 @@ import signal
 import socket
 import sys
 
-from . import UsageError, boot_from
+from . import UsageError, boot_from, existing_site
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -29,7 +29,9 @@ def cmd_check(args: argparse.Namespace) -> int:
     import json
 
     from ..integrity import check_site
-    site = boot_from(args, upgrade=False) if not args.repair else boot_from(args)
+    from ..site import boot
+    url, folder = existing_site(args)
+    site = boot(url, site_dir=folder, upgrade=args.repair)
     problems = check_site(site, repair=args.repair)
     if args.json:
         print(json.dumps([{"kind": p.kind, "page": p.page_id, "detail": p.detail,
