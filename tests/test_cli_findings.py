@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import signal
 import subprocess
+import time
 
 import pytest
 from conftest import PYTHON, ROOT
@@ -93,3 +94,33 @@ def test_check_in_a_folder_without_a_site_says_so_and_creates_nothing(tmp_path):
         assert "there is no site database at" in line and "migrate" not in line, line
         assert list(empty.iterdir()) == [], args
     assert run(env, "cron").returncode == 1         # still no site for cron to run
+
+
+@pytest.mark.slow
+def test_tasks_run_of_a_task_another_runner_holds_is_one_error_line(run_env, counter_site, tmp_path):
+    """`tasks run ID` while cron or a worker runs that task printed Tasker's warning "task N
+    was not run: task N is already running (runner ...)" and then the same reason again as the
+    command's error line: two lines for one error. The error line says it once."""
+    tasker = counter_site.modules.get("Tasker")
+    page = counter_site.pages.add("counter", 1, "c", title="C")
+    started = tmp_path / "started"
+    task = tasker.create_task("Counter", "stubborn", page, "Stubborn",
+                              {"seconds": 600, "started": str(started)})
+    tasker.activate_task(task)
+    cron = subprocess.Popen([PYTHON, str(ROOT / "run.py"), "cron", "--time-limit", "50"],
+                            env=run_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(started.exists, 30)
+        result = run(run_env, "tasks", "run", task.id)
+    finally:
+        cron.send_signal(signal.SIGTERM)
+        time.sleep(0.5)
+        cron.send_signal(signal.SIGTERM)        # the second stops the stubborn step at once
+        try:
+            cron.communicate(timeout=30)
+        finally:
+            if cron.poll() is None:
+                cron.kill()
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    line = one_error_line(result)
+    assert f"task {task.id} is already running" in line, line
