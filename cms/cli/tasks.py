@@ -261,10 +261,19 @@ def _iso(epoch: float | None) -> str | None:
 class _TaskFailures(logging.Filter):
     """Leaves out the error notices of Tasker and the task's module (`cms.<name>`) while `tasks
     run` runs: the task's log keeps them, the command's last line on stderr says the last of
-    them, and a command gives one line on an error."""
+    them, and a command gives one line on an error. So is Tasker's warning that the task "was
+    not run" (another runner holds it, it was stopped): the last line gives that reason."""
+
+    def __init__(self, task_id: int) -> None:
+        super().__init__()
+        self.not_run = f"task {task_id} was not run: "
 
     def filter(self, record: logging.LogRecord) -> bool:
-        return not (record.name.startswith("cms.") and record.levelno >= logging.ERROR)
+        if not record.name.startswith("cms."):
+            return True
+        if record.levelno >= logging.ERROR:
+            return False
+        return not (record.levelno == logging.WARNING and record.getMessage().startswith(self.not_run))
 
 
 def _summary(tasker: Any, task: Any, not_before: float | None) -> dict[str, Any]:
@@ -501,7 +510,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 
     old = {signum: signal.signal(signum, on_stop) for signum in (signal.SIGINT, signal.SIGTERM)}
     last = None
-    said_at_the_end = _TaskFailures()          # the last line says why, once
+    said_at_the_end = _TaskFailures(task.id)   # the last line says why, once
     for handler in logging.getLogger().handlers:
         handler.addFilter(said_at_the_end)
     try:
