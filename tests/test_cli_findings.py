@@ -124,3 +124,12 @@ def test_tasks_run_of_a_task_another_runner_holds_is_one_error_line(run_env, cou
     assert result.returncode == 1, (result.stdout, result.stderr)
     line = one_error_line(result)
     assert f"task {task.id} is already running" in line, line
+
+
+def test_a_worker_memory_limit_past_any_machine_is_bad_usage(run_env):
+    """`worker --max-memory 1e308` (a finite number of MB, so the argument was taken) became
+    infinitely many bytes and the worker failed with "cms: error: cannot convert float infinity
+    to integer", exit 1: a message that names neither the option nor what to give."""
+    result = run(run_env, "worker", "--until-idle", "--max-memory", "1e308")
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert "--max-memory" in result.stderr and "infinity" not in result.stderr, result.stderr
