@@ -17,6 +17,7 @@ from . import UsageError, check_step_time, existing_site, finite
 MAX_POLL = 86400        # seconds: a worker that looks for work less than daily is not polling
 MIN_POLL = 0.1          # seconds: as often as the supervisor looks at its step processes
 MIN_TIME_LIMIT = 1.0    # seconds: the least cron_timeout (no claim is taken in a run's last 0.5 s)
+MAX_MEMORY_MB = 2**44    # a 64-bit address space: past it the limit in bytes overflowed
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -122,6 +123,9 @@ def cmd_worker(args: argparse.Namespace) -> int:
                          f"{MB_PER_PROCESS} MB of available memory)")
     if args.max_steps < 0 or args.max_memory < 0:
         raise UsageError("--max-steps and --max-memory must be 0 (no limit) or more")
+    if args.max_memory > MAX_MEMORY_MB:
+        raise UsageError(f"--max-memory must be at most {MAX_MEMORY_MB} MB (all a 64-bit machine "
+                         "can address); 0 means no limit")
     if not MIN_POLL <= args.poll <= MAX_POLL:     # past ~292 years a thread's wait overflows
         raise UsageError(f"--poll must be at least {MIN_POLL:g} seconds and at most {MAX_POLL} "
                          "(a day)")
