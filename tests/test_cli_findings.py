@@ -133,3 +133,30 @@ def test_a_worker_memory_limit_past_any_machine_is_bad_usage(run_env):
     result = run(run_env, "worker", "--until-idle", "--max-memory", "1e308")
     assert result.returncode == 2, (result.stdout, result.stderr)
     assert "--max-memory" in result.stderr and "infinity" not in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize("module", ["cms.sanitizer", "cms.selectors"])
+def test_ctrl_c_while_the_command_starts_is_no_traceback(run_env, module):
+    """Ctrl-C in the first third of a second printed a KeyboardInterrupt traceback through
+    importlib's frames: while `run.py` imports the CMS (`cms.sanitizer`), and while main()
+    builds its parser, which imports the command modules (`cms.selectors`), outside the
+    `try` that catches it. Stopped that early, the command says it was interrupted and exits
+    130. The process sends itself the SIGINT as it imports `module`, so it lands then."""
+    run_py = str(ROOT / "run.py")
+    starter = f"""
+import os, runpy, signal, sys
+
+class CtrlC:
+    def find_spec(self, name, path=None, target=None):
+        if name == {module!r}:
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+sys.meta_path.insert(0, CtrlC())
+sys.argv = [{run_py!r}, "tasks", "list"]
+runpy.run_path({run_py!r}, run_name="__main__")
+"""
+    result = subprocess.run([PYTHON, "-c", starter], env=run_env, capture_output=True, text=True,
+                            timeout=60)
+    assert "Traceback" not in result.stderr, result.stderr
+    assert result.returncode == 130 and result.stderr == "cms: interrupted\n", result
