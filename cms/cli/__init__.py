@@ -96,7 +96,11 @@ def existing_site(args: argparse.Namespace) -> tuple[str, str]:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    try:
+        parser = build_parser()         # imports every command's module: a moment Ctrl-C hits
+    except KeyboardInterrupt:
+        print("cms: interrupted", file=sys.stderr)
+        return 130
     args = parser.parse_args(argv)
     log_to_stderr(args.verbose)
     func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
