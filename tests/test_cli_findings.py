@@ -8,6 +8,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import time
+from pathlib import Path
 
 import pytest
 from conftest import PYTHON, ROOT
@@ -160,3 +161,38 @@ runpy.run_path({run_py!r}, run_name="__main__")
                             timeout=60)
     assert "Traceback" not in result.stderr, result.stderr
     assert result.returncode == 130 and result.stderr == "cms: interrupted\n", result
+
+
+REFUSE_ACTIVATION = '''
+import cms
+
+
+class RefuseActivation(cms.Module):
+    """Refuses every activation, as a site's policy module (or a database gone away between
+    two statements) might."""
+    info = {"title": "Refuse activation", "version": "1.0.0", "summary": "for the CLI tests"}
+
+    def init(self):
+        def refuse(event):
+            raise cms.CmsError("activations are closed for maintenance")
+        self.site.add_hook_before("Tasker::activate_task", refuse)
+'''
+
+
+@pytest.mark.slow
+def test_a_refused_activation_leaves_no_task_from_tasks_create(run_env, counter_site):
+    """`tasks create ... --activate` created the task, then failed to activate it and exited 1
+    with the error: the operator, told it failed, runs it again and has two waiting tasks (and
+    a duplicate warning). A `tasks create` that fails creates nothing, as DESIGN.md has it for
+    create_task: the task and its activation commit together."""
+    (Path(counter_site.site_dir) / "modules" / "refuse.py").write_text(REFUSE_ACTIVATION)
+    counter_site.modules.install("RefuseActivation")      # installed: every process loads it
+    page = counter_site.pages.add("counter", 1, "c", title="C")
+    result = run(run_env, "tasks", "create", "Counter", "bump", page.id, "Count", "--activate")
+    assert result.returncode == 1, (result.stdout, result.stderr)
+    assert "activations are closed" in one_error_line(result)
+    tasker = counter_site.modules.get("Tasker")
+    assert not tasker.get_tasks(f"parent={page.id}, include=all")
+    result = run(run_env, "tasks", "create", "Counter", "bump", page.id, "Count")
+    assert result.returncode == 0, result.stderr          # without --activate: created
+    assert len(tasker.get_tasks(f"parent={page.id}, include=all")) == 1
