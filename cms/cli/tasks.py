@@ -405,12 +405,17 @@ def cmd_create(args: argparse.Namespace) -> int:
     if not page:
         return _fail(f"there is no page {target!r} (give its id or its path, /like/this/)")
     try:
-        task = tasker.create_task(args.module, args.method, page, args.title, args.data,
-                                  unique=args.unique, priority=args.priority, every=args.every,
-                                  not_before=args.not_before, retry=args.retry)
+        # one transaction: a command that fails leaves nothing, an activation refused
+        # (a hook, a database gone away) included
+        with site.transaction():
+            task = tasker.create_task(args.module, args.method, page, args.title, args.data,
+                                      unique=args.unique, priority=args.priority,
+                                      every=args.every, not_before=args.not_before,
+                                      retry=args.retry)
+            activated = tasker.activate_task(task, by="cli") if args.activate else False
     except TaskError as exc:
         return _fail(str(exc))
-    if args.activate and not tasker.activate_task(task, by="cli"):
+    if args.activate and not activated:
         print(f"task {task.id} created on {page.path}, but not activated: it waits for another "
               "task")
         return 0
