@@ -196,3 +196,20 @@ def test_a_refused_activation_leaves_no_task_from_tasks_create(run_env, counter_
     result = run(run_env, "tasks", "create", "Counter", "bump", page.id, "Count")
     assert result.returncode == 0, result.stderr          # without --activate: created
     assert len(tasker.get_tasks(f"parent={page.id}, include=all")) == 1
+
+
+def test_a_priority_past_what_a_task_can_hold_is_bad_usage(run_env, counter_site):
+    """`--priority 99999999999999999999` was read as a number and then refused by create_task,
+    exit 1, where every other option of `tasks create` that create_task would refuse (`--every`,
+    `--retry`, `--not-before`, `--data`) is bad usage, exit 2, with argparse's usage line. It is
+    bad usage too, and nothing is created."""
+    page = counter_site.pages.add("counter", 1, "c", title="C")
+    for value in ("99999999999999999999", str(2**31), str(-2**31 - 1)):
+        result = run(run_env, "tasks", "create", "Counter", "bump", page.id, "Count",
+                     "--priority", value)
+        assert result.returncode == 2, (value, result.stdout, result.stderr)
+        assert "--priority" in result.stderr and "2147483647" in result.stderr, result.stderr
+    assert not counter_site.modules.get("Tasker").get_tasks(f"parent={page.id}, include=all")
+    result = run(run_env, "tasks", "create", "Counter", "bump", page.id, "Count",
+                 "--priority", str(2**31 - 1))
+    assert result.returncode == 0, result.stderr
