@@ -13,7 +13,7 @@ so and when it runs, where they said "active" as if a runner would take it now.
 Exit codes: 0 done; 1 an error, with one line on stderr (no such task, a task that cannot run,
 and for `tasks run` a task that ended failed or killed); 130 a `tasks run` stopped by Ctrl-C,
 143 by SIGTERM (the task stays active); 2 bad usage (a `--data`, `--every`,
-`--not-before` or `--retry` that cannot be read or that create_task would refuse included:
+`--not-before`, `--priority` or `--retry` that cannot be read or that create_task would refuse included:
 then nothing is created).
 """
 from __future__ import annotations
@@ -45,6 +45,7 @@ from ..tasker.schedule import (
 )
 from ..tasker.state import TaskState
 from ..tasker.status import counts_of
+from ..tasker.tasker import check_priority
 from . import Parser, UsageError, boot_from, check_step_time, finite
 
 KILLED = "killed and reset to 0%"      # DESIGN.md: a kill is a stop plus a reset; said plainly
@@ -95,7 +96,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     create.add_argument("title", metavar="TITLE")
     create.add_argument("--data", metavar="JSON", type=data_arg, help="task_data: a JSON object")
     create.add_argument("--activate", action="store_true", help="make it ready to run at once")
-    create.add_argument("--priority", type=int, default=0, metavar="N",
+    create.add_argument("--priority", type=priority_arg, default=0, metavar="N",
                         help="higher runs first (default 0)")
     create.add_argument("--every", metavar="E", type=every_arg,
                         help="recurring: seconds, or a cron expression read in UTC "
@@ -207,6 +208,19 @@ def retry_arg(text: str) -> dict[str, Any]:
     except TaskError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return retry
+
+
+def priority_arg(text: str) -> int:
+    """`--priority` as create_task's `priority`, checked as create_task checks it: bad usage
+    (exit 2) otherwise, as `--every` and `--retry` are."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    try:
+        return check_priority(value)
+    except TaskError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from None
 
 
 def data_arg(text: str) -> dict[str, Any] | None:

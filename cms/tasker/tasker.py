@@ -47,6 +47,16 @@ from .storage import TaskStorage, storage_for
 RESERVED_KEYS = ("module", "method", "pageid", "records_processed", "max_records", "task_done")
 
 
+def check_priority(priority: Any) -> int:
+    """`priority` as create_task takes it: a whole number the integer column holds; TaskError
+    otherwise (the command line reports it as bad usage)."""
+    if isinstance(priority, bool) or not isinstance(priority, int) \
+            or not -2**31 <= priority <= 2**31 - 1:
+        raise TaskError(f"priority must be a whole number from {-2**31} to {2**31 - 1}, "
+                        f"not {priority!r}")
+    return priority
+
+
 class Tasker(Module, Hookable):
     """Long jobs as tasks: create, steer, run in steps, watch. See the package docstring.
 
@@ -203,10 +213,7 @@ class Tasker(Module, Hookable):
         if taken:
             raise TaskError(f"task_data may not set {', '.join(map(repr, taken))}: Tasker sets "
                             f"{', '.join(RESERVED_KEYS)}")
-        if isinstance(priority, bool) or not isinstance(priority, int) \
-                or not -2**31 <= priority <= 2**31 - 1:         # what the integer column holds
-            raise TaskError(f"priority must be a whole number from {-2**31} to {2**31 - 1}, "
-                            f"not {priority!r}")
+        check_priority(priority)
         data = {"module": module_name, "method": method, "pageid": target.id,
                 "records_processed": 0, "max_records": 0, "task_done": 0, **task_data}
         text = dumps(data)
