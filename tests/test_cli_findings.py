@@ -147,6 +147,10 @@ def test_ctrl_c_while_the_command_starts_is_no_traceback(run_env, module):
     starter = f"""
 import os, runpy, signal, sys
 
+# as in a terminal: a process started in the background by a shell without job control (CI)
+# inherits SIGINT ignored, and Python leaves it ignored
+signal.signal(signal.SIGINT, signal.default_int_handler)
+
 class CtrlC:
     def find_spec(self, name, path=None, target=None):
         if name == {module!r}:
