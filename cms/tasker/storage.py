@@ -65,6 +65,10 @@ class TaskStorage:
     # for one on SQLite's write lock. `lock_wait_sql` asks it of a session (its id as ?).
     on_row_wait: Callable[[float], None] | None = None
     lock_wait_sql = ""
+    # A time.monotonic() reading no wait for SQLite's write lock goes past (0 = none): a cron
+    # run's claim, whose wait of the whole lock timeout (10 s) ran the run past its time limit
+    # while another process held the lock (`Executor._claim`).
+    lock_deadline = 0.0
 
     def __init__(self, db: Database):
         self.db = db
@@ -238,6 +242,8 @@ class SqliteStorage(TaskStorage):
         """Run `write(cursor)` (one statement that takes the write lock), polling for the lock
         every millisecond instead of sleeping in SQLite's busy handler (`poll_for_lock`)."""
         wait = self.db.pw.lock_timeout if timeout is None else timeout
+        if self.lock_deadline:
+            wait = max(0.0, min(wait, self.lock_deadline - time.monotonic()))
         on_wait = self.on_wait
         if on_wait is not None:
             on_wait(time.monotonic())

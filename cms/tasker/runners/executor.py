@@ -24,12 +24,13 @@ import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from ...errors import DatabaseBusy
 from ...notices import log_to_stderr, log_verbosity
 from .. import sql
 from ..claim import ClaimAhead, claim_next, claim_several, release
 from ..state import TaskState, as_state
 from ..status import counts_of, summary_text
-from .slots import Slot
+from .slots import Slot, monotonic_of
 
 if TYPE_CHECKING:
     from ..claim import Claim
@@ -164,6 +165,10 @@ class Executor:
                 trouble = self._database_trouble(tasker, exc)
                 if not trouble:
                     raise
+                if config.end and time.time() >= config.end - 0.5 and isinstance(exc, DatabaseBusy):
+                    print(f"{config.name}: time is up while another process held the database's "
+                          "write lock; no more steps were claimed", file=sys.stderr, flush=True)
+                    return EXIT_DONE
                 backoff = min(ERROR_BACKOFF_MAX, backoff * 2 or ERROR_BACKOFF_START)
                 print(f"{config.name}: {trouble}, retrying in {backoff:g} s", file=sys.stderr,
                       flush=True)
@@ -227,9 +232,16 @@ class Executor:
         return True
 
     def _claim(self, tasker: Tasker, settings: dict[str, Any]) -> Claim | None:
-        return claim_next(tasker, invoker=self.config.invoker,
-                          lease_seconds=float(settings["lease_seconds"]),
-                          max_running=int(settings["max_running"]))
+        """The next claim; on SQLite its wait for the write lock ends with the run (cron's
+        time limit), so another process holding the lock does not keep the run past it."""
+        storage = tasker.storage
+        storage.lock_deadline = monotonic_of(self.config.end - 0.5) if self.config.end else 0.0
+        try:
+            return claim_next(tasker, invoker=self.config.invoker,
+                              lease_seconds=float(settings["lease_seconds"]),
+                              max_running=int(settings["max_running"]))
+        finally:
+            storage.lock_deadline = 0.0
 
     def _claim_ahead(self, count: int) -> list[Claim]:
         """The next claims, taken at the end of a step, but none this loop will not run."""
@@ -347,7 +359,7 @@ class Executor:
         "(0, '')" for a server that went away."""
         import peewee
 
-        from ...errors import DatabaseBusy, DatabaseError
+        from ...errors import DatabaseError
         db = tasker.site.db
         if isinstance(exc, DatabaseBusy) or (
                 isinstance(exc, (peewee.OperationalError, peewee.InternalError))
