@@ -8,17 +8,14 @@ lock rows, and a claim there skips a locked row (SKIP LOCKED) instead of waiting
 """
 from __future__ import annotations
 
-import json
-import signal
 import subprocess
 import time
 
 import pytest
 from conftest import ENGINE, PYTHON
-from test_runners import ROOT, add_task, cms, row
 from tasker_support import prepare_counter_site
+from test_runners import ROOT, add_task, cms, row
 
-from cms.db.sqlite import LockWaiters
 from cms.tasker import TaskState
 
 pytestmark = [pytest.mark.slow,
@@ -29,19 +26,28 @@ prepare_shared_site = prepare_counter_site
 TASKER_SETTINGS = {"lease_seconds": 3, "max_attempts": 20}
 pytest_plugins = ("tasker_fixtures",)      # fixtures: shared_site, tasker, worker_env
 
+# As a script of the site's takes the lock (its transactions poll for it, saying so, so a
+# runner between two saves lets it in), then keeps it.
 HOLD = """
 import sqlite3, sys, time
-conn = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=60)
-conn.execute("BEGIN IMMEDIATE")
+from cms.db.sqlite import LockWaiters
+conn = sqlite3.connect(sys.argv[1], isolation_level=None, timeout=0)
+with LockWaiters(sys.argv[1]).waiting():
+    while True:
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+            break
+        except sqlite3.OperationalError:
+            time.sleep(0.001)
 print("held", flush=True)
 time.sleep(float(sys.argv[2]))
 conn.execute("ROLLBACK")
 """
 
 
-def hold_lock(tasker, seconds: float) -> subprocess.Popen:
+def hold_lock(tasker, env, seconds: float) -> subprocess.Popen:
     """Another process that takes the site database's write lock and keeps it `seconds`."""
-    holder = subprocess.Popen([PYTHON, "-c", HOLD, tasker.site.db.path, str(seconds)],
+    holder = subprocess.Popen([PYTHON, "-c", HOLD, tasker.site.db.path, str(seconds)], env=env,
                               stdout=subprocess.PIPE, text=True)
     assert holder.stdout.readline().strip() == "held"
     return holder
@@ -61,7 +67,7 @@ def test_cron_ends_by_its_time_limit_while_another_process_holds_the_write_lock(
     past the run's end, and the run said only "time is up". A crontab line every minute with
     the default 55 s limit then overlapped the next run."""
     task = add_task(tasker, "bump", "Bump")
-    holder = hold_lock(tasker, 15)
+    holder = hold_lock(tasker, worker_env, 15)
     try:
         started = time.monotonic()
         done = cms(worker_env, "cron", "--time-limit", "3")
@@ -73,3 +79,45 @@ def test_cron_ends_by_its_time_limit_while_another_process_holds_the_write_lock(
     assert took < 3 + 2.5, (took, done.stdout, done.stderr)     # the boots take about a second
     assert "write lock" in done.stderr and "another process" in done.stderr, done.stderr
     assert row(tasker, task)[:3] == (TaskState.ACTIVE, 0, 0)      # untouched, not claimed
+
+
+def task_figures(tasker, task):
+    """(steps, progress, attempts) as the task's row counts them, and its step rows' results."""
+    db = tasker.site.db
+    counts = db.one("SELECT steps, progress, attempts FROM tasker_tasks WHERE pages_id = ?",
+                    (task.id,))
+    results = [result for result, in db.all(
+        "SELECT result FROM tasker_steps WHERE pages_id = ? ORDER BY id", (task.id,))]
+    return counts, results
+
+
+def test_tasks_run_names_the_lock_that_cut_its_step_and_counts_that_step(tasker, worker_env):
+    """With another process holding the write lock past the lock timeout mid-step, `tasks
+    run` ended with "task N could not be claimed; try again" (nothing was refused a claim: the
+    step's save waited 10 s for the lock), and `tasks show` said "steps 0" beside the 20% and
+    more that step had saved."""
+    page = tasker.site.pages.add("counter", 1, title="Import")
+    task = add_task(tasker, "import_rows", "Import", {"total": 200, "every": 5, "delay": 0.05},
+                    page=page)
+    run = subprocess.Popen([PYTHON, "run.py", "tasks", "run", str(task.id), "--step-time", "60"],
+                           cwd=ROOT, env=worker_env, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    holder = None
+    try:
+        assert wait_for(lambda: row(tasker, task)[2] >= 20, 30)
+        holder = hold_lock(tasker, worker_env, 13)          # taken at the step's next commit
+        out, err = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+        if holder is not None:
+            holder.kill()
+            holder.wait()
+    assert run.returncode == 1, (out, err)
+    assert "could not be claimed" not in err, err
+    assert "write lock" in err and "another process" in err, err
+    (steps, progress, attempts), results = task_figures(tasker, task)
+    assert results == ["transient"]                   # one step ran, and the lock cut it off
+    assert progress >= 20 and attempts == 0
+    assert steps == 1                                 # the step that ran, as its figure row says
+    assert tasker.get_state(task) == TaskState.ACTIVE
