@@ -565,6 +565,11 @@ def cmd_run(args: argparse.Namespace) -> int:
             if not ran:
                 if tty:
                     print()
+                cut = tasker.runner.given_back
+                if cut:      # the step ran: no claim was refused, and its saves are kept
+                    return _fail(f"task {task.id} stopped at {progress}%: {cut}; what it did since "
+                                 "its last save was rolled back, and the task stays active (run "
+                                 "it again, or a runner continues it)")
                 return _fail(f"task {task.id} stopped: {why_not_claimable(tasker, task.id)}")
     finally:
         for signum, handler in old.items():

@@ -75,6 +75,10 @@ RELEASE_REAPED = ("UPDATE tasker_tasks SET running = 0, token = NULL, lease_unti
                   "admin_run = 0, attempts = ?, state = ?, turn = {now} WHERE pages_id = ?")
 RELEASE_COUNTED = ("UPDATE tasker_tasks SET running = 0, token = NULL, lease_until = NULL, "
                    "admin_run = 0, attempts = ?, turn = {now} WHERE pages_id = ?")
+# A step the database's passing trouble cut off, given back: it ran, and counts as a step.
+RELEASE_TRANSIENT = ("UPDATE tasker_tasks SET running = 0, token = NULL, lease_until = NULL, "
+                     "admin_run = 0, attempts = ?, turn = {now}, steps = steps + 1, "
+                     "run_seconds = run_seconds + ? WHERE pages_id = ?")
 # A task whose runner died or was killed keeps to its retry policy and schedule (after_step):
 # what decides, and the release of one that goes on, active, not before its retry or next run.
 FAILURE_POLICY = ("SELECT every, retry, failures, not_before, initial_data, {now} FROM tasker_tasks "

@@ -353,6 +353,9 @@ class StepRunner:
         # the last claim's step never began: its task was stopped, deleted, or the claim lost,
         # while the claim waited (a runner counts no failed step, and prints no step line)
         self.not_run = False
+        # why the last step in this process was rolled back and its task given back, for
+        # whoever runs it to say ("" = it was not): the database's passing trouble (TRANSIENT)
+        self.given_back = ""
         self.batches = threading.local()     # each thread's open batch
         self.rolled_back: list[Claim] = []   # claims of steps a batch's rollback undid
 
@@ -382,6 +385,7 @@ class StepRunner:
         task_id = task_id_of(task)
         db = self.site.db
         batch = self.batch
+        self.given_back = ""
         if db.in_transaction() and not (batch and batch.txn.on_top()):
             raise TaskError("execute_task cannot run inside a transaction: a step commits its "
                             "progress as it goes; call it outside `with site.transaction()`")
@@ -550,6 +554,7 @@ class StepRunner:
                     return False                 # the lease will expire; a reaper hands it on
             said = (str(error).strip().splitlines() or [type(error).__name__])[0]
             self._release_transient(step, f"{TRANSIENT[why]}: {said}")
+            self.given_back = TRANSIENT[why]
             return False
         # Ctrl-C, or a stop signal's handler calling sys.exit(), in a script that runs steps:
         # give the task back and stop. A runner's step process ignores both signals, so there a
@@ -696,9 +701,14 @@ class StepRunner:
         """After the database's passing trouble: give the claim back with the step's log lines
         and a figure row "transient". One such step counts no attempt; one that follows another
         (no step ended normally in between) counts one, so at `max_attempts` in a row the task
-        fails (a database that keeps failing this task's steps)."""
+        fails (a database that keeps failing this task's steps). The step counts in the task's
+        `steps` and `run_seconds`, and its row holds the records its saves committed: it ran,
+        and what it saved stays (`tasks show` said "steps 0" beside the 70% it had saved)."""
         db, storage = self.site.db, self.storage
         max_attempts = max(1, int(self.tasker.settings()["max_attempts"]))
+        seconds = max(0.0, time.monotonic() - step.began)
+        saved = step.saved_data()       # what its saves committed stays, and counts
+        records = max(0, self._records(saved) - step.records_start) if saved is not None else 0
 
         def release_now() -> None:
             with storage.write_transaction():
@@ -724,12 +734,11 @@ class StepRunner:
                         "no attempt counted"
                     step.log("warning", f"{why}; the step was rolled back and the task given "
                                         f"back for another try ({counted})")
-                    db.execute(storage.sql(sql.RELEASE_COUNTED), (attempts, step.task_id))
+                    db.execute(storage.sql(sql.RELEASE_TRANSIENT), (attempts, seconds, step.task_id))
                     self.tasker.logs.append(step.task_id, step.lines, step.log_cap)
                     step.lines = []
-                db.insert(sql.ADD_STEP, (step.task_id, step.started,
-                                         max(0.0, time.monotonic() - step.began), 0, step.peak_rss,
-                                         step.claim.invoker[:128], "transient"))
+                db.insert(sql.ADD_STEP, (step.task_id, step.started, seconds, records,
+                                         step.peak_rss, step.claim.invoker[:128], "transient"))
         try:
             db.retry(release_now)
         except Exception:
