@@ -8,6 +8,7 @@ lock rows, and a claim there skips a locked row (SKIP LOCKED) instead of waiting
 """
 from __future__ import annotations
 
+import signal
 import subprocess
 import time
 
@@ -16,6 +17,7 @@ from conftest import ENGINE, PYTHON
 from tasker_support import prepare_counter_site
 from test_runners import ROOT, add_task, cms, row
 
+from cms.db.sqlite import LockWaiters
 from cms.tasker import TaskState
 
 pytestmark = [pytest.mark.slow,
@@ -121,3 +123,36 @@ def test_tasks_run_names_the_lock_that_cut_its_step_and_counts_that_step(tasker,
     assert progress >= 20 and attempts == 0
     assert steps == 1                                 # the step that ran, as its figure row says
     assert tasker.get_state(task) == TaskState.ACTIVE
+
+
+def test_ctrl_c_during_the_claim_of_tasks_run_stops_the_step_at_its_first_save(tasker, worker_env):
+    """Ctrl-C landing while `tasks run` waited for the write lock to claim its next step
+    reached no step (`Tasker.interrupt` asks the steps running then): the step it claimed next
+    ran its whole time box (up to 55 s, here the whole 10 s import) before the command
+    stopped."""
+    page = tasker.site.pages.add("counter", 1, title="Import")
+    task = add_task(tasker, "import_rows", "Import", {"total": 200, "every": 5, "delay": 0.05},
+                    page=page)
+    holder = hold_lock(tasker, worker_env, 30)
+    run = subprocess.Popen([PYTHON, "run.py", "tasks", "run", str(task.id), "--step-time", "60"],
+                           cwd=ROOT, env=worker_env, stdout=subprocess.PIPE,
+                           stderr=subprocess.PIPE, text=True)
+    try:
+        waiters = LockWaiters(tasker.site.db.path)
+        assert wait_for(waiters.any, 30)              # its claim polls for the lock
+        run.send_signal(signal.SIGINT)
+        time.sleep(0.3)
+        holder.kill()                                 # the lock comes free: the claim goes on
+        holder.wait()
+        out, err = run.communicate(timeout=60)
+    finally:
+        if run.poll() is None:
+            run.kill()
+        if holder.poll() is None:
+            holder.kill()
+            holder.wait()
+    assert run.returncode == 130, (out, err)
+    assert tasker.get_state(task) == TaskState.ACTIVE
+    progress = row(tasker, task)[2]
+    assert progress < 20, (progress, out)            # stopped at its first save, not at 100%
+    assert "stays active" in out
