@@ -523,7 +523,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         interrupts.append(signum)
         if len(interrupts) == 1:
             how = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
-            tasker.interrupt(f"stopped from the terminal ({how}); the task stays active")
+            tasker.interrupt(f"stopped from the terminal ({how}); the task stays active",
+                             next_steps=True)
             return
         raise KeyboardInterrupt
 

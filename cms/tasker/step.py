@@ -356,6 +356,9 @@ class StepRunner:
         # why the last step in this process was rolled back and its task given back, for
         # whoever runs it to say ("" = it was not): the database's passing trouble (TRANSIENT)
         self.given_back = ""
+        # why every step this process starts stops at its first save ("" = none do): see
+        # Tasker.interrupt(next_steps=True)
+        self.interrupt_next = ""
         self.batches = threading.local()     # each thread's open batch
         self.rolled_back: list[Claim] = []   # claims of steps a batch's rollback undid
 
@@ -466,6 +469,8 @@ class StepRunner:
         if step.debug:
             step.log("message", f"step started by {claim.invoker} on {claim.runner}")
         self.steps[task_id] = step
+        if self.interrupt_next:        # after registering: an interrupt between finds the step
+            step.interrupted = self.interrupt_next
         self.site.notices.listen(step.on_notice)
         self.heartbeat.add(step)
         error: BaseException | None = None

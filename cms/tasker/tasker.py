@@ -509,8 +509,15 @@ class Tasker(Module, Hookable):
         See Progress.allowed_to_execute."""
         return self.progress.allowed_to_execute
 
-    def interrupt(self, reason: str = "the runner is shutting down") -> None:
-        """Ask every step running in this process to stop at its next save (signal-safe)."""
+    def interrupt(self, reason: str = "the runner is shutting down", *,
+                  next_steps: bool = False) -> None:
+        """Ask every step running in this process to stop at its next save (signal-safe).
+
+        `next_steps`: every step this process starts from now on too, at its first save: for
+        a command that runs steps one after another and stops (`tasks run`), whose Ctrl-C
+        may land while it claims the next step; that step then ran its whole time box."""
+        if next_steps:
+            self.runner.interrupt_next = reason
         self.progress.interrupt(reason)
 
     # -- logs and status (TaskLog, TaskStatuses) ---------------------------------------------
