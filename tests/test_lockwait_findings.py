@@ -156,3 +156,37 @@ def test_ctrl_c_during_the_claim_of_tasks_run_stops_the_step_at_its_first_save(t
     progress = row(tasker, task)[2]
     assert progress < 20, (progress, out)            # stopped at its first save, not at 100%
     assert "stays active" in out
+
+
+def test_a_worker_step_the_write_lock_cut_off_is_no_failed_step(tasker, worker_env):
+    """A worker's step whose save waited out the lock timeout is the database's passing
+    trouble, not the task's: the task stays active, no attempt counted. The worker counted it
+    a failed step ("1 failed" in its closing line), and when the lock was still held as the
+    step gave its task back, its log said only "the step ended on a database error"."""
+    # a lease that outlasts the waits (the default 30 s; a lease that runs out meanwhile is
+    # reaped as a dead runner's once the lock comes free, which no heartbeat can prevent)
+    tasker.site.modules.save_config("Tasker", lease_seconds=60)
+    page = tasker.site.pages.add("counter", 1, title="Import")
+    task = add_task(tasker, "import_rows", "Import", {"total": 200, "every": 5, "delay": 0.05},
+                    page=page)
+    worker = subprocess.Popen([PYTHON, "run.py", "worker", "--until-idle", "--poll", "0.2",
+                               "--step-time", "60"], cwd=ROOT, env=worker_env,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    holder = None
+    try:
+        assert wait_for(lambda: row(tasker, task)[2] >= 20, 30)
+        holder = hold_lock(tasker, worker_env, 22)   # past the step's wait and its release's
+        out, err = worker.communicate(timeout=90)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+        if holder is not None:
+            holder.kill()
+            holder.wait()
+    assert worker.returncode == 0, (out, err)
+    closing = out.strip().splitlines()[-1]
+    assert "failed" not in closing and "1 step(s) cut off" in closing, out
+    assert tasker.get_state(task) == TaskState.FINISHED
+    assert row(tasker, task)[3] == 0                          # no attempt counted
+    log = "\n".join(tasker.get_log(task))
+    assert "write lock" in log and "another process" in log, log
