@@ -283,7 +283,9 @@ class Executor:
                   file=sys.stderr, flush=True)
             cut = True
         finally:
-            cut = cut or tasker.runner.outage          # the step ended on a lost connection itself
+            # the step ended on a lost connection itself, or on SQLite's write lock held by
+            # another process past the lock timeout (given back: the task did nothing wrong)
+            cut = cut or tasker.runner.outage or bool(tasker.runner.given_back)
             self.steps += 1
             # not failed: a task deleted meanwhile, or one whose step never began
             failed = not ok and not cut and not tasker.runner.gone and not tasker.runner.not_run
@@ -291,7 +293,12 @@ class Executor:
             self.cut += cut
             if slot is not None:
                 slot.end(failed, cut=cut)
-        if not ok and not self._release(tasker, claim):
+        given_back = tasker.runner.given_back
+        # a no-op when the step gave its task back itself; not when the lock it waited for
+        # was still held then
+        note = (f"{given_back}; the step was rolled back to its last save and the task stays "
+                "active") if given_back else None
+        if not ok and not self._release(tasker, claim, note=note):
             self.pending.append(claim)
         if not config.quiet and not tasker.runner.not_run:   # its warning said why, not a step line
             self._report(tasker, claim.task_id, time.monotonic() - started)
