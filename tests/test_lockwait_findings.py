@@ -14,7 +14,7 @@ import time
 
 import pytest
 from conftest import ENGINE, PYTHON
-from tasker_support import prepare_counter_site
+from tasker_support import prepare_counter_site, wait_for
 from test_runners import ROOT, add_task, cms, row
 
 from cms.db.sqlite import LockWaiters
@@ -55,15 +55,6 @@ def hold_lock(tasker, env, seconds: float) -> subprocess.Popen:
     return holder
 
 
-def wait_for(condition, timeout=30.0, every=0.02):
-    deadline = time.monotonic() + timeout
-    while not condition():
-        if time.monotonic() > deadline:
-            return False
-        time.sleep(every)
-    return True
-
-
 def test_cron_ends_by_its_time_limit_while_another_process_holds_the_write_lock(tasker, worker_env):
     """`cron --time-limit 3` ran 10.6 s: its claim waited SQLite's whole lock timeout (10 s)
     past the run's end, and the run said only "time is up". A crontab line every minute with
@@ -78,7 +69,8 @@ def test_cron_ends_by_its_time_limit_while_another_process_holds_the_write_lock(
         holder.kill()
         holder.wait()
     assert done.returncode == 0, done.stderr
-    assert took < 3 + 2.5, (took, done.stdout, done.stderr)     # the boots take about a second
+    # the lock's 10 s wait ran it to 10.5 s; the boots take a second, more on a busy machine
+    assert took < 3 + 5, (took, done.stdout, done.stderr)
     assert "write lock" in done.stderr and "another process" in done.stderr, done.stderr
     assert row(tasker, task)[:3] == (TaskState.ACTIVE, 0, 0)      # untouched, not claimed
 
