@@ -47,7 +47,7 @@ def check_site(site: Site, repair: bool = False) -> list[Problem]:
                                         f"field {field.name!r} has no table {field.table}"))
             continue
         if views is None:         # a Kept field reads through its module's view
-            views = {view.name for view in db.pw.get_views()}
+            views = db.view_names()
         if field.table not in views:
             problems.append(Problem("field", 0, f"field {field.name!r} ({field.type.name}) has "
                                                 f"no view {field.table}: reinstall its module"))

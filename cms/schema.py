@@ -163,7 +163,7 @@ def refold(site: Site) -> None:
     site.fields.load()
     # A module's view stands in for some fields' tables (Tasker's runtime fields, typed plain
     # Text before Tasker 1.2): it folds by itself and cannot be written.
-    views = {view.name for view in db.pw.get_views()}
+    views = db.view_names()
     for field in site.fields:
         if not field.type.folded or field.table in views:
             continue

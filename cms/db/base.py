@@ -457,6 +457,10 @@ class Database:
     def table_exists(self, name: str) -> bool:
         return name in self.pw.get_tables()
 
+    def view_names(self) -> set[str]:
+        """The names of the database's views (a module's view stands in for a field's table)."""
+        return {view.name for view in self.pw.get_views()}
+
     def create_index(self, table: str, columns: str, unique: bool = False, name: str = "") -> None:
         plain = columns.replace(",", "_").replace(" ", "").replace("(", "").replace(")", "")
         name = name or f"{table}_{plain}"
