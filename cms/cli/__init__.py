@@ -97,10 +97,15 @@ def existing_site(args: argparse.Namespace) -> tuple[str, str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        parser = build_parser()         # imports every command's module: a moment Ctrl-C hits
-    except KeyboardInterrupt:
+        return dispatch(argv)
+    except KeyboardInterrupt:     # from the start on: building the parser imports every command
         print("cms: interrupted", file=sys.stderr)
         return 130
+
+
+def dispatch(argv: Sequence[str] | None) -> int:
+    """The command `argv` names, run, as its exit status (Ctrl-C is main's)."""
+    parser = build_parser()
     args = parser.parse_args(argv)
     log_to_stderr(args.verbose)
     func: Callable[[argparse.Namespace], int] | None = getattr(args, "func", None)
@@ -118,9 +123,6 @@ def main(argv: Sequence[str] | None = None) -> int:
     except CmsError as exc:
         print(f"cms: error: {exc}", file=sys.stderr)
         return 1
-    except KeyboardInterrupt:
-        print("cms: interrupted", file=sys.stderr)
-        return 130
     except BrokenPipeError:
         # The reader went away (`tasks show 5 | head`): nothing is wrong with the command.
         # Python would report it again when it flushes stdout at exit, so stdout goes nowhere.
