@@ -89,6 +89,27 @@ def spawn_step(env, task_id: int, timeout: float = 0,
                             stderr=subprocess.PIPE, text=True)
 
 
+def stubborn_under_cron(site, env, folder: Path):
+    """(task, cron process): a Counter task whose step runs until it is stopped, active and
+    running in a real `run.py cron` process, returned once its step has begun. The caller
+    stops the process (two SIGTERMs stop the stubborn step at once) and kills it if need be."""
+    tasker = site.modules.get("Tasker")
+    page = site.pages.add("counter", 1, "c", title="C")
+    started = Path(folder) / "started"
+    task = tasker.create_task("Counter", "stubborn", page, "Stubborn",
+                              {"seconds": 600, "started": str(started)})
+    tasker.activate_task(task)
+    cron = subprocess.Popen([sys.executable, str(ROOT / "run.py"), "cron", "--time-limit", "50"],
+                            env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(started.exists, 30)
+    except BaseException:
+        cron.kill()
+        cron.wait()
+        raise
+    return task, cron
+
+
 def wait_for(condition, seconds: float = 20.0, every: float = 0.02):
     """Poll until `condition()` is truthy; return its value (fail after `seconds`)."""
     end = time.monotonic() + seconds

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from conftest import PYTHON, ROOT
-from tasker_support import prepare_counter_site, stored_data, wait_for
+from tasker_support import prepare_counter_site, stored_data, stubborn_under_cron, wait_for
 
 from cms.tasker import TaskState
 
@@ -102,16 +102,8 @@ def test_tasks_run_of_a_task_another_runner_holds_is_one_error_line(run_env, cou
     """`tasks run ID` while cron or a worker runs that task printed Tasker's warning "task N
     was not run: task N is already running (runner ...)" and then the same reason again as the
     command's error line: two lines for one error. The error line says it once."""
-    tasker = counter_site.modules.get("Tasker")
-    page = counter_site.pages.add("counter", 1, "c", title="C")
-    started = tmp_path / "started"
-    task = tasker.create_task("Counter", "stubborn", page, "Stubborn",
-                              {"seconds": 600, "started": str(started)})
-    tasker.activate_task(task)
-    cron = subprocess.Popen([PYTHON, str(ROOT / "run.py"), "cron", "--time-limit", "50"],
-                            env=run_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    task, cron = stubborn_under_cron(counter_site, run_env, tmp_path)
     try:
-        wait_for(started.exists, 30)
         result = run(run_env, "tasks", "run", task.id)
     finally:
         cron.send_signal(signal.SIGTERM)

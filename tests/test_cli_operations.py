@@ -148,17 +148,10 @@ def test_cron_stopped_by_signals_does_not_say_no_task_is_ready(run_env, counter_
     import signal
     import time
 
-    from tasker_support import wait_for
+    from tasker_support import stubborn_under_cron
     tasker = counter_site.modules.get("Tasker")
-    page = counter_site.pages.add("counter", 1, "c", title="C")
-    started = tmp_path / "started"
-    task = tasker.create_task("Counter", "stubborn", page, "Stubborn",
-                              {"seconds": 600, "started": str(started)})
-    tasker.activate_task(task)
-    cron = subprocess.Popen([PYTHON, str(ROOT / "run.py"), "cron", "--time-limit", "50"],
-                            env=run_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    task, cron = stubborn_under_cron(counter_site, run_env, tmp_path)
     try:
-        wait_for(started.exists, 30)
         cron.send_signal(signal.SIGTERM)
         time.sleep(0.5)
         cron.send_signal(signal.SIGTERM)
