@@ -682,11 +682,13 @@ def last_word_once(found: tuple[str, ...], written: str) -> tuple[str, ...]:
 
 
 TAG = re.compile("<[^>]*>")
-# A phrase (`^=`, `$=`, a `*=` of several words) becomes a regular expression, which
-# PostgreSQL compiles in time growing as the square of its length (16,000 characters: 1 s;
-# 50,000: 20 s before it says "too complex"). ProcessWire cuts such a value to under 500
-# characters; a longer phrase than this is refused on every engine alike.
-PHRASE_MAX_LENGTH = 2_000
+# `*=`, `^=` and `$=` match a phrase, and the word operators each word as written (its
+# parts between spaces), by regular expressions, which PostgreSQL compiles in time growing as
+# the square of their length (16,000 characters: 1 s; 50,000: 20 s before it says "too
+# complex"). ProcessWire cuts such a value to under 500 characters; a longer phrase or word
+# than this is refused on every engine alike (many words are not: each is its own expression).
+PHRASE_OPERATORS = frozenset(("*=", "^=", "$="))
+MATCH_MAX_LENGTH = 2_000
 INDEX_MIN_LENGTH = 3     # InnoDB's innodb_ft_min_token_size: shorter words are not indexed
 # InnoDB's default stopwords (INFORMATION_SCHEMA.INNODB_FT_DEFAULT_STOPWORD): not indexed either
 INNODB_STOPWORDS = frozenset("a about an are as at be by com de en for from how i in is it la of on or "
@@ -1918,6 +1920,12 @@ class Planner:
                 continue
             if isinstance(target, PathColumn) and op == "=" and text:
                 text = trimmed_path(text)
+            if op in PHRASE_OPERATORS and len(text) > MATCH_MAX_LENGTH or (
+                    op in WORD_OPERATORS and max(map(len, text.split()), default=0) > MATCH_MAX_LENGTH):
+                # the selector itself is left out of the message: it is that long
+                raise SelectorError("a value is too long for a text match", position=value.position,
+                                    hint=f"{op} takes a {'word' if op in WORD_OPERATORS else 'phrase'} "
+                                         f"of at most {MATCH_MAX_LENGTH:,} characters")
             if op in WORD_OPERATORS:
                 any_word, match = WORD_OPERATORS[op]
                 found = value_words(text)
@@ -1941,11 +1949,6 @@ class Planner:
                 # accents; a *= of one word by its fulltext index alone, which does not,
                 # unless the word is too short for the index (under three characters)
                 regex = op != "*=" or len(found) > 1 or (len(found) == 1 and len(found[0]) < 3)
-                if regex and len(text) > PHRASE_MAX_LENGTH:
-                    # the selector itself is left out of the message: it is that long
-                    raise SelectorError("a value is too long for a text match", position=value.position,
-                                        hint=f"{op} matches a phrase of at most {PHRASE_MAX_LENGTH:,} "
-                                             "characters")
                 accents = value.text.strip() if isinstance(target, FieldColumn) and folded and regex else ""
                 out.append(Phrase(text, {"*=": "word", "^=": "start", "$=": "end"}[op],
                                   self.lead_junk(target), accents))
