@@ -201,14 +201,14 @@ def test_a_selector_that_takes_too_long_is_stopped_and_says_so(site, superuser, 
     from cms.web import admin_find
     monkeypatch.setattr(admin_find, "FIND_SECONDS", 0.05)
     with site.transaction():
-        for i in range(3000):
+        for i in range(1000):          # the OR list below reads them for 0.2 s or more
             site.pages.add("basic-page", 1, f"p{i}", title=f"page number {i} of many")
     slow = "title%=" + "|".join(f"zz{i}" for i in range(2000))
     answer = find(superuser, selector=slow)
     assert answer.status == 400 and "took more than 0.05 s and was stopped" in answer.text
     quick = find(superuser, selector="title%=number 12")
     assert quick.status == 200 and "page number 12 of many" in quick.text
-    assert site.db.scalar("SELECT COUNT(*) FROM pages") > 3000        # the site still answers
+    assert site.db.scalar("SELECT COUNT(*) FROM pages") > 1000        # the site still answers
 
 
 def test_a_sort_by_a_parents_or_referenced_pages_field_reads_only_pages_the_user_may_view(

@@ -58,7 +58,7 @@ def test_a_step_waiting_for_a_row_lock_held_for_long_frees_the_worker(tasker, wo
     (tmp_path / "sitecustomize.py").write_text(SHORT_LOCK_WAIT)
     env = dict(worker_env, PYTHONPATH=f"{tmp_path}{os.pathsep}{worker_env['PYTHONPATH']}")
     target = site.pages.add("counter", 1, title="Import")
-    held = add_task(tasker, "import_rows", "Import", {"total": 400, "delay": 0.02, "every": 5},
+    held = add_task(tasker, "import_rows", "Import", {"total": 150, "delay": 0.02, "every": 5},
                     page=target)
     worker = start(env, tmp_path, "worker", "--processes", "1", "--step-time", "1.5",
                    "--grace", "1", "--poll", "0.2")

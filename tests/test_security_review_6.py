@@ -93,7 +93,7 @@ def test_long_selectors_typed_in_find_are_not_kept_by_the_server(site, admin_ser
     try:
         before = tracemalloc.get_traced_memory()[0]
         # found (each of its own length: its own SQL), then refused
-        for attempt, count in enumerate((*range(8_000, 8_008), 12_000, 12_000)):
+        for attempt, count in enumerate((8_000, 8_001, 8_002, 12_000, 12_000)):
             values = "|".join(f"word{i % 10}" for i in range(count))
             answer = editor.get(f"/admin/find/?selector={quote(f'title={values}, name=n{attempt}')}")
             assert answer.status == (200 if count < 10_000 else 400), answer
@@ -103,4 +103,4 @@ def test_long_selectors_typed_in_find_are_not_kept_by_the_server(site, admin_ser
     finally:
         tracemalloc.stop()
         editor.close()
-    assert kept < 5_000_000, f"the server kept {kept:,} bytes for ten selectors"
+    assert kept < 5_000_000, f"the server kept {kept:,} bytes for five selectors"
