@@ -11,6 +11,10 @@
 Superusers only. The routes call `site.users` (add, set_password, delete, add_role,
 add_permission); a user's roles and a role's permissions are their page fields, saved
 through the page API. Every user keeps the guest role, as in ProcessWire.
+
+A user's or a role's form saved after another save of it (another tab) keeps that save's
+changes to the inputs it left alone (each box of roles or permissions one input), and refuses
+an email changed in both (`form_merge`); a new password typed is always set.
 """
 from __future__ import annotations
 
@@ -23,6 +27,7 @@ from ..access import VIEW
 from ..errors import CmsError, ValidationError
 from ..users import USERS_PATH, User, with_view_permission
 from .app import SUPERUSER
+from .form_merge import boxes, digests, kept_notice, merge_inputs, not_found, refused_status, ticked
 from .forms import names_list, place_error, selector_quoted
 
 if TYPE_CHECKING:
@@ -101,9 +106,16 @@ def register(web: Web) -> None:
     def edit_user(ctx: Context, user_id: int) -> str:
         ctx.check_csrf()
         user = get_user(ctx, user_id)
-        values = {"name": user.name, "email": ctx.form("email").strip(),
-                  "roles": names_list(ctx.request.forms, "roles")}
-        errors: dict[str, str] = {}
+        form = ctx.request.forms
+        merged = merge_inputs(form, user_inputs(ctx, user.get("email") or "", user.role_names()),
+                              user_inputs(ctx, ctx.form("email").strip(), names_list(form, "roles")),
+                              {"email": "Email", "roles": "Roles"})
+        values = {"name": user.name, "email": merged.values["email"],
+                  "roles": ticked("roles", merged.values)}
+        errors = merged.errors
+        if errors:
+            bottle.response.status = refused_status(errors)
+            return render_user(ctx, user, values, errors)
         if user.id == ctx.user_id and user.is_superuser() and "superuser" not in values["roles"]:
             # the browser would be logged out of every screen it came from; another
             # superuser can do it, knowingly
@@ -122,6 +134,8 @@ def register(web: Web) -> None:
             place_error(exc, USER_INPUTS, errors)
         else:
             ctx.notice("message", f"Saved the user {user.name}")
+            if merged.kept:
+                ctx.notice("warning", kept_notice(merged.kept))
             ctx.redirect("/admin/access/users/")
         bottle.response.status = 400
         return render_user(ctx, get_user(ctx, user_id), values, errors)
@@ -171,16 +185,19 @@ def register(web: Web) -> None:
     @app.get("/admin/access/roles/<role_id:int>/edit", permission=SUPERUSER)
     def edit_role_form(ctx: Context, role_id: int) -> str:
         role = get_role(ctx, role_id)
-        return ctx.render("access_role_edit.html", role=role, errors={}, current="roles",
-                          chosen=[p.name for p in role.get("permissions")],
-                          permissions=permission_options(ctx))
+        return render_role(ctx, role, [p.name for p in role.get("permissions")], {})
 
     @app.post("/admin/access/roles/<role_id:int>/edit", permission=SUPERUSER)
     def edit_role(ctx: Context, role_id: int) -> str:
         ctx.check_csrf()
         role = get_role(ctx, role_id)
-        chosen = names_list(ctx.request.forms, "permissions")
-        errors: dict[str, str] = {}
+        offered = [name for name, _ in permission_options(ctx)]
+        merged = merge_inputs(ctx.request.forms,
+                              boxes("permissions", offered, [p.name for p in role.get("permissions")]),
+                              boxes("permissions", offered, names_list(ctx.request.forms, "permissions")),
+                              {"permissions": "Permissions"})
+        chosen = ticked("permissions", merged.values)      # boxes only: no conflict, each is
+        errors: dict[str, str] = {}                          # on or off
         known = {p.name: p for p in ctx.site.users.permissions()}
         unknown = [name for name in chosen if name not in known]
         if unknown:
@@ -193,10 +210,11 @@ def register(web: Web) -> None:
                 place_error(exc, ROLE_INPUTS, errors)
             else:
                 ctx.notice("message", f"Saved the role {role.name}")
+                if merged.kept:
+                    ctx.notice("warning", kept_notice(merged.kept))
                 ctx.redirect("/admin/access/roles/")
         bottle.response.status = 400
-        return ctx.render("access_role_edit.html", role=role, errors=errors, current="roles",
-                          chosen=chosen, permissions=permission_options(ctx))
+        return render_role(ctx, role, chosen, errors)
 
     @app.post("/admin/access/roles/<role_id:int>/delete", permission=SUPERUSER)
     def delete_role(ctx: Context, role_id: int) -> None:
@@ -240,11 +258,6 @@ def register(web: Web) -> None:
         return render_permissions(ctx, values, errors)
 
 
-def not_found(ctx: Context, what: str) -> bottle.HTTPResponse:
-    return bottle.HTTPResponse(ctx.render("error.html", status=404, message=f"there is no {what}"),
-                               status=404)
-
-
 def get_user(ctx: Context, user_id: int) -> Any:
     user = ctx.site.users.get(user_id)
     if not user:
@@ -275,10 +288,29 @@ def permission_options(ctx: Context) -> list[tuple[str, str]]:
              else p.name) for p in ctx.site.users.permissions() if p.name != VIEW]
 
 
+def user_inputs(ctx: Context, email: str, roles: list[str]) -> dict[str, Any]:
+    """A user's form as inputs to merge (`form_merge`): the email, a box per role."""
+    offered = [r.name for r in ctx.site.users.roles() if r.name != "guest"]
+    return {"email": email, **boxes("roles", offered, roles)}
+
+
 def render_user(ctx: Context, user: Any, values: dict[str, Any], errors: dict[str, str]) -> str:
+    """The add form, or `user`'s form with the digests of the user as stored now."""
     roles = [(r.name, r.name) for r in ctx.site.users.roles() if r.name != "guest"]
+    stored = ctx.site.users.get(user.id) if user else None
+    was = digests(user_inputs(ctx, stored.get("email") or "", stored.role_names())) if stored else {}
     return ctx.render("access_user_edit.html", edited=user, values=values, errors=errors,
-                      roles=roles, current="users")
+                      roles=roles, current="users", was=was)
+
+
+def render_role(ctx: Context, role: Page, chosen: list[str], errors: dict[str, str]) -> str:
+    """A role's form, with the digests of its permissions as stored now."""
+    permissions = permission_options(ctx)
+    stored = ctx.site.users.role(role.name)
+    was = digests(boxes("permissions", [name for name, _ in permissions],
+                        [p.name for p in stored.get("permissions")])) if stored else {}
+    return ctx.render("access_role_edit.html", role=role, errors=errors, current="roles",
+                      chosen=chosen, permissions=permissions, was=was)
 
 
 def render_roles(ctx: Context, values: dict[str, Any], errors: dict[str, str]) -> str:

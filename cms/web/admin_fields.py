@@ -7,6 +7,9 @@
   maxlength ...). A refused value shows its message beside the input; nothing is stored.
 - POST `/admin/setup/fields/<name>/delete`: refused while a template uses the field.
 
+A save from a form opened before another save of the field (another tab) keeps that save's
+changes to the inputs it left alone, and refuses one it changed too (`form_merge`).
+
 Superusers only, as ProcessWire's Setup. The routes call `site.fields`; the checks live there.
 """
 from __future__ import annotations
@@ -18,6 +21,7 @@ import bottle
 from ..errors import CmsError, ValidationError
 from ..fieldtypes import FIELDTYPES
 from .app import SUPERUSER
+from .form_merge import digests, kept_notice, merge_inputs, not_found, refused_status
 from .forms import checked, place_error
 
 if TYPE_CHECKING:
@@ -27,6 +31,7 @@ if TYPE_CHECKING:
 # Which input a refused rule belongs to (settings are "setting_<name>").
 FIELD_INPUTS = {"name": "name", "reserved": "name", "exists": "name", "fieldtype": "type",
                 "type": "type", "label": "label"}
+FIELD_LABELS = {"type": "Type", "label": "Label", "description": "Description", "required": "Required"}
 HIDDEN_TYPES = {"Password"}        # kept by the users' own screens
 
 
@@ -92,25 +97,30 @@ def register(web: Web) -> None:
     def edit(ctx: Context, name: str) -> str:
         ctx.check_csrf()
         field = get_field(ctx, name)
-        values, settings = read_form(ctx)
+        merged = merge_inputs(ctx.request.forms, stored_inputs(field), form_inputs(ctx),
+                              {**FIELD_LABELS, **{f"setting_{key}": key for key, *_ in setting_inputs()}})
+        values, settings = values_of(merged.values)
         values["name"] = field.name
-        errors: dict[str, str] = {}
+        errors = merged.errors          # inputs changed here and in another tab: none is saved
         try:
-            check_page_template(ctx, field.name, settings)
-            ctx.site.fields.update(field.name, type=values["type"], label=values["label"],
-                                   description=values["description"],
-                                   required=values["required"], **settings)
+            if not errors:
+                check_page_template(ctx, field.name, settings)
+                ctx.site.fields.update(field.name, type=values["type"], label=values["label"],
+                                       description=values["description"],
+                                       required=values["required"], **settings)
         except CmsError as exc:
             place_error(exc, inputs_for_errors(values["type"]), errors)
-        else:
+        if not errors:
             ctx.notice("message", f"Saved the field {field.name}")
+            if merged.kept:
+                ctx.notice("warning", kept_notice(merged.kept))
             outside = values_outside_limits(ctx, ctx.site.fields[field.name])
             if outside:
                 ctx.notice("warning", f"{outside} page(s) hold a {field.name} outside the new "
                                       "limits: they keep it, and a save of each is refused until "
                                       "it is changed (Find: the field's column shows them)")
             ctx.redirect(f"/admin/setup/fields/{field.name}/edit")
-        bottle.response.status = 400
+        bottle.response.status = refused_status(errors)
         return render_form(ctx, field, values, settings, errors)
 
     @app.post("/admin/setup/fields/<name>/delete", permission=SUPERUSER)
@@ -131,28 +141,54 @@ def register(web: Web) -> None:
 def get_field(ctx: Context, name: str) -> Field:
     field = ctx.site.fields.get(name)
     if field is None:
-        raise bottle.HTTPResponse(ctx.render("error.html", status=404,
-                                             message=f"there is no field {name!r}"), status=404)
+        raise not_found(ctx, f"field {name!r}")
     return field
 
 
-def read_form(ctx: Context) -> tuple[dict[str, Any], dict[str, Any]]:
+def form_inputs(ctx: Context) -> dict[str, Any]:
+    """What the form sends, by input (its name aside, which only the add form has): type,
+    label, description, required and every type setting's (`setting_<key>`: a box's True or
+    False, else its text)."""
+    form = ctx.request.forms
+    inputs = {"type": ctx.form("type").strip(),
+              "label": ctx.form("label"), "description": ctx.form("description"),
+              "required": checked(form, "required")}
+    for key, kind, _ in setting_inputs():
+        inputs[f"setting_{key}"] = (checked(form, f"setting_{key}") if kind == "checkbox"
+                                    else ctx.form(f"setting_{key}").strip())
+    return inputs
+
+
+def stored_inputs(field: Field) -> dict[str, Any]:
+    """The field as its edit form's inputs show it (`form_inputs`), to merge a save with."""
+    inputs = {"type": field.type.name, "label": field.label, "description": field.description,
+              "required": field.required}
+    for key, kind, _ in setting_inputs():
+        value = field.settings.get(key)
+        inputs[f"setting_{key}"] = (bool(value) if kind == "checkbox"
+                                    else "" if value is None else str(value))
+    return inputs
+
+
+def values_of(inputs: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
     """The form's values, and the settings of the chosen type that were filled in (an empty
     input keeps a setting's default, except min and max, where empty means no limit)."""
-    form = ctx.request.forms
-    type_name = ctx.form("type").strip()
-    values = {"name": ctx.form("name").strip(), "type": type_name, "label": ctx.form("label"),
-              "description": ctx.form("description"), "required": checked(form, "required")}
+    values = {key: inputs.get(key, "") for key in ("name", "type", "label", "description")}
+    values["required"] = bool(inputs.get("required"))
     settings: dict[str, Any] = {}
-    fieldtype = FIELDTYPES.get(type_name)
+    fieldtype = FIELDTYPES.get(values["type"])
     for key, default in (fieldtype.settings.items() if fieldtype else ()):
+        raw = inputs.get(f"setting_{key}", "")
         if isinstance(default, bool):
-            settings[key] = checked(form, f"setting_{key}")
-            continue
-        raw = ctx.form(f"setting_{key}").strip()
-        if raw or default is None:
+            settings[key] = bool(raw)
+        elif raw or default is None:
             settings[key] = raw
     return values, settings
+
+
+def read_form(ctx: Context) -> tuple[dict[str, Any], dict[str, Any]]:
+    """The add form's values and the chosen type's settings (`values_of`)."""
+    return values_of({"name": ctx.form("name").strip(), **form_inputs(ctx)})
 
 
 def values_outside_limits(ctx: Context, field: Field) -> int:
@@ -196,10 +232,13 @@ def setting_inputs() -> list[tuple[str, str, list[str]]]:
 
 def render_form(ctx: Context, field: Field | None, values: dict[str, Any],
                 settings: dict[str, Any], errors: dict[str, str]) -> str:
+    """The add form, or `field`'s form with the digests of what it holds as stored now (a save
+    merges with what was saved since, `form_merge`)."""
     types = [(name, name) for name in sorted(FIELDTYPES) if offered(name)
              or (field is not None and field.type.name == name)]
     used_by = ctx.site.fields.templates_using(field.name) if field else []
     refused = ctx.site.fields.delete_refused(field.name) if field else None
     return ctx.render("setup_field_edit.html", field=field, values=values, settings=settings,
                       errors=errors, types=types, setting_inputs=setting_inputs(),
-                      used_by=used_by, delete_refused=refused and str(refused))
+                      used_by=used_by, delete_refused=refused and str(refused),
+                      was=digests(stored_inputs(field)) if field else {})

@@ -6,7 +6,9 @@
   the reason, and installed modules that can no longer be found are listed too.
 - POST `/admin/modules/<name>/install` and `/uninstall` (confirmed in the browser).
 - `/admin/modules/<name>/settings`: a form built from the module's `config_defaults`; the
-  module's `check_config` refuses a bad value (shown beside it) and nothing is saved.
+  module's `check_config` refuses a bad value (shown beside it) and nothing is saved. Saved
+  after another save of them (another tab), the form keeps that save's changes to the
+  settings it left alone and refuses one it changed too (`form_merge`).
 
 Superusers only, as in ProcessWire. The routes call `site.modules`.
 """
@@ -19,6 +21,7 @@ import bottle
 
 from ..errors import CmsError
 from .app import SUPERUSER
+from .form_merge import digests, kept_notice, merge_inputs, refused_status
 from .forms import checked, place_error
 
 log = logging.getLogger("cms.web")
@@ -105,7 +108,8 @@ def register(web: Web) -> None:
         stored = ctx.site.modules.get_config(name) if ctx.site.modules.is_installed(name) else {}
         return ctx.render("module_settings.html", name=name, info=cls.info,
                           settings=settings_of(cls, {**cls.config_defaults, **stored}),
-                          installed=ctx.site.modules.is_installed(name), errors={})
+                          installed=ctx.site.modules.is_installed(name), errors={},
+                          was=digests(shown_settings(cls, stored)) if stored else {})
 
     @app.post("/admin/modules/<name>/settings", permission=SUPERUSER)
     def save_settings(ctx: Context, name: str) -> str:
@@ -113,9 +117,15 @@ def register(web: Web) -> None:
         cls = get_class(ctx, name)
         submitted = read_settings(ctx, cls)
         errors: dict[str, str] = {}
-        if not ctx.site.modules.is_installed(name):
+        kept: list[str] = []
+        installed = ctx.site.modules.is_installed(name)
+        if not installed:
             errors["_"] = f"the module {name} is not installed: install it first"
-        else:
+        else:         # a setting changed here and in another tab since the form was opened: refused
+            submitted, kept, errors = merge_inputs(
+                ctx.request.forms, shown_settings(cls, ctx.site.modules.get_config(name)), submitted,
+                {s.key: s.label for s in settings_of(cls, {})})
+        if not errors:
             try:
                 ctx.site.modules.save_config(name, **submitted)
             except CmsError as exc:
@@ -129,10 +139,13 @@ def register(web: Web) -> None:
                             place_error(each, inputs, errors)
             else:
                 ctx.notice("message", f"Saved the settings of {name}")
+                if kept:
+                    ctx.notice("warning", kept_notice(kept))
                 ctx.redirect(f"/admin/modules/{name}/settings")
-        bottle.response.status = 400
+        bottle.response.status = refused_status(errors)
+        was = digests(shown_settings(cls, ctx.site.modules.get_config(name))) if installed else {}
         return ctx.render("module_settings.html", name=name, info=cls.info,
-                          settings=settings_of(cls, submitted), installed=True, errors=errors)
+                          settings=settings_of(cls, submitted), installed=True, errors=errors, was=was)
 
 
 def get_class(ctx: Context, name: str) -> Any:
@@ -179,6 +192,14 @@ def settings_of(cls: Any, values: dict[str, Any]) -> list[Setting]:
         result.append(Setting(key, kind, values.get(key, default), default, label,
                               f"{key}, default {shown}{bounds}"))
     return result
+
+
+def shown_settings(cls: Any, stored: dict[str, Any]) -> dict[str, Any]:
+    """Settings as stored, as the form's inputs show them (`read_settings` reads them back):
+    a switch "1" or "0", any other value its text."""
+    values = {**cls.config_defaults, **stored}
+    return {key: ("0" if values[key] in (0, "0", False, "", None) else "1") if is_switch(cls, key)
+            else "" if values[key] is None else str(values[key]) for key in cls.config_defaults}
 
 
 def read_settings(ctx: Context, cls: Any) -> dict[str, Any]:

@@ -21,7 +21,6 @@
 """
 from __future__ import annotations
 
-import hashlib
 from datetime import datetime, timezone
 from typing import TYPE_CHECKING, Any, NamedTuple
 
@@ -34,6 +33,7 @@ from ..selectors.plan import name_value
 from ..tasker.install import TEMPLATE as TASK_TEMPLATE
 from .answers import HttpError, json_response
 from .app import MAX_FORM_FIELDS, SUPERUSER
+from .form_merge import CHANGED_ELSEWHERE, digest, kept_notice, merge, not_found, refused_status, was_shown
 from .forms import names_list, page_ids_text, selector_quoted, without_field_name
 
 if TYPE_CHECKING:
@@ -84,8 +84,7 @@ class Input(NamedTuple):
 def get_page(ctx: Context, page_id: int) -> Page:
     page = ctx.site.pages.get(page_id)
     if not page:
-        raise bottle.HTTPResponse(ctx.render("error.html", status=404,
-                                             message=f"there is no page {page_id}"), status=404)
+        raise not_found(ctx, f"page {page_id}")
     return page
 
 
@@ -340,16 +339,14 @@ def register(web: Web) -> None:
             else:
                 ctx.notice("message", f"Saved {page.path}")
                 if applied.kept:
-                    ctx.notice("warning", f"Kept {names_said(applied.kept)} as saved elsewhere (in "
-                                          "another tab or by another user) after this form was "
-                                          "opened: you left them as the form showed them")
+                    ctx.notice("warning", kept_notice(applied.kept))
                 typed = applied.name.strip()
                 if page.id != HOME_ID and page.name != typed:
                     ctx.notice("warning", name_change_note(typed, wanted_name, page.name))
                 ctx.redirect(f"/admin/?open={page.id}" if ctx.form(EDITOR + "after") == "exit"
                              else f"/admin/page/{page.id}/edit")
         if not expired:
-            bottle.response.status = 409 if CHANGED_ELSEWHERE in errors.values() else 400
+            bottle.response.status = refused_status(errors)
         return ctx.render("page_edit.html", page=page, inputs=inputs_for(page, applied.values, errors),
                           name=applied.name, status=applied.status, errors=errors,
                           error=error or errors.get("_", ""), people=people(ctx, page), n=shown,
@@ -750,14 +747,6 @@ class Applied(NamedTuple):
 
 STATUS_BOXES = (("hidden", "Hidden", Page.STATUS_HIDDEN),
                 ("unpublished", "Unpublished", Page.STATUS_UNPUBLISHED))
-CHANGED_ELSEWHERE = ("saved elsewhere (in another tab or by another user) after this form was "
-                     "opened, and changed here too: what you typed is kept here, not saved. Save "
-                     "again to put it in place of that, or open the page anew to see it")
-
-
-def digest(value: Any) -> str:
-    """A short digest of a value as an input of the editor shows it."""
-    return hashlib.sha256(str(value).encode("utf-8", "surrogatepass")).hexdigest()[:16]
 
 
 def shown_digests(page: Page) -> dict[str, str]:
@@ -770,17 +759,6 @@ def shown_digests(page: Page) -> dict[str, str]:
     digests["name"] = digest(page.name)
     digests.update((EDITOR + flag, digest(on)) for flag, on in status_flags(page).items())
     return digests
-
-
-def merge(key: str, was: dict[str, str], stored: dict[str, str], mine: str) -> str:
-    """How an input's value (its digest `mine`) joins the page as stored: "apply" it; "keep"
-    the stored value, which another save changed since the form showed `was` while this
-    input was left as it showed; or "conflict", both changed it otherwise. An input of a
-    form that carries no digest of it (a script's) is applied."""
-    shown = was.get(key)
-    if shown is None or stored[key] == shown or mine == stored[key]:
-        return "apply"
-    return "keep" if mine == shown else "conflict"
 
 
 def apply_form(ctx: Context, page: Page) -> Applied:
@@ -798,7 +776,7 @@ def apply_form(ctx: Context, page: Page) -> Applied:
     form = ctx.request.forms
     shown = set(names_list(form, EDITOR + "shown"))
     stored = shown_digests(page)
-    was = dict(item.partition(":")[::2] for item in names_list(form, EDITOR + "was"))
+    was = was_shown(form)
     for field in page.template.fields:
         if field.type.name not in INPUT_KINDS:
             continue      # shown read-only (a module's own fieldtype)
@@ -880,11 +858,6 @@ def people(ctx: Context, page: Page) -> dict[str, str]:
         user = ctx.site.users.get(user_id) if user_id else None
         names[key] = user.name if user else ""
     return names
-
-
-def names_said(names: list[str]) -> str:
-    """Names as a sentence lists them: "Title", "Title and Name", "Title, Name and Hidden"."""
-    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
 
 
 def status_flags(page: Page) -> dict[str, bool]:

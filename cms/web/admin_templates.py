@@ -10,6 +10,10 @@
   inherited). A refused value shows its message beside the input.
 - POST `/admin/setup/templates/<name>/delete`: refused while pages use the template.
 
+A save from a form opened before another save of the template (another tab) keeps that save's
+changes to the inputs it left alone (the list of fields as one, each box of a group as one),
+and refuses one it changed too (`form_merge`).
+
 Superusers only. The routes call `site.templates`; the checks live there.
 """
 from __future__ import annotations
@@ -21,6 +25,7 @@ import bottle
 from ..errors import CmsError
 from .admin_fields import offered
 from .app import SUPERUSER
+from .form_merge import boxes, digests, kept_notice, merge_inputs, not_found, refused_status, ticked
 from .forms import checked, names_list, place_error
 
 if TYPE_CHECKING:
@@ -32,13 +37,20 @@ TEMPLATE_INPUTS = {"name": "name", "template": "name", "exists": "fields",
                    "access": "access", "home": "access", "sortfield": "sortfield",
                    "url_segments": "url_segment_rules"}
 ACCESS_LISTS = ("view_roles", "edit_roles", "create_roles", "add_roles")
+GROUPS = ("parent_templates", "child_templates", *ACCESS_LISTS)
+TEMPLATE_LABELS = {"fields": "Fields", "label": "Label", "no_children": "No children",
+                   "sortfield": "Children sorted by", "parent_templates": "Allowed parent templates",
+                   "child_templates": "Allowed child templates", "url_segments_on": "URL segments",
+                   "url_segment_rules": "Only these URL segments", "page_numbers": "Page numbers",
+                   "use_roles": "Defines access", "view_roles": "View roles",
+                   "edit_roles": "Edit roles", "create_roles": "Create roles", "add_roles": "Add roles"}
 
 
-def submitted_segments(ctx: Context) -> bool | list[str]:
+def segments_of(values: dict[str, Any]) -> bool | list[str]:
     """The URL segments setting from its box and its rules: the rules listed (one a line), else
     whether the box is ticked (any segment)."""
-    rules = [line.strip() for line in ctx.form("url_segment_rules").splitlines() if line.strip()]
-    return rules or checked(ctx.request.forms, "url_segments_on")
+    rules = [line.strip() for line in values["url_segment_rules"].splitlines() if line.strip()]
+    return rules or values["url_segments_on"]
 
 
 def segment_inputs(settings: dict[str, Any]) -> dict[str, Any]:
@@ -85,10 +97,7 @@ def register(web: Web) -> None:
     @app.get("/admin/setup/templates/<name>/edit", permission=SUPERUSER)
     def edit_form(ctx: Context, name: str) -> str:
         template = get_template(ctx, name)
-        return render_form(ctx, template, {"name": template.name, "fields": template.field_names,
-                                           **template.settings, **segment_inputs(template.settings),
-                                           **{f"{key}_roles": names for key, names
-                                              in template.access_roles().items()}}, {})
+        return render_form(ctx, template, shown_values(template), {})
 
     @app.post("/admin/setup/templates/<name>/edit", permission=SUPERUSER)
     def edit(ctx: Context, name: str) -> str:
@@ -96,19 +105,30 @@ def register(web: Web) -> None:
         template = get_template(ctx, name)
         form = ctx.request.forms
         fields, refused = submitted_fields(ctx)
-        settings = {"label": ctx.form("label").strip(), "no_children": checked(form, "no_children"),
-                    "sortfield": ctx.form("sortfield").strip(),
-                    "parent_templates": names_list(form, "parent_templates"),
-                    "child_templates": names_list(form, "child_templates"),
-                    "url_segments": submitted_segments(ctx), "page_numbers": checked(form, "page_numbers")}
-        access = {key: names_list(form, key) for key in ACCESS_LISTS}
-        defines = checked(form, "use_roles")
-        values = {"name": template.name, "fields": fields, **settings, "use_roles": defines, **access,
-                  **segment_inputs(settings)}
-        errors: dict[str, str] = {}
-        if refused:
+        sent = {"fields": fields, "label": ctx.form("label").strip(),
+                "no_children": checked(form, "no_children"), "sortfield": ctx.form("sortfield").strip(),
+                "url_segments_on": checked(form, "url_segments_on"),
+                "url_segment_rules": ctx.form("url_segment_rules"),
+                "page_numbers": checked(form, "page_numbers"), "use_roles": checked(form, "use_roles")}
+        options = group_options(ctx)
+        stored = inputs_of(shown_values(template), options)
+        for group, offered_here in options.items():
+            sent.update(boxes(group, offered_here, names_list(form, group)))
+        merged = merge_inputs(form, stored, sent, TEMPLATE_LABELS)
+        values = {"name": template.name, **merged.values,
+                  **{group: ticked(group, merged.values) for group in GROUPS}}
+        settings = {"label": values["label"], "no_children": values["no_children"],
+                    "sortfield": values["sortfield"], "parent_templates": values["parent_templates"],
+                    "child_templates": values["child_templates"],
+                    "url_segments": segments_of(values), "page_numbers": values["page_numbers"]}
+        fields = values["fields"]
+        access = {key: values[key] for key in ACCESS_LISTS}
+        defines = values["use_roles"]
+        errors = merged.errors
+        if refused and "fields" not in errors:
             errors["fields"] = refused
-            bottle.response.status = 400
+        if errors:
+            bottle.response.status = refused_status(errors)
             return render_form(ctx, template, values, errors)
         if not defines and any(access.values()):
             # ticked roles with the box that makes them count unticked were dropped unsaid
@@ -137,6 +157,8 @@ def register(web: Web) -> None:
             place_error(exc, TEMPLATE_INPUTS, errors)
         else:
             ctx.notice("message", f"Saved the template {template.name}")
+            if merged.kept:
+                ctx.notice("warning", kept_notice(merged.kept))
             ctx.redirect(f"/admin/setup/templates/{template.name}/edit")
         bottle.response.status = 400
         return render_form(ctx, ctx.site.templates[template.name], values, errors)
@@ -197,9 +219,41 @@ def offered_to_add(ctx: Context, field: Any) -> bool:
 def get_template(ctx: Context, name: str) -> Template:
     template = ctx.site.templates.get(name)
     if template is None:
-        raise bottle.HTTPResponse(ctx.render("error.html", status=404,
-                                             message=f"there is no template {name!r}"), status=404)
+        raise not_found(ctx, f"template {name!r}")
     return template
+
+
+def shown_values(template: Template) -> dict[str, Any]:
+    """The template as its form shows it: the fields in order, each setting, the URL segments'
+    box and rules, and the groups' ticked names (lists)."""
+    settings = template.settings
+    return {"name": template.name, "fields": template.field_names,
+            "label": settings.get("label") or "", "no_children": bool(settings.get("no_children")),
+            "sortfield": settings.get("sortfield") or "",
+            "parent_templates": list(settings.get("parent_templates") or []),
+            "child_templates": list(settings.get("child_templates") or []),
+            **segment_inputs(settings), "page_numbers": bool(settings.get("page_numbers")),
+            "use_roles": bool(settings.get("use_roles")),
+            **{key: [] for key in ACCESS_LISTS},      # none ticked while access is inherited
+            **{f"{key}_roles": list(names) for key, names in template.access_roles().items()}}
+
+
+def inputs_of(values: dict[str, Any], options: dict[str, list[str]]) -> dict[str, Any]:
+    """`shown_values` as the form's inputs: each group one box per option (`form_merge.boxes`),
+    those offered and those ticked."""
+    inputs = {key: value for key, value in values.items() if key not in options and key != "name"}
+    for group, offered_here in options.items():
+        inputs.update(boxes(group, offered_here, values[group]))
+    return inputs
+
+
+def group_options(ctx: Context) -> dict[str, list[str]]:
+    """The names each group of boxes offers: templates (allowed parents and children), roles
+    (access)."""
+    templates = sorted(t.name for t in ctx.site.templates)
+    roles = [role.name for role in ctx.site.users.roles()]
+    return {"parent_templates": templates, "child_templates": templates,
+            **{key: roles for key in ACCESS_LISTS}}
 
 
 def render_form(ctx: Context, template: Template | None, values: dict[str, Any],
@@ -215,7 +269,11 @@ def render_form(ctx: Context, template: Template | None, values: dict[str, Any],
     used = ctx.site.templates.pages_using(template.name) if template else 0
     refused = ctx.site.templates.delete_refused(template.name) if template else None
     role_names = [(role.name, role.name) for role in ctx.site.users.roles()]
+    # what the template holds as stored now: a save merges with what was saved since
+    was = digests(inputs_of(shown_values(ctx.site.templates[template.name]), group_options(ctx))) \
+        if template else {}
     return ctx.render("setup_template_edit.html", template=template, values=values,
                       fields=fields, others=others, template_names=template_names,
                       role_names=role_names, pages_using=used, errors=errors,
-                      confirm_remove=confirm_remove, delete_refused=refused and str(refused))
+                      confirm_remove=confirm_remove, delete_refused=refused and str(refused),
+                      was=was)
