@@ -127,7 +127,8 @@ def test_template_boxes_ticked_in_two_tabs_both_stay(site, superuser):
     assert superuser.post(edit, sent(first, TEMPLATE, parent_templates=["section"])).status == 303
     answer = superuser.post(edit, sent(second, TEMPLATE, parent_templates=["home"]))
     assert answer.status == 303, answer.text
-    assert sorted(schema_of(site).templates.get("article").settings["parent_templates"]) == ["home", "section"]
+    stored = schema_of(site).templates.get("article")
+    assert sorted(stored.settings["parent_templates"]) == ["home", "section"]
 
 
 def test_a_template_label_changed_in_both_tabs_is_refused(site, superuser):
