@@ -1,0 +1,116 @@
+"""Tasker lifecycle findings: a step that died mid-run, a finished task activated again, a task
+that waits for a dependency that failed or went away.
+
+Each test drives what a user reaches: the Python API, `python run.py tasks ...` (the `cli`
+fixture) and the admin's task page over HTTP (a server of the test's own, on a port of
+18200-18299).
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import time
+from typing import Iterator
+
+from tasker_support import make_task, runtime, spawn_step, wait_for
+from webclient import PASSWORD, Client
+
+import cms
+from cms.tasker import claim_task, reap_expired
+from cms.tasker.runners.supervisor import fail_claimed
+from cms.web.server import Server
+
+pytest_plugins = ("tasker_fixtures",)      # fixtures: shared_site, tasker, cli, worker_env
+
+PORTS = range(18200, 18300)
+
+
+@contextlib.contextmanager
+def admin_client(shared_site) -> Iterator[Client]:
+    """A superuser logged in to a server of the shared site, on the first free port of PORTS."""
+    site, url, _ = shared_site
+    site.users.add("admin", PASSWORD)
+    for port in PORTS:
+        try:
+            server = Server(lambda: cms.boot(url, site_dir=site.site_dir), "127.0.0.1", port, 4,
+                            lazy_cron=False)
+            break
+        except OSError:
+            continue
+    else:
+        raise AssertionError(f"no free port in {PORTS}")
+    thread = server.start_in_thread()
+    client = Client(server)
+    try:
+        client.login()
+        yield client
+    finally:
+        client.close()
+        server.stop()
+        thread.join(15)
+
+
+def steps_table(page: str) -> str:
+    """The task page's steps table (empty when the page shows none)."""
+    _, found, rest = page.partition('<table class="steps">')
+    return found + rest.split("</table>", 1)[0] if found else ""
+
+
+# -- 1. a step that died mid-run ------------------------------------------------------------------
+def test_a_step_killed_mid_run_is_in_the_steps_table_once_its_lease_is_reaped(
+        tasker, shared_site, worker_env, cli):
+    """A worker's step SIGKILLed mid-run left no row in tasker_steps: the task's attempts
+    counted the death, but its steps table (API, task page) and `tasks show`'s count of
+    steps knew nothing of it. Once the reaper hands the task on, the step is recorded: when
+    it was claimed, when it was found dead, "lost", the invoker and the runner."""
+    tasker.site.modules.save_config("Tasker", lease_seconds=1)
+    task = make_task(tasker, "sleepy", seconds=60)
+    before = tasker.site.db.db_time()
+    process = spawn_step(worker_env, task.id)
+    try:
+        runner = wait_for(lambda: (runtime(tasker, task, "running", "runner") or (0, None))[0]
+                          and runtime(tasker, task, "runner")[0], 30)
+        os.kill(process.pid, signal.SIGKILL)
+    finally:
+        process.kill()
+        process.wait(10)
+    killed = tasker.site.db.db_time()
+    assert wait_for(lambda: reap_expired(tasker, task_id=task.id), 10) == [task.id]
+    figures = tasker.get_step_figures(task)
+    [lost] = figures["steps"]
+    assert (lost["result"], lost["invoker"], lost["runner"], lost["records"]) == \
+        ("lost", "worker", runner, 0)
+    assert before - 0.5 <= lost["started"] <= killed
+    assert lost["started"] + lost["seconds"] >= killed - 0.5      # found dead after the kill
+    assert figures["step_count"] == 1
+    assert runtime(tasker, task, "attempts", "running") == (1, 0)
+    code, out, _ = cli("tasks", "show", task.id)
+    assert code == 0 and "steps      1 in" in out, out
+    with admin_client(shared_site) as client:
+        table = steps_table(client.get(f"/admin/tasks/{task.id}/").text)
+    assert "<td>lost</td>" in table and runner in table, table
+
+
+def test_a_step_its_runner_killed_past_its_time_is_recorded_as_killed(tasker):
+    """The supervisor kills a step that overran its timeout (or its memory) and fails the
+    task (`fail_claimed`): that step, too, left no row; it is recorded as "killed"."""
+    task = make_task(tasker, "sleepy", seconds=60)
+    claim = claim_task(tasker, task.id, invoker="worker", runner="elsewhere:4242")
+    assert claim is not None
+    time.sleep(0.05)
+    assert fail_claimed(tasker, claim, "the step ran past its timeout", runner=claim.runner)
+    [killed] = tasker.get_step_figures(task)["steps"]
+    assert (killed["result"], killed["invoker"], killed["runner"]) == \
+        ("killed", "worker", "elsewhere:4242")
+    assert killed["seconds"] >= 0.04
+    assert tasker.get_details(task)["steps"] == 1
+
+
+def test_a_step_that_ends_records_its_runner(tasker):
+    """Every step's row names the runner ("host:pid") beside the invoker, so a lost step's
+    row reads like the others."""
+    task = make_task(tasker, "noop")
+    tasker.execute_task(task, {"invoker": "cron"})
+    [step] = tasker.get_step_figures(task)["steps"]
+    assert step["invoker"] == "cron" and step["runner"].endswith(f":{os.getpid()}")
