@@ -58,6 +58,25 @@ def steps_table(page: str) -> str:
 
 
 # -- 1. a step that died mid-run ------------------------------------------------------------------
+def test_a_site_of_tasker_1_4_gets_the_columns_that_record_a_dead_step(site, db_url, tmp_path):
+    """(First in this file: a brand-new site empties the shared one's server database.)
+    Tasker 1.5 records when a claim was taken and which runner ran each step; a site whose
+    tables Tasker 1.4 made gets those columns when the module upgrades."""
+    site.modules.get("Tasker")
+    site.db.ddl("ALTER TABLE tasker_tasks DROP COLUMN claimed_at")
+    site.db.ddl("ALTER TABLE tasker_steps DROP COLUMN runner")
+    site.db.execute("UPDATE modules SET version = '1.4.0' WHERE class = 'Tasker'")
+    upgraded = cms.boot(db_url, site_dir=tmp_path)
+    try:
+        upgraded.modules.get("Tasker")
+        columns = {table: {c.name for c in upgraded.db.pw.get_columns(table)}
+                   for table in ("tasker_tasks", "tasker_steps")}
+        assert "claimed_at" in columns["tasker_tasks"] and "runner" in columns["tasker_steps"]
+        assert upgraded.db.scalar("SELECT version FROM modules WHERE class = 'Tasker'") == "1.5.0"
+    finally:
+        upgraded.close()
+
+
 def test_a_step_killed_mid_run_is_in_the_steps_table_once_its_lease_is_reaped(
         tasker, shared_site, worker_env, cli):
     """A worker's step SIGKILLed mid-run left no row in tasker_steps: the task's attempts

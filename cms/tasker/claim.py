@@ -359,7 +359,8 @@ def reap_expired(tasker: Tasker, *, task_id: int | None = None, limit: int = 100
 
     Each counts one more attempt; at `max_attempts` an active task fails instead, with a log
     line saying its runner died that many times (or, under a retry policy or a schedule, waits
-    for its retry or its next run: Lifecycle.release_reaped). A step that saved progress
+    for its retry or its next run: Lifecycle.release_reaped). The step that died is recorded
+    in its steps ("lost": Lifecycle.record_dead_step). A step that saved progress
     (changed task_data) resets the count, so only deaths in a row with no progress add up. A task suspended or
     killed while its runner died takes that state (and a pending reset is applied). `cause`
     (a supervisor that saw its step's process die) replaces "stopped answering" in the log
@@ -380,7 +381,9 @@ def reap_expired(tasker: Tasker, *, task_id: int | None = None, limit: int = 100
         with storage.write_transaction():
             rows = db.all(storage.sql(sql.EXPIRED_ROWS + one + sql.EXPIRED_ORDER.format(
                 limit=int(limit)) + storage.skip_locked), params)
-            for pages_id, attempts, state, runner in rows:
+            for pages_id, attempts, state, *claim in rows:
+                runner = claim[2]
+                tasker.lifecycle.record_dead_step(pages_id, "lost", tuple(claim))
                 attempts += 1
                 why = cause or f"runner {runner} stopped answering (its lease ran out)"
                 if state == TaskState.ACTIVE and attempts >= max_attempts:

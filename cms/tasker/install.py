@@ -17,7 +17,9 @@ Where each value lives:
   API: a generic page save that tries to change them fails and rolls back (task pages are
   locked against the page editor anyway).
 - `tasker_deps` / `tasker_next`: dependencies and follow-up tasks. `tasker_history`: every state
-  change, who made it and when. `tasker_steps`: per-step figures (duration, records, memory).
+  change, who made it and when. `tasker_steps`: per-step figures (duration, records, memory,
+  invoker and runner), also of a step whose process died (recorded by the reaper, "lost", or
+  by the runner that killed it, "killed").
   (A claim that counts `max_running` locks the site's lease "tasker:claims", cms.lease.)
 
 The template's access: task pages are viewable by roles holding `tasker-admin` and are never
@@ -71,7 +73,8 @@ TABLES = {
         turn {FLOAT} NOT NULL DEFAULT 0, not_before {FLOAT}, every {NAME}, retry {NAME},
         failures {INT} NOT NULL DEFAULT 0, attempts {INT} NOT NULL DEFAULT 0,
         token {NAME}, runner {NAME}, invoker {NAME}, admin_run {INT} NOT NULL DEFAULT 0,
-        lease_until {FLOAT}, beats {INT} NOT NULL DEFAULT 0, reset_pending {INT} NOT NULL DEFAULT 0,
+        lease_until {FLOAT}, claimed_at {FLOAT}, beats {INT} NOT NULL DEFAULT 0,
+        reset_pending {INT} NOT NULL DEFAULT 0,
         signature {NAME} NOT NULL, live_key {NAME}, initial_data {LONGTEXT} NOT NULL,
         next_count {INT} NOT NULL DEFAULT 0,
         log_lines {INT} NOT NULL DEFAULT 0, log_dropped {INT} NOT NULL DEFAULT 0,
@@ -93,9 +96,15 @@ TABLES = {
     "tasker_steps": """
         id {ID}, pages_id {INT} NOT NULL, started {FLOAT} NOT NULL, seconds {FLOAT} NOT NULL,
         records {BIGINT} NOT NULL, peak_memory {BIGINT} NOT NULL, invoker {NAME} NOT NULL,
-        result {NAME} NOT NULL,
+        result {NAME} NOT NULL, runner {NAME} NOT NULL DEFAULT '',
         FOREIGN KEY (pages_id) REFERENCES pages (id) ON DELETE CASCADE""",
 }
+# Columns added since a table was first made (1.5: when a claim was taken, and which runner
+# ran each step, so a step that died is recorded like the others): added where missing.
+ADDED_COLUMNS = (
+    ("tasker_tasks", "claimed_at", "{FLOAT}"),
+    ("tasker_steps", "runner", "{NAME} NOT NULL DEFAULT ''"),
+)
 # Few indexes on tasker_tasks: each one is another page written at every create and claim.
 # `ready` serves the claim (running = 0, state = 1, in priority and turn order) and the reaper
 # (running = 1); `live_key` refuses a second identical live task (see lifecycle.py).
@@ -131,6 +140,9 @@ def install(site: Site) -> None:
                 for index_table, columns, unique, name in INDEXES:
                     if index_table == table:
                         db.create_index(table, columns, unique=unique, name=name)
+        for table, column, kind in ADDED_COLUMNS:
+            if column not in {found.name for found in db.pw.get_columns(table)}:
+                db.ddl(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
         if db.table_exists("tasker_lock"):     # before 1.2: claims locked a row of their own
             db.ddl("DROP TABLE tasker_lock")
         for name, type_, settings, label in REAL_FIELDS:

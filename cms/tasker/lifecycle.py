@@ -414,6 +414,24 @@ class Lifecycle:
             self.set_state(next_id, row[0], TaskState.ACTIVE, who,
                             f"activated: follow-up of task {task_id}", extra="attempts = 0, failures = 0")
 
+    def record_dead_step(self, task_id: int, result: str, claim: tuple | None = None) -> None:
+        """A step whose process died never reached its end, which writes a step's row: write
+        it here, for the reaper ("lost") and for a runner that killed its step ("killed"),
+        before the claim is released (inside their transaction). From the claim to now by the
+        database's clock, no records, the claim's invoker and runner; the task's step count
+        and run time count it. A reset pending drops it with the run it undoes. `claim`: the
+        row of sql.DEAD_STEP_READ when the caller read it already (the reaper reads it with
+        the expired leases), else it is read here."""
+        db = self.site.db
+        claimed_at, invoker, runner, now = claim or db.one(self.storage.sql(sql.DEAD_STEP_READ),
+                                                           (task_id,))
+        now = float(now)
+        started = now if claimed_at is None else float(claimed_at)     # claimed before 1.5
+        seconds = max(0.0, now - started)
+        db.defer(sql.ADD_STEP, (task_id, started, seconds, 0, 0, (invoker or "")[:128], result,
+                                (runner or "")[:128]))
+        db.defer(sql.COUNT_DEAD_STEP, (seconds, task_id))
+
     def release_reaped(self, task_id: int, attempts: int, new_state: TaskState | None,
                        kind: str, text: str) -> None:
         """Free a task whose runner died (inside the reaper's transaction). One that fails so

@@ -155,7 +155,11 @@ class TaskLog:
 
         `steps`: the latest `limit` steps, newest first, each with `started` (epoch seconds),
         `seconds`, `records` (records_processed gained), `peak_memory` (bytes, the largest
-        resident size seen during the step), `invoker` and `result`. `rate` is records per
+        resident size seen during the step), `invoker`, `result` and `runner` ("host:pid"; ""
+        for a step recorded before Tasker 1.5). A step whose process died is there too, from
+        its claim to when it was found dead, with no records: "lost" (its lease ran out, or
+        its supervisor saw the process die) or "killed" (its runner killed it past its time
+        or memory). `rate` is records per
         second over the kept steps; `eta_seconds` the time the remaining `max_records` would
         take at that rate (None when unknown).
         """
@@ -167,7 +171,7 @@ class TaskLog:
             raise TaskError(f"page {task_id} is not a task")
         rows = db.all(sql.LATEST_STEPS, (task_id, limit))
         steps = [{"started": r[0], "seconds": r[1], "records": r[2], "peak_memory": r[3],
-                  "invoker": r[4], "result": r[5]} for r in rows]
+                  "invoker": r[4], "result": r[5], "runner": r[6]} for r in rows]
         seconds = sum(s["seconds"] for s in steps)
         records = sum(s["records"] for s in steps)
         rate = records / seconds if seconds > 0 and records > 0 else None

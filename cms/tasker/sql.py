@@ -30,7 +30,7 @@ READY = (f"t.state = {ACTIVE} AND t.running = 0 AND (t.not_before IS NULL OR t.n
 # A long task takes turns with short ones: `turn` is when its last step ended.
 ORDER = "ORDER BY t.priority DESC, t.turn, t.pages_id"
 CLAIM_SET = ("running = 1, token = ?, runner = ?, invoker = ?, admin_run = ?, "
-             "lease_until = {now} + ?, beats = 0")
+             "lease_until = {now} + ?, claimed_at = {now}, beats = 0")
 BY_ID = (f"t.pages_id = ? AND t.state = {ACTIVE} AND t.running = 0 "
          f"AND NOT EXISTS ({_UNFINISHED.format(cols='1', task='?')}) AND {_NOT_TRASHED}")
 UNDER_LIMIT = "(SELECT COUNT(*) FROM tasker_tasks r WHERE r.running = 1) < ?"
@@ -67,8 +67,9 @@ RELEASE_RUNNER = ("UPDATE tasker_tasks SET running = 0, token = NULL, lease_unti
 # ... and those of them a reset (or kill) was asked for meanwhile: it is applied on their release.
 RUNNER_RESETS = f"SELECT pages_id FROM tasker_tasks {_RUNNERS_CLAIMS} AND reset_pending = 1"
 EXPIRED = "SELECT pages_id FROM tasker_tasks WHERE running = 1 AND lease_until < {now}"
-EXPIRED_ROWS = ("SELECT pages_id, attempts, state, runner FROM tasker_tasks WHERE running = 1 "
-                "AND lease_until < {now}")
+# ... and what the row of the step that died needs (DEAD_STEP_READ's columns), in the same read
+EXPIRED_ROWS = ("SELECT pages_id, attempts, state, claimed_at, invoker, runner, {now} FROM "
+                "tasker_tasks WHERE running = 1 AND lease_until < {now}")
 EXPIRED_ORDER = " ORDER BY lease_until LIMIT {limit}"
 # A task whose runner died (or whose step hit a transient database error) back to the queue.
 RELEASE_REAPED = ("UPDATE tasker_tasks SET running = 0, token = NULL, lease_until = NULL, "
@@ -175,7 +176,12 @@ SET_PROGRESS = "UPDATE tasker_tasks SET progress = ? WHERE pages_id = ?"
 
 # -- step figures ------------------------------------------------------------------------------
 ADD_STEP = ("INSERT INTO tasker_steps (pages_id, started, seconds, records, peak_memory, "
-            "invoker, result) VALUES (?, ?, ?, ?, ?, ?, ?)")
+            "invoker, result, runner) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
+# A step whose process died (reaped, or killed by its runner), from its claim to now: its
+# row, and its count in the task's totals, as a step that ended has them.
+DEAD_STEP_READ = "SELECT claimed_at, invoker, runner, {now} FROM tasker_tasks WHERE pages_id = ?"
+COUNT_DEAD_STEP = ("UPDATE tasker_tasks SET steps = steps + 1, run_seconds = run_seconds + ? "
+                   "WHERE pages_id = ?")
 LAST_STEP_RESULT = "SELECT result FROM tasker_steps WHERE pages_id = ? ORDER BY id DESC LIMIT 1"
 LATEST_RESULTS = "SELECT result FROM tasker_steps WHERE pages_id = ? ORDER BY id DESC LIMIT {n}"
 # A task's steps but the newest {n}, in one statement that needs no answer (MariaDB reads its
@@ -184,7 +190,7 @@ DROP_OLD_STEPS = ("DELETE FROM tasker_steps WHERE pages_id = ? AND id < (SELECT 
                   "FROM tasker_steps WHERE pages_id = ? ORDER BY id DESC LIMIT 1 OFFSET {n}) nth)")
 DROP_STEPS = "DELETE FROM tasker_steps WHERE pages_id = ?"
 STEP_TOTALS = "SELECT steps, run_seconds, progress FROM tasker_tasks WHERE pages_id = ?"
-LATEST_STEPS = ("SELECT started, seconds, records, peak_memory, invoker, result FROM "
+LATEST_STEPS = ("SELECT started, seconds, records, peak_memory, invoker, result, runner FROM "
                 "tasker_steps WHERE pages_id = ? ORDER BY id DESC LIMIT ?")
 
 # -- the log's counters, the history ------------------------------------------------------------

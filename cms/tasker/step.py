@@ -743,7 +743,8 @@ class StepRunner:
                     self.tasker.logs.append(step.task_id, step.lines, step.log_cap)
                     step.lines = []
                 db.insert(sql.ADD_STEP, (step.task_id, step.started, seconds, records,
-                                         step.peak_rss, step.claim.invoker[:128], "transient"))
+                                         step.peak_rss, step.claim.invoker[:128], "transient",
+                                         step.claim.runner[:128]))
         try:
             db.retry(release_now)
         except Exception:
@@ -842,7 +843,8 @@ class StepRunner:
         kept = task_data if task_data is not None else step.saved_data()
         records = self._records(kept) - step.records_start if kept is not None else 0
         db.defer(sql.ADD_STEP, (step.task_id, step.started, seconds, max(records, 0),
-                                step.peak_rss, step.claim.invoker[:128], outcome))
+                                step.peak_rss, step.claim.invoker[:128], outcome,
+                                step.claim.runner[:128]))
         if steps % PRUNE_EVERY == 0:
             db.defer(sql.DROP_OLD_STEPS.format(n=KEEP_STEPS - 1), (step.task_id, step.task_id))
 

@@ -65,7 +65,7 @@ class Tasker(Module, Hookable):
     """
 
     info: ClassVar[dict[str, Any]] = {
-        "title": "Tasker", "version": "1.4.0",
+        "title": "Tasker", "version": "1.5.0",
         "summary": "Runs long jobs as tasks: hidden pages executed in time-boxed, resumable steps."}
     config_defaults: ClassVar[dict[str, Any]] = {
         "enable_cron": 1, "enable_lazy_cron": 1, "ajax_timeout": 15, "lazy_cron_timeout": 15,

@@ -501,6 +501,8 @@ def fail_claimed(tasker: Tasker, claim: Any, text: str, runner: str = "") -> boo
             if token != claim.token and (running or not runner or last_runner != runner):
                 return False
             new = TaskState.FAILED if state == TaskState.ACTIVE else None
+            if token == claim.token:      # else the reaper recorded the step ("lost")
+                tasker.lifecycle.record_dead_step(claim.task_id, "killed")
             tasker.lifecycle.release_reaped(claim.task_id, attempts, new, "error", text)
             return True
     return db.retry(fail)
