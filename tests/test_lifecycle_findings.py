@@ -13,11 +13,12 @@ import signal
 import time
 from typing import Iterator
 
+import pytest
 from tasker_support import make_task, runtime, spawn_step, wait_for
 from webclient import PASSWORD, Client
 
 import cms
-from cms.tasker import claim_task, reap_expired
+from cms.tasker import TaskError, TaskState, claim_task, reap_expired
 from cms.tasker.runners.supervisor import fail_claimed
 from cms.web.server import Server
 
@@ -133,3 +134,62 @@ def test_a_step_that_ends_records_its_runner(tasker):
     tasker.execute_task(task, {"invoker": "cron"})
     [step] = tasker.get_step_figures(task)["steps"]
     assert step["invoker"] == "cron" and step["runner"].endswith(f":{os.getpid()}")
+
+
+# -- 2. a finished task activated again -----------------------------------------------------------
+def finished_task(tasker):
+    """A Jobs.count task run to its end: one record page, so a second run would show."""
+    task = make_task(tasker, "count", total=1)
+    assert tasker.execute_task(task) and tasker.get_state(task) == TaskState.FINISHED
+    return task
+
+
+def test_activating_a_finished_task_is_refused_and_runs_nothing_again(tasker):
+    """activate_task on a finished task answered True and made it active: the next runner ran
+    its method again (DESIGN.md says nothing of it; a suspend of a finished task is refused
+    for that very reason). It raises TaskError saying how to run it again on purpose, and
+    nothing changes; `activate_anyway=False` still answers False, as documented."""
+    task = finished_task(tasker)
+    history = tasker.get_history(task)
+    with pytest.raises(TaskError, match=r"has finished.*restart"):
+        tasker.activate_task(task)
+    with pytest.raises(TaskError, match="has finished"):
+        tasker.activate_task_set([task])
+    assert tasker.activate_task(task, activate_anyway=False) is False
+    assert tasker.get_state(task) == TaskState.FINISHED and tasker.get_history(task) == history
+    assert not tasker.execute_task(task)             # nothing to run
+    assert tasker.get_step_figures(task)["step_count"] == 1
+
+
+def test_a_finished_task_runs_again_only_when_restarted(tasker):
+    """The explicit way to run it again is the existing one: restart_task (a reset, then an
+    activation), or reset_progress and activate_task."""
+    task = finished_task(tasker)
+    assert tasker.restart_task(task) and tasker.get_state(task) == TaskState.ACTIVE
+    assert tasker.execute_task(task) and tasker.get_state(task) == TaskState.FINISHED
+    assert tasker.reset_progress(task) and tasker.activate_task(task)
+
+
+def test_the_cli_refuses_to_activate_a_finished_task_in_one_line(tasker, cli):
+    task = finished_task(tasker)
+    code, out, err = cli("tasks", "activate", task.id)
+    assert code == 1 and out == "", (out, err)
+    assert len(err.strip().splitlines()) == 1 and "has finished" in err and \
+        f"tasks reset {task.id}" in err, err
+    assert tasker.get_state(task) == TaskState.FINISHED
+
+
+def test_the_admin_offers_no_activate_for_a_finished_task_and_the_api_refuses_it(
+        tasker, shared_site):
+    task = finished_task(tasker)
+    with admin_client(shared_site) as client:
+        page = client.get(f"/admin/tasks/{task.id}/").text
+        answer = client.api("activate", task.id)
+        form = client.post(f"/admin/tasks/{task.id}/action",
+                           {"cmd": "activate", "csrf_token": client.token()})
+        after = client.get(form.location).text
+    assert 'value="activate"' not in page
+    assert answer.status == 400 and answer.json()["status"] is False
+    assert "has finished" in answer.json()["result"]
+    assert "has finished" in after
+    assert tasker.get_state(task) == TaskState.FINISHED
