@@ -450,6 +450,10 @@ def cmd_action(args: argparse.Namespace) -> int:
     task = _task(tasker, args.id)
     action, by = args.action, "cli"
     if action == "activate":
+        if tasker.get_state(task) == TaskState.FINISHED:
+            return _fail(f"task {task.id} has finished: activating it would run its work again; "
+                         f"`tasks reset {task.id}` sends it back to waiting at 0%, then "
+                         f"`tasks activate {task.id}` runs it again")
         waiting = _waits_for(tasker, task.id)
         if waiting or not tasker.activate_task(task, by=by):
             return _fail(f"task {task.id} was not activated: it waits for task(s) "

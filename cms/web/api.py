@@ -13,7 +13,8 @@ for a bad request (unknown command, bad id, a state change the task cannot make)
 the `tasker-admin` permission or a valid CSRF token, 404 for a task that does not exist.
 `log=N` limits `log` to the last N lines (`log=0`: none; the task list's pollers use that).
 
-Commands: status; activate (ready to run by cron, worker or lazy cron); start (activate, then
+Commands: status; activate (ready to run by cron, worker or lazy cron; a finished task is
+refused, 400: restart runs it again); start (activate, then
 the page calls `run`); run (one step now, as the logged-in user, for at most `ajax_timeout`
 seconds: the request waits for it, and a step that overruns it by the grace is killed, see
 `cms/tasker/runners/browser.py`; its `result` starts `busy: ` when the page should ask again
