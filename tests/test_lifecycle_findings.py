@@ -193,3 +193,102 @@ def test_the_admin_offers_no_activate_for_a_finished_task_and_the_api_refuses_it
     assert "has finished" in answer.json()["result"]
     assert "has finished" in after
     assert tasker.get_state(task) == TaskState.FINISHED
+
+
+# -- 3. a dependency that failed, was deleted, or does not exist -----------------------------------
+def pipeline(tasker):
+    """(first, then): `then` depends on `first` and is its follow-up, as a pipeline is built;
+    `first` is active, `then` waits."""
+    first = make_task(tasker, "boom", title="Import")
+    then = tasker.create_task("Jobs", "noop", tasker.site.pages.add("basic-page", 1, title="t"),
+                              "Index", {"dep": first.id})
+    tasker.add_next_task(first, then)
+    return first, then
+
+
+def test_unknown_dependencies_are_refused_when_the_task_is_made(tasker, cli):
+    """(Already so; kept here as the third finding's other half.) A `dep` naming no task, or
+    add_dependency on one, is a TaskError and nothing is made; the CLI says it in one line."""
+    page = tasker.site.pages.add("basic-page", 1, title="p")
+    before = tasker.get_task_ids()
+    with pytest.raises(TaskError, match="999999.*not a task"):
+        tasker.create_task("Jobs", "noop", page, "Orphan", {"dep": 999999})
+    task = make_task(tasker, "noop", activate=False)
+    with pytest.raises(TaskError, match="999999 is not a task"):
+        tasker.add_dependency(task, 999999)
+    code, _, err = cli("tasks", "create", "Jobs", "noop", page.id, "Orphan", "--data",
+                       '{"dep": 999999}')
+    assert code == 1 and "not a task" in err and len(err.strip().splitlines()) == 1, err
+    assert tasker.get_task_ids() == before + [task.id]
+
+
+def test_a_task_whose_dependency_failed_says_so_in_its_log_status_and_page(
+        tasker, shared_site, cli):
+    """A follow-up whose dependency failed waited for ever, "waiting" (or "ready to run")
+    and nothing else: no log line, no warning in its summary, `tasks show` silent about its
+    dependencies, and an activation refused with "waits for task(s) N to finish" as if N
+    were still on its way. Now the failure is told to the tasks waiting for it: a warning in
+    their log (so in the status answer, its summary and the task page), `tasks show` names
+    what it waits for and that it failed, and so does a refused activation."""
+    first, then = pipeline(tasker)
+    assert tasker.execute_task(first) is False and tasker.get_state(first) == TaskState.FAILED
+    assert tasker.get_state(then) == TaskState.WAITING
+    status = tasker.get_status(then.id)
+    said = [line for line in status.log if f"task {first.id}" in line]
+    assert said and "failed" in said[0] and "waits for" in said[0], status.log
+    assert "1 warning(s)" in status.summary
+    code, out, _ = cli("tasks", "show", then.id)
+    assert code == 0 and f"waits for  task {first.id} (failed)" in out, out
+    assert tasker.activate_task(then) is False
+    code, _, err = cli("tasks", "activate", then.id)
+    assert code == 1 and f"task {first.id} (failed)" in err, err
+    with admin_client(shared_site) as client:
+        answer = client.api("status", then.id).json()
+        page = client.get(f"/admin/tasks/{then.id}/").text
+        refused = client.api("activate", then.id)
+    assert any("failed" in line and f"task {first.id}" in line for line in answer["log"]), answer
+    assert "Waits for" in page and "(failed)" in page and said[0] in page
+    assert refused.status == 400 and f"task {first.id} (failed)" in refused.json()["result"]
+    # tried again, the dependency finishes, and the follow-up starts
+    tasker.site.db.execute("UPDATE field_task_data SET data = ? WHERE pages_id = ?",
+                           ('{"module": "Jobs", "method": "noop", "pageid": 1, '
+                            '"records_processed": 0, "max_records": 0, "task_done": 0}', first.id))
+    tasker.site.db.execute("UPDATE tasker_tasks SET method = 'noop' WHERE pages_id = ?", (first.id,))
+    assert tasker.activate_task(first) and tasker.execute_task(first)
+    assert tasker.get_state(then) == TaskState.ACTIVE
+
+
+def test_an_active_task_whose_dependency_is_killed_is_told(tasker):
+    """An active task given a dependency later (or whose dependency was reset after it was
+    activated) is passed by every claim while that dependency is unfinished: a kill of the
+    dependency is told in its log, and why_not_claimable names it."""
+    first = make_task(tasker, "noop", title="First")
+    then = make_task(tasker, "noop", title="Then")
+    tasker.add_dependency(then, first)
+    tasker.stop_task(first, kill=True)
+    assert any(f"task {first.id}" in line and "killed" in line for line in tasker.get_log(then))
+    from cms.tasker.claim import why_not_claimable
+    assert f"task {first.id} (killed)" in why_not_claimable(tasker, then.id)
+
+
+def test_a_dependency_made_on_a_task_that_failed_is_told_at_once(tasker):
+    first = make_task(tasker, "boom", title="Import")
+    tasker.execute_task(first)
+    then = tasker.create_task("Jobs", "noop", tasker.site.pages.add("basic-page", 1, title="t"),
+                              "Index", {"dep": first.id})
+    assert any(f"task {first.id}" in line and "failed" in line for line in tasker.get_log(then))
+
+
+def test_a_deleted_or_trashed_dependency_is_waited_for_no_longer(tasker):
+    """A dependency whose page was deleted goes with it (as a trashed one is released, README):
+    the task is not left waiting for a task that is gone."""
+    for remove in ("delete", "trash"):
+        first = make_task(tasker, "noop", title="First", activate=False)
+        then = make_task(tasker, "noop", title="Then", activate=False)
+        tasker.add_dependency(then, first)
+        if remove == "delete":
+            tasker.site.pages.delete(first)
+        else:
+            tasker.trash_task(first)
+        assert tasker.get_dependencies(then) == [] and tasker.activate_task(then), remove
+        assert not any(f"task {first.id}" in line for line in tasker.get_log(then)), remove
