@@ -135,12 +135,13 @@ def test_activate_refuses_while_a_dependency_has_not_finished(tasker, cli):
     tasker.add_dependency(second, first)
     code, _, err = cli("tasks", "activate", second.id)
     assert code == 1
-    assert err == (f"cms: error: task {second.id} was not activated: it waits for task(s) "
-                   f"{first.id} to finish; activate it again then (it does not start by "
+    assert err == (f"cms: error: task {second.id} was not activated: it waits for task "
+                   f"{first.id} (waiting) to finish; activate it again then (it does not start by "
                    "itself)\n")
     code, _, err = cli("tasks", "run", second.id)
     assert code == 1
-    assert err == f"cms: error: task {second.id} cannot run: it waits for task(s) {first.id} to finish\n"
+    assert err == (f"cms: error: task {second.id} cannot run: it waits for task {first.id} "
+                   "(waiting) to finish\n")
 
 
 @pytest.mark.slow

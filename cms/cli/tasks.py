@@ -383,7 +383,7 @@ def cmd_show(args: argparse.Namespace) -> int:
                  "not_before": _iso(not_before), "every": every,
                  "retry": json.loads(retry) if retry else None, "steps": steps,
                  "run_seconds": round(run_seconds or 0, 3), "task_data": data,
-                 "log": tasker.get_log(task)})
+                 "waits_for": _waits_for(tasker, task.id), "log": tasker.get_log(task)})
     if args.json:
         print(json.dumps(info, indent=2, default=str))
         return 0
@@ -394,6 +394,9 @@ def cmd_show(args: argparse.Namespace) -> int:
     print(f"  runs       {module}.{method} on page {info['page']} ({info['page_path']})")
     print(f"  steps      {steps} in {info['run_seconds']:.1f} s; runner deaths in a row {attempts}; "
           f"failures retried {failures}")
+    if info["waits_for"] and info["state"] in (TaskState.ACTIVE, TaskState.WAITING):
+        # a failed or killed one finishes only if it is tried again: the words say which
+        print(f"  waits for  {info['waits_for']}")
     for label, key in (("runner", "runner"), ("lease ends", "lease_until"),
                        ("not before", "not_before"), ("every", "every"), ("retry", "retry")):
         if key == "not_before" and info["state"] not in (TaskState.ACTIVE, TaskState.WAITING):
@@ -456,8 +459,8 @@ def cmd_action(args: argparse.Namespace) -> int:
                          f"`tasks activate {task.id}` runs it again")
         waiting = _waits_for(tasker, task.id)
         if waiting or not tasker.activate_task(task, by=by):
-            return _fail(f"task {task.id} was not activated: it waits for task(s) "
-                         f"{', '.join(map(str, waiting or _waits_for(tasker, task.id))) or '?'} "
+            return _fail(f"task {task.id} was not activated: it waits for "
+                         f"{waiting or _waits_for(tasker, task.id) or 'another task'} "
                          "to finish; activate it again then (it does not start by itself)")
     elif action == "suspend":
         if not tasker.stop_task(task, by=by):
@@ -486,9 +489,10 @@ def cmd_action(args: argparse.Namespace) -> int:
     return 0
 
 
-def _waits_for(tasker: Any, task_id: int) -> list[int]:
-    """The unfinished tasks this one depends on (asked first, so Tasker logs no warning)."""
-    return tasker.get_unfinished_dependencies(task_id)
+def _waits_for(tasker: Any, task_id: int) -> str:
+    """The unfinished tasks this one depends on, with their states ("task 12 (failed)"; ""
+    for none): asked first, so Tasker logs no warning."""
+    return tasker.lifecycle.waits_for_text(task_id)
 
 
 def _bar(progress: int, title: str, state: str) -> str:
@@ -510,8 +514,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         return 0
     waiting = _waits_for(tasker, task.id)
     if waiting:
-        return _fail(f"task {task.id} cannot run: it waits for task(s) "
-                     f"{', '.join(map(str, waiting))} to finish")
+        return _fail(f"task {task.id} cannot run: it waits for {waiting} to finish")
     if state == TaskState.WAITING and not tasker.activate_task(task, by="cli"):
         return _fail(f"task {task.id} cannot run: {why_not_claimable(tasker, task.id)}")
     if state in (TaskState.KILLED, TaskState.FAILED, TaskState.UNKNOWN):

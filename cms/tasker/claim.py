@@ -294,9 +294,9 @@ def why_not_claimable(tasker: Tasker, task_id: int) -> str:
         return f"task {task_id} is in the trash (restore its page to run it)"
     if state != TaskState.ACTIVE:
         return f"task {task_id} is {TaskState(state).label}, not active"
-    waiting = tasker.lifecycle.unfinished_deps(task_id)
+    waiting = tasker.lifecycle.waits_for_text(task_id)
     if waiting:
-        return f"task {task_id} waits for task(s) {', '.join(map(str, waiting))} to finish"
+        return f"task {task_id} waits for {waiting} to finish"
     limit = int(tasker.settings()["max_running"])
     if limit:
         return f"{limit} task(s) are running already (max_running)"

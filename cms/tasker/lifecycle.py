@@ -27,9 +27,11 @@ from . import sql
 from .after_step import after_step
 from .errors import TaskError
 from .refs import acting_name, task_id_of
-from .state import LIVE_STATES, TaskState, as_state
+from .state import LIVE_STATES, TaskState, as_state, state_info
 
 ENDED_STATES = (TaskState.FINISHED, TaskState.FAILED, TaskState.KILLED)
+# Ended without finishing: a task waiting for one waits until it is tried again and finishes.
+UNFINISHED_ENDS = (TaskState.FAILED, TaskState.KILLED)
 
 if TYPE_CHECKING:
     from .tasker import Tasker
@@ -88,12 +90,12 @@ class Lifecycle:
                     if hold:
                         self.site.db.execute(sql.SET_COLUMNS.format(columns=hold), (task_id,))
                     return True
-                waiting = self.unfinished_deps(task_id)
+                waiting = self.waits_for_text(task_id)
                 if waiting:
-                    self.tasker.warning(f"task {task_id} was not activated: it waits for task(s) "
-                                 f"{', '.join(map(str, waiting))} to finish (it is not "
-                                 "activated by itself then: activate it again, or make it a "
-                                 "follow-up with add_next_task)")
+                    self.tasker.warning(f"task {task_id} was not activated: it waits for "
+                                        f"{waiting} to finish (it is not activated by itself "
+                                        "then: activate it again, or make it a follow-up with "
+                                        "add_next_task)")
                     return False
                 self.set_state(task_id, state, TaskState.ACTIVE, who, "activated",
                                 extra="attempts = 0, failures = 0, " + (hold or
@@ -196,9 +198,9 @@ class Lifecycle:
         """Kill a task going to the trash, its data kept, and release the tasks waiting for it:
         none runs in the trash, and none waits for ever on one that does not."""
         state, _ = self.lock(task_id)
+        self.site.db.execute(sql.FORGET_DEPENDENTS, (task_id,))     # first: none is told it was killed
         if state != TaskState.KILLED:
             self.set_state(task_id, state, TaskState.KILLED, who, "trashed")
-        self.site.db.execute(sql.FORGET_DEPENDENTS, (task_id,))
 
     # -- dependencies and follow-ups ----------------------------------------------------------
     def add_dependency(self, task: Page | int, other: Page | int) -> bool:
@@ -206,7 +208,8 @@ class Lifecycle:
 
         Neither may be in the trash (TaskError): a trashed task never finishes, so a task
         waiting for one would wait for ever (`trash_task` releases those waiting at that time).
-        Nor may `other` recur (`refuse_recurring`)."""
+        Nor may `other` recur (`refuse_recurring`). An `other` that failed or was killed is
+        allowed (tried again, it may finish), and `task`'s log says so (`tell_waiting`)."""
         task_id, other_id = task_id_of(task), task_id_of(other)
         if task_id == other_id:
             raise TaskError(f"task {task_id} cannot depend on itself")
@@ -215,7 +218,7 @@ class Lifecycle:
         def add() -> bool:
             with self.storage.write_transaction():
                 self.lock(task_id)
-                self.lock(other_id)
+                other_state, _ = self.lock(other_id)
                 self.refuse_trashed(task_id, "given a dependency")
                 self.refuse_trashed(other_id, "depended on")
                 self.refuse_recurring(other_id, "waited for")
@@ -224,6 +227,7 @@ class Lifecycle:
                                     f"{task_id} depend on {other_id} would wait for ever")
                 if not db.one(sql.HAS_DEPENDENCY, (task_id, other_id)):
                     db.execute(sql.ADD_DEPENDENCY, (task_id, other_id))
+                    self.tell_waiting([task_id], other_id, other_state)
                 return True
         return db.retry(add)
 
@@ -335,6 +339,8 @@ class Lifecycle:
         db = self.site.db
         db.defer(sql.HISTORY, (task_id, time.time(), int(old), int(new), who[:128], note[:700]))
         self.site.pages.touch(task_id)
+        if new in UNFINISHED_ENDS and old not in UNFINISHED_ENDS:
+            self.tell_dependents(task_id, new)
         was_live, is_live = old in LIVE_STATES, new in LIVE_STATES
         if was_live == is_live:
             return
@@ -392,6 +398,35 @@ class Lifecycle:
         db.execute(sql.RESET_FIGURES, (task_id,))
         self.tasker.logs.clear(task_id)
         db.execute(sql.DROP_STEPS, (task_id,))
+
+    def waits_for_text(self, task_id: int) -> str:
+        """What a task waits for, in words for a refusal, `tasks show` or a JSON answer: "task
+        12 (failed), task 14 (running)"; "" when every task it depends on has finished. A
+        failed or killed one finishes only if it is tried again, which the words let a user
+        see (a bare "waits for task 12 to finish" read as if task 12 were on its way)."""
+        rows = self.site.db.all(sql.UNFINISHED_DEP_STATES, (task_id,))
+        return ", ".join(f"task {dep} ({state_info(state, bool(running))})"
+                         for dep, state, running in rows)
+
+    def tell_dependents(self, task_id: int, state: TaskState) -> None:
+        """`task_id` ended without finishing (failed, killed): the live tasks waiting for it
+        are told in their logs (inside the caller's transaction). Else they waited for ever,
+        "waiting" or "ready to run", with no word of why: a claim passes them by in silence.
+        One indexed read when none waits; called only on such an end (state_changed)."""
+        waiting = [row[0] for row in self.site.db.all(sql.LIVE_DEPENDENTS, (task_id,))]
+        self.tell_waiting(waiting, task_id, state)
+
+    def tell_waiting(self, task_ids: list[int], dep: int, state: int) -> None:
+        """A warning in the logs of `task_ids`, which wait for `dep`, when `dep` has ended
+        without finishing (failed or killed): they run only once it is tried again."""
+        if not task_ids or state not in UNFINISHED_ENDS:
+            return
+        how = "failed" if state == TaskState.FAILED else "was killed"
+        line = (f"task {dep}, which this task waits for, {how}: this task runs only once task "
+                f"{dep} is tried again (activated) and finishes; trashing task {dep} releases it")
+        cap = int(self.tasker.settings()["log_max_lines"])
+        for task_id in task_ids:
+            self.tasker.logs.append(task_id, [("warning", line)], cap)
 
     def unfinished_deps(self, task_id: int) -> list[int]:
         """`get_unfinished_dependencies` for callers that know `task_id` is a task: an empty

@@ -19,6 +19,13 @@ ACTIVE, WAITING, FINISHED = int(TaskState.ACTIVE), int(TaskState.WAITING), int(T
 _UNFINISHED = ("SELECT {cols} FROM tasker_deps d JOIN tasker_tasks o ON o.pages_id = d.depends_on "
                f"WHERE d.pages_id = {{task}} AND o.state <> {FINISHED}")
 UNFINISHED_DEPS = _UNFINISHED.format(cols="d.depends_on", task="?") + " ORDER BY d.depends_on"
+# ... with their state and running flag, for words that say why a task waits
+UNFINISHED_DEP_STATES = (_UNFINISHED.format(cols="d.depends_on, o.state, o.running", task="?")
+                         + " ORDER BY d.depends_on")
+# The live tasks waiting for a task (by the depends_on index): told when it ends unfinished.
+LIVE_DEPENDENTS = ("SELECT d.pages_id FROM tasker_deps d JOIN tasker_tasks t ON t.pages_id = "
+                   f"d.pages_id WHERE d.depends_on = ? AND t.state IN ({ACTIVE}, {WAITING}) "
+                   "ORDER BY d.pages_id")
 # A task whose page is in the trash is never claimed (activation refuses it too, but its page
 # may be trashed by page code while the task is active).
 _NOT_TRASHED = "NOT EXISTS (SELECT 1 FROM pages tp WHERE tp.id = t.pages_id AND tp.status >= 8192)"

@@ -282,6 +282,7 @@ class Tasker(Module, Hookable):
                 db.execute(insert, params[:-2] + (f"{key}:{task.id}", text))
             for other in depends_on:
                 db.execute(sql.ADD_DEPENDENCY, (task.id, other))
+                self.lifecycle.tell_waiting([task.id], other, db.scalar(sql.READ_STATE, (other,)))
         return task, duplicate
 
     @cached_property

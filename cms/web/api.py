@@ -115,8 +115,8 @@ def run_command(ctx: Context, tasker: Any, task: Any, cmd: str) -> str:
                            "or active task; reset it (or activate it) first")
         if (cmd == "start" or row.state != ACTIVE) and \
                 not tasker.activate_task(task, for_browser=cmd == "start"):
-            raise HttpError("the task cannot be activated yet: a task it depends on has not "
-                           "finished")
+            raise HttpError("the task cannot be activated yet: it waits for "
+                           f"{tasker.lifecycle.waits_for_text(task.id) or 'another task'} to finish")
         return "run" if cmd == "start" else "activated"
     if cmd == "run":
         return run_step(ctx, tasker, task)
@@ -135,8 +135,8 @@ def run_command(ctx: Context, tasker: Any, task: Any, cmd: str) -> str:
         return "reset"
     if cmd == "restart":
         if not tasker.restart_task(task):
-            raise HttpError("the task was reset but cannot be activated yet: a task it depends "
-                           "on has not finished")
+            raise HttpError("the task was reset but cannot be activated yet: it waits for "
+                           f"{tasker.lifecycle.waits_for_text(task.id) or 'another task'} to finish")
         return "restarted"
     if cmd == "trash":
         tasker.trash_task(task)
