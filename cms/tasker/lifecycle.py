@@ -58,10 +58,11 @@ class Lifecycle:
         has not finished; with `activate_anyway=False` only a WAITING task is activated.
         Activating a failed or killed task clears its attempt and failure counts ("Try
         again"), and a task the browser kept for its next "Run now" step is released to every
-        runner. A task in the trash is refused (TaskError): restore its page first. So is a
-        FINISHED task (TaskError): activated, it ran its method again from the data its last
-        step left, without a word; `restart_task` (or `reset_progress`, then this) runs it
-        again on purpose, from its initial data.
+        runner. A task in the trash is refused (TaskError): restore its page first. A FINISHED
+        task is not activated (False, nothing changes, a warning), as `stop_task` leaves one:
+        activated, it ran its method again from the data its last step left, without a word;
+        `restart_task` (or `reset_progress`, then this) runs it again on purpose, from its
+        initial data.
 
         `for_browser` (the admin's Run now): the task is kept for the browser's first step in
         the same transaction, as a browser step keeps it for the next one (admin_run with a
@@ -83,9 +84,11 @@ class Lifecycle:
                 if not activate_anyway and state != TaskState.WAITING:
                     return False
                 if state == TaskState.FINISHED:
-                    raise TaskError(f"task {task_id} has finished: activating it would run its "
-                                    "work again; restart it (a reset to its initial data, then "
-                                    "an activation) to run it again")
+                    self.tasker.warning(f"task {task_id} was not activated: it has finished, and "
+                                        "activating it would run its work again; restart it (a "
+                                        "reset to its initial data, then an activation) to run "
+                                        "it again")
+                    return False
                 if state == TaskState.ACTIVE:
                     if hold:
                         self.site.db.execute(sql.SET_COLUMNS.format(columns=hold), (task_id,))

@@ -409,8 +409,8 @@ class Tasker(Module, Hookable):
     @hookable
     def activate_task(self, task: Page | int, activate_anyway: bool = True, *,
                       by: str | None = None, for_browser: bool = False) -> bool:
-        """Make a task ready to run (ACTIVE); see Lifecycle.activate_task. TaskError for a
-        finished task (`restart_task` runs it again) and for one in the trash."""
+        """Make a task ready to run (ACTIVE); see Lifecycle.activate_task. False for a finished
+        task (`restart_task` runs it again); TaskError for one in the trash."""
         return self.lifecycle.activate_task(task, activate_anyway, by=by, for_browser=for_browser)
 
     def activate_task_set(self, tasks: Page | int | Iterable[Page | int], *,

@@ -113,6 +113,9 @@ def run_command(ctx: Context, tasker: Any, task: Any, cmd: str) -> str:
             # would run its work again, a failed or killed one is tried again by Activate
             raise HttpError(f"the task is {state_info(row.state, False)}: Run now runs a waiting "
                            "or active task; reset it (or activate it) first")
+        if row.state == FINISHED:            # activated, it would run its work again
+            raise HttpError("the task has finished: activating it would run its work again; "
+                           "restart it to run it again")
         if (cmd == "start" or row.state != ACTIVE) and \
                 not tasker.activate_task(task, for_browser=cmd == "start"):
             raise HttpError("the task cannot be activated yet: it waits for "
