@@ -1,0 +1,70 @@
+"""How the runner and task commands end: stopped by a signal, cut off by their reader, given
+bad input; and LazyCron's turn that met another process's write lock.
+
+Each test runs the real `python run.py ...` as a subprocess (or, for LazyCron, a real second
+process that holds the write lock), as terminals, pipes, scripts and systemd do.
+"""
+from __future__ import annotations
+
+import signal
+import subprocess
+
+import pytest
+from conftest import PYTHON, ROOT
+from tasker_support import prepare_counter_site, stored_data, wait_for
+
+from cms.tasker import TaskState
+
+
+@pytest.fixture
+def counter_site(tmp_path, db_url):
+    site = prepare_counter_site(tmp_path, db_url)
+    yield site
+    site.close()
+
+
+def slow_import(site, total=400):
+    """An active task that adds `total` rows, a milestone every 5, 20 ms a row."""
+    tasker = site.modules.get("Tasker")
+    page = site.pages.add("counter", 1, "c", title="C")
+    task = tasker.create_task("Counter", "import_rows", page, "Import rows",
+                              {"total": total, "every": 5, "delay": 0.02})
+    tasker.activate_task(task)
+    return task
+
+
+RUNS = {"cron": ("cron", "--time-limit", "50"),
+        "worker --until-idle": ("worker", "--until-idle", "--poll", "0.2"),
+        "worker": ("worker", "--poll", "0.2")}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command, signum, code", [
+    ("cron", signal.SIGTERM, 143), ("cron", signal.SIGINT, 130),
+    ("worker --until-idle", signal.SIGTERM, 143), ("worker", signal.SIGTERM, 0)])
+def test_a_run_stopped_by_a_signal_says_so_in_its_exit_code(run_env, counter_site, command, signum,
+                                                            code):
+    """`cron` stopped by SIGTERM (systemd, `timeout`) or Ctrl-C finished its step at the next
+    save and left the task active, as it should, but exited 0, so `cron && publish` went on as
+    if the run had done its work. It exits 143 (128 + SIGTERM) or 130 (128 + SIGINT), as `tasks
+    run` does, and so does `worker --until-idle`, a run with an end of its own. A plain worker
+    has no end but a signal: SIGTERM is how it is stopped, and it exits 0 (systemd, supervisord
+    and Docker count anything else a failure)."""
+    tasker = counter_site.modules.get("Tasker")
+    task = slow_import(counter_site)
+    process = subprocess.Popen([PYTHON, str(ROOT / "run.py"), *RUNS[command]], env=run_env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: stored_data(tasker, task)["records_processed"] >= 10, 60)
+        process.send_signal(signum)
+        out, err = process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == code, (out, err)
+    assert "Traceback" not in err and "cms: error" not in err, err
+    assert "stopped" in out.strip().splitlines()[-1], out
+    details = tasker.get_details(task.id)
+    assert tasker.get_state(task.id) == TaskState.ACTIVE
+    assert not details["running"] and details["attempts"] == 0
+    assert 10 <= stored_data(tasker, task)["records_processed"] < 400
