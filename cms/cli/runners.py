@@ -4,7 +4,12 @@
     python run.py worker [--processes N] [--max-steps N] [--max-memory MB] [--poll S]
 
 Exit codes: 0 when the run did its work (tasks that failed are the tasks' business: see their
-logs), 1 on an error (one line on stderr), 2 on bad usage.
+logs), 1 on an error (one line on stderr), 2 on bad usage. A run with an end of its own (cron,
+`worker --until-idle`) stopped by a signal first finishes its running steps at their next save
+(the tasks stay active), then exits 128 + the signal's number, as `tasks run` and the shell do:
+143 for SIGTERM, 130 for Ctrl-C, so `cron && publish` does not go on after a run cut short. A
+plain worker has no other end: SIGTERM is how it is stopped, and it exits 0 then (systemd,
+supervisord and Docker count any other code a failure).
 """
 from __future__ import annotations
 
@@ -36,7 +41,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "cron", help="run steps of ready tasks until none is left or the time limit is up",
         description="Run steps of ready tasks, each in a supervised child process, until none "
                     "is ready or the time limit is up; one line per step. Crontab: "
-                    "`* * * * * cd SITE && python run.py cron`.")
+                    "`* * * * * cd SITE && python run.py cron`. SIGTERM or Ctrl-C finishes the "
+                    "running step at its next save (the task stays active), then exits 143 or "
+                    "130.")
     cron.add_argument("--time-limit", type=finite, metavar="S",
                       help="seconds to run (default: the Tasker setting cron_timeout, 55; at "
                            f"least {MIN_TIME_LIMIT:g}, as that setting)")
@@ -50,7 +57,8 @@ def register(sub: argparse._SubParsersAction) -> None:
         "worker", help="run a pool of processes that poll for tasks and run their steps",
         description="Run N step processes that claim ready tasks and run their steps until "
                     "stopped. SIGTERM finishes the running steps at their next save (the tasks "
-                    "stay active); a second SIGTERM stops at once.")
+                    "stay active) and exits 0 (with --until-idle: 143, 130 for Ctrl-C); a second "
+                    "SIGTERM stops at once.")
     worker.add_argument("--processes", type=int, default=1, metavar="N",
                         help=f"step processes (default 1; at most {PROCESSES_PER_CORE} per core "
                              f"and one per {MB_PER_PROCESS} MB of available memory: here "
@@ -74,7 +82,8 @@ def register(sub: argparse._SubParsersAction) -> None:
                         help=f"seconds a step may overrun its time box before its process is "
                              f"killed and the task fails (default {DEFAULT_GRACE:g})")
     worker.add_argument("--until-idle", action="store_true",
-                        help="stop once no task is ready (for scripts and benchmarks)")
+                        help="stop once no task is ready (for scripts and benchmarks); stopped "
+                             "earlier by a signal, it exits 128 + its number, as cron does")
     worker.add_argument("-q", "--quiet", action="store_true", help="no line per step")
     worker.set_defaults(func=cmd_worker)
 
@@ -85,8 +94,9 @@ def _error(exc: BaseException) -> int:
     return 1
 
 
-def _run(start: Callable[[], Any]) -> int:
-    """Run cron or the worker: 0 when it did its work (even if tasks failed), else 1 and a line."""
+def _run(start: Callable[[], Any], *, has_an_end: bool) -> int:
+    """Run cron or the worker: 0 when it did its work (even if tasks failed), else 1 and a line;
+    128 + N when signal N stopped a run that `has_an_end` (cron, `worker --until-idle`)."""
     from ..errors import CmsError
     try:
         outcome = start()
@@ -97,6 +107,8 @@ def _run(start: Callable[[], Any]) -> int:
     if outcome is not None and outcome.errors:
         print(f"cms: error: {outcome.errors[0]}", file=sys.stderr)
         return 1
+    if outcome is not None and outcome.stopped_by and has_an_end:
+        return 128 + outcome.stopped_by
     return 0
 
 
@@ -109,7 +121,7 @@ def cmd_cron(args: argparse.Namespace) -> int:
         raise UsageError("--grace must be 0 seconds or more")
     url, folder = existing_site(args)
     return _run(lambda: run_cron(url, folder, time_limit=args.time_limit, grace=args.grace,
-                                 quiet=args.quiet))
+                                 quiet=args.quiet), has_an_end=True)
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
@@ -137,4 +149,5 @@ def cmd_worker(args: argparse.Namespace) -> int:
                                    max_steps=args.max_steps,
                                    max_memory=int(args.max_memory * 2**20), poll=args.poll,
                                    step_seconds=args.step_time, grace=args.grace,
-                                   until_idle=args.until_idle, quiet=args.quiet))
+                                   until_idle=args.until_idle, quiet=args.quiet),
+                has_an_end=args.until_idle)

@@ -26,7 +26,8 @@ later, when the database thread holds a connection, are fresh interpreters ("spa
 
 Signals: the first SIGTERM (or SIGINT) asks every child to finish its step at the next save
 and leave the task active (`Tasker.interrupt`), then waits for them; a second one kills them at
-once and gives their tasks back (active, no attempt counted).
+once and gives their tasks back (active, no attempt counted). `Outcome.stopped_by` keeps the
+first one's number, which the CLI turns into the exit code 128 + N (cli/runners.py).
 """
 from __future__ import annotations
 
@@ -90,6 +91,7 @@ class Outcome:
     seconds: float = 0.0
     busy_seconds: float = 0.0  # from the first step's start to the last step's end (any child)
     errors: list[str] = field(default_factory=list)
+    stopped_by: int = 0        # the signal (SIGTERM, SIGINT) that stopped the run, if one did
 
 
 class Supervisor:
@@ -133,6 +135,7 @@ class Supervisor:
 
     def _on_signal(self, signum: int, frame: Any) -> None:
         first = self.stop_level == 0
+        self.outcome.stopped_by = self.outcome.stopped_by or signum
         self.request_stop()
         name = signal.Signals(signum).name
         if first:
