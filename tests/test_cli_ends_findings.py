@@ -68,3 +68,25 @@ def test_a_run_stopped_by_a_signal_says_so_in_its_exit_code(run_env, counter_sit
     assert tasker.get_state(task.id) == TaskState.ACTIVE
     assert not details["running"] and details["attempts"] == 0
     assert 10 <= stored_data(tasker, task)["records_processed"] < 400
+
+
+def run(env, *args, timeout=120):
+    return subprocess.run([PYTHON, str(ROOT / "run.py"), *map(str, args)], env=env,
+                          capture_output=True, text=True, timeout=timeout)
+
+
+def test_every_that_is_no_whole_number_of_seconds_is_bad_usage(run_env, counter_site):
+    """`tasks create ... --every 1.5` was taken (a task every 1.5 s) where the help says
+    seconds and `--every` reads whole ones, as `--priority` does; `--every 1e3` and `--every
+    nan` were refused as cron expressions of the wrong length. Each is bad usage (exit 2) with
+    one error line that names the option and what it takes, and nothing is created."""
+    page = counter_site.pages.add("counter", 1, "c", title="C")
+    for value in ("1.5", "1e3", "nan", "-1.5", "0.0"):
+        result = run(run_env, "tasks", "create", "Counter", "bump", page.id, "Count", f"--every={value}")
+        assert result.returncode == 2, (value, result.stdout, result.stderr)
+        errors = [line for line in result.stderr.splitlines() if "error" in line]
+        assert len(errors) == 1 and "--every" in errors[0] and "whole" in errors[0], result.stderr
+        assert "cron expression" in errors[0] and "fields" not in errors[0], result.stderr
+    assert not counter_site.modules.get("Tasker").get_tasks(f"parent={page.id}, include=all")
+    result = run(run_env, "tasks", "create", "Counter", "bump", page.id, "Count", "--every", "90")
+    assert result.returncode == 0, result.stderr
