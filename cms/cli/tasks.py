@@ -99,7 +99,7 @@ def register(sub: argparse._SubParsersAction) -> None:
     create.add_argument("--priority", type=priority_arg, default=0, metavar="N",
                         help="higher runs first (default 0)")
     create.add_argument("--every", metavar="E", type=every_arg,
-                        help="recurring: seconds, or a cron expression read in UTC "
+                        help="recurring: whole seconds, or a cron expression read in UTC "
                              "(\"*/5 * * * *\", \"0 3 * * *\" is 03:00 UTC)")
     create.add_argument("--unique", action="store_true",
                         help="refuse it when an identical task is waiting or active")
@@ -242,15 +242,29 @@ def data_arg(text: str) -> dict[str, Any] | None:
 
 def every_arg(text: str) -> int | str:
     """`--every` as create_task's `every`: whole seconds, or a cron expression read in UTC;
-    checked as create_task checks it (bad usage, exit 2, otherwise), as `--retry` is."""
+    checked as create_task checks it (bad usage, exit 2, otherwise), as `--retry` is. Any other
+    number (1.5, 1e3, nan) is bad usage too, said as such, where create_task from Python takes
+    fractions of a second: read as text, 1.5 was taken and 1e3 called a short cron expression."""
     value: int | str = text.strip()
     if value.isdecimal():
         value = int(value)
+    elif _is_number(value):
+        raise argparse.ArgumentTypeError(f"give a whole number of seconds (1 or more) or a cron "
+                                         f"expression (\"*/5 * * * *\"), not {text!r}")
     try:
         check_every(value)
     except TaskError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from None
     return value
+
+
+def _is_number(text: str) -> bool:
+    """Text Python reads as a number (1.5, -2, 1e3, nan): no cron expression is one."""
+    try:
+        float(text)
+    except ValueError:
+        return False
+    return True
 
 
 def _state(text: str) -> int:
