@@ -90,3 +90,54 @@ def test_every_that_is_no_whole_number_of_seconds_is_bad_usage(run_env, counter_
     assert not counter_site.modules.get("Tasker").get_tasks(f"parent={page.id}, include=all")
     result = run(run_env, "tasks", "create", "Counter", "bump", page.id, "Count", "--every", "90")
     assert result.returncode == 0, result.stderr
+
+
+def read_one_line_and_go(env, *args) -> tuple[int, str, str]:
+    """`python run.py ARGS | head -1`: (exit code, the line read, stderr). The reader closes the
+    pipe after one line, as `head -1` does, while the command has more to write."""
+    process = subprocess.Popen([PYTHON, str(ROOT / "run.py"), *map(str, args)], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        line = process.stdout.readline()
+        process.stdout.close()
+        err = process.stderr.read()
+        return process.wait(timeout=60), line, err
+    finally:
+        if process.poll() is None:
+            process.kill()
+
+
+def test_tasks_list_whose_reader_goes_away_ends_as_sigpipe_ends_a_unix_tool(run_env, counter_site):
+    """`tasks list --json | head -1` (more than a pipe holds) exited 1, the code of an error
+    with a line on stderr, though none was wrong. It ends quietly with 141 (128 + SIGPIPE), the
+    status the shell shows for `cat`, `grep` or `ls` cut off the same way."""
+    tasker = counter_site.modules.get("Tasker")
+    page = counter_site.pages.add("counter", 1, "c", title="C")
+    with counter_site.transaction():
+        for n in range(200):       # 110 KB of JSON: more than a pipe holds (64 KB)
+            tasker.create_task("Counter", "bump", page, f"Count {n} " + "x" * 230, {"n": n})
+    code, line, err = read_one_line_and_go(run_env, "tasks", "list", "--json")
+    assert line == "{\n"
+    assert (code, err) == (141, ""), (code, err)
+
+
+@pytest.mark.slow
+def test_cron_whose_reader_goes_away_stops_cleanly_and_loses_nothing(run_env, counter_site):
+    """`cron | head -1`: each step process printed "stopped on an unexpected error:
+    BrokenPipeError" as it wrote its next line and was started again, three times, then the
+    run said "cms: error: [Errno 32] Broken pipe" and exited 1. With nobody reading, the run
+    stops as a signal stops it: the running step ends at its next save, no task is left
+    claimed, nothing is said on stderr, and the exit code is 141 (128 + SIGPIPE)."""
+    tasker = counter_site.modules.get("Tasker")
+    page = counter_site.pages.add("counter", 1, "c", title="C")
+    tasks = []
+    for n in range(30):
+        tasks.append(tasker.create_task("Counter", "bump", page, f"Count {n}", {"delay": 0.05}))
+        tasker.activate_task(tasks[-1])
+    code, line, err = read_one_line_and_go(run_env, "cron", "--time-limit", "50")
+    assert line.startswith("cron: task "), line
+    assert (code, err) == (141, ""), (code, err)
+    states = [tasker.get_state(task.id) for task in tasks]
+    assert set(states) == {TaskState.FINISHED, TaskState.ACTIVE}, states   # stopped early
+    assert not any(tasker.get_details(task.id)["running"] for task in tasks)
+    assert counter_site.pages.get(page.id).get("hits") == states.count(TaskState.FINISHED)
