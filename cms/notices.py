@@ -10,6 +10,8 @@ weeks keeps only the latest notices in memory.
 from __future__ import annotations
 
 import logging
+import os
+import sys
 import time
 from collections import deque
 from dataclasses import dataclass, field
@@ -45,6 +47,13 @@ def log_to_stderr(verbosity: int = 0) -> None:
     logging.basicConfig(level=logging.DEBUG if verbosity >= 2 else logging.INFO, handlers=[handler])
     if verbosity == 1:
         logging.getLogger("cms").setLevel(logging.DEBUG)
+
+
+def drop_stdout() -> None:
+    """Send the rest of this process's output nowhere: its reader went away (`tasks list |
+    head -1`). Python would otherwise fail again, with a traceback, as it flushes stdout at exit;
+    and what is left to say has nobody to read it."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def log_verbosity() -> int:

@@ -1,7 +1,12 @@
 """The `cms` command (also `python run.py`): one sub-module per area registers its commands.
 
 Exit codes: 0 when the command did its work, 1 on an error (one line on stderr, never a
-traceback), 2 on bad usage.
+traceback), 2 on bad usage; 128 + N when signal N stopped it before it did its work (130 Ctrl-C,
+143 SIGTERM); 141 (128 + SIGPIPE) when the reader of its output went away (`tasks list | head
+-1`), quietly, as the shell reports `cat` or `grep` cut off the same way. Not Python's advice of
+1: here 1 means an error with a line on stderr, and the reader leaving is no error of the
+command's; 141 is what `set -o pipefail` scripts already allow for. Python dies by SIGPIPE only
+if asked to, and then mid-write, perhaps mid-step: the handler lets a step end at its save.
 """
 from __future__ import annotations
 
@@ -9,14 +14,16 @@ import argparse
 import importlib
 import math
 import os
+import signal
 import sys
 from typing import Callable, Sequence
 
 from ..errors import CmsError
-from ..notices import log_to_stderr
+from ..notices import drop_stdout, log_to_stderr
 
 # Each names a module with `register(subparsers)`; its parsers set `func(args) -> int`.
 COMMAND_MODULES = ("cms.cli.site", "cms.cli.users", "cms.cli.tasks", "cms.cli.runners", "cms.cli.web")
+READER_GONE = 128 + signal.SIGPIPE      # 141: the reader of stdout went away
 
 
 class UsageError(Exception):
@@ -125,6 +132,5 @@ def dispatch(argv: Sequence[str] | None) -> int:
         return 1
     except BrokenPipeError:
         # The reader went away (`tasks show 5 | head`): nothing is wrong with the command.
-        # Python would report it again when it flushes stdout at exit, so stdout goes nowhere.
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-        return 1
+        drop_stdout()
+        return READER_GONE

@@ -96,17 +96,21 @@ def _error(exc: BaseException) -> int:
 
 def _run(start: Callable[[], Any], *, has_an_end: bool) -> int:
     """Run cron or the worker: 0 when it did its work (even if tasks failed), else 1 and a line;
-    128 + N when signal N stopped a run that `has_an_end` (cron, `worker --until-idle`)."""
+    128 + N when signal N stopped a run that `has_an_end` (cron, `worker --until-idle`); 141
+    when the reader of its lines went away, and the run stopped."""
     from ..errors import CmsError
+    from . import READER_GONE
     try:
         outcome = start()
-    except CmsError:
-        raise                         # main() prints it
+    except (CmsError, BrokenPipeError):
+        raise                         # main() prints the one, ends quietly on the other
     except Exception as exc:          # a database that cannot be reached, and the like
         return _error(exc)
     if outcome is not None and outcome.errors:
         print(f"cms: error: {outcome.errors[0]}", file=sys.stderr)
         return 1
+    if outcome is not None and outcome.reader_gone:
+        return READER_GONE
     if outcome is not None and outcome.stopped_by and has_an_end:
         return 128 + outcome.stopped_by
     return 0

@@ -10,7 +10,9 @@ supervisor asks the running step to stop at its next save (`Tasker.interrupt`), 
 task active, and ends the loop after that step. It dies with its supervisor (PR_SET_PDEATHSIG).
 
 Exit codes tell the supervisor why it ended: 0 done (cron: nothing left or time up; worker:
-asked to stop), 3 recycle after `max_steps`, 4 recycle past `max_memory`, 1 could not start.
+asked to stop), 3 recycle after `max_steps`, 4 recycle past `max_memory`, 1 could not start,
+5 the reader of the run's output went away (`cron | head -1`): a step line could not be
+written, so the loop ended as SIGUSR1 ends it, and the supervisor stops the whole run.
 """
 from __future__ import annotations
 
@@ -25,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ...errors import DatabaseBusy
-from ...notices import log_to_stderr, log_verbosity
+from ...notices import drop_stdout, log_to_stderr, log_verbosity
 from .. import sql
 from ..claim import ClaimAhead, claim_next, claim_several, release
 from ..state import TaskState, as_state
@@ -36,7 +38,7 @@ if TYPE_CHECKING:
     from ..claim import Claim
     from ..tasker import Tasker
 
-EXIT_DONE, EXIT_ERROR, EXIT_RECYCLE_STEPS, EXIT_RECYCLE_MEMORY = 0, 1, 3, 4
+EXIT_DONE, EXIT_ERROR, EXIT_RECYCLE_STEPS, EXIT_RECYCLE_MEMORY, EXIT_READER_GONE = 0, 1, 3, 4, 5
 SETTINGS_EVERY = 2.0        # seconds between two reads of the Tasker settings in the loop
 MEMORY_EVERY = 0.2          # seconds between two reads of this process's memory
 ERROR_BACKOFF_START = 0.5   # seconds before the first retry while the database is unreachable,
@@ -77,6 +79,7 @@ class Executor:
         self.config = config
         self.slot = slot
         self.stopping = False
+        self.reader_gone = False           # a step line met a closed pipe: stop, say nothing more
         self.tasker: Tasker | None = None
         self.steps = 0
         self.failed = 0
@@ -340,8 +343,8 @@ class Executor:
         try:
             row = tasker.site.db.one(sql.RUN_SUMMARY, (task_id,))
         except Exception:
-            print(f"{self.config.name}: task {task_id}: step ran {seconds:.2f} s; its state could "
-                  "not be read (a database error)", flush=True)
+            self._say(f"{self.config.name}: task {task_id}: step ran {seconds:.2f} s; its state "
+                      "could not be read (a database error)")
             return
         if row is None:
             line = f"{self.config.name}: task {task_id}: step ran {seconds:.2f} s; the task is gone"
@@ -358,7 +361,16 @@ class Executor:
             if errors or warnings:
                 # what the module said is in the task's log (this process logs it at DEBUG)
                 line += f"; its log: {counts_of(summary_text(0, errors, warnings))}"
-        print(line, flush=True)
+        self._say(line)
+
+    def _say(self, line: str) -> None:
+        """Print a step's line; if nobody reads them any more, end the loop (the step is over:
+        its work is saved and its claim released) and say nothing more."""
+        try:
+            print(line, flush=True)
+        except BrokenPipeError:
+            drop_stdout()
+            self.reader_gone = self.stopping = True
 
     def _database_trouble(self, tasker: Tasker, exc: BaseException) -> str:
         """What is wrong when `exc` says the database is unreachable or busy, in words (after
@@ -412,6 +424,8 @@ def child_main(config: RunnerConfig, slot: Slot, parent_pid: int) -> None:
         print(f"{config.name}: stopped on an unexpected error: {type(exc).__name__}: {exc}",
               file=sys.stderr, flush=True)
         code = EXIT_ERROR
+    if executor.reader_gone:
+        code = EXIT_READER_GONE
     sys.stdout.flush()
     sys.stderr.flush()
     try:

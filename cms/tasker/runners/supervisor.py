@@ -27,7 +27,9 @@ later, when the database thread holds a connection, are fresh interpreters ("spa
 Signals: the first SIGTERM (or SIGINT) asks every child to finish its step at the next save
 and leave the task active (`Tasker.interrupt`), then waits for them; a second one kills them at
 once and gives their tasks back (active, no attempt counted). `Outcome.stopped_by` keeps the
-first one's number, which the CLI turns into the exit code 128 + N (cli/runners.py).
+first one's number, which the CLI turns into the exit code 128 + N (cli/runners.py). A reader
+of the output that goes away (`cron | head -1`: a child's step line or the supervisor's own
+meets a closed pipe) stops the run as the first signal does, and says nothing more.
 """
 from __future__ import annotations
 
@@ -42,8 +44,17 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable
 
+from ...notices import drop_stdout
 from .. import sql
-from .executor import EXIT_DONE, EXIT_ERROR, EXIT_RECYCLE_MEMORY, EXIT_RECYCLE_STEPS, RunnerConfig, child_main
+from .executor import (
+    EXIT_DONE,
+    EXIT_ERROR,
+    EXIT_READER_GONE,
+    EXIT_RECYCLE_MEMORY,
+    EXIT_RECYCLE_STEPS,
+    RunnerConfig,
+    child_main,
+)
 from .slots import Busy, Slot, epoch_of
 
 if TYPE_CHECKING:
@@ -92,6 +103,7 @@ class Outcome:
     busy_seconds: float = 0.0  # from the first step's start to the last step's end (any child)
     errors: list[str] = field(default_factory=list)
     stopped_by: int = 0        # the signal (SIGTERM, SIGINT) that stopped the run, if one did
+    reader_gone: bool = False  # the reader of its output went away (`cron | head -1`): it stopped
 
 
 class Supervisor:
@@ -139,7 +151,7 @@ class Supervisor:
         self.request_stop()
         name = signal.Signals(signum).name
         if first:
-            self.out(f"{self.config.name}: {name}: finishing the running step(s); send it again "
+            self._say(f"{self.config.name}: {name}: finishing the running step(s); send it again "
                      "to stop at once")
 
     def install_signals(self) -> list[tuple[int, Any]]:
@@ -149,6 +161,20 @@ class Supervisor:
         for signum in (signal.SIGTERM, signal.SIGINT):
             old.append((signum, signal.signal(signum, self._on_signal)))
         return old
+
+    def _say(self, line: str) -> None:
+        try:
+            self.out(line)
+        except BrokenPipeError:
+            self._reader_gone()
+
+    def _reader_gone(self) -> None:
+        """Nobody reads the run's lines any more: stop as a first SIGTERM does, quietly."""
+        if not self.outcome.reader_gone:
+            self.outcome.reader_gone = True
+            drop_stdout()
+            if self.stop_level == 0:
+                self.request_stop()
 
     # -- running ------------------------------------------------------------------------------
     def run(self) -> Outcome:
@@ -301,7 +327,7 @@ class Supervisor:
         self._signal(child, signal.SIGKILL)
         child.process.join(5)
         child.slot.clear()
-        self.out(f"{self.config.name}: task {busy.task_id}: {line}")
+        self._say(f"{self.config.name}: task {busy.task_id}: {line}")
         self.jobs.put(("fail", busy, text, self._runner_of(child)))
         self.jobs.put(("orphans", self._runner_of(child), busy.task_id))
 
@@ -314,16 +340,18 @@ class Supervisor:
         if busy is not None and child.killed_for is None:
             self.outcome.lost += 1
             how = died_how(code)
-            self.out(f"{self.config.name}: task {busy.task_id}: the step's process {how}; "
+            self._say(f"{self.config.name}: task {busy.task_id}: the step's process {how}; "
                      "the task goes back to active for another runner, unless that was its "
                      "last attempt (max_attempts: then it fails; see its log)")
             self.jobs.put(("lost", busy, f"the step's process {how} ({self._runner_of(child)})"))
             child.slot.clear()
         if child.killed_for is None and (busy is not None or code not in (
-                EXIT_DONE, EXIT_RECYCLE_STEPS, EXIT_RECYCLE_MEMORY)):
+                EXIT_DONE, EXIT_RECYCLE_STEPS, EXIT_RECYCLE_MEMORY, EXIT_READER_GONE)):
             # It died: claims it took ahead of its steps never ran; give them back now.
             self.jobs.put(("orphans", self._runner_of(child), busy.task_id if busy else 0))
         child.killed_for = None
+        if busy is None and code == EXIT_READER_GONE:
+            self._reader_gone()
         if self.stop_level:
             child.retired = True
             return
@@ -365,7 +393,7 @@ class Supervisor:
             child.retired = True
             if busy is not None:
                 self.jobs.put(("release", busy))
-                self.out(f"{self.config.name}: task {busy.task_id}: stopped at once; the task "
+                self._say(f"{self.config.name}: task {busy.task_id}: stopped at once; the task "
                          "goes back to active")
             if child.process is not None:
                 self.jobs.put(("orphans", self._runner_of(child), busy.task_id if busy else 0))
