@@ -92,13 +92,17 @@ def test_every_that_is_no_whole_number_of_seconds_is_bad_usage(run_env, counter_
     assert result.returncode == 0, result.stderr
 
 
-def read_one_line_and_go(env, *args) -> tuple[int, str, str]:
+def read_one_line_and_go(env, *args, lines=1, buffered=False) -> tuple[int, str, str]:
     """`python run.py ARGS | head -1`: (exit code, the line read, stderr). The reader closes the
-    pipe after one line, as `head -1` does, while the command has more to write."""
+    pipe after one line (or `lines`), as `head -1` does, while the command has more to write.
+    `buffered`: without the suite's PYTHONUNBUFFERED, as in a user's shell, stdout is written in
+    8 KB blocks, the last as Python exits."""
+    if buffered:
+        env = {name: value for name, value in env.items() if name != "PYTHONUNBUFFERED"}
     process = subprocess.Popen([PYTHON, str(ROOT / "run.py"), *map(str, args)], env=env,
                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     try:
-        line = process.stdout.readline()
+        line = process.stdout.readline() if lines else ""
         process.stdout.close()
         err = process.stderr.read()
         return process.wait(timeout=60), line, err
@@ -107,10 +111,12 @@ def read_one_line_and_go(env, *args) -> tuple[int, str, str]:
             process.kill()
 
 
-def test_tasks_list_whose_reader_goes_away_ends_as_sigpipe_ends_a_unix_tool(run_env, counter_site):
+def test_a_command_whose_reader_goes_away_ends_as_sigpipe_ends_a_unix_tool(run_env, counter_site):
     """`tasks list --json | head -1` (more than a pipe holds) exited 1, the code of an error
     with a line on stderr, though none was wrong. It ends quietly with 141 (128 + SIGPIPE), the
-    status the shell shows for `cat`, `grep` or `ls` cut off the same way."""
+    status the shell shows for `cat`, `grep` or `ls` cut off the same way. In a user's shell
+    (stdout written in blocks) `tasks show ID | head -0` wrote its one block as Python exited,
+    after `head` had gone: "Exception ignored ... BrokenPipeError" on stderr and exit 120."""
     tasker = counter_site.modules.get("Tasker")
     page = counter_site.pages.add("counter", 1, "c", title="C")
     with counter_site.transaction():
@@ -118,6 +124,9 @@ def test_tasks_list_whose_reader_goes_away_ends_as_sigpipe_ends_a_unix_tool(run_
             tasker.create_task("Counter", "bump", page, f"Count {n} " + "x" * 230, {"n": n})
     code, line, err = read_one_line_and_go(run_env, "tasks", "list", "--json")
     assert line == "{\n"
+    assert (code, err) == (141, ""), (code, err)
+    last = tasker.get_tasks(f"parent={page.id}, sort=-id, limit=1")[0]
+    code, _, err = read_one_line_and_go(run_env, "tasks", "show", last.id, lines=0, buffered=True)
     assert (code, err) == (141, ""), (code, err)
 
 
