@@ -104,14 +104,24 @@ def existing_site(args: argparse.Namespace) -> tuple[str, str]:
 
 def main(argv: Sequence[str] | None = None) -> int:
     try:
-        return dispatch(argv)
+        try:
+            return dispatch(argv)
+        finally:
+            # The last of stdout, written now and not as Python exits: a reader gone by then
+            # (`tasks show 5 | head -0`, `--help | head -0`) gave "Exception ignored ...
+            # BrokenPipeError" and exit 120.
+            sys.stdout.flush()
     except KeyboardInterrupt:     # from the start on: building the parser imports every command
         print("cms: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # The reader went away (`tasks list | head -1`): nothing is wrong with the command.
+        drop_stdout()
+        return READER_GONE
 
 
 def dispatch(argv: Sequence[str] | None) -> int:
-    """The command `argv` names, run, as its exit status (Ctrl-C is main's)."""
+    """The command `argv` names, run, as its exit status (Ctrl-C and a reader gone are main's)."""
     parser = build_parser()
     args = parser.parse_args(argv)
     log_to_stderr(args.verbose)
@@ -130,7 +140,3 @@ def dispatch(argv: Sequence[str] | None) -> int:
     except CmsError as exc:
         print(f"cms: error: {exc}", file=sys.stderr)
         return 1
-    except BrokenPipeError:
-        # The reader went away (`tasks show 5 | head`): nothing is wrong with the command.
-        drop_stdout()
-        return READER_GONE
