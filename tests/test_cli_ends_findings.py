@@ -6,13 +6,17 @@ process that holds the write lock), as terminals, pipes, scripts and systemd do.
 """
 from __future__ import annotations
 
+import logging
 import signal
 import subprocess
+from types import SimpleNamespace
 
 import pytest
-from conftest import PYTHON, ROOT
+from conftest import ENGINE, PYTHON, ROOT
 from tasker_support import prepare_counter_site, stored_data, wait_for
+from test_lockwait_findings import hold_lock
 
+from cms.lazycron import LazyCron
 from cms.tasker import TaskState
 
 
@@ -150,3 +154,37 @@ def test_cron_whose_reader_goes_away_stops_cleanly_and_loses_nothing(run_env, co
     assert set(states) == {TaskState.FINISHED, TaskState.ACTIVE}, states   # stopped early
     assert not any(tasker.get_details(task.id)["running"] for task in tasks)
     assert counter_site.pages.get(page.id).get("hits") == states.count(TaskState.FINISHED)
+
+
+@pytest.mark.skipif(ENGINE != "sqlite", reason="SQLite's one write lock, held by another process")
+def test_a_lazycron_turn_that_met_the_write_lock_logs_one_line_and_the_next_runs(site, run_env,
+                                                                                   caplog):
+    """A LazyCron turn whose write waited out the lock timeout, while another process (a
+    script, a `sqlite3` shell, a task step between saves) held SQLite's write lock, logged
+    "cms-lazycron: a turn failed" and a whole traceback, ERROR, for the database's passing
+    trouble. It says so in one line that names the lock; the next turn fires the event."""
+    fired = []
+    site.add_hook_after("LazyCron::every_30_seconds", lambda event: fired.append(event))
+    lazycron = LazyCron(site, signal_interval=0)
+    lazycron.run_due()                       # the events' clocks start now
+    site.db.execute("UPDATE lazycron SET last_run = last_run - 40 WHERE name = 'every_30_seconds'")
+    site.db.pw.lock_timeout = 1.0            # the least; a site's is 10 s
+    holder = hold_lock(SimpleNamespace(site=site), run_env, 1.6)
+    try:
+        with caplog.at_level(logging.INFO):
+            lazycron.signal()
+            wait_for(lambda: [r for r in caplog.records if r.name.startswith("cms.")], 10)
+            holder.wait(10)
+            lazycron.signal()
+            wait_for(lambda: fired, 10)
+    finally:
+        lazycron.stop()
+        if holder.poll() is None:
+            holder.kill()
+            holder.wait()
+    records = [r for r in caplog.records if r.name.startswith("cms.")]
+    assert len(records) == 1, [r.getMessage() for r in records]
+    said = records[0]
+    assert said.levelno == logging.WARNING and said.exc_info is None, said.getMessage()
+    assert "\n" not in said.getMessage() and "write lock" in said.getMessage(), said.getMessage()
+    assert len(fired) == 1
