@@ -2,7 +2,10 @@
 
 LazyCron's timed events and Tasker's lazy steps both follow this pattern: each response calls
 `signal()` (cheap, rate-limited), and a daemon thread with its own database connection takes a
-turn, unless `busy_check()` says the server is busy, in which case it skips the turn.
+turn, unless `busy_check()` says the server is busy, in which case it skips the turn. A turn
+whose write waited out SQLite's lock timeout, another process holding the write lock, is the
+database's passing trouble, not a bug: one warning line says so, and the next turn tries again
+(a turn that fails otherwise logs its traceback).
 """
 from __future__ import annotations
 
@@ -10,6 +13,8 @@ import logging
 import threading
 import time
 from typing import TYPE_CHECKING, Any, Callable
+
+from .errors import DatabaseBusy
 
 if TYPE_CHECKING:
     from .site import Site
@@ -100,6 +105,10 @@ class TrafficThread:
                     continue
                 try:
                     self.turn()
+                except DatabaseBusy as exc:
+                    log.warning("%s: this turn was skipped, the next one tries again: %s",
+                                self.thread_name, exc)
+                    self.after_error()
                 except Exception:
                     log.exception("%s: a turn failed", self.thread_name)
                     self.after_error()
