@@ -67,7 +67,7 @@ def test_a_run_stopped_by_a_signal_says_so_in_its_exit_code(run_env, counter_sit
             process.kill()
     assert process.returncode == code, (out, err)
     assert "Traceback" not in err and "cms: error" not in err, err
-    assert "stopped" in out.strip().splitlines()[-1], out
+    assert out.strip().splitlines()[-1].endswith(f"; stopped by {signum.name}"), out
     details = tasker.get_details(task.id)
     assert tasker.get_state(task.id) == TaskState.ACTIVE
     assert not details["running"] and details["attempts"] == 0
@@ -77,6 +77,14 @@ def test_a_run_stopped_by_a_signal_says_so_in_its_exit_code(run_env, counter_sit
 def run(env, *args, timeout=120):
     return subprocess.run([PYTHON, str(ROOT / "run.py"), *map(str, args)], env=env,
                           capture_output=True, text=True, timeout=timeout)
+
+
+def test_a_worker_until_idle_says_it_ended_for_want_of_work(run_env, counter_site):
+    """`worker --until-idle` closed with "...; stopped" whether no task was left or a signal
+    stopped it: its closing line says which, as cron's does."""
+    result = run(run_env, "worker", "--until-idle", "--poll", "0.2")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.strip().splitlines()[-1].endswith("; no task is ready"), result.stdout
 
 
 def test_every_that_is_no_whole_number_of_seconds_is_bad_usage(run_env, counter_site):
