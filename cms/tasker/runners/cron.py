@@ -48,7 +48,7 @@ def run_cron(url: str, site_dir: str, *, time_limit: float | None = None,
                           end=start + limit, step_seconds=limit, quiet=quiet, name="cron")
     supervisor = Supervisor(config, processes=1, grace=grace, out=out)
     outcome = supervisor.run()
-    ended = ("stopped by a signal" if supervisor.stop_level else
-             "time is up" if time.time() >= config.end - 0.5 else "no task is ready")
+    ended = outcome.stopped() or ("time is up" if time.time() >= config.end - 0.5 else
+                                  "no task is ready")
     out(summary("cron", outcome, ended))
     return outcome

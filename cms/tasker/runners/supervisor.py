@@ -105,6 +105,10 @@ class Outcome:
     stopped_by: int = 0        # the signal (SIGTERM, SIGINT) that stopped the run, if one did
     reader_gone: bool = False  # the reader of its output went away (`cron | head -1`): it stopped
 
+    def stopped(self) -> str:
+        """"stopped by SIGTERM" (SIGINT ...) for the closing line of a run a signal ended, else ""."""
+        return f"stopped by {signal.Signals(self.stopped_by).name}" if self.stopped_by else ""
+
 
 class Supervisor:
     """Run `processes` step processes with `config`, watch them, return when they are done.

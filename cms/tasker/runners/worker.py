@@ -91,7 +91,8 @@ def run_worker(url: str, site_dir: str, *, processes: int = 1, max_steps: int = 
         out(f"worker: {processes} process(es) on {site_dir} ({redact_url(url)}); steps of up "
             f"to {step:g} s; SIGTERM finishes the running steps, a second one stops at once")
     outcome = Supervisor(config, processes=processes, grace=grace, out=out).run()
-    out(summary("worker", outcome, "stopped"))
+    out(summary("worker", outcome, outcome.stopped() or ("no task is ready" if until_idle else
+                                                          "stopped")))
     return outcome
 
 
