@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import signal
 import subprocess
+import time
 from types import SimpleNamespace
 
 import pytest
@@ -196,3 +197,30 @@ def test_a_lazycron_turn_that_met_the_write_lock_logs_one_line_and_the_next_runs
     assert said.levelno == logging.WARNING and said.exc_info is None, said.getMessage()
     assert "\n" not in said.getMessage() and "write lock" in said.getMessage(), said.getMessage()
     assert len(fired) == 1
+
+
+@pytest.mark.slow
+def test_tasks_run_stopped_at_once_by_a_second_sigterm_exits_143(run_env, counter_site):
+    """A second SIGTERM stops `tasks run` at once (its step cannot wait for a save), as a
+    second Ctrl-C does, but it said "cms: interrupted" and exited 130, Ctrl-C's code, where
+    the first SIGTERM's stop exits 143. A SIGTERM stop is 143 either way; the task is given
+    back, active and unclaimed."""
+    tasker = counter_site.modules.get("Tasker")
+    page = counter_site.pages.add("counter", 1, "c", title="C")
+    task = tasker.create_task("Counter", "wait", page, "Wait", {"seconds": 30})
+    tasker.activate_task(task)
+    process = subprocess.Popen([PYTHON, str(ROOT / "run.py"), "tasks", "run", str(task.id)],
+                               env=run_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    try:
+        wait_for(lambda: tasker.get_details(task.id)["running"], 30)
+        process.send_signal(signal.SIGTERM)
+        time.sleep(0.5)         # two signals at once are one: the second must come after
+        process.send_signal(signal.SIGTERM)
+        out, err = process.communicate(timeout=30)
+    finally:
+        if process.poll() is None:
+            process.kill()
+    assert process.returncode == 143, (out, err)
+    assert err.strip().splitlines() == ["cms: stopped by SIGTERM"], err
+    assert tasker.get_state(task.id) == TaskState.ACTIVE
+    assert not tasker.get_details(task.id)["running"]
