@@ -30,6 +30,16 @@ class UsageError(Exception):
     """Bad arguments found after parsing (exit code 2)."""
 
 
+class Stopped(KeyboardInterrupt):
+    """Stop now: a second SIGTERM or Ctrl-C while a command winds down (`tasks run`'s step).
+    A KeyboardInterrupt, so a step gives its task back as at Ctrl-C; main() exits 128 +
+    `signum`, 143 for SIGTERM, where every KeyboardInterrupt exited 130."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
 class Parser(argparse.ArgumentParser):
     def error(self, message: str) -> None:   # argparse prints usage and exits 2: keep that
         self.print_usage(sys.stderr)
@@ -111,9 +121,11 @@ def main(argv: Sequence[str] | None = None) -> int:
             # (`tasks show 5 | head -0`, `--help | head -0`) gave "Exception ignored ...
             # BrokenPipeError" and exit 120.
             sys.stdout.flush()
-    except KeyboardInterrupt:     # from the start on: building the parser imports every command
-        print("cms: interrupted", file=sys.stderr)
-        return 130
+    except KeyboardInterrupt as exc:   # from the start on: building the parser imports them all
+        signum = exc.signum if isinstance(exc, Stopped) else signal.SIGINT
+        print("cms: interrupted" if signum == signal.SIGINT else
+              f"cms: stopped by {signal.Signals(signum).name}", file=sys.stderr)
+        return 128 + signum
     except BrokenPipeError:
         # The reader went away (`tasks list | head -1`): nothing is wrong with the command.
         drop_stdout()

@@ -12,7 +12,8 @@ so and when it runs, where they said "active" as if a runner would take it now.
 
 Exit codes: 0 done; 1 an error, with one line on stderr (no such task, a task that cannot run,
 and for `tasks run` a task that ended failed or killed); 130 a `tasks run` stopped by Ctrl-C,
-143 by SIGTERM (the task stays active); 2 bad usage (a `--data`, `--every`,
+143 by SIGTERM (the task stays active; a second one stops its step at once, giving the task
+back); 2 bad usage (a `--data`, `--every`,
 `--not-before`, `--priority` or `--retry` that cannot be read or that create_task would refuse included:
 then nothing is created).
 """
@@ -46,7 +47,7 @@ from ..tasker.schedule import (
 from ..tasker.state import TaskState
 from ..tasker.status import counts_of
 from ..tasker.tasker import check_priority
-from . import Parser, UsageError, boot_from, check_step_time, finite
+from . import Parser, Stopped, UsageError, boot_from, check_step_time, finite
 
 KILLED = "killed and reset to 0%"      # DESIGN.md: a kill is a stop plus a reset; said plainly
 ACTIONS = ("activate", "suspend", "kill", "reset", "trash")
@@ -547,7 +548,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             tasker.interrupt(f"stopped from the terminal ({how}); the task stays active",
                              next_steps=True)
             return
-        raise KeyboardInterrupt
+        raise Stopped(signum)
 
     old = {signum: signal.signal(signum, on_stop) for signum in (signal.SIGINT, signal.SIGTERM)}
     last = None
