@@ -249,7 +249,7 @@ def every_arg(text: str) -> int | str:
     value: int | str = text.strip()
     if value.isdecimal():
         value = int(value)
-    elif _is_number(value):
+    elif _is_number(value) and not value.lstrip("+-").isdecimal():   # -5: "must be positive"
         raise argparse.ArgumentTypeError(f"give a whole number of seconds (1 or more) or a cron "
                                          f"expression (\"*/5 * * * *\"), not {text!r}")
     try:
