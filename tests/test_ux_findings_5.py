@@ -171,7 +171,7 @@ def test_a_row_that_leaves_the_list_s_filter_says_so_and_stays_until_a_reload(we
     assert trash.get_attribute("aria-describedby") == note.get_attribute("id")
     page.wait_for_function("() => said.length > 0")
     assert page.evaluate("said") == ["Import the dictionary: finished, no longer active"]
-    tasker.activate_task(done)                                             # active again
+    tasker.restart_task(done)             # active again (a finished task is not activated)
     note.wait_for(state="detached", timeout=15000)
     assert "left-filter" not in (row.get_attribute("class") or "")
     assert trash.get_attribute("aria-describedby") is None
