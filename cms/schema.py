@@ -191,7 +191,7 @@ def create_leases(site: Site) -> None:
     if not db.table_exists("leases"):
         db.create_table("leases", "name {NAME} NOT NULL PRIMARY KEY, owner {NAME} NOT NULL DEFAULT '', "
                                   "until {FLOAT} NOT NULL DEFAULT 0")
-    columns = {column.name for column in db.pw.get_columns("lazycron")}
+    columns = db.column_names("lazycron")
     for column in ("lock_until", "lock_owner"):
         if column in columns:
             db.ddl(f"ALTER TABLE lazycron DROP COLUMN {column}")

@@ -457,6 +457,10 @@ class Database:
     def table_exists(self, name: str) -> bool:
         return name in self.pw.get_tables()
 
+    def column_names(self, table: str) -> set[str]:
+        """The names of a table's columns (an upgrade adds or drops the ones that changed)."""
+        return {column.name for column in self.pw.get_columns(table)}
+
     def view_names(self) -> set[str]:
         """The names of the database's views (a module's view stands in for a field's table)."""
         return {view.name for view in self.pw.get_views()}

@@ -141,7 +141,7 @@ def install(site: Site) -> None:
                     if index_table == table:
                         db.create_index(table, columns, unique=unique, name=name)
         for table, column, kind in ADDED_COLUMNS:
-            if column not in {found.name for found in db.pw.get_columns(table)}:
+            if column not in db.column_names(table):
                 db.ddl(f"ALTER TABLE {table} ADD COLUMN {column} {kind}")
         if db.table_exists("tasker_lock"):     # before 1.2: claims locked a row of their own
             db.ddl("DROP TABLE tasker_lock")
