@@ -381,9 +381,11 @@ def reap_expired(tasker: Tasker, *, task_id: int | None = None, limit: int = 100
         with storage.write_transaction():
             rows = db.all(storage.sql(sql.EXPIRED_ROWS + one + sql.EXPIRED_ORDER.format(
                 limit=int(limit)) + storage.skip_locked), params)
-            for pages_id, attempts, state, claimed_at, invoker, runner, now in rows:
-                tasker.lifecycle.record_dead_step(pages_id, "lost",
-                                                  (claimed_at, invoker, runner, now))
+            for pages_id, attempts, state, *dead in rows:
+                runner = dead[2]
+                if cause:      # its supervisor saw it die just now and ended its lease (EXPIRE_NOW)
+                    dead[3] = None
+                tasker.lifecycle.record_dead_step(pages_id, "lost", tuple(dead))
                 attempts += 1
                 why = cause or f"runner {runner} stopped answering (its lease ran out)"
                 if state == TaskState.ACTIVE and attempts >= max_attempts:

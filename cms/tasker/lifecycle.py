@@ -463,16 +463,19 @@ class Lifecycle:
         """A step whose process died never reached its end, which writes a step's row: write
         it here, for the reaper ("lost") and for a runner that killed its step ("killed"),
         before the claim is released (inside their transaction). From the claim to now by the
-        database's clock, no records, the claim's invoker and runner; the task's step count
-        and run time count it. A reset pending drops it with the run it undoes. `claim`: the
-        row of sql.DEAD_STEP_READ when the caller read it already (the reaper reads it with
-        the expired leases), else it is read here."""
+        database's clock, or to its lease's end if that came first: a live step renews its
+        lease, so it was dead by then, and a reaper that came an hour later (a machine down)
+        must not count that hour as running, which the task's rate and ETA would take as work.
+        No records, the claim's invoker and runner; the task's step count and run time count
+        it. A reset pending drops it with the run it undoes. `claim`: the row of
+        sql.DEAD_STEP_READ when the caller read it already (the reaper reads it with the
+        expired leases), else it is read here."""
         db = self.site.db
-        claimed_at, invoker, runner, now = claim or db.one(self.storage.sql(sql.DEAD_STEP_READ),
-                                                           (task_id,))
-        now = float(now)
-        started = now if claimed_at is None else float(claimed_at)     # claimed before 1.5
-        seconds = max(0.0, now - started)
+        claimed_at, invoker, runner, lease_until, now = claim or db.one(
+            self.storage.sql(sql.DEAD_STEP_READ), (task_id,))
+        ended = float(now) if lease_until is None else min(float(now), float(lease_until))
+        started = ended if claimed_at is None else float(claimed_at)     # claimed before 1.5
+        seconds = max(0.0, ended - started)
         db.defer(sql.ADD_STEP, (task_id, started, seconds, 0, 0, (invoker or "")[:128], result,
                                 (runner or "")[:128]))
         db.defer(sql.COUNT_DEAD_STEP, (seconds, task_id))

@@ -157,10 +157,11 @@ class TaskLog:
         `seconds`, `records` (records_processed gained), `peak_memory` (bytes, the largest
         resident size seen during the step), `invoker`, `result` and `runner` ("host:pid"; ""
         for a step recorded before Tasker 1.5). A step whose process died is there too, from
-        its claim to when it was found dead, with no records: "lost" (its lease ran out, or
-        its supervisor saw the process die) or "killed" (its runner killed it past its time
-        or memory). `rate` is records per second over the kept steps; `eta_seconds` the time
-        the remaining `max_records` would take at that rate (None when unknown).
+        its claim to when it was found dead (at most its lease's end), with no records:
+        "lost" (its lease ran out, or its supervisor saw the process die) or "killed" (its
+        runner killed it past its time or memory). `rate` is records per second over the kept
+        steps; `eta_seconds` the time the remaining `max_records` would take at that rate (None
+        when unknown).
         """
         import json
         task_id = task_id_of(task)

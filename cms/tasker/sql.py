@@ -75,8 +75,8 @@ RELEASE_RUNNER = ("UPDATE tasker_tasks SET running = 0, token = NULL, lease_unti
 RUNNER_RESETS = f"SELECT pages_id FROM tasker_tasks {_RUNNERS_CLAIMS} AND reset_pending = 1"
 EXPIRED = "SELECT pages_id FROM tasker_tasks WHERE running = 1 AND lease_until < {now}"
 # ... and what the row of the step that died needs (DEAD_STEP_READ's columns), in the same read
-EXPIRED_ROWS = ("SELECT pages_id, attempts, state, claimed_at, invoker, runner, {now} FROM "
-                "tasker_tasks WHERE running = 1 AND lease_until < {now}")
+EXPIRED_ROWS = ("SELECT pages_id, attempts, state, claimed_at, invoker, runner, lease_until, {now} "
+                "FROM tasker_tasks WHERE running = 1 AND lease_until < {now}")
 EXPIRED_ORDER = " ORDER BY lease_until LIMIT {limit}"
 # A task whose runner died (or whose step hit a transient database error) back to the queue.
 RELEASE_REAPED = ("UPDATE tasker_tasks SET running = 0, token = NULL, lease_until = NULL, "
@@ -186,7 +186,8 @@ ADD_STEP = ("INSERT INTO tasker_steps (pages_id, started, seconds, records, peak
             "invoker, result, runner) VALUES (?, ?, ?, ?, ?, ?, ?, ?)")
 # A step whose process died (reaped, or killed by its runner), from its claim to now: its
 # row, and its count in the task's totals, as a step that ended has them.
-DEAD_STEP_READ = "SELECT claimed_at, invoker, runner, {now} FROM tasker_tasks WHERE pages_id = ?"
+DEAD_STEP_READ = ("SELECT claimed_at, invoker, runner, lease_until, {now} FROM tasker_tasks "
+                  "WHERE pages_id = ?")
 COUNT_DEAD_STEP = ("UPDATE tasker_tasks SET steps = steps + 1, run_seconds = run_seconds + ? "
                    "WHERE pages_id = ?")
 LAST_STEP_RESULT = "SELECT result FROM tasker_steps WHERE pages_id = ? ORDER BY id DESC LIMIT 1"
