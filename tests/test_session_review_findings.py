@@ -2,7 +2,12 @@
 two-tab forms, the CLI's exit codes), each a behaviour a user would see go wrong."""
 from __future__ import annotations
 
-from tasker_support import make_task, runtime
+import signal
+import subprocess
+import sys
+import time
+
+from tasker_support import ROOT, make_task, runtime, wait_for
 
 from cms.tasker import claim_task, reap_expired
 
@@ -32,3 +37,32 @@ def test_a_step_reaped_long_after_its_lease_ran_out_counts_only_until_then(taske
     assert 9.5 <= lost["seconds"] <= 10.5, lost
     assert figures["run_seconds"] <= before["run_seconds"] + 10.5
     assert runtime(tasker, task, "run_seconds")[0] == figures["run_seconds"]
+
+
+def test_a_step_stopped_at_once_by_a_second_sigterm_is_in_its_steps(tasker, worker_env, cli):
+    """A worker's second SIGTERM kills the running step's process and gives its task back:
+    the step ran (its saves stay), but its task's steps said "0 in 0.0 s" and its steps table
+    had no row of it, as for a step that died before Tasker 1.5. It is recorded as a step its
+    runner killed, from its claim to its release."""
+    task = make_task(tasker, "sleepy", seconds=60)
+    worker = subprocess.Popen([sys.executable, "run.py", "worker"], cwd=ROOT, env=worker_env,
+                              stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    try:
+        wait_for(lambda: runtime(tasker, task, "running")[0] == 1, 30)
+        time.sleep(0.5)                          # the step is under way, not only claimed
+        worker.send_signal(signal.SIGTERM)
+        time.sleep(0.3)
+        worker.send_signal(signal.SIGTERM)
+        out, _ = worker.communicate(timeout=15)
+    finally:
+        worker.kill()
+        worker.wait(10)
+    assert "stopped at once" in out, out
+    assert runtime(tasker, task, "running", "state") == (0, 1)
+    figures = tasker.get_step_figures(task)
+    [killed] = figures["steps"]
+    assert (killed["result"], killed["invoker"], killed["records"]) == ("killed", "worker", 0)
+    assert killed["runner"] and killed["seconds"] >= 0.7, killed
+    assert figures["step_count"] == 1
+    code, shown, _ = cli("tasks", "show", task.id)
+    assert code == 0 and "steps      1 in" in shown, shown
