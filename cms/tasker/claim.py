@@ -314,13 +314,16 @@ def heartbeat(tasker: Tasker, claim: Claim) -> bool:
 
 
 def release(tasker: Tasker, claim: Claim, *, note: str = "",
-            timeout: float | None = None) -> bool:
+            timeout: float | None = None, killed: bool = False) -> bool:
     """Give a claimed task back without running it (its state and data stay as they are).
 
     For a runner that claimed a task and then decided not to run it (shutting down, out of
     slots). False when the claim had already been lost. `timeout`: how long to wait for
     SQLite's write lock (default: the lock timeout). A reset (or kill) asked while the claim
     was held is applied (Lifecycle.apply_pending_reset), and `note` then goes with the log.
+    `killed`: the claim's step ran and its runner killed it (stopped at once, a second
+    SIGTERM): it is recorded in the task's steps, as a step that died is ("killed"), where
+    `tasks show` said "steps 0" beside what its saves had done.
     """
     db = tasker.site.db
 
@@ -328,6 +331,8 @@ def release(tasker: Tasker, claim: Claim, *, note: str = "",
         with tasker.storage.write_transaction(timeout):
             changed = db.execute(tasker.storage.sql(sql.RELEASE),
                                  (claim.task_id, claim.token)).rowcount
+            if changed and killed:
+                tasker.lifecycle.record_dead_step(claim.task_id, "killed")
             if changed and not tasker.lifecycle.apply_pending_reset(claim.task_id) and note:
                 tasker.append_log(claim.task_id, [("message", note)])
             return changed

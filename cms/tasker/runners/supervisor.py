@@ -26,8 +26,9 @@ later, when the database thread holds a connection, are fresh interpreters ("spa
 
 Signals: the first SIGTERM (or SIGINT) asks every child to finish its step at the next save
 and leave the task active (`Tasker.interrupt`), then waits for them; a second one kills them at
-once and gives their tasks back (active, no attempt counted). `Outcome.stopped_by` keeps the
-first one's number, which the CLI turns into the exit code 128 + N (cli/runners.py). A reader
+once and gives their tasks back (active, no attempt counted; each such step is in its task's
+steps as "killed"). `Outcome.stopped_by` keeps the first one's number, which the CLI turns
+into the exit code 128 + N (cli/runners.py). A reader
 of the output that goes away (`cron | head -1`: a child's step line or the supervisor's own
 meets a closed pipe) stops the run as the first signal does, and says nothing more.
 """
@@ -501,8 +502,8 @@ class Supervisor:
         elif kind == "lost":
             reap_now(tasker, claim, job[2])
         elif kind == "release":
-            release(tasker, claim, note="the runner was stopped at once (second SIGTERM); what the "
-                                        "step did since its last save was rolled back")
+            release(tasker, claim, killed=True, note="the runner was stopped at once (second "
+                    "SIGTERM); what the step did since its last save was rolled back")
 
 
 def overrun_text(deadline: float, grace: float, seconds: float) -> str:
