@@ -259,3 +259,10 @@ def test_a_module_setting_changed_in_both_tabs_is_refused(site, superuser):
     assert 'value="60"' in refused.text
     assert site.modules.get_config("Tasker")["lease_seconds"] == 45
 
+
+
+def test_the_kept_notice_speaks_of_one_setting_as_it():
+    """"Kept Label ...: you left them as the form showed them" spoke of one setting as many."""
+    from cms.web.form_merge import kept_notice
+    assert kept_notice(["Label"]).endswith("you left it as the form showed it")
+    assert kept_notice(["Label", "Required"]).endswith("you left them as the form showed them")

@@ -128,8 +128,9 @@ def names_said(names: list[str]) -> str:
 
 def kept_notice(kept: list[str]) -> str:
     """The notice of a save that kept inputs as another save left them."""
+    them = "it" if len(kept) == 1 else "them"
     return (f"Kept {names_said(kept)} as saved elsewhere (in another tab or by another user) "
-            "after this form was opened: you left them as the form showed them")
+            f"after this form was opened: you left {them} as the form showed {them}")
 
 
 def refused_status(errors: dict[str, str]) -> int:
