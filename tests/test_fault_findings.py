@@ -63,6 +63,26 @@ def test_ctrl_c_in_a_script_running_a_step_gives_the_task_back(tasker):
     assert "interrupted (KeyboardInterrupt)" in "\n".join(tasker.get_log(task))
 
 
+def test_a_step_ctrl_c_stopped_in_a_script_is_in_its_task_s_steps(tasker):
+    """A step stopped at once in the process running it (a script's Ctrl-C, `tasks run`'s
+    second one) gave its task back and left no row: `tasks show` said "steps 0" for a step
+    that ran, as a worker's second SIGTERM did. It is recorded as "killed", as there, and
+    counted in the task's steps."""
+    import signal
+    import time
+    task = add_task(tasker, "interrupt", "Interrupted")
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            tasker.execute_task(task, {"timeout": time.time() + 10})
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    figures = tasker.get_step_figures(task)
+    assert [step["result"] for step in figures["steps"]] == ["killed"]
+    assert figures["step_count"] == 1
+    assert row(tasker, task)[:2] == (TaskState.ACTIVE, 0)
+
+
 def test_a_stop_handlers_sys_exit_in_a_script_gives_the_task_back_and_ends_the_script(tasker):
     """A script under systemd or Docker stops on SIGTERM with a handler calling sys.exit(): the
     SystemExit came through the step it interrupted, which failed the task as the method's own
