@@ -694,10 +694,12 @@ class StepRunner:
             self._write_lines_apart(step)
 
     def _release_apart(self, step: Step) -> None:
-        """Give the claim back, state unchanged, with the step's log lines."""
+        """Give the claim back, state unchanged, with the step's log lines: a step stopped at
+        once (Ctrl-C in the process running it), recorded in its task's steps as "killed", as
+        a worker's step stopped at a second SIGTERM is."""
         try:
             lines, step.lines = step.lines, []
-            if release(self.tasker, step.claim):
+            if release(self.tasker, step.claim, killed=True):
                 self._write_entries(step.task_id, lines)
         except Exception:
             pass                                 # the lease expires; a reaper hands it on
