@@ -871,6 +871,9 @@ class Planner:
         self.outer_threshold: int | None = DEFAULT_THRESHOLD
         # Whether the outer selector checks access, which `children.f` sub-queries inherit.
         self.outer_checks_access = True
+        # The include= the selector around an OR-group names (None: none), which the owner
+        # selectors inside the group take as they would outside it.
+        self.outer_include: str | None = None
         # Planning for `pages.get()`, ProcessWire's findAll option (see query).
         self.find_all = False
         # The positions of the fields holding numbers in the condition being planned, beside
@@ -928,6 +931,7 @@ class Planner:
         given, as ProcessWire runs the sub-selector as a find of its own: an outer include=all
         or check_access=0 does not reach them. A `group` is part of the selector around it."""
         outer, find_all, outer_access = self.outer_threshold, self.find_all, self.outer_checks_access
+        around = self.outer_include
         if not top:
             self.find_all = False       # a sub-selector is a find of its own, without findAll
         named = [text for text in (item.values[0].text.strip().lower() for tree in trees
@@ -940,6 +944,7 @@ class Planner:
             # PageFinder::preProcessSubSelector copies no include= here (see _query_of)
             self.outer_threshold = DEFAULT_THRESHOLD
         if not group:
+            self.outer_include = functools.reduce(prevailing_include, named, None)
             checks = [(tree, item) for tree in trees for item in tree.items
                       if isinstance(item, Condition) and item.fields[0] == "check_access"]
             # findAll (`pages.get()`) hands its own finds check_access=0 unless the selector
@@ -947,12 +952,13 @@ class Planner:
             self.outer_checks_access = (self.count_value(*checks[-1]) != 0 if checks else not self.find_all
                                         and (self.outer_threshold is not None or not named))
         try:
-            return self._query_of(trees, top, outer)
+            return self._query_of(trees, top, outer, group)
         finally:
             if not top:
                 self.outer_threshold, self.find_all, self.outer_checks_access = outer, find_all, outer_access
+                self.outer_include = around
 
-    def _query_of(self, trees: list[Selector], top: bool, outer: int | None) -> Query:
+    def _query_of(self, trees: list[Selector], top: bool, outer: int | None, group: bool) -> Query:
         """`_query` once the include= that applies inside is known; `outer`: the one around."""
         nodes: list[Node] = []
         groups: dict[str, list[Node]] = {}
@@ -1028,6 +1034,10 @@ class Planner:
                                            or all(t.isascii() and t.isdecimal() for t in texts)))
                     parent_value = texts[0] if has_parent_key else "-"
                     parent_values = item.values
+        if group:
+            # an OR-group names no include= nor check_access=: its owner selectors take those
+            # of the selector around it, as they would outside the group
+            include, check_access = self.outer_include, self.outer_checks_access
         for name, conditions in owners.items():
             nodes.append(self.owned(name, conditions, include, check_access))
         for members in groups.values():
