@@ -80,3 +80,19 @@ def test_an_owner_selector_in_an_or_group_takes_the_outer_include(owned_tags):
         assert names(site.pages.find(f"template=tag, (tags__owner.qty>0), include={include}")) == alone
     with site.as_user("guest"):
         assert names(site.pages.find("template=tag, (tags__owner.qty>0), include=all")) == ["blue", "red"]
+
+
+def test_parents_until_asks_the_database_as_find_does(site):
+    # ProcessWire 3.0.256's parentsUntil() asks $parent->matches() of each ancestor for the
+    # stop and filters the rest with PageArray::filter (PageTraversal::parentsUntil), both
+    # comparing the loaded values in PHP: `title=top` is case-sensitive there, so
+    # low.parentsUntil("title=top") gives home, top and shown (no stop), and
+    # low.parentsUntil("/", "title=top") nothing. Here both ask the database, as find() does
+    # (README: deliberate differences).
+    site.templates.add("item", fields=["title"])
+    top = site.pages.add("item", 1, "top", title="Top")
+    shown = site.pages.add("item", top, "shown", title="Shown")
+    low = site.pages.add("item", shown, "low", title="Low")
+    assert names(site.pages.find("title=top")) == ["top"]
+    assert [page.name for page in low.parents_until("title=top")] == ["shown"]
+    assert [page.name for page in low.parents_until("/", "title=top")] == ["top"]
