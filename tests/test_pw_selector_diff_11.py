@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import pytest
 
+from cms.errors import SelectorError
+
 
 def names(found):
     return sorted(page.name for page in found)
@@ -96,3 +98,23 @@ def test_parents_until_asks_the_database_as_find_does(site):
     assert names(site.pages.find("title=top")) == ["top"]
     assert [page.name for page in low.parents_until("title=top")] == ["shown"]
     assert [page.name for page in low.parents_until("/", "title=top")] == ["top"]
+
+
+def test_a_walk_reads_a_name_alone_as_its_stop(site):
+    # ProcessWire 3.0.256: shown.nextUntil("veiled") and veiled.prevUntil("shown") throw
+    # "Unknown Selector operator: '[empty]'", as PageTraversal::_nextFinderOptions finds the
+    # stop with "parent_id=N, limit=1, veiled"; low.parentsUntil("top") stops at top
+    # (Page::matches reads the name). Here a name alone is the sibling of that name, as
+    # pages.find("veiled") reads it (README: deliberate differences); beside a filter selector
+    # it is refused in both.
+    site.fields.add("qty", "Integer")
+    site.templates.add("item", fields=["title", "qty"])
+    top = site.pages.add("item", 1, "top", title="Top")
+    shown, middle, veiled = (site.pages.add("item", top, name, title=name.title(), qty=2)
+                             for name in ("shown", "middle", "veiled"))
+    low = site.pages.add("item", shown, "low", title="Low")
+    assert [page.name for page in shown.next_until("veiled")] == ["middle"]
+    assert [page.name for page in veiled.prev_until("shown")] == ["middle"]
+    assert [page.name for page in low.parents_until("top")] == ["shown"]
+    with pytest.raises(SelectorError):
+        shown.next_until("veiled", "qty>1")
