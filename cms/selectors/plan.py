@@ -938,13 +938,14 @@ class Planner:
                                    for item in tree.items
                                    if isinstance(item, Condition) and item.fields[0] == "include"
                                    and item.values) if text in INCLUDE]
-        if named:
-            self.outer_threshold = INCLUDE[functools.reduce(prevailing_include, named, None)]
+        prevailing = functools.reduce(prevailing_include, named, None)     # None: none named
+        if prevailing is not None:
+            self.outer_threshold = INCLUDE[prevailing]
         elif not top and not group and (outer is None or names_status(trees)):
             # PageFinder::preProcessSubSelector copies no include= here (see _query_of)
             self.outer_threshold = DEFAULT_THRESHOLD
         if not group:
-            self.outer_include = functools.reduce(prevailing_include, named, None)
+            self.outer_include = prevailing
             checks = [(tree, item) for tree in trees for item in tree.items
                       if isinstance(item, Condition) and item.fields[0] == "check_access"]
             # findAll (`pages.get()`) hands its own finds check_access=0 unless the selector
