@@ -30,6 +30,14 @@ def sent(page, marker: str, **changes: str | bool | list[str]) -> list[tuple[str
     return pairs
 
 
+def two_tabs(client, edit: str, marker: str, first: dict, second: dict):
+    """The form at `edit` opened twice; the first tab saves `first` (as `sent` takes changes),
+    then the second, still showing the values from before, saves `second`: its answer."""
+    opened_first, opened_second = client.get(edit), client.get(edit)
+    assert client.post(edit, sent(opened_first, marker, **first)).status == 303
+    return client.post(edit, sent(opened_second, marker, **second))
+
+
 def schema_of(site):
     """`site`, its fields and templates read again: the server's saves changed them."""
     site.refresh_schema(0)
@@ -56,9 +64,8 @@ def test_a_field_saved_from_a_second_tab_keeps_what_the_first_changed(site, supe
     gave it a description: its save put the old label back and made it optional again."""
     site.fields.add("summary", "Text", label="Summary")
     edit = "/admin/setup/fields/summary/edit"
-    first, second = superuser.get(edit), superuser.get(edit)
-    assert superuser.post(edit, sent(first, FIELD, label="Short summary", required=True)).status == 303
-    answer = superuser.post(edit, sent(second, FIELD, description="One line under the title"))
+    answer = two_tabs(superuser, edit, FIELD, dict(label="Short summary", required=True),
+                      dict(description="One line under the title"))
     assert answer.status == 303, answer.text
     stored = schema_of(site).fields.get("summary")
     assert (stored.label, stored.required, stored.description) == (
@@ -72,9 +79,8 @@ def test_a_field_setting_changed_in_both_tabs_is_refused_with_what_was_typed_kep
     from that form, it goes in, as the person then chose."""
     site.fields.add("qty", "Integer", label="Quantity", max=10)
     edit = "/admin/setup/fields/qty/edit"
-    first, second = superuser.get(edit), superuser.get(edit)
-    assert superuser.post(edit, sent(first, FIELD, setting_max="20")).status == 303
-    refused = superuser.post(edit, sent(second, FIELD, setting_max="50", label="How many"))
+    refused = two_tabs(superuser, edit, FIELD, dict(setting_max="20"),
+                       dict(setting_max="50", label="How many"))
     assert refused.status == 409, refused.text
     assert "saved elsewhere" in error_beside(refused, "setting_max")
     assert 'value="50"' in refused.text and 'value="How many"' in refused.text
@@ -108,9 +114,8 @@ def test_a_template_saved_from_a_second_tab_keeps_the_field_the_first_added(site
     site.fields.add("body", "Textarea", label="Body")
     site.templates.add("article", fields=["title"])
     edit = "/admin/setup/templates/article/edit"
-    first, second = superuser.get(edit), superuser.get(edit)
-    assert superuser.post(edit, sent(first, TEMPLATE, add_field=["body"])).status == 303
-    answer = superuser.post(edit, sent(second, TEMPLATE, label="Article", sortfield="-created"))
+    answer = two_tabs(superuser, edit, TEMPLATE, dict(add_field=["body"]),
+                      dict(label="Article", sortfield="-created"))
     assert answer.status == 303, answer.text
     stored = schema_of(site).templates.get("article")
     assert stored.field_names == ["title", "body"]
@@ -123,9 +128,8 @@ def test_template_boxes_ticked_in_two_tabs_both_stay(site, superuser):
     site.templates.add("article", fields=["title"])
     site.templates.add("section", fields=["title"])
     edit = "/admin/setup/templates/article/edit"
-    first, second = superuser.get(edit), superuser.get(edit)
-    assert superuser.post(edit, sent(first, TEMPLATE, parent_templates=["section"])).status == 303
-    answer = superuser.post(edit, sent(second, TEMPLATE, parent_templates=["home"]))
+    answer = two_tabs(superuser, edit, TEMPLATE, dict(parent_templates=["section"]),
+                      dict(parent_templates=["home"]))
     assert answer.status == 303, answer.text
     stored = schema_of(site).templates.get("article")
     assert sorted(stored.settings["parent_templates"]) == ["home", "section"]
@@ -134,9 +138,7 @@ def test_template_boxes_ticked_in_two_tabs_both_stay(site, superuser):
 def test_a_template_label_changed_in_both_tabs_is_refused(site, superuser):
     site.templates.add("article", fields=["title"])
     edit = "/admin/setup/templates/article/edit"
-    first, second = superuser.get(edit), superuser.get(edit)
-    assert superuser.post(edit, sent(first, TEMPLATE, label="News item")).status == 303
-    refused = superuser.post(edit, sent(second, TEMPLATE, label="Blog post"))
+    refused = two_tabs(superuser, edit, TEMPLATE, dict(label="News item"), dict(label="Blog post"))
     assert refused.status == 409, refused.text
     assert "saved elsewhere" in error_beside(refused, "label")
     assert 'value="Blog post"' in refused.text
@@ -165,9 +167,8 @@ def test_a_user_saved_from_a_second_tab_keeps_the_role_the_first_gave(site, supe
     site.users.add_role("author", permissions=["page-edit"])
     bob = site.users.add("bob", "a-long-password-1", roles=(), email="bob@example.com")
     edit = f"/admin/access/users/{bob.id}/edit"
-    first, second = superuser.get(edit), superuser.get(edit)
-    assert superuser.post(edit, sent(first, USER, roles=["editor"])).status == 303
-    answer = superuser.post(edit, sent(second, USER, email="robert@example.com", roles=["author"]))
+    answer = two_tabs(superuser, edit, USER, dict(roles=["editor"]),
+                      dict(email="robert@example.com", roles=["author"]))
     assert answer.status == 303, answer.text
     stored = site.users.get(bob.id)
     assert stored.get("email") == "robert@example.com"
@@ -177,9 +178,8 @@ def test_a_user_saved_from_a_second_tab_keeps_the_role_the_first_gave(site, supe
 def test_a_user_s_email_changed_in_both_tabs_is_refused(site, superuser):
     bob = site.users.add("bob", "a-long-password-1", roles=(), email="bob@example.com")
     edit = f"/admin/access/users/{bob.id}/edit"
-    first, second = superuser.get(edit), superuser.get(edit)
-    assert superuser.post(edit, sent(first, USER, email="robert@example.com")).status == 303
-    refused = superuser.post(edit, sent(second, USER, email="bobby@example.com"))
+    refused = two_tabs(superuser, edit, USER, dict(email="robert@example.com"),
+                       dict(email="bobby@example.com"))
     assert refused.status == 409, refused.text
     assert "saved elsewhere" in error_beside(refused, "email")
     assert 'value="bobby@example.com"' in refused.text
@@ -215,9 +215,8 @@ def test_a_role_saved_from_a_second_tab_keeps_the_permission_the_first_gave(site
     page-edit away again."""
     role = site.users.add_role("editor", permissions=[])
     edit = f"/admin/access/roles/{role.id}/edit"
-    first, second = superuser.get(edit), superuser.get(edit)
-    assert superuser.post(edit, sent(first, ROLE, permissions=["page-edit"])).status == 303
-    answer = superuser.post(edit, sent(second, ROLE, permissions=["page-delete"]))
+    answer = two_tabs(superuser, edit, ROLE, dict(permissions=["page-edit"]),
+                      dict(permissions=["page-delete"]))
     assert answer.status == 303, answer.text
     held = {p.name for p in site.users.role("editor").get("permissions")}
     assert {"page-edit", "page-delete"} <= held
@@ -241,9 +240,7 @@ def test_module_settings_saved_from_a_second_tab_keep_what_the_first_changed(sit
     """The first tab set Tasker's lease, the second its log length: its save put the lease
     back to what it had shown."""
     edit = "/admin/modules/Tasker/settings"
-    first, second = superuser.get(edit), superuser.get(edit)
-    assert superuser.post(edit, sent(first, SETTINGS, lease_seconds="45")).status == 303
-    answer = superuser.post(edit, sent(second, SETTINGS, log_max_lines="500"))
+    answer = two_tabs(superuser, edit, SETTINGS, dict(lease_seconds="45"), dict(log_max_lines="500"))
     assert answer.status == 303, answer.text
     config = site.modules.get_config("Tasker")
     assert (config["lease_seconds"], config["log_max_lines"]) == (45, 500)
@@ -251,9 +248,7 @@ def test_module_settings_saved_from_a_second_tab_keep_what_the_first_changed(sit
 
 def test_a_module_setting_changed_in_both_tabs_is_refused(site, superuser):
     edit = "/admin/modules/Tasker/settings"
-    first, second = superuser.get(edit), superuser.get(edit)
-    assert superuser.post(edit, sent(first, SETTINGS, lease_seconds="45")).status == 303
-    refused = superuser.post(edit, sent(second, SETTINGS, lease_seconds="60"))
+    refused = two_tabs(superuser, edit, SETTINGS, dict(lease_seconds="45"), dict(lease_seconds="60"))
     assert refused.status == 409, refused.text
     assert "saved elsewhere" in error_beside(refused, "lease_seconds")
     assert 'value="60"' in refused.text
