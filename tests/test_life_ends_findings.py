@@ -1,0 +1,193 @@
+"""How a task's life ends when its command's terminal goes away, when its step is stopped at
+once in its own process, and what the task list calls a task that waits for another.
+
+The signal tests run the real `python run.py ...` in a session of its own and send SIGHUP to
+its whole process group, as the kernel and the shell do when the terminal that started it
+closes: the step processes of cron and the worker get it too.
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+from pathlib import Path
+
+import pytest
+from conftest import PYTHON, ROOT
+from tasker_support import prepare_counter_site, stored_data, wait_for
+from test_web import stopped_output, wait_for_port
+
+from cms.tasker import TaskState
+
+HANGUP_CODE = 128 + signal.SIGHUP  # 129, as the shell reports a command the hang-up ended
+
+
+@pytest.fixture
+def counter_site(tmp_path, db_url):
+    site = prepare_counter_site(tmp_path, db_url)
+    yield site
+    site.close()
+
+
+def slow_import(site, total=400):
+    """An active task that adds `total` rows, a save every 5, 20 ms a row."""
+    tasker = site.modules.get("Tasker")
+    page = site.pages.add("counter", 1, "c", title="C")
+    task = tasker.create_task(
+        "Counter", "import_rows", page, "Import rows", {"total": total, "every": 5, "delay": 0.02}
+    )
+    tasker.activate_task(task)
+    return task, page
+
+
+def start_in_own_session(env, *args) -> subprocess.Popen:
+    """`python run.py ARGS` as a terminal starts it: the leader of a process group of its own."""
+    return subprocess.Popen(
+        [PYTHON, str(ROOT / "run.py"), *args],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+
+
+def hang_up(process: subprocess.Popen) -> tuple[str, str]:
+    """SIGHUP to the process's group (the terminal closed); its (stdout, stderr) once it ended.
+    A group left running after 60 s is killed, so a failure leaves no process behind."""
+    os.killpg(process.pid, signal.SIGHUP)
+    try:
+        return process.communicate(timeout=60)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGKILL)
+            process.wait()
+
+
+def assert_kept_to_its_last_save(site, task, page) -> None:
+    """The task is active and free; its rows are those its saves committed, no more, and the
+    step that the hang-up ended is in its steps with those records."""
+    tasker = site.modules.get("Tasker")
+    details = tasker.get_details(task.id)
+    assert tasker.get_state(task.id) == TaskState.ACTIVE
+    assert not details["running"] and details["attempts"] == 0
+    saved = stored_data(tasker, task)["records_processed"]
+    assert 10 <= saved < 400 and saved % 5 == 0, saved
+    rows = site.db.scalar("SELECT COUNT(*) FROM pages WHERE parent_id = ? AND name LIKE 'row-%'", (page.id,))
+    assert rows == saved
+    steps = site.db.all("SELECT records, result FROM tasker_steps WHERE pages_id = ?", (task.id,))
+    assert sum(records for records, _ in steps) == saved, steps
+    assert "lost" not in {result for _, result in steps}, steps
+
+
+RUNS = {
+    "cron": (("cron", "--time-limit", "50"), HANGUP_CODE),
+    "worker --until-idle": (("worker", "--until-idle", "--poll", "0.2"), HANGUP_CODE),
+    "worker": (("worker", "--poll", "0.2"), 0),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", list(RUNS))
+def test_a_run_whose_terminal_closes_finishes_its_step_at_the_next_save(run_env, counter_site, command):
+    """The terminal that started `cron` or `worker` closed: SIGHUP, left to Python's default,
+    killed the supervisor and its step process mid-step; the step's work since its last save
+    was lost without a row in the task's steps, and the task stayed claimed until a reaper
+    found it. SIGHUP now stops a run as SIGTERM does: the step ends at its next save, the task
+    stays active, and cron and `worker --until-idle` exit 129 (128 + SIGHUP); a plain worker,
+    whose one way to end is a signal, exits 0."""
+    task, page = slow_import(counter_site)
+    args, code = RUNS[command]
+    tasker = counter_site.modules.get("Tasker")
+    process = start_in_own_session(run_env, *args)
+    wait_for(lambda: stored_data(tasker, task)["records_processed"] >= 10, 60)
+    out, err = hang_up(process)
+    assert process.returncode == code, (out, err)
+    assert "Traceback" not in err and "cms: error" not in err, err
+    assert out.strip().splitlines()[-1].endswith("; stopped by SIGHUP"), out
+    assert_kept_to_its_last_save(counter_site, task, page)
+
+
+@pytest.mark.slow
+def test_tasks_run_whose_terminal_closes_ends_its_step_at_the_next_save(run_env, counter_site):
+    """`tasks run ID` in a terminal that closed died by SIGHUP mid-step. It stops as at Ctrl-C
+    or SIGTERM: the step ends at its next save, the task stays active and free, and the exit
+    code is 129 (128 + SIGHUP)."""
+    task, page = slow_import(counter_site)
+    tasker = counter_site.modules.get("Tasker")
+    process = start_in_own_session(run_env, "tasks", "run", str(task.id))
+    wait_for(lambda: stored_data(tasker, task)["records_processed"] >= 10, 60)
+    out, err = hang_up(process)
+    assert process.returncode == HANGUP_CODE, (out, err)
+    assert "Traceback" not in err, err
+    assert f"task {task.id} stopped at" in out, out
+    assert_kept_to_its_last_save(counter_site, task, page)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("processes, port", [(1, 18601), (2, 18602)])
+def test_serve_whose_terminal_closes_shuts_down_as_at_sigterm(site, run_env, processes, port):
+    """`python run.py serve` died by SIGHUP when its terminal closed, its request threads cut
+    off mid-answer and its LazyCron steps mid-step. It shuts down as on SIGTERM, exit 0."""
+    process = subprocess.Popen(
+        [PYTHON, "run.py", "serve", "--port", str(port), "--threads", "2", "--processes", str(processes)],
+        cwd=str(ROOT),
+        env=run_env,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        wait_for_port(port, process)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGHUP)
+        stderr = stopped_output(process)
+    assert process.returncode == 0, stderr
+
+
+def worker_processes(folder: Path) -> list[int]:
+    """The pids of `worker` commands running on the site in `folder`."""
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            command = (entry / "cmdline").read_bytes().split(b"\0")
+        except OSError:
+            continue
+        if entry.name.isdigit() and str(folder).encode() in command and b"worker" in command:
+            found.append(int(entry.name))
+    return found
+
+
+@pytest.mark.slow
+def test_the_demo_whose_terminal_closes_stops_its_worker(tmp_path):
+    """`python run.py` (the demo) died by SIGHUP when its terminal closed, and its worker,
+    which runs in a session of its own so that a Ctrl-C reaches it only through the demo's
+    stop, was left running the import with nobody to stop it. The demo stops as on SIGTERM:
+    the server shuts down, the worker is stopped, exit 0."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("CMS_")}
+    env["PYTHONPATH"] = str(ROOT)
+    process = subprocess.Popen(
+        [PYTHON, str(ROOT / "run.py"), "demo", "--port", "18603"],
+        cwd=tmp_path,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+        start_new_session=True,
+    )
+    try:
+        wait_for_port(18603, process, 120)
+        workers = wait_for(lambda: worker_processes(tmp_path), 30)
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGHUP)
+        stderr = stopped_output(process, 60)
+    try:
+        assert process.returncode == 0, stderr
+        wait_for(lambda: not worker_processes(tmp_path), 30)
+    finally:
+        for pid in worker_processes(tmp_path):
+            os.kill(pid, signal.SIGKILL)
+    assert workers
