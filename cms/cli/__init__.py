@@ -2,11 +2,12 @@
 
 Exit codes: 0 when the command did its work, 1 on an error (one line on stderr, never a
 traceback), 2 on bad usage; 128 + N when signal N stopped it before it did its work (130 Ctrl-C,
-143 SIGTERM); 141 (128 + SIGPIPE) when the reader of its output went away (`tasks list | head
--1`), quietly, as the shell reports `cat` or `grep` cut off the same way. Not Python's advice of
-1: here 1 means an error with a line on stderr, and the reader leaving is no error of the
-command's; 141 is what `set -o pipefail` scripts already allow for. Python dies by SIGPIPE only
-if asked to, and then mid-write, perhaps mid-step: the handler lets a step end at its save.
+143 SIGTERM, 129 SIGHUP: the terminal closed); 141 (128 + SIGPIPE) when the reader of its output
+went away (`tasks list | head -1`), quietly, as the shell reports `cat` or `grep` cut off the
+same way. Not Python's advice of 1: here 1 means an error with a line on stderr, and the reader
+leaving is no error of the command's; 141 is what `set -o pipefail` scripts already allow for.
+Python dies by SIGPIPE only if asked to, and then mid-write, perhaps mid-step: the handler lets
+a step end at its save.
 """
 from __future__ import annotations
 
@@ -31,9 +32,9 @@ class UsageError(Exception):
 
 
 class Stopped(KeyboardInterrupt):
-    """Stop now: a second SIGTERM or Ctrl-C while a command winds down (`tasks run`'s step).
+    """Stop now: a second SIGTERM, SIGHUP or Ctrl-C while a command winds down (`tasks run`'s step).
     A KeyboardInterrupt, so a step gives its task back as at Ctrl-C; main() exits 128 +
-    `signum`, 143 for SIGTERM, where every KeyboardInterrupt exited 130."""
+    `signum`, 143 for SIGTERM (129 for SIGHUP), where every KeyboardInterrupt exited 130."""
 
     def __init__(self, signum: int) -> None:
         super().__init__(signum)

@@ -7,9 +7,10 @@ Exit codes: 0 when the run did its work (tasks that failed are the tasks' busine
 logs), 1 on an error (one line on stderr), 2 on bad usage. A run with an end of its own (cron,
 `worker --until-idle`) stopped by a signal first finishes its running steps at their next save
 (the tasks stay active), then exits 128 + the signal's number, as `tasks run` and the shell do:
-143 for SIGTERM, 130 for Ctrl-C, so `cron && publish` does not go on after a run cut short. A
-plain worker has no other end: SIGTERM is how it is stopped, and it exits 0 then (systemd,
-supervisord and Docker count any other code a failure).
+143 for SIGTERM, 130 for Ctrl-C, 129 for SIGHUP (the terminal that started it closed), so `cron
+&& publish` does not go on after a run cut short. A plain worker has no other end: SIGTERM is
+how it is stopped, and it exits 0 then (systemd, supervisord and Docker count any other code a
+failure), as it does after SIGHUP.
 """
 from __future__ import annotations
 
@@ -41,9 +42,9 @@ def register(sub: argparse._SubParsersAction) -> None:
         "cron", help="run steps of ready tasks until none is left or the time limit is up",
         description="Run steps of ready tasks, each in a supervised child process, until none "
                     "is ready or the time limit is up; one line per step. Crontab: "
-                    "`* * * * * cd SITE && python run.py cron`. SIGTERM or Ctrl-C finishes the "
-                    "running step at its next save (the task stays active), then exits 143 or "
-                    "130.")
+                    "`* * * * * cd SITE && python run.py cron`. SIGTERM, Ctrl-C or SIGHUP (the "
+                    "terminal closed) finishes the running step at its next save (the task stays "
+                    "active), then exits 143, 130 or 129.")
     cron.add_argument("--time-limit", type=finite, metavar="S",
                       help="seconds to run (default: the Tasker setting cron_timeout, 55; at "
                            f"least {MIN_TIME_LIMIT:g}, as that setting)")
@@ -56,9 +57,9 @@ def register(sub: argparse._SubParsersAction) -> None:
     worker = sub.add_parser(
         "worker", help="run a pool of processes that poll for tasks and run their steps",
         description="Run N step processes that claim ready tasks and run their steps until "
-                    "stopped. SIGTERM finishes the running steps at their next save (the tasks "
-                    "stay active) and exits 0 (with --until-idle: 143, 130 for Ctrl-C); a second "
-                    "SIGTERM stops at once.")
+                    "stopped. SIGTERM (or SIGHUP: the terminal closed) finishes the running steps "
+                    "at their next save (the tasks stay active) and exits 0 (with --until-idle: "
+                    "143, 130 for Ctrl-C, 129 for SIGHUP); a second SIGTERM stops at once.")
     worker.add_argument("--processes", type=int, default=1, metavar="N",
                         help=f"step processes (default 1; at most {PROCESSES_PER_CORE} per core "
                              f"and one per {MB_PER_PROCESS} MB of available memory: here "

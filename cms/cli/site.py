@@ -99,7 +99,8 @@ def cmd_demo(args: argparse.Namespace) -> int:
     def terminate(signum, frame):
         raise SystemExit(0)    # so that `finally` stops the worker: it runs in its own session
 
-    signal.signal(signal.SIGTERM, terminate)
+    for signum in (signal.SIGTERM, signal.SIGHUP):    # SIGHUP: the terminal closed
+        signal.signal(signum, terminate)
     try:
         serve(lambda: boot_from(args), host, port, on_started=started)
     except OSError as exc:

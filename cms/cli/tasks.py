@@ -12,8 +12,8 @@ so and when it runs, where they said "active" as if a runner would take it now.
 
 Exit codes: 0 done; 1 an error, with one line on stderr (no such task, a task that cannot run,
 and for `tasks run` a task that ended failed or killed); 130 a `tasks run` stopped by Ctrl-C,
-143 by SIGTERM (the task stays active; a second one stops its step at once, giving the task
-back); 2 bad usage (a `--data`, `--every`,
+143 by SIGTERM, 129 by SIGHUP (its terminal closed) (the task stays active; a second one stops
+its step at once, giving the task back); 2 bad usage (a `--data`, `--every`,
 `--not-before`, `--priority` or `--retry` that cannot be read or that create_task would refuse included:
 then nothing is created).
 """
@@ -35,6 +35,7 @@ from ..digits import int_of_digits, shown_number
 from ..errors import CmsError
 from ..notices import printable
 from ..selectors.plan import COUNT_MAX
+from ..stop_signals import STOP_SIGNALS
 from ..tasker.errors import TaskError
 from ..tasker.schedule import (
     SCHEDULED,
@@ -540,8 +541,9 @@ def cmd_run(args: argparse.Namespace) -> int:
     interrupts = []
 
     def on_stop(signum: int, frame: Any) -> None:
-        # SIGTERM (systemd, `timeout`, `kill`) stops as Ctrl-C does; left to its default it
-        # killed the step, and the task stayed claimed by a dead runner until its lease ran out
+        # SIGTERM (systemd, `timeout`, `kill`) and SIGHUP (the terminal closed) stop as Ctrl-C
+        # does; left to their default they killed the step, and the task stayed claimed by a
+        # dead runner until its lease ran out
         interrupts.append(signum)
         if len(interrupts) == 1:
             how = "Ctrl-C" if signum == signal.SIGINT else signal.Signals(signum).name
@@ -550,7 +552,7 @@ def cmd_run(args: argparse.Namespace) -> int:
             return
         raise Stopped(signum)
 
-    old = {signum: signal.signal(signum, on_stop) for signum in (signal.SIGINT, signal.SIGTERM)}
+    old = {signum: signal.signal(signum, on_stop) for signum in STOP_SIGNALS}
     last = None
     said_at_the_end = _TaskFailures(task.id)   # the last line says why, once
     for handler in logging.getLogger().handlers:

@@ -54,7 +54,6 @@ import contextlib
 import json
 import math
 import resource
-import signal
 import sqlite3
 import threading
 import time
@@ -67,6 +66,7 @@ from ..db.sqlite import is_busy
 from ..errors import DatabaseBusy
 from ..fieldtypes import fold
 from ..page import Page
+from ..stop_signals import stop_signals_ignored
 from . import sql
 from .after_step import after_step
 from .claim import Claim, ClaimAhead, claim_task, release, why_not_claimable
@@ -137,13 +137,6 @@ _ENCODE = json.JSONEncoder(allow_nan=False, separators=(",", ":")).encode
 
 IDENTITY_KEYS = ("module", "method", "pageid")     # what task_data says the task runs on
 COUNTER_KEYS = ("records_processed", "max_records")  # what the bar, rate and ETA count
-
-
-def stop_signals_ignored() -> bool:
-    """Whether this process ignores Ctrl-C and SIGTERM, as a runner's step process does: then
-    no KeyboardInterrupt or handler's sys.exit() comes from outside the step."""
-    return (signal.getsignal(signal.SIGINT) is signal.SIG_IGN
-            and signal.getsignal(signal.SIGTERM) is signal.SIG_IGN)
 
 
 def dumps(task_data: dict) -> str:
@@ -562,8 +555,8 @@ class StepRunner:
             self.given_back = TRANSIENT[why]
             return False
         # Ctrl-C, or a stop signal's handler calling sys.exit(), in a script that runs steps:
-        # give the task back and stop. A runner's step process ignores both signals, so there a
-        # SystemExit or KeyboardInterrupt is the method's own, and fails the task as an
+        # give the task back and stop. A runner's step process ignores the stop signals, so
+        # there a SystemExit or KeyboardInterrupt is the method's own, and fails the task as an
         # exception does: raised on, it ended the process with the method's code (0 read as
         # "nothing left to do"), and given back the task came back to raise it again, for ever.
         if not isinstance(error, Exception) and not stop_signals_ignored():

@@ -34,13 +34,13 @@ from typing import Any
 import waitress
 from waitress import wasyncore
 
+from ..stop_signals import STOP_SIGNALS
 from ..tasker.runners.executor import die_with_parent
 from .app import SiteFactory, Web, make_app
 
 log = logging.getLogger("cms.web")
 
 DEFAULT_THREADS = 16
-STOP_SIGNALS = {signal.SIGINT, signal.SIGTERM}
 STOP_GRACE = 20.0        # seconds a server process has to stop before it is killed
 # A request thread that waits for a query gets the interpreter back within this many seconds
 # (CPython's default is 5 ms: with many threads each query could wait that long for its turn).

@@ -29,6 +29,7 @@ import time
 import traceback
 from typing import TYPE_CHECKING, Any
 
+from ...stop_signals import ignore_stop_signals
 from ..claim import Claim, claim_task, release, why_not_claimable
 from ..refs import acting_name
 from .executor import die_with_parent
@@ -181,8 +182,7 @@ def child_main(url: str, site_dir: str, claim: Claim, params: dict[str, Any], sl
         "the server is shutting down"))
     # as a runner's step process: the server stops it by SIGUSR1 (and SIGKILL at its death),
     # so a KeyboardInterrupt or sys.exit() in the step is the method's own (StepRunner)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)
+    ignore_stop_signals()
     stepping = threading.get_ident()
     tasker.storage.on_wait = lambda since: (slot.waiting(since)      # not the heartbeat's waits
                                             if threading.get_ident() == stepping else None)

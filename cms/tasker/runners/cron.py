@@ -9,8 +9,9 @@ of the time limit (the `cron_timeout` setting, 55 s, by default), prints one sum
 the run ends with one closing line. A task that falls due before the time is up (its
 `not_before`: a retry, a recurring run) is waited for (executor.py). Several cron runs at once
 are safe: claims are atomic, so each step goes to exactly one of them. With `enable_cron` set to
-0 the run does nothing. SIGTERM or Ctrl-C finishes the running step at its next save (the task
-stays active) and ends the run; `python run.py cron` then exits 143 or 130 (128 + the signal).
+0 the run does nothing. SIGTERM, Ctrl-C or SIGHUP (the terminal closed) finishes the running step
+at its next save (the task stays active) and ends the run; `python run.py cron` then exits 143,
+130 or 129 (128 + the signal).
 """
 from __future__ import annotations
 

@@ -5,7 +5,7 @@ loops: claim the next ready task, write the step into its shared `Slot` (so the 
 heartbeat it and kill it past its deadline), run one step through `Tasker.execute_task`, print
 one summary line. The next claims are taken with the commit that ends a step (`ClaimAhead`);
 on SQLite, after a short step, several at once, whose steps then share one transaction (a
-batch, see step.py). It ignores SIGINT and SIGTERM (the supervisor decides); SIGUSR1 from the
+batch, see step.py). It ignores SIGINT, SIGTERM and SIGHUP (the supervisor decides); SIGUSR1 from the
 supervisor asks the running step to stop at its next save (`Tasker.interrupt`), leaving the
 task active, and ends the loop after that step. It dies with its supervisor (PR_SET_PDEATHSIG).
 
@@ -28,6 +28,7 @@ from typing import TYPE_CHECKING, Any
 
 from ...errors import DatabaseBusy
 from ...notices import drop_stdout, log_to_stderr, log_verbosity
+from ...stop_signals import ignore_stop_signals
 from .. import sql
 from ..claim import ClaimAhead, claim_next, claim_several, release
 from ..state import TaskState, as_state
@@ -100,8 +101,7 @@ class Executor:
                                   "another runner")
 
     def install_signals(self) -> None:
-        signal.signal(signal.SIGINT, signal.SIG_IGN)
-        signal.signal(signal.SIGTERM, signal.SIG_IGN)
+        ignore_stop_signals()
         signal.signal(signal.SIGUSR1, self.on_stop_signal)
 
     # -- the loop -----------------------------------------------------------------------------

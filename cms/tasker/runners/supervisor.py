@@ -24,12 +24,12 @@ The first children are forked (no thread and no connection exist yet in this pro
 fork costs milliseconds where a fresh interpreter costs a second of imports); children started
 later, when the database thread holds a connection, are fresh interpreters ("spawn").
 
-Signals: the first SIGTERM (or SIGINT) asks every child to finish its step at the next save
-and leave the task active (`Tasker.interrupt`), then waits for them; a second one kills them at
-once and gives their tasks back (active, no attempt counted; each such step is in its task's
-steps as "killed"). `Outcome.stopped_by` keeps the first one's number, which the CLI turns
-into the exit code 128 + N (cli/runners.py). A reader
-of the output that goes away (`cron | head -1`: a child's step line or the supervisor's own
+Signals: the first SIGTERM (or SIGINT, or SIGHUP: the terminal closed) asks every child to
+finish its step at the next save and leave the task active (`Tasker.interrupt`), then waits for
+them; a second one kills them at once and gives their tasks back (active, no attempt counted;
+each such step is in its task's steps as "killed"). `Outcome.stopped_by` keeps the first one's
+number, which the CLI turns into the exit code 128 + N (cli/runners.py). A reader of the output
+that goes away (`cron | head -1`: a child's step line or the supervisor's own
 meets a closed pipe) stops the run as the first signal does, and says nothing more.
 """
 from __future__ import annotations
@@ -46,6 +46,7 @@ from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable
 
 from ...notices import drop_stdout
+from ...stop_signals import STOP_SIGNALS
 from .. import sql
 from .executor import (
     EXIT_DONE,
@@ -163,7 +164,7 @@ class Supervisor:
         if threading.current_thread() is not threading.main_thread():
             return []
         old = []
-        for signum in (signal.SIGTERM, signal.SIGINT):
+        for signum in STOP_SIGNALS:
             old.append((signum, signal.signal(signum, self._on_signal)))
         return old
 

@@ -6,12 +6,12 @@ seconds. A process recycles itself (a fresh one takes its place) after `--max-st
 once its memory passes `--max-memory`, so a leak in module code cannot grow for ever; steps
 are told the same memory limit, so `allowed_to_execute` turns False before it is reached.
 
-SIGTERM (or Ctrl-C) finishes each running step at its next save and leaves the task active for
-another runner; a second SIGTERM stops at once (the tasks go back to active, their work since
-the last save rolled back). `python run.py worker` stopped so exits 0: a signal is its one way
-to end. With `--until-idle` it ends by itself once no task is ready, and a signal before then
-makes it exit 128 + the signal's number (143, 130), as cron does. A supervisor process watches
-the pool: see supervisor.py.
+SIGTERM (or Ctrl-C, or SIGHUP: the terminal closed) finishes each running step at its next save
+and leaves the task active for another runner; a second SIGTERM stops at once (the tasks go
+back to active, their work since the last save rolled back). `python run.py worker` stopped so
+exits 0: a signal is its one way to end. With `--until-idle` it ends by itself once no task is
+ready, and a signal before then makes it exit 128 + the signal's number (143, 130, 129), as
+cron does. A supervisor process watches the pool: see supervisor.py.
 
 `WorkerProcess` starts a worker in the background and stops it (what `python run.py` uses to
 serve the demo with one worker).
