@@ -11,6 +11,7 @@ from __future__ import annotations
 import os
 import signal
 import subprocess
+import time
 from pathlib import Path
 
 import pytest
@@ -18,7 +19,9 @@ from conftest import PYTHON, ROOT
 from tasker_support import prepare_counter_site, stored_data, wait_for
 from test_web import stopped_output, wait_for_port
 
+import cms
 from cms.tasker import TaskState
+from cms.tasker.claim import claim_task
 
 HANGUP_CODE = 128 + signal.SIGHUP  # 129, as the shell reports a command the hang-up ended
 
@@ -191,3 +194,45 @@ def test_the_demo_whose_terminal_closes_stops_its_worker(tmp_path):
         for pid in worker_processes(tmp_path):
             os.kill(pid, signal.SIGKILL)
     assert workers
+
+
+class Importer(cms.Module):
+    """A step that processes seven records, saves them, and is stopped at once (Ctrl-C in the
+    process that runs it, as in `tasks run` or a script calling execute_task)."""
+
+    def import_then_stop(self, page, data, options):
+        data["records_processed"] = data.get("records_processed", 0) + 7
+        self.site.modules.get("Tasker").save_progress(options["task"], data)
+        raise KeyboardInterrupt
+
+
+def test_a_step_stopped_at_once_in_its_own_process_keeps_its_own_figures(site):
+    """A step stopped at once in the process that runs it (Ctrl-C twice in `tasks run`) got a
+    "killed" row written as for a process that is gone: no records, and a start and length
+    taken from the claim, though the step's runner had its exact figures. A claim taken ahead
+    of its step (a runner's queue) made it a ten-minute step that did nothing, which the rate
+    and ETA then counted. The row now holds the step's start, its length and the records its
+    save committed."""
+    site.modules.register(Importer)
+    tasker = site.modules.get("Tasker")
+    task = tasker.create_task(Importer, "import_then_stop", site.pages.get(1), "Import", {})
+    tasker.activate_task(task)
+    claim = claim_task(tasker, task.id, invoker="cli")
+    site.db.execute("UPDATE tasker_tasks SET claimed_at = claimed_at - 600 WHERE pages_id = ?", (task.id,))
+    began = time.time()
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # Ctrl-C, as in a terminal
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            tasker.execute_task(task, {"claim": claim, "timeout": time.time() + 30})
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    ended = time.time()
+    [step] = tasker.get_step_figures(task)["steps"]
+    assert step["result"] == "killed"
+    assert step["records"] == 7
+    assert began - 1 <= step["started"] <= ended
+    assert step["seconds"] <= ended - began + 1
+    assert step["peak_memory"] > 0
+    assert tasker.get_details(task.id)["run_seconds"] == pytest.approx(step["seconds"])
+    assert tasker.get_state(task.id) == TaskState.ACTIVE
+    assert stored_data(tasker, task)["records_processed"] == 7
