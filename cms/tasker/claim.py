@@ -41,6 +41,7 @@ from . import sql
 from .state import TaskState
 
 if TYPE_CHECKING:
+    from .lifecycle import StepFigures
     from .tasker import Tasker
 
 
@@ -313,8 +314,8 @@ def heartbeat(tasker: Tasker, claim: Claim) -> bool:
     return status != "lost"
 
 
-def release(tasker: Tasker, claim: Claim, *, note: str = "",
-            timeout: float | None = None, killed: bool = False) -> bool:
+def release(tasker: Tasker, claim: Claim, *, note: str = "", timeout: float | None = None,
+            killed: bool = False, figures: StepFigures | None = None) -> bool:
     """Give a claimed task back without running it (its state and data stay as they are).
 
     For a runner that claimed a task and then decided not to run it (shutting down, out of
@@ -323,7 +324,9 @@ def release(tasker: Tasker, claim: Claim, *, note: str = "",
     was held is applied (Lifecycle.apply_pending_reset), and `note` then goes with the log.
     `killed`: the claim's step ran and its runner killed it (stopped at once, a second
     SIGTERM): it is recorded in the task's steps, as a step that died is ("killed"), where
-    `tasks show` said "steps 0" beside what its saves had done.
+    `tasks show` said "steps 0" beside what its saves had done. `figures`: the killed step's
+    own, from the runner that stopped it in its own process (else the claim's: see
+    Lifecycle.record_dead_step).
     """
     db = tasker.site.db
 
@@ -332,7 +335,7 @@ def release(tasker: Tasker, claim: Claim, *, note: str = "",
             changed = db.execute(tasker.storage.sql(sql.RELEASE),
                                  (claim.task_id, claim.token)).rowcount
             if changed and killed:
-                tasker.lifecycle.record_dead_step(claim.task_id, "killed")
+                tasker.lifecycle.record_dead_step(claim.task_id, "killed", figures=figures)
             if changed and not tasker.lifecycle.apply_pending_reset(claim.task_id) and note:
                 tasker.append_log(claim.task_id, [("message", note)])
             return changed

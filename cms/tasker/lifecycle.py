@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 import threading
 import time
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 import peewee
@@ -35,6 +36,24 @@ UNFINISHED_ENDS = (TaskState.FAILED, TaskState.KILLED)
 
 if TYPE_CHECKING:
     from .tasker import Tasker
+
+
+@dataclass(frozen=True)
+class StepFigures:
+    """A step's row in tasker_steps but its result: when it began (epoch seconds), how long it
+    ran, the records its saves committed, its peak memory (bytes), who ran it and where."""
+
+    started: float
+    seconds: float
+    records: int
+    peak_memory: int
+    invoker: str
+    runner: str
+
+    def row(self, task_id: int, result: str) -> tuple:
+        """The values of sql.ADD_STEP for this step of task `task_id`, ended with `result`."""
+        return (task_id, self.started, self.seconds, self.records, self.peak_memory,
+                self.invoker[:128], result, self.runner[:128])
 
 
 class Lifecycle:
@@ -459,26 +478,33 @@ class Lifecycle:
             self.set_state(next_id, row[0], TaskState.ACTIVE, who,
                             f"activated: follow-up of task {task_id}", extra="attempts = 0, failures = 0")
 
-    def record_dead_step(self, task_id: int, result: str, claim: tuple | None = None) -> None:
-        """A step whose process died never reached its end, which writes a step's row: write
-        it here, for the reaper ("lost") and for a runner that killed its step ("killed"),
-        before the claim is released (inside their transaction). From the claim to now by the
-        database's clock, or to its lease's end if that came first: a live step renews its
-        lease, so it was dead by then, and a reaper that came an hour later (a machine down)
-        must not count that hour as running, which the task's rate and ETA would take as work.
-        No records, the claim's invoker and runner; the task's step count and run time count
-        it. A reset pending drops it with the run it undoes. `claim`: the row of
+    def record_dead_step(self, task_id: int, result: str, claim: tuple | None = None,
+                         figures: StepFigures | None = None) -> None:
+        """A step that was killed or died never reached its end, which writes a step's row:
+        write it here, for the reaper ("lost") and for a runner that killed its step
+        ("killed"), before the claim is released (inside their transaction); the task's step
+        count and run time count it. A reset pending drops it with the run it undoes.
+
+        `figures`: the step's own, when it was stopped in the process that ran it (Ctrl-C in
+        `tasks run`), whose runner knows them. Else, for a process that is gone, from the claim
+        to now by the database's clock, or to its lease's end if that came first: a live step
+        renews its lease, so it was dead by then, and a reaper that came an hour later (a
+        machine down) must not count that hour as running, which the task's rate and ETA would
+        take as work; no records, the claim's invoker and runner. `claim`: the row of
         sql.DEAD_STEP_READ when the caller read it already (the reaper reads it with the
         expired leases), else it is read here."""
         db = self.site.db
-        claimed_at, invoker, runner, lease_until, now = claim or db.one(
+        figures = figures or self._claim_figures(task_id, claim)
+        db.defer(sql.ADD_STEP, figures.row(task_id, result))
+        db.defer(sql.COUNT_DEAD_STEP, (figures.seconds, task_id))
+
+    def _claim_figures(self, task_id: int, claim: tuple | None) -> StepFigures:
+        """What the claim says of a step whose process is gone (see record_dead_step)."""
+        claimed_at, invoker, runner, lease_until, now = claim or self.site.db.one(
             self.storage.sql(sql.DEAD_STEP_READ), (task_id,))
         ended = float(now) if lease_until is None else min(float(now), float(lease_until))
         started = ended if claimed_at is None else float(claimed_at)     # claimed before 1.5
-        seconds = max(0.0, ended - started)
-        db.defer(sql.ADD_STEP, (task_id, started, seconds, 0, 0, (invoker or "")[:128], result,
-                                (runner or "")[:128]))
-        db.defer(sql.COUNT_DEAD_STEP, (seconds, task_id))
+        return StepFigures(started, max(0.0, ended - started), 0, 0, invoker or "", runner or "")
 
     def release_reaped(self, task_id: int, attempts: int, new_state: TaskState | None,
                        kind: str, text: str) -> None:

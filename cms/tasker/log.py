@@ -159,7 +159,9 @@ class TaskLog:
         for a step recorded before Tasker 1.5). A step whose process died is there too, from
         its claim to when it was found dead (at most its lease's end), with no records:
         "lost" (its lease ran out, or its supervisor saw the process die) or "killed" (its
-        runner killed it past its time or memory, or at a second SIGTERM). `rate` is records
+        runner killed it past its time or memory, or at a second SIGTERM). A step stopped at
+        once in the process that ran it (a second Ctrl-C in `tasks run`) is "killed" with its
+        own start, length and the records its saves committed. `rate` is records
         per second over the kept steps; `eta_seconds` the time the remaining `max_records`
         would take at that rate (None when unknown).
         """

@@ -72,6 +72,7 @@ from .after_step import after_step
 from .claim import Claim, ClaimAhead, claim_task, release, why_not_claimable
 from .errors import ClaimLost, TaskError
 from .heartbeat import HAND_BACK_AFTER, Heartbeat
+from .lifecycle import StepFigures
 from .refs import acting_name, task_id_of
 from .state import LIVE_STATES, TaskState, as_state
 from .step_transaction import Batch, StepTransaction
@@ -156,6 +157,12 @@ def dumps(task_data: dict) -> str:
                         "cannot hold: store text, numbers, lists or dicts") from exc
     except RecursionError as exc:                                # nested too deeply
         raise TaskError(f"task_data holds a value JSON cannot hold: {exc}") from exc
+
+
+def records_of(task_data: dict | None) -> int:
+    """task_data's `records_processed` as a step's figures count it (0 when it is no integer)."""
+    value = (task_data or {}).get("records_processed") or 0
+    return value if isinstance(value, int) else 0
 
 
 def is_number(value: Any) -> bool:
@@ -326,6 +333,15 @@ class Step:
         rollback to the last commit keeps."""
         return None if self.data_text == self.start_text else json.loads(self.data_text)
 
+    def figures(self) -> StepFigures:
+        """The step's row so far, for a step that ends without `_finish` (given back after the
+        database's trouble, stopped at once): from its start to now, with the records its
+        saves committed, which a rollback to its last save keeps."""
+        saved = self.saved_data()
+        records = max(0, records_of(saved) - self.records_start) if saved is not None else 0
+        return StepFigures(self.started, max(0.0, time.monotonic() - self.began), records,
+                           self.peak_memory(), self.claim.invoker, self.claim.runner)
+
     def _unflush(self) -> None:
         """The log lines written since the last commit were rolled back: write them again."""
         self.lines[:0] = self.flushed
@@ -449,7 +465,7 @@ class StepRunner:
         module_name, method_name, progress, data_text = row[:4]
         options["task"] = task
         step = Step(self, claim, task, data_text or "{}", progress, options, settings, ahead)
-        step.records_start = self._records(task_data)
+        step.records_start = records_of(task_data)
         step.identity = {key: task_data[key] for key in IDENTITY_KEYS if key in task_data}
         step.no_numbers = {key for key in COUNTER_KEYS if not is_number(task_data.get(key))}
         if not missing:
@@ -692,7 +708,7 @@ class StepRunner:
         a worker's step stopped at a second SIGTERM is."""
         try:
             lines, step.lines = step.lines, []
-            if release(self.tasker, step.claim, killed=True):
+            if release(self.tasker, step.claim, killed=True, figures=step.figures()):
                 self._write_entries(step.task_id, lines)
         except Exception:
             pass                                 # the lease expires; a reaper hands it on
@@ -706,9 +722,7 @@ class StepRunner:
         and what it saved stays (`tasks show` said "steps 0" beside the 70% it had saved)."""
         db, storage = self.site.db, self.storage
         max_attempts = max(1, int(self.tasker.settings()["max_attempts"]))
-        seconds = max(0.0, time.monotonic() - step.began)
-        saved = step.saved_data()       # what its saves committed stays, and counts
-        records = max(0, self._records(saved) - step.records_start) if saved is not None else 0
+        figures = step.figures()        # what its saves committed stays, and counts
 
         def release_now() -> None:
             with storage.write_transaction():
@@ -734,12 +748,11 @@ class StepRunner:
                         "no attempt counted"
                     step.log("warning", f"{why}; the step was rolled back and the task given "
                                         f"back for another try ({counted})")
-                    db.execute(storage.sql(sql.RELEASE_TRANSIENT), (attempts, seconds, step.task_id))
+                    db.execute(storage.sql(sql.RELEASE_TRANSIENT),
+                               (attempts, figures.seconds, step.task_id))
                     self.tasker.logs.append(step.task_id, step.lines, step.log_cap)
                     step.lines = []
-                db.insert(sql.ADD_STEP, (step.task_id, step.started, seconds, records,
-                                         step.peak_rss, step.claim.invoker[:128], "transient",
-                                         step.claim.runner[:128]))
+                db.insert(sql.ADD_STEP, figures.row(step.task_id, "transient"))
         try:
             db.retry(release_now)
         except Exception:
@@ -836,7 +849,7 @@ class StepRunner:
         saves committed."""
         db = self.site.db
         kept = task_data if task_data is not None else step.saved_data()
-        records = self._records(kept) - step.records_start if kept is not None else 0
+        records = records_of(kept) - step.records_start if kept is not None else 0
         db.defer(sql.ADD_STEP, (step.task_id, step.started, seconds, max(records, 0),
                                 step.peak_rss, step.claim.invoker[:128], outcome,
                                 step.claim.runner[:128]))
@@ -855,11 +868,6 @@ class StepRunner:
                           "records_processed and progress did not change): the task failed "
                           "(Tasker setting max_idle_steps)")
         return True
-
-    @staticmethod
-    def _records(task_data: dict | None) -> int:
-        value = (task_data or {}).get("records_processed") or 0
-        return value if isinstance(value, int) else 0
 
 
 TRANSIENT = {
