@@ -44,15 +44,23 @@ def slow_import(site, total=400):
     return task, page
 
 
-def start_in_own_session(env, *args) -> subprocess.Popen:
-    """`python run.py ARGS` as a terminal starts it: the leader of a process group of its own."""
+def as_from_a_terminal() -> None:
+    """SIGHUP at its default, as a terminal's shell starts a command (the suite itself may run
+    under `nohup`, whose ignored hang-up its children would inherit)."""
+    signal.signal(signal.SIGHUP, signal.SIG_DFL)
+
+
+def start_in_own_session(env, *args, command=(PYTHON,)) -> subprocess.Popen:
+    """`python run.py ARGS` as a terminal starts it: the leader of a process group of its own.
+    `command`: what runs run.py (`nohup python`)."""
     return subprocess.Popen(
-        [PYTHON, str(ROOT / "run.py"), *args],
+        [*command, str(ROOT / "run.py"), *args],
         env=env,
         stdout=subprocess.PIPE,
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=as_from_a_terminal,
     )
 
 
@@ -113,6 +121,22 @@ def test_a_run_whose_terminal_closes_finishes_its_step_at_the_next_save(run_env,
 
 
 @pytest.mark.slow
+def test_a_run_started_with_nohup_outlives_its_terminal(run_env, counter_site):
+    """`nohup python run.py cron` was asked to outlive its terminal: nohup starts it with
+    SIGHUP ignored, and the handler that stops a run at the hang-up must not undo that. The
+    run goes on through the terminal's SIGHUP, finishes the task and exits 0."""
+    task, _ = slow_import(counter_site, total=100)
+    tasker = counter_site.modules.get("Tasker")
+    process = start_in_own_session(run_env, "cron", "--time-limit", "50", command=("nohup", PYTHON))
+    wait_for(lambda: stored_data(tasker, task)["records_processed"] >= 10, 60)
+    out, err = hang_up(process)
+    assert process.returncode == 0, (out, err)
+    assert "SIGHUP" not in out, out
+    assert tasker.get_state(task.id) == TaskState.FINISHED
+    assert stored_data(tasker, task)["records_processed"] == 100
+
+
+@pytest.mark.slow
 def test_tasks_run_whose_terminal_closes_ends_its_step_at_the_next_save(run_env, counter_site):
     """`tasks run ID` in a terminal that closed died by SIGHUP mid-step. It stops as at Ctrl-C
     or SIGTERM: the step ends at its next save, the task stays active and free, and the exit
@@ -140,6 +164,7 @@ def test_serve_whose_terminal_closes_shuts_down_as_at_sigterm(site, run_env, pro
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=as_from_a_terminal,
     )
     try:
         wait_for_port(port, process)
@@ -179,6 +204,7 @@ def test_the_demo_whose_terminal_closes_stops_its_worker(tmp_path):
         stderr=subprocess.PIPE,
         text=True,
         start_new_session=True,
+        preexec_fn=as_from_a_terminal,
     )
     try:
         wait_for_port(18603, process, 120)
