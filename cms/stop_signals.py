@@ -6,12 +6,18 @@ takes the three alike: left to Python's default, SIGHUP killed the process mid-s
 step's work since its last save was lost with no row in its task's steps. A step process (a
 runner's child, Run now's) ignores all three: the kernel sends the hang-up to the whole
 process group, and its supervisor decides when its step stops.
+
+A command started with the hang-up ignored (`nohup python run.py worker &`, or a service
+manager that asks for it) was asked to outlive its terminal: it keeps SIGHUP ignored, and only
+SIGINT and SIGTERM stop it. That is read once, when this module is first imported (as the
+command starts, before any handler of ours is in place).
 """
 from __future__ import annotations
 
 import signal
 
-STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
+HANGUP_IGNORED = signal.getsignal(signal.SIGHUP) is signal.SIG_IGN      # nohup
+STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM) + (() if HANGUP_IGNORED else (signal.SIGHUP,))
 
 
 def ignore_stop_signals() -> None:

@@ -6,6 +6,7 @@ import signal
 import socket
 import sys
 
+from ..stop_signals import STOP_SIGNALS
 from . import UsageError, boot_from, existing_site
 
 
@@ -99,7 +100,7 @@ def cmd_demo(args: argparse.Namespace) -> int:
     def terminate(signum, frame):
         raise SystemExit(0)    # so that `finally` stops the worker: it runs in its own session
 
-    for signum in (signal.SIGTERM, signal.SIGHUP):    # SIGHUP: the terminal closed
+    for signum in set(STOP_SIGNALS) - {signal.SIGINT}:     # SIGINT: KeyboardInterrupt, as ever
         signal.signal(signum, terminate)
     try:
         serve(lambda: boot_from(args), host, port, on_started=started)
