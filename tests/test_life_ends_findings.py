@@ -8,9 +8,14 @@ closes: the step processes of cron and the worker get it too.
 
 from __future__ import annotations
 
+import fcntl
 import os
+import pty
+import select
 import signal
 import subprocess
+import termios
+import threading
 import time
 from pathlib import Path
 
@@ -117,6 +122,80 @@ def test_a_run_whose_terminal_closes_finishes_its_step_at_the_next_save(run_env,
     assert process.returncode == code, (out, err)
     assert "Traceback" not in err and "cms: error" not in err, err
     assert out.strip().splitlines()[-1].endswith("; stopped by SIGHUP"), out
+    assert_kept_to_its_last_save(counter_site, task, page)
+
+
+class Terminal:
+    """A real terminal (a pseudo-terminal) whose window can be closed: the command runs as the
+    leader of its own session with the terminal as its controlling one, its output read as a
+    window shows it. Closing it hangs the terminal up as closing a terminal window does: the
+    kernel sends SIGHUP, and every write to the terminal after that fails (EIO)."""
+
+    def __init__(self, env, *args) -> None:
+        self.master, terminal = pty.openpty()
+
+        def take_the_terminal() -> None:
+            os.setsid()
+            fcntl.ioctl(terminal, termios.TIOCSCTTY, 0)
+            as_from_a_terminal()
+
+        self.process = subprocess.Popen(
+            [PYTHON, str(ROOT / "run.py"), *args],
+            env=env,
+            stdin=terminal,
+            stdout=terminal,
+            stderr=terminal,
+            preexec_fn=take_the_terminal,
+        )
+        os.close(terminal)
+        self.shown = bytearray()
+        self._open = True
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        while self._open:
+            if select.select([self.master], [], [], 0.05)[0]:
+                try:
+                    self.shown += os.read(self.master, 65536)
+                except OSError:
+                    return
+
+    def close(self) -> int:
+        """Close the window; the command's exit status (it is killed if it runs on 60 s)."""
+        self._open = False
+        self._reader.join()
+        os.close(self.master)
+        try:
+            return self.process.wait(60)
+        finally:
+            if self.process.poll() is None:
+                os.killpg(self.process.pid, signal.SIGKILL)
+                self.process.wait()
+
+
+IN_A_TERMINAL = {
+    "cron": (("cron", "--time-limit", "50"), HANGUP_CODE),
+    "worker": (("worker", "--poll", "0.2"), 0),
+    "tasks run": (("tasks", "run", "{task}"), HANGUP_CODE),
+}
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("command", list(IN_A_TERMINAL))
+def test_a_run_whose_terminal_window_closes_finishes_its_step(run_env, counter_site, command):
+    """The terminal window that ran `cron`, `worker` or `tasks run` closed. SIGHUP alone was
+    handled, but the line the run then wrote ("finishing the running step(s)") failed, as
+    every write to a hung-up terminal does (EIO), and the run fell over: exit 1, the step
+    process killed with its supervisor, the task left claimed with no row in its steps until
+    its lease ran out. The run now finishes the step at its next save, writing nowhere."""
+    task, page = slow_import(counter_site)
+    tasker = counter_site.modules.get("Tasker")
+    args, code = IN_A_TERMINAL[command]
+    terminal = Terminal(run_env, *(arg.format(task=task.id) for arg in args))
+    wait_for(lambda: stored_data(tasker, task)["records_processed"] >= 10, 60)
+    status = terminal.close()
+    assert status == code, bytes(terminal.shown).decode(errors="replace")
     assert_kept_to_its_last_save(counter_site, task, page)
 
 
