@@ -9,6 +9,7 @@ weeks keeps only the latest notices in memory.
 """
 from __future__ import annotations
 
+import errno
 import logging
 import os
 import sys
@@ -54,6 +55,23 @@ def drop_stdout() -> None:
     head -1`). Python would otherwise fail again, with a traceback, as it flushes stdout at exit;
     and what is left to say has nobody to read it."""
     os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+
+
+def print_or_drop(*args: object, **kwargs: object) -> None:
+    """print(), for what a run says as it goes: where its terminal hung up (the window closed:
+    every write fails with EIO) the rest of this process's output, stdout and stderr, goes
+    nowhere instead. The hang-up's SIGHUP, not a failed write, decides whether the command
+    goes on: a run that was stopping to finish its step fell over at its next line, the step
+    killed with it and the task left claimed."""
+    try:
+        print(*args, **kwargs)
+    except OSError as exc:
+        if exc.errno != errno.EIO:
+            raise
+        nowhere = os.open(os.devnull, os.O_WRONLY)
+        for stream in (sys.stdout, sys.stderr):
+            os.dup2(nowhere, stream.fileno())
+        os.close(nowhere)
 
 
 def log_verbosity() -> int:

@@ -33,7 +33,7 @@ from typing import Any
 
 from ..digits import int_of_digits, shown_number
 from ..errors import CmsError
-from ..notices import printable
+from ..notices import print_or_drop, printable
 from ..selectors.plan import COUNT_MAX
 from ..stop_signals import STOP_SIGNALS
 from ..tasker.errors import TaskError
@@ -134,7 +134,7 @@ class TaskNotFound(CmsError):
 
 
 def _fail(text: str) -> int:
-    print(f"cms: error: {text}", file=sys.stderr)
+    print_or_drop(f"cms: error: {text}", file=sys.stderr)
     return 1
 
 
@@ -525,8 +525,8 @@ def cmd_run(args: argparse.Namespace) -> int:
         return _fail(f"task {task.id} is in the trash: restore its page to run it")
     state = tasker.get_state(task)
     if state == TaskState.FINISHED:
-        print(f"task {task.id} has finished already; `tasks reset {task.id}` sends it back to "
-              "waiting at 0%, then `tasks run` runs it again")
+        print_or_drop(f"task {task.id} has finished already; `tasks reset {task.id}` sends it back "
+                      "to waiting at 0%, then `tasks run` runs it again")
         return 0
     waiting = _waits_for(tasker, task.id)
     if waiting:
@@ -567,9 +567,9 @@ def cmd_run(args: argparse.Namespace) -> int:
             progress, running = (status.progress, status.running) if status else (0, False)
             line = _bar(progress, task.title, state.label)
             if tty:
-                print("\r" + line, end="", flush=True)
+                print_or_drop("\r" + line, end="", flush=True)
             elif line != last:
-                print(line, flush=True)
+                print_or_drop(line, flush=True)
             last = line
             if interrupts or state != TaskState.ACTIVE:
                 break
@@ -580,16 +580,16 @@ def cmd_run(args: argparse.Namespace) -> int:
             if due is not None and due != before["not_before"] and \
                     (ran or after["failures"] != before["failures"]):
                 if tty:
-                    print()
+                    print_or_drop()
                 if ran:
-                    print(f"task {task.id} ran to the end of this run; its next run is due at "
-                          f"{_iso(due)} (cron or a worker runs it then)")
+                    print_or_drop(f"task {task.id} ran to the end of this run; its next run is due "
+                                  f"at {_iso(due)} (cron or a worker runs it then)")
                     return 0
                 return _fail(f"task {task.id}'s step failed; it is retried at {_iso(due)} "
                              f"(see `python run.py tasks show {task.id}`)")
             if not ran:
                 if tty:
-                    print()
+                    print_or_drop()
                 cut = tasker.runner.given_back
                 if cut:      # the step ran: no claim was refused, and its saves are kept
                     return _fail(f"task {task.id} stopped at {progress}%: {cut}; what it did since "
@@ -602,14 +602,14 @@ def cmd_run(args: argparse.Namespace) -> int:
         for handler in logging.getLogger().handlers:
             handler.removeFilter(said_at_the_end)
     if tty:
-        print()
+        print_or_drop()
     if interrupts:
         # 130 (128 + SIGINT; 143 for SIGTERM), as the shell gives an interrupted command: the
         # task did not run to its end, so `tasks run 5 && publish` must not go on
-        print(f"task {task.id} stopped at {progress}%; it stays active (a runner continues it)")
+        print_or_drop(f"task {task.id} stopped at {progress}%; it stays active (a runner continues it)")
         return 128 + interrupts[0]
     if state == TaskState.FINISHED:
-        print(f"task {task.id} finished")
+        print_or_drop(f"task {task.id} finished")
         return 0
     errors = [line.split(" ERROR ", 1)[1] for line in tasker.get_log(task) if " ERROR " in line]
     said = [text for text in errors if "method returned False" not in text] or errors

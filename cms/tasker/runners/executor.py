@@ -27,7 +27,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from ...errors import DatabaseBusy
-from ...notices import drop_stdout, log_to_stderr, log_verbosity
+from ...notices import drop_stdout, log_to_stderr, log_verbosity, print_or_drop
 from ...stop_signals import ignore_stop_signals
 from .. import sql
 from ..claim import ClaimAhead, claim_next, claim_several, release
@@ -169,16 +169,18 @@ class Executor:
                 if not trouble:
                     raise
                 if config.end and time.time() >= config.end - 0.5 and isinstance(exc, DatabaseBusy):
-                    print(f"{config.name}: time is up while another process held the database's "
-                          "write lock; no more steps were claimed", file=sys.stderr, flush=True)
+                    print_or_drop(f"{config.name}: time is up while another process held the "
+                                  "database's write lock; no more steps were claimed",
+                                  file=sys.stderr, flush=True)
                     return EXIT_DONE
                 backoff = min(ERROR_BACKOFF_MAX, backoff * 2 or ERROR_BACKOFF_START)
-                print(f"{config.name}: {trouble}, retrying in {backoff:g} s", file=sys.stderr,
-                      flush=True)
+                print_or_drop(f"{config.name}: {trouble}, retrying in {backoff:g} s",
+                              file=sys.stderr, flush=True)
                 self._sleep(backoff)
                 continue
             if backoff:
-                print(f"{config.name}: the database answers again", file=sys.stderr, flush=True)
+                print_or_drop(f"{config.name}: the database answers again", file=sys.stderr,
+                              flush=True)
             backoff, reopened = 0.0, False
             if claim is not None and self.stopping:     # asked to stop while claiming
                 self._release(tasker, claim, note="")
@@ -282,8 +284,8 @@ class Executor:
             trouble = self._database_trouble(tasker, exc)
             if not trouble:
                 raise
-            print(f"{config.name}: task {claim.task_id}: {trouble}; the step was cut off",
-                  file=sys.stderr, flush=True)
+            print_or_drop(f"{config.name}: task {claim.task_id}: {trouble}; the step was cut off",
+                          file=sys.stderr, flush=True)
             cut = True
         finally:
             # the step ended on a lost connection itself, or on SQLite's write lock held by
@@ -367,7 +369,7 @@ class Executor:
         """Print a step's line; if nobody reads them any more, end the loop (the step is over:
         its work is saved and its claim released) and say nothing more."""
         try:
-            print(line, flush=True)
+            print_or_drop(line, flush=True)
         except BrokenPipeError:
             drop_stdout()
             self.reader_gone = self.stopping = True
@@ -415,14 +417,14 @@ def child_main(config: RunnerConfig, slot: Slot, parent_pid: int) -> None:
     try:
         executor.boot()
     except Exception as exc:
-        print(f"{config.name}: cannot start: {exc}", file=sys.stderr, flush=True)
+        print_or_drop(f"{config.name}: cannot start: {exc}", file=sys.stderr, flush=True)
         sys.stdout.flush()
         os._exit(EXIT_ERROR)
     try:
         code = executor.run()
     except Exception as exc:
-        print(f"{config.name}: stopped on an unexpected error: {type(exc).__name__}: {exc}",
-              file=sys.stderr, flush=True)
+        print_or_drop(f"{config.name}: stopped on an unexpected error: {type(exc).__name__}: {exc}",
+                      file=sys.stderr, flush=True)
         code = EXIT_ERROR
     if executor.reader_gone:
         code = EXIT_READER_GONE
