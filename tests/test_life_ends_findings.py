@@ -11,6 +11,7 @@ from __future__ import annotations
 import fcntl
 import os
 import pty
+import re
 import select
 import signal
 import subprocess
@@ -22,7 +23,9 @@ from pathlib import Path
 import pytest
 from conftest import PYTHON, ROOT
 from tasker_support import prepare_counter_site, stored_data, wait_for
+from test_scheduled_findings import row_of
 from test_web import stopped_output, wait_for_port
+from webclient import make_task
 
 import cms
 from cms.tasker import TaskState
@@ -341,3 +344,34 @@ def test_a_step_stopped_at_once_in_its_own_process_keeps_its_own_figures(site):
     assert tasker.get_details(task.id)["run_seconds"] == pytest.approx(step["seconds"])
     assert tasker.get_state(task.id) == TaskState.ACTIVE
     assert stored_data(tasker, task)["records_processed"] == 7
+
+
+def status_label(html: str) -> str:
+    """The state label of a status row's HTML (the list's row, the poll's status_html)."""
+    return re.search(r'<span class="state" title="state \d+">([^<]*)</span>', html).group(1)
+
+
+def test_a_task_that_waits_for_another_says_so_where_it_said_ready_to_run(site, superuser):
+    """An active task whose dependency has not finished is passed by every runner, yet the
+    task list, its live poll, the API's status and the task page called it "ready to run",
+    as if a runner would take it now (one activated before its dependency was added, or whose
+    dependency was reset since). They now say what it waits for; once the dependency
+    finishes it is ready to run."""
+    tasker = site.modules.get("Tasker")
+    first, then = make_task(site, "First", target=1), make_task(site, "Then", target=1)
+    assert tasker.activate_task(then)          # then made to wait (activation refuses it after)
+    assert tasker.add_dependency(then, first)
+    waits = f"waits for task {first.id}"
+    listed = superuser.get("/admin/tasks/")
+    assert status_label(row_of(listed.text, then.id)) == waits
+    polled = superuser.get(f"/admin/tasks/statuses?ids={then.id},{first.id}").json()["tasks"]
+    assert status_label(polled[str(then.id)]["status_html"]) == waits
+    assert status_label(polled[str(first.id)]["status_html"]) == "waiting"
+    api = superuser.get(f"/admin/tasks/api?id={then.id}&cmd=status&log=0").json()
+    assert status_label(api["status_html"]) == waits
+    assert status_label(superuser.get(f"/admin/tasks/{then.id}/").text) == waits
+    assert tasker.execute_task(first, {"invoker": "cron", "timeout": time.time() + 10})
+    assert tasker.get_state(first) == TaskState.FINISHED
+    polled = superuser.get(f"/admin/tasks/statuses?ids={then.id}").json()["tasks"]
+    assert status_label(polled[str(then.id)]["status_html"]) == "ready to run"
+    assert status_label(row_of(superuser.get("/admin/tasks/").text, then.id)) == "ready to run"
