@@ -370,6 +370,7 @@ def test_a_task_that_waits_for_another_says_so_where_it_said_ready_to_run(site, 
     api = superuser.get(f"/admin/tasks/api?id={then.id}&cmd=status&log=0").json()
     assert status_label(api["status_html"]) == waits
     assert status_label(superuser.get(f"/admin/tasks/{then.id}/").text) == waits
+    assert tasker.activate_task(first)
     assert tasker.execute_task(first, {"invoker": "cron", "timeout": time.time() + 10})
     assert tasker.get_state(first) == TaskState.FINISHED
     polled = superuser.get(f"/admin/tasks/statuses?ids={then.id}").json()["tasks"]

@@ -219,8 +219,12 @@ NEWEST_CHANGES = "SELECT at, new_state, note FROM tasker_history ORDER BY id DES
 # -- status (one read per answer) ------------------------------------------------------------
 # A task's status: these columns (Database.packed_sql reads them as one where that pays),
 # then the log where it is asked for.
+# The last: the first task an active one waits for that has not finished (NULL for others: the
+# CASE asks no more of a task in another state).
 STATUS_COLUMNS = ("t.state, t.running, t.progress, t.log_errors, t.log_warnings, p.status, ti.data, "
-                  "t.pages_id, p.modified, t.not_before")
+                  "t.pages_id, p.modified, t.not_before, "
+                  f"CASE WHEN t.state = {ACTIVE} THEN "
+                  f"({_UNFINISHED.format(cols='MIN(d.depends_on)', task='t.pages_id')}) END")
 _STATUS = ("SELECT {columns}{log} FROM tasker_tasks t JOIN pages p ON p.id = t.pages_id "
            "LEFT JOIN field_title ti ON ti.pages_id = t.pages_id{join} WHERE t.pages_id")
 STATUS = _STATUS.format(columns="{columns}", log="", join="") + " = ?"

@@ -38,6 +38,7 @@ class TaskStatus(NamedTuple):
     summary: str         # "35% 1 error(s)", as get_log_summary
     modified: datetime | None    # the task page's `modified`, an aware UTC datetime on every engine
     not_before: float | None     # the time it may run from (schedule.scheduled_for reads it)
+    waits_for: int | None        # an active task's first dependency not finished (no runner takes it)
     log: list[str]       # oldest first; empty when not asked for
 
 
@@ -85,7 +86,7 @@ class TaskStatuses:
             if kept is not None and kept[0] == stamp:
                 return own_copy(kept[1])
         row = db.unpacked(db.one(self._one_with_log if log else self._one, (task_id,)))
-        status = as_status(row, row[10] if log and row else None, db.dt_value)
+        status = as_status(row, row[11] if log and row else None, db.dt_value)
         if stamp is not None:
             if len(_kept) >= KEPT_MAX:
                 _kept.clear()
@@ -142,4 +143,5 @@ def as_status(row: tuple | None, log_text: str | None,
     return TaskStatus(int(row[7]), row[6] or "", int(row[0] or 0), bool(row[1]), progress,
                       summary_text(progress, int(row[3] or 0), int(row[4] or 0)), dt_value(row[8]),
                       None if row[9] is None else float(row[9]),
+                      None if row[10] is None else int(row[10]),
                       log_text.split("\n")[:-1] if log_text else [])

@@ -252,13 +252,14 @@ def render_status(ctx: Context, status: Any) -> Markup:
     the API's status_html, the task list and the task page show.
 
     `status` is a TaskStatus or a TaskRow. Tasks in the same state, running flag, progress,
-    summary and whether they are scheduled render alike but for their id, title, run time and
-    the form's CSRF token, so the macro is rendered once per such shape, with stand-ins that
-    are then replaced by the task's escaped values: a poller asking for thousands of different
-    tasks does not render each one.
+    summary, whether they are scheduled and what they wait for render alike but for their id,
+    title, run time and the form's CSRF token, so the macro is rendered once per such shape,
+    with stand-ins that are then replaced by the task's escaped values: a poller asking for
+    thousands of different tasks does not render each one.
     """
     due = due_of(status.state, status.running, status.not_before)
-    key = (status.state, status.running, status.progress, status.summary, due is not None)
+    key = (status.state, status.running, status.progress, status.summary, due is not None,
+           status.waits_for)
     shape = _shapes.get(key)
     if shape is None:
         macros = ctx.web.views.get_template("task_macros.html").module

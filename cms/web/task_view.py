@@ -4,9 +4,10 @@ The original TaskerAdmin's rules, kept in one place for the task list, the task 
 API's `status_html` and the public task page:
 
 - a state set while the task runs shows as what is happening: `running`, `suspending`,
-  `killing`; an active task that is not running is `ready to run`, or `scheduled` while its
-  time (`not_before`: a start time, a retry's back-off, a recurring task's next run) is ahead,
-  with that time ("runs in 2 h 5 min", the exact time in its title);
+  `killing`; an active task that is not running is `ready to run`, or `waits for task 12`
+  while a task it depends on has not finished (no runner takes it before), or `scheduled`
+  while its time (`not_before`: a start time, a retry's back-off, a recurring task's next
+  run) is ahead, with that time ("runs in 2 h 5 min", the exact time in its title);
 - actions by state: waiting -> Activate, Run now; active -> Deactivate, Run now (when not
   running), Kill; failed -> Try again; any other task still running (suspending) -> Kill;
   finished, killed, failed, or any task with progress -> Reset; a task that is not running ->
@@ -66,13 +67,14 @@ def as_int(value: Any, default: int = 0) -> int:
 
 
 @functools.lru_cache(maxsize=64)
-def state_label(state: int, running: bool, at_zero: bool = False) -> str:
+def state_label(state: int, running: bool, at_zero: bool = False, waits_for: int | None = None) -> str:
     """The longer label of the task list and task page (`ready to run` for an active task not
-    running). A kill resets the task (DESIGN.md): the label says so rather than leave a
-    figure to be read as the progress kept; a killed task with progress (one restored from
-    the trash, which kills without a reset) is just `killed`."""
+    running; `waits for task 12` for one whose dependency `waits_for` has not finished). A
+    kill resets the task (DESIGN.md): the label says so rather than leave a figure to be read
+    as the progress kept; a killed task with progress (one restored from the trash, which
+    kills without a reset) is just `killed`."""
     if state == ACTIVE and not running:
-        return "ready to run"
+        return f"waits for task {waits_for}" if waits_for else "ready to run"
     if state == KILLED and running:
         return "killing: reset to 0% when its step stops"
     if state == KILLED and at_zero:
@@ -152,7 +154,8 @@ class TaskRow(NamedTuple):
     running: bool
     progress: int
     word: str         # task_state_info: `running`, `suspending` ... or the state's word
-    label: str        # the list's label: `ready to run` (or `scheduled`) for an active task not running
+    label: str        # the list's label: for an active task not running `ready to run`,
+    #                   `scheduled` or `waits for task 12` (row_label)
     summary: str      # "35% 1 error(s)" from the log counters
     actions: list[Action]
     parent: Any
@@ -160,6 +163,7 @@ class TaskRow(NamedTuple):
     modified: Any
     not_before: float | None = None     # as stored: the time it may run from
     due: Due | None = None              # when it runs, while it is scheduled
+    waits_for: int | None = None        # an active task's first dependency not finished
 
     @property
     def problems(self) -> str:
@@ -172,14 +176,16 @@ class TaskRow(NamedTuple):
 
 def task_row(tasker: Any, task: Any, parent: Any = None, not_before: float | None = None) -> TaskRow:
     """A TaskRow from a task page; `not_before` as stored (Tasker.get_details), for a row that
-    shows whether the task is scheduled (the task page; steering needs no such read)."""
+    shows whether the task is scheduled (the task page; steering needs no such read). What an
+    active task waits for is read here (one indexed read, for such a task only)."""
     state, running, progress = task_state(task)
     due = due_of(state, running, not_before)
+    unfinished = tasker.get_unfinished_dependencies(task) if state == ACTIVE and not running else []
+    waits_for = unfinished[0] if unfinished else None
     return TaskRow(task.id, task, task.get("title") or "", state, running, progress,
-                   state_info(state, running),
-                   SCHEDULED if due else state_label(state, running, progress == 0),
+                   state_info(state, running), row_label(state, running, progress, due, waits_for),
                    tasker.get_log_summary(task), actions(state, running, progress), parent,
-                   task.created, task.modified, not_before, due)
+                   task.created, task.modified, not_before, due, waits_for)
 
 
 def status_row(status: Any, page: Any = None, parent: Any = None) -> TaskRow:
@@ -190,11 +196,19 @@ def status_row(status: Any, page: Any = None, parent: Any = None) -> TaskRow:
     state, running, progress = status.state, status.running, status.progress
     due = due_of(state, running, status.not_before)
     return TaskRow(status.id, page, status.title, state, running, progress,
-                   state_info(state, running),
-                   SCHEDULED if due else state_label(state, running, progress == 0),
+                   state_info(state, running), row_label(state, running, progress, due, status.waits_for),
                    status.summary, actions(state, running, progress), parent,
                    page.created if page is not None else None,
-                   page.modified if page is not None else None, status.not_before, due)
+                   page.modified if page is not None else None, status.not_before, due,
+                   status.waits_for)
+
+
+def row_label(state: int, running: bool, progress: int, due: Due | None, waits_for: int | None) -> str:
+    """A row's label: what it waits for before its time (a task scheduled for tonight that
+    waits for another runs only once that one finishes), then `scheduled`, then state_label."""
+    if due and not waits_for:
+        return SCHEDULED
+    return state_label(state, running, progress == 0, waits_for)
 
 
 def when(value: Any) -> str:
