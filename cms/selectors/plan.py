@@ -126,6 +126,9 @@ CHILD_COUNT_NAMES = ("num_children", "numChildren", "children.count")
 OWNER = "__owner"          # refs__owner.title=x: see Planner.owned
 SORT_COMPARISONS = ("!=", "<", ">", "<=", ">=")   # sort<op>N: see is_sort_comparison
 REF_ROW_COLUMNS = ("data", "sort", "pages_id")     # of a Page field's table: see is_ref_row_column
+# The operators ProcessWire calls find operators (Selector::compareTypeFind): on `parent.path`
+# they are a find of the parents (see Planner.is_parent_path_find)
+FIND_OPERATORS = TEXT_OPERATORS - ORDER_OPERATORS
 PARTIAL_DATE_OPERATORS = ("%=", "^=")     # on a Datetime field: the date's text, in part
 # Names of `pages` columns (ProcessWire's native fields) usable as `children.<name>`.
 NATIVE_COLUMNS = frozenset(("id", "name", "status", "sort", "created", "modified", "created_users_id",
@@ -1494,6 +1497,13 @@ class Planner:
                 # referencing nothing or some page other than those (`refs!=/a/`: none of them)
                 others = Query(Not(Leaf(Column("id", "id"), "=", node.values)), None)
                 return references_nothing_or(node.target, others)
+        if self.is_parent_path_find(name, op):
+            # `parent.path!%=x`: ProcessWire negates the parent's being among the pages that
+            # find gives, in its join of the parent: a parent it does not give (hidden, say)
+            # matches, and home, which has no parent, never does
+            assert isinstance(node, Leaf)
+            (query,) = node.values
+            return with_parent(Query(Not(Leaf(Column("id", "id"), "=", (query,))), None))
         if isinstance(node, AllOf) and is_field_guard(node.items[0]):
             # `!refs.count<2`: ProcessWire negates the count inside the field's LEFT JOIN and
             # takes the pages with no row there ("(NOT ...) OR pages_id IS NULL"), so a page
@@ -1694,10 +1704,11 @@ class Planner:
         else:
             inner = self.leaf(tree, rest, op, subfield_values(head, values), position + len(head) + 1)
         if head == "parent":
-            # `parent.num_children` is a sub-selector there (`parent=[num_children=3]`): the
-            # parent found by the outer include= and as the user may view it (see sub_access),
-            # where other subfields join it whatever it is
-            if rest in CHILD_COUNT_NAMES:
+            # `parent.num_children` is a sub-selector there (`parent=[num_children=3]`), and so
+            # is a find operator on the parent's path (is_parent_path_find): the parent found
+            # by the outer include= and as the user may view it (see sub_access), where other
+            # subfields join it whatever it is
+            if rest in CHILD_COUNT_NAMES or self.is_parent_path_find(name, op):
                 return with_parent(Query(inner, self.outer_threshold, user_access=self.sub_access))
             return with_parent(Query(inner, None))
         if head in ("children", "child"):
@@ -1712,6 +1723,15 @@ class Planner:
         threshold = self.referenced_threshold(rest, op)
         return Leaf(target, "=", (Query(self.with_group(head, inner), threshold,
                                         user_access=threshold is not None and self.outer_checks_access),))
+
+    @staticmethod
+    def is_parent_path_find(name: str, op: str) -> bool:
+        """Whether `name op x` is a find operator on the parent's path (`parent.path%=x`,
+        `parent.url^=/a/`), which ProcessWire answers by a find of its own of the pages whose
+        path matches, with the outer include= and the user's view access
+        (PageFinder::getQueryNativeField, "partial match of path"), where `parent.path=/a/`
+        names the parent by its path, whatever its status."""
+        return name in ("parent.path", "parent.url") and op in FIND_OPERATORS
 
     def referenced_threshold(self, rest: str, op: str) -> int | None:
         """The statuses of the referenced pages that `ref.rest op x` looks at. A column that
