@@ -89,3 +89,13 @@ def test_a_negated_find_operator_on_the_parents_path_leaves_out_the_parents_foun
     # parent: /a/veil/kid/ matches `parent.path!%=/a/` (its hidden parent is not found by
     # `path%=/a/`), home matches nothing
     assert names(branch.pages.find(selector + ", template=item")) == expected
+
+
+def test_an_outer_status_filters_the_outer_pages_of_a_find_on_the_parents_path(branch):
+    # ProcessWire 3.0.256 copies the outer `status<2048` into its find of the parents
+    # (PageFinder::getIncludeSelector), so `parent.path%=veil, status<2048` finds kid, whose
+    # parent is hidden. Here a status condition filters the pages found, as for the other
+    # sub-selectors (README: deliberate differences): the hidden parent counts with
+    # include=hidden, in both
+    assert names(branch.pages.find("parent.path%=veil, status<2048")) == []
+    assert names(branch.pages.find("parent.path%=veil, status<2048, include=hidden")) == ["kid"]
