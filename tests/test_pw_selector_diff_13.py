@@ -99,3 +99,13 @@ def test_an_outer_status_filters_the_outer_pages_of_a_find_on_the_parents_path(b
     # include=hidden, in both
     assert names(branch.pages.find("parent.path%=veil, status<2048")) == []
     assert names(branch.pages.find("parent.path%=veil, status<2048, include=hidden")) == ["kid"]
+
+
+def test_a_word_operator_without_a_word_on_the_parents_path_finds_nothing(branch):
+    # ProcessWire 3.0.256 answers `parent.path~=-` (a value holding no word) with every page
+    # whose parent its find of the parents admits (open and pup here; with include=hidden
+    # kid and veil too), where `path~=-` finds nothing. Here the parent's path is matched as
+    # `path~=-` matches a path: nothing (README: deliberate differences)
+    assert names(branch.pages.find("path~=-, has_parent=/a/")) == []
+    assert names(branch.pages.find("parent.path~=-, has_parent=/a/")) == []
+    assert names(branch.pages.find("parent.path~=-, has_parent=/a/, include=hidden")) == []
