@@ -372,12 +372,16 @@ class Words:
             out.append((word, None if how == "part" else
                         _bounded(word, literal_pattern(word), how == "whole")))
         for index, token in enumerate(self.joined):
-            # as rlikeValue: a hyphen is a space, and a run of them matches any run of both
-            spaced = re.sub(" +", " ", token.replace("-", " "))
+            # as rlikeValue: a hyphen is a space, and a run of them matches any run of both;
+            # an apostrophe matches either kind, so the LIKE looks for a run without one
             shown, literal = (self.written[index], either_case) if self.written else (token, regex_literal)
             pieces = re.sub(" +", " ", shown.replace("-", " ")).split(" ")
-            body = "[- ]+".join("".join(map(literal, piece)) for piece in pieces)
-            out.append((max(spaced.split(" "), key=len),
+            if len(pieces[-1]) > 1 and pieces[-1][-1] == "’" and pieces[-1][-2] not in WORD_SEPARATORS:
+                # a curly one ending the phrase may be left out: after a word's character the
+                # phrase without it matches wherever it does, at a word's end too
+                pieces[-1] = pieces[-1][:-1]
+            body = "[- ]+".join(_phrase_token(piece, literal) for piece in pieces)
+            out.append((max(re.split("[- '’]+", token), key=len),
                         _bounded(" ".join(pieces), body, self.match != "prefix")))
         return tuple(out)
 
