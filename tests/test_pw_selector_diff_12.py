@@ -57,15 +57,21 @@ def test_a_short_word_of_non_ascii_letters_counts_as_any_short_word(site):
 
 def test_a_prefix_of_a_stopword_finds_the_stopword(site):
     # ProcessWire 3.0.256 finds nothing by `title~*=abou`, `title~|*=abou`, `title*=abou`,
-    # `title~*="cats abou"` or `title~~=wit` in "all about cats" and "tea with lemon": the
-    # prefix is asked of the fulltext index ('+abou*'), which holds no stopword ("about",
-    # "with"), where `title~=about` and `title*=about` find the page (a stopword is matched by
-    # RLIKE). Here a prefix finds every word starting so (README: deliberate differences, the
-    # row on stopwords and short words).
+    # `title~*="cats abou"`, `title~~=wit`, `title^=wit` or `title^="tea wit"` in "all about
+    # cats", "tea with lemon" and "with love": the prefix is asked of the fulltext index
+    # ('+abou*'), which holds no stopword ("about", "with"), where `title~=about`,
+    # `title*=about` and `title^=with` find the page (a stopword is matched by RLIKE). Here a
+    # prefix finds every word starting so (README: deliberate differences, the row on
+    # stopwords and short words).
     site.templates.add("item", fields=["title"])
     site.pages.add("item", 1, "about", title="all about cats")
     site.pages.add("item", 1, "with", title="tea with lemon")
+    site.pages.add("item", 1, "love", title="with love")
     for selector in ("title~*=abou", "title~|*=abou", "title*=abou", 'title~*="cats abou"'):
         assert names(site.pages.find(f"template=item, {selector}")) == ["about"], selector
-    assert names(site.pages.find("template=item, title~~=wit")) == ["with"]
+    assert names(site.pages.find("template=item, title~~=wit")) == ["love", "with"]
+    assert names(site.pages.find("template=item, title^=wit")) == ["love"]
+    assert names(site.pages.find('template=item, title^="tea wit"')) == ["with"]
+    # the whole stopword is found in both
     assert names(site.pages.find("template=item, title~=about")) == ["about"]
+    assert names(site.pages.find("template=item, title^=with")) == ["love"]
