@@ -75,3 +75,21 @@ def test_a_prefix_of_a_stopword_finds_the_stopword(site):
     # the whole stopword is found in both
     assert names(site.pages.find("template=item, title~=about")) == ["about"]
     assert names(site.pages.find("template=item, title^=with")) == ["love"]
+
+
+def test_a_phrase_keeps_its_trailing_hyphen_when_it_holds_an_apostrophe(site):
+    # ProcessWire 3.0.256 finds "naive: O'Brien" by `title*="O'Brien -"` and by
+    # `title$="O'Brien -"`: DatabaseQuerySelectFulltext::rlikeValue turns the hyphen into a
+    # space and, for a value holding an apostrophe, rtrim()s the regular expression (to let an
+    # apostrophe ending a word be left out), which drops that trailing space. Without an
+    # apostrophe the hyphen counts: `title*="say hello -"` finds "we say hello - x", not
+    # "say hello". Here the trailing hyphen counts in both (README: deliberate differences).
+    site.templates.add("item", fields=["title"])
+    site.pages.add("item", 1, "end", title="naive: O'Brien")
+    site.pages.add("item", 1, "dash", title="O'Brien - x")
+    site.pages.add("item", 1, "hello", title="say hello")
+    site.pages.add("item", 1, "hello-dash", title="we say hello - x")
+    assert names(site.pages.find('template=item, title*="O\'Brien -"')) == ["dash"]
+    assert names(site.pages.find('template=item, title$="O\'Brien -"')) == []
+    assert names(site.pages.find('template=item, title*="say hello -"')) == ["hello-dash"]
+    assert names(site.pages.find('template=item, title*="O\'Brien"')) == ["dash", "end"]
