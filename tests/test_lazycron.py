@@ -144,7 +144,7 @@ def test_signals_are_rate_limited(site):
 # Each round starts at the same wall-clock moment in both processes, and both try to fire the
 # events due at that round's (simulated) time.
 RACER = textwrap.dedent("""
-    import json, sys, time
+    import json, os, sys, time
     import cms
     from cms.lazycron import EVENTS, LazyCron
     site = cms.boot()
@@ -154,22 +154,34 @@ RACER = textwrap.dedent("""
         site.add_hook_after("LazyCron::" + name,
                             lambda e, name=name: fired.append((name, round(e.object.now))))
     start_at, slot, base, rounds = (float(a) for a in sys.argv[1:5])
+    mine, other = sys.argv[5:7]
     for k in range(int(rounds) + 1):
         while time.time() < start_at + k * slot:
             time.sleep(0.0005)
+        # lockstep: the other racer has run round k - 1 (a racer a round behind, under load,
+        # would run a moment the other's clock has passed, which LazyCron rightly skips)
+        while k and int(open(other).read() or -1) < k - 1:
+            time.sleep(0.0005)
         cron.now = base + 31 * k
         cron.run_due(cron.now)
+        with open(mine + ".new", "w") as done:
+            done.write(str(k))
+        os.replace(mine + ".new", mine)
     print(json.dumps(fired))
 """)
 
 
 @pytest.mark.slow
-def test_two_processes_racing_fire_each_event_once(site, run_env):
+def test_two_processes_racing_fire_each_event_once(site, run_env, tmp_path):
     rounds, slot = 24, 0.25
     start_at = time.time() + 3
-    racers = [subprocess.Popen([PYTHON, "-c", RACER, str(start_at), str(slot), str(T0), str(rounds)],
+    marks = [tmp_path / "racer0", tmp_path / "racer1"]      # the round each racer has run
+    for mark in marks:
+        mark.write_text("-1")
+    racers = [subprocess.Popen([PYTHON, "-c", RACER, str(start_at), str(slot), str(T0), str(rounds),
+                                str(marks[i]), str(marks[1 - i])],
                                env=run_env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-              for _ in range(2)]
+              for i in range(2)]
     results = []
     for racer in racers:
         out, err = racer.communicate(timeout=120)
