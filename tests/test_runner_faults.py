@@ -56,10 +56,11 @@ def test_claims_held_ahead_of_a_long_step_are_not_reaped_as_dead_runners(tasker,
     them in turn. When one of them runs long without saving (a one-step task waiting on I/O),
     nobody renewed the claims queued behind it: at their lease's end the worker's own reaper
     took them for a dead runner's ("stopped answering"), counted an attempt, and at
-    max_attempts failed tasks that never ran. The claims must be renewed or given back."""
-    tasker.site.modules.save_config("Tasker", lease_seconds=1, max_attempts=1)
+    max_attempts failed tasks that never ran. The claims must be renewed or given back. (A
+    lease of 2 s, not 1: at a load of 15 a heartbeat a second late failed a task.)"""
+    tasker.site.modules.save_config("Tasker", lease_seconds=2, max_attempts=1)
     short = [add_task(tasker, "bump", f"Short {i}", priority=10) for i in range(8)]
-    long = add_task(tasker, "wait", "Long", {"seconds": 4}, priority=9)
+    long = add_task(tasker, "wait", "Long", {"seconds": 6}, priority=9)
     behind = [add_task(tasker, "bump", f"Behind {i}", priority=8) for i in range(3)]
     done = cms(worker_env, "worker", "--processes", "1", "--until-idle", "--poll", "0.2")
     assert done.returncode == 0, done.stderr
