@@ -97,9 +97,10 @@ def boot_from(args: argparse.Namespace, **kwargs):
 
 def existing_site(args: argparse.Namespace) -> tuple[str, str]:
     """The database URL and folder of the site the global options name, which must exist, for
-    the commands that look at or run an existing site (cron, worker, check): a crontab line
-    without `cd SITE` made an empty database in the home folder and said "no task is ready"
-    every minute, for ever; `check` there made one and advised `migrate`."""
+    the commands that look at or run an existing site (cron, worker, check, tasks): a crontab
+    line without `cd SITE` made an empty database in the home folder and said "no task is ready"
+    every minute, for ever; `check` there made one and advised `migrate`; `tasks list` in the
+    wrong folder made one and said "no tasks", as if the site's tasks were gone."""
     from ..db.url import sqlite_parts
     from ..site import existing_site_dir, resolve_url
     folder = existing_site_dir(args.site)
@@ -107,9 +108,11 @@ def existing_site(args: argparse.Namespace) -> tuple[str, str]:
     if url.lower().startswith("sqlite:"):
         path, _ = sqlite_parts(url)
         if path != ":memory:" and not os.path.exists(path):
+            crontab = (" (crontab: `cd SITE && python run.py cron`)"
+                       if args.command in ("cron", "worker") else "")
             raise CmsError(f"there is no site database at {path}: {args.command} works on an "
-                           "existing site; run it in the site's folder (crontab: `cd SITE && "
-                           "python run.py cron`) or give --site or --db")
+                           f"existing site; run it in the site's folder{crontab} or give --site "
+                           "or --db")
     return url, str(folder)
 
 

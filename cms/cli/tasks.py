@@ -48,7 +48,7 @@ from ..tasker.schedule import (
 from ..tasker.state import TaskState
 from ..tasker.status import counts_of
 from ..tasker.tasker import check_priority
-from . import Parser, Stopped, UsageError, boot_from, check_step_time, finite
+from . import Parser, Stopped, UsageError, check_step_time, existing_site, finite
 
 KILLED = "killed and reset to 0%"      # DESIGN.md: a kill is a stop plus a reset; said plainly
 ACTIONS = ("activate", "suspend", "kill", "reset", "trash")
@@ -139,8 +139,11 @@ def _fail(text: str) -> int:
 
 
 def _tasker(args: argparse.Namespace) -> Any:
-    site = boot_from(args)
-    return site.modules.get("Tasker")
+    """Tasker of the existing site the global options name (a folder without one is refused,
+    not given a new empty site)."""
+    from ..site import boot
+    url, folder = existing_site(args)
+    return boot(url, site_dir=folder).modules.get("Tasker")
 
 
 def task_id(text: str) -> str:
