@@ -36,7 +36,7 @@ from ..errors import CmsError
 from ..notices import print_or_drop, printable
 from ..selectors.plan import COUNT_MAX
 from ..stop_signals import STOP_SIGNALS
-from ..tasker.errors import TaskError
+from ..tasker.errors import HOW_TO_RESTORE, TaskError
 from ..tasker.schedule import (
     SCHEDULED,
     check_every,
@@ -409,7 +409,7 @@ def cmd_show(args: argparse.Namespace) -> int:
     print(f"task {info['id']}: {shown(info['title'])}")
     print(f"  state      {_state_word(info)} ({info['state']}), {info['progress']}% done, "
           f"{counts_of(info['log_summary'])}"
-          + ("; in the trash (restore its page to run it)" if info["trashed"] else ""))
+          + (f"; in the trash (restore its page to run it: {HOW_TO_RESTORE})" if info["trashed"] else ""))
     print(f"  runs       {module}.{method} on page {info['page']} ({info['page_path']})")
     print(f"  steps      {steps} in {info['run_seconds']:.1f} s; runner deaths in a row {attempts}; "
           f"failures retried {failures}")
@@ -525,7 +525,7 @@ def cmd_run(args: argparse.Namespace) -> int:
     tasker = _tasker(args)
     task = _task(tasker, args.id)
     if task.is_trash():
-        return _fail(f"task {task.id} is in the trash: restore its page to run it")
+        return _fail(f"task {task.id} is in the trash: restore its page to run it ({HOW_TO_RESTORE})")
     state = tasker.get_state(task)
     if state == TaskState.FINISHED:
         print_or_drop(f"task {task.id} has finished already; `tasks reset {task.id}` sends it back "

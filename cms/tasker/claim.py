@@ -38,6 +38,7 @@ from typing import TYPE_CHECKING, Callable
 
 from ..page import Page
 from . import sql
+from .errors import HOW_TO_RESTORE
 from .state import TaskState
 
 if TYPE_CHECKING:
@@ -292,7 +293,7 @@ def why_not_claimable(tasker: Tasker, task_id: int) -> str:
     if running:
         return f"task {task_id} is already running (runner {runner})"
     if status >= Page.STATUS_TRASH:
-        return f"task {task_id} is in the trash (restore its page to run it)"
+        return f"task {task_id} is in the trash (restore its page to run it: {HOW_TO_RESTORE})"
     if state != TaskState.ACTIVE:
         return f"task {task_id} is {TaskState(state).label}, not active"
     waiting = tasker.lifecycle.waits_for_text(task_id)

@@ -26,7 +26,7 @@ from ..fieldtypes import fold
 from ..page import NullPage, Page
 from . import sql
 from .after_step import after_step
-from .errors import TaskError
+from .errors import HOW_TO_RESTORE, TaskError
 from .refs import acting_name, task_id_of
 from .state import LIVE_STATES, TaskState, as_state, state_info
 
@@ -326,7 +326,7 @@ class Lifecycle:
         """TaskError for a task whose page is in the trash: it is never claimed there."""
         if (self.site.db.scalar(sql.PAGE_STATUS, (task_id,)) or 0) >= Page.STATUS_TRASH:
             raise TaskError(f"task {task_id} is in the trash and cannot be {what}: restore its "
-                            "page first")
+                            f"page first ({HOW_TO_RESTORE})")
 
     def refuse_recurring(self, task_id: int, what: str) -> None:
         """TaskError for a recurring task (`every`) as one to wait for or to follow: each run's
