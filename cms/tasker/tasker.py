@@ -304,7 +304,10 @@ class Tasker(Module, Hookable):
                             f"not {method!r}")
         found = inspect.getattr_static(module_class, method, None)
         if not callable(found):
-            raise TaskError(f"module {name} has no method {method!r}")
+            # the list a misspelling is picked from, as the web API's refusal gives it
+            offered = ", ".join(getattr(module_class, "task_methods", ()))
+            raise TaskError(f"module {name} has no method {method!r}"
+                            + (f" (its task_methods: {offered})" if offered else ""))
         # a helper of the module (`def helper(self)`) failed only at its first step
         arguments = (None,) * (4 if inspect.isfunction(found) else 3)    # self, unless bound
         try:
