@@ -63,6 +63,18 @@ def tasker_of(ctx: Context) -> Any:
     return tasker
 
 
+def check_token(ctx: Context) -> None:
+    """The session's CSRF check, refused in words a script can act on: the API is called by
+    scripts too, which "reload the page" tells nothing, and a login gives the session a new
+    token, so the login form's one, kept by a script, is refused after it."""
+    try:
+        ctx.check_csrf()
+    except HttpError as exc:
+        raise HttpError(f"{exc} (a script sends the session's token as X-CSRF-Token: after "
+                        "logging in, read it from an admin page's <meta name=\"csrf-token\">)",
+                        exc.status) from None
+
+
 def task_id_param(text: str) -> int:
     """The task id `text` holds; HttpError 400 when it is not a whole number."""
     text = text.strip()
@@ -355,7 +367,7 @@ def register(web: Web) -> None:
             if ctx.method != "POST" and cmd != "status":
                 raise HttpError(f"{cmd} changes the task: send it by POST with the CSRF token")
             if ctx.method == "POST":
-                ctx.check_csrf()
+                check_token(ctx)
             tasker = tasker_of(ctx)
             log_param = ctx.param("log").strip()
             log_limit = int(log_param) if log_param.isdecimal() and len(log_param) < 7 else None
