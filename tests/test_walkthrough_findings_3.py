@@ -6,16 +6,19 @@ from __future__ import annotations
 
 import logging
 import re
+import subprocess
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest
+from conftest import PYTHON, ROOT
 from tasker_support import make_task
 from webclient import PASSWORD, Client, running_server
 
 from cms.cli import main
 from cms.tasker import TaskError
 
-pytest_plugins = ("tasker_fixtures",)  # fixtures: shared_site, tasker, cli
+pytest_plugins = ("tasker_fixtures",)  # fixtures: shared_site, tasker, cli, worker_env
 
 CSRF_META = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 
@@ -138,3 +141,49 @@ def test_readme_s_way_of_calling_the_task_api_from_a_script(tasker, server):
     answer = created.json()
     assert answer["status"] is True and answer["task_state_info"] == "waiting"
     assert tasker.get_task_by_id(answer["taskid"]).title == "From a script"
+
+
+WALK_JOBS = """
+import cms
+
+
+class WalkJobs(cms.Module):
+    def finish(self, page, task_data, options):
+        task_data["task_done"] = 1
+        return True
+"""
+
+
+def test_a_task_whose_module_file_is_gone_says_so_once_and_how_to_try_again(tasker, worker_env):
+    """README's module file moved away (renamed, not deployed): `tasks run` failed the task
+    with "module 'WalkJobs' is missing (module 'WalkJobs' not found; looked in: ...; modules
+    found: ...; installed module 'WalkJobs' could not be loaded: module 'WalkJobs' not found;
+    looked in: ...)", the same reason twice, and no word of what then. It says the reason once
+    and that `tasks activate` tries the task again, which, the file back, runs it."""
+    folder = Path(tasker.site.site_dir) / "modules"
+    (folder / "walkjobs.py").write_text(WALK_JOBS)
+    task = tasker.create_task("WalkJobs", "finish", tasker.site.pages.get(1), "Walk")
+    tasker.activate_task(task)
+    (folder / "walkjobs.py").unlink()
+    try:
+        failed = cms_process(worker_env, "tasks", "run", str(task.id))
+        assert failed.returncode == 1, failed.stderr
+        said = failed.stderr.strip().splitlines()[-1]
+        assert said.startswith(
+            f"cms: error: task {task.id} ended failed: the task cannot run: module "
+            "'WalkJobs' is missing (module 'WalkJobs' not found; looked in: "
+        ), said
+        assert said.count("not found") == 1, said
+        assert said.endswith(f"(`python run.py tasks activate {task.id}` tries it again)"), said
+    finally:
+        (folder / "walkjobs.py").write_text(WALK_JOBS)
+    assert cms_process(worker_env, "tasks", "activate", str(task.id)).returncode == 0
+    finished = cms_process(worker_env, "tasks", "run", str(task.id))
+    assert finished.returncode == 0 and f"task {task.id} finished" in finished.stdout, finished.stderr
+
+
+def cms_process(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    """The real `python run.py ARGS`, as a terminal runs it."""
+    return subprocess.run(
+        [PYTHON, str(ROOT / "run.py"), *args], env=env, capture_output=True, text=True, timeout=120
+    )
