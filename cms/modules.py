@@ -231,8 +231,11 @@ class Modules:
             cls = self._classes.get(name)
         if cls is None:
             # what it found, and a file that did not load, say more than where it looked
-            # when the name is misspelt or its file is broken (the load error was a log line)
-            failed = "".join(f"; {error}" for error in self.load_errors[-3:])
+            # when the name is misspelt or its file is broken (the load error was a log line);
+            # not the boot's failure to load this very module, which repeats this message
+            own = f"installed module {name!r} could not be loaded: "
+            failed = "".join(f"; {error}" for error in self.load_errors[-3:]
+                             if not error.startswith(own))
             stale = "".join(f"; modules/{file} changed after this process loaded it: restart the "
                             "process (server, worker) to load it again" for file in self._changed_files())
             raise ModuleError(f"module {name!r} not found; looked in: {'; '.join(self.searched)}; "

@@ -163,7 +163,8 @@ def test_run_exits_1_with_the_error_when_the_task_fails(tasker, cli):
     task = add_task(tasker, "fail", "Broken import")
     code, _, err = cli("tasks", "run", task.id)
     assert code == 1
-    assert err.splitlines() == [f"cms: error: task {task.id} ended failed: the source file is missing"]
+    assert err.splitlines() == [f"cms: error: task {task.id} ended failed: the source file is missing "
+                                f"(`python run.py tasks activate {task.id}` tries it again)"]
     code, _, err = cli("tasks", "run", task.id)
     assert code == 1 and "is failed" in err and "activate" in err
 

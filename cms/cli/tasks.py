@@ -617,4 +617,5 @@ def cmd_run(args: argparse.Namespace) -> int:
     errors = [line.split(" ERROR ", 1)[1] for line in tasker.get_log(task) if " ERROR " in line]
     said = [text for text in errors if "method returned False" not in text] or errors
     why = said[-1] if said else f"see `python run.py tasks show {task.id}`"
-    return _fail(f"task {task.id} ended {state.label}: {why}")
+    return _fail(f"task {task.id} ended {state.label}: {why} (`python run.py tasks activate "
+                 f"{task.id}` tries it again)")
