@@ -1743,8 +1743,10 @@ class Planner:
         `ref.id>5`) takes them whatever their status; so does any other subfield in a find, which
         FieldtypePage::getMatchQueryCustom asks with include=all. In `pages.get()` (findAll) that
         find has the selector's include= instead, include=hidden when it names none, and its
-        check_access= (no check when it names none)."""
-        if not self.find_all or (rest in REF_NATIVE_NAMES and op in ORDER_OPERATORS):
+        check_access= (no check when it names none). `ref.path` and `ref.url` are the reference
+        itself there (getMatchQuery reads them as its `data`, as `ref.id`), so any status too."""
+        if (not self.find_all or rest in ("path", "url")
+                or (rest in REF_NATIVE_NAMES and op in ORDER_OPERATORS)):
             return None
         return None if self.outer_threshold is None else max(self.outer_threshold, INCLUDE["hidden"])
 
