@@ -94,3 +94,41 @@ def test_a_find_operator_on_a_page_fields_path_matches_the_referenced_paths(refs
     # find operator on a Page field's path or url (getMatchQuery reads them as the reference's
     # id); here they match the referenced pages' paths (README, deliberate differences)
     assert names(refsite.pages.find(selector)) == expected
+
+
+@pytest.fixture
+def grouped(site):
+    """/x/ references Alder (qty 6) and Gorse (qty 1), /y/ Heath (qty 6), /z/ Alder alone."""
+    site.fields.add("qty", "Integer")
+    site.fields.add("refs", "Page", multiple=True)
+    site.templates.add("item", fields=["title", "qty", "refs"])
+    alder = site.pages.add("item", 1, "alder", title="Alder", qty=6)
+    gorse = site.pages.add("item", 1, "gorse", title="Gorse", qty=1)
+    heath = site.pages.add("item", 1, "heath", title="Heath", qty=6)
+    site.pages.add("item", 1, "x", title="X", refs=[alder, gorse])
+    site.pages.add("item", 1, "y", title="Y", refs=[heath])
+    site.pages.add("item", 1, "z", title="Z", refs=[alder])
+    return site
+
+
+@pytest.mark.parametrize(
+    "selector, expected",
+    [
+        # the `!%=` condition is left out of the group of `@refs.qty>2` (a page referencing one
+        # of qty above 2), and asks apart for a referenced page that is not an "al" of qty
+        # above 2: /x/ has Alder for the first and Gorse for the second
+        ("@refs.title!%=al, @refs.qty>2", ["x", "y"]),
+        ("@refs.qty>2, @refs.title!%=al", ["x", "y"]),
+        ("a@refs.title!^=al, a@refs.qty>2", ["x", "y"]),
+        # a leading `!` is asked apart so too, where `!=` is a condition of the group
+        ("!@refs.title%=al, @refs.qty>2", ["x", "y"]),
+        ("@refs.title!=Alder, @refs.qty>2", ["y"]),
+        ("@refs.title%=al, @refs.qty>2", ["x", "z"]),
+    ],
+)
+def test_a_grouped_condition_with_a_negated_operator_is_asked_apart(grouped, selector, expected):
+    # ProcessWire 3.0.256 (FieldtypePage::getMatchQueryCustom) adds to a grouped condition's
+    # find the other conditions of its group whose text starts with "@refs.": a negated
+    # operator (`title!%=al`) is its `not` flag, written first ("!@refs.title%=al"), so it
+    # joins no other condition's find, as a leading `!` does; its own find still takes theirs
+    assert names(grouped.pages.find(selector)) == expected
