@@ -1119,8 +1119,10 @@ class Planner:
         (FieldtypePage::getMatchQueryCustom), a condition its find of the referenced pages
         answers is asked with the group's other conditions on that field, but those written
         with a leading `!`: `@refs.title!=x` is the pages referencing no page titled x that
-        meets the others. On any other field, and on a subfield ProcessWire compares without
-        that find (REF_UNGROUPED, a column given a DATABASE_OPERATORS), the @ changes nothing."""
+        meets the others; so are those with a negated operator but `!=` (`@refs.title!%=x`),
+        which ProcessWire stores as the same `not` flag. On any other field, and on a subfield
+        ProcessWire compares without that find (REF_UNGROUPED, a column given a
+        DATABASE_OPERATORS), the @ changes nothing."""
         if len(item.fields) > 1:
             raise self.error(tree, "a condition of an @ group names one field", item.field_positions[1],
                              item.fields[1], "write one condition per subfield: @refs.title=x, @refs.qty=3")
@@ -1130,7 +1132,8 @@ class Planner:
                 or (rest in REF_NATIVE_NAMES and op in DATABASE_OPERATORS)):
             return self.condition(tree, item)
         others = tuple((other_tree, other) for other_tree, other in members if other is not item
-                       and not other.negated and other.fields[0].partition(".")[0] == head)
+                       and not other.negated and (other.operator == "!=" or other.operator[0] != "!")
+                       and other.fields[0].partition(".")[0] == head)
         for _, other in others:
             if other.fields[0] == f"{head}.count":
                 raise self.error(tree, f"{head}.count cannot join an @ group", other.position,
