@@ -48,15 +48,25 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_migrate(args: argparse.Namespace) -> int:
+    """Upgrade the core schema, then every installed module whose version changed (Tasker's
+    tables among them), so no upgrade is left for the next process to boot. Exit 1 when a
+    module could not be loaded or upgraded."""
     from .. import schema
     from ..db import connect
     from ..site import Site, existing_site_dir, resolve_url
     folder = existing_site_dir(args.site)
     site = Site(connect(resolve_url(args.db, folder)), folder)
-    done = schema.upgrade(site)
-    print(f"schema upgraded: ran {', '.join(map(str, done))}" if done
-          else f"schema is up to date (version {schema.schema_version(site)})")
-    return 0
+    try:
+        done = schema.upgrade(site)
+        print(f"schema upgraded: ran {', '.join(map(str, done))}" if done
+              else f"schema is up to date (version {schema.schema_version(site)})")
+        site.load_schema()
+        site.modules.load_installed()
+        for name, old, new in site.modules.upgraded:
+            print(f"module {name} upgraded from {old} to {new}")
+        return 1 if site.modules.load_errors else 0
+    finally:
+        site.close()
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
