@@ -61,3 +61,24 @@ def test_migrate_runs_the_installed_modules_upgrades_too(site, db_url, tmp_path,
     again = run(run_env, "migrate")
     assert again.returncode == 0 and "up to date" in again.stdout
     assert "module" not in again.stdout
+
+
+@pytest.mark.slow
+def test_check_leaves_a_module_upgrade_to_migrate(site, db_url, tmp_path, run_env):
+    """`check` without --repair changes nothing: on a schema that is behind it says to run
+    `migrate`. On a site whose schema was current and whose Tasker was 1.4.0 it ran Tasker's
+    upgrade (ALTER TABLE on its tables) and said "no problems". It now says to run `migrate`,
+    as for the schema, and after `migrate` it checks the site."""
+    as_tasker_1_4(site)
+    site.close()
+
+    refused = run(run_env, "check")
+
+    assert refused.returncode == 1, refused.stdout
+    line = refused.stderr.strip()
+    assert len(line.splitlines()) == 1 and "Tasker" in line and "1.4.0" in line, line
+    assert "run `python run.py migrate`" in line, line
+    assert tasker_as_stored(db_url, tmp_path) == ("1.4.0", set())
+    assert run(run_env, "migrate").returncode == 0
+    checked = run(run_env, "check")
+    assert checked.returncode == 0 and "no problems" in checked.stdout, checked.stderr
