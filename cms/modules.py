@@ -323,6 +323,20 @@ class Modules:
         self.upgraded.append((name, row[0], version))
         self.site.notices.message(f"module {name} upgraded from {row[0]} to {version}", source="modules")
 
+    def pending_upgrades(self) -> list[str]:
+        """The installed modules whose stored version is not their code's, as "Tasker 1.4.0
+        to 1.5.0": each upgrades when it is next loaded. A module that cannot be found is left
+        out (loading it reports that)."""
+        pending = []
+        for name, stored in self.site.db.all("SELECT class, version FROM modules ORDER BY id"):
+            try:
+                version = str(self.get_class(name).info.get("version", ""))
+            except ModuleError:
+                continue
+            if stored != version:
+                pending.append(f"{name} {stored} to {version}")
+        return pending
+
     def load_installed(self) -> list[str]:
         """Load every installed module once (its `init()` adds its hooks), as ProcessWire's
         autoload modules: boot calls this, so the server, cron and worker all see the same hooks.

@@ -216,7 +216,8 @@ def boot(url: str | None = None, *, site_dir: str | os.PathLike | None = None,
 
     Site directory: `site_dir`, else $CMS_SITE_DIR, else the working directory. Database: `url`,
     else $CMS_DATABASE_URL, else `sqlite:///<site_dir>/site.db`. With `upgrade=False` a database
-    whose schema is behind raises instead of changing (the `migrate` command upgrades).
+    whose schema, or an installed module's stored version, is behind raises instead of changing
+    (the `migrate` command upgrades).
     """
     global _current
     folder = existing_site_dir(site_dir)
@@ -229,6 +230,10 @@ def boot(url: str | None = None, *, site_dir: str | os.PathLike | None = None,
                        f"{pending[-1]}: run `python run.py migrate`")
     schema.upgrade(site)
     site.load_schema()
+    modules = [] if upgrade else site.modules.pending_upgrades()
+    if modules:
+        raise CmsError(f"installed modules need their upgrade: {', '.join(modules)}: run "
+                       "`python run.py migrate`")
     _current = _thread_current.site = site
     site.modules.load_installed()
     return site
