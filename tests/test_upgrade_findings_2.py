@@ -82,3 +82,22 @@ def test_check_leaves_a_module_upgrade_to_migrate(site, db_url, tmp_path, run_en
     assert run(run_env, "migrate").returncode == 0
     checked = run(run_env, "check")
     assert checked.returncode == 0 and "no problems" in checked.stdout, checked.stderr
+
+
+@pytest.mark.slow
+def test_a_module_a_later_release_upgraded_is_not_downgraded(site, db_url, tmp_path, run_env):
+    """A process of an older release booting a site a newer release had upgraded (a worker
+    not yet redeployed) ran Tasker's "upgrade from 1.5.0 to 1.4.0": its install() on tables of
+    a newer shape, and the stored version set back, so the next process of the newer release
+    upgraded it again (seen with this release and 7bb0b5c on one site). As for a newer
+    schema, the module is refused, naming both versions, and nothing is changed."""
+    site.modules.get("Tasker")
+    site.db.execute("UPDATE modules SET version = '9.0.0' WHERE class = 'Tasker'")
+    site.close()
+
+    result = run(run_env, "tasks", "list")
+
+    assert result.returncode == 1, result.stdout
+    assert "9.0.0" in result.stderr and Tasker.info["version"] in result.stderr, result.stderr
+    assert "newer" in result.stderr, result.stderr
+    assert tasker_as_stored(db_url, tmp_path)[0] == "9.0.0"
