@@ -68,6 +68,25 @@ def exits_refused(name: str) -> Iterator[None]:
                           "raises an exception; it does not end the process loading it") from exc
 
 
+def newer_version(stored: str, code: str) -> bool:
+    """Whether a module's stored version is past its code's (`1.10.0` after `1.9.2`): a later
+    release upgraded it, and this code must not run its upgrade() backwards on that data. A
+    version not in dotted numbers is never called newer (such a change upgrades, as before)."""
+    def key(version: str) -> tuple[int, ...] | None:
+        parts = version.split(".")
+        return tuple(map(int, parts)) if all(part.isdigit() for part in parts) else None
+    stored_key, code_key = key(stored), key(code)
+    return stored_key is not None and code_key is not None and stored_key > code_key
+
+
+def refuse_newer(name: str, stored: str, code: str) -> None:
+    """Raise ModuleError when a later release upgraded the module past this code's version."""
+    if newer_version(stored, code):
+        raise ModuleError(f"module {name!r} is at version {stored} in the database, newer than "
+                          f"this code's {code}: a later release upgraded it; run that release "
+                          "(nothing was changed)")
+
+
 class Modules:
     """`site.modules`: register, find, install, uninstall modules and keep their settings."""
 
@@ -318,6 +337,7 @@ class Modules:
             self.site.load_schema()
             if row is None or row[0] == version:
                 return
+            refuse_newer(name, row[0], version)
             instance.upgrade(row[0], version)
             self.site.db.execute("UPDATE modules SET version = ? WHERE class = ?", (version, name))
         self.upgraded.append((name, row[0], version))
@@ -326,13 +346,14 @@ class Modules:
     def pending_upgrades(self) -> list[str]:
         """The installed modules whose stored version is not their code's, as "Tasker 1.4.0
         to 1.5.0": each upgrades when it is next loaded. A module that cannot be found is left
-        out (loading it reports that)."""
+        out (loading it reports that); one a later release upgraded raises ModuleError."""
         pending = []
         for name, stored in self.site.db.all("SELECT class, version FROM modules ORDER BY id"):
             try:
                 version = str(self.get_class(name).info.get("version", ""))
             except ModuleError:
                 continue
+            refuse_newer(name, stored, version)
             if stored != version:
                 pending.append(f"{name} {stored} to {version}")
         return pending
