@@ -16,7 +16,7 @@ import sys
 import time
 from collections import deque
 from dataclasses import dataclass, field
-from typing import Iterator
+from typing import Iterator, TextIO
 
 LEVELS = {"message": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
 LOG_FORMAT = "%(asctime)s %(levelname)s %(name)s: %(message)s"
@@ -54,7 +54,7 @@ def drop_stdout() -> None:
     """Send the rest of this process's output nowhere: its reader went away (`tasks list |
     head -1`). Python would otherwise fail again, with a traceback, as it flushes stdout at exit;
     and what is left to say has nobody to read it."""
-    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+    _send_nowhere(sys.stdout)
 
 
 def print_or_drop(*args: object, **kwargs: object) -> None:
@@ -68,10 +68,19 @@ def print_or_drop(*args: object, **kwargs: object) -> None:
     except OSError as exc:
         if exc.errno != errno.EIO:
             raise
-        nowhere = os.open(os.devnull, os.O_WRONLY)
-        for stream in (sys.stdout, sys.stderr):
-            os.dup2(nowhere, stream.fileno())
-        os.close(nowhere)
+        _send_nowhere(sys.stdout, sys.stderr)
+
+
+def say_line(line: str) -> None:
+    """A runner's line, printed at once (print_or_drop): cron's and the worker's default `out`."""
+    print_or_drop(line, flush=True)
+
+
+def _send_nowhere(*streams: TextIO) -> None:
+    nowhere = os.open(os.devnull, os.O_WRONLY)
+    for stream in streams:
+        os.dup2(nowhere, stream.fileno())
+    os.close(nowhere)
 
 
 def log_verbosity() -> int:

@@ -18,7 +18,7 @@ from __future__ import annotations
 import time
 from typing import Callable
 
-from ...notices import print_or_drop
+from ...notices import say_line
 from ..claim import reap_expired
 from .executor import RunnerConfig
 from .supervisor import DEFAULT_GRACE, Outcome, Supervisor, summary
@@ -32,7 +32,7 @@ def run_cron(url: str, site_dir: str, *, time_limit: float | None = None,
     Returns what was done, or None when cron is disabled (`enable_cron` = 0).
     """
     from ...site import boot
-    out = out or (lambda line: print_or_drop(line, flush=True))
+    out = out or say_line
     start = time.time()
     site = boot(url, site_dir=site_dir)
     try:

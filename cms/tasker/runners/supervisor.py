@@ -45,7 +45,7 @@ import time
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, Any, Callable
 
-from ...notices import drop_stdout, print_or_drop
+from ...notices import drop_stdout, say_line
 from ...stop_signals import STOP_SIGNALS
 from .. import sql
 from .executor import (
@@ -125,7 +125,7 @@ class Supervisor:
         self.processes = max(1, int(processes))
         self.grace = float(grace)
         self.tick = float(config.poll if tick is None else tick)
-        self.out = out or (lambda line: print_or_drop(line, flush=True))
+        self.out = out or say_line
         self.ctx = multiprocessing.get_context("spawn")
         self.fork = fork
         self.children = [Child(n, Slot(self.ctx)) for n in range(self.processes)]

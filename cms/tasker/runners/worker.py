@@ -25,7 +25,7 @@ import sys
 from pathlib import Path
 from typing import Callable
 
-from ...notices import print_or_drop
+from ...notices import say_line
 from .executor import RunnerConfig
 from .supervisor import DEFAULT_GRACE, Outcome, Supervisor, summary
 
@@ -76,7 +76,7 @@ def run_worker(url: str, site_dir: str, *, processes: int = 1, max_steps: int = 
     """Run the pool until stopped by a signal (or, `until_idle`, until no task is ready)."""
     from ...db.url import redact_url
     from ...site import boot
-    out = out or (lambda line: print_or_drop(line, flush=True))
+    out = out or say_line
     site = boot(url, site_dir=site_dir)
     try:
         settings = site.modules.get("Tasker").settings()   # type: ignore[attr-defined]
