@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 from conftest import PYTHON, ROOT
 from tasker_support import prepare_counter_site, stored_data, wait_for
+from test_cli_ends_findings import slow_import
 from test_scheduled_findings import row_of
 from test_web import stopped_output, wait_for_port
 from webclient import make_task
@@ -41,15 +42,10 @@ def counter_site(tmp_path, db_url):
     site.close()
 
 
-def slow_import(site, total=400):
-    """An active task that adds `total` rows, a save every 5, 20 ms a row."""
-    tasker = site.modules.get("Tasker")
-    page = site.pages.add("counter", 1, "c", title="C")
-    task = tasker.create_task(
-        "Counter", "import_rows", page, "Import rows", {"total": total, "every": 5, "delay": 0.02}
-    )
-    tasker.activate_task(task)
-    return task, page
+def import_and_page(site, total=400):
+    """slow_import's active task (`total` rows, a save every 5, 20 ms a row) and the page its
+    rows go under."""
+    return slow_import(site, total), site.pages.get("/c/")
 
 
 def as_from_a_terminal() -> None:
@@ -116,7 +112,7 @@ def test_a_run_whose_terminal_closes_finishes_its_step_at_the_next_save(run_env,
     found it. SIGHUP now stops a run as SIGTERM does: the step ends at its next save, the task
     stays active, and cron and `worker --until-idle` exit 129 (128 + SIGHUP); a plain worker,
     whose one way to end is a signal, exits 0."""
-    task, page = slow_import(counter_site)
+    task, page = import_and_page(counter_site)
     args, code = RUNS[command]
     tasker = counter_site.modules.get("Tasker")
     process = start_in_own_session(run_env, *args)
@@ -192,7 +188,7 @@ def test_a_run_whose_terminal_window_closes_finishes_its_step(run_env, counter_s
     every write to a hung-up terminal does (EIO), and the run fell over: exit 1, the step
     process killed with its supervisor, the task left claimed with no row in its steps until
     its lease ran out. The run now finishes the step at its next save, writing nowhere."""
-    task, page = slow_import(counter_site)
+    task, page = import_and_page(counter_site)
     tasker = counter_site.modules.get("Tasker")
     args, code = IN_A_TERMINAL[command]
     terminal = Terminal(run_env, *(arg.format(task=task.id) for arg in args))
@@ -207,7 +203,7 @@ def test_a_run_started_with_nohup_outlives_its_terminal(run_env, counter_site):
     """`nohup python run.py cron` was asked to outlive its terminal: nohup starts it with
     SIGHUP ignored, and the handler that stops a run at the hang-up must not undo that. The
     run goes on through the terminal's SIGHUP, finishes the task and exits 0."""
-    task, _ = slow_import(counter_site, total=100)
+    task = slow_import(counter_site, total=100)
     tasker = counter_site.modules.get("Tasker")
     process = start_in_own_session(run_env, "cron", "--time-limit", "50", command=("nohup", PYTHON))
     wait_for(lambda: stored_data(tasker, task)["records_processed"] >= 10, 60)
@@ -223,7 +219,7 @@ def test_tasks_run_whose_terminal_closes_ends_its_step_at_the_next_save(run_env,
     """`tasks run ID` in a terminal that closed died by SIGHUP mid-step. It stops as at Ctrl-C
     or SIGTERM: the step ends at its next save, the task stays active and free, and the exit
     code is 129 (128 + SIGHUP)."""
-    task, page = slow_import(counter_site)
+    task, page = import_and_page(counter_site)
     tasker = counter_site.modules.get("Tasker")
     process = start_in_own_session(run_env, "tasks", "run", str(task.id))
     wait_for(lambda: stored_data(tasker, task)["records_processed"] >= 10, 60)
