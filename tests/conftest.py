@@ -18,6 +18,7 @@ from urllib.parse import urlsplit, urlunsplit
 import pytest
 from hypothesis import HealthCheck, settings
 from server_snapshot import ServerSites
+from tasker_support import prepare_counter_site
 
 import cms
 from cms.db import connect
@@ -204,3 +205,12 @@ def superuser(admin_server):
     client.login()
     yield client
     client.close()
+
+
+@pytest.fixture
+def counter_site(tmp_path, db_url):
+    """A site with the runner tests' Counter module in its modules/ folder (prepare_counter_site),
+    for tests that start real `run.py` processes on it."""
+    site = prepare_counter_site(tmp_path, db_url)
+    yield site
+    site.close()

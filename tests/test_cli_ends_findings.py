@@ -14,18 +14,11 @@ from types import SimpleNamespace
 
 import pytest
 from conftest import ENGINE, PYTHON, ROOT
-from tasker_support import prepare_counter_site, stored_data, wait_for
+from tasker_support import stored_data, wait_for
 from test_lockwait_findings import hold_lock
 
 from cms.lazycron import LazyCron
 from cms.tasker import TaskState
-
-
-@pytest.fixture
-def counter_site(tmp_path, db_url):
-    site = prepare_counter_site(tmp_path, db_url)
-    yield site
-    site.close()
 
 
 def slow_import(site, total=400):

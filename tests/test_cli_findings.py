@@ -12,16 +12,9 @@ from pathlib import Path
 
 import pytest
 from conftest import PYTHON, ROOT
-from tasker_support import prepare_counter_site, stored_data, stubborn_under_cron, wait_for
+from tasker_support import stored_data, stubborn_under_cron, wait_for
 
 from cms.tasker import TaskState
-
-
-@pytest.fixture
-def counter_site(tmp_path, db_url):
-    site = prepare_counter_site(tmp_path, db_url)
-    yield site
-    site.close()
 
 
 def start_slow_import(tasker, site, total=400):

@@ -9,7 +9,6 @@ import subprocess
 
 import pytest
 from conftest import PYTHON, ROOT
-from tasker_support import prepare_counter_site
 
 
 def run(env, *args, timeout=120):
@@ -23,13 +22,6 @@ def one_error_line(result) -> str:
     lines = [line for line in result.stderr.strip().splitlines() if " INFO " not in line]
     assert len(lines) == 1 and lines[0].startswith("cms: error:"), result.stderr
     return lines[0]
-
-
-@pytest.fixture
-def counter_site(tmp_path, db_url):
-    site = prepare_counter_site(tmp_path, db_url)
-    yield site
-    site.close()
 
 
 @pytest.mark.slow

@@ -22,7 +22,7 @@ from pathlib import Path
 
 import pytest
 from conftest import PYTHON, ROOT
-from tasker_support import prepare_counter_site, stored_data, wait_for
+from tasker_support import stored_data, wait_for
 from test_cli_ends_findings import slow_import
 from test_scheduled_findings import row_of
 from test_web import stopped_output, wait_for_port
@@ -33,13 +33,6 @@ from cms.tasker import TaskState
 from cms.tasker.claim import claim_task
 
 HANGUP_CODE = 128 + signal.SIGHUP  # 129, as the shell reports a command the hang-up ended
-
-
-@pytest.fixture
-def counter_site(tmp_path, db_url):
-    site = prepare_counter_site(tmp_path, db_url)
-    yield site
-    site.close()
 
 
 def import_and_page(site, total=400):
