@@ -95,12 +95,21 @@ def boot_from(args: argparse.Namespace, **kwargs):
     return boot(args.db, site_dir=args.site, **kwargs)
 
 
+def boot_existing(args: argparse.Namespace, **kwargs):
+    """Boot the site the global options name, which must exist (existing_site)."""
+    from ..site import boot
+    url, folder = existing_site(args)
+    return boot(url, site_dir=folder, **kwargs)
+
+
 def existing_site(args: argparse.Namespace) -> tuple[str, str]:
     """The database URL and folder of the site the global options name, which must exist, for
-    the commands that look at or run an existing site (cron, worker, check, tasks): a crontab
-    line without `cd SITE` made an empty database in the home folder and said "no task is ready"
-    every minute, for ever; `check` there made one and advised `migrate`; `tasks list` in the
-    wrong folder made one and said "no tasks", as if the site's tasks were gone."""
+    the commands that look at or run an existing site (cron, worker, check, tasks, user passwd,
+    user list, role list): a crontab line without `cd SITE` made an empty database in the home
+    folder and said "no task is ready" every minute, for ever; `check` there made one and
+    advised `migrate`; `tasks list` in the wrong folder made one and said "no tasks", as if the
+    site's tasks were gone; `user list` there said the site had only a guest. The commands
+    that add (`user add`, `role add`, `migrate`) still make a new site's database."""
     from ..db.url import sqlite_parts
     from ..site import existing_site_dir, resolve_url
     folder = existing_site_dir(args.site)
@@ -110,7 +119,9 @@ def existing_site(args: argparse.Namespace) -> tuple[str, str]:
         if path != ":memory:" and not os.path.exists(path):
             crontab = (" (crontab: `cd SITE && python run.py cron`)"
                        if args.command in ("cron", "worker") else "")
-            raise CmsError(f"there is no site database at {path}: {args.command} works on an "
+            command = " ".join(filter(None, (args.command, getattr(args, "user_command", None),
+                                             getattr(args, "role_command", None))))
+            raise CmsError(f"there is no site database at {path}: {command} works on an "
                            f"existing site; run it in the site's folder{crontab} or give --site "
                            "or --db")
     return url, str(folder)

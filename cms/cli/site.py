@@ -7,7 +7,7 @@ import socket
 import sys
 
 from ..stop_signals import STOP_SIGNALS
-from . import UsageError, boot_from, existing_site
+from . import UsageError, boot_existing, boot_from
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -30,9 +30,7 @@ def cmd_check(args: argparse.Namespace) -> int:
     import json
 
     from ..integrity import check_site
-    from ..site import boot
-    url, folder = existing_site(args)
-    site = boot(url, site_dir=folder, upgrade=args.repair)
+    site = boot_existing(args, upgrade=args.repair)
     problems = check_site(site, repair=args.repair)
     if args.json:
         print(json.dumps([{"kind": p.kind, "page": p.page_id, "detail": p.detail,

@@ -48,7 +48,7 @@ from ..tasker.schedule import (
 from ..tasker.state import TaskState
 from ..tasker.status import counts_of
 from ..tasker.tasker import check_priority
-from . import Parser, Stopped, UsageError, check_step_time, existing_site, finite
+from . import Parser, Stopped, UsageError, boot_existing, check_step_time, finite
 
 KILLED = "killed and reset to 0%"      # DESIGN.md: a kill is a stop plus a reset; said plainly
 ACTIONS = ("activate", "suspend", "kill", "reset", "trash")
@@ -141,9 +141,7 @@ def _fail(text: str) -> int:
 def _tasker(args: argparse.Namespace) -> Any:
     """Tasker of the existing site the global options name (a folder without one is refused,
     not given a new empty site)."""
-    from ..site import boot
-    url, folder = existing_site(args)
-    return boot(url, site_dir=folder).modules.get("Tasker")
+    return boot_existing(args).modules.get("Tasker")
 
 
 def task_id(text: str) -> str:

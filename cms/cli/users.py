@@ -14,7 +14,7 @@ import json
 import sys
 
 from ..errors import ValidationError
-from . import UsageError, boot_from
+from . import UsageError, boot_existing, boot_from
 
 
 def register(sub: argparse._SubParsersAction) -> None:
@@ -78,7 +78,7 @@ def cmd_add(args: argparse.Namespace) -> int:
 
 
 def cmd_passwd(args: argparse.Namespace) -> int:
-    site = boot_from(args)
+    site = boot_existing(args)
     user = site.users.named(args.name)      # NAME, even of digits: users[...] reads those as an id
     if not user:
         raise ValidationError(f"no user {args.name!r}", field="name", value=args.name, rule="exists")
@@ -88,7 +88,7 @@ def cmd_passwd(args: argparse.Namespace) -> int:
 
 
 def cmd_list(args: argparse.Namespace) -> int:
-    site = boot_from(args)
+    site = boot_existing(args)
     rows = [{"id": u.id, "name": u.name, "email": u.get("email") or "", "roles": u.role_names()}
             for u in site.users.all()]
     if args.json:
@@ -117,7 +117,7 @@ def cmd_role_add(args: argparse.Namespace) -> int:
 
 
 def cmd_role_list(args: argparse.Namespace) -> int:
-    site = boot_from(args)
+    site = boot_existing(args)
     every = [p.name for p in site.users.permissions()]
     # superuser holds every permission without a stored one: say so, not "[]"
     rows = [{"id": r.id, "name": r.name, "every_permission": r.name == "superuser",
