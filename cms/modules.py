@@ -95,8 +95,6 @@ class Modules:
         self._classes: dict[str, type[Module]] = {}
         self._instances: dict[str, Module] = {}
         self.load_errors: list[str] = []
-        # (name, from, to) of each module upgrade this process ran, for `migrate` to report
-        self.upgraded: list[tuple[str, str, str]] = []
         self.searched: list[str] = []
         self._discovered = False
         self._loaded_files: dict[str, int] = {}  # names in modules/ loaded here: their mtime
@@ -340,7 +338,6 @@ class Modules:
             refuse_newer(name, row[0], version)
             instance.upgrade(row[0], version)
             self.site.db.execute("UPDATE modules SET version = ? WHERE class = ?", (version, name))
-        self.upgraded.append((name, row[0], version))
         self.site.notices.message(f"module {name} upgraded from {row[0]} to {version}", source="modules")
 
     def pending_upgrades(self) -> list[str]:

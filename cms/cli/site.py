@@ -59,12 +59,20 @@ def cmd_migrate(args: argparse.Namespace) -> int:
         print(f"schema upgraded: ran {', '.join(map(str, done))}" if done
               else f"schema is up to date (version {schema.schema_version(site)})")
         site.load_schema()
+        site.notices.listen(say_module_change)
         site.modules.load_installed()
-        for name, old, new in site.modules.upgraded:
-            print(f"module {name} upgraded from {old} to {new}")
         return 1 if site.modules.load_errors else 0
     finally:
         site.close()
+
+
+def say_module_change(notice) -> bool:
+    """Print a module's upgrade as `migrate`'s own result, on stdout, and keep it out of the log
+    on stderr, which said it a second time; a module's error is still logged there."""
+    if notice.source != "modules" or notice.kind != "message":
+        return False
+    print(notice.text)
+    return True
 
 
 def cmd_demo(args: argparse.Namespace) -> int:
