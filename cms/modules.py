@@ -36,7 +36,7 @@ log = logging.getLogger("cms.modules")
 # `modules.flags`: installed by a script that registered the class itself (not in modules/, not
 # an entry point): other processes cannot find it, and need not complain.
 FLAG_FROM_CODE = 1
-_TOLD_FROM_CODE: set[tuple[str, str]] = set()   # (site folder, module) said once per process
+_TOLD: set[tuple[str, str]] = set()   # (site folder, what was said): logged once per process
 SITE_PACKAGE = "cms_site_modules."             # what the site's modules/ files are loaded as
 BUILTIN = {
     "Tasker": "cms.tasker:Tasker",
@@ -195,8 +195,13 @@ class Modules:
         return loaded
 
     def _report(self, text: str) -> None:
+        """Keep `text` in `load_errors` (the Modules screen) at every boot, but log it once a
+        process: cron, its supervisor's thread and its step process each boot the site, and a
+        missing module's paragraph stood three times in cron's log every minute."""
         self.load_errors.append(text)
-        self.site.notices.error(text, source="modules")
+        told = (str(self.site.site_dir), text)
+        self.site.notices.error(text, source="modules", debug=told in _TOLD)
+        _TOLD.add(told)
 
     # -- registry -----------------------------------------------------------------------------
     def register(self, cls: type[Module], name: str | None = None) -> type[Module]:
@@ -372,8 +377,8 @@ class Modules:
             except ModuleError as exc:
                 if (flags or 0) & FLAG_FROM_CODE and name not in self._classes:
                     told = (str(self.site.site_dir), name)
-                    if told not in _TOLD_FROM_CODE:      # once a process, not at every boot
-                        _TOLD_FROM_CODE.add(told)
+                    if told not in _TOLD:      # once a process, not at every boot
+                        _TOLD.add(told)
                         log.info("module %r was installed by a script that registered it; this "
                                  "process does not have it (put it in %s to load it everywhere)",
                                  name, Path(self.site.site_dir) / "modules")
