@@ -17,7 +17,8 @@ def register(sub: argparse._SubParsersAction) -> None:
     demo.add_argument("--port", type=int, default=8080, help="port to listen on (default 8080)")
     demo.add_argument("--no-worker", action="store_true", help="serve without a worker process")
     demo.set_defaults(func=cmd_demo)
-    migrate = sub.add_parser("migrate", help="upgrade the database schema to this release")
+    migrate = sub.add_parser("migrate", help="upgrade the database schema and the installed "
+                             "modules to this release")
     migrate.set_defaults(func=cmd_migrate)
     check = sub.add_parser("check", help="check the page tree and schema; --repair mends them")
     check.add_argument("--repair", action="store_true", help="mend what is found")
