@@ -939,8 +939,12 @@ class Planner:
         or check_access=0 does not reach them. A `group` is part of the selector around it."""
         outer, find_all, outer_access = self.outer_threshold, self.find_all, self.outer_checks_access
         around = self.outer_include
-        if not top:
-            self.find_all = False       # a sub-selector is a find of its own, without findAll
+        # A sub-selector is a find of its own, without findAll; an OR-group is part of the
+        # selector around it, so in `pages.get()` it is planned as findAll too (ProcessWire
+        # finds each group with findAll, PageFinder::postProcessQuery): `(name|title%=x)`
+        # matches the title as `name|title%=x` outside the group does.
+        if not top and not group:
+            self.find_all = False
         named = [text for text in (item.values[0].text.strip().lower() for tree in trees
                                    for item in tree.items
                                    if isinstance(item, Condition) and item.fields[0] == "include"
