@@ -94,3 +94,17 @@ def test_an_earlier_condition_holds_beside_or_values_taking_the_empty_value(coun
     assert not a.next("title%=lta, qty=0|3")
     # the OR values alone, as in ProcessWire
     assert names("qty=0|7") == ["a", "b", "d"]
+
+
+def test_a_field_beside_a_column_in_an_or_group_takes_the_outer_include(apples):
+    # ProcessWire 3.0.256 finds [c, d] by '(name|title%=app), (qty=-3), parent=/r/,
+    # include=hidden' and by the same with include=all: the group's own find of the titles
+    # (getQueryNativeField, inside the group's findAll) keeps the default include, so the
+    # hidden a and the unpublished b are not found by their title. Here the condition answers
+    # as outside the group, `name|title%=app, include=hidden` finding a (README: deliberate
+    # differences, the row on OR-groups' finds).
+    site = apples
+    hidden = "(name|title%=app), (qty=-3), parent=/r/, include=hidden"
+    assert [p.name for p in site.pages.find(hidden)] == ["a", "c", "d"]
+    assert [p.name for p in site.pages.find("name|title%=app, parent=/r/, include=hidden")] == ["a", "c"]
+    assert [p.name for p in site.pages.find(hidden.replace("hidden", "all"))] == ["a", "b", "c", "d"]
