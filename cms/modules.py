@@ -199,9 +199,16 @@ class Modules:
         process: cron, its supervisor's thread and its step process each boot the site, and a
         missing module's paragraph stood three times in cron's log every minute."""
         self.load_errors.append(text)
-        told = (str(self.site.site_dir), text)
-        self.site.notices.error(text, source="modules", debug=told in _TOLD)
+        self.site.notices.error(text, source="modules", debug=not self._first_time(text))
+
+    def _first_time(self, what: str) -> bool:
+        """True the first time this process says `what` of this site (see _TOLD): a boot
+        repeats what the boot before it said, and the log should not."""
+        told = (str(self.site.site_dir), what)
+        if told in _TOLD:
+            return False
         _TOLD.add(told)
+        return True
 
     # -- registry -----------------------------------------------------------------------------
     def register(self, cls: type[Module], name: str | None = None) -> type[Module]:
@@ -376,9 +383,7 @@ class Modules:
                 loaded.append(name)
             except ModuleError as exc:
                 if (flags or 0) & FLAG_FROM_CODE and name not in self._classes:
-                    told = (str(self.site.site_dir), name)
-                    if told not in _TOLD:      # once a process, not at every boot
-                        _TOLD.add(told)
+                    if self._first_time(f"installed by a script: {name}"):
                         log.info("module %r was installed by a script that registered it; this "
                                  "process does not have it (put it in %s to load it everywhere)",
                                  name, Path(self.site.site_dir) / "modules")
